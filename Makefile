@@ -1,0 +1,50 @@
+# FaceStat. The targets mirror CI: .ci/run calls `make test` and checks that
+# `make generate` changes nothing.
+GO        ?= go
+BIN       := bin/facestat
+# Tests create their own databases on this server (never the data itself).
+export FACESTAT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+
+.PHONY: run build test test-short generate check-generate lint migration seed clean
+
+## run: start FaceStat on its embedded default (SQLite and images under ./data)
+run: build
+	FACESTAT_LOG_FORMAT=$${FACESTAT_LOG_FORMAT:-text} ./$(BIN) serve
+
+## build: compile the facestat binary into bin/
+build:
+	$(GO) build -o $(BIN) ./cmd/facestat
+
+## test: run every test (needs PostgreSQL; see TESTING in the README), with the race detector
+test:
+	$(GO) test -race -count=1 -timeout 12m ./...
+
+## test-short: the tests that need no PostgreSQL server
+test-short:
+	$(GO) test -race -count=1 -short ./...
+
+## generate: regenerate ent and gqlgen code (committed; never edit it by hand)
+generate:
+	$(GO) generate ./...
+
+## check-generate: fail when `make generate` changes any file
+check-generate: generate
+	@git add -N . && git diff --exit-code --stat || (echo "make generate changed the files above: run it and commit the result" >&2; exit 1)
+
+## lint: gofmt, go vet and staticcheck
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting" >&2; exit 1)
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+## migration: write the next PostgreSQL migration from the ent schema, e.g. make migration NAME=add_votes
+migration:
+	@test -n "$(NAME)" || (echo "usage: make migration NAME=what_it_does" >&2; exit 1)
+	$(GO) run ./db/diff.go $(NAME)
+
+## seed: fill the embedded default with demo accounts and photos
+seed: build
+	./$(BIN) seed
+
+clean:
+	rm -rf bin

@@ -1,0 +1,113 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/identity"
+)
+
+// The browser app's session: an HttpOnly cookie holding the token, and a
+// readable CSRF cookie the app echoes in the X-CSRF-Token header on every
+// request that changes something (double-submit).
+const (
+	sessionCookie = "fs_session"
+	csrfCookie    = "fs_csrf"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// authenticate puts the caller's identity in the request context. A bearer
+// token that is malformed, unknown or expired is refused with 401
+// UNAUTHENTICATED. A bad session cookie is cleared and the request goes on
+// without identity. A cookie-authenticated request that is not GET/HEAD
+// must carry the CSRF token, or it is refused with 403 FORBIDDEN.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		jar := &cookieJar{w: w, secure: s.cfg.SecureCookies()}
+		ctx = identity.WithCookies(ctx, jar)
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				writeError(w, &facestat.Error{Code: facestat.Unauthenticated, Reason: facestat.ReasonTokenInvalid,
+					Message: `the Authorization header must be "Bearer <token>"`})
+				return
+			}
+			v, err := s.identity.Authenticate(ctx, strings.TrimSpace(token))
+			if err != nil {
+				s.refuse(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(identity.NewContext(ctx, v)))
+			return
+		}
+		c, err := r.Cookie(sessionCookie)
+		if err != nil || c.Value == "" {
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		v, err := s.identity.Authenticate(ctx, c.Value)
+		if err != nil {
+			if facestat.ErrorCode(err) != facestat.Unauthenticated {
+				s.refuse(w, r, err)
+				return
+			}
+			jar.ClearSession()
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !validCSRF(r) {
+			writeError(w, &facestat.Error{Code: facestat.Forbidden, Reason: facestat.ReasonCSRF,
+				Message: "the " + csrfHeader + " header must repeat the " + csrfCookie + " cookie"})
+			return
+		}
+		v.ViaCookie = true
+		next.ServeHTTP(w, r.WithContext(identity.NewContext(ctx, v)))
+	})
+}
+
+// refuse writes err: domain errors as themselves, anything else logged and
+// shown as INTERNAL.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if fe, ok := err.(*facestat.Error); ok && fe.Code != facestat.Internal {
+		writeError(w, fe)
+		return
+	}
+	logger(r.Context()).ErrorContext(r.Context(), "request failed", "err", err)
+	writeError(w, &facestat.Error{Code: facestat.Unavailable, Message: "the service is busy; try again shortly", RetryAfter: 2 * time.Second})
+}
+
+func validCSRF(r *http.Request) bool {
+	c, err := r.Cookie(csrfCookie)
+	h := r.Header.Get(csrfHeader)
+	return err == nil && len(c.Value) >= 16 && subtle.ConstantTimeCompare([]byte(c.Value), []byte(h)) == 1
+}
+
+// cookieJar sets the session cookies on one response.
+type cookieJar struct {
+	w      http.ResponseWriter
+	secure bool
+}
+
+// SetSession implements identity.Cookies.
+func (j *cookieJar) SetSession(token string, expires time.Time) {
+	b := make([]byte, 24)
+	rand.Read(b)
+	http.SetCookie(j.w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
+		HttpOnly: true, Secure: j.secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(j.w, &http.Cookie{Name: csrfCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
+		Expires: expires, Secure: j.secure, SameSite: http.SameSiteStrictMode})
+}
+
+// ClearSession implements identity.Cookies.
+func (j *cookieJar) ClearSession() {
+	for _, name := range []string{sessionCookie, csrfCookie} {
+		http.SetCookie(j.w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
+			HttpOnly: name == sessionCookie, Secure: j.secure, SameSite: http.SameSiteLaxMode})
+	}
+}

@@ -1,0 +1,171 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/ent"
+)
+
+// httpStatus is the HTTP status of a request refused outright with code.
+// Errors raised while executing an operation answer 200 with the error in
+// the body (GraphQL over HTTP), except RATE_LIMITED (429) and UNAVAILABLE
+// (503). docs/ERRORS.md documents the table.
+func httpStatus(code facestat.Code) int {
+	switch code {
+	case facestat.BadUserInput:
+		return http.StatusBadRequest
+	case facestat.Unauthenticated:
+		return http.StatusUnauthorized
+	case facestat.Forbidden:
+		return http.StatusForbidden
+	case facestat.NotFound:
+		return http.StatusNotFound
+	case facestat.Conflict:
+		return http.StatusConflict
+	case facestat.RateLimited:
+		return http.StatusTooManyRequests
+	case facestat.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// extensions returns the extensions a *facestat.Error is presented with.
+func extensions(e *facestat.Error) map[string]any {
+	ext := map[string]any{"code": string(e.Code)}
+	if e.Field != "" {
+		ext["field"] = e.Field
+	}
+	if e.Reason != "" {
+		ext["reason"] = e.Reason
+	}
+	if e.RetryAfter > 0 {
+		ext["retryAfter"] = retrySeconds(e.RetryAfter)
+	}
+	return ext
+}
+
+func retrySeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
+
+// writeError refuses a request before GraphQL sees it, with a body shaped
+// like a GraphQL response so clients handle it the same way.
+func writeError(w http.ResponseWriter, e *facestat.Error) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(retrySeconds(e.RetryAfter)))
+	}
+	if e.Code == facestat.Unauthenticated {
+		h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	}
+	w.WriteHeader(httpStatus(e.Code))
+	json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": e.Message, "extensions": extensions(e)}},
+	})
+}
+
+// outcome collects, while an operation runs, what its errors ask of the
+// HTTP response: a Retry-After header and a 429 or 503 status.
+type outcome struct {
+	mu         sync.Mutex
+	retryAfter time.Duration
+	code       facestat.Code
+}
+
+type outcomeKey struct{}
+
+func (o *outcome) note(e *facestat.Error) {
+	if e.Code != facestat.RateLimited && e.Code != facestat.Unavailable {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.code = e.Code
+	o.retryAfter = max(o.retryAfter, e.RetryAfter)
+}
+
+// outcomeWriter applies the outcome to the response when it is first written.
+type outcomeWriter struct {
+	http.ResponseWriter
+	o       *outcome
+	written bool
+}
+
+func (w *outcomeWriter) WriteHeader(status int) {
+	if !w.written {
+		w.written = true
+		w.o.mu.Lock()
+		if w.o.code != "" {
+			if w.o.retryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(w.o.retryAfter)))
+			}
+			if status == http.StatusOK {
+				status = httpStatus(w.o.code)
+			}
+		}
+		w.o.mu.Unlock()
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *outcomeWriter) Write(b []byte) (int, error) {
+	if !w.written {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *outcomeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// presentError is the one place errors become what clients see: domain
+// errors keep their message and get extensions {code, field, reason,
+// retryAfter}; gqlgen's own errors keep their codes; anything else is logged
+// with the request id and shown only as "internal error".
+func presentError(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	var fe *facestat.Error
+	switch {
+	case errors.As(err, &fe) && fe.Code != facestat.Internal:
+		gqlErr.Message = fe.Message
+		gqlErr.Extensions = extensions(fe)
+		if o, ok := ctx.Value(outcomeKey{}).(*outcome); ok {
+			o.note(fe)
+		}
+	case ent.IsNotFound(err):
+		gqlErr.Message = "not found"
+		gqlErr.Extensions = map[string]any{"code": string(facestat.NotFound)}
+	case gqlErr.Err == nil && gqlErr.Extensions["code"] != nil:
+		// gqlgen's own (parse, validation, complexity, persisted query).
+	case gqlErr.Err == nil && strings.HasPrefix(gqlErr.Message, "json request body could not be decoded"):
+		gqlErr.Message = "the request body is not valid JSON"
+		gqlErr.Extensions = map[string]any{"code": "GRAPHQL_PARSE_FAILED"}
+	case gqlErr.Err == nil:
+		// Request-shape errors gqlgen raises without a code.
+		gqlErr.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
+	default:
+		logger(ctx).ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String())
+		gqlErr.Message = "internal error"
+		gqlErr.Extensions = map[string]any{"code": string(facestat.Internal), "requestId": requestID(ctx)}
+	}
+	return gqlErr
+}
+
+// recoverPanic turns a resolver's panic into an INTERNAL error, logging the
+// panic and its stack with the request id; nothing of it reaches the client.
+func recoverPanic(ctx context.Context, v any) error {
+	logger(ctx).ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	return &facestat.Error{Code: facestat.Internal, Message: "internal error", Err: fmt.Errorf("panic: %v", v)}
+}

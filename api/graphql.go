@@ -1,0 +1,109 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/graph"
+	"github.com/facestat/facestat/graph/model"
+)
+
+// multipartOverhead is what a multipart body may carry beyond the file:
+// the operations and map parts and the part headers.
+const multipartOverhead = 64 << 10
+
+// newGraphQL builds the GraphQL handler: transports with explicit limits,
+// the error presenter, panic recovery, and depth and complexity limits.
+func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
+	cfg := graph.Config{Resolvers: resolver}
+	setComplexity(&cfg.Complexity, s.cfg.MaxPageSize)
+	srv := handler.New(graph.NewExecutableSchema(cfg))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.MultipartForm{
+		MaxUploadSize: s.cfg.MaxUploadBytes + multipartOverhead,
+		MaxMemory:     8 << 20,
+	})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(s.cfg.MaxQueryTokens)
+	srv.SetErrorPresenter(presentError)
+	srv.SetRecoverFunc(recoverPanic)
+	srv.Use(extension.Introspection{})
+	srv.Use(depthLimit{Max: s.cfg.MaxQueryDepth})
+	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
+	srv.Use(graph.LoadersExtension{Client: resolver.Client})
+	return s.limitBody(srv)
+}
+
+// setComplexity makes a connection cost its selection times `first`,
+// clamped to the page size so that an oversized `first` is reported by the
+// resolver as the argument error it is.
+func setComplexity(c *graph.ComplexityRoot, maxPage int) {
+	page := func(child, first int) int { return 1 + child*min(max(first, 1), maxPage) }
+	c.Query.Photos = func(child, first int, _ *string, _ *model.PhotoOrder) int { return page(child, first) }
+	c.User.Photos = func(child, first int, _ *string) int { return page(child, first) }
+	c.Viewer.Photos = func(child, first int, _ *string) int { return page(child, first) }
+	c.Query.Nodes = func(child int, ids []string) int { return 1 + child*max(len(ids), 1) }
+}
+
+// limitBody bounds what a request may send before gqlgen reads it: a JSON
+// body to MaxBodyBytes (413 BODY_TOO_LARGE), a multipart upload to
+// MaxUploadBytes plus the operation (413 FILE_TOO_LARGE; its length must be
+// declared, 411 otherwise). It also applies errors' HTTP outcome.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if mt == "multipart/form-data" {
+				if r.ContentLength < 0 {
+					e := facestat.InputError("", facestat.ReasonLengthRequired, "an upload must declare its Content-Length")
+					writeErrorStatus(w, http.StatusLengthRequired, e)
+					return
+				}
+				if r.ContentLength > s.cfg.MaxUploadBytes+multipartOverhead {
+					writeErrorStatus(w, http.StatusRequestEntityTooLarge, facestat.InputError("input.file", facestat.ReasonFileTooLarge,
+						"the file is larger than %d MiB", s.cfg.MaxUploadBytes>>20))
+					return
+				}
+				r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartOverhead)
+			} else {
+				body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBodyBytes+1))
+				if err != nil {
+					return // the client went away
+				}
+				if int64(len(body)) > s.cfg.MaxBodyBytes {
+					writeErrorStatus(w, http.StatusRequestEntityTooLarge, facestat.InputError("", facestat.ReasonBodyTooLarge,
+						"the request body is larger than %d KiB", s.cfg.MaxBodyBytes>>10))
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+		}
+		o := &outcome{}
+		ctx := context.WithValue(r.Context(), outcomeKey{}, o)
+		next.ServeHTTP(&outcomeWriter{ResponseWriter: w, o: o}, r.WithContext(ctx))
+	})
+}
+
+// writeErrorStatus is writeError with an explicit status.
+func writeErrorStatus(w http.ResponseWriter, status int, e *facestat.Error) {
+	writeError(&statusOverride{ResponseWriter: w, status: status}, e)
+}
+
+type statusOverride struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusOverride) WriteHeader(int) { w.ResponseWriter.WriteHeader(w.status) }

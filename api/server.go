@@ -1,0 +1,146 @@
+// Package api is FaceStat's HTTP surface: routing, middleware, the GraphQL
+// endpoint and its limits, images, health checks and the web app.
+package api
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/rs/cors"
+
+	"github.com/facestat/facestat/blob"
+	"github.com/facestat/facestat/config"
+	"github.com/facestat/facestat/graph"
+	"github.com/facestat/facestat/identity"
+)
+
+// Deps is what the HTTP layer is built from.
+type Deps struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	Resolver *graph.Resolver
+	Identity *identity.Service
+	Blobs    blob.Store
+	Ping     func(context.Context) error // readiness of the database
+	WebApp   fs.FS                       // the built single-page app
+}
+
+// Server routes FaceStat's HTTP requests.
+type Server struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	identity *identity.Service
+	blobs    blob.Store
+	ping     func(context.Context) error
+	webapp   fs.FS
+	ready    atomic.Bool
+	handler  http.Handler
+}
+
+// New returns a Server; it reports ready once SetReady(true) is called.
+func New(d Deps) *Server {
+	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp}
+	s.handler = s.routes(s.newGraphQL(d.Resolver))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// SetReady sets what /readyz reports; false during start-up and shutdown.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// routes maps every path FaceStat serves, in one place.
+func (s *Server) routes(gql http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	api := cors.New(cors.Options{
+		AllowedOrigins: s.cfg.CORSOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: []string{"Authorization", "Content-Type", "X-Request-Id"},
+		ExposedHeaders: []string{"Retry-After", "X-Request-Id"},
+		MaxAge:         600,
+	})
+	graphqlHandler := api.Handler(s.authenticate(gql))
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
+		mux.Handle(m+" /graphql", graphqlHandler)
+	}
+	mux.Handle("GET /graphiql", playground.Handler("FaceStat GraphiQL", "/graphql"))
+	mux.HandleFunc("GET /images/{key...}", s.serveImage)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /", s.serveWebApp)
+	return s.withRequest(securityHeaders(mux))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if !s.ready.Load() {
+		http.Error(w, "not ready\n", http.StatusServiceUnavailable)
+		return
+	}
+	if err := s.ping(ctx); err != nil {
+		logger(ctx).WarnContext(ctx, "readiness: database", "err", err)
+		http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// serveImage serves a blob. Keys are content addresses, so a response never
+// changes: it is cached for a year, immutable. A deleted photo's blobs 404.
+func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	if !blob.ValidKey(key) {
+		http.NotFound(w, r)
+		return
+	}
+	f, info, err := s.blobs.Open(r.Context(), key)
+	if errors.Is(err, blob.ErrNotFound) {
+		w.Header().Set("Cache-Control", "no-store")
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		logger(r.Context()).ErrorContext(r.Context(), "opening blob", "key", key, "err", err)
+		http.Error(w, "image unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	defer f.Close()
+	h := w.Header()
+	h.Set("Content-Type", info.ContentType)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("ETag", `"`+path.Base(strings.TrimSuffix(key, path.Ext(key)))+`"`)
+	h.Set("Content-Security-Policy", "default-src 'none'")
+	http.ServeContent(w, r, "", info.ModTime, f)
+}
+
+// serveWebApp serves the single-page app: built files as they are (hashed
+// assets cached for a year), and index.html for every app route.
+func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+	if name == "" {
+		name = "index.html"
+	}
+	if st, err := fs.Stat(s.webapp, name); err != nil || st.IsDir() {
+		if path.Ext(name) != "" { // a missing file, not an app route
+			http.NotFound(w, r)
+			return
+		}
+		name = "index.html"
+	}
+	if strings.HasPrefix(name, "assets/") {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	http.ServeFileFS(w, r, s.webapp, name)
+}

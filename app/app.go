@@ -1,0 +1,132 @@
+// Package app wires one FaceStat process together: every dependency built
+// once from the configuration and passed down. The facestat command and the
+// integration tests both start FaceStat through it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/facestat/facestat/api"
+	"github.com/facestat/facestat/blob"
+	"github.com/facestat/facestat/blob/fsblob"
+	"github.com/facestat/facestat/config"
+	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/frontend"
+	"github.com/facestat/facestat/graph"
+	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/imageproc"
+	"github.com/facestat/facestat/inmem"
+	"github.com/facestat/facestat/photos"
+	"github.com/facestat/facestat/ratelimit"
+)
+
+// App is one FaceStat process's wiring.
+type App struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	DB       *db.DB
+	Blobs    blob.Store
+	Identity *identity.Service
+	Photos   *photos.Service
+	Resolver *graph.Resolver
+	Server   *api.Server
+}
+
+// NewLogger returns the structured logger cfg asks for, writing to out.
+func NewLogger(cfg *config.Config, out io.Writer) *slog.Logger {
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(out, opts)
+	if cfg.LogFormat == "text" {
+		h = slog.NewTextHandler(out, opts)
+	}
+	return slog.New(h)
+}
+
+// OpenDB opens the database, migrating PostgreSQL when migrate is set.
+func OpenDB(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*db.DB, error) {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	d, err := db.Open(ctx, db.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns})
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if err := d.Migrate(ctx, log); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// New opens the database (migrating PostgreSQL when MigrateOnStart is
+// set) and builds every service and the HTTP server. The caller must Close
+// it.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	d, err := OpenDB(ctx, cfg, log, cfg.MigrateOnStart)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: d}
+	if a.Blobs, err = fsblob.New(filepath.Join(cfg.DataDir, "blobs")); err != nil {
+		d.Close()
+		return nil, err
+	}
+	key, err := identity.LoadSigningKey(ctx, d.Client, cfg.Secret)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("%w (has the database been migrated? run `facestat migrate`)", err)
+	}
+	a.Identity = identity.NewService(d.Client, key, identity.Config{
+		Argon2: identity.Argon2Params{
+			Memory: uint32(cfg.Argon2Memory), Time: uint32(cfg.Argon2Time), Threads: uint8(cfg.Argon2Threads),
+		},
+		AccessTTL:  cfg.AccessTokenTTL,
+		RefreshTTL: cfg.RefreshTokenTTL,
+		AnonTTL:    cfg.AnonTokenTTL,
+	}, nil)
+	a.Photos = photos.NewService(d.Client, a.Blobs, photos.Config{
+		MaxUploadBytes: cfg.MaxUploadBytes,
+		Limits:         imageproc.Limits{MaxPixels: cfg.MaxImagePixels, MaxSide: cfg.MaxImageSide},
+		Options:        imageproc.Options{MaxSide: cfg.ImageSide, ThumbSide: cfg.ThumbSide},
+		Quota:          cfg.PhotoQuota,
+		ImageBaseURL:   cfg.PublicURL + "/images",
+		Workers:        runtime.GOMAXPROCS(0),
+	}, log)
+	rule := func(name string, r config.Rate) ratelimit.Rule {
+		return ratelimit.Rule{Name: name, Limit: r.N, Per: r.Per}
+	}
+	a.Resolver = &graph.Resolver{
+		Client:   d.Client,
+		Identity: a.Identity,
+		Photos:   a.Photos,
+		Limiter:  inmem.NewLimiter(100_000),
+		Limits: graph.Limits{
+			MaxPageSize:     cfg.MaxPageSize,
+			RateAnonSession: rule("anon_session", cfg.RateAnonSession),
+			RateSignUp:      rule("sign_up", cfg.RateSignUp),
+			RateSignIn:      rule("sign_in", cfg.RateSignIn),
+			RateUpload:      rule("upload", cfg.RateUpload),
+		},
+	}
+	a.Server = api.New(api.Deps{
+		Config:   cfg,
+		Log:      log,
+		Resolver: a.Resolver,
+		Identity: a.Identity,
+		Blobs:    a.Blobs,
+		Ping:     d.SQL.PingContext,
+		WebApp:   frontend.Dist(),
+	})
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }

@@ -1,0 +1,66 @@
+// Package authz is the one place that says who may see and do what. Every
+// resolver asks here; none decides on its own.
+package authz
+
+import (
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/identity"
+)
+
+// IsOwner reports whether v owns p.
+func IsOwner(v *identity.Viewer, p *ent.Photo) bool {
+	return v.IsAccount() && p.OwnerID == v.ID
+}
+
+// CanViewPhoto reports whether v may look a photo up by id and see its
+// details: public active photos for anyone, any photo for its owner and
+// moderators. (Judges reach private photos through nextPhoto, not by id.)
+func CanViewPhoto(v *identity.Viewer, p *ent.Photo) bool {
+	if IsOwner(v, p) || v.IsModerator() {
+		return true
+	}
+	return p.IsPublic && p.Status == photo.StatusActive
+}
+
+// CanSeeAllPhotosOf reports whether v may list every photo of the account
+// with ownerID, private ones included.
+func CanSeeAllPhotosOf(v *identity.Viewer, owner *ent.User) bool {
+	return (v.IsAccount() && v.ID == owner.ID) || v.IsModerator()
+}
+
+// RequireAccount returns UNAUTHENTICATED unless v is signed in to an account.
+func RequireAccount(v *identity.Viewer) error {
+	if v == nil {
+		return facestat.Errorf(facestat.Unauthenticated, "sign in first")
+	}
+	if v.Anonymous {
+		return facestat.Errorf(facestat.Unauthenticated, "this needs an account: sign up or sign in")
+	}
+	return nil
+}
+
+// CanChangeVisibility returns nil when v may make p public or private: its
+// owner only. NOT_FOUND when v may not even see p, FORBIDDEN otherwise.
+func CanChangeVisibility(v *identity.Viewer, p *ent.Photo) error {
+	if IsOwner(v, p) {
+		return nil
+	}
+	return refuse(v, p, "only the owner can change who sees a photo")
+}
+
+// CanDelete returns nil when v may delete p: its owner or a moderator.
+func CanDelete(v *identity.Viewer, p *ent.Photo) error {
+	if IsOwner(v, p) || v.IsModerator() {
+		return nil
+	}
+	return refuse(v, p, "only the owner or a moderator can delete a photo")
+}
+
+func refuse(v *identity.Viewer, p *ent.Photo, why string) error {
+	if !CanViewPhoto(v, p) {
+		return facestat.Errorf(facestat.NotFound, "no such photo")
+	}
+	return facestat.Errorf(facestat.Forbidden, "%s", why)
+}

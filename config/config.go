@@ -1,0 +1,306 @@
+// Package config loads FaceStat's configuration once, from FACESTAT_*
+// environment variables and command-line flags (flags win), into one Config
+// that is validated and then passed down. Every option has a default that
+// works on a laptop.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of one FaceStat process.
+type Config struct {
+	Addr           string         // listen address
+	DataDir        string         // embedded default's folder (SQLite file, blobs)
+	DatabaseURL    string         // PostgreSQL; empty selects SQLite under DataDir
+	DBMaxConns     int            // PostgreSQL connection pool size
+	RedisURL       string         // reserved for the cache and pub/sub (later issue)
+	RedisPrefix    string         // prefix of every Redis key and channel
+	PublicURL      string         // the URL users reach this service at
+	TrustedProxies []netip.Prefix // X-Forwarded-For is honoured only from these
+	CORSOrigins    []string       // origins allowed to call the API from a browser
+	Secret         string         // signs anonymous tokens; empty: generated once and kept in the database
+	LogLevel       string         // debug, info, warn, error
+	LogFormat      string         // json or text
+	MigrateOnStart bool           // serve migrates PostgreSQL before it listens
+
+	ShutdownTimeout time.Duration // graceful shutdown: how long in-flight requests may finish
+
+	MaxBodyBytes    int64 // JSON request body
+	MaxUploadBytes  int64 // one uploaded file (the multipart body may be slightly larger)
+	MaxImagePixels  int64 // width*height accepted before decoding
+	MaxImageSide    int   // longest side accepted before decoding
+	ImageSide       int   // longest side of the stored, normalised image
+	ThumbSide       int   // longest side of the thumbnail
+	PhotoQuota      int   // photos one account may hold
+	MaxQueryDepth   int   // nesting of a GraphQL operation
+	MaxComplexity   int   // gqlgen complexity of a GraphQL operation
+	MaxQueryTokens  int   // tokens in a GraphQL document
+	MaxPageSize     int   // largest `first` of a connection
+	Argon2Memory    int   // KiB
+	Argon2Time      int   // iterations
+	Argon2Threads   int   // lanes
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+	AnonTokenTTL    time.Duration
+
+	RateAnonSession Rate // startAnonymousSession per client IP
+	RateSignUp      Rate // signUp per client IP
+	RateSignIn      Rate // signIn per client IP
+	RateUpload      Rate // uploadPhoto per account
+}
+
+// Rate is N events per period; zero N disables the limit. Written "30/1m".
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+func (r Rate) String() string { return fmt.Sprintf("%d/%s", r.N, r.Per) }
+
+func parseRate(s string) (Rate, error) {
+	n, per, ok := strings.Cut(s, "/")
+	if !ok {
+		return Rate{}, errors.New(`want "N/duration", e.g. "30/1m"`)
+	}
+	c, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || c < 0 {
+		return Rate{}, errors.New("bad count")
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(per))
+	if err != nil || d <= 0 {
+		return Rate{}, errors.New("bad period")
+	}
+	return Rate{N: c, Per: d}, nil
+}
+
+// option is one configuration setting: its flag name, environment variable,
+// default, help text, and how it is parsed into a Config.
+type option struct {
+	name, def, help string
+	set             func(c *Config, v string) error
+}
+
+func (o option) env() string {
+	return "FACESTAT_" + strings.ToUpper(strings.ReplaceAll(o.name, "-", "_"))
+}
+
+func str(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func integer(p func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		*p(c) = n
+		return err
+	}
+}
+
+func int64s(p func(*Config) *int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := parseBytes(v)
+		*p(c) = n
+		return err
+	}
+}
+
+func duration(p func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		*p(c) = d
+		return err
+	}
+}
+
+func boolean(p func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		*p(c) = b
+		return err
+	}
+}
+
+func rate(p func(*Config) *Rate) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		r, err := parseRate(v)
+		*p(c) = r
+		return err
+	}
+}
+
+func list(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// parseBytes reads a byte count with an optional KiB/MiB/GiB suffix.
+func parseBytes(v string) (int64, error) {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(v, suffix) {
+			v, mult = strings.TrimSuffix(v, suffix), m
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	return n * mult, err
+}
+
+var options = []option{
+	{"addr", "127.0.0.1:8080", "listen address", str(func(c *Config) *string { return &c.Addr })},
+	{"data-dir", "./data", "folder of the embedded default (SQLite database and image blobs)", str(func(c *Config) *string { return &c.DataDir })},
+	{"database-url", "", "PostgreSQL URL (lib/pq); empty runs on SQLite under the data folder", str(func(c *Config) *string { return &c.DatabaseURL })},
+	{"db-max-conns", "20", "PostgreSQL connection pool size", integer(func(c *Config) *int { return &c.DBMaxConns })},
+	{"redis-url", "", "Redis URL for cache, pub/sub and rate limits; empty keeps them in-process", str(func(c *Config) *string { return &c.RedisURL })},
+	{"redis-prefix", "facestat:", "prefix of every Redis key and channel", str(func(c *Config) *string { return &c.RedisPrefix })},
+	{"public-url", "", "URL users reach FaceStat at (default http://ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
+	{"trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted", func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, s := range list(v) {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				a, aerr := netip.ParseAddr(s)
+				if aerr != nil {
+					return err
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+		return nil
+	}},
+	{"cors-origins", "", "comma-separated origins (scheme://host[:port]) allowed to call the API from browsers", func(c *Config, v string) error {
+		c.CORSOrigins = list(v)
+		for _, o := range c.CORSOrigins {
+			if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+				return fmt.Errorf("origin %q is not scheme://host[:port]", o)
+			}
+		}
+		return nil
+	}},
+	{"secret", "", "key that signs anonymous tokens (at least 32 bytes); empty: generated once and kept in the database", str(func(c *Config) *string { return &c.Secret })},
+	{"log-level", "info", "debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
+	{"log-format", "json", "json or text", str(func(c *Config) *string { return &c.LogFormat })},
+	{"migrate-on-start", "true", "serve applies pending PostgreSQL migrations (under an advisory lock) before listening", boolean(func(c *Config) *bool { return &c.MigrateOnStart })},
+	{"shutdown-timeout", "15s", "how long in-flight requests may finish after SIGTERM", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},
+	{"max-upload-bytes", "10MiB", "largest uploaded image file", int64s(func(c *Config) *int64 { return &c.MaxUploadBytes })},
+	{"max-image-pixels", "40000000", "largest width*height accepted, checked before decoding", int64s(func(c *Config) *int64 { return &c.MaxImagePixels })},
+	{"max-image-side", "12000", "longest image side accepted, checked before decoding", integer(func(c *Config) *int { return &c.MaxImageSide })},
+	{"image-side", "2048", "longest side of the stored image", integer(func(c *Config) *int { return &c.ImageSide })},
+	{"thumb-side", "400", "longest side of the thumbnail", integer(func(c *Config) *int { return &c.ThumbSide })},
+	{"photo-quota", "100", "photos one account may hold", integer(func(c *Config) *int { return &c.PhotoQuota })},
+	{"max-query-depth", "12", "deepest nesting of a GraphQL operation", integer(func(c *Config) *int { return &c.MaxQueryDepth })},
+	{"max-complexity", "5000", "highest complexity of a GraphQL operation (connections count `first` times)", integer(func(c *Config) *int { return &c.MaxComplexity })},
+	{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
+	{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
+	{"argon2-memory", "19456", "argon2id memory in KiB", integer(func(c *Config) *int { return &c.Argon2Memory })},
+	{"argon2-time", "2", "argon2id iterations", integer(func(c *Config) *int { return &c.Argon2Time })},
+	{"argon2-threads", "1", "argon2id lanes", integer(func(c *Config) *int { return &c.Argon2Threads })},
+	{"access-token-ttl", "24h", "lifetime of an account's access token", duration(func(c *Config) *time.Duration { return &c.AccessTokenTTL })},
+	{"refresh-token-ttl", "720h", "lifetime of a refresh token", duration(func(c *Config) *time.Duration { return &c.RefreshTokenTTL })},
+	{"anon-token-ttl", "720h", "lifetime of an anonymous judge's token", duration(func(c *Config) *time.Duration { return &c.AnonTokenTTL })},
+	{"rate-anon-session", "30/1m", "startAnonymousSession per client IP (N/period, 0/1s disables)", rate(func(c *Config) *Rate { return &c.RateAnonSession })},
+	{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
+	{"rate-sign-in", "20/1m", "signIn per client IP", rate(func(c *Config) *Rate { return &c.RateSignIn })},
+	{"rate-upload", "30/1h", "uploadPhoto per account", rate(func(c *Config) *Rate { return &c.RateUpload })},
+}
+
+// Load reads the configuration: defaults, then FACESTAT_* variables from
+// getenv, then flags from args. It returns the remaining arguments and an
+// error naming the offending setting when a value does not parse or the
+// whole does not validate. Help text goes to out when -h is given.
+func Load(args []string, getenv func(string) string, out io.Writer) (*Config, []string, error) {
+	c := &Config{}
+	for _, o := range options {
+		v := o.def
+		if e := getenv(o.env()); e != "" {
+			v = e
+		}
+		if err := o.set(c, v); err != nil {
+			return nil, nil, fmt.Errorf("config: %s=%q: %v", o.env(), v, err)
+		}
+	}
+	fs := flag.NewFlagSet("facestat", flag.ContinueOnError)
+	fs.SetOutput(out)
+	for _, o := range options {
+		fs.Func(o.name, o.help+" ($"+o.env()+")", func(v string) error { return o.set(c, v) })
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if err := c.Validate(); err != nil {
+		return nil, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+// Validate reports the first setting that is out of its sane range.
+func (c *Config) Validate() error {
+	var errs []string
+	check := func(ok bool, name, why string) {
+		if !ok {
+			errs = append(errs, name+" "+why)
+		}
+	}
+	check(c.Addr != "", "addr", "must be set")
+	check(c.DatabaseURL != "" || c.DataDir != "", "data-dir", "must be set when database-url is empty")
+	check(c.DBMaxConns >= 1 && c.DBMaxConns <= 1000, "db-max-conns", "must be in 1..1000")
+	u, err := url.Parse(c.PublicURL)
+	check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "", "public-url", "must be an http(s) URL")
+	check(c.Secret == "" || len(c.Secret) >= 32, "secret", "must be at least 32 bytes")
+	check(c.LogLevel == "debug" || c.LogLevel == "info" || c.LogLevel == "warn" || c.LogLevel == "error", "log-level", "must be debug, info, warn or error")
+	check(c.LogFormat == "json" || c.LogFormat == "text", "log-format", "must be json or text")
+	check(c.ShutdownTimeout > 0, "shutdown-timeout", "must be positive")
+	check(c.MaxBodyBytes >= 1<<10 && c.MaxBodyBytes <= 64<<20, "max-body-bytes", "must be in 1KiB..64MiB")
+	check(c.MaxUploadBytes >= 1<<10 && c.MaxUploadBytes <= 256<<20, "max-upload-bytes", "must be in 1KiB..256MiB")
+	check(c.MaxImagePixels >= 1 && c.MaxImagePixels <= 400_000_000, "max-image-pixels", "must be in 1..400000000")
+	check(c.MaxImageSide >= 16 && c.MaxImageSide <= 65535, "max-image-side", "must be in 16..65535")
+	check(c.ImageSide >= 64 && c.ImageSide <= 8192, "image-side", "must be in 64..8192")
+	check(c.ThumbSide >= 32 && c.ThumbSide <= c.ImageSide, "thumb-side", "must be in 32..image-side")
+	check(c.PhotoQuota >= 0, "photo-quota", "must not be negative")
+	check(c.MaxQueryDepth >= 3 && c.MaxQueryDepth <= 100, "max-query-depth", "must be in 3..100")
+	check(c.MaxComplexity >= 10, "max-complexity", "must be at least 10")
+	check(c.MaxQueryTokens >= 100, "max-query-tokens", "must be at least 100")
+	check(c.MaxPageSize >= 1 && c.MaxPageSize <= 1000, "max-page-size", "must be in 1..1000")
+	check(c.Argon2Memory >= 8 && c.Argon2Memory <= 4<<20, "argon2-memory", "must be in 8..4194304 KiB")
+	check(c.Argon2Time >= 1 && c.Argon2Time <= 100, "argon2-time", "must be in 1..100")
+	check(c.Argon2Threads >= 1 && c.Argon2Threads <= 255, "argon2-threads", "must be in 1..255")
+	check(c.AccessTokenTTL >= time.Second, "access-token-ttl", "must be at least 1s")
+	check(c.RefreshTokenTTL >= c.AccessTokenTTL, "refresh-token-ttl", "must be at least access-token-ttl")
+	check(c.AnonTokenTTL >= time.Second, "anon-token-ttl", "must be at least 1s")
+	if len(errs) > 0 {
+		return errors.New("config: " + strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// SecureCookies reports whether cookies must carry the Secure attribute.
+func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+// Usage writes every option with its variable and default, sorted by name.
+func Usage(w io.Writer) {
+	opts := append([]option(nil), options...)
+	sort.Slice(opts, func(i, j int) bool { return opts[i].name < opts[j].name })
+	for _, o := range opts {
+		fmt.Fprintf(w, "  -%s, $%s (default %q)\n      %s\n", o.name, o.env(), o.def, o.help)
+	}
+}

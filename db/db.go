@@ -1,0 +1,162 @@
+// Package db opens FaceStat's database: PostgreSQL (lib/pq) when a URL is
+// configured, otherwise SQLite in the data folder. Both are reached through
+// the same ent client, so everything above this package is written once.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/golang-migrate/migrate/v4"
+	migratepg "github.com/golang-migrate/migrate/v4/database/postgres"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	_ "github.com/lib/pq"  // registers "postgres"
+	_ "modernc.org/sqlite" // registers "sqlite"
+
+	"github.com/facestat/facestat/ent"
+)
+
+//go:embed migrations/postgres/*.sql
+var pgMigrations embed.FS
+
+// DB is an open database: the ent client and the *sql.DB under it.
+type DB struct {
+	*ent.Client
+	SQL     *sql.DB
+	Dialect string // dialect.Postgres or dialect.SQLite
+}
+
+// Options says which database to open.
+type Options struct {
+	DatabaseURL string // PostgreSQL; empty selects SQLite
+	DataDir     string // folder of the SQLite file
+	MaxConns    int    // PostgreSQL pool size
+	// Driver, when set, wraps the SQL driver (tests count statements with it).
+	Driver func(dialect.Driver) dialect.Driver
+}
+
+// Open connects to the database described by opts, waiting up to ctx's
+// deadline for PostgreSQL to accept connections. It does not migrate
+// PostgreSQL (see Migrate); SQLite is brought to the current schema here,
+// since only one process uses it.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	var (
+		sqlDB *sql.DB
+		dia   string
+		err   error
+	)
+	if opts.DatabaseURL != "" {
+		dia = dialect.Postgres
+		sqlDB, err = sql.Open("postgres", opts.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("db: %w", err)
+		}
+		maxConns := max(opts.MaxConns, 1)
+		sqlDB.SetMaxOpenConns(maxConns)
+		sqlDB.SetMaxIdleConns(maxConns)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		if err := waitReady(ctx, sqlDB); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("db: connecting to PostgreSQL: %w", err)
+		}
+	} else {
+		dia = dialect.SQLite
+		if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("db: %w", err)
+		}
+		path := filepath.Join(opts.DataDir, "facestat.db")
+		// WAL lets readers run beside the one writer; busy_timeout makes a
+		// writer wait for the lock instead of failing; immediate
+		// transactions take the write lock up front, so two writers never
+		// deadlock upgrading a read lock.
+		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
+			"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		sqlDB, err = sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("db: %w", err)
+		}
+		sqlDB.SetMaxOpenConns(8)
+		if err := sqlDB.PingContext(ctx); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("db: opening %s: %w", path, err)
+		}
+	}
+	var drv dialect.Driver = entsql.OpenDB(dia, sqlDB)
+	if opts.Driver != nil {
+		drv = opts.Driver(drv)
+	}
+	d := &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: sqlDB, Dialect: dia}
+	if dia == dialect.SQLite {
+		if err := d.Client.Schema.Create(ctx); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("db: migrating SQLite: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// Close closes the client and its pool.
+func (d *DB) Close() error { return d.Client.Close() }
+
+// waitReady pings until the server answers or ctx ends, so instances may be
+// started before the database is up.
+func waitReady(ctx context.Context, db *sql.DB) error {
+	for {
+		err := db.PingContext(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// Migrate applies the pending PostgreSQL migrations embedded in the binary.
+// golang-migrate holds a PostgreSQL advisory lock while it works, so any
+// number of instances may call Migrate at once: one applies, the others wait
+// and then find nothing to do. On SQLite it does nothing (Open migrated).
+func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
+	if d.Dialect != dialect.Postgres {
+		return nil
+	}
+	src, err := iofs.New(pgMigrations, "migrations/postgres")
+	if err != nil {
+		return fmt.Errorf("db: migrations: %w", err)
+	}
+	conn, err := d.SQL.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	drv, err := migratepg.WithConnection(ctx, conn, &migratepg.Config{})
+	if err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "postgres", drv)
+	if err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	defer m.Close() // closes conn, returning it to the pool
+	m.LockTimeout = 2 * time.Minute
+	err = m.Up()
+	if errors.Is(err, migrate.ErrNoChange) {
+		return nil // up to date, perhaps migrated by another instance while we waited for the lock
+	}
+	if err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	version, _, _ := m.Version()
+	log.Info("database migrated", "version", version)
+	return nil
+}

@@ -1,0 +1,54 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"github.com/google/uuid"
+)
+
+// Photo is an uploaded face photo: a normalised JPEG and its thumbnail in
+// the blob store under content-addressed keys. Its id is a random UUID, so
+// photo ids cannot be guessed.
+type Photo struct {
+	ent.Schema
+}
+
+// Fields of the Photo.
+func (Photo) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("id", uuid.UUID{}).Default(uuid.New).Immutable(),
+		field.UUID("owner_id", uuid.UUID{}).Immutable(),
+		field.String("image_key").MaxLen(200).Immutable(),
+		field.String("thumb_key").MaxLen(200).Immutable(),
+		field.Int("width").Positive().Immutable(),
+		field.Int("height").Positive().Immutable(),
+		field.Int("thumb_width").Positive().Immutable(),
+		field.Int("thumb_height").Positive().Immutable(),
+		// IsPublic photos are listed; private ones (the default) are only judged.
+		field.Bool("is_public").Default(false),
+		// Status is hidden when moderation takes a photo out of circulation.
+		field.Enum("status").Values("active", "hidden").Default("active"),
+		field.Time("created_at").Default(now).Immutable(),
+	}
+}
+
+// Edges of the Photo.
+func (Photo) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("owner", User.Type).Ref("photos").Field("owner_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of the Photo.
+func (Photo) Indexes() []ent.Index {
+	return []ent.Index{
+		// Public listings, newest first, paginated by (created_at, id).
+		index.Fields("is_public", "status", "created_at", "id"),
+		// A user's photos, newest first.
+		index.Fields("owner_id", "created_at", "id"),
+		// Deleting a photo asks whether another photo shares its blobs.
+		index.Fields("image_key"),
+	}
+}

@@ -1,0 +1,92 @@
+package facestat
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Code is a stable error code, sent to clients as extensions.code. Codes are
+// part of the public API: they are never renamed (see docs/ERRORS.md).
+type Code string
+
+// The error codes of API.md. Each maps to one HTTP status in api/errors.go.
+const (
+	BadUserInput    Code = "BAD_USER_INPUT"
+	Unauthenticated Code = "UNAUTHENTICATED"
+	Forbidden       Code = "FORBIDDEN"
+	NotFound        Code = "NOT_FOUND"
+	Conflict        Code = "CONFLICT"
+	RateLimited     Code = "RATE_LIMITED"
+	Unavailable     Code = "UNAVAILABLE"
+	Internal        Code = "INTERNAL"
+)
+
+// Reasons refine BAD_USER_INPUT (and a few other codes) for clients that show
+// a specific message. Like codes, they are never renamed.
+const (
+	ReasonFileTooLarge   = "FILE_TOO_LARGE"
+	ReasonBodyTooLarge   = "BODY_TOO_LARGE"
+	ReasonNotAnImage     = "NOT_AN_IMAGE"
+	ReasonImageTooLarge  = "IMAGE_TOO_LARGE"
+	ReasonQuotaReached   = "QUOTA_REACHED"
+	ReasonOutOfRange     = "OUT_OF_RANGE"
+	ReasonInvalid        = "INVALID"
+	ReasonTooLong        = "TOO_LONG"
+	ReasonTaken          = "TAKEN"
+	ReasonWeakPassword   = "WEAK_PASSWORD"
+	ReasonBadCredentials = "BAD_CREDENTIALS"
+	ReasonTokenExpired   = "TOKEN_EXPIRED"
+	ReasonTokenInvalid   = "TOKEN_INVALID"
+	ReasonCSRF           = "CSRF_TOKEN_INVALID"
+	ReasonDepthLimit     = "DEPTH_LIMIT_EXCEEDED"
+	ReasonLengthRequired = "LENGTH_REQUIRED"
+)
+
+// Error is FaceStat's one error type. Domain packages return it; the GraphQL
+// error presenter turns it into extensions {code, field, reason, retryAfter}.
+// Message is safe to show to a client; wrap internal causes in Err, which is
+// logged but never sent.
+type Error struct {
+	Code       Code
+	Message    string
+	Field      string        // argument path of the offending input, e.g. "input.file"
+	Reason     string        // finer reason, e.g. FILE_TOO_LARGE
+	RetryAfter time.Duration // for RATE_LIMITED and UNAVAILABLE
+	Err        error         // internal cause; never shown to clients
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	msg := string(e.Code) + ": " + e.Message
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the internal cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with code and a client-safe message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InputError returns a BAD_USER_INPUT error for the argument at field.
+func InputError(field, reason, format string, args ...any) *Error {
+	return &Error{Code: BadUserInput, Field: field, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, INTERNAL for
+// any other non-nil error and "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}

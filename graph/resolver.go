@@ -1,0 +1,29 @@
+// Package graph is the GraphQL layer: thin resolvers over the domain
+// packages, and the executor gqlgen generates from schema.graphql.
+package graph
+
+import (
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/photos"
+	"github.com/facestat/facestat/ratelimit"
+)
+
+// Resolver is the root resolver; it holds every dependency the resolvers
+// use. Nothing is read from globals.
+type Resolver struct {
+	Client   *ent.Client
+	Identity *identity.Service
+	Photos   *photos.Service
+	Limiter  ratelimit.Limiter
+	Limits   Limits
+}
+
+// Limits are the per-operation limits resolvers enforce.
+type Limits struct {
+	MaxPageSize     int
+	RateAnonSession ratelimit.Rule
+	RateSignUp      ratelimit.Rule
+	RateSignIn      ratelimit.Rule
+	RateUpload      ratelimit.Rule
+}

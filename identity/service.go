@@ -1,0 +1,371 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/session"
+	"github.com/facestat/facestat/ent/setting"
+	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/entx"
+)
+
+// Config holds the costs and lifetimes the Service works with.
+type Config struct {
+	Argon2     Argon2Params
+	AccessTTL  time.Duration
+	RefreshTTL time.Duration
+	AnonTTL    time.Duration
+}
+
+// MergeFunc moves what an anonymous judge did (its votes) to an account,
+// inside tx, dropping what collides and correcting the figures. The judging
+// package provides it; it runs before the anonymous row is retired.
+type MergeFunc func(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error
+
+// Service signs judges up, in and out.
+type Service struct {
+	client *ent.Client
+	cfg    Config
+	signer anonSigner
+	merge  MergeFunc
+	dummy  string // a hash to check against when an email is unknown, so timing does not tell
+	Now    func() time.Time
+}
+
+// NewService returns a Service signing anonymous tokens with key. merge may
+// be nil while nothing needs moving.
+func NewService(client *ent.Client, key []byte, cfg Config, merge MergeFunc) *Service {
+	return &Service{
+		client: client,
+		cfg:    cfg,
+		signer: anonSigner{key: key},
+		merge:  merge,
+		dummy:  HashPassword("not a password", cfg.Argon2),
+		Now:    time.Now,
+	}
+}
+
+// SigningKeyID names the Setting that holds the generated signing key.
+const SigningKeyID = "anon_token_key"
+
+// LoadSigningKey returns configured when set, otherwise the key kept in the
+// database, generating and storing it first if no instance has yet. Every
+// instance on one database thus signs with the same key.
+func LoadSigningKey(ctx context.Context, client *ent.Client, configured string) ([]byte, error) {
+	if configured != "" {
+		return []byte(configured), nil
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	err := client.Setting.Create().SetID(SigningKeyID).SetValue(hex.EncodeToString(b)).
+		OnConflictColumns(setting.FieldID).DoNothing().Exec(ctx)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("identity: storing signing key: %w", err)
+	}
+	s, err := client.Setting.Get(ctx, SigningKeyID)
+	if err != nil {
+		return nil, fmt.Errorf("identity: loading signing key: %w", err)
+	}
+	return hex.DecodeString(s.Value)
+}
+
+// Session is what signing up, in or refreshing hands the client.
+type Session struct {
+	Token            string
+	ExpiresAt        time.Time
+	RefreshToken     string
+	RefreshExpiresAt time.Time
+	Viewer           *Viewer
+}
+
+// StartAnonymous returns a token for a new anonymous judge. It writes
+// nothing: the judge's row is created by its first vote.
+func (s *Service) StartAnonymous() (token string, v *Viewer) {
+	exp := s.Now().Add(s.cfg.AnonTTL).Truncate(time.Second)
+	id := uuid.New()
+	return s.signer.sign(id, exp), &Viewer{ID: id, Anonymous: true, Role: RoleUser, ExpiresAt: exp}
+}
+
+// Authenticate returns the viewer a bearer or cookie token proves. It
+// returns UNAUTHENTICATED (reason TOKEN_EXPIRED or TOKEN_INVALID) for any
+// token that is malformed, unknown, revoked or expired.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, error) {
+	now := s.Now()
+	if len(token) > maxTokenLen {
+		return nil, tokenError(errTokenMalformed)
+	}
+	switch {
+	case strings.HasPrefix(token, anonPrefix):
+		id, exp, err := s.signer.verify(token, now)
+		if err != nil {
+			return nil, tokenError(err)
+		}
+		return &Viewer{ID: id, Anonymous: true, Role: RoleUser, ExpiresAt: exp}, nil
+	case strings.HasPrefix(token, accessPrefix):
+		ses, err := s.client.Session.Query().
+			Where(session.TokenHash(hashToken(token))).
+			WithUser(func(q *ent.UserQuery) { q.Select(user.FieldRole) }).
+			Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil, tokenError(errTokenMalformed)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("identity: authenticate: %w", err)
+		}
+		if !now.Before(ses.ExpiresAt) {
+			return nil, tokenError(errTokenExpired)
+		}
+		return &Viewer{ID: ses.UserID, Role: Role(ses.Edges.User.Role), SessionID: ses.ID, ExpiresAt: ses.ExpiresAt}, nil
+	default:
+		return nil, tokenError(errTokenMalformed)
+	}
+}
+
+func tokenError(err error) error {
+	if errors.Is(err, errTokenExpired) {
+		return &facestat.Error{Code: facestat.Unauthenticated, Reason: facestat.ReasonTokenExpired, Message: "the token has expired"}
+	}
+	return &facestat.Error{Code: facestat.Unauthenticated, Reason: facestat.ReasonTokenInvalid, Message: "the token is not valid"}
+}
+
+var handleRE = regexp.MustCompile(`^[a-z0-9_]{3,30}$`)
+
+// NormaliseHandle folds case and checks the handle's shape.
+func NormaliseHandle(h string) (string, error) {
+	h = strings.ToLower(strings.TrimSpace(h))
+	if !handleRE.MatchString(h) {
+		return "", facestat.InputError("input.handle", facestat.ReasonInvalid, "a handle is 3 to 30 of a-z, 0-9 and _")
+	}
+	return h, nil
+}
+
+// NormaliseEmail trims, lower-cases and checks an email address.
+func NormaliseEmail(e string) (string, error) {
+	e = strings.ToLower(strings.TrimSpace(e))
+	a, err := mail.ParseAddress(e)
+	if len(e) > 254 || err != nil || a.Address != e || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
+		return "", facestat.InputError("input.email", facestat.ReasonInvalid, "that is not an email address")
+	}
+	return e, nil
+}
+
+func checkPassword(p string) error {
+	n := utf8.RuneCountInString(p)
+	if n < 10 {
+		return facestat.InputError("input.password", facestat.ReasonWeakPassword, "a password needs at least 10 characters")
+	}
+	if len(p) > 256 {
+		return facestat.InputError("input.password", facestat.ReasonTooLong, "a password has at most 256 bytes")
+	}
+	return nil
+}
+
+// SignUp creates an account and a session for it. When current is an
+// anonymous judge, the account takes over its id, so its votes stay its own.
+// Errors: BAD_USER_INPUT for a malformed field or a taken handle or email.
+func (s *Service) SignUp(ctx context.Context, handle, email, password string, current *Viewer) (*Session, error) {
+	handle, err := NormaliseHandle(handle)
+	if err != nil {
+		return nil, err
+	}
+	if email, err = NormaliseEmail(email); err != nil {
+		return nil, err
+	}
+	if err := checkPassword(password); err != nil {
+		return nil, err
+	}
+	hash := HashPassword(password, s.cfg.Argon2)
+	var out *Session
+	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		if err := s.checkFree(ctx, tx, handle, email); err != nil {
+			return err
+		}
+		id := uuid.New()
+		if current != nil && current.Anonymous {
+			judge, err := tx.User.Get(ctx, current.ID)
+			switch {
+			case ent.IsNotFound(err): // never voted: the account simply takes its id
+				id = current.ID
+			case err != nil:
+				return err
+			case judge.Anonymous && judge.MergedIntoID == nil: // voted: the judge becomes the account
+				id = current.ID
+				err := tx.User.UpdateOneID(id).SetHandle(handle).SetEmail(email).
+					SetPasswordHash(hash).SetAnonymous(false).Exec(ctx)
+				if err != nil {
+					return err
+				}
+				out, err = s.newSession(ctx, tx, id, RoleUser)
+				return err
+			}
+		}
+		err := tx.User.Create().SetID(id).SetHandle(handle).SetEmail(email).SetPasswordHash(hash).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		out, err = s.newSession(ctx, tx, id, RoleUser)
+		return err
+	})
+	if ent.IsConstraintError(err) { // lost a race for the handle or email
+		return nil, facestat.InputError("input.handle", facestat.ReasonTaken, "that handle or email is already taken")
+	}
+	return out, err
+}
+
+func (s *Service) checkFree(ctx context.Context, tx *ent.Tx, handle, email string) error {
+	if n, err := tx.User.Query().Where(user.Handle(handle)).Count(ctx); err != nil || n > 0 {
+		if err != nil {
+			return err
+		}
+		return facestat.InputError("input.handle", facestat.ReasonTaken, "that handle is already taken")
+	}
+	if n, err := tx.User.Query().Where(user.Email(email)).Count(ctx); err != nil || n > 0 {
+		if err != nil {
+			return err
+		}
+		return facestat.InputError("input.email", facestat.ReasonTaken, "an account with that email exists; sign in instead")
+	}
+	return nil
+}
+
+// SignIn checks an account's password and opens a session. When current is
+// an anonymous judge that has voted, its votes move to the account and its
+// token stops voting. Errors: UNAUTHENTICATED (reason BAD_CREDENTIALS) for
+// an unknown email or a wrong password, without telling which.
+func (s *Service) SignIn(ctx context.Context, email, password string, current *Viewer) (*Session, error) {
+	bad := &facestat.Error{Code: facestat.Unauthenticated, Reason: facestat.ReasonBadCredentials, Message: "wrong email or password"}
+	email = strings.ToLower(strings.TrimSpace(email))
+	if len(email) > 254 || len(password) > 256 {
+		return nil, bad
+	}
+	u, err := s.client.User.Query().Where(user.Email(email), user.Anonymous(false)).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, fmt.Errorf("identity: sign in: %w", err)
+	}
+	hash := s.dummy
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := VerifyPassword(password, hash)
+	if err != nil {
+		return nil, fmt.Errorf("identity: sign in: %w", err)
+	}
+	if u == nil || !ok {
+		return nil, bad
+	}
+	var out *Session
+	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		if current != nil && current.Anonymous && current.ID != u.ID {
+			if err := s.mergeJudge(ctx, tx, current.ID, u.ID); err != nil {
+				return err
+			}
+		}
+		var err error
+		out, err = s.newSession(ctx, tx, u.ID, Role(u.Role))
+		return err
+	})
+	return out, err
+}
+
+// mergeJudge moves an anonymous judge's work to an account and retires the
+// judge, so its still-valid token cannot vote a second time.
+func (s *Service) mergeJudge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error {
+	judge, err := tx.User.Get(ctx, from)
+	if ent.IsNotFound(err) {
+		return nil // never voted: nothing to move
+	}
+	if err != nil {
+		return err
+	}
+	if !judge.Anonymous || judge.MergedIntoID != nil {
+		return nil
+	}
+	if s.merge != nil {
+		if err := s.merge(ctx, tx, from, to); err != nil {
+			return fmt.Errorf("identity: merging judge: %w", err)
+		}
+	}
+	return tx.User.UpdateOneID(from).SetMergedIntoID(to).Exec(ctx)
+}
+
+// Refresh swaps a refresh token for a new session pair; the old pair stops
+// working. Errors: UNAUTHENTICATED for an unknown or expired refresh token.
+func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, error) {
+	if !strings.HasPrefix(refreshToken, refreshPrefix) || len(refreshToken) > maxTokenLen {
+		return nil, tokenError(errTokenMalformed)
+	}
+	var out *Session
+	err := entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		ses, err := tx.Session.Query().Where(session.RefreshHash(hashToken(refreshToken))).
+			WithUser(func(q *ent.UserQuery) { q.Select(user.FieldRole) }).Only(ctx)
+		if ent.IsNotFound(err) {
+			return tokenError(errTokenMalformed)
+		}
+		if err != nil {
+			return err
+		}
+		if !s.Now().Before(ses.RefreshExpiresAt) {
+			return tokenError(errTokenExpired)
+		}
+		// Deleting by the old hash makes the swap single-use: of two
+		// concurrent refreshes with one token, only one deletes a row.
+		n, err := tx.Session.Delete().Where(session.ID(ses.ID), session.RefreshHash(ses.RefreshHash)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return tokenError(errTokenMalformed)
+		}
+		out, err = s.newSession(ctx, tx, ses.UserID, Role(ses.Edges.User.Role))
+		return err
+	})
+	return out, err
+}
+
+// SignOut ends v's account session. For an anonymous judge there is
+// nothing stored to end; its client forgets the token.
+func (s *Service) SignOut(ctx context.Context, v *Viewer) error {
+	if v == nil || v.SessionID == 0 {
+		return nil
+	}
+	_, err := s.client.Session.Delete().Where(session.ID(v.SessionID)).Exec(ctx)
+	return err
+}
+
+// SweepExpired deletes sessions whose refresh token has expired.
+func (s *Service) SweepExpired(ctx context.Context) (int, error) {
+	return s.client.Session.Delete().Where(session.RefreshExpiresAtLT(s.Now())).Exec(ctx)
+}
+
+func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, role Role) (*Session, error) {
+	now := s.Now()
+	out := &Session{
+		Token:            randomToken(accessPrefix),
+		ExpiresAt:        now.Add(s.cfg.AccessTTL).Truncate(time.Second),
+		RefreshToken:     randomToken(refreshPrefix),
+		RefreshExpiresAt: now.Add(s.cfg.RefreshTTL).Truncate(time.Second),
+	}
+	ses, err := tx.Session.Create().SetUserID(userID).
+		SetTokenHash(hashToken(out.Token)).SetRefreshHash(hashToken(out.RefreshToken)).
+		SetExpiresAt(out.ExpiresAt).SetRefreshExpiresAt(out.RefreshExpiresAt).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out.Viewer = &Viewer{ID: userID, Role: role, SessionID: ses.ID, ExpiresAt: out.ExpiresAt}
+	return out, nil
+}

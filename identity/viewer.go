@@ -1,0 +1,84 @@
+// Package identity knows who is calling: accounts with argon2id passwords
+// and hashed, expiring session tokens, and anonymous judges with signed
+// tokens that cost nothing until their first vote. The Viewer travels in the
+// request context under a private key.
+package identity
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Role is an account's role.
+type Role string
+
+// Roles, from least to most powerful.
+const (
+	RoleUser      Role = "user"
+	RoleModerator Role = "moderator"
+	RoleAdmin     Role = "admin"
+)
+
+// Viewer is the identity behind a request.
+type Viewer struct {
+	// ID is the judge's id: the account's user id, or the anonymous judge's
+	// id from its token (the user row of that id exists once it has voted).
+	ID        uuid.UUID
+	Anonymous bool
+	Role      Role      // RoleUser for anonymous judges
+	SessionID int       // the account session; 0 for anonymous judges
+	ExpiresAt time.Time // when the credential that proved this identity expires
+	ViaCookie bool      // authenticated by the session cookie rather than a bearer token
+}
+
+// IsModerator reports whether the viewer may moderate (moderators and admins).
+func (v *Viewer) IsModerator() bool {
+	return v != nil && !v.Anonymous && (v.Role == RoleModerator || v.Role == RoleAdmin)
+}
+
+// IsAccount reports whether the viewer is signed in to an account.
+func (v *Viewer) IsAccount() bool { return v != nil && !v.Anonymous }
+
+type viewerKey struct{}
+
+// NewContext returns ctx carrying v.
+func NewContext(ctx context.Context, v *Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey{}, v)
+}
+
+// FromContext returns the viewer of ctx, or nil when the request has none.
+func FromContext(ctx context.Context) *Viewer {
+	v, _ := ctx.Value(viewerKey{}).(*Viewer)
+	return v
+}
+
+// Cookies sets and clears the browser session cookie on the response of the
+// current request. The HTTP layer puts one in the context; resolvers use it
+// when a client asked for a cookie session.
+type Cookies interface {
+	SetSession(token string, expires time.Time)
+	ClearSession()
+}
+
+type cookiesKey struct{}
+
+// WithCookies returns ctx carrying c.
+func WithCookies(ctx context.Context, c Cookies) context.Context {
+	return context.WithValue(ctx, cookiesKey{}, c)
+}
+
+// CookiesFromContext returns the request's cookie setter, or one that does
+// nothing when the request came by a transport without cookies.
+func CookiesFromContext(ctx context.Context) Cookies {
+	if c, ok := ctx.Value(cookiesKey{}).(Cookies); ok {
+		return c
+	}
+	return noCookies{}
+}
+
+type noCookies struct{}
+
+func (noCookies) SetSession(string, time.Time) {}
+func (noCookies) ClearSession()                {}

@@ -1,0 +1,116 @@
+package integration_test
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/facestat/facestat/imageproc/imagetest"
+)
+
+// TestBadInput sends each kind of bad input and checks that it gets its
+// documented code and leaves every table and the image folder unchanged.
+func TestBadInput(t *testing.T) {
+	backends(t, nil, func(t *testing.T, e *env) {
+		token := e.account(t, "uploader")
+		for i := 0; i < 2; i++ { // one photo short of the quota of 3
+			e.upload(t, token, "ok.jpg", imagetest.JPEGWithMetadata(64, 64, 1, imagetest.TopLeft), false).decode(t, &struct{}{})
+		}
+		var anon struct{ StartAnonymousSession struct{ Token string } }
+		e.gql(t, "", `mutation { startAnonymousSession { token } }`, nil, &anon)
+
+		cases := []struct {
+			name         string
+			send         func(t *testing.T) *response
+			status       int
+			code, reason string
+			field        string
+		}{
+			{"TextFileNamedJPG", func(t *testing.T) *response {
+				return e.upload(t, token, "face.jpg", []byte("this is not an image, just text\n"), false)
+			}, 200, "BAD_USER_INPUT", "NOT_AN_IMAGE", "input.file"},
+			{"TruncatedJPEG", func(t *testing.T) *response {
+				return e.upload(t, token, "face.jpg", imagetest.TruncatedJPEG(), false)
+			}, 200, "BAD_USER_INPUT", "NOT_AN_IMAGE", "input.file"},
+			{"PNGBomb", func(t *testing.T) *response {
+				return e.upload(t, token, "face.png", imagetest.PNGBomb(20000, 20000), false)
+			}, 200, "BAD_USER_INPUT", "IMAGE_TOO_LARGE", "input.file"},
+			{"UploadOverLimit", func(t *testing.T) *response {
+				return e.upload(t, token, "face.jpg", bytes.Repeat([]byte{0xff}, int(e.App.Config.MaxUploadBytes)+100<<10), false)
+			}, 413, "BAD_USER_INPUT", "FILE_TOO_LARGE", "input.file"},
+			{"FileOverLimit", func(t *testing.T) *response {
+				// Within the multipart allowance, over the file limit.
+				return e.upload(t, token, "face.jpg", bytes.Repeat([]byte{0xff}, int(e.App.Config.MaxUploadBytes)+1), false)
+			}, 200, "BAD_USER_INPUT", "FILE_TOO_LARGE", "input.file"},
+			{"BodyOverLimit", func(t *testing.T) *response {
+				return e.do(t, request{Query: `{ viewer { id } }` + strings.Repeat(" ", int(e.App.Config.MaxBodyBytes))})
+			}, 413, "BAD_USER_INPUT", "BODY_TOO_LARGE", ""},
+			{"AnonymousUpload", func(t *testing.T) *response {
+				return e.upload(t, anon.StartAnonymousSession.Token, "face.jpg", imagetest.JPEGWithMetadata(64, 64, 1, imagetest.TopLeft), false)
+			}, 200, "UNAUTHENTICATED", "", ""},
+			{"MalformedToken", func(t *testing.T) *response {
+				return e.do(t, request{Token: "fsa_not-a-real-token", Query: `{ viewer { id } }`})
+			}, 401, "UNAUTHENTICATED", "TOKEN_INVALID", ""},
+			{"ForgedAnonymousToken", func(t *testing.T) *response {
+				forged := anon.StartAnonymousSession.Token[:len(anon.StartAnonymousSession.Token)-2] + "AA"
+				return e.do(t, request{Token: forged, Query: `{ viewer { id } }`})
+			}, 401, "UNAUTHENTICATED", "TOKEN_INVALID", ""},
+			{"NotBearer", func(t *testing.T) *response {
+				return e.do(t, request{Header: http.Header{"Authorization": {"Basic Zm9vOmJhcg=="}}, Query: `{ viewer { id } }`})
+			}, 401, "UNAUTHENTICATED", "TOKEN_INVALID", ""},
+			{"TooDeep", func(t *testing.T) *response {
+				q := `{ photos(first: 1) { nodes { owner { photos(first: 1) { nodes { owner { photos(first: 1) { nodes { owner {
+					photos(first: 1) { nodes { owner { handle } } } } } } } } } } } } }`
+				return e.do(t, request{Query: q})
+			}, 422, "GRAPHQL_VALIDATION_FAILED", "DEPTH_LIMIT_EXCEEDED", ""},
+			{"FirstTooLarge", func(t *testing.T) *response {
+				return e.do(t, request{Query: `{ photos(first: 1000) { nodes { id } } }`})
+			}, 200, "BAD_USER_INPUT", "OUT_OF_RANGE", "first"},
+			{"ParseError", func(t *testing.T) *response {
+				return e.do(t, request{Query: `{ photos(first: `})
+			}, 422, "GRAPHQL_PARSE_FAILED", "", ""},
+			{"BadID", func(t *testing.T) *response {
+				return e.do(t, request{Token: token, Query: `mutation { deletePhoto(input: {photoId: "nope"}) { deletedPhotoId } }`})
+			}, 200, "BAD_USER_INPUT", "INVALID", "input.photoId"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				before := e.snapshot(t)
+				r := c.send(t)
+				if r.Status != c.status || r.code() != c.code || (c.reason != "" && r.ext("reason") != c.reason) ||
+					(c.field != "" && r.ext("field") != c.field) {
+					t.Errorf("got status %d errors %+v; want %d %s %s %s", r.Status, r.Errors, c.status, c.code, c.reason, c.field)
+				}
+				if after := e.snapshot(t); after.String() != before.String() {
+					t.Errorf("state changed:\n before %v\n after  %v", before, after)
+				}
+			})
+		}
+
+		t.Run("QuotaReached", func(t *testing.T) {
+			e.upload(t, token, "third.jpg", imagetest.JPEGWithMetadata(64, 48, 1, imagetest.TopLeft), false).decode(t, &struct{}{})
+			before := e.snapshot(t)
+			r := e.upload(t, token, "fourth.jpg", imagetest.JPEGWithMetadata(48, 64, 1, imagetest.TopLeft), false)
+			if r.code() != "BAD_USER_INPUT" || r.ext("reason") != "QUOTA_REACHED" {
+				t.Fatalf("got %+v", r.Errors)
+			}
+			if after := e.snapshot(t); after.String() != before.String() {
+				t.Errorf("state changed:\n before %v\n after  %v", before, after)
+			}
+		})
+
+		t.Run("ExpiredToken", func(t *testing.T) {
+			before := e.snapshot(t)
+			e.Clock.Advance(e.App.Config.AccessTokenTTL + time.Minute)
+			r := e.do(t, request{Token: token, Query: `{ viewer { id } }`})
+			if r.Status != 401 || r.code() != "UNAUTHENTICATED" || r.ext("reason") != "TOKEN_EXPIRED" {
+				t.Fatalf("got %d %+v", r.Status, r.Errors)
+			}
+			if after := e.snapshot(t); after.String() != before.String() {
+				t.Errorf("state changed:\n before %v\n after  %v", before, after)
+			}
+		})
+	})
+}

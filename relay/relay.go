@@ -1,0 +1,100 @@
+// Package relay implements the Relay conventions of the public API: opaque
+// global ids and cursors, and the bounds on a connection's page.
+package relay
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat"
+)
+
+var enc = base64.RawURLEncoding
+
+// ID returns the opaque global id of the object of type typ with id.
+func ID(typ string, id uuid.UUID) string {
+	return enc.EncodeToString([]byte(typ + ":" + id.String()))
+}
+
+// ParseID returns the type and id inside a global id. ok is false for
+// anything that is not a global id this service made.
+func ParseID(gid string) (typ string, id uuid.UUID, ok bool) {
+	if len(gid) > 100 {
+		return "", uuid.Nil, false
+	}
+	b, err := enc.DecodeString(gid)
+	if err != nil {
+		return "", uuid.Nil, false
+	}
+	typ, raw, found := strings.Cut(string(b), ":")
+	if !found {
+		return "", uuid.Nil, false
+	}
+	id, err = uuid.Parse(raw)
+	return typ, id, err == nil
+}
+
+// ParseTypedID returns the id inside gid when it names an object of type
+// typ, and otherwise a BAD_USER_INPUT error naming field.
+func ParseTypedID(gid, typ, field string) (uuid.UUID, error) {
+	t, id, ok := ParseID(gid)
+	if !ok || t != typ {
+		return uuid.Nil, facestat.InputError(field, facestat.ReasonInvalid, "not a %s id", typ)
+	}
+	return id, nil
+}
+
+// Cursor is a position in a list ordered by (time, id).
+type Cursor struct {
+	Time time.Time
+	ID   uuid.UUID
+}
+
+// String encodes the cursor opaquely.
+func (c Cursor) String() string {
+	return enc.EncodeToString([]byte(strconv.FormatInt(c.Time.UnixNano(), 36) + ":" + c.ID.String()))
+}
+
+// Page is a validated request for one page: at most First items after After.
+type Page struct {
+	First int
+	After *Cursor
+}
+
+// ParsePage checks first (1..max) and decodes after. Errors are
+// BAD_USER_INPUT naming the argument: `first` OUT_OF_RANGE, `after` INVALID.
+func ParsePage(first int, after *string, max int) (Page, error) {
+	if first < 1 || first > max {
+		return Page{}, facestat.InputError("first", facestat.ReasonOutOfRange, "first must be between 1 and %d", max)
+	}
+	p := Page{First: first}
+	if after == nil {
+		return p, nil
+	}
+	bad := facestat.InputError("after", facestat.ReasonInvalid, "not a cursor of this list")
+	if len(*after) > 100 {
+		return Page{}, bad
+	}
+	b, err := enc.DecodeString(*after)
+	if err != nil {
+		return Page{}, bad
+	}
+	ts, id, ok := strings.Cut(string(b), ":")
+	if !ok {
+		return Page{}, bad
+	}
+	ns, err := strconv.ParseInt(ts, 36, 64)
+	if err != nil {
+		return Page{}, bad
+	}
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return Page{}, bad
+	}
+	p.After = &Cursor{Time: time.Unix(0, ns), ID: uid}
+	return p, nil
+}

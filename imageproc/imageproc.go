@@ -53,13 +53,15 @@ var (
 	ErrTooManyPixels = errors.New("imageproc: image has too many pixels")
 )
 
-// Defaults used for zero (or negative) fields of Limits and Options.
+// DefaultMaxPixels replaces a zero or negative Limits.MaxPixels: 40 megapixels.
+const DefaultMaxPixels int64 = 40_000_000
+
+// Defaults replacing zero or negative fields of Limits and Options.
 const (
-	DefaultMaxPixels  int64 = 40_000_000 // Limits.MaxPixels: 40 megapixels
-	DefaultMaxSrcSide       = 12_000     // Limits.MaxSide
-	DefaultMaxSide          = 2048       // Options.MaxSide
-	DefaultThumbSide        = 400        // Options.ThumbSide
-	DefaultQuality          = 85         // Options.Quality
+	DefaultMaxSrcSide = 12_000 // Limits.MaxSide
+	DefaultMaxSide    = 2048   // Options.MaxSide
+	DefaultThumbSide  = 400    // Options.ThumbSide
+	DefaultQuality    = 85     // Options.Quality
 )
 
 // maxJPEGSide is the largest side image/jpeg can encode.

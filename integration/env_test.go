@@ -3,9 +3,6 @@ package integration_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,8 +10,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -22,47 +17,10 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/lib/pq"
-
 	"github.com/facestat/facestat/app"
 	"github.com/facestat/facestat/config"
+	"github.com/facestat/facestat/db/dbtest"
 )
-
-// pgServer is the PostgreSQL server tests create their databases on.
-func pgServer() string {
-	if u := os.Getenv("FACESTAT_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-}
-
-// MustCreatePGDatabase creates an empty database with a random name and
-// drops it when the test ends. It returns the database's URL.
-func MustCreatePGDatabase(tb testing.TB) string {
-	tb.Helper()
-	admin, err := sql.Open("postgres", pgServer())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "facestat_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		tb.Fatalf("creating test database (is PostgreSQL running? set FACESTAT_TEST_DATABASE_URL): %v", err)
-	}
-	tb.Cleanup(func() {
-		if _, err := admin.Exec("DROP DATABASE " + name + " WITH (FORCE)"); err != nil {
-			tb.Errorf("dropping %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(pgServer())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
 
 // clock is the test's clock: real time plus an offset tests move forward.
 type clock struct{ offset atomic.Int64 }
@@ -103,7 +61,7 @@ func backends(t *testing.T, settings map[string]string, fn func(t *testing.T, e 
 	})
 	t.Run("PostgreSQL", func(t *testing.T) {
 		t.Parallel()
-		fn(t, startEnv(t, MustCreatePGDatabase(t), settings))
+		fn(t, startEnv(t, dbtest.MustCreatePGDatabase(t), settings))
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/imageproc/imagetest"
 )
 
@@ -22,7 +23,7 @@ func TestTwoInstancesStartTogether(t *testing.T) {
 		t.Skip("needs PostgreSQL and a build of the binary")
 	}
 	facestatBinary(t) // build first, so both start at the same moment
-	dbURL := MustCreatePGDatabase(t)
+	dbURL := dbtest.MustCreatePGDatabase(t)
 	settings := map[string]string{"FACESTAT_DATABASE_URL": dbURL}
 	procs := make([]*proc, 2)
 	started := make(chan int)

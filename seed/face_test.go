@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -100,8 +101,9 @@ func TestFacePanics(t *testing.T) {
 	}
 }
 
-// TestFacePreview writes sample portraits for visual inspection when
-// FACE_PREVIEW_DIR is set, e.g.
+// TestFacePreview writes six 800x1000 sample portraits for visual inspection
+// when FACE_PREVIEW_DIR is set; FACE_PREVIEW_SEED optionally picks the first
+// seed (default 0), e.g.
 //
 //	FACE_PREVIEW_DIR=/tmp/faces go test -run Preview ./seed/
 func TestFacePreview(t *testing.T) {
@@ -109,10 +111,18 @@ func TestFacePreview(t *testing.T) {
 	if dir == "" {
 		t.Skip("FACE_PREVIEW_DIR not set")
 	}
+	first := uint64(0)
+	if v := os.Getenv("FACE_PREVIEW_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("FACE_PREVIEW_SEED: %v", err)
+		}
+		first = n
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for seed := uint64(0); seed < 6; seed++ {
+	for seed := first; seed < first+6; seed++ {
 		var buf bytes.Buffer
 		if err := png.Encode(&buf, faceRGBA(t, seed, 800, 1000)); err != nil {
 			t.Fatal(err)

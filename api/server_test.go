@@ -1,0 +1,172 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/facestat/facestat/api"
+	"github.com/facestat/facestat/config"
+	"github.com/facestat/facestat/graph"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newServer returns an api.Server whose resolver has no services: enough
+// for the HTTP layer, and any resolver that needs one panics.
+func newServer(t *testing.T, env map[string]string) (*httptest.Server, *syncBuffer) {
+	t.Helper()
+	cfg, _, err := config.Load(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	srv := api.New(api.Deps{
+		Config:   cfg,
+		Log:      slog.New(slog.NewJSONHandler(logs, nil)),
+		Resolver: &graph.Resolver{Limits: graph.Limits{MaxPageSize: cfg.MaxPageSize}},
+		WebApp: fstest.MapFS{
+			"index.html":         {Data: []byte("<!doctype html><title>FaceStat</title>")},
+			"assets/app-1a2b.js": {Data: []byte("console.log(1)")},
+		},
+	})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts, logs
+}
+
+func post(t *testing.T, url, body string, header http.Header) (*http.Response, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return res, out
+}
+
+func TestResolverPanicIsInternal(t *testing.T) {
+	ts, logs := newServer(t, nil)
+	res, out := post(t, ts.URL, `{"query":"{ photos(first: 1) { nodes { id } } }"}`, http.Header{"X-Request-Id": {"req-panic-1"}})
+	raw, _ := json.Marshal(out)
+	if !strings.Contains(string(raw), `"code":"INTERNAL"`) || !strings.Contains(string(raw), `"message":"internal error"`) {
+		t.Fatalf("response: %s", raw)
+	}
+	if strings.Contains(string(raw), "nil pointer") || strings.Contains(string(raw), "goroutine") {
+		t.Fatalf("the panic leaked to the client: %s", raw)
+	}
+	if res.Header.Get("X-Request-Id") != "req-panic-1" {
+		t.Fatalf("request id header %q", res.Header.Get("X-Request-Id"))
+	}
+	l := logs.String()
+	if !strings.Contains(l, `"panic in resolver"`) || !strings.Contains(l, `"request_id":"req-panic-1"`) || !strings.Contains(l, "nil pointer") {
+		t.Fatalf("the panic was not logged with its request id:\n%s", l)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	ts, _ := newServer(t, map[string]string{"FACESTAT_CORS_ORIGINS": "https://app.example.com"})
+	preflight := func(origin string) *http.Response {
+		req, _ := http.NewRequest(http.MethodOptions, ts.URL+"/graphql", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	t.Run("Allowed", func(t *testing.T) {
+		res := preflight("https://app.example.com")
+		if res.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+			t.Fatalf("allowed origin refused: %v", res.Header)
+		}
+	})
+	t.Run("Refused", func(t *testing.T) {
+		if res := preflight("https://evil.example.net"); res.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("unknown origin allowed: %v", res.Header)
+		}
+	})
+}
+
+func TestRoutes(t *testing.T) {
+	ts, _ := newServer(t, nil)
+	cases := []struct {
+		path, wantType string
+		status         int
+		cache          string
+	}{
+		{"/", "text/html", 200, "no-cache"},
+		{"/photos/abc", "text/html", 200, "no-cache"}, // an app route gets index.html
+		{"/assets/app-1a2b.js", "text/javascript", 200, "immutable"},
+		{"/assets/missing.js", "", 404, ""},
+		{"/graphiql", "text/html", 200, ""},
+		{"/healthz", "", 200, ""},
+		{"/readyz", "", 503, ""}, // never set ready
+		{"/images/img/..%2f..%2fgo.mod", "", 404, ""},
+		{"/images/img/%2e%2e/%2e%2e/secret.jpg", "", 404, ""},
+	}
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c.path, "/", "_"), func(t *testing.T) {
+			res, err := http.Get(ts.URL + c.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != c.status || !strings.HasPrefix(res.Header.Get("Content-Type"), c.wantType) ||
+				!strings.Contains(res.Header.Get("Cache-Control"), c.cache) {
+				t.Fatalf("GET %s: %d %q %q", c.path, res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
+			}
+			if res.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Fatal("missing nosniff")
+			}
+		})
+	}
+}
+
+func TestGETRefusesMutations(t *testing.T) {
+	ts, _ := newServer(t, nil)
+	res, err := http.Get(ts.URL + `/graphql?query=mutation%7BsignOut%7Bok%7D%7D`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode == http.StatusOK && !strings.Contains(string(b), "errors") {
+		t.Fatalf("a mutation ran over GET: %d %s", res.StatusCode, b)
+	}
+}

@@ -17,6 +17,7 @@ import (
 // request that changes something (double-submit).
 const (
 	sessionCookie = "fs_session"
+	refreshCookie = "fs_refresh" // sent only to /graphql
 	csrfCookie    = "fs_csrf"
 	csrfHeader    = "X-CSRF-Token"
 )
@@ -29,7 +30,7 @@ const (
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		jar := &cookieJar{w: w, secure: s.cfg.SecureCookies()}
+		jar := &cookieJar{w: w, r: r, secure: s.cfg.SecureCookies()}
 		ctx = identity.WithCookies(ctx, jar)
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
@@ -66,7 +67,6 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				Message: "the " + csrfHeader + " header must repeat the " + csrfCookie + " cookie"})
 			return
 		}
-		v.ViaCookie = true
 		next.ServeHTTP(w, r.WithContext(identity.NewContext(ctx, v)))
 	})
 }
@@ -91,23 +91,42 @@ func validCSRF(r *http.Request) bool {
 // cookieJar sets the session cookies on one response.
 type cookieJar struct {
 	w      http.ResponseWriter
+	r      *http.Request
 	secure bool
 }
 
 // SetSession implements identity.Cookies.
-func (j *cookieJar) SetSession(token string, expires time.Time) {
+func (j *cookieJar) SetSession(token string, expires time.Time, refresh string, refreshExpires time.Time) {
 	b := make([]byte, 24)
 	rand.Read(b)
 	http.SetCookie(j.w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
 		HttpOnly: true, Secure: j.secure, SameSite: http.SameSiteLaxMode})
+	if refresh != "" {
+		http.SetCookie(j.w, &http.Cookie{Name: refreshCookie, Value: refresh, Path: "/graphql", Expires: refreshExpires,
+			HttpOnly: true, Secure: j.secure, SameSite: http.SameSiteStrictMode})
+	}
+	// The CSRF cookie outlives the session so that a refresh can still
+	// carry it.
+	csrfExpires := expires
+	if refreshExpires.After(expires) {
+		csrfExpires = refreshExpires
+	}
 	http.SetCookie(j.w, &http.Cookie{Name: csrfCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
-		Expires: expires, Secure: j.secure, SameSite: http.SameSiteStrictMode})
+		Expires: csrfExpires, Secure: j.secure, SameSite: http.SameSiteStrictMode})
 }
 
 // ClearSession implements identity.Cookies.
 func (j *cookieJar) ClearSession() {
-	for _, name := range []string{sessionCookie, csrfCookie} {
-		http.SetCookie(j.w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
-			HttpOnly: name == sessionCookie, Secure: j.secure, SameSite: http.SameSiteLaxMode})
+	for _, c := range []struct{ name, path string }{{sessionCookie, "/"}, {refreshCookie, "/graphql"}, {csrfCookie, "/"}} {
+		http.SetCookie(j.w, &http.Cookie{Name: c.name, Value: "", Path: c.path, MaxAge: -1,
+			HttpOnly: c.name != csrfCookie, Secure: j.secure, SameSite: http.SameSiteLaxMode})
 	}
+}
+
+// RefreshToken implements identity.Cookies.
+func (j *cookieJar) RefreshToken() string {
+	if c, err := j.r.Cookie(refreshCookie); err == nil {
+		return c.Value
+	}
+	return ""
 }

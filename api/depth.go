@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -49,6 +50,13 @@ func (w *depthWalker) depth(set ast.SelectionSet) int {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
+			// Introspection (__schema, __type) walks the schema, not data:
+			// its nesting is bounded by the schema and costs no I/O, and
+			// the standard introspection query nests 13 deep.
+			if strings.HasPrefix(s.Name, "__") {
+				d = 1
+				break
+			}
 			d = 1 + w.depth(s.SelectionSet)
 		case *ast.InlineFragment:
 			d = w.depth(s.SelectionSet)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -155,7 +156,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	case gqlErr.Err == nil:
 		// Request-shape errors gqlgen raises without a code.
 		gqlErr.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
-	default:
+	default: // INTERNAL and anything unexpected, panics included
 		logger(ctx).ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String())
 		gqlErr.Message = "internal error"
 		gqlErr.Extensions = map[string]any{"code": string(facestat.Internal), "requestId": requestID(ctx)}
@@ -163,9 +164,84 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	return gqlErr
 }
 
-// recoverPanic turns a resolver's panic into an INTERNAL error, logging the
-// panic and its stack with the request id; nothing of it reaches the client.
-func recoverPanic(ctx context.Context, v any) error {
-	logger(ctx).ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-	return &facestat.Error{Code: facestat.Internal, Message: "internal error", Err: fmt.Errorf("panic: %v", v)}
+// recoverPanic turns a resolver's panic into an INTERNAL error carrying the
+// panic and its stack, which presentError logs with the request id; nothing
+// of it reaches the client.
+func recoverPanic(_ context.Context, v any) error {
+	return &facestat.Error{Code: facestat.Internal, Message: "internal error",
+		Err: fmt.Errorf("panic in resolver: %v\n%s", v, debug.Stack())}
 }
+
+// codeTransportErrors gives a code to the errors gqlgen's transports write
+// without one (an unsupported content type, a malformed multipart request,
+// a mutation over GET): the response is buffered only when its status is
+// 400 or more, and each error lacking a code gets GRAPHQL_PARSE_FAILED.
+func codeTransportErrors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cw := &codingWriter{ResponseWriter: w}
+		next.ServeHTTP(cw, r)
+		cw.flush()
+	})
+}
+
+type codingWriter struct {
+	http.ResponseWriter
+	status int
+	buf    *bytes.Buffer // non-nil when the response is held back for coding
+}
+
+func (w *codingWriter) WriteHeader(status int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = status
+	if status >= 400 {
+		w.buf = &bytes.Buffer{}
+		return
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *codingWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.buf != nil {
+		return w.buf.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *codingWriter) flush() {
+	if w.buf == nil {
+		return
+	}
+	body := w.buf.Bytes()
+	var resp struct {
+		Errors []map[string]any `json:"errors"`
+		Data   json.RawMessage  `json:"data,omitempty"`
+	}
+	if json.Unmarshal(body, &resp) == nil && len(resp.Errors) > 0 {
+		changed := false
+		for _, e := range resp.Errors {
+			ext, _ := e["extensions"].(map[string]any)
+			if ext == nil {
+				ext = map[string]any{}
+				e["extensions"] = ext
+			}
+			if _, ok := ext["code"]; !ok {
+				ext["code"] = "GRAPHQL_PARSE_FAILED"
+				changed = true
+			}
+		}
+		if changed {
+			body, _ = json.Marshal(resp)
+			w.Header().Set("Content-Type", "application/json")
+		}
+	}
+	w.Header().Del("Content-Length")
+	w.ResponseWriter.WriteHeader(w.status)
+	w.ResponseWriter.Write(body)
+}
+
+func (w *codingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -16,6 +17,7 @@ import (
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/graph/model"
+	"github.com/facestat/facestat/identity"
 )
 
 // multipartOverhead is what a multipart body may carry beyond the file:
@@ -33,7 +35,9 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.MultipartForm{
 		MaxUploadSize: s.cfg.MaxUploadBytes + multipartOverhead,
-		MaxMemory:     8 << 20,
+		// Everything stays in memory (the body is bounded already): no temp
+		// files, and no file descriptor per path listed in the map.
+		MaxMemory: s.cfg.MaxUploadBytes + multipartOverhead + 1,
 	})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(s.cfg.MaxQueryTokens)
@@ -43,7 +47,13 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv.Use(depthLimit{Max: s.cfg.MaxQueryDepth})
 	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
 	srv.Use(graph.LoadersExtension{Client: resolver.Client})
-	return s.limitBody(srv)
+	return s.limitBody(codeTransportErrors(srv))
+}
+
+func init() {
+	// Over the complexity limit is a refused request, like a validation
+	// failure: 422, as docs/ERRORS.md says.
+	errcode.RegisterErrorType("COMPLEXITY_LIMIT_EXCEEDED", errcode.KindProtocol)
 }
 
 // setComplexity makes a connection cost its selection times `first`,
@@ -60,12 +70,18 @@ func setComplexity(c *graph.ComplexityRoot, maxPage int) {
 // limitBody bounds what a request may send before gqlgen reads it: a JSON
 // body to MaxBodyBytes (413 BODY_TOO_LARGE), a multipart upload to
 // MaxUploadBytes plus the operation (413 FILE_TOO_LARGE; its length must be
-// declared, 411 otherwise). It also applies errors' HTTP outcome.
+// declared, 411 otherwise). Uploads are for accounts only, so a multipart
+// body from anyone else is refused (401) before it is read. It also applies
+// errors' HTTP outcome.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if mt == "multipart/form-data" {
+				if !identity.FromContext(r.Context()).IsAccount() {
+					writeError(w, facestat.Errorf(facestat.Unauthenticated, "uploading needs an account: sign in first"))
+					return
+				}
 				if r.ContentLength < 0 {
 					e := facestat.InputError("", facestat.ReasonLengthRequired, "an upload must declare its Content-Length")
 					writeErrorStatus(w, http.StatusLengthRequired, e)

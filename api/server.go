@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 
+	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/graph"
@@ -68,7 +70,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		ExposedHeaders: []string{"Retry-After", "X-Request-Id"},
 		MaxAge:         600,
 	})
-	graphqlHandler := api.Handler(s.authenticate(gql))
+	graphqlHandler := api.Handler(s.crossOrigin().Handler(s.authenticate(gql)))
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
 		mux.Handle(m+" /graphql", graphqlHandler)
 	}
@@ -78,6 +80,26 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /", s.serveWebApp)
 	return s.withRequest(securityHeaders(mux))
+}
+
+// crossOrigin refuses state-changing browser requests sent from other
+// sites (by Sec-Fetch-Site and Origin), whatever their content type: a
+// cross-site form posting multipart or urlencoded data cannot sign a browser
+// in, sign it up or use its cookie. Origins on the CORS allow-list and the
+// public URL's own origin are trusted; clients that are not browsers send
+// neither header and pass.
+func (s *Server) crossOrigin() *http.CrossOriginProtection {
+	c := http.NewCrossOriginProtection()
+	for _, o := range append([]string{s.cfg.PublicURL}, s.cfg.CORSOrigins...) {
+		if u, err := url.Parse(o); err == nil {
+			c.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+		}
+	}
+	c.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &facestat.Error{Code: facestat.Forbidden, Reason: facestat.ReasonCSRF,
+			Message: "cross-site requests may not change anything"})
+	}))
+	return c
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {

@@ -91,7 +91,7 @@ func TestResolverPanicIsInternal(t *testing.T) {
 		t.Fatalf("request id header %q", res.Header.Get("X-Request-Id"))
 	}
 	l := logs.String()
-	if !strings.Contains(l, `"panic in resolver"`) || !strings.Contains(l, `"request_id":"req-panic-1"`) || !strings.Contains(l, "nil pointer") {
+	if !strings.Contains(l, `panic in resolver: runtime error`) || !strings.Contains(l, `"request_id":"req-panic-1"`) || !strings.Contains(l, "nil pointer") {
 		t.Fatalf("the panic was not logged with its request id:\n%s", l)
 	}
 }
@@ -168,5 +168,38 @@ func TestGETRefusesMutations(t *testing.T) {
 	b, _ := io.ReadAll(res.Body)
 	if res.StatusCode == http.StatusOK && !strings.Contains(string(b), "errors") {
 		t.Fatalf("a mutation ran over GET: %d %s", res.StatusCode, b)
+	}
+}
+
+// introspectionQuery is graphql-js's getIntrospectionQuery(), as GraphiQL
+// and code generators send it; it nests 13 fields deep.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}`
+
+func TestIntrospection(t *testing.T) {
+	ts, _ := newServer(t, nil)
+	body, _ := json.Marshal(map[string]string{"query": introspectionQuery})
+	res, out := post(t, ts.URL, string(body), nil)
+	if res.StatusCode != http.StatusOK || out["errors"] != nil || out["data"] == nil {
+		raw, _ := json.Marshal(out)
+		t.Fatalf("introspection: %d %.300s", res.StatusCode, raw)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/facestat/facestat/api"
@@ -92,28 +91,31 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		RefreshTTL: cfg.RefreshTokenTTL,
 		AnonTTL:    cfg.AnonTokenTTL,
 	}, nil)
+	limiter := inmem.NewLimiter(100_000)
+	rule := func(name string, r config.Rate) ratelimit.Rule {
+		return ratelimit.Rule{Name: name, Limit: r.N, Per: r.Per}
+	}
 	a.Photos = photos.NewService(d.Client, a.Blobs, photos.Config{
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		Limits:         imageproc.Limits{MaxPixels: cfg.MaxImagePixels, MaxSide: cfg.MaxImageSide},
 		Options:        imageproc.Options{MaxSide: cfg.ImageSide, ThumbSide: cfg.ThumbSide},
 		Quota:          cfg.PhotoQuota,
 		ImageBaseURL:   cfg.PublicURL + "/images",
-		Workers:        runtime.GOMAXPROCS(0),
+		Workers:        cfg.ImageWorkers,
+		Limiter:        limiter,
+		RateUpload:     rule("upload", cfg.RateUpload),
 	}, log)
-	rule := func(name string, r config.Rate) ratelimit.Rule {
-		return ratelimit.Rule{Name: name, Limit: r.N, Per: r.Per}
-	}
 	a.Resolver = &graph.Resolver{
 		Client:   d.Client,
 		Identity: a.Identity,
 		Photos:   a.Photos,
-		Limiter:  inmem.NewLimiter(100_000),
+		Limiter:  limiter,
 		Limits: graph.Limits{
 			MaxPageSize:     cfg.MaxPageSize,
 			RateAnonSession: rule("anon_session", cfg.RateAnonSession),
 			RateSignUp:      rule("sign_up", cfg.RateSignUp),
 			RateSignIn:      rule("sign_in", cfg.RateSignIn),
-			RateUpload:      rule("upload", cfg.RateUpload),
+			RateSignInEmail: rule("sign_in_email", cfg.RateSignInEmail),
 		},
 	}
 	a.Server = api.New(api.Deps{

@@ -9,6 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"net"
 	"net/netip"
 	"net/url"
 	"sort"
@@ -34,6 +36,8 @@ type Config struct {
 	MigrateOnStart bool           // serve migrates PostgreSQL before it listens
 
 	ShutdownTimeout time.Duration // graceful shutdown: how long in-flight requests may finish
+	DrainDelay      time.Duration // graceful shutdown: how long /readyz reports 503 before the listener closes
+	ImageWorkers    int           // images decoded at once (each may take hundreds of MB)
 
 	MaxBodyBytes    int64 // JSON request body
 	MaxUploadBytes  int64 // one uploaded file (the multipart body may be slightly larger)
@@ -56,6 +60,7 @@ type Config struct {
 	RateAnonSession Rate // startAnonymousSession per client IP
 	RateSignUp      Rate // signUp per client IP
 	RateSignIn      Rate // signIn per client IP
+	RateSignInEmail Rate // signIn per account email
 	RateUpload      Rate // uploadPhoto per account
 }
 
@@ -148,16 +153,26 @@ func list(v string) []string {
 	return out
 }
 
-// parseBytes reads a byte count with an optional KiB/MiB/GiB suffix.
+// parseBytes reads a byte count with an optional KiB, MiB or GiB suffix.
 func parseBytes(v string) (int64, error) {
 	mult := int64(1)
-	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
-		if strings.HasSuffix(v, suffix) {
-			v, mult = strings.TrimSuffix(v, suffix), m
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, mult = n, u.mult
+			break
 		}
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	return n * mult, err
+	if err != nil {
+		return 0, errors.New("want a whole number of bytes, optionally with KiB, MiB or GiB")
+	}
+	if n < 0 || n > math.MaxInt64/mult {
+		return 0, errors.New("out of range")
+	}
+	return n * mult, nil
 }
 
 var options = []option{
@@ -165,7 +180,7 @@ var options = []option{
 	{"data-dir", "./data", "folder of the embedded default (SQLite database and image blobs)", str(func(c *Config) *string { return &c.DataDir })},
 	{"database-url", "", "PostgreSQL URL (lib/pq); empty runs on SQLite under the data folder", str(func(c *Config) *string { return &c.DatabaseURL })},
 	{"db-max-conns", "20", "PostgreSQL connection pool size", integer(func(c *Config) *int { return &c.DBMaxConns })},
-	{"redis-url", "", "Redis URL for cache, pub/sub and rate limits; empty keeps them in-process", str(func(c *Config) *string { return &c.RedisURL })},
+	{"redis-url", "", "Redis URL for cache, pub/sub and rate limits (not supported yet: must be empty)", str(func(c *Config) *string { return &c.RedisURL })},
 	{"redis-prefix", "facestat:", "prefix of every Redis key and channel", str(func(c *Config) *string { return &c.RedisPrefix })},
 	{"public-url", "", "URL users reach FaceStat at (default http://ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
 	{"trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted", func(c *Config, v string) error {
@@ -179,15 +194,23 @@ var options = []option{
 				}
 				p = netip.PrefixFrom(a, a.BitLen())
 			}
-			c.TrustedProxies = append(c.TrustedProxies, p)
+			if p.Addr().Is4In6() { // peers are compared as plain IPv4
+				if p.Bits() < 96 {
+					return fmt.Errorf("%q mixes IPv4-mapped and IPv6 addresses", s)
+				}
+				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 		}
 		return nil
 	}},
 	{"cors-origins", "", "comma-separated origins (scheme://host[:port]) allowed to call the API from browsers", func(c *Config, v string) error {
 		c.CORSOrigins = list(v)
 		for _, o := range c.CORSOrigins {
-			if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
-				return fmt.Errorf("origin %q is not scheme://host[:port]", o)
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil ||
+				u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(o, "?#") {
+				return fmt.Errorf("origin %q is not http(s)://host[:port]", o)
 			}
 		}
 		return nil
@@ -197,6 +220,8 @@ var options = []option{
 	{"log-format", "json", "json or text", str(func(c *Config) *string { return &c.LogFormat })},
 	{"migrate-on-start", "true", "serve applies pending PostgreSQL migrations (under an advisory lock) before listening", boolean(func(c *Config) *bool { return &c.MigrateOnStart })},
 	{"shutdown-timeout", "15s", "how long in-flight requests may finish after SIGTERM", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{"drain-delay", "0s", "after SIGTERM, how long /readyz reports 503 before the listener closes (give the load balancer time to notice)", duration(func(c *Config) *time.Duration { return &c.DrainDelay })},
+	{"image-workers", "2", "images decoded at once; each can take hundreds of MB at the pixel limit", integer(func(c *Config) *int { return &c.ImageWorkers })},
 	{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},
 	{"max-upload-bytes", "10MiB", "largest uploaded image file", int64s(func(c *Config) *int64 { return &c.MaxUploadBytes })},
 	{"max-image-pixels", "40000000", "largest width*height accepted, checked before decoding", int64s(func(c *Config) *int64 { return &c.MaxImagePixels })},
@@ -217,6 +242,7 @@ var options = []option{
 	{"rate-anon-session", "30/1m", "startAnonymousSession per client IP (N/period, 0/1s disables)", rate(func(c *Config) *Rate { return &c.RateAnonSession })},
 	{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
 	{"rate-sign-in", "20/1m", "signIn per client IP", rate(func(c *Config) *Rate { return &c.RateSignIn })},
+	{"rate-sign-in-email", "10/10m", "signIn per account email, whatever the address", rate(func(c *Config) *Rate { return &c.RateSignInEmail })},
 	{"rate-upload", "30/1h", "uploadPhoto per account", rate(func(c *Config) *Rate { return &c.RateUpload })},
 }
 
@@ -244,13 +270,26 @@ func Load(args []string, getenv func(string) string, out io.Writer) (*Config, []
 		return nil, nil, fmt.Errorf("config: %w", err)
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Addr
+		c.PublicURL = defaultPublicURL(c.Addr)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if err := c.Validate(); err != nil {
 		return nil, nil, err
 	}
 	return c, fs.Args(), nil
+}
+
+// defaultPublicURL is http:// and the listen address, naming localhost when
+// the address names no host or all interfaces.
+func defaultPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr // Validate reports the address
+	}
+	if a, err := netip.ParseAddr(host); host == "" || (err == nil && a.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // Validate reports the first setting that is out of its sane range.
@@ -261,15 +300,19 @@ func (c *Config) Validate() error {
 			errs = append(errs, name+" "+why)
 		}
 	}
-	check(c.Addr != "", "addr", "must be set")
+	_, _, addrErr := net.SplitHostPort(c.Addr)
+	check(addrErr == nil, "addr", "must be host:port (host may be empty)")
 	check(c.DatabaseURL != "" || c.DataDir != "", "data-dir", "must be set when database-url is empty")
 	check(c.DBMaxConns >= 1 && c.DBMaxConns <= 1000, "db-max-conns", "must be in 1..1000")
 	u, err := url.Parse(c.PublicURL)
-	check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "", "public-url", "must be an http(s) URL")
+	check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "", "public-url", "must be an http(s) URL naming a host")
 	check(c.Secret == "" || len(c.Secret) >= 32, "secret", "must be at least 32 bytes")
 	check(c.LogLevel == "debug" || c.LogLevel == "info" || c.LogLevel == "warn" || c.LogLevel == "error", "log-level", "must be debug, info, warn or error")
 	check(c.LogFormat == "json" || c.LogFormat == "text", "log-format", "must be json or text")
 	check(c.ShutdownTimeout > 0, "shutdown-timeout", "must be positive")
+	check(c.DrainDelay >= 0 && c.DrainDelay <= 5*time.Minute, "drain-delay", "must be in 0..5m")
+	check(c.ImageWorkers >= 1 && c.ImageWorkers <= 64, "image-workers", "must be in 1..64")
+	check(c.RedisURL == "", "redis-url", "is not supported by this version yet (the Redis cache and pub/sub are coming); unset it")
 	check(c.MaxBodyBytes >= 1<<10 && c.MaxBodyBytes <= 64<<20, "max-body-bytes", "must be in 1KiB..64MiB")
 	check(c.MaxUploadBytes >= 1<<10 && c.MaxUploadBytes <= 256<<20, "max-upload-bytes", "must be in 1KiB..256MiB")
 	check(c.MaxImagePixels >= 1 && c.MaxImagePixels <= 400_000_000, "max-image-pixels", "must be in 1..400000000")

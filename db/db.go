@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -73,13 +74,19 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("db: %w", err)
 		}
-		path := filepath.Join(opts.DataDir, "facestat.db")
+		path, err := filepath.Abs(filepath.Join(opts.DataDir, "facestat.db"))
+		if err != nil {
+			return nil, fmt.Errorf("db: %w", err)
+		}
 		// WAL lets readers run beside the one writer; busy_timeout makes a
-		// writer wait for the lock instead of failing; immediate
-		// transactions take the write lock up front, so two writers never
-		// deadlock upgrading a read lock.
-		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-			"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		// writer wait for the lock instead of failing; synchronous(FULL)
+		// makes a commit durable before it returns; immediate transactions
+		// take the write lock up front, so two writers never deadlock
+		// upgrading a read lock; _time_format stores times as sortable
+		// text ("2006-01-02 15:04:05.999999999-07:00", always UTC here).
+		dsn := (&url.URL{Scheme: "file", Path: path}).String() +
+			"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+			"&_pragma=synchronous(FULL)&_txlock=immediate&_time_format=sqlite"
 		sqlDB, err = sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("db: %w", err)
@@ -141,10 +148,12 @@ func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	}
 	drv, err := migratepg.WithConnection(ctx, conn, &migratepg.Config{})
 	if err != nil {
+		conn.Close()
 		return fmt.Errorf("db: migrate: %w", err)
 	}
 	m, err := migrate.NewWithInstance("iofs", src, "postgres", drv)
 	if err != nil {
+		drv.Close()
 		return fmt.Errorf("db: migrate: %w", err)
 	}
 	defer m.Close() // closes conn, returning it to the pool

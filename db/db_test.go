@@ -48,7 +48,7 @@ func TestSQLitePragmas(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "10000"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "10000", "synchronous": "2"} {
 		var got string
 		if err := d.SQL.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
 			t.Fatal(err)

@@ -852,12 +852,15 @@ type Mutation {
 }
 
 input StartAnonymousSessionInput {
-  "Also set the HttpOnly session cookie (for the browser app)."
+  """
+  Keep the session in an HttpOnly cookie (for the browser app) instead of
+  handing out the token: the payload's ` + "`" + `token` + "`" + ` is then empty.
+  """
   cookie: Boolean
 }
 
 type StartAnonymousSessionPayload {
-  "Send as ` + "`" + `Authorization: Bearer <token>` + "`" + `."
+  "Send as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Empty for a cookie session."
   token: String!
   expiresAt: DateTime!
   viewer: Viewer!
@@ -869,15 +872,19 @@ input SignUpInput {
   email: String!
   "10 to 256 characters."
   password: String!
-  "Also set the HttpOnly session cookie (for the browser app)."
+  """
+  Keep the session in HttpOnly cookies (for the browser app) instead of
+  handing out the tokens: the payload's ` + "`" + `token` + "`" + ` and ` + "`" + `refreshToken` + "`" + ` are then
+  empty, and ` + "`" + `refreshSession` + "`" + ` reads the refresh cookie.
+  """
   cookie: Boolean
 }
 
 type SignUpPayload {
-  "Send as ` + "`" + `Authorization: Bearer <token>` + "`" + `."
+  "Send as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Empty for a cookie session."
   token: String!
   expiresAt: DateTime!
-  "Pass to ` + "`" + `refreshSession` + "`" + ` before ` + "`" + `expiresAt` + "`" + `."
+  "Pass to ` + "`" + `refreshSession` + "`" + ` before ` + "`" + `expiresAt` + "`" + `. Empty for a cookie session."
   refreshToken: String!
   viewer: Viewer!
 }
@@ -885,26 +892,31 @@ type SignUpPayload {
 input SignInInput {
   email: String!
   password: String!
-  "Also set the HttpOnly session cookie (for the browser app)."
+  "Keep the session in HttpOnly cookies instead of handing out the tokens (see ` + "`" + `SignUpInput.cookie` + "`" + `)."
   cookie: Boolean
 }
 
 type SignInPayload {
+  "Send as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Empty for a cookie session."
   token: String!
   expiresAt: DateTime!
+  "Pass to ` + "`" + `refreshSession` + "`" + ` before ` + "`" + `expiresAt` + "`" + `. Empty for a cookie session."
   refreshToken: String!
   viewer: Viewer!
 }
 
 input RefreshSessionInput {
-  refreshToken: String!
-  "Also set the HttpOnly session cookie (for the browser app)."
+  "The refresh token; omit it to use the refresh cookie of a cookie session."
+  refreshToken: String
+  "Keep the new session in HttpOnly cookies instead of handing out the tokens (see ` + "`" + `SignUpInput.cookie` + "`" + `)."
   cookie: Boolean
 }
 
 type RefreshSessionPayload {
+  "Send as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Empty for a cookie session."
   token: String!
   expiresAt: DateTime!
+  "Pass to the next ` + "`" + `refreshSession` + "`" + `. Empty for a cookie session."
   refreshToken: String!
   viewer: Viewer!
 }
@@ -4457,7 +4469,7 @@ func (ec *executionContext) unmarshalInputRefreshSessionInput(ctx context.Contex
 		switch k {
 		case "refreshToken":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshToken"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -6201,13 +6213,13 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
-	res, err := graphql.UnmarshalUpload(v)
+	res, err := model.UnmarshalUpload(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalUpload(v)
+	res := model.MarshalUpload(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/user"
 )
 
@@ -17,24 +18,36 @@ import (
 // They live for one operation only (never a whole WebSocket connection), so
 // their caches cannot go stale.
 type Loaders struct {
-	User *dataloadgen.Loader[uuid.UUID, *ent.User]
+	User  *dataloadgen.Loader[uuid.UUID, *ent.User]
+	Photo *dataloadgen.Loader[uuid.UUID, *ent.Photo]
 }
 
 // NewLoaders returns fresh loaders reading through client.
 func NewLoaders(client *ent.Client) *Loaders {
 	return &Loaders{
-		User: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.User, error) {
-			users, err := client.User.Query().Where(user.IDIn(ids...)).All(ctx)
-			if err != nil {
-				return nil, err
-			}
-			m := make(map[uuid.UUID]*ent.User, len(users))
-			for _, u := range users {
-				m[u.ID] = u
-			}
-			return m, nil
-		}, dataloadgen.WithWait(time.Millisecond)),
+		User: newLoader(func(ctx context.Context, ids []uuid.UUID) ([]*ent.User, error) {
+			return client.User.Query().Where(user.IDIn(ids...)).All(ctx)
+		}, func(u *ent.User) uuid.UUID { return u.ID }),
+		Photo: newLoader(func(ctx context.Context, ids []uuid.UUID) ([]*ent.Photo, error) {
+			return client.Photo.Query().Where(photo.IDIn(ids...)).All(ctx)
+		}, func(p *ent.Photo) uuid.UUID { return p.ID }),
 	}
+}
+
+// newLoader batches fetch (one query for all keys of a batch); missing
+// keys load as dataloadgen.ErrNotFound.
+func newLoader[V any](fetch func(context.Context, []uuid.UUID) ([]V, error), key func(V) uuid.UUID) *dataloadgen.Loader[uuid.UUID, V] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error) {
+		rows, err := fetch(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[uuid.UUID]V, len(rows))
+		for _, r := range rows {
+			m[key(r)] = r
+		}
+		return m, nil
+	}, dataloadgen.WithWait(time.Millisecond))
 }
 
 type loadersKey struct{}

@@ -24,6 +24,6 @@ type Limits struct {
 	MaxPageSize     int
 	RateAnonSession ratelimit.Rule
 	RateSignUp      ratelimit.Rule
-	RateSignIn      ratelimit.Rule
-	RateUpload      ratelimit.Rule
+	RateSignIn      ratelimit.Rule // per client IP (or IPv6 /64)
+	RateSignInEmail ratelimit.Rule // per account email, against password guessing from many addresses
 }

@@ -7,6 +7,8 @@ package graph
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/ent"
@@ -23,7 +25,8 @@ func (r *mutationResolver) StartAnonymousSession(ctx context.Context, input *mod
 	}
 	token, v := r.Identity.StartAnonymous()
 	if input != nil && input.Cookie != nil && *input.Cookie {
-		identity.CookiesFromContext(ctx).SetSession(token, v.ExpiresAt)
+		identity.CookiesFromContext(ctx).SetSession(token, v.ExpiresAt, "", time.Time{})
+		token = ""
 	}
 	return &model.StartAnonymousSessionPayload{Token: token, ExpiresAt: v.ExpiresAt, Viewer: v}, nil
 }
@@ -46,6 +49,10 @@ func (r *mutationResolver) SignIn(ctx context.Context, input model.SignInInput) 
 	if err := r.limitByIP(ctx, r.Limits.RateSignIn); err != nil {
 		return nil, err
 	}
+	email := strings.ToLower(strings.TrimSpace(input.Email))
+	if err := ratelimit.Check(ctx, r.Limiter, r.Limits.RateSignInEmail, email); err != nil {
+		return nil, err
+	}
 	ses, err := r.Identity.SignIn(ctx, input.Email, input.Password, identity.FromContext(ctx))
 	if err != nil {
 		return nil, err
@@ -59,7 +66,11 @@ func (r *mutationResolver) RefreshSession(ctx context.Context, input model.Refre
 	if err := r.limitByIP(ctx, r.Limits.RateSignIn); err != nil {
 		return nil, err
 	}
-	ses, err := r.Identity.Refresh(ctx, input.RefreshToken)
+	refresh := identity.CookiesFromContext(ctx).RefreshToken()
+	if input.RefreshToken != nil {
+		refresh = *input.RefreshToken
+	}
+	ses, err := r.Identity.Refresh(ctx, refresh)
 	if err != nil {
 		return nil, err
 	}
@@ -78,14 +89,7 @@ func (r *mutationResolver) SignOut(ctx context.Context) (*model.SignOutPayload, 
 
 // UploadPhoto is the resolver for the uploadPhoto field.
 func (r *mutationResolver) UploadPhoto(ctx context.Context, input model.UploadPhotoInput) (*model.UploadPhotoPayload, error) {
-	v := identity.FromContext(ctx)
-	if err := authz.RequireAccount(v); err != nil {
-		return nil, err
-	}
-	if err := ratelimit.Check(ctx, r.Limiter, r.Limits.RateUpload, v.ID.String()); err != nil {
-		return nil, err
-	}
-	p, err := r.Photos.Upload(ctx, v, input.File.File, input.File.Size, input.Public != nil && *input.Public)
+	p, err := r.Photos.Upload(ctx, identity.FromContext(ctx), input.File.File, input.File.Size, input.Public != nil && *input.Public)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +118,7 @@ func (r *mutationResolver) DeletePhoto(ctx context.Context, input model.DeletePh
 	if err := r.Photos.Delete(ctx, identity.FromContext(ctx), id); err != nil {
 		return nil, err
 	}
-	return &model.DeletePhotoPayload{DeletedPhotoID: input.PhotoID}, nil
+	return &model.DeletePhotoPayload{DeletedPhotoID: relay.ID(typePhoto, id)}, nil
 }
 
 // ID is the resolver for the id field.
@@ -201,11 +205,11 @@ func (r *viewerResolver) User(ctx context.Context, obj *identity.Viewer) (*ent.U
 
 // Photos is the resolver for the photos field.
 func (r *viewerResolver) Photos(ctx context.Context, obj *identity.Viewer, first int, after *string) (*model.PhotoConnection, error) {
-	page, err := relay.ParsePage(first, after, r.Limits.MaxPageSize)
-	if err != nil || obj.Anonymous {
+	if obj.Anonymous { // judges without an account have no photos
+		_, err := relay.ParsePage(first, after, r.Limits.MaxPageSize)
 		return photoConnection(nil, false), err
 	}
-	return r.listPhotos(ctx, page.First, after, false, &obj.ID, true)
+	return r.listPhotos(ctx, first, after, false, &obj.ID, true)
 }
 
 // Mutation returns MutationResolver implementation.

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"github.com/facestat/facestat/identity"
@@ -15,16 +16,27 @@ type sessionResult struct {
 	viewer         *identity.Viewer
 }
 
-// issue hands a session to the client, also as the HttpOnly cookie when
-// the client asked for one.
+// issue hands a session to the client. When the client asked for a cookie
+// session, the tokens go only into HttpOnly cookies and the payload's token
+// fields are empty, so no page script ever holds them.
 func issue(ctx context.Context, s *identity.Session, cookie *bool) sessionResult {
 	if cookie != nil && *cookie {
-		identity.CookiesFromContext(ctx).SetSession(s.Token, s.ExpiresAt)
+		identity.CookiesFromContext(ctx).SetSession(s.Token, s.ExpiresAt, s.RefreshToken, s.RefreshExpiresAt)
+		return sessionResult{expires: s.ExpiresAt, viewer: s.Viewer}
 	}
 	return sessionResult{token: s.Token, refresh: s.RefreshToken, expires: s.ExpiresAt, viewer: s.Viewer}
 }
 
-// limitByIP applies rule to the client's IP address.
+// limitByIP applies rule to the client's address: the whole IPv4 address,
+// or the IPv6 /64 (one host usually holds a whole /64).
 func (r *Resolver) limitByIP(ctx context.Context, rule ratelimit.Rule) error {
-	return ratelimit.Check(ctx, r.Limiter, rule, ratelimit.ClientIP(ctx))
+	key := ratelimit.ClientIP(ctx)
+	if a, err := netip.ParseAddr(key); err == nil {
+		if a = a.Unmap(); a.Is6() {
+			key = netip.PrefixFrom(a, 64).Masked().String()
+		} else {
+			key = a.String()
+		}
+	}
+	return ratelimit.Check(ctx, r.Limiter, rule, key)
 }

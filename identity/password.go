@@ -19,8 +19,10 @@ type Argon2Params struct {
 }
 
 const (
-	saltLen = 16
-	keyLen  = 32
+	saltLen   = 16
+	keyLen    = 32
+	maxTime   = 100     // iterations a stored hash may ask for (as config allows)
+	maxMemory = 4 << 20 // KiB a stored hash may ask for: 4 GiB (as config allows)
 )
 
 var b64 = base64.RawStdEncoding
@@ -52,12 +54,17 @@ func VerifyPassword(password, phc string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
 		return false, errBadHash
 	}
+	// Bound what a stored string may ask for: argon2 panics on zero time or
+	// lanes, and a tampered row must not make one sign-in take gigabytes.
+	if p.Time < 1 || p.Time > maxTime || p.Threads < 1 || p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory {
+		return false, errBadHash
+	}
 	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
+	if err != nil || len(salt) < 8 || len(salt) > 64 {
 		return false, errBadHash
 	}
 	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
+	if err != nil || len(want) < 16 || len(want) > 64 {
 		return false, errBadHash
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))

@@ -59,6 +59,10 @@ func NewService(client *ent.Client, key []byte, cfg Config, merge MergeFunc) *Se
 	}
 }
 
+// now is the current time in UTC: every time the service stores or signs
+// is UTC, so SQLite's text timestamps compare correctly.
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
 // SigningKeyID names the Setting that holds the generated signing key.
 const SigningKeyID = "anon_token_key"
 
@@ -95,7 +99,7 @@ type Session struct {
 // StartAnonymous returns a token for a new anonymous judge. It writes
 // nothing: the judge's row is created by its first vote.
 func (s *Service) StartAnonymous() (token string, v *Viewer) {
-	exp := s.Now().Add(s.cfg.AnonTTL).Truncate(time.Second)
+	exp := s.now().Add(s.cfg.AnonTTL).Truncate(time.Second)
 	id := uuid.New()
 	return s.signer.sign(id, exp), &Viewer{ID: id, Anonymous: true, Role: RoleUser, ExpiresAt: exp}
 }
@@ -104,7 +108,7 @@ func (s *Service) StartAnonymous() (token string, v *Viewer) {
 // returns UNAUTHENTICATED (reason TOKEN_EXPIRED or TOKEN_INVALID) for any
 // token that is malformed, unknown, revoked or expired.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, error) {
-	now := s.Now()
+	now := s.now()
 	if len(token) > maxTokenLen {
 		return nil, tokenError(errTokenMalformed)
 	}
@@ -191,7 +195,7 @@ func (s *Service) SignUp(ctx context.Context, handle, email, password string, cu
 	hash := HashPassword(password, s.cfg.Argon2)
 	var out *Session
 	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if err := s.checkFree(ctx, tx, handle, email); err != nil {
+		if err := s.checkFree(ctx, tx.User, handle, email); err != nil {
 			return err
 		}
 		id := uuid.New()
@@ -220,20 +224,25 @@ func (s *Service) SignUp(ctx context.Context, handle, email, password string, cu
 		out, err = s.newSession(ctx, tx, id, RoleUser)
 		return err
 	})
-	if ent.IsConstraintError(err) { // lost a race for the handle or email
-		return nil, facestat.InputError("input.handle", facestat.ReasonTaken, "that handle or email is already taken")
+	if ent.IsConstraintError(err) { // lost a race for the handle or email: say which
+		if err := s.checkFree(ctx, s.client.User, handle, email); err != nil {
+			return nil, err
+		}
+		return nil, facestat.Errorf(facestat.Conflict, "signing up collided with another request; try again")
 	}
 	return out, err
 }
 
-func (s *Service) checkFree(ctx context.Context, tx *ent.Tx, handle, email string) error {
-	if n, err := tx.User.Query().Where(user.Handle(handle)).Count(ctx); err != nil || n > 0 {
+func (s *Service) checkFree(ctx context.Context, users *ent.UserClient, handle, email string) error {
+	taken, err := users.Query().Where(user.Handle(handle)).Exist(ctx)
+	if err != nil || taken {
 		if err != nil {
 			return err
 		}
 		return facestat.InputError("input.handle", facestat.ReasonTaken, "that handle is already taken")
 	}
-	if n, err := tx.User.Query().Where(user.Email(email)).Count(ctx); err != nil || n > 0 {
+	taken, err = users.Query().Where(user.Email(email)).Exist(ctx)
+	if err != nil || taken {
 		if err != nil {
 			return err
 		}
@@ -318,7 +327,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, e
 		if err != nil {
 			return err
 		}
-		if !s.Now().Before(ses.RefreshExpiresAt) {
+		if !s.now().Before(ses.RefreshExpiresAt) {
 			return tokenError(errTokenExpired)
 		}
 		// Deleting by the old hash makes the swap single-use: of two
@@ -348,11 +357,11 @@ func (s *Service) SignOut(ctx context.Context, v *Viewer) error {
 
 // SweepExpired deletes sessions whose refresh token has expired.
 func (s *Service) SweepExpired(ctx context.Context) (int, error) {
-	return s.client.Session.Delete().Where(session.RefreshExpiresAtLT(s.Now())).Exec(ctx)
+	return s.client.Session.Delete().Where(session.RefreshExpiresAtLT(s.now())).Exec(ctx)
 }
 
 func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, role Role) (*Session, error) {
-	now := s.Now()
+	now := s.now()
 	out := &Session{
 		Token:            randomToken(accessPrefix),
 		ExpiresAt:        now.Add(s.cfg.AccessTTL).Truncate(time.Second),

@@ -30,7 +30,6 @@ type Viewer struct {
 	Role      Role      // RoleUser for anonymous judges
 	SessionID int       // the account session; 0 for anonymous judges
 	ExpiresAt time.Time // when the credential that proved this identity expires
-	ViaCookie bool      // authenticated by the session cookie rather than a bearer token
 }
 
 // IsModerator reports whether the viewer may moderate (moderators and admins).
@@ -54,12 +53,17 @@ func FromContext(ctx context.Context) *Viewer {
 	return v
 }
 
-// Cookies sets and clears the browser session cookie on the response of the
-// current request. The HTTP layer puts one in the context; resolvers use it
-// when a client asked for a cookie session.
+// Cookies keeps a browser's session in HttpOnly cookies, out of reach of
+// page scripts. The HTTP layer puts one in the context; resolvers use it
+// when a client asks for a cookie session.
 type Cookies interface {
-	SetSession(token string, expires time.Time)
+	// SetSession sets the session cookie (and, when refresh is not empty,
+	// the refresh cookie) on the response.
+	SetSession(token string, expires time.Time, refresh string, refreshExpires time.Time)
+	// ClearSession expires every session cookie.
 	ClearSession()
+	// RefreshToken returns the refresh cookie the request carried, or "".
+	RefreshToken() string
 }
 
 type cookiesKey struct{}
@@ -80,5 +84,6 @@ func CookiesFromContext(ctx context.Context) Cookies {
 
 type noCookies struct{}
 
-func (noCookies) SetSession(string, time.Time) {}
-func (noCookies) ClearSession()                {}
+func (noCookies) SetSession(string, time.Time, string, time.Time) {}
+func (noCookies) ClearSession()                                   {}
+func (noCookies) RefreshToken() string                            { return "" }

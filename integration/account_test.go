@@ -148,32 +148,87 @@ func TestRateLimitedAnonymousSessions(t *testing.T) {
 
 func TestCookieSession(t *testing.T) {
 	backends(t, nil, func(t *testing.T, e *env) {
-		r := e.do(t, request{Query: `mutation { signUp(input: {handle: "carol", email: "carol@example.com", password: "correct horse battery", cookie: true}) { token } }`})
-		cookies := (&http.Response{Header: r.Header}).Cookies()
-		var session, csrf *http.Cookie
-		for _, c := range cookies {
-			switch c.Name {
-			case "fs_session":
-				session = c
-			case "fs_csrf":
-				csrf = c
+		cookiesOf := func(r *response) map[string]*http.Cookie {
+			m := map[string]*http.Cookie{}
+			for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+				m[c.Name] = c
 			}
+			return m
 		}
-		if session == nil || csrf == nil || !session.HttpOnly || csrf.HttpOnly {
-			t.Fatalf("cookies: %v", cookies)
+		r := e.do(t, request{Query: `mutation { signUp(input: {handle: "carol", email: "carol@example.com", password: "correct horse battery", cookie: true}) {
+			token refreshToken viewer { id } } }`})
+		var up struct{ SignUp sessionData }
+		r.decode(t, &up)
+		if up.SignUp.Token != "" || up.SignUp.RefreshToken != "" {
+			t.Fatalf("a cookie session handed its tokens to the page: %+v", up.SignUp)
+		}
+		c := cookiesOf(r)
+		session, refresh, csrf := c["fs_session"], c["fs_refresh"], c["fs_csrf"]
+		if session == nil || refresh == nil || csrf == nil || !session.HttpOnly || !refresh.HttpOnly || csrf.HttpOnly || refresh.Path != "/graphql" {
+			t.Fatalf("cookies: %v", c)
 		}
 		jar := []*http.Cookie{{Name: session.Name, Value: session.Value}, {Name: csrf.Name, Value: csrf.Value}}
+		withCSRF := http.Header{"X-Csrf-Token": {csrf.Value}}
 		t.Run("ErrNoCSRFHeader", func(t *testing.T) {
 			r := e.do(t, request{Query: viewerQuery, Cookies: jar})
 			if r.Status != http.StatusForbidden || r.code() != "FORBIDDEN" || r.ext("reason") != "CSRF_TOKEN_INVALID" {
 				t.Fatalf("POST without CSRF header: %d %+v", r.Status, r.Errors)
 			}
 		})
+		t.Run("ErrCrossSite", func(t *testing.T) {
+			// What a browser sends for a form posted from another site.
+			r := e.do(t, request{Query: viewerQuery, Cookies: jar,
+				Header: http.Header{"X-Csrf-Token": {csrf.Value}, "Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}})
+			if r.Status != http.StatusForbidden || r.code() != "FORBIDDEN" {
+				t.Fatalf("cross-site POST: %d %+v", r.Status, r.Errors)
+			}
+		})
+		t.Run("ErrCrossSiteSignIn", func(t *testing.T) {
+			// No cookie at all: a cross-site form must not sign the browser in.
+			r := e.do(t, request{Query: `mutation { signIn(input: {email: "carol@example.com", password: "correct horse battery", cookie: true}) { token } }`,
+				Header: http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}})
+			if r.Status != http.StatusForbidden || len(cookiesOf(r)) != 0 {
+				t.Fatalf("cross-site sign-in: %d %+v %v", r.Status, r.Errors, r.Header)
+			}
+		})
 		t.Run("OK", func(t *testing.T) {
 			var v viewerData
-			e.do(t, request{Query: viewerQuery, Cookies: jar, Header: http.Header{"X-Csrf-Token": {csrf.Value}}}).decode(t, &v)
+			e.do(t, request{Query: viewerQuery, Cookies: jar, Header: withCSRF}).decode(t, &v)
 			if v.Viewer == nil || v.Viewer.User == nil || v.Viewer.User.Handle != "carol" {
 				t.Fatalf("cookie viewer: %+v", v.Viewer)
+			}
+		})
+		t.Run("RefreshFromCookie", func(t *testing.T) {
+			r := e.do(t, request{Query: `mutation { refreshSession(input: {cookie: true}) { token viewer { id } } }`,
+				Cookies: append(jar, &http.Cookie{Name: refresh.Name, Value: refresh.Value}), Header: withCSRF})
+			var ref struct{ RefreshSession sessionData }
+			r.decode(t, &ref)
+			nc := cookiesOf(r)
+			if ref.RefreshSession.Viewer.ID != up.SignUp.Viewer.ID || ref.RefreshSession.Token != "" ||
+				nc["fs_session"] == nil || nc["fs_session"].Value == session.Value || nc["fs_refresh"] == nil {
+				t.Fatalf("refresh from cookie: %+v %v", ref.RefreshSession, nc)
+			}
+			// The old session was rotated away.
+			if r := e.do(t, request{Query: viewerQuery, Cookies: jar, Header: withCSRF}); r.code() != "" {
+				t.Fatalf("old cookie after refresh: %+v", r.Errors)
+			}
+			var v viewerData
+			e.do(t, request{Query: viewerQuery, Cookies: jar, Header: withCSRF}).decode(t, &v)
+			if v.Viewer != nil {
+				t.Fatalf("the rotated-away cookie still signs in: %+v", v.Viewer)
+			}
+			session = nc["fs_session"]
+			csrf = nc["fs_csrf"]
+		})
+		t.Run("SignOutClearsCookies", func(t *testing.T) {
+			r := e.do(t, request{Query: `mutation { signOut { ok } }`,
+				Cookies: []*http.Cookie{{Name: session.Name, Value: session.Value}, {Name: csrf.Name, Value: csrf.Value}},
+				Header:  http.Header{"X-Csrf-Token": {csrf.Value}}})
+			r.decode(t, &struct{}{})
+			for name, c := range cookiesOf(r) {
+				if c.MaxAge >= 0 {
+					t.Errorf("cookie %s not cleared: %+v", name, c)
+				}
 			}
 		})
 	})

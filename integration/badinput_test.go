@@ -49,7 +49,7 @@ func TestBadInput(t *testing.T) {
 			}, 413, "BAD_USER_INPUT", "BODY_TOO_LARGE", ""},
 			{"AnonymousUpload", func(t *testing.T) *response {
 				return e.upload(t, anon.StartAnonymousSession.Token, "face.jpg", imagetest.JPEGWithMetadata(64, 64, 1, imagetest.TopLeft), false)
-			}, 200, "UNAUTHENTICATED", "", ""},
+			}, 401, "UNAUTHENTICATED", "", ""},
 			{"MalformedToken", func(t *testing.T) *response {
 				return e.do(t, request{Token: "fsa_not-a-real-token", Query: `{ viewer { id } }`})
 			}, 401, "UNAUTHENTICATED", "TOKEN_INVALID", ""},
@@ -70,6 +70,23 @@ func TestBadInput(t *testing.T) {
 			}, 200, "BAD_USER_INPUT", "OUT_OF_RANGE", "first"},
 			{"ParseError", func(t *testing.T) *response {
 				return e.do(t, request{Query: `{ photos(first: `})
+			}, 422, "GRAPHQL_PARSE_FAILED", "", ""},
+			{"StringForFile", func(t *testing.T) *response {
+				return e.do(t, request{Token: token, Query: uploadMutation, Vars: map[string]any{"file": "not a file"}})
+			}, 200, "BAD_USER_INPUT", "INVALID", "input.file"},
+			{"TooComplex", func(t *testing.T) *response {
+				// 100 photos of 100 owners' 100 photos each: far past the complexity limit.
+				return e.do(t, request{Query: `{ photos(first: 100) { nodes { id owner { photos(first: 100) { nodes { id imageUrl width height } } } } } }`})
+			}, 422, "COMPLEXITY_LIMIT_EXCEEDED", "", ""},
+			{"UnsupportedContentType", func(t *testing.T) *response {
+				hr, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", strings.NewReader(`query={viewer{id}}`))
+				hr.Header.Set("Content-Type", "text/plain")
+				return e.send(t, hr, request{})
+			}, 400, "GRAPHQL_PARSE_FAILED", "", ""},
+			{"MultipartWithoutOperations", func(t *testing.T) *response {
+				hr, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", strings.NewReader("--x\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{}\r\n--x--\r\n"))
+				hr.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+				return e.send(t, hr, request{Token: token})
 			}, 422, "GRAPHQL_PARSE_FAILED", "", ""},
 			{"BadID", func(t *testing.T) *response {
 				return e.do(t, request{Token: token, Query: `mutation { deletePhoto(input: {photoId: "nope"}) { deletedPhotoId } }`})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/jpeg"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,6 +181,55 @@ func TestPhotoFormats(t *testing.T) {
 				}
 				if _, err := jpeg.Decode(bytes.NewReader(body)); err != nil {
 					t.Fatalf("stored %s is not a JPEG: %v", name, err)
+				}
+			})
+		}
+	})
+}
+
+func TestPagination(t *testing.T) {
+	backends(t, nil, func(t *testing.T, e *env) {
+		var uploaded []string
+		for _, handle := range []string{"pager1", "pager2"} {
+			token := e.account(t, handle)
+			for i := 0; i < 3; i++ {
+				var up struct{ UploadPhoto struct{ Photo photoData } }
+				e.upload(t, token, "p.jpg", imagetest.JPEGWithMetadata(40+i, 40, 1, imagetest.TopLeft), true).decode(t, &up)
+				uploaded = append(uploaded, up.UploadPhoto.Photo.ID)
+			}
+		}
+		const q = `query($after: String, $dir: OrderDirection!) {
+			photos(first: 2, after: $after, orderBy: {field: CREATED_AT, direction: $dir}) {
+				nodes { id } pageInfo { hasNextPage endCursor } } }`
+		for _, dir := range []string{"ASC", "DESC"} {
+			t.Run(dir, func(t *testing.T) {
+				var got []string
+				var after any
+				for page := 0; page < 10; page++ {
+					var out struct {
+						Photos struct {
+							Nodes    []photoData
+							PageInfo struct {
+								HasNextPage bool
+								EndCursor   string
+							}
+						}
+					}
+					e.gql(t, "", q, map[string]any{"after": after, "dir": dir}, &out)
+					for _, n := range out.Photos.Nodes {
+						got = append(got, n.ID)
+					}
+					if !out.Photos.PageInfo.HasNextPage {
+						break
+					}
+					after = out.Photos.PageInfo.EndCursor
+				}
+				want := append([]string(nil), uploaded...)
+				if dir == "DESC" {
+					slices.Reverse(want)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("paged %s:\n got  %v\n want %v", dir, got, want)
 				}
 			})
 		}

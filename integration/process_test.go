@@ -25,6 +25,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Run the in-process servers in a zone that is not UTC, so that any
+	// time stored in local time (and compared as text by SQLite) shows.
+	time.Local = time.FixedZone("UTC-5", -5*60*60)
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)

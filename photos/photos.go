@@ -22,6 +22,7 @@ import (
 	"github.com/facestat/facestat/entx"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/imageproc"
+	"github.com/facestat/facestat/ratelimit"
 	"github.com/facestat/facestat/relay"
 )
 
@@ -35,6 +36,9 @@ type Config struct {
 	// Workers bounds how many images are decoded at once (each may take
 	// hundreds of MB); further uploads wait their turn.
 	Workers int
+	// Limiter and RateUpload bound uploads per account.
+	Limiter    ratelimit.Limiter
+	RateUpload ratelimit.Rule
 }
 
 // Service is the photo store.
@@ -57,18 +61,30 @@ func (s *Service) URL(key string) string { return s.cfg.ImageBaseURL + "/" + key
 // Upload hardens and stores an image for the account v: the file is
 // sniffed, its pixel count checked before it is decoded, turned upright and
 // re-encoded without metadata, then stored with a thumbnail under
-// content-addressed keys. Errors: UNAUTHENTICATED for anonymous judges;
-// BAD_USER_INPUT on field input.file with reason FILE_TOO_LARGE,
-// NOT_AN_IMAGE, IMAGE_TOO_LARGE or QUOTA_REACHED. A refused upload leaves
-// no row and no file behind.
+// content-addressed keys of the photo's own. Errors: UNAUTHENTICATED for
+// anonymous judges; RATE_LIMITED; BAD_USER_INPUT on field input.file with
+// reason FILE_TOO_LARGE, NOT_AN_IMAGE, IMAGE_TOO_LARGE or QUOTA_REACHED. A
+// refused upload leaves no row and no file behind.
 func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader, size int64, public bool) (*ent.Photo, error) {
 	if err := authz.RequireAccount(v); err != nil {
+		return nil, err
+	}
+	if err := ratelimit.Check(ctx, s.cfg.Limiter, s.cfg.RateUpload, v.ID.String()); err != nil {
 		return nil, err
 	}
 	tooLarge := facestat.InputError("input.file", facestat.ReasonFileTooLarge,
 		"the file is larger than %d MiB", s.cfg.MaxUploadBytes>>20)
 	if size > s.cfg.MaxUploadBytes {
 		return nil, tooLarge
+	}
+	// Refuse early when the quota is already used up; the conditional
+	// increment below is what actually enforces it.
+	full, err := s.client.User.Query().Where(user.ID(v.ID), user.PhotoCountGTE(s.cfg.Quota)).Exist(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("photos: checking quota: %w", err)
+	}
+	if full {
+		return nil, s.quotaReached()
 	}
 	data, err := io.ReadAll(io.LimitReader(file, s.cfg.MaxUploadBytes+1))
 	if err != nil {
@@ -81,8 +97,21 @@ func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader
 	if err != nil {
 		return nil, err
 	}
-	imageKey := blob.Key("img", img.Image, ".jpg")
-	thumbKey := blob.Key("thumb", img.Thumb, ".jpg")
+	// Keys are content addresses under the photo's own prefix: no two
+	// photos share a file, so deleting one never races with another's
+	// upload. The files are written before the transaction, which keeps
+	// SQLite's write lock free of file I/O.
+	id := uuid.New()
+	imageKey := blob.Key("img/"+id.String(), img.Image, ".jpg")
+	thumbKey := blob.Key("thumb/"+id.String(), img.Thumb, ".jpg")
+	cleanup := context.WithoutCancel(ctx)
+	if err := s.blobs.Put(ctx, imageKey, img.Image, "image/jpeg"); err != nil {
+		return nil, fmt.Errorf("photos: storing image: %w", err)
+	}
+	if err := s.blobs.Put(ctx, thumbKey, img.Thumb, "image/jpeg"); err != nil {
+		s.dropBlobs(cleanup, imageKey)
+		return nil, fmt.Errorf("photos: storing thumbnail: %w", err)
+	}
 	var p *ent.Photo
 	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		// The quota is a conditional increment: race-free on both backends.
@@ -93,16 +122,9 @@ func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader
 			return err
 		}
 		if n == 0 {
-			return facestat.InputError("input.file", facestat.ReasonQuotaReached,
-				"you have %d photos, the most an account may keep; delete one first", s.cfg.Quota)
+			return s.quotaReached()
 		}
-		if err := s.blobs.Put(ctx, imageKey, img.Image, "image/jpeg"); err != nil {
-			return fmt.Errorf("photos: storing image: %w", err)
-		}
-		if err := s.blobs.Put(ctx, thumbKey, img.Thumb, "image/jpeg"); err != nil {
-			return fmt.Errorf("photos: storing thumbnail: %w", err)
-		}
-		p, err = tx.Photo.Create().
+		p, err = tx.Photo.Create().SetID(id).
 			SetOwnerID(v.ID).SetImageKey(imageKey).SetThumbKey(thumbKey).
 			SetWidth(img.Width).SetHeight(img.Height).
 			SetThumbWidth(img.ThumbWidth).SetThumbHeight(img.ThumbHeight).
@@ -111,11 +133,15 @@ func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader
 		return err
 	})
 	if err != nil {
-		// Blobs of a failed upload go, unless another photo has the same bytes.
-		s.dropBlobs(context.WithoutCancel(ctx), imageKey, thumbKey)
+		s.dropBlobs(cleanup, imageKey, thumbKey)
 		return nil, err
 	}
 	return p, nil
+}
+
+func (s *Service) quotaReached() error {
+	return facestat.InputError("input.file", facestat.ReasonQuotaReached,
+		"you have %d photos, the most an account may keep; delete one first", s.cfg.Quota)
 }
 
 func (s *Service) process(ctx context.Context, data []byte) (*imageproc.Result, error) {
@@ -137,16 +163,6 @@ func (s *Service) process(ctx context.Context, data []byte) (*imageproc.Result, 
 		return nil, fmt.Errorf("photos: processing image: %w", err)
 	}
 	return img, nil
-}
-
-// Get returns the photo with id if v may see it, and NOT_FOUND otherwise
-// (so that private photos cannot be told from missing ones).
-func (s *Service) Get(ctx context.Context, v *identity.Viewer, id uuid.UUID) (*ent.Photo, error) {
-	p, err := s.client.Photo.Get(ctx, id)
-	if ent.IsNotFound(err) || (err == nil && !authz.CanViewPhoto(v, p)) {
-		return nil, facestat.Errorf(facestat.NotFound, "no such photo")
-	}
-	return p, err
 }
 
 // SetVisibility makes the photo public or private. Owner only: FORBIDDEN
@@ -204,16 +220,12 @@ func (s *Service) Delete(ctx context.Context, v *identity.Viewer, id uuid.UUID) 
 	return nil
 }
 
-// dropBlobs deletes the blobs at keys that no photo refers to any more.
+// dropBlobs deletes the blobs at keys, which belong to one photo only.
 // Failures are logged: the rows are gone already, and a leftover file is
 // unreachable without them.
 func (s *Service) dropBlobs(ctx context.Context, keys ...string) {
 	for _, k := range keys {
-		n, err := s.client.Photo.Query().Where(photo.Or(photo.ImageKey(k), photo.ThumbKey(k))).Count(ctx)
-		if err == nil && n == 0 {
-			err = s.blobs.Delete(ctx, k)
-		}
-		if err != nil {
+		if err := s.blobs.Delete(ctx, k); err != nil {
 			s.log.ErrorContext(ctx, "dropping blob", "key", k, "err", err)
 		}
 	}

@@ -21,7 +21,8 @@ func ID(typ string, id uuid.UUID) string {
 }
 
 // ParseID returns the type and id inside a global id. ok is false for
-// anything that is not a global id this service made.
+// anything that is not, byte for byte, a global id this service made: each
+// object has exactly one id, so client caches keyed by id never see aliases.
 func ParseID(gid string) (typ string, id uuid.UUID, ok bool) {
 	if len(gid) > 100 {
 		return "", uuid.Nil, false
@@ -35,7 +36,10 @@ func ParseID(gid string) (typ string, id uuid.UUID, ok bool) {
 		return "", uuid.Nil, false
 	}
 	id, err = uuid.Parse(raw)
-	return typ, id, err == nil
+	if err != nil || ID(typ, id) != gid {
+		return "", uuid.Nil, false
+	}
+	return typ, id, true
 }
 
 // ParseTypedID returns the id inside gid when it names an object of type
@@ -95,6 +99,6 @@ func ParsePage(first int, after *string, max int) (Page, error) {
 	if err != nil {
 		return Page{}, bad
 	}
-	p.After = &Cursor{Time: time.Unix(0, ns), ID: uid}
+	p.After = &Cursor{Time: time.Unix(0, ns).UTC(), ID: uid}
 	return p, nil
 }

@@ -64,9 +64,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // loadConfig reads the settings and makes the logger they ask for.
 func loadConfig(args []string, getenv func(string) string, out io.Writer) (*config.Config, *slog.Logger, error) {
-	cfg, _, err := config.Load(args, getenv, out)
+	cfg, rest, err := config.Load(args, getenv, out)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(rest) > 0 {
+		return nil, nil, fmt.Errorf("unexpected arguments %q (settings are flags: see `facestat help`)", rest)
 	}
 	return cfg, app.NewLogger(cfg, out), nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"image/jpeg"
@@ -16,9 +18,6 @@ import (
 	"github.com/facestat/facestat/seed"
 )
 
-// seedPassword is the password of every demo account.
-const seedPassword = "facestat-demo"
-
 // seedDemo creates demo accounts, each with synthetic face photos (generated
 // pictures, not real people), some public and some private. Running it
 // again adds nothing that exists already.
@@ -27,6 +26,7 @@ func seedDemo(ctx context.Context, args []string, getenv func(string) string, st
 	users := fs.Int("users", 12, "demo accounts to create")
 	perUser := fs.Int("photos", 3, "photos per demo account")
 	randSeed := fs.Uint64("seed", 1, "random seed: the same seed makes the same faces")
+	password := fs.String("password", "", "password of the demo accounts (default: a new random one, printed)")
 	// Settings first, then seed's own flags after "--".
 	settings, own := splitArgs(args)
 	if err := fs.Parse(own); err != nil {
@@ -41,8 +41,14 @@ func seedDemo(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer a.Close()
+	if *password == "" {
+		// Never a published default: seed may be run against a shared server.
+		b := make([]byte, 9)
+		crand.Read(b)
+		*password = base64.RawURLEncoding.EncodeToString(b)
+	}
 	rng := rand.New(rand.NewPCG(*randSeed, 2008))
-	made := 0
+	made, accounts := 0, 0
 	for i := 1; i <= *users; i++ {
 		handle := fmt.Sprintf("demo%02d", i)
 		n, err := a.DB.User.Query().Where(user.Handle(handle)).Count(ctx)
@@ -52,10 +58,11 @@ func seedDemo(ctx context.Context, args []string, getenv func(string) string, st
 		if n > 0 {
 			continue
 		}
-		ses, err := a.Identity.SignUp(ctx, handle, handle+"@demo.facestat.invalid", seedPassword, nil)
+		ses, err := a.Identity.SignUp(ctx, handle, handle+"@demo.facestat.invalid", *password, nil)
 		if err != nil {
 			return fmt.Errorf("creating %s: %w", handle, err)
 		}
+		accounts++
 		for j := 0; j < *perUser; j++ {
 			var buf bytes.Buffer
 			if err := jpeg.Encode(&buf, seed.Face(rng, 800, 1000), &jpeg.Options{Quality: 90}); err != nil {
@@ -72,7 +79,10 @@ func seedDemo(ctx context.Context, args []string, getenv func(string) string, st
 			made++
 		}
 	}
-	fmt.Fprintf(stdout, "seeded %d photos; demo accounts demo01..demo%02d@demo.facestat.invalid, password %q\n", made, *users, seedPassword)
+	fmt.Fprintf(stdout, "seeded %d accounts and %d photos\n", accounts, made)
+	if accounts > 0 {
+		fmt.Fprintf(stdout, "sign in as demoNN@demo.facestat.invalid (NN = 01..%02d) with password %s\n", *users, *password)
+	}
 	return nil
 }
 

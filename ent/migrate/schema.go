@@ -46,11 +46,6 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{PhotosColumns[10], PhotosColumns[9], PhotosColumns[0]},
 			},
-			{
-				Name:    "photo_image_key",
-				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[1]},
-			},
 		},
 	}
 	// SessionsColumns holds the columns for the "sessions" table.

@@ -48,7 +48,5 @@ func (Photo) Indexes() []ent.Index {
 		index.Fields("is_public", "status", "created_at", "id"),
 		// A user's photos, newest first.
 		index.Fields("owner_id", "created_at", "id"),
-		// Deleting a photo asks whether another photo shares its blobs.
-		index.Fields("image_key"),
 	}
 }

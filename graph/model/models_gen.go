@@ -56,14 +56,17 @@ type Query struct {
 }
 
 type RefreshSessionInput struct {
-	RefreshToken string `json:"refreshToken"`
-	// Also set the HttpOnly session cookie (for the browser app).
+	// The refresh token; omit it to use the refresh cookie of a cookie session.
+	RefreshToken *string `json:"refreshToken,omitempty"`
+	// Keep the new session in HttpOnly cookies instead of handing out the tokens (see `SignUpInput.cookie`).
 	Cookie *bool `json:"cookie,omitempty"`
 }
 
 type RefreshSessionPayload struct {
-	Token        string           `json:"token"`
-	ExpiresAt    time.Time        `json:"expiresAt"`
+	// Send as `Authorization: Bearer <token>`. Empty for a cookie session.
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	// Pass to the next `refreshSession`. Empty for a cookie session.
 	RefreshToken string           `json:"refreshToken"`
 	Viewer       *identity.Viewer `json:"viewer"`
 }
@@ -80,13 +83,15 @@ type SetPhotoVisibilityPayload struct {
 type SignInInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
-	// Also set the HttpOnly session cookie (for the browser app).
+	// Keep the session in HttpOnly cookies instead of handing out the tokens (see `SignUpInput.cookie`).
 	Cookie *bool `json:"cookie,omitempty"`
 }
 
 type SignInPayload struct {
-	Token        string           `json:"token"`
-	ExpiresAt    time.Time        `json:"expiresAt"`
+	// Send as `Authorization: Bearer <token>`. Empty for a cookie session.
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	// Pass to `refreshSession` before `expiresAt`. Empty for a cookie session.
 	RefreshToken string           `json:"refreshToken"`
 	Viewer       *identity.Viewer `json:"viewer"`
 }
@@ -101,26 +106,29 @@ type SignUpInput struct {
 	Email  string `json:"email"`
 	// 10 to 256 characters.
 	Password string `json:"password"`
-	// Also set the HttpOnly session cookie (for the browser app).
+	// Keep the session in HttpOnly cookies (for the browser app) instead of
+	// handing out the tokens: the payload's `token` and `refreshToken` are then
+	// empty, and `refreshSession` reads the refresh cookie.
 	Cookie *bool `json:"cookie,omitempty"`
 }
 
 type SignUpPayload struct {
-	// Send as `Authorization: Bearer <token>`.
+	// Send as `Authorization: Bearer <token>`. Empty for a cookie session.
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expiresAt"`
-	// Pass to `refreshSession` before `expiresAt`.
+	// Pass to `refreshSession` before `expiresAt`. Empty for a cookie session.
 	RefreshToken string           `json:"refreshToken"`
 	Viewer       *identity.Viewer `json:"viewer"`
 }
 
 type StartAnonymousSessionInput struct {
-	// Also set the HttpOnly session cookie (for the browser app).
+	// Keep the session in an HttpOnly cookie (for the browser app) instead of
+	// handing out the token: the payload's `token` is then empty.
 	Cookie *bool `json:"cookie,omitempty"`
 }
 
 type StartAnonymousSessionPayload struct {
-	// Send as `Authorization: Bearer <token>`.
+	// Send as `Authorization: Bearer <token>`. Empty for a cookie session.
 	Token     string           `json:"token"`
 	ExpiresAt time.Time        `json:"expiresAt"`
 	Viewer    *identity.Viewer `json:"viewer"`

@@ -8,8 +8,6 @@ CREATE UNIQUE INDEX "user_email" ON "users" ("email");
 CREATE UNIQUE INDEX "user_handle" ON "users" ("handle");
 -- create "photos" table
 CREATE TABLE "photos" ("id" uuid NOT NULL, "image_key" character varying NOT NULL, "thumb_key" character varying NOT NULL, "width" bigint NOT NULL, "height" bigint NOT NULL, "thumb_width" bigint NOT NULL, "thumb_height" bigint NOT NULL, "is_public" boolean NOT NULL DEFAULT false, "status" character varying NOT NULL DEFAULT 'active', "created_at" timestamptz NOT NULL, "owner_id" uuid NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "photos_users_photos" FOREIGN KEY ("owner_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE CASCADE);
--- create index "photo_image_key" to table: "photos"
-CREATE INDEX "photo_image_key" ON "photos" ("image_key");
 -- create index "photo_is_public_status_created_at_id" to table: "photos"
 CREATE INDEX "photo_is_public_status_created_at_id" ON "photos" ("is_public", "status", "created_at", "id");
 -- create index "photo_owner_id_created_at_id" to table: "photos"

@@ -10,8 +10,6 @@ DROP TABLE "sessions";
 DROP INDEX "photo_owner_id_created_at_id";
 -- reverse: create index "photo_is_public_status_created_at_id" to table: "photos"
 DROP INDEX "photo_is_public_status_created_at_id";
--- reverse: create index "photo_image_key" to table: "photos"
-DROP INDEX "photo_image_key";
 -- reverse: create "photos" table
 DROP TABLE "photos";
 -- reverse: create index "user_handle" to table: "users"

@@ -1,0 +1,442 @@
+package config_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"net/netip"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/facestat/facestat/config"
+)
+
+// env returns a getenv that knows only vars.
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func load(t *testing.T, args []string, vars map[string]string) *config.Config {
+	t.Helper()
+	c, _, err := config.Load(args, env(vars), io.Discard)
+	if err != nil {
+		t.Fatalf("Load(%q, %v): %v", args, vars, err)
+	}
+	return c
+}
+
+// loadErr fails unless Load refuses and its error mentions every one of want.
+func loadErr(t *testing.T, args []string, vars map[string]string, want ...string) {
+	t.Helper()
+	c, _, err := config.Load(args, env(vars), io.Discard)
+	if err == nil {
+		t.Fatalf("Load(%q, %v) = %+v, want an error", args, vars, c)
+	}
+	if c != nil {
+		t.Errorf("Load returned a config along with %v", err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("Load(%q, %v) error %q does not mention %q", args, vars, err, w)
+		}
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		c, rest, err := config.Load(nil, env(nil), io.Discard)
+		if err != nil {
+			t.Fatalf("Load with no settings: %v", err)
+		}
+		if len(rest) != 0 {
+			t.Errorf("rest = %q, want none", rest)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("the defaults do not validate: %v", err)
+		}
+		for name, tc := range map[string]struct{ got, want any }{
+			"Addr":            {c.Addr, "127.0.0.1:8080"},
+			"PublicURL":       {c.PublicURL, "http://127.0.0.1:8080"},
+			"DataDir":         {c.DataDir, "./data"},
+			"DatabaseURL":     {c.DatabaseURL, ""},
+			"DBMaxConns":      {c.DBMaxConns, 20},
+			"Secret":          {c.Secret, ""},
+			"LogLevel":        {c.LogLevel, "info"},
+			"LogFormat":       {c.LogFormat, "json"},
+			"MigrateOnStart":  {c.MigrateOnStart, true},
+			"ShutdownTimeout": {c.ShutdownTimeout, 15 * time.Second},
+			"MaxBodyBytes":    {c.MaxBodyBytes, int64(1 << 20)},
+			"MaxUploadBytes":  {c.MaxUploadBytes, int64(10 << 20)},
+			"MaxImagePixels":  {c.MaxImagePixels, int64(40_000_000)},
+			"ImageSide":       {c.ImageSide, 2048},
+			"ThumbSide":       {c.ThumbSide, 400},
+			"MaxQueryDepth":   {c.MaxQueryDepth, 12},
+			"MaxPageSize":     {c.MaxPageSize, 100},
+			"Argon2Memory":    {c.Argon2Memory, 19456},
+			"Argon2Time":      {c.Argon2Time, 2},
+			"Argon2Threads":   {c.Argon2Threads, 1},
+			"AccessTokenTTL":  {c.AccessTokenTTL, 24 * time.Hour},
+			"RefreshTokenTTL": {c.RefreshTokenTTL, 720 * time.Hour},
+			"AnonTokenTTL":    {c.AnonTokenTTL, 720 * time.Hour},
+			"RateAnonSession": {c.RateAnonSession, config.Rate{N: 30, Per: time.Minute}},
+			"RateSignUp":      {c.RateSignUp, config.Rate{N: 10, Per: time.Minute}},
+			"RateSignIn":      {c.RateSignIn, config.Rate{N: 20, Per: time.Minute}},
+			"RateUpload":      {c.RateUpload, config.Rate{N: 30, Per: time.Hour}},
+			"SecureCookies":   {c.SecureCookies(), false},
+		} {
+			if !reflect.DeepEqual(tc.got, tc.want) {
+				t.Errorf("%s = %v, want %v", name, tc.got, tc.want)
+			}
+		}
+		if c.TrustedProxies != nil || c.CORSOrigins != nil {
+			t.Errorf("TrustedProxies = %v, CORSOrigins = %v; want none", c.TrustedProxies, c.CORSOrigins)
+		}
+	})
+	t.Run("OKEmptyVariableKeepsDefault", func(t *testing.T) {
+		c := load(t, nil, map[string]string{"FACESTAT_ADDR": "", "FACESTAT_DB_MAX_CONNS": ""})
+		if c.Addr != "127.0.0.1:8080" || c.DBMaxConns != 20 {
+			t.Errorf("Addr = %q, DBMaxConns = %d; want the defaults", c.Addr, c.DBMaxConns)
+		}
+	})
+	t.Run("OKRestArgs", func(t *testing.T) {
+		_, rest, err := config.Load([]string{"-addr", "127.0.0.1:1", "serve", "-x"}, env(nil), io.Discard)
+		if err != nil || !slices.Equal(rest, []string{"serve", "-x"}) {
+			t.Errorf("rest = %q, %v; want [serve -x]", rest, err)
+		}
+	})
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	t.Run("OKEnvOverridesDefault", func(t *testing.T) {
+		c := load(t, nil, map[string]string{
+			"FACESTAT_ADDR":             "0.0.0.0:9000",
+			"FACESTAT_DB_MAX_CONNS":     "7",
+			"FACESTAT_MAX_BODY_BYTES":   "2MiB",
+			"FACESTAT_LOG_FORMAT":       "text",
+			"FACESTAT_MIGRATE_ON_START": "false",
+			"FACESTAT_ACCESS_TOKEN_TTL": "90m",
+			"FACESTAT_RATE_UPLOAD":      "5/1h",
+			"FACESTAT_REDIS_PREFIX":     "fs2:",
+		})
+		if c.Addr != "0.0.0.0:9000" || c.PublicURL != "http://localhost:9000" || c.DBMaxConns != 7 || c.MaxBodyBytes != 2<<20 ||
+			c.LogFormat != "text" || c.MigrateOnStart || c.AccessTokenTTL != 90*time.Minute ||
+			c.RateUpload != (config.Rate{N: 5, Per: time.Hour}) || c.RedisPrefix != "fs2:" {
+			t.Errorf("environment not applied: %+v", c)
+		}
+	})
+	t.Run("OKFlagsOverrideEnv", func(t *testing.T) {
+		vars := map[string]string{
+			"FACESTAT_ADDR":            "0.0.0.0:9000",
+			"FACESTAT_DB_MAX_CONNS":    "7",
+			"FACESTAT_TRUSTED_PROXIES": "10.0.0.0/8,10.1.0.0/16",
+			"FACESTAT_CORS_ORIGINS":    "https://a.example",
+		}
+		c := load(t, []string{"-addr=127.0.0.1:7000", "--db-max-conns", "3", "-trusted-proxies", "192.0.2.1", "-cors-origins="}, vars)
+		if c.Addr != "127.0.0.1:7000" || c.DBMaxConns != 3 || c.PublicURL != "http://127.0.0.1:7000" {
+			t.Errorf("Addr = %q, DBMaxConns = %d, PublicURL = %q; want the flags'", c.Addr, c.DBMaxConns, c.PublicURL)
+		}
+		// A list given by flag replaces the environment's, not adds to it.
+		if want := []netip.Prefix{netip.MustParsePrefix("192.0.2.1/32")}; !slices.Equal(c.TrustedProxies, want) {
+			t.Errorf("TrustedProxies = %v, want %v", c.TrustedProxies, want)
+		}
+		if len(c.CORSOrigins) != 0 {
+			t.Errorf("CORSOrigins = %q, want the flag's empty list", c.CORSOrigins)
+		}
+	})
+	t.Run("OKLastFlagWins", func(t *testing.T) {
+		c := load(t, []string{"-db-max-conns=3", "-db-max-conns=4"}, nil)
+		if c.DBMaxConns != 4 {
+			t.Errorf("DBMaxConns = %d, want 4", c.DBMaxConns)
+		}
+	})
+	t.Run("ErrHelp", func(t *testing.T) {
+		var out bytes.Buffer
+		_, _, err := config.Load([]string{"-h"}, env(nil), &out)
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("Load(-h) = %v, want flag.ErrHelp", err)
+		}
+		if !strings.Contains(out.String(), "FACESTAT_MAX_UPLOAD_BYTES") {
+			t.Errorf("help does not name the variables:\n%s", out.String())
+		}
+	})
+	t.Run("ErrUnknownFlag", func(t *testing.T) {
+		loadErr(t, []string{"-no-such-option"}, nil, "no-such-option")
+	})
+}
+
+func TestLoadInvalid(t *testing.T) {
+	// Each refused value's error names what to fix: the variable when the
+	// value does not parse, the setting when it is out of range.
+	for name, tc := range map[string]struct {
+		vars map[string]string
+		want string
+	}{
+		"DBMaxConnsNotNumber":   {map[string]string{"FACESTAT_DB_MAX_CONNS": "lots"}, "FACESTAT_DB_MAX_CONNS"},
+		"DBMaxConnsZero":        {map[string]string{"FACESTAT_DB_MAX_CONNS": "0"}, "db-max-conns"},
+		"DBMaxConnsHuge":        {map[string]string{"FACESTAT_DB_MAX_CONNS": "1001"}, "db-max-conns"},
+		"BodyBytesUnit":         {map[string]string{"FACESTAT_MAX_BODY_BYTES": "1MB"}, "FACESTAT_MAX_BODY_BYTES"},
+		"BodyBytesFraction":     {map[string]string{"FACESTAT_MAX_BODY_BYTES": "0.5MiB"}, "FACESTAT_MAX_BODY_BYTES"},
+		"BodyBytesLowerUnit":    {map[string]string{"FACESTAT_MAX_BODY_BYTES": "1mib"}, "FACESTAT_MAX_BODY_BYTES"},
+		"BodyBytesSmall":        {map[string]string{"FACESTAT_MAX_BODY_BYTES": "1023"}, "max-body-bytes"},
+		"BodyBytesLarge":        {map[string]string{"FACESTAT_MAX_BODY_BYTES": "65MiB"}, "max-body-bytes"},
+		"BodyBytesNegative":     {map[string]string{"FACESTAT_MAX_BODY_BYTES": "-1KiB"}, "FACESTAT_MAX_BODY_BYTES"},
+		"UploadBytesLarge":      {map[string]string{"FACESTAT_MAX_UPLOAD_BYTES": "1GiB"}, "max-upload-bytes"},
+		"ImagePixelsZero":       {map[string]string{"FACESTAT_MAX_IMAGE_PIXELS": "0"}, "max-image-pixels"},
+		"ImageSideSmall":        {map[string]string{"FACESTAT_IMAGE_SIDE": "63"}, "image-side"},
+		"ThumbAboveImage":       {map[string]string{"FACESTAT_IMAGE_SIDE": "256", "FACESTAT_THUMB_SIDE": "257"}, "thumb-side"},
+		"QuotaNegative":         {map[string]string{"FACESTAT_PHOTO_QUOTA": "-1"}, "photo-quota"},
+		"QueryDepthLow":         {map[string]string{"FACESTAT_MAX_QUERY_DEPTH": "2"}, "max-query-depth"},
+		"PageSizeHigh":          {map[string]string{"FACESTAT_MAX_PAGE_SIZE": "1001"}, "max-page-size"},
+		"ComplexityLow":         {map[string]string{"FACESTAT_MAX_COMPLEXITY": "9"}, "max-complexity"},
+		"QueryTokensLow":        {map[string]string{"FACESTAT_MAX_QUERY_TOKENS": "99"}, "max-query-tokens"},
+		"Argon2MemoryLow":       {map[string]string{"FACESTAT_ARGON2_MEMORY": "7"}, "argon2-memory"},
+		"Argon2TimeZero":        {map[string]string{"FACESTAT_ARGON2_TIME": "0"}, "argon2-time"},
+		"Argon2ThreadsZero":     {map[string]string{"FACESTAT_ARGON2_THREADS": "0"}, "argon2-threads"},
+		"Argon2ThreadsOverflow": {map[string]string{"FACESTAT_ARGON2_THREADS": "256"}, "argon2-threads"},
+		"ShutdownNotDuration":   {map[string]string{"FACESTAT_SHUTDOWN_TIMEOUT": "soon"}, "FACESTAT_SHUTDOWN_TIMEOUT"},
+		"ShutdownZero":          {map[string]string{"FACESTAT_SHUTDOWN_TIMEOUT": "0s"}, "shutdown-timeout"},
+		"AccessTTLShort":        {map[string]string{"FACESTAT_ACCESS_TOKEN_TTL": "999ms"}, "access-token-ttl"},
+		"RefreshBelowAccess":    {map[string]string{"FACESTAT_ACCESS_TOKEN_TTL": "2h", "FACESTAT_REFRESH_TOKEN_TTL": "1h"}, "refresh-token-ttl"},
+		"AnonTTLZero":           {map[string]string{"FACESTAT_ANON_TOKEN_TTL": "0s"}, "anon-token-ttl"},
+		"MigrateNotBool":        {map[string]string{"FACESTAT_MIGRATE_ON_START": "maybe"}, "FACESTAT_MIGRATE_ON_START"},
+		"LogLevel":              {map[string]string{"FACESTAT_LOG_LEVEL": "loud"}, "log-level"},
+		"LogFormat":             {map[string]string{"FACESTAT_LOG_FORMAT": "xml"}, "log-format"},
+		"SecretShort":           {map[string]string{"FACESTAT_SECRET": strings.Repeat("s", 31)}, "secret"},
+		"PublicURLScheme":       {map[string]string{"FACESTAT_PUBLIC_URL": "ftp://facestat.example"}, "public-url"},
+		"PublicURLNoScheme":     {map[string]string{"FACESTAT_PUBLIC_URL": "facestat.example"}, "public-url"},
+		"RateNoSlash":           {map[string]string{"FACESTAT_RATE_SIGN_IN": "20"}, "FACESTAT_RATE_SIGN_IN"},
+		"ProxyHost":             {map[string]string{"FACESTAT_TRUSTED_PROXIES": "proxy.example"}, "FACESTAT_TRUSTED_PROXIES"},
+		"CORSWildcard":          {map[string]string{"FACESTAT_CORS_ORIGINS": "*"}, "FACESTAT_CORS_ORIGINS"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			loadErr(t, nil, tc.vars, tc.want)
+		})
+	}
+	t.Run("ErrFlagNamed", func(t *testing.T) {
+		loadErr(t, []string{"-db-max-conns", "lots"}, nil, "db-max-conns")
+		loadErr(t, []string{"-max-upload-bytes=1XiB"}, nil, "max-upload-bytes")
+		loadErr(t, []string{"-rate-upload=5"}, nil, "rate-upload")
+		loadErr(t, []string{"-cors-origins=https://a.example/"}, nil, "cors-origins")
+	})
+	t.Run("ErrValueQuoted", func(t *testing.T) {
+		// The variable's offending value is shown, so a typo is easy to see.
+		loadErr(t, nil, map[string]string{"FACESTAT_DB_MAX_CONNS": "2O"}, `FACESTAT_DB_MAX_CONNS="2O"`)
+	})
+}
+
+func TestByteSizes(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		for in, want := range map[string]int64{
+			"1024":      1024,
+			"1KiB":      1 << 10,
+			"64KiB":     64 << 10,
+			"10MiB":     10 << 20,
+			"1 MiB":     1 << 20,
+			" 3MiB":     3 << 20,
+			"256MiB":    256 << 20,
+			"262144KiB": 256 << 20,
+		} {
+			c := load(t, nil, map[string]string{"FACESTAT_MAX_UPLOAD_BYTES": in})
+			if c.MaxUploadBytes != want {
+				t.Errorf("max-upload-bytes %q = %d, want %d", in, c.MaxUploadBytes, want)
+			}
+		}
+		c := load(t, []string{"-max-body-bytes=64MiB"}, nil)
+		if c.MaxBodyBytes != 64<<20 {
+			t.Errorf("max-body-bytes 64MiB = %d", c.MaxBodyBytes)
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for _, in := range []string{"KiB", "1 K", "1KB", "1kib", "1.5MiB", "1e6", "0x400", "MiB1", "1MiB ", "1 MiB MiB"} {
+			loadErr(t, nil, map[string]string{"FACESTAT_MAX_UPLOAD_BYTES": in}, "FACESTAT_MAX_UPLOAD_BYTES")
+		}
+	})
+	t.Run("ErrOverflow", func(t *testing.T) {
+		loadErr(t, nil, map[string]string{"FACESTAT_MAX_BODY_BYTES": "17592186044417MiB"}, "FACESTAT_MAX_BODY_BYTES")
+		loadErr(t, nil, map[string]string{"FACESTAT_MAX_BODY_BYTES": "9223372036854775807KiB"}, "FACESTAT_MAX_BODY_BYTES")
+	})
+	t.Run("ErrTwoSuffixes", func(t *testing.T) {
+		for range 200 {
+			loadErr(t, nil, map[string]string{"FACESTAT_MAX_BODY_BYTES": "2KiBMiB"}, "FACESTAT_MAX_BODY_BYTES")
+		}
+	})
+}
+
+func TestRates(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		for in, want := range map[string]config.Rate{
+			"30/1m":      {N: 30, Per: time.Minute},
+			" 5 / 10s ":  {N: 5, Per: 10 * time.Second},
+			"0/1s":       {N: 0, Per: time.Second},
+			"1000/1h30m": {N: 1000, Per: 90 * time.Minute},
+			"1/1ns":      {N: 1, Per: time.Nanosecond},
+		} {
+			c := load(t, nil, map[string]string{"FACESTAT_RATE_SIGN_UP": in})
+			if c.RateSignUp != want {
+				t.Errorf("rate %q = %+v, want %+v", in, c.RateSignUp, want)
+			}
+			// String writes what Load reads back.
+			if again := load(t, []string{"-rate-sign-up", c.RateSignUp.String()}, nil); again.RateSignUp != want {
+				t.Errorf("rate %q: String() = %q reads back as %+v", in, c.RateSignUp, again.RateSignUp)
+			}
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for _, in := range []string{"30", "/1m", "30/", "x/1m", "-1/1m", "1.5/1m", "30/0s", "30/-1m", "30/soon", "30/1m/2", "30 per minute"} {
+			loadErr(t, nil, map[string]string{"FACESTAT_RATE_SIGN_UP": in}, "FACESTAT_RATE_SIGN_UP")
+		}
+		loadErr(t, []string{"-rate-sign-up="}, nil, "rate-sign-up")
+	})
+}
+
+func TestTrustedProxies(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		c := load(t, nil, map[string]string{"FACESTAT_TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.7 ,::1,2001:db8::/32,, 203.0.113.9/32"})
+		want := []netip.Prefix{
+			netip.MustParsePrefix("10.0.0.0/8"),
+			netip.MustParsePrefix("192.0.2.7/32"),
+			netip.MustParsePrefix("::1/128"),
+			netip.MustParsePrefix("2001:db8::/32"),
+			netip.MustParsePrefix("203.0.113.9/32"),
+		}
+		if !slices.Equal(c.TrustedProxies, want) {
+			t.Errorf("TrustedProxies = %v, want %v", c.TrustedProxies, want)
+		}
+		if !c.TrustedProxies[1].Contains(netip.MustParseAddr("192.0.2.7")) || c.TrustedProxies[1].Contains(netip.MustParseAddr("192.0.2.8")) {
+			t.Error("a bare IP must trust exactly that address")
+		}
+	})
+	t.Run("OKEmpty", func(t *testing.T) {
+		for _, in := range []string{" ", ",", " , ,"} {
+			if c := load(t, nil, map[string]string{"FACESTAT_TRUSTED_PROXIES": in}); len(c.TrustedProxies) != 0 {
+				t.Errorf("%q: TrustedProxies = %v, want none", in, c.TrustedProxies)
+			}
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for _, in := range []string{"proxy.example", "10.0.0.0/33", "::1/129", "10.0.0", "10.0.0.1/", "10.0.0.0/8;10.1.0.0/16", "10.0.0.0/8,nope"} {
+			loadErr(t, nil, map[string]string{"FACESTAT_TRUSTED_PROXIES": in}, "FACESTAT_TRUSTED_PROXIES")
+		}
+	})
+}
+
+func TestCORSOrigins(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		c := load(t, nil, map[string]string{"FACESTAT_CORS_ORIGINS": "https://app.example, http://localhost:3000,,http://[::1]:5173"})
+		if want := []string{"https://app.example", "http://localhost:3000", "http://[::1]:5173"}; !slices.Equal(c.CORSOrigins, want) {
+			t.Errorf("CORSOrigins = %q, want %q", c.CORSOrigins, want)
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for _, in := range []string{"*", "app.example", "localhost:3000", "//app.example", "https://", "https://app.example/", "https://app.example/path", "https://app.example, /relative", "https://a b.example"} {
+			loadErr(t, nil, map[string]string{"FACESTAT_CORS_ORIGINS": in}, "FACESTAT_CORS_ORIGINS")
+		}
+	})
+	t.Run("ErrNotAnOrigin", func(t *testing.T) {
+		for _, in := range []string{"https://app.example?x=1", "https://app.example#top", "https://user@app.example", "ftp://app.example"} {
+			loadErr(t, nil, map[string]string{"FACESTAT_CORS_ORIGINS": in}, "FACESTAT_CORS_ORIGINS")
+		}
+	})
+}
+
+func TestPublicURL(t *testing.T) {
+	t.Run("OKDefaultFromAddr", func(t *testing.T) {
+		for addr, want := range map[string]string{
+			"127.0.0.1:8080":   "http://127.0.0.1:8080",
+			"localhost:9":      "http://localhost:9",
+			"facestat.test:80": "http://facestat.test:80",
+			"[::1]:8080":       "http://[::1]:8080",
+		} {
+			if c := load(t, []string{"-addr", addr}, nil); c.PublicURL != want {
+				t.Errorf("addr %q: PublicURL = %q, want %q", addr, c.PublicURL, want)
+			}
+		}
+	})
+	t.Run("OKExplicit", func(t *testing.T) {
+		c := load(t, []string{"-addr", "0.0.0.0:8080"}, map[string]string{"FACESTAT_PUBLIC_URL": "https://facestat.example/"})
+		if c.PublicURL != "https://facestat.example" {
+			t.Errorf("PublicURL = %q, want the trailing slash trimmed", c.PublicURL)
+		}
+		if !c.SecureCookies() {
+			t.Error("SecureCookies() = false for an https public URL")
+		}
+	})
+	t.Run("ErrNoHostName", func(t *testing.T) {
+		c, _, err := config.Load([]string{"-addr", ":8080"}, env(nil), io.Discard)
+		if err != nil {
+			if !strings.Contains(err.Error(), "public-url") {
+				t.Errorf("error %q does not name public-url", err)
+			}
+			return
+		}
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Hostname() == "" {
+			t.Errorf("PublicURL = %q names no host", c.PublicURL)
+		}
+	})
+}
+
+func TestValidate(t *testing.T) {
+	base := func(t *testing.T) *config.Config {
+		t.Helper()
+		return load(t, nil, nil)
+	}
+	t.Run("OK", func(t *testing.T) {
+		c := base(t)
+		c.DatabaseURL, c.DataDir = "postgres://db.example/facestat", ""
+		if err := c.Validate(); err != nil {
+			t.Errorf("PostgreSQL without a data folder: %v", err)
+		}
+	})
+	for name, tc := range map[string]struct {
+		mutate func(*config.Config)
+		want   string
+	}{
+		"ErrNoAddr":          {func(c *config.Config) { c.Addr = "" }, "addr"},
+		"ErrNoStorage":       {func(c *config.Config) { c.DataDir, c.DatabaseURL = "", "" }, "data-dir"},
+		"ErrPublicURLNoHost": {func(c *config.Config) { c.PublicURL = "https://" }, "public-url"},
+		"ErrImageSideHigh":   {func(c *config.Config) { c.ImageSide = 8193 }, "image-side"},
+		"ErrImageSideMax":    {func(c *config.Config) { c.MaxImageSide = 65536 }, "max-image-side"},
+		"ErrArgon2MemoryMax": {func(c *config.Config) { c.Argon2Memory = 4<<20 + 1 }, "argon2-memory"},
+		"ErrArgon2TimeMax":   {func(c *config.Config) { c.Argon2Time = 101 }, "argon2-time"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := base(t)
+			tc.mutate(c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate() = %v, want an error naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var b bytes.Buffer
+	config.Usage(&b)
+	re := regexp.MustCompile(`(?m)^  -([a-z0-9-]+), \$(FACESTAT_[A-Z0-9_]+) \(default "[^"]*"\)$`)
+	lines := re.FindAllStringSubmatch(b.String(), -1)
+	if len(lines) < 30 {
+		t.Fatalf("Usage lists %d options, want every one:\n%s", len(lines), b.String())
+	}
+	var names []string
+	for _, m := range lines {
+		names = append(names, m[1])
+		if want := "FACESTAT_" + strings.ToUpper(strings.ReplaceAll(m[1], "-", "_")); m[2] != want {
+			t.Errorf("option %s has variable %s, want %s", m[1], m[2], want)
+		}
+	}
+	if !slices.IsSorted(names) {
+		t.Errorf("Usage is not sorted by name: %v", names)
+	}
+	for _, want := range []string{"addr", "cors-origins", "trusted-proxies", "max-upload-bytes", "rate-upload"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("Usage lacks %s", want)
+		}
+	}
+}

@@ -1,0 +1,283 @@
+package relay_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/relay"
+)
+
+var enc = base64.RawURLEncoding
+
+var someID = uuid.MustParse("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+
+// wantInputError fails unless err is BAD_USER_INPUT for field with reason.
+func wantInputError(t *testing.T, err error, field, reason string) {
+	t.Helper()
+	var fe *facestat.Error
+	if !errors.As(err, &fe) {
+		t.Fatalf("err = %v (%T), want a *facestat.Error", err, err)
+	}
+	if fe.Code != facestat.BadUserInput || fe.Field != field || fe.Reason != reason {
+		t.Fatalf("err = {%s %q %s}, want {%s %q %s}", fe.Code, fe.Field, fe.Reason, facestat.BadUserInput, field, reason)
+	}
+}
+
+func TestID(t *testing.T) {
+	t.Run("OKRoundTrip", func(t *testing.T) {
+		for _, typ := range []string{"Photo", "User", "Vote", "X", ""} {
+			for _, id := range []uuid.UUID{someID, uuid.Nil, uuid.Max, uuid.New()} {
+				gid := relay.ID(typ, id)
+				gotTyp, gotID, ok := relay.ParseID(gid)
+				if !ok || gotTyp != typ || gotID != id {
+					t.Errorf("ParseID(ID(%q, %s)) = %q, %s, %v", typ, id, gotTyp, gotID, ok)
+				}
+			}
+		}
+	})
+	t.Run("OKOpaque", func(t *testing.T) {
+		gid := relay.ID("Photo", someID)
+		if strings.Contains(gid, "Photo") || strings.Contains(gid, someID.String()) {
+			t.Errorf("ID = %q shows its parts in clear", gid)
+		}
+		if strings.ContainsAny(gid, "+/=") {
+			t.Errorf("ID = %q is not URL-safe", gid)
+		}
+		if relay.ID("Photo", someID) != gid {
+			t.Error("ID is not deterministic")
+		}
+		if relay.ID("User", someID) == gid {
+			t.Error("one uuid has the same id under two types")
+		}
+	})
+	t.Run("ErrMalformed", func(t *testing.T) {
+		for name, gid := range map[string]string{
+			"Empty":         "",
+			"NotBase64":     "!!!not base64!!!",
+			"Padded":        relay.ID("Photo", someID) + "==",
+			"NoColon":       enc.EncodeToString([]byte("Photo" + someID.String())),
+			"BadUUID":       enc.EncodeToString([]byte("Photo:not-a-uuid")),
+			"ShortUUID":     enc.EncodeToString([]byte("Photo:" + someID.String()[:35])),
+			"EmptyUUID":     enc.EncodeToString([]byte("Photo:")),
+			"ColonInType":   relay.ID("Pho:to", someID),
+			"RawUUID":       someID.String(),
+			"TooLong":       enc.EncodeToString([]byte(strings.Repeat("P", 60) + ":" + someID.String())),
+			"HugeGarbage":   strings.Repeat("A", 1<<16),
+			"Truncated":     relay.ID("Photo", someID)[:20],
+			"TrailingSpace": relay.ID("Photo", someID) + " ",
+		} {
+			t.Run(name, func(t *testing.T) {
+				typ, id, ok := relay.ParseID(gid)
+				if ok {
+					t.Errorf("ParseID(%q) = %q, %s, true; want not ok", gid, typ, id)
+				}
+			})
+		}
+	})
+	t.Run("ErrForeign", func(t *testing.T) {
+		// Well-formed ids that this service would never make: other
+		// spellings of a uuid, and ids of other services.
+		for name, raw := range map[string]string{
+			"Braces":    "Photo:{" + someID.String() + "}",
+			"URN":       "Photo:urn:uuid:" + someID.String(),
+			"NoDashes":  "Photo:" + strings.ReplaceAll(someID.String(), "-", ""),
+			"UpperCase": "Photo:" + strings.ToUpper(someID.String()),
+		} {
+			t.Run(name, func(t *testing.T) {
+				gid := enc.EncodeToString([]byte(raw))
+				if typ, id, ok := relay.ParseID(gid); ok {
+					t.Errorf("ParseID(%q) (%s) = %q, %s, true; want not ok", gid, raw, typ, id)
+				}
+			})
+		}
+	})
+}
+
+func TestParseTypedID(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		id, err := relay.ParseTypedID(relay.ID("Photo", someID), "Photo", "input.photoId")
+		if err != nil || id != someID {
+			t.Errorf("ParseTypedID = %s, %v; want %s", id, err, someID)
+		}
+	})
+	t.Run("ErrWrongType", func(t *testing.T) {
+		for _, typ := range []string{"User", "photo", "Photos", ""} {
+			id, err := relay.ParseTypedID(relay.ID(typ, someID), "Photo", "input.photoId")
+			if id != uuid.Nil {
+				t.Errorf("ParseTypedID(a %q id) returned id %s", typ, id)
+			}
+			wantInputError(t, err, "input.photoId", facestat.ReasonInvalid)
+		}
+	})
+	t.Run("ErrMalformed", func(t *testing.T) {
+		for _, gid := range []string{"", "garbage", someID.String(), enc.EncodeToString([]byte("Photo:nope"))} {
+			id, err := relay.ParseTypedID(gid, "Photo", "id")
+			if id != uuid.Nil {
+				t.Errorf("ParseTypedID(%q) returned id %s", gid, id)
+			}
+			wantInputError(t, err, "id", facestat.ReasonInvalid)
+		}
+	})
+	t.Run("ErrMessageNamesType", func(t *testing.T) {
+		_, err := relay.ParseTypedID("garbage", "Photo", "id")
+		if err == nil || !strings.Contains(err.Error(), "Photo") {
+			t.Errorf("err = %v, want it to name the type Photo", err)
+		}
+	})
+}
+
+func TestCursor(t *testing.T) {
+	t.Run("OKRoundTrip", func(t *testing.T) {
+		for _, tm := range []time.Time{
+			time.Date(2026, 11, 25, 1, 48, 48, 123456789, time.UTC),
+			time.Date(2026, 11, 25, 1, 48, 48, 1, time.UTC),
+			time.Date(2026, 11, 25, 1, 48, 48, 999999999, time.FixedZone("X", 5*3600+1800)),
+			time.Unix(0, 0),
+			time.Unix(0, 1),
+			time.Unix(0, -1),
+			time.Date(1900, 1, 1, 0, 0, 0, 7, time.UTC),
+			time.Date(2262, 4, 11, 0, 0, 0, 0, time.UTC),
+			time.Now(),
+		} {
+			c := relay.Cursor{Time: tm, ID: someID}
+			s := c.String()
+			p, err := relay.ParsePage(1, &s, 1)
+			if err != nil {
+				t.Fatalf("ParsePage(cursor of %v): %v", tm, err)
+			}
+			if p.After == nil || !p.After.Time.Equal(tm) || p.After.ID != someID {
+				t.Errorf("round trip of %v = %+v", tm, p.After)
+			}
+			if p.After != nil && p.After.Time.Nanosecond() != tm.Nanosecond() {
+				t.Errorf("round trip of %v lost nanoseconds: %v", tm, p.After.Time)
+			}
+		}
+	})
+	t.Run("OKOrderedDistinct", func(t *testing.T) {
+		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		a := relay.Cursor{Time: base, ID: someID}.String()
+		b := relay.Cursor{Time: base.Add(time.Nanosecond), ID: someID}.String()
+		c := relay.Cursor{Time: base, ID: uuid.Max}.String()
+		if a == b || a == c {
+			t.Errorf("distinct cursors encode alike: %q %q %q", a, b, c)
+		}
+		if strings.ContainsAny(a, "+/=") {
+			t.Errorf("cursor %q is not URL-safe", a)
+		}
+	})
+}
+
+func TestParsePage(t *testing.T) {
+	const max = 50
+	t.Run("OKBounds", func(t *testing.T) {
+		for _, first := range []int{1, 2, max - 1, max} {
+			p, err := relay.ParsePage(first, nil, max)
+			if err != nil || p.First != first || p.After != nil {
+				t.Errorf("ParsePage(%d, nil, %d) = %+v, %v", first, max, p, err)
+			}
+		}
+	})
+	t.Run("ErrOutOfRange", func(t *testing.T) {
+		valid := relay.Cursor{Time: time.Unix(1, 0), ID: someID}.String()
+		for _, first := range []int{0, -1, -1 << 62, max + 1, 1 << 62} {
+			for _, after := range []*string{nil, &valid} {
+				p, err := relay.ParsePage(first, after, max)
+				if p != (relay.Page{}) {
+					t.Errorf("ParsePage(%d) returned a page %+v along with %v", first, p, err)
+				}
+				wantInputError(t, err, "first", facestat.ReasonOutOfRange)
+			}
+		}
+	})
+	t.Run("ErrOutOfRangeNamesMax", func(t *testing.T) {
+		_, err := relay.ParsePage(max+1, nil, max)
+		if err == nil || !strings.Contains(err.Error(), "50") {
+			t.Errorf("err = %v, want it to name the maximum 50", err)
+		}
+	})
+	t.Run("ErrMalformedCursor", func(t *testing.T) {
+		good := relay.Cursor{Time: time.Unix(1700000000, 5), ID: someID}.String()
+		for name, after := range map[string]string{
+			"Empty":         "",
+			"NotBase64":     "!!!",
+			"Padded":        good + "=",
+			"StdAlphabet":   "a+b/",
+			"NoColon":       enc.EncodeToString([]byte("abc" + someID.String())),
+			"EmptyTime":     enc.EncodeToString([]byte(":" + someID.String())),
+			"BadTime":       enc.EncodeToString([]byte("zz!:" + someID.String())),
+			"TimeOverflow":  enc.EncodeToString([]byte(strings.Repeat("z", 14) + ":" + someID.String())),
+			"DecimalPoint":  enc.EncodeToString([]byte("1.5:" + someID.String())),
+			"BadUUID":       enc.EncodeToString([]byte("abc:not-a-uuid")),
+			"EmptyUUID":     enc.EncodeToString([]byte("abc:")),
+			"TooLong":       enc.EncodeToString([]byte(strings.Repeat("0", 60) + "1:" + someID.String())),
+			"Huge":          strings.Repeat("A", 1<<16),
+			"Truncated":     good[:len(good)-3],
+			"TrailingSpace": good + " ",
+		} {
+			t.Run(name, func(t *testing.T) {
+				p, err := relay.ParsePage(10, &after, max)
+				if p != (relay.Page{}) {
+					t.Errorf("ParsePage(after %q) returned a page %+v along with %v", after, p, err)
+				}
+				wantInputError(t, err, "after", facestat.ReasonInvalid)
+			})
+		}
+	})
+}
+
+// FuzzParsePage checks that no cursor makes ParsePage panic, and that any
+// cursor it accepts re-encodes to one that decodes to the same position.
+func FuzzParsePage(f *testing.F) {
+	f.Add(10, relay.Cursor{Time: time.Unix(1700000000, 123), ID: someID}.String(), 100)
+	f.Add(1, "", 1)
+	f.Add(0, "!!!", 0)
+	f.Add(-1, enc.EncodeToString([]byte("-zz:"+someID.String())), 100)
+	f.Add(101, relay.ID("Photo", someID), 100)
+	f.Fuzz(func(t *testing.T, first int, after string, max int) {
+		p, err := relay.ParsePage(first, &after, max)
+		if err != nil {
+			var fe *facestat.Error
+			if !errors.As(err, &fe) || fe.Code != facestat.BadUserInput || (fe.Field != "first" && fe.Field != "after") {
+				t.Fatalf("ParsePage error %v is not BAD_USER_INPUT on first or after", err)
+			}
+			return
+		}
+		if p.First < 1 || p.First > max || p.First != first || p.After == nil {
+			t.Fatalf("ParsePage(%d, %q, %d) = %+v", first, after, max, p)
+		}
+		again := p.After.String()
+		q, err := relay.ParsePage(first, &again, max)
+		if err != nil || !q.After.Time.Equal(p.After.Time) || q.After.ID != p.After.ID {
+			t.Fatalf("re-encoded cursor %q of %q = %+v, %v; want %+v", again, after, q.After, err, p.After)
+		}
+	})
+}
+
+// FuzzParseID checks that no input makes ParseID panic, and that every id
+// it accepts names a uuid that ID encodes back to an id it parses alike.
+func FuzzParseID(f *testing.F) {
+	f.Add(relay.ID("Photo", someID))
+	f.Add(relay.ID("", uuid.Nil))
+	f.Add("")
+	f.Add("!!!")
+	f.Add(enc.EncodeToString([]byte("Photo:{" + someID.String() + "}")))
+	f.Fuzz(func(t *testing.T, gid string) {
+		typ, id, ok := relay.ParseID(gid)
+		if !ok {
+			return
+		}
+		typ2, id2, ok2 := relay.ParseID(relay.ID(typ, id))
+		if !ok2 || typ2 != typ || id2 != id {
+			t.Fatalf("ParseID(%q) = %q, %s; re-encoded it parses as %q, %s, %v", gid, typ, id, typ2, id2, ok2)
+		}
+		if _, err := relay.ParseTypedID(gid, typ, "id"); err != nil {
+			t.Fatalf("ParseTypedID(%q, %q) = %v after ParseID accepted it", gid, typ, err)
+		}
+	})
+}

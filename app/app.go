@@ -5,6 +5,9 @@ package app
 
 import (
 	"context"
+	"runtime/debug"
+
+	"entgo.io/ent/dialect"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +24,7 @@ import (
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/imageproc"
 	"github.com/facestat/facestat/inmem"
+	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/ratelimit"
 )
@@ -33,6 +37,7 @@ type App struct {
 	Blobs    blob.Store
 	Identity *identity.Service
 	Photos   *photos.Service
+	Judging  *judging.Service
 	Resolver *graph.Resolver
 	Server   *api.Server
 }
@@ -83,6 +88,28 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		d.Close()
 		return nil, fmt.Errorf("%w (has the database been migrated? run `facestat migrate`)", err)
 	}
+	workers := cfg.VoteWorkers
+	if workers == 0 {
+		workers = 1
+		if d.Dialect == dialect.Postgres {
+			workers = 2
+		}
+	}
+	a.Judging, err = judging.NewService(ctx, d.Client, d.Dialect, judging.Config{
+		MinVotes:      cfg.MinVotes,
+		CandidatePool: cfg.NextPhotoPool,
+		TopSize:       cfg.TopSize,
+		Ingest: judging.IngestConfig{
+			MaxBatch:  cfg.VoteBatch,
+			MaxWait:   cfg.VoteWait,
+			QueueSize: cfg.VoteQueue,
+			Workers:   workers,
+		},
+	}, nil, log)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
 	a.Identity = identity.NewService(d.Client, key, identity.Config{
 		Argon2: identity.Argon2Params{
 			Memory: uint32(cfg.Argon2Memory), Time: uint32(cfg.Argon2Time), Threads: uint8(cfg.Argon2Threads),
@@ -90,7 +117,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		AccessTTL:  cfg.AccessTokenTTL,
 		RefreshTTL: cfg.RefreshTokenTTL,
 		AnonTTL:    cfg.AnonTokenTTL,
-	}, nil)
+	}, a.Judging.Merge)
 	limiter := inmem.NewLimiter(100_000)
 	rule := func(name string, r config.Rate) ratelimit.Rule {
 		return ratelimit.Rule{Name: name, Limit: r.N, Per: r.Per}
@@ -109,6 +136,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Client:   d.Client,
 		Identity: a.Identity,
 		Photos:   a.Photos,
+		Judging:  a.Judging,
 		Limiter:  limiter,
 		Limits: graph.Limits{
 			MaxPageSize:     cfg.MaxPageSize,
@@ -130,5 +158,33 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Start runs the background jobs (survey reloads, standings) until ctx
+// ends. Every goroutine it starts recovers and logs its panics.
+func (a *App) Start(ctx context.Context) {
+	logErr := func(job string) func(error) {
+		return func(err error) { a.Log.Warn("background job failed", "job", job, "err", err) }
+	}
+	goSafe(a.Log, "survey", func() { a.Judging.Survey.Run(ctx, time.Minute, logErr("survey")) })
+	goSafe(a.Log, "standings", func() {
+		a.Judging.Standings.Run(ctx, a.Config.StandingsInterval, logErr("standings"))
+	})
+}
+
+// goSafe runs fn in a goroutine that logs a panic instead of crashing the
+// process.
+func goSafe(log *slog.Logger, name string, fn func()) {
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				log.Error("panic in background job", "job", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			}
+		}()
+		fn()
+	}()
+}
+
+// Close writes the votes still queued, then releases the database.
+func (a *App) Close() error {
+	a.Judging.Close()
+	return a.DB.Close()
+}

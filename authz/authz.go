@@ -15,13 +15,20 @@ func IsOwner(v *identity.Viewer, p *ent.Photo) bool {
 }
 
 // CanViewPhoto reports whether v may look a photo up by id and see its
-// details: public active photos for anyone, any photo for its owner and
-// moderators. (Judges reach private photos through nextPhoto, not by id.)
-func CanViewPhoto(v *identity.Viewer, p *ent.Photo) bool {
-	if IsOwner(v, p) || v.IsModerator() {
+// image and statistics (API.md, "Who sees what"): its owner, moderators,
+// judges who voted on it (voted), and anyone for a public, active photo.
+// Everyone else meets a private photo only as nextPhoto serves it.
+func CanViewPhoto(v *identity.Viewer, p *ent.Photo, voted bool) bool {
+	if IsOwner(v, p) || v.IsModerator() || (voted && p.Status == photo.StatusActive) {
 		return true
 	}
 	return p.IsPublic && p.Status == photo.StatusActive
+}
+
+// CanSeeStats reports whether v may see p's statistics: the same people
+// who may look it up.
+func CanSeeStats(v *identity.Viewer, p *ent.Photo, voted bool) bool {
+	return CanViewPhoto(v, p, voted)
 }
 
 // CanSeeAllPhotosOf reports whether v may list every photo of the account
@@ -59,7 +66,7 @@ func CanDelete(v *identity.Viewer, p *ent.Photo) error {
 }
 
 func refuse(v *identity.Viewer, p *ent.Photo, why string) error {
-	if !CanViewPhoto(v, p) {
+	if !CanViewPhoto(v, p, false) {
 		return facestat.Errorf(facestat.NotFound, "no such photo")
 	}
 	return facestat.Errorf(facestat.Forbidden, "%s", why)

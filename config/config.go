@@ -61,7 +61,16 @@ type Config struct {
 	RateSignUp      Rate // signUp per client IP
 	RateSignIn      Rate // signIn per client IP
 	RateSignInEmail Rate // signIn per account email
-	RateUpload      Rate // uploadPhoto per account
+
+	MinVotes          int           // answers before a result is stable and gets a percentile
+	StandingsInterval time.Duration // how often percentiles and top lists are recomputed
+	NextPhotoPool     int           // nextPhoto picks at random among this many least-judged photos
+	TopSize           int           // photos kept per top list
+	VoteBatch         int           // votes written in one transaction at most
+	VoteWait          time.Duration // how long a vote waits for others to share its transaction
+	VoteQueue         int           // votes waiting at most before castVote answers UNAVAILABLE
+	VoteWorkers       int           // vote transactions in flight at once (0: 1 on SQLite, 2 on PostgreSQL)
+	RateUpload        Rate          // uploadPhoto per account
 }
 
 // Rate is N events per period; zero N disables the limit. Written "30/1m".
@@ -243,6 +252,14 @@ var options = []option{
 	{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
 	{"rate-sign-in", "20/1m", "signIn per client IP", rate(func(c *Config) *Rate { return &c.RateSignIn })},
 	{"rate-sign-in-email", "10/10m", "signIn per account email, whatever the address", rate(func(c *Config) *Rate { return &c.RateSignInEmail })},
+	{"min-votes", "10", "answers before a result is stable and gets a percentile", integer(func(c *Config) *int { return &c.MinVotes })},
+	{"standings-interval", "30s", "how often percentiles and top lists are recomputed", duration(func(c *Config) *time.Duration { return &c.StandingsInterval })},
+	{"next-photo-pool", "20", "nextPhoto picks at random among this many least-judged photos", integer(func(c *Config) *int { return &c.NextPhotoPool })},
+	{"top-size", "1000", "photos kept per top list", integer(func(c *Config) *int { return &c.TopSize })},
+	{"vote-batch", "500", "votes written in one transaction at most", integer(func(c *Config) *int { return &c.VoteBatch })},
+	{"vote-wait", "2ms", "how long a vote waits for others to share its transaction", duration(func(c *Config) *time.Duration { return &c.VoteWait })},
+	{"vote-queue", "20000", "votes waiting at most; beyond, castVote answers UNAVAILABLE", integer(func(c *Config) *int { return &c.VoteQueue })},
+	{"vote-workers", "0", "vote transactions in flight at once (0: 1 on SQLite, 2 on PostgreSQL)", integer(func(c *Config) *int { return &c.VoteWorkers })},
 	{"rate-upload", "30/1h", "uploadPhoto per account", rate(func(c *Config) *Rate { return &c.RateUpload })},
 }
 
@@ -312,6 +329,14 @@ func (c *Config) Validate() error {
 	check(c.ShutdownTimeout > 0, "shutdown-timeout", "must be positive")
 	check(c.DrainDelay >= 0 && c.DrainDelay <= 5*time.Minute, "drain-delay", "must be in 0..5m")
 	check(c.ImageWorkers >= 1 && c.ImageWorkers <= 64, "image-workers", "must be in 1..64")
+	check(c.MinVotes >= 1 && c.MinVotes <= 10000, "min-votes", "must be in 1..10000")
+	check(c.StandingsInterval >= time.Second, "standings-interval", "must be at least 1s")
+	check(c.NextPhotoPool >= 1 && c.NextPhotoPool <= 1000, "next-photo-pool", "must be in 1..1000")
+	check(c.TopSize >= 1 && c.TopSize <= 100000, "top-size", "must be in 1..100000")
+	check(c.VoteBatch >= 1 && c.VoteBatch <= 5000, "vote-batch", "must be in 1..5000")
+	check(c.VoteWait >= 0 && c.VoteWait <= time.Second, "vote-wait", "must be in 0..1s")
+	check(c.VoteQueue >= c.VoteBatch && c.VoteQueue <= 1000000, "vote-queue", "must be in vote-batch..1000000")
+	check(c.VoteWorkers >= 0 && c.VoteWorkers <= 64, "vote-workers", "must be in 0..64")
 	check(c.RedisURL == "", "redis-url", "is not supported by this version yet (the Redis cache and pub/sub are coming); unset it")
 	check(c.MaxBodyBytes >= 1<<10 && c.MaxBodyBytes <= 64<<20, "max-body-bytes", "must be in 1KiB..64MiB")
 	check(c.MaxUploadBytes >= 1<<10 && c.MaxUploadBytes <= 256<<20, "max-upload-bytes", "must be in 1KiB..256MiB")

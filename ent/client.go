@@ -17,9 +17,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoanswercount"
+	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoword"
+	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/session"
 	"github.com/facestat/facestat/ent/setting"
 	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/ent/vote"
 
 	stdsql "database/sql"
 )
@@ -31,12 +36,22 @@ type Client struct {
 	Schema *migrate.Schema
 	// Photo is the client for interacting with the Photo builders.
 	Photo *PhotoClient
+	// PhotoAnswerCount is the client for interacting with the PhotoAnswerCount builders.
+	PhotoAnswerCount *PhotoAnswerCountClient
+	// PhotoQuestionStat is the client for interacting with the PhotoQuestionStat builders.
+	PhotoQuestionStat *PhotoQuestionStatClient
+	// PhotoWord is the client for interacting with the PhotoWord builders.
+	PhotoWord *PhotoWordClient
+	// Question is the client for interacting with the Question builders.
+	Question *QuestionClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// Vote is the client for interacting with the Vote builders.
+	Vote *VoteClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -49,9 +64,14 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Photo = NewPhotoClient(c.config)
+	c.PhotoAnswerCount = NewPhotoAnswerCountClient(c.config)
+	c.PhotoQuestionStat = NewPhotoQuestionStatClient(c.config)
+	c.PhotoWord = NewPhotoWordClient(c.config)
+	c.Question = NewQuestionClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.Setting = NewSettingClient(c.config)
 	c.User = NewUserClient(c.config)
+	c.Vote = NewVoteClient(c.config)
 }
 
 type (
@@ -142,12 +162,17 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:     ctx,
-		config:  cfg,
-		Photo:   NewPhotoClient(cfg),
-		Session: NewSessionClient(cfg),
-		Setting: NewSettingClient(cfg),
-		User:    NewUserClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		Photo:             NewPhotoClient(cfg),
+		PhotoAnswerCount:  NewPhotoAnswerCountClient(cfg),
+		PhotoQuestionStat: NewPhotoQuestionStatClient(cfg),
+		PhotoWord:         NewPhotoWordClient(cfg),
+		Question:          NewQuestionClient(cfg),
+		Session:           NewSessionClient(cfg),
+		Setting:           NewSettingClient(cfg),
+		User:              NewUserClient(cfg),
+		Vote:              NewVoteClient(cfg),
 	}, nil
 }
 
@@ -165,12 +190,17 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:     ctx,
-		config:  cfg,
-		Photo:   NewPhotoClient(cfg),
-		Session: NewSessionClient(cfg),
-		Setting: NewSettingClient(cfg),
-		User:    NewUserClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		Photo:             NewPhotoClient(cfg),
+		PhotoAnswerCount:  NewPhotoAnswerCountClient(cfg),
+		PhotoQuestionStat: NewPhotoQuestionStatClient(cfg),
+		PhotoWord:         NewPhotoWordClient(cfg),
+		Question:          NewQuestionClient(cfg),
+		Session:           NewSessionClient(cfg),
+		Setting:           NewSettingClient(cfg),
+		User:              NewUserClient(cfg),
+		Vote:              NewVoteClient(cfg),
 	}, nil
 }
 
@@ -199,19 +229,23 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.Photo.Use(hooks...)
-	c.Session.Use(hooks...)
-	c.Setting.Use(hooks...)
-	c.User.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat, c.PhotoWord, c.Question,
+		c.Session, c.Setting, c.User, c.Vote,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.Photo.Intercept(interceptors...)
-	c.Session.Intercept(interceptors...)
-	c.Setting.Intercept(interceptors...)
-	c.User.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat, c.PhotoWord, c.Question,
+		c.Session, c.Setting, c.User, c.Vote,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -219,12 +253,22 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *PhotoMutation:
 		return c.Photo.mutate(ctx, m)
+	case *PhotoAnswerCountMutation:
+		return c.PhotoAnswerCount.mutate(ctx, m)
+	case *PhotoQuestionStatMutation:
+		return c.PhotoQuestionStat.mutate(ctx, m)
+	case *PhotoWordMutation:
+		return c.PhotoWord.mutate(ctx, m)
+	case *QuestionMutation:
+		return c.Question.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
 	case *SettingMutation:
 		return c.Setting.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
+	case *VoteMutation:
+		return c.Vote.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -354,6 +398,70 @@ func (c *PhotoClient) QueryOwner(_m *Photo) *UserQuery {
 	return query
 }
 
+// QueryVotes queries the votes edge of a Photo.
+func (c *PhotoClient) QueryVotes(_m *Photo) *VoteQuery {
+	query := (&VoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, id),
+			sqlgraph.To(vote.Table, vote.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.VotesTable, photo.VotesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryQuestionStats queries the question_stats edge of a Photo.
+func (c *PhotoClient) QueryQuestionStats(_m *Photo) *PhotoQuestionStatQuery {
+	query := (&PhotoQuestionStatClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, id),
+			sqlgraph.To(photoquestionstat.Table, photoquestionstat.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.QuestionStatsTable, photo.QuestionStatsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAnswerCounts queries the answer_counts edge of a Photo.
+func (c *PhotoClient) QueryAnswerCounts(_m *Photo) *PhotoAnswerCountQuery {
+	query := (&PhotoAnswerCountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, id),
+			sqlgraph.To(photoanswercount.Table, photoanswercount.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.AnswerCountsTable, photo.AnswerCountsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryWords queries the words edge of a Photo.
+func (c *PhotoClient) QueryWords(_m *Photo) *PhotoWordQuery {
+	query := (&PhotoWordClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, id),
+			sqlgraph.To(photoword.Table, photoword.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.WordsTable, photo.WordsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PhotoClient) Hooks() []Hook {
 	return c.hooks.Photo
@@ -376,6 +484,586 @@ func (c *PhotoClient) mutate(ctx context.Context, m *PhotoMutation) (Value, erro
 		return (&PhotoDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Photo mutation op: %q", m.Op())
+	}
+}
+
+// PhotoAnswerCountClient is a client for the PhotoAnswerCount schema.
+type PhotoAnswerCountClient struct {
+	config
+}
+
+// NewPhotoAnswerCountClient returns a client for the PhotoAnswerCount from the given config.
+func NewPhotoAnswerCountClient(c config) *PhotoAnswerCountClient {
+	return &PhotoAnswerCountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `photoanswercount.Hooks(f(g(h())))`.
+func (c *PhotoAnswerCountClient) Use(hooks ...Hook) {
+	c.hooks.PhotoAnswerCount = append(c.hooks.PhotoAnswerCount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `photoanswercount.Intercept(f(g(h())))`.
+func (c *PhotoAnswerCountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PhotoAnswerCount = append(c.inters.PhotoAnswerCount, interceptors...)
+}
+
+// Create returns a builder for creating a PhotoAnswerCount entity.
+func (c *PhotoAnswerCountClient) Create() *PhotoAnswerCountCreate {
+	mutation := newPhotoAnswerCountMutation(c.config, OpCreate)
+	return &PhotoAnswerCountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PhotoAnswerCount entities.
+func (c *PhotoAnswerCountClient) CreateBulk(builders ...*PhotoAnswerCountCreate) *PhotoAnswerCountCreateBulk {
+	return &PhotoAnswerCountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PhotoAnswerCountClient) MapCreateBulk(slice any, setFunc func(*PhotoAnswerCountCreate, int)) *PhotoAnswerCountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PhotoAnswerCountCreateBulk{err: fmt.Errorf("calling to PhotoAnswerCountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PhotoAnswerCountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PhotoAnswerCountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PhotoAnswerCount.
+func (c *PhotoAnswerCountClient) Update() *PhotoAnswerCountUpdate {
+	mutation := newPhotoAnswerCountMutation(c.config, OpUpdate)
+	return &PhotoAnswerCountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PhotoAnswerCountClient) UpdateOne(_m *PhotoAnswerCount) *PhotoAnswerCountUpdateOne {
+	mutation := newPhotoAnswerCountMutation(c.config, OpUpdateOne, withPhotoAnswerCount(_m))
+	return &PhotoAnswerCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PhotoAnswerCountClient) UpdateOneID(id int) *PhotoAnswerCountUpdateOne {
+	mutation := newPhotoAnswerCountMutation(c.config, OpUpdateOne, withPhotoAnswerCountID(id))
+	return &PhotoAnswerCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PhotoAnswerCount.
+func (c *PhotoAnswerCountClient) Delete() *PhotoAnswerCountDelete {
+	mutation := newPhotoAnswerCountMutation(c.config, OpDelete)
+	return &PhotoAnswerCountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PhotoAnswerCountClient) DeleteOne(_m *PhotoAnswerCount) *PhotoAnswerCountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PhotoAnswerCountClient) DeleteOneID(id int) *PhotoAnswerCountDeleteOne {
+	builder := c.Delete().Where(photoanswercount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PhotoAnswerCountDeleteOne{builder}
+}
+
+// Query returns a query builder for PhotoAnswerCount.
+func (c *PhotoAnswerCountClient) Query() *PhotoAnswerCountQuery {
+	return &PhotoAnswerCountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePhotoAnswerCount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PhotoAnswerCount entity by its id.
+func (c *PhotoAnswerCountClient) Get(ctx context.Context, id int) (*PhotoAnswerCount, error) {
+	return c.Query().Where(photoanswercount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PhotoAnswerCountClient) GetX(ctx context.Context, id int) *PhotoAnswerCount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPhoto queries the photo edge of a PhotoAnswerCount.
+func (c *PhotoAnswerCountClient) QueryPhoto(_m *PhotoAnswerCount) *PhotoQuery {
+	query := (&PhotoClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photoanswercount.Table, photoanswercount.FieldID, id),
+			sqlgraph.To(photo.Table, photo.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, photoanswercount.PhotoTable, photoanswercount.PhotoColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PhotoAnswerCountClient) Hooks() []Hook {
+	return c.hooks.PhotoAnswerCount
+}
+
+// Interceptors returns the client interceptors.
+func (c *PhotoAnswerCountClient) Interceptors() []Interceptor {
+	return c.inters.PhotoAnswerCount
+}
+
+func (c *PhotoAnswerCountClient) mutate(ctx context.Context, m *PhotoAnswerCountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PhotoAnswerCountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PhotoAnswerCountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PhotoAnswerCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PhotoAnswerCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PhotoAnswerCount mutation op: %q", m.Op())
+	}
+}
+
+// PhotoQuestionStatClient is a client for the PhotoQuestionStat schema.
+type PhotoQuestionStatClient struct {
+	config
+}
+
+// NewPhotoQuestionStatClient returns a client for the PhotoQuestionStat from the given config.
+func NewPhotoQuestionStatClient(c config) *PhotoQuestionStatClient {
+	return &PhotoQuestionStatClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `photoquestionstat.Hooks(f(g(h())))`.
+func (c *PhotoQuestionStatClient) Use(hooks ...Hook) {
+	c.hooks.PhotoQuestionStat = append(c.hooks.PhotoQuestionStat, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `photoquestionstat.Intercept(f(g(h())))`.
+func (c *PhotoQuestionStatClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PhotoQuestionStat = append(c.inters.PhotoQuestionStat, interceptors...)
+}
+
+// Create returns a builder for creating a PhotoQuestionStat entity.
+func (c *PhotoQuestionStatClient) Create() *PhotoQuestionStatCreate {
+	mutation := newPhotoQuestionStatMutation(c.config, OpCreate)
+	return &PhotoQuestionStatCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PhotoQuestionStat entities.
+func (c *PhotoQuestionStatClient) CreateBulk(builders ...*PhotoQuestionStatCreate) *PhotoQuestionStatCreateBulk {
+	return &PhotoQuestionStatCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PhotoQuestionStatClient) MapCreateBulk(slice any, setFunc func(*PhotoQuestionStatCreate, int)) *PhotoQuestionStatCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PhotoQuestionStatCreateBulk{err: fmt.Errorf("calling to PhotoQuestionStatClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PhotoQuestionStatCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PhotoQuestionStatCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PhotoQuestionStat.
+func (c *PhotoQuestionStatClient) Update() *PhotoQuestionStatUpdate {
+	mutation := newPhotoQuestionStatMutation(c.config, OpUpdate)
+	return &PhotoQuestionStatUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PhotoQuestionStatClient) UpdateOne(_m *PhotoQuestionStat) *PhotoQuestionStatUpdateOne {
+	mutation := newPhotoQuestionStatMutation(c.config, OpUpdateOne, withPhotoQuestionStat(_m))
+	return &PhotoQuestionStatUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PhotoQuestionStatClient) UpdateOneID(id int) *PhotoQuestionStatUpdateOne {
+	mutation := newPhotoQuestionStatMutation(c.config, OpUpdateOne, withPhotoQuestionStatID(id))
+	return &PhotoQuestionStatUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PhotoQuestionStat.
+func (c *PhotoQuestionStatClient) Delete() *PhotoQuestionStatDelete {
+	mutation := newPhotoQuestionStatMutation(c.config, OpDelete)
+	return &PhotoQuestionStatDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PhotoQuestionStatClient) DeleteOne(_m *PhotoQuestionStat) *PhotoQuestionStatDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PhotoQuestionStatClient) DeleteOneID(id int) *PhotoQuestionStatDeleteOne {
+	builder := c.Delete().Where(photoquestionstat.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PhotoQuestionStatDeleteOne{builder}
+}
+
+// Query returns a query builder for PhotoQuestionStat.
+func (c *PhotoQuestionStatClient) Query() *PhotoQuestionStatQuery {
+	return &PhotoQuestionStatQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePhotoQuestionStat},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PhotoQuestionStat entity by its id.
+func (c *PhotoQuestionStatClient) Get(ctx context.Context, id int) (*PhotoQuestionStat, error) {
+	return c.Query().Where(photoquestionstat.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PhotoQuestionStatClient) GetX(ctx context.Context, id int) *PhotoQuestionStat {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPhoto queries the photo edge of a PhotoQuestionStat.
+func (c *PhotoQuestionStatClient) QueryPhoto(_m *PhotoQuestionStat) *PhotoQuery {
+	query := (&PhotoClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photoquestionstat.Table, photoquestionstat.FieldID, id),
+			sqlgraph.To(photo.Table, photo.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, photoquestionstat.PhotoTable, photoquestionstat.PhotoColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PhotoQuestionStatClient) Hooks() []Hook {
+	return c.hooks.PhotoQuestionStat
+}
+
+// Interceptors returns the client interceptors.
+func (c *PhotoQuestionStatClient) Interceptors() []Interceptor {
+	return c.inters.PhotoQuestionStat
+}
+
+func (c *PhotoQuestionStatClient) mutate(ctx context.Context, m *PhotoQuestionStatMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PhotoQuestionStatCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PhotoQuestionStatUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PhotoQuestionStatUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PhotoQuestionStatDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PhotoQuestionStat mutation op: %q", m.Op())
+	}
+}
+
+// PhotoWordClient is a client for the PhotoWord schema.
+type PhotoWordClient struct {
+	config
+}
+
+// NewPhotoWordClient returns a client for the PhotoWord from the given config.
+func NewPhotoWordClient(c config) *PhotoWordClient {
+	return &PhotoWordClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `photoword.Hooks(f(g(h())))`.
+func (c *PhotoWordClient) Use(hooks ...Hook) {
+	c.hooks.PhotoWord = append(c.hooks.PhotoWord, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `photoword.Intercept(f(g(h())))`.
+func (c *PhotoWordClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PhotoWord = append(c.inters.PhotoWord, interceptors...)
+}
+
+// Create returns a builder for creating a PhotoWord entity.
+func (c *PhotoWordClient) Create() *PhotoWordCreate {
+	mutation := newPhotoWordMutation(c.config, OpCreate)
+	return &PhotoWordCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PhotoWord entities.
+func (c *PhotoWordClient) CreateBulk(builders ...*PhotoWordCreate) *PhotoWordCreateBulk {
+	return &PhotoWordCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PhotoWordClient) MapCreateBulk(slice any, setFunc func(*PhotoWordCreate, int)) *PhotoWordCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PhotoWordCreateBulk{err: fmt.Errorf("calling to PhotoWordClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PhotoWordCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PhotoWordCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PhotoWord.
+func (c *PhotoWordClient) Update() *PhotoWordUpdate {
+	mutation := newPhotoWordMutation(c.config, OpUpdate)
+	return &PhotoWordUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PhotoWordClient) UpdateOne(_m *PhotoWord) *PhotoWordUpdateOne {
+	mutation := newPhotoWordMutation(c.config, OpUpdateOne, withPhotoWord(_m))
+	return &PhotoWordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PhotoWordClient) UpdateOneID(id int) *PhotoWordUpdateOne {
+	mutation := newPhotoWordMutation(c.config, OpUpdateOne, withPhotoWordID(id))
+	return &PhotoWordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PhotoWord.
+func (c *PhotoWordClient) Delete() *PhotoWordDelete {
+	mutation := newPhotoWordMutation(c.config, OpDelete)
+	return &PhotoWordDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PhotoWordClient) DeleteOne(_m *PhotoWord) *PhotoWordDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PhotoWordClient) DeleteOneID(id int) *PhotoWordDeleteOne {
+	builder := c.Delete().Where(photoword.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PhotoWordDeleteOne{builder}
+}
+
+// Query returns a query builder for PhotoWord.
+func (c *PhotoWordClient) Query() *PhotoWordQuery {
+	return &PhotoWordQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePhotoWord},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PhotoWord entity by its id.
+func (c *PhotoWordClient) Get(ctx context.Context, id int) (*PhotoWord, error) {
+	return c.Query().Where(photoword.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PhotoWordClient) GetX(ctx context.Context, id int) *PhotoWord {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPhoto queries the photo edge of a PhotoWord.
+func (c *PhotoWordClient) QueryPhoto(_m *PhotoWord) *PhotoQuery {
+	query := (&PhotoClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photoword.Table, photoword.FieldID, id),
+			sqlgraph.To(photo.Table, photo.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, photoword.PhotoTable, photoword.PhotoColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PhotoWordClient) Hooks() []Hook {
+	return c.hooks.PhotoWord
+}
+
+// Interceptors returns the client interceptors.
+func (c *PhotoWordClient) Interceptors() []Interceptor {
+	return c.inters.PhotoWord
+}
+
+func (c *PhotoWordClient) mutate(ctx context.Context, m *PhotoWordMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PhotoWordCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PhotoWordUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PhotoWordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PhotoWordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PhotoWord mutation op: %q", m.Op())
+	}
+}
+
+// QuestionClient is a client for the Question schema.
+type QuestionClient struct {
+	config
+}
+
+// NewQuestionClient returns a client for the Question from the given config.
+func NewQuestionClient(c config) *QuestionClient {
+	return &QuestionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `question.Hooks(f(g(h())))`.
+func (c *QuestionClient) Use(hooks ...Hook) {
+	c.hooks.Question = append(c.hooks.Question, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `question.Intercept(f(g(h())))`.
+func (c *QuestionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Question = append(c.inters.Question, interceptors...)
+}
+
+// Create returns a builder for creating a Question entity.
+func (c *QuestionClient) Create() *QuestionCreate {
+	mutation := newQuestionMutation(c.config, OpCreate)
+	return &QuestionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Question entities.
+func (c *QuestionClient) CreateBulk(builders ...*QuestionCreate) *QuestionCreateBulk {
+	return &QuestionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *QuestionClient) MapCreateBulk(slice any, setFunc func(*QuestionCreate, int)) *QuestionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &QuestionCreateBulk{err: fmt.Errorf("calling to QuestionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*QuestionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &QuestionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Question.
+func (c *QuestionClient) Update() *QuestionUpdate {
+	mutation := newQuestionMutation(c.config, OpUpdate)
+	return &QuestionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *QuestionClient) UpdateOne(_m *Question) *QuestionUpdateOne {
+	mutation := newQuestionMutation(c.config, OpUpdateOne, withQuestion(_m))
+	return &QuestionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *QuestionClient) UpdateOneID(id int) *QuestionUpdateOne {
+	mutation := newQuestionMutation(c.config, OpUpdateOne, withQuestionID(id))
+	return &QuestionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Question.
+func (c *QuestionClient) Delete() *QuestionDelete {
+	mutation := newQuestionMutation(c.config, OpDelete)
+	return &QuestionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *QuestionClient) DeleteOne(_m *Question) *QuestionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *QuestionClient) DeleteOneID(id int) *QuestionDeleteOne {
+	builder := c.Delete().Where(question.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &QuestionDeleteOne{builder}
+}
+
+// Query returns a query builder for Question.
+func (c *QuestionClient) Query() *QuestionQuery {
+	return &QuestionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeQuestion},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Question entity by its id.
+func (c *QuestionClient) Get(ctx context.Context, id int) (*Question, error) {
+	return c.Query().Where(question.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *QuestionClient) GetX(ctx context.Context, id int) *Question {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *QuestionClient) Hooks() []Hook {
+	return c.hooks.Question
+}
+
+// Interceptors returns the client interceptors.
+func (c *QuestionClient) Interceptors() []Interceptor {
+	return c.inters.Question
+}
+
+func (c *QuestionClient) mutate(ctx context.Context, m *QuestionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&QuestionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&QuestionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&QuestionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&QuestionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Question mutation op: %q", m.Op())
 	}
 }
 
@@ -801,6 +1489,22 @@ func (c *UserClient) QuerySessions(_m *User) *SessionQuery {
 	return query
 }
 
+// QueryVotes queries the votes edge of a User.
+func (c *UserClient) QueryVotes(_m *User) *VoteQuery {
+	query := (&VoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(vote.Table, vote.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.VotesTable, user.VotesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	return c.hooks.User
@@ -826,13 +1530,180 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 	}
 }
 
+// VoteClient is a client for the Vote schema.
+type VoteClient struct {
+	config
+}
+
+// NewVoteClient returns a client for the Vote from the given config.
+func NewVoteClient(c config) *VoteClient {
+	return &VoteClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `vote.Hooks(f(g(h())))`.
+func (c *VoteClient) Use(hooks ...Hook) {
+	c.hooks.Vote = append(c.hooks.Vote, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `vote.Intercept(f(g(h())))`.
+func (c *VoteClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Vote = append(c.inters.Vote, interceptors...)
+}
+
+// Create returns a builder for creating a Vote entity.
+func (c *VoteClient) Create() *VoteCreate {
+	mutation := newVoteMutation(c.config, OpCreate)
+	return &VoteCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Vote entities.
+func (c *VoteClient) CreateBulk(builders ...*VoteCreate) *VoteCreateBulk {
+	return &VoteCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *VoteClient) MapCreateBulk(slice any, setFunc func(*VoteCreate, int)) *VoteCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &VoteCreateBulk{err: fmt.Errorf("calling to VoteClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*VoteCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &VoteCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Vote.
+func (c *VoteClient) Update() *VoteUpdate {
+	mutation := newVoteMutation(c.config, OpUpdate)
+	return &VoteUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *VoteClient) UpdateOne(_m *Vote) *VoteUpdateOne {
+	mutation := newVoteMutation(c.config, OpUpdateOne, withVote(_m))
+	return &VoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *VoteClient) UpdateOneID(id int64) *VoteUpdateOne {
+	mutation := newVoteMutation(c.config, OpUpdateOne, withVoteID(id))
+	return &VoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Vote.
+func (c *VoteClient) Delete() *VoteDelete {
+	mutation := newVoteMutation(c.config, OpDelete)
+	return &VoteDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *VoteClient) DeleteOne(_m *Vote) *VoteDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *VoteClient) DeleteOneID(id int64) *VoteDeleteOne {
+	builder := c.Delete().Where(vote.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &VoteDeleteOne{builder}
+}
+
+// Query returns a query builder for Vote.
+func (c *VoteClient) Query() *VoteQuery {
+	return &VoteQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeVote},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Vote entity by its id.
+func (c *VoteClient) Get(ctx context.Context, id int64) (*Vote, error) {
+	return c.Query().Where(vote.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *VoteClient) GetX(ctx context.Context, id int64) *Vote {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryJudge queries the judge edge of a Vote.
+func (c *VoteClient) QueryJudge(_m *Vote) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(vote.Table, vote.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, vote.JudgeTable, vote.JudgeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPhoto queries the photo edge of a Vote.
+func (c *VoteClient) QueryPhoto(_m *Vote) *PhotoQuery {
+	query := (&PhotoClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(vote.Table, vote.FieldID, id),
+			sqlgraph.To(photo.Table, photo.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, vote.PhotoTable, vote.PhotoColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *VoteClient) Hooks() []Hook {
+	return c.hooks.Vote
+}
+
+// Interceptors returns the client interceptors.
+func (c *VoteClient) Interceptors() []Interceptor {
+	return c.inters.Vote
+}
+
+func (c *VoteClient) mutate(ctx context.Context, m *VoteMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&VoteCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&VoteUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&VoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&VoteDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Vote mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Photo, Session, Setting, User []ent.Hook
+		Photo, PhotoAnswerCount, PhotoQuestionStat, PhotoWord, Question, Session,
+		Setting, User, Vote []ent.Hook
 	}
 	inters struct {
-		Photo, Session, Setting, User []ent.Interceptor
+		Photo, PhotoAnswerCount, PhotoQuestionStat, PhotoWord, Question, Session,
+		Setting, User, Vote []ent.Interceptor
 	}
 )
 

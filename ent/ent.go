@@ -13,9 +13,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoanswercount"
+	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoword"
+	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/session"
 	"github.com/facestat/facestat/ent/setting"
 	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/ent/vote"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -76,10 +81,15 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			photo.Table:   photo.ValidColumn,
-			session.Table: session.ValidColumn,
-			setting.Table: setting.ValidColumn,
-			user.Table:    user.ValidColumn,
+			photo.Table:             photo.ValidColumn,
+			photoanswercount.Table:  photoanswercount.ValidColumn,
+			photoquestionstat.Table: photoquestionstat.ValidColumn,
+			photoword.Table:         photoword.ValidColumn,
+			question.Table:          question.ValidColumn,
+			session.Table:           session.ValidColumn,
+			setting.Table:           setting.ValidColumn,
+			user.Table:              user.ValidColumn,
+			vote.Table:              vote.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

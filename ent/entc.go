@@ -20,6 +20,7 @@ func main() {
 			gen.FeatureUpsert,
 			gen.FeatureExecQuery,
 			gen.FeatureModifier,
+			gen.FeatureLock,
 		},
 	})
 	if err != nil {

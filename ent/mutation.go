@@ -12,10 +12,16 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoanswercount"
+	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
+	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/ent/session"
 	"github.com/facestat/facestat/ent/setting"
 	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/ent/vote"
 	"github.com/google/uuid"
 )
 
@@ -28,37 +34,59 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypePhoto   = "Photo"
-	TypeSession = "Session"
-	TypeSetting = "Setting"
-	TypeUser    = "User"
+	TypePhoto             = "Photo"
+	TypePhotoAnswerCount  = "PhotoAnswerCount"
+	TypePhotoQuestionStat = "PhotoQuestionStat"
+	TypePhotoWord         = "PhotoWord"
+	TypeQuestion          = "Question"
+	TypeSession           = "Session"
+	TypeSetting           = "Setting"
+	TypeUser              = "User"
+	TypeVote              = "Vote"
 )
 
 // PhotoMutation represents an operation that mutates the Photo nodes in the graph.
 type PhotoMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *uuid.UUID
-	image_key       *string
-	thumb_key       *string
-	width           *int
-	addwidth        *int
-	height          *int
-	addheight       *int
-	thumb_width     *int
-	addthumb_width  *int
-	thumb_height    *int
-	addthumb_height *int
-	is_public       *bool
-	status          *photo.Status
-	created_at      *time.Time
-	clearedFields   map[string]struct{}
-	owner           *uuid.UUID
-	clearedowner    bool
-	done            bool
-	oldValue        func(context.Context) (*Photo, error)
-	predicates      []predicate.Photo
+	op                    Op
+	typ                   string
+	id                    *uuid.UUID
+	image_key             *string
+	thumb_key             *string
+	width                 *int
+	addwidth              *int
+	height                *int
+	addheight             *int
+	thumb_width           *int
+	addthumb_width        *int
+	thumb_height          *int
+	addthumb_height       *int
+	is_public             *bool
+	status                *photo.Status
+	created_at            *time.Time
+	vote_count            *int
+	addvote_count         *int
+	stats_version         *int64
+	addstats_version      *int64
+	stats_updated_at      *time.Time
+	clearedFields         map[string]struct{}
+	owner                 *uuid.UUID
+	clearedowner          bool
+	votes                 map[int64]struct{}
+	removedvotes          map[int64]struct{}
+	clearedvotes          bool
+	question_stats        map[int]struct{}
+	removedquestion_stats map[int]struct{}
+	clearedquestion_stats bool
+	answer_counts         map[int]struct{}
+	removedanswer_counts  map[int]struct{}
+	clearedanswer_counts  bool
+	words                 map[int]struct{}
+	removedwords          map[int]struct{}
+	clearedwords          bool
+	done                  bool
+	oldValue              func(context.Context) (*Photo, error)
+	predicates            []predicate.Photo
 }
 
 var _ ent.Mutation = (*PhotoMutation)(nil)
@@ -605,6 +633,167 @@ func (m *PhotoMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetVoteCount sets the "vote_count" field.
+func (m *PhotoMutation) SetVoteCount(i int) {
+	m.vote_count = &i
+	m.addvote_count = nil
+}
+
+// VoteCount returns the value of the "vote_count" field in the mutation.
+func (m *PhotoMutation) VoteCount() (r int, exists bool) {
+	v := m.vote_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVoteCount returns the old "vote_count" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldVoteCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVoteCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVoteCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVoteCount: %w", err)
+	}
+	return oldValue.VoteCount, nil
+}
+
+// AddVoteCount adds i to the "vote_count" field.
+func (m *PhotoMutation) AddVoteCount(i int) {
+	if m.addvote_count != nil {
+		*m.addvote_count += i
+	} else {
+		m.addvote_count = &i
+	}
+}
+
+// AddedVoteCount returns the value that was added to the "vote_count" field in this mutation.
+func (m *PhotoMutation) AddedVoteCount() (r int, exists bool) {
+	v := m.addvote_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVoteCount resets all changes to the "vote_count" field.
+func (m *PhotoMutation) ResetVoteCount() {
+	m.vote_count = nil
+	m.addvote_count = nil
+}
+
+// SetStatsVersion sets the "stats_version" field.
+func (m *PhotoMutation) SetStatsVersion(i int64) {
+	m.stats_version = &i
+	m.addstats_version = nil
+}
+
+// StatsVersion returns the value of the "stats_version" field in the mutation.
+func (m *PhotoMutation) StatsVersion() (r int64, exists bool) {
+	v := m.stats_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatsVersion returns the old "stats_version" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldStatsVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatsVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatsVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatsVersion: %w", err)
+	}
+	return oldValue.StatsVersion, nil
+}
+
+// AddStatsVersion adds i to the "stats_version" field.
+func (m *PhotoMutation) AddStatsVersion(i int64) {
+	if m.addstats_version != nil {
+		*m.addstats_version += i
+	} else {
+		m.addstats_version = &i
+	}
+}
+
+// AddedStatsVersion returns the value that was added to the "stats_version" field in this mutation.
+func (m *PhotoMutation) AddedStatsVersion() (r int64, exists bool) {
+	v := m.addstats_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStatsVersion resets all changes to the "stats_version" field.
+func (m *PhotoMutation) ResetStatsVersion() {
+	m.stats_version = nil
+	m.addstats_version = nil
+}
+
+// SetStatsUpdatedAt sets the "stats_updated_at" field.
+func (m *PhotoMutation) SetStatsUpdatedAt(t time.Time) {
+	m.stats_updated_at = &t
+}
+
+// StatsUpdatedAt returns the value of the "stats_updated_at" field in the mutation.
+func (m *PhotoMutation) StatsUpdatedAt() (r time.Time, exists bool) {
+	v := m.stats_updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatsUpdatedAt returns the old "stats_updated_at" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldStatsUpdatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatsUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatsUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatsUpdatedAt: %w", err)
+	}
+	return oldValue.StatsUpdatedAt, nil
+}
+
+// ClearStatsUpdatedAt clears the value of the "stats_updated_at" field.
+func (m *PhotoMutation) ClearStatsUpdatedAt() {
+	m.stats_updated_at = nil
+	m.clearedFields[photo.FieldStatsUpdatedAt] = struct{}{}
+}
+
+// StatsUpdatedAtCleared returns if the "stats_updated_at" field was cleared in this mutation.
+func (m *PhotoMutation) StatsUpdatedAtCleared() bool {
+	_, ok := m.clearedFields[photo.FieldStatsUpdatedAt]
+	return ok
+}
+
+// ResetStatsUpdatedAt resets all changes to the "stats_updated_at" field.
+func (m *PhotoMutation) ResetStatsUpdatedAt() {
+	m.stats_updated_at = nil
+	delete(m.clearedFields, photo.FieldStatsUpdatedAt)
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *PhotoMutation) ClearOwner() {
 	m.clearedowner = true
@@ -630,6 +819,222 @@ func (m *PhotoMutation) OwnerIDs() (ids []uuid.UUID) {
 func (m *PhotoMutation) ResetOwner() {
 	m.owner = nil
 	m.clearedowner = false
+}
+
+// AddVoteIDs adds the "votes" edge to the Vote entity by ids.
+func (m *PhotoMutation) AddVoteIDs(ids ...int64) {
+	if m.votes == nil {
+		m.votes = make(map[int64]struct{})
+	}
+	for i := range ids {
+		m.votes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearVotes clears the "votes" edge to the Vote entity.
+func (m *PhotoMutation) ClearVotes() {
+	m.clearedvotes = true
+}
+
+// VotesCleared reports if the "votes" edge to the Vote entity was cleared.
+func (m *PhotoMutation) VotesCleared() bool {
+	return m.clearedvotes
+}
+
+// RemoveVoteIDs removes the "votes" edge to the Vote entity by IDs.
+func (m *PhotoMutation) RemoveVoteIDs(ids ...int64) {
+	if m.removedvotes == nil {
+		m.removedvotes = make(map[int64]struct{})
+	}
+	for i := range ids {
+		delete(m.votes, ids[i])
+		m.removedvotes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedVotes returns the removed IDs of the "votes" edge to the Vote entity.
+func (m *PhotoMutation) RemovedVotesIDs() (ids []int64) {
+	for id := range m.removedvotes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// VotesIDs returns the "votes" edge IDs in the mutation.
+func (m *PhotoMutation) VotesIDs() (ids []int64) {
+	for id := range m.votes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetVotes resets all changes to the "votes" edge.
+func (m *PhotoMutation) ResetVotes() {
+	m.votes = nil
+	m.clearedvotes = false
+	m.removedvotes = nil
+}
+
+// AddQuestionStatIDs adds the "question_stats" edge to the PhotoQuestionStat entity by ids.
+func (m *PhotoMutation) AddQuestionStatIDs(ids ...int) {
+	if m.question_stats == nil {
+		m.question_stats = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.question_stats[ids[i]] = struct{}{}
+	}
+}
+
+// ClearQuestionStats clears the "question_stats" edge to the PhotoQuestionStat entity.
+func (m *PhotoMutation) ClearQuestionStats() {
+	m.clearedquestion_stats = true
+}
+
+// QuestionStatsCleared reports if the "question_stats" edge to the PhotoQuestionStat entity was cleared.
+func (m *PhotoMutation) QuestionStatsCleared() bool {
+	return m.clearedquestion_stats
+}
+
+// RemoveQuestionStatIDs removes the "question_stats" edge to the PhotoQuestionStat entity by IDs.
+func (m *PhotoMutation) RemoveQuestionStatIDs(ids ...int) {
+	if m.removedquestion_stats == nil {
+		m.removedquestion_stats = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.question_stats, ids[i])
+		m.removedquestion_stats[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedQuestionStats returns the removed IDs of the "question_stats" edge to the PhotoQuestionStat entity.
+func (m *PhotoMutation) RemovedQuestionStatsIDs() (ids []int) {
+	for id := range m.removedquestion_stats {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// QuestionStatsIDs returns the "question_stats" edge IDs in the mutation.
+func (m *PhotoMutation) QuestionStatsIDs() (ids []int) {
+	for id := range m.question_stats {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetQuestionStats resets all changes to the "question_stats" edge.
+func (m *PhotoMutation) ResetQuestionStats() {
+	m.question_stats = nil
+	m.clearedquestion_stats = false
+	m.removedquestion_stats = nil
+}
+
+// AddAnswerCountIDs adds the "answer_counts" edge to the PhotoAnswerCount entity by ids.
+func (m *PhotoMutation) AddAnswerCountIDs(ids ...int) {
+	if m.answer_counts == nil {
+		m.answer_counts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.answer_counts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAnswerCounts clears the "answer_counts" edge to the PhotoAnswerCount entity.
+func (m *PhotoMutation) ClearAnswerCounts() {
+	m.clearedanswer_counts = true
+}
+
+// AnswerCountsCleared reports if the "answer_counts" edge to the PhotoAnswerCount entity was cleared.
+func (m *PhotoMutation) AnswerCountsCleared() bool {
+	return m.clearedanswer_counts
+}
+
+// RemoveAnswerCountIDs removes the "answer_counts" edge to the PhotoAnswerCount entity by IDs.
+func (m *PhotoMutation) RemoveAnswerCountIDs(ids ...int) {
+	if m.removedanswer_counts == nil {
+		m.removedanswer_counts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.answer_counts, ids[i])
+		m.removedanswer_counts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAnswerCounts returns the removed IDs of the "answer_counts" edge to the PhotoAnswerCount entity.
+func (m *PhotoMutation) RemovedAnswerCountsIDs() (ids []int) {
+	for id := range m.removedanswer_counts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AnswerCountsIDs returns the "answer_counts" edge IDs in the mutation.
+func (m *PhotoMutation) AnswerCountsIDs() (ids []int) {
+	for id := range m.answer_counts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAnswerCounts resets all changes to the "answer_counts" edge.
+func (m *PhotoMutation) ResetAnswerCounts() {
+	m.answer_counts = nil
+	m.clearedanswer_counts = false
+	m.removedanswer_counts = nil
+}
+
+// AddWordIDs adds the "words" edge to the PhotoWord entity by ids.
+func (m *PhotoMutation) AddWordIDs(ids ...int) {
+	if m.words == nil {
+		m.words = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.words[ids[i]] = struct{}{}
+	}
+}
+
+// ClearWords clears the "words" edge to the PhotoWord entity.
+func (m *PhotoMutation) ClearWords() {
+	m.clearedwords = true
+}
+
+// WordsCleared reports if the "words" edge to the PhotoWord entity was cleared.
+func (m *PhotoMutation) WordsCleared() bool {
+	return m.clearedwords
+}
+
+// RemoveWordIDs removes the "words" edge to the PhotoWord entity by IDs.
+func (m *PhotoMutation) RemoveWordIDs(ids ...int) {
+	if m.removedwords == nil {
+		m.removedwords = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.words, ids[i])
+		m.removedwords[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedWords returns the removed IDs of the "words" edge to the PhotoWord entity.
+func (m *PhotoMutation) RemovedWordsIDs() (ids []int) {
+	for id := range m.removedwords {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// WordsIDs returns the "words" edge IDs in the mutation.
+func (m *PhotoMutation) WordsIDs() (ids []int) {
+	for id := range m.words {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetWords resets all changes to the "words" edge.
+func (m *PhotoMutation) ResetWords() {
+	m.words = nil
+	m.clearedwords = false
+	m.removedwords = nil
 }
 
 // Where appends a list predicates to the PhotoMutation builder.
@@ -666,7 +1071,7 @@ func (m *PhotoMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PhotoMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 13)
 	if m.owner != nil {
 		fields = append(fields, photo.FieldOwnerID)
 	}
@@ -697,6 +1102,15 @@ func (m *PhotoMutation) Fields() []string {
 	if m.created_at != nil {
 		fields = append(fields, photo.FieldCreatedAt)
 	}
+	if m.vote_count != nil {
+		fields = append(fields, photo.FieldVoteCount)
+	}
+	if m.stats_version != nil {
+		fields = append(fields, photo.FieldStatsVersion)
+	}
+	if m.stats_updated_at != nil {
+		fields = append(fields, photo.FieldStatsUpdatedAt)
+	}
 	return fields
 }
 
@@ -725,6 +1139,12 @@ func (m *PhotoMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case photo.FieldCreatedAt:
 		return m.CreatedAt()
+	case photo.FieldVoteCount:
+		return m.VoteCount()
+	case photo.FieldStatsVersion:
+		return m.StatsVersion()
+	case photo.FieldStatsUpdatedAt:
+		return m.StatsUpdatedAt()
 	}
 	return nil, false
 }
@@ -754,6 +1174,12 @@ func (m *PhotoMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldStatus(ctx)
 	case photo.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case photo.FieldVoteCount:
+		return m.OldVoteCount(ctx)
+	case photo.FieldStatsVersion:
+		return m.OldStatsVersion(ctx)
+	case photo.FieldStatsUpdatedAt:
+		return m.OldStatsUpdatedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Photo field %s", name)
 }
@@ -833,6 +1259,27 @@ func (m *PhotoMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedAt(v)
 		return nil
+	case photo.FieldVoteCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVoteCount(v)
+		return nil
+	case photo.FieldStatsVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatsVersion(v)
+		return nil
+	case photo.FieldStatsUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatsUpdatedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Photo field %s", name)
 }
@@ -853,6 +1300,12 @@ func (m *PhotoMutation) AddedFields() []string {
 	if m.addthumb_height != nil {
 		fields = append(fields, photo.FieldThumbHeight)
 	}
+	if m.addvote_count != nil {
+		fields = append(fields, photo.FieldVoteCount)
+	}
+	if m.addstats_version != nil {
+		fields = append(fields, photo.FieldStatsVersion)
+	}
 	return fields
 }
 
@@ -869,6 +1322,10 @@ func (m *PhotoMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedThumbWidth()
 	case photo.FieldThumbHeight:
 		return m.AddedThumbHeight()
+	case photo.FieldVoteCount:
+		return m.AddedVoteCount()
+	case photo.FieldStatsVersion:
+		return m.AddedStatsVersion()
 	}
 	return nil, false
 }
@@ -906,6 +1363,20 @@ func (m *PhotoMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddThumbHeight(v)
 		return nil
+	case photo.FieldVoteCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVoteCount(v)
+		return nil
+	case photo.FieldStatsVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStatsVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Photo numeric field %s", name)
 }
@@ -913,7 +1384,11 @@ func (m *PhotoMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *PhotoMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(photo.FieldStatsUpdatedAt) {
+		fields = append(fields, photo.FieldStatsUpdatedAt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -926,6 +1401,11 @@ func (m *PhotoMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *PhotoMutation) ClearField(name string) error {
+	switch name {
+	case photo.FieldStatsUpdatedAt:
+		m.ClearStatsUpdatedAt()
+		return nil
+	}
 	return fmt.Errorf("unknown Photo nullable field %s", name)
 }
 
@@ -963,15 +1443,36 @@ func (m *PhotoMutation) ResetField(name string) error {
 	case photo.FieldCreatedAt:
 		m.ResetCreatedAt()
 		return nil
+	case photo.FieldVoteCount:
+		m.ResetVoteCount()
+		return nil
+	case photo.FieldStatsVersion:
+		m.ResetStatsVersion()
+		return nil
+	case photo.FieldStatsUpdatedAt:
+		m.ResetStatsUpdatedAt()
+		return nil
 	}
 	return fmt.Errorf("unknown Photo field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PhotoMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 5)
 	if m.owner != nil {
 		edges = append(edges, photo.EdgeOwner)
+	}
+	if m.votes != nil {
+		edges = append(edges, photo.EdgeVotes)
+	}
+	if m.question_stats != nil {
+		edges = append(edges, photo.EdgeQuestionStats)
+	}
+	if m.answer_counts != nil {
+		edges = append(edges, photo.EdgeAnswerCounts)
+	}
+	if m.words != nil {
+		edges = append(edges, photo.EdgeWords)
 	}
 	return edges
 }
@@ -984,27 +1485,101 @@ func (m *PhotoMutation) AddedIDs(name string) []ent.Value {
 		if id := m.owner; id != nil {
 			return []ent.Value{*id}
 		}
+	case photo.EdgeVotes:
+		ids := make([]ent.Value, 0, len(m.votes))
+		for id := range m.votes {
+			ids = append(ids, id)
+		}
+		return ids
+	case photo.EdgeQuestionStats:
+		ids := make([]ent.Value, 0, len(m.question_stats))
+		for id := range m.question_stats {
+			ids = append(ids, id)
+		}
+		return ids
+	case photo.EdgeAnswerCounts:
+		ids := make([]ent.Value, 0, len(m.answer_counts))
+		for id := range m.answer_counts {
+			ids = append(ids, id)
+		}
+		return ids
+	case photo.EdgeWords:
+		ids := make([]ent.Value, 0, len(m.words))
+		for id := range m.words {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PhotoMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 5)
+	if m.removedvotes != nil {
+		edges = append(edges, photo.EdgeVotes)
+	}
+	if m.removedquestion_stats != nil {
+		edges = append(edges, photo.EdgeQuestionStats)
+	}
+	if m.removedanswer_counts != nil {
+		edges = append(edges, photo.EdgeAnswerCounts)
+	}
+	if m.removedwords != nil {
+		edges = append(edges, photo.EdgeWords)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *PhotoMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case photo.EdgeVotes:
+		ids := make([]ent.Value, 0, len(m.removedvotes))
+		for id := range m.removedvotes {
+			ids = append(ids, id)
+		}
+		return ids
+	case photo.EdgeQuestionStats:
+		ids := make([]ent.Value, 0, len(m.removedquestion_stats))
+		for id := range m.removedquestion_stats {
+			ids = append(ids, id)
+		}
+		return ids
+	case photo.EdgeAnswerCounts:
+		ids := make([]ent.Value, 0, len(m.removedanswer_counts))
+		for id := range m.removedanswer_counts {
+			ids = append(ids, id)
+		}
+		return ids
+	case photo.EdgeWords:
+		ids := make([]ent.Value, 0, len(m.removedwords))
+		for id := range m.removedwords {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PhotoMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 5)
 	if m.clearedowner {
 		edges = append(edges, photo.EdgeOwner)
+	}
+	if m.clearedvotes {
+		edges = append(edges, photo.EdgeVotes)
+	}
+	if m.clearedquestion_stats {
+		edges = append(edges, photo.EdgeQuestionStats)
+	}
+	if m.clearedanswer_counts {
+		edges = append(edges, photo.EdgeAnswerCounts)
+	}
+	if m.clearedwords {
+		edges = append(edges, photo.EdgeWords)
 	}
 	return edges
 }
@@ -1015,6 +1590,14 @@ func (m *PhotoMutation) EdgeCleared(name string) bool {
 	switch name {
 	case photo.EdgeOwner:
 		return m.clearedowner
+	case photo.EdgeVotes:
+		return m.clearedvotes
+	case photo.EdgeQuestionStats:
+		return m.clearedquestion_stats
+	case photo.EdgeAnswerCounts:
+		return m.clearedanswer_counts
+	case photo.EdgeWords:
+		return m.clearedwords
 	}
 	return false
 }
@@ -1037,8 +1620,2855 @@ func (m *PhotoMutation) ResetEdge(name string) error {
 	case photo.EdgeOwner:
 		m.ResetOwner()
 		return nil
+	case photo.EdgeVotes:
+		m.ResetVotes()
+		return nil
+	case photo.EdgeQuestionStats:
+		m.ResetQuestionStats()
+		return nil
+	case photo.EdgeAnswerCounts:
+		m.ResetAnswerCounts()
+		return nil
+	case photo.EdgeWords:
+		m.ResetWords()
+		return nil
 	}
 	return fmt.Errorf("unknown Photo edge %s", name)
+}
+
+// PhotoAnswerCountMutation represents an operation that mutates the PhotoAnswerCount nodes in the graph.
+type PhotoAnswerCountMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	question_id    *int
+	addquestion_id *int
+	value          *int
+	addvalue       *int
+	count          *int64
+	addcount       *int64
+	clearedFields  map[string]struct{}
+	photo          *uuid.UUID
+	clearedphoto   bool
+	done           bool
+	oldValue       func(context.Context) (*PhotoAnswerCount, error)
+	predicates     []predicate.PhotoAnswerCount
+}
+
+var _ ent.Mutation = (*PhotoAnswerCountMutation)(nil)
+
+// photoanswercountOption allows management of the mutation configuration using functional options.
+type photoanswercountOption func(*PhotoAnswerCountMutation)
+
+// newPhotoAnswerCountMutation creates new mutation for the PhotoAnswerCount entity.
+func newPhotoAnswerCountMutation(c config, op Op, opts ...photoanswercountOption) *PhotoAnswerCountMutation {
+	m := &PhotoAnswerCountMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePhotoAnswerCount,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPhotoAnswerCountID sets the ID field of the mutation.
+func withPhotoAnswerCountID(id int) photoanswercountOption {
+	return func(m *PhotoAnswerCountMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PhotoAnswerCount
+		)
+		m.oldValue = func(ctx context.Context) (*PhotoAnswerCount, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PhotoAnswerCount.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPhotoAnswerCount sets the old PhotoAnswerCount of the mutation.
+func withPhotoAnswerCount(node *PhotoAnswerCount) photoanswercountOption {
+	return func(m *PhotoAnswerCountMutation) {
+		m.oldValue = func(context.Context) (*PhotoAnswerCount, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PhotoAnswerCountMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PhotoAnswerCountMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PhotoAnswerCountMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PhotoAnswerCountMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PhotoAnswerCount.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPhotoID sets the "photo_id" field.
+func (m *PhotoAnswerCountMutation) SetPhotoID(u uuid.UUID) {
+	m.photo = &u
+}
+
+// PhotoID returns the value of the "photo_id" field in the mutation.
+func (m *PhotoAnswerCountMutation) PhotoID() (r uuid.UUID, exists bool) {
+	v := m.photo
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhotoID returns the old "photo_id" field's value of the PhotoAnswerCount entity.
+// If the PhotoAnswerCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoAnswerCountMutation) OldPhotoID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhotoID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhotoID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhotoID: %w", err)
+	}
+	return oldValue.PhotoID, nil
+}
+
+// ResetPhotoID resets all changes to the "photo_id" field.
+func (m *PhotoAnswerCountMutation) ResetPhotoID() {
+	m.photo = nil
+}
+
+// SetQuestionID sets the "question_id" field.
+func (m *PhotoAnswerCountMutation) SetQuestionID(i int) {
+	m.question_id = &i
+	m.addquestion_id = nil
+}
+
+// QuestionID returns the value of the "question_id" field in the mutation.
+func (m *PhotoAnswerCountMutation) QuestionID() (r int, exists bool) {
+	v := m.question_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestionID returns the old "question_id" field's value of the PhotoAnswerCount entity.
+// If the PhotoAnswerCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoAnswerCountMutation) OldQuestionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestionID: %w", err)
+	}
+	return oldValue.QuestionID, nil
+}
+
+// AddQuestionID adds i to the "question_id" field.
+func (m *PhotoAnswerCountMutation) AddQuestionID(i int) {
+	if m.addquestion_id != nil {
+		*m.addquestion_id += i
+	} else {
+		m.addquestion_id = &i
+	}
+}
+
+// AddedQuestionID returns the value that was added to the "question_id" field in this mutation.
+func (m *PhotoAnswerCountMutation) AddedQuestionID() (r int, exists bool) {
+	v := m.addquestion_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQuestionID resets all changes to the "question_id" field.
+func (m *PhotoAnswerCountMutation) ResetQuestionID() {
+	m.question_id = nil
+	m.addquestion_id = nil
+}
+
+// SetValue sets the "value" field.
+func (m *PhotoAnswerCountMutation) SetValue(i int) {
+	m.value = &i
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *PhotoAnswerCountMutation) Value() (r int, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the PhotoAnswerCount entity.
+// If the PhotoAnswerCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoAnswerCountMutation) OldValue(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds i to the "value" field.
+func (m *PhotoAnswerCountMutation) AddValue(i int) {
+	if m.addvalue != nil {
+		*m.addvalue += i
+	} else {
+		m.addvalue = &i
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *PhotoAnswerCountMutation) AddedValue() (r int, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *PhotoAnswerCountMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+}
+
+// SetCount sets the "count" field.
+func (m *PhotoAnswerCountMutation) SetCount(i int64) {
+	m.count = &i
+	m.addcount = nil
+}
+
+// Count returns the value of the "count" field in the mutation.
+func (m *PhotoAnswerCountMutation) Count() (r int64, exists bool) {
+	v := m.count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCount returns the old "count" field's value of the PhotoAnswerCount entity.
+// If the PhotoAnswerCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoAnswerCountMutation) OldCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCount: %w", err)
+	}
+	return oldValue.Count, nil
+}
+
+// AddCount adds i to the "count" field.
+func (m *PhotoAnswerCountMutation) AddCount(i int64) {
+	if m.addcount != nil {
+		*m.addcount += i
+	} else {
+		m.addcount = &i
+	}
+}
+
+// AddedCount returns the value that was added to the "count" field in this mutation.
+func (m *PhotoAnswerCountMutation) AddedCount() (r int64, exists bool) {
+	v := m.addcount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCount resets all changes to the "count" field.
+func (m *PhotoAnswerCountMutation) ResetCount() {
+	m.count = nil
+	m.addcount = nil
+}
+
+// ClearPhoto clears the "photo" edge to the Photo entity.
+func (m *PhotoAnswerCountMutation) ClearPhoto() {
+	m.clearedphoto = true
+	m.clearedFields[photoanswercount.FieldPhotoID] = struct{}{}
+}
+
+// PhotoCleared reports if the "photo" edge to the Photo entity was cleared.
+func (m *PhotoAnswerCountMutation) PhotoCleared() bool {
+	return m.clearedphoto
+}
+
+// PhotoIDs returns the "photo" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PhotoID instead. It exists only for internal usage by the builders.
+func (m *PhotoAnswerCountMutation) PhotoIDs() (ids []uuid.UUID) {
+	if id := m.photo; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPhoto resets all changes to the "photo" edge.
+func (m *PhotoAnswerCountMutation) ResetPhoto() {
+	m.photo = nil
+	m.clearedphoto = false
+}
+
+// Where appends a list predicates to the PhotoAnswerCountMutation builder.
+func (m *PhotoAnswerCountMutation) Where(ps ...predicate.PhotoAnswerCount) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PhotoAnswerCountMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PhotoAnswerCountMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PhotoAnswerCount, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PhotoAnswerCountMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PhotoAnswerCountMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PhotoAnswerCount).
+func (m *PhotoAnswerCountMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PhotoAnswerCountMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.photo != nil {
+		fields = append(fields, photoanswercount.FieldPhotoID)
+	}
+	if m.question_id != nil {
+		fields = append(fields, photoanswercount.FieldQuestionID)
+	}
+	if m.value != nil {
+		fields = append(fields, photoanswercount.FieldValue)
+	}
+	if m.count != nil {
+		fields = append(fields, photoanswercount.FieldCount)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PhotoAnswerCountMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case photoanswercount.FieldPhotoID:
+		return m.PhotoID()
+	case photoanswercount.FieldQuestionID:
+		return m.QuestionID()
+	case photoanswercount.FieldValue:
+		return m.Value()
+	case photoanswercount.FieldCount:
+		return m.Count()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PhotoAnswerCountMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case photoanswercount.FieldPhotoID:
+		return m.OldPhotoID(ctx)
+	case photoanswercount.FieldQuestionID:
+		return m.OldQuestionID(ctx)
+	case photoanswercount.FieldValue:
+		return m.OldValue(ctx)
+	case photoanswercount.FieldCount:
+		return m.OldCount(ctx)
+	}
+	return nil, fmt.Errorf("unknown PhotoAnswerCount field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoAnswerCountMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case photoanswercount.FieldPhotoID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhotoID(v)
+		return nil
+	case photoanswercount.FieldQuestionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestionID(v)
+		return nil
+	case photoanswercount.FieldValue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case photoanswercount.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoAnswerCount field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PhotoAnswerCountMutation) AddedFields() []string {
+	var fields []string
+	if m.addquestion_id != nil {
+		fields = append(fields, photoanswercount.FieldQuestionID)
+	}
+	if m.addvalue != nil {
+		fields = append(fields, photoanswercount.FieldValue)
+	}
+	if m.addcount != nil {
+		fields = append(fields, photoanswercount.FieldCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PhotoAnswerCountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case photoanswercount.FieldQuestionID:
+		return m.AddedQuestionID()
+	case photoanswercount.FieldValue:
+		return m.AddedValue()
+	case photoanswercount.FieldCount:
+		return m.AddedCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoAnswerCountMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case photoanswercount.FieldQuestionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuestionID(v)
+		return nil
+	case photoanswercount.FieldValue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	case photoanswercount.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoAnswerCount numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PhotoAnswerCountMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PhotoAnswerCountMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PhotoAnswerCountMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PhotoAnswerCount nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PhotoAnswerCountMutation) ResetField(name string) error {
+	switch name {
+	case photoanswercount.FieldPhotoID:
+		m.ResetPhotoID()
+		return nil
+	case photoanswercount.FieldQuestionID:
+		m.ResetQuestionID()
+		return nil
+	case photoanswercount.FieldValue:
+		m.ResetValue()
+		return nil
+	case photoanswercount.FieldCount:
+		m.ResetCount()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoAnswerCount field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PhotoAnswerCountMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.photo != nil {
+		edges = append(edges, photoanswercount.EdgePhoto)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PhotoAnswerCountMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case photoanswercount.EdgePhoto:
+		if id := m.photo; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PhotoAnswerCountMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PhotoAnswerCountMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PhotoAnswerCountMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedphoto {
+		edges = append(edges, photoanswercount.EdgePhoto)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PhotoAnswerCountMutation) EdgeCleared(name string) bool {
+	switch name {
+	case photoanswercount.EdgePhoto:
+		return m.clearedphoto
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PhotoAnswerCountMutation) ClearEdge(name string) error {
+	switch name {
+	case photoanswercount.EdgePhoto:
+		m.ClearPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoAnswerCount unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PhotoAnswerCountMutation) ResetEdge(name string) error {
+	switch name {
+	case photoanswercount.EdgePhoto:
+		m.ResetPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoAnswerCount edge %s", name)
+}
+
+// PhotoQuestionStatMutation represents an operation that mutates the PhotoQuestionStat nodes in the graph.
+type PhotoQuestionStatMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	question_id    *int
+	addquestion_id *int
+	count          *int64
+	addcount       *int64
+	sum            *int64
+	addsum         *int64
+	sum_sq         *int64
+	addsum_sq      *int64
+	clearedFields  map[string]struct{}
+	photo          *uuid.UUID
+	clearedphoto   bool
+	done           bool
+	oldValue       func(context.Context) (*PhotoQuestionStat, error)
+	predicates     []predicate.PhotoQuestionStat
+}
+
+var _ ent.Mutation = (*PhotoQuestionStatMutation)(nil)
+
+// photoquestionstatOption allows management of the mutation configuration using functional options.
+type photoquestionstatOption func(*PhotoQuestionStatMutation)
+
+// newPhotoQuestionStatMutation creates new mutation for the PhotoQuestionStat entity.
+func newPhotoQuestionStatMutation(c config, op Op, opts ...photoquestionstatOption) *PhotoQuestionStatMutation {
+	m := &PhotoQuestionStatMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePhotoQuestionStat,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPhotoQuestionStatID sets the ID field of the mutation.
+func withPhotoQuestionStatID(id int) photoquestionstatOption {
+	return func(m *PhotoQuestionStatMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PhotoQuestionStat
+		)
+		m.oldValue = func(ctx context.Context) (*PhotoQuestionStat, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PhotoQuestionStat.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPhotoQuestionStat sets the old PhotoQuestionStat of the mutation.
+func withPhotoQuestionStat(node *PhotoQuestionStat) photoquestionstatOption {
+	return func(m *PhotoQuestionStatMutation) {
+		m.oldValue = func(context.Context) (*PhotoQuestionStat, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PhotoQuestionStatMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PhotoQuestionStatMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PhotoQuestionStatMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PhotoQuestionStatMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PhotoQuestionStat.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPhotoID sets the "photo_id" field.
+func (m *PhotoQuestionStatMutation) SetPhotoID(u uuid.UUID) {
+	m.photo = &u
+}
+
+// PhotoID returns the value of the "photo_id" field in the mutation.
+func (m *PhotoQuestionStatMutation) PhotoID() (r uuid.UUID, exists bool) {
+	v := m.photo
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhotoID returns the old "photo_id" field's value of the PhotoQuestionStat entity.
+// If the PhotoQuestionStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoQuestionStatMutation) OldPhotoID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhotoID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhotoID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhotoID: %w", err)
+	}
+	return oldValue.PhotoID, nil
+}
+
+// ResetPhotoID resets all changes to the "photo_id" field.
+func (m *PhotoQuestionStatMutation) ResetPhotoID() {
+	m.photo = nil
+}
+
+// SetQuestionID sets the "question_id" field.
+func (m *PhotoQuestionStatMutation) SetQuestionID(i int) {
+	m.question_id = &i
+	m.addquestion_id = nil
+}
+
+// QuestionID returns the value of the "question_id" field in the mutation.
+func (m *PhotoQuestionStatMutation) QuestionID() (r int, exists bool) {
+	v := m.question_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestionID returns the old "question_id" field's value of the PhotoQuestionStat entity.
+// If the PhotoQuestionStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoQuestionStatMutation) OldQuestionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestionID: %w", err)
+	}
+	return oldValue.QuestionID, nil
+}
+
+// AddQuestionID adds i to the "question_id" field.
+func (m *PhotoQuestionStatMutation) AddQuestionID(i int) {
+	if m.addquestion_id != nil {
+		*m.addquestion_id += i
+	} else {
+		m.addquestion_id = &i
+	}
+}
+
+// AddedQuestionID returns the value that was added to the "question_id" field in this mutation.
+func (m *PhotoQuestionStatMutation) AddedQuestionID() (r int, exists bool) {
+	v := m.addquestion_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQuestionID resets all changes to the "question_id" field.
+func (m *PhotoQuestionStatMutation) ResetQuestionID() {
+	m.question_id = nil
+	m.addquestion_id = nil
+}
+
+// SetCount sets the "count" field.
+func (m *PhotoQuestionStatMutation) SetCount(i int64) {
+	m.count = &i
+	m.addcount = nil
+}
+
+// Count returns the value of the "count" field in the mutation.
+func (m *PhotoQuestionStatMutation) Count() (r int64, exists bool) {
+	v := m.count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCount returns the old "count" field's value of the PhotoQuestionStat entity.
+// If the PhotoQuestionStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoQuestionStatMutation) OldCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCount: %w", err)
+	}
+	return oldValue.Count, nil
+}
+
+// AddCount adds i to the "count" field.
+func (m *PhotoQuestionStatMutation) AddCount(i int64) {
+	if m.addcount != nil {
+		*m.addcount += i
+	} else {
+		m.addcount = &i
+	}
+}
+
+// AddedCount returns the value that was added to the "count" field in this mutation.
+func (m *PhotoQuestionStatMutation) AddedCount() (r int64, exists bool) {
+	v := m.addcount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCount resets all changes to the "count" field.
+func (m *PhotoQuestionStatMutation) ResetCount() {
+	m.count = nil
+	m.addcount = nil
+}
+
+// SetSum sets the "sum" field.
+func (m *PhotoQuestionStatMutation) SetSum(i int64) {
+	m.sum = &i
+	m.addsum = nil
+}
+
+// Sum returns the value of the "sum" field in the mutation.
+func (m *PhotoQuestionStatMutation) Sum() (r int64, exists bool) {
+	v := m.sum
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSum returns the old "sum" field's value of the PhotoQuestionStat entity.
+// If the PhotoQuestionStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoQuestionStatMutation) OldSum(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSum is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSum requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSum: %w", err)
+	}
+	return oldValue.Sum, nil
+}
+
+// AddSum adds i to the "sum" field.
+func (m *PhotoQuestionStatMutation) AddSum(i int64) {
+	if m.addsum != nil {
+		*m.addsum += i
+	} else {
+		m.addsum = &i
+	}
+}
+
+// AddedSum returns the value that was added to the "sum" field in this mutation.
+func (m *PhotoQuestionStatMutation) AddedSum() (r int64, exists bool) {
+	v := m.addsum
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSum resets all changes to the "sum" field.
+func (m *PhotoQuestionStatMutation) ResetSum() {
+	m.sum = nil
+	m.addsum = nil
+}
+
+// SetSumSq sets the "sum_sq" field.
+func (m *PhotoQuestionStatMutation) SetSumSq(i int64) {
+	m.sum_sq = &i
+	m.addsum_sq = nil
+}
+
+// SumSq returns the value of the "sum_sq" field in the mutation.
+func (m *PhotoQuestionStatMutation) SumSq() (r int64, exists bool) {
+	v := m.sum_sq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSumSq returns the old "sum_sq" field's value of the PhotoQuestionStat entity.
+// If the PhotoQuestionStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoQuestionStatMutation) OldSumSq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSumSq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSumSq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSumSq: %w", err)
+	}
+	return oldValue.SumSq, nil
+}
+
+// AddSumSq adds i to the "sum_sq" field.
+func (m *PhotoQuestionStatMutation) AddSumSq(i int64) {
+	if m.addsum_sq != nil {
+		*m.addsum_sq += i
+	} else {
+		m.addsum_sq = &i
+	}
+}
+
+// AddedSumSq returns the value that was added to the "sum_sq" field in this mutation.
+func (m *PhotoQuestionStatMutation) AddedSumSq() (r int64, exists bool) {
+	v := m.addsum_sq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSumSq resets all changes to the "sum_sq" field.
+func (m *PhotoQuestionStatMutation) ResetSumSq() {
+	m.sum_sq = nil
+	m.addsum_sq = nil
+}
+
+// ClearPhoto clears the "photo" edge to the Photo entity.
+func (m *PhotoQuestionStatMutation) ClearPhoto() {
+	m.clearedphoto = true
+	m.clearedFields[photoquestionstat.FieldPhotoID] = struct{}{}
+}
+
+// PhotoCleared reports if the "photo" edge to the Photo entity was cleared.
+func (m *PhotoQuestionStatMutation) PhotoCleared() bool {
+	return m.clearedphoto
+}
+
+// PhotoIDs returns the "photo" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PhotoID instead. It exists only for internal usage by the builders.
+func (m *PhotoQuestionStatMutation) PhotoIDs() (ids []uuid.UUID) {
+	if id := m.photo; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPhoto resets all changes to the "photo" edge.
+func (m *PhotoQuestionStatMutation) ResetPhoto() {
+	m.photo = nil
+	m.clearedphoto = false
+}
+
+// Where appends a list predicates to the PhotoQuestionStatMutation builder.
+func (m *PhotoQuestionStatMutation) Where(ps ...predicate.PhotoQuestionStat) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PhotoQuestionStatMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PhotoQuestionStatMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PhotoQuestionStat, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PhotoQuestionStatMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PhotoQuestionStatMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PhotoQuestionStat).
+func (m *PhotoQuestionStatMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PhotoQuestionStatMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.photo != nil {
+		fields = append(fields, photoquestionstat.FieldPhotoID)
+	}
+	if m.question_id != nil {
+		fields = append(fields, photoquestionstat.FieldQuestionID)
+	}
+	if m.count != nil {
+		fields = append(fields, photoquestionstat.FieldCount)
+	}
+	if m.sum != nil {
+		fields = append(fields, photoquestionstat.FieldSum)
+	}
+	if m.sum_sq != nil {
+		fields = append(fields, photoquestionstat.FieldSumSq)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PhotoQuestionStatMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case photoquestionstat.FieldPhotoID:
+		return m.PhotoID()
+	case photoquestionstat.FieldQuestionID:
+		return m.QuestionID()
+	case photoquestionstat.FieldCount:
+		return m.Count()
+	case photoquestionstat.FieldSum:
+		return m.Sum()
+	case photoquestionstat.FieldSumSq:
+		return m.SumSq()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PhotoQuestionStatMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case photoquestionstat.FieldPhotoID:
+		return m.OldPhotoID(ctx)
+	case photoquestionstat.FieldQuestionID:
+		return m.OldQuestionID(ctx)
+	case photoquestionstat.FieldCount:
+		return m.OldCount(ctx)
+	case photoquestionstat.FieldSum:
+		return m.OldSum(ctx)
+	case photoquestionstat.FieldSumSq:
+		return m.OldSumSq(ctx)
+	}
+	return nil, fmt.Errorf("unknown PhotoQuestionStat field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoQuestionStatMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case photoquestionstat.FieldPhotoID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhotoID(v)
+		return nil
+	case photoquestionstat.FieldQuestionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestionID(v)
+		return nil
+	case photoquestionstat.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCount(v)
+		return nil
+	case photoquestionstat.FieldSum:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSum(v)
+		return nil
+	case photoquestionstat.FieldSumSq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSumSq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoQuestionStat field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PhotoQuestionStatMutation) AddedFields() []string {
+	var fields []string
+	if m.addquestion_id != nil {
+		fields = append(fields, photoquestionstat.FieldQuestionID)
+	}
+	if m.addcount != nil {
+		fields = append(fields, photoquestionstat.FieldCount)
+	}
+	if m.addsum != nil {
+		fields = append(fields, photoquestionstat.FieldSum)
+	}
+	if m.addsum_sq != nil {
+		fields = append(fields, photoquestionstat.FieldSumSq)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PhotoQuestionStatMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case photoquestionstat.FieldQuestionID:
+		return m.AddedQuestionID()
+	case photoquestionstat.FieldCount:
+		return m.AddedCount()
+	case photoquestionstat.FieldSum:
+		return m.AddedSum()
+	case photoquestionstat.FieldSumSq:
+		return m.AddedSumSq()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoQuestionStatMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case photoquestionstat.FieldQuestionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuestionID(v)
+		return nil
+	case photoquestionstat.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCount(v)
+		return nil
+	case photoquestionstat.FieldSum:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSum(v)
+		return nil
+	case photoquestionstat.FieldSumSq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSumSq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoQuestionStat numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PhotoQuestionStatMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PhotoQuestionStatMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PhotoQuestionStatMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PhotoQuestionStat nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PhotoQuestionStatMutation) ResetField(name string) error {
+	switch name {
+	case photoquestionstat.FieldPhotoID:
+		m.ResetPhotoID()
+		return nil
+	case photoquestionstat.FieldQuestionID:
+		m.ResetQuestionID()
+		return nil
+	case photoquestionstat.FieldCount:
+		m.ResetCount()
+		return nil
+	case photoquestionstat.FieldSum:
+		m.ResetSum()
+		return nil
+	case photoquestionstat.FieldSumSq:
+		m.ResetSumSq()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoQuestionStat field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PhotoQuestionStatMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.photo != nil {
+		edges = append(edges, photoquestionstat.EdgePhoto)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PhotoQuestionStatMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case photoquestionstat.EdgePhoto:
+		if id := m.photo; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PhotoQuestionStatMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PhotoQuestionStatMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PhotoQuestionStatMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedphoto {
+		edges = append(edges, photoquestionstat.EdgePhoto)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PhotoQuestionStatMutation) EdgeCleared(name string) bool {
+	switch name {
+	case photoquestionstat.EdgePhoto:
+		return m.clearedphoto
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PhotoQuestionStatMutation) ClearEdge(name string) error {
+	switch name {
+	case photoquestionstat.EdgePhoto:
+		m.ClearPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoQuestionStat unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PhotoQuestionStatMutation) ResetEdge(name string) error {
+	switch name {
+	case photoquestionstat.EdgePhoto:
+		m.ResetPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoQuestionStat edge %s", name)
+}
+
+// PhotoWordMutation represents an operation that mutates the PhotoWord nodes in the graph.
+type PhotoWordMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	question_id    *int
+	addquestion_id *int
+	word           *string
+	count          *int64
+	addcount       *int64
+	clearedFields  map[string]struct{}
+	photo          *uuid.UUID
+	clearedphoto   bool
+	done           bool
+	oldValue       func(context.Context) (*PhotoWord, error)
+	predicates     []predicate.PhotoWord
+}
+
+var _ ent.Mutation = (*PhotoWordMutation)(nil)
+
+// photowordOption allows management of the mutation configuration using functional options.
+type photowordOption func(*PhotoWordMutation)
+
+// newPhotoWordMutation creates new mutation for the PhotoWord entity.
+func newPhotoWordMutation(c config, op Op, opts ...photowordOption) *PhotoWordMutation {
+	m := &PhotoWordMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePhotoWord,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPhotoWordID sets the ID field of the mutation.
+func withPhotoWordID(id int) photowordOption {
+	return func(m *PhotoWordMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PhotoWord
+		)
+		m.oldValue = func(ctx context.Context) (*PhotoWord, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PhotoWord.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPhotoWord sets the old PhotoWord of the mutation.
+func withPhotoWord(node *PhotoWord) photowordOption {
+	return func(m *PhotoWordMutation) {
+		m.oldValue = func(context.Context) (*PhotoWord, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PhotoWordMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PhotoWordMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PhotoWordMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PhotoWordMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PhotoWord.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPhotoID sets the "photo_id" field.
+func (m *PhotoWordMutation) SetPhotoID(u uuid.UUID) {
+	m.photo = &u
+}
+
+// PhotoID returns the value of the "photo_id" field in the mutation.
+func (m *PhotoWordMutation) PhotoID() (r uuid.UUID, exists bool) {
+	v := m.photo
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhotoID returns the old "photo_id" field's value of the PhotoWord entity.
+// If the PhotoWord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoWordMutation) OldPhotoID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhotoID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhotoID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhotoID: %w", err)
+	}
+	return oldValue.PhotoID, nil
+}
+
+// ResetPhotoID resets all changes to the "photo_id" field.
+func (m *PhotoWordMutation) ResetPhotoID() {
+	m.photo = nil
+}
+
+// SetQuestionID sets the "question_id" field.
+func (m *PhotoWordMutation) SetQuestionID(i int) {
+	m.question_id = &i
+	m.addquestion_id = nil
+}
+
+// QuestionID returns the value of the "question_id" field in the mutation.
+func (m *PhotoWordMutation) QuestionID() (r int, exists bool) {
+	v := m.question_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestionID returns the old "question_id" field's value of the PhotoWord entity.
+// If the PhotoWord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoWordMutation) OldQuestionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestionID: %w", err)
+	}
+	return oldValue.QuestionID, nil
+}
+
+// AddQuestionID adds i to the "question_id" field.
+func (m *PhotoWordMutation) AddQuestionID(i int) {
+	if m.addquestion_id != nil {
+		*m.addquestion_id += i
+	} else {
+		m.addquestion_id = &i
+	}
+}
+
+// AddedQuestionID returns the value that was added to the "question_id" field in this mutation.
+func (m *PhotoWordMutation) AddedQuestionID() (r int, exists bool) {
+	v := m.addquestion_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQuestionID resets all changes to the "question_id" field.
+func (m *PhotoWordMutation) ResetQuestionID() {
+	m.question_id = nil
+	m.addquestion_id = nil
+}
+
+// SetWord sets the "word" field.
+func (m *PhotoWordMutation) SetWord(s string) {
+	m.word = &s
+}
+
+// Word returns the value of the "word" field in the mutation.
+func (m *PhotoWordMutation) Word() (r string, exists bool) {
+	v := m.word
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWord returns the old "word" field's value of the PhotoWord entity.
+// If the PhotoWord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoWordMutation) OldWord(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWord is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWord requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWord: %w", err)
+	}
+	return oldValue.Word, nil
+}
+
+// ResetWord resets all changes to the "word" field.
+func (m *PhotoWordMutation) ResetWord() {
+	m.word = nil
+}
+
+// SetCount sets the "count" field.
+func (m *PhotoWordMutation) SetCount(i int64) {
+	m.count = &i
+	m.addcount = nil
+}
+
+// Count returns the value of the "count" field in the mutation.
+func (m *PhotoWordMutation) Count() (r int64, exists bool) {
+	v := m.count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCount returns the old "count" field's value of the PhotoWord entity.
+// If the PhotoWord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoWordMutation) OldCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCount: %w", err)
+	}
+	return oldValue.Count, nil
+}
+
+// AddCount adds i to the "count" field.
+func (m *PhotoWordMutation) AddCount(i int64) {
+	if m.addcount != nil {
+		*m.addcount += i
+	} else {
+		m.addcount = &i
+	}
+}
+
+// AddedCount returns the value that was added to the "count" field in this mutation.
+func (m *PhotoWordMutation) AddedCount() (r int64, exists bool) {
+	v := m.addcount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCount resets all changes to the "count" field.
+func (m *PhotoWordMutation) ResetCount() {
+	m.count = nil
+	m.addcount = nil
+}
+
+// ClearPhoto clears the "photo" edge to the Photo entity.
+func (m *PhotoWordMutation) ClearPhoto() {
+	m.clearedphoto = true
+	m.clearedFields[photoword.FieldPhotoID] = struct{}{}
+}
+
+// PhotoCleared reports if the "photo" edge to the Photo entity was cleared.
+func (m *PhotoWordMutation) PhotoCleared() bool {
+	return m.clearedphoto
+}
+
+// PhotoIDs returns the "photo" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PhotoID instead. It exists only for internal usage by the builders.
+func (m *PhotoWordMutation) PhotoIDs() (ids []uuid.UUID) {
+	if id := m.photo; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPhoto resets all changes to the "photo" edge.
+func (m *PhotoWordMutation) ResetPhoto() {
+	m.photo = nil
+	m.clearedphoto = false
+}
+
+// Where appends a list predicates to the PhotoWordMutation builder.
+func (m *PhotoWordMutation) Where(ps ...predicate.PhotoWord) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PhotoWordMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PhotoWordMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PhotoWord, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PhotoWordMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PhotoWordMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PhotoWord).
+func (m *PhotoWordMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PhotoWordMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.photo != nil {
+		fields = append(fields, photoword.FieldPhotoID)
+	}
+	if m.question_id != nil {
+		fields = append(fields, photoword.FieldQuestionID)
+	}
+	if m.word != nil {
+		fields = append(fields, photoword.FieldWord)
+	}
+	if m.count != nil {
+		fields = append(fields, photoword.FieldCount)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PhotoWordMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case photoword.FieldPhotoID:
+		return m.PhotoID()
+	case photoword.FieldQuestionID:
+		return m.QuestionID()
+	case photoword.FieldWord:
+		return m.Word()
+	case photoword.FieldCount:
+		return m.Count()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PhotoWordMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case photoword.FieldPhotoID:
+		return m.OldPhotoID(ctx)
+	case photoword.FieldQuestionID:
+		return m.OldQuestionID(ctx)
+	case photoword.FieldWord:
+		return m.OldWord(ctx)
+	case photoword.FieldCount:
+		return m.OldCount(ctx)
+	}
+	return nil, fmt.Errorf("unknown PhotoWord field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoWordMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case photoword.FieldPhotoID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhotoID(v)
+		return nil
+	case photoword.FieldQuestionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestionID(v)
+		return nil
+	case photoword.FieldWord:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWord(v)
+		return nil
+	case photoword.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoWord field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PhotoWordMutation) AddedFields() []string {
+	var fields []string
+	if m.addquestion_id != nil {
+		fields = append(fields, photoword.FieldQuestionID)
+	}
+	if m.addcount != nil {
+		fields = append(fields, photoword.FieldCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PhotoWordMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case photoword.FieldQuestionID:
+		return m.AddedQuestionID()
+	case photoword.FieldCount:
+		return m.AddedCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoWordMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case photoword.FieldQuestionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuestionID(v)
+		return nil
+	case photoword.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoWord numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PhotoWordMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PhotoWordMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PhotoWordMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PhotoWord nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PhotoWordMutation) ResetField(name string) error {
+	switch name {
+	case photoword.FieldPhotoID:
+		m.ResetPhotoID()
+		return nil
+	case photoword.FieldQuestionID:
+		m.ResetQuestionID()
+		return nil
+	case photoword.FieldWord:
+		m.ResetWord()
+		return nil
+	case photoword.FieldCount:
+		m.ResetCount()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoWord field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PhotoWordMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.photo != nil {
+		edges = append(edges, photoword.EdgePhoto)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PhotoWordMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case photoword.EdgePhoto:
+		if id := m.photo; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PhotoWordMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PhotoWordMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PhotoWordMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedphoto {
+		edges = append(edges, photoword.EdgePhoto)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PhotoWordMutation) EdgeCleared(name string) bool {
+	switch name {
+	case photoword.EdgePhoto:
+		return m.clearedphoto
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PhotoWordMutation) ClearEdge(name string) error {
+	switch name {
+	case photoword.EdgePhoto:
+		m.ClearPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoWord unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PhotoWordMutation) ResetEdge(name string) error {
+	switch name {
+	case photoword.EdgePhoto:
+		m.ResetPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoWord edge %s", name)
+}
+
+// QuestionMutation represents an operation that mutates the Question nodes in the graph.
+type QuestionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	key           *string
+	prompt        *string
+	kind          *question.Kind
+	min           *int
+	addmin        *int
+	max           *int
+	addmax        *int
+	position      *int
+	addposition   *int
+	retired       *bool
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Question, error)
+	predicates    []predicate.Question
+}
+
+var _ ent.Mutation = (*QuestionMutation)(nil)
+
+// questionOption allows management of the mutation configuration using functional options.
+type questionOption func(*QuestionMutation)
+
+// newQuestionMutation creates new mutation for the Question entity.
+func newQuestionMutation(c config, op Op, opts ...questionOption) *QuestionMutation {
+	m := &QuestionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeQuestion,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withQuestionID sets the ID field of the mutation.
+func withQuestionID(id int) questionOption {
+	return func(m *QuestionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Question
+		)
+		m.oldValue = func(ctx context.Context) (*Question, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Question.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withQuestion sets the old Question of the mutation.
+func withQuestion(node *Question) questionOption {
+	return func(m *QuestionMutation) {
+		m.oldValue = func(context.Context) (*Question, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m QuestionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m QuestionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *QuestionMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *QuestionMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Question.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKey sets the "key" field.
+func (m *QuestionMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *QuestionMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *QuestionMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetPrompt sets the "prompt" field.
+func (m *QuestionMutation) SetPrompt(s string) {
+	m.prompt = &s
+}
+
+// Prompt returns the value of the "prompt" field in the mutation.
+func (m *QuestionMutation) Prompt() (r string, exists bool) {
+	v := m.prompt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrompt returns the old "prompt" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldPrompt(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrompt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrompt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrompt: %w", err)
+	}
+	return oldValue.Prompt, nil
+}
+
+// ResetPrompt resets all changes to the "prompt" field.
+func (m *QuestionMutation) ResetPrompt() {
+	m.prompt = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *QuestionMutation) SetKind(q question.Kind) {
+	m.kind = &q
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *QuestionMutation) Kind() (r question.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldKind(ctx context.Context) (v question.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *QuestionMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetMin sets the "min" field.
+func (m *QuestionMutation) SetMin(i int) {
+	m.min = &i
+	m.addmin = nil
+}
+
+// Min returns the value of the "min" field in the mutation.
+func (m *QuestionMutation) Min() (r int, exists bool) {
+	v := m.min
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMin returns the old "min" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldMin(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMin is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMin requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMin: %w", err)
+	}
+	return oldValue.Min, nil
+}
+
+// AddMin adds i to the "min" field.
+func (m *QuestionMutation) AddMin(i int) {
+	if m.addmin != nil {
+		*m.addmin += i
+	} else {
+		m.addmin = &i
+	}
+}
+
+// AddedMin returns the value that was added to the "min" field in this mutation.
+func (m *QuestionMutation) AddedMin() (r int, exists bool) {
+	v := m.addmin
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearMin clears the value of the "min" field.
+func (m *QuestionMutation) ClearMin() {
+	m.min = nil
+	m.addmin = nil
+	m.clearedFields[question.FieldMin] = struct{}{}
+}
+
+// MinCleared returns if the "min" field was cleared in this mutation.
+func (m *QuestionMutation) MinCleared() bool {
+	_, ok := m.clearedFields[question.FieldMin]
+	return ok
+}
+
+// ResetMin resets all changes to the "min" field.
+func (m *QuestionMutation) ResetMin() {
+	m.min = nil
+	m.addmin = nil
+	delete(m.clearedFields, question.FieldMin)
+}
+
+// SetMax sets the "max" field.
+func (m *QuestionMutation) SetMax(i int) {
+	m.max = &i
+	m.addmax = nil
+}
+
+// Max returns the value of the "max" field in the mutation.
+func (m *QuestionMutation) Max() (r int, exists bool) {
+	v := m.max
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMax returns the old "max" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldMax(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMax is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMax requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMax: %w", err)
+	}
+	return oldValue.Max, nil
+}
+
+// AddMax adds i to the "max" field.
+func (m *QuestionMutation) AddMax(i int) {
+	if m.addmax != nil {
+		*m.addmax += i
+	} else {
+		m.addmax = &i
+	}
+}
+
+// AddedMax returns the value that was added to the "max" field in this mutation.
+func (m *QuestionMutation) AddedMax() (r int, exists bool) {
+	v := m.addmax
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearMax clears the value of the "max" field.
+func (m *QuestionMutation) ClearMax() {
+	m.max = nil
+	m.addmax = nil
+	m.clearedFields[question.FieldMax] = struct{}{}
+}
+
+// MaxCleared returns if the "max" field was cleared in this mutation.
+func (m *QuestionMutation) MaxCleared() bool {
+	_, ok := m.clearedFields[question.FieldMax]
+	return ok
+}
+
+// ResetMax resets all changes to the "max" field.
+func (m *QuestionMutation) ResetMax() {
+	m.max = nil
+	m.addmax = nil
+	delete(m.clearedFields, question.FieldMax)
+}
+
+// SetPosition sets the "position" field.
+func (m *QuestionMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *QuestionMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *QuestionMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *QuestionMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *QuestionMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// SetRetired sets the "retired" field.
+func (m *QuestionMutation) SetRetired(b bool) {
+	m.retired = &b
+}
+
+// Retired returns the value of the "retired" field in the mutation.
+func (m *QuestionMutation) Retired() (r bool, exists bool) {
+	v := m.retired
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetired returns the old "retired" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldRetired(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetired: %w", err)
+	}
+	return oldValue.Retired, nil
+}
+
+// ResetRetired resets all changes to the "retired" field.
+func (m *QuestionMutation) ResetRetired() {
+	m.retired = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *QuestionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *QuestionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *QuestionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the QuestionMutation builder.
+func (m *QuestionMutation) Where(ps ...predicate.Question) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the QuestionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *QuestionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Question, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *QuestionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *QuestionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Question).
+func (m *QuestionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *QuestionMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.key != nil {
+		fields = append(fields, question.FieldKey)
+	}
+	if m.prompt != nil {
+		fields = append(fields, question.FieldPrompt)
+	}
+	if m.kind != nil {
+		fields = append(fields, question.FieldKind)
+	}
+	if m.min != nil {
+		fields = append(fields, question.FieldMin)
+	}
+	if m.max != nil {
+		fields = append(fields, question.FieldMax)
+	}
+	if m.position != nil {
+		fields = append(fields, question.FieldPosition)
+	}
+	if m.retired != nil {
+		fields = append(fields, question.FieldRetired)
+	}
+	if m.created_at != nil {
+		fields = append(fields, question.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *QuestionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case question.FieldKey:
+		return m.Key()
+	case question.FieldPrompt:
+		return m.Prompt()
+	case question.FieldKind:
+		return m.Kind()
+	case question.FieldMin:
+		return m.Min()
+	case question.FieldMax:
+		return m.Max()
+	case question.FieldPosition:
+		return m.Position()
+	case question.FieldRetired:
+		return m.Retired()
+	case question.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *QuestionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case question.FieldKey:
+		return m.OldKey(ctx)
+	case question.FieldPrompt:
+		return m.OldPrompt(ctx)
+	case question.FieldKind:
+		return m.OldKind(ctx)
+	case question.FieldMin:
+		return m.OldMin(ctx)
+	case question.FieldMax:
+		return m.OldMax(ctx)
+	case question.FieldPosition:
+		return m.OldPosition(ctx)
+	case question.FieldRetired:
+		return m.OldRetired(ctx)
+	case question.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Question field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *QuestionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case question.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case question.FieldPrompt:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrompt(v)
+		return nil
+	case question.FieldKind:
+		v, ok := value.(question.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case question.FieldMin:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMin(v)
+		return nil
+	case question.FieldMax:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMax(v)
+		return nil
+	case question.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	case question.FieldRetired:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetired(v)
+		return nil
+	case question.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Question field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *QuestionMutation) AddedFields() []string {
+	var fields []string
+	if m.addmin != nil {
+		fields = append(fields, question.FieldMin)
+	}
+	if m.addmax != nil {
+		fields = append(fields, question.FieldMax)
+	}
+	if m.addposition != nil {
+		fields = append(fields, question.FieldPosition)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *QuestionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case question.FieldMin:
+		return m.AddedMin()
+	case question.FieldMax:
+		return m.AddedMax()
+	case question.FieldPosition:
+		return m.AddedPosition()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *QuestionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case question.FieldMin:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMin(v)
+		return nil
+	case question.FieldMax:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMax(v)
+		return nil
+	case question.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Question numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *QuestionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(question.FieldMin) {
+		fields = append(fields, question.FieldMin)
+	}
+	if m.FieldCleared(question.FieldMax) {
+		fields = append(fields, question.FieldMax)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *QuestionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *QuestionMutation) ClearField(name string) error {
+	switch name {
+	case question.FieldMin:
+		m.ClearMin()
+		return nil
+	case question.FieldMax:
+		m.ClearMax()
+		return nil
+	}
+	return fmt.Errorf("unknown Question nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *QuestionMutation) ResetField(name string) error {
+	switch name {
+	case question.FieldKey:
+		m.ResetKey()
+		return nil
+	case question.FieldPrompt:
+		m.ResetPrompt()
+		return nil
+	case question.FieldKind:
+		m.ResetKind()
+		return nil
+	case question.FieldMin:
+		m.ResetMin()
+		return nil
+	case question.FieldMax:
+		m.ResetMax()
+		return nil
+	case question.FieldPosition:
+		m.ResetPosition()
+		return nil
+	case question.FieldRetired:
+		m.ResetRetired()
+		return nil
+	case question.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Question field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *QuestionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *QuestionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *QuestionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *QuestionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *QuestionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *QuestionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *QuestionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Question unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *QuestionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Question edge %s", name)
 }
 
 // SessionMutation represents an operation that mutates the Session nodes in the graph.
@@ -2045,6 +5475,9 @@ type UserMutation struct {
 	sessions        map[int]struct{}
 	removedsessions map[int]struct{}
 	clearedsessions bool
+	votes           map[int64]struct{}
+	removedvotes    map[int64]struct{}
+	clearedvotes    bool
 	done            bool
 	oldValue        func(context.Context) (*User, error)
 	predicates      []predicate.User
@@ -2622,6 +6055,60 @@ func (m *UserMutation) ResetSessions() {
 	m.removedsessions = nil
 }
 
+// AddVoteIDs adds the "votes" edge to the Vote entity by ids.
+func (m *UserMutation) AddVoteIDs(ids ...int64) {
+	if m.votes == nil {
+		m.votes = make(map[int64]struct{})
+	}
+	for i := range ids {
+		m.votes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearVotes clears the "votes" edge to the Vote entity.
+func (m *UserMutation) ClearVotes() {
+	m.clearedvotes = true
+}
+
+// VotesCleared reports if the "votes" edge to the Vote entity was cleared.
+func (m *UserMutation) VotesCleared() bool {
+	return m.clearedvotes
+}
+
+// RemoveVoteIDs removes the "votes" edge to the Vote entity by IDs.
+func (m *UserMutation) RemoveVoteIDs(ids ...int64) {
+	if m.removedvotes == nil {
+		m.removedvotes = make(map[int64]struct{})
+	}
+	for i := range ids {
+		delete(m.votes, ids[i])
+		m.removedvotes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedVotes returns the removed IDs of the "votes" edge to the Vote entity.
+func (m *UserMutation) RemovedVotesIDs() (ids []int64) {
+	for id := range m.removedvotes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// VotesIDs returns the "votes" edge IDs in the mutation.
+func (m *UserMutation) VotesIDs() (ids []int64) {
+	for id := range m.votes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetVotes resets all changes to the "votes" edge.
+func (m *UserMutation) ResetVotes() {
+	m.votes = nil
+	m.clearedvotes = false
+	m.removedvotes = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -2916,12 +6403,15 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.photos != nil {
 		edges = append(edges, user.EdgePhotos)
 	}
 	if m.sessions != nil {
 		edges = append(edges, user.EdgeSessions)
+	}
+	if m.votes != nil {
+		edges = append(edges, user.EdgeVotes)
 	}
 	return edges
 }
@@ -2942,18 +6432,27 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeVotes:
+		ids := make([]ent.Value, 0, len(m.votes))
+		for id := range m.votes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedphotos != nil {
 		edges = append(edges, user.EdgePhotos)
 	}
 	if m.removedsessions != nil {
 		edges = append(edges, user.EdgeSessions)
+	}
+	if m.removedvotes != nil {
+		edges = append(edges, user.EdgeVotes)
 	}
 	return edges
 }
@@ -2974,18 +6473,27 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeVotes:
+		ids := make([]ent.Value, 0, len(m.removedvotes))
+		for id := range m.removedvotes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedphotos {
 		edges = append(edges, user.EdgePhotos)
 	}
 	if m.clearedsessions {
 		edges = append(edges, user.EdgeSessions)
+	}
+	if m.clearedvotes {
+		edges = append(edges, user.EdgeVotes)
 	}
 	return edges
 }
@@ -2998,6 +6506,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedphotos
 	case user.EdgeSessions:
 		return m.clearedsessions
+	case user.EdgeVotes:
+		return m.clearedvotes
 	}
 	return false
 }
@@ -3020,6 +6530,619 @@ func (m *UserMutation) ResetEdge(name string) error {
 	case user.EdgeSessions:
 		m.ResetSessions()
 		return nil
+	case user.EdgeVotes:
+		m.ResetVotes()
+		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)
+}
+
+// VoteMutation represents an operation that mutates the Vote nodes in the graph.
+type VoteMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	answers       *[]schema.Answer
+	appendanswers []schema.Answer
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	judge         *uuid.UUID
+	clearedjudge  bool
+	photo         *uuid.UUID
+	clearedphoto  bool
+	done          bool
+	oldValue      func(context.Context) (*Vote, error)
+	predicates    []predicate.Vote
+}
+
+var _ ent.Mutation = (*VoteMutation)(nil)
+
+// voteOption allows management of the mutation configuration using functional options.
+type voteOption func(*VoteMutation)
+
+// newVoteMutation creates new mutation for the Vote entity.
+func newVoteMutation(c config, op Op, opts ...voteOption) *VoteMutation {
+	m := &VoteMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeVote,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withVoteID sets the ID field of the mutation.
+func withVoteID(id int64) voteOption {
+	return func(m *VoteMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Vote
+		)
+		m.oldValue = func(ctx context.Context) (*Vote, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Vote.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withVote sets the old Vote of the mutation.
+func withVote(node *Vote) voteOption {
+	return func(m *VoteMutation) {
+		m.oldValue = func(context.Context) (*Vote, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m VoteMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m VoteMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Vote entities.
+func (m *VoteMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *VoteMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *VoteMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Vote.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetJudgeID sets the "judge_id" field.
+func (m *VoteMutation) SetJudgeID(u uuid.UUID) {
+	m.judge = &u
+}
+
+// JudgeID returns the value of the "judge_id" field in the mutation.
+func (m *VoteMutation) JudgeID() (r uuid.UUID, exists bool) {
+	v := m.judge
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJudgeID returns the old "judge_id" field's value of the Vote entity.
+// If the Vote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoteMutation) OldJudgeID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJudgeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJudgeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJudgeID: %w", err)
+	}
+	return oldValue.JudgeID, nil
+}
+
+// ResetJudgeID resets all changes to the "judge_id" field.
+func (m *VoteMutation) ResetJudgeID() {
+	m.judge = nil
+}
+
+// SetPhotoID sets the "photo_id" field.
+func (m *VoteMutation) SetPhotoID(u uuid.UUID) {
+	m.photo = &u
+}
+
+// PhotoID returns the value of the "photo_id" field in the mutation.
+func (m *VoteMutation) PhotoID() (r uuid.UUID, exists bool) {
+	v := m.photo
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhotoID returns the old "photo_id" field's value of the Vote entity.
+// If the Vote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoteMutation) OldPhotoID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhotoID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhotoID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhotoID: %w", err)
+	}
+	return oldValue.PhotoID, nil
+}
+
+// ResetPhotoID resets all changes to the "photo_id" field.
+func (m *VoteMutation) ResetPhotoID() {
+	m.photo = nil
+}
+
+// SetAnswers sets the "answers" field.
+func (m *VoteMutation) SetAnswers(s []schema.Answer) {
+	m.answers = &s
+	m.appendanswers = nil
+}
+
+// Answers returns the value of the "answers" field in the mutation.
+func (m *VoteMutation) Answers() (r []schema.Answer, exists bool) {
+	v := m.answers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAnswers returns the old "answers" field's value of the Vote entity.
+// If the Vote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoteMutation) OldAnswers(ctx context.Context) (v []schema.Answer, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAnswers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAnswers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAnswers: %w", err)
+	}
+	return oldValue.Answers, nil
+}
+
+// AppendAnswers adds s to the "answers" field.
+func (m *VoteMutation) AppendAnswers(s []schema.Answer) {
+	m.appendanswers = append(m.appendanswers, s...)
+}
+
+// AppendedAnswers returns the list of values that were appended to the "answers" field in this mutation.
+func (m *VoteMutation) AppendedAnswers() ([]schema.Answer, bool) {
+	if len(m.appendanswers) == 0 {
+		return nil, false
+	}
+	return m.appendanswers, true
+}
+
+// ResetAnswers resets all changes to the "answers" field.
+func (m *VoteMutation) ResetAnswers() {
+	m.answers = nil
+	m.appendanswers = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *VoteMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *VoteMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Vote entity.
+// If the Vote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoteMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *VoteMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearJudge clears the "judge" edge to the User entity.
+func (m *VoteMutation) ClearJudge() {
+	m.clearedjudge = true
+	m.clearedFields[vote.FieldJudgeID] = struct{}{}
+}
+
+// JudgeCleared reports if the "judge" edge to the User entity was cleared.
+func (m *VoteMutation) JudgeCleared() bool {
+	return m.clearedjudge
+}
+
+// JudgeIDs returns the "judge" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// JudgeID instead. It exists only for internal usage by the builders.
+func (m *VoteMutation) JudgeIDs() (ids []uuid.UUID) {
+	if id := m.judge; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetJudge resets all changes to the "judge" edge.
+func (m *VoteMutation) ResetJudge() {
+	m.judge = nil
+	m.clearedjudge = false
+}
+
+// ClearPhoto clears the "photo" edge to the Photo entity.
+func (m *VoteMutation) ClearPhoto() {
+	m.clearedphoto = true
+	m.clearedFields[vote.FieldPhotoID] = struct{}{}
+}
+
+// PhotoCleared reports if the "photo" edge to the Photo entity was cleared.
+func (m *VoteMutation) PhotoCleared() bool {
+	return m.clearedphoto
+}
+
+// PhotoIDs returns the "photo" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PhotoID instead. It exists only for internal usage by the builders.
+func (m *VoteMutation) PhotoIDs() (ids []uuid.UUID) {
+	if id := m.photo; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPhoto resets all changes to the "photo" edge.
+func (m *VoteMutation) ResetPhoto() {
+	m.photo = nil
+	m.clearedphoto = false
+}
+
+// Where appends a list predicates to the VoteMutation builder.
+func (m *VoteMutation) Where(ps ...predicate.Vote) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the VoteMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *VoteMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Vote, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *VoteMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *VoteMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Vote).
+func (m *VoteMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *VoteMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.judge != nil {
+		fields = append(fields, vote.FieldJudgeID)
+	}
+	if m.photo != nil {
+		fields = append(fields, vote.FieldPhotoID)
+	}
+	if m.answers != nil {
+		fields = append(fields, vote.FieldAnswers)
+	}
+	if m.created_at != nil {
+		fields = append(fields, vote.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *VoteMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case vote.FieldJudgeID:
+		return m.JudgeID()
+	case vote.FieldPhotoID:
+		return m.PhotoID()
+	case vote.FieldAnswers:
+		return m.Answers()
+	case vote.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *VoteMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case vote.FieldJudgeID:
+		return m.OldJudgeID(ctx)
+	case vote.FieldPhotoID:
+		return m.OldPhotoID(ctx)
+	case vote.FieldAnswers:
+		return m.OldAnswers(ctx)
+	case vote.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Vote field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VoteMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case vote.FieldJudgeID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJudgeID(v)
+		return nil
+	case vote.FieldPhotoID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhotoID(v)
+		return nil
+	case vote.FieldAnswers:
+		v, ok := value.([]schema.Answer)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAnswers(v)
+		return nil
+	case vote.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Vote field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *VoteMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *VoteMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VoteMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Vote numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *VoteMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *VoteMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *VoteMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Vote nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *VoteMutation) ResetField(name string) error {
+	switch name {
+	case vote.FieldJudgeID:
+		m.ResetJudgeID()
+		return nil
+	case vote.FieldPhotoID:
+		m.ResetPhotoID()
+		return nil
+	case vote.FieldAnswers:
+		m.ResetAnswers()
+		return nil
+	case vote.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Vote field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *VoteMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.judge != nil {
+		edges = append(edges, vote.EdgeJudge)
+	}
+	if m.photo != nil {
+		edges = append(edges, vote.EdgePhoto)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *VoteMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case vote.EdgeJudge:
+		if id := m.judge; id != nil {
+			return []ent.Value{*id}
+		}
+	case vote.EdgePhoto:
+		if id := m.photo; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *VoteMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *VoteMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *VoteMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedjudge {
+		edges = append(edges, vote.EdgeJudge)
+	}
+	if m.clearedphoto {
+		edges = append(edges, vote.EdgePhoto)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *VoteMutation) EdgeCleared(name string) bool {
+	switch name {
+	case vote.EdgeJudge:
+		return m.clearedjudge
+	case vote.EdgePhoto:
+		return m.clearedphoto
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *VoteMutation) ClearEdge(name string) error {
+	switch name {
+	case vote.EdgeJudge:
+		m.ClearJudge()
+		return nil
+	case vote.EdgePhoto:
+		m.ClearPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown Vote unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *VoteMutation) ResetEdge(name string) error {
+	switch name {
+	case vote.EdgeJudge:
+		m.ResetJudge()
+		return nil
+	case vote.EdgePhoto:
+		m.ResetPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown Vote edge %s", name)
 }

@@ -39,6 +39,12 @@ type Photo struct {
 	Status photo.Status `json:"status,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
+	// VoteCount holds the value of the "vote_count" field.
+	VoteCount int `json:"vote_count,omitempty"`
+	// StatsVersion holds the value of the "stats_version" field.
+	StatsVersion int64 `json:"stats_version,omitempty"`
+	// StatsUpdatedAt holds the value of the "stats_updated_at" field.
+	StatsUpdatedAt *time.Time `json:"stats_updated_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PhotoQuery when eager-loading is set.
 	Edges        PhotoEdges `json:"edges"`
@@ -49,9 +55,17 @@ type Photo struct {
 type PhotoEdges struct {
 	// Owner holds the value of the owner edge.
 	Owner *User `json:"owner,omitempty"`
+	// Votes holds the value of the votes edge.
+	Votes []*Vote `json:"votes,omitempty"`
+	// QuestionStats holds the value of the question_stats edge.
+	QuestionStats []*PhotoQuestionStat `json:"question_stats,omitempty"`
+	// AnswerCounts holds the value of the answer_counts edge.
+	AnswerCounts []*PhotoAnswerCount `json:"answer_counts,omitempty"`
+	// Words holds the value of the words edge.
+	Words []*PhotoWord `json:"words,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [5]bool
 }
 
 // OwnerOrErr returns the Owner value or an error if the edge
@@ -65,6 +79,42 @@ func (e PhotoEdges) OwnerOrErr() (*User, error) {
 	return nil, &NotLoadedError{edge: "owner"}
 }
 
+// VotesOrErr returns the Votes value or an error if the edge
+// was not loaded in eager-loading.
+func (e PhotoEdges) VotesOrErr() ([]*Vote, error) {
+	if e.loadedTypes[1] {
+		return e.Votes, nil
+	}
+	return nil, &NotLoadedError{edge: "votes"}
+}
+
+// QuestionStatsOrErr returns the QuestionStats value or an error if the edge
+// was not loaded in eager-loading.
+func (e PhotoEdges) QuestionStatsOrErr() ([]*PhotoQuestionStat, error) {
+	if e.loadedTypes[2] {
+		return e.QuestionStats, nil
+	}
+	return nil, &NotLoadedError{edge: "question_stats"}
+}
+
+// AnswerCountsOrErr returns the AnswerCounts value or an error if the edge
+// was not loaded in eager-loading.
+func (e PhotoEdges) AnswerCountsOrErr() ([]*PhotoAnswerCount, error) {
+	if e.loadedTypes[3] {
+		return e.AnswerCounts, nil
+	}
+	return nil, &NotLoadedError{edge: "answer_counts"}
+}
+
+// WordsOrErr returns the Words value or an error if the edge
+// was not loaded in eager-loading.
+func (e PhotoEdges) WordsOrErr() ([]*PhotoWord, error) {
+	if e.loadedTypes[4] {
+		return e.Words, nil
+	}
+	return nil, &NotLoadedError{edge: "words"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Photo) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -72,11 +122,11 @@ func (*Photo) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case photo.FieldIsPublic:
 			values[i] = new(sql.NullBool)
-		case photo.FieldWidth, photo.FieldHeight, photo.FieldThumbWidth, photo.FieldThumbHeight:
+		case photo.FieldWidth, photo.FieldHeight, photo.FieldThumbWidth, photo.FieldThumbHeight, photo.FieldVoteCount, photo.FieldStatsVersion:
 			values[i] = new(sql.NullInt64)
 		case photo.FieldImageKey, photo.FieldThumbKey, photo.FieldStatus:
 			values[i] = new(sql.NullString)
-		case photo.FieldCreatedAt:
+		case photo.FieldCreatedAt, photo.FieldStatsUpdatedAt:
 			values[i] = new(sql.NullTime)
 		case photo.FieldID, photo.FieldOwnerID:
 			values[i] = new(uuid.UUID)
@@ -161,6 +211,25 @@ func (_m *Photo) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
 			}
+		case photo.FieldVoteCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field vote_count", values[i])
+			} else if value.Valid {
+				_m.VoteCount = int(value.Int64)
+			}
+		case photo.FieldStatsVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field stats_version", values[i])
+			} else if value.Valid {
+				_m.StatsVersion = value.Int64
+			}
+		case photo.FieldStatsUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field stats_updated_at", values[i])
+			} else if value.Valid {
+				_m.StatsUpdatedAt = new(time.Time)
+				*_m.StatsUpdatedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -177,6 +246,26 @@ func (_m *Photo) Value(name string) (ent.Value, error) {
 // QueryOwner queries the "owner" edge of the Photo entity.
 func (_m *Photo) QueryOwner() *UserQuery {
 	return NewPhotoClient(_m.config).QueryOwner(_m)
+}
+
+// QueryVotes queries the "votes" edge of the Photo entity.
+func (_m *Photo) QueryVotes() *VoteQuery {
+	return NewPhotoClient(_m.config).QueryVotes(_m)
+}
+
+// QueryQuestionStats queries the "question_stats" edge of the Photo entity.
+func (_m *Photo) QueryQuestionStats() *PhotoQuestionStatQuery {
+	return NewPhotoClient(_m.config).QueryQuestionStats(_m)
+}
+
+// QueryAnswerCounts queries the "answer_counts" edge of the Photo entity.
+func (_m *Photo) QueryAnswerCounts() *PhotoAnswerCountQuery {
+	return NewPhotoClient(_m.config).QueryAnswerCounts(_m)
+}
+
+// QueryWords queries the "words" edge of the Photo entity.
+func (_m *Photo) QueryWords() *PhotoWordQuery {
+	return NewPhotoClient(_m.config).QueryWords(_m)
 }
 
 // Update returns a builder for updating this Photo.
@@ -231,6 +320,17 @@ func (_m *Photo) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("vote_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.VoteCount))
+	builder.WriteString(", ")
+	builder.WriteString("stats_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.StatsVersion))
+	builder.WriteString(", ")
+	if v := _m.StatsUpdatedAt; v != nil {
+		builder.WriteString("stats_updated_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -13,7 +13,11 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoanswercount"
+	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/ent/vote"
 	"github.com/google/uuid"
 )
 
@@ -109,6 +113,48 @@ func (_c *PhotoCreate) SetNillableCreatedAt(v *time.Time) *PhotoCreate {
 	return _c
 }
 
+// SetVoteCount sets the "vote_count" field.
+func (_c *PhotoCreate) SetVoteCount(v int) *PhotoCreate {
+	_c.mutation.SetVoteCount(v)
+	return _c
+}
+
+// SetNillableVoteCount sets the "vote_count" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableVoteCount(v *int) *PhotoCreate {
+	if v != nil {
+		_c.SetVoteCount(*v)
+	}
+	return _c
+}
+
+// SetStatsVersion sets the "stats_version" field.
+func (_c *PhotoCreate) SetStatsVersion(v int64) *PhotoCreate {
+	_c.mutation.SetStatsVersion(v)
+	return _c
+}
+
+// SetNillableStatsVersion sets the "stats_version" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableStatsVersion(v *int64) *PhotoCreate {
+	if v != nil {
+		_c.SetStatsVersion(*v)
+	}
+	return _c
+}
+
+// SetStatsUpdatedAt sets the "stats_updated_at" field.
+func (_c *PhotoCreate) SetStatsUpdatedAt(v time.Time) *PhotoCreate {
+	_c.mutation.SetStatsUpdatedAt(v)
+	return _c
+}
+
+// SetNillableStatsUpdatedAt sets the "stats_updated_at" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableStatsUpdatedAt(v *time.Time) *PhotoCreate {
+	if v != nil {
+		_c.SetStatsUpdatedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *PhotoCreate) SetID(v uuid.UUID) *PhotoCreate {
 	_c.mutation.SetID(v)
@@ -126,6 +172,66 @@ func (_c *PhotoCreate) SetNillableID(v *uuid.UUID) *PhotoCreate {
 // SetOwner sets the "owner" edge to the User entity.
 func (_c *PhotoCreate) SetOwner(v *User) *PhotoCreate {
 	return _c.SetOwnerID(v.ID)
+}
+
+// AddVoteIDs adds the "votes" edge to the Vote entity by IDs.
+func (_c *PhotoCreate) AddVoteIDs(ids ...int64) *PhotoCreate {
+	_c.mutation.AddVoteIDs(ids...)
+	return _c
+}
+
+// AddVotes adds the "votes" edges to the Vote entity.
+func (_c *PhotoCreate) AddVotes(v ...*Vote) *PhotoCreate {
+	ids := make([]int64, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddVoteIDs(ids...)
+}
+
+// AddQuestionStatIDs adds the "question_stats" edge to the PhotoQuestionStat entity by IDs.
+func (_c *PhotoCreate) AddQuestionStatIDs(ids ...int) *PhotoCreate {
+	_c.mutation.AddQuestionStatIDs(ids...)
+	return _c
+}
+
+// AddQuestionStats adds the "question_stats" edges to the PhotoQuestionStat entity.
+func (_c *PhotoCreate) AddQuestionStats(v ...*PhotoQuestionStat) *PhotoCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddQuestionStatIDs(ids...)
+}
+
+// AddAnswerCountIDs adds the "answer_counts" edge to the PhotoAnswerCount entity by IDs.
+func (_c *PhotoCreate) AddAnswerCountIDs(ids ...int) *PhotoCreate {
+	_c.mutation.AddAnswerCountIDs(ids...)
+	return _c
+}
+
+// AddAnswerCounts adds the "answer_counts" edges to the PhotoAnswerCount entity.
+func (_c *PhotoCreate) AddAnswerCounts(v ...*PhotoAnswerCount) *PhotoCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAnswerCountIDs(ids...)
+}
+
+// AddWordIDs adds the "words" edge to the PhotoWord entity by IDs.
+func (_c *PhotoCreate) AddWordIDs(ids ...int) *PhotoCreate {
+	_c.mutation.AddWordIDs(ids...)
+	return _c
+}
+
+// AddWords adds the "words" edges to the PhotoWord entity.
+func (_c *PhotoCreate) AddWords(v ...*PhotoWord) *PhotoCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddWordIDs(ids...)
 }
 
 // Mutation returns the PhotoMutation object of the builder.
@@ -174,6 +280,14 @@ func (_c *PhotoCreate) defaults() {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := photo.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.VoteCount(); !ok {
+		v := photo.DefaultVoteCount
+		_c.mutation.SetVoteCount(v)
+	}
+	if _, ok := _c.mutation.StatsVersion(); !ok {
+		v := photo.DefaultStatsVersion
+		_c.mutation.SetStatsVersion(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := photo.DefaultID()
@@ -247,6 +361,17 @@ func (_c *PhotoCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Photo.created_at"`)}
+	}
+	if _, ok := _c.mutation.VoteCount(); !ok {
+		return &ValidationError{Name: "vote_count", err: errors.New(`ent: missing required field "Photo.vote_count"`)}
+	}
+	if v, ok := _c.mutation.VoteCount(); ok {
+		if err := photo.VoteCountValidator(v); err != nil {
+			return &ValidationError{Name: "vote_count", err: fmt.Errorf(`ent: validator failed for field "Photo.vote_count": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.StatsVersion(); !ok {
+		return &ValidationError{Name: "stats_version", err: errors.New(`ent: missing required field "Photo.stats_version"`)}
 	}
 	if len(_c.mutation.OwnerIDs()) == 0 {
 		return &ValidationError{Name: "owner", err: errors.New(`ent: missing required edge "Photo.owner"`)}
@@ -323,6 +448,18 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 		_spec.SetField(photo.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
 	}
+	if value, ok := _c.mutation.VoteCount(); ok {
+		_spec.SetField(photo.FieldVoteCount, field.TypeInt, value)
+		_node.VoteCount = value
+	}
+	if value, ok := _c.mutation.StatsVersion(); ok {
+		_spec.SetField(photo.FieldStatsVersion, field.TypeInt64, value)
+		_node.StatsVersion = value
+	}
+	if value, ok := _c.mutation.StatsUpdatedAt(); ok {
+		_spec.SetField(photo.FieldStatsUpdatedAt, field.TypeTime, value)
+		_node.StatsUpdatedAt = &value
+	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -338,6 +475,70 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.OwnerID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.VotesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.VotesTable,
+			Columns: []string{photo.VotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(vote.FieldID, field.TypeInt64),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.QuestionStatsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.QuestionStatsTable,
+			Columns: []string{photo.QuestionStatsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoquestionstat.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AnswerCountsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.AnswerCountsTable,
+			Columns: []string{photo.AnswerCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoanswercount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.WordsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.WordsTable,
+			Columns: []string{photo.WordsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoword.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -413,6 +614,60 @@ func (u *PhotoUpsert) SetStatus(v photo.Status) *PhotoUpsert {
 // UpdateStatus sets the "status" field to the value that was provided on create.
 func (u *PhotoUpsert) UpdateStatus() *PhotoUpsert {
 	u.SetExcluded(photo.FieldStatus)
+	return u
+}
+
+// SetVoteCount sets the "vote_count" field.
+func (u *PhotoUpsert) SetVoteCount(v int) *PhotoUpsert {
+	u.Set(photo.FieldVoteCount, v)
+	return u
+}
+
+// UpdateVoteCount sets the "vote_count" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateVoteCount() *PhotoUpsert {
+	u.SetExcluded(photo.FieldVoteCount)
+	return u
+}
+
+// AddVoteCount adds v to the "vote_count" field.
+func (u *PhotoUpsert) AddVoteCount(v int) *PhotoUpsert {
+	u.Add(photo.FieldVoteCount, v)
+	return u
+}
+
+// SetStatsVersion sets the "stats_version" field.
+func (u *PhotoUpsert) SetStatsVersion(v int64) *PhotoUpsert {
+	u.Set(photo.FieldStatsVersion, v)
+	return u
+}
+
+// UpdateStatsVersion sets the "stats_version" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateStatsVersion() *PhotoUpsert {
+	u.SetExcluded(photo.FieldStatsVersion)
+	return u
+}
+
+// AddStatsVersion adds v to the "stats_version" field.
+func (u *PhotoUpsert) AddStatsVersion(v int64) *PhotoUpsert {
+	u.Add(photo.FieldStatsVersion, v)
+	return u
+}
+
+// SetStatsUpdatedAt sets the "stats_updated_at" field.
+func (u *PhotoUpsert) SetStatsUpdatedAt(v time.Time) *PhotoUpsert {
+	u.Set(photo.FieldStatsUpdatedAt, v)
+	return u
+}
+
+// UpdateStatsUpdatedAt sets the "stats_updated_at" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateStatsUpdatedAt() *PhotoUpsert {
+	u.SetExcluded(photo.FieldStatsUpdatedAt)
+	return u
+}
+
+// ClearStatsUpdatedAt clears the value of the "stats_updated_at" field.
+func (u *PhotoUpsert) ClearStatsUpdatedAt() *PhotoUpsert {
+	u.SetNull(photo.FieldStatsUpdatedAt)
 	return u
 }
 
@@ -513,6 +768,69 @@ func (u *PhotoUpsertOne) SetStatus(v photo.Status) *PhotoUpsertOne {
 func (u *PhotoUpsertOne) UpdateStatus() *PhotoUpsertOne {
 	return u.Update(func(s *PhotoUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetVoteCount sets the "vote_count" field.
+func (u *PhotoUpsertOne) SetVoteCount(v int) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetVoteCount(v)
+	})
+}
+
+// AddVoteCount adds v to the "vote_count" field.
+func (u *PhotoUpsertOne) AddVoteCount(v int) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddVoteCount(v)
+	})
+}
+
+// UpdateVoteCount sets the "vote_count" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateVoteCount() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateVoteCount()
+	})
+}
+
+// SetStatsVersion sets the "stats_version" field.
+func (u *PhotoUpsertOne) SetStatsVersion(v int64) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetStatsVersion(v)
+	})
+}
+
+// AddStatsVersion adds v to the "stats_version" field.
+func (u *PhotoUpsertOne) AddStatsVersion(v int64) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddStatsVersion(v)
+	})
+}
+
+// UpdateStatsVersion sets the "stats_version" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateStatsVersion() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateStatsVersion()
+	})
+}
+
+// SetStatsUpdatedAt sets the "stats_updated_at" field.
+func (u *PhotoUpsertOne) SetStatsUpdatedAt(v time.Time) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetStatsUpdatedAt(v)
+	})
+}
+
+// UpdateStatsUpdatedAt sets the "stats_updated_at" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateStatsUpdatedAt() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateStatsUpdatedAt()
+	})
+}
+
+// ClearStatsUpdatedAt clears the value of the "stats_updated_at" field.
+func (u *PhotoUpsertOne) ClearStatsUpdatedAt() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.ClearStatsUpdatedAt()
 	})
 }
 
@@ -780,6 +1098,69 @@ func (u *PhotoUpsertBulk) SetStatus(v photo.Status) *PhotoUpsertBulk {
 func (u *PhotoUpsertBulk) UpdateStatus() *PhotoUpsertBulk {
 	return u.Update(func(s *PhotoUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetVoteCount sets the "vote_count" field.
+func (u *PhotoUpsertBulk) SetVoteCount(v int) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetVoteCount(v)
+	})
+}
+
+// AddVoteCount adds v to the "vote_count" field.
+func (u *PhotoUpsertBulk) AddVoteCount(v int) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddVoteCount(v)
+	})
+}
+
+// UpdateVoteCount sets the "vote_count" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateVoteCount() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateVoteCount()
+	})
+}
+
+// SetStatsVersion sets the "stats_version" field.
+func (u *PhotoUpsertBulk) SetStatsVersion(v int64) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetStatsVersion(v)
+	})
+}
+
+// AddStatsVersion adds v to the "stats_version" field.
+func (u *PhotoUpsertBulk) AddStatsVersion(v int64) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddStatsVersion(v)
+	})
+}
+
+// UpdateStatsVersion sets the "stats_version" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateStatsVersion() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateStatsVersion()
+	})
+}
+
+// SetStatsUpdatedAt sets the "stats_updated_at" field.
+func (u *PhotoUpsertBulk) SetStatsUpdatedAt(v time.Time) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetStatsUpdatedAt(v)
+	})
+}
+
+// UpdateStatsUpdatedAt sets the "stats_updated_at" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateStatsUpdatedAt() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateStatsUpdatedAt()
+	})
+}
+
+// ClearStatsUpdatedAt clears the value of the "stats_updated_at" field.
+func (u *PhotoUpsertBulk) ClearStatsUpdatedAt() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.ClearStatsUpdatedAt()
 	})
 }
 

@@ -4,28 +4,38 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math"
 
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoanswercount"
+	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/ent/vote"
 	"github.com/google/uuid"
 )
 
 // PhotoQuery is the builder for querying Photo entities.
 type PhotoQuery struct {
 	config
-	ctx        *QueryContext
-	order      []photo.OrderOption
-	inters     []Interceptor
-	predicates []predicate.Photo
-	withOwner  *UserQuery
-	modifiers  []func(*sql.Selector)
+	ctx               *QueryContext
+	order             []photo.OrderOption
+	inters            []Interceptor
+	predicates        []predicate.Photo
+	withOwner         *UserQuery
+	withVotes         *VoteQuery
+	withQuestionStats *PhotoQuestionStatQuery
+	withAnswerCounts  *PhotoAnswerCountQuery
+	withWords         *PhotoWordQuery
+	modifiers         []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -77,6 +87,94 @@ func (_q *PhotoQuery) QueryOwner() *UserQuery {
 			sqlgraph.From(photo.Table, photo.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, photo.OwnerTable, photo.OwnerColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryVotes chains the current query on the "votes" edge.
+func (_q *PhotoQuery) QueryVotes() *VoteQuery {
+	query := (&VoteClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, selector),
+			sqlgraph.To(vote.Table, vote.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.VotesTable, photo.VotesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryQuestionStats chains the current query on the "question_stats" edge.
+func (_q *PhotoQuery) QueryQuestionStats() *PhotoQuestionStatQuery {
+	query := (&PhotoQuestionStatClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, selector),
+			sqlgraph.To(photoquestionstat.Table, photoquestionstat.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.QuestionStatsTable, photo.QuestionStatsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAnswerCounts chains the current query on the "answer_counts" edge.
+func (_q *PhotoQuery) QueryAnswerCounts() *PhotoAnswerCountQuery {
+	query := (&PhotoAnswerCountClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, selector),
+			sqlgraph.To(photoanswercount.Table, photoanswercount.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.AnswerCountsTable, photo.AnswerCountsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryWords chains the current query on the "words" edge.
+func (_q *PhotoQuery) QueryWords() *PhotoWordQuery {
+	query := (&PhotoWordClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, selector),
+			sqlgraph.To(photoword.Table, photoword.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.WordsTable, photo.WordsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -271,12 +369,16 @@ func (_q *PhotoQuery) Clone() *PhotoQuery {
 		return nil
 	}
 	return &PhotoQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]photo.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.Photo{}, _q.predicates...),
-		withOwner:  _q.withOwner.Clone(),
+		config:            _q.config,
+		ctx:               _q.ctx.Clone(),
+		order:             append([]photo.OrderOption{}, _q.order...),
+		inters:            append([]Interceptor{}, _q.inters...),
+		predicates:        append([]predicate.Photo{}, _q.predicates...),
+		withOwner:         _q.withOwner.Clone(),
+		withVotes:         _q.withVotes.Clone(),
+		withQuestionStats: _q.withQuestionStats.Clone(),
+		withAnswerCounts:  _q.withAnswerCounts.Clone(),
+		withWords:         _q.withWords.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -292,6 +394,50 @@ func (_q *PhotoQuery) WithOwner(opts ...func(*UserQuery)) *PhotoQuery {
 		opt(query)
 	}
 	_q.withOwner = query
+	return _q
+}
+
+// WithVotes tells the query-builder to eager-load the nodes that are connected to
+// the "votes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PhotoQuery) WithVotes(opts ...func(*VoteQuery)) *PhotoQuery {
+	query := (&VoteClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withVotes = query
+	return _q
+}
+
+// WithQuestionStats tells the query-builder to eager-load the nodes that are connected to
+// the "question_stats" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PhotoQuery) WithQuestionStats(opts ...func(*PhotoQuestionStatQuery)) *PhotoQuery {
+	query := (&PhotoQuestionStatClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withQuestionStats = query
+	return _q
+}
+
+// WithAnswerCounts tells the query-builder to eager-load the nodes that are connected to
+// the "answer_counts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PhotoQuery) WithAnswerCounts(opts ...func(*PhotoAnswerCountQuery)) *PhotoQuery {
+	query := (&PhotoAnswerCountClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAnswerCounts = query
+	return _q
+}
+
+// WithWords tells the query-builder to eager-load the nodes that are connected to
+// the "words" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PhotoQuery) WithWords(opts ...func(*PhotoWordQuery)) *PhotoQuery {
+	query := (&PhotoWordClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWords = query
 	return _q
 }
 
@@ -373,8 +519,12 @@ func (_q *PhotoQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Photo,
 	var (
 		nodes       = []*Photo{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [5]bool{
 			_q.withOwner != nil,
+			_q.withVotes != nil,
+			_q.withQuestionStats != nil,
+			_q.withAnswerCounts != nil,
+			_q.withWords != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -401,6 +551,34 @@ func (_q *PhotoQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Photo,
 	if query := _q.withOwner; query != nil {
 		if err := _q.loadOwner(ctx, query, nodes, nil,
 			func(n *Photo, e *User) { n.Edges.Owner = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withVotes; query != nil {
+		if err := _q.loadVotes(ctx, query, nodes,
+			func(n *Photo) { n.Edges.Votes = []*Vote{} },
+			func(n *Photo, e *Vote) { n.Edges.Votes = append(n.Edges.Votes, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withQuestionStats; query != nil {
+		if err := _q.loadQuestionStats(ctx, query, nodes,
+			func(n *Photo) { n.Edges.QuestionStats = []*PhotoQuestionStat{} },
+			func(n *Photo, e *PhotoQuestionStat) { n.Edges.QuestionStats = append(n.Edges.QuestionStats, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAnswerCounts; query != nil {
+		if err := _q.loadAnswerCounts(ctx, query, nodes,
+			func(n *Photo) { n.Edges.AnswerCounts = []*PhotoAnswerCount{} },
+			func(n *Photo, e *PhotoAnswerCount) { n.Edges.AnswerCounts = append(n.Edges.AnswerCounts, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withWords; query != nil {
+		if err := _q.loadWords(ctx, query, nodes,
+			func(n *Photo) { n.Edges.Words = []*PhotoWord{} },
+			func(n *Photo, e *PhotoWord) { n.Edges.Words = append(n.Edges.Words, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -433,6 +611,126 @@ func (_q *PhotoQuery) loadOwner(ctx context.Context, query *UserQuery, nodes []*
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *PhotoQuery) loadVotes(ctx context.Context, query *VoteQuery, nodes []*Photo, init func(*Photo), assign func(*Photo, *Vote)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Photo)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(vote.FieldPhotoID)
+	}
+	query.Where(predicate.Vote(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(photo.VotesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PhotoID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "photo_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PhotoQuery) loadQuestionStats(ctx context.Context, query *PhotoQuestionStatQuery, nodes []*Photo, init func(*Photo), assign func(*Photo, *PhotoQuestionStat)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Photo)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(photoquestionstat.FieldPhotoID)
+	}
+	query.Where(predicate.PhotoQuestionStat(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(photo.QuestionStatsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PhotoID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "photo_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PhotoQuery) loadAnswerCounts(ctx context.Context, query *PhotoAnswerCountQuery, nodes []*Photo, init func(*Photo), assign func(*Photo, *PhotoAnswerCount)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Photo)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(photoanswercount.FieldPhotoID)
+	}
+	query.Where(predicate.PhotoAnswerCount(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(photo.AnswerCountsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PhotoID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "photo_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PhotoQuery) loadWords(ctx context.Context, query *PhotoWordQuery, nodes []*Photo, init func(*Photo), assign func(*Photo, *PhotoWord)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Photo)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(photoword.FieldPhotoID)
+	}
+	query.Where(predicate.PhotoWord(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(photo.WordsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PhotoID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "photo_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -525,6 +823,32 @@ func (_q *PhotoQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// ForUpdate locks the selected rows against concurrent updates, and prevent them from being
+// updated, deleted or "selected ... for update" by other sessions, until the transaction is
+// either committed or rolled-back.
+func (_q *PhotoQuery) ForUpdate(opts ...sql.LockOption) *PhotoQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.ForUpdate(opts...)
+	})
+	return _q
+}
+
+// ForShare behaves similarly to ForUpdate, except that it acquires a shared mode lock
+// on any rows that are read. Other sessions can read the rows, but cannot modify them
+// until your transaction commits.
+func (_q *PhotoQuery) ForShare(opts ...sql.LockOption) *PhotoQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.ForShare(opts...)
+	})
+	return _q
 }
 
 // Modify adds a query modifier for attaching custom logic to queries.

@@ -6,12 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoanswercount"
+	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
+	"github.com/facestat/facestat/ent/vote"
 )
 
 // PhotoUpdate is the builder for updating Photo entities.
@@ -56,9 +61,215 @@ func (_u *PhotoUpdate) SetNillableStatus(v *photo.Status) *PhotoUpdate {
 	return _u
 }
 
+// SetVoteCount sets the "vote_count" field.
+func (_u *PhotoUpdate) SetVoteCount(v int) *PhotoUpdate {
+	_u.mutation.ResetVoteCount()
+	_u.mutation.SetVoteCount(v)
+	return _u
+}
+
+// SetNillableVoteCount sets the "vote_count" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableVoteCount(v *int) *PhotoUpdate {
+	if v != nil {
+		_u.SetVoteCount(*v)
+	}
+	return _u
+}
+
+// AddVoteCount adds value to the "vote_count" field.
+func (_u *PhotoUpdate) AddVoteCount(v int) *PhotoUpdate {
+	_u.mutation.AddVoteCount(v)
+	return _u
+}
+
+// SetStatsVersion sets the "stats_version" field.
+func (_u *PhotoUpdate) SetStatsVersion(v int64) *PhotoUpdate {
+	_u.mutation.ResetStatsVersion()
+	_u.mutation.SetStatsVersion(v)
+	return _u
+}
+
+// SetNillableStatsVersion sets the "stats_version" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableStatsVersion(v *int64) *PhotoUpdate {
+	if v != nil {
+		_u.SetStatsVersion(*v)
+	}
+	return _u
+}
+
+// AddStatsVersion adds value to the "stats_version" field.
+func (_u *PhotoUpdate) AddStatsVersion(v int64) *PhotoUpdate {
+	_u.mutation.AddStatsVersion(v)
+	return _u
+}
+
+// SetStatsUpdatedAt sets the "stats_updated_at" field.
+func (_u *PhotoUpdate) SetStatsUpdatedAt(v time.Time) *PhotoUpdate {
+	_u.mutation.SetStatsUpdatedAt(v)
+	return _u
+}
+
+// SetNillableStatsUpdatedAt sets the "stats_updated_at" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableStatsUpdatedAt(v *time.Time) *PhotoUpdate {
+	if v != nil {
+		_u.SetStatsUpdatedAt(*v)
+	}
+	return _u
+}
+
+// ClearStatsUpdatedAt clears the value of the "stats_updated_at" field.
+func (_u *PhotoUpdate) ClearStatsUpdatedAt() *PhotoUpdate {
+	_u.mutation.ClearStatsUpdatedAt()
+	return _u
+}
+
+// AddVoteIDs adds the "votes" edge to the Vote entity by IDs.
+func (_u *PhotoUpdate) AddVoteIDs(ids ...int64) *PhotoUpdate {
+	_u.mutation.AddVoteIDs(ids...)
+	return _u
+}
+
+// AddVotes adds the "votes" edges to the Vote entity.
+func (_u *PhotoUpdate) AddVotes(v ...*Vote) *PhotoUpdate {
+	ids := make([]int64, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddVoteIDs(ids...)
+}
+
+// AddQuestionStatIDs adds the "question_stats" edge to the PhotoQuestionStat entity by IDs.
+func (_u *PhotoUpdate) AddQuestionStatIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.AddQuestionStatIDs(ids...)
+	return _u
+}
+
+// AddQuestionStats adds the "question_stats" edges to the PhotoQuestionStat entity.
+func (_u *PhotoUpdate) AddQuestionStats(v ...*PhotoQuestionStat) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddQuestionStatIDs(ids...)
+}
+
+// AddAnswerCountIDs adds the "answer_counts" edge to the PhotoAnswerCount entity by IDs.
+func (_u *PhotoUpdate) AddAnswerCountIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.AddAnswerCountIDs(ids...)
+	return _u
+}
+
+// AddAnswerCounts adds the "answer_counts" edges to the PhotoAnswerCount entity.
+func (_u *PhotoUpdate) AddAnswerCounts(v ...*PhotoAnswerCount) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAnswerCountIDs(ids...)
+}
+
+// AddWordIDs adds the "words" edge to the PhotoWord entity by IDs.
+func (_u *PhotoUpdate) AddWordIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.AddWordIDs(ids...)
+	return _u
+}
+
+// AddWords adds the "words" edges to the PhotoWord entity.
+func (_u *PhotoUpdate) AddWords(v ...*PhotoWord) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddWordIDs(ids...)
+}
+
 // Mutation returns the PhotoMutation object of the builder.
 func (_u *PhotoUpdate) Mutation() *PhotoMutation {
 	return _u.mutation
+}
+
+// ClearVotes clears all "votes" edges to the Vote entity.
+func (_u *PhotoUpdate) ClearVotes() *PhotoUpdate {
+	_u.mutation.ClearVotes()
+	return _u
+}
+
+// RemoveVoteIDs removes the "votes" edge to Vote entities by IDs.
+func (_u *PhotoUpdate) RemoveVoteIDs(ids ...int64) *PhotoUpdate {
+	_u.mutation.RemoveVoteIDs(ids...)
+	return _u
+}
+
+// RemoveVotes removes "votes" edges to Vote entities.
+func (_u *PhotoUpdate) RemoveVotes(v ...*Vote) *PhotoUpdate {
+	ids := make([]int64, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveVoteIDs(ids...)
+}
+
+// ClearQuestionStats clears all "question_stats" edges to the PhotoQuestionStat entity.
+func (_u *PhotoUpdate) ClearQuestionStats() *PhotoUpdate {
+	_u.mutation.ClearQuestionStats()
+	return _u
+}
+
+// RemoveQuestionStatIDs removes the "question_stats" edge to PhotoQuestionStat entities by IDs.
+func (_u *PhotoUpdate) RemoveQuestionStatIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.RemoveQuestionStatIDs(ids...)
+	return _u
+}
+
+// RemoveQuestionStats removes "question_stats" edges to PhotoQuestionStat entities.
+func (_u *PhotoUpdate) RemoveQuestionStats(v ...*PhotoQuestionStat) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveQuestionStatIDs(ids...)
+}
+
+// ClearAnswerCounts clears all "answer_counts" edges to the PhotoAnswerCount entity.
+func (_u *PhotoUpdate) ClearAnswerCounts() *PhotoUpdate {
+	_u.mutation.ClearAnswerCounts()
+	return _u
+}
+
+// RemoveAnswerCountIDs removes the "answer_counts" edge to PhotoAnswerCount entities by IDs.
+func (_u *PhotoUpdate) RemoveAnswerCountIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.RemoveAnswerCountIDs(ids...)
+	return _u
+}
+
+// RemoveAnswerCounts removes "answer_counts" edges to PhotoAnswerCount entities.
+func (_u *PhotoUpdate) RemoveAnswerCounts(v ...*PhotoAnswerCount) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAnswerCountIDs(ids...)
+}
+
+// ClearWords clears all "words" edges to the PhotoWord entity.
+func (_u *PhotoUpdate) ClearWords() *PhotoUpdate {
+	_u.mutation.ClearWords()
+	return _u
+}
+
+// RemoveWordIDs removes the "words" edge to PhotoWord entities by IDs.
+func (_u *PhotoUpdate) RemoveWordIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.RemoveWordIDs(ids...)
+	return _u
+}
+
+// RemoveWords removes "words" edges to PhotoWord entities.
+func (_u *PhotoUpdate) RemoveWords(v ...*PhotoWord) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveWordIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -95,6 +306,11 @@ func (_u *PhotoUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Photo.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.VoteCount(); ok {
+		if err := photo.VoteCountValidator(v); err != nil {
+			return &ValidationError{Name: "vote_count", err: fmt.Errorf(`ent: validator failed for field "Photo.vote_count": %w`, err)}
+		}
+	}
 	if _u.mutation.OwnerCleared() && len(_u.mutation.OwnerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Photo.owner"`)
 	}
@@ -124,6 +340,204 @@ func (_u *PhotoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(photo.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.VoteCount(); ok {
+		_spec.SetField(photo.FieldVoteCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVoteCount(); ok {
+		_spec.AddField(photo.FieldVoteCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.StatsVersion(); ok {
+		_spec.SetField(photo.FieldStatsVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedStatsVersion(); ok {
+		_spec.AddField(photo.FieldStatsVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.StatsUpdatedAt(); ok {
+		_spec.SetField(photo.FieldStatsUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.StatsUpdatedAtCleared() {
+		_spec.ClearField(photo.FieldStatsUpdatedAt, field.TypeTime)
+	}
+	if _u.mutation.VotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.VotesTable,
+			Columns: []string{photo.VotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(vote.FieldID, field.TypeInt64),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedVotesIDs(); len(nodes) > 0 && !_u.mutation.VotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.VotesTable,
+			Columns: []string{photo.VotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(vote.FieldID, field.TypeInt64),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VotesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.VotesTable,
+			Columns: []string{photo.VotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(vote.FieldID, field.TypeInt64),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.QuestionStatsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.QuestionStatsTable,
+			Columns: []string{photo.QuestionStatsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoquestionstat.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedQuestionStatsIDs(); len(nodes) > 0 && !_u.mutation.QuestionStatsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.QuestionStatsTable,
+			Columns: []string{photo.QuestionStatsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoquestionstat.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.QuestionStatsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.QuestionStatsTable,
+			Columns: []string{photo.QuestionStatsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoquestionstat.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AnswerCountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.AnswerCountsTable,
+			Columns: []string{photo.AnswerCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoanswercount.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAnswerCountsIDs(); len(nodes) > 0 && !_u.mutation.AnswerCountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.AnswerCountsTable,
+			Columns: []string{photo.AnswerCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoanswercount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AnswerCountsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.AnswerCountsTable,
+			Columns: []string{photo.AnswerCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoanswercount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.WordsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.WordsTable,
+			Columns: []string{photo.WordsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoword.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedWordsIDs(); len(nodes) > 0 && !_u.mutation.WordsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.WordsTable,
+			Columns: []string{photo.WordsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoword.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.WordsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.WordsTable,
+			Columns: []string{photo.WordsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoword.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -175,9 +589,215 @@ func (_u *PhotoUpdateOne) SetNillableStatus(v *photo.Status) *PhotoUpdateOne {
 	return _u
 }
 
+// SetVoteCount sets the "vote_count" field.
+func (_u *PhotoUpdateOne) SetVoteCount(v int) *PhotoUpdateOne {
+	_u.mutation.ResetVoteCount()
+	_u.mutation.SetVoteCount(v)
+	return _u
+}
+
+// SetNillableVoteCount sets the "vote_count" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableVoteCount(v *int) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetVoteCount(*v)
+	}
+	return _u
+}
+
+// AddVoteCount adds value to the "vote_count" field.
+func (_u *PhotoUpdateOne) AddVoteCount(v int) *PhotoUpdateOne {
+	_u.mutation.AddVoteCount(v)
+	return _u
+}
+
+// SetStatsVersion sets the "stats_version" field.
+func (_u *PhotoUpdateOne) SetStatsVersion(v int64) *PhotoUpdateOne {
+	_u.mutation.ResetStatsVersion()
+	_u.mutation.SetStatsVersion(v)
+	return _u
+}
+
+// SetNillableStatsVersion sets the "stats_version" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableStatsVersion(v *int64) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetStatsVersion(*v)
+	}
+	return _u
+}
+
+// AddStatsVersion adds value to the "stats_version" field.
+func (_u *PhotoUpdateOne) AddStatsVersion(v int64) *PhotoUpdateOne {
+	_u.mutation.AddStatsVersion(v)
+	return _u
+}
+
+// SetStatsUpdatedAt sets the "stats_updated_at" field.
+func (_u *PhotoUpdateOne) SetStatsUpdatedAt(v time.Time) *PhotoUpdateOne {
+	_u.mutation.SetStatsUpdatedAt(v)
+	return _u
+}
+
+// SetNillableStatsUpdatedAt sets the "stats_updated_at" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableStatsUpdatedAt(v *time.Time) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetStatsUpdatedAt(*v)
+	}
+	return _u
+}
+
+// ClearStatsUpdatedAt clears the value of the "stats_updated_at" field.
+func (_u *PhotoUpdateOne) ClearStatsUpdatedAt() *PhotoUpdateOne {
+	_u.mutation.ClearStatsUpdatedAt()
+	return _u
+}
+
+// AddVoteIDs adds the "votes" edge to the Vote entity by IDs.
+func (_u *PhotoUpdateOne) AddVoteIDs(ids ...int64) *PhotoUpdateOne {
+	_u.mutation.AddVoteIDs(ids...)
+	return _u
+}
+
+// AddVotes adds the "votes" edges to the Vote entity.
+func (_u *PhotoUpdateOne) AddVotes(v ...*Vote) *PhotoUpdateOne {
+	ids := make([]int64, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddVoteIDs(ids...)
+}
+
+// AddQuestionStatIDs adds the "question_stats" edge to the PhotoQuestionStat entity by IDs.
+func (_u *PhotoUpdateOne) AddQuestionStatIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.AddQuestionStatIDs(ids...)
+	return _u
+}
+
+// AddQuestionStats adds the "question_stats" edges to the PhotoQuestionStat entity.
+func (_u *PhotoUpdateOne) AddQuestionStats(v ...*PhotoQuestionStat) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddQuestionStatIDs(ids...)
+}
+
+// AddAnswerCountIDs adds the "answer_counts" edge to the PhotoAnswerCount entity by IDs.
+func (_u *PhotoUpdateOne) AddAnswerCountIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.AddAnswerCountIDs(ids...)
+	return _u
+}
+
+// AddAnswerCounts adds the "answer_counts" edges to the PhotoAnswerCount entity.
+func (_u *PhotoUpdateOne) AddAnswerCounts(v ...*PhotoAnswerCount) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAnswerCountIDs(ids...)
+}
+
+// AddWordIDs adds the "words" edge to the PhotoWord entity by IDs.
+func (_u *PhotoUpdateOne) AddWordIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.AddWordIDs(ids...)
+	return _u
+}
+
+// AddWords adds the "words" edges to the PhotoWord entity.
+func (_u *PhotoUpdateOne) AddWords(v ...*PhotoWord) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddWordIDs(ids...)
+}
+
 // Mutation returns the PhotoMutation object of the builder.
 func (_u *PhotoUpdateOne) Mutation() *PhotoMutation {
 	return _u.mutation
+}
+
+// ClearVotes clears all "votes" edges to the Vote entity.
+func (_u *PhotoUpdateOne) ClearVotes() *PhotoUpdateOne {
+	_u.mutation.ClearVotes()
+	return _u
+}
+
+// RemoveVoteIDs removes the "votes" edge to Vote entities by IDs.
+func (_u *PhotoUpdateOne) RemoveVoteIDs(ids ...int64) *PhotoUpdateOne {
+	_u.mutation.RemoveVoteIDs(ids...)
+	return _u
+}
+
+// RemoveVotes removes "votes" edges to Vote entities.
+func (_u *PhotoUpdateOne) RemoveVotes(v ...*Vote) *PhotoUpdateOne {
+	ids := make([]int64, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveVoteIDs(ids...)
+}
+
+// ClearQuestionStats clears all "question_stats" edges to the PhotoQuestionStat entity.
+func (_u *PhotoUpdateOne) ClearQuestionStats() *PhotoUpdateOne {
+	_u.mutation.ClearQuestionStats()
+	return _u
+}
+
+// RemoveQuestionStatIDs removes the "question_stats" edge to PhotoQuestionStat entities by IDs.
+func (_u *PhotoUpdateOne) RemoveQuestionStatIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.RemoveQuestionStatIDs(ids...)
+	return _u
+}
+
+// RemoveQuestionStats removes "question_stats" edges to PhotoQuestionStat entities.
+func (_u *PhotoUpdateOne) RemoveQuestionStats(v ...*PhotoQuestionStat) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveQuestionStatIDs(ids...)
+}
+
+// ClearAnswerCounts clears all "answer_counts" edges to the PhotoAnswerCount entity.
+func (_u *PhotoUpdateOne) ClearAnswerCounts() *PhotoUpdateOne {
+	_u.mutation.ClearAnswerCounts()
+	return _u
+}
+
+// RemoveAnswerCountIDs removes the "answer_counts" edge to PhotoAnswerCount entities by IDs.
+func (_u *PhotoUpdateOne) RemoveAnswerCountIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.RemoveAnswerCountIDs(ids...)
+	return _u
+}
+
+// RemoveAnswerCounts removes "answer_counts" edges to PhotoAnswerCount entities.
+func (_u *PhotoUpdateOne) RemoveAnswerCounts(v ...*PhotoAnswerCount) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAnswerCountIDs(ids...)
+}
+
+// ClearWords clears all "words" edges to the PhotoWord entity.
+func (_u *PhotoUpdateOne) ClearWords() *PhotoUpdateOne {
+	_u.mutation.ClearWords()
+	return _u
+}
+
+// RemoveWordIDs removes the "words" edge to PhotoWord entities by IDs.
+func (_u *PhotoUpdateOne) RemoveWordIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.RemoveWordIDs(ids...)
+	return _u
+}
+
+// RemoveWords removes "words" edges to PhotoWord entities.
+func (_u *PhotoUpdateOne) RemoveWords(v ...*PhotoWord) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveWordIDs(ids...)
 }
 
 // Where appends a list predicates to the PhotoUpdate builder.
@@ -227,6 +847,11 @@ func (_u *PhotoUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Photo.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.VoteCount(); ok {
+		if err := photo.VoteCountValidator(v); err != nil {
+			return &ValidationError{Name: "vote_count", err: fmt.Errorf(`ent: validator failed for field "Photo.vote_count": %w`, err)}
+		}
+	}
 	if _u.mutation.OwnerCleared() && len(_u.mutation.OwnerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Photo.owner"`)
 	}
@@ -273,6 +898,204 @@ func (_u *PhotoUpdateOne) sqlSave(ctx context.Context) (_node *Photo, err error)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(photo.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.VoteCount(); ok {
+		_spec.SetField(photo.FieldVoteCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVoteCount(); ok {
+		_spec.AddField(photo.FieldVoteCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.StatsVersion(); ok {
+		_spec.SetField(photo.FieldStatsVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedStatsVersion(); ok {
+		_spec.AddField(photo.FieldStatsVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.StatsUpdatedAt(); ok {
+		_spec.SetField(photo.FieldStatsUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.StatsUpdatedAtCleared() {
+		_spec.ClearField(photo.FieldStatsUpdatedAt, field.TypeTime)
+	}
+	if _u.mutation.VotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.VotesTable,
+			Columns: []string{photo.VotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(vote.FieldID, field.TypeInt64),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedVotesIDs(); len(nodes) > 0 && !_u.mutation.VotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.VotesTable,
+			Columns: []string{photo.VotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(vote.FieldID, field.TypeInt64),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VotesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.VotesTable,
+			Columns: []string{photo.VotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(vote.FieldID, field.TypeInt64),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.QuestionStatsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.QuestionStatsTable,
+			Columns: []string{photo.QuestionStatsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoquestionstat.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedQuestionStatsIDs(); len(nodes) > 0 && !_u.mutation.QuestionStatsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.QuestionStatsTable,
+			Columns: []string{photo.QuestionStatsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoquestionstat.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.QuestionStatsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.QuestionStatsTable,
+			Columns: []string{photo.QuestionStatsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoquestionstat.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AnswerCountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.AnswerCountsTable,
+			Columns: []string{photo.AnswerCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoanswercount.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAnswerCountsIDs(); len(nodes) > 0 && !_u.mutation.AnswerCountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.AnswerCountsTable,
+			Columns: []string{photo.AnswerCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoanswercount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AnswerCountsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.AnswerCountsTable,
+			Columns: []string{photo.AnswerCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoanswercount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.WordsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.WordsTable,
+			Columns: []string{photo.WordsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoword.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedWordsIDs(); len(nodes) > 0 && !_u.mutation.WordsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.WordsTable,
+			Columns: []string{photo.WordsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoword.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.WordsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.WordsTable,
+			Columns: []string{photo.WordsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoword.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Photo{config: _u.config}

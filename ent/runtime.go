@@ -6,10 +6,15 @@ import (
 	"time"
 
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoanswercount"
+	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoword"
+	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/ent/session"
 	"github.com/facestat/facestat/ent/setting"
 	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/ent/vote"
 	"github.com/google/uuid"
 )
 
@@ -51,10 +56,100 @@ func init() {
 	photoDescCreatedAt := photoFields[10].Descriptor()
 	// photo.DefaultCreatedAt holds the default value on creation for the created_at field.
 	photo.DefaultCreatedAt = photoDescCreatedAt.Default.(func() time.Time)
+	// photoDescVoteCount is the schema descriptor for vote_count field.
+	photoDescVoteCount := photoFields[11].Descriptor()
+	// photo.DefaultVoteCount holds the default value on creation for the vote_count field.
+	photo.DefaultVoteCount = photoDescVoteCount.Default.(int)
+	// photo.VoteCountValidator is a validator for the "vote_count" field. It is called by the builders before save.
+	photo.VoteCountValidator = photoDescVoteCount.Validators[0].(func(int) error)
+	// photoDescStatsVersion is the schema descriptor for stats_version field.
+	photoDescStatsVersion := photoFields[12].Descriptor()
+	// photo.DefaultStatsVersion holds the default value on creation for the stats_version field.
+	photo.DefaultStatsVersion = photoDescStatsVersion.Default.(int64)
 	// photoDescID is the schema descriptor for id field.
 	photoDescID := photoFields[0].Descriptor()
 	// photo.DefaultID holds the default value on creation for the id field.
 	photo.DefaultID = photoDescID.Default.(func() uuid.UUID)
+	photoanswercountFields := schema.PhotoAnswerCount{}.Fields()
+	_ = photoanswercountFields
+	// photoanswercountDescCount is the schema descriptor for count field.
+	photoanswercountDescCount := photoanswercountFields[3].Descriptor()
+	// photoanswercount.DefaultCount holds the default value on creation for the count field.
+	photoanswercount.DefaultCount = photoanswercountDescCount.Default.(int64)
+	photoquestionstatFields := schema.PhotoQuestionStat{}.Fields()
+	_ = photoquestionstatFields
+	// photoquestionstatDescCount is the schema descriptor for count field.
+	photoquestionstatDescCount := photoquestionstatFields[2].Descriptor()
+	// photoquestionstat.DefaultCount holds the default value on creation for the count field.
+	photoquestionstat.DefaultCount = photoquestionstatDescCount.Default.(int64)
+	// photoquestionstatDescSum is the schema descriptor for sum field.
+	photoquestionstatDescSum := photoquestionstatFields[3].Descriptor()
+	// photoquestionstat.DefaultSum holds the default value on creation for the sum field.
+	photoquestionstat.DefaultSum = photoquestionstatDescSum.Default.(int64)
+	// photoquestionstatDescSumSq is the schema descriptor for sum_sq field.
+	photoquestionstatDescSumSq := photoquestionstatFields[4].Descriptor()
+	// photoquestionstat.DefaultSumSq holds the default value on creation for the sum_sq field.
+	photoquestionstat.DefaultSumSq = photoquestionstatDescSumSq.Default.(int64)
+	photowordFields := schema.PhotoWord{}.Fields()
+	_ = photowordFields
+	// photowordDescWord is the schema descriptor for word field.
+	photowordDescWord := photowordFields[2].Descriptor()
+	// photoword.WordValidator is a validator for the "word" field. It is called by the builders before save.
+	photoword.WordValidator = photowordDescWord.Validators[0].(func(string) error)
+	// photowordDescCount is the schema descriptor for count field.
+	photowordDescCount := photowordFields[3].Descriptor()
+	// photoword.DefaultCount holds the default value on creation for the count field.
+	photoword.DefaultCount = photowordDescCount.Default.(int64)
+	questionFields := schema.Question{}.Fields()
+	_ = questionFields
+	// questionDescKey is the schema descriptor for key field.
+	questionDescKey := questionFields[0].Descriptor()
+	// question.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	question.KeyValidator = func() func(string) error {
+		validators := questionDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// questionDescPrompt is the schema descriptor for prompt field.
+	questionDescPrompt := questionFields[1].Descriptor()
+	// question.PromptValidator is a validator for the "prompt" field. It is called by the builders before save.
+	question.PromptValidator = func() func(string) error {
+		validators := questionDescPrompt.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(prompt string) error {
+			for _, fn := range fns {
+				if err := fn(prompt); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// questionDescPosition is the schema descriptor for position field.
+	questionDescPosition := questionFields[5].Descriptor()
+	// question.DefaultPosition holds the default value on creation for the position field.
+	question.DefaultPosition = questionDescPosition.Default.(int)
+	// questionDescRetired is the schema descriptor for retired field.
+	questionDescRetired := questionFields[6].Descriptor()
+	// question.DefaultRetired holds the default value on creation for the retired field.
+	question.DefaultRetired = questionDescRetired.Default.(bool)
+	// questionDescCreatedAt is the schema descriptor for created_at field.
+	questionDescCreatedAt := questionFields[7].Descriptor()
+	// question.DefaultCreatedAt holds the default value on creation for the created_at field.
+	question.DefaultCreatedAt = questionDescCreatedAt.Default.(func() time.Time)
 	sessionFields := schema.Session{}.Fields()
 	_ = sessionFields
 	// sessionDescTokenHash is the schema descriptor for token_hash field.
@@ -117,4 +212,10 @@ func init() {
 	userDescID := userFields[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.
 	user.DefaultID = userDescID.Default.(func() uuid.UUID)
+	voteFields := schema.Vote{}.Fields()
+	_ = voteFields
+	// voteDescCreatedAt is the schema descriptor for created_at field.
+	voteDescCreatedAt := voteFields[4].Descriptor()
+	// vote.DefaultCreatedAt holds the default value on creation for the created_at field.
+	vote.DefaultCreatedAt = voteDescCreatedAt.Default.(func() time.Time)
 }

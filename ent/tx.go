@@ -16,12 +16,22 @@ type Tx struct {
 	config
 	// Photo is the client for interacting with the Photo builders.
 	Photo *PhotoClient
+	// PhotoAnswerCount is the client for interacting with the PhotoAnswerCount builders.
+	PhotoAnswerCount *PhotoAnswerCountClient
+	// PhotoQuestionStat is the client for interacting with the PhotoQuestionStat builders.
+	PhotoQuestionStat *PhotoQuestionStatClient
+	// PhotoWord is the client for interacting with the PhotoWord builders.
+	PhotoWord *PhotoWordClient
+	// Question is the client for interacting with the Question builders.
+	Question *QuestionClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// Vote is the client for interacting with the Vote builders.
+	Vote *VoteClient
 
 	// lazily loaded.
 	client     *Client
@@ -154,9 +164,14 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Photo = NewPhotoClient(tx.config)
+	tx.PhotoAnswerCount = NewPhotoAnswerCountClient(tx.config)
+	tx.PhotoQuestionStat = NewPhotoQuestionStatClient(tx.config)
+	tx.PhotoWord = NewPhotoWordClient(tx.config)
+	tx.Question = NewQuestionClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.Vote = NewVoteClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

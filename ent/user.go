@@ -46,9 +46,11 @@ type UserEdges struct {
 	Photos []*Photo `json:"photos,omitempty"`
 	// Sessions holds the value of the sessions edge.
 	Sessions []*Session `json:"sessions,omitempty"`
+	// Votes holds the value of the votes edge.
+	Votes []*Vote `json:"votes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 }
 
 // PhotosOrErr returns the Photos value or an error if the edge
@@ -67,6 +69,15 @@ func (e UserEdges) SessionsOrErr() ([]*Session, error) {
 		return e.Sessions, nil
 	}
 	return nil, &NotLoadedError{edge: "sessions"}
+}
+
+// VotesOrErr returns the Votes value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) VotesOrErr() ([]*Vote, error) {
+	if e.loadedTypes[2] {
+		return e.Votes, nil
+	}
+	return nil, &NotLoadedError{edge: "votes"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -179,6 +190,11 @@ func (_m *User) QueryPhotos() *PhotoQuery {
 // QuerySessions queries the "sessions" edge of the User entity.
 func (_m *User) QuerySessions() *SessionQuery {
 	return NewUserClient(_m.config).QuerySessions(_m)
+}
+
+// QueryVotes queries the "votes" edge of the User entity.
+func (_m *User) QueryVotes() *VoteQuery {
+	return NewUserClient(_m.config).QueryVotes(_m)
 }
 
 // Update returns a builder for updating this User.

@@ -17,6 +17,8 @@ import (
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/graph/model"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/stats"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -33,7 +35,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Mutation() MutationResolver
 	Photo() PhotoResolver
+	PhotoStats() PhotoStatsResolver
 	Query() QueryResolver
+	Question() QuestionResolver
 	User() UserResolver
 	Viewer() ViewerResolver
 }
@@ -42,11 +46,28 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	CastVotePayload struct {
+		Next  func(childComplexity int) int
+		Photo func(childComplexity int) int
+	}
+
 	DeletePhotoPayload struct {
 		DeletedPhotoID func(childComplexity int) int
 	}
 
+	HistogramBucket struct {
+		Count func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	Interval struct {
+		High  func(childComplexity int) int
+		Level func(childComplexity int) int
+		Low   func(childComplexity int) int
+	}
+
 	Mutation struct {
+		CastVote              func(childComplexity int, input model.CastVoteInput) int
 		DeletePhoto           func(childComplexity int, input model.DeletePhotoInput) int
 		RefreshSession        func(childComplexity int, input model.RefreshSessionInput) int
 		SetPhotoVisibility    func(childComplexity int, input model.SetPhotoVisibilityInput) int
@@ -63,14 +84,18 @@ type ComplexityRoot struct {
 	}
 
 	Photo struct {
-		CreatedAt    func(childComplexity int) int
-		Height       func(childComplexity int) int
-		ID           func(childComplexity int) int
-		ImageURL     func(childComplexity int) int
-		IsPublic     func(childComplexity int) int
-		Owner        func(childComplexity int) int
-		ThumbnailURL func(childComplexity int) int
-		Width        func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Height            func(childComplexity int) int
+		ID                func(childComplexity int) int
+		ImageURL          func(childComplexity int) int
+		IsPublic          func(childComplexity int) int
+		Owner             func(childComplexity int) int
+		Stats             func(childComplexity int) int
+		ThumbnailURL      func(childComplexity int) int
+		ViewerCanSeeStats func(childComplexity int) int
+		ViewerHasVoted    func(childComplexity int) int
+		VoteCount         func(childComplexity int) int
+		Width             func(childComplexity int) int
 	}
 
 	PhotoConnection struct {
@@ -84,12 +109,47 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PhotoStats struct {
+		ID        func(childComplexity int) int
+		Photo     func(childComplexity int) int
+		Questions func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Version   func(childComplexity int) int
+		VoteCount func(childComplexity int) int
+	}
+
 	Query struct {
-		Node   func(childComplexity int, id string) int
-		Nodes  func(childComplexity int, ids []string) int
-		Photo  func(childComplexity int, id string) int
-		Photos func(childComplexity int, first int, after *string, orderBy *model.PhotoOrder) int
-		Viewer func(childComplexity int) int
+		NextPhoto func(childComplexity int, skip []string) int
+		Node      func(childComplexity int, id string) int
+		Nodes     func(childComplexity int, ids []string) int
+		Photo     func(childComplexity int, id string) int
+		Photos    func(childComplexity int, first int, after *string, orderBy *model.PhotoOrder) int
+		Questions func(childComplexity int) int
+		TopPhotos func(childComplexity int, questionKey string, first int, after *string) int
+		Viewer    func(childComplexity int) int
+	}
+
+	Question struct {
+		ID     func(childComplexity int) int
+		Key    func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Max    func(childComplexity int) int
+		Min    func(childComplexity int) int
+		Prompt func(childComplexity int) int
+	}
+
+	QuestionStats struct {
+		Count      func(childComplexity int) int
+		Histogram  func(childComplexity int) int
+		Interval   func(childComplexity int) int
+		Mean       func(childComplexity int) int
+		Median     func(childComplexity int) int
+		Percentile func(childComplexity int) int
+		Question   func(childComplexity int) int
+		Stable     func(childComplexity int) int
+		StdDev     func(childComplexity int) int
+		Words      func(childComplexity int) int
+		YesShare   func(childComplexity int) int
 	}
 
 	RefreshSessionPayload struct {
@@ -143,6 +203,12 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		Photos    func(childComplexity int, first int, after *string) int
 		User      func(childComplexity int) int
+		VotesCast func(childComplexity int) int
+	}
+
+	WordCount struct {
+		Count func(childComplexity int) int
+		Word  func(childComplexity int) int
 	}
 }
 
@@ -159,12 +225,21 @@ type MutationResolver interface {
 	UploadPhoto(ctx context.Context, input model.UploadPhotoInput) (*model.UploadPhotoPayload, error)
 	SetPhotoVisibility(ctx context.Context, input model.SetPhotoVisibilityInput) (*model.SetPhotoVisibilityPayload, error)
 	DeletePhoto(ctx context.Context, input model.DeletePhotoInput) (*model.DeletePhotoPayload, error)
+	CastVote(ctx context.Context, input model.CastVoteInput) (*model.CastVotePayload, error)
 }
 type PhotoResolver interface {
 	ID(ctx context.Context, obj *ent.Photo) (string, error)
 	Owner(ctx context.Context, obj *ent.Photo) (*ent.User, error)
 	ImageURL(ctx context.Context, obj *ent.Photo) (string, error)
 	ThumbnailURL(ctx context.Context, obj *ent.Photo) (string, error)
+
+	ViewerHasVoted(ctx context.Context, obj *ent.Photo) (bool, error)
+	ViewerCanSeeStats(ctx context.Context, obj *ent.Photo) (bool, error)
+	Stats(ctx context.Context, obj *ent.Photo) (*judging.PhotoStats, error)
+}
+type PhotoStatsResolver interface {
+	ID(ctx context.Context, obj *judging.PhotoStats) (string, error)
+	Photo(ctx context.Context, obj *judging.PhotoStats) (*ent.Photo, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -172,6 +247,14 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*identity.Viewer, error)
 	Photo(ctx context.Context, id string) (*ent.Photo, error)
 	Photos(ctx context.Context, first int, after *string, orderBy *model.PhotoOrder) (*model.PhotoConnection, error)
+	Questions(ctx context.Context) ([]*ent.Question, error)
+	NextPhoto(ctx context.Context, skip []string) (*ent.Photo, error)
+	TopPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error)
+}
+type QuestionResolver interface {
+	ID(ctx context.Context, obj *ent.Question) (string, error)
+
+	Kind(ctx context.Context, obj *ent.Question) (model.QuestionKind, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *ent.User) (string, error)
@@ -184,6 +267,7 @@ type ViewerResolver interface {
 	User(ctx context.Context, obj *identity.Viewer) (*ent.User, error)
 
 	Photos(ctx context.Context, obj *identity.Viewer, first int, after *string) (*model.PhotoConnection, error)
+	VotesCast(ctx context.Context, obj *identity.Viewer) (int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -204,6 +288,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "CastVotePayload.next":
+		if e.ComplexityRoot.CastVotePayload.Next == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CastVotePayload.Next(childComplexity), true
+	case "CastVotePayload.photo":
+		if e.ComplexityRoot.CastVotePayload.Photo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CastVotePayload.Photo(childComplexity), true
+
 	case "DeletePhotoPayload.deletedPhotoId":
 		if e.ComplexityRoot.DeletePhotoPayload.DeletedPhotoID == nil {
 			break
@@ -211,6 +308,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeletePhotoPayload.DeletedPhotoID(childComplexity), true
 
+	case "HistogramBucket.count":
+		if e.ComplexityRoot.HistogramBucket.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistogramBucket.Count(childComplexity), true
+	case "HistogramBucket.value":
+		if e.ComplexityRoot.HistogramBucket.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistogramBucket.Value(childComplexity), true
+
+	case "Interval.high":
+		if e.ComplexityRoot.Interval.High == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interval.High(childComplexity), true
+	case "Interval.level":
+		if e.ComplexityRoot.Interval.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interval.Level(childComplexity), true
+	case "Interval.low":
+		if e.ComplexityRoot.Interval.Low == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interval.Low(childComplexity), true
+
+	case "Mutation.castVote":
+		if e.ComplexityRoot.Mutation.CastVote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_castVote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CastVote(childComplexity, args["input"].(model.CastVoteInput)), true
 	case "Mutation.deletePhoto":
 		if e.ComplexityRoot.Mutation.DeletePhoto == nil {
 			break
@@ -344,12 +484,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Photo.Owner(childComplexity), true
+	case "Photo.stats":
+		if e.ComplexityRoot.Photo.Stats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.Stats(childComplexity), true
 	case "Photo.thumbnailUrl":
 		if e.ComplexityRoot.Photo.ThumbnailURL == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Photo.ThumbnailURL(childComplexity), true
+	case "Photo.viewerCanSeeStats":
+		if e.ComplexityRoot.Photo.ViewerCanSeeStats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.ViewerCanSeeStats(childComplexity), true
+	case "Photo.viewerHasVoted":
+		if e.ComplexityRoot.Photo.ViewerHasVoted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.ViewerHasVoted(childComplexity), true
+	case "Photo.voteCount":
+		if e.ComplexityRoot.Photo.VoteCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.VoteCount(childComplexity), true
 	case "Photo.width":
 		if e.ComplexityRoot.Photo.Width == nil {
 			break
@@ -389,6 +553,54 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PhotoEdge.Node(childComplexity), true
 
+	case "PhotoStats.id":
+		if e.ComplexityRoot.PhotoStats.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoStats.ID(childComplexity), true
+	case "PhotoStats.photo":
+		if e.ComplexityRoot.PhotoStats.Photo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoStats.Photo(childComplexity), true
+	case "PhotoStats.questions":
+		if e.ComplexityRoot.PhotoStats.Questions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoStats.Questions(childComplexity), true
+	case "PhotoStats.updatedAt":
+		if e.ComplexityRoot.PhotoStats.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoStats.UpdatedAt(childComplexity), true
+	case "PhotoStats.version":
+		if e.ComplexityRoot.PhotoStats.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoStats.Version(childComplexity), true
+	case "PhotoStats.voteCount":
+		if e.ComplexityRoot.PhotoStats.VoteCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoStats.VoteCount(childComplexity), true
+
+	case "Query.nextPhoto":
+		if e.ComplexityRoot.Query.NextPhoto == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nextPhoto_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NextPhoto(childComplexity, args["skip"].([]string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -433,12 +645,133 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Photos(childComplexity, args["first"].(int), args["after"].(*string), args["orderBy"].(*model.PhotoOrder)), true
+	case "Query.questions":
+		if e.ComplexityRoot.Query.Questions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Questions(childComplexity), true
+	case "Query.topPhotos":
+		if e.ComplexityRoot.Query.TopPhotos == nil {
+			break
+		}
+
+		args, err := ec.field_Query_topPhotos_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TopPhotos(childComplexity, args["questionKey"].(string), args["first"].(int), args["after"].(*string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "Question.id":
+		if e.ComplexityRoot.Question.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.ID(childComplexity), true
+	case "Question.key":
+		if e.ComplexityRoot.Question.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Key(childComplexity), true
+	case "Question.kind":
+		if e.ComplexityRoot.Question.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Kind(childComplexity), true
+	case "Question.max":
+		if e.ComplexityRoot.Question.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Max(childComplexity), true
+	case "Question.min":
+		if e.ComplexityRoot.Question.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Min(childComplexity), true
+	case "Question.prompt":
+		if e.ComplexityRoot.Question.Prompt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Prompt(childComplexity), true
+
+	case "QuestionStats.count":
+		if e.ComplexityRoot.QuestionStats.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.Count(childComplexity), true
+	case "QuestionStats.histogram":
+		if e.ComplexityRoot.QuestionStats.Histogram == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.Histogram(childComplexity), true
+	case "QuestionStats.interval":
+		if e.ComplexityRoot.QuestionStats.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.Interval(childComplexity), true
+	case "QuestionStats.mean":
+		if e.ComplexityRoot.QuestionStats.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.Mean(childComplexity), true
+	case "QuestionStats.median":
+		if e.ComplexityRoot.QuestionStats.Median == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.Median(childComplexity), true
+	case "QuestionStats.percentile":
+		if e.ComplexityRoot.QuestionStats.Percentile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.Percentile(childComplexity), true
+	case "QuestionStats.question":
+		if e.ComplexityRoot.QuestionStats.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.Question(childComplexity), true
+	case "QuestionStats.stable":
+		if e.ComplexityRoot.QuestionStats.Stable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.Stable(childComplexity), true
+	case "QuestionStats.stddev":
+		if e.ComplexityRoot.QuestionStats.StdDev == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.StdDev(childComplexity), true
+	case "QuestionStats.words":
+		if e.ComplexityRoot.QuestionStats.Words == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.Words(childComplexity), true
+	case "QuestionStats.yesShare":
+		if e.ComplexityRoot.QuestionStats.YesShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.YesShare(childComplexity), true
 
 	case "RefreshSessionPayload.expiresAt":
 		if e.ComplexityRoot.RefreshSessionPayload.ExpiresAt == nil {
@@ -614,6 +947,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.User(childComplexity), true
+	case "Viewer.votesCast":
+		if e.ComplexityRoot.Viewer.VotesCast == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.VotesCast(childComplexity), true
+
+	case "WordCount.count":
+		if e.ComplexityRoot.WordCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WordCount.Count(childComplexity), true
+	case "WordCount.word":
+		if e.ComplexityRoot.WordCount.Word == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WordCount.Word(childComplexity), true
 
 	}
 	return 0, false
@@ -624,6 +976,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AnswerInput", ec.unmarshalInputAnswerInput),
+			graphql.NewInputUnmarshaler("CastVoteInput", ec.unmarshalInputCastVoteInput),
 			graphql.NewInputUnmarshaler("DeletePhotoInput", ec.unmarshalInputDeletePhotoInput),
 			graphql.NewInputUnmarshaler("PhotoOrder", ec.unmarshalInputPhotoOrder),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
@@ -765,6 +1119,22 @@ type Query {
   photo(id: ID!): Photo
   "Public photos, newest first unless ` + "`" + `orderBy` + "`" + ` says otherwise. ` + "`" + `first` + "`" + ` is 1 to 100."
   photos(first: Int!, after: String, orderBy: PhotoOrder): PhotoConnection!
+  "The survey: the questions judges answer about a photo, in order."
+  questions: [Question!]!
+  """
+  The next photo for the viewer to judge, or null when none is left: never
+  the viewer's own, never one already judged. Least-judged photos come first,
+  with some randomness. ` + "`" + `skip` + "`" + ` lists photos the client already holds (say,
+  the one on screen while it prefetches the next), at most 10.
+  """
+  nextPhoto(skip: [ID!]): Photo
+  """
+  Public photos with enough votes, best first for the question: ranked by a
+  Bayesian average (numbers, scales) or the Wilson lower bound of the yes
+  share (yes/no), never by a raw average. Recomputed in the background every
+  few seconds. ` + "`" + `first` + "`" + ` is 1 to 100.
+  """
+  topPhotos(questionKey: String!, first: Int!, after: String): PhotoConnection!
 }
 
 "The identity making the request: an account, or an anonymous judge."
@@ -776,6 +1146,8 @@ type Viewer {
   isAnonymous: Boolean!
   "The viewer's own photos, public and private, newest first. ` + "`" + `first` + "`" + ` is 1 to 100."
   photos(first: Int!, after: String): PhotoConnection!
+  "How many photos the viewer has judged."
+  votesCast: Int!
 }
 
 "A FaceStat account, as others see it."
@@ -805,6 +1177,100 @@ type Photo implements Node {
   createdAt: DateTime!
   "Public photos are listed; private ones (the default) are judged but never listed."
   isPublic: Boolean!
+  "How many judges have voted on the photo."
+  voteCount: Int!
+  viewerHasVoted: Boolean!
+  "Whether ` + "`" + `stats` + "`" + ` is visible to the viewer: its owner, moderators, judges who voted on it, and anyone for a public photo."
+  viewerCanSeeStats: Boolean!
+  "The crowd's verdict; null exactly when ` + "`" + `viewerCanSeeStats` + "`" + ` is false."
+  stats: PhotoStats
+}
+
+"What a question asks for."
+enum QuestionKind {
+  "A whole number from ` + "`" + `min` + "`" + ` to ` + "`" + `max` + "`" + `, e.g. an age guess from 1 to 100."
+  NUMBER
+  "A rating from ` + "`" + `min` + "`" + ` to ` + "`" + `max` + "`" + `, e.g. 1 to 10."
+  SCALE
+  "Yes or no."
+  YES_NO
+  "One word, letters only (at most 24), e.g. a first impression."
+  WORD
+}
+
+"One question of the survey."
+type Question implements Node {
+  id: ID!
+  "Stable name to answer it under in ` + "`" + `castVote` + "`" + `."
+  key: String!
+  "The question as judges read it."
+  prompt: String!
+  kind: QuestionKind!
+  "Smallest accepted answer (NUMBER, SCALE)."
+  min: Int
+  "Largest accepted answer (NUMBER, SCALE)."
+  max: Int
+}
+
+"""
+A photo's statistics. ` + "`" + `id` + "`" + ` is stable per photo and ` + "`" + `version` + "`" + ` only grows, so
+normalised client caches merge live updates.
+"""
+type PhotoStats {
+  id: ID!
+  photo: Photo!
+  voteCount: Int!
+  "Grows with every change of these statistics."
+  version: Int!
+  "When the statistics last changed; null before the first vote."
+  updatedAt: DateTime
+  "One entry per question of the survey, in survey order."
+  questions: [QuestionStats!]!
+}
+
+"The statistics of one question's answers about a photo. Fields that do not apply to the question's kind are null."
+type QuestionStats {
+  question: Question!
+  "How many judges answered it."
+  count: Int!
+  "Mean answer (NUMBER, SCALE)."
+  mean: Float
+  "Median answer (NUMBER, SCALE)."
+  median: Float
+  "Sample standard deviation (NUMBER, SCALE; from two answers)."
+  stddev: Float
+  "95% interval: Student-t for the mean (NUMBER, SCALE; from two answers), Wilson score for the yes share (YES_NO)."
+  interval: Interval
+  "Share of yes, 0 to 1 (YES_NO)."
+  yesShare: Float
+  "How many gave each answer (NUMBER, SCALE, YES_NO with 0 = no, 1 = yes); only answers given."
+  histogram: [HistogramBucket!]
+  "The most given words, most first, at most 20 (WORD)."
+  words: [WordCount!]
+  "Where this photo stands among all photos with enough votes, 0 to 100 (NUMBER, SCALE, YES_NO); null until the question has enough answers (10 by default)."
+  percentile: Float
+  "Null until the question has enough answers; then whether they agree enough to call the result settled (the 95% interval is narrow: at most a tenth of the range, or 0.1 of a share)."
+  stable: Boolean
+}
+
+"A confidence interval."
+type Interval {
+  low: Float!
+  high: Float!
+  "Confidence level, e.g. 0.95."
+  level: Float!
+}
+
+"How many judges gave one answer."
+type HistogramBucket {
+  value: Int!
+  count: Int!
+}
+
+"A word and how many judges gave it."
+type WordCount {
+  word: String!
+  count: Int!
 }
 
 "A page of photos."
@@ -849,6 +1315,37 @@ type Mutation {
   setPhotoVisibility(input: SetPhotoVisibilityInput!): SetPhotoVisibilityPayload!
   "Deletes a photo, its image files and every figure derived from it. Owner or moderator."
   deletePhoto(input: DeletePhotoInput!): DeletePhotoPayload!
+  """
+  Records the viewer's answers about a photo (any session, anonymous ones
+  included). Returns once the vote is durably stored. One vote per viewer and
+  photo: a repeat is refused with CONFLICT and changes nothing, so a client may
+  safely retry. Voting on one's own photo is FORBIDDEN. Each answer sets
+  exactly the one value field that fits its question's kind; refusals are
+  BAD_USER_INPUT with ` + "`" + `field` + "`" + ` (e.g. ` + "`" + `input.answers[1].number` + "`" + `) and ` + "`" + `reason` + "`" + `
+  (UNKNOWN_QUESTION, OUT_OF_RANGE, INVALID, TOO_LONG).
+  """
+  castVote(input: CastVoteInput!): CastVotePayload!
+}
+
+input CastVoteInput {
+  photoId: ID!
+  "At least one answer, at most one per question."
+  answers: [AnswerInput!]!
+}
+
+"An answer: ` + "`" + `number` + "`" + ` for NUMBER and SCALE, ` + "`" + `yes` + "`" + ` for YES_NO, ` + "`" + `word` + "`" + ` for WORD."
+input AnswerInput {
+  questionKey: String!
+  number: Int
+  yes: Boolean
+  word: String
+}
+
+type CastVotePayload {
+  "The photo after the vote: its statistics are now visible to the voter."
+  photo: Photo!
+  "The next photo to judge, or null when none is left."
+  next: Photo
 }
 
 input StartAnonymousSessionInput {
@@ -959,12 +1456,44 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_CastVotePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "photo":
+		return ec.fieldContext_CastVotePayload_photo(ctx, field)
+	case "next":
+		return ec.fieldContext_CastVotePayload_next(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CastVotePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeletePhotoPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedPhotoId":
 		return ec.fieldContext_DeletePhotoPayload_deletedPhotoId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeletePhotoPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_HistogramBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_HistogramBucket_value(ctx, field)
+	case "count":
+		return ec.fieldContext_HistogramBucket_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HistogramBucket", field.Name)
+}
+
+func (ec *executionContext) childFields_Interval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "low":
+		return ec.fieldContext_Interval_low(ctx, field)
+	case "high":
+		return ec.fieldContext_Interval_high(ctx, field)
+	case "level":
+		return ec.fieldContext_Interval_level(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Interval", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -995,6 +1524,14 @@ func (ec *executionContext) childFields_Photo(ctx context.Context, field graphql
 		return ec.fieldContext_Photo_createdAt(ctx, field)
 	case "isPublic":
 		return ec.fieldContext_Photo_isPublic(ctx, field)
+	case "voteCount":
+		return ec.fieldContext_Photo_voteCount(ctx, field)
+	case "viewerHasVoted":
+		return ec.fieldContext_Photo_viewerHasVoted(ctx, field)
+	case "viewerCanSeeStats":
+		return ec.fieldContext_Photo_viewerCanSeeStats(ctx, field)
+	case "stats":
+		return ec.fieldContext_Photo_stats(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Photo", field.Name)
 }
@@ -1019,6 +1556,70 @@ func (ec *executionContext) childFields_PhotoEdge(ctx context.Context, field gra
 		return ec.fieldContext_PhotoEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PhotoEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PhotoStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PhotoStats_id(ctx, field)
+	case "photo":
+		return ec.fieldContext_PhotoStats_photo(ctx, field)
+	case "voteCount":
+		return ec.fieldContext_PhotoStats_voteCount(ctx, field)
+	case "version":
+		return ec.fieldContext_PhotoStats_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PhotoStats_updatedAt(ctx, field)
+	case "questions":
+		return ec.fieldContext_PhotoStats_questions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhotoStats", field.Name)
+}
+
+func (ec *executionContext) childFields_Question(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Question_id(ctx, field)
+	case "key":
+		return ec.fieldContext_Question_key(ctx, field)
+	case "prompt":
+		return ec.fieldContext_Question_prompt(ctx, field)
+	case "kind":
+		return ec.fieldContext_Question_kind(ctx, field)
+	case "min":
+		return ec.fieldContext_Question_min(ctx, field)
+	case "max":
+		return ec.fieldContext_Question_max(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Question", field.Name)
+}
+
+func (ec *executionContext) childFields_QuestionStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "question":
+		return ec.fieldContext_QuestionStats_question(ctx, field)
+	case "count":
+		return ec.fieldContext_QuestionStats_count(ctx, field)
+	case "mean":
+		return ec.fieldContext_QuestionStats_mean(ctx, field)
+	case "median":
+		return ec.fieldContext_QuestionStats_median(ctx, field)
+	case "stddev":
+		return ec.fieldContext_QuestionStats_stddev(ctx, field)
+	case "interval":
+		return ec.fieldContext_QuestionStats_interval(ctx, field)
+	case "yesShare":
+		return ec.fieldContext_QuestionStats_yesShare(ctx, field)
+	case "histogram":
+		return ec.fieldContext_QuestionStats_histogram(ctx, field)
+	case "words":
+		return ec.fieldContext_QuestionStats_words(ctx, field)
+	case "percentile":
+		return ec.fieldContext_QuestionStats_percentile(ctx, field)
+	case "stable":
+		return ec.fieldContext_QuestionStats_stable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuestionStats", field.Name)
 }
 
 func (ec *executionContext) childFields_RefreshSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1123,8 +1724,20 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_isAnonymous(ctx, field)
 	case "photos":
 		return ec.fieldContext_Viewer_photos(ctx, field)
+	case "votesCast":
+		return ec.fieldContext_Viewer_votesCast(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields_WordCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "word":
+		return ec.fieldContext_WordCount_word(ctx, field)
+	case "count":
+		return ec.fieldContext_WordCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WordCount", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1243,6 +1856,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_castVote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CastVoteInput, error) {
+			return ec.unmarshalNCastVoteInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐCastVoteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deletePhoto_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1355,6 +1982,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_nextPhoto_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1424,6 +2065,36 @@ func (ec *executionContext) field_Query_photos_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["orderBy"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_topPhotos_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "questionKey",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["questionKey"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -1545,6 +2216,70 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _CastVotePayload_photo(ctx context.Context, field graphql.CollectedField, obj *model.CastVotePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CastVotePayload_photo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Photo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
+			return ec.marshalNPhoto2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhoto(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CastVotePayload_photo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CastVotePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CastVotePayload_next(ctx context.Context, field graphql.CollectedField, obj *model.CastVotePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CastVotePayload_next(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Next, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
+			return ec.marshalOPhoto2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhoto(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CastVotePayload_next(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CastVotePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeletePhotoPayload_deletedPhotoId(ctx context.Context, field graphql.CollectedField, obj *model.DeletePhotoPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1566,6 +2301,121 @@ func (ec *executionContext) _DeletePhotoPayload_deletedPhotoId(ctx context.Conte
 }
 func (ec *executionContext) fieldContext_DeletePhotoPayload_deletedPhotoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeletePhotoPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _HistogramBucket_value(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistogramBucket_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HistogramBucket_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HistogramBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HistogramBucket_count(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistogramBucket_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HistogramBucket_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HistogramBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Interval_low(ctx context.Context, field graphql.CollectedField, obj *stats.Interval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interval_low(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Low, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Interval_low(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Interval_high(ctx context.Context, field graphql.CollectedField, obj *stats.Interval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interval_high(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.High, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Interval_high(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Interval_level(ctx context.Context, field graphql.CollectedField, obj *stats.Interval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interval_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Interval_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interval", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Mutation_startAnonymousSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -1908,6 +2758,50 @@ func (ec *executionContext) fieldContext_Mutation_deletePhoto(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_castVote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_castVote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CastVote(ctx, fc.Args["input"].(model.CastVoteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CastVotePayload) graphql.Marshaler {
+			return ec.marshalNCastVotePayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐCastVotePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_castVote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CastVotePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_castVote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2147,6 +3041,107 @@ func (ec *executionContext) fieldContext_Photo_isPublic(_ context.Context, field
 	return graphql.NewScalarFieldContext("Photo", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Photo_voteCount(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_voteCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VoteCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_voteCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Photo_viewerHasVoted(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_viewerHasVoted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Photo().ViewerHasVoted(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_viewerHasVoted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Photo_viewerCanSeeStats(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_viewerCanSeeStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Photo().ViewerCanSeeStats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_viewerCanSeeStats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Photo_stats(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_stats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Photo().Stats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *judging.PhotoStats) graphql.Marshaler {
+			return ec.marshalOPhotoStats2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐPhotoStats(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_stats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Photo",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhotoStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PhotoConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PhotoConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2293,6 +3288,162 @@ func (ec *executionContext) fieldContext_PhotoEdge_node(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PhotoStats_id(ctx context.Context, field graphql.CollectedField, obj *judging.PhotoStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoStats_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhotoStats().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoStats_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoStats", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PhotoStats_photo(ctx context.Context, field graphql.CollectedField, obj *judging.PhotoStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoStats_photo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhotoStats().Photo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
+			return ec.marshalNPhoto2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhoto(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoStats_photo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhotoStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PhotoStats_voteCount(ctx context.Context, field graphql.CollectedField, obj *judging.PhotoStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoStats_voteCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VoteCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoStats_voteCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PhotoStats_version(ctx context.Context, field graphql.CollectedField, obj *judging.PhotoStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoStats_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoStats_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PhotoStats_updatedAt(ctx context.Context, field graphql.CollectedField, obj *judging.PhotoStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoStats_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoStats_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoStats", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PhotoStats_questions(ctx context.Context, field graphql.CollectedField, obj *judging.PhotoStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoStats_questions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Questions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []judging.QuestionStats) graphql.Marshaler {
+			return ec.marshalNQuestionStats2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐQuestionStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoStats_questions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhotoStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuestionStats(ctx, field)
 		},
 	}
 	return fc, nil
@@ -2506,6 +3657,126 @@ func (ec *executionContext) fieldContext_Query_photos(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_questions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_questions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Questions(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Question) graphql.Marshaler {
+			return ec.marshalNQuestion2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐQuestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_questions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Question(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nextPhoto(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nextPhoto(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NextPhoto(ctx, fc.Args["skip"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
+			return ec.marshalOPhoto2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhoto(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nextPhoto(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nextPhoto_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_topPhotos(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_topPhotos(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TopPhotos(ctx, fc.Args["questionKey"].(string), fc.Args["first"].(int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhotoConnection) graphql.Marshaler {
+			return ec.marshalNPhotoConnection2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐPhotoConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_topPhotos(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhotoConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_topPhotos_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2580,6 +3851,433 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Question_id(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Question().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Question_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Question", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Question_key(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Question_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Question", field, false, false, "String")
+}
+
+func (ec *executionContext) _Question_prompt(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_prompt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prompt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Question_prompt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Question", field, false, false, "String")
+}
+
+func (ec *executionContext) _Question_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Question().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.QuestionKind) graphql.Marshaler {
+			return ec.marshalNQuestionKind2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐQuestionKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Question_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Question", field, true, true, "QuestionKind")
+}
+
+func (ec *executionContext) _Question_min(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Question_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Question", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Question_max(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Question_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Question", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuestionStats_question(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_question(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Question, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
+			return ec.marshalNQuestion2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐQuestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuestionStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Question(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuestionStats_count(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuestionStats_mean(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _QuestionStats_median(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_median(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Median, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_median(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _QuestionStats_stddev(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_stddev(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StdDev, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_stddev(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _QuestionStats_interval(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *stats.Interval) graphql.Marshaler {
+			return ec.marshalOInterval2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋstatsᚐInterval(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuestionStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Interval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuestionStats_yesShare(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_yesShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.YesShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_yesShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _QuestionStats_histogram(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_histogram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Histogram, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []stats.Bucket) graphql.Marshaler {
+			return ec.marshalOHistogramBucket2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋstatsᚐBucketᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_histogram(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuestionStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HistogramBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuestionStats_words(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_words(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Words, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []judging.WordCount) graphql.Marshaler {
+			return ec.marshalOWordCount2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐWordCountᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_words(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuestionStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WordCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuestionStats_percentile(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_percentile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percentile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_percentile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _QuestionStats_stable(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_stable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_stable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStats", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _RefreshSessionPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.RefreshSessionPayload) (ret graphql.Marshaler) {
@@ -3283,6 +4981,75 @@ func (ec *executionContext) fieldContext_Viewer_photos(ctx context.Context, fiel
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Viewer_votesCast(ctx context.Context, field graphql.CollectedField, obj *identity.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_votesCast(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().VotesCast(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_votesCast(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, true, true, "Int")
+}
+
+func (ec *executionContext) _WordCount_word(ctx context.Context, field graphql.CollectedField, obj *judging.WordCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WordCount_word(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Word, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WordCount_word(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WordCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _WordCount_count(ctx context.Context, field graphql.CollectedField, obj *judging.WordCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WordCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WordCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WordCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -4358,6 +6125,118 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAnswerInput(ctx context.Context, obj any) (model.AnswerInput, error) {
+	var it model.AnswerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"questionKey", "number", "yes", "word"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "questionKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("questionKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuestionKey = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "yes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yes"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Yes = data
+		case "word":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("word"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Word = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAnswerInput unmarshals raw into the AnswerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAnswerInput(ctx context.Context, raw any) (model.AnswerInput, error) {
+	var out model.AnswerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AnswerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCastVoteInput(ctx context.Context, obj any) (model.CastVoteInput, error) {
+	var it model.CastVoteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"photoId", "answers"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "photoId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photoId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhotoID = data
+		case "answers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answers"))
+			data, err := ec.unmarshalNAnswerInput2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAnswerInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answers = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCastVoteInput unmarshals raw into the CastVoteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCastVoteInput(ctx context.Context, raw any) (model.CastVoteInput, error) {
+	var out model.CastVoteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CastVoteInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeletePhotoInput(ctx context.Context, obj any) (model.DeletePhotoInput, error) {
 	var it model.DeletePhotoInput
 	if obj == nil {
@@ -4772,6 +6651,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case ent.Question:
+		return ec._Question(ctx, sel, &obj)
+	case *ent.Question:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Question(ctx, sel, obj)
 	case ent.Photo:
 		return ec._Photo(ctx, sel, &obj)
 	case *ent.Photo:
@@ -4792,6 +6678,44 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var castVotePayloadImplementors = []string{"CastVotePayload"}
+
+func (ec *executionContext) _CastVotePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CastVotePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, castVotePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CastVotePayload")
+		case "photo":
+			out.Values[i] = ec._CastVotePayload_photo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "next":
+			out.Values[i] = ec._CastVotePayload_next(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deletePhotoPayloadImplementors = []string{"DeletePhotoPayload"}
 
 func (ec *executionContext) _DeletePhotoPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeletePhotoPayload) graphql.Marshaler {
@@ -4805,6 +6729,87 @@ func (ec *executionContext) _DeletePhotoPayload(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("DeletePhotoPayload")
 		case "deletedPhotoId":
 			out.Values[i] = ec._DeletePhotoPayload_deletedPhotoId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var histogramBucketImplementors = []string{"HistogramBucket"}
+
+func (ec *executionContext) _HistogramBucket(ctx context.Context, sel ast.SelectionSet, obj *stats.Bucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, histogramBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HistogramBucket")
+		case "value":
+			out.Values[i] = ec._HistogramBucket_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._HistogramBucket_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var intervalImplementors = []string{"Interval"}
+
+func (ec *executionContext) _Interval(ctx context.Context, sel ast.SelectionSet, obj *stats.Interval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, intervalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Interval")
+		case "low":
+			out.Values[i] = ec._Interval_low(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "high":
+			out.Values[i] = ec._Interval_high(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "level":
+			out.Values[i] = ec._Interval_level(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -4896,6 +6901,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deletePhoto":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deletePhoto(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "castVote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_castVote(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -5010,6 +7022,29 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "voteCount":
+			out.Values[i] = ec._Photo_voteCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "viewerHasVoted":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Photo_viewerHasVoted(ctx, field, obj)
+				})
+		case "viewerCanSeeStats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Photo_viewerCanSeeStats(ctx, field, obj)
+				})
+		case "stats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Photo_stats(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5108,6 +7143,66 @@ func (ec *executionContext) _PhotoEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var photoStatsImplementors = []string{"PhotoStats"}
+
+func (ec *executionContext) _PhotoStats(ctx context.Context, sel ast.SelectionSet, obj *judging.PhotoStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, photoStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhotoStats")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhotoStats_id(ctx, field, obj)
+				})
+		case "photo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhotoStats_photo(ctx, field, obj)
+				})
+		case "voteCount":
+			out.Values[i] = ec._PhotoStats_voteCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._PhotoStats_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._PhotoStats_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "questions":
+			out.Values[i] = ec._PhotoStats_questions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -5157,6 +7252,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_photos(ctx, field)
 				})
+		case "questions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_questions(ctx, field)
+				})
+		case "nextPhoto":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nextPhoto(ctx, field)
+				})
+		case "topPhotos":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_topPhotos(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -5170,6 +7283,149 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var questionImplementors = []string{"Question", "Node"}
+
+func (ec *executionContext) _Question(ctx context.Context, sel ast.SelectionSet, obj *ent.Question) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, questionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Question")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Question_id(ctx, field, obj)
+				})
+		case "key":
+			out.Values[i] = ec._Question_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "prompt":
+			out.Values[i] = ec._Question_prompt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Question_kind(ctx, field, obj)
+				})
+		case "min":
+			out.Values[i] = ec._Question_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "max":
+			out.Values[i] = ec._Question_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var questionStatsImplementors = []string{"QuestionStats"}
+
+func (ec *executionContext) _QuestionStats(ctx context.Context, sel ast.SelectionSet, obj *judging.QuestionStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, questionStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuestionStats")
+		case "question":
+			out.Values[i] = ec._QuestionStats_question(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._QuestionStats_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mean":
+			out.Values[i] = ec._QuestionStats_mean(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "median":
+			out.Values[i] = ec._QuestionStats_median(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stddev":
+			out.Values[i] = ec._QuestionStats_stddev(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._QuestionStats_interval(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "yesShare":
+			out.Values[i] = ec._QuestionStats_yesShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "histogram":
+			out.Values[i] = ec._QuestionStats_histogram(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "words":
+			out.Values[i] = ec._QuestionStats_words(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "percentile":
+			out.Values[i] = ec._QuestionStats_percentile(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stable":
+			out.Values[i] = ec._QuestionStats_stable(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -5559,6 +7815,50 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_photos(ctx, field, obj)
 				})
+		case "votesCast":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_votesCast(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var wordCountImplementors = []string{"WordCount"}
+
+func (ec *executionContext) _WordCount(ctx context.Context, sel ast.SelectionSet, obj *judging.WordCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, wordCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WordCount")
+		case "word":
+			out.Values[i] = ec._WordCount_word(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._WordCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5938,6 +8238,25 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAnswerInput2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAnswerInputᚄ(ctx context.Context, v any) ([]*model.AnswerInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AnswerInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAnswerInput2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAnswerInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNAnswerInput2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAnswerInput(ctx context.Context, v any) (*model.AnswerInput, error) {
+	res, err := ec.unmarshalInputAnswerInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -5950,6 +8269,19 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNCastVoteInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐCastVoteInput(ctx context.Context, v any) (model.CastVoteInput, error) {
+	res, err := ec.unmarshalInputCastVoteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCastVotePayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐCastVotePayload(ctx context.Context, sel ast.SelectionSet, v *model.CastVotePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CastVotePayload!")
+		return graphql.Null
+	}
+	return ec._CastVotePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -5977,6 +8309,24 @@ func (ec *executionContext) marshalNDeletePhotoPayload2ᚖgithubᚗcomᚋfacesta
 		return graphql.Null
 	}
 	return ec._DeletePhotoPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNHistogramBucket2githubᚗcomᚋfacestatᚋfacestatᚋstatsᚐBucket(ctx context.Context, sel ast.SelectionSet, v stats.Bucket) graphql.Marshaler {
+	return ec._HistogramBucket(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -6030,6 +8380,20 @@ func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -6128,6 +8492,60 @@ func (ec *executionContext) unmarshalNPhotoOrderField2githubᚗcomᚋfacestatᚋ
 
 func (ec *executionContext) marshalNPhotoOrderField2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐPhotoOrderField(ctx context.Context, sel ast.SelectionSet, v model.PhotoOrderField) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNQuestion2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐQuestionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Question) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuestion2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐQuestion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQuestion2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐQuestion(ctx context.Context, sel ast.SelectionSet, v *ent.Question) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Question!")
+		return graphql.Null
+	}
+	return ec._Question(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNQuestionKind2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐQuestionKind(ctx context.Context, v any) (model.QuestionKind, error) {
+	var res model.QuestionKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQuestionKind2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐQuestionKind(ctx context.Context, sel ast.SelectionSet, v model.QuestionKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNQuestionStats2githubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐQuestionStats(ctx context.Context, sel ast.SelectionSet, v judging.QuestionStats) graphql.Marshaler {
+	return ec._QuestionStats(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNQuestionStats2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐQuestionStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []judging.QuestionStats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuestionStats2githubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐQuestionStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNRefreshSessionInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRefreshSessionInput(ctx context.Context, v any) (model.RefreshSessionInput, error) {
@@ -6253,6 +8671,10 @@ func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋfacestatᚋfacestat
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWordCount2githubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐWordCount(ctx context.Context, sel ast.SelectionSet, v judging.WordCount) graphql.Marshaler {
+	return ec._WordCount(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -6427,6 +8849,120 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOHistogramBucket2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋstatsᚐBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.Bucket) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHistogramBucket2githubᚗcomᚋfacestatᚋfacestatᚋstatsᚐBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOInterval2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋstatsᚐInterval(ctx context.Context, sel ast.SelectionSet, v *stats.Interval) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Interval(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -6447,6 +8983,13 @@ func (ec *executionContext) unmarshalOPhotoOrder2ᚖgithubᚗcomᚋfacestatᚋfa
 	}
 	res, err := ec.unmarshalInputPhotoOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPhotoStats2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐPhotoStats(ctx context.Context, sel ast.SelectionSet, v *judging.PhotoStats) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PhotoStats(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOStartAnonymousSessionInput2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐStartAnonymousSessionInput(ctx context.Context, v any) (*model.StartAnonymousSessionInput, error) {
@@ -6487,6 +9030,25 @@ func (ec *executionContext) marshalOViewer2ᚖgithubᚗcomᚋfacestatᚋfacestat
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWordCount2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐWordCountᚄ(ctx context.Context, sel ast.SelectionSet, v []judging.WordCount) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWordCount2githubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐWordCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -11,6 +11,8 @@ import (
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/judging"
 )
 
 // Loaders batch the lookups of one GraphQL operation: the number of SQL
@@ -20,11 +22,32 @@ import (
 type Loaders struct {
 	User  *dataloadgen.Loader[uuid.UUID, *ent.User]
 	Photo *dataloadgen.Loader[uuid.UUID, *ent.Photo]
+	// Stats loads photos' aggregates; Voted whether the operation's viewer
+	// has voted on photos.
+	Stats *dataloadgen.Loader[uuid.UUID, *judging.Aggregates]
+	Voted *dataloadgen.Loader[uuid.UUID, bool]
 }
 
-// NewLoaders returns fresh loaders reading through client.
-func NewLoaders(client *ent.Client) *Loaders {
+// NewLoaders returns fresh loaders reading through client and j for the
+// viewer v (nil without a session).
+func NewLoaders(client *ent.Client, j *judging.Service, v *identity.Viewer) *Loaders {
+	wait := dataloadgen.WithWait(time.Millisecond)
 	return &Loaders{
+		Stats: dataloadgen.NewMappedLoader(j.LoadAggregates, wait),
+		Voted: dataloadgen.NewLoader(func(ctx context.Context, ids []uuid.UUID) ([]bool, []error) {
+			out := make([]bool, len(ids))
+			if v == nil {
+				return out, nil
+			}
+			voted, err := j.VotedOn(ctx, v.ID, ids)
+			if err != nil {
+				return nil, []error{err}
+			}
+			for i, id := range ids {
+				out[i] = voted[id]
+			}
+			return out, nil
+		}, wait),
 		User: newLoader(func(ctx context.Context, ids []uuid.UUID) ([]*ent.User, error) {
 			return client.User.Query().Where(user.IDIn(ids...)).All(ctx)
 		}, func(u *ent.User) uuid.UUID { return u.ID }),
@@ -53,7 +76,10 @@ func newLoader[V any](fetch func(context.Context, []uuid.UUID) ([]V, error), key
 type loadersKey struct{}
 
 // LoadersExtension gives every operation its own Loaders.
-type LoadersExtension struct{ Client *ent.Client }
+type LoadersExtension struct {
+	Client  *ent.Client
+	Judging *judging.Service
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -68,7 +94,7 @@ func (LoadersExtension) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptOperation implements graphql.OperationInterceptor.
 func (e LoadersExtension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(context.WithValue(ctx, loadersKey{}, NewLoaders(e.Client)))
+	return next(context.WithValue(ctx, loadersKey{}, NewLoaders(e.Client, e.Judging, identity.FromContext(ctx))))
 }
 
 // loaders returns the operation's loaders; outside an operation (tests
@@ -77,5 +103,5 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
 		return l
 	}
-	return NewLoaders(r.Client)
+	return NewLoaders(r.Client, r.Judging, identity.FromContext(ctx))
 }

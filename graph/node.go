@@ -22,6 +22,13 @@ const maxNodes = 100
 // exist or the viewer may not see it. Lookups go through the operation's
 // loaders, so nodes(ids:) costs one query per type, not one per id.
 func (r *Resolver) node(ctx context.Context, gid string) (model.Node, error) {
+	if qid, ok := relay.ParseIntID(gid, typeQuestion); ok {
+		q, ok := r.Judging.Survey.ByID(qid)
+		if !ok {
+			return nil, nil
+		}
+		return q, nil
+	}
 	typ, id, ok := relay.ParseID(gid)
 	if !ok {
 		return nil, nil
@@ -29,10 +36,14 @@ func (r *Resolver) node(ctx context.Context, gid string) (model.Node, error) {
 	switch typ {
 	case typePhoto:
 		p, err := r.loaders(ctx).Photo.Load(ctx, id)
-		if isNotFound(err) || (err == nil && !authz.CanViewPhoto(identity.FromContext(ctx), p)) {
+		if isNotFound(err) {
 			return nil, nil
 		}
 		if err != nil {
+			return nil, err
+		}
+		voted, err := r.voted(ctx, p)
+		if err != nil || !authz.CanViewPhoto(identity.FromContext(ctx), p, voted) {
 			return nil, err
 		}
 		return p, nil

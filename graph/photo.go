@@ -3,6 +3,11 @@ package graph
 import (
 	"context"
 
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/identity"
+
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"
@@ -13,9 +18,11 @@ import (
 
 // Global id types.
 const (
-	typePhoto  = "Photo"
-	typeUser   = "User"
-	typeViewer = "Viewer"
+	typePhoto      = "Photo"
+	typeUser       = "User"
+	typeViewer     = "Viewer"
+	typeQuestion   = "Question"
+	typePhotoStats = "PhotoStats"
 )
 
 // photoConnection wraps one page of photos.
@@ -46,4 +53,63 @@ func (r *Resolver) listPhotos(ctx context.Context, first int, after *string, asc
 		return nil, err
 	}
 	return photoConnection(list, more), nil
+}
+
+// voted reports whether the viewer has voted on p (false without a session).
+func (r *Resolver) voted(ctx context.Context, p *ent.Photo) (bool, error) {
+	if identity.FromContext(ctx) == nil {
+		return false, nil
+	}
+	return r.loaders(ctx).Voted.Load(ctx, p.ID)
+}
+
+// topPhotos pages through the standings' ranking for a question, showing
+// only photos that are still public.
+func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error) {
+	q, ok := r.Judging.Survey.ByKey(questionKey)
+	if !ok || q.Retired {
+		return nil, facestat.InputError("questionKey", facestat.ReasonUnknownQuestion, "there is no question %q", questionKey)
+	}
+	if q.Kind == question.KindWORD {
+		return nil, facestat.InputError("questionKey", facestat.ReasonInvalid, "word questions have no ranking")
+	}
+	start, err := relay.ParseOffsetPage(first, after, r.Limits.MaxPageSize)
+	if err != nil {
+		return nil, err
+	}
+	ranked := r.Judging.Standings.Top(q.ID)
+	start = min(start, len(ranked))
+	end := min(start+first, len(ranked))
+	ids := make([]uuid.UUID, end-start)
+	for i := range ids {
+		ids[i] = ranked[start+i].Photo
+	}
+	thunks := make([]func() (*ent.Photo, error), len(ids))
+	for i, id := range ids { // one batch for the whole page
+		thunks[i] = r.loaders(ctx).Photo.LoadThunk(ctx, id)
+	}
+	c := &model.PhotoConnection{PageInfo: &model.PageInfo{HasNextPage: end < len(ranked)}}
+	for i, thunk := range thunks {
+		p, err := thunk()
+		if isNotFound(err) {
+			continue // deleted since the standings were computed
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !p.IsPublic || p.Status != photo.StatusActive {
+			continue
+		}
+		cursor := relay.OffsetCursor(start + i)
+		c.Edges = append(c.Edges, &model.PhotoEdge{Cursor: cursor, Node: p})
+		c.Nodes = append(c.Nodes, p)
+	}
+	if c.Edges == nil {
+		c.Edges, c.Nodes = []*model.PhotoEdge{}, []*ent.Photo{}
+	}
+	if end > start {
+		last := relay.OffsetCursor(end - 1)
+		c.PageInfo.EndCursor = &last
+	}
+	return c, nil
 }

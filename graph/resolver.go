@@ -5,6 +5,7 @@ package graph
 import (
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/ratelimit"
 )
@@ -15,6 +16,7 @@ type Resolver struct {
 	Client   *ent.Client
 	Identity *identity.Service
 	Photos   *photos.Service
+	Judging  *judging.Service
 	Limiter  ratelimit.Limiter
 	Limits   Limits
 }

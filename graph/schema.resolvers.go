@@ -10,12 +10,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/graph/model"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/ratelimit"
 	"github.com/facestat/facestat/relay"
+	"github.com/google/uuid"
 )
 
 // StartAnonymousSession is the resolver for the startAnonymousSession field.
@@ -121,6 +124,29 @@ func (r *mutationResolver) DeletePhoto(ctx context.Context, input model.DeletePh
 	return &model.DeletePhotoPayload{DeletedPhotoID: relay.ID(typePhoto, id)}, nil
 }
 
+// CastVote is the resolver for the castVote field.
+func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInput) (*model.CastVotePayload, error) {
+	id, err := relay.ParseTypedID(input.PhotoID, typePhoto, "input.photoId")
+	if err != nil {
+		return nil, err
+	}
+	answers := make([]judging.AnswerInput, len(input.Answers))
+	for i, a := range input.Answers {
+		answers[i] = judging.AnswerInput{QuestionKey: a.QuestionKey, Number: a.Number, Yes: a.Yes, Word: a.Word}
+	}
+	v := identity.FromContext(ctx)
+	p, err := r.Judging.CastVote(ctx, v, id, answers)
+	if err != nil {
+		return nil, err
+	}
+	r.loaders(ctx).Voted.Prime(id, true)
+	next, err := r.Judging.NextPhoto(ctx, v, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CastVotePayload{Photo: p, Next: next}, nil
+}
+
 // ID is the resolver for the id field.
 func (r *photoResolver) ID(ctx context.Context, obj *ent.Photo) (string, error) {
 	return relay.ID(typePhoto, obj.ID), nil
@@ -139,6 +165,40 @@ func (r *photoResolver) ImageURL(ctx context.Context, obj *ent.Photo) (string, e
 // ThumbnailURL is the resolver for the thumbnailUrl field.
 func (r *photoResolver) ThumbnailURL(ctx context.Context, obj *ent.Photo) (string, error) {
 	return r.Photos.URL(obj.ThumbKey), nil
+}
+
+// ViewerHasVoted is the resolver for the viewerHasVoted field.
+func (r *photoResolver) ViewerHasVoted(ctx context.Context, obj *ent.Photo) (bool, error) {
+	return r.voted(ctx, obj)
+}
+
+// ViewerCanSeeStats is the resolver for the viewerCanSeeStats field.
+func (r *photoResolver) ViewerCanSeeStats(ctx context.Context, obj *ent.Photo) (bool, error) {
+	voted, err := r.voted(ctx, obj)
+	return authz.CanSeeStats(identity.FromContext(ctx), obj, voted), err
+}
+
+// Stats is the resolver for the stats field.
+func (r *photoResolver) Stats(ctx context.Context, obj *ent.Photo) (*judging.PhotoStats, error) {
+	voted, err := r.voted(ctx, obj)
+	if err != nil || !authz.CanSeeStats(identity.FromContext(ctx), obj, voted) {
+		return nil, err
+	}
+	agg, err := r.loaders(ctx).Stats.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Judging.Build(obj, agg), nil
+}
+
+// ID is the resolver for the id field.
+func (r *photoStatsResolver) ID(ctx context.Context, obj *judging.PhotoStats) (string, error) {
+	return relay.ID(typePhotoStats, obj.PhotoID), nil
+}
+
+// Photo is the resolver for the photo field.
+func (r *photoStatsResolver) Photo(ctx context.Context, obj *judging.PhotoStats) (*ent.Photo, error) {
+	return r.loaders(ctx).Photo.Load(ctx, obj.PhotoID)
 }
 
 // Node is the resolver for the node field.
@@ -169,6 +229,42 @@ func (r *queryResolver) Photo(ctx context.Context, id string) (*ent.Photo, error
 func (r *queryResolver) Photos(ctx context.Context, first int, after *string, orderBy *model.PhotoOrder) (*model.PhotoConnection, error) {
 	asc := orderBy != nil && orderBy.Direction == model.OrderDirectionAsc
 	return r.listPhotos(ctx, first, after, asc, nil, false)
+}
+
+// Questions is the resolver for the questions field.
+func (r *queryResolver) Questions(ctx context.Context) ([]*ent.Question, error) {
+	return r.Judging.Survey.Active(), nil
+}
+
+// NextPhoto is the resolver for the nextPhoto field.
+func (r *queryResolver) NextPhoto(ctx context.Context, skip []string) (*ent.Photo, error) {
+	if len(skip) > 10 {
+		return nil, facestat.InputError("skip", facestat.ReasonOutOfRange, "skip at most 10 photos")
+	}
+	ids := make([]uuid.UUID, len(skip))
+	for i, gid := range skip {
+		id, err := relay.ParseTypedID(gid, typePhoto, "skip")
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return r.Judging.NextPhoto(ctx, identity.FromContext(ctx), ids)
+}
+
+// TopPhotos is the resolver for the topPhotos field.
+func (r *queryResolver) TopPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error) {
+	return r.topPhotos(ctx, questionKey, first, after)
+}
+
+// ID is the resolver for the id field.
+func (r *questionResolver) ID(ctx context.Context, obj *ent.Question) (string, error) {
+	return relay.IntID(typeQuestion, obj.ID), nil
+}
+
+// Kind is the resolver for the kind field.
+func (r *questionResolver) Kind(ctx context.Context, obj *ent.Question) (model.QuestionKind, error) {
+	return model.QuestionKind(obj.Kind), nil
 }
 
 // ID is the resolver for the id field.
@@ -212,14 +308,25 @@ func (r *viewerResolver) Photos(ctx context.Context, obj *identity.Viewer, first
 	return r.listPhotos(ctx, first, after, false, &obj.ID, true)
 }
 
+// VotesCast is the resolver for the votesCast field.
+func (r *viewerResolver) VotesCast(ctx context.Context, obj *identity.Viewer) (int, error) {
+	return r.Judging.VotesCast(ctx, obj.ID)
+}
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 // Photo returns PhotoResolver implementation.
 func (r *Resolver) Photo() PhotoResolver { return &photoResolver{r} }
 
+// PhotoStats returns PhotoStatsResolver implementation.
+func (r *Resolver) PhotoStats() PhotoStatsResolver { return &photoStatsResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+
+// Question returns QuestionResolver implementation.
+func (r *Resolver) Question() QuestionResolver { return &questionResolver{r} }
 
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
@@ -228,9 +335,11 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type (
-	mutationResolver struct{ *Resolver }
-	photoResolver    struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
-	userResolver     struct{ *Resolver }
-	viewerResolver   struct{ *Resolver }
+	mutationResolver   struct{ *Resolver }
+	photoResolver      struct{ *Resolver }
+	photoStatsResolver struct{ *Resolver }
+	queryResolver      struct{ *Resolver }
+	questionResolver   struct{ *Resolver }
+	userResolver       struct{ *Resolver }
+	viewerResolver     struct{ *Resolver }
 )

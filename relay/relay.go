@@ -102,3 +102,51 @@ func ParsePage(first int, after *string, max int) (Page, error) {
 	p.After = &Cursor{Time: time.Unix(0, ns).UTC(), ID: uid}
 	return p, nil
 }
+
+// IntID returns the opaque global id of an object with an integer key.
+func IntID(typ string, id int) string {
+	return enc.EncodeToString([]byte(typ + ":" + strconv.Itoa(id)))
+}
+
+// ParseIntID returns the integer key inside gid when gid is exactly the id
+// IntID makes for an object of type typ.
+func ParseIntID(gid, typ string) (int, bool) {
+	if len(gid) > 100 {
+		return 0, false
+	}
+	b, err := enc.DecodeString(gid)
+	if err != nil {
+		return 0, false
+	}
+	raw, ok := strings.CutPrefix(string(b), typ+":")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || IntID(typ, n) != gid {
+		return 0, false
+	}
+	return n, true
+}
+
+// OffsetCursor is the cursor of position i in a ranked list.
+func OffsetCursor(i int) string { return enc.EncodeToString([]byte("offset:" + strconv.Itoa(i))) }
+
+// ParseOffsetPage checks first (1..max) and returns the position after
+// which the page starts (0 without a cursor). Errors are BAD_USER_INPUT
+// naming the argument.
+func ParseOffsetPage(first int, after *string, max int) (int, error) {
+	if first < 1 || first > max {
+		return 0, facestat.InputError("first", facestat.ReasonOutOfRange, "first must be between 1 and %d", max)
+	}
+	if after == nil {
+		return 0, nil
+	}
+	b, err := enc.DecodeString(*after)
+	raw, ok := strings.CutPrefix(string(b), "offset:")
+	n, cerr := strconv.Atoi(raw)
+	if len(*after) > 100 || err != nil || !ok || cerr != nil || n < 0 || OffsetCursor(n) != *after {
+		return 0, facestat.InputError("after", facestat.ReasonInvalid, "not a cursor of this list")
+	}
+	return n + 1, nil
+}

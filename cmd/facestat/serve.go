@@ -41,6 +41,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	go sweepSessions(ctx, a)
+	a.Start(ctx)
 	srv.SetReady(true)
 	url := "http://" + ln.Addr().String()
 	log.Info("FaceStat is listening", "url", url, "public_url", cfg.PublicURL, "database", a.DB.Dialect)

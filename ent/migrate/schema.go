@@ -20,6 +20,9 @@ var (
 		{Name: "is_public", Type: field.TypeBool, Default: false},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "hidden"}, Default: "active"},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "vote_count", Type: field.TypeInt, Default: 0},
+		{Name: "stats_version", Type: field.TypeInt64, Default: 0},
+		{Name: "stats_updated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "owner_id", Type: field.TypeUUID},
 	}
 	// PhotosTable holds the schema information for the "photos" table.
@@ -30,7 +33,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "photos_users_photos",
-				Columns:    []*schema.Column{PhotosColumns[10]},
+				Columns:    []*schema.Column{PhotosColumns[13]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -44,7 +47,125 @@ var (
 			{
 				Name:    "photo_owner_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[10], PhotosColumns[9], PhotosColumns[0]},
+				Columns: []*schema.Column{PhotosColumns[13], PhotosColumns[9], PhotosColumns[0]},
+			},
+			{
+				Name:    "photo_status_vote_count_id",
+				Unique:  false,
+				Columns: []*schema.Column{PhotosColumns[8], PhotosColumns[10], PhotosColumns[0]},
+			},
+		},
+	}
+	// PhotoAnswerCountsColumns holds the columns for the "photo_answer_counts" table.
+	PhotoAnswerCountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "question_id", Type: field.TypeInt},
+		{Name: "value", Type: field.TypeInt},
+		{Name: "count", Type: field.TypeInt64, Default: 0},
+		{Name: "photo_id", Type: field.TypeUUID},
+	}
+	// PhotoAnswerCountsTable holds the schema information for the "photo_answer_counts" table.
+	PhotoAnswerCountsTable = &schema.Table{
+		Name:       "photo_answer_counts",
+		Columns:    PhotoAnswerCountsColumns,
+		PrimaryKey: []*schema.Column{PhotoAnswerCountsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "photo_answer_counts_photos_answer_counts",
+				Columns:    []*schema.Column{PhotoAnswerCountsColumns[4]},
+				RefColumns: []*schema.Column{PhotosColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "photoanswercount_photo_id_question_id_value",
+				Unique:  true,
+				Columns: []*schema.Column{PhotoAnswerCountsColumns[4], PhotoAnswerCountsColumns[1], PhotoAnswerCountsColumns[2]},
+			},
+		},
+	}
+	// PhotoQuestionStatsColumns holds the columns for the "photo_question_stats" table.
+	PhotoQuestionStatsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "question_id", Type: field.TypeInt},
+		{Name: "count", Type: field.TypeInt64, Default: 0},
+		{Name: "sum", Type: field.TypeInt64, Default: 0},
+		{Name: "sum_sq", Type: field.TypeInt64, Default: 0},
+		{Name: "photo_id", Type: field.TypeUUID},
+	}
+	// PhotoQuestionStatsTable holds the schema information for the "photo_question_stats" table.
+	PhotoQuestionStatsTable = &schema.Table{
+		Name:       "photo_question_stats",
+		Columns:    PhotoQuestionStatsColumns,
+		PrimaryKey: []*schema.Column{PhotoQuestionStatsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "photo_question_stats_photos_question_stats",
+				Columns:    []*schema.Column{PhotoQuestionStatsColumns[5]},
+				RefColumns: []*schema.Column{PhotosColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "photoquestionstat_photo_id_question_id",
+				Unique:  true,
+				Columns: []*schema.Column{PhotoQuestionStatsColumns[5], PhotoQuestionStatsColumns[1]},
+			},
+		},
+	}
+	// PhotoWordsColumns holds the columns for the "photo_words" table.
+	PhotoWordsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "question_id", Type: field.TypeInt},
+		{Name: "word", Type: field.TypeString, Size: 64},
+		{Name: "count", Type: field.TypeInt64, Default: 0},
+		{Name: "photo_id", Type: field.TypeUUID},
+	}
+	// PhotoWordsTable holds the schema information for the "photo_words" table.
+	PhotoWordsTable = &schema.Table{
+		Name:       "photo_words",
+		Columns:    PhotoWordsColumns,
+		PrimaryKey: []*schema.Column{PhotoWordsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "photo_words_photos_words",
+				Columns:    []*schema.Column{PhotoWordsColumns[4]},
+				RefColumns: []*schema.Column{PhotosColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "photoword_photo_id_question_id_word",
+				Unique:  true,
+				Columns: []*schema.Column{PhotoWordsColumns[4], PhotoWordsColumns[1], PhotoWordsColumns[2]},
+			},
+		},
+	}
+	// QuestionsColumns holds the columns for the "questions" table.
+	QuestionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Size: 40},
+		{Name: "prompt", Type: field.TypeString, Size: 200},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"NUMBER", "SCALE", "YES_NO", "WORD"}},
+		{Name: "min", Type: field.TypeInt, Nullable: true},
+		{Name: "max", Type: field.TypeInt, Nullable: true},
+		{Name: "position", Type: field.TypeInt, Default: 0},
+		{Name: "retired", Type: field.TypeBool, Default: false},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// QuestionsTable holds the schema information for the "questions" table.
+	QuestionsTable = &schema.Table{
+		Name:       "questions",
+		Columns:    QuestionsColumns,
+		PrimaryKey: []*schema.Column{QuestionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "question_key",
+				Unique:  true,
+				Columns: []*schema.Column{QuestionsColumns[1]},
 			},
 		},
 	}
@@ -130,16 +251,66 @@ var (
 			},
 		},
 	}
+	// VotesColumns holds the columns for the "votes" table.
+	VotesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "answers", Type: field.TypeJSON},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "photo_id", Type: field.TypeUUID},
+		{Name: "judge_id", Type: field.TypeUUID},
+	}
+	// VotesTable holds the schema information for the "votes" table.
+	VotesTable = &schema.Table{
+		Name:       "votes",
+		Columns:    VotesColumns,
+		PrimaryKey: []*schema.Column{VotesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "votes_photos_votes",
+				Columns:    []*schema.Column{VotesColumns[3]},
+				RefColumns: []*schema.Column{PhotosColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "votes_users_votes",
+				Columns:    []*schema.Column{VotesColumns[4]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "vote_judge_id_photo_id",
+				Unique:  true,
+				Columns: []*schema.Column{VotesColumns[4], VotesColumns[3]},
+			},
+			{
+				Name:    "vote_photo_id",
+				Unique:  false,
+				Columns: []*schema.Column{VotesColumns[3]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		PhotosTable,
+		PhotoAnswerCountsTable,
+		PhotoQuestionStatsTable,
+		PhotoWordsTable,
+		QuestionsTable,
 		SessionsTable,
 		SettingsTable,
 		UsersTable,
+		VotesTable,
 	}
 )
 
 func init() {
 	PhotosTable.ForeignKeys[0].RefTable = UsersTable
+	PhotoAnswerCountsTable.ForeignKeys[0].RefTable = PhotosTable
+	PhotoQuestionStatsTable.ForeignKeys[0].RefTable = PhotosTable
+	PhotoWordsTable.ForeignKeys[0].RefTable = PhotosTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
+	VotesTable.ForeignKeys[0].RefTable = PhotosTable
+	VotesTable.ForeignKeys[1].RefTable = UsersTable
 }

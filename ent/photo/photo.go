@@ -36,8 +36,22 @@ const (
 	FieldStatus = "status"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldVoteCount holds the string denoting the vote_count field in the database.
+	FieldVoteCount = "vote_count"
+	// FieldStatsVersion holds the string denoting the stats_version field in the database.
+	FieldStatsVersion = "stats_version"
+	// FieldStatsUpdatedAt holds the string denoting the stats_updated_at field in the database.
+	FieldStatsUpdatedAt = "stats_updated_at"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
 	EdgeOwner = "owner"
+	// EdgeVotes holds the string denoting the votes edge name in mutations.
+	EdgeVotes = "votes"
+	// EdgeQuestionStats holds the string denoting the question_stats edge name in mutations.
+	EdgeQuestionStats = "question_stats"
+	// EdgeAnswerCounts holds the string denoting the answer_counts edge name in mutations.
+	EdgeAnswerCounts = "answer_counts"
+	// EdgeWords holds the string denoting the words edge name in mutations.
+	EdgeWords = "words"
 	// Table holds the table name of the photo in the database.
 	Table = "photos"
 	// OwnerTable is the table that holds the owner relation/edge.
@@ -47,6 +61,34 @@ const (
 	OwnerInverseTable = "users"
 	// OwnerColumn is the table column denoting the owner relation/edge.
 	OwnerColumn = "owner_id"
+	// VotesTable is the table that holds the votes relation/edge.
+	VotesTable = "votes"
+	// VotesInverseTable is the table name for the Vote entity.
+	// It exists in this package in order to avoid circular dependency with the "vote" package.
+	VotesInverseTable = "votes"
+	// VotesColumn is the table column denoting the votes relation/edge.
+	VotesColumn = "photo_id"
+	// QuestionStatsTable is the table that holds the question_stats relation/edge.
+	QuestionStatsTable = "photo_question_stats"
+	// QuestionStatsInverseTable is the table name for the PhotoQuestionStat entity.
+	// It exists in this package in order to avoid circular dependency with the "photoquestionstat" package.
+	QuestionStatsInverseTable = "photo_question_stats"
+	// QuestionStatsColumn is the table column denoting the question_stats relation/edge.
+	QuestionStatsColumn = "photo_id"
+	// AnswerCountsTable is the table that holds the answer_counts relation/edge.
+	AnswerCountsTable = "photo_answer_counts"
+	// AnswerCountsInverseTable is the table name for the PhotoAnswerCount entity.
+	// It exists in this package in order to avoid circular dependency with the "photoanswercount" package.
+	AnswerCountsInverseTable = "photo_answer_counts"
+	// AnswerCountsColumn is the table column denoting the answer_counts relation/edge.
+	AnswerCountsColumn = "photo_id"
+	// WordsTable is the table that holds the words relation/edge.
+	WordsTable = "photo_words"
+	// WordsInverseTable is the table name for the PhotoWord entity.
+	// It exists in this package in order to avoid circular dependency with the "photoword" package.
+	WordsInverseTable = "photo_words"
+	// WordsColumn is the table column denoting the words relation/edge.
+	WordsColumn = "photo_id"
 )
 
 // Columns holds all SQL columns for photo fields.
@@ -62,6 +104,9 @@ var Columns = []string{
 	FieldIsPublic,
 	FieldStatus,
 	FieldCreatedAt,
+	FieldVoteCount,
+	FieldStatsVersion,
+	FieldStatsUpdatedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -91,6 +136,12 @@ var (
 	DefaultIsPublic bool
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// DefaultVoteCount holds the default value on creation for the "vote_count" field.
+	DefaultVoteCount int
+	// VoteCountValidator is a validator for the "vote_count" field. It is called by the builders before save.
+	VoteCountValidator func(int) error
+	// DefaultStatsVersion holds the default value on creation for the "stats_version" field.
+	DefaultStatsVersion int64
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -179,10 +230,81 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
 }
 
+// ByVoteCount orders the results by the vote_count field.
+func ByVoteCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVoteCount, opts...).ToFunc()
+}
+
+// ByStatsVersion orders the results by the stats_version field.
+func ByStatsVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatsVersion, opts...).ToFunc()
+}
+
+// ByStatsUpdatedAt orders the results by the stats_updated_at field.
+func ByStatsUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatsUpdatedAt, opts...).ToFunc()
+}
+
 // ByOwnerField orders the results by owner field.
 func ByOwnerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newOwnerStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByVotesCount orders the results by votes count.
+func ByVotesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newVotesStep(), opts...)
+	}
+}
+
+// ByVotes orders the results by votes terms.
+func ByVotes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newVotesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByQuestionStatsCount orders the results by question_stats count.
+func ByQuestionStatsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newQuestionStatsStep(), opts...)
+	}
+}
+
+// ByQuestionStats orders the results by question_stats terms.
+func ByQuestionStats(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newQuestionStatsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByAnswerCountsCount orders the results by answer_counts count.
+func ByAnswerCountsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAnswerCountsStep(), opts...)
+	}
+}
+
+// ByAnswerCounts orders the results by answer_counts terms.
+func ByAnswerCounts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAnswerCountsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByWordsCount orders the results by words count.
+func ByWordsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newWordsStep(), opts...)
+	}
+}
+
+// ByWords orders the results by words terms.
+func ByWords(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newWordsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 func newOwnerStep() *sqlgraph.Step {
@@ -190,5 +312,33 @@ func newOwnerStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(OwnerInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, OwnerTable, OwnerColumn),
+	)
+}
+func newVotesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(VotesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, VotesTable, VotesColumn),
+	)
+}
+func newQuestionStatsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(QuestionStatsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, QuestionStatsTable, QuestionStatsColumn),
+	)
+}
+func newAnswerCountsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AnswerCountsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AnswerCountsTable, AnswerCountsColumn),
+	)
+}
+func newWordsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(WordsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, WordsTable, WordsColumn),
 	)
 }

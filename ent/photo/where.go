@@ -101,6 +101,21 @@ func CreatedAt(v time.Time) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldCreatedAt, v))
 }
 
+// VoteCount applies equality check predicate on the "vote_count" field. It's identical to VoteCountEQ.
+func VoteCount(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldVoteCount, v))
+}
+
+// StatsVersion applies equality check predicate on the "stats_version" field. It's identical to StatsVersionEQ.
+func StatsVersion(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldStatsVersion, v))
+}
+
+// StatsUpdatedAt applies equality check predicate on the "stats_updated_at" field. It's identical to StatsUpdatedAtEQ.
+func StatsUpdatedAt(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldStatsUpdatedAt, v))
+}
+
 // OwnerIDEQ applies the EQ predicate on the "owner_id" field.
 func OwnerIDEQ(v uuid.UUID) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldOwnerID, v))
@@ -481,6 +496,136 @@ func CreatedAtLTE(v time.Time) predicate.Photo {
 	return predicate.Photo(sql.FieldLTE(FieldCreatedAt, v))
 }
 
+// VoteCountEQ applies the EQ predicate on the "vote_count" field.
+func VoteCountEQ(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldVoteCount, v))
+}
+
+// VoteCountNEQ applies the NEQ predicate on the "vote_count" field.
+func VoteCountNEQ(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldVoteCount, v))
+}
+
+// VoteCountIn applies the In predicate on the "vote_count" field.
+func VoteCountIn(vs ...int) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldVoteCount, vs...))
+}
+
+// VoteCountNotIn applies the NotIn predicate on the "vote_count" field.
+func VoteCountNotIn(vs ...int) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldVoteCount, vs...))
+}
+
+// VoteCountGT applies the GT predicate on the "vote_count" field.
+func VoteCountGT(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldVoteCount, v))
+}
+
+// VoteCountGTE applies the GTE predicate on the "vote_count" field.
+func VoteCountGTE(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldVoteCount, v))
+}
+
+// VoteCountLT applies the LT predicate on the "vote_count" field.
+func VoteCountLT(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldVoteCount, v))
+}
+
+// VoteCountLTE applies the LTE predicate on the "vote_count" field.
+func VoteCountLTE(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldVoteCount, v))
+}
+
+// StatsVersionEQ applies the EQ predicate on the "stats_version" field.
+func StatsVersionEQ(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldStatsVersion, v))
+}
+
+// StatsVersionNEQ applies the NEQ predicate on the "stats_version" field.
+func StatsVersionNEQ(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldStatsVersion, v))
+}
+
+// StatsVersionIn applies the In predicate on the "stats_version" field.
+func StatsVersionIn(vs ...int64) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldStatsVersion, vs...))
+}
+
+// StatsVersionNotIn applies the NotIn predicate on the "stats_version" field.
+func StatsVersionNotIn(vs ...int64) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldStatsVersion, vs...))
+}
+
+// StatsVersionGT applies the GT predicate on the "stats_version" field.
+func StatsVersionGT(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldStatsVersion, v))
+}
+
+// StatsVersionGTE applies the GTE predicate on the "stats_version" field.
+func StatsVersionGTE(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldStatsVersion, v))
+}
+
+// StatsVersionLT applies the LT predicate on the "stats_version" field.
+func StatsVersionLT(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldStatsVersion, v))
+}
+
+// StatsVersionLTE applies the LTE predicate on the "stats_version" field.
+func StatsVersionLTE(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldStatsVersion, v))
+}
+
+// StatsUpdatedAtEQ applies the EQ predicate on the "stats_updated_at" field.
+func StatsUpdatedAtEQ(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldStatsUpdatedAt, v))
+}
+
+// StatsUpdatedAtNEQ applies the NEQ predicate on the "stats_updated_at" field.
+func StatsUpdatedAtNEQ(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldStatsUpdatedAt, v))
+}
+
+// StatsUpdatedAtIn applies the In predicate on the "stats_updated_at" field.
+func StatsUpdatedAtIn(vs ...time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldStatsUpdatedAt, vs...))
+}
+
+// StatsUpdatedAtNotIn applies the NotIn predicate on the "stats_updated_at" field.
+func StatsUpdatedAtNotIn(vs ...time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldStatsUpdatedAt, vs...))
+}
+
+// StatsUpdatedAtGT applies the GT predicate on the "stats_updated_at" field.
+func StatsUpdatedAtGT(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldStatsUpdatedAt, v))
+}
+
+// StatsUpdatedAtGTE applies the GTE predicate on the "stats_updated_at" field.
+func StatsUpdatedAtGTE(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldStatsUpdatedAt, v))
+}
+
+// StatsUpdatedAtLT applies the LT predicate on the "stats_updated_at" field.
+func StatsUpdatedAtLT(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldStatsUpdatedAt, v))
+}
+
+// StatsUpdatedAtLTE applies the LTE predicate on the "stats_updated_at" field.
+func StatsUpdatedAtLTE(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldStatsUpdatedAt, v))
+}
+
+// StatsUpdatedAtIsNil applies the IsNil predicate on the "stats_updated_at" field.
+func StatsUpdatedAtIsNil() predicate.Photo {
+	return predicate.Photo(sql.FieldIsNull(FieldStatsUpdatedAt))
+}
+
+// StatsUpdatedAtNotNil applies the NotNil predicate on the "stats_updated_at" field.
+func StatsUpdatedAtNotNil() predicate.Photo {
+	return predicate.Photo(sql.FieldNotNull(FieldStatsUpdatedAt))
+}
+
 // HasOwner applies the HasEdge predicate on the "owner" edge.
 func HasOwner() predicate.Photo {
 	return predicate.Photo(func(s *sql.Selector) {
@@ -496,6 +641,98 @@ func HasOwner() predicate.Photo {
 func HasOwnerWith(preds ...predicate.User) predicate.Photo {
 	return predicate.Photo(func(s *sql.Selector) {
 		step := newOwnerStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasVotes applies the HasEdge predicate on the "votes" edge.
+func HasVotes() predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, VotesTable, VotesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasVotesWith applies the HasEdge predicate on the "votes" edge with a given conditions (other predicates).
+func HasVotesWith(preds ...predicate.Vote) predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := newVotesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasQuestionStats applies the HasEdge predicate on the "question_stats" edge.
+func HasQuestionStats() predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, QuestionStatsTable, QuestionStatsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasQuestionStatsWith applies the HasEdge predicate on the "question_stats" edge with a given conditions (other predicates).
+func HasQuestionStatsWith(preds ...predicate.PhotoQuestionStat) predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := newQuestionStatsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAnswerCounts applies the HasEdge predicate on the "answer_counts" edge.
+func HasAnswerCounts() predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AnswerCountsTable, AnswerCountsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAnswerCountsWith applies the HasEdge predicate on the "answer_counts" edge with a given conditions (other predicates).
+func HasAnswerCountsWith(preds ...predicate.PhotoAnswerCount) predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := newAnswerCountsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasWords applies the HasEdge predicate on the "words" edge.
+func HasWords() predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, WordsTable, WordsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasWordsWith applies the HasEdge predicate on the "words" edge with a given conditions (other predicates).
+func HasWordsWith(preds ...predicate.PhotoWord) predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := newWordsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

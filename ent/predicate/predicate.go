@@ -9,6 +9,18 @@ import (
 // Photo is the predicate function for photo builders.
 type Photo func(*sql.Selector)
 
+// PhotoAnswerCount is the predicate function for photoanswercount builders.
+type PhotoAnswerCount func(*sql.Selector)
+
+// PhotoQuestionStat is the predicate function for photoquestionstat builders.
+type PhotoQuestionStat func(*sql.Selector)
+
+// PhotoWord is the predicate function for photoword builders.
+type PhotoWord func(*sql.Selector)
+
+// Question is the predicate function for question builders.
+type Question func(*sql.Selector)
+
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 
@@ -17,3 +29,6 @@ type Setting func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
+
+// Vote is the predicate function for vote builders.
+type Vote func(*sql.Selector)

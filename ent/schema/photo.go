@@ -2,6 +2,7 @@ package schema
 
 import (
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -31,6 +32,11 @@ func (Photo) Fields() []ent.Field {
 		// Status is hidden when moderation takes a photo out of circulation.
 		field.Enum("status").Values("active", "hidden").Default("active"),
 		field.Time("created_at").Default(now).Immutable(),
+		// VoteCount counts the photo's votes; StatsVersion grows with every
+		// change of its statistics (clients merge live updates by it).
+		field.Int("vote_count").Default(0).NonNegative(),
+		field.Int64("stats_version").Default(0),
+		field.Time("stats_updated_at").Optional().Nillable(),
 	}
 }
 
@@ -38,6 +44,10 @@ func (Photo) Fields() []ent.Field {
 func (Photo) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("owner", User.Type).Ref("photos").Field("owner_id").Unique().Required().Immutable(),
+		edge.To("votes", Vote.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("question_stats", PhotoQuestionStat.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("answer_counts", PhotoAnswerCount.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("words", PhotoWord.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 
@@ -48,5 +58,7 @@ func (Photo) Indexes() []ent.Index {
 		index.Fields("is_public", "status", "created_at", "id"),
 		// A user's photos, newest first.
 		index.Fields("owner_id", "created_at", "id"),
+		// nextPhoto: active photos, least judged first.
+		index.Fields("status", "vote_count", "id"),
 	}
 }

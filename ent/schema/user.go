@@ -43,6 +43,7 @@ func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("photos", Photo.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("sessions", Session.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("votes", Vote.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

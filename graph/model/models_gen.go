@@ -14,6 +14,27 @@ import (
 	"github.com/facestat/facestat/identity"
 )
 
+// An answer: `number` for NUMBER and SCALE, `yes` for YES_NO, `word` for WORD.
+type AnswerInput struct {
+	QuestionKey string  `json:"questionKey"`
+	Number      *int    `json:"number,omitempty"`
+	Yes         *bool   `json:"yes,omitempty"`
+	Word        *string `json:"word,omitempty"`
+}
+
+type CastVoteInput struct {
+	PhotoID string `json:"photoId"`
+	// At least one answer, at most one per question.
+	Answers []*AnswerInput `json:"answers"`
+}
+
+type CastVotePayload struct {
+	// The photo after the vote: its statistics are now visible to the voter.
+	Photo *ent.Photo `json:"photo"`
+	// The next photo to judge, or null when none is left.
+	Next *ent.Photo `json:"next,omitempty"`
+}
+
 type DeletePhotoInput struct {
 	PhotoID string `json:"photoId"`
 }
@@ -249,6 +270,70 @@ func (e *PhotoOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e PhotoOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a question asks for.
+type QuestionKind string
+
+const (
+	// A whole number from `min` to `max`, e.g. an age guess from 1 to 100.
+	QuestionKindNumber QuestionKind = "NUMBER"
+	// A rating from `min` to `max`, e.g. 1 to 10.
+	QuestionKindScale QuestionKind = "SCALE"
+	// Yes or no.
+	QuestionKindYesNo QuestionKind = "YES_NO"
+	// One word, letters only (at most 24), e.g. a first impression.
+	QuestionKindWord QuestionKind = "WORD"
+)
+
+var AllQuestionKind = []QuestionKind{
+	QuestionKindNumber,
+	QuestionKindScale,
+	QuestionKindYesNo,
+	QuestionKindWord,
+}
+
+func (e QuestionKind) IsValid() bool {
+	switch e {
+	case QuestionKindNumber, QuestionKindScale, QuestionKindYesNo, QuestionKindWord:
+		return true
+	}
+	return false
+}
+
+func (e QuestionKind) String() string {
+	return string(e)
+}
+
+func (e *QuestionKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = QuestionKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid QuestionKind", str)
+	}
+	return nil
+}
+
+func (e QuestionKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *QuestionKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e QuestionKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,239 @@
+package integration_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/facestat/facestat/imageproc/imagetest"
+)
+
+const statsFields = `id voteCount viewerHasVoted viewerCanSeeStats stats { id voteCount version questions {
+	question { key kind } count mean median stddev interval { low high level } yesShare
+	histogram { value count } words { word count } percentile stable } }`
+
+type questionStats struct {
+	Question  struct{ Key, Kind string }
+	Count     int
+	Mean      *float64
+	Median    *float64
+	Stddev    *float64
+	Interval  *struct{ Low, High, Level float64 }
+	YesShare  *float64
+	Histogram []struct{ Value, Count int }
+	Words     []struct {
+		Word  string
+		Count int
+	}
+	Percentile *float64
+	Stable     *bool
+}
+
+type judgedPhoto struct {
+	ID                string
+	VoteCount         int
+	ViewerHasVoted    bool
+	ViewerCanSeeStats bool
+	Stats             *struct {
+		ID        string
+		VoteCount int
+		Version   int
+		Questions []questionStats
+	}
+}
+
+func (p judgedPhoto) question(t *testing.T, key string) questionStats {
+	t.Helper()
+	if p.Stats == nil {
+		t.Fatal("no stats")
+	}
+	for _, q := range p.Stats.Questions {
+		if q.Question.Key == key {
+			return q
+		}
+	}
+	t.Fatalf("no question %q in %+v", key, p.Stats.Questions)
+	return questionStats{}
+}
+
+func (e *env) anonymous(t *testing.T) string {
+	t.Helper()
+	var out struct{ StartAnonymousSession struct{ Token string } }
+	e.gql(t, "", `mutation { startAnonymousSession { token } }`, nil, &out)
+	return out.StartAnonymousSession.Token
+}
+
+func (e *env) nextPhoto(t *testing.T, token string) *judgedPhoto {
+	t.Helper()
+	var out struct{ NextPhoto *judgedPhoto }
+	e.gql(t, token, `{ nextPhoto { `+statsFields+` } }`, nil, &out)
+	return out.NextPhoto
+}
+
+const castVote = `mutation($id: ID!, $answers: [AnswerInput!]!) {
+	castVote(input: {photoId: $id, answers: $answers}) { photo { ` + statsFields + ` } next { id } } }`
+
+func answers(age, attractive int, trustworthy bool, word string) []map[string]any {
+	return []map[string]any{
+		{"questionKey": "age", "number": age},
+		{"questionKey": "attractive", "number": attractive},
+		{"questionKey": "trustworthy", "yes": trustworthy},
+		{"questionKey": "impression", "word": word},
+	}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
+
+func TestJudging(t *testing.T) {
+	backends(t, nil, func(t *testing.T, e *env) {
+		owner := e.account(t, "judged")
+		var up struct {
+			UploadPhoto struct{ Photo struct{ ID string } }
+		}
+		e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(120, 160, 1, imagetest.TopLeft), false).decode(t, &up)
+		photoID := up.UploadPhoto.Photo.ID
+
+		judges := []string{e.anonymous(t), e.anonymous(t)}
+		for i, judge := range judges {
+			next := e.nextPhoto(t, judge)
+			if next == nil || next.ID != photoID {
+				t.Fatalf("judge %d: nextPhoto = %+v, want the photo", i, next)
+			}
+			if next.ViewerCanSeeStats || next.Stats != nil || next.ViewerHasVoted {
+				t.Fatalf("judge %d sees the stats before voting: %+v", i, next)
+			}
+			var seen struct{ Photo *struct{ ID string } }
+			e.gql(t, judge, `query($id: ID!) { photo(id: $id) { id } }`, map[string]any{"id": photoID}, &seen)
+			if seen.Photo != nil {
+				t.Fatalf("judge %d looks up a private photo before voting", i)
+			}
+		}
+		var voted struct {
+			CastVote struct {
+				Photo judgedPhoto
+				Next  *struct{ ID string }
+			}
+		}
+		e.gql(t, judges[0], castVote, map[string]any{"id": photoID, "answers": answers(30, 7, true, "Kind")}, &voted)
+		if p := voted.CastVote.Photo; !p.ViewerHasVoted || !p.ViewerCanSeeStats || p.Stats == nil || p.VoteCount != 1 || voted.CastVote.Next != nil {
+			t.Fatalf("after the first vote: %+v next %+v", p, voted.CastVote.Next)
+		}
+		e.gql(t, judges[1], castVote, map[string]any{"id": photoID, "answers": answers(40, 8, false, " kind ")}, &voted)
+		if voted.CastVote.Photo.VoteCount != 2 {
+			t.Fatalf("after the second vote: %+v", voted.CastVote.Photo)
+		}
+		var seen struct{ Photo *judgedPhoto }
+		e.gql(t, judges[0], `query($id: ID!) { photo(id: $id) { `+statsFields+` } }`, map[string]any{"id": photoID}, &seen)
+		if seen.Photo == nil || seen.Photo.Stats == nil {
+			t.Fatal("a judge who voted cannot look the photo and its stats up")
+		}
+
+		t.Run("OwnerSeesExactStats", func(t *testing.T) {
+			var out struct{ Photo judgedPhoto }
+			e.gql(t, owner, `query($id: ID!) { photo(id: $id) { `+statsFields+` } }`, map[string]any{"id": photoID}, &out)
+			p := out.Photo
+			if p.VoteCount != 2 || p.Stats.VoteCount != 2 || p.Stats.Version < 2 {
+				t.Fatalf("counts: %+v", p)
+			}
+			age := p.question(t, "age")
+			sd := math.Sqrt(50) // sample sd of {30, 40}
+			half := 12.706204736174698 * sd / math.Sqrt(2)
+			if age.Count != 2 || !near(*age.Mean, 35) || !near(*age.Median, 35) || !near(*age.Stddev, sd) ||
+				!near(age.Interval.Low, 35-half) || !near(age.Interval.High, 35+half) || age.Interval.Level != 0.95 ||
+				fmt.Sprint(age.Histogram) != "[{30 1} {40 1}]" || age.YesShare != nil || age.Stable != nil || age.Percentile != nil {
+				t.Fatalf("age: %+v interval %+v", age, age.Interval)
+			}
+			if a := p.question(t, "attractive"); a.Count != 2 || !near(*a.Mean, 7.5) || !near(*a.Median, 7.5) {
+				t.Fatalf("attractive: %+v", a)
+			}
+			tr := p.question(t, "trustworthy")
+			// Wilson 95% for 1 of 2.
+			z := 1.959963984540054
+			n, ph := 2.0, 0.5
+			centre := (ph + z*z/(2*n)) / (1 + z*z/n)
+			margin := z / (1 + z*z/n) * math.Sqrt(ph*(1-ph)/n+z*z/(4*n*n))
+			if tr.Count != 2 || !near(*tr.YesShare, 0.5) || !near(tr.Interval.Low, centre-margin) || !near(tr.Interval.High, centre+margin) ||
+				fmt.Sprint(tr.Histogram) != "[{0 1} {1 1}]" || tr.Mean != nil {
+				t.Fatalf("trustworthy: %+v interval %+v", tr, tr.Interval)
+			}
+			if w := p.question(t, "impression"); w.Count != 2 || fmt.Sprint(w.Words) != "[{kind 2}]" || w.Mean != nil || w.Histogram != nil {
+				t.Fatalf("impression: %+v", w)
+			}
+			if h := p.question(t, "happy"); h.Count != 0 || h.YesShare != nil {
+				t.Fatalf("an unanswered question: %+v", h)
+			}
+		})
+
+		vote := func(token string, answers any) *response {
+			return e.do(t, request{Token: token, Query: castVote, Vars: map[string]any{"id": photoID, "answers": answers}})
+		}
+		refusals := []struct {
+			name, token  string
+			answers      any
+			code, reason string
+			field        string
+		}{
+			{"ErrRepeat", judges[0], answers(31, 7, true, "kind"), "CONFLICT", "", ""},
+			{"ErrOwnPhoto", owner, answers(31, 7, true, "kind"), "FORBIDDEN", "", ""},
+			{"ErrUnknownQuestion", e.anonymous(t), []map[string]any{{"questionKey": "shoe_size", "number": 42}}, "BAD_USER_INPUT", "UNKNOWN_QUESTION", "input.answers[0].questionKey"},
+			{"ErrOutOfRange", e.anonymous(t), []map[string]any{{"questionKey": "attractive", "number": 3}, {"questionKey": "age", "number": 150}}, "BAD_USER_INPUT", "OUT_OF_RANGE", "input.answers[1].number"},
+			{"ErrWrongValueKind", e.anonymous(t), []map[string]any{{"questionKey": "trustworthy", "number": 1}}, "BAD_USER_INPUT", "INVALID", "input.answers[0].yes"},
+			{"ErrNotAWord", e.anonymous(t), []map[string]any{{"questionKey": "impression", "word": "two words"}}, "BAD_USER_INPUT", "INVALID", "input.answers[0].word"},
+			{"ErrNoAnswers", e.anonymous(t), []map[string]any{}, "BAD_USER_INPUT", "INVALID", "input.answers"},
+			{"ErrNoSession", "", answers(31, 7, true, "kind"), "UNAUTHENTICATED", "", ""},
+		}
+		for _, c := range refusals {
+			t.Run(c.name, func(t *testing.T) {
+				before := e.snapshot(t)
+				r := vote(c.token, c.answers)
+				if r.code() != c.code || (c.reason != "" && r.ext("reason") != c.reason) || (c.field != "" && r.ext("field") != c.field) {
+					t.Fatalf("got %+v, want %s %s %s", r.Errors, c.code, c.reason, c.field)
+				}
+				if after := e.snapshot(t); after.String() != before.String() {
+					t.Fatalf("a refused vote changed state:\n before %v\n after  %v", before, after)
+				}
+			})
+		}
+	})
+}
+
+// TestNextPhotoNeverRepeats walks a judge through every photo: each comes
+// once, never the judge's own, then nextPhoto is null.
+func TestNextPhotoNeverRepeats(t *testing.T) {
+	backends(t, nil, func(t *testing.T, e *env) {
+		want := map[string]bool{}
+		for _, handle := range []string{"user_a", "user_b", "user_c"} {
+			token := e.account(t, handle)
+			for i := 0; i < 2; i++ {
+				var up struct {
+					UploadPhoto struct{ Photo struct{ ID string } }
+				}
+				e.upload(t, token, "p.jpg", imagetest.JPEGWithMetadata(50+i, 60, 1, imagetest.TopLeft), i == 0).decode(t, &up)
+				want[up.UploadPhoto.Photo.ID] = true
+			}
+		}
+		judge := e.account(t, "walker")
+		var own struct {
+			UploadPhoto struct{ Photo struct{ ID string } }
+		}
+		e.upload(t, judge, "mine.jpg", imagetest.JPEGWithMetadata(70, 60, 1, imagetest.TopLeft), true).decode(t, &own)
+		got := map[string]bool{}
+		for i := 0; i < len(want)+1; i++ {
+			next := e.nextPhoto(t, judge)
+			if next == nil {
+				break
+			}
+			if got[next.ID] || next.ID == own.UploadPhoto.Photo.ID || !want[next.ID] {
+				t.Fatalf("nextPhoto gave %s (seen %v, own %v)", next.ID, got[next.ID], next.ID == own.UploadPhoto.Photo.ID)
+			}
+			got[next.ID] = true
+			var out struct {
+				CastVote struct{ Photo struct{ ID string } }
+			}
+			e.gql(t, judge, castVote, map[string]any{"id": next.ID, "answers": answers(25, 5, true, "fine")}, &out)
+		}
+		if len(got) != len(want) || e.nextPhoto(t, judge) != nil {
+			t.Fatalf("judged %d of %d photos; nextPhoto afterwards: %+v", len(got), len(want), e.nextPhoto(t, judge))
+		}
+	})
+}

@@ -1,0 +1,375 @@
+package judging
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/schema"
+	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/ent/vote"
+)
+
+// Ballot is one vote on its way to the database.
+type Ballot struct {
+	Judge     uuid.UUID
+	Anonymous bool // the judge's row is created by its first vote
+	Photo     uuid.UUID
+	Answers   []schema.Answer
+}
+
+// IngestConfig tunes the group commit.
+type IngestConfig struct {
+	MaxBatch  int           // votes written in one transaction at most
+	MaxWait   time.Duration // how long a batch waits for company once it has one vote
+	QueueSize int           // votes waiting at most; beyond, Submit answers UNAVAILABLE
+	Workers   int           // transactions in flight at once
+}
+
+// CommitHook receives, after each commit, the ids of the photos whose
+// statistics changed (each once).
+type CommitHook func(ctx context.Context, photos []uuid.UUID)
+
+// Ingester writes votes by group commit: the votes that arrive within a
+// few milliseconds are stored in one transaction, and each caller gets its
+// answer only after that transaction commits. See Submit.
+type Ingester struct {
+	client  *ent.Client
+	dialect string
+	survey  *Survey
+	cfg     IngestConfig
+	log     *slog.Logger
+	hook    CommitHook
+
+	mu     sync.RWMutex // guards closed against Submit's send
+	closed bool
+	queue  chan *pending
+	wg     sync.WaitGroup
+}
+
+type pending struct {
+	b    Ballot
+	done chan error // buffered: the worker never blocks on a caller that left
+}
+
+// NewIngester starts cfg.Workers goroutines that write votes until Close.
+// hook may be nil.
+func NewIngester(client *ent.Client, dialectName string, survey *Survey, cfg IngestConfig, hook CommitHook, log *slog.Logger) *Ingester {
+	cfg.MaxBatch = max(cfg.MaxBatch, 1)
+	cfg.Workers = max(cfg.Workers, 1)
+	cfg.QueueSize = max(cfg.QueueSize, cfg.MaxBatch)
+	g := &Ingester{client: client, dialect: dialectName, survey: survey, cfg: cfg, log: log, hook: hook,
+		queue: make(chan *pending, cfg.QueueSize)}
+	for range cfg.Workers {
+		g.wg.Go(g.work)
+	}
+	return g
+}
+
+// Submit hands b to the ingester and waits until it is durably stored or
+// refused. It returns nil once the vote's transaction has committed;
+// CONFLICT when the judge has voted on the photo already (nothing changes,
+// so a client may retry safely); NOT_FOUND when the photo is gone or
+// hidden; UNAUTHENTICATED when an anonymous judge's token was retired by
+// signing up or in; UNAVAILABLE when the queue is full or the ingester is
+// shutting down. If ctx ends first, Submit returns ctx's error and the vote
+// may still be stored.
+func (g *Ingester) Submit(ctx context.Context, b Ballot) error {
+	p := &pending{b: b, done: make(chan error, 1)}
+	g.mu.RLock()
+	if g.closed {
+		g.mu.RUnlock()
+		return &facestat.Error{Code: facestat.Unavailable, Message: "the server is restarting; try again", RetryAfter: 2 * time.Second}
+	}
+	select {
+	case g.queue <- p:
+		g.mu.RUnlock()
+	default:
+		g.mu.RUnlock()
+		return &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
+	}
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops accepting votes, writes every vote already queued and
+// returns when the workers are done.
+func (g *Ingester) Close() {
+	g.mu.Lock()
+	if !g.closed {
+		g.closed = true
+		close(g.queue)
+	}
+	g.mu.Unlock()
+	g.wg.Wait()
+}
+
+// work collects batches and writes them until the queue is closed and
+// drained.
+func (g *Ingester) work() {
+	for {
+		first, ok := <-g.queue
+		if !ok {
+			return
+		}
+		batch := []*pending{first}
+		timer := time.NewTimer(g.cfg.MaxWait)
+	collect:
+		for len(batch) < g.cfg.MaxBatch {
+			select {
+			case p, ok := <-g.queue:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, p)
+			case <-timer.C:
+				break collect
+			}
+		}
+		timer.Stop()
+		g.write(batch)
+	}
+}
+
+// write stores one batch and answers every caller in it. A goroutine that
+// panics here would lose the votes' answers: the panic is logged and the
+// callers get INTERNAL.
+func (g *Ingester) write(batch []*pending) {
+	defer func() {
+		if v := recover(); v != nil {
+			g.log.Error("panic in vote ingester", "panic", fmt.Sprint(v))
+			for _, p := range batch {
+				reply(p, &facestat.Error{Code: facestat.Internal, Message: "internal error", Err: fmt.Errorf("panic: %v", v)})
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	// A judge's second vote on a photo within one batch is a repeat.
+	seen := make(map[[2]uuid.UUID]bool, len(batch))
+	todo := batch[:0:0]
+	for _, p := range batch {
+		k := [2]uuid.UUID{p.b.Judge, p.b.Photo}
+		if seen[k] {
+			reply(p, errRepeat())
+			continue
+		}
+		seen[k] = true
+		todo = append(todo, p)
+	}
+	if len(todo) == 0 {
+		return
+	}
+	results, touched, err := g.commit(ctx, todo)
+	if err != nil && len(todo) > 1 {
+		// Something in the batch broke the transaction (a race with a
+		// delete, say): write each vote on its own, so that one bad vote
+		// fails only itself.
+		g.log.Warn("vote batch failed; retrying one by one", "votes", len(todo), "err", err)
+		for _, p := range todo {
+			g.write([]*pending{p})
+		}
+		return
+	}
+	if err != nil {
+		reply(todo[0], &facestat.Error{Code: facestat.Internal, Message: "internal error", Err: err})
+		return
+	}
+	for i, p := range todo {
+		reply(p, results[i])
+	}
+	if g.hook != nil && len(touched) > 0 {
+		g.hook(ctx, touched)
+	}
+}
+
+func reply(p *pending, err error) { p.done <- err }
+
+func errRepeat() error {
+	return facestat.Errorf(facestat.Conflict, "you have judged this photo already")
+}
+
+// commit writes the batch in one transaction and returns each ballot's
+// outcome and the photos whose statistics changed, in id order.
+func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, []uuid.UUID, error) {
+	results := make([]error, len(batch))
+	tx, err := g.client.Tx(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback()
+
+	if err := g.admitJudges(ctx, tx, batch, results); err != nil {
+		return nil, nil, err
+	}
+	if err := g.lockPhotos(ctx, tx, batch, results); err != nil {
+		return nil, nil, err
+	}
+	accepted, err := g.insertVotes(ctx, tx, batch, results)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := newDeltas()
+	for _, b := range accepted {
+		d.add(g.survey, b, 1)
+	}
+	if err := d.apply(ctx, tx, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, nil, err
+	}
+	return results, d.photos(), nil
+}
+
+// admitJudges creates the rows of anonymous judges voting for the first
+// time, and refuses the tokens of anonymous judges that have since become
+// (or merged into) an account.
+func (g *Ingester) admitJudges(ctx context.Context, tx *ent.Tx, batch []*pending, results []error) error {
+	var anon []uuid.UUID
+	for i, p := range batch {
+		if results[i] == nil && p.b.Anonymous && !slices.Contains(anon, p.b.Judge) {
+			anon = append(anon, p.b.Judge)
+		}
+	}
+	if len(anon) == 0 {
+		return nil
+	}
+	slices.SortFunc(anon, compareUUID)
+	creates := make([]*ent.UserCreate, len(anon))
+	for i, id := range anon {
+		creates[i] = tx.User.Create().SetID(id).SetAnonymous(true)
+	}
+	err := tx.User.CreateBulk(creates...).OnConflictColumns(user.FieldID).DoNothing().Exec(ctx)
+	if err != nil && !isNoRows(err) {
+		return fmt.Errorf("creating judges: %w", err)
+	}
+	retired, err := tx.User.Query().
+		Where(user.IDIn(anon...), user.Or(user.Anonymous(false), user.MergedIntoIDNotNil())).
+		IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking judges: %w", err)
+	}
+	for i, p := range batch {
+		if results[i] == nil && p.b.Anonymous && slices.Contains(retired, p.b.Judge) {
+			results[i] = &facestat.Error{Code: facestat.Unauthenticated, Reason: facestat.ReasonTokenInvalid,
+				Message: "this judge token was retired when its judge signed up or in; use the account's token"}
+		}
+	}
+	return nil
+}
+
+// lockPhotos locks the batch's photos, in id order so that concurrent
+// batches (in this process or another instance) never deadlock, and
+// refuses votes on photos that are gone or hidden. Every aggregate row is
+// keyed by photo, so holding the photo's lock serialises its updates.
+// SQLite needs no row locks: its transactions take the write lock up front.
+func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending, results []error) error {
+	var ids []uuid.UUID
+	for i, p := range batch {
+		if results[i] == nil && !slices.Contains(ids, p.b.Photo) {
+			ids = append(ids, p.b.Photo)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	q := tx.Photo.Query().Where(photo.IDIn(ids...), photo.StatusEQ(photo.StatusActive)).Order(photo.ByID())
+	if g.dialect == dialect.Postgres {
+		q = q.ForUpdate()
+	}
+	live, err := q.IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("locking photos: %w", err)
+	}
+	for i, p := range batch {
+		if results[i] == nil && !slices.Contains(live, p.b.Photo) {
+			results[i] = facestat.Errorf(facestat.NotFound, "no such photo")
+		}
+	}
+	return nil
+}
+
+// insertVotes writes the admitted votes in one multi-row insert; the
+// (judge, photo) unique index drops repeats, which answer CONFLICT. It
+// returns the ballots that were stored.
+func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending, results []error) ([]Ballot, error) {
+	ins := entsql.Dialect(g.dialect).Insert(vote.Table).
+		Columns(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldAnswers, vote.FieldCreatedAt)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	n := 0
+	for i, p := range batch {
+		if results[i] != nil {
+			continue
+		}
+		answers, err := json.Marshal(p.b.Answers)
+		if err != nil {
+			return nil, err
+		}
+		ins.Values(p.b.Judge, p.b.Photo, string(answers), now)
+		n++
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	ins.OnConflict(entsql.ConflictColumns(vote.FieldJudgeID, vote.FieldPhotoID), entsql.DoNothing()).
+		Returning(vote.FieldJudgeID, vote.FieldPhotoID)
+	query, args := ins.Query()
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("inserting votes: %w", err)
+	}
+	stored := make(map[[2]uuid.UUID]bool, n)
+	for rows.Next() {
+		var judge, ph uuid.UUID
+		if err := rows.Scan(&judge, &ph); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("inserting votes: %w", err)
+		}
+		stored[[2]uuid.UUID{judge, ph}] = true
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("inserting votes: %w", err)
+	}
+	var accepted []Ballot
+	for i, p := range batch {
+		if results[i] != nil {
+			continue
+		}
+		if stored[[2]uuid.UUID{p.b.Judge, p.b.Photo}] {
+			accepted = append(accepted, p.b)
+		} else {
+			results[i] = errRepeat()
+		}
+	}
+	return accepted, nil
+}
+
+func compareUUID(a, b uuid.UUID) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return int(a[i]) - int(b[i])
+		}
+	}
+	return 0
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

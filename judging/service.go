@@ -1,0 +1,129 @@
+package judging
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/vote"
+	"github.com/facestat/facestat/identity"
+)
+
+// Config tunes judging.
+type Config struct {
+	MinVotes      int // answers before a result is stable and gets a percentile
+	CandidatePool int // nextPhoto picks at random among this many least-judged photos
+	TopSize       int // photos kept per top list
+	Ingest        IngestConfig
+}
+
+// Service is judging's entry point for the API.
+type Service struct {
+	client    *ent.Client
+	dialect   string
+	cfg       Config
+	Survey    *Survey
+	Ingester  *Ingester
+	Standings *Standings
+}
+
+// NewService loads the survey (inserting the default questions first) and
+// starts the ingester. hook receives the photos each commit changed; it may
+// be nil. Close stops the ingester.
+func NewService(ctx context.Context, client *ent.Client, dialectName string, cfg Config, hook CommitHook, log *slog.Logger) (*Service, error) {
+	if err := EnsureQuestions(ctx, client); err != nil {
+		return nil, err
+	}
+	survey, err := NewSurvey(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{client: client, dialect: dialectName, cfg: cfg, Survey: survey,
+		Standings: NewStandings(client, dialectName, survey, cfg.MinVotes, cfg.TopSize)}
+	s.Ingester = NewIngester(client, dialectName, survey, cfg.Ingest, hook, log)
+	return s, nil
+}
+
+// Close writes the votes still queued and stops the ingester.
+func (s *Service) Close() { s.Ingester.Close() }
+
+// CastVote validates a judge's answers about a photo and stores them
+// through the ingester, returning the photo as it is after the vote.
+// Errors: UNAUTHENTICATED without a session (start an anonymous one);
+// BAD_USER_INPUT for answers that do not fit their questions; NOT_FOUND
+// for a missing or hidden photo; FORBIDDEN for one's own photo; CONFLICT
+// for a repeat; UNAVAILABLE when the ingester is saturated.
+func (s *Service) CastVote(ctx context.Context, v *identity.Viewer, photoID uuid.UUID, inputs []AnswerInput) (*ent.Photo, error) {
+	if v == nil {
+		return nil, facestat.Errorf(facestat.Unauthenticated, "start a session first (startAnonymousSession needs no account)")
+	}
+	answers, err := s.Survey.Validate(inputs)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.client.Photo.Get(ctx, photoID)
+	if ent.IsNotFound(err) || (err == nil && p.Status != photo.StatusActive) {
+		return nil, facestat.Errorf(facestat.NotFound, "no such photo")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.OwnerID == v.ID {
+		return nil, facestat.Errorf(facestat.Forbidden, "you cannot judge your own photo")
+	}
+	if err := s.Ingester.Submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers}); err != nil {
+		return nil, err
+	}
+	return s.client.Photo.Get(ctx, photoID)
+}
+
+// NextPhoto returns a photo for v to judge, or nil when none is left:
+// never v's own, never one v judged, never a hidden one, nor one in skip
+// (what the client shows already). It picks at random among the
+// CandidatePool least-judged photos, so new uploads get votes fast and
+// judges do not all get the same photo.
+func (s *Service) NextPhoto(ctx context.Context, v *identity.Viewer, skip []uuid.UUID) (*ent.Photo, error) {
+	q := s.client.Photo.Query().Where(photo.StatusEQ(photo.StatusActive))
+	if v != nil {
+		q.Where(photo.OwnerIDNEQ(v.ID), photo.Not(photo.HasVotesWith(vote.JudgeID(v.ID))))
+	}
+	if len(skip) > 0 {
+		q.Where(photo.IDNotIn(skip...))
+	}
+	candidates, err := q.Order(photo.ByVoteCount(), photo.ByID()).Limit(s.cfg.CandidatePool).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("judging: next photo: %w", err)
+	}
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	return candidates[rand.IntN(len(candidates))], nil
+}
+
+// VotedOn reports which of photos judge has voted on: one query.
+func (s *Service) VotedOn(ctx context.Context, judge uuid.UUID, photos []uuid.UUID) (map[uuid.UUID]bool, error) {
+	var rows []struct {
+		PhotoID uuid.UUID `json:"photo_id"`
+	}
+	err := s.client.Vote.Query().Where(vote.JudgeID(judge), vote.PhotoIDIn(photos...)).
+		Select(vote.FieldPhotoID).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("judging: voted on: %w", err)
+	}
+	out := make(map[uuid.UUID]bool, len(rows))
+	for _, r := range rows {
+		out[r.PhotoID] = true
+	}
+	return out, nil
+}
+
+// VotesCast counts the votes judge has cast.
+func (s *Service) VotesCast(ctx context.Context, judge uuid.UUID) (int, error) {
+	return s.client.Vote.Query().Where(vote.JudgeID(judge)).Count(ctx)
+}

@@ -1,0 +1,166 @@
+package judging
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/stats"
+)
+
+// Standings are the cross-photo figures: for each question, the scores of
+// every photo with enough votes (for percentiles) and the ranking of public
+// photos (for topPhotos). A background job recomputes them; requests only
+// read the latest snapshot.
+type Standings struct {
+	client      *ent.Client
+	dialect     string
+	survey      *Survey
+	minVotes    int
+	priorWeight float64 // m of the Bayesian average
+	topSize     int
+	snap        atomic.Pointer[standingsSnapshot]
+}
+
+type standingsSnapshot struct {
+	at        time.Time
+	questions map[int]*questionStanding
+}
+
+type questionStanding struct {
+	scores []float64 // every photo's score, sorted
+	top    []Ranked  // public photos, best first
+}
+
+// Ranked is a photo's place in a top list.
+type Ranked struct {
+	Photo uuid.UUID
+	Score float64 // Bayesian average (scales, numbers) or Wilson lower bound (yes/no)
+	Count int64
+}
+
+// NewStandings returns standings that are empty until the first Refresh.
+func NewStandings(client *ent.Client, dialectName string, survey *Survey, minVotes, topSize int) *Standings {
+	return &Standings{client: client, dialect: dialectName, survey: survey, minVotes: minVotes,
+		priorWeight: float64(minVotes), topSize: topSize}
+}
+
+// Refresh recomputes the standings from the aggregates: one query over the
+// photos with at least minVotes answers per question.
+func (s *Standings) Refresh(ctx context.Context) error {
+	type row struct {
+		Photo    uuid.UUID `sql:"photo_id"`
+		Question int       `sql:"question_id"`
+		Count    int64     `sql:"count"`
+		Sum      int64     `sql:"sum"`
+		Public   bool      `sql:"is_public"`
+		Status   string    `sql:"status"`
+	}
+	var rows []row
+	err := s.client.PhotoQuestionStat.Query().
+		Where(photoquestionstat.CountGTE(int64(s.minVotes))).
+		Modify(func(sel *entsql.Selector) {
+			p := entsql.Table(photo.Table)
+			sel.Join(p).On(sel.C(photoquestionstat.FieldPhotoID), p.C(photo.FieldID)).
+				Select(sel.C(photoquestionstat.FieldPhotoID), sel.C(photoquestionstat.FieldQuestionID),
+					sel.C(photoquestionstat.FieldCount), sel.C(photoquestionstat.FieldSum),
+					p.C(photo.FieldIsPublic), p.C(photo.FieldStatus))
+		}).Scan(ctx, &rows)
+	if err != nil {
+		return fmt.Errorf("judging: refreshing standings: %w", err)
+	}
+	snap := &standingsSnapshot{at: time.Now(), questions: map[int]*questionStanding{}}
+	byQuestion := map[int][]row{}
+	for _, r := range rows {
+		byQuestion[r.Question] = append(byQuestion[r.Question], r)
+	}
+	for qid, rs := range byQuestion {
+		q, ok := s.survey.ByID(qid)
+		if !ok || q.Kind == question.KindWORD {
+			continue
+		}
+		st := &questionStanding{scores: make([]float64, len(rs))}
+		var total float64
+		for i, r := range rs {
+			st.scores[i] = float64(r.Sum) / float64(r.Count)
+			total += st.scores[i]
+		}
+		prior := total / float64(len(rs))
+		sort.Float64s(st.scores)
+		for _, r := range rs {
+			if !r.Public || r.Status != string(photo.StatusActive) {
+				continue
+			}
+			var rank float64
+			if q.Kind == question.KindYES_NO {
+				rank = stats.WilsonLowerBound(r.Sum, r.Count, 1.96)
+			} else {
+				rank = stats.BayesianAverage(float64(r.Sum)/float64(r.Count), r.Count, prior, s.priorWeight)
+			}
+			st.top = append(st.top, Ranked{Photo: r.Photo, Score: rank, Count: r.Count})
+		}
+		slices.SortFunc(st.top, func(a, b Ranked) int {
+			if a.Score != b.Score {
+				if a.Score > b.Score {
+					return -1
+				}
+				return 1
+			}
+			return compareUUID(a.Photo, b.Photo)
+		})
+		st.top = st.top[:min(len(st.top), s.topSize)]
+		snap.questions[qid] = st
+	}
+	s.snap.Store(snap)
+	return nil
+}
+
+// Run refreshes the standings every interval until ctx ends.
+func (s *Standings) Run(ctx context.Context, interval time.Duration, onError func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+			onError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Percentile returns where score stands among the photos' scores for the
+// question (0 to 100), or nil before the first refresh.
+func (s *Standings) Percentile(questionID int, score float64) *float64 {
+	snap := s.snap.Load()
+	if snap == nil {
+		return nil
+	}
+	st := snap.questions[questionID]
+	if st == nil || len(st.scores) == 0 {
+		return nil
+	}
+	p := stats.Percentile(st.scores, score)
+	return &p
+}
+
+// Top returns the ranking of public photos for the question, best first.
+func (s *Standings) Top(questionID int) []Ranked {
+	snap := s.snap.Load()
+	if snap == nil || snap.questions[questionID] == nil {
+		return nil
+	}
+	return snap.questions[questionID].top
+}

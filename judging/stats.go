@@ -1,0 +1,159 @@
+package judging
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photoanswercount"
+	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoword"
+	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/stats"
+)
+
+// MaxWords is how many of a question's words (most given first) are shown.
+const MaxWords = 20
+
+// Aggregates is everything stored about one photo's answers.
+type Aggregates struct {
+	Questions map[int]*stats.Aggregate
+	Words     map[int][]WordCount // by question, most given first, at most MaxWords
+}
+
+// WordCount is a word and how often it was given.
+type WordCount struct {
+	Word  string
+	Count int64
+}
+
+// PhotoStats is a photo's statistics, as the API shows them.
+type PhotoStats struct {
+	PhotoID   uuid.UUID
+	VoteCount int
+	Version   int64
+	UpdatedAt *time.Time
+	Questions []QuestionStats // the active questions, in survey order
+}
+
+// QuestionStats is the statistics of one question's answers about a photo.
+type QuestionStats struct {
+	Question *ent.Question
+	stats.Summary
+	Words      []WordCount // WORD questions
+	Percentile *float64    // against other photos; nil below MinVotes, for WORD, or before the first standings
+	Stable     *bool       // nil below MinVotes
+}
+
+// LoadAggregates reads the aggregates of the given photos: three queries,
+// whatever the number of photos or votes.
+func (s *Service) LoadAggregates(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Aggregates, error) {
+	out := make(map[uuid.UUID]*Aggregates, len(ids))
+	get := func(id uuid.UUID) *Aggregates {
+		a := out[id]
+		if a == nil {
+			a = &Aggregates{Questions: map[int]*stats.Aggregate{}, Words: map[int][]WordCount{}}
+			out[id] = a
+		}
+		return a
+	}
+	for _, id := range ids {
+		get(id)
+	}
+	qs, err := s.client.PhotoQuestionStat.Query().Where(photoquestionstat.PhotoIDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("judging: loading statistics: %w", err)
+	}
+	for _, r := range qs {
+		a := get(r.PhotoID)
+		agg := a.question(r.QuestionID)
+		agg.Count, agg.Sum, agg.SumSq = r.Count, r.Sum, r.SumSq
+	}
+	hs, err := s.client.PhotoAnswerCount.Query().
+		Where(photoanswercount.PhotoIDIn(ids...), photoanswercount.CountGT(0)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("judging: loading histograms: %w", err)
+	}
+	for _, r := range hs {
+		get(r.PhotoID).question(r.QuestionID).Histogram[r.Value] = r.Count
+	}
+	ws, err := s.client.PhotoWord.Query().Where(photoword.PhotoIDIn(ids...), photoword.CountGT(0)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("judging: loading words: %w", err)
+	}
+	for _, r := range ws {
+		a := get(r.PhotoID)
+		a.Words[r.QuestionID] = append(a.Words[r.QuestionID], WordCount{Word: r.Word, Count: r.Count})
+	}
+	for _, a := range out {
+		for q, words := range a.Words {
+			sort.Slice(words, func(i, j int) bool {
+				return words[i].Count > words[j].Count || (words[i].Count == words[j].Count && words[i].Word < words[j].Word)
+			})
+			a.Words[q] = words[:min(len(words), MaxWords)]
+		}
+	}
+	return out, nil
+}
+
+func (a *Aggregates) question(id int) *stats.Aggregate {
+	agg := a.Questions[id]
+	if agg == nil {
+		agg = &stats.Aggregate{Histogram: map[int]int64{}}
+		a.Questions[id] = agg
+	}
+	return agg
+}
+
+// Build turns a photo's aggregates into its statistics.
+func (s *Service) Build(p *ent.Photo, a *Aggregates) *PhotoStats {
+	ps := &PhotoStats{PhotoID: p.ID, VoteCount: p.VoteCount, Version: p.StatsVersion, UpdatedAt: p.StatsUpdatedAt}
+	for _, q := range s.Survey.Active() {
+		agg := stats.Aggregate{Histogram: map[int]int64{}}
+		if a != nil && a.Questions[q.ID] != nil {
+			agg = *a.Questions[q.ID]
+		}
+		qs := QuestionStats{Question: q, Summary: stats.Summarize(stats.Kind(q.Kind), agg)}
+		if a != nil {
+			qs.Words = a.Words[q.ID]
+		}
+		if agg.Count >= int64(s.cfg.MinVotes) {
+			stable := s.stable(q, qs.Summary)
+			qs.Stable = &stable
+			if score, ok := score(q, agg); ok {
+				qs.Percentile = s.Standings.Percentile(q.ID, score)
+			}
+		}
+		ps.Questions = append(ps.Questions, qs)
+	}
+	return ps
+}
+
+// stable reports whether the answers agree enough for the result to be
+// shown as settled: the 95% interval's half-width is at most a tenth of the
+// answer range (means) or 0.1 (yes shares). WORD results are stable once
+// they have MinVotes answers.
+func (s *Service) stable(q *ent.Question, sum stats.Summary) bool {
+	if sum.Interval == nil {
+		return q.Kind == question.KindWORD
+	}
+	half := (sum.Interval.High - sum.Interval.Low) / 2
+	if q.Kind == question.KindYES_NO {
+		return half <= 0.1
+	}
+	span := float64(deref(q.Max) - deref(q.Min))
+	return span > 0 && half <= span/10
+}
+
+// score is the figure a photo is compared with other photos by: the mean
+// answer, or the share of yes.
+func score(q *ent.Question, a stats.Aggregate) (float64, bool) {
+	if a.Count == 0 || q.Kind == question.KindWORD {
+		return 0, false
+	}
+	return float64(a.Sum) / float64(a.Count), true
+}

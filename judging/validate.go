@@ -1,0 +1,115 @@
+package judging
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/ent/schema"
+)
+
+// AnswerInput is one answer as a client sends it: a question key and the
+// one value field that fits the question's kind.
+type AnswerInput struct {
+	QuestionKey string
+	Number      *int
+	Yes         *bool
+	Word        *string
+}
+
+// MaxWordLen is the longest one-word impression, in letters.
+const MaxWordLen = 24
+
+// Validate checks every answer against its question and returns them in
+// stored form. Errors are BAD_USER_INPUT naming the offending argument,
+// e.g. field input.answers[2].number with reason OUT_OF_RANGE, or
+// input.answers[0].questionKey with reason UNKNOWN_QUESTION.
+func (s *Survey) Validate(inputs []AnswerInput) ([]schema.Answer, error) {
+	if len(inputs) == 0 {
+		return nil, facestat.InputError("input.answers", facestat.ReasonInvalid, "answer at least one question")
+	}
+	if len(inputs) > len(s.Active()) {
+		return nil, facestat.InputError("input.answers", facestat.ReasonOutOfRange, "at most %d answers, one per question", len(s.Active()))
+	}
+	out := make([]schema.Answer, len(inputs))
+	seen := make(map[int]bool, len(inputs))
+	for i, in := range inputs {
+		at := fmt.Sprintf("input.answers[%d]", i)
+		q, ok := s.ByKey(in.QuestionKey)
+		if !ok || q.Retired {
+			return nil, facestat.InputError(at+".questionKey", facestat.ReasonUnknownQuestion, "there is no question %q", truncate(in.QuestionKey, 40))
+		}
+		if seen[q.ID] {
+			return nil, facestat.InputError(at+".questionKey", facestat.ReasonInvalid, "question %q is answered twice", q.Key)
+		}
+		seen[q.ID] = true
+		set := 0
+		for _, isSet := range []bool{in.Number != nil, in.Yes != nil, in.Word != nil} {
+			if isSet {
+				set++
+			}
+		}
+		a := schema.Answer{Question: q.ID}
+		switch q.Kind {
+		case question.KindNUMBER, question.KindSCALE:
+			if in.Number == nil || set != 1 {
+				return nil, facestat.InputError(at+".number", facestat.ReasonInvalid, "question %q takes a number, and only a number", q.Key)
+			}
+			if (q.Min != nil && *in.Number < *q.Min) || (q.Max != nil && *in.Number > *q.Max) {
+				return nil, facestat.InputError(at+".number", facestat.ReasonOutOfRange, "question %q takes a number from %d to %d", q.Key, deref(q.Min), deref(q.Max))
+			}
+			a.Number = in.Number
+		case question.KindYES_NO:
+			if in.Yes == nil || set != 1 {
+				return nil, facestat.InputError(at+".yes", facestat.ReasonInvalid, "question %q takes yes or no, and only that", q.Key)
+			}
+			a.Yes = in.Yes
+		case question.KindWORD:
+			if in.Word == nil || set != 1 {
+				return nil, facestat.InputError(at+".word", facestat.ReasonInvalid, "question %q takes one word, and only that", q.Key)
+			}
+			w, err := NormaliseWord(*in.Word)
+			if err != nil {
+				err.Field = at + ".word"
+				return nil, err
+			}
+			a.Word = &w
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+// NormaliseWord trims and lower-cases a one-word impression and checks it
+// is 1 to MaxWordLen letters (any script) and nothing else.
+func NormaliseWord(w string) (string, *facestat.Error) {
+	if len(w) > 4*MaxWordLen {
+		return "", &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonTooLong, Message: fmt.Sprintf("one word of at most %d letters", MaxWordLen)}
+	}
+	w = strings.ToLower(strings.TrimSpace(w))
+	n := utf8.RuneCountInString(w)
+	if n > MaxWordLen {
+		return "", &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonTooLong, Message: fmt.Sprintf("one word of at most %d letters", MaxWordLen)}
+	}
+	if n == 0 || strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
+		return "", &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonInvalid, Message: "one word, letters only"}
+	}
+	return w, nil
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}

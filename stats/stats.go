@@ -1,0 +1,586 @@
+// Package stats turns the running aggregates FaceStat keeps per (photo,
+// question) into honest statistics: mean, median, sample standard deviation,
+// confidence intervals and shares, in O(1) (or O(histogram)) per request.
+//
+// Everything here is pure arithmetic on its arguments: no I/O, no global
+// state, safe for concurrent use, and no function panics, whatever the
+// input (an inconsistent aggregate yields the statistics that can still be
+// trusted, never NaN in a Summary).
+package stats
+
+import (
+	"math"
+	"math/big"
+	"math/bits"
+	"sort"
+)
+
+// Kind is a question's kind. It decides which statistics a Summary holds.
+// The values are the question kinds of the database schema.
+type Kind string
+
+// The question kinds.
+const (
+	// Number is a free integer answer, e.g. an age guess 1..100.
+	Number Kind = "NUMBER"
+	// Scale is an integer rating on a fixed scale, 1..10.
+	Scale Kind = "SCALE"
+	// YesNo is a yes/no answer, stored as 1 (yes) or 0 (no).
+	YesNo Kind = "YES_NO"
+	// Word is a one-word answer; it has no numeric statistics.
+	Word Kind = "WORD"
+)
+
+// Level is the confidence level of the intervals Summarize computes.
+const Level = 0.95
+
+// Aggregate is what is stored per (photo, question) and updated by deltas
+// inside the vote transaction. For a consistent aggregate Count equals the
+// number of answers, Sum and SumSq their sum and sum of squares, and the
+// Histogram counts add up to Count. Summarize tolerates inconsistent ones.
+type Aggregate struct {
+	// Count is the number of answers.
+	Count int64
+	// Sum is the sum of the answer values (YES_NO: yes = 1, no = 0).
+	Sum int64
+	// SumSq is the sum of the squared answer values.
+	SumSq int64
+	// Histogram maps an answer value to the number of answers with that
+	// value (YES_NO: keys 0 and 1). It may be nil.
+	Histogram map[int]int64
+}
+
+// Interval is a confidence interval [Low, High] at confidence Level (e.g.
+// 0.95). Low <= High always holds for intervals produced by this package.
+type Interval struct {
+	Low, High, Level float64
+}
+
+// Bucket is one histogram bar: Count answers had the value Value.
+type Bucket struct {
+	Value int
+	Count int64
+}
+
+// Summary is what the API shows for one question of one photo. A nil
+// pointer means "does not apply to this kind" or "not enough data". No
+// field is ever NaN or infinite.
+type Summary struct {
+	// Count is the number of answers (a negative stored count reads as 0).
+	Count int64
+	// Mean is the mean answer, Sum/Count: NUMBER and SCALE with Count >= 1;
+	// nil otherwise.
+	Mean *float64
+	// Median is the median answer computed from the histogram (for an even
+	// number of answers the mean of the two middle values): NUMBER and
+	// SCALE with Count >= 1 and a histogram holding at least one answer;
+	// nil otherwise.
+	Median *float64
+	// StdDev is the sample standard deviation (divisor Count-1), computed
+	// exactly from Count, Sum and SumSq: NUMBER and SCALE with Count >= 2;
+	// nil otherwise.
+	StdDev *float64
+	// Interval is a 95% confidence interval. NUMBER and SCALE with
+	// Count >= 2: the Student-t interval for the mean, Mean ± t·StdDev/√n
+	// with n-1 degrees of freedom. YES_NO with Count >= 1: the Wilson score
+	// interval for the yes share. Nil otherwise.
+	Interval *Interval
+	// YesShare is the share of yes answers in [0, 1], Sum/Count: YES_NO
+	// with Count >= 1; nil otherwise.
+	YesShare *float64
+	// Histogram holds the buckets with a positive count, sorted by value:
+	// NUMBER, SCALE and YES_NO (only values 0 and 1); nil for WORD, for
+	// unknown kinds and when no bucket has a positive count.
+	Histogram []Bucket
+}
+
+// z975 is the 0.975 quantile of the standard normal distribution, the z of
+// a two-sided 95% interval.
+var z975 = NormalQuantile(1 - (1-Level)/2)
+
+// Summarize computes the Summary of aggregate a for a question of the given
+// kind at confidence level 0.95 (see Summary for which fields are set when).
+//
+// For an inconsistent aggregate (say a histogram whose total differs from
+// Count) it trusts Count, Sum and SumSq for the mean, standard deviation,
+// interval and yes share, and the histogram for the median and histogram.
+// In particular: a negative Count reads as 0; a variance that would be
+// negative reads as 0; a YES_NO Sum outside [0, Count] is clamped into it;
+// histogram buckets with a count <= 0 are ignored, and if the histogram
+// total overflows int64 the median is left nil. It never panics.
+//
+// Its cost is O(1) plus O(h log h) for a histogram with h buckets.
+func Summarize(kind Kind, a Aggregate) Summary {
+	n := max(a.Count, 0)
+	s := Summary{Count: n}
+	switch kind {
+	case Number, Scale:
+		s.Histogram = buckets(a.Histogram, nil)
+		if n == 0 {
+			return s
+		}
+		mean := meanOf(a.Sum, n)
+		s.Mean = &mean
+		if med, ok := median(s.Histogram); ok {
+			s.Median = &med
+		}
+		if n < 2 {
+			return s
+		}
+		sd := math.Sqrt(sampleVariance(n, a.Sum, a.SumSq))
+		s.StdDev = &sd
+		half := TQuantile(1-(1-Level)/2, dof(n)) * sd / math.Sqrt(float64(n))
+		s.Interval = &Interval{Low: mean - half, High: mean + half, Level: Level}
+	case YesNo:
+		s.Histogram = buckets(a.Histogram, func(v int) bool { return v == 0 || v == 1 })
+		if n == 0 {
+			return s
+		}
+		yes := min(max(a.Sum, 0), n)
+		share := meanOf(yes, n)
+		s.YesShare = &share
+		low, high := Wilson(yes, n, z975)
+		s.Interval = &Interval{Low: low, High: high, Level: Level}
+	}
+	return s
+}
+
+// dof returns the degrees of freedom n-1 as an int (n >= 2).
+func dof(n int64) int {
+	if int64(int(n-1)) != n-1 { // 32-bit int: the t quantile is normal by then
+		return math.MaxInt32
+	}
+	return int(n - 1)
+}
+
+// meanOf returns sum/n for n >= 1 with a single rounding of the fractional
+// part, so that e.g. a mean of integers is exact.
+func meanOf(sum, n int64) float64 {
+	q, r := sum/n, sum%n
+	return float64(q) + float64(r)/float64(n)
+}
+
+// sampleVariance returns (n·SumSq - Sum²) / (n·(n-1)) for n >= 2, computed
+// exactly in integers (int64 when nothing overflows, math/big otherwise)
+// and rounded once, so it never goes negative by cancellation. A negative
+// numerator (impossible for a consistent aggregate) reads as 0.
+func sampleVariance(n, sum, sumSq int64) float64 {
+	nss, ok1 := mul64(n, sumSq)
+	ss, ok2 := mul64(sum, sum)
+	den, ok3 := mul64(n, n-1)
+	if ok1 && ok2 && ok3 {
+		num := nss - ss
+		// Overflow of the subtraction: ss >= 0, so it can only go below
+		// MinInt64 when nss is very negative, i.e. num < 0 anyway.
+		if nss < 0 || num < 0 {
+			return 0
+		}
+		return float64(num) / float64(den)
+	}
+	bn := big.NewInt(n)
+	num := new(big.Int).Mul(bn, big.NewInt(sumSq))
+	num.Sub(num, new(big.Int).Mul(big.NewInt(sum), big.NewInt(sum)))
+	if num.Sign() <= 0 {
+		return 0
+	}
+	bden := new(big.Int).Mul(bn, big.NewInt(n-1))
+	v, _ := new(big.Rat).SetFrac(num, bden).Float64()
+	return v
+}
+
+// mul64 returns a*b and whether it did not overflow int64.
+func mul64(a, b int64) (int64, bool) {
+	neg := (a < 0) != (b < 0)
+	hi, lo := bits.Mul64(absU(a), absU(b))
+	if hi != 0 {
+		return 0, false
+	}
+	if neg {
+		if lo > 1<<63 {
+			return 0, false
+		}
+		return -int64(lo), true // lo == 1<<63 wraps to MinInt64, as wanted
+	}
+	if lo >= 1<<63 {
+		return 0, false
+	}
+	return int64(lo), true
+}
+
+func absU(a int64) uint64 {
+	if a < 0 {
+		return uint64(-a) // MinInt64 wraps to 1<<63, as wanted
+	}
+	return uint64(a)
+}
+
+// buckets returns the histogram buckets with a positive count whose value
+// passes keep (all when keep is nil), sorted by value; nil when none.
+func buckets(h map[int]int64, keep func(int) bool) []Bucket {
+	var out []Bucket
+	for v, c := range h {
+		if c > 0 && (keep == nil || keep(v)) {
+			out = append(out, Bucket{Value: v, Count: c})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Value < out[j].Value })
+	return out
+}
+
+// median returns the median of the answers described by sorted buckets
+// with positive counts: the middle value, or for an even total the mean of
+// the two middle values. ok is false for an empty histogram or a total that
+// overflows int64.
+func median(bs []Bucket) (m float64, ok bool) {
+	var total int64
+	for _, b := range bs {
+		if b.Count > math.MaxInt64-total {
+			return 0, false
+		}
+		total += b.Count
+	}
+	if total == 0 {
+		return 0, false
+	}
+	// 0-based ranks of the two middle answers (equal for an odd total).
+	lowRank, highRank := (total-1)/2, total/2
+	lowVal, found := 0, false
+	var seen int64
+	for _, b := range bs {
+		seen += b.Count // answers with rank < seen are at or below b.Value
+		if !found && lowRank < seen {
+			lowVal, found = b.Value, true
+		}
+		if highRank < seen {
+			return (float64(lowVal) + float64(b.Value)) / 2, true
+		}
+	}
+	return 0, false // unreachable: highRank < total
+}
+
+// NormalQuantile returns the p-quantile of the standard normal
+// distribution: the x with Φ(x) = p, e.g. NormalQuantile(0.975) ≈
+// 1.959963985. It returns -Inf for p == 0, +Inf for p == 1 and NaN for p
+// outside [0, 1] or NaN. It uses Acklam's rational approximation (relative
+// error 1.15e-9) refined by one Halley step on math.Erfc, which brings it
+// to near machine precision.
+func NormalQuantile(p float64) float64 {
+	switch {
+	case math.IsNaN(p) || p < 0 || p > 1:
+		return math.NaN()
+	case p == 0:
+		return math.Inf(-1)
+	case p == 1:
+		return math.Inf(1)
+	case p == 0.5:
+		return 0
+	}
+	// Work on the lower tail q <= 0.5, where q is exact (1-p is exact for
+	// p >= 0.5) and Erfc is accurate; the quantile is odd about 0.5.
+	q, sign := p, 1.0
+	if p > 0.5 {
+		q, sign = 1-p, -1
+	}
+	x := acklam(q)
+	// Halley step on Φ(x) - q.
+	e := 0.5*math.Erfc(-x/math.Sqrt2) - q
+	u := e * math.Sqrt(2*math.Pi) * math.Exp(x*x/2)
+	if step := u / (1 + x*u/2); !math.IsNaN(step) && !math.IsInf(step, 0) {
+		x -= step
+	}
+	return sign * x
+}
+
+// acklam is Peter Acklam's approximation of the normal quantile for
+// 0 < q <= 0.5.
+func acklam(q float64) float64 {
+	const pLow = 0.02425
+	if q < pLow {
+		r := math.Sqrt(-2 * log(q))
+		return (((((-7.784894002430293e-03*r-3.223964580411365e-01)*r-2.400758277161838e+00)*r-2.549732539343734e+00)*r+4.374664141464968e+00)*r + 2.938163982698783e+00) /
+			((((7.784695709041462e-03*r+3.224671290700398e-01)*r+2.445134137142996e+00)*r+3.754408661907416e+00)*r + 1)
+	}
+	d := q - 0.5
+	r := d * d
+	return (((((-3.969683028665376e+01*r+2.209460984245205e+02)*r-2.759285104469687e+02)*r+1.383577518672690e+02)*r-3.066479806614716e+01)*r + 2.506628277459239e+00) * d /
+		(((((-5.447609879822406e+01*r+1.615858368580409e+02)*r-1.556989798598866e+02)*r+6.680131188771972e+01)*r-1.328068155288572e+01)*r + 1)
+}
+
+// tCornishFisherDF is the number of degrees of freedom from which TQuantile
+// uses the Cornish-Fisher expansion: its error there is far below 1e-12
+// for any quantile not in the extreme tails, and the incomplete beta
+// function gets slower and less precise as df grows.
+const tCornishFisherDF = 1000
+
+// TQuantile returns the p-quantile of Student's t distribution with df
+// degrees of freedom: the t with P(T <= t) = p, e.g. TQuantile(0.975, 1) ≈
+// 12.7062047 and TQuantile(0.975, 9) ≈ 2.2621572. It is accurate to about
+// 1e-9 relative (far better than the 1e-6 asked of it) for p in
+// [1e-12, 1-1e-12]. It returns -Inf for p == 0, +Inf for p == 1, and NaN
+// for p outside [0, 1], NaN p, or df < 1.
+//
+// df 1 and 2 have closed forms. From tCornishFisherDF on it uses the
+// Cornish-Fisher expansion around the normal quantile (Abramowitz and
+// Stegun 26.7.5). In between, Hill's algorithm 396 (CACM 1970) gives a
+// starting value that is refined by Newton-Halley steps on the t
+// distribution function, computed as a regularized incomplete beta
+// function.
+func TQuantile(p float64, df int) float64 {
+	switch {
+	case math.IsNaN(p) || p < 0 || p > 1 || df < 1:
+		return math.NaN()
+	case p == 0:
+		return math.Inf(-1)
+	case p == 1:
+		return math.Inf(1)
+	case p == 0.5:
+		return 0
+	}
+	// Find the upper-tail quantile t > 0 with P(T > t) = q, q < 0.5.
+	q, sign := p, -1.0
+	if p > 0.5 {
+		q, sign = 1-p, 1
+	}
+	v := float64(df)
+	var t float64
+	switch {
+	case df == 1:
+		t = 1 / math.Tan(math.Pi*q)
+	case df == 2:
+		t = (1 - 2*q) / math.Sqrt(2*q*(1-q))
+	case df >= tCornishFisherDF:
+		t = tCornishFisher(q, v)
+	default:
+		t = tHill(q, v)
+		for range 10 {
+			dens := tDensity(t, v)
+			if !(dens > 0) {
+				break
+			}
+			x := (tUpper(t, v) - q) / dens
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				break
+			}
+			t += x * (1 + x*t*(v+1)/(2*(t*t+v)))
+			if math.Abs(x) <= 1e-14*math.Abs(t) {
+				break
+			}
+		}
+	}
+	return sign * t
+}
+
+// tCornishFisher is the Cornish-Fisher expansion of the upper-tail
+// t quantile for tail probability q (Abramowitz and Stegun 26.7.5).
+func tCornishFisher(q, v float64) float64 {
+	z := -NormalQuantile(q)
+	z2 := z * z
+	g1 := (z2 + 1) * z / 4
+	g2 := ((5*z2+16)*z2 + 3) * z / 96
+	g3 := (((3*z2+19)*z2+17)*z2 - 15) * z / 384
+	g4 := ((((79*z2+776)*z2+1482)*z2-1920)*z2 - 945) * z / 92160
+	return z + (g1+(g2+(g3+g4/v)/v)/v)/v
+}
+
+// tHill is the starting value of Hill's algorithm 396 for the upper-tail
+// t quantile with tail probability q < 0.5 and df = v > 2.
+func tHill(q, v float64) float64 {
+	P := 2 * q // two-sided
+	a := 1 / (v - 0.5)
+	b := 48 / (a * a)
+	c := ((20700*a/b-98)*a-16)*a + 96.36
+	d := ((94.5/(b+c)-3)/b + 1) * math.Sqrt(a*math.Pi/2) * v
+	y := math.Pow(d*P, 2/v)
+	if y > 0.05+a {
+		// Asymptotic inverse expansion about the normal.
+		x := NormalQuantile(0.5 * P)
+		y = x * x
+		if v < 5 {
+			c += 0.3 * (v - 4.5) * (x + 0.6)
+		}
+		c = (((0.05*d*x-5)*x-7)*x-2)*x + b + c
+		y = (((((0.4*y+6.3)*y+36)*y+94.5)/c-y-3)/b + 1) * x
+		y = math.Expm1(a * y * y)
+	} else {
+		y = ((1/(((v+6)/(v*y)-0.089*d-0.822)*(v+2)*3)+0.5/(v+4))*y-1)*(v+1)/(v+2) + 1/y
+	}
+	return math.Sqrt(v * y)
+}
+
+// tUpper returns P(T > t) for t >= 0 and df = v: I_x(v/2, 1/2)/2 with
+// x = v/(v+t²).
+func tUpper(t, v float64) float64 {
+	t2 := t * t
+	return betaInc(v/2, 0.5, v/(v+t2), t2/(v+t2)) / 2
+}
+
+// tDensity returns the density of Student's t with v degrees of freedom.
+func tDensity(t, v float64) float64 {
+	lg1, _ := math.Lgamma((v + 1) / 2)
+	lg2, _ := math.Lgamma(v / 2)
+	return math.Exp(lg1 - lg2 - 0.5*math.Log(v*math.Pi) - (v+1)/2*math.Log1p(t*t/v))
+}
+
+// betaInc returns the regularized incomplete beta function I_x(a, b) for
+// a, b > 0, given x and y = 1-x (both, so that neither loses precision).
+func betaInc(a, b, x, y float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	if y <= 0 {
+		return 1
+	}
+	la, _ := math.Lgamma(a)
+	lb, _ := math.Lgamma(b)
+	lab, _ := math.Lgamma(a + b)
+	front := math.Exp(a*log(x) + b*log(y) - (la + lb - lab))
+	if x < (a+1)/(a+b+2) {
+		return front * betaCF(a, b, x) / a
+	}
+	return 1 - front*betaCF(b, a, y)/b
+}
+
+// log is math.Log, but right for subnormal x too: on amd64 math.Log
+// treats subnormals as 2^-1022·(1+f) (golang/go#56600), e.g.
+// math.Log(5e-324) = -709.09 instead of -744.44.
+func log(x float64) float64 {
+	if x > 0 && x < 0x1p-1022 {
+		return math.Log(x*0x1p54) - 54*math.Ln2
+	}
+	return math.Log(x)
+}
+
+// betaCF evaluates the continued fraction of the incomplete beta function
+// by the modified Lentz method (Numerical Recipes 6.4).
+func betaCF(a, b, x float64) float64 {
+	const (
+		tiny    = 1e-300
+		eps     = 1e-16
+		maxIter = 1000
+	)
+	qab, qap, qam := a+b, a+1, a-1
+	c := 1.0
+	d := 1 - qab*x/qap
+	if math.Abs(d) < tiny {
+		d = tiny
+	}
+	d = 1 / d
+	h := d
+	for m := 1; m <= maxIter; m++ {
+		fm := float64(m)
+		m2 := 2 * fm
+		aa := fm * (b - fm) * x / ((qam + m2) * (a + m2))
+		d = 1 + aa*d
+		if math.Abs(d) < tiny {
+			d = tiny
+		}
+		c = 1 + aa/c
+		if math.Abs(c) < tiny {
+			c = tiny
+		}
+		d = 1 / d
+		h *= d * c
+		aa = -(a + fm) * (qab + fm) * x / ((a + m2) * (qap + m2))
+		d = 1 + aa*d
+		if math.Abs(d) < tiny {
+			d = tiny
+		}
+		c = 1 + aa/c
+		if math.Abs(c) < tiny {
+			c = tiny
+		}
+		d = 1 / d
+		del := d * c
+		h *= del
+		if math.Abs(del-1) < eps {
+			break
+		}
+	}
+	return h
+}
+
+// Wilson returns the Wilson score interval for a proportion: yes successes
+// out of n trials, at the confidence whose two-sided normal quantile is z
+// (1.959963985 for 95%, see NormalQuantile). It always holds that
+// 0 <= low <= yes/n <= high <= 1.
+//
+// n <= 0 gives (0, 1), the interval of no information; yes is clamped into
+// [0, n]; z is taken as |z|, z == 0 gives (yes/n, yes/n), an infinite z
+// gives (0, 1) and a NaN z gives (NaN, NaN).
+func Wilson(yes, n int64, z float64) (low, high float64) {
+	if n <= 0 {
+		return 0, 1
+	}
+	if math.IsNaN(z) {
+		return math.NaN(), math.NaN()
+	}
+	if math.IsInf(z, 0) {
+		return 0, 1
+	}
+	yes = min(max(yes, 0), n)
+	z = math.Abs(z)
+	share := meanOf(yes, n)
+	y, no, nf, z2 := float64(yes), float64(n-yes), float64(n), z*z
+	root := z * math.Sqrt(z2+4*y*(no/nf))
+	// The classic form is (2y + z² ± root) / (2(n + z²)); the lower bound
+	// is rewritten as 2y² / (n(2y + z² + root)) to avoid cancellation.
+	low = 2 * y * (y / nf) / (2*y + z2 + root)
+	high = (2*y + z2 + root) / (2 * (nf + z2))
+	if math.IsNaN(low) { // 0/0 when yes == 0 and z == 0
+		low = share
+	}
+	// Rounding must not push the bounds past the share or out of [0, 1].
+	low = max(0, min(low, share))
+	high = min(1, max(high, share))
+	return low, high
+}
+
+// WilsonLowerBound returns the lower bound of the Wilson score interval
+// (see Wilson): a pessimistic estimate of the yes share that ranks yes/no
+// traits fairly between photos with few and many answers. It is 0 for
+// n <= 0 and NaN for a NaN z.
+func WilsonLowerBound(yes, n int64, z float64) float64 {
+	if n <= 0 {
+		return 0
+	}
+	low, _ := Wilson(yes, n, z)
+	return low
+}
+
+// BayesianAverage shrinks a mean of n answers towards a prior:
+// v/(v+m)·R + m/(v+m)·C with v = n, R = mean, m = priorWeight (how many
+// answers the prior is worth) and C = priorMean. With no answers (n <= 0)
+// or an infinite priorWeight it returns priorMean, whatever mean is; a
+// negative priorWeight reads as 0. NaN inputs that are used yield NaN.
+func BayesianAverage(mean float64, n int64, priorMean, priorWeight float64) float64 {
+	m := priorWeight
+	switch {
+	case math.IsNaN(m):
+		return math.NaN()
+	case n <= 0 || math.IsInf(m, 1):
+		return priorMean
+	case m < 0:
+		m = 0
+	}
+	v := float64(n)
+	return v/(v+m)*mean + m/(v+m)*priorMean
+}
+
+// Percentile returns the share (0..100) of the values in sorted (ascending)
+// that are below x, counting ties as half:
+// 100·(below + ties/2)/len(sorted). It returns 0 for an empty slice and NaN
+// for a NaN x. It runs in O(log n); for an unsorted slice the result is
+// meaningless but still in [0, 100].
+func Percentile(sorted []float64, x float64) float64 {
+	n := len(sorted)
+	if n == 0 {
+		return 0
+	}
+	if math.IsNaN(x) {
+		return math.NaN()
+	}
+	below := sort.SearchFloat64s(sorted, x) // first index with value >= x
+	upTo := below + sort.Search(n-below, func(i int) bool { return sorted[below+i] > x })
+	ties := upTo - below
+	return 100 * (2*float64(below) + float64(ties)) / (2 * float64(n))
+}

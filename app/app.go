@@ -53,11 +53,23 @@ func NewLogger(cfg *config.Config, out io.Writer) *slog.Logger {
 	return slog.New(h)
 }
 
+// Option adjusts how New builds the app.
+type Option func(*db.Options)
+
+// WithDriver wraps the database driver (tests count statements with it).
+func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
+	return func(o *db.Options) { o.Driver = wrap }
+}
+
 // OpenDB opens the database, migrating PostgreSQL when migrate is set.
-func OpenDB(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*db.DB, error) {
+func OpenDB(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool, opts ...Option) (*db.DB, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	d, err := db.Open(ctx, db.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns})
+	o := db.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	d, err := db.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +85,8 @@ func OpenDB(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate b
 // New opens the database (migrating PostgreSQL when MigrateOnStart is
 // set) and builds every service and the HTTP server. The caller must Close
 // it.
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
-	d, err := OpenDB(ctx, cfg, log, cfg.MigrateOnStart)
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	d, err := OpenDB(ctx, cfg, log, cfg.MigrateOnStart, opts...)
 	if err != nil {
 		return nil, err
 	}

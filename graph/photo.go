@@ -3,6 +3,9 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/question"
@@ -52,7 +55,57 @@ func (r *Resolver) listPhotos(ctx context.Context, first int, after *string, asc
 	if err != nil {
 		return nil, err
 	}
+	r.prefetch(ctx, list)
 	return photoConnection(list, more), nil
+}
+
+// prefetch starts, for every photo of a list, the loads its selected
+// fields will need, all from this goroutine: each loader then fetches the
+// whole list in one batch, however the per-photo resolvers are scheduled.
+// So a list costs the same number of statements for 1 or 100 photos.
+func (r *Resolver) prefetch(ctx context.Context, list []*ent.Photo) {
+	if len(list) == 0 || !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+		return
+	}
+	fields := photoFields(ctx)
+	l := r.loaders(ctx)
+	hasViewer := identity.FromContext(ctx) != nil
+	for _, p := range list {
+		if fields["owner"] {
+			l.User.LoadThunk(ctx, p.OwnerID)
+		}
+		if hasViewer && (fields["viewerHasVoted"] || fields["viewerCanSeeStats"] || fields["stats"]) {
+			l.Voted.LoadThunk(ctx, p.ID)
+		}
+		if fields["stats"] {
+			l.Stats.LoadThunk(ctx, p.ID)
+		}
+	}
+}
+
+// photoFields returns the Photo fields selected under the current
+// connection field, through `nodes` and `edges { node }`.
+func photoFields(ctx context.Context) map[string]bool {
+	oc := graphql.GetOperationContext(ctx)
+	out := map[string]bool{}
+	add := func(sel ast.SelectionSet) {
+		for _, f := range graphql.CollectFields(oc, sel, nil) {
+			out[f.Name] = true
+		}
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "nodes":
+			add(f.Selections)
+		case "edges":
+			for _, e := range graphql.CollectFields(oc, f.Selections, nil) {
+				if e.Name == "node" {
+					add(e.Selections)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // voted reports whether the viewer has voted on p (false without a session).
@@ -111,5 +164,6 @@ func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int,
 		last := relay.OffsetCursor(end - 1)
 		c.PageInfo.EndCursor = &last
 	}
+	r.prefetch(ctx, c.Nodes)
 	return c, nil
 }

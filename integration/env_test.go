@@ -65,7 +65,7 @@ func backends(t *testing.T, settings map[string]string, fn func(t *testing.T, e 
 	})
 }
 
-func startEnv(t *testing.T, databaseURL string, settings map[string]string) *env {
+func startEnv(t *testing.T, databaseURL string, settings map[string]string, opts ...app.Option) *env {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	vars := map[string]string{}
@@ -84,7 +84,7 @@ func startEnv(t *testing.T, databaseURL string, settings map[string]string) *env
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.NewLogger(cfg, testWriter{t}))
+	a, err := app.New(ctx, cfg, app.NewLogger(cfg, testWriter{t}), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -348,38 +348,52 @@ func TQuantile(p float64, df int) float64 {
 		t = 1 / math.Tan(math.Pi*q)
 	case df == 2:
 		t = (1 - 2*q) / math.Sqrt(2*q*(1-q))
-	case df >= tCornishFisherDF:
-		t = tCornishFisher(q, v)
 	default:
-		t = tHill(q, v)
-		for range 10 {
-			dens := tDensity(t, v)
-			if !(dens > 0) {
-				break
-			}
-			x := (tUpper(t, v) - q) / dens
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				break
-			}
-			t += x * (1 + x*t*(v+1)/(2*(t*t+v)))
-			if math.Abs(x) <= 1e-14*math.Abs(t) {
-				break
-			}
+		var ok bool
+		if df >= tCornishFisherDF {
+			t, ok = tCornishFisher(q, v)
+		}
+		if !ok {
+			t = tNewton(q, v)
 		}
 	}
 	return sign * t
 }
 
 // tCornishFisher is the Cornish-Fisher expansion of the upper-tail
-// t quantile for tail probability q (Abramowitz and Stegun 26.7.5).
-func tCornishFisher(q, v float64) float64 {
+// t quantile for tail probability q (Abramowitz and Stegun 26.7.5). ok is
+// false when its last term is too large for the truncation error to be
+// negligible (far tails with df not large enough).
+func tCornishFisher(q, v float64) (t float64, ok bool) {
 	z := -NormalQuantile(q)
 	z2 := z * z
 	g1 := (z2 + 1) * z / 4
 	g2 := ((5*z2+16)*z2 + 3) * z / 96
 	g3 := (((3*z2+19)*z2+17)*z2 - 15) * z / 384
 	g4 := ((((79*z2+776)*z2+1482)*z2-1920)*z2 - 945) * z / 92160
-	return z + (g1+(g2+(g3+g4/v)/v)/v)/v
+	last := g4 / (v * v * v * v)
+	return z + (g1+(g2+(g3+g4/v)/v)/v)/v, math.Abs(last) <= 1e-13*z
+}
+
+// tNewton returns the upper-tail t quantile for tail probability q < 0.5
+// and df = v > 2: Hill's starting value refined by Newton-Halley steps on
+// the distribution function.
+func tNewton(q, v float64) float64 {
+	t := tHill(q, v)
+	lq := log(q)
+	for range 50 {
+		// x = (P(T > t) - q) / density(t), arranged so that neither the
+		// density nor the tail underflows in the far tails.
+		x := (tUpper(t, v)/q - 1) * math.Exp(lq-tLogDensity(t, v))
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			break
+		}
+		t += x * (1 + x*t*(v+1)/(2*(t*t+v)))
+		if math.Abs(x) <= 1e-14*math.Abs(t) {
+			break
+		}
+	}
+	return t
 }
 
 // tHill is the starting value of Hill's algorithm 396 for the upper-tail
@@ -414,11 +428,12 @@ func tUpper(t, v float64) float64 {
 	return betaInc(v/2, 0.5, v/(v+t2), t2/(v+t2)) / 2
 }
 
-// tDensity returns the density of Student's t with v degrees of freedom.
-func tDensity(t, v float64) float64 {
+// tLogDensity returns the log of the density of Student's t with v degrees
+// of freedom.
+func tLogDensity(t, v float64) float64 {
 	lg1, _ := math.Lgamma((v + 1) / 2)
 	lg2, _ := math.Lgamma(v / 2)
-	return math.Exp(lg1 - lg2 - 0.5*math.Log(v*math.Pi) - (v+1)/2*math.Log1p(t*t/v))
+	return lg1 - lg2 - 0.5*math.Log(v*math.Pi) - (v+1)/2*math.Log1p(t*t/v)
 }
 
 // betaInc returns the regularized incomplete beta function I_x(a, b) for

@@ -1,0 +1,93 @@
+package integration_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/facestat/facestat/app"
+	"github.com/facestat/facestat/db/dbtest"
+	"github.com/facestat/facestat/ent"
+)
+
+// countingDriver counts the statements sent to the database.
+type countingDriver struct {
+	dialect.Driver
+	n *atomic.Int64
+}
+
+func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
+	d.n.Add(1)
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
+	d.n.Add(1)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	d.n.Add(1)
+	return d.Driver.Tx(ctx)
+}
+
+// TestStatementCount lists 1, 10 and 100 photos with their owners and
+// statistics, with no cache but the operation's loaders: each listing costs
+// the same number of statements, and more than none.
+func TestStatementCount(t *testing.T) {
+	for _, backend := range []string{"SQLite", "PostgreSQL"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			var n atomic.Int64
+			count := app.WithDriver(func(d dialect.Driver) dialect.Driver { return countingDriver{d, &n} })
+			url := ""
+			if backend == "PostgreSQL" {
+				url = dbtest.MustCreatePGDatabase(t)
+			}
+			e := startEnv(t, url, nil, count)
+			ctx := context.Background()
+			owners := make([]*ent.User, 10)
+			for i := range owners {
+				handle := fmt.Sprintf("owner%02d", i)
+				u, err := e.App.DB.User.Create().SetHandle(handle).SetEmail(handle + "@example.com").Save(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				owners[i] = u
+			}
+			builders := make([]*ent.PhotoCreate, 100)
+			for i := range builders {
+				builders[i] = e.App.DB.Photo.Create().SetOwnerID(owners[i%10].ID).SetIsPublic(true).
+					SetImageKey(fmt.Sprintf("img/x/%03d.jpg", i)).SetThumbKey(fmt.Sprintf("thumb/x/%03d.jpg", i)).
+					SetWidth(10).SetHeight(10).SetThumbWidth(10).SetThumbHeight(10)
+			}
+			if err := e.App.DB.Photo.CreateBulk(builders...).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			judge := e.anonymous(t)
+			for range 5 { // some photos with votes, so stats have rows to read
+				next := e.nextPhoto(t, judge)
+				e.gql(t, judge, castVote, map[string]any{"id": next.ID, "answers": answers(30, 6, true, "warm")}, &struct{}{})
+			}
+			const q = `query($n: Int!) { photos(first: $n) { nodes { id imageUrl owner { handle } viewerHasVoted
+				stats { voteCount questions { count mean median interval { low high } yesShare histogram { value count } words { word } } } } } }`
+			var counts []int64
+			for _, size := range []int{1, 10, 100} {
+				var out struct{ Photos struct{ Nodes []struct{ ID string } } }
+				n.Store(0)
+				e.gql(t, judge, q, map[string]any{"n": size}, &out)
+				counts = append(counts, n.Load())
+				if len(out.Photos.Nodes) != size {
+					t.Fatalf("listed %d photos, want %d", len(out.Photos.Nodes), size)
+				}
+			}
+			if counts[0] == 0 || counts[0] != counts[1] || counts[1] != counts[2] {
+				t.Fatalf("statements for 1, 10 and 100 photos: %v", counts)
+			}
+			t.Logf("statements per listing: %d", counts[0])
+		})
+	}
+}

@@ -21,7 +21,9 @@ import (
 func TestConcurrentVotes(t *testing.T) {
 	e := startEnv(t, dbtest.MustCreatePGDatabase(t), map[string]string{"FACESTAT_RATE_ANON_SESSION": "0/1s"})
 	owner := e.account(t, "popular")
-	var up struct{ UploadPhoto struct{ Photo struct{ ID string } } }
+	var up struct {
+		UploadPhoto struct{ Photo struct{ ID string } }
+	}
 	e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(64, 64, 1, imagetest.TopLeft), true).decode(t, &up)
 	photoID := up.UploadPhoto.Photo.ID
 

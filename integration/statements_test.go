@@ -76,7 +76,9 @@ func TestStatementCount(t *testing.T) {
 				stats { voteCount questions { count mean median interval { low high } yesShare histogram { value count } words { word } } } } } }`
 			var counts []int64
 			for _, size := range []int{1, 10, 100} {
-				var out struct{ Photos struct{ Nodes []struct{ ID string } } }
+				var out struct {
+					Photos struct{ Nodes []struct{ ID string } }
+				}
 				n.Store(0)
 				e.gql(t, judge, q, map[string]any{"n": size}, &out)
 				counts = append(counts, n.Load())

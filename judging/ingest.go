@@ -109,6 +109,9 @@ func (g *Ingester) Submit(ctx context.Context, b Ballot) error {
 	}
 }
 
+// Queued returns how many votes wait for a transaction.
+func (g *Ingester) Queued() int { return len(g.queue) }
+
 // Close stops accepting votes, writes every vote already queued and
 // returns when the workers are done.
 func (g *Ingester) Close() {

@@ -33,10 +33,14 @@ type Service struct {
 	Standings *Standings
 }
 
+// StatsHook receives, after each commit of votes, the fresh statistics of
+// every photo the commit changed, each once. It runs on the ingester's
+// goroutine: it must not block for long (hand the work off instead).
+type StatsHook func(ctx context.Context, fresh []*PhotoStats)
+
 // NewService loads the survey (inserting the default questions first) and
-// starts the ingester. hook receives the photos each commit changed; it may
-// be nil. Close stops the ingester.
-func NewService(ctx context.Context, client *ent.Client, dialectName string, cfg Config, hook CommitHook, log *slog.Logger) (*Service, error) {
+// starts the ingester. hook may be nil. Close stops the ingester.
+func NewService(ctx context.Context, client *ent.Client, dialectName string, cfg Config, hook StatsHook, log *slog.Logger) (*Service, error) {
 	if err := EnsureQuestions(ctx, client); err != nil {
 		return nil, err
 	}
@@ -46,8 +50,43 @@ func NewService(ctx context.Context, client *ent.Client, dialectName string, cfg
 	}
 	s := &Service{client: client, dialect: dialectName, cfg: cfg, Survey: survey,
 		Standings: NewStandings(client, dialectName, survey, cfg.MinVotes, cfg.TopSize)}
-	s.Ingester = NewIngester(client, dialectName, survey, cfg.Ingest, hook, log)
+	var onCommit CommitHook
+	if hook != nil {
+		onCommit = func(ctx context.Context, ids []uuid.UUID) {
+			fresh, err := s.FreshStats(ctx, ids)
+			if err != nil {
+				log.Warn("reading statistics after a vote commit", "err", err)
+				return
+			}
+			hook(ctx, fresh)
+		}
+	}
+	s.Ingester = NewIngester(client, dialectName, survey, cfg.Ingest, onCommit, log)
 	return s, nil
+}
+
+// FreshStats reads the current statistics of the given photos (those that
+// still exist), in the order given: four queries.
+func (s *Service) FreshStats(ctx context.Context, ids []uuid.UUID) ([]*PhotoStats, error) {
+	photos, err := s.client.Photo.Query().Where(photo.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("judging: fresh stats: %w", err)
+	}
+	aggs, err := s.LoadAggregates(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[uuid.UUID]*ent.Photo, len(photos))
+	for _, p := range photos {
+		byID[p.ID] = p
+	}
+	out := make([]*PhotoStats, 0, len(photos))
+	for _, id := range ids {
+		if p := byID[id]; p != nil {
+			out = append(out, s.Build(p, aggs[id]))
+		}
+	}
+	return out, nil
 }
 
 // Close writes the votes still queued and stops the ingester.

@@ -1,0 +1,140 @@
+package judging_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/judging"
+)
+
+// newService opens a fresh SQLite database with one photo by one owner.
+func newService(t *testing.T, cfg judging.Config, hook judging.StatsHook) (*judging.Service, *db.DB, *ent.Photo) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	owner, err := d.User.Create().SetHandle("owner").SetEmail("owner@example.com").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("img/a.jpg").SetThumbKey("thumb/a.jpg").
+		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MinVotes = max(cfg.MinVotes, 10)
+	cfg.CandidatePool = max(cfg.CandidatePool, 5)
+	cfg.TopSize = max(cfg.TopSize, 10)
+	s, err := judging.NewService(ctx, d.Client, d.Dialect, cfg, hook, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, d, p
+}
+
+func ageAnswer(age int) []judging.AnswerInput {
+	return []judging.AnswerInput{{QuestionKey: "age", Number: &age}}
+}
+
+func judge() *identity.Viewer { return &identity.Viewer{ID: uuid.New(), Anonymous: true} }
+
+// TestCloseDrains: votes queued when Close is called are all written and
+// answered; a vote after Close is refused with UNAVAILABLE.
+func TestCloseDrains(t *testing.T) {
+	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: 50 * time.Millisecond, QueueSize: 1000}}, nil)
+	ctx := context.Background()
+	const n = 200
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, errs[i] = s.CastVote(ctx, judge(), p.ID, ageAnswer(20+i%50)) })
+	}
+	// Close while votes are still queued (each batch waits 50 ms for company).
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Ingester.Queued() < 20 && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	if s.Ingester.Queued() < 20 {
+		t.Fatal("votes never queued up")
+	}
+	s.Close()
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch facestat.ErrorCode(err) {
+		case "":
+			ok++
+		case facestat.Unavailable: // arrived after Close: refused, not lost
+		default:
+			t.Errorf("vote failed: %v", err)
+		}
+	}
+	stored, err := d.Vote.Query().Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored != ok || ok == 0 {
+		t.Fatalf("%d votes acknowledged, %d stored", ok, stored)
+	}
+	if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(30)); facestat.ErrorCode(err) != facestat.Unavailable {
+		t.Fatalf("a vote after Close: %v", err)
+	}
+}
+
+// TestHookGetsFreshStats: after a commit the hook receives the photo's
+// statistics, including the vote just acknowledged.
+func TestHookGetsFreshStats(t *testing.T) {
+	got := make(chan []*judging.PhotoStats, 10)
+	s, _, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}},
+		func(_ context.Context, fresh []*judging.PhotoStats) { got <- fresh })
+	if _, err := s.CastVote(context.Background(), judge(), p.ID, ageAnswer(42)); err != nil {
+		t.Fatal(err)
+	}
+	fresh := <-got
+	if len(fresh) != 1 || fresh[0].PhotoID != p.ID || fresh[0].VoteCount != 1 || fresh[0].Version != 1 {
+		t.Fatalf("hook got %+v", fresh)
+	}
+	if q := fresh[0].Questions[0]; q.Question.Key != "age" || q.Count != 1 || *q.Mean != 42 {
+		t.Fatalf("age stats in the hook: %+v", q)
+	}
+}
+
+// TestQueueFull: beyond the queue, votes are refused at once with
+// UNAVAILABLE and a retry time, never queued without bound.
+func TestQueueFull(t *testing.T) {
+	s, _, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 1, MaxWait: 0, QueueSize: 1, Workers: 1}}, nil)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[facestat.Code]int{}
+	for i := range 50 {
+		wg.Go(func() {
+			_, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(20+i))
+			mu.Lock()
+			codes[facestat.ErrorCode(err)]++
+			mu.Unlock()
+			if fe, ok := err.(*facestat.Error); ok && fe.Code == facestat.Unavailable && fe.RetryAfter <= 0 {
+				t.Errorf("UNAVAILABLE without a retry time")
+			}
+		})
+	}
+	wg.Wait()
+	if codes[""] == 0 || codes[facestat.Unavailable] == 0 || codes[""]+codes[facestat.Unavailable] != 50 {
+		t.Fatalf("outcomes: %v", codes)
+	}
+}

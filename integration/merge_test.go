@@ -15,7 +15,9 @@ func TestJudgeKeepsVotes(t *testing.T) {
 		owner := e.account(t, "subject")
 		var ids []string
 		for i := 0; i < 2; i++ {
-			var up struct{ UploadPhoto struct{ Photo struct{ ID string } } }
+			var up struct {
+				UploadPhoto struct{ Photo struct{ ID string } }
+			}
 			e.upload(t, owner, "p.jpg", imagetest.JPEGWithMetadata(60+i, 60, 1, imagetest.TopLeft), true).decode(t, &up)
 			ids = append(ids, up.UploadPhoto.Photo.ID)
 		}

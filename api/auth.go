@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -29,7 +30,7 @@ const (
 // must carry the CSRF token, or it is refused with 403 FORBIDDEN.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
+		ctx := context.WithValue(r.Context(), originKey{}, r.Header.Get("Origin"))
 		jar := &cookieJar{w: w, r: r, secure: s.cfg.SecureCookies()}
 		ctx = identity.WithCookies(ctx, jar)
 		if h := r.Header.Get("Authorization"); h != "" {
@@ -53,6 +54,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		v, err := s.identity.Authenticate(ctx, c.Value)
+		ctx = context.WithValue(ctx, viaCookieKey{}, true)
 		if err != nil {
 			if facestat.ErrorCode(err) != facestat.Unauthenticated {
 				s.refuse(w, r, err)
@@ -70,6 +72,18 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r.WithContext(identity.NewContext(ctx, v)))
 	})
 }
+
+type (
+	viaCookieKey struct{}
+	originKey    struct{}
+)
+
+// viaCookie reports whether the request's identity came from the session
+// cookie (which a browser sends from any site).
+func viaCookie(ctx context.Context) bool { b, _ := ctx.Value(viaCookieKey{}).(bool); return b }
+
+// originOf returns the request's Origin header.
+func originOf(ctx context.Context) string { o, _ := ctx.Value(originKey{}).(string); return o }
 
 // refuse writes err: domain errors as themselves, anything else logged and
 // shown as INTERNAL.

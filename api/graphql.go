@@ -30,6 +30,7 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	cfg := graph.Config{Resolvers: resolver}
 	setComplexity(&cfg.Complexity, s.cfg.MaxPageSize)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
+	srv.AddTransport(s.newWebsocketTransport()) // first: it claims Upgrade requests
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

@@ -45,17 +45,26 @@ type Server struct {
 	webapp   fs.FS
 	ready    atomic.Bool
 	handler  http.Handler
+	sockets  *socketRegistry
 }
 
 // New returns a Server; it reports ready once SetReady(true) is called.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp}
+	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp,
+		sockets: newSocketRegistry()}
 	s.handler = s.routes(s.newGraphQL(d.Resolver))
 	return s
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// CloseSockets closes every WebSocket with 1012 (service restart), so
+// clients reconnect to another instance; new sockets are refused from then.
+func (s *Server) CloseSockets() { s.sockets.closeAll() }
+
+// Sockets returns how many WebSockets are open.
+func (s *Server) Sockets() int { return s.sockets.Len() }
 
 // SetReady sets what /readyz reports; false during start-up and shutdown.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }

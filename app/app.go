@@ -7,12 +7,13 @@ import (
 	"context"
 	"runtime/debug"
 
-	"entgo.io/ent/dialect"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/facestat/facestat/api"
 	"github.com/facestat/facestat/blob"
@@ -25,8 +26,11 @@ import (
 	"github.com/facestat/facestat/imageproc"
 	"github.com/facestat/facestat/inmem"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/live"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/ratelimit"
+	"github.com/facestat/facestat/redis"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // App is one FaceStat process's wiring.
@@ -38,8 +42,13 @@ type App struct {
 	Identity *identity.Service
 	Photos   *photos.Service
 	Judging  *judging.Service
+	Hub      *live.Hub
 	Resolver *graph.Resolver
 	Server   *api.Server
+
+	redis     *goredis.Client // nil on the embedded default
+	redisBus  *redis.Bus
+	coalescer *live.Coalescer
 }
 
 // NewLogger returns the structured logger cfg asks for, writing to out.
@@ -107,6 +116,21 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			workers = 2
 		}
 	}
+	// Live results: the vote path's hook feeds a coalescer (a few messages
+	// per photo and second) that publishes on the bus; every instance's
+	// hub fans what the bus carries out to its subscribers.
+	interval := time.Second / time.Duration(cfg.LiveMaxRate)
+	a.Hub = live.NewHub(interval)
+	var bus live.Bus = inmem.Bus{Hub: a.Hub}
+	if cfg.RedisURL != "" {
+		if a.redis, err = redis.NewClient(cfg.RedisURL); err != nil {
+			d.Close()
+			return nil, err
+		}
+		a.redisBus = redis.NewBus(a.redis, cfg.RedisPrefix, a.Hub, a.resync, log)
+		bus = a.redisBus
+	}
+	a.coalescer = live.NewCoalescer(bus, interval, log)
 	a.Judging, err = judging.NewService(ctx, d.Client, d.Dialect, judging.Config{
 		MinVotes:      cfg.MinVotes,
 		CandidatePool: cfg.NextPhotoPool,
@@ -117,7 +141,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			QueueSize: cfg.VoteQueue,
 			Workers:   workers,
 		},
-	}, nil, log)
+	}, a.coalescer.Offer, log)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -149,6 +173,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Identity: a.Identity,
 		Photos:   a.Photos,
 		Judging:  a.Judging,
+		Live:     a.Hub,
 		Limiter:  limiter,
 		Limits: graph.Limits{
 			MaxPageSize:     cfg.MaxPageSize,
@@ -180,6 +205,27 @@ func (a *App) Start(ctx context.Context) {
 	goSafe(a.Log, "standings", func() {
 		a.Judging.Standings.Run(ctx, a.Config.StandingsInterval, logErr("standings"))
 	})
+	if a.redisBus != nil {
+		goSafe(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
+	}
+}
+
+// resync sends every subscribed photo's current statistics to its
+// subscribers: after a pub/sub reconnect, updates published meanwhile were
+// lost.
+func (a *App) resync(ctx context.Context) {
+	ids := a.Hub.Photos()
+	if len(ids) == 0 {
+		return
+	}
+	snaps, err := a.Judging.FreshSnapshots(ctx, ids)
+	if err != nil {
+		a.Log.Warn("resyncing live results", "err", err)
+		return
+	}
+	for _, s := range snaps {
+		a.Hub.Deliver(s)
+	}
 }
 
 // goSafe runs fn in a goroutine that logs a panic instead of crashing the
@@ -195,8 +241,13 @@ func goSafe(log *slog.Logger, name string, fn func()) {
 	}()
 }
 
-// Close writes the votes still queued, then releases the database.
+// Close writes the votes still queued, publishes their results, then
+// releases Redis and the database.
 func (a *App) Close() error {
 	a.Judging.Close()
+	a.coalescer.Close()
+	if a.redis != nil {
+		a.redis.Close()
+	}
 	return a.DB.Close()
 }

@@ -62,6 +62,11 @@ type Config struct {
 	RateSignIn      Rate // signIn per client IP
 	RateSignInEmail Rate // signIn per account email
 
+	MaxWSMessageBytes int64         // largest WebSocket message a client may send
+	WSInitTimeout     time.Duration // a socket must send connection_init within this
+	WSPingInterval    time.Duration // keepalive of both subprotocols
+	LiveMaxRate       int           // live updates per photo and subscriber per second, at most
+
 	MinVotes          int           // answers before a result is stable and gets a percentile
 	StandingsInterval time.Duration // how often percentiles and top lists are recomputed
 	NextPhotoPool     int           // nextPhoto picks at random among this many least-judged photos
@@ -189,7 +194,7 @@ var options = []option{
 	{"data-dir", "./data", "folder of the embedded default (SQLite database and image blobs)", str(func(c *Config) *string { return &c.DataDir })},
 	{"database-url", "", "PostgreSQL URL (lib/pq); empty runs on SQLite under the data folder", str(func(c *Config) *string { return &c.DatabaseURL })},
 	{"db-max-conns", "20", "PostgreSQL connection pool size", integer(func(c *Config) *int { return &c.DBMaxConns })},
-	{"redis-url", "", "Redis URL for cache, pub/sub and rate limits (not supported yet: must be empty)", str(func(c *Config) *string { return &c.RedisURL })},
+	{"redis-url", "", "Redis URL for live-result pub/sub across instances; empty keeps it in-process", str(func(c *Config) *string { return &c.RedisURL })},
 	{"redis-prefix", "facestat:", "prefix of every Redis key and channel", str(func(c *Config) *string { return &c.RedisPrefix })},
 	{"public-url", "", "URL users reach FaceStat at (default http://ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
 	{"trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted", func(c *Config, v string) error {
@@ -252,6 +257,10 @@ var options = []option{
 	{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
 	{"rate-sign-in", "20/1m", "signIn per client IP", rate(func(c *Config) *Rate { return &c.RateSignIn })},
 	{"rate-sign-in-email", "10/10m", "signIn per account email, whatever the address", rate(func(c *Config) *Rate { return &c.RateSignInEmail })},
+	{"max-ws-message-bytes", "64KiB", "largest WebSocket message a client may send (the socket is closed beyond)", int64s(func(c *Config) *int64 { return &c.MaxWSMessageBytes })},
+	{"ws-init-timeout", "5s", "a WebSocket must send connection_init within this, or it is closed", duration(func(c *Config) *time.Duration { return &c.WSInitTimeout })},
+	{"ws-ping-interval", "15s", "WebSocket keepalive (graphql-ws \"ka\"; graphql-transport-ws ping, pong due within two intervals)", duration(func(c *Config) *time.Duration { return &c.WSPingInterval })},
+	{"live-max-rate", "4", "live updates per photo and subscriber per second, at most (the newest state wins)", integer(func(c *Config) *int { return &c.LiveMaxRate })},
 	{"min-votes", "10", "answers before a result is stable and gets a percentile", integer(func(c *Config) *int { return &c.MinVotes })},
 	{"standings-interval", "30s", "how often percentiles and top lists are recomputed", duration(func(c *Config) *time.Duration { return &c.StandingsInterval })},
 	{"next-photo-pool", "20", "nextPhoto picks at random among this many least-judged photos", integer(func(c *Config) *int { return &c.NextPhotoPool })},
@@ -329,6 +338,10 @@ func (c *Config) Validate() error {
 	check(c.ShutdownTimeout > 0, "shutdown-timeout", "must be positive")
 	check(c.DrainDelay >= 0 && c.DrainDelay <= 5*time.Minute, "drain-delay", "must be in 0..5m")
 	check(c.ImageWorkers >= 1 && c.ImageWorkers <= 64, "image-workers", "must be in 1..64")
+	check(c.MaxWSMessageBytes >= 1<<10 && c.MaxWSMessageBytes <= 16<<20, "max-ws-message-bytes", "must be in 1KiB..16MiB")
+	check(c.WSInitTimeout >= 100*time.Millisecond, "ws-init-timeout", "must be at least 100ms")
+	check(c.WSPingInterval >= time.Second, "ws-ping-interval", "must be at least 1s")
+	check(c.LiveMaxRate >= 1 && c.LiveMaxRate <= 100, "live-max-rate", "must be in 1..100")
 	check(c.MinVotes >= 1 && c.MinVotes <= 10000, "min-votes", "must be in 1..10000")
 	check(c.StandingsInterval >= time.Second, "standings-interval", "must be at least 1s")
 	check(c.NextPhotoPool >= 1 && c.NextPhotoPool <= 1000, "next-photo-pool", "must be in 1..1000")
@@ -337,7 +350,6 @@ func (c *Config) Validate() error {
 	check(c.VoteWait >= 0 && c.VoteWait <= time.Second, "vote-wait", "must be in 0..1s")
 	check(c.VoteQueue >= c.VoteBatch && c.VoteQueue <= 1000000, "vote-queue", "must be in vote-batch..1000000")
 	check(c.VoteWorkers >= 0 && c.VoteWorkers <= 64, "vote-workers", "must be in 0..64")
-	check(c.RedisURL == "", "redis-url", "is not supported by this version yet (the Redis cache and pub/sub are coming); unset it")
 	check(c.MaxBodyBytes >= 1<<10 && c.MaxBodyBytes <= 64<<20, "max-body-bytes", "must be in 1KiB..64MiB")
 	check(c.MaxUploadBytes >= 1<<10 && c.MaxUploadBytes <= 256<<20, "max-upload-bytes", "must be in 1KiB..256MiB")
 	check(c.MaxImagePixels >= 1 && c.MaxImagePixels <= 400_000_000, "max-image-pixels", "must be in 1..400000000")

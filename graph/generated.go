@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	PhotoStats() PhotoStatsResolver
 	Query() QueryResolver
 	Question() QuestionResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 	Viewer() ViewerResolver
 }
@@ -187,6 +188,11 @@ type ComplexityRoot struct {
 		Viewer    func(childComplexity int) int
 	}
 
+	Subscription struct {
+		MyPhotoActivity func(childComplexity int) int
+		PhotoStats      func(childComplexity int, photoID string) int
+	}
+
 	UploadPhotoPayload struct {
 		Photo func(childComplexity int) int
 	}
@@ -255,6 +261,10 @@ type QuestionResolver interface {
 	ID(ctx context.Context, obj *ent.Question) (string, error)
 
 	Kind(ctx context.Context, obj *ent.Question) (model.QuestionKind, error)
+}
+type SubscriptionResolver interface {
+	PhotoStats(ctx context.Context, photoID string) (<-chan *judging.PhotoStats, error)
+	MyPhotoActivity(ctx context.Context) (<-chan *judging.PhotoStats, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *ent.User) (string, error)
@@ -881,6 +891,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StartAnonymousSessionPayload.Viewer(childComplexity), true
 
+	case "Subscription.myPhotoActivity":
+		if e.ComplexityRoot.Subscription.MyPhotoActivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.MyPhotoActivity(childComplexity), true
+	case "Subscription.photoStats":
+		if e.ComplexityRoot.Subscription.PhotoStats == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_photoStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PhotoStats(childComplexity, args["photoId"].(string)), true
+
 	case "UploadPhotoPayload.photo":
 		if e.ComplexityRoot.UploadPhotoPayload.Photo == nil {
 			break
@@ -1036,6 +1064,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1070,6 +1115,7 @@ Errors carry ` + "`" + `extensions.code` + "`" + ` from the list in docs/ERRORS.
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 "An RFC 3339 date and time, e.g. ` + "`" + `2026-11-25T10:00:00Z` + "`" + `."
@@ -1447,6 +1493,27 @@ input DeletePhotoInput {
 
 type DeletePhotoPayload {
   deletedPhotoId: ID!
+}
+
+"""
+Live results over WebSocket on /graphql (subprotocols ` + "`" + `graphql-transport-ws` + "`" + `
+and the legacy ` + "`" + `graphql-ws` + "`" + `; authenticate with
+` + "`" + `{"authorization": "Bearer <token>"}` + "`" + ` in the ` + "`" + `connection_init` + "`" + ` payload).
+Each subscription first sends the current state, then every change; updates
+for a busy photo are coalesced to a few per second, the newest winning.
+"""
+type Subscription {
+  """
+  A photo's statistics: now, then as votes arrive through any instance.
+  Refused with FORBIDDEN unless the viewer may see them (owner, moderator,
+  a judge who voted on it, anyone for a public photo).
+  """
+  photoStats(photoId: ID!): PhotoStats!
+  """
+  For an uploader: the statistics of each of their photos now, then of any
+  of them as votes arrive. Accounts only.
+  """
+  myPhotoActivity: PhotoStats!
 }
 `, BuiltIn: false},
 }
@@ -2095,6 +2162,20 @@ func (ec *executionContext) field_Query_topPhotos_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_photoStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "photoId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["photoId"] = arg0
 	return args, nil
 }
 
@@ -4711,6 +4792,82 @@ func (ec *executionContext) fieldContext_StartAnonymousSessionPayload_viewer(_ c
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Viewer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_photoStats(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_photoStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PhotoStats(ctx, fc.Args["photoId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *judging.PhotoStats) graphql.Marshaler {
+			return ec.marshalNPhotoStats2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐPhotoStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_photoStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhotoStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_photoStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_myPhotoActivity(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_myPhotoActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().MyPhotoActivity(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *judging.PhotoStats) graphql.Marshaler {
+			return ec.marshalNPhotoStats2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐPhotoStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_myPhotoActivity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhotoStats(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7697,6 +7854,28 @@ func (ec *executionContext) _StartAnonymousSessionPayload(ctx context.Context, s
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "photoStats":
+		return ec._Subscription_photoStats(ctx, fields[0])
+	case "myPhotoActivity":
+		return ec._Subscription_myPhotoActivity(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var uploadPhotoPayloadImplementors = []string{"UploadPhotoPayload"}
 
 func (ec *executionContext) _UploadPhotoPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UploadPhotoPayload) graphql.Marshaler {
@@ -8492,6 +8671,14 @@ func (ec *executionContext) unmarshalNPhotoOrderField2githubᚗcomᚋfacestatᚋ
 
 func (ec *executionContext) marshalNPhotoOrderField2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐPhotoOrderField(ctx context.Context, sel ast.SelectionSet, v model.PhotoOrderField) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNPhotoStats2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐPhotoStats(ctx context.Context, sel ast.SelectionSet, v *judging.PhotoStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PhotoStats!")
+		return graphql.Null
+	}
+	return ec._PhotoStats(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNQuestion2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐQuestionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Question) graphql.Marshaler {

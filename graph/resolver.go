@@ -6,6 +6,7 @@ import (
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/live"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/ratelimit"
 )
@@ -17,6 +18,7 @@ type Resolver struct {
 	Identity *identity.Service
 	Photos   *photos.Service
 	Judging  *judging.Service
+	Live     *live.Hub
 	Limiter  ratelimit.Limiter
 	Limits   Limits
 }

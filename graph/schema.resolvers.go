@@ -267,6 +267,16 @@ func (r *questionResolver) Kind(ctx context.Context, obj *ent.Question) (model.Q
 	return model.QuestionKind(obj.Kind), nil
 }
 
+// PhotoStats is the resolver for the photoStats field.
+func (r *subscriptionResolver) PhotoStats(ctx context.Context, photoID string) (<-chan *judging.PhotoStats, error) {
+	return r.subscribePhoto(ctx, photoID)
+}
+
+// MyPhotoActivity is the resolver for the myPhotoActivity field.
+func (r *subscriptionResolver) MyPhotoActivity(ctx context.Context) (<-chan *judging.PhotoStats, error) {
+	return r.subscribeOwner(ctx)
+}
+
 // ID is the resolver for the id field.
 func (r *userResolver) ID(ctx context.Context, obj *ent.User) (string, error) {
 	return relay.ID(typeUser, obj.ID), nil
@@ -328,6 +338,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Question returns QuestionResolver implementation.
 func (r *Resolver) Question() QuestionResolver { return &questionResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
@@ -335,11 +348,12 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type (
-	mutationResolver   struct{ *Resolver }
-	photoResolver      struct{ *Resolver }
-	photoStatsResolver struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
-	questionResolver   struct{ *Resolver }
-	userResolver       struct{ *Resolver }
-	viewerResolver     struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	photoResolver        struct{ *Resolver }
+	photoStatsResolver   struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	questionResolver     struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
+	userResolver         struct{ *Resolver }
+	viewerResolver       struct{ *Resolver }
 )

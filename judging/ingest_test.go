@@ -2,6 +2,7 @@ package judging_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"runtime"
@@ -99,17 +100,26 @@ func TestCloseDrains(t *testing.T) {
 // TestHookGetsFreshStats: after a commit the hook receives the photo's
 // statistics, including the vote just acknowledged.
 func TestHookGetsFreshStats(t *testing.T) {
-	got := make(chan []*judging.PhotoStats, 10)
+	got := make(chan []*judging.Snapshot, 10)
 	s, _, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}},
-		func(_ context.Context, fresh []*judging.PhotoStats) { got <- fresh })
+		func(_ context.Context, fresh []*judging.Snapshot) { got <- fresh })
 	if _, err := s.CastVote(context.Background(), judge(), p.ID, ageAnswer(42)); err != nil {
 		t.Fatal(err)
 	}
 	fresh := <-got
-	if len(fresh) != 1 || fresh[0].PhotoID != p.ID || fresh[0].VoteCount != 1 || fresh[0].Version != 1 {
+	if len(fresh) != 1 || fresh[0].PhotoID != p.ID || fresh[0].OwnerID != p.OwnerID || fresh[0].VoteCount != 1 || fresh[0].Version != 1 {
 		t.Fatalf("hook got %+v", fresh)
 	}
-	if q := fresh[0].Questions[0]; q.Question.Key != "age" || q.Count != 1 || *q.Mean != 42 {
+	// It survives the trip between instances.
+	raw, err := json.Marshal(fresh[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back judging.Snapshot
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if q := s.BuildSnapshot(&back).Questions[0]; q.Question.Key != "age" || q.Count != 1 || *q.Mean != 42 {
 		t.Fatalf("age stats in the hook: %+v", q)
 	}
 }

@@ -33,10 +33,10 @@ type Service struct {
 	Standings *Standings
 }
 
-// StatsHook receives, after each commit of votes, the fresh statistics of
-// every photo the commit changed, each once. It runs on the ingester's
-// goroutine: it must not block for long (hand the work off instead).
-type StatsHook func(ctx context.Context, fresh []*PhotoStats)
+// StatsHook receives, after each commit of votes, a fresh snapshot of the
+// statistics of every photo the commit changed, each once. It runs on the
+// ingester's goroutine: it must not block for long (hand the work off).
+type StatsHook func(ctx context.Context, fresh []*Snapshot)
 
 // NewService loads the survey (inserting the default questions first) and
 // starts the ingester. hook may be nil. Close stops the ingester.
@@ -53,7 +53,7 @@ func NewService(ctx context.Context, client *ent.Client, dialectName string, cfg
 	var onCommit CommitHook
 	if hook != nil {
 		onCommit = func(ctx context.Context, ids []uuid.UUID) {
-			fresh, err := s.FreshStats(ctx, ids)
+			fresh, err := s.FreshSnapshots(ctx, ids)
 			if err != nil {
 				log.Warn("reading statistics after a vote commit", "err", err)
 				return
@@ -65,9 +65,9 @@ func NewService(ctx context.Context, client *ent.Client, dialectName string, cfg
 	return s, nil
 }
 
-// FreshStats reads the current statistics of the given photos (those that
-// still exist), in the order given: four queries.
-func (s *Service) FreshStats(ctx context.Context, ids []uuid.UUID) ([]*PhotoStats, error) {
+// FreshSnapshots reads the current statistics of the given photos (those
+// that still exist), in the order given: four queries.
+func (s *Service) FreshSnapshots(ctx context.Context, ids []uuid.UUID) ([]*Snapshot, error) {
 	photos, err := s.client.Photo.Query().Where(photo.IDIn(ids...)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("judging: fresh stats: %w", err)
@@ -80,10 +80,10 @@ func (s *Service) FreshStats(ctx context.Context, ids []uuid.UUID) ([]*PhotoStat
 	for _, p := range photos {
 		byID[p.ID] = p
 	}
-	out := make([]*PhotoStats, 0, len(photos))
+	out := make([]*Snapshot, 0, len(photos))
 	for _, id := range ids {
 		if p := byID[id]; p != nil {
-			out = append(out, s.Build(p, aggs[id]))
+			out = append(out, NewSnapshot(p, aggs[id]))
 		}
 	}
 	return out, nil

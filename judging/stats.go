@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
 	"github.com/facestat/facestat/ent/photoword"
@@ -21,14 +22,14 @@ const MaxWords = 20
 
 // Aggregates is everything stored about one photo's answers.
 type Aggregates struct {
-	Questions map[int]*stats.Aggregate
-	Words     map[int][]WordCount // by question, most given first, at most MaxWords
+	Questions map[int]*stats.Aggregate `json:"q"`
+	Words     map[int][]WordCount      `json:"w,omitempty"` // by question, most given first, at most MaxWords
 }
 
 // WordCount is a word and how often it was given.
 type WordCount struct {
-	Word  string
-	Count int64
+	Word  string `json:"w"`
+	Count int64  `json:"n"`
 }
 
 // PhotoStats is a photo's statistics, as the API shows them.
@@ -109,9 +110,35 @@ func (a *Aggregates) question(id int) *stats.Aggregate {
 	return agg
 }
 
+// Snapshot is everything needed to show a photo's statistics, in a form
+// that travels between instances (JSON over Redis pub/sub): the photo's
+// counters and visibility, and its aggregates.
+type Snapshot struct {
+	PhotoID    uuid.UUID   `json:"photo"`
+	OwnerID    uuid.UUID   `json:"owner"`
+	Public     bool        `json:"public"`
+	Active     bool        `json:"active"`
+	VoteCount  int         `json:"votes"`
+	Version    int64       `json:"version"`
+	UpdatedAt  *time.Time  `json:"updated,omitempty"`
+	Aggregates *Aggregates `json:"aggregates"`
+}
+
+// NewSnapshot pairs a photo row with its aggregates.
+func NewSnapshot(p *ent.Photo, a *Aggregates) *Snapshot {
+	return &Snapshot{PhotoID: p.ID, OwnerID: p.OwnerID, Public: p.IsPublic, Active: p.Status == photo.StatusActive,
+		VoteCount: p.VoteCount, Version: p.StatsVersion, UpdatedAt: p.StatsUpdatedAt, Aggregates: a}
+}
+
 // Build turns a photo's aggregates into its statistics.
 func (s *Service) Build(p *ent.Photo, a *Aggregates) *PhotoStats {
-	ps := &PhotoStats{PhotoID: p.ID, VoteCount: p.VoteCount, Version: p.StatsVersion, UpdatedAt: p.StatsUpdatedAt}
+	return s.BuildSnapshot(NewSnapshot(p, a))
+}
+
+// BuildSnapshot turns a snapshot into the photo's statistics.
+func (s *Service) BuildSnapshot(snap *Snapshot) *PhotoStats {
+	a := snap.Aggregates
+	ps := &PhotoStats{PhotoID: snap.PhotoID, VoteCount: snap.VoteCount, Version: snap.Version, UpdatedAt: snap.UpdatedAt}
 	for _, q := range s.Survey.Active() {
 		agg := stats.Aggregate{Histogram: map[int]int64{}}
 		if a != nil && a.Questions[q.ID] != nil {

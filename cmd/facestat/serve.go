@@ -57,6 +57,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("shutting down", "drain_delay", cfg.DrainDelay.String(), "timeout", cfg.ShutdownTimeout.String())
 	srv.SetReady(false)
 	time.Sleep(cfg.DrainDelay) // the load balancer sees /readyz fail and stops sending
+	srv.CloseSockets()         // 1012: subscribers reconnect to another instance
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := httpSrv.Shutdown(sctx); err != nil {

@@ -155,6 +155,14 @@ type StartAnonymousSessionPayload struct {
 	Viewer    *identity.Viewer `json:"viewer"`
 }
 
+// Live results over WebSocket on /graphql (subprotocols `graphql-transport-ws`
+// and the legacy `graphql-ws`; authenticate with
+// `{"authorization": "Bearer <token>"}` in the `connection_init` payload).
+// Each subscription first sends the current state, then every change; updates
+// for a busy photo are coalesced to a few per second, the newest winning.
+type Subscription struct {
+}
+
 type UploadPhotoInput struct {
 	File graphql.Upload `json:"file"`
 	// Make the photo public at once (default: private).

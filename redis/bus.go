@@ -1,0 +1,102 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/live"
+)
+
+// Bus carries statistics snapshots between instances over one Redis
+// pub/sub channel. Each instance holds one subscription (Run) and hands
+// what arrives to its hub.
+type Bus struct {
+	rdb     *goredis.Client
+	channel string
+	hub     *live.Hub
+	resync  func(context.Context)
+	log     *slog.Logger
+}
+
+var _ live.Bus = (*Bus)(nil)
+
+// NewBus returns a bus on channel prefix+"stats". resync is called each
+// time the subscription is (re)established: messages published while it was
+// down are lost (pub/sub is at most once), so subscribers get fresh state.
+func NewBus(rdb *goredis.Client, prefix string, hub *live.Hub, resync func(context.Context), log *slog.Logger) *Bus {
+	return &Bus{rdb: rdb, channel: prefix + "stats", hub: hub, resync: resync, log: log}
+}
+
+// Publish implements live.Bus: one pipelined round trip for the batch.
+func (b *Bus) Publish(ctx context.Context, snaps []*judging.Snapshot) error {
+	pipe := b.rdb.Pipeline()
+	for _, s := range snaps {
+		raw, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		pipe.Publish(ctx, b.channel, raw)
+	}
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+// Run holds the subscription until ctx ends, reconnecting with a backoff
+// whenever Redis goes away. It recovers and logs its own panics.
+func (b *Bus) Run(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := b.listen(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		b.log.Warn("redis subscription lost; reconnecting", "err", err, "in", backoff.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// listen subscribes and delivers messages until the connection fails.
+func (b *Bus) listen(ctx context.Context) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic: %v", v)
+		}
+	}()
+	ps := b.rdb.Subscribe(ctx, b.channel)
+	defer ps.Close()
+	for {
+		msg, err := ps.Receive(ctx)
+		if err != nil {
+			return err
+		}
+		switch m := msg.(type) {
+		case *goredis.Subscription:
+			if m.Kind == "subscribe" {
+				b.log.Info("redis subscription established", "channel", m.Channel)
+				b.resync(ctx)
+			}
+		case *goredis.Message:
+			var snap judging.Snapshot
+			if err := json.Unmarshal([]byte(m.Payload), &snap); err != nil {
+				b.log.Warn("bad message on the stats channel", "err", err)
+				continue
+			}
+			b.hub.Deliver(&snap)
+		case *goredis.Pong:
+		default:
+			return errors.New("unexpected pub/sub message")
+		}
+	}
+}

@@ -1,0 +1,25 @@
+// Package redis holds FaceStat's Redis adapters: the live-results bus over
+// pub/sub. Every key and channel carries the configured prefix.
+package redis
+
+import (
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// NewClient connects to the Redis at url with short timeouts, so that a
+// Redis outage slows nothing down: callers fall back or skip.
+func NewClient(url string) (*goredis.Client, error) {
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	opts.DialTimeout = 2 * time.Second
+	opts.ReadTimeout = time.Second
+	opts.WriteTimeout = time.Second
+	opts.PoolTimeout = time.Second
+	opts.MaxRetries = 1
+	return goredis.NewClient(opts), nil
+}

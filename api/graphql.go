@@ -47,7 +47,7 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimit{Max: s.cfg.MaxQueryDepth})
 	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
-	srv.Use(graph.LoadersExtension{Client: resolver.Client, Judging: resolver.Judging})
+	srv.Use(graph.LoadersExtension{Client: resolver.Client, Judging: resolver.Judging, Cache: resolver.Cache})
 	return s.limitBody(codeTransportErrors(srv))
 }
 

@@ -18,8 +18,10 @@ import (
 	"github.com/facestat/facestat/api"
 	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/blob/fsblob"
+	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/frontend"
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/identity"
@@ -30,6 +32,7 @@ import (
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/ratelimit"
 	"github.com/facestat/facestat/redis"
+	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -43,6 +46,7 @@ type App struct {
 	Photos   *photos.Service
 	Judging  *judging.Service
 	Hub      *live.Hub
+	Cache    cache.Store
 	Resolver *graph.Resolver
 	Server   *api.Server
 
@@ -131,6 +135,27 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		bus = a.redisBus
 	}
 	a.coalescer = live.NewCoalescer(bus, interval, log)
+	var store cache.Store
+	switch {
+	case !cfg.Cache:
+	case a.redis != nil:
+		store = redis.NewCache(a.redis, cfg.RedisPrefix)
+	default:
+		store = inmem.NewCache(100_000)
+	}
+	a.Cache = store
+	// After each commit of votes: the fresh photo rows and statistics are
+	// written through to the cache, then published to live subscribers.
+	onCommit := func(ctx context.Context, snaps []*judging.Snapshot) {
+		photos := make(map[uuid.UUID]*ent.Photo, len(snaps))
+		aggs := make(map[uuid.UUID]*judging.Aggregates, len(snaps))
+		for _, s := range snaps {
+			photos[s.PhotoID], aggs[s.PhotoID] = s.Photo, s.Aggregates
+		}
+		cache.Put(ctx, store, photos, func(id uuid.UUID) string { return cache.PhotoKey + id.String() }, cache.TTL)
+		cache.Put(ctx, store, aggs, func(id uuid.UUID) string { return cache.StatsKey + id.String() }, cache.TTL)
+		a.coalescer.Offer(ctx, snaps)
+	}
 	a.Judging, err = judging.NewService(ctx, d.Client, d.Dialect, judging.Config{
 		MinVotes:      cfg.MinVotes,
 		CandidatePool: cfg.NextPhotoPool,
@@ -141,7 +166,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			QueueSize: cfg.VoteQueue,
 			Workers:   workers,
 		},
-	}, a.coalescer.Offer, log)
+	}, onCommit, log)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -154,6 +179,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		RefreshTTL: cfg.RefreshTokenTTL,
 		AnonTTL:    cfg.AnonTokenTTL,
 	}, a.Judging.Merge)
+	a.Identity.Cache = store
 	limiter := inmem.NewLimiter(100_000)
 	rule := func(name string, r config.Rate) ratelimit.Rule {
 		return ratelimit.Rule{Name: name, Limit: r.N, Per: r.Per}
@@ -167,6 +193,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Workers:        cfg.ImageWorkers,
 		Limiter:        limiter,
 		RateUpload:     rule("upload", cfg.RateUpload),
+		Cache:          store,
 	}, log)
 	a.Resolver = &graph.Resolver{
 		Client:   d.Client,
@@ -174,6 +201,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Photos:   a.Photos,
 		Judging:  a.Judging,
 		Live:     a.Hub,
+		Cache:    store,
 		Limiter:  limiter,
 		Limits: graph.Limits{
 			MaxPageSize:     cfg.MaxPageSize,

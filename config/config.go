@@ -34,6 +34,7 @@ type Config struct {
 	LogLevel       string         // debug, info, warn, error
 	LogFormat      string         // json or text
 	MigrateOnStart bool           // serve migrates PostgreSQL before it listens
+	Cache          bool           // read-through cache of photos, users, statistics and sessions
 
 	ShutdownTimeout time.Duration // graceful shutdown: how long in-flight requests may finish
 	DrainDelay      time.Duration // graceful shutdown: how long /readyz reports 503 before the listener closes
@@ -233,6 +234,7 @@ var options = []option{
 	{"log-level", "info", "debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
 	{"log-format", "json", "json or text", str(func(c *Config) *string { return &c.LogFormat })},
 	{"migrate-on-start", "true", "serve applies pending PostgreSQL migrations (under an advisory lock) before listening", boolean(func(c *Config) *bool { return &c.MigrateOnStart })},
+	{"cache", "true", "cache photos, users, statistics and sessions (in Redis when redis-url is set, else in memory)", boolean(func(c *Config) *bool { return &c.Cache })},
 	{"shutdown-timeout", "15s", "how long in-flight requests may finish after SIGTERM", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 	{"drain-delay", "0s", "after SIGTERM, how long /readyz reports 503 before the listener closes (give the load balancer time to notice)", duration(func(c *Config) *time.Duration { return &c.DrainDelay })},
 	{"image-workers", "2", "images decoded at once; each can take hundreds of MB at the pixel limit", integer(func(c *Config) *int { return &c.ImageWorkers })},

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/user"
@@ -28,12 +29,14 @@ type Loaders struct {
 	Voted *dataloadgen.Loader[uuid.UUID, bool]
 }
 
-// NewLoaders returns fresh loaders reading through client and j for the
-// viewer v (nil without a session).
-func NewLoaders(client *ent.Client, j *judging.Service, v *identity.Viewer) *Loaders {
+// NewLoaders returns fresh loaders reading through the cache c (nil for
+// none) to client and j, for the viewer v (nil without a session).
+func NewLoaders(client *ent.Client, j *judging.Service, c cache.Store, v *identity.Viewer) *Loaders {
 	wait := dataloadgen.WithWait(time.Millisecond)
 	return &Loaders{
-		Stats: dataloadgen.NewMappedLoader(j.LoadAggregates, wait),
+		Stats: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*judging.Aggregates, error) {
+			return cache.Load(ctx, c, ids, keyOf(cache.StatsKey), j.LoadAggregates)
+		}, wait),
 		Voted: dataloadgen.NewLoader(func(ctx context.Context, ids []uuid.UUID) ([]bool, []error) {
 			out := make([]bool, len(ids))
 			if v == nil {
@@ -48,29 +51,35 @@ func NewLoaders(client *ent.Client, j *judging.Service, v *identity.Viewer) *Loa
 			}
 			return out, nil
 		}, wait),
-		User: newLoader(func(ctx context.Context, ids []uuid.UUID) ([]*ent.User, error) {
+		User: newLoader(c, cache.UserKey, func(ctx context.Context, ids []uuid.UUID) ([]*ent.User, error) {
 			return client.User.Query().Where(user.IDIn(ids...)).All(ctx)
 		}, func(u *ent.User) uuid.UUID { return u.ID }),
-		Photo: newLoader(func(ctx context.Context, ids []uuid.UUID) ([]*ent.Photo, error) {
+		Photo: newLoader(c, cache.PhotoKey, func(ctx context.Context, ids []uuid.UUID) ([]*ent.Photo, error) {
 			return client.Photo.Query().Where(photo.IDIn(ids...)).All(ctx)
 		}, func(p *ent.Photo) uuid.UUID { return p.ID }),
 	}
 }
 
-// newLoader batches fetch (one query for all keys of a batch); missing
-// keys load as dataloadgen.ErrNotFound.
-func newLoader[V any](fetch func(context.Context, []uuid.UUID) ([]V, error), key func(V) uuid.UUID) *dataloadgen.Loader[uuid.UUID, V] {
+// newLoader batches fetch (one query for all the keys of a batch that the
+// cache does not hold); missing keys load as dataloadgen.ErrNotFound.
+func newLoader[V any](c cache.Store, prefix string, fetch func(context.Context, []uuid.UUID) ([]V, error), key func(V) uuid.UUID) *dataloadgen.Loader[uuid.UUID, V] {
 	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error) {
-		rows, err := fetch(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		m := make(map[uuid.UUID]V, len(rows))
-		for _, r := range rows {
-			m[key(r)] = r
-		}
-		return m, nil
+		return cache.Load(ctx, c, ids, keyOf(prefix), func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error) {
+			rows, err := fetch(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			m := make(map[uuid.UUID]V, len(rows))
+			for _, r := range rows {
+				m[key(r)] = r
+			}
+			return m, nil
+		})
 	}, dataloadgen.WithWait(time.Millisecond))
+}
+
+func keyOf(prefix string) func(uuid.UUID) string {
+	return func(id uuid.UUID) string { return prefix + id.String() }
 }
 
 type loadersKey struct{}
@@ -79,6 +88,7 @@ type loadersKey struct{}
 type LoadersExtension struct {
 	Client  *ent.Client
 	Judging *judging.Service
+	Cache   cache.Store
 }
 
 var _ interface {
@@ -94,7 +104,7 @@ func (LoadersExtension) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptOperation implements graphql.OperationInterceptor.
 func (e LoadersExtension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(context.WithValue(ctx, loadersKey{}, NewLoaders(e.Client, e.Judging, identity.FromContext(ctx))))
+	return next(context.WithValue(ctx, loadersKey{}, NewLoaders(e.Client, e.Judging, e.Cache, identity.FromContext(ctx))))
 }
 
 // loaders returns the operation's loaders; outside an operation (tests
@@ -103,5 +113,5 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
 		return l
 	}
-	return NewLoaders(r.Client, r.Judging, identity.FromContext(ctx))
+	return NewLoaders(r.Client, r.Judging, r.Cache, identity.FromContext(ctx))
 }

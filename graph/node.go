@@ -8,10 +8,8 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/facestat/facestat"
-	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/graph/model"
-	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/relay"
 )
 
@@ -42,8 +40,7 @@ func (r *Resolver) node(ctx context.Context, gid string) (model.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		voted, err := r.voted(ctx, p)
-		if err != nil || !authz.CanViewPhoto(identity.FromContext(ctx), p, voted) {
+		if ok, err := r.canSee(ctx, p); !ok || err != nil {
 			return nil, err
 		}
 		return p, nil

@@ -7,6 +7,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/identity"
@@ -106,6 +107,17 @@ func photoFields(ctx context.Context) map[string]bool {
 		}
 	}
 	return out
+}
+
+// canSee reports whether the viewer may see p and its statistics, asking
+// whether the viewer voted on it only when nothing else decides.
+func (r *Resolver) canSee(ctx context.Context, p *ent.Photo) (bool, error) {
+	v := identity.FromContext(ctx)
+	if authz.CanSeeStats(v, p, false) {
+		return true, nil
+	}
+	voted, err := r.voted(ctx, p)
+	return authz.CanSeeStats(v, p, voted), err
 }
 
 // voted reports whether the viewer has voted on p (false without a session).

@@ -3,6 +3,7 @@
 package graph
 
 import (
+	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
@@ -19,6 +20,7 @@ type Resolver struct {
 	Photos   *photos.Service
 	Judging  *judging.Service
 	Live     *live.Hub
+	Cache    cache.Store // nil: no cache
 	Limiter  ratelimit.Limiter
 	Limits   Limits
 }

@@ -174,14 +174,12 @@ func (r *photoResolver) ViewerHasVoted(ctx context.Context, obj *ent.Photo) (boo
 
 // ViewerCanSeeStats is the resolver for the viewerCanSeeStats field.
 func (r *photoResolver) ViewerCanSeeStats(ctx context.Context, obj *ent.Photo) (bool, error) {
-	voted, err := r.voted(ctx, obj)
-	return authz.CanSeeStats(identity.FromContext(ctx), obj, voted), err
+	return r.canSee(ctx, obj)
 }
 
 // Stats is the resolver for the stats field.
 func (r *photoResolver) Stats(ctx context.Context, obj *ent.Photo) (*judging.PhotoStats, error) {
-	voted, err := r.voted(ctx, obj)
-	if err != nil || !authz.CanSeeStats(identity.FromContext(ctx), obj, voted) {
+	if ok, err := r.canSee(ctx, obj); !ok || err != nil {
 		return nil, err
 	}
 	agg, err := r.loaders(ctx).Stats.Load(ctx, obj.ID)

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/session"
 	"github.com/facestat/facestat/ent/setting"
@@ -32,13 +34,18 @@ type Config struct {
 }
 
 // MergeFunc moves what an anonymous judge did (its votes) to an account,
-// inside tx, dropping what collides and correcting the figures. The judging
-// package provides it; it runs before the anonymous row is retired.
-type MergeFunc func(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error
+// inside tx, dropping what collides and correcting the figures; it returns
+// the photos whose figures changed. The judging package provides it; it
+// runs before the anonymous row is retired.
+type MergeFunc func(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) (changed []uuid.UUID, err error)
 
 // Service signs judges up, in and out.
 type Service struct {
 	client *ent.Client
+	// Cache, when set, holds authenticated sessions (keyed by token hash)
+	// so that a request costs no query; signing out or refreshing removes
+	// the entry at once, and an entry never outlives its token.
+	Cache  cache.Store
 	cfg    Config
 	signer anonSigner
 	merge  MergeFunc
@@ -120,8 +127,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, erro
 		}
 		return &Viewer{ID: id, Anonymous: true, Role: RoleUser, ExpiresAt: exp}, nil
 	case strings.HasPrefix(token, accessPrefix):
+		hash := hashToken(token)
+		if v := s.cachedSession(ctx, hash, now); v != nil {
+			return v, nil
+		}
 		ses, err := s.client.Session.Query().
-			Where(session.TokenHash(hashToken(token))).
+			Where(session.TokenHash(hash)).
 			WithUser(func(q *ent.UserQuery) { q.Select(user.FieldRole) }).
 			Only(ctx)
 		if ent.IsNotFound(err) {
@@ -133,10 +144,45 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, erro
 		if !now.Before(ses.ExpiresAt) {
 			return nil, tokenError(errTokenExpired)
 		}
-		return &Viewer{ID: ses.UserID, Role: Role(ses.Edges.User.Role), SessionID: ses.ID, ExpiresAt: ses.ExpiresAt}, nil
+		v := &Viewer{ID: ses.UserID, Role: Role(ses.Edges.User.Role), SessionID: ses.ID, ExpiresAt: ses.ExpiresAt, tokenHash: hash}
+		if s.Cache != nil {
+			cache.Put(ctx, s.Cache, map[string]*Viewer{hash: v}, sessionKey, min(cache.TTL, ses.ExpiresAt.Sub(now)))
+		}
+		return v, nil
 	default:
 		return nil, tokenError(errTokenMalformed)
 	}
+}
+
+func sessionKey(hash string) string { return cache.SessionKey + hash }
+
+// cachedSession returns the cached viewer of a token hash, or nil.
+func (s *Service) cachedSession(ctx context.Context, hash string, now time.Time) *Viewer {
+	if s.Cache == nil {
+		return nil
+	}
+	hit, err := s.Cache.GetMulti(ctx, []string{sessionKey(hash)})
+	if err != nil || hit[sessionKey(hash)] == nil {
+		return nil
+	}
+	var v Viewer
+	if json.Unmarshal(hit[sessionKey(hash)], &v) != nil || !now.Before(v.ExpiresAt) {
+		return nil
+	}
+	v.tokenHash = hash
+	return &v
+}
+
+// forgetSessions removes sessions from the cache.
+func (s *Service) forgetSessions(ctx context.Context, hashes ...string) {
+	if s.Cache == nil {
+		return
+	}
+	keys := make([]string, len(hashes))
+	for i, h := range hashes {
+		keys[i] = sessionKey(h)
+	}
+	s.Cache.Delete(ctx, keys...)
 }
 
 func tokenError(err error) error {
@@ -277,9 +323,11 @@ func (s *Service) SignIn(ctx context.Context, email, password string, current *V
 		return nil, bad
 	}
 	var out *Session
+	var changed []uuid.UUID
 	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		if current != nil && current.Anonymous && current.ID != u.ID {
-			if err := s.mergeJudge(ctx, tx, current.ID, u.ID); err != nil {
+			var err error
+			if changed, err = s.mergeJudge(ctx, tx, current.ID, u.ID); err != nil {
 				return err
 			}
 		}
@@ -287,28 +335,36 @@ func (s *Service) SignIn(ctx context.Context, email, password string, current *V
 		out, err = s.newSession(ctx, tx, u.ID, Role(u.Role))
 		return err
 	})
+	if err == nil && len(changed) > 0 && s.Cache != nil {
+		keys := make([]string, 0, 2*len(changed))
+		for _, id := range changed {
+			keys = append(keys, cache.PhotoKey+id.String(), cache.StatsKey+id.String())
+		}
+		s.Cache.Delete(ctx, keys...)
+	}
 	return out, err
 }
 
 // mergeJudge moves an anonymous judge's work to an account and retires the
 // judge, so its still-valid token cannot vote a second time.
-func (s *Service) mergeJudge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error {
+func (s *Service) mergeJudge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) ([]uuid.UUID, error) {
 	judge, err := tx.User.Get(ctx, from)
 	if ent.IsNotFound(err) {
-		return nil // never voted: nothing to move
+		return nil, nil // never voted: nothing to move
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !judge.Anonymous || judge.MergedIntoID != nil {
-		return nil
+		return nil, nil
 	}
+	var changed []uuid.UUID
 	if s.merge != nil {
-		if err := s.merge(ctx, tx, from, to); err != nil {
-			return fmt.Errorf("identity: merging judge: %w", err)
+		if changed, err = s.merge(ctx, tx, from, to); err != nil {
+			return nil, fmt.Errorf("identity: merging judge: %w", err)
 		}
 	}
-	return tx.User.UpdateOneID(from).SetMergedIntoID(to).Exec(ctx)
+	return changed, tx.User.UpdateOneID(from).SetMergedIntoID(to).Exec(ctx)
 }
 
 // Refresh swaps a refresh token for a new session pair; the old pair stops
@@ -339,6 +395,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, e
 		if n == 0 {
 			return tokenError(errTokenMalformed)
 		}
+		s.forgetSessions(ctx, ses.TokenHash)
 		out, err = s.newSession(ctx, tx, ses.UserID, Role(ses.Edges.User.Role))
 		return err
 	})
@@ -352,6 +409,9 @@ func (s *Service) SignOut(ctx context.Context, v *Viewer) error {
 		return nil
 	}
 	_, err := s.client.Session.Delete().Where(session.ID(v.SessionID)).Exec(ctx)
+	if v.tokenHash != "" {
+		s.forgetSessions(ctx, v.tokenHash)
+	}
 	return err
 }
 

@@ -314,9 +314,9 @@ func TestSignIn(t *testing.T) {
 	t.Run("OKMergesVotedJudge", func(t *testing.T) {
 		d := openDB(t)
 		var calls [][2]uuid.UUID
-		merge := func(_ context.Context, _ *ent.Tx, from, to uuid.UUID) error {
+		merge := func(_ context.Context, _ *ent.Tx, from, to uuid.UUID) ([]uuid.UUID, error) {
 			calls = append(calls, [2]uuid.UUID{from, to})
-			return nil
+			return nil, nil
 		}
 		s := identity.NewService(d.Client, testKey, testConfig, merge)
 		up := signUp(t, s, "alice", "alice@example.com", goodPassword)
@@ -345,9 +345,9 @@ func TestSignIn(t *testing.T) {
 	t.Run("OKNeverVotedJudgeMergesNothing", func(t *testing.T) {
 		d := openDB(t)
 		merged := false
-		s := identity.NewService(d.Client, testKey, testConfig, func(context.Context, *ent.Tx, uuid.UUID, uuid.UUID) error {
+		s := identity.NewService(d.Client, testKey, testConfig, func(context.Context, *ent.Tx, uuid.UUID, uuid.UUID) ([]uuid.UUID, error) {
 			merged = true
-			return nil
+			return nil, nil
 		})
 		signUp(t, s, "alice", "alice@example.com", goodPassword)
 		_, judge := s.StartAnonymous()
@@ -364,7 +364,7 @@ func TestSignIn(t *testing.T) {
 	t.Run("ErrMergeFailsRollsBack", func(t *testing.T) {
 		d := openDB(t)
 		boom := errors.New("boom")
-		s := identity.NewService(d.Client, testKey, testConfig, func(context.Context, *ent.Tx, uuid.UUID, uuid.UUID) error { return boom })
+		s := identity.NewService(d.Client, testKey, testConfig, func(context.Context, *ent.Tx, uuid.UUID, uuid.UUID) ([]uuid.UUID, error) { return nil, boom })
 		signUp(t, s, "alice", "alice@example.com", goodPassword)
 		_, judge := s.StartAnonymous()
 		if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {

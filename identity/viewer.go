@@ -30,6 +30,8 @@ type Viewer struct {
 	Role      Role      // RoleUser for anonymous judges
 	SessionID int       // the account session; 0 for anonymous judges
 	ExpiresAt time.Time // when the credential that proved this identity expires
+
+	tokenHash string // the session token's hash, to forget it on sign-out
 }
 
 // IsModerator reports whether the viewer may moderate (moderators and admins).

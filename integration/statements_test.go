@@ -11,6 +11,7 @@ import (
 	"github.com/facestat/facestat/app"
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/imageproc/imagetest"
 )
 
 // countingDriver counts the statements sent to the database.
@@ -47,7 +48,7 @@ func TestStatementCount(t *testing.T) {
 			if backend == "PostgreSQL" {
 				url = dbtest.MustCreatePGDatabase(t)
 			}
-			e := startEnv(t, url, nil, count)
+			e := startEnv(t, url, map[string]string{"FACESTAT_CACHE": "false"}, count)
 			ctx := context.Background()
 			owners := make([]*ent.User, 10)
 			for i := range owners {
@@ -90,6 +91,56 @@ func TestStatementCount(t *testing.T) {
 				t.Fatalf("statements for 1, 10 and 100 photos: %v", counts)
 			}
 			t.Logf("statements per listing: %d", counts[0])
+		})
+	}
+}
+
+// TestWarmCacheNoSQL: with the cache warm, a signed-in owner's repeated
+// photo query (with owner and statistics) sends no statement at all; after
+// a vote, the next query shows the new count.
+func TestWarmCacheNoSQL(t *testing.T) {
+	for _, backend := range []string{"SQLite", "PostgreSQL"} {
+		t.Run(backend, func(t *testing.T) {
+			var n atomic.Int64
+			count := app.WithDriver(func(d dialect.Driver) dialect.Driver { return countingDriver{d, &n} })
+			url := ""
+			if backend == "PostgreSQL" {
+				url = dbtest.MustCreatePGDatabase(t)
+			}
+			e := startEnv(t, url, nil, count)
+			owner := e.account(t, "cached")
+			var up struct{ UploadPhoto struct{ Photo struct{ ID string } } }
+			e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(64, 64, 1, imagetest.TopLeft), false).decode(t, &up)
+			id := up.UploadPhoto.Photo.ID
+			const q = `query($id: ID!) { photo(id: $id) { id voteCount owner { handle } stats { voteCount questions { count mean } } } }`
+			query := func() (int, int64) {
+				var out struct {
+					Photo struct {
+						VoteCount int
+						Owner     struct{ Handle string }
+					}
+				}
+				n.Store(0)
+				e.gql(t, owner, q, map[string]any{"id": id}, &out)
+				if out.Photo.Owner.Handle != "cached" {
+					t.Fatalf("owner: %+v", out.Photo)
+				}
+				return out.Photo.VoteCount, n.Load()
+			}
+			query() // warms the cache
+			for i := 0; i < 3; i++ {
+				if _, stmts := query(); stmts != 0 {
+					t.Fatalf("a warm query sent %d statements", stmts)
+				}
+			}
+			judge := e.anonymous(t)
+			e.gql(t, judge, castVote, map[string]any{"id": id, "answers": answers(33, 6, true, "calm")}, &struct{}{})
+			if votes, _ := query(); votes != 1 {
+				t.Fatalf("after a vote the owner sees %d votes", votes)
+			}
+			if votes, stmts := query(); votes != 1 || stmts != 0 {
+				t.Fatalf("after a vote, warm again: %d votes, %d statements", votes, stmts)
+			}
 		})
 	}
 }

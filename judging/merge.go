@@ -18,11 +18,11 @@ import (
 // inside tx (identity calls it when a judge signs in). Votes that collide,
 // on a photo the account judged already or owns, are dropped and their
 // answers taken out of the photo's figures, so the aggregates still equal
-// a recount of the votes.
-func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error {
+// a recount of the votes. It returns the photos whose figures changed.
+func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) ([]uuid.UUID, error) {
 	votes, err := tx.Vote.Query().Where(vote.JudgeID(from)).All(ctx)
 	if err != nil || len(votes) == 0 {
-		return err
+		return nil, err
 	}
 	photoIDs := make([]uuid.UUID, len(votes))
 	for i, v := range votes {
@@ -33,11 +33,11 @@ func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) err
 	}
 	if err := tx.Vote.Query().Where(vote.JudgeID(to), vote.PhotoIDIn(photoIDs...)).
 		Select(vote.FieldPhotoID).Scan(ctx, &theirs); err != nil {
-		return err
+		return nil, err
 	}
 	owned, err := tx.Photo.Query().Where(photo.IDIn(photoIDs...), photo.OwnerID(to)).IDs(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	collide := map[uuid.UUID]bool{}
 	for _, t := range theirs {
@@ -46,8 +46,9 @@ func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) err
 	for _, id := range owned {
 		collide[id] = true
 	}
+	var ids []uuid.UUID
 	if len(collide) > 0 {
-		ids := make([]uuid.UUID, 0, len(collide))
+		ids = make([]uuid.UUID, 0, len(collide))
 		for id := range collide {
 			ids = append(ids, id)
 		}
@@ -57,7 +58,7 @@ func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) err
 			q = q.ForUpdate() // the same lock order as the ingester
 		}
 		if _, err := q.IDs(ctx); err != nil {
-			return fmt.Errorf("locking photos: %w", err)
+			return nil, fmt.Errorf("locking photos: %w", err)
 		}
 		d := newDeltas()
 		var drop []int64
@@ -68,11 +69,11 @@ func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) err
 			}
 		}
 		if _, err := tx.Vote.Delete().Where(vote.IDIn(drop...)).Exec(ctx); err != nil {
-			return err
+			return nil, err
 		}
 		if err := d.apply(ctx, tx, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return tx.Vote.Update().Where(vote.JudgeID(from)).SetJudgeID(to).Exec(ctx)
+	return ids, tx.Vote.Update().Where(vote.JudgeID(from)).SetJudgeID(to).Exec(ctx)
 }

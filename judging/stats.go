@@ -122,12 +122,16 @@ type Snapshot struct {
 	Version    int64       `json:"version"`
 	UpdatedAt  *time.Time  `json:"updated,omitempty"`
 	Aggregates *Aggregates `json:"aggregates"`
+
+	// Photo is the row the snapshot was read from (on the instance that
+	// read it; it does not travel).
+	Photo *ent.Photo `json:"-"`
 }
 
 // NewSnapshot pairs a photo row with its aggregates.
 func NewSnapshot(p *ent.Photo, a *Aggregates) *Snapshot {
 	return &Snapshot{PhotoID: p.ID, OwnerID: p.OwnerID, Public: p.IsPublic, Active: p.Status == photo.StatusActive,
-		VoteCount: p.VoteCount, Version: p.StatsVersion, UpdatedAt: p.StatsUpdatedAt, Aggregates: a}
+		VoteCount: p.VoteCount, Version: p.StatsVersion, UpdatedAt: p.StatsUpdatedAt, Aggregates: a, Photo: p}
 }
 
 // Build turns a photo's aggregates into its statistics.

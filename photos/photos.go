@@ -16,6 +16,7 @@ import (
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/blob"
+	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/user"
@@ -39,6 +40,8 @@ type Config struct {
 	// Limiter and RateUpload bound uploads per account.
 	Limiter    ratelimit.Limiter
 	RateUpload ratelimit.Rule
+	// Cache, when set, loses a photo's entries when it changes or goes.
+	Cache cache.Store
 }
 
 // Service is the photo store.
@@ -181,7 +184,11 @@ func (s *Service) SetVisibility(ctx context.Context, v *identity.Viewer, id uuid
 	if err := authz.CanChangeVisibility(v, p); err != nil {
 		return nil, err
 	}
-	return p.Update().SetIsPublic(public).Save(ctx)
+	p, err = p.Update().SetIsPublic(public).Save(ctx)
+	if err == nil {
+		s.forget(ctx, id)
+	}
+	return p, err
 }
 
 // Delete removes the photo, every row that refers to it (by cascading
@@ -216,8 +223,16 @@ func (s *Service) Delete(ctx context.Context, v *identity.Viewer, id uuid.UUID) 
 	if err != nil {
 		return err
 	}
+	s.forget(ctx, id)
 	s.dropBlobs(context.WithoutCancel(ctx), p.ImageKey, p.ThumbKey)
 	return nil
+}
+
+// forget removes a photo's cache entries.
+func (s *Service) forget(ctx context.Context, id uuid.UUID) {
+	if s.cfg.Cache != nil {
+		s.cfg.Cache.Delete(context.WithoutCancel(ctx), cache.PhotoKey+id.String(), cache.StatsKey+id.String())
+	}
 }
 
 // dropBlobs deletes the blobs at keys, which belong to one photo only.

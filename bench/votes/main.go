@@ -574,7 +574,7 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *server, photos 
 		finish()
 		return nil, ctx.Err()
 	}
-	procs := newProcSampler(map[string]bool{"postgres": true, "facestat": true}, os.Getpid())
+	procs := newProcSampler([]string{"postgres"}, map[int]string{srv.cmd.Process.Pid: "facestat", os.Getpid(): "self"})
 	c0 := readCounters(ctx, pg)
 	n0, err := countVotes(ctx, pg, "votes")
 	if err != nil {
@@ -738,7 +738,7 @@ func measurePgbench(ctx context.Context, o options, pg *sql.DB, pgbench, dbURL, 
 	fmt.Printf("\nrunning %s %s\n", pgbench, strings.Join(args, " "))
 
 	c0 := readCounters(ctx, pg)
-	procs := newProcSampler(map[string]bool{"postgres": true}, 0)
+	procs := newProcSampler([]string{"postgres"}, nil)
 	procs.start()
 	cmd := exec.CommandContext(ctx, pgbench, args...)
 	cmd.Env = env
@@ -797,34 +797,39 @@ func findPgbench() (string, error) {
 // ---------------------------------------------------------------- CPU
 
 // procSampler measures the CPU time processes use during a window, by
-// command name, from /proc/<pid>/stat. It samples every 100 ms so that
-// processes that exit during the window (pgbench's backends) are counted
-// up to their last sample.
+// label, from /proc/<pid>/stat: the processes named in pids, and every
+// process whose command name is in comms (labelled by it). It samples every
+// 100 ms so that processes that exit during the window (pgbench's backends)
+// are counted up to their last sample.
 type procSampler struct {
 	comms  map[string]bool
-	self   int
+	pids   map[int]string
 	first  map[int]int64 // ticks when first seen (0 for pids born in the window)
 	last   map[int]int64
-	comm   map[int]string
+	label  map[int]string
 	sys0   [2]int64 // busy, total jiffies of the machine
 	t0     time.Time
 	stopc  chan struct{}
 	done   chan struct{}
 	mu     sync.Mutex
-	wallOK bool
+	active bool
 }
 
 type cpuUsage struct {
 	wall    time.Duration
-	byComm  map[string]time.Duration
+	byLabel map[string]time.Duration
 	machine float64 // busy share of all CPUs, 0..1
 	ncpu    int
 }
 
 const clockTicks = 100 // USER_HZ: 100 on every Linux this runs on
 
-func newProcSampler(comms map[string]bool, self int) *procSampler {
-	return &procSampler{comms: comms, self: self, first: map[int]int64{}, last: map[int]int64{}, comm: map[int]string{}}
+func newProcSampler(comms []string, pids map[int]string) *procSampler {
+	p := &procSampler{comms: map[string]bool{}, pids: pids, first: map[int]int64{}, last: map[int]int64{}, label: map[int]string{}}
+	for _, c := range comms {
+		p.comms[c] = true
+	}
+	return p
 }
 
 func (p *procSampler) sample(initial bool) {
@@ -839,14 +844,16 @@ func (p *procSampler) sample(initial bool) {
 		if err != nil {
 			continue
 		}
+		label, named := p.pids[pid]
 		comm, ticks, ok := readProcStat(pid)
 		if !ok {
 			continue
 		}
-		if pid == p.self {
-			comm = "self"
-		} else if !p.comms[comm] {
-			continue
+		if !named {
+			if !p.comms[comm] {
+				continue
+			}
+			label = comm
 		}
 		if _, seen := p.first[pid]; !seen {
 			if initial {
@@ -854,7 +861,7 @@ func (p *procSampler) sample(initial bool) {
 			} else {
 				p.first[pid] = 0
 			}
-			p.comm[pid] = comm
+			p.label[pid] = label
 		}
 		p.last[pid] = ticks
 	}
@@ -864,7 +871,7 @@ func (p *procSampler) start() {
 	if runtime.GOOS != "linux" {
 		return
 	}
-	p.wallOK = true
+	p.active = true
 	p.sys0 = readSysStat()
 	p.t0 = time.Now()
 	p.sample(true)
@@ -885,16 +892,16 @@ func (p *procSampler) start() {
 }
 
 func (p *procSampler) stop() cpuUsage {
-	if !p.wallOK {
+	if !p.active {
 		return cpuUsage{}
 	}
 	close(p.stopc)
 	<-p.done
 	p.sample(false)
 	sys1 := readSysStat()
-	u := cpuUsage{wall: time.Since(p.t0), byComm: map[string]time.Duration{}, ncpu: runtime.NumCPU()}
+	u := cpuUsage{wall: time.Since(p.t0), byLabel: map[string]time.Duration{}, ncpu: runtime.NumCPU()}
 	for pid, first := range p.first {
-		u.byComm[p.comm[pid]] += time.Duration(p.last[pid]-first) * time.Second / clockTicks
+		u.byLabel[p.label[pid]] += time.Duration(p.last[pid]-first) * time.Second / clockTicks
 	}
 	if total := sys1[1] - p.sys0[1]; total > 0 {
 		u.machine = float64(sys1[0]-p.sys0[0]) / float64(total)
@@ -903,7 +910,7 @@ func (p *procSampler) stop() cpuUsage {
 }
 
 func (u cpuUsage) print(window time.Duration, names map[string]string) {
-	if u.byComm == nil {
+	if u.byLabel == nil {
 		return
 	}
 	fmt.Printf("CPU in the window (%d CPUs; 100%% = one core):\n", u.ncpu)
@@ -913,7 +920,7 @@ func (u cpuUsage) print(window time.Duration, names map[string]string) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		d := u.byComm[k]
+		d := u.byLabel[k]
 		fmt.Printf("  %-16s %5.0f%% of one core (%s CPU)\n", names[k], 100*d.Seconds()/window.Seconds(), d.Round(time.Millisecond))
 	}
 	fmt.Printf("  %-16s %5.0f%% busy (all processes, all CPUs)\n", "machine", 100*u.machine)

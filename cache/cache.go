@@ -1,0 +1,91 @@
+// Package cache is the read-through cache behind the dataloaders: photos,
+// users, statistics and sessions, shared by every instance through Redis in
+// production and kept in-process on the embedded default. A cache that
+// fails is skipped: the database answers.
+package cache
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Store keeps encoded values under string keys. Implementations are safe
+// for concurrent use; errors mean "not cached", never "does not exist".
+type Store interface {
+	// GetMulti returns the values found; missing keys are absent.
+	GetMulti(ctx context.Context, keys []string) (map[string][]byte, error)
+	// SetMulti stores the values for ttl.
+	SetMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error
+	// Delete removes keys.
+	Delete(ctx context.Context, keys ...string) error
+}
+
+// Keys of the cached kinds.
+const (
+	PhotoKey   = "photo:"
+	StatsKey   = "stats:"
+	UserKey    = "user:"
+	SessionKey = "session:"
+)
+
+// TTL bounds how long an entry may be served without being written again
+// (and so how stale one can get if its invalidation was lost in an outage).
+const TTL = 2 * time.Minute
+
+// Load returns the values of keys: those in the cache, then the rest from
+// fetch, which are written to the cache (in one round trip). A failing
+// store is skipped. keyOf names a key in the cache.
+func Load[K comparable, V any](ctx context.Context, s Store, keys []K, keyOf func(K) string,
+	fetch func(context.Context, []K) (map[K]V, error)) (map[K]V, error) {
+	out := make(map[K]V, len(keys))
+	if s == nil {
+		return fetch(ctx, keys)
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = keyOf(k)
+	}
+	hits, _ := s.GetMulti(ctx, names) // an error: nothing is cached
+	var misses []K
+	for i, k := range keys {
+		var v V
+		if raw, ok := hits[names[i]]; ok && json.Unmarshal(raw, &v) == nil {
+			out[k] = v
+			continue
+		}
+		misses = append(misses, k)
+	}
+	if len(misses) == 0 {
+		return out, nil
+	}
+	fetched, err := fetch(ctx, misses)
+	if err != nil {
+		return nil, err
+	}
+	items := make(map[string][]byte, len(fetched))
+	for k, v := range fetched {
+		out[k] = v
+		if raw, err := json.Marshal(v); err == nil {
+			items[keyOf(k)] = raw
+		}
+	}
+	if len(items) > 0 {
+		s.SetMulti(ctx, items, TTL) // best effort
+	}
+	return out, nil
+}
+
+// Put writes values through to the cache, best effort.
+func Put[K comparable, V any](ctx context.Context, s Store, values map[K]V, keyOf func(K) string, ttl time.Duration) {
+	if s == nil || len(values) == 0 {
+		return
+	}
+	items := make(map[string][]byte, len(values))
+	for k, v := range values {
+		if raw, err := json.Marshal(v); err == nil {
+			items[keyOf(k)] = raw
+		}
+	}
+	s.SetMulti(ctx, items, ttl)
+}

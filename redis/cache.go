@@ -1,0 +1,94 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/facestat/facestat/cache"
+)
+
+// Cache is the shared cache.Store on Redis: MGET for reads, one pipeline
+// for writes. After a failure it stays out of the way for a second (the
+// database answers), so an outage costs no request more than one timeout;
+// it comes back by itself.
+type Cache struct {
+	rdb       *goredis.Client
+	prefix    string
+	downUntil atomic.Int64 // unix nanos
+}
+
+var _ cache.Store = (*Cache)(nil)
+
+// NewCache returns a cache whose keys start with prefix.
+func NewCache(rdb *goredis.Client, prefix string) *Cache {
+	return &Cache{rdb: rdb, prefix: prefix + "cache:"}
+}
+
+var errDown = errors.New("redis cache: skipped after a recent failure")
+
+func (c *Cache) up() bool { return time.Now().UnixNano() >= c.downUntil.Load() }
+
+func (c *Cache) failed(err error) error {
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		c.downUntil.Store(time.Now().Add(time.Second).UnixNano())
+	}
+	return err
+}
+
+// GetMulti implements cache.Store.
+func (c *Cache) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if !c.up() {
+		return nil, errDown
+	}
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = c.prefix + k
+	}
+	vals, err := c.rdb.MGet(ctx, full...).Result()
+	if err != nil {
+		return nil, c.failed(err)
+	}
+	out := make(map[string][]byte, len(keys))
+	for i, v := range vals {
+		if s, ok := v.(string); ok {
+			out[keys[i]] = []byte(s)
+		}
+	}
+	return out, nil
+}
+
+// SetMulti implements cache.Store.
+func (c *Cache) SetMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
+	if len(items) == 0 {
+		return nil
+	}
+	if !c.up() {
+		return errDown
+	}
+	pipe := c.rdb.Pipeline()
+	for k, v := range items {
+		pipe.Set(ctx, c.prefix+k, v, ttl)
+	}
+	_, err := pipe.Exec(ctx)
+	return c.failed(err)
+}
+
+// Delete implements cache.Store. It is tried even while the cache is
+// skipped: a stale entry must not outlive an outage.
+func (c *Cache) Delete(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = c.prefix + k
+	}
+	return c.failed(c.rdb.Del(ctx, full...).Err())
+}

@@ -2,10 +2,10 @@ package identity
 
 import (
 	"context"
-	"encoding/json"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"

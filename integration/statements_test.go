@@ -109,7 +109,9 @@ func TestWarmCacheNoSQL(t *testing.T) {
 			}
 			e := startEnv(t, url, nil, count)
 			owner := e.account(t, "cached")
-			var up struct{ UploadPhoto struct{ Photo struct{ ID string } } }
+			var up struct {
+				UploadPhoto struct{ Photo struct{ ID string } }
+			}
 			e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(64, 64, 1, imagetest.TopLeft), false).decode(t, &up)
 			id := up.UploadPhoto.Photo.ID
 			const q = `query($id: ID!) { photo(id: $id) { id voteCount owner { handle } stats { voteCount questions { count mean } } } }`

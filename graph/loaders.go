@@ -16,10 +16,11 @@ import (
 	"github.com/facestat/facestat/judging"
 )
 
-// Loaders batch the lookups of one GraphQL operation: the number of SQL
+// Loaders batch the lookups of one GraphQL response: the number of SQL
 // statements of a query does not grow with the number of items it returns.
-// They live for one operation only (never a whole WebSocket connection), so
-// their caches cannot go stale.
+// They live for one response only: one query or mutation, or one event of
+// a subscription (never a whole subscription or WebSocket connection), so
+// what they hold cannot go stale.
 type Loaders struct {
 	User  *dataloadgen.Loader[uuid.UUID, *ent.User]
 	Photo *dataloadgen.Loader[uuid.UUID, *ent.Photo]
@@ -84,7 +85,7 @@ func keyOf(prefix string) func(uuid.UUID) string {
 
 type loadersKey struct{}
 
-// LoadersExtension gives every operation its own Loaders.
+// LoadersExtension gives every response its own Loaders.
 type LoadersExtension struct {
 	Client  *ent.Client
 	Judging *judging.Service
@@ -93,7 +94,7 @@ type LoadersExtension struct {
 
 var _ interface {
 	graphql.HandlerExtension
-	graphql.OperationInterceptor
+	graphql.ResponseInterceptor
 } = LoadersExtension{}
 
 // ExtensionName implements graphql.HandlerExtension.
@@ -102,8 +103,9 @@ func (LoadersExtension) ExtensionName() string { return "Loaders" }
 // Validate implements graphql.HandlerExtension.
 func (LoadersExtension) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptOperation implements graphql.OperationInterceptor.
-func (e LoadersExtension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+// InterceptResponse implements graphql.ResponseInterceptor: it runs once
+// per query or mutation, and once per event of a subscription.
+func (e LoadersExtension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	return next(context.WithValue(ctx, loadersKey{}, NewLoaders(e.Client, e.Judging, e.Cache, identity.FromContext(ctx))))
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -298,22 +297,19 @@ func (c *wsClient) nextStats(id string, timeout time.Duration) liveStats {
 	if m.Type != want || m.ID != id {
 		c.t.Fatalf("got %s (id %q) %s, want %s for %q", m.Type, m.ID, m.Payload, want, id)
 	}
-	var r gqlResult
-	if err := json.Unmarshal(m.Payload, &r); err != nil {
-		c.t.Fatalf("decoding %s: %v", m.Payload, err)
-	}
-	if len(r.Errors) > 0 || r.Data == nil || r.Data.PhotoStats == nil {
-		c.t.Fatalf("subscription result with errors or without data: %s", m.Payload)
-	}
-	return *r.Data.PhotoStats
+	return decodeStats(c.t, m)
 }
 
-// httpStatusOK reports whether GET url answers 200.
-func httpStatusOK(url string) bool {
-	res, err := http.Get(url)
-	if err != nil {
-		return false
+// decodeStats returns the photoStats a data message carries, failing on
+// errors or missing data.
+func decodeStats(t *testing.T, m wsMessage) liveStats {
+	t.Helper()
+	var r gqlResult
+	if err := json.Unmarshal(m.Payload, &r); err != nil {
+		t.Fatalf("decoding %s: %v", m.Payload, err)
 	}
-	res.Body.Close()
-	return res.StatusCode == http.StatusOK
+	if len(r.Errors) > 0 || r.Data == nil || r.Data.PhotoStats == nil {
+		t.Fatalf("subscription result with errors or without data: %s", m.Payload)
+	}
+	return *r.Data.PhotoStats
 }

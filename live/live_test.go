@@ -1,0 +1,134 @@
+package live_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/live"
+)
+
+func snap(photo, owner uuid.UUID, version int64) *judging.Snapshot {
+	return &judging.Snapshot{PhotoID: photo, OwnerID: owner, Version: version, VoteCount: int(version)}
+}
+
+func TestHubLatestWins(t *testing.T) {
+	h := live.NewHub(0)
+	photo, owner := uuid.New(), uuid.New()
+	sub := h.SubscribePhoto(photo)
+	defer sub.Close()
+	for v := int64(1); v <= 100; v++ { // nobody reads: Deliver must not block
+		h.Deliver(snap(photo, owner, v))
+	}
+	h.Deliver(snap(photo, owner, 50)) // a late, older message from another instance
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if got := sub.Next(ctx); got == nil || got.Version != 100 {
+		t.Fatalf("got %+v, want version 100", got)
+	}
+	short, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	if got := sub.Next(short); got != nil {
+		t.Fatalf("a second snapshot without a new version: %+v", got)
+	}
+}
+
+func TestHubMarkSeenDropsOlder(t *testing.T) {
+	h := live.NewHub(0)
+	photo, owner := uuid.New(), uuid.New()
+	sub := h.SubscribePhoto(photo)
+	defer sub.Close()
+	h.Deliver(snap(photo, owner, 3))
+	sub.MarkSeen(photo, 5) // the current state sent at subscription was newer
+	h.Deliver(snap(photo, owner, 4))
+	h.Deliver(snap(photo, owner, 6))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if got := sub.Next(ctx); got == nil || got.Version != 6 {
+		t.Fatalf("got %+v, want version 6", got)
+	}
+}
+
+func TestHubOwnerAndRate(t *testing.T) {
+	h := live.NewHub(100 * time.Millisecond)
+	owner := uuid.New()
+	a, b := uuid.New(), uuid.New()
+	sub := h.SubscribeOwner(owner)
+	h.Deliver(snap(a, owner, 1))
+	h.Deliver(snap(b, owner, 1))
+	h.Deliver(snap(uuid.New(), uuid.New(), 1)) // someone else's photo
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	first, second := sub.Next(ctx), sub.Next(ctx)
+	if first == nil || second == nil || first.PhotoID == second.PhotoID {
+		t.Fatalf("owner subscription got %+v and %+v", first, second)
+	}
+	if gap := time.Since(start); gap < 90*time.Millisecond {
+		t.Fatalf("two updates %v apart, want at least the 100ms interval", gap)
+	}
+	if h.Subscribers() != 1 {
+		t.Fatalf("%d subscribers", h.Subscribers())
+	}
+	sub.Close()
+	if h.Subscribers() != 0 {
+		t.Fatalf("%d subscribers after Close", h.Subscribers())
+	}
+}
+
+// fakeBus records what is published (a seam: the real buses have tests of
+// their own through the server).
+type fakeBus struct {
+	mu    sync.Mutex
+	got   []*judging.Snapshot
+	times []time.Time
+}
+
+func (b *fakeBus) Publish(_ context.Context, snaps []*judging.Snapshot) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range snaps {
+		b.got = append(b.got, s)
+		b.times = append(b.times, time.Now())
+	}
+	return nil
+}
+
+var _ live.Bus = (*fakeBus)(nil)
+
+func TestCoalescerBoundsMessages(t *testing.T) {
+	bus := &fakeBus{}
+	const interval = 100 * time.Millisecond
+	c := live.NewCoalescer(bus, interval, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	photo, owner := uuid.New(), uuid.New()
+	start := time.Now()
+	for v := int64(1); v <= 500; v++ { // 500 updates over about half a second
+		c.Offer(context.Background(), []*judging.Snapshot{snap(photo, owner, v)})
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	c.Close()
+	bus.mu.Lock()
+	defer bus.mu.Unlock()
+	maxMsgs := int(elapsed/interval) + 2
+	if n := len(bus.got); n < 2 || n > maxMsgs {
+		t.Fatalf("%d messages for %v of updates, want 2..%d", n, elapsed, maxMsgs)
+	}
+	if bus.got[0].Version != 1 || bus.times[0].Sub(start) > 50*time.Millisecond {
+		t.Fatalf("the first update went out late or was not the first: version %d after %v", bus.got[0].Version, bus.times[0].Sub(start))
+	}
+	if last := bus.got[len(bus.got)-1]; last.Version != 500 {
+		t.Fatalf("the last message has version %d, want 500", last.Version)
+	}
+	for i := 1; i < len(bus.got); i++ {
+		if bus.got[i].Version <= bus.got[i-1].Version {
+			t.Fatalf("versions out of order: %d after %d", bus.got[i].Version, bus.got[i-1].Version)
+		}
+	}
+}

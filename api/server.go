@@ -46,12 +46,14 @@ type Server struct {
 	ready    atomic.Bool
 	handler  http.Handler
 	sockets  *socketRegistry
+	sessions *sessionWatch
 }
 
 // New returns a Server; it reports ready once SetReady(true) is called.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp,
 		sockets: newSocketRegistry()}
+	s.sessions = newSessionWatch(d.Identity, d.Config.WSSessionCheck, d.Log)
 	s.handler = s.routes(s.newGraphQL(d.Resolver))
 	return s
 }
@@ -61,7 +63,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // CloseSockets closes every WebSocket with 1012 (service restart), so
 // clients reconnect to another instance; new sockets are refused from then.
-func (s *Server) CloseSockets() { s.sockets.closeAll() }
+func (s *Server) CloseSockets() {
+	s.sessions.close()
+	s.sockets.closeAll()
+}
 
 // Sockets returns how many WebSockets are open.
 func (s *Server) Sockets() int { return s.sockets.Len() }

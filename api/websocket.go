@@ -77,6 +77,9 @@ func (s *Server) wsInit(ctx context.Context, payload transport.InitPayload) (con
 		}
 	}
 	ctx = identity.NewContext(ctx, v)
+	if v != nil && v.SessionID != 0 {
+		ctx = s.sessions.watch(ctx, v.SessionID) // signing out closes the socket too
+	}
 	if v != nil && !v.ExpiresAt.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, v.ExpiresAt)

@@ -66,6 +66,7 @@ type Config struct {
 	MaxWSMessageBytes int64         // largest WebSocket message a client may send
 	WSInitTimeout     time.Duration // a socket must send connection_init within this
 	WSPingInterval    time.Duration // keepalive of both subprotocols
+	WSSessionCheck    time.Duration // how soon a signed-out session's sockets close
 	LiveMaxRate       int           // live updates per photo and subscriber per second, at most
 
 	MinVotes          int           // answers before a result is stable and gets a percentile
@@ -262,6 +263,7 @@ var options = []option{
 	{"max-ws-message-bytes", "64KiB", "largest WebSocket message a client may send (the socket is closed beyond)", int64s(func(c *Config) *int64 { return &c.MaxWSMessageBytes })},
 	{"ws-init-timeout", "5s", "a WebSocket must send connection_init within this, or it is closed", duration(func(c *Config) *time.Duration { return &c.WSInitTimeout })},
 	{"ws-ping-interval", "15s", "WebSocket keepalive (graphql-ws \"ka\"; graphql-transport-ws ping, pong due within two intervals)", duration(func(c *Config) *time.Duration { return &c.WSPingInterval })},
+	{"ws-session-check", "10s", "how often sockets' account sessions are checked, so signing out closes them", duration(func(c *Config) *time.Duration { return &c.WSSessionCheck })},
 	{"live-max-rate", "4", "live updates per photo and subscriber per second, at most (the newest state wins)", integer(func(c *Config) *int { return &c.LiveMaxRate })},
 	{"min-votes", "10", "answers before a result is stable and gets a percentile", integer(func(c *Config) *int { return &c.MinVotes })},
 	{"standings-interval", "30s", "how often percentiles and top lists are recomputed", duration(func(c *Config) *time.Duration { return &c.StandingsInterval })},
@@ -343,6 +345,7 @@ func (c *Config) Validate() error {
 	check(c.MaxWSMessageBytes >= 1<<10 && c.MaxWSMessageBytes <= 16<<20, "max-ws-message-bytes", "must be in 1KiB..16MiB")
 	check(c.WSInitTimeout >= 100*time.Millisecond, "ws-init-timeout", "must be at least 100ms")
 	check(c.WSPingInterval >= time.Second, "ws-ping-interval", "must be at least 1s")
+	check(c.WSSessionCheck >= 100*time.Millisecond, "ws-session-check", "must be at least 100ms")
 	check(c.LiveMaxRate >= 1 && c.LiveMaxRate <= 100, "live-max-rate", "must be in 1..100")
 	check(c.MinVotes >= 1 && c.MinVotes <= 10000, "min-votes", "must be in 1..10000")
 	check(c.StandingsInterval >= time.Second, "standings-interval", "must be at least 1s")

@@ -41,7 +41,12 @@ func (r *Resolver) subscribePhoto(ctx context.Context, gid string) (<-chan *judg
 	if p == nil || !authz.CanSeeStats(v, p, voted) {
 		return nil, facestat.Errorf(facestat.Forbidden, "you may not see this photo's results")
 	}
-	return r.stream(ctx, r.Live.SubscribePhoto(id), []uuid.UUID{id})
+	// Owners, moderators and voters may always see the photo's results;
+	// anyone else only while it stays public: when it turns private (or is
+	// hidden) the stream ends.
+	always := authz.IsOwner(v, p) || v.IsModerator() || voted
+	visible := func(snap *judging.Snapshot) bool { return always || (snap.Public && snap.Active) }
+	return r.stream(ctx, r.Live.SubscribePhoto(id), []uuid.UUID{id}, visible)
 }
 
 // subscribeOwner streams the statistics of the viewer's photos.
@@ -56,14 +61,15 @@ func (r *Resolver) subscribeOwner(ctx context.Context) (<-chan *judging.PhotoSta
 		sub.Close()
 		return nil, err
 	}
-	return r.stream(ctx, sub, ids)
+	return r.stream(ctx, sub, ids, func(*judging.Snapshot) bool { return true })
 }
 
 // stream sends the current statistics of photos, then the subscription's
-// updates, until ctx ends. The goroutine it starts owns and closes the
-// channel, recovers its panics, and never blocks the hub: a slow client
+// updates, until ctx ends or an update is no longer visible to the viewer
+// (which ends the subscription). The goroutine it starts owns and closes
+// the channel, recovers its panics, and never blocks the hub: a slow client
 // simply gets the newest state when it is ready for one.
-func (r *Resolver) stream(ctx context.Context, sub *live.Subscription, photos []uuid.UUID) (<-chan *judging.PhotoStats, error) {
+func (r *Resolver) stream(ctx context.Context, sub *live.Subscription, photos []uuid.UUID, visible func(*judging.Snapshot) bool) (<-chan *judging.PhotoStats, error) {
 	current, err := r.Judging.FreshSnapshots(ctx, photos)
 	if err != nil {
 		sub.Close()
@@ -79,6 +85,9 @@ func (r *Resolver) stream(ctx context.Context, sub *live.Subscription, photos []
 			}
 		}()
 		send := func(snap *judging.Snapshot) bool {
+			if !visible(snap) {
+				return false
+			}
 			select {
 			case ch <- r.Judging.BuildSnapshot(snap):
 				return true

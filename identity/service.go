@@ -438,3 +438,17 @@ func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, 
 	out.Viewer = &Viewer{ID: userID, Role: role, SessionID: ses.ID, ExpiresAt: out.ExpiresAt}
 	return out, nil
 }
+
+// SessionsAlive reports which of the given account sessions still exist
+// (not signed out, refreshed away or swept): one query.
+func (s *Service) SessionsAlive(ctx context.Context, ids []int) (map[int]bool, error) {
+	alive, err := s.client.Session.Query().Where(session.IDIn(ids...), session.ExpiresAtGT(s.now())).IDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("identity: sessions alive: %w", err)
+	}
+	out := make(map[int]bool, len(alive))
+	for _, id := range alive {
+		out[id] = true
+	}
+	return out, nil
+}

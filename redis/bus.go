@@ -51,11 +51,15 @@ func (b *Bus) Publish(ctx context.Context, snaps []*judging.Snapshot) error {
 // Run holds the subscription until ctx ends, reconnecting with a backoff
 // whenever Redis goes away. It recovers and logs its own panics.
 func (b *Bus) Run(ctx context.Context) {
-	backoff := 100 * time.Millisecond
+	const first = 100 * time.Millisecond
+	backoff := first
 	for ctx.Err() == nil {
-		err := b.listen(ctx)
+		established, err := b.listen(ctx)
 		if ctx.Err() != nil {
 			return
+		}
+		if established {
+			backoff = first // it worked for a while: retry soon
 		}
 		b.log.Warn("redis subscription lost; reconnecting", "err", err, "in", backoff.String())
 		select {
@@ -67,8 +71,9 @@ func (b *Bus) Run(ctx context.Context) {
 	}
 }
 
-// listen subscribes and delivers messages until the connection fails.
-func (b *Bus) listen(ctx context.Context) (err error) {
+// listen subscribes and delivers messages until the connection fails. It
+// reports whether the subscription was established.
+func (b *Bus) listen(ctx context.Context) (established bool, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("panic: %v", v)
@@ -79,11 +84,12 @@ func (b *Bus) listen(ctx context.Context) (err error) {
 	for {
 		msg, err := ps.Receive(ctx)
 		if err != nil {
-			return err
+			return established, err
 		}
 		switch m := msg.(type) {
 		case *goredis.Subscription:
 			if m.Kind == "subscribe" {
+				established = true
 				b.log.Info("redis subscription established", "channel", m.Channel)
 				b.resync(ctx)
 			}
@@ -96,7 +102,7 @@ func (b *Bus) listen(ctx context.Context) (err error) {
 			b.hub.Deliver(&snap)
 		case *goredis.Pong:
 		default:
-			return errors.New("unexpected pub/sub message")
+			return established, errors.New("unexpected pub/sub message")
 		}
 	}
 }

@@ -12,9 +12,9 @@ import (
 )
 
 // Cache is the shared cache.Store on Redis: MGET for reads, one pipeline
-// for writes. After a failure it stays out of the way for a second (the
-// database answers), so an outage costs no request more than one timeout;
-// it comes back by itself.
+// for writes. Each call gives up after callTimeout, and after a failure the
+// cache stays out of the way for breakFor (the database answers), so an
+// outage costs at most one short wait per breakFor; it comes back by itself.
 type Cache struct {
 	rdb       *goredis.Client
 	prefix    string
@@ -30,11 +30,16 @@ func NewCache(rdb *goredis.Client, prefix string) *Cache {
 
 var errDown = errors.New("redis cache: skipped after a recent failure")
 
+const (
+	callTimeout = 150 * time.Millisecond
+	breakFor    = 5 * time.Second
+)
+
 func (c *Cache) up() bool { return time.Now().UnixNano() >= c.downUntil.Load() }
 
 func (c *Cache) failed(err error) error {
 	if err != nil && !errors.Is(err, goredis.Nil) {
-		c.downUntil.Store(time.Now().Add(time.Second).UnixNano())
+		c.downUntil.Store(time.Now().Add(breakFor).UnixNano())
 	}
 	return err
 }
@@ -51,6 +56,8 @@ func (c *Cache) GetMulti(ctx context.Context, keys []string) (map[string][]byte,
 	for i, k := range keys {
 		full[i] = c.prefix + k
 	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	vals, err := c.rdb.MGet(ctx, full...).Result()
 	if err != nil {
 		return nil, c.failed(err)
@@ -72,6 +79,8 @@ func (c *Cache) SetMulti(ctx context.Context, items map[string][]byte, ttl time.
 	if !c.up() {
 		return errDown
 	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	pipe := c.rdb.Pipeline()
 	for k, v := range items {
 		pipe.Set(ctx, c.prefix+k, v, ttl)
@@ -90,5 +99,7 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 	for i, k := range keys {
 		full[i] = c.prefix + k
 	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	return c.failed(c.rdb.Del(ctx, full...).Err())
 }

@@ -16,10 +16,11 @@ func NewClient(url string) (*goredis.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	opts.DialTimeout = 2 * time.Second
+	opts.DialTimeout = time.Second
+	opts.DialerRetries = 1 // one attempt: a refused dial must fail fast, not after five tries
 	opts.ReadTimeout = time.Second
 	opts.WriteTimeout = time.Second
 	opts.PoolTimeout = time.Second
-	opts.MaxRetries = 1
+	opts.MaxRetries = -1 // no command retries: callers fall back instead
 	return goredis.NewClient(opts), nil
 }

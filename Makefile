@@ -48,3 +48,16 @@ seed: build
 
 clean:
 	rm -rf bin
+
+.PHONY: bench bench-votes bench-next
+
+## bench: both benchmarks below, one after the other (see docs/PERFORMANCE.md)
+bench: bench-votes bench-next
+
+## bench-votes: castVote through the real binary on a fresh PostgreSQL database vs pgbench single-row inserts, e.g. make bench-votes BENCH_FLAGS='-duration 30s -clients 128'
+bench-votes:
+	$(GO) run ./bench/votes $(BENCH_FLAGS)
+
+## bench-next: nextPhoto at 100,000 photos, 20,000 users, 1,000,000 votes: its plans (no sequential scan) and latency
+bench-next:
+	$(GO) test -count=1 -v -run TestNextPhotoPlanAtScale -bench BenchmarkNextPhotoAtScale -benchtime=2000x ./judging/

@@ -348,6 +348,9 @@ type planNode map[string]any
 
 func (n planNode) describe() string {
 	s := fmt.Sprint(n["Node Type"])
+	if jt, ok := n["Join Type"]; ok && jt != "Inner" { // as EXPLAIN's text: Nested Loop Anti Join
+		s = fmt.Sprintf("%s %v Join", strings.TrimSuffix(s, " Join"), jt)
+	}
 	if v, ok := n["Parent Relationship"]; ok && v != "Outer" {
 		s = fmt.Sprintf("[%v] %s", v, s)
 	}

@@ -65,6 +65,7 @@ type options struct {
 	perfFile   string
 	bin        string
 	skipPG     bool
+	dbName     string // the benchmark's database, once created
 }
 
 func main() {
@@ -120,6 +121,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer drop()
+	o.dbName = dbName
 	pg, err := sql.Open("postgres", dbURL)
 	if err != nil {
 		return err
@@ -193,11 +195,15 @@ func run(ctx context.Context, o options) error {
 	fmt.Println()
 	fmt.Printf("app votes/s:                   %.0f\n", app.votesPerSec)
 	fmt.Printf("pgbench single-row inserts/s:  %.0f\n", base.tps)
-	fmt.Printf("ratio app/pgbench:             %.2f\n", ratio)
+	fmt.Printf("ratio app/pgbench:             %.3f\n", ratio)
 	fmt.Printf("castVote latency:              p50 %s  p99 %s\n", ms(app.p50), ms(app.p99))
-	fmt.Printf("docs: | %s | %d | %d | %d | %s | %.0f | %s | %s | %s | %.0f | %.2f | %s |\n",
+	fmt.Printf("other load on the machine:     %.0f%% during the app's window, %.0f%% during pgbench's (of all CPUs)\n",
+		100*app.cpu.noise(appLabels), 100*base.cpu.noise(pgbenchLabels))
+	fmt.Println("docs: | date | clients | photos | pool | window | app votes/s | p50 | p99 | errors | pgbench inserts/s | ratio | other load app / pgbench | machine |")
+	fmt.Printf("docs: | %s | %d | %d | %d | %s | %.0f | %s | %s | %s | %.0f | %.3f | %.0f%% / %.0f%% | %s |\n",
 		time.Now().UTC().Format("2006-01-02"), o.clients, o.photos, o.pool, o.duration,
-		app.votesPerSec, ms(app.p50), ms(app.p99), app.errorSummary(), base.tps, ratio, machine)
+		app.votesPerSec, ms(app.p50), ms(app.p99), app.errorSummary(), base.tps, ratio,
+		100*app.cpu.noise(appLabels), 100*base.cpu.noise(pgbenchLabels), machine)
 	return nil
 }
 
@@ -345,6 +351,7 @@ func startServer(ctx context.Context, bin string, env map[string]string) (*serve
 				}
 			}
 		}
+		io.Copy(io.Discard, out) // never let a full pipe block the server
 		cmd.Wait()
 		close(s.done)
 	}()
@@ -581,7 +588,7 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *server, photos 
 		finish()
 		return nil, err
 	}
-	procs := newProcSampler([]string{"postgres"}, map[int]string{srv.cmd.Process.Pid: "facestat", os.Getpid(): "self"})
+	procs := newProcSampler(o.dbName, map[int]string{srv.cmd.Process.Pid: "facestat", os.Getpid(): "self"})
 	c0 := readCounters(ctx, pg)
 	n0, err := countVotes(ctx, pg, "votes")
 	if err != nil {
@@ -670,10 +677,10 @@ func (r *appResult) print(o options) {
 			r.commits, float64(r.commits)/r.window.Seconds(), float64(r.votes)/float64(r.commits))
 	}
 	if r.walSync >= 0 {
-		fmt.Printf("WAL syncs:           %d (%.0f/s, %.1f votes per sync)\n", r.walSync, float64(r.walSync)/r.window.Seconds(),
+		fmt.Printf("WAL syncs:           %d (%.0f/s, %.1f votes per sync; server-wide)\n", r.walSync, float64(r.walSync)/r.window.Seconds(),
 			float64(r.votes)/float64(max(r.walSync, 1)))
 	}
-	r.cpu.print(r.window, map[string]string{"facestat": "facestat", "postgres": "postgres", "self": "load generator"})
+	r.cpu.print(r.window, appLabels)
 }
 
 func quantile(sorted []time.Duration, q float64) time.Duration {
@@ -688,15 +695,14 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float6
 // ---------------------------------------------------------------- pgbench
 
 type pgbenchResult struct {
-	tps       float64
-	latency   string
-	inserted  int64
-	failed    string
-	clients   int
-	seconds   int
-	cpu       cpuUsage
-	walSync   int64
-	pgbenchCP time.Duration // pgbench's own CPU time
+	tps      float64
+	latency  string
+	inserted int64
+	failed   string
+	clients  int
+	seconds  int
+	cpu      cpuUsage
+	walSync  int64
 }
 
 var (
@@ -745,7 +751,7 @@ func measurePgbench(ctx context.Context, o options, pg *sql.DB, pgbench, dbURL, 
 	fmt.Printf("\nrunning %s %s\n", pgbench, strings.Join(args, " "))
 
 	c0 := readCounters(ctx, pg)
-	procs := newProcSampler([]string{"postgres"}, nil)
+	procs := newProcSampler(o.dbName, nil)
 	procs.start()
 	cmd := exec.CommandContext(ctx, pgbench, args...)
 	cmd.Env = env
@@ -761,8 +767,7 @@ func measurePgbench(ctx context.Context, o options, pg *sql.DB, pgbench, dbURL, 
 	if m == nil {
 		return nil, fmt.Errorf("no tps in pgbench's output:\n%s", out.String())
 	}
-	res := &pgbenchResult{clients: o.pool, seconds: secs, cpu: cpu, walSync: -1,
-		pgbenchCP: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
+	res := &pgbenchResult{clients: o.pool, seconds: secs, cpu: cpu, walSync: -1}
 	res.tps, _ = strconv.ParseFloat(m[1], 64)
 	if m := latencyRE.FindStringSubmatch(out.String()); m != nil {
 		res.latency = m[1]
@@ -782,11 +787,10 @@ func (r *pgbenchResult) print() {
 	fmt.Printf("== baseline: pgbench, one single-row INSERT per transaction into bench_votes, -c %d -j 2 -T %d\n", r.clients, r.seconds)
 	fmt.Printf("inserts:             %.0f/s (pgbench tps); %d rows; latency average %s; failed %s\n", r.tps, r.inserted, r.latency, cmp.Or(r.failed, "?"))
 	if r.walSync >= 0 {
-		fmt.Printf("WAL syncs:           %d (%.0f/s, %.1f inserts per sync)\n", r.walSync, float64(r.walSync)/float64(r.seconds),
+		fmt.Printf("WAL syncs:           %d (%.0f/s, %.1f inserts per sync; server-wide)\n", r.walSync, float64(r.walSync)/float64(r.seconds),
 			float64(r.inserted)/float64(max(r.walSync, 1)))
 	}
-	r.cpu.print(r.cpu.wall, map[string]string{"postgres": "postgres"})
-	fmt.Printf("  %-16s %5.0f%% of one core (%s CPU)\n", "pgbench", 100*r.pgbenchCP.Seconds()/r.cpu.wall.Seconds(), r.pgbenchCP.Round(time.Millisecond))
+	r.cpu.print(r.cpu.wall, pgbenchLabels)
 }
 
 func findPgbench() (string, error) {
@@ -803,18 +807,22 @@ func findPgbench() (string, error) {
 
 // ---------------------------------------------------------------- CPU
 
-// procSampler measures the CPU time processes use during a window, by
-// label, from /proc/<pid>/stat: the processes named in pids, and every
-// process whose command name is in comms (labelled by it). It samples every
-// 100 ms so that processes that exit during the window (pgbench's backends)
-// are counted up to their last sample.
+// procSampler measures the CPU time processes use during a window, from
+// /proc/<pid>/stat, by label: the processes named in pids; pgbench; and
+// PostgreSQL's processes, told apart by their titles (/proc/<pid>/cmdline)
+// into the backends of the benchmark's database, the server's own processes
+// (WAL writer, checkpointer, ...) and the backends of other databases. It
+// samples every 100 ms so that processes that exit during the window
+// (pgbench's backends) are counted up to their last sample. Whatever else
+// keeps the machine busy is reported as other load: the noise to judge the
+// figures by.
 type procSampler struct {
-	comms  map[string]bool
+	dbName string
 	pids   map[int]string
 	first  map[int]int64 // ticks when first seen (0 for pids born in the window)
 	last   map[int]int64
 	label  map[int]string
-	sys0   [2]int64 // busy, total jiffies of the machine
+	sys0   sysStat
 	t0     time.Time
 	stopc  chan struct{}
 	done   chan struct{}
@@ -822,21 +830,69 @@ type procSampler struct {
 	active bool
 }
 
+// What each phase reports CPU for: label, name.
+var (
+	appLabels     = [][2]string{{"facestat", "facestat"}, {pgThis, pgThis}, {"self", "load generator (this program)"}}
+	pgbenchLabels = [][2]string{{pgThis, pgThis}, {"pgbench", "pgbench"}}
+)
+
+// The labels of PostgreSQL's processes.
+const (
+	pgThis   = "postgres, this database"
+	pgServer = "postgres, server processes"
+	pgOther  = "postgres, other databases"
+
+	kernelThreads = "kernel threads"
+)
+
 type cpuUsage struct {
 	wall    time.Duration
 	byLabel map[string]time.Duration
-	machine float64 // busy share of all CPUs, 0..1
+	busy    time.Duration // CPU time the whole machine was busy
+	irq     time.Duration // of which interrupts
+	steal   time.Duration // CPU time the hypervisor gave other guests
 	ncpu    int
 }
 
 const clockTicks = 100 // USER_HZ: 100 on every Linux this runs on
 
-func newProcSampler(comms []string, pids map[int]string) *procSampler {
-	p := &procSampler{comms: map[string]bool{}, pids: pids, first: map[int]int64{}, last: map[int]int64{}, label: map[int]string{}}
-	for _, c := range comms {
-		p.comms[c] = true
+func newProcSampler(dbName string, pids map[int]string) *procSampler {
+	return &procSampler{dbName: dbName, pids: pids, first: map[int]int64{}, last: map[int]int64{}, label: map[int]string{}}
+}
+
+func (p *procSampler) classify(pid, ppid int, comm string) (string, bool) {
+	if l, ok := p.pids[pid]; ok {
+		return l, true
 	}
-	return p
+	if pid == 2 || ppid == 2 {
+		return kernelThreads, true
+	}
+	switch comm {
+	case "pgbench":
+		return "pgbench", true
+	case "postgres":
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		title := strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+		rest, ok := strings.CutPrefix(title, "postgres: ")
+		if !ok { // the postmaster
+			return pgServer, true
+		}
+		// Debian's titles start with the cluster's name: "15/main: walwriter".
+		if i := strings.Index(rest, ": "); i > 0 && !strings.Contains(rest[:i], " ") {
+			rest = rest[i+2:]
+		}
+		if slices.Contains(strings.Fields(rest), p.dbName) {
+			return pgThis, true
+		}
+		for _, aux := range []string{"walwriter", "checkpointer", "background writer", "autovacuum launcher",
+			"logical replication launcher", "archiver", "stats collector", "walsender", "walreceiver", "startup"} {
+			if strings.HasPrefix(rest, aux) {
+				return pgServer, true
+			}
+		}
+		return pgOther, true
+	}
+	return "", false
 }
 
 func (p *procSampler) sample(initial bool) {
@@ -851,18 +907,15 @@ func (p *procSampler) sample(initial bool) {
 		if err != nil {
 			continue
 		}
-		label, named := p.pids[pid]
-		comm, ticks, ok := readProcStat(pid)
+		comm, ppid, ticks, ok := readProcStat(pid)
 		if !ok {
 			continue
 		}
-		if !named {
-			if !p.comms[comm] {
+		if _, seen := p.first[pid]; !seen {
+			label, ok := p.classify(pid, ppid, comm)
+			if !ok {
 				continue
 			}
-			label = comm
-		}
-		if _, seen := p.first[pid]; !seen {
 			if initial {
 				p.first[pid] = ticks
 			} else {
@@ -906,83 +959,112 @@ func (p *procSampler) stop() cpuUsage {
 	<-p.done
 	p.sample(false)
 	sys1 := readSysStat()
-	u := cpuUsage{wall: time.Since(p.t0), byLabel: map[string]time.Duration{}, ncpu: runtime.NumCPU()}
+	jiffies := func(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
+	u := cpuUsage{wall: time.Since(p.t0), byLabel: map[string]time.Duration{}, ncpu: runtime.NumCPU(),
+		busy: jiffies(sys1.busy - p.sys0.busy), irq: jiffies(sys1.irq - p.sys0.irq), steal: jiffies(sys1.steal - p.sys0.steal)}
 	for pid, first := range p.first {
 		u.byLabel[p.label[pid]] += time.Duration(p.last[pid]-first) * time.Second / clockTicks
-	}
-	if total := sys1[1] - p.sys0[1]; total > 0 {
-		u.machine = float64(sys1[0]-p.sys0[0]) / float64(total)
 	}
 	return u
 }
 
-func (u cpuUsage) print(window time.Duration, names map[string]string) {
+// print lists the CPU each label used in the window, in the order of
+// labels (label, name to print), then the rest of the machine's load.
+func (u cpuUsage) print(window time.Duration, labels [][2]string) {
 	if u.byLabel == nil {
 		return
 	}
-	fmt.Printf("CPU in the window (%d CPUs; 100%% = one core):\n", u.ncpu)
-	keys := make([]string, 0, len(names))
-	for k := range names {
-		keys = append(keys, k)
+	pct := func(d time.Duration) float64 { return 100 * d.Seconds() / window.Seconds() }
+	line := func(name string, d time.Duration, note string) {
+		fmt.Printf("  %-30s %4.0f%%  (%s%s)\n", name, pct(d), d.Round(10*time.Millisecond), note)
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		d := u.byLabel[k]
-		fmt.Printf("  %-16s %5.0f%% of one core (%s CPU)\n", names[k], 100*d.Seconds()/window.Seconds(), d.Round(time.Millisecond))
+	fmt.Printf("CPU in the window (%d CPUs; 100%% = one core busy all the window):\n", u.ncpu)
+	for _, l := range labels {
+		line(l[1], u.byLabel[l[0]], "")
 	}
-	fmt.Printf("  %-16s %5.0f%% busy (all processes, all CPUs)\n", "machine", 100*u.machine)
+	line(pgServer, u.byLabel[pgServer], "")
+	line("kernel: threads and interrupts", u.byLabel[kernelThreads]+u.irq, fmt.Sprintf("; interrupts %s", u.irq.Round(10*time.Millisecond)))
+	other := u.other(labels)
+	line("other processes (noise)", other, fmt.Sprintf("; %s of it %s", u.byLabel[pgOther].Round(10*time.Millisecond), pgOther))
+	line("steal (other guests)", u.steal, "")
+	fmt.Printf("  %-30s %4.0f%%  of %d00%%\n", "machine busy", pct(u.busy), u.ncpu)
+}
+
+// other is the CPU time of the processes that are not the benchmark's.
+func (u cpuUsage) other(labels [][2]string) time.Duration {
+	ours := u.byLabel[pgServer] + u.byLabel[kernelThreads] + u.irq
+	for _, l := range labels {
+		ours += u.byLabel[l[0]]
+	}
+	// Interrupts are partly charged to the processes they interrupt, so
+	// the difference may undercount; it is at least the other databases'.
+	return max(u.busy-ours, u.byLabel[pgOther])
+}
+
+// noise is the share of the machine's CPU (0..1) that other processes and
+// other guests used.
+func (u cpuUsage) noise(labels [][2]string) float64 {
+	if u.byLabel == nil || u.wall <= 0 {
+		return 0
+	}
+	return (u.other(labels) + u.steal).Seconds() / u.wall.Seconds() / float64(u.ncpu)
 }
 
 // readProcStat returns a process's command name and its user+system CPU
 // time in clock ticks.
-func readProcStat(pid int) (string, int64, bool) {
+func readProcStat(pid int) (comm string, ppid int, ticks int64, ok bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return "", 0, false
+		return "", 0, 0, false
 	}
 	s := string(b)
 	lp, rp := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
 	if lp < 0 || rp < lp {
-		return "", 0, false
+		return "", 0, 0, false
 	}
-	comm := s[lp+1 : rp]
+	comm = s[lp+1 : rp]
 	fields := strings.Fields(s[rp+1:])
-	// fields[0] is the state (field 3); utime and stime are fields 14 and 15.
+	// fields[0] is the state (field 3), fields[1] the parent (field 4);
+	// utime and stime are fields 14 and 15.
 	if len(fields) < 13 {
-		return "", 0, false
+		return "", 0, 0, false
 	}
+	ppid, _ = strconv.Atoi(fields[1])
 	ut, err1 := strconv.ParseInt(fields[11], 10, 64)
 	st, err2 := strconv.ParseInt(fields[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return "", 0, false
+		return "", 0, 0, false
 	}
-	return comm, ut + st, true
+	return comm, ppid, ut + st, true
 }
 
-// readSysStat returns the machine's busy and total jiffies from /proc/stat.
-func readSysStat() [2]int64 {
+// sysStat is the machine's CPU time in jiffies, from /proc/stat.
+type sysStat struct {
+	busy  int64 // user, nice, system, irq, softirq
+	irq   int64 // irq and softirq
+	steal int64 // taken by the hypervisor for other guests
+}
+
+func readSysStat() sysStat {
 	f, err := os.Open("/proc/stat")
 	if err != nil {
-		return [2]int64{}
+		return sysStat{}
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	if !sc.Scan() {
-		return [2]int64{}
+		return sysStat{}
 	}
-	fields := strings.Fields(sc.Text())
-	var busy, total int64
-	for i, f := range fields[1:] {
-		v, _ := strconv.ParseInt(f, 10, 64)
-		if i >= 8 { // guest time is already counted in user
+	// cpu user nice system idle iowait irq softirq steal guest guest_nice;
+	// guest time is already counted in user.
+	var v [8]int64
+	for i, f := range strings.Fields(sc.Text())[1:] {
+		if i >= len(v) {
 			break
 		}
-		total += v
-		if i != 3 && i != 4 { // idle, iowait
-			busy += v
-		}
+		v[i], _ = strconv.ParseInt(f, 10, 64)
 	}
-	return [2]int64{busy, total}
+	return sysStat{busy: v[0] + v[1] + v[2] + v[5] + v[6], irq: v[5] + v[6], steal: v[7]}
 }
 
 // ---------------------------------------------------------------- machine

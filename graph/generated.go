@@ -33,6 +33,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CastVotePayload() CastVotePayloadResolver
 	Mutation() MutationResolver
 	Photo() PhotoResolver
 	PhotoStats() PhotoStatsResolver
@@ -222,6 +223,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CastVotePayloadResolver interface {
+	Next(ctx context.Context, obj *model.CastVotePayload) (*ent.Photo, error)
+}
 type MutationResolver interface {
 	StartAnonymousSession(ctx context.Context, input *model.StartAnonymousSessionInput) (*model.StartAnonymousSessionPayload, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUpPayload, error)
@@ -2338,7 +2342,7 @@ func (ec *executionContext) _CastVotePayload_next(ctx context.Context, field gra
 			return ec.fieldContext_CastVotePayload_next(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Next, nil
+			return ec.Resolvers.CastVotePayload().Next(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
@@ -2352,8 +2356,8 @@ func (ec *executionContext) fieldContext_CastVotePayload_next(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "CastVotePayload",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Photo(ctx, field)
 		},
@@ -6849,13 +6853,14 @@ func (ec *executionContext) _CastVotePayload(ctx context.Context, sel ast.Select
 		case "photo":
 			out.Values[i] = ec._CastVotePayload_photo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "next":
-			out.Values[i] = ec._CastVotePayload_next(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CastVotePayload_next(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -21,6 +21,11 @@ import (
 	"github.com/google/uuid"
 )
 
+// Next is the resolver for the next field.
+func (r *castVotePayloadResolver) Next(ctx context.Context, obj *model.CastVotePayload) (*ent.Photo, error) {
+	return r.Judging.NextPhoto(ctx, identity.FromContext(ctx), nil)
+}
+
 // StartAnonymousSession is the resolver for the startAnonymousSession field.
 func (r *mutationResolver) StartAnonymousSession(ctx context.Context, input *model.StartAnonymousSessionInput) (*model.StartAnonymousSessionPayload, error) {
 	if err := r.limitByIP(ctx, r.Limits.RateAnonSession); err != nil {
@@ -140,11 +145,7 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 		return nil, err
 	}
 	r.loaders(ctx).Voted.Prime(id, true)
-	next, err := r.Judging.NextPhoto(ctx, v, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &model.CastVotePayload{Photo: p, Next: next}, nil
+	return &model.CastVotePayload{Photo: p}, nil
 }
 
 // ID is the resolver for the id field.
@@ -321,6 +322,9 @@ func (r *viewerResolver) VotesCast(ctx context.Context, obj *identity.Viewer) (i
 	return r.Judging.VotesCast(ctx, obj.ID)
 }
 
+// CastVotePayload returns CastVotePayloadResolver implementation.
+func (r *Resolver) CastVotePayload() CastVotePayloadResolver { return &castVotePayloadResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
@@ -346,12 +350,13 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type (
-	mutationResolver     struct{ *Resolver }
-	photoResolver        struct{ *Resolver }
-	photoStatsResolver   struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
-	questionResolver     struct{ *Resolver }
-	subscriptionResolver struct{ *Resolver }
-	userResolver         struct{ *Resolver }
-	viewerResolver       struct{ *Resolver }
+	castVotePayloadResolver struct{ *Resolver }
+	mutationResolver        struct{ *Resolver }
+	photoResolver           struct{ *Resolver }
+	photoStatsResolver      struct{ *Resolver }
+	queryResolver           struct{ *Resolver }
+	questionResolver        struct{ *Resolver }
+	subscriptionResolver    struct{ *Resolver }
+	userResolver            struct{ *Resolver }
+	viewerResolver          struct{ *Resolver }
 )

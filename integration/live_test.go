@@ -251,10 +251,9 @@ func TestLiveRedisRestart(t *testing.T) {
 		if outage && d > slowest {
 			slowest, slowestWhat = d, what
 		}
-		// Generous on purpose: a request must not hang on Redis. Today,
-		// while Redis refuses connections, about one request a second per
-		// instance stalls for ~0.8 s (the cache's go-redis client dials 5
-		// times, twice, before its breaker opens for a second).
+		// Generous on purpose: a request must not hang on Redis. While Redis
+		// refuses connections, a cache call gives up within 150 ms and the
+		// cache then stays out of the way for 5 s.
 		if d > outageRequestBound {
 			t.Errorf("%s took %s", what, d)
 		}
@@ -264,7 +263,7 @@ func TestLiveRedisRestart(t *testing.T) {
 		var judge string
 		timed("startAnonymousSession through "+via, func() { judge = e.anonymous(t) })
 		timed("castVote through "+via, func() {
-			if r := liveVote(t, e, judge, photoID, 20+votes); r.code() != "" {
+			if r := liveVote(t, e, judge, photoID, 20+votes%80); r.code() != "" {
 				t.Fatalf("vote %d through %s: %+v", votes+1, via, r.Errors)
 			}
 		})
@@ -283,8 +282,8 @@ func TestLiveRedisRestart(t *testing.T) {
 	// instance and queries on both still succeed; UNAVAILABLE or any other
 	// error fails the test.
 	for i := 0; i < 6 || time.Since(killedAt) < 2*time.Second; i++ {
-		if i >= 200 {
-			t.Fatal("200 rounds of requests and 2 s have not passed")
+		if i >= 5000 {
+			t.Fatal("5000 rounds of requests and 2 s have not passed")
 		}
 		via, e := "B", eb
 		if i%2 == 1 {

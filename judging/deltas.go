@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
 	"github.com/facestat/facestat/ent/photoword"
@@ -159,7 +160,8 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, now time.Time) error {
 		}
 	}
 	for _, id := range d.photos() {
-		err := tx.Photo.UpdateOneID(id).AddVoteCount(d.votes[id]).AddStatsVersion(1).SetStatsUpdatedAt(now).Exec(ctx)
+		// Update (not UpdateOneID, which reads the row back): one statement.
+		err := tx.Photo.Update().Where(photo.ID(id)).AddVoteCount(d.votes[id]).AddStatsVersion(1).SetStatsUpdatedAt(now).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("updating vote count: %w", err)
 		}

@@ -282,7 +282,8 @@ func (g *Ingester) admitJudges(ctx context.Context, tx *ent.Tx, batch []*pending
 
 // lockPhotos locks the batch's photos, in id order so that concurrent
 // batches (in this process or another instance) never deadlock, and
-// refuses votes on photos that are gone or hidden. Every aggregate row is
+// refuses votes on photos that are gone or hidden (NOT_FOUND) or the
+// judge's own (FORBIDDEN). Every aggregate row is
 // keyed by photo, so holding the photo's lock serialises its updates.
 // SQLite needs no row locks: its transactions take the write lock up front.
 func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending, results []error) error {
@@ -299,13 +300,23 @@ func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending,
 	if g.dialect == dialect.Postgres {
 		q = q.ForUpdate()
 	}
-	live, err := q.IDs(ctx)
+	live, err := q.All(ctx)
 	if err != nil {
 		return fmt.Errorf("locking photos: %w", err)
 	}
+	owners := make(map[uuid.UUID]uuid.UUID, len(live))
+	for _, p := range live {
+		owners[p.ID] = p.OwnerID
+	}
 	for i, p := range batch {
-		if results[i] == nil && !slices.Contains(live, p.b.Photo) {
+		if results[i] != nil {
+			continue
+		}
+		switch owner, ok := owners[p.b.Photo]; {
+		case !ok:
 			results[i] = facestat.Errorf(facestat.NotFound, "no such photo")
+		case owner == p.b.Judge:
+			results[i] = facestat.Errorf(facestat.Forbidden, "you cannot judge your own photo")
 		}
 	}
 	return nil

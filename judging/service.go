@@ -106,16 +106,7 @@ func (s *Service) CastVote(ctx context.Context, v *identity.Viewer, photoID uuid
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.client.Photo.Get(ctx, photoID)
-	if ent.IsNotFound(err) || (err == nil && p.Status != photo.StatusActive) {
-		return nil, facestat.Errorf(facestat.NotFound, "no such photo")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if p.OwnerID == v.ID {
-		return nil, facestat.Errorf(facestat.Forbidden, "you cannot judge your own photo")
-	}
+	// The ingester checks the photo (gone, hidden, one's own) under its lock.
 	if err := s.Ingester.Submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers}); err != nil {
 		return nil, err
 	}

@@ -21,7 +21,6 @@ import (
 	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/db"
-	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/frontend"
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/identity"
@@ -32,7 +31,6 @@ import (
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/ratelimit"
 	"github.com/facestat/facestat/redis"
-	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -144,16 +142,19 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		store = inmem.NewCache(100_000)
 	}
 	a.Cache = store
-	// After each commit of votes: the fresh photo rows and statistics are
-	// written through to the cache, then published to live subscribers.
+	// After each commit of votes: the cached photo rows and statistics of
+	// the touched photos are dropped (the next read fetches them fresh;
+	// writing them through instead could let an older snapshot, or a row
+	// read before a visibility change, overwrite a newer one), then the
+	// fresh statistics are published to live subscribers.
 	onCommit := func(ctx context.Context, snaps []*judging.Snapshot) {
-		photos := make(map[uuid.UUID]*ent.Photo, len(snaps))
-		aggs := make(map[uuid.UUID]*judging.Aggregates, len(snaps))
-		for _, s := range snaps {
-			photos[s.PhotoID], aggs[s.PhotoID] = s.Photo, s.Aggregates
+		if store != nil {
+			keys := make([]string, 0, 2*len(snaps))
+			for _, s := range snaps {
+				keys = append(keys, cache.PhotoKey+s.PhotoID.String(), cache.StatsKey+s.PhotoID.String())
+			}
+			store.Delete(ctx, keys...)
 		}
-		cache.Put(ctx, store, photos, func(id uuid.UUID) string { return cache.PhotoKey + id.String() }, cache.TTL)
-		cache.Put(ctx, store, aggs, func(id uuid.UUID) string { return cache.StatsKey + id.String() }, cache.TTL)
 		a.coalescer.Offer(ctx, snaps)
 	}
 	a.Judging, err = judging.NewService(ctx, d.Client, d.Dialect, judging.Config{
@@ -172,6 +173,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.Identity = identity.NewService(d.Client, key, identity.Config{
+		LockRows: d.Dialect == dialect.Postgres,
 		Argon2: identity.Argon2Params{
 			Memory: uint32(cfg.Argon2Memory), Time: uint32(cfg.Argon2Time), Threads: uint8(cfg.Argon2Threads),
 		},

@@ -144,6 +144,7 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 	if err != nil {
 		return nil, err
 	}
+	r.loaders(ctx).Voted.Clear(id)
 	r.loaders(ctx).Voted.Prime(id, true)
 	return &model.CastVotePayload{Photo: p}, nil
 }
@@ -197,7 +198,14 @@ func (r *photoStatsResolver) ID(ctx context.Context, obj *judging.PhotoStats) (s
 
 // Photo is the resolver for the photo field.
 func (r *photoStatsResolver) Photo(ctx context.Context, obj *judging.PhotoStats) (*ent.Photo, error) {
-	return r.loaders(ctx).Photo.Load(ctx, obj.PhotoID)
+	p, err := r.loaders(ctx).Photo.Load(ctx, obj.PhotoID)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := r.canSee(ctx, p); !ok || err != nil {
+		return nil, facestat.Errorf(facestat.Forbidden, "you may not see this photo")
+	}
+	return p, nil
 }
 
 // Node is the resolver for the node field.

@@ -41,11 +41,14 @@ func (r *Resolver) subscribePhoto(ctx context.Context, gid string) (<-chan *judg
 	if p == nil || !authz.CanSeeStats(v, p, voted) {
 		return nil, facestat.Errorf(facestat.Forbidden, "you may not see this photo's results")
 	}
-	// Owners, moderators and voters may always see the photo's results;
-	// anyone else only while it stays public: when it turns private (or is
-	// hidden) the stream ends.
-	always := authz.IsOwner(v, p) || v.IsModerator() || voted
-	visible := func(snap *judging.Snapshot) bool { return always || (snap.Public && snap.Active) }
+	// Owners and moderators may always see the photo's results; judges
+	// who voted while it stays active; anyone else while it stays public
+	// and active. When that ends, so does the stream (authz's rules, on
+	// each update).
+	always := authz.IsOwner(v, p) || v.IsModerator()
+	visible := func(snap *judging.Snapshot) bool {
+		return always || (snap.Active && (voted || snap.Public))
+	}
 	return r.stream(ctx, r.Live.SubscribePhoto(id), []uuid.UUID{id}, visible)
 }
 

@@ -27,6 +27,7 @@ import (
 
 // Config holds the costs and lifetimes the Service works with.
 type Config struct {
+	LockRows   bool // the database takes row locks (PostgreSQL; SQLite locks the whole database)
 	Argon2     Argon2Params
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
@@ -347,11 +348,21 @@ func (s *Service) SignIn(ctx context.Context, email, password string, current *V
 
 // mergeJudge moves an anonymous judge's work to an account and retires the
 // judge, so its still-valid token cannot vote a second time.
+//
+// The judge's row is created if it has none yet and locked before anything
+// moves: a vote of the judge being written concurrently either commits
+// first (and is moved) or finds the judge retired (and is refused), never
+// lands unmerged. The lock order, judge then photos, is the ingester's.
 func (s *Service) mergeJudge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) ([]uuid.UUID, error) {
-	judge, err := tx.User.Get(ctx, from)
-	if ent.IsNotFound(err) {
-		return nil, nil // never voted: nothing to move
+	err := tx.User.Create().SetID(from).SetAnonymous(true).OnConflictColumns(user.FieldID).DoNothing().Exec(ctx)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
 	}
+	q := tx.User.Query().Where(user.ID(from))
+	if s.cfg.LockRows {
+		q = q.ForUpdate()
+	}
+	judge, err := q.Only(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -63,6 +64,10 @@ type Ingester struct {
 type pending struct {
 	b    Ballot
 	done chan error // buffered: the worker never blocks on a caller that left
+
+	answered bool     // set by reply, on the worker's goroutine
+	result   error    // what the caller was answered
+	firstOf  *pending // for a repeat within its batch: the first vote
 }
 
 // NewIngester starts cfg.Workers goroutines that write votes until Close.
@@ -151,13 +156,12 @@ func (g *Ingester) work() {
 	}
 }
 
-// write stores one batch and answers every caller in it. A goroutine that
-// panics here would lose the votes' answers: the panic is logged and the
-// callers get INTERNAL.
+// write stores one batch and answers every caller in it, exactly once. A
+// panic is logged and answers the callers not yet answered with INTERNAL.
 func (g *Ingester) write(batch []*pending) {
 	defer func() {
 		if v := recover(); v != nil {
-			g.log.Error("panic in vote ingester", "panic", fmt.Sprint(v))
+			g.log.Error("panic in vote ingester", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			for _, p := range batch {
 				reply(p, &facestat.Error{Code: facestat.Internal, Message: "internal error", Err: fmt.Errorf("panic: %v", v)})
 			}
@@ -166,49 +170,94 @@ func (g *Ingester) write(batch []*pending) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	// A judge's second vote on a photo within one batch is a repeat.
-	seen := make(map[[2]uuid.UUID]bool, len(batch))
-	todo := batch[:0:0]
+	// A judge's second vote on a photo within one batch is a repeat of the
+	// first: it is answered once the first's fate is known (CONFLICT if the
+	// first was stored, the first's own error otherwise).
+	first := make(map[[2]uuid.UUID]*pending, len(batch))
+	var todo, repeats []*pending
 	for _, p := range batch {
 		k := [2]uuid.UUID{p.b.Judge, p.b.Photo}
-		if seen[k] {
-			reply(p, errRepeat())
+		if f, ok := first[k]; ok {
+			p.firstOf = f
+			repeats = append(repeats, p)
 			continue
 		}
-		seen[k] = true
+		first[k] = p
 		todo = append(todo, p)
 	}
-	if len(todo) == 0 {
-		return
-	}
+	defer func() {
+		for _, p := range repeats {
+			if err := p.firstOf.result; err != nil {
+				reply(p, err)
+			} else {
+				reply(p, errRepeat())
+			}
+		}
+	}()
 	results, touched, err := g.commit(ctx, todo)
-	if err != nil && len(todo) > 1 {
-		// Something in the batch broke the transaction (a race with a
-		// delete, say): write each vote on its own, so that one bad vote
-		// fails only itself.
+	var ce commitError
+	switch {
+	case errors.As(err, &ce):
+		// The commit's fate is unknown: the votes may be stored. A retry
+		// by the client settles it (stored: CONFLICT; lost: stored now).
+		g.log.Error("vote commit failed", "votes", len(todo), "err", err)
+		for _, p := range todo {
+			reply(p, &facestat.Error{Code: facestat.Unavailable, Message: "the vote may not have been stored; send it again", RetryAfter: time.Second, Err: err})
+		}
+		return
+	case err != nil && len(todo) > 1:
+		// A statement of the batch failed (a race with a delete, say):
+		// nothing was stored; write each vote on its own, so that one bad
+		// vote fails only itself.
 		g.log.Warn("vote batch failed; retrying one by one", "votes", len(todo), "err", err)
 		for _, p := range todo {
 			g.write([]*pending{p})
 		}
 		return
-	}
-	if err != nil {
+	case err != nil:
 		reply(todo[0], &facestat.Error{Code: facestat.Internal, Message: "internal error", Err: err})
 		return
 	}
 	for i, p := range todo {
 		reply(p, results[i])
 	}
-	if g.hook != nil && len(touched) > 0 {
-		g.hook(ctx, touched)
-	}
+	g.runHook(ctx, touched)
 }
 
-func reply(p *pending, err error) { p.done <- err }
+// runHook hands the touched photos to the hook; a panic there is logged
+// and does not disturb the ingester.
+func (g *Ingester) runHook(ctx context.Context, touched []uuid.UUID) {
+	if g.hook == nil || len(touched) == 0 {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			g.log.Error("panic in vote commit hook", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
+	g.hook(ctx, touched)
+}
+
+// reply answers p unless it has been answered already. Only the worker
+// goroutine that owns the batch calls it.
+func reply(p *pending, err error) {
+	if p.answered {
+		return
+	}
+	p.answered, p.result = true, err
+	p.done <- err // buffered: never blocks
+}
 
 func errRepeat() error {
 	return facestat.Errorf(facestat.Conflict, "you have judged this photo already")
 }
+
+// commitError marks a failed COMMIT: unlike a failed statement, the
+// transaction may have been committed by the server all the same.
+type commitError struct{ err error }
+
+func (e commitError) Error() string { return "commit: " + e.err.Error() }
+func (e commitError) Unwrap() error { return e.err }
 
 // commit writes the batch in one transaction and returns each ballot's
 // outcome and the photos whose statistics changed, in id order.
@@ -238,7 +287,7 @@ func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, []uui
 		return nil, nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, nil, err
+		return nil, nil, commitError{err}
 	}
 	return results, d.photos(), nil
 }
@@ -265,11 +314,22 @@ func (g *Ingester) admitJudges(ctx context.Context, tx *ent.Tx, batch []*pending
 	if err != nil && !isNoRows(err) {
 		return fmt.Errorf("creating judges: %w", err)
 	}
-	retired, err := tx.User.Query().
-		Where(user.IDIn(anon...), user.Or(user.Anonymous(false), user.MergedIntoIDNotNil())).
-		IDs(ctx)
+	// Lock the judges' rows (in id order, before any photo, as sign-in
+	// does): a judge signing in meanwhile either waits for this batch, so
+	// its merge sees these votes, or has retired the judge already.
+	q := tx.User.Query().Where(user.IDIn(anon...)).Order(user.ByID())
+	if g.dialect == dialect.Postgres {
+		q = q.ForShare()
+	}
+	judges, err := q.All(ctx)
 	if err != nil {
 		return fmt.Errorf("checking judges: %w", err)
+	}
+	var retired []uuid.UUID
+	for _, j := range judges {
+		if !j.Anonymous || j.MergedIntoID != nil {
+			retired = append(retired, j.ID)
+		}
 	}
 	for i, p := range batch {
 		if results[i] == nil && p.b.Anonymous && slices.Contains(retired, p.b.Judge) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,5 +147,61 @@ func TestQueueFull(t *testing.T) {
 	wg.Wait()
 	if codes[""] == 0 || codes[facestat.Unavailable] == 0 || codes[""]+codes[facestat.Unavailable] != 50 {
 		t.Fatalf("outcomes: %v", codes)
+	}
+}
+
+// TestHookPanicDoesNotStall: a panicking commit hook is logged; callers
+// are answered once and later votes still go through.
+func TestHookPanicDoesNotStall(t *testing.T) {
+	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}},
+		func(context.Context, []*judging.Snapshot) { panic("hook bug") })
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(30+i)); err != nil {
+			t.Fatalf("vote %d: %v", i, err)
+		}
+	}
+	if n, _ := d.Vote.Query().Count(ctx); n != 3 {
+		t.Fatalf("%d votes stored, want 3", n)
+	}
+}
+
+// TestLongWordsInAnyScript: 24 letters of a four-byte script, or letters
+// with combining marks, are one word.
+func TestLongWordsInAnyScript(t *testing.T) {
+	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}}, nil)
+	ctx := context.Background()
+	for _, w := range []string{strings.Repeat("𠜎", 24), "नमस्ते", strings.Repeat("語", 24)} {
+		if _, err := s.CastVote(ctx, judge(), p.ID, []judging.AnswerInput{{QuestionKey: "impression", Word: &w}}); err != nil {
+			t.Fatalf("%q: %v", w, err)
+		}
+	}
+	if n, _ := d.PhotoWord.Query().Count(ctx); n != 3 {
+		t.Fatalf("%d words stored, want 3", n)
+	}
+	long := strings.Repeat("語", 25)
+	if _, err := s.CastVote(ctx, judge(), p.ID, []judging.AnswerInput{{QuestionKey: "impression", Word: &long}}); facestat.ErrorCode(err) != facestat.BadUserInput {
+		t.Fatalf("25 letters: %v", err)
+	}
+}
+
+// TestRepeatInBatch: a judge's two votes on one photo in one batch: one
+// is stored, the other answered CONFLICT after the commit.
+func TestRepeatInBatch(t *testing.T) {
+	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: 100 * time.Millisecond}}, nil)
+	ctx := context.Background()
+	v := judge()
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() { _, errs[i] = s.CastVote(ctx, v, p.ID, ageAnswer(40+i)) })
+	}
+	wg.Wait()
+	codes := []facestat.Code{facestat.ErrorCode(errs[0]), facestat.ErrorCode(errs[1])}
+	if !(codes[0] == "" && codes[1] == facestat.Conflict) && !(codes[1] == "" && codes[0] == facestat.Conflict) {
+		t.Fatalf("outcomes %v", codes)
+	}
+	if n, _ := d.Vote.Query().Count(ctx); n != 1 {
+		t.Fatalf("%d votes stored, want 1", n)
 	}
 }

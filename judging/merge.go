@@ -28,6 +28,17 @@ func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) ([]
 	for i, v := range votes {
 		photoIDs[i] = v.PhotoID
 	}
+	// Lock every photo the judge voted on, in id order (as the ingester
+	// does), before looking for collisions: the account cannot vote on one
+	// of them meanwhile, nor can it be deleted under us.
+	slices.SortFunc(photoIDs, compareUUID)
+	lock := tx.Photo.Query().Where(photo.IDIn(photoIDs...)).Order(photo.ByID())
+	if s.dialect == dialect.Postgres {
+		lock = lock.ForUpdate()
+	}
+	if _, err := lock.IDs(ctx); err != nil {
+		return nil, fmt.Errorf("locking photos: %w", err)
+	}
 	var theirs []struct {
 		PhotoID uuid.UUID `json:"photo_id"`
 	}
@@ -53,13 +64,6 @@ func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) ([]
 			ids = append(ids, id)
 		}
 		slices.SortFunc(ids, compareUUID)
-		q := tx.Photo.Query().Where(photo.IDIn(ids...)).Order(photo.ByID())
-		if s.dialect == dialect.Postgres {
-			q = q.ForUpdate() // the same lock order as the ingester
-		}
-		if _, err := q.IDs(ctx); err != nil {
-			return nil, fmt.Errorf("locking photos: %w", err)
-		}
 		d := newDeltas()
 		var drop []int64
 		for _, v := range votes {

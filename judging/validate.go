@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/ent/question"
@@ -84,18 +83,30 @@ func (s *Survey) Validate(inputs []AnswerInput) ([]schema.Answer, error) {
 }
 
 // NormaliseWord trims and lower-cases a one-word impression and checks it
-// is 1 to MaxWordLen letters (any script) and nothing else.
+// is 1 to MaxWordLen letters (any script, with their combining marks, as
+// in "नमस्ते") and nothing else. Marks do not count towards the length;
+// the stored form is at most 4*MaxWordLen*2 bytes.
 func NormaliseWord(w string) (string, *facestat.Error) {
-	if len(w) > 4*MaxWordLen {
-		return "", &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonTooLong, Message: fmt.Sprintf("one word of at most %d letters", MaxWordLen)}
+	tooLong := &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonTooLong, Message: fmt.Sprintf("one word of at most %d letters", MaxWordLen)}
+	if len(w) > 1024 {
+		return "", tooLong
 	}
 	w = strings.ToLower(strings.TrimSpace(w))
-	n := utf8.RuneCountInString(w)
-	if n > MaxWordLen {
-		return "", &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonTooLong, Message: fmt.Sprintf("one word of at most %d letters", MaxWordLen)}
+	letters := 0
+	for i, r := range w {
+		switch {
+		case unicode.IsLetter(r):
+			letters++
+		case unicode.In(r, unicode.Mn, unicode.Mc) && i > 0: // a mark on the letter before it
+		default:
+			return "", &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonInvalid, Message: "one word, letters only"}
+		}
 	}
-	if n == 0 || strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
+	if letters == 0 {
 		return "", &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonInvalid, Message: "one word, letters only"}
+	}
+	if letters > MaxWordLen || len(w) > 8*MaxWordLen {
+		return "", tooLong
 	}
 	return w, nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
@@ -228,11 +229,17 @@ func (s *Service) Delete(ctx context.Context, v *identity.Viewer, id uuid.UUID) 
 	return nil
 }
 
-// forget removes a photo's cache entries.
+// forget removes a photo's cache entries, at once and again a second
+// later: a reader that fetched the old row just before the change and
+// writes it back just after the first delete is undone by the second.
 func (s *Service) forget(ctx context.Context, id uuid.UUID) {
-	if s.cfg.Cache != nil {
-		s.cfg.Cache.Delete(context.WithoutCancel(ctx), cache.PhotoKey+id.String(), cache.StatsKey+id.String())
+	if s.cfg.Cache == nil {
+		return
 	}
+	keys := []string{cache.PhotoKey + id.String(), cache.StatsKey + id.String()}
+	ctx = context.WithoutCancel(ctx)
+	s.cfg.Cache.Delete(ctx, keys...)
+	time.AfterFunc(time.Second, func() { s.cfg.Cache.Delete(ctx, keys...) })
 }
 
 // dropBlobs deletes the blobs at keys, which belong to one photo only.

@@ -119,7 +119,7 @@ var (
 	PhotoWordsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "question_id", Type: field.TypeInt},
-		{Name: "word", Type: field.TypeString, Size: 64},
+		{Name: "word", Type: field.TypeString, Size: 256},
 		{Name: "count", Type: field.TypeInt64, Default: 0},
 		{Name: "photo_id", Type: field.TypeUUID},
 	}

@@ -76,7 +76,8 @@ func (PhotoWord) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("photo_id", uuid.UUID{}).Immutable(),
 		field.Int("question_id").Immutable(),
-		field.String("word").MaxLen(64).Immutable(),
+		// MaxLen counts bytes: 24 letters of up to 4 bytes, and marks.
+		field.String("word").MaxLen(256).Immutable(),
 		field.Int64("count").Default(0),
 	}
 }

@@ -237,3 +237,50 @@ func TestNextPhotoNeverRepeats(t *testing.T) {
 		}
 	})
 }
+
+// TestTopPhotos: once the standings are computed, topPhotos lists public
+// photos with enough votes, best first (a Wilson lower bound for yes/no,
+// a Bayesian average for scales), and results carry percentiles.
+func TestTopPhotos(t *testing.T) {
+	backends(t, map[string]string{"FACESTAT_MIN_VOTES": "3", "FACESTAT_RATE_ANON_SESSION": "0/1s", "FACESTAT_PHOTO_QUOTA": "10"}, func(t *testing.T, e *env) {
+		owner := e.account(t, "ranked")
+		// yes shares of 3/3, 2/3, 1/3; the private photo would top them all.
+		shares := []int{3, 2, 1, 3}
+		var ids []string
+		for i, yes := range shares {
+			var up struct{ UploadPhoto struct{ Photo struct{ ID string } } }
+			e.upload(t, owner, "p.jpg", imagetest.JPEGWithMetadata(40+i, 40, 1, imagetest.TopLeft), i < 3).decode(t, &up)
+			ids = append(ids, up.UploadPhoto.Photo.ID)
+			for j := 0; j < 3; j++ {
+				e.gql(t, e.anonymous(t), castVote, map[string]any{"id": up.UploadPhoto.Photo.ID,
+					"answers": answers(20+10*i, 2+2*i, j < yes, "fine")}, &struct{}{})
+			}
+		}
+		if err := e.App.Judging.Standings.Refresh(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		top := func(key string) []string {
+			var out struct{ TopPhotos struct{ Nodes []struct{ ID string } } }
+			e.gql(t, "", `query($k: String!) { topPhotos(questionKey: $k, first: 10) { nodes { id } } }`, map[string]any{"k": key}, &out)
+			var got []string
+			for _, n := range out.TopPhotos.Nodes {
+				got = append(got, n.ID)
+			}
+			return got
+		}
+		if got := top("trustworthy"); fmt.Sprint(got) != fmt.Sprint(ids[:3]) {
+			t.Fatalf("top trustworthy: %v, want %v", got, ids[:3])
+		}
+		if got := top("attractive"); fmt.Sprint(got) != fmt.Sprint([]string{ids[2], ids[1], ids[0]}) {
+			t.Fatalf("top attractive: %v", got)
+		}
+		if r := e.do(t, request{Query: `{ topPhotos(questionKey: "impression", first: 3) { nodes { id } } }`}); r.code() != "BAD_USER_INPUT" {
+			t.Fatalf("a word question ranked: %+v", r.Errors)
+		}
+		var out struct{ Photo judgedPhoto }
+		e.gql(t, owner, `query($id: ID!) { photo(id: $id) { `+statsFields+` } }`, map[string]any{"id": ids[0]}, &out)
+		if q := out.Photo.question(t, "trustworthy"); q.Percentile == nil || q.Stable == nil {
+			t.Fatalf("a question with enough votes has no percentile or stable flag: %+v", q)
+		}
+	})
+}

@@ -116,15 +116,20 @@ func quiesce(n *atomic.Int64) {
 // photo query (with owner and statistics) sends no statement at all; after
 // a vote, the next query shows the new count.
 func TestWarmCacheNoSQL(t *testing.T) {
-	for _, backend := range []string{"SQLite", "PostgreSQL"} {
+	for _, backend := range []string{"SQLite", "PostgreSQL", "PostgreSQL+Redis"} {
 		t.Run(backend, func(t *testing.T) {
 			var n atomic.Int64
 			count := app.WithDriver(func(d dialect.Driver) dialect.Driver { return countingDriver{d, &n} })
 			url := ""
-			if backend == "PostgreSQL" {
+			if backend != "SQLite" {
 				url = dbtest.MustCreatePGDatabase(t)
 			}
-			e := startEnv(t, url, nil, count)
+			settings := map[string]string{}
+			if backend == "PostgreSQL+Redis" { // the shared cache
+				settings["FACESTAT_REDIS_URL"] = startRedis(t).URL()
+				settings["FACESTAT_REDIS_PREFIX"] = liveRedisPrefix()
+			}
+			e := startEnv(t, url, settings, count)
 			owner := e.account(t, "cached")
 			var up struct {
 				UploadPhoto struct{ Photo struct{ ID string } }

@@ -248,7 +248,9 @@ func TestTopPhotos(t *testing.T) {
 		shares := []int{3, 2, 1, 3}
 		var ids []string
 		for i, yes := range shares {
-			var up struct{ UploadPhoto struct{ Photo struct{ ID string } } }
+			var up struct {
+				UploadPhoto struct{ Photo struct{ ID string } }
+			}
 			e.upload(t, owner, "p.jpg", imagetest.JPEGWithMetadata(40+i, 40, 1, imagetest.TopLeft), i < 3).decode(t, &up)
 			ids = append(ids, up.UploadPhoto.Photo.ID)
 			for j := 0; j < 3; j++ {
@@ -260,7 +262,9 @@ func TestTopPhotos(t *testing.T) {
 			t.Fatal(err)
 		}
 		top := func(key string) []string {
-			var out struct{ TopPhotos struct{ Nodes []struct{ ID string } } }
+			var out struct {
+				TopPhotos struct{ Nodes []struct{ ID string } }
+			}
 			e.gql(t, "", `query($k: String!) { topPhotos(questionKey: $k, first: 10) { nodes { id } } }`, map[string]any{"k": key}, &out)
 			var got []string
 			for _, n := range out.TopPhotos.Nodes {

@@ -49,10 +49,10 @@ seed: build
 clean:
 	rm -rf bin
 
-.PHONY: bench bench-votes bench-next
+.PHONY: bench bench-votes bench-next bench-live
 
-## bench: both benchmarks below, one after the other (see docs/PERFORMANCE.md)
-bench: bench-votes bench-next
+## bench: the benchmarks below, one after the other (see docs/PERFORMANCE.md)
+bench: bench-votes bench-next bench-live
 
 ## bench-votes: castVote through the real binary on a fresh PostgreSQL database vs pgbench single-row inserts, e.g. make bench-votes BENCH_FLAGS='-duration 30s -clients 128'
 bench-votes:
@@ -61,3 +61,7 @@ bench-votes:
 ## bench-next: nextPhoto at 100,000 photos, 20,000 users, 1,000,000 votes: its plans (no sequential scan) and latency
 bench-next:
 	$(GO) test -count=1 -v -run TestNextPhotoPlanAtScale -bench BenchmarkNextPhotoAtScale -benchtime=2000x ./judging/
+
+## bench-live: 15,000 photoStats WebSocket subscribers (4 client processes on 127.0.0.2-5) while castVote runs at 1,000/s through Redis pub/sub: delivery latency, memory per connection, server CPU
+bench-live:
+	$(GO) run ./bench/live $(BENCH_FLAGS)

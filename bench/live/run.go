@@ -1,0 +1,478 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func run(ctx context.Context, o options) error {
+	limit, err := raiseFileLimit()
+	if err != nil {
+		return fmt.Errorf("raising the open-file limit: %w", err)
+	}
+	if need := o.subscribers/o.clients + 200; int(limit) < need {
+		return fmt.Errorf("open-file limit %d is below the %d sockets a client process would hold: use more -clients", limit, need)
+	}
+	if int(limit) < o.subscribers+200 {
+		return fmt.Errorf("open-file limit %d: the server cannot hold %d sockets", limit, o.subscribers)
+	}
+	started := time.Now()
+	machine := describeMachine()
+	fmt.Printf("machine: %s\n", machine)
+	fmt.Printf("open-file limit for the children: %d\n", limit)
+
+	dbURL, dbName, drop, err := createDatabase(o.pgURL)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	pgVersion := postgresVersion(o.pgURL)
+	fmt.Printf("database %s on %s\n", dbName, pgVersion)
+
+	tmp, err := os.MkdirTemp("", "facestat-live-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin := o.bin
+	tree := describeTree()
+	if bin == "" {
+		bin = filepath.Join(tmp, "facestat")
+		fmt.Printf("building facestat from this working tree (%s) ...\n", tree)
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/facestat/facestat/cmd/facestat").CombinedOutput(); err != nil {
+			return fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	}
+
+	env := map[string]string{
+		"FACESTAT_DATABASE_URL":      dbURL,
+		"FACESTAT_ADDR":              "127.0.0.1:0",
+		"FACESTAT_DATA_DIR":          filepath.Join(tmp, "data"),
+		"FACESTAT_RATE_ANON_SESSION": "0/1s",
+		"FACESTAT_RATE_SIGN_UP":      "0/1s",
+		"FACESTAT_RATE_UPLOAD":       "0/1s",
+		"FACESTAT_LOG_LEVEL":         "warn",
+		"FACESTAT_DB_MAX_CONNS":      "20",
+		"FACESTAT_PHOTO_QUOTA":       strconv.Itoa(o.photos + 10),
+		"FACESTAT_REDIS_URL":         "",
+	}
+	busLabel := "in-process bus"
+	redisVer := ""
+	if o.redis {
+		r, err := startRedis(ctx, tmp)
+		if err != nil {
+			return err
+		}
+		defer r.stop()
+		env["FACESTAT_REDIS_URL"] = r.url
+		redisVer = redisVersion()
+		busLabel = "Redis pub/sub (" + redisVer + ", redis-server of its own)"
+		fmt.Printf("redis-server (pid %d) at %s\n", r.cmd.Process.Pid, r.url)
+	}
+	srv, err := startServer(ctx, bin, env)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	liveMaxRate := 4
+	if v, err := strconv.Atoi(os.Getenv("FACESTAT_LIVE_MAX_RATE")); err == nil && v > 0 {
+		liveMaxRate = v
+	}
+	fmt.Printf("facestat (pid %d) is running at %s; live updates through %s, at most %d per photo and subscriber per second\n",
+		srv.pid(), srv.url, busLabel, liveMaxRate)
+
+	// Photos, the sockets' tokens and the judges.
+	a := newAPI(srv.url, o.workers)
+	t := time.Now()
+	photos, err := a.seedPhotos(ctx, o.photos)
+	if err != nil {
+		return fmt.Errorf("seeding: %w", err)
+	}
+	fmt.Printf("seeded %d public photos in %s\n", len(photos), time.Since(t).Round(time.Millisecond))
+	var socketTokens []string
+	if o.socketTokens > 0 {
+		if socketTokens, err = a.anonymousSessions(ctx, o.socketTokens); err != nil {
+			return err
+		}
+	}
+	plan, judgesNeeded := makePlan(int(float64(o.rate)*o.duration.Seconds())+o.rate, o.photos, o.zipfS, uint64(time.Now().UnixNano()))
+	t = time.Now()
+	judges, err := a.anonymousSessions(ctx, judgesNeeded)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("started %d anonymous judges in %s (the busiest photo gets %d votes)\n", len(judges), time.Since(t).Round(time.Millisecond), judgesNeeded)
+
+	// The subscribers.
+	rss0, err := vmRSS(srv.pid())
+	if err != nil {
+		return err
+	}
+	wsURL := "ws" + strings.TrimPrefix(srv.url, "http") + "/graphql"
+	t = time.Now()
+	fl, err := startClients(o, wsURL, photos, socketTokens)
+	if err != nil {
+		return err
+	}
+	defer fl.stop()
+	fmt.Printf("opening %d sockets from %d client processes: %s\n", o.subscribers, o.clients, fl.describe())
+	setup, err := fl.waitEstablished(ctx, o.subscribers, o.setupTimeout, srv)
+	if err != nil {
+		return err
+	}
+	setupTime := time.Since(t)
+	fmt.Printf("  %d subscribed, %d failed in %s\n", setup.est, setup.fail, setupTime.Round(time.Millisecond))
+	printCounts("  setup errors", setup.errs)
+	if setup.est == 0 {
+		return fmt.Errorf("no socket could subscribe; server output:\n%s", srv.output())
+	}
+	select { // let the server settle (goroutines parked, buffers allocated)
+	case <-time.After(3 * time.Second):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	rss1, err := vmRSS(srv.pid())
+	if err != nil {
+		return err
+	}
+	perConn := float64(rss1-rss0) / float64(setup.est)
+	fmt.Printf("server VmRSS: %s before the sockets, %s with %d subscribed: %.1f KiB per connection\n",
+		mib(rss0), mib(rss1), setup.est, perConn/1024)
+
+	// The votes.
+	fmt.Printf("casting %d votes/s for %s (%d workers, Zipf s=%.2f over %d photos) ...\n", o.rate, o.duration, o.workers, o.zipfS, o.photos)
+	m0, err := fl.mark()
+	if err != nil {
+		return err
+	}
+	pids := map[int]string{srv.pid(): lblServer, os.Getpid(): lblSelf}
+	for _, pid := range fl.pids() {
+		pids[pid] = lblClients
+	}
+	cpu := startCPUSampler(dbName, pids)
+	srvTicks0 := procTicks(srv.pid())
+	var perf *exec.Cmd
+	if o.perfFile != "" {
+		perf = exec.Command("perf", "record", "-e", "cpu-clock", "-F", "499", "-a", "-g", "-o", o.perfFile,
+			"--", "sleep", strconv.Itoa(int(math.Ceil(o.duration.Seconds()))))
+		perf.Stdout, perf.Stderr = io.Discard, os.Stderr
+		if err := perf.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "live: perf:", err)
+			perf = nil
+		}
+	}
+	votes := castVotes(ctx, a, photos, judges, plan, o.rate, o.duration, o.workers)
+	m1, err := fl.mark()
+	if err != nil {
+		return err
+	}
+	msgWindow := time.Since(votes.t0)
+	srvTicks1 := procTicks(srv.pid())
+	usage := cpu.stop()
+	if perf != nil {
+		perf.Wait()
+		fmt.Printf("perf recording in %s (perf report -i %s --sort comm,dso,sym)\n", o.perfFile, o.perfFile)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	select { // trailing updates
+	case <-time.After(o.grace):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	rss2, _ := vmRSS(srv.pid())
+	heldAtEnd := setup.est - int64(sum(fl.dropCounts()))
+	fl.stop()
+	_, _, finalErrs, missing := fl.finals()
+	drops := fl.dropCounts()
+	samples := fl.takeSamples()
+
+	// The figures.
+	lat := joinLatency(votes, samples, o.photos, float64(liveMaxRate))
+	r := report{
+		o: o, machine: machine, pg: pgVersion, bus: busLabel, tree: tree, date: started.UTC().Format("2006-01-02"),
+		liveMaxRate: liveMaxRate, setup: setup, setupTime: setupTime, held: heldAtEnd, drops: drops, clientErrs: finalErrs,
+		missingFinals: missing, rss0: rss0, rss1: rss1, rss2: rss2, perConn: perConn, votes: votes, lat: lat,
+		msgs: m1 - m0, msgWindow: msgWindow, cpu: usage, serverCPU: time.Duration(srvTicks1-srvTicks0) * time.Second / clockTicks,
+	}
+	r.print()
+	if srv.exited() {
+		return fmt.Errorf("facestat exited during the run:\n%s", srv.output())
+	}
+	return nil
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func printCounts(title string, m map[string]int) {
+	if len(m) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), strings.Compare(a, b)) })
+	fmt.Printf("%s:\n", title)
+	for _, k := range keys {
+		fmt.Printf("    %6d  %s\n", m[k], k)
+	}
+}
+
+func countsLine(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// ---------------------------------------------------------------- latency
+
+// latencyStats is the delivery latency of the sampled messages, in
+// milliseconds, signed: a subscriber may hear of a count before the voter
+// whose vote made it does (the update is published at commit, the
+// castVote answer follows).
+type latencyStats struct {
+	all, busy, quiet []float64 // sorted
+	messages         int       // sampled messages in the window carrying a count > 0
+	unjoined         int       // of which no acknowledgement carried that count or more
+	busyPhotos       int       // photos that got at least liveMaxRate votes a second
+}
+
+// joinLatency joins the sampled messages received from the first vote to
+// the end of the collection with the acknowledgements: the latency of a
+// message carrying count n for a photo is its receive time minus the
+// earliest acknowledgement of a count >= n for that photo.
+func joinLatency(v *voteResult, samples []sample, photos int, liveMaxRate float64) latencyStats {
+	var st latencyStats
+	firstAck := make([][]int64, photos) // [photo][n]: earliest ack of a count >= n
+	perPhoto := make([]int, photos)
+	maxCount := make([]int32, photos)
+	for _, a := range v.acks {
+		maxCount[a.photo] = max(maxCount[a.photo], a.count)
+		perPhoto[a.photo]++
+	}
+	for p := range photos {
+		arr := make([]int64, maxCount[p]+2)
+		for i := range arr {
+			arr[i] = math.MaxInt64
+		}
+		firstAck[p] = arr
+	}
+	for _, a := range v.acks {
+		arr := firstAck[a.photo]
+		arr[a.count] = min(arr[a.count], a.at)
+	}
+	for p := range photos {
+		arr := firstAck[p]
+		for n := len(arr) - 2; n >= 0; n-- {
+			arr[n] = min(arr[n], arr[n+1])
+		}
+	}
+	busy := make([]bool, photos)
+	secs := v.end.Sub(v.t0).Seconds()
+	for p := range photos {
+		busy[p] = float64(perPhoto[p])/secs >= liveMaxRate
+		if busy[p] {
+			st.busyPhotos++
+		}
+	}
+	from := v.t0.UnixNano()
+	for _, s := range samples {
+		if s.recv < from || s.count < 1 || int(s.photo) >= photos {
+			continue
+		}
+		st.messages++
+		arr := firstAck[s.photo]
+		if int(s.count) >= len(arr) || arr[s.count] == math.MaxInt64 {
+			st.unjoined++
+			continue
+		}
+		ms := float64(s.recv-arr[s.count]) / 1e6
+		st.all = append(st.all, ms)
+		if busy[s.photo] {
+			st.busy = append(st.busy, ms)
+		} else {
+			st.quiet = append(st.quiet, ms)
+		}
+	}
+	slices.Sort(st.all)
+	slices.Sort(st.busy)
+	slices.Sort(st.quiet)
+	return st
+}
+
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return math.NaN()
+	}
+	return sorted[int(q*float64(len(sorted)-1))]
+}
+
+func negatives(sorted []float64) int {
+	n, _ := slices.BinarySearch(sorted, 0)
+	return n
+}
+
+func quantiles(s []float64) string {
+	if len(s) == 0 {
+		return "no messages"
+	}
+	return fmt.Sprintf("p50 %.0f ms  p90 %.0f ms  p99 %.0f ms  max %.0f ms  (%d messages, %.1f%% before the ack)",
+		quantile(s, 0.5), quantile(s, 0.9), quantile(s, 0.99), s[len(s)-1], len(s), 100*float64(negatives(s))/float64(len(s)))
+}
+
+// ---------------------------------------------------------------- report
+
+type report struct {
+	o                      options
+	machine, pg, bus, tree string
+	date                   string
+	liveMaxRate            int
+	setup                  setupState
+	setupTime              time.Duration
+	held                   int64
+	drops, clientErrs      map[string]int
+	missingFinals          int
+	rss0, rss1, rss2       int64
+	perConn                float64
+	votes                  *voteResult
+	lat                    latencyStats
+	msgs                   int64
+	msgWindow              time.Duration
+	cpu                    cpuUsage
+	serverCPU              time.Duration
+}
+
+func (r *report) command() string {
+	o := r.o
+	cmd := fmt.Sprintf("go run ./bench/live -subscribers %d -photos %d -rate %d -duration %s -clients %d", o.subscribers, o.photos, o.rate, o.duration, o.clients)
+	if !o.redis {
+		cmd += " -redis=false"
+	}
+	return cmd
+}
+
+func (r *report) print() {
+	v := r.votes
+	window := v.end.Sub(v.t0)
+	achieved := float64(v.okInWindow) / window.Seconds()
+	slices.Sort(v.latencies)
+	castP50, castP99 := durQuantile(v.latencies, 0.5), durQuantile(v.latencies, 0.99)
+	perSocket := float64(r.msgs) / float64(max(r.setup.est, 1)) / r.msgWindow.Seconds()
+	p99 := quantile(r.lat.all, 0.99)
+
+	fmt.Println()
+	fmt.Println("== results")
+	fmt.Printf("subscribers:          %d requested, %d subscribed (%d failed) in %s, %d held to the end (%d dropped)\n",
+		r.o.subscribers, r.setup.est, r.setup.fail, r.setupTime.Round(time.Millisecond), r.held, sum(r.drops))
+	printCounts("  dropped", r.drops)
+	printCounts("  client-side errors (setup and run)", r.clientErrs)
+	if r.missingFinals > 0 {
+		fmt.Printf("  %d client processes gave no final report\n", r.missingFinals)
+	}
+	fmt.Printf("server memory:        VmRSS %s before the sockets, %s subscribed, %s after the votes: %.1f KiB per connection\n",
+		mib(r.rss0), mib(r.rss1), mib(r.rss2), r.perConn/1024)
+	fmt.Printf("votes:                %d planned in %s, %d sent, %d answered ok (%d by the end of the window): %.0f votes/s achieved of %d\n",
+		v.planned, window.Round(time.Millisecond), v.sent, v.ok, v.okInWindow, achieved, r.o.rate)
+	fmt.Printf("  pacing:             %d votes handed to a worker more than 10 ms late, at most %s late\n", v.late, v.maxLag.Round(time.Millisecond))
+	fmt.Printf("  castVote latency:   p50 %.1f ms  p99 %.1f ms\n", ms(castP50), ms(castP99))
+	fmt.Printf("  errors by code:     %s\n", countsLine(v.errs))
+	for k, m := range v.errSamples {
+		fmt.Printf("    %s: %s\n", k, trim(m, 200))
+	}
+	fmt.Printf("delivery latency:     %s\n", quantiles(r.lat.all))
+	fmt.Printf("  busy photos (>= %d votes/s, %d of them): %s\n", r.liveMaxRate, r.lat.busyPhotos, quantiles(r.lat.busy))
+	fmt.Printf("  quiet photos:       %s\n", quantiles(r.lat.quiet))
+	fmt.Printf("  sampled messages:   %d in the window with a count > 0, %d not joined (no acknowledgement of that count)\n", r.lat.messages, r.lat.unjoined)
+	fmt.Printf("messages:             %d received in %s = %.0f/s, %.2f per socket per second\n",
+		r.msgs, r.msgWindow.Round(time.Millisecond), float64(r.msgs)/r.msgWindow.Seconds(), perSocket)
+	fmt.Printf("server CPU:           %.0f%% of one core (utime+stime %s over %s)\n", 100*r.serverCPU.Seconds()/r.cpu.wall.Seconds(),
+		r.serverCPU.Round(10*time.Millisecond), r.cpu.wall.Round(time.Millisecond))
+	r.cpu.print()
+
+	met := r.held >= int64(r.o.subscribers) && achieved >= 0.98*float64(r.o.rate) && p99 < 250
+	verdict := "met"
+	if !met {
+		var why []string
+		if r.held < int64(r.o.subscribers) {
+			why = append(why, fmt.Sprintf("%d of %d subscribers held", r.held, r.o.subscribers))
+		}
+		if achieved < 0.98*float64(r.o.rate) {
+			why = append(why, fmt.Sprintf("%.0f of %d votes/s", achieved, r.o.rate))
+		}
+		if !(p99 < 250) {
+			why = append(why, fmt.Sprintf("p99 %.0f ms", p99))
+		}
+		verdict = "missed: " + strings.Join(why, ", ")
+	}
+
+	fmt.Println()
+	fmt.Println("== for docs/PERFORMANCE.md")
+	fmt.Println()
+	fmt.Printf("Live results, %s (%s)\n\n", r.date, r.tree)
+	fmt.Printf("- command: `%s`\n", r.command())
+	fmt.Printf("- machine: %s; %s; %s; everything on this one machine, over loopback\n", r.machine, r.pg, r.bus)
+	fmt.Printf("- server: facestat serve, FACESTAT_DB_MAX_CONNS=20, FACESTAT_LIVE_MAX_RATE=%d, open-file limit %d\n", r.liveMaxRate, fileLimit)
+	fmt.Println()
+	fmt.Println("| figure | value |")
+	fmt.Println("|---|---|")
+	fmt.Printf("| subscribers held | %d of %d (%d failed to subscribe, %d dropped), from %d client processes, opened in %s |\n",
+		r.held, r.o.subscribers, r.setup.fail, sum(r.drops), r.o.clients, r.setupTime.Round(100*time.Millisecond))
+	fmt.Printf("| server memory per connection | %.1f KiB (VmRSS %s → %s) |\n", r.perConn/1024, mib(r.rss0), mib(r.rss1))
+	fmt.Printf("| votes/s achieved | %.0f of %d (Zipf s=%.2f over %d photos, %s) |\n", achieved, r.o.rate, r.o.zipfS, r.o.photos, window.Round(time.Second))
+	fmt.Printf("| castVote latency | p50 %.1f ms, p99 %.1f ms |\n", ms(castP50), ms(castP99))
+	fmt.Printf("| errors | %s |\n", countsLine(v.errs))
+	fmt.Printf("| delivery latency (ack → subscriber) | p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d sampled messages) |\n",
+		quantile(r.lat.all, 0.5), p99, last(r.lat.all), len(r.lat.all))
+	fmt.Printf("| messages per socket per second | %.2f (%.0f/s in all) |\n", perSocket, float64(r.msgs)/r.msgWindow.Seconds())
+	fmt.Printf("| server CPU | %.0f%% of one core |\n", 100*r.serverCPU.Seconds()/r.cpu.wall.Seconds())
+	fmt.Printf("| CPU split | facestat %.0f%%, postgres %.0f%%, redis %.0f%%, clients %.0f%%, voters %.0f%%, softirq %.0f%%, other processes %.0f%%; machine %.0f%% of %d00%% |\n",
+		r.cpu.pct(r.cpu.byLabel[lblServer]), r.cpu.pct(r.cpu.byLabel[lblPGThis]+r.cpu.byLabel[lblPGOther]), r.cpu.pct(r.cpu.byLabel[lblRedis]),
+		r.cpu.pct(r.cpu.byLabel[lblClients]), r.cpu.pct(r.cpu.byLabel[lblSelf]), r.cpu.pct(r.cpu.irq), r.cpu.pct(r.cpu.noise()), r.cpu.pct(r.cpu.busy), r.cpu.ncpu)
+	fmt.Printf("| target (%d subscribers, %d votes/s, p99 < 250 ms) | %s |\n", r.o.subscribers, r.o.rate, verdict)
+}
+
+func last(s []float64) float64 {
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	return s[len(s)-1]
+}
+
+func durQuantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[int(q*float64(len(sorted)-1))]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

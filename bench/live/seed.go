@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// api calls FaceStat's GraphQL endpoint over keep-alive HTTP.
+type api struct {
+	hc  *http.Client
+	url string // base URL, without /graphql
+}
+
+func newAPI(base string, conns int) *api {
+	return &api{url: base, hc: &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			MaxIdleConns:        conns * 2,
+			MaxIdleConnsPerHost: conns * 2,
+			IdleConnTimeout:     time.Minute,
+			DisableCompression:  true,
+		},
+	}}
+}
+
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+// do sends a GraphQL request and returns its data, or an error code: the
+// first error's extensions.code, HTTP_<status> for a body that is not
+// GraphQL, TRANSPORT when the request failed. msg is the first error's
+// message, if any.
+func (a *api) do(req *http.Request, token string) (data json.RawMessage, code, msg string) {
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := a.hc.Do(req)
+	if err != nil {
+		return nil, "TRANSPORT", err.Error()
+	}
+	raw, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, "TRANSPORT", err.Error()
+	}
+	var out gqlResponse
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, "HTTP_" + strconv.Itoa(res.StatusCode), string(raw)
+	}
+	if len(out.Errors) > 0 {
+		c, _ := out.Errors[0].Extensions["code"].(string)
+		return nil, cmp.Or(c, "NO_CODE"), out.Errors[0].Message
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, "HTTP_" + strconv.Itoa(res.StatusCode), string(raw)
+	}
+	return out.Data, "", ""
+}
+
+func (a *api) call(token, query string, vars map[string]any) (json.RawMessage, string, string) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, a.url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return a.do(req, token)
+}
+
+// mustCall is call for the set-up, where any error is fatal.
+func (a *api) mustCall(token, query string, vars map[string]any, out any) error {
+	data, code, msg := a.call(token, query, vars)
+	if code != "" {
+		return fmt.Errorf("%s: %s", code, msg)
+	}
+	return json.Unmarshal(data, out)
+}
+
+// anonymousSessions starts n anonymous judges and returns their tokens.
+func (a *api) anonymousSessions(ctx context.Context, n int) ([]string, error) {
+	tokens := make([]string, n)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan int)
+	)
+	for range min(32, max(n, 1)) {
+		wg.Go(func() {
+			for i := range next {
+				var out struct{ StartAnonymousSession struct{ Token string } }
+				err := a.mustCall("", `mutation { startAnonymousSession { token } }`, nil, &out)
+				if err == nil && out.StartAnonymousSession.Token == "" {
+					err = fmt.Errorf("empty token")
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, fmt.Errorf("startAnonymousSession: %w", err))
+					mu.Unlock()
+					continue
+				}
+				tokens[i] = out.StartAnonymousSession.Token
+			}
+		})
+	}
+	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := cmp.Or(firstErr, ctx.Err()); err != nil {
+		return nil, err
+	}
+	return tokens, nil
+}
+
+const uploadMutation = `mutation($file: Upload!, $public: Boolean) {
+  uploadPhoto(input: {file: $file, public: $public}) { photo { id isPublic } }
+}`
+
+// seedPhotos signs up a few accounts and uploads n public photos (small
+// generated JPEGs) through the GraphQL multipart request, and returns the
+// photos' global ids.
+func (a *api) seedPhotos(ctx context.Context, n int) ([]string, error) {
+	owners := min(max(1, (n+49)/50), 8)
+	tokens := make([]string, owners)
+	suffix := strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
+	for i := range owners {
+		handle := fmt.Sprintf("live_owner%d_%s", i, suffix)
+		var out struct{ SignUp struct{ Token string } }
+		err := a.mustCall("", `mutation($in: SignUpInput!) { signUp(input: $in) { token } }`,
+			map[string]any{"in": map[string]any{"handle": handle, "email": handle + "@example.com", "password": "correct horse battery staple"}}, &out)
+		if err != nil {
+			return nil, fmt.Errorf("signUp: %w", err)
+		}
+		tokens[i] = out.SignUp.Token
+	}
+	ids := make([]string, n)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan int)
+	)
+	for range 4 {
+		wg.Go(func() {
+			for i := range next {
+				id, err := a.upload(tokens[i%owners], syntheticFace(i))
+				if err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, fmt.Errorf("uploadPhoto %d: %w", i, err))
+					mu.Unlock()
+					continue
+				}
+				ids[i] = id
+			}
+		})
+	}
+	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := cmp.Or(firstErr, ctx.Err()); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+func (a *api) upload(token string, jpg []byte) (string, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	ops, _ := json.Marshal(map[string]any{"query": uploadMutation, "variables": map[string]any{"file": nil, "public": true}})
+	mw.WriteField("operations", string(ops))
+	mw.WriteField("map", `{"0":["variables.file"]}`)
+	fw, _ := mw.CreateFormFile("0", "face.jpg")
+	fw.Write(jpg)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, a.url+"/graphql", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	data, code, msg := a.do(req, token)
+	if code != "" {
+		return "", fmt.Errorf("%s: %s", code, msg)
+	}
+	var out struct {
+		UploadPhoto struct {
+			Photo struct {
+				ID       string
+				IsPublic bool
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return "", err
+	}
+	if out.UploadPhoto.Photo.ID == "" || !out.UploadPhoto.Photo.IsPublic {
+		return "", fmt.Errorf("unexpected answer %s", data)
+	}
+	return out.UploadPhoto.Photo.ID, nil
+}
+
+// syntheticFace draws a small, plain face (an oval, two eyes, a mouth) in
+// colours that vary with i, as a JPEG: not a real person.
+func syntheticFace(i int) []byte {
+	const w, h = 240, 300
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	bg := color.RGBA{uint8(40 + i*37%160), uint8(60 + i*53%150), uint8(80 + i*71%140), 255}
+	skin := color.RGBA{uint8(150 + i*13%100), uint8(110 + i*17%90), uint8(80 + i*19%80), 255}
+	dark := color.RGBA{30, 25, 20, 255}
+	in := func(x, y, cx, cy, rx, ry float64) bool {
+		dx, dy := (x-cx)/rx, (y-cy)/ry
+		return dx*dx+dy*dy <= 1
+	}
+	for y := range h {
+		for x := range w {
+			fx, fy := float64(x), float64(y)
+			c := bg
+			if in(fx, fy, 120, 150, 80, 110) {
+				c = skin
+			}
+			if in(fx, fy, 90, 125, 12, 8) || in(fx, fy, 150, 125, 12, 8) || in(fx, fy, 120, 205, 30, 8) {
+				c = dark
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85})
+	return buf.Bytes()
+}

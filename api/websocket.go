@@ -34,8 +34,11 @@ func (s *Server) newWebsocketTransport() transport.Websocket {
 	return transport.Websocket{
 		Implementation: &gorillaWebsocket{
 			upgrader: websocket.Upgrader{
-				ReadBufferSize:  4 << 10,
+				// Small read buffers and pooled write buffers: an idle
+				// subscriber should cost little memory.
+				ReadBufferSize:  1 << 10,
 				WriteBufferSize: 4 << 10,
+				WriteBufferPool: &sync.Pool{},
 				// Any origin may open a socket: third-party apps authenticate
 				// in connection_init. The session cookie, which a browser
 				// would send from any site, only counts for trusted origins

@@ -121,8 +121,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	// Live results: the vote path's hook feeds a coalescer (a few messages
 	// per photo and second) that publishes on the bus; every instance's
 	// hub fans what the bus carries out to its subscribers.
+	// The coalescer spaces a photo's messages by interval; the hub's gate,
+	// at twice the rate, only bounds what several instances publishing
+	// for one photo add up to, without stacking a second wait on top.
 	interval := time.Second / time.Duration(cfg.LiveMaxRate)
-	a.Hub = live.NewHub(interval)
+	a.Hub = live.NewHub(interval / 2)
 	var bus live.Bus = inmem.Bus{Hub: a.Hub}
 	if cfg.RedisURL != "" {
 		if a.redis, err = redis.NewClient(cfg.RedisURL); err != nil {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -106,14 +107,27 @@ func (LoadersExtension) Validate(graphql.ExecutableSchema) error { return nil }
 // InterceptResponse implements graphql.ResponseInterceptor: it runs once
 // per query or mutation, and once per event of a subscription.
 func (e LoadersExtension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	return next(context.WithValue(ctx, loadersKey{}, NewLoaders(e.Client, e.Judging, e.Cache, identity.FromContext(ctx))))
+	// Made on first use: most subscription events need none.
+	lazy := &lazyLoaders{make: func() *Loaders { return NewLoaders(e.Client, e.Judging, e.Cache, identity.FromContext(ctx)) }}
+	return next(context.WithValue(ctx, loadersKey{}, lazy))
 }
 
-// loaders returns the operation's loaders; outside an operation (tests
-// calling resolvers directly) it makes fresh ones.
+type lazyLoaders struct {
+	once sync.Once
+	make func() *Loaders
+	l    *Loaders
+}
+
+func (z *lazyLoaders) get() *Loaders {
+	z.once.Do(func() { z.l = z.make() })
+	return z.l
+}
+
+// loaders returns the response's loaders; outside one (tests calling
+// resolvers directly) it makes fresh ones.
 func (r *Resolver) loaders(ctx context.Context) *Loaders {
-	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
-		return l
+	if z, ok := ctx.Value(loadersKey{}).(*lazyLoaders); ok {
+		return z.get()
 	}
 	return NewLoaders(r.Client, r.Judging, r.Cache, identity.FromContext(ctx))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -126,6 +127,8 @@ type Snapshot struct {
 	// Photo is the row the snapshot was read from (on the instance that
 	// read it; it does not travel).
 	Photo *ent.Photo `json:"-"`
+
+	built atomic.Pointer[PhotoStats] // BuildSnapshot's result, shared by every subscriber
 }
 
 // NewSnapshot pairs a photo row with its aggregates.
@@ -139,8 +142,19 @@ func (s *Service) Build(p *ent.Photo, a *Aggregates) *PhotoStats {
 	return s.BuildSnapshot(NewSnapshot(p, a))
 }
 
-// BuildSnapshot turns a snapshot into the photo's statistics.
+// BuildSnapshot turns a snapshot into the photo's statistics. It builds
+// them once per snapshot: every subscriber the hub hands the same snapshot
+// to shares the result, which callers must not modify.
 func (s *Service) BuildSnapshot(snap *Snapshot) *PhotoStats {
+	if ps := snap.built.Load(); ps != nil {
+		return ps
+	}
+	ps := s.buildSnapshot(snap)
+	snap.built.Store(ps)
+	return ps
+}
+
+func (s *Service) buildSnapshot(snap *Snapshot) *PhotoStats {
 	a := snap.Aggregates
 	ps := &PhotoStats{PhotoID: snap.PhotoID, VoteCount: snap.VoteCount, Version: snap.Version, UpdatedAt: snap.UpdatedAt}
 	for _, q := range s.Survey.Active() {

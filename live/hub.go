@@ -37,6 +37,7 @@ type Subscription struct {
 	photo  uuid.UUID // or
 	owner  uuid.UUID
 	notify chan struct{} // signalled (never blocking) when latest changes
+	timer  *time.Timer   // Next's rate wait, reused
 	mu     sync.Mutex
 	latest map[uuid.UUID]*judging.Snapshot // by photo: per-photo latest wins
 	seen   map[uuid.UUID]int64             // last version handed out, by photo
@@ -153,12 +154,16 @@ func (s *Subscription) offer(snap *judging.Snapshot) {
 func (s *Subscription) Next(ctx context.Context) *judging.Snapshot {
 	for {
 		if wait := time.Until(s.last.Add(s.hub.MinInterval)); wait > 0 {
-			t := time.NewTimer(wait)
+			if s.timer == nil {
+				s.timer = time.NewTimer(wait)
+			} else {
+				s.timer.Reset(wait)
+			}
 			select {
 			case <-ctx.Done():
-				t.Stop()
+				s.timer.Stop()
 				return nil
-			case <-t.C:
+			case <-s.timer.C:
 			}
 		}
 		if snap := s.take(); snap != nil {

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"runtime/debug"
 
 	"fmt"
@@ -145,18 +146,21 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		store = inmem.NewCache(100_000)
 	}
 	a.Cache = store
-	// After each commit of votes: the cached photo rows and statistics of
-	// the touched photos are dropped (the next read fetches them fresh;
-	// writing them through instead could let an older snapshot, or a row
-	// read before a visibility change, overwrite a newer one), then the
-	// fresh statistics are published to live subscribers.
+	// After each commit of votes: the fresh statistics of the touched
+	// photos are written through to the cache, each only if newer than
+	// what is there (commits' hooks may run out of order); their cached
+	// rows are dropped (a row carries visibility, which only its own
+	// writes may put back); then the statistics go to live subscribers.
 	onCommit := func(ctx context.Context, snaps []*judging.Snapshot) {
 		if store != nil {
-			keys := make([]string, 0, 2*len(snaps))
+			rows := make([]string, 0, len(snaps))
 			for _, s := range snaps {
-				keys = append(keys, cache.PhotoKey+s.PhotoID.String(), cache.StatsKey+s.PhotoID.String())
+				rows = append(rows, cache.PhotoKey+s.PhotoID.String())
+				if raw, err := json.Marshal(s.Aggregates); err == nil {
+					store.SetNewer(ctx, cache.StatsKey+s.PhotoID.String(), s.Version, raw, cache.TTL)
+				}
 			}
-			store.Delete(ctx, keys...)
+			store.Delete(ctx, rows...)
 		}
 		a.coalescer.Offer(ctx, snaps)
 	}

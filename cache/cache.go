@@ -15,8 +15,14 @@ import (
 type Store interface {
 	// GetMulti returns the values found; missing keys are absent.
 	GetMulti(ctx context.Context, keys []string) (map[string][]byte, error)
-	// SetMulti stores the values for ttl.
-	SetMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error
+	// AddMulti stores each value for ttl unless its key holds one already:
+	// a reader filling the cache from the database never overwrites what
+	// a writer put there meanwhile.
+	AddMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error
+	// SetNewer stores data for ttl unless the key holds a value whose
+	// version (the JSON field "v") is version or higher, so that writes
+	// arriving out of order never put an older state back.
+	SetNewer(ctx context.Context, key string, version int64, data []byte, ttl time.Duration) error
 	// Delete removes keys.
 	Delete(ctx context.Context, keys ...string) error
 }
@@ -71,12 +77,12 @@ func Load[K comparable, V any](ctx context.Context, s Store, keys []K, keyOf fun
 		}
 	}
 	if len(items) > 0 {
-		s.SetMulti(ctx, items, TTL) // best effort
+		s.AddMulti(ctx, items, TTL) // best effort
 	}
 	return out, nil
 }
 
-// Put writes values through to the cache, best effort.
+// Put adds values to the cache (where their keys are empty), best effort.
 func Put[K comparable, V any](ctx context.Context, s Store, values map[K]V, keyOf func(K) string, ttl time.Duration) {
 	if s == nil || len(values) == 0 {
 		return
@@ -87,5 +93,5 @@ func Put[K comparable, V any](ctx context.Context, s Store, values map[K]V, keyO
 			items[keyOf(k)] = raw
 		}
 	}
-	s.SetMulti(ctx, items, ttl)
+	s.AddMulti(ctx, items, ttl)
 }

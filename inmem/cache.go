@@ -2,6 +2,7 @@ package inmem
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -11,12 +12,14 @@ import (
 
 // Cache is the embedded default's cache.Store: a bounded LRU in memory.
 type Cache struct {
+	mu  sync.Mutex // makes the check-and-set of AddMulti and SetNewer atomic
 	lru *expirable.LRU[string, entry]
 }
 
 type entry struct {
-	data []byte
-	exp  time.Time
+	data    []byte
+	exp     time.Time
+	version int64
 }
 
 var _ cache.Store = (*Cache)(nil)
@@ -39,12 +42,29 @@ func (c *Cache) GetMulti(_ context.Context, keys []string) (map[string][]byte, e
 	return out, nil
 }
 
-// SetMulti implements cache.Store.
-func (c *Cache) SetMulti(_ context.Context, items map[string][]byte, ttl time.Duration) error {
-	exp := time.Now().Add(ttl)
+// AddMulti implements cache.Store.
+func (c *Cache) AddMulti(_ context.Context, items map[string][]byte, ttl time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
 	for k, v := range items {
-		c.lru.Add(k, entry{data: v, exp: exp})
+		if e, ok := c.lru.Peek(k); ok && now.Before(e.exp) {
+			continue
+		}
+		c.lru.Add(k, entry{data: v, exp: now.Add(ttl)})
 	}
+	return nil
+}
+
+// SetNewer implements cache.Store.
+func (c *Cache) SetNewer(_ context.Context, key string, version int64, data []byte, ttl time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if e, ok := c.lru.Peek(key); ok && now.Before(e.exp) && e.version >= version {
+		return nil
+	}
+	c.lru.Add(key, entry{data: data, exp: now.Add(ttl), version: version})
 	return nil
 }
 

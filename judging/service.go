@@ -83,7 +83,9 @@ func (s *Service) FreshSnapshots(ctx context.Context, ids []uuid.UUID) ([]*Snaps
 	out := make([]*Snapshot, 0, len(photos))
 	for _, id := range ids {
 		if p := byID[id]; p != nil {
-			out = append(out, NewSnapshot(p, aggs[id]))
+			a := aggs[id]
+			a.Version = p.StatsVersion
+			out = append(out, NewSnapshot(p, a))
 		}
 	}
 	return out, nil

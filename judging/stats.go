@@ -23,6 +23,10 @@ const MaxWords = 20
 
 // Aggregates is everything stored about one photo's answers.
 type Aggregates struct {
+	// Version is the photo's stats version these aggregates belong to when
+	// they come with a snapshot (0 when read on their own), so that caches
+	// keep the newest.
+	Version   int64                    `json:"v,omitempty"`
 	Questions map[int]*stats.Aggregate `json:"q"`
 	Words     map[int][]WordCount      `json:"w,omitempty"` // by question, most given first, at most MaxWords
 }

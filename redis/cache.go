@@ -71,8 +71,8 @@ func (c *Cache) GetMulti(ctx context.Context, keys []string) (map[string][]byte,
 	return out, nil
 }
 
-// SetMulti implements cache.Store.
-func (c *Cache) SetMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
+// AddMulti implements cache.Store: SET NX, pipelined.
+func (c *Cache) AddMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -83,9 +83,34 @@ func (c *Cache) SetMulti(ctx context.Context, items map[string][]byte, ttl time.
 	defer cancel()
 	pipe := c.rdb.Pipeline()
 	for k, v := range items {
-		pipe.Set(ctx, c.prefix+k, v, ttl)
+		pipe.SetNX(ctx, c.prefix+k, v, ttl)
 	}
 	_, err := pipe.Exec(ctx)
+	return c.failed(err)
+}
+
+// setNewer stores ARGV[2] under KEYS[1] for ARGV[3] ms unless the value
+// there has a "v" of ARGV[1] or more (atomic: Redis runs scripts alone).
+var setNewer = goredis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local ok, old = pcall(cjson.decode, cur)
+  if ok and type(old) == 'table' and tonumber(old['v'] or 0) >= tonumber(ARGV[1]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`)
+
+// SetNewer implements cache.Store.
+func (c *Cache) SetNewer(ctx context.Context, key string, version int64, data []byte, ttl time.Duration) error {
+	if !c.up() {
+		return errDown
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	err := setNewer.Run(ctx, c.rdb, []string{c.prefix + key}, version, data, ttl.Milliseconds()).Err()
 	return c.failed(err)
 }
 

@@ -1,0 +1,111 @@
+package cache_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/facestat/facestat/cache"
+	"github.com/facestat/facestat/inmem"
+	"github.com/facestat/facestat/redis"
+)
+
+// stores returns each implementation of cache.Store: in memory, and on a
+// redis-server of the test's own (never the machine's shared one).
+func stores(t *testing.T) map[string]cache.Store {
+	out := map[string]cache.Store{"inmem": inmem.NewCache(100)}
+	if testing.Short() {
+		return out
+	}
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatal("redis-server not found: apt-get install -y redis-server")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	rdb, err := redis.NewClient(fmt.Sprintf("redis://127.0.0.1:%d/0", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	for deadline := time.Now().Add(10 * time.Second); rdb.Ping(context.Background()).Err() != nil; {
+		if time.Now().After(deadline) {
+			t.Fatal("redis-server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out["redis"] = redis.NewCache(rdb, "test:")
+	return out
+}
+
+func get(t *testing.T, s cache.Store, key string) string {
+	t.Helper()
+	got, err := s.GetMulti(context.Background(), []string{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(got[key])
+}
+
+func TestStores(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Run("AddDoesNotOverwrite", func(t *testing.T) {
+				s.AddMulti(ctx, map[string][]byte{"a": []byte(`{"x":1}`)}, time.Minute)
+				s.AddMulti(ctx, map[string][]byte{"a": []byte(`{"x":2}`)}, time.Minute)
+				if got := get(t, s, "a"); got != `{"x":1}` {
+					t.Fatalf("got %s", got)
+				}
+			})
+			t.Run("SetNewerKeepsNewest", func(t *testing.T) {
+				s.SetNewer(ctx, "b", 5, []byte(`{"v":5}`), time.Minute)
+				s.SetNewer(ctx, "b", 4, []byte(`{"v":4}`), time.Minute) // late, older
+				if got := get(t, s, "b"); got != `{"v":5}` {
+					t.Fatalf("an older version overwrote a newer one: %s", got)
+				}
+				s.SetNewer(ctx, "b", 6, []byte(`{"v":6}`), time.Minute)
+				if got := get(t, s, "b"); got != `{"v":6}` {
+					t.Fatalf("a newer version was refused: %s", got)
+				}
+			})
+			t.Run("SetNewerReplacesAFill", func(t *testing.T) {
+				s.AddMulti(ctx, map[string][]byte{"c": []byte(`{"q":1}`)}, time.Minute) // a fill: no version
+				s.SetNewer(ctx, "c", 1, []byte(`{"v":1}`), time.Minute)
+				if got := get(t, s, "c"); got != `{"v":1}` {
+					t.Fatalf("got %s", got)
+				}
+			})
+			t.Run("Delete", func(t *testing.T) {
+				s.Delete(ctx, "a", "b", "c")
+				for _, k := range []string{"a", "b", "c"} {
+					if got := get(t, s, k); got != "" {
+						t.Fatalf("%s still holds %s", k, got)
+					}
+				}
+			})
+			t.Run("Expiry", func(t *testing.T) {
+				s.AddMulti(ctx, map[string][]byte{"d": []byte(`{}`)}, 50*time.Millisecond)
+				deadline := time.Now().Add(5 * time.Second)
+				for get(t, s, "d") != "" {
+					if time.Now().After(deadline) {
+						t.Fatal("the entry never expired")
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			})
+		})
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/facestat/facestat/bench/benchkit"
 )
 
 // fleet is the client processes holding the subscribers.
@@ -185,7 +187,7 @@ func (f *fleet) state() setupState {
 }
 
 // waitEstablished waits until every client has tried all its sockets.
-func (f *fleet) waitEstablished(ctx context.Context, total int, timeout time.Duration, srv *server) (setupState, error) {
+func (f *fleet) waitEstablished(ctx context.Context, total int, timeout time.Duration, srv *benchkit.Server) (setupState, error) {
 	deadline := time.Now().Add(timeout)
 	lastPrint := time.Now()
 	for {
@@ -204,8 +206,8 @@ func (f *fleet) waitEstablished(ctx context.Context, total int, timeout time.Dur
 			default:
 			}
 		}
-		if srv.exited() {
-			return s, fmt.Errorf("facestat exited while the sockets opened:\n%s", srv.output())
+		if srv.Exited() {
+			return s, fmt.Errorf("facestat exited while the sockets opened:\n%s", srv.Output())
 		}
 		if time.Now().After(deadline) {
 			return s, fmt.Errorf("the sockets were not all open after %s: %d subscribed, %d failed", timeout, s.est, s.fail)

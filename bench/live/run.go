@@ -4,15 +4,15 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/facestat/facestat/bench/benchkit"
 )
 
 func run(ctx context.Context, o options) error {
@@ -27,15 +27,22 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("open-file limit %d: the server cannot hold %d sockets", limit, o.subscribers)
 	}
 	started := time.Now()
-	machine := describeMachine()
+	machine := benchkit.DescribeMachine()
 	fmt.Printf("machine: %s\n", machine)
 	fmt.Printf("open-file limit for the children: %d\n", limit)
 
-	dbURL, dbName, drop, err := createDatabase(o.pgURL)
+	db, err := createDatabase(o.pgURL)
 	if err != nil {
 		return err
 	}
-	defer drop()
+	defer func() {
+		if err := db.Drop(); err != nil {
+			fmt.Fprintln(os.Stderr, "live:", err)
+		} else {
+			fmt.Printf("dropped database %s\n", db.Name)
+		}
+	}()
+	dbURL, dbName := db.URL, db.Name
 	pgVersion := postgresVersion(o.pgURL)
 	fmt.Printf("database %s on %s\n", dbName, pgVersion)
 
@@ -45,27 +52,17 @@ func run(ctx context.Context, o options) error {
 	}
 	defer os.RemoveAll(tmp)
 	bin := o.bin
-	tree := describeTree()
+	tree := benchkit.DescribeTree()
 	if bin == "" {
-		bin = filepath.Join(tmp, "facestat")
-		fmt.Printf("building facestat from this working tree (%s) ...\n", tree)
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/facestat/facestat/cmd/facestat").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build: %v\n%s", err, out)
+		if bin, err = benchkit.BuildFacestat(ctx, tmp); err != nil {
+			return err
 		}
 	}
 
-	env := map[string]string{
-		"FACESTAT_DATABASE_URL":      dbURL,
-		"FACESTAT_ADDR":              "127.0.0.1:0",
-		"FACESTAT_DATA_DIR":          filepath.Join(tmp, "data"),
-		"FACESTAT_RATE_ANON_SESSION": "0/1s",
-		"FACESTAT_RATE_SIGN_UP":      "0/1s",
-		"FACESTAT_RATE_UPLOAD":       "0/1s",
-		"FACESTAT_LOG_LEVEL":         "warn",
-		"FACESTAT_DB_MAX_CONNS":      "20",
-		"FACESTAT_PHOTO_QUOTA":       strconv.Itoa(o.photos + 10),
-		"FACESTAT_REDIS_URL":         "",
-	}
+	env := benchkit.ServerEnv(dbURL, filepath.Join(tmp, "data"), 20, o.photos+10)
+	env["FACESTAT_RATE_SIGN_UP"] = "0/1s"
+	env["FACESTAT_RATE_UPLOAD"] = "0/1s"
+	env["FACESTAT_REDIS_URL"] = ""
 	busLabel := "in-process bus"
 	redisVer := ""
 	if o.redis {
@@ -79,20 +76,17 @@ func run(ctx context.Context, o options) error {
 		busLabel = "Redis pub/sub (" + redisVer + ", redis-server of its own)"
 		fmt.Printf("redis-server (pid %d) at %s\n", r.cmd.Process.Pid, r.url)
 	}
-	srv, err := startServer(ctx, bin, env)
+	srv, err := benchkit.StartServer(ctx, bin, env, childAttr())
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
-	liveMaxRate := 4
-	if v, err := strconv.Atoi(os.Getenv("FACESTAT_LIVE_MAX_RATE")); err == nil && v > 0 {
-		liveMaxRate = v
-	}
+	defer srv.Stop()
+	liveMaxRate := benchkit.EnvInt("FACESTAT_LIVE_MAX_RATE", 4)
 	fmt.Printf("facestat (pid %d) is running at %s; live updates through %s, at most %d per photo and subscriber per second\n",
-		srv.pid(), srv.url, busLabel, liveMaxRate)
+		srv.Pid(), srv.URL, busLabel, liveMaxRate)
 
 	// Photos, the sockets' tokens and the judges.
-	a := newAPI(srv.url, o.workers)
+	a := newAPI(srv.URL, o.workers)
 	t := time.Now()
 	photos, err := a.seedPhotos(ctx, o.photos)
 	if err != nil {
@@ -114,11 +108,11 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("started %d anonymous judges in %s (the busiest photo gets %d votes)\n", len(judges), time.Since(t).Round(time.Millisecond), judgesNeeded)
 
 	// The subscribers.
-	rss0, err := vmRSS(srv.pid())
+	rss0, err := vmRSS(srv.Pid())
 	if err != nil {
 		return err
 	}
-	wsURL := "ws" + strings.TrimPrefix(srv.url, "http") + "/graphql"
+	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/graphql"
 	t = time.Now()
 	fl, err := startClients(o, wsURL, photos, socketTokens)
 	if err != nil {
@@ -134,14 +128,14 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("  %d subscribed, %d failed in %s\n", setup.est, setup.fail, setupTime.Round(time.Millisecond))
 	printCounts("  setup errors", setup.errs)
 	if setup.est == 0 {
-		return fmt.Errorf("no socket could subscribe; server output:\n%s", srv.output())
+		return fmt.Errorf("no socket could subscribe; server output:\n%s", srv.Output())
 	}
 	select { // let the server settle (goroutines parked, buffers allocated)
 	case <-time.After(3 * time.Second):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	rss1, err := vmRSS(srv.pid())
+	rss1, err := vmRSS(srv.Pid())
 	if err != nil {
 		return err
 	}
@@ -155,20 +149,16 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	pids := map[int]string{srv.pid(): lblServer, os.Getpid(): lblSelf}
+	pids := map[int]string{srv.Pid(): lblServer, os.Getpid(): lblSelf}
 	for _, pid := range fl.pids() {
 		pids[pid] = lblClients
 	}
 	cpu := startCPUSampler(dbName, pids)
-	srvTicks0 := procTicks(srv.pid())
+	srvCPU0 := benchkit.ProcCPU(srv.Pid())
 	var perf *exec.Cmd
 	if o.perfFile != "" {
-		perf = exec.Command("perf", "record", "-e", "cpu-clock", "-F", "499", "-a", "-g", "-o", o.perfFile,
-			"--", "sleep", strconv.Itoa(int(math.Ceil(o.duration.Seconds()))))
-		perf.Stdout, perf.Stderr = io.Discard, os.Stderr
-		if err := perf.Start(); err != nil {
+		if perf, err = benchkit.StartPerf(o.perfFile, int(math.Ceil(o.duration.Seconds()))); err != nil {
 			fmt.Fprintln(os.Stderr, "live: perf:", err)
-			perf = nil
 		}
 	}
 	votes := castVotes(ctx, a, photos, judges, plan, o.rate, o.duration, o.workers)
@@ -177,8 +167,8 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	msgWindow := time.Since(votes.t0)
-	srvTicks1 := procTicks(srv.pid())
-	usage := cpu.stop()
+	srvCPU1 := benchkit.ProcCPU(srv.Pid())
+	usage := newCPUUsage(cpu.Stop())
 	if perf != nil {
 		perf.Wait()
 		fmt.Printf("perf recording in %s (perf report -i %s --sort comm,dso,sym)\n", o.perfFile, o.perfFile)
@@ -191,7 +181,7 @@ func run(ctx context.Context, o options) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	rss2, _ := vmRSS(srv.pid())
+	rss2, _ := vmRSS(srv.Pid())
 	heldAtEnd := setup.est - int64(sum(fl.dropCounts()))
 	fl.stop()
 	_, _, finalErrs, missing := fl.finals()
@@ -204,11 +194,11 @@ func run(ctx context.Context, o options) error {
 		o: o, machine: machine, pg: pgVersion, bus: busLabel, tree: tree, date: started.UTC().Format("2006-01-02"),
 		liveMaxRate: liveMaxRate, setup: setup, setupTime: setupTime, held: heldAtEnd, drops: drops, clientErrs: finalErrs,
 		missingFinals: missing, rss0: rss0, rss1: rss1, rss2: rss2, perConn: perConn, votes: votes, lat: lat,
-		msgs: m1 - m0, msgWindow: msgWindow, cpu: usage, serverCPU: time.Duration(srvTicks1-srvTicks0) * time.Second / clockTicks,
+		msgs: m1 - m0, msgWindow: msgWindow, cpu: usage, serverCPU: srvCPU1 - srvCPU0,
 	}
 	r.print()
-	if srv.exited() {
-		return fmt.Errorf("facestat exited during the run:\n%s", srv.output())
+	if srv.Exited() {
+		return fmt.Errorf("facestat exited during the run:\n%s", srv.Output())
 	}
 	return nil
 }
@@ -236,22 +226,6 @@ func printCounts(title string, m map[string]int) {
 	for _, k := range keys {
 		fmt.Printf("    %6d  %s\n", m[k], k)
 	}
-}
-
-func countsLine(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
-	}
-	return strings.Join(parts, " ")
 }
 
 // ---------------------------------------------------------------- latency
@@ -330,11 +304,12 @@ func joinLatency(v *voteResult, samples []sample, photos int, liveMaxRate float6
 	return st
 }
 
+// quantile is benchkit.Quantile, NaN when there are no figures.
 func quantile(sorted []float64, q float64) float64 {
 	if len(sorted) == 0 {
 		return math.NaN()
 	}
-	return sorted[int(q*float64(len(sorted)-1))]
+	return benchkit.Quantile(sorted, q)
 }
 
 func negatives(sorted []float64) int {
@@ -386,7 +361,7 @@ func (r *report) print() {
 	window := v.end.Sub(v.t0)
 	achieved := float64(v.okInWindow) / window.Seconds()
 	slices.Sort(v.latencies)
-	castP50, castP99 := durQuantile(v.latencies, 0.5), durQuantile(v.latencies, 0.99)
+	castP50, castP99 := benchkit.Quantile(v.latencies, 0.5), benchkit.Quantile(v.latencies, 0.99)
 	perSocket := float64(r.msgs) / float64(max(r.setup.est, 1)) / r.msgWindow.Seconds()
 	p99 := quantile(r.lat.all, 0.99)
 
@@ -405,7 +380,7 @@ func (r *report) print() {
 		v.planned, window.Round(time.Millisecond), v.sent, v.ok, v.okInWindow, achieved, r.o.rate)
 	fmt.Printf("  pacing:             %d votes handed to a worker more than 10 ms late, at most %s late\n", v.late, v.maxLag.Round(time.Millisecond))
 	fmt.Printf("  castVote latency:   p50 %.1f ms  p99 %.1f ms\n", ms(castP50), ms(castP99))
-	fmt.Printf("  errors by code:     %s\n", countsLine(v.errs))
+	fmt.Printf("  errors by code:     %s\n", benchkit.CountsLine(v.errs))
 	for k, m := range v.errSamples {
 		fmt.Printf("    %s: %s\n", k, trim(m, 200))
 	}
@@ -415,8 +390,8 @@ func (r *report) print() {
 	fmt.Printf("  sampled messages:   %d in the window with a count > 0, %d not joined (no acknowledgement of that count)\n", r.lat.messages, r.lat.unjoined)
 	fmt.Printf("messages:             %d received in %s = %.0f/s, %.2f per socket per second\n",
 		r.msgs, r.msgWindow.Round(time.Millisecond), float64(r.msgs)/r.msgWindow.Seconds(), perSocket)
-	fmt.Printf("server CPU:           %.0f%% of one core (utime+stime %s over %s)\n", 100*r.serverCPU.Seconds()/r.cpu.wall.Seconds(),
-		r.serverCPU.Round(10*time.Millisecond), r.cpu.wall.Round(time.Millisecond))
+	fmt.Printf("server CPU:           %.0f%% of one core (utime+stime %s over %s)\n", 100*r.serverCPU.Seconds()/r.cpu.Wall.Seconds(),
+		r.serverCPU.Round(10*time.Millisecond), r.cpu.Wall.Round(time.Millisecond))
 	r.cpu.print()
 
 	met := r.held >= int64(r.o.subscribers) && achieved >= 0.98*float64(r.o.rate) && p99 < 250
@@ -450,14 +425,14 @@ func (r *report) print() {
 	fmt.Printf("| server memory per connection | %.1f KiB (VmRSS %s → %s) |\n", r.perConn/1024, mib(r.rss0), mib(r.rss1))
 	fmt.Printf("| votes/s achieved | %.0f of %d (Zipf s=%.2f over %d photos, %s) |\n", achieved, r.o.rate, r.o.zipfS, r.o.photos, window.Round(time.Second))
 	fmt.Printf("| castVote latency | p50 %.1f ms, p99 %.1f ms |\n", ms(castP50), ms(castP99))
-	fmt.Printf("| errors | %s |\n", countsLine(v.errs))
+	fmt.Printf("| errors | %s |\n", benchkit.CountsLine(v.errs))
 	fmt.Printf("| delivery latency (ack → subscriber) | p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d sampled messages) |\n",
 		quantile(r.lat.all, 0.5), p99, last(r.lat.all), len(r.lat.all))
 	fmt.Printf("| messages per socket per second | %.2f (%.0f/s in all) |\n", perSocket, float64(r.msgs)/r.msgWindow.Seconds())
-	fmt.Printf("| server CPU | %.0f%% of one core |\n", 100*r.serverCPU.Seconds()/r.cpu.wall.Seconds())
+	fmt.Printf("| server CPU | %.0f%% of one core |\n", 100*r.serverCPU.Seconds()/r.cpu.Wall.Seconds())
 	fmt.Printf("| CPU split | facestat %.0f%%, postgres %.0f%%, redis %.0f%%, clients %.0f%%, voters %.0f%%, softirq %.0f%%, other processes %.0f%%; machine %.0f%% of %d00%% |\n",
-		r.cpu.pct(r.cpu.byLabel[lblServer]), r.cpu.pct(r.cpu.byLabel[lblPGThis]+r.cpu.byLabel[lblPGOther]), r.cpu.pct(r.cpu.byLabel[lblRedis]),
-		r.cpu.pct(r.cpu.byLabel[lblClients]), r.cpu.pct(r.cpu.byLabel[lblSelf]), r.cpu.pct(r.cpu.irq), r.cpu.pct(r.cpu.noise()), r.cpu.pct(r.cpu.busy), r.cpu.ncpu)
+		r.cpu.pct(r.cpu.ByLabel[lblServer]), r.cpu.pct(r.cpu.ByLabel[lblPGThis]+r.cpu.ByLabel[lblPGOther]), r.cpu.pct(r.cpu.ByLabel[lblRedis]),
+		r.cpu.pct(r.cpu.ByLabel[lblClients]), r.cpu.pct(r.cpu.ByLabel[lblSelf]), r.cpu.pct(r.cpu.IRQ), r.cpu.pct(r.cpu.noise()), r.cpu.pct(r.cpu.Busy), r.cpu.NCPU)
 	fmt.Printf("| target (%d subscribers, %d votes/s, p99 < 250 ms) | %s |\n", r.o.subscribers, r.o.rate, verdict)
 }
 
@@ -466,13 +441,6 @@ func last(s []float64) float64 {
 		return math.NaN()
 	}
 	return s[len(s)-1]
-}
-
-func durQuantile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[int(q*float64(len(sorted)-1))]
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

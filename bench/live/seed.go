@@ -9,81 +9,25 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/facestat/facestat/bench/benchkit"
 )
 
 // api calls FaceStat's GraphQL endpoint over keep-alive HTTP.
-type api struct {
-	hc  *http.Client
-	url string // base URL, without /graphql
-}
+type api struct{ *benchkit.Client }
 
 func newAPI(base string, conns int) *api {
-	return &api{url: base, hc: &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			MaxIdleConns:        conns * 2,
-			MaxIdleConnsPerHost: conns * 2,
-			IdleConnTimeout:     time.Minute,
-			DisableCompression:  true,
-		},
-	}}
+	return &api{benchkit.NewClient(base, conns, 30*time.Second)}
 }
 
-type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-}
-
-// do sends a GraphQL request and returns its data, or an error code: the
-// first error's extensions.code, HTTP_<status> for a body that is not
-// GraphQL, TRANSPORT when the request failed. msg is the first error's
-// message, if any.
-func (a *api) do(req *http.Request, token string) (data json.RawMessage, code, msg string) {
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := a.hc.Do(req)
-	if err != nil {
-		return nil, "TRANSPORT", err.Error()
-	}
-	raw, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil {
-		return nil, "TRANSPORT", err.Error()
-	}
-	var out gqlResponse
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, "HTTP_" + strconv.Itoa(res.StatusCode), string(raw)
-	}
-	if len(out.Errors) > 0 {
-		c, _ := out.Errors[0].Extensions["code"].(string)
-		return nil, cmp.Or(c, "NO_CODE"), out.Errors[0].Message
-	}
-	if res.StatusCode != http.StatusOK {
-		return nil, "HTTP_" + strconv.Itoa(res.StatusCode), string(raw)
-	}
-	return out.Data, "", ""
-}
-
-func (a *api) call(token, query string, vars map[string]any) (json.RawMessage, string, string) {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, a.url+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	return a.do(req, token)
-}
-
-// mustCall is call for the set-up, where any error is fatal.
+// mustCall is Call for the set-up, where any error is fatal.
 func (a *api) mustCall(token, query string, vars map[string]any, out any) error {
-	data, code, msg := a.call(token, query, vars)
+	data, code, msg := a.Call(token, query, vars)
 	if code != "" {
 		return fmt.Errorf("%s: %s", code, msg)
 	}
@@ -93,27 +37,42 @@ func (a *api) mustCall(token, query string, vars map[string]any, out any) error 
 // anonymousSessions starts n anonymous judges and returns their tokens.
 func (a *api) anonymousSessions(ctx context.Context, n int) ([]string, error) {
 	tokens := make([]string, n)
+	err := forEach(ctx, n, min(32, max(n, 1)), func(i int) error {
+		var out struct{ StartAnonymousSession struct{ Token string } }
+		err := a.mustCall("", `mutation { startAnonymousSession { token } }`, nil, &out)
+		if err == nil && out.StartAnonymousSession.Token == "" {
+			err = fmt.Errorf("empty token")
+		}
+		if err != nil {
+			return fmt.Errorf("startAnonymousSession: %w", err)
+		}
+		tokens[i] = out.StartAnonymousSession.Token
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tokens, nil
+}
+
+// forEach calls f(i) for i in 0..n-1 from workers goroutines, until ctx is
+// done, and returns the first error f returned (the others still run), or
+// ctx's error.
+func forEach(ctx context.Context, n, workers int, f func(i int) error) error {
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
 		next     = make(chan int)
 	)
-	for range min(32, max(n, 1)) {
+	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				var out struct{ StartAnonymousSession struct{ Token string } }
-				err := a.mustCall("", `mutation { startAnonymousSession { token } }`, nil, &out)
-				if err == nil && out.StartAnonymousSession.Token == "" {
-					err = fmt.Errorf("empty token")
-				}
-				if err != nil {
+				if err := f(i); err != nil {
 					mu.Lock()
-					firstErr = cmp.Or(firstErr, fmt.Errorf("startAnonymousSession: %w", err))
+					firstErr = cmp.Or(firstErr, err)
 					mu.Unlock()
-					continue
 				}
-				tokens[i] = out.StartAnonymousSession.Token
 			}
 		})
 	}
@@ -125,10 +84,7 @@ func (a *api) anonymousSessions(ctx context.Context, n int) ([]string, error) {
 	}
 	close(next)
 	wg.Wait()
-	if err := cmp.Or(firstErr, ctx.Err()); err != nil {
-		return nil, err
-	}
-	return tokens, nil
+	return cmp.Or(firstErr, ctx.Err())
 }
 
 const uploadMutation = `mutation($file: Upload!, $public: Boolean) {
@@ -153,35 +109,15 @@ func (a *api) seedPhotos(ctx context.Context, n int) ([]string, error) {
 		tokens[i] = out.SignUp.Token
 	}
 	ids := make([]string, n)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		next     = make(chan int)
-	)
-	for range 4 {
-		wg.Go(func() {
-			for i := range next {
-				id, err := a.upload(tokens[i%owners], syntheticFace(i))
-				if err != nil {
-					mu.Lock()
-					firstErr = cmp.Or(firstErr, fmt.Errorf("uploadPhoto %d: %w", i, err))
-					mu.Unlock()
-					continue
-				}
-				ids[i] = id
-			}
-		})
-	}
-	for i := range n {
-		if ctx.Err() != nil {
-			break
+	err := forEach(ctx, n, 4, func(i int) error {
+		id, err := a.upload(tokens[i%owners], syntheticFace(i))
+		if err != nil {
+			return fmt.Errorf("uploadPhoto %d: %w", i, err)
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := cmp.Or(firstErr, ctx.Err()); err != nil {
+		ids[i] = id
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return ids, nil
@@ -196,9 +132,9 @@ func (a *api) upload(token string, jpg []byte) (string, error) {
 	fw, _ := mw.CreateFormFile("0", "face.jpg")
 	fw.Write(jpg)
 	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, a.url+"/graphql", &body)
+	req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	data, code, msg := a.do(req, token)
+	data, code, msg := a.Do(req, token)
 	if code != "" {
 		return "", fmt.Errorf("%s: %s", code, msg)
 	}

@@ -6,6 +6,8 @@ import (
 	mrand "math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/facestat/facestat/bench/benchkit"
 )
 
 // plannedVote is one vote of the plan: a photo and the judge casting it.
@@ -37,23 +39,6 @@ func makePlan(n, photos int, s float64, seed uint64) ([]plannedVote, int) {
 const castVoteQuery = `mutation($id: ID!, $answers: [AnswerInput!]!) {
   castVote(input: {photoId: $id, answers: $answers}) { photo { voteCount } }
 }`
-
-var words = []string{"kind", "tired", "friendly", "serious", "warm", "bored", "smart", "shy", "confident",
-	"sad", "cheerful", "calm", "young", "wise", "funny", "cold", "sweet", "stern", "relaxed", "curious"}
-
-// answers are a plausible judge's.
-func answers(r *mrand.Rand) []map[string]any {
-	age := min(max(int(r.NormFloat64()*11+32), 1), 100)
-	attractive := min(max(int(r.NormFloat64()*1.8+5.5), 1), 10)
-	return []map[string]any{
-		{"questionKey": "age", "number": age},
-		{"questionKey": "attractive", "number": attractive},
-		{"questionKey": "trustworthy", "yes": r.Float64() < 0.7},
-		{"questionKey": "intelligent", "yes": r.Float64() < 0.65},
-		{"questionKey": "happy", "yes": r.Float64() < 0.5},
-		{"questionKey": "impression", "word": words[r.IntN(len(words))]},
-	}
-}
 
 // ack is a castVote's answer: the photo's voteCount after the vote, and
 // when the answer arrived.
@@ -101,7 +86,7 @@ func castVotes(ctx context.Context, a *api, photos, judges []string, plan []plan
 			)
 			for j := range jobs {
 				t := time.Now()
-				data, code, msg := a.call(judges[j.v.judge], castVoteQuery, map[string]any{"id": photos[j.v.photo], "answers": answers(r)})
+				data, code, msg := a.Call(judges[j.v.judge], castVoteQuery, map[string]any{"id": photos[j.v.photo], "answers": benchkit.Answers(r)})
 				now := time.Now()
 				if code == "" {
 					var out struct {

@@ -2,30 +2,54 @@
 # `make generate` changes nothing.
 GO        ?= go
 BIN       := bin/facestat
+# The web app's dependencies (npm's record of an install), installed exactly
+# from package-lock.json when node_modules is missing or older than the lock.
+FRONTEND_DEPS := frontend/node_modules/.package-lock.json
 # Tests create their own databases on this server (never the data itself).
 export FACESTAT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
 .PHONY: run build test test-short generate check-generate lint migration seed clean
 
-## run: start FaceStat on its embedded default (SQLite and images under ./data)
-run: build
+## run: start FaceStat on its embedded default (SQLite and images under ./data), with the web app built first when npm is installed
+run:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory frontend; \
+	else echo "note: npm not found, so the web app is not built: / serves a placeholder page (install Node 20+ for the app)"; fi
+	@$(MAKE) --no-print-directory build
 	FACESTAT_LOG_FORMAT=$${FACESTAT_LOG_FORMAT:-text} ./$(BIN) serve
 
 ## build: compile the facestat binary into bin/
 build:
 	$(GO) build -o $(BIN) ./cmd/facestat
 
-## test: run every test (needs PostgreSQL; see TESTING in the README), with the race detector
+.PHONY: frontend frontend-test
+
+## frontend: build the web app (Vite, React) into frontend/dist, which the next `make build` embeds; needs Node 20+
+frontend: $(FRONTEND_DEPS)
+	npm run build --prefix frontend
+
+## frontend-test: the web app's unit tests (vitest)
+frontend-test: $(FRONTEND_DEPS)
+	npm test --prefix frontend
+
+$(FRONTEND_DEPS): frontend/package-lock.json
+	npm ci --prefix frontend
+	@touch $@
+
+## test: run every test (needs PostgreSQL; see Testing in the README): Go with the race detector, then the web app's unit tests
 test:
 	$(GO) test -race -count=1 -timeout 12m ./...
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory frontend-test; \
+	else echo "note: npm not found, so the web app's unit tests did not run"; fi
 
 ## test-short: the tests that need no PostgreSQL server
 test-short:
 	$(GO) test -race -count=1 -short ./...
 
-## generate: regenerate ent and gqlgen code (committed; never edit it by hand)
+## generate: regenerate ent and gqlgen code, and the web app's typed GraphQL documents (committed; never edit them by hand)
 generate:
 	$(GO) generate ./...
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(FRONTEND_DEPS) && npm run codegen --prefix frontend; \
+	else echo "note: npm not found, so frontend/src/gql was not regenerated"; fi
 
 ## check-generate: fail when `make generate` changes any file
 check-generate: generate

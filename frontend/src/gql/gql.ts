@@ -1,0 +1,82 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  query Survey {\n    questions {\n      id\n      key\n      prompt\n      kind\n      min\n      max\n    }\n  }\n": typeof types.SurveyDocument,
+    "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n  }\n": typeof types.JudgePhotoFragmentDoc,
+    "\n  query NextPhoto($skip: [ID!]) {\n    nextPhoto(skip: $skip) {\n      ...JudgePhoto\n    }\n  }\n": typeof types.NextPhotoDocument,
+    "\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n    }\n  }\n": typeof types.CastVoteDocument,
+    "\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      median\n      yesShare\n      words {\n        word\n        count\n      }\n    }\n  }\n": typeof types.GlimpseStatsFragmentDoc,
+    "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n": typeof types.ViewerDocument,
+    "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.StartAnonymousSessionDocument,
+};
+const documents: Documents = {
+    "\n  query Survey {\n    questions {\n      id\n      key\n      prompt\n      kind\n      min\n      max\n    }\n  }\n": types.SurveyDocument,
+    "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n  }\n": types.JudgePhotoFragmentDoc,
+    "\n  query NextPhoto($skip: [ID!]) {\n    nextPhoto(skip: $skip) {\n      ...JudgePhoto\n    }\n  }\n": types.NextPhotoDocument,
+    "\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n    }\n  }\n": types.CastVoteDocument,
+    "\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      median\n      yesShare\n      words {\n        word\n        count\n      }\n    }\n  }\n": types.GlimpseStatsFragmentDoc,
+    "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n": types.ViewerDocument,
+    "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.StartAnonymousSessionDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Survey {\n    questions {\n      id\n      key\n      prompt\n      kind\n      min\n      max\n    }\n  }\n"): (typeof documents)["\n  query Survey {\n    questions {\n      id\n      key\n      prompt\n      kind\n      min\n      max\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n  }\n"): (typeof documents)["\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NextPhoto($skip: [ID!]) {\n    nextPhoto(skip: $skip) {\n      ...JudgePhoto\n    }\n  }\n"): (typeof documents)["\n  query NextPhoto($skip: [ID!]) {\n    nextPhoto(skip: $skip) {\n      ...JudgePhoto\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      median\n      yesShare\n      words {\n        word\n        count\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      median\n      yesShare\n      words {\n        word\n        count\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

@@ -1,0 +1,98 @@
+// The one GraphQL client of the web app: HTTP (POST /graphql, same origin,
+// cookie session with the CSRF header) and WebSocket (graphql-ws on
+// /graphql; the upgrade carries the session cookie, which the server trusts
+// on sockets from its own public origin) behind urql's normalised cache.
+import { Client, fetchExchange, subscriptionExchange } from 'urql';
+import { cacheExchange } from '@urql/exchange-graphcache';
+import { createClient as createWSClient, type Client as WSClient } from 'graphql-ws';
+import { csrfHeaders } from './csrf';
+
+/** The WebSocket URL of /graphql on the page's own origin. */
+export function websocketURL(loc: Pick<Location, 'protocol' | 'host'>): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/graphql`;
+}
+
+let ws: WSClient | null = null;
+
+function socket(): WSClient {
+  ws ??= createWSClient({
+    url: websocketURL(window.location),
+    // Connect on the first subscription and close a while after the last,
+    // so a judge who never looks at live results opens no socket.
+    lazy: true,
+    lazyCloseTimeout: 10_000,
+    retryAttempts: 5,
+  });
+  return ws;
+}
+
+/**
+ * Closes the WebSocket so that the next subscription opens a new one with
+ * the current cookies (call it after the session changes).
+ */
+export function resetSocket(): void {
+  ws?.terminate();
+  ws = null;
+}
+
+const makeCache = () => cacheExchange({
+  // Types without an id are embedded in their parent entity.
+  keys: {
+    QuestionStats: () => null,
+    Interval: () => null,
+    HistogramBucket: () => null,
+    WordCount: () => null,
+    PageInfo: () => null,
+    PhotoConnection: () => null,
+    PhotoEdge: () => null,
+    CastVotePayload: () => null,
+    StartAnonymousSessionPayload: () => null,
+    SignUpPayload: () => null,
+    SignInPayload: () => null,
+    RefreshSessionPayload: () => null,
+    SignOutPayload: () => null,
+    UploadPhotoPayload: () => null,
+    SetPhotoVisibilityPayload: () => null,
+    DeletePhotoPayload: () => null,
+  },
+  updates: {
+    Mutation: {
+      startAnonymousSession(result, _args, cache) {
+        const payload = result.startAnonymousSession as { viewer?: { __typename: string; id: string } } | null;
+        if (payload?.viewer) cache.link('Query', 'viewer', payload.viewer);
+      },
+      signOut(_result, _args, cache) {
+        cache.link('Query', 'viewer', null);
+      },
+    },
+  },
+});
+
+export function createClient(): Client {
+  return new Client({
+    url: '/graphql',
+    preferGetMethod: false,
+    // Read per request: the CSRF cookie appears with the first session.
+    fetchOptions: () => ({
+      credentials: 'same-origin',
+      headers: csrfHeaders(document.cookie),
+    }),
+    exchanges: [
+      makeCache(),
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const input = { ...request, query: request.query || '' };
+          return {
+            subscribe(sink) {
+              const unsubscribe = socket().subscribe(input, sink);
+              return { unsubscribe };
+            },
+          };
+        },
+      }),
+    ],
+  });
+}
+
+export const client = createClient();

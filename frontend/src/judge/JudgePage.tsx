@@ -1,0 +1,304 @@
+// The judging page: a photo, the survey, one tap or key per answer; after
+// the vote a glimpse of the crowd's answers, then the next photo, which was
+// fetched (and its image loaded) while the judge looked at this one.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useClient, useQuery } from 'urql';
+import { graphql } from '../gql';
+import type { GlimpseStatsFragment, JudgePhotoFragment } from '../gql/graphql';
+import { errorCode, friendlyError } from '../graphql/errors';
+import { ensureSession } from '../session';
+import { currentScale, currentYesNo, keyAction, toAnswerInputs, type Answers, type AnswerValue } from './answers';
+import { QuestionField } from './QuestionField';
+import { StatsGlimpse } from './StatsGlimpse';
+
+export const SurveyQuery = graphql(`
+  query Survey {
+    questions {
+      id
+      key
+      prompt
+      kind
+      min
+      max
+    }
+  }
+`);
+
+export const JudgePhoto = graphql(`
+  fragment JudgePhoto on Photo {
+    id
+    imageUrl
+    width
+    height
+  }
+`);
+
+export const NextPhotoQuery = graphql(`
+  query NextPhoto($skip: [ID!]) {
+    nextPhoto(skip: $skip) {
+      ...JudgePhoto
+    }
+  }
+`);
+
+export const CastVoteMutation = graphql(`
+  mutation CastVote($input: CastVoteInput!) {
+    castVote(input: $input) {
+      photo {
+        id
+        voteCount
+        viewerHasVoted
+        stats {
+          ...GlimpseStats
+        }
+      }
+    }
+  }
+`);
+
+/** How long the crowd's answers show before the next photo. */
+const GLIMPSE_MS = 2600;
+
+type Phase = 'starting' | 'judging' | 'submitting' | 'glimpse' | 'empty' | 'failed';
+
+function preload(url: string) {
+  const img = new Image();
+  img.decoding = 'async';
+  img.src = url;
+}
+
+function isTextField(t: EventTarget | null): boolean {
+  if (t instanceof HTMLTextAreaElement) return true;
+  if (!(t instanceof HTMLInputElement)) return false;
+  return t.type !== 'range' && t.type !== 'checkbox' && t.type !== 'radio' && t.type !== 'button';
+}
+
+export function JudgePage() {
+  const client = useClient();
+  const [survey] = useQuery({ query: SurveyQuery });
+  const questions = survey.data?.questions ?? [];
+
+  const [phase, setPhase] = useState<Phase>('starting');
+  const [photo, setPhoto] = useState<JudgePhotoFragment | null>(null);
+  const [answers, setAnswers] = useState<Answers>({});
+  const [glimpse, setGlimpse] = useState<GlimpseStatsFragment | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  // The photo after the one on screen: fetched with skip [photo.id].
+  const prefetch = useRef<{ after: string; next: Promise<JudgePhotoFragment | null> } | null>(null);
+  const glimpseTimer = useRef<number | undefined>(undefined);
+
+  const fetchNext = useCallback(
+    async (skip: string[]) => {
+      const r = await client.query(NextPhotoQuery, { skip }, { requestPolicy: 'network-only' }).toPromise();
+      if (r.error) throw r.error;
+      return r.data?.nextPhoto ?? null;
+    },
+    [client],
+  );
+
+  const show = useCallback((p: JudgePhotoFragment | null) => {
+    setPhoto(p);
+    setAnswers({});
+    setGlimpse(null);
+    setPhase(p ? 'judging' : 'empty');
+  }, []);
+
+  // Start: a session (anonymous when needed), then the first photo.
+  const start = useCallback(async () => {
+    setPhase('starting');
+    setError(null);
+    try {
+      await ensureSession(client);
+      show(await fetchNext([]));
+    } catch (e) {
+      setError(friendlyError(e as never));
+      setPhase('failed');
+    }
+  }, [client, fetchNext, show]);
+
+  useEffect(() => {
+    void start();
+    return () => window.clearTimeout(glimpseTimer.current);
+  }, [start]);
+
+  // Prefetch the next photo and its image while this one is judged.
+  useEffect(() => {
+    if (!photo) return;
+    const next = fetchNext([photo.id]).then(
+      (p) => {
+        if (p) preload(p.imageUrl);
+        return p;
+      },
+      () => null, // fetched again when needed
+    );
+    prefetch.current = { after: photo.id, next };
+  }, [photo, fetchNext]);
+
+  const advance = useCallback(async () => {
+    window.clearTimeout(glimpseTimer.current);
+    const votedId = photo?.id;
+    setPhase('starting');
+    try {
+      let next = prefetch.current && prefetch.current.after === votedId ? await prefetch.current.next : null;
+      // None prefetched (or it failed): ask again, the queue may have grown.
+      next ??= await fetchNext([]);
+      show(next);
+    } catch (e) {
+      setError(friendlyError(e as never));
+      setPhase('failed');
+    }
+  }, [photo, fetchNext, show]);
+
+  const submit = useCallback(async () => {
+    if (!photo || phase !== 'judging') return;
+    const input = toAnswerInputs(questions, answers);
+    if (input.length === 0) {
+      setError('Answer at least one question first.');
+      return;
+    }
+    setPhase('submitting');
+    setError(null);
+    const vote = () => client.mutation(CastVoteMutation, { input: { photoId: photo.id, answers: input } }).toPromise();
+    let r = await vote();
+    if (errorCode(r.error) === 'UNAUTHENTICATED') {
+      // The session ran out: start a new one and vote again.
+      try {
+        await ensureSession(client);
+        r = await vote();
+      } catch {
+        /* reported below */
+      }
+    }
+    const code = errorCode(r.error);
+    if (r.error && code !== 'CONFLICT' && code !== 'FORBIDDEN') {
+      setError(friendlyError(r.error));
+      setPhase('judging');
+      return;
+    }
+    // CONFLICT: already voted (a retry); FORBIDDEN: cannot vote on it. Move on either way.
+    setGlimpse(r.data?.castVote.photo.stats ?? null);
+    setPhase('glimpse');
+    glimpseTimer.current = window.setTimeout(() => void advance(), GLIMPSE_MS);
+  }, [photo, phase, questions, answers, client, advance]);
+
+  const setAnswer = useCallback((key: string, value: AnswerValue | undefined) => {
+    setError(null);
+    setAnswers((a) => {
+      const next = { ...a };
+      if (value === undefined) delete next[key];
+      else next[key] = value;
+      return next;
+    });
+  }, []);
+
+  // Keyboard: 1-9/0 rate, Y/N answer yes/no questions, Enter votes (or skips the glimpse).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.repeat || e.defaultPrevented) return;
+      if (phase === 'glimpse') {
+        if (e.key === 'Enter') {
+          e.preventDefault();
+          void advance();
+        }
+        return;
+      }
+      if (phase !== 'judging') return;
+      const action = keyAction(
+        { key: e.key, inTextField: isTextField(e.target), ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey },
+        questions,
+        answers,
+      );
+      if (action.type === 'ignore') return;
+      e.preventDefault();
+      if (action.type === 'submit') void submit();
+      else setAnswer(action.key, action.value);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [phase, questions, answers, submit, advance, setAnswer]);
+
+  if (phase === 'failed') {
+    return (
+      <main className="judge judge-message">
+        <h1>Something went wrong</h1>
+        <p role="alert">{error}</p>
+        <button type="button" className="primary" onClick={() => void start()}>
+          Try again
+        </button>
+      </main>
+    );
+  }
+
+  if (phase === 'empty') {
+    return (
+      <main className="judge judge-message">
+        <h1>You have judged every face</h1>
+        <p>There is no photo left for you right now. New ones arrive all the time: come back in a while.</p>
+        <button type="button" className="primary" onClick={() => void start()}>
+          Look again
+        </button>
+        <p>
+          <a href="/">Back to the start</a>
+        </p>
+      </main>
+    );
+  }
+
+  const busy = phase !== 'judging';
+  const scaleKey = currentScale(questions)?.key;
+  const yesNoKey = currentYesNo(questions, answers)?.key;
+
+  return (
+    <main className="judge" aria-busy={phase === 'starting' || phase === 'submitting'}>
+      <h1 className="visually-hidden">Judge a face</h1>
+      <div className="photo-frame">
+        {photo ? (
+          <img
+            key={photo.id}
+            src={photo.imageUrl}
+            width={photo.width}
+            height={photo.height}
+            alt="The face to judge"
+            decoding="async"
+          />
+        ) : (
+          <div className="photo-placeholder" role="status">
+            Loading a face…
+          </div>
+        )}
+      </div>
+      {phase === 'glimpse' ? (
+        <StatsGlimpse stats={glimpse} onNext={() => void advance()} />
+      ) : (
+        <form
+          className="survey"
+          aria-label="Your answers"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void submit();
+          }}
+        >
+          {survey.error && <p role="alert">{friendlyError(survey.error)}</p>}
+          {questions.map((q) => (
+            <QuestionField
+              key={q.key}
+              question={q}
+              value={answers[q.key]}
+              onChange={(v) => setAnswer(q.key, v)}
+              disabled={busy}
+              hint={q.key === scaleKey ? '1–0' : q.key === yesNoKey ? 'Y / N' : undefined}
+            />
+          ))}
+          {error && (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" className="primary" disabled={busy || !photo}>
+            {phase === 'submitting' ? 'Voting…' : 'Vote'} <kbd>Enter</kbd>
+          </button>
+        </form>
+      )}
+    </main>
+  );
+}

@@ -59,6 +59,7 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, loggerKey, log)
 		ctx = ratelimit.WithClientIP(ctx, ip)
 		w.Header().Set("X-Request-Id", id)
+		log.Debug("request started", "method", r.Method, "path", r.URL.Path)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {

@@ -82,7 +82,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs a build of the binary")
 	}
-	p := startProcess(t, nil)
+	p := startProcess(t, map[string]string{"FACESTAT_LOG_LEVEL": "debug"})
 	p.waitReady(t)
 	e := &env{t: t, URL: p.URL}
 	token := e.account(t, "leaver")
@@ -102,6 +102,7 @@ func TestGracefulShutdown(t *testing.T) {
 	req.ContentLength = int64(len(all))
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-Request-Id", "graceful-upload")
 	type result struct {
 		status int
 		body   string
@@ -121,6 +122,9 @@ func TestGracefulShutdown(t *testing.T) {
 	if _, err := pw.Write(all[:half]); err != nil {
 		t.Fatal(err)
 	}
+	// SIGTERM only once the server is handling the request: before that,
+	// shutting down may close the connection as idle, which is right.
+	p.waitLog(t, `"msg":"request started","request_id":"graceful-upload"`, 1, 10*time.Second)
 	stopped := make(chan error, 1)
 	go func() { stopped <- p.stop(t) }()
 

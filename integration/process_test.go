@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -57,11 +58,12 @@ func facestatBinary(t *testing.T) string {
 
 // proc is a facestat process started by a test.
 type proc struct {
-	cmd  *exec.Cmd
-	URL  string
-	mu   sync.Mutex
-	out  bytes.Buffer
-	done chan error
+	cmd    *exec.Cmd
+	URL    string
+	mu     sync.Mutex
+	out    bytes.Buffer
+	done   chan error
+	exited atomic.Bool // set once Wait has returned
 }
 
 var runningRE = regexp.MustCompile(`FaceStat is running at (http://\S+)`)
@@ -102,10 +104,12 @@ func startProcess(t *testing.T, env map[string]string) *proc {
 				urls <- m[1]
 			}
 		}
-		p.done <- cmd.Wait()
+		err := cmd.Wait()
+		p.exited.Store(true)
+		p.done <- err
 	}()
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
+		if !p.exited.Load() {
 			cmd.Process.Kill()
 		}
 		if t.Failed() {

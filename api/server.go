@@ -33,6 +33,11 @@ type Deps struct {
 	Blobs    blob.Store
 	Ping     func(context.Context) error // readiness of the database
 	WebApp   fs.FS                       // the built single-page app
+	// FrontPage serves the generated front page; false before the first
+	// rendering, when / falls back to the plain app.
+	FrontPage interface {
+		Serve(http.ResponseWriter, *http.Request) bool
+	}
 }
 
 // Server routes FaceStat's HTTP requests.
@@ -43,6 +48,9 @@ type Server struct {
 	blobs    blob.Store
 	ping     func(context.Context) error
 	webapp   fs.FS
+	front    interface {
+		Serve(http.ResponseWriter, *http.Request) bool
+	}
 	ready    atomic.Bool
 	handler  http.Handler
 	sockets  *socketRegistry
@@ -51,7 +59,7 @@ type Server struct {
 
 // New returns a Server; it reports ready once SetReady(true) is called.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp,
+	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
 		sockets: newSocketRegistry()}
 	s.sessions = newSessionWatch(d.Identity, d.Config.WSSessionCheck, d.Log)
 	s.handler = s.routes(s.newGraphQL(d.Resolver))
@@ -92,6 +100,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	mux.HandleFunc("GET /images/{key...}", s.serveImage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /{$}", s.serveFrontPage)
 	mux.HandleFunc("GET /", s.serveWebApp)
 	return s.withRequest(securityHeaders(mux))
 }
@@ -157,6 +166,15 @@ func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 	h.Set("ETag", `"`+path.Base(strings.TrimSuffix(key, path.Ext(key)))+`"`)
 	h.Set("Content-Security-Policy", "default-src 'none'")
 	http.ServeContent(w, r, "", info.ModTime, f)
+}
+
+// serveFrontPage serves the front page generated in the background, from
+// memory; before its first rendering, the plain app.
+func (s *Server) serveFrontPage(w http.ResponseWriter, r *http.Request) {
+	if s.front != nil && s.front.Serve(w, r) {
+		return
+	}
+	s.serveWebApp(w, r)
 }
 
 // serveWebApp serves the single-page app: built files as they are (hashed

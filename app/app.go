@@ -23,6 +23,7 @@ import (
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/db"
 	"github.com/facestat/facestat/frontend"
+	"github.com/facestat/facestat/frontpage"
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/imageproc"
@@ -48,6 +49,7 @@ type App struct {
 	Cache    cache.Store
 	Resolver *graph.Resolver
 	Server   *api.Server
+	Front    *frontpage.Renderer
 
 	redis     *goredis.Client // nil on the embedded default
 	redisBus  *redis.Bus
@@ -220,14 +222,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			RateSignInEmail: rule("sign_in_email", cfg.RateSignInEmail),
 		},
 	}
+	a.Front = &frontpage.Renderer{Client: d.Client, Photos: a.Photos, Judging: a.Judging, WebApp: frontend.Dist(), Log: log}
 	a.Server = api.New(api.Deps{
-		Config:   cfg,
-		Log:      log,
-		Resolver: a.Resolver,
-		Identity: a.Identity,
-		Blobs:    a.Blobs,
-		Ping:     d.SQL.PingContext,
-		WebApp:   frontend.Dist(),
+		FrontPage: a.Front,
+		Config:    cfg,
+		Log:       log,
+		Resolver:  a.Resolver,
+		Identity:  a.Identity,
+		Blobs:     a.Blobs,
+		Ping:      d.SQL.PingContext,
+		WebApp:    frontend.Dist(),
 	})
 	return a, nil
 }
@@ -245,6 +249,7 @@ func (a *App) Start(ctx context.Context) {
 	if a.redisBus != nil {
 		goSafe(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
 	}
+	goSafe(a.Log, "front page", func() { a.Front.Run(ctx, a.Config.FrontPageInterval) })
 }
 
 // resync sends every subscribed photo's current statistics to its

@@ -69,6 +69,8 @@ type Config struct {
 	WSSessionCheck    time.Duration // how soon a signed-out session's sockets close
 	LiveMaxRate       int           // live updates per photo and subscriber per second, at most
 
+	FrontPageInterval time.Duration // how often the front page is generated
+
 	MinVotes          int           // answers before a result is stable and gets a percentile
 	StandingsInterval time.Duration // how often percentiles and top lists are recomputed
 	NextPhotoPool     int           // nextPhoto picks at random among this many least-judged photos
@@ -265,6 +267,7 @@ var options = []option{
 	{"ws-ping-interval", "15s", "WebSocket keepalive (graphql-ws \"ka\"; graphql-transport-ws ping, pong due within two intervals)", duration(func(c *Config) *time.Duration { return &c.WSPingInterval })},
 	{"ws-session-check", "10s", "how often sockets' account sessions are checked, so signing out closes them", duration(func(c *Config) *time.Duration { return &c.WSSessionCheck })},
 	{"live-max-rate", "4", "live updates per photo and subscriber per second, at most (the newest state wins)", integer(func(c *Config) *int { return &c.LiveMaxRate })},
+	{"front-page-interval", "5s", "how often the front page (recent and top photos, served from memory) is generated", duration(func(c *Config) *time.Duration { return &c.FrontPageInterval })},
 	{"min-votes", "10", "answers before a result is stable and gets a percentile", integer(func(c *Config) *int { return &c.MinVotes })},
 	{"standings-interval", "30s", "how often percentiles and top lists are recomputed", duration(func(c *Config) *time.Duration { return &c.StandingsInterval })},
 	{"next-photo-pool", "20", "nextPhoto picks at random among this many least-judged photos", integer(func(c *Config) *int { return &c.NextPhotoPool })},
@@ -347,6 +350,7 @@ func (c *Config) Validate() error {
 	check(c.WSPingInterval >= time.Second, "ws-ping-interval", "must be at least 1s")
 	check(c.WSSessionCheck >= 100*time.Millisecond, "ws-session-check", "must be at least 100ms")
 	check(c.LiveMaxRate >= 1 && c.LiveMaxRate <= 100, "live-max-rate", "must be in 1..100")
+	check(c.FrontPageInterval >= 100*time.Millisecond, "front-page-interval", "must be at least 100ms")
 	check(c.MinVotes >= 1 && c.MinVotes <= 10000, "min-votes", "must be in 1..10000")
 	check(c.StandingsInterval >= time.Second, "standings-interval", "must be at least 1s")
 	check(c.NextPhotoPool >= 1 && c.NextPhotoPool <= 1000, "next-photo-pool", "must be in 1..1000")

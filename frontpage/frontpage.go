@@ -1,0 +1,225 @@
+// Package frontpage generates FaceStat's front page in the background:
+// the web app's HTML shell with the recent and top public photos inlined,
+// as markup and as JSON the app takes over. Requests get bytes from
+// memory: loading the front page costs no query and no API call, which is
+// what keeps it up when a Yahoo front-page link sends everyone at once.
+package frontpage
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/photos"
+	"github.com/facestat/facestat/relay"
+)
+
+// Size is how many photos each list shows.
+const Size = 12
+
+// TopQuestion is the question the front page's top list ranks by.
+const TopQuestion = "attractive"
+
+// Photo is a photo as the page inlines it (and the app reads it).
+type Photo struct {
+	ID           string `json:"id"`
+	ImageURL     string `json:"imageUrl"`
+	ThumbnailURL string `json:"thumbnailUrl"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	VoteCount    int    `json:"voteCount"`
+	Owner        struct {
+		Handle string `json:"handle"`
+	} `json:"owner"`
+}
+
+// Data is the JSON the page carries in <script id="facestat-data">.
+type Data struct {
+	Recent      []Photo   `json:"recent"`
+	Top         []Photo   `json:"top"`
+	GeneratedAt time.Time `json:"generatedAt"`
+}
+
+// Page is one rendering, immutable once made.
+type Page struct {
+	Body []byte
+	ETag string
+}
+
+// Renderer keeps the current page.
+type Renderer struct {
+	Client  *ent.Client
+	Photos  *photos.Service
+	Judging *judging.Service
+	WebApp  fs.FS // the built app; its index.html is the shell
+	Log     *slog.Logger
+
+	page atomic.Pointer[Page]
+}
+
+// Render builds the page from the database and makes it current.
+func (r *Renderer) Render(ctx context.Context) error {
+	shell, err := fs.ReadFile(r.WebApp, "index.html")
+	if err != nil {
+		return fmt.Errorf("frontpage: shell: %w", err)
+	}
+	recent, err := r.Client.Photo.Query().
+		Where(photo.IsPublic(true), photo.StatusEQ(photo.StatusActive)).
+		Order(photo.ByCreatedAt(entsql.OrderDesc()), photo.ByID(entsql.OrderDesc())).Limit(Size).All(ctx)
+	if err != nil {
+		return fmt.Errorf("frontpage: recent: %w", err)
+	}
+	var top []*ent.Photo
+	if q, ok := r.Judging.Survey.ByKey(TopQuestion); ok {
+		ranked := r.Judging.Standings.Top(q.ID)
+		ids := make([]uuid.UUID, 0, Size)
+		for _, rk := range ranked[:min(len(ranked), 2*Size)] { // some may have gone private since
+			ids = append(ids, rk.Photo)
+		}
+		rows, err := r.Client.Photo.Query().Where(photo.IDIn(ids...), photo.IsPublic(true), photo.StatusEQ(photo.StatusActive)).All(ctx)
+		if err != nil {
+			return fmt.Errorf("frontpage: top: %w", err)
+		}
+		byID := map[uuid.UUID]*ent.Photo{}
+		for _, p := range rows {
+			byID[p.ID] = p
+		}
+		for _, id := range ids {
+			if p := byID[id]; p != nil && len(top) < Size {
+				top = append(top, p)
+			}
+		}
+	}
+	handles, err := r.handles(ctx, append(append([]*ent.Photo{}, recent...), top...))
+	if err != nil {
+		return err
+	}
+	data := Data{Recent: r.convert(recent, handles), Top: r.convert(top, handles), GeneratedAt: time.Now().UTC()}
+	body, err := build(shell, data)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body)
+	r.page.Store(&Page{Body: body, ETag: `"` + hex.EncodeToString(sum[:8]) + `"`})
+	return nil
+}
+
+func (r *Renderer) handles(ctx context.Context, list []*ent.Photo) (map[uuid.UUID]string, error) {
+	ids := make([]uuid.UUID, 0, len(list))
+	for _, p := range list {
+		ids = append(ids, p.OwnerID)
+	}
+	users, err := r.Client.User.Query().Where(user.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("frontpage: owners: %w", err)
+	}
+	out := map[uuid.UUID]string{}
+	for _, u := range users {
+		if u.Handle != nil {
+			out[u.ID] = *u.Handle
+		}
+	}
+	return out, nil
+}
+
+func (r *Renderer) convert(list []*ent.Photo, handles map[uuid.UUID]string) []Photo {
+	out := make([]Photo, 0, len(list))
+	for _, p := range list {
+		ph := Photo{ID: relay.ID("Photo", p.ID), ImageURL: r.Photos.URL(p.ImageKey), ThumbnailURL: r.Photos.URL(p.ThumbKey),
+			Width: p.Width, Height: p.Height, VoteCount: p.VoteCount}
+		ph.Owner.Handle = handles[p.OwnerID]
+		out = append(out, ph)
+	}
+	return out
+}
+
+var markup = template.Must(template.New("front").Parse(`<main class="prerendered">
+<h1>FaceStat</h1>
+<p>How do you come across? Strangers guess your age and say whether you look trustworthy, intelligent, happy.</p>
+<p><a href="/judge">Judge now</a> · <a href="/upload">Upload yours</a></p>
+{{if .Top}}<h2>Top photos</h2><ul>{{range .Top}}<li><a href="/photos/{{.ID}}"><img src="{{.ThumbnailURL}}" alt="Photo by {{.Owner.Handle}}" loading="lazy"></a></li>{{end}}</ul>{{end}}
+{{if .Recent}}<h2>Recent photos</h2><ul>{{range .Recent}}<li><a href="/photos/{{.ID}}"><img src="{{.ThumbnailURL}}" alt="Photo by {{.Owner.Handle}}" loading="lazy"></a></li>{{end}}</ul>{{end}}
+</main>`))
+
+// build puts the markup into the shell's root element and the JSON before
+// </body>. encoding/json escapes <, > and &, so the JSON cannot end the
+// script element early.
+func build(shell []byte, data Data) ([]byte, error) {
+	var m bytes.Buffer
+	if err := markup.Execute(&m, data); err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	page := string(shell)
+	const root = `<div id="root"></div>`
+	if strings.Contains(page, root) {
+		page = strings.Replace(page, root, `<div id="root">`+m.String()+`</div>`, 1)
+	} else if i := strings.Index(page, "<body>"); i >= 0 { // the placeholder shell of a build without the app
+		i += len("<body>")
+		page = page[:i] + m.String() + page[i:]
+	}
+	script := `<script id="facestat-data" type="application/json">` + string(raw) + `</script>`
+	if i := strings.LastIndex(page, "</body>"); i >= 0 {
+		page = page[:i] + script + page[i:]
+	} else {
+		page += script
+	}
+	return []byte(page), nil
+}
+
+// Run renders the page every interval until ctx ends, logging failures
+// (the previous page stays served).
+func (r *Renderer) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := r.Render(ctx); err != nil && ctx.Err() == nil {
+			r.Log.Warn("rendering the front page", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Serve serves the current page from memory, with an ETag (304 when
+// the client has it). Before the first rendering it answers false so the
+// caller can serve the plain app.
+func (r *Renderer) Serve(w http.ResponseWriter, req *http.Request) bool {
+	p := r.page.Load()
+	if p == nil {
+		return false
+	}
+	h := w.Header()
+	h.Set("ETag", p.ETag)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	if match := req.Header.Get("If-None-Match"); match != "" && strings.Contains(match, p.ETag) {
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	w.Write(p.Body)
+	return true
+}

@@ -1,48 +1,25 @@
-// Routes: / (the start page) and /judge. The server answers every app route
-// with index.html (api/server.go serveWebApp), so links are plain paths.
-import { useEffect, useState } from 'react';
+// Routes: / (the front page), /judge, /signin, /signup, /upload, /me and
+// /photos/:id. The server answers every app route with index.html
+// (api/server.go serveWebApp), so links are plain paths.
+import { useMutation } from 'urql';
+import { AuthPage } from './auth/AuthPage';
+import { graphql } from './gql';
+import { resetSocket } from './graphql/client';
+import { HomePage } from './home/HomePage';
 import { JudgePage } from './judge/JudgePage';
+import { MyPhotosPage } from './results/MyPhotosPage';
+import { PhotoPage } from './results/PhotoPage';
+import { navigate, onLinkClick, usePath } from './router';
+import { UploadPage } from './upload/UploadPage';
+import { useViewer } from './viewer';
 
-function usePath(): string {
-  const [path, setPath] = useState(window.location.pathname);
-  useEffect(() => {
-    const onPop = () => setPath(window.location.pathname);
-    window.addEventListener('popstate', onPop);
-    return () => window.removeEventListener('popstate', onPop);
-  }, []);
-  return path;
-}
-
-/** Client-side navigation for same-app links (a plain click on <a href>). */
-function onLinkClick(e: React.MouseEvent) {
-  const a = (e.target as Element).closest('a');
-  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-  const url = new URL(a.href, window.location.href);
-  if (url.origin !== window.location.origin || a.target || url.pathname.startsWith('/graphiql')) return;
-  e.preventDefault();
-  window.history.pushState(null, '', url.pathname + url.search);
-  window.dispatchEvent(new PopStateEvent('popstate'));
-}
-
-function Home() {
-  return (
-    <main className="home">
-      <h1>FaceStat</h1>
-      <p>
-        How old do strangers think you look? Trustworthy, intelligent, happy? Judge faces in a tap and see at once how
-        the crowd answered.
-      </p>
-      <p>
-        <a className="primary button-link" href="/judge">
-          Start judging
-        </a>
-      </p>
-      <p className="small">
-        No sign-up needed. Developers: explore the API in <a href="/graphiql">GraphiQL</a>.
-      </p>
-    </main>
-  );
-}
+export const SignOutMutation = graphql(`
+  mutation SignOut {
+    signOut {
+      ok
+    }
+  }
+`);
 
 function NotFound() {
   return (
@@ -55,11 +32,51 @@ function NotFound() {
   );
 }
 
+function Account({ path }: { path: string }) {
+  const { viewer, loading } = useViewer();
+  const [out, signOut] = useMutation(SignOutMutation);
+  if (loading) return null;
+  const cur = (p: string) => (path === p ? ('page' as const) : undefined);
+  if (!viewer?.user) {
+    return (
+      <a href={`/signin${path.startsWith('/sign') || path === '/' ? '' : `?next=${encodeURIComponent(path)}`}`} aria-current={cur('/signin')}>
+        Sign in
+      </a>
+    );
+  }
+  return (
+    <>
+      <a href="/me" aria-current={cur('/me')}>
+        <span className="visually-hidden">My photos, signed in as </span>
+        {viewer.user.handle}
+      </a>
+      <button
+        type="button"
+        className="link-button"
+        disabled={out.fetching}
+        onClick={async () => {
+          await signOut({});
+          resetSocket();
+          navigate('/');
+        }}
+      >
+        Sign out
+      </button>
+    </>
+  );
+}
+
 export function App() {
   const path = usePath().replace(/\/+$/, '') || '/';
   let page;
-  if (path === '/') page = <Home />;
+  const photo = /^\/photos\/([^/]+)$/.exec(path);
+  if (path === '/') page = <HomePage />;
   else if (path === '/judge') page = <JudgePage />;
+  else if (path === '/signin') page = <AuthPage key="signin" mode="signin" />;
+  else if (path === '/signup') page = <AuthPage key="signup" mode="signup" />;
+  else if (path === '/upload') page = <UploadPage />;
+  else if (path === '/me') page = <MyPhotosPage />;
+  else if (photo) page = <PhotoPage key={photo[1]} id={decodeURIComponent(photo[1])} />;
   else page = <NotFound />;
   return (
     <div className="app" onClick={onLinkClick}>
@@ -71,6 +88,10 @@ export function App() {
           <a href="/judge" aria-current={path === '/judge' ? 'page' : undefined}>
             Judge
           </a>
+          <a href="/upload" aria-current={path === '/upload' ? 'page' : undefined}>
+            Upload
+          </a>
+          <Account path={path} />
         </nav>
       </header>
       {page}

@@ -14,22 +14,44 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  mutation SignOut {\n    signOut {\n      ok\n    }\n  }\n": typeof types.SignOutDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.SignUpDocument,
+    "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.SignInDocument,
+    "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.FrontPhotosDocument,
     "\n  query Survey {\n    questions {\n      id\n      key\n      prompt\n      kind\n      min\n      max\n    }\n  }\n": typeof types.SurveyDocument,
     "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n  }\n": typeof types.JudgePhotoFragmentDoc,
     "\n  query NextPhoto($skip: [ID!]) {\n    nextPhoto(skip: $skip) {\n      ...JudgePhoto\n    }\n  }\n": typeof types.NextPhotoDocument,
     "\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n    }\n  }\n": typeof types.CastVoteDocument,
     "\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      median\n      yesShare\n      words {\n        word\n        count\n      }\n    }\n  }\n": typeof types.GlimpseStatsFragmentDoc,
+    "\n  query MyPhotos {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n      photos(first: 100) {\n        nodes {\n          id\n          thumbnailUrl\n          width\n          height\n          isPublic\n          voteCount\n          createdAt\n        }\n      }\n    }\n  }\n": typeof types.MyPhotosDocument,
+    "\n  query PhotoResults($id: ID!) {\n    viewer {\n      id\n      user {\n        id\n      }\n    }\n    photo(id: $id) {\n      id\n      imageUrl\n      width\n      height\n      createdAt\n      isPublic\n      voteCount\n      viewerCanSeeStats\n      owner {\n        id\n        handle\n      }\n      stats {\n        ...ResultsStats\n      }\n    }\n  }\n": typeof types.PhotoResultsDocument,
+    "\n  subscription PhotoStatsLive($photoId: ID!) {\n    photoStats(photoId: $photoId) {\n      ...ResultsStats\n      photo {\n        id\n        voteCount\n      }\n    }\n  }\n": typeof types.PhotoStatsLiveDocument,
+    "\n  mutation SetPhotoVisibility($input: SetPhotoVisibilityInput!) {\n    setPhotoVisibility(input: $input) {\n      photo {\n        id\n        isPublic\n      }\n    }\n  }\n": typeof types.SetPhotoVisibilityDocument,
+    "\n  mutation DeletePhoto($input: DeletePhotoInput!) {\n    deletePhoto(input: $input) {\n      deletedPhotoId\n    }\n  }\n": typeof types.DeletePhotoDocument,
+    "\n  fragment ResultsStats on PhotoStats {\n    id\n    version\n    voteCount\n    updatedAt\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n        min\n        max\n      }\n      count\n      mean\n      median\n      stddev\n      interval {\n        low\n        high\n        level\n      }\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n      percentile\n      stable\n    }\n  }\n": typeof types.ResultsStatsFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.StartAnonymousSessionDocument,
+    "\n  mutation UploadPhoto($input: UploadPhotoInput!) {\n    uploadPhoto(input: $input) {\n      photo {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        isPublic\n        voteCount\n        createdAt\n      }\n    }\n  }\n": typeof types.UploadPhotoDocument,
 };
 const documents: Documents = {
+    "\n  mutation SignOut {\n    signOut {\n      ok\n    }\n  }\n": types.SignOutDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.SignUpDocument,
+    "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.SignInDocument,
+    "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.FrontPhotosDocument,
     "\n  query Survey {\n    questions {\n      id\n      key\n      prompt\n      kind\n      min\n      max\n    }\n  }\n": types.SurveyDocument,
     "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n  }\n": types.JudgePhotoFragmentDoc,
     "\n  query NextPhoto($skip: [ID!]) {\n    nextPhoto(skip: $skip) {\n      ...JudgePhoto\n    }\n  }\n": types.NextPhotoDocument,
     "\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n    }\n  }\n": types.CastVoteDocument,
     "\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      median\n      yesShare\n      words {\n        word\n        count\n      }\n    }\n  }\n": types.GlimpseStatsFragmentDoc,
+    "\n  query MyPhotos {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n      photos(first: 100) {\n        nodes {\n          id\n          thumbnailUrl\n          width\n          height\n          isPublic\n          voteCount\n          createdAt\n        }\n      }\n    }\n  }\n": types.MyPhotosDocument,
+    "\n  query PhotoResults($id: ID!) {\n    viewer {\n      id\n      user {\n        id\n      }\n    }\n    photo(id: $id) {\n      id\n      imageUrl\n      width\n      height\n      createdAt\n      isPublic\n      voteCount\n      viewerCanSeeStats\n      owner {\n        id\n        handle\n      }\n      stats {\n        ...ResultsStats\n      }\n    }\n  }\n": types.PhotoResultsDocument,
+    "\n  subscription PhotoStatsLive($photoId: ID!) {\n    photoStats(photoId: $photoId) {\n      ...ResultsStats\n      photo {\n        id\n        voteCount\n      }\n    }\n  }\n": types.PhotoStatsLiveDocument,
+    "\n  mutation SetPhotoVisibility($input: SetPhotoVisibilityInput!) {\n    setPhotoVisibility(input: $input) {\n      photo {\n        id\n        isPublic\n      }\n    }\n  }\n": types.SetPhotoVisibilityDocument,
+    "\n  mutation DeletePhoto($input: DeletePhotoInput!) {\n    deletePhoto(input: $input) {\n      deletedPhotoId\n    }\n  }\n": types.DeletePhotoDocument,
+    "\n  fragment ResultsStats on PhotoStats {\n    id\n    version\n    voteCount\n    updatedAt\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n        min\n        max\n      }\n      count\n      mean\n      median\n      stddev\n      interval {\n        low\n        high\n        level\n      }\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n      percentile\n      stable\n    }\n  }\n": types.ResultsStatsFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n": types.ViewerDocument,
     "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.StartAnonymousSessionDocument,
+    "\n  mutation UploadPhoto($input: UploadPhotoInput!) {\n    uploadPhoto(input: $input) {\n      photo {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        isPublic\n        voteCount\n        createdAt\n      }\n    }\n  }\n": types.UploadPhotoDocument,
 };
 
 /**
@@ -46,6 +68,22 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOut {\n    signOut {\n      ok\n    }\n  }\n"): (typeof documents)["\n  mutation SignOut {\n    signOut {\n      ok\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -69,11 +107,39 @@ export function graphql(source: "\n  fragment GlimpseStats on PhotoStats {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query MyPhotos {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n      photos(first: 100) {\n        nodes {\n          id\n          thumbnailUrl\n          width\n          height\n          isPublic\n          voteCount\n          createdAt\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyPhotos {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n      photos(first: 100) {\n        nodes {\n          id\n          thumbnailUrl\n          width\n          height\n          isPublic\n          voteCount\n          createdAt\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PhotoResults($id: ID!) {\n    viewer {\n      id\n      user {\n        id\n      }\n    }\n    photo(id: $id) {\n      id\n      imageUrl\n      width\n      height\n      createdAt\n      isPublic\n      voteCount\n      viewerCanSeeStats\n      owner {\n        id\n        handle\n      }\n      stats {\n        ...ResultsStats\n      }\n    }\n  }\n"): (typeof documents)["\n  query PhotoResults($id: ID!) {\n    viewer {\n      id\n      user {\n        id\n      }\n    }\n    photo(id: $id) {\n      id\n      imageUrl\n      width\n      height\n      createdAt\n      isPublic\n      voteCount\n      viewerCanSeeStats\n      owner {\n        id\n        handle\n      }\n      stats {\n        ...ResultsStats\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription PhotoStatsLive($photoId: ID!) {\n    photoStats(photoId: $photoId) {\n      ...ResultsStats\n      photo {\n        id\n        voteCount\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription PhotoStatsLive($photoId: ID!) {\n    photoStats(photoId: $photoId) {\n      ...ResultsStats\n      photo {\n        id\n        voteCount\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetPhotoVisibility($input: SetPhotoVisibilityInput!) {\n    setPhotoVisibility(input: $input) {\n      photo {\n        id\n        isPublic\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SetPhotoVisibility($input: SetPhotoVisibilityInput!) {\n    setPhotoVisibility(input: $input) {\n      photo {\n        id\n        isPublic\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeletePhoto($input: DeletePhotoInput!) {\n    deletePhoto(input: $input) {\n      deletedPhotoId\n    }\n  }\n"): (typeof documents)["\n  mutation DeletePhoto($input: DeletePhotoInput!) {\n    deletePhoto(input: $input) {\n      deletedPhotoId\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ResultsStats on PhotoStats {\n    id\n    version\n    voteCount\n    updatedAt\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n        min\n        max\n      }\n      count\n      mean\n      median\n      stddev\n      interval {\n        low\n        high\n        level\n      }\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n      percentile\n      stable\n    }\n  }\n"): (typeof documents)["\n  fragment ResultsStats on PhotoStats {\n    id\n    version\n    voteCount\n    updatedAt\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n        min\n        max\n      }\n      count\n      mean\n      median\n      stddev\n      interval {\n        low\n        high\n        level\n      }\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n      percentile\n      stable\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UploadPhoto($input: UploadPhotoInput!) {\n    uploadPhoto(input: $input) {\n      photo {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        isPublic\n        voteCount\n        createdAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation UploadPhoto($input: UploadPhotoInput!) {\n    uploadPhoto(input: $input) {\n      photo {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        isPublic\n        voteCount\n        createdAt\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -6,6 +6,8 @@ import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import { cacheExchange } from '@urql/exchange-graphcache';
 import { createClient as createWSClient, type Client as WSClient } from 'graphql-ws';
 import { csrfHeaders } from './csrf';
+import { ResultsStats } from '../results/fragments';
+import type { ResultsStatsFragment } from '../gql/graphql';
 
 /** The WebSocket URL of /graphql on the page's own origin. */
 export function websocketURL(loc: Pick<Location, 'protocol' | 'host'>): string {
@@ -35,6 +37,20 @@ export function resetSocket(): void {
   ws = null;
 }
 
+declare global {
+  interface Window {
+    /** How many live statistics updates the app took in (read by tests). */
+    __facestatLive?: number;
+  }
+}
+
+/**
+ * The newest PhotoStats seen per id. The server's `version` only grows, so
+ * an update that arrives out of order (an older version) must not replace
+ * a newer one already in the cache: it is written back over it.
+ */
+const newestStats = new Map<string, ResultsStatsFragment>();
+
 const makeCache = () => cacheExchange({
   // Types without an id are embedded in their parent entity.
   keys: {
@@ -61,8 +77,39 @@ const makeCache = () => cacheExchange({
         const payload = result.startAnonymousSession as { viewer?: { __typename: string; id: string } } | null;
         if (payload?.viewer) cache.link('Query', 'viewer', payload.viewer);
       },
+      signUp(result, _args, cache) {
+        const payload = result.signUp as { viewer?: { __typename: string; id: string } } | null;
+        if (payload?.viewer) cache.link('Query', 'viewer', payload.viewer);
+      },
+      signIn(result, _args, cache) {
+        const payload = result.signIn as { viewer?: { __typename: string; id: string } } | null;
+        if (payload?.viewer) cache.link('Query', 'viewer', payload.viewer);
+      },
       signOut(_result, _args, cache) {
         cache.link('Query', 'viewer', null);
+        // What the account could see is no longer the viewer's to see.
+        cache.invalidate('Query', 'photo');
+      },
+      deletePhoto(result, _args, cache) {
+        const id = (result.deletePhoto as { deletedPhotoId?: string } | null)?.deletedPhotoId;
+        if (!id) return;
+        cache.invalidate({ __typename: 'Photo', id });
+        // The viewer's list is refetched next time it shows.
+        const viewer = cache.resolve('Query', 'viewer') as string | null;
+        if (viewer) cache.invalidate(viewer, 'photos', { first: 100 });
+      },
+    },
+    Subscription: {
+      photoStats(result, _args, cache) {
+        const incoming = result.photoStats as ResultsStatsFragment | null;
+        if (!incoming?.id) return;
+        const known = newestStats.get(incoming.id);
+        if (known && known.version > incoming.version) {
+          cache.writeFragment(ResultsStats, known);
+          return;
+        }
+        newestStats.set(incoming.id, incoming);
+        if (typeof window !== 'undefined') window.__facestatLive = (window.__facestatLive ?? 0) + 1;
       },
     },
   },

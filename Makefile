@@ -35,11 +35,11 @@ $(FRONTEND_DEPS): frontend/package-lock.json
 	npm ci --prefix frontend
 	@touch $@
 
-## test: run every test (needs PostgreSQL; see Testing in the README): Go with the race detector, then the web app's unit tests
+## test: run every test (needs PostgreSQL and Chromium; see Testing in the README): Go with the race detector, then the web app's unit tests and its end-to-end tests in Chromium
 test:
 	$(GO) test -race -count=1 -timeout 12m ./...
-	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory frontend-test; \
-	else echo "note: npm not found, so the web app's unit tests did not run"; fi
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory frontend-test e2e; \
+	else echo "note: npm not found, so the web app's unit and end-to-end tests did not run"; fi
 
 ## test-short: the tests that need no PostgreSQL server
 test-short:
@@ -89,3 +89,16 @@ bench-next:
 ## bench-live: 15,000 photoStats WebSocket subscribers (4 client processes on 127.0.0.2-5) while castVote runs at 1,000/s through Redis pub/sub: delivery latency, memory per connection, server CPU
 bench-live:
 	$(GO) run ./bench/live $(BENCH_FLAGS)
+
+.PHONY: e2e
+
+# The end-to-end tests' own dependencies (@playwright/test, @axe-core/playwright).
+E2E_DEPS := frontend/e2e/node_modules/.package-lock.json
+
+## e2e: end-to-end tests of the web app in Debian's Chromium (/usr/bin/chromium, driven by Playwright) against the real binary on a fresh PostgreSQL database; builds the app and the binary; screenshots and the server log in test-artifacts/e2e/
+e2e: $(FRONTEND_DEPS) $(E2E_DEPS)
+	cd frontend/e2e && npx --no-install playwright test $(E2E_FLAGS)
+
+$(E2E_DEPS): frontend/e2e/package-lock.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix frontend/e2e
+	@touch $@

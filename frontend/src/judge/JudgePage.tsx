@@ -75,7 +75,7 @@ function isTextField(t: EventTarget | null): boolean {
 
 export function JudgePage() {
   const client = useClient();
-  const [survey] = useQuery({ query: SurveyQuery });
+  const [survey, reloadSurvey] = useQuery({ query: SurveyQuery });
   const questions = survey.data?.questions ?? [];
 
   const [phase, setPhase] = useState<Phase>('starting');
@@ -222,7 +222,14 @@ export function JudgePage() {
       <main className="judge judge-message">
         <h1>Something went wrong</h1>
         <p role="alert">{error}</p>
-        <button type="button" className="primary" onClick={() => void start()}>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => {
+            if (!survey.data) reloadSurvey({ requestPolicy: 'network-only' }); // it failed with the rest
+            void start();
+          }}
+        >
           Try again
         </button>
       </main>

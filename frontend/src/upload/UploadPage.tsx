@@ -117,19 +117,22 @@ function UploadForm() {
               aria-describedby={`${id}-types`}
               onChange={(e) => choose(e.target.files?.[0])}
             />
-            {/* On phones, `capture` opens the front camera; the picker above keeps the gallery. */}
-            <label htmlFor={`${id}-camera`} className="secondary button-link camera-only">
-              Take a selfie
-            </label>
-            <input
-              id={`${id}-camera`}
-              className="visually-hidden"
-              type="file"
-              accept={ACCEPTED_TYPES.join(',')}
-              capture="user"
-              disabled={uploading}
-              onChange={(e) => choose(e.target.files?.[0])}
-            />
+            {/* On phones, `capture` opens the front camera; the picker above keeps the gallery.
+                The whole pair is hidden on desktops, so no input is left without a visible label. */}
+            <span className="camera-only">
+              <label htmlFor={`${id}-camera`} className="secondary button-link">
+                Take a selfie
+              </label>
+              <input
+                id={`${id}-camera`}
+                className="visually-hidden"
+                type="file"
+                accept={ACCEPTED_TYPES.join(',')}
+                capture="user"
+                disabled={uploading}
+                onChange={(e) => choose(e.target.files?.[0])}
+              />
+            </span>
           </div>
           <span id={`${id}-types`} className="hint">
             JPEG, PNG or WebP.{file ? ` Chosen: ${file.name}` : ''}

@@ -1,0 +1,268 @@
+// The tests' fixtures: every browser context the test opens is watched for
+// console errors and uncaught page errors (any one fails the test), and
+// helpers to seed data through the GraphQL API, take screenshots at both
+// widths and skip tests of pages that are not built yet.
+import { test as base, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export { expect };
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const shotsDir = path.resolve(here, '../../test-artifacts/e2e');
+
+export const MOBILE = { width: 360, height: 740 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+/** Watches a context: every console error and page error lands in errors. */
+function watch(context, errors) {
+  const onPage = (page) => {
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console.error on ${page.url()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`uncaught error on ${page.url()}: ${e.stack || e.message}`));
+  };
+  context.pages().forEach(onPage);
+  context.on('page', onPage);
+}
+
+export const test = base.extend({
+  baseURL: async ({}, use) => {
+    const url = process.env.FACESTAT_E2E_URL;
+    if (!url) throw new Error('FACESTAT_E2E_URL is not set: run through global-setup.mjs (make e2e)');
+    await use(url);
+  },
+
+  // Console errors a test expects (say, the 503 it provokes): a RegExp, set
+  // with test.use({ allowConsoleErrors: /.../ }).
+  allowConsoleErrors: [null, { option: true }],
+
+  consoleErrors: async ({}, use) => {
+    await use([]);
+  },
+
+  // The default context (fresh and anonymous for every test), watched.
+  context: async ({ context, consoleErrors }, use) => {
+    watch(context, consoleErrors);
+    await use(context);
+  },
+
+  // More contexts (each a separate visitor), watched and closed at the end.
+  newContext: async ({ browser, baseURL, consoleErrors }, use) => {
+    const made = [];
+    await use(async (options = {}) => {
+      const c = await browser.newContext({ baseURL, viewport: MOBILE, deviceScaleFactor: 1, ...options });
+      watch(c, consoleErrors);
+      made.push(c);
+      return c;
+    });
+    for (const c of made) await c.close();
+  },
+
+  // Fails the test on any console error it did not declare.
+  _noConsoleErrors: [
+    async ({ consoleErrors, allowConsoleErrors }, use, testInfo) => {
+      await use();
+      const unexpected = consoleErrors.filter((e) => !allowConsoleErrors?.test(e));
+      if (testInfo.status !== 'skipped') {
+        expect(unexpected, 'console errors or uncaught page errors').toEqual([]);
+      }
+    },
+    { auto: true },
+  ],
+});
+
+/**
+ * Screenshots of the page at 360x740 and 1280x900 (full page) into
+ * test-artifacts/e2e/<name>-360.png and -1280.png; the viewport is back at
+ * its size afterwards. At 360 px it also checks nothing scrolls sideways.
+ */
+export async function shoot(page, name) {
+  const before = page.viewportSize();
+  fs.mkdirSync(shotsDir, { recursive: true });
+  for (const vp of [MOBILE, DESKTOP]) {
+    await page.setViewportSize(vp);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    if (vp === MOBILE) await expectNoSidewaysScroll(page, name);
+    await page.screenshot({ path: path.join(shotsDir, `${name}-${vp.width}.png`), fullPage: true, animations: 'disabled' });
+  }
+  if (before) await page.setViewportSize(before);
+}
+
+export async function expectNoSidewaysScroll(page, what) {
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
+  expect.soft(scrollWidth, `${what}: scrollWidth <= clientWidth (${clientWidth}) at ${page.viewportSize()?.width} px`).toBeLessThanOrEqual(
+    clientWidth,
+  );
+}
+
+/** No serious or critical axe-core violation on the page as it stands. */
+export async function expectAccessible(page, what) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const bad = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help}: ` +
+        v.nodes.map((n) => `${n.target.join(' ')} (${(n.any[0] ?? n.all[0] ?? n.none[0])?.message ?? n.failureSummary})`).join('; '),
+    );
+  expect(bad, `${what}: serious or critical axe-core violations`).toEqual([]);
+}
+
+/**
+ * Opens path and skips the test when the app answers it with its "Page not
+ * found" page: the route is not built yet, and the test starts running as
+ * soon as it is.
+ */
+export async function gotoOrSkip(page, route) {
+  await page.goto(route);
+  await page.locator('main h1').first().waitFor();
+  const notFound = await page.getByRole('heading', { level: 1, name: 'Page not found' }).isVisible();
+  test.skip(notFound, `${route} renders "Page not found": the page is not built yet`);
+}
+
+// --- Seeding through the GraphQL API -------------------------------------
+
+export const PASSWORD = 'correct horse battery staple';
+
+export function uniqueHandle(prefix = 'e2e') {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+async function gql(request, query, variables, headers = {}) {
+  const res = await request.post('/graphql', { data: { query, variables }, headers });
+  const body = await res.json();
+  if (body.errors?.length) throw new Error(`GraphQL ${res.status()}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+/** The CSRF header a cookie session's requests must carry. */
+async function csrfHeaders(request) {
+  const state = await request.storageState();
+  const c = state.cookies.find((c) => c.name === 'fs_csrf');
+  return c ? { 'X-CSRF-Token': c.value } : {};
+}
+
+/**
+ * Signs up a new account. With a BrowserContext's request (context.request)
+ * and cookie: true the session lands in that context's cookies (a signed-in
+ * browser); otherwise the bearer token comes back.
+ */
+export async function signUp(request, { cookie = false, handle = uniqueHandle() } = {}) {
+  const data = await gql(
+    request,
+    `mutation($in: SignUpInput!) { signUp(input: $in) { token viewer { user { id handle } } } }`,
+    { in: { handle, email: `${handle}@example.com`, password: PASSWORD, cookie } },
+  );
+  return { handle, email: `${handle}@example.com`, password: PASSWORD, token: data.signUp.token, cookie };
+}
+
+function uploadForm(jpeg, name) {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: `mutation($file: Upload!) { uploadPhoto(input: {file: $file, public: true}) { photo { id imageUrl voteCount } } }`,
+      variables: { file: null },
+    }),
+  );
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', new Blob([jpeg], { type: 'image/jpeg' }), name);
+  return form;
+}
+
+/** Uploads a JPEG (a Buffer) as a public photo with the GraphQL multipart request. */
+export async function uploadPhoto(request, account, jpeg, name = 'face.jpg') {
+  const headers = account.cookie ? await csrfHeaders(request) : { Authorization: `Bearer ${account.token}` };
+  const res = await request.post('/graphql', {
+    headers,
+    // A FormData keeps the parts in order: the server wants operations, map, then the file.
+    multipart: uploadForm(jpeg, name),
+  });
+  const body = await res.json();
+  if (body.errors?.length) throw new Error(`uploadPhoto ${res.status()}: ${JSON.stringify(body.errors)}`);
+  return body.data.uploadPhoto.photo;
+}
+
+/**
+ * Small synthetic "faces" as JPEG Buffers, drawn on an OffscreenCanvas in a
+ * throwaway page (no image library, no fixture files).
+ */
+export async function makeJpegs(browser, n) {
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    const seeds = Array.from({ length: n }, () => Math.floor(Math.random() * 360));
+    const b64 = await page.evaluate(async (hues) => {
+      const out = [];
+      for (const hue of hues) {
+        const c = new OffscreenCanvas(480, 600);
+        const g = c.getContext('2d');
+        g.fillStyle = `hsl(${(hue + 180) % 360} 40% 85%)`;
+        g.fillRect(0, 0, 480, 600);
+        g.fillStyle = `hsl(${hue} 45% 70%)`;
+        g.beginPath();
+        g.ellipse(240, 300, 150, 200, 0, 0, Math.PI * 2);
+        g.fill();
+        g.fillStyle = '#222';
+        for (const x of [185, 295]) {
+          g.beginPath();
+          g.arc(x, 260, 16, 0, Math.PI * 2);
+          g.fill();
+        }
+        g.strokeStyle = '#222';
+        g.lineWidth = 8;
+        g.beginPath();
+        g.arc(240, 360, 60, 0.15 * Math.PI, 0.85 * Math.PI);
+        g.stroke();
+        const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+        const bytes = new Uint8Array(await blob.arrayBuffer());
+        let s = '';
+        for (const b of bytes) s += String.fromCharCode(b);
+        out.push(btoa(s));
+      }
+      return out;
+    }, seeds);
+    return b64.map((s) => Buffer.from(s, 'base64'));
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Signs up a fresh account (bearer token) and uploads n public photos. */
+export async function seedPhotos(browser, request, n) {
+  const account = await signUp(request);
+  const photos = [];
+  for (const [i, jpeg] of (await makeJpegs(browser, n)).entries()) {
+    photos.push(await uploadPhoto(request, account, jpeg, `face-${i}.jpg`));
+  }
+  return { account, photos };
+}
+
+// --- The judging page ----------------------------------------------------
+
+export const FACE = 'img[alt="The face to judge"]';
+
+/** Waits until the judge page shows a photo, loaded, and the survey. */
+export async function waitForFace(page) {
+  await page.locator('form.survey fieldset').first().waitFor({ timeout: 15_000 });
+  await expect(page.locator(FACE)).toBeVisible();
+  await page.waitForFunction((sel) => {
+    const img = document.querySelector(sel);
+    return img && img.complete && img.naturalWidth > 0;
+  }, FACE);
+  return page.locator(FACE).getAttribute('src');
+}
+
+/** Answers with the keyboard only: a scale key, Y and N, then Enter. */
+export async function answerWithKeys(page) {
+  for (const k of ['7', 'y', 'n', 'y']) await page.keyboard.press(k);
+  await expect(page.locator('button[aria-pressed="true"]').first()).toBeVisible();
+  await page.keyboard.press('Enter');
+}

@@ -98,6 +98,10 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	}
 	mux.Handle("GET /graphiql", playground.Handler("FaceStat GraphiQL", "/graphql"))
 	mux.HandleFunc("GET /images/{key...}", s.serveImage)
+	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(facestat.Schema)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /{$}", s.serveFrontPage)

@@ -135,6 +135,7 @@ func TestRoutes(t *testing.T) {
 		{"/assets/app-1a2b.js", "text/javascript", 200, "immutable"},
 		{"/assets/missing.js", "", 404, ""},
 		{"/graphiql", "text/html", 200, ""},
+		{"/schema.graphql", "text/plain", 200, ""},
 		{"/healthz", "", 200, ""},
 		{"/readyz", "", 503, ""}, // never set ready
 		{"/images/img/..%2f..%2fgo.mod", "", 404, ""},

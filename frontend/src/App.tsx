@@ -6,6 +6,8 @@ import { AuthPage } from './auth/AuthPage';
 import { graphql } from './gql';
 import { resetSocket } from './graphql/client';
 import { HomePage } from './home/HomePage';
+import { DevelopersPage } from './developers/DevelopersPage';
+import { TopPage } from './top/TopPage';
 import { JudgePage } from './judge/JudgePage';
 import { MyPhotosPage } from './results/MyPhotosPage';
 import { PhotoPage } from './results/PhotoPage';
@@ -76,6 +78,8 @@ export function App() {
   else if (path === '/signup') page = <AuthPage key="signup" mode="signup" />;
   else if (path === '/upload') page = <UploadPage />;
   else if (path === '/me') page = <MyPhotosPage />;
+  else if (path === '/top') page = <TopPage />;
+  else if (path === '/developers') page = <DevelopersPage />;
   else if (photo) page = <PhotoPage key={photo[1]} id={decodeURIComponent(photo[1])} />;
   else page = <NotFound />;
   return (
@@ -87,6 +91,9 @@ export function App() {
         <nav aria-label="Main">
           <a href="/judge" aria-current={path === '/judge' ? 'page' : undefined}>
             Judge
+          </a>
+          <a href="/top" aria-current={path === '/top' ? 'page' : undefined}>
+            Top
           </a>
           <a href="/upload" aria-current={path === '/upload' ? 'page' : undefined}>
             Upload

@@ -31,6 +31,8 @@ type Documents = {
     "\n  fragment ResultsStats on PhotoStats {\n    id\n    version\n    voteCount\n    updatedAt\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n        min\n        max\n      }\n      count\n      mean\n      median\n      stddev\n      interval {\n        low\n        high\n        level\n      }\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n      percentile\n      stable\n    }\n  }\n": typeof types.ResultsStatsFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.StartAnonymousSessionDocument,
+    "\n  query TopQuestions {\n    questions {\n      id\n      key\n      prompt\n      kind\n    }\n  }\n": typeof types.TopQuestionsDocument,
+    "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.TopPhotosDocument,
     "\n  mutation UploadPhoto($input: UploadPhotoInput!) {\n    uploadPhoto(input: $input) {\n      photo {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        isPublic\n        voteCount\n        createdAt\n      }\n    }\n  }\n": typeof types.UploadPhotoDocument,
 };
 const documents: Documents = {
@@ -51,6 +53,8 @@ const documents: Documents = {
     "\n  fragment ResultsStats on PhotoStats {\n    id\n    version\n    voteCount\n    updatedAt\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n        min\n        max\n      }\n      count\n      mean\n      median\n      stddev\n      interval {\n        low\n        high\n        level\n      }\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n      percentile\n      stable\n    }\n  }\n": types.ResultsStatsFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n": types.ViewerDocument,
     "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.StartAnonymousSessionDocument,
+    "\n  query TopQuestions {\n    questions {\n      id\n      key\n      prompt\n      kind\n    }\n  }\n": types.TopQuestionsDocument,
+    "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.TopPhotosDocument,
     "\n  mutation UploadPhoto($input: UploadPhotoInput!) {\n    uploadPhoto(input: $input) {\n      photo {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        isPublic\n        voteCount\n        createdAt\n      }\n    }\n  }\n": types.UploadPhotoDocument,
 };
 
@@ -136,6 +140,14 @@ export function graphql(source: "\n  query Viewer {\n    viewer {\n      id\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TopQuestions {\n    questions {\n      id\n      key\n      prompt\n      kind\n    }\n  }\n"): (typeof documents)["\n  query TopQuestions {\n    questions {\n      id\n      key\n      prompt\n      kind\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

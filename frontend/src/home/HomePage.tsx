@@ -38,7 +38,7 @@ export const FrontPhotosQuery = graphql(`
   }
 `);
 
-function PhotoGrid({ title, photos }: { title: string; photos: FrontPhoto[] }) {
+export function PhotoGrid({ title, photos }: { title: string; photos: FrontPhoto[] }) {
   if (photos.length === 0) return null;
   const id = `front-${title.toLowerCase().replace(/\W+/g, '-')}`;
   return (
@@ -87,7 +87,8 @@ export function HomePage() {
         </a>
       </p>
       <p className="small">
-        Judging needs no sign-up. Developers: explore the API in <a href="/graphiql">GraphiQL</a>.
+        Judging needs no sign-up. See the <a href="/top">top photos</a> for each question. Developers: read{' '}
+        <a href="/developers">the API guide</a>.
       </p>
       <PhotoGrid title="Top photos" photos={top} />
       <PhotoGrid title="Recent photos" photos={recent} />

@@ -98,7 +98,16 @@ function UploadForm() {
           }}
         >
           {preview ? (
-            <img src={preview} alt="Preview of the photo to upload" className="upload-preview" />
+            <img
+              key={preview} // a fresh element per file, so a hidden broken one is not reused
+              src={preview}
+              alt="Preview of the photo to upload"
+              className="upload-preview"
+              // A file the browser cannot show (the server will say why it refuses it): no broken image.
+              onError={(e) => {
+                e.currentTarget.hidden = true;
+              }}
+            />
           ) : (
             <p aria-hidden="true" className="drop-hint">
               Drop a photo here

@@ -17,7 +17,8 @@ type Documents = {
     "\n  mutation SignOut {\n    signOut {\n      ok\n    }\n  }\n": typeof types.SignOutDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.SignInDocument,
-    "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.FrontPhotosDocument,
+    "\n  fragment ThumbPhoto on Photo {\n    id\n    imageUrl\n    thumbnailUrl\n    width\n    height\n    voteCount\n    owner {\n      id\n      handle\n    }\n  }\n": typeof types.ThumbPhotoFragmentDoc,
+    "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": typeof types.FrontPhotosDocument,
     "\n  query Survey {\n    questions {\n      id\n      key\n      prompt\n      kind\n      min\n      max\n    }\n  }\n": typeof types.SurveyDocument,
     "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n  }\n": typeof types.JudgePhotoFragmentDoc,
     "\n  query NextPhoto($skip: [ID!]) {\n    nextPhoto(skip: $skip) {\n      ...JudgePhoto\n    }\n  }\n": typeof types.NextPhotoDocument,
@@ -32,14 +33,15 @@ type Documents = {
     "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.StartAnonymousSessionDocument,
     "\n  query TopQuestions {\n    questions {\n      id\n      key\n      prompt\n      kind\n    }\n  }\n": typeof types.TopQuestionsDocument,
-    "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.TopPhotosDocument,
+    "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": typeof types.TopPhotosDocument,
     "\n  mutation UploadPhoto($input: UploadPhotoInput!) {\n    uploadPhoto(input: $input) {\n      photo {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        isPublic\n        voteCount\n        createdAt\n      }\n    }\n  }\n": typeof types.UploadPhotoDocument,
 };
 const documents: Documents = {
     "\n  mutation SignOut {\n    signOut {\n      ok\n    }\n  }\n": types.SignOutDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.SignUpDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.SignInDocument,
-    "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.FrontPhotosDocument,
+    "\n  fragment ThumbPhoto on Photo {\n    id\n    imageUrl\n    thumbnailUrl\n    width\n    height\n    voteCount\n    owner {\n      id\n      handle\n    }\n  }\n": types.ThumbPhotoFragmentDoc,
+    "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": types.FrontPhotosDocument,
     "\n  query Survey {\n    questions {\n      id\n      key\n      prompt\n      kind\n      min\n      max\n    }\n  }\n": types.SurveyDocument,
     "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n  }\n": types.JudgePhotoFragmentDoc,
     "\n  query NextPhoto($skip: [ID!]) {\n    nextPhoto(skip: $skip) {\n      ...JudgePhoto\n    }\n  }\n": types.NextPhotoDocument,
@@ -54,7 +56,7 @@ const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n": types.ViewerDocument,
     "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.StartAnonymousSessionDocument,
     "\n  query TopQuestions {\n    questions {\n      id\n      key\n      prompt\n      kind\n    }\n  }\n": types.TopQuestionsDocument,
-    "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.TopPhotosDocument,
+    "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": types.TopPhotosDocument,
     "\n  mutation UploadPhoto($input: UploadPhotoInput!) {\n    uploadPhoto(input: $input) {\n      photo {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        isPublic\n        voteCount\n        createdAt\n      }\n    }\n  }\n": types.UploadPhotoDocument,
 };
 
@@ -87,7 +89,11 @@ export function graphql(source: "\n  mutation SignIn($input: SignInInput!) {\n  
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment ThumbPhoto on Photo {\n    id\n    imageUrl\n    thumbnailUrl\n    width\n    height\n    voteCount\n    owner {\n      id\n      handle\n    }\n  }\n"): (typeof documents)["\n  fragment ThumbPhoto on Photo {\n    id\n    imageUrl\n    thumbnailUrl\n    width\n    height\n    voteCount\n    owner {\n      id\n      handle\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n"): (typeof documents)["\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -147,7 +153,7 @@ export function graphql(source: "\n  query TopQuestions {\n    questions {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        voteCount\n        owner {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n"): (typeof documents)["\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

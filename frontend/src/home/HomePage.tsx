@@ -5,34 +5,32 @@ import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import { inlinedFrontData, type FrontPhoto } from './frontData';
 
+// The fields a photo thumbnail needs (also used by the top lists).
+export const ThumbPhotoFields = graphql(`
+  fragment ThumbPhoto on Photo {
+    id
+    imageUrl
+    thumbnailUrl
+    width
+    height
+    voteCount
+    owner {
+      id
+      handle
+    }
+  }
+`);
+
 export const FrontPhotosQuery = graphql(`
   query FrontPhotos {
     photos(first: 12) {
       nodes {
-        id
-        imageUrl
-        thumbnailUrl
-        width
-        height
-        voteCount
-        owner {
-          id
-          handle
-        }
+        ...ThumbPhoto
       }
     }
     topPhotos(questionKey: "attractive", first: 12) {
       nodes {
-        id
-        imageUrl
-        thumbnailUrl
-        width
-        height
-        voteCount
-        owner {
-          id
-          handle
-        }
+        ...ThumbPhoto
       }
     }
   }

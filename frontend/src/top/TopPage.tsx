@@ -21,16 +21,7 @@ export const TopPhotosQuery = graphql(`
   query TopPhotos($key: String!) {
     topPhotos(questionKey: $key, first: 24) {
       nodes {
-        id
-        imageUrl
-        thumbnailUrl
-        width
-        height
-        voteCount
-        owner {
-          id
-          handle
-        }
+        ...ThumbPhoto
       }
     }
   }

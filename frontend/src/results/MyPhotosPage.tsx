@@ -5,6 +5,7 @@ import { graphql } from '../gql';
 import { friendlyError } from '../graphql/errors';
 import { navigate } from '../router';
 import { useViewer } from '../viewer';
+import { Skeleton } from '../ui/Skeleton';
 
 export const MyPhotosQuery = graphql(`
   query MyPhotos {
@@ -42,7 +43,7 @@ export function MyPhotosPage() {
   return (
     <main className="narrow wide">
       <h1>My photos</h1>
-      {(loading || (r.fetching && !r.data)) && <p role="status">Loading…</p>}
+      {(loading || (r.fetching && !r.data)) && <Skeleton label="Loading your photos" lines={2} />}
       {r.error && !r.data && (
         <p className="error" role="alert">
           {friendlyError(r.error)}

@@ -10,6 +10,7 @@ import { navigate } from '../router';
 import { fmt, Histogram, ShareBar, WordCloud } from './charts';
 import { quantile } from './histogram';
 import { summarize } from './summary';
+import { Skeleton } from '../ui/Skeleton';
 
 export const PhotoResultsQuery = graphql(`
   query PhotoResults($id: ID!) {
@@ -82,7 +83,7 @@ export function PhotoPage({ id }: { id: string }) {
     return (
       <main className="narrow">
         <h1>Results</h1>
-        <p role="status">Loading…</p>
+        <Skeleton label="Loading the results" lines={4} />
       </main>
     );
   }

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import { PhotoGrid } from '../home/HomePage';
+import { Skeleton } from '../ui/Skeleton';
 
 export const TopQuestionsQuery = graphql(`
   query TopQuestions {
@@ -50,7 +51,7 @@ export function TopPage() {
         Public photos with enough votes. Scales are ranked by a Bayesian average and yes/no questions by the lower
         bound of the yes share, so a photo with three votes cannot top the list. Refreshed every few seconds.
       </p>
-      {(questions.fetching || top.fetching) && !top.data && <p className="small">Loading…</p>}
+      {(questions.fetching || top.fetching) && !top.data && <Skeleton label="Loading the top photos" photo={false} lines={3} />}
       {(questions.error || top.error) && <p role="alert">The list could not be loaded. Try again in a moment.</p>}
       {top.data && top.data.topPhotos.nodes.length === 0 && <p>No photo has enough votes yet.</p>}
       {top.data && <PhotoGrid title={current ? current.prompt : 'Top'} photos={top.data.topPhotos.nodes} />}

@@ -191,7 +191,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		AnonTTL:    cfg.AnonTokenTTL,
 	}, a.Judging.Merge)
 	a.Identity.Cache = store
-	limiter := inmem.NewLimiter(100_000)
+	// Rate limits: one budget for all instances through Redis, else per process.
+	var limiter ratelimit.Limiter = inmem.NewLimiter(100_000)
+	if a.redis != nil {
+		limiter = redis.NewLimiter(a.redis, cfg.RedisPrefix)
+	}
 	rule := func(name string, r config.Rate) ratelimit.Rule {
 		return ratelimit.Rule{Name: name, Limit: r.N, Per: r.Per}
 	}

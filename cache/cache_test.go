@@ -2,15 +2,13 @@ package cache_test
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/inmem"
 	"github.com/facestat/facestat/redis"
+	"github.com/facestat/facestat/redis/redistest"
 )
 
 // stores returns each implementation of cache.Store: in memory, and on a
@@ -20,32 +18,11 @@ func stores(t *testing.T) map[string]cache.Store {
 	if testing.Short() {
 		return out
 	}
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatal("redis-server not found: apt-get install -y redis-server")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	rdb, err := redis.NewClient(fmt.Sprintf("redis://127.0.0.1:%d/0", port))
+	rdb, err := redis.NewClient(redistest.Start(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	for deadline := time.Now().Add(10 * time.Second); rdb.Ping(context.Background()).Err() != nil; {
-		if time.Now().After(deadline) {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 	out["redis"] = redis.NewCache(rdb, "test:")
 	return out
 }

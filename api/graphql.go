@@ -18,6 +18,7 @@ import (
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/graph/model"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/metrics"
 )
 
 // multipartOverhead is what a multipart body may carry beyond the file:
@@ -48,6 +49,9 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv.Use(depthLimit{Max: s.cfg.MaxQueryDepth})
 	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
 	srv.Use(graph.LoadersExtension{Client: resolver.Client, Judging: resolver.Judging, Cache: resolver.Cache})
+	if s.metrics != nil {
+		srv.Use(metrics.Extension{M: s.metrics})
+	}
 	return s.limitBody(codeTransportErrors(srv))
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
 
 	"github.com/facestat/facestat"
@@ -22,6 +23,7 @@ import (
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/metrics"
 )
 
 // Deps is what the HTTP layer is built from.
@@ -33,6 +35,8 @@ type Deps struct {
 	Blobs    blob.Store
 	Ping     func(context.Context) error // readiness of the database
 	WebApp   fs.FS                       // the built single-page app
+	// Metrics, when set, are served at /metrics and time GraphQL operations.
+	Metrics *metrics.Metrics
 	// FrontPage serves the generated front page; false before the first
 	// rendering, when / falls back to the plain app.
 	FrontPage interface {
@@ -55,12 +59,13 @@ type Server struct {
 	handler  http.Handler
 	sockets  *socketRegistry
 	sessions *sessionWatch
+	metrics  *metrics.Metrics
 }
 
 // New returns a Server; it reports ready once SetReady(true) is called.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
-		sockets: newSocketRegistry()}
+		sockets: newSocketRegistry(), metrics: d.Metrics}
 	s.sessions = newSessionWatch(d.Identity, d.Config.WSSessionCheck, d.Log)
 	s.handler = s.routes(s.newGraphQL(d.Resolver))
 	return s
@@ -104,6 +109,9 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	}
 	mux.HandleFunc("GET /{$}", s.serveFrontPage)
 	mux.HandleFunc("GET /", s.serveWebApp)
 	return s.withRequest(securityHeaders(mux))

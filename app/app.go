@@ -30,6 +30,7 @@ import (
 	"github.com/facestat/facestat/inmem"
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/live"
+	"github.com/facestat/facestat/metrics"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/ratelimit"
 	"github.com/facestat/facestat/redis"
@@ -50,6 +51,7 @@ type App struct {
 	Resolver *graph.Resolver
 	Server   *api.Server
 	Front    *frontpage.Renderer
+	Metrics  *metrics.Metrics
 
 	redis     *goredis.Client // nil on the embedded default
 	redisBus  *redis.Bus
@@ -175,6 +177,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			MaxWait:   cfg.VoteWait,
 			QueueSize: cfg.VoteQueue,
 			Workers:   workers,
+			Observe: func(batch, stored int) {
+				if a.Metrics != nil {
+					a.Metrics.BatchSize.Observe(float64(batch))
+					a.Metrics.Votes.Add(float64(stored))
+				}
+			},
 		},
 	}, onCommit, log)
 	if err != nil {
@@ -226,9 +234,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			RateSignInEmail: rule("sign_in_email", cfg.RateSignInEmail),
 		},
 	}
+	a.Metrics = metrics.New(d.SQL, a.Judging.Ingester.Queued, func() int { return a.Server.Sockets() }, a.Hub.Subscribers)
 	a.Front = &frontpage.Renderer{Client: d.Client, Photos: a.Photos, Judging: a.Judging, WebApp: frontend.Dist(), Log: log}
 	a.Server = api.New(api.Deps{
 		FrontPage: a.Front,
+		Metrics:   a.Metrics,
 		Config:    cfg,
 		Log:       log,
 		Resolver:  a.Resolver,

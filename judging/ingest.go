@@ -38,6 +38,9 @@ type IngestConfig struct {
 	MaxWait   time.Duration // how long a batch waits for company once it has one vote
 	QueueSize int           // votes waiting at most; beyond, Submit answers UNAVAILABLE
 	Workers   int           // transactions in flight at once
+	// Observe, when set, is told each committed batch's size and how many
+	// of its votes were stored (for metrics).
+	Observe func(batch, stored int)
 }
 
 // CommitHook receives, after each commit, the ids of the photos whose
@@ -218,8 +221,15 @@ func (g *Ingester) write(batch []*pending) {
 		reply(todo[0], &facestat.Error{Code: facestat.Internal, Message: "internal error", Err: err})
 		return
 	}
+	stored := 0
 	for i, p := range todo {
 		reply(p, results[i])
+		if results[i] == nil {
+			stored++
+		}
+	}
+	if g.cfg.Observe != nil {
+		g.cfg.Observe(len(todo), stored)
 	}
 	g.runHook(ctx, touched)
 }

@@ -5,16 +5,24 @@ import type { Client } from 'urql';
 import { graphql } from './gql';
 import { resetSocket } from './graphql/client';
 
+// What every operation that changes the session reads back of the viewer,
+// so the cache holds one shape of it.
+export const ViewerFields = graphql(`
+  fragment ViewerFields on Viewer {
+    id
+    isAnonymous
+    votesCast
+    user {
+      id
+      handle
+    }
+  }
+`);
+
 export const ViewerQuery = graphql(`
   query Viewer {
     viewer {
-      id
-      isAnonymous
-      votesCast
-      user {
-        id
-        handle
-      }
+      ...ViewerFields
     }
   }
 `);
@@ -24,13 +32,7 @@ export const StartAnonymousSessionMutation = graphql(`
     startAnonymousSession(input: { cookie: true }) {
       expiresAt
       viewer {
-        id
-        isAnonymous
-        votesCast
-        user {
-          id
-          handle
-        }
+        ...ViewerFields
       }
     }
   }

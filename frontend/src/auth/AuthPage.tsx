@@ -13,13 +13,7 @@ export const SignUpMutation = graphql(`
     signUp(input: $input) {
       expiresAt
       viewer {
-        id
-        isAnonymous
-        votesCast
-        user {
-          id
-          handle
-        }
+        ...ViewerFields
       }
     }
   }
@@ -30,13 +24,7 @@ export const SignInMutation = graphql(`
     signIn(input: $input) {
       expiresAt
       viewer {
-        id
-        isAnonymous
-        votesCast
-        user {
-          id
-          handle
-        }
+        ...ViewerFields
       }
     }
   }

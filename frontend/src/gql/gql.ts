@@ -15,8 +15,8 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  mutation SignOut {\n    signOut {\n      ok\n    }\n  }\n": typeof types.SignOutDocument,
-    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.SignUpDocument,
-    "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.SignInDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.SignUpDocument,
+    "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.SignInDocument,
     "\n  fragment ThumbPhoto on Photo {\n    id\n    imageUrl\n    thumbnailUrl\n    width\n    height\n    voteCount\n    owner {\n      id\n      handle\n    }\n  }\n": typeof types.ThumbPhotoFragmentDoc,
     "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": typeof types.FrontPhotosDocument,
     "\n  query Survey {\n    questions {\n      id\n      key\n      prompt\n      kind\n      min\n      max\n    }\n  }\n": typeof types.SurveyDocument,
@@ -30,16 +30,17 @@ type Documents = {
     "\n  mutation SetPhotoVisibility($input: SetPhotoVisibilityInput!) {\n    setPhotoVisibility(input: $input) {\n      photo {\n        id\n        isPublic\n      }\n    }\n  }\n": typeof types.SetPhotoVisibilityDocument,
     "\n  mutation DeletePhoto($input: DeletePhotoInput!) {\n    deletePhoto(input: $input) {\n      deletedPhotoId\n    }\n  }\n": typeof types.DeletePhotoDocument,
     "\n  fragment ResultsStats on PhotoStats {\n    id\n    version\n    voteCount\n    updatedAt\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n        min\n        max\n      }\n      count\n      mean\n      median\n      stddev\n      interval {\n        low\n        high\n        level\n      }\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n      percentile\n      stable\n    }\n  }\n": typeof types.ResultsStatsFragmentDoc,
-    "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n": typeof types.ViewerDocument,
-    "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": typeof types.StartAnonymousSessionDocument,
+    "\n  fragment ViewerFields on Viewer {\n    id\n    isAnonymous\n    votesCast\n    user {\n      id\n      handle\n    }\n  }\n": typeof types.ViewerFieldsFragmentDoc,
+    "\n  query Viewer {\n    viewer {\n      ...ViewerFields\n    }\n  }\n": typeof types.ViewerDocument,
+    "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.StartAnonymousSessionDocument,
     "\n  query TopQuestions {\n    questions {\n      id\n      key\n      prompt\n      kind\n    }\n  }\n": typeof types.TopQuestionsDocument,
     "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": typeof types.TopPhotosDocument,
     "\n  mutation UploadPhoto($input: UploadPhotoInput!) {\n    uploadPhoto(input: $input) {\n      photo {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        isPublic\n        voteCount\n        createdAt\n      }\n    }\n  }\n": typeof types.UploadPhotoDocument,
 };
 const documents: Documents = {
     "\n  mutation SignOut {\n    signOut {\n      ok\n    }\n  }\n": types.SignOutDocument,
-    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.SignUpDocument,
-    "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.SignInDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.SignUpDocument,
+    "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.SignInDocument,
     "\n  fragment ThumbPhoto on Photo {\n    id\n    imageUrl\n    thumbnailUrl\n    width\n    height\n    voteCount\n    owner {\n      id\n      handle\n    }\n  }\n": types.ThumbPhotoFragmentDoc,
     "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": types.FrontPhotosDocument,
     "\n  query Survey {\n    questions {\n      id\n      key\n      prompt\n      kind\n      min\n      max\n    }\n  }\n": types.SurveyDocument,
@@ -53,8 +54,9 @@ const documents: Documents = {
     "\n  mutation SetPhotoVisibility($input: SetPhotoVisibilityInput!) {\n    setPhotoVisibility(input: $input) {\n      photo {\n        id\n        isPublic\n      }\n    }\n  }\n": types.SetPhotoVisibilityDocument,
     "\n  mutation DeletePhoto($input: DeletePhotoInput!) {\n    deletePhoto(input: $input) {\n      deletedPhotoId\n    }\n  }\n": types.DeletePhotoDocument,
     "\n  fragment ResultsStats on PhotoStats {\n    id\n    version\n    voteCount\n    updatedAt\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n        min\n        max\n      }\n      count\n      mean\n      median\n      stddev\n      interval {\n        low\n        high\n        level\n      }\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n      percentile\n      stable\n    }\n  }\n": types.ResultsStatsFragmentDoc,
-    "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n": types.ViewerDocument,
-    "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n": types.StartAnonymousSessionDocument,
+    "\n  fragment ViewerFields on Viewer {\n    id\n    isAnonymous\n    votesCast\n    user {\n      id\n      handle\n    }\n  }\n": types.ViewerFieldsFragmentDoc,
+    "\n  query Viewer {\n    viewer {\n      ...ViewerFields\n    }\n  }\n": types.ViewerDocument,
+    "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.StartAnonymousSessionDocument,
     "\n  query TopQuestions {\n    questions {\n      id\n      key\n      prompt\n      kind\n    }\n  }\n": types.TopQuestionsDocument,
     "\n  query TopPhotos($key: String!) {\n    topPhotos(questionKey: $key, first: 24) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": types.TopPhotosDocument,
     "\n  mutation UploadPhoto($input: UploadPhotoInput!) {\n    uploadPhoto(input: $input) {\n      photo {\n        id\n        imageUrl\n        thumbnailUrl\n        width\n        height\n        isPublic\n        voteCount\n        createdAt\n      }\n    }\n  }\n": types.UploadPhotoDocument,
@@ -81,11 +83,11 @@ export function graphql(source: "\n  mutation SignOut {\n    signOut {\n      ok
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -141,11 +143,15 @@ export function graphql(source: "\n  fragment ResultsStats on PhotoStats {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      user {\n        id\n        handle\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment ViewerFields on Viewer {\n    id\n    isAnonymous\n    votesCast\n    user {\n      id\n      handle\n    }\n  }\n"): (typeof documents)["\n  fragment ViewerFields on Viewer {\n    id\n    isAnonymous\n    votesCast\n    user {\n      id\n      handle\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        id\n        isAnonymous\n        votesCast\n        user {\n          id\n          handle\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query Viewer {\n    viewer {\n      ...ViewerFields\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      ...ViewerFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation StartAnonymousSession {\n    startAnonymousSession(input: { cookie: true }) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

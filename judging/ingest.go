@@ -34,22 +34,34 @@ type Ballot struct {
 
 // IngestConfig tunes the group commit.
 type IngestConfig struct {
-	MaxBatch  int           // votes written in one transaction at most
-	MaxWait   time.Duration // how long a batch waits for company once it has one vote
-	QueueSize int           // votes waiting at most; beyond, Submit answers UNAVAILABLE
-	Workers   int           // transactions in flight at once
+	MaxBatch int // votes written in one transaction at most
+	// MaxWait bounds how long a batch waits for company, which it does
+	// only while another vote transaction is in flight: on an idle
+	// ingester a vote is written at once (see collect).
+	MaxWait   time.Duration
+	QueueSize int // votes waiting at most; beyond, Submit answers UNAVAILABLE
+	Workers   int // transactions in flight at once
 	// Observe, when set, is told each committed batch's size and how many
 	// of its votes were stored (for metrics).
 	Observe func(batch, stored int)
+
+	// syncCommit makes each vote transaction on PostgreSQL turn
+	// synchronous_commit on (NewService sets it when the server's setting
+	// is off, which would acknowledge commits before they are durable).
+	syncCommit bool
 }
 
 // CommitHook receives, after each commit, the ids of the photos whose
 // statistics changed (each once).
 type CommitHook func(ctx context.Context, photos []uuid.UUID)
 
-// Ingester writes votes by group commit: the votes that arrive within a
-// few milliseconds are stored in one transaction, and each caller gets its
-// answer only after that transaction commits. See Submit.
+// Ingester writes votes by group commit: the votes that queue up while a
+// transaction is being written are stored together in the next one, and
+// each caller gets its answer only after its transaction commits. The
+// batch size adapts to the load by itself: a lone vote on an idle
+// ingester is written at once, in a batch of one; under load the votes
+// arriving during one commit make the next batch, up to MaxBatch. See
+// collect and Submit.
 type Ingester struct {
 	client  *ent.Client
 	dialect string
@@ -62,6 +74,10 @@ type Ingester struct {
 	closed bool
 	queue  chan *pending
 	wg     sync.WaitGroup
+
+	busy     sync.Mutex    // guards inFlight and idle
+	inFlight int           // vote transactions being written
+	idle     chan struct{} // closed when inFlight drops to 0
 }
 
 type pending struct {
@@ -80,7 +96,8 @@ func NewIngester(client *ent.Client, dialectName string, survey *Survey, cfg Ing
 	cfg.Workers = max(cfg.Workers, 1)
 	cfg.QueueSize = max(cfg.QueueSize, cfg.MaxBatch)
 	g := &Ingester{client: client, dialect: dialectName, survey: survey, cfg: cfg, log: log, hook: hook,
-		queue: make(chan *pending, cfg.QueueSize)}
+		queue: make(chan *pending, cfg.QueueSize), idle: make(chan struct{})}
+	close(g.idle) // nothing in flight yet
 	for range cfg.Workers {
 		g.wg.Go(g.work)
 	}
@@ -140,23 +157,84 @@ func (g *Ingester) work() {
 		if !ok {
 			return
 		}
-		batch := []*pending{first}
-		timer := time.NewTimer(g.cfg.MaxWait)
-	collect:
-		for len(batch) < g.cfg.MaxBatch {
-			select {
-			case p, ok := <-g.queue:
-				if !ok {
-					break collect
-				}
-				batch = append(batch, p)
-			case <-timer.C:
-				break collect
-			}
-		}
-		timer.Stop()
-		g.write(batch)
+		g.write(g.collect(first))
 	}
+}
+
+// collect makes the batch that starts with first. The rule, in two steps:
+//
+//  1. Take every vote already queued, up to MaxBatch, without waiting.
+//     Votes queue up while transactions are being written, so the batch
+//     grows with the load by itself: about the arrival rate times the
+//     commit time, and 1 when votes come one at a time.
+//  2. Wait for more (up to MaxWait, until MaxBatch) only while another
+//     vote transaction is in flight, and stop waiting as soon as none is.
+//     An idle database is never kept waiting; a busy one (PostgreSQL with
+//     several workers) gets fewer, larger transactions instead of a
+//     stream of small ones racing the running commit for its locks.
+//
+// With one worker (SQLite's default) step 2 never waits: the worker's own
+// commit is the only one, and step 1 already takes what arrived during it.
+func (g *Ingester) collect(first *pending) []*pending {
+	batch := []*pending{first}
+queued:
+	for len(batch) < g.cfg.MaxBatch {
+		select {
+		case p, ok := <-g.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, p)
+		default:
+			break queued
+		}
+	}
+	if len(batch) >= g.cfg.MaxBatch || g.cfg.MaxWait <= 0 {
+		return batch
+	}
+	g.busy.Lock()
+	idle := g.idle
+	g.busy.Unlock()
+	select {
+	case <-idle:
+		return batch // nothing in flight: write now
+	default:
+	}
+	timer := time.NewTimer(g.cfg.MaxWait)
+	defer timer.Stop()
+	for len(batch) < g.cfg.MaxBatch {
+		select {
+		case p, ok := <-g.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, p)
+		case <-idle:
+			return batch
+		case <-timer.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+// begin and end bracket a vote transaction, for collect's step 2.
+func (g *Ingester) begin() {
+	g.busy.Lock()
+	if g.inFlight == 0 {
+		g.idle = make(chan struct{})
+	}
+	g.inFlight++
+	g.busy.Unlock()
+}
+
+func (g *Ingester) end() {
+	g.busy.Lock()
+	g.inFlight--
+	if g.inFlight == 0 {
+		close(g.idle)
+	}
+	g.busy.Unlock()
 }
 
 // write stores one batch and answers every caller in it, exactly once. A
@@ -272,12 +350,20 @@ func (e commitError) Unwrap() error { return e.err }
 // commit writes the batch in one transaction and returns each ballot's
 // outcome and the photos whose statistics changed, in id order.
 func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, []uuid.UUID, error) {
+	g.begin()
+	defer g.end()
 	results := make([]error, len(batch))
 	tx, err := g.client.Tx(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer tx.Rollback()
+
+	if g.cfg.syncCommit && g.dialect == dialect.Postgres {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit TO on"); err != nil {
+			return nil, nil, fmt.Errorf("synchronous commit: %w", err)
+		}
+	}
 
 	if err := g.admitJudges(ctx, tx, batch, results); err != nil {
 		return nil, nil, err

@@ -2,12 +2,16 @@ package judging_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +19,7 @@ import (
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
@@ -66,7 +71,8 @@ func TestCloseDrains(t *testing.T) {
 	for i := range n {
 		wg.Go(func() { _, errs[i] = s.CastVote(ctx, judge(), p.ID, ageAnswer(20+i%50)) })
 	}
-	// Close while votes are still queued (each batch waits 50 ms for company).
+	// Close while votes are still queued (they queue up behind the running
+	// transaction, at most 10 of them per batch).
 	deadline := time.Now().Add(10 * time.Second)
 	for s.Ingester.Queued() < 20 && time.Now().Before(deadline) {
 		runtime.Gosched()
@@ -126,27 +132,177 @@ func TestHookGetsFreshStats(t *testing.T) {
 }
 
 // TestQueueFull: beyond the queue, votes are refused at once with
-// UNAVAILABLE and a retry time, never queued without bound.
+// UNAVAILABLE and a retry time, never queued without bound; the queued
+// votes are all written once the ingester catches up.
 func TestQueueFull(t *testing.T) {
-	s, _, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 1, MaxWait: 0, QueueSize: 1, Workers: 1}}, nil)
+	release := make(chan struct{}) // the first commit's hook holds the only worker until closed
+	var releaseOnce sync.Once
+	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 2, MaxWait: 0, QueueSize: 4, Workers: 1}},
+		func(context.Context, []*judging.Snapshot) { <-release })
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // before s.Close
 	ctx := context.Background()
+	if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(20)); err != nil {
+		t.Fatal(err)
+	}
+	// The worker is now in the hook: four votes fill the queue.
+	queued := make([]error, 4)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[facestat.Code]int{}
-	for i := range 50 {
-		wg.Go(func() {
-			_, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(20+i))
-			mu.Lock()
-			codes[facestat.ErrorCode(err)]++
-			mu.Unlock()
-			if fe, ok := err.(*facestat.Error); ok && fe.Code == facestat.Unavailable && fe.RetryAfter <= 0 {
-				t.Errorf("UNAVAILABLE without a retry time")
+	for i := range queued {
+		wg.Go(func() { _, queued[i] = s.CastVote(ctx, judge(), p.ID, ageAnswer(30+i)) })
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Ingester.Queued() < 4 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := s.Ingester.Queued(); n != 4 {
+		t.Fatalf("%d votes queued, want 4", n)
+	}
+	for i := range 3 {
+		_, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(40+i))
+		fe, ok := err.(*facestat.Error)
+		if !ok || fe.Code != facestat.Unavailable || fe.RetryAfter <= 0 {
+			t.Fatalf("a vote beyond the queue: %v, want UNAVAILABLE with a retry time", err)
+		}
+	}
+	if n := s.Ingester.Queued(); n != 4 {
+		t.Fatalf("%d votes queued after the refusals, want 4", n)
+	}
+	releaseOnce.Do(func() { close(release) })
+	wg.Wait()
+	for i, err := range queued {
+		if err != nil {
+			t.Errorf("queued vote %d: %v", i, err)
+		}
+	}
+	if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(50)); err != nil {
+		t.Fatalf("a vote once the queue drained: %v", err)
+	}
+	if n, _ := d.Vote.Query().Count(ctx); n != 6 {
+		t.Fatalf("%d votes stored, want 6", n)
+	}
+}
+
+// batchLog records the sizes of committed batches (the Observe hook).
+type batchLog struct {
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (b *batchLog) observe(batch, _ int) {
+	b.mu.Lock()
+	b.sizes = append(b.sizes, batch)
+	b.mu.Unlock()
+}
+
+func (b *batchLog) get() []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.sizes)
+}
+
+// TestLoneVoteNotDelayed: on an idle ingester a vote is written at once,
+// in a batch of its own, however long MaxWait is: it never waits for
+// company that is not there. (With the old fixed wait each of these votes
+// took the full second.)
+func TestLoneVoteNotDelayed(t *testing.T) {
+	const wait = time.Second
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			var log batchLog
+			s, _, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 100, MaxWait: wait, QueueSize: 1000,
+				Workers: workers, Observe: log.observe}}, nil)
+			for i := range 3 {
+				start := time.Now()
+				if _, err := s.CastVote(context.Background(), judge(), p.ID, ageAnswer(20+i)); err != nil {
+					t.Fatal(err)
+				}
+				if took := time.Since(start); took >= wait/2 {
+					t.Fatalf("vote %d took %s on an idle ingester with MaxWait %s: it waited for company", i, took, wait)
+				}
+			}
+			if got := log.get(); !slices.Equal(got, []int{1, 1, 1}) {
+				t.Fatalf("batches %v, want three of one", got)
 			}
 		})
 	}
+}
+
+// TestBurstGrowsBatches: votes that queue up while a transaction is being
+// written share the next one, up to MaxBatch. The first commit is held
+// (its hook blocks) until 40 votes wait, standing in for a slow commit
+// under load.
+func TestBurstGrowsBatches(t *testing.T) {
+	const maxBatch, n = 16, 100
+	var log batchLog
+	var s *judging.Service
+	var held atomic.Bool
+	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: maxBatch, MaxWait: 2 * time.Millisecond,
+		QueueSize: 1000, Workers: 1, Observe: log.observe}},
+		func(context.Context, []*judging.Snapshot) {
+			if held.Swap(true) {
+				return
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for s.Ingester.Queued() < 40 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+		})
+	ctx := context.Background()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, errs[i] = s.CastVote(ctx, judge(), p.ID, ageAnswer(20+i%50)) })
+	}
 	wg.Wait()
-	if codes[""] == 0 || codes[facestat.Unavailable] == 0 || codes[""]+codes[facestat.Unavailable] != 50 {
-		t.Fatalf("outcomes: %v", codes)
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("vote %d: %v", i, err)
+		}
+	}
+	sizes := log.get()
+	total := 0
+	for _, b := range sizes {
+		total += b
+		if b > maxBatch {
+			t.Fatalf("a batch of %d, over MaxBatch %d: %v", b, maxBatch, sizes)
+		}
+	}
+	if total != n || slices.Max(sizes) != maxBatch {
+		t.Fatalf("batches %v: want %d votes in all and a full batch of %d", sizes, n, maxBatch)
+	}
+	if stored, _ := d.Vote.Query().Count(ctx); stored != n {
+		t.Fatalf("%d votes stored, want %d", stored, n)
+	}
+	t.Logf("batches: %v", sizes)
+}
+
+// TestWaitOnlyWhileInFlight: with two workers and a MaxWait far longer
+// than the test, a burst is written in batches larger than one and no
+// vote ever waits MaxWait: a worker waits for company only while the
+// other's transaction is in flight, and stops when it ends.
+func TestWaitOnlyWhileInFlight(t *testing.T) {
+	const wait, n = time.Minute, 200
+	var log batchLog
+	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 1000, MaxWait: wait, QueueSize: 1000,
+		Workers: 2, Observe: log.observe}}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), wait/2)
+	defer cancel()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, errs[i] = s.CastVote(ctx, judge(), p.ID, ageAnswer(20+i%50)) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("vote %d: %v", i, err)
+		}
+	}
+	if stored, _ := d.Vote.Query().Count(context.Background()); stored != n {
+		t.Fatalf("%d votes stored, want %d", stored, n)
+	}
+	if sizes := log.get(); len(sizes) >= n {
+		t.Fatalf("%d batches for %d votes: %v", len(sizes), n, sizes)
 	}
 }
 
@@ -186,10 +342,26 @@ func TestLongWordsInAnyScript(t *testing.T) {
 }
 
 // TestRepeatInBatch: a judge's two votes on one photo in one batch: one
-// is stored, the other answered CONFLICT after the commit.
+// is stored, the other answered CONFLICT after the commit. An earlier
+// commit is held (its hook blocks) until both wait, so they share a batch.
 func TestRepeatInBatch(t *testing.T) {
-	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: 100 * time.Millisecond}}, nil)
+	var log batchLog
+	var s *judging.Service
+	var held atomic.Bool
+	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: 100 * time.Millisecond, Observe: log.observe}},
+		func(context.Context, []*judging.Snapshot) {
+			if held.Swap(true) {
+				return
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for s.Ingester.Queued() < 2 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+		})
 	ctx := context.Background()
+	if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(30)); err != nil {
+		t.Fatal(err)
+	}
 	v := judge()
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
@@ -201,7 +373,82 @@ func TestRepeatInBatch(t *testing.T) {
 	if !(codes[0] == "" && codes[1] == facestat.Conflict) && !(codes[1] == "" && codes[0] == facestat.Conflict) {
 		t.Fatalf("outcomes %v", codes)
 	}
-	if n, _ := d.Vote.Query().Count(ctx); n != 1 {
-		t.Fatalf("%d votes stored, want 1", n)
+	if n, _ := d.Vote.Query().Count(ctx); n != 2 {
+		t.Fatalf("%d votes stored, want 2", n)
 	}
+	// Observe counts a batch's distinct votes: the repeat is not one.
+	if got := log.get(); !slices.Equal(got, []int{1, 1}) {
+		t.Fatalf("batches %v, want [1 1] (the repeat answered within the second)", got)
+	}
+}
+
+// TestSyncCommitOff: on a PostgreSQL database whose synchronous_commit is
+// off (commits acknowledged before their WAL is flushed), the service
+// warns and its vote transactions turn it on for themselves; votes are
+// stored as usual.
+func TestSyncCommitOff(t *testing.T) {
+	url := dbtest.MustCreatePGDatabase(t)
+	ctx := context.Background()
+	raw, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	if err := raw.QueryRow("SELECT current_database()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("ALTER DATABASE " + name + " SET synchronous_commit = off"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	d, err := db.Open(ctx, db.Options{DatabaseURL: url, MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	owner, err := d.User.Create().SetHandle("owner").SetEmail("owner@example.com").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("img/a.jpg").SetThumbKey("thumb/a.jpg").
+		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged strings.Builder
+	var logMu sync.Mutex
+	log := slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, nil))
+	s, err := judging.NewService(ctx, d.Client, d.Dialect, judging.Config{MinVotes: 10, CandidatePool: 5, TopSize: 10,
+		Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}}, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 3 {
+		if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(30+i)); err != nil {
+			t.Fatalf("vote %d: %v", i, err)
+		}
+	}
+	if n, _ := d.Vote.Query().Count(ctx); n != 3 {
+		t.Fatalf("%d votes stored, want 3", n)
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logged.String(), "synchronous_commit is off") {
+		t.Fatalf("no warning logged: %q", logged.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }

@@ -1,11 +1,14 @@
 package judging
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat"
@@ -48,6 +51,20 @@ func NewService(ctx context.Context, client *ent.Client, dialectName string, cfg
 	if err != nil {
 		return nil, err
 	}
+	if dialectName == dialect.Postgres {
+		// An acknowledged vote must survive a crash of the database server
+		// too: with synchronous_commit off, PostgreSQL reports a commit
+		// before its WAL is on disk. Any other value (on, local,
+		// remote_write, remote_apply) flushes the WAL locally first.
+		mode, err := syncCommitMode(ctx, client)
+		if err != nil {
+			return nil, err
+		}
+		if mode == "off" {
+			log.Warn("synchronous_commit is off on this database; vote transactions turn it on for themselves")
+			cfg.Ingest.syncCommit = true
+		}
+	}
 	s := &Service{client: client, dialect: dialectName, cfg: cfg, Survey: survey,
 		Standings: NewStandings(client, dialectName, survey, cfg.MinVotes, cfg.TopSize)}
 	var onCommit CommitHook
@@ -63,6 +80,30 @@ func NewService(ctx context.Context, client *ent.Client, dialectName string, cfg
 	}
 	s.Ingester = NewIngester(client, dialectName, survey, cfg.Ingest, onCommit, log)
 	return s, nil
+}
+
+// syncCommitMode returns PostgreSQL's synchronous_commit setting as the
+// pool's sessions see it. It asks within a transaction, as the ingester
+// sends its raw statements (drivers wrapped by tests pass those through).
+func syncCommitMode(ctx context.Context, client *ent.Client) (string, error) {
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return "", fmt.Errorf("judging: reading synchronous_commit: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, "SHOW synchronous_commit")
+	if err != nil {
+		return "", fmt.Errorf("judging: reading synchronous_commit: %w", err)
+	}
+	defer rows.Close()
+	var mode string
+	if rows.Next() {
+		err = rows.Scan(&mode)
+	}
+	if err := errors.Join(err, rows.Err()); err != nil || mode == "" {
+		return "", fmt.Errorf("judging: reading synchronous_commit: %w", cmp.Or(err, errors.New("no value")))
+	}
+	return mode, nil
 }
 
 // FreshSnapshots reads the current statistics of the given photos (those

@@ -41,6 +41,15 @@ test:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory frontend-test e2e; \
 	else echo "note: npm not found, so the web app's unit and end-to-end tests did not run"; fi
 
+.PHONY: alerts-test
+
+## alerts-test: the Prometheus alert rules (deploy/prometheus) with promtool (Debian's prometheus package): valid, each fires within 60 s on its problem and not on healthy series, and every metric they use is on /metrics (make test runs these too)
+alerts-test:
+	@command -v promtool >/dev/null || (echo "promtool not found: apt-get install prometheus (Debian's package)" >&2; exit 1)
+	cd deploy/prometheus && promtool check config prometheus.yml && promtool test rules alerts_test.yml
+	$(GO) test -count=1 ./deploy/prometheus/
+	$(GO) test -count=1 -run 'TestMetricsAlertNames' ./integration/
+
 ## test-short: the tests that need no PostgreSQL server
 test-short:
 	$(GO) test -race -count=1 -short ./...
@@ -73,10 +82,10 @@ seed: build
 clean:
 	rm -rf bin
 
-.PHONY: bench bench-votes bench-next bench-live
+.PHONY: bench bench-votes bench-next bench-live bench-front bench-spike
 
 ## bench: the benchmarks below, one after the other (see docs/PERFORMANCE.md)
-bench: bench-votes bench-next bench-live
+bench: bench-votes bench-next bench-live bench-front bench-spike
 
 ## bench-votes: castVote through the real binary on a fresh PostgreSQL database vs pgbench single-row inserts, e.g. make bench-votes BENCH_FLAGS='-duration 30s -clients 128'
 bench-votes:
@@ -89,6 +98,14 @@ bench-next:
 ## bench-live: 15,000 photoStats WebSocket subscribers (4 client processes on 127.0.0.2-5) while castVote runs at 1,000/s through Redis pub/sub: delivery latency, memory per connection, server CPU
 bench-live:
 	$(GO) run ./bench/live $(BENCH_FLAGS)
+
+## bench-front: the generated front page (brotli, as a browser gets it) from the real binary vs a minimal net/http server of the same bytes, alternating windows, servers on CPU 0 and the load generator on CPU 1: req/s, p50/p99, CPU per request, ratio; no PostgreSQL needed, e.g. make bench-front BENCH_FLAGS='-rounds 3 -duration 10s'
+bench-front:
+	$(GO) run ./bench/front $(BENCH_FLAGS)
+
+## bench-spike: 650,000 page views (60% front page, 30% judging, 10% results) against one instance on PostgreSQL and Redis, then arrivals at twice the measured capacity: duration, views/s, p50/p99, errors, goodput and shedding, e.g. make bench-spike BENCH_FLAGS='-views 100000 -overload 10s'
+bench-spike:
+	$(GO) run ./bench/spike $(BENCH_FLAGS)
 
 .PHONY: e2e
 

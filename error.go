@@ -42,6 +42,9 @@ const (
 	ReasonCSRF            = "CSRF_TOKEN_INVALID"
 	ReasonDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
 	ReasonLengthRequired  = "LENGTH_REQUIRED"
+	ReasonBusy            = "BUSY"           // UNAVAILABLE: admission control refused the request
+	ReasonUploadsPaused   = "UPLOADS_PAUSED" // UNAVAILABLE: uploads are paused by degradation
+	ReasonDatabaseDown    = "DATABASE_DOWN"  // UNAVAILABLE: the database does not answer
 )
 
 // Error is FaceStat's one error type. Domain packages return it; the GraphQL

@@ -45,6 +45,9 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv.SetParserTokenLimit(s.cfg.MaxQueryTokens)
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
+	if s.admission != nil {
+		srv.Use(admit{ctrl: s.admission, subscriptions: resolver.Live.Subscribers})
+	}
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimit{Max: s.cfg.MaxQueryDepth})
 	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
@@ -97,6 +100,13 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 						"the file is larger than %d MiB", s.cfg.MaxUploadBytes>>20))
 					return
 				}
+				ctx, release, err := s.admitUpload(r)
+				if err != nil {
+					writeError(w, err)
+					return
+				}
+				defer release()
+				r = r.WithContext(ctx)
 				r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartOverhead)
 			} else {
 				body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBodyBytes+1))

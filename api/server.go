@@ -19,6 +19,7 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/graph"
@@ -37,6 +38,9 @@ type Deps struct {
 	WebApp   fs.FS                       // the built single-page app
 	// Metrics, when set, are served at /metrics and time GraphQL operations.
 	Metrics *metrics.Metrics
+	// Admission, when set, bounds the work in flight per class and answers
+	// browsers with the busy page while the database is down.
+	Admission *admission.Controller
 	// FrontPage serves the generated front page; false before the first
 	// rendering, when / falls back to the plain app.
 	FrontPage interface {
@@ -52,6 +56,7 @@ type Server struct {
 	blobs    blob.Store
 	ping     func(context.Context) error
 	webapp   fs.FS
+	assets   *webAssets
 	front    interface {
 		Serve(http.ResponseWriter, *http.Request) bool
 	}
@@ -60,12 +65,15 @@ type Server struct {
 	sockets  *socketRegistry
 	sessions *sessionWatch
 	metrics  *metrics.Metrics
+
+	admission *admission.Controller
 }
 
 // New returns a Server; it reports ready once SetReady(true) is called.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
-		sockets: newSocketRegistry(), metrics: d.Metrics}
+		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
+	s.admission = d.Admission
 	s.sessions = newSessionWatch(d.Identity, d.Config.WSSessionCheck, d.Log)
 	s.handler = s.routes(s.newGraphQL(d.Resolver))
 	return s
@@ -111,9 +119,12 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.metrics != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+		status := s.metrics.StatusHandler(s.readiness) // the operator's page: HTML at /status, JSON at /status.json
+		mux.Handle("GET /status", status)
+		mux.Handle("GET /status.json", status)
 	}
-	mux.HandleFunc("GET /{$}", s.serveFrontPage)
-	mux.HandleFunc("GET /", s.serveWebApp)
+	mux.Handle("GET /{$}", s.busyWhenDown(s.serveFrontPage))
+	mux.Handle("GET /", s.busyWhenDown(s.serveWebApp))
 	return s.withRequest(securityHeaders(mux))
 }
 
@@ -137,6 +148,17 @@ func (s *Server) crossOrigin() *http.CrossOriginProtection {
 	return c
 }
 
+// readiness is what /readyz reports, for the status page: nil when ready.
+func (s *Server) readiness(ctx context.Context) error {
+	if !s.ready.Load() {
+		return errors.New("not ready: starting or shutting down")
+	}
+	if err := s.ping(ctx); err != nil {
+		return errors.New("database unavailable")
+	}
+	return nil
+}
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -154,10 +176,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 // serveImage serves a blob. Keys are content addresses, so a response never
 // changes: it is cached for a year, immutable. A deleted photo's blobs 404.
+// With images in S3 no instance serves them: /images/<key> answers 301 to
+// the image base URL (the bucket or a CDN), which keeps old links working.
 func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if !blob.ValidKey(key) {
 		http.NotFound(w, r)
+		return
+	}
+	if s.cfg.S3() {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		http.Redirect(w, r, s.cfg.ImageBaseURL+"/"+key, http.StatusMovedPermanently)
 		return
 	}
 	f, info, err := s.blobs.Open(r.Context(), key)
@@ -189,24 +218,35 @@ func (s *Server) serveFrontPage(w http.ResponseWriter, r *http.Request) {
 	s.serveWebApp(w, r)
 }
 
-// serveWebApp serves the single-page app: built files as they are (hashed
-// assets cached for a year), and index.html for every app route.
+// serveWebApp serves the single-page app: hashed assets (assets/*) and
+// index.html, for every app route, from memory, compressed once (see
+// webAssets); hashed assets cached for a year, immutable, index.html
+// revalidated (no-cache). Other built files (public/: favicon, robots.txt)
+// are served as they are, revalidated.
 func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+	if a := s.assets.files[name]; a != nil {
+		if res := a.resource(s.webapp); res != nil {
+			res.ServeHTTP(w, r)
+			return
+		}
+	}
 	if name == "" {
 		name = "index.html"
 	}
 	if st, err := fs.Stat(s.webapp, name); err != nil || st.IsDir() {
-		if path.Ext(name) != "" { // a missing file, not an app route
+		if path.Ext(name) != "" || strings.HasPrefix(name, "assets/") { // a missing file, not an app route
 			http.NotFound(w, r)
 			return
 		}
 		name = "index.html"
 	}
-	if strings.HasPrefix(name, "assets/") {
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		w.Header().Set("Cache-Control", "no-cache")
+	if name == "index.html" && s.assets.index != nil {
+		if res := s.assets.index.resource(s.webapp); res != nil {
+			res.ServeHTTP(w, r)
+			return
+		}
 	}
+	w.Header().Set("Cache-Control", cacheShell)
 	http.ServeFileFS(w, r, s.webapp, name)
 }

@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"runtime/debug"
 
 	"fmt"
@@ -16,9 +17,11 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/api"
 	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/blob/fsblob"
+	"github.com/facestat/facestat/blob/s3blob"
 	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/db"
@@ -52,6 +55,8 @@ type App struct {
 	Server   *api.Server
 	Front    *frontpage.Renderer
 	Metrics  *metrics.Metrics
+	// Admission bounds the work in flight and chooses the degradation level.
+	Admission *admission.Controller
 
 	redis     *goredis.Client // nil on the embedded default
 	redisBus  *redis.Bus
@@ -98,6 +103,42 @@ func OpenDB(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate b
 	return d, nil
 }
 
+// NewBlobStore returns the store images are kept in: the S3 bucket when
+// cfg names an S3 endpoint (checked, or created with S3CreateBucket, within
+// S3Timeout), else the folder blobs under the data folder.
+func NewBlobStore(ctx context.Context, cfg *config.Config) (blob.Store, error) {
+	if !cfg.S3() {
+		return fsblob.New(filepath.Join(cfg.DataDir, "blobs"))
+	}
+	s, err := s3blob.New(ctx, s3blob.Options{
+		Endpoint:     cfg.S3Endpoint,
+		Bucket:       cfg.S3Bucket,
+		Region:       cfg.S3Region,
+		AccessKey:    cfg.S3AccessKey,
+		SecretKey:    cfg.S3SecretKey,
+		Secure:       cfg.S3Secure,
+		Prefix:       cfg.S3Prefix,
+		CreateBucket: cfg.S3CreateBucket,
+		Timeout:      cfg.S3Timeout,
+	})
+	if errors.Is(err, s3blob.ErrNoBucket) {
+		return nil, fmt.Errorf("images: %w (create it, or set FACESTAT_S3_CREATE_BUCKET=true to have FaceStat create it)", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("images: %w (check the FACESTAT_S3_* settings)", err)
+	}
+	return s, nil
+}
+
+// imageBaseURL is cfg's ImageBaseURL, or FaceStat's own /images for a
+// Config not made by config.Load.
+func imageBaseURL(cfg *config.Config) string {
+	if cfg.ImageBaseURL != "" {
+		return cfg.ImageBaseURL
+	}
+	return cfg.PublicURL + "/images"
+}
+
 // New opens the database (migrating PostgreSQL when MigrateOnStart is
 // set) and builds every service and the HTTP server. The caller must Close
 // it.
@@ -107,7 +148,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a := &App{Config: cfg, Log: log, DB: d}
-	if a.Blobs, err = fsblob.New(filepath.Join(cfg.DataDir, "blobs")); err != nil {
+	if a.Blobs, err = NewBlobStore(ctx, cfg); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -149,6 +190,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	default:
 		store = inmem.NewCache(100_000)
 	}
+	// Every key read from the cache is counted (hit, miss or error) in
+	// facestat_cache_requests_total.
+	store = cache.Counted(store, func(kind, result string, n int) {
+		if a.Metrics != nil {
+			a.Metrics.CountCache(kind, result, n)
+		}
+	})
 	a.Cache = store
 	// After each commit of votes: the fresh statistics of the touched
 	// photos are written through to the cache, each only if newer than
@@ -212,20 +260,35 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Limits:         imageproc.Limits{MaxPixels: cfg.MaxImagePixels, MaxSide: cfg.MaxImageSide},
 		Options:        imageproc.Options{MaxSide: cfg.ImageSide, ThumbSide: cfg.ThumbSide},
 		Quota:          cfg.PhotoQuota,
-		ImageBaseURL:   cfg.PublicURL + "/images",
+		ImageBaseURL:   imageBaseURL(cfg),
 		Workers:        cfg.ImageWorkers,
 		Limiter:        limiter,
 		RateUpload:     rule("upload", cfg.RateUpload),
 		Cache:          store,
 	}, log)
+	a.Admission = admission.New(admission.Config{
+		Limits: admission.Limits{InFlight: [...]int{
+			admission.Votes: cfg.AdmitVotes, admission.Reads: cfg.AdmitReads, admission.Uploads: cfg.AdmitUploads,
+			admission.SignIns: cfg.AdmitSignIns, admission.Subscriptions: cfg.AdmitSubscriptions,
+		}, Wait: cfg.AdmitWait},
+		Signals: admission.Signals{
+			PoolWait:  func() time.Duration { return d.SQL.Stats().WaitDuration },
+			QueueFill: func() float64 { return float64(a.Judging.Ingester.Queued()) / float64(cfg.VoteQueue) },
+			Ping:      d.Ping,
+			Forced:    graph.ForcedLevel(d.Client),
+		},
+		Forced: cfg.Degradation,
+		Log:    log,
+	})
 	a.Resolver = &graph.Resolver{
-		Client:   d.Client,
-		Identity: a.Identity,
-		Photos:   a.Photos,
-		Judging:  a.Judging,
-		Live:     a.Hub,
-		Cache:    store,
-		Limiter:  limiter,
+		Client:    d.Client,
+		Identity:  a.Identity,
+		Photos:    a.Photos,
+		Judging:   a.Judging,
+		Live:      a.Hub,
+		Cache:     store,
+		Limiter:   limiter,
+		Admission: a.Admission,
 		Limits: graph.Limits{
 			MaxPageSize:     cfg.MaxPageSize,
 			RateAnonSession: rule("anon_session", cfg.RateAnonSession),
@@ -235,16 +298,19 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		},
 	}
 	a.Metrics = metrics.New(d.SQL, a.Judging.Ingester.Queued, func() int { return a.Server.Sockets() }, a.Hub.Subscribers)
+	a.Metrics.SetVoteQueueCapacity(max(cfg.VoteQueue, cfg.VoteBatch)) // as the ingester sizes its queue
+	a.Metrics.Registry.MustRegister(a.Admission)
 	a.Front = &frontpage.Renderer{Client: d.Client, Photos: a.Photos, Judging: a.Judging, WebApp: frontend.Dist(), Log: log}
 	a.Server = api.New(api.Deps{
 		FrontPage: a.Front,
 		Metrics:   a.Metrics,
+		Admission: a.Admission,
 		Config:    cfg,
 		Log:       log,
 		Resolver:  a.Resolver,
 		Identity:  a.Identity,
 		Blobs:     a.Blobs,
-		Ping:      d.SQL.PingContext,
+		Ping:      d.Ping,
 		WebApp:    frontend.Dist(),
 	})
 	return a, nil
@@ -257,13 +323,32 @@ func (a *App) Start(ctx context.Context) {
 		return func(err error) { a.Log.Warn("background job failed", "job", job, "err", err) }
 	}
 	goSafe(a.Log, "survey", func() { a.Judging.Survey.Run(ctx, time.Minute, logErr("survey")) })
-	goSafe(a.Log, "standings", func() {
-		a.Judging.Standings.Run(ctx, a.Config.StandingsInterval, logErr("standings"))
-	})
+	goSafe(a.Log, "admission", func() { a.Admission.Run(ctx, time.Second) })
+	goSafe(a.Log, "standings", func() { a.runStandings(ctx, logErr("standings")) })
 	if a.redisBus != nil {
 		goSafe(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
 	}
 	goSafe(a.Log, "front page", func() { a.Front.Run(ctx, a.Config.FrontPageInterval) })
+}
+
+// runStandings recomputes percentiles and top lists every
+// StandingsInterval, except while the instance is degraded: then they are
+// served as last computed (the first computation always runs).
+func (a *App) runStandings(ctx context.Context, onError func(error)) {
+	t := time.NewTicker(a.Config.StandingsInterval)
+	defer t.Stop()
+	for first := true; ; first = false {
+		if first || a.Admission.Level() < admission.StaleExtras {
+			if err := a.Judging.Standings.Refresh(ctx); err != nil && ctx.Err() == nil {
+				onError(err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // resync sends every subscribed photo's current statistics to its

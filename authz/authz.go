@@ -71,3 +71,16 @@ func refuse(v *identity.Viewer, p *ent.Photo, why string) error {
 	}
 	return facestat.Errorf(facestat.Forbidden, "%s", why)
 }
+
+// CanOperate returns nil when v may change how the service runs (force a
+// degradation level): admins only. UNAUTHENTICATED without an account,
+// FORBIDDEN for any other account.
+func CanOperate(v *identity.Viewer) error {
+	if err := RequireAccount(v); err != nil {
+		return err
+	}
+	if v.Role != identity.RoleAdmin {
+		return facestat.Errorf(facestat.Forbidden, "only an admin can do this")
+	}
+	return nil
+}

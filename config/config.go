@@ -17,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/facestat/facestat/admission"
+	"github.com/facestat/facestat/blob"
 )
 
 // Config is the whole configuration of one FaceStat process.
@@ -35,6 +38,23 @@ type Config struct {
 	LogFormat      string         // json or text
 	MigrateOnStart bool           // serve migrates PostgreSQL before it listens
 	Cache          bool           // read-through cache of photos, users, statistics and sessions
+
+	// Object storage for images. With S3Endpoint empty, images are files
+	// under DataDir/blobs served by FaceStat at /images/.
+	S3Endpoint     string        // S3-compatible store's host[:port]; empty keeps images on local disk
+	S3Bucket       string        // bucket holding the images (required with S3Endpoint)
+	S3Region       string        // the bucket's region; empty: asked from the store (us-east-1 when creating)
+	S3AccessKey    string        // signs requests with S3SecretKey; both empty: anonymous requests
+	S3SecretKey    string        // see S3AccessKey
+	S3Secure       bool          // HTTPS to the store
+	S3Prefix       string        // key prefix inside the bucket, without leading or trailing '/'; may be empty
+	S3CreateBucket bool          // create the bucket at start-up when it is missing
+	S3Timeout      time.Duration // bounds one S3 call, retries included
+	// ImageBaseURL is the public base URL of images (no trailing '/'): an
+	// image's URL is ImageBaseURL + "/" + key. Load defaults it to
+	// PublicURL + "/images" on local disk, and to the bucket's path-style
+	// URL (with the prefix) on S3.
+	ImageBaseURL string
 
 	ShutdownTimeout time.Duration // graceful shutdown: how long in-flight requests may finish
 	DrainDelay      time.Duration // graceful shutdown: how long /readyz reports 503 before the listener closes
@@ -76,10 +96,20 @@ type Config struct {
 	NextPhotoPool     int           // nextPhoto picks at random among this many least-judged photos
 	TopSize           int           // photos kept per top list
 	VoteBatch         int           // votes written in one transaction at most
-	VoteWait          time.Duration // how long a vote waits for others to share its transaction
+	VoteWait          time.Duration // how long a vote may wait for others to share its transaction, only while another is being written
 	VoteQueue         int           // votes waiting at most before castVote answers UNAVAILABLE
 	VoteWorkers       int           // vote transactions in flight at once (0: 1 on SQLite, 2 on PostgreSQL)
 	RateUpload        Rate          // uploadPhoto per account
+
+	// Admission control: requests of each class in flight at once per
+	// instance (0: unbounded), and how long one may wait for a slot.
+	AdmitVotes         int
+	AdmitReads         int
+	AdmitUploads       int
+	AdmitSignIns       int
+	AdmitSubscriptions int
+	AdmitWait          time.Duration
+	Degradation        *admission.Level // forced degradation level; nil: automatic
 }
 
 // Rate is N events per period; zero N disables the limit. Written "30/1m".
@@ -238,6 +268,19 @@ var options = []option{
 	{"log-format", "json", "json or text", str(func(c *Config) *string { return &c.LogFormat })},
 	{"migrate-on-start", "true", "serve applies pending PostgreSQL migrations (under an advisory lock) before listening", boolean(func(c *Config) *bool { return &c.MigrateOnStart })},
 	{"cache", "true", "cache photos, users, statistics and sessions (in Redis when redis-url is set, else in memory)", boolean(func(c *Config) *bool { return &c.Cache })},
+	{"s3-endpoint", "", "host[:port] of an S3-compatible store for images; empty keeps them under the data folder", str(func(c *Config) *string { return &c.S3Endpoint })},
+	{"s3-bucket", "", "bucket holding the images (required with s3-endpoint)", str(func(c *Config) *string { return &c.S3Bucket })},
+	{"s3-region", "", "the bucket's region; empty asks the store (buckets are created in us-east-1)", str(func(c *Config) *string { return &c.S3Region })},
+	{"s3-access-key", "", "S3 access key id; empty with s3-secret-key sends anonymous requests", str(func(c *Config) *string { return &c.S3AccessKey })},
+	{"s3-secret-key", "", "S3 secret key (prefer the variable to the flag, which ps shows)", str(func(c *Config) *string { return &c.S3SecretKey })},
+	{"s3-secure", "true", "use HTTPS to the S3 store", boolean(func(c *Config) *bool { return &c.S3Secure })},
+	{"s3-prefix", "", "key prefix inside the bucket (e.g. facestat), so one bucket can serve several sites", func(c *Config, v string) error {
+		c.S3Prefix = strings.Trim(v, "/")
+		return nil
+	}},
+	{"s3-create-bucket", "false", "create the bucket at start-up when it is missing (otherwise FaceStat refuses to start)", boolean(func(c *Config) *bool { return &c.S3CreateBucket })},
+	{"s3-timeout", "10s", "bounds one S3 call, retries included", duration(func(c *Config) *time.Duration { return &c.S3Timeout })},
+	{"image-base-url", "", "public base URL images are served from, e.g. a CDN (default: PUBLIC_URL/images on local disk, the bucket's URL on S3)", str(func(c *Config) *string { return &c.ImageBaseURL })},
 	{"shutdown-timeout", "15s", "how long in-flight requests may finish after SIGTERM", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 	{"drain-delay", "0s", "after SIGTERM, how long /readyz reports 503 before the listener closes (give the load balancer time to notice)", duration(func(c *Config) *time.Duration { return &c.DrainDelay })},
 	{"image-workers", "2", "images decoded at once; each can take hundreds of MB at the pixel limit", integer(func(c *Config) *int { return &c.ImageWorkers })},
@@ -273,10 +316,21 @@ var options = []option{
 	{"next-photo-pool", "20", "nextPhoto picks at random among this many least-judged photos", integer(func(c *Config) *int { return &c.NextPhotoPool })},
 	{"top-size", "1000", "photos kept per top list", integer(func(c *Config) *int { return &c.TopSize })},
 	{"vote-batch", "500", "votes written in one transaction at most", integer(func(c *Config) *int { return &c.VoteBatch })},
-	{"vote-wait", "2ms", "how long a vote waits for others to share its transaction", duration(func(c *Config) *time.Duration { return &c.VoteWait })},
+	{"vote-wait", "2ms", "how long a vote may wait for others to share its transaction, only while another vote transaction is being written (an idle server writes a vote at once)", duration(func(c *Config) *time.Duration { return &c.VoteWait })},
 	{"vote-queue", "20000", "votes waiting at most; beyond, castVote answers UNAVAILABLE", integer(func(c *Config) *int { return &c.VoteQueue })},
 	{"vote-workers", "0", "vote transactions in flight at once (0: 1 on SQLite, 2 on PostgreSQL)", integer(func(c *Config) *int { return &c.VoteWorkers })},
 	{"rate-upload", "30/1h", "uploadPhoto per account", rate(func(c *Config) *Rate { return &c.RateUpload })},
+	{"admit-votes", "2000", "castVote requests in flight at once per instance; beyond, 503 UNAVAILABLE (0: unbounded)", integer(func(c *Config) *int { return &c.AdmitVotes })},
+	{"admit-reads", "64", "queries and other small operations in flight at once per instance", integer(func(c *Config) *int { return &c.AdmitReads })},
+	{"admit-uploads", "8", "uploads in flight at once per instance (refused before the body is read)", integer(func(c *Config) *int { return &c.AdmitUploads })},
+	{"admit-sign-ins", "8", "signIn, signUp, startAnonymousSession and refreshSession in flight at once (argon2id costs memory)", integer(func(c *Config) *int { return &c.AdmitSignIns })},
+	{"admit-subscriptions", "50000", "live-result subscriptions open at once per instance", integer(func(c *Config) *int { return &c.AdmitSubscriptions })},
+	{"admit-wait", "100ms", "how long a request may wait for a free slot of its class before it is refused", duration(func(c *Config) *time.Duration { return &c.AdmitWait })},
+	{"degradation", "auto", "degradation level: auto (chosen from load), normal, stale-extras or pause-uploads; an admin's setDegradation overrides it for every instance", func(c *Config, v string) error {
+		l, err := admission.ParseForced(v)
+		c.Degradation = l
+		return err
+	}},
 }
 
 // Load reads the configuration: defaults, then FACESTAT_* variables from
@@ -306,6 +360,10 @@ func Load(args []string, getenv func(string) string, out io.Writer) (*Config, []
 		c.PublicURL = defaultPublicURL(c.Addr)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.ImageBaseURL == "" {
+		c.ImageBaseURL = c.defaultImageBaseURL()
+	}
+	c.ImageBaseURL = strings.TrimRight(c.ImageBaseURL, "/")
 	if err := c.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -325,6 +383,59 @@ func defaultPublicURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
+// defaultImageBaseURL is where images are read from when image-base-url
+// is not set: FaceStat's own /images/ on local disk, else the bucket's
+// path-style URL, with the prefix.
+func (c *Config) defaultImageBaseURL() string {
+	if c.S3Endpoint == "" {
+		return c.PublicURL + "/images"
+	}
+	scheme := "http"
+	if c.S3Secure {
+		scheme = "https"
+	}
+	u := scheme + "://" + c.S3Endpoint + "/" + c.S3Bucket
+	if c.S3Prefix != "" {
+		u += "/" + c.S3Prefix
+	}
+	return u
+}
+
+// S3 reports whether images are kept in S3-compatible object storage.
+func (c *Config) S3() bool { return c.S3Endpoint != "" }
+
+// validS3Endpoint reports whether e is host[:port], without a scheme or path.
+func validS3Endpoint(e string) bool {
+	if strings.ContainsAny(e, "/?#@ ") {
+		return false
+	}
+	u, err := url.Parse("//" + e)
+	if err != nil || u.Host != e || u.Hostname() == "" {
+		return false
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		return err == nil && n >= 1 && n <= 65535
+	}
+	return !strings.HasSuffix(e, ":")
+}
+
+// validBucket reports whether b follows S3's bucket naming rules: 3 to 63
+// of [a-z0-9.-], starting and ending with a letter or digit, no "..".
+func validBucket(b string) bool {
+	if len(b) < 3 || len(b) > 63 || strings.Contains(b, "..") {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		alnum := 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+		if !alnum && (c != '.' && c != '-' || i == 0 || i == len(b)-1) {
+			return false
+		}
+	}
+	return true
+}
+
 // Validate reports the first setting that is out of its sane range.
 func (c *Config) Validate() error {
 	var errs []string
@@ -340,6 +451,20 @@ func (c *Config) Validate() error {
 	u, err := url.Parse(c.PublicURL)
 	check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "", "public-url", "must be an http(s) URL naming a host")
 	check(c.Secret == "" || len(c.Secret) >= 32, "secret", "must be at least 32 bytes")
+	if c.S3Endpoint != "" {
+		check(validS3Endpoint(c.S3Endpoint), "s3-endpoint", "must be host[:port], without a scheme (s3-secure chooses https)")
+		check(validBucket(c.S3Bucket), "s3-bucket", "must be set with s3-endpoint: 3 to 63 of a-z, 0-9, '.' and '-'")
+		check((c.S3AccessKey == "") == (c.S3SecretKey == ""), "s3-access-key", "and s3-secret-key must be set together (or both left empty)")
+		check(c.S3Prefix == "" || blob.ValidKey(c.S3Prefix), "s3-prefix", "must be segments of a-z, 0-9, '.', '_' and '-' separated by '/'")
+		check(c.S3Timeout >= 100*time.Millisecond && c.S3Timeout <= 10*time.Minute, "s3-timeout", "must be in 100ms..10m")
+		// The app redirects its own /images/ to the image base URL.
+		check(!strings.HasPrefix(c.ImageBaseURL+"/", c.PublicURL+"/images/"), "image-base-url", "must not be FaceStat's own /images with s3-endpoint set (images are not served by FaceStat then)")
+	} else {
+		check(c.S3Bucket == "", "s3-bucket", "is set but s3-endpoint is empty")
+	}
+	iu, err := url.Parse(c.ImageBaseURL)
+	check(err == nil && (iu.Scheme == "http" || iu.Scheme == "https") && iu.Hostname() != "" && iu.User == nil && iu.RawQuery == "" && iu.Fragment == "" && !strings.ContainsAny(c.ImageBaseURL, "?#"),
+		"image-base-url", "must be an http(s) URL naming a host, without query or fragment")
 	check(c.LogLevel == "debug" || c.LogLevel == "info" || c.LogLevel == "warn" || c.LogLevel == "error", "log-level", "must be debug, info, warn or error")
 	check(c.LogFormat == "json" || c.LogFormat == "text", "log-format", "must be json or text")
 	check(c.ShutdownTimeout > 0, "shutdown-timeout", "must be positive")
@@ -359,6 +484,14 @@ func (c *Config) Validate() error {
 	check(c.VoteWait >= 0 && c.VoteWait <= time.Second, "vote-wait", "must be in 0..1s")
 	check(c.VoteQueue >= c.VoteBatch && c.VoteQueue <= 1000000, "vote-queue", "must be in vote-batch..1000000")
 	check(c.VoteWorkers >= 0 && c.VoteWorkers <= 64, "vote-workers", "must be in 0..64")
+	for _, a := range []struct {
+		n    int
+		name string
+	}{{c.AdmitVotes, "admit-votes"}, {c.AdmitReads, "admit-reads"}, {c.AdmitUploads, "admit-uploads"},
+		{c.AdmitSignIns, "admit-sign-ins"}, {c.AdmitSubscriptions, "admit-subscriptions"}} {
+		check(a.n >= 0 && a.n <= 1000000, a.name, "must be in 0..1000000 (0: unbounded)")
+	}
+	check(c.AdmitWait >= 0 && c.AdmitWait <= 10*time.Second, "admit-wait", "must be in 0..10s")
 	check(c.MaxBodyBytes >= 1<<10 && c.MaxBodyBytes <= 64<<20, "max-body-bytes", "must be in 1KiB..64MiB")
 	check(c.MaxUploadBytes >= 1<<10 && c.MaxUploadBytes <= 256<<20, "max-upload-bytes", "must be in 1KiB..256MiB")
 	check(c.MaxImagePixels >= 1 && c.MaxImagePixels <= 400_000_000, "max-image-pixels", "must be in 1..400000000")

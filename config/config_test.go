@@ -89,6 +89,11 @@ func TestLoadDefaults(t *testing.T) {
 			"RateSignIn":      {c.RateSignIn, config.Rate{N: 20, Per: time.Minute}},
 			"RateUpload":      {c.RateUpload, config.Rate{N: 30, Per: time.Hour}},
 			"SecureCookies":   {c.SecureCookies(), false},
+			"S3":              {c.S3(), false},
+			"S3Secure":        {c.S3Secure, true},
+			"S3CreateBucket":  {c.S3CreateBucket, false},
+			"S3Timeout":       {c.S3Timeout, 10 * time.Second},
+			"ImageBaseURL":    {c.ImageBaseURL, "http://127.0.0.1:8080/images"},
 		} {
 			if !reflect.DeepEqual(tc.got, tc.want) {
 				t.Errorf("%s = %v, want %v", name, tc.got, tc.want)
@@ -178,6 +183,9 @@ func TestLoadInvalid(t *testing.T) {
 		want string
 	}{
 		"DBMaxConnsNotNumber":   {map[string]string{"FACESTAT_DB_MAX_CONNS": "lots"}, "FACESTAT_DB_MAX_CONNS"},
+		"AdmitReadsNegative":    {map[string]string{"FACESTAT_ADMIT_READS": "-1"}, "admit-reads"},
+		"AdmitWaitLong":         {map[string]string{"FACESTAT_ADMIT_WAIT": "1m"}, "admit-wait"},
+		"DegradationUnknown":    {map[string]string{"FACESTAT_DEGRADATION": "off"}, "FACESTAT_DEGRADATION"},
 		"DBMaxConnsZero":        {map[string]string{"FACESTAT_DB_MAX_CONNS": "0"}, "db-max-conns"},
 		"DBMaxConnsHuge":        {map[string]string{"FACESTAT_DB_MAX_CONNS": "1001"}, "db-max-conns"},
 		"BodyBytesUnit":         {map[string]string{"FACESTAT_MAX_BODY_BYTES": "1MB"}, "FACESTAT_MAX_BODY_BYTES"},
@@ -434,9 +442,107 @@ func TestUsage(t *testing.T) {
 	if !slices.IsSorted(names) {
 		t.Errorf("Usage is not sorted by name: %v", names)
 	}
-	for _, want := range []string{"addr", "cors-origins", "trusted-proxies", "max-upload-bytes", "rate-upload"} {
+	for _, want := range []string{"addr", "cors-origins", "trusted-proxies", "max-upload-bytes", "rate-upload", "s3-endpoint", "s3-secret-key", "image-base-url"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("Usage lacks %s", want)
 		}
+	}
+}
+
+func TestObjectStorage(t *testing.T) {
+	s3 := func(more map[string]string) map[string]string {
+		vars := map[string]string{"FACESTAT_S3_ENDPOINT": "s3.example.com", "FACESTAT_S3_BUCKET": "pics"}
+		for k, v := range more {
+			vars[k] = v
+		}
+		return vars
+	}
+	t.Run("OK", func(t *testing.T) {
+		c := load(t, nil, s3(map[string]string{
+			"FACESTAT_S3_REGION":        "eu-west-1",
+			"FACESTAT_S3_ACCESS_KEY":    "AKIA",
+			"FACESTAT_S3_SECRET_KEY":    "secret",
+			"FACESTAT_S3_CREATE_BUCKET": "true",
+			"FACESTAT_S3_TIMEOUT":       "3s",
+		}))
+		want := config.Config{S3Endpoint: "s3.example.com", S3Bucket: "pics", S3Region: "eu-west-1", S3AccessKey: "AKIA",
+			S3SecretKey: "secret", S3Secure: true, S3CreateBucket: true, S3Timeout: 3 * time.Second}
+		got := config.Config{S3Endpoint: c.S3Endpoint, S3Bucket: c.S3Bucket, S3Region: c.S3Region, S3AccessKey: c.S3AccessKey,
+			S3SecretKey: c.S3SecretKey, S3Secure: c.S3Secure, S3CreateBucket: c.S3CreateBucket, S3Timeout: c.S3Timeout}
+		if !reflect.DeepEqual(got, want) || !c.S3() {
+			t.Errorf("S3 settings = %+v, want %+v", got, want)
+		}
+	})
+	t.Run("OKDefaultImageBaseURL", func(t *testing.T) {
+		for name, tc := range map[string]struct {
+			vars map[string]string
+			want string
+		}{
+			"LocalDisk":    {map[string]string{"FACESTAT_PUBLIC_URL": "https://facestat.example/"}, "https://facestat.example/images"},
+			"S3":           {s3(nil), "https://s3.example.com/pics"},
+			"S3Plain":      {s3(map[string]string{"FACESTAT_S3_ENDPOINT": "127.0.0.1:9000", "FACESTAT_S3_SECURE": "false"}), "http://127.0.0.1:9000/pics"},
+			"S3Prefix":     {s3(map[string]string{"FACESTAT_S3_PREFIX": "/site/a/"}), "https://s3.example.com/pics/site/a"},
+			"Explicit":     {s3(map[string]string{"FACESTAT_IMAGE_BASE_URL": "https://cdn.example/img/"}), "https://cdn.example/img"},
+			"CDNOnDisk":    {map[string]string{"FACESTAT_IMAGE_BASE_URL": "https://cdn.example"}, "https://cdn.example"},
+			"IPv6":         {s3(map[string]string{"FACESTAT_S3_ENDPOINT": "[::1]:9000"}), "https://[::1]:9000/pics"},
+			"DottedBucket": {s3(map[string]string{"FACESTAT_S3_BUCKET": "img.facestat.example"}), "https://s3.example.com/img.facestat.example"},
+		} {
+			if c := load(t, nil, tc.vars); c.ImageBaseURL != tc.want {
+				t.Errorf("%s: ImageBaseURL = %q, want %q", name, c.ImageBaseURL, tc.want)
+			}
+		}
+		c := load(t, nil, s3(map[string]string{"FACESTAT_S3_PREFIX": "/site/a/"}))
+		if c.S3Prefix != "site/a" {
+			t.Errorf("S3Prefix = %q, want the slashes trimmed", c.S3Prefix)
+		}
+	})
+	t.Run("OKFlags", func(t *testing.T) {
+		c := load(t, []string{"-s3-endpoint", "minio.internal:9000", "-s3-bucket=pics", "-s3-secure=false", "-s3-prefix", "fs"}, nil)
+		if c.S3Endpoint != "minio.internal:9000" || c.S3Bucket != "pics" || c.S3Secure || c.ImageBaseURL != "http://minio.internal:9000/pics/fs" {
+			t.Errorf("flags not applied: %+v", c)
+		}
+	})
+	for name, tc := range map[string]struct {
+		vars map[string]string
+		want string
+	}{
+		"ErrNoBucket":          {map[string]string{"FACESTAT_S3_ENDPOINT": "s3.example.com"}, "s3-bucket"},
+		"ErrBucketWithoutS3":   {map[string]string{"FACESTAT_S3_BUCKET": "pics"}, "s3-bucket"},
+		"ErrBucketUpper":       {s3(map[string]string{"FACESTAT_S3_BUCKET": "Pics"}), "s3-bucket"},
+		"ErrBucketShort":       {s3(map[string]string{"FACESTAT_S3_BUCKET": "pi"}), "s3-bucket"},
+		"ErrBucketDash":        {s3(map[string]string{"FACESTAT_S3_BUCKET": "-pics"}), "s3-bucket"},
+		"ErrEndpointScheme":    {s3(map[string]string{"FACESTAT_S3_ENDPOINT": "https://s3.example.com"}), "s3-endpoint"},
+		"ErrEndpointPath":      {s3(map[string]string{"FACESTAT_S3_ENDPOINT": "s3.example.com/pics"}), "s3-endpoint"},
+		"ErrEndpointPort":      {s3(map[string]string{"FACESTAT_S3_ENDPOINT": "s3.example.com:99999"}), "s3-endpoint"},
+		"ErrEndpointEmptyPort": {s3(map[string]string{"FACESTAT_S3_ENDPOINT": "s3.example.com:"}), "s3-endpoint"},
+		"ErrEndpointNoHost":    {s3(map[string]string{"FACESTAT_S3_ENDPOINT": ":9000"}), "s3-endpoint"},
+		"ErrHalfCredentials":   {s3(map[string]string{"FACESTAT_S3_ACCESS_KEY": "AKIA"}), "s3-secret-key"},
+		"ErrPrefix":            {s3(map[string]string{"FACESTAT_S3_PREFIX": "a/../b"}), "s3-prefix"},
+		"ErrPrefixUpper":       {s3(map[string]string{"FACESTAT_S3_PREFIX": "Site"}), "s3-prefix"},
+		"ErrTimeout":           {s3(map[string]string{"FACESTAT_S3_TIMEOUT": "0s"}), "s3-timeout"},
+		"ErrTimeoutParse":      {s3(map[string]string{"FACESTAT_S3_TIMEOUT": "soon"}), "FACESTAT_S3_TIMEOUT"},
+		"ErrSecureParse":       {s3(map[string]string{"FACESTAT_S3_SECURE": "tls"}), "FACESTAT_S3_SECURE"},
+		"ErrBaseURLScheme":     {map[string]string{"FACESTAT_IMAGE_BASE_URL": "ftp://cdn.example"}, "image-base-url"},
+		"ErrBaseURLRelative":   {map[string]string{"FACESTAT_IMAGE_BASE_URL": "/images"}, "image-base-url"},
+		"ErrBaseURLQuery":      {map[string]string{"FACESTAT_IMAGE_BASE_URL": "https://cdn.example/?a=b"}, "image-base-url"},
+		"ErrBaseURLSelf": {s3(map[string]string{"FACESTAT_PUBLIC_URL": "https://facestat.example",
+			"FACESTAT_IMAGE_BASE_URL": "https://facestat.example/images"}), "image-base-url"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			loadErr(t, nil, tc.vars, tc.want)
+		})
+	}
+}
+
+func TestDegradation(t *testing.T) {
+	if c := load(t, nil, nil); c.Degradation != nil {
+		t.Errorf("default degradation forced to %v, want automatic", *c.Degradation)
+	}
+	c := load(t, []string{"-degradation", "pause-uploads"}, map[string]string{"FACESTAT_DEGRADATION": "normal"})
+	if c.Degradation == nil || c.Degradation.String() != "pause-uploads" {
+		t.Errorf("flag over env: %v", c.Degradation)
+	}
+	if c := load(t, nil, map[string]string{"FACESTAT_DEGRADATION": "auto"}); c.Degradation != nil {
+		t.Errorf("auto: %v", *c.Degradation)
 	}
 }

@@ -34,7 +34,15 @@ type DB struct {
 	*ent.Client
 	SQL     *sql.DB
 	Dialect string // dialect.Postgres or dialect.SQLite
+
+	// health is a pool of one connection of its own for Ping (PostgreSQL),
+	// so that a health check never queues behind a busy pool and reports
+	// load as an outage; SQL itself on SQLite.
+	health *sql.DB
 }
+
+// Ping checks that the database answers, on a connection kept for it.
+func (d *DB) Ping(ctx context.Context) error { return d.health.PingContext(ctx) }
 
 // Options says which database to open.
 type Options struct {
@@ -97,11 +105,20 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("db: opening %s: %w", path, err)
 		}
 	}
+	health := sqlDB
+	if dia == dialect.Postgres {
+		if health, err = sql.Open("postgres", opts.DatabaseURL); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("db: %w", err)
+		}
+		health.SetMaxOpenConns(1)
+		health.SetMaxIdleConns(1)
+	}
 	var drv dialect.Driver = entsql.OpenDB(dia, sqlDB)
 	if opts.Driver != nil {
 		drv = opts.Driver(drv)
 	}
-	d := &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: sqlDB, Dialect: dia}
+	d := &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: sqlDB, Dialect: dia, health: health}
 	if dia == dialect.SQLite {
 		if err := d.Client.Schema.Create(ctx); err != nil {
 			d.Close()
@@ -112,7 +129,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 }
 
 // Close closes the client and its pool.
-func (d *DB) Close() error { return d.Client.Close() }
+func (d *DB) Close() error {
+	if d.health != d.SQL {
+		d.health.Close()
+	}
+	return d.Client.Close()
+}
 
 // waitReady pings until the server answers or ctx ends, so instances may be
 // started before the database is up.

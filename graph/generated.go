@@ -72,6 +72,7 @@ type ComplexityRoot struct {
 		CastVote              func(childComplexity int, input model.CastVoteInput) int
 		DeletePhoto           func(childComplexity int, input model.DeletePhotoInput) int
 		RefreshSession        func(childComplexity int, input model.RefreshSessionInput) int
+		SetDegradation        func(childComplexity int, input model.SetDegradationInput) int
 		SetPhotoVisibility    func(childComplexity int, input model.SetPhotoVisibilityInput) int
 		SignIn                func(childComplexity int, input model.SignInInput) int
 		SignOut               func(childComplexity int) int
@@ -121,14 +122,15 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		NextPhoto func(childComplexity int, skip []string) int
-		Node      func(childComplexity int, id string) int
-		Nodes     func(childComplexity int, ids []string) int
-		Photo     func(childComplexity int, id string) int
-		Photos    func(childComplexity int, first int, after *string, orderBy *model.PhotoOrder) int
-		Questions func(childComplexity int) int
-		TopPhotos func(childComplexity int, questionKey string, first int, after *string) int
-		Viewer    func(childComplexity int) int
+		NextPhoto     func(childComplexity int, skip []string) int
+		Node          func(childComplexity int, id string) int
+		Nodes         func(childComplexity int, ids []string) int
+		Photo         func(childComplexity int, id string) int
+		Photos        func(childComplexity int, first int, after *string, orderBy *model.PhotoOrder) int
+		Questions     func(childComplexity int) int
+		ServiceStatus func(childComplexity int) int
+		TopPhotos     func(childComplexity int, questionKey string, first int, after *string) int
+		Viewer        func(childComplexity int) int
 	}
 
 	Question struct {
@@ -159,6 +161,15 @@ type ComplexityRoot struct {
 		RefreshToken func(childComplexity int) int
 		Token        func(childComplexity int) int
 		Viewer       func(childComplexity int) int
+	}
+
+	ServiceStatus struct {
+		DegradationLevel func(childComplexity int) int
+		Forced           func(childComplexity int) int
+	}
+
+	SetDegradationPayload struct {
+		Status func(childComplexity int) int
 	}
 
 	SetPhotoVisibilityPayload struct {
@@ -236,6 +247,7 @@ type MutationResolver interface {
 	SetPhotoVisibility(ctx context.Context, input model.SetPhotoVisibilityInput) (*model.SetPhotoVisibilityPayload, error)
 	DeletePhoto(ctx context.Context, input model.DeletePhotoInput) (*model.DeletePhotoPayload, error)
 	CastVote(ctx context.Context, input model.CastVoteInput) (*model.CastVotePayload, error)
+	SetDegradation(ctx context.Context, input model.SetDegradationInput) (*model.SetDegradationPayload, error)
 }
 type PhotoResolver interface {
 	ID(ctx context.Context, obj *ent.Photo) (string, error)
@@ -260,6 +272,7 @@ type QueryResolver interface {
 	Questions(ctx context.Context) ([]*ent.Question, error)
 	NextPhoto(ctx context.Context, skip []string) (*ent.Photo, error)
 	TopPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error)
+	ServiceStatus(ctx context.Context) (*model.ServiceStatus, error)
 }
 type QuestionResolver interface {
 	ID(ctx context.Context, obj *ent.Question) (string, error)
@@ -387,6 +400,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshSession(childComplexity, args["input"].(model.RefreshSessionInput)), true
+	case "Mutation.setDegradation":
+		if e.ComplexityRoot.Mutation.SetDegradation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setDegradation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetDegradation(childComplexity, args["input"].(model.SetDegradationInput)), true
 	case "Mutation.setPhotoVisibility":
 		if e.ComplexityRoot.Mutation.SetPhotoVisibility == nil {
 			break
@@ -665,6 +689,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Questions(childComplexity), true
+	case "Query.serviceStatus":
+		if e.ComplexityRoot.Query.ServiceStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ServiceStatus(childComplexity), true
 	case "Query.topPhotos":
 		if e.ComplexityRoot.Query.TopPhotos == nil {
 			break
@@ -811,6 +841,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RefreshSessionPayload.Viewer(childComplexity), true
+
+	case "ServiceStatus.degradationLevel":
+		if e.ComplexityRoot.ServiceStatus.DegradationLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.DegradationLevel(childComplexity), true
+	case "ServiceStatus.forced":
+		if e.ComplexityRoot.ServiceStatus.Forced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.Forced(childComplexity), true
+
+	case "SetDegradationPayload.status":
+		if e.ComplexityRoot.SetDegradationPayload.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetDegradationPayload.Status(childComplexity), true
 
 	case "SetPhotoVisibilityPayload.photo":
 		if e.ComplexityRoot.SetPhotoVisibilityPayload.Photo == nil {
@@ -1013,6 +1063,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DeletePhotoInput", ec.unmarshalInputDeletePhotoInput),
 			graphql.NewInputUnmarshaler("PhotoOrder", ec.unmarshalInputPhotoOrder),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
+			graphql.NewInputUnmarshaler("SetDegradationInput", ec.unmarshalInputSetDegradationInput),
 			graphql.NewInputUnmarshaler("SetPhotoVisibilityInput", ec.unmarshalInputSetPhotoVisibilityInput),
 			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
@@ -1185,6 +1236,28 @@ type Query {
   few seconds. ` + "`" + `first` + "`" + ` is 1 to 100.
   """
   topPhotos(questionKey: String!, first: Int!, after: String): PhotoConnection!
+  "How fully this instance is serving right now (see DegradationLevel)."
+  serviceStatus: ServiceStatus!
+}
+
+"""
+How far FaceStat has stepped back from its full service under load. Each level
+includes the ones before it. Judging, voting, results and the front page stay
+up at every level.
+"""
+enum DegradationLevel {
+  "Everything on."
+  NORMAL
+  "Percentiles and top lists are served as last computed, not recomputed."
+  STALE_EXTRAS
+  "Uploads are refused with UNAVAILABLE (reason UPLOADS_PAUSED)."
+  PAUSE_UPLOADS
+}
+
+type ServiceStatus {
+  degradationLevel: DegradationLevel!
+  "True when an operator forced the level; false when it follows the load."
+  forced: Boolean!
 }
 
 "The identity making the request: an account, or an anonymous judge."
@@ -1375,6 +1448,21 @@ type Mutation {
   (UNKNOWN_QUESTION, OUT_OF_RANGE, INVALID, TOO_LONG).
   """
   castVote(input: CastVoteInput!): CastVotePayload!
+  """
+  Forces every instance's degradation level, or with ` + "`" + `level: null` + "`" + ` lets each
+  choose it from its load again. Admins only; takes effect at once on the
+  instance that answers and within seconds on the others.
+  """
+  setDegradation(input: SetDegradationInput!): SetDegradationPayload!
+}
+
+input SetDegradationInput {
+  "The level to force; null returns to automatic levels."
+  level: DegradationLevel
+}
+
+type SetDegradationPayload {
+  status: ServiceStatus!
 }
 
 input CastVoteInput {
@@ -1707,6 +1795,24 @@ func (ec *executionContext) childFields_RefreshSessionPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type RefreshSessionPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ServiceStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "degradationLevel":
+		return ec.fieldContext_ServiceStatus_degradationLevel(ctx, field)
+	case "forced":
+		return ec.fieldContext_ServiceStatus_forced(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_SetDegradationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_SetDegradationPayload_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetDegradationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SetPhotoVisibilityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "photo":
@@ -1961,6 +2067,20 @@ func (ec *executionContext) field_Mutation_refreshSession_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RefreshSessionInput, error) {
 			return ec.unmarshalNRefreshSessionInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRefreshSessionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setDegradation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetDegradationInput, error) {
+			return ec.unmarshalNSetDegradationInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSetDegradationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2881,6 +3001,50 @@ func (ec *executionContext) fieldContext_Mutation_castVote(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_castVote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setDegradation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setDegradation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetDegradation(ctx, fc.Args["input"].(model.SetDegradationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SetDegradationPayload) graphql.Marshaler {
+			return ec.marshalNSetDegradationPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSetDegradationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setDegradation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetDegradationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setDegradation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3862,6 +4026,38 @@ func (ec *executionContext) fieldContext_Query_topPhotos(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_serviceStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ServiceStatus(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceStatus) graphql.Marshaler {
+			return ec.marshalNServiceStatus2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐServiceStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4461,6 +4657,84 @@ func (ec *executionContext) fieldContext_RefreshSessionPayload_viewer(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Viewer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceStatus_degradationLevel(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_degradationLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DegradationLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DegradationLevel) graphql.Marshaler {
+			return ec.marshalNDegradationLevel2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDegradationLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_degradationLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "DegradationLevel")
+}
+
+func (ec *executionContext) _ServiceStatus_forced(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_forced(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Forced, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_forced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SetDegradationPayload_status(ctx context.Context, field graphql.CollectedField, obj *model.SetDegradationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetDegradationPayload_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceStatus) graphql.Marshaler {
+			return ec.marshalNServiceStatus2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐServiceStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetDegradationPayload_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetDegradationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceStatus(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6538,6 +6812,48 @@ func UnmarshalRefreshSessionInput(ctx context.Context, raw any) (model.RefreshSe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetDegradationInput(ctx context.Context, obj any) (model.SetDegradationInput, error) {
+	var it model.SetDegradationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"level"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "level":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
+			data, err := ec.unmarshalODegradationLevel2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDegradationLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Level = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetDegradationInput unmarshals raw into the SetDegradationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetDegradationInput(ctx context.Context, raw any) (model.SetDegradationInput, error) {
+	var out model.SetDegradationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetDegradationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetPhotoVisibilityInput(ctx context.Context, obj any) (model.SetPhotoVisibilityInput, error) {
 	var it model.SetPhotoVisibilityInput
 	if obj == nil {
@@ -7074,6 +7390,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setDegradation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setDegradation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7432,6 +7755,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_topPhotos(ctx, field)
 				})
+		case "serviceStatus":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_serviceStatus(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -7634,6 +7963,77 @@ func (ec *executionContext) _RefreshSessionPayload(ctx context.Context, sel ast.
 			}
 		case "viewer":
 			out.Values[i] = ec._RefreshSessionPayload_viewer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceStatusImplementors = []string{"ServiceStatus"}
+
+func (ec *executionContext) _ServiceStatus(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceStatus")
+		case "degradationLevel":
+			out.Values[i] = ec._ServiceStatus_degradationLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "forced":
+			out.Values[i] = ec._ServiceStatus_forced(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setDegradationPayloadImplementors = []string{"SetDegradationPayload"}
+
+func (ec *executionContext) _SetDegradationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SetDegradationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setDegradationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetDegradationPayload")
+		case "status":
+			out.Values[i] = ec._SetDegradationPayload_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8482,6 +8882,16 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNDegradationLevel2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDegradationLevel(ctx context.Context, v any) (model.DegradationLevel, error) {
+	var res model.DegradationLevel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDegradationLevel2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDegradationLevel(ctx context.Context, sel ast.SelectionSet, v model.DegradationLevel) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNDeletePhotoInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDeletePhotoInput(ctx context.Context, v any) (model.DeletePhotoInput, error) {
 	res, err := ec.unmarshalInputDeletePhotoInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8751,6 +9161,27 @@ func (ec *executionContext) marshalNRefreshSessionPayload2ᚖgithubᚗcomᚋface
 		return graphql.Null
 	}
 	return ec._RefreshSessionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceStatus2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐServiceStatus(ctx context.Context, sel ast.SelectionSet, v *model.ServiceStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceStatus!")
+		return graphql.Null
+	}
+	return ec._ServiceStatus(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSetDegradationInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSetDegradationInput(ctx context.Context, v any) (model.SetDegradationInput, error) {
+	res, err := ec.unmarshalInputSetDegradationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetDegradationPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSetDegradationPayload(ctx context.Context, sel ast.SelectionSet, v *model.SetDegradationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetDegradationPayload!")
+		return graphql.Null
+	}
+	return ec._SetDegradationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSetPhotoVisibilityInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSetPhotoVisibilityInput(ctx context.Context, v any) (model.SetPhotoVisibilityInput, error) {
@@ -9057,6 +9488,22 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalODegradationLevel2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDegradationLevel(ctx context.Context, v any) (*model.DegradationLevel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.DegradationLevel)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODegradationLevel2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDegradationLevel(ctx context.Context, sel ast.SelectionSet, v *model.DegradationLevel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {

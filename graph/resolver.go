@@ -3,6 +3,7 @@
 package graph
 
 import (
+	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/identity"
@@ -23,6 +24,8 @@ type Resolver struct {
 	Cache    cache.Store // nil: no cache
 	Limiter  ratelimit.Limiter
 	Limits   Limits
+	// Admission chooses the degradation level; setDegradation forces it.
+	Admission *admission.Controller
 }
 
 // Limits are the per-operation limits resolvers enforce.

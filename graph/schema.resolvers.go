@@ -149,6 +149,11 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 	return &model.CastVotePayload{Photo: p}, nil
 }
 
+// SetDegradation is the resolver for the setDegradation field.
+func (r *mutationResolver) SetDegradation(ctx context.Context, input model.SetDegradationInput) (*model.SetDegradationPayload, error) {
+	return r.setDegradation(ctx, input)
+}
+
 // ID is the resolver for the id field.
 func (r *photoResolver) ID(ctx context.Context, obj *ent.Photo) (string, error) {
 	return relay.ID(typePhoto, obj.ID), nil
@@ -262,6 +267,11 @@ func (r *queryResolver) NextPhoto(ctx context.Context, skip []string) (*ent.Phot
 // TopPhotos is the resolver for the topPhotos field.
 func (r *queryResolver) TopPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error) {
 	return r.topPhotos(ctx, questionKey, first, after)
+}
+
+// ServiceStatus is the resolver for the serviceStatus field.
+func (r *queryResolver) ServiceStatus(ctx context.Context) (*model.ServiceStatus, error) {
+	return r.serviceStatus(), nil
 }
 
 // ID is the resolver for the id field.

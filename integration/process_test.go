@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/facestat/facestat/blob/s3blob/s3test"
 )
 
 var (
@@ -33,6 +35,7 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
+	s3test.Cleanup() // the fake S3 server's binary
 	os.Exit(code)
 }
 

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photo"
@@ -107,8 +109,9 @@ func (d *deltas) photos() []uuid.UUID {
 
 // apply writes the deltas: multi-row upserts that add to the existing
 // aggregates, each in a fixed (photo, question, value) order, then each
-// photo's vote count and statistics version.
-func (d *deltas) apply(ctx context.Context, tx *ent.Tx, now time.Time) error {
+// photo's vote count and statistics version (on PostgreSQL in one
+// statement for all the photos).
+func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, now time.Time) error {
 	if len(d.stats) > 0 {
 		keys := sortedKeys(d.stats, func(a, b statKey) int {
 			return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question))
@@ -159,7 +162,25 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, now time.Time) error {
 			return fmt.Errorf("updating words: %w", err)
 		}
 	}
-	for _, id := range d.photos() {
+	ids := d.photos()
+	if dialectName == dialect.Postgres && len(ids) > 1 {
+		// Every photo in one statement: ids and counts as two arrays.
+		strs, counts := make([]string, len(ids)), make([]int64, len(ids))
+		for i, id := range ids {
+			strs[i], counts[i] = id.String(), int64(d.votes[id])
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE `+photo.Table+` AS p
+			SET `+photo.FieldVoteCount+` = p.`+photo.FieldVoteCount+` + d.n,
+			    `+photo.FieldStatsVersion+` = p.`+photo.FieldStatsVersion+` + 1,
+			    `+photo.FieldStatsUpdatedAt+` = $3
+			FROM unnest($1::uuid[], $2::bigint[]) AS d(id, n)
+			WHERE p.`+photo.FieldID+` = d.id`, pq.Array(strs), pq.Array(counts), now)
+		if err != nil {
+			return fmt.Errorf("updating vote counts: %w", err)
+		}
+		return nil
+	}
+	for _, id := range ids {
 		// Update (not UpdateOneID, which reads the row back): one statement.
 		err := tx.Photo.Update().Where(photo.ID(id)).AddVoteCount(d.votes[id]).AddStatsVersion(1).SetStatsUpdatedAt(now).Exec(ctx)
 		if err != nil {

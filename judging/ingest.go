@@ -379,7 +379,7 @@ func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, []uui
 	for _, b := range accepted {
 		d.add(g.survey, b, 1)
 	}
-	if err := d.apply(ctx, tx, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
+	if err := d.apply(ctx, tx, g.dialect, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
 		return nil, nil, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -75,7 +75,7 @@ func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) ([]
 		if _, err := tx.Vote.Delete().Where(vote.IDIn(drop...)).Exec(ctx); err != nil {
 			return nil, err
 		}
-		if err := d.apply(ctx, tx, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
+		if err := d.apply(ctx, tx, s.dialect, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
 			return nil, err
 		}
 	}

@@ -5,12 +5,16 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/facestat/facestat/cache"
 )
 
 // Metrics holds the collectors the rest of the service updates.
@@ -23,6 +27,13 @@ type Metrics struct {
 	Operations *prometheus.HistogramVec // GraphQL operations by name, type and outcome
 	Votes      prometheus.Counter       // votes stored
 	BatchSize  prometheus.Histogram     // votes per ingester transaction
+	// CacheRequests counts the keys looked up in the cache, by kind and
+	// result (see CountCache).
+	CacheRequests *prometheus.CounterVec
+
+	now    func() time.Time // the clock (tests move it)
+	start  time.Time        // when New ran: the start of "since start"
+	status status           // the status page's earlier gatherings
 }
 
 // New registers FaceStat's collectors, the Go runtime's, and gauges read
@@ -32,6 +43,8 @@ func New(db *sql.DB, queueDepth, sockets, subscribers func() int) *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		names:    map[string]bool{},
+		now:      time.Now,
+		start:    time.Now(),
 		Operations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "facestat_graphql_operation_duration_seconds",
 			Help:    "GraphQL operations by name, type (query, mutation, subscription) and outcome (ok, error).",
@@ -42,8 +55,19 @@ func New(db *sql.DB, queueDepth, sockets, subscribers func() int) *Metrics {
 		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "facestat_vote_batch_size", Help: "Votes written per ingester transaction.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11)}),
+		CacheRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "facestat_cache_requests_total",
+			Help: "Keys looked up in the read-through cache, by kind (" + strings.Join(cache.Kinds, ", ") + ", other) and result (hit, miss, error: the store failed).",
+		}, []string{"kind", "result"}),
 	}
-	m.Registry.MustRegister(m.Operations, m.Votes, m.BatchSize,
+	// Every series exists from the start, at 0: a ratio over them is
+	// defined (and alerts can see it) before the first lookup.
+	for _, kind := range append(cache.Kinds[:len(cache.Kinds):len(cache.Kinds)], cache.OtherKind) {
+		for _, result := range cacheResults {
+			m.CacheRequests.WithLabelValues(kind, result)
+		}
+	}
+	m.Registry.MustRegister(m.Operations, m.Votes, m.BatchSize, m.CacheRequests,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db, "facestat"),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "facestat_vote_queue_depth", Help: "Votes waiting for a transaction."},
@@ -54,6 +78,30 @@ func New(db *sql.DB, queueDepth, sockets, subscribers func() int) *Metrics {
 			func() float64 { return float64(subscribers()) }),
 	)
 	return m
+}
+
+var cacheResults = []string{cache.Hit, cache.Miss, cache.Error}
+
+// CountCache counts n keys of kind looked up in the cache with result; it
+// is a cache.CountFunc. Kinds and results outside cache's fixed sets count
+// as "other" and are dropped, so the label set stays bounded.
+func (m *Metrics) CountCache(kind, result string, n int) {
+	if !slices.Contains(cache.Kinds, kind) {
+		kind = cache.OtherKind
+	}
+	if !slices.Contains(cacheResults, result) {
+		return
+	}
+	m.CacheRequests.WithLabelValues(kind, result).Add(float64(n))
+}
+
+// SetVoteQueueCapacity exposes how many votes the queue holds at most, as
+// facestat_vote_queue_capacity, so that alerts can compare the depth with
+// it. Call it once.
+func (m *Metrics) SetVoteQueueCapacity(n int) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "facestat_vote_queue_capacity", Help: "Votes the queue holds at most; beyond, castVote answers UNAVAILABLE."},
+		func() float64 { return float64(n) }))
 }
 
 // maxOperations bounds the operation label: names come from clients, so

@@ -92,6 +92,21 @@ type RefreshSessionPayload struct {
 	Viewer       *identity.Viewer `json:"viewer"`
 }
 
+type ServiceStatus struct {
+	DegradationLevel DegradationLevel `json:"degradationLevel"`
+	// True when an operator forced the level; false when it follows the load.
+	Forced bool `json:"forced"`
+}
+
+type SetDegradationInput struct {
+	// The level to force; null returns to automatic levels.
+	Level *DegradationLevel `json:"level,omitempty"`
+}
+
+type SetDegradationPayload struct {
+	Status *ServiceStatus `json:"status"`
+}
+
 type SetPhotoVisibilityInput struct {
 	PhotoID string `json:"photoId"`
 	Public  bool   `json:"public"`
@@ -171,6 +186,69 @@ type UploadPhotoInput struct {
 
 type UploadPhotoPayload struct {
 	Photo *ent.Photo `json:"photo"`
+}
+
+// How far FaceStat has stepped back from its full service under load. Each level
+// includes the ones before it. Judging, voting, results and the front page stay
+// up at every level.
+type DegradationLevel string
+
+const (
+	// Everything on.
+	DegradationLevelNormal DegradationLevel = "NORMAL"
+	// Percentiles and top lists are served as last computed, not recomputed.
+	DegradationLevelStaleExtras DegradationLevel = "STALE_EXTRAS"
+	// Uploads are refused with UNAVAILABLE (reason UPLOADS_PAUSED).
+	DegradationLevelPauseUploads DegradationLevel = "PAUSE_UPLOADS"
+)
+
+var AllDegradationLevel = []DegradationLevel{
+	DegradationLevelNormal,
+	DegradationLevelStaleExtras,
+	DegradationLevelPauseUploads,
+}
+
+func (e DegradationLevel) IsValid() bool {
+	switch e {
+	case DegradationLevelNormal, DegradationLevelStaleExtras, DegradationLevelPauseUploads:
+		return true
+	}
+	return false
+}
+
+func (e DegradationLevel) String() string {
+	return string(e)
+}
+
+func (e *DegradationLevel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DegradationLevel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DegradationLevel", str)
+	}
+	return nil
+}
+
+func (e DegradationLevel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DegradationLevel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DegradationLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Sort direction.

@@ -24,6 +24,12 @@ describe('uploadProblem', () => {
     expect(uploadProblem({ code: 'RATE_LIMITED', retryAfter: 300 }).text).toMatch(/in 5 min/);
     expect(uploadProblem({ code: 'RATE_LIMITED' }).text).toMatch(/shortly/);
   });
+  it('says uploads are paused, and when to retry', () => {
+    const p = uploadProblem({ code: 'UNAVAILABLE', reason: 'UPLOADS_PAUSED', retryAfter: 30 });
+    expect(p.text).toMatch(/Uploads are paused/);
+    expect(p.text).toMatch(/in 30 s/);
+    expect(uploadProblem({ code: 'UNAVAILABLE', reason: 'BUSY', retryAfter: 1 }).text).toMatch(/busy right now/);
+  });
   it('reports a network failure', () => {
     expect(uploadProblem({ network: true }).text).toMatch(/connection/);
   });

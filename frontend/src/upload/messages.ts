@@ -38,6 +38,9 @@ export function uploadProblem(r: Refusal): UploadProblem {
     case 'RATE_LIMITED':
       return { text: `You are uploading too fast. ${retryText(r.retryAfter)}` };
     case 'UNAVAILABLE':
+      if (r.reason === 'UPLOADS_PAUSED') {
+        return { text: `Uploads are paused for a moment while FaceStat is very busy; judging and results still work. ${retryText(r.retryAfter)}` };
+      }
       return { text: `FaceStat is busy right now. ${retryText(r.retryAfter)}` };
     default:
       if (r.status === 413) return { text: 'That file is too large. Pick a smaller photo.' };

@@ -190,10 +190,13 @@ var (
 // shared values to canonical keys: no allocation per request).
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h["X-Content-Type-Options"] = hNosniff
-		h["Referrer-Policy"] = hReferrerPolicy
-		h["X-Frame-Options"] = hFrameDeny
+		setSecurityHeaders(w.Header())
 		next.ServeHTTP(w, r)
 	})
+}
+
+func setSecurityHeaders(h http.Header) {
+	h["X-Content-Type-Options"] = hNosniff
+	h["Referrer-Policy"] = hReferrerPolicy
+	h["X-Frame-Options"] = hFrameDeny
 }

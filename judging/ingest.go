@@ -299,15 +299,19 @@ func (g *Ingester) write(batch []*pending) {
 		reply(todo[0], &facestat.Error{Code: facestat.Internal, Message: "internal error", Err: err})
 		return
 	}
+	// Counted before anyone is answered: a caller that reads the metrics
+	// after its vote is acknowledged finds the vote counted.
 	stored := 0
-	for i, p := range todo {
-		reply(p, results[i])
+	for i := range todo {
 		if results[i] == nil {
 			stored++
 		}
 	}
 	if g.cfg.Observe != nil {
 		g.cfg.Observe(len(todo), stored)
+	}
+	for i, p := range todo {
+		reply(p, results[i])
 	}
 	g.runHook(ctx, touched)
 }

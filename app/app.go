@@ -264,6 +264,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Workers:        cfg.ImageWorkers,
 		Limiter:        limiter,
 		RateUpload:     rule("upload", cfg.RateUpload),
+		RateUploadIP:   rule("upload_ip", cfg.RateUploadIP),
 		Cache:          store,
 	}, log)
 	a.Admission = admission.New(admission.Config{
@@ -295,6 +296,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			RateSignUp:      rule("sign_up", cfg.RateSignUp),
 			RateSignIn:      rule("sign_in", cfg.RateSignIn),
 			RateSignInEmail: rule("sign_in_email", cfg.RateSignInEmail),
+			RateVote:        rule("vote", cfg.RateVote),
+			RateVoteIP:      rule("vote_ip", cfg.RateVoteIP),
 		},
 	}
 	a.Metrics = metrics.New(d.SQL, a.Judging.Ingester.Queued, func() int { return a.Server.Sockets() }, a.Hub.Subscribers)

@@ -100,6 +100,9 @@ type Config struct {
 	VoteQueue         int           // votes waiting at most before castVote answers UNAVAILABLE
 	VoteWorkers       int           // vote transactions in flight at once (0: 1 on SQLite, 2 on PostgreSQL)
 	RateUpload        Rate          // uploadPhoto per account
+	RateUploadIP      Rate          // uploadPhoto per client IP, all accounts together
+	RateVote          Rate          // castVote per judge (account or anonymous session)
+	RateVoteIP        Rate          // castVote per client IP, all judges together
 
 	// Admission control: requests of each class in flight at once per
 	// instance (0: unbounded), and how long one may wait for a slot.
@@ -320,7 +323,12 @@ var options = []option{
 	{"vote-queue", "20000", "votes waiting at most; beyond, castVote answers UNAVAILABLE", integer(func(c *Config) *int { return &c.VoteQueue })},
 	{"vote-workers", "0", "vote transactions in flight at once (0: 1 on SQLite, 2 on PostgreSQL)", integer(func(c *Config) *int { return &c.VoteWorkers })},
 	{"rate-upload", "30/1h", "uploadPhoto per account", rate(func(c *Config) *Rate { return &c.RateUpload })},
-	{"admit-votes", "2000", "castVote requests in flight at once per instance; beyond, 503 UNAVAILABLE (0: unbounded)", integer(func(c *Config) *int { return &c.AdmitVotes })},
+	{"rate-upload-ip", "120/1h", "uploadPhoto per client IP (IPv6: per /64), all accounts together", rate(func(c *Config) *Rate { return &c.RateUploadIP })},
+	// A quick honest judge answers about one photo a second: 120/1m leaves
+	// twice that. An address may hide a school or an office behind NAT.
+	{"rate-vote", "120/1m", "castVote per judge, account or anonymous session (a quick human casts about one a second)", rate(func(c *Config) *Rate { return &c.RateVote })},
+	{"rate-vote-ip", "3000/1m", "castVote per client IP (IPv6: per /64), all judges together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.RateVoteIP })},
+	{"admit-votes", "256", "castVote requests in flight at once per instance; beyond, 503 UNAVAILABLE (0: unbounded)", integer(func(c *Config) *int { return &c.AdmitVotes })},
 	{"admit-reads", "64", "queries and other small operations in flight at once per instance", integer(func(c *Config) *int { return &c.AdmitReads })},
 	{"admit-uploads", "8", "uploads in flight at once per instance (refused before the body is read)", integer(func(c *Config) *int { return &c.AdmitUploads })},
 	{"admit-sign-ins", "8", "signIn, signUp, startAnonymousSession and refreshSession in flight at once (argon2id costs memory)", integer(func(c *Config) *int { return &c.AdmitSignIns })},

@@ -88,6 +88,10 @@ func TestLoadDefaults(t *testing.T) {
 			"RateSignUp":      {c.RateSignUp, config.Rate{N: 10, Per: time.Minute}},
 			"RateSignIn":      {c.RateSignIn, config.Rate{N: 20, Per: time.Minute}},
 			"RateUpload":      {c.RateUpload, config.Rate{N: 30, Per: time.Hour}},
+			"RateUploadIP":    {c.RateUploadIP, config.Rate{N: 120, Per: time.Hour}},
+			"RateVote":        {c.RateVote, config.Rate{N: 120, Per: time.Minute}},
+			"RateVoteIP":      {c.RateVoteIP, config.Rate{N: 3000, Per: time.Minute}},
+			"RateSignInEmail": {c.RateSignInEmail, config.Rate{N: 10, Per: 10 * time.Minute}},
 			"SecureCookies":   {c.SecureCookies(), false},
 			"S3":              {c.S3(), false},
 			"S3Secure":        {c.S3Secure, true},
@@ -295,6 +299,28 @@ func TestRates(t *testing.T) {
 			}
 		}
 	})
+	t.Run("OKEachOption", func(t *testing.T) {
+		// Every rate option sets its own field and no other.
+		rates := func(c *config.Config) map[string]config.Rate {
+			return map[string]config.Rate{
+				"FACESTAT_RATE_ANON_SESSION": c.RateAnonSession, "FACESTAT_RATE_SIGN_UP": c.RateSignUp,
+				"FACESTAT_RATE_SIGN_IN": c.RateSignIn, "FACESTAT_RATE_SIGN_IN_EMAIL": c.RateSignInEmail,
+				"FACESTAT_RATE_UPLOAD": c.RateUpload, "FACESTAT_RATE_UPLOAD_IP": c.RateUploadIP,
+				"FACESTAT_RATE_VOTE": c.RateVote, "FACESTAT_RATE_VOTE_IP": c.RateVoteIP,
+			}
+		}
+		defaults := rates(load(t, nil, nil))
+		want := config.Rate{N: 7, Per: 3 * time.Second}
+		for name := range defaults {
+			got := rates(load(t, nil, map[string]string{name: "7/3s"}))
+			for other, r := range got {
+				if other == name && r != want || other != name && r != defaults[other] {
+					t.Errorf("%s=7/3s: %s = %v", name, other, r)
+				}
+			}
+			loadErr(t, nil, map[string]string{name: "7"}, name)
+		}
+	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		for _, in := range []string{"30", "/1m", "30/", "x/1m", "-1/1m", "1.5/1m", "30/0s", "30/-1m", "30/soon", "30/1m/2", "30 per minute"} {
 			loadErr(t, nil, map[string]string{"FACESTAT_RATE_SIGN_UP": in}, "FACESTAT_RATE_SIGN_UP")
@@ -442,7 +468,7 @@ func TestUsage(t *testing.T) {
 	if !slices.IsSorted(names) {
 		t.Errorf("Usage is not sorted by name: %v", names)
 	}
-	for _, want := range []string{"addr", "cors-origins", "trusted-proxies", "max-upload-bytes", "rate-upload", "s3-endpoint", "s3-secret-key", "image-base-url"} {
+	for _, want := range []string{"addr", "cors-origins", "trusted-proxies", "max-upload-bytes", "rate-upload", "rate-upload-ip", "rate-vote", "rate-vote-ip", "s3-endpoint", "s3-secret-key", "image-base-url"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("Usage lacks %s", want)
 		}

@@ -35,4 +35,6 @@ type Limits struct {
 	RateSignUp      ratelimit.Rule
 	RateSignIn      ratelimit.Rule // per client IP (or IPv6 /64)
 	RateSignInEmail ratelimit.Rule // per account email, against password guessing from many addresses
+	RateVote        ratelimit.Rule // castVote per judge (account or anonymous session)
+	RateVoteIP      ratelimit.Rule // castVote per client IP (or IPv6 /64), all judges together
 }

@@ -131,6 +131,10 @@ func (r *mutationResolver) DeletePhoto(ctx context.Context, input model.DeletePh
 
 // CastVote is the resolver for the castVote field.
 func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInput) (*model.CastVotePayload, error) {
+	v := identity.FromContext(ctx)
+	if err := r.limitVote(ctx, v); err != nil {
+		return nil, err
+	}
 	id, err := relay.ParseTypedID(input.PhotoID, typePhoto, "input.photoId")
 	if err != nil {
 		return nil, err
@@ -139,7 +143,6 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 	for i, a := range input.Answers {
 		answers[i] = judging.AnswerInput{QuestionKey: a.QuestionKey, Number: a.Number, Yes: a.Yes, Word: a.Word}
 	}
-	v := identity.FromContext(ctx)
 	p, err := r.Judging.CastVote(ctx, v, id, answers)
 	if err != nil {
 		return nil, err

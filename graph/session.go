@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"net/netip"
 	"time"
 
 	"github.com/facestat/facestat/identity"
@@ -28,15 +27,24 @@ func issue(ctx context.Context, s *identity.Session, cookie *bool) sessionResult
 }
 
 // limitByIP applies rule to the client's address: the whole IPv4 address,
-// or the IPv6 /64 (one host usually holds a whole /64).
+// or the IPv6 /64 (see ratelimit.IPKey).
 func (r *Resolver) limitByIP(ctx context.Context, rule ratelimit.Rule) error {
-	key := ratelimit.ClientIP(ctx)
-	if a, err := netip.ParseAddr(key); err == nil {
-		if a = a.Unmap(); a.Is6() {
-			key = netip.PrefixFrom(a, 64).Masked().String()
-		} else {
-			key = a.String()
-		}
+	return ratelimit.CheckClientIP(ctx, r.Limiter, rule)
+}
+
+// limitVote applies the vote limits to judge v before anything of its vote
+// is looked at (a viewer-less call is refused UNAUTHENTICATED by judging).
+// Per judge first: a judge refused for its own pace does not use up the
+// budget of everyone sharing its address (a school, an office). A vote the
+// judge's own budget allows but its address refuses has spent one of the
+// judge's (Limiter has no refund); that happens only when the whole address
+// is over its far larger budget.
+func (r *Resolver) limitVote(ctx context.Context, v *identity.Viewer) error {
+	if v == nil {
+		return nil
 	}
-	return ratelimit.Check(ctx, r.Limiter, rule, key)
+	if err := ratelimit.Check(ctx, r.Limiter, r.Limits.RateVote, v.ID.String()); err != nil {
+		return err
+	}
+	return r.limitByIP(ctx, r.Limits.RateVoteIP)
 }

@@ -132,20 +132,6 @@ func TestAnonymousJudge(t *testing.T) {
 	})
 }
 
-func TestRateLimitedAnonymousSessions(t *testing.T) {
-	backends(t, map[string]string{"FACESTAT_RATE_ANON_SESSION": "3/1m"}, func(t *testing.T, e *env) {
-		for i := 0; i < 3; i++ {
-			if r := e.do(t, request{Query: `mutation { startAnonymousSession { token } }`}); r.code() != "" {
-				t.Fatalf("session %d refused: %+v", i, r.Errors)
-			}
-		}
-		r := e.do(t, request{Query: `mutation { startAnonymousSession { token } }`})
-		if r.Status != http.StatusTooManyRequests || r.code() != "RATE_LIMITED" || r.Header.Get("Retry-After") == "" || r.ext("retryAfter") == nil {
-			t.Fatalf("fourth session: %d %v %+v", r.Status, r.Header, r.Errors)
-		}
-	})
-}
-
 func TestCookieSession(t *testing.T) {
 	backends(t, nil, func(t *testing.T, e *env) {
 		cookiesOf := func(r *response) map[string]*http.Cookie {

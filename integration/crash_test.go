@@ -90,6 +90,7 @@ func crashVotes(t *testing.T, databaseURL string) {
 		"FACESTAT_DATA_DIR":          t.TempDir(), // the same data for every run
 		"FACESTAT_LOG_LEVEL":         "warn",
 		"FACESTAT_RATE_ANON_SESSION": "0/1s",
+		"FACESTAT_RATE_VOTE_IP":      "0/1s", // a thousand judges on one address
 	}
 	if databaseURL != "" {
 		settings["FACESTAT_DATABASE_URL"] = databaseURL

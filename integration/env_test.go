@@ -47,6 +47,9 @@ var testSettings = map[string]string{
 	"FACESTAT_RATE_SIGN_UP":      "1000/1m",
 	"FACESTAT_RATE_SIGN_IN":      "1000/1m",
 	"FACESTAT_RATE_UPLOAD":       "1000/1m",
+	"FACESTAT_RATE_UPLOAD_IP":    "100000/1m",
+	"FACESTAT_RATE_VOTE":         "100000/1m",
+	"FACESTAT_RATE_VOTE_IP":      "100000/1m",
 	"FACESTAT_MAX_UPLOAD_BYTES":  "2MiB",
 	"FACESTAT_MAX_BODY_BYTES":    "64KiB",
 	"FACESTAT_PHOTO_QUOTA":       "3",
@@ -209,6 +212,12 @@ const uploadMutation = `mutation($file: Upload!, $public: Boolean) {
 // upload sends the GraphQL multipart request for uploadPhoto.
 func (e *env) upload(t *testing.T, token string, name string, data []byte, public bool) *response {
 	t.Helper()
+	return e.uploadWith(t, request{Token: token}, name, data, public)
+}
+
+// uploadWith is upload with req's token, headers and cookies.
+func (e *env) uploadWith(t *testing.T, req request, name string, data []byte, public bool) *response {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	ops, _ := json.Marshal(map[string]any{"query": uploadMutation, "variables": map[string]any{"file": nil, "public": public}})
@@ -219,7 +228,7 @@ func (e *env) upload(t *testing.T, token string, name string, data []byte, publi
 	mw.Close()
 	hr, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", &body)
 	hr.Header.Set("Content-Type", mw.FormDataContentType())
-	return e.send(t, hr, request{Token: token})
+	return e.send(t, hr, req)
 }
 
 // account signs up a new account and returns its access token.

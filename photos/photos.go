@@ -38,9 +38,11 @@ type Config struct {
 	// Workers bounds how many images are decoded at once (each may take
 	// hundreds of MB); further uploads wait their turn.
 	Workers int
-	// Limiter and RateUpload bound uploads per account.
-	Limiter    ratelimit.Limiter
-	RateUpload ratelimit.Rule
+	// Limiter, RateUpload and RateUploadIP bound uploads per account and
+	// per client address (all accounts together; see ratelimit.IPKey).
+	Limiter      ratelimit.Limiter
+	RateUpload   ratelimit.Rule
+	RateUploadIP ratelimit.Rule
 	// Cache, when set, loses a photo's entries when it changes or goes.
 	Cache cache.Store
 }
@@ -66,15 +68,26 @@ func (s *Service) URL(key string) string { return s.cfg.ImageBaseURL + "/" + key
 // sniffed, its pixel count checked before it is decoded, turned upright and
 // re-encoded without metadata, then stored with a thumbnail under
 // content-addressed keys of the photo's own. Errors: UNAUTHENTICATED for
-// anonymous judges; RATE_LIMITED; BAD_USER_INPUT on field input.file with
-// reason FILE_TOO_LARGE, NOT_AN_IMAGE, IMAGE_TOO_LARGE or QUOTA_REACHED. A
-// refused upload leaves no row and no file behind.
+// anonymous judges; RATE_LIMITED per account or client address;
+// BAD_USER_INPUT on field input.file with reason FILE_TOO_LARGE,
+// NOT_AN_IMAGE, IMAGE_TOO_LARGE or QUOTA_REACHED. A refused upload leaves no
+// row and no file behind.
 func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader, size int64, public bool) (*ent.Photo, error) {
 	if err := authz.RequireAccount(v); err != nil {
 		return nil, err
 	}
+	// Per account first: an account refused for its own pace does not use
+	// up the budget of the others behind its address. (One allowed by its
+	// account but refused by its address has spent one of its own.)
 	if err := ratelimit.Check(ctx, s.cfg.Limiter, s.cfg.RateUpload, v.ID.String()); err != nil {
 		return nil, err
+	}
+	// A call that comes from no client (facestat seed) has no address to
+	// count; the HTTP layer gives every request one.
+	if ratelimit.ClientIP(ctx) != "" {
+		if err := ratelimit.CheckClientIP(ctx, s.cfg.Limiter, s.cfg.RateUploadIP); err != nil {
+			return nil, err
+		}
 	}
 	tooLarge := facestat.InputError("input.file", facestat.ReasonFileTooLarge,
 		"the file is larger than %d MiB", s.cfg.MaxUploadBytes>>20)

@@ -1,10 +1,13 @@
 package ratelimit_test
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/ratelimit"
 )
 
@@ -36,4 +39,86 @@ func TestRule(t *testing.T) {
 			}
 		}
 	})
+}
+
+// fakeLimiter answers every Allow with its decision and error, and records
+// the keys it was asked about.
+type fakeLimiter struct {
+	d    ratelimit.Decision
+	err  error
+	keys []string
+}
+
+func (f *fakeLimiter) Allow(_ context.Context, _ ratelimit.Rule, key string) (ratelimit.Decision, error) {
+	f.keys = append(f.keys, key)
+	return f.d, f.err
+}
+
+func TestCheck(t *testing.T) {
+	ctx := context.Background()
+	rule := ratelimit.Rule{Name: "r", Limit: 1, Per: time.Minute}
+	t.Run("OKAllowed", func(t *testing.T) {
+		if err := ratelimit.Check(ctx, &fakeLimiter{d: ratelimit.Decision{Allowed: true}}, rule, "k"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("OKDisabledOrNoLimiter", func(t *testing.T) {
+		f := &fakeLimiter{}
+		if err := ratelimit.Check(ctx, f, ratelimit.Rule{Name: "off"}, "k"); err != nil || len(f.keys) != 0 {
+			t.Fatalf("disabled rule: %v, limiter asked %v", err, f.keys)
+		}
+		if err := ratelimit.Check(ctx, nil, rule, "k"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("OKLimiterFails", func(t *testing.T) {
+		if err := ratelimit.Check(ctx, &fakeLimiter{err: errors.New("down")}, rule, "k"); err != nil {
+			t.Fatalf("a failing limiter refused: %v", err)
+		}
+	})
+	t.Run("ErrRateLimited", func(t *testing.T) {
+		for retry, want := range map[time.Duration]time.Duration{
+			time.Millisecond:        time.Second, // never "retry in 0 s"
+			time.Second:             time.Second,
+			1500 * time.Millisecond: 2 * time.Second, // rounded up
+			30 * time.Second:        30 * time.Second,
+		} {
+			err := ratelimit.Check(ctx, &fakeLimiter{d: ratelimit.Decision{RetryAfter: retry}}, rule, "k")
+			var fe *facestat.Error
+			if !errors.As(err, &fe) || fe.Code != facestat.RateLimited || fe.RetryAfter != want {
+				t.Errorf("refused with RetryAfter %v: %#v, want RATE_LIMITED retrying after %v", retry, err, want)
+			}
+		}
+	})
+}
+
+func TestIPKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.0.2.7":               "192.0.2.7",
+		"::ffff:192.0.2.7":        "192.0.2.7", // IPv4-mapped counts as IPv4
+		"2001:db8:1:2:3:4:5:6":    "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::1":    "2001:db8:1:2::/64", // the same /64
+		"2001:db8:1:3::1":         "2001:db8:1:3::/64",
+		"fe80::1%eth0":            "fe80::/64",
+		"":                        "",
+		"not an address":          "not an address",
+		"2001:db8:1:2:3:4:5:6:77": "2001:db8:1:2:3:4:5:6:77",
+	} {
+		if got := ratelimit.IPKey(in); got != want {
+			t.Errorf("IPKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCheckClientIP(t *testing.T) {
+	f := &fakeLimiter{d: ratelimit.Decision{Allowed: true}}
+	rule := ratelimit.Rule{Name: "r", Limit: 1, Per: time.Minute}
+	for _, ip := range []string{"192.0.2.7", "2001:db8::1", ""} {
+		if err := ratelimit.CheckClientIP(ratelimit.WithClientIP(context.Background(), ip), f, rule); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"192.0.2.7", "2001:db8::/64", ""}; !slices.Equal(f.keys, want) {
+		t.Fatalf("keys %q, want %q", f.keys, want)
+	}
 }

@@ -1431,7 +1431,9 @@ type Mutation {
   Uploads a face photo (JPEG, PNG or WebP, sniffed from the bytes) as a GraphQL
   multipart request. Accounts only. The photo is stored upright with all
   metadata (EXIF, GPS, XMP) removed. Refusals: BAD_USER_INPUT with reason
-  FILE_TOO_LARGE, NOT_AN_IMAGE, IMAGE_TOO_LARGE or QUOTA_REACHED.
+  FILE_TOO_LARGE, NOT_AN_IMAGE, IMAGE_TOO_LARGE or QUOTA_REACHED;
+  RATE_LIMITED (per account and per client IP) and UNAVAILABLE (BUSY,
+  UPLOADS_PAUSED), both with a retry time.
   """
   uploadPhoto(input: UploadPhotoInput!): UploadPhotoPayload!
   "Makes a photo public or private. Owner only."
@@ -1445,7 +1447,9 @@ type Mutation {
   safely retry. Voting on one's own photo is FORBIDDEN. Each answer sets
   exactly the one value field that fits its question's kind; refusals are
   BAD_USER_INPUT with ` + "`" + `field` + "`" + ` (e.g. ` + "`" + `input.answers[1].number` + "`" + `) and ` + "`" + `reason` + "`" + `
-  (UNKNOWN_QUESTION, OUT_OF_RANGE, INVALID, TOO_LONG).
+  (UNKNOWN_QUESTION, OUT_OF_RANGE, INVALID, TOO_LONG). RATE_LIMITED (per judge
+  and per client IP) and UNAVAILABLE (busy) come with a retry time; nothing is
+  stored then.
   """
   castVote(input: CastVoteInput!): CastVotePayload!
   """

@@ -65,6 +65,7 @@ type options struct {
 	factor    float64
 	maxInFl   int
 	env       string
+	capacity  float64
 }
 
 func main() {
@@ -81,6 +82,7 @@ func main() {
 		"PostgreSQL server to create the benchmark database on")
 	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis server (keys under a prefix of this run's own)")
 	flag.StringVar(&o.bin, "bin", "", "a facestat binary to run instead of building ./cmd/facestat")
+	flag.Float64Var(&o.capacity, "capacity", 0, "skip the replay and overload at -factor times this many views/s (a capacity measured before)")
 	flag.StringVar(&o.env, "env", "", "extra settings for the server, e.g. FACESTAT_ADMIT_READS=32,FACESTAT_ADMIT_VOTES=256")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -139,22 +141,16 @@ func run(ctx context.Context, o options) error {
 	l.replay(ctx, 5_000, o.clients)
 	l.reset()
 
-	fmt.Printf("\n== replay: %d page views (60%% front page, 30%% judging, 10%% results) from %d closed-loop browsers\n", o.views, o.clients)
-	startCPU := benchkit.ProcCPU(srv.Pid())
-	d := l.replay(ctx, o.views, o.clients)
-	cpu := benchkit.ProcCPU(srv.Pid()) - startCPU
-	capacity := float64(l.ok.Load()) / d.Seconds()
-	l.report("replay", d)
-	fmt.Printf("server CPU %.1f s over %.1f s (%.2f cores); aim: under 60 s with zero errors: %s\n",
-		cpu.Seconds(), d.Seconds(), cpu.Seconds()/d.Seconds(), verdict(d < 60*time.Second && l.failed() == 0))
-	if ctx.Err() != nil || o.overload <= 0 {
-		return ctx.Err()
+	capacity := o.capacity
+	if capacity <= 0 {
+		if capacity = replay(ctx, l, srv, o); ctx.Err() != nil || o.overload <= 0 {
+			return ctx.Err()
+		}
 	}
-
 	rate := capacity * o.factor
 	l.reset()
 	fmt.Printf("\n== overload: %.0f views/s arriving (%.1fx the replay's %.0f views/s) for %s, open loop\n", rate, o.factor, capacity, o.overload)
-	d = l.overload(ctx, rate, o.overload, o.maxInFl)
+	d := l.overload(ctx, rate, o.overload, o.maxInFl)
 	goodput := float64(l.ok.Load()) / d.Seconds()
 	p99 := l.quantile(0.99)
 	l.report("overload", d)
@@ -163,6 +159,40 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("shed: %d views refused with 503 + Retry-After, %d failed otherwise (must be 0 for a clean shed: %s)\n",
 		l.shed.Load(), l.failed()-l.shed.Load(), verdict(l.failed() == l.shed.Load()))
 	return nil
+}
+
+// replay runs the -views page views and returns the views/s it measured.
+func replay(ctx context.Context, l *load, srv *benchkit.Server, o options) float64 {
+	fmt.Printf("\n== replay: %d page views (60%% front page, 30%% judging, 10%% results) from %d closed-loop browsers\n", o.views, o.clients)
+	startCPU := benchkit.ProcCPU(srv.Pid())
+	sampler := benchkit.StartCPUSampler(500*time.Millisecond, func(pid, ppid int, comm string) (string, bool) {
+		switch {
+		case pid == srv.Pid():
+			return "facestat", true
+		case pid == os.Getpid():
+			return "load generator", true
+		case strings.HasPrefix(comm, "postgres"):
+			return "postgres", true
+		case strings.HasPrefix(comm, "redis"):
+			return "redis", true
+		}
+		return "other", true
+	})
+	d := l.replay(ctx, o.views, o.clients)
+	cpu := benchkit.ProcCPU(srv.Pid()) - startCPU
+	usage := sampler.Stop()
+	capacity := float64(l.ok.Load()) / d.Seconds()
+	l.report("replay", d)
+	fmt.Printf("server CPU %.1f s over %.1f s (%.2f cores); aim: under 60 s with zero errors: %s\n",
+		cpu.Seconds(), d.Seconds(), cpu.Seconds()/d.Seconds(), verdict(d < 60*time.Second && l.failed() == 0))
+	fmt.Printf("CPU in the replay (%d CPUs, in cores):", usage.NCPU)
+	for _, k := range []string{"facestat", "postgres", "redis", "load generator", "other"} {
+		fmt.Printf(" %s %.2f,", k, usage.ByLabel[k].Seconds()/usage.Wall.Seconds())
+	}
+	fmt.Printf(" machine busy %.2f (interrupts %.2f), steal %.2f\n",
+		usage.Busy.Seconds()/usage.Wall.Seconds(), usage.IRQ.Seconds()/usage.Wall.Seconds(), usage.Steal.Seconds()/usage.Wall.Seconds())
+	return capacity
+
 }
 
 func verdict(ok bool) string {

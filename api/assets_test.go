@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,11 +12,10 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/andybalholm/brotli"
-
 	"github.com/facestat/facestat/api"
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/graph"
+	"github.com/facestat/facestat/precompressed/precompressedtest"
 )
 
 // A built app as Vite lays it out: a shell, hashed assets of text and an
@@ -57,55 +55,11 @@ func newAppServer(t *testing.T) *httptest.Server {
 	return ts
 }
 
-// rawClient neither asks for compression nor decodes it.
-var rawClient = &http.Client{Transport: &http.Transport{DisableCompression: true}}
-
-func fetch(t *testing.T, method, url string, header map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, nil)
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	res, err := rawClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, b
-}
-
-func decodeBody(t *testing.T, enc string, b []byte) []byte {
-	t.Helper()
-	var r io.Reader = bytes.NewReader(b)
-	switch enc {
-	case "":
-		return b
-	case "gzip":
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = zr
-	case "br":
-		r = brotli.NewReader(r)
-	default:
-		t.Fatalf("Content-Encoding %q", enc)
-	}
-	out, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatalf("decoding %s: %v", enc, err)
-	}
-	return out
-}
-
 // TestWebAppAssets: hashed assets and the shell come in the encoding
 // Accept-Encoding prefers, decode to exactly the built file, carry an ETag
-// per encoding (304 for it) and their Cache-Control: a year and immutable
-// for assets/*, no-cache for index.html on every app route.
+// per encoding (304 for it), nosniff and their Cache-Control: a year and
+// immutable for assets/*, no-cache for index.html on every app route
+// (precompressedtest.CheckRepresentations).
 func TestWebAppAssets(t *testing.T) {
 	ts := newAppServer(t)
 	files := []struct {
@@ -119,61 +73,11 @@ func TestWebAppAssets(t *testing.T) {
 		{"/photos/UGhvdG86MQ", "text/html; charset=utf-8", "no-cache", shell},
 		{"/", "text/html; charset=utf-8", "no-cache", shell}, // no front page rendered (none in Deps)
 	}
-	negotiation := []struct{ accept, enc string }{
-		{"-", ""},
-		{"", ""},
-		{"identity", ""},
-		{"gzip, deflate, br, zstd", "br"},
-		{"gzip, deflate", "gzip"},
-		{"gzip, br;q=0", "gzip"},
-		{"br;q=0", ""},
-		{"br;q=0.3, gzip;q=0.6", "gzip"},
-		{"*", "br"},
-	}
 	for _, f := range files {
 		t.Run(strings.ReplaceAll(f.path, "/", "_"), func(t *testing.T) {
-			tags := map[string]string{} // by Content-Encoding
-			for _, n := range negotiation {
-				h := map[string]string{}
-				if n.accept != "-" {
-					h["Accept-Encoding"] = n.accept
-				}
-				res, b := fetch(t, http.MethodGet, ts.URL+f.path, h)
-				hd := res.Header
-				if res.StatusCode != 200 || hd.Get("Content-Encoding") != n.enc || hd.Get("Content-Type") != f.ctype ||
-					hd.Get("Cache-Control") != f.cache || hd.Get("Vary") != "Accept-Encoding" || hd.Get("X-Content-Type-Options") != "nosniff" {
-					t.Fatalf("Accept-Encoding %q: %d %v", n.accept, res.StatusCode, hd)
-				}
-				if res.ContentLength != int64(len(b)) || !bytes.Equal(decodeBody(t, n.enc, b), f.body) {
-					t.Fatalf("Accept-Encoding %q: Content-Length %d, %d bytes, not the built file", n.accept, res.ContentLength, len(b))
-				}
-				if n.enc != "" && len(b) >= len(f.body) {
-					t.Fatalf("%s is %d bytes, the file %d", n.enc, len(b), len(f.body))
-				}
-				etag := hd.Get("ETag")
-				if etag == "" || (tags[n.enc] != "" && tags[n.enc] != etag) {
-					t.Fatalf("ETag %q for %q (before: %q)", etag, n.enc, tags[n.enc])
-				}
-				tags[n.enc] = etag
-			}
-			if len(tags) != 3 || tags[""] == tags["br"] || tags[""] == tags["gzip"] || tags["br"] == tags["gzip"] {
-				t.Fatalf("ETags by encoding: %v", tags)
-			}
-			for enc, accept := range map[string]string{"": "identity", "gzip": "gzip", "br": "br, gzip"} {
-				res, b := fetch(t, http.MethodGet, ts.URL+f.path, map[string]string{"Accept-Encoding": accept, "If-None-Match": `"x", ` + tags[enc]})
-				if res.StatusCode != http.StatusNotModified || len(b) != 0 || res.Header.Get("ETag") != tags[enc] || res.Header.Get("Cache-Control") != f.cache {
-					t.Fatalf("If-None-Match %s with %q: %d %v", tags[enc], accept, res.StatusCode, res.Header)
-				}
-				other := tags[map[string]string{"": "br", "gzip": "", "br": "gzip"}[enc]]
-				if res, _ := fetch(t, http.MethodGet, ts.URL+f.path, map[string]string{"Accept-Encoding": accept, "If-None-Match": other}); res.StatusCode != 200 {
-					t.Fatalf("If-None-Match of another encoding with %q: %d", accept, res.StatusCode)
-				}
-				head, hb := fetch(t, http.MethodHead, ts.URL+f.path, map[string]string{"Accept-Encoding": accept})
-				if head.StatusCode != 200 || len(hb) != 0 || head.Header.Get("ETag") != tags[enc] || head.Header.Get("Content-Encoding") != enc ||
-					head.Header.Get("Content-Length") == "" || head.Header.Get("Content-Length") == "0" {
-					t.Fatalf("HEAD with %q: %d %v", accept, head.StatusCode, head.Header)
-				}
-			}
+			precompressedtest.CheckRepresentations(t, ts.URL+f.path, f.body, precompressedtest.Options{Header: map[string]string{
+				"Content-Type": f.ctype, "Cache-Control": f.cache, "X-Content-Type-Options": "nosniff",
+			}})
 		})
 	}
 }
@@ -183,18 +87,18 @@ func TestWebAppAssets(t *testing.T) {
 // revalidated; a missing asset is 404, not the app.
 func TestWebAppOtherFiles(t *testing.T) {
 	ts := newAppServer(t)
-	res, b := fetch(t, http.MethodGet, ts.URL+"/assets/logo-5f2a9c1e.png", map[string]string{"Accept-Encoding": "gzip, br"})
+	res, b := precompressedtest.Fetch(t, http.MethodGet, ts.URL+"/assets/logo-5f2a9c1e.png", map[string]string{"Accept-Encoding": "gzip, br"})
 	if res.StatusCode != 200 || !bytes.Equal(b, appPNG) || res.Header.Get("Content-Encoding") != "" || res.Header.Get("Vary") != "" ||
 		res.Header.Get("Content-Type") != "image/png" || res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" ||
 		res.Header.Get("ETag") == "" {
 		t.Fatalf("png: %d %v", res.StatusCode, res.Header)
 	}
-	res, _ = fetch(t, http.MethodGet, ts.URL+"/favicon.svg", nil)
+	res, _ = precompressedtest.Fetch(t, http.MethodGet, ts.URL+"/favicon.svg", nil)
 	if res.StatusCode != 200 || res.Header.Get("Cache-Control") != "no-cache" || !strings.HasPrefix(res.Header.Get("Content-Type"), "image/svg+xml") {
 		t.Fatalf("favicon: %d %v", res.StatusCode, res.Header)
 	}
 	for _, p := range []string{"/assets/index-00000000.js", "/assets/nothing", "/assets/../assets/missing.css"} {
-		if res, _ := fetch(t, http.MethodGet, ts.URL+p, nil); res.StatusCode != http.StatusNotFound {
+		if res, _ := precompressedtest.Fetch(t, http.MethodGet, ts.URL+p, nil); res.StatusCode != http.StatusNotFound {
 			t.Fatalf("%s: %d", p, res.StatusCode)
 		}
 	}
@@ -209,7 +113,7 @@ func TestWebAppAssetsConcurrentFirstUse(t *testing.T) {
 		wg.Go(func() {
 			req, _ := http.NewRequest(http.MethodGet, ts.URL+"/assets/index-91DTrR4Z.js", nil)
 			req.Header.Set("Accept-Encoding", []string{"br", "gzip"}[i%2])
-			res, err := rawClient.Do(req)
+			res, err := precompressedtest.Client.Do(req)
 			if err != nil {
 				t.Error(err)
 				return

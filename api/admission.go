@@ -94,20 +94,22 @@ func classify(doc *ast.QueryDocument, op *ast.OperationDefinition) admission.Cla
 		return admission.Subscriptions
 	}
 	class := admission.Reads
-	rank := map[admission.Class]int{admission.Reads: 0, admission.Votes: 1, admission.SignIns: 2, admission.Uploads: 3}
-	seen := map[string]bool{}
+	var seen map[string]bool // fragments walked; made only when one is spread
 	var walk func(ast.SelectionSet)
 	walk = func(set ast.SelectionSet) {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
-				if c := fieldClass(s.Name); rank[c] > rank[class] {
+				if c := fieldClass(s.Name); classRank[c] > classRank[class] {
 					class = c
 				}
 			case *ast.InlineFragment:
 				walk(s.SelectionSet)
 			case *ast.FragmentSpread:
 				if f := doc.Fragments.ForName(s.Name); f != nil && !seen[s.Name] {
+					if seen == nil {
+						seen = map[string]bool{}
+					}
 					seen[s.Name] = true
 					walk(f.SelectionSet)
 				}
@@ -117,6 +119,10 @@ func classify(doc *ast.QueryDocument, op *ast.OperationDefinition) admission.Cla
 	walk(op.SelectionSet)
 	return class
 }
+
+// classRank orders the classes an operation's root fields may have, from
+// the lightest; the heaviest names the operation's class.
+var classRank = map[admission.Class]int{admission.Reads: 0, admission.Votes: 1, admission.SignIns: 2, admission.Uploads: 3}
 
 func fieldClass(name string) admission.Class {
 	switch name {

@@ -327,31 +327,15 @@ func (a *App) Start(ctx context.Context) {
 	}
 	goSafe(a.Log, "survey", func() { a.Judging.Survey.Run(ctx, time.Minute, logErr("survey")) })
 	goSafe(a.Log, "admission", func() { a.Admission.Run(ctx, time.Second) })
-	goSafe(a.Log, "standings", func() { a.runStandings(ctx, logErr("standings")) })
+	// Percentiles and top lists go stale while the instance is degraded.
+	degraded := func() bool { return a.Admission.Level() >= admission.StaleExtras }
+	goSafe(a.Log, "standings", func() {
+		a.Judging.Standings.Run(ctx, a.Config.StandingsInterval, degraded, logErr("standings"))
+	})
 	if a.redisBus != nil {
 		goSafe(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
 	}
 	goSafe(a.Log, "front page", func() { a.Front.Run(ctx, a.Config.FrontPageInterval) })
-}
-
-// runStandings recomputes percentiles and top lists every
-// StandingsInterval, except while the instance is degraded: then they are
-// served as last computed (the first computation always runs).
-func (a *App) runStandings(ctx context.Context, onError func(error)) {
-	t := time.NewTicker(a.Config.StandingsInterval)
-	defer t.Stop()
-	for first := true; ; first = false {
-		if first || a.Admission.Level() < admission.StaleExtras {
-			if err := a.Judging.Standings.Refresh(ctx); err != nil && ctx.Err() == nil {
-				onError(err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // resync sends every subscribed photo's current statistics to its

@@ -125,13 +125,17 @@ func (s *Standings) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// Run refreshes the standings every interval until ctx ends.
-func (s *Standings) Run(ctx context.Context, interval time.Duration, onError func(error)) {
+// Run refreshes the standings every interval until ctx ends, skipping the
+// refreshes for which paused (may be nil) reports true: the standings are
+// then served as last computed. The first refresh always runs.
+func (s *Standings) Run(ctx context.Context, interval time.Duration, paused func() bool, onError func(error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	for {
-		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-			onError(err)
+	for first := true; ; first = false {
+		if first || paused == nil || !paused() {
+			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+				onError(err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -29,6 +29,7 @@ const (
 	ReasonBodyTooLarge    = "BODY_TOO_LARGE"
 	ReasonNotAnImage      = "NOT_AN_IMAGE"
 	ReasonImageTooLarge   = "IMAGE_TOO_LARGE"
+	ReasonImageTooSmall   = "IMAGE_TOO_SMALL"
 	ReasonQuotaReached    = "QUOTA_REACHED"
 	ReasonOutOfRange      = "OUT_OF_RANGE"
 	ReasonUnknownQuestion = "UNKNOWN_QUESTION"
@@ -45,6 +46,7 @@ const (
 	ReasonBusy            = "BUSY"           // UNAVAILABLE: admission control refused the request
 	ReasonUploadsPaused   = "UPLOADS_PAUSED" // UNAVAILABLE: uploads are paused by degradation
 	ReasonDatabaseDown    = "DATABASE_DOWN"  // UNAVAILABLE: the database does not answer
+	ReasonOwnerHidden     = "OWNER_HIDDEN"   // FORBIDDEN: the viewer may see a photo but not who posted it
 )
 
 // Error is FaceStat's one error type. Domain packages return it; the GraphQL

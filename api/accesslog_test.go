@@ -90,7 +90,7 @@ func TestAccessLogDebug(t *testing.T) {
 	srv := api.New(api.Deps{
 		Config:   cfg,
 		Log:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Resolver: &graph.Resolver{Limits: graph.Limits{MaxPageSize: cfg.MaxPageSize}},
+		Resolver: &graph.Resolver{MaxPageSize: cfg.MaxPageSize},
 		WebApp:   fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>FaceStat</title>")}},
 	})
 	ts := httptest.NewServer(srv)

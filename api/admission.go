@@ -67,15 +67,14 @@ func (a admit) InterceptOperation(ctx context.Context, next graphql.OperationHan
 			a.ctrl.Observe(time.Since(start))
 		})
 	}
-	h := func() graphql.ResponseHandler {
-		defer func() {
-			if v := recover(); v != nil {
-				done()
-				panic(v)
-			}
-		}()
-		return next(ctx)
+	returned := false
+	defer func() {
+		if !returned { // next panicked: the slot must not leak
+			done()
+		}
 	}()
+	h := next(ctx)
+	returned = true
 	return func(ctx context.Context) *graphql.Response {
 		defer done()
 		return h(ctx)

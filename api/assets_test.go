@@ -40,7 +40,7 @@ func newAppServer(t *testing.T) *httptest.Server {
 	srv := api.New(api.Deps{
 		Config:   cfg,
 		Log:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Resolver: &graph.Resolver{Limits: graph.Limits{MaxPageSize: cfg.MaxPageSize}},
+		Resolver: &graph.Resolver{MaxPageSize: cfg.MaxPageSize},
 		WebApp: fstest.MapFS{
 			"index.html":                 {Data: shell},
 			"assets/index-91DTrR4Z.js":   {Data: appJS},
@@ -70,7 +70,7 @@ func TestWebAppAssets(t *testing.T) {
 		{"/assets/index-D8c8PWAy.css", "text/css; charset=utf-8", "public, max-age=31536000, immutable", appCSS},
 		{"/assets/fonts/inter-abc.css", "text/css; charset=utf-8", "public, max-age=31536000, immutable", appCSS},
 		{"/judge", "text/html; charset=utf-8", "no-cache", shell},
-		{"/photos/UGhvdG86MQ", "text/html; charset=utf-8", "no-cache", shell},
+		{"/top", "text/html; charset=utf-8", "no-cache", shell},
 		{"/", "text/html; charset=utf-8", "no-cache", shell}, // no front page rendered (none in Deps)
 	}
 	for _, f := range files {

@@ -10,7 +10,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -78,59 +77,6 @@ func writeError(w http.ResponseWriter, e *facestat.Error) {
 	})
 }
 
-// outcome collects, while an operation runs, what its errors ask of the
-// HTTP response: a Retry-After header and a 429 or 503 status.
-type outcome struct {
-	mu         sync.Mutex
-	retryAfter time.Duration
-	code       facestat.Code
-}
-
-type outcomeKey struct{}
-
-func (o *outcome) note(e *facestat.Error) {
-	if e.Code != facestat.RateLimited && e.Code != facestat.Unavailable {
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.code = e.Code
-	o.retryAfter = max(o.retryAfter, e.RetryAfter)
-}
-
-// outcomeWriter applies the outcome to the response when it is first written.
-type outcomeWriter struct {
-	http.ResponseWriter
-	o       *outcome
-	written bool
-}
-
-func (w *outcomeWriter) WriteHeader(status int) {
-	if !w.written {
-		w.written = true
-		w.o.mu.Lock()
-		if w.o.code != "" {
-			if w.o.retryAfter > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(w.o.retryAfter)))
-			}
-			if status == http.StatusOK {
-				status = httpStatus(w.o.code)
-			}
-		}
-		w.o.mu.Unlock()
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *outcomeWriter) Write(b []byte) (int, error) {
-	if !w.written {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *outcomeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // presentError is the one place errors become what clients see: domain
 // errors keep their message and get extensions {code, field, reason,
 // retryAfter}; gqlgen's own errors keep their codes; anything else is logged
@@ -142,9 +88,6 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	case errors.As(err, &fe) && fe.Code != facestat.Internal:
 		gqlErr.Message = fe.Message
 		gqlErr.Extensions = extensions(fe)
-		if o, ok := ctx.Value(outcomeKey{}).(*outcome); ok {
-			o.note(fe)
-		}
 	case ent.IsNotFound(err):
 		gqlErr.Message = "not found"
 		gqlErr.Extensions = map[string]any{"code": string(facestat.NotFound)}

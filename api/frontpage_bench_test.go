@@ -49,7 +49,7 @@ func BenchmarkFrontPageHandler(b *testing.B) {
 	srv := api.New(api.Deps{
 		Config:    cfg,
 		Log:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Resolver:  &graph.Resolver{Limits: graph.Limits{MaxPageSize: cfg.MaxPageSize}},
+		Resolver:  &graph.Resolver{MaxPageSize: cfg.MaxPageSize},
 		WebApp:    fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>FaceStat</title>")}},
 		FrontPage: frontPage{precompressed.New(page, precompressed.Options{ContentType: "text/html; charset=utf-8", CacheControl: "no-cache"})},
 	})

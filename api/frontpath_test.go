@@ -35,7 +35,7 @@ func TestFrontPageShortCut(t *testing.T) {
 		srv := api.New(api.Deps{
 			Config:    cfg,
 			Log:       slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: level})),
-			Resolver:  &graph.Resolver{Limits: graph.Limits{MaxPageSize: cfg.MaxPageSize}},
+			Resolver:  &graph.Resolver{MaxPageSize: cfg.MaxPageSize},
 			WebApp:    fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>app</title>")}},
 			FrontPage: fixedFront{},
 		})

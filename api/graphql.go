@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"mime"
 	"net/http"
@@ -33,14 +32,14 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	srv.AddTransport(s.newWebsocketTransport()) // first: it claims Upgrade requests
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{
+	srv.AddTransport(withStatus{transport.GET{}})
+	srv.AddTransport(withStatus{transport.POST{}})
+	srv.AddTransport(withStatus{transport.MultipartForm{
 		MaxUploadSize: s.cfg.MaxUploadBytes + multipartOverhead,
 		// Everything stays in memory (the body is bounded already): no temp
 		// files, and no file descriptor per path listed in the map.
 		MaxMemory: s.cfg.MaxUploadBytes + multipartOverhead + 1,
-	})
+	}})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(s.cfg.MaxQueryTokens)
 	srv.SetErrorPresenter(presentError)
@@ -51,7 +50,7 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimit{Max: s.cfg.MaxQueryDepth})
 	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
-	srv.Use(graph.LoadersExtension{Client: resolver.Client, Judging: resolver.Judging, Cache: resolver.Cache})
+	srv.Use(graph.LoadersExtension{Resolver: resolver})
 	if s.metrics != nil {
 		srv.Use(metrics.Extension{M: s.metrics})
 	}
@@ -79,8 +78,7 @@ func setComplexity(c *graph.ComplexityRoot, maxPage int) {
 // body to MaxBodyBytes (413 BODY_TOO_LARGE), a multipart upload to
 // MaxUploadBytes plus the operation (413 FILE_TOO_LARGE; its length must be
 // declared, 411 otherwise). Uploads are for accounts only, so a multipart
-// body from anyone else is refused (401) before it is read. It also applies
-// errors' HTTP outcome.
+// body from anyone else is refused (401) before it is read.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
@@ -121,9 +119,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 				r.Body = io.NopCloser(bytes.NewReader(body))
 			}
 		}
-		o := &outcome{}
-		ctx := context.WithValue(r.Context(), outcomeKey{}, o)
-		next.ServeHTTP(&outcomeWriter{ResponseWriter: w, o: o}, r.WithContext(ctx))
+		next.ServeHTTP(w, r)
 	})
 }
 

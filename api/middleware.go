@@ -4,17 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/panics"
 	"github.com/facestat/facestat/ratelimit"
 )
 
@@ -53,7 +52,7 @@ var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // withRequest gives each request an id (the caller's X-Request-Id when it
 // is sane), a logger carrying it, and the client's IP address; it logs the
-// request when it ends and turns a panic into a logged 500.
+// request when it ends.
 func (s *Server) withRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -73,15 +72,6 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				logger(ctx).Error("panic in handler", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				if !sw.wroteHeader {
-					writeError(sw, &facestat.Error{Code: facestat.Internal, Message: "internal error"})
-				}
-			}
 			level := accessLevel(r, sw.status())
 			if !s.log.Enabled(ctx, level) {
 				return
@@ -91,6 +81,25 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 				slog.Int64("duration_ms", time.Since(start).Milliseconds()), slog.String("client_ip", ip))
 		}()
 		next.ServeHTTP(sw, r.WithContext(ctx))
+	})
+}
+
+// recoverPanics is the HTTP layer's one recover: a handler's panic is
+// logged with the request id and its stack, and the client gets a 500
+// INTERNAL (unless the response had begun). Resolvers' panics are turned
+// into INTERNAL errors by gqlgen (see recoverPanic) and never get here.
+func recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw, ok := w.(*statusWriter)
+		if !ok {
+			sw = &statusWriter{ResponseWriter: w}
+		}
+		defer panics.Recover(logger(r.Context()), "HTTP handler", func(any) {
+			if !sw.wroteHeader {
+				writeError(sw, &facestat.Error{Code: facestat.Internal, Message: "internal error"})
+			}
+		})
+		next.ServeHTTP(sw, r)
 	})
 }
 

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
@@ -22,9 +24,13 @@ import (
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/config"
+	"github.com/facestat/facestat/frontend"
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/metrics"
+	"github.com/facestat/facestat/photos"
+	"github.com/facestat/facestat/relay"
 )
 
 // Deps is what the HTTP layer is built from.
@@ -33,9 +39,12 @@ type Deps struct {
 	Log      *slog.Logger
 	Resolver *graph.Resolver
 	Identity *identity.Service
-	Blobs    blob.Store
-	Ping     func(context.Context) error // readiness of the database
-	WebApp   fs.FS                       // the built single-page app
+	// Photos decides whether an image may be served, and whether a
+	// photo's page exists for its viewer.
+	Photos *photos.Service
+	Blobs  blob.Store
+	Ping   func(context.Context) error // readiness of the database
+	WebApp fs.FS                       // the built single-page app
 	// Metrics, when set, are served at /metrics and time GraphQL operations.
 	Metrics *metrics.Metrics
 	// Admission, when set, bounds the work in flight per class and answers
@@ -53,6 +62,8 @@ type Server struct {
 	cfg      *config.Config
 	log      *slog.Logger
 	identity *identity.Service
+	photos   *photos.Service
+	judging  *judging.Service
 	blobs    blob.Store
 	ping     func(context.Context) error
 	webapp   fs.FS
@@ -72,9 +83,12 @@ type Server struct {
 
 // New returns a Server; it reports ready once SetReady(true) is called.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
+	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, photos: d.Photos, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
 		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
 	s.admission = d.Admission
+	if d.Resolver != nil {
+		s.judging = d.Resolver.Judging
+	}
 	s.logDebug = d.Log.Enabled(context.Background(), slog.LevelDebug)
 	s.sessions = newSessionWatch(d.Identity, d.Config.WSSessionCheck, d.Log)
 	s.handler = s.routes(s.newGraphQL(d.Resolver))
@@ -138,9 +152,28 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		mux.Handle("GET /status", status)
 		mux.Handle("GET /status.json", status)
 	}
+	// The web app: its pages (frontend/routes.json) answer 200 with the
+	// app, a photo's page only when the photo exists for its viewer; its
+	// hashed assets and other built files are served as files (a missing
+	// one is a plain 404); any other path is the app's not-found page,
+	// with 404. Unknown paths under the API's own answer in JSON.
 	mux.Handle("GET /{$}", s.busyWhenDown(s.serveFrontPage))
-	mux.Handle("GET /", s.busyWhenDown(s.serveWebApp))
-	return s.withRequest(securityHeaders(mux))
+	for _, route := range frontend.Routes() {
+		switch route {
+		case "/":
+		case "/photos/{id}":
+			mux.Handle("GET "+route, s.busyWhenDown(s.servePhotoPage))
+		default:
+			mux.Handle("GET "+route, s.busyWhenDown(s.serveApp))
+			mux.Handle("GET "+route+"/{$}", http.RedirectHandler(route, http.StatusMovedPermanently))
+		}
+	}
+	mux.HandleFunc("GET /assets/", s.serveFile)
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		mux.HandleFunc(m+" /graphql/", apiNotFound)
+	}
+	mux.Handle("GET /", s.busyWhenDown(s.serveOther))
+	return s.withRequest(recoverPanics(securityHeaders(mux)))
 }
 
 // crossOrigin refuses state-changing browser requests sent from other
@@ -189,13 +222,26 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ready\n"))
 }
 
-// serveImage serves a blob. Keys are content addresses, so a response never
-// changes: it is cached for a year, immutable. A deleted photo's blobs 404.
-// With images in S3 no instance serves them: /images/<key> answers 301 to
-// the image base URL (the bucket or a CDN), which keeps old links working.
+// serveImage serves a blob, when its photo's image may be fetched
+// (photos.CanFetchImage: authz's one rule); 404 otherwise, for a deleted
+// photo's blobs too. Keys are content addresses, so a response never
+// changes: it is cached for a year, immutable. With images in S3 no
+// instance serves them: /images/<key> answers 301 to the image base URL
+// (the bucket or a CDN), which keeps old links working.
 func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if !blob.ValidKey(key) {
+		http.NotFound(w, r)
+		return
+	}
+	ok, err := s.photos.CanFetchImage(r.Context(), key, func() *identity.Viewer { return s.cookieViewer(r) })
+	if err != nil {
+		logger(r.Context()).ErrorContext(r.Context(), "checking an image's photo", "key", key, "err", err)
+		http.Error(w, "image unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if !ok {
+		w.Header().Set("Cache-Control", "no-store")
 		http.NotFound(w, r)
 		return
 	}
@@ -230,15 +276,57 @@ func (s *Server) serveFrontPage(w http.ResponseWriter, r *http.Request) {
 	if s.front != nil && s.front.Serve(w, r) {
 		return
 	}
-	s.serveWebApp(w, r)
+	s.serveApp(w, r)
 }
 
-// serveWebApp serves the single-page app: hashed assets (assets/*) and
-// index.html, for every app route, from memory, compressed once (see
-// webAssets); hashed assets cached for a year, immutable, index.html
-// revalidated (no-cache). Other built files (public/: favicon, robots.txt)
-// are served as they are, revalidated.
-func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request) {
+// serveApp serves the single-page app's shell, index.html, for its pages:
+// from memory, compressed once (see webAssets), revalidated (no-cache).
+func (s *Server) serveApp(w http.ResponseWriter, r *http.Request) {
+	if res := s.assets.index.resource(s.webapp); res != nil {
+		res.ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", cacheShell)
+	http.ServeFileFS(w, r, s.webapp, "index.html")
+}
+
+// servePhotoPage serves the app for a photo's page when the photo exists
+// and its viewer (by the session cookie) may see it, and the not-found page
+// otherwise, so that a link to a private or deleted photo says nothing
+// more than a mistyped one.
+func (s *Server) servePhotoPage(w http.ResponseWriter, r *http.Request) {
+	id, err := relay.ParseTypedID(r.PathValue("id"), "Photo", "id")
+	if err != nil {
+		s.serveNotFound(w, r)
+		return
+	}
+	rows, err := s.photos.Load(r.Context(), []uuid.UUID{id})
+	if err != nil {
+		logger(r.Context()).WarnContext(r.Context(), "loading a photo's page", "err", err)
+		s.serveApp(w, r) // the app will say what it can
+		return
+	}
+	p := rows[id]
+	if p == nil {
+		s.serveNotFound(w, r)
+		return
+	}
+	a, err := s.judging.Access(r.Context(), s.cookieViewer(r), p)
+	if err != nil {
+		logger(r.Context()).WarnContext(r.Context(), "checking a photo's page", "err", err)
+	}
+	if err == nil && !a.View {
+		s.serveNotFound(w, r)
+		return
+	}
+	s.serveApp(w, r)
+}
+
+// serveFile serves the built app's files: hashed assets (assets/*: cached
+// for a year, immutable) from memory, compressed once; other files
+// (public/: favicon, robots.txt) as they are, revalidated. A missing file
+// is a plain 404, never the app.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
 	if a := s.assets.files[name]; a != nil {
 		if res := a.resource(s.webapp); res != nil {
@@ -246,22 +334,83 @@ func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if name == "" {
-		name = "index.html"
-	}
-	if st, err := fs.Stat(s.webapp, name); err != nil || st.IsDir() {
-		if path.Ext(name) != "" || strings.HasPrefix(name, "assets/") { // a missing file, not an app route
-			http.NotFound(w, r)
-			return
-		}
-		name = "index.html"
-	}
-	if name == "index.html" && s.assets.index != nil {
-		if res := s.assets.index.resource(s.webapp); res != nil {
-			res.ServeHTTP(w, r)
-			return
-		}
+	if st, err := fs.Stat(s.webapp, name); err != nil || st.IsDir() || name == "index.html" {
+		w.Header().Set("Cache-Control", "no-store")
+		http.NotFound(w, r)
+		return
 	}
 	w.Header().Set("Cache-Control", cacheShell)
 	http.ServeFileFS(w, r, s.webapp, name)
+}
+
+// serveOther serves what no route names: a built file (a path with an
+// extension, such as /favicon.ico) or, for any other path, the app's
+// not-found page.
+func (s *Server) serveOther(w http.ResponseWriter, r *http.Request) {
+	if path.Ext(r.URL.Path) != "" {
+		s.serveFile(w, r)
+		return
+	}
+	s.serveNotFound(w, r)
+}
+
+// serveNotFound answers 404 with the app, which shows its not-found page
+// for a path it does not know (and for a photo it cannot load). Not
+// cached, and never a 304: a conditional request gets the whole page.
+func (s *Server) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	r = r.Clone(r.Context())
+	r.Header.Del("If-None-Match")
+	r.Header.Del("If-Modified-Since")
+	w.Header().Set("Cache-Control", "no-store")
+	s.serveApp(&notFoundWriter{ResponseWriter: w}, r)
+}
+
+// notFoundWriter turns the app shell's 200 into a 404 without its ETag:
+// the page is the app's, the answer is not.
+type notFoundWriter struct {
+	http.ResponseWriter
+	wroteHeader bool
+}
+
+func (w *notFoundWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	w.wroteHeader = true
+	if code == http.StatusOK {
+		w.Header().Del("ETag")
+		w.Header().Set("Cache-Control", "no-store")
+		code = http.StatusNotFound
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *notFoundWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *notFoundWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// apiNotFound answers a path under the API's that names nothing, in the
+// shape of a GraphQL error.
+func apiNotFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, facestat.Errorf(facestat.NotFound, "no such API path: the GraphQL endpoint is /graphql"))
+}
+
+// cookieViewer returns who the request's session cookie says is asking,
+// nil without a valid one. For pages and images, which browsers fetch with
+// cookies and no Authorization header.
+func (s *Server) cookieViewer(r *http.Request) *identity.Viewer {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	v, err := s.identity.Authenticate(r.Context(), c.Value)
+	if err != nil {
+		return nil
+	}
+	return v
 }

@@ -47,7 +47,7 @@ func newServer(t *testing.T, env map[string]string) (*httptest.Server, *syncBuff
 	srv := api.New(api.Deps{
 		Config:   cfg,
 		Log:      slog.New(slog.NewJSONHandler(logs, nil)),
-		Resolver: &graph.Resolver{Limits: graph.Limits{MaxPageSize: cfg.MaxPageSize}},
+		Resolver: &graph.Resolver{MaxPageSize: cfg.MaxPageSize},
 		WebApp: fstest.MapFS{
 			"index.html":         {Data: []byte("<!doctype html><title>FaceStat</title>")},
 			"assets/app-1a2b.js": {Data: []byte("console.log(1)")},
@@ -131,9 +131,16 @@ func TestRoutes(t *testing.T) {
 		cache          string
 	}{
 		{"/", "text/html", 200, "no-cache"},
-		{"/photos/abc", "text/html", 200, "no-cache"}, // an app route gets index.html
+		{"/judge", "text/html", 200, "no-cache"}, // an app route gets index.html
+		{"/top", "text/html", 200, "no-cache"},
+		{"/no-such-page", "text/html", 404, "no-store"}, // the app's not-found page
+		{"/photos/abc", "text/html", 404, "no-store"},   // not a photo id
+		{"/judge/x", "text/html", 404, "no-store"},      // no such page under a page
 		{"/assets/app-1a2b.js", "text/javascript", 200, "immutable"},
-		{"/assets/missing.js", "", 404, ""},
+		{"/assets/missing.js", "text/plain", 404, "no-store"}, // a plain 404, never the app
+		{"/missing.png", "text/plain", 404, "no-store"},
+		{"/index.html", "text/plain", 404, "no-store"}, // the shell only at app routes
+		{"/graphql/nope", "application/json", 404, ""}, // under the API: its shape
 		{"/graphiql", "text/html", 200, ""},
 		{"/schema.graphql", "text/plain", 200, ""},
 		{"/healthz", "", 200, ""},
@@ -202,5 +209,55 @@ func TestIntrospection(t *testing.T) {
 	if res.StatusCode != http.StatusOK || out["errors"] != nil || out["data"] == nil {
 		raw, _ := json.Marshal(out)
 		t.Fatalf("introspection: %d %.300s", res.StatusCode, raw)
+	}
+}
+
+// TestNotFoundPage: an unknown path gets the app's shell (which shows its
+// not-found page) with 404, also for HEAD and for a conditional request
+// naming the shell's ETag (never a 304 for a 404); a missing asset gets a
+// plain 404 that is not the shell; a page with a trailing slash redirects
+// to the page.
+func TestNotFoundPage(t *testing.T) {
+	ts, _ := newServer(t, nil)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, path string, header http.Header) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, ts.URL+path, nil)
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		res, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	app, shell := do(http.MethodGet, "/judge", nil)
+	if app.StatusCode != 200 || app.Header.Get("ETag") == "" {
+		t.Fatalf("GET /judge: %d, ETag %q", app.StatusCode, app.Header.Get("ETag"))
+	}
+	if res, _ := do(http.MethodGet, "/judge", http.Header{"If-None-Match": {app.Header.Get("ETag")}}); res.StatusCode != 304 {
+		t.Errorf("conditional GET /judge: %d, want 304", res.StatusCode)
+	}
+	res, body := do(http.MethodGet, "/no/such/page", nil)
+	if res.StatusCode != 404 || body != shell || res.Header.Get("ETag") != "" {
+		t.Errorf("GET /no/such/page: %d, ETag %q, body %q; want 404 with the shell and no ETag", res.StatusCode, res.Header.Get("ETag"), body)
+	}
+	if res, body := do(http.MethodGet, "/no-such-page", http.Header{"If-None-Match": {app.Header.Get("ETag")}}); res.StatusCode != 404 || body != shell {
+		t.Errorf("conditional GET of an unknown path: %d %q, want 404 with the shell", res.StatusCode, body)
+	}
+	if res, body := do(http.MethodHead, "/no-such-page", nil); res.StatusCode != 404 || body != "" {
+		t.Errorf("HEAD of an unknown path: %d %q, want 404 without a body", res.StatusCode, body)
+	}
+	if res, body := do(http.MethodGet, "/assets/nope.js", nil); res.StatusCode != 404 || strings.Contains(body, "<") {
+		t.Errorf("GET /assets/nope.js: %d %q, want a plain 404", res.StatusCode, body)
+	}
+	if res, _ := do(http.MethodGet, "/judge/", nil); res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/judge" {
+		t.Errorf("GET /judge/: %d to %q, want 301 to /judge", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, body := do(http.MethodPost, "/graphql/nope", nil); res.StatusCode != 404 || !strings.Contains(body, `"code":"NOT_FOUND"`) {
+		t.Errorf("POST /graphql/nope: %d %s, want a JSON NOT_FOUND", res.StatusCode, body)
 	}
 }

@@ -2,12 +2,12 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/panics"
 )
 
 // sessionWatch closes the sockets of account sessions that end before
@@ -58,11 +58,7 @@ func (w *sessionWatch) watch(ctx context.Context, session int) context.Context {
 }
 
 func (w *sessionWatch) run() {
-	defer func() {
-		if v := recover(); v != nil {
-			w.log.Error("panic in socket session watch", "panic", fmt.Sprint(v))
-		}
-	}()
+	defer panics.Recover(w.log, "socket session watch", nil)
 	t := time.NewTicker(w.interval)
 	defer t.Stop()
 	for {

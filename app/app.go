@@ -5,9 +5,7 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"runtime/debug"
 
 	"fmt"
 	"io"
@@ -34,9 +32,11 @@ import (
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/live"
 	"github.com/facestat/facestat/metrics"
+	"github.com/facestat/facestat/panics"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/ratelimit"
 	"github.com/facestat/facestat/redis"
+	"github.com/facestat/facestat/settings"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -152,7 +152,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		d.Close()
 		return nil, err
 	}
-	key, err := identity.LoadSigningKey(ctx, d.Client, cfg.Secret)
+	shared := settings.New(d.Client)
+	key, err := shared.SigningKey(ctx, cfg.Secret)
 	if err != nil {
 		d.Close()
 		return nil, fmt.Errorf("%w (has the database been migrated? run `facestat migrate`)", err)
@@ -164,9 +165,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			workers = 2
 		}
 	}
-	// Live results: the vote path's hook feeds a coalescer (a few messages
-	// per photo and second) that publishes on the bus; every instance's
-	// hub fans what the bus carries out to its subscribers.
+	// Metrics read the other parts when scraped, which happens only once
+	// the server listens, when every part is there.
+	a.Metrics = metrics.New(d.SQL, func() int { return a.Judging.Ingester.Queued() },
+		func() int { return a.Server.Sockets() }, func() int { return a.Hub.Subscribers() })
+	a.Metrics.SetVoteQueueCapacity(max(cfg.VoteQueue, cfg.VoteBatch)) // as the ingester sizes its queue
+	// Live results: judging tells a coalescer (a few messages per photo
+	// and second) what changed, which it publishes on the bus; every
+	// instance's hub fans what the bus carries out to its subscribers.
 	// The coalescer spaces a photo's messages by interval; the hub's gate,
 	// at twice the rate, only bounds what several instances publishing
 	// for one photo add up to, without stacking a second wait on top.
@@ -192,31 +198,28 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}
 	// Every key read from the cache is counted (hit, miss or error) in
 	// facestat_cache_requests_total.
-	store = cache.Counted(store, func(kind, result string, n int) {
-		if a.Metrics != nil {
-			a.Metrics.CountCache(kind, result, n)
-		}
-	})
+	store = cache.Counted(store, a.Metrics.CountCache)
 	a.Cache = store
-	// After each commit of votes: the fresh statistics of the touched
-	// photos are written through to the cache, each only if newer than
-	// what is there (commits' hooks may run out of order); their cached
-	// rows are dropped (a row carries visibility, which only its own
-	// writes may put back); then the statistics go to live subscribers.
-	onCommit := func(ctx context.Context, snaps []*judging.Snapshot) {
-		if store != nil {
-			rows := make([]string, 0, len(snaps))
-			for _, s := range snaps {
-				rows = append(rows, cache.PhotoKey+s.PhotoID.String())
-				if raw, err := json.Marshal(s.Aggregates); err == nil {
-					store.SetNewer(ctx, cache.StatsKey+s.PhotoID.String(), s.Version, raw, cache.TTL)
-				}
-			}
-			store.Delete(ctx, rows...)
-		}
-		a.coalescer.Offer(ctx, snaps)
+	// Rate limits: one budget for all instances through Redis, else per process.
+	var limiter ratelimit.Limiter = inmem.NewLimiter(100_000)
+	if a.redis != nil {
+		limiter = redis.NewLimiter(a.redis, cfg.RedisPrefix)
 	}
-	a.Judging, err = judging.NewService(ctx, d.Client, d.Dialect, judging.Config{
+	limits := rateLimits(cfg, limiter)
+	a.Photos = photos.NewService(d.Client, a.Blobs, photos.Config{
+		Dialect:        d.Dialect,
+		MaxUploadBytes: cfg.MaxUploadBytes,
+		Limits:         imageproc.Limits{MaxPixels: cfg.MaxImagePixels, MaxSide: cfg.MaxImageSide, MinSide: cfg.MinImageSide},
+		Options:        imageproc.Options{MaxSide: cfg.ImageSide, ThumbSide: cfg.ThumbSide},
+		Quota:          cfg.PhotoQuota,
+		ImageBaseURL:   imageBaseURL(cfg),
+		Workers:        cfg.ImageWorkers,
+		RateLimits:     limits,
+		Cache:          store,
+	}, log)
+	a.Judging, err = judging.NewService(ctx, judging.Deps{
+		Client: d.Client, Dialect: d.Dialect, Photos: a.Photos, Cache: store, RateLimits: limits, Log: log,
+	}, judging.Config{
 		MinVotes:      cfg.MinVotes,
 		CandidatePool: cfg.NextPhotoPool,
 		TopSize:       cfg.TopSize,
@@ -225,18 +228,19 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			MaxWait:   cfg.VoteWait,
 			QueueSize: cfg.VoteQueue,
 			Workers:   workers,
-			Observe: func(batch, stored int) {
-				if a.Metrics != nil {
-					a.Metrics.BatchSize.Observe(float64(batch))
-					a.Metrics.Votes.Add(float64(stored))
-				}
-			},
+			Observe:   a.Metrics.VoteBatch,
 		},
-	}, onCommit, log)
+	})
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
+	// What follows a change: a photo's change goes to judging (its
+	// statistics' cache entry, and its live subscribers), and every change
+	// of statistics to the live coalescer. Each package says what it does
+	// with what it is told.
+	a.Photos.Observe(a.Judging)
+	a.Judging.Observe(a.coalescer)
 	a.Identity = identity.NewService(d.Client, key, identity.Config{
 		LockRows: d.Dialect == dialect.Postgres,
 		Argon2: identity.Argon2Params{
@@ -245,28 +249,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		AccessTTL:  cfg.AccessTokenTTL,
 		RefreshTTL: cfg.RefreshTokenTTL,
 		AnonTTL:    cfg.AnonTokenTTL,
+		RateLimits: limits,
 	}, a.Judging.Merge)
 	a.Identity.Cache = store
-	// Rate limits: one budget for all instances through Redis, else per process.
-	var limiter ratelimit.Limiter = inmem.NewLimiter(100_000)
-	if a.redis != nil {
-		limiter = redis.NewLimiter(a.redis, cfg.RedisPrefix)
-	}
-	rule := func(name string, r config.Rate) ratelimit.Rule {
-		return ratelimit.Rule{Name: name, Limit: r.N, Per: r.Per}
-	}
-	a.Photos = photos.NewService(d.Client, a.Blobs, photos.Config{
-		MaxUploadBytes: cfg.MaxUploadBytes,
-		Limits:         imageproc.Limits{MaxPixels: cfg.MaxImagePixels, MaxSide: cfg.MaxImageSide},
-		Options:        imageproc.Options{MaxSide: cfg.ImageSide, ThumbSide: cfg.ThumbSide},
-		Quota:          cfg.PhotoQuota,
-		ImageBaseURL:   imageBaseURL(cfg),
-		Workers:        cfg.ImageWorkers,
-		Limiter:        limiter,
-		RateUpload:     rule("upload", cfg.RateUpload),
-		RateUploadIP:   rule("upload_ip", cfg.RateUploadIP),
-		Cache:          store,
-	}, log)
 	a.Admission = admission.New(admission.Config{
 		Limits: admission.Limits{InFlight: [...]int{
 			admission.Votes: cfg.AdmitVotes, admission.Reads: cfg.AdmitReads, admission.Uploads: cfg.AdmitUploads,
@@ -276,34 +261,22 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			PoolWait:  func() time.Duration { return d.SQL.Stats().WaitDuration },
 			QueueFill: func() float64 { return float64(a.Judging.Ingester.Queued()) / float64(cfg.VoteQueue) },
 			Ping:      d.Ping,
-			Forced:    graph.ForcedLevel(d.Client),
+			Forced:    shared.ForcedLevel,
 		},
 		Forced: cfg.Degradation,
 		Log:    log,
 	})
-	a.Resolver = &graph.Resolver{
-		Client:    d.Client,
-		Identity:  a.Identity,
-		Photos:    a.Photos,
-		Judging:   a.Judging,
-		Live:      a.Hub,
-		Cache:     store,
-		Limiter:   limiter,
-		Admission: a.Admission,
-		Limits: graph.Limits{
-			MaxPageSize:     cfg.MaxPageSize,
-			RateAnonSession: rule("anon_session", cfg.RateAnonSession),
-			RateSignUp:      rule("sign_up", cfg.RateSignUp),
-			RateSignIn:      rule("sign_in", cfg.RateSignIn),
-			RateSignInEmail: rule("sign_in_email", cfg.RateSignInEmail),
-			RateVote:        rule("vote", cfg.RateVote),
-			RateVoteIP:      rule("vote_ip", cfg.RateVoteIP),
-		},
-	}
-	a.Metrics = metrics.New(d.SQL, a.Judging.Ingester.Queued, func() int { return a.Server.Sockets() }, a.Hub.Subscribers)
-	a.Metrics.SetVoteQueueCapacity(max(cfg.VoteQueue, cfg.VoteBatch)) // as the ingester sizes its queue
 	a.Metrics.Registry.MustRegister(a.Admission)
-	a.Front = &frontpage.Renderer{Client: d.Client, Photos: a.Photos, Judging: a.Judging, WebApp: frontend.Dist(), Log: log}
+	a.Resolver = &graph.Resolver{
+		Identity:    a.Identity,
+		Photos:      a.Photos,
+		Judging:     a.Judging,
+		Live:        a.Hub,
+		Admission:   a.Admission,
+		Operator:    &settings.Operator{Store: shared, Admission: a.Admission},
+		MaxPageSize: cfg.MaxPageSize,
+	}
+	a.Front = &frontpage.Renderer{Photos: a.Photos, Identity: a.Identity, Judging: a.Judging, WebApp: frontend.Dist(), Log: log}
 	a.Server = api.New(api.Deps{
 		FrontPage: a.Front,
 		Metrics:   a.Metrics,
@@ -312,6 +285,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Log:       log,
 		Resolver:  a.Resolver,
 		Identity:  a.Identity,
+		Photos:    a.Photos,
 		Blobs:     a.Blobs,
 		Ping:      d.Ping,
 		WebApp:    frontend.Dist(),
@@ -325,17 +299,34 @@ func (a *App) Start(ctx context.Context) {
 	logErr := func(job string) func(error) {
 		return func(err error) { a.Log.Warn("background job failed", "job", job, "err", err) }
 	}
-	goSafe(a.Log, "survey", func() { a.Judging.Survey.Run(ctx, time.Minute, logErr("survey")) })
-	goSafe(a.Log, "admission", func() { a.Admission.Run(ctx, time.Second) })
+	panics.Go(a.Log, "survey", func() { a.Judging.Survey.Run(ctx, time.Minute, logErr("survey")) })
+	panics.Go(a.Log, "admission", func() { a.Admission.Run(ctx, time.Second) })
 	// Percentiles and top lists go stale while the instance is degraded.
 	degraded := func() bool { return a.Admission.Level() >= admission.StaleExtras }
-	goSafe(a.Log, "standings", func() {
+	panics.Go(a.Log, "standings", func() {
 		a.Judging.Standings.Run(ctx, a.Config.StandingsInterval, degraded, logErr("standings"))
 	})
 	if a.redisBus != nil {
-		goSafe(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
+		panics.Go(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
 	}
-	goSafe(a.Log, "front page", func() { a.Front.Run(ctx, a.Config.FrontPageInterval) })
+	panics.Go(a.Log, "front page", func() { a.Front.Run(ctx, a.Config.FrontPageInterval) })
+}
+
+// rateLimits is every rate limit of cfg, counted by limiter.
+func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy {
+	rule := func(name string, r config.Rate) ratelimit.Rule {
+		return ratelimit.Rule{Name: name, Limit: r.N, Per: r.Per}
+	}
+	return &ratelimit.Policy{Limiter: limiter, Rules: ratelimit.Rules{
+		AnonSession: rule("anon_session", cfg.RateAnonSession),
+		SignUp:      rule("sign_up", cfg.RateSignUp),
+		SignIn:      rule("sign_in", cfg.RateSignIn),
+		SignInEmail: rule("sign_in_email", cfg.RateSignInEmail),
+		Vote:        rule("vote", cfg.RateVote),
+		VoteIP:      rule("vote_ip", cfg.RateVoteIP),
+		Upload:      rule("upload", cfg.RateUpload),
+		UploadIP:    rule("upload_ip", cfg.RateUploadIP),
+	}}
 }
 
 // resync sends every subscribed photo's current statistics to its
@@ -354,19 +345,6 @@ func (a *App) resync(ctx context.Context) {
 	for _, s := range snaps {
 		a.Hub.Deliver(s)
 	}
-}
-
-// goSafe runs fn in a goroutine that logs a panic instead of crashing the
-// process.
-func goSafe(log *slog.Logger, name string, fn func()) {
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				log.Error("panic in background job", "job", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			}
-		}()
-		fn()
-	}()
 }
 
 // Close writes the votes still queued, publishes their results, then

@@ -1,40 +1,81 @@
 // Package authz is the one place that says who may see and do what. Every
-// resolver asks here; none decides on its own.
+// path that shows a photo (photo, node, nodes, nextPhoto, lists, top lists,
+// images, live results) asks PhotoAccess, and every change asks one of the
+// Can… functions; none decides on its own.
 package authz
 
 import (
+	"github.com/google/uuid"
+
 	"github.com/facestat/facestat"
-	"github.com/facestat/facestat/ent"
-	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/identity"
 )
 
-// IsOwner reports whether v owns p.
-func IsOwner(v *identity.Viewer, p *ent.Photo) bool {
-	return v.IsAccount() && p.OwnerID == v.ID
+// Photo is what decides who may see a photo. photos.FactsOf reads it from
+// a row; live results carry it in every snapshot.
+type Photo struct {
+	Owner  uuid.UUID
+	Public bool
+	// Active is false for a photo that is hidden or deleted: only its
+	// owner and moderators see it then.
+	Active bool
 }
 
-// CanViewPhoto reports whether v may look a photo up by id and see its
-// image and statistics (API.md, "Who sees what"): its owner, moderators,
-// judges who voted on it (voted), and anyone for a public, active photo.
-// Everyone else meets a private photo only as nextPhoto serves it.
-func CanViewPhoto(v *identity.Viewer, p *ent.Photo, voted bool) bool {
-	if IsOwner(v, p) || v.IsModerator() || (voted && p.Status == photo.StatusActive) {
-		return true
+// Access is what a viewer may do with one photo (API.md, "Who sees what").
+type Access struct {
+	// View: look the photo up by id (photo, node, nodes), see its stats
+	// (viewerCanSeeStats) and subscribe to its live results. Its owner,
+	// moderators, judges who voted on it while it is active, and anyone
+	// while it is public and active.
+	View bool
+	// Judge: be served the photo by nextPhoto and vote on it. Anyone but
+	// its owner while it is active, public or not: private photos are
+	// judged, that is what they are for. (Whether the viewer judged it
+	// already is the vote's business, not visibility's.)
+	Judge bool
+	// Image: fetch its image and thumbnail, given their URL. Whoever may
+	// view or judge it. Image URLs are capabilities: they are handed out
+	// only with the photo, by the paths that check View or Judge.
+	Image bool
+	// Owner: know who posted it. Whoever may view it: a judge who is only
+	// served a private photo to judge does not learn whose it is.
+	Owner bool
+}
+
+// PhotoAccess is the one rule of who may see a photo: v (nil without a
+// session) and p, where voted tells whether v has voted on p. Call
+// VotedMatters first to skip looking that up when it cannot change the
+// answer.
+func PhotoAccess(v *identity.Viewer, p Photo, voted bool) Access {
+	owner := v.IsAccount() && p.Owner == v.ID
+	staff := owner || v.IsModerator()
+	voted = voted && v != nil // only a session votes
+	a := Access{
+		View:  staff || (p.Active && (p.Public || voted)),
+		Judge: p.Active && !owner,
 	}
-	return p.IsPublic && p.Status == photo.StatusActive
+	a.Image = a.View || a.Judge
+	a.Owner = a.View
+	return a
 }
 
-// CanSeeStats reports whether v may see p's statistics: the same people
-// who may look it up.
-func CanSeeStats(v *identity.Viewer, p *ent.Photo, voted bool) bool {
-	return CanViewPhoto(v, p, voted)
+// VotedMatters reports whether PhotoAccess's answer for v and p depends on
+// whether v voted on p: only then need the caller find out.
+func VotedMatters(v *identity.Viewer, p Photo) bool {
+	return v != nil && PhotoAccess(v, p, false) != PhotoAccess(v, p, true)
 }
 
-// CanSeeAllPhotosOf reports whether v may list every photo of the account
-// with ownerID, private ones included.
-func CanSeeAllPhotosOf(v *identity.Viewer, owner *ent.User) bool {
-	return (v.IsAccount() && v.ID == owner.ID) || v.IsModerator()
+// Listed reports whether p appears in the public lists (photos, top lists,
+// the front page, another account's photos): public and active photos.
+// Private photos are judged but never listed. photos.ListedOnly is the same
+// rule as a query predicate.
+func Listed(p Photo) bool { return p.Public && p.Active }
+
+// ListsAllPhotosOf reports whether v may list every photo of the account
+// owner, private and hidden ones included, rather than its listed ones: the
+// account itself and moderators.
+func ListsAllPhotosOf(v *identity.Viewer, owner uuid.UUID) bool {
+	return (v.IsAccount() && v.ID == owner) || v.IsModerator()
 }
 
 // RequireAccount returns UNAUTHENTICATED unless v is signed in to an account.
@@ -50,23 +91,26 @@ func RequireAccount(v *identity.Viewer) error {
 
 // CanChangeVisibility returns nil when v may make p public or private: its
 // owner only. NOT_FOUND when v may not even see p, FORBIDDEN otherwise.
-func CanChangeVisibility(v *identity.Viewer, p *ent.Photo) error {
-	if IsOwner(v, p) {
+func CanChangeVisibility(v *identity.Viewer, p Photo) error {
+	if v.IsAccount() && p.Owner == v.ID {
 		return nil
 	}
 	return refuse(v, p, "only the owner can change who sees a photo")
 }
 
 // CanDelete returns nil when v may delete p: its owner or a moderator.
-func CanDelete(v *identity.Viewer, p *ent.Photo) error {
-	if IsOwner(v, p) || v.IsModerator() {
+func CanDelete(v *identity.Viewer, p Photo) error {
+	if (v.IsAccount() && p.Owner == v.ID) || v.IsModerator() {
 		return nil
 	}
 	return refuse(v, p, "only the owner or a moderator can delete a photo")
 }
 
-func refuse(v *identity.Viewer, p *ent.Photo, why string) error {
-	if !CanViewPhoto(v, p, false) {
+// refuse answers a change v may not make to p: NOT_FOUND when v may not see
+// p (its existence does not leak), FORBIDDEN otherwise. Having voted never
+// grants a change, so it is not looked up.
+func refuse(v *identity.Viewer, p Photo, why string) error {
+	if !PhotoAccess(v, p, false).View {
 		return facestat.Errorf(facestat.NotFound, "no such photo")
 	}
 	return facestat.Errorf(facestat.Forbidden, "%s", why)

@@ -7,6 +7,7 @@ package cache
 import (
 	"context"
 	"encoding/json"
+	"github.com/google/uuid"
 	"time"
 )
 
@@ -27,13 +28,31 @@ type Store interface {
 	Delete(ctx context.Context, keys ...string) error
 }
 
-// Keys of the cached kinds.
+// The key builders: every key in the cache is made by one of these (the
+// Redis adapter adds the instance's prefix), so what is cached, and under
+// which name, is read here. A kind's entries are written and dropped by
+// the package that owns its rows: photos (PhotoKey), judging (StatsKey),
+// identity (UserKey, SessionKey).
+
+// The kinds of cached values: each key is its kind, a colon and an id.
 const (
-	PhotoKey   = "photo:"
-	StatsKey   = "stats:"
-	UserKey    = "user:"
-	SessionKey = "session:"
+	photoKind   = "photo"
+	statsKind   = "stats"
+	userKind    = "user"
+	sessionKind = "session"
 )
+
+// PhotoKey names a photo's row.
+func PhotoKey(id uuid.UUID) string { return photoKind + ":" + id.String() }
+
+// StatsKey names a photo's aggregates (judging.Aggregates).
+func StatsKey(id uuid.UUID) string { return statsKind + ":" + id.String() }
+
+// UserKey names a user's row.
+func UserKey(id uuid.UUID) string { return userKind + ":" + id.String() }
+
+// SessionKey names a session, by the SHA-256 of its token (hex).
+func SessionKey(tokenHash string) string { return sessionKind + ":" + tokenHash }
 
 // TTL bounds how long an entry may be served without being written again
 // (and so how stale one can get if its invalidation was lost in an outage).

@@ -12,10 +12,10 @@ const (
 	Error = "error" // the store failed: the database answers
 )
 
-// Kinds are the kinds of cached values as Counted names them: the key
-// prefixes without their colon. Any other key counts as "other", so the
-// kinds stay a small fixed set.
-var Kinds = []string{"photo", "stats", "user", "session"}
+// Kinds are the kinds of cached values as Counted names them (the key
+// builders' kinds). Any other key counts as "other", so the kinds stay a
+// small fixed set.
+var Kinds = []string{photoKind, statsKind, userKind, sessionKind}
 
 // OtherKind is the kind of a key with none of the known prefixes.
 const OtherKind = "other"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"sort"
 	"strings"
 	"sync"
@@ -54,16 +55,16 @@ func TestCountedCountsEveryKeyByKindAndResult(t *testing.T) {
 	ctx := context.Background()
 	var got tally
 	s := cache.Counted(inmem.NewCache(100), got.count)
-	s.AddMulti(ctx, map[string][]byte{cache.PhotoKey + "1": []byte(`1`), cache.SessionKey + "h": []byte(`1`)}, time.Minute)
-	s.GetMulti(ctx, []string{cache.PhotoKey + "1", cache.PhotoKey + "2", cache.PhotoKey + "3", cache.UserKey + "1",
-		cache.StatsKey + "1", cache.SessionKey + "h", "whatever:1", "nocolon"})
+	s.AddMulti(ctx, map[string][]byte{cache.PhotoKey(id(1)): []byte(`1`), cache.SessionKey("h"): []byte(`1`)}, time.Minute)
+	s.GetMulti(ctx, []string{cache.PhotoKey(id(1)), cache.PhotoKey(id(2)), cache.PhotoKey(id(3)), cache.UserKey(id(1)),
+		cache.StatsKey(id(1)), cache.SessionKey("h"), "whatever:1", "nocolon"})
 	if want := "other/miss=2 photo/hit=1 photo/miss=2 session/hit=1 stats/miss=1 user/miss=1"; got.String() != want {
 		t.Fatalf("counted %s, want %s", got.String(), want)
 	}
 
 	var bad tally
 	f := cache.Counted(failing{}, bad.count)
-	if _, err := f.GetMulti(ctx, []string{cache.StatsKey + "1", cache.StatsKey + "2", cache.UserKey + "1"}); err == nil {
+	if _, err := f.GetMulti(ctx, []string{cache.StatsKey(id(1)), cache.StatsKey(id(2)), cache.UserKey(id(1))}); err == nil {
 		t.Fatal("the store's error was swallowed")
 	}
 	if want := "stats/error=2 user/error=1"; bad.String() != want {
@@ -71,17 +72,21 @@ func TestCountedCountsEveryKeyByKindAndResult(t *testing.T) {
 	}
 }
 
-// TestCountedKindsAreTheKeyPrefixes: every key constant counts under a kind
-// of its own, never as "other".
-func TestCountedKindsAreTheKeyPrefixes(t *testing.T) {
-	for _, prefix := range []string{cache.PhotoKey, cache.StatsKey, cache.UserKey, cache.SessionKey} {
+// TestCountedKindsAreTheKeyBuilders: every key builder's keys count under
+// a kind of their own, never as "other".
+func TestCountedKindsAreTheKeyBuilders(t *testing.T) {
+	for key, kind := range map[string]string{cache.PhotoKey(id(1)): "photo", cache.StatsKey(id(1)): "stats",
+		cache.UserKey(id(1)): "user", cache.SessionKey("ab12"): "session"} {
 		var got tally
-		cache.Counted(inmem.NewCache(10), got.count).GetMulti(context.Background(), []string{prefix + "x"})
-		if want := strings.TrimSuffix(prefix, ":") + "/miss=1"; got.String() != want {
-			t.Errorf("key %q: counted %s, want %s", prefix+"x", got.String(), want)
+		cache.Counted(inmem.NewCache(10), got.count).GetMulti(context.Background(), []string{key})
+		if want := kind + "/miss=1"; got.String() != want {
+			t.Errorf("key %q: counted %s, want %s", key, got.String(), want)
 		}
 	}
 }
+
+// id returns a fixed UUID numbered n.
+func id(n byte) uuid.UUID { return uuid.UUID{15: n} }
 
 // TestLoadIsCounted: Load through a Counted store counts its misses, then,
 // once it has filled the cache, its hits.
@@ -96,7 +101,7 @@ func TestLoadIsCounted(t *testing.T) {
 		}
 		return out, nil
 	}
-	keyOf := func(id int) string { return fmt.Sprintf("%s%d", cache.PhotoKey, id) }
+	keyOf := func(n int) string { return cache.PhotoKey(id(byte(n))) }
 	if _, err := cache.Load(ctx, s, []int{1, 2}, keyOf, fetch); err != nil {
 		t.Fatal(err)
 	}

@@ -64,6 +64,7 @@ type Config struct {
 	MaxUploadBytes  int64 // one uploaded file (the multipart body may be slightly larger)
 	MaxImagePixels  int64 // width*height accepted before decoding
 	MaxImageSide    int   // longest side accepted before decoding
+	MinImageSide    int   // shortest side accepted (a face needs pixels), checked before decoding
 	ImageSide       int   // longest side of the stored, normalised image
 	ThumbSide       int   // longest side of the thumbnail
 	PhotoQuota      int   // photos one account may hold
@@ -291,6 +292,7 @@ var options = []option{
 	{"max-upload-bytes", "10MiB", "largest uploaded image file", int64s(func(c *Config) *int64 { return &c.MaxUploadBytes })},
 	{"max-image-pixels", "40000000", "largest width*height accepted, checked before decoding", int64s(func(c *Config) *int64 { return &c.MaxImagePixels })},
 	{"max-image-side", "12000", "longest image side accepted, checked before decoding", integer(func(c *Config) *int { return &c.MaxImageSide })},
+	{"min-image-side", "128", "shortest side of an uploaded image, in pixels: a smaller picture cannot show a face and is refused (IMAGE_TOO_SMALL); checked before decoding", integer(func(c *Config) *int { return &c.MinImageSide })},
 	{"image-side", "2048", "longest side of the stored image", integer(func(c *Config) *int { return &c.ImageSide })},
 	{"thumb-side", "400", "longest side of the thumbnail", integer(func(c *Config) *int { return &c.ThumbSide })},
 	{"photo-quota", "100", "photos one account may hold", integer(func(c *Config) *int { return &c.PhotoQuota })},
@@ -504,6 +506,7 @@ func (c *Config) Validate() error {
 	check(c.MaxUploadBytes >= 1<<10 && c.MaxUploadBytes <= 256<<20, "max-upload-bytes", "must be in 1KiB..256MiB")
 	check(c.MaxImagePixels >= 1 && c.MaxImagePixels <= 400_000_000, "max-image-pixels", "must be in 1..400000000")
 	check(c.MaxImageSide >= 16 && c.MaxImageSide <= 65535, "max-image-side", "must be in 16..65535")
+	check(c.MinImageSide >= 1 && c.MinImageSide <= c.MaxImageSide, "min-image-side", "must be in 1..max-image-side")
 	check(c.ImageSide >= 64 && c.ImageSide <= 8192, "image-side", "must be in 64..8192")
 	check(c.ThumbSide >= 32 && c.ThumbSide <= c.ImageSide, "thumb-side", "must be in 32..image-side")
 	check(c.PhotoQuota >= 0, "photo-quota", "must not be negative")

@@ -5,24 +5,27 @@ package entx
 import (
 	"context"
 	"fmt"
+	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"
 )
 
 // WithTx runs fn in a transaction, committing when it returns nil and
-// rolling back otherwise. A panic in fn rolls back and is re-raised.
+// rolling back otherwise, a panic in fn included (the panic goes on).
 func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (err error) {
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("entx: begin: %w", err)
 	}
+	returned := false
 	defer func() {
-		if v := recover(); v != nil {
+		if !returned { // fn panicked
 			tx.Rollback()
-			panic(v)
 		}
 	}()
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	returned = true
+	if err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -30,4 +33,28 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) 
 		return fmt.Errorf("entx: commit: %w", err)
 	}
 	return nil
+}
+
+// AfterCommit arranges for fn to run once tx has committed successfully
+// (never after a rollback or a failed commit), on the committing
+// goroutine: fn must be quick and must not block (hand slow work off).
+func AfterCommit(tx *ent.Tx, fn func()) {
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			if err := next.Commit(ctx, tx); err != nil {
+				return err
+			}
+			fn()
+			return nil
+		})
+	})
+}
+
+// ByID indexes rows by their id.
+func ByID[T any](rows []T, id func(T) uuid.UUID) map[uuid.UUID]T {
+	out := make(map[uuid.UUID]T, len(rows))
+	for _, r := range rows {
+		out[id(r)] = r
+	}
+	return out
 }

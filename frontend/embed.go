@@ -6,6 +6,7 @@ package frontend
 
 import (
 	"embed"
+	"encoding/json"
 	"io/fs"
 )
 
@@ -26,6 +27,21 @@ func Dist() fs.FS {
 		return placeholderFS{}
 	}
 	return sub
+}
+
+//go:embed routes.json
+var routes []byte
+
+// Routes returns the web app's pages, as net/http patterns ("/judge",
+// "/photos/{id}"): the paths the server answers with the app, and the app
+// shows a page for (src/App.tsx, checked against this list by the
+// end-to-end tests). Any other path is the app's not-found page.
+func Routes() []string {
+	var out []string
+	if err := json.Unmarshal(routes, &out); err != nil {
+		panic("frontend/routes.json: " + err.Error()) // embedded: a build-time mistake
+	}
+	return out
 }
 
 // Built reports whether the web app was built into the binary.

@@ -18,12 +18,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
+	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/ent"
-	"github.com/facestat/facestat/ent/photo"
-	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/precompressed"
@@ -102,11 +101,11 @@ func (r *Renderer) Current() *Page { return r.page.Load() }
 
 // Renderer keeps the current page.
 type Renderer struct {
-	Client  *ent.Client
-	Photos  *photos.Service
-	Judging *judging.Service
-	WebApp  fs.FS // the built app; its index.html is the shell
-	Log     *slog.Logger
+	Photos   *photos.Service
+	Identity *identity.Service // the photos' owners' handles
+	Judging  *judging.Service
+	WebApp   fs.FS // the built app; its index.html is the shell
+	Log      *slog.Logger
 
 	page atomic.Pointer[Page]
 }
@@ -117,9 +116,7 @@ func (r *Renderer) Render(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("frontpage: shell: %w", err)
 	}
-	recent, err := r.Client.Photo.Query().
-		Where(photo.IsPublic(true), photo.StatusEQ(photo.StatusActive)).
-		Order(photo.ByCreatedAt(entsql.OrderDesc()), photo.ByID(entsql.OrderDesc())).Limit(Size).All(ctx)
+	recent, _, err := r.Photos.List(ctx, relay.Page{First: Size}, photos.Listing{})
 	if err != nil {
 		return fmt.Errorf("frontpage: recent: %w", err)
 	}
@@ -130,16 +127,12 @@ func (r *Renderer) Render(ctx context.Context) error {
 		for _, rk := range ranked[:min(len(ranked), 2*Size)] { // some may have gone private since
 			ids = append(ids, rk.Photo)
 		}
-		rows, err := r.Client.Photo.Query().Where(photo.IDIn(ids...), photo.IsPublic(true), photo.StatusEQ(photo.StatusActive)).All(ctx)
+		byID, err := r.Photos.Fresh(ctx, ids)
 		if err != nil {
 			return fmt.Errorf("frontpage: top: %w", err)
 		}
-		byID := map[uuid.UUID]*ent.Photo{}
-		for _, p := range rows {
-			byID[p.ID] = p
-		}
 		for _, id := range ids {
-			if p := byID[id]; p != nil && len(top) < Size {
+			if p := byID[id]; p != nil && authz.Listed(photos.FactsOf(p)) && len(top) < Size {
 				top = append(top, p)
 			}
 		}
@@ -182,7 +175,7 @@ func (r *Renderer) handles(ctx context.Context, list []*ent.Photo) (map[uuid.UUI
 	for _, p := range list {
 		ids = append(ids, p.OwnerID)
 	}
-	users, err := r.Client.User.Query().Where(user.IDIn(ids...)).All(ctx)
+	users, err := r.Identity.Users(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("frontpage: owners: %w", err)
 	}

@@ -1288,6 +1288,12 @@ type User implements Node {
 type Photo implements Node {
   "Random and opaque: photo ids cannot be guessed."
   id: ID!
+  """
+  Who posted the photo. Shown to those who may look the photo up (its owner,
+  moderators, judges who voted on it, anyone for a public photo); refused
+  with FORBIDDEN (reason OWNER_HIDDEN) to a judge who was only served a
+  private photo by ` + "`" + `nextPhoto` + "`" + `.
+  """
   owner: User!
   "The normalised JPEG (upright, metadata stripped). Immutable: cache it forever."
   imageUrl: String!
@@ -1431,7 +1437,8 @@ type Mutation {
   Uploads a face photo (JPEG, PNG or WebP, sniffed from the bytes) as a GraphQL
   multipart request. Accounts only. The photo is stored upright with all
   metadata (EXIF, GPS, XMP) removed. Refusals: BAD_USER_INPUT with reason
-  FILE_TOO_LARGE, NOT_AN_IMAGE, IMAGE_TOO_LARGE or QUOTA_REACHED;
+  FILE_TOO_LARGE, NOT_AN_IMAGE, IMAGE_TOO_LARGE, IMAGE_TOO_SMALL (a side
+  under 128 pixels by default) or QUOTA_REACHED;
   RATE_LIMITED (per account and per client IP) and UNAVAILABLE (BUSY,
   UPLOADS_PAUSED), both with a retry time.
   """

@@ -40,7 +40,7 @@ func (r *Resolver) node(ctx context.Context, gid string) (model.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ok, err := r.canSee(ctx, p); !ok || err != nil {
+		if a, err := r.access(ctx, p); !a.View || err != nil {
 			return nil, err
 		}
 		return p, nil

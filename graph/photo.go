@@ -8,9 +8,9 @@ import (
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/authz"
-	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/judging"
 
 	"github.com/google/uuid"
 
@@ -45,14 +45,14 @@ func photoConnection(list []*ent.Photo, more bool) *model.PhotoConnection {
 	return c
 }
 
-// listPhotos validates the page arguments and returns one page; ownerID
-// restricts it to one owner's photos.
-func (r *Resolver) listPhotos(ctx context.Context, first int, after *string, ascending bool, ownerID *uuid.UUID, includePrivate bool) (*model.PhotoConnection, error) {
-	page, err := relay.ParsePage(first, after, r.Limits.MaxPageSize)
+// listPhotos validates the page arguments and returns one page of the
+// listing.
+func (r *Resolver) listPhotos(ctx context.Context, first int, after *string, l photos.Listing) (*model.PhotoConnection, error) {
+	page, err := relay.ParsePage(first, after, r.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := r.Photos.List(ctx, page, ascending, ownerID, includePrivate)
+	list, more, err := r.Photos.List(ctx, page, l)
 	if err != nil {
 		return nil, err
 	}
@@ -109,15 +109,19 @@ func photoFields(ctx context.Context) map[string]bool {
 	return out
 }
 
-// canSee reports whether the viewer may see p and its statistics, asking
-// whether the viewer voted on it only when nothing else decides.
-func (r *Resolver) canSee(ctx context.Context, p *ent.Photo) (bool, error) {
-	v := identity.FromContext(ctx)
-	if authz.CanSeeStats(v, p, false) {
-		return true, nil
+// access is authz.PhotoAccess for the operation's viewer and p. Whether
+// the viewer voted on p is looked up (batched per response) only when it
+// can change the answer.
+func (r *Resolver) access(ctx context.Context, p *ent.Photo) (authz.Access, error) {
+	v, facts := identity.FromContext(ctx), photos.FactsOf(p)
+	voted := false
+	if authz.VotedMatters(v, facts) {
+		var err error
+		if voted, err = r.voted(ctx, p); err != nil {
+			return authz.Access{}, err
+		}
 	}
-	voted, err := r.voted(ctx, p)
-	return authz.CanSeeStats(v, p, voted), err
+	return authz.PhotoAccess(v, facts, voted), nil
 }
 
 // voted reports whether the viewer has voted on p (false without a session).
@@ -138,7 +142,7 @@ func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int,
 	if q.Kind == question.KindWORD {
 		return nil, facestat.InputError("questionKey", facestat.ReasonInvalid, "word questions have no ranking")
 	}
-	start, err := relay.ParseOffsetPage(first, after, r.Limits.MaxPageSize)
+	start, err := relay.ParseOffsetPage(first, after, r.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +166,7 @@ func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int,
 		if err != nil {
 			return nil, err
 		}
-		if !p.IsPublic || p.Status != photo.StatusActive {
+		if !authz.Listed(photos.FactsOf(p)) { // gone private or hidden since
 			continue
 		}
 		cursor := relay.OffsetCursor(start + i)
@@ -178,4 +182,51 @@ func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int,
 	}
 	r.prefetch(ctx, c.Nodes)
 	return c, nil
+}
+
+// owner returns who posted p, when the viewer may know (authz's Owner);
+// FORBIDDEN (reason OWNER_HIDDEN) otherwise: a judge served a private
+// photo does not learn whose it is.
+func (r *Resolver) owner(ctx context.Context, p *ent.Photo) (*ent.User, error) {
+	if a, err := r.access(ctx, p); !a.Owner || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, &facestat.Error{Code: facestat.Forbidden, Reason: facestat.ReasonOwnerHidden,
+			Message: "who posted this photo is not shown to you"}
+	}
+	return r.loaders(ctx).User.Load(ctx, p.OwnerID)
+}
+
+// stats returns p's statistics, or nil when the viewer may not see them
+// (authz's View).
+func (r *Resolver) stats(ctx context.Context, p *ent.Photo) (*judging.PhotoStats, error) {
+	if a, err := r.access(ctx, p); !a.View || err != nil {
+		return nil, err
+	}
+	agg, err := r.loaders(ctx).Stats.Load(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Judging.Build(p, agg), nil
+}
+
+// statsPhoto returns the photo statistics belong to, FORBIDDEN when the
+// viewer may not see it (statistics travel in subscriptions, which may
+// outlive the viewer's right to see the photo).
+func (r *Resolver) statsPhoto(ctx context.Context, s *judging.PhotoStats) (*ent.Photo, error) {
+	p, err := r.loaders(ctx).Photo.Load(ctx, s.PhotoID)
+	if err != nil && !isNotFound(err) {
+		return nil, err
+	}
+	if p == nil {
+		return nil, facestat.Errorf(facestat.Forbidden, "you may not see this photo")
+	}
+	if a, err := r.access(ctx, p); !a.View || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, facestat.Errorf(facestat.Forbidden, "you may not see this photo")
+	}
+	return p, nil
 }

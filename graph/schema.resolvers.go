@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/facestat/facestat"
@@ -16,7 +15,7 @@ import (
 	"github.com/facestat/facestat/graph/model"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
-	"github.com/facestat/facestat/ratelimit"
+	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/relay"
 	"github.com/google/uuid"
 )
@@ -28,10 +27,10 @@ func (r *castVotePayloadResolver) Next(ctx context.Context, obj *model.CastVoteP
 
 // StartAnonymousSession is the resolver for the startAnonymousSession field.
 func (r *mutationResolver) StartAnonymousSession(ctx context.Context, input *model.StartAnonymousSessionInput) (*model.StartAnonymousSessionPayload, error) {
-	if err := r.limitByIP(ctx, r.Limits.RateAnonSession); err != nil {
+	token, v, err := r.Identity.StartAnonymous(ctx)
+	if err != nil {
 		return nil, err
 	}
-	token, v := r.Identity.StartAnonymous()
 	if input != nil && input.Cookie != nil && *input.Cookie {
 		identity.CookiesFromContext(ctx).SetSession(token, v.ExpiresAt, "", time.Time{})
 		token = ""
@@ -41,9 +40,6 @@ func (r *mutationResolver) StartAnonymousSession(ctx context.Context, input *mod
 
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUpPayload, error) {
-	if err := r.limitByIP(ctx, r.Limits.RateSignUp); err != nil {
-		return nil, err
-	}
 	ses, err := r.Identity.SignUp(ctx, input.Handle, input.Email, input.Password, identity.FromContext(ctx))
 	if err != nil {
 		return nil, err
@@ -54,13 +50,6 @@ func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) 
 
 // SignIn is the resolver for the signIn field.
 func (r *mutationResolver) SignIn(ctx context.Context, input model.SignInInput) (*model.SignInPayload, error) {
-	if err := r.limitByIP(ctx, r.Limits.RateSignIn); err != nil {
-		return nil, err
-	}
-	email := strings.ToLower(strings.TrimSpace(input.Email))
-	if err := ratelimit.Check(ctx, r.Limiter, r.Limits.RateSignInEmail, email); err != nil {
-		return nil, err
-	}
 	ses, err := r.Identity.SignIn(ctx, input.Email, input.Password, identity.FromContext(ctx))
 	if err != nil {
 		return nil, err
@@ -71,9 +60,6 @@ func (r *mutationResolver) SignIn(ctx context.Context, input model.SignInInput) 
 
 // RefreshSession is the resolver for the refreshSession field.
 func (r *mutationResolver) RefreshSession(ctx context.Context, input model.RefreshSessionInput) (*model.RefreshSessionPayload, error) {
-	if err := r.limitByIP(ctx, r.Limits.RateSignIn); err != nil {
-		return nil, err
-	}
 	refresh := identity.CookiesFromContext(ctx).RefreshToken()
 	if input.RefreshToken != nil {
 		refresh = *input.RefreshToken
@@ -131,10 +117,6 @@ func (r *mutationResolver) DeletePhoto(ctx context.Context, input model.DeletePh
 
 // CastVote is the resolver for the castVote field.
 func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInput) (*model.CastVotePayload, error) {
-	v := identity.FromContext(ctx)
-	if err := r.limitVote(ctx, v); err != nil {
-		return nil, err
-	}
 	id, err := relay.ParseTypedID(input.PhotoID, typePhoto, "input.photoId")
 	if err != nil {
 		return nil, err
@@ -143,7 +125,7 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 	for i, a := range input.Answers {
 		answers[i] = judging.AnswerInput{QuestionKey: a.QuestionKey, Number: a.Number, Yes: a.Yes, Word: a.Word}
 	}
-	p, err := r.Judging.CastVote(ctx, v, id, answers)
+	p, err := r.Judging.CastVote(ctx, identity.FromContext(ctx), id, answers)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +146,7 @@ func (r *photoResolver) ID(ctx context.Context, obj *ent.Photo) (string, error) 
 
 // Owner is the resolver for the owner field.
 func (r *photoResolver) Owner(ctx context.Context, obj *ent.Photo) (*ent.User, error) {
-	return r.loaders(ctx).User.Load(ctx, obj.OwnerID)
+	return r.owner(ctx, obj)
 }
 
 // ImageURL is the resolver for the imageUrl field.
@@ -184,19 +166,13 @@ func (r *photoResolver) ViewerHasVoted(ctx context.Context, obj *ent.Photo) (boo
 
 // ViewerCanSeeStats is the resolver for the viewerCanSeeStats field.
 func (r *photoResolver) ViewerCanSeeStats(ctx context.Context, obj *ent.Photo) (bool, error) {
-	return r.canSee(ctx, obj)
+	a, err := r.access(ctx, obj)
+	return a.View, err
 }
 
 // Stats is the resolver for the stats field.
 func (r *photoResolver) Stats(ctx context.Context, obj *ent.Photo) (*judging.PhotoStats, error) {
-	if ok, err := r.canSee(ctx, obj); !ok || err != nil {
-		return nil, err
-	}
-	agg, err := r.loaders(ctx).Stats.Load(ctx, obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	return r.Judging.Build(obj, agg), nil
+	return r.stats(ctx, obj)
 }
 
 // ID is the resolver for the id field.
@@ -206,14 +182,7 @@ func (r *photoStatsResolver) ID(ctx context.Context, obj *judging.PhotoStats) (s
 
 // Photo is the resolver for the photo field.
 func (r *photoStatsResolver) Photo(ctx context.Context, obj *judging.PhotoStats) (*ent.Photo, error) {
-	p, err := r.loaders(ctx).Photo.Load(ctx, obj.PhotoID)
-	if err != nil {
-		return nil, err
-	}
-	if ok, err := r.canSee(ctx, p); !ok || err != nil {
-		return nil, facestat.Errorf(facestat.Forbidden, "you may not see this photo")
-	}
-	return p, nil
+	return r.statsPhoto(ctx, obj)
 }
 
 // Node is the resolver for the node field.
@@ -243,7 +212,7 @@ func (r *queryResolver) Photo(ctx context.Context, id string) (*ent.Photo, error
 // Photos is the resolver for the photos field.
 func (r *queryResolver) Photos(ctx context.Context, first int, after *string, orderBy *model.PhotoOrder) (*model.PhotoConnection, error) {
 	asc := orderBy != nil && orderBy.Direction == model.OrderDirectionAsc
-	return r.listPhotos(ctx, first, after, asc, nil, false)
+	return r.listPhotos(ctx, first, after, photos.Listing{Ascending: asc})
 }
 
 // Questions is the resolver for the questions field.
@@ -312,8 +281,8 @@ func (r *userResolver) Handle(ctx context.Context, obj *ent.User) (string, error
 
 // Photos is the resolver for the photos field.
 func (r *userResolver) Photos(ctx context.Context, obj *ent.User, first int, after *string) (*model.PhotoConnection, error) {
-	all := authz.CanSeeAllPhotosOf(identity.FromContext(ctx), obj)
-	return r.listPhotos(ctx, first, after, false, &obj.ID, all)
+	all := authz.ListsAllPhotosOf(identity.FromContext(ctx), obj.ID)
+	return r.listPhotos(ctx, first, after, photos.Listing{Owner: &obj.ID, All: all})
 }
 
 // ID is the resolver for the id field.
@@ -332,10 +301,10 @@ func (r *viewerResolver) User(ctx context.Context, obj *identity.Viewer) (*ent.U
 // Photos is the resolver for the photos field.
 func (r *viewerResolver) Photos(ctx context.Context, obj *identity.Viewer, first int, after *string) (*model.PhotoConnection, error) {
 	if obj.Anonymous { // judges without an account have no photos
-		_, err := relay.ParsePage(first, after, r.Limits.MaxPageSize)
+		_, err := relay.ParsePage(first, after, r.MaxPageSize)
 		return photoConnection(nil, false), err
 	}
-	return r.listPhotos(ctx, first, after, false, &obj.ID, true)
+	return r.listPhotos(ctx, first, after, photos.Listing{Owner: &obj.ID, All: true})
 }
 
 // VotesCast is the resolver for the votesCast field.

@@ -2,77 +2,107 @@ package graph
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/authz"
-	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/live"
+	"github.com/facestat/facestat/panics"
+	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/relay"
 )
 
-// subscribePhoto checks that the viewer may see the photo's statistics,
+// subscribePhoto checks that the viewer may see the photo (authz's View),
 // subscribes to the hub before reading the current state (so no change
 // between the two is missed), and streams: the current state, then every
-// newer one.
+// newer one, for as long as the viewer may still see it.
 func (r *Resolver) subscribePhoto(ctx context.Context, gid string) (<-chan *judging.PhotoStats, error) {
 	id, err := relay.ParseTypedID(gid, typePhoto, "photoId")
 	if err != nil {
 		return nil, err
 	}
 	v := identity.FromContext(ctx)
-	p, err := r.Client.Photo.Get(ctx, id)
-	if err != nil && !isNotFound(err) {
+	refused := facestat.Errorf(facestat.Forbidden, "you may not see this photo's results")
+	p, err := r.Photos.Get(ctx, id)
+	if facestat.ErrorCode(err) == facestat.NotFound {
+		return nil, refused
+	}
+	if err != nil {
 		return nil, err
 	}
+	// canView says whether the viewer may see the photo as facts describe
+	// it, asking whether the viewer voted on it when that matters, until
+	// the answer is yes (a vote is never taken back).
 	voted := false
-	if p != nil && v != nil {
-		got, err := r.Judging.VotedOn(ctx, v.ID, []uuid.UUID{id})
+	canView := func(ctx context.Context, facts authz.Photo) (bool, error) {
+		if !voted && authz.VotedMatters(v, facts) {
+			got, err := r.Judging.VotedOn(ctx, v.ID, []uuid.UUID{id})
+			if err != nil {
+				return false, err
+			}
+			voted = got[id]
+		}
+		return authz.PhotoAccess(v, facts, voted).View, nil
+	}
+	if ok, err := canView(ctx, photos.FactsOf(p)); !ok || err != nil {
 		if err != nil {
 			return nil, err
 		}
-		voted = got[id]
+		return nil, refused
 	}
-	if p == nil || !authz.CanSeeStats(v, p, voted) {
-		return nil, facestat.Errorf(facestat.Forbidden, "you may not see this photo's results")
-	}
-	// Owners and moderators may always see the photo's results; judges
-	// who voted while it stays active; anyone else while it stays public
-	// and active. When that ends, so does the stream (authz's rules, on
-	// each update).
-	always := authz.IsOwner(v, p) || v.IsModerator()
-	visible := func(snap *judging.Snapshot) bool {
-		return always || (snap.Active && (voted || snap.Public))
-	}
-	return r.stream(ctx, r.Live.SubscribePhoto(id), []uuid.UUID{id}, visible)
+	// Every update says who may see the photo now: when the viewer may no
+	// longer (made private, hidden, deleted), the stream ends. (An update
+	// that changes visibility is rare: the lookup it may cost is too.)
+	return r.stream(ctx, r.Live.SubscribePhoto(id), []uuid.UUID{id}, func(snap *judging.Snapshot) verdict {
+		if snap.Deleted {
+			return end
+		}
+		if ok, err := canView(ctx, snap.Facts()); !ok || err != nil {
+			return end
+		}
+		return send
+	})
 }
 
-// subscribeOwner streams the statistics of the viewer's photos.
+// subscribeOwner streams the statistics of the viewer's photos; a photo
+// deleted meanwhile simply stops sending.
 func (r *Resolver) subscribeOwner(ctx context.Context) (<-chan *judging.PhotoStats, error) {
 	v := identity.FromContext(ctx)
 	if err := authz.RequireAccount(v); err != nil {
 		return nil, err
 	}
 	sub := r.Live.SubscribeOwner(v.ID)
-	ids, err := r.Client.Photo.Query().Where(photo.OwnerID(v.ID)).IDs(ctx)
+	ids, err := r.Photos.OwnedBy(ctx, v.ID)
 	if err != nil {
 		sub.Close()
 		return nil, err
 	}
-	return r.stream(ctx, sub, ids, func(*judging.Snapshot) bool { return true })
+	return r.stream(ctx, sub, ids, func(snap *judging.Snapshot) verdict {
+		if snap.Deleted {
+			return skip
+		}
+		return send
+	})
 }
 
+// verdict is what a stream does with an update.
+type verdict int
+
+const (
+	send verdict = iota // send it to the client
+	skip                // drop it, and go on
+	end                 // end the stream
+)
+
 // stream sends the current statistics of photos, then the subscription's
-// updates, until ctx ends or an update is no longer visible to the viewer
-// (which ends the subscription). The goroutine it starts owns and closes
-// the channel, recovers its panics, and never blocks the hub: a slow client
-// simply gets the newest state when it is ready for one.
-func (r *Resolver) stream(ctx context.Context, sub *live.Subscription, photos []uuid.UUID, visible func(*judging.Snapshot) bool) (<-chan *judging.PhotoStats, error) {
+// updates, as decide says, until ctx ends or decide ends it. The goroutine
+// it starts owns and closes the channel, recovers its panics, and never
+// blocks the hub: a slow client simply gets the newest state when it is
+// ready for one.
+func (r *Resolver) stream(ctx context.Context, sub *live.Subscription, photos []uuid.UUID, decide func(*judging.Snapshot) verdict) (<-chan *judging.PhotoStats, error) {
 	current, err := r.Judging.FreshSnapshots(ctx, photos)
 	if err != nil {
 		sub.Close()
@@ -82,13 +112,13 @@ func (r *Resolver) stream(ctx context.Context, sub *live.Subscription, photos []
 	go func() {
 		defer close(ch)
 		defer sub.Close()
-		defer func() {
-			if v := recover(); v != nil {
-				slog.ErrorContext(ctx, "panic in subscription", "panic", fmt.Sprint(v))
-			}
-		}()
-		send := func(snap *judging.Snapshot) bool {
-			if !visible(snap) {
+		defer panics.Recover(nil, "subscription", nil)
+		// offer reports whether the stream goes on.
+		offer := func(snap *judging.Snapshot) bool {
+			switch decide(snap) {
+			case skip:
+				return true
+			case end:
 				return false
 			}
 			select {
@@ -100,13 +130,13 @@ func (r *Resolver) stream(ctx context.Context, sub *live.Subscription, photos []
 		}
 		for _, snap := range current {
 			sub.MarkSeen(snap.PhotoID, snap.Version)
-			if !send(snap) {
+			if !offer(snap) {
 				return
 			}
 		}
 		for {
 			snap := sub.Next(ctx)
-			if snap == nil || !send(snap) {
+			if snap == nil || !offer(snap) {
 				return
 			}
 		}

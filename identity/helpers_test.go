@@ -103,3 +103,13 @@ func openDBAt(t *testing.T, dir string) *db.DB {
 	t.Cleanup(func() { d.Close() })
 	return d
 }
+
+// startAnon starts an anonymous judge on s, failing the test on an error.
+func startAnon(t *testing.T, s *identity.Service) (string, *identity.Viewer) {
+	t.Helper()
+	token, v, err := s.StartAnonymous(context.Background())
+	if err != nil {
+		t.Fatalf("StartAnonymous: %v", err)
+	}
+	return token, v
+}

@@ -2,9 +2,7 @@ package identity
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,9 +18,9 @@ import (
 	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/session"
-	"github.com/facestat/facestat/ent/setting"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/entx"
+	"github.com/facestat/facestat/ratelimit"
 )
 
 // Config holds the costs and lifetimes the Service works with.
@@ -32,20 +30,24 @@ type Config struct {
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
 	AnonTTL    time.Duration
+	// RateLimits bound anonymous sessions, sign-ups and sign-ins (nil: no
+	// limits).
+	RateLimits *ratelimit.Policy
 }
 
 // MergeFunc moves what an anonymous judge did (its votes) to an account,
-// inside tx, dropping what collides and correcting the figures; it returns
-// the photos whose figures changed. The judging package provides it; it
-// runs before the anonymous row is retired.
-type MergeFunc func(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) (changed []uuid.UUID, err error)
+// inside tx, dropping what collides and correcting the figures (and,
+// once tx commits, whatever is derived from them). The judging package
+// provides it; it runs before the anonymous row is retired.
+type MergeFunc func(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error
 
 // Service signs judges up, in and out.
 type Service struct {
 	client *ent.Client
 	// Cache, when set, holds authenticated sessions (keyed by token hash)
-	// so that a request costs no query; signing out or refreshing removes
-	// the entry at once, and an entry never outlives its token.
+	// so that a request costs no query (signing out or refreshing removes
+	// the entry at once, and an entry never outlives its token), and
+	// users' rows (Users).
 	Cache  cache.Store
 	cfg    Config
 	signer anonSigner
@@ -71,30 +73,6 @@ func NewService(client *ent.Client, key []byte, cfg Config, merge MergeFunc) *Se
 // is UTC, so SQLite's text timestamps compare correctly.
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
-// SigningKeyID names the Setting that holds the generated signing key.
-const SigningKeyID = "anon_token_key"
-
-// LoadSigningKey returns configured when set, otherwise the key kept in the
-// database, generating and storing it first if no instance has yet. Every
-// instance on one database thus signs with the same key.
-func LoadSigningKey(ctx context.Context, client *ent.Client, configured string) ([]byte, error) {
-	if configured != "" {
-		return []byte(configured), nil
-	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	err := client.Setting.Create().SetID(SigningKeyID).SetValue(hex.EncodeToString(b)).
-		OnConflictColumns(setting.FieldID).DoNothing().Exec(ctx)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("identity: storing signing key: %w", err)
-	}
-	s, err := client.Setting.Get(ctx, SigningKeyID)
-	if err != nil {
-		return nil, fmt.Errorf("identity: loading signing key: %w", err)
-	}
-	return hex.DecodeString(s.Value)
-}
-
 // Session is what signing up, in or refreshing hands the client.
 type Session struct {
 	Token            string
@@ -105,11 +83,27 @@ type Session struct {
 }
 
 // StartAnonymous returns a token for a new anonymous judge. It writes
-// nothing: the judge's row is created by its first vote.
-func (s *Service) StartAnonymous() (token string, v *Viewer) {
+// nothing: the judge's row is created by its first vote. Errors:
+// RATE_LIMITED per client address.
+func (s *Service) StartAnonymous(ctx context.Context) (token string, v *Viewer, err error) {
+	if err := s.cfg.RateLimits.StartAnonymous(ctx); err != nil {
+		return "", nil, err
+	}
 	exp := s.now().Add(s.cfg.AnonTTL).Truncate(time.Second)
 	id := uuid.New()
-	return s.signer.sign(id, exp), &Viewer{ID: id, Anonymous: true, Role: RoleUser, ExpiresAt: exp}
+	return s.signer.sign(id, exp), &Viewer{ID: id, Anonymous: true, Role: RoleUser, ExpiresAt: exp}, nil
+}
+
+// Users reads users' rows, accounts and judges, through the cache: those
+// it holds, then the rest in one query. Missing ones are absent.
+func (s *Service) Users(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.User, error) {
+	return cache.Load(ctx, s.Cache, ids, cache.UserKey, func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.User, error) {
+		rows, err := s.client.User.Query().Where(user.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("identity: users: %w", err)
+		}
+		return entx.ByID(rows, func(u *ent.User) uuid.UUID { return u.ID }), nil
+	})
 }
 
 // Authenticate returns the viewer a bearer or cookie token proves. It
@@ -147,7 +141,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, erro
 		}
 		v := &Viewer{ID: ses.UserID, Role: Role(ses.Edges.User.Role), SessionID: ses.ID, ExpiresAt: ses.ExpiresAt, tokenHash: hash}
 		if s.Cache != nil {
-			cache.Put(ctx, s.Cache, map[string]*Viewer{hash: v}, sessionKey, min(cache.TTL, ses.ExpiresAt.Sub(now)))
+			cache.Put(ctx, s.Cache, map[string]*Viewer{hash: v}, cache.SessionKey, min(cache.TTL, ses.ExpiresAt.Sub(now)))
 		}
 		return v, nil
 	default:
@@ -155,19 +149,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, erro
 	}
 }
 
-func sessionKey(hash string) string { return cache.SessionKey + hash }
-
 // cachedSession returns the cached viewer of a token hash, or nil.
 func (s *Service) cachedSession(ctx context.Context, hash string, now time.Time) *Viewer {
 	if s.Cache == nil {
 		return nil
 	}
-	hit, err := s.Cache.GetMulti(ctx, []string{sessionKey(hash)})
-	if err != nil || hit[sessionKey(hash)] == nil {
+	hit, err := s.Cache.GetMulti(ctx, []string{cache.SessionKey(hash)})
+	if err != nil || hit[cache.SessionKey(hash)] == nil {
 		return nil
 	}
 	var v Viewer
-	if json.Unmarshal(hit[sessionKey(hash)], &v) != nil || !now.Before(v.ExpiresAt) {
+	if json.Unmarshal(hit[cache.SessionKey(hash)], &v) != nil || !now.Before(v.ExpiresAt) {
 		return nil
 	}
 	v.tokenHash = hash
@@ -181,7 +173,7 @@ func (s *Service) forgetSessions(ctx context.Context, hashes ...string) {
 	}
 	keys := make([]string, len(hashes))
 	for i, h := range hashes {
-		keys[i] = sessionKey(h)
+		keys[i] = cache.SessionKey(h)
 	}
 	s.Cache.Delete(ctx, keys...)
 }
@@ -227,8 +219,12 @@ func checkPassword(p string) error {
 
 // SignUp creates an account and a session for it. When current is an
 // anonymous judge, the account takes over its id, so its votes stay its own.
-// Errors: BAD_USER_INPUT for a malformed field or a taken handle or email.
+// Errors: RATE_LIMITED per client address; BAD_USER_INPUT for a malformed
+// field or a taken handle or email.
 func (s *Service) SignUp(ctx context.Context, handle, email, password string, current *Viewer) (*Session, error) {
+	if err := s.cfg.RateLimits.SignUp(ctx); err != nil {
+		return nil, err
+	}
 	handle, err := NormaliseHandle(handle)
 	if err != nil {
 		return nil, err
@@ -300,9 +296,13 @@ func (s *Service) checkFree(ctx context.Context, users *ent.UserClient, handle, 
 
 // SignIn checks an account's password and opens a session. When current is
 // an anonymous judge that has voted, its votes move to the account and its
-// token stops voting. Errors: UNAUTHENTICATED (reason BAD_CREDENTIALS) for
-// an unknown email or a wrong password, without telling which.
+// token stops voting. Errors: RATE_LIMITED per client address and per
+// email; UNAUTHENTICATED (reason BAD_CREDENTIALS) for an unknown email or a
+// wrong password, without telling which.
 func (s *Service) SignIn(ctx context.Context, email, password string, current *Viewer) (*Session, error) {
+	if err := s.cfg.RateLimits.SignIn(ctx, email); err != nil {
+		return nil, err
+	}
 	bad := &facestat.Error{Code: facestat.Unauthenticated, Reason: facestat.ReasonBadCredentials, Message: "wrong email or password"}
 	email = strings.ToLower(strings.TrimSpace(email))
 	if len(email) > 254 || len(password) > 256 {
@@ -324,11 +324,9 @@ func (s *Service) SignIn(ctx context.Context, email, password string, current *V
 		return nil, bad
 	}
 	var out *Session
-	var changed []uuid.UUID
 	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		if current != nil && current.Anonymous && current.ID != u.ID {
-			var err error
-			if changed, err = s.mergeJudge(ctx, tx, current.ID, u.ID); err != nil {
+			if err := s.mergeJudge(ctx, tx, current.ID, u.ID); err != nil {
 				return err
 			}
 		}
@@ -336,13 +334,6 @@ func (s *Service) SignIn(ctx context.Context, email, password string, current *V
 		out, err = s.newSession(ctx, tx, u.ID, Role(u.Role))
 		return err
 	})
-	if err == nil && len(changed) > 0 && s.Cache != nil {
-		keys := make([]string, 0, 2*len(changed))
-		for _, id := range changed {
-			keys = append(keys, cache.PhotoKey+id.String(), cache.StatsKey+id.String())
-		}
-		s.Cache.Delete(ctx, keys...)
-	}
 	return out, err
 }
 
@@ -353,10 +344,10 @@ func (s *Service) SignIn(ctx context.Context, email, password string, current *V
 // moves: a vote of the judge being written concurrently either commits
 // first (and is moved) or finds the judge retired (and is refused), never
 // lands unmerged. The lock order, judge then photos, is the ingester's.
-func (s *Service) mergeJudge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) ([]uuid.UUID, error) {
+func (s *Service) mergeJudge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error {
 	err := tx.User.Create().SetID(from).SetAnonymous(true).OnConflictColumns(user.FieldID).DoNothing().Exec(ctx)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, err
+		return err
 	}
 	q := tx.User.Query().Where(user.ID(from))
 	if s.cfg.LockRows {
@@ -364,23 +355,26 @@ func (s *Service) mergeJudge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID
 	}
 	judge, err := q.Only(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !judge.Anonymous || judge.MergedIntoID != nil {
-		return nil, nil
+		return nil
 	}
-	var changed []uuid.UUID
 	if s.merge != nil {
-		if changed, err = s.merge(ctx, tx, from, to); err != nil {
-			return nil, fmt.Errorf("identity: merging judge: %w", err)
+		if err := s.merge(ctx, tx, from, to); err != nil {
+			return fmt.Errorf("identity: merging judge: %w", err)
 		}
 	}
-	return changed, tx.User.UpdateOneID(from).SetMergedIntoID(to).Exec(ctx)
+	return tx.User.UpdateOneID(from).SetMergedIntoID(to).Exec(ctx)
 }
 
 // Refresh swaps a refresh token for a new session pair; the old pair stops
-// working. Errors: UNAUTHENTICATED for an unknown or expired refresh token.
+// working. Errors: RATE_LIMITED per client address (with sign-ins);
+// UNAUTHENTICATED for an unknown or expired refresh token.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, error) {
+	if err := s.cfg.RateLimits.Refresh(ctx); err != nil {
+		return nil, err
+	}
 	if !strings.HasPrefix(refreshToken, refreshPrefix) || len(refreshToken) > maxTokenLen {
 		return nil, tokenError(errTokenMalformed)
 	}

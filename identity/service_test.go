@@ -18,6 +18,7 @@ import (
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/settings"
 )
 
 const goodPassword = "correct horse battery"
@@ -197,7 +198,7 @@ func TestSignUp(t *testing.T) {
 	})
 	t.Run("OKAnonymousKeepsID", func(t *testing.T) {
 		s, d, _ := newService(t)
-		_, judge := s.StartAnonymous()
+		_, judge := startAnon(t, s)
 		ses, err := s.SignUp(ctx, "alice", "alice@example.com", goodPassword, judge)
 		if err != nil {
 			t.Fatalf("SignUp: %v", err)
@@ -212,7 +213,7 @@ func TestSignUp(t *testing.T) {
 	})
 	t.Run("OKVotedAnonymousBecomesAccount", func(t *testing.T) {
 		s, d, _ := newService(t)
-		_, judge := s.StartAnonymous()
+		_, judge := startAnon(t, s)
 		// A first vote creates the judge's row.
 		if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
 			t.Fatal(err)
@@ -313,13 +314,13 @@ func TestSignIn(t *testing.T) {
 	t.Run("OKMergesVotedJudge", func(t *testing.T) {
 		d := openDB(t)
 		var calls [][2]uuid.UUID
-		merge := func(_ context.Context, _ *ent.Tx, from, to uuid.UUID) ([]uuid.UUID, error) {
+		merge := func(_ context.Context, _ *ent.Tx, from, to uuid.UUID) error {
 			calls = append(calls, [2]uuid.UUID{from, to})
-			return nil, nil
+			return nil
 		}
 		s := identity.NewService(d.Client, testKey, testConfig, merge)
 		up := signUp(t, s, "alice", "alice@example.com", goodPassword)
-		_, judge := s.StartAnonymous()
+		_, judge := startAnon(t, s)
 		if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -346,11 +347,11 @@ func TestSignIn(t *testing.T) {
 		// created for it), so that a vote it has in flight cannot land
 		// after the sign-in under an identity nobody merges any more.
 		d := openDB(t)
-		s := identity.NewService(d.Client, testKey, testConfig, func(context.Context, *ent.Tx, uuid.UUID, uuid.UUID) ([]uuid.UUID, error) {
-			return nil, nil
+		s := identity.NewService(d.Client, testKey, testConfig, func(context.Context, *ent.Tx, uuid.UUID, uuid.UUID) error {
+			return nil
 		})
 		up := signUp(t, s, "alice", "alice@example.com", goodPassword)
-		_, judge := s.StartAnonymous()
+		_, judge := startAnon(t, s)
 		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, judge); err != nil {
 			t.Fatalf("SignIn: %v", err)
 		}
@@ -362,9 +363,9 @@ func TestSignIn(t *testing.T) {
 	t.Run("ErrMergeFailsRollsBack", func(t *testing.T) {
 		d := openDB(t)
 		boom := errors.New("boom")
-		s := identity.NewService(d.Client, testKey, testConfig, func(context.Context, *ent.Tx, uuid.UUID, uuid.UUID) ([]uuid.UUID, error) { return nil, boom })
+		s := identity.NewService(d.Client, testKey, testConfig, func(context.Context, *ent.Tx, uuid.UUID, uuid.UUID) error { return boom })
 		signUp(t, s, "alice", "alice@example.com", goodPassword)
-		_, judge := s.StartAnonymous()
+		_, judge := startAnon(t, s)
 		if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -438,7 +439,7 @@ func TestRefresh(t *testing.T) {
 	t.Run("ErrMalformed", func(t *testing.T) {
 		s, _, _ := newService(t)
 		old := signUp(t, s, "alice", "alice@example.com", goodPassword)
-		anon, _ := s.StartAnonymous()
+		anon, _ := startAnon(t, s)
 		for _, token := range []string{
 			"", "garbage", old.Token, anon, "fsr_", "fsr_nope",
 			old.RefreshToken + "x", old.RefreshToken + strings.Repeat("A", 300), " " + old.RefreshToken,
@@ -526,7 +527,7 @@ func TestSignOut(t *testing.T) {
 	t.Run("OKNothingStored", func(t *testing.T) {
 		s, d, _ := newService(t)
 		signUp(t, s, "alice", "alice@example.com", goodPassword)
-		_, judge := s.StartAnonymous()
+		_, judge := startAnon(t, s)
 		for _, v := range []*identity.Viewer{nil, judge} {
 			if err := s.SignOut(ctx, v); err != nil {
 				t.Errorf("SignOut(%+v): %v", v, err)
@@ -626,73 +627,27 @@ func TestStoredSessionHoldsOnlyHashes(t *testing.T) {
 	}
 }
 
-func TestLoadSigningKey(t *testing.T) {
+// TestKeyFromTheDatabaseIsShared: two instances on one database, each
+// with the key settings keeps there, accept each other's tokens.
+func TestKeyFromTheDatabaseIsShared(t *testing.T) {
 	ctx := context.Background()
-
-	t.Run("OKConfigured", func(t *testing.T) {
-		d := openDB(t)
-		key, err := identity.LoadSigningKey(ctx, d.Client, "a configured secret of 32 bytes!")
-		if err != nil || string(key) != "a configured secret of 32 bytes!" {
-			t.Fatalf("LoadSigningKey = %q, %v; want the configured secret", key, err)
-		}
-		if n, _ := d.Setting.Query().Count(ctx); n != 0 {
-			t.Errorf("a configured key stored %d settings, want none", n)
-		}
-	})
-	t.Run("OKStable", func(t *testing.T) {
-		dir := t.TempDir()
-		d := openDBAt(t, dir)
-		first, err := identity.LoadSigningKey(ctx, d.Client, "")
-		if err != nil {
-			t.Fatalf("LoadSigningKey: %v", err)
-		}
-		if len(first) != 32 || bytes.Equal(first, make([]byte, 32)) {
-			t.Fatalf("generated key = %x, want 32 random bytes", first)
-		}
-		for range 3 {
-			again, err := identity.LoadSigningKey(ctx, d.Client, "")
-			if err != nil || !bytes.Equal(again, first) {
-				t.Fatalf("LoadSigningKey again = %x, %v; want %x", again, err, first)
-			}
-		}
-		// Another instance on the same database signs with the same key.
-		other := openDBAt(t, dir)
-		if again, err := identity.LoadSigningKey(ctx, other.Client, ""); err != nil || !bytes.Equal(again, first) {
-			t.Fatalf("LoadSigningKey from another client = %x, %v; want %x", again, err, first)
-		}
-		// A token one instance signs, the other accepts.
-		a := identity.NewService(d.Client, first, testConfig, nil)
-		b := identity.NewService(other.Client, first, testConfig, nil)
-		token, v := a.StartAnonymous()
-		if got, err := b.Authenticate(ctx, token); err != nil || got.ID != v.ID {
-			t.Errorf("the other instance: Authenticate = %+v, %v", got, err)
-		}
-	})
-	t.Run("OKConcurrentAgree", func(t *testing.T) {
-		d := openDB(t)
-		const n = 8
-		keys := make([][]byte, n)
-		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				keys[i], errs[i] = identity.LoadSigningKey(ctx, d.Client, "")
-			})
-		}
-		close(start)
-		wg.Wait()
-		for i := range n {
-			if errs[i] != nil {
-				t.Fatalf("call %d: %v", i, errs[i])
-			}
-			if !bytes.Equal(keys[i], keys[0]) {
-				t.Errorf("call %d got key %x, call 0 got %x", i, keys[i], keys[0])
-			}
-		}
-		if c, _ := d.Setting.Query().Count(ctx); c != 1 {
-			t.Errorf("%d settings stored, want 1", c)
-		}
-	})
+	dir := t.TempDir()
+	d, other := openDBAt(t, dir), openDBAt(t, dir)
+	ka, err := settings.New(d.Client).SigningKey(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := settings.New(other.Client).SigningKey(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := identity.NewService(d.Client, ka, testConfig, nil)
+	b := identity.NewService(other.Client, kb, testConfig, nil)
+	token, v, err := a.StartAnonymous(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Authenticate(ctx, token); err != nil || got.ID != v.ID {
+		t.Errorf("the other instance: Authenticate = %+v, %v", got, err)
+	}
 }

@@ -59,7 +59,7 @@ func join(payload, sig []byte) string {
 func TestStartAnonymous(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		s, _, clk := newService(t)
-		token, v := s.StartAnonymous()
+		token, v := startAnon(t, s)
 		if !strings.HasPrefix(token, "fsj_") {
 			t.Errorf("token %q lacks the fsj_ prefix", token)
 		}
@@ -80,7 +80,7 @@ func TestStartAnonymous(t *testing.T) {
 	t.Run("OKWritesNothing", func(t *testing.T) {
 		s, d, _ := newService(t)
 		for range 5 {
-			s.StartAnonymous()
+			startAnon(t, s)
 		}
 		if users, sessions := countRows(t, d); users != 0 || sessions != 0 {
 			t.Errorf("after StartAnonymous: %d users, %d sessions; want none", users, sessions)
@@ -91,8 +91,8 @@ func TestStartAnonymous(t *testing.T) {
 	})
 	t.Run("OKDistinctJudges", func(t *testing.T) {
 		s, _, _ := newService(t)
-		t1, v1 := s.StartAnonymous()
-		t2, v2 := s.StartAnonymous()
+		t1, v1 := startAnon(t, s)
+		t2, v2 := startAnon(t, s)
 		if t1 == t2 || v1.ID == v2.ID {
 			t.Errorf("two judges share a token or id: %s %s", v1.ID, v2.ID)
 		}
@@ -104,7 +104,7 @@ func TestAuthenticateAnonymous(t *testing.T) {
 
 	t.Run("OK", func(t *testing.T) {
 		s, _, _ := newService(t)
-		token, started := s.StartAnonymous()
+		token, started := startAnon(t, s)
 		v, err := s.Authenticate(ctx, token)
 		if err != nil {
 			t.Fatalf("Authenticate: %v", err)
@@ -115,7 +115,7 @@ func TestAuthenticateAnonymous(t *testing.T) {
 	})
 	t.Run("OKJustBeforeExpiry", func(t *testing.T) {
 		s, _, clk := newService(t)
-		token, v := s.StartAnonymous()
+		token, v := startAnon(t, s)
 		clk.Set(v.ExpiresAt.Add(-time.Nanosecond))
 		if _, err := s.Authenticate(ctx, token); err != nil {
 			t.Errorf("Authenticate 1ns before expiry: %v", err)
@@ -134,7 +134,7 @@ func TestAuthenticateAnonymous(t *testing.T) {
 	})
 	t.Run("ErrExpired", func(t *testing.T) {
 		s, _, clk := newService(t)
-		token, v := s.StartAnonymous()
+		token, v := startAnon(t, s)
 		for _, at := range []time.Time{v.ExpiresAt, v.ExpiresAt.Add(time.Second), v.ExpiresAt.Add(365 * 24 * time.Hour)} {
 			clk.Set(at)
 			_, err := s.Authenticate(ctx, token)
@@ -143,7 +143,7 @@ func TestAuthenticateAnonymous(t *testing.T) {
 	})
 	t.Run("ErrTamperedPayload", func(t *testing.T) {
 		s, _, _ := newService(t)
-		token, _ := s.StartAnonymous()
+		token, _ := startAnon(t, s)
 		payload, sig := splitAnon(t, token)
 		for name, mutate := range map[string]func(p []byte) []byte{
 			"OtherJudge":    func(p []byte) []byte { p[0] ^= 1; return p },
@@ -163,7 +163,7 @@ func TestAuthenticateAnonymous(t *testing.T) {
 	})
 	t.Run("ErrTamperedSignature", func(t *testing.T) {
 		s, _, _ := newService(t)
-		token, _ := s.StartAnonymous()
+		token, _ := startAnon(t, s)
 		payload, sig := splitAnon(t, token)
 		for name, mutate := range map[string]func(s []byte) []byte{
 			"FlippedBit": func(s []byte) []byte { s[len(s)-1] ^= 0x80; return s },
@@ -181,7 +181,7 @@ func TestAuthenticateAnonymous(t *testing.T) {
 		s, d, _ := newService(t)
 		other := identity.NewService(d.Client, []byte("another key, also 32 bytes long!"), testConfig, nil)
 		other.Now = s.Now
-		token, _ := other.StartAnonymous()
+		token, _ := startAnon(t, other)
 		_, err := s.Authenticate(ctx, token)
 		wantError(t, err, facestat.Unauthenticated, "", facestat.ReasonTokenInvalid)
 	})
@@ -196,7 +196,7 @@ func TestAuthenticateAnonymous(t *testing.T) {
 	})
 	t.Run("ErrGarbage", func(t *testing.T) {
 		s, _, _ := newService(t)
-		token, _ := s.StartAnonymous()
+		token, _ := startAnon(t, s)
 		for _, garbage := range []string{
 			"", " ", "garbage", "Bearer " + token, " " + token, token + " ", strings.ToUpper(token),
 			"fsj_", "fsj_.", "fsj_abc", "fsj_abc.", "fsj_.abc", "fsj_!!!.???", "fsj_a.b.c",
@@ -210,7 +210,7 @@ func TestAuthenticateAnonymous(t *testing.T) {
 	})
 	t.Run("ErrOverLong", func(t *testing.T) {
 		s, _, _ := newService(t)
-		token, _ := s.StartAnonymous()
+		token, _ := startAnon(t, s)
 		for _, long := range []string{
 			token + strings.Repeat("A", 257-len(token)),
 			"fsj_" + strings.Repeat("A", 10000),

@@ -51,6 +51,9 @@ var (
 	// ErrTooManyPixels means the image's header declares more pixels, or a
 	// longer side, than the Limits allow. The image was not decoded.
 	ErrTooManyPixels = errors.New("imageproc: image has too many pixels")
+	// ErrTooSmall means the image's header declares a shorter side than
+	// Limits.MinSide: too small to show a face. The image was not decoded.
+	ErrTooSmall = errors.New("imageproc: image is too small")
 )
 
 // DefaultMaxPixels replaces a zero or negative Limits.MaxPixels: 40 megapixels.
@@ -78,6 +81,9 @@ type Limits struct {
 	// MaxSide is the largest accepted source width or height; zero or
 	// negative means DefaultMaxSrcSide.
 	MaxSide int
+	// MinSide is the smallest accepted source width and height (the short
+	// side); zero or negative accepts any size.
+	MinSide int
 }
 
 // Options controls the output of Process.
@@ -135,14 +141,15 @@ func Sniff(b []byte) (Format, error) {
 // WebP); reads the header with the format's DecodeConfig (ErrNotAnImage if
 // that fails) and refuses, without decoding, an image whose width*height
 // exceeds lim.MaxPixels or whose width or height exceeds lim.MaxSide
-// (ErrTooManyPixels); decodes it (ErrNotAnImage, wrapping the decoder's
+// (ErrTooManyPixels) or whose short side is under lim.MinSide
+// (ErrTooSmall); decodes it (ErrNotAnImage, wrapping the decoder's
 // error, if it is truncated or corrupt); downscales it to fit
 // opt.MaxSide x opt.MaxSide; flattens it onto white; turns it upright
 // according to the Exif orientation (all eight values; JPEG APP1 Exif or
 // WebP EXIF chunk); and encodes the result and a thumbnail as JPEG.
 //
-// Every returned error satisfies errors.Is with ErrNotAnImage or
-// ErrTooManyPixels, except for a JPEG encoding failure, which the option
+// Every returned error satisfies errors.Is with ErrNotAnImage,
+// ErrTooManyPixels or ErrTooSmall, except for a JPEG encoding failure, which the option
 // caps make impossible. On error the Result is nil. Process never panics,
 // does not retain data and is safe for concurrent use.
 func Process(data []byte, lim Limits, opt Options) (*Result, error) {
@@ -163,6 +170,9 @@ func Process(data []byte, lim Limits, opt Options) (*Result, error) {
 	if w > lim.MaxSide || h > lim.MaxSide || int64(w)*int64(h) > lim.MaxPixels {
 		return nil, fmt.Errorf("%w: %dx%d exceeds the limit of %d pixels and %d per side",
 			ErrTooManyPixels, w, h, lim.MaxPixels, lim.MaxSide)
+	}
+	if min(w, h) < lim.MinSide {
+		return nil, fmt.Errorf("%w: %dx%d has a side shorter than %d pixels", ErrTooSmall, w, h, lim.MinSide)
 	}
 
 	var orientation int

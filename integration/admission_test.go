@@ -93,7 +93,7 @@ func TestAdmissionRefusesBeyondTheBound(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := e.snapshot(t)
-		wantRefused(t, e.upload(t, owner, "face.jpg", imagetest.JPEGWithMetadata(64, 80, 1, imagetest.TopLeft), true), "BUSY", 5)
+		wantRefused(t, e.upload(t, owner, "face.jpg", imagetest.JPEGWithMetadata(160, 200, 1, imagetest.TopLeft), true), "BUSY", 5)
 		if after := e.snapshot(t); !reflect.DeepEqual(before, after) {
 			t.Errorf("a refused upload changed the store:\nbefore %v\nafter  %v", before, after)
 		}
@@ -144,7 +144,7 @@ func TestDegradesUnderPressureAndRecovers(t *testing.T) {
 		}
 
 		// Uploads pause; judging, voting and the front page stay up.
-		wantRefused(t, e.upload(t, owner, "face.jpg", imagetest.JPEGWithMetadata(64, 80, 1, imagetest.TopLeft), true), "UPLOADS_PAUSED", 30)
+		wantRefused(t, e.upload(t, owner, "face.jpg", imagetest.JPEGWithMetadata(160, 200, 1, imagetest.TopLeft), true), "UPLOADS_PAUSED", 30)
 		judge := e.anonymous(t)
 		if p := e.nextPhoto(t, judge); p == nil {
 			t.Fatal("nextPhoto served nothing while degraded")
@@ -161,7 +161,7 @@ func TestDegradesUnderPressureAndRecovers(t *testing.T) {
 		if got := e.serviceStatus(t); got.DegradationLevel != "STALE_EXTRAS" {
 			t.Fatalf("after 15 calm seconds: %+v", got)
 		}
-		if r := e.upload(t, owner, "face.jpg", imagetest.JPEGWithMetadata(64, 80, 1, imagetest.TopLeft), true); len(r.Errors) > 0 {
+		if r := e.upload(t, owner, "face.jpg", imagetest.JPEGWithMetadata(160, 200, 1, imagetest.TopLeft), true); len(r.Errors) > 0 {
 			t.Fatalf("upload after uploads resumed: %+v", r.Errors)
 		}
 		k.run(15)
@@ -244,7 +244,7 @@ func TestOperatorForcesTheLevel(t *testing.T) {
 	})
 
 	setLevel(admin, "PAUSE_UPLOADS").decode(t, &out)
-	wantRefused(t, e2.upload(t, plain, "face.jpg", imagetest.JPEGWithMetadata(64, 80, 1, imagetest.TopLeft), true), "UPLOADS_PAUSED", 30)
+	wantRefused(t, e2.upload(t, plain, "face.jpg", imagetest.JPEGWithMetadata(160, 200, 1, imagetest.TopLeft), true), "UPLOADS_PAUSED", 30)
 	waitFor(t, "e1 to pause uploads", func() bool { return e1.serviceStatus(t).DegradationLevel == "PAUSE_UPLOADS" })
 
 	setLevel(admin, nil).decode(t, &out)

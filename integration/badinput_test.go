@@ -16,7 +16,7 @@ func TestBadInput(t *testing.T) {
 	backends(t, nil, func(t *testing.T, e *env) {
 		token := e.account(t, "uploader")
 		for i := 0; i < 2; i++ { // one photo short of the quota of 3
-			e.upload(t, token, "ok.jpg", imagetest.JPEGWithMetadata(64, 64, 1, imagetest.TopLeft), false).decode(t, &struct{}{})
+			e.upload(t, token, "ok.jpg", imagetest.JPEGWithMetadata(160, 160, 1, imagetest.TopLeft), false).decode(t, &struct{}{})
 		}
 		var anon struct{ StartAnonymousSession struct{ Token string } }
 		e.gql(t, "", `mutation { startAnonymousSession { token } }`, nil, &anon)
@@ -37,6 +37,14 @@ func TestBadInput(t *testing.T) {
 			{"PNGBomb", func(t *testing.T) *response {
 				return e.upload(t, token, "face.png", imagetest.PNGBomb(20000, 20000), false)
 			}, 200, "BAD_USER_INPUT", "IMAGE_TOO_LARGE", "input.file"},
+			{"TinyImage", func(t *testing.T) *response {
+				// 8 x 8: a picture, but too small to show a face.
+				return e.upload(t, token, "face.jpg", imagetest.JPEGWithMetadata(8, 8, 1, imagetest.TopLeft), false)
+			}, 200, "BAD_USER_INPUT", "IMAGE_TOO_SMALL", "input.file"},
+			{"ThinImage", func(t *testing.T) *response {
+				// Wide enough, one pixel short of the shortest side.
+				return e.upload(t, token, "face.jpg", imagetest.JPEGWithMetadata(1000, 127, 1, imagetest.TopLeft), false)
+			}, 200, "BAD_USER_INPUT", "IMAGE_TOO_SMALL", "input.file"},
 			{"UploadOverLimit", func(t *testing.T) *response {
 				return e.upload(t, token, "face.jpg", bytes.Repeat([]byte{0xff}, int(e.App.Config.MaxUploadBytes)+100<<10), false)
 			}, 413, "BAD_USER_INPUT", "FILE_TOO_LARGE", "input.file"},
@@ -48,7 +56,7 @@ func TestBadInput(t *testing.T) {
 				return e.do(t, request{Query: `{ viewer { id } }` + strings.Repeat(" ", int(e.App.Config.MaxBodyBytes))})
 			}, 413, "BAD_USER_INPUT", "BODY_TOO_LARGE", ""},
 			{"AnonymousUpload", func(t *testing.T) *response {
-				return e.upload(t, anon.StartAnonymousSession.Token, "face.jpg", imagetest.JPEGWithMetadata(64, 64, 1, imagetest.TopLeft), false)
+				return e.upload(t, anon.StartAnonymousSession.Token, "face.jpg", imagetest.JPEGWithMetadata(160, 160, 1, imagetest.TopLeft), false)
 			}, 401, "UNAUTHENTICATED", "", ""},
 			{"MalformedToken", func(t *testing.T) *response {
 				return e.do(t, request{Token: "fsa_not-a-real-token", Query: `{ viewer { id } }`})
@@ -107,9 +115,9 @@ func TestBadInput(t *testing.T) {
 		}
 
 		t.Run("QuotaReached", func(t *testing.T) {
-			e.upload(t, token, "third.jpg", imagetest.JPEGWithMetadata(64, 48, 1, imagetest.TopLeft), false).decode(t, &struct{}{})
+			e.upload(t, token, "third.jpg", imagetest.JPEGWithMetadata(164, 148, 1, imagetest.TopLeft), false).decode(t, &struct{}{})
 			before := e.snapshot(t)
-			r := e.upload(t, token, "fourth.jpg", imagetest.JPEGWithMetadata(48, 64, 1, imagetest.TopLeft), false)
+			r := e.upload(t, token, "fourth.jpg", imagetest.JPEGWithMetadata(148, 164, 1, imagetest.TopLeft), false)
 			if r.code() != "BAD_USER_INPUT" || r.ext("reason") != "QUOTA_REACHED" {
 				t.Fatalf("got %+v", r.Errors)
 			}

@@ -24,7 +24,7 @@ func TestConcurrentVotes(t *testing.T) {
 	var up struct {
 		UploadPhoto struct{ Photo struct{ ID string } }
 	}
-	e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(64, 64, 1, imagetest.TopLeft), true).decode(t, &up)
+	e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(160, 160, 1, imagetest.TopLeft), true).decode(t, &up)
 	photoID := up.UploadPhoto.Photo.ID
 
 	const judges, repeats, workers = 1000, 100, 50

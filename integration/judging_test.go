@@ -90,7 +90,7 @@ func TestJudging(t *testing.T) {
 		var up struct {
 			UploadPhoto struct{ Photo struct{ ID string } }
 		}
-		e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(120, 160, 1, imagetest.TopLeft), false).decode(t, &up)
+		e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(150, 200, 1, imagetest.TopLeft), false).decode(t, &up)
 		photoID := up.UploadPhoto.Photo.ID
 
 		judges := []string{e.anonymous(t), e.anonymous(t)}
@@ -208,7 +208,7 @@ func TestNextPhotoNeverRepeats(t *testing.T) {
 				var up struct {
 					UploadPhoto struct{ Photo struct{ ID string } }
 				}
-				e.upload(t, token, "p.jpg", imagetest.JPEGWithMetadata(50+i, 60, 1, imagetest.TopLeft), i == 0).decode(t, &up)
+				e.upload(t, token, "p.jpg", imagetest.JPEGWithMetadata(150+i, 160, 1, imagetest.TopLeft), i == 0).decode(t, &up)
 				want[up.UploadPhoto.Photo.ID] = true
 			}
 		}
@@ -216,7 +216,7 @@ func TestNextPhotoNeverRepeats(t *testing.T) {
 		var own struct {
 			UploadPhoto struct{ Photo struct{ ID string } }
 		}
-		e.upload(t, judge, "mine.jpg", imagetest.JPEGWithMetadata(70, 60, 1, imagetest.TopLeft), true).decode(t, &own)
+		e.upload(t, judge, "mine.jpg", imagetest.JPEGWithMetadata(170, 160, 1, imagetest.TopLeft), true).decode(t, &own)
 		got := map[string]bool{}
 		for i := 0; i < len(want)+1; i++ {
 			next := e.nextPhoto(t, judge)
@@ -251,7 +251,7 @@ func TestTopPhotos(t *testing.T) {
 			var up struct {
 				UploadPhoto struct{ Photo struct{ ID string } }
 			}
-			e.upload(t, owner, "p.jpg", imagetest.JPEGWithMetadata(40+i, 40, 1, imagetest.TopLeft), i < 3).decode(t, &up)
+			e.upload(t, owner, "p.jpg", imagetest.JPEGWithMetadata(140+i, 140, 1, imagetest.TopLeft), i < 3).decode(t, &up)
 			ids = append(ids, up.UploadPhoto.Photo.ID)
 			for j := 0; j < 3; j++ {
 				e.gql(t, e.anonymous(t), castVote, map[string]any{"id": up.UploadPhoto.Photo.ID,

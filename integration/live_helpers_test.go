@@ -247,7 +247,7 @@ func liveUpload(t *testing.T, e *env, token string, public bool) string {
 	var up struct {
 		UploadPhoto struct{ Photo struct{ ID string } }
 	}
-	e.upload(t, token, "face.jpg", imagetest.JPEGWithMetadata(64, 80, 1, imagetest.TopLeft), public).decode(t, &up)
+	e.upload(t, token, "face.jpg", imagetest.JPEGWithMetadata(160, 200, 1, imagetest.TopLeft), public).decode(t, &up)
 	return up.UploadPhoto.Photo.ID
 }
 

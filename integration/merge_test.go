@@ -18,7 +18,7 @@ func TestJudgeKeepsVotes(t *testing.T) {
 			var up struct {
 				UploadPhoto struct{ Photo struct{ ID string } }
 			}
-			e.upload(t, owner, "p.jpg", imagetest.JPEGWithMetadata(60+i, 60, 1, imagetest.TopLeft), true).decode(t, &up)
+			e.upload(t, owner, "p.jpg", imagetest.JPEGWithMetadata(160+i, 160, 1, imagetest.TopLeft), true).decode(t, &up)
 			ids = append(ids, up.UploadPhoto.Photo.ID)
 		}
 		vote := func(token, photo string, age int) *response {

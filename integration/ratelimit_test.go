@@ -80,7 +80,7 @@ func (e *rateEnv) signInFrom(t *testing.T, ip, email, password string) *response
 
 func (e *rateEnv) uploadFrom(t *testing.T, ip, token string) *response {
 	t.Helper()
-	return e.uploadWith(t, request{Token: token, Header: from(ip)}, "face.jpg", imagetest.JPEGWithMetadata(64, 80, 1, imagetest.TopLeft), true)
+	return e.uploadWith(t, request{Token: token, Header: from(ip)}, "face.jpg", imagetest.JPEGWithMetadata(160, 200, 1, imagetest.TopLeft), true)
 }
 
 func voteFrom(t *testing.T, e *env, ip, judge, photoID string) *response {
@@ -224,7 +224,7 @@ func TestRateLimits(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i := range 2 {
-					jpg := imagetest.JPEGWithMetadata(64, 80, 1, imagetest.TopLeft)
+					jpg := imagetest.JPEGWithMetadata(160, 200, 1, imagetest.TopLeft)
 					if _, err := e.App.Photos.Upload(ctx, v, bytes.NewReader(jpg), int64(len(jpg)), true); err != nil {
 						t.Fatalf("%s's upload %d: %v", h, i, err)
 					}

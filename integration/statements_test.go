@@ -135,7 +135,7 @@ func TestWarmCacheNoSQL(t *testing.T) {
 			var up struct {
 				UploadPhoto struct{ Photo struct{ ID string } }
 			}
-			e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(64, 64, 1, imagetest.TopLeft), false).decode(t, &up)
+			e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(160, 160, 1, imagetest.TopLeft), false).decode(t, &up)
 			id := up.UploadPhoto.Photo.ID
 			const q = `query($id: ID!) { photo(id: $id) { id voteCount owner { handle } stats { voteCount questions { count mean } } } }`
 			query := func() (int, int64) {

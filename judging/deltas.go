@@ -8,17 +8,15 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 
 	"github.com/facestat/facestat/ent"
-	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/photos"
 )
 
 // deltas are the changes a set of votes makes to the aggregates, summed
@@ -109,9 +107,8 @@ func (d *deltas) photos() []uuid.UUID {
 
 // apply writes the deltas: multi-row upserts that add to the existing
 // aggregates, each in a fixed (photo, question, value) order, then each
-// photo's vote count and statistics version (on PostgreSQL in one
-// statement for all the photos).
-func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, now time.Time) error {
+// photo's vote count and statistics version (photos.AddVotes).
+func (d *deltas) apply(ctx context.Context, tx *ent.Tx, store *photos.Service, now time.Time) error {
 	if len(d.stats) > 0 {
 		keys := sortedKeys(d.stats, func(a, b statKey) int {
 			return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question))
@@ -162,32 +159,7 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, now 
 			return fmt.Errorf("updating words: %w", err)
 		}
 	}
-	ids := d.photos()
-	if dialectName == dialect.Postgres && len(ids) > 1 {
-		// Every photo in one statement: ids and counts as two arrays.
-		strs, counts := make([]string, len(ids)), make([]int64, len(ids))
-		for i, id := range ids {
-			strs[i], counts[i] = id.String(), int64(d.votes[id])
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE `+photo.Table+` AS p
-			SET `+photo.FieldVoteCount+` = p.`+photo.FieldVoteCount+` + d.n,
-			    `+photo.FieldStatsVersion+` = p.`+photo.FieldStatsVersion+` + 1,
-			    `+photo.FieldStatsUpdatedAt+` = $3
-			FROM unnest($1::uuid[], $2::bigint[]) AS d(id, n)
-			WHERE p.`+photo.FieldID+` = d.id`, pq.Array(strs), pq.Array(counts), now)
-		if err != nil {
-			return fmt.Errorf("updating vote counts: %w", err)
-		}
-		return nil
-	}
-	for _, id := range ids {
-		// Update (not UpdateOneID, which reads the row back): one statement.
-		err := tx.Photo.Update().Where(photo.ID(id)).AddVoteCount(d.votes[id]).AddStatsVersion(1).SetStatsUpdatedAt(now).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("updating vote count: %w", err)
-		}
-	}
-	return nil
+	return store.AddVotes(ctx, tx, d.votes, now)
 }
 
 // addExcluded makes an upsert add the inserted values to the existing

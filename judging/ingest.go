@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -17,11 +16,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/ent"
-	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/ent/vote"
+	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/panics"
+	"github.com/facestat/facestat/photos"
 )
 
 // Ballot is one vote on its way to the database.
@@ -66,6 +68,7 @@ type Ingester struct {
 	client  *ent.Client
 	dialect string
 	survey  *Survey
+	photos  *photos.Service
 	cfg     IngestConfig
 	log     *slog.Logger
 	hook    CommitHook
@@ -91,11 +94,11 @@ type pending struct {
 
 // NewIngester starts cfg.Workers goroutines that write votes until Close.
 // hook may be nil.
-func NewIngester(client *ent.Client, dialectName string, survey *Survey, cfg IngestConfig, hook CommitHook, log *slog.Logger) *Ingester {
+func NewIngester(client *ent.Client, dialectName string, survey *Survey, photos *photos.Service, cfg IngestConfig, hook CommitHook, log *slog.Logger) *Ingester {
 	cfg.MaxBatch = max(cfg.MaxBatch, 1)
 	cfg.Workers = max(cfg.Workers, 1)
 	cfg.QueueSize = max(cfg.QueueSize, cfg.MaxBatch)
-	g := &Ingester{client: client, dialect: dialectName, survey: survey, cfg: cfg, log: log, hook: hook,
+	g := &Ingester{client: client, dialect: dialectName, survey: survey, photos: photos, cfg: cfg, log: log, hook: hook,
 		queue: make(chan *pending, cfg.QueueSize), idle: make(chan struct{})}
 	close(g.idle) // nothing in flight yet
 	for range cfg.Workers {
@@ -240,14 +243,11 @@ func (g *Ingester) end() {
 // write stores one batch and answers every caller in it, exactly once. A
 // panic is logged and answers the callers not yet answered with INTERNAL.
 func (g *Ingester) write(batch []*pending) {
-	defer func() {
-		if v := recover(); v != nil {
-			g.log.Error("panic in vote ingester", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			for _, p := range batch {
-				reply(p, &facestat.Error{Code: facestat.Internal, Message: "internal error", Err: fmt.Errorf("panic: %v", v)})
-			}
+	defer panics.Recover(g.log, "vote ingester", func(v any) {
+		for _, p := range batch {
+			reply(p, &facestat.Error{Code: facestat.Internal, Message: "internal error", Err: panics.Error(v)})
 		}
-	}()
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -322,11 +322,7 @@ func (g *Ingester) runHook(ctx context.Context, touched []uuid.UUID) {
 	if g.hook == nil || len(touched) == 0 {
 		return
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			g.log.Error("panic in vote commit hook", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-		}
-	}()
+	defer panics.Recover(g.log, "vote commit hook", nil)
 	g.hook(ctx, touched)
 }
 
@@ -383,7 +379,7 @@ func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, []uui
 	for _, b := range accepted {
 		d.add(g.survey, b, 1)
 	}
-	if err := d.apply(ctx, tx, g.dialect, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
+	if err := d.apply(ctx, tx, g.photos, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
 		return nil, nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -440,12 +436,11 @@ func (g *Ingester) admitJudges(ctx context.Context, tx *ent.Tx, batch []*pending
 	return nil
 }
 
-// lockPhotos locks the batch's photos, in id order so that concurrent
-// batches (in this process or another instance) never deadlock, and
-// refuses votes on photos that are gone or hidden (NOT_FOUND) or the
-// judge's own (FORBIDDEN). Every aggregate row is
-// keyed by photo, so holding the photo's lock serialises its updates.
-// SQLite needs no row locks: its transactions take the write lock up front.
+// lockPhotos locks the batch's photos (photos.Lock: in id order, so that
+// concurrent batches never deadlock) and refuses the votes their judges
+// may not cast (authz.PhotoAccess's Judge): on photos that are gone or
+// hidden (NOT_FOUND) or the judge's own (FORBIDDEN). Every aggregate row
+// is keyed by photo, so holding the photo's lock serialises its updates.
 func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending, results []error) error {
 	var ids []uuid.UUID
 	for i, p := range batch {
@@ -453,30 +448,27 @@ func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending,
 			ids = append(ids, p.b.Photo)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	q := tx.Photo.Query().Where(photo.IDIn(ids...), photo.StatusEQ(photo.StatusActive)).Order(photo.ByID())
-	if g.dialect == dialect.Postgres {
-		q = q.ForUpdate()
-	}
-	live, err := q.All(ctx)
+	locked, err := g.photos.Lock(ctx, tx, ids)
 	if err != nil {
-		return fmt.Errorf("locking photos: %w", err)
-	}
-	owners := make(map[uuid.UUID]uuid.UUID, len(live))
-	for _, p := range live {
-		owners[p.ID] = p.OwnerID
+		return err
 	}
 	for i, p := range batch {
 		if results[i] != nil {
 			continue
 		}
-		switch owner, ok := owners[p.b.Photo]; {
-		case !ok:
+		row := locked[p.b.Photo]
+		if row == nil {
 			results[i] = facestat.Errorf(facestat.NotFound, "no such photo")
-		case owner == p.b.Judge:
+			continue
+		}
+		judge := &identity.Viewer{ID: p.b.Judge, Anonymous: p.b.Anonymous}
+		facts := photos.FactsOf(row)
+		switch {
+		case authz.PhotoAccess(judge, facts, false).Judge:
+		case facts.Active: // active, yet not theirs to judge: their own
 			results[i] = facestat.Errorf(facestat.Forbidden, "you cannot judge your own photo")
+		default:
+			results[i] = facestat.Errorf(facestat.NotFound, "no such photo")
 		}
 	}
 	return nil

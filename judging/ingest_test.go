@@ -23,10 +23,30 @@ import (
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/photos"
 )
 
-// newService opens a fresh SQLite database with one photo by one owner.
-func newService(t *testing.T, cfg judging.Config, hook judging.StatsHook) (*judging.Service, *db.DB, *ent.Photo) {
+// hookFunc is a judging.Observer made of a function.
+type hookFunc func(context.Context, []*judging.Snapshot)
+
+func (f hookFunc) PhotosChanged(ctx context.Context, fresh []*judging.Snapshot) { f(ctx, fresh) }
+
+// newJudging returns the judging service on d, with its photo store,
+// logging to log.
+func newJudging(t testing.TB, d *db.DB, cfg judging.Config, log *slog.Logger) *judging.Service {
+	t.Helper()
+	store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect}, log)
+	s, err := judging.NewService(context.Background(), judging.Deps{Client: d.Client, Dialect: d.Dialect, Photos: store, Log: log}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// newService opens a fresh SQLite database with one photo by one owner;
+// hook, when not nil, observes every change of statistics.
+func newService(t *testing.T, cfg judging.Config, hook func(context.Context, []*judging.Snapshot)) (*judging.Service, *db.DB, *ent.Photo) {
 	t.Helper()
 	ctx := context.Background()
 	d, err := db.Open(ctx, db.Options{DataDir: t.TempDir()})
@@ -46,11 +66,10 @@ func newService(t *testing.T, cfg judging.Config, hook judging.StatsHook) (*judg
 	cfg.MinVotes = max(cfg.MinVotes, 10)
 	cfg.CandidatePool = max(cfg.CandidatePool, 5)
 	cfg.TopSize = max(cfg.TopSize, 10)
-	s, err := judging.NewService(ctx, d.Client, d.Dialect, cfg, hook, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
+	s := newJudging(t, d, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if hook != nil {
+		s.Observe(hookFunc(hook))
 	}
-	t.Cleanup(s.Close)
 	return s, d, p
 }
 
@@ -421,12 +440,8 @@ func TestSyncCommitOff(t *testing.T) {
 	var logged strings.Builder
 	var logMu sync.Mutex
 	log := slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, nil))
-	s, err := judging.NewService(ctx, d.Client, d.Dialect, judging.Config{MinVotes: 10, CandidatePool: 5, TopSize: 10,
-		Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}}, nil, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := newJudging(t, d, judging.Config{MinVotes: 10, CandidatePool: 5, TopSize: 10,
+		Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}}, log)
 	for i := range 3 {
 		if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(30+i)); err != nil {
 			t.Fatalf("vote %d: %v", i, err)

@@ -180,14 +180,10 @@ func loadScale(tb testing.TB) *scaleEnv {
 	}
 	tb.Logf("loaded %d photos, %d users, %d votes in %.1fs", scalePhotos, users, votes, time.Since(start).Seconds())
 
-	svc, err := judging.NewService(ctx, d.Client, d.Dialect, judging.Config{
+	svc := newJudging(tb, d, judging.Config{
 		MinVotes: 10, CandidatePool: scalePool, TopSize: 10,
 		Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond, QueueSize: 100, Workers: 1},
-	}, nil, log)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(svc.Close)
+	}, log)
 	return &scaleEnv{svc: svc, db: d, rec: rec}
 }
 

@@ -7,15 +7,19 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 
 	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/authz"
+	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent"
-	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/vote"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/photos"
+	"github.com/facestat/facestat/ratelimit"
 )
 
 // Config tunes judging.
@@ -26,24 +30,52 @@ type Config struct {
 	Ingest        IngestConfig
 }
 
+// Deps are what the Service works with.
+type Deps struct {
+	Client  *ent.Client
+	Dialect string // entgo.io/ent/dialect's name of the database
+	// Photos is the photo store: every query of the photos table, the vote
+	// path's included, goes through it.
+	Photos *photos.Service
+	// Cache, when set, holds photos' aggregates (Aggregates); the vote path
+	// writes the fresh ones through.
+	Cache cache.Store
+	// RateLimits bound votes per judge and per client address (nil: no
+	// limits).
+	RateLimits *ratelimit.Policy
+	Log        *slog.Logger
+}
+
 // Service is judging's entry point for the API.
 type Service struct {
 	client    *ent.Client
 	dialect   string
+	photos    *photos.Service
+	cache     cache.Store
+	limits    *ratelimit.Policy
+	log       *slog.Logger
 	cfg       Config
+	observers []Observer
 	Survey    *Survey
 	Ingester  *Ingester
 	Standings *Standings
 }
 
-// StatsHook receives, after each commit of votes, a fresh snapshot of the
-// statistics of every photo the commit changed, each once. It runs on the
-// ingester's goroutine: it must not block for long (hand the work off).
-type StatsHook func(ctx context.Context, fresh []*Snapshot)
+// Observer is told the fresh state of photos whose statistics or
+// visibility changed, each photo once per change: after each commit of
+// votes, after an anonymous judge's votes were merged into an account,
+// after a photo was made public or private, and after it was deleted
+// (Snapshot.Deleted). It must not block (hand the work off): it runs on
+// the ingester's goroutine after a commit. live.Coalescer is one: it
+// publishes the change to the live subscribers of every instance.
+type Observer interface {
+	PhotosChanged(ctx context.Context, fresh []*Snapshot)
+}
 
 // NewService loads the survey (inserting the default questions first) and
-// starts the ingester. hook may be nil. Close stops the ingester.
-func NewService(ctx context.Context, client *ent.Client, dialectName string, cfg Config, hook StatsHook, log *slog.Logger) (*Service, error) {
+// starts the ingester. Close stops the ingester.
+func NewService(ctx context.Context, d Deps, cfg Config) (*Service, error) {
+	client, dialectName, log := d.Client, d.Dialect, d.Log
 	if err := EnsureQuestions(ctx, client); err != nil {
 		return nil, err
 	}
@@ -65,22 +97,15 @@ func NewService(ctx context.Context, client *ent.Client, dialectName string, cfg
 			cfg.Ingest.syncCommit = true
 		}
 	}
-	s := &Service{client: client, dialect: dialectName, cfg: cfg, Survey: survey,
-		Standings: NewStandings(client, dialectName, survey, cfg.MinVotes, cfg.TopSize)}
-	var onCommit CommitHook
-	if hook != nil {
-		onCommit = func(ctx context.Context, ids []uuid.UUID) {
-			fresh, err := s.FreshSnapshots(ctx, ids)
-			if err != nil {
-				log.Warn("reading statistics after a vote commit", "err", err)
-				return
-			}
-			hook(ctx, fresh)
-		}
-	}
-	s.Ingester = NewIngester(client, dialectName, survey, cfg.Ingest, onCommit, log)
+	s := &Service{client: client, dialect: dialectName, photos: d.Photos, cache: d.Cache, limits: d.RateLimits, log: log,
+		cfg: cfg, Survey: survey, Standings: NewStandings(client, survey, cfg.MinVotes, cfg.TopSize)}
+	s.Ingester = NewIngester(client, dialectName, survey, d.Photos, cfg.Ingest, s.statsChanged, log)
 	return s, nil
 }
+
+// Observe adds observers of changed statistics. Call it while wiring,
+// before the service is used.
+func (s *Service) Observe(o ...Observer) { s.observers = append(s.observers, o...) }
 
 // syncCommitMode returns PostgreSQL's synchronous_commit setting as the
 // pool's sessions see it. It asks within a transaction, as the ingester
@@ -107,9 +132,9 @@ func syncCommitMode(ctx context.Context, client *ent.Client) (string, error) {
 }
 
 // FreshSnapshots reads the current statistics of the given photos (those
-// that still exist), in the order given: four queries.
+// that still exist) from the database, in the order given: four queries.
 func (s *Service) FreshSnapshots(ctx context.Context, ids []uuid.UUID) ([]*Snapshot, error) {
-	photos, err := s.client.Photo.Query().Where(photo.IDIn(ids...)).All(ctx)
+	byID, err := s.photos.Fresh(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("judging: fresh stats: %w", err)
 	}
@@ -117,11 +142,7 @@ func (s *Service) FreshSnapshots(ctx context.Context, ids []uuid.UUID) ([]*Snaps
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[uuid.UUID]*ent.Photo, len(photos))
-	for _, p := range photos {
-		byID[p.ID] = p
-	}
-	out := make([]*Snapshot, 0, len(photos))
+	out := make([]*Snapshot, 0, len(byID))
 	for _, id := range ids {
 		if p := byID[id]; p != nil {
 			a := aggs[id]
@@ -138,12 +159,16 @@ func (s *Service) Close() { s.Ingester.Close() }
 // CastVote validates a judge's answers about a photo and stores them
 // through the ingester, returning the photo as it is after the vote.
 // Errors: UNAUTHENTICATED without a session (start an anonymous one);
-// BAD_USER_INPUT for answers that do not fit their questions; NOT_FOUND
-// for a missing or hidden photo; FORBIDDEN for one's own photo; CONFLICT
-// for a repeat; UNAVAILABLE when the ingester is saturated.
+// RATE_LIMITED per judge and per client address; BAD_USER_INPUT for
+// answers that do not fit their questions; NOT_FOUND for a missing or
+// hidden photo; FORBIDDEN for one's own photo; CONFLICT for a repeat;
+// UNAVAILABLE when the ingester is saturated.
 func (s *Service) CastVote(ctx context.Context, v *identity.Viewer, photoID uuid.UUID, inputs []AnswerInput) (*ent.Photo, error) {
 	if v == nil {
 		return nil, facestat.Errorf(facestat.Unauthenticated, "start a session first (startAnonymousSession needs no account)")
+	}
+	if err := s.limits.Vote(ctx, v.ID); err != nil {
+		return nil, err
 	}
 	answers, err := s.Survey.Validate(inputs)
 	if err != nil {
@@ -153,7 +178,7 @@ func (s *Service) CastVote(ctx context.Context, v *identity.Viewer, photoID uuid
 	if err := s.Ingester.Submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers}); err != nil {
 		return nil, err
 	}
-	return s.client.Photo.Get(ctx, photoID)
+	return s.photos.Get(ctx, photoID)
 }
 
 // NextPhoto returns a photo for v to judge, or nil when none is left:
@@ -162,17 +187,19 @@ func (s *Service) CastVote(ctx context.Context, v *identity.Viewer, photoID uuid
 // CandidatePool least-judged photos, so new uploads get votes fast and
 // judges do not all get the same photo.
 func (s *Service) NextPhoto(ctx context.Context, v *identity.Viewer, skip []uuid.UUID) (*ent.Photo, error) {
-	q := s.client.Photo.Query().Where(photo.StatusEQ(photo.StatusActive))
+	var judge *uuid.UUID
 	if v != nil {
-		q.Where(photo.OwnerIDNEQ(v.ID), photo.Not(photo.HasVotesWith(vote.JudgeID(v.ID))))
+		judge = &v.ID
 	}
-	if len(skip) > 0 {
-		q.Where(photo.IDNotIn(skip...))
-	}
-	candidates, err := q.Order(photo.ByVoteCount(), photo.ByID()).Limit(s.cfg.CandidatePool).All(ctx)
+	candidates, err := s.photos.ToJudge(ctx, judge, skip, s.cfg.CandidatePool)
 	if err != nil {
-		return nil, fmt.Errorf("judging: next photo: %w", err)
+		return nil, err
 	}
+	// ToJudge's query applies authz's Judge rule; the rule itself has the
+	// last word (the query and it are tested to agree).
+	candidates = slices.DeleteFunc(candidates, func(p *ent.Photo) bool {
+		return !authz.PhotoAccess(v, photos.FactsOf(p), false).Judge
+	})
 	if len(candidates) == 0 {
 		return nil, nil
 	}

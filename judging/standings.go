@@ -12,9 +12,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"
-	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoquestionstat"
 	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/stats"
 )
 
@@ -24,7 +24,6 @@ import (
 // read the latest snapshot.
 type Standings struct {
 	client      *ent.Client
-	dialect     string
 	survey      *Survey
 	minVotes    int
 	priorWeight float64 // m of the Bayesian average
@@ -50,8 +49,8 @@ type Ranked struct {
 }
 
 // NewStandings returns standings that are empty until the first Refresh.
-func NewStandings(client *ent.Client, dialectName string, survey *Survey, minVotes, topSize int) *Standings {
-	return &Standings{client: client, dialect: dialectName, survey: survey, minVotes: minVotes,
+func NewStandings(client *ent.Client, survey *Survey, minVotes, topSize int) *Standings {
+	return &Standings{client: client, survey: survey, minVotes: minVotes,
 		priorWeight: float64(minVotes), topSize: topSize}
 }
 
@@ -63,18 +62,16 @@ func (s *Standings) Refresh(ctx context.Context) error {
 		Question int       `sql:"question_id"`
 		Count    int64     `sql:"count"`
 		Sum      int64     `sql:"sum"`
-		Public   bool      `sql:"is_public"`
-		Status   string    `sql:"status"`
+		Public   bool      `sql:"photo_public"` // selected by photos.JoinVisibility
+		Status   string    `sql:"photo_status"`
 	}
 	var rows []row
 	err := s.client.PhotoQuestionStat.Query().
 		Where(photoquestionstat.CountGTE(int64(s.minVotes))).
 		Modify(func(sel *entsql.Selector) {
-			p := entsql.Table(photo.Table)
-			sel.Join(p).On(sel.C(photoquestionstat.FieldPhotoID), p.C(photo.FieldID)).
-				Select(sel.C(photoquestionstat.FieldPhotoID), sel.C(photoquestionstat.FieldQuestionID),
-					sel.C(photoquestionstat.FieldCount), sel.C(photoquestionstat.FieldSum),
-					p.C(photo.FieldIsPublic), p.C(photo.FieldStatus))
+			sel.Select(sel.C(photoquestionstat.FieldPhotoID), sel.C(photoquestionstat.FieldQuestionID),
+				sel.C(photoquestionstat.FieldCount), sel.C(photoquestionstat.FieldSum))
+			photos.JoinVisibility(sel, sel.C(photoquestionstat.FieldPhotoID))
 		}).Scan(ctx, &rows)
 	if err != nil {
 		return fmt.Errorf("judging: refreshing standings: %w", err)
@@ -98,7 +95,7 @@ func (s *Standings) Refresh(ctx context.Context) error {
 		prior := total / float64(len(rs))
 		sort.Float64s(st.scores)
 		for _, r := range rs {
-			if !r.Public || r.Status != string(photo.StatusActive) {
+			if !photos.ListedBy(r.Public, r.Status) {
 				continue
 			}
 			var rank float64

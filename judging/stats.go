@@ -9,12 +9,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/ent"
-	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/stats"
 )
 
@@ -124,6 +125,7 @@ type Snapshot struct {
 	Public     bool        `json:"public"`
 	Active     bool        `json:"active"`
 	VoteCount  int         `json:"votes"`
+	Deleted    bool        `json:"deleted,omitempty"` // a tombstone: the photo is gone
 	Version    int64       `json:"version"`
 	UpdatedAt  *time.Time  `json:"updated,omitempty"`
 	Aggregates *Aggregates `json:"aggregates"`
@@ -137,8 +139,14 @@ type Snapshot struct {
 
 // NewSnapshot pairs a photo row with its aggregates.
 func NewSnapshot(p *ent.Photo, a *Aggregates) *Snapshot {
-	return &Snapshot{PhotoID: p.ID, OwnerID: p.OwnerID, Public: p.IsPublic, Active: p.Status == photo.StatusActive,
+	f := photos.FactsOf(p)
+	return &Snapshot{PhotoID: p.ID, OwnerID: f.Owner, Public: f.Public, Active: f.Active,
 		VoteCount: p.VoteCount, Version: p.StatsVersion, UpdatedAt: p.StatsUpdatedAt, Aggregates: a, Photo: p}
+}
+
+// Facts is what the snapshot says to authz.PhotoAccess.
+func (s *Snapshot) Facts() authz.Photo {
+	return authz.Photo{Owner: s.OwnerID, Public: s.Public, Active: s.Active}
 }
 
 // Build turns a photo's aggregates into its statistics.

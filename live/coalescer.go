@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -10,13 +9,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/panics"
 )
 
 // Coalescer publishes each photo's snapshots at most once per Interval:
 // the first change goes out at once, later ones within the interval are
 // folded into one (the newest wins) that goes out when the interval ends.
 // So a busy photo costs a few messages a second, and the last message
-// always carries the final state. Offer never blocks the vote path.
+// always carries the final state. PhotosChanged never blocks the vote path.
 type Coalescer struct {
 	bus      Bus
 	interval time.Duration
@@ -38,8 +38,8 @@ func NewCoalescer(bus Bus, interval time.Duration, log *slog.Logger) *Coalescer 
 	return c
 }
 
-// Offer queues snapshots for publication.
-func (c *Coalescer) Offer(_ context.Context, snaps []*judging.Snapshot) {
+// PhotosChanged implements judging.Observer: it queues snapshots for publication.
+func (c *Coalescer) PhotosChanged(_ context.Context, snaps []*judging.Snapshot) {
 	c.mu.Lock()
 	for _, s := range snaps {
 		if cur := c.pending[s.PhotoID]; cur == nil || cur.Version < s.Version {
@@ -115,11 +115,7 @@ func (c *Coalescer) publish(batch []*judging.Snapshot) {
 	if len(batch) == 0 {
 		return
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			c.log.Error("panic publishing statistics", "panic", fmt.Sprint(v))
-		}
-	}()
+	defer panics.Recover(c.log, "publishing statistics", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := c.bus.Publish(ctx, batch); err != nil {

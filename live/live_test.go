@@ -109,7 +109,7 @@ func TestCoalescerBoundsMessages(t *testing.T) {
 	photo, owner := uuid.New(), uuid.New()
 	start := time.Now()
 	for v := int64(1); v <= 500; v++ { // 500 updates over about half a second
-		c.Offer(context.Background(), []*judging.Snapshot{snap(photo, owner, v)})
+		c.PhotosChanged(context.Background(), []*judging.Snapshot{snap(photo, owner, v)})
 		time.Sleep(time.Millisecond)
 	}
 	elapsed := time.Since(start)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/live"
+	"github.com/facestat/facestat/panics"
 )
 
 // Bus carries statistics snapshots between instances over one Redis
@@ -74,11 +74,7 @@ func (b *Bus) Run(ctx context.Context) {
 // listen subscribes and delivers messages until the connection fails. It
 // reports whether the subscription was established.
 func (b *Bus) listen(ctx context.Context) (established bool, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("panic: %v", v)
-		}
-	}()
+	defer panics.Recover(b.log, "redis subscription", func(v any) { err = panics.Error(v) })
 	ps := b.rdb.Subscribe(ctx, b.channel)
 	defer ps.Close()
 	for {

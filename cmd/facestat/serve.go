@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/facestat/facestat/app"
+	"github.com/facestat/facestat/panics"
 )
 
 // serve runs the service until ctx is cancelled (SIGTERM or SIGINT), then
@@ -40,7 +41,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	go sweepSessions(ctx, a)
+	panics.Go(a.Log, "session sweeper", func() { sweepSessions(ctx, a) })
 	a.Start(ctx)
 	srv.SetReady(true)
 	url := "http://" + ln.Addr().String()
@@ -72,11 +73,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // sweepSessions deletes expired sessions every hour until ctx ends.
 func sweepSessions(ctx context.Context, a *app.App) {
-	defer func() {
-		if v := recover(); v != nil {
-			a.Log.Error("panic in session sweeper", "panic", fmt.Sprint(v))
-		}
-	}()
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {

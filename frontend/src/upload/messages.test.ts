@@ -10,6 +10,7 @@ describe('uploadProblem', () => {
     ['FILE_TOO_LARGE', /too large/],
     ['NOT_AN_IMAGE', /not a JPEG, PNG or WebP/],
     ['IMAGE_TOO_LARGE', /too many pixels/],
+    ['IMAGE_TOO_SMALL', /too small to show a face/],
     ['QUOTA_REACHED', /Delete one/],
   ])('%s has its own message', (reason, text) => {
     expect(uploadProblem(bad(reason)).text).toMatch(text);

@@ -1,0 +1,90 @@
+package judging
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/authz"
+	"github.com/facestat/facestat/cache"
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/photos"
+)
+
+// What happens once the statistics of photos have changed, whatever
+// changed them: a commit of votes (the ingester's hook), a judge's votes
+// merged into an account (Merge's after-commit), a photo made public or
+// private or deleted (PhotoChanged). The photos' cached rows are the photo
+// store's business (photos.AddVotes and its changes drop them).
+
+// Aggregates reads photos' aggregates through the cache (the per-request
+// loaders use it): those it holds, then the rest in three queries, which
+// then fill it. The vote path writes fresh ones through (statsChanged).
+func (s *Service) Aggregates(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Aggregates, error) {
+	return cache.Load(ctx, s.cache, ids, cache.StatsKey, s.LoadAggregates)
+}
+
+// statsChanged reads the fresh statistics of the photos ids, writes them
+// through to the cache (each only if newer than what is there: the hooks
+// of two commits may run out of order) and tells the observers.
+func (s *Service) statsChanged(ctx context.Context, ids []uuid.UUID) {
+	fresh, err := s.FreshSnapshots(ctx, ids)
+	if err != nil {
+		s.log.Warn("reading statistics after a change", "photos", len(ids), "err", err)
+		return
+	}
+	if s.cache != nil {
+		for _, snap := range fresh {
+			if raw, err := json.Marshal(snap.Aggregates); err == nil {
+				s.cache.SetNewer(ctx, cache.StatsKey(snap.PhotoID), snap.Version, raw, cache.TTL)
+			}
+		}
+	}
+	s.notify(ctx, fresh)
+}
+
+// PhotoChanged implements photos.ChangeObserver: a photo made public or
+// private goes to the observers with its new visibility (so live
+// subscribers who may no longer see it lose their subscription); a deleted
+// one leaves the cache and goes to the observers as a tombstone
+// (Snapshot.Deleted), which ends every subscription to it.
+func (s *Service) PhotoChanged(ctx context.Context, c photos.Change) {
+	if !c.Deleted {
+		s.statsChanged(ctx, []uuid.UUID{c.Photo.ID})
+		return
+	}
+	if s.cache != nil {
+		s.cache.Delete(ctx, cache.StatsKey(c.Photo.ID))
+	}
+	tomb := NewSnapshot(c.Photo, nil)
+	tomb.Deleted, tomb.Active = true, false
+	tomb.Version++ // newer than anything a subscriber has seen
+	s.notify(ctx, []*Snapshot{tomb})
+}
+
+func (s *Service) notify(ctx context.Context, fresh []*Snapshot) {
+	if len(fresh) == 0 {
+		return
+	}
+	for _, o := range s.observers {
+		o.PhotosChanged(ctx, fresh)
+	}
+}
+
+// Access is authz.PhotoAccess for v and p, looking up whether v voted on
+// p only when that can change the answer (one query). For one photo at a
+// time; the GraphQL layer batches the same through its loaders.
+func (s *Service) Access(ctx context.Context, v *identity.Viewer, p *ent.Photo) (authz.Access, error) {
+	facts := photos.FactsOf(p)
+	voted := false
+	if authz.VotedMatters(v, facts) {
+		got, err := s.VotedOn(ctx, v.ID, []uuid.UUID{p.ID})
+		if err != nil {
+			return authz.Access{}, err
+		}
+		voted = got[p.ID]
+	}
+	return authz.PhotoAccess(v, facts, voted), nil
+}

@@ -1,0 +1,60 @@
+// Package panics is the one place FaceStat recovers from panics: the HTTP
+// layer's recover middleware, every goroutine FaceStat starts, and the
+// loops that must outlive one bad iteration all come through here, so a
+// panic is always logged the same way (what panicked, the value, the
+// stack) and never takes the process down.
+package panics
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+)
+
+// Recover, when deferred, stops a panic of the calling goroutine, logs it
+// as a panic in what (with the stack) and, when then is not nil, calls it
+// with the panic's value. It must be deferred directly:
+//
+//	defer panics.Recover(log, "vote ingester", func(v any) { ... })
+//
+// http.ErrAbortHandler, net/http's way of aborting a response, is passed
+// on: it is not a bug.
+func Recover(log *slog.Logger, what string, then func(v any)) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	Log(log, what, v)
+	if then != nil {
+		then(v)
+	}
+}
+
+// Log logs v, the value of a panic in what, with the current stack.
+func Log(log *slog.Logger, what string, v any) {
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Error("panic in "+what, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+}
+
+// Go runs fn in a new goroutine that logs a panic instead of crashing the
+// process.
+func Go(log *slog.Logger, what string, fn func()) {
+	go func() {
+		defer Recover(log, what, nil)
+		fn()
+	}()
+}
+
+// Error turns v, the value of a recovered panic, into an error.
+func Error(v any) error {
+	if err, ok := v.(error); ok {
+		return fmt.Errorf("panic: %w", err)
+	}
+	return fmt.Errorf("panic: %v", v)
+}

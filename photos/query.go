@@ -1,0 +1,155 @@
+package photos
+
+import (
+	"context"
+	"fmt"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/authz"
+	"github.com/facestat/facestat/cache"
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/predicate"
+	"github.com/facestat/facestat/ent/vote"
+	"github.com/facestat/facestat/entx"
+	"github.com/facestat/facestat/relay"
+)
+
+// FactsOf is what p's row says to authz.PhotoAccess.
+func FactsOf(p *ent.Photo) authz.Photo {
+	return authz.Photo{Owner: p.OwnerID, Public: p.IsPublic, Active: p.Status == photo.StatusActive}
+}
+
+// ListedOnly is authz.Listed as a query predicate: public, active photos.
+func ListedOnly() predicate.Photo {
+	return photo.And(photo.IsPublic(true), photo.StatusEQ(photo.StatusActive))
+}
+
+// activeOnly is the part of authz.PhotoAccess's Judge that a query can
+// apply to every viewer: the photo is active.
+func activeOnly() predicate.Photo { return photo.StatusEQ(photo.StatusActive) }
+
+// Get reads one photo from the database (never the cache). NOT_FOUND when
+// there is none.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (*ent.Photo, error) {
+	p, err := s.client.Photo.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, errNoSuchPhoto()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("photos: get: %w", err)
+	}
+	return p, nil
+}
+
+// Fresh reads the photos ids from the database (never the cache), by id;
+// missing ones are absent. One query.
+func (s *Service) Fresh(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.Photo, error) {
+	rows, err := s.client.Photo.Query().Where(photo.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("photos: read: %w", err)
+	}
+	return entx.ByID(rows, func(p *ent.Photo) uuid.UUID { return p.ID }), nil
+}
+
+// Load reads photos through the cache (the per-request loaders and the
+// image handler use it): those it holds, then the rest in one query,
+// which then fill it. Missing photos are absent. A cached row may be up to
+// a second behind a change of visibility (see changed), and its vote count
+// behind the latest votes.
+func (s *Service) Load(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.Photo, error) {
+	return cache.Load(ctx, s.cfg.Cache, ids, cache.PhotoKey, s.Fresh)
+}
+
+// OwnedBy returns the ids of every photo of owner.
+func (s *Service) OwnedBy(ctx context.Context, owner uuid.UUID) ([]uuid.UUID, error) {
+	ids, err := s.client.Photo.Query().Where(photo.OwnerID(owner)).IDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("photos: owned by: %w", err)
+	}
+	return ids, nil
+}
+
+// Listing says which photos List returns.
+type Listing struct {
+	// Owner, when not nil, restricts the list to one account's photos.
+	Owner *uuid.UUID
+	// All includes the photos that are not listed (private, hidden): for
+	// those authz.ListsAllPhotosOf allows.
+	All bool
+	// Ascending orders oldest first; the default is newest first.
+	Ascending bool
+}
+
+// List returns one page of photos, by creation time, and whether more
+// follow.
+func (s *Service) List(ctx context.Context, page relay.Page, l Listing) ([]*ent.Photo, bool, error) {
+	q := s.client.Photo.Query()
+	if l.Owner != nil {
+		q.Where(photo.OwnerID(*l.Owner))
+	}
+	if !l.All {
+		q.Where(ListedOnly())
+	}
+	order := entsql.OrderDesc()
+	if l.Ascending {
+		order = entsql.OrderAsc()
+	}
+	if c := page.After; c != nil {
+		if l.Ascending {
+			q.Where(photo.Or(photo.CreatedAtGT(c.Time), photo.And(photo.CreatedAt(c.Time), photo.IDGT(c.ID))))
+		} else {
+			q.Where(photo.Or(photo.CreatedAtLT(c.Time), photo.And(photo.CreatedAt(c.Time), photo.IDLT(c.ID))))
+		}
+	}
+	list, err := q.Order(photo.ByCreatedAt(order), photo.ByID(order)).Limit(page.First + 1).All(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("photos: list: %w", err)
+	}
+	more := len(list) > page.First
+	if more {
+		list = list[:page.First]
+	}
+	return list, more, nil
+}
+
+// CursorOf returns the cursor of p in lists ordered by creation time.
+func CursorOf(p *ent.Photo) relay.Cursor { return relay.Cursor{Time: p.CreatedAt, ID: p.ID} }
+
+// ToJudge returns up to n of the least-judged photos judge (nil: a client
+// without a session) may judge and has not judged yet, leaving out skip:
+// active photos (authz.PhotoAccess's Judge), never the judge's own. They
+// come in (vote count, id) order, an index scan.
+func (s *Service) ToJudge(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) ([]*ent.Photo, error) {
+	q := s.client.Photo.Query().Where(activeOnly())
+	if judge != nil {
+		q.Where(photo.OwnerIDNEQ(*judge), photo.Not(photo.HasVotesWith(vote.JudgeID(*judge))))
+	}
+	if len(skip) > 0 {
+		q.Where(photo.IDNotIn(skip...))
+	}
+	list, err := q.Order(photo.ByVoteCount(), photo.ByID()).Limit(n).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("photos: to judge: %w", err)
+	}
+	return list, nil
+}
+
+// JoinVisibility joins to sel, a query over rows whose column photoID names
+// a photo, that photo's row, and selects its visibility as the columns
+// "photo_public" and "photo_status"; ListedBy says what a row's values
+// mean. The standings' query ranks photos through it.
+func JoinVisibility(sel *entsql.Selector, photoID string) {
+	p := entsql.Table(photo.Table)
+	sel.Join(p).On(photoID, p.C(photo.FieldID)).
+		AppendSelectAs(p.C(photo.FieldIsPublic), "photo_public").
+		AppendSelectAs(p.C(photo.FieldStatus), "photo_status")
+}
+
+// ListedBy reports whether a photo with the visibility JoinVisibility
+// selected is listed (authz.Listed).
+func ListedBy(public bool, status string) bool {
+	return authz.Listed(authz.Photo{Public: public, Active: status == string(photo.StatusActive)})
+}

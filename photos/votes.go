@@ -1,0 +1,86 @@
+package photos
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/entx"
+	"github.com/facestat/facestat/panics"
+)
+
+// The vote path's statements on the photos table. judging calls them
+// inside its transactions; the photo's lock is what serialises the
+// updates of its aggregates.
+
+// Lock locks the photos ids within tx, in id order, so that transactions
+// locking overlapping sets (vote batches, judge merges, in this process or
+// another instance) never deadlock, and returns the rows of those that
+// exist. On SQLite it only reads them: a write transaction there holds the
+// whole database from BEGIN.
+func (s *Service) Lock(ctx context.Context, tx *ent.Tx, ids []uuid.UUID) (map[uuid.UUID]*ent.Photo, error) {
+	if len(ids) == 0 {
+		return map[uuid.UUID]*ent.Photo{}, nil
+	}
+	q := tx.Photo.Query().Where(photo.IDIn(ids...)).Order(photo.ByID())
+	if s.cfg.Dialect == dialect.Postgres {
+		q = q.ForUpdate()
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("photos: locking: %w", err)
+	}
+	return entx.ByID(rows, func(p *ent.Photo) uuid.UUID { return p.ID }), nil
+}
+
+// AddVotes adds counts[id] to each photo's vote count (negative to take
+// votes away) and moves its statistics version on, within tx, in id order
+// (on PostgreSQL in one statement for all the photos). Once tx commits,
+// the photos' cached rows are dropped, off the committing goroutine.
+func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID]int, now time.Time) error {
+	ids := make([]uuid.UUID, 0, len(counts))
+	for id, n := range counts {
+		if n != 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	entx.AfterCommit(tx, func() {
+		panics.Go(s.log, "dropping cached photos", func() { s.forget(context.Background(), ids...) })
+	})
+	if s.cfg.Dialect == dialect.Postgres && len(ids) > 1 {
+		// Every photo in one statement: ids and counts as two arrays.
+		strs, n := make([]string, len(ids)), make([]int64, len(ids))
+		for i, id := range ids {
+			strs[i], n[i] = id.String(), int64(counts[id])
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE `+photo.Table+` AS p
+			SET `+photo.FieldVoteCount+` = p.`+photo.FieldVoteCount+` + d.n,
+			    `+photo.FieldStatsVersion+` = p.`+photo.FieldStatsVersion+` + 1,
+			    `+photo.FieldStatsUpdatedAt+` = $3
+			FROM unnest($1::uuid[], $2::bigint[]) AS d(id, n)
+			WHERE p.`+photo.FieldID+` = d.id`, pq.Array(strs), pq.Array(n), now)
+		if err != nil {
+			return fmt.Errorf("photos: updating vote counts: %w", err)
+		}
+		return nil
+	}
+	for _, id := range ids {
+		// Update (not UpdateOneID, which reads the row back): one statement.
+		err := tx.Photo.Update().Where(photo.ID(id)).AddVoteCount(counts[id]).AddStatsVersion(1).SetStatsUpdatedAt(now).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("photos: updating vote count: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package ratelimit
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// Policy is every rate limit FaceStat applies, by the action it limits:
+// one place to read what a client may do how often. Each method counts one
+// event and returns RATE_LIMITED (with the retry time) when a limit
+// refuses it; the services call them before they do any work. A nil Policy
+// limits nothing.
+type Policy struct {
+	Limiter Limiter
+	Rules   Rules
+}
+
+// Rules are the limits of a Policy, by action.
+type Rules struct {
+	AnonSession Rule // startAnonymousSession per client address
+	SignUp      Rule // signUp per client address
+	SignIn      Rule // signIn (and refreshSession) per client address
+	SignInEmail Rule // signIn per account email, against guessing a password from many addresses
+	Vote        Rule // castVote per judge (account or anonymous session)
+	VoteIP      Rule // castVote per client address, all judges together
+	Upload      Rule // uploadPhoto per account
+	UploadIP    Rule // uploadPhoto per client address, all accounts together
+}
+
+// StartAnonymous limits anonymous sessions per client address.
+func (p *Policy) StartAnonymous(ctx context.Context) error {
+	return p.byIP(ctx, p.rules().AnonSession)
+}
+
+// SignUp limits sign-ups per client address.
+func (p *Policy) SignUp(ctx context.Context) error {
+	return p.byIP(ctx, p.rules().SignUp)
+}
+
+// Refresh limits session refreshes, with sign-ins, per client address.
+func (p *Policy) Refresh(ctx context.Context) error {
+	return p.byIP(ctx, p.rules().SignIn)
+}
+
+// SignIn limits sign-ins per client address, then per account email
+// (whatever the address: a password guessed from many addresses).
+func (p *Policy) SignIn(ctx context.Context, email string) error {
+	if err := p.Refresh(ctx); err != nil {
+		return err
+	}
+	return p.check(ctx, p.rules().SignInEmail, strings.ToLower(strings.TrimSpace(email)))
+}
+
+// Vote limits castVote per judge, then per client address. Per judge
+// first: a judge refused for its own pace does not use up the budget of
+// everyone sharing its address (a school, an office). A vote the judge's
+// own budget allows but its address refuses has spent one of the judge's
+// (Limiter has no refund); that happens only when the whole address is
+// over its far larger budget.
+func (p *Policy) Vote(ctx context.Context, judge uuid.UUID) error {
+	if err := p.check(ctx, p.rules().Vote, judge.String()); err != nil {
+		return err
+	}
+	return p.byIP(ctx, p.rules().VoteIP)
+}
+
+// Upload limits uploads per account, then per client address (in the same
+// order as Vote, for the same reason). A call that comes from no client
+// (facestat seed) has no address to count.
+func (p *Policy) Upload(ctx context.Context, account uuid.UUID) error {
+	if err := p.check(ctx, p.rules().Upload, account.String()); err != nil {
+		return err
+	}
+	if ClientIP(ctx) == "" {
+		return nil
+	}
+	return p.byIP(ctx, p.rules().UploadIP)
+}
+
+// rules are p's rules; none (every one disabled) for a nil p.
+func (p *Policy) rules() Rules {
+	if p == nil {
+		return Rules{}
+	}
+	return p.Rules
+}
+
+func (p *Policy) check(ctx context.Context, rule Rule, key string) error {
+	if p == nil {
+		return nil
+	}
+	return Check(ctx, p.Limiter, rule, key)
+}
+
+func (p *Policy) byIP(ctx context.Context, rule Rule) error {
+	return p.check(ctx, rule, IPKey(ClientIP(ctx)))
+}

@@ -54,7 +54,7 @@ alerts-test:
 test-short:
 	$(GO) test -race -count=1 -short ./...
 
-## generate: regenerate ent and gqlgen code, and the web app's typed GraphQL documents (committed; never edit them by hand)
+## generate: regenerate ent and gqlgen code, the web app's typed GraphQL documents and the README's configuration tables (committed; never edit them by hand)
 generate:
 	$(GO) generate ./...
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(FRONTEND_DEPS) && npm run codegen --prefix frontend; \

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +27,7 @@ type Config struct {
 	DataDir        string         // embedded default's folder (SQLite file, blobs)
 	DatabaseURL    string         // PostgreSQL; empty selects SQLite under DataDir
 	DBMaxConns     int            // PostgreSQL connection pool size
-	RedisURL       string         // reserved for the cache and pub/sub (later issue)
+	RedisURL       string         // the shared cache, live-result pub/sub and rate limits; empty: in-process
 	RedisPrefix    string         // prefix of every Redis key and channel
 	PublicURL      string         // the URL users reach this service at
 	TrustedProxies []netip.Prefix // X-Forwarded-For is honoured only from these
@@ -140,12 +139,34 @@ func parseRate(s string) (Rate, error) {
 	return Rate{N: c, Per: d}, nil
 }
 
-// option is one configuration setting: its flag name, environment variable,
-// default, help text, and how it is parsed into a Config.
+// option is one configuration setting: its flag name (the environment
+// variable follows from it), its default (parsed like any value), one line
+// of help, and how it is parsed into a Config. The help line is all there
+// is to say about the option: `facestat help` prints it and the README's
+// tables are generated from it (make generate), so keep it true, short and
+// readable in both. A default that Load or the service computes from other
+// settings is explained in computedDefaults.
 type option struct {
 	name, def, help string
 	set             func(c *Config, v string) error
 }
+
+// group is a set of related options: a heading in `facestat help` and one
+// table in the README. intro, when set, says what the group's options have
+// in common.
+type group struct {
+	title, intro string
+	options      []option
+}
+
+// options is every option of every group, in order.
+var options = func() []option {
+	var all []option
+	for _, g := range groups {
+		all = append(all, g.options...)
+	}
+	return all
+}()
 
 func (o option) env() string {
 	return "FACESTAT_" + strings.ToUpper(strings.ReplaceAll(o.name, "-", "_"))
@@ -227,119 +248,141 @@ func parseBytes(v string) (int64, error) {
 	return n * mult, nil
 }
 
-var options = []option{
-	{"addr", "127.0.0.1:8080", "listen address", str(func(c *Config) *string { return &c.Addr })},
-	{"data-dir", "./data", "folder of the embedded default (SQLite database and image blobs)", str(func(c *Config) *string { return &c.DataDir })},
-	{"database-url", "", "PostgreSQL URL (lib/pq); empty runs on SQLite under the data folder", str(func(c *Config) *string { return &c.DatabaseURL })},
-	{"db-max-conns", "20", "PostgreSQL connection pool size", integer(func(c *Config) *int { return &c.DBMaxConns })},
-	{"redis-url", "", "Redis URL for live-result pub/sub across instances; empty keeps it in-process", str(func(c *Config) *string { return &c.RedisURL })},
-	{"redis-prefix", "facestat:", "prefix of every Redis key and channel", str(func(c *Config) *string { return &c.RedisPrefix })},
-	{"public-url", "", "URL users reach FaceStat at (default http://ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
-	{"trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted", func(c *Config, v string) error {
-		c.TrustedProxies = nil
-		for _, s := range list(v) {
-			p, err := netip.ParsePrefix(s)
-			if err != nil {
-				a, aerr := netip.ParseAddr(s)
-				if aerr != nil {
-					return err
+// groups holds every option, each in the one group a reader would look for
+// it in.
+var groups = []group{
+	{"Server", "", []option{
+		{"addr", "127.0.0.1:8080", "host:port to listen on; an empty host or 0.0.0.0 listens on every interface", str(func(c *Config) *string { return &c.Addr })},
+		{"public-url", "", "URL users reach FaceStat at: the base of image URLs, Secure cookies when https, the origin trusted for WebSockets", str(func(c *Config) *string { return &c.PublicURL })},
+		{"trusted-proxies", "", "comma-separated CIDRs or addresses of proxies whose X-Forwarded-For is believed; none: the peer is the client", func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, s := range list(v) {
+				p, err := netip.ParsePrefix(s)
+				if err != nil {
+					a, aerr := netip.ParseAddr(s)
+					if aerr != nil {
+						return err
+					}
+					p = netip.PrefixFrom(a, a.BitLen())
 				}
-				p = netip.PrefixFrom(a, a.BitLen())
-			}
-			if p.Addr().Is4In6() { // peers are compared as plain IPv4
-				if p.Bits() < 96 {
-					return fmt.Errorf("%q mixes IPv4-mapped and IPv6 addresses", s)
+				if p.Addr().Is4In6() { // peers are compared as plain IPv4
+					if p.Bits() < 96 {
+						return fmt.Errorf("%q mixes IPv4-mapped and IPv6 addresses", s)
+					}
+					p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 				}
-				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+				c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 			}
-			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
-		}
-		return nil
-	}},
-	{"cors-origins", "", "comma-separated origins (scheme://host[:port]) allowed to call the API from browsers", func(c *Config, v string) error {
-		c.CORSOrigins = list(v)
-		for _, o := range c.CORSOrigins {
-			u, err := url.Parse(o)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil ||
-				u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(o, "?#") {
-				return fmt.Errorf("origin %q is not http(s)://host[:port]", o)
+			return nil
+		}},
+		{"cors-origins", "", "comma-separated origins (scheme://host[:port]) of other web apps allowed to call the API from browsers; none: same origin only", func(c *Config, v string) error {
+			c.CORSOrigins = list(v)
+			for _, o := range c.CORSOrigins {
+				u, err := url.Parse(o)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil ||
+					u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(o, "?#") {
+					return fmt.Errorf("origin %q is not http(s)://host[:port]", o)
+				}
 			}
-		}
-		return nil
+			return nil
+		}},
+		{"log-level", "info", "least severe log lines written: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
+		{"log-format", "json", "json (one object per line) or text", str(func(c *Config) *string { return &c.LogFormat })},
+		{"shutdown-timeout", "15s", "after SIGTERM and drain-delay, how long in-flight requests may finish", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{"drain-delay", "0s", "after SIGTERM, how long /readyz reports 503 before the listener closes (give the load balancer time to notice)", duration(func(c *Config) *time.Duration { return &c.DrainDelay })},
+		{"front-page-interval", "5s", "how often the front page (recent and top photos, served from memory) is generated", duration(func(c *Config) *time.Duration { return &c.FrontPageInterval })},
 	}},
-	{"secret", "", "key that signs anonymous tokens (at least 32 bytes); empty: generated once and kept in the database", str(func(c *Config) *string { return &c.Secret })},
-	{"log-level", "info", "debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
-	{"log-format", "json", "json or text", str(func(c *Config) *string { return &c.LogFormat })},
-	{"migrate-on-start", "true", "serve applies pending PostgreSQL migrations (under an advisory lock) before listening", boolean(func(c *Config) *bool { return &c.MigrateOnStart })},
-	{"cache", "true", "cache photos, users, statistics and sessions (in Redis when redis-url is set, else in memory)", boolean(func(c *Config) *bool { return &c.Cache })},
-	{"s3-endpoint", "", "host[:port] of an S3-compatible store for images; empty keeps them under the data folder", str(func(c *Config) *string { return &c.S3Endpoint })},
-	{"s3-bucket", "", "bucket holding the images (required with s3-endpoint)", str(func(c *Config) *string { return &c.S3Bucket })},
-	{"s3-region", "", "the bucket's region; empty asks the store (buckets are created in us-east-1)", str(func(c *Config) *string { return &c.S3Region })},
-	{"s3-access-key", "", "S3 access key id; empty with s3-secret-key sends anonymous requests", str(func(c *Config) *string { return &c.S3AccessKey })},
-	{"s3-secret-key", "", "S3 secret key (prefer the variable to the flag, which ps shows)", str(func(c *Config) *string { return &c.S3SecretKey })},
-	{"s3-secure", "true", "use HTTPS to the S3 store", boolean(func(c *Config) *bool { return &c.S3Secure })},
-	{"s3-prefix", "", "key prefix inside the bucket (e.g. facestat), so one bucket can serve several sites", func(c *Config, v string) error {
-		c.S3Prefix = strings.Trim(v, "/")
-		return nil
+	{"Storage", "", []option{
+		{"data-dir", "./data", "folder of the embedded default (SQLite database and image blobs)", str(func(c *Config) *string { return &c.DataDir })},
+		{"database-url", "", "PostgreSQL URL (lib/pq); empty runs on SQLite under data-dir", str(func(c *Config) *string { return &c.DatabaseURL })},
+		{"db-max-conns", "20", "PostgreSQL connections per instance (its share of the server's max_connections)", integer(func(c *Config) *int { return &c.DBMaxConns })},
+		{"migrate-on-start", "true", "serve applies pending PostgreSQL migrations (under an advisory lock) before listening", boolean(func(c *Config) *bool { return &c.MigrateOnStart })},
+		{"redis-url", "", "Redis URL (redis://host:port/db) for the shared cache, live-result pub/sub and rate limits across instances; empty keeps them in-process", str(func(c *Config) *string { return &c.RedisURL })},
+		{"redis-prefix", "facestat:", "prefix of every Redis key and channel", str(func(c *Config) *string { return &c.RedisPrefix })},
+		{"cache", "true", "cache photos, users, statistics and sessions (in Redis when redis-url is set, else in memory)", boolean(func(c *Config) *bool { return &c.Cache })},
 	}},
-	{"s3-create-bucket", "false", "create the bucket at start-up when it is missing (otherwise FaceStat refuses to start)", boolean(func(c *Config) *bool { return &c.S3CreateBucket })},
-	{"s3-timeout", "10s", "bounds one S3 call, retries included", duration(func(c *Config) *time.Duration { return &c.S3Timeout })},
-	{"image-base-url", "", "public base URL images are served from, e.g. a CDN (default: PUBLIC_URL/images on local disk, the bucket's URL on S3)", str(func(c *Config) *string { return &c.ImageBaseURL })},
-	{"shutdown-timeout", "15s", "how long in-flight requests may finish after SIGTERM", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
-	{"drain-delay", "0s", "after SIGTERM, how long /readyz reports 503 before the listener closes (give the load balancer time to notice)", duration(func(c *Config) *time.Duration { return &c.DrainDelay })},
-	{"image-workers", "2", "images decoded at once; each can take hundreds of MB at the pixel limit", integer(func(c *Config) *int { return &c.ImageWorkers })},
-	{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},
-	{"max-upload-bytes", "10MiB", "largest uploaded image file", int64s(func(c *Config) *int64 { return &c.MaxUploadBytes })},
-	{"max-image-pixels", "40000000", "largest width*height accepted, checked before decoding", int64s(func(c *Config) *int64 { return &c.MaxImagePixels })},
-	{"max-image-side", "12000", "longest image side accepted, checked before decoding", integer(func(c *Config) *int { return &c.MaxImageSide })},
-	{"min-image-side", "128", "shortest side of an uploaded image, in pixels: a smaller picture cannot show a face and is refused (IMAGE_TOO_SMALL); checked before decoding", integer(func(c *Config) *int { return &c.MinImageSide })},
-	{"image-side", "2048", "longest side of the stored image", integer(func(c *Config) *int { return &c.ImageSide })},
-	{"thumb-side", "400", "longest side of the thumbnail", integer(func(c *Config) *int { return &c.ThumbSide })},
-	{"photo-quota", "100", "photos one account may hold", integer(func(c *Config) *int { return &c.PhotoQuota })},
-	{"max-query-depth", "12", "deepest nesting of a GraphQL operation", integer(func(c *Config) *int { return &c.MaxQueryDepth })},
-	{"max-complexity", "5000", "highest complexity of a GraphQL operation (connections count `first` times)", integer(func(c *Config) *int { return &c.MaxComplexity })},
-	{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
-	{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
-	{"argon2-memory", "19456", "argon2id memory in KiB", integer(func(c *Config) *int { return &c.Argon2Memory })},
-	{"argon2-time", "2", "argon2id iterations", integer(func(c *Config) *int { return &c.Argon2Time })},
-	{"argon2-threads", "1", "argon2id lanes", integer(func(c *Config) *int { return &c.Argon2Threads })},
-	{"access-token-ttl", "24h", "lifetime of an account's access token", duration(func(c *Config) *time.Duration { return &c.AccessTokenTTL })},
-	{"refresh-token-ttl", "720h", "lifetime of a refresh token", duration(func(c *Config) *time.Duration { return &c.RefreshTokenTTL })},
-	{"anon-token-ttl", "720h", "lifetime of an anonymous judge's token", duration(func(c *Config) *time.Duration { return &c.AnonTokenTTL })},
-	{"rate-anon-session", "30/1m", "startAnonymousSession per client IP (N/period, 0/1s disables)", rate(func(c *Config) *Rate { return &c.RateAnonSession })},
-	{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
-	{"rate-sign-in", "20/1m", "signIn per client IP", rate(func(c *Config) *Rate { return &c.RateSignIn })},
-	{"rate-sign-in-email", "10/10m", "signIn per account email, whatever the address", rate(func(c *Config) *Rate { return &c.RateSignInEmail })},
-	{"max-ws-message-bytes", "64KiB", "largest WebSocket message a client may send (the socket is closed beyond)", int64s(func(c *Config) *int64 { return &c.MaxWSMessageBytes })},
-	{"ws-init-timeout", "5s", "a WebSocket must send connection_init within this, or it is closed", duration(func(c *Config) *time.Duration { return &c.WSInitTimeout })},
-	{"ws-ping-interval", "15s", "WebSocket keepalive (graphql-ws \"ka\"; graphql-transport-ws ping, pong due within two intervals)", duration(func(c *Config) *time.Duration { return &c.WSPingInterval })},
-	{"ws-session-check", "10s", "how often sockets' account sessions are checked, so signing out closes them", duration(func(c *Config) *time.Duration { return &c.WSSessionCheck })},
-	{"live-max-rate", "4", "live updates per photo and subscriber per second, at most (the newest state wins)", integer(func(c *Config) *int { return &c.LiveMaxRate })},
-	{"front-page-interval", "5s", "how often the front page (recent and top photos, served from memory) is generated", duration(func(c *Config) *time.Duration { return &c.FrontPageInterval })},
-	{"min-votes", "10", "answers before a result is stable and gets a percentile", integer(func(c *Config) *int { return &c.MinVotes })},
-	{"standings-interval", "30s", "how often percentiles and top lists are recomputed", duration(func(c *Config) *time.Duration { return &c.StandingsInterval })},
-	{"next-photo-pool", "20", "nextPhoto picks at random among this many least-judged photos", integer(func(c *Config) *int { return &c.NextPhotoPool })},
-	{"top-size", "1000", "photos kept per top list", integer(func(c *Config) *int { return &c.TopSize })},
-	{"vote-batch", "500", "votes written in one transaction at most", integer(func(c *Config) *int { return &c.VoteBatch })},
-	{"vote-wait", "2ms", "how long a vote may wait for others to share its transaction, only while another vote transaction is being written (an idle server writes a vote at once)", duration(func(c *Config) *time.Duration { return &c.VoteWait })},
-	{"vote-queue", "20000", "votes waiting at most; beyond, castVote answers UNAVAILABLE", integer(func(c *Config) *int { return &c.VoteQueue })},
-	{"vote-workers", "0", "vote transactions in flight at once (0: 1 on SQLite, 2 on PostgreSQL)", integer(func(c *Config) *int { return &c.VoteWorkers })},
-	{"rate-upload", "30/1h", "uploadPhoto per account", rate(func(c *Config) *Rate { return &c.RateUpload })},
-	{"rate-upload-ip", "120/1h", "uploadPhoto per client IP (IPv6: per /64), all accounts together", rate(func(c *Config) *Rate { return &c.RateUploadIP })},
-	// A quick honest judge answers about one photo a second: 120/1m leaves
-	// twice that. An address may hide a school or an office behind NAT.
-	{"rate-vote", "120/1m", "castVote per judge, account or anonymous session (a quick human casts about one a second)", rate(func(c *Config) *Rate { return &c.RateVote })},
-	{"rate-vote-ip", "3000/1m", "castVote per client IP (IPv6: per /64), all judges together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.RateVoteIP })},
-	{"admit-votes", "256", "castVote requests in flight at once per instance; beyond, 503 UNAVAILABLE (0: unbounded)", integer(func(c *Config) *int { return &c.AdmitVotes })},
-	{"admit-reads", "64", "queries and other small operations in flight at once per instance", integer(func(c *Config) *int { return &c.AdmitReads })},
-	{"admit-uploads", "8", "uploads in flight at once per instance (refused before the body is read)", integer(func(c *Config) *int { return &c.AdmitUploads })},
-	{"admit-sign-ins", "8", "signIn, signUp, startAnonymousSession and refreshSession in flight at once (argon2id costs memory)", integer(func(c *Config) *int { return &c.AdmitSignIns })},
-	{"admit-subscriptions", "50000", "live-result subscriptions open at once per instance", integer(func(c *Config) *int { return &c.AdmitSubscriptions })},
-	{"admit-wait", "100ms", "how long a request may wait for a free slot of its class before it is refused", duration(func(c *Config) *time.Duration { return &c.AdmitWait })},
-	{"degradation", "auto", "degradation level: auto (chosen from load), normal, stale-extras or pause-uploads; an admin's setDegradation overrides it for every instance", func(c *Config, v string) error {
-		l, err := admission.ParseForced(v)
-		c.Degradation = l
-		return err
+	{"Image storage", "With s3-endpoint empty, images are files under data-dir/blobs, served by FaceStat at /images/.", []option{
+		{"s3-endpoint", "", "host[:port] of an S3-compatible store for images; empty keeps them under the data folder", str(func(c *Config) *string { return &c.S3Endpoint })},
+		{"s3-bucket", "", "bucket holding the images (required with s3-endpoint)", str(func(c *Config) *string { return &c.S3Bucket })},
+		{"s3-region", "", "the bucket's region; empty asks the store (buckets are created in us-east-1)", str(func(c *Config) *string { return &c.S3Region })},
+		{"s3-access-key", "", "S3 access key id; empty with s3-secret-key sends anonymous requests", str(func(c *Config) *string { return &c.S3AccessKey })},
+		{"s3-secret-key", "", "S3 secret key (prefer the variable to the flag, which ps shows)", str(func(c *Config) *string { return &c.S3SecretKey })},
+		{"s3-secure", "true", "use HTTPS to the S3 store", boolean(func(c *Config) *bool { return &c.S3Secure })},
+		{"s3-prefix", "", "key prefix inside the bucket (e.g. prod), so one bucket can serve several sites; empty: the bucket's root", func(c *Config, v string) error {
+			c.S3Prefix = strings.Trim(v, "/")
+			return nil
+		}},
+		{"s3-create-bucket", "false", "create the bucket at start-up when it is missing (otherwise FaceStat refuses to start)", boolean(func(c *Config) *bool { return &c.S3CreateBucket })},
+		{"s3-timeout", "10s", "bounds one S3 call, retries included", duration(func(c *Config) *time.Duration { return &c.S3Timeout })},
+		{"image-base-url", "", "public base URL of images, e.g. a CDN in front of FaceStat or of the bucket (the bucket's URL is http(s)://ENDPOINT/BUCKET[/PREFIX])", str(func(c *Config) *string { return &c.ImageBaseURL })},
+	}},
+	{"Uploads", "", []option{
+		{"max-upload-bytes", "10MiB", "largest uploaded image file (the multipart request may be slightly larger)", int64s(func(c *Config) *int64 { return &c.MaxUploadBytes })},
+		{"max-image-pixels", "40000000", "largest width*height accepted, checked before decoding", int64s(func(c *Config) *int64 { return &c.MaxImagePixels })},
+		{"max-image-side", "12000", "longest image side accepted, checked before decoding", integer(func(c *Config) *int { return &c.MaxImageSide })},
+		{"min-image-side", "128", "shortest side of an uploaded image, in pixels: a smaller picture cannot show a face and is refused (IMAGE_TOO_SMALL); checked before decoding", integer(func(c *Config) *int { return &c.MinImageSide })},
+		{"image-side", "2048", "longest side of the stored image", integer(func(c *Config) *int { return &c.ImageSide })},
+		{"thumb-side", "400", "longest side of the thumbnail", integer(func(c *Config) *int { return &c.ThumbSide })},
+		{"image-workers", "2", "images decoded at once; each can take hundreds of MB at the pixel limit", integer(func(c *Config) *int { return &c.ImageWorkers })},
+		{"photo-quota", "100", "photos one account may hold", integer(func(c *Config) *int { return &c.PhotoQuota })},
+	}},
+	{"Request limits", "", []option{
+		{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},
+		{"max-query-depth", "12", "deepest nesting of a GraphQL operation", integer(func(c *Config) *int { return &c.MaxQueryDepth })},
+		{"max-complexity", "5000", "highest complexity of a GraphQL operation (connections count `first` times)", integer(func(c *Config) *int { return &c.MaxComplexity })},
+		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
+		{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
+	}},
+	{"Identity", "", []option{
+		{"secret", "", "key that signs anonymous tokens (at least 32 bytes); empty: generated once and kept in the database", str(func(c *Config) *string { return &c.Secret })},
+		{"argon2-memory", "19456", "password hashing (argon2id): memory in KiB", integer(func(c *Config) *int { return &c.Argon2Memory })},
+		{"argon2-time", "2", "password hashing (argon2id): iterations", integer(func(c *Config) *int { return &c.Argon2Time })},
+		{"argon2-threads", "1", "password hashing (argon2id): lanes", integer(func(c *Config) *int { return &c.Argon2Threads })},
+		{"access-token-ttl", "24h", "lifetime of an account's access token", duration(func(c *Config) *time.Duration { return &c.AccessTokenTTL })},
+		{"refresh-token-ttl", "720h", "lifetime of a refresh token", duration(func(c *Config) *time.Duration { return &c.RefreshTokenTTL })},
+		{"anon-token-ttl", "720h", "lifetime of an anonymous judge's token", duration(func(c *Config) *time.Duration { return &c.AnonTokenTTL })},
+	}},
+	{"Live results", "", []option{
+		{"live-max-rate", "4", "live updates per photo and subscriber per second, at most (the newest state wins)", integer(func(c *Config) *int { return &c.LiveMaxRate })},
+		{"max-ws-message-bytes", "64KiB", "largest WebSocket message a client may send (the socket is closed beyond)", int64s(func(c *Config) *int64 { return &c.MaxWSMessageBytes })},
+		{"ws-init-timeout", "5s", "a WebSocket must send connection_init within this, or it is closed", duration(func(c *Config) *time.Duration { return &c.WSInitTimeout })},
+		{"ws-ping-interval", "15s", "WebSocket keepalive (graphql-ws \"ka\"; graphql-transport-ws ping, pong due within two intervals)", duration(func(c *Config) *time.Duration { return &c.WSPingInterval })},
+		{"ws-session-check", "10s", "how often sockets' account sessions are checked, so signing out closes them", duration(func(c *Config) *time.Duration { return &c.WSSessionCheck })},
+	}},
+	{"Judging", "", []option{
+		{"min-votes", "10", "answers before a result is stable and gets a percentile", integer(func(c *Config) *int { return &c.MinVotes })},
+		{"standings-interval", "30s", "how often percentiles and top lists are recomputed", duration(func(c *Config) *time.Duration { return &c.StandingsInterval })},
+		{"top-size", "1000", "photos kept per top list", integer(func(c *Config) *int { return &c.TopSize })},
+		{"next-photo-pool", "20", "nextPhoto picks at random among this many least-judged photos", integer(func(c *Config) *int { return &c.NextPhotoPool })},
+		{"vote-batch", "500", "votes written in one transaction at most", integer(func(c *Config) *int { return &c.VoteBatch })},
+		{"vote-wait", "2ms", "how long a vote may wait for others to share its transaction, only while another vote transaction is being written (an idle server writes a vote at once)", duration(func(c *Config) *time.Duration { return &c.VoteWait })},
+		{"vote-queue", "20000", "votes waiting at most; beyond, castVote answers UNAVAILABLE", integer(func(c *Config) *int { return &c.VoteQueue })},
+		{"vote-workers", "0", "vote transactions in flight at once", integer(func(c *Config) *int { return &c.VoteWorkers })},
+	}},
+	{"Rate limits", "Each is N/period, a token bucket: a burst of N, refilled at N per period (30/1m: one every 2 s); 0/1s turns it off. A client IP is the whole IPv4 address or the IPv6 /64. With redis-url set, all instances share one budget.", []option{
+		{"rate-anon-session", "30/1m", "startAnonymousSession per client IP", rate(func(c *Config) *Rate { return &c.RateAnonSession })},
+		{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
+		{"rate-sign-in", "20/1m", "signIn per client IP", rate(func(c *Config) *Rate { return &c.RateSignIn })},
+		{"rate-sign-in-email", "10/10m", "signIn per account email, whatever the address", rate(func(c *Config) *Rate { return &c.RateSignInEmail })},
+		{"rate-upload", "30/1h", "uploadPhoto per account", rate(func(c *Config) *Rate { return &c.RateUpload })},
+		{"rate-upload-ip", "120/1h", "uploadPhoto per client IP, all accounts together", rate(func(c *Config) *Rate { return &c.RateUploadIP })},
+		// A quick honest judge answers about one photo a second: 120/1m leaves
+		// twice that. An address may hide a school or an office behind NAT.
+		{"rate-vote", "120/1m", "castVote per judge, account or anonymous session (a quick human casts about one a second)", rate(func(c *Config) *Rate { return &c.RateVote })},
+		{"rate-vote-ip", "3000/1m", "castVote per client IP, all judges together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.RateVoteIP })},
+	}},
+	{"Admission and degradation", "Each instance runs a bounded number of requests of each class at once (admit-*; 0: unbounded); a request that gets no slot within admit-wait is refused with 503 UNAVAILABLE, reason BUSY.", []option{
+		{"admit-votes", "256", "castVote requests at once", integer(func(c *Config) *int { return &c.AdmitVotes })},
+		{"admit-reads", "64", "queries and other small operations at once", integer(func(c *Config) *int { return &c.AdmitReads })},
+		{"admit-uploads", "8", "uploads at once (refused before the body is read)", integer(func(c *Config) *int { return &c.AdmitUploads })},
+		{"admit-sign-ins", "8", "signIn, signUp, startAnonymousSession and refreshSession at once (argon2id costs memory)", integer(func(c *Config) *int { return &c.AdmitSignIns })},
+		{"admit-subscriptions", "50000", "live-result subscriptions open at once", integer(func(c *Config) *int { return &c.AdmitSubscriptions })},
+		{"admit-wait", "100ms", "how long a request may wait for a free slot of its class before it is refused", duration(func(c *Config) *time.Duration { return &c.AdmitWait })},
+		{"degradation", "auto", "degradation level: auto (chosen from load), normal, stale-extras or pause-uploads; an admin's setDegradation overrides it for every instance", func(c *Config, v string) error {
+			l, err := admission.ParseForced(v)
+			c.Degradation = l
+			return err
+		}},
 	}},
 }
 
@@ -378,6 +421,17 @@ func Load(args []string, getenv func(string) string, out io.Writer) (*Config, []
 		return nil, nil, err
 	}
 	return c, fs.Args(), nil
+}
+
+// computedDefaults explains, for `facestat help` and the README, the
+// defaults that are not a plain value: Load computes public-url and
+// image-base-url when they are empty (defaultPublicURL,
+// defaultImageBaseURL), and the app picks the vote workers for vote-workers
+// 0 from the database.
+var computedDefaults = map[string]string{
+	"public-url":     "http://ADDR, with localhost for an empty host, 0.0.0.0 or [::]",
+	"image-base-url": "PUBLIC_URL/images, or with s3-endpoint the bucket's URL",
+	"vote-workers":   "1 on SQLite, 2 on PostgreSQL",
 }
 
 // defaultPublicURL is http:// and the listen address, naming localhost when
@@ -528,12 +582,3 @@ func (c *Config) Validate() error {
 
 // SecureCookies reports whether cookies must carry the Secure attribute.
 func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.PublicURL, "https://") }
-
-// Usage writes every option with its variable and default, sorted by name.
-func Usage(w io.Writer) {
-	opts := append([]option(nil), options...)
-	sort.Slice(opts, func(i, j int) bool { return opts[i].name < opts[j].name })
-	for _, o := range opts {
-		fmt.Fprintf(w, "  -%s, $%s (default %q)\n      %s\n", o.name, o.env(), o.def, o.help)
-	}
-}

@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"net/url"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -447,31 +446,6 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate() = %v, want an error naming %s", err, tc.want)
 			}
 		})
-	}
-}
-
-func TestUsage(t *testing.T) {
-	var b bytes.Buffer
-	config.Usage(&b)
-	re := regexp.MustCompile(`(?m)^  -([a-z0-9-]+), \$(FACESTAT_[A-Z0-9_]+) \(default "[^"]*"\)$`)
-	lines := re.FindAllStringSubmatch(b.String(), -1)
-	if len(lines) < 30 {
-		t.Fatalf("Usage lists %d options, want every one:\n%s", len(lines), b.String())
-	}
-	var names []string
-	for _, m := range lines {
-		names = append(names, m[1])
-		if want := "FACESTAT_" + strings.ToUpper(strings.ReplaceAll(m[1], "-", "_")); m[2] != want {
-			t.Errorf("option %s has variable %s, want %s", m[1], m[2], want)
-		}
-	}
-	if !slices.IsSorted(names) {
-		t.Errorf("Usage is not sorted by name: %v", names)
-	}
-	for _, want := range []string{"addr", "cors-origins", "trusted-proxies", "max-upload-bytes", "rate-upload", "rate-upload-ip", "rate-vote", "rate-vote-ip", "s3-endpoint", "s3-secret-key", "image-base-url"} {
-		if !slices.Contains(names, want) {
-			t.Errorf("Usage lacks %s", want)
-		}
 	}
 }
 

@@ -37,6 +37,7 @@ Usage:
 Every flag has a FACESTAT_* environment variable; flags win.
 
 Settings:
+
 `
 
 // run is the composition root: it parses the command line and runs one

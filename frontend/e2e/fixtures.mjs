@@ -263,6 +263,110 @@ export async function waitForFace(page) {
 /** Answers with the keyboard only: a scale key, Y and N, then Enter. */
 export async function answerWithKeys(page) {
   for (const k of ['7', 'y', 'n', 'y']) await page.keyboard.press(k);
-  await expect(page.locator('button[aria-pressed="true"]').first()).toBeVisible();
+  // On a phone only the question the last key answered shows.
+  await expect(page.locator('button[aria-pressed="true"]:visible').first()).toBeVisible();
   await page.keyboard.press('Enter');
+}
+
+// --- Layout at one viewport size ------------------------------------------
+
+/**
+ * Fails, listing the offenders, when anything sticks out of the viewport
+ * sideways: the document scrolls sideways, or an element's box ends right
+ * of the viewport (or starts left of it). Elements without a box
+ * (display: none) do not count.
+ */
+export async function expectNoOverflow(page, what) {
+  const r = await page.evaluate(() => {
+    const vw = window.innerWidth;
+    const name = (el) => {
+      const cls = typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\s+/).join('.') : '';
+      const text = (el.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 30);
+      return `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${cls}${text ? ` "${text}"` : ''}`;
+    };
+    const offenders = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const b = el.getBoundingClientRect();
+      if (b.width === 0 && b.height === 0) continue;
+      if (b.right > vw + 0.5 || b.left < -0.5) offenders.push(`${name(el)} spans ${Math.round(b.left)}..${Math.round(b.right)} px`);
+    }
+    return { vw, scrollWidth: document.documentElement.scrollWidth, offenders };
+  });
+  expect.soft(r.offenders, `${what}: elements outside the ${r.vw} px viewport`).toEqual([]);
+  expect(r.scrollWidth, `${what}: document.documentElement.scrollWidth <= innerWidth (${r.vw} px)`).toBeLessThanOrEqual(r.vw);
+}
+
+/**
+ * Fails unless the page is not scrolled and each named element lies wholly
+ * inside the viewport, none overlapping another (a sticky bar covering the
+ * question would fail): what a visitor sees without scrolling.
+ */
+export async function expectInViewWithoutScrolling(page, what, locators) {
+  const { scrollX, scrollY, vw, vh } = await page.evaluate(() => ({
+    scrollX: window.scrollX,
+    scrollY: window.scrollY,
+    vw: window.innerWidth,
+    vh: window.innerHeight,
+  }));
+  expect([scrollX, scrollY], `${what}: the page is not scrolled`).toEqual([0, 0]);
+  const boxes = [];
+  for (const [label, loc] of Object.entries(locators)) {
+    await expect(loc, `${what}: ${label}`).toBeVisible();
+    const b = await loc.boundingBox();
+    const inside = b.x >= -0.5 && b.y >= -0.5 && b.x + b.width <= vw + 0.5 && b.y + b.height <= vh + 0.5;
+    expect
+      .soft(inside, `${what}: ${label} at x ${Math.round(b.x)}..${Math.round(b.x + b.width)}, y ${Math.round(b.y)}..${Math.round(b.y + b.height)} inside ${vw}x${vh}`)
+      .toBe(true);
+    boxes.push([label, b]);
+  }
+  for (const [i, [la, a]] of boxes.entries()) {
+    for (const [lb, b] of boxes.slice(i + 1)) {
+      const overlap = a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5;
+      expect.soft(overlap, `${what}: ${la} and ${lb} overlap`).toBe(false);
+    }
+  }
+}
+
+/** A screenshot of the viewport as it is (fullPage: the whole page) into test-artifacts/e2e/<name>-<width>x<height>.png. */
+export async function screenshotAtSize(page, name, { fullPage = false } = {}) {
+  const { width, height } = page.viewportSize();
+  fs.mkdirSync(shotsDir, { recursive: true });
+  await page.screenshot({ path: path.join(shotsDir, `${name}-${width}x${height}.png`), fullPage, animations: 'disabled' });
+}
+
+// --- More seeding ----------------------------------------------------------
+
+/** Makes a photo public or private as its owner (see signUp for account). */
+export async function setPhotoPublic(request, account, photoId, isPublic) {
+  const headers = account.cookie ? await csrfHeaders(request) : { Authorization: `Bearer ${account.token}` };
+  await gql(
+    request,
+    `mutation($in: SetPhotoVisibilityInput!) { setPhotoVisibility(input: $in) { photo { id isPublic } } }`,
+    { in: { photoId, public: isPublic } },
+    headers,
+  );
+}
+
+/**
+ * n votes on a photo, each from a new anonymous judge (bearer tokens, so
+ * request must hold no session cookie), with answers spread over every
+ * default question so each kind of chart has something to show.
+ */
+export async function castVotes(request, photoId, n) {
+  const words = ['friendly', 'calm', 'bright', 'serious', 'kind'];
+  for (let i = 0; i < n; i++) {
+    const { startAnonymousSession } = await gql(request, `mutation { startAnonymousSession { token } }`);
+    const answers = [
+      { questionKey: 'age', number: 20 + ((i * 7) % 40) },
+      { questionKey: 'attractive', number: 1 + ((i * 3) % 10) },
+      ...['trustworthy', 'intelligent', 'happy', 'friendly', 'confident'].map((questionKey, j) => ({ questionKey, yes: (i + j) % 3 !== 0 })),
+      { questionKey: 'impression', word: words[i % words.length] },
+    ];
+    await gql(
+      request,
+      `mutation($in: CastVoteInput!) { castVote(input: $in) { photo { id } } }`,
+      { in: { photoId, answers } },
+      { Authorization: `Bearer ${startAnonymousSession.token}` },
+    );
+  }
 }

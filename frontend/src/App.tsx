@@ -1,6 +1,7 @@
-// Routes: / (the front page), /judge, /signin, /signup, /upload, /me and
-// /photos/:id. The server answers every app route with index.html
-// (api/server.go serveWebApp), so links are plain paths.
+// Routes: / (the front page), /judge, /signin, /signup, /upload, /me, /top,
+// /developers and /photos/:id; any other path shows the not-found page. The
+// server answers every path with index.html (api/server.go serveWebApp), so
+// links are plain paths.
 import { useMutation } from 'urql';
 import { AuthPage } from './auth/AuthPage';
 import { graphql } from './gql';
@@ -11,6 +12,7 @@ import { TopPage } from './top/TopPage';
 import { JudgePage } from './judge/JudgePage';
 import { MyPhotosPage } from './results/MyPhotosPage';
 import { PhotoPage } from './results/PhotoPage';
+import { NotFoundPage } from './ui/NotFoundPage';
 import { navigate, onLinkClick, usePath } from './router';
 import { UploadPage } from './upload/UploadPage';
 import { useViewer } from './viewer';
@@ -22,17 +24,6 @@ export const SignOutMutation = graphql(`
     }
   }
 `);
-
-function NotFound() {
-  return (
-    <main className="home">
-      <h1>Page not found</h1>
-      <p>
-        <a href="/">Back to FaceStat</a>
-      </p>
-    </main>
-  );
-}
 
 function Account({ path }: { path: string }) {
   const { viewer, loading } = useViewer();
@@ -50,7 +41,7 @@ function Account({ path }: { path: string }) {
     <>
       <a href="/me" aria-current={cur('/me')}>
         <span className="visually-hidden">My photos, signed in as </span>
-        {viewer.user.handle}
+        <span className="handle">{viewer.user.handle}</span>
       </a>
       <button
         type="button"
@@ -81,7 +72,7 @@ export function App() {
   else if (path === '/top') page = <TopPage />;
   else if (path === '/developers') page = <DevelopersPage />;
   else if (photo) page = <PhotoPage key={photo[1]} id={decodeURIComponent(photo[1])} />;
-  else page = <NotFound />;
+  else page = <NotFoundPage />;
   return (
     <div className="app" onClick={onLinkClick}>
       <header className="topbar">

@@ -1,13 +1,23 @@
 // The judging page: a photo, the survey, one tap or key per answer; after
 // the vote a glimpse of the crowd's answers, then the next photo, which was
-// fetched (and its image loaded) while the judge looked at this one.
+// fetched (and its image loaded) while the judge looked at this one. On a
+// phone the survey is a stepper (styles.css shows only the current
+// question), so the photo, that question and Vote fit on one screen.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useClient, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { GlimpseStatsFragment, JudgePhotoFragment } from '../gql/graphql';
 import { errorCode, friendlyError } from '../graphql/errors';
 import { ensureSession } from '../session';
-import { currentScale, currentYesNo, keyAction, toAnswerInputs, type Answers, type AnswerValue } from './answers';
+import {
+  currentScale,
+  currentYesNo,
+  keyAction,
+  stepAfterTap,
+  toAnswerInputs,
+  type Answers,
+  type AnswerValue,
+} from './answers';
 import { QuestionField } from './QuestionField';
 import { StatsGlimpse } from './StatsGlimpse';
 
@@ -83,6 +93,12 @@ export function JudgePage() {
   const [answers, setAnswers] = useState<Answers>({});
   const [glimpse, setGlimpse] = useState<GlimpseStatsFragment | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // The question a phone shows (index into questions).
+  const [step, setStep] = useState(0);
+  const current = Math.min(step, Math.max(0, questions.length - 1));
+  const form = useRef<HTMLFormElement>(null);
+  // The element focused when the step changed: see the effect below.
+  const focusedBefore = useRef<Element | null>(null);
   // The photo after the one on screen: fetched with skip [photo.id].
   const prefetch = useRef<{ after: string; next: Promise<JudgePhotoFragment | null> } | null>(null);
   const glimpseTimer = useRef<number | undefined>(undefined);
@@ -100,8 +116,23 @@ export function JudgePage() {
     setPhoto(p);
     setAnswers({});
     setGlimpse(null);
+    setStep(0);
     setPhase(p ? 'judging' : 'empty');
   }, []);
+
+  const moveTo = useCallback((i: number) => {
+    focusedBefore.current = document.activeElement;
+    setStep(i);
+  }, []);
+
+  // A phone hides the question it moved away from: when focus was in it,
+  // it goes to the question now shown instead of falling to the page.
+  useEffect(() => {
+    const was = focusedBefore.current;
+    focusedBefore.current = null;
+    if (!(was instanceof HTMLElement) || !form.current?.contains(was) || was.getClientRects().length > 0) return;
+    form.current.querySelector<HTMLElement>('.question.current')?.focus();
+  }, [current]);
 
   // Start: a session (anonymous when needed), then the first photo.
   const start = useCallback(async () => {
@@ -211,11 +242,14 @@ export function JudgePage() {
       if (action.type === 'ignore') return;
       e.preventDefault();
       if (action.type === 'submit') void submit();
-      else setAnswer(action.key, action.value);
+      else {
+        setAnswer(action.key, action.value);
+        moveTo(questions.findIndex((q) => q.key === action.key)); // show what the key answered
+      }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [phase, questions, answers, submit, advance, setAnswer]);
+  }, [phase, questions, answers, submit, advance, setAnswer, moveTo]);
 
   if (phase === 'failed') {
     return (
@@ -254,11 +288,20 @@ export function JudgePage() {
   const busy = phase !== 'judging';
   const scaleKey = currentScale(questions)?.key;
   const yesNoKey = currentYesNo(questions, answers)?.key;
+  const last = questions.length - 1;
 
   return (
     <main className="judge" aria-busy={phase === 'starting' || phase === 'submitting'}>
       <h1 className="visually-hidden">Judge a face</h1>
-      <div className="photo-frame">
+      <div
+        className="photo-frame"
+        // Wide screens size the frame to the photo (styles.css).
+        style={
+          photo && photo.width > 0 && photo.height > 0
+            ? ({ '--photo-ratio': `${photo.width} / ${photo.height}` } as React.CSSProperties)
+            : undefined
+        }
+      >
         {photo ? (
           <img
             key={photo.id}
@@ -278,6 +321,7 @@ export function JudgePage() {
         <StatsGlimpse stats={glimpse} onNext={() => void advance()} />
       ) : (
         <form
+          ref={form}
           className="survey"
           aria-label="Your answers"
           onSubmit={(e) => {
@@ -286,24 +330,69 @@ export function JudgePage() {
           }}
         >
           {survey.error && <p role="alert">{friendlyError(survey.error)}</p>}
-          {questions.map((q) => (
-            <QuestionField
-              key={q.key}
-              question={q}
-              value={answers[q.key]}
-              onChange={(v) => setAnswer(q.key, v)}
-              disabled={busy}
-              hint={q.key === scaleKey ? '1–0' : q.key === yesNoKey ? 'Y / N' : undefined}
-            />
-          ))}
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
+          {questions.length > 0 && (
+            <div className="questions">
+              <div className="stepper">
+                <button
+                  type="button"
+                  className="step-button"
+                  aria-label="Previous question"
+                  aria-disabled={current === 0}
+                  onClick={() => current > 0 && moveTo(current - 1)}
+                >
+                  ‹
+                </button>
+                <div className="step-where">
+                  <p className="step-count" role="status">
+                    Question {current + 1} of {questions.length}
+                  </p>
+                  {/* Which are answered, at a glance. */}
+                  <ol className="step-dots" aria-hidden="true">
+                    {questions.map((q, i) => (
+                      <li
+                        key={q.key}
+                        className={`${i === current ? 'at' : ''}${answers[q.key] !== undefined ? ' done' : ''}`}
+                      />
+                    ))}
+                  </ol>
+                </div>
+                <button
+                  type="button"
+                  className="step-button"
+                  aria-label="Next question"
+                  aria-disabled={current === last}
+                  onClick={() => current < last && moveTo(current + 1)}
+                >
+                  ›
+                </button>
+              </div>
+              {questions.map((q, i) => (
+                <QuestionField
+                  key={q.key}
+                  question={q}
+                  value={answers[q.key]}
+                  current={i === current}
+                  onChange={(v, how) => {
+                    setAnswer(q.key, v);
+                    if (how === 'tap') moveTo(stepAfterTap(questions, i, v));
+                    else if (i !== current) moveTo(i);
+                  }}
+                  disabled={busy}
+                  hint={q.key === scaleKey ? '1–0' : q.key === yesNoKey ? 'Y / N' : undefined}
+                />
+              ))}
+            </div>
           )}
-          <button type="submit" className="primary" disabled={busy || !photo}>
-            {phase === 'submitting' ? 'Voting…' : 'Vote'} <kbd>Enter</kbd>
-          </button>
+          <div className="vote-bar">
+            {error && (
+              <p className="error" role="alert">
+                {error}
+              </p>
+            )}
+            <button type="submit" className="primary" disabled={busy || !photo}>
+              {phase === 'submitting' ? 'Voting…' : 'Vote'} <kbd>Enter</kbd>
+            </button>
+          </div>
         </form>
       )}
     </main>

@@ -1,17 +1,27 @@
-// One survey question as the control its kind calls for.
+// One survey question as the control its kind calls for. On a phone only
+// the current one shows (styles.css); the others keep their answers.
 import { bounds, cleanWord, WORD_MAX, type AnswerValue, type SurveyQuestion } from './answers';
 
 interface Props {
   question: SurveyQuestion;
   value: AnswerValue | undefined;
-  onChange: (value: AnswerValue | undefined) => void;
+  /** how: 'tap' for a scale or yes/no button (one tap answers), 'edit' for typing or sliding. */
+  onChange: (value: AnswerValue | undefined, how: 'tap' | 'edit') => void;
   disabled?: boolean;
+  /** The question the judge is at: the one a phone shows. */
+  current?: boolean;
   /** Shown beside the prompt: the key that answers this question. */
   hint?: string;
 }
 
-export function QuestionField({ question: q, value, onChange, disabled, hint }: Props) {
+export function QuestionField({ question: q, value, onChange, disabled, hint, current }: Props) {
   const id = `q-${q.key}`;
+  // The current question takes focus when a phone swaps it in (JudgePage).
+  const box = (kind: string) => ({
+    className: `question question-${kind}${current ? ' current' : ''}`,
+    disabled,
+    tabIndex: current ? -1 : undefined,
+  });
   const legend = (
     <legend id={`${id}-label`}>
       {q.prompt}
@@ -28,12 +38,12 @@ export function QuestionField({ question: q, value, onChange, disabled, hint }: 
       const { min, max } = bounds(q);
       const n = typeof value === 'number' ? value : undefined;
       const set = (raw: string) => {
-        if (raw === '') return onChange(undefined);
+        if (raw === '') return onChange(undefined, 'edit');
         const v = Math.round(Number(raw));
-        onChange(Number.isFinite(v) ? v : undefined);
+        onChange(Number.isFinite(v) ? v : undefined, 'edit');
       };
       return (
-        <fieldset className="question question-number" disabled={disabled}>
+        <fieldset {...box('number')}>
           {legend}
           <div className="number-row">
             <input
@@ -65,7 +75,7 @@ export function QuestionField({ question: q, value, onChange, disabled, hint }: 
       const { min, max } = bounds(q);
       const steps = Array.from({ length: max - min + 1 }, (_, i) => min + i);
       return (
-        <fieldset className="question question-scale" disabled={disabled}>
+        <fieldset {...box('scale')}>
           {legend}
           <div className="scale" role="group" aria-labelledby={`${id}-label`}>
             {steps.map((v) => (
@@ -74,7 +84,7 @@ export function QuestionField({ question: q, value, onChange, disabled, hint }: 
                 type="button"
                 aria-pressed={value === v}
                 aria-label={`${v} of ${max}`}
-                onClick={() => onChange(value === v ? undefined : v)}
+                onClick={() => onChange(value === v ? undefined : v, 'tap')}
               >
                 {v}
               </button>
@@ -85,16 +95,16 @@ export function QuestionField({ question: q, value, onChange, disabled, hint }: 
     }
     case 'YES_NO':
       return (
-        <fieldset className="question question-yesno" disabled={disabled}>
+        <fieldset {...box('yesno')}>
           {legend}
           <div className="yesno" role="group" aria-labelledby={`${id}-label`}>
-            <button type="button" aria-pressed={value === true} onClick={() => onChange(value === true ? undefined : true)}>
+            <button type="button" aria-pressed={value === true} onClick={() => onChange(value === true ? undefined : true, 'tap')}>
               Yes
             </button>
             <button
               type="button"
               aria-pressed={value === false}
-              onClick={() => onChange(value === false ? undefined : false)}
+              onClick={() => onChange(value === false ? undefined : false, 'tap')}
             >
               No
             </button>
@@ -103,7 +113,7 @@ export function QuestionField({ question: q, value, onChange, disabled, hint }: 
       );
     case 'WORD':
       return (
-        <fieldset className="question question-word" disabled={disabled}>
+        <fieldset {...box('word')}>
           {legend}
           <input
             type="text"
@@ -115,7 +125,7 @@ export function QuestionField({ question: q, value, onChange, disabled, hint }: 
             placeholder="one word"
             onChange={(e) => {
               const w = cleanWord(e.target.value);
-              onChange(w === '' ? undefined : w);
+              onChange(w === '' ? undefined : w, 'edit');
             }}
             aria-labelledby={`${id}-label`}
           />

@@ -33,12 +33,16 @@ function formatNumber(x: number): string {
 export function StatsGlimpse({ stats, onNext }: { stats: GlimpseStatsFragment | null | undefined; onNext: () => void }) {
   return (
     <section className="glimpse" aria-live="polite" aria-labelledby="glimpse-title">
-      <h2 id="glimpse-title">The crowd says</h2>
-      {stats ? (
-        <>
+      <div className="glimpse-head">
+        <h2 id="glimpse-title">The crowd says</h2>
+        {stats && (
           <p className="glimpse-count">
             {stats.voteCount} {stats.voteCount === 1 ? 'vote' : 'votes'}
           </p>
+        )}
+      </div>
+      {stats ? (
+        <>
           <dl>
             {stats.questions
               .filter((s) => s.count > 0)

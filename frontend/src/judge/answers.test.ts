@@ -5,6 +5,7 @@ import {
   currentYesNo,
   isValid,
   keyAction,
+  stepAfterTap,
   toAnswerInputs,
   type SurveyQuestion,
 } from './answers';
@@ -115,5 +116,20 @@ describe('words', () => {
   it('cleans what is typed down to letters', () => {
     expect(cleanWord('nice guy!')).toBe('niceguy');
     expect(cleanWord('x'.repeat(30))).toHaveLength(24);
+  });
+});
+
+describe('stepAfterTap', () => {
+  it('moves on after a pick on a scale or yes/no question', () => {
+    expect(stepAfterTap(survey, 1, 7)).toBe(2);
+    expect(stepAfterTap(survey, 2, false)).toBe(3);
+  });
+
+  it('stays on a number or word question, on a cleared answer and on the last question', () => {
+    expect(stepAfterTap(survey, 0, 34)).toBe(0);
+    expect(stepAfterTap(survey, 4, 'kind')).toBe(4);
+    expect(stepAfterTap(survey, 2, undefined)).toBe(2);
+    const lastYesNo = survey.slice(0, 4);
+    expect(stepAfterTap(lastYesNo, 3, true)).toBe(3);
   });
 });

@@ -89,6 +89,19 @@ export function currentScale(questions: readonly SurveyQuestion[]): SurveyQuesti
   return questions.find((q) => q.kind === 'SCALE');
 }
 
+/**
+ * The question a one-question-at-a-time survey (the judging page on a
+ * phone) shows after the judge tapped an answer to the question at index:
+ * the next one after a pick on a scale or yes/no (one tap answers those),
+ * else the same one (a number or word is still being edited, and clearing
+ * an answer stays put).
+ */
+export function stepAfterTap(questions: readonly SurveyQuestion[], index: number, value: AnswerValue | undefined): number {
+  const q = questions[index];
+  if (!q || value === undefined || (q.kind !== 'SCALE' && q.kind !== 'YES_NO')) return index;
+  return Math.min(index + 1, questions.length - 1);
+}
+
 export type KeyResult =
   | { type: 'answer'; key: string; value: AnswerValue }
   | { type: 'submit' }

@@ -10,6 +10,7 @@ import { navigate } from '../router';
 import { fmt, Histogram, ShareBar, WordCloud } from './charts';
 import { quantile } from './histogram';
 import { summarize } from './summary';
+import { NotFoundPage } from '../ui/NotFoundPage';
 import { Skeleton } from '../ui/Skeleton';
 
 export const PhotoResultsQuery = graphql(`
@@ -98,11 +99,11 @@ export function PhotoPage({ id }: { id: string }) {
     );
   }
   if (!photo) {
+    // Missing and not the viewer's to see look the same, as on the server.
     return (
-      <main className="narrow">
-        <h1>Photo not found</h1>
-        <p>It was deleted, or it is private. <a href="/">Back to FaceStat</a></p>
-      </main>
+      <NotFoundPage title="Photo not found">
+        <p>There is no photo at this address: it was deleted, or it is private.</p>
+      </NotFoundPage>
     );
   }
   const mine = !!r.data?.viewer?.user && r.data.viewer.user.id === photo.owner.id;

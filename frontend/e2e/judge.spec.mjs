@@ -98,9 +98,6 @@ test('nothing scrolls sideways at 360 px', async ({ page }) => {
   await expect(page.locator('.glimpse')).toBeVisible();
   await expectNoSidewaysScroll(page, '/judge (glimpse)');
 
-  await page.goto('/no-such-page');
-  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
-  await expectNoSidewaysScroll(page, 'not found');
 });
 
 test.describe('offline and busy', () => {

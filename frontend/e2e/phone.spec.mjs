@@ -5,6 +5,7 @@
 // test-artifacts/e2e/<page>-<width>x<height>.png. And the not-found page:
 // for an unknown path and for a photo the viewer cannot see.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   FACE,
   castVotes,
@@ -155,12 +156,6 @@ for (const size of [PHONE, LAPTOP]) {
       await screenshotAtSize(page, 'photo-results', { fullPage: true });
     });
 
-    test(`the not-found page: nothing overflows`, async ({ page }) => {
-      await page.goto('/no-such-page');
-      await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
-      await expectNoOverflow(page, `/no-such-page at ${at}`);
-      await screenshotAtSize(page, 'not-found');
-    });
   });
 }
 
@@ -205,9 +200,36 @@ test('phone: keys answer through the stepper, which shows what they answered; fo
   await expect(page.locator('.glimpse')).toBeVisible();
 });
 
+const routes = JSON.parse(readFileSync(new URL('../routes.json', import.meta.url), 'utf8'));
+
 test.describe('not found', () => {
-  test('an unknown path shows the not-found page, with links to judging and home', async ({ page }) => {
-    await page.goto('/no-such-page');
+  // The browser reports the page's own 404 on the console; nothing else.
+  test.use({ allowConsoleErrors: /responded with a status of 404 \(Not Found\)$/ });
+  // The server's list of the app's pages (frontend/routes.json) and the
+  // app's router (src/App.tsx) must agree: each page answers 200 and is
+  // not the not-found page.
+  for (const route of routes.filter((r) => !r.includes('{'))) {
+    test(`the app's page ${route} answers 200 and is no not-found page`, async ({ page }) => {
+      const res = await page.goto(route);
+      expect(res.status(), `GET ${route}`).toBe(200);
+      await expect(page.locator('#root main')).toBeVisible();
+      await expect(page.getByRole('heading', { level: 1, name: /not found/i })).toHaveCount(0);
+    });
+  }
+
+  for (const size of [PHONE, LAPTOP]) {
+    test(`the not-found page at ${size.width}x${size.height}: nothing overflows`, async ({ page }) => {
+      await page.setViewportSize(size);
+      await page.goto('/no-such-page');
+      await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
+      await expectNoOverflow(page, `/no-such-page at ${size.width}x${size.height}`);
+      await screenshotAtSize(page, 'not-found');
+    });
+  }
+
+  test('an unknown path answers 404 with the not-found page, with links to judging and home', async ({ page }) => {
+    const res = await page.goto('/no-such-page');
+    expect(res.status(), 'GET /no-such-page').toBe(404);
     const main = page.getByRole('main');
     await expect(main.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
     await expect(main.getByRole('link', { name: 'Go to the front page' })).toHaveAttribute('href', '/');
@@ -221,8 +243,9 @@ test.describe('not found', () => {
     ['a made-up id', Buffer.from(`Photo:${randomUUID()}`).toString('base64url')],
     ['not an id at all', 'no-such-photo'],
   ]) {
-    test(`a deep link to a photo that does not exist (${what}) shows the not-found page`, async ({ page }) => {
-      await page.goto(`/photos/${id}`);
+    test(`a deep link to a photo that does not exist (${what}) answers 404 with the not-found page`, async ({ page }) => {
+      const res = await page.goto(`/photos/${id}`);
+      expect(res.status(), `GET /photos/${id}`).toBe(404);
       const main = page.getByRole('main');
       await expect(main.getByRole('heading', { level: 1, name: 'Photo not found' })).toBeVisible();
       await expect(main.getByRole('link', { name: 'Judge faces' })).toHaveAttribute('href', '/judge');
@@ -242,10 +265,12 @@ test.describe('not found', () => {
     await setPhotoPublic(ownerBrowser.request, owner, photo.id, false);
 
     const ownerPage = await ownerBrowser.newPage();
-    await ownerPage.goto(`/photos/${photo.id}`);
+    const mine = await ownerPage.goto(`/photos/${photo.id}`);
+    expect(mine.status(), 'the owner: GET /photos/<id>').toBe(200);
     await expect(ownerPage.getByRole('heading', { level: 1, name: 'Your results' })).toBeVisible();
 
-    await page.goto(`/photos/${photo.id}`);
+    const theirs = await page.goto(`/photos/${photo.id}`);
+    expect(theirs.status(), 'a stranger: GET /photos/<id>').toBe(404);
     await expect(page.getByRole('main').getByRole('heading', { level: 1, name: 'Photo not found' })).toBeVisible();
     await screenshotAtSize(page, 'photo-not-found');
   });

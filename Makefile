@@ -22,17 +22,20 @@ run:
 	@echo "run: starting bin/facestat serve (Ctrl-C stops it)"
 	@FACESTAT_LOG_FORMAT=$${FACESTAT_LOG_FORMAT:-text} ./$(BIN) serve
 
-## build: compile the facestat binary into bin/ (downloading Go modules first when they are missing)
+## build: compile the facestat binary into bin/ (downloading Go modules first when they are missing); a long compilation says every 30 s that it is still going
 build: go-modules
 	@case "$$($(GO) list -f '{{.StaleReason}}' ./cmd/facestat 2>/dev/null)" in \
-	  "" | "not installed but available in build cache") ;; \
-	  *) echo "build: compiling $(BIN) (go build; with a cold build cache about 4 min on 2 cores, then seconds)" ;; esac
-	@$(GO) build -o $(BIN) ./cmd/facestat
+	  "" | "not installed but available in build cache") $(GO) build -o $(BIN) ./cmd/facestat ;; \
+	  *) echo "build: compiling $(BIN) (go build: 5 to 10 min on 2 cores with a cold build cache, then seconds)"; \
+	     start=$$(date +%s); \
+	     ( while sleep 30 </dev/null >/dev/null 2>&1; do echo "build: still compiling ($$(($$(date +%s) - start)) s)"; done ) & ticker=$$!; \
+	     $(GO) build -o $(BIN) ./cmd/facestat; status=$$?; kill $$ticker; exit $$status ;; \
+	esac
 
 # go-modules: download the Go modules go.sum names unless all are in the module cache
 go-modules:
 	@GOPROXY=off $(GO) mod download 2>/dev/null || { \
-	  echo "build: downloading Go modules (go mod download; with a cold module cache about 1 min)"; $(GO) mod download; }
+	  echo "build: downloading Go modules (go mod download: about 30 s with a cold module cache)"; $(GO) mod download; }
 
 .PHONY: frontend frontend-test
 
@@ -40,7 +43,7 @@ go-modules:
 frontend: $(FRONTEND_DIST)
 
 $(FRONTEND_DIST): $(FRONTEND_DEPS) $(FRONTEND_SRC)
-	@echo "web app: building it into frontend/dist (tsc and vite: about 30 s)"
+	@echo "web app: building it into frontend/dist (tsc and vite: about 10 s)"
 	@npm run build --prefix frontend
 
 ## frontend-test: the web app's unit tests (vitest); a skipped test fails the run
@@ -48,7 +51,7 @@ frontend-test: $(FRONTEND_DEPS)
 	npm test --prefix frontend -- --reporter=default --reporter=./vitest-no-skips.mjs
 
 $(FRONTEND_DEPS): frontend/package-lock.json
-	@echo "web app: installing its dependencies (npm ci into frontend/node_modules; with a cold npm cache about 1 min)"
+	@echo "web app: installing its dependencies (npm ci into frontend/node_modules: about 30 s with a cold npm cache)"
 	@npm ci --prefix frontend --no-audit --no-fund
 	@touch $@
 

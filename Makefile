@@ -5,47 +5,69 @@ BIN       := bin/facestat
 # The web app's dependencies (npm's record of an install), installed exactly
 # from package-lock.json when node_modules is missing or older than the lock.
 FRONTEND_DEPS := frontend/node_modules/.package-lock.json
+# The built web app, rebuilt when anything it is built from changed.
+FRONTEND_DIST := frontend/dist/index.html
+FRONTEND_SRC   = $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -path frontend/e2e -prune \
+                   -o -type f ! -name '*.go' ! -name '*.md' -print)
 # Tests create their own databases on this server (never the data itself).
 export FACESTAT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run build test test-short generate check-generate lint migration seed clean
+.PHONY: run build go-modules deps test test-short generate check-generate lint migration seed clean
 
-## run: start FaceStat on its embedded default (SQLite and images under ./data), with the web app built first when npm is installed
+## run: start FaceStat on its embedded default (SQLite and images under ./data), building the web app (when npm is installed) and the binary first, a line per step that runs
 run:
-	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory frontend; \
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s --no-print-directory $(FRONTEND_DIST); \
 	else echo "note: npm not found, so the web app is not built: / serves a placeholder page (install Node 20+ for the app)"; fi
-	@$(MAKE) --no-print-directory build
-	FACESTAT_LOG_FORMAT=$${FACESTAT_LOG_FORMAT:-text} ./$(BIN) serve
+	@$(MAKE) -s --no-print-directory build
+	@echo "run: starting bin/facestat serve (Ctrl-C stops it)"
+	@FACESTAT_LOG_FORMAT=$${FACESTAT_LOG_FORMAT:-text} ./$(BIN) serve
 
-## build: compile the facestat binary into bin/
-build:
-	$(GO) build -o $(BIN) ./cmd/facestat
+## build: compile the facestat binary into bin/ (downloading Go modules first when they are missing); a long compilation says every 30 s that it is still going
+build: go-modules
+	@case "$$($(GO) list -f '{{.StaleReason}}' ./cmd/facestat 2>/dev/null)" in \
+	  "" | "not installed but available in build cache") $(GO) build -o $(BIN) ./cmd/facestat ;; \
+	  *) echo "build: compiling $(BIN) (go build: 5 to 10 min on 2 cores with a cold build cache, then seconds)"; \
+	     start=$$(date +%s); \
+	     ( while sleep 30 </dev/null >/dev/null 2>&1; do echo "build: still compiling ($$(($$(date +%s) - start)) s)"; done ) & ticker=$$!; \
+	     $(GO) build -o $(BIN) ./cmd/facestat; status=$$?; kill $$ticker; exit $$status ;; \
+	esac
+
+# go-modules: download the Go modules go.sum names unless all are in the module cache
+go-modules:
+	@GOPROXY=off $(GO) mod download 2>/dev/null || { \
+	  echo "build: downloading Go modules (go mod download: about 30 s with a cold module cache)"; $(GO) mod download; }
 
 .PHONY: frontend frontend-test
 
-## frontend: build the web app (Vite, React) into frontend/dist, which the next `make build` embeds; needs Node 20+
-frontend: $(FRONTEND_DEPS)
-	npm run build --prefix frontend
+## frontend: build the web app (Vite, React) into frontend/dist, which the next `make build` embeds, when its sources changed; needs Node 20+
+frontend: $(FRONTEND_DIST)
 
-## frontend-test: the web app's unit tests (vitest)
+$(FRONTEND_DIST): $(FRONTEND_DEPS) $(FRONTEND_SRC)
+	@echo "web app: building it into frontend/dist (tsc and vite: about 10 s)"
+	@npm run build --prefix frontend
+
+## frontend-test: the web app's unit tests (vitest); a skipped test fails the run
 frontend-test: $(FRONTEND_DEPS)
-	npm test --prefix frontend
+	npm test --prefix frontend -- --reporter=default --reporter=./vitest-no-skips.mjs
 
 $(FRONTEND_DEPS): frontend/package-lock.json
-	npm ci --prefix frontend
+	@echo "web app: installing its dependencies (npm ci into frontend/node_modules: about 30 s with a cold npm cache)"
+	@npm ci --prefix frontend --no-audit --no-fund
 	@touch $@
 
-## test: run every test (needs PostgreSQL and Chromium; see Testing in the README): Go with the race detector, then the web app's unit tests and its end-to-end tests in Chromium
-test:
-	$(GO) test -race -count=1 -timeout 12m ./...
-	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory frontend-test e2e; \
-	else echo "note: npm not found, so the web app's unit and end-to-end tests did not run"; fi
+## deps: install and start what the tests need (scripts/deps: PostgreSQL, redis-server, promtool, Chromium, exiftool; Debian's apt-get); does nothing when all is in place
+deps:
+	@scripts/deps
+
+## test: run every test after `make deps`: Go with the race detector (scripts/testreport lists failures and skips; a skipped test fails the run), then the web app's unit tests and its end-to-end tests in Chromium
+test: deps
+	$(GO) run ./scripts/testreport -go $(GO) -- -race -count=1 -timeout 12m ./...
+	@$(MAKE) --no-print-directory frontend-test e2e
 
 .PHONY: alerts-test
 
 ## alerts-test: the Prometheus alert rules (deploy/prometheus) with promtool (Debian's prometheus package): valid, each fires within 60 s on its problem and not on healthy series, and every metric they use is on /metrics (make test runs these too)
-alerts-test:
-	@command -v promtool >/dev/null || (echo "promtool not found: apt-get install prometheus (Debian's package)" >&2; exit 1)
+alerts-test: deps
 	cd deploy/prometheus && promtool check config prometheus.yml && promtool test rules alerts_test.yml
 	$(GO) test -count=1 ./deploy/prometheus/
 	$(GO) test -count=1 -run 'TestMetricsAlertNames' ./integration/
@@ -112,10 +134,11 @@ bench-spike:
 # The end-to-end tests' own dependencies (@playwright/test, @axe-core/playwright).
 E2E_DEPS := frontend/e2e/node_modules/.package-lock.json
 
-## e2e: end-to-end tests of the web app in Debian's Chromium (/usr/bin/chromium, driven by Playwright) against the real binary on a fresh PostgreSQL database; builds the app and the binary; screenshots and the server log in test-artifacts/e2e/
-e2e: $(FRONTEND_DEPS) $(E2E_DEPS)
-	cd frontend/e2e && npx --no-install playwright test $(E2E_FLAGS)
+## e2e: end-to-end tests of the web app in Debian's Chromium (/usr/bin/chromium, driven by Playwright) against the real binary on a fresh PostgreSQL database; builds the app and the binary; a skipped test fails the run; screenshots and the server log in test-artifacts/e2e/
+e2e: deps $(FRONTEND_DIST) $(E2E_DEPS)
+	cd frontend/e2e && FACESTAT_E2E_SKIP_BUILD=1 npx --no-install playwright test $(E2E_FLAGS)
 
 $(E2E_DEPS): frontend/e2e/package-lock.json
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix frontend/e2e
+	@echo "e2e: installing Playwright (npm ci into frontend/e2e/node_modules; no browser download)"
+	@PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix frontend/e2e --no-audit --no-fund
 	@touch $@

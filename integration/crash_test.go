@@ -23,6 +23,7 @@ import (
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/internal/testenv"
 	"github.com/facestat/facestat/relay"
 )
 
@@ -46,9 +47,7 @@ const (
 // no vote was half applied. Votes whose requests failed at a kill may or
 // may not be stored.
 func TestCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs a build of the binary")
-	}
+	testenv.SkipIfShort(t, "a build of the binary")
 	facestatBinary(t)
 	t.Run("SQLite", func(t *testing.T) {
 		t.Parallel()

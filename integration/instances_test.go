@@ -13,15 +13,14 @@ import (
 
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/imageproc/imagetest"
+	"github.com/facestat/facestat/internal/testenv"
 )
 
 // TestTwoInstancesStartTogether starts two processes at once against one
 // empty PostgreSQL database: both come up, the schema is migrated once, and
 // they share identities (one signs, the other accepts).
 func TestTwoInstancesStartTogether(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL and a build of the binary")
-	}
+	testenv.SkipIfShort(t, "PostgreSQL and a build of the binary")
 	facestatBinary(t) // build first, so both start at the same moment
 	dbURL := dbtest.MustCreatePGDatabase(t)
 	settings := map[string]string{"FACESTAT_DATABASE_URL": dbURL}
@@ -79,9 +78,7 @@ func TestTwoInstancesStartTogether(t *testing.T) {
 // server stops accepting connections, lets the upload finish and store its
 // photo, then exits cleanly.
 func TestGracefulShutdown(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs a build of the binary")
-	}
+	testenv.SkipIfShort(t, "a build of the binary")
 	p := startProcess(t, map[string]string{"FACESTAT_LOG_LEVEL": "debug"})
 	p.waitReady(t)
 	e := &env{t: t, URL: p.URL}

@@ -23,6 +23,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/facestat/facestat/imageproc/imagetest"
+	"github.com/facestat/facestat/internal/testenv"
 )
 
 // ---- a redis-server of the test's own ----
@@ -46,16 +47,7 @@ type redisServer struct {
 // test; otherwise it fails with how to install it.
 func redisServerBinary(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if testing.Short() {
-			t.Skip("needs redis-server")
-		}
-		t.Fatalf("redis-server is not on PATH (%v): the live-results tests start their own Redis. "+
-			"Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) "+
-			"or run the tests with -short to skip them", err)
-	}
-	return bin
+	return testenv.MustHaveCommand(t, "redis-server", "Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis")
 }
 
 // startRedis starts a redis-server on a free port and stops it when the
@@ -275,21 +267,15 @@ var wsclientDeps = []string{"graphql", "graphql-ws", "subscriptions-transport-ws
 // them. Under -short the test is skipped instead.
 func ensureWSClient(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs Node.js and the npm packages of integration/wsclient")
+	testenv.SkipIfShort(t, "Node.js and the npm packages of integration/wsclient")
+	for _, tool := range []string{"node", "npm"} {
+		testenv.MustHaveCommand(t, tool, "the live-results tests drive real GraphQL WebSocket clients with Node.js 20 or later (Debian/Ubuntu: apt-get install nodejs npm)")
 	}
 	dir, err := filepath.Abs("wsclient")
 	if err != nil {
 		t.Fatal(err)
 	}
 	wsclientOnce.Do(func() {
-		for _, tool := range []string{"node", "npm"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				wsclientErr = fmt.Errorf("%s is not on PATH: the live-results tests drive real GraphQL WebSocket clients with Node.js 20 or later "+
-					"(Debian/Ubuntu: apt-get install nodejs npm), or run with -short to skip them", tool)
-				return
-			}
-		}
 		missing := false
 		for _, dep := range wsclientDeps {
 			if _, err := os.Stat(filepath.Join(dir, "node_modules", dep, "package.json")); err != nil {

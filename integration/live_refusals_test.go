@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/facestat/facestat/internal/testenv"
 )
 
 // liveRefusalSettings shorten the WebSocket limits so that refusals show
@@ -237,9 +239,7 @@ func TestLiveTokenExpiry(t *testing.T) {
 // clients see close code 1012 (service restart: reconnect elsewhere) and
 // the process exits cleanly.
 func TestLiveShutdown(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs a build of the binary")
-	}
+	testenv.SkipIfShort(t, "a build of the binary")
 	p := startProcess(t, nil)
 	p.waitReady(t)
 	e := &env{t: t, URL: p.URL}

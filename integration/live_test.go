@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/facestat/facestat/db/dbtest"
+	"github.com/facestat/facestat/internal/testenv"
 )
 
 // liveProcessSettings are the settings of the two-instance live tests: one
@@ -26,9 +27,7 @@ func liveProcessSettings(dbURL string, rs *redisServer) map[string]string {
 // clients get the photo's current statistics, then the exact statistics
 // after each vote, carried from B to A by Redis.
 func TestLiveAcrossInstances(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL, redis-server, Node.js and a build of the binary")
-	}
+	testenv.SkipIfShort(t, "PostgreSQL, redis-server, Node.js and a build of the binary")
 	ensureWSClient(t) // npm ci before the clock of anything else starts
 	rs := startRedis(t)
 	a, b := startLivePair(t, liveProcessSettings(dbtest.MustCreatePGDatabase(t), rs))
@@ -223,9 +222,7 @@ const outageRequestBound = 5 * time.Second
 // stays open, and once redis-server is back on the same port the instances
 // reconnect by themselves and a vote through B reaches the subscriber on A.
 func TestLiveRedisRestart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL, redis-server and a build of the binary")
-	}
+	testenv.SkipIfShort(t, "PostgreSQL, redis-server and a build of the binary")
 	rs := startRedis(t)
 	a, b := startLivePair(t, liveProcessSettings(dbtest.MustCreatePGDatabase(t), rs))
 	pidA, pidB := a.cmd.Process.Pid, b.cmd.Process.Pid

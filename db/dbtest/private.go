@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/facestat/facestat/internal/testenv"
 )
 
 // PrivatePG is a PostgreSQL server of a test's own (initdb into a temporary
@@ -29,9 +31,7 @@ type PrivatePG struct {
 // run them as. Under -short it skips the test.
 func StartPrivatePG(tb testing.TB) *PrivatePG {
 	tb.Helper()
-	if testing.Short() {
-		tb.Skip("needs PostgreSQL's server binaries")
-	}
+	testenv.SkipIfShort(tb, "PostgreSQL's server binaries")
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	if len(bins) == 0 {
 		tb.Fatal("PostgreSQL's server binaries are not installed (/usr/lib/postgresql/*/bin/initdb)")
@@ -63,7 +63,9 @@ func StartPrivatePG(tb testing.TB) *PrivatePG {
 	l.Close()
 	p.Start()
 	tb.Cleanup(func() { p.exec("pg_ctl", "-D", p.dir, "stop", "-m", "immediate") }) // may be stopped already
-	p.run("psql", "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", "postgres", "-c", "CREATE DATABASE facestat")
+	if err := execOn(fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", p.Port), "CREATE DATABASE facestat"); err != nil {
+		tb.Fatal("creating the database facestat on the private server: ", err)
+	}
 	p.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/facestat?sslmode=disable", p.Port)
 	return p
 }
@@ -98,9 +100,6 @@ func (p *PrivatePG) run(prog string, args ...string) {
 // exec runs one of PostgreSQL's programs, as the postgres user when root.
 func (p *PrivatePG) exec(prog string, args ...string) ([]byte, error) {
 	path := filepath.Join(p.bin, prog)
-	if _, err := os.Stat(path); err != nil && prog == "psql" {
-		path = "psql"
-	}
 	cmd := exec.Command(path, args...)
 	if os.Getuid() == 0 {
 		cmd = exec.Command("runuser", append([]string{"-u", "postgres", "--", path}, args...)...)

@@ -16,20 +16,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/facestat/facestat/internal/testenv"
 )
 
 // promtool returns promtool's path, failing the test when it is missing
 // (skipping it under -short).
 func promtool(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if testing.Short() {
-			t.Skip("promtool is not installed (-short)")
-		}
-		t.Fatal("promtool is not installed: apt-get install prometheus (Debian's package; .ci/run installs it)")
-	}
-	return path
+	return testenv.MustHaveCommand(t, "promtool", "apt-get install --no-install-recommends prometheus (Debian's package)")
 }
 
 // run runs promtool with args in this folder, failing the test on an error.

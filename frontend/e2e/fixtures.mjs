@@ -1,7 +1,7 @@
 // The tests' fixtures: every browser context the test opens is watched for
 // console errors and uncaught page errors (any one fails the test), and
 // helpers to seed data through the GraphQL API, take screenshots at both
-// widths and skip tests of pages that are not built yet.
+// widths and open a route (failing when the app does not know it).
 import { test as base, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { randomBytes } from 'node:crypto';
@@ -116,15 +116,13 @@ export async function expectAccessible(page, what) {
 }
 
 /**
- * Opens path and skips the test when the app answers it with its "Page not
- * found" page: the route is not built yet, and the test starts running as
- * soon as it is.
+ * Opens route and waits for its heading; fails the test when the app
+ * answers with its "Page not found" page instead.
  */
-export async function gotoOrSkip(page, route) {
+export async function gotoRoute(page, route) {
   await page.goto(route);
   await page.locator('main h1').first().waitFor();
-  const notFound = await page.getByRole('heading', { level: 1, name: 'Page not found' }).isVisible();
-  test.skip(notFound, `${route} renders "Page not found": the page is not built yet`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Page not found' }), `${route} renders "Page not found"`).toHaveCount(0);
 }
 
 // --- Seeding through the GraphQL API -------------------------------------

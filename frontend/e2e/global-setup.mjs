@@ -3,7 +3,6 @@
 // to the test workers in FACESTAT_E2E_URL. The returned teardown stops the
 // server and drops the database.
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -57,14 +56,12 @@ export default async function globalSetup() {
   const bin = path.join(tmp, 'facestat');
   run('go', ['build', '-o', bin, './cmd/facestat']);
 
-  // A database of its own on the test server (as db/dbtest does for Go).
-  const serverURL = new URL(
-    process.env.FACESTAT_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable',
-  );
-  const dbName = 'facestat_e2e_' + randomBytes(6).toString('hex');
-  run('psql', [serverURL.href, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${dbName}`]);
-  const dbURL = new URL(serverURL.href);
-  dbURL.pathname = '/' + dbName;
+  // A database of its own on the test server (FACESTAT_TEST_DATABASE_URL),
+  // made and dropped by db/dbtest's code: no psql needed.
+  const testdb = (...args) =>
+    execFileSync('go', ['run', './scripts/testdb', ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const dbURL = new URL(testdb('create', 'facestat_e2e_'));
+  const dbName = dbURL.pathname.slice(1);
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -99,7 +96,7 @@ export default async function globalSetup() {
       clearTimeout(timer);
     }
     try {
-      run('psql', [serverURL.href, '-qc', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`]);
+      testdb('drop', dbURL.href);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
       console.log(`e2e: server log in ${path.relative(root, path.join(artifacts, 'server.log'))}`);

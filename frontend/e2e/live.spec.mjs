@@ -2,7 +2,7 @@
 // while a stranger judges it; the new vote count arrives over the
 // WebSocket (a graphql-transport-ws `next` frame), without a reload and
 // without polling. Skips itself until /photos/:id exists.
-import { answerWithKeys, expect, gotoOrSkip, makeJpegs, shoot, signUp, test, uploadPhoto, waitForFace } from './fixtures.mjs';
+import { answerWithKeys, expect, gotoRoute, makeJpegs, shoot, signUp, test, uploadPhoto, waitForFace } from './fixtures.mjs';
 
 test('a vote shows on the owner’s results page live, over the WebSocket', async ({ browser, newContext }) => {
   // Context 1: the uploader, signed in with cookies, on the results page.
@@ -28,7 +28,7 @@ test('a vote shows on the owner’s results page live, over the WebSocket', asyn
     if (loaded && new URL(r.url()).pathname === '/graphql') httpAfterLoad.push(r.postData() ?? r.url());
   });
 
-  await gotoOrSkip(results, `/photos/${photo.id}`);
+  await gotoRoute(results, `/photos/${photo.id}`);
   await expect(results.getByText(/\b0 votes\b/i).first()).toBeVisible();
   // The page is settled: its queries are answered and the subscription is up.
   await results.waitForLoadState('networkidle');

@@ -1,10 +1,9 @@
-// The pages being built (signing in and up, uploading, your photos, a
-// photo's results). Each test skips itself while its route still renders
-// "Page not found", and runs as soon as the page lands.
+// The pages (signing in and up, uploading, your photos, a photo's
+// results). A route that renders "Page not found" fails its test.
 import {
   expect,
   expectAccessible,
-  gotoOrSkip,
+  gotoRoute,
   makeJpegs,
   shoot,
   signUp,
@@ -14,7 +13,7 @@ import {
 
 for (const route of ['/signin', '/signup']) {
   test(`${route}: renders, accessible, no sideways scroll`, async ({ page }) => {
-    await gotoOrSkip(page, route);
+    await gotoRoute(page, route);
     await expect(page.locator('form')).toBeVisible();
     await shoot(page, route.slice(1));
     await expectAccessible(page, route);
@@ -22,7 +21,7 @@ for (const route of ['/signin', '/signup']) {
 }
 
 test('/signup with the form signs you in', async ({ page, context }) => {
-  await gotoOrSkip(page, '/signup');
+  await gotoRoute(page, '/signup');
   const handle = `e2e_${Date.now().toString(36)}`;
   await page.getByLabel(/handle|user ?name/i).fill(handle);
   await page.getByLabel(/e-?mail/i).fill(`${handle}@example.com`);
@@ -35,7 +34,7 @@ test('/signup with the form signs you in', async ({ page, context }) => {
 for (const route of ['/upload', '/me']) {
   test(`${route} (signed in): renders, accessible, no sideways scroll`, async ({ page, context }) => {
     await signUp(context.request, { cookie: true });
-    await gotoOrSkip(page, route);
+    await gotoRoute(page, route);
     await shoot(page, route.slice(1));
     await expectAccessible(page, route);
   });
@@ -45,7 +44,7 @@ test('/photos/:id (its owner): renders, accessible, no sideways scroll', async (
   const me = await signUp(context.request, { cookie: true });
   const [jpeg] = await makeJpegs(browser, 1);
   const photo = await uploadPhoto(context.request, me, jpeg);
-  await gotoOrSkip(page, `/photos/${photo.id}`);
+  await gotoRoute(page, `/photos/${photo.id}`);
   await expect(page.locator(`img[src="${photo.imageUrl}"], img[src$="${new URL(photo.imageUrl, 'http://x').pathname}"]`).first()).toBeVisible();
   await shoot(page, 'photo-results');
   await expectAccessible(page, '/photos/:id');

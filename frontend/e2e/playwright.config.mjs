@@ -19,11 +19,12 @@ export default defineConfig({
   // run takes well under a minute.
   workers: 1,
   fullyParallel: false,
-  forbidOnly: !!process.env.CI,
+  // Every test runs: test.only and any skipped test fail the run.
+  forbidOnly: true,
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [['list']],
+  reporter: [['list'], ['./no-skips-reporter.mjs']],
   use: {
     browserName: 'chromium',
     viewport: { width: 360, height: 740 },

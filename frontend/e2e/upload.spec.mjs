@@ -1,14 +1,14 @@
 // Uploading through the page as a signed-in user: a text file dressed up as
 // face.jpg is refused with the NOT_AN_IMAGE message, then a real JPEG lands
 // on its results page.
-import { expect, gotoOrSkip, makeJpegs, shoot, signUp, test } from './fixtures.mjs';
+import { expect, gotoRoute, makeJpegs, shoot, signUp, test } from './fixtures.mjs';
 
 // No allowConsoleErrors: the refusal comes back as a GraphQL error the page
 // shows, and nothing is logged to the console.
 
 test('/upload: a text file named face.jpg is refused, a JPEG lands on /photos/:id', async ({ page, context, browser }) => {
   await signUp(context.request, { cookie: true });
-  await gotoOrSkip(page, '/upload');
+  await gotoRoute(page, '/upload');
   await expect(page.getByRole('heading', { level: 1, name: 'Upload your photo' })).toBeVisible();
 
   // The gallery picker (the camera one is for phones only).

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/image/webp"
 
 	"github.com/facestat/facestat/imageproc/imagetest"
+	"github.com/facestat/facestat/internal/testenv"
 )
 
 var corners = []imagetest.Corner{imagetest.TopLeft, imagetest.TopRight, imagetest.BottomLeft, imagetest.BottomRight}
@@ -48,9 +49,7 @@ func TestJPEGWithMetadata(t *testing.T) {
 
 // TestExiftoolReadsMetadata checks the hand-built Exif with a real parser.
 func TestExiftoolReadsMetadata(t *testing.T) {
-	if _, err := exec.LookPath("exiftool"); err != nil {
-		t.Skip("exiftool not installed (Debian: libimage-exiftool-perl)")
-	}
+	testenv.MustHaveCommand(t, "exiftool", "apt-get install libimage-exiftool-perl")
 	for o := 1; o <= 8; o++ {
 		for _, f := range []struct {
 			kind string

@@ -12,19 +12,16 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/facestat/facestat/internal/testenv"
 )
 
 // Start runs redis-server until the test ends and returns its URL. Under
 // -short it skips the test.
 func Start(tb testing.TB) string {
 	tb.Helper()
-	if testing.Short() {
-		tb.Skip("needs redis-server")
-	}
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		tb.Fatal("redis-server not found: apt-get install -y redis-server")
-	}
+	testenv.SkipIfShort(tb, "a redis-server of its own")
+	bin := testenv.MustHaveCommand(tb, "redis-server", "apt-get install redis-server")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"github.com/facestat/facestat"
 	"io"
 	"log/slog"
 	"net/http"
@@ -72,6 +73,7 @@ func TestWebAppAssets(t *testing.T) {
 		{"/judge", "text/html; charset=utf-8", "no-cache", shell},
 		{"/top", "text/html; charset=utf-8", "no-cache", shell},
 		{"/", "text/html; charset=utf-8", "no-cache", shell}, // no front page rendered (none in Deps)
+		{"/schema.graphql", "text/plain; charset=utf-8", "no-cache", facestat.Schema},
 	}
 	for _, f := range files {
 		t.Run(strings.ReplaceAll(f.path, "/", "_"), func(t *testing.T) {

@@ -30,6 +30,7 @@ import (
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/metrics"
 	"github.com/facestat/facestat/photos"
+	"github.com/facestat/facestat/precompressed"
 	"github.com/facestat/facestat/relay"
 )
 
@@ -140,10 +141,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	}
 	mux.Handle("GET /graphiql", playground.Handler("FaceStat GraphiQL", "/graphql"))
 	mux.HandleFunc("GET /images/{key...}", s.serveImage)
-	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write(facestat.Schema)
-	})
+	mux.Handle("GET /schema.graphql", schemaFile) // compressed once, with an ETag
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.metrics != nil {
@@ -175,6 +173,11 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	mux.Handle("GET /", s.busyWhenDown(s.serveOther))
 	return s.withRequest(recoverPanics(securityHeaders(mux)))
 }
+
+// schemaFile is the API's contract, schema.graphql, as a static file:
+// revalidated (it changes with a deployment), compressed once.
+var schemaFile = precompressed.New(facestat.Schema, precompressed.Options{
+	ContentType: "text/plain; charset=utf-8", CacheControl: cacheShell})
 
 // crossOrigin refuses state-changing browser requests sent from other
 // sites (by Sec-Fetch-Site and Origin), whatever their content type: a

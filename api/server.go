@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
 
@@ -57,6 +56,7 @@ type Server struct {
 	ping     func(context.Context) error
 	webapp   fs.FS
 	assets   *webAssets
+	csp      []string // the web app's Content-Security-Policy (csp.go)
 	front    interface {
 		Serve(http.ResponseWriter, *http.Request) bool
 	}
@@ -74,6 +74,7 @@ type Server struct {
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
 		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
+	s.csp = []string{contentSecurityPolicy(d.Config, d.WebApp, "index.html", "graphiql.html")}
 	s.admission = d.Admission
 	s.logDebug = d.Log.Enabled(context.Background(), slog.LevelDebug)
 	s.sessions = newSessionWatch(d.Identity, d.Config.WSSessionCheck, d.Log)
@@ -90,6 +91,7 @@ func New(d Deps) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && s.front != nil && !s.logDebug {
 		setSecurityHeaders(w.Header())
+		w.Header()["Content-Security-Policy"] = s.csp
 		if s.front.Serve(w, r) {
 			return
 		}
@@ -124,7 +126,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
 		mux.Handle(m+" /graphql", graphqlHandler)
 	}
-	mux.Handle("GET /graphiql", playground.Handler("FaceStat GraphiQL", "/graphql"))
+	mux.Handle("GET /graphiql", s.withCSP(s.graphiql()))
 	mux.HandleFunc("GET /images/{key...}", s.serveImage)
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -138,8 +140,8 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		mux.Handle("GET /status", status)
 		mux.Handle("GET /status.json", status)
 	}
-	mux.Handle("GET /{$}", s.busyWhenDown(s.serveFrontPage))
-	mux.Handle("GET /", s.busyWhenDown(s.serveWebApp))
+	mux.Handle("GET /{$}", s.withCSP(s.busyWhenDown(s.serveFrontPage)))
+	mux.Handle("GET /", s.withCSP(s.busyWhenDown(s.serveWebApp)))
 	return s.withRequest(securityHeaders(mux))
 }
 

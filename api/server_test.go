@@ -50,6 +50,7 @@ func newServer(t *testing.T, env map[string]string) (*httptest.Server, *syncBuff
 		Resolver: &graph.Resolver{Limits: graph.Limits{MaxPageSize: cfg.MaxPageSize}},
 		WebApp: fstest.MapFS{
 			"index.html":         {Data: []byte("<!doctype html><title>FaceStat</title>")},
+			"graphiql.html":      {Data: []byte("<!doctype html><title>FaceStat GraphiQL</title>")},
 			"assets/app-1a2b.js": {Data: []byte("console.log(1)")},
 		},
 	})
@@ -134,7 +135,7 @@ func TestRoutes(t *testing.T) {
 		{"/photos/abc", "text/html", 200, "no-cache"}, // an app route gets index.html
 		{"/assets/app-1a2b.js", "text/javascript", 200, "immutable"},
 		{"/assets/missing.js", "", 404, ""},
-		{"/graphiql", "text/html", 200, ""},
+		{"/graphiql", "text/html", 200, "no-cache"},
 		{"/schema.graphql", "text/plain", 200, ""},
 		{"/healthz", "", 200, ""},
 		{"/readyz", "", 503, ""}, // never set ready

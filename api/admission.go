@@ -157,6 +157,7 @@ func serveBusy(w http.ResponseWriter, retry time.Duration) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
+	h["Content-Security-Policy"] = busyCSP
 	h.Set("Retry-After", strconv.Itoa(retrySeconds(retry)))
 	h.Set("Content-Length", strconv.Itoa(len(busyPage)))
 	w.WriteHeader(http.StatusServiceUnavailable)

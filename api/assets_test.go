@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"github.com/facestat/facestat"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,9 +12,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/facestat/facestat/api"
-	"github.com/facestat/facestat/config"
-	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/precompressed/precompressedtest"
 )
 
@@ -34,26 +30,14 @@ var (
 
 func newAppServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	cfg, _, err := config.Load(nil, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := api.New(api.Deps{
-		Config:   cfg,
-		Log:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Resolver: &graph.Resolver{MaxPageSize: cfg.MaxPageSize},
-		WebApp: fstest.MapFS{
-			"index.html":                 {Data: shell},
-			"assets/index-91DTrR4Z.js":   {Data: appJS},
-			"assets/index-D8c8PWAy.css":  {Data: appCSS},
-			"assets/logo-5f2a9c1e.png":   {Data: appPNG},
-			"favicon.svg":                {Data: []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)},
-			"assets/fonts/inter-abc.css": {Data: appCSS},
-		},
-	})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return ts
+	return newWebServer(t, fstest.MapFS{
+		"index.html":                 {Data: shell},
+		"assets/index-91DTrR4Z.js":   {Data: appJS},
+		"assets/index-D8c8PWAy.css":  {Data: appCSS},
+		"assets/logo-5f2a9c1e.png":   {Data: appPNG},
+		"favicon.svg":                {Data: []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)},
+		"assets/fonts/inter-abc.css": {Data: appCSS},
+	}, nil, nil)
 }
 
 // TestWebAppAssets: hashed assets and the shell come in the encoding

@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
 
@@ -69,6 +67,7 @@ type Server struct {
 	ping     func(context.Context) error
 	webapp   fs.FS
 	assets   *webAssets
+	csp      []string // the web app's Content-Security-Policy (csp.go)
 	front    interface {
 		Serve(http.ResponseWriter, *http.Request) bool
 	}
@@ -86,6 +85,7 @@ type Server struct {
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, photos: d.Photos, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
 		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
+	s.csp = []string{contentSecurityPolicy(d.Config, d.WebApp, "index.html", "graphiql.html")}
 	s.admission = d.Admission
 	if d.Resolver != nil {
 		s.judging = d.Resolver.Judging
@@ -105,6 +105,7 @@ func New(d Deps) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && s.front != nil && !s.logDebug {
 		setSecurityHeaders(w.Header())
+		w.Header()["Content-Security-Policy"] = s.csp
 		if s.front.Serve(w, r) {
 			return
 		}
@@ -139,7 +140,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
 		mux.Handle(m+" /graphql", graphqlHandler)
 	}
-	mux.Handle("GET /graphiql", playground.Handler("FaceStat GraphiQL", "/graphql"))
+	mux.Handle("GET /graphiql", s.withCSP(s.graphiql()))
 	mux.HandleFunc("GET /images/{key...}", s.serveImage)
 	mux.Handle("GET /schema.graphql", schemaFile) // compressed once, with an ETag
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -155,14 +156,14 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	// hashed assets and other built files are served as files (a missing
 	// one is a plain 404); any other path is the app's not-found page,
 	// with 404. Unknown paths under the API's own answer in JSON.
-	mux.Handle("GET /{$}", s.busyWhenDown(s.serveFrontPage))
+	mux.Handle("GET /{$}", s.withCSP(s.busyWhenDown(s.serveFrontPage)))
 	for _, route := range frontend.Routes() {
 		switch route {
 		case "/":
 		case "/photos/{id}":
-			mux.Handle("GET "+route, s.busyWhenDown(s.servePhotoPage))
+			mux.Handle("GET "+route, s.withCSP(s.busyWhenDown(s.servePhotoPage)))
 		default:
-			mux.Handle("GET "+route, s.busyWhenDown(s.serveApp))
+			mux.Handle("GET "+route, s.withCSP(s.busyWhenDown(s.serveApp)))
 			mux.Handle("GET "+route+"/{$}", http.RedirectHandler(route, http.StatusMovedPermanently))
 		}
 	}
@@ -170,7 +171,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
 		mux.HandleFunc(m+" /graphql/", apiNotFound)
 	}
-	mux.Handle("GET /", s.busyWhenDown(s.serveOther))
+	mux.Handle("GET /", s.withCSP(s.busyWhenDown(s.serveOther)))
 	return s.withRequest(recoverPanics(securityHeaders(mux)))
 }
 

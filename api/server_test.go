@@ -50,6 +50,7 @@ func newServer(t *testing.T, env map[string]string) (*httptest.Server, *syncBuff
 		Resolver: &graph.Resolver{MaxPageSize: cfg.MaxPageSize},
 		WebApp: fstest.MapFS{
 			"index.html":         {Data: []byte("<!doctype html><title>FaceStat</title>")},
+			"graphiql.html":      {Data: []byte("<!doctype html><title>FaceStat GraphiQL</title>")},
 			"assets/app-1a2b.js": {Data: []byte("console.log(1)")},
 		},
 	})
@@ -141,7 +142,7 @@ func TestRoutes(t *testing.T) {
 		{"/missing.png", "text/plain", 404, "no-store"},
 		{"/index.html", "text/plain", 404, "no-store"}, // the shell only at app routes
 		{"/graphql/nope", "application/json", 404, ""}, // under the API: its shape
-		{"/graphiql", "text/html", 200, ""},
+		{"/graphiql", "text/html", 200, "no-cache"},
 		{"/schema.graphql", "text/plain", 200, ""},
 		{"/healthz", "", 200, ""},
 		{"/readyz", "", 503, ""}, // never set ready

@@ -1,7 +1,7 @@
-// Package frontend embeds the built single-page app (see frontend/README.md).
-// dist/ is committed holding only .gitkeep, so the Go binary builds without
-// Node; until the web app is built into it (`make frontend`), Dist serves a
-// placeholder page instead.
+// Package frontend embeds the built single-page app and its GraphiQL page
+// (see frontend/README.md). dist/ is committed holding only .gitkeep, so the
+// Go binary builds without Node; until the web app is built into it (`make
+// frontend`), Dist serves placeholder pages instead.
 package frontend
 
 import (
@@ -13,18 +13,26 @@ import (
 //go:embed all:dist
 var dist embed.FS
 
-//go:embed placeholder.html
+//go:embed placeholder.html placeholder-graphiql.html
 var placeholder embed.FS
 
-// Dist returns the built app, rooted at its index.html; without a built app,
-// a file system holding only the placeholder page as index.html.
+// placeholders are the pages of a build without the app, by the name of the
+// built page each stands in for.
+var placeholders = map[string]string{
+	"index.html":    "placeholder.html",
+	"graphiql.html": "placeholder-graphiql.html",
+}
+
+// Dist returns the built app, rooted at its index.html (GraphiQL's page is
+// graphiql.html); without a built app, a file system holding only the
+// placeholder pages as index.html and graphiql.html (see Placeholder).
 func Dist() fs.FS {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {
 		panic(err) // the embed directive guarantees dist exists
 	}
 	if !Built() {
-		return placeholderFS{}
+		return Placeholder()
 	}
 	return sub
 }
@@ -44,18 +52,24 @@ func Routes() []string {
 	return out
 }
 
+// Placeholder returns what Dist returns without a built app: index.html
+// pointing to the API, and graphiql.html saying GraphiQL needs the app
+// built.
+func Placeholder() fs.FS { return placeholderFS{} }
+
 // Built reports whether the web app was built into the binary.
 func Built() bool {
 	_, err := fs.Stat(dist, "dist/index.html")
 	return err == nil
 }
 
-// placeholderFS holds one file, index.html: placeholder.html.
+// placeholderFS holds the placeholder pages, under the names in placeholders.
 type placeholderFS struct{}
 
 func (placeholderFS) Open(name string) (fs.File, error) {
-	if name != "index.html" {
+	file, ok := placeholders[name]
+	if !ok {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	return placeholder.Open("placeholder.html")
+	return placeholder.Open(file)
 }

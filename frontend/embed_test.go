@@ -19,13 +19,32 @@ func TestDistHasIndex(t *testing.T) {
 	if Built() {
 		return
 	}
-	if !strings.Contains(string(b), "/graphiql") {
-		t.Errorf("placeholder does not point to GraphiQL:\n%s", b)
+	if !strings.Contains(string(b), "/schema.graphql") {
+		t.Errorf("placeholder does not point to the API's schema:\n%s", b)
 	}
 	if _, err := fs.Stat(Dist(), "assets/app.js"); err == nil {
 		t.Error("placeholder file system serves files other than index.html")
 	}
 	if st, err := fs.Stat(Dist(), "index.html"); err != nil || st.IsDir() {
 		t.Errorf("stat index.html: %v, %v", st, err)
+	}
+}
+
+// Without a built app, graphiql.html is a page saying GraphiQL needs the app
+// built, and nothing else but the two pages is there.
+func TestPlaceholderGraphiQL(t *testing.T) {
+	b, err := fs.ReadFile(Placeholder(), "graphiql.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>FaceStat GraphiQL</title>", "make frontend", "/schema.graphql"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("placeholder graphiql.html lacks %q:\n%s", want, b)
+		}
+	}
+	for _, name := range []string{"placeholder.html", "placeholder-graphiql.html", "assets", "."} {
+		if _, err := fs.Stat(Placeholder(), name); err == nil {
+			t.Errorf("placeholder file system has %s", name)
+		}
 	}
 }

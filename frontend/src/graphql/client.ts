@@ -6,13 +6,9 @@ import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import { cacheExchange } from '@urql/exchange-graphcache';
 import { createClient as createWSClient, type Client as WSClient } from 'graphql-ws';
 import { csrfHeaders } from './csrf';
+import { websocketURL } from './socket';
 import { ResultsStats } from '../results/fragments';
 import type { ResultsStatsFragment } from '../gql/graphql';
-
-/** The WebSocket URL of /graphql on the page's own origin. */
-export function websocketURL(loc: Pick<Location, 'protocol' | 'host'>): string {
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/graphql`;
-}
 
 let ws: WSClient | null = null;
 

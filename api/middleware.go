@@ -86,7 +86,8 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 
 // recoverPanics is the HTTP layer's one recover: a handler's panic is
 // logged with the request id and its stack, and the client gets a 500
-// INTERNAL (unless the response had begun). Resolvers' panics are turned
+// INTERNAL unless the response had begun (the headers the failed handler
+// set for its own answer are dropped first). Resolvers' panics are turned
 // into INTERNAL errors by gqlgen (see recoverPanic) and never get here.
 func recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -94,10 +95,15 @@ func recoverPanics(next http.Handler) http.Handler {
 		if !ok {
 			sw = &statusWriter{ResponseWriter: w}
 		}
-		defer panics.Recover(logger(r.Context()), "HTTP handler", func(any) {
-			if !sw.wroteHeader {
-				writeError(sw, &facestat.Error{Code: facestat.Internal, Message: "internal error"})
+		defer panics.RecoverHandler(logger(r.Context()), "HTTP handler", func(any) {
+			if sw.wroteHeader {
+				return
 			}
+			h := sw.Header()
+			for _, k := range []string{"Content-Encoding", "Content-Length", "ETag", "Last-Modified", "Cache-Control", "Vary"} {
+				h.Del(k)
+			}
+			writeError(sw, &facestat.Error{Code: facestat.Internal, Message: "internal error"})
 		})
 		next.ServeHTTP(sw, r)
 	})

@@ -20,6 +20,7 @@ import (
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/admission"
+	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/frontend"
@@ -27,6 +28,7 @@ import (
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/metrics"
+	"github.com/facestat/facestat/panics"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/precompressed"
 	"github.com/facestat/facestat/relay"
@@ -38,12 +40,13 @@ type Deps struct {
 	Log      *slog.Logger
 	Resolver *graph.Resolver
 	Identity *identity.Service
-	// Photos decides whether an image may be served, and whether a
-	// photo's page exists for its viewer.
-	Photos *photos.Service
-	Blobs  blob.Store
-	Ping   func(context.Context) error // readiness of the database
-	WebApp fs.FS                       // the built single-page app
+	// Photos and Judging decide whether an image may be served, and
+	// whether a photo's page exists for its viewer.
+	Photos  *photos.Service
+	Judging *judging.Service
+	Blobs   blob.Store
+	Ping    func(context.Context) error // readiness of the database
+	WebApp  fs.FS                       // the built single-page app
 	// Metrics, when set, are served at /metrics and time GraphQL operations.
 	Metrics *metrics.Metrics
 	// Admission, when set, bounds the work in flight per class and answers
@@ -83,13 +86,10 @@ type Server struct {
 
 // New returns a Server; it reports ready once SetReady(true) is called.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, photos: d.Photos, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
+	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, photos: d.Photos, judging: d.Judging, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
 		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
 	s.csp = []string{contentSecurityPolicy(d.Config, d.WebApp, "index.html", "graphiql.html")}
 	s.admission = d.Admission
-	if d.Resolver != nil {
-		s.judging = d.Resolver.Judging
-	}
 	s.logDebug = d.Log.Enabled(context.Background(), slog.LevelDebug)
 	s.sessions = newSessionWatch(d.Identity, d.Config.WSSessionCheck, d.Log)
 	s.handler = s.routes(s.newGraphQL(d.Resolver))
@@ -103,14 +103,24 @@ func New(d Deps) *Server {
 // security headers all the same. With debug logging on, it goes the long
 // way, to be logged.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && s.front != nil && !s.logDebug {
-		setSecurityHeaders(w.Header())
-		w.Header()["Content-Security-Policy"] = s.csp
-		if s.front.Serve(w, r) {
-			return
-		}
+	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && s.front != nil && !s.logDebug &&
+		s.serveFrontShortCut(w, r) {
+		return
 	}
 	s.handler.ServeHTTP(w, r)
+}
+
+// serveFrontShortCut serves the front page from memory, ahead of the
+// middleware (and so of recoverPanics: it recovers its own panics),
+// reporting whether it answered.
+func (s *Server) serveFrontShortCut(w http.ResponseWriter, r *http.Request) (answered bool) {
+	defer panics.RecoverHandler(s.log, "the front page", func(any) {
+		answered = true
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	})
+	setSecurityHeaders(w.Header())
+	w.Header()["Content-Security-Policy"] = s.csp
+	return s.front.Serve(w, r)
 }
 
 // CloseSockets closes every WebSocket with 1012 (service restart), so
@@ -160,12 +170,13 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	for _, route := range frontend.Routes() {
 		switch route {
 		case "/":
+			continue
 		case "/photos/{id}":
 			mux.Handle("GET "+route, s.withCSP(s.busyWhenDown(s.servePhotoPage)))
 		default:
 			mux.Handle("GET "+route, s.withCSP(s.busyWhenDown(s.serveApp)))
-			mux.Handle("GET "+route+"/{$}", http.RedirectHandler(route, http.StatusMovedPermanently))
 		}
+		mux.HandleFunc("GET "+route+"/{$}", withoutSlash)
 	}
 	mux.HandleFunc("GET /assets/", s.serveFile)
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
@@ -238,7 +249,7 @@ func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	ok, err := s.photos.CanFetchImage(r.Context(), key, func() *identity.Viewer { return s.cookieViewer(r) })
+	ok, personal, err := s.photos.CanFetchImage(r.Context(), key, func() *identity.Viewer { return s.cookieViewer(r) })
 	if err != nil {
 		logger(r.Context()).ErrorContext(r.Context(), "checking an image's photo", "key", key, "err", err)
 		http.Error(w, "image unavailable", http.StatusServiceUnavailable)
@@ -249,8 +260,18 @@ func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	// An answer that depended on who asked (a hidden photo, for its owner
+	// or a moderator) is theirs alone: no shared cache may keep it.
+	cacheControl := "public, max-age=31536000, immutable"
+	if personal {
+		cacheControl = "private, no-store"
+		w.Header().Set("Vary", "Cookie")
+	}
 	if s.cfg.S3() {
-		w.Header().Set("Cache-Control", "public, max-age=86400")
+		if !personal {
+			cacheControl = "public, max-age=86400"
+		}
+		w.Header().Set("Cache-Control", cacheControl)
 		http.Redirect(w, r, s.cfg.ImageBaseURL+"/"+key, http.StatusMovedPermanently)
 		return
 	}
@@ -268,7 +289,7 @@ func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 	defer f.Close()
 	h := w.Header()
 	h.Set("Content-Type", info.ContentType)
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Cache-Control", cacheControl)
 	h.Set("ETag", `"`+path.Base(strings.TrimSuffix(key, path.Ext(key)))+`"`)
 	h.Set("Content-Security-Policy", "default-src 'none'")
 	http.ServeContent(w, r, "", info.ModTime, f)
@@ -295,35 +316,46 @@ func (s *Server) serveApp(w http.ResponseWriter, r *http.Request) {
 }
 
 // servePhotoPage serves the app for a photo's page when the photo exists
-// and its viewer (by the session cookie) may see it, and the not-found page
-// otherwise, so that a link to a private or deleted photo says nothing
-// more than a mistyped one.
+// and its viewer (by the session cookie, looked at only when it matters)
+// may see it, and the not-found page otherwise, so that a link to a
+// private or deleted photo says nothing more than a mistyped one. When the
+// database cannot tell, the busy page (503): never the app, which would
+// say the photo exists.
 func (s *Server) servePhotoPage(w http.ResponseWriter, r *http.Request) {
 	id, err := relay.ParseTypedID(r.PathValue("id"), "Photo", "id")
 	if err != nil {
 		s.serveNotFound(w, r)
 		return
 	}
+	view, err := s.canViewPhoto(r, id)
+	switch {
+	case err != nil:
+		logger(r.Context()).WarnContext(r.Context(), "checking a photo's page", "err", err)
+		serveBusy(w, 2*time.Second)
+	case !view:
+		s.serveNotFound(w, r)
+	default:
+		s.serveApp(w, r)
+	}
+}
+
+// canViewPhoto reports whether the photo id exists for the request's
+// viewer (authz's View): for anyone when it is public, else for the viewer
+// its session cookie names.
+func (s *Server) canViewPhoto(r *http.Request, id uuid.UUID) (bool, error) {
 	rows, err := s.photos.Load(r.Context(), []uuid.UUID{id})
 	if err != nil {
-		logger(r.Context()).WarnContext(r.Context(), "loading a photo's page", "err", err)
-		s.serveApp(w, r) // the app will say what it can
-		return
+		return false, err
 	}
 	p := rows[id]
 	if p == nil {
-		s.serveNotFound(w, r)
-		return
+		return false, nil
+	}
+	if authz.PhotoAccess(nil, photos.FactsOf(p), false).View {
+		return true, nil
 	}
 	a, err := s.judging.Access(r.Context(), s.cookieViewer(r), p)
-	if err != nil {
-		logger(r.Context()).WarnContext(r.Context(), "checking a photo's page", "err", err)
-	}
-	if err == nil && !a.View {
-		s.serveNotFound(w, r)
-		return
-	}
-	s.serveApp(w, r)
+	return a.View, err
 }
 
 // serveFile serves the built app's files: hashed assets (assets/*: cached
@@ -397,6 +429,15 @@ func (w *notFoundWriter) Write(b []byte) (int, error) {
 }
 
 func (w *notFoundWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withoutSlash sends a page's path with a trailing slash to the page (the
+// query kept).
+func withoutSlash(w http.ResponseWriter, r *http.Request) {
+	u := *r.URL
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
+}
 
 // apiNotFound answers a path under the API's that names nothing, in the
 // shape of a GraphQL error.

@@ -255,8 +255,10 @@ func TestNotFoundPage(t *testing.T) {
 	if res, body := do(http.MethodGet, "/assets/nope.js", nil); res.StatusCode != 404 || strings.Contains(body, "<") {
 		t.Errorf("GET /assets/nope.js: %d %q, want a plain 404", res.StatusCode, body)
 	}
-	if res, _ := do(http.MethodGet, "/judge/", nil); res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/judge" {
-		t.Errorf("GET /judge/: %d to %q, want 301 to /judge", res.StatusCode, res.Header.Get("Location"))
+	for from, to := range map[string]string{"/judge/": "/judge", "/top/?q=1": "/top?q=1", "/photos/abc/": "/photos/abc"} {
+		if res, _ := do(http.MethodGet, from, nil); res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != to {
+			t.Errorf("GET %s: %d to %q, want 301 to %s", from, res.StatusCode, res.Header.Get("Location"), to)
+		}
 	}
 	if res, body := do(http.MethodPost, "/graphql/nope", nil); res.StatusCode != 404 || !strings.Contains(body, `"code":"NOT_FOUND"`) {
 		t.Errorf("POST /graphql/nope: %d %s, want a JSON NOT_FOUND", res.StatusCode, body)

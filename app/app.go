@@ -184,7 +184,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			d.Close()
 			return nil, err
 		}
-		a.redisBus = redis.NewBus(a.redis, cfg.RedisPrefix, a.Hub, a.resync, log)
+		a.redisBus = redis.NewBus(a.redis, cfg.RedisPrefix, a.Hub, a.Hub.Resync, log)
 		bus = a.redisBus
 	}
 	a.coalescer = live.NewCoalescer(bus, interval, log)
@@ -219,6 +219,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}, log)
 	a.Judging, err = judging.NewService(ctx, judging.Deps{
 		Client: d.Client, Dialect: d.Dialect, Photos: a.Photos, Cache: store, RateLimits: limits, Log: log,
+		Observers: []judging.Observer{a.coalescer}, // live results
 	}, judging.Config{
 		MinVotes:      cfg.MinVotes,
 		CandidatePool: cfg.NextPhotoPool,
@@ -236,11 +237,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	// What follows a change: a photo's change goes to judging (its
-	// statistics' cache entry, and its live subscribers), and every change
-	// of statistics to the live coalescer. Each package says what it does
-	// with what it is told.
+	// statistics' cache entry, and its live subscribers), which tells the
+	// live coalescer of every change of statistics (above). Each package
+	// says what it does with what it is told.
 	a.Photos.Observe(a.Judging)
-	a.Judging.Observe(a.coalescer)
+	a.Hub.Current = a.Judging.CurrentSnapshots
 	a.Identity = identity.NewService(d.Client, key, identity.Config{
 		LockRows: d.Dialect == dialect.Postgres,
 		Argon2: identity.Argon2Params{
@@ -286,6 +287,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Resolver:  a.Resolver,
 		Identity:  a.Identity,
 		Photos:    a.Photos,
+		Judging:   a.Judging,
 		Blobs:     a.Blobs,
 		Ping:      d.Ping,
 		WebApp:    frontend.Dist(),
@@ -327,24 +329,6 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 		Upload:      rule("upload", cfg.RateUpload),
 		UploadIP:    rule("upload_ip", cfg.RateUploadIP),
 	}}
-}
-
-// resync sends every subscribed photo's current statistics to its
-// subscribers: after a pub/sub reconnect, updates published meanwhile were
-// lost.
-func (a *App) resync(ctx context.Context) {
-	ids := a.Hub.Photos()
-	if len(ids) == 0 {
-		return
-	}
-	snaps, err := a.Judging.FreshSnapshots(ctx, ids)
-	if err != nil {
-		a.Log.Warn("resyncing live results", "err", err)
-		return
-	}
-	for _, s := range snaps {
-		a.Hub.Deliver(s)
-	}
 }
 
 // Close writes the votes still queued, publishes their results, then

@@ -5,6 +5,8 @@
 package authz
 
 import (
+	"context"
+
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat"
@@ -63,6 +65,21 @@ func PhotoAccess(v *identity.Viewer, p Photo, voted bool) Access {
 // whether v voted on p: only then need the caller find out.
 func VotedMatters(v *identity.Viewer, p Photo) bool {
 	return v != nil && PhotoAccess(v, p, false) != PhotoAccess(v, p, true)
+}
+
+// Decide is PhotoAccess for v and p, calling votedOn to learn whether v
+// voted on p only when that can change the answer (VotedMatters): the way
+// every path asks, with the lookup it can afford (a batching loader, one
+// query, a remembered answer).
+func Decide(ctx context.Context, v *identity.Viewer, p Photo, votedOn func(context.Context) (bool, error)) (Access, error) {
+	voted := false
+	if VotedMatters(v, p) {
+		var err error
+		if voted, err = votedOn(ctx); err != nil {
+			return Access{}, err
+		}
+	}
+	return PhotoAccess(v, p, voted), nil
 }
 
 // Listed reports whether p appears in the public lists (photos, top lists,

@@ -7,8 +7,9 @@ package cache
 import (
 	"context"
 	"encoding/json"
-	"github.com/google/uuid"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Store keeps encoded values under string keys. Implementations are safe
@@ -30,9 +31,10 @@ type Store interface {
 
 // The key builders: every key in the cache is made by one of these (the
 // Redis adapter adds the instance's prefix), so what is cached, and under
-// which name, is read here. A kind's entries are written and dropped by
-// the package that owns its rows: photos (PhotoKey), judging (StatsKey),
-// identity (UserKey, SessionKey).
+// which name, is read here. A kind's entries are used only by the package
+// that owns its rows: photos (PhotoKey), judging (StatsKey), identity
+// (UserKey, SessionKey). User rows are never dropped: what they hold that
+// others read (a handle) does not change; they expire with TTL.
 
 // The kinds of cached values: each key is its kind, a colon and an id.
 const (

@@ -484,7 +484,7 @@ func checkGraphQLBlock(r *repo, s snippet) []problem {
 	if s.info != "graphql" || r.schema == nil {
 		return nil
 	}
-	_, errs := gqlparser.LoadQuery(r.schema, s.text)
+	_, errs := gqlparser.LoadQueryWithRules(r.schema, s.text, nil) // nil: the default rules
 	var out []problem
 	for _, e := range errs {
 		line := s.line

@@ -5,6 +5,7 @@ package entx
 import (
 	"context"
 	"fmt"
+
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"

@@ -43,9 +43,11 @@ type Photo struct {
 	Width        int    `json:"width"`
 	Height       int    `json:"height"`
 	VoteCount    int    `json:"voteCount"`
-	Owner        struct {
+	// PostedBy is who posted it (the page lists public photos only, whose
+	// owner anyone may know: authz's Owner).
+	PostedBy struct {
 		Handle string `json:"handle"`
-	} `json:"owner"`
+	} `json:"postedBy"`
 }
 
 // Data is the JSON the page carries in <script id="facestat-data">.
@@ -116,7 +118,7 @@ func (r *Renderer) Render(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("frontpage: shell: %w", err)
 	}
-	recent, _, err := r.Photos.List(ctx, relay.Page{First: Size}, photos.Listing{})
+	recent, _, err := r.Photos.List(ctx, nil, relay.Page{First: Size}, photos.Listing{})
 	if err != nil {
 		return fmt.Errorf("frontpage: recent: %w", err)
 	}
@@ -193,7 +195,7 @@ func (r *Renderer) convert(list []*ent.Photo, handles map[uuid.UUID]string) []Ph
 	for _, p := range list {
 		ph := Photo{ID: relay.ID("Photo", p.ID), ImageURL: r.Photos.URL(p.ImageKey), ThumbnailURL: r.Photos.URL(p.ThumbKey),
 			Width: p.Width, Height: p.Height, VoteCount: p.VoteCount}
-		ph.Owner.Handle = handles[p.OwnerID]
+		ph.PostedBy.Handle = handles[p.OwnerID]
 		out = append(out, ph)
 	}
 	return out
@@ -203,8 +205,8 @@ var markup = template.Must(template.New("front").Parse(`<main class="prerendered
 <h1>FaceStat</h1>
 <p>How do you come across? Strangers guess your age and say whether you look trustworthy, intelligent, happy.</p>
 <p><a href="/judge">Judge now</a> · <a href="/upload">Upload yours</a></p>
-{{if .Top}}<h2>Top photos</h2><ul>{{range .Top}}<li><a href="/photos/{{.ID}}"><img src="{{.ThumbnailURL}}" alt="Photo by {{.Owner.Handle}}" loading="lazy"></a></li>{{end}}</ul>{{end}}
-{{if .Recent}}<h2>Recent photos</h2><ul>{{range .Recent}}<li><a href="/photos/{{.ID}}"><img src="{{.ThumbnailURL}}" alt="Photo by {{.Owner.Handle}}" loading="lazy"></a></li>{{end}}</ul>{{end}}
+{{if .Top}}<h2>Top photos</h2><ul>{{range .Top}}<li><a href="/photos/{{.ID}}"><img src="{{.ThumbnailURL}}" alt="Photo by {{.PostedBy.Handle}}" loading="lazy"></a></li>{{end}}</ul>{{end}}
+{{if .Recent}}<h2>Recent photos</h2><ul>{{range .Recent}}<li><a href="/photos/{{.ID}}"><img src="{{.ThumbnailURL}}" alt="Photo by {{.PostedBy.Handle}}" loading="lazy"></a></li>{{end}}</ul>{{end}}
 </main>`))
 
 // build puts the markup into the shell's root element and the JSON before

@@ -28,7 +28,7 @@ func testPage(t testing.TB) []byte {
 		id := uuid.Must(uuid.FromBytes(sum[:16]))
 		p := Photo{ID: relay.ID("Photo", id), ImageURL: "http://127.0.0.1:8080/images/img/" + id.String() + "/" + hex.EncodeToString(sum[:]) + ".jpg",
 			ThumbnailURL: "http://127.0.0.1:8080/images/thumb/" + id.String() + "/" + hex.EncodeToString(sum[:]) + ".jpg", Width: 800, Height: 1000, VoteCount: i * 7}
-		p.Owner.Handle = "demo" + strconv.Itoa(i%12)
+		p.PostedBy.Handle = "demo" + strconv.Itoa(i%12)
 		if i < Size {
 			d.Recent = append(d.Recent, p)
 		} else {

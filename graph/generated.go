@@ -93,6 +93,7 @@ type ComplexityRoot struct {
 		ImageURL          func(childComplexity int) int
 		IsPublic          func(childComplexity int) int
 		Owner             func(childComplexity int) int
+		PostedBy          func(childComplexity int) int
 		Stats             func(childComplexity int) int
 		ThumbnailURL      func(childComplexity int) int
 		ViewerCanSeeStats func(childComplexity int) int
@@ -251,6 +252,7 @@ type MutationResolver interface {
 }
 type PhotoResolver interface {
 	ID(ctx context.Context, obj *ent.Photo) (string, error)
+	PostedBy(ctx context.Context, obj *ent.Photo) (*ent.User, error)
 	Owner(ctx context.Context, obj *ent.Photo) (*ent.User, error)
 	ImageURL(ctx context.Context, obj *ent.Photo) (string, error)
 	ThumbnailURL(ctx context.Context, obj *ent.Photo) (string, error)
@@ -522,6 +524,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Photo.Owner(childComplexity), true
+	case "Photo.postedBy":
+		if e.ComplexityRoot.Photo.PostedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.PostedBy(childComplexity), true
 	case "Photo.stats":
 		if e.ComplexityRoot.Photo.Stats == nil {
 			break
@@ -1289,12 +1297,16 @@ type Photo implements Node {
   "Random and opaque: photo ids cannot be guessed."
   id: ID!
   """
-  Who posted the photo. Shown to those who may look the photo up (its owner,
-  moderators, judges who voted on it, anyone for a public photo); refused
-  with FORBIDDEN (reason OWNER_HIDDEN) to a judge who was only served a
-  private photo by ` + "`" + `nextPhoto` + "`" + `.
+  Who posted the photo, for those who may look the photo up (its owner,
+  moderators, judges who voted on it, anyone for a public photo); null for a
+  judge who was only served a private photo by ` + "`" + `nextPhoto` + "`" + `.
   """
-  owner: User!
+  postedBy: User
+  """
+  Who posted the photo; refused with FORBIDDEN (reason OWNER_HIDDEN), which
+  nulls the photo, where ` + "`" + `postedBy` + "`" + ` is null.
+  """
+  owner: User! @deprecated(reason: "Use postedBy, which is null where owner is refused (OWNER_HIDDEN). Deprecated on 2026-12-06; kept until at least 2027-06-06.")
   "The normalised JPEG (upright, metadata stripped). Immutable: cache it forever."
   imageUrl: String!
   "A JPEG thumbnail that fits 400x400 by default. Immutable."
@@ -1680,6 +1692,8 @@ func (ec *executionContext) childFields_Photo(ctx context.Context, field graphql
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Photo_id(ctx, field)
+	case "postedBy":
+		return ec.fieldContext_Photo_postedBy(ctx, field)
 	case "owner":
 		return ec.fieldContext_Photo_owner(ctx, field)
 	case "imageUrl":
@@ -3129,6 +3143,38 @@ func (ec *executionContext) _Photo_id(ctx context.Context, field graphql.Collect
 }
 func (ec *executionContext) fieldContext_Photo_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Photo", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Photo_postedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_postedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Photo().PostedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_postedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Photo",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Photo_owner(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
@@ -7479,6 +7525,12 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Photo_id(ctx, field, obj)
+				})
+		case "postedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Photo_postedBy(ctx, field, obj)
 				})
 		case "owner":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

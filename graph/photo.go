@@ -52,7 +52,7 @@ func (r *Resolver) listPhotos(ctx context.Context, first int, after *string, l p
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := r.Photos.List(ctx, page, l)
+	list, more, err := r.Photos.List(ctx, identity.FromContext(ctx), page, l)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (r *Resolver) prefetch(ctx context.Context, list []*ent.Photo) {
 	l := r.loaders(ctx)
 	hasViewer := identity.FromContext(ctx) != nil
 	for _, p := range list {
-		if fields["owner"] {
+		if fields["owner"] || fields["postedBy"] {
 			l.User.LoadThunk(ctx, p.OwnerID)
 		}
 		if hasViewer && (fields["viewerHasVoted"] || fields["viewerCanSeeStats"] || fields["stats"]) {
@@ -109,19 +109,13 @@ func photoFields(ctx context.Context) map[string]bool {
 	return out
 }
 
-// access is authz.PhotoAccess for the operation's viewer and p. Whether
-// the viewer voted on p is looked up (batched per response) only when it
-// can change the answer.
+// access is authz.PhotoAccess for the operation's viewer and p (through
+// authz.Decide: whether the viewer voted on p is looked up, batched per
+// response, only when it can change the answer).
 func (r *Resolver) access(ctx context.Context, p *ent.Photo) (authz.Access, error) {
-	v, facts := identity.FromContext(ctx), photos.FactsOf(p)
-	voted := false
-	if authz.VotedMatters(v, facts) {
-		var err error
-		if voted, err = r.voted(ctx, p); err != nil {
-			return authz.Access{}, err
-		}
-	}
-	return authz.PhotoAccess(v, facts, voted), nil
+	return authz.Decide(ctx, identity.FromContext(ctx), photos.FactsOf(p), func(ctx context.Context) (bool, error) {
+		return r.voted(ctx, p)
+	})
 }
 
 // voted reports whether the viewer has voted on p (false without a session).
@@ -184,18 +178,24 @@ func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int,
 	return c, nil
 }
 
-// owner returns who posted p, when the viewer may know (authz's Owner);
-// FORBIDDEN (reason OWNER_HIDDEN) otherwise: a judge served a private
-// photo does not learn whose it is.
-func (r *Resolver) owner(ctx context.Context, p *ent.Photo) (*ent.User, error) {
+// postedBy returns who posted p when the viewer may know (authz's Owner),
+// nil otherwise: a judge served a private photo does not learn whose it is.
+func (r *Resolver) postedBy(ctx context.Context, p *ent.Photo) (*ent.User, error) {
 	if a, err := r.access(ctx, p); !a.Owner || err != nil {
-		if err != nil {
-			return nil, err
-		}
-		return nil, &facestat.Error{Code: facestat.Forbidden, Reason: facestat.ReasonOwnerHidden,
-			Message: "who posted this photo is not shown to you"}
+		return nil, err
 	}
 	return r.loaders(ctx).User.Load(ctx, p.OwnerID)
+}
+
+// owner is postedBy for the deprecated non-null field: FORBIDDEN (reason
+// OWNER_HIDDEN) where postedBy is null.
+func (r *Resolver) owner(ctx context.Context, p *ent.Photo) (*ent.User, error) {
+	u, err := r.postedBy(ctx, p)
+	if u == nil && err == nil {
+		return nil, &facestat.Error{Code: facestat.Forbidden, Reason: facestat.ReasonOwnerHidden,
+			Message: "who posted this photo is not shown to you; ask for postedBy, which is null then"}
+	}
+	return u, err
 }
 
 // stats returns p's statistics, or nil when the viewer may not see them

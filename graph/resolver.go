@@ -13,8 +13,9 @@ import (
 
 // Resolver is the root resolver; it holds every dependency the resolvers
 // use. Nothing is read from globals. Rate limits, visibility and every
-// query live in the domain packages; a resolver parses its arguments, makes
-// one call and shapes the answer.
+// query live in the domain packages: a resolver parses and bounds its
+// arguments, makes one call into them (or into a helper of this package
+// that does: listPhotos, access, stats) and shapes the answer.
 type Resolver struct {
 	Identity *identity.Service
 	Photos   *photos.Service

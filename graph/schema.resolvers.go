@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/facestat/facestat"
-	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/graph/model"
 	"github.com/facestat/facestat/identity"
@@ -142,6 +141,11 @@ func (r *mutationResolver) SetDegradation(ctx context.Context, input model.SetDe
 // ID is the resolver for the id field.
 func (r *photoResolver) ID(ctx context.Context, obj *ent.Photo) (string, error) {
 	return relay.ID(typePhoto, obj.ID), nil
+}
+
+// PostedBy is the resolver for the postedBy field.
+func (r *photoResolver) PostedBy(ctx context.Context, obj *ent.Photo) (*ent.User, error) {
+	return r.postedBy(ctx, obj)
 }
 
 // Owner is the resolver for the owner field.
@@ -281,8 +285,7 @@ func (r *userResolver) Handle(ctx context.Context, obj *ent.User) (string, error
 
 // Photos is the resolver for the photos field.
 func (r *userResolver) Photos(ctx context.Context, obj *ent.User, first int, after *string) (*model.PhotoConnection, error) {
-	all := authz.ListsAllPhotosOf(identity.FromContext(ctx), obj.ID)
-	return r.listPhotos(ctx, first, after, photos.Listing{Owner: &obj.ID, All: all})
+	return r.listPhotos(ctx, first, after, photos.Listing{Owner: &obj.ID})
 }
 
 // ID is the resolver for the id field.
@@ -304,7 +307,7 @@ func (r *viewerResolver) Photos(ctx context.Context, obj *identity.Viewer, first
 		_, err := relay.ParsePage(first, after, r.MaxPageSize)
 		return photoConnection(nil, false), err
 	}
-	return r.listPhotos(ctx, first, after, photos.Listing{Owner: &obj.ID, All: true})
+	return r.listPhotos(ctx, first, after, photos.Listing{Owner: &obj.ID})
 }
 
 // VotesCast is the resolver for the votesCast field.

@@ -37,15 +37,19 @@ func (r *Resolver) subscribePhoto(ctx context.Context, gid string) (<-chan *judg
 	// it, asking whether the viewer voted on it when that matters, until
 	// the answer is yes (a vote is never taken back).
 	voted := false
-	canView := func(ctx context.Context, facts authz.Photo) (bool, error) {
-		if !voted && authz.VotedMatters(v, facts) {
+	votedOn := func(ctx context.Context) (bool, error) {
+		if !voted {
 			got, err := r.Judging.VotedOn(ctx, v.ID, []uuid.UUID{id})
 			if err != nil {
 				return false, err
 			}
 			voted = got[id]
 		}
-		return authz.PhotoAccess(v, facts, voted).View, nil
+		return voted, nil
+	}
+	canView := func(ctx context.Context, facts authz.Photo) (bool, error) {
+		a, err := authz.Decide(ctx, v, facts, votedOn)
+		return a.View, err
 	}
 	if ok, err := canView(ctx, photos.FactsOf(p)); !ok || err != nil {
 		if err != nil {

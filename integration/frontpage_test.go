@@ -48,7 +48,7 @@ func TestFrontPage(t *testing.T) {
 	if err := json.Unmarshal(m[1], &data); err != nil {
 		t.Fatal(err)
 	}
-	if len(data.Recent) != 1 || data.Recent[0].ID != public || data.Recent[0].Owner.Handle != "front_owner" {
+	if len(data.Recent) != 1 || data.Recent[0].ID != public || data.Recent[0].PostedBy.Handle != "front_owner" {
 		t.Fatalf("recent photos: %+v (private %s must not be listed)", data.Recent, private)
 	}
 	if !regexp.MustCompile(`<img src="[^"]+/thumb/`).Match(body) {

@@ -9,10 +9,13 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/facestat/facestat/app"
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/imageproc/imagetest"
+	"github.com/facestat/facestat/relay"
 )
 
 // countingDriver counts the statements sent to the database.
@@ -93,6 +96,36 @@ func TestStatementCount(t *testing.T) {
 				t.Fatalf("statements for 1, 10 and 100 photos: %v", counts)
 			}
 			t.Logf("statements per listing: %d", counts[0])
+
+			// nodes(ids:) over private photos (whether the viewer voted
+			// decides what it sees) costs the same for 1, 10 or 100 ids.
+			if _, err := e.App.DB.Photo.Update().SetIsPublic(false).Save(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// The judged photos first: every list has some the judge sees.
+			ids, err := e.App.DB.Photo.Query().Order(photo.ByVoteCount(entsql.OrderDesc()), photo.ByID()).IDs(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts = counts[:0]
+			for _, size := range []int{1, 10, 100} {
+				gids := make([]string, size)
+				for i := range gids {
+					gids[i] = relay.ID("Photo", ids[i])
+				}
+				var out struct{ Nodes []*struct{ ID string } }
+				n.Store(0)
+				e.gql(t, judge, `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Photo { viewerCanSeeStats stats { voteCount } } } }`,
+					map[string]any{"ids": gids}, &out)
+				counts = append(counts, n.Load())
+				if len(out.Nodes) != size {
+					t.Fatalf("nodes answered %d, want %d", len(out.Nodes), size)
+				}
+			}
+			if counts[0] == 0 || counts[0] != counts[1] || counts[1] != counts[2] {
+				t.Fatalf("statements for nodes of 1, 10 and 100 private photos: %v", counts)
+			}
+			t.Logf("statements per nodes(ids:): %d", counts[0])
 		})
 	}
 }

@@ -3,8 +3,10 @@ package integration_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,6 +95,7 @@ func TestVisibilityAgreesOnEveryPath(t *testing.T) {
 			{name: "voter", token: voterToken},
 			{name: "stranger", token: strangerToken},
 			{name: "moderator", token: modToken},
+			{name: "judge", token: e.anonymous(t)}, // a session that judged nothing
 			{name: "nobody"},
 		}
 		for i := range viewers {
@@ -105,6 +108,11 @@ func TestVisibilityAgreesOnEveryPath(t *testing.T) {
 			}
 		}
 		ownerID := viewers[0].who.ID
+		// The front page, the same for everyone.
+		if err := e.App.Front.Render(ctx); err != nil {
+			t.Fatal(err)
+		}
+		front := frontPageIDs(t, e.App.Front.Current().Body)
 
 		for _, v := range viewers {
 			t.Run(v.name, func(t *testing.T) {
@@ -131,20 +139,26 @@ func TestVisibilityAgreesOnEveryPath(t *testing.T) {
 							voted = got[id]
 						}
 						want := authz.PhotoAccess(v.who, facts, voted)
-						e.checkLookups(t, v, p, want)
+						e.checkLookups(t, v, p, want, voted)
 						check(t, "nextPhoto serves it", slices.Contains(served, p.id), want.Judge && !voted)
 						check(t, "photos lists it", slices.Contains(listed, p.id), authz.Listed(facts))
 						check(t, "the owner's photos list it", slices.Contains(owners, p.id),
 							authz.Listed(facts) || authz.ListsAllPhotosOf(v.who, ownerID))
 						check(t, "viewer.photos lists it", slices.Contains(mine, p.id), v.who.IsAccount() && v.who.ID == facts.Owner)
 						check(t, "topPhotos lists it", slices.Contains(top, p.id), authz.Listed(facts))
+						check(t, "the front page shows it", slices.Contains(front, p.id), authz.Listed(facts))
 						if slices.Contains(served, p.id) {
 							e.checkServedOwner(t, v, p, served, want.Owner)
 						}
+						personal := !authz.PhotoAccess(nil, facts, false).Image // the answer is the viewer's own
 						for _, u := range []string{p.imageURL, p.thumbn} {
-							check(t, "its image is served ("+u+")", e.fetchWithSession(t, u, v.token) == http.StatusOK, want.Image)
+							res := e.fetchWithSession(t, u, v.token)
+							check(t, "its image is served ("+u+")", res.StatusCode == http.StatusOK, want.Image)
+							if res.StatusCode == http.StatusOK {
+								check(t, "its image is kept from shared caches", strings.HasPrefix(res.Header.Get("Cache-Control"), "private"), personal)
+							}
 						}
-						check(t, "its page is found", e.fetchWithSession(t, e.URL+"/photos/"+p.id, v.token) == http.StatusOK, want.View)
+						check(t, "its page is found", e.fetchWithSession(t, e.URL+"/photos/"+p.id, v.token).StatusCode == http.StatusOK, want.View)
 						check(t, "its live results are sent", e.subscribes(t, v.token, p.id), want.View)
 					})
 				}
@@ -155,19 +169,21 @@ func TestVisibilityAgreesOnEveryPath(t *testing.T) {
 
 // checkLookups checks photo(id:), node(id:), nodes(ids:) and, where the
 // photo is shown, its stats, viewerCanSeeStats and owner.
-func (e *env) checkLookups(t *testing.T, v visViewer, p visPhoto, want authz.Access) {
+func (e *env) checkLookups(t *testing.T, v visViewer, p visPhoto, want authz.Access, voted bool) {
 	t.Helper()
 	var out struct {
 		Photo *struct {
 			ViewerCanSeeStats bool
+			ViewerHasVoted    bool
 			Stats             *struct{ VoteCount int }
+			PostedBy          *struct{ Handle string }
 			Owner             struct{ Handle string }
 		}
 		Node  *struct{ ID string }
 		Nodes []*struct{ ID string }
 	}
 	r := e.do(t, request{Token: v.token, Query: `query($id: ID!) {
-		photo(id: $id) { viewerCanSeeStats stats { voteCount } owner { handle } }
+		photo(id: $id) { viewerCanSeeStats viewerHasVoted stats { voteCount } postedBy { handle } owner { handle } }
 		node(id: $id) { id } nodes(ids: [$id]) { id } }`, Vars: map[string]any{"id": p.id}})
 	if want.View && !want.Owner {
 		t.Fatalf("PhotoAccess = %+v: a viewer who may look a photo up may know its owner; this test assumes so", want)
@@ -179,25 +195,51 @@ func (e *env) checkLookups(t *testing.T, v visViewer, p visPhoto, want authz.Acc
 	if out.Photo != nil {
 		check(t, "viewerCanSeeStats", out.Photo.ViewerCanSeeStats, want.View)
 		check(t, "stats are shown", out.Photo.Stats != nil, want.View)
+		check(t, "postedBy is shown", out.Photo.PostedBy != nil && out.Photo.PostedBy.Handle == "vowner", want.Owner)
 		check(t, "its owner is shown", out.Photo.Owner.Handle == "vowner", want.Owner)
+		check(t, "viewerHasVoted", out.Photo.ViewerHasVoted, voted)
 	}
 }
 
 // checkServedOwner asks nextPhoto for p alone (skipping the others it
-// serves) with its owner: shown when authz says Owner, refused with
-// FORBIDDEN OWNER_HIDDEN otherwise.
+// serves) with who posted it: postedBy is shown when authz says Owner,
+// null otherwise, and the deprecated owner is refused with FORBIDDEN
+// OWNER_HIDDEN then.
 func (e *env) checkServedOwner(t *testing.T, v visViewer, p visPhoto, served []string, wantOwner bool) {
 	t.Helper()
 	skip := slices.DeleteFunc(slices.Clone(served), func(id string) bool { return id == p.id })
+	var out struct {
+		NextPhoto struct {
+			ID       string
+			PostedBy *struct{ Handle string }
+		}
+	}
+	e.gql(t, v.token, `query($skip: [ID!]) { nextPhoto(skip: $skip) { id postedBy { handle } } }`, map[string]any{"skip": skip}, &out)
+	check(t, "nextPhoto serves it alone", out.NextPhoto.ID == p.id, true)
+	check(t, "nextPhoto shows postedBy", out.NextPhoto.PostedBy != nil, wantOwner)
 	r := e.do(t, request{Token: v.token, Query: `query($skip: [ID!]) { nextPhoto(skip: $skip) { id owner { handle } } }`,
 		Vars: map[string]any{"skip": skip}})
-	if wantOwner {
-		var out struct{ NextPhoto struct{ ID string } }
-		r.decode(t, &out)
-		check(t, "nextPhoto serves it alone", out.NextPhoto.ID == p.id, true)
-		return
+	check(t, "nextPhoto refuses its owner (OWNER_HIDDEN)", r.code() == "FORBIDDEN" && r.ext("reason") == "OWNER_HIDDEN", !wantOwner)
+}
+
+// frontPageIDs returns the ids of the photos a rendered front page inlines.
+func frontPageIDs(t *testing.T, page []byte) []string {
+	t.Helper()
+	const open = `<script id="facestat-data" type="application/json">`
+	_, rest, ok := strings.Cut(string(page), open)
+	raw, _, ok2 := strings.Cut(rest, "</script>")
+	if !ok || !ok2 {
+		t.Fatal("the front page inlines no data")
 	}
-	check(t, "nextPhoto hides its owner (OWNER_HIDDEN)", r.code() == "FORBIDDEN" && r.ext("reason") == "OWNER_HIDDEN", true)
+	var data struct{ Recent, Top []struct{ ID string } }
+	if err := json.Unmarshal([]byte(raw), &data); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range append(data.Recent, data.Top...) {
+		ids = append(ids, p.ID)
+	}
+	return ids
 }
 
 // servedToJudge returns every photo nextPhoto serves the viewer, asking
@@ -258,8 +300,9 @@ func (e *env) listIDs(t *testing.T, token, query string, vars ...string) []strin
 }
 
 // fetchWithSession GETs u as a browser of the viewer would: its token in
-// the session cookie (the web app's session), and returns the status.
-func (e *env) fetchWithSession(t *testing.T, u, token string) int {
+// the session cookie (the web app's session), and returns the response
+// (its body read and closed).
+func (e *env) fetchWithSession(t *testing.T, u, token string) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	if token != "" {
@@ -269,8 +312,9 @@ func (e *env) fetchWithSession(t *testing.T, u, token string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
-	return res.StatusCode
+	return res
 }
 
 // subscribes reports whether a photoStats subscription of the viewer gets

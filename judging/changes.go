@@ -3,6 +3,7 @@ package judging
 import (
 	"context"
 	"encoding/json"
+	"math"
 
 	"github.com/google/uuid"
 
@@ -28,11 +29,22 @@ func (s *Service) Aggregates(ctx context.Context, ids []uuid.UUID) (map[uuid.UUI
 
 // statsChanged reads the fresh statistics of the photos ids, writes them
 // through to the cache (each only if newer than what is there: the hooks
-// of two commits may run out of order) and tells the observers.
+// of two commits may run out of order) and tells the observers. When they
+// cannot be read, their cached statistics are dropped instead.
 func (s *Service) statsChanged(ctx context.Context, ids []uuid.UUID) {
+	if s.cache == nil && len(s.observers) == 0 {
+		return // nobody to tell
+	}
 	fresh, err := s.FreshSnapshots(ctx, ids)
 	if err != nil {
 		s.log.Warn("reading statistics after a change", "photos", len(ids), "err", err)
+		if s.cache != nil { // what is cached may be stale: read it again
+			keys := make([]string, len(ids))
+			for i, id := range ids {
+				keys[i] = cache.StatsKey(id)
+			}
+			s.cache.Delete(ctx, keys...)
+		}
 		return
 	}
 	if s.cache != nil {
@@ -58,10 +70,33 @@ func (s *Service) PhotoChanged(ctx context.Context, c photos.Change) {
 	if s.cache != nil {
 		s.cache.Delete(ctx, cache.StatsKey(c.Photo.ID))
 	}
-	tomb := NewSnapshot(c.Photo, nil)
-	tomb.Deleted, tomb.Active = true, false
-	tomb.Version++ // newer than anything a subscriber has seen
-	s.notify(ctx, []*Snapshot{tomb})
+	s.notify(ctx, []*Snapshot{tombstone(c.Photo.ID, c.Photo.OwnerID)})
+}
+
+// tombstone is the last snapshot of a deleted photo: newer than any
+// other, whatever votes were counted meanwhile, so that it always ends its
+// subscriptions.
+func tombstone(id, owner uuid.UUID) *Snapshot {
+	return &Snapshot{PhotoID: id, OwnerID: owner, Deleted: true, Version: math.MaxInt64}
+}
+
+// CurrentSnapshots is FreshSnapshots with a tombstone for each photo that
+// is gone (live.Hub.Current: what a subscriber missed may be a deletion).
+func (s *Service) CurrentSnapshots(ctx context.Context, ids []uuid.UUID) ([]*Snapshot, error) {
+	fresh, err := s.FreshSnapshots(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[uuid.UUID]bool, len(fresh))
+	for _, snap := range fresh {
+		found[snap.PhotoID] = true
+	}
+	for _, id := range ids {
+		if !found[id] {
+			fresh = append(fresh, tombstone(id, uuid.UUID{}))
+		}
+	}
+	return fresh, nil
 }
 
 func (s *Service) notify(ctx context.Context, fresh []*Snapshot) {
@@ -77,14 +112,8 @@ func (s *Service) notify(ctx context.Context, fresh []*Snapshot) {
 // p only when that can change the answer (one query). For one photo at a
 // time; the GraphQL layer batches the same through its loaders.
 func (s *Service) Access(ctx context.Context, v *identity.Viewer, p *ent.Photo) (authz.Access, error) {
-	facts := photos.FactsOf(p)
-	voted := false
-	if authz.VotedMatters(v, facts) {
+	return authz.Decide(ctx, v, photos.FactsOf(p), func(ctx context.Context) (bool, error) {
 		got, err := s.VotedOn(ctx, v.ID, []uuid.UUID{p.ID})
-		if err != nil {
-			return authz.Access{}, err
-		}
-		voted = got[p.ID]
-	}
-	return authz.PhotoAccess(v, facts, voted), nil
+		return got[p.ID], err
+	})
 }

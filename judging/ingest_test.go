@@ -32,11 +32,12 @@ type hookFunc func(context.Context, []*judging.Snapshot)
 func (f hookFunc) PhotosChanged(ctx context.Context, fresh []*judging.Snapshot) { f(ctx, fresh) }
 
 // newJudging returns the judging service on d, with its photo store,
-// logging to log.
-func newJudging(t testing.TB, d *db.DB, cfg judging.Config, log *slog.Logger) *judging.Service {
+// logging to log and telling observers of changes.
+func newJudging(t testing.TB, d *db.DB, cfg judging.Config, log *slog.Logger, observers ...judging.Observer) *judging.Service {
 	t.Helper()
 	store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect}, log)
-	s, err := judging.NewService(context.Background(), judging.Deps{Client: d.Client, Dialect: d.Dialect, Photos: store, Log: log}, cfg)
+	s, err := judging.NewService(context.Background(), judging.Deps{Client: d.Client, Dialect: d.Dialect, Photos: store,
+		Observers: observers, Log: log}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +67,11 @@ func newService(t *testing.T, cfg judging.Config, hook func(context.Context, []*
 	cfg.MinVotes = max(cfg.MinVotes, 10)
 	cfg.CandidatePool = max(cfg.CandidatePool, 5)
 	cfg.TopSize = max(cfg.TopSize, 10)
-	s := newJudging(t, d, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var observers []judging.Observer
 	if hook != nil {
-		s.Observe(hookFunc(hook))
+		observers = append(observers, hookFunc(hook))
 	}
-	return s, d, p
+	return newJudging(t, d, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), observers...), d, p
 }
 
 func ageAnswer(age int) []judging.AnswerInput {

@@ -43,7 +43,9 @@ type Deps struct {
 	// RateLimits bound votes per judge and per client address (nil: no
 	// limits).
 	RateLimits *ratelimit.Policy
-	Log        *slog.Logger
+	// Observers are told of every change of statistics (see Observer).
+	Observers []Observer
+	Log       *slog.Logger
 }
 
 // Service is judging's entry point for the API.
@@ -63,11 +65,12 @@ type Service struct {
 
 // Observer is told the fresh state of photos whose statistics or
 // visibility changed, each photo once per change: after each commit of
-// votes, after an anonymous judge's votes were merged into an account,
-// after a photo was made public or private, and after it was deleted
-// (Snapshot.Deleted). It must not block (hand the work off): it runs on
-// the ingester's goroutine after a commit. live.Coalescer is one: it
-// publishes the change to the live subscribers of every instance.
+// votes (on the ingester's goroutine, once its callers are answered),
+// after an anonymous judge's votes were merged into an account, after a
+// photo was made public or private, and after it was deleted
+// (Snapshot.Deleted) (on goroutines of their own). It must not block: hand
+// the work off. live.Coalescer is one: it publishes the change to the live
+// subscribers of every instance.
 type Observer interface {
 	PhotosChanged(ctx context.Context, fresh []*Snapshot)
 }
@@ -98,14 +101,10 @@ func NewService(ctx context.Context, d Deps, cfg Config) (*Service, error) {
 		}
 	}
 	s := &Service{client: client, dialect: dialectName, photos: d.Photos, cache: d.Cache, limits: d.RateLimits, log: log,
-		cfg: cfg, Survey: survey, Standings: NewStandings(client, survey, cfg.MinVotes, cfg.TopSize)}
+		observers: d.Observers, cfg: cfg, Survey: survey, Standings: NewStandings(client, survey, cfg.MinVotes, cfg.TopSize)}
 	s.Ingester = NewIngester(client, dialectName, survey, d.Photos, cfg.Ingest, s.statsChanged, log)
 	return s, nil
 }
-
-// Observe adds observers of changed statistics. Call it while wiring,
-// before the service is used.
-func (s *Service) Observe(o ...Observer) { s.observers = append(s.observers, o...) }
 
 // syncCommitMode returns PostgreSQL's synchronous_commit setting as the
 // pool's sessions see it. It asks within a transaction, as the ingester

@@ -25,6 +25,7 @@ type Coalescer struct {
 	mu      sync.Mutex
 	pending map[uuid.UUID]*judging.Snapshot
 	sent    map[uuid.UUID]time.Time // last publication, per photo
+	closed  bool                    // under mu: wake is closed
 	wake    chan struct{}
 	done    chan struct{}
 }
@@ -38,15 +39,19 @@ func NewCoalescer(bus Bus, interval time.Duration, log *slog.Logger) *Coalescer 
 	return c
 }
 
-// PhotosChanged implements judging.Observer: it queues snapshots for publication.
+// PhotosChanged implements judging.Observer: it queues snapshots for
+// publication. After Close it drops them: the process is shutting down.
 func (c *Coalescer) PhotosChanged(_ context.Context, snaps []*judging.Snapshot) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
 	for _, s := range snaps {
 		if cur := c.pending[s.PhotoID]; cur == nil || cur.Version < s.Version {
 			c.pending[s.PhotoID] = s
 		}
 	}
-	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -55,7 +60,10 @@ func (c *Coalescer) PhotosChanged(_ context.Context, snaps []*judging.Snapshot) 
 
 // Close publishes what is pending and stops.
 func (c *Coalescer) Close() {
+	c.mu.Lock()
+	c.closed = true
 	close(c.wake)
+	c.mu.Unlock()
 	<-c.done
 }
 

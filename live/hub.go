@@ -16,6 +16,10 @@ import (
 // snapshot per MinInterval. Deliver never blocks.
 type Hub struct {
 	MinInterval time.Duration // between two updates to one subscriber
+	// Current reads the present state of photos, a tombstone
+	// (Snapshot.Deleted) for each that is gone (judging.CurrentSnapshots),
+	// for Resync. Set it before the hub is used.
+	Current func(ctx context.Context, photos []uuid.UUID) ([]*judging.Snapshot, error)
 
 	mu      sync.Mutex
 	byPhoto map[uuid.UUID]map[*Subscription]struct{}
@@ -113,6 +117,25 @@ func (h *Hub) Photos() []uuid.UUID {
 		ids = append(ids, id)
 	}
 	return ids
+}
+
+// Resync delivers the present state of every photo this hub has
+// subscribers for: after a reconnection of the bus (Redis pub/sub is at
+// most once), the changes published meanwhile were lost, deletions
+// included.
+func (h *Hub) Resync(ctx context.Context) error {
+	ids := h.Photos()
+	if len(ids) == 0 || h.Current == nil {
+		return nil
+	}
+	snaps, err := h.Current(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, s := range snaps {
+		h.Deliver(s)
+	}
+	return nil
 }
 
 // Deliver hands snap to the photo's and its owner's subscribers. It never

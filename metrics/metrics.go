@@ -95,9 +95,6 @@ func (m *Metrics) CountCache(kind, result string, n int) {
 	m.CacheRequests.WithLabelValues(kind, result).Add(float64(n))
 }
 
-// SetVoteQueueCapacity exposes how many votes the queue holds at most, as
-// facestat_vote_queue_capacity, so that alerts can compare the depth with
-// it. Call it once.
 // VoteBatch counts a committed batch of votes: its size, and how many of
 // them were stored (the rest were refused). The ingester calls it before
 // it answers the batch's callers.
@@ -106,6 +103,9 @@ func (m *Metrics) VoteBatch(batch, stored int) {
 	m.Votes.Add(float64(stored))
 }
 
+// SetVoteQueueCapacity exposes how many votes the queue holds at most, as
+// facestat_vote_queue_capacity, so that alerts can compare the depth with
+// it. Call it once.
 func (m *Metrics) SetVoteQueueCapacity(n int) {
 	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "facestat_vote_queue_capacity", Help: "Votes the queue holds at most; beyond, castVote answers UNAVAILABLE."},

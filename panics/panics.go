@@ -1,8 +1,10 @@
-// Package panics is the one place FaceStat recovers from panics: the HTTP
-// layer's recover middleware, every goroutine FaceStat starts, and the
-// loops that must outlive one bad iteration all come through here, so a
-// panic is always logged the same way (what panicked, the value, the
-// stack) and never takes the process down.
+// Package panics is the one place FaceStat recovers from panics: every
+// goroutine FaceStat starts, the loops that must outlive one bad iteration
+// and the HTTP layer's recover middleware all come through here, so a
+// panic is logged as a panic in what (the value and the stack) and never
+// takes the process down. (A resolver's panic is turned into an INTERNAL
+// error by gqlgen's recover hook, api.recoverPanic, and logged with the
+// request id by the error presenter.)
 package panics
 
 import (
@@ -17,10 +19,19 @@ import (
 // with the panic's value. It must be deferred directly:
 //
 //	defer panics.Recover(log, "vote ingester", func(v any) { ... })
-//
-// http.ErrAbortHandler, net/http's way of aborting a response, is passed
-// on: it is not a bug.
 func Recover(log *slog.Logger, what string, then func(v any)) {
+	if v := recover(); v != nil {
+		Log(log, what, v)
+		if then != nil {
+			then(v)
+		}
+	}
+}
+
+// RecoverHandler is Recover for an HTTP handler: http.ErrAbortHandler,
+// net/http's own way of aborting a response, is no bug and goes on to the
+// server, which expects it. Defer it directly, like Recover.
+func RecoverHandler(log *slog.Logger, what string, then func(v any)) {
 	v := recover()
 	if v == nil {
 		return

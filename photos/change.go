@@ -13,6 +13,7 @@ import (
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/entx"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/panics"
 )
 
 // Change is what happened to a photo: its row after a change of who may
@@ -24,9 +25,10 @@ type Change struct {
 
 // ChangeObserver is told about every committed change of a photo's
 // visibility and every deletion, after this package has dropped the
-// photo's cached row. judging implements it: the photo's statistics leave
-// the cache and its live subscribers get the change (those who may no
-// longer see it lose their subscription).
+// photo's cached row, in the background (the change has been answered
+// already). judging implements it: its live subscribers get the change
+// (those who may no longer see it lose their subscription), and a deleted
+// photo's statistics leave the cache.
 type ChangeObserver interface {
 	PhotoChanged(ctx context.Context, c Change)
 }
@@ -69,13 +71,14 @@ func (s *Service) Delete(ctx context.Context, v *identity.Viewer, id uuid.UUID) 
 	}
 	var p *ent.Photo
 	err := entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		var err error
-		p, err = tx.Photo.Get(ctx, id)
-		if ent.IsNotFound(err) {
-			return errNoSuchPhoto()
-		}
+		// Locked as votes lock it: a vote committing meanwhile is either
+		// before (and deleted with the photo) or refused.
+		rows, err := s.Lock(ctx, tx, []uuid.UUID{id})
 		if err != nil {
 			return err
+		}
+		if p = rows[id]; p == nil {
+			return errNoSuchPhoto()
 		}
 		if err := authz.CanDelete(v, FactsOf(p)); err != nil {
 			return err
@@ -92,23 +95,30 @@ func (s *Service) Delete(ctx context.Context, v *identity.Viewer, id uuid.UUID) 
 	if err != nil {
 		return err
 	}
-	s.changed(ctx, Change{Photo: p, Deleted: true})
 	s.dropBlobs(context.WithoutCancel(ctx), p.ImageKey, p.ThumbKey)
+	s.changed(ctx, Change{Photo: p, Deleted: true})
 	return nil
 }
 
-// changed drops the photo's cached row, then tells the observers. The
-// row is dropped at once and again a second later: a reader that fetched
-// the old row just before the change and writes it back just after the
-// first delete is undone by the second.
+// changed drops the photo's cached row, then tells the observers, in the
+// background. The row is dropped at once and again a second later: a
+// reader that fetched the old row just before the change and writes it
+// back just after the first delete is undone by the second.
 func (s *Service) changed(ctx context.Context, c Change) {
 	ctx = context.WithoutCancel(ctx)
 	s.forget(ctx, c.Photo.ID)
 	if s.cfg.Cache != nil {
-		time.AfterFunc(time.Second, func() { s.forget(ctx, c.Photo.ID) })
+		time.AfterFunc(time.Second, func() {
+			defer panics.Recover(s.log, "dropping a changed photo's row again", nil)
+			s.forget(ctx, c.Photo.ID)
+		})
 	}
-	for _, o := range s.observers {
-		o.PhotoChanged(ctx, c)
+	if len(s.observers) > 0 {
+		panics.Go(s.log, "telling of a photo's change", func() {
+			for _, o := range s.observers {
+				o.PhotoChanged(ctx, c)
+			}
+		})
 	}
 }
 

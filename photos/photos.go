@@ -90,29 +90,36 @@ func PhotoOfKey(key string) (uuid.UUID, bool) {
 
 // CanFetchImage reports whether the blob at key may be served to the
 // client viewer returns (authz.PhotoAccess's Image): whoever may view or
-// judge its photo, as the photo's row (through the cache) says now. viewer
-// is called only when the answer depends on who asks (a hidden photo, for
-// its owner and moderators), so most image requests never authenticate.
-// Whether the viewer voted never matters to Image. False for keys of no
-// photo, and for photos that are gone.
-func (s *Service) CanFetchImage(ctx context.Context, key string, viewer func() *identity.Viewer) (bool, error) {
-	id, ok := PhotoOfKey(key)
-	if !ok {
-		return false, nil
+// judge its photo, as the photo's row (through the cache) says now, and
+// whether that answer was the viewer's own (personal: it must not be kept
+// by shared caches). viewer is called only when the answer depends on who
+// asks (a hidden photo, for its owner and moderators), so most image
+// requests never authenticate. Whether the viewer voted never matters to
+// Image. False for keys that are not the image or thumbnail of a photo
+// that exists, so a made-up key under a real photo's id says nothing more
+// than one under no photo.
+//
+// This holds where FaceStat serves the images. Served from an S3 bucket
+// or a CDN (FACESTAT_IMAGE_BASE_URL), an image whose URL is known stays
+// readable there, and a public copy a CDN keeps lives out its lifetime.
+func (s *Service) CanFetchImage(ctx context.Context, key string, viewer func() *identity.Viewer) (ok, personal bool, err error) {
+	id, isPhoto := PhotoOfKey(key)
+	if !isPhoto {
+		return false, false, nil
 	}
 	rows, err := s.Load(ctx, []uuid.UUID{id})
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	p := rows[id]
-	if p == nil {
-		return false, nil
+	if p == nil || (key != p.ImageKey && key != p.ThumbKey) {
+		return false, false, nil
 	}
 	facts := FactsOf(p)
 	if authz.PhotoAccess(nil, facts, false).Image {
-		return true, nil
+		return true, false, nil
 	}
-	return authz.PhotoAccess(viewer(), facts, false).Image, nil
+	return authz.PhotoAccess(viewer(), facts, false).Image, true, nil
 }
 
 // URL returns the public URL of the blob at key.

@@ -14,6 +14,7 @@ import (
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/vote"
 	"github.com/facestat/facestat/entx"
+	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/relay"
 )
 
@@ -76,21 +77,20 @@ func (s *Service) OwnedBy(ctx context.Context, owner uuid.UUID) ([]uuid.UUID, er
 type Listing struct {
 	// Owner, when not nil, restricts the list to one account's photos.
 	Owner *uuid.UUID
-	// All includes the photos that are not listed (private, hidden): for
-	// those authz.ListsAllPhotosOf allows.
-	All bool
 	// Ascending orders oldest first; the default is newest first.
 	Ascending bool
 }
 
-// List returns one page of photos, by creation time, and whether more
-// follow.
-func (s *Service) List(ctx context.Context, page relay.Page, l Listing) ([]*ent.Photo, bool, error) {
+// List returns one page of the photos v (nil: a client without a session)
+// may list, by creation time, and whether more follow: the listed ones
+// (authz.Listed), and, of an account's photos, all of them (private and
+// hidden too) for those authz.ListsAllPhotosOf allows.
+func (s *Service) List(ctx context.Context, v *identity.Viewer, page relay.Page, l Listing) ([]*ent.Photo, bool, error) {
 	q := s.client.Photo.Query()
 	if l.Owner != nil {
 		q.Where(photo.OwnerID(*l.Owner))
 	}
-	if !l.All {
+	if l.Owner == nil || !authz.ListsAllPhotosOf(v, *l.Owner) {
 		q.Where(ListedOnly())
 	}
 	order := entsql.OrderDesc()

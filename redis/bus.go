@@ -21,7 +21,7 @@ type Bus struct {
 	rdb     *goredis.Client
 	channel string
 	hub     *live.Hub
-	resync  func(context.Context)
+	resync  func(context.Context) error
 	log     *slog.Logger
 }
 
@@ -30,7 +30,7 @@ var _ live.Bus = (*Bus)(nil)
 // NewBus returns a bus on channel prefix+"stats". resync is called each
 // time the subscription is (re)established: messages published while it was
 // down are lost (pub/sub is at most once), so subscribers get fresh state.
-func NewBus(rdb *goredis.Client, prefix string, hub *live.Hub, resync func(context.Context), log *slog.Logger) *Bus {
+func NewBus(rdb *goredis.Client, prefix string, hub *live.Hub, resync func(context.Context) error, log *slog.Logger) *Bus {
 	return &Bus{rdb: rdb, channel: prefix + "stats", hub: hub, resync: resync, log: log}
 }
 
@@ -87,7 +87,9 @@ func (b *Bus) listen(ctx context.Context) (established bool, err error) {
 			if m.Kind == "subscribe" {
 				established = true
 				b.log.Info("redis subscription established", "channel", m.Channel)
-				b.resync(ctx)
+				if err := b.resync(ctx); err != nil && ctx.Err() == nil {
+					b.log.Warn("resyncing live results", "err", err)
+				}
 			}
 		case *goredis.Message:
 			var snap judging.Snapshot

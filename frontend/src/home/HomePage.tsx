@@ -14,7 +14,7 @@ export const ThumbPhotoFields = graphql(`
     width
     height
     voteCount
-    owner {
+    postedBy {
       id
       handle
     }
@@ -48,7 +48,7 @@ export function PhotoGrid({ title, photos }: { title: string; photos: FrontPhoto
             <a href={`/photos/${p.id}`}>
               <img
                 src={p.thumbnailUrl}
-                alt={p.owner.handle ? `Photo by ${p.owner.handle}` : 'A photo'}
+                alt={p.postedBy?.handle ? `Photo by ${p.postedBy.handle}` : 'A photo'}
                 loading="lazy"
                 decoding="async"
                 width={p.width && p.height ? Math.round((400 * p.width) / Math.max(p.width, p.height)) : undefined}

@@ -4,9 +4,9 @@ import { parseFrontData } from './frontData';
 describe('parseFrontData', () => {
   it('reads the JSON the server inlines', () => {
     const d = parseFrontData(
-      '{"recent":[{"id":"P1","imageUrl":"/i/1","thumbnailUrl":"/t/1","width":800,"height":1000,"voteCount":3,"owner":{"handle":"ann"}}],"top":[],"generatedAt":"2026-01-01T00:00:00Z"}',
+      '{"recent":[{"id":"P1","imageUrl":"/i/1","thumbnailUrl":"/t/1","width":800,"height":1000,"voteCount":3,"postedBy":{"handle":"ann"}}],"top":[],"generatedAt":"2026-01-01T00:00:00Z"}',
     );
-    expect(d?.recent[0]).toEqual({ id: 'P1', imageUrl: '/i/1', thumbnailUrl: '/t/1', width: 800, height: 1000, voteCount: 3, owner: { handle: 'ann' } });
+    expect(d?.recent[0]).toEqual({ id: 'P1', imageUrl: '/i/1', thumbnailUrl: '/t/1', width: 800, height: 1000, voteCount: 3, postedBy: { handle: 'ann' } });
     expect(d?.top).toEqual([]);
   });
   it('is null when absent or malformed, so the page queries instead', () => {

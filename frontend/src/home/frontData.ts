@@ -9,7 +9,7 @@ export interface FrontPhoto {
   width: number;
   height: number;
   voteCount: number;
-  owner: { handle: string };
+  postedBy: { handle: string } | null;
 }
 
 export interface FrontData {
@@ -32,7 +32,7 @@ function photos(v: unknown): FrontPhoto[] {
     width: Number(p.width) || 0,
     height: Number(p.height) || 0,
     voteCount: Number(p.voteCount) || 0,
-    owner: { handle: typeof p.owner?.handle === 'string' ? p.owner.handle : '' },
+    postedBy: typeof p.postedBy?.handle === 'string' ? { handle: p.postedBy.handle } : null,
   }));
 }
 

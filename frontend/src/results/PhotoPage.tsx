@@ -30,7 +30,7 @@ export const PhotoResultsQuery = graphql(`
       isPublic
       voteCount
       viewerCanSeeStats
-      owner {
+      postedBy {
         id
         handle
       }
@@ -106,18 +106,18 @@ export function PhotoPage({ id }: { id: string }) {
       </NotFoundPage>
     );
   }
-  const mine = !!r.data?.viewer?.user && r.data.viewer.user.id === photo.owner.id;
+  const mine = !!r.data?.viewer?.user && r.data.viewer.user.id === photo.postedBy?.id;
   const stats = photo.stats;
   const votes = stats?.voteCount ?? photo.voteCount;
 
   return (
     <main className="results">
       <div className="results-photo">
-        <img src={photo.imageUrl} width={photo.width} height={photo.height} alt={mine ? 'Your photo' : `Photo by ${photo.owner.handle}`} />
+        <img src={photo.imageUrl} width={photo.width} height={photo.height} alt={mine ? 'Your photo' : photo.postedBy ? `Photo by ${photo.postedBy.handle}` : 'A photo'} />
         {mine && <OwnerActions id={photo.id} isPublic={photo.isPublic} />}
       </div>
       <div className="results-body">
-        <h1>{mine ? 'Your results' : `Results for ${photo.owner.handle}’s photo`}</h1>
+        <h1>{mine ? 'Your results' : photo.postedBy ? `Results for ${photo.postedBy.handle}’s photo` : 'Results'}</h1>
         <p className="vote-count" aria-live="polite" aria-atomic="true">
           <strong>{votes}</strong> {votes === 1 ? 'vote' : 'votes'}
           {stats && <StableBadge stats={stats} />}

@@ -48,7 +48,9 @@ var rules = []rule{
 	{
 		name: "statistics are cached and dropped only by judging",
 		home: []string{"judging", "cache"},
-		find: func(c *goCode) { c.selectorOn("cache", map[string]bool{"StatsKey": true}, "names statistics' cache key") },
+		find: func(c *goCode) {
+			c.selectorOn("cache", map[string]bool{"StatsKey": true}, "names statistics' cache key")
+		},
 	},
 	{
 		name: "users and sessions are cached and dropped only by identity",

@@ -101,15 +101,16 @@ func TestFacePanics(t *testing.T) {
 	}
 }
 
-// TestFacePreview writes six 800x1000 sample portraits for visual inspection
-// when FACE_PREVIEW_DIR is set; FACE_PREVIEW_SEED optionally picks the first
-// seed (default 0), e.g.
+// TestFacePreview writes six 800x1000 sample portraits as PNG files, the
+// way `facestat seed` draws them, and checks that they read back at that
+// size. They go to FACE_PREVIEW_DIR when it is set, to look at;
+// FACE_PREVIEW_SEED optionally picks the first seed (default 0), e.g.
 //
 //	FACE_PREVIEW_DIR=/tmp/faces go test -run Preview ./seed/
 func TestFacePreview(t *testing.T) {
 	dir := os.Getenv("FACE_PREVIEW_DIR")
 	if dir == "" {
-		t.Skip("FACE_PREVIEW_DIR not set")
+		dir = t.TempDir()
 	}
 	first := uint64(0)
 	if v := os.Getenv("FACE_PREVIEW_SEED"); v != "" {
@@ -130,6 +131,15 @@ func TestFacePreview(t *testing.T) {
 		name := filepath.Join(dir, fmt.Sprintf("face%d.png", seed))
 		if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width != 800 || cfg.Height != 1000 {
+			t.Errorf("%s reads back as %dx%d (%v), want 800x1000", name, cfg.Width, cfg.Height, err)
 		}
 	}
 }

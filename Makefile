@@ -26,7 +26,7 @@ run:
 build: go-modules
 	@case "$$($(GO) list -f '{{.StaleReason}}' ./cmd/facestat 2>/dev/null)" in \
 	  "" | "not installed but available in build cache") $(GO) build -o $(BIN) ./cmd/facestat ;; \
-	  *) echo "build: compiling $(BIN) (go build: 5 to 10 min on 2 cores with a cold build cache, then seconds)"; \
+	  *) echo "build: compiling $(BIN) (go build: 2 to 8 min on 2 cores with a cold build cache, then seconds)"; \
 	     start=$$(date +%s); \
 	     ( while sleep 30 </dev/null >/dev/null 2>&1; do echo "build: still compiling ($$(($$(date +%s) - start)) s)"; done ) & ticker=$$!; \
 	     $(GO) build -o $(BIN) ./cmd/facestat; status=$$?; kill $$ticker; exit $$status ;; \

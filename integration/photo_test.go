@@ -5,10 +5,12 @@ import (
 	"image/jpeg"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/facestat/facestat/imageproc/imagetest"
+	"github.com/facestat/facestat/precompressed/precompressedtest"
 )
 
 type photoData struct {
@@ -70,6 +72,22 @@ func TestPhotoLifecycle(t *testing.T) {
 				if imagetest.IsRed(img, c) {
 					t.Fatalf("a marker in corner %v too", c)
 				}
+			}
+		})
+		t.Run("ImageHeadAndRevalidation", func(t *testing.T) {
+			res, body := get(t, p.ImageURL)
+			etag := res.Header.Get("ETag")
+			if res.StatusCode != http.StatusOK || etag == "" {
+				t.Fatalf("image: %d, ETag %q", res.StatusCode, etag)
+			}
+			head, headBody := precompressedtest.Fetch(t, http.MethodHead, p.ImageURL, nil)
+			if head.StatusCode != http.StatusOK || len(headBody) != 0 || head.Header.Get("Content-Length") != strconv.Itoa(len(body)) ||
+				head.Header.Get("ETag") != etag {
+				t.Errorf("HEAD: %d, %d bytes, Content-Length %q, ETag %q", head.StatusCode, len(headBody), head.Header.Get("Content-Length"), head.Header.Get("ETag"))
+			}
+			again, againBody := precompressedtest.Fetch(t, http.MethodGet, p.ImageURL, map[string]string{"If-None-Match": etag})
+			if again.StatusCode != http.StatusNotModified || len(againBody) != 0 {
+				t.Errorf("GET with If-None-Match: %d, %d bytes; want 304", again.StatusCode, len(againBody))
 			}
 		})
 		t.Run("Thumbnail", func(t *testing.T) {

@@ -18,13 +18,17 @@ const (
 	cacheShell     = "no-cache"
 )
 
-// webAssets holds the web app's index.html and hashed assets, each
-// compressed (gzip and brotli) once, the first time it is asked for, and
-// served from memory with precompressed's negotiation and ETags.
+// webAssets holds the web app's pages (index.html, the shell of every app
+// route, and graphiql.html, GraphiQL's: a second Vite entry with hashed
+// assets of its own; a build without the app has placeholders there) and
+// hashed assets, each compressed (gzip and brotli) once, the first time it
+// is asked for, and served from memory with precompressed's negotiation
+// and ETags.
 type webAssets struct {
-	fsys  fs.FS
-	index *asset
-	files map[string]*asset // by path, "assets/index-91DTrR4Z.js"
+	fsys     fs.FS
+	index    *asset
+	graphiql *asset
+	files    map[string]*asset // by path, "assets/index-91DTrR4Z.js"
 }
 
 // asset is one file, read and compressed on first use. Concurrent first
@@ -35,13 +39,14 @@ type asset struct {
 	res         *precompressed.Resource // nil when the file cannot be read
 }
 
-// newWebAssets lists fsys's index.html and assets/ (without reading them).
+// newWebAssets lists fsys's pages and assets/ (without reading them).
 func newWebAssets(fsys fs.FS) *webAssets {
-	a := &webAssets{fsys: fsys, files: map[string]*asset{}}
+	a := &webAssets{fsys: fsys, files: map[string]*asset{},
+		index:    &asset{name: "index.html", cache: cacheShell},
+		graphiql: &asset{name: "graphiql.html", cache: cacheShell}}
 	if fsys == nil {
 		return a
 	}
-	a.index = &asset{name: "index.html", cache: cacheShell}
 	// No assets directory (the placeholder app): an error, and no assets.
 	_ = fs.WalkDir(fsys, "assets", func(name string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
@@ -55,6 +60,9 @@ func newWebAssets(fsys fs.FS) *webAssets {
 // resource is the asset's precompressed resource, made on first use.
 func (a *asset) resource(fsys fs.FS) *precompressed.Resource {
 	a.once.Do(func() {
+		if fsys == nil {
+			return
+		}
 		b, err := fs.ReadFile(fsys, a.name)
 		if err != nil {
 			return

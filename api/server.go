@@ -150,7 +150,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
 		mux.Handle(m+" /graphql", graphqlHandler)
 	}
-	mux.Handle("GET /graphiql", s.withCSP(s.graphiql()))
+	mux.Handle("GET /graphiql", s.withCSP(s.page(s.assets.graphiql)))
 	mux.HandleFunc("GET /images/{key...}", s.serveImage)
 	mux.Handle("GET /schema.graphql", schemaFile) // compressed once, with an ETag
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -304,15 +304,19 @@ func (s *Server) serveFrontPage(w http.ResponseWriter, r *http.Request) {
 	s.serveApp(w, r)
 }
 
-// serveApp serves the single-page app's shell, index.html, for its pages:
-// from memory, compressed once (see webAssets), revalidated (no-cache).
-func (s *Server) serveApp(w http.ResponseWriter, r *http.Request) {
-	if res := s.assets.index.resource(s.webapp); res != nil {
-		res.ServeHTTP(w, r)
-		return
+// serveApp serves the single-page app's shell, index.html, for its pages.
+func (s *Server) serveApp(w http.ResponseWriter, r *http.Request) { s.page(s.assets.index)(w, r) }
+
+// page serves one of the web app's pages (webAssets): from memory,
+// compressed once, revalidated (no-cache); 404 in a binary without it.
+func (s *Server) page(a *asset) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if res := a.resource(s.webapp); res != nil {
+			res.ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
 	}
-	w.Header().Set("Cache-Control", cacheShell)
-	http.ServeFileFS(w, r, s.webapp, "index.html")
 }
 
 // servePhotoPage serves the app for a photo's page when the photo exists

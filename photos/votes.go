@@ -55,9 +55,11 @@ func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID
 		return nil
 	}
 	slices.SortFunc(ids, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
-	entx.AfterCommit(tx, func() {
-		panics.Go(s.log, "dropping cached photos", func() { s.forget(context.Background(), ids...) })
-	})
+	if s.cfg.Cache != nil {
+		entx.AfterCommit(tx, func() {
+			panics.Go(s.log, "dropping cached photos", func() { s.forget(context.Background(), ids...) })
+		})
+	}
 	if s.cfg.Dialect == dialect.Postgres && len(ids) > 1 {
 		// Every photo in one statement: ids and counts as two arrays.
 		strs, n := make([]string, len(ids)), make([]int64, len(ids))

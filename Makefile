@@ -59,10 +59,18 @@ $(FRONTEND_DEPS): frontend/package-lock.json
 deps:
 	@scripts/deps
 
-## test: run every test after `make deps`: Go with the race detector (scripts/testreport lists failures and skips; a skipped test fails the run), then the web app's unit tests and its end-to-end tests in Chromium
+## test: run every test after `make deps`: Go with the race detector (scripts/testreport lists failures and skips; a skipped test fails the run), every fuzz target for 3 s, then the web app's unit tests and its end-to-end tests in Chromium
 test: deps
 	$(GO) run ./scripts/testreport -go $(GO) -- -race -count=1 -timeout 12m ./...
+	@FUZZTIME=3s GO=$(GO) scripts/fuzz
 	@$(MAKE) --no-print-directory frontend-test e2e
+
+.PHONY: fuzz
+FUZZTIME ?= 60s
+
+## fuzz: every Go fuzz target (scripts/fuzz) for FUZZTIME each, e.g. make fuzz FUZZTIME=10m; make test runs each for 3 s; an input that breaks a target is kept under its package's testdata/fuzz/ (commit it with the fix)
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz
 
 .PHONY: alerts-test
 

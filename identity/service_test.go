@@ -262,7 +262,7 @@ func TestSignIn(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		s, _, _ := newService(t)
 		up := signUp(t, s, "alice", "alice@example.com", goodPassword)
-		ses, err := s.SignIn(ctx, "  ALICE@example.com ", goodPassword, nil)
+		ses, err := s.SignIn(ctx, "  ALICE@example.com ", goodPassword, "", nil)
 		if err != nil {
 			t.Fatalf("SignIn: %v", err)
 		}
@@ -278,8 +278,8 @@ func TestSignIn(t *testing.T) {
 	t.Run("ErrBadCredentials", func(t *testing.T) {
 		s, _, _ := newService(t)
 		signUp(t, s, "alice", "alice@example.com", goodPassword)
-		_, unknown := s.SignIn(ctx, "nobody@example.com", goodPassword, nil)
-		_, wrong := s.SignIn(ctx, "alice@example.com", goodPassword+"!", nil)
+		_, unknown := s.SignIn(ctx, "nobody@example.com", goodPassword, "", nil)
+		_, wrong := s.SignIn(ctx, "alice@example.com", goodPassword+"!", "", nil)
 		wantError(t, unknown, facestat.Unauthenticated, "", facestat.ReasonBadCredentials)
 		wantError(t, wrong, facestat.Unauthenticated, "", facestat.ReasonBadCredentials)
 		if unknown.Error() != wrong.Error() {
@@ -293,7 +293,7 @@ func TestSignIn(t *testing.T) {
 			"HandleNotAnEmail": {"alice", goodPassword},
 		} {
 			t.Run(name, func(t *testing.T) {
-				_, err := s.SignIn(ctx, tc.email, tc.password, nil)
+				_, err := s.SignIn(ctx, tc.email, tc.password, "", nil)
 				wantError(t, err, facestat.Unauthenticated, "", facestat.ReasonBadCredentials)
 				if err.Error() != wrong.Error() {
 					t.Errorf("error %q differs from %q", err, wrong)
@@ -308,7 +308,7 @@ func TestSignIn(t *testing.T) {
 		if err := d.User.Create().SetAnonymous(true).SetEmail("ghost@example.com").SetPasswordHash(hash).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		_, err := s.SignIn(ctx, "ghost@example.com", goodPassword, nil)
+		_, err := s.SignIn(ctx, "ghost@example.com", goodPassword, "", nil)
 		wantError(t, err, facestat.Unauthenticated, "", facestat.ReasonBadCredentials)
 	})
 	t.Run("OKMergesVotedJudge", func(t *testing.T) {
@@ -324,7 +324,7 @@ func TestSignIn(t *testing.T) {
 		if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, judge); err != nil {
+		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", judge); err != nil {
 			t.Fatalf("SignIn: %v", err)
 		}
 		if len(calls) != 1 || calls[0] != [2]uuid.UUID{judge.ID, up.Viewer.ID} {
@@ -335,7 +335,7 @@ func TestSignIn(t *testing.T) {
 			t.Errorf("judge row = %+v, %v; want merged into %s", j, err, up.Viewer.ID)
 		}
 		// Signing in again with the same judge moves nothing twice.
-		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, judge); err != nil {
+		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", judge); err != nil {
 			t.Fatalf("second SignIn: %v", err)
 		}
 		if len(calls) != 1 {
@@ -352,7 +352,7 @@ func TestSignIn(t *testing.T) {
 		})
 		up := signUp(t, s, "alice", "alice@example.com", goodPassword)
 		_, judge := startAnon(t, s)
-		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, judge); err != nil {
+		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", judge); err != nil {
 			t.Fatalf("SignIn: %v", err)
 		}
 		row, err := d.User.Get(ctx, judge.ID)
@@ -369,7 +369,7 @@ func TestSignIn(t *testing.T) {
 		if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, judge); !errors.Is(err, boom) {
+		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", judge); !errors.Is(err, boom) {
 			t.Fatalf("SignIn = %v, want the merge error", err)
 		}
 		if _, sessions := countRows(t, d); sessions != 1 {
@@ -498,7 +498,7 @@ func TestSignOut(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		s, d, _ := newService(t)
 		ses := signUp(t, s, "alice", "alice@example.com", goodPassword)
-		other, err := s.SignIn(ctx, "alice@example.com", goodPassword, nil)
+		other, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -564,7 +564,7 @@ func TestStoredSessionHoldsOnlyHashes(t *testing.T) {
 	ctx := context.Background()
 	s, d, _ := newService(t)
 	up := signUp(t, s, "alice", "alice@example.com", goodPassword)
-	in, err := s.SignIn(ctx, "alice@example.com", goodPassword, nil)
+	in, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -236,6 +236,66 @@ func TestSignUp(t *testing.T) {
 			t.Errorf("%d users, want 1", users)
 		}
 	})
+	t.Run("ErrJudgeUpgraded", func(t *testing.T) {
+		// One judge becomes one account: signing up again with its token,
+		// whether or not it had voted, is refused and changes nothing.
+		for name, voted := range map[string]bool{"New": false, "Voted": true} {
+			t.Run(name, func(t *testing.T) {
+				s, d, _ := newService(t)
+				_, judge := startAnon(t, s)
+				if voted {
+					if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := s.SignUp(ctx, "alice", "alice@example.com", goodPassword, judge); err != nil {
+					t.Fatal(err)
+				}
+				_, err := s.SignUp(ctx, "bob", "bob@example.com", goodPassword, judge)
+				if facestat.ErrorCode(err) != facestat.Conflict {
+					t.Fatalf("second sign-up of the judge: %v, want CONFLICT", err)
+				}
+				if u, err := d.User.Get(ctx, judge.ID); err != nil || deref(u.Email) != "alice@example.com" {
+					t.Errorf("the judge's row = %+v, %v; want alice's account", u, err)
+				}
+				if users, sessions := countRows(t, d); users != 1 || sessions != 1 {
+					t.Errorf("%d users, %d sessions; want 1, 1", users, sessions)
+				}
+			})
+		}
+	})
+	t.Run("ErrJudgeUpgradedConcurrently", func(t *testing.T) {
+		s, d, _ := newService(t)
+		_, judge := startAnon(t, s)
+		if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		const n = 4
+		errs := make([]error, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = s.SignUp(ctx, fmt.Sprintf("alice%d", i), fmt.Sprintf("alice%d@example.com", i), goodPassword, judge)
+			})
+		}
+		close(start)
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch facestat.ErrorCode(err) {
+			case "":
+				ok++
+			case facestat.Conflict:
+			default:
+				t.Errorf("losing SignUp: %v, want CONFLICT", err)
+			}
+		}
+		if users, _ := countRows(t, d); ok != 1 || users != 1 {
+			t.Errorf("%d sign-ups of one judge succeeded, %d users; want 1, 1", ok, users)
+		}
+	})
 	t.Run("OKAccountViewerGetsNewID", func(t *testing.T) {
 		s, _, _ := newService(t)
 		first := signUp(t, s, "alice", "alice@example.com", goodPassword)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/imageproc/imagetest"
 )
@@ -103,85 +104,101 @@ func badCredentials(t *testing.T, what string, r *response) {
 // each on its own budget. A device that keeps guessing locks out only
 // itself; another account's token, a forged, tampered, junk or expired one
 // counts as none; an over-long one is refused as bad input. Default rates:
-// 10/10m per account email, 10/10m per device.
+// 10/10m per account email, 10/10m per device. On each backend with
+// in-process limits, and on two instances sharing PostgreSQL and Redis
+// (the budgets shared through Redis, the attempts alternating between the
+// instances).
 func TestHostileSignInLockout(t *testing.T) {
-	backends(t, hostileSettings, func(t *testing.T, e *env) {
-		const owner, bystander, password = "owner@example.com", "bystander@example.com", "correct horse battery"
-		e.account(t, "owner")
-		e.account(t, "bystander")
-		phone := signedIn(t, "the owner's phone", signInAttempt{ip: nthIP(1000), email: owner, password: password}.send(t, e))
-		browser := deviceCookieOf(t, "the owner's browser",
-			signInAttempt{ip: nthIP(1001), email: owner, password: password, cookie: true}.send(t, e))
-
-		refused := 0
-		for i := range 60 {
-			r := signInAttempt{ip: nthIP(i), email: owner, password: fmt.Sprintf("guess number %d", i)}.send(t, e)
-			if r.code() == "RATE_LIMITED" {
-				throttled(t, fmt.Sprintf("guess %d", i), r)
-				refused++
-				continue
-			}
-			badCredentials(t, fmt.Sprintf("guess %d", i), r)
-		}
-		if refused < 50 {
-			t.Fatalf("%d of 60 guesses from 60 addresses throttled; want all but the account's budget of 10", refused)
-		}
-		throttled(t, "a sixty-first guess without a device token", signInAttempt{ip: nthIP(60), email: owner, password: "guess number 60"}.send(t, e))
-		throttled(t, "the right password from a new device", signInAttempt{ip: nthIP(61), email: owner, password: password}.send(t, e))
-
-		// The owner's devices are served on their own budgets.
-		laptop := signedIn(t, "the owner's phone during the attack",
-			signInAttempt{ip: nthIP(2000), email: owner, password: password, device: &phone}.send(t, e))
-		if laptop == phone {
-			t.Fatal("a sign-in with a device token handed the same token back; want a new one")
-		}
-		browser = deviceCookieOf(t, "the owner's browser during the attack",
-			signInAttempt{ip: nthIP(2001), email: owner, password: password, cookie: true, cookies: []*http.Cookie{browser}}.send(t, e))
-		other := signedIn(t, "another account from a stranger's address",
-			signInAttempt{ip: nthIP(1), email: bystander, password: password}.send(t, e))
-
-		// A device token in the wrong hands guesses on its own budget: it is
-		// judged while untrusted clients are throttled, then locked out
-		// itself, while the owner's other devices are still served.
-		for i := range 10 {
-			badCredentials(t, fmt.Sprintf("wrong password %d with a valid device token", i),
-				signInAttempt{ip: nthIP(3000 + i), email: owner, password: "guess with a device", device: &laptop}.send(t, e))
-		}
-		throttled(t, "the device's eleventh attempt", signInAttempt{ip: nthIP(3010), email: owner, password: password, device: &laptop}.send(t, e))
-		browser = deviceCookieOf(t, "the owner's browser after the device was locked out",
-			signInAttempt{ip: nthIP(3011), email: owner, password: password, cookie: true, cookies: []*http.Cookie{browser}}.send(t, e))
-
-		// Tokens that are not a valid one of this account count as none.
-		payload, sig, _ := strings.Cut(strings.TrimPrefix(phone, "fsd_"), ".")
-		otherPayload, _, _ := strings.Cut(strings.TrimPrefix(other, "fsd_"), ".")
-		anon := e.anonymous(t)
-		for name, token := range map[string]string{
-			"another account's":      other,
-			"a forged signature":     "fsd_" + payload + "." + strings.Repeat("A", len(sig)),
-			"a tampered payload":     "fsd_" + otherPayload + "." + sig,
-			"junk":                   "fsd_junk.junk",
-			"not a device token":     anon,
-			"empty":                  "",
-			"at the length limit":    strings.Repeat("x", 256),
-			"a judge's access token": "fsa_" + payload,
-			"an over-sized payload":  "fsd_" + strings.Repeat("A", 200) + "." + sig,
-		} {
-			throttled(t, "the right password with "+name+" device token",
-				signInAttempt{ip: nthIP(4000), email: owner, password: password, device: &token}.send(t, e))
-		}
-		long := strings.Repeat("x", 257)
-		r := signInAttempt{ip: nthIP(4001), email: owner, password: password, device: &long}.send(t, e)
-		if r.code() != "BAD_USER_INPUT" || r.ext("reason") != "TOO_LONG" || r.ext("field") != "input.deviceToken" {
-			t.Fatalf("a 257-byte device token: %d %+v; want BAD_USER_INPUT, TOO_LONG, input.deviceToken", r.Status, r.Errors)
-		}
-		throttled(t, "the right password with a 3000-byte device cookie",
-			signInAttempt{ip: nthIP(4002), email: owner, password: password, cookies: []*http.Cookie{{Name: "fs_device", Value: strings.Repeat("x", 3000)}}}.send(t, e))
-
-		// A year later the device tokens are no longer trusted.
-		e.Clock.Advance(366 * 24 * time.Hour)
-		throttled(t, "the right password with an expired device cookie",
-			signInAttempt{ip: nthIP(4003), email: owner, password: password, cookies: []*http.Cookie{browser}}.send(t, e))
+	backends(t, hostileSettings, func(t *testing.T, e *env) { signInLockout(t, e) })
+	t.Run("TwoInstancesRedis", func(t *testing.T) {
+		t.Parallel()
+		settings := withSettings(hostileSettings, map[string]string{"FACESTAT_REDIS_URL": startRedis(t).URL(), "FACESTAT_REDIS_PREFIX": liveRedisPrefix()})
+		url := dbtest.MustCreatePGDatabase(t)
+		signInLockout(t, startEnv(t, url, settings), startEnv(t, url, settings))
 	})
+}
+
+// signInLockout is TestHostileSignInLockout on envs, instances of one
+// service: attempt i goes to envs[i%len(envs)].
+func signInLockout(t *testing.T, envs ...*env) {
+	e, on := envs[0], func(i int) *env { return envs[i%len(envs)] }
+	const owner, bystander, password = "owner@example.com", "bystander@example.com", "correct horse battery"
+	e.account(t, "owner")
+	e.account(t, "bystander")
+	phone := signedIn(t, "the owner's phone", signInAttempt{ip: nthIP(1000), email: owner, password: password}.send(t, e))
+	browser := deviceCookieOf(t, "the owner's browser",
+		signInAttempt{ip: nthIP(1001), email: owner, password: password, cookie: true}.send(t, e))
+
+	refused := 0
+	for i := range 60 {
+		r := signInAttempt{ip: nthIP(i), email: owner, password: fmt.Sprintf("guess number %d", i)}.send(t, on(i))
+		if r.code() == "RATE_LIMITED" {
+			throttled(t, fmt.Sprintf("guess %d", i), r)
+			refused++
+			continue
+		}
+		badCredentials(t, fmt.Sprintf("guess %d", i), r)
+	}
+	if refused < 50 {
+		t.Fatalf("%d of 60 guesses from 60 addresses throttled; want all but the account's budget of 10", refused)
+	}
+	throttled(t, "a sixty-first guess without a device token", signInAttempt{ip: nthIP(60), email: owner, password: "guess number 60"}.send(t, on(60)))
+	throttled(t, "the right password from a new device", signInAttempt{ip: nthIP(61), email: owner, password: password}.send(t, on(61)))
+
+	// The owner's devices are served on their own budgets.
+	laptop := signedIn(t, "the owner's phone during the attack",
+		signInAttempt{ip: nthIP(2000), email: owner, password: password, device: &phone}.send(t, on(1)))
+	if laptop == phone {
+		t.Fatal("a sign-in with a device token handed the same token back; want a new one")
+	}
+	browser = deviceCookieOf(t, "the owner's browser during the attack",
+		signInAttempt{ip: nthIP(2001), email: owner, password: password, cookie: true, cookies: []*http.Cookie{browser}}.send(t, on(1)))
+	other := signedIn(t, "another account from a stranger's address",
+		signInAttempt{ip: nthIP(1), email: bystander, password: password}.send(t, e))
+
+	// A device token in the wrong hands guesses on its own budget: it is
+	// judged while untrusted clients are throttled, then locked out
+	// itself, while the owner's other devices are still served.
+	for i := range 10 {
+		badCredentials(t, fmt.Sprintf("wrong password %d with a valid device token", i),
+			signInAttempt{ip: nthIP(3000 + i), email: owner, password: "guess with a device", device: &laptop}.send(t, on(i)))
+	}
+	throttled(t, "the device's eleventh attempt", signInAttempt{ip: nthIP(3010), email: owner, password: password, device: &laptop}.send(t, on(1)))
+	browser = deviceCookieOf(t, "the owner's browser after the device was locked out",
+		signInAttempt{ip: nthIP(3011), email: owner, password: password, cookie: true, cookies: []*http.Cookie{browser}}.send(t, e))
+
+	// Tokens that are not a valid one of this account count as none.
+	payload, sig, _ := strings.Cut(strings.TrimPrefix(phone, "fsd_"), ".")
+	otherPayload, _, _ := strings.Cut(strings.TrimPrefix(other, "fsd_"), ".")
+	anon := e.anonymous(t)
+	for name, token := range map[string]string{
+		"another account's":      other,
+		"a forged signature":     "fsd_" + payload + "." + strings.Repeat("A", len(sig)),
+		"a tampered payload":     "fsd_" + otherPayload + "." + sig,
+		"junk":                   "fsd_junk.junk",
+		"not a device token":     anon,
+		"empty":                  "",
+		"at the length limit":    strings.Repeat("x", 256),
+		"a judge's access token": "fsa_" + payload,
+		"an over-sized payload":  "fsd_" + strings.Repeat("A", 200) + "." + sig,
+	} {
+		throttled(t, "the right password with "+name+" device token",
+			signInAttempt{ip: nthIP(4000), email: owner, password: password, device: &token}.send(t, e))
+	}
+	long := strings.Repeat("x", 257)
+	r := signInAttempt{ip: nthIP(4001), email: owner, password: password, device: &long}.send(t, e)
+	if r.code() != "BAD_USER_INPUT" || r.ext("reason") != "TOO_LONG" || r.ext("field") != "input.deviceToken" {
+		t.Fatalf("a 257-byte device token: %d %+v; want BAD_USER_INPUT, TOO_LONG, input.deviceToken", r.Status, r.Errors)
+	}
+	throttled(t, "the right password with a 3000-byte device cookie",
+		signInAttempt{ip: nthIP(4002), email: owner, password: password, cookies: []*http.Cookie{{Name: "fs_device", Value: strings.Repeat("x", 3000)}}}.send(t, e))
+
+	// A year later the device tokens are no longer trusted.
+	for _, e := range envs {
+		e.Clock.Advance(366 * 24 * time.Hour)
+	}
+	throttled(t, "the right password with an expired device cookie",
+		signInAttempt{ip: nthIP(4003), email: owner, password: password, cookies: []*http.Cookie{browser}}.send(t, on(1)))
 }
 
 // together sends reqs at the same moment, each from a goroutine of its own

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/db"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/inmem"
 	"github.com/facestat/facestat/ratelimit"
@@ -14,8 +15,9 @@ import (
 
 // limitedService returns a Service whose sign-ins are limited to two per
 // email for untrusted clients and three per device, generously per
-// address, with alice signed up; and alice's device token from signing up.
-func limitedService(t *testing.T) (*identity.Service, *clock, string) {
+// address, with alice signed up; its database and clock; and alice's
+// device token from signing up.
+func limitedService(t *testing.T) (*identity.Service, *db.DB, *clock, string) {
 	t.Helper()
 	cfg := testConfig
 	cfg.RateLimits = &ratelimit.Policy{Limiter: inmem.NewLimiter(1000), Rules: ratelimit.Rules{
@@ -27,7 +29,7 @@ func limitedService(t *testing.T) (*identity.Service, *clock, string) {
 	s := identity.NewService(d.Client, testKey, cfg, nil)
 	c := newClock()
 	s.Now = c.Now
-	return s, c, signUp(t, s, "alice", "alice@example.com", goodPassword).DeviceToken
+	return s, d, c, signUp(t, s, "alice", "alice@example.com", goodPassword).DeviceToken
 }
 
 // wantLimited fails unless err is RATE_LIMITED.
@@ -53,7 +55,7 @@ func spendUntrusted(t *testing.T, s *identity.Service) {
 func TestDeviceToken(t *testing.T) {
 	ctx := context.Background()
 	t.Run("OKIssued", func(t *testing.T) {
-		s, c, device := limitedService(t)
+		s, _, c, device := limitedService(t)
 		if !strings.HasPrefix(device, "fsd_") || len(device) > 256 {
 			t.Fatalf("signUp's device token %q", device)
 		}
@@ -66,7 +68,7 @@ func TestDeviceToken(t *testing.T) {
 		}
 	})
 	t.Run("OKOwnBudget", func(t *testing.T) {
-		s, _, device := limitedService(t)
+		s, _, _, device := limitedService(t)
 		spendUntrusted(t, s)
 		ses, err := s.SignIn(ctx, "  Alice@Example.com ", goodPassword, device, nil)
 		if err != nil {
@@ -86,26 +88,41 @@ func TestDeviceToken(t *testing.T) {
 	t.Run("OKUntrusted", func(t *testing.T) {
 		// Each of these counts on alice's budget for untrusted clients: two
 		// wrong guesses with it spend that budget.
-		for name, token := range map[string]func(s *identity.Service, c *clock, device string) string{
-			"AnotherAccounts": func(s *identity.Service, _ *clock, _ string) string {
-				return signUp(t, s, "bob", "bob@example.com", goodPassword).DeviceToken
+		type setup struct {
+			s      *identity.Service
+			d      *db.DB
+			c      *clock
+			device string // alice's
+		}
+		for name, token := range map[string]func(setup) string{
+			"AnotherAccounts": func(x setup) string {
+				return signUp(t, x.s, "bob", "bob@example.com", goodPassword).DeviceToken
 			},
-			"Expired": func(_ *identity.Service, c *clock, device string) string {
-				c.Advance(testConfig.DeviceTTL)
-				return device
+			"Expired": func(x setup) string {
+				x.c.Advance(testConfig.DeviceTTL)
+				return x.device
 			},
-			"Tampered": func(_ *identity.Service, _ *clock, device string) string {
-				return device[:10] + string(device[10]^1) + device[11:]
+			"Tampered": func(x setup) string {
+				return x.device[:10] + string(x.device[10]^1) + x.device[11:]
 			},
-			"Anonymous": func(s *identity.Service, _ *clock, _ string) string {
-				token, _ := startAnon(t, s)
+			"Anonymous": func(x setup) string {
+				token, _ := startAnon(t, x.s)
 				return token
 			},
-			"Junk": func(*identity.Service, *clock, string) string { return "fsd_." },
+			"Junk": func(setup) string { return "fsd_." },
+			"EmailChangedHands": func(x setup) string {
+				// alice's account is gone and another took its email: her
+				// device is not one of the new account's.
+				if _, err := x.d.User.Delete().Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+				signUp(t, x.s, "alice2", "alice@example.com", goodPassword)
+				return x.device
+			},
 		} {
 			t.Run(name, func(t *testing.T) {
-				s, c, device := limitedService(t)
-				untrusted := token(s, c, device)
+				s, d, c, device := limitedService(t)
+				untrusted := token(setup{s, d, c, device})
 				for range 2 {
 					_, err := s.SignIn(ctx, "alice@example.com", "a wrong guess", untrusted, nil)
 					wantError(t, err, facestat.Unauthenticated, "", facestat.ReasonBadCredentials)
@@ -116,7 +133,7 @@ func TestDeviceToken(t *testing.T) {
 		}
 	})
 	t.Run("ErrTooLong", func(t *testing.T) {
-		s, _, _ := limitedService(t)
+		s, _, _, _ := limitedService(t)
 		_, err := s.SignIn(ctx, "alice@example.com", goodPassword, strings.Repeat("x", 257), nil)
 		wantError(t, err, facestat.BadUserInput, "input.deviceToken", facestat.ReasonTooLong)
 	})

@@ -291,6 +291,8 @@ func (s *Service) SignUp(ctx context.Context, handle, email, password string, cu
 // merged into one after it was read: lostSignUp tells the client which.
 var errJudgeChanged = errors.New("identity: the judge changed while signing up")
 
+// judgeUpgraded is the answer to a sign-up of an anonymous judge that is
+// already an account.
 func judgeUpgraded() error {
 	return facestat.Errorf(facestat.Conflict, "this anonymous judge has already become an account; sign in to it")
 }
@@ -388,7 +390,8 @@ func (s *Service) SignIn(ctx context.Context, email, password, deviceToken strin
 	}
 	if trusted && (u == nil || u.ID != dev.account) {
 		// The email has changed hands since the device signed in to it:
-		// the device is not one of this account's.
+		// the device is not one of this account's, so the attempt counts
+		// as untrusted too (and on the address once more).
 		if err := s.cfg.RateLimits.SignIn(ctx, email); err != nil {
 			return nil, err
 		}

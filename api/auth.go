@@ -23,6 +23,12 @@ const (
 	csrfHeader    = "X-CSRF-Token"
 )
 
+// deviceCookie holds the device token (see identity.Session.DeviceToken):
+// HttpOnly, sent only to /graphql and only from the app's own site, and
+// kept across sign-outs, so that the browser's later sign-ins are judged on
+// its own budget.
+const deviceCookie = "fs_device"
+
 // authenticate puts the caller's identity in the request context. A bearer
 // token that is malformed, unknown or expired is refused with 401
 // UNAUTHENTICATED. A bad session cookie is cleared and the request goes on
@@ -136,6 +142,25 @@ func (j *cookieJar) ClearSession() {
 			HttpOnly: c.name != csrfCookie, Secure: j.secure, SameSite: http.SameSiteLaxMode})
 	}
 }
+
+// SetDevice implements identity.Cookies.
+func (j *cookieJar) SetDevice(token string, expires time.Time) {
+	http.SetCookie(j.w, &http.Cookie{Name: deviceCookie, Value: token, Path: "/graphql", Expires: expires,
+		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: j.secure, SameSite: http.SameSiteStrictMode})
+}
+
+// DeviceToken implements identity.Cookies. A cookie too long to be a
+// device token counts as none.
+func (j *cookieJar) DeviceToken() string {
+	if c, err := j.r.Cookie(deviceCookie); err == nil && len(c.Value) <= maxDeviceCookie {
+		return c.Value
+	}
+	return ""
+}
+
+// maxDeviceCookie is the longest device cookie read; identity refuses
+// longer device tokens.
+const maxDeviceCookie = 256
 
 // RefreshToken implements identity.Cookies.
 func (j *cookieJar) RefreshToken() string {

@@ -250,6 +250,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		AccessTTL:  cfg.AccessTokenTTL,
 		RefreshTTL: cfg.RefreshTokenTTL,
 		AnonTTL:    cfg.AnonTokenTTL,
+		DeviceTTL:  cfg.DeviceTokenTTL,
 		RateLimits: limits,
 	}, a.Judging.Merge)
 	a.Identity.Cache = store
@@ -328,6 +329,8 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 		VoteIP:      rule("vote_ip", cfg.RateVoteIP),
 		Upload:      rule("upload", cfg.RateUpload),
 		UploadIP:    rule("upload_ip", cfg.RateUploadIP),
+
+		SignInDevice: rule("sign_in_device", cfg.RateSignInDevice),
 	}}
 }
 

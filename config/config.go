@@ -77,11 +77,14 @@ type Config struct {
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
 	AnonTokenTTL    time.Duration
+	DeviceTokenTTL  time.Duration // how long a device token is trusted
 
 	RateAnonSession Rate // startAnonymousSession per client IP
 	RateSignUp      Rate // signUp per client IP
 	RateSignIn      Rate // signIn per client IP
 	RateSignInEmail Rate // signIn per account email
+
+	RateSignInDevice Rate // signIn per device token (RateSignInEmail: without one)
 
 	MaxWSMessageBytes int64         // largest WebSocket message a client may send
 	WSInitTimeout     time.Duration // a socket must send connection_init within this
@@ -341,6 +344,7 @@ var groups = []group{
 		{"access-token-ttl", "24h", "lifetime of an account's access token", duration(func(c *Config) *time.Duration { return &c.AccessTokenTTL })},
 		{"refresh-token-ttl", "720h", "lifetime of a refresh token", duration(func(c *Config) *time.Duration { return &c.RefreshTokenTTL })},
 		{"anon-token-ttl", "720h", "lifetime of an anonymous judge's token", duration(func(c *Config) *time.Duration { return &c.AnonTokenTTL })},
+		{"device-token-ttl", "8760h", "how long a device token (handed out by signUp and signIn, kept by browsers in the fs_device cookie) lets its device sign in on its own budget", duration(func(c *Config) *time.Duration { return &c.DeviceTokenTTL })},
 	}},
 	{"Live results", "", []option{
 		{"live-max-rate", "4", "live updates per photo and subscriber per second, at most (the newest state wins)", integer(func(c *Config) *int { return &c.LiveMaxRate })},
@@ -363,7 +367,8 @@ var groups = []group{
 		{"rate-anon-session", "30/1m", "startAnonymousSession per client IP", rate(func(c *Config) *Rate { return &c.RateAnonSession })},
 		{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
 		{"rate-sign-in", "20/1m", "signIn per client IP", rate(func(c *Config) *Rate { return &c.RateSignIn })},
-		{"rate-sign-in-email", "10/10m", "signIn per account email, whatever the address", rate(func(c *Config) *Rate { return &c.RateSignInEmail })},
+		{"rate-sign-in-email", "10/10m", "signIn per account email, whatever the address, from clients without a valid device token of the account (strangers can use this up; the owner's devices keep their own budgets)", rate(func(c *Config) *Rate { return &c.RateSignInEmail })},
+		{"rate-sign-in-device", "10/10m", "signIn per device token, for sign-ins presenting a valid one of the account (a device that keeps failing locks out only itself)", rate(func(c *Config) *Rate { return &c.RateSignInDevice })},
 		{"rate-upload", "30/1h", "uploadPhoto per account", rate(func(c *Config) *Rate { return &c.RateUpload })},
 		{"rate-upload-ip", "120/1h", "uploadPhoto per client IP, all accounts together", rate(func(c *Config) *Rate { return &c.RateUploadIP })},
 		// A quick honest judge answers about one photo a second: 120/1m leaves
@@ -574,6 +579,7 @@ func (c *Config) Validate() error {
 	check(c.AccessTokenTTL >= time.Second, "access-token-ttl", "must be at least 1s")
 	check(c.RefreshTokenTTL >= c.AccessTokenTTL, "refresh-token-ttl", "must be at least access-token-ttl")
 	check(c.AnonTokenTTL >= time.Second, "anon-token-ttl", "must be at least 1s")
+	check(c.DeviceTokenTTL >= time.Hour, "device-token-ttl", "must be at least 1h")
 	if len(errs) > 0 {
 		return errors.New("config: " + strings.Join(errs, "; "))
 	}

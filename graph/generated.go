@@ -178,6 +178,7 @@ type ComplexityRoot struct {
 	}
 
 	SignInPayload struct {
+		DeviceToken  func(childComplexity int) int
 		ExpiresAt    func(childComplexity int) int
 		RefreshToken func(childComplexity int) int
 		Token        func(childComplexity int) int
@@ -189,6 +190,7 @@ type ComplexityRoot struct {
 	}
 
 	SignUpPayload struct {
+		DeviceToken  func(childComplexity int) int
 		ExpiresAt    func(childComplexity int) int
 		RefreshToken func(childComplexity int) int
 		Token        func(childComplexity int) int
@@ -877,6 +879,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetPhotoVisibilityPayload.Photo(childComplexity), true
 
+	case "SignInPayload.deviceToken":
+		if e.ComplexityRoot.SignInPayload.DeviceToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.DeviceToken(childComplexity), true
 	case "SignInPayload.expiresAt":
 		if e.ComplexityRoot.SignInPayload.ExpiresAt == nil {
 			break
@@ -909,6 +917,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SignOutPayload.Ok(childComplexity), true
 
+	case "SignUpPayload.deviceToken":
+		if e.ComplexityRoot.SignUpPayload.DeviceToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignUpPayload.DeviceToken(childComplexity), true
 	case "SignUpPayload.expiresAt":
 		if e.ComplexityRoot.SignUpPayload.ExpiresAt == nil {
 			break
@@ -1436,10 +1450,20 @@ type Mutation {
   startAnonymousSession(input: StartAnonymousSessionInput): StartAnonymousSessionPayload!
   """
   Creates an account and signs it in. An anonymous judge calling it (with its
-  token) becomes the account and keeps its votes.
+  token) becomes the account and keeps its votes; a judge becomes one account
+  at most: a second sign-up with its token, even at the same time, is refused
+  with CONFLICT (sign in instead). A taken handle or email: BAD_USER_INPUT
+  with reason TAKEN. Rate-limited per client IP.
   """
   signUp(input: SignUpInput!): SignUpPayload!
-  "Signs in to an account. An anonymous judge calling it keeps its votes."
+  """
+  Signs in to an account. An anonymous judge calling it keeps its votes.
+  Rate-limited per client IP, and per account: on the device's own budget
+  when ` + "`" + `input.deviceToken` + "`" + ` (or the ` + "`" + `fs_device` + "`" + ` cookie) is a valid device
+  token of the account, otherwise on the account's budget for unknown
+  clients (RATE_LIMITED with a retry time). A wrong email or password:
+  UNAUTHENTICATED with reason BAD_CREDENTIALS.
+  """
   signIn(input: SignInInput!): SignInPayload!
   "Swaps a refresh token for a new access token and a new refresh token; the old refresh token stops working."
   refreshSession(input: RefreshSessionInput!): RefreshSessionPayload!
@@ -1545,6 +1569,12 @@ type SignUpPayload {
   "Pass to ` + "`" + `refreshSession` + "`" + ` before ` + "`" + `expiresAt` + "`" + `. Empty for a cookie session."
   refreshToken: String!
   viewer: Viewer!
+  """
+  A device token of the new account (see ` + "`" + `SignInPayload.deviceToken` + "`" + `):
+  present it to later ` + "`" + `signIn` + "`" + `s. Null for a cookie session: the browser keeps
+  it in the HttpOnly ` + "`" + `fs_device` + "`" + ` cookie, which ` + "`" + `signIn` + "`" + ` reads by itself.
+  """
+  deviceToken: String
 }
 
 input SignInInput {
@@ -1552,6 +1582,16 @@ input SignInInput {
   password: String!
   "Keep the session in HttpOnly cookies instead of handing out the tokens (see ` + "`" + `SignUpInput.cookie` + "`" + `)."
   cookie: Boolean
+  """
+  The ` + "`" + `deviceToken` + "`" + ` an earlier ` + "`" + `signUp` + "`" + ` or ` + "`" + `signIn` + "`" + ` of this client gave (omit
+  it to use the ` + "`" + `fs_device` + "`" + ` cookie). With a valid one of this account, the
+  attempt counts on this device's own budget (` + "`" + `rate-sign-in-device` + "`" + `), so
+  the owner can sign in while strangers are refused for guessing; without
+  one (or with one that is forged, expired or another account's) it counts
+  on the account's budget for unknown clients (` + "`" + `rate-sign-in-email` + "`" + `).
+  Over 256 bytes: BAD_USER_INPUT with reason TOO_LONG.
+  """
+  deviceToken: String
 }
 
 type SignInPayload {
@@ -1561,6 +1601,17 @@ type SignInPayload {
   "Pass to ` + "`" + `refreshSession` + "`" + ` before ` + "`" + `expiresAt` + "`" + `. Empty for a cookie session."
   refreshToken: String!
   viewer: Viewer!
+  """
+  A device token: present it to later ` + "`" + `signIn` + "`" + `s to this account from this
+  client (` + "`" + `SignInInput.deviceToken` + "`" + `), so that they are judged on this
+  device's own budget of attempts instead of the account's budget for
+  unknown clients, which strangers guessing the password can use up.
+  Opaque, at most 256 bytes, trusted for ` + "`" + `device-token-ttl` + "`" + ` (a year by
+  default); a new one comes with every sign-in. Null for a cookie session:
+  the browser keeps it in the HttpOnly ` + "`" + `fs_device` + "`" + ` cookie, which ` + "`" + `signIn` + "`" + `
+  reads by itself.
+  """
+  deviceToken: String
 }
 
 input RefreshSessionInput {
@@ -1856,6 +1907,8 @@ func (ec *executionContext) childFields_SignInPayload(ctx context.Context, field
 		return ec.fieldContext_SignInPayload_refreshToken(ctx, field)
 	case "viewer":
 		return ec.fieldContext_SignInPayload_viewer(ctx, field)
+	case "deviceToken":
+		return ec.fieldContext_SignInPayload_deviceToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignInPayload", field.Name)
 }
@@ -1878,6 +1931,8 @@ func (ec *executionContext) childFields_SignUpPayload(ctx context.Context, field
 		return ec.fieldContext_SignUpPayload_refreshToken(ctx, field)
 	case "viewer":
 		return ec.fieldContext_SignUpPayload_viewer(ctx, field)
+	case "deviceToken":
+		return ec.fieldContext_SignUpPayload_deviceToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignUpPayload", field.Name)
 }
@@ -4930,6 +4985,29 @@ func (ec *executionContext) fieldContext_SignInPayload_viewer(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _SignInPayload_deviceToken(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_deviceToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_deviceToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _SignOutPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.SignOutPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5052,6 +5130,29 @@ func (ec *executionContext) fieldContext_SignUpPayload_viewer(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SignUpPayload_deviceToken(ctx context.Context, field graphql.CollectedField, obj *model.SignUpPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignUpPayload_deviceToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignUpPayload_deviceToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignUpPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _StartAnonymousSessionPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.StartAnonymousSessionPayload) (ret graphql.Marshaler) {
@@ -6971,7 +7072,7 @@ func (ec *executionContext) unmarshalInputSignInInput(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "password", "cookie"}
+	fieldsInOrder := [...]string{"email", "password", "cookie", "deviceToken"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -6999,6 +7100,13 @@ func (ec *executionContext) unmarshalInputSignInInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Cookie = data
+		case "deviceToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceToken"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceToken = data
 		}
 	}
 	return it, nil
@@ -8181,6 +8289,11 @@ func (ec *executionContext) _SignInPayload(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "deviceToken":
+			out.Values[i] = ec._SignInPayload_deviceToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8260,6 +8373,11 @@ func (ec *executionContext) _SignUpPayload(ctx context.Context, sel ast.Selectio
 		case "viewer":
 			out.Values[i] = ec._SignUpPayload_viewer(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deviceToken":
+			out.Values[i] = ec._SignUpPayload_deviceToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

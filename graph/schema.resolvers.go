@@ -44,17 +44,17 @@ func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) 
 		return nil, err
 	}
 	s := issue(ctx, ses, input.Cookie)
-	return &model.SignUpPayload{Token: s.token, ExpiresAt: s.expires, RefreshToken: s.refresh, Viewer: s.viewer}, nil
+	return &model.SignUpPayload{Token: s.token, ExpiresAt: s.expires, RefreshToken: s.refresh, Viewer: s.viewer, DeviceToken: s.device}, nil
 }
 
 // SignIn is the resolver for the signIn field.
 func (r *mutationResolver) SignIn(ctx context.Context, input model.SignInInput) (*model.SignInPayload, error) {
-	ses, err := r.Identity.SignIn(ctx, input.Email, input.Password, identity.FromContext(ctx))
+	ses, err := r.Identity.SignIn(ctx, input.Email, input.Password, deviceToken(ctx, input.DeviceToken), identity.FromContext(ctx))
 	if err != nil {
 		return nil, err
 	}
 	s := issue(ctx, ses, input.Cookie)
-	return &model.SignInPayload{Token: s.token, ExpiresAt: s.expires, RefreshToken: s.refresh, Viewer: s.viewer}, nil
+	return &model.SignInPayload{Token: s.token, ExpiresAt: s.expires, RefreshToken: s.refresh, Viewer: s.viewer, DeviceToken: s.device}, nil
 }
 
 // RefreshSession is the resolver for the refreshSession field.

@@ -17,6 +17,7 @@ var testConfig = identity.Config{
 	AccessTTL:  time.Hour,
 	RefreshTTL: 24 * time.Hour,
 	AnonTTL:    2 * time.Hour,
+	DeviceTTL:  365 * 24 * time.Hour,
 }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")

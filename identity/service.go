@@ -30,6 +30,7 @@ type Config struct {
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
 	AnonTTL    time.Duration
+	DeviceTTL  time.Duration // how long a device token is trusted (see issueDevice)
 	// RateLimits bound anonymous sessions, sign-ups and sign-ins (nil: no
 	// limits).
 	RateLimits *ratelimit.Policy
@@ -62,7 +63,7 @@ func NewService(client *ent.Client, key []byte, cfg Config, merge MergeFunc) *Se
 	return &Service{
 		client: client,
 		cfg:    cfg,
-		signer: anonSigner{key: key},
+		signer: anonSigner{signer{key: key}},
 		merge:  merge,
 		dummy:  HashPassword("not a password", cfg.Argon2),
 		Now:    time.Now,
@@ -80,6 +81,11 @@ type Session struct {
 	RefreshToken     string
 	RefreshExpiresAt time.Time
 	Viewer           *Viewer
+	// DeviceToken, from signing up or in, lets later sign-ins of this
+	// client to the account be judged on its own budget (see
+	// issueDevice); it is trusted until DeviceExpiresAt.
+	DeviceToken     string
+	DeviceExpiresAt time.Time
 }
 
 // StartAnonymous returns a token for a new anonymous judge. It writes
@@ -217,10 +223,14 @@ func checkPassword(p string) error {
 	return nil
 }
 
-// SignUp creates an account and a session for it. When current is an
-// anonymous judge, the account takes over its id, so its votes stay its own.
-// Errors: RATE_LIMITED per client address; BAD_USER_INPUT for a malformed
-// field or a taken handle or email.
+// SignUp creates an account and a session for it, and a device token of
+// the account (see issueDevice). When current is an anonymous judge, the
+// account takes over its id, so its votes stay its own; one judge becomes
+// at most one account. Errors: RATE_LIMITED per client address;
+// BAD_USER_INPUT for a malformed field or a taken handle or email;
+// CONFLICT when current's judge has already become an account (another
+// sign-up with its token won, at once or before) or the sign-up collided
+// with another change of the judge (retrying settles it).
 func (s *Service) SignUp(ctx context.Context, handle, email, password string, current *Viewer) (*Session, error) {
 	if err := s.cfg.RateLimits.SignUp(ctx); err != nil {
 		return nil, err
@@ -238,42 +248,99 @@ func (s *Service) SignUp(ctx context.Context, handle, email, password string, cu
 	hash := HashPassword(password, s.cfg.Argon2)
 	var out *Session
 	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		id, upgrade, err := accountID(ctx, tx, current)
+		if err != nil {
+			return err
+		}
 		if err := s.checkFree(ctx, tx.User, handle, email); err != nil {
 			return err
 		}
-		id := uuid.New()
-		if current != nil && current.Anonymous {
-			judge, err := tx.User.Get(ctx, current.ID)
-			switch {
-			case ent.IsNotFound(err): // never voted: the account simply takes its id
-				id = current.ID
-			case err != nil:
-				return err
-			case judge.Anonymous && judge.MergedIntoID == nil: // voted: the judge becomes the account
-				id = current.ID
-				err := tx.User.UpdateOneID(id).SetHandle(handle).SetEmail(email).
-					SetPasswordHash(hash).SetAnonymous(false).Exec(ctx)
-				if err != nil {
-					return err
-				}
-				out, err = s.newSession(ctx, tx, id, RoleUser)
+		if upgrade {
+			// Only a judge still anonymous and unmerged becomes the account:
+			// of two sign-ups of one judge at once, the second finds it
+			// changed (on PostgreSQL once the first commits) and writes
+			// nothing.
+			n, err := tx.User.Update().Where(user.ID(id), user.Anonymous(true), user.MergedIntoIDIsNil()).
+				SetHandle(handle).SetEmail(email).SetPasswordHash(hash).SetAnonymous(false).Save(ctx)
+			if err != nil {
 				return err
 			}
-		}
-		err := tx.User.Create().SetID(id).SetHandle(handle).SetEmail(email).SetPasswordHash(hash).Exec(ctx)
-		if err != nil {
+			if n == 0 {
+				return errJudgeChanged
+			}
+		} else if err := tx.User.Create().SetID(id).SetHandle(handle).SetEmail(email).SetPasswordHash(hash).Exec(ctx); err != nil {
 			return err
 		}
 		out, err = s.newSession(ctx, tx, id, RoleUser)
 		return err
 	})
-	if ent.IsConstraintError(err) { // lost a race for the handle or email: say which
-		if err := s.checkFree(ctx, s.client.User, handle, email); err != nil {
-			return nil, err
-		}
-		return nil, facestat.Errorf(facestat.Conflict, "signing up collided with another request; try again")
+	var fe *facestat.Error
+	if ent.IsConstraintError(err) || errors.Is(err, errJudgeChanged) || errors.As(err, &fe) && fe.Reason == facestat.ReasonTaken {
+		// Lost a race, or found the handle or email taken, maybe by a
+		// concurrent sign-up of the same judge: say to whom.
+		return nil, s.lostSignUp(ctx, handle, email, current)
 	}
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out.DeviceToken, out.DeviceExpiresAt = s.issueDevice(out.Viewer.ID, email)
+	return out, nil
+}
+
+// errJudgeChanged says the judge signing up was turned into an account or
+// merged into one after it was read: lostSignUp tells the client which.
+var errJudgeChanged = errors.New("identity: the judge changed while signing up")
+
+// judgeUpgraded is the answer to a sign-up of an anonymous judge that is
+// already an account.
+func judgeUpgraded() error {
+	return facestat.Errorf(facestat.Conflict, "this anonymous judge has already become an account; sign in to it")
+}
+
+// accountID returns the id a new account takes: an anonymous judge's own,
+// with upgrade true when the judge's row exists (it has voted) and is to
+// become the account; a new id for anyone else, and for a judge whose
+// votes went to an account it signed in to. A judge whose row is already an
+// account is refused with CONFLICT.
+func accountID(ctx context.Context, tx *ent.Tx, current *Viewer) (id uuid.UUID, upgrade bool, err error) {
+	if current == nil || !current.Anonymous {
+		return uuid.New(), false, nil
+	}
+	judge, err := tx.User.Get(ctx, current.ID)
+	switch {
+	case ent.IsNotFound(err): // never voted: the account simply takes its id
+		return current.ID, false, nil
+	case err != nil:
+		return uuid.Nil, false, err
+	case !judge.Anonymous:
+		return uuid.Nil, false, judgeUpgraded()
+	case judge.MergedIntoID != nil:
+		return uuid.New(), false, nil
+	}
+	return current.ID, true, nil
+}
+
+// lostSignUp explains a sign-up that lost a race (its write hit a unique
+// constraint, its judge changed under it, or it found the handle or email
+// taken): the judge became an account by another sign-up of the same judge
+// (CONFLICT; asked first, as a sign-up may have read the judge before the
+// winner committed and the email after); the handle or email is taken
+// (BAD_USER_INPUT, TAKEN); or else a collision with a concurrent first vote
+// or sign-in of the judge (CONFLICT; retrying settles it).
+func (s *Service) lostSignUp(ctx context.Context, handle, email string, current *Viewer) error {
+	if current != nil && current.Anonymous {
+		upgraded, err := s.client.User.Query().Where(user.ID(current.ID), user.Anonymous(false)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if upgraded {
+			return judgeUpgraded()
+		}
+	}
+	if err := s.checkFree(ctx, s.client.User, handle, email); err != nil {
+		return err
+	}
+	return facestat.Errorf(facestat.Conflict, "signing up collided with another request; try again")
 }
 
 func (s *Service) checkFree(ctx context.Context, users *ent.UserClient, handle, email string) error {
@@ -294,23 +361,40 @@ func (s *Service) checkFree(ctx context.Context, users *ent.UserClient, handle, 
 	return nil
 }
 
-// SignIn checks an account's password and opens a session. When current is
-// an anonymous judge that has voted, its votes move to the account and its
-// token stops voting. Errors: RATE_LIMITED per client address and per
-// email; UNAUTHENTICATED (reason BAD_CREDENTIALS) for an unknown email or a
-// wrong password, without telling which.
-func (s *Service) SignIn(ctx context.Context, email, password string, current *Viewer) (*Session, error) {
-	if err := s.cfg.RateLimits.SignIn(ctx, email); err != nil {
-		return nil, err
+// SignIn checks an account's password and opens a session, and hands out a
+// new device token of the account (see issueDevice). When current is an
+// anonymous judge that has voted, its votes move to the account and its
+// token stops voting. deviceToken is one this client got from an earlier
+// sign-in, or "": a valid one of this account has the attempt counted on
+// the device's own budget, anything else on the account's budget for
+// untrusted clients. Errors: BAD_USER_INPUT (input.deviceToken, TOO_LONG)
+// for a device token over 256 bytes; RATE_LIMITED per client address and
+// per device or email; UNAUTHENTICATED (reason BAD_CREDENTIALS) for an
+// unknown email or a wrong password, without telling which.
+func (s *Service) SignIn(ctx context.Context, email, password, deviceToken string, current *Viewer) (*Session, error) {
+	if len(deviceToken) > maxTokenLen {
+		return nil, facestat.InputError("input.deviceToken", facestat.ReasonTooLong, "a device token has at most %d bytes", maxTokenLen)
 	}
 	bad := &facestat.Error{Code: facestat.Unauthenticated, Reason: facestat.ReasonBadCredentials, Message: "wrong email or password"}
 	email = strings.ToLower(strings.TrimSpace(email))
 	if len(email) > 254 || len(password) > 256 {
 		return nil, bad
 	}
+	dev, trusted := s.trustedDevice(deviceToken, email)
+	if err := s.signInLimits(ctx, email, dev, trusted); err != nil {
+		return nil, err
+	}
 	u, err := s.client.User.Query().Where(user.Email(email), user.Anonymous(false)).Only(ctx)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, fmt.Errorf("identity: sign in: %w", err)
+	}
+	if trusted && (u == nil || u.ID != dev.account) {
+		// The email has changed hands since the device signed in to it:
+		// the device is not one of this account's, so the attempt counts
+		// as untrusted too (and on the address once more).
+		if err := s.cfg.RateLimits.SignIn(ctx, email); err != nil {
+			return nil, err
+		}
 	}
 	hash := s.dummy
 	if u != nil {
@@ -334,7 +418,21 @@ func (s *Service) SignIn(ctx context.Context, email, password string, current *V
 		out, err = s.newSession(ctx, tx, u.ID, Role(u.Role))
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out.DeviceToken, out.DeviceExpiresAt = s.issueDevice(u.ID, email)
+	return out, nil
+}
+
+// signInLimits counts a sign-in attempt to email per client address, then
+// on the budget of dev when it is trusted, else on the email's budget for
+// untrusted clients.
+func (s *Service) signInLimits(ctx context.Context, email string, dev device, trusted bool) error {
+	if trusted {
+		return s.cfg.RateLimits.SignInDevice(ctx, dev.nonce)
+	}
+	return s.cfg.RateLimits.SignIn(ctx, email)
 }
 
 // mergeJudge moves an anonymous judge's work to an account and retires the

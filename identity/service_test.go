@@ -236,6 +236,66 @@ func TestSignUp(t *testing.T) {
 			t.Errorf("%d users, want 1", users)
 		}
 	})
+	t.Run("ErrJudgeUpgraded", func(t *testing.T) {
+		// One judge becomes one account: signing up again with its token,
+		// whether or not it had voted, is refused and changes nothing.
+		for name, voted := range map[string]bool{"New": false, "Voted": true} {
+			t.Run(name, func(t *testing.T) {
+				s, d, _ := newService(t)
+				_, judge := startAnon(t, s)
+				if voted {
+					if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := s.SignUp(ctx, "alice", "alice@example.com", goodPassword, judge); err != nil {
+					t.Fatal(err)
+				}
+				_, err := s.SignUp(ctx, "bob", "bob@example.com", goodPassword, judge)
+				if facestat.ErrorCode(err) != facestat.Conflict {
+					t.Fatalf("second sign-up of the judge: %v, want CONFLICT", err)
+				}
+				if u, err := d.User.Get(ctx, judge.ID); err != nil || deref(u.Email) != "alice@example.com" {
+					t.Errorf("the judge's row = %+v, %v; want alice's account", u, err)
+				}
+				if users, sessions := countRows(t, d); users != 1 || sessions != 1 {
+					t.Errorf("%d users, %d sessions; want 1, 1", users, sessions)
+				}
+			})
+		}
+	})
+	t.Run("ErrJudgeUpgradedConcurrently", func(t *testing.T) {
+		s, d, _ := newService(t)
+		_, judge := startAnon(t, s)
+		if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		const n = 4
+		errs := make([]error, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = s.SignUp(ctx, fmt.Sprintf("alice%d", i), fmt.Sprintf("alice%d@example.com", i), goodPassword, judge)
+			})
+		}
+		close(start)
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch facestat.ErrorCode(err) {
+			case "":
+				ok++
+			case facestat.Conflict:
+			default:
+				t.Errorf("losing SignUp: %v, want CONFLICT", err)
+			}
+		}
+		if users, _ := countRows(t, d); ok != 1 || users != 1 {
+			t.Errorf("%d sign-ups of one judge succeeded, %d users; want 1, 1", ok, users)
+		}
+	})
 	t.Run("OKAccountViewerGetsNewID", func(t *testing.T) {
 		s, _, _ := newService(t)
 		first := signUp(t, s, "alice", "alice@example.com", goodPassword)
@@ -262,7 +322,7 @@ func TestSignIn(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		s, _, _ := newService(t)
 		up := signUp(t, s, "alice", "alice@example.com", goodPassword)
-		ses, err := s.SignIn(ctx, "  ALICE@example.com ", goodPassword, nil)
+		ses, err := s.SignIn(ctx, "  ALICE@example.com ", goodPassword, "", nil)
 		if err != nil {
 			t.Fatalf("SignIn: %v", err)
 		}
@@ -278,8 +338,8 @@ func TestSignIn(t *testing.T) {
 	t.Run("ErrBadCredentials", func(t *testing.T) {
 		s, _, _ := newService(t)
 		signUp(t, s, "alice", "alice@example.com", goodPassword)
-		_, unknown := s.SignIn(ctx, "nobody@example.com", goodPassword, nil)
-		_, wrong := s.SignIn(ctx, "alice@example.com", goodPassword+"!", nil)
+		_, unknown := s.SignIn(ctx, "nobody@example.com", goodPassword, "", nil)
+		_, wrong := s.SignIn(ctx, "alice@example.com", goodPassword+"!", "", nil)
 		wantError(t, unknown, facestat.Unauthenticated, "", facestat.ReasonBadCredentials)
 		wantError(t, wrong, facestat.Unauthenticated, "", facestat.ReasonBadCredentials)
 		if unknown.Error() != wrong.Error() {
@@ -293,7 +353,7 @@ func TestSignIn(t *testing.T) {
 			"HandleNotAnEmail": {"alice", goodPassword},
 		} {
 			t.Run(name, func(t *testing.T) {
-				_, err := s.SignIn(ctx, tc.email, tc.password, nil)
+				_, err := s.SignIn(ctx, tc.email, tc.password, "", nil)
 				wantError(t, err, facestat.Unauthenticated, "", facestat.ReasonBadCredentials)
 				if err.Error() != wrong.Error() {
 					t.Errorf("error %q differs from %q", err, wrong)
@@ -308,7 +368,7 @@ func TestSignIn(t *testing.T) {
 		if err := d.User.Create().SetAnonymous(true).SetEmail("ghost@example.com").SetPasswordHash(hash).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		_, err := s.SignIn(ctx, "ghost@example.com", goodPassword, nil)
+		_, err := s.SignIn(ctx, "ghost@example.com", goodPassword, "", nil)
 		wantError(t, err, facestat.Unauthenticated, "", facestat.ReasonBadCredentials)
 	})
 	t.Run("OKMergesVotedJudge", func(t *testing.T) {
@@ -324,7 +384,7 @@ func TestSignIn(t *testing.T) {
 		if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, judge); err != nil {
+		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", judge); err != nil {
 			t.Fatalf("SignIn: %v", err)
 		}
 		if len(calls) != 1 || calls[0] != [2]uuid.UUID{judge.ID, up.Viewer.ID} {
@@ -335,7 +395,7 @@ func TestSignIn(t *testing.T) {
 			t.Errorf("judge row = %+v, %v; want merged into %s", j, err, up.Viewer.ID)
 		}
 		// Signing in again with the same judge moves nothing twice.
-		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, judge); err != nil {
+		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", judge); err != nil {
 			t.Fatalf("second SignIn: %v", err)
 		}
 		if len(calls) != 1 {
@@ -352,7 +412,7 @@ func TestSignIn(t *testing.T) {
 		})
 		up := signUp(t, s, "alice", "alice@example.com", goodPassword)
 		_, judge := startAnon(t, s)
-		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, judge); err != nil {
+		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", judge); err != nil {
 			t.Fatalf("SignIn: %v", err)
 		}
 		row, err := d.User.Get(ctx, judge.ID)
@@ -369,7 +429,7 @@ func TestSignIn(t *testing.T) {
 		if err := d.User.Create().SetID(judge.ID).SetAnonymous(true).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, judge); !errors.Is(err, boom) {
+		if _, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", judge); !errors.Is(err, boom) {
 			t.Fatalf("SignIn = %v, want the merge error", err)
 		}
 		if _, sessions := countRows(t, d); sessions != 1 {
@@ -498,7 +558,7 @@ func TestSignOut(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		s, d, _ := newService(t)
 		ses := signUp(t, s, "alice", "alice@example.com", goodPassword)
-		other, err := s.SignIn(ctx, "alice@example.com", goodPassword, nil)
+		other, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -564,7 +624,7 @@ func TestStoredSessionHoldsOnlyHashes(t *testing.T) {
 	ctx := context.Background()
 	s, d, _ := newService(t)
 	up := signUp(t, s, "alice", "alice@example.com", goodPassword)
-	in, err := s.SignIn(ctx, "alice@example.com", goodPassword, nil)
+	in, err := s.SignIn(ctx, "alice@example.com", goodPassword, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

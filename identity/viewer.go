@@ -66,6 +66,12 @@ type Cookies interface {
 	ClearSession()
 	// RefreshToken returns the refresh cookie the request carried, or "".
 	RefreshToken() string
+	// SetDevice sets the device cookie (see Session.DeviceToken), which
+	// signing out leaves in place.
+	SetDevice(token string, expires time.Time)
+	// DeviceToken returns the device cookie the request carried, or ""
+	// (also for one too long to be a device token).
+	DeviceToken() string
 }
 
 type cookiesKey struct{}
@@ -89,3 +95,5 @@ type noCookies struct{}
 func (noCookies) SetSession(string, time.Time, string, time.Time) {}
 func (noCookies) ClearSession()                                   {}
 func (noCookies) RefreshToken() string                            { return "" }
+func (noCookies) SetDevice(string, time.Time)                     {}
+func (noCookies) DeviceToken() string                             { return "" }

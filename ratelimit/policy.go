@@ -22,11 +22,15 @@ type Rules struct {
 	AnonSession Rule // startAnonymousSession per client address
 	SignUp      Rule // signUp per client address
 	SignIn      Rule // signIn (and refreshSession) per client address
-	SignInEmail Rule // signIn per account email, against guessing a password from many addresses
+	SignInEmail Rule // signIn per account email from clients without a device token of it, against guessing a password from many addresses
 	Vote        Rule // castVote per judge (account or anonymous session)
 	VoteIP      Rule // castVote per client address, all judges together
 	Upload      Rule // uploadPhoto per account
 	UploadIP    Rule // uploadPhoto per client address, all accounts together
+
+	// SignInDevice is signIn per device token (see SignInDevice): a trusted
+	// device's own budget, which strangers cannot spend.
+	SignInDevice Rule
 }
 
 // StartAnonymous limits anonymous sessions per client address.
@@ -44,13 +48,27 @@ func (p *Policy) Refresh(ctx context.Context) error {
 	return p.byIP(ctx, p.rules().SignIn)
 }
 
-// SignIn limits sign-ins per client address, then per account email
+// SignIn limits sign-ins of untrusted clients (without a valid device
+// token of the account) per client address, then per account email
 // (whatever the address: a password guessed from many addresses).
 func (p *Policy) SignIn(ctx context.Context, email string) error {
 	if err := p.Refresh(ctx); err != nil {
 		return err
 	}
 	return p.check(ctx, p.rules().SignInEmail, strings.ToLower(strings.TrimSpace(email)))
+}
+
+// SignInDevice limits sign-ins per client address, then per device: the
+// key of a valid device token the client presented for the account it
+// signs in to (its nonce). Such a sign-in is not counted on the account
+// email's budget (see SignIn), so strangers who use that up guessing from
+// many addresses do not lock the owner's devices out; a device that keeps
+// failing uses up its own budget only.
+func (p *Policy) SignInDevice(ctx context.Context, device string) error {
+	if err := p.Refresh(ctx); err != nil {
+		return err
+	}
+	return p.check(ctx, p.rules().SignInDevice, device)
 }
 
 // Vote limits castVote per judge, then per client address. Per judge

@@ -121,6 +121,14 @@ type SignInInput struct {
 	Password string `json:"password"`
 	// Keep the session in HttpOnly cookies instead of handing out the tokens (see `SignUpInput.cookie`).
 	Cookie *bool `json:"cookie,omitempty"`
+	// The `deviceToken` an earlier `signUp` or `signIn` of this client gave (omit
+	// it to use the `fs_device` cookie). With a valid one of this account, the
+	// attempt counts on this device's own budget (`rate-sign-in-device`), so
+	// the owner can sign in while strangers are refused for guessing; without
+	// one (or with one that is forged, expired or another account's) it counts
+	// on the account's budget for unknown clients (`rate-sign-in-email`).
+	// Over 256 bytes: BAD_USER_INPUT with reason TOO_LONG.
+	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
 type SignInPayload struct {
@@ -130,6 +138,15 @@ type SignInPayload struct {
 	// Pass to `refreshSession` before `expiresAt`. Empty for a cookie session.
 	RefreshToken string           `json:"refreshToken"`
 	Viewer       *identity.Viewer `json:"viewer"`
+	// A device token: present it to later `signIn`s to this account from this
+	// client (`SignInInput.deviceToken`), so that they are judged on this
+	// device's own budget of attempts instead of the account's budget for
+	// unknown clients, which strangers guessing the password can use up.
+	// Opaque, at most 256 bytes, trusted for `device-token-ttl` (a year by
+	// default); a new one comes with every sign-in. Null for a cookie session:
+	// the browser keeps it in the HttpOnly `fs_device` cookie, which `signIn`
+	// reads by itself.
+	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
 type SignOutPayload struct {
@@ -155,6 +172,10 @@ type SignUpPayload struct {
 	// Pass to `refreshSession` before `expiresAt`. Empty for a cookie session.
 	RefreshToken string           `json:"refreshToken"`
 	Viewer       *identity.Viewer `json:"viewer"`
+	// A device token of the new account (see `SignInPayload.deviceToken`):
+	// present it to later `signIn`s. Null for a cookie session: the browser keeps
+	// it in the HttpOnly `fs_device` cookie, which `signIn` reads by itself.
+	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
 type StartAnonymousSessionInput struct {

@@ -24,7 +24,10 @@ export function DevelopersPage() {
         <code>startAnonymousSession</code> gives a judge a token with no sign-up; <code>signUp</code> and{' '}
         <code>signIn</code> give an account&apos;s token and a refresh token. Send it as{' '}
         <code>Authorization: Bearer &lt;token&gt;</code>, or on a WebSocket as{' '}
-        <code>{'{"authorization": "Bearer <token>"}'}</code> in the <code>connection_init</code> payload.
+        <code>{'{"authorization": "Bearer <token>"}'}</code> in the <code>connection_init</code> payload. Both also
+        give a <code>deviceToken</code>: keep it and pass it to later <code>signIn</code> calls (
+        <code>input.deviceToken</code>), so that they count on your device&apos;s own budget and strangers guessing the
+        password cannot lock you out.
       </p>
       <h2>Conventions and errors</h2>
       <p>

@@ -41,6 +41,16 @@ export type SetPhotoVisibilityInput = {
 export type SignInInput = {
   /** Keep the session in HttpOnly cookies instead of handing out the tokens (see `SignUpInput.cookie`). */
   cookie?: boolean | null | undefined;
+  /**
+   * The `deviceToken` an earlier `signUp` or `signIn` of this client gave (omit
+   * it to use the `fs_device` cookie). With a valid one of this account, the
+   * attempt counts on this device's own budget (`rate-sign-in-device`), so
+   * the owner can sign in while strangers are refused for guessing; without
+   * one (or with one that is forged, expired or another account's) it counts
+   * on the account's budget for unknown clients (`rate-sign-in-email`).
+   * Over 256 bytes: BAD_USER_INPUT with reason TOO_LONG.
+   */
+  deviceToken?: string | null | undefined;
   email: string;
   password: string;
 };

@@ -162,11 +162,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // clientIP is the peer's address, or, when the peer is a trusted proxy,
 // the rightmost X-Forwarded-For address that is not a trusted proxy.
 func (s *Server) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
+	host, peer, err := peerAddr(r)
 	if err != nil || !s.trusted(peer) {
 		return host
 	}
@@ -181,6 +177,18 @@ func (s *Server) clientIP(r *http.Request) string {
 		}
 	}
 	return host
+}
+
+// peerAddr is the address of r's peer: as written in RemoteAddr (host),
+// and parsed (an error for a peer that is not an IP address, such as a
+// test's).
+func peerAddr(r *http.Request) (host string, a netip.Addr, err error) {
+	host, _, err = net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err = netip.ParseAddr(host)
+	return host, a, err
 }
 
 func (s *Server) trusted(a netip.Addr) bool {

@@ -156,8 +156,10 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.metrics != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
-		status := s.metrics.StatusHandler(s.readiness) // the operator's page: HTML at /status, JSON at /status.json
+		// Operators only (operator.go): they tell a stranger how loaded the
+		// service is and what it runs.
+		mux.Handle("GET /metrics", s.operatorsOnly(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{})))
+		status := s.operatorsOnly(s.metrics.StatusHandler(s.readiness)) // the operator's page: HTML at /status, JSON at /status.json
 		mux.Handle("GET /status", status)
 		mux.Handle("GET /status.json", status)
 	}

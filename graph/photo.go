@@ -70,12 +70,12 @@ func (r *Resolver) prefetch(ctx context.Context, list []*ent.Photo) {
 	}
 	fields := photoFields(ctx)
 	l := r.loaders(ctx)
-	hasViewer := identity.FromContext(ctx) != nil
+	v := identity.FromContext(ctx)
 	for _, p := range list {
-		if fields["owner"] || fields["postedBy"] {
-			l.User.LoadThunk(ctx, p.OwnerID)
+		if (fields["owner"] || fields["postedBy"]) && authz.PhotoAccess(v, photos.FactsOf(p), false).Owner {
+			l.User.LoadThunk(ctx, p.OwnerID) // only owners the viewer may know (postedBy)
 		}
-		if hasViewer && (fields["viewerHasVoted"] || fields["viewerCanSeeStats"] || fields["stats"]) {
+		if v != nil && (fields["viewerHasVoted"] || fields["viewerCanSeeStats"] || fields["stats"]) {
 			l.Voted.LoadThunk(ctx, p.ID)
 		}
 		if fields["stats"] {

@@ -162,11 +162,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // clientIP is the peer's address, or, when the peer is a trusted proxy,
 // the rightmost X-Forwarded-For address that is not a trusted proxy.
 func (s *Server) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
+	host, peer, err := peerAddr(r)
 	if err != nil || !s.trusted(peer) {
 		return host
 	}
@@ -181,6 +177,18 @@ func (s *Server) clientIP(r *http.Request) string {
 		}
 	}
 	return host
+}
+
+// peerAddr is the address of r's peer: as written in RemoteAddr (host),
+// and parsed (an error for a peer that is not an IP address, such as a
+// test's).
+func peerAddr(r *http.Request) (host string, a netip.Addr, err error) {
+	host, _, err = net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err = netip.ParseAddr(host)
+	return host, a, err
 }
 
 func (s *Server) trusted(a netip.Addr) bool {
@@ -199,19 +207,34 @@ var (
 	hNosniff        = []string{"nosniff"}
 	hReferrerPolicy = []string{"strict-origin-when-cross-origin"}
 	hFrameDeny      = []string{"DENY"}
+	// hBaseCSP is the policy of every response that sets none of its own
+	// (the API's JSON, errors, redirects, images, plain text): nothing to
+	// load or run, and never framed. The web app's pages, the busy page
+	// and the status page replace it with theirs.
+	hBaseCSP = []string{"default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
+	// hHSTS keeps browsers on https for two years, subdomains included,
+	// once they have seen the site there.
+	hHSTS = []string{"max-age=63072000; includeSubDomains"}
 )
 
 // securityHeaders sets the headers every response carries (by assigning
 // shared values to canonical keys: no allocation per request).
-func securityHeaders(next http.Handler) http.Handler {
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setSecurityHeaders(w.Header())
+		s.setSecurityHeaders(w.Header())
 		next.ServeHTTP(w, r)
 	})
 }
 
-func setSecurityHeaders(h http.Header) {
+// setSecurityHeaders sets the headers of securityHeaders on h: HSTS only
+// when the public URL is https (a plain-http site cannot set it, and
+// browsers ignore it there).
+func (s *Server) setSecurityHeaders(h http.Header) {
 	h["X-Content-Type-Options"] = hNosniff
 	h["Referrer-Policy"] = hReferrerPolicy
 	h["X-Frame-Options"] = hFrameDeny
+	h["Content-Security-Policy"] = hBaseCSP
+	if s.cfg.SecureCookies() {
+		h["Strict-Transport-Security"] = hHSTS
+	}
 }

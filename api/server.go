@@ -118,7 +118,7 @@ func (s *Server) serveFrontShortCut(w http.ResponseWriter, r *http.Request) (ans
 		answered = true
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	})
-	setSecurityHeaders(w.Header())
+	s.setSecurityHeaders(w.Header())
 	w.Header()["Content-Security-Policy"] = s.csp
 	return s.front.Serve(w, r)
 }
@@ -139,13 +139,18 @@ func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 // routes maps every path FaceStat serves, in one place.
 func (s *Server) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	api := cors.New(cors.Options{
+	corsOptions := cors.Options{
 		AllowedOrigins: s.cfg.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: []string{"Authorization", "Content-Type", "X-Request-Id"},
 		ExposedHeaders: []string{"Retry-After", "X-Request-Id"},
 		MaxAge:         600,
-	})
+	}
+	if len(s.cfg.CORSOrigins) == 0 {
+		// rs/cors reads no origins as every origin; ours means none.
+		corsOptions.AllowOriginFunc = func(string) bool { return false }
+	}
+	api := cors.New(corsOptions)
 	graphqlHandler := api.Handler(s.crossOrigin().Handler(s.authenticate(gql)))
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
 		mux.Handle(m+" /graphql", graphqlHandler)
@@ -156,8 +161,10 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.metrics != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
-		status := s.metrics.StatusHandler(s.readiness) // the operator's page: HTML at /status, JSON at /status.json
+		// Operators only (operator.go): they tell a stranger how loaded the
+		// service is and what it runs.
+		mux.Handle("GET /metrics", s.operatorsOnly(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{})))
+		status := s.operatorsOnly(s.metrics.StatusHandler(s.readiness)) // the operator's page: HTML at /status, JSON at /status.json
 		mux.Handle("GET /status", status)
 		mux.Handle("GET /status.json", status)
 	}
@@ -183,7 +190,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		mux.HandleFunc(m+" /graphql/", apiNotFound)
 	}
 	mux.Handle("GET /", s.withCSP(s.busyWhenDown(s.serveOther)))
-	return s.withRequest(recoverPanics(securityHeaders(mux)))
+	return s.withRequest(recoverPanics(s.securityHeaders(mux)))
 }
 
 // schemaFile is the API's contract, schema.graphql, as a static file:
@@ -291,7 +298,6 @@ func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", info.ContentType)
 	h.Set("Cache-Control", cacheControl)
 	h.Set("ETag", `"`+path.Base(strings.TrimSuffix(key, path.Ext(key)))+`"`)
-	h.Set("Content-Security-Policy", "default-src 'none'")
 	http.ServeContent(w, r, "", info.ModTime, f)
 }
 

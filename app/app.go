@@ -167,7 +167,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}
 	// Metrics read the other parts when scraped, which happens only once
 	// the server listens, when every part is there.
-	a.Metrics = metrics.New(d.SQL, func() int { return a.Judging.Ingester.Queued() },
+	a.Metrics = metrics.New(d.SQL, frontend.Operations(), func() int { return a.Judging.Ingester.Queued() },
 		func() int { return a.Server.Sockets() }, func() int { return a.Hub.Subscribers() })
 	a.Metrics.SetVoteQueueCapacity(max(cfg.VoteQueue, cfg.VoteBatch)) // as the ingester sizes its queue
 	// Live results: judging tells a coalescer (a few messages per photo

@@ -39,8 +39,11 @@ type Access struct {
 	// view or judge it. Image URLs are capabilities: they are handed out
 	// only with the photo, by the paths that check View or Judge.
 	Image bool
-	// Owner: know who posted it. Whoever may view it: a judge who is only
-	// served a private photo to judge does not learn whose it is.
+	// Owner: know who posted it (postedBy). Its owner and moderators, and
+	// anyone while it is public and active: a private photo never says
+	// whose it is to anyone else, not even to a judge who voted on it and
+	// may see its stats. A vote never changes it (so no path need look one
+	// up to answer it).
 	Owner bool
 }
 
@@ -57,7 +60,7 @@ func PhotoAccess(v *identity.Viewer, p Photo, voted bool) Access {
 		Judge: p.Active && !owner,
 	}
 	a.Image = a.View || a.Judge
-	a.Owner = a.View
+	a.Owner = staff || Listed(p)
 	return a
 }
 

@@ -33,6 +33,7 @@ func TestPhotoAccessTable(t *testing.T) {
 	type access = authz.Access
 	all := access{View: true, Judge: true, Image: true, Owner: true}
 	viewOnly := access{View: true, Image: true, Owner: true} // owners and moderators of what they may not judge
+	voter := access{View: true, Judge: true, Image: true}    // voted on a private photo: its stats, never whose it is
 	judgeOnly := access{Judge: true, Image: true}            // served by nextPhoto, nothing more
 	none := access{}
 	for _, c := range []struct {
@@ -50,7 +51,8 @@ func TestPhotoAccessTable(t *testing.T) {
 		{"moderator/hidden", moderator, hiddenPrivate, false, viewOnly},
 		{"admin/private", admin, private, false, all},
 		{"voter/public", judge, public, true, all},
-		{"voter/private", judge, private, true, all},
+		{"voter/private", judge, private, true, voter},
+		{"account-voter/private", stranger, private, true, voter},
 		{"voter/hidden", judge, hidden, true, none},
 		{"stranger/public", stranger, public, false, all},
 		{"stranger/private", stranger, private, false, judgeOnly},
@@ -72,7 +74,8 @@ func TestPhotoAccessTable(t *testing.T) {
 
 // TestVotedMatters: whether a viewer voted is worth looking up only for a
 // viewer who could not see the photo otherwise; and it never changes
-// whether an image may be fetched (the image handler never asks).
+// whether an image may be fetched (the image handler never asks) nor
+// whether the owner is shown (postedBy never asks).
 func TestVotedMatters(t *testing.T) {
 	ownerID := uuid.New()
 	owner := &identity.Viewer{ID: ownerID}
@@ -88,6 +91,9 @@ func TestVotedMatters(t *testing.T) {
 				}
 				if with.Image != without.Image {
 					t.Errorf("a vote changes Image for %+v on %+v", v, p)
+				}
+				if with.Owner != without.Owner {
+					t.Errorf("a vote changes Owner for %+v on %+v", v, p)
 				}
 			}
 		}

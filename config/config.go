@@ -5,6 +5,7 @@
 package config
 
 import (
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,11 +33,19 @@ type Config struct {
 	PublicURL      string         // the URL users reach this service at
 	TrustedProxies []netip.Prefix // X-Forwarded-For is honoured only from these
 	CORSOrigins    []string       // origins allowed to call the API from a browser
-	Secret         string         // signs anonymous tokens; empty: generated once and kept in the database
-	LogLevel       string         // debug, info, warn, error
-	LogFormat      string         // json or text
-	MigrateOnStart bool           // serve migrates PostgreSQL before it listens
-	Cache          bool           // read-through cache of photos, users, statistics and sessions
+	// OperatorCIDRs are the client addresses (as trusted-proxies resolve
+	// them) that may read /metrics and /status without a token.
+	OperatorCIDRs []netip.Prefix
+	// OperatorTokenHash is the SHA-256 of the operator token, which also
+	// opens /metrics and /status; nil without one. The token itself is not
+	// kept.
+	OperatorTokenHash []byte
+	operatorTokenLen  int    // the token's length, for Validate
+	Secret            string // signs anonymous tokens; empty: generated once and kept in the database
+	LogLevel          string // debug, info, warn, error
+	LogFormat         string // json or text
+	MigrateOnStart    bool   // serve migrates PostgreSQL before it listens
+	Cache             bool   // read-through cache of photos, users, statistics and sessions
 
 	// Object storage for images. With S3Endpoint empty, images are files
 	// under DataDir/blobs served by FaceStat at /images/.
@@ -219,6 +228,33 @@ func rate(p func(*Config) *Rate) func(*Config, string) error {
 	}
 }
 
+// prefixes parses a comma-separated list of CIDRs or single addresses.
+// IPv4-mapped IPv6 ones become plain IPv4, as client addresses are compared.
+func prefixes(p func(*Config) *[]netip.Prefix) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []netip.Prefix
+		for _, s := range list(v) {
+			pr, err := netip.ParsePrefix(s)
+			if err != nil {
+				a, aerr := netip.ParseAddr(s)
+				if aerr != nil {
+					return err
+				}
+				pr = netip.PrefixFrom(a, a.BitLen())
+			}
+			if pr.Addr().Is4In6() { // peers are compared as plain IPv4
+				if pr.Bits() < 96 {
+					return fmt.Errorf("%q mixes IPv4-mapped and IPv6 addresses", s)
+				}
+				pr = netip.PrefixFrom(pr.Addr().Unmap(), pr.Bits()-96)
+			}
+			out = append(out, pr.Masked())
+		}
+		*p(c) = out
+		return nil
+	}
+}
+
 func list(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {
@@ -257,27 +293,7 @@ var groups = []group{
 	{"Server", "", []option{
 		{"addr", "127.0.0.1:8080", "host:port to listen on; an empty host or 0.0.0.0 listens on every interface", str(func(c *Config) *string { return &c.Addr })},
 		{"public-url", "", "URL users reach FaceStat at: the base of image URLs, Secure cookies when https, the origin trusted for WebSockets", str(func(c *Config) *string { return &c.PublicURL })},
-		{"trusted-proxies", "", "comma-separated CIDRs or addresses of proxies whose X-Forwarded-For is believed; none: the peer is the client", func(c *Config, v string) error {
-			c.TrustedProxies = nil
-			for _, s := range list(v) {
-				p, err := netip.ParsePrefix(s)
-				if err != nil {
-					a, aerr := netip.ParseAddr(s)
-					if aerr != nil {
-						return err
-					}
-					p = netip.PrefixFrom(a, a.BitLen())
-				}
-				if p.Addr().Is4In6() { // peers are compared as plain IPv4
-					if p.Bits() < 96 {
-						return fmt.Errorf("%q mixes IPv4-mapped and IPv6 addresses", s)
-					}
-					p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-				}
-				c.TrustedProxies = append(c.TrustedProxies, p.Masked())
-			}
-			return nil
-		}},
+		{"trusted-proxies", "", "comma-separated CIDRs or addresses of proxies whose X-Forwarded-For is believed; none: the peer is the client", prefixes(func(c *Config) *[]netip.Prefix { return &c.TrustedProxies })},
 		{"cors-origins", "", "comma-separated origins (scheme://host[:port]) of other web apps allowed to call the API from browsers; none: same origin only", func(c *Config, v string) error {
 			c.CORSOrigins = list(v)
 			for _, o := range c.CORSOrigins {
@@ -294,6 +310,17 @@ var groups = []group{
 		{"shutdown-timeout", "15s", "after SIGTERM and drain-delay, how long in-flight requests may finish", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 		{"drain-delay", "0s", "after SIGTERM, how long /readyz reports 503 before the listener closes (give the load balancer time to notice)", duration(func(c *Config) *time.Duration { return &c.DrainDelay })},
 		{"front-page-interval", "5s", "how often the front page (recent and top photos, served from memory) is generated", duration(func(c *Config) *time.Duration { return &c.FrontPageInterval })},
+	}},
+	{"Operator access", "/metrics, /status and /status.json answer operators only (others get 403): clients whose address is in operator-cidrs, and clients that send the operator token as `Authorization: Bearer TOKEN`. Behind a proxy, the address is the client's as X-Forwarded-For from a trusted proxy names it: a request with X-Forwarded-For from a peer that is not a trusted proxy, or with Forwarded or X-Real-IP (which FaceStat does not read), never counts by address, so a local proxy does not make strangers operators.", []option{
+		{"operator-cidrs", "127.0.0.0/8,::1", "comma-separated CIDRs or addresses of operators' clients (their address after trusted-proxies)", prefixes(func(c *Config) *[]netip.Prefix { return &c.OperatorCIDRs })},
+		{"operator-token", "", "token that opens /metrics and /status from any address (at least 32 bytes; only its SHA-256 is kept; prefer the variable to the flag, which ps shows); empty: by address only", func(c *Config, v string) error {
+			c.OperatorTokenHash, c.operatorTokenLen = nil, len(v)
+			if v != "" {
+				sum := sha256.Sum256([]byte(v))
+				c.OperatorTokenHash = sum[:]
+			}
+			return nil // Validate checks the length, so that no error quotes the token
+		}},
 	}},
 	{"Storage", "", []option{
 		{"data-dir", "./data", "folder of the embedded default (SQLite database and image blobs)", str(func(c *Config) *string { return &c.DataDir })},
@@ -520,6 +547,7 @@ func (c *Config) Validate() error {
 	u, err := url.Parse(c.PublicURL)
 	check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "", "public-url", "must be an http(s) URL naming a host")
 	check(c.Secret == "" || len(c.Secret) >= 32, "secret", "must be at least 32 bytes")
+	check(c.operatorTokenLen == 0 || c.operatorTokenLen >= 32, "operator-token", "must be at least 32 bytes")
 	if c.S3Endpoint != "" {
 		check(validS3Endpoint(c.S3Endpoint), "s3-endpoint", "must be host[:port], without a scheme (s3-secure chooses https)")
 		check(validBucket(c.S3Bucket), "s3-bucket", "must be set with s3-endpoint: 3 to 63 of a-z, 0-9, '.' and '-'")

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"io"
@@ -356,6 +357,38 @@ func TestTrustedProxies(t *testing.T) {
 		for _, in := range []string{"proxy.example", "10.0.0.0/33", "::1/129", "10.0.0", "10.0.0.1/", "10.0.0.0/8;10.1.0.0/16", "10.0.0.0/8,nope"} {
 			loadErr(t, nil, map[string]string{"FACESTAT_TRUSTED_PROXIES": in}, "FACESTAT_TRUSTED_PROXIES")
 		}
+	})
+}
+
+// TestOperatorAccess: loopback are operators by default; the operator
+// token is kept only as its hash, and a short one is refused without the
+// error quoting it.
+func TestOperatorAccess(t *testing.T) {
+	t.Run("OKDefaults", func(t *testing.T) {
+		c := load(t, nil, nil)
+		want := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+		if !slices.Equal(c.OperatorCIDRs, want) || c.OperatorTokenHash != nil {
+			t.Errorf("OperatorCIDRs = %v, token hash %x; want %v and none", c.OperatorCIDRs, c.OperatorTokenHash, want)
+		}
+	})
+	t.Run("OKToken", func(t *testing.T) {
+		token := strings.Repeat("t0ken", 8)
+		c := load(t, nil, map[string]string{"FACESTAT_OPERATOR_TOKEN": token, "FACESTAT_OPERATOR_CIDRS": "10.9.0.0/16"})
+		if sum := sha256.Sum256([]byte(token)); !bytes.Equal(c.OperatorTokenHash, sum[:]) {
+			t.Errorf("OperatorTokenHash = %x, want the token's SHA-256", c.OperatorTokenHash)
+		}
+		if want := []netip.Prefix{netip.MustParsePrefix("10.9.0.0/16")}; !slices.Equal(c.OperatorCIDRs, want) {
+			t.Errorf("OperatorCIDRs = %v, want %v", c.OperatorCIDRs, want)
+		}
+	})
+	t.Run("ErrShortToken", func(t *testing.T) {
+		_, _, err := config.Load(nil, env(map[string]string{"FACESTAT_OPERATOR_TOKEN": "hunter2hunter2"}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "operator-token") || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("Load with a short token: %v; want an error naming operator-token, not quoting the token", err)
+		}
+	})
+	t.Run("ErrInvalidCIDR", func(t *testing.T) {
+		loadErr(t, nil, map[string]string{"FACESTAT_OPERATOR_CIDRS": "10.0.0.0/33"}, "FACESTAT_OPERATOR_CIDRS")
 	})
 }
 

@@ -73,3 +73,18 @@ func (placeholderFS) Open(name string) (fs.File, error) {
 	}
 	return placeholder.Open(file)
 }
+
+//go:embed operations.json
+var operations []byte
+
+// Operations returns the names of the GraphQL operations the web app sends
+// (the documents in src/gql/graphql.ts, listed in operations.json; a test
+// checks the two agree). Metrics label operations by these names; any
+// other name, chosen by a client, is one label.
+func Operations() []string {
+	var out []string
+	if err := json.Unmarshal(operations, &out); err != nil {
+		panic("frontend/operations.json: " + err.Error()) // embedded: a build-time mistake
+	}
+	return out
+}

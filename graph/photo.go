@@ -70,12 +70,12 @@ func (r *Resolver) prefetch(ctx context.Context, list []*ent.Photo) {
 	}
 	fields := photoFields(ctx)
 	l := r.loaders(ctx)
-	hasViewer := identity.FromContext(ctx) != nil
+	v := identity.FromContext(ctx)
 	for _, p := range list {
-		if fields["owner"] || fields["postedBy"] {
-			l.User.LoadThunk(ctx, p.OwnerID)
+		if (fields["owner"] || fields["postedBy"]) && authz.PhotoAccess(v, photos.FactsOf(p), false).Owner {
+			l.User.LoadThunk(ctx, p.OwnerID) // only owners the viewer may know (postedBy)
 		}
-		if hasViewer && (fields["viewerHasVoted"] || fields["viewerCanSeeStats"] || fields["stats"]) {
+		if v != nil && (fields["viewerHasVoted"] || fields["viewerCanSeeStats"] || fields["stats"]) {
 			l.Voted.LoadThunk(ctx, p.ID)
 		}
 		if fields["stats"] {
@@ -179,10 +179,12 @@ func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int,
 }
 
 // postedBy returns who posted p when the viewer may know (authz's Owner),
-// nil otherwise: a judge served a private photo does not learn whose it is.
+// nil otherwise: a private photo does not say whose it is to anyone but
+// its owner and moderators, not even to a judge who voted on it. A vote
+// never changes Owner, so none is looked up.
 func (r *Resolver) postedBy(ctx context.Context, p *ent.Photo) (*ent.User, error) {
-	if a, err := r.access(ctx, p); !a.Owner || err != nil {
-		return nil, err
+	if !authz.PhotoAccess(identity.FromContext(ctx), photos.FactsOf(p), false).Owner {
+		return nil, nil
 	}
 	return r.loaders(ctx).User.Load(ctx, p.OwnerID)
 }

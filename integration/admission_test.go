@@ -306,6 +306,10 @@ func TestBusyPageWithTheDatabaseStopped(t *testing.T) {
 		!strings.HasPrefix(h.Get("Content-Type"), "text/html") {
 		t.Fatalf("app page with the database down: %d %q Retry-After %q", code, h.Get("Content-Type"), h.Get("Retry-After"))
 	}
+	if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") ||
+		h.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("the busy page's security headers: %v", h)
+	}
 	if code, body := api(); code != http.StatusServiceUnavailable || !strings.Contains(body, `"DATABASE_DOWN"`) {
 		t.Fatalf("API with the database down: %d %s", code, body)
 	}

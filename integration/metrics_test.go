@@ -19,14 +19,14 @@ func TestMetrics(t *testing.T) {
 	e := startEnv(t, "", nil)
 	owner := e.account(t, "measured")
 	photo := liveUpload(t, e, owner, true)
-	e.gql(t, e.anonymous(t), `mutation CastOne($id: ID!, $answers: [AnswerInput!]!) {
+	e.gql(t, e.anonymous(t), `mutation CastVote($id: ID!, $answers: [AnswerInput!]!) {
 		castVote(input: {photoId: $id, answers: $answers}) { photo { id } } }`,
 		map[string]any{"id": photo, "answers": answers(30, 5, true, "calm")}, &struct{}{})
 	_, body := get(t, e.URL+"/metrics")
 	for _, want := range []string{
 		`facestat_votes_stored_total 1`,
 		`facestat_vote_batch_size_count 1`,
-		`facestat_graphql_operation_duration_seconds_count\{operation="CastOne",outcome="ok",type="mutation"\} 1`,
+		`facestat_graphql_operation_duration_seconds_count\{operation="CastVote",outcome="ok",type="mutation"\} 1`,
 		`facestat_vote_queue_depth 0`,
 		`facestat_websockets_open 0`,
 		`go_sql_open_connections\{db_name="facestat"\}`,
@@ -136,7 +136,7 @@ func TestMetricsAlertNames(t *testing.T) {
 	owner := e.account(t, "watched")
 	photo := liveUpload(t, e, owner, true)
 	judge := e.anonymous(t)
-	vote := request{Token: judge, Query: `mutation CastOne($id: ID!, $answers: [AnswerInput!]!) {
+	vote := request{Token: judge, Query: `mutation CastVote($id: ID!, $answers: [AnswerInput!]!) {
 		castVote(input: {photoId: $id, answers: $answers}) { photo { id } } }`,
 		Vars: map[string]any{"id": photo, "answers": answers(30, 5, true, "calm")}}
 	e.do(t, vote).decode(t, &struct{}{})
@@ -194,7 +194,7 @@ func TestStatus(t *testing.T) {
 
 	owner := e.account(t, "statused")
 	photo := liveUpload(t, e, owner, true)
-	e.gql(t, e.anonymous(t), `mutation CastOne($id: ID!, $answers: [AnswerInput!]!) {
+	e.gql(t, e.anonymous(t), `mutation CastVote($id: ID!, $answers: [AnswerInput!]!) {
 		castVote(input: {photoId: $id, answers: $answers}) { photo { id stats { questions { count } } } } }`,
 		map[string]any{"id": photo, "answers": answers(30, 5, true, "calm")}, &struct{}{})
 	time.Sleep(1100 * time.Millisecond) // the next page measures since the first
@@ -208,12 +208,12 @@ func TestStatus(t *testing.T) {
 	}
 	var cast *metrics.OperationFigures
 	for i, o := range after.GraphQL.Top {
-		if o.Name == "CastOne" {
+		if o.Name == "CastVote" {
 			cast = &after.GraphQL.Top[i]
 		}
 	}
 	if cast == nil || cast.Type != "mutation" || cast.ErrorRatio == nil || *cast.ErrorRatio != 0 || cast.P99Seconds == nil {
-		t.Errorf("CastOne not among the busiest operations: %+v", after.GraphQL.Top)
+		t.Errorf("CastVote not among the busiest operations: %+v", after.GraphQL.Top)
 	}
 	if after.Cache.LookupsPerSecond <= 0 || after.Cache.HitRatio == nil {
 		t.Errorf("no cache lookup counted: %+v", after.Cache)
@@ -229,7 +229,7 @@ func TestStatus(t *testing.T) {
 		t.Fatalf("/status: %d %v", res.StatusCode, res.Header)
 	}
 	for _, want := range []string{`<meta http-equiv="refresh" content="5">`, `<p class="big">ready</p>`, `1 stored`,
-		`<td>CastOne</td><td>mutation</td>`, `0 · normal`} {
+		`<td>CastVote</td><td>mutation</td>`, `0 · normal`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("/status lacks %s", want)
 		}

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -21,8 +20,9 @@ import (
 type Metrics struct {
 	Registry *prometheus.Registry
 
-	mu    sync.Mutex
-	names map[string]bool // operation names seen (bounded)
+	// operations are the names that label operations as themselves (the
+	// web app's); any other is OtherOperation.
+	operations map[string]bool
 
 	Operations *prometheus.HistogramVec // GraphQL operations by name, type and outcome
 	Votes      prometheus.Counter       // votes stored
@@ -38,13 +38,15 @@ type Metrics struct {
 
 // New registers FaceStat's collectors, the Go runtime's, and gauges read
 // on each scrape: database pool use and waits, the vote queue's depth and
-// open WebSockets.
-func New(db *sql.DB, queueDepth, sockets, subscribers func() int) *Metrics {
+// open WebSockets. operations are the GraphQL operation names measured
+// one by one (the web app's, frontend.Operations); the rest count
+// together, as OtherOperation, so that clients cannot add series.
+func New(db *sql.DB, operations []string, queueDepth, sockets, subscribers func() int) *Metrics {
 	m := &Metrics{
-		Registry: prometheus.NewRegistry(),
-		names:    map[string]bool{},
-		now:      time.Now,
-		start:    time.Now(),
+		Registry:   prometheus.NewRegistry(),
+		operations: map[string]bool{},
+		now:        time.Now,
+		start:      time.Now(),
 		Operations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "facestat_graphql_operation_duration_seconds",
 			Help:    "GraphQL operations by name, type (query, mutation, subscription) and outcome (ok, error).",
@@ -59,6 +61,9 @@ func New(db *sql.DB, queueDepth, sockets, subscribers func() int) *Metrics {
 			Name: "facestat_cache_requests_total",
 			Help: "Keys looked up in the read-through cache, by kind (" + strings.Join(cache.Kinds, ", ") + ", other) and result (hit, miss, error: the store failed).",
 		}, []string{"kind", "result"}),
+	}
+	for _, name := range operations[:min(len(operations), maxOperations)] {
+		m.operations[name] = true
 	}
 	// Every series exists from the start, at 0: a ratio over them is
 	// defined (and alerts can see it) before the first lookup.
@@ -112,22 +117,29 @@ func (m *Metrics) SetVoteQueueCapacity(n int) {
 		func() float64 { return float64(n) }))
 }
 
-// maxOperations bounds the operation label: names come from clients, so
-// past this many distinct names the rest are counted as "other".
-const maxOperations = 200
+// Operation labels besides the known names: an operation without a name,
+// and every name that is not known (chosen by a client).
+const (
+	AnonymousOperation = "anonymous"
+	OtherOperation     = "other"
+)
 
-// label returns the operation label for name.
-func (m *Metrics) label(name string) string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.names[name] {
+// maxOperations bounds the known names, whatever the list New is given.
+const maxOperations = 100
+
+// operationLabel returns the operation label for name: itself when it is
+// known, else AnonymousOperation or OtherOperation. With the operation
+// type (4 values) and outcome (2), the series stay bounded by the known
+// names, however many names clients make up.
+func (m *Metrics) operationLabel(name string) string {
+	switch {
+	case m.operations[name]:
 		return name
+	case name == "":
+		return AnonymousOperation
+	default:
+		return OtherOperation
 	}
-	if len(m.names) >= maxOperations || len(name) > 64 {
-		return "other"
-	}
-	m.names[name] = true
-	return name
 }
 
 // Extension times every GraphQL response by operation.
@@ -159,10 +171,7 @@ func (e Extension) InterceptResponse(ctx context.Context, next graphql.ResponseH
 			name = oc.Operation.Name
 		}
 	}
-	if name == "" {
-		name = "anonymous"
-	}
-	name = e.M.label(name)
+	name = e.M.operationLabel(name)
 	outcome := "ok"
 	if resp != nil && len(resp.Errors) > 0 {
 		outcome = "error"

@@ -131,7 +131,7 @@ var admissionClasses = []string{"votes", "reads", "uploads", "signins", "subscri
 
 // StatusHandler serves the status page at a path ending in ".json" as JSON,
 // and as HTML otherwise. ready reports readiness as /readyz does (nil:
-// ready). Keep it, like /metrics, off the public internet.
+// ready). The HTTP layer serves it, like /metrics, to operators only.
 func (m *Metrics) StatusHandler(ready func(context.Context) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f := m.Figures(r.Context(), ready)

@@ -1,0 +1,75 @@
+package api
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/facestat/facestat/ratelimit"
+)
+
+// operatorsOnly serves next (/metrics, /status) to operators only
+// (isOperator) and answers everyone else 403, with no hint of what the
+// page holds. Operators' answers are not stored by shared caches.
+func (s *Server) operatorsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if !s.isOperator(r) {
+			http.Error(w, "operators only (see operator-cidrs and operator-token)", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isOperator reports whether r comes from an operator: it carries the
+// operator token (Authorization: Bearer), or its client address is in
+// operator-cidrs. The address counts only when it is the client's own: a
+// request forwarded by a peer that is not a trusted proxy (X-Forwarded-For
+// from anyone else, or Forwarded or X-Real-IP, which clientIP does not
+// read) may come from anyone behind a local reverse proxy, so it needs
+// the token.
+func (s *Server) isOperator(r *http.Request) bool {
+	if s.hasOperatorToken(r) {
+		return true
+	}
+	if r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != "" {
+		return false
+	}
+	if r.Header.Get("X-Forwarded-For") != "" && !s.peerTrusted(r) {
+		return false
+	}
+	ip, err := netip.ParseAddr(ratelimit.ClientIP(r.Context()))
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range s.cfg.OperatorCIDRs {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasOperatorToken reports whether r carries the operator token as a
+// bearer token. The token is compared by its SHA-256 (all the config
+// keeps), in constant time.
+func (s *Server) hasOperatorToken(r *http.Request) bool {
+	want := s.cfg.OperatorTokenHash
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if want == nil || !ok {
+		return false
+	}
+	got := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(got[:], want) == 1
+}
+
+// peerTrusted reports whether r's peer is a trusted proxy, whose
+// X-Forwarded-For clientIP believes.
+func (s *Server) peerTrusted(r *http.Request) bool {
+	_, peer, err := peerAddr(r)
+	return err == nil && s.trusted(peer)
+}

@@ -64,7 +64,10 @@ func TestBudgets(t *testing.T) {
 			}
 		}
 		// 1000 - 3×300 = 100 left on the address.
-		throttled(t, func() error { _, err := b.Charge(ctx, ratelimit.Payer{IP: judge.IP, Session: "judge-4"}, 300); return err }())
+		throttled(t, func() error {
+			_, err := b.Charge(ctx, ratelimit.Payer{IP: judge.IP, Session: "judge-4"}, 300)
+			return err
+		}())
 	})
 	t.Run("OKBucketsApart", func(t *testing.T) {
 		b := newBudgets()

@@ -3,7 +3,9 @@ package inmem
 import (
 	"container/list"
 	"context"
+	"crypto/sha256"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,6 +62,22 @@ var _ ratelimit.Limiter = (*Limiter)(nil)
 
 type bucketID struct{ rule, key string }
 
+// maxKey is the longest key a bucket is held under as it is. Keys come
+// from clients (an e-mail address in the per-address sign-in rule): a
+// longer one is held as '#' and its SHA-256, so that maxKeys buckets cannot
+// hold gigabytes of keys (a key starting with '#' too, so that none poses
+// as the hash of another).
+const maxKey = 64
+
+// idOf is the id of the bucket of (rule, key).
+func idOf(rule, key string) bucketID {
+	if len(key) > maxKey || strings.HasPrefix(key, "#") {
+		sum := sha256.Sum256([]byte(key))
+		key = "#" + string(sum[:])
+	}
+	return bucketID{rule, key}
+}
+
 type bucket struct {
 	id       bucketID
 	limit    int           // rule.Limit the bucket was configured with (= burst)
@@ -105,7 +123,7 @@ func (l *Limiter) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.bucket(bucketID{rule.Name, key}, rule, now)
+	b := l.bucket(idOf(rule.Name, key), rule, now)
 	tat := later(b.tat, now).Add(time.Duration(n) * b.interval)
 	if wait := tat.Sub(now) - b.burst(); wait > 0 {
 		return ratelimit.Decision{RetryAfter: wait}, nil
@@ -129,7 +147,7 @@ func (l *Limiter) Refund(ctx context.Context, rule ratelimit.Rule, key string, n
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	e, ok := l.buckets[bucketID{rule.Name, key}]
+	e, ok := l.buckets[idOf(rule.Name, key)]
 	if !ok {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -379,4 +380,20 @@ func TestAllowNAndRefund(t *testing.T) {
 			t.Errorf("a disabled rule: %+v, %v", d, err)
 		}
 	})
+}
+
+// TestLongKeys: keys a client chooses may be long (a megabyte-long e-mail
+// address); each is still limited on its own.
+func TestLongKeys(t *testing.T) {
+	l, _ := newLimiter(10)
+	rule := ratelimit.Rule{Name: "sign_in_email", Limit: 1, Per: time.Hour}
+	long := strings.Repeat("a", 1<<20)
+	for _, k := range []string{long, long + "b", "#short"} {
+		if !allow(t, l, rule, k).Allowed {
+			t.Fatalf("first event of a %d-byte key refused", len(k))
+		}
+	}
+	if allow(t, l, rule, long).Allowed {
+		t.Fatal("a long key is not limited")
+	}
 }

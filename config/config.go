@@ -365,7 +365,7 @@ var groups = []group{
 		{"vote-queue", "20000", "votes waiting at most; beyond, castVote answers UNAVAILABLE", integer(func(c *Config) *int { return &c.VoteQueue })},
 		{"vote-workers", "0", "vote transactions in flight at once", integer(func(c *Config) *int { return &c.VoteWorkers })},
 	}},
-	{"Rate limits", "Each is N/period, a token bucket: a burst of N, refilled at N per period (30/1m: one every 2 s); 0/1s turns it off. A client IP is the whole IPv4 address or the IPv6 /64. With redis-url set, all instances share one budget.", []option{
+	{"Rate limits", "Each is N/period, a token bucket: a burst of N, refilled at N per period (30/1m: one every 2 s); 0/1s turns it off. A client IP is the whole IPv4 address or the IPv6 /64. With redis-url set, all instances share one budget; while Redis fails, each instance counts on its own with the same limits.", []option{
 		{"rate-anon-session", "30/1m", "startAnonymousSession per client IP", rate(func(c *Config) *Rate { return &c.RateAnonSession })},
 		{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
 		{"rate-sign-in", "20/1m", "signIn per client IP", rate(func(c *Config) *Rate { return &c.RateSignIn })},

@@ -40,8 +40,15 @@ var budgetSettings = withSettings(hostileSettings, map[string]string{
 // refusal; every answer before must be a success.
 func spend(t *testing.T, e *env, ip string) *response {
 	t.Helper()
-	for i := range 200 {
-		resp := e.do(t, request{Header: from(ip), Query: costly})
+	return spendOn(t, e, ip, costly)
+}
+
+// spendOn sends query from ip until it is THROTTLED, and returns that
+// refusal; every answer before must be a success.
+func spendOn(t *testing.T, e *env, ip, query string) *response {
+	t.Helper()
+	for i := range 1000 {
+		resp := e.do(t, request{Header: from(ip), Query: query})
 		if resp.code() == "THROTTLED" {
 			if i == 0 {
 				t.Fatal("the first costly request was already THROTTLED")
@@ -52,7 +59,7 @@ func spend(t *testing.T, e *env, ip string) *response {
 			t.Fatalf("costly request %d: %d %+v", i, resp.Status, resp.Errors)
 		}
 	}
-	t.Fatal("200 costly requests from one address were never THROTTLED")
+	t.Fatal("1000 requests from one address were never THROTTLED")
 	return nil
 }
 
@@ -237,4 +244,24 @@ func TestHostileLimitsRedisPaused(t *testing.T) {
 	if d, _ := limiterMetrics(t, e); d != 1 {
 		t.Fatal("facestat_ratelimit_degraded is not 1 while Redis is paused")
 	}
+}
+
+// TestHostileBudgetSubscriptions: a subscription is charged when it
+// starts, so subscribing is no way around a spent budget.
+func TestHostileBudgetSubscriptions(t *testing.T) {
+	e := startEnv(t, "", budgetSettings)
+	// The socket's address is the test's own (no X-Forwarded-For on it).
+	// What costly leaves, cheap spends: less than cheap's price is left,
+	// and the subscription costs more.
+	checkThrottled(t, spend(t, e, "127.0.0.1"))
+	checkThrottled(t, spendOn(t, e, "127.0.0.1", cheap))
+	ws := dialWS(t, e.URL, protoTransportWS)
+	ws.init("")
+	ws.subscribe("1", `subscription($id: ID!) { photoStats(photoId: $id) { id voteCount version updatedAt } }`, map[string]any{"id": "UGhvdG86MA=="})
+	m := ws.next(10 * time.Second)
+	// gqlgen sends a refused operation as a result carrying the error.
+	if (m.Type != "next" && m.Type != "error") || !strings.Contains(string(m.Payload), `"code":"THROTTLED"`) || strings.Contains(string(m.Payload), "photoStats") {
+		t.Fatalf("subscribing with a spent budget: %s %s, want THROTTLED before it ran", m.Type, m.Payload)
+	}
+	served(t, e, nthIP(2), costly)
 }

@@ -18,6 +18,7 @@ const (
 	NotFound        Code = "NOT_FOUND"
 	Conflict        Code = "CONFLICT"
 	RateLimited     Code = "RATE_LIMITED"
+	Throttled       Code = "THROTTLED" // a request's cost exceeds what is left of a budget (ratelimit.Budgets)
 	Unavailable     Code = "UNAVAILABLE"
 	Internal        Code = "INTERNAL"
 )
@@ -58,7 +59,7 @@ type Error struct {
 	Message    string
 	Field      string        // argument path of the offending input, e.g. "input.file"
 	Reason     string        // finer reason, e.g. FILE_TOO_LARGE
-	RetryAfter time.Duration // for RATE_LIMITED and UNAVAILABLE
+	RetryAfter time.Duration // for RATE_LIMITED, THROTTLED and UNAVAILABLE
 	Err        error         // internal cause; never shown to clients
 }
 

@@ -21,8 +21,8 @@ import (
 
 // httpStatus is the HTTP status of a request refused outright with code.
 // Errors raised while executing an operation answer 200 with the error in
-// the body (GraphQL over HTTP), except RATE_LIMITED (429) and UNAVAILABLE
-// (503). docs/ERRORS.md documents the table.
+// the body (GraphQL over HTTP), except RATE_LIMITED and THROTTLED (429)
+// and UNAVAILABLE (503). docs/ERRORS.md documents the table.
 func httpStatus(code facestat.Code) int {
 	switch code {
 	case facestat.BadUserInput:
@@ -35,7 +35,7 @@ func httpStatus(code facestat.Code) int {
 		return http.StatusNotFound
 	case facestat.Conflict:
 		return http.StatusConflict
-	case facestat.RateLimited:
+	case facestat.RateLimited, facestat.Throttled:
 		return http.StatusTooManyRequests
 	case facestat.Unavailable:
 		return http.StatusServiceUnavailable

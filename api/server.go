@@ -31,6 +31,7 @@ import (
 	"github.com/facestat/facestat/panics"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/precompressed"
+	"github.com/facestat/facestat/ratelimit"
 	"github.com/facestat/facestat/relay"
 )
 
@@ -52,6 +53,8 @@ type Deps struct {
 	// Admission, when set, bounds the work in flight per class and answers
 	// browsers with the busy page while the database is down.
 	Admission *admission.Controller
+	// Budgets, when set, charge each GraphQL operation its cost (budget.go).
+	Budgets *ratelimit.Budgets
 	// FrontPage serves the generated front page; false before the first
 	// rendering, when / falls back to the plain app.
 	FrontPage interface {
@@ -81,6 +84,7 @@ type Server struct {
 	metrics  *metrics.Metrics
 
 	admission *admission.Controller
+	budgets   *ratelimit.Budgets
 	logDebug  bool // debug logging is on: every request takes the long way
 }
 
@@ -90,6 +94,7 @@ func New(d Deps) *Server {
 		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
 	s.csp = []string{contentSecurityPolicy(d.Config, d.WebApp, "index.html", "graphiql.html")}
 	s.admission = d.Admission
+	s.budgets = d.Budgets
 	s.logDebug = d.Log.Enabled(context.Background(), slog.LevelDebug)
 	s.sessions = newSessionWatch(d.Identity, d.Config.WSSessionCheck, d.Log)
 	s.handler = s.routes(s.newGraphQL(d.Resolver))

@@ -13,10 +13,10 @@ import (
 // withStatus runs a gqlgen HTTP transport (GET, POST, multipart) so that
 // an operation's HTTP status follows from its response: GraphQL over HTTP
 // answers 200 whatever the errors, except that an operation refused with
-// RATE_LIMITED answers 429 and one refused with UNAVAILABLE 503, each with
-// Retry-After, the longest retryAfter of its errors (docs/ERRORS.md). The
-// status is read from the response the transport is about to write, never
-// passed along beside it.
+// RATE_LIMITED or THROTTLED answers 429 and one refused with UNAVAILABLE
+// 503, each with Retry-After, the longest retryAfter of its errors
+// (docs/ERRORS.md). The status is read from the response the transport is
+// about to write, never passed along beside it.
 type withStatus struct{ graphql.Transport }
 
 // Do implements graphql.Transport.
@@ -56,7 +56,7 @@ func responseStatus(resp *graphql.Response) (status, retryAfter int) {
 	status = http.StatusOK
 	for _, e := range resp.Errors {
 		code, _ := e.Extensions["code"].(string)
-		if code != string(facestat.RateLimited) && code != string(facestat.Unavailable) {
+		if code != string(facestat.RateLimited) && code != string(facestat.Throttled) && code != string(facestat.Unavailable) {
 			continue
 		}
 		status = httpStatus(facestat.Code(code))

@@ -200,11 +200,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	// facestat_cache_requests_total.
 	store = cache.Counted(store, a.Metrics.CountCache)
 	a.Cache = store
-	// Rate limits: one budget for all instances through Redis, else per process.
-	var limiter ratelimit.Limiter = inmem.NewLimiter(100_000)
-	if a.redis != nil {
-		limiter = redis.NewLimiter(a.redis, cfg.RedisPrefix)
-	}
+	limiter := a.newLimiter(cfg, log)
 	limits := rateLimits(cfg, limiter)
 	a.Photos = photos.NewService(d.Client, a.Blobs, photos.Config{
 		Dialect:        d.Dialect,
@@ -283,6 +279,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		FrontPage: a.Front,
 		Metrics:   a.Metrics,
 		Admission: a.Admission,
+		Budgets:   budgets(cfg, limiter),
 		Config:    cfg,
 		Log:       log,
 		Resolver:  a.Resolver,
@@ -315,11 +312,44 @@ func (a *App) Start(ctx context.Context) {
 	panics.Go(a.Log, "front page", func() { a.Front.Run(ctx, a.Config.FrontPageInterval) })
 }
 
+// newLimiter returns the limiter that counts rate limits and budgets: one
+// count for all instances through Redis, else per process. With Redis, a
+// Redis that fails or stalls hands counting to this instance's own limiter
+// with the same rules until it answers again (never allow-all), which the
+// log says once per outage and the metrics say all along.
+func (a *App) newLimiter(cfg *config.Config, log *slog.Logger) ratelimit.Limiter {
+	local := inmem.NewLimiter(100_000)
+	if a.redis == nil {
+		return local
+	}
+	f := &ratelimit.Fallback{Primary: redis.NewLimiter(a.redis, cfg.RedisPrefix), Secondary: local,
+		OnChange: func(degraded bool, err error) {
+			if degraded {
+				log.Warn("rate limits and budgets are counted by this instance alone until Redis answers again", "err", err)
+			} else {
+				log.Info("rate limits and budgets are shared through Redis again")
+			}
+		}}
+	a.Metrics.WatchLimiter(f.Degraded, f.Fallbacks)
+	return f
+}
+
+// budgets are the cost budgets of cfg, counted by limiter.
+func budgets(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Budgets {
+	return &ratelimit.Budgets{Limiter: limiter,
+		IP:      rule("budget_ip", cfg.BudgetIP),
+		Session: rule("budget_session", cfg.BudgetSession),
+		Account: rule("budget_account", cfg.BudgetAccount),
+	}
+}
+
+// rule is r as the ratelimit.Rule called name.
+func rule(name string, r config.Rate) ratelimit.Rule {
+	return ratelimit.Rule{Name: name, Limit: r.N, Per: r.Per}
+}
+
 // rateLimits is every rate limit of cfg, counted by limiter.
 func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy {
-	rule := func(name string, r config.Rate) ratelimit.Rule {
-		return ratelimit.Rule{Name: name, Limit: r.N, Per: r.Per}
-	}
 	return &ratelimit.Policy{Limiter: limiter, Rules: ratelimit.Rules{
 		AnonSession: rule("anon_session", cfg.RateAnonSession),
 		SignUp:      rule("sign_up", cfg.RateSignUp),

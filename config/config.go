@@ -116,6 +116,12 @@ type Config struct {
 	RateVote          Rate          // castVote per judge (account or anonymous session)
 	RateVoteIP        Rate          // castVote per client IP, all judges together
 
+	// Budgets: GraphQL cost units (the price of a document) per period,
+	// charged up front and refunded down to the actual cost.
+	BudgetIP      Rate // per client IP, everyone behind it together
+	BudgetSession Rate // per anonymous judge
+	BudgetAccount Rate // per account
+
 	// Admission control: requests of each class in flight at once per
 	// instance (0: unbounded), and how long one may wait for a slot.
 	AdmitVotes         int
@@ -390,7 +396,7 @@ var groups = []group{
 		{"vote-queue", "20000", "votes waiting at most; beyond, castVote answers UNAVAILABLE", integer(func(c *Config) *int { return &c.VoteQueue })},
 		{"vote-workers", "0", "vote transactions in flight at once", integer(func(c *Config) *int { return &c.VoteWorkers })},
 	}},
-	{"Rate limits", "Each is N/period, a token bucket: a burst of N, refilled at N per period (30/1m: one every 2 s); 0/1s turns it off. A client IP is the whole IPv4 address or the IPv6 /64. With redis-url set, all instances share one budget.", []option{
+	{"Rate limits", "Each is N/period, a token bucket: a burst of N, refilled at N per period (30/1m: one every 2 s); 0/1s turns it off. A client IP is the whole IPv4 address or the IPv6 /64. With redis-url set, all instances share one budget; while Redis fails, each instance counts on its own with the same limits.", []option{
 		{"rate-anon-session", "30/1m", "startAnonymousSession per client IP", rate(func(c *Config) *Rate { return &c.RateAnonSession })},
 		{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
 		{"rate-sign-in", "20/1m", "signIn per client IP", rate(func(c *Config) *Rate { return &c.RateSignIn })},
@@ -402,6 +408,14 @@ var groups = []group{
 		// twice that. An address may hide a school or an office behind NAT.
 		{"rate-vote", "120/1m", "castVote per judge, account or anonymous session (a quick human casts about one a second)", rate(func(c *Config) *Rate { return &c.RateVote })},
 		{"rate-vote-ip", "3000/1m", "castVote per client IP, all judges together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.RateVoteIP })},
+	}},
+	{"Budgets", "Each GraphQL request is charged its price (the cost max-complexity bounds) up front in every budget that applies to it, refused with 429 THROTTLED when one is short, and refunded down to what it actually cost once it has run. Each is N/period cost units, a token bucket like the rate limits; N must be at least max-complexity, so that any document admitted can run; 0/1s turns one off. With redis-url set, all instances share them.", []option{
+		// A judge's nextPhoto and castVote cost tens of units; a full page
+		// of photos with their statistics a few thousand. An address may
+		// hide a school or an office behind NAT.
+		{"budget-ip", "100000/1m", "cost per client IP, all its clients together", rate(func(c *Config) *Rate { return &c.BudgetIP })},
+		{"budget-session", "30000/1m", "cost per anonymous judge", rate(func(c *Config) *Rate { return &c.BudgetSession })},
+		{"budget-account", "30000/1m", "cost per account", rate(func(c *Config) *Rate { return &c.BudgetAccount })},
 	}},
 	{"Admission and degradation", "Each instance runs a bounded number of requests of each class at once (admit-*; 0: unbounded); a request that gets no slot within admit-wait is refused with 503 UNAVAILABLE, reason BUSY.", []option{
 		{"admit-votes", "256", "castVote requests at once", integer(func(c *Config) *int { return &c.AdmitVotes })},
@@ -599,6 +613,12 @@ func (c *Config) Validate() error {
 	check(c.PhotoQuota >= 0, "photo-quota", "must not be negative")
 	check(c.MaxQueryDepth >= 3 && c.MaxQueryDepth <= 100, "max-query-depth", "must be in 3..100")
 	check(c.MaxComplexity >= 10, "max-complexity", "must be at least 10")
+	for _, b := range []struct {
+		r    Rate
+		name string
+	}{{c.BudgetIP, "budget-ip"}, {c.BudgetSession, "budget-session"}, {c.BudgetAccount, "budget-account"}} {
+		check(b.r.N == 0 || b.r.N >= c.MaxComplexity, b.name, "must be at least max-complexity (or 0: off), so that any document admitted can run")
+	}
 	check(c.MaxQueryTokens >= 100, "max-query-tokens", "must be at least 100")
 	check(c.MaxPageSize >= 1 && c.MaxPageSize <= 1000, "max-page-size", "must be in 1..1000")
 	check(c.Argon2Memory >= 8 && c.Argon2Memory <= 4<<20, "argon2-memory", "must be in 8..4194304 KiB")

@@ -223,6 +223,7 @@ func TestLoadInvalid(t *testing.T) {
 		"PublicURLScheme":       {map[string]string{"FACESTAT_PUBLIC_URL": "ftp://facestat.example"}, "public-url"},
 		"PublicURLNoScheme":     {map[string]string{"FACESTAT_PUBLIC_URL": "facestat.example"}, "public-url"},
 		"RateNoSlash":           {map[string]string{"FACESTAT_RATE_SIGN_IN": "20"}, "FACESTAT_RATE_SIGN_IN"},
+		"BudgetBelowPriceLimit": {map[string]string{"FACESTAT_MAX_COMPLEXITY": "5000", "FACESTAT_BUDGET_SESSION": "4999/1m"}, "budget-session"},
 		"ProxyHost":             {map[string]string{"FACESTAT_TRUSTED_PROXIES": "proxy.example"}, "FACESTAT_TRUSTED_PROXIES"},
 		"CORSWildcard":          {map[string]string{"FACESTAT_CORS_ORIGINS": "*"}, "FACESTAT_CORS_ORIGINS"},
 	} {

@@ -3,11 +3,11 @@ package inmem
 import (
 	"container/list"
 	"context"
+	"crypto/sha256"
 	"math"
+	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/facestat/facestat/ratelimit"
 )
@@ -22,8 +22,17 @@ const (
 	scanMax  = 16
 )
 
-// Limiter is an in-process ratelimit.Limiter: one token bucket (a
-// golang.org/x/time/rate.Limiter) per (rule name, key), kept in memory.
+// Limiter is an in-process ratelimit.Limiter: one token bucket per (rule
+// name, key), kept in memory.
+//
+// Each bucket is kept as GCRA keeps it, like the Redis limiter: the
+// theoretical arrival time (tat) of the next token, one emission interval
+// (Per/Limit) per token taken. A bucket is full when its tat is not after
+// now; taking n tokens moves tat n intervals later and is allowed while tat
+// stays within Limit intervals of now; a refund moves it back, never before
+// now. (golang.org/x/time/rate, used before, has no way to give tokens
+// back.) Integer nanoseconds keep RetryAfter exact: waiting it out is
+// enough, and a nanosecond less is not.
 //
 // Memory is bounded: at most the maxKeys given to NewLimiter buckets exist
 // at any time. Buckets are dropped lazily when new ones are created (there
@@ -53,11 +62,27 @@ var _ ratelimit.Limiter = (*Limiter)(nil)
 
 type bucketID struct{ rule, key string }
 
+// maxKey is the longest key a bucket is held under as it is. Keys come
+// from clients (an e-mail address in the per-address sign-in rule): a
+// longer one is held as '#' and its SHA-256, so that maxKeys buckets cannot
+// hold gigabytes of keys (a key starting with '#' too, so that none poses
+// as the hash of another).
+const maxKey = 64
+
+// idOf is the id of the bucket of (rule, key).
+func idOf(rule, key string) bucketID {
+	if len(key) > maxKey || strings.HasPrefix(key, "#") {
+		sum := sha256.Sum256([]byte(key))
+		key = "#" + string(sum[:])
+	}
+	return bucketID{rule, key}
+}
+
 type bucket struct {
-	id    bucketID
-	limit int           // rule.Limit the bucket was configured with (= burst)
-	per   time.Duration // rule.Per the bucket was configured with
-	lim   *rate.Limiter
+	id       bucketID
+	limit    int           // rule.Limit the bucket was configured with (= burst)
+	interval time.Duration // the emission interval it was configured with
+	tat      time.Time     // theoretical arrival time: full when not after now
 }
 
 // NewLimiter returns an empty Limiter holding at most maxKeys buckets, using
@@ -69,21 +94,26 @@ func NewLimiter(maxKeys int) *Limiter {
 	return &Limiter{maxKeys: maxKeys, buckets: make(map[bucketID]*list.Element)}
 }
 
-// Allow implements ratelimit.Limiter. It counts one event against the
-// bucket of (rule.Name, key), creating the bucket full (Limit tokens) if
-// absent, and refuses the event, without counting it, when the bucket holds
-// less than one token; RetryAfter is then the time until it holds one
-// again (rounded up to the nanosecond), about Per/Limit right after a
+// Allow implements ratelimit.Limiter: AllowN for one token.
+func (l *Limiter) Allow(ctx context.Context, rule ratelimit.Rule, key string) (ratelimit.Decision, error) {
+	return l.AllowN(ctx, rule, key, 1)
+}
+
+// AllowN implements ratelimit.Limiter. It takes n tokens from the bucket of
+// (rule.Name, key), creating the bucket full (Limit tokens) if absent, and
+// refuses, taking nothing, when the bucket holds fewer than n; RetryAfter
+// is then the time until it holds n again, about n×Per/Limit right after a
 // burst. A rule with the same Name but a different Limit or Per than
 // before is applied to the existing bucket from now on, keeping its tokens
 // (capped to the new Limit). A disabled rule allows without touching any
 // bucket. Errors: ctx.Err() if ctx is done; one wrapping
-// ratelimit.ErrInvalidRule if rule.Validate fails.
-func (l *Limiter) Allow(ctx context.Context, rule ratelimit.Rule, key string) (ratelimit.Decision, error) {
-	if err := ctx.Err(); err != nil {
+// ratelimit.ErrInvalidRule if rule.Validate fails, or
+// ratelimit.ErrInvalidN if n is out of 1..rule.Limit.
+func (l *Limiter) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n int) (ratelimit.Decision, error) {
+	if err := check(ctx, rule); err != nil {
 		return ratelimit.Decision{}, err
 	}
-	if err := rule.Validate(); err != nil {
+	if err := ratelimit.ValidN(rule, n); err != nil {
 		return ratelimit.Decision{}, err
 	}
 	if rule.Disabled() {
@@ -93,17 +123,46 @@ func (l *Limiter) Allow(ctx context.Context, rule ratelimit.Rule, key string) (r
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.bucket(bucketID{rule.Name, key}, rule, now)
-	if b.lim.AllowN(now, 1) {
-		return ratelimit.Decision{Allowed: true}, nil
+	b := l.bucket(idOf(rule.Name, key), rule, now)
+	tat := later(b.tat, now).Add(time.Duration(n) * b.interval)
+	if wait := tat.Sub(now) - b.burst(); wait > 0 {
+		return ratelimit.Decision{RetryAfter: wait}, nil
 	}
-	missing := 1 - b.lim.TokensAt(now)
-	wait := math.Ceil(missing * float64(rule.Per) / float64(rule.Limit))
-	retry := time.Duration(math.MaxInt64)
-	if wait < math.MaxInt64 {
-		retry = max(time.Duration(wait), 1)
+	b.tat = tat
+	return ratelimit.Decision{Allowed: true}, nil
+}
+
+// Refund implements ratelimit.Limiter: it moves the bucket's tat n
+// intervals back, never before now (a full bucket holds Limit tokens, no
+// more). A bucket that is no longer held (evicted, or never made) is full
+// already: nothing to give back.
+func (l *Limiter) Refund(ctx context.Context, rule ratelimit.Rule, key string, n int) error {
+	if err := check(ctx, rule); err != nil {
+		return err
 	}
-	return ratelimit.Decision{RetryAfter: retry}, nil
+	if rule.Disabled() || n <= 0 {
+		return nil
+	}
+	now := l.now()
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.buckets[idOf(rule.Name, key)]
+	if !ok {
+		return nil
+	}
+	b := l.configured(e.Value.(*bucket), rule, now)
+	b.tat = later(b.tat.Add(-time.Duration(n)*b.interval), now)
+	return nil
+}
+
+// check returns why a call for rule cannot be counted: ctx is done, or
+// rule is invalid.
+func check(ctx context.Context, rule ratelimit.Rule) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return rule.Validate()
 }
 
 // Len returns the number of buckets currently held (at most maxKeys).
@@ -120,22 +179,33 @@ func (l *Limiter) now() time.Time {
 	return time.Now()
 }
 
-// bucket returns the bucket of id, configured for rule, creating it if
-// needed, and marks it most recently used. l.mu must be held.
+// bucket returns the bucket of id, configured for rule, creating it (full)
+// if needed, and marks it most recently used. l.mu must be held.
 func (l *Limiter) bucket(id bucketID, rule ratelimit.Rule, now time.Time) *bucket {
 	if e, ok := l.buckets[id]; ok {
 		l.lru.MoveToFront(e)
-		b := e.Value.(*bucket)
-		if b.limit != rule.Limit || b.per != rule.Per {
-			b.lim.SetLimitAt(now, every(rule))
-			b.lim.SetBurstAt(now, rule.Limit)
-			b.limit, b.per = rule.Limit, rule.Per
-		}
-		return b
+		return l.configured(e.Value.(*bucket), rule, now)
 	}
 	l.evict(now)
-	b := &bucket{id: id, limit: rule.Limit, per: rule.Per, lim: rate.NewLimiter(every(rule), rule.Limit)}
+	b := &bucket{id: id, limit: rule.Limit, interval: interval(rule), tat: now}
 	l.buckets[id] = l.lru.PushFront(b)
+	return b
+}
+
+// configured returns b applying rule from now on: when rule's Limit or Per
+// changed, the tokens b holds (capped to the new Limit) are kept.
+func (l *Limiter) configured(b *bucket, rule ratelimit.Rule, now time.Time) *bucket {
+	iv := interval(rule)
+	if b.limit == rule.Limit && b.interval == iv {
+		return b
+	}
+	missing := 0.0 // tokens taken and not yet refilled, under the old rule
+	if b.tat.After(now) {
+		missing = float64(b.tat.Sub(now)) / float64(b.interval)
+	}
+	held := min(float64(b.limit)-missing, float64(rule.Limit))
+	b.limit, b.interval = rule.Limit, iv
+	b.tat = now.Add(time.Duration(math.Ceil((float64(rule.Limit) - held) * float64(iv))))
 	return b
 }
 
@@ -170,11 +240,20 @@ func (l *Limiter) remove(e *list.Element) {
 
 // full reports whether b has refilled completely, so dropping it changes
 // nothing.
-func full(b *bucket, now time.Time) bool {
-	return b.lim.TokensAt(now) >= float64(b.limit)
+func full(b *bucket, now time.Time) bool { return !b.tat.After(now) }
+
+// burst is how far b's tat may run ahead of now: Limit intervals.
+func (b *bucket) burst() time.Duration { return time.Duration(b.limit) * b.interval }
+
+// interval is rule's emission interval, Per/Limit, at least a nanosecond.
+func interval(rule ratelimit.Rule) time.Duration {
+	return max(rule.Per/time.Duration(rule.Limit), 1)
 }
 
-// every converts rule to a rate: Limit events per Per.
-func every(rule ratelimit.Rule) rate.Limit {
-	return rate.Limit(float64(rule.Limit) / rule.Per.Seconds())
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -110,8 +111,8 @@ func TestAllow(t *testing.T) {
 				if d.Allowed {
 					t.Fatalf("%+v: round %d: allowed before waiting", rule, i)
 				}
-				// x/time/rate itself rounds waits down to the nanosecond, so
-				// check refusal a little earlier than RetryAfter.
+				// Check refusal a little earlier than RetryAfter, then
+				// that waiting exactly RetryAfter is enough.
 				const early = time.Microsecond
 				if d.RetryAfter > early {
 					c.Advance(d.RetryAfter - early)
@@ -313,4 +314,86 @@ func TestConcurrent(t *testing.T) {
 			t.Errorf("allowed %d events on the shared key, want exactly %d", got, rule.Limit)
 		}
 	})
+}
+
+func TestAllowNAndRefund(t *testing.T) {
+	ctx := context.Background()
+	// A budget of 100 per minute: one token every 600 ms.
+	budget := ratelimit.Rule{Name: "budget", Limit: 100, Per: time.Minute}
+	t.Run("OK", func(t *testing.T) {
+		l, c := newLimiter(10)
+		if d, err := l.AllowN(ctx, budget, "k", 70); err != nil || !d.Allowed {
+			t.Fatalf("70 of 100: %+v, %v", d, err)
+		}
+		// 30 left: 40 is refused whole, with the time 10 more take.
+		d, err := l.AllowN(ctx, budget, "k", 40)
+		if err != nil || d.Allowed || d.RetryAfter != 6*time.Second {
+			t.Fatalf("40 of 30: %+v, %v; want refused, RetryAfter 6s", d, err)
+		}
+		c.Advance(d.RetryAfter - time.Nanosecond)
+		if d, _ := l.AllowN(ctx, budget, "k", 40); d.Allowed {
+			t.Fatal("allowed before RetryAfter")
+		}
+		c.Advance(time.Nanosecond)
+		if d, _ := l.AllowN(ctx, budget, "k", 40); !d.Allowed {
+			t.Fatalf("refused after RetryAfter: %+v", d)
+		}
+		// Empty now; the last request used 15 of its 40.
+		if err := l.Refund(ctx, budget, "k", 25); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := l.AllowN(ctx, budget, "k", 25); !d.Allowed {
+			t.Fatal("the refunded 25 refused")
+		}
+		if d, _ := l.Allow(ctx, budget, "k"); d.Allowed {
+			t.Fatal("more than the refund allowed")
+		}
+	})
+	t.Run("OKRefundNeverBeyondFull", func(t *testing.T) {
+		l, c := newLimiter(10)
+		if err := l.Refund(ctx, budget, "k", 1000); err != nil || l.Len() != 0 {
+			t.Fatalf("refund to no bucket: %v, %d buckets", err, l.Len())
+		}
+		l.AllowN(ctx, budget, "k", 50)
+		c.Advance(10 * time.Second) // 50 - 16 taken
+		if err := l.Refund(ctx, budget, "k", 50); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := l.AllowN(ctx, budget, "k", 100); !d.Allowed {
+			t.Fatal("a refunded bucket is not full")
+		}
+		if d, _ := l.Allow(ctx, budget, "k"); d.Allowed {
+			t.Fatal("a refund filled the bucket beyond its burst")
+		}
+		if err := l.Refund(ctx, budget, "k", 0); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("ErrInvalidN", func(t *testing.T) {
+		l, _ := newLimiter(10)
+		for _, n := range []int{0, -1, budget.Limit + 1} {
+			if d, err := l.AllowN(ctx, budget, "k", n); !errors.Is(err, ratelimit.ErrInvalidN) || d.Allowed {
+				t.Errorf("AllowN(%d) = %+v, %v; want refusal and ErrInvalidN", n, d, err)
+			}
+		}
+		if d, err := l.AllowN(ctx, ratelimit.Rule{Name: "off"}, "k", 1_000_000); err != nil || !d.Allowed {
+			t.Errorf("a disabled rule: %+v, %v", d, err)
+		}
+	})
+}
+
+// TestLongKeys: keys a client chooses may be long (a megabyte-long e-mail
+// address); each is still limited on its own.
+func TestLongKeys(t *testing.T) {
+	l, _ := newLimiter(10)
+	rule := ratelimit.Rule{Name: "sign_in_email", Limit: 1, Per: time.Hour}
+	long := strings.Repeat("a", 1<<20)
+	for _, k := range []string{long, long + "b", "#short"} {
+		if !allow(t, l, rule, k).Allowed {
+			t.Fatalf("first event of a %d-byte key refused", len(k))
+		}
+	}
+	if allow(t, l, rule, long).Allowed {
+		t.Fatal("a long key is not limited")
+	}
 }

@@ -50,6 +50,9 @@ var testSettings = map[string]string{
 	"FACESTAT_RATE_UPLOAD_IP":    "100000/1m",
 	"FACESTAT_RATE_VOTE":         "100000/1m",
 	"FACESTAT_RATE_VOTE_IP":      "100000/1m",
+	"FACESTAT_BUDGET_IP":         "100000000/1m", // tests send from loopback, far faster than people
+	"FACESTAT_BUDGET_SESSION":    "100000000/1m",
+	"FACESTAT_BUDGET_ACCOUNT":    "100000000/1m",
 	"FACESTAT_MAX_UPLOAD_BYTES":  "2MiB",
 	"FACESTAT_MAX_BODY_BYTES":    "64KiB",
 	"FACESTAT_PHOTO_QUOTA":       "3",

@@ -74,27 +74,19 @@ func (p *Policy) SignInDevice(ctx context.Context, device string) error {
 // Vote limits castVote per judge, then per client address. Per judge
 // first: a judge refused for its own pace does not use up the budget of
 // everyone sharing its address (a school, an office). A vote the judge's
-// own budget allows but its address refuses has spent one of the judge's
-// (Limiter has no refund); that happens only when the whole address is
-// over its far larger budget.
+// own budget allows but its address refuses is given back to the judge.
 func (p *Policy) Vote(ctx context.Context, judge uuid.UUID) error {
-	if err := p.check(ctx, p.rules().Vote, judge.String()); err != nil {
-		return err
-	}
-	return p.byIP(ctx, p.rules().VoteIP)
+	return p.thenByIP(ctx, p.rules().Vote, judge.String(), p.rules().VoteIP)
 }
 
 // Upload limits uploads per account, then per client address (in the same
 // order as Vote, for the same reason). A call that comes from no client
 // (facestat seed) has no address to count.
 func (p *Policy) Upload(ctx context.Context, account uuid.UUID) error {
-	if err := p.check(ctx, p.rules().Upload, account.String()); err != nil {
-		return err
-	}
 	if ClientIP(ctx) == "" {
-		return nil
+		return p.check(ctx, p.rules().Upload, account.String())
 	}
-	return p.byIP(ctx, p.rules().UploadIP)
+	return p.thenByIP(ctx, p.rules().Upload, account.String(), p.rules().UploadIP)
 }
 
 // rules are p's rules; none (every one disabled) for a nil p.
@@ -114,4 +106,18 @@ func (p *Policy) check(ctx context.Context, rule Rule, key string) error {
 
 func (p *Policy) byIP(ctx context.Context, rule Rule) error {
 	return p.check(ctx, rule, IPKey(ClientIP(ctx)))
+}
+
+// thenByIP counts one event of rule for key, then one of ipRule for the
+// client address; when the address refuses it, key's event is given back
+// (best effort: a failed refund leaves it spent).
+func (p *Policy) thenByIP(ctx context.Context, rule Rule, key string, ipRule Rule) error {
+	if err := p.check(ctx, rule, key); err != nil {
+		return err
+	}
+	err := p.byIP(ctx, ipRule)
+	if err != nil && !rule.Disabled() {
+		p.Limiter.Refund(context.WithoutCancel(ctx), rule, key, 1)
+	}
+	return err
 }

@@ -1,6 +1,8 @@
 // Package ratelimit defines the rate-limiting contract shared by its
-// implementations (an in-process one in package inmem; shared ones may
-// follow).
+// implementations (an in-process one in package inmem, a shared one on
+// Redis in package redis, and Fallback, which counts on the shared one and
+// on the in-process one while it fails), the rate limits by action
+// (Policy), and the cost budgets of GraphQL requests (Budgets).
 package ratelimit
 
 import (
@@ -13,6 +15,20 @@ import (
 // ErrInvalidRule is returned (wrapped; test with errors.Is) by
 // Limiter.Allow for a rule that Rule.Validate rejects.
 var ErrInvalidRule = errors.New("ratelimit: invalid rule")
+
+// ErrInvalidN is returned (wrapped) by Limiter.AllowN for an n outside
+// 1..rule.Limit: fewer than one token is no event, and more than the burst
+// could never be allowed.
+var ErrInvalidN = errors.New("ratelimit: n out of 1..rule.Limit")
+
+// ValidN returns nil if n tokens can be taken under r at once (1 <= n <=
+// r.Limit, or r disabled), and an error wrapping ErrInvalidN otherwise.
+func ValidN(r Rule, n int) error {
+	if r.Disabled() || n >= 1 && n <= r.Limit {
+		return nil
+	}
+	return fmt.Errorf("%w: %d tokens of %q (limit %d)", ErrInvalidN, n, r.Name, r.Limit)
+}
 
 // Rule is a token bucket: Limit events per Per, with a burst of Limit.
 //
@@ -44,13 +60,13 @@ func (r Rule) Validate() error {
 	return fmt.Errorf("%w: %q: %d per %v", ErrInvalidRule, r.Name, r.Limit, r.Per)
 }
 
-// Decision is the outcome of Limiter.Allow.
+// Decision is the outcome of Limiter.Allow and Limiter.AllowN.
 type Decision struct {
 	// Allowed reports whether the event may proceed; if so it was counted.
 	Allowed bool
 	// RetryAfter is 0 when Allowed, and > 0 when refused: how long from now
-	// until the next event would be allowed (if no other event is counted
-	// against the same bucket meanwhile).
+	// until the bucket holds what was asked for again (if nothing else is
+	// counted against it meanwhile).
 	RetryAfter time.Duration
 }
 
@@ -65,4 +81,13 @@ type Limiter interface {
 	// invalid (see Rule.Validate), if ctx is done, or if the backend fails;
 	// callers choose whether to fail open or closed.
 	Allow(ctx context.Context, rule Rule, key string) (Decision, error)
+	// AllowN is Allow for n tokens at once (a request's cost): all n are
+	// taken, or none. n must be in 1..rule.Limit (see ValidN); otherwise
+	// AllowN returns an error wrapping ErrInvalidN.
+	AllowN(ctx context.Context, rule Rule, key string, n int) (Decision, error)
+	// Refund gives n tokens taken by AllowN back to the bucket of
+	// (rule.Name, key), never filling it beyond its burst: a request
+	// charged its price up front returns what it did not use. n <= 0 and a
+	// disabled rule refund nothing. Errors are those of Allow.
+	Refund(ctx context.Context, rule Rule, key string, n int) error
 }

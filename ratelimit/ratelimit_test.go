@@ -49,10 +49,16 @@ type fakeLimiter struct {
 	keys []string
 }
 
-func (f *fakeLimiter) Allow(_ context.Context, _ ratelimit.Rule, key string) (ratelimit.Decision, error) {
+func (f *fakeLimiter) Allow(ctx context.Context, rule ratelimit.Rule, key string) (ratelimit.Decision, error) {
+	return f.AllowN(ctx, rule, key, 1)
+}
+
+func (f *fakeLimiter) AllowN(_ context.Context, _ ratelimit.Rule, key string, _ int) (ratelimit.Decision, error) {
 	f.keys = append(f.keys, key)
 	return f.d, f.err
 }
+
+func (f *fakeLimiter) Refund(context.Context, ratelimit.Rule, string, int) error { return f.err }
 
 func TestCheck(t *testing.T) {
 	ctx := context.Background()
@@ -71,9 +77,12 @@ func TestCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	t.Run("OKLimiterFails", func(t *testing.T) {
-		if err := ratelimit.Check(ctx, &fakeLimiter{err: errors.New("down")}, rule, "k"); err != nil {
-			t.Fatalf("a failing limiter refused: %v", err)
+	t.Run("ErrLimiterFails", func(t *testing.T) {
+		// Never fail open: a limiter that cannot count refuses.
+		err := ratelimit.Check(ctx, &fakeLimiter{err: errors.New("down")}, rule, "k")
+		var fe *facestat.Error
+		if !errors.As(err, &fe) || fe.Code != facestat.Unavailable || fe.RetryAfter != time.Second {
+			t.Fatalf("a failing limiter: %#v, want UNAVAILABLE retrying after 1s", err)
 		}
 	})
 	t.Run("ErrRateLimited", func(t *testing.T) {

@@ -12,8 +12,10 @@ import (
 
 // Limiter is the shared ratelimit.Limiter on Redis: every instance draws
 // on the same budget. Each rule is a token bucket kept as one key per
-// (rule, key) with GCRA (the theoretical arrival time of the next event),
-// updated atomically by a script using Redis's own clock.
+// (rule, key) with GCRA (the theoretical arrival time of the next token,
+// one emission interval later per token taken), updated atomically by a
+// script using Redis's own clock. Keys are bounded in length (see key),
+// whatever the client chose.
 type Limiter struct {
 	rdb    *goredis.Client
 	prefix string
@@ -26,29 +28,52 @@ func NewLimiter(rdb *goredis.Client, prefix string) *Limiter {
 	return &Limiter{rdb: rdb, prefix: prefix + "rl:"}
 }
 
-// gcra allows one event at most every ARGV[1] µs with a burst of one
-// period (ARGV[2] µs, = limit × interval). It returns {1, 0} when allowed
-// (and records it), {0, wait µs} when refused (recording nothing).
+// gcra takes ARGV[3] tokens, one every ARGV[1] µs with a burst of ARGV[2]
+// µs (= limit × interval). It returns {1, 0} when allowed (and records it),
+// {0, wait µs} when refused (recording nothing).
 var gcra = goredis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
-local period = tonumber(ARGV[2])
+local burst = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - period
-if allow_at > now then
-  return {0, allow_at - now}
+local new_tat = tat + tonumber(ARGV[3]) * interval
+if new_tat - burst > now then
+  return {0, new_tat - burst - now}
 end
 redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
 return {1, 0}
 `)
 
-// Allow implements ratelimit.Limiter. It gives up after 150 ms; the
-// caller decides whether a failing limiter lets events through.
+// refund gives ARGV[2] tokens of ARGV[1] µs each back: the key's tat moves
+// back, never before now (a key whose tat reaches now is full, and goes).
+var refund = goredis.NewScript(`
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if not tat then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local new_tat = tat - tonumber(ARGV[2]) * tonumber(ARGV[1])
+if new_tat <= now then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
+end
+return 1
+`)
+
+// Allow implements ratelimit.Limiter: AllowN for one token.
 func (l *Limiter) Allow(ctx context.Context, rule ratelimit.Rule, key string) (ratelimit.Decision, error) {
+	return l.AllowN(ctx, rule, key, 1)
+}
+
+// AllowN implements ratelimit.Limiter. It gives up after callTimeout; the
+// caller decides what a failing limiter means (see ratelimit.Fallback).
+func (l *Limiter) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n int) (ratelimit.Decision, error) {
 	if err := rule.Validate(); err != nil {
+		return ratelimit.Decision{}, err
+	}
+	if err := ratelimit.ValidN(rule, n); err != nil {
 		return ratelimit.Decision{}, err
 	}
 	if rule.Disabled() {
@@ -56,8 +81,8 @@ func (l *Limiter) Allow(ctx context.Context, rule ratelimit.Rule, key string) (r
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	interval := rule.Per.Microseconds() / int64(rule.Limit)
-	res, err := gcra.Run(ctx, l.rdb, []string{l.prefix + rule.Name + ":" + key}, max(interval, 1), rule.Per.Microseconds()).Int64Slice()
+	iv := interval(rule)
+	res, err := gcra.Run(ctx, l.rdb, []string{l.key(rule, key)}, iv, iv*int64(rule.Limit), n).Int64Slice()
 	if err != nil {
 		return ratelimit.Decision{}, fmt.Errorf("redis limiter: %w", err)
 	}
@@ -65,4 +90,30 @@ func (l *Limiter) Allow(ctx context.Context, rule ratelimit.Rule, key string) (r
 		return ratelimit.Decision{Allowed: true}, nil
 	}
 	return ratelimit.Decision{RetryAfter: time.Duration(res[1]) * time.Microsecond}, nil
+}
+
+// Refund implements ratelimit.Limiter. It gives up after callTimeout.
+func (l *Limiter) Refund(ctx context.Context, rule ratelimit.Rule, key string, n int) error {
+	if err := rule.Validate(); err != nil {
+		return err
+	}
+	if rule.Disabled() || n <= 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	if err := refund.Run(ctx, l.rdb, []string{l.key(rule, key)}, interval(rule), n).Err(); err != nil {
+		return fmt.Errorf("redis limiter: refund: %w", err)
+	}
+	return nil
+}
+
+// key is the Redis key of the bucket of (rule, k), bounded in length.
+func (l *Limiter) key(rule ratelimit.Rule, k string) string {
+	return key(l.prefix, rule.Name, k)
+}
+
+// interval is rule's emission interval in µs (Redis's clock), at least 1.
+func interval(rule ratelimit.Rule) int64 {
+	return max(rule.Per.Microseconds()/int64(rule.Limit), 1)
 }

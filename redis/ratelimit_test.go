@@ -2,8 +2,12 @@ package redis_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/facestat/facestat/ratelimit"
 	"github.com/facestat/facestat/redis"
@@ -60,6 +64,58 @@ func TestLimiter(t *testing.T) {
 			t.Fatalf("after RetryAfter: %+v, %v", d, err)
 		}
 	})
+	t.Run("AllowNAndRefund", func(t *testing.T) {
+		// A budget of 100 per minute: one token every 600 ms.
+		budget := ratelimit.Rule{Name: "budget", Limit: 100, Per: time.Minute}
+		if d, err := limiters[0].AllowN(ctx, budget, "k", 70); err != nil || !d.Allowed {
+			t.Fatalf("70 of 100: %+v, %v", d, err)
+		}
+		// 30 left: 40 is refused whole (nothing taken), with the time 10
+		// more tokens take to come back.
+		d, err := limiters[1].AllowN(ctx, budget, "k", 40)
+		if err != nil || d.Allowed {
+			t.Fatalf("40 of 30: %+v, %v", d, err)
+		}
+		if d.RetryAfter <= 5*time.Second || d.RetryAfter > 6*time.Second {
+			t.Fatalf("RetryAfter = %v, want about 6s (10 tokens)", d.RetryAfter)
+		}
+		if d, err := limiters[1].AllowN(ctx, budget, "k", 30); err != nil || !d.Allowed {
+			t.Fatalf("the 30 left after a refusal: %+v, %v", d, err)
+		}
+		// The request used 10 of its 70: 60 come back, on either instance.
+		if err := limiters[1].Refund(ctx, budget, "k", 60); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := limiters[0].AllowN(ctx, budget, "k", 60); err != nil || !d.Allowed {
+			t.Fatalf("the refunded 60: %+v, %v", d, err)
+		}
+		if d, _ := limiters[0].AllowN(ctx, budget, "k", 5); d.Allowed {
+			t.Fatal("more than the refund allowed")
+		}
+	})
+	t.Run("RefundNeverBeyondFull", func(t *testing.T) {
+		budget := ratelimit.Rule{Name: "budget", Limit: 10, Per: time.Hour}
+		if err := limiters[0].Refund(ctx, budget, "fresh", 1000); err != nil {
+			t.Fatal(err)
+		}
+		limiters[0].AllowN(ctx, budget, "fresh", 5)
+		if err := limiters[0].Refund(ctx, budget, "fresh", 1000); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := limiters[0].AllowN(ctx, budget, "fresh", 10); !d.Allowed {
+			t.Fatal("a refunded bucket is not full")
+		}
+		if d, _ := limiters[0].Allow(ctx, budget, "fresh"); d.Allowed {
+			t.Fatal("a refund filled the bucket beyond its burst")
+		}
+	})
+	t.Run("ErrInvalidN", func(t *testing.T) {
+		for _, n := range []int{0, -1, rule.Limit + 1} {
+			if d, err := limiters[0].AllowN(ctx, rule, "n", n); !errors.Is(err, ratelimit.ErrInvalidN) || d.Allowed {
+				t.Errorf("AllowN(%d) = %+v, %v; want refusal and ErrInvalidN", n, d, err)
+			}
+		}
+	})
 	t.Run("Disabled", func(t *testing.T) {
 		off := ratelimit.Rule{Name: "off", Limit: 0}
 		for i := 0; i < 100; i++ {
@@ -68,4 +124,46 @@ func TestLimiter(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestLimiterKeyLength: a key a client chooses (an e-mail address in the
+// per-address sign-in rule) becomes a Redis key of bounded length however
+// long it is, and two long keys still count apart.
+func TestLimiterKeyLength(t *testing.T) {
+	url := redistest.Start(t)
+	opts, _ := goredis.ParseURL(url)
+	raw := goredis.NewClient(opts)
+	t.Cleanup(func() { raw.Close() })
+	rdb, err := redis.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	l := redis.NewLimiter(rdb, "test:")
+	ctx := context.Background()
+	rule := ratelimit.Rule{Name: "sign_in_email", Limit: 1, Per: time.Hour}
+	long := strings.Repeat("a", 1<<20) + "@example.com"
+	for _, k := range []string{long, long + "x", "short@example.com", "#pretend"} {
+		if d, err := l.Allow(ctx, rule, k); err != nil || !d.Allowed {
+			t.Fatalf("first event of a %d-byte key: %+v, %v", len(k), d, err)
+		}
+	}
+	if d, _ := l.Allow(ctx, rule, long); d.Allowed {
+		t.Fatal("a long key is not limited")
+	}
+	keys, err := raw.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 4 {
+		t.Fatalf("%d keys for 4 client strings: %q", len(keys), keys)
+	}
+	for _, k := range keys {
+		if len(k) > 100 {
+			t.Errorf("a %d-byte Redis key: %.100q...", len(k), k)
+		}
+		if k == "test:rl:sign_in_email:#pretend" {
+			t.Error("a client string starting with # kept as it is: it could pose as a hash")
+		}
+	}
 }

@@ -21,6 +21,7 @@ func NewClient(url string) (*goredis.Client, error) {
 	opts.ReadTimeout = time.Second
 	opts.WriteTimeout = time.Second
 	opts.PoolTimeout = time.Second
-	opts.MaxRetries = -1 // no command retries: callers fall back instead
+	opts.MaxRetries = -1              // no command retries: callers fall back instead
+	opts.ContextTimeoutEnabled = true // honour each call's own deadline (150 ms), not only ReadTimeout
 	return goredis.NewClient(opts), nil
 }

@@ -30,8 +30,9 @@ func BuildFacestat(ctx context.Context, dir string) (string, error) {
 
 // ServerEnv is the environment of a benchmark's `facestat serve`: the
 // database at dbURL, a free loopback port, data in dataDir, anonymous
-// sessions not rate-limited, warnings only, a pool of pool connections and
-// a quota of photoQuota photos per account. Callers add to it.
+// sessions not rate-limited, no cost budgets, warnings only, a pool of
+// pool connections and a quota of photoQuota photos per account. Callers
+// add to it.
 func ServerEnv(dbURL, dataDir string, pool, photoQuota int) map[string]string {
 	return map[string]string{
 		"FACESTAT_DATABASE_URL":      dbURL,
@@ -41,6 +42,9 @@ func ServerEnv(dbURL, dataDir string, pool, photoQuota int) map[string]string {
 		"FACESTAT_RATE_VOTE":         "0/1s",
 		"FACESTAT_RATE_VOTE_IP":      "0/1s",
 		"FACESTAT_RATE_UPLOAD_IP":    "0/1s",
+		"FACESTAT_BUDGET_IP":         "0/1s", // the load comes from one address, far faster than people
+		"FACESTAT_BUDGET_SESSION":    "0/1s",
+		"FACESTAT_BUDGET_ACCOUNT":    "0/1s",
 		"FACESTAT_LOG_LEVEL":         "warn",
 		"FACESTAT_DB_MAX_CONNS":      strconv.Itoa(pool),
 		"FACESTAT_PHOTO_QUOTA":       strconv.Itoa(photoQuota),

@@ -1,6 +1,6 @@
 // What to tell someone whose sign-up or sign-in was refused, by
 // extensions.code and reason (docs/ERRORS.md), never by message.
-import { retryText, type Refusal } from '../graphql/errors';
+import { retryText, throttledText, type Refusal } from '../graphql/errors';
 
 export type AuthField = 'handle' | 'email' | 'password';
 
@@ -44,6 +44,8 @@ export function authProblem(r: Refusal): AuthProblem {
       return { text: 'Your session ran out. Reload the page and try again.' };
     case 'RATE_LIMITED':
       return { text: `Too many attempts. ${retryText(r.retryAfter)}` };
+    case 'THROTTLED':
+      return { text: throttledText(r.retryAfter) };
     case 'UNAVAILABLE':
       return { text: `FaceStat is busy right now. ${retryText(r.retryAfter)}` };
     case 'FORBIDDEN':

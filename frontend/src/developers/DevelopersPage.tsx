@@ -34,7 +34,7 @@ export function DevelopersPage() {
         Relay ids and connections (<code>first</code> is 1 to 100), one <code>input</code> per mutation, RFC 3339
         dates. Every error carries a stable <code>extensions.code</code> (<code>BAD_USER_INPUT</code> with{' '}
         <code>field</code> and <code>reason</code>, <code>UNAUTHENTICATED</code>, <code>FORBIDDEN</code>,{' '}
-        <code>NOT_FOUND</code>, <code>CONFLICT</code>, <code>RATE_LIMITED</code> and <code>UNAVAILABLE</code> with{' '}
+        <code>NOT_FOUND</code>, <code>CONFLICT</code>, <code>RATE_LIMITED</code>, <code>THROTTLED</code> and <code>UNAVAILABLE</code> with{' '}
         <code>retryAfter</code>, <code>INTERNAL</code>); the full list with HTTP statuses is in the repository&apos;s{' '}
         <code>docs/ERRORS.md</code>.
       </p>

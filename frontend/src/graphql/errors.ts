@@ -39,12 +39,17 @@ export function fromExtensions(ext: Record<string, unknown>, message?: string): 
   };
 }
 
-/** "Try again in 30 s" / "in 2 min", for RATE_LIMITED and UNAVAILABLE. */
+/** "Try again in 30 s" / "in 2 min", for RATE_LIMITED, THROTTLED and UNAVAILABLE. */
 export function retryText(seconds: number | undefined): string {
   if (!seconds || seconds <= 0) return 'Try again shortly.';
   const s = Math.ceil(seconds);
   if (s < 90) return `Try again in ${s} s.`;
   return `Try again in ${Math.ceil(s / 60)} min.`;
+}
+
+/** THROTTLED: this client (or its address) has asked for a lot lately. */
+export function throttledText(seconds: number | undefined): string {
+  return `You have asked FaceStat for a lot in a short time. ${retryText(seconds)}`;
 }
 
 /** A sentence a judge can act on. */
@@ -60,6 +65,8 @@ export function friendlyError(err: CombinedError | undefined): string {
       const after = Number(first?.extensions?.retryAfter);
       return `FaceStat is busy right now. ${retryText(after)}`;
     }
+    case 'THROTTLED':
+      return throttledText(Number(first?.extensions?.retryAfter));
     case 'BAD_USER_INPUT':
       return first?.message ? `Check your answers: ${first.message}` : 'Check your answers.';
     case 'FORBIDDEN':

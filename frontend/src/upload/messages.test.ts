@@ -25,6 +25,10 @@ describe('uploadProblem', () => {
     expect(uploadProblem({ code: 'RATE_LIMITED', retryAfter: 300 }).text).toMatch(/in 5 min/);
     expect(uploadProblem({ code: 'RATE_LIMITED' }).text).toMatch(/shortly/);
   });
+  it('says when to retry after THROTTLED', () => {
+    expect(uploadProblem({ code: 'THROTTLED', retryAfter: 12 }).text).toMatch(/a lot in a short time\. Try again in 12 s/);
+    expect(authProblem({ code: 'THROTTLED', retryAfter: 120 }).text).toMatch(/a lot in a short time\. Try again in 2 min/);
+  });
   it('says uploads are paused, and when to retry', () => {
     const p = uploadProblem({ code: 'UNAVAILABLE', reason: 'UPLOADS_PAUSED', retryAfter: 30 });
     expect(p.text).toMatch(/Uploads are paused/);

@@ -1,6 +1,6 @@
 // What to tell an uploader whose photo was refused, by extensions.code and
 // reason (docs/ERRORS.md), never by message.
-import { retryText, type Refusal } from '../graphql/errors';
+import { retryText, throttledText, type Refusal } from '../graphql/errors';
 
 export const ACCEPTED_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
@@ -39,6 +39,8 @@ export function uploadProblem(r: Refusal): UploadProblem {
       return { text: 'The page is out of date. Reload it and try again.' };
     case 'RATE_LIMITED':
       return { text: `You are uploading too fast. ${retryText(r.retryAfter)}` };
+    case 'THROTTLED':
+      return { text: throttledText(r.retryAfter) };
     case 'UNAVAILABLE':
       if (r.reason === 'UPLOADS_PAUSED') {
         return { text: `Uploads are paused for a moment while FaceStat is very busy; judging and results still work. ${retryText(r.retryAfter)}` };

@@ -1,0 +1,117 @@
+package api
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/ratelimit"
+)
+
+// budget is the GraphQL extension that charges each operation to the cost
+// budgets of who sent it (ratelimit.Budgets: the client address, the
+// anonymous judge or the account, and later the API key).
+//
+// The operation is charged its requested cost, the price the cost model
+// gave its document (extension.GetComplexityStats), before anything runs,
+// and refused with THROTTLED (429, Retry-After) when a budget is short.
+// Once it has run it is refunded down to its actual cost: the price of
+// the fields it actually resolved, each field of each list item once,
+// every field priced as the cost model prices it alone (its complexity
+// function with no children: a page costs its own price, its items
+// their fields). A page of three photos asked for with first: 100 is
+// charged for a hundred and refunded the ninety-seven it did not fill; a
+// branch a resolver cut short (null, an error) is refunded too. Actual
+// cost never exceeds the requested one. A subscription is charged at
+// subscribe time and not refunded: its events are the hub's work, bounded
+// by the live-update rate, not the client's.
+type budget struct {
+	budgets *ratelimit.Budgets
+	es      graphql.ExecutableSchema // set by Validate
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+	graphql.FieldInterceptor
+} = (*budget)(nil)
+
+func (*budget) ExtensionName() string { return "Budget" }
+
+// Validate keeps the schema, whose complexity functions price each field
+// actually resolved.
+func (b *budget) Validate(es graphql.ExecutableSchema) error {
+	b.es = es
+	return nil
+}
+
+// meter adds up the actual cost of one operation as its fields resolve
+// (concurrently).
+type meter struct{ cost atomic.Int64 }
+
+type meterKey struct{}
+
+func (b *budget) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil {
+		return next(ctx)
+	}
+	price := 1
+	if s := extension.GetComplexityStats(ctx); s != nil {
+		price = s.Complexity
+	}
+	charge, err := b.budgets.Charge(ctx, payer(ctx), price)
+	if err != nil {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
+	}
+	if oc.Operation.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	m := &meter{}
+	h := next(context.WithValue(ctx, meterKey{}, m))
+	return func(ctx context.Context) *graphql.Response {
+		resp := h(ctx)
+		charge.Settle(context.WithoutCancel(ctx), int(m.cost.Load()))
+		return resp
+	}
+}
+
+// InterceptField adds the field's own price to its operation's meter.
+func (b *budget) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	if m, ok := ctx.Value(meterKey{}).(*meter); ok {
+		m.cost.Add(int64(b.price(ctx, graphql.GetFieldContext(ctx))))
+	}
+	return next(ctx)
+}
+
+// price is what the cost model charges for fc's field alone, without its
+// children: its complexity function with a child cost of 0, or 1.
+func (b *budget) price(ctx context.Context, fc *graphql.FieldContext) int {
+	var args map[string]any
+	if len(fc.Field.Arguments) > 0 {
+		args = fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables)
+	}
+	if p, ok := b.es.Complexity(ctx, fc.Object, fc.Field.Name, 0, args); ok && p >= 1 {
+		return p
+	}
+	return 1
+}
+
+// payer is who the operation of ctx is charged to: its client address and
+// its judge (anonymous) or account.
+func payer(ctx context.Context) ratelimit.Payer {
+	p := ratelimit.Payer{IP: ratelimit.ClientIP(ctx)}
+	switch v := identity.FromContext(ctx); {
+	case v == nil:
+	case v.Anonymous:
+		p.Session = v.ID.String()
+	default:
+		p.Account = v.ID.String()
+	}
+	return p
+}

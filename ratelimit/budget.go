@@ -1,0 +1,117 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/facestat/facestat"
+)
+
+// Budgets are the cost budgets of GraphQL requests: token buckets counted
+// in cost units (the price the cost model gives a document), one per
+// client address, per anonymous judge, per account and per API key. A
+// request is charged its price up front in every bucket that applies to
+// it, refused with THROTTLED when any of them is short, and refunded down
+// to what it actually cost once it has run (Charge.Settle). Budgets
+// count on Limiter, so with a shared limiter (Redis) every instance draws
+// on the same buckets. A disabled Rule charges nothing.
+type Budgets struct {
+	Limiter Limiter
+	IP      Rule // per client address, grouped by IPKey
+	Session Rule // per anonymous judge
+	Account Rule // per account
+	// APIKey is per API key, for requests a Payer names one for: the
+	// developer platform (issue 15) sets it and Payer.APIKey; until then
+	// it is disabled.
+	APIKey Rule
+}
+
+// Payer is who a request is charged to: each non-empty field names one
+// bucket. The HTTP layer fills it from the client address and the viewer.
+type Payer struct {
+	IP      string // the client address (grouped by IPKey here)
+	Session string // the anonymous judge's id
+	Account string // the account's id
+	APIKey  string // the API key's id
+}
+
+// Charge is a request's price taken from the buckets of its payer.
+type Charge struct {
+	limiter Limiter
+	taken   []taken
+}
+
+// taken is what a charge took from one bucket.
+type taken struct {
+	rule Rule
+	key  string
+	n    int
+}
+
+// Charge takes cost (at least 1: every request counts) from every bucket
+// of p, or from none: when one is short, what was taken from the others
+// goes back and Charge returns THROTTLED with the time until that bucket
+// holds cost again. A limiter that fails refuses with UNAVAILABLE (never
+// allow-all). A bucket whose whole burst is less than cost is charged its
+// whole burst (the configuration keeps bursts above the price limit).
+// A nil b charges nothing; the returned Charge is then nil, and Settle on
+// it does nothing.
+func (b *Budgets) Charge(ctx context.Context, p Payer, cost int) (*Charge, error) {
+	if b == nil || b.Limiter == nil {
+		return nil, nil
+	}
+	cost = max(cost, 1)
+	c := &Charge{limiter: b.Limiter}
+	for _, bk := range b.buckets(p) {
+		n := min(cost, bk.rule.Limit)
+		d, err := b.Limiter.AllowN(ctx, bk.rule, bk.key, n)
+		if err == nil && d.Allowed {
+			c.taken = append(c.taken, taken{bk.rule, bk.key, n})
+			continue
+		}
+		c.Settle(context.WithoutCancel(ctx), 0)
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		retry := retryTime(d.RetryAfter)
+		return nil, &facestat.Error{Code: facestat.Throttled, RetryAfter: retry,
+			Message: fmt.Sprintf("this request costs %d and your budget is short; try again in %d s", cost, int(retry.Seconds()))}
+	}
+	return c, nil
+}
+
+// Settle refunds what the request did not use: each bucket gets back what
+// it was charged beyond actual. Refunds are best effort: one that fails
+// leaves the request charged its full price, never less than it cost.
+func (c *Charge) Settle(ctx context.Context, actual int) {
+	if c == nil {
+		return
+	}
+	for _, t := range c.taken {
+		if back := t.n - max(actual, 0); back > 0 {
+			c.limiter.Refund(ctx, t.rule, t.key, back)
+		}
+	}
+}
+
+// bucket is one budget that applies to a request: a rule and its key.
+type bucket struct {
+	rule Rule
+	key  string
+}
+
+// buckets are the enabled budgets that apply to p, broadest first: the
+// address, then the judge or account, then the API key.
+func (b *Budgets) buckets(p Payer) []bucket {
+	var out []bucket
+	add := func(rule Rule, key string) {
+		if key != "" && !rule.Disabled() {
+			out = append(out, bucket{rule, key})
+		}
+	}
+	add(b.IP, IPKey(p.IP))
+	add(b.Session, p.Session)
+	add(b.Account, p.Account)
+	add(b.APIKey, p.APIKey)
+	return out
+}

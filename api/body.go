@@ -10,6 +10,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/identity"
@@ -113,6 +115,17 @@ func (s *Server) serveUpload(next http.Handler, w http.ResponseWriter, r *http.R
 	r = r.WithContext(ctx)
 	r.Body = http.MaxBytesReader(w, readCloser{io.MultiReader(bytes.NewReader(head), body), body}, limit)
 	next.ServeHTTP(&slowBodyWriter{ResponseWriter: w, body: body}, r)
+}
+
+// uploadTransport is gqlgen's multipart transport, which reads an upload
+// once serveUpload has admitted it.
+func (s *Server) uploadTransport() transport.MultipartForm {
+	return transport.MultipartForm{
+		MaxUploadSize: s.cfg.MaxUploadBytes + multipartOverhead,
+		// Everything stays in memory (the body is bounded already): no temp
+		// files, and no file descriptor per path listed in the map.
+		MaxMemory: s.cfg.MaxUploadBytes + multipartOverhead + 1,
+	}
 }
 
 // holdPerAddress takes one of the places of the request's client address

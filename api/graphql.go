@@ -25,12 +25,7 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(withStatus{transport.GET{}})
 	srv.AddTransport(withStatus{transport.POST{}})
-	srv.AddTransport(withStatus{transport.MultipartForm{
-		MaxUploadSize: s.cfg.MaxUploadBytes + multipartOverhead,
-		// Everything stays in memory (the body is bounded already): no temp
-		// files, and no file descriptor per path listed in the map.
-		MaxMemory: s.cfg.MaxUploadBytes + multipartOverhead + 1,
-	}})
+	srv.AddTransport(withStatus{s.uploadTransport()})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(s.cfg.MaxQueryTokens)
 	srv.SetErrorPresenter(presentError)

@@ -37,8 +37,8 @@ const uploadHead = 64 << 10
 // bytes have arrived (see serveUpload). A WebSocket counts against
 // ws-max-sockets-per-ip for as long as it is open (429 before the upgrade)
 // and carries the bound on its operations (see socketOps). Every refusal
-// before the body is read is sent at once with Connection: close, so that
-// net/http does not wait to drain what the client has not sent.
+// is sent at once and closes the connection without reading the rest of
+// the body (see refuse).
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {

@@ -394,7 +394,7 @@ var groups = []group{
 	{"Admission and degradation", "Each instance runs a bounded number of requests of each class at once (admit-*; 0: unbounded); a request that gets no slot within admit-wait is refused with 503 UNAVAILABLE, reason BUSY.", []option{
 		{"admit-votes", "256", "castVote requests at once", integer(func(c *Config) *int { return &c.AdmitVotes })},
 		{"admit-reads", "64", "queries and other small operations at once", integer(func(c *Config) *int { return &c.AdmitReads })},
-		{"admit-uploads", "8", "uploads at once (refused before the body is read)", integer(func(c *Config) *int { return &c.AdmitUploads })},
+		{"admit-uploads", "8", "uploads at once (an upload takes its slot once the first 64 KiB of its body have arrived)", integer(func(c *Config) *int { return &c.AdmitUploads })},
 		{"admit-sign-ins", "8", "signIn, signUp, startAnonymousSession and refreshSession at once (argon2id costs memory)", integer(func(c *Config) *int { return &c.AdmitSignIns })},
 		{"admit-subscriptions", "50000", "live-result subscriptions open at once", integer(func(c *Config) *int { return &c.AdmitSubscriptions })},
 		{"admit-wait", "100ms", "how long a request may wait for a free slot of its class before it is refused", duration(func(c *Config) *time.Duration { return &c.AdmitWait })},

@@ -62,7 +62,7 @@ func FuzzUploadBody(f *testing.F) {
 	jpeg := []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00")
 	f.Add("b0undary", multipartSeed("b0undary", jpeg))
 	f.Add("b0undary", multipartSeed("b0undary", bytes.Repeat(jpeg, 3000))) // over the limit
-	f.Add("b0undary", multipartSeed("b0undary", jpeg)[:100])              // cut short
+	f.Add("b0undary", multipartSeed("b0undary", jpeg)[:100])               // cut short
 	f.Add("xyz", []byte("--xyz\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{}\r\n--xyz--\r\n"))
 	f.Add("xyz", []byte("--xyz\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{\"query\":\"{ name }\"}\r\n--xyz\r\n"+
 		"Content-Disposition: form-data; name=\"map\"\r\n\r\n{\"0\":[\"variables.x\"],\"1\":[]}\r\n--xyz--\r\n"))

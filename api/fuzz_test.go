@@ -193,9 +193,7 @@ func FuzzWebsocketMessages(f *testing.F) {
 		if modern {
 			sock.proto = "graphql-transport-ws"
 		}
-		for _, b := range bytes.Split(data, []byte{0}) {
-			sock.frames = append(sock.frames, b)
-		}
+		sock.frames = bytes.Split(data, []byte{0})
 		r := httptest.NewRequest(http.MethodGet, "/graphql", nil)
 		r.Header.Set("Upgrade", "websocket")
 		r = r.WithContext(context.WithValue(ratelimit.WithClientIP(r.Context(), "192.0.2.1"), framesKey{}, sock))

@@ -48,6 +48,12 @@ const (
 	ReasonUploadsPaused   = "UPLOADS_PAUSED" // UNAVAILABLE: uploads are paused by degradation
 	ReasonDatabaseDown    = "DATABASE_DOWN"  // UNAVAILABLE: the database does not answer
 	ReasonOwnerHidden     = "OWNER_HIDDEN"   // FORBIDDEN: the viewer may see a photo but not who posted it
+
+	// Slow clients (docs/SECURITY.md).
+	ReasonBodyTooSlow    = "BODY_TOO_SLOW"       // BAD_USER_INPUT (408): the request body fell below min-body-rate
+	ReasonTooManyUploads = "TOO_MANY_UPLOADS"    // RATE_LIMITED: max-uploads-per-ip uploads in flight from the address
+	ReasonTooManySockets = "TOO_MANY_SOCKETS"    // RATE_LIMITED: ws-max-sockets-per-ip WebSockets open from the address
+	ReasonTooManyOps     = "TOO_MANY_OPERATIONS" // BAD_USER_INPUT: ws-max-operations in flight on the WebSocket
 )
 
 // Error is FaceStat's one error type. Domain packages return it; the GraphQL

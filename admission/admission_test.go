@@ -296,7 +296,7 @@ func TestDatabaseDown(t *testing.T) {
 	if _, err := c.Admit(context.Background(), Votes); err == nil || err.Reason != facestat.ReasonDatabaseDown {
 		t.Fatalf("admit while down: %v", err)
 	}
-	if err := c.AdmitOpen(Subscriptions, 0); err == nil {
+	if _, err := c.AdmitOpen(Subscriptions); err == nil {
 		t.Fatal("subscription admitted while down")
 	}
 	down.Store(false)

@@ -123,17 +123,22 @@ func (c *Controller) Admit(ctx context.Context, class Class) (release func(), er
 }
 
 // AdmitOpen is Admit for a class bounded by how many are open rather than
-// by a slot per request (subscriptions): open is that count now.
-func (c *Controller) AdmitOpen(class Class, open int) *facestat.Error {
+// by time (subscriptions): it takes a slot at once or refuses (UNAVAILABLE,
+// BUSY or DATABASE_DOWN), never waiting, and the caller gives the slot back
+// when the subscription ends. The slot is taken before the subscription
+// registers anywhere, so a burst of subscribes never opens one more than
+// the bound.
+func (c *Controller) AdmitOpen(class Class) (release func(), err *facestat.Error) {
+	g := &c.gates[class]
 	if c.dbDown.Load() {
-		c.gates[class].refused.Add(1)
-		return DatabaseDown()
-	}
-	if g := &c.gates[class]; g.limit > 0 && open >= g.limit {
 		g.refused.Add(1)
-		return Busy(class)
+		return nil, DatabaseDown()
 	}
-	return nil
+	if !g.acquire(0, nil) {
+		g.refused.Add(1)
+		return nil, Busy(class)
+	}
+	return g.release, nil
 }
 
 // Observe records how long an admitted operation took (the latency signal).

@@ -22,11 +22,10 @@ import (
 // operation once gqlgen has parsed it (the parse is cached, so a refusal
 // costs little): the operation's class is read from its root fields, a slot
 // of that class is held while it runs, and a refusal answers UNAVAILABLE
-// with a retry time (HTTP 503 with Retry-After).
+// with a retry time (HTTP 503 with Retry-After). An operation on a
+// WebSocket first takes one of its socket's operations (see socketOps).
 type admit struct {
 	ctrl *admission.Controller
-	// subscriptions returns how many live subscriptions are open.
-	subscriptions func() int
 }
 
 var _ interface {
@@ -44,15 +43,31 @@ func (a admit) InterceptOperation(ctx context.Context, next graphql.OperationHan
 	if oc.Operation == nil {
 		return next(ctx)
 	}
-	class := classify(oc.Doc, oc.Operation)
-	if class == admission.Subscriptions {
-		if err := a.ctrl.AdmitOpen(class, a.subscriptions()); err != nil {
+	if sock := socketFrom(ctx); sock != nil {
+		leave, err := sock.take(ctx)
+		if err != nil {
 			return refusal(ctx, err)
 		}
-		return next(ctx)
+		return endsWith(a.admitted(ctx, oc, next), leave)
+	}
+	return a.admitted(ctx, oc, next)
+}
+
+// admitted runs the operation of oc once its class admits it.
+func (a admit) admitted(ctx context.Context, oc *graphql.OperationContext, next graphql.OperationHandler) graphql.ResponseHandler {
+	class := classify(oc.Doc, oc.Operation)
+	if class == admission.Subscriptions {
+		// The slot is held from before the subscription registers until
+		// its stream ends (it completes, is stopped, or its socket
+		// closes), so a burst cannot open one too many.
+		release, err := a.ctrl.AdmitOpen(class)
+		if err != nil {
+			return refusal(ctx, err)
+		}
+		return endsWith(next(ctx), heldUntil(ctx, release))
 	}
 	release := func() {}
-	if ctx.Value(admittedKey{}) == nil { // uploads are admitted before their body is read
+	if ctx.Value(admittedKey{}) == nil { // uploads are admitted by serveUpload, as their body flows
 		r, err := a.ctrl.Admit(ctx, class)
 		if err != nil {
 			return refusal(ctx, err)
@@ -78,6 +93,30 @@ func (a admit) InterceptOperation(ctx context.Context, next graphql.OperationHan
 	return func(ctx context.Context) *graphql.Response {
 		defer done()
 		return h(ctx)
+	}
+}
+
+// heldUntil returns release, made safe to call more than once, and calls
+// it when ctx ends at the latest: what an operation holds is given back
+// even when its stream is never read to the end, or its handler panicked.
+func heldUntil(ctx context.Context, release func()) func() {
+	var once sync.Once
+	r := func() { once.Do(release) }
+	context.AfterFunc(ctx, r)
+	return r
+}
+
+// endsWith returns h, calling release when h has no more responses: the
+// moment an operation's stream ends, before the transport tells the client
+// (graphql-ws's complete), so a client that was told can rely on the place
+// being free.
+func endsWith(h graphql.ResponseHandler, release func()) graphql.ResponseHandler {
+	return func(ctx context.Context) *graphql.Response {
+		r := h(ctx)
+		if r == nil {
+			release()
+		}
+		return r
 	}
 }
 
@@ -135,8 +174,9 @@ func fieldClass(name string) admission.Class {
 	return admission.Reads
 }
 
-// admitUpload takes an upload's slot before its body is read; the caller
-// runs the request with the returned context and then calls release.
+// admitUpload takes an upload's slot once the head of its body has arrived
+// (see serveUpload); the caller runs the request with the returned context
+// and then calls release.
 func (s *Server) admitUpload(r *http.Request) (ctx context.Context, release func(), err *facestat.Error) {
 	if s.admission == nil {
 		return r.Context(), func() {}, nil

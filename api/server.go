@@ -86,6 +86,10 @@ type Server struct {
 	admission *admission.Controller
 	budgets   *ratelimit.Budgets
 	logDebug  bool // debug logging is on: every request takes the long way
+
+	// Per client address, on this instance: uploads in flight and open
+	// WebSockets (slow clients, see body.go).
+	uploadsPerIP, socketsPerIP *admission.PerKey
 }
 
 // New returns a Server; it reports ready once SetReady(true) is called.
@@ -95,6 +99,8 @@ func New(d Deps) *Server {
 	s.csp = []string{contentSecurityPolicy(d.Config, d.WebApp, "index.html", "graphiql.html")}
 	s.admission = d.Admission
 	s.budgets = d.Budgets
+	s.uploadsPerIP = admission.NewPerKey(d.Config.MaxUploadsPerIP)
+	s.socketsPerIP = admission.NewPerKey(d.Config.WSMaxSocketsPerIP)
 	s.logDebug = d.Log.Enabled(context.Background(), slog.LevelDebug)
 	s.sessions = newSessionWatch(d.Identity, d.Config.WSSessionCheck, d.Log)
 	s.handler = s.routes(s.newGraphQL(d.Resolver))

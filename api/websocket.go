@@ -2,8 +2,11 @@ package api
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -23,8 +27,84 @@ import (
 // Close codes FaceStat's WebSocket endpoint sends besides gqlgen's own.
 const (
 	closeServiceRestart = 1012 // shutdown: clients reconnect (graphql-ws retries 1012)
+	closeBadMessage     = 4400 // a message broke a bound (graphql-transport-ws: invalid message)
 	closeForbidden      = 4403 // connection_init carried a token that is not valid
 )
+
+// Bounds on what a client's message may carry, besides its size
+// (max-ws-message-bytes): gqlgen keeps every operation id for as long as
+// the operation runs and echoes it in every message, and parses the whole
+// connection_init payload into a map, of which FaceStat reads one string.
+const (
+	maxOperationID = 128
+	maxInitPayload = 8 << 10
+)
+
+// serveSocket serves a WebSocket upgrade: the socket counts against its
+// address's ws-max-sockets-per-ip for as long as it is open (gqlgen's
+// transport serves the socket in this request's goroutine), and its
+// context carries the bound on its operations in flight.
+func (s *Server) serveSocket(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	leave, ok := holdPerAddress(w, r, s.socketsPerIP, facestat.ReasonTooManySockets, 10*time.Second,
+		"too many WebSockets open from your address: close one, or share one socket between subscriptions")
+	if !ok {
+		return
+	}
+	defer leave()
+	ctx := context.WithValue(r.Context(), socketKey{}, &socketOps{max: int64(s.cfg.WSMaxOperations)})
+	next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// socketOps bounds the operations in flight on one socket, subscriptions
+// included (ws-max-operations): beyond, a new operation is refused with
+// BAD_USER_INPUT, reason TOO_MANY_OPERATIONS, and the socket and its other
+// operations go on. gqlgen keeps no bound of its own.
+type socketOps struct {
+	max    int64
+	active atomic.Int64
+}
+
+type socketKey struct{}
+
+// socketFrom returns the operations of the socket ctx belongs to, nil for
+// an operation over HTTP.
+func socketFrom(ctx context.Context) *socketOps {
+	s, _ := ctx.Value(socketKey{}).(*socketOps)
+	return s
+}
+
+// take counts the operation of ctx against its socket, or refuses it. The
+// caller calls the returned function when the operation ends; it is
+// called when ctx ends at the latest (see heldUntil).
+func (s *socketOps) take(ctx context.Context) (release func(), err *facestat.Error) {
+	if s.active.Add(1) > s.max {
+		s.active.Add(-1)
+		return nil, facestat.InputError("", facestat.ReasonTooManyOps,
+			"this socket has %d operations in flight already: stop one before starting another", s.max)
+	}
+	return heldUntil(ctx, func() { s.active.Add(-1) }), nil
+}
+
+// checkMessage checks the bounds a client's message must keep besides its
+// size, returning what is wrong. A message that is not a JSON object is
+// left to gqlgen, which answers it as its protocol says.
+func checkMessage(b []byte) error {
+	var m struct {
+		ID      json.RawMessage `json:"id"`
+		Type    string          `json:"type"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	if len(m.ID) > maxOperationID+2 { // the JSON string's quotes
+		return fmt.Errorf("operation ids are at most %d bytes", maxOperationID)
+	}
+	if m.Type == "connection_init" && len(m.Payload) > maxInitPayload {
+		return fmt.Errorf("the connection_init payload is at most %d KiB", maxInitPayload>>10)
+	}
+	return nil
+}
 
 // newWebsocketTransport configures gqlgen's WebSocket transport on gorilla:
 // both subprotocols with their keepalives, an init timeout, a read limit,
@@ -150,12 +230,26 @@ var (
 	_ transport.WebsocketReadDeadliner = (*gorillaConn)(nil)
 )
 
+// NextReader returns the next message whole (it is bounded by the read
+// limit), once checkMessage passed it; a message that breaks a bound closes
+// the socket with 4400.
 func (c *gorillaConn) NextReader() (int, io.Reader, error) {
 	mt, r, err := c.conn.NextReader()
-	if err != nil && websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
-		return mt, r, transport.ErrWebsocketClosed
+	if err != nil {
+		if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
+			return mt, r, transport.ErrWebsocketClosed
+		}
+		return mt, r, err
 	}
-	return mt, r, err
+	b, err := io.ReadAll(r) // past the read limit: an error, and gorilla closes with 1009
+	if err != nil {
+		return mt, nil, err
+	}
+	if err := checkMessage(b); err != nil {
+		c.WriteClose(closeBadMessage, err.Error())
+		return mt, nil, err
+	}
+	return mt, bytes.NewReader(b), nil
 }
 
 func (c *gorillaConn) WriteJSON(v any) error {

@@ -95,6 +95,16 @@ type Config struct {
 
 	RateSignInDevice Rate // signIn per device token (RateSignInEmail: without one)
 
+	// Slow clients: what a connection may hold for how long.
+	ReadHeaderTimeout time.Duration // a request's headers must arrive within this
+	IdleTimeout       time.Duration // a kept-alive connection waits this long for its next request
+	MaxHeaderBytes    int64         // a request's headers, at most (431 beyond)
+	MinBodyRate       int64         // bytes per second a request body must average...
+	MinBodyWindow     time.Duration // ...over this window (408 below)
+	MaxUploadsPerIP   int           // uploads in flight at once from one client address
+	WSMaxOperations   int           // subscriptions and other operations in flight on one WebSocket
+	WSMaxSocketsPerIP int           // WebSockets open at once from one client address
+
 	MaxWSMessageBytes int64         // largest WebSocket message a client may send
 	WSInitTimeout     time.Duration // a socket must send connection_init within this
 	WSPingInterval    time.Duration // keepalive of both subprotocols
@@ -369,6 +379,16 @@ var groups = []group{
 		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
 		{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
 	}},
+	{"Slow clients", "What one connection may hold, and for how long: a client that sends too slowly is cut off, and one address cannot take every slot.", []option{
+		{"read-header-timeout", "10s", "a request's headers must arrive within this", duration(func(c *Config) *time.Duration { return &c.ReadHeaderTimeout })},
+		{"idle-timeout", "2m", "how long a kept-alive connection may wait for its next request", duration(func(c *Config) *time.Duration { return &c.IdleTimeout })},
+		{"max-header-bytes", "32KiB", "largest request header block (431 beyond)", int64s(func(c *Config) *int64 { return &c.MaxHeaderBytes })},
+		{"min-body-rate", "2KiB", "bytes per second a request body must average over min-body-window; a slower one is cut off (408, BODY_TOO_SLOW)", int64s(func(c *Config) *int64 { return &c.MinBodyRate })},
+		{"min-body-window", "10s", "the window min-body-rate is averaged over: the longest a body may stall", duration(func(c *Config) *time.Duration { return &c.MinBodyWindow })},
+		{"max-uploads-per-ip", "2", "uploads in flight at once from one client address (429 beyond)", integer(func(c *Config) *int { return &c.MaxUploadsPerIP })},
+		{"ws-max-operations", "100", "subscriptions and other operations in flight on one WebSocket; beyond, the new operation is refused (the socket stays open)", integer(func(c *Config) *int { return &c.WSMaxOperations })},
+		{"ws-max-sockets-per-ip", "32", "WebSockets open at once from one client address (429 beyond)", integer(func(c *Config) *int { return &c.WSMaxSocketsPerIP })},
+	}},
 	{"Identity", "", []option{
 		{"secret", "", "key that signs anonymous tokens (at least 32 bytes); empty: generated once and kept in the database", str(func(c *Config) *string { return &c.Secret })},
 		{"argon2-memory", "19456", "password hashing (argon2id): memory in KiB", integer(func(c *Config) *int { return &c.Argon2Memory })},
@@ -420,7 +440,7 @@ var groups = []group{
 	{"Admission and degradation", "Each instance runs a bounded number of requests of each class at once (admit-*; 0: unbounded); a request that gets no slot within admit-wait is refused with 503 UNAVAILABLE, reason BUSY.", []option{
 		{"admit-votes", "256", "castVote requests at once", integer(func(c *Config) *int { return &c.AdmitVotes })},
 		{"admit-reads", "64", "queries and other small operations at once", integer(func(c *Config) *int { return &c.AdmitReads })},
-		{"admit-uploads", "8", "uploads at once (refused before the body is read)", integer(func(c *Config) *int { return &c.AdmitUploads })},
+		{"admit-uploads", "8", "uploads at once (an upload takes its slot once the first 64 KiB of its body have arrived)", integer(func(c *Config) *int { return &c.AdmitUploads })},
 		{"admit-sign-ins", "8", "signIn, signUp, startAnonymousSession and refreshSession at once (argon2id costs memory)", integer(func(c *Config) *int { return &c.AdmitSignIns })},
 		{"admit-subscriptions", "50000", "live-result subscriptions open at once", integer(func(c *Config) *int { return &c.AdmitSubscriptions })},
 		{"admit-wait", "100ms", "how long a request may wait for a free slot of its class before it is refused", duration(func(c *Config) *time.Duration { return &c.AdmitWait })},
@@ -581,6 +601,14 @@ func (c *Config) Validate() error {
 	check(c.ShutdownTimeout > 0, "shutdown-timeout", "must be positive")
 	check(c.DrainDelay >= 0 && c.DrainDelay <= 5*time.Minute, "drain-delay", "must be in 0..5m")
 	check(c.ImageWorkers >= 1 && c.ImageWorkers <= 64, "image-workers", "must be in 1..64")
+	check(c.ReadHeaderTimeout >= 100*time.Millisecond && c.ReadHeaderTimeout <= 5*time.Minute, "read-header-timeout", "must be in 100ms..5m")
+	check(c.IdleTimeout >= time.Second && c.IdleTimeout <= time.Hour, "idle-timeout", "must be in 1s..1h")
+	check(c.MaxHeaderBytes >= 4<<10 && c.MaxHeaderBytes <= 1<<20, "max-header-bytes", "must be in 4KiB..1MiB")
+	check(c.MinBodyRate >= 1 && c.MinBodyRate <= 1<<30, "min-body-rate", "must be in 1..1GiB")
+	check(c.MinBodyWindow >= 100*time.Millisecond && c.MinBodyWindow <= 10*time.Minute, "min-body-window", "must be in 100ms..10m")
+	check(c.MaxUploadsPerIP >= 1 && c.MaxUploadsPerIP <= 10000, "max-uploads-per-ip", "must be in 1..10000")
+	check(c.WSMaxOperations >= 1 && c.WSMaxOperations <= 10000, "ws-max-operations", "must be in 1..10000")
+	check(c.WSMaxSocketsPerIP >= 1 && c.WSMaxSocketsPerIP <= 1000000, "ws-max-sockets-per-ip", "must be in 1..1000000")
 	check(c.MaxWSMessageBytes >= 1<<10 && c.MaxWSMessageBytes <= 16<<20, "max-ws-message-bytes", "must be in 1KiB..16MiB")
 	check(c.WSInitTimeout >= 100*time.Millisecond, "ws-init-timeout", "must be at least 100ms")
 	check(c.WSPingInterval >= time.Second, "ws-ping-interval", "must be at least 1s")

@@ -86,7 +86,7 @@ func TestAdmissionRefusesBeyondTheBound(t *testing.T) {
 			t.Errorf("after the reads ended: %+v", got)
 		}
 
-		// An upload beyond its class is refused before its body is read,
+		// An upload beyond its class is refused before gqlgen reads it,
 		// and nothing is stored.
 		rel, err := e.App.Admission.Admit(ctx, admission.Uploads)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -59,8 +60,14 @@ func wsURL(base string) string {
 // socket is closed when the test ends.
 func dialWS(t *testing.T, base, proto string) *wsClient {
 	t.Helper()
+	return dialWSWith(t, base, proto, nil)
+}
+
+// dialWSWith is dialWS with extra headers on the upgrade request.
+func dialWSWith(t *testing.T, base, proto string, header http.Header) *wsClient {
+	t.Helper()
 	d := websocket.Dialer{Subprotocols: []string{proto}, HandshakeTimeout: 10 * time.Second}
-	conn, res, err := d.Dial(wsURL(base), nil)
+	conn, res, err := d.Dial(wsURL(base), header)
 	if err != nil {
 		status := 0
 		if res != nil {

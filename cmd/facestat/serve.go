@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/facestat/facestat/api"
 	"github.com/facestat/facestat/app"
 	"github.com/facestat/facestat/panics"
 )
@@ -32,15 +32,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	httpSrv := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute, // uploads on slow phones
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    256 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	httpSrv := api.NewHTTPServer(cfg, srv, log)
+	httpSrv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	panics.Go(a.Log, "session sweeper", func() { sweepSessions(ctx, a) })
 	a.Start(ctx)
 	srv.SetReady(true)

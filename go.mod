@@ -21,7 +21,6 @@ require (
 	github.com/vikstrous/dataloadgen v0.0.10
 	golang.org/x/crypto v0.59.0
 	golang.org/x/image v0.47.0
-	golang.org/x/time v0.16.0
 	modernc.org/sqlite v1.62.0
 )
 

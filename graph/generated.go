@@ -1311,9 +1311,9 @@ type Photo implements Node {
   "Random and opaque: photo ids cannot be guessed."
   id: ID!
   """
-  Who posted the photo, for those who may look the photo up (its owner,
-  moderators, judges who voted on it, anyone for a public photo); null for a
-  judge who was only served a private photo by ` + "`" + `nextPhoto` + "`" + `.
+  Who posted the photo: for anyone when the photo is public, and for its
+  owner and moderators; null otherwise (a private photo never says whose it
+  is, not even to the judges who voted on it).
   """
   postedBy: User
   """

@@ -68,7 +68,7 @@ type Config struct {
 	ThumbSide       int   // longest side of the thumbnail
 	PhotoQuota      int   // photos one account may hold
 	MaxQueryDepth   int   // nesting of a GraphQL operation
-	MaxComplexity   int   // gqlgen complexity of a GraphQL operation
+	MaxComplexity   int   // price of a GraphQL operation (api/cost.go)
 	MaxQueryTokens  int   // tokens in a GraphQL document
 	MaxPageSize     int   // largest `first` of a connection
 	Argon2Memory    int   // KiB
@@ -329,7 +329,7 @@ var groups = []group{
 	{"Request limits", "", []option{
 		{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},
 		{"max-query-depth", "12", "deepest nesting of a GraphQL operation", integer(func(c *Config) *int { return &c.MaxQueryDepth })},
-		{"max-complexity", "5000", "highest complexity of a GraphQL operation (connections count `first` times)", integer(func(c *Config) *int { return &c.MaxComplexity })},
+		{"max-complexity", "33000", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go; a page of 100 photos with full statistics costs 32510)", integer(func(c *Config) *int { return &c.MaxComplexity })},
 		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
 		{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
 	}},

@@ -277,9 +277,17 @@ func (s *Server) Price(query, name string, vars map[string]any) (int, error) {
 	return price(context.Background(), es, op, vars), nil
 }
 
-// prices are this server's prices.
+// prices are this server's prices. A server without judging or photos
+// (some tests build one) prices an empty survey and bare keys.
 func (s *Server) prices() prices {
-	return prices{MaxPage: s.cfg.MaxPageSize, Survey: s.judging.Survey.Active, URL: s.photos.URL}
+	p := prices{MaxPage: s.cfg.MaxPageSize, Survey: func() []*ent.Question { return nil }, URL: func(key string) string { return key }}
+	if s.judging != nil {
+		p.Survey = s.judging.Survey.Active
+	}
+	if s.photos != nil {
+		p.URL = s.photos.URL
+	}
+	return p
 }
 
 // codeComplexity is the code of an operation refused for its price.

@@ -49,6 +49,7 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimit{Max: s.cfg.MaxQueryDepth})
 	srv.Use(&costLimit{Limit: s.cfg.MaxComplexity})
+	srv.Use(shapeLimit{MaxAliases: s.cfg.MaxAliases})
 	srv.Use(graph.LoadersExtension{Resolver: resolver})
 	if s.metrics != nil {
 		srv.Use(metrics.Extension{M: s.metrics})

@@ -70,6 +70,7 @@ type Config struct {
 	MaxQueryDepth   int   // nesting of a GraphQL operation
 	MaxComplexity   int   // price of a GraphQL operation (api/cost.go)
 	MaxQueryTokens  int   // tokens in a GraphQL document
+	MaxAliases      int   // aliases in a GraphQL document
 	MaxPageSize     int   // largest `first` of a connection
 	Argon2Memory    int   // KiB
 	Argon2Time      int   // iterations
@@ -331,6 +332,7 @@ var groups = []group{
 		{"max-query-depth", "12", "deepest nesting of a GraphQL operation", integer(func(c *Config) *int { return &c.MaxQueryDepth })},
 		{"max-complexity", "33000", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go; a page of 100 photos with full statistics costs 32510)", integer(func(c *Config) *int { return &c.MaxComplexity })},
 		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
+		{"max-aliases", "50", "most aliases in a GraphQL document (each is priced too)", integer(func(c *Config) *int { return &c.MaxAliases })},
 		{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
 	}},
 	{"Identity", "", []option{
@@ -567,6 +569,7 @@ func (c *Config) Validate() error {
 	check(c.MaxQueryDepth >= 3 && c.MaxQueryDepth <= 100, "max-query-depth", "must be in 3..100")
 	check(c.MaxComplexity >= 10, "max-complexity", "must be at least 10")
 	check(c.MaxQueryTokens >= 100, "max-query-tokens", "must be at least 100")
+	check(c.MaxAliases >= 0, "max-aliases", "must not be negative")
 	check(c.MaxPageSize >= 1 && c.MaxPageSize <= 1000, "max-page-size", "must be in 1..1000")
 	check(c.Argon2Memory >= 8 && c.Argon2Memory <= 4<<20, "argon2-memory", "must be in 8..4194304 KiB")
 	check(c.Argon2Time >= 1 && c.Argon2Time <= 100, "argon2-time", "must be in 1..100")

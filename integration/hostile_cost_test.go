@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"runtime/metrics"
 	"strings"
 	"sync"
@@ -210,28 +211,204 @@ func measure(t *testing.T, w *costWorld, doc string) measured {
 
 // TestHostileWorstDocument builds, for each family of expensive documents,
 // the largest one the server admits, runs it against realistic data and
-// checks that its answer is at most 512 KiB; the figures go to the log
-// (docs/PERFORMANCE.md records them).
+// checks that its answer is at most 512 KiB and that the statistics' lists
+// hold no more than they are priced for; then it runs the largest three at
+// once and checks that the heap grew by less than 256 MiB and that the
+// server still answers. The figures go to the log (docs/PERFORMANCE.md
+// records them).
 func TestHostileWorstDocument(t *testing.T) {
 	w := newCostWorld(t, nil)
+	var worst string
+	worstBytes := 0
 	for _, d := range hostileDocuments {
 		t.Run(d.name, func(t *testing.T) {
 			n, doc := largestAdmitted(t, w, d)
 			if n == 0 {
-				t.Logf("%s: refused at every size", d.name)
-				return
+				t.Fatalf("%s: refused at every size", d.name)
 			}
 			m := measure(t, w, doc)
 			t.Logf("%-22s n=%-3d price %6d  answer %7d bytes  %v", d.name, n, m.price, m.bytes, m.took)
 			if len(m.resp.Errors) > 0 {
-				t.Errorf("errors: %.500v", m.resp.Errors)
+				t.Fatalf("errors: %.500v", m.resp.Errors)
 			}
 			if m.bytes > 512<<10 {
 				t.Errorf("the answer is %d bytes, over 512 KiB", m.bytes)
+			}
+			checkListBounds(t, m.resp.Data)
+			if m.bytes > worstBytes {
+				worst, worstBytes = doc, m.bytes
+			}
+		})
+	}
+	t.Run("ThreeAtOnce", func(t *testing.T) {
+		if worst == "" {
+			t.Skip("no document was admitted")
+		}
+		growth := peakHeapGrowth(func() {
+			var wg sync.WaitGroup
+			for i := 0; i < 3; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if r := w.do(t, request{Token: w.judge, Query: worst}); len(r.Errors) > 0 {
+						t.Errorf("errors: %.300v", r.Errors)
+					}
+				}()
+			}
+			wg.Wait()
+		})
+		t.Logf("three of the worst document (%d bytes each) at once: heap grew by at most %d MiB", worstBytes, growth>>20)
+		if growth >= 256<<20 {
+			t.Errorf("the heap grew by %d MiB, over 256 MiB", growth>>20)
+		}
+		if res, _ := get(t, w.URL+"/healthz"); res.StatusCode != http.StatusOK {
+			t.Errorf("/healthz: %d", res.StatusCode)
+		}
+		honestlyServed(t, w)
+	})
+}
+
+// peakHeapGrowth runs f and returns how far the bytes of live and
+// not-yet-swept heap objects rose above what they were before, sampled
+// every millisecond while f runs.
+func peakHeapGrowth(f func()) uint64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
+	base, peak := read(), uint64(0)
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			peak = max(peak, read())
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	f()
+	close(done)
+	<-sampled
+	return max(peak, read(), base) - base
+}
+
+// checkListBounds fails when a histogram or a word list in data holds more
+// than the cost model prices it for (judging.HistogramBound, MaxWords).
+func checkListBounds(t *testing.T, data json.RawMessage) {
+	t.Helper()
+	bound := map[string]int{}
+	for _, q := range judging.DefaultQuestions {
+		bound[q.Key] = judging.HistogramBound(&q)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if q, ok := v["question"].(map[string]any); ok {
+				key, _ := q["key"].(string)
+				if h, _ := v["histogram"].([]any); key != "" && len(h) > bound[key] {
+					t.Errorf("question %s: %d histogram buckets, priced for %d", key, len(h), bound[key])
+				}
+			}
+			if words, _ := v["words"].([]any); len(words) > judging.MaxWords {
+				t.Errorf("%d words, priced for %d", len(words), judging.MaxWords)
+			}
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	walk(v)
+}
+
+// honestlyServed checks that an honest judge still gets a photo to judge
+// and a page of photos.
+func honestlyServed(t *testing.T, w *costWorld) {
+	t.Helper()
+	var out struct {
+		NextPhoto *struct{ ID string }
+		Photos    struct{ Nodes []struct{ ID string } }
+	}
+	w.gql(t, w.anonymous(t), `{ nextPhoto { id } photos(first: 12) { nodes { id thumbnailUrl } } }`, nil, &out)
+	if out.NextPhoto == nil || len(out.Photos.Nodes) != 12 {
+		t.Errorf("an honest judge got %+v", out)
+	}
+}
+
+// wantRefusedForCost fails unless r is a refusal for the price, with the
+// price and the limit in its extensions.
+func wantRefusedForCost(t *testing.T, r *response, limit int) {
+	t.Helper()
+	if r.Status != http.StatusUnprocessableEntity || r.code() != "COMPLEXITY_LIMIT_EXCEEDED" {
+		t.Fatalf("got %d %+v; want 422 COMPLEXITY_LIMIT_EXCEEDED", r.Status, r.Errors)
+	}
+	cost, _ := r.ext("cost").(float64)
+	if got, _ := r.ext("limit").(float64); int(got) != limit || int(cost) <= limit {
+		t.Errorf("extensions %v: want cost over limit %d", r.Errors[0].Extensions, limit)
+	}
+	if r.Data != nil && string(r.Data) != "null" {
+		t.Errorf("a refused operation answered data %s", r.Data)
+	}
+}
+
+// TestHostileMegabyteQuery sends the issue's query (a hundred photos, each
+// with its poster's hundred photos and their statistics), the same through
+// fragments and through nodes: refused before it runs, with its price; an
+// honest judge is still served.
+func TestHostileMegabyteQuery(t *testing.T) {
+	e, photo := smallWorld(t)
+	ids := strings.TrimSuffix(strings.Repeat(`"`+photo+`",`, 100), ",")
+	for name, q := range map[string]string{
+		"Inline": `{ topPhotos(questionKey: "age", first: 100) { nodes { postedBy { photos(first: 100) { nodes {
+			id imageUrl stats { questions { count mean median histogram { value count } words { word count } } } } } } } } }`,
+		"Fragments": `{ photos(first: 100) { nodes { ...P } } } fragment P on Photo { postedBy { photos(first: 100) { nodes { ...S } } } }
+			fragment S on Photo { id imageUrl thumbnailUrl stats { questions { count mean histogram { value count } } } }`,
+		"Nodes": `{ nodes(ids: [` + ids + `]) { ... on Photo { postedBy { photos(first: 100) { nodes { id imageUrl } } } } } }`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			wantRefusedForCost(t, e.do(t, request{Query: q}), e.App.Config.MaxComplexity)
+			if p := e.nextPhoto(t, e.anonymous(t)); p == nil {
+				t.Error("an honest judge got no photo to judge")
 			}
 		})
 	}
 }
 
-var _ = judging.MaxWords
-var _ = metrics.All
+// smallWorld is a server with one public photo, whose id it returns.
+func smallWorld(t *testing.T) (*env, string) {
+	t.Helper()
+	e := startEnv(t, dbtest.MustCreatePGDatabase(t), nil)
+	var up struct {
+		UploadPhoto struct{ Photo struct{ ID string } }
+	}
+	e.upload(t, e.account(t, "poster"), "p.jpg", imagetest.JPEGWithMetadata(160, 160, 1, imagetest.TopLeft), true).decode(t, &up)
+	return e, up.UploadPhoto.Photo.ID
+}
+
+// TestHostileNextPhotoAliases asks for 800 photos to judge in one
+// document: refused for its price before any is picked.
+func TestHostileNextPhotoAliases(t *testing.T) {
+	e, _ := smallWorld(t)
+	judge := e.anonymous(t)
+	var b strings.Builder
+	for i := 0; i < 800; i++ {
+		fmt.Fprintf(&b, "n%d: nextPhoto { id } ", i)
+	}
+	wantRefusedForCost(t, e.do(t, request{Token: judge, Query: "{" + b.String() + "}"}), e.App.Config.MaxComplexity)
+	if p := e.nextPhoto(t, judge); p == nil {
+		t.Error("an honest judge got no photo to judge")
+	}
+}

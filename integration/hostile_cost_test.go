@@ -1,6 +1,7 @@
 package integration_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,8 @@ import (
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/imageproc/imagetest"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/relay"
+	"github.com/google/uuid"
 )
 
 // The cost of one document: what a stranger can make a single request cost
@@ -387,10 +391,11 @@ func TestHostileMegabyteQuery(t *testing.T) {
 	}
 }
 
-// smallWorld is a server with one public photo, whose id it returns.
+// smallWorld is a server with one public photo, whose id it returns;
+// standings count from 3 answers.
 func smallWorld(t *testing.T) (*env, string) {
 	t.Helper()
-	e := startEnv(t, dbtest.MustCreatePGDatabase(t), nil)
+	e := startEnv(t, dbtest.MustCreatePGDatabase(t), map[string]string{"FACESTAT_MIN_VOTES": "3"})
 	var up struct {
 		UploadPhoto struct{ Photo struct{ ID string } }
 	}
@@ -408,6 +413,206 @@ func TestHostileNextPhotoAliases(t *testing.T) {
 		fmt.Fprintf(&b, "n%d: nextPhoto { id } ", i)
 	}
 	wantRefusedForCost(t, e.do(t, request{Token: judge, Query: "{" + b.String() + "}"}), e.App.Config.MaxComplexity)
+	if p := e.nextPhoto(t, judge); p == nil {
+		t.Error("an honest judge got no photo to judge")
+	}
+}
+
+// TestHostileCursors sends junk, negative, huge and out-of-range cursors
+// to every connection: each is BAD_USER_INPUT on `after` (reason
+// INVALID), never INTERNAL; honest paging through each still works.
+func TestHostileCursors(t *testing.T) {
+	e, _ := smallWorld(t)
+	owner := e.account(t, "pager")
+	var ids []string
+	for i := 0; i < 2; i++ {
+		var up struct {
+			UploadPhoto struct{ Photo struct{ ID string } }
+		}
+		e.upload(t, owner, "p.jpg", imagetest.JPEGWithMetadata(150+i, 150, 1, imagetest.TopLeft), true).decode(t, &up)
+		ids = append(ids, up.UploadPhoto.Photo.ID)
+	}
+	for _, id := range ids {
+		for j := 0; j < 3; j++ {
+			e.gql(t, e.anonymous(t), `mutation($id: ID!, $a: [AnswerInput!]!) { castVote(input: {photoId: $id, answers: $a}) { photo { id } } }`,
+				map[string]any{"id": id, "a": []map[string]any{{"questionKey": "age", "number": 30 + j}}}, &struct{}{})
+		}
+	}
+	if err := e.App.Judging.Standings.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var me struct {
+		Viewer struct{ User struct{ ID string } }
+	}
+	e.gql(t, owner, `{ viewer { user { id } } }`, nil, &me)
+
+	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	someID := uuid.MustParse("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+	cursors := map[string]string{
+		"Junk":             "!!!not a cursor!!!",
+		"Empty":            "",
+		"NegativeOffset":   b64("offset:-1"),
+		"HugeOffset":       b64("offset:9223372036854775807"),
+		"OffsetPastMax":    b64(fmt.Sprintf("offset:%d", relay.MaxOffset+1)),
+		"OffsetOverflow":   b64("offset:99999999999999999999999"),
+		"TimeBefore1970":   relay.Cursor{Time: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), ID: someID}.String(),
+		"TimeAfter2200":    relay.Cursor{Time: time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC), ID: someID}.String(),
+		"NegativeTime":     b64("-zzzzzzzzzzz:" + someID.String()),
+		"TimeNotCanonical": b64("0" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":" + someID.String()),
+		"Huge":             strings.Repeat("A", 32<<10),
+	}
+	connections := []struct {
+		name, token, query string
+		vars               map[string]any
+		time               bool // the connection's own cursors are time cursors
+	}{
+		{"Photos", "", `query($after: String) { photos(first: 1, after: $after) { pageInfo { endCursor } nodes { id } } }`, nil, true},
+		{"UserPhotos", "", `query($after: String, $id: ID!) { node(id: $id) { ... on User { photos(first: 1, after: $after) { pageInfo { endCursor } nodes { id } } } } }`,
+			map[string]any{"id": me.Viewer.User.ID}, true},
+		{"ViewerPhotos", owner, `query($after: String) { viewer { photos(first: 1, after: $after) { pageInfo { endCursor } nodes { id } } } }`, nil, true},
+		{"TopPhotos", "", `query($after: String) { topPhotos(questionKey: "age", first: 1, after: $after) { pageInfo { endCursor } nodes { id } } }`, nil, false},
+	}
+	for _, c := range connections {
+		t.Run(c.name, func(t *testing.T) {
+			foreign := map[bool]string{true: relay.OffsetCursor(0), false: relay.Cursor{Time: time.Now(), ID: someID}.String()}[c.time]
+			for name, after := range withCursor(cursors, "Foreign", foreign) {
+				vars := map[string]any{"after": after}
+				for k, v := range c.vars {
+					vars[k] = v
+				}
+				r := e.do(t, request{Token: c.token, Query: c.query, Vars: vars})
+				if r.Status != http.StatusOK || r.code() != "BAD_USER_INPUT" || r.ext("field") != "after" || r.ext("reason") != "INVALID" {
+					t.Errorf("%s: got %d %.300v; want BAD_USER_INPUT on after, INVALID", name, r.Status, r.Errors)
+				}
+			}
+			// Honest paging: the first page's end cursor gives the second.
+			var first any
+			r := e.do(t, request{Token: c.token, Query: c.query, Vars: c.vars})
+			r.decode(t, &first)
+			end := findString(first, "endCursor")
+			if end == "" {
+				t.Fatalf("no end cursor in %s", r.Data)
+			}
+			vars := map[string]any{"after": end}
+			for k, v := range c.vars {
+				vars[k] = v
+			}
+			e.do(t, request{Token: c.token, Query: c.query, Vars: vars}).decode(t, &first)
+		})
+	}
+}
+
+// withCursor returns m with one more entry.
+func withCursor(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// findString returns the first string under key anywhere in v.
+func findString(v any, key string) string {
+	switch v := v.(type) {
+	case map[string]any:
+		if s, ok := v[key].(string); ok {
+			return s
+		}
+		for _, c := range v {
+			if s := findString(c, key); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// TestHostileOversizedInputs sends each input a stranger can make too
+// large: long id lists, strings, names, aliases, tokens and variables.
+// Each is refused with its code and reason (never INTERNAL) and changes
+// nothing; an honest judge is still served.
+func TestHostileOversizedInputs(t *testing.T) {
+	e, photo := smallWorld(t)
+	judge := e.anonymous(t)
+	long := strings.Repeat("x", 10<<10)
+	ids := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = photo
+		}
+		return out
+	}
+	deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
+	vote := `mutation($in: CastVoteInput!) { castVote(input: $in) { photo { id } } }`
+	manyVars := map[string]any{}
+	for i := 0; i < 3000; i++ { // within the test's 64 KiB body
+		manyVars[fmt.Sprintf("v%d", i)] = i
+	}
+	cases := []struct {
+		name                string
+		req                 request
+		raw                 string // a JSON body sent as is, when set
+		status              int
+		code, reason, field string
+	}{
+		{"NodesIds", request{Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, Vars: map[string]any{"ids": ids(101)}},
+			"", 200, "BAD_USER_INPUT", "OUT_OF_RANGE", "ids"},
+		{"NextPhotoSkip", request{Token: judge, Query: `query($s: [ID!]) { nextPhoto(skip: $s) { id } }`, Vars: map[string]any{"s": ids(11)}},
+			"", 200, "BAD_USER_INPUT", "OUT_OF_RANGE", "skip"},
+		{"QuestionKey", request{Query: `query($k: String!) { topPhotos(questionKey: $k, first: 1) { nodes { id } } }`, Vars: map[string]any{"k": long}},
+			"", 200, "BAD_USER_INPUT", "TOO_LONG", "questionKey"},
+		{"PhotoID", request{Token: judge, Query: vote, Vars: map[string]any{"in": map[string]any{"photoId": long, "answers": []any{map[string]any{"questionKey": "age", "number": 30}}}}},
+			"", 200, "BAD_USER_INPUT", "INVALID", "input.photoId"},
+		{"Word", request{Token: judge, Query: vote, Vars: map[string]any{"in": map[string]any{"photoId": photo, "answers": []any{map[string]any{"questionKey": "impression", "word": long}}}}},
+			"", 200, "BAD_USER_INPUT", "TOO_LONG", ""},
+		{"AnswerKey", request{Token: judge, Query: vote, Vars: map[string]any{"in": map[string]any{"photoId": photo, "answers": []any{map[string]any{"questionKey": long, "number": 1}}}}},
+			"", 200, "BAD_USER_INPUT", "UNKNOWN_QUESTION", ""},
+		{"Handle", request{Query: `mutation($in: SignUpInput!) { signUp(input: $in) { token } }`, Vars: map[string]any{"in": map[string]any{"handle": long, "email": "h@example.com", "password": "correct horse battery"}}},
+			"", 200, "BAD_USER_INPUT", "INVALID", "input.handle"},
+		{"Email", request{Query: `mutation($in: SignUpInput!) { signUp(input: $in) { token } }`, Vars: map[string]any{"in": map[string]any{"handle": "someone", "email": long + "@example.com", "password": "correct horse battery"}}},
+			"", 200, "BAD_USER_INPUT", "INVALID", "input.email"},
+		{"Password", request{Query: `mutation($in: SignUpInput!) { signUp(input: $in) { token } }`, Vars: map[string]any{"in": map[string]any{"handle": "someone", "email": "s@example.com", "password": long}}},
+			"", 200, "BAD_USER_INPUT", "TOO_LONG", "input.password"},
+		{"Aliases", request{Query: "{" + aliases(e.App.Config.MaxAliases+1, "serviceStatus { forced }") + "}"},
+			"", 422, "GRAPHQL_VALIDATION_FAILED", "ALIAS_LIMIT_EXCEEDED", ""},
+		{"AliasName", request{Query: "{ " + strings.Repeat("a", 65) + ": serviceStatus { forced } }"},
+			"", 422, "GRAPHQL_VALIDATION_FAILED", "TOO_LONG", ""},
+		{"OperationName", request{Query: "query " + strings.Repeat("Q", 65) + " { serviceStatus { forced } }"},
+			"", 422, "GRAPHQL_VALIDATION_FAILED", "TOO_LONG", ""},
+		{"Token", request{Token: "fsa_" + long, Query: `{ viewer { id } }`},
+			"", 401, "UNAUTHENTICATED", "TOKEN_INVALID", ""},
+		{"NestedVariable", request{}, `{"query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", "variables": {"ids": ` + deep + `}}`,
+			422, "GRAPHQL_VALIDATION_FAILED", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := e.snapshot(t)
+			var r *response
+			if c.raw != "" {
+				hr, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", strings.NewReader(c.raw))
+				hr.Header.Set("Content-Type", "application/json")
+				r = e.send(t, hr, c.req)
+			} else {
+				r = e.do(t, c.req)
+			}
+			if r.Status != c.status || r.code() != c.code || (c.reason != "" && r.ext("reason") != c.reason) || (c.field != "" && r.ext("field") != c.field) {
+				t.Errorf("got %d %.300v; want %d %s %s %s", r.Status, r.Errors, c.status, c.code, c.reason, c.field)
+			}
+			if len(fmt.Sprint(r.Errors)) > 4<<10 {
+				t.Errorf("the refusal echoes the input: %d bytes of errors", len(fmt.Sprint(r.Errors)))
+			}
+			if after := e.snapshot(t); after.String() != before.String() {
+				t.Errorf("state changed:\n before %v\n after  %v", before, after)
+			}
+		})
+	}
+	t.Run("ManyVariables", func(t *testing.T) {
+		// Variables the operation does not declare are ignored.
+		r := e.do(t, request{Query: `{ serviceStatus { forced } }`, Vars: manyVars})
+		if r.Status != http.StatusOK || len(r.Errors) > 0 {
+			t.Errorf("got %d %.300v", r.Status, r.Errors)
+		}
+	})
 	if p := e.nextPhoto(t, judge); p == nil {
 		t.Error("an honest judge got no photo to judge")
 	}

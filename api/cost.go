@@ -266,7 +266,7 @@ func (s *Server) Price(query, name string, vars map[string]any) (int, error) {
 	cfg := graph.Config{Resolvers: &graph.Resolver{}}
 	setComplexity(&cfg.Complexity, s.prices())
 	es := graph.NewExecutableSchema(cfg)
-	doc, errs := gqlparser.LoadQuery(es.Schema(), query)
+	doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, nil)
 	if errs != nil {
 		return 0, errs
 	}

@@ -55,7 +55,7 @@ func defaultConfig(t testing.TB) *config.Config {
 // named name ("" for the only one).
 func priceOf(t testing.TB, es graphql.ExecutableSchema, query, name string, vars map[string]any) int {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(es.Schema(), query)
+	doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, nil)
 	if errs != nil {
 		t.Fatalf("%s: %v", query, errs)
 	}
@@ -114,7 +114,7 @@ func TestWebAppOperationsAdmitted(t *testing.T) {
 	es := pricedSchema(t)
 	limit := defaultConfig(t).MaxComplexity
 	all := webAppOperations(t)
-	doc, errs := gqlparser.LoadQuery(es.Schema(), all)
+	doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), all, nil)
 	if errs != nil {
 		t.Fatal(errs)
 	}
@@ -304,7 +304,7 @@ func FuzzPrice(f *testing.F) {
 	ext := &costLimit{Limit: limit}
 	ext.Validate(es)
 	f.Fuzz(func(t *testing.T, query, extra string) {
-		doc, errs := gqlparser.LoadQuery(es.Schema(), query)
+		doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, nil)
 		if errs != nil || len(doc.Operations) != 1 || doc.Operations[0].Operation != ast.Query {
 			return
 		}
@@ -329,7 +329,7 @@ func FuzzPrice(f *testing.F) {
 		if i < 0 {
 			return
 		}
-		more, errs := gqlparser.LoadQuery(es.Schema(), query[:i]+" "+extra+" "+query[i:])
+		more, errs := gqlparser.LoadQueryWithRules(es.Schema(), query[:i]+" "+extra+" "+query[i:], nil)
 		if errs != nil || len(more.Operations) != 1 {
 			return
 		}

@@ -52,8 +52,8 @@ import (
 //	uploadPhoto                             200 + selection                     decoding and storing an image
 //	signUp, signIn                          100 + selection                     argon2id hashing
 //	a subscription                          20 + selection                      priced once, per message
-//	__schema                                2000                                the whole schema, about 30 KB
-//	__type                                  100                                 one type
+//	__schema                                5000                                the whole schema: GraphiQL's query answers 62 KB
+//	__type                                  500                                 one type: Mutation's answers about 5 KB
 //	an alias                                1 + 1 per 8 bytes of the alias      its key, repeated in every item
 //
 // A list multiplies its selection by the most items it can hold: `first`,
@@ -84,8 +84,8 @@ const (
 	priceUpload   = 200
 	priceHashing  = 100
 	priceSubscrip = 20
-	priceSchema   = 2000
-	priceType     = 100
+	priceSchema   = 5000
+	priceType     = 500
 	aliasBytes    = 8 // an alias costs 1 more per this many bytes
 	imageKeyBytes = 116
 )

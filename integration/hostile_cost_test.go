@@ -115,6 +115,19 @@ const photoSelection = `id imageUrl thumbnailUrl width height createdAt isPublic
 		count mean median stddev interval { low high level } yesShare
 		histogram { value count } words { word count } percentile stable } }`
 
+// fullIntrospection asks for everything introspection can tell, as
+// GraphiQL's query does, type references four deep.
+const fullIntrospection = `__schema {
+	queryType { name } mutationType { name } subscriptionType { name }
+	types { kind name description
+		fields(includeDeprecated: true) { name description isDeprecated deprecationReason
+			args { name description defaultValue type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }
+			type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }
+		inputFields { name description defaultValue type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }
+		interfaces { kind name } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+		possibleTypes { kind name } }
+	directives { name description locations args { name description defaultValue type { kind name ofType { kind name ofType { kind name } } } } } }`
+
 // hostileDocument is one family of expensive documents a stranger can
 // write from the schema, grown by n.
 type hostileDocument struct {
@@ -136,7 +149,8 @@ func aliases(n int, sel string) string {
 // hostileDocuments are the shapes that make the largest answers per unit
 // of price: whole pages of photos with full statistics (through every
 // connection and through nodes), the issue's owner-photos nesting, the
-// longest strings under many aliases, and introspection.
+// longest strings under many aliases, and introspection (of the whole
+// schema, and of the type with the longest descriptions).
 var hostileDocuments = []hostileDocument{
 	{"TopPhotosFull", 100, func(_ *costWorld, n int) string {
 		return fmt.Sprintf(`{ topPhotos(questionKey: "age", first: %d) { pageInfo { hasNextPage endCursor } edges { cursor } nodes { %s } } }`, n, photoSelection)
@@ -154,7 +168,11 @@ var hostileDocuments = []hostileDocument{
 		return `{ topPhotos(questionKey: "age", first: 100) { nodes { stats { questions { ` + aliases(n, "question { prompt }") + ` } } } } }`
 	}},
 	{"AliasedIntrospection", 40, func(_ *costWorld, n int) string {
-		return "{" + aliases(n, `__schema { types { name description fields { name description args { name description } type { name } } } }`) + "}"
+		return "{" + aliases(n, fullIntrospection) + "}"
+	}},
+	{"AliasedTypes", 50, func(_ *costWorld, n int) string {
+		return "{" + aliases(n, `__type(name: "Mutation") { name description fields { name description
+			args { name description type { kind name ofType { kind name } } } type { kind name ofType { kind name } } } }`) + "}"
 	}},
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -337,4 +338,34 @@ func FuzzPrice(f *testing.F) {
 			t.Fatalf("adding %q lowered the price from %d to %d", extra, p, q)
 		}
 	})
+}
+
+// TestComplexityStats checks that an operation's price and the limit are
+// where gqlgen's extension.GetComplexityStats reads them (the budgets
+// charge by them), and that a refusal carries both.
+func TestComplexityStats(t *testing.T) {
+	es := pricedSchema(t)
+	exec := executor.New(es)
+	exec.Use(&costLimit{Limit: 10})
+	var got *extension.ComplexityStats
+	exec.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		got = extension.GetComplexityStats(ctx)
+		return next(ctx)
+	})
+	ctx := graphql.StartOperationTrace(context.Background())
+	q := `{ a: __typename b: __typename }`
+	rc, errs := exec.CreateOperationContext(ctx, &graphql.RawParams{Query: q})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	handler, ctx := exec.DispatchOperation(ctx, rc)
+	handler(ctx)
+	if want := priceOf(t, es, q, "", nil); got == nil || got.Complexity != want || got.ComplexityLimit != 10 {
+		t.Fatalf("GetComplexityStats = %+v, want price %d, limit 10", got, want)
+	}
+
+	_, errs = exec.CreateOperationContext(ctx, &graphql.RawParams{Query: `{ questions { prompt } }`})
+	if len(errs) != 1 || errs[0].Extensions["code"] != codeComplexity || errs[0].Extensions["limit"] != 10 || errs[0].Extensions["cost"].(int) <= 10 {
+		t.Fatalf("refusal %v", errs)
+	}
 }

@@ -24,7 +24,8 @@ import (
 const multipartOverhead = 64 << 10
 
 // newGraphQL builds the GraphQL handler: transports with explicit limits,
-// the error presenter, panic recovery, and depth and complexity limits.
+// the error presenter, panic recovery, and limits on depth, price
+// (api/cost.go) and aliases (api/shape.go).
 func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	cfg := graph.Config{Resolvers: resolver}
 	setComplexity(&cfg.Complexity, s.prices())

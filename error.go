@@ -43,6 +43,7 @@ const (
 	ReasonTokenInvalid    = "TOKEN_INVALID"
 	ReasonCSRF            = "CSRF_TOKEN_INVALID"
 	ReasonDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
+	ReasonAliasLimit      = "ALIAS_LIMIT_EXCEEDED" // GRAPHQL_VALIDATION_FAILED: more aliases than max-aliases
 	ReasonLengthRequired  = "LENGTH_REQUIRED"
 	ReasonBusy            = "BUSY"           // UNAVAILABLE: admission control refused the request
 	ReasonUploadsPaused   = "UPLOADS_PAUSED" // UNAVAILABLE: uploads are paused by degradation

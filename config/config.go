@@ -77,8 +77,9 @@ type Config struct {
 	ThumbSide       int   // longest side of the thumbnail
 	PhotoQuota      int   // photos one account may hold
 	MaxQueryDepth   int   // nesting of a GraphQL operation
-	MaxComplexity   int   // gqlgen complexity of a GraphQL operation
+	MaxComplexity   int   // price of a GraphQL operation (api/cost.go)
 	MaxQueryTokens  int   // tokens in a GraphQL document
+	MaxAliases      int   // aliases in a GraphQL document
 	MaxPageSize     int   // largest `first` of a connection
 	Argon2Memory    int   // KiB
 	Argon2Time      int   // iterations
@@ -375,8 +376,9 @@ var groups = []group{
 	{"Request limits", "", []option{
 		{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},
 		{"max-query-depth", "12", "deepest nesting of a GraphQL operation", integer(func(c *Config) *int { return &c.MaxQueryDepth })},
-		{"max-complexity", "5000", "highest complexity of a GraphQL operation (connections count `first` times)", integer(func(c *Config) *int { return &c.MaxComplexity })},
+		{"max-complexity", "33000", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go; a page of 100 photos with full statistics costs 32510)", integer(func(c *Config) *int { return &c.MaxComplexity })},
 		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
+		{"max-aliases", "50", "most aliases in a GraphQL document (each is priced too)", integer(func(c *Config) *int { return &c.MaxAliases })},
 		{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
 	}},
 	{"Slow clients", "What one connection may hold, and for how long: a client that sends too slowly is cut off, and one address cannot take every slot.", []option{
@@ -648,6 +650,7 @@ func (c *Config) Validate() error {
 		check(b.r.N == 0 || b.r.N >= c.MaxComplexity, b.name, "must be at least max-complexity (or 0: off), so that any document admitted can run")
 	}
 	check(c.MaxQueryTokens >= 100, "max-query-tokens", "must be at least 100")
+	check(c.MaxAliases >= 0, "max-aliases", "must not be negative")
 	check(c.MaxPageSize >= 1 && c.MaxPageSize <= 1000, "max-page-size", "must be in 1..1000")
 	check(c.Argon2Memory >= 8 && c.Argon2Memory <= 4<<20, "argon2-memory", "must be in 8..4194304 KiB")
 	check(c.Argon2Time >= 1 && c.Argon2Time <= 100, "argon2-time", "must be in 1..100")

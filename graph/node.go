@@ -16,8 +16,8 @@ import (
 	"github.com/facestat/facestat/relay"
 )
 
-// maxNodes bounds nodes(ids:).
-const maxNodes = 100
+// MaxNodes bounds nodes(ids:); the cost model (api/cost.go) prices the list by it.
+const MaxNodes = 100
 
 // node returns the object behind a global id, or nil when it does not
 // exist or the viewer may not see it. Lookups go through the operation's
@@ -65,8 +65,8 @@ func (r *Resolver) node(ctx context.Context, gid string) (model.Node, error) {
 // is awaited, from this goroutine, so each loader fetches the whole list in
 // one batch: a query per type, whatever the number of ids.
 func (r *Resolver) nodes(ctx context.Context, ids []string) ([]model.Node, error) {
-	if len(ids) > maxNodes {
-		return nil, facestat.InputError("ids", facestat.ReasonOutOfRange, "at most %d ids at once", maxNodes)
+	if len(ids) > MaxNodes {
+		return nil, facestat.InputError("ids", facestat.ReasonOutOfRange, "at most %d ids at once", MaxNodes)
 	}
 	l := r.loaders(ctx)
 	photoThunks := map[uuid.UUID]func() (*ent.Photo, error){}

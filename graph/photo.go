@@ -126,9 +126,15 @@ func (r *Resolver) voted(ctx context.Context, p *ent.Photo) (bool, error) {
 	return r.loaders(ctx).Voted.Load(ctx, p.ID)
 }
 
+// maxQuestionKey is the longest question key (ent/schema/question.go).
+const maxQuestionKey = 40
+
 // topPhotos pages through the standings' ranking for a question, showing
 // only photos that are still public.
 func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error) {
+	if len(questionKey) > maxQuestionKey {
+		return nil, facestat.InputError("questionKey", facestat.ReasonTooLong, "a question key has at most %d bytes", maxQuestionKey)
+	}
 	q, ok := r.Judging.Survey.ByKey(questionKey)
 	if !ok || q.Retired {
 		return nil, facestat.InputError("questionKey", facestat.ReasonUnknownQuestion, "there is no question %q", questionKey)

@@ -22,6 +22,28 @@ import (
 // MaxWords is how many of a question's words (most given first) are shown.
 const MaxWords = 20
 
+// MaxHistogram is how many buckets a histogram shows at most: all of them
+// for a question whose range is narrower (the age question has 100), the
+// lowest MaxHistogram for a NUMBER question an operator left unbounded.
+const MaxHistogram = 200
+
+// HistogramBound is the most buckets q's histogram can show: one per
+// value of its range (answers outside it are refused, and a question's
+// range never changes), 2 for YES_NO, none for WORD. The cost model
+// (api/cost.go) prices histograms by it.
+func HistogramBound(q *ent.Question) int {
+	switch q.Kind {
+	case question.KindWORD:
+		return 0
+	case question.KindYES_NO:
+		return 2
+	}
+	if q.Min == nil || q.Max == nil || *q.Max < *q.Min {
+		return MaxHistogram
+	}
+	return int(min(int64(*q.Max)-int64(*q.Min)+1, MaxHistogram))
+}
+
 // Aggregates is everything stored about one photo's answers.
 type Aggregates struct {
 	// Version is the photo's stats version these aggregates belong to when
@@ -175,6 +197,7 @@ func (s *Service) buildSnapshot(snap *Snapshot) *PhotoStats {
 			agg = *a.Questions[q.ID]
 		}
 		qs := QuestionStats{Question: q, Summary: stats.Summarize(stats.Kind(q.Kind), agg)}
+		qs.Histogram = qs.Histogram[:min(len(qs.Histogram), HistogramBound(q))]
 		if a != nil {
 			qs.Words = a.Words[q.ID]
 		}

@@ -63,6 +63,19 @@ func (c Cursor) String() string {
 	return enc.EncodeToString([]byte(strconv.FormatInt(c.Time.UnixNano(), 36) + ":" + c.ID.String()))
 }
 
+// Times a cursor may carry: a photo is created between the Unix epoch and
+// the year 2200. Anything outside was not made by this service, and a
+// database may not compare it (SQLite stores times as text, PostgreSQL
+// timestamps end in 294276).
+var (
+	minCursorTime = time.Unix(0, 0)
+	maxCursorTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// MaxOffset bounds the position an offset cursor may name: no ranked list
+// is longer, and start+first stays far from overflowing an int.
+const MaxOffset = 1 << 20
+
 // Page is a validated request for one page: at most First items after After.
 type Page struct {
 	First int
@@ -70,7 +83,9 @@ type Page struct {
 }
 
 // ParsePage checks first (1..max) and decodes after. Errors are
-// BAD_USER_INPUT naming the argument: `first` OUT_OF_RANGE, `after` INVALID.
+// BAD_USER_INPUT naming the argument: `first` OUT_OF_RANGE, `after` INVALID
+// (junk, or a cursor this service cannot have made: its time outside
+// 1970..2200 or its text not exactly what String gives).
 func ParsePage(first int, after *string, max int) (Page, error) {
 	if first < 1 || first > max {
 		return Page{}, facestat.InputError("first", facestat.ReasonOutOfRange, "first must be between 1 and %d", max)
@@ -79,28 +94,46 @@ func ParsePage(first int, after *string, max int) (Page, error) {
 	if after == nil {
 		return p, nil
 	}
-	bad := facestat.InputError("after", facestat.ReasonInvalid, "not a cursor of this list")
-	if len(*after) > 100 {
-		return Page{}, bad
-	}
-	b, err := enc.DecodeString(*after)
-	if err != nil {
-		return Page{}, bad
-	}
-	ts, id, ok := strings.Cut(string(b), ":")
+	c, ok := ParseCursor(*after)
 	if !ok {
-		return Page{}, bad
+		return Page{}, badCursor()
+	}
+	p.After = &c
+	return p, nil
+}
+
+// ParseCursor decodes a cursor String made; ok is false for anything else,
+// a time outside 1970..2200 included.
+func ParseCursor(s string) (c Cursor, ok bool) {
+	if len(s) > 100 {
+		return Cursor{}, false
+	}
+	b, err := enc.DecodeString(s)
+	if err != nil {
+		return Cursor{}, false
+	}
+	ts, id, found := strings.Cut(string(b), ":")
+	if !found {
+		return Cursor{}, false
 	}
 	ns, err := strconv.ParseInt(ts, 36, 64)
 	if err != nil {
-		return Page{}, bad
+		return Cursor{}, false
 	}
 	uid, err := uuid.Parse(id)
 	if err != nil {
-		return Page{}, bad
+		return Cursor{}, false
 	}
-	p.After = &Cursor{Time: time.Unix(0, ns).UTC(), ID: uid}
-	return p, nil
+	c = Cursor{Time: time.Unix(0, ns).UTC(), ID: uid}
+	if c.Time.Before(minCursorTime) || !c.Time.Before(maxCursorTime) || c.String() != s {
+		return Cursor{}, false
+	}
+	return c, true
+}
+
+// badCursor is the error for an `after` this list did not hand out.
+func badCursor() *facestat.Error {
+	return facestat.InputError("after", facestat.ReasonInvalid, "not a cursor of this list")
 }
 
 // IntID returns the opaque global id of an object with an integer key.
@@ -133,8 +166,9 @@ func ParseIntID(gid, typ string) (int, bool) {
 func OffsetCursor(i int) string { return enc.EncodeToString([]byte("offset:" + strconv.Itoa(i))) }
 
 // ParseOffsetPage checks first (1..max) and returns the position after
-// which the page starts (0 without a cursor). Errors are BAD_USER_INPUT
-// naming the argument.
+// which the page starts (0 without a cursor), at most MaxOffset+1. Errors
+// are BAD_USER_INPUT naming the argument: `first` OUT_OF_RANGE, `after`
+// INVALID (junk, a negative offset or one past MaxOffset).
 func ParseOffsetPage(first int, after *string, max int) (int, error) {
 	if first < 1 || first > max {
 		return 0, facestat.InputError("first", facestat.ReasonOutOfRange, "first must be between 1 and %d", max)
@@ -145,8 +179,8 @@ func ParseOffsetPage(first int, after *string, max int) (int, error) {
 	b, err := enc.DecodeString(*after)
 	raw, ok := strings.CutPrefix(string(b), "offset:")
 	n, cerr := strconv.Atoi(raw)
-	if len(*after) > 100 || err != nil || !ok || cerr != nil || n < 0 || OffsetCursor(n) != *after {
-		return 0, facestat.InputError("after", facestat.ReasonInvalid, "not a cursor of this list")
+	if len(*after) > 100 || err != nil || !ok || cerr != nil || n < 0 || n > MaxOffset || OffsetCursor(n) != *after {
+		return 0, badCursor()
 	}
 	return n + 1, nil
 }

@@ -3,6 +3,7 @@ package relay_test
 import (
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,9 +141,7 @@ func TestCursor(t *testing.T) {
 			time.Date(2026, 11, 25, 1, 48, 48, 999999999, time.FixedZone("X", 5*3600+1800)),
 			time.Unix(0, 0),
 			time.Unix(0, 1),
-			time.Unix(0, -1),
-			time.Date(1900, 1, 1, 0, 0, 0, 7, time.UTC),
-			time.Date(2262, 4, 11, 0, 0, 0, 0, time.UTC),
+			time.Date(2199, 12, 31, 23, 59, 59, 999999999, time.UTC),
 			time.Now(),
 		} {
 			c := relay.Cursor{Time: tm, ID: someID}
@@ -157,6 +156,31 @@ func TestCursor(t *testing.T) {
 			if p.After != nil && p.After.Time.Nanosecond() != tm.Nanosecond() {
 				t.Errorf("round trip of %v lost nanoseconds: %v", tm, p.After.Time)
 			}
+		}
+	})
+	t.Run("ErrTimeOutOfRange", func(t *testing.T) {
+		for _, tm := range []time.Time{
+			time.Unix(0, -1),
+			time.Date(1900, 1, 1, 0, 0, 0, 7, time.UTC),
+			time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC),
+			time.Date(2262, 4, 11, 0, 0, 0, 0, time.UTC),
+		} {
+			s := relay.Cursor{Time: tm, ID: someID}.String()
+			p, err := relay.ParsePage(1, &s, 1)
+			if p != (relay.Page{}) {
+				t.Errorf("ParsePage(cursor of %v) returned a page %+v", tm, p)
+			}
+			wantInputError(t, err, "after", facestat.ReasonInvalid)
+		}
+	})
+	t.Run("ErrNotCanonical", func(t *testing.T) {
+		// The same position spelt another way (a leading zero, upper-case
+		// uuid) is not a cursor this service made.
+		for _, raw := range []string{"0" + strconv.FormatInt(1700000000e9, 36) + ":" + someID.String(),
+			strconv.FormatInt(1700000000e9, 36) + ":" + strings.ToUpper(someID.String())} {
+			s := enc.EncodeToString([]byte(raw))
+			_, err := relay.ParsePage(1, &s, 1)
+			wantInputError(t, err, "after", facestat.ReasonInvalid)
 		}
 	})
 	t.Run("OKOrderedDistinct", func(t *testing.T) {
@@ -251,10 +275,56 @@ func FuzzParsePage(f *testing.F) {
 		if p.First < 1 || p.First > max || p.First != first || p.After == nil {
 			t.Fatalf("ParsePage(%d, %q, %d) = %+v", first, after, max, p)
 		}
-		again := p.After.String()
-		q, err := relay.ParsePage(first, &again, max)
-		if err != nil || !q.After.Time.Equal(p.After.Time) || q.After.ID != p.After.ID {
-			t.Fatalf("re-encoded cursor %q of %q = %+v, %v; want %+v", again, after, q.After, err, p.After)
+		if p.After.Time.Before(time.Unix(0, 0)) || p.After.Time.Year() >= 2200 {
+			t.Fatalf("ParsePage(%q) accepted a time out of range: %v", after, p.After.Time)
+		}
+		if again := p.After.String(); again != after {
+			t.Fatalf("accepted cursor %q re-encodes as %q", after, again)
+		}
+	})
+}
+
+// FuzzParseOffsetPage checks that no cursor makes ParseOffsetPage panic,
+// that every error is BAD_USER_INPUT on first or after, and that an
+// accepted start is between 0 and MaxOffset+1, from a cursor OffsetCursor
+// makes.
+func FuzzParseOffsetPage(f *testing.F) {
+	f.Add(10, relay.OffsetCursor(0), 100)
+	f.Add(10, relay.OffsetCursor(relay.MaxOffset), 100)
+	f.Add(10, relay.OffsetCursor(relay.MaxOffset+1), 100)
+	f.Add(1, enc.EncodeToString([]byte("offset:9223372036854775807")), 100)
+	f.Add(1, enc.EncodeToString([]byte("offset:-5")), 100)
+	f.Add(1, "", 1)
+	f.Add(0, "!!!", 0)
+	f.Fuzz(func(t *testing.T, first int, after string, max int) {
+		start, err := relay.ParseOffsetPage(first, &after, max)
+		if err != nil {
+			var fe *facestat.Error
+			if !errors.As(err, &fe) || fe.Code != facestat.BadUserInput || (fe.Field != "first" && fe.Field != "after") {
+				t.Fatalf("ParseOffsetPage error %v is not BAD_USER_INPUT on first or after", err)
+			}
+			return
+		}
+		if start < 1 || start > relay.MaxOffset+1 || relay.OffsetCursor(start-1) != after {
+			t.Fatalf("ParseOffsetPage(%d, %q, %d) = %d", first, after, max, start)
+		}
+	})
+}
+
+func TestParseOffsetPage(t *testing.T) {
+	t.Run("OKBounds", func(t *testing.T) {
+		for _, n := range []int{0, 1, relay.MaxOffset} {
+			c := relay.OffsetCursor(n)
+			if start, err := relay.ParseOffsetPage(10, &c, 100); err != nil || start != n+1 {
+				t.Errorf("ParseOffsetPage(offset %d) = %d, %v", n, start, err)
+			}
+		}
+	})
+	t.Run("ErrOutOfRange", func(t *testing.T) {
+		for _, raw := range []string{"offset:-1", "offset:1048577", "offset:9223372036854775807", "offset:99999999999999999999", "offset:01"} {
+			c := enc.EncodeToString([]byte(raw))
+			_, err := relay.ParseOffsetPage(10, &c, 100)
+			wantInputError(t, err, "after", facestat.ReasonInvalid)
 		}
 	})
 }

@@ -1,0 +1,82 @@
+package api
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/facestat/facestat"
+)
+
+// maxNameBytes bounds the names a document makes up: its operation's,
+// aliases, fragments' and variables'. The schema's own names are at most
+// 21 bytes; operation names become log fields and metric labels.
+const maxNameBytes = 64
+
+// shapeLimit refuses, before anything runs, a document with more than
+// MaxAliases aliases or a made-up name longer than maxNameBytes, with
+// GRAPHQL_VALIDATION_FAILED and reason ALIAS_LIMIT_EXCEEDED or TOO_LONG.
+// Aliases are priced (api/cost.go); the count bounds what pricing does
+// not see: the work of validating and merging many fields of one name.
+type shapeLimit struct{ MaxAliases int }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = shapeLimit{}
+
+func (shapeLimit) ExtensionName() string                   { return "ShapeLimit" }
+func (shapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Doc == nil {
+		return nil
+	}
+	refuse := func(reason, format string, args ...any) *gqlerror.Error {
+		err := gqlerror.Errorf(format, args...)
+		err.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED", "reason": reason}
+		return err
+	}
+	aliases := 0
+	var long string
+	name := func(n string) {
+		if len(n) > maxNameBytes && long == "" {
+			long = n
+		}
+	}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if s.Alias != "" && s.Alias != s.Name {
+					aliases++
+					name(s.Alias)
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			}
+		}
+	}
+	for _, op := range oc.Doc.Operations {
+		name(op.Name)
+		for _, v := range op.VariableDefinitions {
+			name(v.Variable)
+		}
+		walk(op.SelectionSet)
+	}
+	for _, f := range oc.Doc.Fragments {
+		name(f.Name)
+		walk(f.SelectionSet)
+	}
+	if long != "" {
+		return refuse(facestat.ReasonTooLong, "the name %.20q… is longer than %d bytes", long, maxNameBytes)
+	}
+	if aliases > l.MaxAliases {
+		return refuse(facestat.ReasonAliasLimit, "the document has %d aliases, more than %d", aliases, l.MaxAliases)
+	}
+	return nil
+}

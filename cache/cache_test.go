@@ -23,7 +23,7 @@ func stores(t *testing.T) map[string]cache.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	out["redis"] = redis.NewCache(rdb, "test:")
+	out["redis"] = redis.NewCache(rdb, "test:", nil)
 	return out
 }
 

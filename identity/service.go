@@ -45,9 +45,9 @@ type MergeFunc func(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error
 type Service struct {
 	client *ent.Client
 	// Cache, when set, holds authenticated sessions (keyed by token hash)
-	// so that a request costs no query (signing out or refreshing removes
-	// the entry at once, and an entry never outlives its token), and
-	// users' rows (Users).
+	// so that a request costs no query (signing out, refreshing or a
+	// change of role removes the entry at once; an entry never outlives
+	// its token nor cache.GrantTTL), and users' rows (Users).
 	Cache  cache.Store
 	cfg    Config
 	signer anonSigner
@@ -57,9 +57,10 @@ type Service struct {
 }
 
 // NewService returns a Service signing anonymous tokens with key. merge may
-// be nil while nothing needs moving.
+// be nil while nothing needs moving. It adds a hook to client's users: a
+// change of role drops the user's cached sessions once committed.
 func NewService(client *ent.Client, key []byte, cfg Config, merge MergeFunc) *Service {
-	return &Service{
+	s := &Service{
 		client: client,
 		cfg:    cfg,
 		signer: anonSigner{key: key},
@@ -67,6 +68,8 @@ func NewService(client *ent.Client, key []byte, cfg Config, merge MergeFunc) *Se
 		dummy:  HashPassword("not a password", cfg.Argon2),
 		Now:    time.Now,
 	}
+	client.User.Use(s.forgetSessionsOnRoleChange)
+	return s
 }
 
 // now is the current time in UTC: every time the service stores or signs
@@ -141,7 +144,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, erro
 		}
 		v := &Viewer{ID: ses.UserID, Role: Role(ses.Edges.User.Role), SessionID: ses.ID, ExpiresAt: ses.ExpiresAt, tokenHash: hash}
 		if s.Cache != nil {
-			cache.Put(ctx, s.Cache, map[string]*Viewer{hash: v}, cache.SessionKey, min(cache.TTL, ses.ExpiresAt.Sub(now)))
+			cache.Put(ctx, s.Cache, map[string]*Viewer{hash: v}, cache.SessionKey, min(cache.GrantTTL, ses.ExpiresAt.Sub(now)))
 		}
 		return v, nil
 	default:

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -90,8 +89,7 @@ func originOf(ctx context.Context) string { o, _ := ctx.Value(originKey{}).(stri
 // database's DATABASE_DOWN) as themselves, anything else logged and shown
 // as UNAVAILABLE.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *facestat.Error
-	if errors.As(err, &fe) && fe.Code != facestat.Internal {
+	if fe := domainError(err); fe != nil {
 		writeError(w, fe)
 		return
 	}

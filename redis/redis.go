@@ -26,5 +26,8 @@ func NewClient(url string) (*goredis.Client, error) {
 	opts.PoolTimeout = time.Second
 	opts.MaxRetries = -1 // no command retries: callers fall back instead
 	opts.ContextTimeoutEnabled = true
+	// Connections kept open ahead of need: a dial inside a call would eat
+	// most of a short deadline such as the cache's.
+	opts.MinIdleConns = 2
 	return goredis.NewClient(opts), nil
 }

@@ -447,16 +447,19 @@ func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, 
 	return out, nil
 }
 
-// SessionsAlive reports which of the given account sessions still exist
-// (not signed out, refreshed away or swept): one query.
-func (s *Service) SessionsAlive(ctx context.Context, ids []int) (map[int]bool, error) {
-	alive, err := s.client.Session.Query().Where(session.IDIn(ids...), session.ExpiresAtGT(s.now())).IDs(ctx)
+// SessionRoles returns, for each of the given account sessions that
+// still exists (not signed out, refreshed away or swept), its account's
+// role now: a session missing has ended, one whose role differs from the
+// one a socket was opened with has had its role changed.
+func (s *Service) SessionRoles(ctx context.Context, ids []int) (map[int]Role, error) {
+	rows, err := s.client.Session.Query().Where(session.IDIn(ids...), session.ExpiresAtGT(s.now())).
+		WithUser(func(q *ent.UserQuery) { q.Select(user.FieldRole) }).All(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("identity: sessions alive: %w", err)
+		return nil, fmt.Errorf("identity: session roles: %w", err)
 	}
-	out := make(map[int]bool, len(alive))
-	for _, id := range alive {
-		out[id] = true
+	out := make(map[int]Role, len(rows))
+	for _, r := range rows {
+		out[r.ID] = Role(r.Edges.User.Role)
 	}
 	return out, nil
 }

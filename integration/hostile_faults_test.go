@@ -159,14 +159,16 @@ func TestHostilePrivateDuringRedisStall(t *testing.T) {
 
 // TestHostileRoleChangeOnSecondInstance: an account demoted from
 // moderator keeps using its session on another instance (sharing the
-// database and the cache) that had it cached: within 5 s that instance
-// applies the demotion, as it applies a promotion. A stranger never sees
-// the private photo; its owner always does.
+// database and the cache) that had it cached, and a socket it opened
+// there as a moderator: within 5 s that instance applies the demotion (as
+// it applies a promotion) and closes the socket. A stranger never sees the
+// private photo; its owner always does.
 func TestHostileRoleChangeOnSecondInstance(t *testing.T) {
 	rs := startRedis(t)
 	url := dbtest.MustCreatePGDatabase(t)
 	settings := withSettings(hostileSettings, map[string]string{
 		"FACESTAT_REDIS_URL": rs.URL(), "FACESTAT_REDIS_PREFIX": liveRedisPrefix(),
+		"FACESTAT_WS_SESSION_CHECK": "1s",
 	})
 	a := startEnv(t, url, settings)
 	b := startEnv(t, url, settings)
@@ -203,8 +205,16 @@ func TestHostileRoleChangeOnSecondInstance(t *testing.T) {
 
 	setRole(user.RoleModerator)
 	within5s("a promotion", true) // now cached on b as a moderator's session
+	// A socket opened as a moderator, watching the private photo live.
+	ws := dialWS(t, b.URL, protoTransportWS)
+	ws.init(mod)
+	ws.subscribe("s", photoStatsSubscription, map[string]any{"id": id})
+	ws.nextStats("s", 10*time.Second)
 	setRole(user.RoleUser)
 	within5s("a demotion", false)
+	if _, closed := ws.waitClosed(5 * time.Second); !closed {
+		t.Fatal("the demoted moderator's socket stayed open")
+	}
 	if !seesPrivate(b, owner) || seesPrivate(b, stranger) {
 		t.Fatal("the owner must see their private photo, a stranger must not")
 	}

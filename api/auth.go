@@ -91,10 +91,11 @@ func viaCookie(ctx context.Context) bool { b, _ := ctx.Value(viaCookieKey{}).(bo
 // originOf returns the request's Origin header.
 func originOf(ctx context.Context) string { o, _ := ctx.Value(originKey{}).(string); return o }
 
-// refuse writes err: domain errors as themselves, anything else logged and
-// shown as INTERNAL.
+// refuse writes err: domain errors (wrapped ones included, such as the
+// database's DATABASE_DOWN) as themselves, anything else logged and shown
+// as UNAVAILABLE.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	if fe, ok := err.(*facestat.Error); ok && fe.Code != facestat.Internal {
+	if fe := domainError(err); fe != nil {
 		writeError(w, fe)
 		return
 	}

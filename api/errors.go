@@ -83,9 +83,8 @@ func writeError(w http.ResponseWriter, e *facestat.Error) {
 // with the request id and shown only as "internal error".
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-	var fe *facestat.Error
-	switch {
-	case errors.As(err, &fe) && fe.Code != facestat.Internal:
+	switch fe := domainError(err); {
+	case fe != nil:
 		gqlErr.Message = fe.Message
 		gqlErr.Extensions = extensions(fe)
 	case ent.IsNotFound(err):
@@ -105,6 +104,21 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr.Extensions = map[string]any{"code": string(facestat.Internal), "requestId": requestID(ctx)}
 	}
 	return gqlErr
+}
+
+// domainError returns the first error in err's chain whose code clients
+// may see, or nil. An INTERNAL error wrapping one is passed through: a
+// database outage met deep inside an operation (UNAVAILABLE, DATABASE_DOWN)
+// is presented as such, not as INTERNAL.
+func domainError(err error) *facestat.Error {
+	var fe *facestat.Error
+	for errors.As(err, &fe) {
+		if fe.Code != facestat.Internal {
+			return fe
+		}
+		err = fe.Err
+	}
+	return nil
 }
 
 // recoverPanic turns a resolver's panic into an INTERNAL error carrying the

@@ -11,36 +11,38 @@ import (
 )
 
 // sessionWatch closes the sockets of account sessions that end before
-// their token expires (signed out, refreshed away), on any instance: every
-// interval it asks the database which of its sockets' sessions still exist,
-// in one query.
+// their token expires (signed out, refreshed away), or whose account's
+// role changed since the socket opened (the client reconnects with the new
+// role), on any instance: every interval it asks the database which of its
+// sockets' sessions still exist, with their roles.
 type sessionWatch struct {
 	identity *identity.Service
 	interval time.Duration
 	log      *slog.Logger
 
 	mu      sync.Mutex
-	byID    map[int]map[*context.CancelFunc]struct{}
+	byID    map[int]map[*context.CancelFunc]identity.Role // the role each socket opened with
 	started bool
 	stop    chan struct{}
 }
 
 func newSessionWatch(id *identity.Service, interval time.Duration, log *slog.Logger) *sessionWatch {
-	return &sessionWatch{identity: id, interval: interval, log: log, byID: map[int]map[*context.CancelFunc]struct{}{}, stop: make(chan struct{})}
+	return &sessionWatch{identity: id, interval: interval, log: log, byID: map[int]map[*context.CancelFunc]identity.Role{}, stop: make(chan struct{})}
 }
 
-// watch returns ctx, cancelled when the session ends; it stops watching
-// when ctx ends.
+// watch returns ctx, cancelled when the session ends or the role of the
+// viewer ctx carries changes; it stops watching when ctx ends.
 func (w *sessionWatch) watch(ctx context.Context, session int) context.Context {
+	role := identity.FromContext(ctx).Role
 	ctx, cancel := context.WithCancel(ctx)
 	key := &cancel
 	w.mu.Lock()
 	set := w.byID[session]
 	if set == nil {
-		set = map[*context.CancelFunc]struct{}{}
+		set = map[*context.CancelFunc]identity.Role{}
 		w.byID[session] = set
 	}
-	set[key] = struct{}{}
+	set[key] = role
 	if !w.started {
 		w.started = true
 		go w.run()
@@ -83,7 +85,7 @@ func (w *sessionWatch) check() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	alive, err := w.identity.SessionsAlive(ctx, ids)
+	roles, err := w.identity.SessionRoles(ctx, ids)
 	if err != nil {
 		w.log.Warn("checking socket sessions", "err", err)
 		return
@@ -91,8 +93,9 @@ func (w *sessionWatch) check() {
 	var ended []context.CancelFunc
 	w.mu.Lock()
 	for _, id := range ids {
-		if !alive[id] {
-			for c := range w.byID[id] {
+		now, alive := roles[id]
+		for c, opened := range w.byID[id] {
+			if !alive || now != opened {
 				ended = append(ended, *c)
 			}
 		}

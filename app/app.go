@@ -192,7 +192,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	switch {
 	case !cfg.Cache:
 	case a.redis != nil:
-		store = redis.NewCache(a.redis, cfg.RedisPrefix)
+		store = redis.NewCache(a.redis, cfg.RedisPrefix, log)
 	default:
 		store = inmem.NewCache(100_000)
 	}

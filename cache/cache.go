@@ -7,6 +7,7 @@ package cache
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,11 +31,12 @@ type Store interface {
 }
 
 // The key builders: every key in the cache is made by one of these (the
-// Redis adapter adds the instance's prefix), so what is cached, and under
-// which name, is read here. A kind's entries are used only by the package
-// that owns its rows: photos (PhotoKey), judging (StatsKey), identity
-// (UserKey, SessionKey). User rows are never dropped: what they hold that
-// others read (a handle) does not change; they expire with TTL.
+// Redis adapter adds the instance's prefix), so what is cached, under
+// which name and for how long (TTLOf), is read here. A kind's entries are
+// used only by the package that owns its rows: photos (PhotoKey), judging
+// (StatsKey), identity (UserKey, SessionKey). User rows are never dropped:
+// what they hold that others read (a handle) does not change; they expire
+// with TTL.
 
 // The kinds of cached values: each key is its kind, a colon and an id.
 const (
@@ -44,25 +46,48 @@ const (
 	sessionKind = "session"
 )
 
-// PhotoKey names a photo's row.
+// PhotoKey names a photo's row. It grants: the row's visibility says who
+// may see the photo.
 func PhotoKey(id uuid.UUID) string { return photoKind + ":" + id.String() }
 
 // StatsKey names a photo's aggregates (judging.Aggregates).
 func StatsKey(id uuid.UUID) string { return statsKind + ":" + id.String() }
 
-// UserKey names a user's row.
+// UserKey names a user's row. Only its handle is read from the cache
+// (roles are read with sessions).
 func UserKey(id uuid.UUID) string { return userKind + ":" + id.String() }
 
-// SessionKey names a session, by the SHA-256 of its token (hex).
+// SessionKey names a session, by the SHA-256 of its token (hex). It
+// grants: it says who the caller is and with which role.
 func SessionKey(tokenHash string) string { return sessionKind + ":" + tokenHash }
 
-// TTL bounds how long an entry may be served without being written again
-// (and so how stale one can get if its invalidation was lost in an outage).
+// TTL bounds how long an entry that grants nothing (statistics, handles)
+// may be served without being written again, and so how stale one can get
+// if a change never reached the cache.
 const TTL = 2 * time.Minute
 
+// GrantTTL bounds how long an entry that grants anything (sessions and the
+// role they carry, photo rows and their visibility) may be served. A change
+// made through FaceStat reaches the cache at once: its entries are deleted
+// (and a delete that fails is not lost: the Redis store skips the cache
+// and then moves its epoch on, see redis.Cache). GrantTTL bounds the
+// changes that never reach it: a role or visibility edited in the database
+// by hand, an invalidation lost with the instance that owed it.
+const GrantTTL = 10 * time.Second
+
+// TTLOf returns the lifetime of an entry under key: GrantTTL for the kinds
+// that grant anything, TTL for the rest.
+func TTLOf(key string) time.Duration {
+	if kind, _, _ := strings.Cut(key, ":"); kind == photoKind || kind == sessionKind {
+		return GrantTTL
+	}
+	return TTL
+}
+
 // Load returns the values of keys: those in the cache, then the rest from
-// fetch, which are written to the cache (in one round trip). A failing
-// store is skipped. keyOf names a key in the cache.
+// fetch, which are written to the cache (in one round trip) for their
+// kind's lifetime (TTLOf). A failing store is skipped. keyOf names a key in
+// the cache.
 func Load[K comparable, V any](ctx context.Context, s Store, keys []K, keyOf func(K) string,
 	fetch func(context.Context, []K) (map[K]V, error)) (map[K]V, error) {
 	out := make(map[K]V, len(keys))
@@ -91,14 +116,17 @@ func Load[K comparable, V any](ctx context.Context, s Store, keys []K, keyOf fun
 		return nil, err
 	}
 	items := make(map[string][]byte, len(fetched))
+	ttl := TTL
 	for k, v := range fetched {
 		out[k] = v
 		if raw, err := json.Marshal(v); err == nil {
-			items[keyOf(k)] = raw
+			name := keyOf(k)
+			items[name] = raw
+			ttl = TTLOf(name) // one kind per Load
 		}
 	}
 	if len(items) > 0 {
-		s.AddMulti(ctx, items, TTL) // best effort
+		s.AddMulti(ctx, items, ttl) // best effort
 	}
 	return out, nil
 }

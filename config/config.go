@@ -109,7 +109,7 @@ type Config struct {
 	MaxWSMessageBytes int64         // largest WebSocket message a client may send
 	WSInitTimeout     time.Duration // a socket must send connection_init within this
 	WSPingInterval    time.Duration // keepalive of both subprotocols
-	WSSessionCheck    time.Duration // how soon a signed-out session's sockets close
+	WSSessionCheck    time.Duration // how soon a signed-out session's sockets close (or a changed role's)
 	LiveMaxRate       int           // live updates per photo and subscriber per second, at most
 
 	FrontPageInterval time.Duration // how often the front page is generated
@@ -406,7 +406,7 @@ var groups = []group{
 		{"max-ws-message-bytes", "64KiB", "largest WebSocket message a client may send (the socket is closed beyond)", int64s(func(c *Config) *int64 { return &c.MaxWSMessageBytes })},
 		{"ws-init-timeout", "5s", "a WebSocket must send connection_init within this, or it is closed", duration(func(c *Config) *time.Duration { return &c.WSInitTimeout })},
 		{"ws-ping-interval", "15s", "WebSocket keepalive (graphql-ws \"ka\"; graphql-transport-ws ping, pong due within two intervals)", duration(func(c *Config) *time.Duration { return &c.WSPingInterval })},
-		{"ws-session-check", "10s", "how often sockets' account sessions are checked, so signing out closes them", duration(func(c *Config) *time.Duration { return &c.WSSessionCheck })},
+		{"ws-session-check", "10s", "how often sockets' account sessions are checked, so signing out, or a change of the account's role, closes them", duration(func(c *Config) *time.Duration { return &c.WSSessionCheck })},
 	}},
 	{"Judging", "", []option{
 		{"min-votes", "10", "answers before a result is stable and gets a percentile", integer(func(c *Config) *int { return &c.MinVotes })},

@@ -54,7 +54,9 @@ type Options struct {
 }
 
 // Open connects to the database described by opts, waiting up to ctx's
-// deadline for PostgreSQL to accept connections. It does not migrate
+// deadline for PostgreSQL to accept connections. Its client answers the
+// errors of an unreachable database as UNAVAILABLE (DATABASE_DOWN; see
+// Unreachable). It does not migrate
 // PostgreSQL (see Migrate); SQLite is brought to the current schema here,
 // since only one process uses it.
 func Open(ctx context.Context, opts Options) (*DB, error) {
@@ -114,7 +116,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		health.SetMaxOpenConns(1)
 		health.SetMaxIdleConns(1)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dia, sqlDB)
+	var drv dialect.Driver = downDriver{entsql.OpenDB(dia, sqlDB)}
 	if opts.Driver != nil {
 		drv = opts.Driver(drv)
 	}

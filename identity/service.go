@@ -46,9 +46,9 @@ type MergeFunc func(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error
 type Service struct {
 	client *ent.Client
 	// Cache, when set, holds authenticated sessions (keyed by token hash)
-	// so that a request costs no query (signing out or refreshing removes
-	// the entry at once, and an entry never outlives its token), and
-	// users' rows (Users).
+	// so that a request costs no query (signing out, refreshing or a
+	// change of role removes the entry at once; an entry never outlives
+	// its token nor cache.GrantTTL), and users' rows (Users).
 	Cache  cache.Store
 	cfg    Config
 	signer anonSigner
@@ -58,9 +58,10 @@ type Service struct {
 }
 
 // NewService returns a Service signing anonymous tokens with key. merge may
-// be nil while nothing needs moving.
+// be nil while nothing needs moving. It adds a hook to client's users: a
+// change of role drops the user's cached sessions once committed.
 func NewService(client *ent.Client, key []byte, cfg Config, merge MergeFunc) *Service {
-	return &Service{
+	s := &Service{
 		client: client,
 		cfg:    cfg,
 		signer: anonSigner{signer{key: key}},
@@ -68,6 +69,8 @@ func NewService(client *ent.Client, key []byte, cfg Config, merge MergeFunc) *Se
 		dummy:  HashPassword("not a password", cfg.Argon2),
 		Now:    time.Now,
 	}
+	client.User.Use(s.forgetSessionsOnRoleChange)
+	return s
 }
 
 // now is the current time in UTC: every time the service stores or signs
@@ -147,7 +150,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, erro
 		}
 		v := &Viewer{ID: ses.UserID, Role: Role(ses.Edges.User.Role), SessionID: ses.ID, ExpiresAt: ses.ExpiresAt, tokenHash: hash}
 		if s.Cache != nil {
-			cache.Put(ctx, s.Cache, map[string]*Viewer{hash: v}, cache.SessionKey, min(cache.TTL, ses.ExpiresAt.Sub(now)))
+			cache.Put(ctx, s.Cache, map[string]*Viewer{hash: v}, cache.SessionKey, min(cache.GrantTTL, ses.ExpiresAt.Sub(now)))
 		}
 		return v, nil
 	default:
@@ -542,16 +545,19 @@ func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, 
 	return out, nil
 }
 
-// SessionsAlive reports which of the given account sessions still exist
-// (not signed out, refreshed away or swept): one query.
-func (s *Service) SessionsAlive(ctx context.Context, ids []int) (map[int]bool, error) {
-	alive, err := s.client.Session.Query().Where(session.IDIn(ids...), session.ExpiresAtGT(s.now())).IDs(ctx)
+// SessionRoles returns, for each of the given account sessions that
+// still exists (not signed out, refreshed away or swept), its account's
+// role now: a session missing has ended, one whose role differs from the
+// one a socket was opened with has had its role changed.
+func (s *Service) SessionRoles(ctx context.Context, ids []int) (map[int]Role, error) {
+	rows, err := s.client.Session.Query().Where(session.IDIn(ids...), session.ExpiresAtGT(s.now())).
+		WithUser(func(q *ent.UserQuery) { q.Select(user.FieldRole) }).All(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("identity: sessions alive: %w", err)
+		return nil, fmt.Errorf("identity: session roles: %w", err)
 	}
-	out := make(map[int]bool, len(alive))
-	for _, id := range alive {
-		out[id] = true
+	out := make(map[int]Role, len(rows))
+	for _, r := range rows {
+		out[r.ID] = Role(r.Edges.User.Role)
 	}
 	return out, nil
 }

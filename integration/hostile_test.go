@@ -53,21 +53,12 @@ func (r *redisServer) client() *goredis.Client {
 
 // pause stalls every client of r for d (CLIENT PAUSE ALL): commands are
 // accepted and answered only when the pause ends, as a stalled Redis does.
+// There is no ending it early: CLIENT UNPAUSE waits behind the pause too.
 func (r *redisServer) pause(d time.Duration) {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := r.client().Do(ctx, "CLIENT", "PAUSE", d.Milliseconds(), "ALL").Err(); err != nil {
 		r.t.Fatalf("CLIENT PAUSE: %v", err)
-	}
-}
-
-// unpause ends a pause early.
-func (r *redisServer) unpause() {
-	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := r.client().Do(ctx, "CLIENT", "UNPAUSE").Err(); err != nil {
-		r.t.Fatalf("CLIENT UNPAUSE: %v", err)
 	}
 }

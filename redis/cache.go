@@ -3,29 +3,58 @@ package redis
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/facestat/facestat/cache"
+	"github.com/facestat/facestat/panics"
 )
 
-// Cache is the shared cache.Store on Redis: MGET for reads, one pipeline
-// for writes. Each call gives up after callTimeout, and after a failure the
-// cache stays out of the way for breakFor (the database answers), so an
-// outage costs at most one short wait per breakFor; it comes back by itself.
+// Cache is the shared cache.Store on Redis: MGET for reads, one script
+// call for writes. Each call gives up after callTimeout, and after a
+// failure the cache stays out of the way for breakFor (the database
+// answers), so an outage costs at most one short wait per breakFor; it
+// comes back by itself.
+//
+// An invalidation that fails is not lost. Every value is stored with the
+// cache's epoch (a counter under one key, read in the same MGET as the
+// values), and a value of another epoch is a miss. When a Delete fails, the
+// cache is skipped by this instance (reads, and writes, go to the
+// database) until a goroutine has moved the epoch on, which drops every
+// entry written before, on every instance at once: nothing the failed
+// Delete should have removed can be served again. The journal is thus one
+// flag, whatever the outage's length.
 type Cache struct {
-	rdb       *goredis.Client
-	prefix    string
+	rdb      *goredis.Client
+	prefix   string
+	epochKey string
+	log      *slog.Logger
+
 	downUntil atomic.Int64 // unix nanos
+	// seen is the epoch of the last read ("" before the first): writes
+	// carry it, and are dropped if the epoch moved since, so that a value
+	// read from the database before an epoch bump is not stored after it.
+	seen atomic.Pointer[string]
+	// failures counts the Deletes that failed since the epoch last moved;
+	// while it is not zero the cache is skipped and bumping runs.
+	failures atomic.Int64
+	bumping  atomic.Bool
 }
 
 var _ cache.Store = (*Cache)(nil)
 
-// NewCache returns a cache whose keys start with prefix.
-func NewCache(rdb *goredis.Client, prefix string) *Cache {
-	return &Cache{rdb: rdb, prefix: prefix + "cache:"}
+// NewCache returns a cache whose keys start with prefix. log hears of
+// invalidations that failed and of the epoch moving on.
+func NewCache(rdb *goredis.Client, prefix string, log *slog.Logger) *Cache {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Cache{rdb: rdb, prefix: prefix + "cache:", epochKey: prefix + "cache-epoch", log: log}
 }
 
 var errDown = errors.New("redis cache: skipped after a recent failure")
@@ -33,9 +62,17 @@ var errDown = errors.New("redis cache: skipped after a recent failure")
 const (
 	callTimeout = 150 * time.Millisecond
 	breakFor    = 5 * time.Second
+	// bumpEvery is how often the epoch bump is retried while Redis does
+	// not answer: soon after it returns, entries a lost Delete left are
+	// dead for every instance.
+	bumpEvery = 250 * time.Millisecond
 )
 
-func (c *Cache) up() bool { return time.Now().UnixNano() >= c.downUntil.Load() }
+// up reports whether the cache may be used: no recent failure and no
+// failed invalidation waiting for the epoch to move.
+func (c *Cache) up() bool {
+	return time.Now().UnixNano() >= c.downUntil.Load() && c.failures.Load() == 0
+}
 
 func (c *Cache) failed(err error) error {
 	if err != nil && !errors.Is(err, goredis.Nil) {
@@ -44,7 +81,7 @@ func (c *Cache) failed(err error) error {
 	return err
 }
 
-// GetMulti implements cache.Store.
+// GetMulti implements cache.Store: one MGET of the epoch and the keys.
 func (c *Cache) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
 	if len(keys) == 0 {
 		return nil, nil
@@ -52,9 +89,10 @@ func (c *Cache) GetMulti(ctx context.Context, keys []string) (map[string][]byte,
 	if !c.up() {
 		return nil, errDown
 	}
-	full := make([]string, len(keys))
+	full := make([]string, len(keys)+1)
+	full[0] = c.epochKey
 	for i, k := range keys {
-		full[i] = c.prefix + k
+		full[i+1] = c.prefix + k
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
@@ -62,16 +100,50 @@ func (c *Cache) GetMulti(ctx context.Context, keys []string) (map[string][]byte,
 	if err != nil {
 		return nil, c.failed(err)
 	}
+	epoch, _ := vals[0].(string)
+	if epoch == "" {
+		epoch = "0"
+	}
+	c.seen.Store(&epoch)
 	out := make(map[string][]byte, len(keys))
-	for i, v := range vals {
-		if s, ok := v.(string); ok {
-			out[keys[i]] = []byte(s)
+	for i, v := range vals[1:] {
+		s, _ := v.(string)
+		if data, ok := strings.CutPrefix(s, epoch+"|"); ok {
+			out[keys[i]] = []byte(data)
 		}
 	}
 	return out, nil
 }
 
-// AddMulti implements cache.Store: SET NX, pipelined.
+// seenEpoch returns the epoch of the last read, or "" before any.
+func (c *Cache) seenEpoch() string {
+	if e := c.seen.Load(); e != nil {
+		return *e
+	}
+	return ""
+}
+
+// addMulti stores ARGV[2+i] under KEYS[1+i] for ARGV[1] ms, tagged with
+// the epoch (under KEYS[1]), unless the key holds a value of this epoch
+// already (a reader filling the cache never overwrites a writer's value).
+// Nothing is stored when ARGV[2], the epoch the writer last read, is set
+// and is not the epoch now. Atomic: Redis runs scripts alone.
+var addMulti = goredis.NewScript(`
+local e = redis.call('GET', KEYS[1]) or '0'
+if ARGV[2] ~= '' and ARGV[2] ~= e then
+  return 0
+end
+local tag = e .. '|'
+for i = 2, #KEYS do
+  local cur = redis.call('GET', KEYS[i])
+  if not cur or string.sub(cur, 1, #tag) ~= tag then
+    redis.call('SET', KEYS[i], tag .. ARGV[i + 1], 'PX', ARGV[1])
+  end
+end
+return 1
+`)
+
+// AddMulti implements cache.Store: one script call.
 func (c *Cache) AddMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
 	if len(items) == 0 {
 		return nil
@@ -79,27 +151,33 @@ func (c *Cache) AddMulti(ctx context.Context, items map[string][]byte, ttl time.
 	if !c.up() {
 		return errDown
 	}
+	keys := make([]string, 1, len(items)+1)
+	keys[0] = c.epochKey
+	args := make([]any, 2, len(items)+2)
+	args[0], args[1] = ttl.Milliseconds(), c.seenEpoch()
+	for k, v := range items {
+		keys = append(keys, c.prefix+k)
+		args = append(args, v)
+	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	pipe := c.rdb.Pipeline()
-	for k, v := range items {
-		pipe.SetNX(ctx, c.prefix+k, v, ttl)
-	}
-	_, err := pipe.Exec(ctx)
-	return c.failed(err)
+	return c.failed(addMulti.Run(ctx, c.rdb, keys, args...).Err())
 }
 
-// setNewer stores ARGV[2] under KEYS[1] for ARGV[3] ms unless the value
-// there has a "v" of ARGV[1] or more (atomic: Redis runs scripts alone).
+// setNewer stores ARGV[2] under KEYS[2] for ARGV[3] ms, tagged with the
+// epoch (under KEYS[1]), unless the value there is of this epoch and has a
+// "v" of ARGV[1] or more.
 var setNewer = goredis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-if cur then
-  local ok, old = pcall(cjson.decode, cur)
+local e = redis.call('GET', KEYS[1]) or '0'
+local tag = e .. '|'
+local cur = redis.call('GET', KEYS[2])
+if cur and string.sub(cur, 1, #tag) == tag then
+  local ok, old = pcall(cjson.decode, string.sub(cur, #tag + 1))
   if ok and type(old) == 'table' and tonumber(old['v'] or 0) >= tonumber(ARGV[1]) then
     return 0
   end
 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], tag .. ARGV[2], 'PX', ARGV[3])
 return 1
 `)
 
@@ -110,12 +188,14 @@ func (c *Cache) SetNewer(ctx context.Context, key string, version int64, data []
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err := setNewer.Run(ctx, c.rdb, []string{c.prefix + key}, version, data, ttl.Milliseconds()).Err()
+	err := setNewer.Run(ctx, c.rdb, []string{c.epochKey, c.prefix + key}, version, data, ttl.Milliseconds()).Err()
 	return c.failed(err)
 }
 
 // Delete implements cache.Store. It is tried even while the cache is
-// skipped: a stale entry must not outlive an outage.
+// skipped. When it fails, the cache is skipped until the epoch has moved
+// on (see Cache): Delete starts the goroutine that moves it, unless it
+// runs already.
 func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
@@ -126,5 +206,49 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	return c.failed(c.rdb.Del(ctx, full...).Err())
+	err := c.rdb.Del(ctx, full...).Err()
+	if err != nil {
+		c.failures.Add(1)
+		c.log.Warn("redis cache: an invalidation failed; the cache is skipped until its epoch moves on", "keys", len(keys), "err", err)
+		if c.bumping.CompareAndSwap(false, true) {
+			panics.Go(c.log, "moving the cache's epoch on", c.bump)
+		}
+	}
+	return c.failed(err)
+}
+
+// bump moves the epoch on, retrying every bumpEvery until Redis answers
+// (or the client is closed), then lets the cache be used again unless
+// another Delete failed meanwhile, in which case it moves the epoch again:
+// that Delete's entry may have been written under the new epoch.
+func (c *Cache) bump() {
+	for {
+		c.bumpUntilClean()
+		c.bumping.Store(false)
+		// A Delete that failed just before the flag dropped started no
+		// goroutine: this one goes on for it.
+		if c.failures.Load() == 0 || !c.bumping.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// bumpUntilClean increments the epoch until an increment succeeds with no
+// Delete failing meanwhile, then clears the failures.
+func (c *Cache) bumpUntilClean() {
+	for {
+		n := c.failures.Load()
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		epoch, err := c.rdb.Incr(ctx, c.epochKey).Result()
+		cancel()
+		switch {
+		case errors.Is(err, goredis.ErrClosed):
+			return
+		case err != nil:
+			time.Sleep(bumpEvery) // paces the retries while Redis does not answer
+		case c.failures.CompareAndSwap(n, 0):
+			c.log.Info("redis cache: epoch moved on after failed invalidations; the cache is used again", "epoch", strconv.FormatInt(epoch, 10))
+			return
+		}
+	}
 }

@@ -10,7 +10,10 @@ import (
 )
 
 // NewClient connects to the Redis at url with short timeouts, so that a
-// Redis outage slows nothing down: callers fall back or skip.
+// Redis outage slows nothing down: callers fall back or skip. Each call
+// honours its context's deadline (ContextTimeoutEnabled: without it go-redis
+// ignores deadlines and waits out ReadTimeout), so a caller's own shorter
+// timeout, such as the cache's, bounds what a stalled Redis costs it.
 func NewClient(url string) (*goredis.Client, error) {
 	opts, err := goredis.ParseURL(url)
 	if err != nil {
@@ -21,7 +24,10 @@ func NewClient(url string) (*goredis.Client, error) {
 	opts.ReadTimeout = time.Second
 	opts.WriteTimeout = time.Second
 	opts.PoolTimeout = time.Second
-	opts.MaxRetries = -1              // no command retries: callers fall back instead
-	opts.ContextTimeoutEnabled = true // honour each call's own deadline (150 ms), not only ReadTimeout
+	opts.MaxRetries = -1 // no command retries: callers fall back instead
+	opts.ContextTimeoutEnabled = true
+	// Connections kept open ahead of need: a dial inside a call would eat
+	// most of a short deadline such as the cache's.
+	opts.MinIdleConns = 2
 	return goredis.NewClient(opts), nil
 }

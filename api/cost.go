@@ -34,7 +34,8 @@ import (
 //	User.handle, WordCount.word             2                                   at most 30 and 24 characters
 //	a DateTime                              3                                   32 bytes and the key
 //	Question.key, Question.prompt           1 per 16 bytes of the longest       the survey's own texts
-//	a token (token, refreshToken)           8                                   about 120 characters
+//	a token (token, refreshToken,           8                                   about 120 characters
+//	  deviceToken)
 //	HistogramBucket.value, count            0                                   a bucket costs 1 as a whole: 24 bytes
 //	WordCount.count                         0                                   likewise, with its word
 //	Query.photos, User.photos,              10 + selection × first              one query; first clamped to
@@ -151,7 +152,8 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 		*f = fixed(priceTime)
 	}
 	for _, f := range []*func(int) int{&c.StartAnonymousSessionPayload.Token, &c.SignUpPayload.Token, &c.SignUpPayload.RefreshToken,
-		&c.SignInPayload.Token, &c.SignInPayload.RefreshToken, &c.RefreshSessionPayload.Token, &c.RefreshSessionPayload.RefreshToken} {
+		&c.SignInPayload.Token, &c.SignInPayload.RefreshToken, &c.RefreshSessionPayload.Token, &c.RefreshSessionPayload.RefreshToken,
+		&c.SignUpPayload.DeviceToken, &c.SignInPayload.DeviceToken} {
 		*f = fixed(priceToken)
 	}
 

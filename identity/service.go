@@ -55,6 +55,8 @@ type Service struct {
 	merge  MergeFunc
 	dummy  string // a hash to check against when an email is unknown, so timing does not tell
 	Now    func() time.Time
+
+	signingUp inFlight // emails a sign-up is under way for
 }
 
 // NewService returns a Service signing anonymous tokens with key. merge may
@@ -231,9 +233,10 @@ func checkPassword(p string) error {
 // account takes over its id, so its votes stay its own; one judge becomes
 // at most one account. Errors: RATE_LIMITED per client address;
 // BAD_USER_INPUT for a malformed field or a taken handle or email;
-// CONFLICT when current's judge has already become an account (another
-// sign-up with its token won, at once or before) or the sign-up collided
-// with another change of the judge (retrying settles it).
+// CONFLICT when another sign-up for the email runs at the same time (one
+// of them makes the account), when current's judge has already become an
+// account (another sign-up with its token won, at once or before) or the
+// sign-up collided with another change of the judge (retrying settles it).
 func (s *Service) SignUp(ctx context.Context, handle, email, password string, current *Viewer) (*Session, error) {
 	if err := s.cfg.RateLimits.SignUp(ctx); err != nil {
 		return nil, err
@@ -248,6 +251,11 @@ func (s *Service) SignUp(ctx context.Context, handle, email, password string, cu
 	if err := checkPassword(password); err != nil {
 		return nil, err
 	}
+	release, ok := s.signingUp.claim(email)
+	if !ok {
+		return nil, emailCollided()
+	}
+	defer release()
 	hash := HashPassword(password, s.cfg.Argon2)
 	var out *Session
 	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
@@ -281,7 +289,7 @@ func (s *Service) SignUp(ctx context.Context, handle, email, password string, cu
 	if ent.IsConstraintError(err) || errors.Is(err, errJudgeChanged) || errors.As(err, &fe) && fe.Reason == facestat.ReasonTaken {
 		// Lost a race, or found the handle or email taken, maybe by a
 		// concurrent sign-up of the same judge: say to whom.
-		return nil, s.lostSignUp(ctx, handle, email, current)
+		return nil, s.lostSignUp(ctx, handle, email, current, ent.IsConstraintError(err))
 	}
 	if err != nil {
 		return nil, err
@@ -293,6 +301,12 @@ func (s *Service) SignUp(ctx context.Context, handle, email, password string, cu
 // errJudgeChanged says the judge signing up was turned into an account or
 // merged into one after it was read: lostSignUp tells the client which.
 var errJudgeChanged = errors.New("identity: the judge changed while signing up")
+
+// emailCollided is the answer to a sign-up for an email another sign-up
+// was making an account for at the same time.
+func emailCollided() error {
+	return facestat.Errorf(facestat.Conflict, "another sign-up for this email ran at the same time; sign in instead, or try again")
+}
 
 // judgeUpgraded is the answer to a sign-up of an anonymous judge that is
 // already an account.
@@ -327,10 +341,13 @@ func accountID(ctx context.Context, tx *ent.Tx, current *Viewer) (id uuid.UUID, 
 // constraint, its judge changed under it, or it found the handle or email
 // taken): the judge became an account by another sign-up of the same judge
 // (CONFLICT; asked first, as a sign-up may have read the judge before the
-// winner committed and the email after); the handle or email is taken
-// (BAD_USER_INPUT, TAKEN); or else a collision with a concurrent first vote
-// or sign-in of the judge (CONFLICT; retrying settles it).
-func (s *Service) lostSignUp(ctx context.Context, handle, email string, current *Viewer) error {
+// winner committed and the email after); the email was free when checked
+// but its write collided (collided) with a sign-up committed meanwhile, on
+// another instance (CONFLICT, as for two at once on this one); the handle
+// or email is taken (BAD_USER_INPUT, TAKEN); or else a collision with a
+// concurrent first vote or sign-in of the judge (CONFLICT; retrying settles
+// it).
+func (s *Service) lostSignUp(ctx context.Context, handle, email string, current *Viewer, collided bool) error {
 	if current != nil && current.Anonymous {
 		upgraded, err := s.client.User.Query().Where(user.ID(current.ID), user.Anonymous(false)).Exist(ctx)
 		if err != nil {
@@ -340,7 +357,12 @@ func (s *Service) lostSignUp(ctx context.Context, handle, email string, current 
 			return judgeUpgraded()
 		}
 	}
-	if err := s.checkFree(ctx, s.client.User, handle, email); err != nil {
+	err := s.checkFree(ctx, s.client.User, handle, email)
+	var fe *facestat.Error
+	if collided && errors.As(err, &fe) && fe.Field == "input.email" {
+		return emailCollided()
+	}
+	if err != nil {
 		return err
 	}
 	return facestat.Errorf(facestat.Conflict, "signing up collided with another request; try again")

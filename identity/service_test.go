@@ -196,6 +196,48 @@ func TestSignUp(t *testing.T) {
 			t.Errorf("%d users, want 1", users)
 		}
 	})
+	t.Run("ErrSameEmailAtOnce", func(t *testing.T) {
+		// Two sign-ups for one email at once (a double submit, two tabs):
+		// one account, and the other is told it collided, not that its
+		// email belongs to an account that did not exist when it was sent.
+		// Hashing as in production keeps both in flight together.
+		d := openDB(t)
+		cfg := testConfig
+		cfg.Argon2 = identity.Argon2Params{Memory: 19456, Time: 2, Threads: 1}
+		s := identity.NewService(d.Client, testKey, cfg, nil)
+		errs := make([]error, 2)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = s.SignUp(ctx, fmt.Sprintf("bob%d", i), "bob@example.com", goodPassword, nil)
+			})
+		}
+		close(start)
+		wg.Wait()
+		won, conflicts := 0, 0
+		for _, err := range errs {
+			var fe *facestat.Error
+			switch {
+			case err == nil:
+				won++
+			case errors.As(err, &fe) && fe.Code == facestat.Conflict:
+				conflicts++
+			default:
+				t.Errorf("losing SignUp: %v, want CONFLICT", err)
+			}
+		}
+		if won != 1 || conflicts != 1 {
+			t.Errorf("%d succeeded and %d answered CONFLICT, want 1 and 1", won, conflicts)
+		}
+		if users, _ := countRows(t, d); users != 1 {
+			t.Errorf("%d users, want 1", users)
+		}
+		// Afterwards the email is simply taken.
+		_, err := s.SignUp(ctx, "bob9", "bob@example.com", goodPassword, nil)
+		wantError(t, err, facestat.BadUserInput, "input.email", facestat.ReasonTaken)
+	})
 	t.Run("OKAnonymousKeepsID", func(t *testing.T) {
 		s, d, _ := newService(t)
 		_, judge := startAnon(t, s)

@@ -432,12 +432,14 @@ var groups = []group{
 		{"rate-vote-ip", "3000/1m", "castVote per client IP, all judges together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.RateVoteIP })},
 	}},
 	{"Budgets", "Each GraphQL request is charged its price (the cost max-complexity bounds) up front in every budget that applies to it, refused with 429 THROTTLED when one is short, and refunded down to what it actually cost once it has run. Each is N/period cost units, a token bucket like the rate limits; N must be at least max-complexity, so that any document admitted can run; 0/1s turns one off. With redis-url set, all instances share them.", []option{
-		// A judge's nextPhoto and castVote cost tens of units; a full page
-		// of photos with their statistics a few thousand. An address may
-		// hide a school or an office behind NAT.
-		{"budget-ip", "100000/1m", "cost per client IP, all its clients together", rate(func(c *Config) *Rate { return &c.BudgetIP })},
-		{"budget-session", "30000/1m", "cost per anonymous judge", rate(func(c *Config) *Rate { return &c.BudgetSession })},
-		{"budget-account", "30000/1m", "cost per account", rate(func(c *Config) *Rate { return &c.BudgetAccount })},
+		// A judge's nextPhoto and castVote cost one or two hundred units,
+		// the web app's largest operation a few thousand, a 100-photo page
+		// with full statistics about 32,500 (max-complexity is 33,000): a
+		// judge or account may send three such pages at once, then one
+		// every 20 s. An address may hide a school or an office behind NAT.
+		{"budget-ip", "300000/1m", "cost per client IP, all its clients together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.BudgetIP })},
+		{"budget-session", "100000/1m", "cost per anonymous judge", rate(func(c *Config) *Rate { return &c.BudgetSession })},
+		{"budget-account", "100000/1m", "cost per account", rate(func(c *Config) *Rate { return &c.BudgetAccount })},
 	}},
 	{"Admission and degradation", "Each instance runs a bounded number of requests of each class at once (admit-*; 0: unbounded); a request that gets no slot within admit-wait is refused with 503 UNAVAILABLE, reason BUSY.", []option{
 		{"admit-votes", "256", "castVote requests at once", integer(func(c *Config) *int { return &c.AdmitVotes })},

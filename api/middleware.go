@@ -48,6 +48,16 @@ func logger(ctx context.Context) *slog.Logger {
 	return slog.Default()
 }
 
+// RequestID returns the id of the request ctx belongs to (its
+// X-Request-Id), or "" outside a request: what the work a request caused
+// is told apart by, in logs and in tests that count it.
+func RequestID(ctx context.Context) string {
+	if m, ok := ctx.Value(requestKey).(*requestMeta); ok {
+		return m.id
+	}
+	return ""
+}
+
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // withRequest gives each request an id (the caller's X-Request-Id when it

@@ -3,6 +3,7 @@ package integration_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/facestat/facestat/api"
 	"github.com/facestat/facestat/app"
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent"
@@ -21,33 +23,59 @@ import (
 // countingDriver counts the statements sent to the database.
 type countingDriver struct {
 	dialect.Driver
-	n *atomic.Int64
+	c *statementCounter
+}
+
+// statementCounter counts the statements of one request at a time (n),
+// told apart by its X-Request-Id, so that the instance's background work
+// (the front page, standings, what follows a vote) never counts; all
+// counts every statement.
+type statementCounter struct {
+	tag atomic.Pointer[string]
+	n   atomic.Int64
+	all atomic.Int64
+}
+
+// start counts from zero the statements of the request tagged tag; with
+// tag "", every statement, the instance's own included.
+func (c *statementCounter) start(tag string) {
+	c.tag.Store(&tag)
+	c.n.Store(0)
+}
+
+func (c *statementCounter) count(ctx context.Context) {
+	c.all.Add(1)
+	if tag := c.tag.Load(); tag != nil && (*tag == "" || *tag == api.RequestID(ctx)) {
+		c.n.Add(1)
+	}
 }
 
 func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
+	d.c.count(ctx)
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
 func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
+	d.c.count(ctx)
 	return d.Driver.Query(ctx, query, args, v)
 }
 
 func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	d.n.Add(1)
+	d.c.count(ctx)
 	return d.Driver.Tx(ctx)
 }
 
 // TestStatementCount lists 1, 10 and 100 photos with their owners and
-// statistics, with no cache but the operation's loaders: each listing costs
-// the same number of statements, and more than none.
+// statistics, with no cache but the operation's loaders: a listing costs a
+// few statements, however many photos it holds (see flat). Only the
+// listing's own statements count (its request's id), not the instance's
+// background work.
 func TestStatementCount(t *testing.T) {
 	for _, backend := range []string{"SQLite", "PostgreSQL"} {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
-			var n atomic.Int64
-			count := app.WithDriver(func(d dialect.Driver) dialect.Driver { return countingDriver{d, &n} })
+			var c statementCounter
+			count := app.WithDriver(func(d dialect.Driver) dialect.Driver { return countingDriver{d, &c} })
 			url := ""
 			if backend == "PostgreSQL" {
 				url = dbtest.MustCreatePGDatabase(t)
@@ -84,15 +112,15 @@ func TestStatementCount(t *testing.T) {
 				var out struct {
 					Photos struct{ Nodes []struct{ ID string } }
 				}
-				quiesce(&n) // what follows the votes' acknowledgements
-				n.Store(0)
-				e.gql(t, judge, q, map[string]any{"n": size}, &out)
-				counts = append(counts, n.Load())
+				tag := fmt.Sprintf("list-%d", size)
+				c.start(tag)
+				e.do(t, request{Token: judge, Query: q, Vars: map[string]any{"n": size}, Header: http.Header{"X-Request-Id": {tag}}}).decode(t, &out)
+				counts = append(counts, c.n.Load())
 				if len(out.Photos.Nodes) != size {
 					t.Fatalf("listed %d photos, want %d", len(out.Photos.Nodes), size)
 				}
 			}
-			if counts[0] == 0 || counts[0] != counts[1] || counts[1] != counts[2] {
+			if !flat(counts) {
 				t.Fatalf("statements for 1, 10 and 100 photos: %v", counts)
 			}
 			t.Logf("statements per listing: %d", counts[0])
@@ -114,15 +142,16 @@ func TestStatementCount(t *testing.T) {
 					gids[i] = relay.ID("Photo", ids[i])
 				}
 				var out struct{ Nodes []*struct{ ID string } }
-				n.Store(0)
-				e.gql(t, judge, `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Photo { viewerCanSeeStats stats { voteCount } } } }`,
-					map[string]any{"ids": gids}, &out)
-				counts = append(counts, n.Load())
+				tag := fmt.Sprintf("nodes-%d", size)
+				c.start(tag)
+				e.do(t, request{Token: judge, Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Photo { viewerCanSeeStats stats { voteCount } } } }`,
+					Vars: map[string]any{"ids": gids}, Header: http.Header{"X-Request-Id": {tag}}}).decode(t, &out)
+				counts = append(counts, c.n.Load())
 				if len(out.Nodes) != size {
 					t.Fatalf("nodes answered %d, want %d", len(out.Nodes), size)
 				}
 			}
-			if counts[0] == 0 || counts[0] != counts[1] || counts[1] != counts[2] {
+			if !flat(counts) {
 				t.Fatalf("statements for nodes of 1, 10 and 100 private photos: %v", counts)
 			}
 			t.Logf("statements per nodes(ids:): %d", counts[0])
@@ -130,9 +159,24 @@ func TestStatementCount(t *testing.T) {
 	}
 }
 
-// quiesce waits until no statement has been counted for 100 ms (work that
-// runs after a vote's acknowledgement, such as the live-results read), so
-// that a measurement counts only its own statements. It gives up after 5 s.
+// flat reports whether counts of statements, for 1, 10 and 100 items, are
+// some and do not grow with the items: each at most twice the first. A
+// loader's batch is sent when its 1 ms wait ends, so under load (the race
+// detector, a busy machine) one may be split in two while the items are
+// still resolving; a statement per item (N+1) is far beyond.
+func flat(counts []int64) bool {
+	for _, c := range counts {
+		if counts[0] == 0 || c < counts[0] || c > 2*counts[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// quiesce waits until no statement has been counted in n for 100 ms (work
+// that runs after a request's answer, such as the live-results read after a
+// vote), so that a measurement of everything counts only what follows. It
+// gives up after 5 s.
 func quiesce(n *atomic.Int64) {
 	deadline := time.Now().Add(5 * time.Second)
 	last := n.Load()
@@ -147,13 +191,13 @@ func quiesce(n *atomic.Int64) {
 }
 
 // TestWarmCacheNoSQL: with the cache warm, a signed-in owner's repeated
-// photo query (with owner and statistics) sends no statement at all; after
-// a vote, the next query shows the new count.
+// photo query (with owner and statistics) sends no statement of its own;
+// after a vote, the next query shows the new count.
 func TestWarmCacheNoSQL(t *testing.T) {
 	for _, backend := range []string{"SQLite", "PostgreSQL", "PostgreSQL+Redis"} {
 		t.Run(backend, func(t *testing.T) {
-			var n atomic.Int64
-			count := app.WithDriver(func(d dialect.Driver) dialect.Driver { return countingDriver{d, &n} })
+			var c statementCounter
+			count := app.WithDriver(func(d dialect.Driver) dialect.Driver { return countingDriver{d, &c} })
 			url := ""
 			if backend != "SQLite" {
 				url = dbtest.MustCreatePGDatabase(t)
@@ -178,13 +222,13 @@ func TestWarmCacheNoSQL(t *testing.T) {
 						Owner     struct{ Handle string }
 					}
 				}
-				quiesce(&n)
-				n.Store(0)
-				e.gql(t, owner, q, map[string]any{"id": id}, &out)
+				tag := fmt.Sprintf("photo-%d", c.all.Load())
+				c.start(tag)
+				e.do(t, request{Token: owner, Query: q, Vars: map[string]any{"id": id}, Header: http.Header{"X-Request-Id": {tag}}}).decode(t, &out)
 				if out.Photo.Owner.Handle != "cached" {
 					t.Fatalf("owner: %+v", out.Photo)
 				}
-				return out.Photo.VoteCount, n.Load()
+				return out.Photo.VoteCount, c.n.Load()
 			}
 			query() // warms the cache
 			for i := 0; i < 3; i++ {

@@ -376,7 +376,7 @@ var groups = []group{
 	{"Request limits", "", []option{
 		{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},
 		{"max-query-depth", "12", "deepest nesting of a GraphQL operation", integer(func(c *Config) *int { return &c.MaxQueryDepth })},
-		{"max-complexity", "33000", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go; a page of 100 photos with full statistics costs 32510)", integer(func(c *Config) *int { return &c.MaxComplexity })},
+		{"max-complexity", "32768", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go): 32768 bounds an answer near 512 KiB; a page of 100 photos with full statistics costs 32510", integer(func(c *Config) *int { return &c.MaxComplexity })},
 		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
 		{"max-aliases", "50", "most aliases in a GraphQL document (each is priced too)", integer(func(c *Config) *int { return &c.MaxAliases })},
 		{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
@@ -434,7 +434,7 @@ var groups = []group{
 	{"Budgets", "Each GraphQL request is charged its price (the cost max-complexity bounds) up front in every budget that applies to it, refused with 429 THROTTLED when one is short, and refunded down to what it actually cost once it has run. Each is N/period cost units, a token bucket like the rate limits; N must be at least max-complexity, so that any document admitted can run; 0/1s turns one off. With redis-url set, all instances share them.", []option{
 		// A judge's nextPhoto and castVote cost one or two hundred units,
 		// the web app's largest operation a few thousand, a 100-photo page
-		// with full statistics about 32,500 (max-complexity is 33,000): a
+		// with full statistics about 32,500 (max-complexity is 32,768): a
 		// judge or account may send three such pages at once, then one
 		// every 20 s. An address may hide a school or an office behind NAT.
 		{"budget-ip", "300000/1m", "cost per client IP, all its clients together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.BudgetIP })},

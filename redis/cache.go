@@ -74,8 +74,12 @@ func (c *Cache) up() bool {
 	return time.Now().UnixNano() >= c.downUntil.Load() && c.failures.Load() == 0
 }
 
-func (c *Cache) failed(err error) error {
-	if err != nil && !errors.Is(err, goredis.Nil) {
+// failed records err, the outcome of a call made for a caller whose
+// context is ctx: a failure of Redis starts the breaker. A caller that gave
+// up (a client that went away) is no failure of Redis, and stops nothing:
+// otherwise a stranger cancelling requests could keep the cache off.
+func (c *Cache) failed(ctx context.Context, err error) error {
+	if err != nil && !errors.Is(err, goredis.Nil) && ctx.Err() == nil {
 		c.downUntil.Store(time.Now().Add(breakFor).UnixNano())
 	}
 	return err
@@ -94,11 +98,11 @@ func (c *Cache) GetMulti(ctx context.Context, keys []string) (map[string][]byte,
 	for i, k := range keys {
 		full[i+1] = c.prefix + k
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	call, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	vals, err := c.rdb.MGet(ctx, full...).Result()
+	vals, err := c.rdb.MGet(call, full...).Result()
 	if err != nil {
-		return nil, c.failed(err)
+		return nil, c.failed(ctx, err)
 	}
 	epoch, _ := vals[0].(string)
 	if epoch == "" {
@@ -159,9 +163,9 @@ func (c *Cache) AddMulti(ctx context.Context, items map[string][]byte, ttl time.
 		keys = append(keys, c.prefix+k)
 		args = append(args, v)
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	call, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	return c.failed(addMulti.Run(ctx, c.rdb, keys, args...).Err())
+	return c.failed(ctx, addMulti.Run(call, c.rdb, keys, args...).Err())
 }
 
 // setNewer stores ARGV[2] under KEYS[2] for ARGV[3] ms, tagged with the
@@ -186,14 +190,17 @@ func (c *Cache) SetNewer(ctx context.Context, key string, version int64, data []
 	if !c.up() {
 		return errDown
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	call, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err := setNewer.Run(ctx, c.rdb, []string{c.epochKey, c.prefix + key}, version, data, ttl.Milliseconds()).Err()
-	return c.failed(err)
+	err := setNewer.Run(call, c.rdb, []string{c.epochKey, c.prefix + key}, version, data, ttl.Milliseconds()).Err()
+	return c.failed(ctx, err)
 }
 
 // Delete implements cache.Store. It is tried even while the cache is
-// skipped. When it fails, the cache is skipped until the epoch has moved
+// skipped, and whether or not the caller has given up (ctx's cancellation
+// is ignored): a change that committed must leave the cache whatever its
+// client does, and a client that cancels its request must not make every
+// instance drop the cache by moving the epoch. When it fails, the cache is skipped until the epoch has moved
 // on (see Cache): Delete starts the goroutine that moves it, unless it
 // runs already.
 func (c *Cache) Delete(ctx context.Context, keys ...string) error {
@@ -204,9 +211,10 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 	for i, k := range keys {
 		full[i] = c.prefix + k
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx = context.WithoutCancel(ctx)
+	call, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err := c.rdb.Del(ctx, full...).Err()
+	err := c.rdb.Del(call, full...).Err()
 	if err != nil {
 		c.failures.Add(1)
 		c.log.Warn("redis cache: an invalidation failed; the cache is skipped until its epoch moves on", "keys", len(keys), "err", err)
@@ -214,7 +222,7 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 			panics.Go(c.log, "moving the cache's epoch on", c.bump)
 		}
 	}
-	return c.failed(err)
+	return c.failed(ctx, err)
 }
 
 // bump moves the epoch on, retrying every bumpEvery until Redis answers

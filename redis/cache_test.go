@@ -121,3 +121,30 @@ func TestCacheFailedDeleteIsNotLost(t *testing.T) {
 		t.Fatalf("after recovery a reads %q, %v; want new", got["k"], err)
 	}
 }
+
+// TestCacheCallerGivingUpIsNoFault: a caller that gives up (a client that
+// went away) is not a fault of Redis. Its invalidation is still made, and
+// neither its delete nor its read turns the cache off for this instance or
+// moves the epoch on for every instance: otherwise any stranger could
+// empty the shared cache with a request it cancels.
+func TestCacheCallerGivingUpIsNoFault(t *testing.T) {
+	caches, admin := newCaches(t, 1)
+	c, ctx := caches[0], context.Background()
+	if _, err := c.GetMulti(ctx, []string{"k"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddMulti(ctx, map[string][]byte{"k": []byte("old"), "other": []byte("kept")}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	c.Delete(gone, "k")
+	c.GetMulti(gone, []string{"other"})
+	got, err := c.GetMulti(ctx, []string{"k", "other"})
+	if err != nil || got["k"] != nil || string(got["other"]) != "kept" {
+		t.Fatalf("after a caller gave up: %q, %v; want k deleted, other kept, the cache in use", got, err)
+	}
+	if epoch, _ := admin.Get(ctx, "test:cache-epoch").Result(); epoch != "" {
+		t.Fatalf("the epoch moved on to %q for a caller that gave up", epoch)
+	}
+}

@@ -523,7 +523,10 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, e
 		if n == 0 {
 			return tokenError(errTokenMalformed)
 		}
-		s.forgetSessions(ctx, ses.TokenHash)
+		// Dropped from the cache once the deletion has committed: a
+		// request with the old token that ran between a drop and the
+		// commit would find the session still there and cache it again.
+		entx.AfterCommit(tx, func() { s.forgetSessions(context.WithoutCancel(ctx), ses.TokenHash) })
 		out, err = s.newSession(ctx, tx, ses.UserID, Role(ses.Edges.User.Role))
 		return err
 	})

@@ -35,10 +35,10 @@ func (s *Server) isOperator(r *http.Request) bool {
 	if s.hasOperatorToken(r) {
 		return true
 	}
-	if r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != "" {
+	if forwarded(r, "Forwarded") || forwarded(r, "X-Real-Ip") {
 		return false
 	}
-	if r.Header.Get("X-Forwarded-For") != "" && !s.peerTrusted(r) {
+	if forwarded(r, "X-Forwarded-For") && !s.peerTrusted(r) {
 		return false
 	}
 	ip, err := netip.ParseAddr(ratelimit.ClientIP(r.Context()))
@@ -73,3 +73,9 @@ func (s *Server) peerTrusted(r *http.Request) bool {
 	_, peer, err := peerAddr(r)
 	return err == nil && s.trusted(peer)
 }
+
+// forwarded reports whether r carries the forwarding header key at all:
+// any line, even an empty one (Header.Get reads only the first line, and a
+// proxy such as HAProxy adds its own line after an empty one the client
+// sent).
+func forwarded(r *http.Request, key string) bool { return len(r.Header.Values(key)) > 0 }

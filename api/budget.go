@@ -74,9 +74,17 @@ func (b *budget) InterceptOperation(ctx context.Context, next graphql.OperationH
 	}
 	m := &meter{}
 	h := next(context.WithValue(ctx, meterKey{}, m))
+	settled := false
 	return func(ctx context.Context) *graphql.Response {
 		resp := h(ctx)
-		charge.Settle(context.WithoutCancel(ctx), int(m.cost.Load()))
+		// Once, after the response: a transport may ask for more (the
+		// WebSocket transport asks until it gets nil), and a second refund
+		// would give back what other requests spent. (The handler is
+		// called from one goroutine at a time.)
+		if !settled {
+			settled = true
+			charge.Settle(context.WithoutCancel(ctx), int(m.cost.Load()))
+		}
 		return resp
 	}
 }

@@ -14,19 +14,21 @@ import (
 // introspectionFragments select everything introspection can tell about a
 // type as deep as gqlparser's MaxIntrospectionDepth allows (two nested
 // levels of fields, inputFields, interfaces and possibleTypes; arguments,
-// enum values and three levels of ofType at each): FTd is a type at depth
+// enum values, deprecated ones included, and three levels of ofType at
+// each; every scalar field of each): FTd is a type at depth
 // d, TRd a type reference, IVd an argument or input field. withIV0 adds
 // IV0, which only directives' arguments use.
 func introspectionFragments(withIV0 bool) string {
 	var b strings.Builder
 	for d := range 3 {
-		fmt.Fprintf(&b, "fragment FT%d on __Type { kind name description specifiedByURL enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }", d)
+		fmt.Fprintf(&b, "fragment FT%d on __Type { kind name description specifiedByURL isOneOf enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }", d)
 		if n := d + 1; d < 2 {
-			fmt.Fprintf(&b, " fields(includeDeprecated: true) { name description isDeprecated deprecationReason args { ...IV%d } type { ...TR%d } } inputFields { ...IV%d } interfaces { ...TR%d } possibleTypes { ...TR%d }", n, n, n, n, n)
+			fmt.Fprintf(&b, " fields(includeDeprecated: true) { name description isDeprecated deprecationReason args(includeDeprecated: true) { ...IV%d } type { ...TR%d } }"+
+				" inputFields(includeDeprecated: true) { ...IV%d } interfaces { ...TR%d } possibleTypes { ...TR%d }", n, n, n, n, n)
 		}
 		fmt.Fprintf(&b, " }\nfragment TR%d on __Type { ...FT%d ofType { ...FT%d ofType { ...FT%d ofType { ...FT%d } } } }\n", d, d, d, d, d)
 		if d > 0 || withIV0 {
-			fmt.Fprintf(&b, "fragment IV%d on __InputValue { name description defaultValue type { ...TR%d } }\n", d, d)
+			fmt.Fprintf(&b, "fragment IV%d on __InputValue { name description defaultValue isDeprecated deprecationReason type { ...TR%d } }\n", d, d)
 		}
 	}
 	return b.String()
@@ -59,7 +61,7 @@ func answerBytes(t *testing.T, es graphql.ExecutableSchema, query string) int {
 // prices of introspection.
 func TestIntrospectionPricedByItsAnswer(t *testing.T) {
 	es := pricedSchema(t)
-	q := "{ __schema { types { ...FT0 } directives { name description locations isRepeatable args { ...IV0 } } } }\n" + introspectionFragments(true)
+	q := "{ __schema { description queryType { ...FT0 } mutationType { ...FT0 } subscriptionType { ...FT0 } types { ...FT0 } directives { name description locations isRepeatable args(includeDeprecated: true) { ...IV0 } } } }\n" + introspectionFragments(true)
 	if n, p := answerBytes(t, es, q), priceOf(t, es, q, "", nil); n > p*unitBytes {
 		t.Errorf("the fullest __schema answers %d bytes, more than its price %d × %d bytes", n, p, unitBytes)
 	} else {

@@ -267,3 +267,47 @@ func TestHostileBudgetSubscriptions(t *testing.T) {
 	}
 	served(t, e, nthIP(2), costly)
 }
+
+// TestHostileBudgetSocketQueries: queries over a WebSocket spend the
+// budget as they do over HTTP. A stranger alternates, on one socket, a
+// page asked for a hundred items that comes back empty (charged its price,
+// refunded most of it) with a costly document: each refund gives back what
+// the page did not use, once, so the costly documents spend the budget
+// until the socket is THROTTLED (a refund made each time the transport
+// asked for a response gave back what they had spent, and the socket
+// never ran out); an honest client elsewhere is served.
+func TestHostileBudgetSocketQueries(t *testing.T) {
+	e := startEnv(t, "", budgetSettings)
+	ws := dialWS(t, e.URL, protoTransportWS) // from the test's own address
+	ws.init("")
+	page := `{ photos(first: 100) { edges { node { id createdAt } } pageInfo { hasNextPage } } }`
+	// result returns operation id's result, and reads its end (complete).
+	result := func(id string) string {
+		t.Helper()
+		m := ws.next(10 * time.Second)
+		if m.ID != id || (m.Type != "next" && m.Type != "error") {
+			t.Fatalf("operation %s: got %s %s for %q", id, m.Type, m.Payload, m.ID)
+		}
+		if m.Type == "next" {
+			if end := ws.next(10 * time.Second); end.ID != id || end.Type != "complete" {
+				t.Fatalf("operation %s: got %s %s after its result", id, end.Type, end.Payload)
+			}
+		}
+		return string(m.Payload)
+	}
+	for i := range 300 {
+		for _, op := range []struct{ id, query string }{{fmt.Sprintf("p%d", i), page}, {fmt.Sprintf("c%d", i), costly}} {
+			ws.subscribe(op.id, op.query, nil)
+			r := result(op.id)
+			if strings.Contains(r, `"code":"THROTTLED"`) {
+				t.Logf("THROTTLED after %d rounds: %s", i, r)
+				served(t, e, nthIP(2), costly)
+				return
+			}
+			if strings.Contains(r, `"errors"`) {
+				t.Fatalf("operation %s: %s", op.id, r)
+			}
+		}
+	}
+	t.Fatal("300 rounds of an empty page and a costly document on one socket were never THROTTLED")
+}

@@ -83,7 +83,9 @@ func (b *budget) InterceptOperation(ctx context.Context, next graphql.OperationH
 		// called from one goroutine at a time.)
 		if !settled {
 			settled = true
-			charge.Settle(context.WithoutCancel(ctx), int(m.cost.Load()))
+			// At least a unit: every request counts, even one that
+			// resolved nothing priced (only __typename).
+			charge.Settle(context.WithoutCancel(ctx), max(int(m.cost.Load()), 1))
 		}
 		return resp
 	}

@@ -12,69 +12,80 @@ import (
 	"github.com/facestat/facestat/ratelimit"
 )
 
+// budgeted is an executor charging every operation to the budget of the
+// address ip: 1000 units, refilled a unit in 86 s (not during a test),
+// of which spent are gone already.
+type budgeted struct {
+	t       *testing.T
+	ctx     context.Context
+	exec    *executor.Executor
+	budgets *ratelimit.Budgets
+	payer   ratelimit.Payer
+}
+
+func newBudgeted(t *testing.T, ip string, spent int) *budgeted {
+	b := &budgeted{t: t, ctx: ratelimit.WithClientIP(context.Background(), ip), exec: executor.New(pricedSchema(t)),
+		budgets: &ratelimit.Budgets{Limiter: inmem.NewLimiter(10),
+			IP: ratelimit.Rule{Name: "budget_ip", Limit: 1000, Per: 24 * time.Hour}},
+		payer: ratelimit.Payer{IP: ip}}
+	b.exec.Use(&costLimit{Limit: 1000})
+	b.exec.Use(&budget{budgets: b.budgets})
+	if _, err := b.budgets.Charge(b.ctx, b.payer, spent); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// run runs query, asking its handler for responses until it answers nil,
+// as the WebSocket transport does.
+func (b *budgeted) run(query string) {
+	b.t.Helper()
+	ctx := graphql.StartOperationTrace(b.ctx)
+	rc, errs := b.exec.CreateOperationContext(ctx, &graphql.RawParams{Query: query})
+	if errs != nil {
+		b.t.Fatal(errs)
+	}
+	responses, ctx := b.exec.DispatchOperation(ctx, rc)
+	for r := responses(ctx); r != nil; r = responses(ctx) {
+		if len(r.Errors) > 0 {
+			b.t.Fatal(r.Errors)
+		}
+	}
+}
+
+// left checks that exactly n units are left.
+func (b *budgeted) left(n int, why string) {
+	b.t.Helper()
+	if _, err := b.budgets.Charge(b.ctx, b.payer, n+1); err == nil {
+		b.t.Fatalf("more than %d units left: %s", n, why)
+	}
+	if _, err := b.budgets.Charge(b.ctx, b.payer, n); n > 0 && err != nil {
+		b.t.Fatalf("the %d units left: %v", n, err)
+	}
+}
+
 // TestBudgetSettledOnce: an operation is refunded once, however often its
 // transport asks its handler for responses (the WebSocket transport asks
 // until it answers nil, HTTP once): a refund made twice would give back
 // what other requests spent, and a client on a socket would never run out
 // of budget.
 func TestBudgetSettledOnce(t *testing.T) {
-	const ip = "192.0.2.1"
-	budgets := &ratelimit.Budgets{Limiter: inmem.NewLimiter(10),
-		IP: ratelimit.Rule{Name: "budget_ip", Limit: 1000, Per: 24 * time.Hour}} // refills a unit in 86 s: not during the test
-	exec := executor.New(pricedSchema(t))
-	exec.Use(&costLimit{Limit: 1000})
-	exec.Use(&budget{budgets: budgets})
-	ctx := ratelimit.WithClientIP(context.Background(), ip)
-	// Spent elsewhere: 500 of the address's 1000.
-	if _, err := budgets.Charge(ctx, ratelimit.Payer{IP: ip}, 500); err != nil {
-		t.Fatal(err)
-	}
+	b := newBudgeted(t, "192.0.2.1", 500)
 	for range 3 {
 		// Priced 3, resolves nothing priced: charged 3, refunded 2 (a
 		// request costs a unit at least).
-		octx := graphql.StartOperationTrace(ctx)
-		rc, errs := exec.CreateOperationContext(octx, &graphql.RawParams{Query: `{ __typename a: __typename }`})
-		if errs != nil {
-			t.Fatal(errs)
-		}
-		responses, octx := exec.DispatchOperation(octx, rc)
-		for responses(octx) != nil { // as the WebSocket transport reads them
-		}
+		b.run(`{ __typename a: __typename }`)
 	}
-	if _, err := budgets.Charge(ctx, ratelimit.Payer{IP: ip}, 498); err == nil {
-		t.Fatal("the address holds more than the 497 it had left: an operation was refunded more than it was charged")
-	}
-	if _, err := budgets.Charge(ctx, ratelimit.Payer{IP: ip}, 497); err != nil {
-		t.Fatalf("the 497 left: %v", err)
-	}
+	b.left(497, "an operation was refunded more than it was charged")
 }
 
 // TestBudgetEveryOperationCosts: an operation that resolves nothing priced
 // (only __typename) still costs a unit once refunded: every request counts,
 // so none can be sent without end for free.
 func TestBudgetEveryOperationCosts(t *testing.T) {
-	const ip = "192.0.2.2"
-	budgets := &ratelimit.Budgets{Limiter: inmem.NewLimiter(10),
-		IP: ratelimit.Rule{Name: "budget_ip", Limit: 1000, Per: 24 * time.Hour}}
-	exec := executor.New(pricedSchema(t))
-	exec.Use(&costLimit{Limit: 1000})
-	exec.Use(&budget{budgets: budgets})
-	ctx := ratelimit.WithClientIP(context.Background(), ip)
-	if _, err := budgets.Charge(ctx, ratelimit.Payer{IP: ip}, 990); err != nil {
-		t.Fatal(err)
-	}
+	b := newBudgeted(t, "192.0.2.2", 990)
 	for range 10 {
-		octx := graphql.StartOperationTrace(ctx)
-		rc, errs := exec.CreateOperationContext(octx, &graphql.RawParams{Query: `{ __typename }`})
-		if errs != nil {
-			t.Fatal(errs)
-		}
-		responses, octx := exec.DispatchOperation(octx, rc)
-		if r := responses(octx); len(r.Errors) > 0 {
-			t.Fatal(r.Errors)
-		}
+		b.run(`{ __typename }`)
 	}
-	if _, err := budgets.Charge(ctx, ratelimit.Payer{IP: ip}, 1); err == nil {
-		t.Fatal("ten operations of __typename cost nothing: the budget they used is still there")
-	}
+	b.left(0, "ten operations of __typename cost nothing")
 }

@@ -30,7 +30,9 @@ func (s *Server) operatorsOnly(next http.Handler) http.Handler {
 // request forwarded by a peer that is not a trusted proxy (X-Forwarded-For
 // from anyone else, or Forwarded or X-Real-IP, which clientIP does not
 // read) may come from anyone behind a local reverse proxy, so it needs
-// the token.
+// the token; so does one a trusted proxy forwarded without naming a client
+// outside the trusted proxies (a junk last hop), whose client address is
+// then the proxy's own.
 func (s *Server) isOperator(r *http.Request) bool {
 	if s.hasOperatorToken(r) {
 		return true
@@ -46,6 +48,9 @@ func (s *Server) isOperator(r *http.Request) bool {
 		return false
 	}
 	ip = ip.Unmap()
+	if forwarded(r, "X-Forwarded-For") && s.trusted(ip) {
+		return false
+	}
 	for _, p := range s.cfg.OperatorCIDRs {
 		if p.Contains(ip) {
 			return true

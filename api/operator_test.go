@@ -21,7 +21,42 @@ import (
 // the client's) hides nothing. A plain request from loopback is an
 // operator's.
 func TestOperatorPagesForwardedByUntrustedProxy(t *testing.T) {
-	cfg, _, err := config.Load(nil, func(string) string { return "" }, io.Discard)
+	testOperatorPages(t, nil, map[string]operatorCase{
+		"plain loopback":                      {http.Header{}, http.StatusOK},
+		"X-Forwarded-For":                     {http.Header{"X-Forwarded-For": {"198.18.0.9"}}, http.StatusForbidden},
+		"an empty X-Forwarded-For line first": {http.Header{"X-Forwarded-For": {"", "198.18.0.9"}}, http.StatusForbidden},
+		"an empty Forwarded line first":       {http.Header{"Forwarded": {"", "for=198.18.0.9"}}, http.StatusForbidden},
+		"an empty X-Real-IP line first":       {http.Header{"X-Real-Ip": {"", "198.18.0.9"}}, http.StatusForbidden},
+	})
+}
+
+// TestOperatorPagesJunkLastHop: behind a trusted proxy on loopback (in
+// operator-cidrs), a forwarded request whose X-Forwarded-For names no
+// client outside the trusted proxies (junk, or only trusted hops) falls
+// back to the proxy's own address, which must not make it an operator's;
+// an operator's address forwarded by the proxy is one.
+func TestOperatorPagesJunkLastHop(t *testing.T) {
+	testOperatorPages(t, map[string]string{"FACESTAT_TRUSTED_PROXIES": "127.0.0.1/32,::1/128"}, map[string]operatorCase{
+		"plain loopback":           {http.Header{}, http.StatusOK},
+		"a stranger forwarded":     {http.Header{"X-Forwarded-For": {"198.18.0.9"}}, http.StatusForbidden},
+		"junk last hop":            {http.Header{"X-Forwarded-For": {"198.18.0.9, not-an-address"}}, http.StatusForbidden},
+		"only trusted hops":        {http.Header{"X-Forwarded-For": {"127.0.0.1"}}, http.StatusForbidden},
+		"an empty X-Forwarded-For": {http.Header{"X-Forwarded-For": {""}}, http.StatusForbidden},
+		"an operator forwarded":    {http.Header{"X-Forwarded-For": {"198.18.0.9, ::ffff:127.0.0.2"}}, http.StatusOK},
+	})
+}
+
+// operatorCase is a request's headers and the status /status.json answers.
+type operatorCase struct {
+	header http.Header
+	want   int
+}
+
+// testOperatorPages asks /status.json of a server with settings (from
+// loopback) with each case's headers.
+func testOperatorPages(t *testing.T, settings map[string]string, cases map[string]operatorCase) {
+	t.Helper()
+	cfg, _, err := config.Load(nil, func(k string) string { return settings[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,16 +70,7 @@ func TestOperatorPagesForwardedByUntrustedProxy(t *testing.T) {
 	})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	for name, c := range map[string]struct {
-		header http.Header
-		want   int
-	}{
-		"plain loopback":                      {http.Header{}, http.StatusOK},
-		"X-Forwarded-For":                     {http.Header{"X-Forwarded-For": {"198.18.0.9"}}, http.StatusForbidden},
-		"an empty X-Forwarded-For line first": {http.Header{"X-Forwarded-For": {"", "198.18.0.9"}}, http.StatusForbidden},
-		"an empty Forwarded line first":       {http.Header{"Forwarded": {"", "for=198.18.0.9"}}, http.StatusForbidden},
-		"an empty X-Real-IP line first":       {http.Header{"X-Real-Ip": {"", "198.18.0.9"}}, http.StatusForbidden},
-	} {
+	for name, c := range cases {
 		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/status.json", nil)
 		req.Header = c.header
 		res, err := http.DefaultClient.Do(req)

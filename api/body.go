@@ -14,8 +14,8 @@ import (
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/admission"
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/identity"
-	"github.com/facestat/facestat/ratelimit"
 )
 
 // multipartOverhead is what a multipart body may carry beyond the file:
@@ -132,7 +132,7 @@ func (s *Server) uploadTransport() transport.MultipartForm {
 // in p, or refuses the request at once with RATE_LIMITED, reason, retry and
 // message.
 func holdPerAddress(w http.ResponseWriter, r *http.Request, p *admission.PerKey, reason string, retry time.Duration, message string) (leave func(), ok bool) {
-	leave, ok = p.Acquire(ratelimit.IPKey(ratelimit.ClientIP(r.Context())))
+	leave, ok = p.Acquire(clientaddr.Group(clientaddr.From(r.Context())))
 	if !ok {
 		refuse(w, 0, &facestat.Error{Code: facestat.RateLimited, Reason: reason, RetryAfter: retry, Message: message})
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/ratelimit"
 )
@@ -115,7 +116,7 @@ func (b *budget) price(ctx context.Context, fc *graphql.FieldContext) int {
 // payer is who the operation of ctx is charged to: its client address and
 // its judge (anonymous) or account.
 func payer(ctx context.Context) ratelimit.Payer {
-	p := ratelimit.Payer{IP: ratelimit.ClientIP(ctx)}
+	p := ratelimit.Payer{IP: clientaddr.From(ctx)}
 	switch v := identity.FromContext(ctx); {
 	case v == nil:
 	case v.Anonymous:

@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
 
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/inmem"
 	"github.com/facestat/facestat/ratelimit"
 )
@@ -24,7 +25,7 @@ type budgeted struct {
 }
 
 func newBudgeted(t *testing.T, ip string, spent int) *budgeted {
-	b := &budgeted{t: t, ctx: ratelimit.WithClientIP(context.Background(), ip), exec: executor.New(pricedSchema(t)),
+	b := &budgeted{t: t, ctx: clientaddr.With(context.Background(), ip), exec: executor.New(pricedSchema(t)),
 		budgets: &ratelimit.Budgets{Limiter: inmem.NewLimiter(10),
 			IP: ratelimit.Rule{Name: "budget_ip", Limit: 1000, Per: 24 * time.Hour}},
 		payer: ratelimit.Payer{IP: ip}}

@@ -18,9 +18,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/admission"
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/identity"
-	"github.com/facestat/facestat/ratelimit"
 )
 
 // fuzzServer returns a Server with what limitBody needs, configured by env
@@ -71,7 +71,7 @@ func FuzzUploadBody(f *testing.F) {
 		counted := &countingReader{r: bytes.NewReader(body)}
 		r := httptest.NewRequest(http.MethodPost, "/graphql", counted)
 		r.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
-		ctx := ratelimit.WithClientIP(r.Context(), "192.0.2.1")
+		ctx := clientaddr.With(r.Context(), "192.0.2.1")
 		ctx = identity.NewContext(ctx, &identity.Viewer{ID: uuid.New()})
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r.WithContext(ctx))
@@ -196,7 +196,7 @@ func FuzzWebsocketMessages(f *testing.F) {
 		sock.frames = bytes.Split(data, []byte{0})
 		r := httptest.NewRequest(http.MethodGet, "/graphql", nil)
 		r.Header.Set("Upgrade", "websocket")
-		r = r.WithContext(context.WithValue(ratelimit.WithClientIP(r.Context(), "192.0.2.1"), framesKey{}, sock))
+		r = r.WithContext(context.WithValue(clientaddr.With(r.Context(), "192.0.2.1"), framesKey{}, sock))
 		done := make(chan struct{})
 		go func() {
 			defer close(done)

@@ -5,16 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/panics"
-	"github.com/facestat/facestat/ratelimit"
 )
 
 type ctxKey int
@@ -72,9 +70,9 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 			rand.Read(b)
 			id = hex.EncodeToString(b)
 		}
-		ip := s.clientIP(r)
+		ip := s.clients.Client(r)
 		ctx := context.WithValue(r.Context(), requestKey, &requestMeta{id: id, log: s.log})
-		ctx = ratelimit.WithClientIP(ctx, ip)
+		ctx = clientaddr.With(ctx, ip)
 		w.Header().Set("X-Request-Id", id)
 		if s.log.Enabled(ctx, slog.LevelDebug) {
 			s.log.LogAttrs(ctx, slog.LevelDebug, "request started", slog.String("request_id", id),
@@ -168,48 +166,6 @@ func (w *statusWriter) status() int {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// clientIP is the peer's address, or, when the peer is a trusted proxy,
-// the rightmost X-Forwarded-For address that is not a trusted proxy.
-func (s *Server) clientIP(r *http.Request) string {
-	host, peer, err := peerAddr(r)
-	if err != nil || !s.trusted(peer) {
-		return host
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if !s.trusted(a) {
-			return a.Unmap().String()
-		}
-	}
-	return host
-}
-
-// peerAddr is the address of r's peer: as written in RemoteAddr (host),
-// and parsed (an error for a peer that is not an IP address, such as a
-// test's).
-func peerAddr(r *http.Request) (host string, a netip.Addr, err error) {
-	host, _, err = net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err = netip.ParseAddr(host)
-	return host, a, err
-}
-
-func (s *Server) trusted(a netip.Addr) bool {
-	a = a.Unmap()
-	for _, p := range s.cfg.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
 
 // The security headers' values, made once: net/http only reads them, and a
 // handler that Adds to one of them gets a new slice (their capacity is 1).

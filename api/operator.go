@@ -7,7 +7,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/facestat/facestat/ratelimit"
+	"github.com/facestat/facestat/clientaddr"
 )
 
 // operatorsOnly serves next (/metrics, /status) to operators only
@@ -28,7 +28,7 @@ func (s *Server) operatorsOnly(next http.Handler) http.Handler {
 // operator token (Authorization: Bearer), or its client address is in
 // operator-cidrs. The address counts only when it is the client's own: a
 // request forwarded by a peer that is not a trusted proxy (X-Forwarded-For
-// from anyone else, or Forwarded or X-Real-IP, which clientIP does not
+// from anyone else, or Forwarded or X-Real-IP, which clientaddr does not
 // read) may come from anyone behind a local reverse proxy, so it needs
 // the token; so does one a trusted proxy forwarded without naming a client
 // outside the trusted proxies (a junk last hop), whose client address is
@@ -40,15 +40,15 @@ func (s *Server) isOperator(r *http.Request) bool {
 	if forwarded(r, "Forwarded") || forwarded(r, "X-Real-Ip") {
 		return false
 	}
-	if forwarded(r, "X-Forwarded-For") && !s.peerTrusted(r) {
+	if forwarded(r, "X-Forwarded-For") && !s.clients.PeerTrusted(r) {
 		return false
 	}
-	ip, err := netip.ParseAddr(ratelimit.ClientIP(r.Context()))
+	ip, err := netip.ParseAddr(clientaddr.From(r.Context()))
 	if err != nil {
 		return false
 	}
 	ip = ip.Unmap()
-	if forwarded(r, "X-Forwarded-For") && s.trusted(ip) {
+	if forwarded(r, "X-Forwarded-For") && s.clients.IsTrusted(ip) {
 		return false
 	}
 	for _, p := range s.cfg.OperatorCIDRs {
@@ -70,13 +70,6 @@ func (s *Server) hasOperatorToken(r *http.Request) bool {
 	}
 	got := sha256.Sum256([]byte(token))
 	return subtle.ConstantTimeCompare(got[:], want) == 1
-}
-
-// peerTrusted reports whether r's peer is a trusted proxy, whose
-// X-Forwarded-For clientIP believes.
-func (s *Server) peerTrusted(r *http.Request) bool {
-	_, peer, err := peerAddr(r)
-	return err == nil && s.trusted(peer)
 }
 
 // forwarded reports whether r carries the forwarding header key at all:

@@ -22,6 +22,7 @@ import (
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/blob"
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/frontend"
 	"github.com/facestat/facestat/graph"
@@ -80,6 +81,7 @@ type Server struct {
 	ready    atomic.Bool
 	handler  http.Handler
 	sockets  *socketRegistry
+	clients  clientaddr.Resolver // who a request comes from
 	sessions *sessionWatch
 	metrics  *metrics.Metrics
 
@@ -98,6 +100,7 @@ func New(d Deps) *Server {
 		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
 	s.csp = []string{contentSecurityPolicy(d.Config, d.WebApp, "index.html", "graphiql.html")}
 	s.admission = d.Admission
+	s.clients = clientaddr.Resolver{Trusted: d.Config.TrustedProxies}
 	s.budgets = d.Budgets
 	s.uploadsPerIP = admission.NewPerKey(d.Config.MaxUploadsPerIP)
 	s.socketsPerIP = admission.NewPerKey(d.Config.WSMaxSocketsPerIP)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/clientaddr"
 )
 
 // Budgets are the cost budgets of GraphQL requests: token buckets counted
@@ -17,7 +18,7 @@ import (
 // on the same buckets. A disabled Rule charges nothing.
 type Budgets struct {
 	Limiter Limiter
-	IP      Rule // per client address, grouped by IPKey
+	IP      Rule // per client address, grouped by clientaddr.Group
 	Session Rule // per anonymous judge
 	Account Rule // per account
 	// APIKey is per API key, for requests a Payer names one for: the
@@ -29,7 +30,7 @@ type Budgets struct {
 // Payer is who a request is charged to: each non-empty field names one
 // bucket. The HTTP layer fills it from the client address and the viewer.
 type Payer struct {
-	IP      string // the client address (grouped by IPKey here)
+	IP      string // the client address (grouped by clientaddr.Group here)
 	Session string // the anonymous judge's id
 	Account string // the account's id
 	APIKey  string // the API key's id
@@ -109,7 +110,7 @@ func (b *Budgets) buckets(p Payer) []bucket {
 			out = append(out, bucket{rule, key})
 		}
 	}
-	add(b.IP, IPKey(p.IP))
+	add(b.IP, clientaddr.Group(p.IP))
 	add(b.Session, p.Session)
 	add(b.Account, p.Account)
 	add(b.APIKey, p.APIKey)

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/clientaddr"
 )
 
 // Policy is every rate limit FaceStat applies, by the action it limits:
@@ -83,7 +85,7 @@ func (p *Policy) Vote(ctx context.Context, judge uuid.UUID) error {
 // order as Vote, for the same reason). A call that comes from no client
 // (facestat seed) has no address to count.
 func (p *Policy) Upload(ctx context.Context, account uuid.UUID) error {
-	if ClientIP(ctx) == "" {
+	if clientaddr.From(ctx) == "" {
 		return p.check(ctx, p.rules().Upload, account.String())
 	}
 	return p.thenByIP(ctx, p.rules().Upload, account.String(), p.rules().UploadIP)
@@ -105,7 +107,7 @@ func (p *Policy) check(ctx context.Context, rule Rule, key string) error {
 }
 
 func (p *Policy) byIP(ctx context.Context, rule Rule) error {
-	return p.check(ctx, rule, IPKey(ClientIP(ctx)))
+	return p.check(ctx, rule, clientaddr.Group(clientaddr.From(ctx)))
 }
 
 // thenByIP counts one event of rule for key, then one of ipRule for the

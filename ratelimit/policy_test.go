@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/inmem"
 	"github.com/facestat/facestat/ratelimit"
 )
@@ -20,7 +21,7 @@ func TestPolicyVoteRefund(t *testing.T) {
 		VoteIP: ratelimit.Rule{Name: "vote_ip", Limit: 1, Per: time.Hour},
 	}}
 	judge := uuid.New()
-	at := func(ip string) context.Context { return ratelimit.WithClientIP(context.Background(), ip) }
+	at := func(ip string) context.Context { return clientaddr.With(context.Background(), ip) }
 	if err := p.Vote(at("192.0.2.1"), judge); err != nil {
 		t.Fatal(err)
 	}

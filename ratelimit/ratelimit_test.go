@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/ratelimit"
 )
 
@@ -101,29 +102,11 @@ func TestCheck(t *testing.T) {
 	})
 }
 
-func TestIPKey(t *testing.T) {
-	for in, want := range map[string]string{
-		"192.0.2.7":               "192.0.2.7",
-		"::ffff:192.0.2.7":        "192.0.2.7", // IPv4-mapped counts as IPv4
-		"2001:db8:1:2:3:4:5:6":    "2001:db8:1:2::/64",
-		"2001:db8:1:2:ffff::1":    "2001:db8:1:2::/64", // the same /64
-		"2001:db8:1:3::1":         "2001:db8:1:3::/64",
-		"fe80::1%eth0":            "fe80::/64",
-		"":                        "",
-		"not an address":          "not an address",
-		"2001:db8:1:2:3:4:5:6:77": "2001:db8:1:2:3:4:5:6:77",
-	} {
-		if got := ratelimit.IPKey(in); got != want {
-			t.Errorf("IPKey(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestCheckClientIP(t *testing.T) {
 	f := &fakeLimiter{d: ratelimit.Decision{Allowed: true}}
 	rule := ratelimit.Rule{Name: "r", Limit: 1, Per: time.Minute}
 	for _, ip := range []string{"192.0.2.7", "2001:db8::1", ""} {
-		if err := ratelimit.CheckClientIP(ratelimit.WithClientIP(context.Background(), ip), f, rule); err != nil {
+		if err := ratelimit.CheckClientIP(clientaddr.With(context.Background(), ip), f, rule); err != nil {
 			t.Fatal(err)
 		}
 	}

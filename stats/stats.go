@@ -1,6 +1,6 @@
 // Package stats turns the running aggregates FaceStat keeps per (photo,
 // question) into honest statistics: mean, median, sample standard deviation,
-// confidence intervals and shares, in O(1) (or O(histogram)) per request.
+// credible intervals and shares, in O(1) (or O(histogram)) per request.
 //
 // Everything here is pure arithmetic on its arguments: no I/O, no global
 // state, safe for concurrent use, and no function panics, whatever the
@@ -31,7 +31,7 @@ const (
 	Word Kind = "WORD"
 )
 
-// Level is the confidence level of the intervals Summarize computes.
+// Level is the credibility level of the intervals Summarize computes.
 const Level = 0.95
 
 // Aggregate is what is stored per (photo, question) and updated by deltas
@@ -50,8 +50,9 @@ type Aggregate struct {
 	Histogram map[int]int64
 }
 
-// Interval is a confidence interval [Low, High] at confidence Level (e.g.
-// 0.95). Low <= High always holds for intervals produced by this package.
+// Interval is a credible interval [Low, High] at Level (e.g. 0.95): the
+// figure lies in it with that posterior probability. Summarize's intervals
+// have Low < High inside the question's range.
 type Interval struct {
 	Low, High, Level float64
 }
@@ -80,10 +81,15 @@ type Summary struct {
 	// exactly from Count, Sum and SumSq: NUMBER and SCALE with Count >= 2;
 	// nil otherwise.
 	StdDev *float64
-	// Interval is a 95% confidence interval. NUMBER and SCALE with
-	// Count >= 2: the Student-t interval for the mean, Mean ± t·StdDev/√n
-	// with n-1 degrees of freedom. YES_NO with Count >= 1: the Wilson score
-	// interval for the yes share. Nil otherwise.
+	// Interval is a 95% credible interval for the mean answer the photo
+	// would get from the whole crowd (see docs/STATISTICS.md), inside the
+	// range and of positive width. NUMBER and SCALE with Count >= 1: a
+	// Dirichlet posterior over the range's values (prior mass PriorMass
+	// spread evenly), summarised by the Beta distribution on the range with
+	// the same mean and variance (see meanInterval); a NUMBER question
+	// without a range gets the observed one, widened (see observedRange).
+	// YES_NO with Count >= 1: the equal-tailed interval of the Jeffreys
+	// posterior Beta(yes + 1/2, no + 1/2) for the yes share. Nil otherwise.
 	Interval *Interval
 	// YesShare is the share of yes answers in [0, 1], Sum/Count: YES_NO
 	// with Count >= 1; nil otherwise.
@@ -94,23 +100,46 @@ type Summary struct {
 	Histogram []Bucket
 }
 
-// z975 is the 0.975 quantile of the standard normal distribution, the z of
-// a two-sided 95% interval.
-var z975 = NormalQuantile(1 - (1-Level)/2)
+// Range is the scale of a NUMBER or SCALE question: its answers are
+// integers in [Min, Max], Min < Max.
+type Range struct {
+	Min, Max int
+}
+
+// RangeOf returns the Range [*lo, *hi], or nil when a bound is missing or
+// *lo >= *hi (a range Summarize cannot use).
+func RangeOf(lo, hi *int) *Range {
+	if lo == nil || hi == nil || *lo >= *hi {
+		return nil
+	}
+	return &Range{Min: *lo, Max: *hi}
+}
+
+// The weak priors of the credible intervals (see docs/STATISTICS.md).
+const (
+	// JeffreysPrior is the pseudo-count a YES_NO interval's Beta
+	// posterior adds to both yes and no: Beta(yes + 1/2, no + 1/2).
+	JeffreysPrior = 0.5
+	// PriorMass is the total pseudo-count the Dirichlet posterior of a
+	// NUMBER or SCALE interval spreads evenly over the values of the range.
+	PriorMass = 1.0
+)
 
 // Summarize computes the Summary of aggregate a for a question of the given
-// kind at confidence level 0.95 (see Summary for which fields are set when).
+// kind whose answers lie in r (NUMBER, SCALE; nil when the question has no
+// usable range), at level 0.95 (see Summary for which fields are set when).
 //
 // For an inconsistent aggregate (say a histogram whose total differs from
 // Count) it trusts Count, Sum and SumSq for the mean, standard deviation,
 // interval and yes share, and the histogram for the median and histogram.
 // In particular: a negative Count reads as 0; a variance that would be
-// negative reads as 0; a YES_NO Sum outside [0, Count] is clamped into it;
+// negative reads as 0; a YES_NO Sum outside [0, Count] is clamped into it,
+// and so is a mean outside the range for the interval;
 // histogram buckets with a count <= 0 are ignored, and if the histogram
 // total overflows int64 the median is left nil. It never panics.
 //
 // Its cost is O(1) plus O(h log h) for a histogram with h buckets.
-func Summarize(kind Kind, a Aggregate) Summary {
+func Summarize(kind Kind, a Aggregate, r *Range) Summary {
 	n := max(a.Count, 0)
 	s := Summary{Count: n}
 	switch kind {
@@ -124,13 +153,17 @@ func Summarize(kind Kind, a Aggregate) Summary {
 		if med, ok := median(s.Histogram); ok {
 			s.Median = &med
 		}
+		if r == nil || r.Min >= r.Max {
+			r = observedRange(s.Histogram)
+		}
+		if r != nil {
+			s.Interval = meanInterval(n, a.Sum, a.SumSq, *r)
+		}
 		if n < 2 {
 			return s
 		}
 		sd := math.Sqrt(sampleVariance(n, a.Sum, a.SumSq))
 		s.StdDev = &sd
-		half := TQuantile(1-(1-Level)/2, dof(n)) * sd / math.Sqrt(float64(n))
-		s.Interval = &Interval{Low: mean - half, High: mean + half, Level: Level}
 	case YesNo:
 		s.Histogram = buckets(a.Histogram, func(v int) bool { return v == 0 || v == 1 })
 		if n == 0 {
@@ -139,18 +172,132 @@ func Summarize(kind Kind, a Aggregate) Summary {
 		yes := min(max(a.Sum, 0), n)
 		share := meanOf(yes, n)
 		s.YesShare = &share
-		low, high := Wilson(yes, n, z975)
-		s.Interval = &Interval{Low: low, High: high, Level: Level}
+		pa, pb := float64(yes)+JeffreysPrior, float64(n-yes)+JeffreysPrior
+		s.Interval = betaInterval(pa, pb, 0, 1)
 	}
 	return s
 }
 
-// dof returns the degrees of freedom n-1 as an int (n >= 2).
-func dof(n int64) int {
-	if int64(int(n-1)) != n-1 { // 32-bit int: the t quantile is normal by then
-		return math.MaxInt32
+// observedRange is the range a NUMBER question without bounds is given:
+// the smallest and largest answers in the histogram, widened on each side
+// by their distance (at least 1). Nil for an empty histogram.
+func observedRange(bs []Bucket) *Range {
+	if len(bs) == 0 {
+		return nil
 	}
-	return int(n - 1)
+	lo, hi := bs[0].Value, bs[len(bs)-1].Value
+	w := 1
+	if d := hi - lo; d > 1 && d < math.MaxInt32 { // d < 0: the difference overflowed
+		w = d
+	}
+	if lo >= math.MinInt+w {
+		lo -= w
+	}
+	if hi <= math.MaxInt-w {
+		hi += w
+	}
+	return &Range{Min: lo, Max: hi}
+}
+
+// meanInterval is the 95% credible interval for the mean answer M = Σ p_v·v
+// of the whole crowd, under a Dirichlet posterior over the values v of r:
+// α_v = (answers of value v) + PriorMass/K, K = Max-Min+1 values. M's
+// posterior mean and variance have closed forms,
+//
+//	E[M] = Σ α_v v / α0,  Var(M) = (Σ α_v v² / α0 − E[M]²) / (α0 + 1),
+//
+// and the interval is the 2.5% and 97.5% quantiles of the Beta
+// distribution on [Min, Max] with that mean and variance. Only Count, Sum
+// and SumSq are needed: Σ α_v v and Σ α_v v² are the answers' sums plus
+// the prior's. The mean is clamped into r.
+func meanInterval(n, sum, sumSq int64, r Range) *Interval {
+	lo, hi := float64(r.Min), float64(r.Max)
+	span := hi - lo
+	if !(span > 0) { // bounds too large to tell apart as floats
+		return nil
+	}
+	k := span + 1
+	nf, c := float64(n), PriorMass
+	a0 := nf + c
+	xbar := min(max(meanOf(sum, n), lo), hi)
+	// The data's population variance and the prior's (discrete uniform).
+	var vd float64
+	if n >= 2 {
+		vd = sampleVariance(n, sum, sumSq) * ((nf - 1) / nf)
+	}
+	vp := (k*k - 1) / 12
+	mid := lo + span/2
+	// m and 1-m, each computed without cancellation.
+	mu := (nf*(xbar-lo) + c*span/2) / (a0 * span)
+	mv := (nf*(hi-xbar) + c*span/2) / (a0 * span)
+	// The pooled variance of the posterior mean distribution over the values.
+	dev := (xbar - mid) / span
+	d := (nf*vd/(span*span) + c*vp/(span*span) + nf*c/a0*dev*dev) / a0
+	if !(d > 0) || d > mu*mv {
+		d = mu * mv // Bhatia-Davis bound; only an inconsistent aggregate exceeds it
+	}
+	common := (a0+1)*mu*mv/d - 1 // = m(1-m)/Var - 1 on the unit scale, >= α0
+	return betaInterval(mu*common, mv*common, lo, hi)
+}
+
+// betaInterval returns the equal-tailed interval at Level of the Beta(a, b)
+// distribution stretched onto [lo, hi] (lo < hi), kept inside [lo, hi] and
+// of positive width; nil if it came out NaN.
+func betaInterval(a, b, lo, hi float64) *Interval {
+	tail := (1 - Level) / 2
+	span := hi - lo
+	low := lo + span*BetaQuantile(tail, a, b)
+	high := lo + span*BetaQuantile(1-tail, a, b)
+	if math.IsNaN(low) || math.IsNaN(high) {
+		return nil
+	}
+	low, high = max(lo, min(low, hi)), min(hi, max(high, lo))
+	// With billions of answers the width can fall below a float's
+	// resolution; it stays positive, if only by one step.
+	if high <= low && high < hi {
+		high = math.Nextafter(low, hi)
+	} else if high <= low {
+		low = math.Nextafter(high, lo)
+	}
+	return &Interval{Low: low, High: high, Level: Level}
+}
+
+// betaNormal is min(a, b) from which BetaQuantile uses the Cornish-Fisher
+// expansion around the normal (error O(1/min(a, b)) of a standard
+// deviation) rather than bisecting the incomplete beta function, whose
+// continued fraction converges slowly when a and b are both large.
+const betaNormal = 1e4
+
+// BetaQuantile returns the p-quantile of the Beta(a, b) distribution for
+// 0 < p < 1 and a, b > 0: the x with I_x(a, b) = p, found by bisection on
+// the regularized incomplete beta function (deterministic; absolute error
+// about 1e-15), or from min(a, b) >= 1e4 by the Cornish-Fisher expansion
+// (skewness term), whose error is below 1e-4 of a standard deviation. It
+// returns NaN for arguments outside those ranges.
+func BetaQuantile(p, a, b float64) float64 {
+	if !(p > 0 && p < 1 && a > 0 && b > 0) || math.IsInf(a, 0) || math.IsInf(b, 0) {
+		return math.NaN()
+	}
+	if min(a, b) >= betaNormal {
+		mean := a / (a + b)
+		sd := math.Sqrt(a*b/(a+b+1)) / (a + b)
+		skew := 2 * (b - a) * math.Sqrt(a+b+1) / ((a + b + 2) * math.Sqrt(a*b))
+		z := NormalQuantile(p)
+		return min(1, max(0, mean+sd*(z+skew*(z*z-1)/6)))
+	}
+	x0, x1 := 0.0, 1.0
+	for range 200 {
+		x := x0 + (x1-x0)/2
+		if x <= x0 || x >= x1 {
+			break
+		}
+		if betaInc(a, b, x, 1-x) < p {
+			x0 = x
+		} else {
+			x1 = x
+		}
+	}
+	return x0 + (x1-x0)/2
 }
 
 // meanOf returns sum/n for n >= 1 with a single rounding of the fractional

@@ -1394,7 +1394,7 @@ type QuestionStats {
   median: Float
   "Sample standard deviation (NUMBER, SCALE; from two answers)."
   stddev: Float
-  "95% interval: Student-t for the mean (NUMBER, SCALE; from two answers), Wilson score for the yes share (YES_NO)."
+  "A 95% credible interval for the mean answer the photo would get from the whole crowd (NUMBER, SCALE; from one answer), or for the share of yes (YES_NO; from one answer); always inside the question's range (0 to 1 for shares), never of zero width, and wide when answers are few. YES_NO: the Beta posterior Beta(yes + 1/2, no + 1/2) (Jeffreys prior). NUMBER, SCALE: a Dirichlet posterior over the range's values (prior mass 1 spread evenly), summarised by the Beta distribution on the range with the same mean and variance. See docs/STATISTICS.md."
   interval: Interval
   "Share of yes, 0 to 1 (YES_NO)."
   yesShare: Float
@@ -1404,15 +1404,15 @@ type QuestionStats {
   words: [WordCount!]
   "Where this photo stands among all photos with enough votes, 0 to 100 (NUMBER, SCALE, YES_NO); null until the question has enough answers (10 by default)."
   percentile: Float
-  "Null until the question has enough answers; then whether they agree enough to call the result settled (the 95% interval is narrow: at most a tenth of the range, or 0.1 of a share)."
+  "Null until the question has enough answers; then whether they agree enough to call the result settled (the 95% credible interval is narrow: half its width is at most a tenth of the range, or 0.1 of a share)."
   stable: Boolean
 }
 
-"A confidence interval."
+"A credible interval: the range holding the estimated figure with the given posterior probability."
 type Interval {
   low: Float!
   high: Float!
-  "Confidence level, e.g. 0.95."
+  "Credibility level, e.g. 0.95."
   level: Float!
 }
 

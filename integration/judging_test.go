@@ -137,9 +137,10 @@ func TestJudging(t *testing.T) {
 			}
 			age := p.question(t, "age")
 			sd := math.Sqrt(50) // sample sd of {30, 40}
-			half := 12.706204736174698 * sd / math.Sqrt(2)
+			// The 95% credible interval of the crowd's mean age on 1..100
+			// (stats/testdata/intervals.json, "30 and 40 on the age range").
 			if age.Count != 2 || !near(*age.Mean, 35) || !near(*age.Median, 35) || !near(*age.Stddev, sd) ||
-				!near(age.Interval.Low, 35-half) || !near(age.Interval.High, 35+half) || age.Interval.Level != 0.95 ||
+				!near(age.Interval.Low, 22.816003388014014) || !near(age.Interval.High, 59.0264617492351) || age.Interval.Level != 0.95 ||
 				fmt.Sprint(age.Histogram) != "[{30 1} {40 1}]" || age.YesShare != nil || age.Stable != nil || age.Percentile != nil {
 				t.Fatalf("age: %+v interval %+v", age, age.Interval)
 			}
@@ -147,12 +148,8 @@ func TestJudging(t *testing.T) {
 				t.Fatalf("attractive: %+v", a)
 			}
 			tr := p.question(t, "trustworthy")
-			// Wilson 95% for 1 of 2.
-			z := 1.959963984540054
-			n, ph := 2.0, 0.5
-			centre := (ph + z*z/(2*n)) / (1 + z*z/n)
-			margin := z / (1 + z*z/n) * math.Sqrt(ph*(1-ph)/n+z*z/(4*n*n))
-			if tr.Count != 2 || !near(*tr.YesShare, 0.5) || !near(tr.Interval.Low, centre-margin) || !near(tr.Interval.High, centre+margin) ||
+			// Jeffreys 95% for 1 of 2: Beta(1.5, 1.5) (stats/testdata/intervals.json).
+			if tr.Count != 2 || !near(*tr.YesShare, 0.5) || !near(tr.Interval.Low, 0.06083027592009736) || !near(tr.Interval.High, 0.9391697240799026) ||
 				fmt.Sprint(tr.Histogram) != "[{0 1} {1 1}]" || tr.Mean != nil {
 				t.Fatalf("trustworthy: %+v interval %+v", tr, tr.Interval)
 			}

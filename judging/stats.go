@@ -196,7 +196,7 @@ func (s *Service) buildSnapshot(snap *Snapshot) *PhotoStats {
 		if a != nil && a.Questions[q.ID] != nil {
 			agg = *a.Questions[q.ID]
 		}
-		qs := QuestionStats{Question: q, Summary: stats.Summarize(stats.Kind(q.Kind), agg)}
+		qs := QuestionStats{Question: q, Summary: stats.Summarize(stats.Kind(q.Kind), agg, stats.RangeOf(q.Min, q.Max))}
 		qs.Histogram = qs.Histogram[:min(len(qs.Histogram), HistogramBound(q))]
 		if a != nil {
 			qs.Words = a.Words[q.ID]
@@ -214,8 +214,10 @@ func (s *Service) buildSnapshot(snap *Snapshot) *PhotoStats {
 }
 
 // stable reports whether the answers agree enough for the result to be
-// shown as settled: the 95% interval's half-width is at most a tenth of the
-// answer range (means) or 0.1 (yes shares). WORD results are stable once
+// shown as settled: the 95% credible interval's half-width is at most a
+// tenth of the answer range (means) or 0.1 (yes shares). The interval is
+// wide when answers are few (two answers on a 1-10 scale give a half-width
+// of about 2.4), so few answers are never stable, whatever MinVotes. WORD results are stable once
 // they have MinVotes answers.
 func (s *Service) stable(q *ent.Question, sum stats.Summary) bool {
 	if sum.Interval == nil {

@@ -1,6 +1,6 @@
 // Package stats turns the running aggregates FaceStat keeps per (photo,
 // question) into honest statistics: mean, median, sample standard deviation,
-// confidence intervals and shares, in O(1) (or O(histogram)) per request.
+// credible intervals and shares, in O(1) (or O(histogram)) per request.
 //
 // Everything here is pure arithmetic on its arguments: no I/O, no global
 // state, safe for concurrent use, and no function panics, whatever the
@@ -31,7 +31,7 @@ const (
 	Word Kind = "WORD"
 )
 
-// Level is the confidence level of the intervals Summarize computes.
+// Level is the credibility level of the intervals Summarize computes.
 const Level = 0.95
 
 // Aggregate is what is stored per (photo, question) and updated by deltas
@@ -50,8 +50,9 @@ type Aggregate struct {
 	Histogram map[int]int64
 }
 
-// Interval is a confidence interval [Low, High] at confidence Level (e.g.
-// 0.95). Low <= High always holds for intervals produced by this package.
+// Interval is a credible interval [Low, High] at Level (e.g. 0.95): the
+// figure lies in it with that posterior probability. Summarize's intervals
+// have Low < High inside the question's range.
 type Interval struct {
 	Low, High, Level float64
 }
@@ -80,10 +81,15 @@ type Summary struct {
 	// exactly from Count, Sum and SumSq: NUMBER and SCALE with Count >= 2;
 	// nil otherwise.
 	StdDev *float64
-	// Interval is a 95% confidence interval. NUMBER and SCALE with
-	// Count >= 2: the Student-t interval for the mean, Mean ± t·StdDev/√n
-	// with n-1 degrees of freedom. YES_NO with Count >= 1: the Wilson score
-	// interval for the yes share. Nil otherwise.
+	// Interval is a 95% credible interval for the mean answer the photo
+	// would get from the whole crowd (see docs/STATISTICS.md), inside the
+	// range and of positive width. NUMBER and SCALE with Count >= 1: a
+	// Dirichlet posterior over the range's values (prior mass PriorMass
+	// spread evenly), summarised by the Beta distribution on the range with
+	// the same mean and variance (see meanInterval); a NUMBER question
+	// without a range gets the observed one, widened (see observedRange).
+	// YES_NO with Count >= 1: the equal-tailed interval of the Jeffreys
+	// posterior Beta(yes + 1/2, no + 1/2) for the yes share. Nil otherwise.
 	Interval *Interval
 	// YesShare is the share of yes answers in [0, 1], Sum/Count: YES_NO
 	// with Count >= 1; nil otherwise.
@@ -94,23 +100,46 @@ type Summary struct {
 	Histogram []Bucket
 }
 
-// z975 is the 0.975 quantile of the standard normal distribution, the z of
-// a two-sided 95% interval.
-var z975 = NormalQuantile(1 - (1-Level)/2)
+// Range is the scale of a NUMBER or SCALE question: its answers are
+// integers in [Min, Max], Min < Max.
+type Range struct {
+	Min, Max int
+}
+
+// RangeOf returns the Range [*lo, *hi], or nil when a bound is missing or
+// *lo >= *hi (a range Summarize cannot use).
+func RangeOf(lo, hi *int) *Range {
+	if lo == nil || hi == nil || *lo >= *hi {
+		return nil
+	}
+	return &Range{Min: *lo, Max: *hi}
+}
+
+// The weak priors of the credible intervals (see docs/STATISTICS.md).
+const (
+	// JeffreysPrior is the pseudo-count a YES_NO interval's Beta
+	// posterior adds to both yes and no: Beta(yes + 1/2, no + 1/2).
+	JeffreysPrior = 0.5
+	// PriorMass is the total pseudo-count the Dirichlet posterior of a
+	// NUMBER or SCALE interval spreads evenly over the values of the range.
+	PriorMass = 1.0
+)
 
 // Summarize computes the Summary of aggregate a for a question of the given
-// kind at confidence level 0.95 (see Summary for which fields are set when).
+// kind whose answers lie in r (NUMBER, SCALE; nil when the question has no
+// usable range), at level 0.95 (see Summary for which fields are set when).
 //
 // For an inconsistent aggregate (say a histogram whose total differs from
 // Count) it trusts Count, Sum and SumSq for the mean, standard deviation,
 // interval and yes share, and the histogram for the median and histogram.
 // In particular: a negative Count reads as 0; a variance that would be
-// negative reads as 0; a YES_NO Sum outside [0, Count] is clamped into it;
+// negative reads as 0; a YES_NO Sum outside [0, Count] is clamped into it,
+// and so is a mean outside the range for the interval;
 // histogram buckets with a count <= 0 are ignored, and if the histogram
 // total overflows int64 the median is left nil. It never panics.
 //
 // Its cost is O(1) plus O(h log h) for a histogram with h buckets.
-func Summarize(kind Kind, a Aggregate) Summary {
+func Summarize(kind Kind, a Aggregate, r *Range) Summary {
 	n := max(a.Count, 0)
 	s := Summary{Count: n}
 	switch kind {
@@ -124,13 +153,17 @@ func Summarize(kind Kind, a Aggregate) Summary {
 		if med, ok := median(s.Histogram); ok {
 			s.Median = &med
 		}
+		if r == nil || r.Min >= r.Max {
+			r = observedRange(s.Histogram)
+		}
+		if r != nil {
+			s.Interval = meanInterval(n, a.Sum, a.SumSq, *r)
+		}
 		if n < 2 {
 			return s
 		}
 		sd := math.Sqrt(sampleVariance(n, a.Sum, a.SumSq))
 		s.StdDev = &sd
-		half := TQuantile(1-(1-Level)/2, dof(n)) * sd / math.Sqrt(float64(n))
-		s.Interval = &Interval{Low: mean - half, High: mean + half, Level: Level}
 	case YesNo:
 		s.Histogram = buckets(a.Histogram, func(v int) bool { return v == 0 || v == 1 })
 		if n == 0 {
@@ -139,18 +172,132 @@ func Summarize(kind Kind, a Aggregate) Summary {
 		yes := min(max(a.Sum, 0), n)
 		share := meanOf(yes, n)
 		s.YesShare = &share
-		low, high := Wilson(yes, n, z975)
-		s.Interval = &Interval{Low: low, High: high, Level: Level}
+		pa, pb := float64(yes)+JeffreysPrior, float64(n-yes)+JeffreysPrior
+		s.Interval = betaInterval(pa, pb, 0, 1)
 	}
 	return s
 }
 
-// dof returns the degrees of freedom n-1 as an int (n >= 2).
-func dof(n int64) int {
-	if int64(int(n-1)) != n-1 { // 32-bit int: the t quantile is normal by then
-		return math.MaxInt32
+// observedRange is the range a NUMBER question without bounds is given:
+// the smallest and largest answers in the histogram, widened on each side
+// by their distance (at least 1). Nil for an empty histogram.
+func observedRange(bs []Bucket) *Range {
+	if len(bs) == 0 {
+		return nil
 	}
-	return int(n - 1)
+	lo, hi := bs[0].Value, bs[len(bs)-1].Value
+	w := 1
+	if d := hi - lo; d > 1 && d < math.MaxInt32 { // d < 0: the difference overflowed
+		w = d
+	}
+	if lo >= math.MinInt+w {
+		lo -= w
+	}
+	if hi <= math.MaxInt-w {
+		hi += w
+	}
+	return &Range{Min: lo, Max: hi}
+}
+
+// meanInterval is the 95% credible interval for the mean answer M = Σ p_v·v
+// of the whole crowd, under a Dirichlet posterior over the values v of r:
+// α_v = (answers of value v) + PriorMass/K, K = Max-Min+1 values. M's
+// posterior mean and variance have closed forms,
+//
+//	E[M] = Σ α_v v / α0,  Var(M) = (Σ α_v v² / α0 − E[M]²) / (α0 + 1),
+//
+// and the interval is the 2.5% and 97.5% quantiles of the Beta
+// distribution on [Min, Max] with that mean and variance. Only Count, Sum
+// and SumSq are needed: Σ α_v v and Σ α_v v² are the answers' sums plus
+// the prior's. The mean is clamped into r.
+func meanInterval(n, sum, sumSq int64, r Range) *Interval {
+	lo, hi := float64(r.Min), float64(r.Max)
+	span := hi - lo
+	if !(span > 0) { // bounds too large to tell apart as floats
+		return nil
+	}
+	k := span + 1
+	nf, c := float64(n), PriorMass
+	a0 := nf + c
+	xbar := min(max(meanOf(sum, n), lo), hi)
+	// The data's population variance and the prior's (discrete uniform).
+	var vd float64
+	if n >= 2 {
+		vd = sampleVariance(n, sum, sumSq) * ((nf - 1) / nf)
+	}
+	vp := (k*k - 1) / 12
+	mid := lo + span/2
+	// m and 1-m, each computed without cancellation.
+	mu := (nf*(xbar-lo) + c*span/2) / (a0 * span)
+	mv := (nf*(hi-xbar) + c*span/2) / (a0 * span)
+	// The pooled variance of the posterior mean distribution over the values.
+	dev := (xbar - mid) / span
+	d := (nf*vd/(span*span) + c*vp/(span*span) + nf*c/a0*dev*dev) / a0
+	if !(d > 0) || d > mu*mv {
+		d = mu * mv // Bhatia-Davis bound; only an inconsistent aggregate exceeds it
+	}
+	common := (a0+1)*mu*mv/d - 1 // = m(1-m)/Var - 1 on the unit scale, >= α0
+	return betaInterval(mu*common, mv*common, lo, hi)
+}
+
+// betaInterval returns the equal-tailed interval at Level of the Beta(a, b)
+// distribution stretched onto [lo, hi] (lo < hi), kept inside [lo, hi] and
+// of positive width; nil if it came out NaN.
+func betaInterval(a, b, lo, hi float64) *Interval {
+	tail := (1 - Level) / 2
+	span := hi - lo
+	low := lo + span*BetaQuantile(tail, a, b)
+	high := lo + span*BetaQuantile(1-tail, a, b)
+	if math.IsNaN(low) || math.IsNaN(high) {
+		return nil
+	}
+	low, high = max(lo, min(low, hi)), min(hi, max(high, lo))
+	// With billions of answers the width can fall below a float's
+	// resolution; it stays positive, if only by one step.
+	if high <= low && high < hi {
+		high = math.Nextafter(low, hi)
+	} else if high <= low {
+		low = math.Nextafter(high, lo)
+	}
+	return &Interval{Low: low, High: high, Level: Level}
+}
+
+// betaNormal is min(a, b) from which BetaQuantile uses the Cornish-Fisher
+// expansion around the normal (error O(1/min(a, b)) of a standard
+// deviation) rather than bisecting the incomplete beta function, whose
+// continued fraction converges slowly when a and b are both large.
+const betaNormal = 1e4
+
+// BetaQuantile returns the p-quantile of the Beta(a, b) distribution for
+// 0 < p < 1 and a, b > 0: the x with I_x(a, b) = p, found by bisection on
+// the regularized incomplete beta function (deterministic; absolute error
+// about 1e-15), or from min(a, b) >= 1e4 by the Cornish-Fisher expansion
+// (skewness term), whose error is below 1e-4 of a standard deviation. It
+// returns NaN for arguments outside those ranges.
+func BetaQuantile(p, a, b float64) float64 {
+	if !(p > 0 && p < 1 && a > 0 && b > 0) || math.IsInf(a, 0) || math.IsInf(b, 0) {
+		return math.NaN()
+	}
+	if min(a, b) >= betaNormal {
+		mean := a / (a + b)
+		sd := math.Sqrt(a*b/(a+b+1)) / (a + b)
+		skew := 2 * (b - a) * math.Sqrt(a+b+1) / ((a + b + 2) * math.Sqrt(a*b))
+		z := NormalQuantile(p)
+		return min(1, max(0, mean+sd*(z+skew*(z*z-1)/6)))
+	}
+	x0, x1 := 0.0, 1.0
+	for range 200 {
+		x := x0 + (x1-x0)/2
+		if x <= x0 || x >= x1 {
+			break
+		}
+		if betaInc(a, b, x, 1-x) < p {
+			x0 = x
+		} else {
+			x1 = x
+		}
+	}
+	return x0 + (x1-x0)/2
 }
 
 // meanOf returns sum/n for n >= 1 with a single rounding of the fractional
@@ -305,137 +452,6 @@ func acklam(q float64) float64 {
 	r := d * d
 	return (((((-3.969683028665376e+01*r+2.209460984245205e+02)*r-2.759285104469687e+02)*r+1.383577518672690e+02)*r-3.066479806614716e+01)*r + 2.506628277459239e+00) * d /
 		(((((-5.447609879822406e+01*r+1.615858368580409e+02)*r-1.556989798598866e+02)*r+6.680131188771972e+01)*r-1.328068155288572e+01)*r + 1)
-}
-
-// tCornishFisherDF is the number of degrees of freedom from which TQuantile
-// tries the Cornish-Fisher expansion: the incomplete beta function's
-// continued fraction gets slower as df grows, while the expansion's error
-// shrinks as 1/df⁵.
-const tCornishFisherDF = 1000
-
-// TQuantile returns the p-quantile of Student's t distribution with df
-// degrees of freedom: the t with P(T <= t) = p, e.g. TQuantile(0.975, 1) ≈
-// 12.7062047 and TQuantile(0.975, 9) ≈ 2.2621572. Its relative error is
-// about 1e-12 (far better than the 1e-6 asked of it) for any p in
-// [1e-300, 1-1e-16] and any df; for subnormal p it is less accurate (and
-// for df == 1 the quantile overflows to -Inf). It returns -Inf for p == 0, +Inf for p == 1, and NaN for p
-// outside [0, 1], NaN p, or df < 1.
-//
-// df 1 and 2 have closed forms. For df >= 1000 it uses the Cornish-Fisher
-// expansion around the normal quantile (Abramowitz and Stegun 26.7.5)
-// unless p is so far in a tail that its truncation error shows. Otherwise
-// Hill's algorithm 396 (CACM 1970) gives a starting value that is refined
-// by Newton-Halley steps on the t distribution function, computed as a
-// regularized incomplete beta function. It costs about 2µs at most.
-func TQuantile(p float64, df int) float64 {
-	switch {
-	case math.IsNaN(p) || p < 0 || p > 1 || df < 1:
-		return math.NaN()
-	case p == 0:
-		return math.Inf(-1)
-	case p == 1:
-		return math.Inf(1)
-	case p == 0.5:
-		return 0
-	}
-	// Find the upper-tail quantile t > 0 with P(T > t) = q, q < 0.5.
-	q, sign := p, -1.0
-	if p > 0.5 {
-		q, sign = 1-p, 1
-	}
-	v := float64(df)
-	var t float64
-	switch {
-	case df == 1:
-		t = 1 / math.Tan(math.Pi*q)
-	case df == 2:
-		t = (1 - 2*q) / math.Sqrt(2*q*(1-q))
-	default:
-		var ok bool
-		if df >= tCornishFisherDF {
-			t, ok = tCornishFisher(q, v)
-		}
-		if !ok {
-			t = tNewton(q, v)
-		}
-	}
-	return sign * t
-}
-
-// tCornishFisher is the Cornish-Fisher expansion of the upper-tail
-// t quantile for tail probability q (Abramowitz and Stegun 26.7.5). ok is
-// false when its last term is too large for the truncation error to be
-// negligible (far tails with df not large enough).
-func tCornishFisher(q, v float64) (t float64, ok bool) {
-	z := -NormalQuantile(q)
-	z2 := z * z
-	g1 := (z2 + 1) * z / 4
-	g2 := ((5*z2+16)*z2 + 3) * z / 96
-	g3 := (((3*z2+19)*z2+17)*z2 - 15) * z / 384
-	g4 := ((((79*z2+776)*z2+1482)*z2-1920)*z2 - 945) * z / 92160
-	last := g4 / (v * v * v * v)
-	return z + (g1+(g2+(g3+g4/v)/v)/v)/v, math.Abs(last) <= 1e-13*z
-}
-
-// tNewton returns the upper-tail t quantile for tail probability q < 0.5
-// and df = v > 2: Hill's starting value refined by Newton-Halley steps on
-// the distribution function.
-func tNewton(q, v float64) float64 {
-	t := tHill(q, v)
-	lq := log(q)
-	for range 50 {
-		// x = (P(T > t) - q) / density(t), arranged so that neither the
-		// density nor the tail underflows in the far tails.
-		x := (tUpper(t, v)/q - 1) * math.Exp(lq-tLogDensity(t, v))
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			break
-		}
-		t += x * (1 + x*t*(v+1)/(2*(t*t+v)))
-		if math.Abs(x) <= 1e-14*math.Abs(t) {
-			break
-		}
-	}
-	return t
-}
-
-// tHill is the starting value of Hill's algorithm 396 for the upper-tail
-// t quantile with tail probability q < 0.5 and df = v > 2.
-func tHill(q, v float64) float64 {
-	P := 2 * q // two-sided
-	a := 1 / (v - 0.5)
-	b := 48 / (a * a)
-	c := ((20700*a/b-98)*a-16)*a + 96.36
-	d := ((94.5/(b+c)-3)/b + 1) * math.Sqrt(a*math.Pi/2) * v
-	y := math.Pow(d*P, 2/v)
-	if y > 0.05+a {
-		// Asymptotic inverse expansion about the normal.
-		x := NormalQuantile(0.5 * P)
-		y = x * x
-		if v < 5 {
-			c += 0.3 * (v - 4.5) * (x + 0.6)
-		}
-		c = (((0.05*d*x-5)*x-7)*x-2)*x + b + c
-		y = (((((0.4*y+6.3)*y+36)*y+94.5)/c-y-3)/b + 1) * x
-		y = math.Expm1(a * y * y)
-	} else {
-		y = ((1/(((v+6)/(v*y)-0.089*d-0.822)*(v+2)*3)+0.5/(v+4))*y-1)*(v+1)/(v+2) + 1/y
-	}
-	return math.Sqrt(v * y)
-}
-
-// tUpper returns P(T > t) for t >= 0 and df = v: I_x(v/2, 1/2)/2 with
-// x = v/(v+t²).
-func tUpper(t, v float64) float64 {
-	t2 := t * t
-	return betaInc(v/2, 0.5, v/(v+t2), t2/(v+t2)) / 2
-}
-
-// tLogDensity returns the log of the density of Student's t with v degrees
-// of freedom.
-func tLogDensity(t, v float64) float64 {
-	lg1, _ := math.Lgamma((v + 1) / 2)
-	lg2, _ := math.Lgamma(v / 2)
-	return lg1 - lg2 - 0.5*math.Log(v*math.Pi) - (v+1)/2*math.Log1p(t*t/v)
 }
 
 // betaInc returns the regularized incomplete beta function I_x(a, b) for

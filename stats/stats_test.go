@@ -81,196 +81,6 @@ func wilsonBruteForce(yes, n int64, z float64) (low, high float64) {
 	return low, (lo + hi) / 2
 }
 
-// tTwoSidedCDF returns P(|T| <= t) for t >= 0 and Student's t with v
-// degrees of freedom, by the closed forms of Abramowitz and Stegun 26.7.3
-// (odd v) and 26.7.4 (even v): finite sums of powers of cos θ,
-// θ = atan(t/√v). It shares nothing with the implementation under test.
-func tTwoSidedCDF(t float64, v int) float64 {
-	theta := math.Atan(t / math.Sqrt(float64(v)))
-	s, c := math.Sincos(theta)
-	if v%2 == 1 {
-		if v == 1 {
-			return 2 * theta / math.Pi
-		}
-		sum, term := c, c
-		for k := 3; k <= v-2; k += 2 {
-			term *= float64(k-1) / float64(k) * c * c
-			sum += term
-		}
-		return 2 / math.Pi * (theta + s*sum)
-	}
-	sum, term := 1.0, 1.0
-	for k := 2; k <= v-2; k += 2 {
-		term *= float64(k-1) / float64(k) * c * c
-		sum += term
-	}
-	return s * sum
-}
-
-// tQuantileBruteForce inverts tTwoSidedCDF by bisection, for p > 0.5.
-func tQuantileBruteForce(p float64, v int) float64 {
-	cdf := func(t float64) float64 { return (1 + tTwoSidedCDF(t, v)) / 2 }
-	lo, hi := 0.0, 1.0
-	for cdf(hi) < p {
-		lo, hi = hi, 2*hi
-	}
-	for range 200 {
-		mid := (lo + hi) / 2
-		if cdf(mid) < p {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return (lo + hi) / 2
-}
-
-func TestTQuantilePublishedValues(t *testing.T) {
-	// Student's t table (the usual one-sided upper critical values), to
-	// the digits published.
-	tests := []struct {
-		p    float64
-		df   int
-		want float64
-	}{
-		{0.975, 1, 12.7062047},
-		{0.975, 2, 4.30265273},
-		{0.975, 3, 3.18244631},
-		{0.975, 4, 2.77644511},
-		{0.975, 5, 2.57058184},
-		{0.975, 9, 2.26215716},
-		{0.975, 10, 2.22813885},
-		{0.975, 20, 2.08596345},
-		{0.975, 29, 2.04522964},
-		{0.975, 30, 2.04227246},
-		{0.975, 60, 2.00029782},
-		{0.975, 120, 1.97993041},
-		{0.975, 1000, 1.96233908},
-		{0.95, 1, 6.31375151},
-		{0.95, 5, 2.01504837},
-		{0.95, 10, 1.81246112},
-		{0.95, 30, 1.69726089},
-		{0.9, 3, 1.63774435},
-		{0.9, 100, 1.29007476},
-		{0.995, 1, 63.6567412},
-		{0.995, 7, 3.49948330},
-		{0.995, 15, 2.94671288},
-		{0.9995, 1, 636.619249},
-		{0.9995, 2, 31.5990546},
-		{0.9995, 10, 4.58689386},
-		{0.75, 1, 1},
-		{0.75, 2, 0.816496581},
-		{0.6, 5, 0.267180866},
-		{0.025, 9, -2.26215716},
-		{0.00001, 10, -7.52695401933965},
-		// Far tails and large df, computed to 17 digits by bisection on
-		// the incomplete beta function in 40-digit arithmetic (mpmath).
-		{1e-300, 3, -1.0331108360446529e100},
-		{1e-300, 1000, -54.291388553051743},
-		{1e-100, 10, -25645257189.481978},
-		{1e-100, 1e6, -21.275865985490619},
-		{1e-30, 5000, -11.540354498045498},
-		{1e-12, 999, -7.1243197327606537},
-		{1e-12, 1000, -7.1242289253144091},
-		{1e-6, 100000, -4.7537047163912883},
-		{0.025, 1e6, -1.959966356814107},
-		{0.3, 999, -0.52456787471373862},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("t(%g, df=%d) is %g", tt.p, tt.df, tt.want), func(t *testing.T) {
-			if got := stats.TQuantile(tt.p, tt.df); !near(got, tt.want, 1e-8) || tt.p < 0.01 && !near(got/tt.want, 1, 1e-11) {
-				t.Errorf("TQuantile(%g, %d) = %.10g, want %.10g", tt.p, tt.df, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestTQuantileMatchesClosedFormCDF(t *testing.T) {
-	ps := []float64{0.5001, 0.55, 0.6, 0.75, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 0.9999}
-	var dfs []int
-	for df := 1; df <= 60; df++ {
-		dfs = append(dfs, df)
-	}
-	dfs = append(dfs, 99, 100, 250, 999, 1000, 1001, 2500)
-	for _, df := range dfs {
-		t.Run(fmt.Sprintf("df=%d agrees with bisection to 1e-9", df), func(t *testing.T) {
-			for _, p := range ps {
-				want := tQuantileBruteForce(p, df)
-				if got := stats.TQuantile(p, df); !near(got, want, 1e-9) {
-					t.Errorf("TQuantile(%g, %d) = %.15g, want %.15g", p, df, got, want)
-				}
-				if got := stats.TQuantile(1-p, df); !near(got, -want, 1e-9) {
-					t.Errorf("TQuantile(%g, %d) = %.15g, want %.15g", 1-p, df, got, -want)
-				}
-			}
-		})
-	}
-}
-
-func TestTQuantileEdges(t *testing.T) {
-	tests := []struct {
-		name string
-		p    float64
-		df   int
-		want float64 // NaN: want NaN
-	}{
-		{"p=0 is -Inf", 0, 5, math.Inf(-1)},
-		{"p=1 is +Inf", 1, 5, math.Inf(1)},
-		{"p=0.5 is 0", 0.5, 7, 0},
-		{"p=0.5 with df=1 is 0", 0.5, 1, 0},
-		{"NaN p is NaN", math.NaN(), 5, math.NaN()},
-		{"negative p is NaN", -0.1, 5, math.NaN()},
-		{"p above 1 is NaN", 1.1, 5, math.NaN()},
-		{"df=0 is NaN", 0.975, 0, math.NaN()},
-		{"negative df is NaN", 0.975, -3, math.NaN()},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := stats.TQuantile(tt.p, tt.df)
-			if math.IsNaN(tt.want) != math.IsNaN(got) || (!math.IsNaN(got) && got != tt.want) {
-				t.Errorf("TQuantile(%g, %d) = %g, want %g", tt.p, tt.df, got, tt.want)
-			}
-		})
-	}
-	t.Run("huge df gives the normal quantile", func(t *testing.T) {
-		for _, p := range []float64{0.6, 0.9, 0.975, 0.999999} {
-			if got, want := stats.TQuantile(p, math.MaxInt32), stats.NormalQuantile(p); !near(got, want, 1e-8) {
-				t.Errorf("TQuantile(%g, MaxInt32) = %.12g, want %.12g", p, got, want)
-			}
-		}
-	})
-	t.Run("decreases with df and stays above the normal quantile", func(t *testing.T) {
-		prev := math.Inf(1)
-		for df := 1; df <= 5000; df++ {
-			got := stats.TQuantile(0.975, df)
-			if !(got < prev) || !(got > z95) {
-				t.Fatalf("TQuantile(0.975, %d) = %.15g after %.15g", df, got, prev)
-			}
-			prev = got
-		}
-	})
-	t.Run("tails are finite unless beyond float64 and odd", func(t *testing.T) {
-		for _, df := range []int{1, 2, 3, 4, 10, 100, 999, 1000, 1e6} {
-			for _, p := range []float64{5e-324, 1e-300, 1e-100, 1e-12, 1e-6, 0.01} {
-				lo := stats.TQuantile(p, df)
-				// With df=1 and p=5e-324 the true quantile, -1/(πp), is
-				// beyond the float64 range.
-				overflows := df == 1 && p < 1e-320
-				if math.IsNaN(lo) || math.IsInf(lo, 0) != overflows || lo >= 0 {
-					t.Errorf("TQuantile(%g, %d) = %g", p, df, lo)
-				}
-				if p < 1e-12 {
-					continue // 1-p rounds to 1
-				}
-				hp := 1 - p
-				if hi, lo := stats.TQuantile(hp, df), stats.TQuantile(1-hp, df); !near(hi, -lo, 1e-12) {
-					t.Errorf("TQuantile(%g, %d) = %.15g, not -TQuantile(%g) = %.15g", hp, df, hi, 1-hp, -lo)
-				}
-			}
-		}
-	})
-}
-
 func TestNormalQuantile(t *testing.T) {
 	published := []struct {
 		p, want float64
@@ -515,6 +325,7 @@ type expect struct {
 	count            int64
 	mean, median, sd *float64
 	low, high        *float64 // interval
+	iv               bool     // an interval whose bounds other tests check (see intervals_test.go)
 	share            *float64
 	histogram        []stats.Bucket
 }
@@ -537,7 +348,11 @@ func checkSummary(t *testing.T, got stats.Summary, w expect) {
 	field("Median", got.Median, w.median)
 	field("StdDev", got.StdDev, w.sd)
 	field("YesShare", got.YesShare, w.share)
-	if (got.Interval == nil) != (w.low == nil) {
+	if w.iv {
+		if got.Interval == nil || got.Interval.Level != 0.95 {
+			t.Errorf("Interval = %+v, want one", got.Interval)
+		}
+	} else if (got.Interval == nil) != (w.low == nil) {
 		t.Errorf("Interval = %+v, want low %v high %v", got.Interval, fmtPtr(w.low), fmtPtr(w.high))
 	} else if got.Interval != nil {
 		field("Interval.Low", &got.Interval.Low, w.low)
@@ -559,7 +374,6 @@ func fmtPtr(p *float64) string {
 }
 
 func TestSummarizeNumbers(t *testing.T) {
-	const t2, t3 = 4.30265272974946, 3.18244630528371 // t(0.975) for df 2, 3
 	tests := []struct {
 		name   string
 		kind   stats.Kind
@@ -572,7 +386,7 @@ func TestSummarizeNumbers(t *testing.T) {
 			values: []int{40, 20, 30},
 			want: expect{
 				count: 3, mean: ptr(30), median: ptr(30), sd: ptr(10),
-				low: ptr(30 - t2*10/math.Sqrt(3)), high: ptr(30 + t2*10/math.Sqrt(3)),
+				iv:        true,
 				histogram: []stats.Bucket{{20, 1}, {30, 1}, {40, 1}},
 			},
 		},
@@ -582,7 +396,7 @@ func TestSummarizeNumbers(t *testing.T) {
 			values: []int{4, 1, 3, 2},
 			want: expect{
 				count: 4, mean: ptr(2.5), median: ptr(2.5), sd: ptr(math.Sqrt(5.0 / 3)),
-				low: ptr(2.5 - t3*math.Sqrt(5.0/3)/2), high: ptr(2.5 + t3*math.Sqrt(5.0/3)/2),
+				iv:        true,
 				histogram: []stats.Bucket{{1, 1}, {2, 1}, {3, 1}, {4, 1}},
 			},
 		},
@@ -592,7 +406,7 @@ func TestSummarizeNumbers(t *testing.T) {
 			values: []int{7, 5, 7, 5},
 			want: expect{
 				count: 4, mean: ptr(6), median: ptr(6), sd: ptr(math.Sqrt(4.0 / 3)),
-				low: ptr(6 - t3*math.Sqrt(4.0/3)/2), high: ptr(6 + t3*math.Sqrt(4.0/3)/2),
+				iv:        true,
 				histogram: []stats.Bucket{{5, 2}, {7, 2}},
 			},
 		},
@@ -602,15 +416,15 @@ func TestSummarizeNumbers(t *testing.T) {
 			values: []int{1, 3, 3, 10},
 			want: expect{
 				count: 4, mean: ptr(4.25), median: ptr(3), sd: ptr(math.Sqrt(46.75 / 3)),
-				low: ptr(4.25 - t3*math.Sqrt(46.75/3)/2), high: ptr(4.25 + t3*math.Sqrt(46.75/3)/2),
+				iv:        true,
 				histogram: []stats.Bucket{{1, 1}, {3, 2}, {10, 1}},
 			},
 		},
 		{
-			name:   "single answer has mean and median but no sd or interval",
+			name:   "single answer has mean, median and interval but no sd",
 			kind:   stats.Number,
 			values: []int{42},
-			want:   expect{count: 1, mean: ptr(42), median: ptr(42), histogram: []stats.Bucket{{42, 1}}},
+			want:   expect{count: 1, mean: ptr(42), median: ptr(42), iv: true, histogram: []stats.Bucket{{42, 1}}},
 		},
 		{
 			name:   "zero answers have nothing but the count",
@@ -619,19 +433,20 @@ func TestSummarizeNumbers(t *testing.T) {
 			want:   expect{count: 0},
 		},
 		{
-			name:   "identical answers have sd 0 and a zero-width interval",
+			name:   "identical answers have sd 0 but an interval of positive width",
 			kind:   stats.Scale,
 			values: []int{8, 8},
 			want: expect{
-				count: 2, mean: ptr(8), median: ptr(8), sd: ptr(0), low: ptr(8), high: ptr(8),
+				count: 2, mean: ptr(8), median: ptr(8), sd: ptr(0), iv: true,
 				histogram: []stats.Bucket{{8, 2}},
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := stats.Summarize(tt.kind, aggregateOf(tt.values...))
+			got := stats.Summarize(tt.kind, aggregateOf(tt.values...), rangeFor(tt.kind))
 			checkSummary(t, got, tt.want)
+			checkInvariants(t, tt.kind, rangeFor(tt.kind), got)
 			if len(tt.values) >= 2 {
 				// The hand-computed expectations agree with the textbook.
 				mean, median, sd := bruteForce(tt.values)
@@ -648,9 +463,10 @@ func TestSummarizeBigCounts(t *testing.T) {
 	t.Run("a million answers of 100 have sd exactly 0", func(t *testing.T) {
 		got := stats.Summarize(stats.Number, stats.Aggregate{
 			Count: 1e6, Sum: 1e8, SumSq: 1e10, Histogram: map[int]int64{100: 1e6},
-		})
+		}, rangeFor(stats.Number))
+		checkInvariants(t, stats.Number, rangeFor(stats.Number), got)
 		checkSummary(t, got, expect{
-			count: 1e6, mean: ptr(100), median: ptr(100), sd: ptr(0), low: ptr(100), high: ptr(100),
+			count: 1e6, mean: ptr(100), median: ptr(100), sd: ptr(0), iv: true,
 			histogram: []stats.Bucket{{100, 1e6}},
 		})
 		if *got.StdDev != 0 {
@@ -661,9 +477,10 @@ func TestSummarizeBigCounts(t *testing.T) {
 		// n·SumSq = 9e22 needs math/big.
 		got := stats.Summarize(stats.Number, stats.Aggregate{
 			Count: 3e9, Sum: 3e11, SumSq: 3e13, Histogram: map[int]int64{100: 3e9},
-		})
+		}, rangeFor(stats.Number))
+		checkInvariants(t, stats.Number, rangeFor(stats.Number), got)
 		checkSummary(t, got, expect{
-			count: 3e9, mean: ptr(100), median: ptr(100), sd: ptr(0), low: ptr(100), high: ptr(100),
+			count: 3e9, mean: ptr(100), median: ptr(100), sd: ptr(0), iv: true,
 			histogram: []stats.Bucket{{100, 3e9}},
 		})
 	})
@@ -671,15 +488,15 @@ func TestSummarizeBigCounts(t *testing.T) {
 		const n = 2e9
 		got := stats.Summarize(stats.Number, stats.Aggregate{
 			Count: n, Sum: 1e9 + 1e11, SumSq: 1e9 + 1e13, Histogram: map[int]int64{1: 1e9, 100: 1e9},
-		})
+		}, rangeFor(stats.Number))
 		sd := 49.5 * math.Sqrt(n/(n-1))
-		half := stats.TQuantile(0.975, n-1) * sd / math.Sqrt(n)
 		checkSummary(t, got, expect{
-			count: n, mean: ptr(50.5), median: ptr(50.5), sd: ptr(sd), low: ptr(50.5 - half), high: ptr(50.5 + half),
+			count: n, mean: ptr(50.5), median: ptr(50.5), sd: ptr(sd), iv: true,
 			histogram: []stats.Bucket{{1, 1e9}, {100, 1e9}},
 		})
-		if !near(half, z95*49.5/math.Sqrt(n), 1e-8) {
-			t.Errorf("half-width %g, want about the normal one %g", half, z95*49.5/math.Sqrt(n))
+		// The posterior is nearly normal: mean ± z·sd/√(n+2) or so.
+		if half, want := (got.Interval.High-got.Interval.Low)/2, z95*49.5/math.Sqrt(n); !near(half, want, 1e-6) || !near(got.Interval.Low+half, 50.5, 1e-9) {
+			t.Errorf("Interval %+v, want about 50.5 ± %g", *got.Interval, want)
 		}
 	})
 	t.Run("a sum of squares that would cancel in float64 keeps its tiny variance", func(t *testing.T) {
@@ -690,7 +507,7 @@ func TestSummarizeBigCounts(t *testing.T) {
 			Count: n, Sum: (n-1)*v + v + 1, SumSq: (n-1)*v*v + (v+1)*(v+1),
 			Histogram: map[int]int64{v: n - 1, v + 1: 1},
 		}
-		got := stats.Summarize(stats.Number, a)
+		got := stats.Summarize(stats.Number, a, nil)
 		// Exactly: variance = (n·SumSq - Sum²)/(n(n-1)) = (n-1)/(n(n-1)) = 1/n.
 		if want := math.Sqrt(1.0 / n); got.StdDev == nil || !near(*got.StdDev, want, 1e-12) {
 			t.Errorf("StdDev = %v, want %.15g", fmtPtr(got.StdDev), want)
@@ -708,26 +525,26 @@ func TestSummarizeYesNo(t *testing.T) {
 		want   expect
 	}{
 		{
-			name:   "7 yes of 10 is share 0.7 with Wilson (0.3968, 0.8922)",
+			name:   "7 yes of 10 is share 0.7 with Jeffreys (0.3942, 0.9073)",
 			values: []int{1, 1, 0, 1, 1, 0, 1, 1, 0, 1},
 			want: expect{
-				count: 10, share: ptr(0.7), low: ptr(0.396778147461145), high: ptr(0.892208732593699),
+				count: 10, share: ptr(0.7), low: ptr(0.39418168185132874), high: ptr(0.9073054060618468),
 				histogram: []stats.Bucket{{0, 3}, {1, 7}},
 			},
 		},
 		{
-			name:   "a single yes is share 1 with Wilson (0.2065, 1)",
+			name:   "a single yes is share 1 with Jeffreys (0.1467, 0.9996)",
 			values: []int{1},
 			want: expect{
-				count: 1, share: ptr(1), low: ptr(0.206549314377237), high: ptr(1),
+				count: 1, share: ptr(1), low: ptr(0.1467463163095752), high: ptr(0.9996144190192441),
 				histogram: []stats.Bucket{{1, 1}},
 			},
 		},
 		{
-			name:   "all no is share 0 with the interval starting at 0",
+			name:   "all no is share 0 with the interval starting just above 0",
 			values: []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 			want: expect{
-				count: 10, share: ptr(0), low: ptr(0), high: ptr(0.277532799862889),
+				count: 10, share: ptr(0), low: ptr(4.789043315758196e-05), high: ptr(0.21719626750921053),
 				histogram: []stats.Bucket{{0, 10}},
 			},
 		},
@@ -739,24 +556,15 @@ func TestSummarizeYesNo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := stats.Summarize(stats.YesNo, aggregateOf(tt.values...))
+			got := stats.Summarize(stats.YesNo, aggregateOf(tt.values...), nil)
 			checkSummary(t, got, tt.want)
-			if got.Interval != nil {
-				yes := int64(0)
-				for _, v := range tt.values {
-					yes += int64(v)
-				}
-				bl, bh := wilsonBruteForce(yes, int64(len(tt.values)), z95)
-				if !near(got.Interval.Low, bl, 1e-12) || !near(got.Interval.High, bh, 1e-12) {
-					t.Errorf("Interval = %+v, score test by bisection gives (%.15g, %.15g)", got.Interval, bl, bh)
-				}
-			}
+			checkInvariants(t, stats.YesNo, nil, got)
 		})
 	}
 	t.Run("a million yes of two million is 0.5 ± 0.000693", func(t *testing.T) {
-		got := stats.Summarize(stats.YesNo, stats.Aggregate{Count: 2e6, Sum: 1e6, SumSq: 1e6, Histogram: map[int]int64{0: 1e6, 1: 1e6}})
-		bl, bh := wilsonBruteForce(1e6, 2e6, z95)
-		checkSummary(t, got, expect{count: 2e6, share: ptr(0.5), low: ptr(bl), high: ptr(bh), histogram: []stats.Bucket{{0, 1e6}, {1, 1e6}}})
+		got := stats.Summarize(stats.YesNo, stats.Aggregate{Count: 2e6, Sum: 1e6, SumSq: 1e6, Histogram: map[int]int64{0: 1e6, 1: 1e6}}, nil)
+		half := z95 * 0.5 / math.Sqrt(2e6+2) // Beta(a, a): variance 1/(4(2a+1))
+		checkSummary(t, got, expect{count: 2e6, share: ptr(0.5), low: ptr(0.5 - half), high: ptr(0.5 + half), histogram: []stats.Bucket{{0, 1e6}, {1, 1e6}}})
 	})
 }
 
@@ -771,7 +579,7 @@ func TestSummarizeOtherKinds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := stats.Summarize(tt.kind, aggregateOf(3, 1, 4, 1, 5))
+			got := stats.Summarize(tt.kind, aggregateOf(3, 1, 4, 1, 5), &stats.Range{Min: 1, Max: 10})
 			checkSummary(t, got, expect{count: 5})
 		})
 	}
@@ -789,8 +597,7 @@ func TestSummarizeInconsistentAggregates(t *testing.T) {
 			kind: stats.Number,
 			agg:  stats.Aggregate{Count: 2, Sum: 60, SumSq: 2000, Histogram: map[int]int64{20: 1, 40: 1, 90: 1}},
 			want: expect{
-				count: 2, mean: ptr(30), median: ptr(40), sd: ptr(math.Sqrt(200)),
-				low: ptr(30 - 12.7062047361747*math.Sqrt(200)/math.Sqrt2), high: ptr(30 + 12.7062047361747*math.Sqrt(200)/math.Sqrt2),
+				count: 2, mean: ptr(30), median: ptr(40), sd: ptr(math.Sqrt(200)), iv: true,
 				histogram: []stats.Bucket{{20, 1}, {40, 1}, {90, 1}},
 			},
 		},
@@ -798,19 +605,19 @@ func TestSummarizeInconsistentAggregates(t *testing.T) {
 			name: "empty histogram with answers: no median",
 			kind: stats.Scale,
 			agg:  stats.Aggregate{Count: 1, Sum: 7, SumSq: 49},
-			want: expect{count: 1, mean: ptr(7)},
+			want: expect{count: 1, mean: ptr(7), iv: true},
 		},
 		{
 			name: "SumSq too small for Sum: sd 0, not NaN",
 			kind: stats.Scale,
 			agg:  stats.Aggregate{Count: 2, Sum: 10, SumSq: 1, Histogram: map[int]int64{5: 2}},
-			want: expect{count: 2, mean: ptr(5), median: ptr(5), sd: ptr(0), low: ptr(5), high: ptr(5), histogram: []stats.Bucket{{5, 2}}},
+			want: expect{count: 2, mean: ptr(5), median: ptr(5), sd: ptr(0), iv: true, histogram: []stats.Bucket{{5, 2}}},
 		},
 		{
-			name: "negative SumSq: sd 0",
+			name: "negative SumSq: sd 0; a mean below the range: an interval at its bottom",
 			kind: stats.Number,
 			agg:  stats.Aggregate{Count: 2, Sum: -10, SumSq: -1},
-			want: expect{count: 2, mean: ptr(-5), sd: ptr(0), low: ptr(-5), high: ptr(-5)},
+			want: expect{count: 2, mean: ptr(-5), sd: ptr(0), iv: true},
 		},
 		{
 			name: "negative Count reads as no answers",
@@ -822,36 +629,38 @@ func TestSummarizeInconsistentAggregates(t *testing.T) {
 			name: "zero and negative buckets are dropped",
 			kind: stats.Scale,
 			agg:  stats.Aggregate{Count: 3, Sum: 6, SumSq: 12, Histogram: map[int]int64{1: 0, 2: 3, 9: -4}},
-			want: expect{count: 3, mean: ptr(2), median: ptr(2), sd: ptr(0), low: ptr(2), high: ptr(2), histogram: []stats.Bucket{{2, 3}}},
+			want: expect{count: 3, mean: ptr(2), median: ptr(2), sd: ptr(0), iv: true, histogram: []stats.Bucket{{2, 3}}},
 		},
 		{
 			name: "histogram total overflowing int64: no median",
 			kind: stats.Number,
 			agg:  stats.Aggregate{Count: 1, Sum: 1, SumSq: 1, Histogram: map[int]int64{1: math.MaxInt64, 2: math.MaxInt64}},
-			want: expect{count: 1, mean: ptr(1), histogram: []stats.Bucket{{1, math.MaxInt64}, {2, math.MaxInt64}}},
+			want: expect{count: 1, mean: ptr(1), iv: true, histogram: []stats.Bucket{{1, math.MaxInt64}, {2, math.MaxInt64}}},
 		},
 		{
 			name: "YES_NO Sum above Count is clamped to share 1",
 			kind: stats.YesNo,
 			agg:  stats.Aggregate{Count: 10, Sum: 12, SumSq: 12, Histogram: map[int]int64{1: 10}},
-			want: expect{count: 10, share: ptr(1), low: ptr(0.722467200137111), high: ptr(1), histogram: []stats.Bucket{{1, 10}}},
+			want: expect{count: 10, share: ptr(1), low: ptr(0.7828037324907895), high: ptr(0.9999521095668424), histogram: []stats.Bucket{{1, 10}}},
 		},
 		{
 			name: "YES_NO negative Sum is clamped to share 0",
 			kind: stats.YesNo,
 			agg:  stats.Aggregate{Count: 10, Sum: -1},
-			want: expect{count: 10, share: ptr(0), low: ptr(0), high: ptr(0.277532799862889)},
+			want: expect{count: 10, share: ptr(0), low: ptr(4.789043315758196e-05), high: ptr(0.21719626750921053)},
 		},
 		{
 			name: "YES_NO keys other than 0 and 1 are dropped",
 			kind: stats.YesNo,
 			agg:  stats.Aggregate{Count: 10, Sum: 7, SumSq: 7, Histogram: map[int]int64{0: 3, 1: 7, 2: 5, -1: 1}},
-			want: expect{count: 10, share: ptr(0.7), low: ptr(0.396778147461145), high: ptr(0.892208732593699), histogram: []stats.Bucket{{0, 3}, {1, 7}}},
+			want: expect{count: 10, share: ptr(0.7), low: ptr(0.39418168185132874), high: ptr(0.9073054060618468), histogram: []stats.Bucket{{0, 3}, {1, 7}}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkSummary(t, stats.Summarize(tt.kind, tt.agg), tt.want)
+			got := stats.Summarize(tt.kind, tt.agg, rangeFor(tt.kind))
+			checkSummary(t, got, tt.want)
+			checkInvariants(t, tt.kind, rangeFor(tt.kind), got)
 		})
 	}
 	t.Run("extreme int64 aggregates stay finite", func(t *testing.T) {
@@ -863,14 +672,27 @@ func TestSummarizeInconsistentAggregates(t *testing.T) {
 				{Count: 2, Sum: math.MaxInt64, SumSq: math.MaxInt64},
 				{Count: 3, Sum: 0, SumSq: math.MaxInt64, Histogram: map[int]int64{math.MinInt: 1, math.MaxInt: 2}},
 			} {
-				checkInvariants(t, kind, stats.Summarize(kind, a))
+				checkInvariants(t, kind, nil, stats.Summarize(kind, a, nil))
+				checkInvariants(t, kind, rangeFor(kind), stats.Summarize(kind, a, rangeFor(kind)))
 			}
 		}
 	})
 }
 
-// checkInvariants checks what must hold for any Summary.
-func checkInvariants(t *testing.T, kind stats.Kind, s stats.Summary) {
+// rangeFor is the range the tests give each kind: ages 1..100, scales 1..10.
+func rangeFor(kind stats.Kind) *stats.Range {
+	switch kind {
+	case stats.Number:
+		return &stats.Range{Min: 1, Max: 100}
+	case stats.Scale:
+		return &stats.Range{Min: 1, Max: 10}
+	}
+	return nil
+}
+
+// checkInvariants checks what must hold for any Summary of a question of
+// the given kind and range (nil: none).
+func checkInvariants(t *testing.T, kind stats.Kind, r *stats.Range, s stats.Summary) {
 	t.Helper()
 	for name, p := range map[string]*float64{"Mean": s.Mean, "Median": s.Median, "StdDev": s.StdDev, "YesShare": s.YesShare} {
 		if p != nil && (math.IsNaN(*p) || math.IsInf(*p, 0)) {
@@ -887,11 +709,14 @@ func checkInvariants(t *testing.T, kind stats.Kind, s stats.Summary) {
 		if math.IsNaN(iv.Low) || math.IsNaN(iv.High) || math.IsInf(iv.Low, 0) || math.IsInf(iv.High, 0) || iv.Level != 0.95 {
 			t.Fatalf("%s Interval = %+v", kind, *iv)
 		}
-		if s.Mean != nil && !(iv.Low <= *s.Mean && *s.Mean <= iv.High) {
-			t.Fatalf("%s Interval %+v does not contain Mean %g", kind, *iv, *s.Mean)
+		if kind == stats.YesNo && !(0 <= iv.Low && iv.Low < iv.High && iv.High <= 1) {
+			t.Fatalf("%s Interval %+v is not inside [0, 1] with positive width", kind, *iv)
 		}
-		if s.YesShare != nil && !(0 <= iv.Low && iv.Low <= *s.YesShare && *s.YesShare <= iv.High && iv.High <= 1) {
-			t.Fatalf("%s Interval %+v does not contain YesShare %g within [0, 1]", kind, *iv, *s.YesShare)
+		if r != nil && kind != stats.YesNo && !(float64(r.Min) <= iv.Low && iv.Low < iv.High && iv.High <= float64(r.Max)) {
+			t.Fatalf("%s Interval %+v is not inside %+v with positive width", kind, *iv, *r)
+		}
+		if !(iv.Low <= iv.High) {
+			t.Fatalf("%s Interval %+v is reversed", kind, *iv)
 		}
 	}
 	if s.YesShare != nil && !(0 <= *s.YesShare && *s.YesShare <= 1) {
@@ -940,8 +765,8 @@ func FuzzSummarize(f *testing.F) {
 			a.SumSq += r * int64(v) * int64(v)
 			a.Histogram[v] += r
 		}
-		s := stats.Summarize(kind, a)
-		checkInvariants(t, kind, s)
+		s := stats.Summarize(kind, a, rangeFor(kind))
+		checkInvariants(t, kind, rangeFor(kind), s)
 		n := a.Count
 		if s.Count != n {
 			t.Fatalf("Count = %d, want %d", s.Count, n)
@@ -959,7 +784,7 @@ func FuzzSummarize(f *testing.F) {
 		if got, want := s.YesShare != nil, kind == stats.YesNo && n >= 1; got != want {
 			t.Fatalf("YesShare set %v, want %v", got, want)
 		}
-		if got, want := s.Interval != nil, numeric && n >= 2 || kind == stats.YesNo && n >= 1; got != want {
+		if got, want := s.Interval != nil, (numeric || kind == stats.YesNo) && n >= 1; got != want {
 			t.Fatalf("Interval set %v, want %v", got, want)
 		}
 		var total int64
@@ -1011,16 +836,21 @@ func FuzzSummarizeArbitrary(f *testing.F) {
 	f.Add(uint8(0), int64(3), int64(90), int64(2900), 30, int64(3), 40, int64(1))
 	f.Add(uint8(2), int64(10), int64(12), int64(-5), 1, int64(-3), 0, int64(math.MaxInt64))
 	f.Add(uint8(1), int64(math.MaxInt64), int64(math.MinInt64), int64(math.MaxInt64), 0, int64(0), 0, int64(0))
+	f.Add(uint8(4), int64(2), int64(20), int64(200), 10, int64(2), 0, int64(0))
 	f.Fuzz(func(t *testing.T, k uint8, count, sum, sumSq int64, v1 int, c1 int64, v2 int, c2 int64) {
 		kind := fuzzKinds[int(k)%len(fuzzKinds)]
-		s := stats.Summarize(kind, stats.Aggregate{Count: count, Sum: sum, SumSq: sumSq, Histogram: map[int]int64{v1: c1, v2: c2}})
-		checkInvariants(t, kind, s)
+		var r *stats.Range
+		if k&4 != 0 { // half the time the question's own range, half none
+			r = rangeFor(kind)
+		}
+		s := stats.Summarize(kind, stats.Aggregate{Count: count, Sum: sum, SumSq: sumSq, Histogram: map[int]int64{v1: c1, v2: c2}}, r)
+		checkInvariants(t, kind, r, s)
 	})
 }
 
 func BenchmarkSummarize(b *testing.B) {
 	a := aggregateOf(20, 25, 25, 30, 31, 33, 40, 41, 45, 60)
 	for b.Loop() {
-		stats.Summarize(stats.Number, a)
+		stats.Summarize(stats.Number, a, rangeFor(stats.Number))
 	}
 }

@@ -1,0 +1,108 @@
+package stats_test
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/facestat/facestat/stats"
+)
+
+// referenceCase is one case of testdata/intervals.json, written by
+// testdata/reference.py with SciPy (see docs/STATISTICS.md).
+type referenceCase struct {
+	Name      string
+	Kind      stats.Kind
+	Min, Max  *int
+	Answers   []int
+	Low, High float64
+}
+
+// TestIntervalsMatchReference checks Summarize's credible intervals
+// against the values SciPy computed independently; the test needs only the
+// committed JSON, not SciPy.
+func TestIntervalsMatchReference(t *testing.T) {
+	raw, err := os.ReadFile("testdata/intervals.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []referenceCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 10 {
+		t.Fatalf("only %d reference cases", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			r := stats.RangeOf(c.Min, c.Max)
+			got := stats.Summarize(c.Kind, aggregateOf(c.Answers...), r)
+			checkInvariants(t, c.Kind, r, got)
+			if got.Interval == nil {
+				t.Fatal("no interval")
+			}
+			if math.Abs(got.Interval.Low-c.Low) > 1e-6 || math.Abs(got.Interval.High-c.High) > 1e-6 {
+				t.Errorf("Interval = [%.12g, %.12g], SciPy says [%.12g, %.12g]", got.Interval.Low, got.Interval.High, c.Low, c.High)
+			}
+		})
+	}
+}
+
+// TestTwoAnswersGiveWideIntervals is the first "done when" of issue 13:
+// two answers never give an interval outside the scale, nor one of zero
+// width, nor one narrow enough to call the result settled.
+func TestTwoAnswersGiveWideIntervals(t *testing.T) {
+	for _, c := range []struct {
+		kind    stats.Kind
+		r       stats.Range
+		answers []int
+	}{
+		{stats.Scale, stats.Range{Min: 1, Max: 10}, []int{10, 10}},
+		{stats.Scale, stats.Range{Min: 1, Max: 10}, []int{9, 10}},
+		{stats.Scale, stats.Range{Min: 1, Max: 10}, []int{1, 1}},
+		{stats.Number, stats.Range{Min: 1, Max: 100}, []int{30, 30}},
+		{stats.YesNo, stats.Range{Min: 0, Max: 1}, []int{1, 1}},
+		{stats.YesNo, stats.Range{Min: 0, Max: 1}, []int{0, 0}},
+	} {
+		got := stats.Summarize(c.kind, aggregateOf(c.answers...), &c.r)
+		iv := got.Interval
+		if iv == nil || !(float64(c.r.Min) <= iv.Low && iv.Low < iv.High && iv.High <= float64(c.r.Max)) {
+			t.Fatalf("%s %v on %+v: interval %+v", c.kind, c.answers, c.r, iv)
+		}
+		if half := (iv.High - iv.Low) / 2; half <= float64(c.r.Max-c.r.Min)/10 {
+			t.Errorf("%s %v on %+v: half-width %g is narrow enough to look settled", c.kind, c.answers, c.r, half)
+		}
+	}
+}
+
+func TestBetaQuantile(t *testing.T) {
+	// Published values: Beta(1, 1) is uniform; Beta(2, 1) has CDF x².
+	for _, c := range []struct{ p, a, b, want float64 }{
+		{0.25, 1, 1, 0.25},
+		{0.81, 2, 1, 0.9},
+		{0.5, 0.5, 0.5, 0.5},
+		{0.975, 1e5, 1e5, 0.5 + z95*0.5/math.Sqrt(2e5+1)},
+	} {
+		if got := stats.BetaQuantile(c.p, c.a, c.b); !near(got, c.want, 1e-6) {
+			t.Errorf("BetaQuantile(%g, %g, %g) = %.15g, want %.15g", c.p, c.a, c.b, got, c.want)
+		}
+	}
+	for _, c := range []struct{ p, a, b float64 }{{0, 1, 1}, {1, 1, 1}, {0.5, 0, 1}, {0.5, 1, -1}, {math.NaN(), 1, 1}, {0.5, math.Inf(1), 1}} {
+		if got := stats.BetaQuantile(c.p, c.a, c.b); !math.IsNaN(got) {
+			t.Errorf("BetaQuantile(%g, %g, %g) = %g, want NaN", c.p, c.a, c.b, got)
+		}
+	}
+}
+
+func TestSummarizeNumberWithoutRange(t *testing.T) {
+	// The observed answers 30 and 40, widened by their distance: [20, 50].
+	got := stats.Summarize(stats.Number, aggregateOf(30, 40), nil)
+	want := stats.Summarize(stats.Number, aggregateOf(30, 40), &stats.Range{Min: 20, Max: 50})
+	if got.Interval == nil || *got.Interval != *want.Interval {
+		t.Errorf("Interval = %+v, want %+v", got.Interval, want.Interval)
+	}
+	// One answer: widened by 1.
+	got = stats.Summarize(stats.Number, aggregateOf(7), nil)
+	checkInvariants(t, stats.Number, &stats.Range{Min: 6, Max: 8}, got)
+}

@@ -19,18 +19,25 @@ type referenceCase struct {
 	Low, High float64
 }
 
+// readReference decodes testdata/name, written by testdata/reference.py,
+// into v.
+func readReference(t *testing.T, name string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestIntervalsMatchReference checks Summarize's credible intervals
 // against the values SciPy computed independently; the test needs only the
 // committed JSON, not SciPy.
 func TestIntervalsMatchReference(t *testing.T) {
-	raw, err := os.ReadFile("testdata/intervals.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases []referenceCase
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
-	}
+	readReference(t, "intervals.json", &cases)
 	if len(cases) < 10 {
 		t.Fatalf("only %d reference cases", len(cases))
 	}

@@ -1,9 +1,20 @@
 #!/usr/bin/env python3
-"""Reference values for stats.Summarize's 95% credible intervals.
+"""Reference values for the figures package stats computes.
 
-Run from the repository root:  python3 stats/testdata/reference.py
-It writes stats/testdata/intervals.json, which stats/intervals_test.go reads
-(the Go test needs only the JSON, not SciPy). See docs/STATISTICS.md.
+Run from the repository root:  /usr/bin/python3 stats/testdata/reference.py
+(Debian's python3-scipy and python3-statsmodels). It writes
+stats/testdata/intervals.json, which stats/intervals_test.go reads, and
+stats/testdata/figures.json, which stats/figures_test.go reads (the Go tests
+need only the JSON, not SciPy). See docs/STATISTICS.md.
+
+The other figures, from numpy, SciPy and statsmodels:
+- mean, median (numpy.median), sample standard deviation (numpy.std, ddof=1);
+- the Wilson score interval's lower bound of the top lists
+  (statsmodels.stats.proportion.proportion_confint, method "wilson", at the
+  z of 1.96 FaceStat ranks with: alpha = 2 * norm.sf(1.96));
+- the Bayesian average of the top lists, (n * mean + m * C) / (n + m);
+- percentiles, ties counting half
+  (scipy.stats.percentileofscore, kind "mean").
 
 Computed independently of the Go code, from the list of answers:
 - YES_NO: the equal-tailed interval of Beta(yes + 1/2, no + 1/2) (Jeffreys).
@@ -18,7 +29,8 @@ import json
 import os
 
 import numpy as np
-from scipy.stats import beta
+from scipy.stats import beta, norm, percentileofscore
+from statsmodels.stats.proportion import proportion_confint
 
 LEVEL = 0.95
 TAIL = (1 - LEVEL) / 2
@@ -65,16 +77,61 @@ def cases():
     yield "many answers, 612 yes of 1000", "YES_NO", None, None, [1] * 612 + [0] * 388
 
 
+def figure_cases():
+    """Lists of answers for mean, median and standard deviation."""
+    yield "two answers", [9, 10]
+    yield "odd count", [3, 7, 7, 8, 10]
+    yield "even count", [1, 2, 9, 10]
+    yield "ages", [18, 22, 25, 25, 27, 30, 31, 33, 35, 40, 44, 52, 61, 70] * 3
+    yield "all equal", [6] * 12
+
+
+def wilson_cases():
+    """(yes, n) for the top lists' Wilson lower bound at z = 1.96."""
+    return [(0, 1), (1, 1), (1, 2), (7, 10), (0, 10), (10, 10), (612, 1000), (3, 250)]
+
+
+def bayes_cases():
+    """(mean, n, prior mean, prior weight) for the Bayesian average."""
+    return [(9.0, 2, 6.0, 10.0), (9.0, 200, 6.0, 10.0), (3.5, 10, 6.2, 10.0), (41.3, 57, 35.0, 10.0)]
+
+
+def percentile_cases():
+    """(scores, x) for percentiles, ties counting half."""
+    return [([1.0, 2.0, 3.0, 4.0], 3.0), ([5.0, 5.0, 5.0], 5.0), ([2.5, 3.5, 7.25, 8.0, 9.0], 7.25),
+            ([1.0, 2.0], 0.5), ([1.0, 2.0], 9.0), ([4.0, 4.5, 4.5, 6.0, 7.0, 7.0, 7.0, 9.5], 7.0)]
+
+
+def figures():
+    z = 1.96
+    return {
+        "answers": [{"name": n, "answers": a, "mean": float(np.mean(a)), "median": float(np.median(a)),
+                     "stddev": float(np.std(a, ddof=1))} for n, a in figure_cases()],
+        "wilson": [{"yes": yes, "n": n, "z": z,
+                    "low": float(proportion_confint(yes, n, alpha=2 * norm.sf(z), method="wilson")[0])}
+                   for yes, n in wilson_cases()],
+        "bayes": [{"mean": m, "n": n, "priorMean": c, "priorWeight": w, "value": (n * m + w * c) / (n + w)}
+                  for m, n, c, w in bayes_cases()],
+        "percentile": [{"scores": sc, "x": x, "value": float(percentileofscore(sc, x, kind="mean"))}
+                       for sc, x in percentile_cases()],
+    }
+
+
+def write(name, value):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    with open(path, "w") as f:
+        json.dump(value, f, indent=1)
+        f.write("\n")
+
+
 def main():
     out = []
     for name, kind, lo, hi, answers in cases():
         low, high = yes_no(answers) if kind == "YES_NO" else mean_answer(answers, lo, hi)
         out.append({"name": name, "kind": kind, "min": lo, "max": hi,
                     "answers": answers, "low": float(low), "high": float(high)})
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "intervals.json")
-    with open(path, "w") as f:
-        json.dump(out, f, indent=1)
-        f.write("\n")
+    write("intervals.json", out)
+    write("figures.json", figures())
 
 
 if __name__ == "__main__":

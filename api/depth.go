@@ -29,11 +29,18 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	}
 	w := depthWalker{doc: oc.Doc, cap: d.Max + 1, memo: map[string]int{}}
 	if w.depth(oc.Operation.SelectionSet) > d.Max {
-		err := gqlerror.Errorf("the operation is nested deeper than %d fields", d.Max)
-		err.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED", "reason": facestat.ReasonDepthLimit}
-		return err
+		return invalidDocument(facestat.ReasonDepthLimit, "the operation is nested deeper than %d fields", d.Max)
 	}
 	return nil
+}
+
+// invalidDocument is the refusal of a document a limit of its shape
+// (depth, aliases, names) turns away before anything runs: a
+// GRAPHQL_VALIDATION_FAILED error with reason.
+func invalidDocument(reason, format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf(format, args...)
+	err.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED", "reason": reason}
+	return err
 }
 
 // depthWalker measures selection depth; each fragment is measured once

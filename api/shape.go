@@ -40,11 +40,6 @@ func (l shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if oc.Doc == nil {
 		return nil
 	}
-	refuse := func(reason, format string, args ...any) *gqlerror.Error {
-		err := gqlerror.Errorf(format, args...)
-		err.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED", "reason": reason}
-		return err
-	}
 	aliases := 0
 	var long, introAlias string
 	name := func(n string) {
@@ -84,13 +79,13 @@ func (l shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 		walk(f.SelectionSet, introspectionType(f.TypeCondition))
 	}
 	if long != "" {
-		return refuse(facestat.ReasonTooLong, "the name %.20q… is longer than %d bytes", long, maxNameBytes)
+		return invalidDocument(facestat.ReasonTooLong, "the name %.20q… is longer than %d bytes", long, maxNameBytes)
 	}
 	if introAlias != "" {
-		return refuse(facestat.ReasonAliasLimit, "the alias %.20q is inside introspection, where aliases are not allowed: ask for each part of the schema once", introAlias)
+		return invalidDocument(facestat.ReasonAliasLimit, "the alias %.20q is inside introspection, where aliases are not allowed: ask for each part of the schema once", introAlias)
 	}
 	if aliases > l.MaxAliases {
-		return refuse(facestat.ReasonAliasLimit, "the document has %d aliases, more than %d", aliases, l.MaxAliases)
+		return invalidDocument(facestat.ReasonAliasLimit, "the document has %d aliases, more than %d", aliases, l.MaxAliases)
 	}
 	return nil
 }

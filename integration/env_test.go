@@ -124,6 +124,7 @@ type gqlError struct {
 type response struct {
 	Status int
 	Header http.Header
+	Raw    []byte          `json:"-"` // the whole body, as it came
 	Data   json.RawMessage `json:"data"`
 	Errors []gqlError      `json:"errors"`
 }
@@ -199,7 +200,7 @@ func (e *env) send(t *testing.T, hr *http.Request, req request) *response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &response{Status: res.StatusCode, Header: res.Header}
+	out := &response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	if err := json.Unmarshal(raw, out); err != nil {
 		t.Fatalf("status %d, body not JSON: %q", res.StatusCode, raw)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"runtime"
@@ -207,24 +206,10 @@ type measured struct {
 
 func measure(t *testing.T, w *costWorld, doc string) measured {
 	t.Helper()
-	body := fmt.Sprintf(`{"query": %q}`, doc)
-	hr, _ := http.NewRequest(http.MethodPost, w.URL+"/graphql", strings.NewReader(body))
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Authorization", "Bearer "+w.judge)
 	start := time.Now()
-	res, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := measured{bytes: len(b), took: time.Since(start), resp: &response{}}
-	if err := json.Unmarshal(b, m.resp); err != nil {
-		t.Fatalf("status %d, body not JSON: %.200s", res.StatusCode, b)
-	}
+	resp := w.do(t, request{Token: w.judge, Query: doc})
+	m := measured{bytes: len(resp.Raw), took: time.Since(start), resp: resp}
+	var err error
 	if m.price, err = w.App.Server.Price(doc, "", nil); err != nil {
 		t.Fatal(err)
 	}

@@ -29,20 +29,7 @@ const photoFields = `id postedBy { id handle createdAt } imageUrl thumbnailUrl w
 // rawGQL posts query and returns the whole response body, undecoded.
 func (e *env) rawGQL(t *testing.T, token, query string, vars map[string]any) []byte {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	hr, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return e.do(t, request{Token: token, Query: query, Vars: vars}).Raw
 }
 
 // TestHostileJudgeSeesNoOwner: judges, anonymous or signed in, who are

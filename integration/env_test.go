@@ -278,7 +278,17 @@ func (s snapshot) String() string { return fmt.Sprintf("rows %v, blobs %v", s.Ro
 // get fetches a URL and returns the response with its body read.
 func get(t *testing.T, u string) (*http.Response, []byte) {
 	t.Helper()
-	res, err := http.Get(u)
+	return getWith(t, u, nil)
+}
+
+// getWith is get with headers.
+func getWith(t *testing.T, u string, h http.Header) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -283,20 +282,4 @@ func TestHostileHeadersAndCORS(t *testing.T) {
 			t.Errorf("request from %s: Access-Control-Allow-Origin %q, want granted %v", origin, got, granted)
 		}
 	}
-}
-
-// getWith is get with headers.
-func getWith(t *testing.T, u string, h http.Header) (*http.Response, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res, body
 }

@@ -85,6 +85,21 @@ func Group(ip string) string {
 	return a.String()
 }
 
+// Network is the network ip belongs to, for telling apart voices rather
+// than budgets: the IPv4 /24 or the IPv6 /48 (a site's allocation), as a
+// prefix; "" for anything that is not an address. The judge model counts a
+// burst of votes on one photo from one network as few votes.
+func Network(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	if a = a.Unmap(); a.Is6() {
+		return netip.PrefixFrom(a, 48).Masked().String()
+	}
+	return netip.PrefixFrom(a, 24).Masked().String()
+}
+
 type key struct{}
 
 // With returns ctx carrying the client's address, as Resolver.Client found

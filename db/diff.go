@@ -51,6 +51,7 @@ func main() {
 	err = migrate.NamedDiff(ctx, u.String(), os.Args[1],
 		schema.WithDir(dir),
 		schema.WithMigrationMode(schema.ModeReplay),
+		schema.WithDropIndex(true), // an index the schema no longer has goes
 		schema.WithDialect(dialect.Postgres),
 		schema.WithFormatter(sqltool.GolangMigrateFormatter),
 	)

@@ -16,9 +16,11 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/facestat/facestat/ent/judgeprofile"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/session"
@@ -34,12 +36,16 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// JudgeProfile is the client for interacting with the JudgeProfile builders.
+	JudgeProfile *JudgeProfileClient
 	// Photo is the client for interacting with the Photo builders.
 	Photo *PhotoClient
 	// PhotoAnswerCount is the client for interacting with the PhotoAnswerCount builders.
 	PhotoAnswerCount *PhotoAnswerCountClient
 	// PhotoQuestionStat is the client for interacting with the PhotoQuestionStat builders.
 	PhotoQuestionStat *PhotoQuestionStatClient
+	// PhotoSkip is the client for interacting with the PhotoSkip builders.
+	PhotoSkip *PhotoSkipClient
 	// PhotoWord is the client for interacting with the PhotoWord builders.
 	PhotoWord *PhotoWordClient
 	// Question is the client for interacting with the Question builders.
@@ -63,9 +69,11 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.JudgeProfile = NewJudgeProfileClient(c.config)
 	c.Photo = NewPhotoClient(c.config)
 	c.PhotoAnswerCount = NewPhotoAnswerCountClient(c.config)
 	c.PhotoQuestionStat = NewPhotoQuestionStatClient(c.config)
+	c.PhotoSkip = NewPhotoSkipClient(c.config)
 	c.PhotoWord = NewPhotoWordClient(c.config)
 	c.Question = NewQuestionClient(c.config)
 	c.Session = NewSessionClient(c.config)
@@ -164,9 +172,11 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:               ctx,
 		config:            cfg,
+		JudgeProfile:      NewJudgeProfileClient(cfg),
 		Photo:             NewPhotoClient(cfg),
 		PhotoAnswerCount:  NewPhotoAnswerCountClient(cfg),
 		PhotoQuestionStat: NewPhotoQuestionStatClient(cfg),
+		PhotoSkip:         NewPhotoSkipClient(cfg),
 		PhotoWord:         NewPhotoWordClient(cfg),
 		Question:          NewQuestionClient(cfg),
 		Session:           NewSessionClient(cfg),
@@ -192,9 +202,11 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:               ctx,
 		config:            cfg,
+		JudgeProfile:      NewJudgeProfileClient(cfg),
 		Photo:             NewPhotoClient(cfg),
 		PhotoAnswerCount:  NewPhotoAnswerCountClient(cfg),
 		PhotoQuestionStat: NewPhotoQuestionStatClient(cfg),
+		PhotoSkip:         NewPhotoSkipClient(cfg),
 		PhotoWord:         NewPhotoWordClient(cfg),
 		Question:          NewQuestionClient(cfg),
 		Session:           NewSessionClient(cfg),
@@ -207,7 +219,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Photo.
+//		JudgeProfile.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -230,8 +242,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat, c.PhotoWord, c.Question,
-		c.Session, c.Setting, c.User, c.Vote,
+		c.JudgeProfile, c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat, c.PhotoSkip,
+		c.PhotoWord, c.Question, c.Session, c.Setting, c.User, c.Vote,
 	} {
 		n.Use(hooks...)
 	}
@@ -241,8 +253,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat, c.PhotoWord, c.Question,
-		c.Session, c.Setting, c.User, c.Vote,
+		c.JudgeProfile, c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat, c.PhotoSkip,
+		c.PhotoWord, c.Question, c.Session, c.Setting, c.User, c.Vote,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -251,12 +263,16 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *JudgeProfileMutation:
+		return c.JudgeProfile.mutate(ctx, m)
 	case *PhotoMutation:
 		return c.Photo.mutate(ctx, m)
 	case *PhotoAnswerCountMutation:
 		return c.PhotoAnswerCount.mutate(ctx, m)
 	case *PhotoQuestionStatMutation:
 		return c.PhotoQuestionStat.mutate(ctx, m)
+	case *PhotoSkipMutation:
+		return c.PhotoSkip.mutate(ctx, m)
 	case *PhotoWordMutation:
 		return c.PhotoWord.mutate(ctx, m)
 	case *QuestionMutation:
@@ -271,6 +287,155 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Vote.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// JudgeProfileClient is a client for the JudgeProfile schema.
+type JudgeProfileClient struct {
+	config
+}
+
+// NewJudgeProfileClient returns a client for the JudgeProfile from the given config.
+func NewJudgeProfileClient(c config) *JudgeProfileClient {
+	return &JudgeProfileClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `judgeprofile.Hooks(f(g(h())))`.
+func (c *JudgeProfileClient) Use(hooks ...Hook) {
+	c.hooks.JudgeProfile = append(c.hooks.JudgeProfile, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `judgeprofile.Intercept(f(g(h())))`.
+func (c *JudgeProfileClient) Intercept(interceptors ...Interceptor) {
+	c.inters.JudgeProfile = append(c.inters.JudgeProfile, interceptors...)
+}
+
+// Create returns a builder for creating a JudgeProfile entity.
+func (c *JudgeProfileClient) Create() *JudgeProfileCreate {
+	mutation := newJudgeProfileMutation(c.config, OpCreate)
+	return &JudgeProfileCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of JudgeProfile entities.
+func (c *JudgeProfileClient) CreateBulk(builders ...*JudgeProfileCreate) *JudgeProfileCreateBulk {
+	return &JudgeProfileCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *JudgeProfileClient) MapCreateBulk(slice any, setFunc func(*JudgeProfileCreate, int)) *JudgeProfileCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &JudgeProfileCreateBulk{err: fmt.Errorf("calling to JudgeProfileClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*JudgeProfileCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &JudgeProfileCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for JudgeProfile.
+func (c *JudgeProfileClient) Update() *JudgeProfileUpdate {
+	mutation := newJudgeProfileMutation(c.config, OpUpdate)
+	return &JudgeProfileUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *JudgeProfileClient) UpdateOne(_m *JudgeProfile) *JudgeProfileUpdateOne {
+	mutation := newJudgeProfileMutation(c.config, OpUpdateOne, withJudgeProfile(_m))
+	return &JudgeProfileUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *JudgeProfileClient) UpdateOneID(id int) *JudgeProfileUpdateOne {
+	mutation := newJudgeProfileMutation(c.config, OpUpdateOne, withJudgeProfileID(id))
+	return &JudgeProfileUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for JudgeProfile.
+func (c *JudgeProfileClient) Delete() *JudgeProfileDelete {
+	mutation := newJudgeProfileMutation(c.config, OpDelete)
+	return &JudgeProfileDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *JudgeProfileClient) DeleteOne(_m *JudgeProfile) *JudgeProfileDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *JudgeProfileClient) DeleteOneID(id int) *JudgeProfileDeleteOne {
+	builder := c.Delete().Where(judgeprofile.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &JudgeProfileDeleteOne{builder}
+}
+
+// Query returns a query builder for JudgeProfile.
+func (c *JudgeProfileClient) Query() *JudgeProfileQuery {
+	return &JudgeProfileQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeJudgeProfile},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a JudgeProfile entity by its id.
+func (c *JudgeProfileClient) Get(ctx context.Context, id int) (*JudgeProfile, error) {
+	return c.Query().Where(judgeprofile.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *JudgeProfileClient) GetX(ctx context.Context, id int) *JudgeProfile {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryJudge queries the judge edge of a JudgeProfile.
+func (c *JudgeProfileClient) QueryJudge(_m *JudgeProfile) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(judgeprofile.Table, judgeprofile.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, judgeprofile.JudgeTable, judgeprofile.JudgeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *JudgeProfileClient) Hooks() []Hook {
+	return c.hooks.JudgeProfile
+}
+
+// Interceptors returns the client interceptors.
+func (c *JudgeProfileClient) Interceptors() []Interceptor {
+	return c.inters.JudgeProfile
+}
+
+func (c *JudgeProfileClient) mutate(ctx context.Context, m *JudgeProfileMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&JudgeProfileCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&JudgeProfileUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&JudgeProfileUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&JudgeProfileDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown JudgeProfile mutation op: %q", m.Op())
 	}
 }
 
@@ -455,6 +620,22 @@ func (c *PhotoClient) QueryWords(_m *Photo) *PhotoWordQuery {
 			sqlgraph.From(photo.Table, photo.FieldID, id),
 			sqlgraph.To(photoword.Table, photoword.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, photo.WordsTable, photo.WordsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySkips queries the skips edge of a Photo.
+func (c *PhotoClient) QuerySkips(_m *Photo) *PhotoSkipQuery {
+	query := (&PhotoSkipClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, id),
+			sqlgraph.To(photoskip.Table, photoskip.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.SkipsTable, photo.SkipsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -782,6 +963,171 @@ func (c *PhotoQuestionStatClient) mutate(ctx context.Context, m *PhotoQuestionSt
 		return (&PhotoQuestionStatDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown PhotoQuestionStat mutation op: %q", m.Op())
+	}
+}
+
+// PhotoSkipClient is a client for the PhotoSkip schema.
+type PhotoSkipClient struct {
+	config
+}
+
+// NewPhotoSkipClient returns a client for the PhotoSkip from the given config.
+func NewPhotoSkipClient(c config) *PhotoSkipClient {
+	return &PhotoSkipClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `photoskip.Hooks(f(g(h())))`.
+func (c *PhotoSkipClient) Use(hooks ...Hook) {
+	c.hooks.PhotoSkip = append(c.hooks.PhotoSkip, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `photoskip.Intercept(f(g(h())))`.
+func (c *PhotoSkipClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PhotoSkip = append(c.inters.PhotoSkip, interceptors...)
+}
+
+// Create returns a builder for creating a PhotoSkip entity.
+func (c *PhotoSkipClient) Create() *PhotoSkipCreate {
+	mutation := newPhotoSkipMutation(c.config, OpCreate)
+	return &PhotoSkipCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PhotoSkip entities.
+func (c *PhotoSkipClient) CreateBulk(builders ...*PhotoSkipCreate) *PhotoSkipCreateBulk {
+	return &PhotoSkipCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PhotoSkipClient) MapCreateBulk(slice any, setFunc func(*PhotoSkipCreate, int)) *PhotoSkipCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PhotoSkipCreateBulk{err: fmt.Errorf("calling to PhotoSkipClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PhotoSkipCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PhotoSkipCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PhotoSkip.
+func (c *PhotoSkipClient) Update() *PhotoSkipUpdate {
+	mutation := newPhotoSkipMutation(c.config, OpUpdate)
+	return &PhotoSkipUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PhotoSkipClient) UpdateOne(_m *PhotoSkip) *PhotoSkipUpdateOne {
+	mutation := newPhotoSkipMutation(c.config, OpUpdateOne, withPhotoSkip(_m))
+	return &PhotoSkipUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PhotoSkipClient) UpdateOneID(id int) *PhotoSkipUpdateOne {
+	mutation := newPhotoSkipMutation(c.config, OpUpdateOne, withPhotoSkipID(id))
+	return &PhotoSkipUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PhotoSkip.
+func (c *PhotoSkipClient) Delete() *PhotoSkipDelete {
+	mutation := newPhotoSkipMutation(c.config, OpDelete)
+	return &PhotoSkipDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PhotoSkipClient) DeleteOne(_m *PhotoSkip) *PhotoSkipDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PhotoSkipClient) DeleteOneID(id int) *PhotoSkipDeleteOne {
+	builder := c.Delete().Where(photoskip.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PhotoSkipDeleteOne{builder}
+}
+
+// Query returns a query builder for PhotoSkip.
+func (c *PhotoSkipClient) Query() *PhotoSkipQuery {
+	return &PhotoSkipQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePhotoSkip},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PhotoSkip entity by its id.
+func (c *PhotoSkipClient) Get(ctx context.Context, id int) (*PhotoSkip, error) {
+	return c.Query().Where(photoskip.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PhotoSkipClient) GetX(ctx context.Context, id int) *PhotoSkip {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryJudge queries the judge edge of a PhotoSkip.
+func (c *PhotoSkipClient) QueryJudge(_m *PhotoSkip) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photoskip.Table, photoskip.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, photoskip.JudgeTable, photoskip.JudgeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPhoto queries the photo edge of a PhotoSkip.
+func (c *PhotoSkipClient) QueryPhoto(_m *PhotoSkip) *PhotoQuery {
+	query := (&PhotoClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photoskip.Table, photoskip.FieldID, id),
+			sqlgraph.To(photo.Table, photo.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, photoskip.PhotoTable, photoskip.PhotoColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PhotoSkipClient) Hooks() []Hook {
+	return c.hooks.PhotoSkip
+}
+
+// Interceptors returns the client interceptors.
+func (c *PhotoSkipClient) Interceptors() []Interceptor {
+	return c.inters.PhotoSkip
+}
+
+func (c *PhotoSkipClient) mutate(ctx context.Context, m *PhotoSkipMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PhotoSkipCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PhotoSkipUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PhotoSkipUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PhotoSkipDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PhotoSkip mutation op: %q", m.Op())
 	}
 }
 
@@ -1505,6 +1851,38 @@ func (c *UserClient) QueryVotes(_m *User) *VoteQuery {
 	return query
 }
 
+// QuerySkips queries the skips edge of a User.
+func (c *UserClient) QuerySkips(_m *User) *PhotoSkipQuery {
+	query := (&PhotoSkipClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(photoskip.Table, photoskip.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.SkipsTable, user.SkipsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProfile queries the profile edge of a User.
+func (c *UserClient) QueryProfile(_m *User) *JudgeProfileQuery {
+	query := (&JudgeProfileClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(judgeprofile.Table, judgeprofile.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, user.ProfileTable, user.ProfileColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	return c.hooks.User
@@ -1698,12 +2076,12 @@ func (c *VoteClient) mutate(ctx context.Context, m *VoteMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Photo, PhotoAnswerCount, PhotoQuestionStat, PhotoWord, Question, Session,
-		Setting, User, Vote []ent.Hook
+		JudgeProfile, Photo, PhotoAnswerCount, PhotoQuestionStat, PhotoSkip, PhotoWord,
+		Question, Session, Setting, User, Vote []ent.Hook
 	}
 	inters struct {
-		Photo, PhotoAnswerCount, PhotoQuestionStat, PhotoWord, Question, Session,
-		Setting, User, Vote []ent.Interceptor
+		JudgeProfile, Photo, PhotoAnswerCount, PhotoQuestionStat, PhotoSkip, PhotoWord,
+		Question, Session, Setting, User, Vote []ent.Interceptor
 	}
 )
 

@@ -12,9 +12,11 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/facestat/facestat/ent/judgeprofile"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/session"
@@ -81,9 +83,11 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			judgeprofile.Table:      judgeprofile.ValidColumn,
 			photo.Table:             photo.ValidColumn,
 			photoanswercount.Table:  photoanswercount.ValidColumn,
 			photoquestionstat.Table: photoquestionstat.ValidColumn,
+			photoskip.Table:         photoskip.ValidColumn,
 			photoword.Table:         photoword.ValidColumn,
 			question.Table:          question.ValidColumn,
 			session.Table:           session.ValidColumn,

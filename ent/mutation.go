@@ -11,9 +11,11 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/facestat/facestat/ent/judgeprofile"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/question"
@@ -34,9 +36,11 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeJudgeProfile      = "JudgeProfile"
 	TypePhoto             = "Photo"
 	TypePhotoAnswerCount  = "PhotoAnswerCount"
 	TypePhotoQuestionStat = "PhotoQuestionStat"
+	TypePhotoSkip         = "PhotoSkip"
 	TypePhotoWord         = "PhotoWord"
 	TypeQuestion          = "Question"
 	TypeSession           = "Session"
@@ -44,6 +48,780 @@ const (
 	TypeUser              = "User"
 	TypeVote              = "Vote"
 )
+
+// JudgeProfileMutation represents an operation that mutates the JudgeProfile nodes in the graph.
+type JudgeProfileMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	votes         *int
+	addvotes      *int
+	care          *float64
+	addcare       *float64
+	weight        *float64
+	addweight     *float64
+	offsets       *map[string]float64
+	updated_at    *time.Time
+	clearedFields map[string]struct{}
+	judge         *uuid.UUID
+	clearedjudge  bool
+	done          bool
+	oldValue      func(context.Context) (*JudgeProfile, error)
+	predicates    []predicate.JudgeProfile
+}
+
+var _ ent.Mutation = (*JudgeProfileMutation)(nil)
+
+// judgeprofileOption allows management of the mutation configuration using functional options.
+type judgeprofileOption func(*JudgeProfileMutation)
+
+// newJudgeProfileMutation creates new mutation for the JudgeProfile entity.
+func newJudgeProfileMutation(c config, op Op, opts ...judgeprofileOption) *JudgeProfileMutation {
+	m := &JudgeProfileMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeJudgeProfile,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withJudgeProfileID sets the ID field of the mutation.
+func withJudgeProfileID(id int) judgeprofileOption {
+	return func(m *JudgeProfileMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *JudgeProfile
+		)
+		m.oldValue = func(ctx context.Context) (*JudgeProfile, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().JudgeProfile.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withJudgeProfile sets the old JudgeProfile of the mutation.
+func withJudgeProfile(node *JudgeProfile) judgeprofileOption {
+	return func(m *JudgeProfileMutation) {
+		m.oldValue = func(context.Context) (*JudgeProfile, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m JudgeProfileMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m JudgeProfileMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *JudgeProfileMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *JudgeProfileMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().JudgeProfile.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetJudgeID sets the "judge_id" field.
+func (m *JudgeProfileMutation) SetJudgeID(u uuid.UUID) {
+	m.judge = &u
+}
+
+// JudgeID returns the value of the "judge_id" field in the mutation.
+func (m *JudgeProfileMutation) JudgeID() (r uuid.UUID, exists bool) {
+	v := m.judge
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJudgeID returns the old "judge_id" field's value of the JudgeProfile entity.
+// If the JudgeProfile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JudgeProfileMutation) OldJudgeID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJudgeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJudgeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJudgeID: %w", err)
+	}
+	return oldValue.JudgeID, nil
+}
+
+// ResetJudgeID resets all changes to the "judge_id" field.
+func (m *JudgeProfileMutation) ResetJudgeID() {
+	m.judge = nil
+}
+
+// SetVotes sets the "votes" field.
+func (m *JudgeProfileMutation) SetVotes(i int) {
+	m.votes = &i
+	m.addvotes = nil
+}
+
+// Votes returns the value of the "votes" field in the mutation.
+func (m *JudgeProfileMutation) Votes() (r int, exists bool) {
+	v := m.votes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVotes returns the old "votes" field's value of the JudgeProfile entity.
+// If the JudgeProfile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JudgeProfileMutation) OldVotes(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVotes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVotes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVotes: %w", err)
+	}
+	return oldValue.Votes, nil
+}
+
+// AddVotes adds i to the "votes" field.
+func (m *JudgeProfileMutation) AddVotes(i int) {
+	if m.addvotes != nil {
+		*m.addvotes += i
+	} else {
+		m.addvotes = &i
+	}
+}
+
+// AddedVotes returns the value that was added to the "votes" field in this mutation.
+func (m *JudgeProfileMutation) AddedVotes() (r int, exists bool) {
+	v := m.addvotes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVotes resets all changes to the "votes" field.
+func (m *JudgeProfileMutation) ResetVotes() {
+	m.votes = nil
+	m.addvotes = nil
+}
+
+// SetCare sets the "care" field.
+func (m *JudgeProfileMutation) SetCare(f float64) {
+	m.care = &f
+	m.addcare = nil
+}
+
+// Care returns the value of the "care" field in the mutation.
+func (m *JudgeProfileMutation) Care() (r float64, exists bool) {
+	v := m.care
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCare returns the old "care" field's value of the JudgeProfile entity.
+// If the JudgeProfile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JudgeProfileMutation) OldCare(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCare is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCare requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCare: %w", err)
+	}
+	return oldValue.Care, nil
+}
+
+// AddCare adds f to the "care" field.
+func (m *JudgeProfileMutation) AddCare(f float64) {
+	if m.addcare != nil {
+		*m.addcare += f
+	} else {
+		m.addcare = &f
+	}
+}
+
+// AddedCare returns the value that was added to the "care" field in this mutation.
+func (m *JudgeProfileMutation) AddedCare() (r float64, exists bool) {
+	v := m.addcare
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCare resets all changes to the "care" field.
+func (m *JudgeProfileMutation) ResetCare() {
+	m.care = nil
+	m.addcare = nil
+}
+
+// SetWeight sets the "weight" field.
+func (m *JudgeProfileMutation) SetWeight(f float64) {
+	m.weight = &f
+	m.addweight = nil
+}
+
+// Weight returns the value of the "weight" field in the mutation.
+func (m *JudgeProfileMutation) Weight() (r float64, exists bool) {
+	v := m.weight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWeight returns the old "weight" field's value of the JudgeProfile entity.
+// If the JudgeProfile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JudgeProfileMutation) OldWeight(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWeight is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWeight requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWeight: %w", err)
+	}
+	return oldValue.Weight, nil
+}
+
+// AddWeight adds f to the "weight" field.
+func (m *JudgeProfileMutation) AddWeight(f float64) {
+	if m.addweight != nil {
+		*m.addweight += f
+	} else {
+		m.addweight = &f
+	}
+}
+
+// AddedWeight returns the value that was added to the "weight" field in this mutation.
+func (m *JudgeProfileMutation) AddedWeight() (r float64, exists bool) {
+	v := m.addweight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWeight resets all changes to the "weight" field.
+func (m *JudgeProfileMutation) ResetWeight() {
+	m.weight = nil
+	m.addweight = nil
+}
+
+// SetOffsets sets the "offsets" field.
+func (m *JudgeProfileMutation) SetOffsets(value map[string]float64) {
+	m.offsets = &value
+}
+
+// Offsets returns the value of the "offsets" field in the mutation.
+func (m *JudgeProfileMutation) Offsets() (r map[string]float64, exists bool) {
+	v := m.offsets
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOffsets returns the old "offsets" field's value of the JudgeProfile entity.
+// If the JudgeProfile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JudgeProfileMutation) OldOffsets(ctx context.Context) (v map[string]float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOffsets is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOffsets requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOffsets: %w", err)
+	}
+	return oldValue.Offsets, nil
+}
+
+// ClearOffsets clears the value of the "offsets" field.
+func (m *JudgeProfileMutation) ClearOffsets() {
+	m.offsets = nil
+	m.clearedFields[judgeprofile.FieldOffsets] = struct{}{}
+}
+
+// OffsetsCleared returns if the "offsets" field was cleared in this mutation.
+func (m *JudgeProfileMutation) OffsetsCleared() bool {
+	_, ok := m.clearedFields[judgeprofile.FieldOffsets]
+	return ok
+}
+
+// ResetOffsets resets all changes to the "offsets" field.
+func (m *JudgeProfileMutation) ResetOffsets() {
+	m.offsets = nil
+	delete(m.clearedFields, judgeprofile.FieldOffsets)
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *JudgeProfileMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *JudgeProfileMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the JudgeProfile entity.
+// If the JudgeProfile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JudgeProfileMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *JudgeProfileMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// ClearJudge clears the "judge" edge to the User entity.
+func (m *JudgeProfileMutation) ClearJudge() {
+	m.clearedjudge = true
+	m.clearedFields[judgeprofile.FieldJudgeID] = struct{}{}
+}
+
+// JudgeCleared reports if the "judge" edge to the User entity was cleared.
+func (m *JudgeProfileMutation) JudgeCleared() bool {
+	return m.clearedjudge
+}
+
+// JudgeIDs returns the "judge" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// JudgeID instead. It exists only for internal usage by the builders.
+func (m *JudgeProfileMutation) JudgeIDs() (ids []uuid.UUID) {
+	if id := m.judge; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetJudge resets all changes to the "judge" edge.
+func (m *JudgeProfileMutation) ResetJudge() {
+	m.judge = nil
+	m.clearedjudge = false
+}
+
+// Where appends a list predicates to the JudgeProfileMutation builder.
+func (m *JudgeProfileMutation) Where(ps ...predicate.JudgeProfile) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the JudgeProfileMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *JudgeProfileMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.JudgeProfile, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *JudgeProfileMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *JudgeProfileMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (JudgeProfile).
+func (m *JudgeProfileMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *JudgeProfileMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.judge != nil {
+		fields = append(fields, judgeprofile.FieldJudgeID)
+	}
+	if m.votes != nil {
+		fields = append(fields, judgeprofile.FieldVotes)
+	}
+	if m.care != nil {
+		fields = append(fields, judgeprofile.FieldCare)
+	}
+	if m.weight != nil {
+		fields = append(fields, judgeprofile.FieldWeight)
+	}
+	if m.offsets != nil {
+		fields = append(fields, judgeprofile.FieldOffsets)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, judgeprofile.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *JudgeProfileMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case judgeprofile.FieldJudgeID:
+		return m.JudgeID()
+	case judgeprofile.FieldVotes:
+		return m.Votes()
+	case judgeprofile.FieldCare:
+		return m.Care()
+	case judgeprofile.FieldWeight:
+		return m.Weight()
+	case judgeprofile.FieldOffsets:
+		return m.Offsets()
+	case judgeprofile.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *JudgeProfileMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case judgeprofile.FieldJudgeID:
+		return m.OldJudgeID(ctx)
+	case judgeprofile.FieldVotes:
+		return m.OldVotes(ctx)
+	case judgeprofile.FieldCare:
+		return m.OldCare(ctx)
+	case judgeprofile.FieldWeight:
+		return m.OldWeight(ctx)
+	case judgeprofile.FieldOffsets:
+		return m.OldOffsets(ctx)
+	case judgeprofile.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown JudgeProfile field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *JudgeProfileMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case judgeprofile.FieldJudgeID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJudgeID(v)
+		return nil
+	case judgeprofile.FieldVotes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVotes(v)
+		return nil
+	case judgeprofile.FieldCare:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCare(v)
+		return nil
+	case judgeprofile.FieldWeight:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWeight(v)
+		return nil
+	case judgeprofile.FieldOffsets:
+		v, ok := value.(map[string]float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOffsets(v)
+		return nil
+	case judgeprofile.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown JudgeProfile field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *JudgeProfileMutation) AddedFields() []string {
+	var fields []string
+	if m.addvotes != nil {
+		fields = append(fields, judgeprofile.FieldVotes)
+	}
+	if m.addcare != nil {
+		fields = append(fields, judgeprofile.FieldCare)
+	}
+	if m.addweight != nil {
+		fields = append(fields, judgeprofile.FieldWeight)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *JudgeProfileMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case judgeprofile.FieldVotes:
+		return m.AddedVotes()
+	case judgeprofile.FieldCare:
+		return m.AddedCare()
+	case judgeprofile.FieldWeight:
+		return m.AddedWeight()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *JudgeProfileMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case judgeprofile.FieldVotes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVotes(v)
+		return nil
+	case judgeprofile.FieldCare:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCare(v)
+		return nil
+	case judgeprofile.FieldWeight:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWeight(v)
+		return nil
+	}
+	return fmt.Errorf("unknown JudgeProfile numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *JudgeProfileMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(judgeprofile.FieldOffsets) {
+		fields = append(fields, judgeprofile.FieldOffsets)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *JudgeProfileMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *JudgeProfileMutation) ClearField(name string) error {
+	switch name {
+	case judgeprofile.FieldOffsets:
+		m.ClearOffsets()
+		return nil
+	}
+	return fmt.Errorf("unknown JudgeProfile nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *JudgeProfileMutation) ResetField(name string) error {
+	switch name {
+	case judgeprofile.FieldJudgeID:
+		m.ResetJudgeID()
+		return nil
+	case judgeprofile.FieldVotes:
+		m.ResetVotes()
+		return nil
+	case judgeprofile.FieldCare:
+		m.ResetCare()
+		return nil
+	case judgeprofile.FieldWeight:
+		m.ResetWeight()
+		return nil
+	case judgeprofile.FieldOffsets:
+		m.ResetOffsets()
+		return nil
+	case judgeprofile.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown JudgeProfile field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *JudgeProfileMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.judge != nil {
+		edges = append(edges, judgeprofile.EdgeJudge)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *JudgeProfileMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case judgeprofile.EdgeJudge:
+		if id := m.judge; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *JudgeProfileMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *JudgeProfileMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *JudgeProfileMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedjudge {
+		edges = append(edges, judgeprofile.EdgeJudge)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *JudgeProfileMutation) EdgeCleared(name string) bool {
+	switch name {
+	case judgeprofile.EdgeJudge:
+		return m.clearedjudge
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *JudgeProfileMutation) ClearEdge(name string) error {
+	switch name {
+	case judgeprofile.EdgeJudge:
+		m.ClearJudge()
+		return nil
+	}
+	return fmt.Errorf("unknown JudgeProfile unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *JudgeProfileMutation) ResetEdge(name string) error {
+	switch name {
+	case judgeprofile.EdgeJudge:
+		m.ResetJudge()
+		return nil
+	}
+	return fmt.Errorf("unknown JudgeProfile edge %s", name)
+}
 
 // PhotoMutation represents an operation that mutates the Photo nodes in the graph.
 type PhotoMutation struct {
@@ -69,6 +847,11 @@ type PhotoMutation struct {
 	stats_version         *int64
 	addstats_version      *int64
 	stats_updated_at      *time.Time
+	owner_network         *string
+	fitted_version        *int64
+	addfitted_version     *int64
+	judge_queue           *int
+	addjudge_queue        *int
 	clearedFields         map[string]struct{}
 	owner                 *uuid.UUID
 	clearedowner          bool
@@ -84,6 +867,9 @@ type PhotoMutation struct {
 	words                 map[int]struct{}
 	removedwords          map[int]struct{}
 	clearedwords          bool
+	skips                 map[int]struct{}
+	removedskips          map[int]struct{}
+	clearedskips          bool
 	done                  bool
 	oldValue              func(context.Context) (*Photo, error)
 	predicates            []predicate.Photo
@@ -794,6 +1580,167 @@ func (m *PhotoMutation) ResetStatsUpdatedAt() {
 	delete(m.clearedFields, photo.FieldStatsUpdatedAt)
 }
 
+// SetOwnerNetwork sets the "owner_network" field.
+func (m *PhotoMutation) SetOwnerNetwork(s string) {
+	m.owner_network = &s
+}
+
+// OwnerNetwork returns the value of the "owner_network" field in the mutation.
+func (m *PhotoMutation) OwnerNetwork() (r string, exists bool) {
+	v := m.owner_network
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerNetwork returns the old "owner_network" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldOwnerNetwork(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerNetwork is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerNetwork requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerNetwork: %w", err)
+	}
+	return oldValue.OwnerNetwork, nil
+}
+
+// ClearOwnerNetwork clears the value of the "owner_network" field.
+func (m *PhotoMutation) ClearOwnerNetwork() {
+	m.owner_network = nil
+	m.clearedFields[photo.FieldOwnerNetwork] = struct{}{}
+}
+
+// OwnerNetworkCleared returns if the "owner_network" field was cleared in this mutation.
+func (m *PhotoMutation) OwnerNetworkCleared() bool {
+	_, ok := m.clearedFields[photo.FieldOwnerNetwork]
+	return ok
+}
+
+// ResetOwnerNetwork resets all changes to the "owner_network" field.
+func (m *PhotoMutation) ResetOwnerNetwork() {
+	m.owner_network = nil
+	delete(m.clearedFields, photo.FieldOwnerNetwork)
+}
+
+// SetFittedVersion sets the "fitted_version" field.
+func (m *PhotoMutation) SetFittedVersion(i int64) {
+	m.fitted_version = &i
+	m.addfitted_version = nil
+}
+
+// FittedVersion returns the value of the "fitted_version" field in the mutation.
+func (m *PhotoMutation) FittedVersion() (r int64, exists bool) {
+	v := m.fitted_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFittedVersion returns the old "fitted_version" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldFittedVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFittedVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFittedVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFittedVersion: %w", err)
+	}
+	return oldValue.FittedVersion, nil
+}
+
+// AddFittedVersion adds i to the "fitted_version" field.
+func (m *PhotoMutation) AddFittedVersion(i int64) {
+	if m.addfitted_version != nil {
+		*m.addfitted_version += i
+	} else {
+		m.addfitted_version = &i
+	}
+}
+
+// AddedFittedVersion returns the value that was added to the "fitted_version" field in this mutation.
+func (m *PhotoMutation) AddedFittedVersion() (r int64, exists bool) {
+	v := m.addfitted_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFittedVersion resets all changes to the "fitted_version" field.
+func (m *PhotoMutation) ResetFittedVersion() {
+	m.fitted_version = nil
+	m.addfitted_version = nil
+}
+
+// SetJudgeQueue sets the "judge_queue" field.
+func (m *PhotoMutation) SetJudgeQueue(i int) {
+	m.judge_queue = &i
+	m.addjudge_queue = nil
+}
+
+// JudgeQueue returns the value of the "judge_queue" field in the mutation.
+func (m *PhotoMutation) JudgeQueue() (r int, exists bool) {
+	v := m.judge_queue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJudgeQueue returns the old "judge_queue" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldJudgeQueue(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJudgeQueue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJudgeQueue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJudgeQueue: %w", err)
+	}
+	return oldValue.JudgeQueue, nil
+}
+
+// AddJudgeQueue adds i to the "judge_queue" field.
+func (m *PhotoMutation) AddJudgeQueue(i int) {
+	if m.addjudge_queue != nil {
+		*m.addjudge_queue += i
+	} else {
+		m.addjudge_queue = &i
+	}
+}
+
+// AddedJudgeQueue returns the value that was added to the "judge_queue" field in this mutation.
+func (m *PhotoMutation) AddedJudgeQueue() (r int, exists bool) {
+	v := m.addjudge_queue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetJudgeQueue resets all changes to the "judge_queue" field.
+func (m *PhotoMutation) ResetJudgeQueue() {
+	m.judge_queue = nil
+	m.addjudge_queue = nil
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *PhotoMutation) ClearOwner() {
 	m.clearedowner = true
@@ -1037,6 +1984,60 @@ func (m *PhotoMutation) ResetWords() {
 	m.removedwords = nil
 }
 
+// AddSkipIDs adds the "skips" edge to the PhotoSkip entity by ids.
+func (m *PhotoMutation) AddSkipIDs(ids ...int) {
+	if m.skips == nil {
+		m.skips = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.skips[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSkips clears the "skips" edge to the PhotoSkip entity.
+func (m *PhotoMutation) ClearSkips() {
+	m.clearedskips = true
+}
+
+// SkipsCleared reports if the "skips" edge to the PhotoSkip entity was cleared.
+func (m *PhotoMutation) SkipsCleared() bool {
+	return m.clearedskips
+}
+
+// RemoveSkipIDs removes the "skips" edge to the PhotoSkip entity by IDs.
+func (m *PhotoMutation) RemoveSkipIDs(ids ...int) {
+	if m.removedskips == nil {
+		m.removedskips = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.skips, ids[i])
+		m.removedskips[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSkips returns the removed IDs of the "skips" edge to the PhotoSkip entity.
+func (m *PhotoMutation) RemovedSkipsIDs() (ids []int) {
+	for id := range m.removedskips {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SkipsIDs returns the "skips" edge IDs in the mutation.
+func (m *PhotoMutation) SkipsIDs() (ids []int) {
+	for id := range m.skips {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSkips resets all changes to the "skips" edge.
+func (m *PhotoMutation) ResetSkips() {
+	m.skips = nil
+	m.clearedskips = false
+	m.removedskips = nil
+}
+
 // Where appends a list predicates to the PhotoMutation builder.
 func (m *PhotoMutation) Where(ps ...predicate.Photo) {
 	m.predicates = append(m.predicates, ps...)
@@ -1071,7 +2072,7 @@ func (m *PhotoMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PhotoMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 16)
 	if m.owner != nil {
 		fields = append(fields, photo.FieldOwnerID)
 	}
@@ -1111,6 +2112,15 @@ func (m *PhotoMutation) Fields() []string {
 	if m.stats_updated_at != nil {
 		fields = append(fields, photo.FieldStatsUpdatedAt)
 	}
+	if m.owner_network != nil {
+		fields = append(fields, photo.FieldOwnerNetwork)
+	}
+	if m.fitted_version != nil {
+		fields = append(fields, photo.FieldFittedVersion)
+	}
+	if m.judge_queue != nil {
+		fields = append(fields, photo.FieldJudgeQueue)
+	}
 	return fields
 }
 
@@ -1145,6 +2155,12 @@ func (m *PhotoMutation) Field(name string) (ent.Value, bool) {
 		return m.StatsVersion()
 	case photo.FieldStatsUpdatedAt:
 		return m.StatsUpdatedAt()
+	case photo.FieldOwnerNetwork:
+		return m.OwnerNetwork()
+	case photo.FieldFittedVersion:
+		return m.FittedVersion()
+	case photo.FieldJudgeQueue:
+		return m.JudgeQueue()
 	}
 	return nil, false
 }
@@ -1180,6 +2196,12 @@ func (m *PhotoMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldStatsVersion(ctx)
 	case photo.FieldStatsUpdatedAt:
 		return m.OldStatsUpdatedAt(ctx)
+	case photo.FieldOwnerNetwork:
+		return m.OldOwnerNetwork(ctx)
+	case photo.FieldFittedVersion:
+		return m.OldFittedVersion(ctx)
+	case photo.FieldJudgeQueue:
+		return m.OldJudgeQueue(ctx)
 	}
 	return nil, fmt.Errorf("unknown Photo field %s", name)
 }
@@ -1280,6 +2302,27 @@ func (m *PhotoMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStatsUpdatedAt(v)
 		return nil
+	case photo.FieldOwnerNetwork:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerNetwork(v)
+		return nil
+	case photo.FieldFittedVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFittedVersion(v)
+		return nil
+	case photo.FieldJudgeQueue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJudgeQueue(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Photo field %s", name)
 }
@@ -1306,6 +2349,12 @@ func (m *PhotoMutation) AddedFields() []string {
 	if m.addstats_version != nil {
 		fields = append(fields, photo.FieldStatsVersion)
 	}
+	if m.addfitted_version != nil {
+		fields = append(fields, photo.FieldFittedVersion)
+	}
+	if m.addjudge_queue != nil {
+		fields = append(fields, photo.FieldJudgeQueue)
+	}
 	return fields
 }
 
@@ -1326,6 +2375,10 @@ func (m *PhotoMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedVoteCount()
 	case photo.FieldStatsVersion:
 		return m.AddedStatsVersion()
+	case photo.FieldFittedVersion:
+		return m.AddedFittedVersion()
+	case photo.FieldJudgeQueue:
+		return m.AddedJudgeQueue()
 	}
 	return nil, false
 }
@@ -1377,6 +2430,20 @@ func (m *PhotoMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddStatsVersion(v)
 		return nil
+	case photo.FieldFittedVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFittedVersion(v)
+		return nil
+	case photo.FieldJudgeQueue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddJudgeQueue(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Photo numeric field %s", name)
 }
@@ -1387,6 +2454,9 @@ func (m *PhotoMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(photo.FieldStatsUpdatedAt) {
 		fields = append(fields, photo.FieldStatsUpdatedAt)
+	}
+	if m.FieldCleared(photo.FieldOwnerNetwork) {
+		fields = append(fields, photo.FieldOwnerNetwork)
 	}
 	return fields
 }
@@ -1404,6 +2474,9 @@ func (m *PhotoMutation) ClearField(name string) error {
 	switch name {
 	case photo.FieldStatsUpdatedAt:
 		m.ClearStatsUpdatedAt()
+		return nil
+	case photo.FieldOwnerNetwork:
+		m.ClearOwnerNetwork()
 		return nil
 	}
 	return fmt.Errorf("unknown Photo nullable field %s", name)
@@ -1452,13 +2525,22 @@ func (m *PhotoMutation) ResetField(name string) error {
 	case photo.FieldStatsUpdatedAt:
 		m.ResetStatsUpdatedAt()
 		return nil
+	case photo.FieldOwnerNetwork:
+		m.ResetOwnerNetwork()
+		return nil
+	case photo.FieldFittedVersion:
+		m.ResetFittedVersion()
+		return nil
+	case photo.FieldJudgeQueue:
+		m.ResetJudgeQueue()
+		return nil
 	}
 	return fmt.Errorf("unknown Photo field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PhotoMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.owner != nil {
 		edges = append(edges, photo.EdgeOwner)
 	}
@@ -1473,6 +2555,9 @@ func (m *PhotoMutation) AddedEdges() []string {
 	}
 	if m.words != nil {
 		edges = append(edges, photo.EdgeWords)
+	}
+	if m.skips != nil {
+		edges = append(edges, photo.EdgeSkips)
 	}
 	return edges
 }
@@ -1509,13 +2594,19 @@ func (m *PhotoMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case photo.EdgeSkips:
+		ids := make([]ent.Value, 0, len(m.skips))
+		for id := range m.skips {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PhotoMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedvotes != nil {
 		edges = append(edges, photo.EdgeVotes)
 	}
@@ -1527,6 +2618,9 @@ func (m *PhotoMutation) RemovedEdges() []string {
 	}
 	if m.removedwords != nil {
 		edges = append(edges, photo.EdgeWords)
+	}
+	if m.removedskips != nil {
+		edges = append(edges, photo.EdgeSkips)
 	}
 	return edges
 }
@@ -1559,13 +2653,19 @@ func (m *PhotoMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case photo.EdgeSkips:
+		ids := make([]ent.Value, 0, len(m.removedskips))
+		for id := range m.removedskips {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PhotoMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedowner {
 		edges = append(edges, photo.EdgeOwner)
 	}
@@ -1580,6 +2680,9 @@ func (m *PhotoMutation) ClearedEdges() []string {
 	}
 	if m.clearedwords {
 		edges = append(edges, photo.EdgeWords)
+	}
+	if m.clearedskips {
+		edges = append(edges, photo.EdgeSkips)
 	}
 	return edges
 }
@@ -1598,6 +2701,8 @@ func (m *PhotoMutation) EdgeCleared(name string) bool {
 		return m.clearedanswer_counts
 	case photo.EdgeWords:
 		return m.clearedwords
+	case photo.EdgeSkips:
+		return m.clearedskips
 	}
 	return false
 }
@@ -1631,6 +2736,9 @@ func (m *PhotoMutation) ResetEdge(name string) error {
 		return nil
 	case photo.EdgeWords:
 		m.ResetWords()
+		return nil
+	case photo.EdgeSkips:
+		m.ResetSkips()
 		return nil
 	}
 	return fmt.Errorf("unknown Photo edge %s", name)
@@ -2294,6 +3402,16 @@ type PhotoQuestionStatMutation struct {
 	addsum         *int64
 	sum_sq         *int64
 	addsum_sq      *int64
+	w_weight       *float64
+	addw_weight    *float64
+	w_neff         *float64
+	addw_neff      *float64
+	w_mean         *float64
+	addw_mean      *float64
+	w_mean_sq      *float64
+	addw_mean_sq   *float64
+	w_adjusted     *float64
+	addw_adjusted  *float64
 	clearedFields  map[string]struct{}
 	photo          *uuid.UUID
 	clearedphoto   bool
@@ -2660,6 +3778,300 @@ func (m *PhotoQuestionStatMutation) ResetSumSq() {
 	m.addsum_sq = nil
 }
 
+// SetWWeight sets the "w_weight" field.
+func (m *PhotoQuestionStatMutation) SetWWeight(f float64) {
+	m.w_weight = &f
+	m.addw_weight = nil
+}
+
+// WWeight returns the value of the "w_weight" field in the mutation.
+func (m *PhotoQuestionStatMutation) WWeight() (r float64, exists bool) {
+	v := m.w_weight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWWeight returns the old "w_weight" field's value of the PhotoQuestionStat entity.
+// If the PhotoQuestionStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoQuestionStatMutation) OldWWeight(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWWeight is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWWeight requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWWeight: %w", err)
+	}
+	return oldValue.WWeight, nil
+}
+
+// AddWWeight adds f to the "w_weight" field.
+func (m *PhotoQuestionStatMutation) AddWWeight(f float64) {
+	if m.addw_weight != nil {
+		*m.addw_weight += f
+	} else {
+		m.addw_weight = &f
+	}
+}
+
+// AddedWWeight returns the value that was added to the "w_weight" field in this mutation.
+func (m *PhotoQuestionStatMutation) AddedWWeight() (r float64, exists bool) {
+	v := m.addw_weight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWWeight resets all changes to the "w_weight" field.
+func (m *PhotoQuestionStatMutation) ResetWWeight() {
+	m.w_weight = nil
+	m.addw_weight = nil
+}
+
+// SetWNeff sets the "w_neff" field.
+func (m *PhotoQuestionStatMutation) SetWNeff(f float64) {
+	m.w_neff = &f
+	m.addw_neff = nil
+}
+
+// WNeff returns the value of the "w_neff" field in the mutation.
+func (m *PhotoQuestionStatMutation) WNeff() (r float64, exists bool) {
+	v := m.w_neff
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWNeff returns the old "w_neff" field's value of the PhotoQuestionStat entity.
+// If the PhotoQuestionStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoQuestionStatMutation) OldWNeff(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWNeff is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWNeff requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWNeff: %w", err)
+	}
+	return oldValue.WNeff, nil
+}
+
+// AddWNeff adds f to the "w_neff" field.
+func (m *PhotoQuestionStatMutation) AddWNeff(f float64) {
+	if m.addw_neff != nil {
+		*m.addw_neff += f
+	} else {
+		m.addw_neff = &f
+	}
+}
+
+// AddedWNeff returns the value that was added to the "w_neff" field in this mutation.
+func (m *PhotoQuestionStatMutation) AddedWNeff() (r float64, exists bool) {
+	v := m.addw_neff
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWNeff resets all changes to the "w_neff" field.
+func (m *PhotoQuestionStatMutation) ResetWNeff() {
+	m.w_neff = nil
+	m.addw_neff = nil
+}
+
+// SetWMean sets the "w_mean" field.
+func (m *PhotoQuestionStatMutation) SetWMean(f float64) {
+	m.w_mean = &f
+	m.addw_mean = nil
+}
+
+// WMean returns the value of the "w_mean" field in the mutation.
+func (m *PhotoQuestionStatMutation) WMean() (r float64, exists bool) {
+	v := m.w_mean
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWMean returns the old "w_mean" field's value of the PhotoQuestionStat entity.
+// If the PhotoQuestionStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoQuestionStatMutation) OldWMean(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWMean is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWMean requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWMean: %w", err)
+	}
+	return oldValue.WMean, nil
+}
+
+// AddWMean adds f to the "w_mean" field.
+func (m *PhotoQuestionStatMutation) AddWMean(f float64) {
+	if m.addw_mean != nil {
+		*m.addw_mean += f
+	} else {
+		m.addw_mean = &f
+	}
+}
+
+// AddedWMean returns the value that was added to the "w_mean" field in this mutation.
+func (m *PhotoQuestionStatMutation) AddedWMean() (r float64, exists bool) {
+	v := m.addw_mean
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWMean resets all changes to the "w_mean" field.
+func (m *PhotoQuestionStatMutation) ResetWMean() {
+	m.w_mean = nil
+	m.addw_mean = nil
+}
+
+// SetWMeanSq sets the "w_mean_sq" field.
+func (m *PhotoQuestionStatMutation) SetWMeanSq(f float64) {
+	m.w_mean_sq = &f
+	m.addw_mean_sq = nil
+}
+
+// WMeanSq returns the value of the "w_mean_sq" field in the mutation.
+func (m *PhotoQuestionStatMutation) WMeanSq() (r float64, exists bool) {
+	v := m.w_mean_sq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWMeanSq returns the old "w_mean_sq" field's value of the PhotoQuestionStat entity.
+// If the PhotoQuestionStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoQuestionStatMutation) OldWMeanSq(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWMeanSq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWMeanSq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWMeanSq: %w", err)
+	}
+	return oldValue.WMeanSq, nil
+}
+
+// AddWMeanSq adds f to the "w_mean_sq" field.
+func (m *PhotoQuestionStatMutation) AddWMeanSq(f float64) {
+	if m.addw_mean_sq != nil {
+		*m.addw_mean_sq += f
+	} else {
+		m.addw_mean_sq = &f
+	}
+}
+
+// AddedWMeanSq returns the value that was added to the "w_mean_sq" field in this mutation.
+func (m *PhotoQuestionStatMutation) AddedWMeanSq() (r float64, exists bool) {
+	v := m.addw_mean_sq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWMeanSq resets all changes to the "w_mean_sq" field.
+func (m *PhotoQuestionStatMutation) ResetWMeanSq() {
+	m.w_mean_sq = nil
+	m.addw_mean_sq = nil
+}
+
+// SetWAdjusted sets the "w_adjusted" field.
+func (m *PhotoQuestionStatMutation) SetWAdjusted(f float64) {
+	m.w_adjusted = &f
+	m.addw_adjusted = nil
+}
+
+// WAdjusted returns the value of the "w_adjusted" field in the mutation.
+func (m *PhotoQuestionStatMutation) WAdjusted() (r float64, exists bool) {
+	v := m.w_adjusted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWAdjusted returns the old "w_adjusted" field's value of the PhotoQuestionStat entity.
+// If the PhotoQuestionStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoQuestionStatMutation) OldWAdjusted(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWAdjusted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWAdjusted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWAdjusted: %w", err)
+	}
+	return oldValue.WAdjusted, nil
+}
+
+// AddWAdjusted adds f to the "w_adjusted" field.
+func (m *PhotoQuestionStatMutation) AddWAdjusted(f float64) {
+	if m.addw_adjusted != nil {
+		*m.addw_adjusted += f
+	} else {
+		m.addw_adjusted = &f
+	}
+}
+
+// AddedWAdjusted returns the value that was added to the "w_adjusted" field in this mutation.
+func (m *PhotoQuestionStatMutation) AddedWAdjusted() (r float64, exists bool) {
+	v := m.addw_adjusted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearWAdjusted clears the value of the "w_adjusted" field.
+func (m *PhotoQuestionStatMutation) ClearWAdjusted() {
+	m.w_adjusted = nil
+	m.addw_adjusted = nil
+	m.clearedFields[photoquestionstat.FieldWAdjusted] = struct{}{}
+}
+
+// WAdjustedCleared returns if the "w_adjusted" field was cleared in this mutation.
+func (m *PhotoQuestionStatMutation) WAdjustedCleared() bool {
+	_, ok := m.clearedFields[photoquestionstat.FieldWAdjusted]
+	return ok
+}
+
+// ResetWAdjusted resets all changes to the "w_adjusted" field.
+func (m *PhotoQuestionStatMutation) ResetWAdjusted() {
+	m.w_adjusted = nil
+	m.addw_adjusted = nil
+	delete(m.clearedFields, photoquestionstat.FieldWAdjusted)
+}
+
 // ClearPhoto clears the "photo" edge to the Photo entity.
 func (m *PhotoQuestionStatMutation) ClearPhoto() {
 	m.clearedphoto = true
@@ -2721,7 +4133,7 @@ func (m *PhotoQuestionStatMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PhotoQuestionStatMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 10)
 	if m.photo != nil {
 		fields = append(fields, photoquestionstat.FieldPhotoID)
 	}
@@ -2736,6 +4148,21 @@ func (m *PhotoQuestionStatMutation) Fields() []string {
 	}
 	if m.sum_sq != nil {
 		fields = append(fields, photoquestionstat.FieldSumSq)
+	}
+	if m.w_weight != nil {
+		fields = append(fields, photoquestionstat.FieldWWeight)
+	}
+	if m.w_neff != nil {
+		fields = append(fields, photoquestionstat.FieldWNeff)
+	}
+	if m.w_mean != nil {
+		fields = append(fields, photoquestionstat.FieldWMean)
+	}
+	if m.w_mean_sq != nil {
+		fields = append(fields, photoquestionstat.FieldWMeanSq)
+	}
+	if m.w_adjusted != nil {
+		fields = append(fields, photoquestionstat.FieldWAdjusted)
 	}
 	return fields
 }
@@ -2755,6 +4182,16 @@ func (m *PhotoQuestionStatMutation) Field(name string) (ent.Value, bool) {
 		return m.Sum()
 	case photoquestionstat.FieldSumSq:
 		return m.SumSq()
+	case photoquestionstat.FieldWWeight:
+		return m.WWeight()
+	case photoquestionstat.FieldWNeff:
+		return m.WNeff()
+	case photoquestionstat.FieldWMean:
+		return m.WMean()
+	case photoquestionstat.FieldWMeanSq:
+		return m.WMeanSq()
+	case photoquestionstat.FieldWAdjusted:
+		return m.WAdjusted()
 	}
 	return nil, false
 }
@@ -2774,6 +4211,16 @@ func (m *PhotoQuestionStatMutation) OldField(ctx context.Context, name string) (
 		return m.OldSum(ctx)
 	case photoquestionstat.FieldSumSq:
 		return m.OldSumSq(ctx)
+	case photoquestionstat.FieldWWeight:
+		return m.OldWWeight(ctx)
+	case photoquestionstat.FieldWNeff:
+		return m.OldWNeff(ctx)
+	case photoquestionstat.FieldWMean:
+		return m.OldWMean(ctx)
+	case photoquestionstat.FieldWMeanSq:
+		return m.OldWMeanSq(ctx)
+	case photoquestionstat.FieldWAdjusted:
+		return m.OldWAdjusted(ctx)
 	}
 	return nil, fmt.Errorf("unknown PhotoQuestionStat field %s", name)
 }
@@ -2818,6 +4265,41 @@ func (m *PhotoQuestionStatMutation) SetField(name string, value ent.Value) error
 		}
 		m.SetSumSq(v)
 		return nil
+	case photoquestionstat.FieldWWeight:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWWeight(v)
+		return nil
+	case photoquestionstat.FieldWNeff:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWNeff(v)
+		return nil
+	case photoquestionstat.FieldWMean:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWMean(v)
+		return nil
+	case photoquestionstat.FieldWMeanSq:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWMeanSq(v)
+		return nil
+	case photoquestionstat.FieldWAdjusted:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWAdjusted(v)
+		return nil
 	}
 	return fmt.Errorf("unknown PhotoQuestionStat field %s", name)
 }
@@ -2838,6 +4320,21 @@ func (m *PhotoQuestionStatMutation) AddedFields() []string {
 	if m.addsum_sq != nil {
 		fields = append(fields, photoquestionstat.FieldSumSq)
 	}
+	if m.addw_weight != nil {
+		fields = append(fields, photoquestionstat.FieldWWeight)
+	}
+	if m.addw_neff != nil {
+		fields = append(fields, photoquestionstat.FieldWNeff)
+	}
+	if m.addw_mean != nil {
+		fields = append(fields, photoquestionstat.FieldWMean)
+	}
+	if m.addw_mean_sq != nil {
+		fields = append(fields, photoquestionstat.FieldWMeanSq)
+	}
+	if m.addw_adjusted != nil {
+		fields = append(fields, photoquestionstat.FieldWAdjusted)
+	}
 	return fields
 }
 
@@ -2854,6 +4351,16 @@ func (m *PhotoQuestionStatMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedSum()
 	case photoquestionstat.FieldSumSq:
 		return m.AddedSumSq()
+	case photoquestionstat.FieldWWeight:
+		return m.AddedWWeight()
+	case photoquestionstat.FieldWNeff:
+		return m.AddedWNeff()
+	case photoquestionstat.FieldWMean:
+		return m.AddedWMean()
+	case photoquestionstat.FieldWMeanSq:
+		return m.AddedWMeanSq()
+	case photoquestionstat.FieldWAdjusted:
+		return m.AddedWAdjusted()
 	}
 	return nil, false
 }
@@ -2891,6 +4398,41 @@ func (m *PhotoQuestionStatMutation) AddField(name string, value ent.Value) error
 		}
 		m.AddSumSq(v)
 		return nil
+	case photoquestionstat.FieldWWeight:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWWeight(v)
+		return nil
+	case photoquestionstat.FieldWNeff:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWNeff(v)
+		return nil
+	case photoquestionstat.FieldWMean:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWMean(v)
+		return nil
+	case photoquestionstat.FieldWMeanSq:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWMeanSq(v)
+		return nil
+	case photoquestionstat.FieldWAdjusted:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWAdjusted(v)
+		return nil
 	}
 	return fmt.Errorf("unknown PhotoQuestionStat numeric field %s", name)
 }
@@ -2898,7 +4440,11 @@ func (m *PhotoQuestionStatMutation) AddField(name string, value ent.Value) error
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *PhotoQuestionStatMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(photoquestionstat.FieldWAdjusted) {
+		fields = append(fields, photoquestionstat.FieldWAdjusted)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -2911,6 +4457,11 @@ func (m *PhotoQuestionStatMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *PhotoQuestionStatMutation) ClearField(name string) error {
+	switch name {
+	case photoquestionstat.FieldWAdjusted:
+		m.ClearWAdjusted()
+		return nil
+	}
 	return fmt.Errorf("unknown PhotoQuestionStat nullable field %s", name)
 }
 
@@ -2932,6 +4483,21 @@ func (m *PhotoQuestionStatMutation) ResetField(name string) error {
 		return nil
 	case photoquestionstat.FieldSumSq:
 		m.ResetSumSq()
+		return nil
+	case photoquestionstat.FieldWWeight:
+		m.ResetWWeight()
+		return nil
+	case photoquestionstat.FieldWNeff:
+		m.ResetWNeff()
+		return nil
+	case photoquestionstat.FieldWMean:
+		m.ResetWMean()
+		return nil
+	case photoquestionstat.FieldWMeanSq:
+		m.ResetWMeanSq()
+		return nil
+	case photoquestionstat.FieldWAdjusted:
+		m.ResetWAdjusted()
 		return nil
 	}
 	return fmt.Errorf("unknown PhotoQuestionStat field %s", name)
@@ -3009,6 +4575,540 @@ func (m *PhotoQuestionStatMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown PhotoQuestionStat edge %s", name)
+}
+
+// PhotoSkipMutation represents an operation that mutates the PhotoSkip nodes in the graph.
+type PhotoSkipMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	judge         *uuid.UUID
+	clearedjudge  bool
+	photo         *uuid.UUID
+	clearedphoto  bool
+	done          bool
+	oldValue      func(context.Context) (*PhotoSkip, error)
+	predicates    []predicate.PhotoSkip
+}
+
+var _ ent.Mutation = (*PhotoSkipMutation)(nil)
+
+// photoskipOption allows management of the mutation configuration using functional options.
+type photoskipOption func(*PhotoSkipMutation)
+
+// newPhotoSkipMutation creates new mutation for the PhotoSkip entity.
+func newPhotoSkipMutation(c config, op Op, opts ...photoskipOption) *PhotoSkipMutation {
+	m := &PhotoSkipMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePhotoSkip,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPhotoSkipID sets the ID field of the mutation.
+func withPhotoSkipID(id int) photoskipOption {
+	return func(m *PhotoSkipMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PhotoSkip
+		)
+		m.oldValue = func(ctx context.Context) (*PhotoSkip, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PhotoSkip.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPhotoSkip sets the old PhotoSkip of the mutation.
+func withPhotoSkip(node *PhotoSkip) photoskipOption {
+	return func(m *PhotoSkipMutation) {
+		m.oldValue = func(context.Context) (*PhotoSkip, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PhotoSkipMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PhotoSkipMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PhotoSkipMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PhotoSkipMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PhotoSkip.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetJudgeID sets the "judge_id" field.
+func (m *PhotoSkipMutation) SetJudgeID(u uuid.UUID) {
+	m.judge = &u
+}
+
+// JudgeID returns the value of the "judge_id" field in the mutation.
+func (m *PhotoSkipMutation) JudgeID() (r uuid.UUID, exists bool) {
+	v := m.judge
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJudgeID returns the old "judge_id" field's value of the PhotoSkip entity.
+// If the PhotoSkip object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoSkipMutation) OldJudgeID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJudgeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJudgeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJudgeID: %w", err)
+	}
+	return oldValue.JudgeID, nil
+}
+
+// ResetJudgeID resets all changes to the "judge_id" field.
+func (m *PhotoSkipMutation) ResetJudgeID() {
+	m.judge = nil
+}
+
+// SetPhotoID sets the "photo_id" field.
+func (m *PhotoSkipMutation) SetPhotoID(u uuid.UUID) {
+	m.photo = &u
+}
+
+// PhotoID returns the value of the "photo_id" field in the mutation.
+func (m *PhotoSkipMutation) PhotoID() (r uuid.UUID, exists bool) {
+	v := m.photo
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhotoID returns the old "photo_id" field's value of the PhotoSkip entity.
+// If the PhotoSkip object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoSkipMutation) OldPhotoID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhotoID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhotoID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhotoID: %w", err)
+	}
+	return oldValue.PhotoID, nil
+}
+
+// ResetPhotoID resets all changes to the "photo_id" field.
+func (m *PhotoSkipMutation) ResetPhotoID() {
+	m.photo = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PhotoSkipMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PhotoSkipMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PhotoSkip entity.
+// If the PhotoSkip object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoSkipMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PhotoSkipMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearJudge clears the "judge" edge to the User entity.
+func (m *PhotoSkipMutation) ClearJudge() {
+	m.clearedjudge = true
+	m.clearedFields[photoskip.FieldJudgeID] = struct{}{}
+}
+
+// JudgeCleared reports if the "judge" edge to the User entity was cleared.
+func (m *PhotoSkipMutation) JudgeCleared() bool {
+	return m.clearedjudge
+}
+
+// JudgeIDs returns the "judge" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// JudgeID instead. It exists only for internal usage by the builders.
+func (m *PhotoSkipMutation) JudgeIDs() (ids []uuid.UUID) {
+	if id := m.judge; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetJudge resets all changes to the "judge" edge.
+func (m *PhotoSkipMutation) ResetJudge() {
+	m.judge = nil
+	m.clearedjudge = false
+}
+
+// ClearPhoto clears the "photo" edge to the Photo entity.
+func (m *PhotoSkipMutation) ClearPhoto() {
+	m.clearedphoto = true
+	m.clearedFields[photoskip.FieldPhotoID] = struct{}{}
+}
+
+// PhotoCleared reports if the "photo" edge to the Photo entity was cleared.
+func (m *PhotoSkipMutation) PhotoCleared() bool {
+	return m.clearedphoto
+}
+
+// PhotoIDs returns the "photo" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PhotoID instead. It exists only for internal usage by the builders.
+func (m *PhotoSkipMutation) PhotoIDs() (ids []uuid.UUID) {
+	if id := m.photo; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPhoto resets all changes to the "photo" edge.
+func (m *PhotoSkipMutation) ResetPhoto() {
+	m.photo = nil
+	m.clearedphoto = false
+}
+
+// Where appends a list predicates to the PhotoSkipMutation builder.
+func (m *PhotoSkipMutation) Where(ps ...predicate.PhotoSkip) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PhotoSkipMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PhotoSkipMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PhotoSkip, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PhotoSkipMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PhotoSkipMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PhotoSkip).
+func (m *PhotoSkipMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PhotoSkipMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.judge != nil {
+		fields = append(fields, photoskip.FieldJudgeID)
+	}
+	if m.photo != nil {
+		fields = append(fields, photoskip.FieldPhotoID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, photoskip.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PhotoSkipMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case photoskip.FieldJudgeID:
+		return m.JudgeID()
+	case photoskip.FieldPhotoID:
+		return m.PhotoID()
+	case photoskip.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PhotoSkipMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case photoskip.FieldJudgeID:
+		return m.OldJudgeID(ctx)
+	case photoskip.FieldPhotoID:
+		return m.OldPhotoID(ctx)
+	case photoskip.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PhotoSkip field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoSkipMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case photoskip.FieldJudgeID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJudgeID(v)
+		return nil
+	case photoskip.FieldPhotoID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhotoID(v)
+		return nil
+	case photoskip.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoSkip field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PhotoSkipMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PhotoSkipMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoSkipMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PhotoSkip numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PhotoSkipMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PhotoSkipMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PhotoSkipMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PhotoSkip nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PhotoSkipMutation) ResetField(name string) error {
+	switch name {
+	case photoskip.FieldJudgeID:
+		m.ResetJudgeID()
+		return nil
+	case photoskip.FieldPhotoID:
+		m.ResetPhotoID()
+		return nil
+	case photoskip.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoSkip field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PhotoSkipMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.judge != nil {
+		edges = append(edges, photoskip.EdgeJudge)
+	}
+	if m.photo != nil {
+		edges = append(edges, photoskip.EdgePhoto)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PhotoSkipMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case photoskip.EdgeJudge:
+		if id := m.judge; id != nil {
+			return []ent.Value{*id}
+		}
+	case photoskip.EdgePhoto:
+		if id := m.photo; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PhotoSkipMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PhotoSkipMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PhotoSkipMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedjudge {
+		edges = append(edges, photoskip.EdgeJudge)
+	}
+	if m.clearedphoto {
+		edges = append(edges, photoskip.EdgePhoto)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PhotoSkipMutation) EdgeCleared(name string) bool {
+	switch name {
+	case photoskip.EdgeJudge:
+		return m.clearedjudge
+	case photoskip.EdgePhoto:
+		return m.clearedphoto
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PhotoSkipMutation) ClearEdge(name string) error {
+	switch name {
+	case photoskip.EdgeJudge:
+		m.ClearJudge()
+		return nil
+	case photoskip.EdgePhoto:
+		m.ClearPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoSkip unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PhotoSkipMutation) ResetEdge(name string) error {
+	switch name {
+	case photoskip.EdgeJudge:
+		m.ResetJudge()
+		return nil
+	case photoskip.EdgePhoto:
+		m.ResetPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoSkip edge %s", name)
 }
 
 // PhotoWordMutation represents an operation that mutates the PhotoWord nodes in the graph.
@@ -5467,6 +7567,10 @@ type UserMutation struct {
 	merged_into_id  *uuid.UUID
 	photo_count     *int
 	addphoto_count  *int
+	karma_earned    *int64
+	addkarma_earned *int64
+	karma           *int64
+	addkarma        *int64
 	created_at      *time.Time
 	clearedFields   map[string]struct{}
 	photos          map[uuid.UUID]struct{}
@@ -5478,6 +7582,11 @@ type UserMutation struct {
 	votes           map[int64]struct{}
 	removedvotes    map[int64]struct{}
 	clearedvotes    bool
+	skips           map[int]struct{}
+	removedskips    map[int]struct{}
+	clearedskips    bool
+	profile         *int
+	clearedprofile  bool
 	done            bool
 	oldValue        func(context.Context) (*User, error)
 	predicates      []predicate.User
@@ -5911,6 +8020,118 @@ func (m *UserMutation) ResetPhotoCount() {
 	m.addphoto_count = nil
 }
 
+// SetKarmaEarned sets the "karma_earned" field.
+func (m *UserMutation) SetKarmaEarned(i int64) {
+	m.karma_earned = &i
+	m.addkarma_earned = nil
+}
+
+// KarmaEarned returns the value of the "karma_earned" field in the mutation.
+func (m *UserMutation) KarmaEarned() (r int64, exists bool) {
+	v := m.karma_earned
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKarmaEarned returns the old "karma_earned" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldKarmaEarned(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKarmaEarned is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKarmaEarned requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKarmaEarned: %w", err)
+	}
+	return oldValue.KarmaEarned, nil
+}
+
+// AddKarmaEarned adds i to the "karma_earned" field.
+func (m *UserMutation) AddKarmaEarned(i int64) {
+	if m.addkarma_earned != nil {
+		*m.addkarma_earned += i
+	} else {
+		m.addkarma_earned = &i
+	}
+}
+
+// AddedKarmaEarned returns the value that was added to the "karma_earned" field in this mutation.
+func (m *UserMutation) AddedKarmaEarned() (r int64, exists bool) {
+	v := m.addkarma_earned
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetKarmaEarned resets all changes to the "karma_earned" field.
+func (m *UserMutation) ResetKarmaEarned() {
+	m.karma_earned = nil
+	m.addkarma_earned = nil
+}
+
+// SetKarma sets the "karma" field.
+func (m *UserMutation) SetKarma(i int64) {
+	m.karma = &i
+	m.addkarma = nil
+}
+
+// Karma returns the value of the "karma" field in the mutation.
+func (m *UserMutation) Karma() (r int64, exists bool) {
+	v := m.karma
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKarma returns the old "karma" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldKarma(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKarma is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKarma requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKarma: %w", err)
+	}
+	return oldValue.Karma, nil
+}
+
+// AddKarma adds i to the "karma" field.
+func (m *UserMutation) AddKarma(i int64) {
+	if m.addkarma != nil {
+		*m.addkarma += i
+	} else {
+		m.addkarma = &i
+	}
+}
+
+// AddedKarma returns the value that was added to the "karma" field in this mutation.
+func (m *UserMutation) AddedKarma() (r int64, exists bool) {
+	v := m.addkarma
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetKarma resets all changes to the "karma" field.
+func (m *UserMutation) ResetKarma() {
+	m.karma = nil
+	m.addkarma = nil
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *UserMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -6109,6 +8330,99 @@ func (m *UserMutation) ResetVotes() {
 	m.removedvotes = nil
 }
 
+// AddSkipIDs adds the "skips" edge to the PhotoSkip entity by ids.
+func (m *UserMutation) AddSkipIDs(ids ...int) {
+	if m.skips == nil {
+		m.skips = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.skips[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSkips clears the "skips" edge to the PhotoSkip entity.
+func (m *UserMutation) ClearSkips() {
+	m.clearedskips = true
+}
+
+// SkipsCleared reports if the "skips" edge to the PhotoSkip entity was cleared.
+func (m *UserMutation) SkipsCleared() bool {
+	return m.clearedskips
+}
+
+// RemoveSkipIDs removes the "skips" edge to the PhotoSkip entity by IDs.
+func (m *UserMutation) RemoveSkipIDs(ids ...int) {
+	if m.removedskips == nil {
+		m.removedskips = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.skips, ids[i])
+		m.removedskips[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSkips returns the removed IDs of the "skips" edge to the PhotoSkip entity.
+func (m *UserMutation) RemovedSkipsIDs() (ids []int) {
+	for id := range m.removedskips {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SkipsIDs returns the "skips" edge IDs in the mutation.
+func (m *UserMutation) SkipsIDs() (ids []int) {
+	for id := range m.skips {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSkips resets all changes to the "skips" edge.
+func (m *UserMutation) ResetSkips() {
+	m.skips = nil
+	m.clearedskips = false
+	m.removedskips = nil
+}
+
+// SetProfileID sets the "profile" edge to the JudgeProfile entity by id.
+func (m *UserMutation) SetProfileID(id int) {
+	m.profile = &id
+}
+
+// ClearProfile clears the "profile" edge to the JudgeProfile entity.
+func (m *UserMutation) ClearProfile() {
+	m.clearedprofile = true
+}
+
+// ProfileCleared reports if the "profile" edge to the JudgeProfile entity was cleared.
+func (m *UserMutation) ProfileCleared() bool {
+	return m.clearedprofile
+}
+
+// ProfileID returns the "profile" edge ID in the mutation.
+func (m *UserMutation) ProfileID() (id int, exists bool) {
+	if m.profile != nil {
+		return *m.profile, true
+	}
+	return
+}
+
+// ProfileIDs returns the "profile" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProfileID instead. It exists only for internal usage by the builders.
+func (m *UserMutation) ProfileIDs() (ids []int) {
+	if id := m.profile; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProfile resets all changes to the "profile" edge.
+func (m *UserMutation) ResetProfile() {
+	m.profile = nil
+	m.clearedprofile = false
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -6143,7 +8457,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.handle != nil {
 		fields = append(fields, user.FieldHandle)
 	}
@@ -6164,6 +8478,12 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.photo_count != nil {
 		fields = append(fields, user.FieldPhotoCount)
+	}
+	if m.karma_earned != nil {
+		fields = append(fields, user.FieldKarmaEarned)
+	}
+	if m.karma != nil {
+		fields = append(fields, user.FieldKarma)
 	}
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
@@ -6190,6 +8510,10 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.MergedIntoID()
 	case user.FieldPhotoCount:
 		return m.PhotoCount()
+	case user.FieldKarmaEarned:
+		return m.KarmaEarned()
+	case user.FieldKarma:
+		return m.Karma()
 	case user.FieldCreatedAt:
 		return m.CreatedAt()
 	}
@@ -6215,6 +8539,10 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldMergedIntoID(ctx)
 	case user.FieldPhotoCount:
 		return m.OldPhotoCount(ctx)
+	case user.FieldKarmaEarned:
+		return m.OldKarmaEarned(ctx)
+	case user.FieldKarma:
+		return m.OldKarma(ctx)
 	case user.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	}
@@ -6275,6 +8603,20 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPhotoCount(v)
 		return nil
+	case user.FieldKarmaEarned:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKarmaEarned(v)
+		return nil
+	case user.FieldKarma:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKarma(v)
+		return nil
 	case user.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -6293,6 +8635,12 @@ func (m *UserMutation) AddedFields() []string {
 	if m.addphoto_count != nil {
 		fields = append(fields, user.FieldPhotoCount)
 	}
+	if m.addkarma_earned != nil {
+		fields = append(fields, user.FieldKarmaEarned)
+	}
+	if m.addkarma != nil {
+		fields = append(fields, user.FieldKarma)
+	}
 	return fields
 }
 
@@ -6303,6 +8651,10 @@ func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case user.FieldPhotoCount:
 		return m.AddedPhotoCount()
+	case user.FieldKarmaEarned:
+		return m.AddedKarmaEarned()
+	case user.FieldKarma:
+		return m.AddedKarma()
 	}
 	return nil, false
 }
@@ -6318,6 +8670,20 @@ func (m *UserMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddPhotoCount(v)
+		return nil
+	case user.FieldKarmaEarned:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddKarmaEarned(v)
+		return nil
+	case user.FieldKarma:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddKarma(v)
 		return nil
 	}
 	return fmt.Errorf("unknown User numeric field %s", name)
@@ -6394,6 +8760,12 @@ func (m *UserMutation) ResetField(name string) error {
 	case user.FieldPhotoCount:
 		m.ResetPhotoCount()
 		return nil
+	case user.FieldKarmaEarned:
+		m.ResetKarmaEarned()
+		return nil
+	case user.FieldKarma:
+		m.ResetKarma()
+		return nil
 	case user.FieldCreatedAt:
 		m.ResetCreatedAt()
 		return nil
@@ -6403,7 +8775,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 5)
 	if m.photos != nil {
 		edges = append(edges, user.EdgePhotos)
 	}
@@ -6412,6 +8784,12 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.votes != nil {
 		edges = append(edges, user.EdgeVotes)
+	}
+	if m.skips != nil {
+		edges = append(edges, user.EdgeSkips)
+	}
+	if m.profile != nil {
+		edges = append(edges, user.EdgeProfile)
 	}
 	return edges
 }
@@ -6438,13 +8816,23 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeSkips:
+		ids := make([]ent.Value, 0, len(m.skips))
+		for id := range m.skips {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeProfile:
+		if id := m.profile; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 5)
 	if m.removedphotos != nil {
 		edges = append(edges, user.EdgePhotos)
 	}
@@ -6453,6 +8841,9 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedvotes != nil {
 		edges = append(edges, user.EdgeVotes)
+	}
+	if m.removedskips != nil {
+		edges = append(edges, user.EdgeSkips)
 	}
 	return edges
 }
@@ -6479,13 +8870,19 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeSkips:
+		ids := make([]ent.Value, 0, len(m.removedskips))
+		for id := range m.removedskips {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 5)
 	if m.clearedphotos {
 		edges = append(edges, user.EdgePhotos)
 	}
@@ -6494,6 +8891,12 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedvotes {
 		edges = append(edges, user.EdgeVotes)
+	}
+	if m.clearedskips {
+		edges = append(edges, user.EdgeSkips)
+	}
+	if m.clearedprofile {
+		edges = append(edges, user.EdgeProfile)
 	}
 	return edges
 }
@@ -6508,6 +8911,10 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedsessions
 	case user.EdgeVotes:
 		return m.clearedvotes
+	case user.EdgeSkips:
+		return m.clearedskips
+	case user.EdgeProfile:
+		return m.clearedprofile
 	}
 	return false
 }
@@ -6516,6 +8923,9 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 // if that edge is not defined in the schema.
 func (m *UserMutation) ClearEdge(name string) error {
 	switch name {
+	case user.EdgeProfile:
+		m.ClearProfile()
+		return nil
 	}
 	return fmt.Errorf("unknown User unique edge %s", name)
 }
@@ -6533,6 +8943,12 @@ func (m *UserMutation) ResetEdge(name string) error {
 	case user.EdgeVotes:
 		m.ResetVotes()
 		return nil
+	case user.EdgeSkips:
+		m.ResetSkips()
+		return nil
+	case user.EdgeProfile:
+		m.ResetProfile()
+		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)
 }
@@ -6546,6 +8962,7 @@ type VoteMutation struct {
 	answers       *[]schema.Answer
 	appendanswers []schema.Answer
 	created_at    *time.Time
+	network       *string
 	clearedFields map[string]struct{}
 	judge         *uuid.UUID
 	clearedjudge  bool
@@ -6819,6 +9236,55 @@ func (m *VoteMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetNetwork sets the "network" field.
+func (m *VoteMutation) SetNetwork(s string) {
+	m.network = &s
+}
+
+// Network returns the value of the "network" field in the mutation.
+func (m *VoteMutation) Network() (r string, exists bool) {
+	v := m.network
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNetwork returns the old "network" field's value of the Vote entity.
+// If the Vote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoteMutation) OldNetwork(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNetwork is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNetwork requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNetwork: %w", err)
+	}
+	return oldValue.Network, nil
+}
+
+// ClearNetwork clears the value of the "network" field.
+func (m *VoteMutation) ClearNetwork() {
+	m.network = nil
+	m.clearedFields[vote.FieldNetwork] = struct{}{}
+}
+
+// NetworkCleared returns if the "network" field was cleared in this mutation.
+func (m *VoteMutation) NetworkCleared() bool {
+	_, ok := m.clearedFields[vote.FieldNetwork]
+	return ok
+}
+
+// ResetNetwork resets all changes to the "network" field.
+func (m *VoteMutation) ResetNetwork() {
+	m.network = nil
+	delete(m.clearedFields, vote.FieldNetwork)
+}
+
 // ClearJudge clears the "judge" edge to the User entity.
 func (m *VoteMutation) ClearJudge() {
 	m.clearedjudge = true
@@ -6907,7 +9373,7 @@ func (m *VoteMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *VoteMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.judge != nil {
 		fields = append(fields, vote.FieldJudgeID)
 	}
@@ -6919,6 +9385,9 @@ func (m *VoteMutation) Fields() []string {
 	}
 	if m.created_at != nil {
 		fields = append(fields, vote.FieldCreatedAt)
+	}
+	if m.network != nil {
+		fields = append(fields, vote.FieldNetwork)
 	}
 	return fields
 }
@@ -6936,6 +9405,8 @@ func (m *VoteMutation) Field(name string) (ent.Value, bool) {
 		return m.Answers()
 	case vote.FieldCreatedAt:
 		return m.CreatedAt()
+	case vote.FieldNetwork:
+		return m.Network()
 	}
 	return nil, false
 }
@@ -6953,6 +9424,8 @@ func (m *VoteMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldAnswers(ctx)
 	case vote.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case vote.FieldNetwork:
+		return m.OldNetwork(ctx)
 	}
 	return nil, fmt.Errorf("unknown Vote field %s", name)
 }
@@ -6990,6 +9463,13 @@ func (m *VoteMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedAt(v)
 		return nil
+	case vote.FieldNetwork:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNetwork(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Vote field %s", name)
 }
@@ -7019,7 +9499,11 @@ func (m *VoteMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *VoteMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(vote.FieldNetwork) {
+		fields = append(fields, vote.FieldNetwork)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -7032,6 +9516,11 @@ func (m *VoteMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *VoteMutation) ClearField(name string) error {
+	switch name {
+	case vote.FieldNetwork:
+		m.ClearNetwork()
+		return nil
+	}
 	return fmt.Errorf("unknown Vote nullable field %s", name)
 }
 
@@ -7050,6 +9539,9 @@ func (m *VoteMutation) ResetField(name string) error {
 		return nil
 	case vote.FieldCreatedAt:
 		m.ResetCreatedAt()
+		return nil
+	case vote.FieldNetwork:
+		m.ResetNetwork()
 		return nil
 	}
 	return fmt.Errorf("unknown Vote field %s", name)

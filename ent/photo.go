@@ -45,6 +45,12 @@ type Photo struct {
 	StatsVersion int64 `json:"stats_version,omitempty"`
 	// StatsUpdatedAt holds the value of the "stats_updated_at" field.
 	StatsUpdatedAt *time.Time `json:"stats_updated_at,omitempty"`
+	// OwnerNetwork holds the value of the "owner_network" field.
+	OwnerNetwork string `json:"owner_network,omitempty"`
+	// FittedVersion holds the value of the "fitted_version" field.
+	FittedVersion int64 `json:"fitted_version,omitempty"`
+	// JudgeQueue holds the value of the "judge_queue" field.
+	JudgeQueue int `json:"judge_queue,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PhotoQuery when eager-loading is set.
 	Edges        PhotoEdges `json:"edges"`
@@ -63,9 +69,11 @@ type PhotoEdges struct {
 	AnswerCounts []*PhotoAnswerCount `json:"answer_counts,omitempty"`
 	// Words holds the value of the words edge.
 	Words []*PhotoWord `json:"words,omitempty"`
+	// Skips holds the value of the skips edge.
+	Skips []*PhotoSkip `json:"skips,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 }
 
 // OwnerOrErr returns the Owner value or an error if the edge
@@ -115,6 +123,15 @@ func (e PhotoEdges) WordsOrErr() ([]*PhotoWord, error) {
 	return nil, &NotLoadedError{edge: "words"}
 }
 
+// SkipsOrErr returns the Skips value or an error if the edge
+// was not loaded in eager-loading.
+func (e PhotoEdges) SkipsOrErr() ([]*PhotoSkip, error) {
+	if e.loadedTypes[5] {
+		return e.Skips, nil
+	}
+	return nil, &NotLoadedError{edge: "skips"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Photo) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -122,9 +139,9 @@ func (*Photo) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case photo.FieldIsPublic:
 			values[i] = new(sql.NullBool)
-		case photo.FieldWidth, photo.FieldHeight, photo.FieldThumbWidth, photo.FieldThumbHeight, photo.FieldVoteCount, photo.FieldStatsVersion:
+		case photo.FieldWidth, photo.FieldHeight, photo.FieldThumbWidth, photo.FieldThumbHeight, photo.FieldVoteCount, photo.FieldStatsVersion, photo.FieldFittedVersion, photo.FieldJudgeQueue:
 			values[i] = new(sql.NullInt64)
-		case photo.FieldImageKey, photo.FieldThumbKey, photo.FieldStatus:
+		case photo.FieldImageKey, photo.FieldThumbKey, photo.FieldStatus, photo.FieldOwnerNetwork:
 			values[i] = new(sql.NullString)
 		case photo.FieldCreatedAt, photo.FieldStatsUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -230,6 +247,24 @@ func (_m *Photo) assignValues(columns []string, values []any) error {
 				_m.StatsUpdatedAt = new(time.Time)
 				*_m.StatsUpdatedAt = value.Time
 			}
+		case photo.FieldOwnerNetwork:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field owner_network", values[i])
+			} else if value.Valid {
+				_m.OwnerNetwork = value.String
+			}
+		case photo.FieldFittedVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field fitted_version", values[i])
+			} else if value.Valid {
+				_m.FittedVersion = value.Int64
+			}
+		case photo.FieldJudgeQueue:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field judge_queue", values[i])
+			} else if value.Valid {
+				_m.JudgeQueue = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -266,6 +301,11 @@ func (_m *Photo) QueryAnswerCounts() *PhotoAnswerCountQuery {
 // QueryWords queries the "words" edge of the Photo entity.
 func (_m *Photo) QueryWords() *PhotoWordQuery {
 	return NewPhotoClient(_m.config).QueryWords(_m)
+}
+
+// QuerySkips queries the "skips" edge of the Photo entity.
+func (_m *Photo) QuerySkips() *PhotoSkipQuery {
+	return NewPhotoClient(_m.config).QuerySkips(_m)
 }
 
 // Update returns a builder for updating this Photo.
@@ -331,6 +371,15 @@ func (_m *Photo) String() string {
 		builder.WriteString("stats_updated_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("owner_network=")
+	builder.WriteString(_m.OwnerNetwork)
+	builder.WriteString(", ")
+	builder.WriteString("fitted_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FittedVersion))
+	builder.WriteString(", ")
+	builder.WriteString("judge_queue=")
+	builder.WriteString(fmt.Sprintf("%v", _m.JudgeQueue))
 	builder.WriteByte(')')
 	return builder.String()
 }

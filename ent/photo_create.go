@@ -15,6 +15,7 @@ import (
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/ent/vote"
@@ -155,6 +156,48 @@ func (_c *PhotoCreate) SetNillableStatsUpdatedAt(v *time.Time) *PhotoCreate {
 	return _c
 }
 
+// SetOwnerNetwork sets the "owner_network" field.
+func (_c *PhotoCreate) SetOwnerNetwork(v string) *PhotoCreate {
+	_c.mutation.SetOwnerNetwork(v)
+	return _c
+}
+
+// SetNillableOwnerNetwork sets the "owner_network" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableOwnerNetwork(v *string) *PhotoCreate {
+	if v != nil {
+		_c.SetOwnerNetwork(*v)
+	}
+	return _c
+}
+
+// SetFittedVersion sets the "fitted_version" field.
+func (_c *PhotoCreate) SetFittedVersion(v int64) *PhotoCreate {
+	_c.mutation.SetFittedVersion(v)
+	return _c
+}
+
+// SetNillableFittedVersion sets the "fitted_version" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableFittedVersion(v *int64) *PhotoCreate {
+	if v != nil {
+		_c.SetFittedVersion(*v)
+	}
+	return _c
+}
+
+// SetJudgeQueue sets the "judge_queue" field.
+func (_c *PhotoCreate) SetJudgeQueue(v int) *PhotoCreate {
+	_c.mutation.SetJudgeQueue(v)
+	return _c
+}
+
+// SetNillableJudgeQueue sets the "judge_queue" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableJudgeQueue(v *int) *PhotoCreate {
+	if v != nil {
+		_c.SetJudgeQueue(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *PhotoCreate) SetID(v uuid.UUID) *PhotoCreate {
 	_c.mutation.SetID(v)
@@ -234,6 +277,21 @@ func (_c *PhotoCreate) AddWords(v ...*PhotoWord) *PhotoCreate {
 	return _c.AddWordIDs(ids...)
 }
 
+// AddSkipIDs adds the "skips" edge to the PhotoSkip entity by IDs.
+func (_c *PhotoCreate) AddSkipIDs(ids ...int) *PhotoCreate {
+	_c.mutation.AddSkipIDs(ids...)
+	return _c
+}
+
+// AddSkips adds the "skips" edges to the PhotoSkip entity.
+func (_c *PhotoCreate) AddSkips(v ...*PhotoSkip) *PhotoCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSkipIDs(ids...)
+}
+
 // Mutation returns the PhotoMutation object of the builder.
 func (_c *PhotoCreate) Mutation() *PhotoMutation {
 	return _c.mutation
@@ -288,6 +346,14 @@ func (_c *PhotoCreate) defaults() {
 	if _, ok := _c.mutation.StatsVersion(); !ok {
 		v := photo.DefaultStatsVersion
 		_c.mutation.SetStatsVersion(v)
+	}
+	if _, ok := _c.mutation.FittedVersion(); !ok {
+		v := photo.DefaultFittedVersion
+		_c.mutation.SetFittedVersion(v)
+	}
+	if _, ok := _c.mutation.JudgeQueue(); !ok {
+		v := photo.DefaultJudgeQueue
+		_c.mutation.SetJudgeQueue(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := photo.DefaultID()
@@ -372,6 +438,17 @@ func (_c *PhotoCreate) check() error {
 	}
 	if _, ok := _c.mutation.StatsVersion(); !ok {
 		return &ValidationError{Name: "stats_version", err: errors.New(`ent: missing required field "Photo.stats_version"`)}
+	}
+	if v, ok := _c.mutation.OwnerNetwork(); ok {
+		if err := photo.OwnerNetworkValidator(v); err != nil {
+			return &ValidationError{Name: "owner_network", err: fmt.Errorf(`ent: validator failed for field "Photo.owner_network": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.FittedVersion(); !ok {
+		return &ValidationError{Name: "fitted_version", err: errors.New(`ent: missing required field "Photo.fitted_version"`)}
+	}
+	if _, ok := _c.mutation.JudgeQueue(); !ok {
+		return &ValidationError{Name: "judge_queue", err: errors.New(`ent: missing required field "Photo.judge_queue"`)}
 	}
 	if len(_c.mutation.OwnerIDs()) == 0 {
 		return &ValidationError{Name: "owner", err: errors.New(`ent: missing required edge "Photo.owner"`)}
@@ -460,6 +537,18 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 		_spec.SetField(photo.FieldStatsUpdatedAt, field.TypeTime, value)
 		_node.StatsUpdatedAt = &value
 	}
+	if value, ok := _c.mutation.OwnerNetwork(); ok {
+		_spec.SetField(photo.FieldOwnerNetwork, field.TypeString, value)
+		_node.OwnerNetwork = value
+	}
+	if value, ok := _c.mutation.FittedVersion(); ok {
+		_spec.SetField(photo.FieldFittedVersion, field.TypeInt64, value)
+		_node.FittedVersion = value
+	}
+	if value, ok := _c.mutation.JudgeQueue(); ok {
+		_spec.SetField(photo.FieldJudgeQueue, field.TypeInt, value)
+		_node.JudgeQueue = value
+	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -534,6 +623,22 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(photoword.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SkipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.SkipsTable,
+			Columns: []string{photo.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -671,6 +776,42 @@ func (u *PhotoUpsert) ClearStatsUpdatedAt() *PhotoUpsert {
 	return u
 }
 
+// SetFittedVersion sets the "fitted_version" field.
+func (u *PhotoUpsert) SetFittedVersion(v int64) *PhotoUpsert {
+	u.Set(photo.FieldFittedVersion, v)
+	return u
+}
+
+// UpdateFittedVersion sets the "fitted_version" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateFittedVersion() *PhotoUpsert {
+	u.SetExcluded(photo.FieldFittedVersion)
+	return u
+}
+
+// AddFittedVersion adds v to the "fitted_version" field.
+func (u *PhotoUpsert) AddFittedVersion(v int64) *PhotoUpsert {
+	u.Add(photo.FieldFittedVersion, v)
+	return u
+}
+
+// SetJudgeQueue sets the "judge_queue" field.
+func (u *PhotoUpsert) SetJudgeQueue(v int) *PhotoUpsert {
+	u.Set(photo.FieldJudgeQueue, v)
+	return u
+}
+
+// UpdateJudgeQueue sets the "judge_queue" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateJudgeQueue() *PhotoUpsert {
+	u.SetExcluded(photo.FieldJudgeQueue)
+	return u
+}
+
+// AddJudgeQueue adds v to the "judge_queue" field.
+func (u *PhotoUpsert) AddJudgeQueue(v int) *PhotoUpsert {
+	u.Add(photo.FieldJudgeQueue, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -711,6 +852,9 @@ func (u *PhotoUpsertOne) UpdateNewValues() *PhotoUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(photo.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OwnerNetwork(); exists {
+			s.SetIgnore(photo.FieldOwnerNetwork)
 		}
 	}))
 	return u
@@ -831,6 +975,48 @@ func (u *PhotoUpsertOne) UpdateStatsUpdatedAt() *PhotoUpsertOne {
 func (u *PhotoUpsertOne) ClearStatsUpdatedAt() *PhotoUpsertOne {
 	return u.Update(func(s *PhotoUpsert) {
 		s.ClearStatsUpdatedAt()
+	})
+}
+
+// SetFittedVersion sets the "fitted_version" field.
+func (u *PhotoUpsertOne) SetFittedVersion(v int64) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetFittedVersion(v)
+	})
+}
+
+// AddFittedVersion adds v to the "fitted_version" field.
+func (u *PhotoUpsertOne) AddFittedVersion(v int64) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddFittedVersion(v)
+	})
+}
+
+// UpdateFittedVersion sets the "fitted_version" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateFittedVersion() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateFittedVersion()
+	})
+}
+
+// SetJudgeQueue sets the "judge_queue" field.
+func (u *PhotoUpsertOne) SetJudgeQueue(v int) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetJudgeQueue(v)
+	})
+}
+
+// AddJudgeQueue adds v to the "judge_queue" field.
+func (u *PhotoUpsertOne) AddJudgeQueue(v int) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddJudgeQueue(v)
+	})
+}
+
+// UpdateJudgeQueue sets the "judge_queue" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateJudgeQueue() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateJudgeQueue()
 	})
 }
 
@@ -1041,6 +1227,9 @@ func (u *PhotoUpsertBulk) UpdateNewValues() *PhotoUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(photo.FieldCreatedAt)
 			}
+			if _, exists := b.mutation.OwnerNetwork(); exists {
+				s.SetIgnore(photo.FieldOwnerNetwork)
+			}
 		}
 	}))
 	return u
@@ -1161,6 +1350,48 @@ func (u *PhotoUpsertBulk) UpdateStatsUpdatedAt() *PhotoUpsertBulk {
 func (u *PhotoUpsertBulk) ClearStatsUpdatedAt() *PhotoUpsertBulk {
 	return u.Update(func(s *PhotoUpsert) {
 		s.ClearStatsUpdatedAt()
+	})
+}
+
+// SetFittedVersion sets the "fitted_version" field.
+func (u *PhotoUpsertBulk) SetFittedVersion(v int64) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetFittedVersion(v)
+	})
+}
+
+// AddFittedVersion adds v to the "fitted_version" field.
+func (u *PhotoUpsertBulk) AddFittedVersion(v int64) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddFittedVersion(v)
+	})
+}
+
+// UpdateFittedVersion sets the "fitted_version" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateFittedVersion() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateFittedVersion()
+	})
+}
+
+// SetJudgeQueue sets the "judge_queue" field.
+func (u *PhotoUpsertBulk) SetJudgeQueue(v int) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetJudgeQueue(v)
+	})
+}
+
+// AddJudgeQueue adds v to the "judge_queue" field.
+func (u *PhotoUpsertBulk) AddJudgeQueue(v int) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddJudgeQueue(v)
+	})
+}
+
+// UpdateJudgeQueue sets the "judge_queue" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateJudgeQueue() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateJudgeQueue()
 	})
 }
 

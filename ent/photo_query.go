@@ -16,6 +16,7 @@ import (
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/user"
@@ -35,6 +36,7 @@ type PhotoQuery struct {
 	withQuestionStats *PhotoQuestionStatQuery
 	withAnswerCounts  *PhotoAnswerCountQuery
 	withWords         *PhotoWordQuery
+	withSkips         *PhotoSkipQuery
 	modifiers         []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -175,6 +177,28 @@ func (_q *PhotoQuery) QueryWords() *PhotoWordQuery {
 			sqlgraph.From(photo.Table, photo.FieldID, selector),
 			sqlgraph.To(photoword.Table, photoword.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, photo.WordsTable, photo.WordsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySkips chains the current query on the "skips" edge.
+func (_q *PhotoQuery) QuerySkips() *PhotoSkipQuery {
+	query := (&PhotoSkipClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, selector),
+			sqlgraph.To(photoskip.Table, photoskip.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.SkipsTable, photo.SkipsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -379,6 +403,7 @@ func (_q *PhotoQuery) Clone() *PhotoQuery {
 		withQuestionStats: _q.withQuestionStats.Clone(),
 		withAnswerCounts:  _q.withAnswerCounts.Clone(),
 		withWords:         _q.withWords.Clone(),
+		withSkips:         _q.withSkips.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -438,6 +463,17 @@ func (_q *PhotoQuery) WithWords(opts ...func(*PhotoWordQuery)) *PhotoQuery {
 		opt(query)
 	}
 	_q.withWords = query
+	return _q
+}
+
+// WithSkips tells the query-builder to eager-load the nodes that are connected to
+// the "skips" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PhotoQuery) WithSkips(opts ...func(*PhotoSkipQuery)) *PhotoQuery {
+	query := (&PhotoSkipClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSkips = query
 	return _q
 }
 
@@ -519,12 +555,13 @@ func (_q *PhotoQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Photo,
 	var (
 		nodes       = []*Photo{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withOwner != nil,
 			_q.withVotes != nil,
 			_q.withQuestionStats != nil,
 			_q.withAnswerCounts != nil,
 			_q.withWords != nil,
+			_q.withSkips != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -579,6 +616,13 @@ func (_q *PhotoQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Photo,
 		if err := _q.loadWords(ctx, query, nodes,
 			func(n *Photo) { n.Edges.Words = []*PhotoWord{} },
 			func(n *Photo, e *PhotoWord) { n.Edges.Words = append(n.Edges.Words, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSkips; query != nil {
+		if err := _q.loadSkips(ctx, query, nodes,
+			func(n *Photo) { n.Edges.Skips = []*PhotoSkip{} },
+			func(n *Photo, e *PhotoSkip) { n.Edges.Skips = append(n.Edges.Skips, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -719,6 +763,36 @@ func (_q *PhotoQuery) loadWords(ctx context.Context, query *PhotoWordQuery, node
 	}
 	query.Where(predicate.PhotoWord(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(photo.WordsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PhotoID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "photo_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PhotoQuery) loadSkips(ctx context.Context, query *PhotoSkipQuery, nodes []*Photo, init func(*Photo), assign func(*Photo, *PhotoSkip)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Photo)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(photoskip.FieldPhotoID)
+	}
+	query.Where(predicate.PhotoSkip(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(photo.SkipsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/vote"
@@ -123,6 +124,48 @@ func (_u *PhotoUpdate) ClearStatsUpdatedAt() *PhotoUpdate {
 	return _u
 }
 
+// SetFittedVersion sets the "fitted_version" field.
+func (_u *PhotoUpdate) SetFittedVersion(v int64) *PhotoUpdate {
+	_u.mutation.ResetFittedVersion()
+	_u.mutation.SetFittedVersion(v)
+	return _u
+}
+
+// SetNillableFittedVersion sets the "fitted_version" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableFittedVersion(v *int64) *PhotoUpdate {
+	if v != nil {
+		_u.SetFittedVersion(*v)
+	}
+	return _u
+}
+
+// AddFittedVersion adds value to the "fitted_version" field.
+func (_u *PhotoUpdate) AddFittedVersion(v int64) *PhotoUpdate {
+	_u.mutation.AddFittedVersion(v)
+	return _u
+}
+
+// SetJudgeQueue sets the "judge_queue" field.
+func (_u *PhotoUpdate) SetJudgeQueue(v int) *PhotoUpdate {
+	_u.mutation.ResetJudgeQueue()
+	_u.mutation.SetJudgeQueue(v)
+	return _u
+}
+
+// SetNillableJudgeQueue sets the "judge_queue" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableJudgeQueue(v *int) *PhotoUpdate {
+	if v != nil {
+		_u.SetJudgeQueue(*v)
+	}
+	return _u
+}
+
+// AddJudgeQueue adds value to the "judge_queue" field.
+func (_u *PhotoUpdate) AddJudgeQueue(v int) *PhotoUpdate {
+	_u.mutation.AddJudgeQueue(v)
+	return _u
+}
+
 // AddVoteIDs adds the "votes" edge to the Vote entity by IDs.
 func (_u *PhotoUpdate) AddVoteIDs(ids ...int64) *PhotoUpdate {
 	_u.mutation.AddVoteIDs(ids...)
@@ -181,6 +224,21 @@ func (_u *PhotoUpdate) AddWords(v ...*PhotoWord) *PhotoUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddWordIDs(ids...)
+}
+
+// AddSkipIDs adds the "skips" edge to the PhotoSkip entity by IDs.
+func (_u *PhotoUpdate) AddSkipIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.AddSkipIDs(ids...)
+	return _u
+}
+
+// AddSkips adds the "skips" edges to the PhotoSkip entity.
+func (_u *PhotoUpdate) AddSkips(v ...*PhotoSkip) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSkipIDs(ids...)
 }
 
 // Mutation returns the PhotoMutation object of the builder.
@@ -272,6 +330,27 @@ func (_u *PhotoUpdate) RemoveWords(v ...*PhotoWord) *PhotoUpdate {
 	return _u.RemoveWordIDs(ids...)
 }
 
+// ClearSkips clears all "skips" edges to the PhotoSkip entity.
+func (_u *PhotoUpdate) ClearSkips() *PhotoUpdate {
+	_u.mutation.ClearSkips()
+	return _u
+}
+
+// RemoveSkipIDs removes the "skips" edge to PhotoSkip entities by IDs.
+func (_u *PhotoUpdate) RemoveSkipIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.RemoveSkipIDs(ids...)
+	return _u
+}
+
+// RemoveSkips removes "skips" edges to PhotoSkip entities.
+func (_u *PhotoUpdate) RemoveSkips(v ...*PhotoSkip) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSkipIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PhotoUpdate) Save(ctx context.Context) (int, error) {
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
@@ -358,6 +437,21 @@ func (_u *PhotoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.StatsUpdatedAtCleared() {
 		_spec.ClearField(photo.FieldStatsUpdatedAt, field.TypeTime)
+	}
+	if _u.mutation.OwnerNetworkCleared() {
+		_spec.ClearField(photo.FieldOwnerNetwork, field.TypeString)
+	}
+	if value, ok := _u.mutation.FittedVersion(); ok {
+		_spec.SetField(photo.FieldFittedVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedFittedVersion(); ok {
+		_spec.AddField(photo.FieldFittedVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.JudgeQueue(); ok {
+		_spec.SetField(photo.FieldJudgeQueue, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedJudgeQueue(); ok {
+		_spec.AddField(photo.FieldJudgeQueue, field.TypeInt, value)
 	}
 	if _u.mutation.VotesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -532,6 +626,51 @@ func (_u *PhotoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(photoword.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SkipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.SkipsTable,
+			Columns: []string{photo.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSkipsIDs(); len(nodes) > 0 && !_u.mutation.SkipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.SkipsTable,
+			Columns: []string{photo.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SkipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.SkipsTable,
+			Columns: []string{photo.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -651,6 +790,48 @@ func (_u *PhotoUpdateOne) ClearStatsUpdatedAt() *PhotoUpdateOne {
 	return _u
 }
 
+// SetFittedVersion sets the "fitted_version" field.
+func (_u *PhotoUpdateOne) SetFittedVersion(v int64) *PhotoUpdateOne {
+	_u.mutation.ResetFittedVersion()
+	_u.mutation.SetFittedVersion(v)
+	return _u
+}
+
+// SetNillableFittedVersion sets the "fitted_version" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableFittedVersion(v *int64) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetFittedVersion(*v)
+	}
+	return _u
+}
+
+// AddFittedVersion adds value to the "fitted_version" field.
+func (_u *PhotoUpdateOne) AddFittedVersion(v int64) *PhotoUpdateOne {
+	_u.mutation.AddFittedVersion(v)
+	return _u
+}
+
+// SetJudgeQueue sets the "judge_queue" field.
+func (_u *PhotoUpdateOne) SetJudgeQueue(v int) *PhotoUpdateOne {
+	_u.mutation.ResetJudgeQueue()
+	_u.mutation.SetJudgeQueue(v)
+	return _u
+}
+
+// SetNillableJudgeQueue sets the "judge_queue" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableJudgeQueue(v *int) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetJudgeQueue(*v)
+	}
+	return _u
+}
+
+// AddJudgeQueue adds value to the "judge_queue" field.
+func (_u *PhotoUpdateOne) AddJudgeQueue(v int) *PhotoUpdateOne {
+	_u.mutation.AddJudgeQueue(v)
+	return _u
+}
+
 // AddVoteIDs adds the "votes" edge to the Vote entity by IDs.
 func (_u *PhotoUpdateOne) AddVoteIDs(ids ...int64) *PhotoUpdateOne {
 	_u.mutation.AddVoteIDs(ids...)
@@ -709,6 +890,21 @@ func (_u *PhotoUpdateOne) AddWords(v ...*PhotoWord) *PhotoUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddWordIDs(ids...)
+}
+
+// AddSkipIDs adds the "skips" edge to the PhotoSkip entity by IDs.
+func (_u *PhotoUpdateOne) AddSkipIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.AddSkipIDs(ids...)
+	return _u
+}
+
+// AddSkips adds the "skips" edges to the PhotoSkip entity.
+func (_u *PhotoUpdateOne) AddSkips(v ...*PhotoSkip) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSkipIDs(ids...)
 }
 
 // Mutation returns the PhotoMutation object of the builder.
@@ -798,6 +994,27 @@ func (_u *PhotoUpdateOne) RemoveWords(v ...*PhotoWord) *PhotoUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveWordIDs(ids...)
+}
+
+// ClearSkips clears all "skips" edges to the PhotoSkip entity.
+func (_u *PhotoUpdateOne) ClearSkips() *PhotoUpdateOne {
+	_u.mutation.ClearSkips()
+	return _u
+}
+
+// RemoveSkipIDs removes the "skips" edge to PhotoSkip entities by IDs.
+func (_u *PhotoUpdateOne) RemoveSkipIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.RemoveSkipIDs(ids...)
+	return _u
+}
+
+// RemoveSkips removes "skips" edges to PhotoSkip entities.
+func (_u *PhotoUpdateOne) RemoveSkips(v ...*PhotoSkip) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSkipIDs(ids...)
 }
 
 // Where appends a list predicates to the PhotoUpdate builder.
@@ -916,6 +1133,21 @@ func (_u *PhotoUpdateOne) sqlSave(ctx context.Context) (_node *Photo, err error)
 	}
 	if _u.mutation.StatsUpdatedAtCleared() {
 		_spec.ClearField(photo.FieldStatsUpdatedAt, field.TypeTime)
+	}
+	if _u.mutation.OwnerNetworkCleared() {
+		_spec.ClearField(photo.FieldOwnerNetwork, field.TypeString)
+	}
+	if value, ok := _u.mutation.FittedVersion(); ok {
+		_spec.SetField(photo.FieldFittedVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedFittedVersion(); ok {
+		_spec.AddField(photo.FieldFittedVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.JudgeQueue(); ok {
+		_spec.SetField(photo.FieldJudgeQueue, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedJudgeQueue(); ok {
+		_spec.AddField(photo.FieldJudgeQueue, field.TypeInt, value)
 	}
 	if _u.mutation.VotesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1090,6 +1322,51 @@ func (_u *PhotoUpdateOne) sqlSave(ctx context.Context) (_node *Photo, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(photoword.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SkipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.SkipsTable,
+			Columns: []string{photo.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSkipsIDs(); len(nodes) > 0 && !_u.mutation.SkipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.SkipsTable,
+			Columns: []string{photo.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SkipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.SkipsTable,
+			Columns: []string{photo.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

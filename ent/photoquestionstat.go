@@ -28,6 +28,16 @@ type PhotoQuestionStat struct {
 	Sum int64 `json:"sum,omitempty"`
 	// SumSq holds the value of the "sum_sq" field.
 	SumSq int64 `json:"sum_sq,omitempty"`
+	// WWeight holds the value of the "w_weight" field.
+	WWeight float64 `json:"w_weight,omitempty"`
+	// WNeff holds the value of the "w_neff" field.
+	WNeff float64 `json:"w_neff,omitempty"`
+	// WMean holds the value of the "w_mean" field.
+	WMean float64 `json:"w_mean,omitempty"`
+	// WMeanSq holds the value of the "w_mean_sq" field.
+	WMeanSq float64 `json:"w_mean_sq,omitempty"`
+	// WAdjusted holds the value of the "w_adjusted" field.
+	WAdjusted *float64 `json:"w_adjusted,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PhotoQuestionStatQuery when eager-loading is set.
 	Edges        PhotoQuestionStatEdges `json:"edges"`
@@ -59,6 +69,8 @@ func (*PhotoQuestionStat) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case photoquestionstat.FieldWWeight, photoquestionstat.FieldWNeff, photoquestionstat.FieldWMean, photoquestionstat.FieldWMeanSq, photoquestionstat.FieldWAdjusted:
+			values[i] = new(sql.NullFloat64)
 		case photoquestionstat.FieldID, photoquestionstat.FieldQuestionID, photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq:
 			values[i] = new(sql.NullInt64)
 		case photoquestionstat.FieldPhotoID:
@@ -113,6 +125,37 @@ func (_m *PhotoQuestionStat) assignValues(columns []string, values []any) error 
 				return fmt.Errorf("unexpected type %T for field sum_sq", values[i])
 			} else if value.Valid {
 				_m.SumSq = value.Int64
+			}
+		case photoquestionstat.FieldWWeight:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field w_weight", values[i])
+			} else if value.Valid {
+				_m.WWeight = value.Float64
+			}
+		case photoquestionstat.FieldWNeff:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field w_neff", values[i])
+			} else if value.Valid {
+				_m.WNeff = value.Float64
+			}
+		case photoquestionstat.FieldWMean:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field w_mean", values[i])
+			} else if value.Valid {
+				_m.WMean = value.Float64
+			}
+		case photoquestionstat.FieldWMeanSq:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field w_mean_sq", values[i])
+			} else if value.Valid {
+				_m.WMeanSq = value.Float64
+			}
+		case photoquestionstat.FieldWAdjusted:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field w_adjusted", values[i])
+			} else if value.Valid {
+				_m.WAdjusted = new(float64)
+				*_m.WAdjusted = value.Float64
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -169,6 +212,23 @@ func (_m *PhotoQuestionStat) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("sum_sq=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SumSq))
+	builder.WriteString(", ")
+	builder.WriteString("w_weight=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WWeight))
+	builder.WriteString(", ")
+	builder.WriteString("w_neff=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WNeff))
+	builder.WriteString(", ")
+	builder.WriteString("w_mean=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WMean))
+	builder.WriteString(", ")
+	builder.WriteString("w_mean_sq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WMeanSq))
+	builder.WriteString(", ")
+	if v := _m.WAdjusted; v != nil {
+		builder.WriteString("w_adjusted=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

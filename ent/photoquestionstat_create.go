@@ -77,6 +77,76 @@ func (_c *PhotoQuestionStatCreate) SetNillableSumSq(v *int64) *PhotoQuestionStat
 	return _c
 }
 
+// SetWWeight sets the "w_weight" field.
+func (_c *PhotoQuestionStatCreate) SetWWeight(v float64) *PhotoQuestionStatCreate {
+	_c.mutation.SetWWeight(v)
+	return _c
+}
+
+// SetNillableWWeight sets the "w_weight" field if the given value is not nil.
+func (_c *PhotoQuestionStatCreate) SetNillableWWeight(v *float64) *PhotoQuestionStatCreate {
+	if v != nil {
+		_c.SetWWeight(*v)
+	}
+	return _c
+}
+
+// SetWNeff sets the "w_neff" field.
+func (_c *PhotoQuestionStatCreate) SetWNeff(v float64) *PhotoQuestionStatCreate {
+	_c.mutation.SetWNeff(v)
+	return _c
+}
+
+// SetNillableWNeff sets the "w_neff" field if the given value is not nil.
+func (_c *PhotoQuestionStatCreate) SetNillableWNeff(v *float64) *PhotoQuestionStatCreate {
+	if v != nil {
+		_c.SetWNeff(*v)
+	}
+	return _c
+}
+
+// SetWMean sets the "w_mean" field.
+func (_c *PhotoQuestionStatCreate) SetWMean(v float64) *PhotoQuestionStatCreate {
+	_c.mutation.SetWMean(v)
+	return _c
+}
+
+// SetNillableWMean sets the "w_mean" field if the given value is not nil.
+func (_c *PhotoQuestionStatCreate) SetNillableWMean(v *float64) *PhotoQuestionStatCreate {
+	if v != nil {
+		_c.SetWMean(*v)
+	}
+	return _c
+}
+
+// SetWMeanSq sets the "w_mean_sq" field.
+func (_c *PhotoQuestionStatCreate) SetWMeanSq(v float64) *PhotoQuestionStatCreate {
+	_c.mutation.SetWMeanSq(v)
+	return _c
+}
+
+// SetNillableWMeanSq sets the "w_mean_sq" field if the given value is not nil.
+func (_c *PhotoQuestionStatCreate) SetNillableWMeanSq(v *float64) *PhotoQuestionStatCreate {
+	if v != nil {
+		_c.SetWMeanSq(*v)
+	}
+	return _c
+}
+
+// SetWAdjusted sets the "w_adjusted" field.
+func (_c *PhotoQuestionStatCreate) SetWAdjusted(v float64) *PhotoQuestionStatCreate {
+	_c.mutation.SetWAdjusted(v)
+	return _c
+}
+
+// SetNillableWAdjusted sets the "w_adjusted" field if the given value is not nil.
+func (_c *PhotoQuestionStatCreate) SetNillableWAdjusted(v *float64) *PhotoQuestionStatCreate {
+	if v != nil {
+		_c.SetWAdjusted(*v)
+	}
+	return _c
+}
+
 // SetPhoto sets the "photo" edge to the Photo entity.
 func (_c *PhotoQuestionStatCreate) SetPhoto(v *Photo) *PhotoQuestionStatCreate {
 	return _c.SetPhotoID(v.ID)
@@ -129,6 +199,22 @@ func (_c *PhotoQuestionStatCreate) defaults() {
 		v := photoquestionstat.DefaultSumSq
 		_c.mutation.SetSumSq(v)
 	}
+	if _, ok := _c.mutation.WWeight(); !ok {
+		v := photoquestionstat.DefaultWWeight
+		_c.mutation.SetWWeight(v)
+	}
+	if _, ok := _c.mutation.WNeff(); !ok {
+		v := photoquestionstat.DefaultWNeff
+		_c.mutation.SetWNeff(v)
+	}
+	if _, ok := _c.mutation.WMean(); !ok {
+		v := photoquestionstat.DefaultWMean
+		_c.mutation.SetWMean(v)
+	}
+	if _, ok := _c.mutation.WMeanSq(); !ok {
+		v := photoquestionstat.DefaultWMeanSq
+		_c.mutation.SetWMeanSq(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -147,6 +233,18 @@ func (_c *PhotoQuestionStatCreate) check() error {
 	}
 	if _, ok := _c.mutation.SumSq(); !ok {
 		return &ValidationError{Name: "sum_sq", err: errors.New(`ent: missing required field "PhotoQuestionStat.sum_sq"`)}
+	}
+	if _, ok := _c.mutation.WWeight(); !ok {
+		return &ValidationError{Name: "w_weight", err: errors.New(`ent: missing required field "PhotoQuestionStat.w_weight"`)}
+	}
+	if _, ok := _c.mutation.WNeff(); !ok {
+		return &ValidationError{Name: "w_neff", err: errors.New(`ent: missing required field "PhotoQuestionStat.w_neff"`)}
+	}
+	if _, ok := _c.mutation.WMean(); !ok {
+		return &ValidationError{Name: "w_mean", err: errors.New(`ent: missing required field "PhotoQuestionStat.w_mean"`)}
+	}
+	if _, ok := _c.mutation.WMeanSq(); !ok {
+		return &ValidationError{Name: "w_mean_sq", err: errors.New(`ent: missing required field "PhotoQuestionStat.w_mean_sq"`)}
 	}
 	if len(_c.mutation.PhotoIDs()) == 0 {
 		return &ValidationError{Name: "photo", err: errors.New(`ent: missing required edge "PhotoQuestionStat.photo"`)}
@@ -193,6 +291,26 @@ func (_c *PhotoQuestionStatCreate) createSpec() (*PhotoQuestionStat, *sqlgraph.C
 	if value, ok := _c.mutation.SumSq(); ok {
 		_spec.SetField(photoquestionstat.FieldSumSq, field.TypeInt64, value)
 		_node.SumSq = value
+	}
+	if value, ok := _c.mutation.WWeight(); ok {
+		_spec.SetField(photoquestionstat.FieldWWeight, field.TypeFloat64, value)
+		_node.WWeight = value
+	}
+	if value, ok := _c.mutation.WNeff(); ok {
+		_spec.SetField(photoquestionstat.FieldWNeff, field.TypeFloat64, value)
+		_node.WNeff = value
+	}
+	if value, ok := _c.mutation.WMean(); ok {
+		_spec.SetField(photoquestionstat.FieldWMean, field.TypeFloat64, value)
+		_node.WMean = value
+	}
+	if value, ok := _c.mutation.WMeanSq(); ok {
+		_spec.SetField(photoquestionstat.FieldWMeanSq, field.TypeFloat64, value)
+		_node.WMeanSq = value
+	}
+	if value, ok := _c.mutation.WAdjusted(); ok {
+		_spec.SetField(photoquestionstat.FieldWAdjusted, field.TypeFloat64, value)
+		_node.WAdjusted = &value
 	}
 	if nodes := _c.mutation.PhotoIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -317,6 +435,102 @@ func (u *PhotoQuestionStatUpsert) AddSumSq(v int64) *PhotoQuestionStatUpsert {
 	return u
 }
 
+// SetWWeight sets the "w_weight" field.
+func (u *PhotoQuestionStatUpsert) SetWWeight(v float64) *PhotoQuestionStatUpsert {
+	u.Set(photoquestionstat.FieldWWeight, v)
+	return u
+}
+
+// UpdateWWeight sets the "w_weight" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsert) UpdateWWeight() *PhotoQuestionStatUpsert {
+	u.SetExcluded(photoquestionstat.FieldWWeight)
+	return u
+}
+
+// AddWWeight adds v to the "w_weight" field.
+func (u *PhotoQuestionStatUpsert) AddWWeight(v float64) *PhotoQuestionStatUpsert {
+	u.Add(photoquestionstat.FieldWWeight, v)
+	return u
+}
+
+// SetWNeff sets the "w_neff" field.
+func (u *PhotoQuestionStatUpsert) SetWNeff(v float64) *PhotoQuestionStatUpsert {
+	u.Set(photoquestionstat.FieldWNeff, v)
+	return u
+}
+
+// UpdateWNeff sets the "w_neff" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsert) UpdateWNeff() *PhotoQuestionStatUpsert {
+	u.SetExcluded(photoquestionstat.FieldWNeff)
+	return u
+}
+
+// AddWNeff adds v to the "w_neff" field.
+func (u *PhotoQuestionStatUpsert) AddWNeff(v float64) *PhotoQuestionStatUpsert {
+	u.Add(photoquestionstat.FieldWNeff, v)
+	return u
+}
+
+// SetWMean sets the "w_mean" field.
+func (u *PhotoQuestionStatUpsert) SetWMean(v float64) *PhotoQuestionStatUpsert {
+	u.Set(photoquestionstat.FieldWMean, v)
+	return u
+}
+
+// UpdateWMean sets the "w_mean" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsert) UpdateWMean() *PhotoQuestionStatUpsert {
+	u.SetExcluded(photoquestionstat.FieldWMean)
+	return u
+}
+
+// AddWMean adds v to the "w_mean" field.
+func (u *PhotoQuestionStatUpsert) AddWMean(v float64) *PhotoQuestionStatUpsert {
+	u.Add(photoquestionstat.FieldWMean, v)
+	return u
+}
+
+// SetWMeanSq sets the "w_mean_sq" field.
+func (u *PhotoQuestionStatUpsert) SetWMeanSq(v float64) *PhotoQuestionStatUpsert {
+	u.Set(photoquestionstat.FieldWMeanSq, v)
+	return u
+}
+
+// UpdateWMeanSq sets the "w_mean_sq" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsert) UpdateWMeanSq() *PhotoQuestionStatUpsert {
+	u.SetExcluded(photoquestionstat.FieldWMeanSq)
+	return u
+}
+
+// AddWMeanSq adds v to the "w_mean_sq" field.
+func (u *PhotoQuestionStatUpsert) AddWMeanSq(v float64) *PhotoQuestionStatUpsert {
+	u.Add(photoquestionstat.FieldWMeanSq, v)
+	return u
+}
+
+// SetWAdjusted sets the "w_adjusted" field.
+func (u *PhotoQuestionStatUpsert) SetWAdjusted(v float64) *PhotoQuestionStatUpsert {
+	u.Set(photoquestionstat.FieldWAdjusted, v)
+	return u
+}
+
+// UpdateWAdjusted sets the "w_adjusted" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsert) UpdateWAdjusted() *PhotoQuestionStatUpsert {
+	u.SetExcluded(photoquestionstat.FieldWAdjusted)
+	return u
+}
+
+// AddWAdjusted adds v to the "w_adjusted" field.
+func (u *PhotoQuestionStatUpsert) AddWAdjusted(v float64) *PhotoQuestionStatUpsert {
+	u.Add(photoquestionstat.FieldWAdjusted, v)
+	return u
+}
+
+// ClearWAdjusted clears the value of the "w_adjusted" field.
+func (u *PhotoQuestionStatUpsert) ClearWAdjusted() *PhotoQuestionStatUpsert {
+	u.SetNull(photoquestionstat.FieldWAdjusted)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -425,6 +639,118 @@ func (u *PhotoQuestionStatUpsertOne) AddSumSq(v int64) *PhotoQuestionStatUpsertO
 func (u *PhotoQuestionStatUpsertOne) UpdateSumSq() *PhotoQuestionStatUpsertOne {
 	return u.Update(func(s *PhotoQuestionStatUpsert) {
 		s.UpdateSumSq()
+	})
+}
+
+// SetWWeight sets the "w_weight" field.
+func (u *PhotoQuestionStatUpsertOne) SetWWeight(v float64) *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.SetWWeight(v)
+	})
+}
+
+// AddWWeight adds v to the "w_weight" field.
+func (u *PhotoQuestionStatUpsertOne) AddWWeight(v float64) *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.AddWWeight(v)
+	})
+}
+
+// UpdateWWeight sets the "w_weight" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsertOne) UpdateWWeight() *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.UpdateWWeight()
+	})
+}
+
+// SetWNeff sets the "w_neff" field.
+func (u *PhotoQuestionStatUpsertOne) SetWNeff(v float64) *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.SetWNeff(v)
+	})
+}
+
+// AddWNeff adds v to the "w_neff" field.
+func (u *PhotoQuestionStatUpsertOne) AddWNeff(v float64) *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.AddWNeff(v)
+	})
+}
+
+// UpdateWNeff sets the "w_neff" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsertOne) UpdateWNeff() *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.UpdateWNeff()
+	})
+}
+
+// SetWMean sets the "w_mean" field.
+func (u *PhotoQuestionStatUpsertOne) SetWMean(v float64) *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.SetWMean(v)
+	})
+}
+
+// AddWMean adds v to the "w_mean" field.
+func (u *PhotoQuestionStatUpsertOne) AddWMean(v float64) *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.AddWMean(v)
+	})
+}
+
+// UpdateWMean sets the "w_mean" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsertOne) UpdateWMean() *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.UpdateWMean()
+	})
+}
+
+// SetWMeanSq sets the "w_mean_sq" field.
+func (u *PhotoQuestionStatUpsertOne) SetWMeanSq(v float64) *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.SetWMeanSq(v)
+	})
+}
+
+// AddWMeanSq adds v to the "w_mean_sq" field.
+func (u *PhotoQuestionStatUpsertOne) AddWMeanSq(v float64) *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.AddWMeanSq(v)
+	})
+}
+
+// UpdateWMeanSq sets the "w_mean_sq" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsertOne) UpdateWMeanSq() *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.UpdateWMeanSq()
+	})
+}
+
+// SetWAdjusted sets the "w_adjusted" field.
+func (u *PhotoQuestionStatUpsertOne) SetWAdjusted(v float64) *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.SetWAdjusted(v)
+	})
+}
+
+// AddWAdjusted adds v to the "w_adjusted" field.
+func (u *PhotoQuestionStatUpsertOne) AddWAdjusted(v float64) *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.AddWAdjusted(v)
+	})
+}
+
+// UpdateWAdjusted sets the "w_adjusted" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsertOne) UpdateWAdjusted() *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.UpdateWAdjusted()
+	})
+}
+
+// ClearWAdjusted clears the value of the "w_adjusted" field.
+func (u *PhotoQuestionStatUpsertOne) ClearWAdjusted() *PhotoQuestionStatUpsertOne {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.ClearWAdjusted()
 	})
 }
 
@@ -702,6 +1028,118 @@ func (u *PhotoQuestionStatUpsertBulk) AddSumSq(v int64) *PhotoQuestionStatUpsert
 func (u *PhotoQuestionStatUpsertBulk) UpdateSumSq() *PhotoQuestionStatUpsertBulk {
 	return u.Update(func(s *PhotoQuestionStatUpsert) {
 		s.UpdateSumSq()
+	})
+}
+
+// SetWWeight sets the "w_weight" field.
+func (u *PhotoQuestionStatUpsertBulk) SetWWeight(v float64) *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.SetWWeight(v)
+	})
+}
+
+// AddWWeight adds v to the "w_weight" field.
+func (u *PhotoQuestionStatUpsertBulk) AddWWeight(v float64) *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.AddWWeight(v)
+	})
+}
+
+// UpdateWWeight sets the "w_weight" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsertBulk) UpdateWWeight() *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.UpdateWWeight()
+	})
+}
+
+// SetWNeff sets the "w_neff" field.
+func (u *PhotoQuestionStatUpsertBulk) SetWNeff(v float64) *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.SetWNeff(v)
+	})
+}
+
+// AddWNeff adds v to the "w_neff" field.
+func (u *PhotoQuestionStatUpsertBulk) AddWNeff(v float64) *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.AddWNeff(v)
+	})
+}
+
+// UpdateWNeff sets the "w_neff" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsertBulk) UpdateWNeff() *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.UpdateWNeff()
+	})
+}
+
+// SetWMean sets the "w_mean" field.
+func (u *PhotoQuestionStatUpsertBulk) SetWMean(v float64) *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.SetWMean(v)
+	})
+}
+
+// AddWMean adds v to the "w_mean" field.
+func (u *PhotoQuestionStatUpsertBulk) AddWMean(v float64) *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.AddWMean(v)
+	})
+}
+
+// UpdateWMean sets the "w_mean" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsertBulk) UpdateWMean() *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.UpdateWMean()
+	})
+}
+
+// SetWMeanSq sets the "w_mean_sq" field.
+func (u *PhotoQuestionStatUpsertBulk) SetWMeanSq(v float64) *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.SetWMeanSq(v)
+	})
+}
+
+// AddWMeanSq adds v to the "w_mean_sq" field.
+func (u *PhotoQuestionStatUpsertBulk) AddWMeanSq(v float64) *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.AddWMeanSq(v)
+	})
+}
+
+// UpdateWMeanSq sets the "w_mean_sq" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsertBulk) UpdateWMeanSq() *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.UpdateWMeanSq()
+	})
+}
+
+// SetWAdjusted sets the "w_adjusted" field.
+func (u *PhotoQuestionStatUpsertBulk) SetWAdjusted(v float64) *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.SetWAdjusted(v)
+	})
+}
+
+// AddWAdjusted adds v to the "w_adjusted" field.
+func (u *PhotoQuestionStatUpsertBulk) AddWAdjusted(v float64) *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.AddWAdjusted(v)
+	})
+}
+
+// UpdateWAdjusted sets the "w_adjusted" field to the value that was provided on create.
+func (u *PhotoQuestionStatUpsertBulk) UpdateWAdjusted() *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.UpdateWAdjusted()
+	})
+}
+
+// ClearWAdjusted clears the value of the "w_adjusted" field.
+func (u *PhotoQuestionStatUpsertBulk) ClearWAdjusted() *PhotoQuestionStatUpsertBulk {
+	return u.Update(func(s *PhotoQuestionStatUpsert) {
+		s.ClearWAdjusted()
 	})
 }
 

@@ -91,6 +91,117 @@ func (_u *PhotoQuestionStatUpdate) AddSumSq(v int64) *PhotoQuestionStatUpdate {
 	return _u
 }
 
+// SetWWeight sets the "w_weight" field.
+func (_u *PhotoQuestionStatUpdate) SetWWeight(v float64) *PhotoQuestionStatUpdate {
+	_u.mutation.ResetWWeight()
+	_u.mutation.SetWWeight(v)
+	return _u
+}
+
+// SetNillableWWeight sets the "w_weight" field if the given value is not nil.
+func (_u *PhotoQuestionStatUpdate) SetNillableWWeight(v *float64) *PhotoQuestionStatUpdate {
+	if v != nil {
+		_u.SetWWeight(*v)
+	}
+	return _u
+}
+
+// AddWWeight adds value to the "w_weight" field.
+func (_u *PhotoQuestionStatUpdate) AddWWeight(v float64) *PhotoQuestionStatUpdate {
+	_u.mutation.AddWWeight(v)
+	return _u
+}
+
+// SetWNeff sets the "w_neff" field.
+func (_u *PhotoQuestionStatUpdate) SetWNeff(v float64) *PhotoQuestionStatUpdate {
+	_u.mutation.ResetWNeff()
+	_u.mutation.SetWNeff(v)
+	return _u
+}
+
+// SetNillableWNeff sets the "w_neff" field if the given value is not nil.
+func (_u *PhotoQuestionStatUpdate) SetNillableWNeff(v *float64) *PhotoQuestionStatUpdate {
+	if v != nil {
+		_u.SetWNeff(*v)
+	}
+	return _u
+}
+
+// AddWNeff adds value to the "w_neff" field.
+func (_u *PhotoQuestionStatUpdate) AddWNeff(v float64) *PhotoQuestionStatUpdate {
+	_u.mutation.AddWNeff(v)
+	return _u
+}
+
+// SetWMean sets the "w_mean" field.
+func (_u *PhotoQuestionStatUpdate) SetWMean(v float64) *PhotoQuestionStatUpdate {
+	_u.mutation.ResetWMean()
+	_u.mutation.SetWMean(v)
+	return _u
+}
+
+// SetNillableWMean sets the "w_mean" field if the given value is not nil.
+func (_u *PhotoQuestionStatUpdate) SetNillableWMean(v *float64) *PhotoQuestionStatUpdate {
+	if v != nil {
+		_u.SetWMean(*v)
+	}
+	return _u
+}
+
+// AddWMean adds value to the "w_mean" field.
+func (_u *PhotoQuestionStatUpdate) AddWMean(v float64) *PhotoQuestionStatUpdate {
+	_u.mutation.AddWMean(v)
+	return _u
+}
+
+// SetWMeanSq sets the "w_mean_sq" field.
+func (_u *PhotoQuestionStatUpdate) SetWMeanSq(v float64) *PhotoQuestionStatUpdate {
+	_u.mutation.ResetWMeanSq()
+	_u.mutation.SetWMeanSq(v)
+	return _u
+}
+
+// SetNillableWMeanSq sets the "w_mean_sq" field if the given value is not nil.
+func (_u *PhotoQuestionStatUpdate) SetNillableWMeanSq(v *float64) *PhotoQuestionStatUpdate {
+	if v != nil {
+		_u.SetWMeanSq(*v)
+	}
+	return _u
+}
+
+// AddWMeanSq adds value to the "w_mean_sq" field.
+func (_u *PhotoQuestionStatUpdate) AddWMeanSq(v float64) *PhotoQuestionStatUpdate {
+	_u.mutation.AddWMeanSq(v)
+	return _u
+}
+
+// SetWAdjusted sets the "w_adjusted" field.
+func (_u *PhotoQuestionStatUpdate) SetWAdjusted(v float64) *PhotoQuestionStatUpdate {
+	_u.mutation.ResetWAdjusted()
+	_u.mutation.SetWAdjusted(v)
+	return _u
+}
+
+// SetNillableWAdjusted sets the "w_adjusted" field if the given value is not nil.
+func (_u *PhotoQuestionStatUpdate) SetNillableWAdjusted(v *float64) *PhotoQuestionStatUpdate {
+	if v != nil {
+		_u.SetWAdjusted(*v)
+	}
+	return _u
+}
+
+// AddWAdjusted adds value to the "w_adjusted" field.
+func (_u *PhotoQuestionStatUpdate) AddWAdjusted(v float64) *PhotoQuestionStatUpdate {
+	_u.mutation.AddWAdjusted(v)
+	return _u
+}
+
+// ClearWAdjusted clears the value of the "w_adjusted" field.
+func (_u *PhotoQuestionStatUpdate) ClearWAdjusted() *PhotoQuestionStatUpdate {
+	_u.mutation.ClearWAdjusted()
+	return _u
+}
+
 // Mutation returns the PhotoQuestionStatMutation object of the builder.
 func (_u *PhotoQuestionStatUpdate) Mutation() *PhotoQuestionStatMutation {
 	return _u.mutation
@@ -166,6 +277,39 @@ func (_u *PhotoQuestionStatUpdate) sqlSave(ctx context.Context) (_node int, err 
 	}
 	if value, ok := _u.mutation.AddedSumSq(); ok {
 		_spec.AddField(photoquestionstat.FieldSumSq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.WWeight(); ok {
+		_spec.SetField(photoquestionstat.FieldWWeight, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedWWeight(); ok {
+		_spec.AddField(photoquestionstat.FieldWWeight, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.WNeff(); ok {
+		_spec.SetField(photoquestionstat.FieldWNeff, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedWNeff(); ok {
+		_spec.AddField(photoquestionstat.FieldWNeff, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.WMean(); ok {
+		_spec.SetField(photoquestionstat.FieldWMean, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedWMean(); ok {
+		_spec.AddField(photoquestionstat.FieldWMean, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.WMeanSq(); ok {
+		_spec.SetField(photoquestionstat.FieldWMeanSq, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedWMeanSq(); ok {
+		_spec.AddField(photoquestionstat.FieldWMeanSq, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.WAdjusted(); ok {
+		_spec.SetField(photoquestionstat.FieldWAdjusted, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedWAdjusted(); ok {
+		_spec.AddField(photoquestionstat.FieldWAdjusted, field.TypeFloat64, value)
+	}
+	if _u.mutation.WAdjustedCleared() {
+		_spec.ClearField(photoquestionstat.FieldWAdjusted, field.TypeFloat64)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -249,6 +393,117 @@ func (_u *PhotoQuestionStatUpdateOne) SetNillableSumSq(v *int64) *PhotoQuestionS
 // AddSumSq adds value to the "sum_sq" field.
 func (_u *PhotoQuestionStatUpdateOne) AddSumSq(v int64) *PhotoQuestionStatUpdateOne {
 	_u.mutation.AddSumSq(v)
+	return _u
+}
+
+// SetWWeight sets the "w_weight" field.
+func (_u *PhotoQuestionStatUpdateOne) SetWWeight(v float64) *PhotoQuestionStatUpdateOne {
+	_u.mutation.ResetWWeight()
+	_u.mutation.SetWWeight(v)
+	return _u
+}
+
+// SetNillableWWeight sets the "w_weight" field if the given value is not nil.
+func (_u *PhotoQuestionStatUpdateOne) SetNillableWWeight(v *float64) *PhotoQuestionStatUpdateOne {
+	if v != nil {
+		_u.SetWWeight(*v)
+	}
+	return _u
+}
+
+// AddWWeight adds value to the "w_weight" field.
+func (_u *PhotoQuestionStatUpdateOne) AddWWeight(v float64) *PhotoQuestionStatUpdateOne {
+	_u.mutation.AddWWeight(v)
+	return _u
+}
+
+// SetWNeff sets the "w_neff" field.
+func (_u *PhotoQuestionStatUpdateOne) SetWNeff(v float64) *PhotoQuestionStatUpdateOne {
+	_u.mutation.ResetWNeff()
+	_u.mutation.SetWNeff(v)
+	return _u
+}
+
+// SetNillableWNeff sets the "w_neff" field if the given value is not nil.
+func (_u *PhotoQuestionStatUpdateOne) SetNillableWNeff(v *float64) *PhotoQuestionStatUpdateOne {
+	if v != nil {
+		_u.SetWNeff(*v)
+	}
+	return _u
+}
+
+// AddWNeff adds value to the "w_neff" field.
+func (_u *PhotoQuestionStatUpdateOne) AddWNeff(v float64) *PhotoQuestionStatUpdateOne {
+	_u.mutation.AddWNeff(v)
+	return _u
+}
+
+// SetWMean sets the "w_mean" field.
+func (_u *PhotoQuestionStatUpdateOne) SetWMean(v float64) *PhotoQuestionStatUpdateOne {
+	_u.mutation.ResetWMean()
+	_u.mutation.SetWMean(v)
+	return _u
+}
+
+// SetNillableWMean sets the "w_mean" field if the given value is not nil.
+func (_u *PhotoQuestionStatUpdateOne) SetNillableWMean(v *float64) *PhotoQuestionStatUpdateOne {
+	if v != nil {
+		_u.SetWMean(*v)
+	}
+	return _u
+}
+
+// AddWMean adds value to the "w_mean" field.
+func (_u *PhotoQuestionStatUpdateOne) AddWMean(v float64) *PhotoQuestionStatUpdateOne {
+	_u.mutation.AddWMean(v)
+	return _u
+}
+
+// SetWMeanSq sets the "w_mean_sq" field.
+func (_u *PhotoQuestionStatUpdateOne) SetWMeanSq(v float64) *PhotoQuestionStatUpdateOne {
+	_u.mutation.ResetWMeanSq()
+	_u.mutation.SetWMeanSq(v)
+	return _u
+}
+
+// SetNillableWMeanSq sets the "w_mean_sq" field if the given value is not nil.
+func (_u *PhotoQuestionStatUpdateOne) SetNillableWMeanSq(v *float64) *PhotoQuestionStatUpdateOne {
+	if v != nil {
+		_u.SetWMeanSq(*v)
+	}
+	return _u
+}
+
+// AddWMeanSq adds value to the "w_mean_sq" field.
+func (_u *PhotoQuestionStatUpdateOne) AddWMeanSq(v float64) *PhotoQuestionStatUpdateOne {
+	_u.mutation.AddWMeanSq(v)
+	return _u
+}
+
+// SetWAdjusted sets the "w_adjusted" field.
+func (_u *PhotoQuestionStatUpdateOne) SetWAdjusted(v float64) *PhotoQuestionStatUpdateOne {
+	_u.mutation.ResetWAdjusted()
+	_u.mutation.SetWAdjusted(v)
+	return _u
+}
+
+// SetNillableWAdjusted sets the "w_adjusted" field if the given value is not nil.
+func (_u *PhotoQuestionStatUpdateOne) SetNillableWAdjusted(v *float64) *PhotoQuestionStatUpdateOne {
+	if v != nil {
+		_u.SetWAdjusted(*v)
+	}
+	return _u
+}
+
+// AddWAdjusted adds value to the "w_adjusted" field.
+func (_u *PhotoQuestionStatUpdateOne) AddWAdjusted(v float64) *PhotoQuestionStatUpdateOne {
+	_u.mutation.AddWAdjusted(v)
+	return _u
+}
+
+// ClearWAdjusted clears the value of the "w_adjusted" field.
+func (_u *PhotoQuestionStatUpdateOne) ClearWAdjusted() *PhotoQuestionStatUpdateOne {
+	_u.mutation.ClearWAdjusted()
 	return _u
 }
 
@@ -357,6 +612,39 @@ func (_u *PhotoQuestionStatUpdateOne) sqlSave(ctx context.Context) (_node *Photo
 	}
 	if value, ok := _u.mutation.AddedSumSq(); ok {
 		_spec.AddField(photoquestionstat.FieldSumSq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.WWeight(); ok {
+		_spec.SetField(photoquestionstat.FieldWWeight, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedWWeight(); ok {
+		_spec.AddField(photoquestionstat.FieldWWeight, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.WNeff(); ok {
+		_spec.SetField(photoquestionstat.FieldWNeff, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedWNeff(); ok {
+		_spec.AddField(photoquestionstat.FieldWNeff, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.WMean(); ok {
+		_spec.SetField(photoquestionstat.FieldWMean, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedWMean(); ok {
+		_spec.AddField(photoquestionstat.FieldWMean, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.WMeanSq(); ok {
+		_spec.SetField(photoquestionstat.FieldWMeanSq, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedWMeanSq(); ok {
+		_spec.AddField(photoquestionstat.FieldWMeanSq, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.WAdjusted(); ok {
+		_spec.SetField(photoquestionstat.FieldWAdjusted, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedWAdjusted(); ok {
+		_spec.AddField(photoquestionstat.FieldWAdjusted, field.TypeFloat64, value)
+	}
+	if _u.mutation.WAdjustedCleared() {
+		_spec.ClearField(photoquestionstat.FieldWAdjusted, field.TypeFloat64)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &PhotoQuestionStat{config: _u.config}

@@ -5,9 +5,11 @@ package ent
 import (
 	"time"
 
+	"github.com/facestat/facestat/ent/judgeprofile"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/schema"
@@ -22,6 +24,26 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	judgeprofileFields := schema.JudgeProfile{}.Fields()
+	_ = judgeprofileFields
+	// judgeprofileDescVotes is the schema descriptor for votes field.
+	judgeprofileDescVotes := judgeprofileFields[1].Descriptor()
+	// judgeprofile.DefaultVotes holds the default value on creation for the votes field.
+	judgeprofile.DefaultVotes = judgeprofileDescVotes.Default.(int)
+	// judgeprofileDescCare is the schema descriptor for care field.
+	judgeprofileDescCare := judgeprofileFields[2].Descriptor()
+	// judgeprofile.DefaultCare holds the default value on creation for the care field.
+	judgeprofile.DefaultCare = judgeprofileDescCare.Default.(float64)
+	// judgeprofileDescWeight is the schema descriptor for weight field.
+	judgeprofileDescWeight := judgeprofileFields[3].Descriptor()
+	// judgeprofile.DefaultWeight holds the default value on creation for the weight field.
+	judgeprofile.DefaultWeight = judgeprofileDescWeight.Default.(float64)
+	// judgeprofileDescUpdatedAt is the schema descriptor for updated_at field.
+	judgeprofileDescUpdatedAt := judgeprofileFields[5].Descriptor()
+	// judgeprofile.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	judgeprofile.DefaultUpdatedAt = judgeprofileDescUpdatedAt.Default.(func() time.Time)
+	// judgeprofile.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	judgeprofile.UpdateDefaultUpdatedAt = judgeprofileDescUpdatedAt.UpdateDefault.(func() time.Time)
 	photoFields := schema.Photo{}.Fields()
 	_ = photoFields
 	// photoDescImageKey is the schema descriptor for image_key field.
@@ -66,6 +88,18 @@ func init() {
 	photoDescStatsVersion := photoFields[12].Descriptor()
 	// photo.DefaultStatsVersion holds the default value on creation for the stats_version field.
 	photo.DefaultStatsVersion = photoDescStatsVersion.Default.(int64)
+	// photoDescOwnerNetwork is the schema descriptor for owner_network field.
+	photoDescOwnerNetwork := photoFields[14].Descriptor()
+	// photo.OwnerNetworkValidator is a validator for the "owner_network" field. It is called by the builders before save.
+	photo.OwnerNetworkValidator = photoDescOwnerNetwork.Validators[0].(func(string) error)
+	// photoDescFittedVersion is the schema descriptor for fitted_version field.
+	photoDescFittedVersion := photoFields[15].Descriptor()
+	// photo.DefaultFittedVersion holds the default value on creation for the fitted_version field.
+	photo.DefaultFittedVersion = photoDescFittedVersion.Default.(int64)
+	// photoDescJudgeQueue is the schema descriptor for judge_queue field.
+	photoDescJudgeQueue := photoFields[16].Descriptor()
+	// photo.DefaultJudgeQueue holds the default value on creation for the judge_queue field.
+	photo.DefaultJudgeQueue = photoDescJudgeQueue.Default.(int)
 	// photoDescID is the schema descriptor for id field.
 	photoDescID := photoFields[0].Descriptor()
 	// photo.DefaultID holds the default value on creation for the id field.
@@ -90,6 +124,28 @@ func init() {
 	photoquestionstatDescSumSq := photoquestionstatFields[4].Descriptor()
 	// photoquestionstat.DefaultSumSq holds the default value on creation for the sum_sq field.
 	photoquestionstat.DefaultSumSq = photoquestionstatDescSumSq.Default.(int64)
+	// photoquestionstatDescWWeight is the schema descriptor for w_weight field.
+	photoquestionstatDescWWeight := photoquestionstatFields[5].Descriptor()
+	// photoquestionstat.DefaultWWeight holds the default value on creation for the w_weight field.
+	photoquestionstat.DefaultWWeight = photoquestionstatDescWWeight.Default.(float64)
+	// photoquestionstatDescWNeff is the schema descriptor for w_neff field.
+	photoquestionstatDescWNeff := photoquestionstatFields[6].Descriptor()
+	// photoquestionstat.DefaultWNeff holds the default value on creation for the w_neff field.
+	photoquestionstat.DefaultWNeff = photoquestionstatDescWNeff.Default.(float64)
+	// photoquestionstatDescWMean is the schema descriptor for w_mean field.
+	photoquestionstatDescWMean := photoquestionstatFields[7].Descriptor()
+	// photoquestionstat.DefaultWMean holds the default value on creation for the w_mean field.
+	photoquestionstat.DefaultWMean = photoquestionstatDescWMean.Default.(float64)
+	// photoquestionstatDescWMeanSq is the schema descriptor for w_mean_sq field.
+	photoquestionstatDescWMeanSq := photoquestionstatFields[8].Descriptor()
+	// photoquestionstat.DefaultWMeanSq holds the default value on creation for the w_mean_sq field.
+	photoquestionstat.DefaultWMeanSq = photoquestionstatDescWMeanSq.Default.(float64)
+	photoskipFields := schema.PhotoSkip{}.Fields()
+	_ = photoskipFields
+	// photoskipDescCreatedAt is the schema descriptor for created_at field.
+	photoskipDescCreatedAt := photoskipFields[2].Descriptor()
+	// photoskip.DefaultCreatedAt holds the default value on creation for the created_at field.
+	photoskip.DefaultCreatedAt = photoskipDescCreatedAt.Default.(func() time.Time)
 	photowordFields := schema.PhotoWord{}.Fields()
 	_ = photowordFields
 	// photowordDescWord is the schema descriptor for word field.
@@ -204,8 +260,16 @@ func init() {
 	user.DefaultPhotoCount = userDescPhotoCount.Default.(int)
 	// user.PhotoCountValidator is a validator for the "photo_count" field. It is called by the builders before save.
 	user.PhotoCountValidator = userDescPhotoCount.Validators[0].(func(int) error)
+	// userDescKarmaEarned is the schema descriptor for karma_earned field.
+	userDescKarmaEarned := userFields[8].Descriptor()
+	// user.DefaultKarmaEarned holds the default value on creation for the karma_earned field.
+	user.DefaultKarmaEarned = userDescKarmaEarned.Default.(int64)
+	// userDescKarma is the schema descriptor for karma field.
+	userDescKarma := userFields[9].Descriptor()
+	// user.DefaultKarma holds the default value on creation for the karma field.
+	user.DefaultKarma = userDescKarma.Default.(int64)
 	// userDescCreatedAt is the schema descriptor for created_at field.
-	userDescCreatedAt := userFields[8].Descriptor()
+	userDescCreatedAt := userFields[10].Descriptor()
 	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
 	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
 	// userDescID is the schema descriptor for id field.
@@ -218,4 +282,8 @@ func init() {
 	voteDescCreatedAt := voteFields[4].Descriptor()
 	// vote.DefaultCreatedAt holds the default value on creation for the created_at field.
 	vote.DefaultCreatedAt = voteDescCreatedAt.Default.(func() time.Time)
+	// voteDescNetwork is the schema descriptor for network field.
+	voteDescNetwork := voteFields[5].Descriptor()
+	// vote.NetworkValidator is a validator for the "network" field. It is called by the builders before save.
+	vote.NetworkValidator = voteDescNetwork.Validators[0].(func(string) error)
 }

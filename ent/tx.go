@@ -14,12 +14,16 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// JudgeProfile is the client for interacting with the JudgeProfile builders.
+	JudgeProfile *JudgeProfileClient
 	// Photo is the client for interacting with the Photo builders.
 	Photo *PhotoClient
 	// PhotoAnswerCount is the client for interacting with the PhotoAnswerCount builders.
 	PhotoAnswerCount *PhotoAnswerCountClient
 	// PhotoQuestionStat is the client for interacting with the PhotoQuestionStat builders.
 	PhotoQuestionStat *PhotoQuestionStatClient
+	// PhotoSkip is the client for interacting with the PhotoSkip builders.
+	PhotoSkip *PhotoSkipClient
 	// PhotoWord is the client for interacting with the PhotoWord builders.
 	PhotoWord *PhotoWordClient
 	// Question is the client for interacting with the Question builders.
@@ -163,9 +167,11 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.JudgeProfile = NewJudgeProfileClient(tx.config)
 	tx.Photo = NewPhotoClient(tx.config)
 	tx.PhotoAnswerCount = NewPhotoAnswerCountClient(tx.config)
 	tx.PhotoQuestionStat = NewPhotoQuestionStatClient(tx.config)
+	tx.PhotoSkip = NewPhotoSkipClient(tx.config)
 	tx.PhotoWord = NewPhotoWordClient(tx.config)
 	tx.Question = NewQuestionClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
@@ -181,7 +187,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Photo.QueryXXX(), the query will be executed
+// applies a query, for example: JudgeProfile.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/facestat/facestat/ent/judgeprofile"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/google/uuid"
 )
@@ -32,6 +33,10 @@ type User struct {
 	MergedIntoID *uuid.UUID `json:"merged_into_id,omitempty"`
 	// PhotoCount holds the value of the "photo_count" field.
 	PhotoCount int `json:"photo_count,omitempty"`
+	// KarmaEarned holds the value of the "karma_earned" field.
+	KarmaEarned int64 `json:"karma_earned,omitempty"`
+	// Karma holds the value of the "karma" field.
+	Karma int64 `json:"karma,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -48,9 +53,13 @@ type UserEdges struct {
 	Sessions []*Session `json:"sessions,omitempty"`
 	// Votes holds the value of the votes edge.
 	Votes []*Vote `json:"votes,omitempty"`
+	// Skips holds the value of the skips edge.
+	Skips []*PhotoSkip `json:"skips,omitempty"`
+	// Profile holds the value of the profile edge.
+	Profile *JudgeProfile `json:"profile,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [5]bool
 }
 
 // PhotosOrErr returns the Photos value or an error if the edge
@@ -80,6 +89,26 @@ func (e UserEdges) VotesOrErr() ([]*Vote, error) {
 	return nil, &NotLoadedError{edge: "votes"}
 }
 
+// SkipsOrErr returns the Skips value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) SkipsOrErr() ([]*PhotoSkip, error) {
+	if e.loadedTypes[3] {
+		return e.Skips, nil
+	}
+	return nil, &NotLoadedError{edge: "skips"}
+}
+
+// ProfileOrErr returns the Profile value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e UserEdges) ProfileOrErr() (*JudgeProfile, error) {
+	if e.Profile != nil {
+		return e.Profile, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: judgeprofile.Label}
+	}
+	return nil, &NotLoadedError{edge: "profile"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -89,7 +118,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case user.FieldAnonymous:
 			values[i] = new(sql.NullBool)
-		case user.FieldPhotoCount:
+		case user.FieldPhotoCount, user.FieldKarmaEarned, user.FieldKarma:
 			values[i] = new(sql.NullInt64)
 		case user.FieldHandle, user.FieldEmail, user.FieldPasswordHash, user.FieldRole:
 			values[i] = new(sql.NullString)
@@ -163,6 +192,18 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PhotoCount = int(value.Int64)
 			}
+		case user.FieldKarmaEarned:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field karma_earned", values[i])
+			} else if value.Valid {
+				_m.KarmaEarned = value.Int64
+			}
+		case user.FieldKarma:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field karma", values[i])
+			} else if value.Valid {
+				_m.Karma = value.Int64
+			}
 		case user.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
@@ -195,6 +236,16 @@ func (_m *User) QuerySessions() *SessionQuery {
 // QueryVotes queries the "votes" edge of the User entity.
 func (_m *User) QueryVotes() *VoteQuery {
 	return NewUserClient(_m.config).QueryVotes(_m)
+}
+
+// QuerySkips queries the "skips" edge of the User entity.
+func (_m *User) QuerySkips() *PhotoSkipQuery {
+	return NewUserClient(_m.config).QuerySkips(_m)
+}
+
+// QueryProfile queries the "profile" edge of the User entity.
+func (_m *User) QueryProfile() *JudgeProfileQuery {
+	return NewUserClient(_m.config).QueryProfile(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -245,6 +296,12 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("photo_count=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PhotoCount))
+	builder.WriteString(", ")
+	builder.WriteString("karma_earned=")
+	builder.WriteString(fmt.Sprintf("%v", _m.KarmaEarned))
+	builder.WriteString(", ")
+	builder.WriteString("karma=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Karma))
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

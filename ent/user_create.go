@@ -12,7 +12,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/facestat/facestat/ent/judgeprofile"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/session"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/ent/vote"
@@ -125,6 +127,34 @@ func (_c *UserCreate) SetNillablePhotoCount(v *int) *UserCreate {
 	return _c
 }
 
+// SetKarmaEarned sets the "karma_earned" field.
+func (_c *UserCreate) SetKarmaEarned(v int64) *UserCreate {
+	_c.mutation.SetKarmaEarned(v)
+	return _c
+}
+
+// SetNillableKarmaEarned sets the "karma_earned" field if the given value is not nil.
+func (_c *UserCreate) SetNillableKarmaEarned(v *int64) *UserCreate {
+	if v != nil {
+		_c.SetKarmaEarned(*v)
+	}
+	return _c
+}
+
+// SetKarma sets the "karma" field.
+func (_c *UserCreate) SetKarma(v int64) *UserCreate {
+	_c.mutation.SetKarma(v)
+	return _c
+}
+
+// SetNillableKarma sets the "karma" field if the given value is not nil.
+func (_c *UserCreate) SetNillableKarma(v *int64) *UserCreate {
+	if v != nil {
+		_c.SetKarma(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *UserCreate) SetCreatedAt(v time.Time) *UserCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -198,6 +228,40 @@ func (_c *UserCreate) AddVotes(v ...*Vote) *UserCreate {
 	return _c.AddVoteIDs(ids...)
 }
 
+// AddSkipIDs adds the "skips" edge to the PhotoSkip entity by IDs.
+func (_c *UserCreate) AddSkipIDs(ids ...int) *UserCreate {
+	_c.mutation.AddSkipIDs(ids...)
+	return _c
+}
+
+// AddSkips adds the "skips" edges to the PhotoSkip entity.
+func (_c *UserCreate) AddSkips(v ...*PhotoSkip) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSkipIDs(ids...)
+}
+
+// SetProfileID sets the "profile" edge to the JudgeProfile entity by ID.
+func (_c *UserCreate) SetProfileID(id int) *UserCreate {
+	_c.mutation.SetProfileID(id)
+	return _c
+}
+
+// SetNillableProfileID sets the "profile" edge to the JudgeProfile entity by ID if the given value is not nil.
+func (_c *UserCreate) SetNillableProfileID(id *int) *UserCreate {
+	if id != nil {
+		_c = _c.SetProfileID(*id)
+	}
+	return _c
+}
+
+// SetProfile sets the "profile" edge to the JudgeProfile entity.
+func (_c *UserCreate) SetProfile(v *JudgeProfile) *UserCreate {
+	return _c.SetProfileID(v.ID)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_c *UserCreate) Mutation() *UserMutation {
 	return _c.mutation
@@ -245,6 +309,14 @@ func (_c *UserCreate) defaults() {
 		v := user.DefaultPhotoCount
 		_c.mutation.SetPhotoCount(v)
 	}
+	if _, ok := _c.mutation.KarmaEarned(); !ok {
+		v := user.DefaultKarmaEarned
+		_c.mutation.SetKarmaEarned(v)
+	}
+	if _, ok := _c.mutation.Karma(); !ok {
+		v := user.DefaultKarma
+		_c.mutation.SetKarma(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := user.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
@@ -285,6 +357,12 @@ func (_c *UserCreate) check() error {
 		if err := user.PhotoCountValidator(v); err != nil {
 			return &ValidationError{Name: "photo_count", err: fmt.Errorf(`ent: validator failed for field "User.photo_count": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.KarmaEarned(); !ok {
+		return &ValidationError{Name: "karma_earned", err: errors.New(`ent: missing required field "User.karma_earned"`)}
+	}
+	if _, ok := _c.mutation.Karma(); !ok {
+		return &ValidationError{Name: "karma", err: errors.New(`ent: missing required field "User.karma"`)}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "User.created_at"`)}
@@ -353,6 +431,14 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldPhotoCount, field.TypeInt, value)
 		_node.PhotoCount = value
 	}
+	if value, ok := _c.mutation.KarmaEarned(); ok {
+		_spec.SetField(user.FieldKarmaEarned, field.TypeInt64, value)
+		_node.KarmaEarned = value
+	}
+	if value, ok := _c.mutation.Karma(); ok {
+		_spec.SetField(user.FieldKarma, field.TypeInt64, value)
+		_node.Karma = value
+	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(user.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -398,6 +484,38 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(vote.FieldID, field.TypeInt64),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SkipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SkipsTable,
+			Columns: []string{user.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProfileIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.ProfileTable,
+			Columns: []string{user.ProfileColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(judgeprofile.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -568,6 +686,42 @@ func (u *UserUpsert) UpdatePhotoCount() *UserUpsert {
 // AddPhotoCount adds v to the "photo_count" field.
 func (u *UserUpsert) AddPhotoCount(v int) *UserUpsert {
 	u.Add(user.FieldPhotoCount, v)
+	return u
+}
+
+// SetKarmaEarned sets the "karma_earned" field.
+func (u *UserUpsert) SetKarmaEarned(v int64) *UserUpsert {
+	u.Set(user.FieldKarmaEarned, v)
+	return u
+}
+
+// UpdateKarmaEarned sets the "karma_earned" field to the value that was provided on create.
+func (u *UserUpsert) UpdateKarmaEarned() *UserUpsert {
+	u.SetExcluded(user.FieldKarmaEarned)
+	return u
+}
+
+// AddKarmaEarned adds v to the "karma_earned" field.
+func (u *UserUpsert) AddKarmaEarned(v int64) *UserUpsert {
+	u.Add(user.FieldKarmaEarned, v)
+	return u
+}
+
+// SetKarma sets the "karma" field.
+func (u *UserUpsert) SetKarma(v int64) *UserUpsert {
+	u.Set(user.FieldKarma, v)
+	return u
+}
+
+// UpdateKarma sets the "karma" field to the value that was provided on create.
+func (u *UserUpsert) UpdateKarma() *UserUpsert {
+	u.SetExcluded(user.FieldKarma)
+	return u
+}
+
+// AddKarma adds v to the "karma" field.
+func (u *UserUpsert) AddKarma(v int64) *UserUpsert {
+	u.Add(user.FieldKarma, v)
 	return u
 }
 
@@ -752,6 +906,48 @@ func (u *UserUpsertOne) AddPhotoCount(v int) *UserUpsertOne {
 func (u *UserUpsertOne) UpdatePhotoCount() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdatePhotoCount()
+	})
+}
+
+// SetKarmaEarned sets the "karma_earned" field.
+func (u *UserUpsertOne) SetKarmaEarned(v int64) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetKarmaEarned(v)
+	})
+}
+
+// AddKarmaEarned adds v to the "karma_earned" field.
+func (u *UserUpsertOne) AddKarmaEarned(v int64) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.AddKarmaEarned(v)
+	})
+}
+
+// UpdateKarmaEarned sets the "karma_earned" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateKarmaEarned() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateKarmaEarned()
+	})
+}
+
+// SetKarma sets the "karma" field.
+func (u *UserUpsertOne) SetKarma(v int64) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetKarma(v)
+	})
+}
+
+// AddKarma adds v to the "karma" field.
+func (u *UserUpsertOne) AddKarma(v int64) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.AddKarma(v)
+	})
+}
+
+// UpdateKarma sets the "karma" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateKarma() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateKarma()
 	})
 }
 
@@ -1103,6 +1299,48 @@ func (u *UserUpsertBulk) AddPhotoCount(v int) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdatePhotoCount() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdatePhotoCount()
+	})
+}
+
+// SetKarmaEarned sets the "karma_earned" field.
+func (u *UserUpsertBulk) SetKarmaEarned(v int64) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetKarmaEarned(v)
+	})
+}
+
+// AddKarmaEarned adds v to the "karma_earned" field.
+func (u *UserUpsertBulk) AddKarmaEarned(v int64) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.AddKarmaEarned(v)
+	})
+}
+
+// UpdateKarmaEarned sets the "karma_earned" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateKarmaEarned() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateKarmaEarned()
+	})
+}
+
+// SetKarma sets the "karma" field.
+func (u *UserUpsertBulk) SetKarma(v int64) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetKarma(v)
+	})
+}
+
+// AddKarma adds v to the "karma" field.
+func (u *UserUpsertBulk) AddKarma(v int64) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.AddKarma(v)
+	})
+}
+
+// UpdateKarma sets the "karma" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateKarma() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateKarma()
 	})
 }
 

@@ -13,7 +13,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/facestat/facestat/ent/judgeprofile"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/session"
 	"github.com/facestat/facestat/ent/user"
@@ -31,6 +33,8 @@ type UserQuery struct {
 	withPhotos   *PhotoQuery
 	withSessions *SessionQuery
 	withVotes    *VoteQuery
+	withSkips    *PhotoSkipQuery
+	withProfile  *JudgeProfileQuery
 	modifiers    []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -127,6 +131,50 @@ func (_q *UserQuery) QueryVotes() *VoteQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(vote.Table, vote.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.VotesTable, user.VotesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySkips chains the current query on the "skips" edge.
+func (_q *UserQuery) QuerySkips() *PhotoSkipQuery {
+	query := (&PhotoSkipClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(photoskip.Table, photoskip.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.SkipsTable, user.SkipsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryProfile chains the current query on the "profile" edge.
+func (_q *UserQuery) QueryProfile() *JudgeProfileQuery {
+	query := (&JudgeProfileClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(judgeprofile.Table, judgeprofile.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, user.ProfileTable, user.ProfileColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -329,6 +377,8 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withPhotos:   _q.withPhotos.Clone(),
 		withSessions: _q.withSessions.Clone(),
 		withVotes:    _q.withVotes.Clone(),
+		withSkips:    _q.withSkips.Clone(),
+		withProfile:  _q.withProfile.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -366,6 +416,28 @@ func (_q *UserQuery) WithVotes(opts ...func(*VoteQuery)) *UserQuery {
 		opt(query)
 	}
 	_q.withVotes = query
+	return _q
+}
+
+// WithSkips tells the query-builder to eager-load the nodes that are connected to
+// the "skips" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithSkips(opts ...func(*PhotoSkipQuery)) *UserQuery {
+	query := (&PhotoSkipClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSkips = query
+	return _q
+}
+
+// WithProfile tells the query-builder to eager-load the nodes that are connected to
+// the "profile" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithProfile(opts ...func(*JudgeProfileQuery)) *UserQuery {
+	query := (&JudgeProfileClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProfile = query
 	return _q
 }
 
@@ -447,10 +519,12 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [5]bool{
 			_q.withPhotos != nil,
 			_q.withSessions != nil,
 			_q.withVotes != nil,
+			_q.withSkips != nil,
+			_q.withProfile != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -492,6 +566,19 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadVotes(ctx, query, nodes,
 			func(n *User) { n.Edges.Votes = []*Vote{} },
 			func(n *User, e *Vote) { n.Edges.Votes = append(n.Edges.Votes, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSkips; query != nil {
+		if err := _q.loadSkips(ctx, query, nodes,
+			func(n *User) { n.Edges.Skips = []*PhotoSkip{} },
+			func(n *User, e *PhotoSkip) { n.Edges.Skips = append(n.Edges.Skips, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withProfile; query != nil {
+		if err := _q.loadProfile(ctx, query, nodes, nil,
+			func(n *User, e *JudgeProfile) { n.Edges.Profile = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -573,6 +660,63 @@ func (_q *UserQuery) loadVotes(ctx context.Context, query *VoteQuery, nodes []*U
 	}
 	query.Where(predicate.Vote(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(user.VotesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.JudgeID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "judge_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadSkips(ctx context.Context, query *PhotoSkipQuery, nodes []*User, init func(*User), assign func(*User, *PhotoSkip)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(photoskip.FieldJudgeID)
+	}
+	query.Where(predicate.PhotoSkip(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.SkipsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.JudgeID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "judge_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadProfile(ctx context.Context, query *JudgeProfileQuery, nodes []*User, init func(*User), assign func(*User, *JudgeProfile)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(judgeprofile.FieldJudgeID)
+	}
+	query.Where(predicate.JudgeProfile(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.ProfileColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

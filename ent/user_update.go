@@ -10,7 +10,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/facestat/facestat/ent/judgeprofile"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/session"
 	"github.com/facestat/facestat/ent/user"
@@ -161,6 +163,48 @@ func (_u *UserUpdate) AddPhotoCount(v int) *UserUpdate {
 	return _u
 }
 
+// SetKarmaEarned sets the "karma_earned" field.
+func (_u *UserUpdate) SetKarmaEarned(v int64) *UserUpdate {
+	_u.mutation.ResetKarmaEarned()
+	_u.mutation.SetKarmaEarned(v)
+	return _u
+}
+
+// SetNillableKarmaEarned sets the "karma_earned" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableKarmaEarned(v *int64) *UserUpdate {
+	if v != nil {
+		_u.SetKarmaEarned(*v)
+	}
+	return _u
+}
+
+// AddKarmaEarned adds value to the "karma_earned" field.
+func (_u *UserUpdate) AddKarmaEarned(v int64) *UserUpdate {
+	_u.mutation.AddKarmaEarned(v)
+	return _u
+}
+
+// SetKarma sets the "karma" field.
+func (_u *UserUpdate) SetKarma(v int64) *UserUpdate {
+	_u.mutation.ResetKarma()
+	_u.mutation.SetKarma(v)
+	return _u
+}
+
+// SetNillableKarma sets the "karma" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableKarma(v *int64) *UserUpdate {
+	if v != nil {
+		_u.SetKarma(*v)
+	}
+	return _u
+}
+
+// AddKarma adds value to the "karma" field.
+func (_u *UserUpdate) AddKarma(v int64) *UserUpdate {
+	_u.mutation.AddKarma(v)
+	return _u
+}
+
 // AddPhotoIDs adds the "photos" edge to the Photo entity by IDs.
 func (_u *UserUpdate) AddPhotoIDs(ids ...uuid.UUID) *UserUpdate {
 	_u.mutation.AddPhotoIDs(ids...)
@@ -204,6 +248,40 @@ func (_u *UserUpdate) AddVotes(v ...*Vote) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddVoteIDs(ids...)
+}
+
+// AddSkipIDs adds the "skips" edge to the PhotoSkip entity by IDs.
+func (_u *UserUpdate) AddSkipIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddSkipIDs(ids...)
+	return _u
+}
+
+// AddSkips adds the "skips" edges to the PhotoSkip entity.
+func (_u *UserUpdate) AddSkips(v ...*PhotoSkip) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSkipIDs(ids...)
+}
+
+// SetProfileID sets the "profile" edge to the JudgeProfile entity by ID.
+func (_u *UserUpdate) SetProfileID(id int) *UserUpdate {
+	_u.mutation.SetProfileID(id)
+	return _u
+}
+
+// SetNillableProfileID sets the "profile" edge to the JudgeProfile entity by ID if the given value is not nil.
+func (_u *UserUpdate) SetNillableProfileID(id *int) *UserUpdate {
+	if id != nil {
+		_u = _u.SetProfileID(*id)
+	}
+	return _u
+}
+
+// SetProfile sets the "profile" edge to the JudgeProfile entity.
+func (_u *UserUpdate) SetProfile(v *JudgeProfile) *UserUpdate {
+	return _u.SetProfileID(v.ID)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -272,6 +350,33 @@ func (_u *UserUpdate) RemoveVotes(v ...*Vote) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveVoteIDs(ids...)
+}
+
+// ClearSkips clears all "skips" edges to the PhotoSkip entity.
+func (_u *UserUpdate) ClearSkips() *UserUpdate {
+	_u.mutation.ClearSkips()
+	return _u
+}
+
+// RemoveSkipIDs removes the "skips" edge to PhotoSkip entities by IDs.
+func (_u *UserUpdate) RemoveSkipIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveSkipIDs(ids...)
+	return _u
+}
+
+// RemoveSkips removes "skips" edges to PhotoSkip entities.
+func (_u *UserUpdate) RemoveSkips(v ...*PhotoSkip) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSkipIDs(ids...)
+}
+
+// ClearProfile clears the "profile" edge to the JudgeProfile entity.
+func (_u *UserUpdate) ClearProfile() *UserUpdate {
+	_u.mutation.ClearProfile()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -379,6 +484,18 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedPhotoCount(); ok {
 		_spec.AddField(user.FieldPhotoCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.KarmaEarned(); ok {
+		_spec.SetField(user.FieldKarmaEarned, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedKarmaEarned(); ok {
+		_spec.AddField(user.FieldKarmaEarned, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Karma(); ok {
+		_spec.SetField(user.FieldKarma, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedKarma(); ok {
+		_spec.AddField(user.FieldKarma, field.TypeInt64, value)
 	}
 	if _u.mutation.PhotosCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -508,6 +625,80 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(vote.FieldID, field.TypeInt64),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SkipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SkipsTable,
+			Columns: []string{user.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSkipsIDs(); len(nodes) > 0 && !_u.mutation.SkipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SkipsTable,
+			Columns: []string{user.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SkipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SkipsTable,
+			Columns: []string{user.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProfileCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.ProfileTable,
+			Columns: []string{user.ProfileColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(judgeprofile.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProfileIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.ProfileTable,
+			Columns: []string{user.ProfileColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(judgeprofile.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -666,6 +857,48 @@ func (_u *UserUpdateOne) AddPhotoCount(v int) *UserUpdateOne {
 	return _u
 }
 
+// SetKarmaEarned sets the "karma_earned" field.
+func (_u *UserUpdateOne) SetKarmaEarned(v int64) *UserUpdateOne {
+	_u.mutation.ResetKarmaEarned()
+	_u.mutation.SetKarmaEarned(v)
+	return _u
+}
+
+// SetNillableKarmaEarned sets the "karma_earned" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableKarmaEarned(v *int64) *UserUpdateOne {
+	if v != nil {
+		_u.SetKarmaEarned(*v)
+	}
+	return _u
+}
+
+// AddKarmaEarned adds value to the "karma_earned" field.
+func (_u *UserUpdateOne) AddKarmaEarned(v int64) *UserUpdateOne {
+	_u.mutation.AddKarmaEarned(v)
+	return _u
+}
+
+// SetKarma sets the "karma" field.
+func (_u *UserUpdateOne) SetKarma(v int64) *UserUpdateOne {
+	_u.mutation.ResetKarma()
+	_u.mutation.SetKarma(v)
+	return _u
+}
+
+// SetNillableKarma sets the "karma" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableKarma(v *int64) *UserUpdateOne {
+	if v != nil {
+		_u.SetKarma(*v)
+	}
+	return _u
+}
+
+// AddKarma adds value to the "karma" field.
+func (_u *UserUpdateOne) AddKarma(v int64) *UserUpdateOne {
+	_u.mutation.AddKarma(v)
+	return _u
+}
+
 // AddPhotoIDs adds the "photos" edge to the Photo entity by IDs.
 func (_u *UserUpdateOne) AddPhotoIDs(ids ...uuid.UUID) *UserUpdateOne {
 	_u.mutation.AddPhotoIDs(ids...)
@@ -709,6 +942,40 @@ func (_u *UserUpdateOne) AddVotes(v ...*Vote) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddVoteIDs(ids...)
+}
+
+// AddSkipIDs adds the "skips" edge to the PhotoSkip entity by IDs.
+func (_u *UserUpdateOne) AddSkipIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddSkipIDs(ids...)
+	return _u
+}
+
+// AddSkips adds the "skips" edges to the PhotoSkip entity.
+func (_u *UserUpdateOne) AddSkips(v ...*PhotoSkip) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSkipIDs(ids...)
+}
+
+// SetProfileID sets the "profile" edge to the JudgeProfile entity by ID.
+func (_u *UserUpdateOne) SetProfileID(id int) *UserUpdateOne {
+	_u.mutation.SetProfileID(id)
+	return _u
+}
+
+// SetNillableProfileID sets the "profile" edge to the JudgeProfile entity by ID if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableProfileID(id *int) *UserUpdateOne {
+	if id != nil {
+		_u = _u.SetProfileID(*id)
+	}
+	return _u
+}
+
+// SetProfile sets the "profile" edge to the JudgeProfile entity.
+func (_u *UserUpdateOne) SetProfile(v *JudgeProfile) *UserUpdateOne {
+	return _u.SetProfileID(v.ID)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -777,6 +1044,33 @@ func (_u *UserUpdateOne) RemoveVotes(v ...*Vote) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveVoteIDs(ids...)
+}
+
+// ClearSkips clears all "skips" edges to the PhotoSkip entity.
+func (_u *UserUpdateOne) ClearSkips() *UserUpdateOne {
+	_u.mutation.ClearSkips()
+	return _u
+}
+
+// RemoveSkipIDs removes the "skips" edge to PhotoSkip entities by IDs.
+func (_u *UserUpdateOne) RemoveSkipIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveSkipIDs(ids...)
+	return _u
+}
+
+// RemoveSkips removes "skips" edges to PhotoSkip entities.
+func (_u *UserUpdateOne) RemoveSkips(v ...*PhotoSkip) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSkipIDs(ids...)
+}
+
+// ClearProfile clears the "profile" edge to the JudgeProfile entity.
+func (_u *UserUpdateOne) ClearProfile() *UserUpdateOne {
+	_u.mutation.ClearProfile()
+	return _u
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -915,6 +1209,18 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	if value, ok := _u.mutation.AddedPhotoCount(); ok {
 		_spec.AddField(user.FieldPhotoCount, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.KarmaEarned(); ok {
+		_spec.SetField(user.FieldKarmaEarned, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedKarmaEarned(); ok {
+		_spec.AddField(user.FieldKarmaEarned, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Karma(); ok {
+		_spec.SetField(user.FieldKarma, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedKarma(); ok {
+		_spec.AddField(user.FieldKarma, field.TypeInt64, value)
+	}
 	if _u.mutation.PhotosCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -1043,6 +1349,80 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(vote.FieldID, field.TypeInt64),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SkipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SkipsTable,
+			Columns: []string{user.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSkipsIDs(); len(nodes) > 0 && !_u.mutation.SkipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SkipsTable,
+			Columns: []string{user.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SkipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SkipsTable,
+			Columns: []string{user.SkipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProfileCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.ProfileTable,
+			Columns: []string{user.ProfileColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(judgeprofile.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProfileIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.ProfileTable,
+			Columns: []string{user.ProfileColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(judgeprofile.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -30,6 +30,8 @@ type Vote struct {
 	Answers []schema.Answer `json:"answers,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
+	// Network holds the value of the "network" field.
+	Network string `json:"network,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the VoteQuery when eager-loading is set.
 	Edges        VoteEdges `json:"edges"`
@@ -78,6 +80,8 @@ func (*Vote) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case vote.FieldID:
 			values[i] = new(sql.NullInt64)
+		case vote.FieldNetwork:
+			values[i] = new(sql.NullString)
 		case vote.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
 		case vote.FieldJudgeID, vote.FieldPhotoID:
@@ -128,6 +132,12 @@ func (_m *Vote) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
+			}
+		case vote.FieldNetwork:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field network", values[i])
+			} else if value.Valid {
+				_m.Network = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -186,6 +196,9 @@ func (_m *Vote) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("network=")
+	builder.WriteString(_m.Network)
 	builder.WriteByte(')')
 	return builder.String()
 }

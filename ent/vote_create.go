@@ -58,6 +58,20 @@ func (_c *VoteCreate) SetNillableCreatedAt(v *time.Time) *VoteCreate {
 	return _c
 }
 
+// SetNetwork sets the "network" field.
+func (_c *VoteCreate) SetNetwork(v string) *VoteCreate {
+	_c.mutation.SetNetwork(v)
+	return _c
+}
+
+// SetNillableNetwork sets the "network" field if the given value is not nil.
+func (_c *VoteCreate) SetNillableNetwork(v *string) *VoteCreate {
+	if v != nil {
+		_c.SetNetwork(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *VoteCreate) SetID(v int64) *VoteCreate {
 	_c.mutation.SetID(v)
@@ -129,6 +143,11 @@ func (_c *VoteCreate) check() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Vote.created_at"`)}
 	}
+	if v, ok := _c.mutation.Network(); ok {
+		if err := vote.NetworkValidator(v); err != nil {
+			return &ValidationError{Name: "network", err: fmt.Errorf(`ent: validator failed for field "Vote.network": %w`, err)}
+		}
+	}
 	if len(_c.mutation.JudgeIDs()) == 0 {
 		return &ValidationError{Name: "judge", err: errors.New(`ent: missing required edge "Vote.judge"`)}
 	}
@@ -175,6 +194,10 @@ func (_c *VoteCreate) createSpec() (*Vote, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(vote.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.Network(); ok {
+		_spec.SetField(vote.FieldNetwork, field.TypeString, value)
+		_node.Network = value
 	}
 	if nodes := _c.mutation.JudgeIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -308,6 +331,9 @@ func (u *VoteUpsertOne) UpdateNewValues() *VoteUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(vote.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.Network(); exists {
+			s.SetIgnore(vote.FieldNetwork)
 		}
 	}))
 	return u
@@ -555,6 +581,9 @@ func (u *VoteUpsertBulk) UpdateNewValues() *VoteUpsertBulk {
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(vote.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.Network(); exists {
+				s.SetIgnore(vote.FieldNetwork)
 			}
 		}
 	}))

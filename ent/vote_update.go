@@ -138,6 +138,9 @@ func (_u *VoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			sqljson.Append(u, vote.FieldAnswers, value)
 		})
 	}
+	if _u.mutation.NetworkCleared() {
+		_spec.ClearField(vote.FieldNetwork, field.TypeString)
+	}
 	if _u.mutation.JudgeCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -324,6 +327,9 @@ func (_u *VoteUpdateOne) sqlSave(ctx context.Context) (_node *Vote, err error) {
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, vote.FieldAnswers, value)
 		})
+	}
+	if _u.mutation.NetworkCleared() {
+		_spec.ClearField(vote.FieldNetwork, field.TypeString)
 	}
 	if _u.mutation.JudgeCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -77,6 +77,7 @@ type ComplexityRoot struct {
 		SignIn                func(childComplexity int, input model.SignInInput) int
 		SignOut               func(childComplexity int) int
 		SignUp                func(childComplexity int, input model.SignUpInput) int
+		SkipPhoto             func(childComplexity int, input model.SkipPhotoInput) int
 		StartAnonymousSession func(childComplexity int, input *model.StartAnonymousSessionInput) int
 		UploadPhoto           func(childComplexity int, input model.UploadPhotoInput) int
 	}
@@ -95,6 +96,7 @@ type ComplexityRoot struct {
 		Owner             func(childComplexity int) int
 		PostedBy          func(childComplexity int) int
 		Stats             func(childComplexity int) int
+		Survey            func(childComplexity int) int
 		ThumbnailURL      func(childComplexity int) int
 		ViewerCanSeeStats func(childComplexity int) int
 		ViewerHasVoted    func(childComplexity int) int
@@ -144,17 +146,19 @@ type ComplexityRoot struct {
 	}
 
 	QuestionStats struct {
-		Count      func(childComplexity int) int
-		Histogram  func(childComplexity int) int
-		Interval   func(childComplexity int) int
-		Mean       func(childComplexity int) int
-		Median     func(childComplexity int) int
-		Percentile func(childComplexity int) int
-		Question   func(childComplexity int) int
-		Stable     func(childComplexity int) int
-		StdDev     func(childComplexity int) int
-		Words      func(childComplexity int) int
-		YesShare   func(childComplexity int) int
+		AdjustedMean   func(childComplexity int) int
+		Count          func(childComplexity int) int
+		EffectiveCount func(childComplexity int) int
+		Histogram      func(childComplexity int) int
+		Interval       func(childComplexity int) int
+		Mean           func(childComplexity int) int
+		Median         func(childComplexity int) int
+		Percentile     func(childComplexity int) int
+		Question       func(childComplexity int) int
+		Stable         func(childComplexity int) int
+		StdDev         func(childComplexity int) int
+		Words          func(childComplexity int) int
+		YesShare       func(childComplexity int) int
 	}
 
 	RefreshSessionPayload struct {
@@ -197,6 +201,11 @@ type ComplexityRoot struct {
 		Viewer       func(childComplexity int) int
 	}
 
+	SkipPhotoPayload struct {
+		Next    func(childComplexity int) int
+		PhotoID func(childComplexity int) int
+	}
+
 	StartAnonymousSessionPayload struct {
 		ExpiresAt func(childComplexity int) int
 		Token     func(childComplexity int) int
@@ -222,6 +231,7 @@ type ComplexityRoot struct {
 	Viewer struct {
 		Anonymous func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Karma     func(childComplexity int) int
 		Photos    func(childComplexity int, first int, after *string) int
 		User      func(childComplexity int) int
 		VotesCast func(childComplexity int) int
@@ -250,6 +260,7 @@ type MutationResolver interface {
 	SetPhotoVisibility(ctx context.Context, input model.SetPhotoVisibilityInput) (*model.SetPhotoVisibilityPayload, error)
 	DeletePhoto(ctx context.Context, input model.DeletePhotoInput) (*model.DeletePhotoPayload, error)
 	CastVote(ctx context.Context, input model.CastVoteInput) (*model.CastVotePayload, error)
+	SkipPhoto(ctx context.Context, input model.SkipPhotoInput) (*model.SkipPhotoPayload, error)
 	SetDegradation(ctx context.Context, input model.SetDegradationInput) (*model.SetDegradationPayload, error)
 }
 type PhotoResolver interface {
@@ -262,6 +273,7 @@ type PhotoResolver interface {
 	ViewerHasVoted(ctx context.Context, obj *ent.Photo) (bool, error)
 	ViewerCanSeeStats(ctx context.Context, obj *ent.Photo) (bool, error)
 	Stats(ctx context.Context, obj *ent.Photo) (*judging.PhotoStats, error)
+	Survey(ctx context.Context, obj *ent.Photo) ([]*ent.Question, error)
 }
 type PhotoStatsResolver interface {
 	ID(ctx context.Context, obj *judging.PhotoStats) (string, error)
@@ -299,6 +311,7 @@ type ViewerResolver interface {
 
 	Photos(ctx context.Context, obj *identity.Viewer, first int, after *string) (*model.PhotoConnection, error)
 	VotesCast(ctx context.Context, obj *identity.Viewer) (int, error)
+	Karma(ctx context.Context, obj *identity.Viewer) (int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -454,6 +467,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
+	case "Mutation.skipPhoto":
+		if e.ComplexityRoot.Mutation.SkipPhoto == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_skipPhoto_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SkipPhoto(childComplexity, args["input"].(model.SkipPhotoInput)), true
 	case "Mutation.startAnonymousSession":
 		if e.ComplexityRoot.Mutation.StartAnonymousSession == nil {
 			break
@@ -538,6 +562,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Photo.Stats(childComplexity), true
+	case "Photo.survey":
+		if e.ComplexityRoot.Photo.Survey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.Survey(childComplexity), true
 	case "Photo.thumbnailUrl":
 		if e.ComplexityRoot.Photo.ThumbnailURL == nil {
 			break
@@ -760,12 +790,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Question.Prompt(childComplexity), true
 
+	case "QuestionStats.adjustedMean":
+		if e.ComplexityRoot.QuestionStats.AdjustedMean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.AdjustedMean(childComplexity), true
 	case "QuestionStats.count":
 		if e.ComplexityRoot.QuestionStats.Count == nil {
 			break
 		}
 
 		return e.ComplexityRoot.QuestionStats.Count(childComplexity), true
+	case "QuestionStats.effectiveCount":
+		if e.ComplexityRoot.QuestionStats.EffectiveCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStats.EffectiveCount(childComplexity), true
 	case "QuestionStats.histogram":
 		if e.ComplexityRoot.QuestionStats.Histogram == nil {
 			break
@@ -948,6 +990,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SignUpPayload.Viewer(childComplexity), true
 
+	case "SkipPhotoPayload.next":
+		if e.ComplexityRoot.SkipPhotoPayload.Next == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkipPhotoPayload.Next(childComplexity), true
+	case "SkipPhotoPayload.photoId":
+		if e.ComplexityRoot.SkipPhotoPayload.PhotoID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkipPhotoPayload.PhotoID(childComplexity), true
+
 	case "StartAnonymousSessionPayload.expiresAt":
 		if e.ComplexityRoot.StartAnonymousSessionPayload.ExpiresAt == nil {
 			break
@@ -1034,6 +1089,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.ID(childComplexity), true
+	case "Viewer.karma":
+		if e.ComplexityRoot.Viewer.Karma == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Karma(childComplexity), true
 	case "Viewer.photos":
 		if e.ComplexityRoot.Viewer.Photos == nil {
 			break
@@ -1089,6 +1150,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetPhotoVisibilityInput", ec.unmarshalInputSetPhotoVisibilityInput),
 			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("SkipPhotoInput", ec.unmarshalInputSkipPhotoInput),
 			graphql.NewInputUnmarshaler("StartAnonymousSessionInput", ec.unmarshalInputStartAnonymousSessionInput),
 			graphql.NewInputUnmarshaler("UploadPhotoInput", ec.unmarshalInputUploadPhotoInput),
 		)
@@ -1248,13 +1310,16 @@ type Query {
   The next photo for the viewer to judge, or null when none is left: never
   the viewer's own, never one already judged. Least-judged photos come first,
   with some randomness. ` + "`" + `skip` + "`" + ` lists photos the client already holds (say,
-  the one on screen while it prefetches the next), at most 10.
+  the one on screen while it prefetches the next), at most 10, for this answer only
+  (` + "`" + `skipPhoto` + "`" + ` is for good). Photos of owners out of karma come last once
+  they have 10 votes.
   """
   nextPhoto(skip: [ID!]): Photo
   """
-  Public photos with enough votes, best first for the question: ranked by a
-  Bayesian average (numbers, scales) or the Wilson lower bound of the yes
-  share (yes/no), never by a raw average. Recomputed in the background every
+  Public photos with enough votes, best first for the question, ranked by
+  the low end of the 95% credible interval around the adjusted mean or
+  share, on the effective number of answers: few votes, or votes that count
+  little, rank low (docs/STATISTICS.md). Recomputed in the background every
   few seconds. ` + "`" + `first` + "`" + ` is 1 to 100.
   """
   topPhotos(questionKey: String!, first: Int!, after: String): PhotoConnection!
@@ -1293,6 +1358,8 @@ type Viewer {
   photos(first: Int!, after: String): PhotoConnection!
   "How many photos the viewer has judged."
   votesCast: Int!
+  "Karma balance: careful judging earns it, votes on one's photos past their first 10 spend it; photos of owners with karma are shown sooner."
+  karma: Int!
 }
 
 "A FaceStat account, as others see it."
@@ -1339,6 +1406,8 @@ type Photo implements Node {
   viewerCanSeeStats: Boolean!
   "The crowd's verdict; null exactly when ` + "`" + `viewerCanSeeStats` + "`" + ` is false."
   stats: PhotoStats
+  "The questions this viewer is asked about this photo: three or four, the least answered on it first, so every question gets answers evenly."
+  survey: [Question!]!
 }
 
 "What a question asks for."
@@ -1388,15 +1457,19 @@ type QuestionStats {
   question: Question!
   "How many judges answered it."
   count: Int!
-  "Mean answer (NUMBER, SCALE)."
+  "Weighted mean answer (NUMBER, SCALE): answers count by their judge's weight (see docs/STATISTICS.md); raw until first weighed."
   mean: Float
+  "The weighted mean without each judge's habitual leniency or harshness, within the range (NUMBER, SCALE); null until weighed."
+  adjustedMean: Float
+  "Kish's effective number of answers, (Σw)²/Σw², which the weighted figures and the interval rest on; ` + "`" + `count` + "`" + ` until weighed."
+  effectiveCount: Float!
   "Median answer (NUMBER, SCALE)."
   median: Float
   "Sample standard deviation (NUMBER, SCALE; from two answers)."
   stddev: Float
   "A 95% credible interval for the mean answer the photo would get from the whole crowd (NUMBER, SCALE; from one answer), or for the share of yes (YES_NO; from one answer); always inside the question's range (0 to 1 for shares), never of zero width, and wide when answers are few. YES_NO: the Beta posterior Beta(yes + 1/2, no + 1/2) (Jeffreys prior). NUMBER, SCALE: a Dirichlet posterior over the range's values (prior mass 1 spread evenly), summarised by the Beta distribution on the range with the same mean and variance. See docs/STATISTICS.md."
   interval: Interval
-  "Share of yes, 0 to 1 (YES_NO)."
+  "The weighted share of yes, 0 to 1 (YES_NO)."
   yesShare: Float
   "How many gave each answer (NUMBER, SCALE, YES_NO with 0 = no, 1 = yes); only answers given."
   histogram: [HistogramBucket!]
@@ -1495,6 +1568,8 @@ type Mutation {
   stored then.
   """
   castVote(input: CastVoteInput!): CastVotePayload!
+  "Skips a photo for good: ` + "`" + `nextPhoto` + "`" + ` never offers it to the viewer again (` + "`" + `nextPhoto(skip:)` + "`" + ` only leaves out what the client holds now). NOT_FOUND for a photo one may not judge."
+  skipPhoto(input: SkipPhotoInput!): SkipPhotoPayload!
   """
   Forces every instance's degradation level, or with ` + "`" + `level: null` + "`" + ` lets each
   choose it from its load again. Admins only; takes effect at once on the
@@ -1653,6 +1728,17 @@ type SetPhotoVisibilityPayload {
   photo: Photo!
 }
 
+input SkipPhotoInput {
+  photoId: ID!
+}
+
+type SkipPhotoPayload {
+  "The photo skipped."
+  photoId: ID!
+  "The next photo to judge, or null when none is left."
+  next: Photo
+}
+
 input DeletePhotoInput {
   photoId: ID!
 }
@@ -1767,6 +1853,8 @@ func (ec *executionContext) childFields_Photo(ctx context.Context, field graphql
 		return ec.fieldContext_Photo_viewerCanSeeStats(ctx, field)
 	case "stats":
 		return ec.fieldContext_Photo_stats(ctx, field)
+	case "survey":
+		return ec.fieldContext_Photo_survey(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Photo", field.Name)
 }
@@ -1837,6 +1925,10 @@ func (ec *executionContext) childFields_QuestionStats(ctx context.Context, field
 		return ec.fieldContext_QuestionStats_count(ctx, field)
 	case "mean":
 		return ec.fieldContext_QuestionStats_mean(ctx, field)
+	case "adjustedMean":
+		return ec.fieldContext_QuestionStats_adjustedMean(ctx, field)
+	case "effectiveCount":
+		return ec.fieldContext_QuestionStats_effectiveCount(ctx, field)
 	case "median":
 		return ec.fieldContext_QuestionStats_median(ctx, field)
 	case "stddev":
@@ -1937,6 +2029,16 @@ func (ec *executionContext) childFields_SignUpPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SignUpPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_SkipPhotoPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "photoId":
+		return ec.fieldContext_SkipPhotoPayload_photoId(ctx, field)
+	case "next":
+		return ec.fieldContext_SkipPhotoPayload_next(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkipPhotoPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_StartAnonymousSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "token":
@@ -1983,6 +2085,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_photos(ctx, field)
 	case "votesCast":
 		return ec.fieldContext_Viewer_votesCast(ctx, field)
+	case "karma":
+		return ec.fieldContext_Viewer_karma(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -2203,6 +2307,20 @@ func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawA
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SignUpInput, error) {
 			return ec.unmarshalNSignUpInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSignUpInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_skipPhoto_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SkipPhotoInput, error) {
+			return ec.unmarshalNSkipPhotoInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSkipPhotoInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3087,6 +3205,50 @@ func (ec *executionContext) fieldContext_Mutation_castVote(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_skipPhoto(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_skipPhoto(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SkipPhoto(ctx, fc.Args["input"].(model.SkipPhotoInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SkipPhotoPayload) graphql.Marshaler {
+			return ec.marshalNSkipPhotoPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSkipPhotoPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_skipPhoto(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkipPhotoPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_skipPhoto_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_setDegradation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3498,6 +3660,38 @@ func (ec *executionContext) fieldContext_Photo_stats(_ context.Context, field gr
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PhotoStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Photo_survey(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_survey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Photo().Survey(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Question) graphql.Marshaler {
+			return ec.marshalNQuestion2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐQuestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_survey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Photo",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Question(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4462,6 +4656,52 @@ func (ec *executionContext) fieldContext_QuestionStats_mean(_ context.Context, f
 	return graphql.NewScalarFieldContext("QuestionStats", field, false, false, "Float")
 }
 
+func (ec *executionContext) _QuestionStats_adjustedMean(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_adjustedMean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdjustedMean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_adjustedMean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _QuestionStats_effectiveCount(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStats_effectiveCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EffectiveCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStats_effectiveCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStats", field, false, false, "Float")
+}
+
 func (ec *executionContext) _QuestionStats_median(ctx context.Context, field graphql.CollectedField, obj *judging.QuestionStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5155,6 +5395,61 @@ func (ec *executionContext) fieldContext_SignUpPayload_deviceToken(_ context.Con
 	return graphql.NewScalarFieldContext("SignUpPayload", field, false, false, "String")
 }
 
+func (ec *executionContext) _SkipPhotoPayload_photoId(ctx context.Context, field graphql.CollectedField, obj *model.SkipPhotoPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkipPhotoPayload_photoId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PhotoID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkipPhotoPayload_photoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkipPhotoPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SkipPhotoPayload_next(ctx context.Context, field graphql.CollectedField, obj *model.SkipPhotoPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkipPhotoPayload_next(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Next, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
+			return ec.marshalOPhoto2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhoto(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SkipPhotoPayload_next(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkipPhotoPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StartAnonymousSessionPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.StartAnonymousSessionPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5596,6 +5891,29 @@ func (ec *executionContext) _Viewer_votesCast(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Viewer_votesCast(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Viewer_karma(ctx context.Context, field graphql.CollectedField, obj *identity.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_karma(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().Karma(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_karma(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, true, true, "Int")
 }
 
@@ -7187,6 +7505,48 @@ func UnmarshalSignUpInput(ctx context.Context, raw any) (model.SignUpInput, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSkipPhotoInput(ctx context.Context, obj any) (model.SkipPhotoInput, error) {
+	var it model.SkipPhotoInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"photoId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "photoId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photoId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhotoID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSkipPhotoInput unmarshals raw into the SkipPhotoInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSkipPhotoInput(ctx context.Context, raw any) (model.SkipPhotoInput, error) {
+	var out model.SkipPhotoInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SkipPhotoInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputStartAnonymousSessionInput(ctx context.Context, obj any) (model.StartAnonymousSessionInput, error) {
 	var it model.StartAnonymousSessionInput
 	if obj == nil {
@@ -7555,6 +7915,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "skipPhoto":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_skipPhoto(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "setDegradation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setDegradation(ctx, field)
@@ -7700,6 +8067,12 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Photo_stats(ctx, field, obj)
+				})
+		case "survey":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Photo_survey(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8047,6 +8420,16 @@ func (ec *executionContext) _QuestionStats(ctx context.Context, sel ast.Selectio
 		case "mean":
 			out.Values[i] = ec._QuestionStats_mean(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "adjustedMean":
+			out.Values[i] = ec._QuestionStats_adjustedMean(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "effectiveCount":
+			out.Values[i] = ec._QuestionStats_effectiveCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "median":
@@ -8397,6 +8780,44 @@ func (ec *executionContext) _SignUpPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var skipPhotoPayloadImplementors = []string{"SkipPhotoPayload"}
+
+func (ec *executionContext) _SkipPhotoPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SkipPhotoPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skipPhotoPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkipPhotoPayload")
+		case "photoId":
+			out.Values[i] = ec._SkipPhotoPayload_photoId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "next":
+			out.Values[i] = ec._SkipPhotoPayload_next(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var startAnonymousSessionPayloadImplementors = []string{"StartAnonymousSessionPayload"}
 
 func (ec *executionContext) _StartAnonymousSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StartAnonymousSessionPayload) graphql.Marshaler {
@@ -8585,6 +9006,12 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_votesCast(ctx, field, obj)
+				})
+		case "karma":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_karma(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9410,6 +9837,19 @@ func (ec *executionContext) marshalNSignUpPayload2ᚖgithubᚗcomᚋfacestatᚋf
 		return graphql.Null
 	}
 	return ec._SignUpPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSkipPhotoInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSkipPhotoInput(ctx context.Context, v any) (model.SkipPhotoInput, error) {
+	res, err := ec.unmarshalInputSkipPhotoInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSkipPhotoPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSkipPhotoPayload(ctx context.Context, sel ast.SelectionSet, v *model.SkipPhotoPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SkipPhotoPayload!")
+		return graphql.Null
+	}
+	return ec._SkipPhotoPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStartAnonymousSessionPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐStartAnonymousSessionPayload(ctx context.Context, sel ast.SelectionSet, v *model.StartAnonymousSessionPayload) graphql.Marshaler {

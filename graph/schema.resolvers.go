@@ -133,6 +133,11 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 	return &model.CastVotePayload{Photo: p}, nil
 }
 
+// SkipPhoto is the resolver for the skipPhoto field.
+func (r *mutationResolver) SkipPhoto(ctx context.Context, input model.SkipPhotoInput) (*model.SkipPhotoPayload, error) {
+	return nil, facestat.Errorf(facestat.Internal, "skipPhoto is not available yet")
+}
+
 // SetDegradation is the resolver for the setDegradation field.
 func (r *mutationResolver) SetDegradation(ctx context.Context, input model.SetDegradationInput) (*model.SetDegradationPayload, error) {
 	return r.setDegradation(ctx, input)
@@ -177,6 +182,11 @@ func (r *photoResolver) ViewerCanSeeStats(ctx context.Context, obj *ent.Photo) (
 // Stats is the resolver for the stats field.
 func (r *photoResolver) Stats(ctx context.Context, obj *ent.Photo) (*judging.PhotoStats, error) {
 	return r.stats(ctx, obj)
+}
+
+// Survey is the resolver for the survey field.
+func (r *photoResolver) Survey(ctx context.Context, obj *ent.Photo) ([]*ent.Question, error) {
+	return r.Judging.Survey.Active(), nil
 }
 
 // ID is the resolver for the id field.
@@ -313,6 +323,11 @@ func (r *viewerResolver) Photos(ctx context.Context, obj *identity.Viewer, first
 // VotesCast is the resolver for the votesCast field.
 func (r *viewerResolver) VotesCast(ctx context.Context, obj *identity.Viewer) (int, error) {
 	return r.Judging.VotesCast(ctx, obj.ID)
+}
+
+// Karma is the resolver for the karma field.
+func (r *viewerResolver) Karma(ctx context.Context, obj *identity.Viewer) (int, error) {
+	return r.Judging.Karma(ctx, obj.ID)
 }
 
 // CastVotePayload returns CastVotePayloadResolver implementation.

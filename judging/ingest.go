@@ -32,6 +32,7 @@ type Ballot struct {
 	Anonymous bool // the judge's row is created by its first vote
 	Photo     uuid.UUID
 	Answers   []schema.Answer
+	Network   string // the voter's network (clientaddr.Network); "" unknown
 }
 
 // IngestConfig tunes the group commit.
@@ -479,7 +480,7 @@ func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending,
 // returns the ballots that were stored.
 func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending, results []error) ([]Ballot, error) {
 	ins := entsql.Dialect(g.dialect).Insert(vote.Table).
-		Columns(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldAnswers, vote.FieldCreatedAt)
+		Columns(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldAnswers, vote.FieldCreatedAt, vote.FieldNetwork)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	n := 0
 	for i, p := range batch {
@@ -490,7 +491,11 @@ func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending
 		if err != nil {
 			return nil, err
 		}
-		ins.Values(p.b.Judge, p.b.Photo, string(answers), now)
+		var network any // NULL when unknown
+		if p.b.Network != "" {
+			network = p.b.Network
+		}
+		ins.Values(p.b.Judge, p.b.Photo, string(answers), now, network)
 		n++
 	}
 	if n == 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/cache"
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/vote"
 	"github.com/facestat/facestat/identity"
@@ -174,7 +175,8 @@ func (s *Service) CastVote(ctx context.Context, v *identity.Viewer, photoID uuid
 		return nil, err
 	}
 	// The ingester checks the photo (gone, hidden, one's own) under its lock.
-	if err := s.Ingester.Submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers}); err != nil {
+	if err := s.Ingester.Submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
+		Network: clientaddr.Network(clientaddr.From(ctx))}); err != nil {
 		return nil, err
 	}
 	return s.photos.Get(ctx, photoID)

@@ -22,6 +22,7 @@ import (
 	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/cache"
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/entx"
@@ -197,6 +198,7 @@ func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader
 			SetWidth(img.Width).SetHeight(img.Height).
 			SetThumbWidth(img.ThumbWidth).SetThumbHeight(img.ThumbHeight).
 			SetIsPublic(public).
+			SetOwnerNetwork(clientaddr.Network(clientaddr.From(ctx))).
 			Save(ctx)
 		return err
 	})

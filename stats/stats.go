@@ -94,6 +94,14 @@ type Summary struct {
 	// YesShare is the share of yes answers in [0, 1], Sum/Count: YES_NO
 	// with Count >= 1; nil otherwise.
 	YesShare *float64
+	// AdjustedMean is the weighted mean without the judges' habitual
+	// offsets, clamped to the range (Weighted.Adjusted): NUMBER and SCALE
+	// once the judge model has weighed the answers; nil otherwise.
+	AdjustedMean *float64
+	// EffectiveCount is the number of answers the weighted figures rest on
+	// (Kish's effective sample size of the weights); Count while the
+	// answers are unweighted.
+	EffectiveCount float64
 	// Histogram holds the buckets with a positive count, sorted by value:
 	// NUMBER, SCALE and YES_NO (only values 0 and 1); nil for WORD, for
 	// unknown kinds and when no bucket has a positive count.
@@ -141,7 +149,7 @@ const (
 // Its cost is O(1) plus O(h log h) for a histogram with h buckets.
 func Summarize(kind Kind, a Aggregate, r *Range) Summary {
 	n := max(a.Count, 0)
-	s := Summary{Count: n}
+	s := Summary{Count: n, EffectiveCount: float64(n)}
 	switch kind {
 	case Number, Scale:
 		s.Histogram = buckets(a.Histogram, nil)

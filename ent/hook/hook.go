@@ -9,6 +9,18 @@ import (
 	"github.com/facestat/facestat/ent"
 )
 
+// The JudgeProfileFunc type is an adapter to allow the use of ordinary
+// function as JudgeProfile mutator.
+type JudgeProfileFunc func(context.Context, *ent.JudgeProfileMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f JudgeProfileFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.JudgeProfileMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.JudgeProfileMutation", m)
+}
+
 // The PhotoFunc type is an adapter to allow the use of ordinary
 // function as Photo mutator.
 type PhotoFunc func(context.Context, *ent.PhotoMutation) (ent.Value, error)
@@ -43,6 +55,18 @@ func (f PhotoQuestionStatFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PhotoQuestionStatMutation", m)
+}
+
+// The PhotoSkipFunc type is an adapter to allow the use of ordinary
+// function as PhotoSkip mutator.
+type PhotoSkipFunc func(context.Context, *ent.PhotoSkipMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PhotoSkipFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PhotoSkipMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PhotoSkipMutation", m)
 }
 
 // The PhotoWordFunc type is an adapter to allow the use of ordinary

@@ -8,6 +8,30 @@ import (
 )
 
 var (
+	// JudgeProfilesColumns holds the columns for the "judge_profiles" table.
+	JudgeProfilesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "votes", Type: field.TypeInt, Default: 0},
+		{Name: "care", Type: field.TypeFloat64, Default: 1},
+		{Name: "weight", Type: field.TypeFloat64, Default: 0},
+		{Name: "offsets", Type: field.TypeJSON, Nullable: true},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "judge_id", Type: field.TypeUUID, Unique: true},
+	}
+	// JudgeProfilesTable holds the schema information for the "judge_profiles" table.
+	JudgeProfilesTable = &schema.Table{
+		Name:       "judge_profiles",
+		Columns:    JudgeProfilesColumns,
+		PrimaryKey: []*schema.Column{JudgeProfilesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "judge_profiles_users_profile",
+				Columns:    []*schema.Column{JudgeProfilesColumns[6]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// PhotosColumns holds the columns for the "photos" table.
 	PhotosColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -23,6 +47,9 @@ var (
 		{Name: "vote_count", Type: field.TypeInt, Default: 0},
 		{Name: "stats_version", Type: field.TypeInt64, Default: 0},
 		{Name: "stats_updated_at", Type: field.TypeTime, Nullable: true},
+		{Name: "owner_network", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "fitted_version", Type: field.TypeInt64, Default: 0},
+		{Name: "judge_queue", Type: field.TypeInt, Default: 0},
 		{Name: "owner_id", Type: field.TypeUUID},
 	}
 	// PhotosTable holds the schema information for the "photos" table.
@@ -33,7 +60,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "photos_users_photos",
-				Columns:    []*schema.Column{PhotosColumns[13]},
+				Columns:    []*schema.Column{PhotosColumns[16]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -47,12 +74,17 @@ var (
 			{
 				Name:    "photo_owner_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[13], PhotosColumns[9], PhotosColumns[0]},
+				Columns: []*schema.Column{PhotosColumns[16], PhotosColumns[9], PhotosColumns[0]},
 			},
 			{
-				Name:    "photo_status_vote_count_id",
+				Name:    "photo_status_judge_queue_vote_count_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[8], PhotosColumns[10], PhotosColumns[0]},
+				Columns: []*schema.Column{PhotosColumns[8], PhotosColumns[15], PhotosColumns[10], PhotosColumns[0]},
+			},
+			{
+				Name:    "photo_fitted_version",
+				Unique:  false,
+				Columns: []*schema.Column{PhotosColumns[14]},
 			},
 		},
 	}
@@ -92,6 +124,11 @@ var (
 		{Name: "count", Type: field.TypeInt64, Default: 0},
 		{Name: "sum", Type: field.TypeInt64, Default: 0},
 		{Name: "sum_sq", Type: field.TypeInt64, Default: 0},
+		{Name: "w_weight", Type: field.TypeFloat64, Default: 0},
+		{Name: "w_neff", Type: field.TypeFloat64, Default: 0},
+		{Name: "w_mean", Type: field.TypeFloat64, Default: 0},
+		{Name: "w_mean_sq", Type: field.TypeFloat64, Default: 0},
+		{Name: "w_adjusted", Type: field.TypeFloat64, Nullable: true},
 		{Name: "photo_id", Type: field.TypeUUID},
 	}
 	// PhotoQuestionStatsTable holds the schema information for the "photo_question_stats" table.
@@ -102,7 +139,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "photo_question_stats_photos_question_stats",
-				Columns:    []*schema.Column{PhotoQuestionStatsColumns[5]},
+				Columns:    []*schema.Column{PhotoQuestionStatsColumns[10]},
 				RefColumns: []*schema.Column{PhotosColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -111,7 +148,46 @@ var (
 			{
 				Name:    "photoquestionstat_photo_id_question_id",
 				Unique:  true,
-				Columns: []*schema.Column{PhotoQuestionStatsColumns[5], PhotoQuestionStatsColumns[1]},
+				Columns: []*schema.Column{PhotoQuestionStatsColumns[10], PhotoQuestionStatsColumns[1]},
+			},
+		},
+	}
+	// PhotoSkipsColumns holds the columns for the "photo_skips" table.
+	PhotoSkipsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "photo_id", Type: field.TypeUUID},
+		{Name: "judge_id", Type: field.TypeUUID},
+	}
+	// PhotoSkipsTable holds the schema information for the "photo_skips" table.
+	PhotoSkipsTable = &schema.Table{
+		Name:       "photo_skips",
+		Columns:    PhotoSkipsColumns,
+		PrimaryKey: []*schema.Column{PhotoSkipsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "photo_skips_photos_skips",
+				Columns:    []*schema.Column{PhotoSkipsColumns[2]},
+				RefColumns: []*schema.Column{PhotosColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "photo_skips_users_skips",
+				Columns:    []*schema.Column{PhotoSkipsColumns[3]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "photoskip_judge_id_photo_id",
+				Unique:  true,
+				Columns: []*schema.Column{PhotoSkipsColumns[3], PhotoSkipsColumns[2]},
+			},
+			{
+				Name:    "photoskip_photo_id",
+				Unique:  false,
+				Columns: []*schema.Column{PhotoSkipsColumns[2]},
 			},
 		},
 	}
@@ -231,6 +307,8 @@ var (
 		{Name: "anonymous", Type: field.TypeBool, Default: false},
 		{Name: "merged_into_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "photo_count", Type: field.TypeInt, Default: 0},
+		{Name: "karma_earned", Type: field.TypeInt64, Default: 0},
+		{Name: "karma", Type: field.TypeInt64, Default: 0},
 		{Name: "created_at", Type: field.TypeTime},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -256,6 +334,7 @@ var (
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "answers", Type: field.TypeJSON},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "network", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "photo_id", Type: field.TypeUUID},
 		{Name: "judge_id", Type: field.TypeUUID},
 	}
@@ -267,13 +346,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "votes_photos_votes",
-				Columns:    []*schema.Column{VotesColumns[3]},
+				Columns:    []*schema.Column{VotesColumns[4]},
 				RefColumns: []*schema.Column{PhotosColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "votes_users_votes",
-				Columns:    []*schema.Column{VotesColumns[4]},
+				Columns:    []*schema.Column{VotesColumns[5]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -282,20 +361,22 @@ var (
 			{
 				Name:    "vote_judge_id_photo_id",
 				Unique:  true,
-				Columns: []*schema.Column{VotesColumns[4], VotesColumns[3]},
+				Columns: []*schema.Column{VotesColumns[5], VotesColumns[4]},
 			},
 			{
 				Name:    "vote_photo_id",
 				Unique:  false,
-				Columns: []*schema.Column{VotesColumns[3]},
+				Columns: []*schema.Column{VotesColumns[4]},
 			},
 		},
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		JudgeProfilesTable,
 		PhotosTable,
 		PhotoAnswerCountsTable,
 		PhotoQuestionStatsTable,
+		PhotoSkipsTable,
 		PhotoWordsTable,
 		QuestionsTable,
 		SessionsTable,
@@ -306,9 +387,12 @@ var (
 )
 
 func init() {
+	JudgeProfilesTable.ForeignKeys[0].RefTable = UsersTable
 	PhotosTable.ForeignKeys[0].RefTable = UsersTable
 	PhotoAnswerCountsTable.ForeignKeys[0].RefTable = PhotosTable
 	PhotoQuestionStatsTable.ForeignKeys[0].RefTable = PhotosTable
+	PhotoSkipsTable.ForeignKeys[0].RefTable = PhotosTable
+	PhotoSkipsTable.ForeignKeys[1].RefTable = UsersTable
 	PhotoWordsTable.ForeignKeys[0].RefTable = PhotosTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 	VotesTable.ForeignKeys[0].RefTable = PhotosTable

@@ -42,6 +42,12 @@ const (
 	FieldStatsVersion = "stats_version"
 	// FieldStatsUpdatedAt holds the string denoting the stats_updated_at field in the database.
 	FieldStatsUpdatedAt = "stats_updated_at"
+	// FieldOwnerNetwork holds the string denoting the owner_network field in the database.
+	FieldOwnerNetwork = "owner_network"
+	// FieldFittedVersion holds the string denoting the fitted_version field in the database.
+	FieldFittedVersion = "fitted_version"
+	// FieldJudgeQueue holds the string denoting the judge_queue field in the database.
+	FieldJudgeQueue = "judge_queue"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
 	EdgeOwner = "owner"
 	// EdgeVotes holds the string denoting the votes edge name in mutations.
@@ -52,6 +58,8 @@ const (
 	EdgeAnswerCounts = "answer_counts"
 	// EdgeWords holds the string denoting the words edge name in mutations.
 	EdgeWords = "words"
+	// EdgeSkips holds the string denoting the skips edge name in mutations.
+	EdgeSkips = "skips"
 	// Table holds the table name of the photo in the database.
 	Table = "photos"
 	// OwnerTable is the table that holds the owner relation/edge.
@@ -89,6 +97,13 @@ const (
 	WordsInverseTable = "photo_words"
 	// WordsColumn is the table column denoting the words relation/edge.
 	WordsColumn = "photo_id"
+	// SkipsTable is the table that holds the skips relation/edge.
+	SkipsTable = "photo_skips"
+	// SkipsInverseTable is the table name for the PhotoSkip entity.
+	// It exists in this package in order to avoid circular dependency with the "photoskip" package.
+	SkipsInverseTable = "photo_skips"
+	// SkipsColumn is the table column denoting the skips relation/edge.
+	SkipsColumn = "photo_id"
 )
 
 // Columns holds all SQL columns for photo fields.
@@ -107,6 +122,9 @@ var Columns = []string{
 	FieldVoteCount,
 	FieldStatsVersion,
 	FieldStatsUpdatedAt,
+	FieldOwnerNetwork,
+	FieldFittedVersion,
+	FieldJudgeQueue,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -142,6 +160,12 @@ var (
 	VoteCountValidator func(int) error
 	// DefaultStatsVersion holds the default value on creation for the "stats_version" field.
 	DefaultStatsVersion int64
+	// OwnerNetworkValidator is a validator for the "owner_network" field. It is called by the builders before save.
+	OwnerNetworkValidator func(string) error
+	// DefaultFittedVersion holds the default value on creation for the "fitted_version" field.
+	DefaultFittedVersion int64
+	// DefaultJudgeQueue holds the default value on creation for the "judge_queue" field.
+	DefaultJudgeQueue int
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -245,6 +269,21 @@ func ByStatsUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatsUpdatedAt, opts...).ToFunc()
 }
 
+// ByOwnerNetwork orders the results by the owner_network field.
+func ByOwnerNetwork(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOwnerNetwork, opts...).ToFunc()
+}
+
+// ByFittedVersion orders the results by the fitted_version field.
+func ByFittedVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFittedVersion, opts...).ToFunc()
+}
+
+// ByJudgeQueue orders the results by the judge_queue field.
+func ByJudgeQueue(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldJudgeQueue, opts...).ToFunc()
+}
+
 // ByOwnerField orders the results by owner field.
 func ByOwnerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -307,6 +346,20 @@ func ByWords(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newWordsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySkipsCount orders the results by skips count.
+func BySkipsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSkipsStep(), opts...)
+	}
+}
+
+// BySkips orders the results by skips terms.
+func BySkips(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSkipsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOwnerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -340,5 +393,12 @@ func newWordsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(WordsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, WordsTable, WordsColumn),
+	)
+}
+func newSkipsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SkipsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SkipsTable, SkipsColumn),
 	)
 }

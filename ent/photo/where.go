@@ -116,6 +116,21 @@ func StatsUpdatedAt(v time.Time) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldStatsUpdatedAt, v))
 }
 
+// OwnerNetwork applies equality check predicate on the "owner_network" field. It's identical to OwnerNetworkEQ.
+func OwnerNetwork(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldOwnerNetwork, v))
+}
+
+// FittedVersion applies equality check predicate on the "fitted_version" field. It's identical to FittedVersionEQ.
+func FittedVersion(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldFittedVersion, v))
+}
+
+// JudgeQueue applies equality check predicate on the "judge_queue" field. It's identical to JudgeQueueEQ.
+func JudgeQueue(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldJudgeQueue, v))
+}
+
 // OwnerIDEQ applies the EQ predicate on the "owner_id" field.
 func OwnerIDEQ(v uuid.UUID) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldOwnerID, v))
@@ -626,6 +641,161 @@ func StatsUpdatedAtNotNil() predicate.Photo {
 	return predicate.Photo(sql.FieldNotNull(FieldStatsUpdatedAt))
 }
 
+// OwnerNetworkEQ applies the EQ predicate on the "owner_network" field.
+func OwnerNetworkEQ(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldOwnerNetwork, v))
+}
+
+// OwnerNetworkNEQ applies the NEQ predicate on the "owner_network" field.
+func OwnerNetworkNEQ(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldOwnerNetwork, v))
+}
+
+// OwnerNetworkIn applies the In predicate on the "owner_network" field.
+func OwnerNetworkIn(vs ...string) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldOwnerNetwork, vs...))
+}
+
+// OwnerNetworkNotIn applies the NotIn predicate on the "owner_network" field.
+func OwnerNetworkNotIn(vs ...string) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldOwnerNetwork, vs...))
+}
+
+// OwnerNetworkGT applies the GT predicate on the "owner_network" field.
+func OwnerNetworkGT(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldOwnerNetwork, v))
+}
+
+// OwnerNetworkGTE applies the GTE predicate on the "owner_network" field.
+func OwnerNetworkGTE(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldOwnerNetwork, v))
+}
+
+// OwnerNetworkLT applies the LT predicate on the "owner_network" field.
+func OwnerNetworkLT(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldOwnerNetwork, v))
+}
+
+// OwnerNetworkLTE applies the LTE predicate on the "owner_network" field.
+func OwnerNetworkLTE(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldOwnerNetwork, v))
+}
+
+// OwnerNetworkContains applies the Contains predicate on the "owner_network" field.
+func OwnerNetworkContains(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldContains(FieldOwnerNetwork, v))
+}
+
+// OwnerNetworkHasPrefix applies the HasPrefix predicate on the "owner_network" field.
+func OwnerNetworkHasPrefix(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldHasPrefix(FieldOwnerNetwork, v))
+}
+
+// OwnerNetworkHasSuffix applies the HasSuffix predicate on the "owner_network" field.
+func OwnerNetworkHasSuffix(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldHasSuffix(FieldOwnerNetwork, v))
+}
+
+// OwnerNetworkIsNil applies the IsNil predicate on the "owner_network" field.
+func OwnerNetworkIsNil() predicate.Photo {
+	return predicate.Photo(sql.FieldIsNull(FieldOwnerNetwork))
+}
+
+// OwnerNetworkNotNil applies the NotNil predicate on the "owner_network" field.
+func OwnerNetworkNotNil() predicate.Photo {
+	return predicate.Photo(sql.FieldNotNull(FieldOwnerNetwork))
+}
+
+// OwnerNetworkEqualFold applies the EqualFold predicate on the "owner_network" field.
+func OwnerNetworkEqualFold(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldEqualFold(FieldOwnerNetwork, v))
+}
+
+// OwnerNetworkContainsFold applies the ContainsFold predicate on the "owner_network" field.
+func OwnerNetworkContainsFold(v string) predicate.Photo {
+	return predicate.Photo(sql.FieldContainsFold(FieldOwnerNetwork, v))
+}
+
+// FittedVersionEQ applies the EQ predicate on the "fitted_version" field.
+func FittedVersionEQ(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldFittedVersion, v))
+}
+
+// FittedVersionNEQ applies the NEQ predicate on the "fitted_version" field.
+func FittedVersionNEQ(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldFittedVersion, v))
+}
+
+// FittedVersionIn applies the In predicate on the "fitted_version" field.
+func FittedVersionIn(vs ...int64) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldFittedVersion, vs...))
+}
+
+// FittedVersionNotIn applies the NotIn predicate on the "fitted_version" field.
+func FittedVersionNotIn(vs ...int64) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldFittedVersion, vs...))
+}
+
+// FittedVersionGT applies the GT predicate on the "fitted_version" field.
+func FittedVersionGT(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldFittedVersion, v))
+}
+
+// FittedVersionGTE applies the GTE predicate on the "fitted_version" field.
+func FittedVersionGTE(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldFittedVersion, v))
+}
+
+// FittedVersionLT applies the LT predicate on the "fitted_version" field.
+func FittedVersionLT(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldFittedVersion, v))
+}
+
+// FittedVersionLTE applies the LTE predicate on the "fitted_version" field.
+func FittedVersionLTE(v int64) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldFittedVersion, v))
+}
+
+// JudgeQueueEQ applies the EQ predicate on the "judge_queue" field.
+func JudgeQueueEQ(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldJudgeQueue, v))
+}
+
+// JudgeQueueNEQ applies the NEQ predicate on the "judge_queue" field.
+func JudgeQueueNEQ(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldJudgeQueue, v))
+}
+
+// JudgeQueueIn applies the In predicate on the "judge_queue" field.
+func JudgeQueueIn(vs ...int) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldJudgeQueue, vs...))
+}
+
+// JudgeQueueNotIn applies the NotIn predicate on the "judge_queue" field.
+func JudgeQueueNotIn(vs ...int) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldJudgeQueue, vs...))
+}
+
+// JudgeQueueGT applies the GT predicate on the "judge_queue" field.
+func JudgeQueueGT(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldJudgeQueue, v))
+}
+
+// JudgeQueueGTE applies the GTE predicate on the "judge_queue" field.
+func JudgeQueueGTE(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldJudgeQueue, v))
+}
+
+// JudgeQueueLT applies the LT predicate on the "judge_queue" field.
+func JudgeQueueLT(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldJudgeQueue, v))
+}
+
+// JudgeQueueLTE applies the LTE predicate on the "judge_queue" field.
+func JudgeQueueLTE(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldJudgeQueue, v))
+}
+
 // HasOwner applies the HasEdge predicate on the "owner" edge.
 func HasOwner() predicate.Photo {
 	return predicate.Photo(func(s *sql.Selector) {
@@ -733,6 +903,29 @@ func HasWords() predicate.Photo {
 func HasWordsWith(preds ...predicate.PhotoWord) predicate.Photo {
 	return predicate.Photo(func(s *sql.Selector) {
 		step := newWordsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSkips applies the HasEdge predicate on the "skips" edge.
+func HasSkips() predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, SkipsTable, SkipsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSkipsWith applies the HasEdge predicate on the "skips" edge with a given conditions (other predicates).
+func HasSkipsWith(preds ...predicate.PhotoSkip) predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := newSkipsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -22,6 +22,16 @@ const (
 	FieldSum = "sum"
 	// FieldSumSq holds the string denoting the sum_sq field in the database.
 	FieldSumSq = "sum_sq"
+	// FieldWWeight holds the string denoting the w_weight field in the database.
+	FieldWWeight = "w_weight"
+	// FieldWNeff holds the string denoting the w_neff field in the database.
+	FieldWNeff = "w_neff"
+	// FieldWMean holds the string denoting the w_mean field in the database.
+	FieldWMean = "w_mean"
+	// FieldWMeanSq holds the string denoting the w_mean_sq field in the database.
+	FieldWMeanSq = "w_mean_sq"
+	// FieldWAdjusted holds the string denoting the w_adjusted field in the database.
+	FieldWAdjusted = "w_adjusted"
 	// EdgePhoto holds the string denoting the photo edge name in mutations.
 	EdgePhoto = "photo"
 	// Table holds the table name of the photoquestionstat in the database.
@@ -43,6 +53,11 @@ var Columns = []string{
 	FieldCount,
 	FieldSum,
 	FieldSumSq,
+	FieldWWeight,
+	FieldWNeff,
+	FieldWMean,
+	FieldWMeanSq,
+	FieldWAdjusted,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -62,6 +77,14 @@ var (
 	DefaultSum int64
 	// DefaultSumSq holds the default value on creation for the "sum_sq" field.
 	DefaultSumSq int64
+	// DefaultWWeight holds the default value on creation for the "w_weight" field.
+	DefaultWWeight float64
+	// DefaultWNeff holds the default value on creation for the "w_neff" field.
+	DefaultWNeff float64
+	// DefaultWMean holds the default value on creation for the "w_mean" field.
+	DefaultWMean float64
+	// DefaultWMeanSq holds the default value on creation for the "w_mean_sq" field.
+	DefaultWMeanSq float64
 )
 
 // OrderOption defines the ordering options for the PhotoQuestionStat queries.
@@ -95,6 +118,31 @@ func BySum(opts ...sql.OrderTermOption) OrderOption {
 // BySumSq orders the results by the sum_sq field.
 func BySumSq(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSumSq, opts...).ToFunc()
+}
+
+// ByWWeight orders the results by the w_weight field.
+func ByWWeight(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWWeight, opts...).ToFunc()
+}
+
+// ByWNeff orders the results by the w_neff field.
+func ByWNeff(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWNeff, opts...).ToFunc()
+}
+
+// ByWMean orders the results by the w_mean field.
+func ByWMean(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWMean, opts...).ToFunc()
+}
+
+// ByWMeanSq orders the results by the w_mean_sq field.
+func ByWMeanSq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWMeanSq, opts...).ToFunc()
+}
+
+// ByWAdjusted orders the results by the w_adjusted field.
+func ByWAdjusted(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWAdjusted, opts...).ToFunc()
 }
 
 // ByPhotoField orders the results by photo field.

@@ -79,6 +79,31 @@ func SumSq(v int64) predicate.PhotoQuestionStat {
 	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldSumSq, v))
 }
 
+// WWeight applies equality check predicate on the "w_weight" field. It's identical to WWeightEQ.
+func WWeight(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldWWeight, v))
+}
+
+// WNeff applies equality check predicate on the "w_neff" field. It's identical to WNeffEQ.
+func WNeff(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldWNeff, v))
+}
+
+// WMean applies equality check predicate on the "w_mean" field. It's identical to WMeanEQ.
+func WMean(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldWMean, v))
+}
+
+// WMeanSq applies equality check predicate on the "w_mean_sq" field. It's identical to WMeanSqEQ.
+func WMeanSq(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldWMeanSq, v))
+}
+
+// WAdjusted applies equality check predicate on the "w_adjusted" field. It's identical to WAdjustedEQ.
+func WAdjusted(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldWAdjusted, v))
+}
+
 // PhotoIDEQ applies the EQ predicate on the "photo_id" field.
 func PhotoIDEQ(v uuid.UUID) predicate.PhotoQuestionStat {
 	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldPhotoID, v))
@@ -257,6 +282,216 @@ func SumSqLT(v int64) predicate.PhotoQuestionStat {
 // SumSqLTE applies the LTE predicate on the "sum_sq" field.
 func SumSqLTE(v int64) predicate.PhotoQuestionStat {
 	return predicate.PhotoQuestionStat(sql.FieldLTE(FieldSumSq, v))
+}
+
+// WWeightEQ applies the EQ predicate on the "w_weight" field.
+func WWeightEQ(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldWWeight, v))
+}
+
+// WWeightNEQ applies the NEQ predicate on the "w_weight" field.
+func WWeightNEQ(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNEQ(FieldWWeight, v))
+}
+
+// WWeightIn applies the In predicate on the "w_weight" field.
+func WWeightIn(vs ...float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldIn(FieldWWeight, vs...))
+}
+
+// WWeightNotIn applies the NotIn predicate on the "w_weight" field.
+func WWeightNotIn(vs ...float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNotIn(FieldWWeight, vs...))
+}
+
+// WWeightGT applies the GT predicate on the "w_weight" field.
+func WWeightGT(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldGT(FieldWWeight, v))
+}
+
+// WWeightGTE applies the GTE predicate on the "w_weight" field.
+func WWeightGTE(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldGTE(FieldWWeight, v))
+}
+
+// WWeightLT applies the LT predicate on the "w_weight" field.
+func WWeightLT(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldLT(FieldWWeight, v))
+}
+
+// WWeightLTE applies the LTE predicate on the "w_weight" field.
+func WWeightLTE(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldLTE(FieldWWeight, v))
+}
+
+// WNeffEQ applies the EQ predicate on the "w_neff" field.
+func WNeffEQ(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldWNeff, v))
+}
+
+// WNeffNEQ applies the NEQ predicate on the "w_neff" field.
+func WNeffNEQ(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNEQ(FieldWNeff, v))
+}
+
+// WNeffIn applies the In predicate on the "w_neff" field.
+func WNeffIn(vs ...float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldIn(FieldWNeff, vs...))
+}
+
+// WNeffNotIn applies the NotIn predicate on the "w_neff" field.
+func WNeffNotIn(vs ...float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNotIn(FieldWNeff, vs...))
+}
+
+// WNeffGT applies the GT predicate on the "w_neff" field.
+func WNeffGT(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldGT(FieldWNeff, v))
+}
+
+// WNeffGTE applies the GTE predicate on the "w_neff" field.
+func WNeffGTE(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldGTE(FieldWNeff, v))
+}
+
+// WNeffLT applies the LT predicate on the "w_neff" field.
+func WNeffLT(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldLT(FieldWNeff, v))
+}
+
+// WNeffLTE applies the LTE predicate on the "w_neff" field.
+func WNeffLTE(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldLTE(FieldWNeff, v))
+}
+
+// WMeanEQ applies the EQ predicate on the "w_mean" field.
+func WMeanEQ(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldWMean, v))
+}
+
+// WMeanNEQ applies the NEQ predicate on the "w_mean" field.
+func WMeanNEQ(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNEQ(FieldWMean, v))
+}
+
+// WMeanIn applies the In predicate on the "w_mean" field.
+func WMeanIn(vs ...float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldIn(FieldWMean, vs...))
+}
+
+// WMeanNotIn applies the NotIn predicate on the "w_mean" field.
+func WMeanNotIn(vs ...float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNotIn(FieldWMean, vs...))
+}
+
+// WMeanGT applies the GT predicate on the "w_mean" field.
+func WMeanGT(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldGT(FieldWMean, v))
+}
+
+// WMeanGTE applies the GTE predicate on the "w_mean" field.
+func WMeanGTE(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldGTE(FieldWMean, v))
+}
+
+// WMeanLT applies the LT predicate on the "w_mean" field.
+func WMeanLT(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldLT(FieldWMean, v))
+}
+
+// WMeanLTE applies the LTE predicate on the "w_mean" field.
+func WMeanLTE(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldLTE(FieldWMean, v))
+}
+
+// WMeanSqEQ applies the EQ predicate on the "w_mean_sq" field.
+func WMeanSqEQ(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldWMeanSq, v))
+}
+
+// WMeanSqNEQ applies the NEQ predicate on the "w_mean_sq" field.
+func WMeanSqNEQ(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNEQ(FieldWMeanSq, v))
+}
+
+// WMeanSqIn applies the In predicate on the "w_mean_sq" field.
+func WMeanSqIn(vs ...float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldIn(FieldWMeanSq, vs...))
+}
+
+// WMeanSqNotIn applies the NotIn predicate on the "w_mean_sq" field.
+func WMeanSqNotIn(vs ...float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNotIn(FieldWMeanSq, vs...))
+}
+
+// WMeanSqGT applies the GT predicate on the "w_mean_sq" field.
+func WMeanSqGT(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldGT(FieldWMeanSq, v))
+}
+
+// WMeanSqGTE applies the GTE predicate on the "w_mean_sq" field.
+func WMeanSqGTE(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldGTE(FieldWMeanSq, v))
+}
+
+// WMeanSqLT applies the LT predicate on the "w_mean_sq" field.
+func WMeanSqLT(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldLT(FieldWMeanSq, v))
+}
+
+// WMeanSqLTE applies the LTE predicate on the "w_mean_sq" field.
+func WMeanSqLTE(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldLTE(FieldWMeanSq, v))
+}
+
+// WAdjustedEQ applies the EQ predicate on the "w_adjusted" field.
+func WAdjustedEQ(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldEQ(FieldWAdjusted, v))
+}
+
+// WAdjustedNEQ applies the NEQ predicate on the "w_adjusted" field.
+func WAdjustedNEQ(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNEQ(FieldWAdjusted, v))
+}
+
+// WAdjustedIn applies the In predicate on the "w_adjusted" field.
+func WAdjustedIn(vs ...float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldIn(FieldWAdjusted, vs...))
+}
+
+// WAdjustedNotIn applies the NotIn predicate on the "w_adjusted" field.
+func WAdjustedNotIn(vs ...float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNotIn(FieldWAdjusted, vs...))
+}
+
+// WAdjustedGT applies the GT predicate on the "w_adjusted" field.
+func WAdjustedGT(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldGT(FieldWAdjusted, v))
+}
+
+// WAdjustedGTE applies the GTE predicate on the "w_adjusted" field.
+func WAdjustedGTE(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldGTE(FieldWAdjusted, v))
+}
+
+// WAdjustedLT applies the LT predicate on the "w_adjusted" field.
+func WAdjustedLT(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldLT(FieldWAdjusted, v))
+}
+
+// WAdjustedLTE applies the LTE predicate on the "w_adjusted" field.
+func WAdjustedLTE(v float64) predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldLTE(FieldWAdjusted, v))
+}
+
+// WAdjustedIsNil applies the IsNil predicate on the "w_adjusted" field.
+func WAdjustedIsNil() predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldIsNull(FieldWAdjusted))
+}
+
+// WAdjustedNotNil applies the NotNil predicate on the "w_adjusted" field.
+func WAdjustedNotNil() predicate.PhotoQuestionStat {
+	return predicate.PhotoQuestionStat(sql.FieldNotNull(FieldWAdjusted))
 }
 
 // HasPhoto applies the HasEdge predicate on the "photo" edge.

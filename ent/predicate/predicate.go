@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// JudgeProfile is the predicate function for judgeprofile builders.
+type JudgeProfile func(*sql.Selector)
+
 // Photo is the predicate function for photo builders.
 type Photo func(*sql.Selector)
 
@@ -14,6 +17,9 @@ type PhotoAnswerCount func(*sql.Selector)
 
 // PhotoQuestionStat is the predicate function for photoquestionstat builders.
 type PhotoQuestionStat func(*sql.Selector)
+
+// PhotoSkip is the predicate function for photoskip builders.
+type PhotoSkip func(*sql.Selector)
 
 // PhotoWord is the predicate function for photoword builders.
 type PhotoWord func(*sql.Selector)

@@ -37,6 +37,17 @@ func (Photo) Fields() []ent.Field {
 		field.Int("vote_count").Default(0).NonNegative(),
 		field.Int64("stats_version").Default(0),
 		field.Time("stats_updated_at").Optional().Nillable(),
+		// OwnerNetwork is the uploader's network (clientaddr.Network); votes
+		// from it count nothing toward the photo's weighted figures.
+		field.String("owner_network").Optional().MaxLen(64).Immutable(),
+		// FittedVersion is the stats version the judge model last weighed
+		// the photo's votes at (judging's refit); below StatsVersion, the
+		// photo waits for its next refit.
+		field.Int64("fitted_version").Default(0),
+		// JudgeQueue orders nextPhoto before the vote count: 0 for photos
+		// served first (under the free votes, or an owner with karma), 1 for
+		// photos whose owner has run out of karma. The refit keeps it.
+		field.Int("judge_queue").Default(0),
 	}
 }
 
@@ -48,6 +59,7 @@ func (Photo) Edges() []ent.Edge {
 		edge.To("question_stats", PhotoQuestionStat.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("answer_counts", PhotoAnswerCount.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("words", PhotoWord.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("skips", PhotoSkip.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 
@@ -58,7 +70,9 @@ func (Photo) Indexes() []ent.Index {
 		index.Fields("is_public", "status", "created_at", "id"),
 		// A user's photos, newest first.
 		index.Fields("owner_id", "created_at", "id"),
-		// nextPhoto: active photos, least judged first.
-		index.Fields("status", "vote_count", "id"),
+		// nextPhoto: active photos, by karma queue, least judged first.
+		index.Fields("status", "judge_queue", "vote_count", "id"),
+		// The refit's work list: photos whose statistics changed since.
+		index.Fields("fitted_version"),
 	}
 }

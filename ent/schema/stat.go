@@ -23,6 +23,15 @@ func (PhotoQuestionStat) Fields() []ent.Field {
 		field.Int64("count").Default(0),
 		field.Int64("sum").Default(0),
 		field.Int64("sum_sq").Default(0),
+		// The judge model's weighted figures (stats.Weighted), written by
+		// the refit only: Σ weight, Kish's effective count, the weighted
+		// mean and mean square, and the mean without judges' offsets. A
+		// zero w_neff means not weighed yet: the raw figures are shown.
+		field.Float("w_weight").Default(0),
+		field.Float("w_neff").Default(0),
+		field.Float("w_mean").Default(0),
+		field.Float("w_mean_sq").Default(0),
+		field.Float("w_adjusted").Optional().Nillable(),
 	}
 }
 

@@ -34,6 +34,11 @@ func (User) Fields() []ent.Field {
 		// PhotoCount counts the user's photos; the upload quota is enforced
 		// by a conditional increment of it, race-free on both backends.
 		field.Int("photo_count").Default(0).NonNegative(),
+		// KarmaEarned is what judging earned, credited by the refit once per
+		// vote; Karma is the balance (earned minus what votes received on
+		// one's photos spent), kept by the refit too.
+		field.Int64("karma_earned").Default(0),
+		field.Int64("karma").Default(0),
 		field.Time("created_at").Default(now).Immutable(),
 	}
 }
@@ -44,6 +49,8 @@ func (User) Edges() []ent.Edge {
 		edge.To("photos", Photo.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("sessions", Session.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("votes", Vote.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("skips", PhotoSkip.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("profile", JudgeProfile.Type).Unique().Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

@@ -34,6 +34,10 @@ func (Vote) Fields() []ent.Field {
 		field.UUID("photo_id", uuid.UUID{}).Immutable(),
 		field.JSON("answers", []Answer{}),
 		field.Time("created_at").Default(now).Immutable(),
+		// Network is the voter's network (clientaddr.Network: IPv4 /24, IPv6
+		// /48) when the vote was cast; the judge model discounts bursts of
+		// votes on one photo from one network, and votes from its owner's.
+		field.String("network").Optional().MaxLen(64).Immutable(),
 	}
 }
 

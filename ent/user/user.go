@@ -30,6 +30,10 @@ const (
 	FieldMergedIntoID = "merged_into_id"
 	// FieldPhotoCount holds the string denoting the photo_count field in the database.
 	FieldPhotoCount = "photo_count"
+	// FieldKarmaEarned holds the string denoting the karma_earned field in the database.
+	FieldKarmaEarned = "karma_earned"
+	// FieldKarma holds the string denoting the karma field in the database.
+	FieldKarma = "karma"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// EdgePhotos holds the string denoting the photos edge name in mutations.
@@ -38,6 +42,10 @@ const (
 	EdgeSessions = "sessions"
 	// EdgeVotes holds the string denoting the votes edge name in mutations.
 	EdgeVotes = "votes"
+	// EdgeSkips holds the string denoting the skips edge name in mutations.
+	EdgeSkips = "skips"
+	// EdgeProfile holds the string denoting the profile edge name in mutations.
+	EdgeProfile = "profile"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// PhotosTable is the table that holds the photos relation/edge.
@@ -61,6 +69,20 @@ const (
 	VotesInverseTable = "votes"
 	// VotesColumn is the table column denoting the votes relation/edge.
 	VotesColumn = "judge_id"
+	// SkipsTable is the table that holds the skips relation/edge.
+	SkipsTable = "photo_skips"
+	// SkipsInverseTable is the table name for the PhotoSkip entity.
+	// It exists in this package in order to avoid circular dependency with the "photoskip" package.
+	SkipsInverseTable = "photo_skips"
+	// SkipsColumn is the table column denoting the skips relation/edge.
+	SkipsColumn = "judge_id"
+	// ProfileTable is the table that holds the profile relation/edge.
+	ProfileTable = "judge_profiles"
+	// ProfileInverseTable is the table name for the JudgeProfile entity.
+	// It exists in this package in order to avoid circular dependency with the "judgeprofile" package.
+	ProfileInverseTable = "judge_profiles"
+	// ProfileColumn is the table column denoting the profile relation/edge.
+	ProfileColumn = "judge_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -73,6 +95,8 @@ var Columns = []string{
 	FieldAnonymous,
 	FieldMergedIntoID,
 	FieldPhotoCount,
+	FieldKarmaEarned,
+	FieldKarma,
 	FieldCreatedAt,
 }
 
@@ -97,6 +121,10 @@ var (
 	DefaultPhotoCount int
 	// PhotoCountValidator is a validator for the "photo_count" field. It is called by the builders before save.
 	PhotoCountValidator func(int) error
+	// DefaultKarmaEarned holds the default value on creation for the "karma_earned" field.
+	DefaultKarmaEarned int64
+	// DefaultKarma holds the default value on creation for the "karma" field.
+	DefaultKarma int64
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultID holds the default value on creation for the "id" field.
@@ -173,6 +201,16 @@ func ByPhotoCount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPhotoCount, opts...).ToFunc()
 }
 
+// ByKarmaEarned orders the results by the karma_earned field.
+func ByKarmaEarned(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKarmaEarned, opts...).ToFunc()
+}
+
+// ByKarma orders the results by the karma field.
+func ByKarma(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKarma, opts...).ToFunc()
+}
+
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
@@ -219,6 +257,27 @@ func ByVotes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newVotesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySkipsCount orders the results by skips count.
+func BySkipsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSkipsStep(), opts...)
+	}
+}
+
+// BySkips orders the results by skips terms.
+func BySkips(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSkipsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByProfileField orders the results by profile field.
+func ByProfileField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newProfileStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newPhotosStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -238,5 +297,19 @@ func newVotesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(VotesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, VotesTable, VotesColumn),
+	)
+}
+func newSkipsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SkipsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SkipsTable, SkipsColumn),
+	)
+}
+func newProfileStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ProfileInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, ProfileTable, ProfileColumn),
 	)
 }

@@ -86,6 +86,16 @@ func PhotoCount(v int) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldPhotoCount, v))
 }
 
+// KarmaEarned applies equality check predicate on the "karma_earned" field. It's identical to KarmaEarnedEQ.
+func KarmaEarned(v int64) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldKarmaEarned, v))
+}
+
+// Karma applies equality check predicate on the "karma" field. It's identical to KarmaEQ.
+func Karma(v int64) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldKarma, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -436,6 +446,86 @@ func PhotoCountLTE(v int) predicate.User {
 	return predicate.User(sql.FieldLTE(FieldPhotoCount, v))
 }
 
+// KarmaEarnedEQ applies the EQ predicate on the "karma_earned" field.
+func KarmaEarnedEQ(v int64) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldKarmaEarned, v))
+}
+
+// KarmaEarnedNEQ applies the NEQ predicate on the "karma_earned" field.
+func KarmaEarnedNEQ(v int64) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldKarmaEarned, v))
+}
+
+// KarmaEarnedIn applies the In predicate on the "karma_earned" field.
+func KarmaEarnedIn(vs ...int64) predicate.User {
+	return predicate.User(sql.FieldIn(FieldKarmaEarned, vs...))
+}
+
+// KarmaEarnedNotIn applies the NotIn predicate on the "karma_earned" field.
+func KarmaEarnedNotIn(vs ...int64) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldKarmaEarned, vs...))
+}
+
+// KarmaEarnedGT applies the GT predicate on the "karma_earned" field.
+func KarmaEarnedGT(v int64) predicate.User {
+	return predicate.User(sql.FieldGT(FieldKarmaEarned, v))
+}
+
+// KarmaEarnedGTE applies the GTE predicate on the "karma_earned" field.
+func KarmaEarnedGTE(v int64) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldKarmaEarned, v))
+}
+
+// KarmaEarnedLT applies the LT predicate on the "karma_earned" field.
+func KarmaEarnedLT(v int64) predicate.User {
+	return predicate.User(sql.FieldLT(FieldKarmaEarned, v))
+}
+
+// KarmaEarnedLTE applies the LTE predicate on the "karma_earned" field.
+func KarmaEarnedLTE(v int64) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldKarmaEarned, v))
+}
+
+// KarmaEQ applies the EQ predicate on the "karma" field.
+func KarmaEQ(v int64) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldKarma, v))
+}
+
+// KarmaNEQ applies the NEQ predicate on the "karma" field.
+func KarmaNEQ(v int64) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldKarma, v))
+}
+
+// KarmaIn applies the In predicate on the "karma" field.
+func KarmaIn(vs ...int64) predicate.User {
+	return predicate.User(sql.FieldIn(FieldKarma, vs...))
+}
+
+// KarmaNotIn applies the NotIn predicate on the "karma" field.
+func KarmaNotIn(vs ...int64) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldKarma, vs...))
+}
+
+// KarmaGT applies the GT predicate on the "karma" field.
+func KarmaGT(v int64) predicate.User {
+	return predicate.User(sql.FieldGT(FieldKarma, v))
+}
+
+// KarmaGTE applies the GTE predicate on the "karma" field.
+func KarmaGTE(v int64) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldKarma, v))
+}
+
+// KarmaLT applies the LT predicate on the "karma" field.
+func KarmaLT(v int64) predicate.User {
+	return predicate.User(sql.FieldLT(FieldKarma, v))
+}
+
+// KarmaLTE applies the LTE predicate on the "karma" field.
+func KarmaLTE(v int64) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldKarma, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -537,6 +627,52 @@ func HasVotes() predicate.User {
 func HasVotesWith(preds ...predicate.Vote) predicate.User {
 	return predicate.User(func(s *sql.Selector) {
 		step := newVotesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSkips applies the HasEdge predicate on the "skips" edge.
+func HasSkips() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, SkipsTable, SkipsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSkipsWith applies the HasEdge predicate on the "skips" edge with a given conditions (other predicates).
+func HasSkipsWith(preds ...predicate.PhotoSkip) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newSkipsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasProfile applies the HasEdge predicate on the "profile" edge.
+func HasProfile() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, ProfileTable, ProfileColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasProfileWith applies the HasEdge predicate on the "profile" edge with a given conditions (other predicates).
+func HasProfileWith(preds ...predicate.JudgeProfile) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newProfileStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

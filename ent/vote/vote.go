@@ -22,6 +22,8 @@ const (
 	FieldAnswers = "answers"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldNetwork holds the string denoting the network field in the database.
+	FieldNetwork = "network"
 	// EdgeJudge holds the string denoting the judge edge name in mutations.
 	EdgeJudge = "judge"
 	// EdgePhoto holds the string denoting the photo edge name in mutations.
@@ -51,6 +53,7 @@ var Columns = []string{
 	FieldPhotoID,
 	FieldAnswers,
 	FieldCreatedAt,
+	FieldNetwork,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -66,6 +69,8 @@ func ValidColumn(column string) bool {
 var (
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// NetworkValidator is a validator for the "network" field. It is called by the builders before save.
+	NetworkValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the Vote queries.
@@ -89,6 +94,11 @@ func ByPhotoID(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByNetwork orders the results by the network field.
+func ByNetwork(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNetwork, opts...).ToFunc()
 }
 
 // ByJudgeField orders the results by judge field.

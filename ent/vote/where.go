@@ -71,6 +71,11 @@ func CreatedAt(v time.Time) predicate.Vote {
 	return predicate.Vote(sql.FieldEQ(FieldCreatedAt, v))
 }
 
+// Network applies equality check predicate on the "network" field. It's identical to NetworkEQ.
+func Network(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldEQ(FieldNetwork, v))
+}
+
 // JudgeIDEQ applies the EQ predicate on the "judge_id" field.
 func JudgeIDEQ(v uuid.UUID) predicate.Vote {
 	return predicate.Vote(sql.FieldEQ(FieldJudgeID, v))
@@ -149,6 +154,81 @@ func CreatedAtLT(v time.Time) predicate.Vote {
 // CreatedAtLTE applies the LTE predicate on the "created_at" field.
 func CreatedAtLTE(v time.Time) predicate.Vote {
 	return predicate.Vote(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// NetworkEQ applies the EQ predicate on the "network" field.
+func NetworkEQ(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldEQ(FieldNetwork, v))
+}
+
+// NetworkNEQ applies the NEQ predicate on the "network" field.
+func NetworkNEQ(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldNEQ(FieldNetwork, v))
+}
+
+// NetworkIn applies the In predicate on the "network" field.
+func NetworkIn(vs ...string) predicate.Vote {
+	return predicate.Vote(sql.FieldIn(FieldNetwork, vs...))
+}
+
+// NetworkNotIn applies the NotIn predicate on the "network" field.
+func NetworkNotIn(vs ...string) predicate.Vote {
+	return predicate.Vote(sql.FieldNotIn(FieldNetwork, vs...))
+}
+
+// NetworkGT applies the GT predicate on the "network" field.
+func NetworkGT(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldGT(FieldNetwork, v))
+}
+
+// NetworkGTE applies the GTE predicate on the "network" field.
+func NetworkGTE(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldGTE(FieldNetwork, v))
+}
+
+// NetworkLT applies the LT predicate on the "network" field.
+func NetworkLT(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldLT(FieldNetwork, v))
+}
+
+// NetworkLTE applies the LTE predicate on the "network" field.
+func NetworkLTE(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldLTE(FieldNetwork, v))
+}
+
+// NetworkContains applies the Contains predicate on the "network" field.
+func NetworkContains(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldContains(FieldNetwork, v))
+}
+
+// NetworkHasPrefix applies the HasPrefix predicate on the "network" field.
+func NetworkHasPrefix(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldHasPrefix(FieldNetwork, v))
+}
+
+// NetworkHasSuffix applies the HasSuffix predicate on the "network" field.
+func NetworkHasSuffix(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldHasSuffix(FieldNetwork, v))
+}
+
+// NetworkIsNil applies the IsNil predicate on the "network" field.
+func NetworkIsNil() predicate.Vote {
+	return predicate.Vote(sql.FieldIsNull(FieldNetwork))
+}
+
+// NetworkNotNil applies the NotNil predicate on the "network" field.
+func NetworkNotNil() predicate.Vote {
+	return predicate.Vote(sql.FieldNotNull(FieldNetwork))
+}
+
+// NetworkEqualFold applies the EqualFold predicate on the "network" field.
+func NetworkEqualFold(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldEqualFold(FieldNetwork, v))
+}
+
+// NetworkContainsFold applies the ContainsFold predicate on the "network" field.
+func NetworkContainsFold(v string) predicate.Vote {
+	return predicate.Vote(sql.FieldContainsFold(FieldNetwork, v))
 }
 
 // HasJudge applies the HasEdge predicate on the "judge" edge.

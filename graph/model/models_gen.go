@@ -178,6 +178,17 @@ type SignUpPayload struct {
 	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
+type SkipPhotoInput struct {
+	PhotoID string `json:"photoId"`
+}
+
+type SkipPhotoPayload struct {
+	// The photo skipped.
+	PhotoID string `json:"photoId"`
+	// The next photo to judge, or null when none is left.
+	Next *ent.Photo `json:"next,omitempty"`
+}
+
 type StartAnonymousSessionInput struct {
 	// Keep the session in an HttpOnly cookie (for the browser app) instead of
 	// handing out the token: the payload's `token` is then empty.

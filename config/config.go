@@ -116,6 +116,8 @@ type Config struct {
 
 	MinVotes          int           // answers before a result is stable and gets a percentile
 	StandingsInterval time.Duration // how often percentiles and top lists are recomputed
+	RefitInterval     time.Duration // how often the judge model weighs new votes
+	Established       int           // photos a judge has judged before the judge's votes count fully
 	NextPhotoPool     int           // nextPhoto picks at random among this many least-judged photos
 	TopSize           int           // photos kept per top list
 	VoteBatch         int           // votes written in one transaction at most
@@ -411,6 +413,8 @@ var groups = []group{
 	{"Judging", "", []option{
 		{"min-votes", "10", "answers before a result is stable and gets a percentile", integer(func(c *Config) *int { return &c.MinVotes })},
 		{"standings-interval", "30s", "how often percentiles and top lists are recomputed", duration(func(c *Config) *time.Duration { return &c.StandingsInterval })},
+		{"refit-interval", "5s", "how often the judge model weighs the new votes (judges' offsets and weights, the weighted figures, karma)", duration(func(c *Config) *time.Duration { return &c.RefitInterval })},
+		{"established-judge", "5", "photos a judge must have judged before the judge's votes count fully; votes of newer sessions count little", integer(func(c *Config) *int { return &c.Established })},
 		{"top-size", "1000", "photos kept per top list", integer(func(c *Config) *int { return &c.TopSize })},
 		{"next-photo-pool", "20", "nextPhoto picks at random among this many least-judged photos", integer(func(c *Config) *int { return &c.NextPhotoPool })},
 		{"vote-batch", "500", "votes written in one transaction at most", integer(func(c *Config) *int { return &c.VoteBatch })},
@@ -622,6 +626,8 @@ func (c *Config) Validate() error {
 	check(c.MinVotes >= 1 && c.MinVotes <= 10000, "min-votes", "must be in 1..10000")
 	check(c.StandingsInterval >= time.Second, "standings-interval", "must be at least 1s")
 	check(c.NextPhotoPool >= 1 && c.NextPhotoPool <= 1000, "next-photo-pool", "must be in 1..1000")
+	check(c.RefitInterval >= 100*time.Millisecond && c.RefitInterval <= time.Hour, "refit-interval", "must be in 100ms..1h")
+	check(c.Established >= 0 && c.Established <= 1000, "established-judge", "must be in 0..1000")
 	check(c.TopSize >= 1 && c.TopSize <= 100000, "top-size", "must be in 1..100000")
 	check(c.VoteBatch >= 1 && c.VoteBatch <= 5000, "vote-batch", "must be in 1..5000")
 	check(c.VoteWait >= 0 && c.VoteWait <= time.Second, "vote-wait", "must be in 0..1s")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
@@ -85,4 +86,62 @@ func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID
 		}
 	}
 	return nil
+}
+
+// Unfitted returns up to n photos whose statistics changed since the judge
+// model last weighed them (fitted_version below stats_version), oldest
+// change first: a partial index holds exactly those.
+func (s *Service) Unfitted(ctx context.Context, n int) ([]uuid.UUID, error) {
+	ids, err := s.client.Photo.Query().
+		Where(func(sel *entsql.Selector) {
+			sel.Where(entsql.ColumnsLT(sel.C(photo.FieldFittedVersion), sel.C(photo.FieldStatsVersion)))
+		}).
+		Order(photo.ByStatsUpdatedAt(), photo.ByID()).Limit(n).IDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("photos: unfitted: %w", err)
+	}
+	return ids, nil
+}
+
+// MarkFitted records, within tx and under the photos' locks (Lock, whose
+// rows locked are), what the judge model did with each photo it weighed
+// at the stats version it read (read[id]): a photo whose weighted figures
+// changed (changed[id]) moves to a new stats version, so that caches and
+// live subscribers take the new figures; a photo still at the version
+// read stops waiting for a refit. One whose votes changed meanwhile keeps
+// waiting. Once tx commits, the changed photos' cached rows are dropped.
+// It returns the photos moved to a new version.
+func (s *Service) MarkFitted(ctx context.Context, tx *ent.Tx, locked map[uuid.UUID]*ent.Photo, read map[uuid.UUID]int64, changed map[uuid.UUID]bool) ([]uuid.UUID, error) {
+	var moved []uuid.UUID
+	for id, version := range read {
+		p := locked[id]
+		if p == nil {
+			continue // deleted meanwhile
+		}
+		upd := tx.Photo.Update().Where(photo.ID(id))
+		current := p.StatsVersion == version
+		switch {
+		case changed[id] && current:
+			upd.SetStatsVersion(p.StatsVersion + 1).SetFittedVersion(p.StatsVersion + 1)
+		case changed[id]:
+			upd.SetStatsVersion(p.StatsVersion + 1)
+		case current && p.FittedVersion != version:
+			upd.SetFittedVersion(version)
+		default:
+			continue
+		}
+		if err := upd.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("photos: marking fitted: %w", err)
+		}
+		if changed[id] {
+			moved = append(moved, id)
+		}
+	}
+	slices.SortFunc(moved, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	if s.cfg.Cache != nil && len(moved) > 0 {
+		entx.AfterCommit(tx, func() {
+			panics.Go(s.log, "dropping cached photos", func() { s.forget(context.Background(), moved...) })
+		})
+	}
+	return moved, nil
 }

@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -82,9 +83,12 @@ var (
 				Columns: []*schema.Column{PhotosColumns[8], PhotosColumns[15], PhotosColumns[10], PhotosColumns[0]},
 			},
 			{
-				Name:    "photo_fitted_version",
+				Name:    "photo_stats_updated_at",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[14]},
+				Columns: []*schema.Column{PhotosColumns[12]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "fitted_version < stats_version",
+				},
 			},
 		},
 	}

@@ -72,7 +72,9 @@ func (Photo) Indexes() []ent.Index {
 		index.Fields("owner_id", "created_at", "id"),
 		// nextPhoto: active photos, by karma queue, least judged first.
 		index.Fields("status", "judge_queue", "vote_count", "id"),
-		// The refit's work list: photos whose statistics changed since.
-		index.Fields("fitted_version"),
+		// The refit's work list: photos whose statistics changed since it
+		// last weighed them, oldest change first (a partial index: the
+		// rest of the table is not in it).
+		index.Fields("stats_updated_at").Annotations(entsql.IndexWhere("fitted_version < stats_version")),
 	}
 }

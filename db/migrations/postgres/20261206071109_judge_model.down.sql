@@ -6,8 +6,8 @@ DROP INDEX "photoskip_judge_id_photo_id";
 DROP TABLE "photo_skips";
 -- reverse: create index "photo_status_judge_queue_vote_count_id" to table: "photos"
 DROP INDEX "photo_status_judge_queue_vote_count_id";
--- reverse: create index "photo_fitted_version" to table: "photos"
-DROP INDEX "photo_fitted_version";
+-- reverse: create index "photo_stats_updated_at" to table: "photos"
+DROP INDEX "photo_stats_updated_at";
 -- reverse: modify "photos" table
 ALTER TABLE "photos" DROP COLUMN "judge_queue", DROP COLUMN "fitted_version", DROP COLUMN "owner_network";
 -- reverse: drop index "photo_status_vote_count_id" from table: "photos"

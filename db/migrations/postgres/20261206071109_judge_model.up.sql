@@ -12,8 +12,8 @@ CREATE UNIQUE INDEX "judge_profiles_judge_id_key" ON "judge_profiles" ("judge_id
 DROP INDEX "photo_status_vote_count_id";
 -- modify "photos" table
 ALTER TABLE "photos" ADD COLUMN "owner_network" character varying NULL, ADD COLUMN "fitted_version" bigint NOT NULL DEFAULT 0, ADD COLUMN "judge_queue" bigint NOT NULL DEFAULT 0;
--- create index "photo_fitted_version" to table: "photos"
-CREATE INDEX "photo_fitted_version" ON "photos" ("fitted_version");
+-- create index "photo_stats_updated_at" to table: "photos"
+CREATE INDEX "photo_stats_updated_at" ON "photos" ("stats_updated_at") WHERE (fitted_version < stats_version);
 -- create index "photo_status_judge_queue_vote_count_id" to table: "photos"
 CREATE INDEX "photo_status_judge_queue_vote_count_id" ON "photos" ("status", "judge_queue", "vote_count", "id");
 -- create "photo_skips" table

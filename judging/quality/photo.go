@@ -39,6 +39,28 @@ func WeighPhoto(qs []Question, votes []Vote, judges func(uuid.UUID) *Judge, cfg 
 	return weigh(index(qs), votes, voteWeights(votes, judges, cfg), judges).figures
 }
 
+// Aggregate returns the raw aggregate of one question of one photo over
+// votes (the others' are skipped), answers rounded to integers, as the
+// service keeps it, without Weighted: for tests and simulations.
+func Aggregate(votes []Vote, photo uuid.UUID, question int) stats.Aggregate {
+	a := stats.Aggregate{Histogram: map[int]int64{}}
+	for _, v := range votes {
+		if v.Photo != photo {
+			continue
+		}
+		for _, ans := range v.Answers {
+			if ans.Question == question && !math.IsNaN(ans.Value) && !math.IsInf(ans.Value, 0) {
+				x := int64(math.Round(ans.Value))
+				a.Count++
+				a.Sum += x
+				a.SumSq += x * x
+				a.Histogram[int(x)]++
+			}
+		}
+	}
+	return a
+}
+
 // voteWeights returns the weight of each vote of one photo (see
 // WeighPhoto).
 func voteWeights(votes []Vote, judges func(uuid.UUID) *Judge, cfg Config) []float64 {
@@ -177,8 +199,9 @@ func weigh(byID map[int]Question, votes []Vote, ws []float64, judges func(uuid.U
 
 // solveLogOdds returns the ℓ with Σ w σ(ℓ + b) = Σ w y over the answers
 // (weights ws, answers ys of 0 or 1, offsets bs), Σw > 0: −Inf when every
-// weighed answer is no, +Inf when every one is yes, else found by
-// bisection (Σ w σ(ℓ + b) increases with ℓ).
+// weighed answer is no, +Inf when every one is yes, else found by Newton's
+// method kept inside a bisection bracket (Σ w σ(ℓ + b) increases with ℓ),
+// to 1e-12 of Σw.
 func solveLogOdds(ws, ys, bs []float64) float64 {
 	var total, yes float64
 	for k, w := range ws {
@@ -192,17 +215,31 @@ func solveLogOdds(ws, ys, bs []float64) float64 {
 		return math.Inf(1)
 	}
 	lo, hi := -50.0, 50.0
-	for range 100 {
-		mid := lo + (hi-lo)/2
-		var expect float64
+	l := math.Log(yes / (total - yes))
+	for range 200 {
+		var f, slope float64
 		for k, w := range ws {
-			expect += w * sigmoid(mid+bs[k])
+			p := sigmoid(l + bs[k])
+			f += w * p
+			slope += w * p * (1 - p)
 		}
-		if expect < yes {
-			lo = mid
+		f -= yes
+		if math.Abs(f) <= 1e-12*total {
+			break
+		}
+		if f < 0 {
+			lo = l
 		} else {
-			hi = mid
+			hi = l
 		}
+		next := l - f/slope
+		if !(next > lo && next < hi) { // a step out of the bracket (or slope 0): bisect
+			next = lo + (hi-lo)/2
+		}
+		if next == l {
+			break
+		}
+		l = next
 	}
-	return lo + (hi-lo)/2
+	return l
 }

@@ -47,21 +47,7 @@ func (b ballot) cast(photos []string, values []float64) []quality.Vote {
 // raw answers in votes and the fitted weights.
 func summary(t *testing.T, votes []quality.Vote, fit *quality.Fit, photo string) stats.Summary {
 	t.Helper()
-	a := stats.Aggregate{Histogram: map[int]int64{}}
-	for _, v := range votes {
-		if v.Photo != id(photo) {
-			continue
-		}
-		for _, ans := range v.Answers {
-			if ans.Question == beauty {
-				x := int64(ans.Value)
-				a.Count++
-				a.Sum += x
-				a.SumSq += x * x
-				a.Histogram[int(x)]++
-			}
-		}
-	}
+	a := quality.Aggregate(votes, id(photo), beauty)
 	a.Weighted = fit.Photos[id(photo)][beauty]
 	if a.Weighted == nil {
 		t.Fatalf("photo %s has no weighted figures", photo)
@@ -380,5 +366,40 @@ func TestFitAllIsDeterministic(t *testing.T) {
 		if *qa[beauty].Adjusted != *b.Photos[p][beauty].Adjusted || qa[beauty].NEff != b.Photos[p][beauty].NEff {
 			t.Fatalf("photo %v: %+v vs %+v", p, *qa[beauty], *b.Photos[p][beauty])
 		}
+	}
+}
+
+// TestYesNoAdjustedShare: with no offsets the adjusted share is the
+// weighted share; with offsets it is the σ(ℓ) that explains the yes answers
+// given: Σ w σ(ℓ + b) = Σ w y.
+func TestYesNoAdjustedShare(t *testing.T) {
+	answers := []float64{1, 1, 0, 1, 0, 0, 1}
+	offsets := []float64{0.8, -0.3, 1.5, 0, -2, 0.4, 0.9}
+	weights := []float64{1, 0.5, 0.75, 0.1, 1, 0.6, 0.3}
+	var votes []quality.Vote
+	profiles := map[uuid.UUID]*quality.Judge{}
+	plain := map[uuid.UUID]*quality.Judge{}
+	for i, y := range answers {
+		j := id(fmt.Sprint("judge", i))
+		votes = append(votes, quality.Vote{Judge: j, Photo: id("p"), Answers: []quality.Answer{{Question: yesQ.ID, Value: y}}})
+		profiles[j] = &quality.Judge{Weight: weights[i], Offsets: map[int]float64{yesQ.ID: offsets[i]}}
+		plain[j] = &quality.Judge{Weight: weights[i]}
+	}
+	lookup := func(m map[uuid.UUID]*quality.Judge) func(uuid.UUID) *quality.Judge {
+		return func(j uuid.UUID) *quality.Judge { return m[j] }
+	}
+	w := quality.WeighPhoto(qs, votes, lookup(plain), quality.DefaultConfig())[yesQ.ID]
+	if math.Abs(*w.Adjusted-w.Mean) > 1e-9 {
+		t.Errorf("no offsets: adjusted %g, weighted share %g", *w.Adjusted, w.Mean)
+	}
+	w = quality.WeighPhoto(qs, votes, lookup(profiles), quality.DefaultConfig())[yesQ.ID]
+	l := math.Log(*w.Adjusted / (1 - *w.Adjusted))
+	var expect, yes float64
+	for i, y := range answers {
+		expect += weights[i] / (1 + math.Exp(-(l + offsets[i])))
+		yes += weights[i] * y
+	}
+	if math.Abs(expect-yes) > 1e-9 {
+		t.Errorf("adjusted share %g: expected yes %g, given %g", *w.Adjusted, expect, yes)
 	}
 }

@@ -112,10 +112,10 @@ seed: build
 clean:
 	rm -rf bin
 
-.PHONY: bench bench-votes bench-next bench-live bench-front bench-spike
+.PHONY: bench bench-votes bench-next bench-live bench-front bench-spike bench-judging
 
 ## bench: the benchmarks below, one after the other (see docs/PERFORMANCE.md)
-bench: bench-votes bench-next bench-live bench-front bench-spike
+bench: bench-votes bench-next bench-live bench-front bench-spike bench-judging
 
 ## bench-votes: castVote through the real binary on a fresh PostgreSQL database vs pgbench single-row inserts, e.g. make bench-votes BENCH_FLAGS='-duration 30s -clients 128'
 bench-votes:
@@ -136,6 +136,10 @@ bench-front:
 ## bench-spike: 650,000 page views (60% front page, 30% judging, 10% results) against one instance on PostgreSQL and Redis, then arrivals at twice the measured capacity: duration, views/s, p50/p99, errors, goodput and shedding, e.g. make bench-spike BENCH_FLAGS='-views 100000 -overload 10s'
 bench-spike:
 	$(GO) run ./bench/spike $(BENCH_FLAGS)
+
+## bench-judging: the judge model on 2,000 simulated judges (honest, harsh, lenient, careless, stuffers, scale compressors) and 500 photos of known truth: Spearman correlation of raw and adjusted rankings with the truth, places gained by stuffing, polarising photos; exits 1 if adjusted does not beat raw, stuffing gains over 5 places or polarising photos are pushed to the middle; no database needed, e.g. make bench-judging BENCH_FLAGS='-seed 7'
+bench-judging:
+	$(GO) run ./bench/judging $(BENCH_FLAGS)
 
 .PHONY: e2e
 

@@ -32,16 +32,23 @@ func readReference(t *testing.T, name string, v any) {
 	}
 }
 
+// readCases decodes the list of cases in testdata/name and fails the test
+// when it holds fewer than atLeast.
+func readCases[C any](t *testing.T, name string, atLeast int) []C {
+	t.Helper()
+	var cases []C
+	readReference(t, name, &cases)
+	if len(cases) < atLeast {
+		t.Fatalf("only %d cases in %s", len(cases), name)
+	}
+	return cases
+}
+
 // TestIntervalsMatchReference checks Summarize's credible intervals
 // against the values SciPy computed independently; the test needs only the
 // committed JSON, not SciPy.
 func TestIntervalsMatchReference(t *testing.T) {
-	var cases []referenceCase
-	readReference(t, "intervals.json", &cases)
-	if len(cases) < 10 {
-		t.Fatalf("only %d reference cases", len(cases))
-	}
-	for _, c := range cases {
+	for _, c := range readCases[referenceCase](t, "intervals.json", 10) {
 		t.Run(c.Name, func(t *testing.T) {
 			r := stats.RangeOf(c.Min, c.Max)
 			got := stats.Summarize(c.Kind, aggregateOf(c.Answers...), r)

@@ -48,6 +48,29 @@ type Aggregate struct {
 	// Histogram maps an answer value to the number of answers with that
 	// value (YES_NO: keys 0 and 1). It may be nil.
 	Histogram map[int]int64
+	// Weighted is what the judge model (package judging/quality) made of
+	// the answers, nil until it has weighed them: then Summarize uses the
+	// raw answers, every one counting the same.
+	Weighted *Weighted `json:"wt,omitempty"`
+}
+
+// Weighted is what the judge model made of an aggregate's answers: each
+// answer counts as w votes, 0 <= w <= 1 (see docs/STATISTICS.md, "Judges").
+type Weighted struct {
+	// Weight is Σ w over the answers.
+	Weight float64 `json:"w"`
+	// NEff is the effective number of answers, min(Kish's (Σw)²/Σw², Σw):
+	// what the interval and Rank count. 0 when no answer counts.
+	NEff float64 `json:"e"`
+	// Mean is Σ w x / Σ w (YES_NO: the weighted share of yes).
+	Mean float64 `json:"m"`
+	// MeanSq is Σ w x² / Σ w.
+	MeanSq float64 `json:"s"`
+	// Adjusted is the figure after removing the judges' habitual offsets:
+	// NUMBER, SCALE: the weighted mean of (answer − the judge's offset),
+	// clamped to the range; YES_NO: the share under the judges' log-odds
+	// offsets. Nil when the model has no such figure.
+	Adjusted *float64 `json:"a,omitempty"`
 }
 
 // Interval is a credible interval [Low, High] at Level (e.g. 0.95): the
@@ -86,7 +109,7 @@ type Summary struct {
 	// range and of positive width. NUMBER and SCALE with Count >= 1: a
 	// Dirichlet posterior over the range's values (prior mass PriorMass
 	// spread evenly), summarised by the Beta distribution on the range with
-	// the same mean and variance (see meanInterval); a NUMBER question
+	// the same mean and variance (see MeanInterval); a NUMBER question
 	// without a range gets the observed one, widened (see observedRange).
 	// YES_NO with Count >= 1: the equal-tailed interval of the Jeffreys
 	// posterior Beta(yes + 1/2, no + 1/2) for the yes share. Nil otherwise.
@@ -94,18 +117,26 @@ type Summary struct {
 	// YesShare is the share of yes answers in [0, 1], Sum/Count: YES_NO
 	// with Count >= 1; nil otherwise.
 	YesShare *float64
-	// AdjustedMean is the weighted mean without the judges' habitual
-	// offsets, clamped to the range (Weighted.Adjusted): NUMBER and SCALE
-	// once the judge model has weighed the answers; nil otherwise.
-	AdjustedMean *float64
-	// EffectiveCount is the number of answers the weighted figures rest on
-	// (Kish's effective sample size of the weights); Count while the
-	// answers are unweighted.
-	EffectiveCount float64
 	// Histogram holds the buckets with a positive count, sorted by value:
 	// NUMBER, SCALE and YES_NO (only values 0 and 1); nil for WORD, for
 	// unknown kinds and when no bucket has a positive count.
 	Histogram []Bucket
+	// AdjustedMean is the mean after removing the judges' habitual offsets
+	// (Weighted.Adjusted clamped into the range): NUMBER and SCALE with a
+	// weighted aggregate in which some answer counts; nil otherwise.
+	AdjustedMean *float64
+	// AdjustedShare is the yes share after removing the judges' habitual
+	// log-odds offsets (Weighted.Adjusted clamped into [0, 1]): YES_NO
+	// likewise; nil otherwise.
+	AdjustedShare *float64
+	// EffectiveCount is the number of answers the interval and Rank count:
+	// Weighted.NEff for a weighted aggregate (0 when no answer counts),
+	// Count otherwise.
+	EffectiveCount float64
+	// Variance is the population variance of the answers around Mean,
+	// weighted for a weighted aggregate (Σ w x²/Σ w − Mean²), which the
+	// interval and Rank use: NUMBER and SCALE; 0 otherwise.
+	Variance float64
 }
 
 // Range is the scale of a NUMBER or SCALE question: its answers are
@@ -137,6 +168,14 @@ const (
 // kind whose answers lie in r (NUMBER, SCALE; nil when the question has no
 // usable range), at level 0.95 (see Summary for which fields are set when).
 //
+// A weighted aggregate (a.Weighted set, every field finite) whose NEff is
+// positive gives the weighted Mean and YesShare, the AdjustedMean or
+// AdjustedShare, and the Interval computed on NEff answers with the weighted
+// mean and variance (MeanInterval, ShareInterval); one with NEff 0 (no
+// answer counts) gives the raw Mean and YesShare and the interval of no
+// answers at all, and EffectiveCount 0, so Rank leaves it out. Count,
+// Histogram, Median and StdDev are always the raw answers'.
+//
 // For an inconsistent aggregate (say a histogram whose total differs from
 // Count) it trusts Count, Sum and SumSq for the mean, standard deviation,
 // interval and yes share, and the histogram for the median and histogram.
@@ -144,12 +183,14 @@ const (
 // negative reads as 0; a YES_NO Sum outside [0, Count] is clamped into it,
 // and so is a mean outside the range for the interval;
 // histogram buckets with a count <= 0 are ignored, and if the histogram
-// total overflows int64 the median is left nil. It never panics.
+// total overflows int64 the median is left nil; a Weighted with a
+// non-finite or negative field is ignored. It never panics.
 //
 // Its cost is O(1) plus O(h log h) for a histogram with h buckets.
 func Summarize(kind Kind, a Aggregate, r *Range) Summary {
 	n := max(a.Count, 0)
 	s := Summary{Count: n, EffectiveCount: float64(n)}
+	w := usable(a.Weighted)
 	switch kind {
 	case Number, Scale:
 		s.Histogram = buckets(a.Histogram, nil)
@@ -157,6 +198,16 @@ func Summarize(kind Kind, a Aggregate, r *Range) Summary {
 			return s
 		}
 		mean := meanOf(a.Sum, n)
+		if n >= 2 {
+			nf := float64(n)
+			s.Variance = sampleVariance(n, a.Sum, a.SumSq) * ((nf - 1) / nf)
+		}
+		if w != nil {
+			s.EffectiveCount = w.NEff
+			if w.NEff > 0 {
+				mean, s.Variance = w.Mean, max(0, w.MeanSq-w.Mean*w.Mean)
+			}
+		}
 		s.Mean = &mean
 		if med, ok := median(s.Histogram); ok {
 			s.Median = &med
@@ -165,7 +216,11 @@ func Summarize(kind Kind, a Aggregate, r *Range) Summary {
 			r = observedRange(s.Histogram)
 		}
 		if r != nil {
-			s.Interval = meanInterval(n, a.Sum, a.SumSq, *r)
+			s.Interval = MeanInterval(s.EffectiveCount, mean, s.Variance, *r)
+			if w != nil && w.NEff > 0 && w.Adjusted != nil {
+				adj := min(max(*w.Adjusted, float64(r.Min)), float64(r.Max))
+				s.AdjustedMean = &adj
+			}
 		}
 		if n < 2 {
 			return s
@@ -179,11 +234,115 @@ func Summarize(kind Kind, a Aggregate, r *Range) Summary {
 		}
 		yes := min(max(a.Sum, 0), n)
 		share := meanOf(yes, n)
+		pa, pb := float64(yes), float64(n-yes)
+		if w != nil {
+			s.EffectiveCount, pa, pb = w.NEff, 0, 0
+			if w.NEff > 0 {
+				share = min(max(w.Mean, 0), 1)
+				pa, pb = w.NEff*share, w.NEff*(1-share)
+				if w.Adjusted != nil {
+					adj := min(max(*w.Adjusted, 0), 1)
+					s.AdjustedShare = &adj
+				}
+			}
+		}
 		s.YesShare = &share
-		pa, pb := float64(yes)+JeffreysPrior, float64(n-yes)+JeffreysPrior
-		s.Interval = betaInterval(pa, pb, 0, 1)
+		s.Interval = jeffreys(pa, pb)
 	}
 	return s
+}
+
+// usable returns w, or nil when w is nil or has a non-finite or negative
+// field (a corrupt cache entry): Summarize then uses the raw answers.
+func usable(w *Weighted) *Weighted {
+	if w == nil {
+		return nil
+	}
+	fs := []float64{w.Weight, w.NEff, w.Mean, w.MeanSq}
+	if w.Adjusted != nil {
+		fs = append(fs, *w.Adjusted)
+	}
+	for _, f := range fs {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil
+		}
+	}
+	if w.Weight < 0 || w.NEff < 0 || w.MeanSq < 0 {
+		return nil
+	}
+	return w
+}
+
+// Rank returns the score top lists and percentiles rank a photo's question
+// by, and false when the question has none (WORD, no answer that counts, no
+// usable range). The score is the lower end of the 95% credible interval
+// of the Summary's figure, taken around the adjusted figure on the
+// effective count (s.EffectiveCount):
+//
+//   - NUMBER, SCALE: MeanInterval(EffectiveCount, AdjustedMean (else Mean),
+//     Variance, r).Low, r being the question's range (nil: the observed
+//     one, as in Summarize);
+//   - YES_NO: ShareInterval(EffectiveCount, AdjustedShare (else
+//     YesShare)).Low, the Jeffreys interval on effective counts.
+//
+// Like the Wilson lower bound it is conservative: a photo with few answers,
+// or answers that count little (new judges, one network's burst), ranks low
+// until the answers are enough to be sure of a high figure. Without a
+// judge model (every answer counting 1) it is Summarize's Interval.Low.
+func Rank(kind Kind, s Summary, r *Range) (float64, bool) {
+	n := s.EffectiveCount
+	if s.Count <= 0 || !(n > 0) || math.IsInf(n, 0) {
+		return 0, false
+	}
+	var iv *Interval
+	switch kind {
+	case Number, Scale:
+		if s.Mean == nil {
+			return 0, false
+		}
+		c := *s.Mean
+		if s.AdjustedMean != nil {
+			c = *s.AdjustedMean
+		}
+		if r == nil || r.Min >= r.Max {
+			r = observedRange(s.Histogram)
+		}
+		if r == nil {
+			return 0, false
+		}
+		iv = MeanInterval(n, c, s.Variance, *r)
+	case YesNo:
+		if s.YesShare == nil {
+			return 0, false
+		}
+		p := *s.YesShare
+		if s.AdjustedShare != nil {
+			p = *s.AdjustedShare
+		}
+		iv = ShareInterval(n, p)
+	}
+	if iv == nil {
+		return 0, false
+	}
+	return iv.Low, true
+}
+
+// ShareInterval is the 95% equal-tailed interval of the Jeffreys posterior
+// Beta(n·share + 1/2, n·(1−share) + 1/2) for a yes share observed over n
+// (possibly effective, non-integer) answers; share is clamped into [0, 1]
+// and n < 0 reads as 0. Nil for a NaN or infinite argument.
+func ShareInterval(n, share float64) *Interval {
+	if math.IsNaN(n) || math.IsInf(n, 0) || math.IsNaN(share) {
+		return nil
+	}
+	n, share = max(n, 0), min(max(share, 0), 1)
+	return jeffreys(n*share, n*(1-share))
+}
+
+// jeffreys is the interval of Beta(yes + JeffreysPrior, no + JeffreysPrior)
+// on [0, 1].
+func jeffreys(yes, no float64) *Interval {
+	return betaInterval(yes+JeffreysPrior, no+JeffreysPrior, 0, 1)
 }
 
 // observedRange is the range a NUMBER question without bounds is given:
@@ -207,31 +366,40 @@ func observedRange(bs []Bucket) *Range {
 	return &Range{Min: lo, Max: hi}
 }
 
-// meanInterval is the 95% credible interval for the mean answer M = Σ p_v·v
+// MeanInterval is the 95% credible interval for the mean answer M = Σ p_v·v
 // of the whole crowd, under a Dirichlet posterior over the values v of r:
-// α_v = (answers of value v) + PriorMass/K, K = Max-Min+1 values. M's
-// posterior mean and variance have closed forms,
+// α_v = n·(share of the answers at v) + PriorMass/K, K = Max-Min+1 values,
+// where n is the number of answers, or the effective number (non-integer)
+// for weighted ones. M's posterior mean and variance have closed forms,
 //
 //	E[M] = Σ α_v v / α0,  Var(M) = (Σ α_v v² / α0 − E[M]²) / (α0 + 1),
 //
 // and the interval is the 2.5% and 97.5% quantiles of the Beta
-// distribution on [Min, Max] with that mean and variance. Only Count, Sum
-// and SumSq are needed: Σ α_v v and Σ α_v v² are the answers' sums plus
-// the prior's. The mean is clamped into r.
-func meanInterval(n, sum, sumSq int64, r Range) *Interval {
+// distribution on [Min, Max] with that mean and variance. Only n, the
+// answers' mean and their population variance popVar (Σ x²/n − mean²,
+// weighted alike) are needed. The mean is clamped into r, a negative or NaN
+// popVar reads as 0, and with n = 0 (the prior alone) the mean is unused.
+// Nil for a negative, NaN or infinite n, a NaN mean with n > 0, or bounds
+// too large to tell apart as floats.
+func MeanInterval(n, mean, popVar float64, r Range) *Interval {
 	lo, hi := float64(r.Min), float64(r.Max)
 	span := hi - lo
-	if !(span > 0) { // bounds too large to tell apart as floats
+	if !(span > 0) || !(n >= 0) || math.IsInf(n, 0) {
+		return nil
+	}
+	if n == 0 {
+		mean, popVar = lo+span/2, 0
+	} else if math.IsNaN(mean) {
 		return nil
 	}
 	k := span + 1
-	nf, c := float64(n), PriorMass
+	nf, c := n, PriorMass
 	a0 := nf + c
-	xbar := min(max(meanOf(sum, n), lo), hi)
+	xbar := min(max(mean, lo), hi)
 	// The data's population variance and the prior's (discrete uniform).
-	var vd float64
-	if n >= 2 {
-		vd = sampleVariance(n, sum, sumSq) * ((nf - 1) / nf)
+	vd := popVar
+	if !(vd > 0) {
+		vd = 0
 	}
 	vp := (k*k - 1) / 12
 	mid := lo + span/2

@@ -4,8 +4,9 @@
 Run from the repository root:  /usr/bin/python3 stats/testdata/reference.py
 (Debian's python3-scipy and python3-statsmodels). It writes
 stats/testdata/intervals.json, which stats/intervals_test.go reads, and
-stats/testdata/figures.json, which stats/figures_test.go reads (the Go tests
-need only the JSON, not SciPy). See docs/STATISTICS.md.
+stats/testdata/figures.json, which stats/figures_test.go reads, and
+stats/testdata/weighted.json, which stats/weighted_test.go reads (the Go
+tests need only the JSON, not SciPy). See docs/STATISTICS.md.
 
 The other figures, from numpy, SciPy and statsmodels:
 - mean, median (numpy.median), sample standard deviation (numpy.std, ddof=1);
@@ -24,6 +25,20 @@ Computed independently of the Go code, from the list of answers:
   Var(M) = (sum alpha_v v^2 / alpha0 - E[M]^2) / (alpha0 + 1); the interval
   is the 2.5% and 97.5% quantiles of the Beta distribution on [min, max]
   with that mean and variance.
+
+Weighted answers (each answer x with a weight w, the judge model's):
+- W = sum w; n_eff = min(Kish's W^2 / sum w^2, W); the weighted mean and
+  mean square sum w x / W and sum w x^2 / W;
+- YES_NO: the Jeffreys interval on effective counts,
+  Beta(n_eff * share + 1/2, n_eff * (1 - share) + 1/2);
+- NUMBER, SCALE: the Dirichlet posterior above with the weighted histogram
+  scaled to n_eff answers: alpha_v = n_eff * (sum of w at v) / W + 1/K;
+- the ranking score (stats.Rank): the lower end of the same interval taken
+  around the adjusted figure when there is one: for NUMBER and SCALE the
+  Dirichlet moments with the data's part having mean = the adjusted mean and
+  the weighted variance (sum alpha_v v = n_eff * adjusted + sum v / K,
+  sum alpha_v v^2 = n_eff * (variance + adjusted^2) + sum v^2 / K); for YES_NO
+  the Jeffreys interval above with the adjusted share.
 """
 import json
 import os
@@ -48,8 +63,14 @@ def mean_answer(answers, lo, hi):
     counts = np.array([answers.count(v) for v in range(lo, hi + 1)], dtype=float)
     alpha = counts + 1.0 / len(values)
     a0 = alpha.sum()
-    em = (alpha * values).sum() / a0
-    var = ((alpha * values**2).sum() / a0 - em**2) / (a0 + 1)
+    return beta_on(lo, hi, (alpha * values).sum() / a0, (alpha * values**2).sum() / a0, a0)
+
+
+def beta_on(lo, hi, em, em2, a0):
+    """The interval of the Beta on [lo, hi] matching the mean answer M whose
+    Dirichlet posterior (total alpha0 = a0) has E[M] = em and
+    sum alpha_v v^2 / alpha0 = em2."""
+    var = (em2 - em**2) / (a0 + 1)
     span = hi - lo
     m, v = (em - lo) / span, var / span**2
     common = m * (1 - m) / v - 1
@@ -117,6 +138,48 @@ def figures():
     }
 
 
+def weighted_cases():
+    """(name, kind, min, max, answers, weights, adjusted figure or None)."""
+    yield "9 and 10, the 10 from a new judge", "SCALE", 1, 10, [9, 10], [1, 0.1], None
+    yield "15 judges averaging 7, each 0.625", "SCALE", 1, 10, [6, 7, 8] * 5, [0.625] * 15, 6.8
+    yield "25 sessions of one network giving 10", "SCALE", 1, 10, [10] * 25, [0.008] * 25, None
+    yield "harsh judges' 5s, adjusted", "SCALE", 1, 10, [4, 5, 5, 6, 5, 5, 4, 6, 5, 5], \
+        [1, .8, .6, .5, 1, .7, .9, .5, 1, .6], 6.714285714
+    yield "lenient judges' 7s, adjusted", "SCALE", 1, 10, [6, 7, 7, 8, 7, 7, 6, 8, 7, 7], \
+        [1, .8, .6, .5, 1, .7, .9, .5, 1, .6], 5.285714286
+    yield "ages, mixed weights", "NUMBER", 1, 100, [18, 22, 25, 25, 27, 30, 31, 33, 35, 40, 44, 52], \
+        [1, .1, .5, .5, .75, 1, 1, .2, .9, .1, .6, 1], 29.5
+    yield "weights above 1 (Kish binds)", "SCALE", 1, 10, [3, 7, 9], [2, 2, 1], None
+    yield "yes/no, mixed weights", "YES_NO", 0, 1, [1, 1, 0, 1, 0, 1], [1, .5, .25, .1, 1, .7], None
+    yield "yes/no, adjusted share", "YES_NO", 0, 1, [1, 1, 0, 1, 0, 1, 1, 0], [1, 1, 1, .5, .5, .5, .1, .1], 0.4
+    yield "ten yes at 0.1", "YES_NO", 0, 1, [1] * 10, [0.1] * 10, None
+
+
+def weighted_case(kind, lo, hi, answers, weights, adjusted):
+    x, w = np.array(answers, dtype=float), np.array(weights, dtype=float)
+    total = w.sum()
+    neff = min(total**2 / (w**2).sum(), total)
+    mean, meansq = (w * x).sum() / total, (w * x * x).sum() / total
+    if kind == "YES_NO":
+        low, high = (beta.ppf(p, neff * mean + 0.5, neff * (1 - mean) + 0.5) for p in (TAIL, 1 - TAIL))
+        share = mean if adjusted is None else adjusted
+        rank = beta.ppf(TAIL, neff * share + 0.5, neff * (1 - share) + 0.5)
+    else:
+        values = np.arange(lo, hi + 1, dtype=float)
+        k = len(values)
+        hist = np.array([w[x == v].sum() for v in values])
+        alpha = neff * hist / total + 1.0 / k
+        a0 = alpha.sum()
+        low, high = beta_on(lo, hi, (alpha * values).sum() / a0, (alpha * values**2).sum() / a0, a0)
+        center = mean if adjusted is None else adjusted
+        var = meansq - mean**2
+        s1 = neff * center + values.sum() / k
+        s2 = neff * (var + center**2) + (values**2).sum() / k
+        rank = beta_on(lo, hi, s1 / a0, s2 / a0, a0)[0]
+    return {"weight": float(total), "neff": float(neff), "mean": float(mean), "meansq": float(meansq),
+            "low": float(low), "high": float(high), "rank": float(rank)}
+
+
 def write(name, value):
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
     with open(path, "w") as f:
@@ -132,6 +195,9 @@ def main():
                     "answers": answers, "low": float(low), "high": float(high)})
     write("intervals.json", out)
     write("figures.json", figures())
+    write("weighted.json", [dict(name=n, kind=k, min=lo, max=hi, answers=a, weights=w, adjusted=adj,
+                                 **weighted_case(k, lo, hi, a, w, adj))
+                            for n, k, lo, hi, a, w, adj in weighted_cases()])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,245 @@
+package quality
+
+import (
+	"math"
+
+	"github.com/facestat/facestat/stats"
+	"github.com/google/uuid"
+)
+
+// WeighPhoto returns, per question answered in votes (all of one photo's
+// votes), what the judge model makes of the answers. Each vote weighs
+//
+//	w = judge Weight (NewWeight for a judge judges returns nil for, or when
+//	    judges is nil) × 0 for an Owner vote × the network discount,
+//
+// the network discount scaling the votes of one Network ("" never groups)
+// so that their weights add up to at most NetworkCap times the largest of
+// them. Then per question, over the votes answering it:
+//
+//	Weight = Σw, NEff = min((Σw)²/Σw², Σw), Mean = Σwx/Σw, MeanSq = Σwx²/Σw,
+//
+// and Adjusted: for Numeric Σw(x − offset)/Σw clamped to [Min, Max]; for
+// YesNo σ(ℓ) where ℓ solves Σ w σ(ℓ + b) = Σ w y (b the judges' log-odds
+// offsets): the share that, after each judge's habit, explains the yes
+// answers given.
+//
+// NEff is Kish's effective sample size bounded by Σw: Kish's formula alone
+// does not see the scale of the weights (25 votes of 0.008 would still
+// count as 25), and every weight here is at most 1, so Σw is the bound
+// that binds; Kish's would only for weights above 1.
+//
+// A question whose answers all weigh 0 (say only the owner's) gets an
+// entry with Weight and NEff 0 and the unweighted Mean and MeanSq, so that
+// stats.Summarize shows the raw figures but stats.Rank leaves it out;
+// a question nobody answered gets no entry. Nothing is dropped: a vote
+// that weighs 0 is still in the raw count and histogram.
+func WeighPhoto(qs []Question, votes []Vote, judges func(uuid.UUID) *Judge, cfg Config) map[int]*stats.Weighted {
+	cfg = cfg.withDefaults()
+	return weigh(index(qs), votes, voteWeights(votes, judges, cfg), judges).figures
+}
+
+// Aggregate returns the raw aggregate of one question of one photo over
+// votes (the others' are skipped), answers rounded to integers, as the
+// service keeps it, without Weighted: for tests and simulations.
+func Aggregate(votes []Vote, photo uuid.UUID, question int) stats.Aggregate {
+	a := stats.Aggregate{Histogram: map[int]int64{}}
+	for _, v := range votes {
+		if v.Photo != photo {
+			continue
+		}
+		for _, ans := range v.Answers {
+			if ans.Question == question && !math.IsNaN(ans.Value) && !math.IsInf(ans.Value, 0) {
+				x := int64(math.Round(ans.Value))
+				a.Count++
+				a.Sum += x
+				a.SumSq += x * x
+				a.Histogram[int(x)]++
+			}
+		}
+	}
+	return a
+}
+
+// voteWeights returns the weight of each vote of one photo (see
+// WeighPhoto).
+func voteWeights(votes []Vote, judges func(uuid.UUID) *Judge, cfg Config) []float64 {
+	ws := make([]float64, len(votes))
+	type group struct{ total, largest float64 }
+	nets := map[string]*group{}
+	for i, v := range votes {
+		if v.Owner {
+			continue
+		}
+		w := cfg.NewWeight
+		if judges != nil {
+			if j := judges(v.Judge); j != nil {
+				w = j.Weight
+			}
+		}
+		if !(w > 0) || math.IsInf(w, 0) {
+			w = 0
+		}
+		ws[i] = w
+		if v.Network != "" {
+			g := nets[v.Network]
+			if g == nil {
+				g = &group{}
+				nets[v.Network] = g
+			}
+			g.total += w
+			g.largest = max(g.largest, w)
+		}
+	}
+	for i, v := range votes {
+		if g := nets[v.Network]; g != nil && g.total > cfg.NetworkCap*g.largest {
+			ws[i] *= cfg.NetworkCap * g.largest / g.total
+		}
+	}
+	return ws
+}
+
+// weighing is what weigh makes of one photo's votes: the figures per
+// question, and per vote and question the adjusted answer, whose
+// weighted mean is the question's adjusted figure (FitAll measures other
+// judges against it).
+type weighing struct {
+	figures  map[int]*stats.Weighted
+	adjusted []map[int]float64
+}
+
+// weigh computes the figures of one photo's votes with the given weights
+// (see WeighPhoto).
+func weigh(byID map[int]Question, votes []Vote, ws []float64, judges func(uuid.UUID) *Judge) weighing {
+	type acc struct {
+		n               int
+		w, w2, wx, wx2  float64 // weighted sums
+		x, x2           float64 // unweighted sums
+		wAdj            float64 // Numeric: Σ w (x − offset)
+		offs, wts, ansV []float64
+		voteIdx         []int
+	}
+	accs := map[int]*acc{}
+	var order []int
+	out := weighing{figures: map[int]*stats.Weighted{}, adjusted: make([]map[int]float64, len(votes))}
+	for i, v := range votes {
+		var judge *Judge
+		if judges != nil {
+			judge = judges(v.Judge)
+		}
+		for _, a := range v.Answers {
+			q, ok := byID[a.Question]
+			if !ok || !answered(q, a) {
+				continue
+			}
+			ac := accs[q.ID]
+			if ac == nil {
+				ac = &acc{}
+				accs[q.ID] = ac
+				order = append(order, q.ID)
+			}
+			x, w := a.Value, ws[i]
+			var off float64
+			if judge != nil {
+				off = judge.Offsets[q.ID]
+			}
+			ac.n++
+			ac.x += x
+			ac.x2 += x * x
+			ac.w += w
+			ac.w2 += w * w
+			ac.wx += w * x
+			ac.wx2 += w * x * x
+			ac.wAdj += w * (x - off)
+			ac.offs = append(ac.offs, off)
+			ac.wts = append(ac.wts, w)
+			ac.ansV = append(ac.ansV, x)
+			ac.voteIdx = append(ac.voteIdx, i)
+		}
+	}
+	for _, id := range order {
+		q, ac := byID[id], accs[id]
+		if !(ac.w > 0) {
+			n := float64(ac.n)
+			out.figures[id] = &stats.Weighted{Mean: ac.x / n, MeanSq: ac.x2 / n}
+			continue
+		}
+		f := &stats.Weighted{
+			Weight: ac.w,
+			NEff:   min(ac.w*ac.w/ac.w2, ac.w),
+			Mean:   ac.wx / ac.w,
+			MeanSq: ac.wx2 / ac.w,
+		}
+		var adj float64
+		var perVote func(k int) float64
+		if q.Kind == YesNo {
+			l := solveLogOdds(ac.wts, ac.ansV, ac.offs)
+			adj = sigmoid(l)
+			// The answer with the judge's expected excess of yes removed:
+			// these average (weighted) to adj exactly, by the choice of ℓ.
+			perVote = func(k int) float64 { return ac.ansV[k] - sigmoid(l+ac.offs[k]) + adj }
+			if math.IsInf(l, 0) {
+				perVote = func(int) float64 { return adj }
+			}
+		} else {
+			adj = q.clamp(ac.wAdj / ac.w)
+			perVote = func(k int) float64 { return ac.ansV[k] - ac.offs[k] }
+		}
+		f.Adjusted = &adj
+		out.figures[id] = f
+		for k, i := range ac.voteIdx {
+			if out.adjusted[i] == nil {
+				out.adjusted[i] = map[int]float64{}
+			}
+			out.adjusted[i][id] = perVote(k)
+		}
+	}
+	return out
+}
+
+// solveLogOdds returns the ℓ with Σ w σ(ℓ + b) = Σ w y over the answers
+// (weights ws, answers ys of 0 or 1, offsets bs), Σw > 0: −Inf when every
+// weighed answer is no, +Inf when every one is yes, else found by Newton's
+// method kept inside a bisection bracket (Σ w σ(ℓ + b) increases with ℓ),
+// to 1e-12 of Σw.
+func solveLogOdds(ws, ys, bs []float64) float64 {
+	var total, yes float64
+	for k, w := range ws {
+		total += w
+		yes += w * ys[k]
+	}
+	switch {
+	case yes <= 0:
+		return math.Inf(-1)
+	case yes >= total:
+		return math.Inf(1)
+	}
+	lo, hi := -50.0, 50.0
+	l := math.Log(yes / (total - yes))
+	for range 200 {
+		var f, slope float64
+		for k, w := range ws {
+			p := sigmoid(l + bs[k])
+			f += w * p
+			slope += w * p * (1 - p)
+		}
+		f -= yes
+		if math.Abs(f) <= 1e-12*total {
+			break
+		}
+		if f < 0 {
+			lo = l
+		} else {
+			hi = l
+		}
+		next := l - f/slope
+		if !(next > lo && next < hi) { // a step out of the bracket (or slope 0): bisect
+			next = lo + (hi-lo)/2
+		}
+		if next == l {
+			break
+		}
+		l = next
+	}
+	return l
+}

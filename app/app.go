@@ -30,6 +30,7 @@ import (
 	"github.com/facestat/facestat/imageproc"
 	"github.com/facestat/facestat/inmem"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/judging/quality"
 	"github.com/facestat/facestat/live"
 	"github.com/facestat/facestat/metrics"
 	"github.com/facestat/facestat/panics"
@@ -220,6 +221,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		MinVotes:      cfg.MinVotes,
 		CandidatePool: cfg.NextPhotoPool,
 		TopSize:       cfg.TopSize,
+		Refit:         judging.RefitConfig{Model: judgeModel(cfg)},
 		Ingest: judging.IngestConfig{
 			MaxBatch:  cfg.VoteBatch,
 			MaxWait:   cfg.VoteWait,
@@ -306,6 +308,11 @@ func (a *App) Start(ctx context.Context) {
 	panics.Go(a.Log, "standings", func() {
 		a.Judging.Standings.Run(ctx, a.Config.StandingsInterval, degraded, logErr("standings"))
 	})
+	// The judge model weighs new votes in the background (one instance at
+	// a time); it pauses with the other extras while degraded.
+	panics.Go(a.Log, "refit", func() {
+		a.Judging.RunRefit(ctx, a.Config.RefitInterval, degraded, logErr("refit"))
+	})
 	if a.redisBus != nil {
 		panics.Go(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
 	}
@@ -373,4 +380,12 @@ func (a *App) Close() error {
 		a.redis.Close()
 	}
 	return a.DB.Close()
+}
+
+// judgeModel is the judge model's configuration: its defaults, with the
+// settings an operator may change.
+func judgeModel(cfg *config.Config) quality.Config {
+	m := quality.DefaultConfig()
+	m.Established = cfg.Established
+	return m
 }

@@ -87,11 +87,14 @@ func Group(ip string) string {
 
 // Network is the network ip belongs to, for telling apart voices rather
 // than budgets: the IPv4 /24 or the IPv6 /48 (a site's allocation), as a
-// prefix; "" for anything that is not an address. The judge model counts a
-// burst of votes on one photo from one network as few votes.
+// prefix; "" for anything that is not an address, and for loopback (the
+// machine itself: a developer, a test, a local tool, which no stranger's
+// vote comes from). The judge model counts a burst of votes on one photo
+// from one network as few votes, and a photo's votes from the network it
+// was uploaded from as none.
 func Network(ip string) string {
 	a, err := netip.ParseAddr(ip)
-	if err != nil {
+	if err != nil || a.Unmap().IsLoopback() {
 		return ""
 	}
 	if a = a.Unmap(); a.Is6() {

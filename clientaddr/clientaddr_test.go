@@ -66,3 +66,20 @@ func TestWithFrom(t *testing.T) {
 		t.Fatalf("From(With(192.0.2.7)) = %q", got)
 	}
 }
+
+func TestNetwork(t *testing.T) {
+	for ip, want := range map[string]string{
+		"203.0.113.77":            "203.0.113.0/24",
+		"::ffff:203.0.113.77":     "203.0.113.0/24",
+		"2001:db8:1234:5678::1":   "2001:db8:1234::/48",
+		"2001:db8:1234:ffff:1::9": "2001:db8:1234::/48",
+		"127.0.0.1":               "",
+		"::1":                     "",
+		"not an address":          "",
+		"":                        "",
+	} {
+		if got := clientaddr.Network(ip); got != want {
+			t.Errorf("Network(%q) = %q, want %q", ip, got, want)
+		}
+	}
+}

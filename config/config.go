@@ -627,7 +627,7 @@ func (c *Config) Validate() error {
 	check(c.StandingsInterval >= time.Second, "standings-interval", "must be at least 1s")
 	check(c.NextPhotoPool >= 1 && c.NextPhotoPool <= 1000, "next-photo-pool", "must be in 1..1000")
 	check(c.RefitInterval >= 100*time.Millisecond && c.RefitInterval <= time.Hour, "refit-interval", "must be in 100ms..1h")
-	check(c.Established >= 0 && c.Established <= 1000, "established-judge", "must be in 0..1000")
+	check(c.Established >= 1 && c.Established <= 1000, "established-judge", "must be in 1..1000")
 	check(c.TopSize >= 1 && c.TopSize <= 100000, "top-size", "must be in 1..100000")
 	check(c.VoteBatch >= 1 && c.VoteBatch <= 5000, "vote-batch", "must be in 1..5000")
 	check(c.VoteWait >= 0 && c.VoteWait <= time.Second, "vote-wait", "must be in 0..1s")

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"sync"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
@@ -29,6 +31,7 @@ type Config struct {
 	CandidatePool int // nextPhoto picks at random among this many least-judged photos
 	TopSize       int // photos kept per top list
 	Ingest        IngestConfig
+	Refit         RefitConfig
 }
 
 // Deps are what the Service works with.
@@ -62,6 +65,9 @@ type Service struct {
 	Survey    *Survey
 	Ingester  *Ingester
 	Standings *Standings
+
+	refitMu    sync.Mutex // one round at a time in this process
+	refitSince time.Time  // where the next round reads votes from (see Refit)
 }
 
 // Observer is told the fresh state of photos whose statistics or

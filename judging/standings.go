@@ -23,12 +23,11 @@ import (
 // photos (for topPhotos). A background job recomputes them; requests only
 // read the latest snapshot.
 type Standings struct {
-	client      *ent.Client
-	survey      *Survey
-	minVotes    int
-	priorWeight float64 // m of the Bayesian average
-	topSize     int
-	snap        atomic.Pointer[standingsSnapshot]
+	client   *ent.Client
+	survey   *Survey
+	minVotes int
+	topSize  int
+	snap     atomic.Pointer[standingsSnapshot]
 }
 
 type standingsSnapshot struct {
@@ -44,14 +43,13 @@ type questionStanding struct {
 // Ranked is a photo's place in a top list.
 type Ranked struct {
 	Photo uuid.UUID
-	Score float64 // Bayesian average (scales, numbers) or Wilson lower bound (yes/no)
+	Score float64 // stats.Rank: the low end of the credible interval around the adjusted figure
 	Count int64
 }
 
 // NewStandings returns standings that are empty until the first Refresh.
 func NewStandings(client *ent.Client, survey *Survey, minVotes, topSize int) *Standings {
-	return &Standings{client: client, survey: survey, minVotes: minVotes,
-		priorWeight: float64(minVotes), topSize: topSize}
+	return &Standings{client: client, survey: survey, minVotes: minVotes, topSize: topSize}
 }
 
 // Refresh recomputes the standings from the aggregates: one query over the
@@ -62,6 +60,12 @@ func (s *Standings) Refresh(ctx context.Context) error {
 		Question int       `sql:"question_id"`
 		Count    int64     `sql:"count"`
 		Sum      int64     `sql:"sum"`
+		SumSq    int64     `sql:"sum_sq"`
+		WWeight  float64   `sql:"w_weight"`
+		WNeff    float64   `sql:"w_neff"`
+		WMean    float64   `sql:"w_mean"`
+		WMeanSq  float64   `sql:"w_mean_sq"`
+		WAdj     *float64  `sql:"w_adjusted"`
 		Public   bool      `sql:"photo_public"` // selected by photos.JoinVisibility
 		Status   string    `sql:"photo_status"`
 	}
@@ -70,7 +74,9 @@ func (s *Standings) Refresh(ctx context.Context) error {
 		Where(photoquestionstat.CountGTE(int64(s.minVotes))).
 		Modify(func(sel *entsql.Selector) {
 			sel.Select(sel.C(photoquestionstat.FieldPhotoID), sel.C(photoquestionstat.FieldQuestionID),
-				sel.C(photoquestionstat.FieldCount), sel.C(photoquestionstat.FieldSum))
+				sel.C(photoquestionstat.FieldCount), sel.C(photoquestionstat.FieldSum), sel.C(photoquestionstat.FieldSumSq),
+				sel.C(photoquestionstat.FieldWWeight), sel.C(photoquestionstat.FieldWNeff), sel.C(photoquestionstat.FieldWMean),
+				sel.C(photoquestionstat.FieldWMeanSq), sel.C(photoquestionstat.FieldWAdjusted))
 			photos.JoinVisibility(sel, sel.C(photoquestionstat.FieldPhotoID))
 		}).Scan(ctx, &rows)
 	if err != nil {
@@ -86,26 +92,21 @@ func (s *Standings) Refresh(ctx context.Context) error {
 		if !ok || q.Kind == question.KindWORD {
 			continue
 		}
-		st := &questionStanding{scores: make([]float64, len(rs))}
-		var total float64
-		for i, r := range rs {
-			st.scores[i] = float64(r.Sum) / float64(r.Count)
-			total += st.scores[i]
-		}
-		prior := total / float64(len(rs))
-		sort.Float64s(st.scores)
+		st := &questionStanding{}
+		rng := stats.RangeOf(q.Min, q.Max)
 		for _, r := range rs {
-			if !photos.ListedBy(r.Public, r.Status) {
+			agg := stats.Aggregate{Count: r.Count, Sum: r.Sum, SumSq: r.SumSq}
+			agg.Weighted = weightedOf(&ent.PhotoQuestionStat{WWeight: r.WWeight, WNeff: r.WNeff, WMean: r.WMean, WMeanSq: r.WMeanSq, WAdjusted: r.WAdj})
+			rank, ok := stats.Rank(stats.Kind(q.Kind), stats.Summarize(stats.Kind(q.Kind), agg, rng), rng)
+			if !ok {
 				continue
 			}
-			var rank float64
-			if q.Kind == question.KindYES_NO {
-				rank = stats.WilsonLowerBound(r.Sum, r.Count, 1.96)
-			} else {
-				rank = stats.BayesianAverage(float64(r.Sum)/float64(r.Count), r.Count, prior, s.priorWeight)
+			st.scores = append(st.scores, rank)
+			if photos.ListedBy(r.Public, r.Status) {
+				st.top = append(st.top, Ranked{Photo: r.Photo, Score: rank, Count: r.Count})
 			}
-			st.top = append(st.top, Ranked{Photo: r.Photo, Score: rank, Count: r.Count})
 		}
+		sort.Float64s(st.scores)
 		slices.SortFunc(st.top, func(a, b Ranked) int {
 			if a.Score != b.Score {
 				if a.Score > b.Score {

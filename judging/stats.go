@@ -101,6 +101,7 @@ func (s *Service) LoadAggregates(ctx context.Context, ids []uuid.UUID) (map[uuid
 		a := get(r.PhotoID)
 		agg := a.question(r.QuestionID)
 		agg.Count, agg.Sum, agg.SumSq = r.Count, r.Sum, r.SumSq
+		agg.Weighted = weightedOf(r)
 	}
 	hs, err := s.client.PhotoAnswerCount.Query().
 		Where(photoanswercount.PhotoIDIn(ids...), photoanswercount.CountGT(0)).All(ctx)
@@ -127,6 +128,18 @@ func (s *Service) LoadAggregates(ctx context.Context, ids []uuid.UUID) (map[uuid
 		}
 	}
 	return out, nil
+}
+
+// weightedOf is what the refit stored of a question's weighted figures,
+// or nil before the photo's votes were first weighed (every figure still
+// 0). A question whose every answer weighs nothing (say only the owner's
+// network answered) has a zero weight and the raw mean, so it reads as
+// weighed: its figures are the raw ones, and it is not ranked.
+func weightedOf(r *ent.PhotoQuestionStat) *stats.Weighted {
+	if r.WWeight == 0 && r.WNeff == 0 && r.WMean == 0 && r.WMeanSq == 0 && r.WAdjusted == nil {
+		return nil
+	}
+	return &stats.Weighted{Weight: r.WWeight, NEff: r.WNeff, Mean: r.WMean, MeanSq: r.WMeanSq, Adjusted: r.WAdjusted}
 }
 
 func (a *Aggregates) question(id int) *stats.Aggregate {
@@ -196,7 +209,8 @@ func (s *Service) buildSnapshot(snap *Snapshot) *PhotoStats {
 		if a != nil && a.Questions[q.ID] != nil {
 			agg = *a.Questions[q.ID]
 		}
-		qs := QuestionStats{Question: q, Summary: stats.Summarize(stats.Kind(q.Kind), agg, stats.RangeOf(q.Min, q.Max))}
+		r := stats.RangeOf(q.Min, q.Max)
+		qs := QuestionStats{Question: q, Summary: stats.Summarize(stats.Kind(q.Kind), agg, r)}
 		qs.Histogram = qs.Histogram[:min(len(qs.Histogram), HistogramBound(q))]
 		if a != nil {
 			qs.Words = a.Words[q.ID]
@@ -204,7 +218,7 @@ func (s *Service) buildSnapshot(snap *Snapshot) *PhotoStats {
 		if agg.Count >= int64(s.cfg.MinVotes) {
 			stable := s.stable(q, qs.Summary)
 			qs.Stable = &stable
-			if score, ok := score(q, agg); ok {
+			if score, ok := stats.Rank(stats.Kind(q.Kind), qs.Summary, r); ok {
 				qs.Percentile = s.Standings.Percentile(q.ID, score)
 			}
 		}
@@ -229,13 +243,4 @@ func (s *Service) stable(q *ent.Question, sum stats.Summary) bool {
 	}
 	span := float64(deref(q.Max) - deref(q.Min))
 	return span > 0 && half <= span/10
-}
-
-// score is the figure a photo is compared with other photos by: the mean
-// answer, or the share of yes.
-func score(q *ent.Question, a stats.Aggregate) (float64, bool) {
-	if a.Count == 0 || q.Kind == question.KindWORD {
-		return 0, false
-	}
-	return float64(a.Sum) / float64(a.Count), true
 }

@@ -1,0 +1,555 @@
+package judging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/judgeprofile"
+	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/predicate"
+	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/ent/vote"
+	"github.com/facestat/facestat/judging/quality"
+	"github.com/facestat/facestat/stats"
+)
+
+// The refit: the judge model (judging/quality) applied to the stored votes
+// in the background, a round every refit-interval.
+//
+// A round reads the votes stored since the previous round (with an overlap
+// of refitOverlap, longer than any vote transaction, so that a vote that
+// committed late is still seen) and
+//
+//  1. profiles every judge who cast one of them, from all the judge's
+//     votes, against the photos' current adjusted figures (offsets, care,
+//     weight: quality.ProfileJudge), and sets the judge's earned karma;
+//  2. weighs every photo those votes were on, the photos those judges
+//     judged, and the photos waiting for a refit (photos.Unfitted: their
+//     statistics changed since they were last weighed), up to MaxPhotos,
+//     from all the photo's votes (quality.WeighPhoto), alternating 1 and 2
+//     Sweeps times in memory as quality.FitAll does;
+//  3. writes the profiles, the weighted figures of the photos whose
+//     figures changed (moving them to a new stats version, so that caches
+//     and live subscribers take them), the karma balances of the judges
+//     and of the photos' owners (settleKarma), in one transaction.
+//
+// Everything a round computes is recomputed from the votes, never added
+// to, so a round that runs twice over the same votes (the overlap, two
+// instances, a retry) changes nothing the second time. On PostgreSQL one
+// instance at a time runs a round (a transaction-scoped advisory lock);
+// the others skip it.
+
+// RefitConfig tunes the refit.
+type RefitConfig struct {
+	MaxVotes  int // new votes a round reads at most (default 5000)
+	MaxPhotos int // photos a round weighs at most (default 500)
+	Model     quality.Config
+}
+
+const (
+	// refitOverlap is how far back of its previous start a round reads
+	// votes again: longer than the ingester's 30-second transactions, so
+	// that a vote stamped before a round started and committed after it is
+	// read by the next.
+	refitOverlap = time.Minute
+	// refitLockKey is the PostgreSQL advisory lock of the refit ("fsrf").
+	refitLockKey = 0x66737266
+)
+
+func (c RefitConfig) withDefaults() RefitConfig {
+	if c.MaxVotes <= 0 {
+		c.MaxVotes = 5000
+	}
+	if c.MaxPhotos <= 0 {
+		c.MaxPhotos = 500
+	}
+	return c
+}
+
+// RefitReport says what one round did.
+type RefitReport struct {
+	Votes   int  // new votes read
+	Judges  int  // judges profiled
+	Photos  int  // photos weighed
+	Changed int  // photos whose weighted figures changed
+	More    bool // the round stopped at MaxVotes: more new votes wait
+	Skipped bool // another instance was running a round
+}
+
+// Refit runs one round of the refit (see above) and, once it committed,
+// tells the observers of the photos whose figures changed.
+func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
+	s.refitMu.Lock()
+	defer s.refitMu.Unlock()
+	cfg := s.cfg.Refit.withDefaults()
+	start := time.Now().UTC()
+	if s.refitSince.IsZero() {
+		since, err := s.lastRefit(ctx)
+		if err != nil {
+			return RefitReport{}, err
+		}
+		s.refitSince = since
+	}
+
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return RefitReport{}, fmt.Errorf("judging: refit: %w", err)
+	}
+	defer tx.Rollback()
+	if s.dialect == dialect.Postgres {
+		if ok, err := tryAdvisoryLock(ctx, tx, refitLockKey); err != nil || !ok {
+			return RefitReport{Skipped: err == nil}, err
+		}
+	}
+	// PostgreSQL reads within the transaction (reads take no locks there);
+	// SQLite's transactions hold the whole database, so they read outside.
+	read := tx.Client()
+	if s.dialect != dialect.Postgres {
+		read = s.client
+	}
+	r := &refitRound{s: s, cfg: cfg, read: read, qs: modelQuestions(s.Survey.Active())}
+	rep, next, err := r.run(ctx, tx, start)
+	if err != nil {
+		return rep, fmt.Errorf("judging: refit: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return rep, fmt.Errorf("judging: refit: commit: %w", err)
+	}
+	s.refitSince = next
+	if len(r.moved) > 0 {
+		s.statsChanged(ctx, r.moved)
+	}
+	return rep, nil
+}
+
+// RunRefit runs rounds every interval until ctx ends, and at once again
+// while votes wait beyond a round's MaxVotes; a round is skipped while
+// paused (may be nil) reports true.
+func (s *Service) RunRefit(ctx context.Context, interval time.Duration, paused func() bool, onError func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if paused == nil || !paused() {
+			rep, err := s.Refit(ctx)
+			if err != nil && ctx.Err() == nil {
+				onError(err)
+			}
+			if err == nil && rep.More && ctx.Err() == nil {
+				continue
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// lastRefit is when the newest judge profile was written (the zero time
+// without any): where a process's first round starts reading votes.
+func (s *Service) lastRefit(ctx context.Context) (time.Time, error) {
+	p, err := s.client.JudgeProfile.Query().Order(ent.Desc(judgeprofile.FieldUpdatedAt)).First(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("judging: refit: %w", err)
+	}
+	return p.UpdatedAt, nil
+}
+
+func tryAdvisoryLock(ctx context.Context, tx *ent.Tx, key int64) (bool, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT pg_try_advisory_xact_lock($1)", key)
+	if err != nil {
+		return false, fmt.Errorf("refit lock: %w", err)
+	}
+	defer rows.Close()
+	var ok bool
+	if rows.Next() {
+		err = rows.Scan(&ok)
+	}
+	return ok, errors.Join(err, rows.Err())
+}
+
+// modelQuestions are the questions the model weighs: the active NUMBER,
+// SCALE (with a range) and YES_NO ones.
+func modelQuestions(active []*ent.Question) []quality.Question {
+	var qs []quality.Question
+	for _, q := range active {
+		switch q.Kind {
+		case question.KindYES_NO:
+			qs = append(qs, quality.Question{ID: q.ID, Kind: quality.YesNo, Min: 0, Max: 1})
+		case question.KindNUMBER, question.KindSCALE:
+			if r := stats.RangeOf(q.Min, q.Max); r != nil {
+				qs = append(qs, quality.Question{ID: q.ID, Kind: quality.Numeric, Min: float64(r.Min), Max: float64(r.Max)})
+			}
+		}
+	}
+	return qs
+}
+
+// refitRound is the state of one round.
+type refitRound struct {
+	s    *Service
+	cfg  RefitConfig
+	read *ent.Client
+	qs   []quality.Question
+
+	photos  map[uuid.UUID]*ent.Photo                     // every photo a vote read is on
+	figures map[uuid.UUID]map[int]*ent.PhotoQuestionStat // their stored aggregates
+	fresh   map[uuid.UUID]map[int]*stats.Weighted        // the round's figures of the photos weighed
+	judges  map[uuid.UUID]*quality.Judge                 // profiles: fresh for the judges profiled, stored for the rest
+	moved   []uuid.UUID                                  // photos moved to a new stats version
+}
+
+// run computes and writes the round within tx; it returns the report and
+// where the next round starts reading.
+func (r *refitRound) run(ctx context.Context, tx *ent.Tx, start time.Time) (RefitReport, time.Time, error) {
+	var rep RefitReport
+	since := r.s.refitSince
+	q := r.read.Vote.Query().Order(vote.ByCreatedAt(), vote.ByID()).Limit(r.cfg.MaxVotes).
+		Select(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldCreatedAt)
+	if !since.IsZero() {
+		q.Where(vote.CreatedAtGT(since.Add(-refitOverlap)))
+	}
+	news, err := q.All(ctx)
+	if err != nil {
+		return rep, since, err
+	}
+	rep.Votes = len(news)
+	next := start
+	if len(news) == r.cfg.MaxVotes {
+		rep.More = true
+		next = news[len(news)-1].CreatedAt.Add(refitOverlap) // the next round starts at the last vote read
+	}
+	var judgeIDs, photoIDs []uuid.UUID
+	for _, v := range news {
+		judgeIDs = appendNew(judgeIDs, v.JudgeID)
+		photoIDs = appendNew(photoIDs, v.PhotoID)
+	}
+	unfitted, err := r.s.photos.Unfitted(ctx, r.cfg.MaxPhotos)
+	if err != nil {
+		return rep, since, err
+	}
+	for _, id := range unfitted {
+		photoIDs = appendNew(photoIDs, id)
+	}
+
+	// Every vote of the judges profiled, and of the photos weighed.
+	judgeVotes, err := r.votes(ctx, vote.JudgeIDIn, judgeIDs)
+	if err != nil {
+		return rep, since, err
+	}
+	for _, v := range judgeVotes {
+		if len(photoIDs) >= r.cfg.MaxPhotos {
+			break
+		}
+		photoIDs = appendNew(photoIDs, v.PhotoID)
+	}
+	photoVotes, err := r.votes(ctx, vote.PhotoIDIn, photoIDs)
+	if err != nil {
+		return rep, since, err
+	}
+	if err := r.loadPhotos(ctx, judgeVotes, photoVotes); err != nil {
+		return rep, since, err
+	}
+	if err := r.loadProfiles(ctx, photoVotes, judgeIDs); err != nil {
+		return rep, since, err
+	}
+
+	// Alternate, as quality.FitAll does: profile the judges against the
+	// current figures, weigh the photos with the new profiles, and again.
+	byJudge := r.toModel(judgeVotes, func(v *ent.Vote) uuid.UUID { return v.JudgeID })
+	byPhoto := r.toModel(photoVotes, func(v *ent.Vote) uuid.UUID { return v.PhotoID })
+	r.fresh = map[uuid.UUID]map[int]*stats.Weighted{}
+	model := r.cfg.Model
+	for range max(model.Sweeps, 1) {
+		for _, j := range judgeIDs {
+			r.judges[j] = quality.ProfileJudge(r.qs, byJudge[j], r.center, model)
+		}
+		for _, p := range photoIDs {
+			if r.photos[p] != nil {
+				r.fresh[p] = quality.WeighPhoto(r.qs, byPhoto[p], r.judge, model)
+			}
+		}
+	}
+	rep.Judges, rep.Photos = len(judgeIDs), len(r.fresh)
+	if err := r.write(ctx, tx, judgeIDs, photoIDs, start); err != nil {
+		return rep, since, err
+	}
+	rep.Changed = len(r.moved)
+	return rep, next, nil
+}
+
+// votes reads every vote whose column is in ids, in chunks.
+func (r *refitRound) votes(ctx context.Context, in func(...uuid.UUID) predicate.Vote, ids []uuid.UUID) ([]*ent.Vote, error) {
+	var out []*ent.Vote
+	for chunk := range slices.Chunk(ids, 1000) {
+		vs, err := r.read.Vote.Query().Where(in(chunk...)).Order(vote.ByCreatedAt(), vote.ByID()).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vs...)
+	}
+	return out, nil
+}
+
+// loadPhotos reads the rows and aggregates of every photo the votes are
+// on (for the owner, the owner's network, the image and the centers).
+func (r *refitRound) loadPhotos(ctx context.Context, voteLists ...[]*ent.Vote) error {
+	var ids []uuid.UUID
+	seen := map[uuid.UUID]bool{}
+	for _, vs := range voteLists {
+		for _, v := range vs {
+			if !seen[v.PhotoID] {
+				seen[v.PhotoID] = true
+				ids = append(ids, v.PhotoID)
+			}
+		}
+	}
+	r.photos = map[uuid.UUID]*ent.Photo{}
+	r.figures = map[uuid.UUID]map[int]*ent.PhotoQuestionStat{}
+	for chunk := range slices.Chunk(ids, 1000) {
+		rows, err := r.s.photos.Fresh(ctx, chunk)
+		if err != nil {
+			return err
+		}
+		for id, p := range rows {
+			r.photos[id] = p
+		}
+		figs, err := r.read.PhotoQuestionStat.Query().Where(photoquestionstat.PhotoIDIn(chunk...)).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, f := range figs {
+			if r.figures[f.PhotoID] == nil {
+				r.figures[f.PhotoID] = map[int]*ent.PhotoQuestionStat{}
+			}
+			r.figures[f.PhotoID][f.QuestionID] = f
+		}
+	}
+	return nil
+}
+
+// loadProfiles reads the stored profiles of the judges of votes who are
+// not profiled this round.
+func (r *refitRound) loadProfiles(ctx context.Context, votes []*ent.Vote, profiled []uuid.UUID) error {
+	r.judges = map[uuid.UUID]*quality.Judge{}
+	var ids []uuid.UUID
+	for _, v := range votes {
+		if !slices.Contains(profiled, v.JudgeID) {
+			ids = appendNew(ids, v.JudgeID)
+		}
+	}
+	for chunk := range slices.Chunk(ids, 1000) {
+		ps, err := r.read.JudgeProfile.Query().Where(judgeprofile.JudgeIDIn(chunk...)).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			j := &quality.Judge{Votes: p.Votes, Care: p.Care, Weight: p.Weight, Offsets: map[int]float64{}}
+			for k, off := range p.Offsets {
+				if q, err := strconv.Atoi(k); err == nil {
+					j.Offsets[q] = off
+				}
+			}
+			r.judges[p.JudgeID] = j
+		}
+	}
+	return nil
+}
+
+// toModel groups votes by key as the model sees them. A vote is its
+// owner's when its judge owns the photo (an anonymous judge's vote moved
+// to the owner's account) or it came from the network the photo was
+// uploaded from.
+func (r *refitRound) toModel(votes []*ent.Vote, key func(*ent.Vote) uuid.UUID) map[uuid.UUID][]quality.Vote {
+	out := map[uuid.UUID][]quality.Vote{}
+	for _, v := range votes {
+		p := r.photos[v.PhotoID]
+		if p == nil {
+			continue // deleted meanwhile
+		}
+		mv := quality.Vote{Judge: v.JudgeID, Photo: v.PhotoID, Image: p.ImageKey, At: v.CreatedAt, Network: v.Network,
+			Owner: v.JudgeID == p.OwnerID || (v.Network != "" && v.Network == p.OwnerNetwork)}
+		for _, a := range v.Answers {
+			switch {
+			case a.Number != nil:
+				mv.Answers = append(mv.Answers, quality.Answer{Question: a.Question, Value: float64(*a.Number)})
+			case a.Yes != nil:
+				y := 0.0
+				if *a.Yes {
+					y = 1
+				}
+				mv.Answers = append(mv.Answers, quality.Answer{Question: a.Question, Value: y})
+			}
+		}
+		out[key(v)] = append(out[key(v)], mv)
+	}
+	return out
+}
+
+// center is a photo's current figure for a question: the round's own when
+// it weighed the photo, else the stored one (the adjusted figure, else the
+// weighted mean, else the raw mean).
+func (r *refitRound) center(photo uuid.UUID, q int) (float64, bool) {
+	if w := r.fresh[photo][q]; w != nil && w.NEff > 0 {
+		return figureOf(w), true
+	}
+	f := r.figures[photo][q]
+	switch {
+	case f == nil || f.Count <= 0:
+		return 0, false
+	case f.WNeff > 0 && f.WAdjusted != nil:
+		return *f.WAdjusted, true
+	case f.WNeff > 0:
+		return f.WMean, true
+	}
+	return float64(f.Sum) / float64(f.Count), true
+}
+
+func figureOf(w *stats.Weighted) float64 {
+	if w.Adjusted != nil {
+		return *w.Adjusted
+	}
+	return w.Mean
+}
+
+// judge is the profile the round knows of a judge; nil for a judge never
+// profiled (the model treats it as new).
+func (r *refitRound) judge(id uuid.UUID) *quality.Judge { return r.judges[id] }
+
+// write stores the round's results within tx: the profiles and earned
+// karma of the judges profiled, the weighted figures that changed, the
+// photos' versions, and the karma balances of the judges and owners.
+func (r *refitRound) write(ctx context.Context, tx *ent.Tx, judgeIDs, photoIDs []uuid.UUID, now time.Time) error {
+	if len(judgeIDs) > 0 {
+		slices.SortFunc(judgeIDs, compareUUID)
+		rows := make([]*ent.JudgeProfileCreate, 0, len(judgeIDs))
+		earned := make(map[uuid.UUID]int64, len(judgeIDs))
+		for _, id := range judgeIDs {
+			j := r.judges[id]
+			offsets := make(map[string]float64, len(j.Offsets))
+			for q, off := range j.Offsets {
+				offsets[strconv.Itoa(q)] = off
+			}
+			rows = append(rows, tx.JudgeProfile.Create().SetJudgeID(id).SetVotes(j.Votes).SetCare(j.Care).
+				SetWeight(j.Weight).SetOffsets(offsets).SetUpdatedAt(now))
+			earned[id] = int64(j.Votes) * KarmaFor(j.Care)
+		}
+		for chunk := range slices.Chunk(rows, 500) {
+			err := tx.JudgeProfile.CreateBulk(chunk...).OnConflict(
+				entsql.ConflictColumns(judgeprofile.FieldJudgeID),
+				entsql.ResolveWithNewValues(),
+			).Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("writing judge profiles: %w", err)
+			}
+		}
+		if err := setEarned(ctx, tx, earned); err != nil {
+			return err
+		}
+	}
+
+	// The photos' locks (in id order, as the ingester takes them) keep
+	// their aggregates' rows from changing under the write, and deleted
+	// photos out of it.
+	ids := make([]uuid.UUID, 0, len(r.fresh))
+	for id := range r.fresh {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, compareUUID)
+	locked, err := r.s.photos.Lock(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	var rows []*ent.PhotoQuestionStatCreate
+	read := make(map[uuid.UUID]int64, len(ids))
+	changed := map[uuid.UUID]bool{}
+	owners := slices.Clone(judgeIDs)
+	for _, id := range ids {
+		if locked[id] == nil {
+			continue
+		}
+		read[id] = r.photos[id].StatsVersion
+		owners = appendNew(owners, r.photos[id].OwnerID)
+		for _, q := range r.qs {
+			w, f := r.fresh[id][q.ID], r.figures[id][q.ID]
+			if f == nil && w == nil {
+				continue
+			}
+			if w == nil {
+				w = &stats.Weighted{} // nobody's answer counts any more: raw figures
+			}
+			if f != nil && sameWeighted(f, w) {
+				continue
+			}
+			changed[id] = true
+			rows = append(rows, tx.PhotoQuestionStat.Create().SetPhotoID(id).SetQuestionID(q.ID).
+				SetWWeight(w.Weight).SetWNeff(w.NEff).SetWMean(w.Mean).SetWMeanSq(w.MeanSq).SetNillableWAdjusted(w.Adjusted))
+		}
+	}
+	for chunk := range slices.Chunk(rows, 500) {
+		err := tx.PhotoQuestionStat.CreateBulk(chunk...).OnConflict(
+			entsql.ConflictColumns(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID),
+			entsql.ResolveWith(func(u *entsql.UpdateSet) {
+				u.SetExcluded(photoquestionstat.FieldWWeight).SetExcluded(photoquestionstat.FieldWNeff).
+					SetExcluded(photoquestionstat.FieldWMean).SetExcluded(photoquestionstat.FieldWMeanSq).
+					SetExcluded(photoquestionstat.FieldWAdjusted)
+			}),
+		).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("writing weighted figures: %w", err)
+		}
+	}
+	r.moved, err = r.s.photos.MarkFitted(ctx, tx, locked, read, changed)
+	if err != nil {
+		return err
+	}
+	return settleKarma(ctx, tx, owners)
+}
+
+// sameWeighted reports whether the stored figures are f's (to a
+// billionth): nothing to write.
+func sameWeighted(f *ent.PhotoQuestionStat, w *stats.Weighted) bool {
+	same := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(1, math.Abs(a), math.Abs(b)) }
+	adjSame := (f.WAdjusted == nil) == (w.Adjusted == nil) && (w.Adjusted == nil || same(*f.WAdjusted, *w.Adjusted))
+	return adjSame && same(f.WWeight, w.Weight) && same(f.WNeff, w.NEff) && same(f.WMean, w.Mean) && same(f.WMeanSq, w.MeanSq)
+}
+
+// setEarned sets the judges' earned karma (recomputed from all their
+// votes at their current care, so a judge found careless later earns
+// less for the past too).
+func setEarned(ctx context.Context, tx *ent.Tx, earned map[uuid.UUID]int64) error {
+	ids := make([]uuid.UUID, 0, len(earned))
+	for id := range earned {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, compareUUID)
+	for _, id := range ids {
+		err := tx.User.Update().Where(user.ID(id), user.KarmaEarnedNEQ(earned[id])).SetKarmaEarned(earned[id]).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("setting earned karma: %w", err)
+		}
+	}
+	return nil
+}
+
+func appendNew(ids []uuid.UUID, id uuid.UUID) []uuid.UUID {
+	if slices.Contains(ids, id) {
+		return ids
+	}
+	return append(ids, id)
+}

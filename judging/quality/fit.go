@@ -28,7 +28,8 @@ type Fit struct {
 // and there is none when no other vote weighs anything.
 //
 // Its cost is O(Sweeps × votes × answers per vote), plus, per judge, the
-// pairs of their votes on the same image.
+// pairs of their votes on the same image; about 1 s for 80,000 votes of two
+// answers (docs/PERFORMANCE.md, bench-judging). It starts no goroutines.
 func FitAll(qs []Question, votes []Vote, cfg Config) *Fit {
 	cfg = cfg.withDefaults()
 	byID := index(qs)

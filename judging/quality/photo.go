@@ -249,3 +249,44 @@ func solveLogOdds(ws, ys, bs []float64) float64 {
 	}
 	return l
 }
+
+// LeaveOut returns the center of question q of a photo whose figures are f
+// (from WeighPhoto) with one vote taken out: the vote answered x, its judge
+// is j (nil: a new judge) and it weighed w (WeighPhoto's weight; the
+// judge's Weight when the network discount is not known). It removes the
+// vote's part from the weighted mean of adjusted answers,
+//
+//	(Σw · figure − w · a) / (Σw − w),  clamped to the range,
+//
+// figure being f.Adjusted (else f.Mean) and a the vote's adjusted answer:
+// x − offset, or for YesNo x − σ(ℓ + b) + σ(ℓ) with ℓ = logit(figure), the
+// same as FitAll's centers. False when f is nil or nothing else weighs.
+// This lets a refit that keeps only the photos' figures measure a judge
+// against the others, as FitAll does.
+func LeaveOut(q Question, f *stats.Weighted, x float64, j *Judge, w float64) (float64, bool) {
+	if f == nil || !(w >= 0) || math.IsNaN(x) {
+		return 0, false
+	}
+	if q.Kind == YesNo {
+		q.Min, q.Max = 0, 1
+	}
+	rest := f.Weight - w
+	if !(rest > 1e-9) {
+		return 0, false
+	}
+	figure := f.Mean
+	if f.Adjusted != nil {
+		figure = *f.Adjusted
+	}
+	var off float64
+	if j != nil {
+		off = j.Offsets[q.ID]
+	}
+	a := x - off
+	if q.Kind == YesNo {
+		p := min(max(figure, shareFloor/100), 1-shareFloor/100)
+		l := math.Log(p / (1 - p))
+		a = x - sigmoid(l+off) + sigmoid(l)
+	}
+	return q.clamp((f.Weight*figure - w*a) / rest), true
+}

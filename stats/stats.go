@@ -92,8 +92,9 @@ type Bucket struct {
 type Summary struct {
 	// Count is the number of answers (a negative stored count reads as 0).
 	Count int64
-	// Mean is the mean answer, Sum/Count: NUMBER and SCALE with Count >= 1;
-	// nil otherwise.
+	// Mean is the mean answer, Sum/Count, or for a weighted aggregate in
+	// which some answer counts the weighted mean Weighted.Mean: NUMBER and
+	// SCALE with Count >= 1; nil otherwise.
 	Mean *float64
 	// Median is the median answer computed from the histogram (for an even
 	// number of answers the mean of the two middle values): NUMBER and
@@ -112,10 +113,13 @@ type Summary struct {
 	// the same mean and variance (see MeanInterval); a NUMBER question
 	// without a range gets the observed one, widened (see observedRange).
 	// YES_NO with Count >= 1: the equal-tailed interval of the Jeffreys
-	// posterior Beta(yes + 1/2, no + 1/2) for the yes share. Nil otherwise.
+	// posterior Beta(yes + 1/2, no + 1/2) for the yes share. A weighted
+	// aggregate's counts are effective ones: n = EffectiveCount answers
+	// with the weighted mean and variance (yes = n·share). Nil otherwise.
 	Interval *Interval
-	// YesShare is the share of yes answers in [0, 1], Sum/Count: YES_NO
-	// with Count >= 1; nil otherwise.
+	// YesShare is the share of yes answers in [0, 1], Sum/Count, or the
+	// weighted share for a weighted aggregate in which some answer counts:
+	// YES_NO with Count >= 1; nil otherwise.
 	YesShare *float64
 	// Histogram holds the buckets with a positive count, sorted by value:
 	// NUMBER, SCALE and YES_NO (only values 0 and 1); nil for WORD, for

@@ -1,6 +1,9 @@
 package quality
 
 import (
+	"math"
+	"slices"
+
 	"github.com/facestat/facestat/stats"
 	"github.com/google/uuid"
 )
@@ -25,123 +28,162 @@ type Fit struct {
 // and there is none when no other vote weighs anything.
 //
 // Its cost is O(Sweeps × votes × answers per vote), plus, per judge, the
-// pairs of their votes on the same image.
+// pairs of their votes on the same image; about 1 s for 80,000 votes of two
+// answers (docs/PERFORMANCE.md, bench-judging). It starts no goroutines.
 func FitAll(qs []Question, votes []Vote, cfg Config) *Fit {
 	cfg = cfg.withDefaults()
 	byID := index(qs)
-	byJudge := map[uuid.UUID][]int{}
-	byPhoto := map[uuid.UUID][]int{}
-	var judgeOrder, photoOrder []uuid.UUID
-	for i, v := range votes {
-		if _, ok := byJudge[v.Judge]; !ok {
-			judgeOrder = append(judgeOrder, v.Judge)
-		}
-		byJudge[v.Judge] = append(byJudge[v.Judge], i)
-		if _, ok := byPhoto[v.Photo]; !ok {
-			photoOrder = append(photoOrder, v.Photo)
-		}
-		byPhoto[v.Photo] = append(byPhoto[v.Photo], i)
-	}
-	// Per vote: its weight and adjusted answers, what the centers are made of.
-	weight := make([]float64, len(votes))
-	adjusted := make([]map[int]float64, len(votes))
-	for i, v := range votes {
-		if !v.Owner {
-			weight[i] = 1
-		}
-		adjusted[i] = map[int]float64{}
-		for _, a := range v.Answers {
-			if q, ok := byID[a.Question]; ok && answered(q, a) {
-				adjusted[i][q.ID] = a.Value
-			}
-		}
-	}
+	m := newModel(byID, votes)
 	fit := &Fit{Judges: map[uuid.UUID]*Judge{}, Photos: map[uuid.UUID]map[int]*stats.Weighted{}}
 	lookup := func(id uuid.UUID) *Judge { return fit.Judges[id] }
+	var scratch []Vote // one judge's or one photo's votes; nothing keeps it
+	gather := func(idx []int) []Vote {
+		scratch = scratch[:0]
+		for _, i := range idx {
+			scratch = append(scratch, votes[i])
+		}
+		return scratch
+	}
 	for range cfg.Sweeps {
-		sums := centerSums(votes, weight, adjusted)
-		judges := map[uuid.UUID]*Judge{}
-		for _, j := range judgeOrder {
-			own := make([]Vote, len(byJudge[j]))
-			for k, i := range byJudge[j] {
-				own[k] = votes[i]
-			}
-			judges[j] = ProfileJudge(qs, own, sums.leaving(byID, byJudge[j], votes, weight, adjusted), cfg)
+		m.sum()
+		judges := make(map[uuid.UUID]*Judge, len(m.judges))
+		for j, idx := range m.judgeIdx {
+			judges[m.judges[j]] = ProfileJudge(qs, gather(idx), m.leaving(idx), cfg)
 		}
 		fit.Judges = judges
-		for _, p := range photoOrder {
-			idx := byPhoto[p]
-			pv := make([]Vote, len(idx))
-			for k, i := range idx {
-				pv[k] = votes[i]
-			}
+		for p, idx := range m.photoIdx {
+			pv := gather(idx)
 			ws := voteWeights(pv, lookup, cfg)
 			wg := weigh(byID, pv, ws, lookup)
-			fit.Photos[p] = wg.figures
+			fit.Photos[m.photos[p]] = wg.figures
 			for k, i := range idx {
-				weight[i] = ws[k]
-				if wg.adjusted[k] != nil {
-					adjusted[i] = wg.adjusted[k]
-				}
+				m.weight[i] = ws[k]
+				copy(m.adjusted[i], wg.adjusted[k])
 			}
 		}
 	}
 	return fit
 }
 
-// photoQuestion keys a photo's question.
-type photoQuestion struct {
-	photo    uuid.UUID
-	question int
+// model is FitAll's working state: the votes indexed densely, and per vote
+// its current weight and adjusted answers, from which the centers are
+// summed.
+type model struct {
+	votes    []Vote
+	byID     map[int]Question
+	nq       int
+	slot     [][]int     // per vote and answer: photo·nq + question slot, or -1
+	weight   []float64   // per vote
+	adjusted [][]float64 // per vote and answer (NaN: not used)
+	s, w     []float64   // per slot: Σ weight·adjusted and Σ weight
+	photoOf  map[uuid.UUID]int
+	qslot    map[int]int
+	judges   []uuid.UUID // in order of first vote
+	judgeIdx [][]int     // vote indices per judge
+	photos   []uuid.UUID // in order of first vote
+	photoIdx [][]int     // vote indices per photo
 }
 
-// sums holds, per photo and question, Σ w·(adjusted answer) and Σ w.
-type sums map[photoQuestion]*[2]float64
-
-func centerSums(votes []Vote, weight []float64, adjusted []map[int]float64) sums {
-	s := sums{}
-	for i, v := range votes {
-		s.add(v.Photo, weight[i], adjusted[i])
+// newModel indexes votes, every vote but the owners' weighing 1 and every
+// answer its raw value.
+func newModel(byID map[int]Question, votes []Vote) *model {
+	m := &model{votes: votes, byID: byID, photoOf: map[uuid.UUID]int{}, qslot: map[int]int{}}
+	ids := make([]int, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
 	}
-	return s
+	slices.Sort(ids)
+	for k, id := range ids {
+		m.qslot[id] = k
+	}
+	m.nq = len(ids)
+	judgeOf := map[uuid.UUID]int{}
+	m.slot = make([][]int, len(votes))
+	m.weight = make([]float64, len(votes))
+	m.adjusted = make([][]float64, len(votes))
+	for i, v := range votes {
+		j, ok := judgeOf[v.Judge]
+		if !ok {
+			j = len(m.judges)
+			judgeOf[v.Judge] = j
+			m.judges = append(m.judges, v.Judge)
+			m.judgeIdx = append(m.judgeIdx, nil)
+		}
+		m.judgeIdx[j] = append(m.judgeIdx[j], i)
+		p, ok := m.photoOf[v.Photo]
+		if !ok {
+			p = len(m.photos)
+			m.photoOf[v.Photo] = p
+			m.photos = append(m.photos, v.Photo)
+			m.photoIdx = append(m.photoIdx, nil)
+		}
+		m.photoIdx[p] = append(m.photoIdx[p], i)
+		if !v.Owner {
+			m.weight[i] = 1
+		}
+		m.slot[i] = make([]int, len(v.Answers))
+		m.adjusted[i] = make([]float64, len(v.Answers))
+		for a, ans := range v.Answers {
+			m.slot[i][a], m.adjusted[i][a] = -1, math.NaN()
+			if q, ok := byID[ans.Question]; ok && answered(q, ans) {
+				m.slot[i][a], m.adjusted[i][a] = p*m.nq+m.qslot[q.ID], ans.Value
+			}
+		}
+	}
+	m.s = make([]float64, len(m.photos)*m.nq)
+	m.w = make([]float64, len(m.photos)*m.nq)
+	return m
 }
 
-// add adds one vote on photo, of weight w and adjusted answers adj.
-func (s sums) add(photo uuid.UUID, w float64, adj map[int]float64) {
-	for q, a := range adj {
-		k := photoQuestion{photo, q}
-		acc := s[k]
-		if acc == nil {
-			acc = &[2]float64{}
-			s[k] = acc
+// sum recomputes the per-slot sums from the votes' weights and adjusted
+// answers.
+func (m *model) sum() {
+	clear(m.s)
+	clear(m.w)
+	for i := range m.votes {
+		m.each(i, func(slot int, w, a float64) {
+			m.s[slot] += w * a
+			m.w[slot] += w
+		})
+	}
+}
+
+// each calls f for every used answer of vote i with its slot, the vote's
+// weight and the adjusted answer.
+func (m *model) each(i int, f func(slot int, w, a float64)) {
+	for k, slot := range m.slot[i] {
+		if a := m.adjusted[i][k]; slot >= 0 && !math.IsNaN(a) {
+			f(slot, m.weight[i], a)
 		}
-		acc[0] += w * a
-		acc[1] += w
 	}
 }
 
 // leaving returns the Center that leaves out the votes own (indices into
-// votes, one judge's): the weighted mean of the other adjusted answers on
-// the photo, clamped to the question's range.
-func (s sums) leaving(byID map[int]Question, own []int, votes []Vote, weight []float64, adjusted []map[int]float64) Center {
-	mine := sums{}
+// the votes, one judge's): the weighted mean of the other adjusted answers
+// on the photo, clamped to the question's range.
+func (m *model) leaving(own []int) Center {
+	mine := map[int][2]float64{}
 	for _, i := range own {
-		mine.add(votes[i].Photo, weight[i], adjusted[i])
+		m.each(i, func(slot int, w, a float64) {
+			acc := mine[slot]
+			mine[slot] = [2]float64{acc[0] + w*a, acc[1] + w}
+		})
 	}
 	return func(photo uuid.UUID, question int) (float64, bool) {
-		k := photoQuestion{photo, question}
-		all := s[k]
-		if all == nil {
+		p, ok := m.photoOf[photo]
+		k, known := m.qslot[question]
+		if !ok || !known {
 			return 0, false
 		}
-		wa, w := all[0], all[1]
-		if m := mine[k]; m != nil {
-			wa, w = wa-m[0], w-m[1]
+		slot := p*m.nq + k
+		wa, w := m.s[slot], m.w[slot]
+		if acc, ok := mine[slot]; ok {
+			wa, w = wa-acc[0], w-acc[1]
 		}
 		// Rounding can leave a sliver of the judge's own weight.
 		if !(w > 1e-9) {
 			return 0, false
 		}
-		return byID[question].clamp(wa / w), true
+		return m.byID[question].clamp(wa / w), true
 	}
 }

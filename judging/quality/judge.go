@@ -22,9 +22,9 @@ const (
 )
 
 // ProfileJudge returns what the model makes of one judge from all of that
-// judge's votes (votes of other judges are ignored; the owner's votes on
-// their own photos, Owner, are left out), measuring residuals against
-// center:
+// judge's votes (and only theirs; the judge's Owner votes, on their own
+// photos, are left out), measuring residuals against center (nil: no
+// offsets):
 //
 //   - Votes: the distinct photos judged;
 //   - Offsets: per Numeric question Σ(x − center)/(n + Shrink); per YesNo

@@ -100,12 +100,13 @@ func voteWeights(votes []Vote, judges func(uuid.UUID) *Judge, cfg Config) []floa
 }
 
 // weighing is what weigh makes of one photo's votes: the figures per
-// question, and per vote and question the adjusted answer, whose
-// weighted mean is the question's adjusted figure (FitAll measures other
-// judges against it).
+// question, and per vote and answer (adjusted[i][a] for votes[i].Answers[a])
+// the adjusted answer, whose weighted mean is the question's adjusted
+// figure (FitAll measures other judges against it); NaN for an answer to
+// no known question or an unusable one.
 type weighing struct {
 	figures  map[int]*stats.Weighted
-	adjusted []map[int]float64
+	adjusted [][]float64
 }
 
 // weigh computes the figures of one photo's votes with the given weights
@@ -117,17 +118,24 @@ func weigh(byID map[int]Question, votes []Vote, ws []float64, judges func(uuid.U
 		x, x2           float64 // unweighted sums
 		wAdj            float64 // Numeric: Σ w (x − offset)
 		offs, wts, ansV []float64
-		voteIdx         []int
+		voteIdx, ansIdx []int
 	}
 	accs := map[int]*acc{}
 	var order []int
-	out := weighing{figures: map[int]*stats.Weighted{}, adjusted: make([]map[int]float64, len(votes))}
+	out := weighing{figures: map[int]*stats.Weighted{}, adjusted: make([][]float64, len(votes))}
+	n := 0
+	for _, v := range votes {
+		n += len(v.Answers)
+	}
+	flat := make([]float64, n)
 	for i, v := range votes {
+		out.adjusted[i], flat = flat[:len(v.Answers):len(v.Answers)], flat[len(v.Answers):]
 		var judge *Judge
 		if judges != nil {
 			judge = judges(v.Judge)
 		}
-		for _, a := range v.Answers {
+		for ai, a := range v.Answers {
+			out.adjusted[i][ai] = math.NaN()
 			q, ok := byID[a.Question]
 			if !ok || !answered(q, a) {
 				continue
@@ -155,6 +163,7 @@ func weigh(byID map[int]Question, votes []Vote, ws []float64, judges func(uuid.U
 			ac.wts = append(ac.wts, w)
 			ac.ansV = append(ac.ansV, x)
 			ac.voteIdx = append(ac.voteIdx, i)
+			ac.ansIdx = append(ac.ansIdx, ai)
 		}
 	}
 	for _, id := range order {
@@ -188,10 +197,7 @@ func weigh(byID map[int]Question, votes []Vote, ws []float64, judges func(uuid.U
 		f.Adjusted = &adj
 		out.figures[id] = f
 		for k, i := range ac.voteIdx {
-			if out.adjusted[i] == nil {
-				out.adjusted[i] = map[int]float64{}
-			}
-			out.adjusted[i][id] = perVote(k)
+			out.adjusted[i][ac.ansIdx[k]] = perVote(k)
 		}
 	}
 	return out
@@ -242,4 +248,45 @@ func solveLogOdds(ws, ys, bs []float64) float64 {
 		l = next
 	}
 	return l
+}
+
+// LeaveOut returns the center of question q of a photo whose figures are f
+// (from WeighPhoto) with one vote taken out: the vote answered x, its judge
+// is j (nil: a new judge) and it weighed w (WeighPhoto's weight; the
+// judge's Weight when the network discount is not known). It removes the
+// vote's part from the weighted mean of adjusted answers,
+//
+//	(Σw · figure − w · a) / (Σw − w),  clamped to the range,
+//
+// figure being f.Adjusted (else f.Mean) and a the vote's adjusted answer:
+// x − offset, or for YesNo x − σ(ℓ + b) + σ(ℓ) with ℓ = logit(figure), the
+// same as FitAll's centers. False when f is nil or nothing else weighs.
+// This lets a refit that keeps only the photos' figures measure a judge
+// against the others, as FitAll does.
+func LeaveOut(q Question, f *stats.Weighted, x float64, j *Judge, w float64) (float64, bool) {
+	if f == nil || !(w >= 0) || math.IsNaN(x) {
+		return 0, false
+	}
+	if q.Kind == YesNo {
+		q.Min, q.Max = 0, 1
+	}
+	rest := f.Weight - w
+	if !(rest > 1e-9) {
+		return 0, false
+	}
+	figure := f.Mean
+	if f.Adjusted != nil {
+		figure = *f.Adjusted
+	}
+	var off float64
+	if j != nil {
+		off = j.Offsets[q.ID]
+	}
+	a := x - off
+	if q.Kind == YesNo {
+		p := min(max(figure, shareFloor/100), 1-shareFloor/100)
+		l := math.Log(p / (1 - p))
+		a = x - sigmoid(l+off) + sigmoid(l)
+	}
+	return q.clamp((f.Weight*figure - w*a) / rest), true
 }

@@ -403,3 +403,42 @@ func TestYesNoAdjustedShare(t *testing.T) {
 		t.Errorf("adjusted share %g: expected yes %g, given %g", *w.Adjusted, expect, yes)
 	}
 }
+
+// TestLeaveOut: taking one vote out of a photo's figures gives the figures
+// of the other votes.
+func TestLeaveOut(t *testing.T) {
+	answers := []float64{7, 4, 9, 6, 8}
+	offsets := []float64{1.5, -1, 0.5, 0, -0.5}
+	weights := []float64{1, 0.5, 0.75, 0.1, 0.6}
+	var votes []quality.Vote
+	profiles := map[uuid.UUID]*quality.Judge{}
+	for i, x := range answers {
+		j := id(fmt.Sprint("judge", i))
+		votes = append(votes, quality.Vote{Judge: j, Photo: id("p"), Answers: []quality.Answer{{Question: beauty, Value: x}}})
+		profiles[j] = &quality.Judge{Weight: weights[i], Offsets: map[int]float64{beauty: offsets[i]}}
+	}
+	lookup := func(j uuid.UUID) *quality.Judge { return profiles[j] }
+	all := quality.WeighPhoto(qs, votes, lookup, quality.DefaultConfig())[beauty]
+	rest := quality.WeighPhoto(qs, votes[1:], lookup, quality.DefaultConfig())[beauty]
+	got, ok := quality.LeaveOut(scaleQ, all, answers[0], profiles[id("judge0")], weights[0])
+	if !ok || math.Abs(got-*rest.Adjusted) > 1e-12 {
+		t.Errorf("LeaveOut = %g, %v; the other votes' adjusted mean is %g", got, ok, *rest.Adjusted)
+	}
+	one := quality.WeighPhoto(qs, votes[:1], lookup, quality.DefaultConfig())[beauty]
+	if _, ok := quality.LeaveOut(scaleQ, one, answers[0], profiles[id("judge0")], weights[0]); ok {
+		t.Error("a photo with only the judge's vote has a center without it")
+	}
+	if _, ok := quality.LeaveOut(scaleQ, nil, 5, nil, 0.1); ok {
+		t.Error("no figures, yet a center")
+	}
+	// Yes/no without offsets: the other votes' weighted share.
+	for i := range votes {
+		votes[i].Answers = []quality.Answer{{Question: yesQ.ID, Value: float64(i % 2)}}
+		profiles[votes[i].Judge].Offsets = nil
+	}
+	all = quality.WeighPhoto(qs, votes, lookup, quality.DefaultConfig())[yesQ.ID]
+	rest = quality.WeighPhoto(qs, votes[1:], lookup, quality.DefaultConfig())[yesQ.ID]
+	if got, ok := quality.LeaveOut(yesQ, all, 0, profiles[id("judge0")], weights[0]); !ok || math.Abs(got-rest.Mean) > 1e-9 {
+		t.Errorf("yes/no LeaveOut = %g, %v; the other votes' share is %g", got, ok, rest.Mean)
+	}
+}

@@ -67,18 +67,23 @@ func (e *env) photos(t *testing.T, owner string, n int) []string {
 	return ids
 }
 
-// refit runs rounds of the judge model until one changes nothing (at most
-// ten), then recomputes the standings.
+// refit runs rounds of the judge model until one changes nothing, then
+// recomputes the standings. A round recomputes rather than adds, so the
+// rounds settle: failing to within ten is a defect.
 func (e *env) refit(t *testing.T) {
 	t.Helper()
+	settled := false
 	for range 10 {
 		rep, err := e.App.Judging.Refit(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Changed == 0 {
+		if settled = rep.Changed == 0 && rep.Photos > 0; settled {
 			break
 		}
+	}
+	if !settled {
+		t.Error("ten rounds of the refit did not settle")
 	}
 	if err := e.App.Judging.Standings.Refresh(t.Context()); err != nil {
 		t.Fatal(err)

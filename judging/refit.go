@@ -65,6 +65,11 @@ const (
 	refitOverlap = time.Minute
 	// refitLockKey is the PostgreSQL advisory lock of the refit ("fsrf").
 	refitLockKey = 0x66737266
+	// A round also profiles again the judges profiled longest ago, if
+	// more than refitRestale ago: up to one per refitStaleShare new votes
+	// it may read.
+	refitRestale    = 10 * time.Minute
+	refitStaleShare = 25
 )
 
 func (c RefitConfig) withDefaults() RefitConfig {
@@ -102,27 +107,32 @@ func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
 		s.refitSince = since
 	}
 
+	// The round reads first, through the pool, and only then opens its
+	// transaction to write: it never holds a connection while it needs
+	// another (db-max-conns may be 1), and SQLite's transactions, which
+	// hold the whole database, last only as long as the writes.
+	r := &refitRound{s: s, cfg: cfg, read: s.client, qs: modelQuestions(s.Survey.Active())}
+	rep, next, err := r.run(ctx, start)
+	if err != nil {
+		return rep, fmt.Errorf("judging: refit: %w", err)
+	}
 	tx, err := s.client.Tx(ctx)
 	if err != nil {
-		return RefitReport{}, fmt.Errorf("judging: refit: %w", err)
+		return rep, fmt.Errorf("judging: refit: %w", err)
 	}
 	defer tx.Rollback()
 	if s.dialect == dialect.Postgres {
+		// One instance writes at a time; one that finds another writing
+		// leaves it the round (the next round reads again what this one
+		// read).
 		if ok, err := tryAdvisoryLock(ctx, tx, refitLockKey); err != nil || !ok {
 			return RefitReport{Skipped: err == nil}, err
 		}
 	}
-	// PostgreSQL reads within the transaction (reads take no locks there);
-	// SQLite's transactions hold the whole database, so they read outside.
-	read := tx.Client()
-	if s.dialect != dialect.Postgres {
-		read = s.client
-	}
-	r := &refitRound{s: s, cfg: cfg, read: read, qs: modelQuestions(s.Survey.Active())}
-	rep, next, err := r.run(ctx, tx, start)
-	if err != nil {
+	if err := r.write(ctx, tx, start); err != nil {
 		return rep, fmt.Errorf("judging: refit: %w", err)
 	}
+	rep.Changed = len(r.moved)
 	if err := tx.Commit(); err != nil {
 		return rep, fmt.Errorf("judging: refit: commit: %w", err)
 	}
@@ -207,16 +217,17 @@ type refitRound struct {
 	read *ent.Client
 	qs   []quality.Question
 
-	photos  map[uuid.UUID]*ent.Photo                     // every photo a vote read is on
-	figures map[uuid.UUID]map[int]*ent.PhotoQuestionStat // their stored aggregates
-	fresh   map[uuid.UUID]map[int]*stats.Weighted        // the round's figures of the photos weighed
-	judges  map[uuid.UUID]*quality.Judge                 // profiles: fresh for the judges profiled, stored for the rest
-	moved   []uuid.UUID                                  // photos moved to a new stats version
+	photos   map[uuid.UUID]*ent.Photo                     // every photo a vote read is on
+	figures  map[uuid.UUID]map[int]*ent.PhotoQuestionStat // their stored aggregates
+	fresh    map[uuid.UUID]map[int]*stats.Weighted        // the round's figures of the photos weighed
+	judges   map[uuid.UUID]*quality.Judge                 // profiles: fresh for the judges profiled, stored for the rest
+	profiled []uuid.UUID                                  // the judges profiled, in the order the round found them
+	moved    []uuid.UUID                                  // photos moved to a new stats version
 }
 
-// run computes and writes the round within tx; it returns the report and
-// where the next round starts reading.
-func (r *refitRound) run(ctx context.Context, tx *ent.Tx, start time.Time) (RefitReport, time.Time, error) {
+// run reads and computes the round; it returns the report and where the
+// next round starts reading.
+func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, time.Time, error) {
 	var rep RefitReport
 	since := r.s.refitSince
 	q := r.read.Vote.Query().Order(vote.ByCreatedAt(), vote.ByID()).Limit(r.cfg.MaxVotes).
@@ -234,18 +245,32 @@ func (r *refitRound) run(ctx context.Context, tx *ent.Tx, start time.Time) (Refi
 		rep.More = true
 		next = news[len(news)-1].CreatedAt.Add(refitOverlap) // the next round starts at the last vote read
 	}
-	var judgeIDs, photoIDs []uuid.UUID
+	var judges, photos idSet
 	for _, v := range news {
-		judgeIDs = appendNew(judgeIDs, v.JudgeID)
-		photoIDs = appendNew(photoIDs, v.PhotoID)
+		judges.add(v.JudgeID)
+		photos.add(v.PhotoID)
+	}
+	// The judges profiled longest ago too, so that every profile follows
+	// the figures it is measured against even when its judge stopped
+	// voting.
+	stale, err := r.read.JudgeProfile.Query().Where(judgeprofile.UpdatedAtLT(start.Add(-refitRestale))).
+		Order(judgeprofile.ByUpdatedAt()).Limit(r.cfg.MaxVotes / refitStaleShare).Select(judgeprofile.FieldJudgeID).Strings(ctx)
+	if err != nil {
+		return rep, since, err
+	}
+	for _, id := range stale {
+		if j, err := uuid.Parse(id); err == nil {
+			judges.add(j)
+		}
 	}
 	unfitted, err := r.s.photos.Unfitted(ctx, r.cfg.MaxPhotos)
 	if err != nil {
 		return rep, since, err
 	}
 	for _, id := range unfitted {
-		photoIDs = appendNew(photoIDs, id)
+		photos.add(id)
 	}
+	judgeIDs := judges.list
 
 	// Every vote of the judges profiled, and of the photos weighed.
 	judgeVotes, err := r.votes(ctx, vote.JudgeIDIn, judgeIDs)
@@ -253,11 +278,12 @@ func (r *refitRound) run(ctx context.Context, tx *ent.Tx, start time.Time) (Refi
 		return rep, since, err
 	}
 	for _, v := range judgeVotes {
-		if len(photoIDs) >= r.cfg.MaxPhotos {
+		if len(photos.list) >= r.cfg.MaxPhotos {
 			break
 		}
-		photoIDs = appendNew(photoIDs, v.PhotoID)
+		photos.add(v.PhotoID)
 	}
+	photoIDs := photos.list
 	photoVotes, err := r.votes(ctx, vote.PhotoIDIn, photoIDs)
 	if err != nil {
 		return rep, since, err
@@ -277,7 +303,7 @@ func (r *refitRound) run(ctx context.Context, tx *ent.Tx, start time.Time) (Refi
 	model := r.cfg.Model
 	for range max(model.Sweeps, 1) {
 		for _, j := range judgeIDs {
-			r.judges[j] = quality.ProfileJudge(r.qs, byJudge[j], r.center, model)
+			r.judges[j] = quality.ProfileJudge(r.qs, byJudge[j], r.centerFor(j, byJudge[j]), model)
 		}
 		for _, p := range photoIDs {
 			if r.photos[p] != nil {
@@ -286,10 +312,7 @@ func (r *refitRound) run(ctx context.Context, tx *ent.Tx, start time.Time) (Refi
 		}
 	}
 	rep.Judges, rep.Photos = len(judgeIDs), len(r.fresh)
-	if err := r.write(ctx, tx, judgeIDs, photoIDs, start); err != nil {
-		return rep, since, err
-	}
-	rep.Changed = len(r.moved)
+	r.profiled = judgeIDs
 	return rep, next, nil
 }
 
@@ -309,19 +332,15 @@ func (r *refitRound) votes(ctx context.Context, in func(...uuid.UUID) predicate.
 // loadPhotos reads the rows and aggregates of every photo the votes are
 // on (for the owner, the owner's network, the image and the centers).
 func (r *refitRound) loadPhotos(ctx context.Context, voteLists ...[]*ent.Vote) error {
-	var ids []uuid.UUID
-	seen := map[uuid.UUID]bool{}
+	var ids idSet
 	for _, vs := range voteLists {
 		for _, v := range vs {
-			if !seen[v.PhotoID] {
-				seen[v.PhotoID] = true
-				ids = append(ids, v.PhotoID)
-			}
+			ids.add(v.PhotoID)
 		}
 	}
 	r.photos = map[uuid.UUID]*ent.Photo{}
 	r.figures = map[uuid.UUID]map[int]*ent.PhotoQuestionStat{}
-	for chunk := range slices.Chunk(ids, 1000) {
+	for chunk := range slices.Chunk(ids.list, 1000) {
 		rows, err := r.s.photos.Fresh(ctx, chunk)
 		if err != nil {
 			return err
@@ -343,17 +362,18 @@ func (r *refitRound) loadPhotos(ctx context.Context, voteLists ...[]*ent.Vote) e
 	return nil
 }
 
-// loadProfiles reads the stored profiles of the judges of votes who are
-// not profiled this round.
+// loadProfiles reads the stored profiles of the judges of votes and of
+// the judges the round profiles (their last profile is where it starts).
 func (r *refitRound) loadProfiles(ctx context.Context, votes []*ent.Vote, profiled []uuid.UUID) error {
 	r.judges = map[uuid.UUID]*quality.Judge{}
-	var ids []uuid.UUID
-	for _, v := range votes {
-		if !slices.Contains(profiled, v.JudgeID) {
-			ids = appendNew(ids, v.JudgeID)
-		}
+	var ids idSet
+	for _, id := range profiled {
+		ids.add(id)
 	}
-	for chunk := range slices.Chunk(ids, 1000) {
+	for _, v := range votes {
+		ids.add(v.JudgeID)
+	}
+	for chunk := range slices.Chunk(ids.list, 1000) {
 		ps, err := r.read.JudgeProfile.Query().Where(judgeprofile.JudgeIDIn(chunk...)).All(ctx)
 		if err != nil {
 			return err
@@ -401,23 +421,74 @@ func (r *refitRound) toModel(votes []*ent.Vote, key func(*ent.Vote) uuid.UUID) m
 	return out
 }
 
-// center is a photo's current figure for a question: the round's own when
-// it weighed the photo, else the stored one (the adjusted figure, else the
-// weighted mean, else the raw mean).
-func (r *refitRound) center(photo uuid.UUID, q int) (float64, bool) {
-	if w := r.fresh[photo][q]; w != nil && w.NEff > 0 {
-		return figureOf(w), true
+// centerFor is what judge j's answers (votes) are measured against: each
+// photo's current figure for the question with j's own vote taken out
+// (quality.LeaveOut), as quality.FitAll measures, so that a judge is not
+// measured against itself. The figure is the round's own when it weighed
+// the photo, else the stored one (the raw mean, every answer weighing 1,
+// before the photo was first weighed).
+func (r *refitRound) centerFor(j uuid.UUID, votes []quality.Vote) quality.Center {
+	type pq struct {
+		photo uuid.UUID
+		q     int
+	}
+	mine := map[pq]float64{}
+	for _, v := range votes {
+		for _, a := range v.Answers {
+			mine[pq{v.Photo, a.Question}] = a.Value
+		}
+	}
+	prev := r.judges[j]
+	w := r.cfg.Model.NewWeight
+	if prev != nil {
+		w = prev.Weight
+	}
+	byID := make(map[int]quality.Question, len(r.qs))
+	for _, q := range r.qs {
+		byID[q.ID] = q
+	}
+	return func(photo uuid.UUID, q int) (float64, bool) {
+		f, ok := r.figure(photo, q)
+		if !ok {
+			return 0, false
+		}
+		x, answered := mine[pq{photo, q}]
+		if !answered {
+			return figureOf(f), true
+		}
+		weight := w
+		if !r.weighed(photo, q) {
+			weight = 1 // the raw mean: every answer counted 1
+		}
+		return quality.LeaveOut(byID[q], f, x, prev, weight)
+	}
+}
+
+// figure is a photo's current figures for a question: the round's own
+// when it weighed the photo, else the stored ones, else (never weighed)
+// the raw mean as if every answer weighed 1.
+func (r *refitRound) figure(photo uuid.UUID, q int) (*stats.Weighted, bool) {
+	if w := r.fresh[photo][q]; w != nil && w.Weight > 0 {
+		return w, true
 	}
 	f := r.figures[photo][q]
-	switch {
-	case f == nil || f.Count <= 0:
-		return 0, false
-	case f.WNeff > 0 && f.WAdjusted != nil:
-		return *f.WAdjusted, true
-	case f.WNeff > 0:
-		return f.WMean, true
+	if f == nil || f.Count <= 0 {
+		return nil, false
 	}
-	return float64(f.Sum) / float64(f.Count), true
+	if w := weightedOf(f); w != nil {
+		return w, w.Weight > 0
+	}
+	n := float64(f.Count)
+	return &stats.Weighted{Weight: n, NEff: n, Mean: float64(f.Sum) / n, MeanSq: float64(f.SumSq) / n}, true
+}
+
+// weighed reports whether the figure for (photo, q) is a weighted one.
+func (r *refitRound) weighed(photo uuid.UUID, q int) bool {
+	if w := r.fresh[photo][q]; w != nil && w.Weight > 0 {
+		return true
+	}
+	f := r.figures[photo][q]
+	return f != nil && weightedOf(f) != nil
 }
 
 func figureOf(w *stats.Weighted) float64 {
@@ -434,7 +505,8 @@ func (r *refitRound) judge(id uuid.UUID) *quality.Judge { return r.judges[id] }
 // write stores the round's results within tx: the profiles and earned
 // karma of the judges profiled, the weighted figures that changed, the
 // photos' versions, and the karma balances of the judges and owners.
-func (r *refitRound) write(ctx context.Context, tx *ent.Tx, judgeIDs, photoIDs []uuid.UUID, now time.Time) error {
+func (r *refitRound) write(ctx context.Context, tx *ent.Tx, now time.Time) error {
+	judgeIDs := r.profiled
 	if len(judgeIDs) > 0 {
 		slices.SortFunc(judgeIDs, compareUUID)
 		rows := make([]*ent.JudgeProfileCreate, 0, len(judgeIDs))
@@ -475,18 +547,33 @@ func (r *refitRound) write(ctx context.Context, tx *ent.Tx, judgeIDs, photoIDs [
 	if err != nil {
 		return err
 	}
+	// What is stored now, under the locks: another instance may have
+	// written the same figures since the round read them.
+	stored := map[[2]any]*ent.PhotoQuestionStat{}
+	for chunk := range slices.Chunk(ids, 1000) {
+		rows, err := tx.PhotoQuestionStat.Query().Where(photoquestionstat.PhotoIDIn(chunk...)).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, f := range rows {
+			stored[[2]any{f.PhotoID, f.QuestionID}] = f
+		}
+	}
 	var rows []*ent.PhotoQuestionStatCreate
 	read := make(map[uuid.UUID]int64, len(ids))
 	changed := map[uuid.UUID]bool{}
-	owners := slices.Clone(judgeIDs)
+	var owners idSet
+	for _, id := range judgeIDs {
+		owners.add(id)
+	}
 	for _, id := range ids {
 		if locked[id] == nil {
 			continue
 		}
 		read[id] = r.photos[id].StatsVersion
-		owners = appendNew(owners, r.photos[id].OwnerID)
+		owners.add(r.photos[id].OwnerID)
 		for _, q := range r.qs {
-			w, f := r.fresh[id][q.ID], r.figures[id][q.ID]
+			w, f := r.fresh[id][q.ID], stored[[2]any{id, q.ID}]
 			if f == nil && w == nil {
 				continue
 			}
@@ -518,7 +605,7 @@ func (r *refitRound) write(ctx context.Context, tx *ent.Tx, judgeIDs, photoIDs [
 	if err != nil {
 		return err
 	}
-	return settleKarma(ctx, tx, owners)
+	return settleKarma(ctx, tx, owners.list)
 }
 
 // sameWeighted reports whether the stored figures are f's (to a
@@ -547,9 +634,18 @@ func setEarned(ctx context.Context, tx *ent.Tx, earned map[uuid.UUID]int64) erro
 	return nil
 }
 
-func appendNew(ids []uuid.UUID, id uuid.UUID) []uuid.UUID {
-	if slices.Contains(ids, id) {
-		return ids
+// idSet is a set of ids that keeps their first-added order.
+type idSet struct {
+	list []uuid.UUID
+	in   map[uuid.UUID]bool
+}
+
+func (s *idSet) add(id uuid.UUID) {
+	if s.in == nil {
+		s.in = map[uuid.UUID]bool{}
 	}
-	return append(ids, id)
+	if !s.in[id] {
+		s.in[id] = true
+		s.list = append(s.list, id)
+	}
 }

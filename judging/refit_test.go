@@ -1,0 +1,105 @@
+package judging_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/db/dbtest"
+	"github.com/facestat/facestat/judging"
+)
+
+// TestRefitOneInstanceAtATime: on PostgreSQL, a round that finds another
+// instance's round running (its advisory lock held) skips; rounds of two
+// instances at once never both write; and the observers hear of the
+// photos whose figures changed, once per round that changed them.
+func TestRefitOneInstanceAtATime(t *testing.T) {
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := d.Migrate(ctx, log); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	told := map[int64]int{} // snapshots heard, by stats version
+	hook := hookFunc(func(_ context.Context, fresh []*judging.Snapshot) {
+		mu.Lock()
+		for _, snap := range fresh {
+			told[snap.Version]++
+		}
+		mu.Unlock()
+	})
+	a := newJudging(t, d, judging.Config{MinVotes: 2, CandidatePool: 5, TopSize: 10}, log, hook)
+	b := newJudging(t, d, judging.Config{MinVotes: 2, CandidatePool: 5, TopSize: 10}, log)
+
+	owner, err := d.User.Create().SetHandle("owner").SetEmail("owner@example.com").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("img/a.jpg").SetThumbKey("thumb/a.jpg").
+		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for age := range 3 {
+		if _, err := a.CastVote(ctx, judge(), p.ID, ageAnswer(20+age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Another instance's round holds the lock: this one skips.
+	tx, err := d.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(0x66737266)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := a.Refit(ctx)
+	if err != nil || !rep.Skipped || rep.Changed != 0 {
+		t.Fatalf("round while another holds the lock: %+v, %v; want skipped", rep, err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Two instances at once: together they weigh the photo once.
+	var wg sync.WaitGroup
+	reps := make([]judging.RefitReport, 2)
+	for i, s := range []*judging.Service{a, b} {
+		wg.Go(func() {
+			r, err := s.Refit(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			reps[i] = r
+		})
+	}
+	wg.Wait()
+	changed := reps[0].Changed + reps[1].Changed
+	if changed != 1 {
+		t.Fatalf("two rounds at once changed %d photos (%+v); want the one photo once", changed, reps)
+	}
+	// Nothing new: another round changes nothing.
+	if rep, err := b.Refit(ctx); err != nil || rep.Changed != 0 {
+		t.Fatalf("a round over the same votes: %+v, %v; want no change", rep, err)
+	}
+	weighed, err := d.PhotoQuestionStat.Query().All(ctx)
+	if err != nil || len(weighed) != 1 || weighed[0].WNeff <= 0 {
+		t.Fatalf("the photo's weighted figures: %+v, %v", weighed, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Three votes made versions 1 to 3; the refit's change is version 4,
+	// heard once (from a, whose observer this is, if a wrote it).
+	if want := reps[0].Changed; told[4] != want {
+		t.Errorf("the observers heard the refit's version %d times, want %d (%v)", told[4], want, told)
+	}
+}

@@ -337,7 +337,12 @@ export function JudgePage() {
         )}
       </div>
       {phase === 'glimpse' ? (
-        <StatsGlimpse stats={glimpse} answers={voted} onNext={() => void advance()} />
+        <StatsGlimpse
+          stats={glimpse}
+          answers={voted}
+          onNext={() => void advance()}
+          onStay={() => window.clearTimeout(glimpseTimer.current)}
+        />
       ) : (
         <form
           ref={form}
@@ -408,6 +413,9 @@ export function JudgePage() {
               </p>
             )}
             <div className="vote-buttons">
+              <button type="submit" className="primary" disabled={busy || !photo}>
+                {phase === 'submitting' ? 'Voting…' : 'Vote'} <kbd>Enter</kbd>
+              </button>
               <button
                 type="button"
                 className="secondary"
@@ -416,9 +424,6 @@ export function JudgePage() {
                 title="Not shown to you again"
               >
                 {phase === 'skipping' ? 'Skipping…' : 'Skip'} <kbd>S</kbd>
-              </button>
-              <button type="submit" className="primary" disabled={busy || !photo}>
-                {phase === 'submitting' ? 'Voting…' : 'Vote'} <kbd>Enter</kbd>
               </button>
             </div>
           </div>

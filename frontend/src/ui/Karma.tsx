@@ -6,10 +6,17 @@ export const KARMA_EARNS =
 export const KARMA_BUYS =
   'Karma gets your own photos shown to judges sooner. Every photo gets its first 10 votes whatever your karma; after that, the votes your photos receive spend it.';
 
-export function KarmaNote({ karma, compact = false }: { karma: number; compact?: boolean }) {
+interface Props {
+  karma: number;
+  /** A line that opens on request (the judging page) instead of a card. */
+  compact?: boolean;
+  onToggle?: () => void;
+}
+
+export function KarmaNote({ karma, compact = false, onToggle }: Props) {
   if (compact) {
     return (
-      <details className="karma">
+      <details className="karma" onToggle={onToggle}>
         <summary>
           Your karma: <strong>{karma}</strong>
         </summary>

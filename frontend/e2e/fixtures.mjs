@@ -133,7 +133,8 @@ export function uniqueHandle(prefix = 'e2e') {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
 
-async function gql(request, query, variables, headers = {}) {
+/** One GraphQL request; throws on any error in the answer. */
+export async function gql(request, query, variables, headers = {}) {
   const res = await request.post('/graphql', { data: { query, variables }, headers });
   const body = await res.json();
   if (body.errors?.length) throw new Error(`GraphQL ${res.status()}: ${JSON.stringify(body.errors)}`);
@@ -141,7 +142,7 @@ async function gql(request, query, variables, headers = {}) {
 }
 
 /** The CSRF header a cookie session's requests must carry. */
-async function csrfHeaders(request) {
+export async function csrfHeaders(request) {
   const state = await request.storageState();
   const c = state.cookies.find((c) => c.name === 'fs_csrf');
   return c ? { 'X-CSRF-Token': c.value } : {};

@@ -52,7 +52,7 @@ test('judging by keyboard: answer, Enter, the crowd glimpse, the next photo', as
 
   const glimpse = page.locator('.glimpse');
   await expect(glimpse).toBeVisible();
-  await expect(glimpse.getByRole('heading', { name: 'The crowd says' })).toBeVisible();
+  await expect(glimpse.getByRole('heading', { name: 'You vs the crowd' })).toBeVisible();
   await expect(glimpse).toContainText(/\d+ votes?/);
   await shoot(page, 'judge-glimpse');
 

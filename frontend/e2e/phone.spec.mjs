@@ -111,10 +111,10 @@ for (const size of [PHONE, LAPTOP]) {
 
       await page.getByRole('button', { name: /^Vote/ }).click();
       const glimpse = page.locator('.glimpse');
-      await expect(glimpse.getByRole('heading', { name: 'The crowd says' })).toBeVisible();
+      await expect(glimpse.getByRole('heading', { name: 'You vs the crowd' })).toBeVisible();
       await expectInViewWithoutScrolling(page, `/judge at ${at}, the crowd's answers`, {
         photo: page.locator(FACE),
-        "the crowd's answers": glimpse.getByRole('heading', { name: 'The crowd says' }),
+        "the crowd's answers": glimpse.getByRole('heading', { name: 'You vs the crowd' }),
         'Next photo button': glimpse.getByRole('button', { name: /^Next photo/ }),
       });
       await expectNoOverflow(page, `/judge at ${at}, the crowd's answers`);

@@ -1,5 +1,5 @@
-// Routes: / (the front page), /judge, /signin, /signup, /upload, /me, /top,
-// /developers and /photos/:id; any other path shows the not-found page. The
+// Routes: / (the front page), /judge, /signin, /signup, /upload, /me,
+// /compare, /top, /developers and /photos/:id; any other path shows the not-found page. The
 // server answers every path with index.html (api/server.go serveWebApp), so
 // links are plain paths.
 import { useMutation } from 'urql';
@@ -10,6 +10,7 @@ import { HomePage } from './home/HomePage';
 import { DevelopersPage } from './developers/DevelopersPage';
 import { TopPage } from './top/TopPage';
 import { JudgePage } from './judge/JudgePage';
+import { ComparePage } from './results/ComparePage';
 import { MyPhotosPage } from './results/MyPhotosPage';
 import { PhotoPage } from './results/PhotoPage';
 import { NotFoundPage } from './ui/NotFoundPage';
@@ -69,6 +70,7 @@ export function App() {
   else if (path === '/signup') page = <AuthPage key="signup" mode="signup" />;
   else if (path === '/upload') page = <UploadPage />;
   else if (path === '/me') page = <MyPhotosPage />;
+  else if (path === '/compare') page = <ComparePage />;
   else if (path === '/top') page = <TopPage />;
   else if (path === '/developers') page = <DevelopersPage />;
   else if (photo) page = <PhotoPage key={photo[1]} id={decodeURIComponent(photo[1])} />;

@@ -12,6 +12,7 @@ export const ViewerFields = graphql(`
     id
     isAnonymous
     votesCast
+    karma
     user {
       id
       handle

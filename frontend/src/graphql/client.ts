@@ -58,6 +58,7 @@ const makeCache = () => cacheExchange({
     PhotoConnection: () => null,
     PhotoEdge: () => null,
     CastVotePayload: () => null,
+    SkipPhotoPayload: () => null,
     StartAnonymousSessionPayload: () => null,
     SignUpPayload: () => null,
     SignInPayload: () => null,

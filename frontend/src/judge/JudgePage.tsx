@@ -1,14 +1,16 @@
-// The judging page: a photo, the survey, one tap or key per answer; after
-// the vote a glimpse of the crowd's answers, then the next photo, which was
-// fetched (and its image loaded) while the judge looked at this one. On a
-// phone the survey is a stepper (styles.css shows only the current
-// question), so the photo, that question and Vote fit on one screen.
+// The judging page: a photo, the questions the server assigned for it
+// (photo.survey), one tap or key per answer; after the vote the judge's
+// answers beside the crowd's, then the next photo, which was fetched (and
+// its image loaded) while the judge looked at this one. Skip (or S) sets
+// a photo aside for good. On a phone the survey is a stepper (styles.css
+// shows only the current question), so the photo, that question and Vote
+// fit on one screen.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useClient, useQuery } from 'urql';
+import { useClient } from 'urql';
 import { graphql } from '../gql';
 import type { GlimpseStatsFragment, JudgePhotoFragment } from '../gql/graphql';
 import { errorCode, friendlyError } from '../graphql/errors';
-import { ensureSession } from '../session';
+import { ensureSession, ViewerQuery } from '../session';
 import {
   currentScale,
   currentYesNo,
@@ -21,25 +23,15 @@ import {
 import { QuestionField } from './QuestionField';
 import { StatsGlimpse } from './StatsGlimpse';
 
-export const SurveyQuery = graphql(`
-  query Survey {
-    questions {
-      id
-      key
-      prompt
-      kind
-      min
-      max
-    }
-  }
-`);
-
 export const JudgePhoto = graphql(`
   fragment JudgePhoto on Photo {
     id
     imageUrl
     width
     height
+    survey {
+      ...QuestionFields
+    }
   }
 `);
 
@@ -66,10 +58,21 @@ export const CastVoteMutation = graphql(`
   }
 `);
 
-/** How long the crowd's answers show before the next photo. */
-const GLIMPSE_MS = 2600;
+export const SkipPhotoMutation = graphql(`
+  mutation SkipPhoto($input: SkipPhotoInput!) {
+    skipPhoto(input: $input) {
+      photoId
+      next {
+        ...JudgePhoto
+      }
+    }
+  }
+`);
 
-type Phase = 'starting' | 'judging' | 'submitting' | 'glimpse' | 'empty' | 'failed';
+/** How long the judge's answers beside the crowd's show before the next photo. */
+const GLIMPSE_MS = 6000;
+
+type Phase = 'starting' | 'judging' | 'submitting' | 'skipping' | 'glimpse' | 'empty' | 'failed';
 
 function preload(url: string) {
   const img = new Image();
@@ -85,12 +88,13 @@ function isTextField(t: EventTarget | null): boolean {
 
 export function JudgePage() {
   const client = useClient();
-  const [survey, reloadSurvey] = useQuery({ query: SurveyQuery });
-  const questions = survey.data?.questions ?? [];
-
   const [phase, setPhase] = useState<Phase>('starting');
   const [photo, setPhoto] = useState<JudgePhotoFragment | null>(null);
+  // The questions the server assigned for this photo and this judge.
+  const questions = photo?.survey ?? [];
   const [answers, setAnswers] = useState<Answers>({});
+  // What the judge answered on the photo just voted on, for the glimpse.
+  const [voted, setVoted] = useState<Answers>({});
   const [glimpse, setGlimpse] = useState<GlimpseStatsFragment | null>(null);
   const [error, setError] = useState<string | null>(null);
   // The question a phone shows (index into questions).
@@ -207,10 +211,27 @@ export function JudgePage() {
       return;
     }
     // CONFLICT: already voted (a retry); FORBIDDEN: cannot vote on it. Move on either way.
+    setVoted(answers);
     setGlimpse(r.data?.castVote.photo.stats ?? null);
     setPhase('glimpse');
     glimpseTimer.current = window.setTimeout(() => void advance(), GLIMPSE_MS);
+    // The vote changed the judge's karma, which the glimpse shows.
+    if (!r.error) void client.query(ViewerQuery, {}, { requestPolicy: 'network-only' }).toPromise();
   }, [photo, phase, questions, answers, client, advance]);
+
+  // Skip: never offered this photo again; the server answers with the next.
+  const skip = useCallback(async () => {
+    if (!photo || phase !== 'judging') return;
+    setPhase('skipping');
+    setError(null);
+    const r = await client.mutation(SkipPhotoMutation, { input: { photoId: photo.id } }).toPromise();
+    if (r.error || !r.data) {
+      setError(r.error ? friendlyError(r.error) : 'The photo could not be skipped. Try again.');
+      setPhase('judging');
+      return;
+    }
+    show(r.data.skipPhoto.next ?? null);
+  }, [photo, phase, client, show]);
 
   const setAnswer = useCallback((key: string, value: AnswerValue | undefined) => {
     setError(null);
@@ -242,6 +263,7 @@ export function JudgePage() {
       if (action.type === 'ignore') return;
       e.preventDefault();
       if (action.type === 'submit') void submit();
+      else if (action.type === 'skip') void skip();
       else {
         setAnswer(action.key, action.value);
         moveTo(questions.findIndex((q) => q.key === action.key)); // show what the key answered
@@ -249,7 +271,7 @@ export function JudgePage() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [phase, questions, answers, submit, advance, setAnswer, moveTo]);
+  }, [phase, questions, answers, submit, skip, advance, setAnswer, moveTo]);
 
   if (phase === 'failed') {
     return (
@@ -259,10 +281,7 @@ export function JudgePage() {
         <button
           type="button"
           className="primary"
-          onClick={() => {
-            if (!survey.data) reloadSurvey({ requestPolicy: 'network-only' }); // it failed with the rest
-            void start();
-          }}
+          onClick={() => void start()}
         >
           Try again
         </button>
@@ -291,7 +310,7 @@ export function JudgePage() {
   const last = questions.length - 1;
 
   return (
-    <main className="judge" aria-busy={phase === 'starting' || phase === 'submitting'}>
+    <main className="judge" aria-busy={phase === 'starting' || phase === 'submitting' || phase === 'skipping'}>
       <h1 className="visually-hidden">Judge a face</h1>
       <div
         className="photo-frame"
@@ -318,7 +337,12 @@ export function JudgePage() {
         )}
       </div>
       {phase === 'glimpse' ? (
-        <StatsGlimpse stats={glimpse} onNext={() => void advance()} />
+        <StatsGlimpse
+          stats={glimpse}
+          answers={voted}
+          onNext={() => void advance()}
+          onStay={() => window.clearTimeout(glimpseTimer.current)}
+        />
       ) : (
         <form
           ref={form}
@@ -329,7 +353,6 @@ export function JudgePage() {
             void submit();
           }}
         >
-          {survey.error && <p role="alert">{friendlyError(survey.error)}</p>}
           {questions.length > 0 && (
             <div className="questions">
               <div className="stepper">
@@ -389,9 +412,20 @@ export function JudgePage() {
                 {error}
               </p>
             )}
-            <button type="submit" className="primary" disabled={busy || !photo}>
-              {phase === 'submitting' ? 'Voting…' : 'Vote'} <kbd>Enter</kbd>
-            </button>
+            <div className="vote-buttons">
+              <button type="submit" className="primary" disabled={busy || !photo}>
+                {phase === 'submitting' ? 'Voting…' : 'Vote'} <kbd>Enter</kbd>
+              </button>
+              <button
+                type="button"
+                className="secondary"
+                disabled={busy || !photo}
+                onClick={() => void skip()}
+                title="Not shown to you again"
+              >
+                {phase === 'skipping' ? 'Skipping…' : 'Skip'} <kbd>S</kbd>
+              </button>
+            </div>
           </div>
         </form>
       )}

@@ -19,6 +19,13 @@ const survey: SurveyQuestion[] = [
 ];
 
 describe('keyAction', () => {
+  it('skips the photo with S, either case, but not while typing or with a modifier', () => {
+    expect(keyAction({ key: 's' }, survey, {})).toEqual({ type: 'skip' });
+    expect(keyAction({ key: 'S' }, survey, {})).toEqual({ type: 'skip' });
+    expect(keyAction({ key: 's', inTextField: true }, survey, {})).toEqual({ type: 'ignore' });
+    expect(keyAction({ key: 's', ctrlKey: true }, survey, {})).toEqual({ type: 'ignore' });
+  });
+
   it('rates the scale question with 1-9, and 0 means 10', () => {
     expect(keyAction({ key: '7' }, survey, {})).toEqual({ type: 'answer', key: 'attractive', value: 7 });
     expect(keyAction({ key: '1' }, survey, {})).toEqual({ type: 'answer', key: 'attractive', value: 1 });

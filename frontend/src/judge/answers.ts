@@ -105,6 +105,7 @@ export function stepAfterTap(questions: readonly SurveyQuestion[], index: number
 export type KeyResult =
   | { type: 'answer'; key: string; value: AnswerValue }
   | { type: 'submit' }
+  | { type: 'skip' }
   | { type: 'ignore' };
 
 export interface KeyPress {
@@ -118,7 +119,8 @@ export interface KeyPress {
 
 /**
  * What a key press does on the judging page: 1-9 and 0 (= 10) rate the
- * scale question, Y/N answer the current yes/no question, Enter submits.
+ * scale question, Y/N answer the current yes/no question, Enter submits,
+ * S skips the photo (outside text fields).
  */
 export function keyAction(press: KeyPress, questions: readonly SurveyQuestion[], answers: Answers): KeyResult {
   if (press.ctrlKey || press.metaKey || press.altKey) return { type: 'ignore' };
@@ -133,6 +135,7 @@ export function keyAction(press: KeyPress, questions: readonly SurveyQuestion[],
     return { type: 'answer', key: q.key, value };
   }
   const lower = press.key.toLowerCase();
+  if (lower === 's') return { type: 'skip' };
   if (lower === 'y' || lower === 'n') {
     const q = currentYesNo(questions, answers);
     if (!q) return { type: 'ignore' };

@@ -1,10 +1,10 @@
-// The uploader's photos (/me) with their vote counts.
-import { useEffect } from 'react';
+// The uploader's photos (/me) with their vote counts, their karma, and a
+// link to compare photos side by side (/compare).
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import { friendlyError } from '../graphql/errors';
-import { navigate } from '../router';
-import { useViewer } from '../viewer';
+import { useAccountPage } from '../viewer';
+import { KarmaNote } from '../ui/Karma';
 import { Skeleton } from '../ui/Skeleton';
 
 export const MyPhotosQuery = graphql(`
@@ -13,6 +13,7 @@ export const MyPhotosQuery = graphql(`
       id
       isAnonymous
       votesCast
+      karma
       user {
         id
         handle
@@ -33,11 +34,7 @@ export const MyPhotosQuery = graphql(`
 `);
 
 export function MyPhotosPage() {
-  const { viewer, loading } = useViewer();
-  const needsAccount = !loading && (!viewer || viewer.isAnonymous);
-  useEffect(() => {
-    if (needsAccount) navigate('/signin?next=/me', { replace: true });
-  }, [needsAccount]);
+  const { loading, needsAccount } = useAccountPage('/me');
   const [r] = useQuery({ query: MyPhotosQuery, pause: loading || needsAccount });
   const photos = r.data?.viewer?.photos.nodes ?? [];
   return (
@@ -51,10 +48,10 @@ export function MyPhotosPage() {
       )}
       {r.data && (
         <p className="small">
-          You judged {r.data.viewer?.votesCast ?? 0} {r.data.viewer?.votesCast === 1 ? 'photo' : 'photos'}. Judging
-          more gets your photos shown to judges sooner.
+          You judged {r.data.viewer?.votesCast ?? 0} {r.data.viewer?.votesCast === 1 ? 'photo' : 'photos'}.
         </p>
       )}
+      {r.data?.viewer && <KarmaNote karma={r.data.viewer.karma} />}
       {r.data && photos.length === 0 && (
         <section className="card">
           <h2>No photos yet</h2>
@@ -67,10 +64,15 @@ export function MyPhotosPage() {
       )}
       {photos.length > 0 && (
         <>
-          <p>
+          <p className="actions">
             <a className="primary button-link" href="/upload">
               Upload another
             </a>
+            {photos.length >= 2 && (
+              <a className="secondary button-link" href="/compare">
+                Compare your photos
+              </a>
+            )}
           </p>
           <ul className="thumbs mine">
             {photos.map((p) => (

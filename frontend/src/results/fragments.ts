@@ -2,6 +2,18 @@
 // live subscription so that each update completes the cached entity.
 import { graphql } from '../gql';
 
+// What a page needs of a question to show its answers or ask it.
+export const QuestionFields = graphql(`
+  fragment QuestionFields on Question {
+    id
+    key
+    prompt
+    kind
+    min
+    max
+  }
+`);
+
 export const ResultsStats = graphql(`
   fragment ResultsStats on PhotoStats {
     id
@@ -10,12 +22,7 @@ export const ResultsStats = graphql(`
     updatedAt
     questions {
       question {
-        id
-        key
-        prompt
-        kind
-        min
-        max
+        ...QuestionFields
       }
       count
       mean

@@ -3,17 +3,13 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useClient } from 'urql';
 import { navigate } from '../router';
-import { useViewer } from '../viewer';
+import { useAccountPage } from '../viewer';
 import { ACCEPTED_TYPES, checkFile, uploadProblem, type UploadProblem } from './messages';
 import { uploadPhoto, UploadRefused, type UploadHandle } from './uploadRequest';
 import { MyPhotosQuery } from '../results/MyPhotosPage';
 
 export function UploadPage() {
-  const { viewer, loading } = useViewer();
-  const needsAccount = !loading && (!viewer || viewer.isAnonymous);
-  useEffect(() => {
-    if (needsAccount) navigate('/signin?next=/upload', { replace: true });
-  }, [needsAccount]);
+  const { loading, needsAccount } = useAccountPage('/upload');
   if (loading || needsAccount) {
     return (
       <main className="narrow">

@@ -27,6 +27,34 @@ type Loaders struct {
 	// has voted on photos.
 	Stats *dataloadgen.Loader[uuid.UUID, *judging.Aggregates]
 	Voted *dataloadgen.Loader[uuid.UUID, bool]
+	// FreshStats loads aggregates from the database, past the cache, for
+	// the photos ReadFresh names: the one a castVote just counted, whose
+	// cached aggregates the ingester replaces only after answering.
+	FreshStats *dataloadgen.Loader[uuid.UUID, *judging.Aggregates]
+
+	mu    sync.Mutex
+	fresh map[uuid.UUID]bool
+}
+
+// ReadFresh makes this response read photo's statistics past the cache.
+func (l *Loaders) ReadFresh(photo uuid.UUID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fresh == nil {
+		l.fresh = map[uuid.UUID]bool{}
+	}
+	l.fresh[photo] = true
+}
+
+// StatsOf returns the loader of photo's aggregates: FreshStats for a photo
+// ReadFresh named, else Stats.
+func (l *Loaders) StatsOf(photo uuid.UUID) *dataloadgen.Loader[uuid.UUID, *judging.Aggregates] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fresh[photo] {
+		return l.FreshStats
+	}
+	return l.Stats
 }
 
 // NewLoaders returns fresh loaders for the viewer v (nil without a
@@ -34,7 +62,8 @@ type Loaders struct {
 func (r *Resolver) NewLoaders(v *identity.Viewer) *Loaders {
 	wait := dataloadgen.WithWait(time.Millisecond)
 	return &Loaders{
-		Stats: dataloadgen.NewMappedLoader(r.Judging.Aggregates, wait),
+		Stats:      dataloadgen.NewMappedLoader(r.Judging.Aggregates, wait),
+		FreshStats: dataloadgen.NewMappedLoader(r.Judging.LoadAggregates, wait),
 		Voted: dataloadgen.NewLoader(func(ctx context.Context, ids []uuid.UUID) ([]bool, []error) {
 			out := make([]bool, len(ids))
 			if v == nil {

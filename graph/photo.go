@@ -212,7 +212,7 @@ func (r *Resolver) stats(ctx context.Context, p *ent.Photo) (*judging.PhotoStats
 	if a, err := r.access(ctx, p); !a.View || err != nil {
 		return nil, err
 	}
-	agg, err := r.loaders(ctx).Stats.Load(ctx, p.ID)
+	agg, err := r.loaders(ctx).StatsOf(p.ID).Load(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -128,6 +128,7 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 	if err != nil {
 		return nil, err
 	}
+	r.loaders(ctx).ReadFresh(p.ID) // the voter sees the crowd with its own vote
 	r.loaders(ctx).Voted.Clear(id)
 	r.loaders(ctx).Voted.Prime(id, true)
 	return &model.CastVotePayload{Photo: p}, nil

@@ -30,7 +30,7 @@ import (
 const FreeVotes = 10
 
 // MaxKarmaPerVote is what one vote earns at the highest care.
-const MaxKarmaPerVote = 2
+const MaxKarmaPerVote = 4
 
 // karmaChunk bounds the judges of one statement (two parameters each, far
 // under either database's limit).
@@ -50,9 +50,10 @@ func (s *Service) Karma(ctx context.Context, judge uuid.UUID) (int, error) {
 }
 
 // KarmaFor is what one vote earns its judge at the judge's care (0..1,
-// judging/quality's Judge.Care): careful judging earns more. A careful
-// vote (care at least 3/4) earns MaxKarmaPerVote, two votes on one's own
-// photos; a middling one (1/4 to 3/4) one; a careless one nothing.
+// judging/quality's Judge.Care): careful judging earns more. It is care
+// times MaxKarmaPerVote, rounded: a careful vote (care 7/8 or more) buys
+// four votes on one's own photos, a careless one (care under 1/8: the same
+// answer to everything, faster than a person reads) nothing.
 func KarmaFor(care float64) int64 {
 	if math.IsNaN(care) {
 		return 0
@@ -171,14 +172,17 @@ type karmaRow struct {
 }
 
 // lockUsers reads the karma of ids (sorted) that have a row, locking them
-// on PostgreSQL in id order.
+// on PostgreSQL in id order. FOR NO KEY UPDATE, the lock an UPDATE of the
+// karma columns takes anyway: a vote's insert, whose foreign key takes KEY
+// SHARE on its judge's row once the vote path holds the photo's lock, does
+// not wait for it.
 func lockUsers(ctx context.Context, tx *ent.Tx, ids []uuid.UUID) ([]karmaRow, error) {
 	var rows []karmaRow
 	err := tx.User.Query().Where(user.IDIn(ids...)).Order(user.ByID()).
 		Select(user.FieldID, user.FieldKarmaEarned, user.FieldKarma).
 		Modify(func(s *entsql.Selector) {
 			if s.Dialect() == dialect.Postgres {
-				s.ForUpdate()
+				s.For(entsql.LockNoKeyUpdate)
 			}
 		}).Scan(ctx, &rows)
 	return rows, err

@@ -22,7 +22,7 @@ type Class int
 
 // The classes of work.
 const (
-	Votes         Class = iota // castVote
+	Votes         Class = iota // castVote, skipPhoto
 	Reads                      // queries and the small mutations, images served by the instance
 	Uploads                    // uploadPhoto
 	SignIns                    // signIn, signUp, startAnonymousSession, refreshSession (argon2id, rate-limited)

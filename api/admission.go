@@ -164,7 +164,7 @@ var classRank = map[admission.Class]int{admission.Reads: 0, admission.Votes: 1, 
 
 func fieldClass(name string) admission.Class {
 	switch name {
-	case "castVote":
+	case "castVote", "skipPhoto":
 		return admission.Votes
 	case "uploadPhoto":
 		return admission.Uploads

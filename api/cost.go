@@ -49,6 +49,7 @@ import (
 //	QuestionStats.words                     1 + selection × ⌈words/questions⌉   see below
 //	PhotoConnection.edges, nodes            1 + selection                       priced by the connection's first
 //	Query.nextPhoto, CastVotePayload.next   100 + selection                     a query over the judging pool
+//	SkipPhotoPayload.next                   100 + selection                     the same query
 //	Viewer.votesCast                        10                                  a count query
 //	a mutation                              20 + selection                      a transaction
 //	uploadPhoto                             200 + selection                     decoding and storing an image
@@ -139,6 +140,7 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 
 	c.Query.NextPhoto = func(child int, _ []string) int { return satAdd(priceNext, child) }
 	c.CastVotePayload.Next = plus(priceNext)
+	c.SkipPhotoPayload.Next = plus(priceNext)
 	c.Viewer.VotesCast = fixed(priceCount)
 
 	for _, f := range []*func(int) int{&c.Photo.ID, &c.User.ID, &c.Question.ID, &c.PhotoStats.ID, &c.Viewer.ID, &c.DeletePhotoPayload.DeletedPhotoID} {
@@ -170,6 +172,7 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 	m.SetPhotoVisibility = func(child int, _ model.SetPhotoVisibilityInput) int { return satAdd(priceMutation, child) }
 	m.DeletePhoto = func(child int, _ model.DeletePhotoInput) int { return satAdd(priceMutation, child) }
 	m.CastVote = func(child int, _ model.CastVoteInput) int { return satAdd(priceMutation, child) }
+	m.SkipPhoto = func(child int, _ model.SkipPhotoInput) int { return satAdd(priceMutation, child) }
 	m.SetDegradation = func(child int, _ model.SetDegradationInput) int { return satAdd(priceMutation, child) }
 	c.Subscription.PhotoStats = func(child int, _ string) int { return satAdd(priceSubscrip, child) }
 	c.Subscription.MyPhotoActivity = plus(priceSubscrip)

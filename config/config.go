@@ -126,8 +126,8 @@ type Config struct {
 	VoteWorkers       int           // vote transactions in flight at once (0: 1 on SQLite, 2 on PostgreSQL)
 	RateUpload        Rate          // uploadPhoto per account
 	RateUploadIP      Rate          // uploadPhoto per client IP, all accounts together
-	RateVote          Rate          // castVote per judge (account or anonymous session)
-	RateVoteIP        Rate          // castVote per client IP, all judges together
+	RateVote          Rate          // castVote and skipPhoto per judge (account or anonymous session)
+	RateVoteIP        Rate          // castVote and skipPhoto per client IP, all judges together
 
 	// Budgets: GraphQL cost units (the price of a document) per period,
 	// charged up front and refunded down to the actual cost.
@@ -432,8 +432,8 @@ var groups = []group{
 		{"rate-upload-ip", "120/1h", "uploadPhoto per client IP, all accounts together", rate(func(c *Config) *Rate { return &c.RateUploadIP })},
 		// A quick honest judge answers about one photo a second: 120/1m leaves
 		// twice that. An address may hide a school or an office behind NAT.
-		{"rate-vote", "120/1m", "castVote per judge, account or anonymous session (a quick human casts about one a second)", rate(func(c *Config) *Rate { return &c.RateVote })},
-		{"rate-vote-ip", "3000/1m", "castVote per client IP, all judges together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.RateVoteIP })},
+		{"rate-vote", "120/1m", "castVote and skipPhoto per judge, account or anonymous session (a quick human casts about one a second)", rate(func(c *Config) *Rate { return &c.RateVote })},
+		{"rate-vote-ip", "3000/1m", "castVote and skipPhoto per client IP, all judges together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.RateVoteIP })},
 	}},
 	{"Budgets", "Each GraphQL request is charged its price (the cost max-complexity bounds) up front in every budget that applies to it, refused with 429 THROTTLED when one is short, and refunded down to what it actually cost once it has run. Each is N/period cost units, a token bucket like the rate limits; N must be at least max-complexity, so that any document admitted can run; 0/1s turns one off. With redis-url set, all instances share them.", []option{
 		// A judge's nextPhoto and castVote cost one or two hundred units,

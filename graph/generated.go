@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	PhotoStats() PhotoStatsResolver
 	Query() QueryResolver
 	Question() QuestionResolver
+	SkipPhotoPayload() SkipPhotoPayloadResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 	Viewer() ViewerResolver
@@ -294,6 +295,9 @@ type QuestionResolver interface {
 	ID(ctx context.Context, obj *ent.Question) (string, error)
 
 	Kind(ctx context.Context, obj *ent.Question) (model.QuestionKind, error)
+}
+type SkipPhotoPayloadResolver interface {
+	Next(ctx context.Context, obj *model.SkipPhotoPayload) (*ent.Photo, error)
 }
 type SubscriptionResolver interface {
 	PhotoStats(ctx context.Context, photoID string) (<-chan *judging.PhotoStats, error)
@@ -1568,7 +1572,7 @@ type Mutation {
   stored then.
   """
   castVote(input: CastVoteInput!): CastVotePayload!
-  "Skips a photo for good: ` + "`" + `nextPhoto` + "`" + ` never offers it to the viewer again (` + "`" + `nextPhoto(skip:)` + "`" + ` only leaves out what the client holds now). NOT_FOUND for a photo one may not judge."
+  "Skips a photo for good: ` + "`" + `nextPhoto` + "`" + ` never offers it to the viewer again (` + "`" + `nextPhoto(skip:)` + "`" + ` only leaves out what the client holds now). NOT_FOUND for a photo one may not judge, FORBIDDEN for one's own."
   skipPhoto(input: SkipPhotoInput!): SkipPhotoPayload!
   """
   Forces every instance's degradation level, or with ` + "`" + `level: null` + "`" + ` lets each
@@ -5427,7 +5431,7 @@ func (ec *executionContext) _SkipPhotoPayload_next(ctx context.Context, field gr
 			return ec.fieldContext_SkipPhotoPayload_next(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Next, nil
+			return ec.Resolvers.SkipPhotoPayload().Next(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
@@ -5441,8 +5445,8 @@ func (ec *executionContext) fieldContext_SkipPhotoPayload_next(_ context.Context
 	fc = &graphql.FieldContext{
 		Object:     "SkipPhotoPayload",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Photo(ctx, field)
 		},
@@ -8794,13 +8798,14 @@ func (ec *executionContext) _SkipPhotoPayload(ctx context.Context, sel ast.Selec
 		case "photoId":
 			out.Values[i] = ec._SkipPhotoPayload_photoId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "next":
-			out.Values[i] = ec._SkipPhotoPayload_next(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkipPhotoPayload_next(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -78,7 +78,7 @@ func (r *Resolver) prefetch(ctx context.Context, list []*ent.Photo) {
 		if v != nil && (fields["viewerHasVoted"] || fields["viewerCanSeeStats"] || fields["stats"]) {
 			l.Voted.LoadThunk(ctx, p.ID)
 		}
-		if fields["stats"] {
+		if fields["stats"] || fields["survey"] {
 			l.Stats.LoadThunk(ctx, p.ID)
 		}
 	}

@@ -136,7 +136,7 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 
 // SkipPhoto is the resolver for the skipPhoto field.
 func (r *mutationResolver) SkipPhoto(ctx context.Context, input model.SkipPhotoInput) (*model.SkipPhotoPayload, error) {
-	return nil, facestat.Errorf(facestat.Internal, "skipPhoto is not available yet")
+	return r.skipPhoto(ctx, input)
 }
 
 // SetDegradation is the resolver for the setDegradation field.
@@ -187,7 +187,7 @@ func (r *photoResolver) Stats(ctx context.Context, obj *ent.Photo) (*judging.Pho
 
 // Survey is the resolver for the survey field.
 func (r *photoResolver) Survey(ctx context.Context, obj *ent.Photo) ([]*ent.Question, error) {
-	return r.Judging.Survey.Active(), nil
+	return r.survey(ctx, obj)
 }
 
 // ID is the resolver for the id field.
@@ -271,6 +271,11 @@ func (r *questionResolver) Kind(ctx context.Context, obj *ent.Question) (model.Q
 	return model.QuestionKind(obj.Kind), nil
 }
 
+// Next is the resolver for the next field.
+func (r *skipPhotoPayloadResolver) Next(ctx context.Context, obj *model.SkipPhotoPayload) (*ent.Photo, error) {
+	return r.Judging.NextPhoto(ctx, identity.FromContext(ctx), nil)
+}
+
 // PhotoStats is the resolver for the photoStats field.
 func (r *subscriptionResolver) PhotoStats(ctx context.Context, photoID string) (<-chan *judging.PhotoStats, error) {
 	return r.subscribePhoto(ctx, photoID)
@@ -349,6 +354,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Question returns QuestionResolver implementation.
 func (r *Resolver) Question() QuestionResolver { return &questionResolver{r} }
 
+// SkipPhotoPayload returns SkipPhotoPayloadResolver implementation.
+func (r *Resolver) SkipPhotoPayload() SkipPhotoPayloadResolver { return &skipPhotoPayloadResolver{r} }
+
 // Subscription returns SubscriptionResolver implementation.
 func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
 
@@ -359,13 +367,14 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type (
-	castVotePayloadResolver struct{ *Resolver }
-	mutationResolver        struct{ *Resolver }
-	photoResolver           struct{ *Resolver }
-	photoStatsResolver      struct{ *Resolver }
-	queryResolver           struct{ *Resolver }
-	questionResolver        struct{ *Resolver }
-	subscriptionResolver    struct{ *Resolver }
-	userResolver            struct{ *Resolver }
-	viewerResolver          struct{ *Resolver }
+	castVotePayloadResolver  struct{ *Resolver }
+	mutationResolver         struct{ *Resolver }
+	photoResolver            struct{ *Resolver }
+	photoStatsResolver       struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
+	questionResolver         struct{ *Resolver }
+	skipPhotoPayloadResolver struct{ *Resolver }
+	subscriptionResolver     struct{ *Resolver }
+	userResolver             struct{ *Resolver }
+	viewerResolver           struct{ *Resolver }
 )

@@ -65,8 +65,8 @@ func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	return d.Driver.Tx(ctx)
 }
 
-// TestStatementCount lists 1, 10 and 100 photos with their owners and
-// statistics, with no cache but the operation's loaders: a listing costs a
+// TestStatementCount lists 1, 10 and 100 photos with their owners,
+// statistics and surveys, with no cache but the operation's loaders: a listing costs a
 // few statements, however many photos it holds (see flat). Only the
 // listing's own statements count (its request's id), not the instance's
 // background work.
@@ -106,7 +106,7 @@ func TestStatementCount(t *testing.T) {
 				e.gql(t, judge, castVote, map[string]any{"id": next.ID, "answers": answers(30, 6, true, "warm")}, &struct{}{})
 			}
 			const q = `query($n: Int!) { photos(first: $n) { nodes { id imageUrl owner { handle } viewerHasVoted
-				stats { voteCount questions { count mean median interval { low high } yesShare histogram { value count } words { word } } } } } }`
+				stats { voteCount questions { count mean median interval { low high } yesShare histogram { value count } words { word } } } survey { key } } } }`
 			var counts []int64
 			for _, size := range []int{1, 10, 100} {
 				var out struct {

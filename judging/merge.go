@@ -12,13 +12,25 @@ import (
 	"github.com/facestat/facestat/panics"
 )
 
-// Merge moves the votes of the anonymous judge from to the account to,
-// inside tx (identity calls it when a judge signs in). Votes that collide,
+// Merge moves what the anonymous judge from did to the account to, inside
+// tx (identity calls it when a judge signs in): its votes, its skips
+// (mergeSkips) and the karma it earned (mergeKarma). Votes that collide,
 // on a photo the account judged already or owns, are dropped and their
 // answers taken out of the photo's figures, so the aggregates still equal
 // a recount of the votes. Once tx commits, the changed figures go where
 // every change of statistics goes (statsChanged), in the background.
 func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error {
+	if err := mergeSkips(ctx, tx, from, to); err != nil {
+		return err
+	}
+	if err := mergeKarma(ctx, tx, from, to); err != nil {
+		return err
+	}
+	return s.mergeVotes(ctx, tx, from, to)
+}
+
+// mergeVotes moves the votes of from to to (Merge).
+func (s *Service) mergeVotes(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error {
 	votes, err := tx.Vote.Query().Where(vote.JudgeID(from)).All(ctx)
 	if err != nil || len(votes) == 0 {
 		return err

@@ -33,7 +33,10 @@ import (
 // are the least judged: 5 votes each, all from the 5 heavy judges, who have
 // judged exactly those 500 photos, the ones nextPhoto serves first. For a
 // heavy judge nextPhoto must therefore step over 500 judged photos before
-// it finds candidates: the worst case of its anti-join.
+// it finds candidates: the worst case of its anti-join. They have also
+// skipped (skipPhoto) 500 of the photos with 6 votes, the next least
+// judged, so the anti-join on skips has rows to step over too; every
+// regular judge has skipped one photo.
 //
 // The load takes about 12 s on 2 cores (the test, run by make test, about
 // 15 s); -short skips both.
@@ -159,10 +162,16 @@ func loadScale(tb testing.TB) *scaleEnv {
 	for i, def := range defs {
 		exec("create index "+names[i], def)
 	}
+	exec("skips", fmt.Sprintf(`INSERT INTO photo_skips (judge_id, photo_id, created_at)
+		SELECT md5('judge' || j)::uuid, md5('photo' || ((j * 31) %% %d))::uuid, now() FROM generate_series(0, %d) j
+		UNION ALL
+		SELECT md5('heavy' || h)::uuid, md5('photo' || i)::uuid, now()
+		FROM generate_series(0, %d) h, generate_series(%d, %d) i`,
+		scaleSkewed, scaleJudges-1, scaleHeavy-1, scaleSkewed-scaleHeavyVotes, scaleSkewed-1))
 	exec("reset", `RESET ALL`)
 	// As autovacuum leaves a live table: statistics gathered, visibility map
 	// set (index-only scans need it).
-	exec("vacuum analyze", `VACUUM (ANALYZE) users, photos, votes`)
+	exec("vacuum analyze", `VACUUM (ANALYZE) users, photos, votes, photo_skips`)
 
 	var votes, sum, mismatched int64
 	err = conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM votes), (SELECT sum(vote_count) FROM photos),

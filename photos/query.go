@@ -11,6 +11,7 @@ import (
 	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/vote"
 	"github.com/facestat/facestat/entx"
@@ -119,14 +120,15 @@ func (s *Service) List(ctx context.Context, v *identity.Viewer, page relay.Page,
 func CursorOf(p *ent.Photo) relay.Cursor { return relay.Cursor{Time: p.CreatedAt, ID: p.ID} }
 
 // ToJudge returns up to n of the least-judged photos judge (nil: a client
-// without a session) may judge and has not judged yet, leaving out skip:
-// active photos (authz.PhotoAccess's Judge), never the judge's own. They
+// without a session) may judge and has neither judged nor skipped
+// (skipPhoto) yet, leaving out skip: active photos (authz.PhotoAccess's Judge), never the judge's own. They
 // come in (judge queue, vote count, id) order, an index scan: photos whose
 // owner ran out of karma (queue 1) after the others.
 func (s *Service) ToJudge(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) ([]*ent.Photo, error) {
 	q := s.client.Photo.Query().Where(activeOnly())
 	if judge != nil {
-		q.Where(photo.OwnerIDNEQ(*judge), photo.Not(photo.HasVotesWith(vote.JudgeID(*judge))))
+		q.Where(photo.OwnerIDNEQ(*judge), photo.Not(photo.HasVotesWith(vote.JudgeID(*judge))),
+			photo.Not(photo.HasSkipsWith(photoskip.JudgeID(*judge))))
 	}
 	if len(skip) > 0 {
 		q.Where(photo.IDNotIn(skip...))

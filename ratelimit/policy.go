@@ -25,8 +25,8 @@ type Rules struct {
 	SignUp      Rule // signUp per client address
 	SignIn      Rule // signIn (and refreshSession) per client address
 	SignInEmail Rule // signIn per account email from clients without a device token of it, against guessing a password from many addresses
-	Vote        Rule // castVote per judge (account or anonymous session)
-	VoteIP      Rule // castVote per client address, all judges together
+	Vote        Rule // castVote and skipPhoto per judge (account or anonymous session)
+	VoteIP      Rule // castVote and skipPhoto per client address, all judges together
 	Upload      Rule // uploadPhoto per account
 	UploadIP    Rule // uploadPhoto per client address, all accounts together
 
@@ -79,6 +79,13 @@ func (p *Policy) SignInDevice(ctx context.Context, device string) error {
 // own budget allows but its address refuses is given back to the judge.
 func (p *Policy) Vote(ctx context.Context, judge uuid.UUID) error {
 	return p.thenByIP(ctx, p.rules().Vote, judge.String(), p.rules().VoteIP)
+}
+
+// Skip limits skipPhoto on the votes' budget (Vote's rules, per judge
+// then per client address): a skip is a judging action, and skipping must
+// not be a faster way than voting to walk the judging queue.
+func (p *Policy) Skip(ctx context.Context, judge uuid.UUID) error {
+	return p.Vote(ctx, judge)
 }
 
 // Upload limits uploads per account, then per client address (in the same

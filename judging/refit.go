@@ -41,8 +41,11 @@ import (
 //     Sweeps times in memory as quality.FitAll does;
 //  3. writes the profiles, the weighted figures of the photos whose
 //     figures changed (moving them to a new stats version, so that caches
-//     and live subscribers take them), the karma balances of the judges
-//     and of the photos' owners (settleKarma), in one transaction.
+//     and live subscribers take them) and the judges' earned karma, in
+//     one transaction; then, in a second one, the karma balances of the
+//     judges and of the photos' owners (settleKarma), which locks users
+//     before photos as vote batches do (in the first transaction it would
+//     lock users after photos, the opposite order).
 //
 // Everything a round computes is recomputed from the votes, never added
 // to, so a round that runs twice over the same votes (the overlap, two
@@ -140,7 +143,29 @@ func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
 	if len(r.moved) > 0 {
 		s.statsChanged(ctx, r.moved)
 	}
+	if err := s.settle(ctx, r.settle); err != nil {
+		return rep, fmt.Errorf("judging: refit: %w", err)
+	}
 	return rep, nil
+}
+
+// settle recomputes the karma balances of users (and their photos' places
+// in the judging queue) in a transaction of its own. Balances are
+// recomputed, not added to, so one that fails is made good by the next
+// round that settles those users.
+func (s *Service) settle(ctx context.Context, users []uuid.UUID) error {
+	if len(users) == 0 {
+		return nil
+	}
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := settleKarma(ctx, tx, users); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // RunRefit runs rounds every interval until ctx ends, and at once again
@@ -223,6 +248,7 @@ type refitRound struct {
 	judges   map[uuid.UUID]*quality.Judge                 // profiles: fresh for the judges profiled, stored for the rest
 	profiled []uuid.UUID                                  // the judges profiled, in the order the round found them
 	moved    []uuid.UUID                                  // photos moved to a new stats version
+	settle   []uuid.UUID                                  // users whose karma to settle after the commit
 }
 
 // run reads and computes the round; it returns the report and where the
@@ -605,7 +631,8 @@ func (r *refitRound) write(ctx context.Context, tx *ent.Tx, now time.Time) error
 	if err != nil {
 		return err
 	}
-	return settleKarma(ctx, tx, owners.list)
+	r.settle = owners.list
+	return nil
 }
 
 // sameWeighted reports whether the stored figures are f's (to a

@@ -171,6 +171,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.Metrics = metrics.New(d.SQL, frontend.Operations(), func() int { return a.Judging.Ingester.Queued() },
 		func() int { return a.Server.Sockets() }, func() int { return a.Hub.Subscribers() })
 	a.Metrics.SetVoteQueueCapacity(max(cfg.VoteQueue, cfg.VoteBatch)) // as the ingester sizes its queue
+	a.Metrics.WatchRefit()
 	// Live results: judging tells a coalescer (a few messages per photo
 	// and second) what changed, which it publishes on the bus; every
 	// instance's hub fans what the bus carries out to its subscribers.
@@ -311,7 +312,17 @@ func (a *App) Start(ctx context.Context) {
 	// The judge model weighs new votes in the background (one instance at
 	// a time); it pauses with the other extras while degraded.
 	panics.Go(a.Log, "refit", func() {
-		a.Judging.RunRefit(ctx, a.Config.RefitInterval, degraded, logErr("refit"))
+		a.Judging.RunRefit(ctx, a.Config.RefitInterval, degraded, func(rep judging.RefitReport, err error) {
+			switch {
+			case err != nil:
+				a.Metrics.RefitRound(metrics.RefitError, 0, 0)
+				logErr("refit")(err)
+			case rep.Skipped:
+				a.Metrics.RefitRound(metrics.RefitSkipped, 0, 0)
+			default:
+				a.Metrics.RefitRound(metrics.RefitOK, rep.Votes, rep.Changed)
+			}
+		})
 	})
 	if a.redisBus != nil {
 		panics.Go(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })

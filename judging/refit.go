@@ -170,17 +170,19 @@ func (s *Service) settle(ctx context.Context, users []uuid.UUID) error {
 
 // RunRefit runs rounds every interval until ctx ends, and at once again
 // while votes wait beyond a round's MaxVotes; a round is skipped while
-// paused (may be nil) reports true.
-func (s *Service) RunRefit(ctx context.Context, interval time.Duration, paused func() bool, onError func(error)) {
+// paused (may be nil) reports true. done hears of every round run (its
+// report, and its error unless it succeeded), for metrics and logs.
+func (s *Service) RunRefit(ctx context.Context, interval time.Duration, paused func() bool, done func(RefitReport, error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		if paused == nil || !paused() {
 			rep, err := s.Refit(ctx)
-			if err != nil && ctx.Err() == nil {
-				onError(err)
+			if ctx.Err() != nil {
+				return
 			}
-			if err == nil && rep.More && ctx.Err() == nil {
+			done(rep, err)
+			if err == nil && rep.More {
 				continue
 			}
 		}

@@ -31,6 +31,10 @@ type Metrics struct {
 	// result (see CountCache).
 	CacheRequests *prometheus.CounterVec
 
+	refitRounds  *prometheus.CounterVec // WatchRefit's
+	refitVotes   prometheus.Counter
+	refitChanged prometheus.Counter
+
 	now    func() time.Time // the clock (tests move it)
 	start  time.Time        // when New ran: the start of "since start"
 	status status           // the status page's earlier gatherings
@@ -178,4 +182,42 @@ func (e Extension) InterceptResponse(ctx context.Context, next graphql.ResponseH
 	}
 	e.M.Operations.WithLabelValues(name, typ, outcome).Observe(time.Since(start).Seconds())
 	return resp
+}
+
+// Refit rounds' results (RefitRound).
+const (
+	RefitOK      = "ok"      // the round wrote (or had nothing to write)
+	RefitSkipped = "skipped" // another instance was writing a round
+	RefitError   = "error"   // the round failed; the next reads its votes again
+)
+
+// WatchRefit registers the judge model's background rounds:
+// facestat_refit_rounds_total by result (ok, skipped, error),
+// facestat_refit_votes_total (new votes read) and
+// facestat_refit_photos_changed_total (photos whose weighted figures a
+// round changed). Call it once; RefitRound counts each round.
+func (m *Metrics) WatchRefit() {
+	m.refitRounds = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "facestat_refit_rounds_total",
+		Help: "Rounds of the judge model's refit by result: ok, skipped (another instance was writing one), error (the next round reads the same votes again)."},
+		[]string{"result"})
+	for _, r := range []string{RefitOK, RefitSkipped, RefitError} {
+		m.refitRounds.WithLabelValues(r)
+	}
+	m.refitVotes = prometheus.NewCounter(prometheus.CounterOpts{Name: "facestat_refit_votes_total",
+		Help: "New votes the refit's rounds read (a vote may be read by two rounds: they overlap by a minute)."})
+	m.refitChanged = prometheus.NewCounter(prometheus.CounterOpts{Name: "facestat_refit_photos_changed_total",
+		Help: "Photos whose weighted figures a refit round changed."})
+	m.Registry.MustRegister(m.refitRounds, m.refitVotes, m.refitChanged)
+}
+
+// RefitRound counts one round of the refit: its result (RefitOK,
+// RefitSkipped or RefitError), the new votes it read and the photos whose
+// figures it changed.
+func (m *Metrics) RefitRound(result string, votes, changed int) {
+	if m.refitRounds == nil {
+		return
+	}
+	m.refitRounds.WithLabelValues(result).Inc()
+	m.refitVotes.Add(float64(votes))
+	m.refitChanged.Add(float64(changed))
 }

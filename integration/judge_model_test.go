@@ -3,13 +3,8 @@ package integration_test
 import (
 	"slices"
 	"testing"
-	"time"
 
-	"entgo.io/ent/dialect"
-
-	"github.com/facestat/facestat/ent/vote"
 	"github.com/facestat/facestat/imageproc/imagetest"
-	"github.com/facestat/facestat/relay"
 )
 
 // The judge model end to end (issue 13's acceptance): votes through
@@ -177,27 +172,13 @@ func TestStuffingDoesNotTopTheList(t *testing.T) {
 		owner := e.account(t, "owner")
 		ids := e.photos(t, owner, 6)
 		a, x, fillers := ids[0], ids[1], ids[2:]
-		for j := range 15 {
-			ip := network(j + 1)
-			token := e.judgeFrom(t, ip)
-			for i, f := range fillers {
-				e.rate(t, token, ip, f, 2+(i+j)%8)
-			}
-			e.rate(t, token, ip, a, 6+j%3) // 6, 7, 8: a mean of 7
-		}
+		e.establishedJudges(t, a, fillers)
 		stuffer := network(200)
 		for range 25 {
 			e.rate(t, e.judgeFrom(t, stuffer), stuffer, x, 10)
 		}
 		e.refit(t)
-		var out struct {
-			TopPhotos struct{ Nodes []struct{ ID string } }
-		}
-		e.gql(t, "", `{ topPhotos(questionKey: "attractive", first: 10) { nodes { id } } }`, nil, &out)
-		var order []string
-		for _, n := range out.TopPhotos.Nodes {
-			order = append(order, n.ID)
-		}
+		order := e.topOrder(t)
 		ia, ix := slices.Index(order, a), slices.Index(order, x)
 		if ia < 0 || (ix >= 0 && ix < ia) {
 			t.Fatalf("top list %v: A at %d, X at %d; want A above X", order, ia, ix)
@@ -229,42 +210,18 @@ func TestKarmaRewardsCare(t *testing.T) {
 		}
 		// The careful judge took its time: its votes, stored a moment apart
 		// by the test, are spread half a minute apart as a person's are.
-		var me struct{ Viewer struct{ ID string } }
-		e.gql(t, careful, `{ viewer { id } }`, nil, &me)
-		_, judge, ok := relay.ParseID(me.Viewer.ID)
-		if !ok {
-			t.Fatalf("viewer id %q", me.Viewer.ID)
-		}
-		votes, err := e.App.DB.Vote.Query().Where(vote.JudgeID(judge)).Order(vote.ByCreatedAt(), vote.ByID()).All(t.Context())
-		if err != nil || len(votes) != len(ids) {
-			t.Fatalf("the careful judge's votes: %d, %v", len(votes), err)
-		}
-		// created_at is immutable in the schema; the test rewrites history
-		// underneath it.
-		update := "UPDATE votes SET created_at = ? WHERE id = ?"
-		if e.App.DB.Dialect == dialect.Postgres {
-			update = "UPDATE votes SET created_at = $1 WHERE id = $2"
-		}
-		start := time.Now().Add(-30 * time.Second * time.Duration(len(votes))).UTC().Truncate(time.Microsecond)
-		for i, v := range votes {
-			if _, err := e.App.DB.SQL.ExecContext(t.Context(), update, start.Add(time.Duration(i)*30*time.Second), v.ID); err != nil {
-				t.Fatal(err)
-			}
+		if n := e.spreadVotes(t, e.judgeUUID(t, careful)); n != len(ids) {
+			t.Fatalf("the careful judge's votes: %d", n)
 		}
 		e.refit(t)
-		karma := func(token string) int {
-			var out struct{ Viewer struct{ Karma int } }
-			e.gql(t, token, `{ viewer { karma } }`, nil, &out)
-			return out.Viewer.Karma
-		}
-		kc, kl := karma(careful), karma(careless)
+		kc, kl := e.karma(t, careful), e.karma(t, careless)
 		t.Logf("karma: careful %d, careless %d", kc, kl)
 		if !(kc > kl) {
 			t.Errorf("the careful judge's karma %d is not above the careless one's %d", kc, kl)
 		}
 		var up struct{ SignUp struct{ Token string } }
 		e.gql(t, careful, `mutation { signUp(input: {handle: "careful", email: "careful@example.com", password: "correct horse battery"}) { token } }`, nil, &up)
-		if got := karma(up.SignUp.Token); got != kc {
+		if got := e.karma(t, up.SignUp.Token); got != kc {
 			t.Errorf("karma after signing up: %d, want the %d earned anonymously", got, kc)
 		}
 	})

@@ -120,27 +120,11 @@ func TestSkipPhoto(t *testing.T) {
 			}
 			return seen
 		}
-		judgeID := func(token string) uuid.UUID {
-			t.Helper()
-			var out struct{ Viewer struct{ ID string } }
-			e.gql(t, token, `{ viewer { id } }`, nil, &out)
-			id, err := relay.ParseTypedID(out.Viewer.ID, "Viewer", "id")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return id
-		}
 		setKarma := func(id uuid.UUID, n int64) {
 			t.Helper()
 			if err := e.App.DB.Client.User.Update().Where(user.ID(id)).SetKarmaEarned(n).SetKarma(n).Exec(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-		}
-		karma := func(token string) int {
-			t.Helper()
-			var out struct{ Viewer struct{ Karma int } }
-			e.gql(t, token, `{ viewer { karma } }`, nil, &out)
-			return out.Viewer.Karma
 		}
 
 		t.Run("OK", func(t *testing.T) {
@@ -178,11 +162,11 @@ func TestSkipPhoto(t *testing.T) {
 			account := e.account(t, "regular")
 			judge := e.anonymous(t)
 			e.gql(t, judge, skipPhoto, map[string]any{"id": a}, &skipped{})
-			setKarma(judgeID(judge), 5) // as the refit would have credited it
-			if n := karma(judge); n != 5 {
+			setKarma(e.judgeUUID(t, judge), 5) // as the refit would have credited it
+			if n := e.karma(t, judge); n != 5 {
 				t.Fatalf("the judge's karma is %d", n)
 			}
-			if karma(account) != 0 {
+			if e.karma(t, account) != 0 {
 				t.Fatal("a new account has karma")
 			}
 			var in struct{ SignIn struct{ Token string } }
@@ -190,17 +174,17 @@ func TestSkipPhoto(t *testing.T) {
 			if got := offered(in.SignIn.Token); got[a] || !got[b] {
 				t.Fatalf("after sign-in the account is offered %v", got)
 			}
-			if n := karma(in.SignIn.Token); n != 5 {
+			if n := e.karma(t, in.SignIn.Token); n != 5 {
 				t.Fatalf("after sign-in the account's karma is %d, want the judge's 5", n)
 			}
 		})
 		t.Run("SignUp", func(t *testing.T) {
 			judge := e.anonymous(t)
 			e.gql(t, judge, skipPhoto, map[string]any{"id": b}, &skipped{})
-			setKarma(judgeID(judge), 4)
+			setKarma(e.judgeUUID(t, judge), 4)
 			var up struct{ SignUp struct{ Token string } }
 			e.gql(t, judge, `mutation { signUp(input: {handle: "newcomer", email: "newcomer@example.com", password: "correct horse battery"}) { token } }`, nil, &up)
-			if n := karma(up.SignUp.Token); n != 4 {
+			if n := e.karma(t, up.SignUp.Token); n != 4 {
 				t.Fatalf("after sign-up the account's karma is %d, want the judge's 4", n)
 			}
 			if got := offered(up.SignUp.Token); got[b] || !got[a] {

@@ -259,6 +259,24 @@ export async function waitForFace(page) {
   return page.locator(FACE).getAttribute('src');
 }
 
+/**
+ * Skips photos until the survey the server assigned to the one shown holds
+ * a question of each kind given (the classes of the form's fieldsets, e.g.
+ * 'question-scale'): each photo gets three or four of the survey's
+ * questions, so a test of what a kind's keys do picks a photo that asks it.
+ */
+export async function untilSurveyAsks(page, ...kinds) {
+  for (let tries = 0; tries < 30; tries++) {
+    await waitForFace(page);
+    const counts = await Promise.all(kinds.map((k) => page.locator(`form.survey fieldset.${k}`).count()));
+    if (counts.every((n) => n > 0)) return;
+    const src = await page.locator(FACE).getAttribute('src');
+    await page.getByRole('button', { name: /^Skip/ }).click();
+    await expect(page.locator(FACE)).not.toHaveAttribute('src', src);
+  }
+  throw new Error(`no photo asked ${kinds.join(' and ')} in 30 tries`);
+}
+
 /** Answers with the keyboard only: a scale key, Y and N, then Enter. */
 export async function answerWithKeys(page) {
   for (const k of ['7', 'y', 'n', 'y']) await page.keyboard.press(k);

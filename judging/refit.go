@@ -29,7 +29,9 @@ import (
 //
 // A round reads the votes stored since the previous round (with an overlap
 // of refitOverlap, longer than any vote transaction, so that a vote that
-// committed late is still seen) and
+// committed late is still seen; a round that stopped at MaxVotes is
+// followed by one that reads on from the last vote it read, by (created_at,
+// id): a batch of votes shares one created_at) and
 //
 //  1. profiles every judge who cast one of them, from all the judge's
 //     votes, against the photos' current adjusted figures (offsets, care,
@@ -115,7 +117,7 @@ func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
 	// another (db-max-conns may be 1), and SQLite's transactions, which
 	// hold the whole database, last only as long as the writes.
 	r := &refitRound{s: s, cfg: cfg, read: s.client, qs: modelQuestions(s.Survey.Active())}
-	rep, next, err := r.run(ctx, start)
+	rep, next, after, err := r.run(ctx, start)
 	if err != nil {
 		return rep, fmt.Errorf("judging: refit: %w", err)
 	}
@@ -139,7 +141,7 @@ func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
 	if err := tx.Commit(); err != nil {
 		return rep, fmt.Errorf("judging: refit: commit: %w", err)
 	}
-	s.refitSince = next
+	s.refitSince, s.refitAfter = next, after
 	if len(r.moved) > 0 {
 		s.statsChanged(ctx, r.moved)
 	}
@@ -251,25 +253,38 @@ type refitRound struct {
 	settle   []uuid.UUID                                  // users whose karma to settle after the commit
 }
 
+// refitCursor is the last vote a round that stopped at MaxVotes read: the
+// next round reads the votes after it in (created_at, id) order.
+type refitCursor struct {
+	at time.Time
+	id int64
+}
+
 // run reads and computes the round; it returns the report and where the
-// next round starts reading.
-func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, time.Time, error) {
-	var rep RefitReport
+// next round starts reading: after since (less refitOverlap), or after
+// the cursor when there is one (the round stopped at MaxVotes).
+func (r *refitRound) run(ctx context.Context, start time.Time) (rep RefitReport, next time.Time, after *refitCursor, err error) {
 	since := r.s.refitSince
 	q := r.read.Vote.Query().Order(vote.ByCreatedAt(), vote.ByID()).Limit(r.cfg.MaxVotes).
 		Select(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldCreatedAt)
-	if !since.IsZero() {
+	switch c := r.s.refitAfter; {
+	case c != nil:
+		// Votes of one batch share a created_at: read on past the last
+		// one read by id, not by time alone, which would skip the rest.
+		q.Where(vote.Or(vote.CreatedAtGT(c.at), vote.And(vote.CreatedAt(c.at), vote.IDGT(c.id))))
+	case !since.IsZero():
 		q.Where(vote.CreatedAtGT(since.Add(-refitOverlap)))
 	}
 	news, err := q.All(ctx)
 	if err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	rep.Votes = len(news)
-	next := start
+	next = start
 	if len(news) == r.cfg.MaxVotes {
 		rep.More = true
-		next = news[len(news)-1].CreatedAt.Add(refitOverlap) // the next round starts at the last vote read
+		last := news[len(news)-1]
+		after = &refitCursor{at: last.CreatedAt, id: last.ID} // the next round reads on after the last vote read
 	}
 	var judges, photos idSet
 	for _, v := range news {
@@ -282,7 +297,7 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, tim
 	stale, err := r.read.JudgeProfile.Query().Where(judgeprofile.UpdatedAtLT(start.Add(-refitRestale))).
 		Order(judgeprofile.ByUpdatedAt()).Limit(r.cfg.MaxVotes / refitStaleShare).Select(judgeprofile.FieldJudgeID).Strings(ctx)
 	if err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	for _, id := range stale {
 		if j, err := uuid.Parse(id); err == nil {
@@ -291,7 +306,7 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, tim
 	}
 	unfitted, err := r.s.photos.Unfitted(ctx, r.cfg.MaxPhotos)
 	if err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	for _, id := range unfitted {
 		photos.add(id)
@@ -301,7 +316,7 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, tim
 	// Every vote of the judges profiled, and of the photos weighed.
 	judgeVotes, err := r.votes(ctx, vote.JudgeIDIn, judgeIDs)
 	if err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	for _, v := range judgeVotes {
 		if len(photos.list) >= r.cfg.MaxPhotos {
@@ -312,13 +327,13 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, tim
 	photoIDs := photos.list
 	photoVotes, err := r.votes(ctx, vote.PhotoIDIn, photoIDs)
 	if err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	if err := r.loadPhotos(ctx, judgeVotes, photoVotes); err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	if err := r.loadProfiles(ctx, photoVotes, judgeIDs); err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 
 	// Alternate, as quality.FitAll does: profile the judges against the
@@ -339,7 +354,7 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, tim
 	}
 	rep.Judges, rep.Photos = len(judgeIDs), len(r.fresh)
 	r.profiled = judgeIDs
-	return rep, next, nil
+	return rep, next, after, nil
 }
 
 // votes reads every vote whose column is in ids, in chunks.

@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/facestat/facestat/db"
 	"github.com/facestat/facestat/db/dbtest"
+	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/judging"
 )
 
@@ -101,5 +104,50 @@ func TestRefitOneInstanceAtATime(t *testing.T) {
 	// heard once (from a, whose observer this is, if a wrote it).
 	if want := reps[0].Changed; told[4] != want {
 		t.Errorf("the observers heard the refit's version %d times, want %d (%v)", told[4], want, told)
+	}
+}
+
+// TestRefitPagesVotesOfOneInstant: the ingester stamps every vote of a
+// batch with one time, so many votes share a created_at; a round that
+// stops at MaxVotes in the middle of them leaves the rest to the next
+// round, which reads them (every judge gets a profile), and the rounds
+// end.
+func TestRefitPagesVotesOfOneInstant(t *testing.T) {
+	s, d, p := newService(t, judging.Config{Refit: judging.RefitConfig{MaxVotes: 3}}, nil)
+	ctx := context.Background()
+	age, err := d.Question.Query().Where(question.Key("age")).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Microsecond)
+	const judges = 8
+	for i := range judges {
+		u, err := d.User.Create().SetAnonymous(true).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 20 + i
+		_, err = d.Vote.Create().SetJudgeID(u.ID).SetPhotoID(p.ID).SetCreatedAt(at).
+			SetAnswers([]schema.Answer{{Question: age.ID, Number: &n}}).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := 0
+	for round := 0; ; round++ {
+		if round > judges {
+			t.Fatalf("rounds never end: %d rounds read %d votes", round, read)
+		}
+		rep, err := s.Refit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read += rep.Votes
+		if !rep.More {
+			break
+		}
+	}
+	if n, err := d.JudgeProfile.Query().Count(ctx); err != nil || n != judges {
+		t.Fatalf("%d judges profiled (%v) after rounds that read %d votes; want all %d", n, err, read, judges)
 	}
 }

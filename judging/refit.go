@@ -194,8 +194,12 @@ func (s *Service) RunRefit(ctx context.Context, interval time.Duration, paused f
 	}
 }
 
-// lastRefit is when the newest judge profile was written (the zero time
-// without any): where a process's first round starts reading votes.
+// lastRefit is where a process's first round starts reading votes: the
+// newest judge profile's time (the zero time without any), or, if older,
+// the time of the oldest vote that no profile of its judge written since
+// takes in. Rounds that stopped at MaxVotes (after an upgrade, say) leave
+// such votes behind them, and the cursor they read on from lives only in
+// the process. One query each, at a process's first round.
 func (s *Service) lastRefit(ctx context.Context) (time.Time, error) {
 	p, err := s.client.JudgeProfile.Query().Order(ent.Desc(judgeprofile.FieldUpdatedAt)).First(ctx)
 	switch {
@@ -203,6 +207,23 @@ func (s *Service) lastRefit(ctx context.Context) (time.Time, error) {
 		return time.Time{}, nil
 	case err != nil:
 		return time.Time{}, fmt.Errorf("judging: refit: %w", err)
+	}
+	unread := predicate.Vote(func(sel *entsql.Selector) {
+		jp := entsql.Table(judgeprofile.Table)
+		sel.Where(entsql.Not(entsql.Exists(entsql.Select(jp.C(judgeprofile.FieldJudgeID)).From(jp).Where(entsql.And(
+			entsql.ColumnsEQ(jp.C(judgeprofile.FieldJudgeID), sel.C(vote.FieldJudgeID)),
+			entsql.ColumnsGTE(jp.C(judgeprofile.FieldUpdatedAt), sel.C(vote.FieldCreatedAt)))))))
+	})
+	oldest, err := s.client.Vote.Query().Where(unread).Order(vote.ByCreatedAt(), vote.ByID()).
+		Select(vote.FieldCreatedAt).First(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return p.UpdatedAt, nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("judging: refit: %w", err)
+	}
+	if oldest.CreatedAt.Before(p.UpdatedAt) {
+		return oldest.CreatedAt, nil
 	}
 	return p.UpdatedAt, nil
 }

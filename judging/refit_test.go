@@ -10,6 +10,7 @@ import (
 
 	"github.com/facestat/facestat/db"
 	"github.com/facestat/facestat/db/dbtest"
+	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/judging"
@@ -115,24 +116,8 @@ func TestRefitOneInstanceAtATime(t *testing.T) {
 func TestRefitPagesVotesOfOneInstant(t *testing.T) {
 	s, d, p := newService(t, judging.Config{Refit: judging.RefitConfig{MaxVotes: 3}}, nil)
 	ctx := context.Background()
-	age, err := d.Question.Query().Where(question.Key("age")).Only(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Microsecond)
 	const judges = 8
-	for i := range judges {
-		u, err := d.User.Create().SetAnonymous(true).Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 20 + i
-		_, err = d.Vote.Create().SetJudgeID(u.ID).SetPhotoID(p.ID).SetCreatedAt(at).
-			SetAnswers([]schema.Answer{{Question: age.ID, Number: &n}}).Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	oldVotes(t, d, p, judges, 0)
 	read := 0
 	for round := 0; ; round++ {
 		if round > judges {
@@ -149,5 +134,63 @@ func TestRefitPagesVotesOfOneInstant(t *testing.T) {
 	}
 	if n, err := d.JudgeProfile.Query().Count(ctx); err != nil || n != judges {
 		t.Fatalf("%d judges profiled (%v) after rounds that read %d votes; want all %d", n, err, read, judges)
+	}
+}
+
+// TestRefitResumesAfterRestart: a process that starts while old votes are
+// still being worked through (rounds stopping at MaxVotes, as after an
+// upgrade) starts reading at the oldest vote whose judge's profile does
+// not take it in yet, not at the newest profile: every judge gets a
+// profile.
+func TestRefitResumesAfterRestart(t *testing.T) {
+	cfg := judging.Config{Refit: judging.RefitConfig{MaxVotes: 3}}
+	s, d, p := newService(t, cfg, nil)
+	ctx := context.Background()
+	const judges = 8
+	oldVotes(t, d, p, judges, time.Second)
+	if rep, err := s.Refit(ctx); err != nil || !rep.More {
+		t.Fatalf("first round: %+v, %v; want one that stops at MaxVotes", rep, err)
+	}
+	// A new process on the same database.
+	cfg.MinVotes, cfg.CandidatePool, cfg.TopSize = 10, 5, 10
+	restarted := newJudging(t, d, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for round := 0; ; round++ {
+		if round > judges {
+			t.Fatalf("rounds never end after %d", round)
+		}
+		rep, err := restarted.Refit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.More {
+			break
+		}
+	}
+	if n, err := d.JudgeProfile.Query().Count(ctx); err != nil || n != judges {
+		t.Fatalf("%d judges profiled (%v); want all %d", n, err, judges)
+	}
+}
+
+// oldVotes stores n votes on p, an hour old, each of a judge of its own,
+// the i-th at i × step after the first.
+func oldVotes(t *testing.T, d *db.DB, p *ent.Photo, n int, step time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	age, err := d.Question.Query().Where(question.Key("age")).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Microsecond)
+	for i := range n {
+		u, err := d.User.Create().SetAnonymous(true).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := 20 + i
+		_, err = d.Vote.Create().SetJudgeID(u.ID).SetPhotoID(p.ID).SetCreatedAt(at.Add(time.Duration(i) * step)).
+			SetAnswers([]schema.Answer{{Question: age.ID, Number: &x}}).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

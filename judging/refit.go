@@ -518,11 +518,12 @@ func (r *refitRound) centerFor(j uuid.UUID, votes []quality.Vote) quality.Center
 		if !answered {
 			return figureOf(f), true
 		}
-		weight := w
 		if !r.weighed(photo, q) {
-			weight = 1 // the raw mean: every answer counted 1
+			// The raw mean: every answer counted 1, as given (no offset
+			// was taken from it).
+			return quality.LeaveOut(byID[q], f, x, nil, 1)
 		}
-		return quality.LeaveOut(byID[q], f, x, prev, weight)
+		return quality.LeaveOut(byID[q], f, x, prev, w)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,15 +23,8 @@ import (
 // photos whose figures changed, once per round that changed them.
 func TestRefitOneInstanceAtATime(t *testing.T) {
 	ctx := context.Background()
-	d, err := db.Open(ctx, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := d.Migrate(ctx, log); err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	told := map[int64]int{} // snapshots heard, by stats version
 	hook := hookFunc(func(_ context.Context, fresh []*judging.Snapshot) {
@@ -192,5 +186,41 @@ func oldVotes(t *testing.T, d *db.DB, p *ent.Photo, n int, step time.Duration) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestRefitReadsVotesByIndex: a round's read of the votes stored since a
+// time, oldest first, is an index scan on PostgreSQL (it runs every few
+// seconds on every instance), not a scan and sort of every vote.
+func TestRefitReadsVotesByIndex(t *testing.T) {
+	ctx := context.Background()
+	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 1})
+	conn, err := d.SQL.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.QueryContext(ctx, `EXPLAIN SELECT id, judge_id, photo_id, created_at FROM votes
+		WHERE created_at > $1 ORDER BY created_at, id LIMIT 5000`, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan += line + "\n"
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if !strings.Contains(plan, "Index Scan") {
+		t.Fatalf("the round's read of new votes: %s; want an index scan", plan)
 	}
 }

@@ -199,7 +199,9 @@ func (s *Service) RunRefit(ctx context.Context, interval time.Duration, paused f
 // the time of the oldest vote that no profile of its judge written since
 // takes in. Rounds that stopped at MaxVotes (after an upgrade, say) leave
 // such votes behind them, and the cursor they read on from lives only in
-// the process. One query each, at a process's first round.
+// the process. Two queries, at a process's first round only; the second
+// walks the votes oldest first (the created_at index) until it finds one,
+// so when every vote is taken in it reads them all, once.
 func (s *Service) lastRefit(ctx context.Context) (time.Time, error) {
 	p, err := s.client.JudgeProfile.Query().Order(ent.Desc(judgeprofile.FieldUpdatedAt)).First(ctx)
 	switch {

@@ -574,6 +574,15 @@ func (r *refitRound) write(ctx context.Context, tx *ent.Tx, now time.Time) error
 	judgeIDs := r.profiled
 	if len(judgeIDs) > 0 {
 		slices.SortFunc(judgeIDs, compareUUID)
+		// The judges' rows first, in id order, as strongly as setEarned
+		// will (FOR NO KEY UPDATE): the profiles' foreign keys would take
+		// a share of them first, and a sign-in locking the account's row
+		// and then the judge's would deadlock with the round.
+		for chunk := range slices.Chunk(judgeIDs, karmaChunk) {
+			if _, err := lockUsers(ctx, tx, chunk); err != nil {
+				return fmt.Errorf("locking judges: %w", err)
+			}
+		}
 		rows := make([]*ent.JudgeProfileCreate, 0, len(judgeIDs))
 		earned := make(map[uuid.UUID]int64, len(judgeIDs))
 		for _, id := range judgeIDs {

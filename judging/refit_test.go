@@ -9,11 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/facestat/facestat/db"
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/schema"
+	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 )
 
@@ -37,15 +41,7 @@ func TestRefitOneInstanceAtATime(t *testing.T) {
 	a := newJudging(t, d, judging.Config{MinVotes: 2, CandidatePool: 5, TopSize: 10}, log, hook)
 	b := newJudging(t, d, judging.Config{MinVotes: 2, CandidatePool: 5, TopSize: 10}, log)
 
-	owner, err := d.User.Create().SetHandle("owner").SetEmail("owner@example.com").Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("img/a.jpg").SetThumbKey("thumb/a.jpg").
-		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := ownedPhoto(t, d)
 	for age := range 3 {
 		if _, err := a.CastVote(ctx, judge(), p.ID, ageAnswer(20+age)); err != nil {
 			t.Fatal(err)
@@ -223,4 +219,87 @@ func TestRefitReadsVotesByIndex(t *testing.T) {
 	if !strings.Contains(plan, "Index Scan") {
 		t.Fatalf("the round's read of new votes: %s; want an index scan", plan)
 	}
+}
+
+// TestRefitLocksUsersBeforeProfiles: on PostgreSQL a round locks the users
+// it writes karma for (in id order) before it writes their profiles, whose
+// foreign keys would otherwise take a share of their rows first. A sign-in
+// merging judge A into account U (U's id the smaller) locks U, then A: had
+// the round taken A's key share and then waited for U, the two deadlocked.
+func TestRefitLocksUsersBeforeProfiles(t *testing.T) {
+	ctx := context.Background()
+	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
+	s := newJudging(t, d, judging.Config{MinVotes: 2, CandidatePool: 5, TopSize: 10}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p := ownedPhoto(t, d)
+	account, judge := uuid.UUID{0: 1}, uuid.Max
+	for _, id := range []uuid.UUID{account, judge} {
+		if err := d.User.Create().SetID(id).SetAnonymous(true).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CastVote(ctx, &identity.Viewer{ID: id, Anonymous: true}, p.ID, ageAnswer(30)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The sign-in's transaction holds the account's row.
+	merge, err := d.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer merge.Rollback()
+	if err := merge.User.Update().Where(user.ID(account)).AddKarmaEarned(0).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	refit := make(chan error, 1)
+	go func() {
+		_, err := s.Refit(ctx)
+		refit <- err
+	}()
+	waitForLockWait(t, d)
+	// Then the judge's row, which the round must not hold meanwhile.
+	if _, err := merge.User.Query().Where(user.ID(judge)).ForUpdate().All(ctx); err != nil {
+		t.Fatalf("the sign-in's lock of the judge: %v", err)
+	}
+	if err := merge.Commit(); err != nil {
+		t.Fatalf("the sign-in's commit: %v", err)
+	}
+	if err := <-refit; err != nil {
+		t.Fatalf("Refit: %v", err)
+	}
+}
+
+// waitForLockWait returns once some connection to d's database waits for a
+// row lock.
+func waitForLockWait(t *testing.T, d *db.DB) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		var waiting int
+		err := d.SQL.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nothing ever waited for a lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// ownedPhoto makes an account, "owner", and a photo of it.
+func ownedPhoto(t testing.TB, d *db.DB) *ent.Photo {
+	t.Helper()
+	ctx := context.Background()
+	owner, err := d.User.Create().SetHandle("owner").SetEmail("owner@example.com").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("img/a.jpg").SetThumbKey("thumb/a.jpg").
+		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -348,11 +348,15 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (rep RefitReport,
 		photos.add(v.PhotoID)
 	}
 	photoIDs := photos.list
-	photoVotes, err := r.votes(ctx, vote.PhotoIDIn, photoIDs)
-	if err != nil {
+	// The photos' rows (their stats versions) before their votes: a vote
+	// that lands between the two reads then leaves the photo at a version
+	// newer than the one the round records as weighed, so it waits for
+	// the next round, instead of being marked weighed without that vote.
+	if err := r.loadPhotos(ctx, judgeVotes, photoIDs); err != nil {
 		return rep, since, nil, err
 	}
-	if err := r.loadPhotos(ctx, judgeVotes, photoVotes); err != nil {
+	photoVotes, err := r.votes(ctx, vote.PhotoIDIn, photoIDs)
+	if err != nil {
 		return rep, since, nil, err
 	}
 	if err := r.loadProfiles(ctx, photoVotes, judgeIDs); err != nil {
@@ -393,14 +397,16 @@ func (r *refitRound) votes(ctx context.Context, in func(...uuid.UUID) predicate.
 	return out, nil
 }
 
-// loadPhotos reads the rows and aggregates of every photo the votes are
-// on (for the owner, the owner's network, the image and the centers).
-func (r *refitRound) loadPhotos(ctx context.Context, voteLists ...[]*ent.Vote) error {
+// loadPhotos reads the rows and aggregates of the photos weighed and of
+// every photo the judges' votes are on (for the owner, the owner's
+// network, the image, the stats version and the centers).
+func (r *refitRound) loadPhotos(ctx context.Context, judgeVotes []*ent.Vote, weighed []uuid.UUID) error {
 	var ids idSet
-	for _, vs := range voteLists {
-		for _, v := range vs {
-			ids.add(v.PhotoID)
-		}
+	for _, id := range weighed {
+		ids.add(id)
+	}
+	for _, v := range judgeVotes {
+		ids.add(v.PhotoID)
 	}
 	r.photos = map[uuid.UUID]*ent.Photo{}
 	r.figures = map[uuid.UUID]map[int]*ent.PhotoQuestionStat{}

@@ -303,3 +303,44 @@ func ownedPhoto(t testing.TB, d *db.DB) *ent.Photo {
 	}
 	return p
 }
+
+// TestRefitMarksFittedOnlyWhatItWeighed: a vote that lands after a round
+// read a photo's votes leaves the photo waiting for the next round: the
+// round records as fitted the stats version whose votes it weighed, not
+// a later one.
+func TestRefitMarksFittedOnlyWhatItWeighed(t *testing.T) {
+	s, d, p := newService(t, judging.Config{}, nil)
+	ctx := context.Background()
+	for age := range 2 {
+		if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(20+age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A vote lands right after the round's third read of votes (the new
+	// ones, their judges' and, last, the photos').
+	var reads int
+	d.Intercept(ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+			v, err := next.Query(ctx, q)
+			if _, ok := q.(*ent.VoteQuery); ok {
+				if reads++; reads == 3 {
+					if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(40)); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			return v, err
+		})
+	}))
+	if _, err := s.Refit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, err := d.Photo.Get(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.FittedVersion >= after.StatsVersion {
+		t.Fatalf("fitted version %d, stats version %d after a round that did not weigh the last vote; want it still waiting",
+			after.FittedVersion, after.StatsVersion)
+	}
+}

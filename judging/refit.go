@@ -145,16 +145,22 @@ func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
 	if len(r.moved) > 0 {
 		s.statsChanged(ctx, r.moved)
 	}
-	if err := s.settle(ctx, r.settle); err != nil {
+	// Users a failed settle left behind are settled with this round's:
+	// nothing else may bring them to a round again.
+	users := append(s.refitUnsettled, r.settle...)
+	if err := s.settle(ctx, users); err != nil {
+		slices.SortFunc(users, compareUUID)
+		s.refitUnsettled = slices.Compact(users)
 		return rep, fmt.Errorf("judging: refit: %w", err)
 	}
+	s.refitUnsettled = nil
 	return rep, nil
 }
 
 // settle recomputes the karma balances of users (and their photos' places
 // in the judging queue) in a transaction of its own. Balances are
 // recomputed, not added to, so one that fails is made good by the next
-// round that settles those users.
+// round, which settles those users with its own (Refit keeps them).
 func (s *Service) settle(ctx context.Context, users []uuid.UUID) error {
 	if len(users) == 0 {
 		return nil

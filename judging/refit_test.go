@@ -2,6 +2,7 @@ package judging_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -342,5 +343,42 @@ func TestRefitMarksFittedOnlyWhatItWeighed(t *testing.T) {
 	if after.FittedVersion >= after.StatsVersion {
 		t.Fatalf("fitted version %d, stats version %d after a round that did not weigh the last vote; want it still waiting",
 			after.FittedVersion, after.StatsVersion)
+	}
+}
+
+// TestRefitSettlesAfterAFailedSettle: when settling karma fails after a
+// round committed, the next round settles those users, even with no new
+// vote of theirs to read.
+func TestRefitSettlesAfterAFailedSettle(t *testing.T) {
+	s, d, p := newService(t, judging.Config{}, nil)
+	ctx := context.Background()
+	oldVotes(t, d, p, 3, time.Minute)
+	// The round's second read of users is settleKarma's (the first locks
+	// the judges for their profiles): it fails, once.
+	var reads int
+	d.Intercept(ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+			if _, ok := q.(*ent.UserQuery); ok {
+				if reads++; reads == 2 {
+					return nil, errors.New("settling fails")
+				}
+			}
+			return next.Query(ctx, q)
+		})
+	}))
+	if _, err := s.Refit(ctx); err == nil {
+		t.Fatal("the round whose settling failed reported no error")
+	}
+	if _, err := s.Refit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	judges, err := d.User.Query().Where(user.Anonymous(true)).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range judges {
+		if u.KarmaEarned <= 0 || u.Karma != u.KarmaEarned {
+			t.Errorf("judge with karma %d earned %d; want a positive balance equal to what it earned", u.Karma, u.KarmaEarned)
+		}
 	}
 }

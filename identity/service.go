@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat"
@@ -466,11 +468,22 @@ func (s *Service) signInLimits(ctx context.Context, email string, dev device, tr
 // The judge's row is created if it has none yet and locked before anything
 // moves: a vote of the judge being written concurrently either commits
 // first (and is moved) or finds the judge retired (and is refused), never
-// lands unmerged. The lock order, judge then photos, is the ingester's.
+// lands unmerged. The lock order, judge then photos, is the ingester's;
+// the judge's row and the account's are locked in id order (the account's
+// FOR NO KEY UPDATE, the lock the merge's update of its karma takes), as
+// the refit locks users when it writes their karma, so the two never
+// deadlock.
 func (s *Service) mergeJudge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error {
 	err := tx.User.Create().SetID(from).SetAnonymous(true).OnConflictColumns(user.FieldID).DoNothing().Exec(ctx)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
+	}
+	if s.cfg.LockRows && bytes.Compare(to[:], from[:]) < 0 {
+		_, err := tx.User.Query().Where(user.ID(to)).
+			Modify(func(s *entsql.Selector) { s.For(entsql.LockNoKeyUpdate) }).Select(user.FieldID).Strings(ctx)
+		if err != nil {
+			return err
+		}
 	}
 	q := tx.User.Query().Where(user.ID(from))
 	if s.cfg.LockRows {

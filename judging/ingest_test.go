@@ -55,15 +55,7 @@ func newService(t *testing.T, cfg judging.Config, hook func(context.Context, []*
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	owner, err := d.User.Create().SetHandle("owner").SetEmail("owner@example.com").Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("img/a.jpg").SetThumbKey("thumb/a.jpg").
-		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := ownedPhoto(t, d)
 	cfg.MinVotes = max(cfg.MinVotes, 10)
 	cfg.CandidatePool = max(cfg.CandidatePool, 5)
 	cfg.TopSize = max(cfg.TopSize, 10)
@@ -429,15 +421,7 @@ func TestSyncCommitOff(t *testing.T) {
 	if err := d.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	owner, err := d.User.Create().SetHandle("owner").SetEmail("owner@example.com").Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("img/a.jpg").SetThumbKey("thumb/a.jpg").
-		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := ownedPhoto(t, d)
 	var logged strings.Builder
 	var logMu sync.Mutex
 	log := slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, nil))

@@ -21,8 +21,10 @@ import (
 // past each photo's first FreeVotes costs one. The balance, earned minus
 // spent, orders nextPhoto: photos of owners at or below zero wait behind
 // the others once they have their free votes (photos.judge_queue). The
-// refit keeps all of it, inside its transaction: creditKarma, then
-// settleKarma.
+// refit keeps all of it: each judge's karma_earned recomputed from all its
+// votes inside the round's transaction (setEarned), then the balances in a
+// transaction of their own (settleKarma). creditKarma, which adds rather
+// than recomputes, is for the tests.
 
 // FreeVotes is how many votes every photo gets whatever its owner's karma:
 // they cost nothing, and until a photo has them it is served with the

@@ -20,26 +20,30 @@ import (
 // onBoth runs fn on a fresh, migrated SQLite database and on a fresh,
 // migrated PostgreSQL one.
 func onBoth(t *testing.T, fn func(t *testing.T, d *db.DB)) {
-	open := func(t *testing.T, opts db.Options) {
-		ctx := context.Background()
-		d, err := db.Open(ctx, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		if err := d.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-			t.Fatal(err)
-		}
-		fn(t, d)
-	}
 	t.Run("SQLite", func(t *testing.T) {
 		t.Parallel()
-		open(t, db.Options{DataDir: t.TempDir()})
+		fn(t, openMigrated(t, db.Options{DataDir: t.TempDir()}))
 	})
 	t.Run("PostgreSQL", func(t *testing.T) {
 		t.Parallel()
-		open(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
+		fn(t, openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4}))
 	})
+}
+
+// openMigrated opens the database opts names, brought to the current
+// schema, closed when the test ends.
+func openMigrated(t *testing.T, opts db.Options) *db.DB {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // fixture makes accounts and photos directly in the database.

@@ -29,7 +29,9 @@ import (
 //
 // A round reads the votes stored since the previous round (with an overlap
 // of refitOverlap, longer than any vote transaction, so that a vote that
-// committed late is still seen) and
+// committed late is still seen; a round that stopped at MaxVotes is
+// followed by one that reads on from the last vote it read, by (created_at,
+// id): a batch of votes shares one created_at) and
 //
 //  1. profiles every judge who cast one of them, from all the judge's
 //     votes, against the photos' current adjusted figures (offsets, care,
@@ -115,7 +117,7 @@ func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
 	// another (db-max-conns may be 1), and SQLite's transactions, which
 	// hold the whole database, last only as long as the writes.
 	r := &refitRound{s: s, cfg: cfg, read: s.client, qs: modelQuestions(s.Survey.Active())}
-	rep, next, err := r.run(ctx, start)
+	rep, next, after, err := r.run(ctx, start)
 	if err != nil {
 		return rep, fmt.Errorf("judging: refit: %w", err)
 	}
@@ -139,20 +141,26 @@ func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
 	if err := tx.Commit(); err != nil {
 		return rep, fmt.Errorf("judging: refit: commit: %w", err)
 	}
-	s.refitSince = next
+	s.refitSince, s.refitAfter = next, after
 	if len(r.moved) > 0 {
 		s.statsChanged(ctx, r.moved)
 	}
-	if err := s.settle(ctx, r.settle); err != nil {
+	// Users a failed settle left behind are settled with this round's:
+	// nothing else may bring them to a round again.
+	users := append(s.refitUnsettled, r.settle...)
+	if err := s.settle(ctx, users); err != nil {
+		slices.SortFunc(users, compareUUID)
+		s.refitUnsettled = slices.Compact(users)
 		return rep, fmt.Errorf("judging: refit: %w", err)
 	}
+	s.refitUnsettled = nil
 	return rep, nil
 }
 
 // settle recomputes the karma balances of users (and their photos' places
 // in the judging queue) in a transaction of its own. Balances are
 // recomputed, not added to, so one that fails is made good by the next
-// round that settles those users.
+// round, which settles those users with its own (Refit keeps them).
 func (s *Service) settle(ctx context.Context, users []uuid.UUID) error {
 	if len(users) == 0 {
 		return nil
@@ -194,8 +202,14 @@ func (s *Service) RunRefit(ctx context.Context, interval time.Duration, paused f
 	}
 }
 
-// lastRefit is when the newest judge profile was written (the zero time
-// without any): where a process's first round starts reading votes.
+// lastRefit is where a process's first round starts reading votes: the
+// newest judge profile's time (the zero time without any), or, if older,
+// the time of the oldest vote that no profile of its judge written since
+// takes in. Rounds that stopped at MaxVotes (after an upgrade, say) leave
+// such votes behind them, and the cursor they read on from lives only in
+// the process. Two queries, at a process's first round only; the second
+// walks the votes oldest first (the created_at index) until it finds one,
+// so when every vote is taken in it reads them all, once.
 func (s *Service) lastRefit(ctx context.Context) (time.Time, error) {
 	p, err := s.client.JudgeProfile.Query().Order(ent.Desc(judgeprofile.FieldUpdatedAt)).First(ctx)
 	switch {
@@ -203,6 +217,23 @@ func (s *Service) lastRefit(ctx context.Context) (time.Time, error) {
 		return time.Time{}, nil
 	case err != nil:
 		return time.Time{}, fmt.Errorf("judging: refit: %w", err)
+	}
+	unread := predicate.Vote(func(sel *entsql.Selector) {
+		jp := entsql.Table(judgeprofile.Table)
+		sel.Where(entsql.Not(entsql.Exists(entsql.Select(jp.C(judgeprofile.FieldJudgeID)).From(jp).Where(entsql.And(
+			entsql.ColumnsEQ(jp.C(judgeprofile.FieldJudgeID), sel.C(vote.FieldJudgeID)),
+			entsql.ColumnsGTE(jp.C(judgeprofile.FieldUpdatedAt), sel.C(vote.FieldCreatedAt)))))))
+	})
+	oldest, err := s.client.Vote.Query().Where(unread).Order(vote.ByCreatedAt(), vote.ByID()).
+		Select(vote.FieldCreatedAt).First(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return p.UpdatedAt, nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("judging: refit: %w", err)
+	}
+	if oldest.CreatedAt.Before(p.UpdatedAt) {
+		return oldest.CreatedAt, nil
 	}
 	return p.UpdatedAt, nil
 }
@@ -253,25 +284,38 @@ type refitRound struct {
 	settle   []uuid.UUID                                  // users whose karma to settle after the commit
 }
 
+// refitCursor is the last vote a round that stopped at MaxVotes read: the
+// next round reads the votes after it in (created_at, id) order.
+type refitCursor struct {
+	at time.Time
+	id int64
+}
+
 // run reads and computes the round; it returns the report and where the
-// next round starts reading.
-func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, time.Time, error) {
-	var rep RefitReport
+// next round starts reading: after since (less refitOverlap), or after
+// the cursor when there is one (the round stopped at MaxVotes).
+func (r *refitRound) run(ctx context.Context, start time.Time) (rep RefitReport, next time.Time, after *refitCursor, err error) {
 	since := r.s.refitSince
 	q := r.read.Vote.Query().Order(vote.ByCreatedAt(), vote.ByID()).Limit(r.cfg.MaxVotes).
 		Select(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldCreatedAt)
-	if !since.IsZero() {
+	switch c := r.s.refitAfter; {
+	case c != nil:
+		// Votes of one batch share a created_at: read on past the last
+		// one read by id, not by time alone, which would skip the rest.
+		q.Where(vote.Or(vote.CreatedAtGT(c.at), vote.And(vote.CreatedAt(c.at), vote.IDGT(c.id))))
+	case !since.IsZero():
 		q.Where(vote.CreatedAtGT(since.Add(-refitOverlap)))
 	}
 	news, err := q.All(ctx)
 	if err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	rep.Votes = len(news)
-	next := start
+	next = start
 	if len(news) == r.cfg.MaxVotes {
 		rep.More = true
-		next = news[len(news)-1].CreatedAt.Add(refitOverlap) // the next round starts at the last vote read
+		last := news[len(news)-1]
+		after = &refitCursor{at: last.CreatedAt, id: last.ID} // the next round reads on after the last vote read
 	}
 	var judges, photos idSet
 	for _, v := range news {
@@ -284,7 +328,7 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, tim
 	stale, err := r.read.JudgeProfile.Query().Where(judgeprofile.UpdatedAtLT(start.Add(-refitRestale))).
 		Order(judgeprofile.ByUpdatedAt()).Limit(r.cfg.MaxVotes / refitStaleShare).Select(judgeprofile.FieldJudgeID).Strings(ctx)
 	if err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	for _, id := range stale {
 		if j, err := uuid.Parse(id); err == nil {
@@ -293,7 +337,7 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, tim
 	}
 	unfitted, err := r.s.photos.Unfitted(ctx, r.cfg.MaxPhotos)
 	if err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	for _, id := range unfitted {
 		photos.add(id)
@@ -303,7 +347,7 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, tim
 	// Every vote of the judges profiled, and of the photos weighed.
 	judgeVotes, err := r.votes(ctx, vote.JudgeIDIn, judgeIDs)
 	if err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	for _, v := range judgeVotes {
 		if len(photos.list) >= r.cfg.MaxPhotos {
@@ -312,15 +356,19 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, tim
 		photos.add(v.PhotoID)
 	}
 	photoIDs := photos.list
+	// The photos' rows (their stats versions) before their votes: a vote
+	// that lands between the two reads then leaves the photo at a version
+	// newer than the one the round records as weighed, so it waits for
+	// the next round, instead of being marked weighed without that vote.
+	if err := r.loadPhotos(ctx, judgeVotes, photoIDs); err != nil {
+		return rep, since, nil, err
+	}
 	photoVotes, err := r.votes(ctx, vote.PhotoIDIn, photoIDs)
 	if err != nil {
-		return rep, since, err
-	}
-	if err := r.loadPhotos(ctx, judgeVotes, photoVotes); err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 	if err := r.loadProfiles(ctx, photoVotes, judgeIDs); err != nil {
-		return rep, since, err
+		return rep, since, nil, err
 	}
 
 	// Alternate, as quality.FitAll does: profile the judges against the
@@ -341,7 +389,7 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (RefitReport, tim
 	}
 	rep.Judges, rep.Photos = len(judgeIDs), len(r.fresh)
 	r.profiled = judgeIDs
-	return rep, next, nil
+	return rep, next, after, nil
 }
 
 // votes reads every vote whose column is in ids, in chunks.
@@ -357,14 +405,16 @@ func (r *refitRound) votes(ctx context.Context, in func(...uuid.UUID) predicate.
 	return out, nil
 }
 
-// loadPhotos reads the rows and aggregates of every photo the votes are
-// on (for the owner, the owner's network, the image and the centers).
-func (r *refitRound) loadPhotos(ctx context.Context, voteLists ...[]*ent.Vote) error {
+// loadPhotos reads the rows and aggregates of the photos weighed and of
+// every photo the judges' votes are on (for the owner, the owner's
+// network, the image, the stats version and the centers).
+func (r *refitRound) loadPhotos(ctx context.Context, judgeVotes []*ent.Vote, weighed []uuid.UUID) error {
 	var ids idSet
-	for _, vs := range voteLists {
-		for _, v := range vs {
-			ids.add(v.PhotoID)
-		}
+	for _, id := range weighed {
+		ids.add(id)
+	}
+	for _, v := range judgeVotes {
+		ids.add(v.PhotoID)
 	}
 	r.photos = map[uuid.UUID]*ent.Photo{}
 	r.figures = map[uuid.UUID]map[int]*ent.PhotoQuestionStat{}
@@ -484,11 +534,12 @@ func (r *refitRound) centerFor(j uuid.UUID, votes []quality.Vote) quality.Center
 		if !answered {
 			return figureOf(f), true
 		}
-		weight := w
 		if !r.weighed(photo, q) {
-			weight = 1 // the raw mean: every answer counted 1
+			// The raw mean: every answer counted 1, as given (no offset
+			// was taken from it).
+			return quality.LeaveOut(byID[q], f, x, nil, 1)
 		}
-		return quality.LeaveOut(byID[q], f, x, prev, weight)
+		return quality.LeaveOut(byID[q], f, x, prev, w)
 	}
 }
 
@@ -537,6 +588,15 @@ func (r *refitRound) write(ctx context.Context, tx *ent.Tx, now time.Time) error
 	judgeIDs := r.profiled
 	if len(judgeIDs) > 0 {
 		slices.SortFunc(judgeIDs, compareUUID)
+		// The judges' rows first, in id order, as strongly as setEarned
+		// will (FOR NO KEY UPDATE): the profiles' foreign keys would take
+		// a share of them first, and a sign-in locking the account's row
+		// and then the judge's would deadlock with the round.
+		for chunk := range slices.Chunk(judgeIDs, karmaChunk) {
+			if _, err := lockUsers(ctx, tx, chunk); err != nil {
+				return fmt.Errorf("locking judges: %w", err)
+			}
+		}
 		rows := make([]*ent.JudgeProfileCreate, 0, len(judgeIDs))
 		earned := make(map[uuid.UUID]int64, len(judgeIDs))
 		for _, id := range judgeIDs {

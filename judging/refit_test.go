@@ -2,13 +2,23 @@ package judging_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/db"
 	"github.com/facestat/facestat/db/dbtest"
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/ent/schema"
+	"github.com/facestat/facestat/ent/user"
+	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 )
 
@@ -18,15 +28,8 @@ import (
 // photos whose figures changed, once per round that changed them.
 func TestRefitOneInstanceAtATime(t *testing.T) {
 	ctx := context.Background()
-	d, err := db.Open(ctx, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := d.Migrate(ctx, log); err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	told := map[int64]int{} // snapshots heard, by stats version
 	hook := hookFunc(func(_ context.Context, fresh []*judging.Snapshot) {
@@ -39,15 +42,7 @@ func TestRefitOneInstanceAtATime(t *testing.T) {
 	a := newJudging(t, d, judging.Config{MinVotes: 2, CandidatePool: 5, TopSize: 10}, log, hook)
 	b := newJudging(t, d, judging.Config{MinVotes: 2, CandidatePool: 5, TopSize: 10}, log)
 
-	owner, err := d.User.Create().SetHandle("owner").SetEmail("owner@example.com").Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("img/a.jpg").SetThumbKey("thumb/a.jpg").
-		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := ownedPhoto(t, d)
 	for age := range 3 {
 		if _, err := a.CastVote(ctx, judge(), p.ID, ageAnswer(20+age)); err != nil {
 			t.Fatal(err)
@@ -101,5 +96,289 @@ func TestRefitOneInstanceAtATime(t *testing.T) {
 	// heard once (from a, whose observer this is, if a wrote it).
 	if want := reps[0].Changed; told[4] != want {
 		t.Errorf("the observers heard the refit's version %d times, want %d (%v)", told[4], want, told)
+	}
+}
+
+// TestRefitPagesVotesOfOneInstant: the ingester stamps every vote of a
+// batch with one time, so many votes share a created_at; a round that
+// stops at MaxVotes in the middle of them leaves the rest to the next
+// round, which reads them (every judge gets a profile), and the rounds
+// end.
+func TestRefitPagesVotesOfOneInstant(t *testing.T) {
+	s, d, p := newService(t, judging.Config{Refit: judging.RefitConfig{MaxVotes: 3}}, nil)
+	ctx := context.Background()
+	const judges = 8
+	oldVotes(t, d, p, judges, 0)
+	read := 0
+	for round := 0; ; round++ {
+		if round > judges {
+			t.Fatalf("rounds never end: %d rounds read %d votes", round, read)
+		}
+		rep, err := s.Refit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read += rep.Votes
+		if !rep.More {
+			break
+		}
+	}
+	if n, err := d.JudgeProfile.Query().Count(ctx); err != nil || n != judges {
+		t.Fatalf("%d judges profiled (%v) after rounds that read %d votes; want all %d", n, err, read, judges)
+	}
+}
+
+// TestRefitResumesAfterRestart: a process that starts while old votes are
+// still being worked through (rounds stopping at MaxVotes, as after an
+// upgrade) starts reading at the oldest vote whose judge's profile does
+// not take it in yet, not at the newest profile: every judge gets a
+// profile.
+func TestRefitResumesAfterRestart(t *testing.T) {
+	cfg := judging.Config{Refit: judging.RefitConfig{MaxVotes: 3}}
+	s, d, p := newService(t, cfg, nil)
+	ctx := context.Background()
+	const judges = 8
+	oldVotes(t, d, p, judges, time.Second)
+	if rep, err := s.Refit(ctx); err != nil || !rep.More {
+		t.Fatalf("first round: %+v, %v; want one that stops at MaxVotes", rep, err)
+	}
+	// A new process on the same database.
+	cfg.MinVotes, cfg.CandidatePool, cfg.TopSize = 10, 5, 10
+	restarted := newJudging(t, d, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for round := 0; ; round++ {
+		if round > judges {
+			t.Fatalf("rounds never end after %d", round)
+		}
+		rep, err := restarted.Refit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.More {
+			break
+		}
+	}
+	if n, err := d.JudgeProfile.Query().Count(ctx); err != nil || n != judges {
+		t.Fatalf("%d judges profiled (%v); want all %d", n, err, judges)
+	}
+}
+
+// oldVotes stores n votes on p, an hour old, each of a judge of its own,
+// the i-th at i × step after the first.
+func oldVotes(t *testing.T, d *db.DB, p *ent.Photo, n int, step time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	age, err := d.Question.Query().Where(question.Key("age")).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Microsecond)
+	for i := range n {
+		u, err := d.User.Create().SetAnonymous(true).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := 20 + i
+		_, err = d.Vote.Create().SetJudgeID(u.ID).SetPhotoID(p.ID).SetCreatedAt(at.Add(time.Duration(i) * step)).
+			SetAnswers([]schema.Answer{{Question: age.ID, Number: &x}}).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestRefitReadsVotesByIndex: a round's read of the votes stored since a
+// time, oldest first, is an index scan on PostgreSQL (it runs every few
+// seconds on every instance), not a scan and sort of every vote.
+func TestRefitReadsVotesByIndex(t *testing.T) {
+	ctx := context.Background()
+	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 1})
+	conn, err := d.SQL.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.QueryContext(ctx, `EXPLAIN SELECT id, judge_id, photo_id, created_at FROM votes
+		WHERE created_at > $1 ORDER BY created_at, id LIMIT 5000`, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan += line + "\n"
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if !strings.Contains(plan, "Index Scan") {
+		t.Fatalf("the round's read of new votes: %s; want an index scan", plan)
+	}
+}
+
+// TestRefitLocksUsersBeforeProfiles: on PostgreSQL a round locks the users
+// it writes karma for (in id order) before it writes their profiles, whose
+// foreign keys would otherwise take a share of their rows first. A sign-in
+// merging judge A into account U (U's id the smaller) locks U, then A: had
+// the round taken A's key share and then waited for U, the two deadlocked.
+func TestRefitLocksUsersBeforeProfiles(t *testing.T) {
+	ctx := context.Background()
+	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
+	s := newJudging(t, d, judging.Config{MinVotes: 2, CandidatePool: 5, TopSize: 10}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p := ownedPhoto(t, d)
+	account, judge := uuid.UUID{0: 1}, uuid.Max
+	for _, id := range []uuid.UUID{account, judge} {
+		if err := d.User.Create().SetID(id).SetAnonymous(true).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CastVote(ctx, &identity.Viewer{ID: id, Anonymous: true}, p.ID, ageAnswer(30)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The sign-in's transaction holds the account's row.
+	merge, err := d.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer merge.Rollback()
+	if err := merge.User.Update().Where(user.ID(account)).AddKarmaEarned(0).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	refit := make(chan error, 1)
+	go func() {
+		_, err := s.Refit(ctx)
+		refit <- err
+	}()
+	waitForLockWait(t, d)
+	// Then the judge's row, which the round must not hold meanwhile.
+	if _, err := merge.User.Query().Where(user.ID(judge)).ForUpdate().All(ctx); err != nil {
+		t.Fatalf("the sign-in's lock of the judge: %v", err)
+	}
+	if err := merge.Commit(); err != nil {
+		t.Fatalf("the sign-in's commit: %v", err)
+	}
+	if err := <-refit; err != nil {
+		t.Fatalf("Refit: %v", err)
+	}
+}
+
+// waitForLockWait returns once some connection to d's database waits for a
+// row lock.
+func waitForLockWait(t *testing.T, d *db.DB) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		var waiting int
+		err := d.SQL.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nothing ever waited for a lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// ownedPhoto makes an account, "owner", and a photo of it.
+func ownedPhoto(t testing.TB, d *db.DB) *ent.Photo {
+	t.Helper()
+	ctx := context.Background()
+	owner, err := d.User.Create().SetHandle("owner").SetEmail("owner@example.com").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("img/a.jpg").SetThumbKey("thumb/a.jpg").
+		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRefitMarksFittedOnlyWhatItWeighed: a vote that lands after a round
+// read a photo's votes leaves the photo waiting for the next round: the
+// round records as fitted the stats version whose votes it weighed, not
+// a later one.
+func TestRefitMarksFittedOnlyWhatItWeighed(t *testing.T) {
+	s, d, p := newService(t, judging.Config{}, nil)
+	ctx := context.Background()
+	for age := range 2 {
+		if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(20+age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A vote lands right after the round's third read of votes (the new
+	// ones, their judges' and, last, the photos').
+	var reads int
+	d.Intercept(ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+			v, err := next.Query(ctx, q)
+			if _, ok := q.(*ent.VoteQuery); ok {
+				if reads++; reads == 3 {
+					if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(40)); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			return v, err
+		})
+	}))
+	if _, err := s.Refit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, err := d.Photo.Get(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.FittedVersion >= after.StatsVersion {
+		t.Fatalf("fitted version %d, stats version %d after a round that did not weigh the last vote; want it still waiting",
+			after.FittedVersion, after.StatsVersion)
+	}
+}
+
+// TestRefitSettlesAfterAFailedSettle: when settling karma fails after a
+// round committed, the next round settles those users, even with no new
+// vote of theirs to read.
+func TestRefitSettlesAfterAFailedSettle(t *testing.T) {
+	s, d, p := newService(t, judging.Config{}, nil)
+	ctx := context.Background()
+	oldVotes(t, d, p, 3, time.Minute)
+	// The round's second read of users is settleKarma's (the first locks
+	// the judges for their profiles): it fails, once.
+	var reads int
+	d.Intercept(ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+			if _, ok := q.(*ent.UserQuery); ok {
+				if reads++; reads == 2 {
+					return nil, errors.New("settling fails")
+				}
+			}
+			return next.Query(ctx, q)
+		})
+	}))
+	if _, err := s.Refit(ctx); err == nil {
+		t.Fatal("the round whose settling failed reported no error")
+	}
+	if _, err := s.Refit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	judges, err := d.User.Query().Where(user.Anonymous(true)).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range judges {
+		if u.KarmaEarned <= 0 || u.Karma != u.KarmaEarned {
+			t.Errorf("judge with karma %d earned %d; want a positive balance equal to what it earned", u.Karma, u.KarmaEarned)
+		}
 	}
 }

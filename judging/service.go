@@ -66,8 +66,11 @@ type Service struct {
 	Ingester  *Ingester
 	Standings *Standings
 
-	refitMu    sync.Mutex // one round at a time in this process
-	refitSince time.Time  // where the next round reads votes from (see Refit)
+	refitMu    sync.Mutex   // one round at a time in this process
+	refitSince time.Time    // where the next round reads votes from (see Refit)
+	refitAfter *refitCursor // else the last vote a round that stopped at MaxVotes read
+	// users whose karma a round failed to settle after its commit
+	refitUnsettled []uuid.UUID
 }
 
 // Observer is told the fresh state of photos whose statistics or

@@ -13,7 +13,8 @@ import (
 )
 
 // The karma statements on the photos table (judging's settleKarma calls
-// them inside the refit's transaction).
+// them in the transaction in which it settles balances, after a refit
+// round's).
 
 // Spent returns, by owner, what the votes received on the owners' photos
 // spent: Σ max(0, vote_count − free) over their photos. Owners who spent

@@ -372,6 +372,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{VotesColumns[4]},
 			},
+			{
+				Name:    "vote_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{VotesColumns[2], VotesColumns[0]},
+			},
 		},
 	}
 	// Tables holds all the tables in the schema.

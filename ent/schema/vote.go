@@ -57,5 +57,8 @@ func (Vote) Indexes() []ent.Index {
 		index.Fields("judge_id", "photo_id").Unique(),
 		// A photo's votes (recounts, merges, deletes).
 		index.Fields("photo_id"),
+		// The votes stored since a time, oldest first: what each refit
+		// round reads (judging/refit.go), every few seconds.
+		index.Fields("created_at", "id"),
 	}
 }

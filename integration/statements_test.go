@@ -160,13 +160,16 @@ func TestStatementCount(t *testing.T) {
 }
 
 // flat reports whether counts of statements, for 1, 10 and 100 items, are
-// some and do not grow with the items: each at most twice the first. A
-// loader's batch is sent when its 1 ms wait ends, so under load (the race
-// detector, a busy machine) one may be split in two while the items are
-// still resolving; a statement per item (N+1) is far beyond.
+// some and do not grow with the items: each at most three times the first.
+// A loader's batch is sent when its 1 ms wait ends, so under load (the race
+// detector, a busy machine, the statistics and the survey of each photo
+// asking the same loader at different moments) one may be split in two or
+// three while the items are still resolving (5, 5 and 14 statements were
+// seen under -race with heavy tests alongside); a statement per item (N+1)
+// is 100 and more for 100 items, far beyond.
 func flat(counts []int64) bool {
 	for _, c := range counts {
-		if counts[0] == 0 || c < counts[0] || c > 2*counts[0] {
+		if counts[0] == 0 || c < counts[0] || c > 3*counts[0] {
 			return false
 		}
 	}

@@ -353,3 +353,26 @@ test('the top list explains its ranking in one sentence and shows each photo’s
   await expect(item).toContainText(/^#\d+ · 10 votes · \d+% to \d+% yes$/);
   await expectAccessible(page, '/top');
 });
+
+test('the results page shows the adjusted mean once the judge model has weighed the votes', async ({ page, context, browser, request }) => {
+  await page.setViewportSize(DESKTOP);
+  const me = await signUp(context.request, { cookie: true });
+  const [jpeg] = await makeJpegs(browser, 1);
+  const photo = await uploadPhoto(context.request, me, jpeg, 'weighed.jpg');
+  await votesOf(request, photo.id, 4, [
+    { questionKey: 'attractive', number: 6 },
+    { questionKey: 'age', number: 40 },
+  ]);
+  await page.goto(`/photos/${photo.id}`);
+  // The refit weighs new votes every few seconds (refit-interval, 5 s by
+  // default); the page follows the photo live.
+  const adjusted = page.locator('.adjusted').first();
+  await expect(adjusted).toContainText('Adjusted for judges’ habits', { timeout: 20_000 });
+  const { photo: p } = await asViewer(context, 'query($id: ID!) { photo(id: $id) { stats { questions { question { key } adjustedMean effectiveCount count } } } }', {
+    id: photo.id,
+  });
+  const attractive = p.stats.questions.find((q) => q.question.key === 'attractive');
+  expect(attractive.adjustedMean, 'adjustedMean once weighed').not.toBeNull();
+  expect(attractive.effectiveCount, 'new judges count little').toBeLessThan(attractive.count);
+  await shoot(page, 'photo-results-adjusted');
+});

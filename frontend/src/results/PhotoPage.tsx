@@ -182,6 +182,19 @@ function Results({ stats }: { stats: ResultsStatsFragment }) {
   );
 }
 
+/**
+ * The judge model's adjusted mean, when the votes have been weighed: what
+ * the average would be without each judge's habit of rating high or low.
+ */
+function Adjusted({ q }: { q: ResultsStatsFragment['questions'][number] }) {
+  if (q.adjustedMean == null) return null;
+  return (
+    <p className="small adjusted">
+      Adjusted for judges’ habits (some always rate high, some low): <strong>{fmt(q.adjustedMean)}</strong>
+    </p>
+  );
+}
+
 function QuestionResult({ q }: { q: ResultsStatsFragment['questions'][number] }) {
   switch (q.question.kind) {
     case 'NUMBER': {
@@ -197,6 +210,7 @@ function QuestionResult({ q }: { q: ResultsStatsFragment['questions'][number] })
             )}
             {lo != null && hi != null && q.count >= 4 && <> · half of the guesses {lo === hi ? `are ${lo}` : `fall between ${lo} and ${hi}`}</>}
           </p>
+          <Adjusted q={q} />
           <Histogram s={q} title={`${q.question.prompt} Guesses`} maxBins={20} />
           {q.interval && (
             <p className="small">
@@ -224,6 +238,7 @@ function QuestionResult({ q }: { q: ResultsStatsFragment['questions'][number] })
               </span>
             )}
           </p>
+          <Adjusted q={q} />
           <Histogram s={q} title={`${q.question.prompt} Ratings`} />
         </>
       );

@@ -26,6 +26,7 @@ export const ResultsStats = graphql(`
       }
       count
       mean
+      adjustedMean
       median
       stddev
       interval {

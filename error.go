@@ -36,6 +36,7 @@ const (
 	ReasonUnknownQuestion = "UNKNOWN_QUESTION"
 	ReasonInvalid         = "INVALID"
 	ReasonTooLong         = "TOO_LONG"
+	ReasonBlockedWord     = "BLOCKED_WORD"
 	ReasonTaken           = "TAKEN"
 	ReasonWeakPassword    = "WEAK_PASSWORD"
 	ReasonBadCredentials  = "BAD_CREDENTIALS"

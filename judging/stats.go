@@ -17,6 +17,7 @@ import (
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/stats"
+	"github.com/facestat/facestat/wordfilter"
 )
 
 // MaxWords is how many of a question's words (most given first) are shown.
@@ -115,7 +116,13 @@ func (s *Service) LoadAggregates(ctx context.Context, ids []uuid.UUID) (map[uuid
 	if err != nil {
 		return nil, fmt.Errorf("judging: loading words: %w", err)
 	}
+	blocked := wordfilter.Default()
 	for _, r := range ws {
+		if blocked.Blocked(r.Word) {
+			// Stored before the lists named it (they ship with the binary):
+			// kept in the table, never shown.
+			continue
+		}
 		a := get(r.PhotoID)
 		a.Words[r.QuestionID] = append(a.Words[r.QuestionID], WordCount{Word: r.Word, Count: r.Count})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/schema"
+	"github.com/facestat/facestat/wordfilter"
 )
 
 // AnswerInput is one answer as a client sends it: a question key and the
@@ -71,6 +72,10 @@ func (s *Survey) Validate(inputs []AnswerInput) ([]schema.Answer, error) {
 				return nil, facestat.InputError(at+".word", facestat.ReasonInvalid, "question %q takes one word, and only that", q.Key)
 			}
 			w, err := NormaliseWord(*in.Word)
+			if err == nil && wordfilter.Default().Blocked(w) {
+				err = &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonBlockedWord,
+					Message: "that word is not allowed here; choose another"}
+			}
 			if err != nil {
 				err.Field = at + ".word"
 				return nil, err
@@ -82,8 +87,10 @@ func (s *Survey) Validate(inputs []AnswerInput) ([]schema.Answer, error) {
 	return out, nil
 }
 
-// NormaliseWord trims and lower-cases a one-word impression and checks it
-// is 1 to MaxWordLen letters (any script, with their combining marks, as
+// NormaliseWord trims a one-word impression, folds it (wordfilter.Fold:
+// compatibility forms, case, look-alike letters of another script among
+// Latin ones), so that one word is stored and counted once whatever its
+// spelling, and checks it is 1 to MaxWordLen letters (any script, with their combining marks, as
 // in "नमस्ते") and nothing else. Marks do not count towards the length;
 // the stored form is at most 4*MaxWordLen*2 bytes.
 func NormaliseWord(w string) (string, *facestat.Error) {
@@ -91,7 +98,7 @@ func NormaliseWord(w string) (string, *facestat.Error) {
 	if len(w) > 1024 {
 		return "", tooLong
 	}
-	w = strings.ToLower(strings.TrimSpace(w))
+	w = wordfilter.Fold(strings.TrimSpace(w))
 	letters := 0
 	for i, r := range w {
 		switch {

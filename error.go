@@ -37,6 +37,7 @@ const (
 	ReasonInvalid         = "INVALID"
 	ReasonTooLong         = "TOO_LONG"
 	ReasonBlockedWord     = "BLOCKED_WORD"
+	ReasonConsentRequired = "CONSENT_REQUIRED"
 	ReasonTaken           = "TAKEN"
 	ReasonWeakPassword    = "WEAK_PASSWORD"
 	ReasonBadCredentials  = "BAD_CREDENTIALS"

@@ -205,15 +205,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	limiter := a.newLimiter(cfg, log)
 	limits := rateLimits(cfg, limiter)
 	a.Photos = photos.NewService(d.Client, a.Blobs, photos.Config{
-		Dialect:        d.Dialect,
-		MaxUploadBytes: cfg.MaxUploadBytes,
-		Limits:         imageproc.Limits{MaxPixels: cfg.MaxImagePixels, MaxSide: cfg.MaxImageSide, MinSide: cfg.MinImageSide},
-		Options:        imageproc.Options{MaxSide: cfg.ImageSide, ThumbSide: cfg.ThumbSide},
-		Quota:          cfg.PhotoQuota,
-		ImageBaseURL:   imageBaseURL(cfg),
-		Workers:        cfg.ImageWorkers,
-		RateLimits:     limits,
-		Cache:          store,
+		Dialect:             d.Dialect,
+		MaxUploadBytes:      cfg.MaxUploadBytes,
+		Limits:              imageproc.Limits{MaxPixels: cfg.MaxImagePixels, MaxSide: cfg.MaxImageSide, MinSide: cfg.MinImageSide},
+		Options:             imageproc.Options{MaxSide: cfg.ImageSide, ThumbSide: cfg.ThumbSide},
+		Quota:               cfg.PhotoQuota,
+		ConsentRequiredFrom: cfg.ConsentRequiredFrom,
+		ImageBaseURL:        imageBaseURL(cfg),
+		Workers:             cfg.ImageWorkers,
+		RateLimits:          limits,
+		Cache:               store,
 	}, log)
 	a.Judging, err = judging.NewService(ctx, judging.Deps{
 		Client: d.Client, Dialect: d.Dialect, Photos: a.Photos, Cache: store, RateLimits: limits, Log: log,

@@ -68,26 +68,29 @@ type Config struct {
 	DrainDelay      time.Duration // graceful shutdown: how long /readyz reports 503 before the listener closes
 	ImageWorkers    int           // images decoded at once (each may take hundreds of MB)
 
-	MaxBodyBytes    int64 // JSON request body
-	MaxUploadBytes  int64 // one uploaded file (the multipart body may be slightly larger)
-	MaxImagePixels  int64 // width*height accepted before decoding
-	MaxImageSide    int   // longest side accepted before decoding
-	MinImageSide    int   // shortest side accepted (a face needs pixels), checked before decoding
-	ImageSide       int   // longest side of the stored, normalised image
-	ThumbSide       int   // longest side of the thumbnail
-	PhotoQuota      int   // photos one account may hold
-	MaxQueryDepth   int   // nesting of a GraphQL operation
-	MaxComplexity   int   // price of a GraphQL operation (api/cost.go)
-	MaxQueryTokens  int   // tokens in a GraphQL document
-	MaxAliases      int   // aliases in a GraphQL document
-	MaxPageSize     int   // largest `first` of a connection
-	Argon2Memory    int   // KiB
-	Argon2Time      int   // iterations
-	Argon2Threads   int   // lanes
-	AccessTokenTTL  time.Duration
-	RefreshTokenTTL time.Duration
-	AnonTokenTTL    time.Duration
-	DeviceTokenTTL  time.Duration // how long a device token is trusted
+	MaxBodyBytes   int64 // JSON request body
+	MaxUploadBytes int64 // one uploaded file (the multipart body may be slightly larger)
+	MaxImagePixels int64 // width*height accepted before decoding
+	MaxImageSide   int   // longest side accepted before decoding
+	MinImageSide   int   // shortest side accepted (a face needs pixels), checked before decoding
+	ImageSide      int   // longest side of the stored, normalised image
+	ThumbSide      int   // longest side of the thumbnail
+	PhotoQuota     int   // photos one account may hold
+	// ConsentRequiredFrom: from this time on an upload without all three
+	// consents is refused (zero: never).
+	ConsentRequiredFrom time.Time
+	MaxQueryDepth       int // nesting of a GraphQL operation
+	MaxComplexity       int // price of a GraphQL operation (api/cost.go)
+	MaxQueryTokens      int // tokens in a GraphQL document
+	MaxAliases          int // aliases in a GraphQL document
+	MaxPageSize         int // largest `first` of a connection
+	Argon2Memory        int // KiB
+	Argon2Time          int // iterations
+	Argon2Threads       int // lanes
+	AccessTokenTTL      time.Duration
+	RefreshTokenTTL     time.Duration
+	AnonTokenTTL        time.Duration
+	DeviceTokenTTL      time.Duration // how long a device token is trusted
 
 	RateAnonSession Rate // startAnonymousSession per client IP
 	RateSignUp      Rate // signUp per client IP
@@ -227,6 +230,18 @@ func duration(p func(*Config) *time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		*p(c) = d
+		return err
+	}
+}
+
+func timestamp(p func(*Config) *time.Time) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			*p(c) = time.Time{}
+			return nil
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		*p(c) = t
 		return err
 	}
 }
@@ -374,6 +389,7 @@ var groups = []group{
 		{"thumb-side", "400", "longest side of the thumbnail", integer(func(c *Config) *int { return &c.ThumbSide })},
 		{"image-workers", "2", "images decoded at once; each can take hundreds of MB at the pixel limit", integer(func(c *Config) *int { return &c.ImageWorkers })},
 		{"photo-quota", "100", "photos one account may hold", integer(func(c *Config) *int { return &c.PhotoQuota })},
+		{"consent-required-from", "", "from this time on (RFC 3339, e.g. 2027-01-01T00:00:00Z) an upload must carry all three consents (it shows me, I am an adult, I accept judging) or is refused with CONSENT_REQUIRED; unset: consent is stored when given, never required", timestamp(func(c *Config) *time.Time { return &c.ConsentRequiredFrom })},
 	}},
 	{"Request limits", "", []option{
 		{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},

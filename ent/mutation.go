@@ -826,53 +826,57 @@ func (m *JudgeProfileMutation) ResetEdge(name string) error {
 // PhotoMutation represents an operation that mutates the Photo nodes in the graph.
 type PhotoMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *uuid.UUID
-	image_key             *string
-	thumb_key             *string
-	width                 *int
-	addwidth              *int
-	height                *int
-	addheight             *int
-	thumb_width           *int
-	addthumb_width        *int
-	thumb_height          *int
-	addthumb_height       *int
-	is_public             *bool
-	status                *photo.Status
-	created_at            *time.Time
-	vote_count            *int
-	addvote_count         *int
-	stats_version         *int64
-	addstats_version      *int64
-	stats_updated_at      *time.Time
-	owner_network         *string
-	fitted_version        *int64
-	addfitted_version     *int64
-	judge_queue           *int
-	addjudge_queue        *int
-	clearedFields         map[string]struct{}
-	owner                 *uuid.UUID
-	clearedowner          bool
-	votes                 map[int64]struct{}
-	removedvotes          map[int64]struct{}
-	clearedvotes          bool
-	question_stats        map[int]struct{}
-	removedquestion_stats map[int]struct{}
-	clearedquestion_stats bool
-	answer_counts         map[int]struct{}
-	removedanswer_counts  map[int]struct{}
-	clearedanswer_counts  bool
-	words                 map[int]struct{}
-	removedwords          map[int]struct{}
-	clearedwords          bool
-	skips                 map[int]struct{}
-	removedskips          map[int]struct{}
-	clearedskips          bool
-	done                  bool
-	oldValue              func(context.Context) (*Photo, error)
-	predicates            []predicate.Photo
+	op                      Op
+	typ                     string
+	id                      *uuid.UUID
+	image_key               *string
+	thumb_key               *string
+	width                   *int
+	addwidth                *int
+	height                  *int
+	addheight               *int
+	thumb_width             *int
+	addthumb_width          *int
+	thumb_height            *int
+	addthumb_height         *int
+	is_public               *bool
+	status                  *photo.Status
+	created_at              *time.Time
+	vote_count              *int
+	addvote_count           *int
+	stats_version           *int64
+	addstats_version        *int64
+	stats_updated_at        *time.Time
+	owner_network           *string
+	fitted_version          *int64
+	addfitted_version       *int64
+	judge_queue             *int
+	addjudge_queue          *int
+	consent_shows_me        *bool
+	consent_adult           *bool
+	consent_accepts_judging *bool
+	consented_at            *time.Time
+	clearedFields           map[string]struct{}
+	owner                   *uuid.UUID
+	clearedowner            bool
+	votes                   map[int64]struct{}
+	removedvotes            map[int64]struct{}
+	clearedvotes            bool
+	question_stats          map[int]struct{}
+	removedquestion_stats   map[int]struct{}
+	clearedquestion_stats   bool
+	answer_counts           map[int]struct{}
+	removedanswer_counts    map[int]struct{}
+	clearedanswer_counts    bool
+	words                   map[int]struct{}
+	removedwords            map[int]struct{}
+	clearedwords            bool
+	skips                   map[int]struct{}
+	removedskips            map[int]struct{}
+	clearedskips            bool
+	done                    bool
+	oldValue                func(context.Context) (*Photo, error)
+	predicates              []predicate.Photo
 }
 
 var _ ent.Mutation = (*PhotoMutation)(nil)
@@ -1741,6 +1745,163 @@ func (m *PhotoMutation) ResetJudgeQueue() {
 	m.addjudge_queue = nil
 }
 
+// SetConsentShowsMe sets the "consent_shows_me" field.
+func (m *PhotoMutation) SetConsentShowsMe(b bool) {
+	m.consent_shows_me = &b
+}
+
+// ConsentShowsMe returns the value of the "consent_shows_me" field in the mutation.
+func (m *PhotoMutation) ConsentShowsMe() (r bool, exists bool) {
+	v := m.consent_shows_me
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConsentShowsMe returns the old "consent_shows_me" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldConsentShowsMe(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConsentShowsMe is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConsentShowsMe requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConsentShowsMe: %w", err)
+	}
+	return oldValue.ConsentShowsMe, nil
+}
+
+// ResetConsentShowsMe resets all changes to the "consent_shows_me" field.
+func (m *PhotoMutation) ResetConsentShowsMe() {
+	m.consent_shows_me = nil
+}
+
+// SetConsentAdult sets the "consent_adult" field.
+func (m *PhotoMutation) SetConsentAdult(b bool) {
+	m.consent_adult = &b
+}
+
+// ConsentAdult returns the value of the "consent_adult" field in the mutation.
+func (m *PhotoMutation) ConsentAdult() (r bool, exists bool) {
+	v := m.consent_adult
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConsentAdult returns the old "consent_adult" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldConsentAdult(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConsentAdult is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConsentAdult requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConsentAdult: %w", err)
+	}
+	return oldValue.ConsentAdult, nil
+}
+
+// ResetConsentAdult resets all changes to the "consent_adult" field.
+func (m *PhotoMutation) ResetConsentAdult() {
+	m.consent_adult = nil
+}
+
+// SetConsentAcceptsJudging sets the "consent_accepts_judging" field.
+func (m *PhotoMutation) SetConsentAcceptsJudging(b bool) {
+	m.consent_accepts_judging = &b
+}
+
+// ConsentAcceptsJudging returns the value of the "consent_accepts_judging" field in the mutation.
+func (m *PhotoMutation) ConsentAcceptsJudging() (r bool, exists bool) {
+	v := m.consent_accepts_judging
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConsentAcceptsJudging returns the old "consent_accepts_judging" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldConsentAcceptsJudging(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConsentAcceptsJudging is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConsentAcceptsJudging requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConsentAcceptsJudging: %w", err)
+	}
+	return oldValue.ConsentAcceptsJudging, nil
+}
+
+// ResetConsentAcceptsJudging resets all changes to the "consent_accepts_judging" field.
+func (m *PhotoMutation) ResetConsentAcceptsJudging() {
+	m.consent_accepts_judging = nil
+}
+
+// SetConsentedAt sets the "consented_at" field.
+func (m *PhotoMutation) SetConsentedAt(t time.Time) {
+	m.consented_at = &t
+}
+
+// ConsentedAt returns the value of the "consented_at" field in the mutation.
+func (m *PhotoMutation) ConsentedAt() (r time.Time, exists bool) {
+	v := m.consented_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConsentedAt returns the old "consented_at" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldConsentedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConsentedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConsentedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConsentedAt: %w", err)
+	}
+	return oldValue.ConsentedAt, nil
+}
+
+// ClearConsentedAt clears the value of the "consented_at" field.
+func (m *PhotoMutation) ClearConsentedAt() {
+	m.consented_at = nil
+	m.clearedFields[photo.FieldConsentedAt] = struct{}{}
+}
+
+// ConsentedAtCleared returns if the "consented_at" field was cleared in this mutation.
+func (m *PhotoMutation) ConsentedAtCleared() bool {
+	_, ok := m.clearedFields[photo.FieldConsentedAt]
+	return ok
+}
+
+// ResetConsentedAt resets all changes to the "consented_at" field.
+func (m *PhotoMutation) ResetConsentedAt() {
+	m.consented_at = nil
+	delete(m.clearedFields, photo.FieldConsentedAt)
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *PhotoMutation) ClearOwner() {
 	m.clearedowner = true
@@ -2072,7 +2233,7 @@ func (m *PhotoMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PhotoMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 20)
 	if m.owner != nil {
 		fields = append(fields, photo.FieldOwnerID)
 	}
@@ -2121,6 +2282,18 @@ func (m *PhotoMutation) Fields() []string {
 	if m.judge_queue != nil {
 		fields = append(fields, photo.FieldJudgeQueue)
 	}
+	if m.consent_shows_me != nil {
+		fields = append(fields, photo.FieldConsentShowsMe)
+	}
+	if m.consent_adult != nil {
+		fields = append(fields, photo.FieldConsentAdult)
+	}
+	if m.consent_accepts_judging != nil {
+		fields = append(fields, photo.FieldConsentAcceptsJudging)
+	}
+	if m.consented_at != nil {
+		fields = append(fields, photo.FieldConsentedAt)
+	}
 	return fields
 }
 
@@ -2161,6 +2334,14 @@ func (m *PhotoMutation) Field(name string) (ent.Value, bool) {
 		return m.FittedVersion()
 	case photo.FieldJudgeQueue:
 		return m.JudgeQueue()
+	case photo.FieldConsentShowsMe:
+		return m.ConsentShowsMe()
+	case photo.FieldConsentAdult:
+		return m.ConsentAdult()
+	case photo.FieldConsentAcceptsJudging:
+		return m.ConsentAcceptsJudging()
+	case photo.FieldConsentedAt:
+		return m.ConsentedAt()
 	}
 	return nil, false
 }
@@ -2202,6 +2383,14 @@ func (m *PhotoMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldFittedVersion(ctx)
 	case photo.FieldJudgeQueue:
 		return m.OldJudgeQueue(ctx)
+	case photo.FieldConsentShowsMe:
+		return m.OldConsentShowsMe(ctx)
+	case photo.FieldConsentAdult:
+		return m.OldConsentAdult(ctx)
+	case photo.FieldConsentAcceptsJudging:
+		return m.OldConsentAcceptsJudging(ctx)
+	case photo.FieldConsentedAt:
+		return m.OldConsentedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Photo field %s", name)
 }
@@ -2322,6 +2511,34 @@ func (m *PhotoMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetJudgeQueue(v)
+		return nil
+	case photo.FieldConsentShowsMe:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConsentShowsMe(v)
+		return nil
+	case photo.FieldConsentAdult:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConsentAdult(v)
+		return nil
+	case photo.FieldConsentAcceptsJudging:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConsentAcceptsJudging(v)
+		return nil
+	case photo.FieldConsentedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConsentedAt(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Photo field %s", name)
@@ -2458,6 +2675,9 @@ func (m *PhotoMutation) ClearedFields() []string {
 	if m.FieldCleared(photo.FieldOwnerNetwork) {
 		fields = append(fields, photo.FieldOwnerNetwork)
 	}
+	if m.FieldCleared(photo.FieldConsentedAt) {
+		fields = append(fields, photo.FieldConsentedAt)
+	}
 	return fields
 }
 
@@ -2477,6 +2697,9 @@ func (m *PhotoMutation) ClearField(name string) error {
 		return nil
 	case photo.FieldOwnerNetwork:
 		m.ClearOwnerNetwork()
+		return nil
+	case photo.FieldConsentedAt:
+		m.ClearConsentedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Photo nullable field %s", name)
@@ -2533,6 +2756,18 @@ func (m *PhotoMutation) ResetField(name string) error {
 		return nil
 	case photo.FieldJudgeQueue:
 		m.ResetJudgeQueue()
+		return nil
+	case photo.FieldConsentShowsMe:
+		m.ResetConsentShowsMe()
+		return nil
+	case photo.FieldConsentAdult:
+		m.ResetConsentAdult()
+		return nil
+	case photo.FieldConsentAcceptsJudging:
+		m.ResetConsentAcceptsJudging()
+		return nil
+	case photo.FieldConsentedAt:
+		m.ResetConsentedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Photo field %s", name)

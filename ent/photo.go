@@ -51,6 +51,14 @@ type Photo struct {
 	FittedVersion int64 `json:"fitted_version,omitempty"`
 	// JudgeQueue holds the value of the "judge_queue" field.
 	JudgeQueue int `json:"judge_queue,omitempty"`
+	// ConsentShowsMe holds the value of the "consent_shows_me" field.
+	ConsentShowsMe bool `json:"consent_shows_me,omitempty"`
+	// ConsentAdult holds the value of the "consent_adult" field.
+	ConsentAdult bool `json:"consent_adult,omitempty"`
+	// ConsentAcceptsJudging holds the value of the "consent_accepts_judging" field.
+	ConsentAcceptsJudging bool `json:"consent_accepts_judging,omitempty"`
+	// ConsentedAt holds the value of the "consented_at" field.
+	ConsentedAt *time.Time `json:"consented_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PhotoQuery when eager-loading is set.
 	Edges        PhotoEdges `json:"edges"`
@@ -137,13 +145,13 @@ func (*Photo) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case photo.FieldIsPublic:
+		case photo.FieldIsPublic, photo.FieldConsentShowsMe, photo.FieldConsentAdult, photo.FieldConsentAcceptsJudging:
 			values[i] = new(sql.NullBool)
 		case photo.FieldWidth, photo.FieldHeight, photo.FieldThumbWidth, photo.FieldThumbHeight, photo.FieldVoteCount, photo.FieldStatsVersion, photo.FieldFittedVersion, photo.FieldJudgeQueue:
 			values[i] = new(sql.NullInt64)
 		case photo.FieldImageKey, photo.FieldThumbKey, photo.FieldStatus, photo.FieldOwnerNetwork:
 			values[i] = new(sql.NullString)
-		case photo.FieldCreatedAt, photo.FieldStatsUpdatedAt:
+		case photo.FieldCreatedAt, photo.FieldStatsUpdatedAt, photo.FieldConsentedAt:
 			values[i] = new(sql.NullTime)
 		case photo.FieldID, photo.FieldOwnerID:
 			values[i] = new(uuid.UUID)
@@ -265,6 +273,31 @@ func (_m *Photo) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.JudgeQueue = int(value.Int64)
 			}
+		case photo.FieldConsentShowsMe:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field consent_shows_me", values[i])
+			} else if value.Valid {
+				_m.ConsentShowsMe = value.Bool
+			}
+		case photo.FieldConsentAdult:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field consent_adult", values[i])
+			} else if value.Valid {
+				_m.ConsentAdult = value.Bool
+			}
+		case photo.FieldConsentAcceptsJudging:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field consent_accepts_judging", values[i])
+			} else if value.Valid {
+				_m.ConsentAcceptsJudging = value.Bool
+			}
+		case photo.FieldConsentedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field consented_at", values[i])
+			} else if value.Valid {
+				_m.ConsentedAt = new(time.Time)
+				*_m.ConsentedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -380,6 +413,20 @@ func (_m *Photo) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("judge_queue=")
 	builder.WriteString(fmt.Sprintf("%v", _m.JudgeQueue))
+	builder.WriteString(", ")
+	builder.WriteString("consent_shows_me=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ConsentShowsMe))
+	builder.WriteString(", ")
+	builder.WriteString("consent_adult=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ConsentAdult))
+	builder.WriteString(", ")
+	builder.WriteString("consent_accepts_judging=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ConsentAcceptsJudging))
+	builder.WriteString(", ")
+	if v := _m.ConsentedAt; v != nil {
+		builder.WriteString("consented_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -198,6 +198,62 @@ func (_c *PhotoCreate) SetNillableJudgeQueue(v *int) *PhotoCreate {
 	return _c
 }
 
+// SetConsentShowsMe sets the "consent_shows_me" field.
+func (_c *PhotoCreate) SetConsentShowsMe(v bool) *PhotoCreate {
+	_c.mutation.SetConsentShowsMe(v)
+	return _c
+}
+
+// SetNillableConsentShowsMe sets the "consent_shows_me" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableConsentShowsMe(v *bool) *PhotoCreate {
+	if v != nil {
+		_c.SetConsentShowsMe(*v)
+	}
+	return _c
+}
+
+// SetConsentAdult sets the "consent_adult" field.
+func (_c *PhotoCreate) SetConsentAdult(v bool) *PhotoCreate {
+	_c.mutation.SetConsentAdult(v)
+	return _c
+}
+
+// SetNillableConsentAdult sets the "consent_adult" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableConsentAdult(v *bool) *PhotoCreate {
+	if v != nil {
+		_c.SetConsentAdult(*v)
+	}
+	return _c
+}
+
+// SetConsentAcceptsJudging sets the "consent_accepts_judging" field.
+func (_c *PhotoCreate) SetConsentAcceptsJudging(v bool) *PhotoCreate {
+	_c.mutation.SetConsentAcceptsJudging(v)
+	return _c
+}
+
+// SetNillableConsentAcceptsJudging sets the "consent_accepts_judging" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableConsentAcceptsJudging(v *bool) *PhotoCreate {
+	if v != nil {
+		_c.SetConsentAcceptsJudging(*v)
+	}
+	return _c
+}
+
+// SetConsentedAt sets the "consented_at" field.
+func (_c *PhotoCreate) SetConsentedAt(v time.Time) *PhotoCreate {
+	_c.mutation.SetConsentedAt(v)
+	return _c
+}
+
+// SetNillableConsentedAt sets the "consented_at" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableConsentedAt(v *time.Time) *PhotoCreate {
+	if v != nil {
+		_c.SetConsentedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *PhotoCreate) SetID(v uuid.UUID) *PhotoCreate {
 	_c.mutation.SetID(v)
@@ -355,6 +411,18 @@ func (_c *PhotoCreate) defaults() {
 		v := photo.DefaultJudgeQueue
 		_c.mutation.SetJudgeQueue(v)
 	}
+	if _, ok := _c.mutation.ConsentShowsMe(); !ok {
+		v := photo.DefaultConsentShowsMe
+		_c.mutation.SetConsentShowsMe(v)
+	}
+	if _, ok := _c.mutation.ConsentAdult(); !ok {
+		v := photo.DefaultConsentAdult
+		_c.mutation.SetConsentAdult(v)
+	}
+	if _, ok := _c.mutation.ConsentAcceptsJudging(); !ok {
+		v := photo.DefaultConsentAcceptsJudging
+		_c.mutation.SetConsentAcceptsJudging(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := photo.DefaultID()
 		_c.mutation.SetID(v)
@@ -449,6 +517,15 @@ func (_c *PhotoCreate) check() error {
 	}
 	if _, ok := _c.mutation.JudgeQueue(); !ok {
 		return &ValidationError{Name: "judge_queue", err: errors.New(`ent: missing required field "Photo.judge_queue"`)}
+	}
+	if _, ok := _c.mutation.ConsentShowsMe(); !ok {
+		return &ValidationError{Name: "consent_shows_me", err: errors.New(`ent: missing required field "Photo.consent_shows_me"`)}
+	}
+	if _, ok := _c.mutation.ConsentAdult(); !ok {
+		return &ValidationError{Name: "consent_adult", err: errors.New(`ent: missing required field "Photo.consent_adult"`)}
+	}
+	if _, ok := _c.mutation.ConsentAcceptsJudging(); !ok {
+		return &ValidationError{Name: "consent_accepts_judging", err: errors.New(`ent: missing required field "Photo.consent_accepts_judging"`)}
 	}
 	if len(_c.mutation.OwnerIDs()) == 0 {
 		return &ValidationError{Name: "owner", err: errors.New(`ent: missing required edge "Photo.owner"`)}
@@ -548,6 +625,22 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.JudgeQueue(); ok {
 		_spec.SetField(photo.FieldJudgeQueue, field.TypeInt, value)
 		_node.JudgeQueue = value
+	}
+	if value, ok := _c.mutation.ConsentShowsMe(); ok {
+		_spec.SetField(photo.FieldConsentShowsMe, field.TypeBool, value)
+		_node.ConsentShowsMe = value
+	}
+	if value, ok := _c.mutation.ConsentAdult(); ok {
+		_spec.SetField(photo.FieldConsentAdult, field.TypeBool, value)
+		_node.ConsentAdult = value
+	}
+	if value, ok := _c.mutation.ConsentAcceptsJudging(); ok {
+		_spec.SetField(photo.FieldConsentAcceptsJudging, field.TypeBool, value)
+		_node.ConsentAcceptsJudging = value
+	}
+	if value, ok := _c.mutation.ConsentedAt(); ok {
+		_spec.SetField(photo.FieldConsentedAt, field.TypeTime, value)
+		_node.ConsentedAt = &value
 	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -812,6 +905,60 @@ func (u *PhotoUpsert) AddJudgeQueue(v int) *PhotoUpsert {
 	return u
 }
 
+// SetConsentShowsMe sets the "consent_shows_me" field.
+func (u *PhotoUpsert) SetConsentShowsMe(v bool) *PhotoUpsert {
+	u.Set(photo.FieldConsentShowsMe, v)
+	return u
+}
+
+// UpdateConsentShowsMe sets the "consent_shows_me" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateConsentShowsMe() *PhotoUpsert {
+	u.SetExcluded(photo.FieldConsentShowsMe)
+	return u
+}
+
+// SetConsentAdult sets the "consent_adult" field.
+func (u *PhotoUpsert) SetConsentAdult(v bool) *PhotoUpsert {
+	u.Set(photo.FieldConsentAdult, v)
+	return u
+}
+
+// UpdateConsentAdult sets the "consent_adult" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateConsentAdult() *PhotoUpsert {
+	u.SetExcluded(photo.FieldConsentAdult)
+	return u
+}
+
+// SetConsentAcceptsJudging sets the "consent_accepts_judging" field.
+func (u *PhotoUpsert) SetConsentAcceptsJudging(v bool) *PhotoUpsert {
+	u.Set(photo.FieldConsentAcceptsJudging, v)
+	return u
+}
+
+// UpdateConsentAcceptsJudging sets the "consent_accepts_judging" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateConsentAcceptsJudging() *PhotoUpsert {
+	u.SetExcluded(photo.FieldConsentAcceptsJudging)
+	return u
+}
+
+// SetConsentedAt sets the "consented_at" field.
+func (u *PhotoUpsert) SetConsentedAt(v time.Time) *PhotoUpsert {
+	u.Set(photo.FieldConsentedAt, v)
+	return u
+}
+
+// UpdateConsentedAt sets the "consented_at" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateConsentedAt() *PhotoUpsert {
+	u.SetExcluded(photo.FieldConsentedAt)
+	return u
+}
+
+// ClearConsentedAt clears the value of the "consented_at" field.
+func (u *PhotoUpsert) ClearConsentedAt() *PhotoUpsert {
+	u.SetNull(photo.FieldConsentedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1017,6 +1164,69 @@ func (u *PhotoUpsertOne) AddJudgeQueue(v int) *PhotoUpsertOne {
 func (u *PhotoUpsertOne) UpdateJudgeQueue() *PhotoUpsertOne {
 	return u.Update(func(s *PhotoUpsert) {
 		s.UpdateJudgeQueue()
+	})
+}
+
+// SetConsentShowsMe sets the "consent_shows_me" field.
+func (u *PhotoUpsertOne) SetConsentShowsMe(v bool) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetConsentShowsMe(v)
+	})
+}
+
+// UpdateConsentShowsMe sets the "consent_shows_me" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateConsentShowsMe() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateConsentShowsMe()
+	})
+}
+
+// SetConsentAdult sets the "consent_adult" field.
+func (u *PhotoUpsertOne) SetConsentAdult(v bool) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetConsentAdult(v)
+	})
+}
+
+// UpdateConsentAdult sets the "consent_adult" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateConsentAdult() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateConsentAdult()
+	})
+}
+
+// SetConsentAcceptsJudging sets the "consent_accepts_judging" field.
+func (u *PhotoUpsertOne) SetConsentAcceptsJudging(v bool) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetConsentAcceptsJudging(v)
+	})
+}
+
+// UpdateConsentAcceptsJudging sets the "consent_accepts_judging" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateConsentAcceptsJudging() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateConsentAcceptsJudging()
+	})
+}
+
+// SetConsentedAt sets the "consented_at" field.
+func (u *PhotoUpsertOne) SetConsentedAt(v time.Time) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetConsentedAt(v)
+	})
+}
+
+// UpdateConsentedAt sets the "consented_at" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateConsentedAt() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateConsentedAt()
+	})
+}
+
+// ClearConsentedAt clears the value of the "consented_at" field.
+func (u *PhotoUpsertOne) ClearConsentedAt() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.ClearConsentedAt()
 	})
 }
 
@@ -1392,6 +1602,69 @@ func (u *PhotoUpsertBulk) AddJudgeQueue(v int) *PhotoUpsertBulk {
 func (u *PhotoUpsertBulk) UpdateJudgeQueue() *PhotoUpsertBulk {
 	return u.Update(func(s *PhotoUpsert) {
 		s.UpdateJudgeQueue()
+	})
+}
+
+// SetConsentShowsMe sets the "consent_shows_me" field.
+func (u *PhotoUpsertBulk) SetConsentShowsMe(v bool) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetConsentShowsMe(v)
+	})
+}
+
+// UpdateConsentShowsMe sets the "consent_shows_me" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateConsentShowsMe() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateConsentShowsMe()
+	})
+}
+
+// SetConsentAdult sets the "consent_adult" field.
+func (u *PhotoUpsertBulk) SetConsentAdult(v bool) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetConsentAdult(v)
+	})
+}
+
+// UpdateConsentAdult sets the "consent_adult" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateConsentAdult() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateConsentAdult()
+	})
+}
+
+// SetConsentAcceptsJudging sets the "consent_accepts_judging" field.
+func (u *PhotoUpsertBulk) SetConsentAcceptsJudging(v bool) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetConsentAcceptsJudging(v)
+	})
+}
+
+// UpdateConsentAcceptsJudging sets the "consent_accepts_judging" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateConsentAcceptsJudging() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateConsentAcceptsJudging()
+	})
+}
+
+// SetConsentedAt sets the "consented_at" field.
+func (u *PhotoUpsertBulk) SetConsentedAt(v time.Time) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetConsentedAt(v)
+	})
+}
+
+// UpdateConsentedAt sets the "consented_at" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateConsentedAt() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateConsentedAt()
+	})
+}
+
+// ClearConsentedAt clears the value of the "consented_at" field.
+func (u *PhotoUpsertBulk) ClearConsentedAt() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.ClearConsentedAt()
 	})
 }
 

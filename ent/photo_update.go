@@ -166,6 +166,68 @@ func (_u *PhotoUpdate) AddJudgeQueue(v int) *PhotoUpdate {
 	return _u
 }
 
+// SetConsentShowsMe sets the "consent_shows_me" field.
+func (_u *PhotoUpdate) SetConsentShowsMe(v bool) *PhotoUpdate {
+	_u.mutation.SetConsentShowsMe(v)
+	return _u
+}
+
+// SetNillableConsentShowsMe sets the "consent_shows_me" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableConsentShowsMe(v *bool) *PhotoUpdate {
+	if v != nil {
+		_u.SetConsentShowsMe(*v)
+	}
+	return _u
+}
+
+// SetConsentAdult sets the "consent_adult" field.
+func (_u *PhotoUpdate) SetConsentAdult(v bool) *PhotoUpdate {
+	_u.mutation.SetConsentAdult(v)
+	return _u
+}
+
+// SetNillableConsentAdult sets the "consent_adult" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableConsentAdult(v *bool) *PhotoUpdate {
+	if v != nil {
+		_u.SetConsentAdult(*v)
+	}
+	return _u
+}
+
+// SetConsentAcceptsJudging sets the "consent_accepts_judging" field.
+func (_u *PhotoUpdate) SetConsentAcceptsJudging(v bool) *PhotoUpdate {
+	_u.mutation.SetConsentAcceptsJudging(v)
+	return _u
+}
+
+// SetNillableConsentAcceptsJudging sets the "consent_accepts_judging" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableConsentAcceptsJudging(v *bool) *PhotoUpdate {
+	if v != nil {
+		_u.SetConsentAcceptsJudging(*v)
+	}
+	return _u
+}
+
+// SetConsentedAt sets the "consented_at" field.
+func (_u *PhotoUpdate) SetConsentedAt(v time.Time) *PhotoUpdate {
+	_u.mutation.SetConsentedAt(v)
+	return _u
+}
+
+// SetNillableConsentedAt sets the "consented_at" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableConsentedAt(v *time.Time) *PhotoUpdate {
+	if v != nil {
+		_u.SetConsentedAt(*v)
+	}
+	return _u
+}
+
+// ClearConsentedAt clears the value of the "consented_at" field.
+func (_u *PhotoUpdate) ClearConsentedAt() *PhotoUpdate {
+	_u.mutation.ClearConsentedAt()
+	return _u
+}
+
 // AddVoteIDs adds the "votes" edge to the Vote entity by IDs.
 func (_u *PhotoUpdate) AddVoteIDs(ids ...int64) *PhotoUpdate {
 	_u.mutation.AddVoteIDs(ids...)
@@ -452,6 +514,21 @@ func (_u *PhotoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedJudgeQueue(); ok {
 		_spec.AddField(photo.FieldJudgeQueue, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ConsentShowsMe(); ok {
+		_spec.SetField(photo.FieldConsentShowsMe, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ConsentAdult(); ok {
+		_spec.SetField(photo.FieldConsentAdult, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ConsentAcceptsJudging(); ok {
+		_spec.SetField(photo.FieldConsentAcceptsJudging, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ConsentedAt(); ok {
+		_spec.SetField(photo.FieldConsentedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ConsentedAtCleared() {
+		_spec.ClearField(photo.FieldConsentedAt, field.TypeTime)
 	}
 	if _u.mutation.VotesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -832,6 +909,68 @@ func (_u *PhotoUpdateOne) AddJudgeQueue(v int) *PhotoUpdateOne {
 	return _u
 }
 
+// SetConsentShowsMe sets the "consent_shows_me" field.
+func (_u *PhotoUpdateOne) SetConsentShowsMe(v bool) *PhotoUpdateOne {
+	_u.mutation.SetConsentShowsMe(v)
+	return _u
+}
+
+// SetNillableConsentShowsMe sets the "consent_shows_me" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableConsentShowsMe(v *bool) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetConsentShowsMe(*v)
+	}
+	return _u
+}
+
+// SetConsentAdult sets the "consent_adult" field.
+func (_u *PhotoUpdateOne) SetConsentAdult(v bool) *PhotoUpdateOne {
+	_u.mutation.SetConsentAdult(v)
+	return _u
+}
+
+// SetNillableConsentAdult sets the "consent_adult" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableConsentAdult(v *bool) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetConsentAdult(*v)
+	}
+	return _u
+}
+
+// SetConsentAcceptsJudging sets the "consent_accepts_judging" field.
+func (_u *PhotoUpdateOne) SetConsentAcceptsJudging(v bool) *PhotoUpdateOne {
+	_u.mutation.SetConsentAcceptsJudging(v)
+	return _u
+}
+
+// SetNillableConsentAcceptsJudging sets the "consent_accepts_judging" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableConsentAcceptsJudging(v *bool) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetConsentAcceptsJudging(*v)
+	}
+	return _u
+}
+
+// SetConsentedAt sets the "consented_at" field.
+func (_u *PhotoUpdateOne) SetConsentedAt(v time.Time) *PhotoUpdateOne {
+	_u.mutation.SetConsentedAt(v)
+	return _u
+}
+
+// SetNillableConsentedAt sets the "consented_at" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableConsentedAt(v *time.Time) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetConsentedAt(*v)
+	}
+	return _u
+}
+
+// ClearConsentedAt clears the value of the "consented_at" field.
+func (_u *PhotoUpdateOne) ClearConsentedAt() *PhotoUpdateOne {
+	_u.mutation.ClearConsentedAt()
+	return _u
+}
+
 // AddVoteIDs adds the "votes" edge to the Vote entity by IDs.
 func (_u *PhotoUpdateOne) AddVoteIDs(ids ...int64) *PhotoUpdateOne {
 	_u.mutation.AddVoteIDs(ids...)
@@ -1148,6 +1287,21 @@ func (_u *PhotoUpdateOne) sqlSave(ctx context.Context) (_node *Photo, err error)
 	}
 	if value, ok := _u.mutation.AddedJudgeQueue(); ok {
 		_spec.AddField(photo.FieldJudgeQueue, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ConsentShowsMe(); ok {
+		_spec.SetField(photo.FieldConsentShowsMe, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ConsentAdult(); ok {
+		_spec.SetField(photo.FieldConsentAdult, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ConsentAcceptsJudging(); ok {
+		_spec.SetField(photo.FieldConsentAcceptsJudging, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ConsentedAt(); ok {
+		_spec.SetField(photo.FieldConsentedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ConsentedAtCleared() {
+		_spec.ClearField(photo.FieldConsentedAt, field.TypeTime)
 	}
 	if _u.mutation.VotesCleared() {
 		edge := &sqlgraph.EdgeSpec{

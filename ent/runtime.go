@@ -100,6 +100,18 @@ func init() {
 	photoDescJudgeQueue := photoFields[16].Descriptor()
 	// photo.DefaultJudgeQueue holds the default value on creation for the judge_queue field.
 	photo.DefaultJudgeQueue = photoDescJudgeQueue.Default.(int)
+	// photoDescConsentShowsMe is the schema descriptor for consent_shows_me field.
+	photoDescConsentShowsMe := photoFields[17].Descriptor()
+	// photo.DefaultConsentShowsMe holds the default value on creation for the consent_shows_me field.
+	photo.DefaultConsentShowsMe = photoDescConsentShowsMe.Default.(bool)
+	// photoDescConsentAdult is the schema descriptor for consent_adult field.
+	photoDescConsentAdult := photoFields[18].Descriptor()
+	// photo.DefaultConsentAdult holds the default value on creation for the consent_adult field.
+	photo.DefaultConsentAdult = photoDescConsentAdult.Default.(bool)
+	// photoDescConsentAcceptsJudging is the schema descriptor for consent_accepts_judging field.
+	photoDescConsentAcceptsJudging := photoFields[19].Descriptor()
+	// photo.DefaultConsentAcceptsJudging holds the default value on creation for the consent_accepts_judging field.
+	photo.DefaultConsentAcceptsJudging = photoDescConsentAcceptsJudging.Default.(bool)
 	// photoDescID is the schema descriptor for id field.
 	photoDescID := photoFields[0].Descriptor()
 	// photo.DefaultID holds the default value on creation for the id field.

@@ -1156,6 +1156,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("SkipPhotoInput", ec.unmarshalInputSkipPhotoInput),
 			graphql.NewInputUnmarshaler("StartAnonymousSessionInput", ec.unmarshalInputStartAnonymousSessionInput),
+			graphql.NewInputUnmarshaler("UploadConsentInput", ec.unmarshalInputUploadConsentInput),
 			graphql.NewInputUnmarshaler("UploadPhotoInput", ec.unmarshalInputUploadPhotoInput),
 		)
 	}
@@ -1717,6 +1718,18 @@ input UploadPhotoInput {
   file: Upload!
   "Make the photo public at once (default: private)."
   public: Boolean
+  "The uploader's consent, stored with its time. Optional for older clients; where the site requires it, an upload without all three is refused: BAD_USER_INPUT, reason CONSENT_REQUIRED."
+  consent: UploadConsentInput
+}
+
+"What an uploader confirms about a photo."
+input UploadConsentInput {
+  "The photo shows me."
+  showsMe: Boolean!
+  "I am an adult."
+  adult: Boolean!
+  "I accept that strangers judge it."
+  acceptsJudging: Boolean!
 }
 
 type UploadPhotoPayload {
@@ -7593,6 +7606,62 @@ func UnmarshalStartAnonymousSessionInput(ctx context.Context, raw any) (model.St
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUploadConsentInput(ctx context.Context, obj any) (model.UploadConsentInput, error) {
+	var it model.UploadConsentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"showsMe", "adult", "acceptsJudging"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "showsMe":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showsMe"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowsMe = data
+		case "adult":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adult"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Adult = data
+		case "acceptsJudging":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acceptsJudging"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcceptsJudging = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUploadConsentInput unmarshals raw into the UploadConsentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUploadConsentInput(ctx context.Context, raw any) (model.UploadConsentInput, error) {
+	var out model.UploadConsentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UploadConsentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUploadPhotoInput(ctx context.Context, obj any) (model.UploadPhotoInput, error) {
 	var it model.UploadPhotoInput
 	if obj == nil {
@@ -7604,7 +7673,7 @@ func (ec *executionContext) unmarshalInputUploadPhotoInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"file", "public"}
+	fieldsInOrder := [...]string{"file", "public", "consent"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7625,6 +7694,13 @@ func (ec *executionContext) unmarshalInputUploadPhotoInput(ctx context.Context, 
 				return it, err
 			}
 			it.Public = data
+		case "consent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consent"))
+			data, err := ec.unmarshalOUploadConsentInput2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐUploadConsentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consent = data
 		}
 	}
 	return it, nil
@@ -10281,6 +10357,14 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOUploadConsentInput2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐUploadConsentInput(ctx context.Context, v any) (*model.UploadConsentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputUploadConsentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {

@@ -82,7 +82,11 @@ func (r *mutationResolver) SignOut(ctx context.Context) (*model.SignOutPayload, 
 
 // UploadPhoto is the resolver for the uploadPhoto field.
 func (r *mutationResolver) UploadPhoto(ctx context.Context, input model.UploadPhotoInput) (*model.UploadPhotoPayload, error) {
-	p, err := r.Photos.Upload(ctx, identity.FromContext(ctx), input.File.File, input.File.Size, input.Public != nil && *input.Public)
+	opts := photos.UploadOptions{Public: input.Public != nil && *input.Public}
+	if c := input.Consent; c != nil {
+		opts.Consent = &photos.Consent{ShowsMe: c.ShowsMe, Adult: c.Adult, AcceptsJudging: c.AcceptsJudging}
+	}
+	p, err := r.Photos.Upload(ctx, identity.FromContext(ctx), input.File.File, input.File.Size, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -208,8 +208,8 @@ func (e *env) send(t *testing.T, hr *http.Request, req request) *response {
 	return out
 }
 
-const uploadMutation = `mutation($file: Upload!, $public: Boolean) {
-  uploadPhoto(input: {file: $file, public: $public}) {
+const uploadMutation = `mutation($file: Upload!, $public: Boolean, $consent: UploadConsentInput) {
+  uploadPhoto(input: {file: $file, public: $public, consent: $consent}) {
     photo { id imageUrl thumbnailUrl width height isPublic createdAt owner { handle } }
   }
 }`
@@ -223,9 +223,19 @@ func (e *env) upload(t *testing.T, token string, name string, data []byte, publi
 // uploadWith is upload with req's token, headers and cookies.
 func (e *env) uploadWith(t *testing.T, req request, name string, data []byte, public bool) *response {
 	t.Helper()
+	return e.uploadConsenting(t, req, name, data, public, nil)
+}
+
+// uploadConsenting is uploadWith with the upload's consent (nil: none sent).
+func (e *env) uploadConsenting(t *testing.T, req request, name string, data []byte, public bool, consent map[string]bool) *response {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	ops, _ := json.Marshal(map[string]any{"query": uploadMutation, "variables": map[string]any{"file": nil, "public": public}})
+	vars := map[string]any{"file": nil, "public": public}
+	if consent != nil {
+		vars["consent"] = consent
+	}
+	ops, _ := json.Marshal(map[string]any{"query": uploadMutation, "variables": vars})
 	mw.WriteField("operations", string(ops))
 	mw.WriteField("map", `{"0":["variables.file"]}`)
 	fw, _ := mw.CreateFormFile("0", name)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/imageproc/imagetest"
+	"github.com/facestat/facestat/photos"
 )
 
 // rateSettings make every rate limit tight. The test client is a trusted
@@ -225,7 +226,7 @@ func TestRateLimits(t *testing.T) {
 				}
 				for i := range 2 {
 					jpg := imagetest.JPEGWithMetadata(160, 200, 1, imagetest.TopLeft)
-					if _, err := e.App.Photos.Upload(ctx, v, bytes.NewReader(jpg), int64(len(jpg)), true); err != nil {
+					if _, err := e.App.Photos.Upload(ctx, v, bytes.NewReader(jpg), int64(len(jpg)), photos.UploadOptions{Public: true}); err != nil {
 						t.Fatalf("%s's upload %d: %v", h, i, err)
 					}
 				}

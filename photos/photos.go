@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -39,8 +40,11 @@ type Config struct {
 	MaxUploadBytes int64
 	Limits         imageproc.Limits
 	Options        imageproc.Options
-	Quota          int    // photos per account
-	ImageBaseURL   string // URLs of blobs are ImageBaseURL + "/" + key
+	Quota          int // photos per account
+	// ConsentRequiredFrom: from then on an upload without all three
+	// consents is refused (zero: never; consent is stored when given).
+	ConsentRequiredFrom time.Time
+	ImageBaseURL        string // URLs of blobs are ImageBaseURL + "/" + key
 	// Workers bounds how many images are decoded at once (each may take
 	// hundreds of MB); further uploads wait their turn.
 	Workers int
@@ -133,11 +137,18 @@ func (s *Service) URL(key string) string { return s.cfg.ImageBaseURL + "/" + key
 // anonymous judges; RATE_LIMITED per account or client address;
 // BAD_USER_INPUT on field input.file with reason FILE_TOO_LARGE,
 // NOT_AN_IMAGE, IMAGE_TOO_LARGE, IMAGE_TOO_SMALL or QUOTA_REACHED. A
-// refused upload leaves no row and no file behind.
-func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader, size int64, public bool) (*ent.Photo, error) {
+// refused upload leaves no row and no file behind. From
+// ConsentRequiredFrom on, an upload without all three consents is refused
+// first: BAD_USER_INPUT on input.consent, reason CONSENT_REQUIRED.
+func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader, size int64, opts UploadOptions) (*ent.Photo, error) {
 	if err := authz.RequireAccount(v); err != nil {
 		return nil, err
 	}
+	if s.consentRequired() && !opts.Consent.Complete() {
+		return nil, facestat.InputError("input.consent", facestat.ReasonConsentRequired,
+			"confirm that the photo shows you, that you are an adult and that you accept that strangers judge it")
+	}
+	public := opts.Public
 	if err := s.cfg.RateLimits.Upload(ctx, v.ID); err != nil {
 		return nil, err
 	}
@@ -199,6 +210,10 @@ func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader
 			SetThumbWidth(img.ThumbWidth).SetThumbHeight(img.ThumbHeight).
 			SetIsPublic(public).
 			SetOwnerNetwork(clientaddr.Network(clientaddr.From(ctx))).
+			SetNillableConsentedAt(opts.Consent.at()).
+			SetConsentShowsMe(opts.Consent.Get().ShowsMe).
+			SetConsentAdult(opts.Consent.Get().Adult).
+			SetConsentAcceptsJudging(opts.Consent.Get().AcceptsJudging).
 			Save(ctx)
 		return err
 	})
@@ -236,4 +251,42 @@ func (s *Service) process(ctx context.Context, data []byte) (*imageproc.Result, 
 		return nil, fmt.Errorf("photos: processing image: %w", err)
 	}
 	return img, nil
+}
+
+// UploadOptions are an upload's settings besides its file.
+type UploadOptions struct {
+	Public  bool     // listed at once (default: private)
+	Consent *Consent // as the uploader gave it; nil: not asked (older clients)
+}
+
+// Consent is what an uploader confirms about a photo.
+type Consent struct {
+	ShowsMe        bool // the photo shows the uploader
+	Adult          bool // the uploader is an adult
+	AcceptsJudging bool // the uploader accepts that strangers judge it
+}
+
+// Complete reports whether c holds all three consents (false for nil).
+func (c *Consent) Complete() bool { return c != nil && c.ShowsMe && c.Adult && c.AcceptsJudging }
+
+// Get returns c, or no consent for nil.
+func (c *Consent) Get() Consent {
+	if c == nil {
+		return Consent{}
+	}
+	return *c
+}
+
+// at is when the consent was given: now, or nil when none was.
+func (c *Consent) at() *time.Time {
+	if c == nil {
+		return nil
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	return &now
+}
+
+// consentRequired reports whether uploads must carry consent by now.
+func (s *Service) consentRequired() bool {
+	return !s.cfg.ConsentRequiredFrom.IsZero() && !time.Now().Before(s.cfg.ConsentRequiredFrom)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/seed"
 )
 
@@ -78,7 +79,8 @@ func seedDemo(ctx context.Context, args []string, getenv func(string) string, st
 			}
 			public := rng.IntN(3) > 0 // two in three public
 			v := &identity.Viewer{ID: ses.Viewer.ID, Role: identity.RoleUser}
-			if _, err := a.Photos.Upload(ctx, v, &buf, int64(buf.Len()), public); err != nil {
+			if _, err := a.Photos.Upload(ctx, v, &buf, int64(buf.Len()), photos.UploadOptions{Public: public,
+				Consent: &photos.Consent{ShowsMe: true, Adult: true, AcceptsJudging: true}}); err != nil {
 				if facestat.ErrorCode(err) == facestat.BadUserInput {
 					break // quota reached: enough photos for this account
 				}

@@ -51,6 +51,10 @@ var (
 		{Name: "owner_network", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "fitted_version", Type: field.TypeInt64, Default: 0},
 		{Name: "judge_queue", Type: field.TypeInt, Default: 0},
+		{Name: "consent_shows_me", Type: field.TypeBool, Default: false},
+		{Name: "consent_adult", Type: field.TypeBool, Default: false},
+		{Name: "consent_accepts_judging", Type: field.TypeBool, Default: false},
+		{Name: "consented_at", Type: field.TypeTime, Nullable: true},
 		{Name: "owner_id", Type: field.TypeUUID},
 	}
 	// PhotosTable holds the schema information for the "photos" table.
@@ -61,7 +65,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "photos_users_photos",
-				Columns:    []*schema.Column{PhotosColumns[16]},
+				Columns:    []*schema.Column{PhotosColumns[20]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -75,7 +79,7 @@ var (
 			{
 				Name:    "photo_owner_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[16], PhotosColumns[9], PhotosColumns[0]},
+				Columns: []*schema.Column{PhotosColumns[20], PhotosColumns[9], PhotosColumns[0]},
 			},
 			{
 				Name:    "photo_status_judge_queue_vote_count_id",

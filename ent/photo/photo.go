@@ -48,6 +48,14 @@ const (
 	FieldFittedVersion = "fitted_version"
 	// FieldJudgeQueue holds the string denoting the judge_queue field in the database.
 	FieldJudgeQueue = "judge_queue"
+	// FieldConsentShowsMe holds the string denoting the consent_shows_me field in the database.
+	FieldConsentShowsMe = "consent_shows_me"
+	// FieldConsentAdult holds the string denoting the consent_adult field in the database.
+	FieldConsentAdult = "consent_adult"
+	// FieldConsentAcceptsJudging holds the string denoting the consent_accepts_judging field in the database.
+	FieldConsentAcceptsJudging = "consent_accepts_judging"
+	// FieldConsentedAt holds the string denoting the consented_at field in the database.
+	FieldConsentedAt = "consented_at"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
 	EdgeOwner = "owner"
 	// EdgeVotes holds the string denoting the votes edge name in mutations.
@@ -125,6 +133,10 @@ var Columns = []string{
 	FieldOwnerNetwork,
 	FieldFittedVersion,
 	FieldJudgeQueue,
+	FieldConsentShowsMe,
+	FieldConsentAdult,
+	FieldConsentAcceptsJudging,
+	FieldConsentedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -166,6 +178,12 @@ var (
 	DefaultFittedVersion int64
 	// DefaultJudgeQueue holds the default value on creation for the "judge_queue" field.
 	DefaultJudgeQueue int
+	// DefaultConsentShowsMe holds the default value on creation for the "consent_shows_me" field.
+	DefaultConsentShowsMe bool
+	// DefaultConsentAdult holds the default value on creation for the "consent_adult" field.
+	DefaultConsentAdult bool
+	// DefaultConsentAcceptsJudging holds the default value on creation for the "consent_accepts_judging" field.
+	DefaultConsentAcceptsJudging bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -282,6 +300,26 @@ func ByFittedVersion(opts ...sql.OrderTermOption) OrderOption {
 // ByJudgeQueue orders the results by the judge_queue field.
 func ByJudgeQueue(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldJudgeQueue, opts...).ToFunc()
+}
+
+// ByConsentShowsMe orders the results by the consent_shows_me field.
+func ByConsentShowsMe(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConsentShowsMe, opts...).ToFunc()
+}
+
+// ByConsentAdult orders the results by the consent_adult field.
+func ByConsentAdult(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConsentAdult, opts...).ToFunc()
+}
+
+// ByConsentAcceptsJudging orders the results by the consent_accepts_judging field.
+func ByConsentAcceptsJudging(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConsentAcceptsJudging, opts...).ToFunc()
+}
+
+// ByConsentedAt orders the results by the consented_at field.
+func ByConsentedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConsentedAt, opts...).ToFunc()
 }
 
 // ByOwnerField orders the results by owner field.

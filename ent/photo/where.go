@@ -131,6 +131,26 @@ func JudgeQueue(v int) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldJudgeQueue, v))
 }
 
+// ConsentShowsMe applies equality check predicate on the "consent_shows_me" field. It's identical to ConsentShowsMeEQ.
+func ConsentShowsMe(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldConsentShowsMe, v))
+}
+
+// ConsentAdult applies equality check predicate on the "consent_adult" field. It's identical to ConsentAdultEQ.
+func ConsentAdult(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldConsentAdult, v))
+}
+
+// ConsentAcceptsJudging applies equality check predicate on the "consent_accepts_judging" field. It's identical to ConsentAcceptsJudgingEQ.
+func ConsentAcceptsJudging(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldConsentAcceptsJudging, v))
+}
+
+// ConsentedAt applies equality check predicate on the "consented_at" field. It's identical to ConsentedAtEQ.
+func ConsentedAt(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldConsentedAt, v))
+}
+
 // OwnerIDEQ applies the EQ predicate on the "owner_id" field.
 func OwnerIDEQ(v uuid.UUID) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldOwnerID, v))
@@ -794,6 +814,86 @@ func JudgeQueueLT(v int) predicate.Photo {
 // JudgeQueueLTE applies the LTE predicate on the "judge_queue" field.
 func JudgeQueueLTE(v int) predicate.Photo {
 	return predicate.Photo(sql.FieldLTE(FieldJudgeQueue, v))
+}
+
+// ConsentShowsMeEQ applies the EQ predicate on the "consent_shows_me" field.
+func ConsentShowsMeEQ(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldConsentShowsMe, v))
+}
+
+// ConsentShowsMeNEQ applies the NEQ predicate on the "consent_shows_me" field.
+func ConsentShowsMeNEQ(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldConsentShowsMe, v))
+}
+
+// ConsentAdultEQ applies the EQ predicate on the "consent_adult" field.
+func ConsentAdultEQ(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldConsentAdult, v))
+}
+
+// ConsentAdultNEQ applies the NEQ predicate on the "consent_adult" field.
+func ConsentAdultNEQ(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldConsentAdult, v))
+}
+
+// ConsentAcceptsJudgingEQ applies the EQ predicate on the "consent_accepts_judging" field.
+func ConsentAcceptsJudgingEQ(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldConsentAcceptsJudging, v))
+}
+
+// ConsentAcceptsJudgingNEQ applies the NEQ predicate on the "consent_accepts_judging" field.
+func ConsentAcceptsJudgingNEQ(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldConsentAcceptsJudging, v))
+}
+
+// ConsentedAtEQ applies the EQ predicate on the "consented_at" field.
+func ConsentedAtEQ(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldConsentedAt, v))
+}
+
+// ConsentedAtNEQ applies the NEQ predicate on the "consented_at" field.
+func ConsentedAtNEQ(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldConsentedAt, v))
+}
+
+// ConsentedAtIn applies the In predicate on the "consented_at" field.
+func ConsentedAtIn(vs ...time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldConsentedAt, vs...))
+}
+
+// ConsentedAtNotIn applies the NotIn predicate on the "consented_at" field.
+func ConsentedAtNotIn(vs ...time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldConsentedAt, vs...))
+}
+
+// ConsentedAtGT applies the GT predicate on the "consented_at" field.
+func ConsentedAtGT(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldConsentedAt, v))
+}
+
+// ConsentedAtGTE applies the GTE predicate on the "consented_at" field.
+func ConsentedAtGTE(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldConsentedAt, v))
+}
+
+// ConsentedAtLT applies the LT predicate on the "consented_at" field.
+func ConsentedAtLT(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldConsentedAt, v))
+}
+
+// ConsentedAtLTE applies the LTE predicate on the "consented_at" field.
+func ConsentedAtLTE(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldConsentedAt, v))
+}
+
+// ConsentedAtIsNil applies the IsNil predicate on the "consented_at" field.
+func ConsentedAtIsNil() predicate.Photo {
+	return predicate.Photo(sql.FieldIsNull(FieldConsentedAt))
+}
+
+// ConsentedAtNotNil applies the NotNil predicate on the "consented_at" field.
+func ConsentedAtNotNil() predicate.Photo {
+	return predicate.Photo(sql.FieldNotNull(FieldConsentedAt))
 }
 
 // HasOwner applies the HasEdge predicate on the "owner" edge.

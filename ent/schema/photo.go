@@ -48,6 +48,13 @@ func (Photo) Fields() []ent.Field {
 		// served first (under the free votes, or an owner with karma), 1 for
 		// photos whose owner has run out of karma. The refit keeps it.
 		field.Int("judge_queue").Default(0),
+		// The uploader's consent, as given at upload (or confirmed later):
+		// the photo shows them, they are an adult, they accept that
+		// strangers judge it; ConsentedAt is when (nil: never given).
+		field.Bool("consent_shows_me").Default(false),
+		field.Bool("consent_adult").Default(false),
+		field.Bool("consent_accepts_judging").Default(false),
+		field.Time("consented_at").Optional().Nillable(),
 	}
 }
 

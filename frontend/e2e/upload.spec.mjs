@@ -1,6 +1,6 @@
-// Uploading through the page as a signed-in user: a text file dressed up as
-// face.jpg is refused with the NOT_AN_IMAGE message, then a real JPEG lands
-// on its results page.
+// Uploading through the page as a signed-in user: the upload waits for the
+// uploader's three consents, a text file dressed up as face.jpg is refused
+// with the NOT_AN_IMAGE message, then a real JPEG lands on its results page.
 import { expect, gotoRoute, makeJpegs, shoot, signUp, test } from './fixtures.mjs';
 
 // No allowConsoleErrors: the refusal comes back as a GraphQL error the page
@@ -17,6 +17,12 @@ test('/upload: a text file named face.jpg is refused, a JPEG lands on /photos/:i
 
   await picker.setInputFiles({ name: 'face.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a photo, just text\n') });
   await expect(page.getByText('Chosen: face.jpg')).toBeVisible();
+  // Nothing is sent before the uploader consents to all three points.
+  await expect(upload).toBeDisabled();
+  for (const point of ['This photo shows me', 'I am an adult (18 or older)', 'I accept that strangers judge it']) {
+    await page.getByRole('checkbox', { name: point }).check();
+  }
+  await expect(page.getByRole('link', { name: 'terms' })).toHaveAttribute('href', '/terms');
   const refused = page.waitForResponse((r) => new URL(r.url()).pathname === '/graphql' && r.request().method() === 'POST');
   await upload.click();
   const res = await refused;

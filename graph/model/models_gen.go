@@ -210,10 +210,22 @@ type StartAnonymousSessionPayload struct {
 type Subscription struct {
 }
 
+// What an uploader confirms about a photo.
+type UploadConsentInput struct {
+	// The photo shows me.
+	ShowsMe bool `json:"showsMe"`
+	// I am an adult.
+	Adult bool `json:"adult"`
+	// I accept that strangers judge it.
+	AcceptsJudging bool `json:"acceptsJudging"`
+}
+
 type UploadPhotoInput struct {
 	File graphql.Upload `json:"file"`
 	// Make the photo public at once (default: private).
 	Public *bool `json:"public,omitempty"`
+	// The uploader's consent, stored with its time. Optional for older clients; where the site requires it, an upload without all three is refused: BAD_USER_INPUT, reason CONSENT_REQUIRED.
+	Consent *UploadConsentInput `json:"consent,omitempty"`
 }
 
 type UploadPhotoPayload struct {

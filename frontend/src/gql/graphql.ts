@@ -73,7 +73,19 @@ export type SkipPhotoInput = {
   photoId: string | number;
 };
 
+/** What an uploader confirms about a photo. */
+export type UploadConsentInput = {
+  /** I accept that strangers judge it. */
+  acceptsJudging: boolean;
+  /** I am an adult. */
+  adult: boolean;
+  /** The photo shows me. */
+  showsMe: boolean;
+};
+
 export type UploadPhotoInput = {
+  /** The uploader's consent, stored with its time. Optional for older clients; where the site requires it, an upload without all three is refused: BAD_USER_INPUT, reason CONSENT_REQUIRED. */
+  consent?: UploadConsentInput | null | undefined;
   file: File;
   /** Make the photo public at once (default: private). */
   public?: boolean | null | undefined;

@@ -27,6 +27,11 @@ function UploadForm() {
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
   const [isPublic, setPublic] = useState(false);
+  // The uploader's consent: all three, or the form does not send.
+  const [showsMe, setShowsMe] = useState(false);
+  const [adult, setAdult] = useState(false);
+  const [accepts, setAccepts] = useState(false);
+  const consented = showsMe && adult && accepts;
   const [progress, setProgress] = useState<number | null>(null);
   const [problem, setProblem] = useState<UploadProblem | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -48,7 +53,7 @@ function UploadForm() {
 
   async function send(e: React.FormEvent) {
     e.preventDefault();
-    if (!file || progress !== null) return;
+    if (!file || progress !== null || !consented) return;
     const bad = checkFile(file);
     if (bad) return setProblem(bad);
     setProblem(null);
@@ -147,6 +152,24 @@ function UploadForm() {
           <input type="checkbox" checked={isPublic} disabled={uploading} onChange={(e) => setPublic(e.target.checked)} />
           Make it public (shown on the front page and in top lists)
         </label>
+        <fieldset className="consent">
+          <legend>Before you upload</legend>
+          <label className="check">
+            <input type="checkbox" required checked={showsMe} disabled={uploading} onChange={(e) => setShowsMe(e.target.checked)} />
+            This photo shows me
+          </label>
+          <label className="check">
+            <input type="checkbox" required checked={adult} disabled={uploading} onChange={(e) => setAdult(e.target.checked)} />
+            I am an adult (18 or older)
+          </label>
+          <label className="check">
+            <input type="checkbox" required checked={accepts} disabled={uploading} onChange={(e) => setAccepts(e.target.checked)} />
+            I accept that strangers judge it
+          </label>
+          <p className="small">
+            See the <a href="/terms">terms</a> and what we keep, in the <a href="/privacy">privacy page</a>.
+          </p>
+        </fieldset>
         {uploading && (
           <div className="progress-row">
             <progress id={`${id}-progress`} max={100} value={pct} aria-label="Upload progress">
@@ -170,7 +193,7 @@ function UploadForm() {
           </p>
         )}
         <div className="actions">
-          <button type="submit" className="primary" disabled={!file || uploading}>
+          <button type="submit" className="primary" disabled={!file || uploading || !consented}>
             {uploading ? (pct >= 100 ? 'Processing…' : `Uploading ${pct}%`) : 'Upload'}
           </button>
           {uploading && (

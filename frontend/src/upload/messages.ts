@@ -26,6 +26,8 @@ export function uploadProblem(r: Refusal): UploadProblem {
           return { text: 'That image has too many pixels. Scale it down (say, to 4000 px on the long side) and try again.' };
         case 'IMAGE_TOO_SMALL':
           return { text: 'That picture is too small to show a face. Pick a photo at least 128 pixels on each side.' };
+        case 'CONSENT_REQUIRED':
+          return { text: 'Confirm the three points above to upload: the photo shows you, you are an adult, and you accept that strangers judge it.' };
         case 'QUOTA_REACHED':
           return { text: 'You have uploaded as many photos as an account may hold. Delete one on “My photos” to upload another.' };
         case 'LENGTH_REQUIRED':

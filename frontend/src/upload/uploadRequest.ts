@@ -33,11 +33,14 @@ export class UploadRefused extends Error {
 }
 
 /** The multipart body: operations, map, then the file (in that order, as the spec requires). */
-export function multipartBody(file: Blob, isPublic: boolean, name = 'photo'): FormData {
+/** What the uploader confirms about the photo (all three, or no upload). */
+export const fullConsent = { showsMe: true, adult: true, acceptsJudging: true };
+
+export function multipartBody(file: Blob, isPublic: boolean, name = 'photo', consent = fullConsent): FormData {
   const body = new FormData();
   body.append(
     'operations',
-    JSON.stringify({ query: print(UploadPhotoMutation), variables: { input: { file: null, public: isPublic } } }),
+    JSON.stringify({ query: print(UploadPhotoMutation), variables: { input: { file: null, public: isPublic, consent } } }),
   );
   body.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
   body.append('0', file, name);

@@ -1,5 +1,6 @@
 // Routes: / (the front page), /judge, /signin, /signup, /upload, /me,
-// /compare, /top, /developers and /photos/:id; any other path shows the not-found page. The
+// /compare, /top, /developers, /privacy, /terms and /photos/:id (the same
+// list as routes.json); any other path shows the not-found page. The
 // server answers every path with index.html (api/server.go serveWebApp), so
 // links are plain paths.
 import { useMutation } from 'urql';
@@ -13,6 +14,9 @@ import { JudgePage } from './judge/JudgePage';
 import { ComparePage } from './results/ComparePage';
 import { MyPhotosPage } from './results/MyPhotosPage';
 import { PhotoPage } from './results/PhotoPage';
+import { PrivacyPage } from './legal/PrivacyPage';
+import { TermsPage } from './legal/TermsPage';
+import { Footer } from './ui/Footer';
 import { NotFoundPage } from './ui/NotFoundPage';
 import { navigate, onLinkClick, usePath } from './router';
 import { UploadPage } from './upload/UploadPage';
@@ -73,6 +77,8 @@ export function App() {
   else if (path === '/compare') page = <ComparePage />;
   else if (path === '/top') page = <TopPage />;
   else if (path === '/developers') page = <DevelopersPage />;
+  else if (path === '/privacy') page = <PrivacyPage />;
+  else if (path === '/terms') page = <TermsPage />;
   else if (photo) page = <PhotoPage key={photo[1]} id={decodeURIComponent(photo[1])} />;
   else page = <NotFoundPage />;
   return (
@@ -95,6 +101,7 @@ export function App() {
         </nav>
       </header>
       {page}
+      <Footer path={path} />
     </div>
   );
 }

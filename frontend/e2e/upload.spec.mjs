@@ -22,7 +22,7 @@ test('/upload: a text file named face.jpg is refused, a JPEG lands on /photos/:i
   for (const point of ['This photo shows me', 'I am an adult (18 or older)', 'I accept that strangers judge it']) {
     await page.getByRole('checkbox', { name: point }).check();
   }
-  await expect(page.getByRole('link', { name: 'terms' })).toHaveAttribute('href', '/terms');
+  await expect(page.locator('fieldset.consent').getByRole('link', { name: 'terms' })).toHaveAttribute('href', '/terms');
   const refused = page.waitForResponse((r) => new URL(r.url()).pathname === '/graphql' && r.request().method() === 'POST');
   await upload.click();
   const res = await refused;

@@ -116,7 +116,7 @@ func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
 	// transaction to write: it never holds a connection while it needs
 	// another (db-max-conns may be 1), and SQLite's transactions, which
 	// hold the whole database, last only as long as the writes.
-	r := &refitRound{s: s, cfg: cfg, read: s.client, qs: modelQuestions(s.Survey.Active())}
+	r := newRefitRound(s, cfg, modelQuestions(s.Survey.Active()))
 	rep, next, after, err := r.run(ctx, start)
 	if err != nil {
 		return rep, fmt.Errorf("judging: refit: %w", err)
@@ -274,6 +274,7 @@ type refitRound struct {
 	cfg  RefitConfig
 	read *ent.Client
 	qs   []quality.Question
+	byID map[int]quality.Question // qs by id
 
 	photos   map[uuid.UUID]*ent.Photo                     // every photo a vote read is on
 	figures  map[uuid.UUID]map[int]*ent.PhotoQuestionStat // their stored aggregates
@@ -289,6 +290,18 @@ type refitRound struct {
 type refitCursor struct {
 	at time.Time
 	id int64
+}
+
+// newRefitRound starts a round of s over the questions qs.
+func newRefitRound(s *Service, cfg RefitConfig, qs []quality.Question) *refitRound {
+	r := &refitRound{s: s, cfg: cfg, qs: qs, byID: make(map[int]quality.Question, len(qs))}
+	if s != nil {
+		r.read = s.client
+	}
+	for _, q := range qs {
+		r.byID[q.ID] = q
+	}
+	return r
 }
 
 // run reads and computes the round; it returns the report and where the
@@ -521,12 +534,8 @@ func (r *refitRound) centerFor(j uuid.UUID, votes []quality.Vote) quality.Center
 	if prev != nil {
 		w = prev.Weight
 	}
-	byID := make(map[int]quality.Question, len(r.qs))
-	for _, q := range r.qs {
-		byID[q.ID] = q
-	}
 	return func(photo uuid.UUID, q int) (float64, bool) {
-		f, ok := r.figure(photo, q)
+		f, raw, ok := r.figure(photo, q)
 		if !ok {
 			return 0, false
 		}
@@ -534,40 +543,32 @@ func (r *refitRound) centerFor(j uuid.UUID, votes []quality.Vote) quality.Center
 		if !answered {
 			return figureOf(f), true
 		}
-		if !r.weighed(photo, q) {
+		if raw {
 			// The raw mean: every answer counted 1, as given (no offset
 			// was taken from it).
-			return quality.LeaveOut(byID[q], f, x, nil, 1)
+			return quality.LeaveOut(r.byID[q], f, x, nil, 1)
 		}
-		return quality.LeaveOut(byID[q], f, x, prev, w)
+		return quality.LeaveOut(r.byID[q], f, x, prev, w)
 	}
 }
 
 // figure is a photo's current figures for a question: the round's own
-// when it weighed the photo, else the stored ones, else (never weighed)
-// the raw mean as if every answer weighed 1.
-func (r *refitRound) figure(photo uuid.UUID, q int) (*stats.Weighted, bool) {
+// when it weighed the photo, else the stored ones, else (never weighed,
+// raw) the raw mean as if every answer weighed 1; ok is false when there
+// is none, or nothing weighs.
+func (r *refitRound) figure(photo uuid.UUID, q int) (w *stats.Weighted, raw, ok bool) {
 	if w := r.fresh[photo][q]; w != nil && w.Weight > 0 {
-		return w, true
+		return w, false, true
 	}
 	f := r.figures[photo][q]
 	if f == nil || f.Count <= 0 {
-		return nil, false
+		return nil, false, false
 	}
 	if w := weightedOf(f); w != nil {
-		return w, w.Weight > 0
+		return w, false, w.Weight > 0
 	}
 	n := float64(f.Count)
-	return &stats.Weighted{Weight: n, NEff: n, Mean: float64(f.Sum) / n, MeanSq: float64(f.SumSq) / n}, true
-}
-
-// weighed reports whether the figure for (photo, q) is a weighted one.
-func (r *refitRound) weighed(photo uuid.UUID, q int) bool {
-	if w := r.fresh[photo][q]; w != nil && w.Weight > 0 {
-		return true
-	}
-	f := r.figures[photo][q]
-	return f != nil && weightedOf(f) != nil
+	return &stats.Weighted{Weight: n, NEff: n, Mean: float64(f.Sum) / n, MeanSq: float64(f.SumSq) / n}, true, true
 }
 
 func figureOf(w *stats.Weighted) float64 {

@@ -17,11 +17,9 @@ import (
 func TestCenterForRawFigure(t *testing.T) {
 	photo, j := uuid.New(), uuid.New()
 	q := quality.Question{ID: 1, Kind: quality.Numeric, Min: 1, Max: 10}
-	r := &refitRound{
-		qs:      []quality.Question{q},
-		figures: map[uuid.UUID]map[int]*ent.PhotoQuestionStat{photo: {1: {Count: 3, Sum: 18, SumSq: 25 + 36 + 49}}},
-		judges:  map[uuid.UUID]*quality.Judge{j: {Votes: 10, Care: 1, Weight: 1, Offsets: map[int]float64{1: 2}}},
-	}
+	r := newRefitRound(nil, RefitConfig{}, []quality.Question{q})
+	r.figures = map[uuid.UUID]map[int]*ent.PhotoQuestionStat{photo: {1: {Count: 3, Sum: 18, SumSq: 25 + 36 + 49}}}
+	r.judges = map[uuid.UUID]*quality.Judge{j: {Votes: 10, Care: 1, Weight: 1, Offsets: map[int]float64{1: 2}}}
 	votes := []quality.Vote{{Judge: j, Photo: photo, Answers: []quality.Answer{{Question: 1, Value: 7}}}}
 	c, ok := r.centerFor(j, votes)(photo, 1)
 	if !ok || math.Abs(c-5.5) > 1e-12 {

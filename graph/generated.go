@@ -1746,6 +1746,7 @@ type SetPhotoVisibilityPayload {
 }
 
 input SkipPhotoInput {
+  "The photo never to offer the viewer again."
   photoId: ID!
 }
 

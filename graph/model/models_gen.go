@@ -179,6 +179,7 @@ type SignUpPayload struct {
 }
 
 type SkipPhotoInput struct {
+	// The photo never to offer the viewer again.
 	PhotoID string `json:"photoId"`
 }
 

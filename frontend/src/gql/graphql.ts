@@ -70,6 +70,7 @@ export type SignUpInput = {
 };
 
 export type SkipPhotoInput = {
+  /** The photo never to offer the viewer again. */
   photoId: string | number;
 };
 

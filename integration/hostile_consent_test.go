@@ -9,12 +9,12 @@ import (
 	"github.com/facestat/facestat/relay"
 )
 
-// TestUploadConsent: an upload's consent is stored with its time; without
+// TestHostileUploadWithoutConsent: an upload's consent is stored with its time; without
 // FACESTAT_CONSENT_REQUIRED_FROM an upload without consent is still
 // accepted (older clients), and once that time has passed an upload
 // without all three consents is refused with CONSENT_REQUIRED on
 // input.consent, storing nothing.
-func TestUploadConsent(t *testing.T) {
+func TestHostileUploadWithoutConsent(t *testing.T) {
 	all := map[string]bool{"showsMe": true, "adult": true, "acceptsJudging": true}
 	partial := map[string]bool{"showsMe": true, "adult": false, "acceptsJudging": true}
 	jpeg := func(i int) []byte { return imagetest.JPEGWithMetadata(150+i, 150, 1, imagetest.TopLeft) }

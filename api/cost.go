@@ -55,8 +55,8 @@ import (
 //	uploadPhoto                             200 + selection                     decoding and storing an image
 //	signUp, signIn                          100 + selection                     argon2id hashing
 //	a subscription                          20 + selection                      priced once, per message
-//	__schema                                36000                               the fullest answer, 525 KiB (GraphiQL's query answers 62 KB)
-//	__type                                  3000                                the fullest answer of any type, 45 KiB
+//	__schema                                48000                               the fullest answer, 729 KiB (GraphiQL's query answers 62 KB)
+//	__type                                  4000                                the fullest answer of any type (Mutation), 59 KiB
 //	                                                                            (no alias inside either: api/shape.go)
 //	an alias                                1 + 1 per 8 bytes of the alias      its key, repeated in every item
 //
@@ -88,8 +88,13 @@ const (
 	priceUpload   = 200
 	priceHashing  = 100
 	priceSubscrip = 20
-	priceSchema   = 36000 // see TestIntrospectionPricedByItsAnswer
-	priceType     = 3000
+	// maxQueueReports and maxSessionsListed are the longest lists of
+	// ModerationQueueItem.reports and Viewer.sessions.
+	maxQueueReports   = 20
+	maxSessionsListed = 50
+
+	priceSchema   = 48000 // see TestIntrospectionPricedByItsAnswer
+	priceType     = 4000
 	aliasBytes    = 8 // an alias costs 1 more per this many bytes
 	imageKeyBytes = 116
 )
@@ -137,10 +142,17 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 	// above multiplies them by its page.
 	c.PhotoConnection.Edges = plus(1)
 	c.PhotoConnection.Nodes = plus(1)
+	c.Query.ModerationQueue = func(child, first int, _ *string) int { return page(child, first) }
+	c.Query.ModerationLog = func(child, first int, _ *string) int { return page(child, first) }
+	c.ModerationQueueConnection.Edges, c.ModerationQueueConnection.Nodes = plus(1), plus(1)
+	c.ModerationLogConnection.Edges, c.ModerationLogConnection.Nodes = plus(1), plus(1)
+	c.ModerationQueueItem.Reports = func(child int) int { return satAdd(priceList, satMul(child, maxQueueReports)) }
+	c.Viewer.Sessions = func(child int) int { return satAdd(priceList, satMul(child, maxSessionsListed)) }
 
 	c.Query.NextPhoto = func(child int, _ []string) int { return satAdd(priceNext, child) }
 	c.CastVotePayload.Next = plus(priceNext)
 	c.SkipPhotoPayload.Next = plus(priceNext)
+	c.ReportPhotoPayload.Next = plus(priceNext)
 	c.Viewer.VotesCast = fixed(priceCount)
 
 	for _, f := range []*func(int) int{&c.Photo.ID, &c.User.ID, &c.Question.ID, &c.PhotoStats.ID, &c.Viewer.ID, &c.DeletePhotoPayload.DeletedPhotoID} {
@@ -174,6 +186,15 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 	m.CastVote = func(child int, _ model.CastVoteInput) int { return satAdd(priceMutation, child) }
 	m.SkipPhoto = func(child int, _ model.SkipPhotoInput) int { return satAdd(priceMutation, child) }
 	m.SetDegradation = func(child int, _ model.SetDegradationInput) int { return satAdd(priceMutation, child) }
+	m.ReportPhoto = func(child int, _ model.ReportPhotoInput) int { return satAdd(priceMutation, child) }
+	m.ModeratePhoto = func(child int, _ model.ModeratePhotoInput) int { return satAdd(priceMutation, child) }
+	m.ConfirmPhotoConsent = func(child int, _ model.ConfirmPhotoConsentInput) int { return satAdd(priceMutation, child) }
+	m.ChangePassword = func(child int, _ model.ChangePasswordInput) int { return satAdd(priceHashing, child) }
+	m.RequestPasswordReset = func(child int, _ model.RequestPasswordResetInput) int { return satAdd(priceMutation, child) }
+	m.ResetPassword = func(child int, _ model.ResetPasswordInput) int { return satAdd(priceHashing, child) }
+	m.SignOutOtherSessions = plus(priceMutation)
+	m.ExportMyData = plus(priceMutation)
+	m.DeleteAccount = func(child int, _ model.DeleteAccountInput) int { return satAdd(priceHashing, child) }
 	c.Subscription.PhotoStats = func(child int, _ string) int { return satAdd(priceSubscrip, child) }
 	c.Subscription.MyPhotoActivity = plus(priceSubscrip)
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -131,6 +132,21 @@ type Config struct {
 	RateUploadIP      Rate          // uploadPhoto per client IP, all accounts together
 	RateVote          Rate          // castVote and skipPhoto per judge (account or anonymous session)
 	RateVoteIP        Rate          // castVote and skipPhoto per client IP, all judges together
+
+	// Moderation and accounts (issue 14).
+	ReportThreshold   int           // counted reports that hide a photo pending review
+	RateReport        Rate          // reportPhoto per session
+	RateReportIP      Rate          // reportPhoto per client IP
+	SMTPURL           string        // smtp(s)://user:password@host:port of the mail relay; empty writes mail to the local outbox
+	MailFrom          string        // the From of FaceStat's e-mail
+	ResetTokenTTL     time.Duration // lifetime of a password-reset link (at most 30 minutes)
+	RateResetIP       Rate          // requestPasswordReset per client IP
+	RateResetEmail    Rate          // requestPasswordReset per e-mail address
+	ExportTTL         time.Duration // how long a data export's link and file live
+	RateExport        Rate          // exportMyData per account
+	MaxExportBytes    int64         // largest data export
+	SignedURLTTL      time.Duration // lifetime of a private image's signed URL
+	PublicImageMaxAge time.Duration // Cache-Control max-age of a public image
 
 	// Budgets: GraphQL cost units (the price of a document) per period,
 	// charged up front and refunded down to the actual cost.
@@ -378,6 +394,8 @@ var groups = []group{
 		}},
 		{"s3-create-bucket", "false", "create the bucket at start-up when it is missing (otherwise FaceStat refuses to start)", boolean(func(c *Config) *bool { return &c.S3CreateBucket })},
 		{"s3-timeout", "10s", "bounds one S3 call, retries included", duration(func(c *Config) *time.Duration { return &c.S3Timeout })},
+		{"signed-url-ttl", "10m", "lifetime of the signed URL of a private or hidden photo's image (served with Cache-Control: private)", duration(func(c *Config) *time.Duration { return &c.SignedURLTTL })},
+		{"public-image-max-age", "24h", "how long caches and CDNs may keep a public photo's image (a copy a CDN holds outlives making the photo private by up to this)", duration(func(c *Config) *time.Duration { return &c.PublicImageMaxAge })},
 		{"image-base-url", "", "public base URL of images, e.g. a CDN in front of FaceStat or of the bucket (the bucket's URL is http(s)://ENDPOINT/BUCKET[/PREFIX])", str(func(c *Config) *string { return &c.ImageBaseURL })},
 	}},
 	{"Uploads", "", []option{
@@ -394,7 +412,7 @@ var groups = []group{
 	{"Request limits", "", []option{
 		{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},
 		{"max-query-depth", "12", "deepest nesting of a GraphQL operation", integer(func(c *Config) *int { return &c.MaxQueryDepth })},
-		{"max-complexity", "40960", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go): 40960 bounds an answer near 640 KiB; a page of 100 photos with full statistics costs about 33000, the fullest introspection 36000", integer(func(c *Config) *int { return &c.MaxComplexity })},
+		{"max-complexity", "49152", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go): 49152 bounds an answer near 768 KiB; a page of 100 photos with full statistics costs about 33000, the fullest introspection 48000", integer(func(c *Config) *int { return &c.MaxComplexity })},
 		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
 		{"max-aliases", "50", "most aliases in a GraphQL document (each is priced too)", integer(func(c *Config) *int { return &c.MaxAliases })},
 		{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
@@ -437,6 +455,19 @@ var groups = []group{
 		{"vote-wait", "2ms", "how long a vote may wait for others to share its transaction, only while another vote transaction is being written (an idle server writes a vote at once)", duration(func(c *Config) *time.Duration { return &c.VoteWait })},
 		{"vote-queue", "20000", "votes waiting at most; beyond, castVote answers UNAVAILABLE", integer(func(c *Config) *int { return &c.VoteQueue })},
 		{"vote-workers", "0", "vote transactions in flight at once", integer(func(c *Config) *int { return &c.VoteWorkers })},
+	}},
+	{"Moderation and accounts", "", []option{
+		{"report-threshold", "3", "counted reports (from established judges who were shown the photo, one per network) that hide a photo pending review", integer(func(c *Config) *int { return &c.ReportThreshold })},
+		{"rate-report", "10/1h", "reportPhoto per session", rate(func(c *Config) *Rate { return &c.RateReport })},
+		{"rate-report-ip", "60/1h", "reportPhoto per client IP, all sessions together", rate(func(c *Config) *Rate { return &c.RateReportIP })},
+		{"smtp-url", "", "mail relay for password resets, smtp://user:password@host:port (STARTTLS when offered) or smtps:// (TLS); empty writes each message to the local outbox under data-dir (shown at /outbox to operators)", str(func(c *Config) *string { return &c.SMTPURL })},
+		{"mail-from", "FaceStat <no-reply@localhost>", "the From of FaceStat's e-mail", str(func(c *Config) *string { return &c.MailFrom })},
+		{"reset-token-ttl", "30m", "lifetime of a password-reset link (at most 30m)", duration(func(c *Config) *time.Duration { return &c.ResetTokenTTL })},
+		{"rate-reset-ip", "10/1h", "requestPasswordReset per client IP", rate(func(c *Config) *Rate { return &c.RateResetIP })},
+		{"rate-reset-email", "3/1h", "requestPasswordReset per e-mail address, whatever the client", rate(func(c *Config) *Rate { return &c.RateResetEmail })},
+		{"export-ttl", "1h", "how long a data export's link and file live", duration(func(c *Config) *time.Duration { return &c.ExportTTL })},
+		{"rate-export", "3/24h", "exportMyData per account (a request while an export is being built or still live returns that one)", rate(func(c *Config) *Rate { return &c.RateExport })},
+		{"max-export-bytes", "2GiB", "largest data export; an account whose data is larger gets an export failed with a message", int64s(func(c *Config) *int64 { return &c.MaxExportBytes })},
 	}},
 	{"Rate limits", "Each is N/period, a token bucket: a burst of N, refilled at N per period (30/1m: one every 2 s); 0/1s turns it off. A client IP is the whole IPv4 address or the IPv6 /64. With redis-url set, all instances share one budget; while Redis fails, each instance counts on its own with the same limits.", []option{
 		{"rate-anon-session", "30/1m", "startAnonymousSession per client IP", rate(func(c *Config) *Rate { return &c.RateAnonSession })},
@@ -683,6 +714,16 @@ func (c *Config) Validate() error {
 	check(c.RefreshTokenTTL >= c.AccessTokenTTL, "refresh-token-ttl", "must be at least access-token-ttl")
 	check(c.AnonTokenTTL >= time.Second, "anon-token-ttl", "must be at least 1s")
 	check(c.DeviceTokenTTL >= time.Hour, "device-token-ttl", "must be at least 1h")
+	check(c.ReportThreshold >= 1 && c.ReportThreshold <= 1000, "report-threshold", "must be in 1..1000")
+	smtp, err := url.Parse(c.SMTPURL)
+	check(c.SMTPURL == "" || (err == nil && (smtp.Scheme == "smtp" || smtp.Scheme == "smtps") && smtp.Hostname() != ""), "smtp-url", "must be empty or an smtp:// or smtps:// URL naming a host")
+	_, err = mail.ParseAddress(c.MailFrom)
+	check(err == nil, "mail-from", "must be an e-mail address, e.g. FaceStat <no-reply@example.com>")
+	check(c.ResetTokenTTL >= time.Minute && c.ResetTokenTTL <= 30*time.Minute, "reset-token-ttl", "must be in 1m..30m")
+	check(c.ExportTTL >= time.Minute && c.ExportTTL <= 7*24*time.Hour, "export-ttl", "must be in 1m..168h")
+	check(c.MaxExportBytes >= 1<<20, "max-export-bytes", "must be at least 1MiB")
+	check(c.SignedURLTTL >= 10*time.Second && c.SignedURLTTL <= 24*time.Hour, "signed-url-ttl", "must be in 10s..24h")
+	check(c.PublicImageMaxAge >= 0 && c.PublicImageMaxAge <= 365*24*time.Hour, "public-image-max-age", "must be in 0..8760h")
 	if len(errs) > 0 {
 		return errors.New("config: " + strings.Join(errs, "; "))
 	}

@@ -16,10 +16,16 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/facestat/facestat/ent/bannedemail"
+	"github.com/facestat/facestat/ent/dataexport"
 	"github.com/facestat/facestat/ent/judgeprofile"
+	"github.com/facestat/facestat/ent/moderationentry"
+	"github.com/facestat/facestat/ent/passwordreset"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoreport"
+	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
@@ -36,14 +42,26 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// BannedEmail is the client for interacting with the BannedEmail builders.
+	BannedEmail *BannedEmailClient
+	// DataExport is the client for interacting with the DataExport builders.
+	DataExport *DataExportClient
 	// JudgeProfile is the client for interacting with the JudgeProfile builders.
 	JudgeProfile *JudgeProfileClient
+	// ModerationEntry is the client for interacting with the ModerationEntry builders.
+	ModerationEntry *ModerationEntryClient
+	// PasswordReset is the client for interacting with the PasswordReset builders.
+	PasswordReset *PasswordResetClient
 	// Photo is the client for interacting with the Photo builders.
 	Photo *PhotoClient
 	// PhotoAnswerCount is the client for interacting with the PhotoAnswerCount builders.
 	PhotoAnswerCount *PhotoAnswerCountClient
 	// PhotoQuestionStat is the client for interacting with the PhotoQuestionStat builders.
 	PhotoQuestionStat *PhotoQuestionStatClient
+	// PhotoReport is the client for interacting with the PhotoReport builders.
+	PhotoReport *PhotoReportClient
+	// PhotoServing is the client for interacting with the PhotoServing builders.
+	PhotoServing *PhotoServingClient
 	// PhotoSkip is the client for interacting with the PhotoSkip builders.
 	PhotoSkip *PhotoSkipClient
 	// PhotoWord is the client for interacting with the PhotoWord builders.
@@ -69,10 +87,16 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.BannedEmail = NewBannedEmailClient(c.config)
+	c.DataExport = NewDataExportClient(c.config)
 	c.JudgeProfile = NewJudgeProfileClient(c.config)
+	c.ModerationEntry = NewModerationEntryClient(c.config)
+	c.PasswordReset = NewPasswordResetClient(c.config)
 	c.Photo = NewPhotoClient(c.config)
 	c.PhotoAnswerCount = NewPhotoAnswerCountClient(c.config)
 	c.PhotoQuestionStat = NewPhotoQuestionStatClient(c.config)
+	c.PhotoReport = NewPhotoReportClient(c.config)
+	c.PhotoServing = NewPhotoServingClient(c.config)
 	c.PhotoSkip = NewPhotoSkipClient(c.config)
 	c.PhotoWord = NewPhotoWordClient(c.config)
 	c.Question = NewQuestionClient(c.config)
@@ -172,10 +196,16 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:               ctx,
 		config:            cfg,
+		BannedEmail:       NewBannedEmailClient(cfg),
+		DataExport:        NewDataExportClient(cfg),
 		JudgeProfile:      NewJudgeProfileClient(cfg),
+		ModerationEntry:   NewModerationEntryClient(cfg),
+		PasswordReset:     NewPasswordResetClient(cfg),
 		Photo:             NewPhotoClient(cfg),
 		PhotoAnswerCount:  NewPhotoAnswerCountClient(cfg),
 		PhotoQuestionStat: NewPhotoQuestionStatClient(cfg),
+		PhotoReport:       NewPhotoReportClient(cfg),
+		PhotoServing:      NewPhotoServingClient(cfg),
 		PhotoSkip:         NewPhotoSkipClient(cfg),
 		PhotoWord:         NewPhotoWordClient(cfg),
 		Question:          NewQuestionClient(cfg),
@@ -202,10 +232,16 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:               ctx,
 		config:            cfg,
+		BannedEmail:       NewBannedEmailClient(cfg),
+		DataExport:        NewDataExportClient(cfg),
 		JudgeProfile:      NewJudgeProfileClient(cfg),
+		ModerationEntry:   NewModerationEntryClient(cfg),
+		PasswordReset:     NewPasswordResetClient(cfg),
 		Photo:             NewPhotoClient(cfg),
 		PhotoAnswerCount:  NewPhotoAnswerCountClient(cfg),
 		PhotoQuestionStat: NewPhotoQuestionStatClient(cfg),
+		PhotoReport:       NewPhotoReportClient(cfg),
+		PhotoServing:      NewPhotoServingClient(cfg),
 		PhotoSkip:         NewPhotoSkipClient(cfg),
 		PhotoWord:         NewPhotoWordClient(cfg),
 		Question:          NewQuestionClient(cfg),
@@ -219,7 +255,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		JudgeProfile.
+//		BannedEmail.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -242,8 +278,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.JudgeProfile, c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat, c.PhotoSkip,
-		c.PhotoWord, c.Question, c.Session, c.Setting, c.User, c.Vote,
+		c.BannedEmail, c.DataExport, c.JudgeProfile, c.ModerationEntry, c.PasswordReset,
+		c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat, c.PhotoReport,
+		c.PhotoServing, c.PhotoSkip, c.PhotoWord, c.Question, c.Session, c.Setting,
+		c.User, c.Vote,
 	} {
 		n.Use(hooks...)
 	}
@@ -253,8 +291,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.JudgeProfile, c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat, c.PhotoSkip,
-		c.PhotoWord, c.Question, c.Session, c.Setting, c.User, c.Vote,
+		c.BannedEmail, c.DataExport, c.JudgeProfile, c.ModerationEntry, c.PasswordReset,
+		c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat, c.PhotoReport,
+		c.PhotoServing, c.PhotoSkip, c.PhotoWord, c.Question, c.Session, c.Setting,
+		c.User, c.Vote,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -263,14 +303,26 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *BannedEmailMutation:
+		return c.BannedEmail.mutate(ctx, m)
+	case *DataExportMutation:
+		return c.DataExport.mutate(ctx, m)
 	case *JudgeProfileMutation:
 		return c.JudgeProfile.mutate(ctx, m)
+	case *ModerationEntryMutation:
+		return c.ModerationEntry.mutate(ctx, m)
+	case *PasswordResetMutation:
+		return c.PasswordReset.mutate(ctx, m)
 	case *PhotoMutation:
 		return c.Photo.mutate(ctx, m)
 	case *PhotoAnswerCountMutation:
 		return c.PhotoAnswerCount.mutate(ctx, m)
 	case *PhotoQuestionStatMutation:
 		return c.PhotoQuestionStat.mutate(ctx, m)
+	case *PhotoReportMutation:
+		return c.PhotoReport.mutate(ctx, m)
+	case *PhotoServingMutation:
+		return c.PhotoServing.mutate(ctx, m)
 	case *PhotoSkipMutation:
 		return c.PhotoSkip.mutate(ctx, m)
 	case *PhotoWordMutation:
@@ -287,6 +339,288 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Vote.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// BannedEmailClient is a client for the BannedEmail schema.
+type BannedEmailClient struct {
+	config
+}
+
+// NewBannedEmailClient returns a client for the BannedEmail from the given config.
+func NewBannedEmailClient(c config) *BannedEmailClient {
+	return &BannedEmailClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `bannedemail.Hooks(f(g(h())))`.
+func (c *BannedEmailClient) Use(hooks ...Hook) {
+	c.hooks.BannedEmail = append(c.hooks.BannedEmail, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `bannedemail.Intercept(f(g(h())))`.
+func (c *BannedEmailClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BannedEmail = append(c.inters.BannedEmail, interceptors...)
+}
+
+// Create returns a builder for creating a BannedEmail entity.
+func (c *BannedEmailClient) Create() *BannedEmailCreate {
+	mutation := newBannedEmailMutation(c.config, OpCreate)
+	return &BannedEmailCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BannedEmail entities.
+func (c *BannedEmailClient) CreateBulk(builders ...*BannedEmailCreate) *BannedEmailCreateBulk {
+	return &BannedEmailCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BannedEmailClient) MapCreateBulk(slice any, setFunc func(*BannedEmailCreate, int)) *BannedEmailCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BannedEmailCreateBulk{err: fmt.Errorf("calling to BannedEmailClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BannedEmailCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BannedEmailCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BannedEmail.
+func (c *BannedEmailClient) Update() *BannedEmailUpdate {
+	mutation := newBannedEmailMutation(c.config, OpUpdate)
+	return &BannedEmailUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BannedEmailClient) UpdateOne(_m *BannedEmail) *BannedEmailUpdateOne {
+	mutation := newBannedEmailMutation(c.config, OpUpdateOne, withBannedEmail(_m))
+	return &BannedEmailUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BannedEmailClient) UpdateOneID(id int) *BannedEmailUpdateOne {
+	mutation := newBannedEmailMutation(c.config, OpUpdateOne, withBannedEmailID(id))
+	return &BannedEmailUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BannedEmail.
+func (c *BannedEmailClient) Delete() *BannedEmailDelete {
+	mutation := newBannedEmailMutation(c.config, OpDelete)
+	return &BannedEmailDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BannedEmailClient) DeleteOne(_m *BannedEmail) *BannedEmailDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BannedEmailClient) DeleteOneID(id int) *BannedEmailDeleteOne {
+	builder := c.Delete().Where(bannedemail.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BannedEmailDeleteOne{builder}
+}
+
+// Query returns a query builder for BannedEmail.
+func (c *BannedEmailClient) Query() *BannedEmailQuery {
+	return &BannedEmailQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBannedEmail},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BannedEmail entity by its id.
+func (c *BannedEmailClient) Get(ctx context.Context, id int) (*BannedEmail, error) {
+	return c.Query().Where(bannedemail.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BannedEmailClient) GetX(ctx context.Context, id int) *BannedEmail {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *BannedEmailClient) Hooks() []Hook {
+	return c.hooks.BannedEmail
+}
+
+// Interceptors returns the client interceptors.
+func (c *BannedEmailClient) Interceptors() []Interceptor {
+	return c.inters.BannedEmail
+}
+
+func (c *BannedEmailClient) mutate(ctx context.Context, m *BannedEmailMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BannedEmailCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BannedEmailUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BannedEmailUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BannedEmailDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BannedEmail mutation op: %q", m.Op())
+	}
+}
+
+// DataExportClient is a client for the DataExport schema.
+type DataExportClient struct {
+	config
+}
+
+// NewDataExportClient returns a client for the DataExport from the given config.
+func NewDataExportClient(c config) *DataExportClient {
+	return &DataExportClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `dataexport.Hooks(f(g(h())))`.
+func (c *DataExportClient) Use(hooks ...Hook) {
+	c.hooks.DataExport = append(c.hooks.DataExport, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `dataexport.Intercept(f(g(h())))`.
+func (c *DataExportClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DataExport = append(c.inters.DataExport, interceptors...)
+}
+
+// Create returns a builder for creating a DataExport entity.
+func (c *DataExportClient) Create() *DataExportCreate {
+	mutation := newDataExportMutation(c.config, OpCreate)
+	return &DataExportCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DataExport entities.
+func (c *DataExportClient) CreateBulk(builders ...*DataExportCreate) *DataExportCreateBulk {
+	return &DataExportCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DataExportClient) MapCreateBulk(slice any, setFunc func(*DataExportCreate, int)) *DataExportCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DataExportCreateBulk{err: fmt.Errorf("calling to DataExportClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DataExportCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DataExportCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DataExport.
+func (c *DataExportClient) Update() *DataExportUpdate {
+	mutation := newDataExportMutation(c.config, OpUpdate)
+	return &DataExportUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DataExportClient) UpdateOne(_m *DataExport) *DataExportUpdateOne {
+	mutation := newDataExportMutation(c.config, OpUpdateOne, withDataExport(_m))
+	return &DataExportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DataExportClient) UpdateOneID(id uuid.UUID) *DataExportUpdateOne {
+	mutation := newDataExportMutation(c.config, OpUpdateOne, withDataExportID(id))
+	return &DataExportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DataExport.
+func (c *DataExportClient) Delete() *DataExportDelete {
+	mutation := newDataExportMutation(c.config, OpDelete)
+	return &DataExportDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DataExportClient) DeleteOne(_m *DataExport) *DataExportDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DataExportClient) DeleteOneID(id uuid.UUID) *DataExportDeleteOne {
+	builder := c.Delete().Where(dataexport.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DataExportDeleteOne{builder}
+}
+
+// Query returns a query builder for DataExport.
+func (c *DataExportClient) Query() *DataExportQuery {
+	return &DataExportQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDataExport},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DataExport entity by its id.
+func (c *DataExportClient) Get(ctx context.Context, id uuid.UUID) (*DataExport, error) {
+	return c.Query().Where(dataexport.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DataExportClient) GetX(ctx context.Context, id uuid.UUID) *DataExport {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a DataExport.
+func (c *DataExportClient) QueryUser(_m *DataExport) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(dataexport.Table, dataexport.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, dataexport.UserTable, dataexport.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DataExportClient) Hooks() []Hook {
+	return c.hooks.DataExport
+}
+
+// Interceptors returns the client interceptors.
+func (c *DataExportClient) Interceptors() []Interceptor {
+	return c.inters.DataExport
+}
+
+func (c *DataExportClient) mutate(ctx context.Context, m *DataExportMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DataExportCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DataExportUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DataExportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DataExportDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DataExport mutation op: %q", m.Op())
 	}
 }
 
@@ -436,6 +770,288 @@ func (c *JudgeProfileClient) mutate(ctx context.Context, m *JudgeProfileMutation
 		return (&JudgeProfileDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown JudgeProfile mutation op: %q", m.Op())
+	}
+}
+
+// ModerationEntryClient is a client for the ModerationEntry schema.
+type ModerationEntryClient struct {
+	config
+}
+
+// NewModerationEntryClient returns a client for the ModerationEntry from the given config.
+func NewModerationEntryClient(c config) *ModerationEntryClient {
+	return &ModerationEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `moderationentry.Hooks(f(g(h())))`.
+func (c *ModerationEntryClient) Use(hooks ...Hook) {
+	c.hooks.ModerationEntry = append(c.hooks.ModerationEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `moderationentry.Intercept(f(g(h())))`.
+func (c *ModerationEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ModerationEntry = append(c.inters.ModerationEntry, interceptors...)
+}
+
+// Create returns a builder for creating a ModerationEntry entity.
+func (c *ModerationEntryClient) Create() *ModerationEntryCreate {
+	mutation := newModerationEntryMutation(c.config, OpCreate)
+	return &ModerationEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ModerationEntry entities.
+func (c *ModerationEntryClient) CreateBulk(builders ...*ModerationEntryCreate) *ModerationEntryCreateBulk {
+	return &ModerationEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ModerationEntryClient) MapCreateBulk(slice any, setFunc func(*ModerationEntryCreate, int)) *ModerationEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ModerationEntryCreateBulk{err: fmt.Errorf("calling to ModerationEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ModerationEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ModerationEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ModerationEntry.
+func (c *ModerationEntryClient) Update() *ModerationEntryUpdate {
+	mutation := newModerationEntryMutation(c.config, OpUpdate)
+	return &ModerationEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ModerationEntryClient) UpdateOne(_m *ModerationEntry) *ModerationEntryUpdateOne {
+	mutation := newModerationEntryMutation(c.config, OpUpdateOne, withModerationEntry(_m))
+	return &ModerationEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ModerationEntryClient) UpdateOneID(id int64) *ModerationEntryUpdateOne {
+	mutation := newModerationEntryMutation(c.config, OpUpdateOne, withModerationEntryID(id))
+	return &ModerationEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ModerationEntry.
+func (c *ModerationEntryClient) Delete() *ModerationEntryDelete {
+	mutation := newModerationEntryMutation(c.config, OpDelete)
+	return &ModerationEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ModerationEntryClient) DeleteOne(_m *ModerationEntry) *ModerationEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ModerationEntryClient) DeleteOneID(id int64) *ModerationEntryDeleteOne {
+	builder := c.Delete().Where(moderationentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ModerationEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for ModerationEntry.
+func (c *ModerationEntryClient) Query() *ModerationEntryQuery {
+	return &ModerationEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeModerationEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ModerationEntry entity by its id.
+func (c *ModerationEntryClient) Get(ctx context.Context, id int64) (*ModerationEntry, error) {
+	return c.Query().Where(moderationentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ModerationEntryClient) GetX(ctx context.Context, id int64) *ModerationEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ModerationEntryClient) Hooks() []Hook {
+	return c.hooks.ModerationEntry
+}
+
+// Interceptors returns the client interceptors.
+func (c *ModerationEntryClient) Interceptors() []Interceptor {
+	return c.inters.ModerationEntry
+}
+
+func (c *ModerationEntryClient) mutate(ctx context.Context, m *ModerationEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ModerationEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ModerationEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ModerationEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ModerationEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ModerationEntry mutation op: %q", m.Op())
+	}
+}
+
+// PasswordResetClient is a client for the PasswordReset schema.
+type PasswordResetClient struct {
+	config
+}
+
+// NewPasswordResetClient returns a client for the PasswordReset from the given config.
+func NewPasswordResetClient(c config) *PasswordResetClient {
+	return &PasswordResetClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `passwordreset.Hooks(f(g(h())))`.
+func (c *PasswordResetClient) Use(hooks ...Hook) {
+	c.hooks.PasswordReset = append(c.hooks.PasswordReset, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `passwordreset.Intercept(f(g(h())))`.
+func (c *PasswordResetClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PasswordReset = append(c.inters.PasswordReset, interceptors...)
+}
+
+// Create returns a builder for creating a PasswordReset entity.
+func (c *PasswordResetClient) Create() *PasswordResetCreate {
+	mutation := newPasswordResetMutation(c.config, OpCreate)
+	return &PasswordResetCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PasswordReset entities.
+func (c *PasswordResetClient) CreateBulk(builders ...*PasswordResetCreate) *PasswordResetCreateBulk {
+	return &PasswordResetCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PasswordResetClient) MapCreateBulk(slice any, setFunc func(*PasswordResetCreate, int)) *PasswordResetCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PasswordResetCreateBulk{err: fmt.Errorf("calling to PasswordResetClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PasswordResetCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PasswordResetCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PasswordReset.
+func (c *PasswordResetClient) Update() *PasswordResetUpdate {
+	mutation := newPasswordResetMutation(c.config, OpUpdate)
+	return &PasswordResetUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PasswordResetClient) UpdateOne(_m *PasswordReset) *PasswordResetUpdateOne {
+	mutation := newPasswordResetMutation(c.config, OpUpdateOne, withPasswordReset(_m))
+	return &PasswordResetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PasswordResetClient) UpdateOneID(id int) *PasswordResetUpdateOne {
+	mutation := newPasswordResetMutation(c.config, OpUpdateOne, withPasswordResetID(id))
+	return &PasswordResetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PasswordReset.
+func (c *PasswordResetClient) Delete() *PasswordResetDelete {
+	mutation := newPasswordResetMutation(c.config, OpDelete)
+	return &PasswordResetDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PasswordResetClient) DeleteOne(_m *PasswordReset) *PasswordResetDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PasswordResetClient) DeleteOneID(id int) *PasswordResetDeleteOne {
+	builder := c.Delete().Where(passwordreset.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PasswordResetDeleteOne{builder}
+}
+
+// Query returns a query builder for PasswordReset.
+func (c *PasswordResetClient) Query() *PasswordResetQuery {
+	return &PasswordResetQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePasswordReset},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PasswordReset entity by its id.
+func (c *PasswordResetClient) Get(ctx context.Context, id int) (*PasswordReset, error) {
+	return c.Query().Where(passwordreset.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PasswordResetClient) GetX(ctx context.Context, id int) *PasswordReset {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a PasswordReset.
+func (c *PasswordResetClient) QueryUser(_m *PasswordReset) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(passwordreset.Table, passwordreset.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, passwordreset.UserTable, passwordreset.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PasswordResetClient) Hooks() []Hook {
+	return c.hooks.PasswordReset
+}
+
+// Interceptors returns the client interceptors.
+func (c *PasswordResetClient) Interceptors() []Interceptor {
+	return c.inters.PasswordReset
+}
+
+func (c *PasswordResetClient) mutate(ctx context.Context, m *PasswordResetMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PasswordResetCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PasswordResetUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PasswordResetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PasswordResetDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PasswordReset mutation op: %q", m.Op())
 	}
 }
 
@@ -636,6 +1252,38 @@ func (c *PhotoClient) QuerySkips(_m *Photo) *PhotoSkipQuery {
 			sqlgraph.From(photo.Table, photo.FieldID, id),
 			sqlgraph.To(photoskip.Table, photoskip.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, photo.SkipsTable, photo.SkipsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReports queries the reports edge of a Photo.
+func (c *PhotoClient) QueryReports(_m *Photo) *PhotoReportQuery {
+	query := (&PhotoReportClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, id),
+			sqlgraph.To(photoreport.Table, photoreport.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.ReportsTable, photo.ReportsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryServings queries the servings edge of a Photo.
+func (c *PhotoClient) QueryServings(_m *Photo) *PhotoServingQuery {
+	query := (&PhotoServingClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, id),
+			sqlgraph.To(photoserving.Table, photoserving.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.ServingsTable, photo.ServingsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -963,6 +1611,320 @@ func (c *PhotoQuestionStatClient) mutate(ctx context.Context, m *PhotoQuestionSt
 		return (&PhotoQuestionStatDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown PhotoQuestionStat mutation op: %q", m.Op())
+	}
+}
+
+// PhotoReportClient is a client for the PhotoReport schema.
+type PhotoReportClient struct {
+	config
+}
+
+// NewPhotoReportClient returns a client for the PhotoReport from the given config.
+func NewPhotoReportClient(c config) *PhotoReportClient {
+	return &PhotoReportClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `photoreport.Hooks(f(g(h())))`.
+func (c *PhotoReportClient) Use(hooks ...Hook) {
+	c.hooks.PhotoReport = append(c.hooks.PhotoReport, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `photoreport.Intercept(f(g(h())))`.
+func (c *PhotoReportClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PhotoReport = append(c.inters.PhotoReport, interceptors...)
+}
+
+// Create returns a builder for creating a PhotoReport entity.
+func (c *PhotoReportClient) Create() *PhotoReportCreate {
+	mutation := newPhotoReportMutation(c.config, OpCreate)
+	return &PhotoReportCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PhotoReport entities.
+func (c *PhotoReportClient) CreateBulk(builders ...*PhotoReportCreate) *PhotoReportCreateBulk {
+	return &PhotoReportCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PhotoReportClient) MapCreateBulk(slice any, setFunc func(*PhotoReportCreate, int)) *PhotoReportCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PhotoReportCreateBulk{err: fmt.Errorf("calling to PhotoReportClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PhotoReportCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PhotoReportCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PhotoReport.
+func (c *PhotoReportClient) Update() *PhotoReportUpdate {
+	mutation := newPhotoReportMutation(c.config, OpUpdate)
+	return &PhotoReportUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PhotoReportClient) UpdateOne(_m *PhotoReport) *PhotoReportUpdateOne {
+	mutation := newPhotoReportMutation(c.config, OpUpdateOne, withPhotoReport(_m))
+	return &PhotoReportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PhotoReportClient) UpdateOneID(id int) *PhotoReportUpdateOne {
+	mutation := newPhotoReportMutation(c.config, OpUpdateOne, withPhotoReportID(id))
+	return &PhotoReportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PhotoReport.
+func (c *PhotoReportClient) Delete() *PhotoReportDelete {
+	mutation := newPhotoReportMutation(c.config, OpDelete)
+	return &PhotoReportDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PhotoReportClient) DeleteOne(_m *PhotoReport) *PhotoReportDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PhotoReportClient) DeleteOneID(id int) *PhotoReportDeleteOne {
+	builder := c.Delete().Where(photoreport.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PhotoReportDeleteOne{builder}
+}
+
+// Query returns a query builder for PhotoReport.
+func (c *PhotoReportClient) Query() *PhotoReportQuery {
+	return &PhotoReportQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePhotoReport},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PhotoReport entity by its id.
+func (c *PhotoReportClient) Get(ctx context.Context, id int) (*PhotoReport, error) {
+	return c.Query().Where(photoreport.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PhotoReportClient) GetX(ctx context.Context, id int) *PhotoReport {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPhoto queries the photo edge of a PhotoReport.
+func (c *PhotoReportClient) QueryPhoto(_m *PhotoReport) *PhotoQuery {
+	query := (&PhotoClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photoreport.Table, photoreport.FieldID, id),
+			sqlgraph.To(photo.Table, photo.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, photoreport.PhotoTable, photoreport.PhotoColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReporter queries the reporter edge of a PhotoReport.
+func (c *PhotoReportClient) QueryReporter(_m *PhotoReport) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photoreport.Table, photoreport.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, photoreport.ReporterTable, photoreport.ReporterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PhotoReportClient) Hooks() []Hook {
+	return c.hooks.PhotoReport
+}
+
+// Interceptors returns the client interceptors.
+func (c *PhotoReportClient) Interceptors() []Interceptor {
+	return c.inters.PhotoReport
+}
+
+func (c *PhotoReportClient) mutate(ctx context.Context, m *PhotoReportMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PhotoReportCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PhotoReportUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PhotoReportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PhotoReportDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PhotoReport mutation op: %q", m.Op())
+	}
+}
+
+// PhotoServingClient is a client for the PhotoServing schema.
+type PhotoServingClient struct {
+	config
+}
+
+// NewPhotoServingClient returns a client for the PhotoServing from the given config.
+func NewPhotoServingClient(c config) *PhotoServingClient {
+	return &PhotoServingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `photoserving.Hooks(f(g(h())))`.
+func (c *PhotoServingClient) Use(hooks ...Hook) {
+	c.hooks.PhotoServing = append(c.hooks.PhotoServing, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `photoserving.Intercept(f(g(h())))`.
+func (c *PhotoServingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PhotoServing = append(c.inters.PhotoServing, interceptors...)
+}
+
+// Create returns a builder for creating a PhotoServing entity.
+func (c *PhotoServingClient) Create() *PhotoServingCreate {
+	mutation := newPhotoServingMutation(c.config, OpCreate)
+	return &PhotoServingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PhotoServing entities.
+func (c *PhotoServingClient) CreateBulk(builders ...*PhotoServingCreate) *PhotoServingCreateBulk {
+	return &PhotoServingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PhotoServingClient) MapCreateBulk(slice any, setFunc func(*PhotoServingCreate, int)) *PhotoServingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PhotoServingCreateBulk{err: fmt.Errorf("calling to PhotoServingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PhotoServingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PhotoServingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PhotoServing.
+func (c *PhotoServingClient) Update() *PhotoServingUpdate {
+	mutation := newPhotoServingMutation(c.config, OpUpdate)
+	return &PhotoServingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PhotoServingClient) UpdateOne(_m *PhotoServing) *PhotoServingUpdateOne {
+	mutation := newPhotoServingMutation(c.config, OpUpdateOne, withPhotoServing(_m))
+	return &PhotoServingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PhotoServingClient) UpdateOneID(id int) *PhotoServingUpdateOne {
+	mutation := newPhotoServingMutation(c.config, OpUpdateOne, withPhotoServingID(id))
+	return &PhotoServingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PhotoServing.
+func (c *PhotoServingClient) Delete() *PhotoServingDelete {
+	mutation := newPhotoServingMutation(c.config, OpDelete)
+	return &PhotoServingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PhotoServingClient) DeleteOne(_m *PhotoServing) *PhotoServingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PhotoServingClient) DeleteOneID(id int) *PhotoServingDeleteOne {
+	builder := c.Delete().Where(photoserving.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PhotoServingDeleteOne{builder}
+}
+
+// Query returns a query builder for PhotoServing.
+func (c *PhotoServingClient) Query() *PhotoServingQuery {
+	return &PhotoServingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePhotoServing},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PhotoServing entity by its id.
+func (c *PhotoServingClient) Get(ctx context.Context, id int) (*PhotoServing, error) {
+	return c.Query().Where(photoserving.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PhotoServingClient) GetX(ctx context.Context, id int) *PhotoServing {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPhoto queries the photo edge of a PhotoServing.
+func (c *PhotoServingClient) QueryPhoto(_m *PhotoServing) *PhotoQuery {
+	query := (&PhotoClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photoserving.Table, photoserving.FieldID, id),
+			sqlgraph.To(photo.Table, photo.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, photoserving.PhotoTable, photoserving.PhotoColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PhotoServingClient) Hooks() []Hook {
+	return c.hooks.PhotoServing
+}
+
+// Interceptors returns the client interceptors.
+func (c *PhotoServingClient) Interceptors() []Interceptor {
+	return c.inters.PhotoServing
+}
+
+func (c *PhotoServingClient) mutate(ctx context.Context, m *PhotoServingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PhotoServingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PhotoServingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PhotoServingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PhotoServingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PhotoServing mutation op: %q", m.Op())
 	}
 }
 
@@ -1883,6 +2845,54 @@ func (c *UserClient) QueryProfile(_m *User) *JudgeProfileQuery {
 	return query
 }
 
+// QueryReports queries the reports edge of a User.
+func (c *UserClient) QueryReports(_m *User) *PhotoReportQuery {
+	query := (&PhotoReportClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(photoreport.Table, photoreport.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ReportsTable, user.ReportsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPasswordResets queries the password_resets edge of a User.
+func (c *UserClient) QueryPasswordResets(_m *User) *PasswordResetQuery {
+	query := (&PasswordResetClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(passwordreset.Table, passwordreset.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.PasswordResetsTable, user.PasswordResetsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryExports queries the exports edge of a User.
+func (c *UserClient) QueryExports(_m *User) *DataExportQuery {
+	query := (&DataExportClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(dataexport.Table, dataexport.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ExportsTable, user.ExportsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	return c.hooks.User
@@ -2076,12 +3086,14 @@ func (c *VoteClient) mutate(ctx context.Context, m *VoteMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		JudgeProfile, Photo, PhotoAnswerCount, PhotoQuestionStat, PhotoSkip, PhotoWord,
-		Question, Session, Setting, User, Vote []ent.Hook
+		BannedEmail, DataExport, JudgeProfile, ModerationEntry, PasswordReset, Photo,
+		PhotoAnswerCount, PhotoQuestionStat, PhotoReport, PhotoServing, PhotoSkip,
+		PhotoWord, Question, Session, Setting, User, Vote []ent.Hook
 	}
 	inters struct {
-		JudgeProfile, Photo, PhotoAnswerCount, PhotoQuestionStat, PhotoSkip, PhotoWord,
-		Question, Session, Setting, User, Vote []ent.Interceptor
+		BannedEmail, DataExport, JudgeProfile, ModerationEntry, PasswordReset, Photo,
+		PhotoAnswerCount, PhotoQuestionStat, PhotoReport, PhotoServing, PhotoSkip,
+		PhotoWord, Question, Session, Setting, User, Vote []ent.Interceptor
 	}
 )
 

@@ -12,10 +12,16 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/facestat/facestat/ent/bannedemail"
+	"github.com/facestat/facestat/ent/dataexport"
 	"github.com/facestat/facestat/ent/judgeprofile"
+	"github.com/facestat/facestat/ent/moderationentry"
+	"github.com/facestat/facestat/ent/passwordreset"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoreport"
+	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
@@ -83,10 +89,16 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			bannedemail.Table:       bannedemail.ValidColumn,
+			dataexport.Table:        dataexport.ValidColumn,
 			judgeprofile.Table:      judgeprofile.ValidColumn,
+			moderationentry.Table:   moderationentry.ValidColumn,
+			passwordreset.Table:     passwordreset.ValidColumn,
 			photo.Table:             photo.ValidColumn,
 			photoanswercount.Table:  photoanswercount.ValidColumn,
 			photoquestionstat.Table: photoquestionstat.ValidColumn,
+			photoreport.Table:       photoreport.ValidColumn,
+			photoserving.Table:      photoserving.ValidColumn,
 			photoskip.Table:         photoskip.ValidColumn,
 			photoword.Table:         photoword.ValidColumn,
 			question.Table:          question.ValidColumn,

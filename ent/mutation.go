@@ -11,10 +11,16 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/facestat/facestat/ent/bannedemail"
+	"github.com/facestat/facestat/ent/dataexport"
 	"github.com/facestat/facestat/ent/judgeprofile"
+	"github.com/facestat/facestat/ent/moderationentry"
+	"github.com/facestat/facestat/ent/passwordreset"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoreport"
+	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
@@ -36,10 +42,16 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeBannedEmail       = "BannedEmail"
+	TypeDataExport        = "DataExport"
 	TypeJudgeProfile      = "JudgeProfile"
+	TypeModerationEntry   = "ModerationEntry"
+	TypePasswordReset     = "PasswordReset"
 	TypePhoto             = "Photo"
 	TypePhotoAnswerCount  = "PhotoAnswerCount"
 	TypePhotoQuestionStat = "PhotoQuestionStat"
+	TypePhotoReport       = "PhotoReport"
+	TypePhotoServing      = "PhotoServing"
 	TypePhotoSkip         = "PhotoSkip"
 	TypePhotoWord         = "PhotoWord"
 	TypeQuestion          = "Question"
@@ -48,6 +60,1100 @@ const (
 	TypeUser              = "User"
 	TypeVote              = "Vote"
 )
+
+// BannedEmailMutation represents an operation that mutates the BannedEmail nodes in the graph.
+type BannedEmailMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	email_hash    *string
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*BannedEmail, error)
+	predicates    []predicate.BannedEmail
+}
+
+var _ ent.Mutation = (*BannedEmailMutation)(nil)
+
+// bannedemailOption allows management of the mutation configuration using functional options.
+type bannedemailOption func(*BannedEmailMutation)
+
+// newBannedEmailMutation creates new mutation for the BannedEmail entity.
+func newBannedEmailMutation(c config, op Op, opts ...bannedemailOption) *BannedEmailMutation {
+	m := &BannedEmailMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBannedEmail,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBannedEmailID sets the ID field of the mutation.
+func withBannedEmailID(id int) bannedemailOption {
+	return func(m *BannedEmailMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *BannedEmail
+		)
+		m.oldValue = func(ctx context.Context) (*BannedEmail, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().BannedEmail.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBannedEmail sets the old BannedEmail of the mutation.
+func withBannedEmail(node *BannedEmail) bannedemailOption {
+	return func(m *BannedEmailMutation) {
+		m.oldValue = func(context.Context) (*BannedEmail, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BannedEmailMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BannedEmailMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BannedEmailMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BannedEmailMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().BannedEmail.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetEmailHash sets the "email_hash" field.
+func (m *BannedEmailMutation) SetEmailHash(s string) {
+	m.email_hash = &s
+}
+
+// EmailHash returns the value of the "email_hash" field in the mutation.
+func (m *BannedEmailMutation) EmailHash() (r string, exists bool) {
+	v := m.email_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmailHash returns the old "email_hash" field's value of the BannedEmail entity.
+// If the BannedEmail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BannedEmailMutation) OldEmailHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmailHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmailHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmailHash: %w", err)
+	}
+	return oldValue.EmailHash, nil
+}
+
+// ResetEmailHash resets all changes to the "email_hash" field.
+func (m *BannedEmailMutation) ResetEmailHash() {
+	m.email_hash = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *BannedEmailMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *BannedEmailMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the BannedEmail entity.
+// If the BannedEmail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BannedEmailMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *BannedEmailMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the BannedEmailMutation builder.
+func (m *BannedEmailMutation) Where(ps ...predicate.BannedEmail) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BannedEmailMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BannedEmailMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.BannedEmail, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BannedEmailMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BannedEmailMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (BannedEmail).
+func (m *BannedEmailMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BannedEmailMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.email_hash != nil {
+		fields = append(fields, bannedemail.FieldEmailHash)
+	}
+	if m.created_at != nil {
+		fields = append(fields, bannedemail.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BannedEmailMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case bannedemail.FieldEmailHash:
+		return m.EmailHash()
+	case bannedemail.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BannedEmailMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case bannedemail.FieldEmailHash:
+		return m.OldEmailHash(ctx)
+	case bannedemail.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown BannedEmail field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BannedEmailMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case bannedemail.FieldEmailHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmailHash(v)
+		return nil
+	case bannedemail.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BannedEmail field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BannedEmailMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BannedEmailMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BannedEmailMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown BannedEmail numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BannedEmailMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BannedEmailMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BannedEmailMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown BannedEmail nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BannedEmailMutation) ResetField(name string) error {
+	switch name {
+	case bannedemail.FieldEmailHash:
+		m.ResetEmailHash()
+		return nil
+	case bannedemail.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown BannedEmail field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BannedEmailMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BannedEmailMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BannedEmailMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BannedEmailMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BannedEmailMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BannedEmailMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BannedEmailMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown BannedEmail unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BannedEmailMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown BannedEmail edge %s", name)
+}
+
+// DataExportMutation represents an operation that mutates the DataExport nodes in the graph.
+type DataExportMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	state         *dataexport.State
+	blob_key      *string
+	size          *int64
+	addsize       *int64
+	expires_at    *time.Time
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	user          *uuid.UUID
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*DataExport, error)
+	predicates    []predicate.DataExport
+}
+
+var _ ent.Mutation = (*DataExportMutation)(nil)
+
+// dataexportOption allows management of the mutation configuration using functional options.
+type dataexportOption func(*DataExportMutation)
+
+// newDataExportMutation creates new mutation for the DataExport entity.
+func newDataExportMutation(c config, op Op, opts ...dataexportOption) *DataExportMutation {
+	m := &DataExportMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDataExport,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDataExportID sets the ID field of the mutation.
+func withDataExportID(id uuid.UUID) dataexportOption {
+	return func(m *DataExportMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DataExport
+		)
+		m.oldValue = func(ctx context.Context) (*DataExport, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DataExport.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDataExport sets the old DataExport of the mutation.
+func withDataExport(node *DataExport) dataexportOption {
+	return func(m *DataExportMutation) {
+		m.oldValue = func(context.Context) (*DataExport, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DataExportMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DataExportMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of DataExport entities.
+func (m *DataExportMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DataExportMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DataExportMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DataExport.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *DataExportMutation) SetUserID(u uuid.UUID) {
+	m.user = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *DataExportMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the DataExport entity.
+// If the DataExport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataExportMutation) OldUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *DataExportMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetState sets the "state" field.
+func (m *DataExportMutation) SetState(d dataexport.State) {
+	m.state = &d
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *DataExportMutation) State() (r dataexport.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the DataExport entity.
+// If the DataExport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataExportMutation) OldState(ctx context.Context) (v dataexport.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *DataExportMutation) ResetState() {
+	m.state = nil
+}
+
+// SetBlobKey sets the "blob_key" field.
+func (m *DataExportMutation) SetBlobKey(s string) {
+	m.blob_key = &s
+}
+
+// BlobKey returns the value of the "blob_key" field in the mutation.
+func (m *DataExportMutation) BlobKey() (r string, exists bool) {
+	v := m.blob_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBlobKey returns the old "blob_key" field's value of the DataExport entity.
+// If the DataExport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataExportMutation) OldBlobKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBlobKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBlobKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBlobKey: %w", err)
+	}
+	return oldValue.BlobKey, nil
+}
+
+// ClearBlobKey clears the value of the "blob_key" field.
+func (m *DataExportMutation) ClearBlobKey() {
+	m.blob_key = nil
+	m.clearedFields[dataexport.FieldBlobKey] = struct{}{}
+}
+
+// BlobKeyCleared returns if the "blob_key" field was cleared in this mutation.
+func (m *DataExportMutation) BlobKeyCleared() bool {
+	_, ok := m.clearedFields[dataexport.FieldBlobKey]
+	return ok
+}
+
+// ResetBlobKey resets all changes to the "blob_key" field.
+func (m *DataExportMutation) ResetBlobKey() {
+	m.blob_key = nil
+	delete(m.clearedFields, dataexport.FieldBlobKey)
+}
+
+// SetSize sets the "size" field.
+func (m *DataExportMutation) SetSize(i int64) {
+	m.size = &i
+	m.addsize = nil
+}
+
+// Size returns the value of the "size" field in the mutation.
+func (m *DataExportMutation) Size() (r int64, exists bool) {
+	v := m.size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSize returns the old "size" field's value of the DataExport entity.
+// If the DataExport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataExportMutation) OldSize(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSize: %w", err)
+	}
+	return oldValue.Size, nil
+}
+
+// AddSize adds i to the "size" field.
+func (m *DataExportMutation) AddSize(i int64) {
+	if m.addsize != nil {
+		*m.addsize += i
+	} else {
+		m.addsize = &i
+	}
+}
+
+// AddedSize returns the value that was added to the "size" field in this mutation.
+func (m *DataExportMutation) AddedSize() (r int64, exists bool) {
+	v := m.addsize
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSize resets all changes to the "size" field.
+func (m *DataExportMutation) ResetSize() {
+	m.size = nil
+	m.addsize = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *DataExportMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *DataExportMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the DataExport entity.
+// If the DataExport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataExportMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *DataExportMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DataExportMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DataExportMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the DataExport entity.
+// If the DataExport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataExportMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DataExportMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *DataExportMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[dataexport.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *DataExportMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *DataExportMutation) UserIDs() (ids []uuid.UUID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *DataExportMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the DataExportMutation builder.
+func (m *DataExportMutation) Where(ps ...predicate.DataExport) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DataExportMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DataExportMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DataExport, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DataExportMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DataExportMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DataExport).
+func (m *DataExportMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DataExportMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.user != nil {
+		fields = append(fields, dataexport.FieldUserID)
+	}
+	if m.state != nil {
+		fields = append(fields, dataexport.FieldState)
+	}
+	if m.blob_key != nil {
+		fields = append(fields, dataexport.FieldBlobKey)
+	}
+	if m.size != nil {
+		fields = append(fields, dataexport.FieldSize)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, dataexport.FieldExpiresAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, dataexport.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DataExportMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case dataexport.FieldUserID:
+		return m.UserID()
+	case dataexport.FieldState:
+		return m.State()
+	case dataexport.FieldBlobKey:
+		return m.BlobKey()
+	case dataexport.FieldSize:
+		return m.Size()
+	case dataexport.FieldExpiresAt:
+		return m.ExpiresAt()
+	case dataexport.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DataExportMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case dataexport.FieldUserID:
+		return m.OldUserID(ctx)
+	case dataexport.FieldState:
+		return m.OldState(ctx)
+	case dataexport.FieldBlobKey:
+		return m.OldBlobKey(ctx)
+	case dataexport.FieldSize:
+		return m.OldSize(ctx)
+	case dataexport.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case dataexport.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown DataExport field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DataExportMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case dataexport.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case dataexport.FieldState:
+		v, ok := value.(dataexport.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case dataexport.FieldBlobKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBlobKey(v)
+		return nil
+	case dataexport.FieldSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSize(v)
+		return nil
+	case dataexport.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case dataexport.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DataExport field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DataExportMutation) AddedFields() []string {
+	var fields []string
+	if m.addsize != nil {
+		fields = append(fields, dataexport.FieldSize)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DataExportMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case dataexport.FieldSize:
+		return m.AddedSize()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DataExportMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case dataexport.FieldSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSize(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DataExport numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DataExportMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(dataexport.FieldBlobKey) {
+		fields = append(fields, dataexport.FieldBlobKey)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DataExportMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DataExportMutation) ClearField(name string) error {
+	switch name {
+	case dataexport.FieldBlobKey:
+		m.ClearBlobKey()
+		return nil
+	}
+	return fmt.Errorf("unknown DataExport nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DataExportMutation) ResetField(name string) error {
+	switch name {
+	case dataexport.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case dataexport.FieldState:
+		m.ResetState()
+		return nil
+	case dataexport.FieldBlobKey:
+		m.ResetBlobKey()
+		return nil
+	case dataexport.FieldSize:
+		m.ResetSize()
+		return nil
+	case dataexport.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case dataexport.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DataExport field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DataExportMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, dataexport.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DataExportMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case dataexport.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DataExportMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DataExportMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DataExportMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, dataexport.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DataExportMutation) EdgeCleared(name string) bool {
+	switch name {
+	case dataexport.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DataExportMutation) ClearEdge(name string) error {
+	switch name {
+	case dataexport.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown DataExport unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DataExportMutation) ResetEdge(name string) error {
+	switch name {
+	case dataexport.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown DataExport edge %s", name)
+}
 
 // JudgeProfileMutation represents an operation that mutates the JudgeProfile nodes in the graph.
 type JudgeProfileMutation struct {
@@ -823,6 +1929,1321 @@ func (m *JudgeProfileMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown JudgeProfile edge %s", name)
 }
 
+// ModerationEntryMutation represents an operation that mutates the ModerationEntry nodes in the graph.
+type ModerationEntryMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	actor_id      *uuid.UUID
+	actor_handle  *string
+	action        *moderationentry.Action
+	photo_id      *uuid.UUID
+	owner_id      *uuid.UUID
+	note          *string
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ModerationEntry, error)
+	predicates    []predicate.ModerationEntry
+}
+
+var _ ent.Mutation = (*ModerationEntryMutation)(nil)
+
+// moderationentryOption allows management of the mutation configuration using functional options.
+type moderationentryOption func(*ModerationEntryMutation)
+
+// newModerationEntryMutation creates new mutation for the ModerationEntry entity.
+func newModerationEntryMutation(c config, op Op, opts ...moderationentryOption) *ModerationEntryMutation {
+	m := &ModerationEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeModerationEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withModerationEntryID sets the ID field of the mutation.
+func withModerationEntryID(id int64) moderationentryOption {
+	return func(m *ModerationEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ModerationEntry
+		)
+		m.oldValue = func(ctx context.Context) (*ModerationEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ModerationEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withModerationEntry sets the old ModerationEntry of the mutation.
+func withModerationEntry(node *ModerationEntry) moderationentryOption {
+	return func(m *ModerationEntryMutation) {
+		m.oldValue = func(context.Context) (*ModerationEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ModerationEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ModerationEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ModerationEntry entities.
+func (m *ModerationEntryMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ModerationEntryMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ModerationEntryMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ModerationEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *ModerationEntryMutation) SetActorID(u uuid.UUID) {
+	m.actor_id = &u
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *ModerationEntryMutation) ActorID() (r uuid.UUID, exists bool) {
+	v := m.actor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the ModerationEntry entity.
+// If the ModerationEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModerationEntryMutation) OldActorID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *ModerationEntryMutation) ResetActorID() {
+	m.actor_id = nil
+}
+
+// SetActorHandle sets the "actor_handle" field.
+func (m *ModerationEntryMutation) SetActorHandle(s string) {
+	m.actor_handle = &s
+}
+
+// ActorHandle returns the value of the "actor_handle" field in the mutation.
+func (m *ModerationEntryMutation) ActorHandle() (r string, exists bool) {
+	v := m.actor_handle
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorHandle returns the old "actor_handle" field's value of the ModerationEntry entity.
+// If the ModerationEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModerationEntryMutation) OldActorHandle(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorHandle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorHandle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorHandle: %w", err)
+	}
+	return oldValue.ActorHandle, nil
+}
+
+// ClearActorHandle clears the value of the "actor_handle" field.
+func (m *ModerationEntryMutation) ClearActorHandle() {
+	m.actor_handle = nil
+	m.clearedFields[moderationentry.FieldActorHandle] = struct{}{}
+}
+
+// ActorHandleCleared returns if the "actor_handle" field was cleared in this mutation.
+func (m *ModerationEntryMutation) ActorHandleCleared() bool {
+	_, ok := m.clearedFields[moderationentry.FieldActorHandle]
+	return ok
+}
+
+// ResetActorHandle resets all changes to the "actor_handle" field.
+func (m *ModerationEntryMutation) ResetActorHandle() {
+	m.actor_handle = nil
+	delete(m.clearedFields, moderationentry.FieldActorHandle)
+}
+
+// SetAction sets the "action" field.
+func (m *ModerationEntryMutation) SetAction(value moderationentry.Action) {
+	m.action = &value
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *ModerationEntryMutation) Action() (r moderationentry.Action, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the ModerationEntry entity.
+// If the ModerationEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModerationEntryMutation) OldAction(ctx context.Context) (v moderationentry.Action, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *ModerationEntryMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetPhotoID sets the "photo_id" field.
+func (m *ModerationEntryMutation) SetPhotoID(u uuid.UUID) {
+	m.photo_id = &u
+}
+
+// PhotoID returns the value of the "photo_id" field in the mutation.
+func (m *ModerationEntryMutation) PhotoID() (r uuid.UUID, exists bool) {
+	v := m.photo_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhotoID returns the old "photo_id" field's value of the ModerationEntry entity.
+// If the ModerationEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModerationEntryMutation) OldPhotoID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhotoID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhotoID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhotoID: %w", err)
+	}
+	return oldValue.PhotoID, nil
+}
+
+// ResetPhotoID resets all changes to the "photo_id" field.
+func (m *ModerationEntryMutation) ResetPhotoID() {
+	m.photo_id = nil
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (m *ModerationEntryMutation) SetOwnerID(u uuid.UUID) {
+	m.owner_id = &u
+}
+
+// OwnerID returns the value of the "owner_id" field in the mutation.
+func (m *ModerationEntryMutation) OwnerID() (r uuid.UUID, exists bool) {
+	v := m.owner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerID returns the old "owner_id" field's value of the ModerationEntry entity.
+// If the ModerationEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModerationEntryMutation) OldOwnerID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
+	}
+	return oldValue.OwnerID, nil
+}
+
+// ResetOwnerID resets all changes to the "owner_id" field.
+func (m *ModerationEntryMutation) ResetOwnerID() {
+	m.owner_id = nil
+}
+
+// SetNote sets the "note" field.
+func (m *ModerationEntryMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *ModerationEntryMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the ModerationEntry entity.
+// If the ModerationEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModerationEntryMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *ModerationEntryMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[moderationentry.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *ModerationEntryMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[moderationentry.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *ModerationEntryMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, moderationentry.FieldNote)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ModerationEntryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ModerationEntryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ModerationEntry entity.
+// If the ModerationEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModerationEntryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ModerationEntryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the ModerationEntryMutation builder.
+func (m *ModerationEntryMutation) Where(ps ...predicate.ModerationEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ModerationEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ModerationEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ModerationEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ModerationEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ModerationEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ModerationEntry).
+func (m *ModerationEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ModerationEntryMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.actor_id != nil {
+		fields = append(fields, moderationentry.FieldActorID)
+	}
+	if m.actor_handle != nil {
+		fields = append(fields, moderationentry.FieldActorHandle)
+	}
+	if m.action != nil {
+		fields = append(fields, moderationentry.FieldAction)
+	}
+	if m.photo_id != nil {
+		fields = append(fields, moderationentry.FieldPhotoID)
+	}
+	if m.owner_id != nil {
+		fields = append(fields, moderationentry.FieldOwnerID)
+	}
+	if m.note != nil {
+		fields = append(fields, moderationentry.FieldNote)
+	}
+	if m.created_at != nil {
+		fields = append(fields, moderationentry.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ModerationEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case moderationentry.FieldActorID:
+		return m.ActorID()
+	case moderationentry.FieldActorHandle:
+		return m.ActorHandle()
+	case moderationentry.FieldAction:
+		return m.Action()
+	case moderationentry.FieldPhotoID:
+		return m.PhotoID()
+	case moderationentry.FieldOwnerID:
+		return m.OwnerID()
+	case moderationentry.FieldNote:
+		return m.Note()
+	case moderationentry.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ModerationEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case moderationentry.FieldActorID:
+		return m.OldActorID(ctx)
+	case moderationentry.FieldActorHandle:
+		return m.OldActorHandle(ctx)
+	case moderationentry.FieldAction:
+		return m.OldAction(ctx)
+	case moderationentry.FieldPhotoID:
+		return m.OldPhotoID(ctx)
+	case moderationentry.FieldOwnerID:
+		return m.OldOwnerID(ctx)
+	case moderationentry.FieldNote:
+		return m.OldNote(ctx)
+	case moderationentry.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ModerationEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ModerationEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case moderationentry.FieldActorID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	case moderationentry.FieldActorHandle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorHandle(v)
+		return nil
+	case moderationentry.FieldAction:
+		v, ok := value.(moderationentry.Action)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case moderationentry.FieldPhotoID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhotoID(v)
+		return nil
+	case moderationentry.FieldOwnerID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerID(v)
+		return nil
+	case moderationentry.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case moderationentry.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ModerationEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ModerationEntryMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ModerationEntryMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ModerationEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ModerationEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ModerationEntryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(moderationentry.FieldActorHandle) {
+		fields = append(fields, moderationentry.FieldActorHandle)
+	}
+	if m.FieldCleared(moderationentry.FieldNote) {
+		fields = append(fields, moderationentry.FieldNote)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ModerationEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ModerationEntryMutation) ClearField(name string) error {
+	switch name {
+	case moderationentry.FieldActorHandle:
+		m.ClearActorHandle()
+		return nil
+	case moderationentry.FieldNote:
+		m.ClearNote()
+		return nil
+	}
+	return fmt.Errorf("unknown ModerationEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ModerationEntryMutation) ResetField(name string) error {
+	switch name {
+	case moderationentry.FieldActorID:
+		m.ResetActorID()
+		return nil
+	case moderationentry.FieldActorHandle:
+		m.ResetActorHandle()
+		return nil
+	case moderationentry.FieldAction:
+		m.ResetAction()
+		return nil
+	case moderationentry.FieldPhotoID:
+		m.ResetPhotoID()
+		return nil
+	case moderationentry.FieldOwnerID:
+		m.ResetOwnerID()
+		return nil
+	case moderationentry.FieldNote:
+		m.ResetNote()
+		return nil
+	case moderationentry.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ModerationEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ModerationEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ModerationEntryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ModerationEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ModerationEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ModerationEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ModerationEntryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ModerationEntryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ModerationEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ModerationEntryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ModerationEntry edge %s", name)
+}
+
+// PasswordResetMutation represents an operation that mutates the PasswordReset nodes in the graph.
+type PasswordResetMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	token_hash    *string
+	expires_at    *time.Time
+	used_at       *time.Time
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	user          *uuid.UUID
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*PasswordReset, error)
+	predicates    []predicate.PasswordReset
+}
+
+var _ ent.Mutation = (*PasswordResetMutation)(nil)
+
+// passwordresetOption allows management of the mutation configuration using functional options.
+type passwordresetOption func(*PasswordResetMutation)
+
+// newPasswordResetMutation creates new mutation for the PasswordReset entity.
+func newPasswordResetMutation(c config, op Op, opts ...passwordresetOption) *PasswordResetMutation {
+	m := &PasswordResetMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePasswordReset,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPasswordResetID sets the ID field of the mutation.
+func withPasswordResetID(id int) passwordresetOption {
+	return func(m *PasswordResetMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PasswordReset
+		)
+		m.oldValue = func(ctx context.Context) (*PasswordReset, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PasswordReset.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPasswordReset sets the old PasswordReset of the mutation.
+func withPasswordReset(node *PasswordReset) passwordresetOption {
+	return func(m *PasswordResetMutation) {
+		m.oldValue = func(context.Context) (*PasswordReset, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PasswordResetMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PasswordResetMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PasswordResetMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PasswordResetMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PasswordReset.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *PasswordResetMutation) SetUserID(u uuid.UUID) {
+	m.user = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *PasswordResetMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the PasswordReset entity.
+// If the PasswordReset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasswordResetMutation) OldUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *PasswordResetMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *PasswordResetMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *PasswordResetMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the PasswordReset entity.
+// If the PasswordReset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasswordResetMutation) OldTokenHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *PasswordResetMutation) ResetTokenHash() {
+	m.token_hash = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *PasswordResetMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *PasswordResetMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the PasswordReset entity.
+// If the PasswordReset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasswordResetMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *PasswordResetMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *PasswordResetMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *PasswordResetMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the PasswordReset entity.
+// If the PasswordReset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasswordResetMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *PasswordResetMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[passwordreset.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *PasswordResetMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[passwordreset.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *PasswordResetMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, passwordreset.FieldUsedAt)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PasswordResetMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PasswordResetMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PasswordReset entity.
+// If the PasswordReset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasswordResetMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PasswordResetMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *PasswordResetMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[passwordreset.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *PasswordResetMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *PasswordResetMutation) UserIDs() (ids []uuid.UUID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *PasswordResetMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the PasswordResetMutation builder.
+func (m *PasswordResetMutation) Where(ps ...predicate.PasswordReset) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PasswordResetMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PasswordResetMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PasswordReset, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PasswordResetMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PasswordResetMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PasswordReset).
+func (m *PasswordResetMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PasswordResetMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.user != nil {
+		fields = append(fields, passwordreset.FieldUserID)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, passwordreset.FieldTokenHash)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, passwordreset.FieldExpiresAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, passwordreset.FieldUsedAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, passwordreset.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PasswordResetMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case passwordreset.FieldUserID:
+		return m.UserID()
+	case passwordreset.FieldTokenHash:
+		return m.TokenHash()
+	case passwordreset.FieldExpiresAt:
+		return m.ExpiresAt()
+	case passwordreset.FieldUsedAt:
+		return m.UsedAt()
+	case passwordreset.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PasswordResetMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case passwordreset.FieldUserID:
+		return m.OldUserID(ctx)
+	case passwordreset.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case passwordreset.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case passwordreset.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	case passwordreset.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PasswordReset field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PasswordResetMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case passwordreset.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case passwordreset.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case passwordreset.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case passwordreset.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	case passwordreset.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PasswordReset field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PasswordResetMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PasswordResetMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PasswordResetMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PasswordReset numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PasswordResetMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(passwordreset.FieldUsedAt) {
+		fields = append(fields, passwordreset.FieldUsedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PasswordResetMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PasswordResetMutation) ClearField(name string) error {
+	switch name {
+	case passwordreset.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PasswordReset nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PasswordResetMutation) ResetField(name string) error {
+	switch name {
+	case passwordreset.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case passwordreset.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case passwordreset.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case passwordreset.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	case passwordreset.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PasswordReset field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PasswordResetMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, passwordreset.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PasswordResetMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case passwordreset.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PasswordResetMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PasswordResetMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PasswordResetMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, passwordreset.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PasswordResetMutation) EdgeCleared(name string) bool {
+	switch name {
+	case passwordreset.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PasswordResetMutation) ClearEdge(name string) error {
+	switch name {
+	case passwordreset.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown PasswordReset unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PasswordResetMutation) ResetEdge(name string) error {
+	switch name {
+	case passwordreset.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown PasswordReset edge %s", name)
+}
+
 // PhotoMutation represents an operation that mutates the Photo nodes in the graph.
 type PhotoMutation struct {
 	config
@@ -831,6 +3252,8 @@ type PhotoMutation struct {
 	id                      *uuid.UUID
 	image_key               *string
 	thumb_key               *string
+	image_version           *int
+	addimage_version        *int
 	width                   *int
 	addwidth                *int
 	height                  *int
@@ -856,6 +3279,10 @@ type PhotoMutation struct {
 	consent_adult           *bool
 	consent_accepts_judging *bool
 	consented_at            *time.Time
+	reported_at             *time.Time
+	counted_reports         *int
+	addcounted_reports      *int
+	review_priority         *bool
 	clearedFields           map[string]struct{}
 	owner                   *uuid.UUID
 	clearedowner            bool
@@ -874,6 +3301,12 @@ type PhotoMutation struct {
 	skips                   map[int]struct{}
 	removedskips            map[int]struct{}
 	clearedskips            bool
+	reports                 map[int]struct{}
+	removedreports          map[int]struct{}
+	clearedreports          bool
+	servings                map[int]struct{}
+	removedservings         map[int]struct{}
+	clearedservings         bool
 	done                    bool
 	oldValue                func(context.Context) (*Photo, error)
 	predicates              []predicate.Photo
@@ -1089,6 +3522,62 @@ func (m *PhotoMutation) OldThumbKey(ctx context.Context) (v string, err error) {
 // ResetThumbKey resets all changes to the "thumb_key" field.
 func (m *PhotoMutation) ResetThumbKey() {
 	m.thumb_key = nil
+}
+
+// SetImageVersion sets the "image_version" field.
+func (m *PhotoMutation) SetImageVersion(i int) {
+	m.image_version = &i
+	m.addimage_version = nil
+}
+
+// ImageVersion returns the value of the "image_version" field in the mutation.
+func (m *PhotoMutation) ImageVersion() (r int, exists bool) {
+	v := m.image_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldImageVersion returns the old "image_version" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldImageVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldImageVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldImageVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldImageVersion: %w", err)
+	}
+	return oldValue.ImageVersion, nil
+}
+
+// AddImageVersion adds i to the "image_version" field.
+func (m *PhotoMutation) AddImageVersion(i int) {
+	if m.addimage_version != nil {
+		*m.addimage_version += i
+	} else {
+		m.addimage_version = &i
+	}
+}
+
+// AddedImageVersion returns the value that was added to the "image_version" field in this mutation.
+func (m *PhotoMutation) AddedImageVersion() (r int, exists bool) {
+	v := m.addimage_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetImageVersion resets all changes to the "image_version" field.
+func (m *PhotoMutation) ResetImageVersion() {
+	m.image_version = nil
+	m.addimage_version = nil
 }
 
 // SetWidth sets the "width" field.
@@ -1902,6 +4391,147 @@ func (m *PhotoMutation) ResetConsentedAt() {
 	delete(m.clearedFields, photo.FieldConsentedAt)
 }
 
+// SetReportedAt sets the "reported_at" field.
+func (m *PhotoMutation) SetReportedAt(t time.Time) {
+	m.reported_at = &t
+}
+
+// ReportedAt returns the value of the "reported_at" field in the mutation.
+func (m *PhotoMutation) ReportedAt() (r time.Time, exists bool) {
+	v := m.reported_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReportedAt returns the old "reported_at" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldReportedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReportedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReportedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReportedAt: %w", err)
+	}
+	return oldValue.ReportedAt, nil
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (m *PhotoMutation) ClearReportedAt() {
+	m.reported_at = nil
+	m.clearedFields[photo.FieldReportedAt] = struct{}{}
+}
+
+// ReportedAtCleared returns if the "reported_at" field was cleared in this mutation.
+func (m *PhotoMutation) ReportedAtCleared() bool {
+	_, ok := m.clearedFields[photo.FieldReportedAt]
+	return ok
+}
+
+// ResetReportedAt resets all changes to the "reported_at" field.
+func (m *PhotoMutation) ResetReportedAt() {
+	m.reported_at = nil
+	delete(m.clearedFields, photo.FieldReportedAt)
+}
+
+// SetCountedReports sets the "counted_reports" field.
+func (m *PhotoMutation) SetCountedReports(i int) {
+	m.counted_reports = &i
+	m.addcounted_reports = nil
+}
+
+// CountedReports returns the value of the "counted_reports" field in the mutation.
+func (m *PhotoMutation) CountedReports() (r int, exists bool) {
+	v := m.counted_reports
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCountedReports returns the old "counted_reports" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldCountedReports(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCountedReports is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCountedReports requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCountedReports: %w", err)
+	}
+	return oldValue.CountedReports, nil
+}
+
+// AddCountedReports adds i to the "counted_reports" field.
+func (m *PhotoMutation) AddCountedReports(i int) {
+	if m.addcounted_reports != nil {
+		*m.addcounted_reports += i
+	} else {
+		m.addcounted_reports = &i
+	}
+}
+
+// AddedCountedReports returns the value that was added to the "counted_reports" field in this mutation.
+func (m *PhotoMutation) AddedCountedReports() (r int, exists bool) {
+	v := m.addcounted_reports
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCountedReports resets all changes to the "counted_reports" field.
+func (m *PhotoMutation) ResetCountedReports() {
+	m.counted_reports = nil
+	m.addcounted_reports = nil
+}
+
+// SetReviewPriority sets the "review_priority" field.
+func (m *PhotoMutation) SetReviewPriority(b bool) {
+	m.review_priority = &b
+}
+
+// ReviewPriority returns the value of the "review_priority" field in the mutation.
+func (m *PhotoMutation) ReviewPriority() (r bool, exists bool) {
+	v := m.review_priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewPriority returns the old "review_priority" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldReviewPriority(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewPriority: %w", err)
+	}
+	return oldValue.ReviewPriority, nil
+}
+
+// ResetReviewPriority resets all changes to the "review_priority" field.
+func (m *PhotoMutation) ResetReviewPriority() {
+	m.review_priority = nil
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *PhotoMutation) ClearOwner() {
 	m.clearedowner = true
@@ -2199,6 +4829,114 @@ func (m *PhotoMutation) ResetSkips() {
 	m.removedskips = nil
 }
 
+// AddReportIDs adds the "reports" edge to the PhotoReport entity by ids.
+func (m *PhotoMutation) AddReportIDs(ids ...int) {
+	if m.reports == nil {
+		m.reports = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.reports[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReports clears the "reports" edge to the PhotoReport entity.
+func (m *PhotoMutation) ClearReports() {
+	m.clearedreports = true
+}
+
+// ReportsCleared reports if the "reports" edge to the PhotoReport entity was cleared.
+func (m *PhotoMutation) ReportsCleared() bool {
+	return m.clearedreports
+}
+
+// RemoveReportIDs removes the "reports" edge to the PhotoReport entity by IDs.
+func (m *PhotoMutation) RemoveReportIDs(ids ...int) {
+	if m.removedreports == nil {
+		m.removedreports = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.reports, ids[i])
+		m.removedreports[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReports returns the removed IDs of the "reports" edge to the PhotoReport entity.
+func (m *PhotoMutation) RemovedReportsIDs() (ids []int) {
+	for id := range m.removedreports {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReportsIDs returns the "reports" edge IDs in the mutation.
+func (m *PhotoMutation) ReportsIDs() (ids []int) {
+	for id := range m.reports {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReports resets all changes to the "reports" edge.
+func (m *PhotoMutation) ResetReports() {
+	m.reports = nil
+	m.clearedreports = false
+	m.removedreports = nil
+}
+
+// AddServingIDs adds the "servings" edge to the PhotoServing entity by ids.
+func (m *PhotoMutation) AddServingIDs(ids ...int) {
+	if m.servings == nil {
+		m.servings = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.servings[ids[i]] = struct{}{}
+	}
+}
+
+// ClearServings clears the "servings" edge to the PhotoServing entity.
+func (m *PhotoMutation) ClearServings() {
+	m.clearedservings = true
+}
+
+// ServingsCleared reports if the "servings" edge to the PhotoServing entity was cleared.
+func (m *PhotoMutation) ServingsCleared() bool {
+	return m.clearedservings
+}
+
+// RemoveServingIDs removes the "servings" edge to the PhotoServing entity by IDs.
+func (m *PhotoMutation) RemoveServingIDs(ids ...int) {
+	if m.removedservings == nil {
+		m.removedservings = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.servings, ids[i])
+		m.removedservings[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedServings returns the removed IDs of the "servings" edge to the PhotoServing entity.
+func (m *PhotoMutation) RemovedServingsIDs() (ids []int) {
+	for id := range m.removedservings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ServingsIDs returns the "servings" edge IDs in the mutation.
+func (m *PhotoMutation) ServingsIDs() (ids []int) {
+	for id := range m.servings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetServings resets all changes to the "servings" edge.
+func (m *PhotoMutation) ResetServings() {
+	m.servings = nil
+	m.clearedservings = false
+	m.removedservings = nil
+}
+
 // Where appends a list predicates to the PhotoMutation builder.
 func (m *PhotoMutation) Where(ps ...predicate.Photo) {
 	m.predicates = append(m.predicates, ps...)
@@ -2233,7 +4971,7 @@ func (m *PhotoMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PhotoMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 24)
 	if m.owner != nil {
 		fields = append(fields, photo.FieldOwnerID)
 	}
@@ -2242,6 +4980,9 @@ func (m *PhotoMutation) Fields() []string {
 	}
 	if m.thumb_key != nil {
 		fields = append(fields, photo.FieldThumbKey)
+	}
+	if m.image_version != nil {
+		fields = append(fields, photo.FieldImageVersion)
 	}
 	if m.width != nil {
 		fields = append(fields, photo.FieldWidth)
@@ -2294,6 +5035,15 @@ func (m *PhotoMutation) Fields() []string {
 	if m.consented_at != nil {
 		fields = append(fields, photo.FieldConsentedAt)
 	}
+	if m.reported_at != nil {
+		fields = append(fields, photo.FieldReportedAt)
+	}
+	if m.counted_reports != nil {
+		fields = append(fields, photo.FieldCountedReports)
+	}
+	if m.review_priority != nil {
+		fields = append(fields, photo.FieldReviewPriority)
+	}
 	return fields
 }
 
@@ -2308,6 +5058,8 @@ func (m *PhotoMutation) Field(name string) (ent.Value, bool) {
 		return m.ImageKey()
 	case photo.FieldThumbKey:
 		return m.ThumbKey()
+	case photo.FieldImageVersion:
+		return m.ImageVersion()
 	case photo.FieldWidth:
 		return m.Width()
 	case photo.FieldHeight:
@@ -2342,6 +5094,12 @@ func (m *PhotoMutation) Field(name string) (ent.Value, bool) {
 		return m.ConsentAcceptsJudging()
 	case photo.FieldConsentedAt:
 		return m.ConsentedAt()
+	case photo.FieldReportedAt:
+		return m.ReportedAt()
+	case photo.FieldCountedReports:
+		return m.CountedReports()
+	case photo.FieldReviewPriority:
+		return m.ReviewPriority()
 	}
 	return nil, false
 }
@@ -2357,6 +5115,8 @@ func (m *PhotoMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldImageKey(ctx)
 	case photo.FieldThumbKey:
 		return m.OldThumbKey(ctx)
+	case photo.FieldImageVersion:
+		return m.OldImageVersion(ctx)
 	case photo.FieldWidth:
 		return m.OldWidth(ctx)
 	case photo.FieldHeight:
@@ -2391,6 +5151,12 @@ func (m *PhotoMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldConsentAcceptsJudging(ctx)
 	case photo.FieldConsentedAt:
 		return m.OldConsentedAt(ctx)
+	case photo.FieldReportedAt:
+		return m.OldReportedAt(ctx)
+	case photo.FieldCountedReports:
+		return m.OldCountedReports(ctx)
+	case photo.FieldReviewPriority:
+		return m.OldReviewPriority(ctx)
 	}
 	return nil, fmt.Errorf("unknown Photo field %s", name)
 }
@@ -2420,6 +5186,13 @@ func (m *PhotoMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetThumbKey(v)
+		return nil
+	case photo.FieldImageVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetImageVersion(v)
 		return nil
 	case photo.FieldWidth:
 		v, ok := value.(int)
@@ -2540,6 +5313,27 @@ func (m *PhotoMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetConsentedAt(v)
 		return nil
+	case photo.FieldReportedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReportedAt(v)
+		return nil
+	case photo.FieldCountedReports:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCountedReports(v)
+		return nil
+	case photo.FieldReviewPriority:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewPriority(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Photo field %s", name)
 }
@@ -2548,6 +5342,9 @@ func (m *PhotoMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *PhotoMutation) AddedFields() []string {
 	var fields []string
+	if m.addimage_version != nil {
+		fields = append(fields, photo.FieldImageVersion)
+	}
 	if m.addwidth != nil {
 		fields = append(fields, photo.FieldWidth)
 	}
@@ -2572,6 +5369,9 @@ func (m *PhotoMutation) AddedFields() []string {
 	if m.addjudge_queue != nil {
 		fields = append(fields, photo.FieldJudgeQueue)
 	}
+	if m.addcounted_reports != nil {
+		fields = append(fields, photo.FieldCountedReports)
+	}
 	return fields
 }
 
@@ -2580,6 +5380,8 @@ func (m *PhotoMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *PhotoMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case photo.FieldImageVersion:
+		return m.AddedImageVersion()
 	case photo.FieldWidth:
 		return m.AddedWidth()
 	case photo.FieldHeight:
@@ -2596,6 +5398,8 @@ func (m *PhotoMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedFittedVersion()
 	case photo.FieldJudgeQueue:
 		return m.AddedJudgeQueue()
+	case photo.FieldCountedReports:
+		return m.AddedCountedReports()
 	}
 	return nil, false
 }
@@ -2605,6 +5409,13 @@ func (m *PhotoMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *PhotoMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case photo.FieldImageVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddImageVersion(v)
+		return nil
 	case photo.FieldWidth:
 		v, ok := value.(int)
 		if !ok {
@@ -2661,6 +5472,13 @@ func (m *PhotoMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddJudgeQueue(v)
 		return nil
+	case photo.FieldCountedReports:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCountedReports(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Photo numeric field %s", name)
 }
@@ -2677,6 +5495,9 @@ func (m *PhotoMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(photo.FieldConsentedAt) {
 		fields = append(fields, photo.FieldConsentedAt)
+	}
+	if m.FieldCleared(photo.FieldReportedAt) {
+		fields = append(fields, photo.FieldReportedAt)
 	}
 	return fields
 }
@@ -2701,6 +5522,9 @@ func (m *PhotoMutation) ClearField(name string) error {
 	case photo.FieldConsentedAt:
 		m.ClearConsentedAt()
 		return nil
+	case photo.FieldReportedAt:
+		m.ClearReportedAt()
+		return nil
 	}
 	return fmt.Errorf("unknown Photo nullable field %s", name)
 }
@@ -2717,6 +5541,9 @@ func (m *PhotoMutation) ResetField(name string) error {
 		return nil
 	case photo.FieldThumbKey:
 		m.ResetThumbKey()
+		return nil
+	case photo.FieldImageVersion:
+		m.ResetImageVersion()
 		return nil
 	case photo.FieldWidth:
 		m.ResetWidth()
@@ -2769,13 +5596,22 @@ func (m *PhotoMutation) ResetField(name string) error {
 	case photo.FieldConsentedAt:
 		m.ResetConsentedAt()
 		return nil
+	case photo.FieldReportedAt:
+		m.ResetReportedAt()
+		return nil
+	case photo.FieldCountedReports:
+		m.ResetCountedReports()
+		return nil
+	case photo.FieldReviewPriority:
+		m.ResetReviewPriority()
+		return nil
 	}
 	return fmt.Errorf("unknown Photo field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PhotoMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 8)
 	if m.owner != nil {
 		edges = append(edges, photo.EdgeOwner)
 	}
@@ -2793,6 +5629,12 @@ func (m *PhotoMutation) AddedEdges() []string {
 	}
 	if m.skips != nil {
 		edges = append(edges, photo.EdgeSkips)
+	}
+	if m.reports != nil {
+		edges = append(edges, photo.EdgeReports)
+	}
+	if m.servings != nil {
+		edges = append(edges, photo.EdgeServings)
 	}
 	return edges
 }
@@ -2835,13 +5677,25 @@ func (m *PhotoMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case photo.EdgeReports:
+		ids := make([]ent.Value, 0, len(m.reports))
+		for id := range m.reports {
+			ids = append(ids, id)
+		}
+		return ids
+	case photo.EdgeServings:
+		ids := make([]ent.Value, 0, len(m.servings))
+		for id := range m.servings {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PhotoMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 8)
 	if m.removedvotes != nil {
 		edges = append(edges, photo.EdgeVotes)
 	}
@@ -2856,6 +5710,12 @@ func (m *PhotoMutation) RemovedEdges() []string {
 	}
 	if m.removedskips != nil {
 		edges = append(edges, photo.EdgeSkips)
+	}
+	if m.removedreports != nil {
+		edges = append(edges, photo.EdgeReports)
+	}
+	if m.removedservings != nil {
+		edges = append(edges, photo.EdgeServings)
 	}
 	return edges
 }
@@ -2894,13 +5754,25 @@ func (m *PhotoMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case photo.EdgeReports:
+		ids := make([]ent.Value, 0, len(m.removedreports))
+		for id := range m.removedreports {
+			ids = append(ids, id)
+		}
+		return ids
+	case photo.EdgeServings:
+		ids := make([]ent.Value, 0, len(m.removedservings))
+		for id := range m.removedservings {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PhotoMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 8)
 	if m.clearedowner {
 		edges = append(edges, photo.EdgeOwner)
 	}
@@ -2918,6 +5790,12 @@ func (m *PhotoMutation) ClearedEdges() []string {
 	}
 	if m.clearedskips {
 		edges = append(edges, photo.EdgeSkips)
+	}
+	if m.clearedreports {
+		edges = append(edges, photo.EdgeReports)
+	}
+	if m.clearedservings {
+		edges = append(edges, photo.EdgeServings)
 	}
 	return edges
 }
@@ -2938,6 +5816,10 @@ func (m *PhotoMutation) EdgeCleared(name string) bool {
 		return m.clearedwords
 	case photo.EdgeSkips:
 		return m.clearedskips
+	case photo.EdgeReports:
+		return m.clearedreports
+	case photo.EdgeServings:
+		return m.clearedservings
 	}
 	return false
 }
@@ -2974,6 +5856,12 @@ func (m *PhotoMutation) ResetEdge(name string) error {
 		return nil
 	case photo.EdgeSkips:
 		m.ResetSkips()
+		return nil
+	case photo.EdgeReports:
+		m.ResetReports()
+		return nil
+	case photo.EdgeServings:
+		m.ResetServings()
 		return nil
 	}
 	return fmt.Errorf("unknown Photo edge %s", name)
@@ -4810,6 +7698,1377 @@ func (m *PhotoQuestionStatMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown PhotoQuestionStat edge %s", name)
+}
+
+// PhotoReportMutation represents an operation that mutates the PhotoReport nodes in the graph.
+type PhotoReportMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	reason          *photoreport.Reason
+	note            *string
+	network         *string
+	counted         *bool
+	created_at      *time.Time
+	resolved_at     *time.Time
+	clearedFields   map[string]struct{}
+	photo           *uuid.UUID
+	clearedphoto    bool
+	reporter        *uuid.UUID
+	clearedreporter bool
+	done            bool
+	oldValue        func(context.Context) (*PhotoReport, error)
+	predicates      []predicate.PhotoReport
+}
+
+var _ ent.Mutation = (*PhotoReportMutation)(nil)
+
+// photoreportOption allows management of the mutation configuration using functional options.
+type photoreportOption func(*PhotoReportMutation)
+
+// newPhotoReportMutation creates new mutation for the PhotoReport entity.
+func newPhotoReportMutation(c config, op Op, opts ...photoreportOption) *PhotoReportMutation {
+	m := &PhotoReportMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePhotoReport,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPhotoReportID sets the ID field of the mutation.
+func withPhotoReportID(id int) photoreportOption {
+	return func(m *PhotoReportMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PhotoReport
+		)
+		m.oldValue = func(ctx context.Context) (*PhotoReport, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PhotoReport.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPhotoReport sets the old PhotoReport of the mutation.
+func withPhotoReport(node *PhotoReport) photoreportOption {
+	return func(m *PhotoReportMutation) {
+		m.oldValue = func(context.Context) (*PhotoReport, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PhotoReportMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PhotoReportMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PhotoReportMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PhotoReportMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PhotoReport.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPhotoID sets the "photo_id" field.
+func (m *PhotoReportMutation) SetPhotoID(u uuid.UUID) {
+	m.photo = &u
+}
+
+// PhotoID returns the value of the "photo_id" field in the mutation.
+func (m *PhotoReportMutation) PhotoID() (r uuid.UUID, exists bool) {
+	v := m.photo
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhotoID returns the old "photo_id" field's value of the PhotoReport entity.
+// If the PhotoReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoReportMutation) OldPhotoID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhotoID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhotoID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhotoID: %w", err)
+	}
+	return oldValue.PhotoID, nil
+}
+
+// ResetPhotoID resets all changes to the "photo_id" field.
+func (m *PhotoReportMutation) ResetPhotoID() {
+	m.photo = nil
+}
+
+// SetReporterID sets the "reporter_id" field.
+func (m *PhotoReportMutation) SetReporterID(u uuid.UUID) {
+	m.reporter = &u
+}
+
+// ReporterID returns the value of the "reporter_id" field in the mutation.
+func (m *PhotoReportMutation) ReporterID() (r uuid.UUID, exists bool) {
+	v := m.reporter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReporterID returns the old "reporter_id" field's value of the PhotoReport entity.
+// If the PhotoReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoReportMutation) OldReporterID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReporterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReporterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReporterID: %w", err)
+	}
+	return oldValue.ReporterID, nil
+}
+
+// ClearReporterID clears the value of the "reporter_id" field.
+func (m *PhotoReportMutation) ClearReporterID() {
+	m.reporter = nil
+	m.clearedFields[photoreport.FieldReporterID] = struct{}{}
+}
+
+// ReporterIDCleared returns if the "reporter_id" field was cleared in this mutation.
+func (m *PhotoReportMutation) ReporterIDCleared() bool {
+	_, ok := m.clearedFields[photoreport.FieldReporterID]
+	return ok
+}
+
+// ResetReporterID resets all changes to the "reporter_id" field.
+func (m *PhotoReportMutation) ResetReporterID() {
+	m.reporter = nil
+	delete(m.clearedFields, photoreport.FieldReporterID)
+}
+
+// SetReason sets the "reason" field.
+func (m *PhotoReportMutation) SetReason(ph photoreport.Reason) {
+	m.reason = &ph
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *PhotoReportMutation) Reason() (r photoreport.Reason, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the PhotoReport entity.
+// If the PhotoReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoReportMutation) OldReason(ctx context.Context) (v photoreport.Reason, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *PhotoReportMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetNote sets the "note" field.
+func (m *PhotoReportMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *PhotoReportMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the PhotoReport entity.
+// If the PhotoReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoReportMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *PhotoReportMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[photoreport.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *PhotoReportMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[photoreport.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *PhotoReportMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, photoreport.FieldNote)
+}
+
+// SetNetwork sets the "network" field.
+func (m *PhotoReportMutation) SetNetwork(s string) {
+	m.network = &s
+}
+
+// Network returns the value of the "network" field in the mutation.
+func (m *PhotoReportMutation) Network() (r string, exists bool) {
+	v := m.network
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNetwork returns the old "network" field's value of the PhotoReport entity.
+// If the PhotoReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoReportMutation) OldNetwork(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNetwork is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNetwork requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNetwork: %w", err)
+	}
+	return oldValue.Network, nil
+}
+
+// ClearNetwork clears the value of the "network" field.
+func (m *PhotoReportMutation) ClearNetwork() {
+	m.network = nil
+	m.clearedFields[photoreport.FieldNetwork] = struct{}{}
+}
+
+// NetworkCleared returns if the "network" field was cleared in this mutation.
+func (m *PhotoReportMutation) NetworkCleared() bool {
+	_, ok := m.clearedFields[photoreport.FieldNetwork]
+	return ok
+}
+
+// ResetNetwork resets all changes to the "network" field.
+func (m *PhotoReportMutation) ResetNetwork() {
+	m.network = nil
+	delete(m.clearedFields, photoreport.FieldNetwork)
+}
+
+// SetCounted sets the "counted" field.
+func (m *PhotoReportMutation) SetCounted(b bool) {
+	m.counted = &b
+}
+
+// Counted returns the value of the "counted" field in the mutation.
+func (m *PhotoReportMutation) Counted() (r bool, exists bool) {
+	v := m.counted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCounted returns the old "counted" field's value of the PhotoReport entity.
+// If the PhotoReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoReportMutation) OldCounted(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCounted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCounted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCounted: %w", err)
+	}
+	return oldValue.Counted, nil
+}
+
+// ResetCounted resets all changes to the "counted" field.
+func (m *PhotoReportMutation) ResetCounted() {
+	m.counted = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PhotoReportMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PhotoReportMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PhotoReport entity.
+// If the PhotoReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoReportMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PhotoReportMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetResolvedAt sets the "resolved_at" field.
+func (m *PhotoReportMutation) SetResolvedAt(t time.Time) {
+	m.resolved_at = &t
+}
+
+// ResolvedAt returns the value of the "resolved_at" field in the mutation.
+func (m *PhotoReportMutation) ResolvedAt() (r time.Time, exists bool) {
+	v := m.resolved_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolvedAt returns the old "resolved_at" field's value of the PhotoReport entity.
+// If the PhotoReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoReportMutation) OldResolvedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolvedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolvedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolvedAt: %w", err)
+	}
+	return oldValue.ResolvedAt, nil
+}
+
+// ClearResolvedAt clears the value of the "resolved_at" field.
+func (m *PhotoReportMutation) ClearResolvedAt() {
+	m.resolved_at = nil
+	m.clearedFields[photoreport.FieldResolvedAt] = struct{}{}
+}
+
+// ResolvedAtCleared returns if the "resolved_at" field was cleared in this mutation.
+func (m *PhotoReportMutation) ResolvedAtCleared() bool {
+	_, ok := m.clearedFields[photoreport.FieldResolvedAt]
+	return ok
+}
+
+// ResetResolvedAt resets all changes to the "resolved_at" field.
+func (m *PhotoReportMutation) ResetResolvedAt() {
+	m.resolved_at = nil
+	delete(m.clearedFields, photoreport.FieldResolvedAt)
+}
+
+// ClearPhoto clears the "photo" edge to the Photo entity.
+func (m *PhotoReportMutation) ClearPhoto() {
+	m.clearedphoto = true
+	m.clearedFields[photoreport.FieldPhotoID] = struct{}{}
+}
+
+// PhotoCleared reports if the "photo" edge to the Photo entity was cleared.
+func (m *PhotoReportMutation) PhotoCleared() bool {
+	return m.clearedphoto
+}
+
+// PhotoIDs returns the "photo" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PhotoID instead. It exists only for internal usage by the builders.
+func (m *PhotoReportMutation) PhotoIDs() (ids []uuid.UUID) {
+	if id := m.photo; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPhoto resets all changes to the "photo" edge.
+func (m *PhotoReportMutation) ResetPhoto() {
+	m.photo = nil
+	m.clearedphoto = false
+}
+
+// ClearReporter clears the "reporter" edge to the User entity.
+func (m *PhotoReportMutation) ClearReporter() {
+	m.clearedreporter = true
+	m.clearedFields[photoreport.FieldReporterID] = struct{}{}
+}
+
+// ReporterCleared reports if the "reporter" edge to the User entity was cleared.
+func (m *PhotoReportMutation) ReporterCleared() bool {
+	return m.ReporterIDCleared() || m.clearedreporter
+}
+
+// ReporterIDs returns the "reporter" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReporterID instead. It exists only for internal usage by the builders.
+func (m *PhotoReportMutation) ReporterIDs() (ids []uuid.UUID) {
+	if id := m.reporter; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReporter resets all changes to the "reporter" edge.
+func (m *PhotoReportMutation) ResetReporter() {
+	m.reporter = nil
+	m.clearedreporter = false
+}
+
+// Where appends a list predicates to the PhotoReportMutation builder.
+func (m *PhotoReportMutation) Where(ps ...predicate.PhotoReport) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PhotoReportMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PhotoReportMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PhotoReport, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PhotoReportMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PhotoReportMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PhotoReport).
+func (m *PhotoReportMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PhotoReportMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.photo != nil {
+		fields = append(fields, photoreport.FieldPhotoID)
+	}
+	if m.reporter != nil {
+		fields = append(fields, photoreport.FieldReporterID)
+	}
+	if m.reason != nil {
+		fields = append(fields, photoreport.FieldReason)
+	}
+	if m.note != nil {
+		fields = append(fields, photoreport.FieldNote)
+	}
+	if m.network != nil {
+		fields = append(fields, photoreport.FieldNetwork)
+	}
+	if m.counted != nil {
+		fields = append(fields, photoreport.FieldCounted)
+	}
+	if m.created_at != nil {
+		fields = append(fields, photoreport.FieldCreatedAt)
+	}
+	if m.resolved_at != nil {
+		fields = append(fields, photoreport.FieldResolvedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PhotoReportMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case photoreport.FieldPhotoID:
+		return m.PhotoID()
+	case photoreport.FieldReporterID:
+		return m.ReporterID()
+	case photoreport.FieldReason:
+		return m.Reason()
+	case photoreport.FieldNote:
+		return m.Note()
+	case photoreport.FieldNetwork:
+		return m.Network()
+	case photoreport.FieldCounted:
+		return m.Counted()
+	case photoreport.FieldCreatedAt:
+		return m.CreatedAt()
+	case photoreport.FieldResolvedAt:
+		return m.ResolvedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PhotoReportMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case photoreport.FieldPhotoID:
+		return m.OldPhotoID(ctx)
+	case photoreport.FieldReporterID:
+		return m.OldReporterID(ctx)
+	case photoreport.FieldReason:
+		return m.OldReason(ctx)
+	case photoreport.FieldNote:
+		return m.OldNote(ctx)
+	case photoreport.FieldNetwork:
+		return m.OldNetwork(ctx)
+	case photoreport.FieldCounted:
+		return m.OldCounted(ctx)
+	case photoreport.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case photoreport.FieldResolvedAt:
+		return m.OldResolvedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PhotoReport field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoReportMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case photoreport.FieldPhotoID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhotoID(v)
+		return nil
+	case photoreport.FieldReporterID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReporterID(v)
+		return nil
+	case photoreport.FieldReason:
+		v, ok := value.(photoreport.Reason)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case photoreport.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case photoreport.FieldNetwork:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNetwork(v)
+		return nil
+	case photoreport.FieldCounted:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCounted(v)
+		return nil
+	case photoreport.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case photoreport.FieldResolvedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolvedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoReport field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PhotoReportMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PhotoReportMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoReportMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PhotoReport numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PhotoReportMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(photoreport.FieldReporterID) {
+		fields = append(fields, photoreport.FieldReporterID)
+	}
+	if m.FieldCleared(photoreport.FieldNote) {
+		fields = append(fields, photoreport.FieldNote)
+	}
+	if m.FieldCleared(photoreport.FieldNetwork) {
+		fields = append(fields, photoreport.FieldNetwork)
+	}
+	if m.FieldCleared(photoreport.FieldResolvedAt) {
+		fields = append(fields, photoreport.FieldResolvedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PhotoReportMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PhotoReportMutation) ClearField(name string) error {
+	switch name {
+	case photoreport.FieldReporterID:
+		m.ClearReporterID()
+		return nil
+	case photoreport.FieldNote:
+		m.ClearNote()
+		return nil
+	case photoreport.FieldNetwork:
+		m.ClearNetwork()
+		return nil
+	case photoreport.FieldResolvedAt:
+		m.ClearResolvedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoReport nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PhotoReportMutation) ResetField(name string) error {
+	switch name {
+	case photoreport.FieldPhotoID:
+		m.ResetPhotoID()
+		return nil
+	case photoreport.FieldReporterID:
+		m.ResetReporterID()
+		return nil
+	case photoreport.FieldReason:
+		m.ResetReason()
+		return nil
+	case photoreport.FieldNote:
+		m.ResetNote()
+		return nil
+	case photoreport.FieldNetwork:
+		m.ResetNetwork()
+		return nil
+	case photoreport.FieldCounted:
+		m.ResetCounted()
+		return nil
+	case photoreport.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case photoreport.FieldResolvedAt:
+		m.ResetResolvedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoReport field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PhotoReportMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.photo != nil {
+		edges = append(edges, photoreport.EdgePhoto)
+	}
+	if m.reporter != nil {
+		edges = append(edges, photoreport.EdgeReporter)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PhotoReportMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case photoreport.EdgePhoto:
+		if id := m.photo; id != nil {
+			return []ent.Value{*id}
+		}
+	case photoreport.EdgeReporter:
+		if id := m.reporter; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PhotoReportMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PhotoReportMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PhotoReportMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedphoto {
+		edges = append(edges, photoreport.EdgePhoto)
+	}
+	if m.clearedreporter {
+		edges = append(edges, photoreport.EdgeReporter)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PhotoReportMutation) EdgeCleared(name string) bool {
+	switch name {
+	case photoreport.EdgePhoto:
+		return m.clearedphoto
+	case photoreport.EdgeReporter:
+		return m.clearedreporter
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PhotoReportMutation) ClearEdge(name string) error {
+	switch name {
+	case photoreport.EdgePhoto:
+		m.ClearPhoto()
+		return nil
+	case photoreport.EdgeReporter:
+		m.ClearReporter()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoReport unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PhotoReportMutation) ResetEdge(name string) error {
+	switch name {
+	case photoreport.EdgePhoto:
+		m.ResetPhoto()
+		return nil
+	case photoreport.EdgeReporter:
+		m.ResetReporter()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoReport edge %s", name)
+}
+
+// PhotoServingMutation represents an operation that mutates the PhotoServing nodes in the graph.
+type PhotoServingMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	judge_id      *uuid.UUID
+	served_at     *time.Time
+	clearedFields map[string]struct{}
+	photo         *uuid.UUID
+	clearedphoto  bool
+	done          bool
+	oldValue      func(context.Context) (*PhotoServing, error)
+	predicates    []predicate.PhotoServing
+}
+
+var _ ent.Mutation = (*PhotoServingMutation)(nil)
+
+// photoservingOption allows management of the mutation configuration using functional options.
+type photoservingOption func(*PhotoServingMutation)
+
+// newPhotoServingMutation creates new mutation for the PhotoServing entity.
+func newPhotoServingMutation(c config, op Op, opts ...photoservingOption) *PhotoServingMutation {
+	m := &PhotoServingMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePhotoServing,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPhotoServingID sets the ID field of the mutation.
+func withPhotoServingID(id int) photoservingOption {
+	return func(m *PhotoServingMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PhotoServing
+		)
+		m.oldValue = func(ctx context.Context) (*PhotoServing, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PhotoServing.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPhotoServing sets the old PhotoServing of the mutation.
+func withPhotoServing(node *PhotoServing) photoservingOption {
+	return func(m *PhotoServingMutation) {
+		m.oldValue = func(context.Context) (*PhotoServing, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PhotoServingMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PhotoServingMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PhotoServingMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PhotoServingMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PhotoServing.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetJudgeID sets the "judge_id" field.
+func (m *PhotoServingMutation) SetJudgeID(u uuid.UUID) {
+	m.judge_id = &u
+}
+
+// JudgeID returns the value of the "judge_id" field in the mutation.
+func (m *PhotoServingMutation) JudgeID() (r uuid.UUID, exists bool) {
+	v := m.judge_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJudgeID returns the old "judge_id" field's value of the PhotoServing entity.
+// If the PhotoServing object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoServingMutation) OldJudgeID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJudgeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJudgeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJudgeID: %w", err)
+	}
+	return oldValue.JudgeID, nil
+}
+
+// ResetJudgeID resets all changes to the "judge_id" field.
+func (m *PhotoServingMutation) ResetJudgeID() {
+	m.judge_id = nil
+}
+
+// SetPhotoID sets the "photo_id" field.
+func (m *PhotoServingMutation) SetPhotoID(u uuid.UUID) {
+	m.photo = &u
+}
+
+// PhotoID returns the value of the "photo_id" field in the mutation.
+func (m *PhotoServingMutation) PhotoID() (r uuid.UUID, exists bool) {
+	v := m.photo
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhotoID returns the old "photo_id" field's value of the PhotoServing entity.
+// If the PhotoServing object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoServingMutation) OldPhotoID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhotoID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhotoID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhotoID: %w", err)
+	}
+	return oldValue.PhotoID, nil
+}
+
+// ResetPhotoID resets all changes to the "photo_id" field.
+func (m *PhotoServingMutation) ResetPhotoID() {
+	m.photo = nil
+}
+
+// SetServedAt sets the "served_at" field.
+func (m *PhotoServingMutation) SetServedAt(t time.Time) {
+	m.served_at = &t
+}
+
+// ServedAt returns the value of the "served_at" field in the mutation.
+func (m *PhotoServingMutation) ServedAt() (r time.Time, exists bool) {
+	v := m.served_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServedAt returns the old "served_at" field's value of the PhotoServing entity.
+// If the PhotoServing object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoServingMutation) OldServedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServedAt: %w", err)
+	}
+	return oldValue.ServedAt, nil
+}
+
+// ResetServedAt resets all changes to the "served_at" field.
+func (m *PhotoServingMutation) ResetServedAt() {
+	m.served_at = nil
+}
+
+// ClearPhoto clears the "photo" edge to the Photo entity.
+func (m *PhotoServingMutation) ClearPhoto() {
+	m.clearedphoto = true
+	m.clearedFields[photoserving.FieldPhotoID] = struct{}{}
+}
+
+// PhotoCleared reports if the "photo" edge to the Photo entity was cleared.
+func (m *PhotoServingMutation) PhotoCleared() bool {
+	return m.clearedphoto
+}
+
+// PhotoIDs returns the "photo" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PhotoID instead. It exists only for internal usage by the builders.
+func (m *PhotoServingMutation) PhotoIDs() (ids []uuid.UUID) {
+	if id := m.photo; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPhoto resets all changes to the "photo" edge.
+func (m *PhotoServingMutation) ResetPhoto() {
+	m.photo = nil
+	m.clearedphoto = false
+}
+
+// Where appends a list predicates to the PhotoServingMutation builder.
+func (m *PhotoServingMutation) Where(ps ...predicate.PhotoServing) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PhotoServingMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PhotoServingMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PhotoServing, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PhotoServingMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PhotoServingMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PhotoServing).
+func (m *PhotoServingMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PhotoServingMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.judge_id != nil {
+		fields = append(fields, photoserving.FieldJudgeID)
+	}
+	if m.photo != nil {
+		fields = append(fields, photoserving.FieldPhotoID)
+	}
+	if m.served_at != nil {
+		fields = append(fields, photoserving.FieldServedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PhotoServingMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case photoserving.FieldJudgeID:
+		return m.JudgeID()
+	case photoserving.FieldPhotoID:
+		return m.PhotoID()
+	case photoserving.FieldServedAt:
+		return m.ServedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PhotoServingMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case photoserving.FieldJudgeID:
+		return m.OldJudgeID(ctx)
+	case photoserving.FieldPhotoID:
+		return m.OldPhotoID(ctx)
+	case photoserving.FieldServedAt:
+		return m.OldServedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PhotoServing field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoServingMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case photoserving.FieldJudgeID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJudgeID(v)
+		return nil
+	case photoserving.FieldPhotoID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhotoID(v)
+		return nil
+	case photoserving.FieldServedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoServing field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PhotoServingMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PhotoServingMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoServingMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PhotoServing numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PhotoServingMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PhotoServingMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PhotoServingMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PhotoServing nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PhotoServingMutation) ResetField(name string) error {
+	switch name {
+	case photoserving.FieldJudgeID:
+		m.ResetJudgeID()
+		return nil
+	case photoserving.FieldPhotoID:
+		m.ResetPhotoID()
+		return nil
+	case photoserving.FieldServedAt:
+		m.ResetServedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoServing field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PhotoServingMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.photo != nil {
+		edges = append(edges, photoserving.EdgePhoto)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PhotoServingMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case photoserving.EdgePhoto:
+		if id := m.photo; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PhotoServingMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PhotoServingMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PhotoServingMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedphoto {
+		edges = append(edges, photoserving.EdgePhoto)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PhotoServingMutation) EdgeCleared(name string) bool {
+	switch name {
+	case photoserving.EdgePhoto:
+		return m.clearedphoto
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PhotoServingMutation) ClearEdge(name string) error {
+	switch name {
+	case photoserving.EdgePhoto:
+		m.ClearPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoServing unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PhotoServingMutation) ResetEdge(name string) error {
+	switch name {
+	case photoserving.EdgePhoto:
+		m.ResetPhoto()
+		return nil
+	}
+	return fmt.Errorf("unknown PhotoServing edge %s", name)
 }
 
 // PhotoSkipMutation represents an operation that mutates the PhotoSkip nodes in the graph.
@@ -6817,6 +11076,7 @@ type SessionMutation struct {
 	expires_at         *time.Time
 	refresh_expires_at *time.Time
 	created_at         *time.Time
+	user_agent         *string
 	clearedFields      map[string]struct{}
 	user               *uuid.UUID
 	cleareduser        bool
@@ -7139,6 +11399,55 @@ func (m *SessionMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetUserAgent sets the "user_agent" field.
+func (m *SessionMutation) SetUserAgent(s string) {
+	m.user_agent = &s
+}
+
+// UserAgent returns the value of the "user_agent" field in the mutation.
+func (m *SessionMutation) UserAgent() (r string, exists bool) {
+	v := m.user_agent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserAgent returns the old "user_agent" field's value of the Session entity.
+// If the Session object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SessionMutation) OldUserAgent(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserAgent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserAgent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserAgent: %w", err)
+	}
+	return oldValue.UserAgent, nil
+}
+
+// ClearUserAgent clears the value of the "user_agent" field.
+func (m *SessionMutation) ClearUserAgent() {
+	m.user_agent = nil
+	m.clearedFields[session.FieldUserAgent] = struct{}{}
+}
+
+// UserAgentCleared returns if the "user_agent" field was cleared in this mutation.
+func (m *SessionMutation) UserAgentCleared() bool {
+	_, ok := m.clearedFields[session.FieldUserAgent]
+	return ok
+}
+
+// ResetUserAgent resets all changes to the "user_agent" field.
+func (m *SessionMutation) ResetUserAgent() {
+	m.user_agent = nil
+	delete(m.clearedFields, session.FieldUserAgent)
+}
+
 // ClearUser clears the "user" edge to the User entity.
 func (m *SessionMutation) ClearUser() {
 	m.cleareduser = true
@@ -7200,7 +11509,7 @@ func (m *SessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SessionMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.user != nil {
 		fields = append(fields, session.FieldUserID)
 	}
@@ -7218,6 +11527,9 @@ func (m *SessionMutation) Fields() []string {
 	}
 	if m.created_at != nil {
 		fields = append(fields, session.FieldCreatedAt)
+	}
+	if m.user_agent != nil {
+		fields = append(fields, session.FieldUserAgent)
 	}
 	return fields
 }
@@ -7239,6 +11551,8 @@ func (m *SessionMutation) Field(name string) (ent.Value, bool) {
 		return m.RefreshExpiresAt()
 	case session.FieldCreatedAt:
 		return m.CreatedAt()
+	case session.FieldUserAgent:
+		return m.UserAgent()
 	}
 	return nil, false
 }
@@ -7260,6 +11574,8 @@ func (m *SessionMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldRefreshExpiresAt(ctx)
 	case session.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case session.FieldUserAgent:
+		return m.OldUserAgent(ctx)
 	}
 	return nil, fmt.Errorf("unknown Session field %s", name)
 }
@@ -7311,6 +11627,13 @@ func (m *SessionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedAt(v)
 		return nil
+	case session.FieldUserAgent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserAgent(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Session field %s", name)
 }
@@ -7340,7 +11663,11 @@ func (m *SessionMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *SessionMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(session.FieldUserAgent) {
+		fields = append(fields, session.FieldUserAgent)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -7353,6 +11680,11 @@ func (m *SessionMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *SessionMutation) ClearField(name string) error {
+	switch name {
+	case session.FieldUserAgent:
+		m.ClearUserAgent()
+		return nil
+	}
 	return fmt.Errorf("unknown Session nullable field %s", name)
 }
 
@@ -7377,6 +11709,9 @@ func (m *SessionMutation) ResetField(name string) error {
 		return nil
 	case session.FieldCreatedAt:
 		m.ResetCreatedAt()
+		return nil
+	case session.FieldUserAgent:
+		m.ResetUserAgent()
 		return nil
 	}
 	return fmt.Errorf("unknown Session field %s", name)
@@ -7791,40 +12126,50 @@ func (m *SettingMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *uuid.UUID
-	handle          *string
-	email           *string
-	password_hash   *string
-	role            *user.Role
-	anonymous       *bool
-	merged_into_id  *uuid.UUID
-	photo_count     *int
-	addphoto_count  *int
-	karma_earned    *int64
-	addkarma_earned *int64
-	karma           *int64
-	addkarma        *int64
-	created_at      *time.Time
-	clearedFields   map[string]struct{}
-	photos          map[uuid.UUID]struct{}
-	removedphotos   map[uuid.UUID]struct{}
-	clearedphotos   bool
-	sessions        map[int]struct{}
-	removedsessions map[int]struct{}
-	clearedsessions bool
-	votes           map[int64]struct{}
-	removedvotes    map[int64]struct{}
-	clearedvotes    bool
-	skips           map[int]struct{}
-	removedskips    map[int]struct{}
-	clearedskips    bool
-	profile         *int
-	clearedprofile  bool
-	done            bool
-	oldValue        func(context.Context) (*User, error)
-	predicates      []predicate.User
+	op                     Op
+	typ                    string
+	id                     *uuid.UUID
+	handle                 *string
+	email                  *string
+	password_hash          *string
+	role                   *user.Role
+	anonymous              *bool
+	merged_into_id         *uuid.UUID
+	photo_count            *int
+	addphoto_count         *int
+	karma_earned           *int64
+	addkarma_earned        *int64
+	karma                  *int64
+	addkarma               *int64
+	banned_at              *time.Time
+	created_at             *time.Time
+	clearedFields          map[string]struct{}
+	photos                 map[uuid.UUID]struct{}
+	removedphotos          map[uuid.UUID]struct{}
+	clearedphotos          bool
+	sessions               map[int]struct{}
+	removedsessions        map[int]struct{}
+	clearedsessions        bool
+	votes                  map[int64]struct{}
+	removedvotes           map[int64]struct{}
+	clearedvotes           bool
+	skips                  map[int]struct{}
+	removedskips           map[int]struct{}
+	clearedskips           bool
+	profile                *int
+	clearedprofile         bool
+	reports                map[int]struct{}
+	removedreports         map[int]struct{}
+	clearedreports         bool
+	password_resets        map[int]struct{}
+	removedpassword_resets map[int]struct{}
+	clearedpassword_resets bool
+	exports                map[uuid.UUID]struct{}
+	removedexports         map[uuid.UUID]struct{}
+	clearedexports         bool
+	done                   bool
+	oldValue               func(context.Context) (*User, error)
+	predicates             []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -8367,6 +12712,55 @@ func (m *UserMutation) ResetKarma() {
 	m.addkarma = nil
 }
 
+// SetBannedAt sets the "banned_at" field.
+func (m *UserMutation) SetBannedAt(t time.Time) {
+	m.banned_at = &t
+}
+
+// BannedAt returns the value of the "banned_at" field in the mutation.
+func (m *UserMutation) BannedAt() (r time.Time, exists bool) {
+	v := m.banned_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBannedAt returns the old "banned_at" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldBannedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBannedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBannedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBannedAt: %w", err)
+	}
+	return oldValue.BannedAt, nil
+}
+
+// ClearBannedAt clears the value of the "banned_at" field.
+func (m *UserMutation) ClearBannedAt() {
+	m.banned_at = nil
+	m.clearedFields[user.FieldBannedAt] = struct{}{}
+}
+
+// BannedAtCleared returns if the "banned_at" field was cleared in this mutation.
+func (m *UserMutation) BannedAtCleared() bool {
+	_, ok := m.clearedFields[user.FieldBannedAt]
+	return ok
+}
+
+// ResetBannedAt resets all changes to the "banned_at" field.
+func (m *UserMutation) ResetBannedAt() {
+	m.banned_at = nil
+	delete(m.clearedFields, user.FieldBannedAt)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *UserMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -8658,6 +13052,168 @@ func (m *UserMutation) ResetProfile() {
 	m.clearedprofile = false
 }
 
+// AddReportIDs adds the "reports" edge to the PhotoReport entity by ids.
+func (m *UserMutation) AddReportIDs(ids ...int) {
+	if m.reports == nil {
+		m.reports = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.reports[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReports clears the "reports" edge to the PhotoReport entity.
+func (m *UserMutation) ClearReports() {
+	m.clearedreports = true
+}
+
+// ReportsCleared reports if the "reports" edge to the PhotoReport entity was cleared.
+func (m *UserMutation) ReportsCleared() bool {
+	return m.clearedreports
+}
+
+// RemoveReportIDs removes the "reports" edge to the PhotoReport entity by IDs.
+func (m *UserMutation) RemoveReportIDs(ids ...int) {
+	if m.removedreports == nil {
+		m.removedreports = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.reports, ids[i])
+		m.removedreports[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReports returns the removed IDs of the "reports" edge to the PhotoReport entity.
+func (m *UserMutation) RemovedReportsIDs() (ids []int) {
+	for id := range m.removedreports {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReportsIDs returns the "reports" edge IDs in the mutation.
+func (m *UserMutation) ReportsIDs() (ids []int) {
+	for id := range m.reports {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReports resets all changes to the "reports" edge.
+func (m *UserMutation) ResetReports() {
+	m.reports = nil
+	m.clearedreports = false
+	m.removedreports = nil
+}
+
+// AddPasswordResetIDs adds the "password_resets" edge to the PasswordReset entity by ids.
+func (m *UserMutation) AddPasswordResetIDs(ids ...int) {
+	if m.password_resets == nil {
+		m.password_resets = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.password_resets[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPasswordResets clears the "password_resets" edge to the PasswordReset entity.
+func (m *UserMutation) ClearPasswordResets() {
+	m.clearedpassword_resets = true
+}
+
+// PasswordResetsCleared reports if the "password_resets" edge to the PasswordReset entity was cleared.
+func (m *UserMutation) PasswordResetsCleared() bool {
+	return m.clearedpassword_resets
+}
+
+// RemovePasswordResetIDs removes the "password_resets" edge to the PasswordReset entity by IDs.
+func (m *UserMutation) RemovePasswordResetIDs(ids ...int) {
+	if m.removedpassword_resets == nil {
+		m.removedpassword_resets = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.password_resets, ids[i])
+		m.removedpassword_resets[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPasswordResets returns the removed IDs of the "password_resets" edge to the PasswordReset entity.
+func (m *UserMutation) RemovedPasswordResetsIDs() (ids []int) {
+	for id := range m.removedpassword_resets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PasswordResetsIDs returns the "password_resets" edge IDs in the mutation.
+func (m *UserMutation) PasswordResetsIDs() (ids []int) {
+	for id := range m.password_resets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPasswordResets resets all changes to the "password_resets" edge.
+func (m *UserMutation) ResetPasswordResets() {
+	m.password_resets = nil
+	m.clearedpassword_resets = false
+	m.removedpassword_resets = nil
+}
+
+// AddExportIDs adds the "exports" edge to the DataExport entity by ids.
+func (m *UserMutation) AddExportIDs(ids ...uuid.UUID) {
+	if m.exports == nil {
+		m.exports = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.exports[ids[i]] = struct{}{}
+	}
+}
+
+// ClearExports clears the "exports" edge to the DataExport entity.
+func (m *UserMutation) ClearExports() {
+	m.clearedexports = true
+}
+
+// ExportsCleared reports if the "exports" edge to the DataExport entity was cleared.
+func (m *UserMutation) ExportsCleared() bool {
+	return m.clearedexports
+}
+
+// RemoveExportIDs removes the "exports" edge to the DataExport entity by IDs.
+func (m *UserMutation) RemoveExportIDs(ids ...uuid.UUID) {
+	if m.removedexports == nil {
+		m.removedexports = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.exports, ids[i])
+		m.removedexports[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedExports returns the removed IDs of the "exports" edge to the DataExport entity.
+func (m *UserMutation) RemovedExportsIDs() (ids []uuid.UUID) {
+	for id := range m.removedexports {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ExportsIDs returns the "exports" edge IDs in the mutation.
+func (m *UserMutation) ExportsIDs() (ids []uuid.UUID) {
+	for id := range m.exports {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetExports resets all changes to the "exports" edge.
+func (m *UserMutation) ResetExports() {
+	m.exports = nil
+	m.clearedexports = false
+	m.removedexports = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -8692,7 +13248,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.handle != nil {
 		fields = append(fields, user.FieldHandle)
 	}
@@ -8719,6 +13275,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.karma != nil {
 		fields = append(fields, user.FieldKarma)
+	}
+	if m.banned_at != nil {
+		fields = append(fields, user.FieldBannedAt)
 	}
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
@@ -8749,6 +13308,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.KarmaEarned()
 	case user.FieldKarma:
 		return m.Karma()
+	case user.FieldBannedAt:
+		return m.BannedAt()
 	case user.FieldCreatedAt:
 		return m.CreatedAt()
 	}
@@ -8778,6 +13339,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldKarmaEarned(ctx)
 	case user.FieldKarma:
 		return m.OldKarma(ctx)
+	case user.FieldBannedAt:
+		return m.OldBannedAt(ctx)
 	case user.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	}
@@ -8851,6 +13414,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetKarma(v)
+		return nil
+	case user.FieldBannedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBannedAt(v)
 		return nil
 	case user.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -8940,6 +13510,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldMergedIntoID) {
 		fields = append(fields, user.FieldMergedIntoID)
 	}
+	if m.FieldCleared(user.FieldBannedAt) {
+		fields = append(fields, user.FieldBannedAt)
+	}
 	return fields
 }
 
@@ -8965,6 +13538,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldMergedIntoID:
 		m.ClearMergedIntoID()
+		return nil
+	case user.FieldBannedAt:
+		m.ClearBannedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -9001,6 +13577,9 @@ func (m *UserMutation) ResetField(name string) error {
 	case user.FieldKarma:
 		m.ResetKarma()
 		return nil
+	case user.FieldBannedAt:
+		m.ResetBannedAt()
+		return nil
 	case user.FieldCreatedAt:
 		m.ResetCreatedAt()
 		return nil
@@ -9010,7 +13589,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 8)
 	if m.photos != nil {
 		edges = append(edges, user.EdgePhotos)
 	}
@@ -9025,6 +13604,15 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.profile != nil {
 		edges = append(edges, user.EdgeProfile)
+	}
+	if m.reports != nil {
+		edges = append(edges, user.EdgeReports)
+	}
+	if m.password_resets != nil {
+		edges = append(edges, user.EdgePasswordResets)
+	}
+	if m.exports != nil {
+		edges = append(edges, user.EdgeExports)
 	}
 	return edges
 }
@@ -9061,13 +13649,31 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 		if id := m.profile; id != nil {
 			return []ent.Value{*id}
 		}
+	case user.EdgeReports:
+		ids := make([]ent.Value, 0, len(m.reports))
+		for id := range m.reports {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgePasswordResets:
+		ids := make([]ent.Value, 0, len(m.password_resets))
+		for id := range m.password_resets {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeExports:
+		ids := make([]ent.Value, 0, len(m.exports))
+		for id := range m.exports {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 8)
 	if m.removedphotos != nil {
 		edges = append(edges, user.EdgePhotos)
 	}
@@ -9079,6 +13685,15 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedskips != nil {
 		edges = append(edges, user.EdgeSkips)
+	}
+	if m.removedreports != nil {
+		edges = append(edges, user.EdgeReports)
+	}
+	if m.removedpassword_resets != nil {
+		edges = append(edges, user.EdgePasswordResets)
+	}
+	if m.removedexports != nil {
+		edges = append(edges, user.EdgeExports)
 	}
 	return edges
 }
@@ -9111,13 +13726,31 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeReports:
+		ids := make([]ent.Value, 0, len(m.removedreports))
+		for id := range m.removedreports {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgePasswordResets:
+		ids := make([]ent.Value, 0, len(m.removedpassword_resets))
+		for id := range m.removedpassword_resets {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeExports:
+		ids := make([]ent.Value, 0, len(m.removedexports))
+		for id := range m.removedexports {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 8)
 	if m.clearedphotos {
 		edges = append(edges, user.EdgePhotos)
 	}
@@ -9132,6 +13765,15 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedprofile {
 		edges = append(edges, user.EdgeProfile)
+	}
+	if m.clearedreports {
+		edges = append(edges, user.EdgeReports)
+	}
+	if m.clearedpassword_resets {
+		edges = append(edges, user.EdgePasswordResets)
+	}
+	if m.clearedexports {
+		edges = append(edges, user.EdgeExports)
 	}
 	return edges
 }
@@ -9150,6 +13792,12 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedskips
 	case user.EdgeProfile:
 		return m.clearedprofile
+	case user.EdgeReports:
+		return m.clearedreports
+	case user.EdgePasswordResets:
+		return m.clearedpassword_resets
+	case user.EdgeExports:
+		return m.clearedexports
 	}
 	return false
 }
@@ -9183,6 +13831,15 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeProfile:
 		m.ResetProfile()
+		return nil
+	case user.EdgeReports:
+		m.ResetReports()
+		return nil
+	case user.EdgePasswordResets:
+		m.ResetPasswordResets()
+		return nil
+	case user.EdgeExports:
+		m.ResetExports()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

@@ -25,6 +25,8 @@ type Photo struct {
 	ImageKey string `json:"image_key,omitempty"`
 	// ThumbKey holds the value of the "thumb_key" field.
 	ThumbKey string `json:"thumb_key,omitempty"`
+	// ImageVersion holds the value of the "image_version" field.
+	ImageVersion int `json:"image_version,omitempty"`
 	// Width holds the value of the "width" field.
 	Width int `json:"width,omitempty"`
 	// Height holds the value of the "height" field.
@@ -59,6 +61,12 @@ type Photo struct {
 	ConsentAcceptsJudging bool `json:"consent_accepts_judging,omitempty"`
 	// ConsentedAt holds the value of the "consented_at" field.
 	ConsentedAt *time.Time `json:"consented_at,omitempty"`
+	// ReportedAt holds the value of the "reported_at" field.
+	ReportedAt *time.Time `json:"reported_at,omitempty"`
+	// CountedReports holds the value of the "counted_reports" field.
+	CountedReports int `json:"counted_reports,omitempty"`
+	// ReviewPriority holds the value of the "review_priority" field.
+	ReviewPriority bool `json:"review_priority,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PhotoQuery when eager-loading is set.
 	Edges        PhotoEdges `json:"edges"`
@@ -79,9 +87,13 @@ type PhotoEdges struct {
 	Words []*PhotoWord `json:"words,omitempty"`
 	// Skips holds the value of the skips edge.
 	Skips []*PhotoSkip `json:"skips,omitempty"`
+	// Reports holds the value of the reports edge.
+	Reports []*PhotoReport `json:"reports,omitempty"`
+	// Servings holds the value of the servings edge.
+	Servings []*PhotoServing `json:"servings,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [8]bool
 }
 
 // OwnerOrErr returns the Owner value or an error if the edge
@@ -140,18 +152,36 @@ func (e PhotoEdges) SkipsOrErr() ([]*PhotoSkip, error) {
 	return nil, &NotLoadedError{edge: "skips"}
 }
 
+// ReportsOrErr returns the Reports value or an error if the edge
+// was not loaded in eager-loading.
+func (e PhotoEdges) ReportsOrErr() ([]*PhotoReport, error) {
+	if e.loadedTypes[6] {
+		return e.Reports, nil
+	}
+	return nil, &NotLoadedError{edge: "reports"}
+}
+
+// ServingsOrErr returns the Servings value or an error if the edge
+// was not loaded in eager-loading.
+func (e PhotoEdges) ServingsOrErr() ([]*PhotoServing, error) {
+	if e.loadedTypes[7] {
+		return e.Servings, nil
+	}
+	return nil, &NotLoadedError{edge: "servings"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Photo) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case photo.FieldIsPublic, photo.FieldConsentShowsMe, photo.FieldConsentAdult, photo.FieldConsentAcceptsJudging:
+		case photo.FieldIsPublic, photo.FieldConsentShowsMe, photo.FieldConsentAdult, photo.FieldConsentAcceptsJudging, photo.FieldReviewPriority:
 			values[i] = new(sql.NullBool)
-		case photo.FieldWidth, photo.FieldHeight, photo.FieldThumbWidth, photo.FieldThumbHeight, photo.FieldVoteCount, photo.FieldStatsVersion, photo.FieldFittedVersion, photo.FieldJudgeQueue:
+		case photo.FieldImageVersion, photo.FieldWidth, photo.FieldHeight, photo.FieldThumbWidth, photo.FieldThumbHeight, photo.FieldVoteCount, photo.FieldStatsVersion, photo.FieldFittedVersion, photo.FieldJudgeQueue, photo.FieldCountedReports:
 			values[i] = new(sql.NullInt64)
 		case photo.FieldImageKey, photo.FieldThumbKey, photo.FieldStatus, photo.FieldOwnerNetwork:
 			values[i] = new(sql.NullString)
-		case photo.FieldCreatedAt, photo.FieldStatsUpdatedAt, photo.FieldConsentedAt:
+		case photo.FieldCreatedAt, photo.FieldStatsUpdatedAt, photo.FieldConsentedAt, photo.FieldReportedAt:
 			values[i] = new(sql.NullTime)
 		case photo.FieldID, photo.FieldOwnerID:
 			values[i] = new(uuid.UUID)
@@ -193,6 +223,12 @@ func (_m *Photo) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field thumb_key", values[i])
 			} else if value.Valid {
 				_m.ThumbKey = value.String
+			}
+		case photo.FieldImageVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field image_version", values[i])
+			} else if value.Valid {
+				_m.ImageVersion = int(value.Int64)
 			}
 		case photo.FieldWidth:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -298,6 +334,25 @@ func (_m *Photo) assignValues(columns []string, values []any) error {
 				_m.ConsentedAt = new(time.Time)
 				*_m.ConsentedAt = value.Time
 			}
+		case photo.FieldReportedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field reported_at", values[i])
+			} else if value.Valid {
+				_m.ReportedAt = new(time.Time)
+				*_m.ReportedAt = value.Time
+			}
+		case photo.FieldCountedReports:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field counted_reports", values[i])
+			} else if value.Valid {
+				_m.CountedReports = int(value.Int64)
+			}
+		case photo.FieldReviewPriority:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field review_priority", values[i])
+			} else if value.Valid {
+				_m.ReviewPriority = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -341,6 +396,16 @@ func (_m *Photo) QuerySkips() *PhotoSkipQuery {
 	return NewPhotoClient(_m.config).QuerySkips(_m)
 }
 
+// QueryReports queries the "reports" edge of the Photo entity.
+func (_m *Photo) QueryReports() *PhotoReportQuery {
+	return NewPhotoClient(_m.config).QueryReports(_m)
+}
+
+// QueryServings queries the "servings" edge of the Photo entity.
+func (_m *Photo) QueryServings() *PhotoServingQuery {
+	return NewPhotoClient(_m.config).QueryServings(_m)
+}
+
 // Update returns a builder for updating this Photo.
 // Note that you need to call Photo.Unwrap() before calling this method if this Photo
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -372,6 +437,9 @@ func (_m *Photo) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("thumb_key=")
 	builder.WriteString(_m.ThumbKey)
+	builder.WriteString(", ")
+	builder.WriteString("image_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ImageVersion))
 	builder.WriteString(", ")
 	builder.WriteString("width=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Width))
@@ -427,6 +495,17 @@ func (_m *Photo) String() string {
 		builder.WriteString("consented_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	if v := _m.ReportedAt; v != nil {
+		builder.WriteString("reported_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("counted_reports=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CountedReports))
+	builder.WriteString(", ")
+	builder.WriteString("review_priority=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReviewPriority))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoreport"
+	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/user"
@@ -45,6 +47,20 @@ func (_c *PhotoCreate) SetImageKey(v string) *PhotoCreate {
 // SetThumbKey sets the "thumb_key" field.
 func (_c *PhotoCreate) SetThumbKey(v string) *PhotoCreate {
 	_c.mutation.SetThumbKey(v)
+	return _c
+}
+
+// SetImageVersion sets the "image_version" field.
+func (_c *PhotoCreate) SetImageVersion(v int) *PhotoCreate {
+	_c.mutation.SetImageVersion(v)
+	return _c
+}
+
+// SetNillableImageVersion sets the "image_version" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableImageVersion(v *int) *PhotoCreate {
+	if v != nil {
+		_c.SetImageVersion(*v)
+	}
 	return _c
 }
 
@@ -254,6 +270,48 @@ func (_c *PhotoCreate) SetNillableConsentedAt(v *time.Time) *PhotoCreate {
 	return _c
 }
 
+// SetReportedAt sets the "reported_at" field.
+func (_c *PhotoCreate) SetReportedAt(v time.Time) *PhotoCreate {
+	_c.mutation.SetReportedAt(v)
+	return _c
+}
+
+// SetNillableReportedAt sets the "reported_at" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableReportedAt(v *time.Time) *PhotoCreate {
+	if v != nil {
+		_c.SetReportedAt(*v)
+	}
+	return _c
+}
+
+// SetCountedReports sets the "counted_reports" field.
+func (_c *PhotoCreate) SetCountedReports(v int) *PhotoCreate {
+	_c.mutation.SetCountedReports(v)
+	return _c
+}
+
+// SetNillableCountedReports sets the "counted_reports" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableCountedReports(v *int) *PhotoCreate {
+	if v != nil {
+		_c.SetCountedReports(*v)
+	}
+	return _c
+}
+
+// SetReviewPriority sets the "review_priority" field.
+func (_c *PhotoCreate) SetReviewPriority(v bool) *PhotoCreate {
+	_c.mutation.SetReviewPriority(v)
+	return _c
+}
+
+// SetNillableReviewPriority sets the "review_priority" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableReviewPriority(v *bool) *PhotoCreate {
+	if v != nil {
+		_c.SetReviewPriority(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *PhotoCreate) SetID(v uuid.UUID) *PhotoCreate {
 	_c.mutation.SetID(v)
@@ -348,6 +406,36 @@ func (_c *PhotoCreate) AddSkips(v ...*PhotoSkip) *PhotoCreate {
 	return _c.AddSkipIDs(ids...)
 }
 
+// AddReportIDs adds the "reports" edge to the PhotoReport entity by IDs.
+func (_c *PhotoCreate) AddReportIDs(ids ...int) *PhotoCreate {
+	_c.mutation.AddReportIDs(ids...)
+	return _c
+}
+
+// AddReports adds the "reports" edges to the PhotoReport entity.
+func (_c *PhotoCreate) AddReports(v ...*PhotoReport) *PhotoCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReportIDs(ids...)
+}
+
+// AddServingIDs adds the "servings" edge to the PhotoServing entity by IDs.
+func (_c *PhotoCreate) AddServingIDs(ids ...int) *PhotoCreate {
+	_c.mutation.AddServingIDs(ids...)
+	return _c
+}
+
+// AddServings adds the "servings" edges to the PhotoServing entity.
+func (_c *PhotoCreate) AddServings(v ...*PhotoServing) *PhotoCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddServingIDs(ids...)
+}
+
 // Mutation returns the PhotoMutation object of the builder.
 func (_c *PhotoCreate) Mutation() *PhotoMutation {
 	return _c.mutation
@@ -383,6 +471,10 @@ func (_c *PhotoCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *PhotoCreate) defaults() {
+	if _, ok := _c.mutation.ImageVersion(); !ok {
+		v := photo.DefaultImageVersion
+		_c.mutation.SetImageVersion(v)
+	}
 	if _, ok := _c.mutation.IsPublic(); !ok {
 		v := photo.DefaultIsPublic
 		_c.mutation.SetIsPublic(v)
@@ -423,6 +515,14 @@ func (_c *PhotoCreate) defaults() {
 		v := photo.DefaultConsentAcceptsJudging
 		_c.mutation.SetConsentAcceptsJudging(v)
 	}
+	if _, ok := _c.mutation.CountedReports(); !ok {
+		v := photo.DefaultCountedReports
+		_c.mutation.SetCountedReports(v)
+	}
+	if _, ok := _c.mutation.ReviewPriority(); !ok {
+		v := photo.DefaultReviewPriority
+		_c.mutation.SetReviewPriority(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := photo.DefaultID()
 		_c.mutation.SetID(v)
@@ -449,6 +549,9 @@ func (_c *PhotoCreate) check() error {
 		if err := photo.ThumbKeyValidator(v); err != nil {
 			return &ValidationError{Name: "thumb_key", err: fmt.Errorf(`ent: validator failed for field "Photo.thumb_key": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.ImageVersion(); !ok {
+		return &ValidationError{Name: "image_version", err: errors.New(`ent: missing required field "Photo.image_version"`)}
 	}
 	if _, ok := _c.mutation.Width(); !ok {
 		return &ValidationError{Name: "width", err: errors.New(`ent: missing required field "Photo.width"`)}
@@ -527,6 +630,12 @@ func (_c *PhotoCreate) check() error {
 	if _, ok := _c.mutation.ConsentAcceptsJudging(); !ok {
 		return &ValidationError{Name: "consent_accepts_judging", err: errors.New(`ent: missing required field "Photo.consent_accepts_judging"`)}
 	}
+	if _, ok := _c.mutation.CountedReports(); !ok {
+		return &ValidationError{Name: "counted_reports", err: errors.New(`ent: missing required field "Photo.counted_reports"`)}
+	}
+	if _, ok := _c.mutation.ReviewPriority(); !ok {
+		return &ValidationError{Name: "review_priority", err: errors.New(`ent: missing required field "Photo.review_priority"`)}
+	}
 	if len(_c.mutation.OwnerIDs()) == 0 {
 		return &ValidationError{Name: "owner", err: errors.New(`ent: missing required edge "Photo.owner"`)}
 	}
@@ -573,6 +682,10 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ThumbKey(); ok {
 		_spec.SetField(photo.FieldThumbKey, field.TypeString, value)
 		_node.ThumbKey = value
+	}
+	if value, ok := _c.mutation.ImageVersion(); ok {
+		_spec.SetField(photo.FieldImageVersion, field.TypeInt, value)
+		_node.ImageVersion = value
 	}
 	if value, ok := _c.mutation.Width(); ok {
 		_spec.SetField(photo.FieldWidth, field.TypeInt, value)
@@ -641,6 +754,18 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ConsentedAt(); ok {
 		_spec.SetField(photo.FieldConsentedAt, field.TypeTime, value)
 		_node.ConsentedAt = &value
+	}
+	if value, ok := _c.mutation.ReportedAt(); ok {
+		_spec.SetField(photo.FieldReportedAt, field.TypeTime, value)
+		_node.ReportedAt = &value
+	}
+	if value, ok := _c.mutation.CountedReports(); ok {
+		_spec.SetField(photo.FieldCountedReports, field.TypeInt, value)
+		_node.CountedReports = value
+	}
+	if value, ok := _c.mutation.ReviewPriority(); ok {
+		_spec.SetField(photo.FieldReviewPriority, field.TypeBool, value)
+		_node.ReviewPriority = value
 	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -739,6 +864,38 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.ReportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ReportsTable,
+			Columns: []string{photo.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ServingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ServingsTable,
+			Columns: []string{photo.ServingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoserving.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -790,6 +947,48 @@ type (
 		*sql.UpdateSet
 	}
 )
+
+// SetImageKey sets the "image_key" field.
+func (u *PhotoUpsert) SetImageKey(v string) *PhotoUpsert {
+	u.Set(photo.FieldImageKey, v)
+	return u
+}
+
+// UpdateImageKey sets the "image_key" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateImageKey() *PhotoUpsert {
+	u.SetExcluded(photo.FieldImageKey)
+	return u
+}
+
+// SetThumbKey sets the "thumb_key" field.
+func (u *PhotoUpsert) SetThumbKey(v string) *PhotoUpsert {
+	u.Set(photo.FieldThumbKey, v)
+	return u
+}
+
+// UpdateThumbKey sets the "thumb_key" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateThumbKey() *PhotoUpsert {
+	u.SetExcluded(photo.FieldThumbKey)
+	return u
+}
+
+// SetImageVersion sets the "image_version" field.
+func (u *PhotoUpsert) SetImageVersion(v int) *PhotoUpsert {
+	u.Set(photo.FieldImageVersion, v)
+	return u
+}
+
+// UpdateImageVersion sets the "image_version" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateImageVersion() *PhotoUpsert {
+	u.SetExcluded(photo.FieldImageVersion)
+	return u
+}
+
+// AddImageVersion adds v to the "image_version" field.
+func (u *PhotoUpsert) AddImageVersion(v int) *PhotoUpsert {
+	u.Add(photo.FieldImageVersion, v)
+	return u
+}
 
 // SetIsPublic sets the "is_public" field.
 func (u *PhotoUpsert) SetIsPublic(v bool) *PhotoUpsert {
@@ -959,6 +1158,54 @@ func (u *PhotoUpsert) ClearConsentedAt() *PhotoUpsert {
 	return u
 }
 
+// SetReportedAt sets the "reported_at" field.
+func (u *PhotoUpsert) SetReportedAt(v time.Time) *PhotoUpsert {
+	u.Set(photo.FieldReportedAt, v)
+	return u
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateReportedAt() *PhotoUpsert {
+	u.SetExcluded(photo.FieldReportedAt)
+	return u
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (u *PhotoUpsert) ClearReportedAt() *PhotoUpsert {
+	u.SetNull(photo.FieldReportedAt)
+	return u
+}
+
+// SetCountedReports sets the "counted_reports" field.
+func (u *PhotoUpsert) SetCountedReports(v int) *PhotoUpsert {
+	u.Set(photo.FieldCountedReports, v)
+	return u
+}
+
+// UpdateCountedReports sets the "counted_reports" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateCountedReports() *PhotoUpsert {
+	u.SetExcluded(photo.FieldCountedReports)
+	return u
+}
+
+// AddCountedReports adds v to the "counted_reports" field.
+func (u *PhotoUpsert) AddCountedReports(v int) *PhotoUpsert {
+	u.Add(photo.FieldCountedReports, v)
+	return u
+}
+
+// SetReviewPriority sets the "review_priority" field.
+func (u *PhotoUpsert) SetReviewPriority(v bool) *PhotoUpsert {
+	u.Set(photo.FieldReviewPriority, v)
+	return u
+}
+
+// UpdateReviewPriority sets the "review_priority" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateReviewPriority() *PhotoUpsert {
+	u.SetExcluded(photo.FieldReviewPriority)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -978,12 +1225,6 @@ func (u *PhotoUpsertOne) UpdateNewValues() *PhotoUpsertOne {
 		}
 		if _, exists := u.create.mutation.OwnerID(); exists {
 			s.SetIgnore(photo.FieldOwnerID)
-		}
-		if _, exists := u.create.mutation.ImageKey(); exists {
-			s.SetIgnore(photo.FieldImageKey)
-		}
-		if _, exists := u.create.mutation.ThumbKey(); exists {
-			s.SetIgnore(photo.FieldThumbKey)
 		}
 		if _, exists := u.create.mutation.Width(); exists {
 			s.SetIgnore(photo.FieldWidth)
@@ -1032,6 +1273,55 @@ func (u *PhotoUpsertOne) Update(set func(*PhotoUpsert)) *PhotoUpsertOne {
 		set(&PhotoUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetImageKey sets the "image_key" field.
+func (u *PhotoUpsertOne) SetImageKey(v string) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetImageKey(v)
+	})
+}
+
+// UpdateImageKey sets the "image_key" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateImageKey() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateImageKey()
+	})
+}
+
+// SetThumbKey sets the "thumb_key" field.
+func (u *PhotoUpsertOne) SetThumbKey(v string) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetThumbKey(v)
+	})
+}
+
+// UpdateThumbKey sets the "thumb_key" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateThumbKey() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateThumbKey()
+	})
+}
+
+// SetImageVersion sets the "image_version" field.
+func (u *PhotoUpsertOne) SetImageVersion(v int) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetImageVersion(v)
+	})
+}
+
+// AddImageVersion adds v to the "image_version" field.
+func (u *PhotoUpsertOne) AddImageVersion(v int) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddImageVersion(v)
+	})
+}
+
+// UpdateImageVersion sets the "image_version" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateImageVersion() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateImageVersion()
+	})
 }
 
 // SetIsPublic sets the "is_public" field.
@@ -1230,6 +1520,62 @@ func (u *PhotoUpsertOne) ClearConsentedAt() *PhotoUpsertOne {
 	})
 }
 
+// SetReportedAt sets the "reported_at" field.
+func (u *PhotoUpsertOne) SetReportedAt(v time.Time) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetReportedAt(v)
+	})
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateReportedAt() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateReportedAt()
+	})
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (u *PhotoUpsertOne) ClearReportedAt() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.ClearReportedAt()
+	})
+}
+
+// SetCountedReports sets the "counted_reports" field.
+func (u *PhotoUpsertOne) SetCountedReports(v int) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetCountedReports(v)
+	})
+}
+
+// AddCountedReports adds v to the "counted_reports" field.
+func (u *PhotoUpsertOne) AddCountedReports(v int) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddCountedReports(v)
+	})
+}
+
+// UpdateCountedReports sets the "counted_reports" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateCountedReports() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateCountedReports()
+	})
+}
+
+// SetReviewPriority sets the "review_priority" field.
+func (u *PhotoUpsertOne) SetReviewPriority(v bool) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetReviewPriority(v)
+	})
+}
+
+// UpdateReviewPriority sets the "review_priority" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateReviewPriority() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateReviewPriority()
+	})
+}
+
 // Exec executes the query.
 func (u *PhotoUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -1416,12 +1762,6 @@ func (u *PhotoUpsertBulk) UpdateNewValues() *PhotoUpsertBulk {
 			if _, exists := b.mutation.OwnerID(); exists {
 				s.SetIgnore(photo.FieldOwnerID)
 			}
-			if _, exists := b.mutation.ImageKey(); exists {
-				s.SetIgnore(photo.FieldImageKey)
-			}
-			if _, exists := b.mutation.ThumbKey(); exists {
-				s.SetIgnore(photo.FieldThumbKey)
-			}
 			if _, exists := b.mutation.Width(); exists {
 				s.SetIgnore(photo.FieldWidth)
 			}
@@ -1470,6 +1810,55 @@ func (u *PhotoUpsertBulk) Update(set func(*PhotoUpsert)) *PhotoUpsertBulk {
 		set(&PhotoUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetImageKey sets the "image_key" field.
+func (u *PhotoUpsertBulk) SetImageKey(v string) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetImageKey(v)
+	})
+}
+
+// UpdateImageKey sets the "image_key" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateImageKey() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateImageKey()
+	})
+}
+
+// SetThumbKey sets the "thumb_key" field.
+func (u *PhotoUpsertBulk) SetThumbKey(v string) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetThumbKey(v)
+	})
+}
+
+// UpdateThumbKey sets the "thumb_key" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateThumbKey() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateThumbKey()
+	})
+}
+
+// SetImageVersion sets the "image_version" field.
+func (u *PhotoUpsertBulk) SetImageVersion(v int) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetImageVersion(v)
+	})
+}
+
+// AddImageVersion adds v to the "image_version" field.
+func (u *PhotoUpsertBulk) AddImageVersion(v int) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddImageVersion(v)
+	})
+}
+
+// UpdateImageVersion sets the "image_version" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateImageVersion() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateImageVersion()
+	})
 }
 
 // SetIsPublic sets the "is_public" field.
@@ -1665,6 +2054,62 @@ func (u *PhotoUpsertBulk) UpdateConsentedAt() *PhotoUpsertBulk {
 func (u *PhotoUpsertBulk) ClearConsentedAt() *PhotoUpsertBulk {
 	return u.Update(func(s *PhotoUpsert) {
 		s.ClearConsentedAt()
+	})
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (u *PhotoUpsertBulk) SetReportedAt(v time.Time) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetReportedAt(v)
+	})
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateReportedAt() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateReportedAt()
+	})
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (u *PhotoUpsertBulk) ClearReportedAt() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.ClearReportedAt()
+	})
+}
+
+// SetCountedReports sets the "counted_reports" field.
+func (u *PhotoUpsertBulk) SetCountedReports(v int) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetCountedReports(v)
+	})
+}
+
+// AddCountedReports adds v to the "counted_reports" field.
+func (u *PhotoUpsertBulk) AddCountedReports(v int) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddCountedReports(v)
+	})
+}
+
+// UpdateCountedReports sets the "counted_reports" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateCountedReports() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateCountedReports()
+	})
+}
+
+// SetReviewPriority sets the "review_priority" field.
+func (u *PhotoUpsertBulk) SetReviewPriority(v bool) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetReviewPriority(v)
+	})
+}
+
+// UpdateReviewPriority sets the "review_priority" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateReviewPriority() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateReviewPriority()
 	})
 }
 

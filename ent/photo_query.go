@@ -16,6 +16,8 @@ import (
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoreport"
+	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
@@ -37,6 +39,8 @@ type PhotoQuery struct {
 	withAnswerCounts  *PhotoAnswerCountQuery
 	withWords         *PhotoWordQuery
 	withSkips         *PhotoSkipQuery
+	withReports       *PhotoReportQuery
+	withServings      *PhotoServingQuery
 	modifiers         []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -199,6 +203,50 @@ func (_q *PhotoQuery) QuerySkips() *PhotoSkipQuery {
 			sqlgraph.From(photo.Table, photo.FieldID, selector),
 			sqlgraph.To(photoskip.Table, photoskip.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, photo.SkipsTable, photo.SkipsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReports chains the current query on the "reports" edge.
+func (_q *PhotoQuery) QueryReports() *PhotoReportQuery {
+	query := (&PhotoReportClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, selector),
+			sqlgraph.To(photoreport.Table, photoreport.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.ReportsTable, photo.ReportsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryServings chains the current query on the "servings" edge.
+func (_q *PhotoQuery) QueryServings() *PhotoServingQuery {
+	query := (&PhotoServingClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, selector),
+			sqlgraph.To(photoserving.Table, photoserving.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, photo.ServingsTable, photo.ServingsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -404,6 +452,8 @@ func (_q *PhotoQuery) Clone() *PhotoQuery {
 		withAnswerCounts:  _q.withAnswerCounts.Clone(),
 		withWords:         _q.withWords.Clone(),
 		withSkips:         _q.withSkips.Clone(),
+		withReports:       _q.withReports.Clone(),
+		withServings:      _q.withServings.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -474,6 +524,28 @@ func (_q *PhotoQuery) WithSkips(opts ...func(*PhotoSkipQuery)) *PhotoQuery {
 		opt(query)
 	}
 	_q.withSkips = query
+	return _q
+}
+
+// WithReports tells the query-builder to eager-load the nodes that are connected to
+// the "reports" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PhotoQuery) WithReports(opts ...func(*PhotoReportQuery)) *PhotoQuery {
+	query := (&PhotoReportClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReports = query
+	return _q
+}
+
+// WithServings tells the query-builder to eager-load the nodes that are connected to
+// the "servings" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PhotoQuery) WithServings(opts ...func(*PhotoServingQuery)) *PhotoQuery {
+	query := (&PhotoServingClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withServings = query
 	return _q
 }
 
@@ -555,13 +627,15 @@ func (_q *PhotoQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Photo,
 	var (
 		nodes       = []*Photo{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [8]bool{
 			_q.withOwner != nil,
 			_q.withVotes != nil,
 			_q.withQuestionStats != nil,
 			_q.withAnswerCounts != nil,
 			_q.withWords != nil,
 			_q.withSkips != nil,
+			_q.withReports != nil,
+			_q.withServings != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -623,6 +697,20 @@ func (_q *PhotoQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Photo,
 		if err := _q.loadSkips(ctx, query, nodes,
 			func(n *Photo) { n.Edges.Skips = []*PhotoSkip{} },
 			func(n *Photo, e *PhotoSkip) { n.Edges.Skips = append(n.Edges.Skips, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withReports; query != nil {
+		if err := _q.loadReports(ctx, query, nodes,
+			func(n *Photo) { n.Edges.Reports = []*PhotoReport{} },
+			func(n *Photo, e *PhotoReport) { n.Edges.Reports = append(n.Edges.Reports, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withServings; query != nil {
+		if err := _q.loadServings(ctx, query, nodes,
+			func(n *Photo) { n.Edges.Servings = []*PhotoServing{} },
+			func(n *Photo, e *PhotoServing) { n.Edges.Servings = append(n.Edges.Servings, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -793,6 +881,66 @@ func (_q *PhotoQuery) loadSkips(ctx context.Context, query *PhotoSkipQuery, node
 	}
 	query.Where(predicate.PhotoSkip(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(photo.SkipsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PhotoID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "photo_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PhotoQuery) loadReports(ctx context.Context, query *PhotoReportQuery, nodes []*Photo, init func(*Photo), assign func(*Photo, *PhotoReport)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Photo)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(photoreport.FieldPhotoID)
+	}
+	query.Where(predicate.PhotoReport(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(photo.ReportsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PhotoID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "photo_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PhotoQuery) loadServings(ctx context.Context, query *PhotoServingQuery, nodes []*Photo, init func(*Photo), assign func(*Photo, *PhotoServing)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Photo)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(photoserving.FieldPhotoID)
+	}
+	query.Where(predicate.PhotoServing(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(photo.ServingsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

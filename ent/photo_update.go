@@ -14,6 +14,8 @@ import (
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoreport"
+	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
@@ -31,6 +33,55 @@ type PhotoUpdate struct {
 // Where appends a list predicates to the PhotoUpdate builder.
 func (_u *PhotoUpdate) Where(ps ...predicate.Photo) *PhotoUpdate {
 	_u.mutation.Where(ps...)
+	return _u
+}
+
+// SetImageKey sets the "image_key" field.
+func (_u *PhotoUpdate) SetImageKey(v string) *PhotoUpdate {
+	_u.mutation.SetImageKey(v)
+	return _u
+}
+
+// SetNillableImageKey sets the "image_key" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableImageKey(v *string) *PhotoUpdate {
+	if v != nil {
+		_u.SetImageKey(*v)
+	}
+	return _u
+}
+
+// SetThumbKey sets the "thumb_key" field.
+func (_u *PhotoUpdate) SetThumbKey(v string) *PhotoUpdate {
+	_u.mutation.SetThumbKey(v)
+	return _u
+}
+
+// SetNillableThumbKey sets the "thumb_key" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableThumbKey(v *string) *PhotoUpdate {
+	if v != nil {
+		_u.SetThumbKey(*v)
+	}
+	return _u
+}
+
+// SetImageVersion sets the "image_version" field.
+func (_u *PhotoUpdate) SetImageVersion(v int) *PhotoUpdate {
+	_u.mutation.ResetImageVersion()
+	_u.mutation.SetImageVersion(v)
+	return _u
+}
+
+// SetNillableImageVersion sets the "image_version" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableImageVersion(v *int) *PhotoUpdate {
+	if v != nil {
+		_u.SetImageVersion(*v)
+	}
+	return _u
+}
+
+// AddImageVersion adds value to the "image_version" field.
+func (_u *PhotoUpdate) AddImageVersion(v int) *PhotoUpdate {
+	_u.mutation.AddImageVersion(v)
 	return _u
 }
 
@@ -228,6 +279,61 @@ func (_u *PhotoUpdate) ClearConsentedAt() *PhotoUpdate {
 	return _u
 }
 
+// SetReportedAt sets the "reported_at" field.
+func (_u *PhotoUpdate) SetReportedAt(v time.Time) *PhotoUpdate {
+	_u.mutation.SetReportedAt(v)
+	return _u
+}
+
+// SetNillableReportedAt sets the "reported_at" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableReportedAt(v *time.Time) *PhotoUpdate {
+	if v != nil {
+		_u.SetReportedAt(*v)
+	}
+	return _u
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (_u *PhotoUpdate) ClearReportedAt() *PhotoUpdate {
+	_u.mutation.ClearReportedAt()
+	return _u
+}
+
+// SetCountedReports sets the "counted_reports" field.
+func (_u *PhotoUpdate) SetCountedReports(v int) *PhotoUpdate {
+	_u.mutation.ResetCountedReports()
+	_u.mutation.SetCountedReports(v)
+	return _u
+}
+
+// SetNillableCountedReports sets the "counted_reports" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableCountedReports(v *int) *PhotoUpdate {
+	if v != nil {
+		_u.SetCountedReports(*v)
+	}
+	return _u
+}
+
+// AddCountedReports adds value to the "counted_reports" field.
+func (_u *PhotoUpdate) AddCountedReports(v int) *PhotoUpdate {
+	_u.mutation.AddCountedReports(v)
+	return _u
+}
+
+// SetReviewPriority sets the "review_priority" field.
+func (_u *PhotoUpdate) SetReviewPriority(v bool) *PhotoUpdate {
+	_u.mutation.SetReviewPriority(v)
+	return _u
+}
+
+// SetNillableReviewPriority sets the "review_priority" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableReviewPriority(v *bool) *PhotoUpdate {
+	if v != nil {
+		_u.SetReviewPriority(*v)
+	}
+	return _u
+}
+
 // AddVoteIDs adds the "votes" edge to the Vote entity by IDs.
 func (_u *PhotoUpdate) AddVoteIDs(ids ...int64) *PhotoUpdate {
 	_u.mutation.AddVoteIDs(ids...)
@@ -301,6 +407,36 @@ func (_u *PhotoUpdate) AddSkips(v ...*PhotoSkip) *PhotoUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddSkipIDs(ids...)
+}
+
+// AddReportIDs adds the "reports" edge to the PhotoReport entity by IDs.
+func (_u *PhotoUpdate) AddReportIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.AddReportIDs(ids...)
+	return _u
+}
+
+// AddReports adds the "reports" edges to the PhotoReport entity.
+func (_u *PhotoUpdate) AddReports(v ...*PhotoReport) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReportIDs(ids...)
+}
+
+// AddServingIDs adds the "servings" edge to the PhotoServing entity by IDs.
+func (_u *PhotoUpdate) AddServingIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.AddServingIDs(ids...)
+	return _u
+}
+
+// AddServings adds the "servings" edges to the PhotoServing entity.
+func (_u *PhotoUpdate) AddServings(v ...*PhotoServing) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddServingIDs(ids...)
 }
 
 // Mutation returns the PhotoMutation object of the builder.
@@ -413,6 +549,48 @@ func (_u *PhotoUpdate) RemoveSkips(v ...*PhotoSkip) *PhotoUpdate {
 	return _u.RemoveSkipIDs(ids...)
 }
 
+// ClearReports clears all "reports" edges to the PhotoReport entity.
+func (_u *PhotoUpdate) ClearReports() *PhotoUpdate {
+	_u.mutation.ClearReports()
+	return _u
+}
+
+// RemoveReportIDs removes the "reports" edge to PhotoReport entities by IDs.
+func (_u *PhotoUpdate) RemoveReportIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.RemoveReportIDs(ids...)
+	return _u
+}
+
+// RemoveReports removes "reports" edges to PhotoReport entities.
+func (_u *PhotoUpdate) RemoveReports(v ...*PhotoReport) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReportIDs(ids...)
+}
+
+// ClearServings clears all "servings" edges to the PhotoServing entity.
+func (_u *PhotoUpdate) ClearServings() *PhotoUpdate {
+	_u.mutation.ClearServings()
+	return _u
+}
+
+// RemoveServingIDs removes the "servings" edge to PhotoServing entities by IDs.
+func (_u *PhotoUpdate) RemoveServingIDs(ids ...int) *PhotoUpdate {
+	_u.mutation.RemoveServingIDs(ids...)
+	return _u
+}
+
+// RemoveServings removes "servings" edges to PhotoServing entities.
+func (_u *PhotoUpdate) RemoveServings(v ...*PhotoServing) *PhotoUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveServingIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PhotoUpdate) Save(ctx context.Context) (int, error) {
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
@@ -442,6 +620,16 @@ func (_u *PhotoUpdate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *PhotoUpdate) check() error {
+	if v, ok := _u.mutation.ImageKey(); ok {
+		if err := photo.ImageKeyValidator(v); err != nil {
+			return &ValidationError{Name: "image_key", err: fmt.Errorf(`ent: validator failed for field "Photo.image_key": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ThumbKey(); ok {
+		if err := photo.ThumbKeyValidator(v); err != nil {
+			return &ValidationError{Name: "thumb_key", err: fmt.Errorf(`ent: validator failed for field "Photo.thumb_key": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := photo.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Photo.status": %w`, err)}
@@ -475,6 +663,18 @@ func (_u *PhotoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.ImageKey(); ok {
+		_spec.SetField(photo.FieldImageKey, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ThumbKey(); ok {
+		_spec.SetField(photo.FieldThumbKey, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ImageVersion(); ok {
+		_spec.SetField(photo.FieldImageVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedImageVersion(); ok {
+		_spec.AddField(photo.FieldImageVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.IsPublic(); ok {
 		_spec.SetField(photo.FieldIsPublic, field.TypeBool, value)
@@ -529,6 +729,21 @@ func (_u *PhotoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ConsentedAtCleared() {
 		_spec.ClearField(photo.FieldConsentedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReportedAt(); ok {
+		_spec.SetField(photo.FieldReportedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReportedAtCleared() {
+		_spec.ClearField(photo.FieldReportedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CountedReports(); ok {
+		_spec.SetField(photo.FieldCountedReports, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCountedReports(); ok {
+		_spec.AddField(photo.FieldCountedReports, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ReviewPriority(); ok {
+		_spec.SetField(photo.FieldReviewPriority, field.TypeBool, value)
 	}
 	if _u.mutation.VotesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -755,6 +970,96 @@ func (_u *PhotoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ReportsTable,
+			Columns: []string{photo.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReportsIDs(); len(nodes) > 0 && !_u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ReportsTable,
+			Columns: []string{photo.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ReportsTable,
+			Columns: []string{photo.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ServingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ServingsTable,
+			Columns: []string{photo.ServingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoserving.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedServingsIDs(); len(nodes) > 0 && !_u.mutation.ServingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ServingsTable,
+			Columns: []string{photo.ServingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoserving.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ServingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ServingsTable,
+			Columns: []string{photo.ServingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoserving.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -775,6 +1080,55 @@ type PhotoUpdateOne struct {
 	hooks     []Hook
 	mutation  *PhotoMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetImageKey sets the "image_key" field.
+func (_u *PhotoUpdateOne) SetImageKey(v string) *PhotoUpdateOne {
+	_u.mutation.SetImageKey(v)
+	return _u
+}
+
+// SetNillableImageKey sets the "image_key" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableImageKey(v *string) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetImageKey(*v)
+	}
+	return _u
+}
+
+// SetThumbKey sets the "thumb_key" field.
+func (_u *PhotoUpdateOne) SetThumbKey(v string) *PhotoUpdateOne {
+	_u.mutation.SetThumbKey(v)
+	return _u
+}
+
+// SetNillableThumbKey sets the "thumb_key" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableThumbKey(v *string) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetThumbKey(*v)
+	}
+	return _u
+}
+
+// SetImageVersion sets the "image_version" field.
+func (_u *PhotoUpdateOne) SetImageVersion(v int) *PhotoUpdateOne {
+	_u.mutation.ResetImageVersion()
+	_u.mutation.SetImageVersion(v)
+	return _u
+}
+
+// SetNillableImageVersion sets the "image_version" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableImageVersion(v *int) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetImageVersion(*v)
+	}
+	return _u
+}
+
+// AddImageVersion adds value to the "image_version" field.
+func (_u *PhotoUpdateOne) AddImageVersion(v int) *PhotoUpdateOne {
+	_u.mutation.AddImageVersion(v)
+	return _u
 }
 
 // SetIsPublic sets the "is_public" field.
@@ -971,6 +1325,61 @@ func (_u *PhotoUpdateOne) ClearConsentedAt() *PhotoUpdateOne {
 	return _u
 }
 
+// SetReportedAt sets the "reported_at" field.
+func (_u *PhotoUpdateOne) SetReportedAt(v time.Time) *PhotoUpdateOne {
+	_u.mutation.SetReportedAt(v)
+	return _u
+}
+
+// SetNillableReportedAt sets the "reported_at" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableReportedAt(v *time.Time) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetReportedAt(*v)
+	}
+	return _u
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (_u *PhotoUpdateOne) ClearReportedAt() *PhotoUpdateOne {
+	_u.mutation.ClearReportedAt()
+	return _u
+}
+
+// SetCountedReports sets the "counted_reports" field.
+func (_u *PhotoUpdateOne) SetCountedReports(v int) *PhotoUpdateOne {
+	_u.mutation.ResetCountedReports()
+	_u.mutation.SetCountedReports(v)
+	return _u
+}
+
+// SetNillableCountedReports sets the "counted_reports" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableCountedReports(v *int) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetCountedReports(*v)
+	}
+	return _u
+}
+
+// AddCountedReports adds value to the "counted_reports" field.
+func (_u *PhotoUpdateOne) AddCountedReports(v int) *PhotoUpdateOne {
+	_u.mutation.AddCountedReports(v)
+	return _u
+}
+
+// SetReviewPriority sets the "review_priority" field.
+func (_u *PhotoUpdateOne) SetReviewPriority(v bool) *PhotoUpdateOne {
+	_u.mutation.SetReviewPriority(v)
+	return _u
+}
+
+// SetNillableReviewPriority sets the "review_priority" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableReviewPriority(v *bool) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetReviewPriority(*v)
+	}
+	return _u
+}
+
 // AddVoteIDs adds the "votes" edge to the Vote entity by IDs.
 func (_u *PhotoUpdateOne) AddVoteIDs(ids ...int64) *PhotoUpdateOne {
 	_u.mutation.AddVoteIDs(ids...)
@@ -1044,6 +1453,36 @@ func (_u *PhotoUpdateOne) AddSkips(v ...*PhotoSkip) *PhotoUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddSkipIDs(ids...)
+}
+
+// AddReportIDs adds the "reports" edge to the PhotoReport entity by IDs.
+func (_u *PhotoUpdateOne) AddReportIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.AddReportIDs(ids...)
+	return _u
+}
+
+// AddReports adds the "reports" edges to the PhotoReport entity.
+func (_u *PhotoUpdateOne) AddReports(v ...*PhotoReport) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReportIDs(ids...)
+}
+
+// AddServingIDs adds the "servings" edge to the PhotoServing entity by IDs.
+func (_u *PhotoUpdateOne) AddServingIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.AddServingIDs(ids...)
+	return _u
+}
+
+// AddServings adds the "servings" edges to the PhotoServing entity.
+func (_u *PhotoUpdateOne) AddServings(v ...*PhotoServing) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddServingIDs(ids...)
 }
 
 // Mutation returns the PhotoMutation object of the builder.
@@ -1156,6 +1595,48 @@ func (_u *PhotoUpdateOne) RemoveSkips(v ...*PhotoSkip) *PhotoUpdateOne {
 	return _u.RemoveSkipIDs(ids...)
 }
 
+// ClearReports clears all "reports" edges to the PhotoReport entity.
+func (_u *PhotoUpdateOne) ClearReports() *PhotoUpdateOne {
+	_u.mutation.ClearReports()
+	return _u
+}
+
+// RemoveReportIDs removes the "reports" edge to PhotoReport entities by IDs.
+func (_u *PhotoUpdateOne) RemoveReportIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.RemoveReportIDs(ids...)
+	return _u
+}
+
+// RemoveReports removes "reports" edges to PhotoReport entities.
+func (_u *PhotoUpdateOne) RemoveReports(v ...*PhotoReport) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReportIDs(ids...)
+}
+
+// ClearServings clears all "servings" edges to the PhotoServing entity.
+func (_u *PhotoUpdateOne) ClearServings() *PhotoUpdateOne {
+	_u.mutation.ClearServings()
+	return _u
+}
+
+// RemoveServingIDs removes the "servings" edge to PhotoServing entities by IDs.
+func (_u *PhotoUpdateOne) RemoveServingIDs(ids ...int) *PhotoUpdateOne {
+	_u.mutation.RemoveServingIDs(ids...)
+	return _u
+}
+
+// RemoveServings removes "servings" edges to PhotoServing entities.
+func (_u *PhotoUpdateOne) RemoveServings(v ...*PhotoServing) *PhotoUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveServingIDs(ids...)
+}
+
 // Where appends a list predicates to the PhotoUpdate builder.
 func (_u *PhotoUpdateOne) Where(ps ...predicate.Photo) *PhotoUpdateOne {
 	_u.mutation.Where(ps...)
@@ -1198,6 +1679,16 @@ func (_u *PhotoUpdateOne) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *PhotoUpdateOne) check() error {
+	if v, ok := _u.mutation.ImageKey(); ok {
+		if err := photo.ImageKeyValidator(v); err != nil {
+			return &ValidationError{Name: "image_key", err: fmt.Errorf(`ent: validator failed for field "Photo.image_key": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ThumbKey(); ok {
+		if err := photo.ThumbKeyValidator(v); err != nil {
+			return &ValidationError{Name: "thumb_key", err: fmt.Errorf(`ent: validator failed for field "Photo.thumb_key": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := photo.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Photo.status": %w`, err)}
@@ -1248,6 +1739,18 @@ func (_u *PhotoUpdateOne) sqlSave(ctx context.Context) (_node *Photo, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.ImageKey(); ok {
+		_spec.SetField(photo.FieldImageKey, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ThumbKey(); ok {
+		_spec.SetField(photo.FieldThumbKey, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ImageVersion(); ok {
+		_spec.SetField(photo.FieldImageVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedImageVersion(); ok {
+		_spec.AddField(photo.FieldImageVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.IsPublic(); ok {
 		_spec.SetField(photo.FieldIsPublic, field.TypeBool, value)
@@ -1302,6 +1805,21 @@ func (_u *PhotoUpdateOne) sqlSave(ctx context.Context) (_node *Photo, err error)
 	}
 	if _u.mutation.ConsentedAtCleared() {
 		_spec.ClearField(photo.FieldConsentedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReportedAt(); ok {
+		_spec.SetField(photo.FieldReportedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReportedAtCleared() {
+		_spec.ClearField(photo.FieldReportedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CountedReports(); ok {
+		_spec.SetField(photo.FieldCountedReports, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCountedReports(); ok {
+		_spec.AddField(photo.FieldCountedReports, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ReviewPriority(); ok {
+		_spec.SetField(photo.FieldReviewPriority, field.TypeBool, value)
 	}
 	if _u.mutation.VotesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1521,6 +2039,96 @@ func (_u *PhotoUpdateOne) sqlSave(ctx context.Context) (_node *Photo, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(photoskip.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ReportsTable,
+			Columns: []string{photo.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReportsIDs(); len(nodes) > 0 && !_u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ReportsTable,
+			Columns: []string{photo.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ReportsTable,
+			Columns: []string{photo.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ServingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ServingsTable,
+			Columns: []string{photo.ServingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoserving.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedServingsIDs(); len(nodes) > 0 && !_u.mutation.ServingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ServingsTable,
+			Columns: []string{photo.ServingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoserving.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ServingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   photo.ServingsTable,
+			Columns: []string{photo.ServingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoserving.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -5,10 +5,16 @@ package ent
 import (
 	"time"
 
+	"github.com/facestat/facestat/ent/bannedemail"
+	"github.com/facestat/facestat/ent/dataexport"
 	"github.com/facestat/facestat/ent/judgeprofile"
+	"github.com/facestat/facestat/ent/moderationentry"
+	"github.com/facestat/facestat/ent/passwordreset"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
+	"github.com/facestat/facestat/ent/photoreport"
+	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
@@ -24,6 +30,34 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	bannedemailFields := schema.BannedEmail{}.Fields()
+	_ = bannedemailFields
+	// bannedemailDescEmailHash is the schema descriptor for email_hash field.
+	bannedemailDescEmailHash := bannedemailFields[0].Descriptor()
+	// bannedemail.EmailHashValidator is a validator for the "email_hash" field. It is called by the builders before save.
+	bannedemail.EmailHashValidator = bannedemailDescEmailHash.Validators[0].(func(string) error)
+	// bannedemailDescCreatedAt is the schema descriptor for created_at field.
+	bannedemailDescCreatedAt := bannedemailFields[1].Descriptor()
+	// bannedemail.DefaultCreatedAt holds the default value on creation for the created_at field.
+	bannedemail.DefaultCreatedAt = bannedemailDescCreatedAt.Default.(func() time.Time)
+	dataexportFields := schema.DataExport{}.Fields()
+	_ = dataexportFields
+	// dataexportDescBlobKey is the schema descriptor for blob_key field.
+	dataexportDescBlobKey := dataexportFields[3].Descriptor()
+	// dataexport.BlobKeyValidator is a validator for the "blob_key" field. It is called by the builders before save.
+	dataexport.BlobKeyValidator = dataexportDescBlobKey.Validators[0].(func(string) error)
+	// dataexportDescSize is the schema descriptor for size field.
+	dataexportDescSize := dataexportFields[4].Descriptor()
+	// dataexport.DefaultSize holds the default value on creation for the size field.
+	dataexport.DefaultSize = dataexportDescSize.Default.(int64)
+	// dataexportDescCreatedAt is the schema descriptor for created_at field.
+	dataexportDescCreatedAt := dataexportFields[6].Descriptor()
+	// dataexport.DefaultCreatedAt holds the default value on creation for the created_at field.
+	dataexport.DefaultCreatedAt = dataexportDescCreatedAt.Default.(func() time.Time)
+	// dataexportDescID is the schema descriptor for id field.
+	dataexportDescID := dataexportFields[0].Descriptor()
+	// dataexport.DefaultID holds the default value on creation for the id field.
+	dataexport.DefaultID = dataexportDescID.Default.(func() uuid.UUID)
 	judgeprofileFields := schema.JudgeProfile{}.Fields()
 	_ = judgeprofileFields
 	// judgeprofileDescVotes is the schema descriptor for votes field.
@@ -44,6 +78,30 @@ func init() {
 	judgeprofile.DefaultUpdatedAt = judgeprofileDescUpdatedAt.Default.(func() time.Time)
 	// judgeprofile.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	judgeprofile.UpdateDefaultUpdatedAt = judgeprofileDescUpdatedAt.UpdateDefault.(func() time.Time)
+	moderationentryFields := schema.ModerationEntry{}.Fields()
+	_ = moderationentryFields
+	// moderationentryDescActorHandle is the schema descriptor for actor_handle field.
+	moderationentryDescActorHandle := moderationentryFields[2].Descriptor()
+	// moderationentry.ActorHandleValidator is a validator for the "actor_handle" field. It is called by the builders before save.
+	moderationentry.ActorHandleValidator = moderationentryDescActorHandle.Validators[0].(func(string) error)
+	// moderationentryDescNote is the schema descriptor for note field.
+	moderationentryDescNote := moderationentryFields[6].Descriptor()
+	// moderationentry.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	moderationentry.NoteValidator = moderationentryDescNote.Validators[0].(func(string) error)
+	// moderationentryDescCreatedAt is the schema descriptor for created_at field.
+	moderationentryDescCreatedAt := moderationentryFields[7].Descriptor()
+	// moderationentry.DefaultCreatedAt holds the default value on creation for the created_at field.
+	moderationentry.DefaultCreatedAt = moderationentryDescCreatedAt.Default.(func() time.Time)
+	passwordresetFields := schema.PasswordReset{}.Fields()
+	_ = passwordresetFields
+	// passwordresetDescTokenHash is the schema descriptor for token_hash field.
+	passwordresetDescTokenHash := passwordresetFields[1].Descriptor()
+	// passwordreset.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	passwordreset.TokenHashValidator = passwordresetDescTokenHash.Validators[0].(func(string) error)
+	// passwordresetDescCreatedAt is the schema descriptor for created_at field.
+	passwordresetDescCreatedAt := passwordresetFields[4].Descriptor()
+	// passwordreset.DefaultCreatedAt holds the default value on creation for the created_at field.
+	passwordreset.DefaultCreatedAt = passwordresetDescCreatedAt.Default.(func() time.Time)
 	photoFields := schema.Photo{}.Fields()
 	_ = photoFields
 	// photoDescImageKey is the schema descriptor for image_key field.
@@ -54,64 +112,76 @@ func init() {
 	photoDescThumbKey := photoFields[3].Descriptor()
 	// photo.ThumbKeyValidator is a validator for the "thumb_key" field. It is called by the builders before save.
 	photo.ThumbKeyValidator = photoDescThumbKey.Validators[0].(func(string) error)
+	// photoDescImageVersion is the schema descriptor for image_version field.
+	photoDescImageVersion := photoFields[4].Descriptor()
+	// photo.DefaultImageVersion holds the default value on creation for the image_version field.
+	photo.DefaultImageVersion = photoDescImageVersion.Default.(int)
 	// photoDescWidth is the schema descriptor for width field.
-	photoDescWidth := photoFields[4].Descriptor()
+	photoDescWidth := photoFields[5].Descriptor()
 	// photo.WidthValidator is a validator for the "width" field. It is called by the builders before save.
 	photo.WidthValidator = photoDescWidth.Validators[0].(func(int) error)
 	// photoDescHeight is the schema descriptor for height field.
-	photoDescHeight := photoFields[5].Descriptor()
+	photoDescHeight := photoFields[6].Descriptor()
 	// photo.HeightValidator is a validator for the "height" field. It is called by the builders before save.
 	photo.HeightValidator = photoDescHeight.Validators[0].(func(int) error)
 	// photoDescThumbWidth is the schema descriptor for thumb_width field.
-	photoDescThumbWidth := photoFields[6].Descriptor()
+	photoDescThumbWidth := photoFields[7].Descriptor()
 	// photo.ThumbWidthValidator is a validator for the "thumb_width" field. It is called by the builders before save.
 	photo.ThumbWidthValidator = photoDescThumbWidth.Validators[0].(func(int) error)
 	// photoDescThumbHeight is the schema descriptor for thumb_height field.
-	photoDescThumbHeight := photoFields[7].Descriptor()
+	photoDescThumbHeight := photoFields[8].Descriptor()
 	// photo.ThumbHeightValidator is a validator for the "thumb_height" field. It is called by the builders before save.
 	photo.ThumbHeightValidator = photoDescThumbHeight.Validators[0].(func(int) error)
 	// photoDescIsPublic is the schema descriptor for is_public field.
-	photoDescIsPublic := photoFields[8].Descriptor()
+	photoDescIsPublic := photoFields[9].Descriptor()
 	// photo.DefaultIsPublic holds the default value on creation for the is_public field.
 	photo.DefaultIsPublic = photoDescIsPublic.Default.(bool)
 	// photoDescCreatedAt is the schema descriptor for created_at field.
-	photoDescCreatedAt := photoFields[10].Descriptor()
+	photoDescCreatedAt := photoFields[11].Descriptor()
 	// photo.DefaultCreatedAt holds the default value on creation for the created_at field.
 	photo.DefaultCreatedAt = photoDescCreatedAt.Default.(func() time.Time)
 	// photoDescVoteCount is the schema descriptor for vote_count field.
-	photoDescVoteCount := photoFields[11].Descriptor()
+	photoDescVoteCount := photoFields[12].Descriptor()
 	// photo.DefaultVoteCount holds the default value on creation for the vote_count field.
 	photo.DefaultVoteCount = photoDescVoteCount.Default.(int)
 	// photo.VoteCountValidator is a validator for the "vote_count" field. It is called by the builders before save.
 	photo.VoteCountValidator = photoDescVoteCount.Validators[0].(func(int) error)
 	// photoDescStatsVersion is the schema descriptor for stats_version field.
-	photoDescStatsVersion := photoFields[12].Descriptor()
+	photoDescStatsVersion := photoFields[13].Descriptor()
 	// photo.DefaultStatsVersion holds the default value on creation for the stats_version field.
 	photo.DefaultStatsVersion = photoDescStatsVersion.Default.(int64)
 	// photoDescOwnerNetwork is the schema descriptor for owner_network field.
-	photoDescOwnerNetwork := photoFields[14].Descriptor()
+	photoDescOwnerNetwork := photoFields[15].Descriptor()
 	// photo.OwnerNetworkValidator is a validator for the "owner_network" field. It is called by the builders before save.
 	photo.OwnerNetworkValidator = photoDescOwnerNetwork.Validators[0].(func(string) error)
 	// photoDescFittedVersion is the schema descriptor for fitted_version field.
-	photoDescFittedVersion := photoFields[15].Descriptor()
+	photoDescFittedVersion := photoFields[16].Descriptor()
 	// photo.DefaultFittedVersion holds the default value on creation for the fitted_version field.
 	photo.DefaultFittedVersion = photoDescFittedVersion.Default.(int64)
 	// photoDescJudgeQueue is the schema descriptor for judge_queue field.
-	photoDescJudgeQueue := photoFields[16].Descriptor()
+	photoDescJudgeQueue := photoFields[17].Descriptor()
 	// photo.DefaultJudgeQueue holds the default value on creation for the judge_queue field.
 	photo.DefaultJudgeQueue = photoDescJudgeQueue.Default.(int)
 	// photoDescConsentShowsMe is the schema descriptor for consent_shows_me field.
-	photoDescConsentShowsMe := photoFields[17].Descriptor()
+	photoDescConsentShowsMe := photoFields[18].Descriptor()
 	// photo.DefaultConsentShowsMe holds the default value on creation for the consent_shows_me field.
 	photo.DefaultConsentShowsMe = photoDescConsentShowsMe.Default.(bool)
 	// photoDescConsentAdult is the schema descriptor for consent_adult field.
-	photoDescConsentAdult := photoFields[18].Descriptor()
+	photoDescConsentAdult := photoFields[19].Descriptor()
 	// photo.DefaultConsentAdult holds the default value on creation for the consent_adult field.
 	photo.DefaultConsentAdult = photoDescConsentAdult.Default.(bool)
 	// photoDescConsentAcceptsJudging is the schema descriptor for consent_accepts_judging field.
-	photoDescConsentAcceptsJudging := photoFields[19].Descriptor()
+	photoDescConsentAcceptsJudging := photoFields[20].Descriptor()
 	// photo.DefaultConsentAcceptsJudging holds the default value on creation for the consent_accepts_judging field.
 	photo.DefaultConsentAcceptsJudging = photoDescConsentAcceptsJudging.Default.(bool)
+	// photoDescCountedReports is the schema descriptor for counted_reports field.
+	photoDescCountedReports := photoFields[23].Descriptor()
+	// photo.DefaultCountedReports holds the default value on creation for the counted_reports field.
+	photo.DefaultCountedReports = photoDescCountedReports.Default.(int)
+	// photoDescReviewPriority is the schema descriptor for review_priority field.
+	photoDescReviewPriority := photoFields[24].Descriptor()
+	// photo.DefaultReviewPriority holds the default value on creation for the review_priority field.
+	photo.DefaultReviewPriority = photoDescReviewPriority.Default.(bool)
 	// photoDescID is the schema descriptor for id field.
 	photoDescID := photoFields[0].Descriptor()
 	// photo.DefaultID holds the default value on creation for the id field.
@@ -152,6 +222,30 @@ func init() {
 	photoquestionstatDescWMeanSq := photoquestionstatFields[8].Descriptor()
 	// photoquestionstat.DefaultWMeanSq holds the default value on creation for the w_mean_sq field.
 	photoquestionstat.DefaultWMeanSq = photoquestionstatDescWMeanSq.Default.(float64)
+	photoreportFields := schema.PhotoReport{}.Fields()
+	_ = photoreportFields
+	// photoreportDescNote is the schema descriptor for note field.
+	photoreportDescNote := photoreportFields[3].Descriptor()
+	// photoreport.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	photoreport.NoteValidator = photoreportDescNote.Validators[0].(func(string) error)
+	// photoreportDescNetwork is the schema descriptor for network field.
+	photoreportDescNetwork := photoreportFields[4].Descriptor()
+	// photoreport.NetworkValidator is a validator for the "network" field. It is called by the builders before save.
+	photoreport.NetworkValidator = photoreportDescNetwork.Validators[0].(func(string) error)
+	// photoreportDescCounted is the schema descriptor for counted field.
+	photoreportDescCounted := photoreportFields[5].Descriptor()
+	// photoreport.DefaultCounted holds the default value on creation for the counted field.
+	photoreport.DefaultCounted = photoreportDescCounted.Default.(bool)
+	// photoreportDescCreatedAt is the schema descriptor for created_at field.
+	photoreportDescCreatedAt := photoreportFields[6].Descriptor()
+	// photoreport.DefaultCreatedAt holds the default value on creation for the created_at field.
+	photoreport.DefaultCreatedAt = photoreportDescCreatedAt.Default.(func() time.Time)
+	photoservingFields := schema.PhotoServing{}.Fields()
+	_ = photoservingFields
+	// photoservingDescServedAt is the schema descriptor for served_at field.
+	photoservingDescServedAt := photoservingFields[2].Descriptor()
+	// photoserving.DefaultServedAt holds the default value on creation for the served_at field.
+	photoserving.DefaultServedAt = photoservingDescServedAt.Default.(func() time.Time)
 	photoskipFields := schema.PhotoSkip{}.Fields()
 	_ = photoskipFields
 	// photoskipDescCreatedAt is the schema descriptor for created_at field.
@@ -232,6 +326,10 @@ func init() {
 	sessionDescCreatedAt := sessionFields[5].Descriptor()
 	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
 	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	// sessionDescUserAgent is the schema descriptor for user_agent field.
+	sessionDescUserAgent := sessionFields[6].Descriptor()
+	// session.UserAgentValidator is a validator for the "user_agent" field. It is called by the builders before save.
+	session.UserAgentValidator = sessionDescUserAgent.Validators[0].(func(string) error)
 	settingFields := schema.Setting{}.Fields()
 	_ = settingFields
 	// settingDescID is the schema descriptor for id field.
@@ -281,7 +379,7 @@ func init() {
 	// user.DefaultKarma holds the default value on creation for the karma field.
 	user.DefaultKarma = userDescKarma.Default.(int64)
 	// userDescCreatedAt is the schema descriptor for created_at field.
-	userDescCreatedAt := userFields[10].Descriptor()
+	userDescCreatedAt := userFields[11].Descriptor()
 	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
 	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
 	// userDescID is the schema descriptor for id field.

@@ -165,6 +165,9 @@ func (_u *SessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.RefreshExpiresAt(); ok {
 		_spec.SetField(session.FieldRefreshExpiresAt, field.TypeTime, value)
 	}
+	if _u.mutation.UserAgentCleared() {
+		_spec.ClearField(session.FieldUserAgent, field.TypeString)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -352,6 +355,9 @@ func (_u *SessionUpdateOne) sqlSave(ctx context.Context) (_node *Session, err er
 	}
 	if value, ok := _u.mutation.RefreshExpiresAt(); ok {
 		_spec.SetField(session.FieldRefreshExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.UserAgentCleared() {
+		_spec.ClearField(session.FieldUserAgent, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Session{config: _u.config}

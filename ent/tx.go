@@ -14,14 +14,26 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// BannedEmail is the client for interacting with the BannedEmail builders.
+	BannedEmail *BannedEmailClient
+	// DataExport is the client for interacting with the DataExport builders.
+	DataExport *DataExportClient
 	// JudgeProfile is the client for interacting with the JudgeProfile builders.
 	JudgeProfile *JudgeProfileClient
+	// ModerationEntry is the client for interacting with the ModerationEntry builders.
+	ModerationEntry *ModerationEntryClient
+	// PasswordReset is the client for interacting with the PasswordReset builders.
+	PasswordReset *PasswordResetClient
 	// Photo is the client for interacting with the Photo builders.
 	Photo *PhotoClient
 	// PhotoAnswerCount is the client for interacting with the PhotoAnswerCount builders.
 	PhotoAnswerCount *PhotoAnswerCountClient
 	// PhotoQuestionStat is the client for interacting with the PhotoQuestionStat builders.
 	PhotoQuestionStat *PhotoQuestionStatClient
+	// PhotoReport is the client for interacting with the PhotoReport builders.
+	PhotoReport *PhotoReportClient
+	// PhotoServing is the client for interacting with the PhotoServing builders.
+	PhotoServing *PhotoServingClient
 	// PhotoSkip is the client for interacting with the PhotoSkip builders.
 	PhotoSkip *PhotoSkipClient
 	// PhotoWord is the client for interacting with the PhotoWord builders.
@@ -167,10 +179,16 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.BannedEmail = NewBannedEmailClient(tx.config)
+	tx.DataExport = NewDataExportClient(tx.config)
 	tx.JudgeProfile = NewJudgeProfileClient(tx.config)
+	tx.ModerationEntry = NewModerationEntryClient(tx.config)
+	tx.PasswordReset = NewPasswordResetClient(tx.config)
 	tx.Photo = NewPhotoClient(tx.config)
 	tx.PhotoAnswerCount = NewPhotoAnswerCountClient(tx.config)
 	tx.PhotoQuestionStat = NewPhotoQuestionStatClient(tx.config)
+	tx.PhotoReport = NewPhotoReportClient(tx.config)
+	tx.PhotoServing = NewPhotoServingClient(tx.config)
 	tx.PhotoSkip = NewPhotoSkipClient(tx.config)
 	tx.PhotoWord = NewPhotoWordClient(tx.config)
 	tx.Question = NewQuestionClient(tx.config)
@@ -187,7 +205,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: JudgeProfile.QueryXXX(), the query will be executed
+// applies a query, for example: BannedEmail.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -37,6 +37,8 @@ type User struct {
 	KarmaEarned int64 `json:"karma_earned,omitempty"`
 	// Karma holds the value of the "karma" field.
 	Karma int64 `json:"karma,omitempty"`
+	// BannedAt holds the value of the "banned_at" field.
+	BannedAt *time.Time `json:"banned_at,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -57,9 +59,15 @@ type UserEdges struct {
 	Skips []*PhotoSkip `json:"skips,omitempty"`
 	// Profile holds the value of the profile edge.
 	Profile *JudgeProfile `json:"profile,omitempty"`
+	// Reports holds the value of the reports edge.
+	Reports []*PhotoReport `json:"reports,omitempty"`
+	// PasswordResets holds the value of the password_resets edge.
+	PasswordResets []*PasswordReset `json:"password_resets,omitempty"`
+	// Exports holds the value of the exports edge.
+	Exports []*DataExport `json:"exports,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [8]bool
 }
 
 // PhotosOrErr returns the Photos value or an error if the edge
@@ -109,6 +117,33 @@ func (e UserEdges) ProfileOrErr() (*JudgeProfile, error) {
 	return nil, &NotLoadedError{edge: "profile"}
 }
 
+// ReportsOrErr returns the Reports value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ReportsOrErr() ([]*PhotoReport, error) {
+	if e.loadedTypes[5] {
+		return e.Reports, nil
+	}
+	return nil, &NotLoadedError{edge: "reports"}
+}
+
+// PasswordResetsOrErr returns the PasswordResets value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) PasswordResetsOrErr() ([]*PasswordReset, error) {
+	if e.loadedTypes[6] {
+		return e.PasswordResets, nil
+	}
+	return nil, &NotLoadedError{edge: "password_resets"}
+}
+
+// ExportsOrErr returns the Exports value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ExportsOrErr() ([]*DataExport, error) {
+	if e.loadedTypes[7] {
+		return e.Exports, nil
+	}
+	return nil, &NotLoadedError{edge: "exports"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -122,7 +157,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case user.FieldHandle, user.FieldEmail, user.FieldPasswordHash, user.FieldRole:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt:
+		case user.FieldBannedAt, user.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
 		case user.FieldID:
 			values[i] = new(uuid.UUID)
@@ -204,6 +239,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Karma = value.Int64
 			}
+		case user.FieldBannedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field banned_at", values[i])
+			} else if value.Valid {
+				_m.BannedAt = new(time.Time)
+				*_m.BannedAt = value.Time
+			}
 		case user.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
@@ -246,6 +288,21 @@ func (_m *User) QuerySkips() *PhotoSkipQuery {
 // QueryProfile queries the "profile" edge of the User entity.
 func (_m *User) QueryProfile() *JudgeProfileQuery {
 	return NewUserClient(_m.config).QueryProfile(_m)
+}
+
+// QueryReports queries the "reports" edge of the User entity.
+func (_m *User) QueryReports() *PhotoReportQuery {
+	return NewUserClient(_m.config).QueryReports(_m)
+}
+
+// QueryPasswordResets queries the "password_resets" edge of the User entity.
+func (_m *User) QueryPasswordResets() *PasswordResetQuery {
+	return NewUserClient(_m.config).QueryPasswordResets(_m)
+}
+
+// QueryExports queries the "exports" edge of the User entity.
+func (_m *User) QueryExports() *DataExportQuery {
+	return NewUserClient(_m.config).QueryExports(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -302,6 +359,11 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("karma=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Karma))
+	builder.WriteString(", ")
+	if v := _m.BannedAt; v != nil {
+		builder.WriteString("banned_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

@@ -12,8 +12,11 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/facestat/facestat/ent/dataexport"
 	"github.com/facestat/facestat/ent/judgeprofile"
+	"github.com/facestat/facestat/ent/passwordreset"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoreport"
 	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/session"
 	"github.com/facestat/facestat/ent/user"
@@ -155,6 +158,20 @@ func (_c *UserCreate) SetNillableKarma(v *int64) *UserCreate {
 	return _c
 }
 
+// SetBannedAt sets the "banned_at" field.
+func (_c *UserCreate) SetBannedAt(v time.Time) *UserCreate {
+	_c.mutation.SetBannedAt(v)
+	return _c
+}
+
+// SetNillableBannedAt sets the "banned_at" field if the given value is not nil.
+func (_c *UserCreate) SetNillableBannedAt(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetBannedAt(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *UserCreate) SetCreatedAt(v time.Time) *UserCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -260,6 +277,51 @@ func (_c *UserCreate) SetNillableProfileID(id *int) *UserCreate {
 // SetProfile sets the "profile" edge to the JudgeProfile entity.
 func (_c *UserCreate) SetProfile(v *JudgeProfile) *UserCreate {
 	return _c.SetProfileID(v.ID)
+}
+
+// AddReportIDs adds the "reports" edge to the PhotoReport entity by IDs.
+func (_c *UserCreate) AddReportIDs(ids ...int) *UserCreate {
+	_c.mutation.AddReportIDs(ids...)
+	return _c
+}
+
+// AddReports adds the "reports" edges to the PhotoReport entity.
+func (_c *UserCreate) AddReports(v ...*PhotoReport) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReportIDs(ids...)
+}
+
+// AddPasswordResetIDs adds the "password_resets" edge to the PasswordReset entity by IDs.
+func (_c *UserCreate) AddPasswordResetIDs(ids ...int) *UserCreate {
+	_c.mutation.AddPasswordResetIDs(ids...)
+	return _c
+}
+
+// AddPasswordResets adds the "password_resets" edges to the PasswordReset entity.
+func (_c *UserCreate) AddPasswordResets(v ...*PasswordReset) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPasswordResetIDs(ids...)
+}
+
+// AddExportIDs adds the "exports" edge to the DataExport entity by IDs.
+func (_c *UserCreate) AddExportIDs(ids ...uuid.UUID) *UserCreate {
+	_c.mutation.AddExportIDs(ids...)
+	return _c
+}
+
+// AddExports adds the "exports" edges to the DataExport entity.
+func (_c *UserCreate) AddExports(v ...*DataExport) *UserCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddExportIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -439,6 +501,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldKarma, field.TypeInt64, value)
 		_node.Karma = value
 	}
+	if value, ok := _c.mutation.BannedAt(); ok {
+		_spec.SetField(user.FieldBannedAt, field.TypeTime, value)
+		_node.BannedAt = &value
+	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(user.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -516,6 +582,54 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(judgeprofile.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PasswordResetsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordResetsTable,
+			Columns: []string{user.PasswordResetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordreset.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ExportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ExportsTable,
+			Columns: []string{user.ExportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(dataexport.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -722,6 +836,24 @@ func (u *UserUpsert) UpdateKarma() *UserUpsert {
 // AddKarma adds v to the "karma" field.
 func (u *UserUpsert) AddKarma(v int64) *UserUpsert {
 	u.Add(user.FieldKarma, v)
+	return u
+}
+
+// SetBannedAt sets the "banned_at" field.
+func (u *UserUpsert) SetBannedAt(v time.Time) *UserUpsert {
+	u.Set(user.FieldBannedAt, v)
+	return u
+}
+
+// UpdateBannedAt sets the "banned_at" field to the value that was provided on create.
+func (u *UserUpsert) UpdateBannedAt() *UserUpsert {
+	u.SetExcluded(user.FieldBannedAt)
+	return u
+}
+
+// ClearBannedAt clears the value of the "banned_at" field.
+func (u *UserUpsert) ClearBannedAt() *UserUpsert {
+	u.SetNull(user.FieldBannedAt)
 	return u
 }
 
@@ -948,6 +1080,27 @@ func (u *UserUpsertOne) AddKarma(v int64) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateKarma() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateKarma()
+	})
+}
+
+// SetBannedAt sets the "banned_at" field.
+func (u *UserUpsertOne) SetBannedAt(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetBannedAt(v)
+	})
+}
+
+// UpdateBannedAt sets the "banned_at" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateBannedAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateBannedAt()
+	})
+}
+
+// ClearBannedAt clears the value of the "banned_at" field.
+func (u *UserUpsertOne) ClearBannedAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearBannedAt()
 	})
 }
 
@@ -1341,6 +1494,27 @@ func (u *UserUpsertBulk) AddKarma(v int64) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateKarma() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateKarma()
+	})
+}
+
+// SetBannedAt sets the "banned_at" field.
+func (u *UserUpsertBulk) SetBannedAt(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetBannedAt(v)
+	})
+}
+
+// UpdateBannedAt sets the "banned_at" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateBannedAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateBannedAt()
+	})
+}
+
+// ClearBannedAt clears the value of the "banned_at" field.
+func (u *UserUpsertBulk) ClearBannedAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearBannedAt()
 	})
 }
 

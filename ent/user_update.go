@@ -6,12 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/facestat/facestat/ent/dataexport"
 	"github.com/facestat/facestat/ent/judgeprofile"
+	"github.com/facestat/facestat/ent/passwordreset"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/photoreport"
 	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/session"
@@ -205,6 +209,26 @@ func (_u *UserUpdate) AddKarma(v int64) *UserUpdate {
 	return _u
 }
 
+// SetBannedAt sets the "banned_at" field.
+func (_u *UserUpdate) SetBannedAt(v time.Time) *UserUpdate {
+	_u.mutation.SetBannedAt(v)
+	return _u
+}
+
+// SetNillableBannedAt sets the "banned_at" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableBannedAt(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetBannedAt(*v)
+	}
+	return _u
+}
+
+// ClearBannedAt clears the value of the "banned_at" field.
+func (_u *UserUpdate) ClearBannedAt() *UserUpdate {
+	_u.mutation.ClearBannedAt()
+	return _u
+}
+
 // AddPhotoIDs adds the "photos" edge to the Photo entity by IDs.
 func (_u *UserUpdate) AddPhotoIDs(ids ...uuid.UUID) *UserUpdate {
 	_u.mutation.AddPhotoIDs(ids...)
@@ -282,6 +306,51 @@ func (_u *UserUpdate) SetNillableProfileID(id *int) *UserUpdate {
 // SetProfile sets the "profile" edge to the JudgeProfile entity.
 func (_u *UserUpdate) SetProfile(v *JudgeProfile) *UserUpdate {
 	return _u.SetProfileID(v.ID)
+}
+
+// AddReportIDs adds the "reports" edge to the PhotoReport entity by IDs.
+func (_u *UserUpdate) AddReportIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddReportIDs(ids...)
+	return _u
+}
+
+// AddReports adds the "reports" edges to the PhotoReport entity.
+func (_u *UserUpdate) AddReports(v ...*PhotoReport) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReportIDs(ids...)
+}
+
+// AddPasswordResetIDs adds the "password_resets" edge to the PasswordReset entity by IDs.
+func (_u *UserUpdate) AddPasswordResetIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddPasswordResetIDs(ids...)
+	return _u
+}
+
+// AddPasswordResets adds the "password_resets" edges to the PasswordReset entity.
+func (_u *UserUpdate) AddPasswordResets(v ...*PasswordReset) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPasswordResetIDs(ids...)
+}
+
+// AddExportIDs adds the "exports" edge to the DataExport entity by IDs.
+func (_u *UserUpdate) AddExportIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.AddExportIDs(ids...)
+	return _u
+}
+
+// AddExports adds the "exports" edges to the DataExport entity.
+func (_u *UserUpdate) AddExports(v ...*DataExport) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExportIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -377,6 +446,69 @@ func (_u *UserUpdate) RemoveSkips(v ...*PhotoSkip) *UserUpdate {
 func (_u *UserUpdate) ClearProfile() *UserUpdate {
 	_u.mutation.ClearProfile()
 	return _u
+}
+
+// ClearReports clears all "reports" edges to the PhotoReport entity.
+func (_u *UserUpdate) ClearReports() *UserUpdate {
+	_u.mutation.ClearReports()
+	return _u
+}
+
+// RemoveReportIDs removes the "reports" edge to PhotoReport entities by IDs.
+func (_u *UserUpdate) RemoveReportIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveReportIDs(ids...)
+	return _u
+}
+
+// RemoveReports removes "reports" edges to PhotoReport entities.
+func (_u *UserUpdate) RemoveReports(v ...*PhotoReport) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReportIDs(ids...)
+}
+
+// ClearPasswordResets clears all "password_resets" edges to the PasswordReset entity.
+func (_u *UserUpdate) ClearPasswordResets() *UserUpdate {
+	_u.mutation.ClearPasswordResets()
+	return _u
+}
+
+// RemovePasswordResetIDs removes the "password_resets" edge to PasswordReset entities by IDs.
+func (_u *UserUpdate) RemovePasswordResetIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemovePasswordResetIDs(ids...)
+	return _u
+}
+
+// RemovePasswordResets removes "password_resets" edges to PasswordReset entities.
+func (_u *UserUpdate) RemovePasswordResets(v ...*PasswordReset) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePasswordResetIDs(ids...)
+}
+
+// ClearExports clears all "exports" edges to the DataExport entity.
+func (_u *UserUpdate) ClearExports() *UserUpdate {
+	_u.mutation.ClearExports()
+	return _u
+}
+
+// RemoveExportIDs removes the "exports" edge to DataExport entities by IDs.
+func (_u *UserUpdate) RemoveExportIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.RemoveExportIDs(ids...)
+	return _u
+}
+
+// RemoveExports removes "exports" edges to DataExport entities.
+func (_u *UserUpdate) RemoveExports(v ...*DataExport) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExportIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -496,6 +628,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedKarma(); ok {
 		_spec.AddField(user.FieldKarma, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.BannedAt(); ok {
+		_spec.SetField(user.FieldBannedAt, field.TypeTime, value)
+	}
+	if _u.mutation.BannedAtCleared() {
+		_spec.ClearField(user.FieldBannedAt, field.TypeTime)
 	}
 	if _u.mutation.PhotosCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -699,6 +837,141 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(judgeprofile.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReportsIDs(); len(nodes) > 0 && !_u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PasswordResetsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordResetsTable,
+			Columns: []string{user.PasswordResetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordreset.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPasswordResetsIDs(); len(nodes) > 0 && !_u.mutation.PasswordResetsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordResetsTable,
+			Columns: []string{user.PasswordResetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordreset.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PasswordResetsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordResetsTable,
+			Columns: []string{user.PasswordResetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordreset.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ExportsTable,
+			Columns: []string{user.ExportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(dataexport.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedExportsIDs(); len(nodes) > 0 && !_u.mutation.ExportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ExportsTable,
+			Columns: []string{user.ExportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(dataexport.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ExportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ExportsTable,
+			Columns: []string{user.ExportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(dataexport.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -899,6 +1172,26 @@ func (_u *UserUpdateOne) AddKarma(v int64) *UserUpdateOne {
 	return _u
 }
 
+// SetBannedAt sets the "banned_at" field.
+func (_u *UserUpdateOne) SetBannedAt(v time.Time) *UserUpdateOne {
+	_u.mutation.SetBannedAt(v)
+	return _u
+}
+
+// SetNillableBannedAt sets the "banned_at" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableBannedAt(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetBannedAt(*v)
+	}
+	return _u
+}
+
+// ClearBannedAt clears the value of the "banned_at" field.
+func (_u *UserUpdateOne) ClearBannedAt() *UserUpdateOne {
+	_u.mutation.ClearBannedAt()
+	return _u
+}
+
 // AddPhotoIDs adds the "photos" edge to the Photo entity by IDs.
 func (_u *UserUpdateOne) AddPhotoIDs(ids ...uuid.UUID) *UserUpdateOne {
 	_u.mutation.AddPhotoIDs(ids...)
@@ -976,6 +1269,51 @@ func (_u *UserUpdateOne) SetNillableProfileID(id *int) *UserUpdateOne {
 // SetProfile sets the "profile" edge to the JudgeProfile entity.
 func (_u *UserUpdateOne) SetProfile(v *JudgeProfile) *UserUpdateOne {
 	return _u.SetProfileID(v.ID)
+}
+
+// AddReportIDs adds the "reports" edge to the PhotoReport entity by IDs.
+func (_u *UserUpdateOne) AddReportIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddReportIDs(ids...)
+	return _u
+}
+
+// AddReports adds the "reports" edges to the PhotoReport entity.
+func (_u *UserUpdateOne) AddReports(v ...*PhotoReport) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReportIDs(ids...)
+}
+
+// AddPasswordResetIDs adds the "password_resets" edge to the PasswordReset entity by IDs.
+func (_u *UserUpdateOne) AddPasswordResetIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddPasswordResetIDs(ids...)
+	return _u
+}
+
+// AddPasswordResets adds the "password_resets" edges to the PasswordReset entity.
+func (_u *UserUpdateOne) AddPasswordResets(v ...*PasswordReset) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPasswordResetIDs(ids...)
+}
+
+// AddExportIDs adds the "exports" edge to the DataExport entity by IDs.
+func (_u *UserUpdateOne) AddExportIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.AddExportIDs(ids...)
+	return _u
+}
+
+// AddExports adds the "exports" edges to the DataExport entity.
+func (_u *UserUpdateOne) AddExports(v ...*DataExport) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExportIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -1071,6 +1409,69 @@ func (_u *UserUpdateOne) RemoveSkips(v ...*PhotoSkip) *UserUpdateOne {
 func (_u *UserUpdateOne) ClearProfile() *UserUpdateOne {
 	_u.mutation.ClearProfile()
 	return _u
+}
+
+// ClearReports clears all "reports" edges to the PhotoReport entity.
+func (_u *UserUpdateOne) ClearReports() *UserUpdateOne {
+	_u.mutation.ClearReports()
+	return _u
+}
+
+// RemoveReportIDs removes the "reports" edge to PhotoReport entities by IDs.
+func (_u *UserUpdateOne) RemoveReportIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveReportIDs(ids...)
+	return _u
+}
+
+// RemoveReports removes "reports" edges to PhotoReport entities.
+func (_u *UserUpdateOne) RemoveReports(v ...*PhotoReport) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReportIDs(ids...)
+}
+
+// ClearPasswordResets clears all "password_resets" edges to the PasswordReset entity.
+func (_u *UserUpdateOne) ClearPasswordResets() *UserUpdateOne {
+	_u.mutation.ClearPasswordResets()
+	return _u
+}
+
+// RemovePasswordResetIDs removes the "password_resets" edge to PasswordReset entities by IDs.
+func (_u *UserUpdateOne) RemovePasswordResetIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemovePasswordResetIDs(ids...)
+	return _u
+}
+
+// RemovePasswordResets removes "password_resets" edges to PasswordReset entities.
+func (_u *UserUpdateOne) RemovePasswordResets(v ...*PasswordReset) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePasswordResetIDs(ids...)
+}
+
+// ClearExports clears all "exports" edges to the DataExport entity.
+func (_u *UserUpdateOne) ClearExports() *UserUpdateOne {
+	_u.mutation.ClearExports()
+	return _u
+}
+
+// RemoveExportIDs removes the "exports" edge to DataExport entities by IDs.
+func (_u *UserUpdateOne) RemoveExportIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.RemoveExportIDs(ids...)
+	return _u
+}
+
+// RemoveExports removes "exports" edges to DataExport entities.
+func (_u *UserUpdateOne) RemoveExports(v ...*DataExport) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExportIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -1220,6 +1621,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.AddedKarma(); ok {
 		_spec.AddField(user.FieldKarma, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.BannedAt(); ok {
+		_spec.SetField(user.FieldBannedAt, field.TypeTime, value)
+	}
+	if _u.mutation.BannedAtCleared() {
+		_spec.ClearField(user.FieldBannedAt, field.TypeTime)
 	}
 	if _u.mutation.PhotosCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1423,6 +1830,141 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(judgeprofile.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReportsIDs(); len(nodes) > 0 && !_u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(photoreport.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PasswordResetsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordResetsTable,
+			Columns: []string{user.PasswordResetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordreset.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPasswordResetsIDs(); len(nodes) > 0 && !_u.mutation.PasswordResetsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordResetsTable,
+			Columns: []string{user.PasswordResetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordreset.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PasswordResetsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordResetsTable,
+			Columns: []string{user.PasswordResetsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordreset.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ExportsTable,
+			Columns: []string{user.ExportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(dataexport.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedExportsIDs(); len(nodes) > 0 && !_u.mutation.ExportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ExportsTable,
+			Columns: []string{user.ExportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(dataexport.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ExportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ExportsTable,
+			Columns: []string{user.ExportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(dataexport.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -33,12 +33,17 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AccountSession() AccountSessionResolver
 	CastVotePayload() CastVotePayloadResolver
+	ModerationLogEntry() ModerationLogEntryResolver
+	ModerationQueueItem() ModerationQueueItemResolver
 	Mutation() MutationResolver
 	Photo() PhotoResolver
+	PhotoReport() PhotoReportResolver
 	PhotoStats() PhotoStatsResolver
 	Query() QueryResolver
 	Question() QuestionResolver
+	ReportPhotoPayload() ReportPhotoPayloadResolver
 	SkipPhotoPayload() SkipPhotoPayloadResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
@@ -49,13 +54,40 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AccountSession struct {
+		CreatedAt func(childComplexity int) int
+		Current   func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		UserAgent func(childComplexity int) int
+	}
+
 	CastVotePayload struct {
 		Next  func(childComplexity int) int
 		Photo func(childComplexity int) int
 	}
 
+	ChangePasswordPayload struct {
+		EndedSessions func(childComplexity int) int
+		Viewer        func(childComplexity int) int
+	}
+
+	ConfirmPhotoConsentPayload struct {
+		Photo func(childComplexity int) int
+	}
+
+	DeleteAccountPayload struct {
+		Ok func(childComplexity int) int
+	}
+
 	DeletePhotoPayload struct {
 		DeletedPhotoID func(childComplexity int) int
+	}
+
+	ExportMyDataPayload struct {
+		ExpiresAt func(childComplexity int) int
+		Ready     func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	HistogramBucket struct {
@@ -69,14 +101,69 @@ type ComplexityRoot struct {
 		Low   func(childComplexity int) int
 	}
 
+	ModeratePhotoPayload struct {
+		Entry func(childComplexity int) int
+		Photo func(childComplexity int) int
+	}
+
+	ModerationLogConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ModerationLogEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ModerationLogEntry struct {
+		Action    func(childComplexity int) int
+		Actor     func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Note      func(childComplexity int) int
+		OwnerID   func(childComplexity int) int
+		PhotoID   func(childComplexity int) int
+	}
+
+	ModerationQueueConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ModerationQueueEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ModerationQueueItem struct {
+		CountedReports  func(childComplexity int) int
+		ModerationState func(childComplexity int) int
+		Photo           func(childComplexity int) int
+		ReportCount     func(childComplexity int) int
+		ReportedAt      func(childComplexity int) int
+		Reports         func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CastVote              func(childComplexity int, input model.CastVoteInput) int
+		ChangePassword        func(childComplexity int, input model.ChangePasswordInput) int
+		ConfirmPhotoConsent   func(childComplexity int, input model.ConfirmPhotoConsentInput) int
+		DeleteAccount         func(childComplexity int, input model.DeleteAccountInput) int
 		DeletePhoto           func(childComplexity int, input model.DeletePhotoInput) int
+		ExportMyData          func(childComplexity int) int
+		ModeratePhoto         func(childComplexity int, input model.ModeratePhotoInput) int
 		RefreshSession        func(childComplexity int, input model.RefreshSessionInput) int
+		ReportPhoto           func(childComplexity int, input model.ReportPhotoInput) int
+		RequestPasswordReset  func(childComplexity int, input model.RequestPasswordResetInput) int
+		ResetPassword         func(childComplexity int, input model.ResetPasswordInput) int
 		SetDegradation        func(childComplexity int, input model.SetDegradationInput) int
 		SetPhotoVisibility    func(childComplexity int, input model.SetPhotoVisibilityInput) int
 		SignIn                func(childComplexity int, input model.SignInInput) int
 		SignOut               func(childComplexity int) int
+		SignOutOtherSessions  func(childComplexity int) int
 		SignUp                func(childComplexity int, input model.SignUpInput) int
 		SkipPhoto             func(childComplexity int, input model.SkipPhotoInput) int
 		StartAnonymousSession func(childComplexity int, input *model.StartAnonymousSessionInput) int
@@ -89,11 +176,13 @@ type ComplexityRoot struct {
 	}
 
 	Photo struct {
+		Consent           func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		Height            func(childComplexity int) int
 		ID                func(childComplexity int) int
 		ImageURL          func(childComplexity int) int
 		IsPublic          func(childComplexity int) int
+		ModerationState   func(childComplexity int) int
 		Owner             func(childComplexity int) int
 		PostedBy          func(childComplexity int) int
 		Stats             func(childComplexity int) int
@@ -111,9 +200,25 @@ type ComplexityRoot struct {
 		PageInfo func(childComplexity int) int
 	}
 
+	PhotoConsent struct {
+		AcceptsJudging func(childComplexity int) int
+		Adult          func(childComplexity int) int
+		GivenAt        func(childComplexity int) int
+		ShowsMe        func(childComplexity int) int
+	}
+
 	PhotoEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	PhotoReport struct {
+		Counted   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Note      func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		Reporter  func(childComplexity int) int
 	}
 
 	PhotoStats struct {
@@ -126,15 +231,17 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		NextPhoto     func(childComplexity int, skip []string) int
-		Node          func(childComplexity int, id string) int
-		Nodes         func(childComplexity int, ids []string) int
-		Photo         func(childComplexity int, id string) int
-		Photos        func(childComplexity int, first int, after *string, orderBy *model.PhotoOrder) int
-		Questions     func(childComplexity int) int
-		ServiceStatus func(childComplexity int) int
-		TopPhotos     func(childComplexity int, questionKey string, first int, after *string) int
-		Viewer        func(childComplexity int) int
+		ModerationLog   func(childComplexity int, first int, after *string) int
+		ModerationQueue func(childComplexity int, first int, after *string) int
+		NextPhoto       func(childComplexity int, skip []string) int
+		Node            func(childComplexity int, id string) int
+		Nodes           func(childComplexity int, ids []string) int
+		Photo           func(childComplexity int, id string) int
+		Photos          func(childComplexity int, first int, after *string, orderBy *model.PhotoOrder) int
+		Questions       func(childComplexity int) int
+		ServiceStatus   func(childComplexity int) int
+		TopPhotos       func(childComplexity int, questionKey string, first int, after *string) int
+		Viewer          func(childComplexity int) int
 	}
 
 	Question struct {
@@ -169,6 +276,19 @@ type ComplexityRoot struct {
 		Viewer       func(childComplexity int) int
 	}
 
+	ReportPhotoPayload struct {
+		Next    func(childComplexity int) int
+		PhotoID func(childComplexity int) int
+	}
+
+	RequestPasswordResetPayload struct {
+		Ok func(childComplexity int) int
+	}
+
+	ResetPasswordPayload struct {
+		Ok func(childComplexity int) int
+	}
+
 	ServiceStatus struct {
 		DegradationLevel func(childComplexity int) int
 		Forced           func(childComplexity int) int
@@ -188,6 +308,10 @@ type ComplexityRoot struct {
 		RefreshToken func(childComplexity int) int
 		Token        func(childComplexity int) int
 		Viewer       func(childComplexity int) int
+	}
+
+	SignOutOtherSessionsPayload struct {
+		EndedSessions func(childComplexity int) int
 	}
 
 	SignOutPayload struct {
@@ -234,6 +358,7 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		Karma     func(childComplexity int) int
 		Photos    func(childComplexity int, first int, after *string) int
+		Sessions  func(childComplexity int) int
 		User      func(childComplexity int) int
 		VotesCast func(childComplexity int) int
 	}
@@ -248,8 +373,26 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccountSessionResolver interface {
+	ID(ctx context.Context, obj *ent.Session) (string, error)
+	Current(ctx context.Context, obj *ent.Session) (bool, error)
+
+	ExpiresAt(ctx context.Context, obj *ent.Session) (*time.Time, error)
+	UserAgent(ctx context.Context, obj *ent.Session) (*string, error)
+}
 type CastVotePayloadResolver interface {
 	Next(ctx context.Context, obj *model.CastVotePayload) (*ent.Photo, error)
+}
+type ModerationLogEntryResolver interface {
+	ID(ctx context.Context, obj *ent.ModerationEntry) (string, error)
+	Actor(ctx context.Context, obj *ent.ModerationEntry) (string, error)
+	Action(ctx context.Context, obj *ent.ModerationEntry) (model.ModerationAction, error)
+	PhotoID(ctx context.Context, obj *ent.ModerationEntry) (string, error)
+	OwnerID(ctx context.Context, obj *ent.ModerationEntry) (string, error)
+	Note(ctx context.Context, obj *ent.ModerationEntry) (*string, error)
+}
+type ModerationQueueItemResolver interface {
+	Reports(ctx context.Context, obj *model.ModerationQueueItem) ([]*ent.PhotoReport, error)
 }
 type MutationResolver interface {
 	StartAnonymousSession(ctx context.Context, input *model.StartAnonymousSessionInput) (*model.StartAnonymousSessionPayload, error)
@@ -263,6 +406,15 @@ type MutationResolver interface {
 	CastVote(ctx context.Context, input model.CastVoteInput) (*model.CastVotePayload, error)
 	SkipPhoto(ctx context.Context, input model.SkipPhotoInput) (*model.SkipPhotoPayload, error)
 	SetDegradation(ctx context.Context, input model.SetDegradationInput) (*model.SetDegradationPayload, error)
+	ReportPhoto(ctx context.Context, input model.ReportPhotoInput) (*model.ReportPhotoPayload, error)
+	ModeratePhoto(ctx context.Context, input model.ModeratePhotoInput) (*model.ModeratePhotoPayload, error)
+	ConfirmPhotoConsent(ctx context.Context, input model.ConfirmPhotoConsentInput) (*model.ConfirmPhotoConsentPayload, error)
+	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (*model.ChangePasswordPayload, error)
+	RequestPasswordReset(ctx context.Context, input model.RequestPasswordResetInput) (*model.RequestPasswordResetPayload, error)
+	ResetPassword(ctx context.Context, input model.ResetPasswordInput) (*model.ResetPasswordPayload, error)
+	SignOutOtherSessions(ctx context.Context) (*model.SignOutOtherSessionsPayload, error)
+	ExportMyData(ctx context.Context) (*model.ExportMyDataPayload, error)
+	DeleteAccount(ctx context.Context, input model.DeleteAccountInput) (*model.DeleteAccountPayload, error)
 }
 type PhotoResolver interface {
 	ID(ctx context.Context, obj *ent.Photo) (string, error)
@@ -275,6 +427,15 @@ type PhotoResolver interface {
 	ViewerCanSeeStats(ctx context.Context, obj *ent.Photo) (bool, error)
 	Stats(ctx context.Context, obj *ent.Photo) (*judging.PhotoStats, error)
 	Survey(ctx context.Context, obj *ent.Photo) ([]*ent.Question, error)
+	ModerationState(ctx context.Context, obj *ent.Photo) (model.ModerationState, error)
+	Consent(ctx context.Context, obj *ent.Photo) (*model.PhotoConsent, error)
+}
+type PhotoReportResolver interface {
+	ID(ctx context.Context, obj *ent.PhotoReport) (string, error)
+	Reason(ctx context.Context, obj *ent.PhotoReport) (model.ReportReason, error)
+	Note(ctx context.Context, obj *ent.PhotoReport) (*string, error)
+
+	Reporter(ctx context.Context, obj *ent.PhotoReport) (*ent.User, error)
 }
 type PhotoStatsResolver interface {
 	ID(ctx context.Context, obj *judging.PhotoStats) (string, error)
@@ -290,11 +451,16 @@ type QueryResolver interface {
 	NextPhoto(ctx context.Context, skip []string) (*ent.Photo, error)
 	TopPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error)
 	ServiceStatus(ctx context.Context) (*model.ServiceStatus, error)
+	ModerationQueue(ctx context.Context, first int, after *string) (*model.ModerationQueueConnection, error)
+	ModerationLog(ctx context.Context, first int, after *string) (*model.ModerationLogConnection, error)
 }
 type QuestionResolver interface {
 	ID(ctx context.Context, obj *ent.Question) (string, error)
 
 	Kind(ctx context.Context, obj *ent.Question) (model.QuestionKind, error)
+}
+type ReportPhotoPayloadResolver interface {
+	Next(ctx context.Context, obj *model.ReportPhotoPayload) (*ent.Photo, error)
 }
 type SkipPhotoPayloadResolver interface {
 	Next(ctx context.Context, obj *model.SkipPhotoPayload) (*ent.Photo, error)
@@ -316,6 +482,7 @@ type ViewerResolver interface {
 	Photos(ctx context.Context, obj *identity.Viewer, first int, after *string) (*model.PhotoConnection, error)
 	VotesCast(ctx context.Context, obj *identity.Viewer) (int, error)
 	Karma(ctx context.Context, obj *identity.Viewer) (int, error)
+	Sessions(ctx context.Context, obj *identity.Viewer) ([]*ent.Session, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -336,6 +503,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AccountSession.createdAt":
+		if e.ComplexityRoot.AccountSession.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountSession.CreatedAt(childComplexity), true
+	case "AccountSession.current":
+		if e.ComplexityRoot.AccountSession.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountSession.Current(childComplexity), true
+	case "AccountSession.expiresAt":
+		if e.ComplexityRoot.AccountSession.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountSession.ExpiresAt(childComplexity), true
+	case "AccountSession.id":
+		if e.ComplexityRoot.AccountSession.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountSession.ID(childComplexity), true
+	case "AccountSession.userAgent":
+		if e.ComplexityRoot.AccountSession.UserAgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountSession.UserAgent(childComplexity), true
+
 	case "CastVotePayload.next":
 		if e.ComplexityRoot.CastVotePayload.Next == nil {
 			break
@@ -349,12 +547,58 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CastVotePayload.Photo(childComplexity), true
 
+	case "ChangePasswordPayload.endedSessions":
+		if e.ComplexityRoot.ChangePasswordPayload.EndedSessions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePasswordPayload.EndedSessions(childComplexity), true
+	case "ChangePasswordPayload.viewer":
+		if e.ComplexityRoot.ChangePasswordPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePasswordPayload.Viewer(childComplexity), true
+
+	case "ConfirmPhotoConsentPayload.photo":
+		if e.ComplexityRoot.ConfirmPhotoConsentPayload.Photo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfirmPhotoConsentPayload.Photo(childComplexity), true
+
+	case "DeleteAccountPayload.ok":
+		if e.ComplexityRoot.DeleteAccountPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteAccountPayload.Ok(childComplexity), true
+
 	case "DeletePhotoPayload.deletedPhotoId":
 		if e.ComplexityRoot.DeletePhotoPayload.DeletedPhotoID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.DeletePhotoPayload.DeletedPhotoID(childComplexity), true
+
+	case "ExportMyDataPayload.expiresAt":
+		if e.ComplexityRoot.ExportMyDataPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportMyDataPayload.ExpiresAt(childComplexity), true
+	case "ExportMyDataPayload.ready":
+		if e.ComplexityRoot.ExportMyDataPayload.Ready == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportMyDataPayload.Ready(childComplexity), true
+	case "ExportMyDataPayload.url":
+		if e.ComplexityRoot.ExportMyDataPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportMyDataPayload.URL(childComplexity), true
 
 	case "HistogramBucket.count":
 		if e.ComplexityRoot.HistogramBucket.Count == nil {
@@ -388,6 +632,163 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Interval.Low(childComplexity), true
 
+	case "ModeratePhotoPayload.entry":
+		if e.ComplexityRoot.ModeratePhotoPayload.Entry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModeratePhotoPayload.Entry(childComplexity), true
+	case "ModeratePhotoPayload.photo":
+		if e.ComplexityRoot.ModeratePhotoPayload.Photo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModeratePhotoPayload.Photo(childComplexity), true
+
+	case "ModerationLogConnection.edges":
+		if e.ComplexityRoot.ModerationLogConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogConnection.Edges(childComplexity), true
+	case "ModerationLogConnection.nodes":
+		if e.ComplexityRoot.ModerationLogConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogConnection.Nodes(childComplexity), true
+	case "ModerationLogConnection.pageInfo":
+		if e.ComplexityRoot.ModerationLogConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogConnection.PageInfo(childComplexity), true
+
+	case "ModerationLogEdge.cursor":
+		if e.ComplexityRoot.ModerationLogEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogEdge.Cursor(childComplexity), true
+	case "ModerationLogEdge.node":
+		if e.ComplexityRoot.ModerationLogEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogEdge.Node(childComplexity), true
+
+	case "ModerationLogEntry.action":
+		if e.ComplexityRoot.ModerationLogEntry.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogEntry.Action(childComplexity), true
+	case "ModerationLogEntry.actor":
+		if e.ComplexityRoot.ModerationLogEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogEntry.Actor(childComplexity), true
+	case "ModerationLogEntry.createdAt":
+		if e.ComplexityRoot.ModerationLogEntry.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogEntry.CreatedAt(childComplexity), true
+	case "ModerationLogEntry.id":
+		if e.ComplexityRoot.ModerationLogEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogEntry.ID(childComplexity), true
+	case "ModerationLogEntry.note":
+		if e.ComplexityRoot.ModerationLogEntry.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogEntry.Note(childComplexity), true
+	case "ModerationLogEntry.ownerId":
+		if e.ComplexityRoot.ModerationLogEntry.OwnerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogEntry.OwnerID(childComplexity), true
+	case "ModerationLogEntry.photoId":
+		if e.ComplexityRoot.ModerationLogEntry.PhotoID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationLogEntry.PhotoID(childComplexity), true
+
+	case "ModerationQueueConnection.edges":
+		if e.ComplexityRoot.ModerationQueueConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueConnection.Edges(childComplexity), true
+	case "ModerationQueueConnection.nodes":
+		if e.ComplexityRoot.ModerationQueueConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueConnection.Nodes(childComplexity), true
+	case "ModerationQueueConnection.pageInfo":
+		if e.ComplexityRoot.ModerationQueueConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueConnection.PageInfo(childComplexity), true
+
+	case "ModerationQueueEdge.cursor":
+		if e.ComplexityRoot.ModerationQueueEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueEdge.Cursor(childComplexity), true
+	case "ModerationQueueEdge.node":
+		if e.ComplexityRoot.ModerationQueueEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueEdge.Node(childComplexity), true
+
+	case "ModerationQueueItem.countedReports":
+		if e.ComplexityRoot.ModerationQueueItem.CountedReports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueItem.CountedReports(childComplexity), true
+	case "ModerationQueueItem.moderationState":
+		if e.ComplexityRoot.ModerationQueueItem.ModerationState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueItem.ModerationState(childComplexity), true
+	case "ModerationQueueItem.photo":
+		if e.ComplexityRoot.ModerationQueueItem.Photo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueItem.Photo(childComplexity), true
+	case "ModerationQueueItem.reportCount":
+		if e.ComplexityRoot.ModerationQueueItem.ReportCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueItem.ReportCount(childComplexity), true
+	case "ModerationQueueItem.reportedAt":
+		if e.ComplexityRoot.ModerationQueueItem.ReportedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueItem.ReportedAt(childComplexity), true
+	case "ModerationQueueItem.reports":
+		if e.ComplexityRoot.ModerationQueueItem.Reports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationQueueItem.Reports(childComplexity), true
+
 	case "Mutation.castVote":
 		if e.ComplexityRoot.Mutation.CastVote == nil {
 			break
@@ -399,6 +800,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CastVote(childComplexity, args["input"].(model.CastVoteInput)), true
+	case "Mutation.changePassword":
+		if e.ComplexityRoot.Mutation.ChangePassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.confirmPhotoConsent":
+		if e.ComplexityRoot.Mutation.ConfirmPhotoConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmPhotoConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmPhotoConsent(childComplexity, args["input"].(model.ConfirmPhotoConsentInput)), true
+	case "Mutation.deleteAccount":
+		if e.ComplexityRoot.Mutation.DeleteAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAccount(childComplexity, args["input"].(model.DeleteAccountInput)), true
 	case "Mutation.deletePhoto":
 		if e.ComplexityRoot.Mutation.DeletePhoto == nil {
 			break
@@ -410,6 +844,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeletePhoto(childComplexity, args["input"].(model.DeletePhotoInput)), true
+	case "Mutation.exportMyData":
+		if e.ComplexityRoot.Mutation.ExportMyData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ExportMyData(childComplexity), true
+	case "Mutation.moderatePhoto":
+		if e.ComplexityRoot.Mutation.ModeratePhoto == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moderatePhoto_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ModeratePhoto(childComplexity, args["input"].(model.ModeratePhotoInput)), true
 	case "Mutation.refreshSession":
 		if e.ComplexityRoot.Mutation.RefreshSession == nil {
 			break
@@ -421,6 +872,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshSession(childComplexity, args["input"].(model.RefreshSessionInput)), true
+	case "Mutation.reportPhoto":
+		if e.ComplexityRoot.Mutation.ReportPhoto == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportPhoto_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportPhoto(childComplexity, args["input"].(model.ReportPhotoInput)), true
+	case "Mutation.requestPasswordReset":
+		if e.ComplexityRoot.Mutation.RequestPasswordReset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestPasswordReset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestPasswordReset(childComplexity, args["input"].(model.RequestPasswordResetInput)), true
+	case "Mutation.resetPassword":
+		if e.ComplexityRoot.Mutation.ResetPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetPassword(childComplexity, args["input"].(model.ResetPasswordInput)), true
 	case "Mutation.setDegradation":
 		if e.ComplexityRoot.Mutation.SetDegradation == nil {
 			break
@@ -460,6 +944,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignOut(childComplexity), true
+	case "Mutation.signOutOtherSessions":
+		if e.ComplexityRoot.Mutation.SignOutOtherSessions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.SignOutOtherSessions(childComplexity), true
 	case "Mutation.signUp":
 		if e.ComplexityRoot.Mutation.SignUp == nil {
 			break
@@ -518,6 +1008,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "Photo.consent":
+		if e.ComplexityRoot.Photo.Consent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.Consent(childComplexity), true
 	case "Photo.createdAt":
 		if e.ComplexityRoot.Photo.CreatedAt == nil {
 			break
@@ -548,6 +1044,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Photo.IsPublic(childComplexity), true
+	case "Photo.moderationState":
+		if e.ComplexityRoot.Photo.ModerationState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.ModerationState(childComplexity), true
 	case "Photo.owner":
 		if e.ComplexityRoot.Photo.Owner == nil {
 			break
@@ -622,6 +1124,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PhotoConnection.PageInfo(childComplexity), true
 
+	case "PhotoConsent.acceptsJudging":
+		if e.ComplexityRoot.PhotoConsent.AcceptsJudging == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoConsent.AcceptsJudging(childComplexity), true
+	case "PhotoConsent.adult":
+		if e.ComplexityRoot.PhotoConsent.Adult == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoConsent.Adult(childComplexity), true
+	case "PhotoConsent.givenAt":
+		if e.ComplexityRoot.PhotoConsent.GivenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoConsent.GivenAt(childComplexity), true
+	case "PhotoConsent.showsMe":
+		if e.ComplexityRoot.PhotoConsent.ShowsMe == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoConsent.ShowsMe(childComplexity), true
+
 	case "PhotoEdge.cursor":
 		if e.ComplexityRoot.PhotoEdge.Cursor == nil {
 			break
@@ -634,6 +1161,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PhotoEdge.Node(childComplexity), true
+
+	case "PhotoReport.counted":
+		if e.ComplexityRoot.PhotoReport.Counted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoReport.Counted(childComplexity), true
+	case "PhotoReport.createdAt":
+		if e.ComplexityRoot.PhotoReport.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoReport.CreatedAt(childComplexity), true
+	case "PhotoReport.id":
+		if e.ComplexityRoot.PhotoReport.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoReport.ID(childComplexity), true
+	case "PhotoReport.note":
+		if e.ComplexityRoot.PhotoReport.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoReport.Note(childComplexity), true
+	case "PhotoReport.reason":
+		if e.ComplexityRoot.PhotoReport.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoReport.Reason(childComplexity), true
+	case "PhotoReport.reporter":
+		if e.ComplexityRoot.PhotoReport.Reporter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhotoReport.Reporter(childComplexity), true
 
 	case "PhotoStats.id":
 		if e.ComplexityRoot.PhotoStats.ID == nil {
@@ -672,6 +1236,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PhotoStats.VoteCount(childComplexity), true
 
+	case "Query.moderationLog":
+		if e.ComplexityRoot.Query.ModerationLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_moderationLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ModerationLog(childComplexity, args["first"].(int), args["after"].(*string)), true
+	case "Query.moderationQueue":
+		if e.ComplexityRoot.Query.ModerationQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_moderationQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ModerationQueue(childComplexity, args["first"].(int), args["after"].(*string)), true
 	case "Query.nextPhoto":
 		if e.ComplexityRoot.Query.NextPhoto == nil {
 			break
@@ -898,6 +1484,33 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RefreshSessionPayload.Viewer(childComplexity), true
 
+	case "ReportPhotoPayload.next":
+		if e.ComplexityRoot.ReportPhotoPayload.Next == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPhotoPayload.Next(childComplexity), true
+	case "ReportPhotoPayload.photoId":
+		if e.ComplexityRoot.ReportPhotoPayload.PhotoID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPhotoPayload.PhotoID(childComplexity), true
+
+	case "RequestPasswordResetPayload.ok":
+		if e.ComplexityRoot.RequestPasswordResetPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestPasswordResetPayload.Ok(childComplexity), true
+
+	case "ResetPasswordPayload.ok":
+		if e.ComplexityRoot.ResetPasswordPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResetPasswordPayload.Ok(childComplexity), true
+
 	case "ServiceStatus.degradationLevel":
 		if e.ComplexityRoot.ServiceStatus.DegradationLevel == nil {
 			break
@@ -955,6 +1568,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SignInPayload.Viewer(childComplexity), true
+
+	case "SignOutOtherSessionsPayload.endedSessions":
+		if e.ComplexityRoot.SignOutOtherSessionsPayload.EndedSessions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignOutOtherSessionsPayload.EndedSessions(childComplexity), true
 
 	case "SignOutPayload.ok":
 		if e.ComplexityRoot.SignOutPayload.Ok == nil {
@@ -1110,6 +1730,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Photos(childComplexity, args["first"].(int), args["after"].(*string)), true
+	case "Viewer.sessions":
+		if e.ComplexityRoot.Viewer.Sessions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Sessions(childComplexity), true
 	case "Viewer.user":
 		if e.ComplexityRoot.Viewer.User == nil {
 			break
@@ -1147,9 +1773,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AnswerInput", ec.unmarshalInputAnswerInput),
 			graphql.NewInputUnmarshaler("CastVoteInput", ec.unmarshalInputCastVoteInput),
+			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("ConfirmPhotoConsentInput", ec.unmarshalInputConfirmPhotoConsentInput),
+			graphql.NewInputUnmarshaler("DeleteAccountInput", ec.unmarshalInputDeleteAccountInput),
 			graphql.NewInputUnmarshaler("DeletePhotoInput", ec.unmarshalInputDeletePhotoInput),
+			graphql.NewInputUnmarshaler("ModeratePhotoInput", ec.unmarshalInputModeratePhotoInput),
 			graphql.NewInputUnmarshaler("PhotoOrder", ec.unmarshalInputPhotoOrder),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
+			graphql.NewInputUnmarshaler("ReportPhotoInput", ec.unmarshalInputReportPhotoInput),
+			graphql.NewInputUnmarshaler("RequestPasswordResetInput", ec.unmarshalInputRequestPasswordResetInput),
+			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("SetDegradationInput", ec.unmarshalInputSetDegradationInput),
 			graphql.NewInputUnmarshaler("SetPhotoVisibilityInput", ec.unmarshalInputSetPhotoVisibilityInput),
 			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
@@ -1330,6 +1963,10 @@ type Query {
   topPhotos(questionKey: String!, first: Int!, after: String): PhotoConnection!
   "How fully this instance is serving right now (see DegradationLevel)."
   serviceStatus: ServiceStatus!
+  "Reported photos, those to review first first (a MINOR report, then hidden ones, then oldest report). Moderators only. ` + "`" + `first` + "`" + ` is 1 to 100."
+  moderationQueue(first: Int!, after: String): ModerationQueueConnection!
+  "What moderators did, newest first. Moderators only; append-only. ` + "`" + `first` + "`" + ` is 1 to 100."
+  moderationLog(first: Int!, after: String): ModerationLogConnection!
 }
 
 """
@@ -1365,6 +2002,20 @@ type Viewer {
   votesCast: Int!
   "Karma balance: careful judging earns it, votes on one's photos past their first 10 spend it; photos of owners with karma are shown sooner."
   karma: Int!
+  "The account's signed-in sessions, newest first, at most 50; empty for an anonymous judge."
+  sessions: [AccountSession!]!
+}
+
+"A signed-in session of the viewer's account."
+type AccountSession {
+  id: ID!
+  "True for the session making this request."
+  current: Boolean!
+  createdAt: DateTime!
+  "When it ends unless refreshed."
+  expiresAt: DateTime!
+  "The browser or app that signed in (its User-Agent, shortened), if it said."
+  userAgent: String
 }
 
 "A FaceStat account, as others see it."
@@ -1393,9 +2044,13 @@ type Photo implements Node {
   nulls the photo, where ` + "`" + `postedBy` + "`" + ` is null.
   """
   owner: User! @deprecated(reason: "Use postedBy, which is null where owner is refused (OWNER_HIDDEN). Deprecated on 2026-12-06; kept until at least 2027-06-06.")
-  "The normalised JPEG (upright, metadata stripped). Immutable: cache it forever."
+  """
+  The normalised JPEG (upright, metadata stripped). For a public photo, a
+  stable URL that caches may keep for a day; for a private or hidden one, a
+  signed URL that works for a few minutes only: fetch it again through the API.
+  """
   imageUrl: String!
-  "A JPEG thumbnail that fits 400x400 by default. Immutable."
+  "A JPEG thumbnail that fits 400x400 by default; public or signed as ` + "`" + `imageUrl` + "`" + `."
   thumbnailUrl: String!
   "Width of the image at ` + "`" + `imageUrl` + "`" + `, in pixels."
   width: Int!
@@ -1413,6 +2068,109 @@ type Photo implements Node {
   stats: PhotoStats
   "The questions this viewer is asked about this photo: three or four, the least answered on it first, so every question gets answers evenly."
   survey: [Question!]!
+  "VISIBLE, or UNDER_REVIEW while reports hide it from strangers. Others only ever see VISIBLE photos."
+  moderationState: ModerationState!
+  "The consent its owner gave; null when none was given (the app asks the owner to confirm it) and for anyone but the owner and moderators."
+  consent: PhotoConsent
+}
+
+"Whether moderation hides a photo."
+enum ModerationState {
+  VISIBLE
+  "Hidden from strangers until a moderator reviews it."
+  UNDER_REVIEW
+}
+
+"What an uploader confirmed about a photo, and when."
+type PhotoConsent {
+  showsMe: Boolean!
+  adult: Boolean!
+  acceptsJudging: Boolean!
+  givenAt: DateTime!
+}
+
+"Why a photo is reported."
+enum ReportReason {
+  SPAM
+  NUDITY
+  "The person shown looks under 18."
+  MINOR
+  HARASSMENT
+  OTHER
+}
+
+"One report of a photo, as moderators see it."
+type PhotoReport {
+  id: ID!
+  reason: ReportReason!
+  note: String
+  "Whether it counts toward hiding the photo (docs/MODERATION.md)."
+  counted: Boolean!
+  createdAt: DateTime!
+  "The reporting account; null for an anonymous judge or a deleted account."
+  reporter: User
+}
+
+"A reported photo waiting for a moderator."
+type ModerationQueueItem {
+  photo: Photo!
+  moderationState: ModerationState!
+  "Open reports, newest first, at most 20."
+  reports: [PhotoReport!]!
+  reportCount: Int!
+  countedReports: Int!
+  "When its first open report arrived."
+  reportedAt: DateTime!
+}
+
+"A page of the moderation queue."
+type ModerationQueueConnection {
+  edges: [ModerationQueueEdge!]!
+  nodes: [ModerationQueueItem!]!
+  pageInfo: PageInfo!
+}
+
+"A queue item with its cursor."
+type ModerationQueueEdge {
+  cursor: String!
+  node: ModerationQueueItem!
+}
+
+"What a moderator does to a reported photo."
+enum ModerationAction {
+  "Show the photo again; its open reports are closed."
+  RESTORE
+  "Delete the photo as ` + "`" + `deletePhoto` + "`" + ` does."
+  REMOVE
+  "Remove all the owner's photos, end their sessions and bar their e-mail from signing up again."
+  BAN_OWNER
+}
+
+"One moderator action: who, what, when, why."
+type ModerationLogEntry {
+  id: ID!
+  "The moderator's handle, or ` + "`" + `deleted-…` + "`" + ` (a tombstone) once their account is deleted."
+  actor: String!
+  action: ModerationAction!
+  "The photo acted on (it may be gone)."
+  photoId: ID!
+  "The photo's owner (a tombstone once deleted)."
+  ownerId: ID!
+  note: String
+  createdAt: DateTime!
+}
+
+"A page of the moderation log."
+type ModerationLogConnection {
+  edges: [ModerationLogEdge!]!
+  nodes: [ModerationLogEntry!]!
+  pageInfo: PageInfo!
+}
+
+"A log entry with its cursor."
+type ModerationLogEdge {
+  cursor: String!
+  node: ModerationLogEntry!
 }
 
 "What a question asks for."
@@ -1581,6 +2339,138 @@ type Mutation {
   instance that answers and within seconds on the others.
   """
   setDegradation(input: SetDegradationInput!): SetDegradationPayload!
+  """
+  Reports a photo to the moderators. One report per judge and photo (a
+  repeat: CONFLICT); NOT_FOUND for a photo one may not see or judge;
+  RATE_LIMITED per session and per client IP. The photo is skipped for the
+  reporter. Reports that count hide it pending review (docs/MODERATION.md).
+  """
+  reportPhoto(input: ReportPhotoInput!): ReportPhotoPayload!
+  "Acts on a reported photo and writes the moderation log. Moderators only."
+  moderatePhoto(input: ModeratePhotoInput!): ModeratePhotoPayload!
+  "Confirms the consent for a photo uploaded without it. Owner only."
+  confirmPhotoConsent(input: ConfirmPhotoConsentInput!): ConfirmPhotoConsentPayload!
+  """
+  Changes the account's password: every other session ends, this one stays.
+  A wrong current password: UNAUTHENTICATED, reason BAD_CREDENTIALS.
+  """
+  changePassword(input: ChangePasswordInput!): ChangePasswordPayload!
+  """
+  E-mails a single-use link to reset the password, valid 30 minutes. The
+  answer is the same whether or not the address has an account.
+  RATE_LIMITED per client IP and per address.
+  """
+  requestPasswordReset(input: RequestPasswordResetInput!): RequestPasswordResetPayload!
+  """
+  Sets a new password with the e-mailed token; every session of the account
+  ends. A used, expired or unknown token: BAD_USER_INPUT, reason INVALID_TOKEN.
+  """
+  resetPassword(input: ResetPasswordInput!): ResetPasswordPayload!
+  "Ends every session of the account but this one."
+  signOutOtherSessions: SignOutOtherSessionsPayload!
+  """
+  Starts building a ZIP of the account's data, or returns the one being
+  built: fetch ` + "`" + `url` + "`" + ` (with this session) until it answers 200; 202 while
+  building. The link is the account's alone and expires. RATE_LIMITED.
+  """
+  exportMyData: ExportMyDataPayload!
+  """
+  Erases the account, its photos, their images and every figure derived
+  from them, its sessions and exports (docs/PRIVACY.md). Votes it cast stay
+  as anonymous contributions. A wrong password: UNAUTHENTICATED, reason
+  BAD_CREDENTIALS.
+  """
+  deleteAccount(input: DeleteAccountInput!): DeleteAccountPayload!
+}
+
+input ReportPhotoInput {
+  photoId: ID!
+  reason: ReportReason!
+  "At most 500 characters."
+  note: String
+}
+
+type ReportPhotoPayload {
+  "The photo reported."
+  photoId: ID!
+  "The next photo to judge, or null when none is left."
+  next: Photo
+}
+
+input ModeratePhotoInput {
+  photoId: ID!
+  action: ModerationAction!
+  "Why, for the log; at most 500 characters."
+  note: String
+}
+
+type ModeratePhotoPayload {
+  entry: ModerationLogEntry!
+  "The photo after a RESTORE; null when it was removed."
+  photo: Photo
+}
+
+input ConfirmPhotoConsentInput {
+  photoId: ID!
+  consent: UploadConsentInput!
+}
+
+type ConfirmPhotoConsentPayload {
+  photo: Photo!
+}
+
+input ChangePasswordInput {
+  currentPassword: String!
+  "10 to 256 characters."
+  newPassword: String!
+}
+
+type ChangePasswordPayload {
+  viewer: Viewer!
+  "How many other sessions ended."
+  endedSessions: Int!
+}
+
+input RequestPasswordResetInput {
+  email: String!
+}
+
+type RequestPasswordResetPayload {
+  "Always true: the answer never says whether the address has an account."
+  ok: Boolean!
+}
+
+input ResetPasswordInput {
+  "The token from the e-mailed link."
+  token: String!
+  "10 to 256 characters."
+  newPassword: String!
+}
+
+type ResetPasswordPayload {
+  ok: Boolean!
+}
+
+type SignOutOtherSessionsPayload {
+  "How many sessions ended."
+  endedSessions: Int!
+}
+
+type ExportMyDataPayload {
+  "Where to download the ZIP; this session's alone."
+  url: String!
+  "True once the ZIP is built."
+  ready: Boolean!
+  "When the link and the file expire."
+  expiresAt: DateTime!
+}
+
+input DeleteAccountInput {
+  password: String!
+}
+
+type DeleteAccountPayload {
+  ok: Boolean!
 }
 
 input SetDegradationInput {
@@ -1793,6 +2683,22 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AccountSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AccountSession_id(ctx, field)
+	case "current":
+		return ec.fieldContext_AccountSession_current(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AccountSession_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_AccountSession_expiresAt(ctx, field)
+	case "userAgent":
+		return ec.fieldContext_AccountSession_userAgent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountSession", field.Name)
+}
+
 func (ec *executionContext) childFields_CastVotePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "photo":
@@ -1803,12 +2709,50 @@ func (ec *executionContext) childFields_CastVotePayload(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type CastVotePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "viewer":
+		return ec.fieldContext_ChangePasswordPayload_viewer(ctx, field)
+	case "endedSessions":
+		return ec.fieldContext_ChangePasswordPayload_endedSessions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangePasswordPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ConfirmPhotoConsentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "photo":
+		return ec.fieldContext_ConfirmPhotoConsentPayload_photo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConfirmPhotoConsentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_DeleteAccountPayload_ok(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteAccountPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeletePhotoPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedPhotoId":
 		return ec.fieldContext_DeletePhotoPayload_deletedPhotoId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeletePhotoPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ExportMyDataPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_ExportMyDataPayload_url(ctx, field)
+	case "ready":
+		return ec.fieldContext_ExportMyDataPayload_ready(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ExportMyDataPayload_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportMyDataPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_HistogramBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1831,6 +2775,98 @@ func (ec *executionContext) childFields_Interval(ctx context.Context, field grap
 		return ec.fieldContext_Interval_level(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Interval", field.Name)
+}
+
+func (ec *executionContext) childFields_ModeratePhotoPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entry":
+		return ec.fieldContext_ModeratePhotoPayload_entry(ctx, field)
+	case "photo":
+		return ec.fieldContext_ModeratePhotoPayload_photo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModeratePhotoPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ModerationLogConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ModerationLogConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ModerationLogConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ModerationLogConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModerationLogConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ModerationLogEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ModerationLogEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ModerationLogEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModerationLogEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ModerationLogEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ModerationLogEntry_id(ctx, field)
+	case "actor":
+		return ec.fieldContext_ModerationLogEntry_actor(ctx, field)
+	case "action":
+		return ec.fieldContext_ModerationLogEntry_action(ctx, field)
+	case "photoId":
+		return ec.fieldContext_ModerationLogEntry_photoId(ctx, field)
+	case "ownerId":
+		return ec.fieldContext_ModerationLogEntry_ownerId(ctx, field)
+	case "note":
+		return ec.fieldContext_ModerationLogEntry_note(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ModerationLogEntry_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModerationLogEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_ModerationQueueConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ModerationQueueConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ModerationQueueConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ModerationQueueConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModerationQueueConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ModerationQueueEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ModerationQueueEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ModerationQueueEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModerationQueueEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ModerationQueueItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "photo":
+		return ec.fieldContext_ModerationQueueItem_photo(ctx, field)
+	case "moderationState":
+		return ec.fieldContext_ModerationQueueItem_moderationState(ctx, field)
+	case "reports":
+		return ec.fieldContext_ModerationQueueItem_reports(ctx, field)
+	case "reportCount":
+		return ec.fieldContext_ModerationQueueItem_reportCount(ctx, field)
+	case "countedReports":
+		return ec.fieldContext_ModerationQueueItem_countedReports(ctx, field)
+	case "reportedAt":
+		return ec.fieldContext_ModerationQueueItem_reportedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModerationQueueItem", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1873,6 +2909,10 @@ func (ec *executionContext) childFields_Photo(ctx context.Context, field graphql
 		return ec.fieldContext_Photo_stats(ctx, field)
 	case "survey":
 		return ec.fieldContext_Photo_survey(ctx, field)
+	case "moderationState":
+		return ec.fieldContext_Photo_moderationState(ctx, field)
+	case "consent":
+		return ec.fieldContext_Photo_consent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Photo", field.Name)
 }
@@ -1889,6 +2929,20 @@ func (ec *executionContext) childFields_PhotoConnection(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PhotoConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_PhotoConsent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "showsMe":
+		return ec.fieldContext_PhotoConsent_showsMe(ctx, field)
+	case "adult":
+		return ec.fieldContext_PhotoConsent_adult(ctx, field)
+	case "acceptsJudging":
+		return ec.fieldContext_PhotoConsent_acceptsJudging(ctx, field)
+	case "givenAt":
+		return ec.fieldContext_PhotoConsent_givenAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhotoConsent", field.Name)
+}
+
 func (ec *executionContext) childFields_PhotoEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -1897,6 +2951,24 @@ func (ec *executionContext) childFields_PhotoEdge(ctx context.Context, field gra
 		return ec.fieldContext_PhotoEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PhotoEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PhotoReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PhotoReport_id(ctx, field)
+	case "reason":
+		return ec.fieldContext_PhotoReport_reason(ctx, field)
+	case "note":
+		return ec.fieldContext_PhotoReport_note(ctx, field)
+	case "counted":
+		return ec.fieldContext_PhotoReport_counted(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PhotoReport_createdAt(ctx, field)
+	case "reporter":
+		return ec.fieldContext_PhotoReport_reporter(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhotoReport", field.Name)
 }
 
 func (ec *executionContext) childFields_PhotoStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1981,6 +3053,32 @@ func (ec *executionContext) childFields_RefreshSessionPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type RefreshSessionPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ReportPhotoPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "photoId":
+		return ec.fieldContext_ReportPhotoPayload_photoId(ctx, field)
+	case "next":
+		return ec.fieldContext_ReportPhotoPayload_next(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportPhotoPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestPasswordResetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_RequestPasswordResetPayload_ok(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestPasswordResetPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ResetPasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_ResetPasswordPayload_ok(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResetPasswordPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ServiceStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "degradationLevel":
@@ -2021,6 +3119,14 @@ func (ec *executionContext) childFields_SignInPayload(ctx context.Context, field
 		return ec.fieldContext_SignInPayload_deviceToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignInPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SignOutOtherSessionsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "endedSessions":
+		return ec.fieldContext_SignOutOtherSessionsPayload_endedSessions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignOutOtherSessionsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SignOutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2105,6 +3211,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_votesCast(ctx, field)
 	case "karma":
 		return ec.fieldContext_Viewer_karma(ctx, field)
+	case "sessions":
+		return ec.fieldContext_Viewer_sessions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -2249,6 +3357,48 @@ func (ec *executionContext) field_Mutation_castVote_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ChangePasswordInput, error) {
+			return ec.unmarshalNChangePasswordInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐChangePasswordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_confirmPhotoConsent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConfirmPhotoConsentInput, error) {
+			return ec.unmarshalNConfirmPhotoConsentInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐConfirmPhotoConsentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteAccountInput, error) {
+			return ec.unmarshalNDeleteAccountInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDeleteAccountInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deletePhoto_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2263,12 +3413,68 @@ func (ec *executionContext) field_Mutation_deletePhoto_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_moderatePhoto_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ModeratePhotoInput, error) {
+			return ec.unmarshalNModeratePhotoInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModeratePhotoInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RefreshSessionInput, error) {
 			return ec.unmarshalNRefreshSessionInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRefreshSessionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reportPhoto_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReportPhotoInput, error) {
+			return ec.unmarshalNReportPhotoInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐReportPhotoInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestPasswordReset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestPasswordResetInput, error) {
+			return ec.unmarshalNRequestPasswordResetInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRequestPasswordResetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resetPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResetPasswordInput, error) {
+			return ec.unmarshalNResetPasswordInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐResetPasswordInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2386,6 +3592,50 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_moderationLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_moderationQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -2637,6 +3887,121 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _AccountSession_id(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountSession_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountSession().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountSession", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AccountSession_current(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountSession_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountSession().Current(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountSession_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountSession", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _AccountSession_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountSession_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountSession_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountSession", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AccountSession_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountSession_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountSession().ExpiresAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountSession_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountSession", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _AccountSession_userAgent(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountSession_userAgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountSession().UserAgent(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountSession_userAgent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountSession", field, true, true, "String")
+}
+
 func (ec *executionContext) _CastVotePayload_photo(ctx context.Context, field graphql.CollectedField, obj *model.CastVotePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2701,6 +4066,116 @@ func (ec *executionContext) fieldContext_CastVotePayload_next(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _ChangePasswordPayload_viewer(ctx context.Context, field graphql.CollectedField, obj *model.ChangePasswordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangePasswordPayload_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *identity.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋidentityᚐViewer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangePasswordPayload_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangePasswordPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangePasswordPayload_endedSessions(ctx context.Context, field graphql.CollectedField, obj *model.ChangePasswordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangePasswordPayload_endedSessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedSessions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangePasswordPayload_endedSessions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangePasswordPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConfirmPhotoConsentPayload_photo(ctx context.Context, field graphql.CollectedField, obj *model.ConfirmPhotoConsentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfirmPhotoConsentPayload_photo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Photo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
+			return ec.marshalNPhoto2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhoto(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfirmPhotoConsentPayload_photo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConfirmPhotoConsentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeleteAccountPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.DeleteAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteAccountPayload_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteAccountPayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteAccountPayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _DeletePhotoPayload_deletedPhotoId(ctx context.Context, field graphql.CollectedField, obj *model.DeletePhotoPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2722,6 +4197,75 @@ func (ec *executionContext) _DeletePhotoPayload_deletedPhotoId(ctx context.Conte
 }
 func (ec *executionContext) fieldContext_DeletePhotoPayload_deletedPhotoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeletePhotoPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ExportMyDataPayload_url(ctx context.Context, field graphql.CollectedField, obj *model.ExportMyDataPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportMyDataPayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportMyDataPayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportMyDataPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExportMyDataPayload_ready(ctx context.Context, field graphql.CollectedField, obj *model.ExportMyDataPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportMyDataPayload_ready(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ready, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportMyDataPayload_ready(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportMyDataPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ExportMyDataPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ExportMyDataPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportMyDataPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportMyDataPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportMyDataPayload", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _HistogramBucket_value(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
@@ -2837,6 +4381,689 @@ func (ec *executionContext) _Interval_level(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Interval_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Interval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ModeratePhotoPayload_entry(ctx context.Context, field graphql.CollectedField, obj *model.ModeratePhotoPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModeratePhotoPayload_entry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entry, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ModerationEntry) graphql.Marshaler {
+			return ec.marshalNModerationLogEntry2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐModerationEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModeratePhotoPayload_entry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModeratePhotoPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationLogEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModeratePhotoPayload_photo(ctx context.Context, field graphql.CollectedField, obj *model.ModeratePhotoPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModeratePhotoPayload_photo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Photo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
+			return ec.marshalOPhoto2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhoto(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModeratePhotoPayload_photo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModeratePhotoPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationLogConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ModerationLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ModerationLogEdge) graphql.Marshaler {
+			return ec.marshalNModerationLogEdge2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationLogEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationLogConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationLogEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationLogConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ModerationLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ModerationEntry) graphql.Marshaler {
+			return ec.marshalNModerationLogEntry2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐModerationEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationLogConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationLogEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationLogConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ModerationLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationLogConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ModerationLogEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationLogEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModerationLogEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ModerationLogEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ModerationEntry) graphql.Marshaler {
+			return ec.marshalNModerationLogEntry2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐModerationEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationLogEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationLogEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationLogEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.ModerationEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModerationLogEntry().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationLogEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ModerationLogEntry_actor(ctx context.Context, field graphql.CollectedField, obj *ent.ModerationEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogEntry_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModerationLogEntry().Actor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationLogEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _ModerationLogEntry_action(ctx context.Context, field graphql.CollectedField, obj *ent.ModerationEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogEntry_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModerationLogEntry().Action(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ModerationAction) graphql.Marshaler {
+			return ec.marshalNModerationAction2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogEntry_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationLogEntry", field, true, true, "ModerationAction")
+}
+
+func (ec *executionContext) _ModerationLogEntry_photoId(ctx context.Context, field graphql.CollectedField, obj *ent.ModerationEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogEntry_photoId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModerationLogEntry().PhotoID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogEntry_photoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationLogEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ModerationLogEntry_ownerId(ctx context.Context, field graphql.CollectedField, obj *ent.ModerationEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogEntry_ownerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModerationLogEntry().OwnerID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogEntry_ownerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationLogEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ModerationLogEntry_note(ctx context.Context, field graphql.CollectedField, obj *ent.ModerationEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogEntry_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModerationLogEntry().Note(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogEntry_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationLogEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _ModerationLogEntry_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ModerationEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationLogEntry_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationLogEntry_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationLogEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ModerationQueueConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ModerationQueueEdge) graphql.Marshaler {
+			return ec.marshalNModerationQueueEdge2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationQueueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationQueueEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationQueueConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ModerationQueueItem) graphql.Marshaler {
+			return ec.marshalNModerationQueueItem2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationQueueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationQueueItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationQueueConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationQueueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationQueueEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationQueueEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModerationQueueEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationQueueItem) graphql.Marshaler {
+			return ec.marshalNModerationQueueItem2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationQueueEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationQueueItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationQueueItem_photo(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueItem_photo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Photo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
+			return ec.marshalNPhoto2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhoto(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueItem_photo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationQueueItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationQueueItem_moderationState(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueItem_moderationState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModerationState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ModerationState) graphql.Marshaler {
+			return ec.marshalNModerationState2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueItem_moderationState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationQueueItem", field, false, false, "ModerationState")
+}
+
+func (ec *executionContext) _ModerationQueueItem_reports(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueItem_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModerationQueueItem().Reports(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PhotoReport) graphql.Marshaler {
+			return ec.marshalNPhotoReport2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhotoReportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueItem_reports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationQueueItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhotoReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationQueueItem_reportCount(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueItem_reportCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueItem_reportCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationQueueItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ModerationQueueItem_countedReports(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueItem_countedReports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountedReports, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueItem_countedReports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationQueueItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ModerationQueueItem_reportedAt(ctx context.Context, field graphql.CollectedField, obj *model.ModerationQueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationQueueItem_reportedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationQueueItem_reportedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationQueueItem", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Mutation_startAnonymousSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -3311,6 +5538,378 @@ func (ec *executionContext) fieldContext_Mutation_setDegradation(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_reportPhoto(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reportPhoto(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReportPhoto(ctx, fc.Args["input"].(model.ReportPhotoInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPhotoPayload) graphql.Marshaler {
+			return ec.marshalNReportPhotoPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐReportPhotoPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reportPhoto(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPhotoPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reportPhoto_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moderatePhoto(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moderatePhoto(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ModeratePhoto(ctx, fc.Args["input"].(model.ModeratePhotoInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ModeratePhotoPayload) graphql.Marshaler {
+			return ec.marshalNModeratePhotoPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModeratePhotoPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moderatePhoto(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModeratePhotoPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moderatePhoto_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmPhotoConsent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmPhotoConsent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmPhotoConsent(ctx, fc.Args["input"].(model.ConfirmPhotoConsentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfirmPhotoConsentPayload) graphql.Marshaler {
+			return ec.marshalNConfirmPhotoConsentPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐConfirmPhotoConsentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmPhotoConsent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfirmPhotoConsentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmPhotoConsent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changePassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangePassword(ctx, fc.Args["input"].(model.ChangePasswordInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangePasswordPayload) graphql.Marshaler {
+			return ec.marshalNChangePasswordPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐChangePasswordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangePasswordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changePassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestPasswordReset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestPasswordReset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestPasswordReset(ctx, fc.Args["input"].(model.RequestPasswordResetInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestPasswordResetPayload) graphql.Marshaler {
+			return ec.marshalNRequestPasswordResetPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRequestPasswordResetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestPasswordReset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestPasswordResetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestPasswordReset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetPassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetPassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResetPassword(ctx, fc.Args["input"].(model.ResetPasswordInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResetPasswordPayload) graphql.Marshaler {
+			return ec.marshalNResetPasswordPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐResetPasswordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetPassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResetPasswordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resetPassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signOutOtherSessions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signOutOtherSessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().SignOutOtherSessions(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignOutOtherSessionsPayload) graphql.Marshaler {
+			return ec.marshalNSignOutOtherSessionsPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSignOutOtherSessionsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signOutOtherSessions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignOutOtherSessionsPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportMyData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportMyData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ExportMyData(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExportMyDataPayload) graphql.Marshaler {
+			return ec.marshalNExportMyDataPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐExportMyDataPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportMyData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportMyDataPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAccount(ctx, fc.Args["input"].(model.DeleteAccountInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteAccountPayload) graphql.Marshaler {
+			return ec.marshalNDeleteAccountPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDeleteAccountPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteAccountPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3715,6 +6314,61 @@ func (ec *executionContext) fieldContext_Photo_survey(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Photo_moderationState(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_moderationState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Photo().ModerationState(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ModerationState) graphql.Marshaler {
+			return ec.marshalNModerationState2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_moderationState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, true, true, "ModerationState")
+}
+
+func (ec *executionContext) _Photo_consent(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_consent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Photo().Consent(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhotoConsent) graphql.Marshaler {
+			return ec.marshalOPhotoConsent2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐPhotoConsent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_consent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Photo",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhotoConsent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PhotoConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PhotoConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3811,6 +6465,98 @@ func (ec *executionContext) fieldContext_PhotoConnection_pageInfo(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _PhotoConsent_showsMe(ctx context.Context, field graphql.CollectedField, obj *model.PhotoConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoConsent_showsMe(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShowsMe, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoConsent_showsMe(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoConsent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PhotoConsent_adult(ctx context.Context, field graphql.CollectedField, obj *model.PhotoConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoConsent_adult(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Adult, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoConsent_adult(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoConsent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PhotoConsent_acceptsJudging(ctx context.Context, field graphql.CollectedField, obj *model.PhotoConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoConsent_acceptsJudging(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcceptsJudging, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoConsent_acceptsJudging(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoConsent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PhotoConsent_givenAt(ctx context.Context, field graphql.CollectedField, obj *model.PhotoConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoConsent_givenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GivenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoConsent_givenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoConsent", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _PhotoEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PhotoEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3861,6 +6607,153 @@ func (ec *executionContext) fieldContext_PhotoEdge_node(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PhotoReport_id(ctx context.Context, field graphql.CollectedField, obj *ent.PhotoReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoReport_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhotoReport().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoReport_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoReport", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PhotoReport_reason(ctx context.Context, field graphql.CollectedField, obj *ent.PhotoReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoReport_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhotoReport().Reason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReportReason) graphql.Marshaler {
+			return ec.marshalNReportReason2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐReportReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoReport_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoReport", field, true, true, "ReportReason")
+}
+
+func (ec *executionContext) _PhotoReport_note(ctx context.Context, field graphql.CollectedField, obj *ent.PhotoReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoReport_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhotoReport().Note(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoReport_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoReport", field, true, true, "String")
+}
+
+func (ec *executionContext) _PhotoReport_counted(ctx context.Context, field graphql.CollectedField, obj *ent.PhotoReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoReport_counted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoReport_counted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PhotoReport_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.PhotoReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoReport_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoReport_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhotoReport", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PhotoReport_reporter(ctx context.Context, field graphql.CollectedField, obj *ent.PhotoReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhotoReport_reporter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhotoReport().Reporter(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhotoReport_reporter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhotoReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4378,6 +7271,94 @@ func (ec *executionContext) fieldContext_Query_serviceStatus(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ServiceStatus(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_moderationQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_moderationQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ModerationQueue(ctx, fc.Args["first"].(int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationQueueConnection) graphql.Marshaler {
+			return ec.marshalNModerationQueueConnection2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_moderationQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationQueueConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_moderationQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_moderationLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_moderationLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ModerationLog(ctx, fc.Args["first"].(int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationLogConnection) graphql.Marshaler {
+			return ec.marshalNModerationLogConnection2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationLogConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_moderationLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationLogConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_moderationLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -5032,6 +8013,107 @@ func (ec *executionContext) fieldContext_RefreshSessionPayload_viewer(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _ReportPhotoPayload_photoId(ctx context.Context, field graphql.CollectedField, obj *model.ReportPhotoPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportPhotoPayload_photoId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PhotoID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportPhotoPayload_photoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportPhotoPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReportPhotoPayload_next(ctx context.Context, field graphql.CollectedField, obj *model.ReportPhotoPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportPhotoPayload_next(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReportPhotoPayload().Next(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
+			return ec.marshalOPhoto2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhoto(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportPhotoPayload_next(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportPhotoPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestPasswordResetPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.RequestPasswordResetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestPasswordResetPayload_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestPasswordResetPayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestPasswordResetPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ResetPasswordPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.ResetPasswordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResetPasswordPayload_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResetPasswordPayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResetPasswordPayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ServiceStatus_degradationLevel(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5264,6 +8346,29 @@ func (ec *executionContext) _SignInPayload_deviceToken(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_SignInPayload_deviceToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SignInPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignOutOtherSessionsPayload_endedSessions(ctx context.Context, field graphql.CollectedField, obj *model.SignOutOtherSessionsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignOutOtherSessionsPayload_endedSessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedSessions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignOutOtherSessionsPayload_endedSessions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignOutOtherSessionsPayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SignOutPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.SignOutPayload) (ret graphql.Marshaler) {
@@ -5933,6 +9038,38 @@ func (ec *executionContext) _Viewer_karma(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Viewer_karma(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Viewer_sessions(ctx context.Context, field graphql.CollectedField, obj *identity.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_sessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().Sessions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Session) graphql.Marshaler {
+			return ec.marshalNAccountSession2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐSessionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_sessions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountSession(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _WordCount_word(ctx context.Context, field graphql.CollectedField, obj *judging.WordCount) (ret graphql.Marshaler) {
@@ -7166,6 +10303,146 @@ func UnmarshalCastVoteInput(ctx context.Context, raw any) (model.CastVoteInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputChangePasswordInput(ctx context.Context, obj any) (model.ChangePasswordInput, error) {
+	var it model.ChangePasswordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"currentPassword", "newPassword"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "currentPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currentPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CurrentPassword = data
+		case "newPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewPassword = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChangePasswordInput unmarshals raw into the ChangePasswordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangePasswordInput(ctx context.Context, raw any) (model.ChangePasswordInput, error) {
+	var out model.ChangePasswordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangePasswordInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputConfirmPhotoConsentInput(ctx context.Context, obj any) (model.ConfirmPhotoConsentInput, error) {
+	var it model.ConfirmPhotoConsentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"photoId", "consent"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "photoId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photoId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhotoID = data
+		case "consent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consent"))
+			data, err := ec.unmarshalNUploadConsentInput2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐUploadConsentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consent = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfirmPhotoConsentInput unmarshals raw into the ConfirmPhotoConsentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfirmPhotoConsentInput(ctx context.Context, raw any) (model.ConfirmPhotoConsentInput, error) {
+	var out model.ConfirmPhotoConsentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfirmPhotoConsentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteAccountInput(ctx context.Context, obj any) (model.DeleteAccountInput, error) {
+	var it model.DeleteAccountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"password"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteAccountInput unmarshals raw into the DeleteAccountInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteAccountInput(ctx context.Context, raw any) (model.DeleteAccountInput, error) {
+	var out model.DeleteAccountInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteAccountInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeletePhotoInput(ctx context.Context, obj any) (model.DeletePhotoInput, error) {
 	var it model.DeletePhotoInput
 	if obj == nil {
@@ -7205,6 +10482,62 @@ func (ec *executionContext) unmarshalInputDeletePhotoInput(ctx context.Context, 
 func UnmarshalDeletePhotoInput(ctx context.Context, raw any) (model.DeletePhotoInput, error) {
 	var out model.DeletePhotoInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeletePhotoInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputModeratePhotoInput(ctx context.Context, obj any) (model.ModeratePhotoInput, error) {
+	var it model.ModeratePhotoInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"photoId", "action", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "photoId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photoId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhotoID = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalNModerationAction2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationAction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalModeratePhotoInput unmarshals raw into the ModeratePhotoInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalModeratePhotoInput(ctx context.Context, raw any) (model.ModeratePhotoInput, error) {
+	var out model.ModeratePhotoInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ModeratePhotoInput", raw, &out)
 	return out, err
 }
 
@@ -7303,6 +10636,153 @@ func (ec *executionContext) unmarshalInputRefreshSessionInput(ctx context.Contex
 func UnmarshalRefreshSessionInput(ctx context.Context, raw any) (model.RefreshSessionInput, error) {
 	var out model.RefreshSessionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RefreshSessionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReportPhotoInput(ctx context.Context, obj any) (model.ReportPhotoInput, error) {
+	var it model.ReportPhotoInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"photoId", "reason", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "photoId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photoId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhotoID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNReportReason2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐReportReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportPhotoInput unmarshals raw into the ReportPhotoInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportPhotoInput(ctx context.Context, raw any) (model.ReportPhotoInput, error) {
+	var out model.ReportPhotoInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportPhotoInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestPasswordResetInput(ctx context.Context, obj any) (model.RequestPasswordResetInput, error) {
+	var it model.RequestPasswordResetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestPasswordResetInput unmarshals raw into the RequestPasswordResetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestPasswordResetInput(ctx context.Context, raw any) (model.RequestPasswordResetInput, error) {
+	var out model.RequestPasswordResetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestPasswordResetInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResetPasswordInput(ctx context.Context, obj any) (model.ResetPasswordInput, error) {
+	var it model.ResetPasswordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"token", "newPassword"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "newPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewPassword = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResetPasswordInput unmarshals raw into the ResetPasswordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResetPasswordInput(ctx context.Context, raw any) (model.ResetPasswordInput, error) {
+	var out model.ResetPasswordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResetPasswordInput", raw, &out)
 	return out, err
 }
 
@@ -7761,6 +11241,63 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var accountSessionImplementors = []string{"AccountSession"}
+
+func (ec *executionContext) _AccountSession(ctx context.Context, sel ast.SelectionSet, obj *ent.Session) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountSession")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountSession_id(ctx, field, obj)
+				})
+		case "current":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountSession_current(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._AccountSession_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountSession_expiresAt(ctx, field, obj)
+				})
+		case "userAgent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountSession_userAgent(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var castVotePayloadImplementors = []string{"CastVotePayload"}
 
 func (ec *executionContext) _CastVotePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CastVotePayload) graphql.Marshaler {
@@ -7800,6 +11337,110 @@ func (ec *executionContext) _CastVotePayload(ctx context.Context, sel ast.Select
 	return out
 }
 
+var changePasswordPayloadImplementors = []string{"ChangePasswordPayload"}
+
+func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChangePasswordPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changePasswordPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangePasswordPayload")
+		case "viewer":
+			out.Values[i] = ec._ChangePasswordPayload_viewer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endedSessions":
+			out.Values[i] = ec._ChangePasswordPayload_endedSessions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var confirmPhotoConsentPayloadImplementors = []string{"ConfirmPhotoConsentPayload"}
+
+func (ec *executionContext) _ConfirmPhotoConsentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ConfirmPhotoConsentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, confirmPhotoConsentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfirmPhotoConsentPayload")
+		case "photo":
+			out.Values[i] = ec._ConfirmPhotoConsentPayload_photo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteAccountPayloadImplementors = []string{"DeleteAccountPayload"}
+
+func (ec *executionContext) _DeleteAccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteAccountPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteAccountPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteAccountPayload")
+		case "ok":
+			out.Values[i] = ec._DeleteAccountPayload_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deletePhotoPayloadImplementors = []string{"DeletePhotoPayload"}
 
 func (ec *executionContext) _DeletePhotoPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeletePhotoPayload) graphql.Marshaler {
@@ -7813,6 +11454,49 @@ func (ec *executionContext) _DeletePhotoPayload(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("DeletePhotoPayload")
 		case "deletedPhotoId":
 			out.Values[i] = ec._DeletePhotoPayload_deletedPhotoId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var exportMyDataPayloadImplementors = []string{"ExportMyDataPayload"}
+
+func (ec *executionContext) _ExportMyDataPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ExportMyDataPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportMyDataPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportMyDataPayload")
+		case "url":
+			out.Values[i] = ec._ExportMyDataPayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ready":
+			out.Values[i] = ec._ExportMyDataPayload_ready(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ExportMyDataPayload_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7896,6 +11580,334 @@ func (ec *executionContext) _Interval(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._Interval_level(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moderatePhotoPayloadImplementors = []string{"ModeratePhotoPayload"}
+
+func (ec *executionContext) _ModeratePhotoPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ModeratePhotoPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderatePhotoPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModeratePhotoPayload")
+		case "entry":
+			out.Values[i] = ec._ModeratePhotoPayload_entry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "photo":
+			out.Values[i] = ec._ModeratePhotoPayload_photo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moderationLogConnectionImplementors = []string{"ModerationLogConnection"}
+
+func (ec *executionContext) _ModerationLogConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ModerationLogConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderationLogConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModerationLogConnection")
+		case "edges":
+			out.Values[i] = ec._ModerationLogConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ModerationLogConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ModerationLogConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moderationLogEdgeImplementors = []string{"ModerationLogEdge"}
+
+func (ec *executionContext) _ModerationLogEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ModerationLogEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderationLogEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModerationLogEdge")
+		case "cursor":
+			out.Values[i] = ec._ModerationLogEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ModerationLogEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moderationLogEntryImplementors = []string{"ModerationLogEntry"}
+
+func (ec *executionContext) _ModerationLogEntry(ctx context.Context, sel ast.SelectionSet, obj *ent.ModerationEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderationLogEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModerationLogEntry")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModerationLogEntry_id(ctx, field, obj)
+				})
+		case "actor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModerationLogEntry_actor(ctx, field, obj)
+				})
+		case "action":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModerationLogEntry_action(ctx, field, obj)
+				})
+		case "photoId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModerationLogEntry_photoId(ctx, field, obj)
+				})
+		case "ownerId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModerationLogEntry_ownerId(ctx, field, obj)
+				})
+		case "note":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModerationLogEntry_note(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._ModerationLogEntry_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moderationQueueConnectionImplementors = []string{"ModerationQueueConnection"}
+
+func (ec *executionContext) _ModerationQueueConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ModerationQueueConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderationQueueConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModerationQueueConnection")
+		case "edges":
+			out.Values[i] = ec._ModerationQueueConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ModerationQueueConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ModerationQueueConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moderationQueueEdgeImplementors = []string{"ModerationQueueEdge"}
+
+func (ec *executionContext) _ModerationQueueEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ModerationQueueEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderationQueueEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModerationQueueEdge")
+		case "cursor":
+			out.Values[i] = ec._ModerationQueueEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ModerationQueueEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moderationQueueItemImplementors = []string{"ModerationQueueItem"}
+
+func (ec *executionContext) _ModerationQueueItem(ctx context.Context, sel ast.SelectionSet, obj *model.ModerationQueueItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderationQueueItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModerationQueueItem")
+		case "photo":
+			out.Values[i] = ec._ModerationQueueItem_photo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "moderationState":
+			out.Values[i] = ec._ModerationQueueItem_moderationState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModerationQueueItem_reports(ctx, field, obj)
+				})
+		case "reportCount":
+			out.Values[i] = ec._ModerationQueueItem_reportCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "countedReports":
+			out.Values[i] = ec._ModerationQueueItem_countedReports(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reportedAt":
+			out.Values[i] = ec._ModerationQueueItem_reportedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8006,6 +12018,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setDegradation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setDegradation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportPhoto":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reportPhoto(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moderatePhoto":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moderatePhoto(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmPhotoConsent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmPhotoConsent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changePassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changePassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestPasswordReset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestPasswordReset(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetPassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetPassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signOutOtherSessions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signOutOtherSessions(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportMyData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportMyData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAccount(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8155,6 +12230,18 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Photo_survey(ctx, field, obj)
 				})
+		case "moderationState":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Photo_moderationState(ctx, field, obj)
+				})
+		case "consent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Photo_consent(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8215,6 +12302,54 @@ func (ec *executionContext) _PhotoConnection(ctx context.Context, sel ast.Select
 	return out
 }
 
+var photoConsentImplementors = []string{"PhotoConsent"}
+
+func (ec *executionContext) _PhotoConsent(ctx context.Context, sel ast.SelectionSet, obj *model.PhotoConsent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, photoConsentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhotoConsent")
+		case "showsMe":
+			out.Values[i] = ec._PhotoConsent_showsMe(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "adult":
+			out.Values[i] = ec._PhotoConsent_adult(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptsJudging":
+			out.Values[i] = ec._PhotoConsent_acceptsJudging(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "givenAt":
+			out.Values[i] = ec._PhotoConsent_givenAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var photoEdgeImplementors = []string{"PhotoEdge"}
 
 func (ec *executionContext) _PhotoEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PhotoEdge) graphql.Marshaler {
@@ -8236,6 +12371,68 @@ func (ec *executionContext) _PhotoEdge(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var photoReportImplementors = []string{"PhotoReport"}
+
+func (ec *executionContext) _PhotoReport(ctx context.Context, sel ast.SelectionSet, obj *ent.PhotoReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, photoReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhotoReport")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhotoReport_id(ctx, field, obj)
+				})
+		case "reason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhotoReport_reason(ctx, field, obj)
+				})
+		case "note":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhotoReport_note(ctx, field, obj)
+				})
+		case "counted":
+			out.Values[i] = ec._PhotoReport_counted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._PhotoReport_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reporter":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhotoReport_reporter(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8385,6 +12582,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_serviceStatus(ctx, field)
+				})
+		case "moderationQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_moderationQueue(ctx, field)
+				})
+		case "moderationLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_moderationLog(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -8618,6 +12827,111 @@ func (ec *executionContext) _RefreshSessionPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var reportPhotoPayloadImplementors = []string{"ReportPhotoPayload"}
+
+func (ec *executionContext) _ReportPhotoPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReportPhotoPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportPhotoPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportPhotoPayload")
+		case "photoId":
+			out.Values[i] = ec._ReportPhotoPayload_photoId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "next":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReportPhotoPayload_next(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestPasswordResetPayloadImplementors = []string{"RequestPasswordResetPayload"}
+
+func (ec *executionContext) _RequestPasswordResetPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RequestPasswordResetPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestPasswordResetPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestPasswordResetPayload")
+		case "ok":
+			out.Values[i] = ec._RequestPasswordResetPayload_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var resetPasswordPayloadImplementors = []string{"ResetPasswordPayload"}
+
+func (ec *executionContext) _ResetPasswordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ResetPasswordPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resetPasswordPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResetPasswordPayload")
+		case "ok":
+			out.Values[i] = ec._ResetPasswordPayload_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var serviceStatusImplementors = []string{"ServiceStatus"}
 
 func (ec *executionContext) _ServiceStatus(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceStatus) graphql.Marshaler {
@@ -8756,6 +13070,39 @@ func (ec *executionContext) _SignInPayload(ctx context.Context, sel ast.Selectio
 		case "deviceToken":
 			out.Values[i] = ec._SignInPayload_deviceToken(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signOutOtherSessionsPayloadImplementors = []string{"SignOutOtherSessionsPayload"}
+
+func (ec *executionContext) _SignOutOtherSessionsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SignOutOtherSessionsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signOutOtherSessionsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignOutOtherSessionsPayload")
+		case "endedSessions":
+			out.Values[i] = ec._SignOutOtherSessionsPayload_endedSessions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -9094,6 +13441,12 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_karma(ctx, field, obj)
+				})
+		case "sessions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_sessions(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9512,6 +13865,30 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAccountSession2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Session) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccountSession2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐSession(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAccountSession2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐSession(ctx context.Context, sel ast.SelectionSet, v *ent.Session) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountSession!")
+		return graphql.Null
+	}
+	return ec._AccountSession(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAnswerInput2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAnswerInputᚄ(ctx context.Context, v any) ([]*model.AnswerInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -9558,6 +13935,32 @@ func (ec *executionContext) marshalNCastVotePayload2ᚖgithubᚗcomᚋfacestat�
 	return ec._CastVotePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNChangePasswordInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐChangePasswordInput(ctx context.Context, v any) (model.ChangePasswordInput, error) {
+	res, err := ec.unmarshalInputChangePasswordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangePasswordPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐChangePasswordPayload(ctx context.Context, sel ast.SelectionSet, v *model.ChangePasswordPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangePasswordPayload!")
+		return graphql.Null
+	}
+	return ec._ChangePasswordPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConfirmPhotoConsentInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐConfirmPhotoConsentInput(ctx context.Context, v any) (model.ConfirmPhotoConsentInput, error) {
+	res, err := ec.unmarshalInputConfirmPhotoConsentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConfirmPhotoConsentPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐConfirmPhotoConsentPayload(ctx context.Context, sel ast.SelectionSet, v *model.ConfirmPhotoConsentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConfirmPhotoConsentPayload!")
+		return graphql.Null
+	}
+	return ec._ConfirmPhotoConsentPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9566,6 +13969,24 @@ func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, 
 func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DateTime!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalTime(*v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
@@ -9582,6 +14003,19 @@ func (ec *executionContext) marshalNDegradationLevel2githubᚗcomᚋfacestatᚋf
 	return v
 }
 
+func (ec *executionContext) unmarshalNDeleteAccountInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDeleteAccountInput(ctx context.Context, v any) (model.DeleteAccountInput, error) {
+	res, err := ec.unmarshalInputDeleteAccountInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteAccountPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDeleteAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteAccountPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteAccountPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteAccountPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDeletePhotoInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐDeletePhotoInput(ctx context.Context, v any) (model.DeletePhotoInput, error) {
 	res, err := ec.unmarshalInputDeletePhotoInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9593,6 +14027,14 @@ func (ec *executionContext) marshalNDeletePhotoPayload2ᚖgithubᚗcomᚋfacesta
 		return graphql.Null
 	}
 	return ec._DeletePhotoPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExportMyDataPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐExportMyDataPayload(ctx context.Context, sel ast.SelectionSet, v *model.ExportMyDataPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExportMyDataPayload!")
+		return graphql.Null
+	}
+	return ec._ExportMyDataPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -9682,6 +14124,151 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNModeratePhotoInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModeratePhotoInput(ctx context.Context, v any) (model.ModeratePhotoInput, error) {
+	res, err := ec.unmarshalInputModeratePhotoInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNModeratePhotoPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModeratePhotoPayload(ctx context.Context, sel ast.SelectionSet, v *model.ModeratePhotoPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModeratePhotoPayload!")
+		return graphql.Null
+	}
+	return ec._ModeratePhotoPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNModerationAction2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationAction(ctx context.Context, v any) (model.ModerationAction, error) {
+	var res model.ModerationAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNModerationAction2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationAction(ctx context.Context, sel ast.SelectionSet, v model.ModerationAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNModerationLogConnection2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationLogConnection(ctx context.Context, sel ast.SelectionSet, v *model.ModerationLogConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModerationLogConnection!")
+		return graphql.Null
+	}
+	return ec._ModerationLogConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNModerationLogEdge2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationLogEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ModerationLogEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModerationLogEdge2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationLogEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNModerationLogEdge2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationLogEdge(ctx context.Context, sel ast.SelectionSet, v *model.ModerationLogEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModerationLogEdge!")
+		return graphql.Null
+	}
+	return ec._ModerationLogEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNModerationLogEntry2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐModerationEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ModerationEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModerationLogEntry2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐModerationEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNModerationLogEntry2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐModerationEntry(ctx context.Context, sel ast.SelectionSet, v *ent.ModerationEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModerationLogEntry!")
+		return graphql.Null
+	}
+	return ec._ModerationLogEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNModerationQueueConnection2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueConnection(ctx context.Context, sel ast.SelectionSet, v *model.ModerationQueueConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModerationQueueConnection!")
+		return graphql.Null
+	}
+	return ec._ModerationQueueConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNModerationQueueEdge2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ModerationQueueEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModerationQueueEdge2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNModerationQueueEdge2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueEdge(ctx context.Context, sel ast.SelectionSet, v *model.ModerationQueueEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModerationQueueEdge!")
+		return graphql.Null
+	}
+	return ec._ModerationQueueEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNModerationQueueItem2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ModerationQueueItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModerationQueueItem2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNModerationQueueItem2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationQueueItem(ctx context.Context, sel ast.SelectionSet, v *model.ModerationQueueItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModerationQueueItem!")
+		return graphql.Null
+	}
+	return ec._ModerationQueueItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNModerationState2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationState(ctx context.Context, v any) (model.ModerationState, error) {
+	var res model.ModerationState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNModerationState2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐModerationState(ctx context.Context, sel ast.SelectionSet, v model.ModerationState) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
@@ -9778,6 +14365,30 @@ func (ec *executionContext) marshalNPhotoOrderField2githubᚗcomᚋfacestatᚋfa
 	return v
 }
 
+func (ec *executionContext) marshalNPhotoReport2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhotoReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PhotoReport) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPhotoReport2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhotoReport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPhotoReport2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐPhotoReport(ctx context.Context, sel ast.SelectionSet, v *ent.PhotoReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PhotoReport!")
+		return graphql.Null
+	}
+	return ec._PhotoReport(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPhotoStats2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐPhotoStats(ctx context.Context, sel ast.SelectionSet, v *judging.PhotoStats) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PhotoStats!")
@@ -9853,6 +14464,55 @@ func (ec *executionContext) marshalNRefreshSessionPayload2ᚖgithubᚗcomᚋface
 	return ec._RefreshSessionPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReportPhotoInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐReportPhotoInput(ctx context.Context, v any) (model.ReportPhotoInput, error) {
+	res, err := ec.unmarshalInputReportPhotoInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportPhotoPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐReportPhotoPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReportPhotoPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportPhotoPayload!")
+		return graphql.Null
+	}
+	return ec._ReportPhotoPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportReason2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐReportReason(ctx context.Context, v any) (model.ReportReason, error) {
+	var res model.ReportReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportReason2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐReportReason(ctx context.Context, sel ast.SelectionSet, v model.ReportReason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRequestPasswordResetInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRequestPasswordResetInput(ctx context.Context, v any) (model.RequestPasswordResetInput, error) {
+	res, err := ec.unmarshalInputRequestPasswordResetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestPasswordResetPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRequestPasswordResetPayload(ctx context.Context, sel ast.SelectionSet, v *model.RequestPasswordResetPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestPasswordResetPayload!")
+		return graphql.Null
+	}
+	return ec._RequestPasswordResetPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResetPasswordInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐResetPasswordInput(ctx context.Context, v any) (model.ResetPasswordInput, error) {
+	res, err := ec.unmarshalInputResetPasswordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResetPasswordPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐResetPasswordPayload(ctx context.Context, sel ast.SelectionSet, v *model.ResetPasswordPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResetPasswordPayload!")
+		return graphql.Null
+	}
+	return ec._ResetPasswordPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNServiceStatus2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐServiceStatus(ctx context.Context, sel ast.SelectionSet, v *model.ServiceStatus) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ServiceStatus!")
@@ -9898,6 +14558,14 @@ func (ec *executionContext) marshalNSignInPayload2ᚖgithubᚗcomᚋfacestatᚋf
 		return graphql.Null
 	}
 	return ec._SignInPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSignOutOtherSessionsPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSignOutOtherSessionsPayload(ctx context.Context, sel ast.SelectionSet, v *model.SignOutOtherSessionsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignOutOtherSessionsPayload!")
+		return graphql.Null
+	}
+	return ec._SignOutOtherSessionsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSignOutPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐSignOutPayload(ctx context.Context, sel ast.SelectionSet, v *model.SignOutPayload) graphql.Marshaler {
@@ -9968,6 +14636,11 @@ func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋg
 		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUploadConsentInput2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐUploadConsentInput(ctx context.Context, v any) (*model.UploadConsentInput, error) {
+	res, err := ec.unmarshalInputUploadConsentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUploadPhotoInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐUploadPhotoInput(ctx context.Context, v any) (model.UploadPhotoInput, error) {
@@ -10317,6 +14990,13 @@ func (ec *executionContext) marshalOPhoto2ᚖgithubᚗcomᚋfacestatᚋfacestat�
 		return graphql.Null
 	}
 	return ec._Photo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPhotoConsent2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐPhotoConsent(ctx context.Context, sel ast.SelectionSet, v *model.PhotoConsent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PhotoConsent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPhotoOrder2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐPhotoOrder(ctx context.Context, v any) (*model.PhotoOrder, error) {

@@ -3,6 +3,7 @@
 package graph
 
 import (
+	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
@@ -27,3 +28,6 @@ type Resolver struct {
 	// MaxPageSize bounds `first` of every connection.
 	MaxPageSize int
 }
+
+// errNotBuilt answers the fields of issue 14 still being built.
+var errNotBuilt = facestat.Errorf(facestat.Unavailable, "not built yet")

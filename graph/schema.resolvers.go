@@ -19,9 +19,64 @@ import (
 	"github.com/google/uuid"
 )
 
+// ID is the resolver for the id field.
+func (r *accountSessionResolver) ID(ctx context.Context, obj *ent.Session) (string, error) {
+	return r.sessionID(ctx, obj)
+}
+
+// Current is the resolver for the current field.
+func (r *accountSessionResolver) Current(ctx context.Context, obj *ent.Session) (bool, error) {
+	return r.sessionCurrent(ctx, obj)
+}
+
+// ExpiresAt is the resolver for the expiresAt field.
+func (r *accountSessionResolver) ExpiresAt(ctx context.Context, obj *ent.Session) (*time.Time, error) {
+	return r.sessionExpiresAt(ctx, obj)
+}
+
+// UserAgent is the resolver for the userAgent field.
+func (r *accountSessionResolver) UserAgent(ctx context.Context, obj *ent.Session) (*string, error) {
+	return r.sessionUserAgent(ctx, obj)
+}
+
 // Next is the resolver for the next field.
 func (r *castVotePayloadResolver) Next(ctx context.Context, obj *model.CastVotePayload) (*ent.Photo, error) {
 	return r.Judging.NextPhoto(ctx, identity.FromContext(ctx), nil)
+}
+
+// ID is the resolver for the id field.
+func (r *moderationLogEntryResolver) ID(ctx context.Context, obj *ent.ModerationEntry) (string, error) {
+	return r.moderationEntryID(ctx, obj)
+}
+
+// Actor is the resolver for the actor field.
+func (r *moderationLogEntryResolver) Actor(ctx context.Context, obj *ent.ModerationEntry) (string, error) {
+	return r.moderationEntryActor(ctx, obj)
+}
+
+// Action is the resolver for the action field.
+func (r *moderationLogEntryResolver) Action(ctx context.Context, obj *ent.ModerationEntry) (model.ModerationAction, error) {
+	return r.moderationEntryAction(ctx, obj)
+}
+
+// PhotoID is the resolver for the photoId field.
+func (r *moderationLogEntryResolver) PhotoID(ctx context.Context, obj *ent.ModerationEntry) (string, error) {
+	return r.moderationEntryPhotoID(ctx, obj)
+}
+
+// OwnerID is the resolver for the ownerId field.
+func (r *moderationLogEntryResolver) OwnerID(ctx context.Context, obj *ent.ModerationEntry) (string, error) {
+	return r.moderationEntryOwnerID(ctx, obj)
+}
+
+// Note is the resolver for the note field.
+func (r *moderationLogEntryResolver) Note(ctx context.Context, obj *ent.ModerationEntry) (*string, error) {
+	return r.moderationEntryNote(ctx, obj)
+}
+
+// Reports is the resolver for the reports field.
+func (r *moderationQueueItemResolver) Reports(ctx context.Context, obj *model.ModerationQueueItem) ([]*ent.PhotoReport, error) {
+	return r.queueItemReports(ctx, obj)
 }
 
 // StartAnonymousSession is the resolver for the startAnonymousSession field.
@@ -148,6 +203,51 @@ func (r *mutationResolver) SetDegradation(ctx context.Context, input model.SetDe
 	return r.setDegradation(ctx, input)
 }
 
+// ReportPhoto is the resolver for the reportPhoto field.
+func (r *mutationResolver) ReportPhoto(ctx context.Context, input model.ReportPhotoInput) (*model.ReportPhotoPayload, error) {
+	return r.reportPhoto(ctx, input)
+}
+
+// ModeratePhoto is the resolver for the moderatePhoto field.
+func (r *mutationResolver) ModeratePhoto(ctx context.Context, input model.ModeratePhotoInput) (*model.ModeratePhotoPayload, error) {
+	return r.moderatePhoto(ctx, input)
+}
+
+// ConfirmPhotoConsent is the resolver for the confirmPhotoConsent field.
+func (r *mutationResolver) ConfirmPhotoConsent(ctx context.Context, input model.ConfirmPhotoConsentInput) (*model.ConfirmPhotoConsentPayload, error) {
+	return r.confirmPhotoConsent(ctx, input)
+}
+
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, input model.ChangePasswordInput) (*model.ChangePasswordPayload, error) {
+	return r.changePassword(ctx, input)
+}
+
+// RequestPasswordReset is the resolver for the requestPasswordReset field.
+func (r *mutationResolver) RequestPasswordReset(ctx context.Context, input model.RequestPasswordResetInput) (*model.RequestPasswordResetPayload, error) {
+	return r.requestPasswordReset(ctx, input)
+}
+
+// ResetPassword is the resolver for the resetPassword field.
+func (r *mutationResolver) ResetPassword(ctx context.Context, input model.ResetPasswordInput) (*model.ResetPasswordPayload, error) {
+	return r.resetPassword(ctx, input)
+}
+
+// SignOutOtherSessions is the resolver for the signOutOtherSessions field.
+func (r *mutationResolver) SignOutOtherSessions(ctx context.Context) (*model.SignOutOtherSessionsPayload, error) {
+	return r.signOutOtherSessions(ctx)
+}
+
+// ExportMyData is the resolver for the exportMyData field.
+func (r *mutationResolver) ExportMyData(ctx context.Context) (*model.ExportMyDataPayload, error) {
+	return r.exportMyData(ctx)
+}
+
+// DeleteAccount is the resolver for the deleteAccount field.
+func (r *mutationResolver) DeleteAccount(ctx context.Context, input model.DeleteAccountInput) (*model.DeleteAccountPayload, error) {
+	return r.deleteAccount(ctx, input)
+}
+
 // ID is the resolver for the id field.
 func (r *photoResolver) ID(ctx context.Context, obj *ent.Photo) (string, error) {
 	return relay.ID(typePhoto, obj.ID), nil
@@ -192,6 +292,36 @@ func (r *photoResolver) Stats(ctx context.Context, obj *ent.Photo) (*judging.Pho
 // Survey is the resolver for the survey field.
 func (r *photoResolver) Survey(ctx context.Context, obj *ent.Photo) ([]*ent.Question, error) {
 	return r.survey(ctx, obj)
+}
+
+// ModerationState is the resolver for the moderationState field.
+func (r *photoResolver) ModerationState(ctx context.Context, obj *ent.Photo) (model.ModerationState, error) {
+	return r.photoModerationState(ctx, obj)
+}
+
+// Consent is the resolver for the consent field.
+func (r *photoResolver) Consent(ctx context.Context, obj *ent.Photo) (*model.PhotoConsent, error) {
+	return r.photoConsent(ctx, obj)
+}
+
+// ID is the resolver for the id field.
+func (r *photoReportResolver) ID(ctx context.Context, obj *ent.PhotoReport) (string, error) {
+	return r.photoReportID(ctx, obj)
+}
+
+// Reason is the resolver for the reason field.
+func (r *photoReportResolver) Reason(ctx context.Context, obj *ent.PhotoReport) (model.ReportReason, error) {
+	return r.photoReportReason(ctx, obj)
+}
+
+// Note is the resolver for the note field.
+func (r *photoReportResolver) Note(ctx context.Context, obj *ent.PhotoReport) (*string, error) {
+	return r.photoReportNote(ctx, obj)
+}
+
+// Reporter is the resolver for the reporter field.
+func (r *photoReportResolver) Reporter(ctx context.Context, obj *ent.PhotoReport) (*ent.User, error) {
+	return r.photoReportReporter(ctx, obj)
 }
 
 // ID is the resolver for the id field.
@@ -265,6 +395,16 @@ func (r *queryResolver) ServiceStatus(ctx context.Context) (*model.ServiceStatus
 	return r.serviceStatus(), nil
 }
 
+// ModerationQueue is the resolver for the moderationQueue field.
+func (r *queryResolver) ModerationQueue(ctx context.Context, first int, after *string) (*model.ModerationQueueConnection, error) {
+	return r.moderationQueue(ctx, first, after)
+}
+
+// ModerationLog is the resolver for the moderationLog field.
+func (r *queryResolver) ModerationLog(ctx context.Context, first int, after *string) (*model.ModerationLogConnection, error) {
+	return r.moderationLog(ctx, first, after)
+}
+
 // ID is the resolver for the id field.
 func (r *questionResolver) ID(ctx context.Context, obj *ent.Question) (string, error) {
 	return relay.IntID(typeQuestion, obj.ID), nil
@@ -273,6 +413,11 @@ func (r *questionResolver) ID(ctx context.Context, obj *ent.Question) (string, e
 // Kind is the resolver for the kind field.
 func (r *questionResolver) Kind(ctx context.Context, obj *ent.Question) (model.QuestionKind, error) {
 	return model.QuestionKind(obj.Kind), nil
+}
+
+// Next is the resolver for the next field.
+func (r *reportPhotoPayloadResolver) Next(ctx context.Context, obj *model.ReportPhotoPayload) (*ent.Photo, error) {
+	return r.reportPhotoNext(ctx, obj)
 }
 
 // Next is the resolver for the next field.
@@ -340,14 +485,35 @@ func (r *viewerResolver) Karma(ctx context.Context, obj *identity.Viewer) (int, 
 	return r.Judging.Karma(ctx, obj.ID)
 }
 
+// Sessions is the resolver for the sessions field.
+func (r *viewerResolver) Sessions(ctx context.Context, obj *identity.Viewer) ([]*ent.Session, error) {
+	return r.viewerSessions(ctx, obj)
+}
+
+// AccountSession returns AccountSessionResolver implementation.
+func (r *Resolver) AccountSession() AccountSessionResolver { return &accountSessionResolver{r} }
+
 // CastVotePayload returns CastVotePayloadResolver implementation.
 func (r *Resolver) CastVotePayload() CastVotePayloadResolver { return &castVotePayloadResolver{r} }
+
+// ModerationLogEntry returns ModerationLogEntryResolver implementation.
+func (r *Resolver) ModerationLogEntry() ModerationLogEntryResolver {
+	return &moderationLogEntryResolver{r}
+}
+
+// ModerationQueueItem returns ModerationQueueItemResolver implementation.
+func (r *Resolver) ModerationQueueItem() ModerationQueueItemResolver {
+	return &moderationQueueItemResolver{r}
+}
 
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 // Photo returns PhotoResolver implementation.
 func (r *Resolver) Photo() PhotoResolver { return &photoResolver{r} }
+
+// PhotoReport returns PhotoReportResolver implementation.
+func (r *Resolver) PhotoReport() PhotoReportResolver { return &photoReportResolver{r} }
 
 // PhotoStats returns PhotoStatsResolver implementation.
 func (r *Resolver) PhotoStats() PhotoStatsResolver { return &photoStatsResolver{r} }
@@ -357,6 +523,11 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 // Question returns QuestionResolver implementation.
 func (r *Resolver) Question() QuestionResolver { return &questionResolver{r} }
+
+// ReportPhotoPayload returns ReportPhotoPayloadResolver implementation.
+func (r *Resolver) ReportPhotoPayload() ReportPhotoPayloadResolver {
+	return &reportPhotoPayloadResolver{r}
+}
 
 // SkipPhotoPayload returns SkipPhotoPayloadResolver implementation.
 func (r *Resolver) SkipPhotoPayload() SkipPhotoPayloadResolver { return &skipPhotoPayloadResolver{r} }
@@ -371,14 +542,19 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type (
-	castVotePayloadResolver  struct{ *Resolver }
-	mutationResolver         struct{ *Resolver }
-	photoResolver            struct{ *Resolver }
-	photoStatsResolver       struct{ *Resolver }
-	queryResolver            struct{ *Resolver }
-	questionResolver         struct{ *Resolver }
-	skipPhotoPayloadResolver struct{ *Resolver }
-	subscriptionResolver     struct{ *Resolver }
-	userResolver             struct{ *Resolver }
-	viewerResolver           struct{ *Resolver }
+	accountSessionResolver      struct{ *Resolver }
+	castVotePayloadResolver     struct{ *Resolver }
+	moderationLogEntryResolver  struct{ *Resolver }
+	moderationQueueItemResolver struct{ *Resolver }
+	mutationResolver            struct{ *Resolver }
+	photoResolver               struct{ *Resolver }
+	photoReportResolver         struct{ *Resolver }
+	photoStatsResolver          struct{ *Resolver }
+	queryResolver               struct{ *Resolver }
+	questionResolver            struct{ *Resolver }
+	reportPhotoPayloadResolver  struct{ *Resolver }
+	skipPhotoPayloadResolver    struct{ *Resolver }
+	subscriptionResolver        struct{ *Resolver }
+	userResolver                struct{ *Resolver }
+	viewerResolver              struct{ *Resolver }
 )

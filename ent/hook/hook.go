@@ -9,6 +9,30 @@ import (
 	"github.com/facestat/facestat/ent"
 )
 
+// The BannedEmailFunc type is an adapter to allow the use of ordinary
+// function as BannedEmail mutator.
+type BannedEmailFunc func(context.Context, *ent.BannedEmailMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BannedEmailFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BannedEmailMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BannedEmailMutation", m)
+}
+
+// The DataExportFunc type is an adapter to allow the use of ordinary
+// function as DataExport mutator.
+type DataExportFunc func(context.Context, *ent.DataExportMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DataExportFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DataExportMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DataExportMutation", m)
+}
+
 // The JudgeProfileFunc type is an adapter to allow the use of ordinary
 // function as JudgeProfile mutator.
 type JudgeProfileFunc func(context.Context, *ent.JudgeProfileMutation) (ent.Value, error)
@@ -19,6 +43,30 @@ func (f JudgeProfileFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.JudgeProfileMutation", m)
+}
+
+// The ModerationEntryFunc type is an adapter to allow the use of ordinary
+// function as ModerationEntry mutator.
+type ModerationEntryFunc func(context.Context, *ent.ModerationEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ModerationEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ModerationEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ModerationEntryMutation", m)
+}
+
+// The PasswordResetFunc type is an adapter to allow the use of ordinary
+// function as PasswordReset mutator.
+type PasswordResetFunc func(context.Context, *ent.PasswordResetMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PasswordResetFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PasswordResetMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PasswordResetMutation", m)
 }
 
 // The PhotoFunc type is an adapter to allow the use of ordinary
@@ -55,6 +103,30 @@ func (f PhotoQuestionStatFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PhotoQuestionStatMutation", m)
+}
+
+// The PhotoReportFunc type is an adapter to allow the use of ordinary
+// function as PhotoReport mutator.
+type PhotoReportFunc func(context.Context, *ent.PhotoReportMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PhotoReportFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PhotoReportMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PhotoReportMutation", m)
+}
+
+// The PhotoServingFunc type is an adapter to allow the use of ordinary
+// function as PhotoServing mutator.
+type PhotoServingFunc func(context.Context, *ent.PhotoServingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PhotoServingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PhotoServingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PhotoServingMutation", m)
 }
 
 // The PhotoSkipFunc type is an adapter to allow the use of ordinary

@@ -9,6 +9,54 @@ import (
 )
 
 var (
+	// BannedEmailsColumns holds the columns for the "banned_emails" table.
+	BannedEmailsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "email_hash", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// BannedEmailsTable holds the schema information for the "banned_emails" table.
+	BannedEmailsTable = &schema.Table{
+		Name:       "banned_emails",
+		Columns:    BannedEmailsColumns,
+		PrimaryKey: []*schema.Column{BannedEmailsColumns[0]},
+	}
+	// DataExportsColumns holds the columns for the "data_exports" table.
+	DataExportsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"building", "ready", "failed"}, Default: "building"},
+		{Name: "blob_key", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "size", Type: field.TypeInt64, Default: 0},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeUUID},
+	}
+	// DataExportsTable holds the schema information for the "data_exports" table.
+	DataExportsTable = &schema.Table{
+		Name:       "data_exports",
+		Columns:    DataExportsColumns,
+		PrimaryKey: []*schema.Column{DataExportsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "data_exports_users_exports",
+				Columns:    []*schema.Column{DataExportsColumns[6]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "dataexport_user_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{DataExportsColumns[6], DataExportsColumns[5]},
+			},
+			{
+				Name:    "dataexport_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{DataExportsColumns[4]},
+			},
+		},
+	}
 	// JudgeProfilesColumns holds the columns for the "judge_profiles" table.
 	JudgeProfilesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -33,11 +81,76 @@ var (
 			},
 		},
 	}
+	// ModerationEntriesColumns holds the columns for the "moderation_entries" table.
+	ModerationEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "actor_id", Type: field.TypeUUID},
+		{Name: "actor_handle", Type: field.TypeString, Nullable: true, Size: 30},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"restore", "remove", "ban_owner"}},
+		{Name: "photo_id", Type: field.TypeUUID},
+		{Name: "owner_id", Type: field.TypeUUID},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// ModerationEntriesTable holds the schema information for the "moderation_entries" table.
+	ModerationEntriesTable = &schema.Table{
+		Name:       "moderation_entries",
+		Columns:    ModerationEntriesColumns,
+		PrimaryKey: []*schema.Column{ModerationEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "moderationentry_actor_id",
+				Unique:  false,
+				Columns: []*schema.Column{ModerationEntriesColumns[1]},
+			},
+			{
+				Name:    "moderationentry_owner_id",
+				Unique:  false,
+				Columns: []*schema.Column{ModerationEntriesColumns[5]},
+			},
+		},
+	}
+	// PasswordResetsColumns holds the columns for the "password_resets" table.
+	PasswordResetsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "token_hash", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeUUID},
+	}
+	// PasswordResetsTable holds the schema information for the "password_resets" table.
+	PasswordResetsTable = &schema.Table{
+		Name:       "password_resets",
+		Columns:    PasswordResetsColumns,
+		PrimaryKey: []*schema.Column{PasswordResetsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "password_resets_users_password_resets",
+				Columns:    []*schema.Column{PasswordResetsColumns[5]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "passwordreset_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{PasswordResetsColumns[5]},
+			},
+			{
+				Name:    "passwordreset_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{PasswordResetsColumns[2]},
+			},
+		},
+	}
 	// PhotosColumns holds the columns for the "photos" table.
 	PhotosColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
 		{Name: "image_key", Type: field.TypeString, Size: 200},
 		{Name: "thumb_key", Type: field.TypeString, Size: 200},
+		{Name: "image_version", Type: field.TypeInt, Default: 0},
 		{Name: "width", Type: field.TypeInt},
 		{Name: "height", Type: field.TypeInt},
 		{Name: "thumb_width", Type: field.TypeInt},
@@ -55,6 +168,9 @@ var (
 		{Name: "consent_adult", Type: field.TypeBool, Default: false},
 		{Name: "consent_accepts_judging", Type: field.TypeBool, Default: false},
 		{Name: "consented_at", Type: field.TypeTime, Nullable: true},
+		{Name: "reported_at", Type: field.TypeTime, Nullable: true},
+		{Name: "counted_reports", Type: field.TypeInt, Default: 0},
+		{Name: "review_priority", Type: field.TypeBool, Default: false},
 		{Name: "owner_id", Type: field.TypeUUID},
 	}
 	// PhotosTable holds the schema information for the "photos" table.
@@ -65,7 +181,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "photos_users_photos",
-				Columns:    []*schema.Column{PhotosColumns[20]},
+				Columns:    []*schema.Column{PhotosColumns[24]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -74,24 +190,32 @@ var (
 			{
 				Name:    "photo_is_public_status_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[7], PhotosColumns[8], PhotosColumns[9], PhotosColumns[0]},
+				Columns: []*schema.Column{PhotosColumns[8], PhotosColumns[9], PhotosColumns[10], PhotosColumns[0]},
 			},
 			{
 				Name:    "photo_owner_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[20], PhotosColumns[9], PhotosColumns[0]},
+				Columns: []*schema.Column{PhotosColumns[24], PhotosColumns[10], PhotosColumns[0]},
 			},
 			{
 				Name:    "photo_status_judge_queue_vote_count_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[8], PhotosColumns[15], PhotosColumns[10], PhotosColumns[0]},
+				Columns: []*schema.Column{PhotosColumns[9], PhotosColumns[16], PhotosColumns[11], PhotosColumns[0]},
 			},
 			{
 				Name:    "photo_stats_updated_at",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[12]},
+				Columns: []*schema.Column{PhotosColumns[13]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "fitted_version < stats_version",
+				},
+			},
+			{
+				Name:    "photo_review_priority_status_reported_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{PhotosColumns[23], PhotosColumns[9], PhotosColumns[21], PhotosColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "reported_at IS NOT NULL",
 				},
 			},
 		},
@@ -157,6 +281,83 @@ var (
 				Name:    "photoquestionstat_photo_id_question_id",
 				Unique:  true,
 				Columns: []*schema.Column{PhotoQuestionStatsColumns[10], PhotoQuestionStatsColumns[1]},
+			},
+		},
+	}
+	// PhotoReportsColumns holds the columns for the "photo_reports" table.
+	PhotoReportsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "reason", Type: field.TypeEnum, Enums: []string{"spam", "nudity", "minor", "harassment", "other"}},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "network", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "counted", Type: field.TypeBool, Default: false},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
+		{Name: "photo_id", Type: field.TypeUUID},
+		{Name: "reporter_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// PhotoReportsTable holds the schema information for the "photo_reports" table.
+	PhotoReportsTable = &schema.Table{
+		Name:       "photo_reports",
+		Columns:    PhotoReportsColumns,
+		PrimaryKey: []*schema.Column{PhotoReportsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "photo_reports_photos_reports",
+				Columns:    []*schema.Column{PhotoReportsColumns[7]},
+				RefColumns: []*schema.Column{PhotosColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "photo_reports_users_reports",
+				Columns:    []*schema.Column{PhotoReportsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "photoreport_photo_id_reporter_id",
+				Unique:  true,
+				Columns: []*schema.Column{PhotoReportsColumns[7], PhotoReportsColumns[8]},
+			},
+			{
+				Name:    "photoreport_reporter_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PhotoReportsColumns[8], PhotoReportsColumns[5]},
+			},
+		},
+	}
+	// PhotoServingsColumns holds the columns for the "photo_servings" table.
+	PhotoServingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "judge_id", Type: field.TypeUUID},
+		{Name: "served_at", Type: field.TypeTime},
+		{Name: "photo_id", Type: field.TypeUUID},
+	}
+	// PhotoServingsTable holds the schema information for the "photo_servings" table.
+	PhotoServingsTable = &schema.Table{
+		Name:       "photo_servings",
+		Columns:    PhotoServingsColumns,
+		PrimaryKey: []*schema.Column{PhotoServingsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "photo_servings_photos_servings",
+				Columns:    []*schema.Column{PhotoServingsColumns[3]},
+				RefColumns: []*schema.Column{PhotosColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "photoserving_judge_id_photo_id",
+				Unique:  true,
+				Columns: []*schema.Column{PhotoServingsColumns[1], PhotoServingsColumns[3]},
+			},
+			{
+				Name:    "photoserving_served_at",
+				Unique:  false,
+				Columns: []*schema.Column{PhotoServingsColumns[2]},
 			},
 		},
 	}
@@ -261,6 +462,7 @@ var (
 		{Name: "expires_at", Type: field.TypeTime},
 		{Name: "refresh_expires_at", Type: field.TypeTime},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "user_agent", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "user_id", Type: field.TypeUUID},
 	}
 	// SessionsTable holds the schema information for the "sessions" table.
@@ -271,7 +473,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sessions_users_sessions",
-				Columns:    []*schema.Column{SessionsColumns[6]},
+				Columns:    []*schema.Column{SessionsColumns[7]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -291,6 +493,11 @@ var (
 				Name:    "session_refresh_expires_at",
 				Unique:  false,
 				Columns: []*schema.Column{SessionsColumns[4]},
+			},
+			{
+				Name:    "session_user_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SessionsColumns[7], SessionsColumns[5]},
 			},
 		},
 	}
@@ -317,6 +524,7 @@ var (
 		{Name: "photo_count", Type: field.TypeInt, Default: 0},
 		{Name: "karma_earned", Type: field.TypeInt64, Default: 0},
 		{Name: "karma", Type: field.TypeInt64, Default: 0},
+		{Name: "banned_at", Type: field.TypeTime, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -385,10 +593,16 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		BannedEmailsTable,
+		DataExportsTable,
 		JudgeProfilesTable,
+		ModerationEntriesTable,
+		PasswordResetsTable,
 		PhotosTable,
 		PhotoAnswerCountsTable,
 		PhotoQuestionStatsTable,
+		PhotoReportsTable,
+		PhotoServingsTable,
 		PhotoSkipsTable,
 		PhotoWordsTable,
 		QuestionsTable,
@@ -400,10 +614,15 @@ var (
 )
 
 func init() {
+	DataExportsTable.ForeignKeys[0].RefTable = UsersTable
 	JudgeProfilesTable.ForeignKeys[0].RefTable = UsersTable
+	PasswordResetsTable.ForeignKeys[0].RefTable = UsersTable
 	PhotosTable.ForeignKeys[0].RefTable = UsersTable
 	PhotoAnswerCountsTable.ForeignKeys[0].RefTable = PhotosTable
 	PhotoQuestionStatsTable.ForeignKeys[0].RefTable = PhotosTable
+	PhotoReportsTable.ForeignKeys[0].RefTable = PhotosTable
+	PhotoReportsTable.ForeignKeys[1].RefTable = UsersTable
+	PhotoServingsTable.ForeignKeys[0].RefTable = PhotosTable
 	PhotoSkipsTable.ForeignKeys[0].RefTable = PhotosTable
 	PhotoSkipsTable.ForeignKeys[1].RefTable = UsersTable
 	PhotoWordsTable.ForeignKeys[0].RefTable = PhotosTable

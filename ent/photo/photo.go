@@ -22,6 +22,8 @@ const (
 	FieldImageKey = "image_key"
 	// FieldThumbKey holds the string denoting the thumb_key field in the database.
 	FieldThumbKey = "thumb_key"
+	// FieldImageVersion holds the string denoting the image_version field in the database.
+	FieldImageVersion = "image_version"
 	// FieldWidth holds the string denoting the width field in the database.
 	FieldWidth = "width"
 	// FieldHeight holds the string denoting the height field in the database.
@@ -56,6 +58,12 @@ const (
 	FieldConsentAcceptsJudging = "consent_accepts_judging"
 	// FieldConsentedAt holds the string denoting the consented_at field in the database.
 	FieldConsentedAt = "consented_at"
+	// FieldReportedAt holds the string denoting the reported_at field in the database.
+	FieldReportedAt = "reported_at"
+	// FieldCountedReports holds the string denoting the counted_reports field in the database.
+	FieldCountedReports = "counted_reports"
+	// FieldReviewPriority holds the string denoting the review_priority field in the database.
+	FieldReviewPriority = "review_priority"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
 	EdgeOwner = "owner"
 	// EdgeVotes holds the string denoting the votes edge name in mutations.
@@ -68,6 +76,10 @@ const (
 	EdgeWords = "words"
 	// EdgeSkips holds the string denoting the skips edge name in mutations.
 	EdgeSkips = "skips"
+	// EdgeReports holds the string denoting the reports edge name in mutations.
+	EdgeReports = "reports"
+	// EdgeServings holds the string denoting the servings edge name in mutations.
+	EdgeServings = "servings"
 	// Table holds the table name of the photo in the database.
 	Table = "photos"
 	// OwnerTable is the table that holds the owner relation/edge.
@@ -112,6 +124,20 @@ const (
 	SkipsInverseTable = "photo_skips"
 	// SkipsColumn is the table column denoting the skips relation/edge.
 	SkipsColumn = "photo_id"
+	// ReportsTable is the table that holds the reports relation/edge.
+	ReportsTable = "photo_reports"
+	// ReportsInverseTable is the table name for the PhotoReport entity.
+	// It exists in this package in order to avoid circular dependency with the "photoreport" package.
+	ReportsInverseTable = "photo_reports"
+	// ReportsColumn is the table column denoting the reports relation/edge.
+	ReportsColumn = "photo_id"
+	// ServingsTable is the table that holds the servings relation/edge.
+	ServingsTable = "photo_servings"
+	// ServingsInverseTable is the table name for the PhotoServing entity.
+	// It exists in this package in order to avoid circular dependency with the "photoserving" package.
+	ServingsInverseTable = "photo_servings"
+	// ServingsColumn is the table column denoting the servings relation/edge.
+	ServingsColumn = "photo_id"
 )
 
 // Columns holds all SQL columns for photo fields.
@@ -120,6 +146,7 @@ var Columns = []string{
 	FieldOwnerID,
 	FieldImageKey,
 	FieldThumbKey,
+	FieldImageVersion,
 	FieldWidth,
 	FieldHeight,
 	FieldThumbWidth,
@@ -137,6 +164,9 @@ var Columns = []string{
 	FieldConsentAdult,
 	FieldConsentAcceptsJudging,
 	FieldConsentedAt,
+	FieldReportedAt,
+	FieldCountedReports,
+	FieldReviewPriority,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -154,6 +184,8 @@ var (
 	ImageKeyValidator func(string) error
 	// ThumbKeyValidator is a validator for the "thumb_key" field. It is called by the builders before save.
 	ThumbKeyValidator func(string) error
+	// DefaultImageVersion holds the default value on creation for the "image_version" field.
+	DefaultImageVersion int
 	// WidthValidator is a validator for the "width" field. It is called by the builders before save.
 	WidthValidator func(int) error
 	// HeightValidator is a validator for the "height" field. It is called by the builders before save.
@@ -184,6 +216,10 @@ var (
 	DefaultConsentAdult bool
 	// DefaultConsentAcceptsJudging holds the default value on creation for the "consent_accepts_judging" field.
 	DefaultConsentAcceptsJudging bool
+	// DefaultCountedReports holds the default value on creation for the "counted_reports" field.
+	DefaultCountedReports int
+	// DefaultReviewPriority holds the default value on creation for the "review_priority" field.
+	DefaultReviewPriority bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -235,6 +271,11 @@ func ByImageKey(opts ...sql.OrderTermOption) OrderOption {
 // ByThumbKey orders the results by the thumb_key field.
 func ByThumbKey(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldThumbKey, opts...).ToFunc()
+}
+
+// ByImageVersion orders the results by the image_version field.
+func ByImageVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldImageVersion, opts...).ToFunc()
 }
 
 // ByWidth orders the results by the width field.
@@ -322,6 +363,21 @@ func ByConsentedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldConsentedAt, opts...).ToFunc()
 }
 
+// ByReportedAt orders the results by the reported_at field.
+func ByReportedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReportedAt, opts...).ToFunc()
+}
+
+// ByCountedReports orders the results by the counted_reports field.
+func ByCountedReports(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCountedReports, opts...).ToFunc()
+}
+
+// ByReviewPriority orders the results by the review_priority field.
+func ByReviewPriority(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReviewPriority, opts...).ToFunc()
+}
+
 // ByOwnerField orders the results by owner field.
 func ByOwnerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -398,6 +454,34 @@ func BySkips(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSkipsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByReportsCount orders the results by reports count.
+func ByReportsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReportsStep(), opts...)
+	}
+}
+
+// ByReports orders the results by reports terms.
+func ByReports(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReportsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByServingsCount orders the results by servings count.
+func ByServingsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newServingsStep(), opts...)
+	}
+}
+
+// ByServings orders the results by servings terms.
+func ByServings(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newServingsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOwnerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -438,5 +522,19 @@ func newSkipsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SkipsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SkipsTable, SkipsColumn),
+	)
+}
+func newReportsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ReportsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ReportsTable, ReportsColumn),
+	)
+}
+func newServingsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ServingsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ServingsTable, ServingsColumn),
 	)
 }

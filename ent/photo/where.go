@@ -71,6 +71,11 @@ func ThumbKey(v string) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldThumbKey, v))
 }
 
+// ImageVersion applies equality check predicate on the "image_version" field. It's identical to ImageVersionEQ.
+func ImageVersion(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldImageVersion, v))
+}
+
 // Width applies equality check predicate on the "width" field. It's identical to WidthEQ.
 func Width(v int) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldWidth, v))
@@ -149,6 +154,21 @@ func ConsentAcceptsJudging(v bool) predicate.Photo {
 // ConsentedAt applies equality check predicate on the "consented_at" field. It's identical to ConsentedAtEQ.
 func ConsentedAt(v time.Time) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldConsentedAt, v))
+}
+
+// ReportedAt applies equality check predicate on the "reported_at" field. It's identical to ReportedAtEQ.
+func ReportedAt(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldReportedAt, v))
+}
+
+// CountedReports applies equality check predicate on the "counted_reports" field. It's identical to CountedReportsEQ.
+func CountedReports(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldCountedReports, v))
+}
+
+// ReviewPriority applies equality check predicate on the "review_priority" field. It's identical to ReviewPriorityEQ.
+func ReviewPriority(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldReviewPriority, v))
 }
 
 // OwnerIDEQ applies the EQ predicate on the "owner_id" field.
@@ -299,6 +319,46 @@ func ThumbKeyEqualFold(v string) predicate.Photo {
 // ThumbKeyContainsFold applies the ContainsFold predicate on the "thumb_key" field.
 func ThumbKeyContainsFold(v string) predicate.Photo {
 	return predicate.Photo(sql.FieldContainsFold(FieldThumbKey, v))
+}
+
+// ImageVersionEQ applies the EQ predicate on the "image_version" field.
+func ImageVersionEQ(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldImageVersion, v))
+}
+
+// ImageVersionNEQ applies the NEQ predicate on the "image_version" field.
+func ImageVersionNEQ(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldImageVersion, v))
+}
+
+// ImageVersionIn applies the In predicate on the "image_version" field.
+func ImageVersionIn(vs ...int) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldImageVersion, vs...))
+}
+
+// ImageVersionNotIn applies the NotIn predicate on the "image_version" field.
+func ImageVersionNotIn(vs ...int) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldImageVersion, vs...))
+}
+
+// ImageVersionGT applies the GT predicate on the "image_version" field.
+func ImageVersionGT(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldImageVersion, v))
+}
+
+// ImageVersionGTE applies the GTE predicate on the "image_version" field.
+func ImageVersionGTE(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldImageVersion, v))
+}
+
+// ImageVersionLT applies the LT predicate on the "image_version" field.
+func ImageVersionLT(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldImageVersion, v))
+}
+
+// ImageVersionLTE applies the LTE predicate on the "image_version" field.
+func ImageVersionLTE(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldImageVersion, v))
 }
 
 // WidthEQ applies the EQ predicate on the "width" field.
@@ -896,6 +956,106 @@ func ConsentedAtNotNil() predicate.Photo {
 	return predicate.Photo(sql.FieldNotNull(FieldConsentedAt))
 }
 
+// ReportedAtEQ applies the EQ predicate on the "reported_at" field.
+func ReportedAtEQ(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldReportedAt, v))
+}
+
+// ReportedAtNEQ applies the NEQ predicate on the "reported_at" field.
+func ReportedAtNEQ(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldReportedAt, v))
+}
+
+// ReportedAtIn applies the In predicate on the "reported_at" field.
+func ReportedAtIn(vs ...time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldReportedAt, vs...))
+}
+
+// ReportedAtNotIn applies the NotIn predicate on the "reported_at" field.
+func ReportedAtNotIn(vs ...time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldReportedAt, vs...))
+}
+
+// ReportedAtGT applies the GT predicate on the "reported_at" field.
+func ReportedAtGT(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldReportedAt, v))
+}
+
+// ReportedAtGTE applies the GTE predicate on the "reported_at" field.
+func ReportedAtGTE(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldReportedAt, v))
+}
+
+// ReportedAtLT applies the LT predicate on the "reported_at" field.
+func ReportedAtLT(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldReportedAt, v))
+}
+
+// ReportedAtLTE applies the LTE predicate on the "reported_at" field.
+func ReportedAtLTE(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldReportedAt, v))
+}
+
+// ReportedAtIsNil applies the IsNil predicate on the "reported_at" field.
+func ReportedAtIsNil() predicate.Photo {
+	return predicate.Photo(sql.FieldIsNull(FieldReportedAt))
+}
+
+// ReportedAtNotNil applies the NotNil predicate on the "reported_at" field.
+func ReportedAtNotNil() predicate.Photo {
+	return predicate.Photo(sql.FieldNotNull(FieldReportedAt))
+}
+
+// CountedReportsEQ applies the EQ predicate on the "counted_reports" field.
+func CountedReportsEQ(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldCountedReports, v))
+}
+
+// CountedReportsNEQ applies the NEQ predicate on the "counted_reports" field.
+func CountedReportsNEQ(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldCountedReports, v))
+}
+
+// CountedReportsIn applies the In predicate on the "counted_reports" field.
+func CountedReportsIn(vs ...int) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldCountedReports, vs...))
+}
+
+// CountedReportsNotIn applies the NotIn predicate on the "counted_reports" field.
+func CountedReportsNotIn(vs ...int) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldCountedReports, vs...))
+}
+
+// CountedReportsGT applies the GT predicate on the "counted_reports" field.
+func CountedReportsGT(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldCountedReports, v))
+}
+
+// CountedReportsGTE applies the GTE predicate on the "counted_reports" field.
+func CountedReportsGTE(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldCountedReports, v))
+}
+
+// CountedReportsLT applies the LT predicate on the "counted_reports" field.
+func CountedReportsLT(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldCountedReports, v))
+}
+
+// CountedReportsLTE applies the LTE predicate on the "counted_reports" field.
+func CountedReportsLTE(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldCountedReports, v))
+}
+
+// ReviewPriorityEQ applies the EQ predicate on the "review_priority" field.
+func ReviewPriorityEQ(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldReviewPriority, v))
+}
+
+// ReviewPriorityNEQ applies the NEQ predicate on the "review_priority" field.
+func ReviewPriorityNEQ(v bool) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldReviewPriority, v))
+}
+
 // HasOwner applies the HasEdge predicate on the "owner" edge.
 func HasOwner() predicate.Photo {
 	return predicate.Photo(func(s *sql.Selector) {
@@ -1026,6 +1186,52 @@ func HasSkips() predicate.Photo {
 func HasSkipsWith(preds ...predicate.PhotoSkip) predicate.Photo {
 	return predicate.Photo(func(s *sql.Selector) {
 		step := newSkipsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReports applies the HasEdge predicate on the "reports" edge.
+func HasReports() predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ReportsTable, ReportsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReportsWith applies the HasEdge predicate on the "reports" edge with a given conditions (other predicates).
+func HasReportsWith(preds ...predicate.PhotoReport) predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := newReportsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasServings applies the HasEdge predicate on the "servings" edge.
+func HasServings() predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ServingsTable, ServingsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasServingsWith applies the HasEdge predicate on the "servings" edge with a given conditions (other predicates).
+func HasServingsWith(preds ...predicate.PhotoServing) predicate.Photo {
+	return predicate.Photo(func(s *sql.Selector) {
+		step := newServingsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

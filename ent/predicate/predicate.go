@@ -6,8 +6,20 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// BannedEmail is the predicate function for bannedemail builders.
+type BannedEmail func(*sql.Selector)
+
+// DataExport is the predicate function for dataexport builders.
+type DataExport func(*sql.Selector)
+
 // JudgeProfile is the predicate function for judgeprofile builders.
 type JudgeProfile func(*sql.Selector)
+
+// ModerationEntry is the predicate function for moderationentry builders.
+type ModerationEntry func(*sql.Selector)
+
+// PasswordReset is the predicate function for passwordreset builders.
+type PasswordReset func(*sql.Selector)
 
 // Photo is the predicate function for photo builders.
 type Photo func(*sql.Selector)
@@ -17,6 +29,12 @@ type PhotoAnswerCount func(*sql.Selector)
 
 // PhotoQuestionStat is the predicate function for photoquestionstat builders.
 type PhotoQuestionStat func(*sql.Selector)
+
+// PhotoReport is the predicate function for photoreport builders.
+type PhotoReport func(*sql.Selector)
+
+// PhotoServing is the predicate function for photoserving builders.
+type PhotoServing func(*sql.Selector)
 
 // PhotoSkip is the predicate function for photoskip builders.
 type PhotoSkip func(*sql.Selector)

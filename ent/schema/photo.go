@@ -21,8 +21,12 @@ func (Photo) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("id", uuid.UUID{}).Default(uuid.New).Immutable(),
 		field.UUID("owner_id", uuid.UUID{}).Immutable(),
-		field.String("image_key").MaxLen(200).Immutable(),
-		field.String("thumb_key").MaxLen(200).Immutable(),
+		// ImageKey and ThumbKey change with ImageVersion: making a photo
+		// private or public moves its images to new keys (under the private
+		// prefix for private and hidden photos), so an old URL stops working.
+		field.String("image_key").MaxLen(200),
+		field.String("thumb_key").MaxLen(200),
+		field.Int("image_version").Default(0),
 		field.Int("width").Positive().Immutable(),
 		field.Int("height").Positive().Immutable(),
 		field.Int("thumb_width").Positive().Immutable(),
@@ -55,6 +59,14 @@ func (Photo) Fields() []ent.Field {
 		field.Bool("consent_adult").Default(false),
 		field.Bool("consent_accepts_judging").Default(false),
 		field.Time("consented_at").Optional().Nillable(),
+		// Moderation: ReportedAt is when the photo's first open report
+		// arrived (nil: no open report), which puts it in the moderation
+		// queue; CountedReports counts its open counted reports; a counted
+		// MINOR report sets ReviewPriority (top of the queue). A RESTORE
+		// clears all three.
+		field.Time("reported_at").Optional().Nillable(),
+		field.Int("counted_reports").Default(0),
+		field.Bool("review_priority").Default(false),
 	}
 }
 
@@ -67,6 +79,8 @@ func (Photo) Edges() []ent.Edge {
 		edge.To("answer_counts", PhotoAnswerCount.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("words", PhotoWord.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("skips", PhotoSkip.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("reports", PhotoReport.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("servings", PhotoServing.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 
@@ -83,5 +97,8 @@ func (Photo) Indexes() []ent.Index {
 		// last weighed them, oldest change first (a partial index: the
 		// rest of the table is not in it).
 		index.Fields("stats_updated_at").Annotations(entsql.IndexWhere("fitted_version < stats_version")),
+		// The moderation queue: reported photos, priority first, then
+		// hidden ones, then oldest report first.
+		index.Fields("review_priority", "status", "reported_at", "id").Annotations(entsql.IndexWhere("reported_at IS NOT NULL")),
 	}
 }

@@ -23,6 +23,9 @@ func (Session) Fields() []ent.Field {
 		field.Time("expires_at"),
 		field.Time("refresh_expires_at"),
 		field.Time("created_at").Default(now).Immutable(),
+		// UserAgent is the client's User-Agent when the session began
+		// (truncated), so that viewer.sessions can tell devices apart.
+		field.String("user_agent").Optional().MaxLen(200).Immutable(),
 	}
 }
 
@@ -40,5 +43,7 @@ func (Session) Indexes() []ent.Index {
 		index.Fields("refresh_hash").Unique(),
 		// Expired sessions are swept by expiry.
 		index.Fields("refresh_expires_at"),
+		// An account's sessions (viewer.sessions, ending them).
+		index.Fields("user_id", "created_at"),
 	}
 }

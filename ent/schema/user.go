@@ -39,6 +39,9 @@ func (User) Fields() []ent.Field {
 		// one's photos spent), kept by the refit too.
 		field.Int64("karma_earned").Default(0),
 		field.Int64("karma").Default(0),
+		// BannedAt is set when a moderator banned the account (BAN_OWNER):
+		// it can no longer sign in.
+		field.Time("banned_at").Optional().Nillable(),
 		field.Time("created_at").Default(now).Immutable(),
 	}
 }
@@ -51,6 +54,9 @@ func (User) Edges() []ent.Edge {
 		edge.To("votes", Vote.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("skips", PhotoSkip.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("profile", JudgeProfile.Type).Unique().Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("reports", PhotoReport.Type).Annotations(entsql.OnDelete(entsql.SetNull)),
+		edge.To("password_resets", PasswordReset.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("exports", DataExport.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

@@ -34,6 +34,8 @@ const (
 	FieldKarmaEarned = "karma_earned"
 	// FieldKarma holds the string denoting the karma field in the database.
 	FieldKarma = "karma"
+	// FieldBannedAt holds the string denoting the banned_at field in the database.
+	FieldBannedAt = "banned_at"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// EdgePhotos holds the string denoting the photos edge name in mutations.
@@ -46,6 +48,12 @@ const (
 	EdgeSkips = "skips"
 	// EdgeProfile holds the string denoting the profile edge name in mutations.
 	EdgeProfile = "profile"
+	// EdgeReports holds the string denoting the reports edge name in mutations.
+	EdgeReports = "reports"
+	// EdgePasswordResets holds the string denoting the password_resets edge name in mutations.
+	EdgePasswordResets = "password_resets"
+	// EdgeExports holds the string denoting the exports edge name in mutations.
+	EdgeExports = "exports"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// PhotosTable is the table that holds the photos relation/edge.
@@ -83,6 +91,27 @@ const (
 	ProfileInverseTable = "judge_profiles"
 	// ProfileColumn is the table column denoting the profile relation/edge.
 	ProfileColumn = "judge_id"
+	// ReportsTable is the table that holds the reports relation/edge.
+	ReportsTable = "photo_reports"
+	// ReportsInverseTable is the table name for the PhotoReport entity.
+	// It exists in this package in order to avoid circular dependency with the "photoreport" package.
+	ReportsInverseTable = "photo_reports"
+	// ReportsColumn is the table column denoting the reports relation/edge.
+	ReportsColumn = "reporter_id"
+	// PasswordResetsTable is the table that holds the password_resets relation/edge.
+	PasswordResetsTable = "password_resets"
+	// PasswordResetsInverseTable is the table name for the PasswordReset entity.
+	// It exists in this package in order to avoid circular dependency with the "passwordreset" package.
+	PasswordResetsInverseTable = "password_resets"
+	// PasswordResetsColumn is the table column denoting the password_resets relation/edge.
+	PasswordResetsColumn = "user_id"
+	// ExportsTable is the table that holds the exports relation/edge.
+	ExportsTable = "data_exports"
+	// ExportsInverseTable is the table name for the DataExport entity.
+	// It exists in this package in order to avoid circular dependency with the "dataexport" package.
+	ExportsInverseTable = "data_exports"
+	// ExportsColumn is the table column denoting the exports relation/edge.
+	ExportsColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -97,6 +126,7 @@ var Columns = []string{
 	FieldPhotoCount,
 	FieldKarmaEarned,
 	FieldKarma,
+	FieldBannedAt,
 	FieldCreatedAt,
 }
 
@@ -211,6 +241,11 @@ func ByKarma(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldKarma, opts...).ToFunc()
 }
 
+// ByBannedAt orders the results by the banned_at field.
+func ByBannedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBannedAt, opts...).ToFunc()
+}
+
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
@@ -278,6 +313,48 @@ func ByProfileField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newProfileStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByReportsCount orders the results by reports count.
+func ByReportsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReportsStep(), opts...)
+	}
+}
+
+// ByReports orders the results by reports terms.
+func ByReports(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReportsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPasswordResetsCount orders the results by password_resets count.
+func ByPasswordResetsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPasswordResetsStep(), opts...)
+	}
+}
+
+// ByPasswordResets orders the results by password_resets terms.
+func ByPasswordResets(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPasswordResetsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByExportsCount orders the results by exports count.
+func ByExportsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newExportsStep(), opts...)
+	}
+}
+
+// ByExports orders the results by exports terms.
+func ByExports(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newExportsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newPhotosStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -311,5 +388,26 @@ func newProfileStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ProfileInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2O, false, ProfileTable, ProfileColumn),
+	)
+}
+func newReportsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ReportsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ReportsTable, ReportsColumn),
+	)
+}
+func newPasswordResetsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PasswordResetsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PasswordResetsTable, PasswordResetsColumn),
+	)
+}
+func newExportsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ExportsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ExportsTable, ExportsColumn),
 	)
 }

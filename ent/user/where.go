@@ -96,6 +96,11 @@ func Karma(v int64) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldKarma, v))
 }
 
+// BannedAt applies equality check predicate on the "banned_at" field. It's identical to BannedAtEQ.
+func BannedAt(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldBannedAt, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -526,6 +531,56 @@ func KarmaLTE(v int64) predicate.User {
 	return predicate.User(sql.FieldLTE(FieldKarma, v))
 }
 
+// BannedAtEQ applies the EQ predicate on the "banned_at" field.
+func BannedAtEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldBannedAt, v))
+}
+
+// BannedAtNEQ applies the NEQ predicate on the "banned_at" field.
+func BannedAtNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldBannedAt, v))
+}
+
+// BannedAtIn applies the In predicate on the "banned_at" field.
+func BannedAtIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldBannedAt, vs...))
+}
+
+// BannedAtNotIn applies the NotIn predicate on the "banned_at" field.
+func BannedAtNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldBannedAt, vs...))
+}
+
+// BannedAtGT applies the GT predicate on the "banned_at" field.
+func BannedAtGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldBannedAt, v))
+}
+
+// BannedAtGTE applies the GTE predicate on the "banned_at" field.
+func BannedAtGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldBannedAt, v))
+}
+
+// BannedAtLT applies the LT predicate on the "banned_at" field.
+func BannedAtLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldBannedAt, v))
+}
+
+// BannedAtLTE applies the LTE predicate on the "banned_at" field.
+func BannedAtLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldBannedAt, v))
+}
+
+// BannedAtIsNil applies the IsNil predicate on the "banned_at" field.
+func BannedAtIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldBannedAt))
+}
+
+// BannedAtNotNil applies the NotNil predicate on the "banned_at" field.
+func BannedAtNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldBannedAt))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -673,6 +728,75 @@ func HasProfile() predicate.User {
 func HasProfileWith(preds ...predicate.JudgeProfile) predicate.User {
 	return predicate.User(func(s *sql.Selector) {
 		step := newProfileStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReports applies the HasEdge predicate on the "reports" edge.
+func HasReports() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ReportsTable, ReportsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReportsWith applies the HasEdge predicate on the "reports" edge with a given conditions (other predicates).
+func HasReportsWith(preds ...predicate.PhotoReport) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newReportsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPasswordResets applies the HasEdge predicate on the "password_resets" edge.
+func HasPasswordResets() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, PasswordResetsTable, PasswordResetsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPasswordResetsWith applies the HasEdge predicate on the "password_resets" edge with a given conditions (other predicates).
+func HasPasswordResetsWith(preds ...predicate.PasswordReset) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newPasswordResetsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasExports applies the HasEdge predicate on the "exports" edge.
+func HasExports() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ExportsTable, ExportsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasExportsWith applies the HasEdge predicate on the "exports" edge with a given conditions (other predicates).
+func HasExportsWith(preds ...predicate.DataExport) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newExportsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

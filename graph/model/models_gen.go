@@ -35,12 +35,101 @@ type CastVotePayload struct {
 	Next *ent.Photo `json:"next,omitempty"`
 }
 
+type ChangePasswordInput struct {
+	CurrentPassword string `json:"currentPassword"`
+	// 10 to 256 characters.
+	NewPassword string `json:"newPassword"`
+}
+
+type ChangePasswordPayload struct {
+	Viewer *identity.Viewer `json:"viewer"`
+	// How many other sessions ended.
+	EndedSessions int `json:"endedSessions"`
+}
+
+type ConfirmPhotoConsentInput struct {
+	PhotoID string              `json:"photoId"`
+	Consent *UploadConsentInput `json:"consent"`
+}
+
+type ConfirmPhotoConsentPayload struct {
+	Photo *ent.Photo `json:"photo"`
+}
+
+type DeleteAccountInput struct {
+	Password string `json:"password"`
+}
+
+type DeleteAccountPayload struct {
+	Ok bool `json:"ok"`
+}
+
 type DeletePhotoInput struct {
 	PhotoID string `json:"photoId"`
 }
 
 type DeletePhotoPayload struct {
 	DeletedPhotoID string `json:"deletedPhotoId"`
+}
+
+type ExportMyDataPayload struct {
+	// Where to download the ZIP; this session's alone.
+	URL string `json:"url"`
+	// True once the ZIP is built.
+	Ready bool `json:"ready"`
+	// When the link and the file expire.
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+type ModeratePhotoInput struct {
+	PhotoID string           `json:"photoId"`
+	Action  ModerationAction `json:"action"`
+	// Why, for the log; at most 500 characters.
+	Note *string `json:"note,omitempty"`
+}
+
+type ModeratePhotoPayload struct {
+	Entry *ent.ModerationEntry `json:"entry"`
+	// The photo after a RESTORE; null when it was removed.
+	Photo *ent.Photo `json:"photo,omitempty"`
+}
+
+// A page of the moderation log.
+type ModerationLogConnection struct {
+	Edges    []*ModerationLogEdge   `json:"edges"`
+	Nodes    []*ent.ModerationEntry `json:"nodes"`
+	PageInfo *PageInfo              `json:"pageInfo"`
+}
+
+// A log entry with its cursor.
+type ModerationLogEdge struct {
+	Cursor string               `json:"cursor"`
+	Node   *ent.ModerationEntry `json:"node"`
+}
+
+// A page of the moderation queue.
+type ModerationQueueConnection struct {
+	Edges    []*ModerationQueueEdge `json:"edges"`
+	Nodes    []*ModerationQueueItem `json:"nodes"`
+	PageInfo *PageInfo              `json:"pageInfo"`
+}
+
+// A queue item with its cursor.
+type ModerationQueueEdge struct {
+	Cursor string               `json:"cursor"`
+	Node   *ModerationQueueItem `json:"node"`
+}
+
+// A reported photo waiting for a moderator.
+type ModerationQueueItem struct {
+	Photo           *ent.Photo      `json:"photo"`
+	ModerationState ModerationState `json:"moderationState"`
+	// Open reports, newest first, at most 20.
+	Reports        []*ent.PhotoReport `json:"reports"`
+	ReportCount    int                `json:"reportCount"`
+	CountedReports int                `json:"countedReports"`
+	// When its first open report arrived.
+	ReportedAt time.Time `json:"reportedAt"`
 }
 
 type Mutation struct {
@@ -59,6 +148,14 @@ type PhotoConnection struct {
 	// The photos of `edges`, for clients that need no cursors.
 	Nodes    []*ent.Photo `json:"nodes"`
 	PageInfo *PageInfo    `json:"pageInfo"`
+}
+
+// What an uploader confirmed about a photo, and when.
+type PhotoConsent struct {
+	ShowsMe        bool      `json:"showsMe"`
+	Adult          bool      `json:"adult"`
+	AcceptsJudging bool      `json:"acceptsJudging"`
+	GivenAt        time.Time `json:"givenAt"`
 }
 
 // A photo with its cursor.
@@ -90,6 +187,40 @@ type RefreshSessionPayload struct {
 	// Pass to the next `refreshSession`. Empty for a cookie session.
 	RefreshToken string           `json:"refreshToken"`
 	Viewer       *identity.Viewer `json:"viewer"`
+}
+
+type ReportPhotoInput struct {
+	PhotoID string       `json:"photoId"`
+	Reason  ReportReason `json:"reason"`
+	// At most 500 characters.
+	Note *string `json:"note,omitempty"`
+}
+
+type ReportPhotoPayload struct {
+	// The photo reported.
+	PhotoID string `json:"photoId"`
+	// The next photo to judge, or null when none is left.
+	Next *ent.Photo `json:"next,omitempty"`
+}
+
+type RequestPasswordResetInput struct {
+	Email string `json:"email"`
+}
+
+type RequestPasswordResetPayload struct {
+	// Always true: the answer never says whether the address has an account.
+	Ok bool `json:"ok"`
+}
+
+type ResetPasswordInput struct {
+	// The token from the e-mailed link.
+	Token string `json:"token"`
+	// 10 to 256 characters.
+	NewPassword string `json:"newPassword"`
+}
+
+type ResetPasswordPayload struct {
+	Ok bool `json:"ok"`
 }
 
 type ServiceStatus struct {
@@ -147,6 +278,11 @@ type SignInPayload struct {
 	// the browser keeps it in the HttpOnly `fs_device` cookie, which `signIn`
 	// reads by itself.
 	DeviceToken *string `json:"deviceToken,omitempty"`
+}
+
+type SignOutOtherSessionsPayload struct {
+	// How many sessions ended.
+	EndedSessions int `json:"endedSessions"`
 }
 
 type SignOutPayload struct {
@@ -291,6 +427,124 @@ func (e *DegradationLevel) UnmarshalJSON(b []byte) error {
 }
 
 func (e DegradationLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a moderator does to a reported photo.
+type ModerationAction string
+
+const (
+	// Show the photo again; its open reports are closed.
+	ModerationActionRestore ModerationAction = "RESTORE"
+	// Delete the photo as `deletePhoto` does.
+	ModerationActionRemove ModerationAction = "REMOVE"
+	// Remove all the owner's photos, end their sessions and bar their e-mail from signing up again.
+	ModerationActionBanOwner ModerationAction = "BAN_OWNER"
+)
+
+var AllModerationAction = []ModerationAction{
+	ModerationActionRestore,
+	ModerationActionRemove,
+	ModerationActionBanOwner,
+}
+
+func (e ModerationAction) IsValid() bool {
+	switch e {
+	case ModerationActionRestore, ModerationActionRemove, ModerationActionBanOwner:
+		return true
+	}
+	return false
+}
+
+func (e ModerationAction) String() string {
+	return string(e)
+}
+
+func (e *ModerationAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ModerationAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ModerationAction", str)
+	}
+	return nil
+}
+
+func (e ModerationAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ModerationAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ModerationAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether moderation hides a photo.
+type ModerationState string
+
+const (
+	ModerationStateVisible ModerationState = "VISIBLE"
+	// Hidden from strangers until a moderator reviews it.
+	ModerationStateUnderReview ModerationState = "UNDER_REVIEW"
+)
+
+var AllModerationState = []ModerationState{
+	ModerationStateVisible,
+	ModerationStateUnderReview,
+}
+
+func (e ModerationState) IsValid() bool {
+	switch e {
+	case ModerationStateVisible, ModerationStateUnderReview:
+		return true
+	}
+	return false
+}
+
+func (e ModerationState) String() string {
+	return string(e)
+}
+
+func (e *ModerationState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ModerationState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ModerationState", str)
+	}
+	return nil
+}
+
+func (e ModerationState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ModerationState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ModerationState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -465,6 +719,69 @@ func (e *QuestionKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e QuestionKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why a photo is reported.
+type ReportReason string
+
+const (
+	ReportReasonSpam   ReportReason = "SPAM"
+	ReportReasonNudity ReportReason = "NUDITY"
+	// The person shown looks under 18.
+	ReportReasonMinor      ReportReason = "MINOR"
+	ReportReasonHarassment ReportReason = "HARASSMENT"
+	ReportReasonOther      ReportReason = "OTHER"
+)
+
+var AllReportReason = []ReportReason{
+	ReportReasonSpam,
+	ReportReasonNudity,
+	ReportReasonMinor,
+	ReportReasonHarassment,
+	ReportReasonOther,
+}
+
+func (e ReportReason) IsValid() bool {
+	switch e {
+	case ReportReasonSpam, ReportReasonNudity, ReportReasonMinor, ReportReasonHarassment, ReportReasonOther:
+		return true
+	}
+	return false
+}
+
+func (e ReportReason) String() string {
+	return string(e)
+}
+
+func (e *ReportReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportReason", str)
+	}
+	return nil
+}
+
+func (e ReportReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportReason) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

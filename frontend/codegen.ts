@@ -19,7 +19,8 @@ const config: CodegenConfig = {
       },
     },
   },
-  hooks: {},
+  // operations.json (the operations' names, for metrics labels) follows the documents.
+  hooks: { afterAllFileWrite: ['node operations.mjs'] },
 };
 
 export default config;

@@ -10,7 +10,8 @@ import (
 // TestOperationsListsTheAppsDocuments: operations.json names exactly the
 // operations of the documents graphql-codegen generated from the app's
 // sources (src/gql/graphql.ts), so that a new operation gets its own
-// metrics label. After adding one, add its name to operations.json.
+// metrics label. `npm run codegen` (make generate) writes operations.json
+// from it (operations.mjs).
 func TestOperationsListsTheAppsDocuments(t *testing.T) {
 	src, err := os.ReadFile("src/gql/graphql.ts")
 	if err != nil {

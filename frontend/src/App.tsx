@@ -1,6 +1,7 @@
 // Routes: / (the front page), /judge, /signin, /signup, /upload, /me,
-// /compare, /top, /developers, /privacy, /terms and /photos/:id (the same
-// list as routes.json); any other path shows the not-found page. The
+// /compare, /top, /developers, /privacy, /terms, /account, /forgot-password,
+// /reset-password, /moderation and /photos/:id (the same list as
+// routes.json); any other path shows the not-found page. The
 // server answers every path with index.html (api/server.go serveWebApp), so
 // links are plain paths.
 import { useMutation } from 'urql';
@@ -15,6 +16,11 @@ import { ComparePage } from './results/ComparePage';
 import { MyPhotosPage } from './results/MyPhotosPage';
 import { PhotoPage } from './results/PhotoPage';
 import { PrivacyPage } from './legal/PrivacyPage';
+import { AccountPage } from './account/AccountPage';
+import { ForgotPasswordPage } from './account/ForgotPasswordPage';
+import { ResetPasswordPage } from './account/ResetPasswordPage';
+import { ModerationPage } from './moderation/ModerationPage';
+import { useIsModerator } from './moderation/useModerator';
 import { TermsPage } from './legal/TermsPage';
 import { Footer } from './ui/Footer';
 import { NotFoundPage } from './ui/NotFoundPage';
@@ -33,6 +39,7 @@ export const SignOutMutation = graphql(`
 function Account({ path }: { path: string }) {
   const { viewer, loading } = useViewer();
   const [out, signOut] = useMutation(SignOutMutation);
+  const moderator = useIsModerator(!!viewer?.user);
   if (loading) return null;
   const cur = (p: string) => (path === p ? ('page' as const) : undefined);
   if (!viewer?.user) {
@@ -47,6 +54,21 @@ function Account({ path }: { path: string }) {
       <a href="/me" aria-current={cur('/me')}>
         <span className="visually-hidden">My photos, signed in as </span>
         <span className="handle">{viewer.user.handle}</span>
+      </a>
+      {/* On a phone these two are icons (their names stay for screen readers), so the header keeps to two rows. */}
+      {moderator && (
+        <a href="/moderation" aria-current={cur('/moderation')} title="Moderation">
+          <span className="nav-icon" aria-hidden="true">
+            ⚖
+          </span>
+          <span className="nav-label">Moderation</span>
+        </a>
+      )}
+      <a href="/account" aria-current={cur('/account')} title="Account">
+        <span className="nav-icon" aria-hidden="true">
+          ⚙
+        </span>
+        <span className="nav-label">Account</span>
       </a>
       <button
         type="button"
@@ -79,6 +101,10 @@ export function App() {
   else if (path === '/developers') page = <DevelopersPage />;
   else if (path === '/privacy') page = <PrivacyPage />;
   else if (path === '/terms') page = <TermsPage />;
+  else if (path === '/account') page = <AccountPage />;
+  else if (path === '/forgot-password') page = <ForgotPasswordPage />;
+  else if (path === '/reset-password') page = <ResetPasswordPage />;
+  else if (path === '/moderation') page = <ModerationPage />;
   else if (photo) page = <PhotoPage key={photo[1]} id={decodeURIComponent(photo[1])} />;
   else page = <NotFoundPage />;
   return (

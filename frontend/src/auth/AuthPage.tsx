@@ -123,6 +123,11 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
             onChange={(e) => setPassword(e.target.value)}
           />
           {signup && <span className="hint">At least 10 characters.</span>}
+          {!signup && (
+            <span className="hint">
+              <a href="/forgot-password">Forgot your password?</a>
+            </span>
+          )}
         </div>
         {problem && (
           <p id={`${id}-problem`} className="error" role="alert">

@@ -15,8 +15,20 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  mutation SignOut {\n    signOut {\n      ok\n    }\n  }\n": typeof types.SignOutDocument,
+    "\n  fragment AccountSessionFields on AccountSession {\n    id\n    current\n    createdAt\n    expiresAt\n    userAgent\n  }\n": typeof types.AccountSessionFieldsFragmentDoc,
+    "\n  query AccountSessions {\n    viewer {\n      id\n      sessions {\n        ...AccountSessionFields\n      }\n    }\n  }\n": typeof types.AccountSessionsDocument,
+    "\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input) {\n      endedSessions\n      viewer {\n        id\n        sessions {\n          ...AccountSessionFields\n        }\n      }\n    }\n  }\n": typeof types.ChangePasswordDocument,
+    "\n  mutation SignOutOtherSessions {\n    signOutOtherSessions {\n      endedSessions\n    }\n  }\n": typeof types.SignOutOtherSessionsDocument,
+    "\n  mutation ExportMyData {\n    exportMyData {\n      url\n      ready\n      expiresAt\n    }\n  }\n": typeof types.ExportMyDataDocument,
+    "\n  mutation DeleteAccount($input: DeleteAccountInput!) {\n    deleteAccount(input: $input) {\n      ok\n    }\n  }\n": typeof types.DeleteAccountDocument,
+    "\n  mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n    requestPasswordReset(input: $input) {\n      ok\n    }\n  }\n": typeof types.RequestPasswordResetDocument,
+    "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      ok\n    }\n  }\n": typeof types.ResetPasswordDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.SignInDocument,
+    "\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        id\n        consent {\n          showsMe\n          adult\n          acceptsJudging\n          givenAt\n        }\n      }\n    }\n  }\n": typeof types.ConfirmPhotoConsentDocument,
+    "\n  fragment OwnerPhotoStatusFields on Photo {\n    id\n    moderationState\n    consent {\n      showsMe\n      adult\n      acceptsJudging\n      givenAt\n    }\n  }\n": typeof types.OwnerPhotoStatusFieldsFragmentDoc,
+    "\n  query PhotoOwnerStatus($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": typeof types.PhotoOwnerStatusDocument,
+    "\n  query MyPhotosStatus($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": typeof types.MyPhotosStatusDocument,
     "\n  fragment ThumbPhoto on Photo {\n    id\n    imageUrl\n    thumbnailUrl\n    width\n    height\n    voteCount\n    postedBy {\n      id\n      handle\n    }\n  }\n": typeof types.ThumbPhotoFragmentDoc,
     "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": typeof types.FrontPhotosDocument,
     "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n    survey {\n      ...QuestionFields\n    }\n  }\n": typeof types.JudgePhotoFragmentDoc,
@@ -24,6 +36,13 @@ type Documents = {
     "\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n    }\n  }\n": typeof types.CastVoteDocument,
     "\n  mutation SkipPhoto($input: SkipPhotoInput!) {\n    skipPhoto(input: $input) {\n      photoId\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n": typeof types.SkipPhotoDocument,
     "\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      mean\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n    }\n  }\n": typeof types.GlimpseStatsFragmentDoc,
+    "\n  fragment ModerationQueueItemFields on ModerationQueueItem {\n    photo {\n      id\n      thumbnailUrl\n      isPublic\n    }\n    moderationState\n    reportCount\n    countedReports\n    reportedAt\n    reports {\n      id\n      reason\n      note\n      counted\n      createdAt\n      reporter {\n        id\n        handle\n      }\n    }\n  }\n": typeof types.ModerationQueueItemFieldsFragmentDoc,
+    "\n  fragment ModerationLogEntryFields on ModerationLogEntry {\n    id\n    actor\n    action\n    photoId\n    ownerId\n    note\n    createdAt\n  }\n": typeof types.ModerationLogEntryFieldsFragmentDoc,
+    "\n  query ModerationQueue($first: Int!) {\n    moderationQueue(first: $first) {\n      nodes {\n        ...ModerationQueueItemFields\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n": typeof types.ModerationQueueDocument,
+    "\n  query ModerationLog($first: Int!) {\n    moderationLog(first: $first) {\n      nodes {\n        ...ModerationLogEntryFields\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n": typeof types.ModerationLogDocument,
+    "\n  mutation ModeratePhoto($input: ModeratePhotoInput!) {\n    moderatePhoto(input: $input) {\n      entry {\n        ...ModerationLogEntryFields\n      }\n      photo {\n        id\n        moderationState\n      }\n    }\n  }\n": typeof types.ModeratePhotoDocument,
+    "\n  query ModeratorCheck {\n    moderationQueue(first: 1) {\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n": typeof types.ModeratorCheckDocument,
+    "\n  mutation ReportPhoto($input: ReportPhotoInput!) {\n    reportPhoto(input: $input) {\n      photoId\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n": typeof types.ReportPhotoDocument,
     "\n  query ComparePhotos($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      ... on Photo {\n        id\n        thumbnailUrl\n        width\n        height\n        createdAt\n        voteCount\n        stats {\n          id\n          version\n          questions {\n            question {\n              ...QuestionFields\n            }\n            count\n            mean\n            adjustedMean\n            interval {\n              low\n              high\n              level\n            }\n            yesShare\n            words {\n              word\n              count\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.ComparePhotosDocument,
     "\n  query MyPhotos {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      karma\n      user {\n        id\n        handle\n      }\n      photos(first: 100) {\n        nodes {\n          id\n          thumbnailUrl\n          width\n          height\n          isPublic\n          voteCount\n          createdAt\n        }\n      }\n    }\n  }\n": typeof types.MyPhotosDocument,
     "\n  query PhotoResults($id: ID!) {\n    viewer {\n      id\n      user {\n        id\n      }\n    }\n    photo(id: $id) {\n      id\n      imageUrl\n      width\n      height\n      createdAt\n      isPublic\n      voteCount\n      viewerCanSeeStats\n      postedBy {\n        id\n        handle\n      }\n      stats {\n        ...ResultsStats\n      }\n    }\n  }\n": typeof types.PhotoResultsDocument,
@@ -41,8 +60,20 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  mutation SignOut {\n    signOut {\n      ok\n    }\n  }\n": types.SignOutDocument,
+    "\n  fragment AccountSessionFields on AccountSession {\n    id\n    current\n    createdAt\n    expiresAt\n    userAgent\n  }\n": types.AccountSessionFieldsFragmentDoc,
+    "\n  query AccountSessions {\n    viewer {\n      id\n      sessions {\n        ...AccountSessionFields\n      }\n    }\n  }\n": types.AccountSessionsDocument,
+    "\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input) {\n      endedSessions\n      viewer {\n        id\n        sessions {\n          ...AccountSessionFields\n        }\n      }\n    }\n  }\n": types.ChangePasswordDocument,
+    "\n  mutation SignOutOtherSessions {\n    signOutOtherSessions {\n      endedSessions\n    }\n  }\n": types.SignOutOtherSessionsDocument,
+    "\n  mutation ExportMyData {\n    exportMyData {\n      url\n      ready\n      expiresAt\n    }\n  }\n": types.ExportMyDataDocument,
+    "\n  mutation DeleteAccount($input: DeleteAccountInput!) {\n    deleteAccount(input: $input) {\n      ok\n    }\n  }\n": types.DeleteAccountDocument,
+    "\n  mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n    requestPasswordReset(input: $input) {\n      ok\n    }\n  }\n": types.RequestPasswordResetDocument,
+    "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      ok\n    }\n  }\n": types.ResetPasswordDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.SignUpDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.SignInDocument,
+    "\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        id\n        consent {\n          showsMe\n          adult\n          acceptsJudging\n          givenAt\n        }\n      }\n    }\n  }\n": types.ConfirmPhotoConsentDocument,
+    "\n  fragment OwnerPhotoStatusFields on Photo {\n    id\n    moderationState\n    consent {\n      showsMe\n      adult\n      acceptsJudging\n      givenAt\n    }\n  }\n": types.OwnerPhotoStatusFieldsFragmentDoc,
+    "\n  query PhotoOwnerStatus($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": types.PhotoOwnerStatusDocument,
+    "\n  query MyPhotosStatus($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": types.MyPhotosStatusDocument,
     "\n  fragment ThumbPhoto on Photo {\n    id\n    imageUrl\n    thumbnailUrl\n    width\n    height\n    voteCount\n    postedBy {\n      id\n      handle\n    }\n  }\n": types.ThumbPhotoFragmentDoc,
     "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": types.FrontPhotosDocument,
     "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n    survey {\n      ...QuestionFields\n    }\n  }\n": types.JudgePhotoFragmentDoc,
@@ -50,6 +81,13 @@ const documents: Documents = {
     "\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n    }\n  }\n": types.CastVoteDocument,
     "\n  mutation SkipPhoto($input: SkipPhotoInput!) {\n    skipPhoto(input: $input) {\n      photoId\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n": types.SkipPhotoDocument,
     "\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      mean\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n    }\n  }\n": types.GlimpseStatsFragmentDoc,
+    "\n  fragment ModerationQueueItemFields on ModerationQueueItem {\n    photo {\n      id\n      thumbnailUrl\n      isPublic\n    }\n    moderationState\n    reportCount\n    countedReports\n    reportedAt\n    reports {\n      id\n      reason\n      note\n      counted\n      createdAt\n      reporter {\n        id\n        handle\n      }\n    }\n  }\n": types.ModerationQueueItemFieldsFragmentDoc,
+    "\n  fragment ModerationLogEntryFields on ModerationLogEntry {\n    id\n    actor\n    action\n    photoId\n    ownerId\n    note\n    createdAt\n  }\n": types.ModerationLogEntryFieldsFragmentDoc,
+    "\n  query ModerationQueue($first: Int!) {\n    moderationQueue(first: $first) {\n      nodes {\n        ...ModerationQueueItemFields\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n": types.ModerationQueueDocument,
+    "\n  query ModerationLog($first: Int!) {\n    moderationLog(first: $first) {\n      nodes {\n        ...ModerationLogEntryFields\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n": types.ModerationLogDocument,
+    "\n  mutation ModeratePhoto($input: ModeratePhotoInput!) {\n    moderatePhoto(input: $input) {\n      entry {\n        ...ModerationLogEntryFields\n      }\n      photo {\n        id\n        moderationState\n      }\n    }\n  }\n": types.ModeratePhotoDocument,
+    "\n  query ModeratorCheck {\n    moderationQueue(first: 1) {\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n": types.ModeratorCheckDocument,
+    "\n  mutation ReportPhoto($input: ReportPhotoInput!) {\n    reportPhoto(input: $input) {\n      photoId\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n": types.ReportPhotoDocument,
     "\n  query ComparePhotos($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      ... on Photo {\n        id\n        thumbnailUrl\n        width\n        height\n        createdAt\n        voteCount\n        stats {\n          id\n          version\n          questions {\n            question {\n              ...QuestionFields\n            }\n            count\n            mean\n            adjustedMean\n            interval {\n              low\n              high\n              level\n            }\n            yesShare\n            words {\n              word\n              count\n            }\n          }\n        }\n      }\n    }\n  }\n": types.ComparePhotosDocument,
     "\n  query MyPhotos {\n    viewer {\n      id\n      isAnonymous\n      votesCast\n      karma\n      user {\n        id\n        handle\n      }\n      photos(first: 100) {\n        nodes {\n          id\n          thumbnailUrl\n          width\n          height\n          isPublic\n          voteCount\n          createdAt\n        }\n      }\n    }\n  }\n": types.MyPhotosDocument,
     "\n  query PhotoResults($id: ID!) {\n    viewer {\n      id\n      user {\n        id\n      }\n    }\n    photo(id: $id) {\n      id\n      imageUrl\n      width\n      height\n      createdAt\n      isPublic\n      voteCount\n      viewerCanSeeStats\n      postedBy {\n        id\n        handle\n      }\n      stats {\n        ...ResultsStats\n      }\n    }\n  }\n": types.PhotoResultsDocument,
@@ -87,11 +125,59 @@ export function graphql(source: "\n  mutation SignOut {\n    signOut {\n      ok
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  fragment AccountSessionFields on AccountSession {\n    id\n    current\n    createdAt\n    expiresAt\n    userAgent\n  }\n"): (typeof documents)["\n  fragment AccountSessionFields on AccountSession {\n    id\n    current\n    createdAt\n    expiresAt\n    userAgent\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AccountSessions {\n    viewer {\n      id\n      sessions {\n        ...AccountSessionFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query AccountSessions {\n    viewer {\n      id\n      sessions {\n        ...AccountSessionFields\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input) {\n      endedSessions\n      viewer {\n        id\n        sessions {\n          ...AccountSessionFields\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input) {\n      endedSessions\n      viewer {\n        id\n        sessions {\n          ...AccountSessionFields\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOutOtherSessions {\n    signOutOtherSessions {\n      endedSessions\n    }\n  }\n"): (typeof documents)["\n  mutation SignOutOtherSessions {\n    signOutOtherSessions {\n      endedSessions\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ExportMyData {\n    exportMyData {\n      url\n      ready\n      expiresAt\n    }\n  }\n"): (typeof documents)["\n  mutation ExportMyData {\n    exportMyData {\n      url\n      ready\n      expiresAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteAccount($input: DeleteAccountInput!) {\n    deleteAccount(input: $input) {\n      ok\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteAccount($input: DeleteAccountInput!) {\n    deleteAccount(input: $input) {\n      ok\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n    requestPasswordReset(input: $input) {\n      ok\n    }\n  }\n"): (typeof documents)["\n  mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n    requestPasswordReset(input: $input) {\n      ok\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      ok\n    }\n  }\n"): (typeof documents)["\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      ok\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        id\n        consent {\n          showsMe\n          adult\n          acceptsJudging\n          givenAt\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        id\n        consent {\n          showsMe\n          adult\n          acceptsJudging\n          givenAt\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment OwnerPhotoStatusFields on Photo {\n    id\n    moderationState\n    consent {\n      showsMe\n      adult\n      acceptsJudging\n      givenAt\n    }\n  }\n"): (typeof documents)["\n  fragment OwnerPhotoStatusFields on Photo {\n    id\n    moderationState\n    consent {\n      showsMe\n      adult\n      acceptsJudging\n      givenAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PhotoOwnerStatus($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n"): (typeof documents)["\n  query PhotoOwnerStatus($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyPhotosStatus($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n"): (typeof documents)["\n  query MyPhotosStatus($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -120,6 +206,34 @@ export function graphql(source: "\n  mutation SkipPhoto($input: SkipPhotoInput!)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      mean\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      mean\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ModerationQueueItemFields on ModerationQueueItem {\n    photo {\n      id\n      thumbnailUrl\n      isPublic\n    }\n    moderationState\n    reportCount\n    countedReports\n    reportedAt\n    reports {\n      id\n      reason\n      note\n      counted\n      createdAt\n      reporter {\n        id\n        handle\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment ModerationQueueItemFields on ModerationQueueItem {\n    photo {\n      id\n      thumbnailUrl\n      isPublic\n    }\n    moderationState\n    reportCount\n    countedReports\n    reportedAt\n    reports {\n      id\n      reason\n      note\n      counted\n      createdAt\n      reporter {\n        id\n        handle\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ModerationLogEntryFields on ModerationLogEntry {\n    id\n    actor\n    action\n    photoId\n    ownerId\n    note\n    createdAt\n  }\n"): (typeof documents)["\n  fragment ModerationLogEntryFields on ModerationLogEntry {\n    id\n    actor\n    action\n    photoId\n    ownerId\n    note\n    createdAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModerationQueue($first: Int!) {\n    moderationQueue(first: $first) {\n      nodes {\n        ...ModerationQueueItemFields\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n"): (typeof documents)["\n  query ModerationQueue($first: Int!) {\n    moderationQueue(first: $first) {\n      nodes {\n        ...ModerationQueueItemFields\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModerationLog($first: Int!) {\n    moderationLog(first: $first) {\n      nodes {\n        ...ModerationLogEntryFields\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n"): (typeof documents)["\n  query ModerationLog($first: Int!) {\n    moderationLog(first: $first) {\n      nodes {\n        ...ModerationLogEntryFields\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ModeratePhoto($input: ModeratePhotoInput!) {\n    moderatePhoto(input: $input) {\n      entry {\n        ...ModerationLogEntryFields\n      }\n      photo {\n        id\n        moderationState\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ModeratePhoto($input: ModeratePhotoInput!) {\n    moderatePhoto(input: $input) {\n      entry {\n        ...ModerationLogEntryFields\n      }\n      photo {\n        id\n        moderationState\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModeratorCheck {\n    moderationQueue(first: 1) {\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n"): (typeof documents)["\n  query ModeratorCheck {\n    moderationQueue(first: 1) {\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportPhoto($input: ReportPhotoInput!) {\n    reportPhoto(input: $input) {\n      photoId\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ReportPhoto($input: ReportPhotoInput!) {\n    reportPhoto(input: $input) {\n      photoId\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

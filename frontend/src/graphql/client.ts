@@ -67,6 +67,21 @@ const makeCache = () => cacheExchange({
     UploadPhotoPayload: () => null,
     SetPhotoVisibilityPayload: () => null,
     DeletePhotoPayload: () => null,
+    PhotoConsent: () => null,
+    ModerationQueueConnection: () => null,
+    ModerationQueueEdge: () => null,
+    ModerationQueueItem: () => null,
+    ModerationLogConnection: () => null,
+    ModerationLogEdge: () => null,
+    ReportPhotoPayload: () => null,
+    ModeratePhotoPayload: () => null,
+    ConfirmPhotoConsentPayload: () => null,
+    ChangePasswordPayload: () => null,
+    RequestPasswordResetPayload: () => null,
+    ResetPasswordPayload: () => null,
+    SignOutOtherSessionsPayload: () => null,
+    ExportMyDataPayload: () => null,
+    DeleteAccountPayload: () => null,
   },
   updates: {
     Mutation: {
@@ -86,6 +101,20 @@ const makeCache = () => cacheExchange({
         cache.link('Query', 'viewer', null);
         // What the account could see is no longer the viewer's to see.
         cache.invalidate('Query', 'photo');
+      },
+      deleteAccount(result, _args, cache) {
+        if (!(result.deleteAccount as { ok?: boolean } | null)?.ok) return;
+        cache.link('Query', 'viewer', null);
+        cache.invalidate('Query', 'photo');
+      },
+      moderatePhoto(result, _args, cache) {
+        // The queue and the log changed: both are asked again.
+        for (const f of cache.inspectFields('Query')) {
+          if (f.fieldName === 'moderationQueue' || f.fieldName === 'moderationLog') cache.invalidate('Query', f.fieldKey);
+        }
+        const payload = result.moderatePhoto as { photo?: unknown; entry?: { photoId?: string } } | null;
+        // Removed (or its owner banned): the photo is gone.
+        if (payload && !payload.photo && payload.entry?.photoId) cache.invalidate({ __typename: 'Photo', id: payload.entry.photoId });
       },
       deletePhoto(result, _args, cache) {
         const id = (result.deletePhoto as { deletedPhotoId?: string } | null)?.deletedPhotoId;

@@ -21,6 +21,7 @@ import {
   type AnswerValue,
 } from './answers';
 import { QuestionField } from './QuestionField';
+import { ReportButton } from '../report/ReportDialog';
 import { StatsGlimpse } from './StatsGlimpse';
 
 export const JudgePhoto = graphql(`
@@ -106,6 +107,10 @@ export function JudgePage() {
   // The photo after the one on screen: fetched with skip [photo.id].
   const prefetch = useRef<{ after: string; next: Promise<JudgePhotoFragment | null> } | null>(null);
   const glimpseTimer = useRef<number | undefined>(undefined);
+  // The report dialog is open: the page's keys (Y, N, S, Enter...) are the dialog's.
+  const [reporting, setReporting] = useState(false);
+  // The photo on screen came after a report (a thank-you on it until the next vote or skip).
+  const [reported, setReported] = useState(false);
 
   const fetchNext = useCallback(
     async (skip: string[]) => {
@@ -193,6 +198,7 @@ export function JudgePage() {
     }
     setPhase('submitting');
     setError(null);
+    setReported(false);
     const vote = () => client.mutation(CastVoteMutation, { input: { photoId: photo.id, answers: input } }).toPromise();
     let r = await vote();
     if (errorCode(r.error) === 'UNAUTHENTICATED') {
@@ -224,6 +230,7 @@ export function JudgePage() {
     if (!photo || phase !== 'judging') return;
     setPhase('skipping');
     setError(null);
+    setReported(false);
     const r = await client.mutation(SkipPhotoMutation, { input: { photoId: photo.id } }).toPromise();
     if (r.error || !r.data) {
       setError(r.error ? friendlyError(r.error) : 'The photo could not be skipped. Try again.');
@@ -246,7 +253,7 @@ export function JudgePage() {
   // Keyboard: 1-9/0 rate, Y/N answer yes/no questions, Enter votes (or skips the glimpse).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.repeat || e.defaultPrevented) return;
+      if (e.repeat || e.defaultPrevented || reporting) return;
       if (phase === 'glimpse') {
         if (e.key === 'Enter') {
           e.preventDefault();
@@ -271,7 +278,7 @@ export function JudgePage() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [phase, questions, answers, submit, skip, advance, setAnswer, moveTo]);
+  }, [phase, questions, answers, submit, skip, advance, setAnswer, moveTo, reporting]);
 
   if (phase === 'failed') {
     return (
@@ -335,6 +342,21 @@ export function JudgePage() {
             Loading a face…
           </div>
         )}
+        {photo && phase === 'judging' && (
+          <ReportButton
+            key={photo.id}
+            photoId={photo.id}
+            onOpenChange={setReporting}
+            // The server set the photo aside for this judge and answered with the next.
+            onReported={(r) => {
+              setReported(true);
+              show(r.next);
+            }}
+          />
+        )}
+        <p className="frame-note" role="status">
+          {reported && phase === 'judging' ? 'Reported: thank you. Here is another face.' : ''}
+        </p>
       </div>
       {phase === 'glimpse' ? (
         <StatsGlimpse

@@ -1,6 +1,6 @@
 // /privacy: what FaceStat stores, who sees what, for how long and how to
-// delete it, in plain words. It promises only what the app does today;
-// what is still being built is said to be coming.
+// delete it, in plain words: docs/PRIVACY.md (what account deletion erases
+// and what it keeps anonymised) told for the people it is about.
 export function PrivacyPage() {
   return (
     <main className="home prose legal">
@@ -34,6 +34,18 @@ export function PrivacyPage() {
         <li>
           <strong>Karma</strong>: what you earned by judging and spent on getting your photos judged.
         </li>
+        <li>
+          <strong>Consent</strong>: the three things you confirmed when you uploaded a photo (it shows you, you are
+          an adult, you accept that strangers judge it), and when.
+        </li>
+        <li>
+          <strong>Reports</strong>: when you report a photo, the reason, your note, the time and your network. When
+          moderators act on a photo, the log keeps who did what, when and why.
+        </li>
+        <li>
+          <strong>Password-reset e-mails</strong>: the address they went to, until they are sent. The link in one
+          works once, for 30 minutes.
+        </li>
       </ul>
       <p>
         The app sets a few cookies so that you stay signed in and so that requests cannot be forged. There are no
@@ -50,8 +62,16 @@ export function PrivacyPage() {
           are shown to you and to the judges who voted on them. Judges never see who posted a private photo.
         </li>
         <li>
-          Today, anyone who has the exact address of a private photo&apos;s image file can open it (judges are shown
-          that address). Links that expire are coming.
+          The images of private photos, and of photos hidden while moderators review them, are served only through
+          links that stop working after a few minutes, and no shared cache may keep them. Public photos&apos;
+          images have plain addresses that caches may keep for a day; when you make a photo private, its old
+          address stops working here, though a copy a cache already holds can live out that day.
+        </li>
+        <li>
+          <strong>Reports and moderation</strong>: anyone judging can report a photo. Moderators see the reported
+          photo, the reasons and notes, and the handle of reporters with an account; the owner is not told who
+          reported it. After enough reports from different judges, a photo is hidden from others until a moderator
+          looks at it; its owner still sees it, marked &ldquo;under review&rdquo;.
         </li>
         <li>Your e-mail address, your password hash and your network are never shown to anyone.</li>
       </ul>
@@ -62,10 +82,35 @@ export function PrivacyPage() {
         <a href="/me">your photos</a> and choose &ldquo;Delete photo&rdquo;; its image, thumbnail, votes and results
         go with it, for good.
       </p>
-      <p>
-        Deleting your whole account, and downloading a copy of your data, are coming. Until then, delete your photos
-        one by one from <a href="/me">your photos</a>.
-      </p>
+
+      <h2>Your data, your account</h2>
+      <ul>
+        <li>
+          <strong>Download your data</strong> from your <a href="/account">account page</a>: a ZIP file with your
+          account, the consent you gave, your sessions, the reports you filed, your photos with their results, and the
+          votes you cast. The link works only for you, in the browser that asked for it, and the file is deleted when
+          the link expires (after an hour).
+        </li>
+        <li>
+          <strong>Sign out other devices</strong>, or change your password (which signs out the others), from the
+          same page. A password reset signs out every device.
+        </li>
+        <li>
+          <strong>Delete your account</strong> from the <a href="/account">account page</a>. We erase at once your
+          account, your e-mail address and password hash, your photos, their images and thumbnails and every figure
+          worked out from them, your sessions and keys, your data exports and any e-mail waiting for you.
+        </li>
+        <li>
+          What stays, without your name: the votes you cast on other people&apos;s photos stay as anonymous
+          contributions to their results (nothing links them to you any more), and if you were a moderator, the
+          moderation log keeps your actions under a made-up id instead of your handle. Reports you filed stay with
+          the photo they were about, without your account.
+        </li>
+        <li>
+          After deletion, your e-mail address and handle can be used again for a new account, unless the account was
+          banned by a moderator: then we keep a one-way hash of the e-mail address, so it cannot sign up again.
+        </li>
+      </ul>
 
       <p>
         See also the <a href="/terms">terms of use</a>.

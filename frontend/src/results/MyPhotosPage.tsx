@@ -6,6 +6,9 @@ import { friendlyError } from '../graphql/errors';
 import { useAccountPage } from '../viewer';
 import { KarmaNote } from '../ui/Karma';
 import { Skeleton } from '../ui/Skeleton';
+import { ConsentPrompt } from '../consent/ConsentPrompt';
+import { needsConsent } from '../consent/consent';
+import { MyPhotosStatusQuery, UNDER_REVIEW_TEXT } from '../consent/ownerStatus';
 
 export const MyPhotosQuery = graphql(`
   query MyPhotos {
@@ -37,6 +40,13 @@ export function MyPhotosPage() {
   const { loading, needsAccount } = useAccountPage('/me');
   const [r] = useQuery({ query: MyPhotosQuery, pause: loading || needsAccount });
   const photos = r.data?.viewer?.photos.nodes ?? [];
+  // Moderation state and consent, asked apart: the list shows without them.
+  const ids = photos.map((p) => p.id);
+  const [status] = useQuery({ query: MyPhotosStatusQuery, variables: { ids }, pause: ids.length === 0 });
+  const statusOf = new Map(
+    (status.data?.nodes ?? []).flatMap((n) => (n && n.__typename === 'Photo' ? [[n.id, n] as const] : [])),
+  );
+  const unconsented = photos.filter((p) => needsConsent(statusOf.get(p.id)));
   return (
     <main className="narrow wide">
       <h1>My photos</h1>
@@ -74,6 +84,23 @@ export function MyPhotosPage() {
               </a>
             )}
           </p>
+          {photos.some((p) => statusOf.get(p.id)?.moderationState === 'UNDER_REVIEW') && (
+            <p className="notice under-review">
+              <strong>Under review</strong>: {UNDER_REVIEW_TEXT.charAt(0).toLowerCase() + UNDER_REVIEW_TEXT.slice(1)}
+            </p>
+          )}
+          {unconsented.length > 0 && (
+            <section className="consent-needed" aria-label="Photos waiting for your consent">
+              {unconsented.map((p) => (
+                <div key={p.id} className="consent-row">
+                  <a href={`/photos/${p.id}`}>
+                    <img src={p.thumbnailUrl} alt={`Your photo of ${new Date(p.createdAt).toLocaleDateString()}`} loading="lazy" />
+                  </a>
+                  <ConsentPrompt photoId={p.id} compact />
+                </div>
+              ))}
+            </section>
+          )}
           <ul className="thumbs mine">
             {photos.map((p) => (
               <li key={p.id}>
@@ -82,6 +109,9 @@ export function MyPhotosPage() {
                   <span className="thumb-caption">
                     {p.voteCount} {p.voteCount === 1 ? 'vote' : 'votes'} · {p.isPublic ? 'public' : 'private'}
                   </span>
+                  {statusOf.get(p.id)?.moderationState === 'UNDER_REVIEW' && (
+                    <span className="thumb-caption under-review">Under review</span>
+                  )}
                 </a>
               </li>
             ))}

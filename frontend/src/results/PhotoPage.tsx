@@ -11,6 +11,10 @@ import { fmt, Histogram, ShareBar, WordCloud } from './charts';
 import { quantile } from './histogram';
 import { summarize } from './summary';
 import { NotFoundPage } from '../ui/NotFoundPage';
+import { ConsentPrompt } from '../consent/ConsentPrompt';
+import { needsConsent } from '../consent/consent';
+import { PhotoOwnerStatusQuery, UNDER_REVIEW_TEXT } from '../consent/ownerStatus';
+import { ReportButton } from '../report/ReportDialog';
 import { Skeleton } from '../ui/Skeleton';
 
 export const PhotoResultsQuery = graphql(`
@@ -115,9 +119,11 @@ export function PhotoPage({ id }: { id: string }) {
       <div className="results-photo">
         <img src={photo.imageUrl} width={photo.width} height={photo.height} alt={mine ? 'Your photo' : photo.postedBy ? `Photo by ${photo.postedBy.handle}` : 'A photo'} />
         {mine && <OwnerActions id={photo.id} isPublic={photo.isPublic} />}
+        {!mine && <PhotoReport id={photo.id} />}
       </div>
       <div className="results-body">
         <h1>{mine ? 'Your results' : photo.postedBy ? `Results for ${photo.postedBy.handle}’s photo` : 'Results'}</h1>
+        {mine && <OwnerStatus id={photo.id} />}
         <p className="vote-count" aria-live="polite" aria-atomic="true">
           <strong>{votes}</strong> {votes === 1 ? 'vote' : 'votes'}
           {stats && <StableBadge stats={stats} />}
@@ -137,6 +143,40 @@ export function PhotoPage({ id }: { id: string }) {
         )}
       </div>
     </main>
+  );
+}
+
+/** Under review, and the consent prompt for a photo uploaded without it: the owner's alone. */
+function OwnerStatus({ id }: { id: string }) {
+  const [r] = useQuery({ query: PhotoOwnerStatusQuery, variables: { id } });
+  const node = r.data?.node;
+  const photo = node && node.__typename === 'Photo' ? node : null;
+  if (!photo) return null;
+  return (
+    <>
+      {photo.moderationState === 'UNDER_REVIEW' && (
+        <p className="notice under-review">
+          <strong>Under review.</strong> {UNDER_REVIEW_TEXT}
+        </p>
+      )}
+      {needsConsent(photo) && <ConsentPrompt photoId={photo.id} />}
+    </>
+  );
+}
+
+/** Report, for anyone but the owner: the page thanks them after. */
+function PhotoReport({ id }: { id: string }) {
+  const [sent, setSent] = useState(false);
+  return (
+    <div className="report-row">
+      {sent ? (
+        <p className="small" role="status">
+          Reported: thank you. Moderators will look at it.
+        </p>
+      ) : (
+        <ReportButton photoId={id} className="link-button" onReported={() => setSent(true)} />
+      )}
+    </div>
   );
 }
 

@@ -7,6 +7,7 @@ import { useAccountPage } from '../viewer';
 import { ACCEPTED_TYPES, checkFile, uploadProblem, type UploadProblem } from './messages';
 import { uploadPhoto, UploadRefused, type UploadHandle } from './uploadRequest';
 import { MyPhotosQuery } from '../results/MyPhotosPage';
+import { CONSENT_ITEMS, NO_CONSENT, consentComplete, type ConsentChecks } from '../consent/consent';
 
 export function UploadPage() {
   const { loading, needsAccount } = useAccountPage('/upload');
@@ -28,10 +29,8 @@ function UploadForm() {
   const [preview, setPreview] = useState<string | null>(null);
   const [isPublic, setPublic] = useState(false);
   // The uploader's consent: all three, or the form does not send.
-  const [showsMe, setShowsMe] = useState(false);
-  const [adult, setAdult] = useState(false);
-  const [accepts, setAccepts] = useState(false);
-  const consented = showsMe && adult && accepts;
+  const [consent, setConsent] = useState<ConsentChecks>(NO_CONSENT);
+  const consented = consentComplete(consent);
   const [progress, setProgress] = useState<number | null>(null);
   const [problem, setProblem] = useState<UploadProblem | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -154,18 +153,18 @@ function UploadForm() {
         </label>
         <fieldset className="consent">
           <legend>Before you upload</legend>
-          <label className="check">
-            <input type="checkbox" required checked={showsMe} disabled={uploading} onChange={(e) => setShowsMe(e.target.checked)} />
-            This photo shows me
-          </label>
-          <label className="check">
-            <input type="checkbox" required checked={adult} disabled={uploading} onChange={(e) => setAdult(e.target.checked)} />
-            I am an adult (18 or older)
-          </label>
-          <label className="check">
-            <input type="checkbox" required checked={accepts} disabled={uploading} onChange={(e) => setAccepts(e.target.checked)} />
-            I accept that strangers judge it
-          </label>
+          {CONSENT_ITEMS.map((item) => (
+            <label key={item.key} className="check">
+              <input
+                type="checkbox"
+                required
+                checked={consent[item.key]}
+                disabled={uploading}
+                onChange={(e) => setConsent((c) => ({ ...c, [item.key]: e.target.checked }))}
+              />
+              {item.label}
+            </label>
+          ))}
           <p className="small">
             See the <a href="/terms">terms</a> and what we keep, in the <a href="/privacy">privacy page</a>.
           </p>

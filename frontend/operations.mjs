@@ -1,0 +1,13 @@
+// Writes operations.json: the names of the GraphQL operations in the
+// documents graphql-codegen generated (src/gql/graphql.ts), sorted, so that
+// each gets its own metrics label. Run by codegen.ts after it writes src/gql
+// (`npm run codegen`, `make generate`); operations_test.go checks the two agree.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const src = fs.readFileSync(path.join(here, 'src/gql/graphql.ts'), 'utf8');
+const definition = /"kind":"OperationDefinition","operation":"(?:query|mutation|subscription)","name":\{"kind":"Name","value":"(\w+)"\}/g;
+const names = [...new Set([...src.matchAll(definition)].map((m) => m[1]))].sort();
+fs.writeFileSync(path.join(here, 'operations.json'), JSON.stringify(names, null, 2) + '\n');

@@ -4,7 +4,8 @@
 // widths and open a route (failing when the app does not know it).
 import { test as base, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -386,4 +387,110 @@ export async function castVotes(request, photoId, n) {
       { Authorization: `Bearer ${startAnonymousSession.token}` },
     );
   }
+}
+
+// --- Moderators and mail (issue 14) ---------------------------------------
+
+/**
+ * Makes an account a moderator with the binary's own command, on the
+ * server's database and data directory (global-setup.mjs).
+ */
+export function grantModerator(handle) {
+  const bin = process.env.FACESTAT_E2E_BIN;
+  if (!bin) throw new Error('FACESTAT_E2E_BIN is not set: run through global-setup.mjs (make e2e)');
+  execFileSync(bin, ['grant', 'moderator', handle], {
+    env: {
+      ...process.env,
+      FACESTAT_DATABASE_URL: process.env.FACESTAT_E2E_DATABASE_URL,
+      FACESTAT_DATA_DIR: process.env.FACESTAT_E2E_DATA_DIR,
+      FACESTAT_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30_000,
+  });
+}
+
+/**
+ * The messages the embedded default wrote to the local outbox for an
+ * address (<data-dir>/outbox/<unixnano>-<first 16 hex of sha256(address)>.eml),
+ * oldest first, as text.
+ */
+export function outboxFor(email) {
+  const dir = path.join(process.env.FACESTAT_E2E_DATA_DIR ?? '', 'outbox');
+  const tag = createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 16);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(`-${tag}.eml`))
+    .sort((a, b) => (BigInt(a.split('-')[0]) < BigInt(b.split('-')[0]) ? -1 : 1))
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+}
+
+/** The body of an RFC 5322 message as text: quoted-printable and base64 parts decoded. */
+export function messageText(raw) {
+  const qp = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  const b64 = [...raw.matchAll(/\r?\n\r?\n([A-Za-z0-9+/=\r\n]{40,})/g)].map((m) => {
+    try {
+      return Buffer.from(m[1].replace(/\s+/g, ''), 'base64').toString('utf8');
+    } catch {
+      return '';
+    }
+  });
+  return [raw, qp, ...b64].join('\n');
+}
+
+/** Waits for a password-reset e-mail to email and returns its link. */
+export async function resetLinkFor(email, { after = 0, timeout = 15_000 } = {}) {
+  let link = null;
+  await expect
+    .poll(
+      () => {
+        const mails = outboxFor(email).slice(after);
+        const m = mails.length ? messageText(mails[mails.length - 1]).match(/https?:\/\/[^\s"'<>]+\/reset-password\?token=[A-Za-z0-9_%~.-]+/) : null;
+        link = m ? m[0] : null;
+        return link;
+      },
+      { message: `a reset e-mail to ${email} in the outbox`, timeout },
+    )
+    .not.toBeNull();
+  return link;
+}
+
+/** Signs in with a request context (cookie: true), returning the bearer token when cookie is false. */
+export async function signIn(request, email, password, { cookie = true } = {}) {
+  const data = await gql(request, `mutation($in: SignInInput!) { signIn(input: $in) { token } }`, {
+    in: { email, password, cookie },
+  });
+  return data.signIn.token;
+}
+
+/** A GraphQL request that returns the whole answer (data and errors), never throwing. */
+export async function gqlRaw(request, query, variables, headers = {}) {
+  const res = await request.post('/graphql', { data: { query, variables }, headers });
+  return { status: res.status(), body: await res.json() };
+}
+
+/** An anonymous judge (bearer token) who voted on each photo of ids: established after five. */
+export async function judgeWhoVoted(request, ids) {
+  const { startAnonymousSession } = await gql(request, `mutation { startAnonymousSession { token } }`);
+  const auth = { Authorization: `Bearer ${startAnonymousSession.token}` };
+  for (const [i, photoId] of ids.entries()) {
+    await gql(
+      request,
+      `mutation($in: CastVoteInput!) { castVote(input: $in) { photo { id } } }`,
+      {
+        in: {
+          photoId,
+          answers: [
+            { questionKey: 'age', number: 25 + i },
+            { questionKey: 'attractive', number: 6 },
+            ...['trustworthy', 'intelligent', 'happy', 'friendly', 'confident'].map((questionKey, j) => ({ questionKey, yes: (i + j) % 2 === 0 })),
+            { questionKey: 'impression', word: 'calm' },
+          ],
+        },
+      },
+      auth,
+    );
+  }
+  return auth;
 }

@@ -66,6 +66,7 @@ export default async function globalSetup() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = fs.openSync(path.join(artifacts, 'server.log'), 'w');
+  const dataDir = path.join(tmp, 'data');
   const server = spawn(bin, ['serve'], {
     cwd: tmp,
     stdio: ['ignore', log, log],
@@ -74,7 +75,7 @@ export default async function globalSetup() {
       FACESTAT_ADDR: `127.0.0.1:${port}`,
       FACESTAT_PUBLIC_URL: url,
       FACESTAT_DATABASE_URL: dbURL.href,
-      FACESTAT_DATA_DIR: path.join(tmp, 'data'),
+      FACESTAT_DATA_DIR: dataDir,
       FACESTAT_LOG_LEVEL: 'warn',
       FACESTAT_LOG_FORMAT: 'json',
       // Every test signs up and uploads from 127.0.0.1: no limits, cheap hashing.
@@ -86,6 +87,12 @@ export default async function globalSetup() {
       FACESTAT_ARGON2_TIME: '1',
       // Top lists recomputed every second, so a test sees a photo it voted into one.
       FACESTAT_STANDINGS_INTERVAL: '1s',
+      // Reports, password resets and exports: every test asks from 127.0.0.1.
+      FACESTAT_RATE_REPORT: '0/1s',
+      FACESTAT_RATE_REPORT_IP: '0/1s',
+      FACESTAT_RATE_RESET_IP: '0/1s',
+      FACESTAT_RATE_RESET_EMAIL: '0/1s',
+      FACESTAT_RATE_EXPORT: '0/1s',
     },
   });
 
@@ -112,6 +119,11 @@ export default async function globalSetup() {
     throw e;
   }
   process.env.FACESTAT_E2E_URL = url;
+  // For tests that use the binary's commands on the same database and data
+  // directory (`facestat grant moderator`), or read the local mail outbox.
+  process.env.FACESTAT_E2E_BIN = bin;
+  process.env.FACESTAT_E2E_DATABASE_URL = dbURL.href;
+  process.env.FACESTAT_E2E_DATA_DIR = dataDir;
   console.log(`e2e: facestat ready at ${url} on database ${dbName} (setup ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   return teardown;
 }

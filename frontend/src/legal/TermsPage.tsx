@@ -24,7 +24,11 @@ export function TermsPage() {
 
       <h2>What we may do</h2>
       <ul>
-        <li>Moderators may remove any photo that breaks these rules.</li>
+        <li>
+          Anyone judging can report a photo that breaks these rules, with the Report button beside it. Reported
+          photos may be hidden while moderators look at them; moderators may remove a photo, or ban the account that
+          posted it (its photos go, and its e-mail address cannot sign up again).
+        </li>
         <li>Words on our blocklist are refused, and are never shown.</li>
         <li>
           Results are strangers&apos; impressions, weighed by a statistical model. They say how you come across in

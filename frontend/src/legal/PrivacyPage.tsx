@@ -43,8 +43,9 @@ export function PrivacyPage() {
           moderators act on a photo, the log keeps who did what, when and why.
         </li>
         <li>
-          <strong>Password-reset e-mails</strong>: the address they went to, until they are sent. The link in one
-          works once, for 30 minutes.
+          <strong>E-mail we send you</strong> (only links to reset your password): on a single-machine install,
+          FaceStat keeps each message in a local outbox that only the operator can read, until your account is
+          deleted. The link in one works once, for 30 minutes.
         </li>
       </ul>
       <p>

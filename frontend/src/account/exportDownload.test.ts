@@ -42,6 +42,17 @@ describe('waitForExport', () => {
     expect((err as Error).message).toMatch(text);
   });
 
+  it('says a failed build was too large (409, EXPORT_TOO_LARGE)', async () => {
+    const fetch = (async () =>
+      new Response(JSON.stringify({ errors: [{ message: 'too large', extensions: { code: 'CONFLICT', reason: 'EXPORT_TOO_LARGE' } }] }), {
+        status: 409,
+        headers: { 'Content-Type': 'application/json' },
+      })) as unknown as typeof globalThis.fetch;
+    const err = await waitForExport('/exports/e1', { fetch }).catch((e) => e);
+    expect((err as ExportFailed).status).toBe(409);
+    expect((err as Error).message).toMatch(/larger than an export may be/);
+  });
+
   it('fails when FaceStat cannot be reached', async () => {
     const err = await waitForExport('/exports/e1', { fetch: server([new TypeError('Failed to fetch')]).fetch }).catch((e) => e);
     expect((err as ExportFailed).status).toBe(0);

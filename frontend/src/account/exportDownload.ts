@@ -25,17 +25,16 @@ export interface WaitOptions {
 
 const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Words for an export that cannot be downloaded, by status. */
-export function exportFailureText(status: number): string {
+/** Words for an export that cannot be downloaded, by status (and the error's reason, for 409). */
+export function exportFailureText(status: number, reason?: string): string {
+  if (reason === 'EXPORT_TOO_LARGE') return 'Your data is larger than an export may be. Delete some photos, or ask the operator.';
   switch (status) {
     case 401:
     case 403:
-      return 'This download is for the account that asked for it, in the browser it asked from. Sign in again and start a new one.';
+      return 'This download is for the account that asked for it. Sign in again and start a new one.';
     case 404:
     case 410:
       return 'This export expired or was deleted. Start a new one.';
-    case 413:
-      return 'Your data is larger than an export may be. Delete some photos, or ask the operator.';
     case 429:
       return 'Too many exports today. Try again tomorrow.';
     case 0:
@@ -63,14 +62,27 @@ export async function waitForExport(url: string, opts: WaitOptions = {}): Promis
       if (opts.signal?.aborted) throw e;
       throw new ExportFailed(0, exportFailureText(0));
     }
+    if (res.status !== 200 && res.status !== 202) {
+      throw new ExportFailed(res.status, exportFailureText(res.status, await reasonOf(res)));
+    }
     // Only the status matters here: never read a ZIP into memory.
     void res.body?.cancel().catch(() => undefined);
     if (res.status === 200) return;
-    if (res.status !== 202) throw new ExportFailed(res.status, exportFailureText(res.status));
     if (now() >= deadline) throw new ExportFailed(504, 'The export is taking long. Try again in a while.');
     const after = Number(res.headers.get('Retry-After'));
     const wait = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 10_000) : interval;
     await sleep(wait);
     if (opts.signal?.aborted) throw new DOMException('aborted', 'AbortError');
+  }
+}
+
+/** The reason of a refusal's JSON body ({"errors":[{"extensions":{"reason"}}]}), if any. */
+async function reasonOf(res: Response): Promise<string | undefined> {
+  try {
+    const body = (await res.json()) as { errors?: { extensions?: { reason?: unknown } }[] };
+    const reason = body.errors?.[0]?.extensions?.reason;
+    return typeof reason === 'string' ? reason : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -6,6 +6,7 @@ describe('accountProblem', () => {
   it('says an e-mailed link expired or was used (INVALID_TOKEN)', () => {
     const p = accountProblem({ code: 'BAD_USER_INPUT', reason: 'INVALID_TOKEN', field: 'input.token' }, 'reset');
     expect(p).toEqual({ field: 'token', text: 'This link has expired or was used already. Ask for a new one.' });
+    expect(accountProblem({ code: 'BAD_USER_INPUT', reason: 'TOO_LONG', field: 'input.token' }, 'reset')).toEqual(p);
   });
   it('marks the current password wrong on a change, the password on a deletion', () => {
     expect(accountProblem({ code: 'UNAUTHENTICATED', reason: 'BAD_CREDENTIALS' }, 'change')).toEqual({

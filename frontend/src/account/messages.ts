@@ -33,7 +33,8 @@ export function accountProblem(r: Refusal, form: AccountForm): AccountProblem {
   const named = fieldOf(r.field);
   // The new password, in the form that has one.
   const fresh: AccountField | undefined = form === 'change' || form === 'reset' ? 'newPassword' : undefined;
-  if (r.code === 'BAD_USER_INPUT' && r.reason === 'INVALID_TOKEN') {
+  // INVALID_TOKEN, or a token no link ever carried (TOO_LONG): the same words.
+  if (r.code === 'BAD_USER_INPUT' && (r.reason === 'INVALID_TOKEN' || named === 'token')) {
     return { field: 'token', text: 'This link has expired or was used already. Ask for a new one.' };
   }
   if (r.code === 'UNAUTHENTICATED' && r.reason === 'BAD_CREDENTIALS') {

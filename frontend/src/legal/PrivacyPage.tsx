@@ -89,7 +89,7 @@ export function PrivacyPage() {
         <li>
           <strong>Download your data</strong> from your <a href="/account">account page</a>: a ZIP file with your
           account, the consent you gave, your sessions, the reports you filed, your photos with their results, and the
-          votes you cast. The link works only for you, in the browser that asked for it, and the file is deleted when
+          votes you cast. The link works only for you, signed in, and the file is deleted when
           the link expires (after an hour).
         </li>
         <li>

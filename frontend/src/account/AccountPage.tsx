@@ -220,7 +220,8 @@ function Sessions() {
   const [out, signOutOthers] = useMutation(SignOutOtherSessionsMutation);
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const sessions = r.data?.viewer?.sessions ?? [];
+  // This device first, then the others newest first (the server's order).
+  const sessions = [...(r.data?.viewer?.sessions ?? [])].sort((a, b) => Number(b.current) - Number(a.current));
   const others = sessions.filter((s) => !s.current).length;
   return (
     <section className="card" aria-labelledby={`${id}-title`}>

@@ -55,16 +55,16 @@ function Account({ path }: { path: string }) {
         <span className="visually-hidden">My photos, signed in as </span>
         <span className="handle">{viewer.user.handle}</span>
       </a>
-      {/* On a phone these two are icons (their names stay for screen readers), so the header keeps to two rows. */}
+      {/* On a phone these two are icons (aria-label keeps their names), so the header keeps to two rows. */}
       {moderator && (
-        <a href="/moderation" aria-current={cur('/moderation')} title="Moderation">
+        <a href="/moderation" aria-current={cur('/moderation')} aria-label="Moderation" title="Moderation">
           <span className="nav-icon" aria-hidden="true">
             ⚖
           </span>
           <span className="nav-label">Moderation</span>
         </a>
       )}
-      <a href="/account" aria-current={cur('/account')} title="Account">
+      <a href="/account" aria-current={cur('/account')} aria-label="Account" title="Account">
         <span className="nav-icon" aria-hidden="true">
           ⚙
         </span>

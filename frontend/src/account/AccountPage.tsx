@@ -10,7 +10,8 @@ import { Skeleton } from '../ui/Skeleton';
 import { useViewer } from '../viewer';
 import { describeAgent } from './agent';
 import { ExportFailed, waitForExport } from './exportDownload';
-import { accountProblem, checkNewPassword, type AccountField, type AccountProblem } from './messages';
+import { Field, Problem, passwordInput, useAccountForm } from './fields';
+import { accountProblem, checkNewPassword } from './messages';
 import { when } from '../ui/when';
 
 export const AccountSessionFields = graphql(`
@@ -122,26 +123,9 @@ export function AccountPage() {
   );
 }
 
-function usePasswordForm() {
-  const id = useId();
-  const [problem, setProblem] = useState<AccountProblem | null>(null);
-  const fieldProps = (f: AccountField) => {
-    const bad = problem?.field === f;
-    return {
-      id: `${id}-${f}`,
-      'aria-invalid': bad || undefined,
-      'aria-describedby': bad ? `${id}-problem` : undefined,
-    };
-  };
-  const show = (p: AccountProblem | null) => {
-    setProblem(p);
-    if (p?.field) document.getElementById(`${id}-${p.field}`)?.focus();
-  };
-  return { id, problem, show, fieldProps };
-}
-
 function ChangePassword() {
-  const { id, problem, show, fieldProps } = usePasswordForm();
+  const form = useAccountForm();
+  const { id, show } = form;
   const [current, setCurrent] = useState('');
   const [fresh, setFresh] = useState('');
   const [state, change] = useMutation(ChangePasswordMutation);
@@ -169,36 +153,17 @@ function ChangePassword() {
           );
         }}
       >
-        <div className="field">
-          <label htmlFor={`${id}-currentPassword`}>Current password</label>
-          <input
-            {...fieldProps('currentPassword')}
-            type="password"
-            autoComplete="current-password"
-            required
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-newPassword`}>New password</label>
-          <input
-            {...fieldProps('newPassword')}
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={10}
-            maxLength={256}
-            value={fresh}
-            onChange={(e) => setFresh(e.target.value)}
-          />
-          <span className="hint">At least 10 characters. Your other devices are signed out.</span>
-        </div>
-        {problem && (
-          <p id={`${id}-problem`} className="error" role="alert">
-            {problem.text}
-          </p>
-        )}
+        <Field form={form} name="currentPassword" label="Current password" value={current} onChange={setCurrent} {...passwordInput(false)} />
+        <Field
+          form={form}
+          name="newPassword"
+          label="New password"
+          hint="At least 10 characters. Your other devices are signed out."
+          value={fresh}
+          onChange={setFresh}
+          {...passwordInput(true)}
+        />
+        <Problem form={form} />
         {done && (
           <p className="notice" role="status">
             {done}
@@ -360,7 +325,8 @@ function retryIn(seconds: number | undefined): string {
 }
 
 function DeleteAccount({ handle, onDeleted }: { handle: string; onDeleted: () => void }) {
-  const { id, problem, show, fieldProps } = usePasswordForm();
+  const form = useAccountForm();
+  const { id, show } = form;
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState('');
   const [typed, setTyped] = useState('');
@@ -392,35 +358,22 @@ function DeleteAccount({ handle, onDeleted }: { handle: string; onDeleted: () =>
             onDeleted();
           }}
         >
-          <div className="field">
-            <label htmlFor={`${id}-password`}>Your password</label>
-            <input
-              {...fieldProps('password')}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-confirm`}>
-              Type your handle, <strong className="handle">{handle}</strong>, to confirm
-            </label>
-            <input
-              id={`${id}-confirm`}
-              autoComplete="off"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={typed}
-              onChange={(e) => setTyped(e.target.value)}
-            />
-          </div>
-          {problem && (
-            <p id={`${id}-problem`} className="error" role="alert">
-              {problem.text}
-            </p>
-          )}
+          <Field form={form} name="password" label="Your password" value={password} onChange={setPassword} {...passwordInput(false)} />
+          <Field
+            form={form}
+            name="confirm"
+            label={
+              <>
+                Type your handle, <strong className="handle">{handle}</strong>, to confirm
+              </>
+            }
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={typed}
+            onChange={setTyped}
+          />
+          <Problem form={form} />
           <div className="actions">
             <button type="submit" className="danger" disabled={state.fetching || !matches || !password}>
               {state.fetching ? 'Deleting…' : 'Delete my account for good'}

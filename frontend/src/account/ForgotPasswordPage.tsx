@@ -1,10 +1,11 @@
 // /forgot-password: asks for an e-mail link to reset the password. The
 // answer is the same whether or not the address has an account.
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { useMutation } from 'urql';
 import { graphql } from '../gql';
 import { refusalOf } from '../graphql/errors';
-import { accountProblem, type AccountProblem } from './messages';
+import { Field, Problem, useAccountForm } from './fields';
+import { accountProblem } from './messages';
 
 export const RequestPasswordResetMutation = graphql(`
   mutation RequestPasswordReset($input: RequestPasswordResetInput!) {
@@ -18,11 +19,10 @@ export const RESET_SENT =
   'If an account uses this address, we sent it a link to choose a new password. The link works for 30 minutes, once.';
 
 export function ForgotPasswordPage() {
-  const id = useId();
+  const form = useAccountForm();
   const [email, setEmail] = useState('');
   const [state, request] = useMutation(RequestPasswordResetMutation);
   const [sent, setSent] = useState(false);
-  const [problem, setProblem] = useState<AccountProblem | null>(null);
   return (
     <main className="narrow">
       <h1>Forgot your password?</h1>
@@ -51,41 +51,26 @@ export function ForgotPasswordPage() {
             aria-busy={state.fetching}
             onSubmit={async (e) => {
               e.preventDefault();
-              setProblem(null);
+              form.show(null);
               const address = email.trim();
-              if (!address.includes('@')) {
-                setProblem({ field: 'email', text: 'That does not look like an email address.' });
-                document.getElementById(`${id}-email`)?.focus();
-                return;
-              }
+              if (!address.includes('@')) return form.show({ field: 'email', text: 'That does not look like an email address.' });
               const r = await request({ input: { email: address } });
-              if (r.error) {
-                setProblem(accountProblem(refusalOf(r.error), 'forgot'));
-                return;
-              }
+              if (r.error) return form.show(accountProblem(refusalOf(r.error), 'forgot'));
               setSent(true);
             }}
           >
-            <div className="field">
-              <label htmlFor={`${id}-email`}>Email</label>
-              <input
-                id={`${id}-email`}
-                name="email"
-                type="email"
-                autoComplete="email"
-                required
-                maxLength={254}
-                aria-invalid={problem?.field === 'email' || undefined}
-                aria-describedby={problem ? `${id}-problem` : undefined}
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-              />
-            </div>
-            {problem && (
-              <p id={`${id}-problem`} className="error" role="alert">
-                {problem.text}
-              </p>
-            )}
+            <Field
+              form={form}
+              name="email"
+              label="Email"
+              type="email"
+              autoComplete="email"
+              required
+              maxLength={254}
+              value={email}
+              onChange={setEmail}
+            />
+            <Problem form={form} />
             <button type="submit" className="primary" disabled={state.fetching || !email.trim()}>
               {state.fetching ? 'Sending…' : 'Send me a link'}
             </button>

@@ -1,11 +1,12 @@
 // /reset-password?token=…: the e-mailed link. The token is taken out of the
 // address as soon as the page reads it (resetToken.ts), and the page asks
 // browsers to send no Referer from it.
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useMutation } from 'urql';
 import { graphql } from '../gql';
 import { refusalOf } from '../graphql/errors';
-import { accountProblem, checkNewPassword, type AccountProblem } from './messages';
+import { Field, Problem, passwordInput, useAccountForm } from './fields';
+import { accountProblem, checkNewPassword } from './messages';
 import { forgetResetToken, takeResetToken } from './resetToken';
 
 export const ResetPasswordMutation = graphql(`
@@ -29,12 +30,12 @@ function useNoReferrer() {
 
 export function ResetPasswordPage() {
   useNoReferrer();
-  const id = useId();
+  const form = useAccountForm();
+  const { problem, show } = form;
   const [token] = useState(() => takeResetToken(window.location, window.history));
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
   const [state, reset] = useMutation(ResetPasswordMutation);
-  const [problem, setProblem] = useState<AccountProblem | null>(null);
   const [done, setDone] = useState(false);
 
   if (done) {
@@ -67,7 +68,6 @@ export function ResetPasswordPage() {
       </main>
     );
   }
-  const bad = (f: 'newPassword') => problem?.field === f || undefined;
   return (
     <main className="narrow">
       <h1>Choose a new password</h1>
@@ -78,55 +78,25 @@ export function ResetPasswordPage() {
         onSubmit={async (e) => {
           e.preventDefault();
           const wrong = checkNewPassword(password, again);
-          if (wrong) {
-            setProblem(wrong);
-            document.getElementById(`${id}-newPassword`)?.focus();
-            return;
-          }
-          setProblem(null);
+          if (wrong) return show(wrong);
+          show(null);
           const r = await reset({ input: { token, newPassword: password } });
-          if (r.error) {
-            setProblem(accountProblem(refusalOf(r.error), 'reset'));
-            return;
-          }
+          if (r.error) return show(accountProblem(refusalOf(r.error), 'reset'));
           forgetResetToken();
           setDone(true);
         }}
       >
-        <div className="field">
-          <label htmlFor={`${id}-newPassword`}>New password</label>
-          <input
-            id={`${id}-newPassword`}
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={10}
-            maxLength={256}
-            aria-invalid={bad('newPassword')}
-            aria-describedby={problem ? `${id}-problem` : `${id}-hint`}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <span id={`${id}-hint`} className="hint">
-            At least 10 characters.
-          </span>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-again`}>The new password again</label>
-          <input
-            id={`${id}-again`}
-            type="password"
-            autoComplete="new-password"
-            required
-            value={again}
-            onChange={(e) => setAgain(e.target.value)}
-          />
-        </div>
-        {problem && (
-          <p id={`${id}-problem`} className="error" role="alert">
-            {problem.text}
-          </p>
-        )}
+        <Field
+          form={form}
+          name="newPassword"
+          label="New password"
+          hint="At least 10 characters."
+          value={password}
+          onChange={setPassword}
+          {...passwordInput(true)}
+        />
+        <Field form={form} name="again" label="The new password again" value={again} onChange={setAgain} {...passwordInput(true)} />
+        <Problem form={form} />
         <button type="submit" className="primary" disabled={state.fetching || !password || !again}>
           {state.fetching ? 'Saving…' : 'Set the new password'}
         </button>

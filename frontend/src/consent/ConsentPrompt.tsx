@@ -10,13 +10,7 @@ export const ConfirmPhotoConsentMutation = graphql(`
   mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {
     confirmPhotoConsent(input: $input) {
       photo {
-        id
-        consent {
-          showsMe
-          adult
-          acceptsJudging
-          givenAt
-        }
+        ...OwnerPhotoStatusFields
       }
     }
   }

@@ -25,7 +25,7 @@ type Documents = {
     "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      ok\n    }\n  }\n": typeof types.ResetPasswordDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.SignInDocument,
-    "\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        id\n        consent {\n          showsMe\n          adult\n          acceptsJudging\n          givenAt\n        }\n      }\n    }\n  }\n": typeof types.ConfirmPhotoConsentDocument,
+    "\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        ...OwnerPhotoStatusFields\n      }\n    }\n  }\n": typeof types.ConfirmPhotoConsentDocument,
     "\n  fragment OwnerPhotoStatusFields on Photo {\n    id\n    moderationState\n    consent {\n      showsMe\n      adult\n      acceptsJudging\n      givenAt\n    }\n  }\n": typeof types.OwnerPhotoStatusFieldsFragmentDoc,
     "\n  query PhotoOwnerStatus($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": typeof types.PhotoOwnerStatusDocument,
     "\n  query MyPhotosStatus($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": typeof types.MyPhotosStatusDocument,
@@ -70,7 +70,7 @@ const documents: Documents = {
     "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      ok\n    }\n  }\n": types.ResetPasswordDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.SignUpDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.SignInDocument,
-    "\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        id\n        consent {\n          showsMe\n          adult\n          acceptsJudging\n          givenAt\n        }\n      }\n    }\n  }\n": types.ConfirmPhotoConsentDocument,
+    "\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        ...OwnerPhotoStatusFields\n      }\n    }\n  }\n": types.ConfirmPhotoConsentDocument,
     "\n  fragment OwnerPhotoStatusFields on Photo {\n    id\n    moderationState\n    consent {\n      showsMe\n      adult\n      acceptsJudging\n      givenAt\n    }\n  }\n": types.OwnerPhotoStatusFieldsFragmentDoc,
     "\n  query PhotoOwnerStatus($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": types.PhotoOwnerStatusDocument,
     "\n  query MyPhotosStatus($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": types.MyPhotosStatusDocument,
@@ -165,7 +165,7 @@ export function graphql(source: "\n  mutation SignIn($input: SignInInput!) {\n  
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        id\n        consent {\n          showsMe\n          adult\n          acceptsJudging\n          givenAt\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        id\n        consent {\n          showsMe\n          adult\n          acceptsJudging\n          givenAt\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        ...OwnerPhotoStatusFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmPhotoConsent($input: ConfirmPhotoConsentInput!) {\n    confirmPhotoConsent(input: $input) {\n      photo {\n        ...OwnerPhotoStatusFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -2,11 +2,12 @@
 // first, then hidden ones, then the oldest), each with its reports and the
 // actions Restore, Remove and Ban owner (the last two confirmed first), and
 // the log of what moderators did.
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { ModerationAction, ModerationQueueItemFieldsFragment } from '../gql/graphql';
 import { errorCode, friendlyError, refusalOf } from '../graphql/errors';
+import { NoteField } from '../report/NoteField';
 import { NOTE_MAX, noteLength } from '../report/reasons';
 import { Skeleton } from '../ui/Skeleton';
 import { useAccountPage } from '../viewer';
@@ -195,7 +196,6 @@ export function ModerationPage() {
 }
 
 function ModerateForm({ item, onDone }: { item: ModerationQueueItemFieldsFragment; onDone: (text: string) => void }) {
-  const id = useId();
   const [note, setNote] = useState('');
   const [confirming, setConfirming] = useState<ModerationAction | null>(null);
   const [state, moderate] = useMutation(ModeratePhotoMutation);
@@ -217,21 +217,7 @@ function ModerateForm({ item, onDone }: { item: ModerationQueueItemFieldsFragmen
 
   return (
     <div className="moderate">
-      <div className="field">
-        <label htmlFor={`${id}-note`}>Note for the log (optional)</label>
-        <textarea
-          id={`${id}-note`}
-          rows={2}
-          value={note}
-          disabled={state.fetching}
-          aria-invalid={length > NOTE_MAX || undefined}
-          aria-describedby={`${id}-count`}
-          onChange={(e) => setNote(e.target.value)}
-        />
-        <span id={`${id}-count`} className={`hint${length > NOTE_MAX ? ' over' : ''}`}>
-          {length} / {NOTE_MAX}
-        </span>
-      </div>
+      <NoteField label="Note for the log (optional)" value={note} onChange={setNote} disabled={state.fetching} rows={2} />
       {!pending ? (
         <div className="actions">
           {ACTIONS.map((a) => (

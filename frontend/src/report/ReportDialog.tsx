@@ -8,6 +8,7 @@ import { graphql } from '../gql';
 import type { JudgePhotoFragment, ReportReason } from '../gql/graphql';
 import { refusalOf } from '../graphql/errors';
 import { ensureSession } from '../session';
+import { NoteField } from './NoteField';
 import { NOTE_MAX, REPORT_REASONS, noteLength, reportProblem } from './reasons';
 
 export const ReportPhotoMutation = graphql(`
@@ -126,22 +127,7 @@ export function ReportButton({
               </label>
             ))}
           </fieldset>
-          <div className="field">
-            <label htmlFor={`${id}-note`}>Note for the moderators (optional)</label>
-            <textarea
-              id={`${id}-note`}
-              rows={3}
-              value={note}
-              disabled={sending}
-              aria-invalid={length > NOTE_MAX || undefined}
-              aria-describedby={`${id}-count`}
-              onChange={(e) => setNote(e.target.value)}
-            />
-            <span id={`${id}-count`} className={`hint${length > NOTE_MAX ? ' over' : ''}`} aria-live="polite">
-              {length} / {NOTE_MAX}
-              {length > NOTE_MAX && ' (too long)'}
-            </span>
-          </div>
+          <NoteField label="Note for the moderators (optional)" value={note} onChange={setNote} disabled={sending} />
           {problem && (
             <p id={`${id}-problem`} className="error" role="alert">
               {problem}

@@ -6,6 +6,8 @@
 // note as text, restores the photo from the queue and finds the log entry.
 import {
   FACE,
+  PASSWORD,
+  signIn,
   expect,
   expectAccessible,
   gqlRaw,
@@ -27,6 +29,8 @@ async function moderatorPage(newContext) {
   const ctx = await newContext();
   const mod = await signUp(ctx.request, { cookie: true });
   grantModerator(mod.handle);
+  // A new sign-in gets the new role at once (a cached session keeps its old one for a few seconds).
+  await signIn(ctx.request, mod.email, PASSWORD);
   const page = await ctx.newPage();
   await page.goto('/');
   const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Moderation' });

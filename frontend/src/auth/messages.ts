@@ -21,6 +21,8 @@ export function authProblem(r: Refusal): AuthProblem {
   switch (r.code) {
     case 'BAD_USER_INPUT':
       switch (r.reason) {
+        case 'BANNED':
+          return { field: 'email', text: 'This e-mail address belongs to an account the moderators banned: it cannot sign up again.' };
         case 'TAKEN':
           if (field === 'handle') return { field, text: 'That handle is taken. Pick another one.' };
           if (field === 'email') return { field, text: 'An account with that email exists already. Sign in instead.' };
@@ -49,6 +51,7 @@ export function authProblem(r: Refusal): AuthProblem {
     case 'UNAVAILABLE':
       return { text: `FaceStat is busy right now. ${retryText(r.retryAfter)}` };
     case 'FORBIDDEN':
+      if (r.reason === 'BANNED') return { text: 'The moderators banned this account: it cannot sign in any more.' };
       return { text: 'The page is out of date. Reload it and try again.' };
     default:
       return { text: r.message || 'Something went wrong. Try again.' };

@@ -39,7 +39,8 @@ export function moderationProblem(r: Refusal): string {
   if (r.network) return 'Cannot reach FaceStat. Check your connection and try again.';
   switch (r.code) {
     case 'FORBIDDEN':
-      return 'Only moderators can do this. If you were one, your role was taken away: reload the page.';
+      if (r.reason === 'CSRF_TOKEN_INVALID') return 'The page is out of date. Reload it and try again.';
+      return 'You may not do this: only moderators act on reports, and nobody can ban themselves, a moderator or an admin (an operator revokes the role first).';
     case 'NOT_FOUND':
       return 'This photo is gone already (its owner or another moderator deleted it).';
     case 'CONFLICT':

@@ -29,6 +29,10 @@ describe('reportProblem', () => {
   it('names the note limit for TOO_LONG', () => {
     expect(reportProblem({ code: 'BAD_USER_INPUT', reason: 'TOO_LONG', field: 'input.note' })).toMatch(/500 characters/);
   });
+  it('tells an owner they cannot report their own photo (FORBIDDEN), unless the page is stale (CSRF)', () => {
+    expect(reportProblem({ code: 'FORBIDDEN' })).toBe('You cannot report your own photo.');
+    expect(reportProblem({ code: 'FORBIDDEN', reason: 'CSRF_TOKEN_INVALID' })).toMatch(/Reload/);
+  });
   it('says so when offline', () => {
     expect(reportProblem({ network: true })).toMatch(/Cannot reach FaceStat/);
   });

@@ -43,7 +43,8 @@ export function reportProblem(r: Refusal): string {
     case 'UNAVAILABLE':
       return `FaceStat is busy right now. ${retryText(r.retryAfter)}`;
     case 'FORBIDDEN':
-      return 'The page is out of date. Reload it and try again.';
+      if (r.reason === 'CSRF_TOKEN_INVALID') return 'The page is out of date. Reload it and try again.';
+      return 'You cannot report your own photo.';
     default:
       return r.message || 'The report could not be sent. Try again.';
   }

@@ -116,6 +116,13 @@ describe('authProblem', () => {
     const p = authProblem({ code: 'UNAUTHENTICATED', reason: 'BAD_CREDENTIALS' });
     expect(p).toEqual({ text: 'Wrong email or password.' });
   });
+  it('says a banned account cannot sign in, and a banned e-mail cannot sign up (BANNED)', () => {
+    expect(authProblem({ code: 'FORBIDDEN', reason: 'BANNED' }).text).toMatch(/banned this account/);
+    expect(authProblem({ code: 'BAD_USER_INPUT', reason: 'BANNED', field: 'input.email' })).toMatchObject({
+      field: 'email',
+      text: expect.stringMatching(/cannot sign up again/),
+    });
+  });
   it('says when to retry after RATE_LIMITED', () => {
     expect(authProblem({ code: 'RATE_LIMITED', retryAfter: 7 }).text).toMatch(/Too many attempts\. Try again in 7 s/);
   });

@@ -344,7 +344,8 @@ export function JudgePage() {
         )}
         {photo && phase === 'judging' && (
           <ReportButton
-            key={photo.id}
+            // A fresh dialog per photo (the image beside it has key photo.id: keys must differ).
+            key={`report-${photo.id}`}
             photoId={photo.id}
             onOpenChange={setReporting}
             // The server set the photo aside for this judge and answered with the next.

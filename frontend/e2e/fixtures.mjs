@@ -458,9 +458,13 @@ export async function resetLinkFor(email, { after = 0, timeout = 15_000 } = {}) 
 
 /** Signs in with a request context (cookie: true), returning the bearer token when cookie is false. */
 export async function signIn(request, email, password, { cookie = true } = {}) {
-  const data = await gql(request, `mutation($in: SignInInput!) { signIn(input: $in) { token } }`, {
-    in: { email, password, cookie },
-  });
+  // A context that holds a cookie session already repeats its CSRF cookie.
+  const data = await gql(
+    request,
+    `mutation($in: SignInInput!) { signIn(input: $in) { token } }`,
+    { in: { email, password, cookie } },
+    await csrfHeaders(request),
+  );
   return data.signIn.token;
 }
 

@@ -171,6 +171,16 @@ test('a counted MINOR report hides the photo from strangers, its owner sees it u
   await page.goto('/me');
   await expect(page.locator('.thumb-caption.under-review')).toHaveText('Under review');
   await shoot(page, 'my-photos-under-review');
+  // Uploaded through the API without consent: its owner is asked to confirm it, with the upload form's words.
+  const prompt = page.locator('form.consent-prompt');
+  await expect(prompt).toHaveCount(1);
+  const confirm = prompt.getByRole('button', { name: 'Confirm' });
+  await expect(confirm).toBeDisabled();
+  for (const label of ['This photo shows me', 'I am an adult (18 or older)', 'I accept that strangers judge it']) {
+    await prompt.getByLabel(label).check();
+  }
+  await confirm.click();
+  await expect(prompt).toHaveCount(0);
 
   // The moderator's queue puts it first, flagged; Remove and Ban ask first.
   const { page: mp } = await moderatorPage(newContext);

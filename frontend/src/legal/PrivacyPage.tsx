@@ -12,7 +12,8 @@ export function PrivacyPage() {
         <li>
           <strong>Your account</strong>, if you make one: your handle, your e-mail address and a hash of your
           password (argon2id; we never store the password itself). Signing in also stores a fingerprint of each
-          session&apos;s key, not the key.
+          session&apos;s key, not the key, and the name your browser gives itself (its User-Agent), which your
+          account page shows; a session ends after 30 days unless used.
         </li>
         <li>
           <strong>Judging without an account</strong>: your browser gets a signed token, and nothing about you is
@@ -48,6 +49,10 @@ export function PrivacyPage() {
           deleted. The link in one works once, for 30 minutes.
         </li>
       </ul>
+      <p>
+        Like any web server, FaceStat writes a line per request (with your address) to its log; it keeps no log
+        file itself, so how long those lines live is the operator&apos;s choice.
+      </p>
       <p>
         The app sets a few cookies so that you stay signed in and so that requests cannot be forged. There are no
         advertising or tracking cookies.
@@ -103,9 +108,10 @@ export function PrivacyPage() {
         </li>
         <li>
           What stays, without your name: the votes you cast on other people&apos;s photos stay as anonymous
-          contributions to their results (nothing links them to you any more), and if you were a moderator, the
-          moderation log keeps your actions under a made-up id instead of your handle. Reports you filed stay with
-          the photo they were about, without your account.
+          contributions to their results, as long as those photos exist (nothing links them to you any more). The
+          moderation log keeps what moderators did about your photos, and what you did if you were a moderator,
+          under a made-up id instead of your account and handle. Reports you filed stay with the photo they were
+          about, without your account.
         </li>
         <li>
           After deletion, your e-mail address and handle can be used again for a new account, unless the account was

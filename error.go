@@ -51,6 +51,7 @@ const (
 	ReasonUploadsPaused   = "UPLOADS_PAUSED" // UNAVAILABLE: uploads are paused by degradation
 	ReasonDatabaseDown    = "DATABASE_DOWN"  // UNAVAILABLE: the database does not answer
 	ReasonOwnerHidden     = "OWNER_HIDDEN"   // FORBIDDEN: the viewer may see a photo but not who posted it
+	ReasonBanned          = "BANNED"         // FORBIDDEN at signIn: the account is banned; BAD_USER_INPUT at signUp: the e-mail is
 
 	// Slow clients (docs/SECURITY.md).
 	ReasonBodyTooSlow    = "BODY_TOO_SLOW"       // BAD_USER_INPUT (408): the request body fell below min-body-rate

@@ -33,6 +33,7 @@ import (
 	"github.com/facestat/facestat/judging/quality"
 	"github.com/facestat/facestat/live"
 	"github.com/facestat/facestat/metrics"
+	"github.com/facestat/facestat/moderation"
 	"github.com/facestat/facestat/panics"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/ratelimit"
@@ -58,6 +59,10 @@ type App struct {
 	Metrics  *metrics.Metrics
 	// Admission bounds the work in flight and chooses the degradation level.
 	Admission *admission.Controller
+	// Moderation: reports, the queue, moderators' actions (issue 14);
+	// Servings records what nextPhoto served, in the background.
+	Moderation *moderation.Service
+	Servings   *moderation.Servings
 
 	redis     *goredis.Client // nil on the embedded default
 	redisBus  *redis.Bus
@@ -216,9 +221,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		RateLimits:          limits,
 		Cache:               store,
 	}, log)
+	a.Servings = moderation.NewServings(d.Client, log)
 	a.Judging, err = judging.NewService(ctx, judging.Deps{
 		Client: d.Client, Dialect: d.Dialect, Photos: a.Photos, Cache: store, RateLimits: limits, Log: log,
 		Observers: []judging.Observer{a.coalescer}, // live results
+		Servings:  a.Servings,                      // moderation: who was shown what
 	}, judging.Config{
 		MinVotes:      cfg.MinVotes,
 		CandidatePool: cfg.NextPhotoPool,
@@ -233,6 +240,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		},
 	})
 	if err != nil {
+		a.Servings.Close()
 		d.Close()
 		return nil, err
 	}
@@ -254,6 +262,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		RateLimits: limits,
 	}, a.Judging.Merge)
 	a.Identity.Cache = store
+	a.Moderation = moderation.NewService(moderation.Deps{
+		Client: d.Client, Photos: a.Photos, Judging: a.Judging, Identity: a.Identity, RateLimits: limits, Log: log,
+	}, moderation.Config{Threshold: cfg.ReportThreshold, Established: cfg.Established})
 	a.Admission = admission.New(admission.Config{
 		Limits: admission.Limits{InFlight: [...]int{
 			admission.Votes: cfg.AdmitVotes, admission.Reads: cfg.AdmitReads, admission.Uploads: cfg.AdmitUploads,
@@ -276,6 +287,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Live:        a.Hub,
 		Admission:   a.Admission,
 		Operator:    &settings.Operator{Store: shared, Admission: a.Admission},
+		Moderation:  a.Moderation,
 		MaxPageSize: cfg.MaxPageSize,
 	}
 	a.Front = &frontpage.Renderer{Photos: a.Photos, Identity: a.Identity, Judging: a.Judging, WebApp: frontend.Dist(), Log: log}
@@ -378,6 +390,8 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 		VoteIP:      rule("vote_ip", cfg.RateVoteIP),
 		Upload:      rule("upload", cfg.RateUpload),
 		UploadIP:    rule("upload_ip", cfg.RateUploadIP),
+		Report:      rule("report", cfg.RateReport),
+		ReportIP:    rule("report_ip", cfg.RateReportIP),
 
 		SignInDevice: rule("sign_in_device", cfg.RateSignInDevice),
 	}}
@@ -387,6 +401,7 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 // releases Redis and the database.
 func (a *App) Close() error {
 	a.Judging.Close()
+	a.Servings.Close()
 	a.coalescer.Close()
 	if a.redis != nil {
 		a.redis.Close()

@@ -8,6 +8,7 @@ import (
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/live"
+	"github.com/facestat/facestat/moderation"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/settings"
 )
@@ -25,6 +26,8 @@ type Resolver struct {
 	// Admission tells the degradation level; Operator forces it.
 	Admission *admission.Controller
 	Operator  *settings.Operator
+	// Moderation holds the rules of reports and moderation (issue 14).
+	Moderation *moderation.Service
 	// MaxPageSize bounds `first` of every connection.
 	MaxPageSize int
 }

@@ -253,6 +253,9 @@ func (s *Service) SignUp(ctx context.Context, handle, email, password string, cu
 	if err := checkPassword(password); err != nil {
 		return nil, err
 	}
+	if err := s.refuseBannedEmail(ctx, email); err != nil {
+		return nil, err
+	}
 	release, ok := s.signingUp.claim(email)
 	if !ok {
 		return nil, emailCollided()
@@ -433,6 +436,9 @@ func (s *Service) SignIn(ctx context.Context, email, password, deviceToken strin
 	}
 	if u == nil || !ok {
 		return nil, bad
+	}
+	if err := refuseBanned(u); err != nil {
+		return nil, err
 	}
 	var out *Session
 	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {

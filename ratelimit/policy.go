@@ -29,6 +29,8 @@ type Rules struct {
 	VoteIP      Rule // castVote and skipPhoto per client address, all judges together
 	Upload      Rule // uploadPhoto per account
 	UploadIP    Rule // uploadPhoto per client address, all accounts together
+	Report      Rule // reportPhoto per session (account or anonymous judge)
+	ReportIP    Rule // reportPhoto per client address, all sessions together
 
 	// SignInDevice is signIn per device token (see SignInDevice): a trusted
 	// device's own budget, which strangers cannot spend.
@@ -96,6 +98,12 @@ func (p *Policy) Upload(ctx context.Context, account uuid.UUID) error {
 		return p.check(ctx, p.rules().Upload, account.String())
 	}
 	return p.thenByIP(ctx, p.rules().Upload, account.String(), p.rules().UploadIP)
+}
+
+// Report limits reportPhoto per session (the judge's id), then per client
+// address, in the same order as Vote and for the same reason.
+func (p *Policy) Report(ctx context.Context, judge uuid.UUID) error {
+	return p.thenByIP(ctx, p.rules().Report, judge.String(), p.rules().ReportIP)
 }
 
 // rules are p's rules; none (every one disabled) for a nil p.

@@ -338,8 +338,39 @@ func TestModerationReportsThatDoNotCount(t *testing.T) {
 		if got := e.moderationState(t, owner, minor); got != "UNDER_REVIEW" {
 			t.Fatalf("after a counted MINOR report the owner sees %q", got)
 		}
-		if q := e.queue(t, mod); len(q) < 2 || q[0].Photo.ID != minor || q[0].CountedReports != 1 {
+		q := e.queue(t, mod)
+		if len(q) != 4 || q[0].Photo.ID != minor || q[0].CountedReports != 1 {
 			t.Fatalf("the MINOR report's photo does not top the queue: %+v", q)
+		}
+		// Page by page, the queue is the same list.
+		var paged []string
+		var after *string
+		for range 5 {
+			var out struct {
+				ModerationQueue struct {
+					Nodes    []queueItem
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   *string
+					}
+				}
+			}
+			e.gql(t, mod, `query($after: String) { moderationQueue(first: 1, after: $after) { nodes { photo { id } } pageInfo { hasNextPage endCursor } } }`,
+				map[string]any{"after": after}, &out)
+			for _, n := range out.ModerationQueue.Nodes {
+				paged = append(paged, n.Photo.ID)
+			}
+			if !out.ModerationQueue.PageInfo.HasNextPage {
+				break
+			}
+			after = out.ModerationQueue.PageInfo.EndCursor
+		}
+		var whole []string
+		for _, it := range q {
+			whole = append(whole, it.Photo.ID)
+		}
+		if !slices.Equal(paged, whole) {
+			t.Fatalf("paged queue %v, whole %v", paged, whole)
 		}
 	})
 }
@@ -406,6 +437,18 @@ func TestModerationRemoveAndBan(t *testing.T) {
 		log := e.moderationLog(t, mod)
 		if len(log) != 2 || log[0].Action != "BAN_OWNER" || log[1].Action != "REMOVE" || log[0].PhotoID != theirs[0] {
 			t.Fatalf("log: %+v", log)
+		}
+		var page struct {
+			ModerationLog struct {
+				Nodes    []logEntry
+				PageInfo struct{ EndCursor string }
+			}
+		}
+		const logPage = `query($after: String) { moderationLog(first: 1, after: $after) { nodes { id action } pageInfo { endCursor } } }`
+		e.gql(t, mod, logPage, map[string]any{"after": nil}, &page)
+		e.gql(t, mod, logPage, map[string]any{"after": page.ModerationLog.PageInfo.EndCursor}, &page)
+		if len(page.ModerationLog.Nodes) != 1 || page.ModerationLog.Nodes[0].ID != log[1].ID {
+			t.Fatalf("the log's second page: %+v", page)
 		}
 
 		// Non-moderators: FORBIDDEN on the queue, the log and moderatePhoto.

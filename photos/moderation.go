@@ -91,7 +91,6 @@ func (s *Service) afterCommit(ctx context.Context, tx *ent.Tx, p *ent.Photo, vis
 	entx.AfterCommit(tx, func() {
 		if visibility {
 			s.changed(ctx, Change{Photo: p}) // drops the row, in the background for the rest
-			// GLUE(issue14): r.Photos.SyncImageKeys(ctx, p.ID) once hidden or shown again (private prefix while hidden)
 			return
 		}
 		go s.forget(ctx, p.ID)

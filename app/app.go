@@ -15,6 +15,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/facestat/facestat/account"
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/api"
 	"github.com/facestat/facestat/blob"
@@ -58,6 +59,8 @@ type App struct {
 	Metrics  *metrics.Metrics
 	// Admission bounds the work in flight and chooses the degradation level.
 	Admission *admission.Controller
+	// Account exports and deletes whole accounts.
+	Account *account.Service
 
 	redis     *goredis.Client // nil on the embedded default
 	redisBus  *redis.Bus
@@ -254,6 +257,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		RateLimits: limits,
 	}, a.Judging.Merge)
 	a.Identity.Cache = store
+	a.Account = account.NewService(d.Client, a.Blobs, a.Photos, a.Judging, a.Identity, account.Config{
+		LockRows: d.Dialect == dialect.Postgres, PublicURL: cfg.PublicURL, DataDir: cfg.DataDir,
+		ExportTTL: cfg.ExportTTL, MaxExportBytes: cfg.MaxExportBytes,
+		Limiter: limiter, ExportRate: rule("export", cfg.RateExport), RateLimits: limits,
+	}, log)
 	a.Admission = admission.New(admission.Config{
 		Limits: admission.Limits{InFlight: [...]int{
 			admission.Votes: cfg.AdmitVotes, admission.Reads: cfg.AdmitReads, admission.Uploads: cfg.AdmitUploads,
@@ -277,6 +285,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Admission:   a.Admission,
 		Operator:    &settings.Operator{Store: shared, Admission: a.Admission},
 		MaxPageSize: cfg.MaxPageSize,
+		Account:     a.Account,
 	}
 	a.Front = &frontpage.Renderer{Photos: a.Photos, Identity: a.Identity, Judging: a.Judging, WebApp: frontend.Dist(), Log: log}
 	a.Server = api.New(api.Deps{
@@ -293,6 +302,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Blobs:     a.Blobs,
 		Ping:      d.Ping,
 		WebApp:    frontend.Dist(),
+		Exports:   a.Account,
 	})
 	return a, nil
 }
@@ -329,6 +339,9 @@ func (a *App) Start(ctx context.Context) {
 		panics.Go(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
 	}
 	panics.Go(a.Log, "front page", func() { a.Front.Run(ctx, a.Config.FrontPageInterval) })
+	// Expired data exports and their files go; so do blobs a deleted
+	// account left behind when the store failed (account.Service.Sweep).
+	panics.Go(a.Log, "export sweeper", func() { a.Account.RunSweeper(ctx, time.Minute, logErr("export sweeper")) })
 }
 
 // newLimiter returns the limiter that counts rate limits and budgets: one
@@ -386,6 +399,7 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 // Close writes the votes still queued, publishes their results, then
 // releases Redis and the database.
 func (a *App) Close() error {
+	a.Account.Close()
 	a.Judging.Close()
 	a.coalescer.Close()
 	if a.redis != nil {

@@ -273,7 +273,7 @@ func (s *Service) buildFile(ctx context.Context, e *ent.DataExport) (int64, erro
 		return 0, err
 	}
 	defer release()
-	if err := s.blobs.Put(ctx, exportKey(e.ID), data, "application/zip"); err != nil {
+	if err := s.blobs.Put(ctx, exportKey(e.ID), data, "application/octet-stream"); err != nil { // GET /exports says application/zip
 		return 0, fmt.Errorf("storing the export: %w", err)
 	}
 	return w.n, nil

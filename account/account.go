@@ -39,10 +39,8 @@ type Config struct {
 	TempDir        string
 	ExportTTL      time.Duration
 	MaxExportBytes int64
-	// Limiter counts ExportRate per account (nil: no limit). deleteAccount
-	// is limited as signIn is, by RateLimits.
-	Limiter    ratelimit.Limiter
-	ExportRate ratelimit.Rule
+	// RateLimits bound new exports per account (Export) and deleteAccount
+	// as signIn is (nil: no limits).
 	RateLimits *ratelimit.Policy
 }
 

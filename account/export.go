@@ -19,7 +19,6 @@ import (
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/entx"
 	"github.com/facestat/facestat/identity"
-	"github.com/facestat/facestat/ratelimit"
 )
 
 const (
@@ -66,9 +65,6 @@ func (s *Service) Export(ctx context.Context, v *identity.Viewer) (*ent.DataExpo
 	if e, err := s.live(ctx, s.client, v.ID); e != nil || err != nil {
 		return e, err
 	}
-	if err := ratelimit.Check(ctx, s.cfg.Limiter, s.cfg.ExportRate, v.ID.String()); err != nil {
-		return nil, err
-	}
 	var out *ent.DataExport
 	fresh := false
 	err := entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
@@ -88,7 +84,13 @@ func (s *Service) Export(ctx context.Context, v *identity.Viewer) (*ent.DataExpo
 		if out, err = s.live(ctx, tx.Client(), v.ID); out != nil || err != nil {
 			return err
 		}
-		out, err = tx.DataExport.Create().SetUserID(v.ID).SetExpiresAt(s.now().Add(s.cfg.ExportTTL)).Save(ctx)
+		// Counted here, where a new export starts: of requests at once
+		// (a double click), those that find the first's export are not.
+		if err := s.cfg.RateLimits.Export(ctx, v.ID); err != nil {
+			return err
+		}
+		now := s.now()
+		out, err = tx.DataExport.Create().SetUserID(v.ID).SetCreatedAt(now).SetExpiresAt(now.Add(s.cfg.ExportTTL)).Save(ctx)
 		fresh = true
 		return err
 	})

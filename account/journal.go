@@ -13,7 +13,6 @@ import (
 
 	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/ent/dataexport"
-	"github.com/facestat/facestat/ent/photo"
 )
 
 // journal keeps the blob keys a deletion is about to orphan, in a file of
@@ -91,7 +90,7 @@ func (s *Service) referenced(ctx context.Context, key string) (bool, error) {
 	if id, ok := exportOfKey(key); ok {
 		return s.client.DataExport.Query().Where(dataexport.ID(id)).Exist(ctx)
 	}
-	return s.client.Photo.Query().Where(photo.Or(photo.ImageKey(key), photo.ThumbKey(key))).Exist(ctx)
+	return s.photos.KeyInUse(ctx, key)
 }
 
 // deleteBlobs deletes the blobs at keys, with a few quick retries, and

@@ -12,11 +12,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"
-	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoreport"
 	"github.com/facestat/facestat/ent/session"
 	"github.com/facestat/facestat/ent/vote"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/stats"
 )
 
@@ -76,7 +76,7 @@ type photoJSON struct {
 	ID           uuid.UUID      `json:"id"`
 	CreatedAt    time.Time      `json:"created_at"`
 	Public       bool           `json:"public"`
-	Status       string         `json:"status"`
+	UnderReview  bool           `json:"under_review"`
 	Width        int            `json:"width"`
 	Height       int            `json:"height"`
 	VoteCount    int            `json:"vote_count"`
@@ -125,9 +125,9 @@ func (s *Service) writeZip(ctx context.Context, w io.Writer, account uuid.UUID) 
 	if err != nil {
 		return fmt.Errorf("reading the account: %w", err)
 	}
-	ps, err := s.client.Photo.Query().Where(photo.OwnerID(account)).Order(photo.ByCreatedAt(), photo.ByID()).All(ctx)
+	ps, err := s.photos.AllOf(ctx, account)
 	if err != nil {
-		return fmt.Errorf("reading photos: %w", err)
+		return err
 	}
 	z := zip.NewWriter(w)
 	if err := s.writeAccount(ctx, z, u, ps); err != nil {
@@ -192,7 +192,8 @@ func (s *Service) writePhotos(ctx context.Context, z *zip.Writer, ps []*ent.Phot
 			return err
 		}
 		st := s.judging.Build(p, aggs[p.ID])
-		pj := photoJSON{ID: p.ID, CreatedAt: p.CreatedAt, Public: p.IsPublic, Status: string(p.Status),
+		facts := photos.FactsOf(p)
+		pj := photoJSON{ID: p.ID, CreatedAt: p.CreatedAt, Public: facts.Public, UnderReview: !facts.Active,
 			Width: p.Width, Height: p.Height, VoteCount: st.VoteCount, Consent: consentOf(p), Image: p.ID.String() + ".jpg",
 			Statistics: []questionJSON{}, StatsAsOf: st.UpdatedAt, StatsVersion: st.Version}
 		for _, q := range st.Questions {

@@ -260,7 +260,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.Account = account.NewService(d.Client, a.Blobs, a.Photos, a.Judging, a.Identity, account.Config{
 		LockRows: d.Dialect == dialect.Postgres, PublicURL: cfg.PublicURL, DataDir: cfg.DataDir,
 		ExportTTL: cfg.ExportTTL, MaxExportBytes: cfg.MaxExportBytes,
-		Limiter: limiter, ExportRate: rule("export", cfg.RateExport), RateLimits: limits,
+		RateLimits: limits,
 	}, log)
 	a.Admission = admission.New(admission.Config{
 		Limits: admission.Limits{InFlight: [...]int{
@@ -393,6 +393,7 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 		UploadIP:    rule("upload_ip", cfg.RateUploadIP),
 
 		SignInDevice: rule("sign_in_device", cfg.RateSignInDevice),
+		Export:       rule("export", cfg.RateExport),
 	}}
 }
 

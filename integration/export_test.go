@@ -140,6 +140,8 @@ type exportedAccount struct {
 func TestExportMyData(t *testing.T) {
 	backends(t, nil, func(t *testing.T, e *env) {
 		owner := e.account(t, "exporter")
+		c := &clock{} // the exports' clock, moved on to expire them
+		e.App.Account.Now = c.Now
 		other := e.account(t, "bystander")
 		consent := map[string]bool{"showsMe": true, "adult": true, "acceptsJudging": true}
 		var ids []string
@@ -291,8 +293,7 @@ func TestExportMyData(t *testing.T) {
 			e.App.DB.Client.DataExport.DeleteOneID(building.ID).ExecX(t.Context())
 		})
 		t.Run("ExpiresAndIsSwept", func(t *testing.T) {
-			e.App.Account.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-			defer func() { e.App.Account.Now = time.Now }()
+			c.Advance(2 * time.Hour)
 			res, body := fetchExport(t, first.URL, owner, false)
 			wantNoExport(t, "after its expiry", res, body)
 			if n, err := e.App.Account.Sweep(t.Context()); err != nil || n != 1 {

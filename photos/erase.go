@@ -2,6 +2,7 @@ package photos
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -41,6 +42,20 @@ func (s *Service) Erased(ctx context.Context, deleted []*ent.Photo) {
 	for _, p := range deleted {
 		s.changed(ctx, Change{Photo: p, Deleted: true})
 	}
+}
+
+// AllOf returns every photo row of owner, oldest first (a data export).
+func (s *Service) AllOf(ctx context.Context, owner uuid.UUID) ([]*ent.Photo, error) {
+	rows, err := s.client.Photo.Query().Where(photo.OwnerID(owner)).Order(photo.ByCreatedAt(), photo.ByID()).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("photos: all of: %w", err)
+	}
+	return rows, nil
+}
+
+// KeyInUse reports whether a photo's row names the blob at key.
+func (s *Service) KeyInUse(ctx context.Context, key string) (bool, error) {
+	return s.client.Photo.Query().Where(photo.Or(photo.ImageKey(key), photo.ThumbKey(key))).Exist(ctx)
 }
 
 // ImageKeys returns every blob key a photo's row names.

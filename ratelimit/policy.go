@@ -33,6 +33,8 @@ type Rules struct {
 	// SignInDevice is signIn per device token (see SignInDevice): a trusted
 	// device's own budget, which strangers cannot spend.
 	SignInDevice Rule
+
+	Export Rule // exportMyData per account, counted when a new export starts
 }
 
 // StartAnonymous limits anonymous sessions per client address.
@@ -96,6 +98,11 @@ func (p *Policy) Upload(ctx context.Context, account uuid.UUID) error {
 		return p.check(ctx, p.rules().Upload, account.String())
 	}
 	return p.thenByIP(ctx, p.rules().Upload, account.String(), p.rules().UploadIP)
+}
+
+// Export limits new data exports per account.
+func (p *Policy) Export(ctx context.Context, account uuid.UUID) error {
+	return p.check(ctx, p.rules().Export, account.String())
 }
 
 // rules are p's rules; none (every one disabled) for a nil p.

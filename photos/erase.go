@@ -58,5 +58,7 @@ func (s *Service) KeyInUse(ctx context.Context, key string) (bool, error) {
 	return s.client.Photo.Query().Where(photo.Or(photo.ImageKey(key), photo.ThumbKey(key))).Exist(ctx)
 }
 
-// ImageKeys returns every blob key a photo's row names.
+// ImageKeys returns every blob key a photo's row names. GLUE(issue14):
+// once image keys carry a version and a private prefix (SyncImageKeys),
+// this must list every key a photo may still have in the store.
 func ImageKeys(p *ent.Photo) []string { return []string{p.ImageKey, p.ThumbKey} }

@@ -31,7 +31,8 @@ func TestExportKey(t *testing.T) {
 
 func TestTombstone(t *testing.T) {
 	a, b := uuid.New(), uuid.New()
-	if Tombstone(a) != Tombstone(a) || Tombstone(a) == Tombstone(b) || Tombstone(a) == a {
+	again := a
+	if Tombstone(a) != Tombstone(again) || Tombstone(a) == Tombstone(b) || Tombstone(a) == a {
 		t.Fatal("a tombstone is stable per account, differs between accounts and is not the account's id")
 	}
 }

@@ -60,6 +60,12 @@ const (
 	ReasonTooManyOps     = "TOO_MANY_OPERATIONS" // BAD_USER_INPUT: ws-max-operations in flight on the WebSocket
 )
 
+// Data exports (GET /exports/<id>, docs/PRIVACY.md).
+const (
+	ReasonExportTooLarge = "EXPORT_TOO_LARGE" // CONFLICT: the account's data is larger than max-export-bytes
+	ReasonExportFailed   = "EXPORT_FAILED"    // CONFLICT: building the export failed; ask for a new one
+)
+
 // Error is FaceStat's one error type. Domain packages return it; the GraphQL
 // error presenter turns it into extensions {code, field, reason, retryAfter}.
 // Message is safe to show to a client; wrap internal causes in Err, which is

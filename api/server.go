@@ -61,6 +61,8 @@ type Deps struct {
 	FrontPage interface {
 		Serve(http.ResponseWriter, *http.Request) bool
 	}
+	// Exports serves data exports at /exports/{id} (exports.go).
+	Exports Exports
 }
 
 // Server routes FaceStat's HTTP requests.
@@ -92,6 +94,8 @@ type Server struct {
 	// Per client address, on this instance: uploads in flight and open
 	// WebSockets (slow clients, see body.go).
 	uploadsPerIP, socketsPerIP *admission.PerKey
+
+	exports Exports // data exports (exports.go)
 }
 
 // New returns a Server; it reports ready once SetReady(true) is called.
@@ -100,6 +104,7 @@ func New(d Deps) *Server {
 		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
 	s.csp = []string{contentSecurityPolicy(d.Config, d.WebApp, "index.html", "graphiql.html")}
 	s.admission = d.Admission
+	s.exports = d.Exports
 	s.clients = clientaddr.Resolver{Trusted: d.Config.TrustedProxies}
 	s.budgets = d.Budgets
 	s.uploadsPerIP = admission.NewPerKey(d.Config.MaxUploadsPerIP)
@@ -171,6 +176,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	}
 	mux.Handle("GET /graphiql", s.withCSP(s.page(s.assets.graphiql)))
 	mux.HandleFunc("GET /images/{key...}", s.serveImage)
+	mux.HandleFunc("GET /exports/{id}", s.serveExport)
 	mux.Handle("GET /schema.graphql", schemaFile) // compressed once, with an ETag
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)

@@ -15,6 +15,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/facestat/facestat/account"
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/api"
 	"github.com/facestat/facestat/blob"
@@ -63,6 +64,8 @@ type App struct {
 	// Servings records what nextPhoto served, in the background.
 	Moderation *moderation.Service
 	Servings   *moderation.Servings
+	// Account exports and deletes whole accounts.
+	Account *account.Service
 
 	redis     *goredis.Client // nil on the embedded default
 	redisBus  *redis.Bus
@@ -265,6 +268,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.Moderation = moderation.NewService(moderation.Deps{
 		Client: d.Client, Photos: a.Photos, Judging: a.Judging, Identity: a.Identity, RateLimits: limits, Log: log,
 	}, moderation.Config{Threshold: cfg.ReportThreshold, Established: cfg.Established})
+	a.Account = account.NewService(d.Client, a.Blobs, a.Photos, a.Judging, a.Identity, account.Config{
+		LockRows: d.Dialect == dialect.Postgres, PublicURL: cfg.PublicURL, DataDir: cfg.DataDir,
+		ExportTTL: cfg.ExportTTL, MaxExportBytes: cfg.MaxExportBytes,
+		RateLimits: limits,
+	}, log)
 	a.Admission = admission.New(admission.Config{
 		Limits: admission.Limits{InFlight: [...]int{
 			admission.Votes: cfg.AdmitVotes, admission.Reads: cfg.AdmitReads, admission.Uploads: cfg.AdmitUploads,
@@ -289,6 +297,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Operator:    &settings.Operator{Store: shared, Admission: a.Admission},
 		Moderation:  a.Moderation,
 		MaxPageSize: cfg.MaxPageSize,
+		Account:     a.Account,
 	}
 	a.Front = &frontpage.Renderer{Photos: a.Photos, Identity: a.Identity, Judging: a.Judging, WebApp: frontend.Dist(), Log: log}
 	a.Server = api.New(api.Deps{
@@ -305,6 +314,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Blobs:     a.Blobs,
 		Ping:      d.Ping,
 		WebApp:    frontend.Dist(),
+		Exports:   a.Account,
 	})
 	return a, nil
 }
@@ -341,6 +351,9 @@ func (a *App) Start(ctx context.Context) {
 		panics.Go(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
 	}
 	panics.Go(a.Log, "front page", func() { a.Front.Run(ctx, a.Config.FrontPageInterval) })
+	// Expired data exports and their files go; so do blobs a deleted
+	// account left behind when the store failed (account.Service.Sweep).
+	panics.Go(a.Log, "export sweeper", func() { a.Account.RunSweeper(ctx, time.Minute, logErr("export sweeper")) })
 }
 
 // newLimiter returns the limiter that counts rate limits and budgets: one
@@ -394,12 +407,14 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 		ReportIP:    rule("report_ip", cfg.RateReportIP),
 
 		SignInDevice: rule("sign_in_device", cfg.RateSignInDevice),
+		Export:       rule("export", cfg.RateExport),
 	}}
 }
 
 // Close writes the votes still queued, publishes their results, then
 // releases Redis and the database.
 func (a *App) Close() error {
+	a.Account.Close()
 	a.Judging.Close()
 	a.Servings.Close()
 	a.coalescer.Close()

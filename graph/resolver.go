@@ -4,6 +4,7 @@ package graph
 
 import (
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/account"
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
@@ -30,6 +31,9 @@ type Resolver struct {
 	Moderation *moderation.Service
 	// MaxPageSize bounds `first` of every connection.
 	MaxPageSize int
+
+	// Account exports and deletes whole accounts (issue 14).
+	Account *account.Service
 }
 
 // errNotBuilt answers the fields of issue 14 still being built.

@@ -35,6 +35,8 @@ type Rules struct {
 	// SignInDevice is signIn per device token (see SignInDevice): a trusted
 	// device's own budget, which strangers cannot spend.
 	SignInDevice Rule
+
+	Export Rule // exportMyData per account, counted when a new export starts
 }
 
 // StartAnonymous limits anonymous sessions per client address.
@@ -104,6 +106,11 @@ func (p *Policy) Upload(ctx context.Context, account uuid.UUID) error {
 // address, in the same order as Vote and for the same reason.
 func (p *Policy) Report(ctx context.Context, judge uuid.UUID) error {
 	return p.thenByIP(ctx, p.rules().Report, judge.String(), p.rules().ReportIP)
+}
+
+// Export limits new data exports per account.
+func (p *Policy) Export(ctx context.Context, account uuid.UUID) error {
+	return p.check(ctx, p.rules().Export, account.String())
 }
 
 // rules are p's rules; none (every one disabled) for a nil p.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"time"
 
@@ -32,6 +33,7 @@ import (
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/judging/quality"
 	"github.com/facestat/facestat/live"
+	"github.com/facestat/facestat/mail"
 	"github.com/facestat/facestat/metrics"
 	"github.com/facestat/facestat/panics"
 	"github.com/facestat/facestat/photos"
@@ -242,6 +244,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	// says what it does with what it is told.
 	a.Photos.Observe(a.Judging)
 	a.Hub.Current = a.Judging.CurrentSnapshots
+	postman, outbox, err := newMail(cfg, log)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	a.Metrics.Registry.MustRegister(postman)
 	a.Identity = identity.NewService(d.Client, key, identity.Config{
 		LockRows: d.Dialect == dialect.Postgres,
 		Argon2: identity.Argon2Params{
@@ -252,6 +260,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		AnonTTL:    cfg.AnonTokenTTL,
 		DeviceTTL:  cfg.DeviceTokenTTL,
 		RateLimits: limits,
+		Resets: identity.ResetConfig{
+			TTL:  cfg.ResetTokenTTL,
+			Link: func(token string) string { return cfg.PublicURL + "/reset-password?token=" + url.QueryEscape(token) },
+			Mail: postman,
+			Log:  log,
+		},
 	}, a.Judging.Merge)
 	a.Identity.Cache = store
 	a.Admission = admission.New(admission.Config{
@@ -293,8 +307,19 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Blobs:     a.Blobs,
 		Ping:      d.Ping,
 		WebApp:    frontend.Dist(),
+		Outbox:    outbox,
 	})
 	return a, nil
+}
+
+// newMail returns the postman of FaceStat's e-mail (password resets) and,
+// without an SMTP relay, the local outbox it writes to.
+func newMail(cfg *config.Config, log *slog.Logger) (*mail.Postman, *mail.Outbox, error) {
+	sender, outbox, err := mail.New(mail.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, DataDir: cfg.DataDir, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	return mail.NewPostman(sender, log), outbox, nil
 }
 
 // Start runs the background jobs (survey reloads, standings) until ctx
@@ -374,6 +399,8 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 		SignUp:      rule("sign_up", cfg.RateSignUp),
 		SignIn:      rule("sign_in", cfg.RateSignIn),
 		SignInEmail: rule("sign_in_email", cfg.RateSignInEmail),
+		ResetIP:     rule("reset_ip", cfg.RateResetIP),
+		ResetEmail:  rule("reset_email", cfg.RateResetEmail),
 		Vote:        rule("vote", cfg.RateVote),
 		VoteIP:      rule("vote_ip", cfg.RateVoteIP),
 		Upload:      rule("upload", cfg.RateUpload),
@@ -386,6 +413,7 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 // Close writes the votes still queued, publishes their results, then
 // releases Redis and the database.
 func (a *App) Close() error {
+	a.Identity.Close() // the password-reset worker
 	a.Judging.Close()
 	a.coalescer.Close()
 	if a.redis != nil {

@@ -36,6 +36,8 @@ type Config struct {
 	// RateLimits bound anonymous sessions, sign-ups and sign-ins (nil: no
 	// limits).
 	RateLimits *ratelimit.Policy
+	// Resets configures password resets by e-mail (reset.go).
+	Resets ResetConfig
 }
 
 // MergeFunc moves what an anonymous judge did (its votes) to an account,
@@ -59,6 +61,7 @@ type Service struct {
 	Now    func() time.Time
 
 	signingUp inFlight // emails a sign-up is under way for
+	resets    resetQueue
 }
 
 // NewService returns a Service signing anonymous tokens with key. merge may
@@ -540,7 +543,8 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, e
 		// request with the old token that ran between a drop and the
 		// commit would find the session still there and cache it again.
 		entx.AfterCommit(tx, func() { s.forgetSessions(context.WithoutCancel(ctx), ses.TokenHash) })
-		out, err = s.newSession(ctx, tx, ses.UserID, Role(ses.Edges.User.Role))
+		// The new pair keeps the session's device (account.go).
+		out, err = s.newSession(WithUserAgent(ctx, ses.UserAgent), tx, ses.UserID, Role(ses.Edges.User.Role))
 		return err
 	})
 	return out, err
@@ -572,10 +576,13 @@ func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, 
 		RefreshToken:     randomToken(refreshPrefix),
 		RefreshExpiresAt: now.Add(s.cfg.RefreshTTL).Truncate(time.Second),
 	}
-	ses, err := tx.Session.Create().SetUserID(userID).
+	create := tx.Session.Create().SetUserID(userID).
 		SetTokenHash(hashToken(out.Token)).SetRefreshHash(hashToken(out.RefreshToken)).
-		SetExpiresAt(out.ExpiresAt).SetRefreshExpiresAt(out.RefreshExpiresAt).
-		Save(ctx)
+		SetExpiresAt(out.ExpiresAt).SetRefreshExpiresAt(out.RefreshExpiresAt)
+	if ua := userAgent(ctx); ua != "" {
+		create.SetUserAgent(ua)
+	}
+	ses, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,6 @@
 // Package smtptest runs an SMTP server for tests: the smtpserver command
 // (github.com/emersion/go-smtp, accepting every message) as a process of
-// its own, built once per test binary. Tests send to it over real TCP on
+// its own, built once per test binary (package testproc). Tests send to it over real TCP on
 // loopback, as FaceStat sends to a relay in production, and read what it
 // received.
 //
@@ -9,53 +9,23 @@
 package smtptest
 
 import (
-	"bufio"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/facestat/facestat/internal/testproc"
 )
 
 const serverPackage = "github.com/facestat/facestat/mail/internal/smtpserver"
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildBin  string
-	buildErr  error
-)
-
-func binary() (string, error) {
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "facestat-smtpserver-")
-		if buildErr != nil {
-			return
-		}
-		buildBin = filepath.Join(buildDir, "smtpserver")
-		out, err := exec.Command("go", "build", "-o", buildBin, serverPackage).CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("smtptest: go build %s: %v\n%s", serverPackage, err, out)
-		}
-	})
-	return buildBin, buildErr
-}
-
 // Cleanup removes the server binary; call it from TestMain after m.Run.
-func Cleanup() {
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-}
+func Cleanup() { testproc.Cleanup() }
 
 // Options configure a server.
 type Options struct {
@@ -68,10 +38,7 @@ type Options struct {
 type Server struct {
 	Addr string // host:port
 	dir  string
-	cmd  *exec.Cmd
-	in   io.WriteCloser
-	once sync.Once
-	done chan struct{}
+	proc *testproc.Proc
 }
 
 // Message is one message the server received.
@@ -93,46 +60,10 @@ func (s *Server) URL(o Options) string {
 // Start runs a server until the test ends.
 func Start(tb testing.TB, o Options) *Server {
 	tb.Helper()
-	bin, err := binary()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s := &Server{dir: tb.TempDir(), done: make(chan struct{})}
-	s.cmd = exec.Command(bin, "-dir", s.dir, "-user", o.User, "-pass", o.Pass, "-fail", strconv.Itoa(o.Fail), "-tls="+strconv.FormatBool(o.TLS))
-	var stderr strings.Builder
-	s.cmd.Stderr = &stderr
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if s.in, err = s.cmd.StdinPipe(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		tb.Fatalf("smtptest: starting %s: %v", bin, err)
-	}
-	tb.Cleanup(s.Stop)
-	addrs := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			addrs <- sc.Text()
-		}
-		io.Copy(io.Discard, stdout)
-		s.cmd.Wait()
-		close(s.done)
-	}()
-	select {
-	case addr := <-addrs:
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			tb.Fatalf("smtptest: server printed %q, not an address", addr)
-		}
-		s.Addr = addr
-	case <-s.done:
-		tb.Fatalf("smtptest: server exited before listening: %v; stderr:\n%s", s.cmd.ProcessState, stderr.String())
-	case <-time.After(30 * time.Second):
-		tb.Fatal("smtptest: server did not print its address within 30 s")
-	}
+	s := &Server{dir: tb.TempDir()}
+	s.proc = testproc.Start(tb, serverPackage, "-addr", "127.0.0.1:0", "-dir", s.dir, "-user", o.User, "-pass", o.Pass,
+		"-fail", strconv.Itoa(o.Fail), "-tls="+strconv.FormatBool(o.TLS))
+	s.Addr = s.proc.Addr
 	return s
 }
 
@@ -152,16 +83,7 @@ func (s *Server) RootCAs(tb testing.TB) *x509.CertPool {
 }
 
 // Stop kills the server and waits for it; safe to call more than once.
-func (s *Server) Stop() {
-	s.once.Do(func() {
-		s.cmd.Process.Kill()
-		s.in.Close()
-		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
-		}
-	})
-}
+func (s *Server) Stop() { s.proc.Kill() }
 
 // Messages returns what the server received so far, oldest first.
 func (s *Server) Messages(tb testing.TB) []Message {

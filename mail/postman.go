@@ -26,12 +26,16 @@ func NewPostman(s Sender, log *slog.Logger) *Postman {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Postman{sender: s, log: log, attempts: 3, backoff: time.Second,
+	p := &Postman{sender: s, log: log, attempts: 3, backoff: time.Second,
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "facestat_mail_sent_total",
 			Help: "E-mail delivery attempts by result: sent, retried (failed, tried again), failed (given up).",
 		}, []string{"result"}),
 	}
+	for _, r := range []string{"sent", "retried", "failed"} {
+		p.sent.WithLabelValues(r) // every series from the start, at 0 (alerts read them)
+	}
+	return p
 }
 
 // SetRetries sets how many times a message is tried and the first pause

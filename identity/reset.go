@@ -264,3 +264,10 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		return err
 	})
 }
+
+// sweepResets deletes reset links past their expiry, used or not: nothing
+// reads them any more.
+func (s *Service) sweepResets(ctx context.Context) error {
+	_, err := s.client.PasswordReset.Delete().Where(passwordreset.ExpiresAtLT(s.now())).Exec(ctx)
+	return err
+}

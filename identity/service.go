@@ -563,9 +563,15 @@ func (s *Service) SignOut(ctx context.Context, v *Viewer) error {
 	return err
 }
 
-// SweepExpired deletes sessions whose refresh token has expired.
+// SweepExpired deletes sessions whose refresh token has expired, and
+// password-reset links past their expiry (reset.go); it returns how many
+// sessions it deleted.
 func (s *Service) SweepExpired(ctx context.Context) (int, error) {
-	return s.client.Session.Delete().Where(session.RefreshExpiresAtLT(s.now())).Exec(ctx)
+	n, err := s.client.Session.Delete().Where(session.RefreshExpiresAtLT(s.now())).Exec(ctx)
+	if err != nil {
+		return n, err
+	}
+	return n, s.sweepResets(ctx)
 }
 
 func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, role Role) (*Session, error) {

@@ -116,16 +116,22 @@ func (s *Service) enqueueReset(email string) {
 func (s *Service) resetWorker(ctx context.Context) {
 	q := &s.resets
 	defer close(q.done)
-	defer panics.Recover(s.resetLog(), "password reset worker", nil)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case email := <-q.ch:
-			if err := s.sendReset(ctx, email); err != nil && ctx.Err() == nil {
-				s.resetLog().Error("password reset failed", "err", err)
-			}
+			s.resetOne(ctx, email)
 		}
+	}
+}
+
+// resetOne sends one reset, logging its failure (never the address) and
+// recovering its panic, so that the worker goes on with the next.
+func (s *Service) resetOne(ctx context.Context, email string) {
+	defer panics.Recover(s.resetLog(), "password reset worker", nil)
+	if err := s.sendReset(ctx, email); err != nil && ctx.Err() == nil {
+		s.resetLog().Error("password reset failed", "err", err)
 	}
 }
 
@@ -198,11 +204,19 @@ func resetMessage(to, handle, link string, ttl time.Duration, expires time.Time)
 		"Someone, we hope you, asked to reset the password of your FaceStat account.\n" +
 		"To choose a new password, open this link:\n\n" +
 		link + "\n\n" +
-		fmt.Sprintf("The link works once and only for %d minutes, until %s UTC.\n", int(ttl.Minutes()), expires.UTC().Format("15:04 on 2 January 2006")) +
+		fmt.Sprintf("The link works once and only for %s, until %s UTC.\n", minutes(ttl), expires.UTC().Format("15:04 on 2 January 2006")) +
 		"Setting a new password signs you out everywhere.\n\n" +
 		"If you did not ask for this, ignore this message: your password stays as it is.\n\n" +
 		"FaceStat\n"
 	return mail.Message{To: to, Subject: "Reset your FaceStat password", Body: body}
+}
+
+// minutes says d in whole minutes, in words: "1 minute", "30 minutes".
+func minutes(d time.Duration) string {
+	if n := int(d.Minutes()); n != 1 {
+		return fmt.Sprintf("%d minutes", n)
+	}
+	return "1 minute"
 }
 
 // invalidToken is the refusal of a used, expired or unknown reset token.

@@ -60,6 +60,9 @@ type App struct {
 	Metrics  *metrics.Metrics
 	// Admission bounds the work in flight and chooses the degradation level.
 	Admission *admission.Controller
+	// Outbox holds the e-mail of the embedded default (nil with an SMTP
+	// relay); erasing an account removes its messages (RemoveFor).
+	Outbox *mail.Outbox
 
 	redis     *goredis.Client // nil on the embedded default
 	redisBus  *redis.Bus
@@ -250,6 +253,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.Metrics.Registry.MustRegister(postman)
+	a.Outbox = outbox
 	a.Identity = identity.NewService(d.Client, key, identity.Config{
 		LockRows: d.Dialect == dialect.Postgres,
 		Argon2: identity.Argon2Params{

@@ -151,10 +151,22 @@ func (s *Service) SignOutOtherSessions(ctx context.Context, v *Viewer) (int, err
 	if !v.IsAccount() || v.SessionID == 0 {
 		return 0, facestat.Errorf(facestat.Unauthenticated, "this needs an account: sign in")
 	}
+	return s.endSessionsNow(ctx, v.ID, v.SessionID)
+}
+
+// EndAllSessions ends every session of the account (rows and cache
+// entries; sockets close at the next session check) and returns how many
+// it ended: for a ban or an erasure.
+func (s *Service) EndAllSessions(ctx context.Context, account uuid.UUID) (int, error) {
+	return s.endSessionsNow(ctx, account, 0)
+}
+
+// endSessionsNow is endSessions in a transaction of its own.
+func (s *Service) endSessionsNow(ctx context.Context, account uuid.UUID, keep int) (int, error) {
 	var ended int
 	err := entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		var err error
-		ended, err = s.endSessions(ctx, tx, v.ID, v.SessionID)
+		ended, err = s.endSessions(ctx, tx, account, keep)
 		return err
 	})
 	return ended, err

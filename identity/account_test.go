@@ -115,3 +115,24 @@ func TestPasswordResetWorker(t *testing.T) {
 	default:
 	}
 }
+
+// TestEndAllSessions: every session of the account ends, others' stay.
+func TestEndAllSessions(t *testing.T) {
+	s, _, _ := newService(t)
+	ctx := context.Background()
+	a := signUp(t, s, "banned", "banned@example.com", "correct horse battery")
+	if _, err := s.SignIn(ctx, "banned@example.com", "correct horse battery", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	b := signUp(t, s, "bystander", "bystander@example.com", "correct horse battery")
+	n, err := s.EndAllSessions(ctx, a.Viewer.ID)
+	if err != nil || n != 2 {
+		t.Fatalf("EndAllSessions = %d, %v; want 2", n, err)
+	}
+	if _, err := s.Authenticate(ctx, a.Token); facestat.ErrorCode(err) != facestat.Unauthenticated {
+		t.Fatalf("an ended session: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, b.Token); err != nil {
+		t.Fatalf("another account's session: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -33,6 +34,21 @@ type userAgentKey struct{}
 // so that viewer.sessions can tell devices apart. The HTTP layer sets it.
 func WithUserAgent(ctx context.Context, ua string) context.Context {
 	return context.WithValue(ctx, userAgentKey{}, ua)
+}
+
+type startKey struct{}
+
+// carryOver returns ctx carrying what a refresh keeps of the session it
+// replaces: when it began (viewer.sessions' createdAt is the sign-in's)
+// and its User-Agent.
+func carryOver(ctx context.Context, old *ent.Session) context.Context {
+	return context.WithValue(WithUserAgent(ctx, old.UserAgent), startKey{}, old.CreatedAt)
+}
+
+// carriedStart is the start of the session a refresh replaces, if any.
+func carriedStart(ctx context.Context) (time.Time, bool) {
+	t, ok := ctx.Value(startKey{}).(time.Time)
+	return t, ok
 }
 
 // userAgent is the User-Agent ctx carries, shortened: invalid UTF-8 and

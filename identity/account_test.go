@@ -14,9 +14,10 @@ import (
 
 // TestUserAgent: a session keeps the User-Agent of the request that
 // signed in, as valid UTF-8 without control characters, cut at 200 bytes
-// on a character boundary; a refresh keeps the original one.
+// on a character boundary; a refresh keeps the original one, and the time
+// the sign-in began.
 func TestUserAgent(t *testing.T) {
-	s, _, _ := newService(t)
+	s, _, c := newService(t)
 	signUp(t, s, "agent", "agent@example.com", "correct horse battery")
 	ua := "Mozilla/5.0\x00\n \xff(" + strings.Repeat("é", 150) + ")"
 	ctx := identity.WithUserAgent(context.Background(), ua)
@@ -24,6 +25,11 @@ func TestUserAgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	before, err := s.Sessions(context.Background(), in.Viewer)
+	if err != nil || len(before) != 2 || before[0].ID != in.Viewer.SessionID {
+		t.Fatalf("sessions before the refresh: %v, %v", before, err)
+	}
+	c.Advance(time.Hour)
 	ref, err := s.Refresh(identity.WithUserAgent(context.Background(), "Other"), in.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +45,9 @@ func TestUserAgent(t *testing.T) {
 	for _, g := range got {
 		if g.ID == ref.Viewer.SessionID {
 			kept = g.UserAgent
+			if !g.CreatedAt.Equal(before[0].CreatedAt) || !g.RefreshExpiresAt.After(before[0].RefreshExpiresAt) {
+				t.Errorf("refreshed session began %v, expires %v; want the sign-in's start %v and a later expiry", g.CreatedAt, g.RefreshExpiresAt, before[0].CreatedAt)
+			}
 		}
 	}
 	if !utf8.ValidString(kept) || len(kept) > 200 || len(kept) < 199 || !strings.HasPrefix(kept, "Mozilla/5.0 (éé") || strings.ContainsAny(kept, "\x00\n") {

@@ -543,8 +543,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, e
 		// request with the old token that ran between a drop and the
 		// commit would find the session still there and cache it again.
 		entx.AfterCommit(tx, func() { s.forgetSessions(context.WithoutCancel(ctx), ses.TokenHash) })
-		// The new pair keeps the session's device (account.go).
-		out, err = s.newSession(WithUserAgent(ctx, ses.UserAgent), tx, ses.UserID, Role(ses.Edges.User.Role))
+		// The new pair is the same sign-in: it keeps the session's start
+		// and device (account.go).
+		out, err = s.newSession(carryOver(ctx, ses), tx, ses.UserID, Role(ses.Edges.User.Role))
 		return err
 	})
 	return out, err
@@ -587,6 +588,9 @@ func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, 
 		SetExpiresAt(out.ExpiresAt).SetRefreshExpiresAt(out.RefreshExpiresAt)
 	if ua := userAgent(ctx); ua != "" {
 		create.SetUserAgent(ua)
+	}
+	if since, ok := carriedStart(ctx); ok {
+		create.SetCreatedAt(since.UTC()) // UTC, as every time stored (SQLite compares text)
 	}
 	ses, err := create.Save(ctx)
 	if err != nil {

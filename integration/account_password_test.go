@@ -288,6 +288,12 @@ func TestPasswordReset(t *testing.T) {
 		invalidToken(t, "the link used a second time", e.do(t, request{Query: resetPassword, Vars: map[string]any{"t": m.Token, "p": "yet another passphrase"}}))
 		signInFrom(t, e, "forgetful@example.com", newPassword, "")
 
+		t.Run("OutboxPageNamesTheRelay", func(t *testing.T) {
+			res, body := get(t, e.URL+"/outbox") // loopback: an operator
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "SMTP relay") || strings.Contains(string(body), "fsp_") {
+				t.Fatalf("/outbox with smtp-url set: %d %s", res.StatusCode, body)
+			}
+		})
 		t.Run("ErrExpired", func(t *testing.T) {
 			resetOK(t, "another request", askReset(t, e, nthIP(2), "forgetful@example.com"))
 			m := mailsTo(t, smtp.Wait(t, 2, 20*time.Second), "forgetful@example.com")[1]

@@ -43,6 +43,7 @@ const (
 	ReasonBadCredentials  = "BAD_CREDENTIALS"
 	ReasonTokenExpired    = "TOKEN_EXPIRED"
 	ReasonTokenInvalid    = "TOKEN_INVALID"
+	ReasonInvalidToken    = "INVALID_TOKEN" // BAD_USER_INPUT: resetPassword's token is used, expired or unknown
 	ReasonCSRF            = "CSRF_TOKEN_INVALID"
 	ReasonDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
 	ReasonAliasLimit      = "ALIAS_LIMIT_EXCEEDED" // GRAPHQL_VALIDATION_FAILED: more aliases than max-aliases

@@ -31,10 +31,13 @@ type Config struct {
 	LockRows bool
 	// PublicURL builds an export's link: PublicURL + "/exports/<id>".
 	PublicURL string
-	// DataDir holds the local outbox (DataDir/outbox, whose messages to an
-	// account's address deletion removes) and the journal of blobs still
-	// to delete (DataDir/erasure).
+	// DataDir holds the journal of blobs still to delete (DataDir/erasure).
 	DataDir string
+	// Outbox is the local outbox of the embedded default, whose messages
+	// to an account's address deletion removes (nil with an SMTP relay).
+	Outbox interface {
+		RemoveFor(addr string) (int, error)
+	}
 	// TempDir is where exports are assembled ("" : the system's).
 	TempDir        string
 	ExportTTL      time.Duration

@@ -2,12 +2,7 @@ package account
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -166,20 +161,12 @@ func (s *Service) erase(ctx context.Context, tx *ent.Tx, id uuid.UUID) ([]*ent.P
 	return deleted, keys, nil
 }
 
-// removeOutbox deletes the local outbox's messages to email: the files of
-// DataDir/outbox named <unixnano>-<first 16 hex of sha256(email)>.eml.
+// removeOutbox deletes the local outbox's messages to email.
 func (s *Service) removeOutbox(ctx context.Context, email string) {
-	if email == "" {
+	if email == "" || s.cfg.Outbox == nil {
 		return
 	}
-	sum := sha256.Sum256([]byte(strings.ToLower(email)))
-	files, err := filepath.Glob(filepath.Join(s.cfg.DataDir, "outbox", "*-"+hex.EncodeToString(sum[:])[:16]+".eml"))
-	if err != nil {
-		return
-	}
-	for _, f := range files {
-		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
-			s.log.ErrorContext(ctx, "removing an outbox message of a deleted account", "err", err)
-		}
+	if _, err := s.cfg.Outbox.RemoveFor(email); err != nil {
+		s.log.ErrorContext(ctx, "removing the outbox messages of a deleted account", "err", err)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/mail"
 	"github.com/facestat/facestat/metrics"
 	"github.com/facestat/facestat/panics"
 	"github.com/facestat/facestat/photos"
@@ -63,6 +64,8 @@ type Deps struct {
 	}
 	// Exports serves data exports at /exports/{id} (exports.go).
 	Exports Exports
+	// Outbox, when mail goes to the local outbox, is shown at /outbox.
+	Outbox *mail.Outbox
 }
 
 // Server routes FaceStat's HTTP requests.
@@ -95,7 +98,8 @@ type Server struct {
 	// WebSockets (slow clients, see body.go).
 	uploadsPerIP, socketsPerIP *admission.PerKey
 
-	exports Exports // data exports (exports.go)
+	exports Exports      // data exports (exports.go)
+	outbox  *mail.Outbox // nil: mail goes to an SMTP relay
 }
 
 // New returns a Server; it reports ready once SetReady(true) is called.
@@ -107,6 +111,7 @@ func New(d Deps) *Server {
 	s.exports = d.Exports
 	s.clients = clientaddr.Resolver{Trusted: d.Config.TrustedProxies}
 	s.budgets = d.Budgets
+	s.outbox = d.Outbox
 	s.uploadsPerIP = admission.NewPerKey(d.Config.MaxUploadsPerIP)
 	s.socketsPerIP = admission.NewPerKey(d.Config.WSMaxSocketsPerIP)
 	s.logDebug = d.Log.Enabled(context.Background(), slog.LevelDebug)
@@ -188,6 +193,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		mux.Handle("GET /status", status)
 		mux.Handle("GET /status.json", status)
 	}
+	mux.Handle("GET /outbox", s.operatorsOnly(http.HandlerFunc(s.serveOutbox))) // outbox.go
 	// The web app: its pages (frontend/routes.json) answer 200 with the
 	// app, a photo's page only when the photo exists for its viewer; its
 	// hashed assets and other built files are served as files (a missing

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"time"
 
@@ -33,6 +34,7 @@ import (
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/judging/quality"
 	"github.com/facestat/facestat/live"
+	"github.com/facestat/facestat/mail"
 	"github.com/facestat/facestat/metrics"
 	"github.com/facestat/facestat/moderation"
 	"github.com/facestat/facestat/panics"
@@ -66,6 +68,9 @@ type App struct {
 	Servings   *moderation.Servings
 	// Account exports and deletes whole accounts.
 	Account *account.Service
+	// Outbox holds the e-mail of the embedded default (nil with an SMTP
+	// relay); erasing an account removes its messages (RemoveFor).
+	Outbox *mail.Outbox
 
 	redis     *goredis.Client // nil on the embedded default
 	redisBus  *redis.Bus
@@ -253,6 +258,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	// says what it does with what it is told.
 	a.Photos.Observe(a.Judging)
 	a.Hub.Current = a.Judging.CurrentSnapshots
+	postman, outbox, err := newMail(cfg, log)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	a.Metrics.Registry.MustRegister(postman)
+	a.Outbox = outbox
 	a.Identity = identity.NewService(d.Client, key, identity.Config{
 		LockRows: d.Dialect == dialect.Postgres,
 		Argon2: identity.Argon2Params{
@@ -263,16 +275,26 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		AnonTTL:    cfg.AnonTokenTTL,
 		DeviceTTL:  cfg.DeviceTokenTTL,
 		RateLimits: limits,
+		Resets: identity.ResetConfig{
+			TTL:  cfg.ResetTokenTTL,
+			Link: func(token string) string { return cfg.PublicURL + "/reset-password?token=" + url.QueryEscape(token) },
+			Mail: postman,
+			Log:  log,
+		},
 	}, a.Judging.Merge)
 	a.Identity.Cache = store
 	a.Moderation = moderation.NewService(moderation.Deps{
 		Client: d.Client, Photos: a.Photos, Judging: a.Judging, Identity: a.Identity, RateLimits: limits, Log: log,
 	}, moderation.Config{Threshold: cfg.ReportThreshold, Established: cfg.Established})
-	a.Account = account.NewService(d.Client, a.Blobs, a.Photos, a.Judging, a.Identity, account.Config{
+	accountCfg := account.Config{
 		LockRows: d.Dialect == dialect.Postgres, PublicURL: cfg.PublicURL, DataDir: cfg.DataDir,
 		ExportTTL: cfg.ExportTTL, MaxExportBytes: cfg.MaxExportBytes,
 		RateLimits: limits,
-	}, log)
+	}
+	if outbox != nil { // a nil *mail.Outbox is not a nil interface
+		accountCfg.Outbox = outbox
+	}
+	a.Account = account.NewService(d.Client, a.Blobs, a.Photos, a.Judging, a.Identity, accountCfg, log)
 	a.Admission = admission.New(admission.Config{
 		Limits: admission.Limits{InFlight: [...]int{
 			admission.Votes: cfg.AdmitVotes, admission.Reads: cfg.AdmitReads, admission.Uploads: cfg.AdmitUploads,
@@ -315,8 +337,19 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Ping:      d.Ping,
 		WebApp:    frontend.Dist(),
 		Exports:   a.Account,
+		Outbox:    outbox,
 	})
 	return a, nil
+}
+
+// newMail returns the postman of FaceStat's e-mail (password resets) and,
+// without an SMTP relay, the local outbox it writes to.
+func newMail(cfg *config.Config, log *slog.Logger) (*mail.Postman, *mail.Outbox, error) {
+	sender, outbox, err := mail.New(mail.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, DataDir: cfg.DataDir, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	return mail.NewPostman(sender, log), outbox, nil
 }
 
 // Start runs the background jobs (survey reloads, standings) until ctx
@@ -399,6 +432,8 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 		SignUp:      rule("sign_up", cfg.RateSignUp),
 		SignIn:      rule("sign_in", cfg.RateSignIn),
 		SignInEmail: rule("sign_in_email", cfg.RateSignInEmail),
+		ResetIP:     rule("reset_ip", cfg.RateResetIP),
+		ResetEmail:  rule("reset_email", cfg.RateResetEmail),
 		Vote:        rule("vote", cfg.RateVote),
 		VoteIP:      rule("vote_ip", cfg.RateVoteIP),
 		Upload:      rule("upload", cfg.RateUpload),
@@ -415,6 +450,7 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 // releases Redis and the database.
 func (a *App) Close() error {
 	a.Account.Close()
+	a.Identity.Close() // the password-reset worker
 	a.Judging.Close()
 	a.Servings.Close()
 	a.coalescer.Close()

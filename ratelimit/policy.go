@@ -25,6 +25,8 @@ type Rules struct {
 	SignUp      Rule // signUp per client address
 	SignIn      Rule // signIn (and refreshSession) per client address
 	SignInEmail Rule // signIn per account email from clients without a device token of it, against guessing a password from many addresses
+	ResetIP     Rule // requestPasswordReset per client address
+	ResetEmail  Rule // requestPasswordReset per e-mail address, whatever the client
 	Vote        Rule // castVote and skipPhoto per judge (account or anonymous session)
 	VoteIP      Rule // castVote and skipPhoto per client address, all judges together
 	Upload      Rule // uploadPhoto per account
@@ -75,6 +77,29 @@ func (p *Policy) SignInDevice(ctx context.Context, device string) error {
 		return err
 	}
 	return p.check(ctx, p.rules().SignInDevice, device)
+}
+
+// ResetRequest limits requestPasswordReset per client address.
+func (p *Policy) ResetRequest(ctx context.Context) error {
+	return p.byIP(ctx, p.rules().ResetIP)
+}
+
+// ResetEmail limits the reset e-mails to one address (normalised),
+// whatever the client: a flood cannot fill someone's mailbox.
+func (p *Policy) ResetEmail(ctx context.Context, email string) error {
+	return p.check(ctx, p.rules().ResetEmail, email)
+}
+
+// ChangePassword limits changePassword per client address (with
+// sign-ins), then per account on the sign-in device rule, keyed by the
+// account: a stolen session cannot guess the password faster than a
+// device could, and strangers, who hold no session of the account, cannot
+// spend this budget (nor lock the owner out of it).
+func (p *Policy) ChangePassword(ctx context.Context, account uuid.UUID) error {
+	if err := p.Refresh(ctx); err != nil {
+		return err
+	}
+	return p.check(ctx, p.rules().SignInDevice, "account:"+account.String())
 }
 
 // Vote limits castVote per judge, then per client address. Per judge

@@ -43,6 +43,7 @@ const (
 	ReasonBadCredentials  = "BAD_CREDENTIALS"
 	ReasonTokenExpired    = "TOKEN_EXPIRED"
 	ReasonTokenInvalid    = "TOKEN_INVALID"
+	ReasonInvalidToken    = "INVALID_TOKEN" // BAD_USER_INPUT: resetPassword's token is used, expired or unknown
 	ReasonCSRF            = "CSRF_TOKEN_INVALID"
 	ReasonDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
 	ReasonAliasLimit      = "ALIAS_LIMIT_EXCEEDED" // GRAPHQL_VALIDATION_FAILED: more aliases than max-aliases
@@ -51,12 +52,19 @@ const (
 	ReasonUploadsPaused   = "UPLOADS_PAUSED" // UNAVAILABLE: uploads are paused by degradation
 	ReasonDatabaseDown    = "DATABASE_DOWN"  // UNAVAILABLE: the database does not answer
 	ReasonOwnerHidden     = "OWNER_HIDDEN"   // FORBIDDEN: the viewer may see a photo but not who posted it
+	ReasonBanned          = "BANNED"         // FORBIDDEN at signIn: the account is banned; BAD_USER_INPUT at signUp: the e-mail is
 
 	// Slow clients (docs/SECURITY.md).
 	ReasonBodyTooSlow    = "BODY_TOO_SLOW"       // BAD_USER_INPUT (408): the request body fell below min-body-rate
 	ReasonTooManyUploads = "TOO_MANY_UPLOADS"    // RATE_LIMITED: max-uploads-per-ip uploads in flight from the address
 	ReasonTooManySockets = "TOO_MANY_SOCKETS"    // RATE_LIMITED: ws-max-sockets-per-ip WebSockets open from the address
 	ReasonTooManyOps     = "TOO_MANY_OPERATIONS" // BAD_USER_INPUT: ws-max-operations in flight on the WebSocket
+)
+
+// Data exports (GET /exports/<id>, docs/PRIVACY.md).
+const (
+	ReasonExportTooLarge = "EXPORT_TOO_LARGE" // CONFLICT: the account's data is larger than max-export-bytes
+	ReasonExportFailed   = "EXPORT_FAILED"    // CONFLICT: building the export failed; ask for a new one
 )
 
 // Error is FaceStat's one error type. Domain packages return it; the GraphQL

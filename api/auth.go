@@ -39,6 +39,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), originKey{}, r.Header.Get("Origin"))
 		jar := &cookieJar{w: w, r: r, secure: s.cfg.SecureCookies()}
 		ctx = identity.WithCookies(ctx, jar)
+		ctx = identity.WithUserAgent(ctx, r.UserAgent()) // kept with a session signing in starts
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {

@@ -28,6 +28,7 @@ import (
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/mail"
 	"github.com/facestat/facestat/metrics"
 	"github.com/facestat/facestat/panics"
 	"github.com/facestat/facestat/photos"
@@ -61,6 +62,10 @@ type Deps struct {
 	FrontPage interface {
 		Serve(http.ResponseWriter, *http.Request) bool
 	}
+	// Exports serves data exports at /exports/{id} (exports.go).
+	Exports Exports
+	// Outbox, when mail goes to the local outbox, is shown at /outbox.
+	Outbox *mail.Outbox
 }
 
 // Server routes FaceStat's HTTP requests.
@@ -92,6 +97,9 @@ type Server struct {
 	// Per client address, on this instance: uploads in flight and open
 	// WebSockets (slow clients, see body.go).
 	uploadsPerIP, socketsPerIP *admission.PerKey
+
+	exports Exports      // data exports (exports.go)
+	outbox  *mail.Outbox // nil: mail goes to an SMTP relay
 }
 
 // New returns a Server; it reports ready once SetReady(true) is called.
@@ -100,8 +108,10 @@ func New(d Deps) *Server {
 		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
 	s.csp = []string{contentSecurityPolicy(d.Config, d.WebApp, "index.html", "graphiql.html")}
 	s.admission = d.Admission
+	s.exports = d.Exports
 	s.clients = clientaddr.Resolver{Trusted: d.Config.TrustedProxies}
 	s.budgets = d.Budgets
+	s.outbox = d.Outbox
 	s.uploadsPerIP = admission.NewPerKey(d.Config.MaxUploadsPerIP)
 	s.socketsPerIP = admission.NewPerKey(d.Config.WSMaxSocketsPerIP)
 	s.logDebug = d.Log.Enabled(context.Background(), slog.LevelDebug)
@@ -171,6 +181,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	}
 	mux.Handle("GET /graphiql", s.withCSP(s.page(s.assets.graphiql)))
 	mux.HandleFunc("GET /images/{key...}", s.serveImage)
+	mux.HandleFunc("GET /exports/{id}", s.serveExport)
 	mux.Handle("GET /schema.graphql", schemaFile) // compressed once, with an ETag
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -182,6 +193,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		mux.Handle("GET /status", status)
 		mux.Handle("GET /status.json", status)
 	}
+	mux.Handle("GET /outbox", s.operatorsOnly(http.HandlerFunc(s.serveOutbox))) // outbox.go
 	// The web app: its pages (frontend/routes.json) answer 200 with the
 	// app, a photo's page only when the photo exists for its viewer; its
 	// hashed assets and other built files are served as files (a missing

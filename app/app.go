@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"time"
 
 	"entgo.io/ent/dialect"
 
+	"github.com/facestat/facestat/account"
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/api"
 	"github.com/facestat/facestat/blob"
@@ -32,7 +34,9 @@ import (
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/judging/quality"
 	"github.com/facestat/facestat/live"
+	"github.com/facestat/facestat/mail"
 	"github.com/facestat/facestat/metrics"
+	"github.com/facestat/facestat/moderation"
 	"github.com/facestat/facestat/panics"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/ratelimit"
@@ -58,6 +62,15 @@ type App struct {
 	Metrics  *metrics.Metrics
 	// Admission bounds the work in flight and chooses the degradation level.
 	Admission *admission.Controller
+	// Moderation: reports, the queue, moderators' actions (issue 14);
+	// Servings records what nextPhoto served, in the background.
+	Moderation *moderation.Service
+	Servings   *moderation.Servings
+	// Account exports and deletes whole accounts.
+	Account *account.Service
+	// Outbox holds the e-mail of the embedded default (nil with an SMTP
+	// relay); erasing an account removes its messages (RemoveFor).
+	Outbox *mail.Outbox
 
 	redis     *goredis.Client // nil on the embedded default
 	redisBus  *redis.Bus
@@ -216,9 +229,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		RateLimits:          limits,
 		Cache:               store,
 	}, log)
+	a.Servings = moderation.NewServings(d.Client, log)
 	a.Judging, err = judging.NewService(ctx, judging.Deps{
 		Client: d.Client, Dialect: d.Dialect, Photos: a.Photos, Cache: store, RateLimits: limits, Log: log,
 		Observers: []judging.Observer{a.coalescer}, // live results
+		Servings:  a.Servings,                      // moderation: who was shown what
 	}, judging.Config{
 		MinVotes:      cfg.MinVotes,
 		CandidatePool: cfg.NextPhotoPool,
@@ -233,6 +248,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		},
 	})
 	if err != nil {
+		a.Servings.Close()
 		d.Close()
 		return nil, err
 	}
@@ -242,6 +258,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	// says what it does with what it is told.
 	a.Photos.Observe(a.Judging)
 	a.Hub.Current = a.Judging.CurrentSnapshots
+	postman, outbox, err := newMail(cfg, log)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	a.Metrics.Registry.MustRegister(postman)
+	a.Outbox = outbox
 	a.Identity = identity.NewService(d.Client, key, identity.Config{
 		LockRows: d.Dialect == dialect.Postgres,
 		Argon2: identity.Argon2Params{
@@ -252,8 +275,26 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		AnonTTL:    cfg.AnonTokenTTL,
 		DeviceTTL:  cfg.DeviceTokenTTL,
 		RateLimits: limits,
+		Resets: identity.ResetConfig{
+			TTL:  cfg.ResetTokenTTL,
+			Link: func(token string) string { return cfg.PublicURL + "/reset-password?token=" + url.QueryEscape(token) },
+			Mail: postman,
+			Log:  log,
+		},
 	}, a.Judging.Merge)
 	a.Identity.Cache = store
+	a.Moderation = moderation.NewService(moderation.Deps{
+		Client: d.Client, Photos: a.Photos, Judging: a.Judging, Identity: a.Identity, RateLimits: limits, Log: log,
+	}, moderation.Config{Threshold: cfg.ReportThreshold, Established: cfg.Established})
+	accountCfg := account.Config{
+		LockRows: d.Dialect == dialect.Postgres, PublicURL: cfg.PublicURL, DataDir: cfg.DataDir,
+		ExportTTL: cfg.ExportTTL, MaxExportBytes: cfg.MaxExportBytes,
+		RateLimits: limits,
+	}
+	if outbox != nil { // a nil *mail.Outbox is not a nil interface
+		accountCfg.Outbox = outbox
+	}
+	a.Account = account.NewService(d.Client, a.Blobs, a.Photos, a.Judging, a.Identity, accountCfg, log)
 	a.Admission = admission.New(admission.Config{
 		Limits: admission.Limits{InFlight: [...]int{
 			admission.Votes: cfg.AdmitVotes, admission.Reads: cfg.AdmitReads, admission.Uploads: cfg.AdmitUploads,
@@ -276,7 +317,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Live:        a.Hub,
 		Admission:   a.Admission,
 		Operator:    &settings.Operator{Store: shared, Admission: a.Admission},
+		Moderation:  a.Moderation,
 		MaxPageSize: cfg.MaxPageSize,
+		Account:     a.Account,
 	}
 	a.Front = &frontpage.Renderer{Photos: a.Photos, Identity: a.Identity, Judging: a.Judging, WebApp: frontend.Dist(), Log: log}
 	a.Server = api.New(api.Deps{
@@ -293,8 +336,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Blobs:     a.Blobs,
 		Ping:      d.Ping,
 		WebApp:    frontend.Dist(),
+		Exports:   a.Account,
+		Outbox:    outbox,
 	})
 	return a, nil
+}
+
+// newMail returns the postman of FaceStat's e-mail (password resets) and,
+// without an SMTP relay, the local outbox it writes to.
+func newMail(cfg *config.Config, log *slog.Logger) (*mail.Postman, *mail.Outbox, error) {
+	sender, outbox, err := mail.New(mail.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, DataDir: cfg.DataDir, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	return mail.NewPostman(sender, log), outbox, nil
 }
 
 // Start runs the background jobs (survey reloads, standings) until ctx
@@ -329,6 +384,9 @@ func (a *App) Start(ctx context.Context) {
 		panics.Go(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
 	}
 	panics.Go(a.Log, "front page", func() { a.Front.Run(ctx, a.Config.FrontPageInterval) })
+	// Expired data exports and their files go; so do blobs a deleted
+	// account left behind when the store failed (account.Service.Sweep).
+	panics.Go(a.Log, "export sweeper", func() { a.Account.RunSweeper(ctx, time.Minute, logErr("export sweeper")) })
 }
 
 // newLimiter returns the limiter that counts rate limits and budgets: one
@@ -374,19 +432,27 @@ func rateLimits(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Policy
 		SignUp:      rule("sign_up", cfg.RateSignUp),
 		SignIn:      rule("sign_in", cfg.RateSignIn),
 		SignInEmail: rule("sign_in_email", cfg.RateSignInEmail),
+		ResetIP:     rule("reset_ip", cfg.RateResetIP),
+		ResetEmail:  rule("reset_email", cfg.RateResetEmail),
 		Vote:        rule("vote", cfg.RateVote),
 		VoteIP:      rule("vote_ip", cfg.RateVoteIP),
 		Upload:      rule("upload", cfg.RateUpload),
 		UploadIP:    rule("upload_ip", cfg.RateUploadIP),
+		Report:      rule("report", cfg.RateReport),
+		ReportIP:    rule("report_ip", cfg.RateReportIP),
 
 		SignInDevice: rule("sign_in_device", cfg.RateSignInDevice),
+		Export:       rule("export", cfg.RateExport),
 	}}
 }
 
 // Close writes the votes still queued, publishes their results, then
 // releases Redis and the database.
 func (a *App) Close() error {
+	a.Account.Close()
+	a.Identity.Close() // the password-reset worker
 	a.Judging.Close()
+	a.Servings.Close()
 	a.coalescer.Close()
 	if a.redis != nil {
 		a.redis.Close()

@@ -148,3 +148,53 @@ func CanOperate(v *identity.Viewer) error {
 	}
 	return nil
 }
+
+// Moderation (issue 14, docs/MODERATION.md).
+
+// CanReport returns nil when v may report p: any session (anonymous judges
+// too) that may view or judge it, but not its owner. NOT_FOUND when v may
+// neither view nor judge p (a hidden photo, for strangers: its existence
+// does not leak), FORBIDDEN for one's own photo, UNAUTHENTICATED without
+// a session. Whether v voted never matters here: a photo v may view
+// because v voted on it is active, so v may judge it anyway.
+func CanReport(v *identity.Viewer, p Photo) error {
+	if v == nil {
+		return facestat.Errorf(facestat.Unauthenticated, "start a session first (startAnonymousSession needs no account)")
+	}
+	a := PhotoAccess(v, p, false)
+	switch {
+	case v.IsAccount() && p.Owner == v.ID:
+		return facestat.Errorf(facestat.Forbidden, "you cannot report your own photo; delete it instead")
+	case !a.View && !a.Judge:
+		return facestat.Errorf(facestat.NotFound, "no such photo")
+	}
+	return nil
+}
+
+// CanModerate returns nil when v may use the moderation queue, the
+// moderation log and moderatePhoto: moderators and admins.
+// UNAUTHENTICATED without an account, FORBIDDEN for any other account.
+func CanModerate(v *identity.Viewer) error {
+	if err := RequireAccount(v); err != nil {
+		return err
+	}
+	if !v.IsModerator() {
+		return facestat.Errorf(facestat.Forbidden, "only a moderator can do this")
+	}
+	return nil
+}
+
+// CanConfirmConsent returns nil when v may confirm the consent of p: its
+// owner only (NOT_FOUND for those who may not see p, FORBIDDEN otherwise).
+func CanConfirmConsent(v *identity.Viewer, p Photo) error {
+	if v.IsAccount() && p.Owner == v.ID {
+		return nil
+	}
+	return refuse(v, p, "only the owner can confirm the consent for a photo")
+}
+
+// SeesConsent reports whether v may read the consent given for p: its
+// owner and moderators.
+func SeesConsent(v *identity.Viewer, p Photo) bool {
+	return (v.IsAccount() && p.Owner == v.ID) || v.IsModerator()
+}

@@ -472,9 +472,9 @@ var groups = []group{
 	{"Rate limits", "Each is N/period, a token bucket: a burst of N, refilled at N per period (30/1m: one every 2 s); 0/1s turns it off. A client IP is the whole IPv4 address or the IPv6 /64. With redis-url set, all instances share one budget; while Redis fails, each instance counts on its own with the same limits.", []option{
 		{"rate-anon-session", "30/1m", "startAnonymousSession per client IP", rate(func(c *Config) *Rate { return &c.RateAnonSession })},
 		{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
-		{"rate-sign-in", "20/1m", "signIn per client IP", rate(func(c *Config) *Rate { return &c.RateSignIn })},
+		{"rate-sign-in", "20/1m", "signIn per client IP (refreshSession, changePassword and resetPassword count here too)", rate(func(c *Config) *Rate { return &c.RateSignIn })},
 		{"rate-sign-in-email", "10/10m", "signIn per account email, whatever the address, from clients without a valid device token of the account (strangers can use this up; the owner's devices keep their own budgets)", rate(func(c *Config) *Rate { return &c.RateSignInEmail })},
-		{"rate-sign-in-device", "10/10m", "signIn per device token, for sign-ins presenting a valid one of the account (a device that keeps failing locks out only itself)", rate(func(c *Config) *Rate { return &c.RateSignInDevice })},
+		{"rate-sign-in-device", "10/10m", "signIn per device token, for sign-ins presenting a valid one of the account (a device that keeps failing locks out only itself); changePassword per account, on a budget of its own", rate(func(c *Config) *Rate { return &c.RateSignInDevice })},
 		{"rate-upload", "30/1h", "uploadPhoto per account", rate(func(c *Config) *Rate { return &c.RateUpload })},
 		{"rate-upload-ip", "120/1h", "uploadPhoto per client IP, all accounts together", rate(func(c *Config) *Rate { return &c.RateUploadIP })},
 		// A quick honest judge answers about one photo a second: 120/1m leaves

@@ -4,45 +4,77 @@ import (
 	"context"
 	"time"
 
+	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/graph/model"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/relay"
 )
 
-// Accounts people control (issue 14): stubs, to be built.
+// Accounts people control (issue 14): password change and reset, the
+// account's sessions. The work is package identity's.
+
+// typeAccountSession is the relay type of a viewer's session.
+const typeAccountSession = "AccountSession"
 
 func (r *Resolver) sessionID(ctx context.Context, obj *ent.Session) (string, error) {
-	return "", errNotBuilt
+	return relay.IntID(typeAccountSession, obj.ID), nil
 }
 
 func (r *Resolver) sessionCurrent(ctx context.Context, obj *ent.Session) (bool, error) {
-	return false, errNotBuilt
+	v := identity.FromContext(ctx)
+	return v.IsAccount() && v.SessionID == obj.ID, nil
 }
 
 func (r *Resolver) sessionExpiresAt(ctx context.Context, obj *ent.Session) (*time.Time, error) {
-	return nil, errNotBuilt
+	return &obj.RefreshExpiresAt, nil
 }
 
 func (r *Resolver) sessionUserAgent(ctx context.Context, obj *ent.Session) (*string, error) {
-	return nil, errNotBuilt
+	if obj.UserAgent == "" {
+		return nil, nil
+	}
+	return &obj.UserAgent, nil
 }
 
 func (r *Resolver) changePassword(ctx context.Context, input model.ChangePasswordInput) (*model.ChangePasswordPayload, error) {
-	return nil, errNotBuilt
+	v := identity.FromContext(ctx)
+	if err := authz.RequireAccount(v); err != nil {
+		return nil, err
+	}
+	n, err := r.Identity.ChangePassword(ctx, v, input.CurrentPassword, input.NewPassword)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangePasswordPayload{Viewer: v, EndedSessions: n}, nil
 }
 
 func (r *Resolver) requestPasswordReset(ctx context.Context, input model.RequestPasswordResetInput) (*model.RequestPasswordResetPayload, error) {
-	return nil, errNotBuilt
+	if err := r.Identity.RequestPasswordReset(ctx, input.Email); err != nil {
+		return nil, err
+	}
+	return &model.RequestPasswordResetPayload{Ok: true}, nil
 }
 
 func (r *Resolver) resetPassword(ctx context.Context, input model.ResetPasswordInput) (*model.ResetPasswordPayload, error) {
-	return nil, errNotBuilt
+	if err := r.Identity.ResetPassword(ctx, input.Token, input.NewPassword); err != nil {
+		return nil, err
+	}
+	return &model.ResetPasswordPayload{Ok: true}, nil
 }
 
 func (r *Resolver) signOutOtherSessions(ctx context.Context) (*model.SignOutOtherSessionsPayload, error) {
-	return nil, errNotBuilt
+	v := identity.FromContext(ctx)
+	if err := authz.RequireAccount(v); err != nil {
+		return nil, err
+	}
+	n, err := r.Identity.SignOutOtherSessions(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SignOutOtherSessionsPayload{EndedSessions: n}, nil
 }
 
 func (r *Resolver) viewerSessions(ctx context.Context, obj *identity.Viewer) ([]*ent.Session, error) {
-	return nil, errNotBuilt
+	return r.Identity.Sessions(ctx, obj)
 }

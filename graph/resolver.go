@@ -4,10 +4,12 @@ package graph
 
 import (
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/account"
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/live"
+	"github.com/facestat/facestat/moderation"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/settings"
 )
@@ -25,8 +27,13 @@ type Resolver struct {
 	// Admission tells the degradation level; Operator forces it.
 	Admission *admission.Controller
 	Operator  *settings.Operator
+	// Moderation holds the rules of reports and moderation (issue 14).
+	Moderation *moderation.Service
 	// MaxPageSize bounds `first` of every connection.
 	MaxPageSize int
+
+	// Account exports and deletes whole accounts (issue 14).
+	Account *account.Service
 }
 
 // errNotBuilt answers the fields of issue 14 still being built.

@@ -36,6 +36,8 @@ type Config struct {
 	// RateLimits bound anonymous sessions, sign-ups and sign-ins (nil: no
 	// limits).
 	RateLimits *ratelimit.Policy
+	// Resets configures password resets by e-mail (reset.go).
+	Resets ResetConfig
 }
 
 // MergeFunc moves what an anonymous judge did (its votes) to an account,
@@ -59,6 +61,7 @@ type Service struct {
 	Now    func() time.Time
 
 	signingUp inFlight // emails a sign-up is under way for
+	resets    resetQueue
 }
 
 // NewService returns a Service signing anonymous tokens with key. merge may
@@ -253,6 +256,9 @@ func (s *Service) SignUp(ctx context.Context, handle, email, password string, cu
 	if err := checkPassword(password); err != nil {
 		return nil, err
 	}
+	if err := s.refuseBannedEmail(ctx, email); err != nil {
+		return nil, err
+	}
 	release, ok := s.signingUp.claim(email)
 	if !ok {
 		return nil, emailCollided()
@@ -434,6 +440,9 @@ func (s *Service) SignIn(ctx context.Context, email, password, deviceToken strin
 	if u == nil || !ok {
 		return nil, bad
 	}
+	if err := refuseBanned(u); err != nil {
+		return nil, err
+	}
 	var out *Session
 	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		if current != nil && current.Anonymous && current.ID != u.ID {
@@ -540,7 +549,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, e
 		// request with the old token that ran between a drop and the
 		// commit would find the session still there and cache it again.
 		entx.AfterCommit(tx, func() { s.forgetSessions(context.WithoutCancel(ctx), ses.TokenHash) })
-		out, err = s.newSession(ctx, tx, ses.UserID, Role(ses.Edges.User.Role))
+		// The new pair is the same sign-in: it keeps the session's start
+		// and device (account.go).
+		out, err = s.newSession(carryOver(ctx, ses), tx, ses.UserID, Role(ses.Edges.User.Role))
 		return err
 	})
 	return out, err
@@ -559,9 +570,15 @@ func (s *Service) SignOut(ctx context.Context, v *Viewer) error {
 	return err
 }
 
-// SweepExpired deletes sessions whose refresh token has expired.
+// SweepExpired deletes sessions whose refresh token has expired, and
+// password-reset links past their expiry (reset.go); it returns how many
+// sessions it deleted.
 func (s *Service) SweepExpired(ctx context.Context) (int, error) {
-	return s.client.Session.Delete().Where(session.RefreshExpiresAtLT(s.now())).Exec(ctx)
+	n, err := s.client.Session.Delete().Where(session.RefreshExpiresAtLT(s.now())).Exec(ctx)
+	if err != nil {
+		return n, err
+	}
+	return n, s.sweepResets(ctx)
 }
 
 func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, role Role) (*Session, error) {
@@ -572,10 +589,16 @@ func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, 
 		RefreshToken:     randomToken(refreshPrefix),
 		RefreshExpiresAt: now.Add(s.cfg.RefreshTTL).Truncate(time.Second),
 	}
-	ses, err := tx.Session.Create().SetUserID(userID).
+	create := tx.Session.Create().SetUserID(userID).
 		SetTokenHash(hashToken(out.Token)).SetRefreshHash(hashToken(out.RefreshToken)).
-		SetExpiresAt(out.ExpiresAt).SetRefreshExpiresAt(out.RefreshExpiresAt).
-		Save(ctx)
+		SetExpiresAt(out.ExpiresAt).SetRefreshExpiresAt(out.RefreshExpiresAt)
+	if ua := userAgent(ctx); ua != "" {
+		create.SetUserAgent(ua)
+	}
+	if since, ok := carriedStart(ctx); ok {
+		create.SetCreatedAt(since.UTC()) // UTC, as every time stored (SQLite compares text)
+	}
+	ses, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
 	}

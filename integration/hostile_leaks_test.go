@@ -184,15 +184,15 @@ func TestHostileMetricsLabelsBounded(t *testing.T) {
 	t.Logf("series: %d before, %d after", before, after)
 }
 
-// TestHostileOperatorPagesRefuseStrangers: /metrics, /status and
-// /status.json answer 403 to a client whose address is not an operator's
+// TestHostileOperatorPagesRefuseStrangers: /metrics, /status,
+// /status.json and /outbox answer 403 to a client whose address is not an operator's
 // (as a trusted proxy names it), to a forwarded request from a proxy that
 // is not trusted (a local reverse proxy forwarding a stranger is on
 // loopback), and to one carrying Forwarded or X-Real-IP; they answer an
 // operator address, and any address with the operator token.
 func TestHostileOperatorPagesRefuseStrangers(t *testing.T) {
 	token := strings.Repeat("operator-token-", 3)
-	pages := []string{"/metrics", "/status", "/status.json"}
+	pages := []string{"/metrics", "/status", "/status.json", "/outbox"}
 	fetch := func(t *testing.T, u string, h http.Header) int {
 		t.Helper()
 		res, _ := getWith(t, u, h)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/facestat/facestat/blob/s3blob/s3test"
+	"github.com/facestat/facestat/mail/smtptest"
 )
 
 var (
@@ -35,7 +36,8 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
-	s3test.Cleanup() // the fake S3 server's binary
+	s3test.Cleanup()   // the fake S3 server's binary
+	smtptest.Cleanup() // the test SMTP server's binary
 	os.Exit(code)
 }
 

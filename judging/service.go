@@ -49,7 +49,18 @@ type Deps struct {
 	RateLimits *ratelimit.Policy
 	// Observers are told of every change of statistics (see Observer).
 	Observers []Observer
-	Log       *slog.Logger
+	// Servings, when set, is told of every photo NextPhoto serves to a
+	// session (moderation records them, so that a report can tell whether
+	// its reporter was shown the photo). It must not block.
+	Servings ServingRecorder
+	Log      *slog.Logger
+}
+
+// ServingRecorder is told that judge was served photo. Record must return
+// at once (no statement on NextPhoto's path): moderation.Servings queues
+// it for a background writer and drops it when the queue is full.
+type ServingRecorder interface {
+	Record(judge, photo uuid.UUID)
 }
 
 // Service is judging's entry point for the API.
@@ -62,6 +73,7 @@ type Service struct {
 	log       *slog.Logger
 	cfg       Config
 	observers []Observer
+	servings  ServingRecorder
 	Survey    *Survey
 	Ingester  *Ingester
 	Standings *Standings
@@ -111,7 +123,7 @@ func NewService(ctx context.Context, d Deps, cfg Config) (*Service, error) {
 		}
 	}
 	s := &Service{client: client, dialect: dialectName, photos: d.Photos, cache: d.Cache, limits: d.RateLimits, log: log,
-		observers: d.Observers, cfg: cfg, Survey: survey, Standings: NewStandings(client, survey, cfg.MinVotes, cfg.TopSize)}
+		observers: d.Observers, servings: d.Servings, cfg: cfg, Survey: survey, Standings: NewStandings(client, survey, cfg.MinVotes, cfg.TopSize)}
 	s.Ingester = NewIngester(client, dialectName, survey, d.Photos, cfg.Ingest, s.statsChanged, log)
 	return s, nil
 }
@@ -213,7 +225,11 @@ func (s *Service) NextPhoto(ctx context.Context, v *identity.Viewer, skip []uuid
 	if len(candidates) == 0 {
 		return nil, nil
 	}
-	return candidates[rand.IntN(len(candidates))], nil
+	p := candidates[rand.IntN(len(candidates))]
+	if v != nil && s.servings != nil {
+		s.servings.Record(v.ID, p.ID) // queued, written in the background
+	}
+	return p, nil
 }
 
 // VotedOn reports which of photos judge has voted on: one query.

@@ -59,6 +59,24 @@ func (s *Service) SkipPhoto(ctx context.Context, v *identity.Viewer, photoID uui
 	return fmt.Errorf("judging: skipping a photo: %w", err)
 }
 
+// SkipIn records within tx that judge skipped photo (as SkipPhoto does,
+// without its checks and limits): reportPhoto skips the photo reported.
+func (s *Service) SkipIn(ctx context.Context, tx *ent.Tx, judge, photoID uuid.UUID) error {
+	err := tx.PhotoSkip.Create().SetJudgeID(judge).SetPhotoID(photoID).
+		OnConflictColumns(photoskip.FieldJudgeID, photoskip.FieldPhotoID).DoNothing().Exec(ctx)
+	if err != nil && !isNoRows(err) {
+		return fmt.Errorf("judging: skipping a photo: %w", err)
+	}
+	return nil
+}
+
+// AdmitJudge creates the row of an anonymous judge that never voted and
+// refuses a retired judge token (see admitJudge): reportPhoto stores a
+// report under the judge's row.
+func (s *Service) AdmitJudge(ctx context.Context, judge uuid.UUID) error {
+	return s.admitJudge(ctx, judge)
+}
+
 // admitJudge creates the row of an anonymous judge that never voted (as
 // the ingester's admitJudges does) and refuses the token of one that has
 // since become, or merged into, an account: its skips would land where

@@ -69,35 +69,73 @@ func (s *Service) Delete(ctx context.Context, v *identity.Viewer, id uuid.UUID) 
 	if err := authz.RequireAccount(v); err != nil {
 		return err
 	}
-	var p *ent.Photo
+	var gone []*ent.Photo
 	err := entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		// Locked as votes lock it: a vote committing meanwhile is either
-		// before (and deleted with the photo) or refused.
-		rows, err := s.Lock(ctx, tx, []uuid.UUID{id})
-		if err != nil {
-			return err
-		}
-		if p = rows[id]; p == nil {
-			return errNoSuchPhoto()
-		}
-		if err := authz.CanDelete(v, FactsOf(p)); err != nil {
-			return err
-		}
-		n, err := tx.Photo.Delete().Where(photo.ID(id)).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n == 0 { // a concurrent delete won
-			return errNoSuchPhoto()
-		}
-		return tx.User.UpdateOneID(p.OwnerID).AddPhotoCount(-1).Exec(ctx)
+		var err error
+		gone, err = s.DeleteIn(ctx, tx, v, []uuid.UUID{id})
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	s.dropBlobs(context.WithoutCancel(ctx), p.ImageKey, p.ThumbKey)
-	s.changed(ctx, Change{Photo: p, Deleted: true})
+	s.AfterDelete(ctx, gone)
 	return nil
+}
+
+// DeleteIn deletes the photos ids within tx, with every row that refers to
+// them (cascading foreign keys), and takes them off their owners' photo
+// counts; it returns their rows as they were. Each must exist (NOT_FOUND
+// otherwise) and v may delete it (authz.CanDelete). Once tx has
+// committed, call AfterDelete with the rows: it drops the image files and
+// tells the observers. Delete is DeleteIn for one photo in a transaction
+// of its own; moderation deletes within the transaction that writes its
+// log.
+func (s *Service) DeleteIn(ctx context.Context, tx *ent.Tx, v *identity.Viewer, ids []uuid.UUID) ([]*ent.Photo, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// Locked as votes lock them: a vote committing meanwhile is either
+	// before (and deleted with the photo) or refused.
+	rows, err := s.Lock(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	gone := make([]*ent.Photo, 0, len(ids))
+	perOwner := map[uuid.UUID]int{}
+	for _, id := range ids {
+		p := rows[id]
+		if p == nil {
+			return nil, errNoSuchPhoto()
+		}
+		if err := authz.CanDelete(v, FactsOf(p)); err != nil {
+			return nil, err
+		}
+		gone = append(gone, p)
+		perOwner[p.OwnerID]++
+	}
+	n, err := tx.Photo.Delete().Where(photo.IDIn(ids...)).Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n != len(gone) { // a concurrent delete won
+		return nil, errNoSuchPhoto()
+	}
+	for owner, k := range perOwner {
+		if err := tx.User.UpdateOneID(owner).AddPhotoCount(-k).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return gone, nil
+}
+
+// AfterDelete finishes DeleteIn once its transaction has committed: the
+// photos' image files go (they 404 from then on) and the observers are
+// told (live subscriptions end, statistics leave the cache).
+func (s *Service) AfterDelete(ctx context.Context, gone []*ent.Photo) {
+	for _, p := range gone {
+		s.dropBlobs(context.WithoutCancel(ctx), p.ImageKey, p.ThumbKey)
+		s.changed(ctx, Change{Photo: p, Deleted: true})
+	}
 }
 
 // changed drops the photo's cached row, then tells the observers, in the

@@ -25,14 +25,20 @@ type Rules struct {
 	SignUp      Rule // signUp per client address
 	SignIn      Rule // signIn (and refreshSession) per client address
 	SignInEmail Rule // signIn per account email from clients without a device token of it, against guessing a password from many addresses
+	ResetIP     Rule // requestPasswordReset per client address
+	ResetEmail  Rule // requestPasswordReset per e-mail address, whatever the client
 	Vote        Rule // castVote and skipPhoto per judge (account or anonymous session)
 	VoteIP      Rule // castVote and skipPhoto per client address, all judges together
 	Upload      Rule // uploadPhoto per account
 	UploadIP    Rule // uploadPhoto per client address, all accounts together
+	Report      Rule // reportPhoto per session (account or anonymous judge)
+	ReportIP    Rule // reportPhoto per client address, all sessions together
 
 	// SignInDevice is signIn per device token (see SignInDevice): a trusted
 	// device's own budget, which strangers cannot spend.
 	SignInDevice Rule
+
+	Export Rule // exportMyData per account, counted when a new export starts
 }
 
 // StartAnonymous limits anonymous sessions per client address.
@@ -73,6 +79,29 @@ func (p *Policy) SignInDevice(ctx context.Context, device string) error {
 	return p.check(ctx, p.rules().SignInDevice, device)
 }
 
+// ResetRequest limits requestPasswordReset per client address.
+func (p *Policy) ResetRequest(ctx context.Context) error {
+	return p.byIP(ctx, p.rules().ResetIP)
+}
+
+// ResetEmail limits the reset e-mails to one address (normalised),
+// whatever the client: a flood cannot fill someone's mailbox.
+func (p *Policy) ResetEmail(ctx context.Context, email string) error {
+	return p.check(ctx, p.rules().ResetEmail, email)
+}
+
+// ChangePassword limits changePassword per client address (with
+// sign-ins), then per account on the sign-in device rule, keyed by the
+// account: a stolen session cannot guess the password faster than a
+// device could, and strangers, who hold no session of the account, cannot
+// spend this budget (nor lock the owner out of it).
+func (p *Policy) ChangePassword(ctx context.Context, account uuid.UUID) error {
+	if err := p.Refresh(ctx); err != nil {
+		return err
+	}
+	return p.check(ctx, p.rules().SignInDevice, "account:"+account.String())
+}
+
 // Vote limits castVote per judge, then per client address. Per judge
 // first: a judge refused for its own pace does not use up the budget of
 // everyone sharing its address (a school, an office). A vote the judge's
@@ -96,6 +125,17 @@ func (p *Policy) Upload(ctx context.Context, account uuid.UUID) error {
 		return p.check(ctx, p.rules().Upload, account.String())
 	}
 	return p.thenByIP(ctx, p.rules().Upload, account.String(), p.rules().UploadIP)
+}
+
+// Report limits reportPhoto per session (the judge's id), then per client
+// address, in the same order as Vote and for the same reason.
+func (p *Policy) Report(ctx context.Context, judge uuid.UUID) error {
+	return p.thenByIP(ctx, p.rules().Report, judge.String(), p.rules().ReportIP)
+}
+
+// Export limits new data exports per account.
+func (p *Policy) Export(ctx context.Context, account uuid.UUID) error {
+	return p.check(ctx, p.rules().Export, account.String())
 }
 
 // rules are p's rules; none (every one disabled) for a nil p.

@@ -1,6 +1,7 @@
 // Command facestat runs FaceStat: `facestat serve` starts the service,
 // `facestat migrate` brings PostgreSQL's schema up to date, `facestat seed`
-// fills an instance with demo data.
+// fills an instance with demo data, `facestat grant moderator HANDLE` and
+// `facestat revoke moderator HANDLE` change an account's role.
 package main
 
 import (
@@ -32,6 +33,8 @@ Usage:
   facestat serve   [flags]   start the service (HTTP, GraphQL, images)
   facestat migrate [flags]   apply pending PostgreSQL migrations and exit
   facestat seed    [flags]   fill the instance with demo accounts and photos
+  facestat grant moderator HANDLE [flags]    make the account a moderator
+  facestat revoke moderator HANDLE [flags]   make the moderator a user again
   facestat help              show this and every setting
 
 Every flag has a FACESTAT_* environment variable; flags win.
@@ -54,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args, getenv, stdout)
 	case "seed":
 		return seedDemo(ctx, args, getenv, stdout)
+	case "grant", "revoke":
+		return grant(ctx, args, getenv, stdout, cmd == "grant")
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printSettings(stdout)

@@ -132,6 +132,7 @@ test('a judge reports a photo from /judge; a moderator sees the note as text, re
   await expect(entry).toContainText(`${mod.handle} restored`);
   await expect(entry).toContainText('Checked: nothing wrong with it.');
   await expect(entry.locator('time')).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT/);
+  await shoot(mp, 'moderation-log');
 });
 
 test('a counted MINOR report hides the photo from strangers, its owner sees it under review, a moderator restores it', async ({

@@ -22,7 +22,9 @@ import (
 // uploadImage uploads the n-th test face for token and returns its id.
 func (e *env) uploadImage(t *testing.T, token string, n int, public bool) string {
 	t.Helper()
-	var up struct{ UploadPhoto struct{ Photo struct{ ID string } } }
+	var up struct {
+		UploadPhoto struct{ Photo struct{ ID string } }
+	}
 	e.upload(t, token, "face.jpg", faceJPEG(n), public).decode(t, &up)
 	return up.UploadPhoto.Photo.ID
 }
@@ -32,7 +34,9 @@ func (e *env) uploadImage(t *testing.T, token string, n int, public bool) string
 func (e *env) setVisibility(t *testing.T, token, id string, public bool) (string, string) {
 	t.Helper()
 	var out struct {
-		SetPhotoVisibility struct{ Photo struct{ ImageURL, ThumbnailURL string } }
+		SetPhotoVisibility struct {
+			Photo struct{ ImageURL, ThumbnailURL string }
+		}
 	}
 	e.gql(t, token, `mutation($id: ID!, $p: Boolean!) { setPhotoVisibility(input: {photoId: $id, public: $p}) { photo { imageUrl thumbnailUrl } } }`,
 		map[string]any{"id": id, "p": public}, &out)

@@ -293,6 +293,19 @@ func (s *Service) moveImages(ctx context.Context, p *ent.Photo) (bool, error) {
 		return now == nil, nil
 	}
 	s.forgetTwice(ctx, p.ID)
+	// Copies an interrupted move toward another class may have left at
+	// this version (never handed out, but not to be kept either).
+	var stale []string
+	for _, c := range []string{"", blob.PrivatePrefix, hiddenPrefix} {
+		if c == class {
+			continue
+		}
+		for _, k := range newKeys {
+			_, kind, _, tail, _ := splitKey(k)
+			stale = append(stale, photoKey(c, kind, p.ID, next, tail))
+		}
+	}
+	s.dropBlobs(ctx, stale...)
 	return true, nil
 }
 

@@ -71,6 +71,13 @@ type Presigner interface {
 	PresignGet(ctx context.Context, key string, expires time.Time, cacheControl string) (string, error)
 }
 
+// Stater is a Store that can tell whether an object exists without reading
+// it (S3: a HEAD). Stores without it are asked with Open.
+type Stater interface {
+	// Stat returns the object's Info; ErrNotFound if absent.
+	Stat(ctx context.Context, key string) (Info, error)
+}
+
 // MaxKeyLen is the maximum length of a valid key, in bytes.
 const MaxKeyLen = 200
 

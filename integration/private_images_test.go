@@ -77,6 +77,27 @@ func (e *env) checkSigned(t *testing.T, u, prefix, owner string, ttl time.Durati
 	}
 }
 
+// moveBlob moves the blob at from to to, behind FaceStat's back.
+func (e *env) moveBlob(t *testing.T, from, to string) {
+	t.Helper()
+	ctx := context.Background()
+	f, info, err := e.App.Blobs.Open(ctx, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.Blobs.Put(ctx, to, data, info.ContentType); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.Blobs.Delete(ctx, from); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // wantGone checks that every URL answers 404.
 func wantGone(t *testing.T, why string, urls ...string) {
 	t.Helper()
@@ -229,21 +250,7 @@ func TestPrivateImagesMigration(t *testing.T) {
 		var legacy []string
 		for _, k := range []string{row.ImageKey, row.ThumbKey} {
 			old := strings.Replace(k, "/v0/", "/", 1)
-			f, info, err := e.App.Blobs.Open(ctx, k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err := io.ReadAll(f)
-			f.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := e.App.Blobs.Put(ctx, old, data, info.ContentType); err != nil {
-				t.Fatal(err)
-			}
-			if err := e.App.Blobs.Delete(ctx, k); err != nil {
-				t.Fatal(err)
-			}
+			e.moveBlob(t, k, old)
 			legacy = append(legacy, old)
 		}
 		if err := e.App.DB.Client.Photo.UpdateOneID(uid).SetImageKey(legacy[0]).SetThumbKey(legacy[1]).SetIsPublic(false).Exec(ctx); err != nil {
@@ -347,5 +354,69 @@ func TestS3PrivateImages(t *testing.T) {
 		img, thumb = e.imageURLs(t, owner, id)
 		e.gql(t, owner, `mutation($id: ID!) { deletePhoto(input: {photoId: $id}) { deletedPhotoId } }`, map[string]any{"id": id}, &struct{}{})
 		wantGone(t, "after the photo was deleted", img, thumb)
+	})
+}
+
+// TestPrivateImagesInterruptedMove: a move that a crash cut short after
+// copying the images and deleting the old ones, before the row named the
+// new keys, is finished from the copies: by the sweep, or, when the owner
+// turned the photo back meanwhile (the row's keys in its class again, their
+// blobs gone), by the mutation's own sync; the copies of the abandoned
+// direction go.
+func TestPrivateImagesInterruptedMove(t *testing.T) {
+	backends(t, nil, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		owner := e.account(t, "pimcrash")
+		for _, flipBack := range []bool{false, true} {
+			id := e.uploadImage(t, owner, map[bool]int{false: 3, true: 4}[flipBack], false)
+			uid := mustUUID(t, id)
+			row, err := e.App.DB.Client.Photo.Get(ctx, uid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The move toward public got as far as step 2: copies at
+			// public v1 keys, the private v0 objects deleted.
+			var copies []string
+			for _, k := range []string{row.ImageKey, row.ThumbKey} {
+				pub := strings.Replace(strings.TrimPrefix(k, blob.PrivatePrefix), "/v0/", "/v1/", 1)
+				e.moveBlob(t, k, pub)
+				copies = append(copies, pub)
+			}
+			// The row says public: the mutation committed.
+			if err := e.App.DB.Client.Photo.UpdateOneID(uid).SetIsPublic(true).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.App.Cache.Delete(ctx, cache.PhotoKey(uid)); err != nil {
+				t.Fatal(err)
+			}
+			var img, thumb string
+			if flipBack {
+				// The owner changes their mind before any sweep ran: the
+				// row is private again with its private v0 keys, whose
+				// blobs are gone; the mutation's sync notices and moves
+				// the copies to private v1.
+				img, thumb = e.setVisibility(t, owner, id, false)
+			} else {
+				if n, err := e.App.Photos.SweepImageKeys(ctx); err != nil || n != 1 {
+					t.Fatalf("sweep: %d photos, %v; want 1", n, err)
+				}
+				img, thumb = e.imageURLs(t, owner, id)
+			}
+			if flipBack {
+				e.checkSigned(t, img, "private/img/"+uid.String()+"/v1/", owner, e.App.Config.SignedURLTTL)
+				e.checkSigned(t, thumb, "private/thumb/"+uid.String()+"/v1/", owner, e.App.Config.SignedURLTTL)
+				for _, k := range copies {
+					if _, err := os.Stat(filepath.Join(e.DataDir, "blobs", filepath.FromSlash(k))); !os.IsNotExist(err) {
+						t.Errorf("the abandoned public copy %s is still there: %v", k, err)
+					}
+				}
+			} else {
+				for _, u := range []string{img, thumb} {
+					if res, _ := get(t, u); res.StatusCode != http.StatusOK || !strings.Contains(u, "/"+uid.String()+"/v1/") || strings.Contains(u, "private") {
+						t.Errorf("after the sweep: %s answers %d", u, res.StatusCode)
+					}
+				}
+			}
+		}
 	})
 }

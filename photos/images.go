@@ -243,7 +243,7 @@ func (s *Service) SyncImageKeys(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 	}
-	return fmt.Errorf("photos: syncing image keys of %s: the photo kept changing", id)
+	return fmt.Errorf("photos: syncing image keys of %s: the photo kept changing, or its images are nowhere", id)
 }
 
 // moveImages moves p's blobs as SyncImageKeys says; false (and no error)
@@ -251,7 +251,13 @@ func (s *Service) SyncImageKeys(ctx context.Context, id uuid.UUID) error {
 func (s *Service) moveImages(ctx context.Context, p *ent.Photo) (bool, error) {
 	class := classOf(p)
 	if keyClass(p.ImageKey) == class && keyClass(p.ThumbKey) == class {
-		return true, nil
+		// In place, unless a move cut short left the row naming
+		// deleted blobs (and then turned back): move again, from the
+		// copies, to the next version.
+		missing, err := s.missing(ctx, p.ImageKey, p.ThumbKey)
+		if err != nil || !missing {
+			return err == nil, err
+		}
 	}
 	next := p.ImageVersion + 1
 	oldKeys := []string{p.ImageKey, p.ThumbKey}
@@ -307,6 +313,28 @@ func (s *Service) moveImages(ctx context.Context, p *ent.Photo) (bool, error) {
 	}
 	s.dropBlobs(ctx, stale...)
 	return true, nil
+}
+
+// missing reports whether a blob at one of keys is absent.
+func (s *Service) missing(ctx context.Context, keys ...string) (bool, error) {
+	for _, k := range keys {
+		var err error
+		if st, ok := s.blobs.(blob.Stater); ok {
+			_, err = st.Stat(ctx, k)
+		} else {
+			var f io.ReadSeekCloser
+			if f, _, err = s.blobs.Open(ctx, k); err == nil {
+				f.Close()
+			}
+		}
+		if errors.Is(err, blob.ErrNotFound) {
+			return true, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("photos: looking for %s: %w", k, err)
+		}
+	}
+	return false, nil
 }
 
 // copyBlob copies the blob at from to to, reading it from where it may

@@ -129,6 +129,7 @@ type presignKey struct {
 var (
 	_ blob.Store     = (*Store)(nil)
 	_ blob.Presigner = (*Store)(nil)
+	_ blob.Stater    = (*Store)(nil)
 )
 
 // New returns a Store on o.Bucket, after checking, within o.Timeout, that
@@ -324,6 +325,24 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadSeekCloser, blob.I
 		ContentType: info.ContentType,
 		ModTime:     info.LastModified,
 	}, nil
+}
+
+// Stat returns the Info of the object stored under key (a HEAD request),
+// an error wrapping blob.ErrNotFound when there is none.
+func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
+	if err := begin(ctx, key); err != nil {
+		return blob.Info{}, err
+	}
+	octx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	info, err := s.client.StatObject(octx, s.bucket, s.Object(key), minio.StatObjectOptions{})
+	if err != nil {
+		if notFound(err) {
+			return blob.Info{}, fmt.Errorf("s3blob: stat %q: %w", key, blob.ErrNotFound)
+		}
+		return blob.Info{}, s.fail(ctx, "stat", key, explain(octx, err, s.timeout))
+	}
+	return blob.Info{Size: info.Size, ContentType: info.ContentType, ModTime: info.LastModified}, nil
 }
 
 // Delete removes the object stored under key; deleting an absent key

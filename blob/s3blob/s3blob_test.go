@@ -376,7 +376,8 @@ func (p *proxy) closeAll() {
 // server, as the production bucket policy does); PresignGet's URL reads it
 // with the asked Cache-Control and Expires, is handed out again for the
 // same expiry, and is refused once expired. Public objects carry
-// Options.PublicCacheControl. An anonymous store cannot presign.
+// Options.PublicCacheControl. Stat tells what is there. An anonymous store
+// cannot presign.
 func TestPrivateObjects(t *testing.T) {
 	ctx := context.Background()
 	srv := s3test.StartServer(t)
@@ -386,6 +387,12 @@ func TestPrivateObjects(t *testing.T) {
 		if err := s.Put(ctx, k, []byte("jpeg"), "image/jpeg"); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if info, err := s.Stat(ctx, priv); err != nil || info.Size != 4 {
+		t.Errorf("Stat: %+v, %v", info, err)
+	}
+	if _, err := s.Stat(ctx, "img/none.jpg"); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("Stat of nothing: %v", err)
 	}
 	res, err := http.Get(srv.URL(s.Bucket(), s.Object(pub)))
 	if err != nil {

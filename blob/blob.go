@@ -61,6 +61,11 @@ type Store interface {
 // under it.
 const PrivatePrefix = "private/"
 
+// ErrNoPresign is returned (possibly wrapped) by Presigner.PresignGet when
+// the store cannot presign at all (no credentials): the caller serves the
+// object another way.
+var ErrNoPresign = errors.New("blob: cannot presign")
+
 // Presigner is a Store whose objects can be read straight from the store
 // through a presigned URL (S3).
 type Presigner interface {

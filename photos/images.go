@@ -173,11 +173,27 @@ func (s *Service) ImageURL(ctx context.Context, key string) (string, error) {
 		return own, nil
 	}
 	u, err := p.PresignGet(ctx, key, time.Unix(exp, 0), "private")
+	if errors.Is(err, blob.ErrNoPresign) {
+		return own, nil // anonymous S3: FaceStat serves its own
+	}
 	if err != nil {
 		s.log.WarnContext(ctx, "presigning an image URL; FaceStat serves it", "key", key, "err", err)
 		return own, err
 	}
 	return u, nil
+}
+
+// MaxURLBytes is the length of the longest image URL this service hands
+// out (what the API prices imageUrl and thumbnailUrl at): a hidden photo's
+// signed thumbnail URL at the largest version, with room for a longer
+// expiry; on S3 a presigned URL (made once here: the first may ask the
+// store for the bucket's region).
+func (s *Service) MaxURLBytes() int {
+	key := photoKey(hiddenPrefix, thumbPrefix, uuid.Nil, 1<<31-1, blob.Key("", nil, ".jpg"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	signed, _ := s.ImageURL(ctx, key)
+	return max(len(signed), len(s.cfg.ImageBaseURL)+1+len(key)) + 16
 }
 
 // CheckSignature reports whether sig signs key until exp (as ImageURL

@@ -114,9 +114,11 @@ func PhotoOfKey(key string) (uuid.UUID, bool) {
 // that exists, so a made-up key under a real photo's id says nothing more
 // than one under no photo.
 //
-// This holds where FaceStat serves the images. Served from an S3 bucket
-// or a CDN (FACESTAT_IMAGE_BASE_URL), an image whose URL is known stays
-// readable there, and a public copy a CDN keeps lives out its lifetime.
+// This is how public keys are served; keys under the private prefix are
+// served only with a signature (CheckSignature), never through it. Served
+// from an S3 bucket or a CDN (FACESTAT_IMAGE_BASE_URL), a public image
+// stays readable there until its photo's images move (SyncImageKeys), and
+// a copy a CDN keeps lives out its max-age.
 func (s *Service) CanFetchImage(ctx context.Context, key string, viewer func() *identity.Viewer) (ok, personal bool, err error) {
 	id, isPhoto := PhotoOfKey(key)
 	if !isPhoto {

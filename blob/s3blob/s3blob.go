@@ -370,8 +370,8 @@ func (s *Store) cacheControl(key string) string {
 }
 
 // ErrAnonymous is returned by PresignGet on a store without credentials,
-// which cannot sign.
-var ErrAnonymous = errors.New("s3blob: anonymous store: cannot presign")
+// which cannot sign; it wraps blob.ErrNoPresign.
+var ErrAnonymous = fmt.Errorf("s3blob: anonymous store: %w", blob.ErrNoPresign)
 
 // PresignGet returns a presigned GET URL of the object at key that works
 // until expires (the store refuses it afterwards) and answers with

@@ -227,7 +227,8 @@ func (s *Service) CheckSignature(key, exp, sig string) (time.Duration, bool) {
 //     key already there is a no-op);
 //  2. delete the old blobs, so an old URL stops working at the origin
 //     before the new one is handed out (readers of the old row get a 404
-//     meanwhile);
+//     meanwhile); a delete that fails stops the move here, with the row
+//     unchanged, for the sweep to retry;
 //  3. update the row's keys and version, on condition that its version
 //     is still the one read; then drop its cached row.
 //
@@ -294,7 +295,13 @@ func (s *Service) moveImages(ctx context.Context, p *ent.Photo) (bool, error) {
 			return false, nil
 		}
 	}
-	s.dropBlobs(ctx, oldKeys...)
+	// The old URL must stop working: a failed delete stops the move
+	// before the row changes, so that a retry (the sweep) deletes again.
+	for _, k := range oldKeys {
+		if err := s.blobs.Delete(ctx, k); err != nil {
+			return false, fmt.Errorf("photos: deleting %s: %w", k, err)
+		}
+	}
 	n, err := s.client.Photo.Update().
 		Where(photo.ID(p.ID), photo.ImageVersion(p.ImageVersion), photo.ImageKey(p.ImageKey)).
 		SetImageKey(newKeys[0]).SetThumbKey(newKeys[1]).SetImageVersion(next).

@@ -140,7 +140,7 @@ func (s *Service) DeleteIn(ctx context.Context, tx *ent.Tx, v *identity.Viewer, 
 // told (live subscriptions end, statistics leave the cache).
 func (s *Service) AfterDelete(ctx context.Context, gone []*ent.Photo) {
 	for _, p := range gone {
-		s.dropBlobs(context.WithoutCancel(ctx), p.ImageKey, p.ThumbKey)
+		s.dropBlobs(context.WithoutCancel(ctx), ImageKeys(p)...)
 		s.changed(ctx, Change{Photo: p, Deleted: true})
 	}
 }

@@ -338,6 +338,23 @@ func (s *Service) moveImages(ctx context.Context, p *ent.Photo) (bool, error) {
 	return true, nil
 }
 
+// ImageKeys returns every key p's blobs may be under: the two its row
+// names, and their next version in every class, where a move cut short
+// may have left copies (moveImages). Deleting a photo deletes them all.
+func ImageKeys(p *ent.Photo) []string {
+	keys := []string{p.ImageKey, p.ThumbKey}
+	for _, k := range []string{p.ImageKey, p.ThumbKey} {
+		_, kind, id, tail, ok := splitKey(k)
+		if !ok || id != p.ID {
+			continue
+		}
+		for _, c := range []string{"", blob.PrivatePrefix, hiddenPrefix} {
+			keys = append(keys, photoKey(c, kind, p.ID, p.ImageVersion+1, tail))
+		}
+	}
+	return keys
+}
+
 // missing reports whether a blob at one of keys is absent.
 func (s *Service) missing(ctx context.Context, keys ...string) (bool, error) {
 	for _, k := range keys {

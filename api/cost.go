@@ -29,7 +29,7 @@ import (
 //	any other field                         1 + its selection                   gqlgen's default: one value or object
 //	an ID (Photo, User, Question,           4                                   56 to 64 characters of base64
 //	  PhotoStats, Viewer, deletedPhotoId)
-//	Photo.imageUrl, thumbnailUrl            1 per 16 bytes of the URL           the image base URL and a 116-byte key
+//	Photo.imageUrl, thumbnailUrl            1 per 16 bytes of the longest URL   a private photo's signed URL (photos.MaxURLBytes)
 //	PageInfo.endCursor, PhotoEdge.cursor    5                                   up to 70 characters
 //	User.handle, WordCount.word             2                                   at most 30 and 24 characters
 //	a DateTime                              3                                   32 bytes and the key
@@ -107,7 +107,9 @@ const complexityStats = "ComplexityLimit"
 type prices struct {
 	MaxPage int                    // max-page-size
 	Survey  func() []*ent.Question // the active survey, read at every pricing
-	URL     func(key string) string
+	// URLBytes is the length of the longest image URL (a private photo's
+	// signed one: photos.MaxURLBytes).
+	URLBytes int
 }
 
 // setComplexity prices the fields of the schema (see the table above).
@@ -158,7 +160,7 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 	for _, f := range []*func(int) int{&c.Photo.ID, &c.User.ID, &c.Question.ID, &c.PhotoStats.ID, &c.Viewer.ID, &c.DeletePhotoPayload.DeletedPhotoID} {
 		*f = fixed(priceID)
 	}
-	url := fixed(units(len(p.URL("")) + imageKeyBytes))
+	url := fixed(units(p.URLBytes))
 	c.Photo.ImageURL, c.Photo.ThumbnailURL = url, url
 	c.PageInfo.EndCursor, c.PhotoEdge.Cursor = fixed(priceCursor), fixed(priceCursor)
 	c.User.Handle, c.WordCount.Word = fixed(priceShort), fixed(priceShort)
@@ -309,12 +311,12 @@ func (s *Server) Price(query, name string, vars map[string]any) (int, error) {
 // prices are this server's prices. A server without judging or photos
 // (some tests build one) prices an empty survey and bare keys.
 func (s *Server) prices() prices {
-	p := prices{MaxPage: s.cfg.MaxPageSize, Survey: func() []*ent.Question { return nil }, URL: func(key string) string { return key }}
+	p := prices{MaxPage: s.cfg.MaxPageSize, Survey: func() []*ent.Question { return nil }, URLBytes: imageKeyBytes}
 	if s.judging != nil {
 		p.Survey = s.judging.Survey.Active
 	}
 	if s.photos != nil {
-		p.URL = s.photos.URL
+		p.URLBytes = s.photos.MaxURLBytes()
 	}
 	return p
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/photos"
 )
 
 // defaultSurvey is the survey a new instance starts with.
@@ -38,8 +40,16 @@ func pricedSchema(t testing.TB) graphql.ExecutableSchema {
 	t.Helper()
 	cfg := graph.Config{Resolvers: &graph.Resolver{}}
 	setComplexity(&cfg.Complexity, prices{MaxPage: defaultConfig(t).MaxPageSize, Survey: defaultSurvey,
-		URL: func(key string) string { return "http://localhost:8080/images/" + key }})
+		URLBytes: testPhotos(t).MaxURLBytes()})
 	return graph.NewExecutableSchema(cfg)
+}
+
+// testPhotos is a photo service as a default local server has one: images
+// at http://localhost:8080/images, signed for the default TTL.
+func testPhotos(t testing.TB) *photos.Service {
+	c := defaultConfig(t)
+	return photos.NewService(nil, nil, photos.Config{ImageBaseURL: c.ImageBaseURL, SignedBaseURL: c.PublicURL + "/images",
+		SigningKey: make([]byte, 32), SignedURLTTL: c.SignedURLTTL}, slog.New(slog.DiscardHandler))
 }
 
 // defaultConfig is the configuration with every default.

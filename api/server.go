@@ -175,7 +175,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		corsOptions.AllowOriginFunc = func(string) bool { return false }
 	}
 	api := cors.New(corsOptions)
-	graphqlHandler := api.Handler(s.crossOrigin().Handler(s.authenticate(gql)))
+	graphqlHandler := noStore(api.Handler(s.crossOrigin().Handler(s.authenticate(gql))))
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
 		mux.Handle(m+" /graphql", graphqlHandler)
 	}
@@ -268,63 +268,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("ready\n"))
-}
-
-// serveImage serves a blob, when its photo's image may be fetched
-// (photos.CanFetchImage: authz's one rule); 404 otherwise, for a deleted
-// photo's blobs too. Keys are content addresses, so a response never
-// changes: it is cached for a year, immutable. With images in S3 no
-// instance serves them: /images/<key> answers 301 to the image base URL
-// (the bucket or a CDN), which keeps old links working.
-func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
-	key := r.PathValue("key")
-	if !blob.ValidKey(key) {
-		http.NotFound(w, r)
-		return
-	}
-	ok, personal, err := s.photos.CanFetchImage(r.Context(), key, func() *identity.Viewer { return s.cookieViewer(r) })
-	if err != nil {
-		logger(r.Context()).ErrorContext(r.Context(), "checking an image's photo", "key", key, "err", err)
-		http.Error(w, "image unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if !ok {
-		w.Header().Set("Cache-Control", "no-store")
-		http.NotFound(w, r)
-		return
-	}
-	// An answer that depended on who asked (a hidden photo, for its owner
-	// or a moderator) is theirs alone: no shared cache may keep it.
-	cacheControl := "public, max-age=31536000, immutable"
-	if personal {
-		cacheControl = "private, no-store"
-		w.Header().Set("Vary", "Cookie")
-	}
-	if s.cfg.S3() {
-		if !personal {
-			cacheControl = "public, max-age=86400"
-		}
-		w.Header().Set("Cache-Control", cacheControl)
-		http.Redirect(w, r, s.cfg.ImageBaseURL+"/"+key, http.StatusMovedPermanently)
-		return
-	}
-	f, info, err := s.blobs.Open(r.Context(), key)
-	if errors.Is(err, blob.ErrNotFound) {
-		w.Header().Set("Cache-Control", "no-store")
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		logger(r.Context()).ErrorContext(r.Context(), "opening blob", "key", key, "err", err)
-		http.Error(w, "image unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	defer f.Close()
-	h := w.Header()
-	h.Set("Content-Type", info.ContentType)
-	h.Set("Cache-Control", cacheControl)
-	h.Set("ETag", `"`+path.Base(strings.TrimSuffix(key, path.Ext(key)))+`"`)
-	http.ServeContent(w, r, "", info.ModTime, f)
 }
 
 // serveFrontPage serves the front page generated in the background, from

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -134,6 +135,8 @@ func NewBlobStore(ctx context.Context, cfg *config.Config) (blob.Store, error) {
 		Prefix:       cfg.S3Prefix,
 		CreateBucket: cfg.S3CreateBucket,
 		Timeout:      cfg.S3Timeout,
+		// Public photos' objects: cached a day by default (issue 14).
+		PublicCacheControl: "public, max-age=" + strconv.Itoa(int(cfg.PublicImageMaxAge/time.Second)),
 	})
 	if errors.Is(err, s3blob.ErrNoBucket) {
 		return nil, fmt.Errorf("images: %w (create it, or set FACESTAT_S3_CREATE_BUCKET=true to have FaceStat create it)", err)
@@ -228,6 +231,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Workers:             cfg.ImageWorkers,
 		RateLimits:          limits,
 		Cache:               store,
+
+		// Private images' signed URLs (issue 14): photos derives its own
+		// key from the instance's signing key.
+		SignedBaseURL: cfg.PublicURL + "/images",
+		SigningKey:    key,
+		SignedURLTTL:  cfg.SignedURLTTL,
 	}, log)
 	a.Servings = moderation.NewServings(d.Client, log)
 	a.Judging, err = judging.NewService(ctx, judging.Deps{
@@ -380,6 +389,10 @@ func (a *App) Start(ctx context.Context) {
 			}
 		})
 	})
+	// Images whose keys are not those their photo's visibility calls for
+	// (photos made private before issue 14, moves a crash interrupted)
+	// move at start-up and then every quarter of an hour (issue 14).
+	panics.Go(a.Log, "image keys", func() { a.Photos.RunImageSweep(ctx, 15*time.Minute, logErr("image keys")) })
 	if a.redisBus != nil {
 		panics.Go(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
 	}

@@ -3,7 +3,8 @@
 //
 // Keys are content addresses (see Key): an object stored under a key never
 // changes, so implementations may treat a repeated Put of an existing key as
-// a no-op and clients may cache objects forever.
+// a no-op. Objects under PrivatePrefix are never served without a
+// signature.
 package blob
 
 import (
@@ -50,6 +51,36 @@ type Store interface {
 	Open(ctx context.Context, key string) (io.ReadSeekCloser, Info, error)
 	// Delete removes the object; deleting an absent key is not an error.
 	Delete(ctx context.Context, key string) error
+}
+
+// PrivatePrefix starts the keys of objects that must never be readable
+// without a signature (private and hidden photos' images): FaceStat serves
+// them only through signed URLs, an S3 store stores them with
+// "Cache-Control: private, no-store" and presigns their URLs, and the
+// bucket's policy (README, production layout) refuses anonymous reads
+// under it.
+const PrivatePrefix = "private/"
+
+// ErrNoPresign is returned (possibly wrapped) by Presigner.PresignGet when
+// the store cannot presign at all (no credentials): the caller serves the
+// object another way.
+var ErrNoPresign = errors.New("blob: cannot presign")
+
+// Presigner is a Store whose objects can be read straight from the store
+// through a presigned URL (S3).
+type Presigner interface {
+	// PresignGet returns a URL that reads the object at key until expires
+	// (a whole second), answering with cacheControl and an Expires header
+	// of expires. Asked again for the same key and expiry, it may return
+	// the same URL.
+	PresignGet(ctx context.Context, key string, expires time.Time, cacheControl string) (string, error)
+}
+
+// Stater is a Store that can tell whether an object exists without reading
+// it (S3: a HEAD). Stores without it are asked with Open.
+type Stater interface {
+	// Stat returns the object's Info; ErrNotFound if absent.
+	Stat(ctx context.Context, key string) (Info, error)
 }
 
 // MaxKeyLen is the maximum length of a valid key, in bytes.

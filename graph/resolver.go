@@ -3,7 +3,6 @@
 package graph
 
 import (
-	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/account"
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/identity"
@@ -35,6 +34,3 @@ type Resolver struct {
 	// Account exports and deletes whole accounts (issue 14).
 	Account *account.Service
 }
-
-// errNotBuilt answers the fields of issue 14 still being built.
-var errNotBuilt = facestat.Errorf(facestat.Unavailable, "not built yet")

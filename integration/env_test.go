@@ -97,6 +97,7 @@ func startEnv(t *testing.T, databaseURL string, settings map[string]string, opts
 	}
 	c := &clock{}
 	a.Identity.Now = c.Now
+	a.Photos.Now = c.Now // signed image URLs expire by the test clock
 	a.Server.SetReady(true)
 	ts.Config.Handler = a.Server
 	ts.Start()

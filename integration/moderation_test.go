@@ -204,6 +204,7 @@ func TestModerationHides(t *testing.T) {
 		ws.subscribe("s", photoStatsSubscription, map[string]any{"id": photo})
 		ws.nextStats("s", 10*time.Second)
 
+		before := e.ownImageURL(t, owner, photo)
 		e.reported(t, judges[0], network(10), photo, "SPAM")
 		e.reported(t, judges[1], network(11), photo, "HARASSMENT")
 		if got := e.strangerSees(t, photo, w.fillers); got != (strangerSees{true, true, true, true}) {
@@ -220,6 +221,14 @@ func TestModerationHides(t *testing.T) {
 		if got := e.moderationState(t, owner, photo); got != "UNDER_REVIEW" {
 			t.Fatalf("the owner sees the hidden photo as %q, want UNDER_REVIEW", got)
 		}
+		// Hiding moved its images: the public URL handed out before stops
+		// working, the owner's new one is signed, under the hidden prefix.
+		hiddenURL := e.ownImageURL(t, owner, photo)
+		imageAnswers(t, before, http.StatusNotFound)
+		if !strings.Contains(hiddenURL, "/images/private/hidden/") {
+			t.Fatalf("the hidden photo's image is at %s, want under private/hidden/", hiddenURL)
+		}
+		imageAnswers(t, hiddenURL, http.StatusOK)
 		// A judge who voted on it may no longer see it either.
 		if got := e.moderationState(t, judges[0], photo); got != "" {
 			t.Fatalf("a judge who voted sees the hidden photo (%q)", got)
@@ -247,6 +256,12 @@ func TestModerationHides(t *testing.T) {
 		if got := e.strangerSees(t, photo, w.fillers); got != (strangerSees{true, true, true, true}) {
 			t.Fatalf("after the restore a stranger sees %+v, want it everywhere", got)
 		}
+		imageAnswers(t, hiddenURL, http.StatusNotFound)
+		if after := e.ownImageURL(t, owner, photo); strings.Contains(after, "/private/") || after == before {
+			t.Fatalf("the restored public photo's image is at %s, want a new public key (before hiding: %s)", after, before)
+		} else {
+			imageAnswers(t, after, http.StatusOK)
+		}
 		if q := e.queue(t, mod); len(q) != 0 {
 			t.Fatalf("the restored photo is still queued: %+v", q)
 		}
@@ -263,6 +278,25 @@ func TestModerationHides(t *testing.T) {
 			t.Fatalf("after a restore and one more report: %+v", q)
 		}
 	})
+}
+
+// ownImageURL is photo's imageUrl as the token's viewer gets it.
+func (e *env) ownImageURL(t *testing.T, token, photo string) string {
+	t.Helper()
+	var out struct{ Photo *struct{ ImageURL string } }
+	e.gql(t, token, `query($id: ID!) { photo(id: $id) { imageUrl } }`, map[string]any{"id": photo}, &out)
+	if out.Photo == nil {
+		t.Fatalf("photo %s is not visible to the token", photo)
+	}
+	return out.Photo.ImageURL
+}
+
+// imageAnswers checks that fetching url answers status.
+func imageAnswers(t *testing.T, url string, status int) {
+	t.Helper()
+	if res, _ := get(t, url); res.StatusCode != status {
+		t.Fatalf("GET %s answered %d, want %d", url, res.StatusCode, status)
+	}
 }
 
 // TestModerationReportsThatDoNotCount: three reports from one /24, three

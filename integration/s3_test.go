@@ -49,7 +49,9 @@ func TestS3Images(t *testing.T) {
 	backends(t, settings, func(t *testing.T, e *env) {
 		owner := e.account(t, "s3owner")
 		var up struct{ UploadPhoto struct{ Photo photoData } }
-		e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(600, 400, 1, imagetest.TopLeft), false).decode(t, &up)
+		// Public: its URLs are the bucket's own (a private photo's are
+		// presigned: TestS3PrivateImages).
+		e.upload(t, owner, "me.jpg", imagetest.JPEGWithMetadata(600, 400, 1, imagetest.TopLeft), true).decode(t, &up)
 		p := up.UploadPhoto.Photo
 
 		// The URLs the API gives, after the upload and when asked again.
@@ -76,7 +78,7 @@ func TestS3Images(t *testing.T) {
 				if ct := res.Header.Get("Content-Type"); ct != "image/jpeg" {
 					t.Errorf("%s: Content-Type %q", name, ct)
 				}
-				if cc := res.Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+				if cc := res.Header.Get("Cache-Control"); cc != "public, max-age=86400" { // public-image-max-age
 					t.Errorf("%s: Cache-Control %q", name, cc)
 				}
 				img, err := jpeg.Decode(bytes.NewReader(body))

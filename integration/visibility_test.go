@@ -86,6 +86,15 @@ func TestVisibilityAgreesOnEveryPath(t *testing.T) {
 		if err := e.App.Cache.Delete(ctx, cache.PhotoKey(hidden)); err != nil {
 			t.Fatal(err)
 		}
+		// As moderation does after hiding: its images move to the private
+		// prefix, and the URL the upload gave stops working.
+		if err := e.App.Photos.SyncImageKeys(ctx, hidden); err != nil {
+			t.Fatal(err)
+		}
+		movedURLs := []string{pics[2].imageURL, pics[2].thumbn}
+		for i := range pics { // the URLs the API gives now
+			pics[i].imageURL, pics[i].thumbn = e.imageURLs(t, ownerToken, pics[i].id)
+		}
 		if err := e.App.Judging.Standings.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -150,12 +159,23 @@ func TestVisibilityAgreesOnEveryPath(t *testing.T) {
 						if slices.Contains(served, p.id) {
 							e.checkServedOwner(t, v, p, served, want.Owner)
 						}
-						personal := !authz.PhotoAccess(nil, facts, false).Image // the answer is the viewer's own
+						// Images (issue 14): who gets a URL is who may see or
+						// judge the photo (the lookups above); a public
+						// photo's URL is bare and cacheable, a private or
+						// hidden one's signed, served to whoever holds it
+						// and kept from shared caches, its bare key
+						// answering 404 to everyone, its owner included.
+						signed := !authz.Listed(facts)
 						for _, u := range []string{p.imageURL, p.thumbn} {
 							res := e.fetchWithSession(t, u, v.token)
-							check(t, "its image is served ("+u+")", res.StatusCode == http.StatusOK, want.Image)
-							if res.StatusCode == http.StatusOK {
-								check(t, "its image is kept from shared caches", strings.HasPrefix(res.Header.Get("Cache-Control"), "private"), personal)
+							check(t, "its image is served ("+u+")", res.StatusCode == http.StatusOK, true)
+							check(t, "its image is kept from shared caches", strings.HasPrefix(res.Header.Get("Cache-Control"), "private"), signed)
+							bare, _, _ := strings.Cut(u, "?")
+							check(t, "its bare key is served ("+bare+")", e.fetchWithSession(t, bare, v.token).StatusCode == http.StatusOK, !signed)
+						}
+						if p.name == "hidden" {
+							for _, u := range movedURLs {
+								check(t, "the URL from before it was hidden is served ("+u+")", e.fetchWithSession(t, u, v.token).StatusCode == http.StatusOK, false)
 							}
 						}
 						check(t, "its page is found", e.fetchWithSession(t, e.URL+"/photos/"+p.id, v.token).StatusCode == http.StatusOK, want.View)
@@ -302,6 +322,17 @@ func (e *env) listIDs(t *testing.T, token, query string, vars ...string) []strin
 	}
 	walk(data)
 	return ids
+}
+
+// imageURLs returns the photo's imageUrl and thumbnailUrl as token's
+// viewer gets them from photo(id:).
+func (e *env) imageURLs(t *testing.T, token, id string) (string, string) {
+	t.Helper()
+	var out struct {
+		Photo struct{ ImageURL, ThumbnailURL string }
+	}
+	e.gql(t, token, `query($id: ID!) { photo(id: $id) { imageUrl thumbnailUrl } }`, map[string]any{"id": id}, &out)
+	return out.Photo.ImageURL, out.Photo.ThumbnailURL
 }
 
 // fetchWithSession GETs u as a browser of the viewer would: its token in

@@ -180,7 +180,12 @@ func (s *Service) Report(ctx context.Context, v *identity.Viewer, id uuid.UUID, 
 		return err
 	}
 	if hidden != nil {
-		// GLUE(issue14): s.photos.SyncImageKeys(ctx, id) (a hidden photo's images move under the private prefix; log a failure, the report stands)
+		// A hidden photo's images move under the private prefix, so the
+		// URLs strangers were given stop working; a failure leaves the
+		// move to the photos' sweep, and the report stands.
+		if err := s.photos.SyncImageKeys(context.WithoutCancel(ctx), id); err != nil {
+			s.log.ErrorContext(ctx, "moving a hidden photo's images", "photo", id, "err", err)
+		}
 		s.log.InfoContext(ctx, "photo hidden pending review", "photo", id, "counted_reports", hidden.CountedReports,
 			"priority", hidden.ReviewPriority)
 	}
@@ -288,7 +293,11 @@ func (s *Service) Moderate(ctx context.Context, v *identity.Viewer, id uuid.UUID
 		return nil, err
 	}
 	s.photos.AfterDelete(ctx, gone)
-	// GLUE(issue14): if out.Photo != nil { s.photos.SyncImageKeys(ctx, id) } (a restored photo's images move back to its visibility's keys; log a failure)
+	if out.Photo != nil { // restored: its images move back to its visibility's keys
+		if err := s.photos.SyncImageKeys(context.WithoutCancel(ctx), id); err != nil {
+			s.log.ErrorContext(ctx, "moving a restored photo's images", "photo", id, "err", err)
+		}
+	}
 	s.log.InfoContext(ctx, "moderator acted", "action", action, "photo", id, "moderator", v.ID, "photos_removed", len(gone))
 	return out, nil
 }

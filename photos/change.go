@@ -59,6 +59,13 @@ func (s *Service) SetVisibility(ctx context.Context, v *identity.Viewer, id uuid
 		return nil, err
 	}
 	s.changed(ctx, Change{Photo: p})
+	// Its images move to the keys of its new class (the old URL stops
+	// working); a failure is left to the sweep, which retries.
+	if err := s.SyncImageKeys(context.WithoutCancel(ctx), id); err != nil {
+		s.log.ErrorContext(ctx, "moving a photo's images after a change of visibility", "photo", id, "err", err)
+	} else if p2, err := s.client.Photo.Get(ctx, id); err == nil {
+		p = p2 // with its new keys, for the answer's URLs
+	}
 	return p, nil
 }
 
@@ -133,7 +140,7 @@ func (s *Service) DeleteIn(ctx context.Context, tx *ent.Tx, v *identity.Viewer, 
 // told (live subscriptions end, statistics leave the cache).
 func (s *Service) AfterDelete(ctx context.Context, gone []*ent.Photo) {
 	for _, p := range gone {
-		s.dropBlobs(context.WithoutCancel(ctx), p.ImageKey, p.ThumbKey)
+		s.dropBlobs(context.WithoutCancel(ctx), ImageKeys(p)...)
 		s.changed(ctx, Change{Photo: p, Deleted: true})
 	}
 }
@@ -144,18 +151,25 @@ func (s *Service) AfterDelete(ctx context.Context, gone []*ent.Photo) {
 // back just after the first delete is undone by the second.
 func (s *Service) changed(ctx context.Context, c Change) {
 	ctx = context.WithoutCancel(ctx)
-	s.forget(ctx, c.Photo.ID)
-	if s.cfg.Cache != nil {
-		time.AfterFunc(time.Second, func() {
-			defer panics.Recover(s.log, "dropping a changed photo's row again", nil)
-			s.forget(ctx, c.Photo.ID)
-		})
-	}
+	s.forgetTwice(ctx, c.Photo.ID)
 	if len(s.observers) > 0 {
 		panics.Go(s.log, "telling of a photo's change", func() {
 			for _, o := range s.observers {
 				o.PhotoChanged(ctx, c)
 			}
+		})
+	}
+}
+
+// forgetTwice drops the photo's cached row at once and again a second
+// later (see changed).
+func (s *Service) forgetTwice(ctx context.Context, id uuid.UUID) {
+	ctx = context.WithoutCancel(ctx)
+	s.forget(ctx, id)
+	if s.cfg.Cache != nil {
+		time.AfterFunc(time.Second, func() {
+			defer panics.Recover(s.log, "dropping a changed photo's row again", nil)
+			s.forget(ctx, id)
 		})
 	}
 }

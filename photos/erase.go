@@ -57,8 +57,3 @@ func (s *Service) AllOf(ctx context.Context, owner uuid.UUID) ([]*ent.Photo, err
 func (s *Service) KeyInUse(ctx context.Context, key string) (bool, error) {
 	return s.client.Photo.Query().Where(photo.Or(photo.ImageKey(key), photo.ThumbKey(key))).Exist(ctx)
 }
-
-// ImageKeys returns every blob key a photo's row names. GLUE(issue14):
-// once image keys carry a version and a private prefix (SyncImageKeys),
-// this must list every key a photo may still have in the store.
-func ImageKeys(p *ent.Photo) []string { return []string{p.ImageKey, p.ThumbKey} }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,6 +24,7 @@ import (
 	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/entx"
 	"github.com/facestat/facestat/identity"
@@ -44,7 +44,16 @@ type Config struct {
 	// ConsentRequiredFrom: from then on an upload without all three
 	// consents is refused (zero: never; consent is stored when given).
 	ConsentRequiredFrom time.Time
-	ImageBaseURL        string // URLs of blobs are ImageBaseURL + "/" + key
+	ImageBaseURL        string // URLs of public blobs are ImageBaseURL + "/" + key
+	// SignedBaseURL is FaceStat's own /images (PublicURL + "/images"):
+	// signed URLs of private blobs are SignedBaseURL + "/" + key +
+	// "?exp=…&sig=…" unless the store presigns them.
+	SignedBaseURL string
+	// SigningKey is the instance's signing key (settings.SigningKey), from
+	// which the key signing image URLs is derived.
+	SigningKey []byte
+	// SignedURLTTL is how long a signed image URL works (at most).
+	SignedURLTTL time.Duration
 	// Workers bounds how many images are decoded at once (each may take
 	// hundreds of MB); further uploads wait their turn.
 	Workers int
@@ -64,16 +73,25 @@ type Service struct {
 	log       *slog.Logger
 	work      chan struct{}
 	observers []ChangeObserver
+	signKey   []byte // signs private images' URLs (imageKey)
+
+	// Now, when set, replaces time.Now for signed URLs' expiries (tests).
+	Now func() time.Time
 }
 
 // NewService returns a Service storing images in blobs.
 func NewService(client *ent.Client, blobs blob.Store, cfg Config, log *slog.Logger) *Service {
-	return &Service{client: client, blobs: blobs, cfg: cfg, log: log, work: make(chan struct{}, max(cfg.Workers, 1))}
+	if cfg.SignedURLTTL <= 0 {
+		cfg.SignedURLTTL = 10 * time.Minute
+	}
+	return &Service{client: client, blobs: blobs, cfg: cfg, log: log, work: make(chan struct{}, max(cfg.Workers, 1)),
+		signKey: imageKey(cfg.SigningKey)}
 }
 
 // A photo's blobs are kept under keys of its own: its image under
 // img/<photo id>/ and its thumbnail under thumb/<photo id>/, each named by
-// its content (blob.Key).
+// its content (blob.Key), behind the prefix of its class and with its
+// version (images.go).
 const (
 	imagePrefix = "img/"
 	thumbPrefix = "thumb/"
@@ -81,16 +99,8 @@ const (
 
 // PhotoOfKey returns the id of the photo whose blob key is, if key is one.
 func PhotoOfKey(key string) (uuid.UUID, bool) {
-	rest, ok := strings.CutPrefix(key, imagePrefix)
-	if !ok {
-		rest, ok = strings.CutPrefix(key, thumbPrefix)
-	}
-	id, _, found := strings.Cut(rest, "/")
-	if !ok || !found {
-		return uuid.UUID{}, false
-	}
-	u, err := uuid.Parse(id)
-	return u, err == nil && u.String() == id
+	_, _, id, _, ok := splitKey(key)
+	return id, ok
 }
 
 // CanFetchImage reports whether the blob at key may be served to the
@@ -104,9 +114,11 @@ func PhotoOfKey(key string) (uuid.UUID, bool) {
 // that exists, so a made-up key under a real photo's id says nothing more
 // than one under no photo.
 //
-// This holds where FaceStat serves the images. Served from an S3 bucket
-// or a CDN (FACESTAT_IMAGE_BASE_URL), an image whose URL is known stays
-// readable there, and a public copy a CDN keeps lives out its lifetime.
+// This is how public keys are served; keys under the private prefix are
+// served only with a signature (CheckSignature), never through it. Served
+// from an S3 bucket or a CDN (FACESTAT_IMAGE_BASE_URL), a public image
+// stays readable there until its photo's images move (SyncImageKeys), and
+// a copy a CDN keeps lives out its max-age.
 func (s *Service) CanFetchImage(ctx context.Context, key string, viewer func() *identity.Viewer) (ok, personal bool, err error) {
 	id, isPhoto := PhotoOfKey(key)
 	if !isPhoto {
@@ -126,9 +138,6 @@ func (s *Service) CanFetchImage(ctx context.Context, key string, viewer func() *
 	}
 	return authz.PhotoAccess(viewer(), facts, false).Image, true, nil
 }
-
-// URL returns the public URL of the blob at key.
-func (s *Service) URL(key string) string { return s.cfg.ImageBaseURL + "/" + key }
 
 // Upload hardens and stores an image for the account v: the file is
 // sniffed, its pixel count checked before it is decoded, turned upright and
@@ -182,8 +191,10 @@ func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader
 	// upload. The files are written before the transaction, which keeps
 	// SQLite's write lock free of file I/O.
 	id := uuid.New()
-	imageKey := blob.Key(imagePrefix+id.String(), img.Image, ".jpg")
-	thumbKey := blob.Key(thumbPrefix+id.String(), img.Thumb, ".jpg")
+	// A private photo's go straight under the private prefix.
+	class := classOf(&ent.Photo{IsPublic: public, Status: photo.StatusActive})
+	imageKey := photoKey(class, imagePrefix, id, 0, blob.Key("", img.Image, ".jpg"))
+	thumbKey := photoKey(class, thumbPrefix, id, 0, blob.Key("", img.Thumb, ".jpg"))
 	cleanup := context.WithoutCancel(ctx)
 	if err := s.blobs.Put(ctx, imageKey, img.Image, "image/jpeg"); err != nil {
 		return nil, fmt.Errorf("photos: storing image: %w", err)

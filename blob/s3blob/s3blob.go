@@ -2,10 +2,12 @@
 // (Amazon S3, MinIO, Ceph, R2, ...) through minio-go.
 //
 // The object stored under key K is <bucket>/<prefix>/K (or <bucket>/K
-// without a prefix). Every object is uploaded with its Content-Type and
-// "Cache-Control: public, max-age=31536000, immutable" (keys are content
-// addresses), so browsers and CDNs reading the bucket directly cache it for
-// a year.
+// without a prefix). Every object is uploaded with its Content-Type and a
+// Cache-Control header: Options.PublicCacheControl (CacheControl by
+// default, a day) for public keys, so browsers and CDNs reading the bucket
+// directly cache it that long, and PrivateCacheControl for keys under
+// blob.PrivatePrefix, which are read through presigned URLs (PresignGet)
+// only: the bucket's policy must refuse anonymous reads under that prefix.
 //
 // Put is one conditional PUT (If-None-Match: *): S3 makes a PUT visible
 // whole or not at all, and an object already stored under the key is kept
@@ -21,6 +23,7 @@ package s3blob
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -32,7 +35,9 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -43,9 +48,17 @@ import (
 	"github.com/facestat/facestat/blob/fsblob"
 )
 
-// CacheControl is sent with every object: keys are content addresses, so
-// an object never changes.
-const CacheControl = "public, max-age=31536000, immutable"
+// CacheControl is sent with public objects when Options.PublicCacheControl
+// is empty: a day. Keys are content addresses, but a photo turned private
+// moves away from its public key, and a CDN's copy lives out its max-age.
+const CacheControl = "public, max-age=86400"
+
+// PrivateCacheControl is stored with objects under blob.PrivatePrefix; the
+// presigned URL's response-cache-control overrides it with the URL's own.
+const PrivateCacheControl = "private, no-store"
+
+// presignCacheSize bounds the presigned URLs remembered for reuse.
+const presignCacheSize = 4096
 
 // Defaults of Options.
 const (
@@ -88,6 +101,9 @@ type Options struct {
 	MaxAttempts int
 	// Transport, when set, replaces the HTTP transport (tests).
 	Transport http.RoundTripper
+	// PublicCacheControl is stored with objects outside
+	// blob.PrivatePrefix (CacheControl when empty).
+	PublicCacheControl string
 }
 
 // Store is a blob.Store on an S3 bucket. It is safe for concurrent use.
@@ -98,9 +114,23 @@ type Store struct {
 	prefix  string // "" or ending in '/'
 	where   string // scheme://endpoint/bucket, for errors
 	timeout time.Duration
+	public  string // Cache-Control of public objects
+	anon    bool   // no credentials: nothing can be presigned
+
+	mu       sync.Mutex
+	presigns map[presignKey]string // reused within one expiry
 }
 
-var _ blob.Store = (*Store)(nil)
+type presignKey struct {
+	key, cacheControl string
+	expires           int64
+}
+
+var (
+	_ blob.Store     = (*Store)(nil)
+	_ blob.Presigner = (*Store)(nil)
+	_ blob.Stater    = (*Store)(nil)
+)
 
 // New returns a Store on o.Bucket, after checking, within o.Timeout, that
 // the endpoint answers and the bucket exists (creating it when
@@ -165,6 +195,8 @@ func New(ctx context.Context, o Options) (*Store, error) {
 		prefix:  prefix,
 		where:   scheme + "://" + o.Endpoint + "/" + o.Bucket,
 		timeout: o.Timeout,
+		public:  cmp.Or(o.PublicCacheControl, CacheControl),
+		anon:    o.AccessKey == "",
 	}
 	if err := s.checkBucket(ctx, o.CreateBucket, o.Region); err != nil {
 		return nil, err
@@ -209,7 +241,8 @@ func (s *Store) Bucket() string { return s.bucket }
 func (s *Store) Object(key string) string { return s.prefix + key }
 
 // Put stores data under key with contentType (derived from the key's
-// extension as fsblob.ContentType does when empty) and CacheControl. If an
+// extension as fsblob.ContentType does when empty) and the Cache-Control
+// of its kind (public, or PrivateCacheControl under blob.PrivatePrefix). If an
 // object is already stored under key, Put leaves it and returns nil, even
 // if data differs. It returns an error wrapping blob.ErrBadKey for an
 // invalid key, and an error for a content type that does not parse.
@@ -230,7 +263,7 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 	shasum := sha256.Sum256(data)
 	opts := minio.PutObjectOptions{
 		ContentType:          contentType,
-		CacheControl:         CacheControl,
+		CacheControl:         s.cacheControl(key),
 		DisableContentSha256: true, // no streaming signature: the hash is given
 	}
 	opts.SetMatchETagExcept("*") // If-None-Match: *, create only
@@ -294,6 +327,24 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadSeekCloser, blob.I
 	}, nil
 }
 
+// Stat returns the Info of the object stored under key (a HEAD request),
+// an error wrapping blob.ErrNotFound when there is none.
+func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
+	if err := begin(ctx, key); err != nil {
+		return blob.Info{}, err
+	}
+	octx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	info, err := s.client.StatObject(octx, s.bucket, s.Object(key), minio.StatObjectOptions{})
+	if err != nil {
+		if notFound(err) {
+			return blob.Info{}, fmt.Errorf("s3blob: stat %q: %w", key, blob.ErrNotFound)
+		}
+		return blob.Info{}, s.fail(ctx, "stat", key, explain(octx, err, s.timeout))
+	}
+	return blob.Info{Size: info.Size, ContentType: info.ContentType, ModTime: info.LastModified}, nil
+}
+
 // Delete removes the object stored under key; deleting an absent key
 // returns nil. It returns an error wrapping blob.ErrBadKey for an invalid
 // key.
@@ -308,6 +359,60 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return s.fail(ctx, "delete", key, explain(octx, err, s.timeout))
 	}
 	return nil
+}
+
+// cacheControl is the Cache-Control stored with the object at key.
+func (s *Store) cacheControl(key string) string {
+	if strings.HasPrefix(key, blob.PrivatePrefix) {
+		return PrivateCacheControl
+	}
+	return s.public
+}
+
+// ErrAnonymous is returned by PresignGet on a store without credentials,
+// which cannot sign; it wraps blob.ErrNoPresign.
+var ErrAnonymous = fmt.Errorf("s3blob: anonymous store: %w", blob.ErrNoPresign)
+
+// PresignGet returns a presigned GET URL of the object at key that works
+// until expires (the store refuses it afterwards) and answers with
+// cacheControl and "Expires: <expires>" (the response-cache-control and
+// response-expires overrides the signature covers). The URL is remembered
+// and handed out again for the same key and expiry, so that clients'
+// caches see one URL per expiry. No request is sent once the bucket's
+// region is known. ErrAnonymous without credentials.
+func (s *Store) PresignGet(ctx context.Context, key string, expires time.Time, cacheControl string) (string, error) {
+	if err := begin(ctx, key); err != nil {
+		return "", err
+	}
+	if s.anon {
+		return "", ErrAnonymous
+	}
+	pk := presignKey{key: key, cacheControl: cacheControl, expires: expires.Unix()}
+	s.mu.Lock()
+	u, ok := s.presigns[pk]
+	s.mu.Unlock()
+	if ok {
+		return u, nil
+	}
+	// Signed now for the time left, in whole seconds (at least one).
+	left := max(time.Until(expires.Truncate(time.Second)).Truncate(time.Second), time.Second)
+	params := url.Values{}
+	params.Set("response-cache-control", cacheControl)
+	params.Set("response-expires", expires.UTC().Format(http.TimeFormat))
+	octx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	pu, err := s.client.PresignedGetObject(octx, s.bucket, s.Object(key), left, params)
+	if err != nil {
+		return "", s.fail(ctx, "presign", key, explain(octx, err, s.timeout))
+	}
+	u = pu.String()
+	s.mu.Lock()
+	if len(s.presigns) >= presignCacheSize || s.presigns == nil {
+		s.presigns = make(map[presignKey]string) // older expiries go with the rest
+	}
+	s.presigns[pk] = u
+	s.mu.Unlock()
+	return u, nil
 }
 
 // begin checks what every method checks first: ctx and the key.

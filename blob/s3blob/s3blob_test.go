@@ -370,3 +370,77 @@ func (p *proxy) closeAll() {
 	}
 	p.conns = nil
 }
+
+// TestPrivateObjects: an object under blob.PrivatePrefix is stored with
+// PrivateCacheControl and refused to anonymous readers (by the fake
+// server, as the production bucket policy does); PresignGet's URL reads it
+// with the asked Cache-Control and Expires, is handed out again for the
+// same expiry, and is refused once expired. Public objects carry
+// Options.PublicCacheControl. Stat tells what is there. An anonymous store
+// cannot presign.
+func TestPrivateObjects(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.StartServer(t)
+	s := newBucket(t, srv, s3blob.Options{Prefix: "site", PublicCacheControl: "public, max-age=60"})
+	priv, pub := blob.PrivatePrefix+"img/ab/abc.jpg", "img/ab/abc.jpg"
+	for _, k := range []string{priv, pub} {
+		if err := s.Put(ctx, k, []byte("jpeg"), "image/jpeg"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if info, err := s.Stat(ctx, priv); err != nil || info.Size != 4 {
+		t.Errorf("Stat: %+v, %v", info, err)
+	}
+	if _, err := s.Stat(ctx, "img/none.jpg"); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("Stat of nothing: %v", err)
+	}
+	res, err := http.Get(srv.URL(s.Bucket(), s.Object(pub)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "public, max-age=60" {
+		t.Errorf("public object: %d %q", res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	res, err = http.Get(srv.URL(s.Bucket(), s.Object(priv)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("private object read anonymously: %d", res.StatusCode)
+	}
+	expires := time.Now().Add(2 * time.Second).Truncate(time.Second)
+	u, err := s.PresignGet(ctx, priv, expires, "private")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.PresignGet(ctx, priv, expires, "private"); again != u {
+		t.Errorf("asked again for the same expiry: %s, then %s", u, again)
+	}
+	res, err = http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || string(body) != "jpeg" || res.Header.Get("Cache-Control") != "private" ||
+		res.Header.Get("Expires") != expires.UTC().Format(http.TimeFormat) {
+		t.Errorf("presigned: %d %q, Cache-Control %q, Expires %q", res.StatusCode, body, res.Header.Get("Cache-Control"), res.Header.Get("Expires"))
+	}
+	time.Sleep(time.Until(expires.Add(1100 * time.Millisecond)))
+	if res, err = http.Get(u); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("presigned URL after its expiry: %d", res.StatusCode)
+	}
+	anon, err := s3blob.New(ctx, s3blob.Options{Endpoint: srv.Endpoint, Bucket: s.Bucket(), Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := anon.PresignGet(ctx, priv, expires, "private"); !errors.Is(err, s3blob.ErrAnonymous) {
+		t.Errorf("anonymous PresignGet: %v", err)
+	}
+}

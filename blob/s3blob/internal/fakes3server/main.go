@@ -10,6 +10,16 @@
 // which gofakes3 stores) and returned as Cache-Control on GET and HEAD, as
 // S3 does.
 //
+// It also stands in for the bucket policy production needs (README,
+// production layout), which gofakes3 has no notion of: an anonymous GET or
+// HEAD (no Authorization header, no X-Amz-Signature) of an object under a
+// "private/" segment (<bucket>/[<prefix>/]private/...) answers 403
+// AccessDenied, as the policy's Deny on that prefix does; and a presigned
+// request past X-Amz-Date + X-Amz-Expires answers 403 "Request has
+// expired", as S3 does. It checks that a request is signed, not the
+// signature's math (gofakes3 accepts any credentials): a seam with no real
+// counterpart here, and the one place tests trust S3 itself.
+//
 // Start it through package s3test rather than by hand.
 package main
 
@@ -21,6 +31,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,7 +63,7 @@ func main() {
 	if *verbose {
 		opts = append(opts, gofakes3.WithGlobalLog())
 	}
-	handler := keepCacheControl(gofakes3.New(backend, opts...).Server())
+	handler := privatePolicy(keepCacheControl(gofakes3.New(backend, opts...).Server()))
 
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -82,7 +93,8 @@ func keepCacheControl(next http.Handler) http.Handler {
 				r.Header.Set(cacheControlMeta, cc)
 			}
 		case http.MethodGet, http.MethodHead:
-			w = &cacheControlWriter{ResponseWriter: w}
+			// A presigned URL's response-cache-control wins, as on S3.
+			w = &cacheControlWriter{ResponseWriter: w, override: r.URL.Query().Get("response-cache-control") != ""}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -92,17 +104,17 @@ func keepCacheControl(next http.Handler) http.Handler {
 // before the response's header is sent.
 type cacheControlWriter struct {
 	http.ResponseWriter
-	wrote bool
+	wrote, override bool
 }
 
 func (w *cacheControlWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.wrote = true
 		h := w.Header()
-		if cc := h.Get(cacheControlMeta); cc != "" {
+		if cc := h.Get(cacheControlMeta); cc != "" && !w.override {
 			h.Set("Cache-Control", cc)
-			h.Del(cacheControlMeta)
 		}
+		h.Del(cacheControlMeta)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -112,4 +124,39 @@ func (w *cacheControlWriter) Write(b []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// privatePolicy refuses what the production bucket policy and S3 refuse:
+// anonymous reads under a private/ segment, and expired presigned URLs.
+func privatePolicy(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if date := q.Get("X-Amz-Date"); date != "" {
+			t, err := time.Parse("20060102T150405Z", date)
+			secs, err2 := strconv.Atoi(q.Get("X-Amz-Expires"))
+			if err != nil || err2 != nil || time.Now().After(t.Add(time.Duration(secs)*time.Second)) {
+				denied(w, "Request has expired")
+				return
+			}
+		}
+		signed := r.Header.Get("Authorization") != "" || q.Get("X-Amz-Signature") != ""
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !signed && underPrivate(r.URL.Path) {
+			denied(w, "Access Denied")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// underPrivate reports whether the path /<bucket>/<object> names an
+// object with a "private" segment (the object's name, not the bucket).
+func underPrivate(p string) bool {
+	_, object, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	return strings.HasPrefix(object, "private/") || strings.Contains(object, "/private/")
+}
+
+func denied(w http.ResponseWriter, msg string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(http.StatusForbidden)
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>%s</Message></Error>", msg)
 }

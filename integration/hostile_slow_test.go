@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -307,8 +308,11 @@ func TestHostileHeaders(t *testing.T) {
 		}
 	}()
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	// The server closes the connection: a clean EOF, or a reset when the
+	// trickling writer's next byte reaches the closed socket first. Only
+	// the read deadline passing means the connection stayed open.
 	_, err = io.ReadAll(conn)
-	if err != nil {
+	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("headers trickling one byte every 200 ms: the connection is still open after %s (%v)", time.Since(start), err)
 	}
 	t.Logf("trickling headers cut off after %s", time.Since(start).Round(time.Millisecond))

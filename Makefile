@@ -94,6 +94,14 @@ generate:
 check-generate: generate
 	@git add -N . && git diff --exit-code --stat || (echo "make generate changed the files above: run it and commit the result" >&2; exit 1)
 
+.PHONY: schema-release
+
+## schema-release: when releasing, make schema.graphql the baseline (schema.released.graphql) that TestSchemaStable checks every later change against for breaking changes (docs/API-GUIDE.md, "Schema stability"); refuses while the check fails
+schema-release:
+	$(GO) test -count=1 -run 'TestSchemaDescribed|TestSchemaStable' .
+	cp schema.graphql schema.released.graphql
+	@echo "schema-release: schema.released.graphql is now schema.graphql; commit it with the release"
+
 ## lint: gofmt, go vet and staticcheck
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting" >&2; exit 1)

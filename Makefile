@@ -59,8 +59,8 @@ $(FRONTEND_DEPS): frontend/package-lock.json
 deps:
 	@scripts/deps
 
-## test: run every test after `make deps`: Go with the race detector (scripts/testreport lists failures and skips; a skipped test fails the run), every fuzz target for 3 s, then the web app's unit tests and its end-to-end tests in Chromium
-test: deps
+## test: run every test after `make deps` (and npm ci of the web app, whose node_modules the docs examples run with): Go with the race detector (scripts/testreport lists failures and skips; a skipped test fails the run), every fuzz target for 3 s, then the web app's unit tests and its end-to-end tests in Chromium
+test: deps $(FRONTEND_DEPS)
 	$(GO) run ./scripts/testreport -go $(GO) -- -race -count=1 -timeout 12m ./...
 	@FUZZTIME=3s GO=$(GO) scripts/fuzz
 	@$(MAKE) --no-print-directory frontend-test e2e

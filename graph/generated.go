@@ -2046,22 +2046,11 @@ type User implements Node {
 type Photo implements Node {
   "Random and opaque: photo ids cannot be guessed."
   id: ID!
-  """
-  Who posted the photo: for anyone when the photo is public, and for its
-  owner and moderators; null otherwise (a private photo never says whose it
-  is, not even to the judges who voted on it).
-  """
+  "Who posted it: shown for a public photo, and to its owner and moderators; null otherwise (even to its judges)."
   postedBy: User
-  """
-  Who posted the photo; refused with FORBIDDEN (reason OWNER_HIDDEN), which
-  nulls the photo, where ` + "`" + `postedBy` + "`" + ` is null.
-  """
+  "Who posted it; FORBIDDEN (reason OWNER_HIDDEN), nulling the photo, where ` + "`" + `postedBy` + "`" + ` is null."
   owner: User! @deprecated(reason: "Use postedBy, which is null where owner is refused (OWNER_HIDDEN). Deprecated on 2026-12-06; kept until at least 2027-06-06.")
-  """
-  The normalised JPEG (upright, metadata stripped). For a public photo, a
-  stable URL that caches may keep for a day; for a private or hidden one, a
-  signed URL that works for a few minutes only: fetch it again through the API.
-  """
+  "The JPEG, upright, metadata stripped: a stable URL (cacheable a day) if public, else signed for a few minutes."
   imageUrl: String!
   "A JPEG thumbnail that fits 400x400 by default; public or signed as ` + "`" + `imageUrl` + "`" + `."
   thumbnailUrl: String!
@@ -2077,15 +2066,15 @@ type Photo implements Node {
   voteCount: Int!
   "Whether the viewer voted on it."
   viewerHasVoted: Boolean!
-  "Whether ` + "`" + `stats` + "`" + ` is visible to the viewer: its owner, moderators, judges who voted on it, and anyone for a public photo."
+  "Whether ` + "`" + `stats` + "`" + ` is visible to the viewer: its owner, moderators and judges, or anyone if public."
   viewerCanSeeStats: Boolean!
   "The crowd's verdict; null exactly when ` + "`" + `viewerCanSeeStats` + "`" + ` is false."
   stats: PhotoStats
-  "The questions this viewer is asked about this photo: three or four, the least answered on it first, so every question gets answers evenly."
+  "The questions this viewer is asked about it: three or four, the least answered first."
   survey: [Question!]!
   "VISIBLE, or UNDER_REVIEW while reports hide it from strangers. Others only ever see VISIBLE photos."
   moderationState: ModerationState!
-  "The consent its owner gave; null when none was given (the app asks the owner to confirm it) and for anyone but the owner and moderators."
+  "The consent its owner gave; null if none was (the app asks for it) and for anyone but the owner and moderators."
   consent: PhotoConsent
 }
 

@@ -59,8 +59,8 @@ $(FRONTEND_DEPS): frontend/package-lock.json
 deps:
 	@scripts/deps
 
-## test: run every test after `make deps`: Go with the race detector (scripts/testreport lists failures and skips; a skipped test fails the run), every fuzz target for 3 s, then the web app's unit tests and its end-to-end tests in Chromium
-test: deps
+## test: run every test after `make deps` (and npm ci of the web app, whose node_modules the docs examples run with): Go with the race detector (scripts/testreport lists failures and skips; a skipped test fails the run), every fuzz target for 3 s, then the web app's unit tests and its end-to-end tests in Chromium
+test: deps $(FRONTEND_DEPS)
 	$(GO) run ./scripts/testreport -go $(GO) -- -race -count=1 -timeout 12m ./...
 	@FUZZTIME=3s GO=$(GO) scripts/fuzz
 	@$(MAKE) --no-print-directory frontend-test e2e
@@ -93,6 +93,14 @@ generate:
 ## check-generate: fail when `make generate` changes any file
 check-generate: generate
 	@git add -N . && git diff --exit-code --stat || (echo "make generate changed the files above: run it and commit the result" >&2; exit 1)
+
+.PHONY: schema-release
+
+## schema-release: when releasing, make schema.graphql the baseline (schema.released.graphql) that TestSchemaStable checks every later change against for breaking changes (docs/API-GUIDE.md, "Schema stability"); refuses while the check fails
+schema-release:
+	$(GO) test -count=1 -run 'TestSchemaDescribed|TestSchemaStable' .
+	cp schema.graphql schema.released.graphql
+	@echo "schema-release: schema.released.graphql is now schema.graphql; commit it with the release"
 
 ## lint: gofmt, go vet and staticcheck
 lint:

@@ -39,6 +39,12 @@ func introspectionFragments(withIV0 bool) string {
 // data.
 func answerBytes(t *testing.T, es graphql.ExecutableSchema, query string) int {
 	t.Helper()
+	return len(answer(t, es, query))
+}
+
+// answer runs query as answerBytes does and returns its data.
+func answer(t *testing.T, es graphql.ExecutableSchema, query string) []byte {
+	t.Helper()
 	exec := executor.New(es)
 	exec.Use(extension.Introspection{})
 	ctx := graphql.StartOperationTrace(context.Background())
@@ -51,7 +57,7 @@ func answerBytes(t *testing.T, es graphql.ExecutableSchema, query string) int {
 	if len(resp.Errors) > 0 {
 		t.Fatalf("%v", resp.Errors)
 	}
-	return len(resp.Data)
+	return resp.Data
 }
 
 // TestIntrospectionPricedByItsAnswer: the fullest __schema, and the

@@ -1909,6 +1909,7 @@ interface Node {
 
 "Where a connection's page ends and whether another follows."
 type PageInfo {
+  "Whether a page follows."
   hasNextPage: Boolean!
   "Cursor of the last edge of this page; pass it as ` + "`" + `after` + "`" + ` to get the next page."
   endCursor: String
@@ -1916,32 +1917,38 @@ type PageInfo {
 
 "Sort direction."
 enum OrderDirection {
+  "Ascending."
   ASC
+  "Descending."
   DESC
 }
 
 "Fields photos can be ordered by."
 enum PhotoOrderField {
+  "Upload time."
   CREATED_AT
 }
 
 "How to order a list of photos."
 input PhotoOrder {
+  "Sort key."
   field: PhotoOrderField!
+  "ASC or DESC."
   direction: OrderDirection!
 }
 
+"Entry points for reading."
 type Query {
   "Fetches any object by its global id; null when it does not exist or the viewer may not see it."
-  node(id: ID!): Node
+  node("Global id." id: ID!): Node
   "Fetches several objects by global id, in the order asked; null for each one that cannot be seen."
-  nodes(ids: [ID!]!): [Node]!
+  nodes("Global ids." ids: [ID!]!): [Node]!
   "Who is calling: null without a session."
   viewer: Viewer
   "A photo by id; null when it does not exist or the viewer may not see it."
-  photo(id: ID!): Photo
+  photo("Photo id." id: ID!): Photo
   "Public photos, newest first unless ` + "`" + `orderBy` + "`" + ` says otherwise. ` + "`" + `first` + "`" + ` is 1 to 100."
-  photos(first: Int!, after: String, orderBy: PhotoOrder): PhotoConnection!
+  photos("Page size." first: Int!, "Cursor." after: String, "Order." orderBy: PhotoOrder): PhotoConnection!
   "The survey: the questions judges answer about a photo, in order."
   questions: [Question!]!
   """
@@ -1952,7 +1959,7 @@ type Query {
   (` + "`" + `skipPhoto` + "`" + ` is for good). Photos of owners out of karma come last once
   they have 10 votes.
   """
-  nextPhoto(skip: [ID!]): Photo
+  nextPhoto("Photos to leave out." skip: [ID!]): Photo
   """
   Public photos with enough votes, best first for the question, ranked by
   the low end of the 95% credible interval around the adjusted mean or
@@ -1960,13 +1967,13 @@ type Query {
   little, rank low (docs/STATISTICS.md). Recomputed in the background every
   few seconds. ` + "`" + `first` + "`" + ` is 1 to 100.
   """
-  topPhotos(questionKey: String!, first: Int!, after: String): PhotoConnection!
+  topPhotos("A ` + "`" + `Question.key` + "`" + `." questionKey: String!, "Page size." first: Int!, "Cursor." after: String): PhotoConnection!
   "How fully this instance is serving right now (see DegradationLevel)."
   serviceStatus: ServiceStatus!
   "Reported photos, those to review first first (a MINOR report, then hidden ones, then oldest report). Moderators only. ` + "`" + `first` + "`" + ` is 1 to 100."
-  moderationQueue(first: Int!, after: String): ModerationQueueConnection!
+  moderationQueue("Page size." first: Int!, "Cursor." after: String): ModerationQueueConnection!
   "What moderators did, newest first. Moderators only; append-only. ` + "`" + `first` + "`" + ` is 1 to 100."
-  moderationLog(first: Int!, after: String): ModerationLogConnection!
+  moderationLog("Page size." first: Int!, "Cursor." after: String): ModerationLogConnection!
 }
 
 """
@@ -1983,7 +1990,9 @@ enum DegradationLevel {
   PAUSE_UPLOADS
 }
 
+"The instance's degradation state."
 type ServiceStatus {
+  "Current level."
   degradationLevel: DegradationLevel!
   "True when an operator forced the level; false when it follows the load."
   forced: Boolean!
@@ -1995,9 +2004,10 @@ type Viewer {
   id: ID!
   "The account; null for an anonymous judge."
   user: User
+  "True for a judge without an account."
   isAnonymous: Boolean!
   "The viewer's own photos, public and private, newest first. ` + "`" + `first` + "`" + ` is 1 to 100."
-  photos(first: Int!, after: String): PhotoConnection!
+  photos("Page size." first: Int!, "Cursor." after: String): PhotoConnection!
   "How many photos the viewer has judged."
   votesCast: Int!
   "Karma balance: careful judging earns it, votes on one's photos past their first 10 spend it; photos of owners with karma are shown sooner."
@@ -2008,9 +2018,11 @@ type Viewer {
 
 "A signed-in session of the viewer's account."
 type AccountSession {
+  "Session id."
   id: ID!
   "True for the session making this request."
   current: Boolean!
+  "Sign-in time."
   createdAt: DateTime!
   "When it ends unless refreshed."
   expiresAt: DateTime!
@@ -2020,35 +2032,25 @@ type AccountSession {
 
 "A FaceStat account, as others see it."
 type User implements Node {
+  "Global id."
   id: ID!
   "Public name: 3 to 30 of a-z, 0-9 and _."
   handle: String!
   "When the account was created."
   createdAt: DateTime!
   "The user's public photos (all of them when the viewer is the user), newest first. ` + "`" + `first` + "`" + ` is 1 to 100."
-  photos(first: Int!, after: String): PhotoConnection!
+  photos("Page size." first: Int!, "Cursor." after: String): PhotoConnection!
 }
 
 "An uploaded face photo."
 type Photo implements Node {
   "Random and opaque: photo ids cannot be guessed."
   id: ID!
-  """
-  Who posted the photo: for anyone when the photo is public, and for its
-  owner and moderators; null otherwise (a private photo never says whose it
-  is, not even to the judges who voted on it).
-  """
+  "Who posted it: shown for a public photo, and to its owner and moderators; null otherwise (even to its judges)."
   postedBy: User
-  """
-  Who posted the photo; refused with FORBIDDEN (reason OWNER_HIDDEN), which
-  nulls the photo, where ` + "`" + `postedBy` + "`" + ` is null.
-  """
+  "Who posted it; FORBIDDEN (reason OWNER_HIDDEN), nulling the photo, where ` + "`" + `postedBy` + "`" + ` is null."
   owner: User! @deprecated(reason: "Use postedBy, which is null where owner is refused (OWNER_HIDDEN). Deprecated on 2026-12-06; kept until at least 2027-06-06.")
-  """
-  The normalised JPEG (upright, metadata stripped). For a public photo, a
-  stable URL that caches may keep for a day; for a private or hidden one, a
-  signed URL that works for a few minutes only: fetch it again through the API.
-  """
+  "The JPEG, upright, metadata stripped: a stable URL (cacheable a day) if public, else signed for a few minutes."
   imageUrl: String!
   "A JPEG thumbnail that fits 400x400 by default; public or signed as ` + "`" + `imageUrl` + "`" + `."
   thumbnailUrl: String!
@@ -2056,26 +2058,29 @@ type Photo implements Node {
   width: Int!
   "Height of the image at ` + "`" + `imageUrl` + "`" + `, in pixels."
   height: Int!
+  "Upload time."
   createdAt: DateTime!
   "Public photos are listed; private ones (the default) are judged but never listed."
   isPublic: Boolean!
   "How many judges have voted on the photo."
   voteCount: Int!
+  "Whether the viewer voted on it."
   viewerHasVoted: Boolean!
-  "Whether ` + "`" + `stats` + "`" + ` is visible to the viewer: its owner, moderators, judges who voted on it, and anyone for a public photo."
+  "Whether ` + "`" + `stats` + "`" + ` is visible to the viewer: its owner, moderators and judges, or anyone if public."
   viewerCanSeeStats: Boolean!
   "The crowd's verdict; null exactly when ` + "`" + `viewerCanSeeStats` + "`" + ` is false."
   stats: PhotoStats
-  "The questions this viewer is asked about this photo: three or four, the least answered on it first, so every question gets answers evenly."
+  "The questions this viewer is asked about it: three or four, the least answered first."
   survey: [Question!]!
   "VISIBLE, or UNDER_REVIEW while reports hide it from strangers. Others only ever see VISIBLE photos."
   moderationState: ModerationState!
-  "The consent its owner gave; null when none was given (the app asks the owner to confirm it) and for anyone but the owner and moderators."
+  "The consent its owner gave; null if none was (the app asks for it) and for anyone but the owner and moderators."
   consent: PhotoConsent
 }
 
 "Whether moderation hides a photo."
 enum ModerationState {
+  "Shown as usual."
   VISIBLE
   "Hidden from strangers until a moderator reviews it."
   UNDER_REVIEW
@@ -2083,29 +2088,41 @@ enum ModerationState {
 
 "What an uploader confirmed about a photo, and when."
 type PhotoConsent {
+  "The photo shows its owner."
   showsMe: Boolean!
+  "The owner is an adult."
   adult: Boolean!
+  "Strangers may judge it."
   acceptsJudging: Boolean!
+  "When given."
   givenAt: DateTime!
 }
 
 "Why a photo is reported."
 enum ReportReason {
+  "Spam."
   SPAM
+  "Nudity."
   NUDITY
   "The person shown looks under 18."
   MINOR
+  "Harassment."
   HARASSMENT
+  "Other."
   OTHER
 }
 
 "One report of a photo, as moderators see it."
 type PhotoReport {
+  "Report id."
   id: ID!
+  "Why."
   reason: ReportReason!
+  "Reporter's note."
   note: String
   "Whether it counts toward hiding the photo (docs/MODERATION.md)."
   counted: Boolean!
+  "When."
   createdAt: DateTime!
   "The reporting account; null for an anonymous judge or a deleted account."
   reporter: User
@@ -2113,11 +2130,15 @@ type PhotoReport {
 
 "A reported photo waiting for a moderator."
 type ModerationQueueItem {
+  "The photo."
   photo: Photo!
+  "Hidden or not."
   moderationState: ModerationState!
   "Open reports, newest first, at most 20."
   reports: [PhotoReport!]!
+  "Open reports."
   reportCount: Int!
+  "Reports that count."
   countedReports: Int!
   "When its first open report arrived."
   reportedAt: DateTime!
@@ -2125,14 +2146,19 @@ type ModerationQueueItem {
 
 "A page of the moderation queue."
 type ModerationQueueConnection {
+  "Items with cursors."
   edges: [ModerationQueueEdge!]!
+  "The items."
   nodes: [ModerationQueueItem!]!
+  "Paging."
   pageInfo: PageInfo!
 }
 
 "A queue item with its cursor."
 type ModerationQueueEdge {
+  "Opaque position."
   cursor: String!
+  "The item."
   node: ModerationQueueItem!
 }
 
@@ -2148,28 +2174,37 @@ enum ModerationAction {
 
 "One moderator action: who, what, when, why."
 type ModerationLogEntry {
+  "Entry id."
   id: ID!
   "The moderator's handle, or ` + "`" + `deleted-…` + "`" + ` (a tombstone) once their account is deleted."
   actor: String!
+  "What was done."
   action: ModerationAction!
   "The photo acted on (it may be gone)."
   photoId: ID!
   "The photo's owner (a tombstone once deleted)."
   ownerId: ID!
+  "Why, if given."
   note: String
+  "When."
   createdAt: DateTime!
 }
 
 "A page of the moderation log."
 type ModerationLogConnection {
+  "Entries with cursors."
   edges: [ModerationLogEdge!]!
+  "The entries."
   nodes: [ModerationLogEntry!]!
+  "Paging."
   pageInfo: PageInfo!
 }
 
 "A log entry with its cursor."
 type ModerationLogEdge {
+  "Opaque position."
   cursor: String!
+  "The entry."
   node: ModerationLogEntry!
 }
 
@@ -2187,11 +2222,13 @@ enum QuestionKind {
 
 "One question of the survey."
 type Question implements Node {
+  "Global id."
   id: ID!
   "Stable name to answer it under in ` + "`" + `castVote` + "`" + `."
   key: String!
   "The question as judges read it."
   prompt: String!
+  "Answer type."
   kind: QuestionKind!
   "Smallest accepted answer (NUMBER, SCALE)."
   min: Int
@@ -2204,8 +2241,11 @@ A photo's statistics. ` + "`" + `id` + "`" + ` is stable per photo and ` + "`" +
 normalised client caches merge live updates.
 """
 type PhotoStats {
+  "Stable per photo."
   id: ID!
+  "The photo."
   photo: Photo!
+  "How many judges voted."
   voteCount: Int!
   "Grows with every change of these statistics."
   version: Int!
@@ -2217,6 +2257,7 @@ type PhotoStats {
 
 "The statistics of one question's answers about a photo. Fields that do not apply to the question's kind are null."
 type QuestionStats {
+  "The question."
   question: Question!
   "How many judges answered it."
   count: Int!
@@ -2246,7 +2287,9 @@ type QuestionStats {
 
 "A credible interval: the range holding the estimated figure with the given posterior probability."
 type Interval {
+  "Lower bound."
   low: Float!
+  "Upper bound."
   high: Float!
   "Credibility level, e.g. 0.95."
   level: Float!
@@ -2254,36 +2297,45 @@ type Interval {
 
 "How many judges gave one answer."
 type HistogramBucket {
+  "The answer."
   value: Int!
+  "Judges who gave it."
   count: Int!
 }
 
 "A word and how many judges gave it."
 type WordCount {
+  "The word."
   word: String!
+  "How many gave it."
   count: Int!
 }
 
 "A page of photos."
 type PhotoConnection {
+  "Photos with cursors."
   edges: [PhotoEdge!]!
   "The photos of ` + "`" + `edges` + "`" + `, for clients that need no cursors."
   nodes: [Photo!]!
+  "Paging."
   pageInfo: PageInfo!
 }
 
 "A photo with its cursor."
 type PhotoEdge {
+  "Opaque position."
   cursor: String!
+  "The photo."
   node: Photo!
 }
 
+"Entry points for changing data."
 type Mutation {
   """
   Starts a session for a judge without an account. Writes nothing to the
   database (the judge is stored at its first vote). Rate-limited per client IP.
   """
-  startAnonymousSession(input: StartAnonymousSessionInput): StartAnonymousSessionPayload!
+  startAnonymousSession("The input." input: StartAnonymousSessionInput): StartAnonymousSessionPayload!
   """
   Creates an account and signs it in. An anonymous judge calling it (with its
   token) becomes the account and keeps its votes; a judge becomes one account
@@ -2291,7 +2343,7 @@ type Mutation {
   with CONFLICT (sign in instead). A taken handle or email: BAD_USER_INPUT
   with reason TAKEN. Rate-limited per client IP.
   """
-  signUp(input: SignUpInput!): SignUpPayload!
+  signUp("The input." input: SignUpInput!): SignUpPayload!
   """
   Signs in to an account. An anonymous judge calling it keeps its votes.
   Rate-limited per client IP, and per account: on the device's own budget
@@ -2300,9 +2352,9 @@ type Mutation {
   clients (RATE_LIMITED with a retry time). A wrong email or password:
   UNAUTHENTICATED with reason BAD_CREDENTIALS.
   """
-  signIn(input: SignInInput!): SignInPayload!
+  signIn("The input." input: SignInInput!): SignInPayload!
   "Swaps a refresh token for a new access token and a new refresh token; the old refresh token stops working."
-  refreshSession(input: RefreshSessionInput!): RefreshSessionPayload!
+  refreshSession("The input." input: RefreshSessionInput!): RefreshSessionPayload!
   "Ends the current session: its token and refresh token stop working and the session cookie is cleared."
   signOut: SignOutPayload!
   """
@@ -2314,11 +2366,11 @@ type Mutation {
   RATE_LIMITED (per account and per client IP) and UNAVAILABLE (BUSY,
   UPLOADS_PAUSED), both with a retry time.
   """
-  uploadPhoto(input: UploadPhotoInput!): UploadPhotoPayload!
+  uploadPhoto("The input." input: UploadPhotoInput!): UploadPhotoPayload!
   "Makes a photo public or private. Owner only."
-  setPhotoVisibility(input: SetPhotoVisibilityInput!): SetPhotoVisibilityPayload!
+  setPhotoVisibility("The input." input: SetPhotoVisibilityInput!): SetPhotoVisibilityPayload!
   "Deletes a photo, its image files and every figure derived from it. Owner or moderator."
-  deletePhoto(input: DeletePhotoInput!): DeletePhotoPayload!
+  deletePhoto("The input." input: DeletePhotoInput!): DeletePhotoPayload!
   """
   Records the viewer's answers about a photo (any session, anonymous ones
   included). Returns once the vote is durably stored. One vote per viewer and
@@ -2330,42 +2382,42 @@ type Mutation {
   and per client IP) and UNAVAILABLE (busy) come with a retry time; nothing is
   stored then.
   """
-  castVote(input: CastVoteInput!): CastVotePayload!
+  castVote("The input." input: CastVoteInput!): CastVotePayload!
   "Skips a photo for good: ` + "`" + `nextPhoto` + "`" + ` never offers it to the viewer again (` + "`" + `nextPhoto(skip:)` + "`" + ` only leaves out what the client holds now). NOT_FOUND for a photo one may not judge, FORBIDDEN for one's own."
-  skipPhoto(input: SkipPhotoInput!): SkipPhotoPayload!
+  skipPhoto("The input." input: SkipPhotoInput!): SkipPhotoPayload!
   """
   Forces every instance's degradation level, or with ` + "`" + `level: null` + "`" + ` lets each
   choose it from its load again. Admins only; takes effect at once on the
   instance that answers and within seconds on the others.
   """
-  setDegradation(input: SetDegradationInput!): SetDegradationPayload!
+  setDegradation("The input." input: SetDegradationInput!): SetDegradationPayload!
   """
   Reports a photo to the moderators. One report per judge and photo (a
   repeat: CONFLICT); NOT_FOUND for a photo one may not see or judge;
   RATE_LIMITED per session and per client IP. The photo is skipped for the
   reporter. Reports that count hide it pending review (docs/MODERATION.md).
   """
-  reportPhoto(input: ReportPhotoInput!): ReportPhotoPayload!
+  reportPhoto("The input." input: ReportPhotoInput!): ReportPhotoPayload!
   "Acts on a reported photo and writes the moderation log. Moderators only."
-  moderatePhoto(input: ModeratePhotoInput!): ModeratePhotoPayload!
+  moderatePhoto("The input." input: ModeratePhotoInput!): ModeratePhotoPayload!
   "Confirms the consent for a photo uploaded without it. Owner only."
-  confirmPhotoConsent(input: ConfirmPhotoConsentInput!): ConfirmPhotoConsentPayload!
+  confirmPhotoConsent("The input." input: ConfirmPhotoConsentInput!): ConfirmPhotoConsentPayload!
   """
   Changes the account's password: every other session ends, this one stays.
   A wrong current password: UNAUTHENTICATED, reason BAD_CREDENTIALS.
   """
-  changePassword(input: ChangePasswordInput!): ChangePasswordPayload!
+  changePassword("The input." input: ChangePasswordInput!): ChangePasswordPayload!
   """
   E-mails a single-use link to reset the password, valid 30 minutes. The
   answer is the same whether or not the address has an account.
   RATE_LIMITED per client IP and per address.
   """
-  requestPasswordReset(input: RequestPasswordResetInput!): RequestPasswordResetPayload!
+  requestPasswordReset("The input." input: RequestPasswordResetInput!): RequestPasswordResetPayload!
   """
   Sets a new password with the e-mailed token; every session of the account
   ends. A used, expired or unknown token: BAD_USER_INPUT, reason INVALID_TOKEN.
   """
-  resetPassword(input: ResetPasswordInput!): ResetPasswordPayload!
+  resetPassword("The input." input: ResetPasswordInput!): ResetPasswordPayload!
   "Ends every session of the account but this one."
   signOutOtherSessions: SignOutOtherSessionsPayload!
   """
@@ -2380,16 +2432,20 @@ type Mutation {
   as anonymous contributions. A wrong password: UNAUTHENTICATED, reason
   BAD_CREDENTIALS.
   """
-  deleteAccount(input: DeleteAccountInput!): DeleteAccountPayload!
+  deleteAccount("The input." input: DeleteAccountInput!): DeleteAccountPayload!
 }
 
+"A report of a photo."
 input ReportPhotoInput {
+  "The photo."
   photoId: ID!
+  "Why."
   reason: ReportReason!
   "At most 500 characters."
   note: String
 }
 
+"Result of ` + "`" + `reportPhoto` + "`" + `."
 type ReportPhotoPayload {
   "The photo reported."
   photoId: ID!
@@ -2397,49 +2453,67 @@ type ReportPhotoPayload {
   next: Photo
 }
 
+"A moderator's action on a photo."
 input ModeratePhotoInput {
+  "The reported photo."
   photoId: ID!
+  "What to do."
   action: ModerationAction!
   "Why, for the log; at most 500 characters."
   note: String
 }
 
+"Result of ` + "`" + `moderatePhoto` + "`" + `."
 type ModeratePhotoPayload {
+  "The log entry written."
   entry: ModerationLogEntry!
   "The photo after a RESTORE; null when it was removed."
   photo: Photo
 }
 
+"Consent for an uploaded photo."
 input ConfirmPhotoConsentInput {
+  "The owner's photo."
   photoId: ID!
+  "What the owner confirms."
   consent: UploadConsentInput!
 }
 
+"Result of ` + "`" + `confirmPhotoConsent` + "`" + `."
 type ConfirmPhotoConsentPayload {
+  "The photo with its consent."
   photo: Photo!
 }
 
+"A password change."
 input ChangePasswordInput {
+  "The password now."
   currentPassword: String!
   "10 to 256 characters."
   newPassword: String!
 }
 
+"Result of ` + "`" + `changePassword` + "`" + `."
 type ChangePasswordPayload {
+  "The viewer after the change."
   viewer: Viewer!
   "How many other sessions ended."
   endedSessions: Int!
 }
 
+"Where to send a reset link."
 input RequestPasswordResetInput {
+  "The account's e-mail."
   email: String!
 }
 
+"Result of ` + "`" + `requestPasswordReset` + "`" + `."
 type RequestPasswordResetPayload {
   "Always true: the answer never says whether the address has an account."
   ok: Boolean!
 }
 
+"A password reset."
 input ResetPasswordInput {
   "The token from the e-mailed link."
   token: String!
@@ -2447,15 +2521,19 @@ input ResetPasswordInput {
   newPassword: String!
 }
 
+"Result of ` + "`" + `resetPassword` + "`" + `."
 type ResetPasswordPayload {
+  "Always true."
   ok: Boolean!
 }
 
+"Result of ` + "`" + `signOutOtherSessions` + "`" + `."
 type SignOutOtherSessionsPayload {
   "How many sessions ended."
   endedSessions: Int!
 }
 
+"Result of ` + "`" + `exportMyData` + "`" + `."
 type ExportMyDataPayload {
   "Where to download the ZIP; this session's alone."
   url: String!
@@ -2465,24 +2543,33 @@ type ExportMyDataPayload {
   expiresAt: DateTime!
 }
 
+"Confirms account deletion."
 input DeleteAccountInput {
+  "The account's password."
   password: String!
 }
 
+"Result of ` + "`" + `deleteAccount` + "`" + `."
 type DeleteAccountPayload {
+  "Always true."
   ok: Boolean!
 }
 
+"The level to force."
 input SetDegradationInput {
   "The level to force; null returns to automatic levels."
   level: DegradationLevel
 }
 
+"Result of ` + "`" + `setDegradation` + "`" + `."
 type SetDegradationPayload {
+  "The new state."
   status: ServiceStatus!
 }
 
+"A vote on a photo."
 input CastVoteInput {
+  "The photo judged."
   photoId: ID!
   "At least one answer, at most one per question."
   answers: [AnswerInput!]!
@@ -2490,12 +2577,17 @@ input CastVoteInput {
 
 "An answer: ` + "`" + `number` + "`" + ` for NUMBER and SCALE, ` + "`" + `yes` + "`" + ` for YES_NO, ` + "`" + `word` + "`" + ` for WORD."
 input AnswerInput {
+  "The question's ` + "`" + `key` + "`" + `."
   questionKey: String!
+  "For NUMBER and SCALE."
   number: Int
+  "For YES_NO."
   yes: Boolean
+  "For WORD."
   word: String
 }
 
+"Result of ` + "`" + `castVote` + "`" + `."
 type CastVotePayload {
   "The photo after the vote: its statistics are now visible to the voter."
   photo: Photo!
@@ -2503,6 +2595,7 @@ type CastVotePayload {
   next: Photo
 }
 
+"Options of an anonymous session."
 input StartAnonymousSessionInput {
   """
   Keep the session in an HttpOnly cookie (for the browser app) instead of
@@ -2511,16 +2604,21 @@ input StartAnonymousSessionInput {
   cookie: Boolean
 }
 
+"Result of ` + "`" + `startAnonymousSession` + "`" + `."
 type StartAnonymousSessionPayload {
   "Send as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Empty for a cookie session."
   token: String!
+  "Token expiry."
   expiresAt: DateTime!
+  "Who is signed in."
   viewer: Viewer!
 }
 
+"A new account."
 input SignUpInput {
   "3 to 30 of a-z, 0-9 and _ (upper case is folded)."
   handle: String!
+  "For password resets; never shown."
   email: String!
   "10 to 256 characters."
   password: String!
@@ -2532,12 +2630,15 @@ input SignUpInput {
   cookie: Boolean
 }
 
+"Result of ` + "`" + `signUp` + "`" + `."
 type SignUpPayload {
   "Send as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Empty for a cookie session."
   token: String!
+  "Token expiry."
   expiresAt: DateTime!
   "Pass to ` + "`" + `refreshSession` + "`" + ` before ` + "`" + `expiresAt` + "`" + `. Empty for a cookie session."
   refreshToken: String!
+  "Who is signed in."
   viewer: Viewer!
   """
   A device token of the new account (see ` + "`" + `SignInPayload.deviceToken` + "`" + `):
@@ -2547,8 +2648,11 @@ type SignUpPayload {
   deviceToken: String
 }
 
+"Credentials to sign in with."
 input SignInInput {
+  "The account's e-mail."
   email: String!
+  "The password."
   password: String!
   "Keep the session in HttpOnly cookies instead of handing out the tokens (see ` + "`" + `SignUpInput.cookie` + "`" + `)."
   cookie: Boolean
@@ -2564,12 +2668,15 @@ input SignInInput {
   deviceToken: String
 }
 
+"Result of ` + "`" + `signIn` + "`" + `."
 type SignInPayload {
   "Send as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Empty for a cookie session."
   token: String!
+  "Token expiry."
   expiresAt: DateTime!
   "Pass to ` + "`" + `refreshSession` + "`" + ` before ` + "`" + `expiresAt` + "`" + `. Empty for a cookie session."
   refreshToken: String!
+  "Who is signed in."
   viewer: Viewer!
   """
   A device token: present it to later ` + "`" + `signIn` + "`" + `s to this account from this
@@ -2584,6 +2691,7 @@ type SignInPayload {
   deviceToken: String
 }
 
+"What to refresh."
 input RefreshSessionInput {
   "The refresh token; omit it to use the refresh cookie of a cookie session."
   refreshToken: String
@@ -2591,20 +2699,27 @@ input RefreshSessionInput {
   cookie: Boolean
 }
 
+"Result of ` + "`" + `refreshSession` + "`" + `."
 type RefreshSessionPayload {
   "Send as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Empty for a cookie session."
   token: String!
+  "Token expiry."
   expiresAt: DateTime!
   "Pass to the next ` + "`" + `refreshSession` + "`" + `. Empty for a cookie session."
   refreshToken: String!
+  "Who is signed in."
   viewer: Viewer!
 }
 
+"Result of ` + "`" + `signOut` + "`" + `."
 type SignOutPayload {
+  "Always true."
   ok: Boolean!
 }
 
+"A photo to upload."
 input UploadPhotoInput {
+  "The image."
   file: Upload!
   "Make the photo public at once (default: private)."
   public: Boolean
@@ -2622,24 +2737,33 @@ input UploadConsentInput {
   acceptsJudging: Boolean!
 }
 
+"Result of ` + "`" + `uploadPhoto` + "`" + `."
 type UploadPhotoPayload {
+  "The stored photo."
   photo: Photo!
 }
 
+"A visibility change."
 input SetPhotoVisibilityInput {
+  "The owner's photo."
   photoId: ID!
+  "True: list it."
   public: Boolean!
 }
 
+"Result of ` + "`" + `setPhotoVisibility` + "`" + `."
 type SetPhotoVisibilityPayload {
+  "The photo after."
   photo: Photo!
 }
 
+"The photo to skip."
 input SkipPhotoInput {
   "The photo never to offer the viewer again."
   photoId: ID!
 }
 
+"Result of ` + "`" + `skipPhoto` + "`" + `."
 type SkipPhotoPayload {
   "The photo skipped."
   photoId: ID!
@@ -2647,11 +2771,15 @@ type SkipPhotoPayload {
   next: Photo
 }
 
+"The photo to delete."
 input DeletePhotoInput {
+  "The photo to delete."
   photoId: ID!
 }
 
+"Result of ` + "`" + `deletePhoto` + "`" + `."
 type DeletePhotoPayload {
+  "The deleted photo."
   deletedPhotoId: ID!
 }
 
@@ -2668,7 +2796,7 @@ type Subscription {
   Refused with FORBIDDEN unless the viewer may see them (owner, moderator,
   a judge who voted on it, anyone for a public photo).
   """
-  photoStats(photoId: ID!): PhotoStats!
+  photoStats("The photo." photoId: ID!): PhotoStats!
   """
   For an uploader: the statistics of each of their photos now, then of any
   of them as votes arrive. Accounts only.

@@ -16,18 +16,25 @@ import (
 
 // An answer: `number` for NUMBER and SCALE, `yes` for YES_NO, `word` for WORD.
 type AnswerInput struct {
-	QuestionKey string  `json:"questionKey"`
-	Number      *int    `json:"number,omitempty"`
-	Yes         *bool   `json:"yes,omitempty"`
-	Word        *string `json:"word,omitempty"`
+	// The question's `key`.
+	QuestionKey string `json:"questionKey"`
+	// For NUMBER and SCALE.
+	Number *int `json:"number,omitempty"`
+	// For YES_NO.
+	Yes *bool `json:"yes,omitempty"`
+	// For WORD.
+	Word *string `json:"word,omitempty"`
 }
 
+// A vote on a photo.
 type CastVoteInput struct {
+	// The photo judged.
 	PhotoID string `json:"photoId"`
 	// At least one answer, at most one per question.
 	Answers []*AnswerInput `json:"answers"`
 }
 
+// Result of `castVote`.
 type CastVotePayload struct {
 	// The photo after the vote: its statistics are now visible to the voter.
 	Photo *ent.Photo `json:"photo"`
@@ -35,43 +42,61 @@ type CastVotePayload struct {
 	Next *ent.Photo `json:"next,omitempty"`
 }
 
+// A password change.
 type ChangePasswordInput struct {
+	// The password now.
 	CurrentPassword string `json:"currentPassword"`
 	// 10 to 256 characters.
 	NewPassword string `json:"newPassword"`
 }
 
+// Result of `changePassword`.
 type ChangePasswordPayload struct {
+	// The viewer after the change.
 	Viewer *identity.Viewer `json:"viewer"`
 	// How many other sessions ended.
 	EndedSessions int `json:"endedSessions"`
 }
 
+// Consent for an uploaded photo.
 type ConfirmPhotoConsentInput struct {
-	PhotoID string              `json:"photoId"`
+	// The owner's photo.
+	PhotoID string `json:"photoId"`
+	// What the owner confirms.
 	Consent *UploadConsentInput `json:"consent"`
 }
 
+// Result of `confirmPhotoConsent`.
 type ConfirmPhotoConsentPayload struct {
+	// The photo with its consent.
 	Photo *ent.Photo `json:"photo"`
 }
 
+// Confirms account deletion.
 type DeleteAccountInput struct {
+	// The account's password.
 	Password string `json:"password"`
 }
 
+// Result of `deleteAccount`.
 type DeleteAccountPayload struct {
+	// Always true.
 	Ok bool `json:"ok"`
 }
 
+// The photo to delete.
 type DeletePhotoInput struct {
+	// The photo to delete.
 	PhotoID string `json:"photoId"`
 }
 
+// Result of `deletePhoto`.
 type DeletePhotoPayload struct {
+	// The deleted photo.
 	DeletedPhotoID string `json:"deletedPhotoId"`
 }
 
+// Result of `exportMyData`.
 type ExportMyDataPayload struct {
 	// Where to download the ZIP; this session's alone.
 	URL string `json:"url"`
@@ -81,14 +106,19 @@ type ExportMyDataPayload struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// A moderator's action on a photo.
 type ModeratePhotoInput struct {
-	PhotoID string           `json:"photoId"`
-	Action  ModerationAction `json:"action"`
+	// The reported photo.
+	PhotoID string `json:"photoId"`
+	// What to do.
+	Action ModerationAction `json:"action"`
 	// Why, for the log; at most 500 characters.
 	Note *string `json:"note,omitempty"`
 }
 
+// Result of `moderatePhoto`.
 type ModeratePhotoPayload struct {
+	// The log entry written.
 	Entry *ent.ModerationEntry `json:"entry"`
 	// The photo after a RESTORE; null when it was removed.
 	Photo *ent.Photo `json:"photo,omitempty"`
@@ -96,47 +126,63 @@ type ModeratePhotoPayload struct {
 
 // A page of the moderation log.
 type ModerationLogConnection struct {
-	Edges    []*ModerationLogEdge   `json:"edges"`
-	Nodes    []*ent.ModerationEntry `json:"nodes"`
-	PageInfo *PageInfo              `json:"pageInfo"`
+	// Entries with cursors.
+	Edges []*ModerationLogEdge `json:"edges"`
+	// The entries.
+	Nodes []*ent.ModerationEntry `json:"nodes"`
+	// Paging.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
 // A log entry with its cursor.
 type ModerationLogEdge struct {
-	Cursor string               `json:"cursor"`
-	Node   *ent.ModerationEntry `json:"node"`
+	// Opaque position.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *ent.ModerationEntry `json:"node"`
 }
 
 // A page of the moderation queue.
 type ModerationQueueConnection struct {
-	Edges    []*ModerationQueueEdge `json:"edges"`
-	Nodes    []*ModerationQueueItem `json:"nodes"`
-	PageInfo *PageInfo              `json:"pageInfo"`
+	// Items with cursors.
+	Edges []*ModerationQueueEdge `json:"edges"`
+	// The items.
+	Nodes []*ModerationQueueItem `json:"nodes"`
+	// Paging.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
 // A queue item with its cursor.
 type ModerationQueueEdge struct {
-	Cursor string               `json:"cursor"`
-	Node   *ModerationQueueItem `json:"node"`
+	// Opaque position.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *ModerationQueueItem `json:"node"`
 }
 
 // A reported photo waiting for a moderator.
 type ModerationQueueItem struct {
-	Photo           *ent.Photo      `json:"photo"`
+	// The photo.
+	Photo *ent.Photo `json:"photo"`
+	// Hidden or not.
 	ModerationState ModerationState `json:"moderationState"`
 	// Open reports, newest first, at most 20.
-	Reports        []*ent.PhotoReport `json:"reports"`
-	ReportCount    int                `json:"reportCount"`
-	CountedReports int                `json:"countedReports"`
+	Reports []*ent.PhotoReport `json:"reports"`
+	// Open reports.
+	ReportCount int `json:"reportCount"`
+	// Reports that count.
+	CountedReports int `json:"countedReports"`
 	// When its first open report arrived.
 	ReportedAt time.Time `json:"reportedAt"`
 }
 
+// Entry points for changing data.
 type Mutation struct {
 }
 
 // Where a connection's page ends and whether another follows.
 type PageInfo struct {
+	// Whether a page follows.
 	HasNextPage bool `json:"hasNextPage"`
 	// Cursor of the last edge of this page; pass it as `after` to get the next page.
 	EndCursor *string `json:"endCursor,omitempty"`
@@ -144,35 +190,47 @@ type PageInfo struct {
 
 // A page of photos.
 type PhotoConnection struct {
+	// Photos with cursors.
 	Edges []*PhotoEdge `json:"edges"`
 	// The photos of `edges`, for clients that need no cursors.
-	Nodes    []*ent.Photo `json:"nodes"`
-	PageInfo *PageInfo    `json:"pageInfo"`
+	Nodes []*ent.Photo `json:"nodes"`
+	// Paging.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
 // What an uploader confirmed about a photo, and when.
 type PhotoConsent struct {
-	ShowsMe        bool      `json:"showsMe"`
-	Adult          bool      `json:"adult"`
-	AcceptsJudging bool      `json:"acceptsJudging"`
-	GivenAt        time.Time `json:"givenAt"`
+	// The photo shows its owner.
+	ShowsMe bool `json:"showsMe"`
+	// The owner is an adult.
+	Adult bool `json:"adult"`
+	// Strangers may judge it.
+	AcceptsJudging bool `json:"acceptsJudging"`
+	// When given.
+	GivenAt time.Time `json:"givenAt"`
 }
 
 // A photo with its cursor.
 type PhotoEdge struct {
-	Cursor string     `json:"cursor"`
-	Node   *ent.Photo `json:"node"`
+	// Opaque position.
+	Cursor string `json:"cursor"`
+	// The photo.
+	Node *ent.Photo `json:"node"`
 }
 
 // How to order a list of photos.
 type PhotoOrder struct {
-	Field     PhotoOrderField `json:"field"`
-	Direction OrderDirection  `json:"direction"`
+	// Sort key.
+	Field PhotoOrderField `json:"field"`
+	// ASC or DESC.
+	Direction OrderDirection `json:"direction"`
 }
 
+// Entry points for reading.
 type Query struct {
 }
 
+// What to refresh.
 type RefreshSessionInput struct {
 	// The refresh token; omit it to use the refresh cookie of a cookie session.
 	RefreshToken *string `json:"refreshToken,omitempty"`
@@ -180,22 +238,29 @@ type RefreshSessionInput struct {
 	Cookie *bool `json:"cookie,omitempty"`
 }
 
+// Result of `refreshSession`.
 type RefreshSessionPayload struct {
 	// Send as `Authorization: Bearer <token>`. Empty for a cookie session.
-	Token     string    `json:"token"`
+	Token string `json:"token"`
+	// Token expiry.
 	ExpiresAt time.Time `json:"expiresAt"`
 	// Pass to the next `refreshSession`. Empty for a cookie session.
-	RefreshToken string           `json:"refreshToken"`
-	Viewer       *identity.Viewer `json:"viewer"`
+	RefreshToken string `json:"refreshToken"`
+	// Who is signed in.
+	Viewer *identity.Viewer `json:"viewer"`
 }
 
+// A report of a photo.
 type ReportPhotoInput struct {
-	PhotoID string       `json:"photoId"`
-	Reason  ReportReason `json:"reason"`
+	// The photo.
+	PhotoID string `json:"photoId"`
+	// Why.
+	Reason ReportReason `json:"reason"`
 	// At most 500 characters.
 	Note *string `json:"note,omitempty"`
 }
 
+// Result of `reportPhoto`.
 type ReportPhotoPayload struct {
 	// The photo reported.
 	PhotoID string `json:"photoId"`
@@ -203,15 +268,19 @@ type ReportPhotoPayload struct {
 	Next *ent.Photo `json:"next,omitempty"`
 }
 
+// Where to send a reset link.
 type RequestPasswordResetInput struct {
+	// The account's e-mail.
 	Email string `json:"email"`
 }
 
+// Result of `requestPasswordReset`.
 type RequestPasswordResetPayload struct {
 	// Always true: the answer never says whether the address has an account.
 	Ok bool `json:"ok"`
 }
 
+// A password reset.
 type ResetPasswordInput struct {
 	// The token from the e-mailed link.
 	Token string `json:"token"`
@@ -219,36 +288,51 @@ type ResetPasswordInput struct {
 	NewPassword string `json:"newPassword"`
 }
 
+// Result of `resetPassword`.
 type ResetPasswordPayload struct {
+	// Always true.
 	Ok bool `json:"ok"`
 }
 
+// The instance's degradation state.
 type ServiceStatus struct {
+	// Current level.
 	DegradationLevel DegradationLevel `json:"degradationLevel"`
 	// True when an operator forced the level; false when it follows the load.
 	Forced bool `json:"forced"`
 }
 
+// The level to force.
 type SetDegradationInput struct {
 	// The level to force; null returns to automatic levels.
 	Level *DegradationLevel `json:"level,omitempty"`
 }
 
+// Result of `setDegradation`.
 type SetDegradationPayload struct {
+	// The new state.
 	Status *ServiceStatus `json:"status"`
 }
 
+// A visibility change.
 type SetPhotoVisibilityInput struct {
+	// The owner's photo.
 	PhotoID string `json:"photoId"`
-	Public  bool   `json:"public"`
+	// True: list it.
+	Public bool `json:"public"`
 }
 
+// Result of `setPhotoVisibility`.
 type SetPhotoVisibilityPayload struct {
+	// The photo after.
 	Photo *ent.Photo `json:"photo"`
 }
 
+// Credentials to sign in with.
 type SignInInput struct {
-	Email    string `json:"email"`
+	// The account's e-mail.
+	Email string `json:"email"`
+	// The password.
 	Password string `json:"password"`
 	// Keep the session in HttpOnly cookies instead of handing out the tokens (see `SignUpInput.cookie`).
 	Cookie *bool `json:"cookie,omitempty"`
@@ -262,13 +346,16 @@ type SignInInput struct {
 	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
+// Result of `signIn`.
 type SignInPayload struct {
 	// Send as `Authorization: Bearer <token>`. Empty for a cookie session.
-	Token     string    `json:"token"`
+	Token string `json:"token"`
+	// Token expiry.
 	ExpiresAt time.Time `json:"expiresAt"`
 	// Pass to `refreshSession` before `expiresAt`. Empty for a cookie session.
-	RefreshToken string           `json:"refreshToken"`
-	Viewer       *identity.Viewer `json:"viewer"`
+	RefreshToken string `json:"refreshToken"`
+	// Who is signed in.
+	Viewer *identity.Viewer `json:"viewer"`
 	// A device token: present it to later `signIn`s to this account from this
 	// client (`SignInInput.deviceToken`), so that they are judged on this
 	// device's own budget of attempts instead of the account's budget for
@@ -280,19 +367,24 @@ type SignInPayload struct {
 	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
+// Result of `signOutOtherSessions`.
 type SignOutOtherSessionsPayload struct {
 	// How many sessions ended.
 	EndedSessions int `json:"endedSessions"`
 }
 
+// Result of `signOut`.
 type SignOutPayload struct {
+	// Always true.
 	Ok bool `json:"ok"`
 }
 
+// A new account.
 type SignUpInput struct {
 	// 3 to 30 of a-z, 0-9 and _ (upper case is folded).
 	Handle string `json:"handle"`
-	Email  string `json:"email"`
+	// For password resets; never shown.
+	Email string `json:"email"`
 	// 10 to 256 characters.
 	Password string `json:"password"`
 	// Keep the session in HttpOnly cookies (for the browser app) instead of
@@ -301,24 +393,29 @@ type SignUpInput struct {
 	Cookie *bool `json:"cookie,omitempty"`
 }
 
+// Result of `signUp`.
 type SignUpPayload struct {
 	// Send as `Authorization: Bearer <token>`. Empty for a cookie session.
-	Token     string    `json:"token"`
+	Token string `json:"token"`
+	// Token expiry.
 	ExpiresAt time.Time `json:"expiresAt"`
 	// Pass to `refreshSession` before `expiresAt`. Empty for a cookie session.
-	RefreshToken string           `json:"refreshToken"`
-	Viewer       *identity.Viewer `json:"viewer"`
+	RefreshToken string `json:"refreshToken"`
+	// Who is signed in.
+	Viewer *identity.Viewer `json:"viewer"`
 	// A device token of the new account (see `SignInPayload.deviceToken`):
 	// present it to later `signIn`s. Null for a cookie session: the browser keeps
 	// it in the HttpOnly `fs_device` cookie, which `signIn` reads by itself.
 	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
+// The photo to skip.
 type SkipPhotoInput struct {
 	// The photo never to offer the viewer again.
 	PhotoID string `json:"photoId"`
 }
 
+// Result of `skipPhoto`.
 type SkipPhotoPayload struct {
 	// The photo skipped.
 	PhotoID string `json:"photoId"`
@@ -326,17 +423,21 @@ type SkipPhotoPayload struct {
 	Next *ent.Photo `json:"next,omitempty"`
 }
 
+// Options of an anonymous session.
 type StartAnonymousSessionInput struct {
 	// Keep the session in an HttpOnly cookie (for the browser app) instead of
 	// handing out the token: the payload's `token` is then empty.
 	Cookie *bool `json:"cookie,omitempty"`
 }
 
+// Result of `startAnonymousSession`.
 type StartAnonymousSessionPayload struct {
 	// Send as `Authorization: Bearer <token>`. Empty for a cookie session.
-	Token     string           `json:"token"`
-	ExpiresAt time.Time        `json:"expiresAt"`
-	Viewer    *identity.Viewer `json:"viewer"`
+	Token string `json:"token"`
+	// Token expiry.
+	ExpiresAt time.Time `json:"expiresAt"`
+	// Who is signed in.
+	Viewer *identity.Viewer `json:"viewer"`
 }
 
 // Live results over WebSocket on /graphql (subprotocols `graphql-transport-ws`
@@ -357,7 +458,9 @@ type UploadConsentInput struct {
 	AcceptsJudging bool `json:"acceptsJudging"`
 }
 
+// A photo to upload.
 type UploadPhotoInput struct {
+	// The image.
 	File graphql.Upload `json:"file"`
 	// Make the photo public at once (default: private).
 	Public *bool `json:"public,omitempty"`
@@ -365,7 +468,9 @@ type UploadPhotoInput struct {
 	Consent *UploadConsentInput `json:"consent,omitempty"`
 }
 
+// Result of `uploadPhoto`.
 type UploadPhotoPayload struct {
+	// The stored photo.
 	Photo *ent.Photo `json:"photo"`
 }
 
@@ -497,6 +602,7 @@ func (e ModerationAction) MarshalJSON() ([]byte, error) {
 type ModerationState string
 
 const (
+	// Shown as usual.
 	ModerationStateVisible ModerationState = "VISIBLE"
 	// Hidden from strangers until a moderator reviews it.
 	ModerationStateUnderReview ModerationState = "UNDER_REVIEW"
@@ -554,7 +660,9 @@ func (e ModerationState) MarshalJSON() ([]byte, error) {
 type OrderDirection string
 
 const (
-	OrderDirectionAsc  OrderDirection = "ASC"
+	// Ascending.
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Descending.
 	OrderDirectionDesc OrderDirection = "DESC"
 )
 
@@ -610,6 +718,7 @@ func (e OrderDirection) MarshalJSON() ([]byte, error) {
 type PhotoOrderField string
 
 const (
+	// Upload time.
 	PhotoOrderFieldCreatedAt PhotoOrderField = "CREATED_AT"
 )
 
@@ -728,12 +837,16 @@ func (e QuestionKind) MarshalJSON() ([]byte, error) {
 type ReportReason string
 
 const (
-	ReportReasonSpam   ReportReason = "SPAM"
+	// Spam.
+	ReportReasonSpam ReportReason = "SPAM"
+	// Nudity.
 	ReportReasonNudity ReportReason = "NUDITY"
 	// The person shown looks under 18.
-	ReportReasonMinor      ReportReason = "MINOR"
+	ReportReasonMinor ReportReason = "MINOR"
+	// Harassment.
 	ReportReasonHarassment ReportReason = "HARASSMENT"
-	ReportReasonOther      ReportReason = "OTHER"
+	// Other.
+	ReportReasonOther ReportReason = "OTHER"
 )
 
 var AllReportReason = []ReportReason{

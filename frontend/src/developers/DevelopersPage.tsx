@@ -8,6 +8,11 @@ export function DevelopersPage() {
         <a href="/graphiql">GraphiQL</a>; the schema, with a description of every type and field, is at{' '}
         <a href="/schema.graphql">/schema.graphql</a>.
       </p>
+      <p>
+        The developer guide, the repository&apos;s <code>docs/API-GUIDE.md</code>, covers sessions and API keys,
+        errors, pagination, cost and budgets, persisted operations, subscriptions and the schema&apos;s stability
+        promise, with examples for curl, urql, Apollo Kotlin and Swift. GraphiQL opens with example operations.
+      </p>
       <h2>Endpoints</h2>
       <ul>
         <li>

@@ -6,41 +6,59 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** An answer: `number` for NUMBER and SCALE, `yes` for YES_NO, `word` for WORD. */
 export type AnswerInput = {
+  /** For NUMBER and SCALE. */
   number?: number | null | undefined;
+  /** The question's `key`. */
   questionKey: string;
+  /** For WORD. */
   word?: string | null | undefined;
+  /** For YES_NO. */
   yes?: boolean | null | undefined;
 };
 
+/** A vote on a photo. */
 export type CastVoteInput = {
   /** At least one answer, at most one per question. */
   answers: Array<AnswerInput>;
+  /** The photo judged. */
   photoId: string | number;
 };
 
+/** A password change. */
 export type ChangePasswordInput = {
+  /** The password now. */
   currentPassword: string;
   /** 10 to 256 characters. */
   newPassword: string;
 };
 
+/** Consent for an uploaded photo. */
 export type ConfirmPhotoConsentInput = {
+  /** What the owner confirms. */
   consent: UploadConsentInput;
+  /** The owner's photo. */
   photoId: string | number;
 };
 
+/** Confirms account deletion. */
 export type DeleteAccountInput = {
+  /** The account's password. */
   password: string;
 };
 
+/** The photo to delete. */
 export type DeletePhotoInput = {
+  /** The photo to delete. */
   photoId: string | number;
 };
 
+/** A moderator's action on a photo. */
 export type ModeratePhotoInput = {
+  /** What to do. */
   action: ModerationAction;
   /** Why, for the log; at most 500 characters. */
   note?: string | null | undefined;
+  /** The reported photo. */
   photoId: string | number;
 };
 
@@ -57,6 +75,7 @@ export type ModerationAction =
 export type ModerationState =
   /** Hidden from strangers until a moderator reviews it. */
   | 'UNDER_REVIEW'
+  /** Shown as usual. */
   | 'VISIBLE';
 
 /** What a question asks for. */
@@ -70,26 +89,36 @@ export type QuestionKind =
   /** Yes or no. */
   | 'YES_NO';
 
+/** A report of a photo. */
 export type ReportPhotoInput = {
   /** At most 500 characters. */
   note?: string | null | undefined;
+  /** The photo. */
   photoId: string | number;
+  /** Why. */
   reason: ReportReason;
 };
 
 /** Why a photo is reported. */
 export type ReportReason =
+  /** Harassment. */
   | 'HARASSMENT'
   /** The person shown looks under 18. */
   | 'MINOR'
+  /** Nudity. */
   | 'NUDITY'
+  /** Other. */
   | 'OTHER'
+  /** Spam. */
   | 'SPAM';
 
+/** Where to send a reset link. */
 export type RequestPasswordResetInput = {
+  /** The account's e-mail. */
   email: string;
 };
 
+/** A password reset. */
 export type ResetPasswordInput = {
   /** 10 to 256 characters. */
   newPassword: string;
@@ -97,11 +126,15 @@ export type ResetPasswordInput = {
   token: string;
 };
 
+/** A visibility change. */
 export type SetPhotoVisibilityInput = {
+  /** The owner's photo. */
   photoId: string | number;
+  /** True: list it. */
   public: boolean;
 };
 
+/** Credentials to sign in with. */
 export type SignInInput = {
   /** Keep the session in HttpOnly cookies instead of handing out the tokens (see `SignUpInput.cookie`). */
   cookie?: boolean | null | undefined;
@@ -115,10 +148,13 @@ export type SignInInput = {
    * Over 256 bytes: BAD_USER_INPUT with reason TOO_LONG.
    */
   deviceToken?: string | null | undefined;
+  /** The account's e-mail. */
   email: string;
+  /** The password. */
   password: string;
 };
 
+/** A new account. */
 export type SignUpInput = {
   /**
    * Keep the session in HttpOnly cookies (for the browser app) instead of
@@ -126,6 +162,7 @@ export type SignUpInput = {
    * empty, and `refreshSession` reads the refresh cookie.
    */
   cookie?: boolean | null | undefined;
+  /** For password resets; never shown. */
   email: string;
   /** 3 to 30 of a-z, 0-9 and _ (upper case is folded). */
   handle: string;
@@ -133,6 +170,7 @@ export type SignUpInput = {
   password: string;
 };
 
+/** The photo to skip. */
 export type SkipPhotoInput = {
   /** The photo never to offer the viewer again. */
   photoId: string | number;
@@ -148,9 +186,11 @@ export type UploadConsentInput = {
   showsMe: boolean;
 };
 
+/** A photo to upload. */
 export type UploadPhotoInput = {
   /** The uploader's consent, stored with its time. Optional for older clients; where the site requires it, an upload without all three is refused: BAD_USER_INPUT, reason CONSENT_REQUIRED. */
   consent?: UploadConsentInput | null | undefined;
+  /** The image. */
   file: File;
   /** Make the photo public at once (default: private). */
   public?: boolean | null | undefined;

@@ -6,11 +6,11 @@ import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import 'graphiql/style.css';
 import './graphiql.css';
-import { EXAMPLE_OPERATION } from './example';
+import { EXAMPLE_TABS } from './example';
 import { createFetcher } from './fetcher';
 
 createRoot(document.getElementById('graphiql')!).render(
   <StrictMode>
-    <GraphiQL fetcher={createFetcher()} defaultQuery={EXAMPLE_OPERATION} />
+    <GraphiQL fetcher={createFetcher()} defaultTabs={EXAMPLE_TABS} />
   </StrictMode>,
 );

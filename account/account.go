@@ -91,11 +91,20 @@ func (s *Service) run() {
 				case <-ctx.Done():
 					return
 				case id := <-s.queue:
-					s.build(ctx, id)
+					s.buildOne(ctx, id)
 				}
 			}
 		})
 	})
+}
+
+// buildOne builds the export id, recovering a panic of its build: that
+// export is marked failed and the builder goes on with the next (a panic
+// would otherwise end the builder, and every later export of the instance
+// would wait in vain).
+func (s *Service) buildOne(ctx context.Context, id uuid.UUID) {
+	defer panics.Recover(s.log, "data export builder", func(any) { s.fail(context.WithoutCancel(ctx), id, 0) })
+	s.build(ctx, id)
 }
 
 // Close stops the builder: the export it was building and those queued

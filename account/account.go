@@ -43,7 +43,7 @@ type Config struct {
 	ExportTTL      time.Duration
 	MaxExportBytes int64
 	// RateLimits bound new exports per account (Export) and deleteAccount
-	// as signIn is (nil: no limits).
+	// as changePassword is (nil: no limits).
 	RateLimits *ratelimit.Policy
 }
 

@@ -38,8 +38,10 @@ func Tombstone(account uuid.UUID) uuid.UUID { return uuid.NewSHA1(tombstoneSpace
 // (those that fail are retried by the sweeper from the journal), the
 // outbox messages to its address are removed, and the session cookie is
 // cleared. Errors: UNAUTHENTICATED for anonymous judges, and with reason
-// BAD_CREDENTIALS for a wrong password; RATE_LIMITED as signIn is (per
-// client address and per e-mail).
+// BAD_CREDENTIALS for a wrong password; RATE_LIMITED as changePassword is
+// (per client address with sign-ins, then on the account's own budget):
+// not on the e-mail's sign-in budget, which strangers guessing at signIn
+// can use up, locking the owner out of deleting the account.
 func (s *Service) Delete(ctx context.Context, v *identity.Viewer, password string) error {
 	if err := authz.RequireAccount(v); err != nil {
 		return err
@@ -55,7 +57,7 @@ func (s *Service) Delete(ctx context.Context, v *identity.Viewer, password strin
 	if u.Email != nil {
 		email = *u.Email
 	}
-	if err := s.cfg.RateLimits.SignIn(ctx, email); err != nil {
+	if err := s.cfg.RateLimits.ChangePassword(ctx, u.ID); err != nil {
 		return err
 	}
 	bad := &facestat.Error{Code: facestat.Unauthenticated, Reason: facestat.ReasonBadCredentials, Message: "wrong password"}

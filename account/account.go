@@ -38,6 +38,12 @@ type Config struct {
 	Outbox interface {
 		RemoveFor(addr string) (int, error)
 	}
+	// Servings is moderation's servings writer, which writes what nextPhoto
+	// served in the background: deletion flushes it and deletes the
+	// account's servings written after the commit (nil: none).
+	Servings interface {
+		Flush(ctx context.Context)
+	}
 	// TempDir is where exports are assembled ("" : the system's).
 	TempDir        string
 	ExportTTL      time.Duration

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -99,8 +100,25 @@ func (s *Service) Delete(ctx context.Context, v *identity.Viewer, password strin
 		s.journal.done(journal)
 	}
 	s.removeOutbox(after, email)
+	s.removeLateServings(after, u.ID)
 	identity.CookiesFromContext(ctx).ClearSession()
 	return nil
+}
+
+// removeLateServings deletes the account's servings that the servings
+// writer, which works in the background, wrote after the deletion
+// committed (what nextPhoto served it just before), once it has written
+// what it had queued.
+func (s *Service) removeLateServings(ctx context.Context, id uuid.UUID) {
+	if s.cfg.Servings == nil {
+		return
+	}
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s.cfg.Servings.Flush(fctx)
+	if _, err := s.client.PhotoServing.Delete().Where(photoserving.JudgeID(id)).Exec(ctx); err != nil {
+		s.log.ErrorContext(ctx, "deleting the servings of a deleted account", "err", err)
+	}
 }
 
 // erase deletes the account's rows within tx (Delete) and returns its

@@ -2,8 +2,11 @@ package account
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -73,4 +76,63 @@ func TestBuilderSurvivesPanic(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// failingDeletes is a store whose deletes fail; before runs on the first
+// Put (the export's ZIP being stored).
+type failingDeletes struct {
+	blob.Store
+	before func()
+	once   atomic.Bool
+}
+
+func (f *failingDeletes) Put(ctx context.Context, key string, data []byte, contentType string) error {
+	if f.once.CompareAndSwap(false, true) {
+		f.before()
+	}
+	return f.Store.Put(ctx, key, data, contentType)
+}
+
+func (f *failingDeletes) Delete(context.Context, string) error {
+	return errors.New("the store is down")
+}
+
+// TestBuildAfterDeletionJournalsOrphan: an export whose account was deleted
+// while it was being built stores its ZIP after the deletion deleted the
+// account's blobs; the build deletes it again, and when that fails (the
+// store down) the key goes to the journal, for the sweeper to retry
+// (before, nothing named the ZIP any more: the account's data stayed in
+// the store for good).
+func TestBuildAfterDeletionJournalsOrphan(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d, err := db.Open(ctx, db.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	fs, err := fsblob.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := d.Client.User.Create().SetID(uuid.New()).SetHandle("deleted").SetEmail("deleted@example.com").
+		SetPasswordHash("x").SaveX(ctx)
+	now := time.Now().UTC()
+	e := d.Client.DataExport.Create().SetUserID(owner.ID).SetCreatedAt(now).SetExpiresAt(now.Add(time.Hour)).SaveX(ctx)
+	store := &failingDeletes{Store: fs, before: func() {
+		d.Client.DataExport.DeleteOneID(e.ID).ExecX(ctx) // the account's deletion, as far as the export goes
+	}}
+	log := slog.New(slog.DiscardHandler)
+	ph := photos.NewService(d.Client, store, photos.Config{}, log)
+	s := NewService(d.Client, store, ph, nil, nil, Config{DataDir: dir, TempDir: dir, ExportTTL: time.Hour, MaxExportBytes: 1 << 20}, log)
+	defer s.Close()
+
+	s.build(ctx, e.ID)
+	files, _ := filepath.Glob(filepath.Join(dir, "erasure", "*.keys"))
+	for _, f := range files {
+		if data, _ := os.ReadFile(f); strings.Contains(string(data), exportKey(e.ID)) {
+			return
+		}
+	}
+	t.Fatalf("no journal names the orphaned export %s (journals: %v)", exportKey(e.ID), files)
 }

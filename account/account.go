@@ -38,12 +38,18 @@ type Config struct {
 	Outbox interface {
 		RemoveFor(addr string) (int, error)
 	}
+	// Servings is moderation's servings writer, which writes what nextPhoto
+	// served in the background: deletion flushes it and deletes the
+	// account's servings written after the commit (nil: none).
+	Servings interface {
+		Flush(ctx context.Context)
+	}
 	// TempDir is where exports are assembled ("" : the system's).
 	TempDir        string
 	ExportTTL      time.Duration
 	MaxExportBytes int64
 	// RateLimits bound new exports per account (Export) and deleteAccount
-	// as signIn is (nil: no limits).
+	// as changePassword is (nil: no limits).
 	RateLimits *ratelimit.Policy
 }
 
@@ -91,11 +97,20 @@ func (s *Service) run() {
 				case <-ctx.Done():
 					return
 				case id := <-s.queue:
-					s.build(ctx, id)
+					s.buildOne(ctx, id)
 				}
 			}
 		})
 	})
+}
+
+// buildOne builds the export id, recovering a panic of its build: that
+// export is marked failed and the builder goes on with the next (a panic
+// would otherwise end the builder, and every later export of the instance
+// would wait in vain).
+func (s *Service) buildOne(ctx context.Context, id uuid.UUID) {
+	defer panics.Recover(s.log, "data export builder", func(any) { s.fail(context.WithoutCancel(ctx), id, 0) })
+	s.build(ctx, id)
 }
 
 // Close stops the builder: the export it was building and those queued

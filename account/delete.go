@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -38,8 +39,10 @@ func Tombstone(account uuid.UUID) uuid.UUID { return uuid.NewSHA1(tombstoneSpace
 // (those that fail are retried by the sweeper from the journal), the
 // outbox messages to its address are removed, and the session cookie is
 // cleared. Errors: UNAUTHENTICATED for anonymous judges, and with reason
-// BAD_CREDENTIALS for a wrong password; RATE_LIMITED as signIn is (per
-// client address and per e-mail).
+// BAD_CREDENTIALS for a wrong password; RATE_LIMITED as changePassword is
+// (per client address with sign-ins, then on the account's own budget):
+// not on the e-mail's sign-in budget, which strangers guessing at signIn
+// can use up, locking the owner out of deleting the account.
 func (s *Service) Delete(ctx context.Context, v *identity.Viewer, password string) error {
 	if err := authz.RequireAccount(v); err != nil {
 		return err
@@ -55,7 +58,7 @@ func (s *Service) Delete(ctx context.Context, v *identity.Viewer, password strin
 	if u.Email != nil {
 		email = *u.Email
 	}
-	if err := s.cfg.RateLimits.SignIn(ctx, email); err != nil {
+	if err := s.cfg.RateLimits.ChangePassword(ctx, u.ID); err != nil {
 		return err
 	}
 	bad := &facestat.Error{Code: facestat.Unauthenticated, Reason: facestat.ReasonBadCredentials, Message: "wrong password"}
@@ -97,8 +100,25 @@ func (s *Service) Delete(ctx context.Context, v *identity.Viewer, password strin
 		s.journal.done(journal)
 	}
 	s.removeOutbox(after, email)
+	s.removeLateServings(after, u.ID)
 	identity.CookiesFromContext(ctx).ClearSession()
 	return nil
+}
+
+// removeLateServings deletes the account's servings that the servings
+// writer, which works in the background, wrote after the deletion
+// committed (what nextPhoto served it just before), once it has written
+// what it had queued.
+func (s *Service) removeLateServings(ctx context.Context, id uuid.UUID) {
+	if s.cfg.Servings == nil {
+		return
+	}
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s.cfg.Servings.Flush(fctx)
+	if _, err := s.client.PhotoServing.Delete().Where(photoserving.JudgeID(id)).Exec(ctx); err != nil {
+		s.log.ErrorContext(ctx, "deleting the servings of a deleted account", "err", err)
+	}
 }
 
 // erase deletes the account's rows within tx (Delete) and returns its

@@ -252,7 +252,15 @@ func (s *Service) build(ctx context.Context, id uuid.UUID) {
 		if err != nil {
 			s.log.ErrorContext(ctx, "marking an export ready", "export", id, "err", err)
 		}
-		s.deleteBlobs(context.WithoutCancel(ctx), []string{exportKey(id)})
+		// The export's row may be gone with its account, whose deletion
+		// found no file to delete yet: nothing else names this one, so a
+		// delete that fails goes to the journal, for the sweeper (which
+		// deletes it only once no row names it).
+		if failed := s.deleteBlobs(context.WithoutCancel(ctx), []string{exportKey(id)}); len(failed) > 0 {
+			if _, err := s.journal.write(failed); err != nil {
+				s.log.ErrorContext(ctx, "journaling an export file to delete", "export", id, "err", err)
+			}
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photoreport"
 	"github.com/facestat/facestat/ent/session"
@@ -188,7 +190,7 @@ func (s *Service) writePhotos(ctx context.Context, z *zip.Writer, ps []*ent.Phot
 	}
 	for _, p := range ps {
 		name := "photos/" + p.ID.String()
-		if err := s.copyImage(ctx, z, name+".jpg", p.ImageKey); err != nil {
+		if err := s.copyPhotoImage(ctx, z, name+".jpg", p); err != nil {
 			return err
 		}
 		st := s.judging.Build(p, aggs[p.ID])
@@ -209,13 +211,49 @@ func (s *Service) writePhotos(ctx context.Context, z *zip.Writer, ps []*ent.Phot
 	return nil
 }
 
-// copyImage streams the blob at key into the ZIP as name, stored as it is
-// (a JPEG does not compress).
-func (s *Service) copyImage(ctx context.Context, z *zip.Writer, name, key string) error {
+// copyPhotoImage copies p's image into the ZIP as name. When the image is
+// no longer at the key p's row named (its images moved meanwhile: the
+// photo was made private or public, hidden or restored, and
+// photos.SyncImageKeys moved them), the row is read again and the image
+// taken from where it is now; a photo deleted meanwhile keeps its JSON
+// only.
+func (s *Service) copyPhotoImage(ctx context.Context, z *zip.Writer, name string, p *ent.Photo) error {
+	key := p.ImageKey
+	for attempt := 0; ; attempt++ {
+		f, err := s.openImage(ctx, key)
+		if errors.Is(err, blob.ErrNotFound) && attempt < 5 {
+			now, err := s.client.Photo.Get(ctx, p.ID)
+			if ent.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("reading photo %s: %w", p.ID, err)
+			}
+			if now.ImageKey == key { // a move under way: its new key is not recorded yet
+				time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+			}
+			key = now.ImageKey
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return s.copyImage(ctx, z, name, f)
+	}
+}
+
+// openImage opens the blob at key.
+func (s *Service) openImage(ctx context.Context, key string) (io.ReadSeekCloser, error) {
 	f, _, err := s.blobs.Open(ctx, key)
 	if err != nil {
-		return fmt.Errorf("opening %s: %w", key, err)
+		return nil, fmt.Errorf("opening %s: %w", key, err)
 	}
+	return f, nil
+}
+
+// copyImage streams f, which it closes, into the ZIP as name, stored as it
+// is (a JPEG does not compress).
+func (s *Service) copyImage(ctx context.Context, z *zip.Writer, name string, f io.ReadSeekCloser) error {
 	defer f.Close()
 	zw, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: s.now()})
 	if err != nil {

@@ -299,6 +299,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		LockRows: d.Dialect == dialect.Postgres, PublicURL: cfg.PublicURL, DataDir: cfg.DataDir,
 		ExportTTL: cfg.ExportTTL, MaxExportBytes: cfg.MaxExportBytes,
 		RateLimits: limits,
+		Servings:   a.Servings, // deletion removes servings written after it
 	}
 	if outbox != nil { // a nil *mail.Outbox is not a nil interface
 		accountCfg.Outbox = outbox

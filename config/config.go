@@ -474,7 +474,7 @@ var groups = []group{
 		{"rate-sign-up", "10/1m", "signUp per client IP", rate(func(c *Config) *Rate { return &c.RateSignUp })},
 		{"rate-sign-in", "20/1m", "signIn per client IP (refreshSession, changePassword and resetPassword count here too)", rate(func(c *Config) *Rate { return &c.RateSignIn })},
 		{"rate-sign-in-email", "10/10m", "signIn per account email, whatever the address, from clients without a valid device token of the account (strangers can use this up; the owner's devices keep their own budgets)", rate(func(c *Config) *Rate { return &c.RateSignInEmail })},
-		{"rate-sign-in-device", "10/10m", "signIn per device token, for sign-ins presenting a valid one of the account (a device that keeps failing locks out only itself); changePassword per account, on a budget of its own", rate(func(c *Config) *Rate { return &c.RateSignInDevice })},
+		{"rate-sign-in-device", "10/10m", "signIn per device token, for sign-ins presenting a valid one of the account (a device that keeps failing locks out only itself); changePassword and deleteAccount per account, on a budget of its own", rate(func(c *Config) *Rate { return &c.RateSignInDevice })},
 		{"rate-upload", "30/1h", "uploadPhoto per account", rate(func(c *Config) *Rate { return &c.RateUpload })},
 		{"rate-upload-ip", "120/1h", "uploadPhoto per client IP, all accounts together", rate(func(c *Config) *Rate { return &c.RateUploadIP })},
 		// A quick honest judge answers about one photo a second: 120/1m leaves

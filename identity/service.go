@@ -536,6 +536,21 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, e
 		if !s.now().Before(ses.RefreshExpiresAt) {
 			return tokenError(errTokenExpired)
 		}
+		if s.cfg.LockRows {
+			// The account's row, shared, before the swap: a ban, a
+			// password change or reset, which update the row before
+			// ending the account's sessions, either waits for this
+			// refresh and then ends the session it makes too, or has
+			// committed, and the old session is gone (the delete below
+			// finds nothing). Without it, a refresh committing between
+			// their reading and deleting of the sessions (PostgreSQL's
+			// READ COMMITTED) left a session they never saw.
+			_, err := tx.User.Query().Where(user.ID(ses.UserID)).
+				Modify(func(s *entsql.Selector) { s.For(entsql.LockShare) }).Select(user.FieldID).Strings(ctx)
+			if err != nil {
+				return err
+			}
+		}
 		// Deleting by the old hash makes the swap single-use: of two
 		// concurrent refreshes with one token, only one deletes a row.
 		n, err := tx.Session.Delete().Where(session.ID(ses.ID), session.RefreshHash(ses.RefreshHash)).Exec(ctx)

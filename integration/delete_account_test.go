@@ -19,6 +19,7 @@ import (
 	"github.com/facestat/facestat/account"
 	"github.com/facestat/facestat/ent/moderationentry"
 	"github.com/facestat/facestat/ent/photoreport"
+	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/ent/vote"
 )
@@ -434,4 +435,27 @@ func TestPrivacyDocListsErasure(t *testing.T) {
 	if !mapsEqual(got, want) {
 		t.Errorf("docs/PRIVACY.md lists %v,\nthe deletion test %v", got, want)
 	}
+}
+
+// TestDeleteAccountServings: what nextPhoto served the account just before
+// it was deleted is written by the servings writer in the background,
+// possibly after the deletion committed; once deleteAccount has answered,
+// the database holds no serving of the account (PRIVACY.md:
+// photo_servings erased, "what it was shown").
+func TestDeleteAccountServings(t *testing.T) {
+	backends(t, nil, func(t *testing.T, e *env) {
+		owner := e.account(t, "serving_owner")
+		e.uploadOne(t, owner, 150)
+		gone := e.account(t, "serving_gone")
+		id := e.judgeUUID(t, gone)
+		if p := e.nextPhoto(t, gone); p == nil {
+			t.Fatal("nextPhoto served nothing")
+		}
+		var out struct{ DeleteAccount struct{ Ok bool } }
+		e.gql(t, gone, deleteMutation, map[string]any{"p": "correct horse battery"}, &out)
+		e.App.Servings.Flush(t.Context())
+		if n := e.App.DB.Client.PhotoServing.Query().Where(photoserving.JudgeID(id)).CountX(t.Context()); n != 0 {
+			t.Fatalf("%d servings of the deleted account", n)
+		}
+	})
 }

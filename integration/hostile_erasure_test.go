@@ -113,13 +113,16 @@ func TestHostileExportFlood(t *testing.T) {
 
 // TestHostileDeleteAccount: deleteAccount with a wrong password (or 10 KB
 // of one) is UNAUTHENTICATED BAD_CREDENTIALS and erases nothing; guessing
-// is limited as signIn is (rate-sign-in-email, here 3 an hour per
-// address): the fourth attempt is 429 RATE_LIMITED. An anonymous judge,
+// with a stolen session is limited on the account's own budget, as
+// changePassword is (rate-sign-in-device, here 3 an hour): the fourth
+// attempt is 429 RATE_LIMITED. Strangers who use up the e-mail's sign-in
+// budget (rate-sign-in-email, here 3 an hour) guessing at signIn do not
+// lock the owner out of deleting the account. An anonymous judge,
 // or a client without a session, is UNAUTHENTICATED and erases nothing.
 // An export link of a deleted account answers 404, also to the account
 // that signs up again with its e-mail and handle.
 func TestHostileDeleteAccount(t *testing.T) {
-	backends(t, map[string]string{"FACESTAT_RATE_SIGN_IN_EMAIL": "3/1h"}, func(t *testing.T, e *env) {
+	backends(t, withSettings(hostileSettings, map[string]string{"FACESTAT_RATE_SIGN_IN_EMAIL": "3/1h", "FACESTAT_RATE_SIGN_IN_DEVICE": "3/1h"}), func(t *testing.T, e *env) {
 		victim := e.account(t, "delete_target")
 		e.uploadOne(t, victim, 150)
 		before := e.counts(t)
@@ -146,6 +149,22 @@ func TestHostileDeleteAccount(t *testing.T) {
 		if after := e.counts(t); !mapsEqual(after, before) {
 			t.Fatalf("refused deletions changed rows: %v, were %v", after, before)
 		}
+
+		t.Run("StrangersCannotLockTheOwnerOut", func(t *testing.T) {
+			owner := e.account(t, "delete_lockout")
+			signIn := `mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token } }`
+			for i := range 3 {
+				r := e.do(t, request{Header: from(nthIP(70 + i)), Query: signIn, Vars: map[string]any{"e": "delete_lockout@example.com", "p": "a stranger's guess"}})
+				badCredentials(t, "a stranger's guess at signIn", r)
+			}
+			throttled(t, "the strangers' 4th guess at signIn", e.do(t, request{Header: from(nthIP(73)), Query: signIn,
+				Vars: map[string]any{"e": "delete_lockout@example.com", "p": "a stranger's guess"}}))
+			var out struct{ DeleteAccount struct{ Ok bool } }
+			e.do(t, request{Token: owner, Header: from(nthIP(74)), Query: deleteMutation, Vars: map[string]any{"p": "correct horse battery"}}).decode(t, &out)
+			if !out.DeleteAccount.Ok {
+				t.Fatal("the owner could not delete the account")
+			}
+		})
 
 		t.Run("ExportLinkAfterDeletion", func(t *testing.T) {
 			gone := e.account(t, "delete_exporter")

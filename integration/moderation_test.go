@@ -1,8 +1,10 @@
 package integration_test
 
 import (
+	"bytes"
 	"context"
 	stdsql "database/sql"
+	"errors"
 	"net/http"
 	"os/exec"
 	"slices"
@@ -13,13 +15,16 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/api"
 	"github.com/facestat/facestat/app"
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent/bannedemail"
+	entphoto "github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/internal/testenv"
+	"github.com/facestat/facestat/photos"
 )
 
 // Reports and moderation (issue 14's "Done when", docs/MODERATION.md)
@@ -788,6 +793,33 @@ func TestModerationConcurrentReports(t *testing.T) {
 					t.Fatalf("round %d: two reports at once from one network: %+v", round, it)
 				}
 			}
+		}
+	})
+}
+
+// TestModerationBanDuringUpload: an upload the banned owner started before
+// the ban (authenticated then, its image still being processed) commits
+// after the ban: it is refused with FORBIDDEN, reason BANNED, and leaves
+// no photo (before, it committed, and the banned owner kept a photo the
+// ban had not seen).
+func TestModerationBanDuringUpload(t *testing.T) {
+	backends(t, moderationSettings, func(t *testing.T, e *env) {
+		owner := e.account(t, "ban_uploader")
+		ownerID := e.judgeUUID(t, owner)
+		photo := e.uploadOne(t, owner, 150)
+		if r := e.moderate(t, e.moderator(t, "ban_mod"), photo, "BAN_OWNER", "spam"); len(r.Errors) > 0 {
+			t.Fatalf("banning: %+v", r.Errors)
+		}
+		// The viewer the in-flight request authenticated as, before the ban.
+		v := &identity.Viewer{ID: ownerID, Role: identity.RoleUser}
+		img := noiseJPEG(t, 200, 1)
+		_, err := e.App.Photos.Upload(t.Context(), v, bytes.NewReader(img), int64(len(img)), photos.UploadOptions{Public: true})
+		var fe *facestat.Error
+		if !errors.As(err, &fe) || fe.Code != facestat.Forbidden || fe.Reason != facestat.ReasonBanned {
+			t.Fatalf("an upload by the banned owner: %v, want FORBIDDEN BANNED", err)
+		}
+		if n := e.App.DB.Client.Photo.Query().Where(entphoto.OwnerID(ownerID)).CountX(t.Context()); n != 0 {
+			t.Fatalf("the banned owner has %d photos", n)
 		}
 	})
 }

@@ -145,8 +145,9 @@ func (s *Service) CanFetchImage(ctx context.Context, key string, viewer func() *
 // content-addressed keys of the photo's own. Errors: UNAUTHENTICATED for
 // anonymous judges; RATE_LIMITED per account or client address;
 // BAD_USER_INPUT on field input.file with reason FILE_TOO_LARGE,
-// NOT_AN_IMAGE, IMAGE_TOO_LARGE, IMAGE_TOO_SMALL or QUOTA_REACHED. A
-// refused upload leaves no row and no file behind. From
+// NOT_AN_IMAGE, IMAGE_TOO_LARGE, IMAGE_TOO_SMALL or QUOTA_REACHED;
+// FORBIDDEN, reason BANNED, for an upload whose account was banned while
+// it was on its way. A refused upload leaves no row and no file behind. From
 // ConsentRequiredFrom on, an upload without all three consents is refused
 // first: BAD_USER_INPUT on input.consent, reason CONSENT_REQUIRED.
 func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader, size int64, opts UploadOptions) (*ent.Photo, error) {
@@ -206,13 +207,24 @@ func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader
 	var p *ent.Photo
 	err = entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		// The quota is a conditional increment: race-free on both backends.
+		// So is the ban: an upload authenticated before its owner was
+		// banned, committing after, finds banned_at set (the ban locked
+		// the row and deleted the photos it could see) and is refused.
 		n, err := tx.User.Update().
-			Where(user.ID(v.ID), user.PhotoCountLT(s.cfg.Quota)).
+			Where(user.ID(v.ID), user.PhotoCountLT(s.cfg.Quota), user.BannedAtIsNil()).
 			AddPhotoCount(1).Save(ctx)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
+			banned, err := tx.User.Query().Where(user.ID(v.ID), user.BannedAtNotNil()).Exist(ctx)
+			if err != nil {
+				return err
+			}
+			if banned {
+				return &facestat.Error{Code: facestat.Forbidden, Reason: facestat.ReasonBanned,
+					Message: "this account was banned by a moderator"}
+			}
 			return s.quotaReached()
 		}
 		p, err = tx.Photo.Create().SetID(id).

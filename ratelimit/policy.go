@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 
 	"github.com/google/uuid"
@@ -63,7 +65,16 @@ func (p *Policy) SignIn(ctx context.Context, email string) error {
 	if err := p.Refresh(ctx); err != nil {
 		return err
 	}
-	return p.check(ctx, p.rules().SignInEmail, strings.ToLower(strings.TrimSpace(email)))
+	return p.check(ctx, p.rules().SignInEmail, emailKey(email))
+}
+
+// emailKey is the bucket key of an e-mail address: the hex SHA-256 of the
+// normalised (trimmed, lower-case) address, so that the limiter (Redis)
+// never holds an address, which would outlive the account's deletion
+// until its window ends (docs/PRIVACY.md).
+func emailKey(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return hex.EncodeToString(sum[:])
 }
 
 // SignInDevice limits sign-ins per client address, then per device: the
@@ -87,7 +98,7 @@ func (p *Policy) ResetRequest(ctx context.Context) error {
 // ResetEmail limits the reset e-mails to one address (normalised),
 // whatever the client: a flood cannot fill someone's mailbox.
 func (p *Policy) ResetEmail(ctx context.Context, email string) error {
-	return p.check(ctx, p.rules().ResetEmail, email)
+	return p.check(ctx, p.rules().ResetEmail, emailKey(email))
 }
 
 // ChangePassword limits changePassword per client address (with

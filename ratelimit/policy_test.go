@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,5 +39,47 @@ func TestPolicyVoteRefund(t *testing.T) {
 	var none *ratelimit.Policy
 	if err := none.Vote(at("192.0.2.1"), judge); err != nil {
 		t.Fatalf("a nil Policy: %v", err)
+	}
+}
+
+// keyRecorder is a limiter that records the keys it is asked about.
+type keyRecorder struct {
+	ratelimit.Limiter
+	keys []string
+}
+
+func (k *keyRecorder) Allow(ctx context.Context, rule ratelimit.Rule, key string) (ratelimit.Decision, error) {
+	k.keys = append(k.keys, rule.Name+":"+key)
+	return k.Limiter.Allow(ctx, rule, key)
+}
+
+// TestPolicyEmailKeys: the limits per e-mail address (signIn's,
+// requestPasswordReset's) key their buckets by a hash of the normalised
+// address, never the address: Redis holds no e-mail address (they would
+// outlive the account's deletion until their window ends,
+// docs/PRIVACY.md), and one address in any case is one bucket.
+func TestPolicyEmailKeys(t *testing.T) {
+	rec := &keyRecorder{Limiter: inmem.NewLimiter(100)}
+	p := &ratelimit.Policy{Limiter: rec, Rules: ratelimit.Rules{
+		SignInEmail: ratelimit.Rule{Name: "sign_in_email", Limit: 1, Per: time.Hour},
+		ResetEmail:  ratelimit.Rule{Name: "reset_email", Limit: 1, Per: time.Hour},
+	}}
+	ctx := clientaddr.With(context.Background(), "192.0.2.1")
+	if err := p.SignIn(ctx, "Someone@Example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SignIn(ctx, " someone@example.com"); facestat.ErrorCode(err) != facestat.RateLimited {
+		t.Fatalf("the same address in another case: %v, want RATE_LIMITED", err)
+	}
+	if err := p.ResetEmail(ctx, "someone@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.keys) != 3 {
+		t.Fatalf("keys asked: %v", rec.keys)
+	}
+	for _, k := range rec.keys {
+		if strings.Contains(strings.ToLower(k), "someone") || strings.Contains(k, "@") {
+			t.Errorf("a bucket's key names the address: %s", k)
+		}
 	}
 }

@@ -21,25 +21,26 @@ type sessionWatch struct {
 	log      *slog.Logger
 
 	mu      sync.Mutex
-	byID    map[int]map[*context.CancelFunc]identity.Role // the role each socket opened with
+	byID    map[int]map[*context.CancelCauseFunc]identity.Role // the role each socket opened with
 	started bool
 	stop    chan struct{}
 }
 
 func newSessionWatch(id *identity.Service, interval time.Duration, log *slog.Logger) *sessionWatch {
-	return &sessionWatch{identity: id, interval: interval, log: log, byID: map[int]map[*context.CancelFunc]identity.Role{}, stop: make(chan struct{})}
+	return &sessionWatch{identity: id, interval: interval, log: log, byID: map[int]map[*context.CancelCauseFunc]identity.Role{}, stop: make(chan struct{})}
 }
 
-// watch returns ctx, cancelled when the session ends or the role of the
-// viewer ctx carries changes; it stops watching when ctx ends.
+// watch returns ctx, cancelled with cause errCredentialEnded when the
+// session ends or the role of the viewer ctx carries changes; it stops
+// watching when ctx ends.
 func (w *sessionWatch) watch(ctx context.Context, session int) context.Context {
 	role := identity.FromContext(ctx).Role
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancelCause(ctx)
 	key := &cancel
 	w.mu.Lock()
 	set := w.byID[session]
 	if set == nil {
-		set = map[*context.CancelFunc]identity.Role{}
+		set = map[*context.CancelCauseFunc]identity.Role{}
 		w.byID[session] = set
 	}
 	set[key] = role
@@ -90,7 +91,7 @@ func (w *sessionWatch) check() {
 		w.log.Warn("checking socket sessions", "err", err)
 		return
 	}
-	var ended []context.CancelFunc
+	var ended []context.CancelCauseFunc
 	w.mu.Lock()
 	for _, id := range ids {
 		now, alive := roles[id]
@@ -102,7 +103,7 @@ func (w *sessionWatch) check() {
 	}
 	w.mu.Unlock()
 	for _, c := range ended {
-		c()
+		c(errCredentialEnded)
 	}
 }
 

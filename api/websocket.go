@@ -28,7 +28,9 @@ import (
 const (
 	closeServiceRestart = 1012 // shutdown: clients reconnect (graphql-ws retries 1012)
 	closeBadMessage     = 4400 // a message broke a bound (graphql-transport-ws: invalid message)
-	closeForbidden      = 4403 // connection_init carried a token that is not valid
+	closeForbidden      = 4403 // connection_init carried a token that is not valid, or the credential ended
+	closeProtocolError  = 1002 // gqlgen's code for protocol errors; legacy graphql-ws keeps it
+	closeNormal         = 1000
 )
 
 // Bounds on what a client's message may carry, besides its size
@@ -51,7 +53,10 @@ func (s *Server) serveSocket(next http.Handler, w http.ResponseWriter, r *http.R
 		return
 	}
 	defer leave()
+	state := &socketState{}
 	ctx := context.WithValue(r.Context(), socketKey{}, &socketOps{max: int64(s.cfg.WSMaxOperations)})
+	ctx = context.WithValue(ctx, socketStateKey{}, state)
+	defer state.closeConn() // gqlgen returns without closing on some refusals
 	next.ServeHTTP(w, r.WithContext(ctx))
 }
 
@@ -125,10 +130,10 @@ func (s *Server) newWebsocketTransport() transport.Websocket {
 				// (see wsInit), so there is no cross-site socket hijacking.
 				CheckOrigin: func(*http.Request) bool { return true },
 			},
-			conns: s.sockets,
+			conns:       s.sockets,
+			initTimeout: s.cfg.WSInitTimeout, // kept by gorillaConn, which closes with the protocol's code
 		},
 		InitFunc:              s.wsInit,
-		InitTimeout:           s.cfg.WSInitTimeout,
 		KeepAlivePingInterval: s.cfg.WSPingInterval, // legacy graphql-ws: "ka"
 		PingPongInterval:      s.cfg.WSPingInterval, // graphql-transport-ws: ping, and a pong within 2 intervals
 		PayloadReadLimit:      &limit,
@@ -138,9 +143,19 @@ func (s *Server) newWebsocketTransport() transport.Websocket {
 // wsInit authenticates a socket from its connection_init payload
 // ({"authorization": "Bearer <token>"}), or from the session cookie when the
 // upgrade came from a trusted origin. A bad token closes the socket with
-// 4403. The connection's context ends when the credential expires, which
-// closes the socket.
-func (s *Server) wsInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+// 4403, a failure to check it (the database) with 4500. The connection's
+// context ends, with cause errCredentialEnded, when the credential expires
+// or its session ends, which closes the socket (4403 on
+// graphql-transport-ws).
+func (s *Server) wsInit(ctx context.Context, payload transport.InitPayload) (_ context.Context, _ *transport.InitPayload, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("websocket connection_init panicked", "panic", p)
+			ctx = transport.WithWebsocketCloseCode(ctx, closeInternal)
+			ctx = transport.AppendCloseReason(ctx, "Internal server error")
+			err = errors.New("internal server error")
+		}
+	}()
 	v := identity.FromContext(ctx)
 	if viaCookie(ctx) && !s.trustedOrigin(originOf(ctx)) {
 		v = nil
@@ -154,9 +169,16 @@ func (s *Server) wsInit(ctx context.Context, payload transport.InitPayload) (con
 			v, err = s.identity.Authenticate(ctx, strings.TrimSpace(token))
 		}
 		if err != nil {
-			ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
-			ctx = transport.AppendCloseReason(ctx, "authentication failed")
-			return ctx, nil, err
+			var fe *facestat.Error
+			if errors.As(err, &fe) && fe.Code == facestat.Unauthenticated {
+				ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
+				ctx = transport.AppendCloseReason(ctx, "authentication failed")
+				return ctx, nil, err
+			}
+			s.log.Warn("authenticating a websocket", "err", err)
+			ctx = transport.WithWebsocketCloseCode(ctx, closeInternal)
+			ctx = transport.AppendCloseReason(ctx, "Internal server error")
+			return ctx, nil, errors.New("internal server error: try again")
 		}
 	}
 	ctx = identity.NewContext(ctx, v)
@@ -165,10 +187,11 @@ func (s *Server) wsInit(ctx context.Context, payload transport.InitPayload) (con
 	}
 	if v != nil && !v.ExpiresAt.IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, v.ExpiresAt)
+		ctx, cancel = context.WithDeadlineCause(ctx, v.ExpiresAt, errCredentialEnded)
 		context.AfterFunc(ctx, cancel)
 		ctx = transport.AppendCloseReason(ctx, "the session expired")
 	}
+	socketStateFrom(ctx).setCredential(ctx)
 	return ctx, nil, nil
 }
 
@@ -186,8 +209,9 @@ func (s *Server) trustedOrigin(origin string) bool {
 // gorillaWebsocket adapts gorilla/websocket to gqlgen's transport (gqlgen
 // itself moved to coder/websocket).
 type gorillaWebsocket struct {
-	upgrader websocket.Upgrader
-	conns    *socketRegistry
+	upgrader    websocket.Upgrader
+	conns       *socketRegistry
+	initTimeout time.Duration
 }
 
 func (g *gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
@@ -199,11 +223,30 @@ func (g *gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts t
 	if err != nil {
 		return nil, err
 	}
-	conn := &gorillaConn{conn: c, registry: g.conns}
+	conn := &gorillaConn{conn: c, registry: g.conns, state: socketStateFrom(r.Context()), proto: c.Subprotocol()}
+	if conn.state != nil {
+		conn.state.setConn(conn)
+	}
 	if !g.conns.add(conn) { // shutting down
-		conn.WriteClose(closeServiceRestart, "server restarting")
+		conn.writeClose(closeServiceRestart, "server restarting")
 		c.Close()
 		return nil, errors.New("shutting down")
+	}
+	switch conn.proto {
+	case protoTransportWS:
+		conn.tws = newTransportWS()
+	case protoLegacyWS:
+	default:
+		// Like the graphql-ws library: accept the upgrade, then close with
+		// 4406, also when the client offered no subprotocol at all. gqlgen
+		// closes a socket whose subprotocol it does not know (its 1002 is
+		// dropped: this close frame went first).
+		conn.proto = "unsupported"
+		conn.writeClose(closeSubprotocol, "Subprotocol not acceptable")
+		return conn, nil
+	}
+	if g.initTimeout > 0 {
+		conn.initTimer = time.AfterFunc(g.initTimeout, conn.initTimedOut)
 	}
 	return conn, nil
 }
@@ -216,12 +259,21 @@ type hijackable struct {
 func (h hijackable) Hijack() (net.Conn, *bufio.ReadWriter, error) { return h.rc.Hijack() }
 
 // gorillaConn is one socket. gorilla allows one concurrent writer: every
-// write goes through mu.
+// write goes through mu. On graphql-transport-ws, tws checks and maps the
+// messages both ways (see transportWS).
 type gorillaConn struct {
 	conn     *websocket.Conn
 	registry *socketRegistry
-	mu       sync.Mutex
-	once     sync.Once
+	state    *socketState
+	proto    string
+	tws      *transportWS // nil on legacy graphql-ws
+
+	initTimer *time.Timer
+	initDone  atomic.Bool // legacy: any message arrived; graphql-transport-ws: connection_init
+
+	mu        sync.Mutex
+	closeSent bool // the first close frame is the one the client gets
+	once      sync.Once
 }
 
 var (
@@ -230,47 +282,133 @@ var (
 	_ transport.WebsocketReadDeadliner = (*gorillaConn)(nil)
 )
 
+// initTimedOut closes a socket that sent no connection_init within
+// ws-init-timeout: 4408 on graphql-transport-ws, 1002 on legacy graphql-ws
+// (gqlgen's code, as before).
+func (c *gorillaConn) initTimedOut() {
+	if c.initDone.Load() {
+		return
+	}
+	if c.tws != nil {
+		c.writeClose(closeInitTimeout, "Connection initialisation timeout")
+	} else {
+		c.writeClose(closeProtocolError, "connection initialisation timeout")
+	}
+	c.Close()
+}
+
 // NextReader returns the next message whole (it is bounded by the read
-// limit), once checkMessage passed it; a message that breaks a bound closes
-// the socket with 4400.
+// limit), once checkMessage passed it and, on graphql-transport-ws, the
+// protocol's checks; a message that breaks either closes the socket with
+// the protocol's code (4400 for a malformed one).
 func (c *gorillaConn) NextReader() (int, io.Reader, error) {
-	mt, r, err := c.conn.NextReader()
-	if err != nil {
-		if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
-			return mt, r, transport.ErrWebsocketClosed
+	for {
+		mt, r, err := c.conn.NextReader()
+		if err != nil {
+			if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
+				return mt, r, transport.ErrWebsocketClosed
+			}
+			return mt, r, err
 		}
-		return mt, r, err
+		b, err := io.ReadAll(r) // past the read limit: an error, and gorilla closes with 1009
+		if err != nil {
+			return mt, nil, err
+		}
+		if err := checkMessage(b); err != nil {
+			c.writeClose(closeBadMessage, err.Error())
+			return mt, nil, err
+		}
+		if c.tws == nil {
+			c.initDone.Store(true)
+			return mt, bytes.NewReader(b), nil
+		}
+		pass, reply, closing := c.tws.receive(b)
+		switch {
+		case closing != nil:
+			c.writeClose(closing.code, closing.reason)
+			return mt, nil, closing
+		case reply != nil:
+			if err := c.writeMessage(reply); err != nil {
+				return mt, nil, err
+			}
+		case pass != nil:
+			if c.tws.initialised() {
+				c.initDone.Store(true)
+			}
+			return mt, bytes.NewReader(pass), nil
+		}
 	}
-	b, err := io.ReadAll(r) // past the read limit: an error, and gorilla closes with 1009
-	if err != nil {
-		return mt, nil, err
-	}
-	if err := checkMessage(b); err != nil {
-		c.WriteClose(closeBadMessage, err.Error())
-		return mt, nil, err
-	}
-	return mt, bytes.NewReader(b), nil
 }
 
 func (c *gorillaConn) WriteJSON(v any) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.conn.SetWriteDeadline(time.Now().Add(10 * time.Second)) // a stuck client must not hold a writer forever
-	return c.conn.WriteJSON(v)
+	if c.tws == nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.conn.SetWriteDeadline(time.Now().Add(10 * time.Second)) // a stuck client must not hold a writer forever
+		return c.conn.WriteJSON(v)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var m wireMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	if !c.tws.send(&m) {
+		return nil
+	}
+	return c.writeMessage(&m)
 }
 
-func (c *gorillaConn) WriteClose(code int, message string) error {
+func (c *gorillaConn) writeMessage(m *wireMessage) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, message), time.Now().Add(time.Second))
+	c.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	return c.conn.WriteMessage(websocket.TextMessage, b)
+}
+
+// WriteClose is gqlgen's close. On graphql-transport-ws its codes become
+// the protocol's: 1000 after the credential ended is 4403, and a 1002 (a
+// protocol error the shim did not catch first) is 4400.
+func (c *gorillaConn) WriteClose(code int, message string) error {
+	if c.tws != nil {
+		switch {
+		case code == closeNormal && c.state.credentialEnded():
+			code, message = closeForbidden, "Forbidden: the credential expired or was revoked; reconnect with a fresh token"
+		case code == closeProtocolError:
+			code = closeBadMessage
+		}
+	}
+	return c.writeClose(code, message)
+}
+
+// writeClose sends a close frame unless one was sent already.
+func (c *gorillaConn) writeClose(code int, message string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closeSent {
+		return nil
+	}
+	c.closeSent = true
+	return c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, limitReason(message)), time.Now().Add(time.Second))
 }
 
 func (c *gorillaConn) Close() error {
-	c.once.Do(func() { c.registry.remove(c) })
+	c.once.Do(func() {
+		c.registry.remove(c)
+		if c.initTimer != nil {
+			c.initTimer.Stop()
+		}
+	})
 	return c.conn.Close()
 }
 
-func (c *gorillaConn) Subprotocol() string               { return c.conn.Subprotocol() }
+func (c *gorillaConn) Subprotocol() string               { return c.proto }
 func (c *gorillaConn) SetReadLimit(limit int64)          { c.conn.SetReadLimit(limit) }
 func (c *gorillaConn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
 
@@ -319,7 +457,7 @@ func (r *socketRegistry) closeAll() {
 	}
 	r.mu.Unlock()
 	for _, c := range conns {
-		c.WriteClose(closeServiceRestart, "server restarting")
+		c.writeClose(closeServiceRestart, "server restarting")
 		c.Close()
 	}
 }

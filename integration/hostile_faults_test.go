@@ -256,6 +256,14 @@ func TestHostileDatabaseStopped(t *testing.T) {
 		}
 	}
 
+	// A socket whose token cannot be checked closes with 4500 (the server
+	// failed: retry), not 4403 (the token is bad: sign in again).
+	ws := dialWS(t, e.URL, protoTransportWS)
+	ws.initMsg(owner)
+	if end, ok := ws.waitClosed(15 * time.Second); !ok || end.Code != 4500 {
+		t.Errorf("connection_init with the database stopped: closed %v with %d %q (%v), want 4500", ok, end.Code, end.Text, end.Err)
+	}
+
 	pg.Start()
 	waitFor(t, "the API to recover", func() bool {
 		r := e.do(t, requests["viewer"])

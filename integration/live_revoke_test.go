@@ -43,8 +43,13 @@ func TestLiveRevoked(t *testing.T) {
 		ws.subscribe("s", photoStatsSubscription, vars)
 		ws.nextStats("s", 10*time.Second)
 		e.gql(t, in.SignIn.Token, `mutation { signOut { ok } }`, nil, &struct{}{})
-		if _, closed := ws.waitClosed(5 * time.Second); !closed {
+		end, closed := ws.waitClosed(5 * time.Second)
+		if !closed {
 			t.Fatal("the socket of a signed-out session stayed open")
+		}
+		// At the periodic session check: 4403, reconnect with a fresh token.
+		if end.Code != 4403 {
+			t.Errorf("the signed-out session's socket closed with %d %q (%v), want 4403", end.Code, end.Text, end.Err)
 		}
 	})
 }

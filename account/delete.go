@@ -171,6 +171,11 @@ func (s *Service) erase(ctx context.Context, tx *ent.Tx, id uuid.UUID) ([]*ent.P
 	if err := tx.User.DeleteOneID(id).Exec(ctx); err != nil {
 		return nil, nil, err
 	}
+	// An anonymous token naming the id (the account began as that judge)
+	// must not vote again under it.
+	if err := identity.RetireJudge(ctx, tx, id, tomb); err != nil {
+		return nil, nil, err
+	}
 	var keys []string
 	for _, p := range deleted {
 		keys = append(keys, photos.ImageKeys(p)...)

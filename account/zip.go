@@ -222,12 +222,13 @@ func (s *Service) copyPhotoImage(ctx context.Context, z *zip.Writer, name string
 	for attempt := 0; ; attempt++ {
 		f, err := s.openImage(ctx, key)
 		if errors.Is(err, blob.ErrNotFound) && attempt < 5 {
-			now, err := s.client.Photo.Get(ctx, p.ID)
-			if ent.IsNotFound(err) {
-				return nil
-			}
+			rows, err := s.photos.Fresh(ctx, []uuid.UUID{p.ID})
 			if err != nil {
 				return fmt.Errorf("reading photo %s: %w", p.ID, err)
+			}
+			now := rows[p.ID]
+			if now == nil { // deleted meanwhile
+				return nil
 			}
 			if now.ImageKey == key { // a move under way: its new key is not recorded yet
 				time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)

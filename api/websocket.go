@@ -22,6 +22,7 @@ import (
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/panics"
 )
 
 // Close codes FaceStat's WebSocket endpoint sends besides gqlgen's own.
@@ -148,14 +149,11 @@ func (s *Server) newWebsocketTransport() transport.Websocket {
 // or its session ends, which closes the socket (4403 on
 // graphql-transport-ws).
 func (s *Server) wsInit(ctx context.Context, payload transport.InitPayload) (_ context.Context, _ *transport.InitPayload, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.log.Error("websocket connection_init panicked", "panic", p)
-			ctx = transport.WithWebsocketCloseCode(ctx, closeInternal)
-			ctx = transport.AppendCloseReason(ctx, "Internal server error")
-			err = errors.New("internal server error")
-		}
-	}()
+	defer panics.Recover(s.log, "websocket connection_init", func(any) {
+		ctx = transport.WithWebsocketCloseCode(ctx, closeInternal)
+		ctx = transport.AppendCloseReason(ctx, "Internal server error")
+		err = errors.New("internal server error")
+	})
 	v := identity.FromContext(ctx)
 	if viaCookie(ctx) && !s.trustedOrigin(originOf(ctx)) {
 		v = nil

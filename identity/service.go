@@ -585,15 +585,39 @@ func (s *Service) SignOut(ctx context.Context, v *Viewer) error {
 	return err
 }
 
-// SweepExpired deletes sessions whose refresh token has expired, and
-// password-reset links past their expiry (reset.go); it returns how many
+// SweepExpired deletes sessions whose refresh token has expired,
+// password-reset links past their expiry (reset.go) and retired judges
+// whose tokens have all expired (RetireJudge); it returns how many
 // sessions it deleted.
 func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 	n, err := s.client.Session.Delete().Where(session.RefreshExpiresAtLT(s.now())).Exec(ctx)
 	if err != nil {
 		return n, err
 	}
+	if err := s.sweepRetired(ctx); err != nil {
+		return n, err
+	}
 	return n, s.sweepResets(ctx)
+}
+
+// RetireJudge keeps, within tx, the id of a deleted account as a retired
+// judge: a row with no other field than the id, marked merged into
+// tombstone, so that an anonymous token naming the id (the account began
+// as that anonymous judge) is refused as every retired judge's token is,
+// instead of voting again under the deleted account's id. The row goes
+// once every token naming it has expired (sweepRetired).
+func RetireJudge(ctx context.Context, tx *ent.Tx, id, tombstone uuid.UUID) error {
+	return tx.User.Create().SetID(id).SetAnonymous(true).SetMergedIntoID(tombstone).Exec(ctx)
+}
+
+// sweepRetired deletes the rows of retired judges (merged into an account,
+// or kept by RetireJudge) whose tokens have all expired: a judge's token
+// is issued before its row is made, so none outlives created_at plus the
+// anonymous tokens' lifetime. Rows still holding votes are left alone.
+func (s *Service) sweepRetired(ctx context.Context) error {
+	_, err := s.client.User.Delete().Where(user.Anonymous(true), user.MergedIntoIDNotNil(),
+		user.CreatedAtLT(s.now().Add(-s.cfg.AnonTTL)), user.Not(user.HasVotes())).Exec(ctx)
+	return err
 }
 
 func (s *Service) newSession(ctx context.Context, tx *ent.Tx, userID uuid.UUID, role Role) (*Session, error) {

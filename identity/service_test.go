@@ -17,6 +17,7 @@ import (
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/settings"
 )
@@ -751,5 +752,42 @@ func TestKeyFromTheDatabaseIsShared(t *testing.T) {
 	}
 	if got, err := b.Authenticate(ctx, token); err != nil || got.ID != v.ID {
 		t.Errorf("the other instance: Authenticate = %+v, %v", got, err)
+	}
+}
+
+// TestSweepRetiredJudges: a retired judge's row (RetireJudge) stays while
+// a token naming it may still be valid, and goes once the anonymous
+// tokens' lifetime has passed since the row was made; an anonymous judge's
+// own row is never swept.
+func TestSweepRetiredJudges(t *testing.T) {
+	ctx := context.Background()
+	s, d, clk := newService(t)
+	retired, judge := uuid.New(), uuid.New()
+	tx, err := d.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := identity.RetireJudge(ctx, tx, retired, uuid.NewSHA1(uuid.NameSpaceOID, retired[:])); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	d.User.Create().SetID(judge).SetAnonymous(true).ExecX(ctx)
+	made := time.Now()
+	for _, c := range []struct {
+		at   time.Time
+		left bool
+	}{{made, true}, {made.Add(testConfig.AnonTTL - time.Minute), true}, {made.Add(testConfig.AnonTTL + time.Minute), false}} {
+		clk.Set(c.at)
+		if _, err := s.SweepExpired(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := d.User.Query().Where(user.ID(retired)).ExistX(ctx); got != c.left {
+			t.Fatalf("at %s after its retirement the retired judge's row exists: %v, want %v", c.at.Sub(made), got, c.left)
+		}
+		if !d.User.Query().Where(user.ID(judge)).ExistX(ctx) {
+			t.Fatal("an anonymous judge's own row was swept")
+		}
 	}
 }

@@ -36,7 +36,10 @@ var erasureFates = []struct {
 	Table, Fate, Removed string
 	Added                int
 }{
-	{"users", "anonymised", "id = V", 1}, // a fresh anonymous judge row takes its votes on others' photos
+	// A fresh anonymous judge row takes its votes on others' photos; a
+	// retired judge row keeps the id alone, so that an anonymous token
+	// naming it cannot vote again (identity.RetireJudge).
+	{"users", "anonymised", "id = V", 2},
 	{"sessions", "erased", "user_id = V", 0},
 	{"photos", "erased", "owner_id = V", 0},
 	{"votes", "anonymised", "photo_id IN P", 0},
@@ -152,6 +155,39 @@ func outboxFile(t *testing.T, dataDir, to string) string {
 const photoStatsQuery = `query($id: ID!) { photo(id: $id) { ` + statsFields + ` } }`
 
 const deleteMutation = `mutation($p: String!) { deleteAccount(input: {password: $p}) { ok } }`
+
+// TestDeleteAccountRetiresItsJudgeToken: an account made from an anonymous
+// judge (signUp with its token) keeps the judge's id; once the account is
+// deleted, that anonymous token is refused as a retired judge's token is,
+// and votes and reports nothing under the deleted account's id.
+func TestDeleteAccountRetiresItsJudgeToken(t *testing.T) {
+	backends(t, nil, func(t *testing.T, e *env) {
+		anon := e.anonymous(t)
+		id := e.judgeUUID(t, anon)
+		var up struct{ SignUp struct{ Token string } }
+		e.gql(t, anon, `mutation { signUp(input: {handle: "retiring_judge", email: "retiring@example.com", password: "correct horse battery"}) { token } }`, nil, &up)
+		if got := e.judgeUUID(t, up.SignUp.Token); got != id {
+			t.Fatalf("the account's id %s, want the judge's %s", got, id)
+		}
+		var out struct{ DeleteAccount struct{ Ok bool } }
+		e.gql(t, up.SignUp.Token, deleteMutation, map[string]any{"p": "correct horse battery"}, &out)
+		if !out.DeleteAccount.Ok {
+			t.Fatal("deleteAccount not ok")
+		}
+		photo := e.photos(t, e.account(t, "retiring_bystander"), 1)[0]
+		for _, m := range []string{
+			`mutation($id: ID!) { castVote(input: {photoId: $id, answers: [{questionKey: "age", number: 30}]}) { photo { id } } }`,
+			`mutation($id: ID!) { reportPhoto(input: {photoId: $id, reason: SPAM}) { photoId } }`,
+		} {
+			if r := e.do(t, request{Token: anon, Query: m, Vars: map[string]any{"id": photo}}); r.code() != "UNAUTHENTICATED" {
+				t.Errorf("the deleted account's anonymous token: %s", r.Raw)
+			}
+		}
+		if n := e.App.DB.Client.Vote.Query().Where(vote.JudgeID(id)).CountX(t.Context()); n != 0 {
+			t.Errorf("%d votes under the deleted account's id", n)
+		}
+	})
+}
 
 // TestDeleteAccount: deleteAccount erases exactly what docs/PRIVACY.md
 // says and keeps the rest, anonymised: every table's rows are counted
@@ -313,8 +349,14 @@ func TestDeleteAccount(t *testing.T) {
 					t.Errorf("%s (%s): %d rows, want %d (before: %d)", f.Table, f.Fate, after[f.Table], expected[f.Table], before[f.Table])
 				}
 			}
-			if m := e.mentions(t, append(needles, "erasable_victim@example.com")...); len(m) > 0 {
-				t.Errorf("the account is still mentioned: %v", m)
+			// The id stays in one row alone: the retired judge's, with no
+			// other field, pointing to the tombstone.
+			if m := e.mentions(t, append(needles, "erasable_victim@example.com")...); len(m) != 1 || m["users"] != 1 {
+				t.Errorf("the account is still mentioned: %v, want only its retired judge row", m)
+			}
+			if r := db.User.GetX(ctx, V); !r.Anonymous || r.Handle != nil || r.Email != nil || r.PasswordHash != "" ||
+				r.MergedIntoID == nil || *r.MergedIntoID != account.Tombstone(V) || r.Karma != 0 || r.KarmaEarned != 0 {
+				t.Errorf("the retired judge row: %+v", r)
 			}
 		})
 		t.Run("Anonymised", func(t *testing.T) {
@@ -386,8 +428,8 @@ func TestDeleteAccount(t *testing.T) {
 			if again == "" || e.judgeUUID(t, again) == V {
 				t.Fatal("signing up again with the e-mail and handle failed, or took the old id")
 			}
-			if db.User.Query().Where(user.ID(V)).ExistX(ctx) {
-				t.Fatal("the old account's row is back")
+			if db.User.Query().Where(user.ID(V), user.Or(user.Anonymous(false), user.MergedIntoIDIsNil())).ExistX(ctx) {
+				t.Fatal("the old account's row is back as more than its retired judge")
 			}
 		})
 	})

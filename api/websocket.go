@@ -159,6 +159,12 @@ func (s *Server) wsInit(ctx context.Context, payload transport.InitPayload) (con
 			return ctx, nil, err
 		}
 	}
+	ctx, v, err := s.wsKey(ctx, payload, v) // x-api-key (apikeys.go)
+	if err != nil {
+		ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
+		ctx = transport.AppendCloseReason(ctx, "authentication failed")
+		return ctx, nil, err
+	}
 	ctx = identity.NewContext(ctx, v)
 	if v != nil && v.SessionID != 0 {
 		ctx = s.sessions.watch(ctx, v.SessionID) // signing out closes the socket too

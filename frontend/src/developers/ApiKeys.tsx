@@ -75,7 +75,7 @@ export function ApiKeys() {
             <strong>Copy this key now: it is shown only once.</strong> Keep it secret; anyone holding it acts as you.
           </p>
           <p>
-            <code data-testid="new-api-key">{shown}</code>{' '}
+            <code className="api-key" data-testid="new-api-key">{shown}</code>{' '}
             <button
               type="button"
               onClick={async () => {

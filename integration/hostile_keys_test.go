@@ -32,6 +32,15 @@ func TestHostileKeys(t *testing.T) {
 				t.Errorf("%s key: %d %s %+v", name, r.Status, r.Data, r.Errors)
 			}
 		}
+		// A READ key's vote hidden under an alias in a fragment, and an
+		// account mutation beside an allowed one: refused all the same.
+		read := e.createKey(t, owner, "read")
+		if r := e.do(t, withKey(read.Key, `mutation { ...F } fragment F on Mutation { v: castVote(input: {photoId: "x", answers: []}) { next { id } } }`, nil)); r.ext("reason") != "KEY_SCOPE" {
+			t.Fatalf("an aliased vote in a fragment by a READ key: %s %+v", r.Data, r.Errors)
+		}
+		if r := e.do(t, withKey(k.Key, `mutation { skipPhoto(input: {photoId: "x"}) { next { id } } k: createApiKey(input: {name: "sneaky"}) { key } }`, nil)); !strings.Contains(string(r.Raw), "KEY_SCOPE") || strings.Contains(string(r.Raw), `"key":"fsk_`) {
+			t.Fatalf("createApiKey beside skipPhoto by a key: %s", r.Raw)
+		}
 		// A valid key with a forged bearer token: refused as the token is.
 		r := e.do(t, request{Token: "fsa_" + strings.Repeat("B", 43), Query: q, Header: http.Header{"X-Api-Key": {k.Key}}})
 		if r.Status != 401 {

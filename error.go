@@ -67,6 +67,12 @@ const (
 	ReasonExportFailed   = "EXPORT_FAILED"    // CONFLICT: building the export failed; ask for a new one
 )
 
+// API keys (issue 15).
+const (
+	ReasonTooManyKeys = "TOO_MANY_KEYS" // BAD_USER_INPUT: the account has its 10 live keys already
+	ReasonKeyScope    = "KEY_SCOPE"     // FORBIDDEN: an API key without the scope, or one managing the account
+)
+
 // Error is FaceStat's one error type. Domain packages return it; the GraphQL
 // error presenter turns it into extensions {code, field, reason, retryAfter}.
 // Message is safe to show to a client; wrap internal causes in Err, which is

@@ -34,12 +34,24 @@ const deviceCookie = "fs_device"
 // UNAUTHENTICATED. A bad session cookie is cleared and the request goes on
 // without identity. A cookie-authenticated request that is not GET/HEAD
 // must carry the CSRF token, or it is refused with 403 FORBIDDEN.
+//
+// An X-Api-Key header (apikeys.go) that is malformed, unknown or revoked
+// is refused with 401 UNAUTHENTICATED too. A valid one alone makes its
+// owner the viewer, within its scopes; with a bearer token it names the
+// application of the token's viewer. Either way the session cookie is not
+// read: a key-authenticated request is never a cookie request (no CSRF).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), originKey{}, r.Header.Get("Origin"))
 		jar := &cookieJar{w: w, r: r, secure: s.cfg.SecureCookies()}
 		ctx = identity.WithCookies(ctx, jar)
 		ctx = identity.WithUserAgent(ctx, r.UserAgent()) // kept with a session signing in starts
+		ctx = withCostSink(ctx, w, r)
+		key, err := s.keyFromRequest(ctx, r)
+		if err != nil {
+			s.refuse(w, r, err)
+			return
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
@@ -52,7 +64,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.refuse(w, r, err)
 				return
 			}
+			v.Key = key // the application's key, or nil
 			next.ServeHTTP(w, r.WithContext(identity.NewContext(ctx, v)))
+			return
+		}
+		if key != nil {
+			next.ServeHTTP(w, r.WithContext(identity.NewContext(ctx, identity.ViewerOfKey(key))))
 			return
 		}
 		c, err := r.Cookie(sessionCookie)

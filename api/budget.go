@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -31,6 +32,13 @@ import (
 // cost never exceeds the requested one. A subscription is charged at
 // subscribe time and not refunded: its events are the hub's work, bounded
 // by the live-update rate, not the client's.
+//
+// Clients see their budget (issue 15): every charged response carries
+// extensions.cost { requestedQueryCost actualQueryCost throttleStatus {
+// maximumAvailable currentlyAvailable restoreRate policy shared } } for
+// the tightest bucket that applied (the one refusing, when THROTTLED),
+// and an HTTP response the RateLimit-Policy and RateLimit headers
+// (apikeys.go).
 type budget struct {
 	budgets *ratelimit.Budgets
 	es      graphql.ExecutableSchema // set by Validate
@@ -68,9 +76,17 @@ func (b *budget) InterceptOperation(ctx context.Context, next graphql.OperationH
 	}
 	charge, err := b.budgets.Charge(ctx, payer(ctx), price)
 	if err != nil {
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
+		resp := &graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}}
+		if st, ok := charge.Status(0); ok {
+			resp.Extensions = map[string]any{"cost": costExtension(price, 0, st)}
+			setRateLimitHeaders(ctx, st)
+		}
+		return graphql.OneShot(resp)
 	}
 	if oc.Operation.Operation == ast.Subscription {
+		if st, ok := charge.Status(price); ok {
+			setRateLimitHeaders(ctx, st)
+		}
 		return next(ctx)
 	}
 	m := &meter{}
@@ -86,7 +102,15 @@ func (b *budget) InterceptOperation(ctx context.Context, next graphql.OperationH
 			settled = true
 			// At least a unit: every request counts, even one that
 			// resolved nothing priced (only __typename).
-			charge.Settle(context.WithoutCancel(ctx), max(int(m.cost.Load()), 1))
+			actual := max(int(m.cost.Load()), 1)
+			charge.Settle(context.WithoutCancel(ctx), actual)
+			if st, ok := charge.Status(actual); ok && resp != nil {
+				if resp.Extensions == nil {
+					resp.Extensions = map[string]any{}
+				}
+				resp.Extensions["cost"] = costExtension(price, actual, st)
+				setRateLimitHeaders(ctx, st)
+			}
 		}
 		return resp
 	}
@@ -114,10 +138,20 @@ func (b *budget) price(ctx context.Context, fc *graphql.FieldContext) int {
 }
 
 // payer is who the operation of ctx is charged to: its client address and
-// its judge (anonymous) or account.
+// its judge (anonymous) or account. A request with a valid API key is
+// charged to the key instead of the address (a third-party server acts
+// for many users from one address): a key alone to the key only, a key
+// with a session token to the key and the token's judge or account.
 func payer(ctx context.Context) ratelimit.Payer {
 	p := ratelimit.Payer{IP: clientaddr.From(ctx)}
-	switch v := identity.FromContext(ctx); {
+	v := identity.FromContext(ctx)
+	if v != nil && v.Key != nil {
+		p = ratelimit.Payer{APIKey: strconv.Itoa(v.Key.ID)}
+		if v.ViaKey() {
+			return p
+		}
+	}
+	switch {
 	case v == nil:
 	case v.Anonymous:
 		p.Session = v.ID.String()

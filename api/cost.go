@@ -14,6 +14,7 @@ import (
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/graph"
 	"github.com/facestat/facestat/graph/model"
+	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 )
 
@@ -51,12 +52,13 @@ import (
 //	Query.nextPhoto, CastVotePayload.next   100 + selection                     a query over the judging pool
 //	SkipPhotoPayload.next                   100 + selection                     the same query
 //	Viewer.votesCast                        10                                  a count query
+//	Viewer.apiKeys                          10 + selection × 10                 one query; 10 live keys at most
 //	a mutation                              20 + selection                      a transaction
 //	uploadPhoto                             200 + selection                     decoding and storing an image
 //	signUp, signIn                          100 + selection                     argon2id hashing
 //	a subscription                          20 + selection                      priced once, per message
-//	__schema                                48000                               the fullest answer, 729 KiB (GraphiQL's query answers 62 KB)
-//	__type                                  4000                                the fullest answer of any type (Mutation), 59 KiB
+//	__schema                                49000                               the fullest answer, 763 KiB (GraphiQL's query answers 62 KB)
+//	__type                                  4400                                the fullest answer of any type (Mutation), 65 KiB
 //	                                                                            (no alias inside either: api/shape.go)
 //	an alias                                1 + 1 per 8 bytes of the alias      its key, repeated in every item
 //
@@ -93,8 +95,8 @@ const (
 	maxQueueReports   = 20
 	maxSessionsListed = 50
 
-	priceSchema   = 48000 // see TestIntrospectionPricedByItsAnswer
-	priceType     = 4000
+	priceSchema   = 49000 // see TestIntrospectionPricedByItsAnswer
+	priceType     = 4400
 	aliasBytes    = 8 // an alias costs 1 more per this many bytes
 	imageKeyBytes = 116
 )
@@ -150,6 +152,8 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 	c.ModerationLogConnection.Edges, c.ModerationLogConnection.Nodes = plus(1), plus(1)
 	c.ModerationQueueItem.Reports = func(child int) int { return satAdd(priceList, satMul(child, maxQueueReports)) }
 	c.Viewer.Sessions = func(child int) int { return satAdd(priceList, satMul(child, maxSessionsListed)) }
+	c.Viewer.APIKeys = func(child int) int { return satAdd(priceList, satMul(child, identity.MaxLiveKeys)) }
+	c.ApiKey.Scopes = fixed(priceShort) // two enum values at most
 
 	c.Query.NextPhoto = func(child int, _ []string) int { return satAdd(priceNext, child) }
 	c.CastVotePayload.Next = plus(priceNext)
@@ -197,6 +201,9 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 	m.SignOutOtherSessions = plus(priceMutation)
 	m.ExportMyData = plus(priceMutation)
 	m.DeleteAccount = func(child int, _ model.DeleteAccountInput) int { return satAdd(priceHashing, child) }
+	m.CreateAPIKey = func(child int, _ model.CreateAPIKeyInput) int { return satAdd(priceMutation, child) }
+	m.RevokeAPIKey = func(child int, _ model.RevokeAPIKeyInput) int { return satAdd(priceMutation, child) }
+	c.CreateApiKeyPayload.Key = fixed(priceToken)
 	c.Subscription.PhotoStats = func(child int, _ string) int { return satAdd(priceSubscrip, child) }
 	c.Subscription.MyPhotoActivity = plus(priceSubscrip)
 }

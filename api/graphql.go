@@ -40,6 +40,7 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	if s.budgets != nil { // after the price is known and the document admitted; before anything runs
 		srv.Use(&budget{budgets: s.budgets})
 	}
+	srv.Use(keyScope{}) // what an API key alone may call (authz.CanCallMutation)
 	srv.Use(graph.LoadersExtension{Resolver: resolver})
 	if s.metrics != nil {
 		srv.Use(metrics.Extension{M: s.metrics})

@@ -166,8 +166,8 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	corsOptions := cors.Options{
 		AllowedOrigins: s.cfg.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Authorization", "Content-Type", "X-Request-Id"},
-		ExposedHeaders: []string{"Retry-After", "X-Request-Id"},
+		AllowedHeaders: []string{"Authorization", "Content-Type", "X-Request-Id", apiKeyHeader},
+		ExposedHeaders: []string{"Retry-After", "X-Request-Id", "RateLimit", "RateLimit-Policy"},
 		MaxAge:         600,
 	}
 	if len(s.cfg.CORSOrigins) == 0 {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -141,6 +142,22 @@ func (s *Server) newWebsocketTransport() transport.Websocket {
 	}
 }
 
+// refuseInit closes a socket whose credential (a token or an API key) was
+// refused: 4403 when it is not valid, 4500 when it could not be checked
+// (the database).
+func refuseInit(ctx context.Context, log *slog.Logger, err error) (context.Context, *transport.InitPayload, error) {
+	var fe *facestat.Error
+	if errors.As(err, &fe) && fe.Code == facestat.Unauthenticated {
+		ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
+		ctx = transport.AppendCloseReason(ctx, "authentication failed")
+		return ctx, nil, err
+	}
+	log.Warn("authenticating a websocket", "err", err)
+	ctx = transport.WithWebsocketCloseCode(ctx, closeInternal)
+	ctx = transport.AppendCloseReason(ctx, "Internal server error")
+	return ctx, nil, errors.New("internal server error: try again")
+}
+
 // wsInit authenticates a socket from its connection_init payload
 // ({"authorization": "Bearer <token>"}), or from the session cookie when the
 // upgrade came from a trusted origin. A bad token closes the socket with
@@ -167,17 +184,12 @@ func (s *Server) wsInit(ctx context.Context, payload transport.InitPayload) (_ c
 			v, err = s.identity.Authenticate(ctx, strings.TrimSpace(token))
 		}
 		if err != nil {
-			var fe *facestat.Error
-			if errors.As(err, &fe) && fe.Code == facestat.Unauthenticated {
-				ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
-				ctx = transport.AppendCloseReason(ctx, "authentication failed")
-				return ctx, nil, err
-			}
-			s.log.Warn("authenticating a websocket", "err", err)
-			ctx = transport.WithWebsocketCloseCode(ctx, closeInternal)
-			ctx = transport.AppendCloseReason(ctx, "Internal server error")
-			return ctx, nil, errors.New("internal server error: try again")
+			return refuseInit(ctx, s.log, err)
 		}
+	}
+	ctx, v, err = s.wsKey(ctx, payload, v) // x-api-key (apikeys.go)
+	if err != nil {
+		return refuseInit(ctx, s.log, err)
 	}
 	ctx = identity.NewContext(ctx, v)
 	if v != nil && v.SessionID != 0 {

@@ -431,6 +431,7 @@ func budgets(cfg *config.Config, limiter ratelimit.Limiter) *ratelimit.Budgets {
 		IP:      rule("budget_ip", cfg.BudgetIP),
 		Session: rule("budget_session", cfg.BudgetSession),
 		Account: rule("budget_account", cfg.BudgetAccount),
+		APIKey:  rule("budget_api_key", cfg.BudgetAPIKey),
 	}
 }
 

@@ -44,6 +44,7 @@ const (
 	statsKind   = "stats"
 	userKind    = "user"
 	sessionKind = "session"
+	apiKeyKind  = "apikey"
 )
 
 // PhotoKey names a photo's row. It grants: the row's visibility says who
@@ -60,6 +61,10 @@ func UserKey(id uuid.UUID) string { return userKind + ":" + id.String() }
 // SessionKey names a session, by the SHA-256 of its token (hex). It
 // grants: it says who the caller is and with which role.
 func SessionKey(tokenHash string) string { return sessionKind + ":" + tokenHash }
+
+// APIKeyKey names an API key, by the SHA-256 of the key (hex). It grants,
+// as a session does; revoking the key deletes it.
+func APIKeyKey(keyHash string) string { return apiKeyKind + ":" + keyHash }
 
 // TTL bounds how long an entry that grants nothing (statistics, handles)
 // may be served without being written again, and so how stale one can get
@@ -78,7 +83,7 @@ const GrantTTL = 10 * time.Second
 // TTLOf returns the lifetime of an entry under key: GrantTTL for the kinds
 // that grant anything, TTL for the rest.
 func TTLOf(key string) time.Duration {
-	if kind, _, _ := strings.Cut(key, ":"); kind == photoKind || kind == sessionKind {
+	if kind, _, _ := strings.Cut(key, ":"); kind == photoKind || kind == sessionKind || kind == apiKeyKind {
 		return GrantTTL
 	}
 	return TTL

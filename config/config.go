@@ -153,6 +153,7 @@ type Config struct {
 	BudgetIP      Rate // per client IP, everyone behind it together
 	BudgetSession Rate // per anonymous judge
 	BudgetAccount Rate // per account
+	BudgetAPIKey  Rate // per API key (issue 15)
 
 	// Admission control: requests of each class in flight at once per
 	// instance (0: unbounded), and how long one may wait for a slot.
@@ -412,7 +413,7 @@ var groups = []group{
 	{"Request limits", "", []option{
 		{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},
 		{"max-query-depth", "12", "deepest nesting of a GraphQL operation", integer(func(c *Config) *int { return &c.MaxQueryDepth })},
-		{"max-complexity", "49152", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go): 49152 bounds an answer near 768 KiB; a page of 100 photos with full statistics costs about 33000, the fullest introspection 48000", integer(func(c *Config) *int { return &c.MaxComplexity })},
+		{"max-complexity", "49152", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go): 49152 bounds an answer near 768 KiB; a page of 100 photos with full statistics costs about 33000, the fullest introspection 49000", integer(func(c *Config) *int { return &c.MaxComplexity })},
 		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
 		{"max-aliases", "50", "most aliases in a GraphQL document (each is priced too)", integer(func(c *Config) *int { return &c.MaxAliases })},
 		{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
@@ -491,6 +492,7 @@ var groups = []group{
 		{"budget-ip", "300000/1m", "cost per client IP, all its clients together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.BudgetIP })},
 		{"budget-session", "100000/1m", "cost per anonymous judge", rate(func(c *Config) *Rate { return &c.BudgetSession })},
 		{"budget-account", "100000/1m", "cost per account", rate(func(c *Config) *Rate { return &c.BudgetAccount })},
+		{"budget-api-key", "500000/1m", "cost per API key: a request with a valid key is charged to the key instead of its address; a key alone, instead of its owner's account too; a key with a user's token, to the key and to that user", rate(func(c *Config) *Rate { return &c.BudgetAPIKey })},
 	}},
 	{"Admission and degradation", "Each instance runs a bounded number of requests of each class at once (admit-*; 0: unbounded); a request that gets no slot within admit-wait is refused with 503 UNAVAILABLE, reason BUSY.", []option{
 		{"admit-votes", "256", "castVote requests at once", integer(func(c *Config) *int { return &c.AdmitVotes })},
@@ -701,7 +703,7 @@ func (c *Config) Validate() error {
 	for _, b := range []struct {
 		r    Rate
 		name string
-	}{{c.BudgetIP, "budget-ip"}, {c.BudgetSession, "budget-session"}, {c.BudgetAccount, "budget-account"}} {
+	}{{c.BudgetIP, "budget-ip"}, {c.BudgetSession, "budget-session"}, {c.BudgetAccount, "budget-account"}, {c.BudgetAPIKey, "budget-api-key"}} {
 		check(b.r.N == 0 || b.r.N >= c.MaxComplexity, b.name, "must be at least max-complexity (or 0: off), so that any document admitted can run")
 	}
 	check(c.MaxQueryTokens >= 100, "max-query-tokens", "must be at least 100")

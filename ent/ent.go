@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/facestat/facestat/ent/apikey"
 	"github.com/facestat/facestat/ent/bannedemail"
 	"github.com/facestat/facestat/ent/dataexport"
 	"github.com/facestat/facestat/ent/judgeprofile"
@@ -89,6 +90,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apikey.Table:            apikey.ValidColumn,
 			bannedemail.Table:       bannedemail.ValidColumn,
 			dataexport.Table:        dataexport.ValidColumn,
 			judgeprofile.Table:      judgeprofile.ValidColumn,

@@ -5,6 +5,7 @@ package ent
 import (
 	"time"
 
+	"github.com/facestat/facestat/ent/apikey"
 	"github.com/facestat/facestat/ent/bannedemail"
 	"github.com/facestat/facestat/ent/dataexport"
 	"github.com/facestat/facestat/ent/judgeprofile"
@@ -30,6 +31,24 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apikeyFields := schema.ApiKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescName is the schema descriptor for name field.
+	apikeyDescName := apikeyFields[1].Descriptor()
+	// apikey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apikey.NameValidator = apikeyDescName.Validators[0].(func(string) error)
+	// apikeyDescScopes is the schema descriptor for scopes field.
+	apikeyDescScopes := apikeyFields[2].Descriptor()
+	// apikey.ScopesValidator is a validator for the "scopes" field. It is called by the builders before save.
+	apikey.ScopesValidator = apikeyDescScopes.Validators[0].(func(string) error)
+	// apikeyDescTokenHash is the schema descriptor for token_hash field.
+	apikeyDescTokenHash := apikeyFields[3].Descriptor()
+	// apikey.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	apikey.TokenHashValidator = apikeyDescTokenHash.Validators[0].(func(string) error)
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyFields[4].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
 	bannedemailFields := schema.BannedEmail{}.Fields()
 	_ = bannedemailFields
 	// bannedemailDescEmailHash is the schema descriptor for email_hash field.

@@ -14,6 +14,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// ApiKey is the client for interacting with the ApiKey builders.
+	ApiKey *ApiKeyClient
 	// BannedEmail is the client for interacting with the BannedEmail builders.
 	BannedEmail *BannedEmailClient
 	// DataExport is the client for interacting with the DataExport builders.
@@ -179,6 +181,7 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.ApiKey = NewApiKeyClient(tx.config)
 	tx.BannedEmail = NewBannedEmailClient(tx.config)
 	tx.DataExport = NewDataExportClient(tx.config)
 	tx.JudgeProfile = NewJudgeProfileClient(tx.config)
@@ -205,7 +208,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: BannedEmail.QueryXXX(), the query will be executed
+// applies a query, for example: ApiKey.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

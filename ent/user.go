@@ -65,9 +65,11 @@ type UserEdges struct {
 	PasswordResets []*PasswordReset `json:"password_resets,omitempty"`
 	// Exports holds the value of the exports edge.
 	Exports []*DataExport `json:"exports,omitempty"`
+	// APIKeys holds the value of the api_keys edge.
+	APIKeys []*ApiKey `json:"api_keys,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [9]bool
 }
 
 // PhotosOrErr returns the Photos value or an error if the edge
@@ -142,6 +144,15 @@ func (e UserEdges) ExportsOrErr() ([]*DataExport, error) {
 		return e.Exports, nil
 	}
 	return nil, &NotLoadedError{edge: "exports"}
+}
+
+// APIKeysOrErr returns the APIKeys value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) APIKeysOrErr() ([]*ApiKey, error) {
+	if e.loadedTypes[8] {
+		return e.APIKeys, nil
+	}
+	return nil, &NotLoadedError{edge: "api_keys"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -303,6 +314,11 @@ func (_m *User) QueryPasswordResets() *PasswordResetQuery {
 // QueryExports queries the "exports" edge of the User entity.
 func (_m *User) QueryExports() *DataExportQuery {
 	return NewUserClient(_m.config).QueryExports(_m)
+}
+
+// QueryAPIKeys queries the "api_keys" edge of the User entity.
+func (_m *User) QueryAPIKeys() *ApiKeyQuery {
+	return NewUserClient(_m.config).QueryAPIKeys(_m)
 }
 
 // Update returns a builder for updating this User.

@@ -76,5 +76,8 @@ func (r *Resolver) signOutOtherSessions(ctx context.Context) (*model.SignOutOthe
 }
 
 func (r *Resolver) viewerSessions(ctx context.Context, obj *identity.Viewer) ([]*ent.Session, error) {
+	if obj.ViaKey() {
+		return nil, authz.CanManageAccount(obj) // a key never sees the sessions
+	}
 	return r.Identity.Sessions(ctx, obj)
 }

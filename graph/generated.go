@@ -34,6 +34,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AccountSession() AccountSessionResolver
+	ApiKey() ApiKeyResolver
 	CastVotePayload() CastVotePayloadResolver
 	ModerationLogEntry() ModerationLogEntryResolver
 	ModerationQueueItem() ModerationQueueItemResolver
@@ -62,6 +63,14 @@ type ComplexityRoot struct {
 		UserAgent func(childComplexity int) int
 	}
 
+	ApiKey struct {
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Scopes     func(childComplexity int) int
+	}
+
 	CastVotePayload struct {
 		Next  func(childComplexity int) int
 		Photo func(childComplexity int) int
@@ -74,6 +83,11 @@ type ComplexityRoot struct {
 
 	ConfirmPhotoConsentPayload struct {
 		Photo func(childComplexity int) int
+	}
+
+	CreateApiKeyPayload struct {
+		APIKey func(childComplexity int) int
+		Key    func(childComplexity int) int
 	}
 
 	DeleteAccountPayload struct {
@@ -151,6 +165,7 @@ type ComplexityRoot struct {
 		CastVote              func(childComplexity int, input model.CastVoteInput) int
 		ChangePassword        func(childComplexity int, input model.ChangePasswordInput) int
 		ConfirmPhotoConsent   func(childComplexity int, input model.ConfirmPhotoConsentInput) int
+		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
 		DeleteAccount         func(childComplexity int, input model.DeleteAccountInput) int
 		DeletePhoto           func(childComplexity int, input model.DeletePhotoInput) int
 		ExportMyData          func(childComplexity int) int
@@ -159,6 +174,7 @@ type ComplexityRoot struct {
 		ReportPhoto           func(childComplexity int, input model.ReportPhotoInput) int
 		RequestPasswordReset  func(childComplexity int, input model.RequestPasswordResetInput) int
 		ResetPassword         func(childComplexity int, input model.ResetPasswordInput) int
+		RevokeAPIKey          func(childComplexity int, input model.RevokeAPIKeyInput) int
 		SetDegradation        func(childComplexity int, input model.SetDegradationInput) int
 		SetPhotoVisibility    func(childComplexity int, input model.SetPhotoVisibilityInput) int
 		SignIn                func(childComplexity int, input model.SignInInput) int
@@ -289,6 +305,10 @@ type ComplexityRoot struct {
 		Ok func(childComplexity int) int
 	}
 
+	RevokeApiKeyPayload struct {
+		ID func(childComplexity int) int
+	}
+
 	ServiceStatus struct {
 		DegradationLevel func(childComplexity int) int
 		Forced           func(childComplexity int) int
@@ -354,6 +374,7 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
+		APIKeys   func(childComplexity int) int
 		Anonymous func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Karma     func(childComplexity int) int
@@ -379,6 +400,11 @@ type AccountSessionResolver interface {
 
 	ExpiresAt(ctx context.Context, obj *ent.Session) (*time.Time, error)
 	UserAgent(ctx context.Context, obj *ent.Session) (*string, error)
+}
+type ApiKeyResolver interface {
+	ID(ctx context.Context, obj *ent.ApiKey) (string, error)
+
+	Scopes(ctx context.Context, obj *ent.ApiKey) ([]model.APIKeyScope, error)
 }
 type CastVotePayloadResolver interface {
 	Next(ctx context.Context, obj *model.CastVotePayload) (*ent.Photo, error)
@@ -415,6 +441,8 @@ type MutationResolver interface {
 	SignOutOtherSessions(ctx context.Context) (*model.SignOutOtherSessionsPayload, error)
 	ExportMyData(ctx context.Context) (*model.ExportMyDataPayload, error)
 	DeleteAccount(ctx context.Context, input model.DeleteAccountInput) (*model.DeleteAccountPayload, error)
+	CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error)
+	RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error)
 }
 type PhotoResolver interface {
 	ID(ctx context.Context, obj *ent.Photo) (string, error)
@@ -483,6 +511,7 @@ type ViewerResolver interface {
 	VotesCast(ctx context.Context, obj *identity.Viewer) (int, error)
 	Karma(ctx context.Context, obj *identity.Viewer) (int, error)
 	Sessions(ctx context.Context, obj *identity.Viewer) ([]*ent.Session, error)
+	APIKeys(ctx context.Context, obj *identity.Viewer) ([]*ent.ApiKey, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -534,6 +563,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountSession.UserAgent(childComplexity), true
 
+	case "ApiKey.createdAt":
+		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.CreatedAt(childComplexity), true
+	case "ApiKey.id":
+		if e.ComplexityRoot.ApiKey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.ID(childComplexity), true
+	case "ApiKey.lastUsedAt":
+		if e.ComplexityRoot.ApiKey.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.LastUsedAt(childComplexity), true
+	case "ApiKey.name":
+		if e.ComplexityRoot.ApiKey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Name(childComplexity), true
+	case "ApiKey.scopes":
+		if e.ComplexityRoot.ApiKey.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Scopes(childComplexity), true
+
 	case "CastVotePayload.next":
 		if e.ComplexityRoot.CastVotePayload.Next == nil {
 			break
@@ -566,6 +626,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConfirmPhotoConsentPayload.Photo(childComplexity), true
+
+	case "CreateApiKeyPayload.apiKey":
+		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.APIKey(childComplexity), true
+	case "CreateApiKeyPayload.key":
+		if e.ComplexityRoot.CreateApiKeyPayload.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.Key(childComplexity), true
 
 	case "DeleteAccountPayload.ok":
 		if e.ComplexityRoot.DeleteAccountPayload.Ok == nil {
@@ -822,6 +895,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmPhotoConsent(childComplexity, args["input"].(model.ConfirmPhotoConsentInput)), true
+	case "Mutation.createApiKey":
+		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApiKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
 	case "Mutation.deleteAccount":
 		if e.ComplexityRoot.Mutation.DeleteAccount == nil {
 			break
@@ -905,6 +989,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetPassword(childComplexity, args["input"].(model.ResetPasswordInput)), true
+	case "Mutation.revokeApiKey":
+		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeApiKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["input"].(model.RevokeAPIKeyInput)), true
 	case "Mutation.setDegradation":
 		if e.ComplexityRoot.Mutation.SetDegradation == nil {
 			break
@@ -1511,6 +1606,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResetPasswordPayload.Ok(childComplexity), true
 
+	case "RevokeApiKeyPayload.id":
+		if e.ComplexityRoot.RevokeApiKeyPayload.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiKeyPayload.ID(childComplexity), true
+
 	case "ServiceStatus.degradationLevel":
 		if e.ComplexityRoot.ServiceStatus.DegradationLevel == nil {
 			break
@@ -1701,6 +1803,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.Photos(childComplexity, args["first"].(int), args["after"].(*string)), true
 
+	case "Viewer.apiKeys":
+		if e.ComplexityRoot.Viewer.APIKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.APIKeys(childComplexity), true
 	case "Viewer.isAnonymous":
 		if e.ComplexityRoot.Viewer.Anonymous == nil {
 			break
@@ -1775,6 +1883,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CastVoteInput", ec.unmarshalInputCastVoteInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("ConfirmPhotoConsentInput", ec.unmarshalInputConfirmPhotoConsentInput),
+			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("DeleteAccountInput", ec.unmarshalInputDeleteAccountInput),
 			graphql.NewInputUnmarshaler("DeletePhotoInput", ec.unmarshalInputDeletePhotoInput),
 			graphql.NewInputUnmarshaler("ModeratePhotoInput", ec.unmarshalInputModeratePhotoInput),
@@ -1783,6 +1892,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReportPhotoInput", ec.unmarshalInputReportPhotoInput),
 			graphql.NewInputUnmarshaler("RequestPasswordResetInput", ec.unmarshalInputRequestPasswordResetInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
+			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("SetDegradationInput", ec.unmarshalInputSetDegradationInput),
 			graphql.NewInputUnmarshaler("SetPhotoVisibilityInput", ec.unmarshalInputSetPhotoVisibilityInput),
 			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
@@ -2014,6 +2124,30 @@ type Viewer {
   karma: Int!
   "The account's signed-in sessions, newest first, at most 50; empty for an anonymous judge."
   sessions: [AccountSession!]!
+  "The account's live API keys, newest first; empty for an anonymous judge. A request with an API key alone is refused (FORBIDDEN, KEY_SCOPE)."
+  apiKeys: [ApiKey!]!
+}
+
+"What an API key may do. Every key may READ; no key manages the account."
+enum ApiKeyScope {
+  "Public data, and the owner's own photos and stats."
+  READ
+  "Also votes, skips, reports, uploads and visibility changes, as the owner."
+  WRITE
+}
+
+"An API key of the viewer's account (the key itself is shown once, by createApiKey)."
+type ApiKey {
+  "The key's id, for revokeApiKey."
+  id: ID!
+  "The name given at creation."
+  name: String!
+  "What the key may do."
+  scopes: [ApiKeyScope!]!
+  "When it was created."
+  createdAt: DateTime!
+  "When it was last used, to the minute; null if never."
+  lastUsedAt: DateTime
 }
 
 "A signed-in session of the viewer's account."
@@ -2433,6 +2567,42 @@ type Mutation {
   BAD_CREDENTIALS.
   """
   deleteAccount("The input." input: DeleteAccountInput!): DeleteAccountPayload!
+  """
+  Creates an API key, sent as header ` + "`" + `X-Api-Key` + "`" + ` (or ` + "`" + `x-api-key` + "`" + ` in a
+  WebSocket's connection_init payload). Needs a session, never a key. At most
+  10 live keys: BAD_USER_INPUT, reason TOO_MANY_KEYS.
+  """
+  createApiKey("The input." input: CreateApiKeyInput!): CreateApiKeyPayload!
+  "Revokes an API key of the account: refused on every instance within seconds. Needs a session. Another account's key: NOT_FOUND."
+  revokeApiKey("The input." input: RevokeApiKeyInput!): RevokeApiKeyPayload!
+}
+
+"A new API key's name and scopes."
+input CreateApiKeyInput {
+  "1 to 100 characters, to tell keys apart."
+  name: String!
+  "What it may do; READ when left out (READ is always included)."
+  scopes: [ApiKeyScope!] = [READ]
+}
+
+"A new API key."
+type CreateApiKeyPayload {
+  "The key: shown this once, stored only as a digest."
+  key: String!
+  "The key's record."
+  apiKey: ApiKey!
+}
+
+"Which API key to revoke."
+input RevokeApiKeyInput {
+  "The key's id (ApiKey.id)."
+  id: ID!
+}
+
+"A revoked API key."
+type RevokeApiKeyPayload {
+  "The key's id."
+  id: ID!
 }
 
 "A report of a photo."
@@ -2827,6 +2997,22 @@ func (ec *executionContext) childFields_AccountSession(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AccountSession", field.Name)
 }
 
+func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApiKey_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ApiKey_name(ctx, field)
+	case "scopes":
+		return ec.fieldContext_ApiKey_scopes(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApiKey_createdAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiKey", field.Name)
+}
+
 func (ec *executionContext) childFields_CastVotePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "photo":
@@ -2853,6 +3039,16 @@ func (ec *executionContext) childFields_ConfirmPhotoConsentPayload(ctx context.C
 		return ec.fieldContext_ConfirmPhotoConsentPayload_photo(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConfirmPhotoConsentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_CreateApiKeyPayload_key(ctx, field)
+	case "apiKey":
+		return ec.fieldContext_CreateApiKeyPayload_apiKey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3207,6 +3403,14 @@ func (ec *executionContext) childFields_ResetPasswordPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type ResetPasswordPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RevokeApiKeyPayload_id(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeApiKeyPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ServiceStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "degradationLevel":
@@ -3341,6 +3545,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_karma(ctx, field)
 	case "sessions":
 		return ec.fieldContext_Viewer_sessions(ctx, field)
+	case "apiKeys":
+		return ec.fieldContext_Viewer_apiKeys(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -3513,6 +3719,20 @@ func (ec *executionContext) field_Mutation_confirmPhotoConsent_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
+			return ec.unmarshalNCreateApiKeyInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3603,6 +3823,20 @@ func (ec *executionContext) field_Mutation_resetPassword_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ResetPasswordInput, error) {
 			return ec.unmarshalNResetPasswordInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐResetPasswordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RevokeAPIKeyInput, error) {
+			return ec.unmarshalNRevokeApiKeyInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRevokeAPIKeyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4130,6 +4364,121 @@ func (ec *executionContext) fieldContext_AccountSession_userAgent(_ context.Cont
 	return graphql.NewScalarFieldContext("AccountSession", field, true, true, "String")
 }
 
+func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *ent.ApiKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiKey().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ApiKey_name(ctx context.Context, field graphql.CollectedField, obj *ent.ApiKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApiKey_scopes(ctx context.Context, field graphql.CollectedField, obj *ent.ApiKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiKey().Scopes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.APIKeyScope) graphql.Marshaler {
+			return ec.marshalNApiKeyScope2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScopeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, true, true, "ApiKeyScope")
+}
+
+func (ec *executionContext) _ApiKey_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ApiKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ApiKey_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ApiKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _CastVotePayload_photo(ctx context.Context, field graphql.CollectedField, obj *model.CastVotePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4276,6 +4625,61 @@ func (ec *executionContext) fieldContext_ConfirmPhotoConsentPayload_photo(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateApiKeyPayload_key(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiKeyPayload_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiKeyPayload_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateApiKeyPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateApiKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiKeyPayload_apiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ApiKey) graphql.Marshaler {
+			return ec.marshalNApiKey2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐApiKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiKeyPayload_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateApiKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiKey(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6032,6 +6436,94 @@ func (ec *executionContext) fieldContext_Mutation_deleteAccount(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createApiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["input"].(model.CreateAPIKeyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
+			return ec.marshalNCreateApiKeyPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐCreateAPIKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateApiKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeApiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeAPIKey(ctx, fc.Args["input"].(model.RevokeAPIKeyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeAPIKeyPayload) graphql.Marshaler {
+			return ec.marshalNRevokeApiKeyPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRevokeAPIKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeApiKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8242,6 +8734,29 @@ func (ec *executionContext) fieldContext_ResetPasswordPayload_ok(_ context.Conte
 	return graphql.NewScalarFieldContext("ResetPasswordPayload", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _RevokeApiKeyPayload_id(ctx context.Context, field graphql.CollectedField, obj *model.RevokeAPIKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeApiKeyPayload_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeApiKeyPayload_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeApiKeyPayload", field, false, false, "ID")
+}
+
 func (ec *executionContext) _ServiceStatus_degradationLevel(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9195,6 +9710,38 @@ func (ec *executionContext) fieldContext_Viewer_sessions(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AccountSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Viewer_apiKeys(ctx context.Context, field graphql.CollectedField, obj *identity.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_apiKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().APIKeys(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ApiKey) graphql.Marshaler {
+			return ec.marshalNApiKey2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐApiKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_apiKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiKey(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10529,6 +11076,59 @@ func UnmarshalConfirmPhotoConsentInput(ctx context.Context, raw any) (model.Conf
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateApiKeyInput(ctx context.Context, obj any) (model.CreateAPIKeyInput, error) {
+	var it model.CreateAPIKeyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["scopes"]; !present {
+		asMap["scopes"] = []any{"READ"}
+	}
+
+	fieldsInOrder := [...]string{"name", "scopes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "scopes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopes"))
+			data, err := ec.unmarshalOApiKeyScope2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScopeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scopes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateApiKeyInput unmarshals raw into the CreateApiKeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateApiKeyInput(ctx context.Context, raw any) (model.CreateAPIKeyInput, error) {
+	var out model.CreateAPIKeyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateApiKeyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeleteAccountInput(ctx context.Context, obj any) (model.DeleteAccountInput, error) {
 	var it model.DeleteAccountInput
 	if obj == nil {
@@ -10911,6 +11511,48 @@ func (ec *executionContext) unmarshalInputResetPasswordInput(ctx context.Context
 func UnmarshalResetPasswordInput(ctx context.Context, raw any) (model.ResetPasswordInput, error) {
 	var out model.ResetPasswordInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResetPasswordInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeApiKeyInput(ctx context.Context, obj any) (model.RevokeAPIKeyInput, error) {
+	var it model.RevokeAPIKeyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeApiKeyInput unmarshals raw into the RevokeApiKeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeApiKeyInput(ctx context.Context, raw any) (model.RevokeAPIKeyInput, error) {
+	var out model.RevokeAPIKeyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeApiKeyInput", raw, &out)
 	return out, err
 }
 
@@ -11426,6 +12068,61 @@ func (ec *executionContext) _AccountSession(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var apiKeyImplementors = []string{"ApiKey"}
+
+func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *ent.ApiKey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, apiKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApiKey")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiKey_id(ctx, field, obj)
+				})
+		case "name":
+			out.Values[i] = ec._ApiKey_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiKey_scopes(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._ApiKey_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._ApiKey_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var castVotePayloadImplementors = []string{"CastVotePayload"}
 
 func (ec *executionContext) _CastVotePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CastVotePayload) graphql.Marshaler {
@@ -11516,6 +12213,44 @@ func (ec *executionContext) _ConfirmPhotoConsentPayload(ctx context.Context, sel
 			out.Values[i] = graphql.MarshalString("ConfirmPhotoConsentPayload")
 		case "photo":
 			out.Values[i] = ec._ConfirmPhotoConsentPayload_photo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
+
+func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createApiKeyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateApiKeyPayload")
+		case "key":
+			out.Values[i] = ec._CreateApiKeyPayload_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "apiKey":
+			out.Values[i] = ec._CreateApiKeyPayload_apiKey(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12209,6 +12944,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteAccount":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createApiKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createApiKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeApiKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeApiKey(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -13060,6 +13809,39 @@ func (ec *executionContext) _ResetPasswordPayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var revokeApiKeyPayloadImplementors = []string{"RevokeApiKeyPayload"}
+
+func (ec *executionContext) _RevokeApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeAPIKeyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeApiKeyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeApiKeyPayload")
+		case "id":
+			out.Values[i] = ec._RevokeApiKeyPayload_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var serviceStatusImplementors = []string{"ServiceStatus"}
 
 func (ec *executionContext) _ServiceStatus(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceStatus) graphql.Marshaler {
@@ -13576,6 +14358,12 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_sessions(ctx, field, obj)
 				})
+		case "apiKeys":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_apiKeys(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14036,6 +14824,70 @@ func (ec *executionContext) unmarshalNAnswerInput2ᚖgithubᚗcomᚋfacestatᚋf
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNApiKey2ᚕᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐApiKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ApiKey) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApiKey2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐApiKey(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApiKey2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋentᚐApiKey(ctx context.Context, sel ast.SelectionSet, v *ent.ApiKey) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApiKey!")
+		return graphql.Null
+	}
+	return ec._ApiKey(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNApiKeyScope2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScope(ctx context.Context, v any) (model.APIKeyScope, error) {
+	var res model.APIKeyScope
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApiKeyScope2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScope(ctx context.Context, sel ast.SelectionSet, v model.APIKeyScope) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNApiKeyScope2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScopeᚄ(ctx context.Context, v any) ([]model.APIKeyScope, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.APIKeyScope, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNApiKeyScope2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScope(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNApiKeyScope2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScopeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.APIKeyScope) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApiKeyScope2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScope(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14087,6 +14939,19 @@ func (ec *executionContext) marshalNConfirmPhotoConsentPayload2ᚖgithubᚗcom�
 		return graphql.Null
 	}
 	return ec._ConfirmPhotoConsentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateApiKeyInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
+	res, err := ec.unmarshalInputCreateApiKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateApiKeyPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐCreateAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateApiKeyPayload!")
+		return graphql.Null
+	}
+	return ec._CreateApiKeyPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -14641,6 +15506,19 @@ func (ec *executionContext) marshalNResetPasswordPayload2ᚖgithubᚗcomᚋfaces
 	return ec._ResetPasswordPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRevokeApiKeyInput2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRevokeAPIKeyInput(ctx context.Context, v any) (model.RevokeAPIKeyInput, error) {
+	res, err := ec.unmarshalInputRevokeApiKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeApiKeyPayload2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐRevokeAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeAPIKeyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeApiKeyPayload!")
+		return graphql.Null
+	}
+	return ec._RevokeApiKeyPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNServiceStatus2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐServiceStatus(ctx context.Context, sel ast.SelectionSet, v *model.ServiceStatus) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ServiceStatus!")
@@ -14944,6 +15822,42 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalOApiKeyScope2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScopeᚄ(ctx context.Context, v any) ([]model.APIKeyScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.APIKeyScope, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNApiKeyScope2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScope(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOApiKeyScope2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScopeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.APIKeyScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApiKeyScope2githubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐAPIKeyScope(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {

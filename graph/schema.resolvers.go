@@ -39,6 +39,16 @@ func (r *accountSessionResolver) UserAgent(ctx context.Context, obj *ent.Session
 	return r.sessionUserAgent(ctx, obj)
 }
 
+// ID is the resolver for the id field.
+func (r *apiKeyResolver) ID(ctx context.Context, obj *ent.ApiKey) (string, error) {
+	return relay.IntID(typeAPIKey, obj.ID), nil
+}
+
+// Scopes is the resolver for the scopes field.
+func (r *apiKeyResolver) Scopes(ctx context.Context, obj *ent.ApiKey) ([]model.APIKeyScope, error) {
+	return apiKeyScopes(obj), nil
+}
+
 // Next is the resolver for the next field.
 func (r *castVotePayloadResolver) Next(ctx context.Context, obj *model.CastVotePayload) (*ent.Photo, error) {
 	return r.Judging.NextPhoto(ctx, identity.FromContext(ctx), nil)
@@ -246,6 +256,16 @@ func (r *mutationResolver) ExportMyData(ctx context.Context) (*model.ExportMyDat
 // DeleteAccount is the resolver for the deleteAccount field.
 func (r *mutationResolver) DeleteAccount(ctx context.Context, input model.DeleteAccountInput) (*model.DeleteAccountPayload, error) {
 	return r.deleteAccount(ctx, input)
+}
+
+// CreateAPIKey is the resolver for the createApiKey field.
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
+	return r.createAPIKey(ctx, input)
+}
+
+// RevokeAPIKey is the resolver for the revokeApiKey field.
+func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
+	return r.revokeAPIKey(ctx, input)
 }
 
 // ID is the resolver for the id field.
@@ -490,8 +510,16 @@ func (r *viewerResolver) Sessions(ctx context.Context, obj *identity.Viewer) ([]
 	return r.viewerSessions(ctx, obj)
 }
 
+// APIKeys is the resolver for the apiKeys field.
+func (r *viewerResolver) APIKeys(ctx context.Context, obj *identity.Viewer) ([]*ent.ApiKey, error) {
+	return r.viewerAPIKeys(ctx, obj)
+}
+
 // AccountSession returns AccountSessionResolver implementation.
 func (r *Resolver) AccountSession() AccountSessionResolver { return &accountSessionResolver{r} }
+
+// ApiKey returns ApiKeyResolver implementation.
+func (r *Resolver) ApiKey() ApiKeyResolver { return &apiKeyResolver{r} }
 
 // CastVotePayload returns CastVotePayloadResolver implementation.
 func (r *Resolver) CastVotePayload() CastVotePayloadResolver { return &castVotePayloadResolver{r} }
@@ -543,6 +571,7 @@ func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type (
 	accountSessionResolver      struct{ *Resolver }
+	apiKeyResolver              struct{ *Resolver }
 	castVotePayloadResolver     struct{ *Resolver }
 	moderationLogEntryResolver  struct{ *Resolver }
 	moderationQueueItemResolver struct{ *Resolver }

@@ -33,7 +33,7 @@ func EmailHash(email string) string {
 }
 
 // BanIn bans the account id within tx: banned_at is set, its e-mail's hash
-// is kept, and every session of it ends (its rows go with their refresh
+// is kept, every session of it ends and every API key of it is revoked (its session rows go with their refresh
 // tokens; once tx commits, their cached entries are dropped, so no
 // instance sharing the cache lets the tokens in). Open WebSockets of those
 // sessions close within the API's session-watch interval. Banning an
@@ -65,6 +65,9 @@ func (s *Service) BanIn(ctx context.Context, tx *ent.Tx, id uuid.UUID, now time.
 	if len(hashes) > 0 {
 		ctx := context.WithoutCancel(ctx)
 		entx.AfterCommit(tx, func() { go s.forgetSessions(ctx, hashes...) })
+	}
+	if err := s.revokeKeysIn(ctx, tx, id, now); err != nil {
+		return fmt.Errorf("identity: revoking a banned account's API keys: %w", err)
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/facestat/facestat/entx"
 )
 
-// EraseSessions deletes every session of the account within tx, for the
+// EraseSessions deletes every session and API key of the account within tx, for the
 // deletion of the account; once tx commits, their cached entries and the
 // account's cached row are dropped, so that its tokens are refused at once
 // on every instance sharing the cache (open sockets close at their next
@@ -22,6 +22,9 @@ func (s *Service) EraseSessions(ctx context.Context, tx *ent.Tx, account uuid.UU
 		return err
 	}
 	if _, err := tx.Session.Delete().Where(session.UserID(account)).Exec(ctx); err != nil {
+		return err
+	}
+	if err := s.eraseKeysIn(ctx, tx, account); err != nil {
 		return err
 	}
 	entx.AfterCommit(tx, func() {

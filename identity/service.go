@@ -62,6 +62,7 @@ type Service struct {
 
 	signingUp inFlight // emails a sign-up is under way for
 	resets    resetQueue
+	keyUses   keyUses // when this instance last noted each API key's use
 }
 
 // NewService returns a Service signing anonymous tokens with key. merge may

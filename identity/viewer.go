@@ -30,9 +30,45 @@ type Viewer struct {
 	Role      Role      // RoleUser for anonymous judges
 	SessionID int       // the account session; 0 for anonymous judges
 	ExpiresAt time.Time // when the credential that proved this identity expires
+	// Key is the API key the request came with (header X-Api-Key), or
+	// nil. Alone (ViaKey) it is the viewer: its owner, within its scopes.
+	// With a session token it only names the application (its budget).
+	Key *KeyGrant `json:"-"`
 
 	tokenHash string // the session token's hash, to forget it on sign-out
 }
+
+// Scope is what an API key may do (authz.MutationRule says which
+// mutations need which).
+type Scope string
+
+// Scopes of API keys.
+const (
+	ScopeRead  Scope = "read"  // public data, the owner's photos and stats
+	ScopeWrite Scope = "write" // and votes, skips, uploads, visibility, reports
+)
+
+// KeyGrant is the API key that authenticated a request.
+type KeyGrant struct {
+	ID     int
+	Owner  uuid.UUID
+	Scopes []Scope
+}
+
+// Has reports whether the key has scope sc.
+func (k *KeyGrant) Has(sc Scope) bool {
+	for _, s := range k.Scopes {
+		if s == sc {
+			return true
+		}
+	}
+	return false
+}
+
+// ViaKey reports whether the viewer was proved by an API key alone (no
+// session token): it then acts as the key's owner within the key's
+// scopes, and never manages the account.
+func (v *Viewer) ViaKey() bool { return v != nil && v.Key != nil && v.SessionID == 0 && !v.Anonymous }
 
 // IsModerator reports whether the viewer may moderate (moderators and admins).
 func (v *Viewer) IsModerator() bool {

@@ -126,10 +126,10 @@ func (l *Limiter) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n
 	b := l.bucket(idOf(rule.Name, key), rule, now)
 	tat := later(b.tat, now).Add(time.Duration(n) * b.interval)
 	if wait := tat.Sub(now) - b.burst(); wait > 0 {
-		return ratelimit.Decision{RetryAfter: wait}, nil
+		return ratelimit.Decision{RetryAfter: wait, Remaining: b.remaining(b.tat, now), Local: true}, nil
 	}
 	b.tat = tat
-	return ratelimit.Decision{Allowed: true}, nil
+	return ratelimit.Decision{Allowed: true, Remaining: b.remaining(tat, now), Local: true}, nil
 }
 
 // Refund implements ratelimit.Limiter: it moves the bucket's tat n
@@ -244,6 +244,12 @@ func full(b *bucket, now time.Time) bool { return !b.tat.After(now) }
 
 // burst is how far b's tat may run ahead of now: Limit intervals.
 func (b *bucket) burst() time.Duration { return time.Duration(b.limit) * b.interval }
+
+// remaining is how many whole tokens the bucket holds at now when its tat
+// is tat.
+func (b *bucket) remaining(tat, now time.Time) int {
+	return max(int((b.burst()-later(tat, now).Sub(now))/b.interval), 0)
+}
 
 // interval is rule's emission interval, Per/Limit, at least a nanosecond.
 func interval(rule ratelimit.Rule) time.Duration {

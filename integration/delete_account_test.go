@@ -54,6 +54,7 @@ var erasureFates = []struct {
 	{"banned_emails", "kept", "", 0},
 	{"data_exports", "erased", "user_id = V", 0},
 	{"password_resets", "erased", "user_id = V", 0},
+	{"api_keys", "erased", "user_id = V", 0},
 	{"settings", "kept", "", 0},
 	{"questions", "kept", "", 0},
 }
@@ -246,6 +247,7 @@ func TestDeleteAccount(t *testing.T) {
 		othersMail := outboxFile(t, e.DataDir, "erasure_bystander@example.com")
 		exp := e.exportMyData(t, victim)
 		awaitExport(t, exp.URL, victim)
+		e.gql(t, victim, `mutation { createApiKey(input: {name: "erasable"}) { key } }`, nil, new(map[string]any))
 		e.refit(t)
 		if !db.JudgeProfile.Query().Where().ExistX(ctx) {
 			t.Fatal("the refit profiled nobody")

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/clientaddr"
@@ -21,9 +22,8 @@ type Budgets struct {
 	IP      Rule // per client address, grouped by clientaddr.Group
 	Session Rule // per anonymous judge
 	Account Rule // per account
-	// APIKey is per API key, for requests a Payer names one for: the
-	// developer platform (issue 15) sets it and Payer.APIKey; until then
-	// it is disabled.
+	// APIKey is per API key, for requests a Payer names one for (the HTTP
+	// layer names it instead of the address, see api.payer).
 	APIKey Rule
 }
 
@@ -40,6 +40,7 @@ type Payer struct {
 type Charge struct {
 	limiter Limiter
 	taken   []taken
+	short   *taken // the bucket that refused, when THROTTLED
 }
 
 // taken is what a charge took from one bucket.
@@ -47,6 +48,41 @@ type taken struct {
 	rule Rule
 	key  string
 	n    int
+	left int  // tokens the bucket held after the charge
+	own  bool // counted by this instance alone (Decision.Local)
+}
+
+// Status is what clients see of a budget (extensions.cost, the RateLimit
+// headers): the bucket's size, its period, what it holds now and whether
+// this instance counted it alone (Redis absent or failing).
+type Status struct {
+	Name      string // the rule's name, e.g. "budget_api_key"
+	Limit     int
+	Per       time.Duration
+	Remaining int
+	Local     bool
+}
+
+// Status returns the status of the tightest bucket the charge applied (the
+// one holding the fewest tokens once actual is settled), or of the one
+// that refused it; false when no bucket applied.
+func (c *Charge) Status(actual int) (Status, bool) {
+	if c == nil {
+		return Status{}, false
+	}
+	if c.short != nil {
+		return Status{Name: c.short.rule.Name, Limit: c.short.rule.Limit, Per: c.short.rule.Per, Remaining: c.short.left, Local: c.short.own}, true
+	}
+	var best Status
+	found := false
+	for _, t := range c.taken {
+		left := min(t.left+max(t.n-max(actual, 0), 0), t.rule.Limit)
+		if !found || left < best.Remaining {
+			best = Status{Name: t.rule.Name, Limit: t.rule.Limit, Per: t.rule.Per, Remaining: left, Local: t.own}
+			found = true
+		}
+	}
+	return best, found
 }
 
 // Charge takes cost (at least 1: every request counts) from every bucket
@@ -56,7 +92,8 @@ type taken struct {
 // allow-all). A bucket whose whole burst is less than cost is charged its
 // whole burst (the configuration keeps bursts above the price limit).
 // A nil b charges nothing; the returned Charge is then nil, and Settle on
-// it does nothing.
+// it does nothing. With THROTTLED the returned Charge took nothing and
+// only tells the refusing bucket's Status.
 func (b *Budgets) Charge(ctx context.Context, p Payer, cost int) (*Charge, error) {
 	if b == nil || b.Limiter == nil {
 		return nil, nil
@@ -67,15 +104,17 @@ func (b *Budgets) Charge(ctx context.Context, p Payer, cost int) (*Charge, error
 		n := min(cost, bk.rule.Limit)
 		d, err := b.Limiter.AllowN(ctx, bk.rule, bk.key, n)
 		if err == nil && d.Allowed {
-			c.taken = append(c.taken, taken{bk.rule, bk.key, n})
+			c.taken = append(c.taken, taken{bk.rule, bk.key, n, d.Remaining, d.Local})
 			continue
 		}
 		c.Settle(context.WithoutCancel(ctx), 0)
 		if err != nil {
 			return nil, unavailable(err)
 		}
+		c.taken = nil
+		c.short = &taken{rule: bk.rule, key: bk.key, left: d.Remaining, own: d.Local}
 		retry := retryTime(d.RetryAfter)
-		return nil, &facestat.Error{Code: facestat.Throttled, RetryAfter: retry,
+		return c, &facestat.Error{Code: facestat.Throttled, RetryAfter: retry,
 			Message: fmt.Sprintf("this request costs %d and your budget is short; try again in %d s", cost, int(retry.Seconds()))}
 	}
 	return c, nil

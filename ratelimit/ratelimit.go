@@ -68,6 +68,13 @@ type Decision struct {
 	// until the bucket holds what was asked for again (if nothing else is
 	// counted against it meanwhile).
 	RetryAfter time.Duration
+	// Remaining is how many whole tokens the bucket holds after this
+	// decision (after the event when allowed), for clients to see.
+	Remaining int
+	// Local is true when the bucket is this instance's own (the
+	// in-process limiter, also while a shared one fails), false when all
+	// instances share it.
+	Local bool
 }
 
 // Limiter decides whether events are allowed under rules.

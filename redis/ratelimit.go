@@ -29,8 +29,8 @@ func NewLimiter(rdb *goredis.Client, prefix string) *Limiter {
 }
 
 // gcra takes ARGV[3] tokens, one every ARGV[1] µs with a burst of ARGV[2]
-// µs (= limit × interval). It returns {1, 0} when allowed (and records it),
-// {0, wait µs} when refused (recording nothing).
+// µs (= limit × interval). It returns {1, 0, tokens left} when allowed (and
+// records it), {0, wait µs, tokens held} when refused (recording nothing).
 var gcra = goredis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -40,10 +40,10 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
 local new_tat = tat + tonumber(ARGV[3]) * interval
 if new_tat - burst > now then
-  return {0, new_tat - burst - now}
+  return {0, new_tat - burst - now, math.floor((burst - (tat - now)) / interval)}
 end
 redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
-return {1, 0}
+return {1, 0, math.floor((burst - (new_tat - now)) / interval)}
 `)
 
 // refund gives ARGV[2] tokens of ARGV[1] µs each back: the key's tat moves
@@ -86,10 +86,14 @@ func (l *Limiter) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n
 	if err != nil {
 		return ratelimit.Decision{}, fmt.Errorf("redis limiter: %w", err)
 	}
-	if res[0] == 1 {
-		return ratelimit.Decision{Allowed: true}, nil
+	var left int
+	if len(res) > 2 {
+		left = max(int(res[2]), 0)
 	}
-	return ratelimit.Decision{RetryAfter: time.Duration(res[1]) * time.Microsecond}, nil
+	if res[0] == 1 {
+		return ratelimit.Decision{Allowed: true, Remaining: left}, nil
+	}
+	return ratelimit.Decision{RetryAfter: time.Duration(res[1]) * time.Microsecond, Remaining: left}, nil
 }
 
 // Refund implements ratelimit.Limiter. It gives up after callTimeout.

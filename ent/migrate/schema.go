@@ -9,6 +9,43 @@ import (
 )
 
 var (
+	// APIKeysColumns holds the columns for the "api_keys" table.
+	APIKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "scopes", Type: field.TypeString, Size: 32},
+		{Name: "token_hash", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "user_id", Type: field.TypeUUID},
+	}
+	// APIKeysTable holds the schema information for the "api_keys" table.
+	APIKeysTable = &schema.Table{
+		Name:       "api_keys",
+		Columns:    APIKeysColumns,
+		PrimaryKey: []*schema.Column{APIKeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "api_keys_users_api_keys",
+				Columns:    []*schema.Column{APIKeysColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apikey_token_hash",
+				Unique:  true,
+				Columns: []*schema.Column{APIKeysColumns[3]},
+			},
+			{
+				Name:    "apikey_user_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[7], APIKeysColumns[4]},
+			},
+		},
+	}
 	// BannedEmailsColumns holds the columns for the "banned_emails" table.
 	BannedEmailsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -593,6 +630,7 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APIKeysTable,
 		BannedEmailsTable,
 		DataExportsTable,
 		JudgeProfilesTable,
@@ -614,6 +652,7 @@ var (
 )
 
 func init() {
+	APIKeysTable.ForeignKeys[0].RefTable = UsersTable
 	DataExportsTable.ForeignKeys[0].RefTable = UsersTable
 	JudgeProfilesTable.ForeignKeys[0].RefTable = UsersTable
 	PasswordResetsTable.ForeignKeys[0].RefTable = UsersTable

@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// ApiKey is the predicate function for apikey builders.
+type ApiKey func(*sql.Selector)
+
 // BannedEmail is the predicate function for bannedemail builders.
 type BannedEmail func(*sql.Selector)
 

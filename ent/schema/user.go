@@ -57,6 +57,7 @@ func (User) Edges() []ent.Edge {
 		edge.To("reports", PhotoReport.Type).Annotations(entsql.OnDelete(entsql.SetNull)),
 		edge.To("password_resets", PasswordReset.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("exports", DataExport.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("api_keys", ApiKey.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

@@ -72,6 +72,22 @@ type ConfirmPhotoConsentPayload struct {
 	Photo *ent.Photo `json:"photo"`
 }
 
+// A new API key's name and scopes.
+type CreateAPIKeyInput struct {
+	// 1 to 100 characters, to tell keys apart.
+	Name string `json:"name"`
+	// What it may do; READ when left out (READ is always included).
+	Scopes []APIKeyScope `json:"scopes,omitempty"`
+}
+
+// A new API key.
+type CreateAPIKeyPayload struct {
+	// The key: shown this once, stored only as a digest.
+	Key string `json:"key"`
+	// The key's record.
+	APIKey *ent.ApiKey `json:"apiKey"`
+}
+
 // Confirms account deletion.
 type DeleteAccountInput struct {
 	// The account's password.
@@ -294,6 +310,18 @@ type ResetPasswordPayload struct {
 	Ok bool `json:"ok"`
 }
 
+// Which API key to revoke.
+type RevokeAPIKeyInput struct {
+	// The key's id (ApiKey.id).
+	ID string `json:"id"`
+}
+
+// A revoked API key.
+type RevokeAPIKeyPayload struct {
+	// The key's id.
+	ID string `json:"id"`
+}
+
 // The instance's degradation state.
 type ServiceStatus struct {
 	// Current level.
@@ -472,6 +500,64 @@ type UploadPhotoInput struct {
 type UploadPhotoPayload struct {
 	// The stored photo.
 	Photo *ent.Photo `json:"photo"`
+}
+
+// What an API key may do. Every key may READ; no key manages the account.
+type APIKeyScope string
+
+const (
+	// Public data, and the owner's own photos and stats.
+	APIKeyScopeRead APIKeyScope = "READ"
+	// Also votes, skips, reports, uploads and visibility changes, as the owner.
+	APIKeyScopeWrite APIKeyScope = "WRITE"
+)
+
+var AllAPIKeyScope = []APIKeyScope{
+	APIKeyScopeRead,
+	APIKeyScopeWrite,
+}
+
+func (e APIKeyScope) IsValid() bool {
+	switch e {
+	case APIKeyScopeRead, APIKeyScopeWrite:
+		return true
+	}
+	return false
+}
+
+func (e APIKeyScope) String() string {
+	return string(e)
+}
+
+func (e *APIKeyScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = APIKeyScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApiKeyScope", str)
+	}
+	return nil
+}
+
+func (e APIKeyScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *APIKeyScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e APIKeyScope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How far FaceStat has stepped back from its full service under load. Each level

@@ -1,5 +1,10 @@
-// For developers and mobile apps: where the API is and how it behaves.
+// For developers and mobile apps: where the API is and how it behaves,
+// and, for accounts, their API keys.
+import { useViewer } from '../viewer';
+import { ApiKeys } from './ApiKeys';
+
 export function DevelopersPage() {
+  const { viewer } = useViewer();
   return (
     <main className="home prose">
       <h1>The FaceStat API</h1>
@@ -34,6 +39,19 @@ export function DevelopersPage() {
         <code>input.deviceToken</code>), so that they count on your device&apos;s own budget and strangers guessing the
         password cannot lock you out.
       </p>
+      <p>
+        Apps and scripts use an <strong>API key</strong> instead: <code>X-Api-Key: fsk_…</code> (on a WebSocket,{' '}
+        <code>{'{"x-api-key": "fsk_…"}'}</code>). Alone it acts as you within its scopes; with a user&apos;s bearer
+        token it names your app, whose budget pays. Every response says what it cost in{' '}
+        <code>extensions.cost</code> and the <code>RateLimit</code> headers.
+      </p>
+      {viewer?.user && !viewer.isAnonymous ? (
+        <ApiKeys />
+      ) : (
+        <p>
+          <a href="/signin?next=/developers">Sign in</a> to create API keys.
+        </p>
+      )}
       <h2>Conventions and errors</h2>
       <p>
         Relay ids and connections (<code>first</code> is 1 to 100), one <code>input</code> per mutation, RFC 3339

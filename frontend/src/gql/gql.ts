@@ -29,6 +29,10 @@ type Documents = {
     "\n  fragment OwnerPhotoStatusFields on Photo {\n    id\n    moderationState\n    consent {\n      showsMe\n      adult\n      acceptsJudging\n      givenAt\n    }\n  }\n": typeof types.OwnerPhotoStatusFieldsFragmentDoc,
     "\n  query PhotoOwnerStatus($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": typeof types.PhotoOwnerStatusDocument,
     "\n  query MyPhotosStatus($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": typeof types.MyPhotosStatusDocument,
+    "\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    scopes\n    createdAt\n    lastUsedAt\n  }\n": typeof types.ApiKeyFieldsFragmentDoc,
+    "\n  query ApiKeys {\n    viewer {\n      id\n      apiKeys {\n        ...ApiKeyFields\n      }\n    }\n  }\n": typeof types.ApiKeysDocument,
+    "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        ...ApiKeyFields\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($input: RevokeApiKeyInput!) {\n    revokeApiKey(input: $input) {\n      id\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
     "\n  fragment ThumbPhoto on Photo {\n    id\n    imageUrl\n    thumbnailUrl\n    width\n    height\n    voteCount\n    postedBy {\n      id\n      handle\n    }\n  }\n": typeof types.ThumbPhotoFragmentDoc,
     "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": typeof types.FrontPhotosDocument,
     "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n    survey {\n      ...QuestionFields\n    }\n  }\n": typeof types.JudgePhotoFragmentDoc,
@@ -74,6 +78,10 @@ const documents: Documents = {
     "\n  fragment OwnerPhotoStatusFields on Photo {\n    id\n    moderationState\n    consent {\n      showsMe\n      adult\n      acceptsJudging\n      givenAt\n    }\n  }\n": types.OwnerPhotoStatusFieldsFragmentDoc,
     "\n  query PhotoOwnerStatus($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": types.PhotoOwnerStatusDocument,
     "\n  query MyPhotosStatus($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n": types.MyPhotosStatusDocument,
+    "\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    scopes\n    createdAt\n    lastUsedAt\n  }\n": types.ApiKeyFieldsFragmentDoc,
+    "\n  query ApiKeys {\n    viewer {\n      id\n      apiKeys {\n        ...ApiKeyFields\n      }\n    }\n  }\n": types.ApiKeysDocument,
+    "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        ...ApiKeyFields\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($input: RevokeApiKeyInput!) {\n    revokeApiKey(input: $input) {\n      id\n    }\n  }\n": types.RevokeApiKeyDocument,
     "\n  fragment ThumbPhoto on Photo {\n    id\n    imageUrl\n    thumbnailUrl\n    width\n    height\n    voteCount\n    postedBy {\n      id\n      handle\n    }\n  }\n": types.ThumbPhotoFragmentDoc,
     "\n  query FrontPhotos {\n    photos(first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n    topPhotos(questionKey: \"attractive\", first: 12) {\n      nodes {\n        ...ThumbPhoto\n      }\n    }\n  }\n": types.FrontPhotosDocument,
     "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n    survey {\n      ...QuestionFields\n    }\n  }\n": types.JudgePhotoFragmentDoc,
@@ -178,6 +186,22 @@ export function graphql(source: "\n  query PhotoOwnerStatus($id: ID!) {\n    nod
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query MyPhotosStatus($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n"): (typeof documents)["\n  query MyPhotosStatus($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      id\n      ...OwnerPhotoStatusFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    scopes\n    createdAt\n    lastUsedAt\n  }\n"): (typeof documents)["\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    scopes\n    createdAt\n    lastUsedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ApiKeys {\n    viewer {\n      id\n      apiKeys {\n        ...ApiKeyFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query ApiKeys {\n    viewer {\n      id\n      apiKeys {\n        ...ApiKeyFields\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        ...ApiKeyFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        ...ApiKeyFields\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeApiKey($input: RevokeApiKeyInput!) {\n    revokeApiKey(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeApiKey($input: RevokeApiKeyInput!) {\n    revokeApiKey(input: $input) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

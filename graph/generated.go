@@ -171,8 +171,10 @@ type ComplexityRoot struct {
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	Photo struct {
@@ -231,16 +233,16 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		ModerationLog   func(childComplexity int, first int, after *string) int
-		ModerationQueue func(childComplexity int, first int, after *string) int
+		ModerationLog   func(childComplexity int, first *int, after *string, last *int, before *string) int
+		ModerationQueue func(childComplexity int, first *int, after *string, last *int, before *string) int
 		NextPhoto       func(childComplexity int, skip []string) int
 		Node            func(childComplexity int, id string) int
 		Nodes           func(childComplexity int, ids []string) int
 		Photo           func(childComplexity int, id string) int
-		Photos          func(childComplexity int, first int, after *string, orderBy *model.PhotoOrder) int
+		Photos          func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.PhotoOrder) int
 		Questions       func(childComplexity int) int
 		ServiceStatus   func(childComplexity int) int
-		TopPhotos       func(childComplexity int, questionKey string, first int, after *string) int
+		TopPhotos       func(childComplexity int, questionKey string, first *int, after *string, last *int, before *string) int
 		Viewer          func(childComplexity int) int
 	}
 
@@ -350,14 +352,14 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		Handle    func(childComplexity int) int
 		ID        func(childComplexity int) int
-		Photos    func(childComplexity int, first int, after *string) int
+		Photos    func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
 
 	Viewer struct {
 		Anonymous func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Karma     func(childComplexity int) int
-		Photos    func(childComplexity int, first int, after *string) int
+		Photos    func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Sessions  func(childComplexity int) int
 		User      func(childComplexity int) int
 		VotesCast func(childComplexity int) int
@@ -446,13 +448,13 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	Viewer(ctx context.Context) (*identity.Viewer, error)
 	Photo(ctx context.Context, id string) (*ent.Photo, error)
-	Photos(ctx context.Context, first int, after *string, orderBy *model.PhotoOrder) (*model.PhotoConnection, error)
+	Photos(ctx context.Context, first *int, after *string, last *int, before *string, orderBy *model.PhotoOrder) (*model.PhotoConnection, error)
 	Questions(ctx context.Context) ([]*ent.Question, error)
 	NextPhoto(ctx context.Context, skip []string) (*ent.Photo, error)
-	TopPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error)
+	TopPhotos(ctx context.Context, questionKey string, first *int, after *string, last *int, before *string) (*model.PhotoConnection, error)
 	ServiceStatus(ctx context.Context) (*model.ServiceStatus, error)
-	ModerationQueue(ctx context.Context, first int, after *string) (*model.ModerationQueueConnection, error)
-	ModerationLog(ctx context.Context, first int, after *string) (*model.ModerationLogConnection, error)
+	ModerationQueue(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ModerationQueueConnection, error)
+	ModerationLog(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ModerationLogConnection, error)
 }
 type QuestionResolver interface {
 	ID(ctx context.Context, obj *ent.Question) (string, error)
@@ -473,13 +475,13 @@ type UserResolver interface {
 	ID(ctx context.Context, obj *ent.User) (string, error)
 	Handle(ctx context.Context, obj *ent.User) (string, error)
 
-	Photos(ctx context.Context, obj *ent.User, first int, after *string) (*model.PhotoConnection, error)
+	Photos(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string) (*model.PhotoConnection, error)
 }
 type ViewerResolver interface {
 	ID(ctx context.Context, obj *identity.Viewer) (string, error)
 	User(ctx context.Context, obj *identity.Viewer) (*ent.User, error)
 
-	Photos(ctx context.Context, obj *identity.Viewer, first int, after *string) (*model.PhotoConnection, error)
+	Photos(ctx context.Context, obj *identity.Viewer, first *int, after *string, last *int, before *string) (*model.PhotoConnection, error)
 	VotesCast(ctx context.Context, obj *identity.Viewer) (int, error)
 	Karma(ctx context.Context, obj *identity.Viewer) (int, error)
 	Sessions(ctx context.Context, obj *identity.Viewer) ([]*ent.Session, error)
@@ -1007,6 +1009,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "Photo.consent":
 		if e.ComplexityRoot.Photo.Consent == nil {
@@ -1246,7 +1260,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ModerationLog(childComplexity, args["first"].(int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.ModerationLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.moderationQueue":
 		if e.ComplexityRoot.Query.ModerationQueue == nil {
 			break
@@ -1257,7 +1271,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ModerationQueue(childComplexity, args["first"].(int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.ModerationQueue(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.nextPhoto":
 		if e.ComplexityRoot.Query.NextPhoto == nil {
 			break
@@ -1312,7 +1326,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Photos(childComplexity, args["first"].(int), args["after"].(*string), args["orderBy"].(*model.PhotoOrder)), true
+		return e.ComplexityRoot.Query.Photos(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.PhotoOrder)), true
 	case "Query.questions":
 		if e.ComplexityRoot.Query.Questions == nil {
 			break
@@ -1335,7 +1349,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TopPhotos(childComplexity, args["questionKey"].(string), args["first"].(int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.TopPhotos(childComplexity, args["questionKey"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -1699,7 +1713,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.Photos(childComplexity, args["first"].(int), args["after"].(*string)), true
+		return e.ComplexityRoot.User.Photos(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "Viewer.isAnonymous":
 		if e.ComplexityRoot.Viewer.Anonymous == nil {
@@ -1729,7 +1743,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Viewer.Photos(childComplexity, args["first"].(int), args["after"].(*string)), true
+		return e.ComplexityRoot.Viewer.Photos(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Viewer.sessions":
 		if e.ComplexityRoot.Viewer.Sessions == nil {
 			break
@@ -1907,9 +1921,14 @@ interface Node {
   id: ID!
 }
 
-"Where a connection's page ends and whether another follows."
+"Where a connection's page starts and ends and whether more items lie beyond (Relay Cursor Connections spec)."
 type PageInfo {
+  "Paging forwards (` + "`" + `first` + "`" + `): whether more items follow this page. Always false when paging backwards."
   hasNextPage: Boolean!
+  "Paging backwards (` + "`" + `last` + "`" + `): whether more items precede this page. Always false when paging forwards."
+  hasPreviousPage: Boolean!
+  "Cursor of the first edge of this page; pass it as ` + "`" + `before` + "`" + ` to get the previous page."
+  startCursor: String
   "Cursor of the last edge of this page; pass it as ` + "`" + `after` + "`" + ` to get the next page."
   endCursor: String
 }
@@ -1940,8 +1959,18 @@ type Query {
   viewer: Viewer
   "A photo by id; null when it does not exist or the viewer may not see it."
   photo(id: ID!): Photo
-  "Public photos, newest first unless ` + "`" + `orderBy` + "`" + ` says otherwise. ` + "`" + `first` + "`" + ` is 1 to 100."
-  photos(first: Int!, after: String, orderBy: PhotoOrder): PhotoConnection!
+  "Public photos, newest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  photos(
+    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    first: Int
+    "Cursor: the range starts after this item."
+    after: String
+    "Page backwards: this many items from the end of the range, 1 to 100."
+    last: Int
+    "Cursor: the range ends before this item."
+    before: String
+    orderBy: PhotoOrder
+  ): PhotoConnection!
   "The survey: the questions judges answer about a photo, in order."
   questions: [Question!]!
   """
@@ -1958,15 +1987,44 @@ type Query {
   the low end of the 95% credible interval around the adjusted mean or
   share, on the effective number of answers: few votes, or votes that count
   little, rank low (docs/STATISTICS.md). Recomputed in the background every
-  few seconds. ` + "`" + `first` + "`" + ` is 1 to 100.
+  few seconds. Cursors name a position (score and photo), so paging goes on
+  where it left off when the ranking is recomputed between pages.
   """
-  topPhotos(questionKey: String!, first: Int!, after: String): PhotoConnection!
+  topPhotos(
+    questionKey: String!
+    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    first: Int
+    "Cursor: the range starts after this item."
+    after: String
+    "Page backwards: this many items from the end of the range, 1 to 100."
+    last: Int
+    "Cursor: the range ends before this item."
+    before: String
+  ): PhotoConnection!
   "How fully this instance is serving right now (see DegradationLevel)."
   serviceStatus: ServiceStatus!
-  "Reported photos, those to review first first (a MINOR report, then hidden ones, then oldest report). Moderators only. ` + "`" + `first` + "`" + ` is 1 to 100."
-  moderationQueue(first: Int!, after: String): ModerationQueueConnection!
-  "What moderators did, newest first. Moderators only; append-only. ` + "`" + `first` + "`" + ` is 1 to 100."
-  moderationLog(first: Int!, after: String): ModerationLogConnection!
+  "Reported photos, those to review first first (a MINOR report, then hidden ones, then oldest report). Moderators only."
+  moderationQueue(
+    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    first: Int
+    "Cursor: the range starts after this item."
+    after: String
+    "Page backwards: this many items from the end of the range, 1 to 100."
+    last: Int
+    "Cursor: the range ends before this item."
+    before: String
+  ): ModerationQueueConnection!
+  "What moderators did, newest first. Moderators only; append-only."
+  moderationLog(
+    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    first: Int
+    "Cursor: the range starts after this item."
+    after: String
+    "Page backwards: this many items from the end of the range, 1 to 100."
+    last: Int
+    "Cursor: the range ends before this item."
+    before: String
+  ): ModerationLogConnection!
 }
 
 """
@@ -1996,8 +2054,17 @@ type Viewer {
   "The account; null for an anonymous judge."
   user: User
   isAnonymous: Boolean!
-  "The viewer's own photos, public and private, newest first. ` + "`" + `first` + "`" + ` is 1 to 100."
-  photos(first: Int!, after: String): PhotoConnection!
+  "The viewer's own photos, public and private, newest first."
+  photos(
+    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    first: Int
+    "Cursor: the range starts after this item."
+    after: String
+    "Page backwards: this many items from the end of the range, 1 to 100."
+    last: Int
+    "Cursor: the range ends before this item."
+    before: String
+  ): PhotoConnection!
   "How many photos the viewer has judged."
   votesCast: Int!
   "Karma balance: careful judging earns it, votes on one's photos past their first 10 spend it; photos of owners with karma are shown sooner."
@@ -2025,8 +2092,17 @@ type User implements Node {
   handle: String!
   "When the account was created."
   createdAt: DateTime!
-  "The user's public photos (all of them when the viewer is the user), newest first. ` + "`" + `first` + "`" + ` is 1 to 100."
-  photos(first: Int!, after: String): PhotoConnection!
+  "The user's public photos (all of them when the viewer is the user), newest first."
+  photos(
+    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    first: Int
+    "Cursor: the range starts after this item."
+    after: String
+    "Page backwards: this many items from the end of the range, 1 to 100."
+    last: Int
+    "Cursor: the range ends before this item."
+    before: String
+  ): PhotoConnection!
 }
 
 "An uploaded face photo."
@@ -2873,6 +2949,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	switch field.Name {
 	case "hasNextPage":
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
@@ -3599,8 +3679,8 @@ func (ec *executionContext) field_Query_moderationLog_args(ctx context.Context, 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3614,6 +3694,22 @@ func (ec *executionContext) field_Query_moderationLog_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -3621,8 +3717,8 @@ func (ec *executionContext) field_Query_moderationQueue_args(ctx context.Context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3636,6 +3732,22 @@ func (ec *executionContext) field_Query_moderationQueue_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -3699,8 +3811,8 @@ func (ec *executionContext) field_Query_photos_args(ctx context.Context, rawArgs
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3714,14 +3826,30 @@ func (ec *executionContext) field_Query_photos_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*model.PhotoOrder, error) {
 			return ec.unmarshalOPhotoOrder2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐPhotoOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg2
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -3737,8 +3865,8 @@ func (ec *executionContext) field_Query_topPhotos_args(ctx context.Context, rawA
 	}
 	args["questionKey"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3752,6 +3880,22 @@ func (ec *executionContext) field_Query_topPhotos_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -3773,8 +3917,8 @@ func (ec *executionContext) field_User_photos_args(ctx context.Context, rawArgs 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3788,6 +3932,22 @@ func (ec *executionContext) field_User_photos_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -3795,8 +3955,8 @@ func (ec *executionContext) field_Viewer_photos_args(ctx context.Context, rawArg
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3810,6 +3970,22 @@ func (ec *executionContext) field_Viewer_photos_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -5933,6 +6109,52 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7089,7 +7311,7 @@ func (ec *executionContext) _Query_photos(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Photos(ctx, fc.Args["first"].(int), fc.Args["after"].(*string), fc.Args["orderBy"].(*model.PhotoOrder))
+			return ec.Resolvers.Query().Photos(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.PhotoOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PhotoConnection) graphql.Marshaler {
@@ -7209,7 +7431,7 @@ func (ec *executionContext) _Query_topPhotos(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TopPhotos(ctx, fc.Args["questionKey"].(string), fc.Args["first"].(int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().TopPhotos(ctx, fc.Args["questionKey"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PhotoConnection) graphql.Marshaler {
@@ -7285,7 +7507,7 @@ func (ec *executionContext) _Query_moderationQueue(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ModerationQueue(ctx, fc.Args["first"].(int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().ModerationQueue(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationQueueConnection) graphql.Marshaler {
@@ -7329,7 +7551,7 @@ func (ec *executionContext) _Query_moderationLog(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ModerationLog(ctx, fc.Args["first"].(int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().ModerationLog(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationLogConnection) graphql.Marshaler {
@@ -8838,7 +9060,7 @@ func (ec *executionContext) _User_photos(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.User().Photos(ctx, obj, fc.Args["first"].(int), fc.Args["after"].(*string))
+			return ec.Resolvers.User().Photos(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PhotoConnection) graphql.Marshaler {
@@ -8960,7 +9182,7 @@ func (ec *executionContext) _Viewer_photos(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Viewer().Photos(ctx, obj, fc.Args["first"].(int), fc.Args["after"].(*string))
+			return ec.Resolvers.Viewer().Photos(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PhotoConnection) graphql.Marshaler {
@@ -12116,6 +12338,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "hasNextPage":
 			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "endCursor":

@@ -259,7 +259,9 @@ func TestRelayPagingPhotos(t *testing.T) {
 			t.Fatalf("photos(last: 2, after: 1st, before: 5th) = %v %+v", pg.IDs, pg.PageInfo)
 		}
 
-		var me struct{ Viewer struct{ User struct{ ID string } } }
+		var me struct {
+			Viewer struct{ User struct{ ID string } }
+		}
 		e.gql(t, owner, `{ viewer { user { id } } }`, nil, &me)
 		user := pager{e: e, query: `query(` + pageArgs + `, $id: ID!) { node(id: $id) { ...on User { c: photos(` + connArgs + `) ` + photoSel + ` } } }`,
 			vars: map[string]any{"id": me.Viewer.User.ID}}

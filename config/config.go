@@ -412,7 +412,7 @@ var groups = []group{
 	{"Request limits", "", []option{
 		{"max-body-bytes", "1MiB", "largest JSON request body", int64s(func(c *Config) *int64 { return &c.MaxBodyBytes })},
 		{"max-query-depth", "12", "deepest nesting of a GraphQL operation", integer(func(c *Config) *int { return &c.MaxQueryDepth })},
-		{"max-complexity", "49152", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go): 49152 bounds an answer near 768 KiB; a page of 100 photos with full statistics costs about 33000, the fullest introspection 48000", integer(func(c *Config) *int { return &c.MaxComplexity })},
+		{"max-complexity", "49152", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go): 49152 bounds an answer near 768 KiB; a page of 100 photos with full statistics costs about 33000, the fullest introspection 48500", integer(func(c *Config) *int { return &c.MaxComplexity })},
 		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
 		{"max-aliases", "50", "most aliases in a GraphQL document (each is priced too)", integer(func(c *Config) *int { return &c.MaxAliases })},
 		{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},

@@ -1961,13 +1961,13 @@ type Query {
   photo(id: ID!): Photo
   "Public photos, newest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   photos(
-    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    "Page forwards: 1 to 100 items from the start. Give first or last."
     first: Int
-    "Cursor: the range starts after this item."
+    "Only items after this cursor."
     after: String
-    "Page backwards: this many items from the end of the range, 1 to 100."
+    "Page backwards: 1 to 100 items from the end."
     last: Int
-    "Cursor: the range ends before this item."
+    "Only items before this cursor."
     before: String
     orderBy: PhotoOrder
   ): PhotoConnection!
@@ -1992,37 +1992,37 @@ type Query {
   """
   topPhotos(
     questionKey: String!
-    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    "Page forwards: 1 to 100 items from the start. Give first or last."
     first: Int
-    "Cursor: the range starts after this item."
+    "Only items after this cursor."
     after: String
-    "Page backwards: this many items from the end of the range, 1 to 100."
+    "Page backwards: 1 to 100 items from the end."
     last: Int
-    "Cursor: the range ends before this item."
+    "Only items before this cursor."
     before: String
   ): PhotoConnection!
   "How fully this instance is serving right now (see DegradationLevel)."
   serviceStatus: ServiceStatus!
   "Reported photos, those to review first first (a MINOR report, then hidden ones, then oldest report). Moderators only."
   moderationQueue(
-    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    "Page forwards: 1 to 100 items from the start. Give first or last."
     first: Int
-    "Cursor: the range starts after this item."
+    "Only items after this cursor."
     after: String
-    "Page backwards: this many items from the end of the range, 1 to 100."
+    "Page backwards: 1 to 100 items from the end."
     last: Int
-    "Cursor: the range ends before this item."
+    "Only items before this cursor."
     before: String
   ): ModerationQueueConnection!
   "What moderators did, newest first. Moderators only; append-only."
   moderationLog(
-    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    "Page forwards: 1 to 100 items from the start. Give first or last."
     first: Int
-    "Cursor: the range starts after this item."
+    "Only items after this cursor."
     after: String
-    "Page backwards: this many items from the end of the range, 1 to 100."
+    "Page backwards: 1 to 100 items from the end."
     last: Int
-    "Cursor: the range ends before this item."
+    "Only items before this cursor."
     before: String
   ): ModerationLogConnection!
 }
@@ -2056,13 +2056,13 @@ type Viewer {
   isAnonymous: Boolean!
   "The viewer's own photos, public and private, newest first."
   photos(
-    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    "Page forwards: 1 to 100 items from the start. Give first or last."
     first: Int
-    "Cursor: the range starts after this item."
+    "Only items after this cursor."
     after: String
-    "Page backwards: this many items from the end of the range, 1 to 100."
+    "Page backwards: 1 to 100 items from the end."
     last: Int
-    "Cursor: the range ends before this item."
+    "Only items before this cursor."
     before: String
   ): PhotoConnection!
   "How many photos the viewer has judged."
@@ -2094,13 +2094,13 @@ type User implements Node {
   createdAt: DateTime!
   "The user's public photos (all of them when the viewer is the user), newest first."
   photos(
-    "Page forwards: this many items from the start of the range, 1 to 100. Exactly one of ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` is required."
+    "Page forwards: 1 to 100 items from the start. Give first or last."
     first: Int
-    "Cursor: the range starts after this item."
+    "Only items after this cursor."
     after: String
-    "Page backwards: this many items from the end of the range, 1 to 100."
+    "Page backwards: 1 to 100 items from the end."
     last: Int
-    "Cursor: the range ends before this item."
+    "Only items before this cursor."
     before: String
   ): PhotoConnection!
 }

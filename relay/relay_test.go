@@ -262,31 +262,41 @@ func TestParsePage(t *testing.T) {
 	})
 }
 
-// FuzzParsePage checks that no cursor makes ParsePage panic, and that any
-// cursor it accepts re-encodes to one that decodes to the same position.
+// FuzzParsePage checks that no cursor makes ParsePage panic, in either
+// direction, and that any cursor it accepts re-encodes to one that decodes
+// to the same position.
 func FuzzParsePage(f *testing.F) {
-	f.Add(10, relay.Cursor{Time: time.Unix(1700000000, 123), ID: someID}.String(), 100)
-	f.Add(1, "", 1)
-	f.Add(0, "!!!", 0)
-	f.Add(-1, enc.EncodeToString([]byte("-zz:"+someID.String())), 100)
-	f.Add(101, relay.ID("Photo", someID), 100)
-	f.Fuzz(func(t *testing.T, first int, after string, max int) {
-		p, err := parsePage(first, &after, max)
+	f.Add(10, relay.Cursor{Time: time.Unix(1700000000, 123), ID: someID}.String(), 100, false)
+	f.Add(10, relay.Cursor{Time: time.Unix(1700000000, 123), ID: someID}.String(), 100, true)
+	f.Add(1, "", 1, true)
+	f.Add(0, "!!!", 0, false)
+	f.Add(-1, enc.EncodeToString([]byte("-zz:"+someID.String())), 100, true)
+	f.Add(101, relay.ID("Photo", someID), 100, false)
+	f.Fuzz(func(t *testing.T, n int, cursor string, max int, backward bool) {
+		args, size, at := relay.Args{First: &n, After: &cursor}, "first", "after"
+		if backward {
+			args, size, at = relay.Args{Last: &n, Before: &cursor}, "last", "before"
+		}
+		p, err := relay.ParsePage(args, max)
 		if err != nil {
 			var fe *facestat.Error
-			if !errors.As(err, &fe) || fe.Code != facestat.BadUserInput || (fe.Field != "first" && fe.Field != "after") {
-				t.Fatalf("ParsePage error %v is not BAD_USER_INPUT on first or after", err)
+			if !errors.As(err, &fe) || fe.Code != facestat.BadUserInput || (fe.Field != size && fe.Field != at) {
+				t.Fatalf("ParsePage error %v is not BAD_USER_INPUT on %s or %s", err, size, at)
 			}
 			return
 		}
-		if p.N < 1 || p.N > max || p.N != first || p.After == nil {
-			t.Fatalf("ParsePage(%d, %q, %d) = %+v", first, after, max, p)
+		c := p.After
+		if backward {
+			c = p.Before
 		}
-		if p.After.Time.Before(time.Unix(0, 0)) || p.After.Time.Year() >= 2200 {
-			t.Fatalf("ParsePage(%q) accepted a time out of range: %v", after, p.After.Time)
+		if p.N < 1 || p.N > max || p.N != n || p.Backward != backward || c == nil {
+			t.Fatalf("ParsePage(%d, %q, %d, backward %v) = %+v", n, cursor, max, backward, p)
 		}
-		if again := p.After.String(); again != after {
-			t.Fatalf("accepted cursor %q re-encodes as %q", after, again)
+		if c.Time.Before(time.Unix(0, 0)) || c.Time.Year() >= 2200 {
+			t.Fatalf("ParsePage(%q) accepted a time out of range: %v", cursor, c.Time)
+		}
+		if again := c.String(); again != cursor {
+			t.Fatalf("accepted cursor %q re-encodes as %q", cursor, again)
 		}
 	})
 }

@@ -35,6 +35,8 @@ const (
 	ReasonOutOfRange      = "OUT_OF_RANGE"
 	ReasonUnknownQuestion = "UNKNOWN_QUESTION"
 	ReasonInvalid         = "INVALID"
+	ReasonRequired        = "REQUIRED"  // BAD_USER_INPUT: a connection without first or last
+	ReasonExclusive       = "EXCLUSIVE" // BAD_USER_INPUT: a connection with both first and last
 	ReasonTooLong         = "TOO_LONG"
 	ReasonBlockedWord     = "BLOCKED_WORD"
 	ReasonConsentRequired = "CONSENT_REQUIRED"

@@ -31,7 +31,8 @@ import (
 //	an ID (Photo, User, Question,           4                                   56 to 64 characters of base64
 //	  PhotoStats, Viewer, deletedPhotoId)
 //	Photo.imageUrl, thumbnailUrl            1 per 16 bytes of the longest URL   a private photo's signed URL (photos.MaxURLBytes)
-//	PageInfo.endCursor, PhotoEdge.cursor    5                                   up to 70 characters
+//	PageInfo.startCursor, endCursor,        5                                   up to 70 characters
+//	  PhotoEdge.cursor
 //	User.handle, WordCount.word             2                                   at most 30 and 24 characters
 //	a DateTime                              3                                   32 bytes and the key
 //	Question.key, Question.prompt           1 per 16 bytes of the longest       the survey's own texts
@@ -39,8 +40,9 @@ import (
 //	  deviceToken)
 //	HistogramBucket.value, count            0                                   a bucket costs 1 as a whole: 24 bytes
 //	WordCount.count                         0                                   likewise, with its word
-//	Query.photos, User.photos,              10 + selection × first              one query; first clamped to
-//	  Viewer.photos, Query.topPhotos                                            max-page-size (the resolver refuses more)
+//	Query.photos, User.photos,              10 + selection × page               one query; page is first or last
+//	  Viewer.photos, Query.topPhotos,                                           (the larger when both: refused),
+//	  moderationQueue, moderationLog                                            clamped to max-page-size (likewise)
 //	Query.nodes(ids)                        2 + selection × len(ids)            clamped to graph.MaxNodes (likewise)
 //	Query.node, Query.photo                 2 + selection                       a batched lookup
 //	Query.questions                         1 + selection × questions           the active survey
@@ -48,7 +50,7 @@ import (
 //	Photo.survey                            1 + selection × questions           a subset of the active survey
 //	QuestionStats.histogram                 1 + selection × ⌈buckets/questions⌉ see below
 //	QuestionStats.words                     1 + selection × ⌈words/questions⌉   see below
-//	PhotoConnection.edges, nodes            1 + selection                       priced by the connection's first
+//	PhotoConnection.edges, nodes            1 + selection                       priced by the connection's page
 //	Query.nextPhoto, CastVotePayload.next   100 + selection                     a query over the judging pool
 //	SkipPhotoPayload.next                   100 + selection                     the same query
 //	Viewer.votesCast                        10                                  a count query
@@ -62,7 +64,8 @@ import (
 //	                                                                            (no alias inside either: api/shape.go)
 //	an alias                                1 + 1 per 8 bytes of the alias      its key, repeated in every item
 //
-// A list multiplies its selection by the most items it can hold: `first`,
+// A list multiplies its selection by the most items it can hold: `first`
+// or `last`,
 // the length of `ids`, or a bound of the survey. The survey bounds are
 // totals spread over its questions: the histograms of all the questions
 // together hold at most Σ judging.HistogramBound buckets (120 for the
@@ -115,16 +118,25 @@ type prices struct {
 }
 
 // setComplexity prices the fields of the schema (see the table above).
-// Connections clamp `first` and nodes clamps its ids to what the resolver
+// Connections clamp `first` (or `last`) and nodes clamps its ids to what the resolver
 // accepts, so that an oversized argument is reported by the resolver as the
 // argument error it is. The survey is read at every pricing, so an
 // operator's new question is priced at once.
 func setComplexity(c *graph.ComplexityRoot, p prices) {
-	page := func(child, first int) int { return satAdd(priceList, satMul(child, min(max(first, 1), p.MaxPage))) }
-	c.Query.Photos = func(child, first int, _ *string, _ *model.PhotoOrder) int { return page(child, first) }
-	c.Query.TopPhotos = func(child int, _ string, first int, _ *string) int { return page(child, first) }
-	c.User.Photos = func(child, first int, _ *string) int { return page(child, first) }
-	c.Viewer.Photos = func(child, first int, _ *string) int { return page(child, first) }
+	// page prices a connection by its page size: first or last, the
+	// larger when a client sends both (which the resolver refuses).
+	page := func(child int, first, last *int) int {
+		n := max(deref(first), deref(last))
+		return satAdd(priceList, satMul(child, min(max(n, 1), p.MaxPage)))
+	}
+	c.Query.Photos = func(child int, first *int, _ *string, last *int, _ *string, _ *model.PhotoOrder) int {
+		return page(child, first, last)
+	}
+	c.Query.TopPhotos = func(child int, _ string, first *int, _ *string, last *int, _ *string) int {
+		return page(child, first, last)
+	}
+	connection := func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
+	c.User.Photos, c.Viewer.Photos = connection, connection
 	c.Query.Nodes = func(child int, ids []string) int {
 		return satAdd(priceLookup, satMul(child, min(max(len(ids), 1), graph.MaxNodes)))
 	}
@@ -146,8 +158,7 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 	// above multiplies them by its page.
 	c.PhotoConnection.Edges = plus(1)
 	c.PhotoConnection.Nodes = plus(1)
-	c.Query.ModerationQueue = func(child, first int, _ *string) int { return page(child, first) }
-	c.Query.ModerationLog = func(child, first int, _ *string) int { return page(child, first) }
+	c.Query.ModerationQueue, c.Query.ModerationLog = connection, connection
 	c.ModerationQueueConnection.Edges, c.ModerationQueueConnection.Nodes = plus(1), plus(1)
 	c.ModerationLogConnection.Edges, c.ModerationLogConnection.Nodes = plus(1), plus(1)
 	c.ModerationQueueItem.Reports = func(child int) int { return satAdd(priceList, satMul(child, maxQueueReports)) }
@@ -166,7 +177,7 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 	}
 	url := fixed(units(p.URLBytes))
 	c.Photo.ImageURL, c.Photo.ThumbnailURL = url, url
-	c.PageInfo.EndCursor, c.PhotoEdge.Cursor = fixed(priceCursor), fixed(priceCursor)
+	c.PageInfo.StartCursor, c.PageInfo.EndCursor, c.PhotoEdge.Cursor = fixed(priceCursor), fixed(priceCursor), fixed(priceCursor)
 	c.User.Handle, c.WordCount.Word = fixed(priceShort), fixed(priceShort)
 	c.Question.Key = func(int) int { return units(longest(p.Survey(), func(q *ent.Question) string { return q.Key })) }
 	c.Question.Prompt = func(int) int { return units(longest(p.Survey(), func(q *ent.Question) string { return q.Prompt })) }
@@ -411,4 +422,12 @@ func (w *pricer) fieldPrice(f *ast.Field, child int) int {
 		p = max(p, q)
 	}
 	return p
+}
+
+// deref is *n, or 0 for nil.
+func deref(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }

@@ -205,6 +205,27 @@ func TestPrice(t *testing.T) {
 			t.Errorf("first: 100000 costs %d, not the %d of a full page (the resolver refuses it)", b, a)
 		}
 	})
+	t.Run("OKLastPricedAsFirst", func(t *testing.T) {
+		for _, conn := range []string{`photos`, `topPhotos(questionKey: "age", %s)`, `viewer { photos(%s) { nodes { width } } }`,
+			`moderationQueue(%s) { nodes { reportCount } }`, `moderationLog(%s) { nodes { note } }`} {
+			q := func(args string) string {
+				if !strings.Contains(conn, "%s") {
+					return `{ ` + conn + `(` + args + `) { nodes { width } } }`
+				}
+				if strings.HasPrefix(conn, "topPhotos") {
+					return `{ ` + fmt.Sprintf(conn, args) + ` { nodes { width } } }`
+				}
+				return `{ ` + fmt.Sprintf(conn, args) + ` }`
+			}
+			first, last := p(q("first: 37")), p(q(`last: 37, before: "x"`))
+			if first != last || first == p(q("first: 1")) {
+				t.Errorf("%s: first: 37 costs %d, last: 37 %d (first: 1 %d)", conn, first, last, p(q("first: 1")))
+			}
+			if both, big := p(q("first: 1, last: 100")), p(q("last: 100")); both != big {
+				t.Errorf("%s: first 1 and last 100 cost %d, want the larger page's %d", conn, both, big)
+			}
+		}
+	})
 	t.Run("OKIdsMultiply", func(t *testing.T) {
 		one := p(`{ nodes(ids: ["a"]) { id } }`)
 		three := p(`{ nodes(ids: ["a", "b", "c"]) { id } }`)

@@ -416,7 +416,7 @@ var groups = []group{
 		{"max-complexity", "57344", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go): 57344 bounds an answer near 896 KiB; a page of 100 photos with full statistics costs about 33000, the fullest introspection 56000", integer(func(c *Config) *int { return &c.MaxComplexity })},
 		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
 		{"max-aliases", "50", "most aliases in a GraphQL document (each is priced too)", integer(func(c *Config) *int { return &c.MaxAliases })},
-		{"max-page-size", "100", "largest `first` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
+		{"max-page-size", "100", "largest `first` or `last` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
 	}},
 	{"Slow clients", "What one connection may hold, and for how long: a client that sends too slowly is cut off, and one address cannot take every slot.", []option{
 		{"read-header-timeout", "10s", "a request's headers must arrive within this", duration(func(c *Config) *time.Duration { return &c.ReadHeaderTimeout })},

@@ -118,7 +118,7 @@ func (r *Renderer) Render(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("frontpage: shell: %w", err)
 	}
-	recent, _, err := r.Photos.List(ctx, nil, relay.Page{First: Size}, photos.Listing{})
+	recent, _, err := r.Photos.List(ctx, nil, relay.Page{N: Size}, photos.Listing{})
 	if err != nil {
 		return fmt.Errorf("frontpage: recent: %w", err)
 	}

@@ -187,8 +187,10 @@ type ComplexityRoot struct {
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	Photo struct {
@@ -247,16 +249,16 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		ModerationLog   func(childComplexity int, first int, after *string) int
-		ModerationQueue func(childComplexity int, first int, after *string) int
+		ModerationLog   func(childComplexity int, first *int, after *string, last *int, before *string) int
+		ModerationQueue func(childComplexity int, first *int, after *string, last *int, before *string) int
 		NextPhoto       func(childComplexity int, skip []string) int
 		Node            func(childComplexity int, id string) int
 		Nodes           func(childComplexity int, ids []string) int
 		Photo           func(childComplexity int, id string) int
-		Photos          func(childComplexity int, first int, after *string, orderBy *model.PhotoOrder) int
+		Photos          func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.PhotoOrder) int
 		Questions       func(childComplexity int) int
 		ServiceStatus   func(childComplexity int) int
-		TopPhotos       func(childComplexity int, questionKey string, first int, after *string) int
+		TopPhotos       func(childComplexity int, questionKey string, first *int, after *string, last *int, before *string) int
 		Viewer          func(childComplexity int) int
 	}
 
@@ -370,7 +372,7 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		Handle    func(childComplexity int) int
 		ID        func(childComplexity int) int
-		Photos    func(childComplexity int, first int, after *string) int
+		Photos    func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
 
 	Viewer struct {
@@ -378,7 +380,7 @@ type ComplexityRoot struct {
 		Anonymous func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Karma     func(childComplexity int) int
-		Photos    func(childComplexity int, first int, after *string) int
+		Photos    func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Sessions  func(childComplexity int) int
 		User      func(childComplexity int) int
 		VotesCast func(childComplexity int) int
@@ -474,13 +476,13 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	Viewer(ctx context.Context) (*identity.Viewer, error)
 	Photo(ctx context.Context, id string) (*ent.Photo, error)
-	Photos(ctx context.Context, first int, after *string, orderBy *model.PhotoOrder) (*model.PhotoConnection, error)
+	Photos(ctx context.Context, first *int, after *string, last *int, before *string, orderBy *model.PhotoOrder) (*model.PhotoConnection, error)
 	Questions(ctx context.Context) ([]*ent.Question, error)
 	NextPhoto(ctx context.Context, skip []string) (*ent.Photo, error)
-	TopPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error)
+	TopPhotos(ctx context.Context, questionKey string, first *int, after *string, last *int, before *string) (*model.PhotoConnection, error)
 	ServiceStatus(ctx context.Context) (*model.ServiceStatus, error)
-	ModerationQueue(ctx context.Context, first int, after *string) (*model.ModerationQueueConnection, error)
-	ModerationLog(ctx context.Context, first int, after *string) (*model.ModerationLogConnection, error)
+	ModerationQueue(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ModerationQueueConnection, error)
+	ModerationLog(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ModerationLogConnection, error)
 }
 type QuestionResolver interface {
 	ID(ctx context.Context, obj *ent.Question) (string, error)
@@ -501,13 +503,13 @@ type UserResolver interface {
 	ID(ctx context.Context, obj *ent.User) (string, error)
 	Handle(ctx context.Context, obj *ent.User) (string, error)
 
-	Photos(ctx context.Context, obj *ent.User, first int, after *string) (*model.PhotoConnection, error)
+	Photos(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string) (*model.PhotoConnection, error)
 }
 type ViewerResolver interface {
 	ID(ctx context.Context, obj *identity.Viewer) (string, error)
 	User(ctx context.Context, obj *identity.Viewer) (*ent.User, error)
 
-	Photos(ctx context.Context, obj *identity.Viewer, first int, after *string) (*model.PhotoConnection, error)
+	Photos(ctx context.Context, obj *identity.Viewer, first *int, after *string, last *int, before *string) (*model.PhotoConnection, error)
 	VotesCast(ctx context.Context, obj *identity.Viewer) (int, error)
 	Karma(ctx context.Context, obj *identity.Viewer) (int, error)
 	Sessions(ctx context.Context, obj *identity.Viewer) ([]*ent.Session, error)
@@ -1102,6 +1104,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "Photo.consent":
 		if e.ComplexityRoot.Photo.Consent == nil {
@@ -1341,7 +1355,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ModerationLog(childComplexity, args["first"].(int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.ModerationLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.moderationQueue":
 		if e.ComplexityRoot.Query.ModerationQueue == nil {
 			break
@@ -1352,7 +1366,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ModerationQueue(childComplexity, args["first"].(int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.ModerationQueue(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.nextPhoto":
 		if e.ComplexityRoot.Query.NextPhoto == nil {
 			break
@@ -1407,7 +1421,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Photos(childComplexity, args["first"].(int), args["after"].(*string), args["orderBy"].(*model.PhotoOrder)), true
+		return e.ComplexityRoot.Query.Photos(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.PhotoOrder)), true
 	case "Query.questions":
 		if e.ComplexityRoot.Query.Questions == nil {
 			break
@@ -1430,7 +1444,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TopPhotos(childComplexity, args["questionKey"].(string), args["first"].(int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.TopPhotos(childComplexity, args["questionKey"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -1801,7 +1815,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.Photos(childComplexity, args["first"].(int), args["after"].(*string)), true
+		return e.ComplexityRoot.User.Photos(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "Viewer.apiKeys":
 		if e.ComplexityRoot.Viewer.APIKeys == nil {
@@ -1837,7 +1851,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Viewer.Photos(childComplexity, args["first"].(int), args["after"].(*string)), true
+		return e.ComplexityRoot.Viewer.Photos(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Viewer.sessions":
 		if e.ComplexityRoot.Viewer.Sessions == nil {
 			break
@@ -2017,10 +2031,14 @@ interface Node {
   id: ID!
 }
 
-"Where a connection's page ends and whether another follows."
+"Where a connection's page starts and ends and whether more items lie beyond (Relay Cursor Connections spec)."
 type PageInfo {
-  "Whether a page follows."
+  "Paging forwards (` + "`" + `first` + "`" + `): whether more items follow this page. Always false when paging backwards."
   hasNextPage: Boolean!
+  "Paging backwards (` + "`" + `last` + "`" + `): whether more items precede this page. Always false when paging forwards."
+  hasPreviousPage: Boolean!
+  "Cursor of the first edge of this page; pass it as ` + "`" + `before` + "`" + ` to get the previous page."
+  startCursor: String
   "Cursor of the last edge of this page; pass it as ` + "`" + `after` + "`" + ` to get the next page."
   endCursor: String
 }
@@ -2057,8 +2075,19 @@ type Query {
   viewer: Viewer
   "A photo by id; null when it does not exist or the viewer may not see it."
   photo("Photo id." id: ID!): Photo
-  "Public photos, newest first unless ` + "`" + `orderBy` + "`" + ` says otherwise. ` + "`" + `first` + "`" + ` is 1 to 100."
-  photos("Page size." first: Int!, "Cursor." after: String, "Order." orderBy: PhotoOrder): PhotoConnection!
+  "Public photos, newest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  photos(
+    "Page forwards: 1 to 100 items from the start. Give first or last."
+    first: Int
+    "Only items after this cursor."
+    after: String
+    "Page backwards: 1 to 100 items from the end."
+    last: Int
+    "Only items before this cursor."
+    before: String
+    "Order."
+    orderBy: PhotoOrder
+  ): PhotoConnection!
   "The survey: the questions judges answer about a photo, in order."
   questions: [Question!]!
   """
@@ -2075,15 +2104,45 @@ type Query {
   the low end of the 95% credible interval around the adjusted mean or
   share, on the effective number of answers: few votes, or votes that count
   little, rank low (docs/STATISTICS.md). Recomputed in the background every
-  few seconds. ` + "`" + `first` + "`" + ` is 1 to 100.
+  few seconds. Cursors name a position (score and photo), so paging goes on
+  where it left off when the ranking is recomputed between pages.
   """
-  topPhotos("A ` + "`" + `Question.key` + "`" + `." questionKey: String!, "Page size." first: Int!, "Cursor." after: String): PhotoConnection!
+  topPhotos(
+    "A ` + "`" + `Question.key` + "`" + `."
+    questionKey: String!
+    "Page forwards: 1 to 100 items from the start. Give first or last."
+    first: Int
+    "Only items after this cursor."
+    after: String
+    "Page backwards: 1 to 100 items from the end."
+    last: Int
+    "Only items before this cursor."
+    before: String
+  ): PhotoConnection!
   "How fully this instance is serving right now (see DegradationLevel)."
   serviceStatus: ServiceStatus!
-  "Reported photos, those to review first first (a MINOR report, then hidden ones, then oldest report). Moderators only. ` + "`" + `first` + "`" + ` is 1 to 100."
-  moderationQueue("Page size." first: Int!, "Cursor." after: String): ModerationQueueConnection!
-  "What moderators did, newest first. Moderators only; append-only. ` + "`" + `first` + "`" + ` is 1 to 100."
-  moderationLog("Page size." first: Int!, "Cursor." after: String): ModerationLogConnection!
+  "Reported photos, those to review first first (a MINOR report, then hidden ones, then oldest report). Moderators only."
+  moderationQueue(
+    "Page forwards: 1 to 100 items from the start. Give first or last."
+    first: Int
+    "Only items after this cursor."
+    after: String
+    "Page backwards: 1 to 100 items from the end."
+    last: Int
+    "Only items before this cursor."
+    before: String
+  ): ModerationQueueConnection!
+  "What moderators did, newest first. Moderators only; append-only."
+  moderationLog(
+    "Page forwards: 1 to 100 items from the start. Give first or last."
+    first: Int
+    "Only items after this cursor."
+    after: String
+    "Page backwards: 1 to 100 items from the end."
+    last: Int
+    "Only items before this cursor."
+    before: String
+  ): ModerationLogConnection!
 }
 
 """
@@ -2116,8 +2175,17 @@ type Viewer {
   user: User
   "True for a judge without an account."
   isAnonymous: Boolean!
-  "The viewer's own photos, public and private, newest first. ` + "`" + `first` + "`" + ` is 1 to 100."
-  photos("Page size." first: Int!, "Cursor." after: String): PhotoConnection!
+  "The viewer's own photos, public and private, newest first."
+  photos(
+    "Page forwards: 1 to 100 items from the start. Give first or last."
+    first: Int
+    "Only items after this cursor."
+    after: String
+    "Page backwards: 1 to 100 items from the end."
+    last: Int
+    "Only items before this cursor."
+    before: String
+  ): PhotoConnection!
   "How many photos the viewer has judged."
   votesCast: Int!
   "Karma balance: careful judging earns it, votes on one's photos past their first 10 spend it; photos of owners with karma are shown sooner."
@@ -2172,8 +2240,17 @@ type User implements Node {
   handle: String!
   "When the account was created."
   createdAt: DateTime!
-  "The user's public photos (all of them when the viewer is the user), newest first. ` + "`" + `first` + "`" + ` is 1 to 100."
-  photos("Page size." first: Int!, "Cursor." after: String): PhotoConnection!
+  "The user's public photos (all of them when the viewer is the user), newest first."
+  photos(
+    "Page forwards: 1 to 100 items from the start. Give first or last."
+    first: Int
+    "Only items after this cursor."
+    after: String
+    "Page backwards: 1 to 100 items from the end."
+    last: Int
+    "Only items before this cursor."
+    before: String
+  ): PhotoConnection!
 }
 
 "An uploaded face photo."
@@ -3197,6 +3274,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	switch field.Name {
 	case "hasNextPage":
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
@@ -3961,8 +4042,8 @@ func (ec *executionContext) field_Query_moderationLog_args(ctx context.Context, 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3976,6 +4057,22 @@ func (ec *executionContext) field_Query_moderationLog_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -3983,8 +4080,8 @@ func (ec *executionContext) field_Query_moderationQueue_args(ctx context.Context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3998,6 +4095,22 @@ func (ec *executionContext) field_Query_moderationQueue_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -4061,8 +4174,8 @@ func (ec *executionContext) field_Query_photos_args(ctx context.Context, rawArgs
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4076,14 +4189,30 @@ func (ec *executionContext) field_Query_photos_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*model.PhotoOrder, error) {
 			return ec.unmarshalOPhotoOrder2ᚖgithubᚗcomᚋfacestatᚋfacestatᚋgraphᚋmodelᚐPhotoOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg2
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -4099,8 +4228,8 @@ func (ec *executionContext) field_Query_topPhotos_args(ctx context.Context, rawA
 	}
 	args["questionKey"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4114,6 +4243,22 @@ func (ec *executionContext) field_Query_topPhotos_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -4135,8 +4280,8 @@ func (ec *executionContext) field_User_photos_args(ctx context.Context, rawArgs 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4150,6 +4295,22 @@ func (ec *executionContext) field_User_photos_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -4157,8 +4318,8 @@ func (ec *executionContext) field_Viewer_photos_args(ctx context.Context, rawArg
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4172,6 +4333,22 @@ func (ec *executionContext) field_Viewer_photos_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -6553,6 +6730,52 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7709,7 +7932,7 @@ func (ec *executionContext) _Query_photos(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Photos(ctx, fc.Args["first"].(int), fc.Args["after"].(*string), fc.Args["orderBy"].(*model.PhotoOrder))
+			return ec.Resolvers.Query().Photos(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.PhotoOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PhotoConnection) graphql.Marshaler {
@@ -7829,7 +8052,7 @@ func (ec *executionContext) _Query_topPhotos(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TopPhotos(ctx, fc.Args["questionKey"].(string), fc.Args["first"].(int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().TopPhotos(ctx, fc.Args["questionKey"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PhotoConnection) graphql.Marshaler {
@@ -7905,7 +8128,7 @@ func (ec *executionContext) _Query_moderationQueue(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ModerationQueue(ctx, fc.Args["first"].(int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().ModerationQueue(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationQueueConnection) graphql.Marshaler {
@@ -7949,7 +8172,7 @@ func (ec *executionContext) _Query_moderationLog(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ModerationLog(ctx, fc.Args["first"].(int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().ModerationLog(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationLogConnection) graphql.Marshaler {
@@ -9481,7 +9704,7 @@ func (ec *executionContext) _User_photos(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.User().Photos(ctx, obj, fc.Args["first"].(int), fc.Args["after"].(*string))
+			return ec.Resolvers.User().Photos(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PhotoConnection) graphql.Marshaler {
@@ -9603,7 +9826,7 @@ func (ec *executionContext) _Viewer_photos(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Viewer().Photos(ctx, obj, fc.Args["first"].(int), fc.Args["after"].(*string))
+			return ec.Resolvers.Viewer().Photos(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PhotoConnection) graphql.Marshaler {
@@ -12993,6 +13216,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "hasNextPage":
 			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "endCursor":

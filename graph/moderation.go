@@ -175,13 +175,13 @@ func (r *Resolver) photoReportReporter(ctx context.Context, obj *ent.PhotoReport
 	return u, err
 }
 
-func (r *Resolver) moderationQueue(ctx context.Context, first int, after *string) (*model.ModerationQueueConnection, error) {
-	items, more, err := r.Moderation.Queue(ctx, identity.FromContext(ctx), first, after, r.MaxPageSize)
+func (r *Resolver) moderationQueue(ctx context.Context, args relay.Args) (*model.ModerationQueueConnection, error) {
+	items, info, err := r.Moderation.Queue(ctx, identity.FromContext(ctx), args, r.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}
 	c := &model.ModerationQueueConnection{Edges: []*model.ModerationQueueEdge{}, Nodes: []*model.ModerationQueueItem{},
-		PageInfo: &model.PageInfo{HasNextPage: more}}
+		PageInfo: pageInfo(info)}
 	for _, it := range items {
 		n := &model.ModerationQueueItem{Photo: it.Photo, ModerationState: moderationState(it.Photo),
 			ReportCount: it.Open, CountedReports: it.Photo.CountedReports}
@@ -192,24 +192,24 @@ func (r *Resolver) moderationQueue(ctx context.Context, first int, after *string
 		c.Nodes = append(c.Nodes, n)
 	}
 	if k := len(c.Edges); k > 0 {
-		c.PageInfo.EndCursor = &c.Edges[k-1].Cursor
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &c.Edges[0].Cursor, &c.Edges[k-1].Cursor
 	}
 	return c, nil
 }
 
-func (r *Resolver) moderationLog(ctx context.Context, first int, after *string) (*model.ModerationLogConnection, error) {
-	list, more, err := r.Moderation.Log(ctx, identity.FromContext(ctx), first, after, r.MaxPageSize)
+func (r *Resolver) moderationLog(ctx context.Context, args relay.Args) (*model.ModerationLogConnection, error) {
+	list, info, err := r.Moderation.Log(ctx, identity.FromContext(ctx), args, r.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}
 	c := &model.ModerationLogConnection{Edges: []*model.ModerationLogEdge{}, Nodes: []*ent.ModerationEntry{},
-		PageInfo: &model.PageInfo{HasNextPage: more}}
+		PageInfo: pageInfo(info)}
 	for _, e := range list {
 		c.Edges = append(c.Edges, &model.ModerationLogEdge{Cursor: e.Cursor, Node: e.ModerationEntry})
 		c.Nodes = append(c.Nodes, e.ModerationEntry)
 	}
 	if k := len(c.Edges); k > 0 {
-		c.PageInfo.EndCursor = &c.Edges[k-1].Cursor
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &c.Edges[0].Cursor, &c.Edges[k-1].Cursor
 	}
 	return c, nil
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 
-	"github.com/google/uuid"
-
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/graph/model"
 	"github.com/facestat/facestat/photos"
@@ -29,35 +27,40 @@ const (
 	typePhotoStats = "PhotoStats"
 )
 
+// pageInfo is a connection's PageInfo without its cursors.
+func pageInfo(i relay.Info) *model.PageInfo {
+	return &model.PageInfo{HasNextPage: i.HasNext, HasPreviousPage: i.HasPrevious}
+}
+
 // photoConnection wraps one page of photos.
-func photoConnection(list []*ent.Photo, more bool) *model.PhotoConnection {
+func photoConnection(list []*ent.Photo, info relay.Info) *model.PhotoConnection {
 	c := &model.PhotoConnection{
 		Edges:    make([]*model.PhotoEdge, len(list)),
 		Nodes:    list,
-		PageInfo: &model.PageInfo{HasNextPage: more},
+		PageInfo: pageInfo(info),
 	}
 	for i, p := range list {
 		c.Edges[i] = &model.PhotoEdge{Cursor: photos.CursorOf(p).String(), Node: p}
 	}
 	if n := len(list); n > 0 {
-		c.PageInfo.EndCursor = &c.Edges[n-1].Cursor
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &c.Edges[0].Cursor, &c.Edges[n-1].Cursor
 	}
 	return c
 }
 
 // listPhotos validates the page arguments and returns one page of the
 // listing.
-func (r *Resolver) listPhotos(ctx context.Context, first int, after *string, l photos.Listing) (*model.PhotoConnection, error) {
-	page, err := relay.ParsePage(first, after, r.MaxPageSize)
+func (r *Resolver) listPhotos(ctx context.Context, args relay.Args, l photos.Listing) (*model.PhotoConnection, error) {
+	page, err := relay.ParsePage(args, r.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := r.Photos.List(ctx, identity.FromContext(ctx), page, l)
+	list, info, err := r.Photos.List(ctx, identity.FromContext(ctx), page, l)
 	if err != nil {
 		return nil, err
 	}
 	r.prefetch(ctx, list)
-	return photoConnection(list, more), nil
+	return photoConnection(list, info), nil
 }
 
 // prefetch starts, for every photo of a list, the loads its selected
@@ -130,8 +133,14 @@ func (r *Resolver) voted(ctx context.Context, p *ent.Photo) (bool, error) {
 const maxQuestionKey = 40
 
 // topPhotos pages through the standings' ranking for a question, showing
-// only photos that are still public.
-func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error) {
+// only photos that are still public. Cursors are positions (score, id),
+// found again by binary search in the ranking current at each request, so
+// a recomputation between pages neither repeats nor skips the photos that
+// kept their place. The page's start and end cursors are those of the
+// ranking's window, also when photos at its ends were left out (deleted or
+// no longer public since the ranking was computed): paging goes on past
+// them.
+func (r *Resolver) topPhotos(ctx context.Context, questionKey string, args relay.Args) (*model.PhotoConnection, error) {
 	if len(questionKey) > maxQuestionKey {
 		return nil, facestat.InputError("questionKey", facestat.ReasonTooLong, "a question key has at most %d bytes", maxQuestionKey)
 	}
@@ -142,22 +151,20 @@ func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int,
 	if q.Kind == question.KindWORD {
 		return nil, facestat.InputError("questionKey", facestat.ReasonInvalid, "word questions have no ranking")
 	}
-	start, err := relay.ParseOffsetPage(first, after, r.MaxPageSize)
+	w, err := relay.ParseWindow(args, r.MaxPageSize, relay.ParseScoreCursor)
 	if err != nil {
 		return nil, err
 	}
 	ranked := r.Judging.Standings.Top(q.ID)
-	start = min(start, len(ranked))
-	end := min(start+first, len(ranked))
-	ids := make([]uuid.UUID, end-start)
-	for i := range ids {
-		ids[i] = ranked[start+i].Photo
+	start, end, info := relay.Slice(ranked, w, func(x judging.Ranked, c relay.ScoreCursor) int {
+		return judging.CompareRank(x.Score, x.Photo, c.Score, c.ID)
+	})
+	window := ranked[start:end]
+	thunks := make([]func() (*ent.Photo, error), len(window))
+	for i, x := range window { // one batch for the whole page
+		thunks[i] = r.loaders(ctx).Photo.LoadThunk(ctx, x.Photo)
 	}
-	thunks := make([]func() (*ent.Photo, error), len(ids))
-	for i, id := range ids { // one batch for the whole page
-		thunks[i] = r.loaders(ctx).Photo.LoadThunk(ctx, id)
-	}
-	c := &model.PhotoConnection{PageInfo: &model.PageInfo{HasNextPage: end < len(ranked)}}
+	c := &model.PhotoConnection{Edges: []*model.PhotoEdge{}, Nodes: []*ent.Photo{}, PageInfo: pageInfo(info)}
 	for i, thunk := range thunks {
 		p, err := thunk()
 		if isNotFound(err) {
@@ -169,19 +176,21 @@ func (r *Resolver) topPhotos(ctx context.Context, questionKey string, first int,
 		if !authz.Listed(photos.FactsOf(p)) { // gone private or hidden since
 			continue
 		}
-		cursor := relay.OffsetCursor(start + i)
+		cursor := rankCursor(window[i])
 		c.Edges = append(c.Edges, &model.PhotoEdge{Cursor: cursor, Node: p})
 		c.Nodes = append(c.Nodes, p)
 	}
-	if c.Edges == nil {
-		c.Edges, c.Nodes = []*model.PhotoEdge{}, []*ent.Photo{}
-	}
-	if end > start {
-		last := relay.OffsetCursor(end - 1)
-		c.PageInfo.EndCursor = &last
+	if n := len(window); n > 0 {
+		first, last := rankCursor(window[0]), rankCursor(window[n-1])
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &first, &last
 	}
 	r.prefetch(ctx, c.Nodes)
 	return c, nil
+}
+
+// rankCursor is the cursor of a place in a top list.
+func rankCursor(x judging.Ranked) string {
+	return relay.ScoreCursor{Score: x.Score, ID: x.Photo}.String()
 }
 
 // postedBy returns who posted p when the viewer may know (authz's Owner),

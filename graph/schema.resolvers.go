@@ -379,9 +379,9 @@ func (r *queryResolver) Photo(ctx context.Context, id string) (*ent.Photo, error
 }
 
 // Photos is the resolver for the photos field.
-func (r *queryResolver) Photos(ctx context.Context, first int, after *string, orderBy *model.PhotoOrder) (*model.PhotoConnection, error) {
+func (r *queryResolver) Photos(ctx context.Context, first *int, after *string, last *int, before *string, orderBy *model.PhotoOrder) (*model.PhotoConnection, error) {
 	asc := orderBy != nil && orderBy.Direction == model.OrderDirectionAsc
-	return r.listPhotos(ctx, first, after, photos.Listing{Ascending: asc})
+	return r.listPhotos(ctx, relay.Args{First: first, After: after, Last: last, Before: before}, photos.Listing{Ascending: asc})
 }
 
 // Questions is the resolver for the questions field.
@@ -406,8 +406,8 @@ func (r *queryResolver) NextPhoto(ctx context.Context, skip []string) (*ent.Phot
 }
 
 // TopPhotos is the resolver for the topPhotos field.
-func (r *queryResolver) TopPhotos(ctx context.Context, questionKey string, first int, after *string) (*model.PhotoConnection, error) {
-	return r.topPhotos(ctx, questionKey, first, after)
+func (r *queryResolver) TopPhotos(ctx context.Context, questionKey string, first *int, after *string, last *int, before *string) (*model.PhotoConnection, error) {
+	return r.topPhotos(ctx, questionKey, relay.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // ServiceStatus is the resolver for the serviceStatus field.
@@ -416,13 +416,13 @@ func (r *queryResolver) ServiceStatus(ctx context.Context) (*model.ServiceStatus
 }
 
 // ModerationQueue is the resolver for the moderationQueue field.
-func (r *queryResolver) ModerationQueue(ctx context.Context, first int, after *string) (*model.ModerationQueueConnection, error) {
-	return r.moderationQueue(ctx, first, after)
+func (r *queryResolver) ModerationQueue(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ModerationQueueConnection, error) {
+	return r.moderationQueue(ctx, relay.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // ModerationLog is the resolver for the moderationLog field.
-func (r *queryResolver) ModerationLog(ctx context.Context, first int, after *string) (*model.ModerationLogConnection, error) {
-	return r.moderationLog(ctx, first, after)
+func (r *queryResolver) ModerationLog(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ModerationLogConnection, error) {
+	return r.moderationLog(ctx, relay.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // ID is the resolver for the id field.
@@ -469,8 +469,8 @@ func (r *userResolver) Handle(ctx context.Context, obj *ent.User) (string, error
 }
 
 // Photos is the resolver for the photos field.
-func (r *userResolver) Photos(ctx context.Context, obj *ent.User, first int, after *string) (*model.PhotoConnection, error) {
-	return r.listPhotos(ctx, first, after, photos.Listing{Owner: &obj.ID})
+func (r *userResolver) Photos(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string) (*model.PhotoConnection, error) {
+	return r.listPhotos(ctx, relay.Args{First: first, After: after, Last: last, Before: before}, photos.Listing{Owner: &obj.ID})
 }
 
 // ID is the resolver for the id field.
@@ -487,12 +487,12 @@ func (r *viewerResolver) User(ctx context.Context, obj *identity.Viewer) (*ent.U
 }
 
 // Photos is the resolver for the photos field.
-func (r *viewerResolver) Photos(ctx context.Context, obj *identity.Viewer, first int, after *string) (*model.PhotoConnection, error) {
+func (r *viewerResolver) Photos(ctx context.Context, obj *identity.Viewer, first *int, after *string, last *int, before *string) (*model.PhotoConnection, error) {
 	if obj.Anonymous { // judges without an account have no photos
-		_, err := relay.ParsePage(first, after, r.MaxPageSize)
-		return photoConnection(nil, false), err
+		_, err := relay.ParsePage(relay.Args{First: first, After: after, Last: last, Before: before}, r.MaxPageSize)
+		return photoConnection(nil, relay.Info{}), err
 	}
-	return r.listPhotos(ctx, first, after, photos.Listing{Owner: &obj.ID})
+	return r.listPhotos(ctx, relay.Args{First: first, After: after, Last: last, Before: before}, photos.Listing{Owner: &obj.ID})
 }
 
 // VotesCast is the resolver for the votesCast field.

@@ -47,6 +47,20 @@ type Ranked struct {
 	Count int64
 }
 
+// CompareRank orders places in a top list: negative when (score a, photo
+// pa) ranks before (b, pb), best score first, then by photo id. A top list
+// is sorted by it, so a position (score, id) can be found again in a list
+// recomputed since.
+func CompareRank(a float64, pa uuid.UUID, b float64, pb uuid.UUID) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return compareUUID(pa, pb)
+}
+
 // NewStandings returns standings that are empty until the first Refresh.
 func NewStandings(client *ent.Client, survey *Survey, minVotes, topSize int) *Standings {
 	return &Standings{client: client, survey: survey, minVotes: minVotes, topSize: topSize}
@@ -107,15 +121,7 @@ func (s *Standings) Refresh(ctx context.Context) error {
 			}
 		}
 		sort.Float64s(st.scores)
-		slices.SortFunc(st.top, func(a, b Ranked) int {
-			if a.Score != b.Score {
-				if a.Score > b.Score {
-					return -1
-				}
-				return 1
-			}
-			return compareUUID(a.Photo, b.Photo)
-		})
+		slices.SortFunc(st.top, func(a, b Ranked) int { return CompareRank(a.Score, a.Photo, b.Score, b.Photo) })
 		st.top = st.top[:min(len(st.top), s.topSize)]
 		snap.questions[qid] = st
 	}

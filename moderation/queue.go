@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/moderationentry"
@@ -30,27 +29,19 @@ type Item struct {
 
 // Queue returns one page of the moderation queue (photos with open
 // reports: a counted MINOR report first, then hidden ones, then by oldest
-// report), and whether more follow. Moderators only. Two queries.
-// Errors: as authz.CanModerate; BAD_USER_INPUT for `first` out of 1..max
-// (OUT_OF_RANGE) or an `after` this list did not hand out (INVALID).
-func (s *Service) Queue(ctx context.Context, v *identity.Viewer, first int, after *string, max int) ([]Item, bool, error) {
+// report), and what lies beyond it. Moderators only. Two queries.
+// Errors: as authz.CanModerate; BAD_USER_INPUT as relay.ParseWindow's.
+func (s *Service) Queue(ctx context.Context, v *identity.Viewer, args relay.Args, max int) ([]Item, relay.Info, error) {
 	if err := authz.CanModerate(v); err != nil {
-		return nil, false, err
+		return nil, relay.Info{}, err
 	}
-	if _, err := relay.ParsePage(first, nil, max); err != nil {
-		return nil, false, err
+	w, err := relay.ParseWindow(args, max, parseQueueCursor)
+	if err != nil {
+		return nil, relay.Info{}, err
 	}
-	var key *photos.QueueKey
-	if after != nil {
-		k, ok := parseQueueCursor(*after)
-		if !ok {
-			return nil, false, badCursor()
-		}
-		key = &k
-	}
-	list, more, err := s.photos.Queue(ctx, key, first)
+	list, info, err := s.photos.Queue(ctx, w)
 	if err != nil || len(list) == 0 {
-		return nil, more, err
+		return nil, info, err
 	}
 	ids := make([]uuid.UUID, len(list))
 	for i, p := range list {
@@ -63,7 +54,7 @@ func (s *Service) Queue(ctx context.Context, v *identity.Viewer, first int, afte
 	err = s.client.PhotoReport.Query().Where(photoreport.PhotoIDIn(ids...), photoreport.ResolvedAtIsNil()).
 		GroupBy(photoreport.FieldPhotoID).Aggregate(ent.Count()).Scan(ctx, &counts)
 	if err != nil {
-		return nil, false, fmt.Errorf("moderation: counting reports: %w", err)
+		return nil, relay.Info{}, fmt.Errorf("moderation: counting reports: %w", err)
 	}
 	open := make(map[uuid.UUID]int, len(counts))
 	for _, c := range counts {
@@ -73,7 +64,7 @@ func (s *Service) Queue(ctx context.Context, v *identity.Viewer, first int, afte
 	for i, p := range list {
 		items[i] = Item{Photo: p, Open: open[p.ID], Cursor: queueCursor(photos.QueueKeyOf(p))}
 	}
-	return items, more, nil
+	return items, info, nil
 }
 
 // OpenReports returns the photo's open reports, newest first, at most
@@ -96,36 +87,43 @@ type Entry struct {
 	Cursor string
 }
 
-// Log returns one page of the moderation log, newest first, and whether
-// more follow. Moderators only. Errors as Queue's.
-func (s *Service) Log(ctx context.Context, v *identity.Viewer, first int, after *string, max int) ([]Entry, bool, error) {
+// Log returns one page of the moderation log, newest first, and what lies
+// beyond it. Moderators only. Errors as Queue's.
+func (s *Service) Log(ctx context.Context, v *identity.Viewer, args relay.Args, max int) ([]Entry, relay.Info, error) {
 	if err := authz.CanModerate(v); err != nil {
-		return nil, false, err
+		return nil, relay.Info{}, err
 	}
-	if _, err := relay.ParsePage(first, nil, max); err != nil {
-		return nil, false, err
+	w, err := relay.ParseWindow(args, max, parseLogCursor)
+	if err != nil {
+		return nil, relay.Info{}, err
 	}
 	q := s.client.ModerationEntry.Query()
-	if after != nil {
-		id, ok := relay.ParseIntID(*after, logCursorType)
-		if !ok || id < 1 {
-			return nil, false, badCursor()
-		}
-		q.Where(moderationentry.IDLT(int64(id)))
+	if w.After != nil {
+		q.Where(moderationentry.IDLT(*w.After))
 	}
-	list, err := q.Order(ent.Desc(moderationentry.FieldID)).Limit(first + 1).All(ctx)
+	if w.Before != nil {
+		q.Where(moderationentry.IDGT(*w.Before))
+	}
+	order := ent.Desc(moderationentry.FieldID)
+	if w.Backward {
+		order = ent.Asc(moderationentry.FieldID)
+	}
+	list, err := q.Order(order).Limit(w.N + 1).All(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("moderation: log: %w", err)
+		return nil, relay.Info{}, fmt.Errorf("moderation: log: %w", err)
 	}
-	more := len(list) > first
-	if more {
-		list = list[:first]
-	}
+	list, info := relay.Cut(w, list)
 	out := make([]Entry, len(list))
 	for i, e := range list {
 		out[i] = Entry{ModerationEntry: e, Cursor: relay.IntID(logCursorType, int(e.ID))}
 	}
-	return out, more, nil
+	return out, info, nil
+}
+
+// parseLogCursor decodes a log cursor: an entry id, 1 or more.
+func parseLogCursor(s string) (int64, bool) {
+	id, ok := relay.ParseIntID(s, logCursorType)
+	return int64(id), ok && id >= 1
 }
 
 // ActorOf is how the log names who acted: the moderator's handle then, or
@@ -181,8 +179,4 @@ func parseQueueCursor(s string) (photos.QueueKey, bool) {
 		return photos.QueueKey{}, false
 	}
 	return k, true
-}
-
-func badCursor() error {
-	return facestat.InputError("after", facestat.ReasonInvalid, "not a cursor of this list")
 }

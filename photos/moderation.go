@@ -14,6 +14,7 @@ import (
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/entx"
 	"github.com/facestat/facestat/identity"
+	"github.com/facestat/facestat/relay"
 )
 
 // The photos table's side of moderation (package moderation decides; this
@@ -125,40 +126,59 @@ func QueueKeyOf(p *ent.Photo) QueueKey {
 	return k
 }
 
-// Queue returns up to n reported photos (those with an open report:
-// reported_at set) after the place after (nil: from the start), in queue
-// order, and whether more follow. One query.
-func (s *Service) Queue(ctx context.Context, after *QueueKey, n int) ([]*ent.Photo, bool, error) {
+// Queue returns a window of the reported photos (those with an open
+// report: reported_at set) in queue order, and what lies beyond it. A
+// backward window is read in reverse order and returned in queue order.
+// One query.
+func (s *Service) Queue(ctx context.Context, w relay.Window[QueueKey]) ([]*ent.Photo, relay.Info, error) {
 	q := s.client.Photo.Query().Where(photo.ReportedAtNotNil())
-	if a := after; a != nil {
-		// Later in the queue: lower priority, or the same and not hidden
-		// where a is, or both the same and later by (reported_at, id).
-		status := photo.StatusActive
-		if a.Hidden {
-			status = photo.StatusHidden
-		}
-		later := photo.Or(photo.ReportedAtGT(a.Reported), photo.And(photo.ReportedAt(a.Reported), photo.IDGT(a.ID)))
-		same := photo.And(photo.ReviewPriority(a.Priority), photo.StatusEQ(status), later)
-		ors := []predicate.Photo{same}
-		if a.Priority {
-			ors = append(ors, photo.ReviewPriority(false))
-		}
-		if a.Hidden {
-			ors = append(ors, photo.And(photo.ReviewPriority(a.Priority), photo.StatusEQ(photo.StatusActive)))
-		}
-		q.Where(photo.Or(ors...))
+	if a := w.After; a != nil {
+		q.Where(queueBeyond(*a, true))
+	}
+	if b := w.Before; b != nil {
+		q.Where(queueBeyond(*b, false))
 	}
 	// "hidden" sorts after "active": descending puts hidden photos first.
-	list, err := q.Order(photo.ByReviewPriority(entsql.OrderDesc()), photo.ByStatus(entsql.OrderDesc()), photo.ByReportedAt(), photo.ByID()).
-		Limit(n + 1).All(ctx)
+	first, then := entsql.OrderDesc(), entsql.OrderAsc()
+	if w.Backward {
+		first, then = then, first
+	}
+	list, err := q.Order(photo.ByReviewPriority(first), photo.ByStatus(first), photo.ByReportedAt(then), photo.ByID(then)).
+		Limit(w.N + 1).All(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("photos: moderation queue: %w", err)
+		return nil, relay.Info{}, fmt.Errorf("photos: moderation queue: %w", err)
 	}
-	more := len(list) > n
-	if more {
-		list = list[:n]
+	list, info := relay.Cut(w, list)
+	return list, info, nil
+}
+
+// queueBeyond is the keyset predicate for the photos later in the queue
+// than k (later true) or earlier. Later: a lower rank (priority, then
+// hidden), or the same rank and later by (reported_at, id).
+func queueBeyond(k QueueKey, later bool) predicate.Photo {
+	status := photo.StatusActive
+	if k.Hidden {
+		status = photo.StatusHidden
 	}
-	return list, more, nil
+	byTime := photo.Or(photo.ReportedAtGT(k.Reported), photo.And(photo.ReportedAt(k.Reported), photo.IDGT(k.ID)))
+	if !later {
+		byTime = photo.Or(photo.ReportedAtLT(k.Reported), photo.And(photo.ReportedAt(k.Reported), photo.IDLT(k.ID)))
+	}
+	ors := []predicate.Photo{photo.And(photo.ReviewPriority(k.Priority), photo.StatusEQ(status), byTime)}
+	// Another priority: later is without one (when k has it), earlier with.
+	if k.Priority == later {
+		ors = append(ors, photo.ReviewPriority(!later))
+	}
+	// The same priority, other status: later is active (when k is
+	// hidden), earlier hidden (when k is active).
+	if k.Hidden == later {
+		other := photo.StatusActive
+		if !later {
+			other = photo.StatusHidden
+		}
+		ors = append(ors, photo.And(photo.ReviewPriority(k.Priority), photo.StatusEQ(other)))
+	}
+	return photo.Or(ors...)
 }
 
 // ConfirmConsent stores the consent of the owner v for photo id, uploaded

@@ -83,10 +83,12 @@ type Listing struct {
 }
 
 // List returns one page of the photos v (nil: a client without a session)
-// may list, by creation time, and whether more follow: the listed ones
+// may list, by creation time, and what lies beyond it: the listed ones
 // (authz.Listed), and, of an account's photos, all of them (private and
-// hidden too) for those authz.ListsAllPhotosOf allows.
-func (s *Service) List(ctx context.Context, v *identity.Viewer, page relay.Page, l Listing) ([]*ent.Photo, bool, error) {
+// hidden too) for those authz.ListsAllPhotosOf allows. A backward page is
+// read in reverse order (keyset predicates on (created_at, id) bound both
+// ends) and returned in the list's order.
+func (s *Service) List(ctx context.Context, v *identity.Viewer, page relay.Page, l Listing) ([]*ent.Photo, relay.Info, error) {
 	q := s.client.Photo.Query()
 	if l.Owner != nil {
 		q.Where(photo.OwnerID(*l.Owner))
@@ -94,26 +96,29 @@ func (s *Service) List(ctx context.Context, v *identity.Viewer, page relay.Page,
 	if l.Owner == nil || !authz.ListsAllPhotosOf(v, *l.Owner) {
 		q.Where(ListedOnly())
 	}
-	order := entsql.OrderDesc()
-	if l.Ascending {
-		order = entsql.OrderAsc()
+	// beyond is the keyset predicate "greater (or less) than c".
+	beyond := func(c relay.Cursor, greater bool) predicate.Photo {
+		if greater {
+			return photo.Or(photo.CreatedAtGT(c.Time), photo.And(photo.CreatedAt(c.Time), photo.IDGT(c.ID)))
+		}
+		return photo.Or(photo.CreatedAtLT(c.Time), photo.And(photo.CreatedAt(c.Time), photo.IDLT(c.ID)))
 	}
 	if c := page.After; c != nil {
-		if l.Ascending {
-			q.Where(photo.Or(photo.CreatedAtGT(c.Time), photo.And(photo.CreatedAt(c.Time), photo.IDGT(c.ID))))
-		} else {
-			q.Where(photo.Or(photo.CreatedAtLT(c.Time), photo.And(photo.CreatedAt(c.Time), photo.IDLT(c.ID))))
-		}
+		q.Where(beyond(*c, l.Ascending))
 	}
-	list, err := q.Order(photo.ByCreatedAt(order), photo.ByID(order)).Limit(page.First + 1).All(ctx)
+	if c := page.Before; c != nil {
+		q.Where(beyond(*c, !l.Ascending))
+	}
+	order := entsql.OrderDesc()
+	if l.Ascending != page.Backward { // a backward page reads the list in reverse
+		order = entsql.OrderAsc()
+	}
+	list, err := q.Order(photo.ByCreatedAt(order), photo.ByID(order)).Limit(page.N + 1).All(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("photos: list: %w", err)
+		return nil, relay.Info{}, fmt.Errorf("photos: list: %w", err)
 	}
-	more := len(list) > page.First
-	if more {
-		list = list[:page.First]
-	}
-	return list, more, nil
+	list, info := relay.Cut(page, list)
+	return list, info, nil
 }
 
 // CursorOf returns the cursor of p in lists ordered by creation time.

@@ -4,6 +4,9 @@ package relay
 
 import (
 	"encoding/base64"
+	"math"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -72,34 +75,112 @@ var (
 	maxCursorTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// MaxOffset bounds the position an offset cursor may name: no ranked list
-// is longer, and start+first stays far from overflowing an int.
-const MaxOffset = 1 << 20
-
-// Page is a validated request for one page: at most First items after After.
-type Page struct {
-	First int
-	After *Cursor
+// Args are a connection's paging arguments as the client sent them.
+type Args struct {
+	First  *int
+	After  *string
+	Last   *int
+	Before *string
 }
 
-// ParsePage checks first (1..max) and decodes after. Errors are
-// BAD_USER_INPUT naming the argument: `first` OUT_OF_RANGE, `after` INVALID
-// (junk, or a cursor this service cannot have made: its time outside
-// 1970..2200 or its text not exactly what String gives).
-func ParsePage(first int, after *string, max int) (Page, error) {
-	if first < 1 || first > max {
-		return Page{}, facestat.InputError("first", facestat.ReasonOutOfRange, "first must be between 1 and %d", max)
+// Window is a validated request for one page of a list whose positions
+// are of type C: the N items nearest the start of the range (Backward
+// false: `first`) or nearest its end (Backward true: `last`), the range
+// being the items strictly after After and strictly before Before (nil:
+// unbounded), as the Relay Cursor Connections spec's ApplyCursorsToEdges.
+type Window[C any] struct {
+	N             int
+	Backward      bool
+	After, Before *C
+}
+
+// Page is a window over a list ordered by (time, id).
+type Page = Window[Cursor]
+
+// ParseWindow checks a connection's arguments: exactly one of first and
+// last, within 1..max, and cursors parse accepts (it returns ok false for
+// anything this list did not hand out). `after` and `before` may come
+// together and with either of first and last, as the spec allows: both
+// bound the range. Errors are BAD_USER_INPUT naming the argument: `first`
+// REQUIRED (neither given), `last` EXCLUSIVE (both given), `first` or
+// `last` OUT_OF_RANGE, `after` or `before` INVALID.
+func ParseWindow[C any](a Args, max int, parse func(string) (C, bool)) (Window[C], error) {
+	var w Window[C]
+	switch {
+	case a.First == nil && a.Last == nil:
+		return w, facestat.InputError("first", facestat.ReasonRequired, "give first (to page forwards) or last (backwards)")
+	case a.First != nil && a.Last != nil:
+		return w, facestat.InputError("last", facestat.ReasonExclusive, "give first or last, not both")
+	case a.First != nil:
+		w.N = *a.First
+	default:
+		w.N, w.Backward = *a.Last, true
 	}
-	p := Page{First: first}
-	if after == nil {
-		return p, nil
+	if w.N < 1 || w.N > max {
+		field := map[bool]string{false: "first", true: "last"}[w.Backward]
+		return Window[C]{}, facestat.InputError(field, facestat.ReasonOutOfRange, "%s must be between 1 and %d", field, max)
 	}
-	c, ok := ParseCursor(*after)
-	if !ok {
-		return Page{}, badCursor()
+	for _, c := range []struct {
+		field string
+		raw   *string
+		dst   **C
+	}{{"after", a.After, &w.After}, {"before", a.Before, &w.Before}} {
+		if c.raw == nil {
+			continue
+		}
+		v, ok := parse(*c.raw)
+		if !ok {
+			return Window[C]{}, badCursor(c.field)
+		}
+		*c.dst = &v
 	}
-	p.After = &c
-	return p, nil
+	return w, nil
+}
+
+// ParsePage is ParseWindow for lists ordered by (time, id): `after` and
+// `before` INVALID also for a cursor this service cannot have made (its
+// time outside 1970..2200 or its text not exactly what String gives).
+func ParsePage(a Args, max int) (Page, error) { return ParseWindow(a, max, ParseCursor) }
+
+// Info is what a page says of the items beyond it: PageInfo's flags. As
+// the spec allows, the flag of the other direction is false: paging
+// forwards, HasPrevious is false even after a cursor; paging backwards,
+// HasNext is false even before one.
+type Info struct{ HasNext, HasPrevious bool }
+
+// Cut takes list, fetched in the window's direction (the list's order
+// reversed for `last`) with a limit of N+1, and returns at most N items in
+// the list's own order and whether more lay beyond them.
+func Cut[T, C any](w Window[C], list []T) ([]T, Info) {
+	more := len(list) > w.N
+	if more {
+		list = list[:w.N]
+	}
+	if w.Backward {
+		slices.Reverse(list)
+		return list, Info{HasPrevious: more}
+	}
+	return list, Info{HasNext: more}
+}
+
+// Slice applies w to a list held in memory, sorted: cmp(item, c) is
+// negative for an item before the position c, zero at it, positive after.
+// It returns the bounds of the page, list[start:end], by binary search.
+func Slice[T, C any](list []T, w Window[C], cmp func(T, C) int) (start, end int, info Info) {
+	lo, hi := 0, len(list)
+	if w.After != nil {
+		lo = sort.Search(len(list), func(i int) bool { return cmp(list[i], *w.After) > 0 })
+	}
+	if w.Before != nil {
+		hi = sort.Search(len(list), func(i int) bool { return cmp(list[i], *w.Before) >= 0 })
+	}
+	hi = max(lo, hi)
+	if w.Backward {
+		start = max(lo, hi-w.N)
+		return start, hi, Info{HasPrevious: start > lo}
+	}
+	end = min(hi, lo+w.N)
+	return lo, end, Info{HasNext: end < hi}
 }
 
 // ParseCursor decodes a cursor String made; ok is false for anything else,
@@ -131,9 +212,10 @@ func ParseCursor(s string) (c Cursor, ok bool) {
 	return c, true
 }
 
-// badCursor is the error for an `after` this list did not hand out.
-func badCursor() *facestat.Error {
-	return facestat.InputError("after", facestat.ReasonInvalid, "not a cursor of this list")
+// badCursor is the error for an `after` or `before` (field) this list did
+// not hand out.
+func badCursor(field string) *facestat.Error {
+	return facestat.InputError(field, facestat.ReasonInvalid, "not a cursor of this list")
 }
 
 // IntID returns the opaque global id of an object with an integer key.
@@ -162,25 +244,42 @@ func ParseIntID(gid, typ string) (int, bool) {
 	return n, true
 }
 
-// OffsetCursor is the cursor of position i in a ranked list.
-func OffsetCursor(i int) string { return enc.EncodeToString([]byte("offset:" + strconv.Itoa(i))) }
+// ScoreCursor is a position in a ranked list: best score first, then by
+// id. It names a position, not an offset, so it stays meaningful when the
+// ranking is recomputed: paging goes on after the same score and id.
+type ScoreCursor struct {
+	Score float64
+	ID    uuid.UUID
+}
 
-// ParseOffsetPage checks first (1..max) and returns the position after
-// which the page starts (0 without a cursor), at most MaxOffset+1. Errors
-// are BAD_USER_INPUT naming the argument: `first` OUT_OF_RANGE, `after`
-// INVALID (junk, a negative offset or one past MaxOffset).
-func ParseOffsetPage(first int, after *string, max int) (int, error) {
-	if first < 1 || first > max {
-		return 0, facestat.InputError("first", facestat.ReasonOutOfRange, "first must be between 1 and %d", max)
+// String encodes the cursor opaquely (the score's exact bits).
+func (c ScoreCursor) String() string {
+	return enc.EncodeToString([]byte("score:" + strconv.FormatUint(math.Float64bits(c.Score), 36) + ":" + c.ID.String()))
+}
+
+// ParseScoreCursor decodes what ScoreCursor.String made, and nothing else:
+// no NaN or infinite score, no other spelling of the same position.
+func ParseScoreCursor(s string) (ScoreCursor, bool) {
+	if len(s) > 100 {
+		return ScoreCursor{}, false
 	}
-	if after == nil {
-		return 0, nil
+	b, err := enc.DecodeString(s)
+	if err != nil {
+		return ScoreCursor{}, false
 	}
-	b, err := enc.DecodeString(*after)
-	raw, ok := strings.CutPrefix(string(b), "offset:")
-	n, cerr := strconv.Atoi(raw)
-	if len(*after) > 100 || err != nil || !ok || cerr != nil || n < 0 || n > MaxOffset || OffsetCursor(n) != *after {
-		return 0, badCursor()
+	parts := strings.Split(string(b), ":")
+	if len(parts) != 3 || parts[0] != "score" {
+		return ScoreCursor{}, false
 	}
-	return n + 1, nil
+	bits, err1 := strconv.ParseUint(parts[1], 36, 64)
+	id, err2 := uuid.Parse(parts[2])
+	score := math.Float64frombits(bits)
+	if err1 != nil || err2 != nil || math.IsNaN(score) || math.IsInf(score, 0) {
+		return ScoreCursor{}, false
+	}
+	c := ScoreCursor{Score: score, ID: id}
+	if c.String() != s {
+		return ScoreCursor{}, false
+	}
+	return c, true
 }

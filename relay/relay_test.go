@@ -3,6 +3,8 @@ package relay_test
 import (
 	"encoding/base64"
 	"errors"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,6 +30,11 @@ func wantInputError(t *testing.T, err error, field, reason string) {
 	if fe.Code != facestat.BadUserInput || fe.Field != field || fe.Reason != reason {
 		t.Fatalf("err = {%s %q %s}, want {%s %q %s}", fe.Code, fe.Field, fe.Reason, facestat.BadUserInput, field, reason)
 	}
+}
+
+// parsePage is ParsePage with first and after.
+func parsePage(first int, after *string, max int) (relay.Page, error) {
+	return relay.ParsePage(relay.Args{First: &first, After: after}, max)
 }
 
 func TestID(t *testing.T) {
@@ -146,7 +153,7 @@ func TestCursor(t *testing.T) {
 		} {
 			c := relay.Cursor{Time: tm, ID: someID}
 			s := c.String()
-			p, err := relay.ParsePage(1, &s, 1)
+			p, err := parsePage(1, &s, 1)
 			if err != nil {
 				t.Fatalf("ParsePage(cursor of %v): %v", tm, err)
 			}
@@ -166,7 +173,7 @@ func TestCursor(t *testing.T) {
 			time.Date(2262, 4, 11, 0, 0, 0, 0, time.UTC),
 		} {
 			s := relay.Cursor{Time: tm, ID: someID}.String()
-			p, err := relay.ParsePage(1, &s, 1)
+			p, err := parsePage(1, &s, 1)
 			if p != (relay.Page{}) {
 				t.Errorf("ParsePage(cursor of %v) returned a page %+v", tm, p)
 			}
@@ -179,7 +186,7 @@ func TestCursor(t *testing.T) {
 		for _, raw := range []string{"0" + strconv.FormatInt(1700000000e9, 36) + ":" + someID.String(),
 			strconv.FormatInt(1700000000e9, 36) + ":" + strings.ToUpper(someID.String())} {
 			s := enc.EncodeToString([]byte(raw))
-			_, err := relay.ParsePage(1, &s, 1)
+			_, err := parsePage(1, &s, 1)
 			wantInputError(t, err, "after", facestat.ReasonInvalid)
 		}
 	})
@@ -201,8 +208,8 @@ func TestParsePage(t *testing.T) {
 	const max = 50
 	t.Run("OKBounds", func(t *testing.T) {
 		for _, first := range []int{1, 2, max - 1, max} {
-			p, err := relay.ParsePage(first, nil, max)
-			if err != nil || p.First != first || p.After != nil {
+			p, err := parsePage(first, nil, max)
+			if err != nil || p.N != first || p.After != nil {
 				t.Errorf("ParsePage(%d, nil, %d) = %+v, %v", first, max, p, err)
 			}
 		}
@@ -211,7 +218,7 @@ func TestParsePage(t *testing.T) {
 		valid := relay.Cursor{Time: time.Unix(1, 0), ID: someID}.String()
 		for _, first := range []int{0, -1, -1 << 62, max + 1, 1 << 62} {
 			for _, after := range []*string{nil, &valid} {
-				p, err := relay.ParsePage(first, after, max)
+				p, err := parsePage(first, after, max)
 				if p != (relay.Page{}) {
 					t.Errorf("ParsePage(%d) returned a page %+v along with %v", first, p, err)
 				}
@@ -220,7 +227,7 @@ func TestParsePage(t *testing.T) {
 		}
 	})
 	t.Run("ErrOutOfRangeNamesMax", func(t *testing.T) {
-		_, err := relay.ParsePage(max+1, nil, max)
+		_, err := parsePage(max+1, nil, max)
 		if err == nil || !strings.Contains(err.Error(), "50") {
 			t.Errorf("err = %v, want it to name the maximum 50", err)
 		}
@@ -245,7 +252,7 @@ func TestParsePage(t *testing.T) {
 			"TrailingSpace": good + " ",
 		} {
 			t.Run(name, func(t *testing.T) {
-				p, err := relay.ParsePage(10, &after, max)
+				p, err := parsePage(10, &after, max)
 				if p != (relay.Page{}) {
 					t.Errorf("ParsePage(after %q) returned a page %+v along with %v", after, p, err)
 				}
@@ -255,78 +262,185 @@ func TestParsePage(t *testing.T) {
 	})
 }
 
-// FuzzParsePage checks that no cursor makes ParsePage panic, and that any
-// cursor it accepts re-encodes to one that decodes to the same position.
+// FuzzParsePage checks that no cursor makes ParsePage panic, in either
+// direction, and that any cursor it accepts re-encodes to one that decodes
+// to the same position.
 func FuzzParsePage(f *testing.F) {
-	f.Add(10, relay.Cursor{Time: time.Unix(1700000000, 123), ID: someID}.String(), 100)
-	f.Add(1, "", 1)
-	f.Add(0, "!!!", 0)
-	f.Add(-1, enc.EncodeToString([]byte("-zz:"+someID.String())), 100)
-	f.Add(101, relay.ID("Photo", someID), 100)
-	f.Fuzz(func(t *testing.T, first int, after string, max int) {
-		p, err := relay.ParsePage(first, &after, max)
+	f.Add(10, relay.Cursor{Time: time.Unix(1700000000, 123), ID: someID}.String(), 100, false)
+	f.Add(10, relay.Cursor{Time: time.Unix(1700000000, 123), ID: someID}.String(), 100, true)
+	f.Add(1, "", 1, true)
+	f.Add(0, "!!!", 0, false)
+	f.Add(-1, enc.EncodeToString([]byte("-zz:"+someID.String())), 100, true)
+	f.Add(101, relay.ID("Photo", someID), 100, false)
+	f.Fuzz(func(t *testing.T, n int, cursor string, max int, backward bool) {
+		args, size, at := relay.Args{First: &n, After: &cursor}, "first", "after"
+		if backward {
+			args, size, at = relay.Args{Last: &n, Before: &cursor}, "last", "before"
+		}
+		p, err := relay.ParsePage(args, max)
 		if err != nil {
 			var fe *facestat.Error
-			if !errors.As(err, &fe) || fe.Code != facestat.BadUserInput || (fe.Field != "first" && fe.Field != "after") {
-				t.Fatalf("ParsePage error %v is not BAD_USER_INPUT on first or after", err)
+			if !errors.As(err, &fe) || fe.Code != facestat.BadUserInput || (fe.Field != size && fe.Field != at) {
+				t.Fatalf("ParsePage error %v is not BAD_USER_INPUT on %s or %s", err, size, at)
 			}
 			return
 		}
-		if p.First < 1 || p.First > max || p.First != first || p.After == nil {
-			t.Fatalf("ParsePage(%d, %q, %d) = %+v", first, after, max, p)
+		c := p.After
+		if backward {
+			c = p.Before
 		}
-		if p.After.Time.Before(time.Unix(0, 0)) || p.After.Time.Year() >= 2200 {
-			t.Fatalf("ParsePage(%q) accepted a time out of range: %v", after, p.After.Time)
+		if p.N < 1 || p.N > max || p.N != n || p.Backward != backward || c == nil {
+			t.Fatalf("ParsePage(%d, %q, %d, backward %v) = %+v", n, cursor, max, backward, p)
 		}
-		if again := p.After.String(); again != after {
-			t.Fatalf("accepted cursor %q re-encodes as %q", after, again)
+		if c.Time.Before(time.Unix(0, 0)) || c.Time.Year() >= 2200 {
+			t.Fatalf("ParsePage(%q) accepted a time out of range: %v", cursor, c.Time)
+		}
+		if again := c.String(); again != cursor {
+			t.Fatalf("accepted cursor %q re-encodes as %q", cursor, again)
 		}
 	})
 }
 
-// FuzzParseOffsetPage checks that no cursor makes ParseOffsetPage panic,
-// that every error is BAD_USER_INPUT on first or after, and that an
-// accepted start is between 0 and MaxOffset+1, from a cursor OffsetCursor
-// makes.
-func FuzzParseOffsetPage(f *testing.F) {
-	f.Add(10, relay.OffsetCursor(0), 100)
-	f.Add(10, relay.OffsetCursor(relay.MaxOffset), 100)
-	f.Add(10, relay.OffsetCursor(relay.MaxOffset+1), 100)
-	f.Add(1, enc.EncodeToString([]byte("offset:9223372036854775807")), 100)
-	f.Add(1, enc.EncodeToString([]byte("offset:-5")), 100)
-	f.Add(1, "", 1)
-	f.Add(0, "!!!", 0)
-	f.Fuzz(func(t *testing.T, first int, after string, max int) {
-		start, err := relay.ParseOffsetPage(first, &after, max)
-		if err != nil {
-			var fe *facestat.Error
-			if !errors.As(err, &fe) || fe.Code != facestat.BadUserInput || (fe.Field != "first" && fe.Field != "after") {
-				t.Fatalf("ParseOffsetPage error %v is not BAD_USER_INPUT on first or after", err)
-			}
+// FuzzParseScoreCursor checks that no input makes ParseScoreCursor panic,
+// and that an accepted cursor is finite and re-encodes to itself.
+func FuzzParseScoreCursor(f *testing.F) {
+	f.Add(relay.ScoreCursor{Score: 0.5, ID: someID}.String())
+	f.Add(relay.ScoreCursor{Score: -3, ID: uuid.Nil}.String())
+	f.Add(enc.EncodeToString([]byte("score:zzzzzzzzzzzzzz:" + someID.String())))
+	f.Add(enc.EncodeToString([]byte("offset:5")))
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, ok := relay.ParseScoreCursor(s)
+		if !ok {
 			return
 		}
-		if start < 1 || start > relay.MaxOffset+1 || relay.OffsetCursor(start-1) != after {
-			t.Fatalf("ParseOffsetPage(%d, %q, %d) = %d", first, after, max, start)
+		if math.IsNaN(c.Score) || math.IsInf(c.Score, 0) || c.String() != s {
+			t.Fatalf("ParseScoreCursor(%q) = %+v", s, c)
 		}
 	})
 }
 
-func TestParseOffsetPage(t *testing.T) {
-	t.Run("OKBounds", func(t *testing.T) {
-		for _, n := range []int{0, 1, relay.MaxOffset} {
-			c := relay.OffsetCursor(n)
-			if start, err := relay.ParseOffsetPage(10, &c, 100); err != nil || start != n+1 {
-				t.Errorf("ParseOffsetPage(offset %d) = %d, %v", n, start, err)
+func TestScoreCursor(t *testing.T) {
+	t.Run("OKRoundTrip", func(t *testing.T) {
+		for _, score := range []float64{0, 0.1, -0.1, 1e300, -1e-300, math.MaxFloat64, math.SmallestNonzeroFloat64, math.Copysign(0, -1)} {
+			c := relay.ScoreCursor{Score: score, ID: someID}
+			got, ok := relay.ParseScoreCursor(c.String())
+			if !ok || math.Float64bits(got.Score) != math.Float64bits(score) || got.ID != someID {
+				t.Errorf("round trip of %v = %+v, %v", score, got, ok)
 			}
 		}
 	})
-	t.Run("ErrOutOfRange", func(t *testing.T) {
-		for _, raw := range []string{"offset:-1", "offset:1048577", "offset:9223372036854775807", "offset:99999999999999999999", "offset:01"} {
-			c := enc.EncodeToString([]byte(raw))
-			_, err := relay.ParseOffsetPage(10, &c, 100)
-			wantInputError(t, err, "after", facestat.ReasonInvalid)
+	t.Run("ErrForeign", func(t *testing.T) {
+		for name, s := range map[string]string{
+			"NaN":          enc.EncodeToString([]byte("score:" + strconv.FormatUint(math.Float64bits(math.NaN()), 36) + ":" + someID.String())),
+			"Inf":          enc.EncodeToString([]byte("score:" + strconv.FormatUint(math.Float64bits(math.Inf(1)), 36) + ":" + someID.String())),
+			"LeadingZero":  enc.EncodeToString([]byte("score:0" + strconv.FormatUint(math.Float64bits(0.5), 36) + ":" + someID.String())),
+			"UpperUUID":    enc.EncodeToString([]byte("score:1:" + strings.ToUpper(someID.String()))),
+			"Offset":       enc.EncodeToString([]byte("offset:3")),
+			"TimeCursor":   relay.Cursor{Time: time.Unix(1, 0), ID: someID}.String(),
+			"ExtraPart":    enc.EncodeToString([]byte("score:1:" + someID.String() + ":x")),
+			"Overflow":     enc.EncodeToString([]byte("score:" + strings.Repeat("z", 20) + ":" + someID.String())),
+			"Empty":        "",
+			"Huge":         strings.Repeat("A", 1<<12),
+			"Padded":       relay.ScoreCursor{Score: 1, ID: someID}.String() + "=",
+			"NegativeBits": enc.EncodeToString([]byte("score:-1:" + someID.String())),
+		} {
+			if c, ok := relay.ParseScoreCursor(s); ok {
+				t.Errorf("%s: ParseScoreCursor(%q) = %+v, true", name, s, c)
+			}
 		}
 	})
+}
+
+func TestParseWindow(t *testing.T) {
+	one, two, zero, big := 1, 2, 0, 101
+	c := relay.Cursor{Time: time.Unix(1700000000, 0), ID: someID}
+	cs := c.String()
+	junk := "junk"
+	t.Run("ErrNeither", func(t *testing.T) {
+		_, err := relay.ParsePage(relay.Args{After: &cs}, 100)
+		wantInputError(t, err, "first", facestat.ReasonRequired)
+	})
+	t.Run("ErrBoth", func(t *testing.T) {
+		_, err := relay.ParsePage(relay.Args{First: &one, Last: &one}, 100)
+		wantInputError(t, err, "last", facestat.ReasonExclusive)
+	})
+	t.Run("ErrLastOutOfRange", func(t *testing.T) {
+		for _, n := range []*int{&zero, &big} {
+			_, err := relay.ParsePage(relay.Args{Last: n, Before: &cs}, 100)
+			wantInputError(t, err, "last", facestat.ReasonOutOfRange)
+		}
+	})
+	t.Run("ErrBadBefore", func(t *testing.T) {
+		_, err := relay.ParsePage(relay.Args{Last: &one, Before: &junk}, 100)
+		wantInputError(t, err, "before", facestat.ReasonInvalid)
+		_, err = relay.ParsePage(relay.Args{First: &one, After: &cs, Before: &junk}, 100)
+		wantInputError(t, err, "before", facestat.ReasonInvalid)
+	})
+	t.Run("OKBackward", func(t *testing.T) {
+		w, err := relay.ParsePage(relay.Args{Last: &two, Before: &cs}, 100)
+		if err != nil || w.N != 2 || !w.Backward || w.After != nil || w.Before == nil || !w.Before.Time.Equal(c.Time) || w.Before.ID != c.ID {
+			t.Errorf("ParsePage(last 2 before) = %+v, %v", w, err)
+		}
+	})
+	t.Run("OKCombined", func(t *testing.T) {
+		// The spec allows both cursors, and after with last.
+		w, err := relay.ParsePage(relay.Args{Last: &two, After: &cs, Before: &cs}, 100)
+		if err != nil || !w.Backward || w.After == nil || w.Before == nil {
+			t.Errorf("ParsePage(last after before) = %+v, %v", w, err)
+		}
+	})
+}
+
+func TestCut(t *testing.T) {
+	fwd := relay.Window[int]{N: 2}
+	back := relay.Window[int]{N: 2, Backward: true}
+	for _, c := range []struct {
+		name string
+		w    relay.Window[int]
+		in   []int
+		out  []int
+		info relay.Info
+	}{
+		{"ForwardMore", fwd, []int{1, 2, 3}, []int{1, 2}, relay.Info{HasNext: true}},
+		{"ForwardEnd", fwd, []int{1, 2}, []int{1, 2}, relay.Info{}},
+		{"BackwardMore", back, []int{9, 8, 7}, []int{8, 9}, relay.Info{HasPrevious: true}},
+		{"BackwardEnd", back, []int{9}, []int{9}, relay.Info{}},
+		{"Empty", back, nil, nil, relay.Info{}},
+	} {
+		got, info := relay.Cut(c.w, c.in)
+		if !slices.Equal(got, c.out) || info != c.info {
+			t.Errorf("%s: Cut = %v %+v, want %v %+v", c.name, got, info, c.out, c.info)
+		}
+	}
+}
+
+func TestSlice(t *testing.T) {
+	list := []int{10, 20, 30, 40, 50}
+	cmp := func(x, c int) int { return x - c }
+	p := func(n int) *int { return &n }
+	for _, c := range []struct {
+		name       string
+		w          relay.Window[int]
+		start, end int
+		info       relay.Info
+	}{
+		{"First", relay.Window[int]{N: 2}, 0, 2, relay.Info{HasNext: true}},
+		{"After", relay.Window[int]{N: 2, After: p(20)}, 2, 4, relay.Info{HasNext: true}},
+		{"AfterGone", relay.Window[int]{N: 2, After: p(25)}, 2, 4, relay.Info{HasNext: true}},
+		{"AfterToEnd", relay.Window[int]{N: 5, After: p(30)}, 3, 5, relay.Info{}},
+		{"Last", relay.Window[int]{N: 2, Backward: true}, 3, 5, relay.Info{HasPrevious: true}},
+		{"LastBefore", relay.Window[int]{N: 2, Backward: true, Before: p(40)}, 1, 3, relay.Info{HasPrevious: true}},
+		{"LastBeforeToStart", relay.Window[int]{N: 3, Backward: true, Before: p(30)}, 0, 2, relay.Info{}},
+		{"Between", relay.Window[int]{N: 5, After: p(10), Before: p(50)}, 1, 4, relay.Info{}},
+		{"Crossed", relay.Window[int]{N: 5, After: p(40), Before: p(20)}, 4, 4, relay.Info{}},
+		{"PastEnd", relay.Window[int]{N: 5, After: p(99)}, 5, 5, relay.Info{}},
+	} {
+		start, end, info := relay.Slice(list, c.w, cmp)
+		if start != c.start || end != c.end || info != c.info {
+			t.Errorf("%s: Slice = %d:%d %+v, want %d:%d %+v", c.name, start, end, info, c.start, c.end, c.info)
+		}
+	}
 }
 
 // FuzzParseID checks that no input makes ParseID panic, and that every id

@@ -196,10 +196,14 @@ type ModerationQueueItem struct {
 type Mutation struct {
 }
 
-// Where a connection's page ends and whether another follows.
+// Where a connection's page starts and ends and whether more items lie beyond (Relay Cursor Connections spec).
 type PageInfo struct {
-	// Whether a page follows.
+	// Paging forwards (`first`): whether more items follow this page. Always false when paging backwards.
 	HasNextPage bool `json:"hasNextPage"`
+	// Paging backwards (`last`): whether more items precede this page. Always false when paging forwards.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// Cursor of the first edge of this page; pass it as `before` to get the previous page.
+	StartCursor *string `json:"startCursor,omitempty"`
 	// Cursor of the last edge of this page; pass it as `after` to get the next page.
 	EndCursor *string `json:"endCursor,omitempty"`
 }

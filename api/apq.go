@@ -53,10 +53,10 @@ const apqNearCache = 1000
 // operator token runs only the manifest's documents, named by hash or sent
 // as the same text (PERSISTED_QUERY_NOT_ALLOWED otherwise).
 type persistedQueries struct {
-	s      *Server
-	store  cache.Store // nil: the near cache only
-	near   *lru.LRU[string]
-	ttl    time.Duration
+	s        *Server
+	store    cache.Store // nil: the near cache only
+	near     *lru.LRU[string]
+	ttl      time.Duration
 	manifest *frontend.Manifest
 }
 
@@ -162,11 +162,12 @@ func (p *persistedQueries) register(ctx context.Context, hash, doc string) {
 }
 
 // privileged reports whether the request may run documents outside the
-// manifest when trusted-documents-only is on: an API key's or the
-// operator token's.
+// manifest when trusted-documents-only is on: an API key's, or an
+// operator's (isOperator: from operator-cidrs, or with the operator token,
+// which authentication lets through to GraphQL only once it knows it).
 func (p *persistedQueries) privileged(ctx context.Context) bool {
 	r, ok := ctx.Value(httpRequestKey{}).(*http.Request)
-	return ok && (requestHasAPIKey(r) || p.s.hasOperatorToken(r))
+	return ok && (requestHasAPIKey(r) || p.s.isOperator(r))
 }
 
 // requestHasAPIKey reports whether authentication found a valid API key on

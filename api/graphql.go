@@ -23,7 +23,7 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	srv.AddTransport(s.newWebsocketTransport()) // first: it claims Upgrade requests
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(graphqlHTTP{method: http.MethodGet})  // graphqlhttp.go: GraphQL over HTTP, statuses included
+	srv.AddTransport(graphqlHTTP{method: http.MethodGet}) // graphqlhttp.go: GraphQL over HTTP, statuses included
 	srv.AddTransport(graphqlHTTP{method: http.MethodPost})
 	srv.AddTransport(withStatus{s.uploadTransport()})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))

@@ -224,7 +224,6 @@ func responseMedia(accept string) string {
 	return best
 }
 
-
 // publicMaxAge is how long a shared cache may keep a public answer
 // (Cache-Control: public, max-age): short, since a photo may be hidden or
 // made private at any time.

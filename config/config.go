@@ -88,14 +88,14 @@ type Config struct {
 	// Persisted operations (api/apq.go).
 	APQTTL               time.Duration // how long a registered document is kept
 	TrustedDocumentsOnly bool          // clients without an API key or the operator token run only the web app's documents
-	MaxPageSize         int // largest `first` of a connection
-	Argon2Memory        int // KiB
-	Argon2Time          int // iterations
-	Argon2Threads       int // lanes
-	AccessTokenTTL      time.Duration
-	RefreshTokenTTL     time.Duration
-	AnonTokenTTL        time.Duration
-	DeviceTokenTTL      time.Duration // how long a device token is trusted
+	MaxPageSize          int           // largest `first` of a connection
+	Argon2Memory         int           // KiB
+	Argon2Time           int           // iterations
+	Argon2Threads        int           // lanes
+	AccessTokenTTL       time.Duration
+	RefreshTokenTTL      time.Duration
+	AnonTokenTTL         time.Duration
+	DeviceTokenTTL       time.Duration // how long a device token is trusted
 
 	RateAnonSession Rate // startAnonymousSession per client IP
 	RateSignUp      Rate // signUp per client IP

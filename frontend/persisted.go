@@ -71,13 +71,38 @@ func (m *Manifest) HasText(query string) bool {
 }
 
 // canonical is doc parsed and printed again without what does not change
-// its meaning.
+// its meaning, and without its __typename fields, which clients add as
+// they like (urql's graphcache adds one to every selection) and which tell
+// nothing but the names of the schema's types.
 func canonical(doc string) (string, bool) {
 	d, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: doc}, 20000)
 	if err != nil {
 		return "", false
 	}
+	for _, op := range d.Operations {
+		op.SelectionSet = withoutTypename(op.SelectionSet)
+	}
+	for _, f := range d.Fragments {
+		f.SelectionSet = withoutTypename(f.SelectionSet)
+	}
 	var b strings.Builder
 	formatter.NewFormatter(&b, formatter.WithCompacted()).FormatQueryDocument(d)
 	return b.String(), true
+}
+
+func withoutTypename(set ast.SelectionSet) ast.SelectionSet {
+	out := set[:0:0]
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__typename" && len(s.Directives) == 0 {
+				continue
+			}
+			s.SelectionSet = withoutTypename(s.SelectionSet)
+		case *ast.InlineFragment:
+			s.SelectionSet = withoutTypename(s.SelectionSet)
+		}
+		out = append(out, sel)
+	}
+	return out
 }

@@ -52,6 +52,7 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 
 func init() {
 	// Over the complexity limit is a refused request, like a validation
-	// failure: 422, as docs/ERRORS.md says.
+	// failure: graphqlHTTP answers it as one (200 or 400 by Accept); gqlgen's
+	// multipart transport, 422, as docs/ERRORS.md says.
 	errcode.RegisterErrorType(codeComplexity, errcode.KindProtocol)
 }

@@ -237,12 +237,10 @@ const graphqlVary = "Accept, Authorization, Cookie, X-Api-Key"
 // Vary above; graphqlHTTP makes a public one of the few that are the same
 // for every viewer (see publicQuery).
 func graphqlCaching(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Cache-Control", "private, no-store")
-		h.Add("Vary", graphqlVary)
+	return noStore(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", graphqlVary)
 		next.ServeHTTP(w, r)
-	})
+	}))
 }
 
 // publicFields are the fields whose values are the same for every viewer,

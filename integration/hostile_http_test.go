@@ -50,7 +50,9 @@ func TestHostileHTTP(t *testing.T) {
 		})
 		token := e.account(t, "httpvictim")
 		signedIn := func() bool {
-			var v struct{ Viewer *struct{ User *struct{ Handle string } } }
+			var v struct {
+				Viewer *struct{ User *struct{ Handle string } }
+			}
 			e.gql(t, token, `{ viewer { user { handle } } }`, nil, &v)
 			return v.Viewer != nil && v.Viewer.User != nil
 		}

@@ -394,7 +394,7 @@ func TestHostileSkipPhoto(t *testing.T) {
 // QuestionStats fields (adjustedMean, effectiveCount) are priced per item
 // like the rest: selecting them on a page of 100 photos costs 100 times
 // what it costs on one, and a document asking for them on enough pages
-// under aliases is refused before anything runs (422
+// under aliases is refused before anything runs (200 under application/json,
 // COMPLEXITY_LIMIT_EXCEEDED, cost over limit). Without pricing, the
 // survey would let a page of photos return the whole survey per photo for
 // the price of a scalar.

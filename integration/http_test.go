@@ -1,6 +1,7 @@
 package integration_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -8,6 +9,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/facestat/facestat/db/dbtest"
 )
 
 // getGraphQL sends params as a GET query string with the given headers.
@@ -133,4 +137,39 @@ func TestHTTPTrustedDocuments(t *testing.T) {
 			t.Errorf("an operator: %d %s", r.Status, r.Raw)
 		}
 	})
+}
+
+// TestHTTPPersistedQueriesShared: with Redis, a document registered on one
+// instance is known by its hash on another, kept under the key prefix with
+// apq-ttl (the cache's keys: prefix, "cache:", "apq:" and the hash); a
+// document over 32 KiB runs but is not kept.
+func TestHTTPPersistedQueriesShared(t *testing.T) {
+	rs := startRedis(t)
+	prefix := liveRedisPrefix()
+	dbURL := dbtest.MustCreatePGDatabase(t)
+	settings := map[string]string{"FACESTAT_REDIS_URL": rs.URL(), "FACESTAT_REDIS_PREFIX": prefix, "FACESTAT_APQ_TTL": "1h"}
+	a, b := startEnv(t, dbURL, settings), startEnv(t, dbURL, settings)
+
+	doc := `query Shared { questions { key prompt } }`
+	body, _ := json.Marshal(map[string]any{"query": doc, "extensions": json.RawMessage(apqExtensions(hashOf(doc)))})
+	if r := a.postRaw(t, "application/json", string(body), nil); r.Status != 200 || len(r.Errors) > 0 {
+		t.Fatalf("registering on a: %d %s", r.Status, r.Raw)
+	}
+	r := b.getGraphQL(t, map[string]string{"extensions": apqExtensions(hashOf(doc))}, nil)
+	if r.Status != 200 || len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"age"`) {
+		t.Fatalf("the hash alone on b: %d %s", r.Status, r.Raw)
+	}
+	ttl, err := rs.client().PTTL(context.Background(), prefix+"cache:apq:"+hashOf(doc)).Result()
+	if err != nil || ttl <= 0 || ttl > time.Hour {
+		t.Fatalf("the document's key %q: TTL %v, %v; want (0, 1h]", prefix+"cache:apq:"+hashOf(doc), ttl, err)
+	}
+
+	big := `{ questions { key } ` + strings.Repeat("# padding\n", 3300) + `}`
+	body, _ = json.Marshal(map[string]any{"query": big, "extensions": json.RawMessage(apqExtensions(hashOf(big)))})
+	if r := a.postRaw(t, "application/json", string(body), nil); r.Status != 200 || len(r.Errors) > 0 {
+		t.Fatalf("a 33 KB document: %d %s", r.Status, r.Raw)
+	}
+	if n, err := rs.client().Exists(context.Background(), prefix+"cache:apq:"+hashOf(big)).Result(); err != nil || n != 0 {
+		t.Fatalf("a document over 32 KiB was kept in Redis (%d, %v)", n, err)
+	}
 }

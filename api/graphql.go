@@ -23,13 +23,15 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	srv.AddTransport(s.newWebsocketTransport()) // first: it claims Upgrade requests
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(withStatus{transport.GET{}})
-	srv.AddTransport(withStatus{transport.POST{}})
+	srv.AddTransport(graphqlHTTP{method: http.MethodGet}) // graphqlhttp.go: GraphQL over HTTP, statuses included
+	srv.AddTransport(graphqlHTTP{method: http.MethodPost})
 	srv.AddTransport(withStatus{s.uploadTransport()})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(s.cfg.MaxQueryTokens)
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
+	pq := s.newPersistedQueries(s.documents)
+	srv.Use(pq) // apq.go: persisted queries and trusted documents, before anything parses
 	if s.admission != nil {
 		srv.Use(admit{ctrl: s.admission})
 	}
@@ -40,7 +42,8 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	if s.budgets != nil { // after the price is known and the document admitted; before anything runs
 		srv.Use(&budget{budgets: s.budgets})
 	}
-	srv.Use(keyScope{}) // what an API key alone may call (authz.CanCallMutation)
+	srv.Use(keyScope{})   // what an API key alone may call (authz.CanCallMutation)
+	srv.Use(apqStore{pq}) // a document is kept for its hash only once admitted and charged
 	srv.Use(graph.LoadersExtension{Resolver: resolver})
 	if s.metrics != nil {
 		srv.Use(metrics.Extension{M: s.metrics})
@@ -50,6 +53,7 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 
 func init() {
 	// Over the complexity limit is a refused request, like a validation
-	// failure: 422, as docs/ERRORS.md says.
+	// failure: graphqlHTTP answers it as one (200 or 400 by Accept); gqlgen's
+	// multipart transport, 422, as docs/ERRORS.md says.
 	errcode.RegisterErrorType(codeComplexity, errcode.KindProtocol)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/facestat/facestat/admission"
 	"github.com/facestat/facestat/authz"
 	"github.com/facestat/facestat/blob"
+	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/config"
 	"github.com/facestat/facestat/frontend"
@@ -66,6 +67,10 @@ type Deps struct {
 	Exports Exports
 	// Outbox, when mail goes to the local outbox, is shown at /outbox.
 	Outbox *mail.Outbox
+
+	// Documents keeps the documents of automatic persisted queries (Redis
+	// when configured, else in memory; nil: each instance's own LRU only).
+	Documents cache.Store
 }
 
 // Server routes FaceStat's HTTP requests.
@@ -100,6 +105,8 @@ type Server struct {
 
 	exports Exports      // data exports (exports.go)
 	outbox  *mail.Outbox // nil: mail goes to an SMTP relay
+
+	documents cache.Store // persisted queries' documents (apq.go)
 }
 
 // New returns a Server; it reports ready once SetReady(true) is called.
@@ -112,6 +119,7 @@ func New(d Deps) *Server {
 	s.clients = clientaddr.Resolver{Trusted: d.Config.TrustedProxies}
 	s.budgets = d.Budgets
 	s.outbox = d.Outbox
+	s.documents = d.Documents
 	s.uploadsPerIP = admission.NewPerKey(d.Config.MaxUploadsPerIP)
 	s.socketsPerIP = admission.NewPerKey(d.Config.WSMaxSocketsPerIP)
 	s.logDebug = d.Log.Enabled(context.Background(), slog.LevelDebug)
@@ -175,7 +183,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		corsOptions.AllowOriginFunc = func(string) bool { return false }
 	}
 	api := cors.New(corsOptions)
-	graphqlHandler := noStore(api.Handler(s.crossOrigin().Handler(s.authenticate(gql))))
+	graphqlHandler := graphqlCaching(api.Handler(s.crossOrigin().Handler(s.authenticate(gql))))
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
 		mux.Handle(m+" /graphql", graphqlHandler)
 	}

@@ -348,8 +348,19 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		WebApp:    frontend.Dist(),
 		Exports:   a.Account,
 		Outbox:    outbox,
+		Documents: apqDocuments(a),
 	})
 	return a, nil
+}
+
+// apqDocuments is where persisted queries' documents are shared between
+// instances: the Redis cache when there is one, nil otherwise (each
+// instance keeps its own LRU, api/apq.go).
+func apqDocuments(a *App) cache.Store {
+	if a.redis == nil {
+		return nil
+	}
+	return a.Cache
 }
 
 // newMail returns the postman of FaceStat's e-mail (password resets) and,

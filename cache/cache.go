@@ -58,6 +58,11 @@ func StatsKey(id uuid.UUID) string { return statsKind + ":" + id.String() }
 // (roles are read with sessions).
 func UserKey(id uuid.UUID) string { return userKind + ":" + id.String() }
 
+// DocumentKey names a GraphQL document registered by Apollo's automatic
+// persisted queries, by the SHA-256 of its text (hex); api/apq.go checks
+// the hash again when it reads one.
+func DocumentKey(sha256Hex string) string { return "apq:" + sha256Hex }
+
 // SessionKey names a session, by the SHA-256 of its token (hex). It
 // grants: it says who the caller is and with which role.
 func SessionKey(tokenHash string) string { return sessionKind + ":" + tokenHash }

@@ -84,14 +84,18 @@ type Config struct {
 	MaxComplexity       int // price of a GraphQL operation (api/cost.go)
 	MaxQueryTokens      int // tokens in a GraphQL document
 	MaxAliases          int // aliases in a GraphQL document
-	MaxPageSize         int // largest `first` of a connection
-	Argon2Memory        int // KiB
-	Argon2Time          int // iterations
-	Argon2Threads       int // lanes
-	AccessTokenTTL      time.Duration
-	RefreshTokenTTL     time.Duration
-	AnonTokenTTL        time.Duration
-	DeviceTokenTTL      time.Duration // how long a device token is trusted
+
+	// Persisted operations (api/apq.go).
+	APQTTL               time.Duration // how long a registered document is kept
+	TrustedDocumentsOnly bool          // clients without an API key or the operator token run only the web app's documents
+	MaxPageSize          int           // largest `first` of a connection
+	Argon2Memory         int           // KiB
+	Argon2Time           int           // iterations
+	Argon2Threads        int           // lanes
+	AccessTokenTTL       time.Duration
+	RefreshTokenTTL      time.Duration
+	AnonTokenTTL         time.Duration
+	DeviceTokenTTL       time.Duration // how long a device token is trusted
 
 	RateAnonSession Rate // startAnonymousSession per client IP
 	RateSignUp      Rate // signUp per client IP
@@ -416,6 +420,8 @@ var groups = []group{
 		{"max-complexity", "57344", "highest price of a GraphQL operation, in units of about 16 bytes of answer (see api/cost.go): 57344 bounds an answer near 896 KiB; a page of 100 photos with full statistics costs about 33000, the fullest introspection 56000", integer(func(c *Config) *int { return &c.MaxComplexity })},
 		{"max-query-tokens", "5000", "most tokens in a GraphQL document", integer(func(c *Config) *int { return &c.MaxQueryTokens })},
 		{"max-aliases", "50", "most aliases in a GraphQL document (each is priced too)", integer(func(c *Config) *int { return &c.MaxAliases })},
+		{"apq-ttl", "24h", "how long a document registered by Apollo's automatic persisted queries is kept for its hash (each instance also keeps the last 1000 in memory)", duration(func(c *Config) *time.Duration { return &c.APQTTL })},
+		{"trusted-documents-only", "false", "requests without an API key or the operator token may run only the web app's documents (frontend/persisted-documents.json), by hash or by text; others get PERSISTED_QUERY_NOT_ALLOWED", boolean(func(c *Config) *bool { return &c.TrustedDocumentsOnly })},
 		{"max-page-size", "100", "largest `first` or `last` of a connection", integer(func(c *Config) *int { return &c.MaxPageSize })},
 	}},
 	{"Slow clients", "What one connection may hold, and for how long: a client that sends too slowly is cut off, and one address cannot take every slot.", []option{
@@ -708,6 +714,7 @@ func (c *Config) Validate() error {
 	}
 	check(c.MaxQueryTokens >= 100, "max-query-tokens", "must be at least 100")
 	check(c.MaxAliases >= 0, "max-aliases", "must not be negative")
+	check(c.APQTTL >= time.Minute && c.APQTTL <= 30*24*time.Hour, "apq-ttl", "must be in 1m..720h")
 	check(c.MaxPageSize >= 1 && c.MaxPageSize <= 1000, "max-page-size", "must be in 1..1000")
 	check(c.Argon2Memory >= 8 && c.Argon2Memory <= 4<<20, "argon2-memory", "must be in 8..4194304 KiB")
 	check(c.Argon2Time >= 1 && c.Argon2Time <= 100, "argon2-time", "must be in 1..100")

@@ -24,11 +24,14 @@ export function withCSRF(fetchImpl: typeof fetch, cookies: () => string): typeof
   };
 }
 
-/** The fetcher of the GraphiQL page: /graphql over HTTP and WebSocket. */
-export function createFetcher(): Fetcher {
+/**
+ * The fetcher of the GraphiQL page: /graphql over HTTP and WebSocket; wrap
+ * adds to the HTTP fetch (the page's API key, apikey.ts).
+ */
+export function createFetcher(wrap: (f: typeof fetch) => typeof fetch = (f) => f): Fetcher {
   return createGraphiQLFetcher({
     url: '/graphql',
-    fetch: withCSRF((input, init) => fetch(input, init), () => document.cookie),
+    fetch: wrap(withCSRF((input, init) => fetch(input, init), () => document.cookie)),
     // Opened on the first subscription; the upgrade carries the session
     // cookie, which the server trusts on sockets from its own origin.
     wsClient: createClient({ url: websocketURL(window.location), lazy: true }),

@@ -88,6 +88,12 @@ func TestExamplesRun(t *testing.T) {
 			t.Errorf("want an anonymous viewer and a photo with its survey, got %s", out)
 		}
 	})
+	t.Run("persisted-query.sh", func(t *testing.T) {
+		out := run(t, exec.Command("sh", "examples/persisted-query.sh"))
+		if !strings.Contains(out, `"code":"PERSISTED_QUERY_NOT_FOUND"`) || !strings.Contains(out, `"questions":[{"key"`) {
+			t.Errorf("want PERSISTED_QUERY_NOT_FOUND, then the questions by the hash alone, got %s", out)
+		}
+	})
 	t.Run("judge.mjs", func(t *testing.T) {
 		// Node resolves imports from the file's folder: run a copy inside
 		// the web app's node_modules (git ignores it).

@@ -101,7 +101,7 @@ func (s *Servings) run() {
 	ctx := context.Background()
 	timer := time.NewTimer(servingsWait)
 	defer timer.Stop()
-	nextSweep := time.Now()
+	nextSweep := time.Now().Add(time.Minute) // not at start: a short-lived instance (a test) runs no sweep
 	var batch []serving
 	write := func() {
 		if len(batch) > 0 {

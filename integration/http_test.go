@@ -101,9 +101,10 @@ func TestHTTPGraphQLOverHTTP(t *testing.T) {
 // TestHTTPTrustedDocuments: with trusted-documents-only on, a caller
 // without an API key or the operator token runs the web app's documents
 // (by hash, by their text, or their text printed another way) and nothing
-// else: another document, a registered one by its hash, introspection, a
-// bare X-Api-Key header are refused with PERSISTED_QUERY_NOT_ALLOWED; an
-// operator (from operator-cidrs) runs anything.
+// else: another document, a registered one by its hash, introspection are
+// refused with PERSISTED_QUERY_NOT_ALLOWED; a made-up X-Api-Key is refused
+// (UNAUTHENTICATED); a valid API key and an operator (from operator-cidrs)
+// run anything.
 func TestHTTPTrustedDocuments(t *testing.T) {
 	settings := map[string]string{"FACESTAT_TRUSTED_DOCUMENTS_ONLY": "true",
 		// The test's requests come from loopback: operators are elsewhere.
@@ -127,7 +128,6 @@ func TestHTTPTrustedDocuments(t *testing.T) {
 			"Introspection": e.do(t, request{Query: `{ __schema { queryType { name } } }`}),
 			"Register":      e.postRaw(t, "application/json", string(body), nil),
 			"UnknownHash":   e.postRaw(t, "application/json", `{"extensions":`+apqExtensions(hashOf(other))+`}`, nil),
-			"BareAPIKey":    e.do(t, request{Query: other, Header: http.Header{"X-Api-Key": {"fsk_made_up"}}}),
 		} {
 			if r.code() != "PERSISTED_QUERY_NOT_ALLOWED" || r.Data != nil {
 				t.Errorf("%s: %d %s; want PERSISTED_QUERY_NOT_ALLOWED without data", name, r.Status, r.Raw)
@@ -135,6 +135,22 @@ func TestHTTPTrustedDocuments(t *testing.T) {
 		}
 		if r := e.do(t, request{Query: other, Header: http.Header{"X-Forwarded-For": {"192.0.2.1"}}}); r.Status != 200 || len(r.Errors) > 0 {
 			t.Errorf("an operator: %d %s", r.Status, r.Raw)
+		}
+		// A made-up X-Api-Key is refused before any document is looked at;
+		// a valid key runs any document.
+		if r := e.do(t, request{Query: other, Header: http.Header{"X-Api-Key": {"fsk_made_up"}}}); r.Status != http.StatusUnauthorized || r.code() != "UNAUTHENTICATED" {
+			t.Errorf("a made-up API key: %d %s", r.Status, r.Raw)
+		}
+		ses, err := e.App.Identity.SignUp(t.Context(), "trusted_dev", "trusted_dev@example.com", "correct horse battery", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, _, err := e.App.Identity.CreateAPIKey(t.Context(), ses.Viewer, "trusted", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := e.do(t, withKey(key, other, nil)); r.Status != 200 || len(r.Errors) > 0 {
+			t.Errorf("a valid API key: %d %s", r.Status, r.Raw)
 		}
 	})
 }

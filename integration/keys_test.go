@@ -109,6 +109,13 @@ func TestAPIKeys(t *testing.T) {
 		if r := e.do(t, withKey(read.Key, vote, nil)); r.code() != "FORBIDDEN" || r.ext("reason") != "KEY_SCOPE" {
 			t.Fatalf("a READ key votes: %s %+v", r.Data, r.Errors)
 		}
+		// The key names its application in the metrics: one operation
+		// that went well (the viewer), one refused (the vote).
+		_, body := get(t, e.URL+"/metrics")
+		ops := regexp.MustCompile(`(?m)^facestat_api_key_operations_total\{key="(\d+)",outcome="(ok|error)"\} (\d+)$`).FindAllStringSubmatch(string(body), -1)
+		if len(ops) != 2 || ops[0][1] != ops[1][1] || ops[0][2] != "error" || ops[0][3] != "1" || ops[1][2] != "ok" || ops[1][3] != "1" {
+			t.Fatalf("facestat_api_key_operations_total: %q", ops)
+		}
 		write := e.createKey(t, owner, "my app", "READ", "WRITE")
 		if strings.Join(write.APIKey.Scopes, ",") != "READ,WRITE" {
 			t.Fatalf("scopes %v", write.APIKey.Scopes)

@@ -6,7 +6,9 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -14,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/facestat/facestat/cache"
+	"github.com/facestat/facestat/identity"
 )
 
 // Metrics holds the collectors the rest of the service updates.
@@ -30,6 +33,13 @@ type Metrics struct {
 	// CacheRequests counts the keys looked up in the cache, by kind and
 	// result (see CountCache).
 	CacheRequests *prometheus.CounterVec
+	// KeyOperations counts the GraphQL operations of applications (an API
+	// key, alone or beside a user's token), by key and outcome; the key
+	// label is bounded (keyLabel).
+	KeyOperations *prometheus.CounterVec
+
+	keysMu sync.Mutex
+	keys   map[int]bool // the keys labelled as themselves, at most maxKeyLabels
 
 	refitRounds  *prometheus.CounterVec // WatchRefit's
 	refitVotes   prometheus.Counter
@@ -65,6 +75,11 @@ func New(db *sql.DB, operations []string, queueDepth, sockets, subscribers func(
 			Name: "facestat_cache_requests_total",
 			Help: "Keys looked up in the read-through cache, by kind (" + strings.Join(cache.Kinds, ", ") + ", other) and result (hit, miss, error: the store failed).",
 		}, []string{"kind", "result"}),
+		KeyOperations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "facestat_api_key_operations_total",
+			Help: "GraphQL operations of applications, by API key (its id, for the first " + strconv.Itoa(maxKeyLabels) + " keys an instance sees; the rest as other) and outcome (ok, error).",
+		}, []string{"key", "outcome"}),
+		keys: map[int]bool{},
 	}
 	for _, name := range operations[:min(len(operations), maxOperations)] {
 		m.operations[name] = true
@@ -76,7 +91,7 @@ func New(db *sql.DB, operations []string, queueDepth, sockets, subscribers func(
 			m.CacheRequests.WithLabelValues(kind, result)
 		}
 	}
-	m.Registry.MustRegister(m.Operations, m.Votes, m.BatchSize, m.CacheRequests,
+	m.Registry.MustRegister(m.Operations, m.Votes, m.BatchSize, m.CacheRequests, m.KeyOperations,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db, "facestat"),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "facestat_vote_queue_depth", Help: "Votes waiting for a transaction."},
@@ -181,7 +196,31 @@ func (e Extension) InterceptResponse(ctx context.Context, next graphql.ResponseH
 		outcome = "error"
 	}
 	e.M.Operations.WithLabelValues(name, typ, outcome).Observe(time.Since(start).Seconds())
+	if v := identity.FromContext(ctx); v != nil && v.Key != nil {
+		e.M.KeyOperations.WithLabelValues(e.M.keyLabel(v.Key.ID), outcome).Inc()
+	}
 	return resp
+}
+
+// maxKeyLabels bounds the key label of KeyOperations: an instance labels
+// the first keys it sees as themselves, the rest as OtherKey, so that the
+// series stay bounded however many keys exist.
+const maxKeyLabels = 200
+
+// OtherKey labels the operations of keys past maxKeyLabels.
+const OtherKey = "other"
+
+// keyLabel is the key label of the API key id.
+func (m *Metrics) keyLabel(id int) string {
+	m.keysMu.Lock()
+	defer m.keysMu.Unlock()
+	if !m.keys[id] {
+		if len(m.keys) >= maxKeyLabels {
+			return OtherKey
+		}
+		m.keys[id] = true
+	}
+	return strconv.Itoa(id)
 }
 
 // Refit rounds' results (RefitRound).

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -286,5 +287,22 @@ func TestCacheRequestsBounded(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), "facestat_cache_requests_total"+want+"\n") {
 			t.Errorf("/metrics lacks facestat_cache_requests_total%s", want)
 		}
+	}
+}
+
+// TestKeyOperationsBounded: the first maxKeyLabels keys an instance sees
+// are labelled as themselves, later ones as other, so no client can add
+// series by making keys.
+func TestKeyOperationsBounded(t *testing.T) {
+	m, _, _ := testMetrics(t)
+	for id := 1; id <= maxKeyLabels+5; id++ {
+		if got, want := m.keyLabel(id), strconv.Itoa(id); id <= maxKeyLabels && got != want {
+			t.Fatalf("key %d labelled %q, want %q", id, got, want)
+		} else if id > maxKeyLabels && got != OtherKey {
+			t.Fatalf("key %d past the bound labelled %q, want %q", id, got, OtherKey)
+		}
+	}
+	if got := m.keyLabel(1); got != "1" {
+		t.Fatalf("a key seen before the bound was reached is labelled %q later", got)
 	}
 }

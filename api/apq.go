@@ -165,7 +165,7 @@ func (p *persistedQueries) register(ctx context.Context, hash, doc string) {
 // privileged reports whether the request may run documents outside the
 // manifest when trusted-documents-only is on: an API key's, or an
 // operator's (isOperator: from operator-cidrs, or with the operator token,
-// which authentication lets through to GraphQL only once it knows it).
+// which authentication lets through to GraphQL as no session: api/auth.go).
 func (p *persistedQueries) privileged(ctx context.Context) bool {
 	if v := identity.FromContext(ctx); v != nil && v.Key != nil { // over HTTP and WebSocket alike
 		return true

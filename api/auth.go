@@ -52,6 +52,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.refuse(w, r, err)
 			return
 		}
+		if s.hasOperatorToken(r) {
+			// The operator token is no session: it makes the request an
+			// operator's (isOperator), with no viewer but a key's.
+			if key != nil {
+				ctx = identity.NewContext(ctx, identity.ViewerOfKey(key))
+			}
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {

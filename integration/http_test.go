@@ -103,12 +103,16 @@ func TestHTTPGraphQLOverHTTP(t *testing.T) {
 // (by hash, by their text, or their text printed another way) and nothing
 // else: another document, a registered one by its hash, introspection are
 // refused with PERSISTED_QUERY_NOT_ALLOWED; a made-up X-Api-Key is refused
-// (UNAUTHENTICATED); a valid API key and an operator (from operator-cidrs)
-// run anything.
+// (UNAUTHENTICATED); a valid API key and an operator (from operator-cidrs,
+// or with the operator token as its bearer token) run anything.
+// operatorTokenForTrust is TestHTTPTrustedDocuments' operator token.
+const operatorTokenForTrust = "an operator token of at least 32 bytes, for the test"
+
 func TestHTTPTrustedDocuments(t *testing.T) {
 	settings := map[string]string{"FACESTAT_TRUSTED_DOCUMENTS_ONLY": "true",
 		// The test's requests come from loopback: operators are elsewhere.
-		"FACESTAT_OPERATOR_CIDRS": "192.0.2.1/32", "FACESTAT_TRUSTED_PROXIES": "127.0.0.1"}
+		"FACESTAT_OPERATOR_CIDRS": "192.0.2.1/32", "FACESTAT_TRUSTED_PROXIES": "127.0.0.1",
+		"FACESTAT_OPERATOR_TOKEN": operatorTokenForTrust}
 	backends(t, settings, func(t *testing.T, e *env) {
 		const doc = "query TopQuestions {\n  questions {\n    id\n    key\n    prompt\n    kind\n  }\n}"
 		for name, r := range map[string]*response{
@@ -135,6 +139,12 @@ func TestHTTPTrustedDocuments(t *testing.T) {
 		}
 		if r := e.do(t, request{Query: other, Header: http.Header{"X-Forwarded-For": {"192.0.2.1"}}}); r.Status != 200 || len(r.Errors) > 0 {
 			t.Errorf("an operator: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do(t, request{Token: operatorTokenForTrust, Query: other}); r.Status != 200 || len(r.Errors) > 0 {
+			t.Errorf("the operator token: %d %s", r.Status, r.Raw)
+		}
+		if r := e.do(t, request{Token: operatorTokenForTrust + "x", Query: other}); r.Status != http.StatusUnauthorized {
+			t.Errorf("a wrong operator token: %d %s", r.Status, r.Raw)
 		}
 		// A made-up X-Api-Key is refused before any document is looked at;
 		// a valid key runs any document.

@@ -4,6 +4,7 @@ package entx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -58,4 +59,20 @@ func ByID[T any](rows []T, id func(T) uuid.UUID) map[uuid.UUID]T {
 		out[id(r)] = r
 	}
 	return out
+}
+
+// TryAdvisoryLock takes PostgreSQL's transaction-scoped advisory lock key
+// within tx, without waiting: false when another transaction holds it.
+// PostgreSQL only (the embedded default has one instance).
+func TryAdvisoryLock(ctx context.Context, tx *ent.Tx, key int64) (bool, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT pg_try_advisory_xact_lock($1)", key)
+	if err != nil {
+		return false, fmt.Errorf("entx: advisory lock: %w", err)
+	}
+	defer rows.Close()
+	var ok bool
+	if rows.Next() {
+		err = rows.Scan(&ok)
+	}
+	return ok, errors.Join(err, rows.Err())
 }

@@ -2,7 +2,6 @@ package judging
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/ent/vote"
+	"github.com/facestat/facestat/entx"
 	"github.com/facestat/facestat/judging/quality"
 	"github.com/facestat/facestat/stats"
 )
@@ -130,7 +130,7 @@ func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
 		// One instance writes at a time; one that finds another writing
 		// leaves it the round (the next round reads again what this one
 		// read).
-		if ok, err := tryAdvisoryLock(ctx, tx, refitLockKey); err != nil || !ok {
+		if ok, err := entx.TryAdvisoryLock(ctx, tx, refitLockKey); err != nil || !ok {
 			return RefitReport{Skipped: err == nil}, err
 		}
 	}
@@ -236,19 +236,6 @@ func (s *Service) lastRefit(ctx context.Context) (time.Time, error) {
 		return oldest.CreatedAt, nil
 	}
 	return p.UpdatedAt, nil
-}
-
-func tryAdvisoryLock(ctx context.Context, tx *ent.Tx, key int64) (bool, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT pg_try_advisory_xact_lock($1)", key)
-	if err != nil {
-		return false, fmt.Errorf("refit lock: %w", err)
-	}
-	defer rows.Close()
-	var ok bool
-	if rows.Next() {
-		err = rows.Scan(&ok)
-	}
-	return ok, errors.Join(err, rows.Err())
 }
 
 // modelQuestions are the questions the model weighs: the active NUMBER,

@@ -421,7 +421,7 @@ func (s *Service) SweepImageKeys(ctx context.Context) (int, error) {
 		var moved int
 		var sweepErr error
 		err := entx.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-			ok, err := tryAdvisoryLock(ctx, tx, imageSweepLockKey)
+			ok, err := entx.TryAdvisoryLock(ctx, tx, imageSweepLockKey)
 			if err != nil || !ok {
 				return err
 			}
@@ -438,22 +438,6 @@ func (s *Service) SweepImageKeys(ctx context.Context) (int, error) {
 
 // imageSweepLockKey is the PostgreSQL advisory lock of the sweep ("fsik").
 const imageSweepLockKey = 0x6673696b
-
-func tryAdvisoryLock(ctx context.Context, tx *ent.Tx, key int64) (bool, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT pg_try_advisory_xact_lock($1)", key)
-	if err != nil {
-		return false, err
-	}
-	defer rows.Close()
-	var ok bool
-	if rows.Next() {
-		err = rows.Scan(&ok)
-	}
-	if err == nil {
-		err = rows.Err()
-	}
-	return ok, err
-}
 
 func (s *Service) sweep(ctx context.Context) (int, error) {
 	const batch = 100

@@ -73,9 +73,13 @@ type App struct {
 	// relay); erasing an account removes its messages (RemoveFor).
 	Outbox *mail.Outbox
 
-	redis     *goredis.Client // nil on the embedded default
-	redisBus  *redis.Bus
-	coalescer *live.Coalescer
+	redis    *goredis.Client // nil on the embedded default
+	redisBus *redis.Bus
+	// redisCache is the shared cache on Redis, when there is one (its near
+	// cache's subscription runs with the instance).
+	redisCache *redis.Cache
+	stopNear   context.CancelFunc
+	coalescer  *live.Coalescer
 }
 
 // NewLogger returns the structured logger cfg asks for, writing to out.
@@ -90,22 +94,33 @@ func NewLogger(cfg *config.Config, out io.Writer) *slog.Logger {
 }
 
 // Option adjusts how New builds the app.
-type Option func(*db.Options)
+type Option func(*options)
+
+type options struct {
+	db         db.Options
+	redisHooks []goredis.Hook
+}
 
 // WithDriver wraps the database driver (tests count statements with it).
 func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
-	return func(o *db.Options) { o.Driver = wrap }
+	return func(o *options) { o.db.Driver = wrap }
+}
+
+// WithRedisHook adds h to the Redis client's hooks (tests count round
+// trips with it).
+func WithRedisHook(h goredis.Hook) Option {
+	return func(o *options) { o.redisHooks = append(o.redisHooks, h) }
 }
 
 // OpenDB opens the database, migrating PostgreSQL when migrate is set.
 func OpenDB(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool, opts ...Option) (*db.DB, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	o := db.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns}
+	o := options{db: db.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns}}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	d, err := db.Open(ctx, o)
+	d, err := db.Open(ctx, o.db)
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +217,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			d.Close()
 			return nil, err
 		}
+		var o options
+		for _, opt := range opts {
+			opt(&o)
+		}
+		for _, h := range o.redisHooks {
+			a.redis.AddHook(h)
+		}
 		a.redisBus = redis.NewBus(a.redis, cfg.RedisPrefix, a.Hub, a.Hub.Resync, log)
 		bus = a.redisBus
 	}
@@ -210,7 +232,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	switch {
 	case !cfg.Cache:
 	case a.redis != nil:
-		store = redis.NewCache(a.redis, cfg.RedisPrefix, log)
+		a.redisCache = redis.NewCache(a.redis, cfg.RedisPrefix, log).WithNear(cfg.NearCacheTTL)
+		store = a.redisCache
+		// The near cache's invalidations are heard from now until Close
+		// (the near cache is off until the subscription is established).
+		nearCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		a.stopNear = stop
+		panics.Go(log, "redis cache invalidations", func() { a.redisCache.RunNear(nearCtx) })
 	default:
 		store = inmem.NewCache(100_000)
 	}
@@ -336,7 +364,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		FrontPage: a.Front,
 		Metrics:   a.Metrics,
 		Admission: a.Admission,
-		Budgets:   budgets(cfg, limiter),
+		Budgets:   budgets(cfg, a.leasing(cfg, limiter)),
 		Config:    cfg,
 		Log:       log,
 		Resolver:  a.Resolver,
@@ -408,6 +436,7 @@ func (a *App) Start(ctx context.Context) {
 	if a.redisBus != nil {
 		panics.Go(a.Log, "redis subscription", func() { a.redisBus.Run(ctx) })
 	}
+
 	panics.Go(a.Log, "front page", func() { a.Front.Run(ctx, a.Config.FrontPageInterval) })
 	// Expired data exports and their files go; so do blobs a deleted
 	// account left behind when the store failed (account.Service.Sweep).
@@ -434,6 +463,15 @@ func (a *App) newLimiter(cfg *config.Config, log *slog.Logger) ratelimit.Limiter
 		}}
 	a.Metrics.WatchLimiter(f.Degraded, f.Fallbacks)
 	return f
+}
+
+// leasing returns limiter taking budgets' tokens a lease at a time, when
+// they are shared through Redis (in process, a charge is no round trip).
+func (a *App) leasing(cfg *config.Config, limiter ratelimit.Limiter) ratelimit.Limiter {
+	if a.redis == nil || cfg.BudgetLeasePercent == 0 {
+		return limiter
+	}
+	return &ratelimit.Leasing{Limiter: limiter, Share: float64(cfg.BudgetLeasePercent) / 100}
 }
 
 // budgets are the cost budgets of cfg, counted by limiter.
@@ -480,6 +518,9 @@ func (a *App) Close() error {
 	a.Judging.Close()
 	a.Servings.Close()
 	a.coalescer.Close()
+	if a.stopNear != nil {
+		a.stopNear()
+	}
 	if a.redis != nil {
 		a.redis.Close()
 	}

@@ -94,26 +94,51 @@ func TTLOf(key string) time.Duration {
 	return TTL
 }
 
-// Load returns the values of keys: those in the cache, then the rest from
-// fetch, which are written to the cache (in one round trip) for their
-// kind's lifetime (TTLOf). A failing store is skipped. keyOf names a key in
+// Load returns the values of keys: those in the store's near cache (see
+// Near: decoded already, no round trip), then those in the cache, then the
+// rest from fetch, which are written to the cache (in one round trip) for
+// their kind's lifetime (TTLOf). What the cache and fetch answer is kept
+// in the near cache too. A failing store is skipped. keyOf names a key in
 // the cache.
 func Load[K comparable, V any](ctx context.Context, s Store, keys []K, keyOf func(K) string,
 	fetch func(context.Context, []K) (map[K]V, error)) (map[K]V, error) {
-	out := make(map[K]V, len(keys))
 	if s == nil {
 		return fetch(ctx, keys)
 	}
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = keyOf(k)
+	out := make(map[K]V, len(keys))
+	near := NearOf(s)
+	if !near.Enabled() {
+		near = nil
+	}
+	names := make([]string, 0, len(keys))
+	var gens []uint64
+	var rest []K
+	for _, k := range keys {
+		name := keyOf(k)
+		if near != nil {
+			if v, ok := near.Get(name); ok {
+				if v, ok := v.(V); ok {
+					out[k] = v
+					continue
+				}
+			}
+			gens = append(gens, near.Gen(name)) // before the read: see Near
+		}
+		names = append(names, name)
+		rest = append(rest, k)
+	}
+	if len(rest) == 0 {
+		return out, nil
 	}
 	hits, _ := s.GetMulti(ctx, names) // an error: nothing is cached
 	var misses []K
-	for i, k := range keys {
+	for i, k := range rest {
 		var v V
 		if raw, ok := hits[names[i]]; ok && json.Unmarshal(raw, &v) == nil {
 			out[k] = v
+			if near != nil {
+				near.Put(names[i], gens[i], v, TTLOf(names[i]))
+			}
 			continue
 		}
 		misses = append(misses, k)
@@ -125,6 +150,12 @@ func Load[K comparable, V any](ctx context.Context, s Store, keys []K, keyOf fun
 	if err != nil {
 		return nil, err
 	}
+	gen := make(map[string]uint64, len(names))
+	for i, name := range names {
+		if near != nil {
+			gen[name] = gens[i]
+		}
+	}
 	items := make(map[string][]byte, len(fetched))
 	ttl := TTL
 	for k, v := range fetched {
@@ -133,6 +164,9 @@ func Load[K comparable, V any](ctx context.Context, s Store, keys []K, keyOf fun
 			name := keyOf(k)
 			items[name] = raw
 			ttl = TTLOf(name) // one kind per Load
+			if g, ok := gen[name]; ok {
+				near.Put(name, g, v, ttl)
+			}
 		}
 	}
 	if len(items) > 0 {

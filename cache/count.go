@@ -79,3 +79,7 @@ func (c counted) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 	}
 	return found, err
 }
+
+// Near implements NearStore: the counted store's near cache, if any. Reads
+// the near cache answers are not counted here (they are Near.Hits).
+func (c counted) Near() *Near { return NearOf(c.Store) }

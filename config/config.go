@@ -41,12 +41,13 @@ type Config struct {
 	// opens /metrics and /status; nil without one. The token itself is not
 	// kept.
 	OperatorTokenHash []byte
-	operatorTokenLen  int    // the token's length, for Validate
-	Secret            string // signs anonymous tokens; empty: generated once and kept in the database
-	LogLevel          string // debug, info, warn, error
-	LogFormat         string // json or text
-	MigrateOnStart    bool   // serve migrates PostgreSQL before it listens
-	Cache             bool   // read-through cache of photos, users, statistics and sessions
+	operatorTokenLen  int           // the token's length, for Validate
+	Secret            string        // signs anonymous tokens; empty: generated once and kept in the database
+	LogLevel          string        // debug, info, warn, error
+	LogFormat         string        // json or text
+	MigrateOnStart    bool          // serve migrates PostgreSQL before it listens
+	Cache             bool          // read-through cache of photos, users, statistics and sessions
+	NearCacheTTL      time.Duration // lifetime of an entry of the in-process near cache in front of Redis (0: none)
 
 	// Object storage for images. With S3Endpoint empty, images are files
 	// under DataDir/blobs served by FaceStat at /images/.
@@ -154,10 +155,11 @@ type Config struct {
 
 	// Budgets: GraphQL cost units (the price of a document) per period,
 	// charged up front and refunded down to the actual cost.
-	BudgetIP      Rate // per client IP, everyone behind it together
-	BudgetSession Rate // per anonymous judge
-	BudgetAccount Rate // per account
-	BudgetAPIKey  Rate // per API key (issue 15)
+	BudgetIP           Rate // per client IP, everyone behind it together
+	BudgetSession      Rate // per anonymous judge
+	BudgetAccount      Rate // per account
+	BudgetAPIKey       Rate // per API key (issue 15)
+	BudgetLeasePercent int  // share of a budget an instance takes from Redis at once and spends in process (0: none)
 
 	// Admission control: requests of each class in flight at once per
 	// instance (0: unbounded), and how long one may wait for a slot.
@@ -385,6 +387,7 @@ var groups = []group{
 		{"redis-url", "", "Redis URL (redis://host:port/db) for the shared cache, live-result pub/sub and rate limits across instances; empty keeps them in-process", str(func(c *Config) *string { return &c.RedisURL })},
 		{"redis-prefix", "facestat:", "prefix of every Redis key and channel", str(func(c *Config) *string { return &c.RedisPrefix })},
 		{"cache", "true", "cache photos, users, statistics and sessions (in Redis when redis-url is set, else in memory)", boolean(func(c *Config) *bool { return &c.Cache })},
+		{"near-cache-ttl", "1s", "with redis-url: how long an instance keeps a decoded cache entry in memory (kept coherent by Redis pub/sub invalidations, off while that subscription is down); 0 turns the near cache off", duration(func(c *Config) *time.Duration { return &c.NearCacheTTL })},
 	}},
 	{"Image storage", "With s3-endpoint empty, images are files under data-dir/blobs, served by FaceStat at /images/.", []option{
 		{"s3-endpoint", "", "host[:port] of an S3-compatible store for images; empty keeps them under the data folder", str(func(c *Config) *string { return &c.S3Endpoint })},
@@ -499,6 +502,7 @@ var groups = []group{
 		{"budget-session", "100000/1m", "cost per anonymous judge", rate(func(c *Config) *Rate { return &c.BudgetSession })},
 		{"budget-account", "100000/1m", "cost per account", rate(func(c *Config) *Rate { return &c.BudgetAccount })},
 		{"budget-api-key", "500000/1m", "cost per API key: a request with a valid key is charged to the key instead of its address; a key alone, instead of its owner's account too; a key with a user's token, to the key and to that user", rate(func(c *Config) *Rate { return &c.BudgetAPIKey })},
+		{"budget-lease-percent", "1", "with redis-url: the share of a budget (percent of N) an instance takes from Redis at once and spends in process for up to a second, so that most requests cost no Redis round trip for their budgets; a client may be refused at most that share per instance early, never allowed more; 0 charges Redis on every request", integer(func(c *Config) *int { return &c.BudgetLeasePercent })},
 	}},
 	{"Admission and degradation", "Each instance runs a bounded number of requests of each class at once (admit-*; 0: unbounded); a request that gets no slot within admit-wait is refused with 503 UNAVAILABLE, reason BUSY.", []option{
 		{"admit-votes", "256", "castVote requests at once", integer(func(c *Config) *int { return &c.AdmitVotes })},
@@ -714,6 +718,8 @@ func (c *Config) Validate() error {
 	}
 	check(c.MaxQueryTokens >= 100, "max-query-tokens", "must be at least 100")
 	check(c.MaxAliases >= 0, "max-aliases", "must not be negative")
+	check(c.BudgetLeasePercent >= 0 && c.BudgetLeasePercent <= 10, "budget-lease-percent", "must be in 0..10")
+	check(c.NearCacheTTL >= 0 && c.NearCacheTTL <= time.Minute, "near-cache-ttl", "must be in 0..1m")
 	check(c.APQTTL >= time.Minute && c.APQTTL <= 30*24*time.Hour, "apq-ttl", "must be in 1m..720h")
 	check(c.MaxPageSize >= 1 && c.MaxPageSize <= 1000, "max-page-size", "must be in 1..1000")
 	check(c.Argon2Memory >= 8 && c.Argon2Memory <= 4<<20, "argon2-memory", "must be in 8..4194304 KiB")

@@ -21,11 +21,11 @@ import (
 // what they hold cannot go stale. Each reads through its owner's cache
 // (identity's users, photos' rows, judging's aggregates).
 type Loaders struct {
-	User  *dataloadgen.Loader[uuid.UUID, *ent.User]
-	Photo *dataloadgen.Loader[uuid.UUID, *ent.Photo]
+	User  *Loader[uuid.UUID, *ent.User]
+	Photo *Loader[uuid.UUID, *ent.Photo]
 	// Stats loads photos' aggregates; Voted whether the operation's viewer
 	// has voted on photos.
-	Stats *dataloadgen.Loader[uuid.UUID, *judging.Aggregates]
+	Stats *Loader[uuid.UUID, *judging.Aggregates]
 	Voted *dataloadgen.Loader[uuid.UUID, bool]
 	// FreshStats loads aggregates from the database, past the cache, for
 	// the photos ReadFresh names: the one a castVote just counted, whose
@@ -48,7 +48,9 @@ func (l *Loaders) ReadFresh(photo uuid.UUID) {
 
 // StatsOf returns the loader of photo's aggregates: FreshStats for a photo
 // ReadFresh named, else Stats.
-func (l *Loaders) StatsOf(photo uuid.UUID) *dataloadgen.Loader[uuid.UUID, *judging.Aggregates] {
+func (l *Loaders) StatsOf(photo uuid.UUID) interface {
+	Load(context.Context, uuid.UUID) (*judging.Aggregates, error)
+} {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.fresh[photo] {
@@ -57,12 +59,41 @@ func (l *Loaders) StatsOf(photo uuid.UUID) *dataloadgen.Loader[uuid.UUID, *judgi
 	return l.Stats
 }
 
+// Loader is a dataloader that first looks in the near cache (peek): a
+// value found there is answered at once, without waiting for the batch
+// (issue 16: a cached read neither waits nor schedules a fetch).
+type Loader[K comparable, V any] struct {
+	*dataloadgen.Loader[K, V]
+	peek func(K) (V, bool)
+}
+
+func newLoader[K comparable, V any](peek func(K) (V, bool), fetch func(context.Context, []K) (map[K]V, error), opts ...dataloadgen.Option) *Loader[K, V] {
+	return &Loader[K, V]{Loader: dataloadgen.NewMappedLoader(fetch, opts...), peek: peek}
+}
+
+// Load returns the value of k: the near cache's, else the batch's.
+func (l *Loader[K, V]) Load(ctx context.Context, k K) (V, error) {
+	if v, ok := l.peek(k); ok {
+		return v, nil
+	}
+	return l.Loader.Load(ctx, k)
+}
+
+// LoadThunk starts loading k unless the near cache holds it, and returns
+// what waits for the value.
+func (l *Loader[K, V]) LoadThunk(ctx context.Context, k K) func() (V, error) {
+	if v, ok := l.peek(k); ok {
+		return func() (V, error) { return v, nil }
+	}
+	return l.Loader.LoadThunk(ctx, k)
+}
+
 // NewLoaders returns fresh loaders for the viewer v (nil without a
 // session). Missing keys load as dataloadgen.ErrNotFound.
 func (r *Resolver) NewLoaders(v *identity.Viewer) *Loaders {
 	wait := dataloadgen.WithWait(time.Millisecond)
 	return &Loaders{
-		Stats:      dataloadgen.NewMappedLoader(r.Judging.Aggregates, wait),
+		Stats:      newLoader(r.Judging.CachedAggregates, r.Judging.Aggregates, wait),
 		FreshStats: dataloadgen.NewMappedLoader(r.Judging.LoadAggregates, wait),
 		Voted: dataloadgen.NewLoader(func(ctx context.Context, ids []uuid.UUID) ([]bool, []error) {
 			out := make([]bool, len(ids))
@@ -78,8 +109,8 @@ func (r *Resolver) NewLoaders(v *identity.Viewer) *Loaders {
 			}
 			return out, nil
 		}, wait),
-		User:  dataloadgen.NewMappedLoader(r.Identity.Users, wait),
-		Photo: dataloadgen.NewMappedLoader(r.Photos.Load, wait),
+		User:  newLoader(r.Identity.CachedUser, r.Identity.Users, wait),
+		Photo: newLoader(r.Photos.Cached, r.Photos.Load, wait),
 	}
 }
 

@@ -30,7 +30,7 @@ func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // env is one running FaceStat behind a real HTTP listener.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	URL     string
 	App     *app.App
 	DataDir string
@@ -72,7 +72,7 @@ func backends(t *testing.T, settings map[string]string, fn func(t *testing.T, e 
 	})
 }
 
-func startEnv(t *testing.T, databaseURL string, settings map[string]string, opts ...app.Option) *env {
+func startEnv(t testing.TB, databaseURL string, settings map[string]string, opts ...app.Option) *env {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	vars := map[string]string{}
@@ -109,7 +109,7 @@ func startEnv(t *testing.T, databaseURL string, settings map[string]string, opts
 }
 
 // testWriter sends the server's log lines to the test's log.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))

@@ -117,3 +117,9 @@ func (s *Service) Access(ctx context.Context, v *identity.Viewer, p *ent.Photo) 
 		return got[p.ID], err
 	})
 }
+
+// CachedAggregates returns photo id's aggregates if the near cache holds
+// them (see cache.Peek): what Aggregates would answer, at once.
+func (s *Service) CachedAggregates(id uuid.UUID) (*Aggregates, bool) {
+	return cache.Peek[*Aggregates](s.cache, cache.StatsKey(id))
+}

@@ -53,6 +53,17 @@ type Aggregates struct {
 	Version   int64                    `json:"v,omitempty"`
 	Questions map[int]*stats.Aggregate `json:"q"`
 	Words     map[int][]WordCount      `json:"w,omitempty"` // by question, most given first, at most MaxWords
+
+	// built is Build's last result for these aggregates: aggregates kept
+	// in the near cache (cache.Near) are built once for as long as they
+	// live there, not once per read.
+	built atomic.Pointer[builtStats]
+}
+
+// builtStats is the statistics Build made of a photo's row and aggregates.
+type builtStats struct {
+	photo *ent.Photo
+	ps    *PhotoStats
 }
 
 // WordCount is a word and how often it was given.
@@ -192,8 +203,21 @@ func (s *Snapshot) Facts() authz.Photo {
 }
 
 // Build turns a photo's aggregates into its statistics.
+//
+// The result is shared, as BuildSnapshot's: when p and a are the same
+// values as last time (rows the near cache holds), it is the same
+// statistics, built once. Percentiles then move with the standings when
+// the near cache lets go of p or a, within a second by default.
 func (s *Service) Build(p *ent.Photo, a *Aggregates) *PhotoStats {
-	return s.BuildSnapshot(NewSnapshot(p, a))
+	if a == nil {
+		return s.BuildSnapshot(NewSnapshot(p, a))
+	}
+	if b := a.built.Load(); b != nil && b.photo == p {
+		return b.ps
+	}
+	ps := s.BuildSnapshot(NewSnapshot(p, a))
+	a.built.Store(&builtStats{photo: p, ps: ps})
+	return ps
 }
 
 // BuildSnapshot turns a snapshot into the photo's statistics. It builds

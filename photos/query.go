@@ -161,3 +161,9 @@ func JoinVisibility(sel *entsql.Selector, photoID string) {
 func ListedBy(public bool, status string) bool {
 	return authz.Listed(authz.Photo{Public: public, Active: status == string(photo.StatusActive)})
 }
+
+// Cached returns photo id's row if the near cache holds it (see
+// cache.Peek): what Load would answer, at once.
+func (s *Service) Cached(id uuid.UUID) (*ent.Photo, bool) {
+	return cache.Peek[*ent.Photo](s.cfg.Cache, cache.PhotoKey(id))
+}

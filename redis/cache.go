@@ -44,6 +44,12 @@ type Cache struct {
 	// while it is not zero the cache is skipped and bumping runs.
 	failures atomic.Int64
 	bumping  atomic.Bool
+
+	// near is the in-process cache in front of this one (cache.Near),
+	// kept coherent by the invalidations every instance publishes on
+	// channel and hears through RunNear; nil when off.
+	near    *cache.Near
+	channel string
 }
 
 var _ cache.Store = (*Cache)(nil)
@@ -54,7 +60,118 @@ func NewCache(rdb *goredis.Client, prefix string, log *slog.Logger) *Cache {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Cache{rdb: rdb, prefix: prefix + "cache:", epochKey: prefix + "cache-epoch", log: log}
+	return &Cache{rdb: rdb, prefix: prefix + "cache:", epochKey: prefix + "cache-epoch", log: log,
+		channel: prefix + "cache-invalidations"}
+}
+
+// WithNear puts an in-process near cache of decoded values, whose entries
+// live at most ttl, in front of c (ttl 0: none), and returns c. The near
+// cache is used only while RunNear holds its subscription.
+func (c *Cache) WithNear(ttl time.Duration) *Cache {
+	if ttl > 0 {
+		c.near = cache.NewNear(ttl)
+	}
+	return c
+}
+
+// Near implements cache.NearStore: the near cache, or nil when it is off
+// or may be stale (a Delete failed: its invalidation was not published).
+func (c *Cache) Near() *cache.Near {
+	if c.near == nil || c.failures.Load() != 0 {
+		return nil
+	}
+	return c.near
+}
+
+// flushAll is the invalidation that drops every near-cached entry.
+const flushAll = "*"
+
+// publish adds to pipe the invalidation of keys (unprefixed), or flushAll,
+// for every instance's near cache, and drops them from this one's now.
+func (c *Cache) publish(ctx context.Context, pipe goredis.Pipeliner, keys ...string) {
+	if c.near == nil {
+		return
+	}
+	if len(keys) == 1 && keys[0] == flushAll {
+		c.near.Clear()
+	} else {
+		c.near.Invalidate(keys...)
+	}
+	pipe.Publish(ctx, c.channel, strings.Join(keys, "\n"))
+}
+
+// nearPing is how long the invalidation subscription may stay silent
+// before it is pinged; a ping unanswered for as long again ends it (the
+// near cache is off until it is back).
+const nearPing = time.Second
+
+// RunNear holds the subscription to invalidations until ctx ends,
+// reconnecting whenever it fails. The near cache is on only while the
+// subscription is established and answering: messages published while it
+// is down are lost, so the near cache is emptied and turned off at once
+// when it fails, and emptied again when it is back. Without a near cache
+// it returns at once.
+func (c *Cache) RunNear(ctx context.Context) {
+	if c.near == nil {
+		return
+	}
+	defer c.near.Disable()
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		established, err := c.listen(ctx)
+		c.near.Disable()
+		if ctx.Err() != nil || errors.Is(err, goredis.ErrClosed) {
+			return
+		}
+		if established {
+			backoff = 100 * time.Millisecond
+		}
+		c.log.Warn("redis cache: invalidation subscription lost; the near cache is off until it is back", "err", err, "in", backoff.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+func (c *Cache) listen(ctx context.Context) (established bool, err error) {
+	defer panics.Recover(c.log, "redis cache invalidations", func(v any) { err = panics.Error(v) })
+	ps := c.rdb.Subscribe(ctx, c.channel)
+	defer ps.Close()
+	pinged := false
+	for {
+		msg, err := ps.ReceiveTimeout(ctx, nearPing)
+		if err != nil {
+			var ne interface{ Timeout() bool }
+			if ctx.Err() != nil || !errors.As(err, &ne) || !ne.Timeout() || pinged {
+				return established, err
+			}
+			if err := ps.Ping(ctx); err != nil {
+				return established, err
+			}
+			pinged = true
+			continue
+		}
+		pinged = false
+		switch m := msg.(type) {
+		case *goredis.Subscription:
+			if m.Kind == "subscribe" {
+				established = true
+				c.near.Enable()
+			}
+		case *goredis.Message:
+			if m.Payload == flushAll {
+				c.near.Clear()
+			} else {
+				c.near.Invalidate(strings.Split(m.Payload, "\n")...)
+			}
+		case *goredis.Pong:
+		default:
+			return established, errors.New("unexpected pub/sub message")
+		}
+	}
 }
 
 var errDown = errors.New("redis cache: skipped after a recent failure")
@@ -192,7 +309,22 @@ func (c *Cache) SetNewer(ctx context.Context, key string, version int64, data []
 	}
 	call, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err := setNewer.Run(call, c.rdb, []string{c.epochKey, c.prefix + key}, version, data, ttl.Milliseconds()).Err()
+	keys, args := []string{c.epochKey, c.prefix + key}, []any{version, data, ttl.Milliseconds()}
+	if c.near == nil {
+		return c.failed(ctx, setNewer.Run(call, c.rdb, keys, args...).Err())
+	}
+	// One round trip: the script (EVALSHA, EVAL if Redis lacks it) and the
+	// invalidation, published after it.
+	pipe := c.rdb.Pipeline()
+	set := setNewer.EvalSha(call, pipe, keys, args...)
+	c.publish(call, pipe, key)
+	_, err := pipe.Exec(call)
+	if err != nil && goredis.HasErrorPrefix(set.Err(), "NOSCRIPT") {
+		pipe = c.rdb.Pipeline()
+		setNewer.Eval(call, pipe, keys, args...)
+		c.publish(call, pipe, key)
+		_, err = pipe.Exec(call)
+	}
 	return c.failed(ctx, err)
 }
 
@@ -214,8 +346,15 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 	ctx = context.WithoutCancel(ctx)
 	call, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err := c.rdb.Del(call, full...).Err()
+	// One round trip: the delete and the invalidation, published after it.
+	pipe := c.rdb.Pipeline()
+	pipe.Del(call, full...)
+	c.publish(call, pipe, keys...)
+	_, err := pipe.Exec(call)
 	if err != nil {
+		if c.near != nil {
+			c.near.Clear() // and Near is nil until the epoch moves on
+		}
 		c.failures.Add(1)
 		c.log.Warn("redis cache: an invalidation failed; the cache is skipped until its epoch moves on", "keys", len(keys), "err", err)
 		if c.bumping.CompareAndSwap(false, true) {
@@ -247,7 +386,11 @@ func (c *Cache) bumpUntilClean() {
 	for {
 		n := c.failures.Load()
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		epoch, err := c.rdb.Incr(ctx, c.epochKey).Result()
+		pipe := c.rdb.Pipeline()
+		incr := pipe.Incr(ctx, c.epochKey)
+		c.publish(ctx, pipe, flushAll) // every instance's near cache holds entries of the old epoch
+		_, err := pipe.Exec(ctx)
+		epoch := incr.Val()
 		cancel()
 		switch {
 		case errors.Is(err, goredis.ErrClosed):

@@ -1,0 +1,140 @@
+package ratelimit
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Leasing is a Limiter that takes tokens from Limiter a lease at a time
+// (issue 16): the first charge of a bucket takes a lease of Share of the
+// rule's limit at once, and the charges and refunds that follow are
+// counted in process against what is left of it, with no round trip,
+// until it runs out or expires (TTL). So a budget shared through Redis
+// costs a round trip per lease, not two per request.
+//
+// Budgets stay correct across instances: every token spent was taken from
+// the shared bucket first, so no client gets more than its budget (and
+// its refunds). The error is the other way, and bounded: tokens an
+// instance leased and has not spent are missing from the shared bucket
+// until its lease is given back (when it expires and the bucket is charged
+// again here) or the bucket refills, so a client may be refused at most
+// one lease per instance early. A charge a lease cannot cover whole, or
+// larger than a lease, goes to Limiter as it is; a bucket too short for a
+// whole lease is charged exactly. Remaining is approximate: what the
+// bucket held when the lease was taken and what is left of the lease.
+type Leasing struct {
+	Limiter Limiter
+	// Share is the lease's size as a fraction of the rule's limit (e.g.
+	// 0.01); rules whose lease would be under 2 tokens are not leased.
+	Share float64
+	// TTL is how long a lease may be spent from (0: 1 s).
+	TTL time.Duration
+
+	mu     sync.Mutex
+	leases map[leaseKey]*lease
+}
+
+var _ Limiter = (*Leasing)(nil)
+
+type leaseKey struct{ rule, key string }
+
+type lease struct {
+	tokens  int       // left to spend
+	left    int       // what the bucket held when it was taken
+	local   bool      // Decision.Local of the lease
+	expires time.Time // spent from until then
+}
+
+// maxLeases bounds the leases kept: past it, expired ones are dropped.
+const maxLeases = 100_000
+
+func (l *Leasing) size(rule Rule) int {
+	return int(float64(rule.Limit) * l.Share)
+}
+
+func (l *Leasing) ttl() time.Duration {
+	if l.TTL <= 0 {
+		return time.Second
+	}
+	return l.TTL
+}
+
+// Allow implements Limiter.
+func (l *Leasing) Allow(ctx context.Context, rule Rule, key string) (Decision, error) {
+	return l.AllowN(ctx, rule, key, 1)
+}
+
+// AllowN implements Limiter.
+func (l *Leasing) AllowN(ctx context.Context, rule Rule, key string, n int) (Decision, error) {
+	size := l.size(rule)
+	if size < 2 || n > size || rule.Disabled() || rule.Validate() != nil || ValidN(rule, n) != nil {
+		return l.Limiter.AllowN(ctx, rule, key, n)
+	}
+	k := leaseKey{rule.Name, key}
+	now := time.Now()
+	l.mu.Lock()
+	if ls := l.leases[k]; ls != nil && now.Before(ls.expires) && ls.tokens >= n {
+		ls.tokens -= n
+		d := Decision{Allowed: true, Remaining: ls.left + ls.tokens, Local: ls.local}
+		l.mu.Unlock()
+		return d, nil
+	}
+	// Expired, or too short for n: what is left goes back with the next
+	// lease's charge (below), not in a round trip of its own.
+	var back int
+	if ls := l.leases[k]; ls != nil {
+		back = ls.tokens
+		delete(l.leases, k)
+	}
+	l.mu.Unlock()
+	if back > 0 {
+		l.Limiter.Refund(context.WithoutCancel(ctx), rule, key, back) // best effort, as Charge.Settle
+	}
+	d, err := l.Limiter.AllowN(ctx, rule, key, size)
+	if err != nil {
+		return d, err
+	}
+	if !d.Allowed { // short of a whole lease: charged exactly
+		return l.Limiter.AllowN(ctx, rule, key, n)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.leases == nil {
+		l.leases = map[leaseKey]*lease{}
+	}
+	if len(l.leases) >= maxLeases {
+		for k, ls := range l.leases {
+			if !now.Before(ls.expires) {
+				delete(l.leases, k)
+			}
+		}
+	}
+	ls := l.leases[k]
+	if ls == nil || !now.Before(ls.expires) {
+		ls = &lease{}
+		l.leases[k] = ls
+	}
+	// Another request may have leased meanwhile: the two add up.
+	ls.tokens += size - n
+	ls.left, ls.local, ls.expires = d.Remaining, d.Local, now.Add(l.ttl())
+	return Decision{Allowed: true, Remaining: ls.left + ls.tokens, Local: ls.local}, nil
+}
+
+// Refund implements Limiter: into the bucket's lease while it runs, else
+// to Limiter.
+func (l *Leasing) Refund(ctx context.Context, rule Rule, key string, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	if size := l.size(rule); size >= 2 && n <= size {
+		l.mu.Lock()
+		if ls := l.leases[leaseKey{rule.Name, key}]; ls != nil && time.Now().Before(ls.expires) {
+			ls.tokens += n
+			l.mu.Unlock()
+			return nil
+		}
+		l.mu.Unlock()
+	}
+	return l.Limiter.Refund(ctx, rule, key, n)
+}

@@ -6,6 +6,7 @@ import _ "embed"
 
 //go:generate go run ./ent/entc.go
 //go:generate go tool gqlgen generate
+//go:generate go run ./graph/inline
 
 // Schema is schema.graphql, the API's contract, served to developers.
 //

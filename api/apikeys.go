@@ -82,6 +82,49 @@ func (keyScope) InterceptField(ctx context.Context, next graphql.Resolver) (any,
 	return next(ctx)
 }
 
+// fieldHooks is the one field interceptor of the GraphQL server: the
+// budget's meter (budget.InterceptField, when budgets are on) and then
+// keyScope. Each interceptor costs an allocation per field resolved, so
+// they are one.
+type fieldHooks struct{ budget *budget }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.FieldInterceptor
+} = fieldHooks{}
+
+func (fieldHooks) ExtensionName() string { return "FieldHooks" }
+
+// Validate lets the budget keep the schema it prices fields with.
+func (h fieldHooks) Validate(es graphql.ExecutableSchema) error {
+	if h.budget != nil {
+		return h.budget.Validate(es)
+	}
+	return nil
+}
+
+func (h fieldHooks) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	if h.budget != nil {
+		h.budget.meter(ctx)
+	}
+	return keyScope{}.InterceptField(ctx, next)
+}
+
+// budgetOperations is budget as an operation interceptor alone (its field
+// interceptor runs in fieldHooks).
+type budgetOperations struct{ b *budget }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+} = budgetOperations{}
+
+func (o budgetOperations) ExtensionName() string                      { return o.b.ExtensionName() }
+func (o budgetOperations) Validate(es graphql.ExecutableSchema) error { return o.b.Validate(es) }
+func (o budgetOperations) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	return o.b.InterceptOperation(ctx, next)
+}
+
 // wsKey authenticates the x-api-key of a WebSocket's connection_init
 // payload, if any, onto v (the viewer of the payload's authorization, or
 // nil): alone it becomes the viewer, with a token it names the

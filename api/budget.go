@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -42,7 +43,13 @@ import (
 type budget struct {
 	budgets *ratelimit.Budgets
 	es      graphql.ExecutableSchema // set by Validate
+	// prices memoizes the price of fields without arguments, by
+	// fieldName{object, field}: it depends on nothing else, and every
+	// field of every response is priced.
+	prices sync.Map
 }
+
+type fieldName struct{ object, field string }
 
 var _ interface {
 	graphql.HandlerExtension
@@ -118,19 +125,33 @@ func (b *budget) InterceptOperation(ctx context.Context, next graphql.OperationH
 
 // InterceptField adds the field's own price to its operation's meter.
 func (b *budget) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	b.meter(ctx)
+	return next(ctx)
+}
+
+// meter adds the price of ctx's field to its operation's meter.
+func (b *budget) meter(ctx context.Context) {
 	if m, ok := ctx.Value(meterKey{}).(*meter); ok {
 		m.cost.Add(int64(b.price(ctx, graphql.GetFieldContext(ctx))))
 	}
-	return next(ctx)
 }
 
 // price is what the cost model charges for fc's field alone, without its
 // children: its complexity function with a child cost of 0, or 1.
 func (b *budget) price(ctx context.Context, fc *graphql.FieldContext) int {
-	var args map[string]any
-	if len(fc.Field.Arguments) > 0 {
-		args = fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables)
+	if len(fc.Field.Arguments) == 0 {
+		name := fieldName{fc.Object, fc.Field.Name}
+		if p, ok := b.prices.Load(name); ok {
+			return p.(int)
+		}
+		p := b.priceWith(ctx, fc, nil)
+		b.prices.Store(name, p)
+		return p
 	}
+	return b.priceWith(ctx, fc, fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables))
+}
+
+func (b *budget) priceWith(ctx context.Context, fc *graphql.FieldContext, args map[string]any) int {
 	if p, ok := b.es.Complexity(ctx, fc.Object, fc.Field.Name, 0, args); ok && p >= 1 {
 		return p
 	}

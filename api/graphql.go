@@ -39,11 +39,15 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv.Use(depthLimit{Max: s.cfg.MaxQueryDepth})
 	srv.Use(&costLimit{Limit: s.cfg.MaxComplexity})
 	srv.Use(shapeLimit{MaxAliases: s.cfg.MaxAliases})
+	// One field interceptor for the budget's meter and the key's scope:
+	// every field of every response goes through it (issue 16).
+	var b *budget
 	if s.budgets != nil { // after the price is known and the document admitted; before anything runs
-		srv.Use(&budget{budgets: s.budgets})
+		b = &budget{budgets: s.budgets}
+		srv.Use(budgetOperations{b})
 	}
-	srv.Use(keyScope{})   // what an API key alone may call (authz.CanCallMutation)
-	srv.Use(apqStore{pq}) // a document is kept for its hash only once admitted and charged
+	srv.Use(fieldHooks{budget: b}) // the meter, then what an API key alone may call (authz.CanCallMutation)
+	srv.Use(apqStore{pq})          // a document is kept for its hash only once admitted and charged
 	srv.Use(graph.LoadersExtension{Resolver: resolver})
 	if s.metrics != nil {
 		srv.Use(metrics.Extension{M: s.metrics})

@@ -12391,7 +12391,7 @@ func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, changePasswordPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12429,7 +12429,7 @@ func (ec *executionContext) _ConfirmPhotoConsentPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, confirmPhotoConsentPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12462,7 +12462,7 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, createApiKeyPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12500,7 +12500,7 @@ func (ec *executionContext) _DeleteAccountPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteAccountPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12533,7 +12533,7 @@ func (ec *executionContext) _DeletePhotoPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, deletePhotoPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12566,7 +12566,7 @@ func (ec *executionContext) _ExportMyDataPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, exportMyDataPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12609,7 +12609,7 @@ func (ec *executionContext) _HistogramBucket(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, histogramBucketImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12647,7 +12647,7 @@ func (ec *executionContext) _Interval(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, intervalImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12690,7 +12690,7 @@ func (ec *executionContext) _ModeratePhotoPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, moderatePhotoPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12728,7 +12728,7 @@ func (ec *executionContext) _ModerationLogConnection(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, moderationLogConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12771,7 +12771,7 @@ func (ec *executionContext) _ModerationLogEdge(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, moderationLogEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12878,7 +12878,7 @@ func (ec *executionContext) _ModerationQueueConnection(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, moderationQueueConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12921,7 +12921,7 @@ func (ec *executionContext) _ModerationQueueEdge(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, moderationQueueEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13208,7 +13208,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13262,7 +13262,7 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Photo")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInline(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Photo_id(ctx, field, obj)
@@ -13280,13 +13280,13 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Photo_owner(ctx, field, obj)
 				})
 		case "imageUrl":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInline(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Photo_imageUrl(ctx, field, obj)
 				})
 		case "thumbnailUrl":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInline(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Photo_thumbnailUrl(ctx, field, obj)
@@ -13375,7 +13375,7 @@ func (ec *executionContext) _PhotoConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, photoConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13418,7 +13418,7 @@ func (ec *executionContext) _PhotoConsent(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, photoConsentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13466,7 +13466,7 @@ func (ec *executionContext) _PhotoEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, photoEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13572,7 +13572,7 @@ func (ec *executionContext) _PhotoStats(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("PhotoStats")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInline(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PhotoStats_id(ctx, field, obj)
@@ -13748,7 +13748,7 @@ func (ec *executionContext) _Question(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Question")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInline(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Question_id(ctx, field, obj)
@@ -13764,7 +13764,7 @@ func (ec *executionContext) _Question(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInline(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Question_kind(ctx, field, obj)
@@ -13802,7 +13802,7 @@ func (ec *executionContext) _QuestionStats(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, questionStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13895,7 +13895,7 @@ func (ec *executionContext) _RefreshSessionPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, refreshSessionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13982,7 +13982,7 @@ func (ec *executionContext) _RequestPasswordResetPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, requestPasswordResetPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14015,7 +14015,7 @@ func (ec *executionContext) _ResetPasswordPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, resetPasswordPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14048,7 +14048,7 @@ func (ec *executionContext) _RevokeApiKeyPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, revokeApiKeyPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14081,7 +14081,7 @@ func (ec *executionContext) _ServiceStatus(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14119,7 +14119,7 @@ func (ec *executionContext) _SetDegradationPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, setDegradationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14152,7 +14152,7 @@ func (ec *executionContext) _SetPhotoVisibilityPayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, setPhotoVisibilityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14185,7 +14185,7 @@ func (ec *executionContext) _SignInPayload(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, signInPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14238,7 +14238,7 @@ func (ec *executionContext) _SignOutOtherSessionsPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, signOutOtherSessionsPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14271,7 +14271,7 @@ func (ec *executionContext) _SignOutPayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, signOutPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14304,7 +14304,7 @@ func (ec *executionContext) _SignUpPayload(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, signUpPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14396,7 +14396,7 @@ func (ec *executionContext) _StartAnonymousSessionPayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, startAnonymousSessionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14461,7 +14461,7 @@ func (ec *executionContext) _UploadPhotoPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, uploadPhotoPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14500,13 +14500,13 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("User")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInline(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_id(ctx, field, obj)
 				})
 		case "handle":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInline(ctx, out, field, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_handle(ctx, field, obj)
@@ -14620,7 +14620,7 @@ func (ec *executionContext) _WordCount(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, wordCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14658,7 +14658,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14711,7 +14711,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14759,7 +14759,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14817,7 +14817,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14875,7 +14875,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14933,7 +14933,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // nothing here is deferred (graph/inline)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15662,7 +15662,7 @@ func (ec *executionContext) marshalNQuestionStats2githubᚗcomᚋfacestatᚋface
 }
 
 func (ec *executionContext) marshalNQuestionStats2ᚕgithubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐQuestionStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []judging.QuestionStats) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNQuestionStats2githubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐQuestionStats(ctx, sel, v[i])
@@ -16178,7 +16178,7 @@ func (ec *executionContext) marshalOHistogramBucket2ᚕgithubᚗcomᚋfacestat�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNHistogramBucket2githubᚗcomᚋfacestatᚋfacestatᚋstatsᚐBucket(ctx, sel, v[i])
@@ -16341,7 +16341,7 @@ func (ec *executionContext) marshalOWordCount2ᚕgithubᚗcomᚋfacestatᚋfaces
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWordCount2githubᚗcomᚋfacestatᚋfacestatᚋjudgingᚐWordCount(ctx, sel, v[i])

@@ -29,6 +29,7 @@ type Near struct {
 	seed    maphash.Seed
 	shards  [nearShards]nearShard
 	hits    atomic.Int64
+	enables atomic.Int64
 }
 
 const nearShards = 64
@@ -66,7 +67,11 @@ func (n *Near) Enabled() bool { return n != nil && n.enabled.Load() }
 
 // Enable lets the near cache be used. Its Store calls it once it hears
 // every invalidation (its subscription is established), after Clear.
-func (n *Near) Enable() { n.Clear(); n.enabled.Store(true) }
+func (n *Near) Enable() { n.Clear(); n.enabled.Store(true); n.enables.Add(1) }
+
+// Enables returns how many times the near cache was enabled (its
+// subscription established).
+func (n *Near) Enables() int64 { return n.enables.Load() }
 
 // Disable turns the near cache off and empties it: its Store may miss
 // invalidations from now on.

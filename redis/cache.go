@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -36,6 +37,10 @@ type Cache struct {
 	log      *slog.Logger
 
 	downUntil atomic.Int64 // unix nanos
+	// timeout bounds each call (callTimeout; tests shorten it).
+	timeout time.Duration
+	// probing is set while a probe (see failed) runs.
+	probing atomic.Bool
 	// seen is the epoch of the last read ("" before the first): writes
 	// carry it, and are dropped if the epoch moved since, so that a value
 	// read from the database before an epoch bump is not stored after it.
@@ -61,7 +66,7 @@ func NewCache(rdb *goredis.Client, prefix string, log *slog.Logger) *Cache {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Cache{rdb: rdb, prefix: prefix + "cache:", epochKey: prefix + "cache-epoch", log: log,
-		channel: prefix + "cache-invalidations"}
+		channel: prefix + "cache-invalidations", timeout: callTimeout}
 }
 
 // WithNear puts an in-process near cache of decoded values, whose entries
@@ -178,7 +183,11 @@ var errDown = errors.New("redis cache: skipped after a recent failure")
 
 const (
 	callTimeout = 150 * time.Millisecond
-	breakFor    = 5 * time.Second
+	// probeTimeout bounds the probe a timed-out call starts (see failed):
+	// far longer than a busy machine delays a goroutine, far shorter than
+	// a stall worth stepping aside for.
+	probeTimeout = time.Second
+	breakFor     = 5 * time.Second
 	// bumpEvery is how often the epoch bump is retried while Redis does
 	// not answer: soon after it returns, entries a lost Delete left are
 	// dead for every instance.
@@ -192,14 +201,56 @@ func (c *Cache) up() bool {
 }
 
 // failed records err, the outcome of a call made for a caller whose
-// context is ctx: a failure of Redis starts the breaker. A caller that gave
-// up (a client that went away) is no failure of Redis, and stops nothing:
-// otherwise a stranger cancelling requests could keep the cache off.
+// context is ctx, and returns it. A failure of Redis starts the breaker:
+// for breakFor the cache is skipped. But not every error is one:
+//   - a caller that gave up (a client that went away) is no failure of
+//     Redis, and stops nothing: otherwise a stranger cancelling requests
+//     could keep the cache off;
+//   - a call that timed out may have met a stalled Redis, or a machine so
+//     busy that the answer, in time, was read too late (CPU saturation
+//     delays goroutines by tens of milliseconds). It starts a probe, one
+//     at a time: a PING with a timeout (probeTimeout) a busy scheduler
+//     does not reach. Only a probe that fails starts the breaker; until
+//     then calls go on, each bounded by its own timeout.
+//
+// Any other error (a refused connection, a closed one) starts it at once.
 func (c *Cache) failed(ctx context.Context, err error) error {
-	if err != nil && !errors.Is(err, goredis.Nil) && ctx.Err() == nil {
-		c.downUntil.Store(time.Now().Add(breakFor).UnixNano())
+	if err == nil || errors.Is(err, goredis.Nil) || ctx.Err() != nil {
+		return err
 	}
+	if isTimeout(err) {
+		if c.probing.CompareAndSwap(false, true) {
+			panics.Go(c.log, "probing redis", c.probe)
+		}
+		return err
+	}
+	c.trip(err)
 	return err
+}
+
+// trip starts the breaker.
+func (c *Cache) trip(err error) {
+	if time.Now().UnixNano() >= c.downUntil.Load() {
+		c.log.Warn("redis cache: skipped for a while after a failure", "for", breakFor.String(), "err", err)
+	}
+	c.downUntil.Store(time.Now().Add(breakFor).UnixNano())
+}
+
+// probe pings Redis and starts the breaker if it does not answer within
+// probeTimeout.
+func (c *Cache) probe() {
+	defer c.probing.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	if err := c.rdb.Ping(ctx).Err(); err != nil && !errors.Is(err, goredis.ErrClosed) {
+		c.trip(err)
+	}
+}
+
+// isTimeout reports whether err is a call's deadline passing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // GetMulti implements cache.Store: one MGET of the epoch and the keys.
@@ -215,7 +266,7 @@ func (c *Cache) GetMulti(ctx context.Context, keys []string) (map[string][]byte,
 	for i, k := range keys {
 		full[i+1] = c.prefix + k
 	}
-	call, cancel := context.WithTimeout(ctx, callTimeout)
+	call, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	vals, err := c.rdb.MGet(call, full...).Result()
 	if err != nil {
@@ -280,7 +331,7 @@ func (c *Cache) AddMulti(ctx context.Context, items map[string][]byte, ttl time.
 		keys = append(keys, c.prefix+k)
 		args = append(args, v)
 	}
-	call, cancel := context.WithTimeout(ctx, callTimeout)
+	call, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	return c.failed(ctx, addMulti.Run(call, c.rdb, keys, args...).Err())
 }
@@ -307,7 +358,7 @@ func (c *Cache) SetNewer(ctx context.Context, key string, version int64, data []
 	if !c.up() {
 		return errDown
 	}
-	call, cancel := context.WithTimeout(ctx, callTimeout)
+	call, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	keys, args := []string{c.epochKey, c.prefix + key}, []any{version, data, ttl.Milliseconds()}
 	if c.near == nil {
@@ -344,7 +395,7 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 		full[i] = c.prefix + k
 	}
 	ctx = context.WithoutCancel(ctx)
-	call, cancel := context.WithTimeout(ctx, callTimeout)
+	call, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	// One round trip: the delete and the invalidation, published after it.
 	pipe := c.rdb.Pipeline()

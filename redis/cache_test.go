@@ -7,6 +7,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/redis"
 	"github.com/facestat/facestat/redis/redistest"
 )
@@ -56,7 +57,7 @@ func TestCacheCallsHonourTheirTimeout(t *testing.T) {
 	const bound = 800 * time.Millisecond
 	for i, call := range []func() error{
 		func() error { _, err := c.GetMulti(ctx, []string{"k"}); return err },
-		func() error { _, err := c.GetMulti(ctx, []string{"k"}); return err }, // skipped
+		func() error { _, err := c.GetMulti(ctx, []string{"k"}); return err }, // skipped, or timed out while the probe runs
 		func() error { return c.Delete(ctx, "k") },
 	} {
 		start := time.Now()
@@ -146,5 +147,154 @@ func TestCacheCallerGivingUpIsNoFault(t *testing.T) {
 	}
 	if epoch, _ := admin.Get(ctx, "test:cache-epoch").Result(); epoch != "" {
 		t.Fatalf("the epoch moved on to %q for a caller that gave up", epoch)
+	}
+}
+
+// TestCacheBreakerTellsStallFromBusy (issue 16): calls that time out
+// because the machine is too busy to read Redis's answers in time (here:
+// a timeout too short for any answer) do not turn the cache off: the probe
+// they start finds Redis well. Calls that time out because Redis stalls
+// do: the probe fails too, and the cache is skipped until the breaker is
+// over.
+func TestCacheBreakerTellsStallFromBusy(t *testing.T) {
+	caches, admin := newCaches(t, 1)
+	c, ctx := caches[0], context.Background()
+	if _, err := c.GetMulti(ctx, []string{"k"}); err != nil {
+		t.Fatal(err)
+	}
+	waitProbe := func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for redis.Probing(c) {
+			if time.Now().After(deadline) {
+				t.Fatal("the probe did not end")
+			}
+			time.Sleep(10 * time.Millisecond) // polling, with the deadline above
+		}
+	}
+
+	redis.SetCallTimeout(c, time.Microsecond) // "busy": no answer is read in time
+	for range 5 {
+		if _, err := c.GetMulti(ctx, []string{"k"}); err == nil {
+			t.Fatal("a call with a 1 µs timeout succeeded")
+		}
+	}
+	waitProbe()
+	if redis.Down(c) {
+		t.Fatal("timeouts of a busy machine turned the cache off; Redis answers its probe")
+	}
+	redis.SetCallTimeout(c, 150*time.Millisecond)
+	if _, err := c.GetMulti(ctx, []string{"k"}); err != nil {
+		t.Fatalf("after the busy spell: %v", err)
+	}
+
+	pause(t, admin, 3*time.Second) // a stalled Redis
+	if _, err := c.GetMulti(ctx, []string{"k"}); err == nil {
+		t.Fatal("a read succeeded during the stall")
+	}
+	waitProbe()
+	if !redis.Down(c) {
+		t.Fatal("a stalled Redis did not turn the cache off")
+	}
+	if _, err := c.GetMulti(ctx, []string{"k"}); err == nil {
+		t.Fatal("the cache was used while its breaker was open")
+	}
+}
+
+// TestCacheCancelledCallerKeepsBreakerClosed: requests whose callers go
+// away mid-call (a load test's end, a client disconnecting) never open the
+// breaker, however many.
+func TestCacheCancelledCallerKeepsBreakerClosed(t *testing.T) {
+	caches, _ := newCaches(t, 1)
+	c, ctx := caches[0], context.Background()
+	for range 20 {
+		gone, cancel := context.WithCancel(ctx)
+		cancel()
+		c.GetMulti(gone, []string{"k"})
+		c.AddMulti(gone, map[string][]byte{"k": []byte("v")}, time.Minute)
+	}
+	if redis.Probing(c) || redis.Down(c) {
+		t.Fatal("cancelled callers started the probe or the breaker")
+	}
+	// The cache is in use: a call succeeds (one may time out on a machine
+	// as busy as CI's: that, too, leaves the breaker closed).
+	var err error
+	for range 3 {
+		if _, err = c.GetMulti(ctx, []string{"k"}); err == nil {
+			break
+		}
+	}
+	if err != nil || redis.Down(c) {
+		t.Fatalf("after cancelled callers: %v, breaker open %v", err, redis.Down(c))
+	}
+}
+
+// TestNearCacheCoherent (issue 16): two instances with near caches on one
+// Redis. A value one keeps decoded in memory is dropped there as soon as
+// the other deletes or replaces it, and the near cache is off (nothing is
+// served from it) while its subscription to invalidations is down.
+func TestNearCacheCoherent(t *testing.T) {
+	caches, admin := newCaches(t, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, b := caches[0].WithNear(time.Minute), caches[1].WithNear(time.Minute)
+	for _, c := range []*redis.Cache{a, b} {
+		go c.RunNear(ctx)
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s", what)
+			}
+			time.Sleep(5 * time.Millisecond) // polling, with the deadline above
+		}
+	}
+	waitFor("the subscriptions", func() bool { return a.Near().Enabled() && b.Near().Enabled() })
+
+	fetches := 0
+	load := func(c *redis.Cache) string {
+		t.Helper()
+		got, err := cache.Load(ctx, c, []string{"x"}, func(k string) string { return "photo:" + k },
+			func(context.Context, []string) (map[string]string, error) {
+				fetches++
+				return map[string]string{"x": "from the database"}, nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got["x"]
+	}
+	load(a) // fills Redis and a's near cache
+	hits := a.Near().Hits()
+	if got := load(a); got != "from the database" || a.Near().Hits() != hits+1 || fetches != 1 {
+		t.Fatalf("second read: %q, near hits %d→%d, fetches %d; want a near hit", got, hits, a.Near().Hits(), fetches)
+	}
+
+	// b replaces the value (as the ingester does with statistics): a drops
+	// its copy and reads the new one.
+	if err := b.SetNewer(ctx, "photo:x", 1, []byte(`"new"`), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("a to hear of the new value", func() bool { return load(a) == "new" })
+
+	// b deletes it (as a change of visibility does): a reads it again.
+	if err := b.Delete(ctx, "photo:x"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("a to hear of the delete", func() bool { return load(a) == "from the database" })
+
+	// The subscription drops (Redis kills the client): the near cache is
+	// off at once, and on again once the subscription is back.
+	enables := a.Near().Enables()
+	if err := admin.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the near cache to be back", func() bool { return a.Near().Enables() > enables && a.Near().Enabled() })
+	hits = a.Near().Hits()
+	load(a)
+	load(a)
+	if a.Near().Hits() != hits+1 {
+		t.Fatalf("after the subscription came back: near hits %d→%d, want the cache emptied then used", hits, a.Near().Hits())
 	}
 }

@@ -1,0 +1,14 @@
+package redis
+
+import "time"
+
+// SetCallTimeout shortens c's call timeout, so that a test can make calls
+// time out while Redis is well (as on a machine too busy to read answers
+// in time).
+func SetCallTimeout(c *Cache, d time.Duration) { c.timeout = d }
+
+// Down reports whether c's breaker is open (the cache skipped).
+func Down(c *Cache) bool { return !c.up() }
+
+// Probing reports whether a probe started by a timed-out call runs.
+func Probing(c *Cache) bool { return c.probing.Load() }

@@ -120,10 +120,10 @@ seed: build
 clean:
 	rm -rf bin
 
-.PHONY: bench bench-votes bench-next bench-live bench-front bench-spike bench-judging
+.PHONY: bench bench-votes bench-next bench-live bench-front bench-spike bench-judging bench-read-cpu
 
 ## bench: the benchmarks below, one after the other (see docs/PERFORMANCE.md)
-bench: bench-votes bench-next bench-live bench-front bench-spike bench-judging
+bench: bench-votes bench-next bench-live bench-front bench-spike bench-judging bench-read-cpu
 
 ## bench-votes: castVote through the real binary on a fresh PostgreSQL database vs pgbench single-row inserts, e.g. make bench-votes BENCH_FLAGS='-duration 30s -clients 128'
 bench-votes:
@@ -144,6 +144,10 @@ bench-front:
 ## bench-spike: 650,000 page views (60% front page, 30% judging, 10% results) against one instance on PostgreSQL and Redis, then arrivals at twice the measured capacity: duration, views/s, p50/p99, errors, goodput and shedding, e.g. make bench-spike BENCH_FLAGS='-views 100000 -overload 10s'
 bench-spike:
 	$(GO) run ./bench/spike $(BENCH_FLAGS)
+
+## bench-read-cpu: a cached photo read (photo, owner, statistics) against { __typename } in process, through the real HTTP handler on PostgreSQL and a Redis of its own: CPU µs per request of each and their ratio (issue 16: at most 2), allocations
+bench-read-cpu:
+	$(GO) test -count=1 -run '^$$' -bench BenchmarkCachedPhotoRead -benchtime=20000x -benchmem ./integration/
 
 ## bench-judging: the judge model on 2,000 simulated judges (honest, harsh, lenient, careless, stuffers, scale compressors) and 500 photos of known truth: Spearman correlation of raw and adjusted rankings with the truth, places gained by stuffing, polarising photos; exits 1 if adjusted does not beat raw, stuffing gains over 5 places or polarising photos are pushed to the middle; no database needed, e.g. make bench-judging BENCH_FLAGS='-seed 7'
 bench-judging:

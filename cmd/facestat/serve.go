@@ -22,6 +22,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	app.SetGCPolicy(cfg, getenv, log)
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"runtime/debug"
@@ -183,7 +183,7 @@ func BenchmarkCachedPhotoRead(b *testing.B) {
 					b.Fatal(fmt.Sprint(w.Code, w.Body))
 				}
 			}
-			perOp := float64((processCPU(b)-cpu).Microseconds()) / float64(b.N)
+			perOp := float64((processCPU(b) - cpu).Microseconds()) / float64(b.N)
 			b.ReportMetric(perOp, "cpu-µs/op")
 			if c.name == "typename" {
 				typenameCPU = perOp

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/facestat/facestat/panics"
 )
 
 // The helpers generated.go calls where graph/inline rewrote gqlgen's
@@ -24,12 +26,10 @@ func marshalSliceInline(ctx context.Context, length int, _ int64, omitPanicHandl
 			continue
 		}
 		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					graphql.AddError(childCtx, graphql.Recover(childCtx, r))
-					ret[i] = graphql.Null
-				}
-			}()
+			defer panics.Catch(func(r any) {
+				graphql.AddError(childCtx, graphql.Recover(childCtx, r))
+				ret[i] = graphql.Null
+			})
 			ret[i] = marshalElement(childCtx, i)
 		}()
 	}
@@ -47,12 +47,10 @@ func resolveInline(ctx context.Context, out *graphql.FieldSet, field graphql.Col
 	}
 	v := func() (res graphql.Marshaler) {
 		if recoverFromPanic {
-			defer func() {
-				if r := recover(); r != nil {
-					oc.Error(ctx, oc.Recover(ctx, r))
-					res = graphql.Null
-				}
-			}()
+			defer panics.Catch(func(r any) {
+				oc.Error(ctx, oc.Recover(ctx, r))
+				res = graphql.Null
+			})
 		}
 		return resolve(ctx)
 	}()

@@ -225,7 +225,7 @@ func (r *Resolver) stats(ctx context.Context, p *ent.Photo) (*judging.PhotoStats
 	if err != nil {
 		return nil, err
 	}
-	return r.Judging.Build(p, agg), nil
+	return r.Judging.BuildShared(p, agg), nil // loaded values are shared, never modified
 }
 
 // statsPhoto returns the photo statistics belong to, FORBIDDEN when the

@@ -54,9 +54,9 @@ type Aggregates struct {
 	Questions map[int]*stats.Aggregate `json:"q"`
 	Words     map[int][]WordCount      `json:"w,omitempty"` // by question, most given first, at most MaxWords
 
-	// built is Build's last result for these aggregates: aggregates kept
-	// in the near cache (cache.Near) are built once for as long as they
-	// live there, not once per read.
+	// built is BuildShared's last result for these aggregates: aggregates
+	// kept in the near cache (cache.Near) are built once for as long as
+	// they live there, not once per read.
 	built atomic.Pointer[builtStats]
 }
 
@@ -203,19 +203,23 @@ func (s *Snapshot) Facts() authz.Photo {
 }
 
 // Build turns a photo's aggregates into its statistics.
-//
-// The result is shared, as BuildSnapshot's: when p and a are the same
-// values as last time (rows the near cache holds), it is the same
-// statistics, built once. Percentiles then move with the standings when
-// the near cache lets go of p or a, within a second by default.
 func (s *Service) Build(p *ent.Photo, a *Aggregates) *PhotoStats {
+	return s.BuildSnapshot(NewSnapshot(p, a))
+}
+
+// BuildShared is Build for a row and aggregates that nobody modifies (as
+// the near cache's, cache.Near): when p and a are the same values as last
+// time, it returns the same statistics, built once, which callers must not
+// modify either. Percentiles then move with the standings when the near
+// cache lets go of p or a, within a second by default.
+func (s *Service) BuildShared(p *ent.Photo, a *Aggregates) *PhotoStats {
 	if a == nil {
-		return s.BuildSnapshot(NewSnapshot(p, a))
+		return s.Build(p, a)
 	}
 	if b := a.built.Load(); b != nil && b.photo == p {
 		return b.ps
 	}
-	ps := s.BuildSnapshot(NewSnapshot(p, a))
+	ps := s.Build(p, a)
 	a.built.Store(&builtStats{photo: p, ps: ps})
 	return ps
 }

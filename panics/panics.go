@@ -28,6 +28,17 @@ func Recover(log *slog.Logger, what string, then func(v any)) {
 	}
 }
 
+// Catch, when deferred, stops a panic of the calling goroutine and calls
+// then with its value, logging nothing: for code that hands the value to a
+// hook that logs it (gqlgen's recover func, api.recoverPanic, as the
+// generated resolvers' own recovery does; see graph/inline.go). Defer it
+// directly, like Recover.
+func Catch(then func(v any)) {
+	if v := recover(); v != nil {
+		then(v)
+	}
+}
+
 // RecoverHandler is Recover for an HTTP handler: http.ErrAbortHandler,
 // net/http's own way of aborting a response, is no bug and goes on to the
 // server, which expects it. Defer it directly, like Recover.

@@ -171,13 +171,34 @@ func (s *Service) cachedSession(ctx context.Context, hash string, now time.Time)
 	if s.Cache == nil {
 		return nil
 	}
-	hit, err := s.Cache.GetMulti(ctx, []string{cache.SessionKey(hash)})
-	if err != nil || hit[cache.SessionKey(hash)] == nil {
+	key := cache.SessionKey(hash)
+	// The near cache first (issue 16: no round trip), as cache.Load does;
+	// callers get a copy (they set Key on it).
+	near := cache.NearOf(s.Cache)
+	if !near.Enabled() {
+		near = nil
+	}
+	var gen uint64
+	if near != nil {
+		if v, ok := cache.Peek[Viewer](s.Cache, key); ok {
+			if !now.Before(v.ExpiresAt) {
+				return nil
+			}
+			v.tokenHash = hash
+			return &v
+		}
+		gen = near.Gen(key)
+	}
+	hit, err := s.Cache.GetMulti(ctx, []string{key})
+	if err != nil || hit[key] == nil {
 		return nil
 	}
 	var v Viewer
-	if json.Unmarshal(hit[cache.SessionKey(hash)], &v) != nil || !now.Before(v.ExpiresAt) {
+	if json.Unmarshal(hit[key], &v) != nil || !now.Before(v.ExpiresAt) {
 		return nil
+	}
+	if near != nil {
+		near.Put(key, gen, v, min(cache.GrantTTL, v.ExpiresAt.Sub(now)))
 	}
 	v.tokenHash = hash
 	return &v

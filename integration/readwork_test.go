@@ -77,4 +77,16 @@ func TestReadWork(t *testing.T) {
 
 	stmts, trips = measure("{ __typename }", `{ __typename }`, nil)
 	check("{ __typename }", stmts, trips, 0, 0)
+
+	// A signed-in account's session: read from the database and cached in
+	// Redis by its first request (with its budget's first lease), read from
+	// Redis by the next (one round trip), then kept in the near cache like
+	// the rows.
+	r.token = r.e.account(t, "signedin")
+	stmts, trips = measure("account's first read", cachedPhotoRead, map[string]any{"id": r.id})
+	check("an account's first photo read", stmts, trips, 2, 3)
+	stmts, trips = measure("account's second read", cachedPhotoRead, map[string]any{"id": r.id})
+	check("an account's second photo read", stmts, trips, 0, 1)
+	stmts, trips = measure("account's cached photo read", cachedPhotoRead, map[string]any{"id": r.id})
+	check("an account's cached photo read", stmts, trips, 0, 0)
 }

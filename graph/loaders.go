@@ -61,31 +61,71 @@ func (l *Loaders) StatsOf(photo uuid.UUID) interface {
 
 // Loader is a dataloader that first looks in the near cache (peek): a
 // value found there is answered at once, without waiting for the batch
-// (issue 16: a cached read neither waits nor schedules a fetch).
+// (issue 16: a cached read neither waits nor schedules a fetch). The
+// dataloader itself is made on first need: a read the near cache answers
+// whole makes none.
 type Loader[K comparable, V any] struct {
-	*dataloadgen.Loader[K, V]
-	peek func(K) (V, bool)
+	peek  func(K) (V, bool)
+	once  sync.Once
+	make  func() *dataloadgen.Loader[K, V]
+	batch *dataloadgen.Loader[K, V]
+
+	mu     sync.Mutex
+	primed map[K]bool // keys Prime set: the near cache is not asked
 }
 
 func newLoader[K comparable, V any](peek func(K) (V, bool), fetch func(context.Context, []K) (map[K]V, error), opts ...dataloadgen.Option) *Loader[K, V] {
-	return &Loader[K, V]{Loader: dataloadgen.NewMappedLoader(fetch, opts...), peek: peek}
+	return &Loader[K, V]{peek: peek, make: func() *dataloadgen.Loader[K, V] { return dataloadgen.NewMappedLoader(fetch, opts...) }}
+}
+
+func (l *Loader[K, V]) loader() *dataloadgen.Loader[K, V] {
+	l.once.Do(func() { l.batch = l.make() })
+	return l.batch
 }
 
 // Load returns the value of k: the near cache's, else the batch's.
 func (l *Loader[K, V]) Load(ctx context.Context, k K) (V, error) {
-	if v, ok := l.peek(k); ok {
+	if v, ok := l.near(k); ok {
 		return v, nil
 	}
-	return l.Loader.Load(ctx, k)
+	return l.loader().Load(ctx, k)
+}
+
+// Clear forgets k's value in this response's loader.
+func (l *Loader[K, V]) Clear(k K) { l.loader().Clear(k) }
+
+// Prime sets k's value for the rest of this response, unless it has one;
+// Load then answers it, whatever the near cache holds (a mutation's own
+// result; Clear first to replace one).
+func (l *Loader[K, V]) Prime(k K, v V) bool {
+	l.mu.Lock()
+	if l.primed == nil {
+		l.primed = map[K]bool{}
+	}
+	l.primed[k] = true
+	l.mu.Unlock()
+	return l.loader().Prime(k, v)
+}
+
+// near returns k's value in the near cache, unless k was primed.
+func (l *Loader[K, V]) near(k K) (V, bool) {
+	l.mu.Lock()
+	primed := l.primed[k]
+	l.mu.Unlock()
+	if primed {
+		var zero V
+		return zero, false
+	}
+	return l.peek(k)
 }
 
 // LoadThunk starts loading k unless the near cache holds it, and returns
 // what waits for the value.
 func (l *Loader[K, V]) LoadThunk(ctx context.Context, k K) func() (V, error) {
-	if v, ok := l.peek(k); ok {
+	if v, ok := l.near(k); ok {
 		return func() (V, error) { return v, nil }
 	}
-	return l.Loader.LoadThunk(ctx, k)
+	return l.loader().LoadThunk(ctx, k)
 }
 
 // NewLoaders returns fresh loaders for the viewer v (nil without a

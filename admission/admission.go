@@ -97,7 +97,7 @@ type Limits struct {
 	// subscriptions keep theirs fixed.
 	InFlight [numClasses]int
 	// Wait is how long a request may wait for a slot of its class before
-	// it is refused. At most as many requests as the class's limit wait.
+	// it is refused. At most as many requests as InFlight wait.
 	Wait time.Duration
 	// Target is the adaptive classes' latency ceiling (90th percentile of
 	// each window); 0 makes every limit fixed at InFlight.

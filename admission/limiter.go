@@ -35,11 +35,17 @@ type Adaptive struct {
 }
 
 // DefaultAdaptive returns the adaptive settings of a class whose limit may
-// reach most (at least 1), with latency ceiling target.
+// reach most (at least 1), with latency ceiling target: it starts at a
+// quarter of most and never goes below an eighth (at least 4, or most).
+// The floor matters: the latency of a vote is mostly its batch's commit
+// and the machine's run queue, which fewer votes in flight do not shorten
+// (fewer make smaller batches), so a ceiling the instance cannot meet
+// must not starve the class; what the floor does not shed, admit-wait does.
 func DefaultAdaptive(most int, target time.Duration) Adaptive {
 	most = max(most, 1)
+	floor := max(most/8, min(most, 4))
 	return Adaptive{
-		Min: min(most, 4), Initial: min(most, 16), Max: most, Target: target,
+		Min: floor, Initial: max(floor, most/4), Max: most, Target: target,
 		Window: 100 * time.Millisecond, MinSamples: 20, Tolerance: 1.5,
 	}
 }
@@ -131,7 +137,9 @@ func (l *limiter) slots() int { return max(int(l.limit), 1) }
 
 // tryAcquire takes a slot if one is free and nobody waits for one. With
 // wait true and none free, it queues the caller unless as many wait as
-// the limit, and returns the channel that is closed when it gets a slot.
+// the class's bound (Max: the admit-* setting; a fixed limit's own), and
+// returns the channel that is closed when it gets a slot. How long one
+// may wait (admit-wait) is what bounds the queue's delay.
 func (l *limiter) tryAcquire(wait bool) (granted bool, ch chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -141,7 +149,7 @@ func (l *limiter) tryAcquire(wait bool) (granted bool, ch chan struct{}) {
 		return true, nil
 	}
 	l.winBusy = true
-	if !wait || len(l.waiters) >= l.slots() {
+	if !wait || len(l.waiters) >= l.cfg.Max {
 		return false, nil
 	}
 	ch = make(chan struct{})

@@ -46,8 +46,8 @@ func testAdaptive(c *clock, target time.Duration) *limiter {
 func TestLimitGrowsWhileLatencyHolds(t *testing.T) {
 	c := &clock{t: time.Unix(1e9, 0)}
 	l := testAdaptive(c, 150*time.Millisecond)
-	if got := l.Limit(); got != 16 {
-		t.Fatalf("initial limit %d, want 16", got)
+	if got := l.Limit(); got != 64 {
+		t.Fatalf("initial limit %d, want a quarter of 256", got)
 	}
 	prev := l.Limit()
 	for range 200 {
@@ -101,23 +101,24 @@ func TestLimitCeiling(t *testing.T) {
 		window(l, c, 10*time.Millisecond)
 	}
 	before := l.Limit()
+	window(l, c, 400*time.Millisecond) // the first window still holds fast ones
 	window(l, c, 400*time.Millisecond)
 	if got := l.Limit(); got > before*9/10 {
-		t.Fatalf("one window over the ceiling: limit %d from %d, want at most 90%%", got, before)
+		t.Fatalf("a window over the ceiling: limit %d from %d, want at most 90%%", got, before)
 	}
 	for range 40 {
 		window(l, c, 400*time.Millisecond)
 	}
-	if got := l.Limit(); got != 4 {
-		t.Fatalf("limit %d after 40 windows over the ceiling, want the floor 4", got)
+	if got := l.Limit(); got != 32 {
+		t.Fatalf("limit %d after 40 windows over the ceiling, want the floor 32 (an eighth of 256)", got)
 	}
 	// No ceiling: a steady slow latency is just the baseline.
 	l = testAdaptive(c, 0)
 	for range 40 {
 		window(l, c, 400*time.Millisecond)
 	}
-	if got := l.Limit(); got <= 16 {
-		t.Fatalf("no ceiling, steady latency: limit %d, want grown past 16", got)
+	if got := l.Limit(); got <= 64 {
+		t.Fatalf("no ceiling, steady latency: limit %d, want grown past 64", got)
 	}
 }
 
@@ -132,8 +133,8 @@ func TestLimitIdleDoesNotGrow(t *testing.T) {
 			l.release(5 * time.Millisecond)
 		}
 	}
-	if got := l.Limit(); got != 16 {
-		t.Fatalf("limit %d after idle windows, want 16", got)
+	if got := l.Limit(); got != 64 {
+		t.Fatalf("limit %d after idle windows, want 64", got)
 	}
 }
 
@@ -197,8 +198,8 @@ func TestControllerAdaptsAndRefuses(t *testing.T) {
 	lim.InFlight[Votes], lim.InFlight[Uploads], lim.InFlight[Subscriptions] = 256, 8, 100
 	lim.Target = 150 * time.Millisecond
 	ctrl := New(Config{Limits: lim, Now: c.now})
-	if got := ctrl.Limit(Votes); got != 16 {
-		t.Fatalf("votes limit %d, want the initial 16", got)
+	if got := ctrl.Limit(Votes); got != 64 {
+		t.Fatalf("votes limit %d, want the initial 64", got)
 	}
 	if got := ctrl.Limit(Uploads); got != 8 {
 		t.Fatalf("uploads limit %d, want its fixed 8", got)
@@ -233,8 +234,8 @@ func TestControllerAdaptsAndRefuses(t *testing.T) {
 			rel()
 		}
 	}
-	if got := ctrl.Limit(Votes); got != 4 {
-		t.Fatalf("votes limit %d after slow windows, want the floor 4", got)
+	if got := ctrl.Limit(Votes); got != 32 {
+		t.Fatalf("votes limit %d after slow windows, want the floor 32", got)
 	}
 	if ctrl.Refused(Votes) == 0 || ctrl.InFlight(Votes) != 0 {
 		t.Fatalf("refused %d, in flight %d", ctrl.Refused(Votes), ctrl.InFlight(Votes))

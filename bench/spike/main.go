@@ -10,10 +10,11 @@
 // the facestat binary from this working tree (or runs -bin), seeds it with
 // `facestat seed` (demo accounts, synthetic face photos on disk, votes
 // through the real vote path), and starts `facestat serve` with Redis (a key
-// prefix of its own). With -baseline, it first does the same with that
-// other build (a fresh database, the same seed, settings and views), and
-// reports the two builds side by side: server CPU per page view and its
-// ratio.
+// prefix of its own). With -baseline, it does the same with that other
+// build (a database of its own, the same seed, settings and views), and
+// the two take turns in -rounds rounds of the replay, so that the rest of
+// the machine's load falls on both alike; it reports them side by side:
+// server CPU per page view and its ratio. The overload is this build's.
 //
 // Clients: the load generator plays a reverse proxy on loopback, which the
 // server trusts (trusted-proxies), and sends X-Forwarded-For with one of
@@ -82,6 +83,7 @@ type options struct {
 	redisURL  string
 	bin       string
 	baseline  string
+	rounds    int
 	addresses int
 	profile   time.Duration
 	factor    float64
@@ -107,6 +109,7 @@ func main() {
 	flag.StringVar(&o.baseline, "baseline", "", "another facestat build to replay first, the same way (no overload), for CPU per view side by side")
 	flag.IntVar(&o.addresses, "addresses", 20_000, "synthetic client addresses sent as X-Forwarded-For through a trusted proxy (0: every request from loopback, with per-address and per-judge limits and budgets off)")
 	flag.DurationVar(&o.profile, "profile", 20*time.Second, "CPU profile of the server during the replay, through its operator-only /debug/pprof/ (0: none)")
+	flag.IntVar(&o.rounds, "rounds", 4, "with -baseline, the builds take turns in this many rounds of the replay")
 	flag.Float64Var(&o.capacity, "capacity", 0, "skip the replay and overload at -factor times this many views/s (a capacity measured before)")
 	flag.StringVar(&o.env, "env", "", "extra settings for the server, e.g. FACESTAT_ADMIT_LATENCY=100ms,FACESTAT_ADMIT_VOTES=128")
 	flag.Parse()
@@ -118,14 +121,16 @@ func main() {
 	}
 }
 
-// result is what one build's run measured.
+// result is what one build's replay measured, over all its rounds.
 type result struct {
 	label    string
 	views    int64 // completed without error
 	failed   int64
 	wall     time.Duration
 	capacity float64 // views/s in the replay
-	cpu      benchkit.CPUUsage
+	cpu      map[string]time.Duration
+	other    map[string]time.Duration // the other processes' CPU, by command
+	busy     time.Duration            // the machine's
 }
 
 // perView is label's CPU per page view of r.
@@ -133,7 +138,7 @@ func (r result) perView(label string) time.Duration {
 	if r.views == 0 {
 		return 0
 	}
-	return r.cpu.ByLabel[label] / time.Duration(r.views)
+	return r.cpu[label] / time.Duration(r.views)
 }
 
 // serverLabels are the processes whose CPU is the server side's.
@@ -147,6 +152,21 @@ func (r result) serverPerView() time.Duration {
 	return d
 }
 
+// target is one build under test: its server, database and load.
+type target struct {
+	label, bin, token, tmp string
+	srv                    *benchkit.Server
+	l                      *load
+	res                    result
+	closers                []func()
+}
+
+func (t *target) close() {
+	for i := len(t.closers) - 1; i >= 0; i-- {
+		t.closers[i]()
+	}
+}
+
 func run(ctx context.Context, o options) error {
 	fmt.Printf("machine: %s; %s; %s\n", benchkit.DescribeMachine(), benchkit.DescribeTree(), time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	tmp, err := os.MkdirTemp("", "facestat-spike-")
@@ -154,43 +174,90 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	var results []result
-	if o.baseline != "" {
-		b := o
-		b.overload, b.profile = 0, 0
-		r, err := runBuild(ctx, b, o.baseline, "baseline "+filepath.Base(o.baseline))
-		if err != nil {
-			return fmt.Errorf("baseline: %w", err)
-		}
-		results = append(results, r)
-	}
 	bin := o.bin
 	if bin == "" {
 		if bin, err = benchkit.BuildFacestat(ctx, tmp); err != nil {
 			return err
 		}
 	}
-	r, err := runBuild(ctx, o, bin, "this build")
+	var targets []*target
+	defer func() {
+		for _, t := range targets {
+			t.close()
+		}
+	}()
+	if o.baseline != "" {
+		t, err := setUp(ctx, o, o.baseline, "baseline "+filepath.Base(o.baseline))
+		if err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+		targets = append(targets, t)
+	}
+	cur, err := setUp(ctx, o, bin, "this build")
 	if err != nil {
 		return err
 	}
-	results = append(results, r)
-	if len(results) == 2 && o.capacity <= 0 {
-		compare(results[0], results[1])
+	targets = append(targets, cur)
+	capacity := o.capacity
+	if capacity <= 0 {
+		// The builds take turns, round by round, so that what else the
+		// machine does falls on both alike.
+		rounds := max(o.rounds, 1)
+		fmt.Printf("\n== replay: %d page views (60%% front page, 30%% judging, 10%% results) from %d closed-loop browsers, per build, in %d rounds taking turns\n",
+			o.views, o.clients, rounds)
+		for round := range rounds {
+			for i := range targets {
+				t := targets[(i+round)%len(targets)]
+				n := o.views / rounds
+				if round == rounds-1 {
+					n = o.views - n*(rounds-1)
+				}
+				replay(ctx, t, o, n, round == 0 && t == cur)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+			}
+		}
+		for _, t := range targets {
+			summarize(t)
+		}
+		if len(targets) == 2 {
+			compare(targets[0].res, cur.res)
+		}
+		capacity = cur.res.capacity
 	}
+	if o.overload <= 0 {
+		return nil
+	}
+	l := cur.l
+	rate := capacity * o.factor
+	l.reset()
+	fmt.Printf("\n== overload of this build: %.0f views/s arriving (%.1fx the replay's %.0f views/s) for %s, open loop\n", rate, o.factor, capacity, o.overload)
+	sampler := startSampler(cur)
+	d := l.overload(ctx, rate, o.overload, o.maxInFl)
+	usage := sampler.Stop()
+	goodput := float64(l.ok.Load()) / d.Seconds()
+	p99 := l.quantile(0.99)
+	l.report("overload", d)
+	fmt.Printf("goodput %.0f views/s = %.2f of capacity (aim >= 0.90: %s); p99 of admitted views %s (aim < 500ms: %s)\n",
+		goodput, goodput/capacity, verdict(goodput >= 0.9*capacity), p99.Round(time.Millisecond), verdict(p99 < 500*time.Millisecond))
+	fmt.Printf("shed: %d views refused with 503 + Retry-After, %d failed otherwise (must be 0 for a clean shed: %s)\n",
+		l.shed.Load(), l.failed()-l.shed.Load(), verdict(l.failed() == l.shed.Load()))
+	fmt.Printf("CPU in the overload, cores: %s; other load: %s\n", coresLine(usage.ByLabel, usage.Wall), otherLoad(byComm(usage)))
+	fmt.Printf("admission at the end: %s\n", admissionLimits(cur.srv.URL, cur.token))
 	return nil
 }
 
 // compare prints the builds' replays side by side.
 func compare(base, cur result) {
-	fmt.Printf("\n== side by side (%d views each, same machine, same run)\n", cur.views+cur.failed)
-	fmt.Printf("%-28s %14s %14s %8s\n", "", base.label, cur.label, "ratio")
+	fmt.Printf("\n== side by side (%d views each, same machine, same run, taking turns)\n", cur.views+cur.failed)
+	fmt.Printf("%-28s %16s %16s %8s\n", "", base.label, cur.label, "ratio")
 	row := func(name string, a, b float64, unit string) {
 		ratio := "-"
 		if a > 0 {
 			ratio = fmt.Sprintf("%.2f", b/a)
 		}
-		fmt.Printf("%-28s %11.3f %-2s %11.3f %-2s %8s\n", name, a, unit, b, unit, ratio)
+		fmt.Printf("%-28s %13.3f %-2s %13.3f %-2s %8s\n", name, a, unit, b, unit, ratio)
 	}
 	row("views/s", base.capacity, cur.capacity, "")
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
@@ -202,33 +269,33 @@ func compare(base, cur result) {
 	row("other per view", ms(base.perView("other")), ms(cur.perView("other")), "ms")
 	if b := base.serverPerView(); b > 0 {
 		f := float64(cur.serverPerView()) / float64(b)
-		fmt.Printf("server CPU per view: this build %.3f of the baseline's = 1/%.1f (aim <= 1/5: %s; 1/8: %s); errors %d and %d (aim 0: %s)\n",
+		fmt.Printf("server CPU per view: this build %.3f of the baseline's = 1/%.2f (aim <= 1/5: %s; 1/8: %s); errors %d and %d (aim 0: %s)\n",
 			f, 1/f, verdict(f <= 0.2), verdict(f <= 0.125), base.failed, cur.failed, verdict(base.failed == 0 && cur.failed == 0))
 	}
 }
 
-// runBuild replays the views on bin (and overloads it, with o.overload)
-// on a database and data folder of its own.
-func runBuild(ctx context.Context, o options, bin, label string) (result, error) {
-	res := result{label: label}
+// setUp starts bin on a database and data folder of its own, seeded, and
+// warms it up.
+func setUp(ctx context.Context, o options, bin, label string) (*target, error) {
+	t := &target{label: label, bin: bin, res: result{label: label, cpu: map[string]time.Duration{}, other: map[string]time.Duration{}}}
 	fmt.Printf("\n######## %s: %s\n", label, bin)
 	db, err := benchkit.CreateDatabase(o.serverURL, "facestat_spike_")
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	defer db.Drop()
-	tmp, err := os.MkdirTemp("", "facestat-spike-")
-	if err != nil {
-		return res, err
+	t.closers = append(t.closers, func() { db.Drop() })
+	if t.tmp, err = os.MkdirTemp("", "facestat-spike-"); err != nil {
+		t.close()
+		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	env := benchkit.ServerEnv(db.URL, tmp, o.pool, 1000)
+	t.closers = append(t.closers, func() { os.RemoveAll(t.tmp) })
+	env := benchkit.ServerEnv(db.URL, t.tmp, o.pool, 1000)
 	env["FACESTAT_REDIS_URL"] = o.redisURL
 	env["FACESTAT_REDIS_PREFIX"] = fmt.Sprintf("spike%d:", time.Now().UnixNano())
 	env["FACESTAT_RATE_SIGN_UP"] = "0/1s"
 	env["FACESTAT_RATE_UPLOAD"] = "0/1s"
-	token := benchkit.OperatorToken()
-	env["FACESTAT_OPERATOR_TOKEN"] = token
+	t.token = benchkit.OperatorToken()
+	env["FACESTAT_OPERATOR_TOKEN"] = t.token
 	for kv := range strings.SplitSeq(o.env, ",") {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			env[strings.TrimSpace(k)] = strings.TrimSpace(v)
@@ -236,58 +303,37 @@ func runBuild(ctx context.Context, o options, bin, label string) (result, error)
 	}
 	fmt.Printf("seeding %d accounts x %d photos with `facestat seed` ...\n", o.users, o.perUser)
 	if err := seed(ctx, bin, env, o); err != nil {
-		return res, err
+		t.close()
+		return nil, err
 	}
 	var addrs []string
 	if o.addresses > 0 {
 		benchkit.TrustLoopbackProxy(env)
 		addrs = benchkit.SyntheticAddresses(o.addresses, 2008)
 	}
-	srv, err := benchkit.StartServer(ctx, bin, env, nil)
-	if err != nil {
-		return res, err
+	if t.srv, err = benchkit.StartServer(ctx, bin, env, nil); err != nil {
+		t.close()
+		return nil, err
 	}
-	defer srv.Stop()
-	l := newLoad(srv.URL, o.clients, addrs)
-	if err := l.loadPhotos(); err != nil {
-		return res, err
+	t.closers = append(t.closers, t.srv.Stop)
+	t.l = newLoad(t.srv.URL, o.clients, addrs)
+	if err := t.l.loadPhotos(); err != nil {
+		t.close()
+		return nil, err
 	}
 	clients := "every request from loopback, per-address and per-judge limits and budgets off"
 	if len(addrs) > 0 {
 		clients = fmt.Sprintf("%d synthetic client addresses in X-Forwarded-For through a trusted proxy, limits and budgets at their defaults", len(addrs))
 	}
-	fmt.Printf("server %s (pid %d): PostgreSQL pool %d, Redis; %d public photos; %s\n", srv.URL, srv.Pid(), o.pool, len(l.photos), clients)
-
+	fmt.Printf("server %s (pid %d): PostgreSQL pool %d, Redis; %d public photos; %s\n", t.srv.URL, t.srv.Pid(), o.pool, len(t.l.photos), clients)
 	// Warm-up: a few seconds of the same mix, not counted.
-	l.replay(ctx, 5_000, o.clients)
-	l.reset()
-
-	capacity := o.capacity
-	if capacity <= 0 {
-		if res, err = replay(ctx, l, srv, o, bin, token, tmp); err != nil || ctx.Err() != nil || o.overload <= 0 {
-			res.label = label
-			return res, cmp.Or(err, ctx.Err())
-		}
-		capacity = res.capacity
-	}
-	res.label = label
-	rate := capacity * o.factor
-	l.reset()
-	fmt.Printf("\n== overload: %.0f views/s arriving (%.1fx the replay's %.0f views/s) for %s, open loop\n", rate, o.factor, capacity, o.overload)
-	d := l.overload(ctx, rate, o.overload, o.maxInFl)
-	goodput := float64(l.ok.Load()) / d.Seconds()
-	p99 := l.quantile(0.99)
-	l.report("overload", d)
-	fmt.Printf("goodput %.0f views/s = %.2f of capacity (aim >= 0.90: %s); p99 of admitted views %s (aim < 500ms: %s)\n",
-		goodput, goodput/capacity, verdict(goodput >= 0.9*capacity), p99.Round(time.Millisecond), verdict(p99 < 500*time.Millisecond))
-	fmt.Printf("shed: %d views refused with 503 + Retry-After, %d failed otherwise (must be 0 for a clean shed: %s)\n",
-		l.shed.Load(), l.failed()-l.shed.Load(), verdict(l.failed() == l.shed.Load()))
-	fmt.Printf("admission limits at the end: %s\n", admissionLimits(srv.URL, token))
-	return res, nil
+	t.l.replay(ctx, 5_000, o.clients)
+	t.l.reset()
+	return t, nil
 }
 
-// admissionLimits reads facestat_admission_limit from the server's
-// /metrics ("" for a build without it).
+// admissionLimits reads facestat_admission_limit and
+// facestat_admissions_refused_total from the server's /metrics.
 func admissionLimits(base, token string) string {
 	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -299,22 +345,30 @@ func admissionLimits(base, token string) string {
 	body, _ := io.ReadAll(res.Body)
 	var out []string
 	for line := range strings.SplitSeq(string(body), "\n") {
-		if strings.HasPrefix(line, "facestat_admission_limit{") || strings.HasPrefix(line, "facestat_admissions_refused_total{") {
-			out = append(out, line)
+		if m, ok := strings.CutPrefix(line, "facestat_admission_limit"); ok {
+			out = append(out, "limit"+m)
+		}
+		if m, ok := strings.CutPrefix(line, "facestat_admissions_refused_total"); ok {
+			out = append(out, "refused"+m)
 		}
 	}
-	return strings.Join(out, "; ")
+	return strings.Join(out, ", ")
 }
 
-// otherLoad names the processes outside the benchmark that used the most
-// CPU in the window, by command name.
-func otherLoad(u benchkit.CPUUsage) string {
+// byComm is the other processes' CPU in u, by command name.
+func byComm(u benchkit.CPUUsage) map[string]time.Duration {
 	by := map[string]time.Duration{}
 	for _, p := range u.Procs {
 		if p.Label == "other" {
 			by[p.Comm] += p.CPU
 		}
 	}
+	return by
+}
+
+// otherLoad names the five processes outside the benchmark that used the
+// most CPU, by command name.
+func otherLoad(by map[string]time.Duration) string {
 	names := slices.SortedFunc(maps.Keys(by), func(a, b string) int { return cmp.Compare(by[b], by[a]) })
 	var parts []string
 	for _, n := range names[:min(len(names), 5)] {
@@ -326,12 +380,18 @@ func otherLoad(u benchkit.CPUUsage) string {
 	return strings.Join(parts, ", ")
 }
 
-// replay runs the -views page views and returns what it measured.
-func replay(ctx context.Context, l *load, srv *benchkit.Server, o options, bin, token, tmp string) (result, error) {
-	fmt.Printf("\n== replay: %d page views (60%% front page, 30%% judging, 10%% results) from %d closed-loop browsers\n", o.views, o.clients)
-	sampler := benchkit.StartCPUSampler(500*time.Millisecond, func(pid, ppid int, comm string) (string, bool) {
+func coresLine(by map[string]time.Duration, wall time.Duration) string {
+	var parts []string
+	for _, k := range []string{"facestat", "postgres", "redis", "load generator", "other"} {
+		parts = append(parts, fmt.Sprintf("%s %.2f", k, by[k].Seconds()/wall.Seconds()))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func startSampler(t *target) *benchkit.CPUSampler {
+	return benchkit.StartCPUSampler(500*time.Millisecond, func(pid, ppid int, comm string) (string, bool) {
 		switch {
-		case pid == srv.Pid():
+		case pid == t.srv.Pid():
 			return "facestat", true
 		case pid == os.Getpid():
 			return "load generator", true
@@ -342,9 +402,15 @@ func replay(ctx context.Context, l *load, srv *benchkit.Server, o options, bin, 
 		}
 		return "other", true
 	})
+}
+
+// replay runs n page views on t, adding what it measured to t.res; with
+// profile, it takes a CPU profile of the server meanwhile (-profile long).
+func replay(ctx context.Context, t *target, o options, n int, profile bool) {
+	sampler := startSampler(t)
 	var profiled chan error
-	profile := filepath.Join(tmp, "cpu.pprof")
-	if o.profile > 0 {
+	file := filepath.Join(t.tmp, "cpu.pprof")
+	if profile && o.profile > 0 {
 		profiled = make(chan error, 1)
 		go func() {
 			// A few seconds in, past the start's transient.
@@ -352,37 +418,54 @@ func replay(ctx context.Context, l *load, srv *benchkit.Server, o options, bin, 
 			case <-time.After(3 * time.Second):
 			case <-ctx.Done():
 			}
-			profiled <- benchkit.FetchProfile(ctx, srv.URL, token, int(o.profile.Seconds()), profile)
+			profiled <- benchkit.FetchProfile(ctx, t.srv.URL, t.token, int(o.profile.Seconds()), file)
 		}()
 	}
-	d := l.replay(ctx, o.views, o.clients)
-	usage := sampler.Stop()
-	r := result{views: l.ok.Load(), failed: l.failed(), wall: d, capacity: float64(l.ok.Load()) / d.Seconds(), cpu: usage}
-	l.report("replay", d)
+	ok0, failed0 := t.l.ok.Load(), t.l.failed()
+	d := t.l.replay(ctx, n, o.clients)
+	if profiled != nil {
+		// The profile may outlast the round: keep the load on until it is in.
+		err := <-profiled
+		if err != nil {
+			fmt.Printf("no CPU profile: %v\n", err)
+		} else {
+			defer fmt.Printf("\nCPU profile of facestat (this build), %s of the replay's first round (through /debug/pprof/ with the operator token):\n%s",
+				o.profile, benchkit.PprofTop(t.bin, file, 25))
+		}
+	}
+	u := sampler.Stop()
+	ok, failed := t.l.ok.Load()-ok0, t.l.failed()-failed0
+	fmt.Printf("  %s: %d views in %.1f s = %.0f views/s, errors %d; cores %s\n", t.label, ok+failed, d.Seconds(), float64(ok)/d.Seconds(), failed, coresLine(u.ByLabel, u.Wall))
+	r := &t.res
+	r.views += ok
+	r.failed += failed
+	r.wall += d
+	r.capacity = float64(r.views) / r.wall.Seconds()
+	for k, v := range u.ByLabel {
+		r.cpu[k] += v
+	}
+	for k, v := range byComm(u) {
+		r.other[k] += v
+	}
+	r.busy += u.Busy
+}
+
+// summarize prints t's replay over all its rounds.
+func summarize(t *target) {
+	r := t.res
+	fmt.Printf("\n== %s (%s)\n", t.label, t.bin)
+	t.l.report("replay", r.wall)
 	var server time.Duration
 	for _, k := range serverLabels {
-		server += usage.ByLabel[k]
+		server += r.cpu[k]
 	}
-	fmt.Printf("server CPU (facestat, PostgreSQL, Redis) %.1f s over %.1f s (%.2f cores); aim: under 60 s with zero errors: %s\n",
-		server.Seconds(), d.Seconds(), server.Seconds()/d.Seconds(), verdict(d < 60*time.Second && l.failed() == 0))
-	fmt.Printf("CPU in the replay (%d CPUs), cores and per page view:", usage.NCPU)
-	for _, k := range []string{"facestat", "postgres", "redis", "load generator", "other"} {
-		fmt.Printf(" %s %.2f (%.3f ms),", k, usage.ByLabel[k].Seconds()/usage.Wall.Seconds(), float64(r.perView(k))/1e6)
-	}
-	fmt.Printf(" machine busy %.2f (interrupts %.2f), steal %.2f\n",
-		usage.Busy.Seconds()/usage.Wall.Seconds(), usage.IRQ.Seconds()/usage.Wall.Seconds(), usage.Steal.Seconds()/usage.Wall.Seconds())
-	fmt.Printf("other load: %s\n", otherLoad(usage))
+	fmt.Printf("server CPU (facestat, PostgreSQL, Redis) %.1f s over %.1f s (%.2f cores); aim: 650,000 views in under 60 s with zero errors: %.0f s at this rate, errors %d\n",
+		server.Seconds(), r.wall.Seconds(), server.Seconds()/r.wall.Seconds(), 650_000/r.capacity, r.failed)
+	fmt.Printf("CPU in the replay, cores: %s; machine busy %.2f\n", coresLine(r.cpu, r.wall), r.busy.Seconds()/r.wall.Seconds())
+	fmt.Printf("other load: %s\n", otherLoad(r.other))
 	fmt.Printf("server CPU per page view: %.3f ms (facestat %.3f, PostgreSQL %.3f, Redis %.3f); load generator %.3f ms apart\n",
 		float64(r.serverPerView())/1e6, float64(r.perView("facestat"))/1e6, float64(r.perView("postgres"))/1e6,
 		float64(r.perView("redis"))/1e6, float64(r.perView("load generator"))/1e6)
-	if profiled != nil {
-		if err := <-profiled; err != nil {
-			fmt.Printf("no CPU profile: %v\n", err)
-		} else {
-			fmt.Printf("\nCPU profile of facestat, %s of the replay (through /debug/pprof/ with the operator token):\n%s", o.profile, benchkit.PprofTop(bin, profile, 25))
-		}
-	}
-	return r, nil
 }
 
 func verdict(ok bool) string {

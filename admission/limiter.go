@@ -36,7 +36,8 @@ type Adaptive struct {
 
 // DefaultAdaptive returns the adaptive settings of a class whose limit may
 // reach most (at least 1), with latency ceiling target: it starts at a
-// quarter of most and never goes below an eighth (at least 4, or most).
+// quarter of most (but at least 16, or most) and never goes below an
+// eighth (at least 4, or most).
 // The floor matters: the latency of a vote is mostly its batch's commit
 // and the machine's run queue, which fewer votes in flight do not shorten
 // (fewer make smaller batches), so a ceiling the instance cannot meet
@@ -45,7 +46,7 @@ func DefaultAdaptive(most int, target time.Duration) Adaptive {
 	most = max(most, 1)
 	floor := max(most/8, min(most, 4))
 	return Adaptive{
-		Min: floor, Initial: max(floor, most/4), Max: most, Target: target,
+		Min: floor, Initial: max(floor, min(most, max(most/4, 16))), Max: most, Target: target,
 		Window: 100 * time.Millisecond, MinSamples: 20, Tolerance: 1.5,
 	}
 }

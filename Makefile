@@ -141,7 +141,7 @@ bench-live:
 bench-front:
 	$(GO) run ./bench/front $(BENCH_FLAGS)
 
-## bench-spike: 650,000 page views (60% front page, 30% judging, 10% results) against one instance on PostgreSQL and Redis, then arrivals at twice the measured capacity: duration, views/s, p50/p99, errors, goodput and shedding, e.g. make bench-spike BENCH_FLAGS='-views 100000 -overload 10s'
+## bench-spike: 650,000 page views (60% front page, 30% judging, 10% results) from many synthetic client addresses (X-Forwarded-For through a trusted proxy, limits at their defaults) against one instance on PostgreSQL and Redis, then arrivals at twice the measured capacity: views/s, p50/p99, errors, server CPU per view (FaceStat, PostgreSQL, Redis) apart from the load generator's, a CPU profile through /debug/pprof/, goodput and shedding; -baseline BIN replays another build first and prints the ratio, e.g. make bench-spike BENCH_FLAGS='-views 100000 -overload 10s -baseline /tmp/facestat-e056ae5'
 bench-spike:
 	$(GO) run ./bench/spike $(BENCH_FLAGS)
 

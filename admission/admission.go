@@ -91,59 +91,30 @@ func ParseForced(s string) (*Level, error) {
 
 // Limits bounds each class. A limit of 0 leaves a class unbounded.
 type Limits struct {
+	// InFlight is each class's most requests in flight at once. With a
+	// Target, the limit of the adaptive classes (votes, reads, sign-ins)
+	// moves below it with measured latency (see Adaptive); uploads and
+	// subscriptions keep theirs fixed.
 	InFlight [numClasses]int
 	// Wait is how long a request may wait for a slot of its class before
-	// it is refused. At most as many requests as the class's limit wait.
+	// it is refused. At most as many requests as InFlight wait.
 	Wait time.Duration
+	// Target is the adaptive classes' latency ceiling (90th percentile of
+	// each window); 0 makes every limit fixed at InFlight.
+	Target time.Duration
 }
 
-// gate bounds one class: a slot per request in flight, and a bounded set
-// of waiters for a freed slot.
+// adaptiveClass reports whether class's limit follows latency: the
+// short operations whose latency says how busy the instance is. Uploads
+// take as long as their bodies and image work, subscriptions as long as
+// their readers stay: neither latency is a signal.
+func adaptiveClass(c Class) bool { return c == Votes || c == Reads || c == SignIns }
+
+// gate is one class's admission: its limiter (nil: unbounded) and counts.
 type gate struct {
-	slots   chan struct{} // nil: unbounded
-	limit   int
-	waiters atomic.Int64
+	lim     *limiter
 	active  atomic.Int64 // requests in flight (also for unbounded classes)
 	refused atomic.Uint64
-}
-
-// Acquire takes a slot, waiting at most wait; it reports whether it got one.
-func (g *gate) acquire(wait time.Duration, done <-chan struct{}) bool {
-	if g.slots == nil {
-		g.active.Add(1)
-		return true
-	}
-	select {
-	case g.slots <- struct{}{}:
-		g.active.Add(1)
-		return true
-	default:
-	}
-	if wait <= 0 || g.waiters.Add(1) > int64(g.limit) {
-		if wait > 0 {
-			g.waiters.Add(-1)
-		}
-		return false
-	}
-	defer g.waiters.Add(-1)
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case g.slots <- struct{}{}:
-		g.active.Add(1)
-		return true
-	case <-t.C:
-		return false
-	case <-done:
-		return false
-	}
-}
-
-func (g *gate) release() {
-	g.active.Add(-1)
-	if g.slots != nil {
-		<-g.slots
-	}
 }
 
 // Refusal retry times: soon for the light classes (a slot frees within

@@ -107,7 +107,7 @@ func TestAdmitBoundsWaiters(t *testing.T) {
 		wg.Go(func() { c.Admit(ctx, Reads) })
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for c.gates[Reads].waiters.Load() < 2 && time.Now().Before(deadline) {
+	for c.gates[Reads].lim.waiting() < 2 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	start := time.Now()

@@ -53,6 +53,9 @@ type Config struct {
 	// A level forced through the shared setting takes precedence.
 	Forced *Level
 	Log    *slog.Logger
+	// Now is the clock the limiters measure latency with (time.Now when
+	// nil; tests pass a synthetic one).
+	Now func() time.Time
 }
 
 // Controller admits requests and chooses the degradation level.
@@ -85,11 +88,17 @@ func New(cfg Config) *Controller {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	c := &Controller{cfg: cfg}
 	for i := range c.gates {
-		if n := cfg.Limits.InFlight[i]; n > 0 {
-			c.gates[i].slots = make(chan struct{}, n)
-			c.gates[i].limit = n
+		switch n := cfg.Limits.InFlight[i]; {
+		case n <= 0:
+		case cfg.Limits.Target > 0 && adaptiveClass(Class(i)):
+			c.gates[i].lim = newAdaptive(DefaultAdaptive(n, cfg.Limits.Target), cfg.Now)
+		default:
+			c.gates[i].lim = newFixed(n, cfg.Now)
 		}
 	}
 	c.forced.Store(-1)
@@ -114,12 +123,48 @@ func (c *Controller) Admit(ctx context.Context, class Class) (release func(), er
 		c.gates[class].refused.Add(1)
 		return nil, UploadsPaused()
 	}
-	g := &c.gates[class]
-	if !g.acquire(c.cfg.Limits.Wait, ctx.Done()) {
-		g.refused.Add(1)
+	release, ok := c.acquire(class, c.cfg.Limits.Wait, ctx.Done())
+	if !ok {
+		c.gates[class].refused.Add(1)
 		return nil, Busy(class)
 	}
-	return g.release, nil
+	return release, nil
+}
+
+// acquire takes a slot of class, waiting at most wait for one; it reports
+// whether it got one, and returns the function that gives it back (once)
+// and tells the limiter how long it was held.
+func (c *Controller) acquire(class Class, wait time.Duration, done <-chan struct{}) (release func(), ok bool) {
+	g := &c.gates[class]
+	if g.lim == nil {
+		g.active.Add(1)
+		return func() { g.active.Add(-1) }, true
+	}
+	granted, ch := g.lim.tryAcquire(wait > 0)
+	if !granted {
+		if ch == nil {
+			return nil, false
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ch:
+		case <-t.C:
+			if g.lim.abandon(ch) {
+				return nil, false
+			}
+		case <-done:
+			if g.lim.abandon(ch) {
+				return nil, false
+			}
+		}
+	}
+	g.active.Add(1)
+	start := c.cfg.Now()
+	return func() {
+		g.active.Add(-1)
+		g.lim.release(c.cfg.Now().Sub(start))
+	}, true
 }
 
 // AdmitOpen is Admit for a class bounded by how many are open rather than
@@ -134,11 +179,12 @@ func (c *Controller) AdmitOpen(class Class) (release func(), err *facestat.Error
 		g.refused.Add(1)
 		return nil, DatabaseDown()
 	}
-	if !g.acquire(0, nil) {
+	release, ok := c.acquire(class, 0, nil)
+	if !ok {
 		g.refused.Add(1)
 		return nil, Busy(class)
 	}
-	return g.release, nil
+	return release, nil
 }
 
 // Observe records how long an admitted operation took (the latency signal).
@@ -175,6 +221,15 @@ func (c *Controller) DatabaseDown() bool { return c.dbDown.Load() }
 
 // Refused returns how many requests of class were refused since start.
 func (c *Controller) Refused(class Class) uint64 { return c.gates[class].refused.Load() }
+
+// Limit returns how many requests of class may be in flight now (its
+// adaptive limit, or its fixed bound); 0 when the class is unbounded.
+func (c *Controller) Limit(class Class) int {
+	if l := c.gates[class].lim; l != nil {
+		return l.Limit()
+	}
+	return 0
+}
 
 // InFlight returns how many requests of class hold a slot now.
 func (c *Controller) InFlight(class Class) int64 { return c.gates[class].active.Load() }

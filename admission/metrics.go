@@ -13,11 +13,13 @@ var (
 		"Requests refused by admission control, by class of work.", []string{"class"}, nil)
 	inFlightDesc = prometheus.NewDesc("facestat_admission_in_flight",
 		"Requests holding an admission slot, by class of work (subscriptions: see facestat_live_subscriptions).", []string{"class"}, nil)
+	limitDesc = prometheus.NewDesc("facestat_admission_limit",
+		"Requests of a class of work admitted at once now: the adaptive limit (votes, reads, signins) or the fixed bound; absent when unbounded.", []string{"class"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *Controller) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{levelDesc, forcedDesc, dbDownDesc, refusedDesc, inFlightDesc} {
+	for _, d := range []*prometheus.Desc{levelDesc, forcedDesc, dbDownDesc, refusedDesc, inFlightDesc, limitDesc} {
 		ch <- d
 	}
 }
@@ -37,6 +39,9 @@ func (c *Controller) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(refusedDesc, prometheus.CounterValue, float64(c.Refused(cl)), cl.String())
 		if cl != Subscriptions { // counted by facestat_live_subscriptions
 			ch <- prometheus.MustNewConstMetric(inFlightDesc, prometheus.GaugeValue, float64(c.InFlight(cl)), cl.String())
+		}
+		if n := c.Limit(cl); n > 0 {
+			ch <- prometheus.MustNewConstMetric(limitDesc, prometheus.GaugeValue, float64(n), cl.String())
 		}
 	}
 }

@@ -202,6 +202,9 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		mux.Handle("GET /status.json", status)
 	}
 	mux.Handle("GET /outbox", s.operatorsOnly(http.HandlerFunc(s.serveOutbox))) // outbox.go
+	profiling := s.profiling()                                                  // pprof.go: the operator token only
+	mux.Handle("GET /debug/pprof/", profiling)
+	mux.Handle("POST /debug/pprof/symbol", profiling)
 	// The web app: its pages (frontend/routes.json) answer 200 with the
 	// app, a photo's page only when the photo exists for its viewer; its
 	// hashed assets and other built files are served as files (a missing

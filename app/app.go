@@ -337,7 +337,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Limits: admission.Limits{InFlight: [...]int{
 			admission.Votes: cfg.AdmitVotes, admission.Reads: cfg.AdmitReads, admission.Uploads: cfg.AdmitUploads,
 			admission.SignIns: cfg.AdmitSignIns, admission.Subscriptions: cfg.AdmitSubscriptions,
-		}, Wait: cfg.AdmitWait},
+		}, Wait: cfg.AdmitWait, Target: cfg.AdmitLatency},
 		Signals: admission.Signals{
 			PoolWait:  func() time.Duration { return d.SQL.Stats().WaitDuration },
 			QueueFill: func() float64 { return float64(a.Judging.Ingester.Queued()) / float64(cfg.VoteQueue) },

@@ -163,8 +163,11 @@ type Config struct {
 	GCPercent          int  // GOGC of the process (0: Go's default)
 	MemoryLimitPercent int  // GOMEMLIMIT as a percentage of the cgroup's or machine's memory (0: none)
 
-	// Admission control: requests of each class in flight at once per
-	// instance (0: unbounded), and how long one may wait for a slot.
+	// Admission control: the most requests of each class in flight at
+	// once per instance (0: unbounded), the latency ceiling the adaptive
+	// limits below them keep (0: fixed limits), and how long one may wait
+	// for a slot.
+	AdmitLatency       time.Duration
 	AdmitVotes         int
 	AdmitReads         int
 	AdmitUploads       int
@@ -508,11 +511,12 @@ var groups = []group{
 		{"budget-api-key", "500000/1m", "cost per API key: a request with a valid key is charged to the key instead of its address; a key alone, instead of its owner's account too; a key with a user's token, to the key and to that user", rate(func(c *Config) *Rate { return &c.BudgetAPIKey })},
 		{"budget-lease-percent", "1", "with redis-url: the share of a budget (percent of N) an instance takes from Redis at once and spends in process for up to a second, so that most requests cost no Redis round trip for their budgets; a client may be refused at most that share per instance early, never allowed more; 0 charges Redis on every request", integer(func(c *Config) *int { return &c.BudgetLeasePercent })},
 	}},
-	{"Admission and degradation", "Each instance runs a bounded number of requests of each class at once (admit-*; 0: unbounded); a request that gets no slot within admit-wait is refused with 503 UNAVAILABLE, reason BUSY.", []option{
-		{"admit-votes", "256", "castVote requests at once", integer(func(c *Config) *int { return &c.AdmitVotes })},
-		{"admit-reads", "64", "queries and other small operations at once", integer(func(c *Config) *int { return &c.AdmitReads })},
+	{"Admission and degradation", "Each instance runs a limited number of requests of each class at once. The limit of votes, reads and sign-ins adapts to measured latency (a gradient limiter: it grows while latency holds at its baseline, shrinks as soon as requests queue inside the server, and is cut whenever the 90th percentile of a window passes admit-latency), between 4 and its admit-* bound; uploads and subscriptions have fixed bounds. A request that gets no slot within admit-wait is refused with 503 UNAVAILABLE, reason BUSY. facestat_admission_limit shows each limit.", []option{
+		{"admit-latency", "150ms", "latency ceiling of the adaptive limits: the 90th percentile of admitted votes, reads and sign-ins they keep under; 0 makes every admit-* bound a fixed limit", duration(func(c *Config) *time.Duration { return &c.AdmitLatency })},
+		{"admit-votes", "256", "castVote requests at once, at most (the adaptive limit stays below)", integer(func(c *Config) *int { return &c.AdmitVotes })},
+		{"admit-reads", "64", "queries and other small operations at once, at most (the adaptive limit stays below)", integer(func(c *Config) *int { return &c.AdmitReads })},
 		{"admit-uploads", "8", "uploads at once (an upload takes its slot once the first 64 KiB of its body have arrived)", integer(func(c *Config) *int { return &c.AdmitUploads })},
-		{"admit-sign-ins", "8", "signIn, signUp, startAnonymousSession and refreshSession at once (argon2id costs memory)", integer(func(c *Config) *int { return &c.AdmitSignIns })},
+		{"admit-sign-ins", "8", "signIn, signUp, startAnonymousSession and refreshSession at once, at most (argon2id costs memory; the adaptive limit stays below)", integer(func(c *Config) *int { return &c.AdmitSignIns })},
 		{"admit-subscriptions", "50000", "live-result subscriptions open at once", integer(func(c *Config) *int { return &c.AdmitSubscriptions })},
 		{"admit-wait", "100ms", "how long a request may wait for a free slot of its class before it is refused", duration(func(c *Config) *time.Duration { return &c.AdmitWait })},
 		{"degradation", "auto", "degradation level: auto (chosen from load), normal, stale-extras or pause-uploads; an admin's setDegradation overrides it for every instance", func(c *Config, v string) error {
@@ -704,6 +708,7 @@ func (c *Config) Validate() error {
 		check(a.n >= 0 && a.n <= 1000000, a.name, "must be in 0..1000000 (0: unbounded)")
 	}
 	check(c.AdmitWait >= 0 && c.AdmitWait <= 10*time.Second, "admit-wait", "must be in 0..10s")
+	check(c.AdmitLatency == 0 || c.AdmitLatency >= time.Millisecond && c.AdmitLatency <= time.Minute, "admit-latency", "must be 0 (fixed limits) or in 1ms..1m")
 	check(c.MaxBodyBytes >= 1<<10 && c.MaxBodyBytes <= 64<<20, "max-body-bytes", "must be in 1KiB..64MiB")
 	check(c.MaxUploadBytes >= 1<<10 && c.MaxUploadBytes <= 256<<20, "max-upload-bytes", "must be in 1KiB..256MiB")
 	check(c.MaxImagePixels >= 1 && c.MaxImagePixels <= 400_000_000, "max-image-pixels", "must be in 1..400000000")

@@ -189,6 +189,7 @@ func TestLoadInvalid(t *testing.T) {
 		"DBMaxConnsNotNumber":   {map[string]string{"FACESTAT_DB_MAX_CONNS": "lots"}, "FACESTAT_DB_MAX_CONNS"},
 		"AdmitReadsNegative":    {map[string]string{"FACESTAT_ADMIT_READS": "-1"}, "admit-reads"},
 		"AdmitWaitLong":         {map[string]string{"FACESTAT_ADMIT_WAIT": "1m"}, "admit-wait"},
+		"AdmitLatencyTiny":      {map[string]string{"FACESTAT_ADMIT_LATENCY": "1us"}, "admit-latency"},
 		"DegradationUnknown":    {map[string]string{"FACESTAT_DEGRADATION": "off"}, "FACESTAT_DEGRADATION"},
 		"DBMaxConnsZero":        {map[string]string{"FACESTAT_DB_MAX_CONNS": "0"}, "db-max-conns"},
 		"DBMaxConnsHuge":        {map[string]string{"FACESTAT_DB_MAX_CONNS": "1001"}, "db-max-conns"},

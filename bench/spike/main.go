@@ -2,12 +2,26 @@
 // instance on PostgreSQL and Redis, then overloads it at twice the capacity
 // the replay measured.
 //
-//	go run ./bench/spike [-views 650000] [-clients 128] [-overload 20s]
+//	go run ./bench/spike [-views 650000] [-clients 32] [-overload 20s]
+//	    [-baseline /tmp/facestat-e056ae5] [-bin facestat] [-addresses 20000]
+//	    [-profile 20s]
 //
 // It creates a PostgreSQL database of its own (dropped at the end), builds
-// the facestat binary from this working tree, seeds it with `facestat seed`
-// (demo accounts, synthetic face photos on disk, votes through the real vote
-// path), and starts `facestat serve` with Redis (a key prefix of its own).
+// the facestat binary from this working tree (or runs -bin), seeds it with
+// `facestat seed` (demo accounts, synthetic face photos on disk, votes
+// through the real vote path), and starts `facestat serve` with Redis (a key
+// prefix of its own). With -baseline, it does the same with that other
+// build (a database of its own, the same seed, settings and views), and
+// the two take turns in -rounds rounds of the replay, so that the rest of
+// the machine's load falls on both alike; it reports them side by side:
+// server CPU per page view and its ratio. The overload is this build's.
+//
+// Clients: the load generator plays a reverse proxy on loopback, which the
+// server trusts (trusted-proxies), and sends X-Forwarded-For with one of
+// -addresses synthetic public addresses per browser (a judge keeps its
+// browser's), so that per-address rate limits and budgets, and the judge
+// model's per-network rules, meet traffic from many people at their
+// defaults: no limit or budget is switched off for the views.
 //
 // A page view is what a browser fetches for it:
 //   - front page (60%): GET / (brotli, as a browser asks for it);
@@ -19,7 +33,11 @@
 // Replay: -clients closed-loop browsers run page views back to back until
 // -views are done. Duration, throughput, latency per view and errors (any
 // status but 200/304, GraphQL errors, transport failures; a shed 503 is an
-// error here) are printed.
+// error here) are printed, and the CPU each process used, from /proc:
+// FaceStat, PostgreSQL and Redis (the server side, per page view) apart
+// from the load generator and everything else. -profile takes a CPU profile
+// of the server through its operator-only /debug/pprof/ (the operator
+// token is the run's own) while the replay runs, and prints its top.
 //
 // Overload: arrivals at twice the replay's throughput (open loop: a new
 // view starts on schedule whether or not earlier ones have finished) for
@@ -36,11 +54,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,6 +82,10 @@ type options struct {
 	serverURL string
 	redisURL  string
 	bin       string
+	baseline  string
+	rounds    int
+	addresses int
+	profile   time.Duration
 	factor    float64
 	maxInFl   int
 	env       string
@@ -71,7 +95,7 @@ type options struct {
 func main() {
 	var o options
 	flag.IntVar(&o.views, "views", 650_000, "page views in the replay")
-	flag.IntVar(&o.clients, "clients", 128, "concurrent browsers in the replay (closed loop)")
+	flag.IntVar(&o.clients, "clients", 32, "concurrent browsers in the replay (closed loop; 32 keep two cores busy, more only lengthen the queues)")
 	flag.DurationVar(&o.overload, "overload", 20*time.Second, "length of the overload phase (0 skips it)")
 	flag.Float64Var(&o.factor, "factor", 2, "overload arrival rate as a multiple of the replay's throughput")
 	flag.IntVar(&o.maxInFl, "max-in-flight", 20_000, "overload: views in flight at most on the generator's side (beyond, an arrival counts as an error)")
@@ -82,8 +106,12 @@ func main() {
 		"PostgreSQL server to create the benchmark database on")
 	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis server (keys under a prefix of this run's own)")
 	flag.StringVar(&o.bin, "bin", "", "a facestat binary to run instead of building ./cmd/facestat")
+	flag.StringVar(&o.baseline, "baseline", "", "another facestat build to replay first, the same way (no overload), for CPU per view side by side")
+	flag.IntVar(&o.addresses, "addresses", 20_000, "synthetic client addresses sent as X-Forwarded-For through a trusted proxy (0: every request from loopback, with per-address and per-judge limits and budgets off)")
+	flag.DurationVar(&o.profile, "profile", 20*time.Second, "CPU profile of the server during the replay, through its operator-only /debug/pprof/ (0: none)")
+	flag.IntVar(&o.rounds, "rounds", 4, "with -baseline, the builds take turns in this many rounds of the replay")
 	flag.Float64Var(&o.capacity, "capacity", 0, "skip the replay and overload at -factor times this many views/s (a capacity measured before)")
-	flag.StringVar(&o.env, "env", "", "extra settings for the server, e.g. FACESTAT_ADMIT_READS=32,FACESTAT_ADMIT_VOTES=256")
+	flag.StringVar(&o.env, "env", "", "extra settings for the server, e.g. FACESTAT_ADMIT_LATENCY=100ms,FACESTAT_ADMIT_VOTES=128")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -93,12 +121,54 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, o options) error {
-	db, err := benchkit.CreateDatabase(o.serverURL, "facestat_spike_")
-	if err != nil {
-		return err
+// result is what one build's replay measured, over all its rounds.
+type result struct {
+	label    string
+	views    int64 // completed without error
+	failed   int64
+	wall     time.Duration
+	capacity float64 // views/s in the replay
+	cpu      map[string]time.Duration
+	other    map[string]time.Duration // the other processes' CPU, by command
+	busy     time.Duration            // the machine's
+}
+
+// perView is label's CPU per page view of r.
+func (r result) perView(label string) time.Duration {
+	if r.views == 0 {
+		return 0
 	}
-	defer db.Drop()
+	return r.cpu[label] / time.Duration(r.views)
+}
+
+// serverLabels are the processes whose CPU is the server side's.
+var serverLabels = []string{"facestat", "postgres", "redis"}
+
+func (r result) serverPerView() time.Duration {
+	var d time.Duration
+	for _, l := range serverLabels {
+		d += r.perView(l)
+	}
+	return d
+}
+
+// target is one build under test: its server, database and load.
+type target struct {
+	label, bin, token, tmp string
+	srv                    *benchkit.Server
+	l                      *load
+	res                    result
+	closers                []func()
+}
+
+func (t *target) close() {
+	for i := len(t.closers) - 1; i >= 0; i-- {
+		t.closers[i]()
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	fmt.Printf("machine: %s; %s; %s\n", benchkit.DescribeMachine(), benchkit.DescribeTree(), time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	tmp, err := os.MkdirTemp("", "facestat-spike-")
 	if err != nil {
 		return err
@@ -110,47 +180,62 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	env := benchkit.ServerEnv(db.URL, tmp, o.pool, 1000)
-	env["FACESTAT_REDIS_URL"] = o.redisURL
-	env["FACESTAT_REDIS_PREFIX"] = fmt.Sprintf("spike%d:", time.Now().UnixNano())
-	env["FACESTAT_RATE_SIGN_UP"] = "0/1s"
-	env["FACESTAT_RATE_UPLOAD"] = "0/1s"
-	for kv := range strings.SplitSeq(o.env, ",") {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	var targets []*target
+	defer func() {
+		for _, t := range targets {
+			t.close()
 		}
+	}()
+	if o.baseline != "" {
+		t, err := setUp(ctx, o, o.baseline, "baseline "+filepath.Base(o.baseline))
+		if err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+		targets = append(targets, t)
 	}
-
-	fmt.Printf("machine: %s\n", benchkit.DescribeMachine())
-	fmt.Printf("seeding %d accounts x %d photos with `facestat seed` ...\n", o.users, o.perUser)
-	if err := seed(ctx, bin, env, o); err != nil {
-		return err
-	}
-	srv, err := benchkit.StartServer(ctx, bin, env, nil)
+	cur, err := setUp(ctx, o, bin, "this build")
 	if err != nil {
 		return err
 	}
-	defer srv.Stop()
-	l := newLoad(srv.URL, o.clients)
-	if err := l.loadPhotos(); err != nil {
-		return err
-	}
-	fmt.Printf("server %s (pid %d): PostgreSQL pool %d, Redis; %d public photos\n", srv.URL, srv.Pid(), o.pool, len(l.photos))
-
-	// Warm-up: a few seconds of the same mix, not counted.
-	l.replay(ctx, 5_000, o.clients)
-	l.reset()
-
+	targets = append(targets, cur)
 	capacity := o.capacity
 	if capacity <= 0 {
-		if capacity = replay(ctx, l, srv, o); ctx.Err() != nil || o.overload <= 0 {
-			return ctx.Err()
+		// The builds take turns, round by round, so that what else the
+		// machine does falls on both alike.
+		rounds := max(o.rounds, 1)
+		fmt.Printf("\n== replay: %d page views (60%% front page, 30%% judging, 10%% results) from %d closed-loop browsers, per build, in %d rounds taking turns\n",
+			o.views, o.clients, rounds)
+		for round := range rounds {
+			for i := range targets {
+				t := targets[(i+round)%len(targets)]
+				n := o.views / rounds
+				if round == rounds-1 {
+					n = o.views - n*(rounds-1)
+				}
+				replay(ctx, t, o, n, round == 0 && t == cur)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+			}
 		}
+		for _, t := range targets {
+			summarize(t)
+		}
+		if len(targets) == 2 {
+			compare(targets[0].res, cur.res)
+		}
+		capacity = cur.res.capacity
 	}
+	if o.overload <= 0 {
+		return nil
+	}
+	l := cur.l
 	rate := capacity * o.factor
 	l.reset()
-	fmt.Printf("\n== overload: %.0f views/s arriving (%.1fx the replay's %.0f views/s) for %s, open loop\n", rate, o.factor, capacity, o.overload)
+	fmt.Printf("\n== overload of this build: %.0f views/s arriving (%.1fx the replay's %.0f views/s) for %s, open loop\n", rate, o.factor, capacity, o.overload)
+	sampler := startSampler(cur)
 	d := l.overload(ctx, rate, o.overload, o.maxInFl)
+	usage := sampler.Stop()
 	goodput := float64(l.ok.Load()) / d.Seconds()
 	p99 := l.quantile(0.99)
 	l.report("overload", d)
@@ -158,16 +243,155 @@ func run(ctx context.Context, o options) error {
 		goodput, goodput/capacity, verdict(goodput >= 0.9*capacity), p99.Round(time.Millisecond), verdict(p99 < 500*time.Millisecond))
 	fmt.Printf("shed: %d views refused with 503 + Retry-After, %d failed otherwise (must be 0 for a clean shed: %s)\n",
 		l.shed.Load(), l.failed()-l.shed.Load(), verdict(l.failed() == l.shed.Load()))
+	fmt.Printf("CPU in the overload, cores: %s; other load: %s\n", coresLine(usage.ByLabel, usage.Wall), otherLoad(byComm(usage)))
+	fmt.Printf("admission at the end: %s\n", admissionLimits(cur.srv.URL, cur.token))
 	return nil
 }
 
-// replay runs the -views page views and returns the views/s it measured.
-func replay(ctx context.Context, l *load, srv *benchkit.Server, o options) float64 {
-	fmt.Printf("\n== replay: %d page views (60%% front page, 30%% judging, 10%% results) from %d closed-loop browsers\n", o.views, o.clients)
-	startCPU := benchkit.ProcCPU(srv.Pid())
-	sampler := benchkit.StartCPUSampler(500*time.Millisecond, func(pid, ppid int, comm string) (string, bool) {
+// compare prints the builds' replays side by side.
+func compare(base, cur result) {
+	fmt.Printf("\n== side by side (%d views each, same machine, same run, taking turns)\n", cur.views+cur.failed)
+	fmt.Printf("%-28s %16s %16s %8s\n", "", base.label, cur.label, "ratio")
+	row := func(name string, a, b float64, unit string) {
+		ratio := "-"
+		if a > 0 {
+			ratio = fmt.Sprintf("%.2f", b/a)
+		}
+		fmt.Printf("%-28s %13.3f %-2s %13.3f %-2s %8s\n", name, a, unit, b, unit, ratio)
+	}
+	row("views/s", base.capacity, cur.capacity, "")
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	for _, l := range serverLabels {
+		row(l+" CPU per view", ms(base.perView(l)), ms(cur.perView(l)), "ms")
+	}
+	row("server CPU per view", ms(base.serverPerView()), ms(cur.serverPerView()), "ms")
+	row("load generator per view", ms(base.perView("load generator")), ms(cur.perView("load generator")), "ms")
+	row("other per view", ms(base.perView("other")), ms(cur.perView("other")), "ms")
+	if b := base.serverPerView(); b > 0 {
+		f := float64(cur.serverPerView()) / float64(b)
+		fmt.Printf("server CPU per view: this build %.3f of the baseline's = 1/%.2f (aim <= 1/5: %s; 1/8: %s); errors %d and %d (aim 0: %s)\n",
+			f, 1/f, verdict(f <= 0.2), verdict(f <= 0.125), base.failed, cur.failed, verdict(base.failed == 0 && cur.failed == 0))
+	}
+}
+
+// setUp starts bin on a database and data folder of its own, seeded, and
+// warms it up.
+func setUp(ctx context.Context, o options, bin, label string) (*target, error) {
+	t := &target{label: label, bin: bin, res: result{label: label, cpu: map[string]time.Duration{}, other: map[string]time.Duration{}}}
+	fmt.Printf("\n######## %s: %s\n", label, bin)
+	db, err := benchkit.CreateDatabase(o.serverURL, "facestat_spike_")
+	if err != nil {
+		return nil, err
+	}
+	t.closers = append(t.closers, func() { db.Drop() })
+	if t.tmp, err = os.MkdirTemp("", "facestat-spike-"); err != nil {
+		t.close()
+		return nil, err
+	}
+	t.closers = append(t.closers, func() { os.RemoveAll(t.tmp) })
+	env := benchkit.ServerEnv(db.URL, t.tmp, o.pool, 1000)
+	env["FACESTAT_REDIS_URL"] = o.redisURL
+	env["FACESTAT_REDIS_PREFIX"] = fmt.Sprintf("spike%d:", time.Now().UnixNano())
+	env["FACESTAT_RATE_SIGN_UP"] = "0/1s"
+	env["FACESTAT_RATE_UPLOAD"] = "0/1s"
+	t.token = benchkit.OperatorToken()
+	env["FACESTAT_OPERATOR_TOKEN"] = t.token
+	for kv := range strings.SplitSeq(o.env, ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	fmt.Printf("seeding %d accounts x %d photos with `facestat seed` ...\n", o.users, o.perUser)
+	if err := seed(ctx, bin, env, o); err != nil {
+		t.close()
+		return nil, err
+	}
+	var addrs []string
+	if o.addresses > 0 {
+		benchkit.TrustLoopbackProxy(env)
+		addrs = benchkit.SyntheticAddresses(o.addresses, 2008)
+	}
+	if t.srv, err = benchkit.StartServer(ctx, bin, env, nil); err != nil {
+		t.close()
+		return nil, err
+	}
+	t.closers = append(t.closers, t.srv.Stop)
+	t.l = newLoad(t.srv.URL, o.clients, addrs)
+	if err := t.l.loadPhotos(); err != nil {
+		t.close()
+		return nil, err
+	}
+	clients := "every request from loopback, per-address and per-judge limits and budgets off"
+	if len(addrs) > 0 {
+		clients = fmt.Sprintf("%d synthetic client addresses in X-Forwarded-For through a trusted proxy, limits and budgets at their defaults", len(addrs))
+	}
+	fmt.Printf("server %s (pid %d): PostgreSQL pool %d, Redis; %d public photos; %s\n", t.srv.URL, t.srv.Pid(), o.pool, len(t.l.photos), clients)
+	// Warm-up: a few seconds of the same mix, not counted.
+	t.l.replay(ctx, 5_000, o.clients)
+	t.l.reset()
+	return t, nil
+}
+
+// admissionLimits reads facestat_admission_limit and
+// facestat_admissions_refused_total from the server's /metrics.
+func admissionLimits(base, token string) string {
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	var out []string
+	for line := range strings.SplitSeq(string(body), "\n") {
+		if m, ok := strings.CutPrefix(line, "facestat_admission_limit"); ok {
+			out = append(out, "limit"+m)
+		}
+		if m, ok := strings.CutPrefix(line, "facestat_admissions_refused_total"); ok {
+			out = append(out, "refused"+m)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// byComm is the other processes' CPU in u, by command name.
+func byComm(u benchkit.CPUUsage) map[string]time.Duration {
+	by := map[string]time.Duration{}
+	for _, p := range u.Procs {
+		if p.Label == "other" {
+			by[p.Comm] += p.CPU
+		}
+	}
+	return by
+}
+
+// otherLoad names the five processes outside the benchmark that used the
+// most CPU, by command name.
+func otherLoad(by map[string]time.Duration) string {
+	names := slices.SortedFunc(maps.Keys(by), func(a, b string) int { return cmp.Compare(by[b], by[a]) })
+	var parts []string
+	for _, n := range names[:min(len(names), 5)] {
+		parts = append(parts, fmt.Sprintf("%s %.1f s", n, by[n].Seconds()))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func coresLine(by map[string]time.Duration, wall time.Duration) string {
+	var parts []string
+	for _, k := range []string{"facestat", "postgres", "redis", "load generator", "other"} {
+		parts = append(parts, fmt.Sprintf("%s %.2f", k, by[k].Seconds()/wall.Seconds()))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func startSampler(t *target) *benchkit.CPUSampler {
+	return benchkit.StartCPUSampler(500*time.Millisecond, func(pid, ppid int, comm string) (string, bool) {
 		switch {
-		case pid == srv.Pid():
+		case pid == t.srv.Pid():
 			return "facestat", true
 		case pid == os.Getpid():
 			return "load generator", true
@@ -178,21 +402,70 @@ func replay(ctx context.Context, l *load, srv *benchkit.Server, o options) float
 		}
 		return "other", true
 	})
-	d := l.replay(ctx, o.views, o.clients)
-	cpu := benchkit.ProcCPU(srv.Pid()) - startCPU
-	usage := sampler.Stop()
-	capacity := float64(l.ok.Load()) / d.Seconds()
-	l.report("replay", d)
-	fmt.Printf("server CPU %.1f s over %.1f s (%.2f cores); aim: under 60 s with zero errors: %s\n",
-		cpu.Seconds(), d.Seconds(), cpu.Seconds()/d.Seconds(), verdict(d < 60*time.Second && l.failed() == 0))
-	fmt.Printf("CPU in the replay (%d CPUs, in cores):", usage.NCPU)
-	for _, k := range []string{"facestat", "postgres", "redis", "load generator", "other"} {
-		fmt.Printf(" %s %.2f,", k, usage.ByLabel[k].Seconds()/usage.Wall.Seconds())
-	}
-	fmt.Printf(" machine busy %.2f (interrupts %.2f), steal %.2f\n",
-		usage.Busy.Seconds()/usage.Wall.Seconds(), usage.IRQ.Seconds()/usage.Wall.Seconds(), usage.Steal.Seconds()/usage.Wall.Seconds())
-	return capacity
+}
 
+// replay runs n page views on t, adding what it measured to t.res; with
+// profile, it takes a CPU profile of the server meanwhile (-profile long).
+func replay(ctx context.Context, t *target, o options, n int, profile bool) {
+	sampler := startSampler(t)
+	var profiled chan error
+	file := filepath.Join(t.tmp, "cpu.pprof")
+	if profile && o.profile > 0 {
+		profiled = make(chan error, 1)
+		go func() {
+			// A few seconds in, past the start's transient.
+			select {
+			case <-time.After(3 * time.Second):
+			case <-ctx.Done():
+			}
+			profiled <- benchkit.FetchProfile(ctx, t.srv.URL, t.token, int(o.profile.Seconds()), file)
+		}()
+	}
+	ok0, failed0 := t.l.ok.Load(), t.l.failed()
+	d := t.l.replay(ctx, n, o.clients)
+	if profiled != nil {
+		// The profile may outlast the round: keep the load on until it is in.
+		err := <-profiled
+		if err != nil {
+			fmt.Printf("no CPU profile: %v\n", err)
+		} else {
+			defer fmt.Printf("\nCPU profile of facestat (this build), %s of the replay's first round (through /debug/pprof/ with the operator token):\n%s",
+				o.profile, benchkit.PprofTop(t.bin, file, 25))
+		}
+	}
+	u := sampler.Stop()
+	ok, failed := t.l.ok.Load()-ok0, t.l.failed()-failed0
+	fmt.Printf("  %s: %d views in %.1f s = %.0f views/s, errors %d; cores %s\n", t.label, ok+failed, d.Seconds(), float64(ok)/d.Seconds(), failed, coresLine(u.ByLabel, u.Wall))
+	r := &t.res
+	r.views += ok
+	r.failed += failed
+	r.wall += d
+	r.capacity = float64(r.views) / r.wall.Seconds()
+	for k, v := range u.ByLabel {
+		r.cpu[k] += v
+	}
+	for k, v := range byComm(u) {
+		r.other[k] += v
+	}
+	r.busy += u.Busy
+}
+
+// summarize prints t's replay over all its rounds.
+func summarize(t *target) {
+	r := t.res
+	fmt.Printf("\n== %s (%s)\n", t.label, t.bin)
+	t.l.report("replay", r.wall)
+	var server time.Duration
+	for _, k := range serverLabels {
+		server += r.cpu[k]
+	}
+	fmt.Printf("server CPU (facestat, PostgreSQL, Redis) %.1f s over %.1f s (%.2f cores); aim: 650,000 views in under 60 s with zero errors: %.0f s at this rate, errors %d\n",
+		server.Seconds(), r.wall.Seconds(), server.Seconds()/r.wall.Seconds(), 650_000/r.capacity, r.failed)
+	fmt.Printf("CPU in the replay, cores: %s; machine busy %.2f\n", coresLine(r.cpu, r.wall), r.busy.Seconds()/r.wall.Seconds())
+	fmt.Printf("other load: %s\n", otherLoad(r.other))
+	fmt.Printf("server CPU per page view: %.3f ms (facestat %.3f, PostgreSQL %.3f, Redis %.3f); load generator %.3f ms apart\n",
+		float64(r.serverPerView())/1e6, float64(r.perView("facestat"))/1e6, float64(r.perView("postgres"))/1e6,
+		float64(r.perView("redis"))/1e6, float64(r.perView("load generator"))/1e6)
 }
 
 func verdict(ok bool) string {
@@ -241,13 +514,14 @@ type load struct {
 	fails     atomic.Int64
 	requests  atomic.Int64
 	judges    sync.Pool // *judge, idle
+	addrs     []string  // synthetic client addresses; none: no X-Forwarded-For
 }
 
-func newLoad(base string, conns int) *load {
+func newLoad(base string, conns int, addrs []string) *load {
 	c := benchkit.NewClient(base, conns, 30*time.Second)
 	c.HC.Transport.(*http.Transport).MaxIdleConnsPerHost = 4 * conns
 	c.HC.Transport.(*http.Transport).MaxIdleConns = 4 * conns
-	l := &load{base: base, hc: c.HC, gql: c}
+	l := &load{base: base, hc: c.HC, gql: c, addrs: addrs}
 	l.reset()
 	return l
 }
@@ -302,7 +576,16 @@ func (l *load) loadPhotos() error {
 // outcome of one request: "" when fine, "shed" for a 503, else what failed.
 type outcome string
 
-func (l *load) get(url string, brotli bool) outcome {
+// addr is a page view's client address: a visitor drawn at random ("" when
+// the load has none).
+func (l *load) addr(r *mrand.Rand) string {
+	if len(l.addrs) == 0 {
+		return ""
+	}
+	return l.addrs[r.IntN(len(l.addrs))]
+}
+
+func (l *load) get(addr, url string, brotli bool) outcome {
 	l.requests.Add(1)
 	// Image URLs name the public URL, which the server, listening on a
 	// port of its own choosing, cannot know: ask the server itself.
@@ -313,6 +596,9 @@ func (l *load) get(url string, brotli bool) outcome {
 	if brotli {
 		req.Header.Set("Accept-Encoding", "br, gzip")
 		req.Header.Set("Accept", "text/html")
+	}
+	if addr != "" {
+		req.Header.Set("X-Forwarded-For", addr)
 	}
 	res, err := l.hc.Do(req)
 	if err != nil {
@@ -329,9 +615,9 @@ func (l *load) get(url string, brotli bool) outcome {
 	return outcome("http_" + strconv.Itoa(res.StatusCode))
 }
 
-func (l *load) call(token, query string, vars map[string]any) (json.RawMessage, outcome) {
+func (l *load) call(addr, token, query string, vars map[string]any) (json.RawMessage, outcome) {
 	l.requests.Add(1)
-	data, code, _ := l.gql.Call(token, query, vars)
+	data, code, _ := l.gql.CallFrom(addr, token, query, vars)
 	switch code {
 	case "":
 		return data, ""
@@ -341,9 +627,11 @@ func (l *load) call(token, query string, vars map[string]any) (json.RawMessage, 
 	return nil, outcome(strings.ToLower(code))
 }
 
-// judge is one anonymous judge: its token and the photo it is looking at.
+// judge is one anonymous judge: its token, its address and the photo it
+// is looking at.
 type judge struct {
 	token   string
+	addr    string
 	current *photo
 }
 
@@ -358,16 +646,17 @@ func (l *load) view(r *mrand.Rand) {
 	start := time.Now()
 	var kind string
 	var out outcome
+	addr := l.addr(r)
 	switch x := r.IntN(100); {
 	case x < 60:
-		kind, out = "front", l.get(l.base+"/", true)
+		kind, out = "front", l.get(addr, l.base+"/", true)
 	case x < 90:
-		kind, out = "judging", l.judging(r)
+		kind, out = "judging", l.judging(r, addr)
 	default:
 		kind = "results"
 		p := l.photos[r.IntN(len(l.photos))]
-		if _, out = l.call("", results, map[string]any{"id": p.ID}); out == "" {
-			out = l.get(p.ImageURL, false)
+		if _, out = l.call(addr, "", results, map[string]any{"id": p.ID}); out == "" {
+			out = l.get(addr, p.ImageURL, false)
 		}
 	}
 	d := time.Since(start)
@@ -388,23 +677,24 @@ func (l *load) view(r *mrand.Rand) {
 }
 
 // judging: the photo's image, the vote, the next photo's thumbnail.
-func (l *load) judging(r *mrand.Rand) outcome {
+// A new judge judges from addr; one met again keeps its own address.
+func (l *load) judging(r *mrand.Rand, addr string) outcome {
 	j, _ := l.judges.Get().(*judge)
 	if j == nil || j.current == nil {
-		data, out := l.call("", `mutation { startAnonymousSession { token } }`, nil)
+		data, out := l.call(addr, "", `mutation { startAnonymousSession { token } }`, nil)
 		if out != "" {
 			return out
 		}
 		var s struct{ StartAnonymousSession struct{ Token string } }
 		json.Unmarshal(data, &s)
 		p := l.photos[r.IntN(len(l.photos))]
-		j = &judge{token: s.StartAnonymousSession.Token, current: &p}
+		j = &judge{token: s.StartAnonymousSession.Token, addr: addr, current: &p}
 	}
-	if out := l.get(j.current.ImageURL, false); out != "" {
+	if out := l.get(j.addr, j.current.ImageURL, false); out != "" {
 		l.judges.Put(j)
 		return out
 	}
-	data, out := l.call(j.token, castVote, map[string]any{"id": j.current.ID, "answers": benchkit.Answers(r)})
+	data, out := l.call(j.addr, j.token, castVote, map[string]any{"id": j.current.ID, "answers": benchkit.Answers(r)})
 	if out == "conflict" { // judged already (a retried view): move on
 		j.current = nil
 		l.judges.Put(j)
@@ -419,7 +709,7 @@ func (l *load) judging(r *mrand.Rand) outcome {
 	j.current = v.CastVote.Next
 	l.judges.Put(j)
 	if j.current != nil {
-		return l.get(j.current.ThumbnailURL, false)
+		return l.get(j.addr, j.current.ThumbnailURL, false)
 	}
 	return ""
 }

@@ -80,6 +80,7 @@ type options struct {
 	bin       string
 	pgDir     string
 	perfFile  string
+	perfConns int
 	env       string
 }
 
@@ -102,6 +103,7 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "", "a facestat binary to run instead of building ./cmd/facestat from this working tree")
 	flag.StringVar(&o.pgDir, "postgraphile", filepath.Join("bench", "reads", "postgraphile"), "the PostGraphile package's folder")
 	flag.StringVar(&o.perfFile, "perf", "", "after the rounds, one more FaceStat photo window (not counted) under `perf record -g` of the facestat process, into the file, and print its top functions")
+	flag.IntVar(&o.perfConns, "perf-conns", 0, "connections of the profiled window (0: -conns)")
 	flag.StringVar(&o.env, "env", "", "more environment for facestat serve, comma-separated, e.g. GOGC=200 (experiments; the figures are at the defaults)")
 	flag.Parse()
 	if o.rounds < 1 || o.conns < 1 || o.addrs < 1 || o.addrs > 1<<17 || o.loadProcs < 1 || o.duration < time.Second {
@@ -285,14 +287,15 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("facestat CPU per request, cached photo read / { __typename }: %s / %s = %.2f (aim <= 2: %s); with Redis %.2f\n",
 		us1(fs.cpu["server"]), us1(tn.cpu["server"]), cpuRatio, verdict(cpuRatio <= 2),
 		float64(fs.cpu["server"]+fs.cpu["redis"])/float64(tn.cpu["server"]+tn.cpu["redis"]))
+	fmt.Printf("facestat's cache lookups in the photo windows: %s failed or skipped (the breaker: Redis slower than its call timeout opens it for 5 s, and reads go to PostgreSQL)\n", fs.cacheLine())
 	fmt.Printf("noise (other processes, other databases' backends and other guests, share of all CPUs, each window): %s\n", noiseLine(results))
-	fmt.Println("docs: | date | commit | rounds × window, conns, addresses | FaceStat req/s | PostGraphile req/s | ratio (median of rounds) | CPU/request FaceStat + Redis + PG | CPU/request PostGraphile + PG | p50 / p99 FaceStat | p50 / p99 PostGraphile | { __typename } CPU/request | photo / __typename | errors | noise |")
-	fmt.Printf("docs: | %s | %s | %d × %s, %d, %d | %.0f | %.0f | **%.2f** (%s) | %s + %s + %s | %s + %s | %s / %s | %s / %s | %s | **%.2f** | %d | %s |\n",
+	fmt.Println("docs: | date | commit | rounds × window, conns, addresses | FaceStat req/s | PostGraphile req/s | ratio (median of rounds) | CPU/request FaceStat + Redis + PG | CPU/request PostGraphile + PG | p50 / p99 FaceStat | p50 / p99 PostGraphile | { __typename } CPU/request | photo / __typename | errors | cache errors (breaker) | noise |")
+	fmt.Printf("docs: | %s | %s | %d × %s, %d, %d | %.0f | %.0f | **%.2f** (%s) | %s + %s + %s | %s + %s | %s / %s | %s / %s | %s | **%.2f** | %d | %s | %s |\n",
 		time.Now().UTC().Format("2006-01-02"), strings.TrimPrefix(benchkit.DescribeTree(), "commit "), o.rounds, o.duration, o.conns, o.addrs,
 		fs.rate, pg.rate, median, ratioLine(ratios),
 		us(fs.cpu["server"]), us(fs.cpu["redis"]), us(fs.cpu["postgres"]), us(pg.cpu["server"]), us(pg.cpu["postgres"]),
 		us(fs.p50), us(fs.p99), us(pg.p50), us(pg.p99), us(tn.cpu["server"]), cpuRatio,
-		fs.errorCount()+pg.errorCount()+tn.errorCount(), noiseLine(results))
+		fs.errorCount()+pg.errorCount()+tn.errorCount(), fs.cacheLine(), noiseLine(results))
 
 	if o.perfFile != "" {
 		if err := profile(ctx, targets[0], addrs, o, classify(srv.Pid())); err != nil {
@@ -524,13 +527,13 @@ func profile(ctx context.Context, t target, addrs []string, o options, classify 
 	if err := perf.Start(); err != nil {
 		return err
 	}
-	r, err := runLoad(ctx, t, addrs, o.conns, o.warmup, o.duration, classify)
+	r, err := runLoad(ctx, t, addrs, cmp.Or(o.perfConns, o.conns), o.warmup, o.duration, classify)
 	perf.Wait()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nprofiled window (not counted): facestat %.0f req/s, %s CPU/request under perf; errors %s%s; %s\n",
-		r.rate(), us1(r.perRequest("server")), benchkit.CountsLine(r.errors), r.countersLine(), o.perfFile)
+	fmt.Printf("\nprofiled window (not counted, %d connections): facestat %.0f req/s, %s CPU/request under perf; errors %s%s; %s\n",
+		cmp.Or(o.perfConns, o.conns), r.rate(), us1(r.perRequest("server")), benchkit.CountsLine(r.errors), r.countersLine(), o.perfFile)
 	for _, mode := range []string{"--no-children", "--children"} {
 		out, err := exec.CommandContext(ctx, "perf", "report", "-i", o.perfFile, "--stdio", mode, "--sort", "symbol",
 			"-g", "none", "--percent-limit", "2").Output()
@@ -587,6 +590,14 @@ type summary struct {
 	p50, p99 time.Duration
 	cpu      map[string]time.Duration // per request, by label
 	errors   map[string]int
+	counters map[string]float64 // the server's, summed over the windows
+}
+
+// cacheLine is FaceStat's cache lookups in the windows: errors (lookups
+// skipped while the breaker was open, or failed) of all.
+func (s *summary) cacheLine() string {
+	all := s.counters["hit"] + s.counters["miss"] + s.counters["error"]
+	return fmt.Sprintf("%.0f of %.0f", s.counters["error"], all)
 }
 
 // total is the server-side CPU per request: the server's, PostgreSQL's
@@ -608,7 +619,14 @@ func summarize(results []*runResult) map[string]*summary {
 	wall := map[string]time.Duration{}
 	cpu := map[string]map[string]time.Duration{}
 	errs := map[string]map[string]int{}
+	counters := map[string]map[string]float64{}
 	for _, r := range results {
+		if counters[r.target] == nil {
+			counters[r.target] = map[string]float64{}
+		}
+		for k, v := range r.counters {
+			counters[r.target][k] += v
+		}
 		lats[r.target] = append(lats[r.target], r.lats...)
 		reqs[r.target] += r.requests
 		wall[r.target] += r.window
@@ -625,7 +643,7 @@ func summarize(results []*runResult) map[string]*summary {
 	for name, l := range lats {
 		slices.Sort(l)
 		s := &summary{name: name, rate: float64(reqs[name]) / wall[name].Seconds(), p50: benchkit.Quantile(l, 0.5),
-			p99: benchkit.Quantile(l, 0.99), cpu: map[string]time.Duration{}, errors: errs[name]}
+			p99: benchkit.Quantile(l, 0.99), cpu: map[string]time.Duration{}, errors: errs[name], counters: counters[name]}
 		for k, v := range cpu[name] {
 			s.cpu[k] = v / time.Duration(max(reqs[name], 1))
 		}

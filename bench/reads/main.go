@@ -294,7 +294,7 @@ func run(ctx context.Context, o options) error {
 		time.Now().UTC().Format("2006-01-02"), strings.TrimPrefix(benchkit.DescribeTree(), "commit "), o.rounds, o.duration, o.conns, o.addrs,
 		fs.rate, pg.rate, median, ratioLine(ratios),
 		us(fs.cpu["server"]), us(fs.cpu["redis"]), us(fs.cpu["postgres"]), us(pg.cpu["server"]), us(pg.cpu["postgres"]),
-		us(fs.p50), us(fs.p99), us(pg.p50), us(pg.p99), us(tn.cpu["server"]), cpuRatio,
+		ms(fs.p50), ms(fs.p99), ms(pg.p50), ms(pg.p99), us(tn.cpu["server"]), cpuRatio,
 		fs.errorCount()+pg.errorCount()+tn.errorCount(), fs.cacheLine(), noiseLine(results))
 
 	if o.perfFile != "" {
@@ -692,6 +692,7 @@ func verdict(ok bool) string {
 }
 
 func us(d time.Duration) string  { return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond)) }
+func ms(d time.Duration) string  { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 func us1(d time.Duration) string { return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond)) }
 
 // dropRedisKeys deletes the keys under prefix (the run's own) from the

@@ -289,10 +289,10 @@ func run(ctx context.Context, o options) error {
 		float64(fs.cpu["server"]+fs.cpu["redis"])/float64(tn.cpu["server"]+tn.cpu["redis"]))
 	fmt.Printf("facestat's cache lookups in the photo windows: %s failed or skipped (the breaker: Redis slower than its call timeout opens it for 5 s, and reads go to PostgreSQL)\n", fs.cacheLine())
 	fmt.Printf("noise (other processes, other databases' backends and other guests, share of all CPUs, each window): %s\n", noiseLine(results))
-	fmt.Println("docs: | date | commit | rounds × window, conns, addresses | FaceStat req/s | PostGraphile req/s | ratio (median of rounds) | CPU/request FaceStat + Redis + PG | CPU/request PostGraphile + PG | p50 / p99 FaceStat | p50 / p99 PostGraphile | { __typename } CPU/request | photo / __typename | errors | cache errors (breaker) | noise |")
-	fmt.Printf("docs: | %s | %s | %d × %s, %d, %d | %.0f | %.0f | **%.2f** (%s) | %s + %s + %s | %s + %s | %s / %s | %s / %s | %s | **%.2f** | %d | %s | %s |\n",
+	fmt.Println("docs: | date | commit | rounds × window, conns, addresses | FaceStat req/s | PostGraphile req/s | ratio (median of rounds) | ratio at equal server-side CPU | CPU/request FaceStat + Redis + PG | CPU/request PostGraphile + PG | p50 / p99 FaceStat | p50 / p99 PostGraphile | { __typename } CPU/request | photo / __typename | errors | cache errors (breaker) | noise |")
+	fmt.Printf("docs: | %s | %s | %d × %s, %d, %d | %.0f | %.0f | **%.2f** (%s) | %.2f | %s + %s + %s | %s + %s | %s / %s | %s / %s | %s | **%.2f** | %d | %s | %s |\n",
 		time.Now().UTC().Format("2006-01-02"), strings.TrimPrefix(benchkit.DescribeTree(), "commit "), o.rounds, o.duration, o.conns, o.addrs,
-		fs.rate, pg.rate, median, ratioLine(ratios),
+		fs.rate, pg.rate, median, ratioLine(ratios), float64(pg.total())/float64(fs.total()),
 		us(fs.cpu["server"]), us(fs.cpu["redis"]), us(fs.cpu["postgres"]), us(pg.cpu["server"]), us(pg.cpu["postgres"]),
 		ms(fs.p50), ms(fs.p99), ms(pg.p50), ms(pg.p99), us(tn.cpu["server"]), cpuRatio,
 		fs.errorCount()+pg.errorCount()+tn.errorCount(), fs.cacheLine(), noiseLine(results))

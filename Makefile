@@ -120,10 +120,10 @@ seed: build
 clean:
 	rm -rf bin
 
-.PHONY: bench bench-votes bench-next bench-live bench-front bench-spike bench-judging bench-read-cpu
+.PHONY: bench bench-votes bench-next bench-live bench-front bench-spike bench-judging bench-read-cpu bench-reads
 
 ## bench: the benchmarks below, one after the other (see docs/PERFORMANCE.md)
-bench: bench-votes bench-next bench-live bench-front bench-spike bench-judging bench-read-cpu
+bench: bench-votes bench-next bench-live bench-front bench-spike bench-judging bench-read-cpu bench-reads
 
 ## bench-votes: castVote through the real binary on a fresh PostgreSQL database vs pgbench single-row inserts, e.g. make bench-votes BENCH_FLAGS='-duration 30s -clients 128'
 bench-votes:
@@ -152,6 +152,10 @@ bench-read-cpu:
 ## bench-judging: the judge model on 2,000 simulated judges (honest, harsh, lenient, careless, stuffers, scale compressors) and 500 photos of known truth: Spearman correlation of raw and adjusted rankings with the truth, places gained by stuffing, polarising photos; exits 1 if adjusted does not beat raw, stuffing gains over 5 places or polarising photos are pushed to the middle; no database needed, e.g. make bench-judging BENCH_FLAGS='-seed 7'
 bench-judging:
 	$(GO) run ./bench/judging $(BENCH_FLAGS)
+
+## bench-reads: a cached photo read (photo, owner, stats) from the real binary on PostgreSQL and Redis at default settings vs PostGraphile v5 (bench/reads/postgraphile, npm ci on first use) on the same rows, alternating windows with { __typename } on the same server, servers on CPU 0 and the load generator on CPU 1, X-Forwarded-For from 10,000 addresses: req/s, p50/p99, CPU per request (server, PostgreSQL, Redis, load generator), ratios, e.g. make bench-reads BENCH_FLAGS='-rounds 3 -duration 10s -perf /tmp/reads.perf'
+bench-reads:
+	$(GO) run ./bench/reads $(BENCH_FLAGS)
 
 .PHONY: e2e
 

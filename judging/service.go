@@ -124,7 +124,11 @@ func NewService(ctx context.Context, d Deps, cfg Config) (*Service, error) {
 	}
 	s := &Service{client: client, dialect: dialectName, photos: d.Photos, cache: d.Cache, limits: d.RateLimits, log: log,
 		observers: d.Observers, servings: d.Servings, cfg: cfg, Survey: survey, Standings: NewStandings(client, survey, cfg.MinVotes, cfg.TopSize)}
-	s.Ingester = NewIngester(client, dialectName, survey, d.Photos, cfg.Ingest, s.statsChanged, log)
+	var hook CommitHook // nobody to tell: no snapshots to make
+	if s.cache != nil || len(s.observers) > 0 {
+		hook = s.publish
+	}
+	s.Ingester = NewIngester(client, dialectName, survey, d.Photos, cfg.Ingest, hook, log)
 	return s, nil
 }
 
@@ -196,11 +200,10 @@ func (s *Service) CastVote(ctx context.Context, v *identity.Viewer, photoID uuid
 		return nil, err
 	}
 	// The ingester checks the photo (gone, hidden, one's own) under its lock.
-	if err := s.Ingester.Submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
-		Network: clientaddr.Network(clientaddr.From(ctx))}); err != nil {
-		return nil, err
-	}
-	return s.photos.Get(ctx, photoID)
+	// It answers with the photo as the vote left it: no statement after
+	// the commit.
+	return s.Ingester.Submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
+		Network: clientaddr.Network(clientaddr.From(ctx))})
 }
 
 // NextPhoto returns a photo for v to judge, or nil when none is left:

@@ -94,8 +94,8 @@ type pending struct {
 
 	photo    *ent.Photo // the photo as the vote left it, once stored
 	answered bool       // set by reply, on the worker's goroutine
-	result   error    // what the caller was answered
-	firstOf  *pending // for a repeat within its batch: the first vote
+	result   error      // what the caller was answered
+	firstOf  *pending   // for a repeat within its batch: the first vote
 }
 
 // NewIngester starts cfg.Workers goroutines that write votes until Close.

@@ -13,7 +13,6 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photoanswercount"
@@ -119,8 +118,8 @@ type written struct {
 }
 
 // The vote path's upserts on PostgreSQL: one fixed text each, whatever
-// the batch's size (the rows travel as arrays), so that a driver that
-// prepares statements reuses their plans. Each adds to the existing row
+// the batch's size (the rows travel as arrays, in binary), so that the
+// driver's per-connection cache of prepared statements (pgx) reuses them. Each adds to the existing row
 // and returns the new totals.
 var (
 	upsertStatsPG = `INSERT INTO ` + photoquestionstat.Table + ` AS t (` + photoquestionstat.FieldPhotoID + `, ` + photoquestionstat.FieldQuestionID + `, "` +
@@ -159,12 +158,12 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		var query string
 		var args []any
 		if pg {
-			ids, qs, counts, sums, sqs := make([]string, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
+			ids, qs, counts, sums, sqs := make([]uuid.UUID, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
 			for i, k := range keys {
 				sd := d.stats[k]
-				ids[i], qs[i], counts[i], sums[i], sqs[i] = k.photo.String(), int64(k.question), sd.count, sd.sum, sd.sumSq
+				ids[i], qs[i], counts[i], sums[i], sqs[i] = k.photo, int64(k.question), sd.count, sd.sum, sd.sumSq
 			}
-			query, args = upsertStatsPG, []any{pq.Array(ids), pq.Array(qs), pq.Array(counts), pq.Array(sums), pq.Array(sqs)}
+			query, args = upsertStatsPG, []any{ids, qs, counts, sums, sqs}
 		} else {
 			ins := entsql.Dialect(dialectName).Insert(photoquestionstat.Table).Columns(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID,
 				photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq, photoquestionstat.FieldWWeight,
@@ -197,11 +196,11 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		var query string
 		var args []any
 		if pg {
-			ids, qs, values, counts := make([]string, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
+			ids, qs, values, counts := make([]uuid.UUID, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
 			for i, k := range keys {
-				ids[i], qs[i], values[i], counts[i] = k.photo.String(), int64(k.question), int64(k.value), d.hist[k]
+				ids[i], qs[i], values[i], counts[i] = k.photo, int64(k.question), int64(k.value), d.hist[k]
 			}
-			query, args = upsertHistPG, []any{pq.Array(ids), pq.Array(qs), pq.Array(values), pq.Array(counts)}
+			query, args = upsertHistPG, []any{ids, qs, values, counts}
 		} else {
 			ins := entsql.Dialect(dialectName).Insert(photoanswercount.Table).Columns(photoanswercount.FieldPhotoID, photoanswercount.FieldQuestionID,
 				photoanswercount.FieldValue, photoanswercount.FieldCount)
@@ -231,11 +230,11 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		var query string
 		var args []any
 		if pg {
-			ids, qs, words, counts := make([]string, len(keys)), make([]int64, len(keys)), make([]string, len(keys)), make([]int64, len(keys))
+			ids, qs, words, counts := make([]uuid.UUID, len(keys)), make([]int64, len(keys)), make([]string, len(keys)), make([]int64, len(keys))
 			for i, k := range keys {
-				ids[i], qs[i], words[i], counts[i] = k.photo.String(), int64(k.question), k.word, d.words[k]
+				ids[i], qs[i], words[i], counts[i] = k.photo, int64(k.question), k.word, d.words[k]
 			}
-			query, args = upsertWordsPG, []any{pq.Array(ids), pq.Array(qs), pq.Array(words), pq.Array(counts)}
+			query, args = upsertWordsPG, []any{ids, qs, words, counts}
 		} else {
 			ins := entsql.Dialect(dialectName).Insert(photoword.Table).Columns(photoword.FieldPhotoID, photoword.FieldQuestionID,
 				photoword.FieldWord, photoword.FieldCount)

@@ -9,7 +9,6 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photo"
@@ -61,18 +60,19 @@ func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID
 			panics.Go(s.log, "dropping cached photos", func() { s.forget(context.Background(), ids...) })
 		})
 	}
-	if s.cfg.Dialect == dialect.Postgres && len(ids) > 1 {
-		// Every photo in one statement: ids and counts as two arrays.
-		strs, n := make([]string, len(ids)), make([]int64, len(ids))
+	if s.cfg.Dialect == dialect.Postgres {
+		// Every photo in one statement of one text, whatever their number:
+		// ids and counts as two arrays.
+		n := make([]int64, len(ids))
 		for i, id := range ids {
-			strs[i], n[i] = id.String(), int64(counts[id])
+			n[i] = int64(counts[id])
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE `+photo.Table+` AS p
 			SET `+photo.FieldVoteCount+` = p.`+photo.FieldVoteCount+` + d.n,
 			    `+photo.FieldStatsVersion+` = p.`+photo.FieldStatsVersion+` + 1,
 			    `+photo.FieldStatsUpdatedAt+` = $3
 			FROM unnest($1::uuid[], $2::bigint[]) AS d(id, n)
-			WHERE p.`+photo.FieldID+` = d.id`, pq.Array(strs), pq.Array(n), now)
+			WHERE p.`+photo.FieldID+` = d.id`, ids, n, now)
 		if err != nil {
 			return fmt.Errorf("photos: updating vote counts: %w", err)
 		}

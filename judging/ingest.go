@@ -92,10 +92,11 @@ type pending struct {
 	b    Ballot
 	done chan error // buffered: the worker never blocks on a caller that left
 
-	photo    *ent.Photo // the photo as the vote left it, once stored
-	answered bool       // set by reply, on the worker's goroutine
-	result   error      // what the caller was answered
-	firstOf  *pending   // for a repeat within its batch: the first vote
+	photo    *ent.Photo  // the photo as the vote left it, once stored
+	aggs     *Aggregates // and its aggregates, when the ingester made them
+	answered bool        // set by reply, on the worker's goroutine
+	result   error       // what the caller was answered
+	firstOf  *pending    // for a repeat within its batch: the first vote
 }
 
 // NewIngester starts cfg.Workers goroutines that write votes until Close.
@@ -123,27 +124,35 @@ func NewIngester(client *ent.Client, dialectName string, survey *Survey, photos 
 // shutting down. If ctx ends first, Submit returns ctx's error and the vote
 // may still be stored.
 func (g *Ingester) Submit(ctx context.Context, b Ballot) (*ent.Photo, error) {
+	p, _, err := g.submit(ctx, b)
+	return p, err
+}
+
+// submit is Submit, also returning the photo's aggregates as the vote
+// left them when the ingester made them (it does when it has a commit
+// hook), else nil.
+func (g *Ingester) submit(ctx context.Context, b Ballot) (*ent.Photo, *Aggregates, error) {
 	p := &pending{b: b, done: make(chan error, 1)}
 	g.mu.RLock()
 	if g.closed {
 		g.mu.RUnlock()
-		return nil, &facestat.Error{Code: facestat.Unavailable, Message: "the server is restarting; try again", RetryAfter: 2 * time.Second}
+		return nil, nil, &facestat.Error{Code: facestat.Unavailable, Message: "the server is restarting; try again", RetryAfter: 2 * time.Second}
 	}
 	select {
 	case g.queue <- p:
 		g.mu.RUnlock()
 	default:
 		g.mu.RUnlock()
-		return nil, &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
+		return nil, nil, &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
 	}
 	select {
 	case err := <-p.done:
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return p.photo, nil // written before done was sent
+		return p.photo, p.aggs, nil // written before done was sent
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 }
 
@@ -325,7 +334,7 @@ func (g *Ingester) write(batch []*pending) {
 	g.runHook(ctx, out.fresh)
 	for i, p := range todo {
 		if results[i] == nil {
-			p.photo = out.photos[p.b.Photo]
+			p.photo, p.aggs = out.photos[p.b.Photo], out.aggs[p.b.Photo]
 		}
 		reply(p, results[i])
 	}
@@ -367,6 +376,7 @@ func (e commitError) Unwrap() error { return e.err }
 // hook to hand them to.
 type committed struct {
 	photos map[uuid.UUID]*ent.Photo
+	aggs   map[uuid.UUID]*Aggregates
 	fresh  []*Snapshot
 }
 
@@ -431,6 +441,7 @@ func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, commi
 	}
 	if g.hook != nil {
 		g.recent.put(aggs)
+		out.aggs = aggs
 		out.fresh = make([]*Snapshot, len(touched))
 		for i, id := range touched {
 			out.fresh[i] = NewSnapshot(out.photos[id], aggs[id])

@@ -189,20 +189,29 @@ func (s *Service) Close() { s.Ingester.Close() }
 // hidden photo; FORBIDDEN for one's own photo; CONFLICT for a repeat;
 // UNAVAILABLE when the ingester is saturated.
 func (s *Service) CastVote(ctx context.Context, v *identity.Viewer, photoID uuid.UUID, inputs []AnswerInput) (*ent.Photo, error) {
+	p, _, err := s.CastVoteFresh(ctx, v, photoID, inputs)
+	return p, err
+}
+
+// CastVoteFresh is CastVote, also returning the photo's aggregates as the
+// vote left them (nil when the service has no cache and no observers, for
+// which it makes none): what the voter's answer shows, with its own vote
+// counted, read from nowhere.
+func (s *Service) CastVoteFresh(ctx context.Context, v *identity.Viewer, photoID uuid.UUID, inputs []AnswerInput) (*ent.Photo, *Aggregates, error) {
 	if v == nil {
-		return nil, facestat.Errorf(facestat.Unauthenticated, "start a session first (startAnonymousSession needs no account)")
+		return nil, nil, facestat.Errorf(facestat.Unauthenticated, "start a session first (startAnonymousSession needs no account)")
 	}
 	if err := s.limits.Vote(ctx, v.ID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	answers, err := s.Survey.Validate(inputs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The ingester checks the photo (gone, hidden, one's own) under its lock.
 	// It answers with the photo as the vote left it: no statement after
 	// the commit.
-	return s.Ingester.Submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
+	return s.Ingester.submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
 		Network: clientaddr.Network(clientaddr.From(ctx))})
 }
 

@@ -571,7 +571,8 @@ func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending
 	ins := entsql.Dialect(g.dialect).Insert(vote.Table).
 		Columns(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldAnswers, vote.FieldCreatedAt, vote.FieldNetwork)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	n := 0
+	var judges, photoIDs []uuid.UUID
+	var answerDocs, networks []string
 	for i, p := range batch {
 		if results[i] != nil {
 			continue
@@ -580,19 +581,26 @@ func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending
 		if err != nil {
 			return nil, err
 		}
-		var network any // NULL when unknown
-		if p.b.Network != "" {
-			network = p.b.Network
+		judges, photoIDs = append(judges, p.b.Judge), append(photoIDs, p.b.Photo)
+		answerDocs, networks = append(answerDocs, string(answers)), append(networks, p.b.Network)
+		if g.dialect != dialect.Postgres {
+			var network any // NULL when unknown
+			if p.b.Network != "" {
+				network = p.b.Network
+			}
+			ins.Values(p.b.Judge, p.b.Photo, string(answers), now, network)
 		}
-		ins.Values(p.b.Judge, p.b.Photo, string(answers), now, network)
-		n++
 	}
-	if n == 0 {
+	if len(judges) == 0 {
 		return nil, nil
 	}
-	ins.OnConflict(entsql.ConflictColumns(vote.FieldJudgeID, vote.FieldPhotoID), entsql.DoNothing()).
-		Returning(vote.FieldJudgeID, vote.FieldPhotoID)
-	query, args := ins.Query()
+	query, args := insertVotesPG, []any{judges, photoIDs, answerDocs, now, networks}
+	if g.dialect != dialect.Postgres {
+		ins.OnConflict(entsql.ConflictColumns(vote.FieldJudgeID, vote.FieldPhotoID), entsql.DoNothing()).
+			Returning(vote.FieldJudgeID, vote.FieldPhotoID)
+		query, args = ins.Query()
+	}
+	n := len(judges)
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("inserting votes: %w", err)
@@ -622,6 +630,14 @@ func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending
 	}
 	return accepted, nil
 }
+
+// insertVotesPG is insertVotes' statement on PostgreSQL: one text for any
+// number of votes, which travel as arrays ("" network: NULL, unknown).
+const insertVotesPG = `INSERT INTO ` + vote.Table + ` (` + vote.FieldJudgeID + `, ` + vote.FieldPhotoID + `, ` + vote.FieldAnswers + `, ` +
+	vote.FieldCreatedAt + `, ` + vote.FieldNetwork + `)
+	SELECT j, p, a::jsonb, $4, NULLIF(n, '') FROM unnest($1::uuid[], $2::uuid[], $3::text[], $5::text[]) AS d(j, p, a, n)
+	ON CONFLICT (` + vote.FieldJudgeID + `, ` + vote.FieldPhotoID + `) DO NOTHING
+	RETURNING ` + vote.FieldJudgeID + `, ` + vote.FieldPhotoID
 
 func compareUUID(a, b uuid.UUID) int {
 	for i := range a {

@@ -29,9 +29,16 @@ func (s *Service) Lock(ctx context.Context, tx *ent.Tx, ids []uuid.UUID) (map[uu
 	if len(ids) == 0 {
 		return map[uuid.UUID]*ent.Photo{}, nil
 	}
-	q := tx.Photo.Query().Where(photo.IDIn(ids...)).Order(photo.ByID())
+	q := tx.Photo.Query().Order(photo.ByID())
 	if s.cfg.Dialect == dialect.Postgres {
-		q = q.ForUpdate()
+		// id = ANY($1): one text for any number of photos.
+		q = q.Where(func(sel *entsql.Selector) {
+			sel.Where(entsql.P(func(b *entsql.Builder) {
+				b.WriteString(sel.C(photo.FieldID)).WriteString(" = ANY(").Arg(ids).WriteString(")")
+			}))
+		}).ForUpdate()
+	} else {
+		q = q.Where(photo.IDIn(ids...))
 	}
 	rows, err := q.All(ctx)
 	if err != nil {

@@ -118,7 +118,9 @@ type written struct {
 }
 
 // The vote path's upserts on PostgreSQL: one fixed text each, whatever
-// the batch's size (the rows travel as arrays, in binary), so that the
+// the batch's size (the rows travel as arrays, in binary: uuids as
+// [16]byte, which pgx encodes as they are, where uuid.UUID would go
+// through its driver.Valuer's text), so that the
 // driver's per-connection cache of prepared statements (pgx) reuses them. Each adds to the existing row
 // and returns the new totals.
 var (
@@ -158,7 +160,7 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		var query string
 		var args []any
 		if pg {
-			ids, qs, counts, sums, sqs := make([]uuid.UUID, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
+			ids, qs, counts, sums, sqs := make([][16]byte, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
 			for i, k := range keys {
 				sd := d.stats[k]
 				ids[i], qs[i], counts[i], sums[i], sqs[i] = k.photo, int64(k.question), sd.count, sd.sum, sd.sumSq
@@ -196,7 +198,7 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		var query string
 		var args []any
 		if pg {
-			ids, qs, values, counts := make([]uuid.UUID, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
+			ids, qs, values, counts := make([][16]byte, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
 			for i, k := range keys {
 				ids[i], qs[i], values[i], counts[i] = k.photo, int64(k.question), int64(k.value), d.hist[k]
 			}
@@ -230,7 +232,7 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		var query string
 		var args []any
 		if pg {
-			ids, qs, words, counts := make([]uuid.UUID, len(keys)), make([]int64, len(keys)), make([]string, len(keys)), make([]int64, len(keys))
+			ids, qs, words, counts := make([][16]byte, len(keys)), make([]int64, len(keys)), make([]string, len(keys)), make([]int64, len(keys))
 			for i, k := range keys {
 				ids[i], qs[i], words[i], counts[i] = k.photo, int64(k.question), k.word, d.words[k]
 			}

@@ -571,7 +571,7 @@ func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending
 	ins := entsql.Dialect(g.dialect).Insert(vote.Table).
 		Columns(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldAnswers, vote.FieldCreatedAt, vote.FieldNetwork)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	var judges, photoIDs []uuid.UUID
+	var judges, photoIDs [][16]byte // binary for pgx (see upsertStatsPG)
 	var answerDocs, networks []string
 	for i, p := range batch {
 		if results[i] != nil {

@@ -31,10 +31,16 @@ func (s *Service) Lock(ctx context.Context, tx *ent.Tx, ids []uuid.UUID) (map[uu
 	}
 	q := tx.Photo.Query().Order(photo.ByID())
 	if s.cfg.Dialect == dialect.Postgres {
+		// [16]byte: pgx sends them in binary as they are (uuid.UUID would
+		// go through its driver.Valuer's text).
+		raw := make([][16]byte, len(ids))
+		for i, id := range ids {
+			raw[i] = id
+		}
 		// id = ANY($1): one text for any number of photos.
 		q = q.Where(func(sel *entsql.Selector) {
 			sel.Where(entsql.P(func(b *entsql.Builder) {
-				b.WriteString(sel.C(photo.FieldID)).WriteString(" = ANY(").Arg(ids).WriteString(")")
+				b.WriteString(sel.C(photo.FieldID)).WriteString(" = ANY(").Arg(raw).WriteString(")")
 			}))
 		}).ForUpdate()
 	} else {
@@ -70,16 +76,16 @@ func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID
 	if s.cfg.Dialect == dialect.Postgres {
 		// Every photo in one statement of one text, whatever their number:
 		// ids and counts as two arrays.
-		n := make([]int64, len(ids))
+		n, raw := make([]int64, len(ids)), make([][16]byte, len(ids))
 		for i, id := range ids {
-			n[i] = int64(counts[id])
+			n[i], raw[i] = int64(counts[id]), id
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE `+photo.Table+` AS p
 			SET `+photo.FieldVoteCount+` = p.`+photo.FieldVoteCount+` + d.n,
 			    `+photo.FieldStatsVersion+` = p.`+photo.FieldStatsVersion+` + 1,
 			    `+photo.FieldStatsUpdatedAt+` = $3
 			FROM unnest($1::uuid[], $2::bigint[]) AS d(id, n)
-			WHERE p.`+photo.FieldID+` = d.id`, ids, n, now)
+			WHERE p.`+photo.FieldID+` = d.id`, raw, n, now)
 		if err != nil {
 			return fmt.Errorf("photos: updating vote counts: %w", err)
 		}

@@ -87,7 +87,7 @@ type Service struct {
 
 // Observer is told the fresh state of photos whose statistics or
 // visibility changed, each photo once per change: after each commit of
-// votes (on the ingester's goroutine, once its callers are answered),
+// votes (on the ingester's goroutine, before its callers are answered),
 // after an anonymous judge's votes were merged into an account, after a
 // photo was made public or private, and after it was deleted
 // (Snapshot.Deleted) (on goroutines of their own). It must not block: hand

@@ -388,7 +388,7 @@ var groups = []group{
 	}},
 	{"Storage", "", []option{
 		{"data-dir", "./data", "folder of the embedded default (SQLite database and image blobs)", str(func(c *Config) *string { return &c.DataDir })},
-		{"database-url", "", "PostgreSQL URL (lib/pq); empty runs on SQLite under data-dir", str(func(c *Config) *string { return &c.DatabaseURL })},
+		{"database-url", "", "PostgreSQL URL (postgres://user:pass@host:port/db?sslmode=..., read by pgx); empty runs on SQLite under data-dir", str(func(c *Config) *string { return &c.DatabaseURL })},
 		{"db-max-conns", "20", "PostgreSQL connections per instance (its share of the server's max_connections)", integer(func(c *Config) *int { return &c.DBMaxConns })},
 		{"migrate-on-start", "true", "serve applies pending PostgreSQL migrations (under an advisory lock) before listening", boolean(func(c *Config) *bool { return &c.MigrateOnStart })},
 		{"redis-url", "", "Redis URL (redis://host:port/db) for the shared cache, live-result pub/sub and rate limits across instances; empty keeps them in-process", str(func(c *Config) *string { return &c.RedisURL })},

@@ -1,4 +1,4 @@
-// Package db opens FaceStat's database: PostgreSQL (lib/pq) when a URL is
+// Package db opens FaceStat's database: PostgreSQL (pgx) when a URL is
 // configured, otherwise SQLite in the data folder. Both are reached through
 // the same ent client, so everything above this package is written once.
 package db
@@ -20,8 +20,8 @@ import (
 	"github.com/golang-migrate/migrate/v4"
 	migratepg "github.com/golang-migrate/migrate/v4/database/postgres"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
-	_ "github.com/lib/pq"  // registers "postgres"
-	_ "modernc.org/sqlite" // registers "sqlite"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"github.com/facestat/facestat/ent"
 )
@@ -67,7 +67,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	)
 	if opts.DatabaseURL != "" {
 		dia = dialect.Postgres
-		sqlDB, err = sql.Open("postgres", opts.DatabaseURL)
+		sqlDB, err = sql.Open("pgx", opts.DatabaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("db: %w", err)
 		}
@@ -109,7 +109,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	health := sqlDB
 	if dia == dialect.Postgres {
-		if health, err = sql.Open("postgres", opts.DatabaseURL); err != nil {
+		if health, err = sql.Open("pgx", opts.DatabaseURL); err != nil {
 			sqlDB.Close()
 			return nil, fmt.Errorf("db: %w", err)
 		}

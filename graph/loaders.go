@@ -29,7 +29,7 @@ type Loaders struct {
 	Voted *dataloadgen.Loader[uuid.UUID, bool]
 	// FreshStats loads aggregates from the database, past the cache, for
 	// the photos ReadFresh names: the one a castVote just counted, whose
-	// cached aggregates the ingester replaces only after answering.
+	// aggregates the ingester did not make (see Judging.CastVoteFresh).
 	FreshStats *dataloadgen.Loader[uuid.UUID, *judging.Aggregates]
 
 	mu    sync.Mutex

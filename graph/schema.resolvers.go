@@ -193,11 +193,17 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 	for i, a := range input.Answers {
 		answers[i] = judging.AnswerInput{QuestionKey: a.QuestionKey, Number: a.Number, Yes: a.Yes, Word: a.Word}
 	}
-	p, err := r.Judging.CastVote(ctx, identity.FromContext(ctx), id, answers)
+	p, aggs, err := r.Judging.CastVoteFresh(ctx, identity.FromContext(ctx), id, answers)
 	if err != nil {
 		return nil, err
 	}
-	r.loaders(ctx).ReadFresh(p.ID) // the voter sees the crowd with its own vote
+	// The voter sees the crowd with its own vote: the aggregates the
+	// ingester made, else read past the cache.
+	if aggs != nil {
+		r.loaders(ctx).Stats.Prime(p.ID, aggs)
+	} else {
+		r.loaders(ctx).ReadFresh(p.ID)
+	}
 	r.loaders(ctx).Voted.Clear(id)
 	r.loaders(ctx).Voted.Prime(id, true)
 	return &model.CastVotePayload{Photo: p}, nil

@@ -29,15 +29,19 @@ type surveyed struct {
 // TestSurveyRotatesOverVotes: over 100 votes on one photo, each answering
 // exactly the photo's survey as nextPhoto gave it just before the vote,
 // every question's answer count stays within 10% of the others'. The
-// answers are polarised (the ends of each range, no and yes in turn), so
-// that no result settles within 100 votes (the test checks it): settled
-// questions step back (docs/STATISTICS.md), and this test is about the
-// rotation alone. Every survey has three or four questions, a number or
+// answers are polarised (the ends of each range, no and yes in turn, per
+// question), so that no result settles within 100 votes (the test checks
+// it): settled questions step back (docs/STATISTICS.md), and this test
+// is about the rotation alone. Every survey has three or four questions, a number or
 // scale among them.
 func TestSurveyRotatesOverVotes(t *testing.T) {
 	backends(t, nil, func(t *testing.T, e *env) {
 		owner := e.account(t, "rotated")
 		photoID := e.uploadOne(t, owner, 160)
+		// Each question's answers alternate between the ends on their own
+		// (not with the vote's parity: with fresh counts the rotation can
+		// ask a question on every other vote, all at one end).
+		asked := map[string]int{}
 		for i := range 100 {
 			judge := e.anonymous(t)
 			var out struct{ NextPhoto *surveyed }
@@ -53,17 +57,19 @@ func TestSurveyRotatesOverVotes(t *testing.T) {
 			var ans []map[string]any
 			for _, q := range p.Survey {
 				a := map[string]any{"questionKey": q.Key}
+				end := asked[q.Key] % 2
+				asked[q.Key]++
 				switch q.Kind {
 				case "NUMBER":
-					a["number"] = []int{1, 100}[i%2]
+					a["number"] = []int{1, 100}[end]
 					numeric = true
 				case "SCALE":
-					a["number"] = []int{1, 10}[i%2]
+					a["number"] = []int{1, 10}[end]
 					numeric = true
 				case "YES_NO":
-					a["yes"] = i%2 == 1
+					a["yes"] = end == 1
 				case "WORD":
-					a["word"] = []string{"calm", "bold"}[i%2]
+					a["word"] = []string{"calm", "bold"}[end]
 				}
 				ans = append(ans, a)
 			}

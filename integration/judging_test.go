@@ -288,7 +288,7 @@ func TestTopPhotos(t *testing.T) {
 
 // TestCastVoteShowsItsOwnVote: the statistics castVote returns count the
 // vote just cast, though the photo's aggregates were cached before it
-// (the ingester refreshes the cache only after answering): the voter's
+// (the answer carries the aggregates the vote's batch made): the voter's
 // "you vs the crowd" compares with a crowd that includes them.
 func TestCastVoteShowsItsOwnVote(t *testing.T) {
 	backends(t, nil, func(t *testing.T, e *env) {

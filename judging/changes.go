@@ -47,6 +47,13 @@ func (s *Service) statsChanged(ctx context.Context, ids []uuid.UUID) {
 		}
 		return
 	}
+	s.publish(ctx, fresh)
+}
+
+// publish writes fresh snapshots through to the cache and hands them to
+// the observers: what statsChanged does once it has read them, and the
+// ingester's commit hook with the snapshots its batch made.
+func (s *Service) publish(ctx context.Context, fresh []*Snapshot) {
 	if s.cache != nil {
 		for _, snap := range fresh {
 			if raw, err := json.Marshal(snap.Aggregates); err == nil {

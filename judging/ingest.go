@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -54,9 +55,11 @@ type IngestConfig struct {
 	syncCommit bool
 }
 
-// CommitHook receives, after each commit, the ids of the photos whose
-// statistics changed (each once).
-type CommitHook func(ctx context.Context, photos []uuid.UUID)
+// CommitHook receives, after each commit and before the batch's callers
+// are answered, the fresh snapshots of the photos whose statistics
+// changed (each once), made from what the batch wrote: no statement reads
+// them again.
+type CommitHook func(ctx context.Context, fresh []*Snapshot)
 
 // Ingester writes votes by group commit: the votes that queue up while a
 // transaction is being written are stored together in the next one, and
@@ -73,6 +76,7 @@ type Ingester struct {
 	cfg     IngestConfig
 	log     *slog.Logger
 	hook    CommitHook
+	recent  recent // the aggregates written last (see recent)
 
 	mu     sync.RWMutex // guards closed against Submit's send
 	closed bool
@@ -88,9 +92,11 @@ type pending struct {
 	b    Ballot
 	done chan error // buffered: the worker never blocks on a caller that left
 
-	answered bool     // set by reply, on the worker's goroutine
-	result   error    // what the caller was answered
-	firstOf  *pending // for a repeat within its batch: the first vote
+	photo    *ent.Photo  // the photo as the vote left it, once stored
+	aggs     *Aggregates // and its aggregates, when the ingester made them
+	answered bool        // set by reply, on the worker's goroutine
+	result   error       // what the caller was answered
+	firstOf  *pending    // for a repeat within its batch: the first vote
 }
 
 // NewIngester starts cfg.Workers goroutines that write votes until Close.
@@ -109,32 +115,44 @@ func NewIngester(client *ent.Client, dialectName string, survey *Survey, photos 
 }
 
 // Submit hands b to the ingester and waits until it is durably stored or
-// refused. It returns nil once the vote's transaction has committed;
+// refused. It returns the photo as the vote's transaction left it once
+// that transaction has committed;
 // CONFLICT when the judge has voted on the photo already (nothing changes,
 // so a client may retry safely); NOT_FOUND when the photo is gone or
 // hidden; UNAUTHENTICATED when an anonymous judge's token was retired by
 // signing up or in; UNAVAILABLE when the queue is full or the ingester is
 // shutting down. If ctx ends first, Submit returns ctx's error and the vote
 // may still be stored.
-func (g *Ingester) Submit(ctx context.Context, b Ballot) error {
+func (g *Ingester) Submit(ctx context.Context, b Ballot) (*ent.Photo, error) {
+	p, _, err := g.submit(ctx, b)
+	return p, err
+}
+
+// submit is Submit, also returning the photo's aggregates as the vote
+// left them when the ingester made them (it does when it has a commit
+// hook), else nil.
+func (g *Ingester) submit(ctx context.Context, b Ballot) (*ent.Photo, *Aggregates, error) {
 	p := &pending{b: b, done: make(chan error, 1)}
 	g.mu.RLock()
 	if g.closed {
 		g.mu.RUnlock()
-		return &facestat.Error{Code: facestat.Unavailable, Message: "the server is restarting; try again", RetryAfter: 2 * time.Second}
+		return nil, nil, &facestat.Error{Code: facestat.Unavailable, Message: "the server is restarting; try again", RetryAfter: 2 * time.Second}
 	}
 	select {
 	case g.queue <- p:
 		g.mu.RUnlock()
 	default:
 		g.mu.RUnlock()
-		return &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
+		return nil, nil, &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
 	}
 	select {
 	case err := <-p.done:
-		return err
+		if err != nil {
+			return nil, nil, err
+		}
+		return p.photo, p.aggs, nil // written before done was sent
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 }
 
@@ -276,7 +294,7 @@ func (g *Ingester) write(batch []*pending) {
 			}
 		}
 	}()
-	results, touched, err := g.commit(ctx, todo)
+	results, out, err := g.commit(ctx, todo)
 	var ce commitError
 	switch {
 	case errors.As(err, &ce):
@@ -311,20 +329,25 @@ func (g *Ingester) write(batch []*pending) {
 	if g.cfg.Observe != nil {
 		g.cfg.Observe(len(todo), stored)
 	}
+	// The fresh statistics go to the cache and the observers before anyone
+	// is answered: a voter's next read finds its vote counted.
+	g.runHook(ctx, out.fresh)
 	for i, p := range todo {
+		if results[i] == nil {
+			p.photo, p.aggs = out.photos[p.b.Photo], out.aggs[p.b.Photo]
+		}
 		reply(p, results[i])
 	}
-	g.runHook(ctx, touched)
 }
 
-// runHook hands the touched photos to the hook; a panic there is logged
+// runHook hands the fresh snapshots to the hook; a panic there is logged
 // and does not disturb the ingester.
-func (g *Ingester) runHook(ctx context.Context, touched []uuid.UUID) {
-	if g.hook == nil || len(touched) == 0 {
+func (g *Ingester) runHook(ctx context.Context, fresh []*Snapshot) {
+	if g.hook == nil || len(fresh) == 0 {
 		return
 	}
 	defer panics.Recover(g.log, "vote commit hook", nil)
-	g.hook(ctx, touched)
+	g.hook(ctx, fresh)
 }
 
 // reply answers p unless it has been answered already. Only the worker
@@ -348,45 +371,111 @@ type commitError struct{ err error }
 func (e commitError) Error() string { return "commit: " + e.err.Error() }
 func (e commitError) Unwrap() error { return e.err }
 
+// committed is what a batch's transaction left: the rows of the photos
+// it changed, and their fresh snapshots (in id order) when there is a
+// hook to hand them to.
+type committed struct {
+	photos map[uuid.UUID]*ent.Photo
+	aggs   map[uuid.UUID]*Aggregates
+	fresh  []*Snapshot
+}
+
 // commit writes the batch in one transaction and returns each ballot's
-// outcome and the photos whose statistics changed, in id order.
-func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, []uuid.UUID, error) {
+// outcome and what the transaction left.
+func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, committed, error) {
 	g.begin()
 	defer g.end()
+	var out committed
 	results := make([]error, len(batch))
 	tx, err := g.client.Tx(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, out, err
 	}
 	defer tx.Rollback()
 
 	if g.cfg.syncCommit && g.dialect == dialect.Postgres {
 		if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit TO on"); err != nil {
-			return nil, nil, fmt.Errorf("synchronous commit: %w", err)
+			return nil, out, fmt.Errorf("synchronous commit: %w", err)
 		}
 	}
 
 	if err := g.admitJudges(ctx, tx, batch, results); err != nil {
-		return nil, nil, err
+		return nil, out, err
 	}
-	if err := g.lockPhotos(ctx, tx, batch, results); err != nil {
-		return nil, nil, err
+	locked, err := g.lockPhotos(ctx, tx, batch, results)
+	if err != nil {
+		return nil, out, err
 	}
 	accepted, err := g.insertVotes(ctx, tx, batch, results)
 	if err != nil {
-		return nil, nil, err
+		return nil, out, err
 	}
 	d := newDeltas()
 	for _, b := range accepted {
 		d.add(g.survey, b, 1)
 	}
-	if err := d.apply(ctx, tx, g.photos, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
-		return nil, nil, err
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	w, err := d.apply(ctx, tx, g.dialect, g.photos, now)
+	if err != nil {
+		return nil, out, err
+	}
+	// The photos as the transaction leaves them: their locked rows with
+	// what photos.AddVotes added.
+	touched := d.photos()
+	out.photos = make(map[uuid.UUID]*ent.Photo, len(touched))
+	for _, id := range touched {
+		row := *locked[id]
+		row.VoteCount += d.votes[id]
+		row.StatsVersion++
+		row.StatsUpdatedAt = &now
+		out.photos[id] = &row
+	}
+	var aggs map[uuid.UUID]*Aggregates
+	if g.hook != nil {
+		if aggs, err = g.freshAggregates(ctx, tx, locked, touched, w); err != nil {
+			return nil, out, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, nil, commitError{err}
+		return nil, out, commitError{err}
 	}
-	return results, d.photos(), nil
+	if g.hook != nil {
+		g.recent.put(aggs)
+		out.aggs = aggs
+		out.fresh = make([]*Snapshot, len(touched))
+		for i, id := range touched {
+			out.fresh[i] = NewSnapshot(out.photos[id], aggs[id])
+		}
+	}
+	return results, out, nil
+}
+
+// freshAggregates returns the aggregates of the photos touched as tx
+// leaves them, each with its new stats version: those the ingester wrote
+// last at the version locked read, with the rows w returned laid over
+// them (no statement); the others read within tx (three statements).
+func (g *Ingester) freshAggregates(ctx context.Context, tx *ent.Tx, locked map[uuid.UUID]*ent.Photo, touched []uuid.UUID, w *written) (map[uuid.UUID]*Aggregates, error) {
+	aggs := make(map[uuid.UUID]*Aggregates, len(touched))
+	rows := w.byPhoto()
+	var missing []uuid.UUID
+	for _, id := range touched {
+		if prev := g.recent.get(id, locked[id].StatsVersion); prev != nil {
+			aggs[id] = overlay(prev, w, rows[id])
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		read, err := loadAggregates(ctx, tx.Client(), missing)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(aggs, read)
+	}
+	for _, id := range touched {
+		aggs[id].Version = locked[id].StatsVersion + 1
+	}
+	return aggs, nil
 }
 
 // admitJudges creates the rows of anonymous judges voting for the first
@@ -442,7 +531,7 @@ func (g *Ingester) admitJudges(ctx context.Context, tx *ent.Tx, batch []*pending
 // may not cast (authz.PhotoAccess's Judge): on photos that are gone or
 // hidden (NOT_FOUND) or the judge's own (FORBIDDEN). Every aggregate row
 // is keyed by photo, so holding the photo's lock serialises its updates.
-func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending, results []error) error {
+func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending, results []error) (map[uuid.UUID]*ent.Photo, error) {
 	var ids []uuid.UUID
 	for i, p := range batch {
 		if results[i] == nil && !slices.Contains(ids, p.b.Photo) {
@@ -451,7 +540,7 @@ func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending,
 	}
 	locked, err := g.photos.Lock(ctx, tx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, p := range batch {
 		if results[i] != nil {
@@ -472,7 +561,7 @@ func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending,
 			results[i] = facestat.Errorf(facestat.NotFound, "no such photo")
 		}
 	}
-	return nil
+	return locked, nil
 }
 
 // insertVotes writes the admitted votes in one multi-row insert; the
@@ -482,7 +571,8 @@ func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending
 	ins := entsql.Dialect(g.dialect).Insert(vote.Table).
 		Columns(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldAnswers, vote.FieldCreatedAt, vote.FieldNetwork)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	n := 0
+	var judges, photoIDs [][16]byte // binary for pgx (see upsertStatsPG)
+	var answerDocs, networks []string
 	for i, p := range batch {
 		if results[i] != nil {
 			continue
@@ -491,19 +581,26 @@ func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending
 		if err != nil {
 			return nil, err
 		}
-		var network any // NULL when unknown
-		if p.b.Network != "" {
-			network = p.b.Network
+		judges, photoIDs = append(judges, p.b.Judge), append(photoIDs, p.b.Photo)
+		answerDocs, networks = append(answerDocs, string(answers)), append(networks, p.b.Network)
+		if g.dialect != dialect.Postgres {
+			var network any // NULL when unknown
+			if p.b.Network != "" {
+				network = p.b.Network
+			}
+			ins.Values(p.b.Judge, p.b.Photo, string(answers), now, network)
 		}
-		ins.Values(p.b.Judge, p.b.Photo, string(answers), now, network)
-		n++
 	}
-	if n == 0 {
+	if len(judges) == 0 {
 		return nil, nil
 	}
-	ins.OnConflict(entsql.ConflictColumns(vote.FieldJudgeID, vote.FieldPhotoID), entsql.DoNothing()).
-		Returning(vote.FieldJudgeID, vote.FieldPhotoID)
-	query, args := ins.Query()
+	query, args := insertVotesPG, []any{judges, photoIDs, answerDocs, now, networks}
+	if g.dialect != dialect.Postgres {
+		ins.OnConflict(entsql.ConflictColumns(vote.FieldJudgeID, vote.FieldPhotoID), entsql.DoNothing()).
+			Returning(vote.FieldJudgeID, vote.FieldPhotoID)
+		query, args = ins.Query()
+	}
+	n := len(judges)
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("inserting votes: %w", err)
@@ -533,6 +630,14 @@ func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending
 	}
 	return accepted, nil
 }
+
+// insertVotesPG is insertVotes' statement on PostgreSQL: one text for any
+// number of votes, which travel as arrays ("" network: NULL, unknown).
+const insertVotesPG = `INSERT INTO ` + vote.Table + ` (` + vote.FieldJudgeID + `, ` + vote.FieldPhotoID + `, ` + vote.FieldAnswers + `, ` +
+	vote.FieldCreatedAt + `, ` + vote.FieldNetwork + `)
+	SELECT j, p, a::jsonb, $4, NULLIF(n, '') FROM unnest($1::uuid[], $2::uuid[], $3::text[], $5::text[]) AS d(j, p, a, n)
+	ON CONFLICT (` + vote.FieldJudgeID + `, ` + vote.FieldPhotoID + `) DO NOTHING
+	RETURNING ` + vote.FieldJudgeID + `, ` + vote.FieldPhotoID
 
 func compareUUID(a, b uuid.UUID) int {
 	for i := range a {

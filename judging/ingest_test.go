@@ -148,17 +148,26 @@ func TestHookGetsFreshStats(t *testing.T) {
 // votes are all written once the ingester catches up.
 func TestQueueFull(t *testing.T) {
 	release := make(chan struct{}) // the first commit's hook holds the only worker until closed
+	entered := make(chan struct{}, 1)
 	var releaseOnce sync.Once
 	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 2, MaxWait: 0, QueueSize: 4, Workers: 1}},
-		func(context.Context, []*judging.Snapshot) { <-release })
+		func(context.Context, []*judging.Snapshot) {
+			select {
+			case entered <- struct{}{}:
+			default:
+			}
+			<-release
+		})
 	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // before s.Close
 	ctx := context.Background()
-	if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(20)); err != nil {
-		t.Fatal(err)
-	}
+	var wg sync.WaitGroup
+	var first error
+	// The hook runs before the batch's callers are answered: the first
+	// vote is answered once it is released.
+	wg.Go(func() { _, first = s.CastVote(ctx, judge(), p.ID, ageAnswer(20)) })
+	<-entered
 	// The worker is now in the hook: four votes fill the queue.
 	queued := make([]error, 4)
-	var wg sync.WaitGroup
 	for i := range queued {
 		wg.Go(func() { _, queued[i] = s.CastVote(ctx, judge(), p.ID, ageAnswer(30+i)) })
 	}
@@ -181,6 +190,9 @@ func TestQueueFull(t *testing.T) {
 	}
 	releaseOnce.Do(func() { close(release) })
 	wg.Wait()
+	if first != nil {
+		t.Fatalf("the first vote: %v", first)
+	}
 	for i, err := range queued {
 		if err != nil {
 			t.Errorf("queued vote %d: %v", i, err)
@@ -360,27 +372,34 @@ func TestRepeatInBatch(t *testing.T) {
 	var log batchLog
 	var s *judging.Service
 	var held atomic.Bool
+	entered := make(chan struct{})
 	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: 100 * time.Millisecond, Observe: log.observe}},
 		func(context.Context, []*judging.Snapshot) {
 			if held.Swap(true) {
 				return
 			}
+			close(entered)
 			deadline := time.Now().Add(10 * time.Second)
 			for s.Ingester.Queued() < 2 && time.Now().Before(deadline) {
 				time.Sleep(time.Millisecond)
 			}
 		})
 	ctx := context.Background()
-	if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(30)); err != nil {
-		t.Fatal(err)
-	}
+	var wg sync.WaitGroup
+	var first error
+	// The hook runs before the first vote is answered: the two repeats
+	// queue up meanwhile.
+	wg.Go(func() { _, first = s.CastVote(ctx, judge(), p.ID, ageAnswer(30)) })
+	<-entered
 	v := judge()
 	errs := make([]error, 2)
-	var wg sync.WaitGroup
 	for i := range 2 {
 		wg.Go(func() { _, errs[i] = s.CastVote(ctx, v, p.ID, ageAnswer(40+i)) })
 	}
 	wg.Wait()
+	if first != nil {
+		t.Fatal(first)
+	}
 	codes := []facestat.Code{facestat.ErrorCode(errs[0]), facestat.ErrorCode(errs[1])}
 	if !(codes[0] == "" && codes[1] == facestat.Conflict) && !(codes[1] == "" && codes[0] == facestat.Conflict) {
 		t.Fatalf("outcomes %v", codes)

@@ -74,7 +74,7 @@ func (s *Service) mergeVotes(ctx context.Context, tx *ent.Tx, from, to uuid.UUID
 		if _, err := tx.Vote.Delete().Where(vote.IDIn(drop...)).Exec(ctx); err != nil {
 			return err
 		}
-		if err := d.apply(ctx, tx, s.photos, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
+		if _, err := d.apply(ctx, tx, s.dialect, s.photos, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
 			return err
 		}
 		changed := d.photos()

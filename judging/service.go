@@ -87,7 +87,7 @@ type Service struct {
 
 // Observer is told the fresh state of photos whose statistics or
 // visibility changed, each photo once per change: after each commit of
-// votes (on the ingester's goroutine, once its callers are answered),
+// votes (on the ingester's goroutine, before its callers are answered),
 // after an anonymous judge's votes were merged into an account, after a
 // photo was made public or private, and after it was deleted
 // (Snapshot.Deleted) (on goroutines of their own). It must not block: hand
@@ -124,7 +124,11 @@ func NewService(ctx context.Context, d Deps, cfg Config) (*Service, error) {
 	}
 	s := &Service{client: client, dialect: dialectName, photos: d.Photos, cache: d.Cache, limits: d.RateLimits, log: log,
 		observers: d.Observers, servings: d.Servings, cfg: cfg, Survey: survey, Standings: NewStandings(client, survey, cfg.MinVotes, cfg.TopSize)}
-	s.Ingester = NewIngester(client, dialectName, survey, d.Photos, cfg.Ingest, s.statsChanged, log)
+	var hook CommitHook // nobody to tell: no snapshots to make
+	if s.cache != nil || len(s.observers) > 0 {
+		hook = s.publish
+	}
+	s.Ingester = NewIngester(client, dialectName, survey, d.Photos, cfg.Ingest, hook, log)
 	return s, nil
 }
 
@@ -185,22 +189,30 @@ func (s *Service) Close() { s.Ingester.Close() }
 // hidden photo; FORBIDDEN for one's own photo; CONFLICT for a repeat;
 // UNAVAILABLE when the ingester is saturated.
 func (s *Service) CastVote(ctx context.Context, v *identity.Viewer, photoID uuid.UUID, inputs []AnswerInput) (*ent.Photo, error) {
+	p, _, err := s.CastVoteFresh(ctx, v, photoID, inputs)
+	return p, err
+}
+
+// CastVoteFresh is CastVote, also returning the photo's aggregates as the
+// vote left them (nil when the service has no cache and no observers, for
+// which it makes none): what the voter's answer shows, with its own vote
+// counted, read from nowhere.
+func (s *Service) CastVoteFresh(ctx context.Context, v *identity.Viewer, photoID uuid.UUID, inputs []AnswerInput) (*ent.Photo, *Aggregates, error) {
 	if v == nil {
-		return nil, facestat.Errorf(facestat.Unauthenticated, "start a session first (startAnonymousSession needs no account)")
+		return nil, nil, facestat.Errorf(facestat.Unauthenticated, "start a session first (startAnonymousSession needs no account)")
 	}
 	if err := s.limits.Vote(ctx, v.ID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	answers, err := s.Survey.Validate(inputs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The ingester checks the photo (gone, hidden, one's own) under its lock.
-	if err := s.Ingester.Submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
-		Network: clientaddr.Network(clientaddr.From(ctx))}); err != nil {
-		return nil, err
-	}
-	return s.photos.Get(ctx, photoID)
+	// It answers with the photo as the vote left it: no statement after
+	// the commit.
+	return s.Ingester.submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
+		Network: clientaddr.Network(clientaddr.From(ctx))})
 }
 
 // NextPhoto returns a photo for v to judge, or nil when none is left:

@@ -93,6 +93,12 @@ type QuestionStats struct {
 // LoadAggregates reads the aggregates of the given photos: three queries,
 // whatever the number of photos or votes.
 func (s *Service) LoadAggregates(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Aggregates, error) {
+	return loadAggregates(ctx, s.client, ids)
+}
+
+// loadAggregates is LoadAggregates through client (a transaction's, for
+// the ingester).
+func loadAggregates(ctx context.Context, client *ent.Client, ids []uuid.UUID) (map[uuid.UUID]*Aggregates, error) {
 	out := make(map[uuid.UUID]*Aggregates, len(ids))
 	get := func(id uuid.UUID) *Aggregates {
 		a := out[id]
@@ -105,7 +111,7 @@ func (s *Service) LoadAggregates(ctx context.Context, ids []uuid.UUID) (map[uuid
 	for _, id := range ids {
 		get(id)
 	}
-	qs, err := s.client.PhotoQuestionStat.Query().Where(photoquestionstat.PhotoIDIn(ids...)).All(ctx)
+	qs, err := client.PhotoQuestionStat.Query().Where(photoquestionstat.PhotoIDIn(ids...)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("judging: loading statistics: %w", err)
 	}
@@ -115,7 +121,7 @@ func (s *Service) LoadAggregates(ctx context.Context, ids []uuid.UUID) (map[uuid
 		agg.Count, agg.Sum, agg.SumSq = r.Count, r.Sum, r.SumSq
 		agg.Weighted = weightedOf(r)
 	}
-	hs, err := s.client.PhotoAnswerCount.Query().
+	hs, err := client.PhotoAnswerCount.Query().
 		Where(photoanswercount.PhotoIDIn(ids...), photoanswercount.CountGT(0)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("judging: loading histograms: %w", err)
@@ -123,7 +129,7 @@ func (s *Service) LoadAggregates(ctx context.Context, ids []uuid.UUID) (map[uuid
 	for _, r := range hs {
 		get(r.PhotoID).question(r.QuestionID).Histogram[r.Value] = r.Count
 	}
-	ws, err := s.client.PhotoWord.Query().Where(photoword.PhotoIDIn(ids...), photoword.CountGT(0)).All(ctx)
+	ws, err := client.PhotoWord.Query().Where(photoword.PhotoIDIn(ids...), photoword.CountGT(0)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("judging: loading words: %w", err)
 	}
@@ -139,13 +145,19 @@ func (s *Service) LoadAggregates(ctx context.Context, ids []uuid.UUID) (map[uuid
 	}
 	for _, a := range out {
 		for q, words := range a.Words {
-			sort.Slice(words, func(i, j int) bool {
-				return words[i].Count > words[j].Count || (words[i].Count == words[j].Count && words[i].Word < words[j].Word)
-			})
-			a.Words[q] = words[:min(len(words), MaxWords)]
+			a.Words[q] = topWords(words)
 		}
 	}
 	return out, nil
+}
+
+// topWords sorts words most given first (then alphabetically) and keeps
+// the first MaxWords.
+func topWords(words []WordCount) []WordCount {
+	sort.Slice(words, func(i, j int) bool {
+		return words[i].Count > words[j].Count || (words[i].Count == words[j].Count && words[i].Word < words[j].Word)
+	})
+	return words[:min(len(words), MaxWords)]
 }
 
 // weightedOf is what the refit stored of a question's weighted figures,

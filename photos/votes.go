@@ -9,7 +9,6 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photo"
@@ -30,9 +29,22 @@ func (s *Service) Lock(ctx context.Context, tx *ent.Tx, ids []uuid.UUID) (map[uu
 	if len(ids) == 0 {
 		return map[uuid.UUID]*ent.Photo{}, nil
 	}
-	q := tx.Photo.Query().Where(photo.IDIn(ids...)).Order(photo.ByID())
+	q := tx.Photo.Query().Order(photo.ByID())
 	if s.cfg.Dialect == dialect.Postgres {
-		q = q.ForUpdate()
+		// [16]byte: pgx sends them in binary as they are (uuid.UUID would
+		// go through its driver.Valuer's text).
+		raw := make([][16]byte, len(ids))
+		for i, id := range ids {
+			raw[i] = id
+		}
+		// id = ANY($1): one text for any number of photos.
+		q = q.Where(func(sel *entsql.Selector) {
+			sel.Where(entsql.P(func(b *entsql.Builder) {
+				b.WriteString(sel.C(photo.FieldID)).WriteString(" = ANY(").Arg(raw).WriteString(")")
+			}))
+		}).ForUpdate()
+	} else {
+		q = q.Where(photo.IDIn(ids...))
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
@@ -61,18 +73,19 @@ func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID
 			panics.Go(s.log, "dropping cached photos", func() { s.forget(context.Background(), ids...) })
 		})
 	}
-	if s.cfg.Dialect == dialect.Postgres && len(ids) > 1 {
-		// Every photo in one statement: ids and counts as two arrays.
-		strs, n := make([]string, len(ids)), make([]int64, len(ids))
+	if s.cfg.Dialect == dialect.Postgres {
+		// Every photo in one statement of one text, whatever their number:
+		// ids and counts as two arrays.
+		n, raw := make([]int64, len(ids)), make([][16]byte, len(ids))
 		for i, id := range ids {
-			strs[i], n[i] = id.String(), int64(counts[id])
+			n[i], raw[i] = int64(counts[id]), id
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE `+photo.Table+` AS p
 			SET `+photo.FieldVoteCount+` = p.`+photo.FieldVoteCount+` + d.n,
 			    `+photo.FieldStatsVersion+` = p.`+photo.FieldStatsVersion+` + 1,
 			    `+photo.FieldStatsUpdatedAt+` = $3
 			FROM unnest($1::uuid[], $2::bigint[]) AS d(id, n)
-			WHERE p.`+photo.FieldID+` = d.id`, pq.Array(strs), pq.Array(n), now)
+			WHERE p.`+photo.FieldID+` = d.id`, raw, n, now)
 		if err != nil {
 			return fmt.Errorf("photos: updating vote counts: %w", err)
 		}

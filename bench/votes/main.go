@@ -5,17 +5,25 @@
 //
 // It creates a PostgreSQL database of its own (dropped at the end), builds
 // and starts the real `facestat serve` binary on it, seeds photos with SQL,
-// and runs -clients anonymous judges casting votes through the GraphQL
-// castVote mutation over loopback HTTP, each judge voting on every photo at
-// most once (then it starts a new anonymous session). Votes per second are
-// counted in the votes table over the measured window; latency and errors
-// (by extensions.code) are measured on the client side.
+// and runs -clients goroutines casting votes through the GraphQL castVote
+// mutation over loopback HTTP as anonymous judges, each judge voting on
+// -votes-per-judge photos at most once (then the goroutine starts a new
+// anonymous session). Every judge comes from a synthetic client address
+// of its own (X-Forwarded-For, through 127.0.0.1 as the trusted proxy), so
+// the server's per-address and per-judge rate limits and cost budgets
+// apply at their defaults, as they would to real traffic. Votes per second
+// are counted in the votes table over the measured window; latency and
+// errors (by extensions.code) are measured on the client side; at the end
+// every acknowledged vote must be in the table. The server's batch sizes
+// come from its facestat_vote_batch_size histogram (/metrics).
 //
-// The baseline, in the same run and database: pgbench inserting single rows
-// of random uuids and a small JSON document into bench_votes, a copy of the
-// votes table's shape and indexes without its foreign keys, with as many
-// connections as the app's pool. The ratio app/pgbench is what to compare
-// between machines; the absolute figures are the machine's.
+// The baseline, in the same run and database: pgbench -n -c 16 -j 2
+// inserting single rows of random uuids and a small JSON document into
+// bench_votes, a copy of the votes table's shape and indexes without its
+// foreign keys, one INSERT ... ON CONFLICT DO NOTHING per transaction. The
+// ratio app/pgbench is what to compare between machines; the absolute
+// figures are the machine's. CPU per vote (FaceStat's, PostgreSQL's) comes
+// from /proc, the load generator's apart.
 package main
 
 import (
@@ -28,7 +36,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -55,6 +65,8 @@ type options struct {
 	clients    int
 	photos     int
 	pool       int
+	pgClients  int
+	perJudge   int
 	serverURL  string
 	pgbench    string
 	cpuProfile string
@@ -70,7 +82,9 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "load before the app's measured window (connections, caches)")
 	flag.IntVar(&o.clients, "clients", 64, "concurrent judges (goroutines), each with its own anonymous session")
 	flag.IntVar(&o.photos, "photos", 200, "photos to vote on")
-	flag.IntVar(&o.pool, "pool", benchkit.EnvInt("FACESTAT_DB_MAX_CONNS", 20), "the app's PostgreSQL pool size (FACESTAT_DB_MAX_CONNS), also pgbench's -c")
+	flag.IntVar(&o.pool, "pool", benchkit.EnvInt("FACESTAT_DB_MAX_CONNS", 20), "the app's PostgreSQL pool size (FACESTAT_DB_MAX_CONNS)")
+	flag.IntVar(&o.pgClients, "pgbench-clients", 16, "pgbench's -c")
+	flag.IntVar(&o.perJudge, "votes-per-judge", 100, "votes each anonymous judge casts before the next session (at most -photos; under rate-vote's burst)")
 	flag.StringVar(&o.serverURL, "server", cmp.Or(os.Getenv("FACESTAT_TEST_DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"PostgreSQL server to create the benchmark database on (a database URL with rights to CREATE DATABASE)")
 	flag.StringVar(&o.pgbench, "pgbench", "", "pgbench binary (default: from PATH or /usr/lib/postgresql/*/bin)")
@@ -79,8 +93,8 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "", "a facestat binary to run instead of building ./cmd/facestat from this working tree")
 	flag.BoolVar(&o.skipPG, "skip-pgbench", false, "measure the app only")
 	flag.Parse()
-	if o.clients < 1 || o.photos < 1 || o.duration < time.Second || o.pool < 1 {
-		fmt.Fprintln(os.Stderr, "votes: -clients, -photos and -pool must be positive and -duration at least 1s")
+	if o.clients < 1 || o.photos < 1 || o.duration < time.Second || o.pool < 1 || o.pgClients < 1 || o.perJudge < 1 {
+		fmt.Fprintln(os.Stderr, "votes: -clients, -photos, -pool, -pgbench-clients and -votes-per-judge must be positive and -duration at least 1s")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -154,7 +168,15 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	srv, err := benchkit.StartServer(ctx, bin, benchkit.ServerEnv(dbURL, filepath.Join(tmp, "data"), o.pool, o.photos+10), nil)
+	env := benchkit.ServerEnv(dbURL, filepath.Join(tmp, "data"), o.pool, o.photos+10)
+	// The limits and budgets at their defaults: each judge comes from an
+	// address of its own, through the loopback proxy.
+	for _, k := range []string{"FACESTAT_RATE_ANON_SESSION", "FACESTAT_RATE_VOTE", "FACESTAT_RATE_VOTE_IP",
+		"FACESTAT_BUDGET_IP", "FACESTAT_BUDGET_SESSION", "FACESTAT_BUDGET_ACCOUNT"} {
+		delete(env, k)
+	}
+	env["FACESTAT_TRUSTED_PROXIES"] = "127.0.0.1/32"
+	srv, err := benchkit.StartServer(ctx, bin, env, nil)
 	if err != nil {
 		return err
 	}
@@ -183,18 +205,26 @@ func run(ctx context.Context, o options) error {
 	base.print()
 
 	ratio := app.votesPerSec / base.tps
+	appFS, appPG := app.cpu.perEvent("facestat", app.votes), app.cpu.perEvent(pgThis, app.votes)+app.cpu.perEvent(pgServer, app.votes)
+	basePG := base.cpu.perEvent(pgThis, base.inserted) + base.cpu.perEvent(pgServer, base.inserted)
 	fmt.Println()
 	fmt.Printf("app votes/s:                   %.0f\n", app.votesPerSec)
 	fmt.Printf("pgbench single-row inserts/s:  %.0f\n", base.tps)
 	fmt.Printf("ratio app/pgbench:             %.3f\n", ratio)
+	fmt.Printf("CPU per vote:                  FaceStat %s, PostgreSQL %s (pgbench's insert: PostgreSQL %s)\n", us(appFS), us(appPG), us(basePG))
 	fmt.Printf("castVote latency:              p50 %s  p99 %s\n", ms(app.p50), ms(app.p99))
+	fmt.Printf("acknowledged votes:            %d, all in the table: %v\n", app.acked, app.missing == 0)
 	fmt.Printf("other load on the machine:     %.0f%% during the app's window, %.0f%% during pgbench's (of all CPUs)\n",
 		100*app.cpu.noise(appLabels), 100*base.cpu.noise(pgbenchLabels))
-	fmt.Println("docs: | date | clients | photos | pool | window | app votes/s | p50 | p99 | errors | pgbench inserts/s | ratio | other load app / pgbench | machine |")
-	fmt.Printf("docs: | %s | %d | %d | %d | %s | %.0f | %s | %s | %s | %.0f | %.3f | %.0f%% / %.0f%% | %s |\n",
+	fmt.Println("docs: | date | clients | photos | pool | window | app votes/s | p50 | p99 | errors | pgbench -c inserts/s | ratio | CPU/vote FaceStat + PostgreSQL | PostgreSQL per pgbench insert | mean batch | other load app / pgbench |")
+	fmt.Printf("docs: | %s | %d | %d | %d | %s | %.0f | %s | %s | %s | %d: %.0f | %.3f | %s + %s | %s | %.1f | %.0f%% / %.0f%% |\n",
 		time.Now().UTC().Format("2006-01-02"), o.clients, o.photos, o.pool, o.duration,
-		app.votesPerSec, ms(app.p50), ms(app.p99), benchkit.CountsLine(app.errors), base.tps, ratio,
-		100*app.cpu.noise(appLabels), 100*base.cpu.noise(pgbenchLabels), machine)
+		app.votesPerSec, ms(app.p50), ms(app.p99), benchkit.CountsLine(app.errors), o.pgClients, base.tps, ratio,
+		us(appFS), us(appPG), us(basePG), app.batches.mean(),
+		100*app.cpu.noise(appLabels), 100*base.cpu.noise(pgbenchLabels))
+	if app.missing > 0 {
+		return fmt.Errorf("%d acknowledged votes are not in the table", app.missing)
+	}
 	return nil
 }
 
@@ -264,10 +294,27 @@ const castVoteQuery = `mutation($id: ID!, $answers: [AnswerInput!]!) {
   castVote(input: {photoId: $id, answers: $answers}) { photo { id voteCount } }
 }`
 
-// startSession starts an anonymous session and returns its token, or an
-// error code (see benchkit.Client.Do).
-func startSession(c *benchkit.Client) (string, string) {
-	data, code, _ := c.Call("", `mutation { startAnonymousSession { token } }`, nil)
+// syntheticAddr is a client address for a new judge: one of about a
+// million in 10.0.0.0/12, so that per-address limits see many clients.
+func syntheticAddr(r *mrand.Rand) string {
+	n := r.Uint32N(1 << 20)
+	return fmt.Sprintf("10.%d.%d.%d", n>>16, (n>>8)&255, n&255)
+}
+
+// call posts one GraphQL operation from the client address addr (as the
+// trusted proxy's X-Forwarded-For); see benchkit.Client.Do.
+func call(c *benchkit.Client, token, addr, query string, vars map[string]any) (json.RawMessage, string, string) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, c.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", addr)
+	return c.Do(req, token)
+}
+
+// startSession starts an anonymous session from addr and returns its
+// token, or an error code (see benchkit.Client.Do).
+func startSession(c *benchkit.Client, addr string) (string, string) {
+	data, code, _ := call(c, "", addr, `mutation { startAnonymousSession { token } }`, nil)
 	if code != "" {
 		return "", code
 	}
@@ -288,6 +335,8 @@ type appResult struct {
 	errors           map[string]int
 	commits, walSync int64
 	cpu              cpuUsage
+	acked, missing   int64     // votes acknowledged in the whole run; those not in the table
+	batches          histogram // the server's batch sizes in the window
 }
 
 func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server, photos []string) (*appResult, error) {
@@ -298,6 +347,7 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 		measuring atomic.Bool
 		stopping  atomic.Bool
 		sessions  atomic.Int64
+		acked     atomic.Int64 // votes answered ok, warm-up included
 		mu        sync.Mutex
 		lats      []time.Duration
 		errs      = map[string]int{}
@@ -307,7 +357,7 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 		wg.Go(func() {
 			r := mrand.New(mrand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
 			var (
-				token        string
+				token, addr  string
 				cursor, left int
 				myLats       []time.Duration
 				myErrs       = map[string]int{}
@@ -315,7 +365,8 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 			for !stopping.Load() && ctx.Err() == nil {
 				if token == "" || left == 0 {
 					var code string
-					token, code = startSession(c)
+					addr = syntheticAddr(r)
+					token, code = startSession(c, addr)
 					if code != "" {
 						if measuring.Load() {
 							myErrs["startAnonymousSession:"+code]++
@@ -326,14 +377,17 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 					sessions.Add(1)
 					// A new judge starts anywhere in the list and goes
 					// round it once: never the same photo twice.
-					cursor, left = r.IntN(len(photos)), len(photos)
+					cursor, left = r.IntN(len(photos)), min(o.perJudge, len(photos))
 				}
 				id := photos[cursor]
 				cursor = (cursor + 1) % len(photos)
 				left--
 				t0 := time.Now()
-				_, code, _ := c.Call(token, castVoteQuery, map[string]any{"id": id, "answers": benchkit.Answers(r)})
+				_, code, _ := call(c, token, addr, castVoteQuery, map[string]any{"id": id, "answers": benchkit.Answers(r)})
 				lat := time.Since(t0)
+				if code == "" {
+					acked.Add(1)
+				}
 				if !measuring.Load() {
 					continue
 				}
@@ -373,6 +427,7 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 		return nil, err
 	}
 	c0 := readCounters(ctx, pg)
+	h0, herr := batchSizes(srv.URL)
 	n0, err := countVotes(ctx, pg, "votes")
 	if err != nil {
 		finish()
@@ -399,6 +454,7 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 	t1 := time.Now()
 	cpu := cpuUsage(procs.Stop())
 	c1 := readCounters(ctx, pg)
+	h1, herr1 := batchSizes(srv.URL)
 	s1 := sessions.Load()
 	finish()
 	if perf != nil {
@@ -408,7 +464,17 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 		return nil, err
 	}
 	res := &appResult{votes: n1 - n0, sessions: s1 - s0, window: t1.Sub(t0), errors: errs, cpu: cpu,
-		commits: c1.commits - c0.commits, walSync: -1}
+		commits: c1.commits - c0.commits, walSync: -1, acked: acked.Load()}
+	// Every vote acknowledged (its transaction committed) is in the table;
+	// the table may hold more (calls cut short after their commit).
+	total, err := countVotes(ctx, pg, "votes")
+	if err != nil {
+		return nil, err
+	}
+	res.missing = max(res.acked-total, 0)
+	if herr == nil && herr1 == nil {
+		res.batches = h1.minus(h0)
+	}
 	if c0.walSyncs >= 0 && c1.walSyncs >= 0 {
 		res.walSync = c1.walSyncs - c0.walSyncs
 	}
@@ -431,7 +497,9 @@ func (r *appResult) print(o options) {
 	fmt.Printf("votes stored:        %d in %s = %.0f votes/s (from the votes table)\n", r.votes, r.window.Round(time.Millisecond), r.votesPerSec)
 	fmt.Printf("castVote answered:   %d ok; latency p50 %s  p90 %s  p99 %s  max %s\n", r.okCalls, ms(r.p50), ms(r.p90), ms(r.p99), ms(r.maxLat))
 	fmt.Printf("errors by code:      %s\n", benchkit.CountsLine(r.errors))
-	fmt.Printf("anonymous sessions:  %d started in the window\n", r.sessions)
+	fmt.Printf("anonymous sessions:  %d started in the window (%d votes each at most), each from a synthetic address\n", r.sessions, o.perJudge)
+	fmt.Printf("acknowledged votes:  %d in the whole run; %d of them not in the table\n", r.acked, r.missing)
+	fmt.Printf("batch sizes:         %s\n", r.batches)
 	if r.commits > 0 {
 		fmt.Printf("database commits:    %d (%.0f/s, %.1f votes per commit; includes reads' implicit commits)\n",
 			r.commits, float64(r.commits)/r.window.Seconds(), float64(r.votes)/float64(r.commits))
@@ -444,6 +512,98 @@ func (r *appResult) print(o options) {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
+
+func us(d time.Duration) string { return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond)) }
+
+// perEvent is the CPU time label used per event (n events in the window).
+func (u cpuUsage) perEvent(label string, n int64) time.Duration {
+	if n <= 0 || u.ByLabel == nil {
+		return 0
+	}
+	return u.ByLabel[label] / time.Duration(n)
+}
+
+// histogram is a Prometheus histogram's cumulative bucket counts, by upper
+// bound, with its sum and count.
+type histogram struct {
+	le         []float64
+	cumulative []float64
+	sum, count float64
+}
+
+var bucketRE = regexp.MustCompile(`^facestat_vote_batch_size_(bucket\{le="([^"]+)"\}|sum|count) (\S+)$`)
+
+// batchSizes reads the server's facestat_vote_batch_size histogram.
+func batchSizes(base string) (histogram, error) {
+	var h histogram
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		return h, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return h, err
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		m := bucketRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		v, _ := strconv.ParseFloat(m[3], 64)
+		switch m[1] {
+		case "sum":
+			h.sum = v
+		case "count":
+			h.count = v
+		default:
+			le, _ := strconv.ParseFloat(m[2], 64) // "+Inf" parses as +Inf
+			h.le, h.cumulative = append(h.le, le), append(h.cumulative, v)
+		}
+	}
+	if h.le == nil {
+		return h, errors.New("no facestat_vote_batch_size in /metrics")
+	}
+	return h, nil
+}
+
+// minus is h less an earlier reading of the same histogram.
+func (h histogram) minus(o histogram) histogram {
+	out := histogram{le: h.le, cumulative: slices.Clone(h.cumulative), sum: h.sum - o.sum, count: h.count - o.count}
+	for i := range out.cumulative {
+		if i < len(o.cumulative) {
+			out.cumulative[i] -= o.cumulative[i]
+		}
+	}
+	return out
+}
+
+func (h histogram) mean() float64 {
+	if h.count == 0 {
+		return 0
+	}
+	return h.sum / h.count
+}
+
+// String is the batches' count and mean, and the share of batches in each
+// bucket (size up to le).
+func (h histogram) String() string {
+	if h.count == 0 {
+		return "unknown"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%.0f batches, mean %.1f votes;", h.count, h.mean())
+	prev := 0.0
+	for i, le := range h.le {
+		n := h.cumulative[i] - prev
+		prev = h.cumulative[i]
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, " ≤%g: %.0f%%", le, 100*n/h.count)
+	}
+	return b.String()
+}
 
 // ---------------------------------------------------------------- pgbench
 
@@ -474,7 +634,7 @@ func measurePgbench(ctx context.Context, o options, pg *sql.DB, pgbench, dbURL, 
 	}
 	script := filepath.Join(tmp, "insert.sql")
 	const insert = `INSERT INTO bench_votes (judge_id, photo_id, answers, created_at) VALUES (gen_random_uuid(), gen_random_uuid(), ` +
-		`'[{"q":1,"n":31},{"q":2,"n":6},{"q":3,"y":true},{"q":4,"y":true},{"q":5,"y":false},{"q":8,"w":"friendly"}]', now());` + "\n"
+		`'[{"q":1,"n":31},{"q":2,"n":6},{"q":3,"y":true},{"q":4,"y":true},{"q":5,"y":false},{"q":8,"w":"friendly"}]', now()) ON CONFLICT DO NOTHING;` + "\n"
 	if err := os.WriteFile(script, []byte(insert), 0o600); err != nil {
 		return nil, err
 	}
@@ -483,7 +643,7 @@ func measurePgbench(ctx context.Context, o options, pg *sql.DB, pgbench, dbURL, 
 		return nil, err
 	}
 	secs := max(int((o.duration+time.Second-1)/time.Second), 1)
-	args := []string{"-n", "-c", strconv.Itoa(o.pool), "-j", "2", "-T", strconv.Itoa(secs), "-f", script}
+	args := []string{"-n", "-c", strconv.Itoa(o.pgClients), "-j", "2", "-T", strconv.Itoa(secs), "-f", script}
 	env := os.Environ()
 	if h := u.Hostname(); h != "" {
 		args = append(args, "-h", h)
@@ -519,7 +679,7 @@ func measurePgbench(ctx context.Context, o options, pg *sql.DB, pgbench, dbURL, 
 	if m == nil {
 		return nil, fmt.Errorf("no tps in pgbench's output:\n%s", out.String())
 	}
-	res := &pgbenchResult{clients: o.pool, seconds: secs, cpu: cpu, walSync: -1}
+	res := &pgbenchResult{clients: o.pgClients, seconds: secs, cpu: cpu, walSync: -1}
 	res.tps, _ = strconv.ParseFloat(m[1], 64)
 	if m := latencyRE.FindStringSubmatch(out.String()); m != nil {
 		res.latency = m[1]

@@ -76,6 +76,7 @@ type Deps struct {
 // Server routes FaceStat's HTTP requests.
 type Server struct {
 	cfg      *config.Config
+	live     *liveFast // live results on WebSockets (livefeed.go); nil without a hub
 	log      *slog.Logger
 	identity *identity.Service
 	photos   *photos.Service

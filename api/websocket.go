@@ -133,6 +133,7 @@ func (s *Server) newWebsocketTransport() transport.Websocket {
 				CheckOrigin: func(*http.Request) bool { return true },
 			},
 			conns:       s.sockets,
+			live:        s.live,
 			initTimeout: s.cfg.WSInitTimeout, // kept by gorillaConn, which closes with the protocol's code
 		},
 		InitFunc:              s.wsInit,
@@ -221,6 +222,7 @@ func (s *Server) trustedOrigin(origin string) bool {
 type gorillaWebsocket struct {
 	upgrader    websocket.Upgrader
 	conns       *socketRegistry
+	live        *liveFast // nil: every subscription through gqlgen
 	initTimeout time.Duration
 }
 
@@ -233,7 +235,7 @@ func (g *gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts t
 	if err != nil {
 		return nil, err
 	}
-	conn := &gorillaConn{conn: c, registry: g.conns, state: socketStateFrom(r.Context()), proto: c.Subprotocol()}
+	conn := &gorillaConn{conn: c, registry: g.conns, state: socketStateFrom(r.Context()), proto: c.Subprotocol(), live: g.live}
 	if conn.state != nil {
 		conn.state.setConn(conn)
 	}
@@ -277,6 +279,11 @@ type gorillaConn struct {
 	state    *socketState
 	proto    string
 	tws      *transportWS // nil on legacy graphql-ws
+	live     *liveFast    // photoStats on graphql-transport-ws (livefeed.go)
+
+	fastMu     sync.Mutex
+	fast       map[string]*fastSub // by gqlgen's operation id
+	fastClosed bool
 
 	initTimer *time.Timer
 	initDone  atomic.Bool // legacy: any message arrived; graphql-transport-ws: connection_init
@@ -345,6 +352,14 @@ func (c *gorillaConn) NextReader() (int, io.Reader, error) {
 			if c.tws.initialised() {
 				c.initDone.Store(true)
 			}
+			if m := c.tws.takePassed(); m != nil && c.live != nil && c.state != nil {
+				if m.typ == "complete" && c.endFast(m.internal, false) {
+					continue
+				}
+				if m.typ == "subscribe" && c.live.subscribe(c, m) {
+					continue
+				}
+			}
 			return mt, bytes.NewReader(pass), nil
 		}
 	}
@@ -411,6 +426,7 @@ func (c *gorillaConn) writeClose(code int, message string) error {
 func (c *gorillaConn) Close() error {
 	c.once.Do(func() {
 		c.registry.remove(c)
+		c.endAllFast()
 		if c.initTimer != nil {
 			c.initTimer.Stop()
 		}

@@ -166,6 +166,16 @@ func (s *Server) CloseSockets() {
 // Sockets returns how many WebSockets are open.
 func (s *Server) Sockets() int { return s.sockets.Len() }
 
+// LiveRenders counts the live-result updates rendered on the WebSocket fast
+// path: one per update and feed (photo and document), however many
+// subscribers share it (for tests).
+func (s *Server) LiveRenders() int64 {
+	if s.live == nil {
+		return 0
+	}
+	return s.live.feeds.Renders()
+}
+
 // SetReady sets what /readyz reports; false during start-up and shutdown.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/live"
 )
@@ -24,8 +25,9 @@ import (
 // subscription (and the resolver another) and executes and marshals every
 // update once per subscriber: at 15,000 subscribers that was most of the
 // server's CPU and memory. On graphql-transport-ws, a photoStats
-// subscription whose selection does not depend on the viewer (no `photo`
-// field, no fragment spreads) is served here instead: its subscribe
+// subscription whose selection does not depend on the viewer (of `photo`,
+// only id and voteCount: the web app's document qualifies) is served here
+// instead: its subscribe
 // message runs through the same executor with the same extensions (trusted
 // documents, depth, price, aliases, budget, admission, the socket's
 // operation bound, metrics) and the same resolver, which checks that the
@@ -55,7 +57,7 @@ func eligible(query, operationName string) bool {
 		return false
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Input: query})
-	if err != nil || len(doc.Fragments) > 0 {
+	if err != nil {
 		return false
 	}
 	var op *ast.OperationDefinition
@@ -71,21 +73,41 @@ func eligible(query, operationName string) bool {
 	if !ok || f.Name != "photoStats" || len(f.Directives) > 0 {
 		return false
 	}
-	return viewerFree(f.SelectionSet)
+	return viewerFree(doc, f.SelectionSet, false, 0)
 }
 
+// photoFieldsShared are the fields of PhotoStats.photo an update may
+// carry on the fast path: the same for every viewer who may see the photo
+// (each member's visibility is checked on every update).
+var photoFieldsShared = map[string]bool{"id": true, "voteCount": true, "__typename": true}
+
 // viewerFree reports whether a selection under PhotoStats reads nothing
-// that depends on who asks: it selects no `photo` (the only such field)
-// and spreads no named fragment.
-func viewerFree(set ast.SelectionSet) bool {
+// that depends on who asks: of `photo`, only photoFieldsShared. Fragments
+// are followed (to a bounded depth: the document is not validated yet).
+func viewerFree(doc *ast.QueryDocument, set ast.SelectionSet, inPhoto bool, depth int) bool {
+	if depth > 32 {
+		return false
+	}
 	for _, sel := range set {
 		switch sel := sel.(type) {
 		case *ast.Field:
-			if sel.Name == "photo" || !viewerFree(sel.SelectionSet) {
+			switch {
+			case inPhoto && !photoFieldsShared[sel.Name]:
+				return false
+			case !inPhoto && sel.Name == "photo":
+				if !viewerFree(doc, sel.SelectionSet, true, depth+1) {
+					return false
+				}
+			case !viewerFree(doc, sel.SelectionSet, inPhoto, depth+1):
 				return false
 			}
 		case *ast.InlineFragment:
-			if !viewerFree(sel.SelectionSet) {
+			if !viewerFree(doc, sel.SelectionSet, inPhoto, depth+1) {
+				return false
+			}
+		case *ast.FragmentSpread:
+			def := doc.Fragments.ForName(sel.Name)
+			if def == nil || !viewerFree(doc, def.SelectionSet, inPhoto, depth+1) {
 				return false
 			}
 		default:
@@ -94,6 +116,11 @@ func viewerFree(set ast.SelectionSet) bool {
 	}
 	return true
 }
+
+// renderViewer is who a feed renders updates as: one who may see any
+// photo, so that `photo { id voteCount }` renders for private and hidden
+// photos too; who gets the update is each member's own check.
+var renderViewer = &identity.Viewer{Role: identity.RoleModerator}
 
 // fastSub is one subscription on the fast path.
 type fastSub struct {
@@ -206,7 +233,7 @@ func (lf *liveFast) renderer(query, operationName string, vars map[string]any) l
 		if err != nil {
 			return nil, err
 		}
-		ctx, cancel := context.WithCancel(live.WithRendering(graphql.StartOperationTrace(ctx), snap))
+		ctx, cancel := context.WithCancel(live.WithRendering(graphql.StartOperationTrace(identity.NewContext(ctx, renderViewer)), snap))
 		defer cancel()
 		responses, ctx := lf.bare.DispatchOperation(ctx, rc)
 		resp := responses(ctx)

@@ -190,13 +190,16 @@ func (lf *liveFast) subscribe(c *gorillaConn, m *clientMessage) bool {
 	end := func() { // the viewer may no longer see the photo
 		c.endFast(internal, true)
 	}
-	send := func(ev *live.Event) {
+	send := func(ev *live.Event) { // under the member's lock: never ends it here
+		if ctx.Err() != nil { // the credential ended: the socket is closing
+			return
+		}
 		pm := ev.Frame(client, func() any {
 			pm, _ := websocket.NewPreparedMessage(websocket.TextMessage, nextFrame(client, ev.Payload))
 			return pm
 		}).(*websocket.PreparedMessage)
 		if pm != nil && c.writePrepared(pm) != nil {
-			c.Close()
+			go c.Close() // a client that does not read: Close ends its members, this one too
 		}
 	}
 	sub.member = lf.feeds.Join(f.photo, key, render, f.keep, send, end)

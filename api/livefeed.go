@@ -19,7 +19,6 @@ import (
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/live"
-	"github.com/facestat/facestat/panics"
 )
 
 // The fast path of live results. gqlgen's transport runs a goroutine per
@@ -143,24 +142,8 @@ func (f *follower) Follow(photo uuid.UUID, keep func(*judging.Snapshot) bool) {
 func (f *follower) Current(version int64) { f.current, f.sent = version, true }
 
 // subscribe serves m (a subscribe message tws passed) if the fast path
-// takes it, and reports whether it did. It runs on a goroutine of its own
-// while the socket's reader waits: the resolver's calls (the database)
-// grow a stack deep, and a reader's stack, which lives as long as the
-// socket, would keep that size.
+// takes it, and reports whether it did.
 func (lf *liveFast) subscribe(c *gorillaConn, m *clientMessage) bool {
-	done := make(chan bool, 1)
-	go func() {
-		defer panics.Recover(nil, "live subscription", func(any) {
-			c.writeClose(closeInternal, "Internal server error")
-			c.Close()
-			done <- true
-		})
-		done <- lf.subscribeNow(c, m)
-	}()
-	return <-done
-}
-
-func (lf *liveFast) subscribeNow(c *gorillaConn, m *clientMessage) bool {
 	var params graphql.RawParams
 	if json.Unmarshal(m.payload, &params) != nil || !eligible(params.Query, params.OperationName) {
 		return false

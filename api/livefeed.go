@@ -155,16 +155,8 @@ func (lf *liveFast) subscribe(c *gorillaConn, m *clientMessage) bool {
 	params.ReadTime = graphql.TraceTiming{Start: graphql.Now(), End: graphql.Now()}
 	ctx, cancel := context.WithCancel(graphql.StartOperationTrace(connCtx))
 	rc, errs := lf.full.CreateOperationContext(ctx, &params)
-	if errs != nil { // as gqlgen answers it
-		resp := lf.full.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
-		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
-			b, _ := json.Marshal(resp.Errors)
-			c.sendOp(m.internal, "error", b)
-		} else {
-			b, _ := json.Marshal(&graphql.Response{Errors: errs})
-			c.sendOp(m.internal, "next", b)
-			c.sendOp(m.internal, "complete", nil)
-		}
+	if errs != nil {
+		c.refuseOperation(lf.full, ctx, rc, m.internal, errs)
 		cancel()
 		return true
 	}
@@ -212,6 +204,21 @@ func (lf *liveFast) subscribe(c *gorillaConn, m *clientMessage) bool {
 	c.sendOp(internal, "next", b)
 	sub.member.Start(f.current)
 	return true
+}
+
+// refuseOperation answers an operation the executor refused, as gqlgen's
+// transport does: a protocol error (a document that does not parse or
+// validate, over the price) as error, anything else as next and complete.
+func (c *gorillaConn) refuseOperation(exec *executor.Executor, ctx context.Context, rc *graphql.OperationContext, id string, errs gqlerror.List) {
+	resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+	if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+		b, _ := json.Marshal(resp.Errors)
+		c.sendOp(id, "error", b)
+		return
+	}
+	b, _ := json.Marshal(&graphql.Response{Errors: errs})
+	c.sendOp(id, "next", b)
+	c.sendOp(id, "complete", nil)
 }
 
 // renderer renders updates of one document and variables for a feed, on

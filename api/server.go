@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
 
@@ -92,6 +93,7 @@ type Server struct {
 	ready    atomic.Bool
 	handler  http.Handler
 	sockets  *socketRegistry
+	upgrader websocket.Upgrader  // gorilla, for both WebSocket paths (newUpgrader)
 	clients  clientaddr.Resolver // who a request comes from
 	sessions *sessionWatch
 	metrics  *metrics.Metrics
@@ -113,7 +115,7 @@ type Server struct {
 // New returns a Server; it reports ready once SetReady(true) is called.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, photos: d.Photos, judging: d.Judging, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
-		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
+		sockets: newSocketRegistry(), upgrader: newUpgrader(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
 	s.csp = []string{contentSecurityPolicy(d.Config, d.WebApp, "index.html", "graphiql.html")}
 	s.admission = d.Admission
 	s.exports = d.Exports

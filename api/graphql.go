@@ -3,7 +3,9 @@ package api
 import (
 	"net/http"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -11,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/facestat/facestat/graph"
+	"github.com/facestat/facestat/live"
 	"github.com/facestat/facestat/metrics"
 )
 
@@ -20,17 +23,44 @@ import (
 func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	cfg := graph.Config{Resolvers: resolver}
 	setComplexity(&cfg.Complexity, s.prices())
-	srv := handler.New(graph.NewExecutableSchema(cfg))
+	es := graph.NewExecutableSchema(cfg)
+	srv := handler.New(es)
+	if resolver.Live != nil { // livefeed.go: before the WebSocket transport, which uses it
+		s.live = &liveFast{full: executor.New(es), bare: executor.New(es), feeds: live.NewFeeds(resolver.Live)}
+	}
 	srv.AddTransport(s.newWebsocketTransport()) // first: it claims Upgrade requests
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(graphqlHTTP{method: http.MethodGet}) // graphqlhttp.go: GraphQL over HTTP, statuses included
 	srv.AddTransport(graphqlHTTP{method: http.MethodPost})
 	srv.AddTransport(withStatus{s.uploadTransport()})
+	pq := s.newPersistedQueries(s.documents)
+	s.configureGraphQL(srv, resolver, pq)
+	if s.live != nil {
+		s.configureGraphQL(s.live.full, resolver, pq)
+		s.live.bare.SetQueryCache(lru.New[*ast.QueryDocument](100))
+		s.live.bare.SetErrorPresenter(presentError)
+		s.live.bare.SetRecoverFunc(recoverPanic)
+		s.live.bare.Use(graph.LoadersExtension{Resolver: resolver})
+	}
+	return s.limitBody(codeTransportErrors(srv))
+}
+
+// gqlConfig is what handler.Server and executor.Executor have in common.
+type gqlConfig interface {
+	Use(graphql.HandlerExtension)
+	SetQueryCache(graphql.Cache[*ast.QueryDocument])
+	SetParserTokenLimit(int)
+	SetErrorPresenter(graphql.ErrorPresenterFunc)
+	SetRecoverFunc(graphql.RecoverFunc)
+}
+
+// configureGraphQL gives srv (the handler, or the fast path's executor)
+// the limits and extensions of every operation.
+func (s *Server) configureGraphQL(srv gqlConfig, resolver *graph.Resolver, pq *persistedQueries) {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(s.cfg.MaxQueryTokens)
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
-	pq := s.newPersistedQueries(s.documents)
 	srv.Use(pq) // apq.go: persisted queries and trusted documents, before anything parses
 	if s.admission != nil {
 		srv.Use(admit{ctrl: s.admission})
@@ -52,7 +82,6 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	if s.metrics != nil {
 		srv.Use(metrics.Extension{M: s.metrics})
 	}
-	return s.limitBody(codeTransportErrors(srv))
 }
 
 func init() {

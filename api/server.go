@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
 
@@ -76,6 +77,7 @@ type Deps struct {
 // Server routes FaceStat's HTTP requests.
 type Server struct {
 	cfg      *config.Config
+	live     *liveFast // live results on WebSockets (livefeed.go); nil without a hub
 	log      *slog.Logger
 	identity *identity.Service
 	photos   *photos.Service
@@ -91,6 +93,7 @@ type Server struct {
 	ready    atomic.Bool
 	handler  http.Handler
 	sockets  *socketRegistry
+	upgrader websocket.Upgrader  // gorilla, for both WebSocket paths (newUpgrader)
 	clients  clientaddr.Resolver // who a request comes from
 	sessions *sessionWatch
 	metrics  *metrics.Metrics
@@ -112,7 +115,7 @@ type Server struct {
 // New returns a Server; it reports ready once SetReady(true) is called.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, log: d.Log, identity: d.Identity, photos: d.Photos, judging: d.Judging, blobs: d.Blobs, ping: d.Ping, webapp: d.WebApp, front: d.FrontPage,
-		sockets: newSocketRegistry(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
+		sockets: newSocketRegistry(), upgrader: newUpgrader(), metrics: d.Metrics, assets: newWebAssets(d.WebApp)}
 	s.csp = []string{contentSecurityPolicy(d.Config, d.WebApp, "index.html", "graphiql.html")}
 	s.admission = d.Admission
 	s.exports = d.Exports
@@ -164,6 +167,16 @@ func (s *Server) CloseSockets() {
 
 // Sockets returns how many WebSockets are open.
 func (s *Server) Sockets() int { return s.sockets.Len() }
+
+// LiveRenders counts the live-result updates rendered on the WebSocket fast
+// path: one per update and feed (photo and document), however many
+// subscribers share it (for tests).
+func (s *Server) LiveRenders() int64 {
+	if s.live == nil {
+		return 0
+	}
+	return s.live.feeds.Renders()
+}
 
 // SetReady sets what /readyz reports; false during start-up and shutdown.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }

@@ -45,19 +45,25 @@ const (
 )
 
 // serveSocket serves a WebSocket upgrade: the socket counts against its
-// address's ws-max-sockets-per-ip for as long as it is open (gqlgen's
-// transport serves the socket in this request's goroutine), and its
-// context carries the bound on its operations in flight.
+// address's ws-max-sockets-per-ip for as long as it is open, and its
+// context carries the bound on its operations in flight. A
+// graphql-transport-ws socket is served by FaceStat's own loop (wsloop.go)
+// after this returns; any other by gqlgen's transport, in this request's
+// goroutine.
 func (s *Server) serveSocket(next http.Handler, w http.ResponseWriter, r *http.Request) {
 	leave, ok := holdPerAddress(w, r, s.socketsPerIP, facestat.ReasonTooManySockets, 10*time.Second,
 		"too many WebSockets open from your address: close one, or share one socket between subscriptions")
 	if !ok {
 		return
 	}
-	defer leave()
 	state := &socketState{}
 	ctx := context.WithValue(r.Context(), socketKey{}, &socketOps{max: int64(s.cfg.WSMaxOperations)})
 	ctx = context.WithValue(ctx, socketStateKey{}, state)
+	if s.live != nil && servesOwn(r) { // wsloop.go: returns once upgraded
+		s.serveOwn(w, r.WithContext(ctx), state, leave)
+		return
+	}
+	defer leave()
 	defer state.closeConn() // gqlgen returns without closing on some refusals
 	next.ServeHTTP(w, r.WithContext(ctx))
 }
@@ -120,25 +126,31 @@ func (s *Server) newWebsocketTransport() transport.Websocket {
 	limit := s.cfg.MaxWSMessageBytes
 	return transport.Websocket{
 		Implementation: &gorillaWebsocket{
-			upgrader: websocket.Upgrader{
-				// Small read buffers and pooled write buffers: an idle
-				// subscriber should cost little memory.
-				ReadBufferSize:  1 << 10,
-				WriteBufferSize: 4 << 10,
-				WriteBufferPool: &sync.Pool{},
-				// Any origin may open a socket: third-party apps authenticate
-				// in connection_init. The session cookie, which a browser
-				// would send from any site, only counts for trusted origins
-				// (see wsInit), so there is no cross-site socket hijacking.
-				CheckOrigin: func(*http.Request) bool { return true },
-			},
+			upgrader:    s.upgrader,
 			conns:       s.sockets,
+			live:        s.live,
 			initTimeout: s.cfg.WSInitTimeout, // kept by gorillaConn, which closes with the protocol's code
 		},
 		InitFunc:              s.wsInit,
 		KeepAlivePingInterval: s.cfg.WSPingInterval, // legacy graphql-ws: "ka"
 		PingPongInterval:      s.cfg.WSPingInterval, // graphql-transport-ws: ping, and a pong within 2 intervals
 		PayloadReadLimit:      &limit,
+	}
+}
+
+// newUpgrader configures gorilla for both gqlgen's transport and the own
+// loop: small read buffers and pooled write buffers (an idle subscriber
+// should cost little memory), no compression.
+func newUpgrader() websocket.Upgrader {
+	return websocket.Upgrader{
+		ReadBufferSize:  1 << 10,
+		WriteBufferSize: 4 << 10,
+		WriteBufferPool: &sync.Pool{},
+		// Any origin may open a socket: third-party apps authenticate
+		// in connection_init. The session cookie, which a browser
+		// would send from any site, only counts for trusted origins
+		// (see wsInit), so there is no cross-site socket hijacking.
+		CheckOrigin: func(*http.Request) bool { return true },
 	}
 }
 
@@ -221,6 +233,7 @@ func (s *Server) trustedOrigin(origin string) bool {
 type gorillaWebsocket struct {
 	upgrader    websocket.Upgrader
 	conns       *socketRegistry
+	live        *liveFast // nil: every subscription through gqlgen
 	initTimeout time.Duration
 }
 
@@ -233,7 +246,7 @@ func (g *gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts t
 	if err != nil {
 		return nil, err
 	}
-	conn := &gorillaConn{conn: c, registry: g.conns, state: socketStateFrom(r.Context()), proto: c.Subprotocol()}
+	conn := &gorillaConn{conn: c, registry: g.conns, state: socketStateFrom(r.Context()), proto: c.Subprotocol(), live: g.live}
 	if conn.state != nil {
 		conn.state.setConn(conn)
 	}
@@ -277,6 +290,12 @@ type gorillaConn struct {
 	state    *socketState
 	proto    string
 	tws      *transportWS // nil on legacy graphql-ws
+	live     *liveFast    // photoStats on graphql-transport-ws (livefeed.go)
+	own      *ownLoop     // nil: served by gqlgen's transport (wsloop.go)
+
+	fastMu     sync.Mutex
+	fast       map[string]*fastSub // by gqlgen's operation id
+	fastClosed bool
 
 	initTimer *time.Timer
 	initDone  atomic.Bool // legacy: any message arrived; graphql-transport-ws: connection_init
@@ -345,6 +364,14 @@ func (c *gorillaConn) NextReader() (int, io.Reader, error) {
 			if c.tws.initialised() {
 				c.initDone.Store(true)
 			}
+			if m := c.tws.takePassed(); m != nil && c.live != nil && c.state != nil {
+				if m.typ == "complete" && c.endFast(m.internal, false) {
+					continue
+				}
+				if m.typ == "subscribe" && c.live.subscribe(c, m) {
+					continue
+				}
+			}
 			return mt, bytes.NewReader(pass), nil
 		}
 	}
@@ -411,6 +438,10 @@ func (c *gorillaConn) writeClose(code int, message string) error {
 func (c *gorillaConn) Close() error {
 	c.once.Do(func() {
 		c.registry.remove(c)
+		c.endAllFast()
+		if c.own != nil {
+			c.own.endOperations()
+		}
 		if c.initTimer != nil {
 			c.initTimer.Stop()
 		}
@@ -428,10 +459,13 @@ type socketRegistry struct {
 	mu      sync.Mutex
 	conns   map[*gorillaConn]struct{}
 	closing bool
+
+	pingOnce sync.Once     // the own loop's keepalive ticker (wsloop.go)
+	done     chan struct{} // closed by closeAll: the ticker stops
 }
 
 func newSocketRegistry() *socketRegistry {
-	return &socketRegistry{conns: map[*gorillaConn]struct{}{}}
+	return &socketRegistry{conns: map[*gorillaConn]struct{}{}, done: make(chan struct{})}
 }
 
 func (r *socketRegistry) add(c *gorillaConn) bool {
@@ -460,6 +494,9 @@ func (r *socketRegistry) Len() int {
 // closeAll refuses new sockets and closes the open ones with 1012.
 func (r *socketRegistry) closeAll() {
 	r.mu.Lock()
+	if !r.closing {
+		close(r.done)
+	}
 	r.closing = true
 	conns := make([]*gorillaConn, 0, len(r.conns))
 	for c := range r.conns {

@@ -58,6 +58,10 @@ type transportWS struct {
 	last         uint64            // the last operation id handed to gqlgen
 	byClient     map[string]string // the client's id of a running operation → gqlgen's
 	byInternal   map[string]string // and back
+	// passed is the subscribe or complete message receive passed last,
+	// with internal set (read by the reader goroutine that called
+	// receive: the fast path of live results, livefeed.go).
+	passed *clientMessage
 }
 
 func newTransportWS() *transportWS {
@@ -107,6 +111,7 @@ func (t *transportWS) receive(b []byte) (pass []byte, reply *wireMessage, close 
 		t.last++
 		internal := strconv.FormatUint(t.last, 10)
 		t.byClient[m.id], t.byInternal[internal] = internal, m.id
+		m.internal, t.passed = internal, m
 		return m.withID(internal), nil, nil
 	default: // complete
 		internal, ok := t.byClient[m.id]
@@ -115,6 +120,7 @@ func (t *transportWS) receive(b []byte) (pass []byte, reply *wireMessage, close 
 		}
 		delete(t.byClient, m.id)
 		delete(t.byInternal, internal)
+		m.internal, t.passed = internal, m
 		return m.withID(internal), nil, nil
 	}
 }
@@ -143,6 +149,16 @@ func (t *transportWS) send(m *wireMessage) bool {
 	return true
 }
 
+// takePassed returns the subscribe or complete message receive passed
+// last, once.
+func (t *transportWS) takePassed() *clientMessage {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := t.passed
+	t.passed = nil
+	return m
+}
+
 // initialised reports whether connection_init arrived.
 func (t *transportWS) initialised() bool {
 	t.mu.Lock()
@@ -152,9 +168,10 @@ func (t *transportWS) initialised() bool {
 
 // clientMessage is a client's message that passed parseClientMessage.
 type clientMessage struct {
-	typ, id string
-	payload json.RawMessage
-	fields  map[string]json.RawMessage
+	typ, id  string
+	internal string // the id gqlgen gets (subscribe, complete)
+	payload  json.RawMessage
+	fields   map[string]json.RawMessage
 }
 
 func (m *clientMessage) withID(id string) []byte {
@@ -276,6 +293,14 @@ func (s *socketState) setCredential(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.credential = ctx
+}
+
+// connContext returns the socket's context once connection_init was
+// accepted (identity, credential bounds, the socket's operations), or nil.
+func (s *socketState) connContext() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.credential
 }
 
 // credentialEnded reports whether the socket's credential has ended.

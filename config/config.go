@@ -455,7 +455,7 @@ var groups = []group{
 		{"device-token-ttl", "8760h", "how long a device token (handed out by signUp and signIn, kept by browsers in the fs_device cookie) lets its device sign in on its own budget", duration(func(c *Config) *time.Duration { return &c.DeviceTokenTTL })},
 	}},
 	{"Live results", "", []option{
-		{"live-max-rate", "4", "live updates per photo and subscriber per second, at most (the newest state wins)", integer(func(c *Config) *int { return &c.LiveMaxRate })},
+		{"live-max-rate", "10", "live updates per photo and subscriber per second, at most (the newest state wins)", integer(func(c *Config) *int { return &c.LiveMaxRate })},
 		{"max-ws-message-bytes", "64KiB", "largest WebSocket message a client may send (the socket is closed beyond)", int64s(func(c *Config) *int64 { return &c.MaxWSMessageBytes })},
 		{"ws-init-timeout", "5s", "a WebSocket must send connection_init within this, or it is closed", duration(func(c *Config) *time.Duration { return &c.WSInitTimeout })},
 		{"ws-ping-interval", "15s", "WebSocket keepalive (graphql-ws \"ka\"; graphql-transport-ws ping, pong due within two intervals)", duration(func(c *Config) *time.Duration { return &c.WSPingInterval })},

@@ -20,6 +20,12 @@ import (
 // between the two is missed), and streams: the current state, then every
 // newer one, for as long as the viewer may still see it.
 func (r *Resolver) subscribePhoto(ctx context.Context, gid string) (<-chan *judging.PhotoStats, error) {
+	if snap := live.RenderingFrom(ctx); snap != nil { // a live.Feed renders an update for its members
+		ch := make(chan *judging.PhotoStats, 1)
+		ch <- r.Judging.BuildSnapshot(snap)
+		close(ch)
+		return ch, nil
+	}
 	id, err := relay.ParseTypedID(gid, typePhoto, "photoId")
 	if err != nil {
 		return nil, err
@@ -60,7 +66,7 @@ func (r *Resolver) subscribePhoto(ctx context.Context, gid string) (<-chan *judg
 	// Every update says who may see the photo now: when the viewer may no
 	// longer (made private, hidden, deleted), the stream ends. (An update
 	// that changes visibility is rare: the lookup it may cost is too.)
-	return r.stream(ctx, r.Live.SubscribePhoto(id), []uuid.UUID{id}, func(snap *judging.Snapshot) verdict {
+	decide := func(snap *judging.Snapshot) verdict {
 		if snap.Deleted {
 			return end
 		}
@@ -68,7 +74,32 @@ func (r *Resolver) subscribePhoto(ctx context.Context, gid string) (<-chan *judg
 			return end
 		}
 		return send
-	})
+	}
+	if f := live.FollowerFrom(ctx); f != nil {
+		return r.follow(ctx, f, id, decide)
+	}
+	return r.stream(ctx, r.Live.SubscribePhoto(id), []uuid.UUID{id}, decide)
+}
+
+// follow hands the updates of a photoStats subscription to f (the
+// WebSocket fast path, which shares them among the photo's subscribers)
+// and returns the current state alone.
+func (r *Resolver) follow(ctx context.Context, f live.Follower, id uuid.UUID, decide func(*judging.Snapshot) verdict) (<-chan *judging.PhotoStats, error) {
+	f.Follow(id, func(snap *judging.Snapshot) bool { return decide(snap) == send })
+	current, err := r.Judging.FreshSnapshots(ctx, []uuid.UUID{id})
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan *judging.PhotoStats, len(current))
+	defer close(ch)
+	for _, snap := range current {
+		if decide(snap) != send {
+			break
+		}
+		ch <- r.Judging.BuildSnapshot(snap)
+		f.Current(snap.Version)
+	}
+	return ch, nil
 }
 
 // subscribeOwner streams the statistics of the viewer's photos; a photo

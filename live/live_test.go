@@ -132,3 +132,87 @@ func TestCoalescerBoundsMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedRendersOnce: the members of a feed share each update's
+// rendering; one whose subscriber may no longer see the photo is ended and
+// leaves; the last to leave stops the feed.
+func TestFeedRendersOnce(t *testing.T) {
+	h := live.NewHub(0)
+	fs := live.NewFeeds(h)
+	photo, owner := uuid.New(), uuid.New()
+	var mu sync.Mutex
+	renders := 0
+	render := func(_ context.Context, s *judging.Snapshot) ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		renders++
+		return []byte{byte(s.Version)}, nil
+	}
+	const n = 50
+	got := make(chan int64, 2*n)
+	ended := make(chan struct{}, 1)
+	var members []*live.Member
+	for i := range n {
+		keep := func(s *judging.Snapshot) bool { return i != 0 || s.Version < 2 } // member 0 loses sight at version 2
+		m := fs.Join(photo, "doc", render, keep, func(ev *live.Event) { got <- ev.Version }, func() { ended <- struct{}{} })
+		m.Start(0)
+		members = append(members, m)
+	}
+	if fs.Len() != 1 || h.Subscribers() != 1 {
+		t.Fatalf("%d feeds, %d hub subscriptions for one photo and document, want 1 and 1", fs.Len(), h.Subscribers())
+	}
+	h.Deliver(snap(photo, owner, 1))
+	for range n {
+		if v := <-got; v != 1 {
+			t.Fatalf("got version %d, want 1", v)
+		}
+	}
+	h.Deliver(snap(photo, owner, 2))
+	<-ended
+	for range n - 1 {
+		if v := <-got; v != 2 {
+			t.Fatalf("got version %d, want 2", v)
+		}
+	}
+	mu.Lock()
+	if renders != 2 || fs.Renders() != 2 {
+		t.Fatalf("2 updates to %d members rendered %d times (counted %d), want 2", n, renders, fs.Renders())
+	}
+	mu.Unlock()
+	for _, m := range members {
+		m.Leave()
+	}
+	if fs.Len() != 0 || h.Subscribers() != 0 {
+		t.Fatalf("after every member left: %d feeds, %d hub subscriptions", fs.Len(), h.Subscribers())
+	}
+}
+
+// TestFeedMemberStartsAfterCurrent: an update that arrives between a
+// member's joining and its current state going out is sent right after,
+// unless the current state was newer.
+func TestFeedMemberStartsAfterCurrent(t *testing.T) {
+	h := live.NewHub(0)
+	fs := live.NewFeeds(h)
+	photo, owner := uuid.New(), uuid.New()
+	render := func(_ context.Context, s *judging.Snapshot) ([]byte, error) { return nil, nil }
+	got := make(chan int64, 4)
+	keep := func(*judging.Snapshot) bool { return true }
+	a := fs.Join(photo, "doc", render, keep, func(ev *live.Event) { got <- ev.Version }, func() {})
+	b := fs.Join(photo, "doc", render, keep, func(ev *live.Event) { got <- 100 + ev.Version }, func() {})
+	defer a.Leave()
+	defer b.Leave()
+	h.Deliver(snap(photo, owner, 3))
+	for fs.Renders() < 1 { // the feed's goroutine takes it
+		time.Sleep(time.Millisecond)
+	}
+	a.Start(2) // its current state was version 2: 3 follows
+	b.Start(3) // its current state was version 3 already: nothing
+	if v := <-got; v != 3 {
+		t.Fatalf("got %d, want 3 for the member whose current state was older", v)
+	}
+	select {
+	case v := <-got:
+		t.Fatalf("got %d: an update no newer than the current state", v)
+	default:
+	}
+}

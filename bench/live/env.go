@@ -6,7 +6,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -201,4 +203,65 @@ func vmRSS(pid int) (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmRSS in /proc/" + strconv.Itoa(pid) + "/status")
+}
+
+// benchOperatorToken opens the server's /metrics to this program.
+const benchOperatorToken = "bench-live-operator-token-0123456789abcdef"
+
+// goMemory is what the server's Go runtime holds, from its /metrics.
+type goMemory struct {
+	heap, stack, goroutines float64 // heap in use, goroutine stacks in use (bytes), goroutines
+}
+
+// readGoMemory reads the server's heap, stacks and goroutines from
+// /metrics after a GC (the Go collector reads runtime/metrics on demand;
+// the heap figure includes what the next GC would free, so take two
+// readings a moment apart and keep the lower).
+func readGoMemory(baseURL string) (goMemory, error) {
+	var best goMemory
+	for i := range 2 {
+		if i > 0 {
+			time.Sleep(time.Second)
+		}
+		req, err := http.NewRequest(http.MethodGet, baseURL+"/metrics", nil)
+		if err != nil {
+			return best, err
+		}
+		req.Header.Set("Authorization", "Bearer "+benchOperatorToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return best, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return best, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return best, fmt.Errorf("/metrics: HTTP %d", resp.StatusCode)
+		}
+		var m goMemory
+		for line := range strings.SplitSeq(string(body), "\n") {
+			name, val, ok := strings.Cut(line, " ")
+			if !ok {
+				continue
+			}
+			v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+			if err != nil {
+				continue
+			}
+			switch name {
+			case "go_memstats_heap_inuse_bytes":
+				m.heap = v
+			case "go_memstats_stack_inuse_bytes":
+				m.stack = v
+			case "go_goroutines":
+				m.goroutines = v
+			}
+		}
+		if i == 0 || m.heap < best.heap {
+			best = m
+		}
+	}
+	return best, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,7 +63,10 @@ func run(ctx context.Context, o options) error {
 	env := benchkit.ServerEnv(dbURL, filepath.Join(tmp, "data"), 20, o.photos+10)
 	env["FACESTAT_RATE_SIGN_UP"] = "0/1s"
 	env["FACESTAT_RATE_UPLOAD"] = "0/1s"
+	env["FACESTAT_MAX_UPLOADS_PER_IP"] = "64"                           // seeding uploads in parallel from one address
+	env["FACESTAT_WS_MAX_SOCKETS_PER_IP"] = strconv.Itoa(o.subscribers) // the sockets come from -clients addresses
 	env["FACESTAT_REDIS_URL"] = ""
+	env["FACESTAT_OPERATOR_TOKEN"] = benchOperatorToken // /metrics: heap, stacks and goroutines per socket
 	busLabel := "in-process bus"
 	redisVer := ""
 	if o.redis {
@@ -81,7 +85,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer srv.Stop()
-	liveMaxRate := benchkit.EnvInt("FACESTAT_LIVE_MAX_RATE", 4)
+	liveMaxRate := benchkit.EnvInt("FACESTAT_LIVE_MAX_RATE", 10)
 	fmt.Printf("facestat (pid %d) is running at %s; live updates through %s, at most %d per photo and subscriber per second\n",
 		srv.Pid(), srv.URL, busLabel, liveMaxRate)
 
@@ -109,6 +113,10 @@ func run(ctx context.Context, o options) error {
 
 	// The subscribers.
 	rss0, err := vmRSS(srv.Pid())
+	if err != nil {
+		return err
+	}
+	mem0, err := readGoMemory(srv.URL)
 	if err != nil {
 		return err
 	}
@@ -142,6 +150,15 @@ func run(ctx context.Context, o options) error {
 	perConn := float64(rss1-rss0) / float64(setup.est)
 	fmt.Printf("server VmRSS: %s before the sockets, %s with %d subscribed: %.1f KiB per connection\n",
 		mib(rss0), mib(rss1), setup.est, perConn/1024)
+	mem1, err := readGoMemory(srv.URL)
+	if err != nil {
+		return err
+	}
+	heapPer := (mem1.heap - mem0.heap) / float64(setup.est)
+	stackPer := (mem1.stack - mem0.stack) / float64(setup.est)
+	goroutinesPer := (mem1.goroutines - mem0.goroutines) / float64(setup.est)
+	fmt.Printf("server Go memory per connection: heap %.1f KiB + goroutine stacks %.1f KiB = %.1f KiB; %.2f goroutines per connection\n",
+		heapPer/1024, stackPer/1024, (heapPer+stackPer)/1024, goroutinesPer)
 
 	// The votes.
 	fmt.Printf("casting %d votes/s for %s (%d workers, Zipf s=%.2f over %d photos) ...\n", o.rate, o.duration, o.workers, o.zipfS, o.photos)
@@ -193,7 +210,7 @@ func run(ctx context.Context, o options) error {
 	r := report{
 		o: o, machine: machine, pg: pgVersion, bus: busLabel, tree: tree, date: started.UTC().Format("2006-01-02"),
 		liveMaxRate: liveMaxRate, setup: setup, setupTime: setupTime, held: heldAtEnd, drops: drops, clientErrs: finalErrs,
-		missingFinals: missing, rss0: rss0, rss1: rss1, rss2: rss2, perConn: perConn, votes: votes, lat: lat,
+		missingFinals: missing, rss0: rss0, rss1: rss1, rss2: rss2, perConn: perConn, heapPer: heapPer, stackPer: stackPer, goroutinesPer: goroutinesPer, votes: votes, lat: lat,
 		msgs: m1 - m0, msgWindow: msgWindow, cpu: usage, serverCPU: srvCPU1 - srvCPU0,
 	}
 	r.print()
@@ -339,6 +356,8 @@ type report struct {
 	missingFinals          int
 	rss0, rss1, rss2       int64
 	perConn                float64
+	heapPer, stackPer      float64 // Go heap in use and goroutine stacks per connection, bytes
+	goroutinesPer          float64
 	votes                  *voteResult
 	lat                    latencyStats
 	msgs                   int64
@@ -423,6 +442,7 @@ func (r *report) print() {
 	fmt.Printf("| subscribers held | %d of %d (%d failed to subscribe, %d dropped), from %d client processes, opened in %s |\n",
 		r.held, r.o.subscribers, r.setup.fail, sum(r.drops), r.o.clients, r.setupTime.Round(100*time.Millisecond))
 	fmt.Printf("| server memory per connection | %.1f KiB (VmRSS %s → %s) |\n", r.perConn/1024, mib(r.rss0), mib(r.rss1))
+	fmt.Printf("| Go memory per connection | heap %.1f KiB + stacks %.1f KiB; %.2f goroutines |\n", r.heapPer/1024, r.stackPer/1024, r.goroutinesPer)
 	fmt.Printf("| votes/s achieved | %.0f of %d (Zipf s=%.2f over %d photos, %s) |\n", achieved, r.o.rate, r.o.zipfS, r.o.photos, window.Round(time.Second))
 	fmt.Printf("| castVote latency | p50 %.1f ms, p99 %.1f ms |\n", ms(castP50), ms(castP99))
 	fmt.Printf("| errors | %s |\n", benchkit.CountsLine(v.errs))

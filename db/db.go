@@ -20,8 +20,7 @@ import (
 	"github.com/golang-migrate/migrate/v4"
 	migratepg "github.com/golang-migrate/migrate/v4/database/postgres"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
+	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/facestat/facestat/ent"
 )
@@ -67,7 +66,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	)
 	if opts.DatabaseURL != "" {
 		dia = dialect.Postgres
-		sqlDB, err = sql.Open("pgx", opts.DatabaseURL)
+		sqlDB, err = openPostgres(opts.DatabaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("db: %w", err)
 		}
@@ -109,7 +108,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	health := sqlDB
 	if dia == dialect.Postgres {
-		if health, err = sql.Open("pgx", opts.DatabaseURL); err != nil {
+		if health, err = openPostgres(opts.DatabaseURL); err != nil {
 			sqlDB.Close()
 			return nil, fmt.Errorf("db: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/facestat/facestat/db"
 	"github.com/facestat/facestat/db/dbtest"
@@ -56,5 +57,23 @@ func TestSQLitePragmas(t *testing.T) {
 		if got != want {
 			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
 		}
+	}
+}
+
+// TestPostgresTimesInUTC: timestamptz values come back in UTC whatever the
+// host's zone: pgx would hand them back in time.Local (a location of its
+// own even where TZ is UTC, so the check below tells the two apart).
+func TestPostgresTimesInUTC(t *testing.T) {
+	d, err := db.Open(context.Background(), db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var at time.Time
+	if err := d.SQL.QueryRow("SELECT '2026-12-06 10:00:00+00'::timestamptz").Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	if at.Location() != time.UTC || at.Hour() != 10 {
+		t.Fatalf("scanned %v (zone %v), want 10:00 UTC", at, at.Location())
 	}
 }

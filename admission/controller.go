@@ -96,7 +96,16 @@ func New(cfg Config) *Controller {
 		switch n := cfg.Limits.InFlight[i]; {
 		case n <= 0:
 		case cfg.Limits.Target > 0 && adaptiveClass(Class(i)):
-			c.gates[i].lim = newAdaptive(DefaultAdaptive(n, cfg.Limits.Target), cfg.Now)
+			a := DefaultAdaptive(n, cfg.Limits.Target)
+			if Class(i) == Votes {
+				// A vote's latency is mostly its batch's commit (the disk,
+				// a synchronous replica), which fewer votes in flight do
+				// not shorten: a ceiling the commit cannot meet would pin
+				// the class at its floor, with smaller batches, exactly
+				// during a spike. Votes follow the gradient alone.
+				a.Target = 0
+			}
+			c.gates[i].lim = newAdaptive(a, cfg.Now)
 		default:
 			c.gates[i].lim = newFixed(n, cfg.Now)
 		}

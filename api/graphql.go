@@ -52,6 +52,10 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	if s.metrics != nil {
 		srv.Use(metrics.Extension{M: s.metrics})
 	}
+	// Last, so that everything above runs for it too: rendered.go skips
+	// execution for hot reads of public photos whose values have not changed.
+	s.rendered = newRenderedReads(resolver, s.cfg.NearCacheTTL)
+	srv.Use(s.rendered)
 	return s.limitBody(codeTransportErrors(srv))
 }
 

@@ -35,6 +35,10 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	srv.AddTransport(withStatus{s.uploadTransport()})
 	pq := s.newPersistedQueries(s.documents)
 	s.configureGraphQL(srv, resolver, pq)
+	// Last, so that everything above runs for it too: rendered.go skips
+	// execution for hot reads of public photos whose values have not changed.
+	s.rendered = newRenderedReads(resolver, s.cfg.NearCacheTTL)
+	srv.Use(s.rendered)
 	if s.live != nil {
 		s.configureGraphQL(s.live.full, resolver, pq)
 		s.live.bare.SetQueryCache(lru.New[*ast.QueryDocument](100))

@@ -106,6 +106,8 @@ type Server struct {
 	// WebSockets (slow clients, see body.go).
 	uploadsPerIP, socketsPerIP *admission.PerKey
 
+	rendered *renderedReads // hot photo reads answered from rendered bytes (rendered.go)
+
 	exports Exports      // data exports (exports.go)
 	outbox  *mail.Outbox // nil: mail goes to an SMTP relay
 
@@ -461,4 +463,13 @@ func (s *Server) cookieViewer(r *http.Request) *identity.Viewer {
 		return nil
 	}
 	return v
+}
+
+// RenderedReadHits is how many reads renderedReads answered from rendered
+// bytes without executing them (rendered.go), for tests and benchmarks.
+func (s *Server) RenderedReadHits() int64 {
+	if s.rendered == nil {
+		return 0
+	}
+	return s.rendered.hits.Load()
 }

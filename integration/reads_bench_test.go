@@ -177,7 +177,7 @@ func BenchmarkCachedPhotoRead(b *testing.B) {
 		}
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu, redisCPU := processCPU(b), r.redisCPU(b)
+			cpu, redisCPU, hits := processCPU(b), r.redisCPU(b), r.e.App.Server.RenderedReadHits()
 			for b.Loop() {
 				if w := r.serve(req); w.Code != http.StatusOK {
 					b.Fatal(fmt.Sprint(w.Code, w.Body))
@@ -191,6 +191,8 @@ func BenchmarkCachedPhotoRead(b *testing.B) {
 				b.ReportMetric(perOp/typenameCPU, "x-typename-cpu")
 			}
 			b.ReportMetric(float64((r.redisCPU(b)-redisCPU).Microseconds())/float64(b.N), "redis-cpu-µs/op")
+			// The share answered from rendered bytes (api/rendered.go).
+			b.ReportMetric(float64(r.e.App.Server.RenderedReadHits()-hits)/float64(b.N), "rendered/op")
 		})
 	}
 }

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
@@ -41,6 +42,9 @@ type Cache struct {
 	timeout time.Duration
 	// probing is set while a probe (see failed) runs.
 	probing atomic.Bool
+	// slow counts the calls that timed out since the last one that did
+	// not (see failed).
+	slow atomic.Int32
 	// seen is the epoch of the last read ("" before the first): writes
 	// carry it, and are dropped if the epoch moved since, so that a value
 	// read from the database before an epoch bump is not stored after it.
@@ -187,7 +191,10 @@ const (
 	// far longer than a busy machine delays a goroutine, far shorter than
 	// a stall worth stepping aside for.
 	probeTimeout = time.Second
-	breakFor     = 5 * time.Second
+	// slowTrip timeouts in a row start the breaker even while Redis
+	// answers its probe (see failed).
+	slowTrip = 16
+	breakFor = 5 * time.Second
 	// bumpEvery is how often the epoch bump is retried while Redis does
 	// not answer: soon after it returns, entries a lost Delete left are
 	// dead for every instance.
@@ -203,9 +210,11 @@ func (c *Cache) up() bool {
 // failed records err, the outcome of a call made for a caller whose
 // context is ctx, and returns it. A failure of Redis starts the breaker:
 // for breakFor the cache is skipped. But not every error is one:
+//
 //   - a caller that gave up (a client that went away) is no failure of
 //     Redis, and stops nothing: otherwise a stranger cancelling requests
 //     could keep the cache off;
+//
 //   - a call that timed out may have met a stalled Redis, or a machine so
 //     busy that the answer, in time, was read too late (CPU saturation
 //     delays goroutines by tens of milliseconds). It starts a probe, one
@@ -213,12 +222,26 @@ func (c *Cache) up() bool {
 //     does not reach. Only a probe that fails starts the breaker; until
 //     then calls go on, each bounded by its own timeout.
 //
+//   - but a Redis that answers its probe and yet too slowly for every
+//     call (each waiting out its timeout, one after another) is no help:
+//     slowTrip timeouts in a row, with no call answered in between,
+//     start the breaker too. A busy machine delays some answers, not all.
+//
 // Any other error (a refused connection, a closed one) starts it at once.
 func (c *Cache) failed(ctx context.Context, err error) error {
-	if err == nil || errors.Is(err, goredis.Nil) || ctx.Err() != nil {
+	if err == nil || errors.Is(err, goredis.Nil) {
+		c.answered()
+		return err
+	}
+	if ctx.Err() != nil {
 		return err
 	}
 	if isTimeout(err) {
+		if c.slow.Add(1) >= slowTrip {
+			c.slow.Store(0)
+			c.trip(fmt.Errorf("%d calls in a row timed out: %w", slowTrip, err))
+			return err
+		}
 		if c.probing.CompareAndSwap(false, true) {
 			panics.Go(c.log, "probing redis", c.probe)
 		}
@@ -226,6 +249,14 @@ func (c *Cache) failed(ctx context.Context, err error) error {
 	}
 	c.trip(err)
 	return err
+}
+
+// answered records a call Redis answered in time: the run of timeouts
+// (slow) ends. The load first keeps the hot path free of shared writes.
+func (c *Cache) answered() {
+	if c.slow.Load() != 0 {
+		c.slow.Store(0)
+	}
 }
 
 // trip starts the breaker.
@@ -272,6 +303,7 @@ func (c *Cache) GetMulti(ctx context.Context, keys []string) (map[string][]byte,
 	if err != nil {
 		return nil, c.failed(ctx, err)
 	}
+	c.answered()
 	epoch, _ := vals[0].(string)
 	if epoch == "" {
 		epoch = "0"

@@ -187,6 +187,19 @@ func TestCacheBreakerTellsStallFromBusy(t *testing.T) {
 		t.Fatalf("after the busy spell: %v", err)
 	}
 
+	// A Redis that answers its probe, yet too slowly for every call: the
+	// calls' timeouts in a row turn the cache off all the same.
+	redis.SetCallTimeout(c, time.Microsecond)
+	for i := 0; !redis.Down(c); i++ {
+		if i == 16 {
+			t.Fatal("16 calls in a row timed out and the cache is still on")
+		}
+		c.GetMulti(ctx, []string{"k"})
+		waitProbe()
+	}
+	redis.SetCallTimeout(c, 150*time.Millisecond)
+	redis.Reset(c)
+
 	pause(t, admin, 3*time.Second) // a stalled Redis
 	if _, err := c.GetMulti(ctx, []string{"k"}); err == nil {
 		t.Fatal("a read succeeded during the stall")

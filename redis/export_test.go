@@ -12,3 +12,6 @@ func Down(c *Cache) bool { return !c.up() }
 
 // Probing reports whether a probe started by a timed-out call runs.
 func Probing(c *Cache) bool { return c.probing.Load() }
+
+// Reset closes the breaker and forgets the timeouts counted.
+func Reset(c *Cache) { c.downUntil.Store(0); c.slow.Store(0) }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"entgo.io/ent/dialect"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/admission"
@@ -28,7 +29,7 @@ func Unreachable(err error) bool {
 	if err == nil {
 		return false
 	}
-	var state interface{ SQLState() string } // lib/pq's *pq.Error (pgx's too)
+	var state interface{ SQLState() string } // pgx's *pgconn.PgError (lib/pq's too)
 	if errors.As(err, &state) {
 		code := state.SQLState()
 		return strings.HasPrefix(code, "08") || // connection exception
@@ -37,6 +38,7 @@ func Unreachable(err error) bool {
 	}
 	var netErr net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, pgconn.ErrConnClosed) || pgconn.Timeout(err) || // pgx: a connection the server cut, a stalled one
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded)

@@ -3,10 +3,13 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/db"
@@ -62,5 +65,20 @@ func TestDatabaseDown(t *testing.T) {
 			t.Fatalf("still failing 10 s after the database came back: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond) // polling, with the deadline above
+	}
+}
+
+// TestUnreachableKnowsPgx: pgx's own words for a connection the server cut
+// (as ent wraps them when a transaction cannot start) are the outage's.
+func TestUnreachableKnowsPgx(t *testing.T) {
+	for _, err := range []error{
+		fmt.Errorf("ent: starting a transaction: %w", pgconn.ErrConnClosed),
+	} {
+		if !db.Unreachable(err) {
+			t.Errorf("Unreachable(%v) = false", err)
+		}
+	}
+	if db.Unreachable(&pgconn.PgError{Code: "42601"}) { // a syntax error
+		t.Error("a statement's own error counted as an outage")
 	}
 }

@@ -298,13 +298,15 @@ func TestWarmCacheNoSQL(t *testing.T) {
 // land in a measurement, never leave one: the least of a few votes counts.
 func TestCastVoteStatements(t *testing.T) {
 	// BEGIN; an anonymous judge's row made sure of (INSERT ... ON CONFLICT
-	// DO NOTHING) and share-locked (SELECT ... FOR SHARE); the photos'
-	// lock (SELECT ... FOR UPDATE); the votes' INSERT; the three aggregate
-	// upserts (statistics, histograms, words) and the photos' UPDATE.
-	// COMMIT is not a statement the driver counts. The answer's photo and
-	// its statistics (the cache, written through before the answer) cost
-	// none.
-	const want = 9
+	// DO NOTHING) and share-locked (SELECT ... FOR SHARE): two statements
+	// on SQLite, one on PostgreSQL (admitJudgesStmt); the photos'
+	// lock (SELECT ... FOR UPDATE); the votes' INSERT; the aggregate
+	// upserts (statistics, histograms, words: three statements on SQLite,
+	// one on PostgreSQL, where they are data-modifying CTEs of one
+	// statement) and the photos' UPDATE. COMMIT is not a statement the
+	// driver counts. The answer's photo and its statistics (the cache,
+	// written through before the answer) cost none.
+	want := map[string]int64{"SQLite": 9, "PostgreSQL": 6}
 	const castVote = `mutation($id: ID!, $answers: [AnswerInput!]!) {
 		castVote(input: {photoId: $id, answers: $answers}) { photo { id voteCount stats { voteCount questions { count mean } } } } }`
 	for _, backend := range []string{"SQLite", "PostgreSQL"} {
@@ -369,8 +371,8 @@ func TestCastVoteStatements(t *testing.T) {
 					least = n
 				}
 			}
-			if least != want {
-				t.Errorf("a warm castVote sent %d statements, want %d", least, want)
+			if least != want[backend] {
+				t.Errorf("a warm castVote sent %d statements, want %d", least, want[backend])
 			}
 			if after != 0 {
 				t.Errorf("%d statements after a castVote was answered, want none", after)

@@ -117,27 +117,37 @@ type written struct {
 	words []*ent.PhotoWord
 }
 
-// The vote path's upserts on PostgreSQL: one fixed text each, whatever
-// the batch's size (the rows travel as arrays, in binary: uuids as
-// [16]byte, which pgx encodes as they are, where uuid.UUID would go
-// through its driver.Valuer's text), so that the
-// driver's per-connection cache of prepared statements (pgx) reuses them. Each adds to the existing row
-// and returns the new totals.
+// upsertPG is the vote path's upserts on PostgreSQL in one statement of
+// one fixed text, whatever the batch's size: one round trip for the three
+// aggregate tables (data-modifying CTEs on three tables, which do not see
+// each other's rows and need not). The rows travel as arrays, in binary
+// (uuids as [16]byte, which pgx encodes as they are, where uuid.UUID
+// would go through its driver.Valuer's text), so that the driver's
+// per-connection cache of prepared statements (pgx) reuses the text. Each
+// upsert adds to the existing row, in the arrays' (photo, question,
+// value) order; the statement returns the new totals of every row
+// written, tagged 0 (statistics), 1 (histograms) or 2 (words).
 var (
-	upsertStatsPG = `INSERT INTO ` + photoquestionstat.Table + ` AS t (` + photoquestionstat.FieldPhotoID + `, ` + photoquestionstat.FieldQuestionID + `, "` +
-		photoquestionstat.FieldCount + `", "` + photoquestionstat.FieldSum + `", ` + photoquestionstat.FieldSumSq + `)
+	upsertPG = `WITH s AS (
+		INSERT INTO ` + photoquestionstat.Table + ` AS t (photo_id, question_id, "count", "sum", sum_sq)
 		SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
-		ON CONFLICT (` + photoquestionstat.FieldPhotoID + `, ` + photoquestionstat.FieldQuestionID + `) DO UPDATE SET
+		ON CONFLICT (photo_id, question_id) DO UPDATE SET
 		"count" = t."count" + EXCLUDED."count", "sum" = t."sum" + EXCLUDED."sum", sum_sq = t.sum_sq + EXCLUDED.sum_sq
-		RETURNING ` + strings.Join(statColumns, ", ")
-	upsertHistPG = `INSERT INTO ` + photoanswercount.Table + ` AS t (photo_id, question_id, "value", "count")
-		SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[])
+		RETURNING ` + strings.Join(statColumns, ", ") + `
+	), h AS (
+		INSERT INTO ` + photoanswercount.Table + ` AS t (photo_id, question_id, "value", "count")
+		SELECT * FROM unnest($6::uuid[], $7::bigint[], $8::bigint[], $9::bigint[])
 		ON CONFLICT (photo_id, question_id, "value") DO UPDATE SET "count" = t."count" + EXCLUDED."count"
-		RETURNING ` + strings.Join(histColumns, ", ")
-	upsertWordsPG = `INSERT INTO ` + photoword.Table + ` AS t (photo_id, question_id, word, "count")
-		SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[])
+		RETURNING ` + strings.Join(histColumns, ", ") + `
+	), w AS (
+		INSERT INTO ` + photoword.Table + ` AS t (photo_id, question_id, word, "count")
+		SELECT * FROM unnest($10::uuid[], $11::bigint[], $12::text[], $13::bigint[])
 		ON CONFLICT (photo_id, question_id, word) DO UPDATE SET "count" = t."count" + EXCLUDED."count"
-		RETURNING ` + strings.Join(wordColumns, ", ")
+		RETURNING ` + strings.Join(wordColumns, ", ") + `
+	)
+	SELECT 0, photo_id, question_id, NULL::bigint, NULL::text, "count", "sum", sum_sq, w_weight, w_neff, w_mean, w_mean_sq, w_adjusted FROM s
+	UNION ALL SELECT 1, photo_id, question_id, "value", NULL, "count", NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM h
+	UNION ALL SELECT 2, photo_id, question_id, NULL, word, "count", NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM w`
 
 	statColumns = []string{photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID, photoquestionstat.FieldCount,
 		photoquestionstat.FieldSum, photoquestionstat.FieldSumSq, photoquestionstat.FieldWWeight, photoquestionstat.FieldWNeff,
@@ -151,34 +161,32 @@ var (
 // count and statistics version (photos.AddVotes). It returns the rows the
 // upserts wrote, as they are after them.
 func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, store *photos.Service, now time.Time) (*written, error) {
-	pg := dialectName == dialect.Postgres
+	if dialectName == dialect.Postgres {
+		w, err := d.upsertPG(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		if err := store.AddVotes(ctx, tx, d.votes, now); err != nil {
+			return nil, err
+		}
+		return w, nil
+	}
 	var w written
 	if len(d.stats) > 0 {
 		keys := sortedKeys(d.stats, func(a, b statKey) int {
 			return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question))
 		})
-		var query string
-		var args []any
-		if pg {
-			ids, qs, counts, sums, sqs := make([][16]byte, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
-			for i, k := range keys {
-				sd := d.stats[k]
-				ids[i], qs[i], counts[i], sums[i], sqs[i] = k.photo, int64(k.question), sd.count, sd.sum, sd.sumSq
-			}
-			query, args = upsertStatsPG, []any{ids, qs, counts, sums, sqs}
-		} else {
-			ins := entsql.Dialect(dialectName).Insert(photoquestionstat.Table).Columns(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID,
-				photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq, photoquestionstat.FieldWWeight,
-				photoquestionstat.FieldWNeff, photoquestionstat.FieldWMean, photoquestionstat.FieldWMeanSq)
-			for _, k := range keys {
-				sd := d.stats[k]
-				ins.Values(k.photo, k.question, sd.count, sd.sum, sd.sumSq, 0.0, 0.0, 0.0, 0.0)
-			}
-			ins.OnConflict(entsql.ConflictColumns(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID),
-				entsql.ResolveWith(addExcluded(photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq))).
-				Returning(statColumns...)
-			query, args = ins.Query()
+		ins := entsql.Dialect(dialectName).Insert(photoquestionstat.Table).Columns(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID,
+			photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq, photoquestionstat.FieldWWeight,
+			photoquestionstat.FieldWNeff, photoquestionstat.FieldWMean, photoquestionstat.FieldWMeanSq)
+		for _, k := range keys {
+			sd := d.stats[k]
+			ins.Values(k.photo, k.question, sd.count, sd.sum, sd.sumSq, 0.0, 0.0, 0.0, 0.0)
 		}
+		ins.OnConflict(entsql.ConflictColumns(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID),
+			entsql.ResolveWith(addExcluded(photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq))).
+			Returning(statColumns...)
+		query, args := ins.Query()
 		err := queryRows(ctx, tx, query, args, func(rows *stdsql.Rows) error {
 			r := &ent.PhotoQuestionStat{}
 			if err := rows.Scan(&r.PhotoID, &r.QuestionID, &r.Count, &r.Sum, &r.SumSq, &r.WWeight, &r.WNeff, &r.WMean, &r.WMeanSq, &r.WAdjusted); err != nil {
@@ -195,24 +203,14 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		keys := sortedKeys(d.hist, func(a, b histKey) int {
 			return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question), cmp.Compare(a.value, b.value))
 		})
-		var query string
-		var args []any
-		if pg {
-			ids, qs, values, counts := make([][16]byte, len(keys)), make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
-			for i, k := range keys {
-				ids[i], qs[i], values[i], counts[i] = k.photo, int64(k.question), int64(k.value), d.hist[k]
-			}
-			query, args = upsertHistPG, []any{ids, qs, values, counts}
-		} else {
-			ins := entsql.Dialect(dialectName).Insert(photoanswercount.Table).Columns(photoanswercount.FieldPhotoID, photoanswercount.FieldQuestionID,
-				photoanswercount.FieldValue, photoanswercount.FieldCount)
-			for _, k := range keys {
-				ins.Values(k.photo, k.question, k.value, d.hist[k])
-			}
-			ins.OnConflict(entsql.ConflictColumns(photoanswercount.FieldPhotoID, photoanswercount.FieldQuestionID, photoanswercount.FieldValue),
-				entsql.ResolveWith(addExcluded(photoanswercount.FieldCount))).Returning(histColumns...)
-			query, args = ins.Query()
+		ins := entsql.Dialect(dialectName).Insert(photoanswercount.Table).Columns(photoanswercount.FieldPhotoID, photoanswercount.FieldQuestionID,
+			photoanswercount.FieldValue, photoanswercount.FieldCount)
+		for _, k := range keys {
+			ins.Values(k.photo, k.question, k.value, d.hist[k])
 		}
+		ins.OnConflict(entsql.ConflictColumns(photoanswercount.FieldPhotoID, photoanswercount.FieldQuestionID, photoanswercount.FieldValue),
+			entsql.ResolveWith(addExcluded(photoanswercount.FieldCount))).Returning(histColumns...)
+		query, args := ins.Query()
 		err := queryRows(ctx, tx, query, args, func(rows *stdsql.Rows) error {
 			r := &ent.PhotoAnswerCount{}
 			if err := rows.Scan(&r.PhotoID, &r.QuestionID, &r.Value, &r.Count); err != nil {
@@ -229,24 +227,14 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		keys := sortedKeys(d.words, func(a, b wordKey) int {
 			return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question), strings.Compare(a.word, b.word))
 		})
-		var query string
-		var args []any
-		if pg {
-			ids, qs, words, counts := make([][16]byte, len(keys)), make([]int64, len(keys)), make([]string, len(keys)), make([]int64, len(keys))
-			for i, k := range keys {
-				ids[i], qs[i], words[i], counts[i] = k.photo, int64(k.question), k.word, d.words[k]
-			}
-			query, args = upsertWordsPG, []any{ids, qs, words, counts}
-		} else {
-			ins := entsql.Dialect(dialectName).Insert(photoword.Table).Columns(photoword.FieldPhotoID, photoword.FieldQuestionID,
-				photoword.FieldWord, photoword.FieldCount)
-			for _, k := range keys {
-				ins.Values(k.photo, k.question, k.word, d.words[k])
-			}
-			ins.OnConflict(entsql.ConflictColumns(photoword.FieldPhotoID, photoword.FieldQuestionID, photoword.FieldWord),
-				entsql.ResolveWith(addExcluded(photoword.FieldCount))).Returning(wordColumns...)
-			query, args = ins.Query()
+		ins := entsql.Dialect(dialectName).Insert(photoword.Table).Columns(photoword.FieldPhotoID, photoword.FieldQuestionID,
+			photoword.FieldWord, photoword.FieldCount)
+		for _, k := range keys {
+			ins.Values(k.photo, k.question, k.word, d.words[k])
 		}
+		ins.OnConflict(entsql.ConflictColumns(photoword.FieldPhotoID, photoword.FieldQuestionID, photoword.FieldWord),
+			entsql.ResolveWith(addExcluded(photoword.FieldCount))).Returning(wordColumns...)
+		query, args := ins.Query()
 		err := queryRows(ctx, tx, query, args, func(rows *stdsql.Rows) error {
 			r := &ent.PhotoWord{}
 			if err := rows.Scan(&r.PhotoID, &r.QuestionID, &r.Word, &r.Count); err != nil {
@@ -261,6 +249,68 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 	}
 	if err := store.AddVotes(ctx, tx, d.votes, now); err != nil {
 		return nil, err
+	}
+	return &w, nil
+}
+
+// upsertPG writes the deltas on PostgreSQL in one statement (upsertPG)
+// and returns the rows it wrote, as they are after it.
+func (d *deltas) upsertPG(ctx context.Context, tx *ent.Tx) (*written, error) {
+	var w written
+	if len(d.stats)+len(d.hist)+len(d.words) == 0 {
+		return &w, nil
+	}
+	statKeys := sortedKeys(d.stats, func(a, b statKey) int {
+		return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question))
+	})
+	sIDs, sQs, sCounts, sSums, sSqs := make([][16]byte, len(statKeys)), make([]int64, len(statKeys)), make([]int64, len(statKeys)), make([]int64, len(statKeys)), make([]int64, len(statKeys))
+	for i, k := range statKeys {
+		sd := d.stats[k]
+		sIDs[i], sQs[i], sCounts[i], sSums[i], sSqs[i] = k.photo, int64(k.question), sd.count, sd.sum, sd.sumSq
+	}
+	histKeys := sortedKeys(d.hist, func(a, b histKey) int {
+		return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question), cmp.Compare(a.value, b.value))
+	})
+	hIDs, hQs, hValues, hCounts := make([][16]byte, len(histKeys)), make([]int64, len(histKeys)), make([]int64, len(histKeys)), make([]int64, len(histKeys))
+	for i, k := range histKeys {
+		hIDs[i], hQs[i], hValues[i], hCounts[i] = k.photo, int64(k.question), int64(k.value), d.hist[k]
+	}
+	wordKeys := sortedKeys(d.words, func(a, b wordKey) int {
+		return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question), strings.Compare(a.word, b.word))
+	})
+	wIDs, wQs, wWords, wCounts := make([][16]byte, len(wordKeys)), make([]int64, len(wordKeys)), make([]string, len(wordKeys)), make([]int64, len(wordKeys))
+	for i, k := range wordKeys {
+		wIDs[i], wQs[i], wWords[i], wCounts[i] = k.photo, int64(k.question), k.word, d.words[k]
+	}
+	args := []any{sIDs, sQs, sCounts, sSums, sSqs, hIDs, hQs, hValues, hCounts, wIDs, wQs, wWords, wCounts}
+	err := queryRows(ctx, tx, upsertPG, args, func(rows *stdsql.Rows) error {
+		var (
+			kind, question     int
+			count              int64
+			photo              uuid.UUID
+			value              stdsql.NullInt64
+			word               stdsql.NullString
+			sum, sumSq         stdsql.NullInt64
+			weight, neff, mean stdsql.NullFloat64
+			meanSq             stdsql.NullFloat64
+			adjusted           *float64
+		)
+		if err := rows.Scan(&kind, &photo, &question, &value, &word, &count, &sum, &sumSq, &weight, &neff, &mean, &meanSq, &adjusted); err != nil {
+			return err
+		}
+		switch kind {
+		case 0:
+			w.stats = append(w.stats, &ent.PhotoQuestionStat{PhotoID: photo, QuestionID: question, Count: count, Sum: sum.Int64, SumSq: sumSq.Int64,
+				WWeight: weight.Float64, WNeff: neff.Float64, WMean: mean.Float64, WMeanSq: meanSq.Float64, WAdjusted: adjusted})
+		case 1:
+			w.hist = append(w.hist, &ent.PhotoAnswerCount{PhotoID: photo, QuestionID: question, Value: int(value.Int64), Count: count})
+		default:
+			w.words = append(w.words, &ent.PhotoWord{PhotoID: photo, QuestionID: question, Word: word.String, Count: count})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("updating statistics: %w", err)
 	}
 	return &w, nil
 }

@@ -492,30 +492,13 @@ func (g *Ingester) admitJudges(ctx context.Context, tx *ent.Tx, batch []*pending
 		return nil
 	}
 	slices.SortFunc(anon, compareUUID)
-	creates := make([]*ent.UserCreate, len(anon))
-	for i, id := range anon {
-		creates[i] = tx.User.Create().SetID(id).SetAnonymous(true)
-	}
-	err := tx.User.CreateBulk(creates...).OnConflictColumns(user.FieldID).DoNothing().Exec(ctx)
-	if err != nil && !isNoRows(err) {
-		return fmt.Errorf("creating judges: %w", err)
-	}
-	// Lock the judges' rows (in id order, before any photo, as sign-in
-	// does): a judge signing in meanwhile either waits for this batch, so
-	// its merge sees these votes, or has retired the judge already.
-	q := tx.User.Query().Where(user.IDIn(anon...)).Order(user.ByID())
+	admit := admitJudgesSQL
 	if g.dialect == dialect.Postgres {
-		q = q.ForShare()
+		admit = admitJudgesPG
 	}
-	judges, err := q.All(ctx)
+	retired, err := admit(ctx, tx, anon)
 	if err != nil {
-		return fmt.Errorf("checking judges: %w", err)
-	}
-	var retired []uuid.UUID
-	for _, j := range judges {
-		if !j.Anonymous || j.MergedIntoID != nil {
-			retired = append(retired, j.ID)
-		}
+		return err
 	}
 	for i, p := range batch {
 		if results[i] == nil && p.b.Anonymous && slices.Contains(retired, p.b.Judge) {
@@ -525,6 +508,101 @@ func (g *Ingester) admitJudges(ctx context.Context, tx *ent.Tx, batch []*pending
 	}
 	return nil
 }
+
+// admitJudgesSQL is admitJudges' statements on SQLite (where a write
+// transaction holds the whole database): the judges' rows made sure of,
+// then read. It returns the retired judges among anon.
+func admitJudgesSQL(ctx context.Context, tx *ent.Tx, anon []uuid.UUID) ([]uuid.UUID, error) {
+	creates := make([]*ent.UserCreate, len(anon))
+	for i, id := range anon {
+		creates[i] = tx.User.Create().SetID(id).SetAnonymous(true)
+	}
+	err := tx.User.CreateBulk(creates...).OnConflictColumns(user.FieldID).DoNothing().Exec(ctx)
+	if err != nil && !isNoRows(err) {
+		return nil, fmt.Errorf("creating judges: %w", err)
+	}
+	judges, err := tx.User.Query().Where(user.IDIn(anon...)).Order(user.ByID()).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("checking judges: %w", err)
+	}
+	var retired []uuid.UUID
+	for _, j := range judges {
+		if !j.Anonymous || j.MergedIntoID != nil {
+			retired = append(retired, j.ID)
+		}
+	}
+	return retired, nil
+}
+
+// admitJudgesPG is admitJudges on PostgreSQL, in one statement of one
+// text (admitJudgesStmt): it share-locks the judges' rows that exist (in
+// id order, before any photo, as sign-in does: a judge signing in
+// meanwhile either waits for this batch, so that its merge sees these
+// votes, or has retired the judge already) and creates the others. A row
+// that another transaction created and committed while the statement ran
+// is neither locked nor created by it: those judges (rare) are locked
+// and read by a second statement. It returns the retired judges among
+// anon (sorted).
+func admitJudgesPG(ctx context.Context, tx *ent.Tx, anon []uuid.UUID) ([]uuid.UUID, error) {
+	raw := make([][16]byte, len(anon)) // binary for pgx (see upsertPG)
+	for i, id := range anon {
+		raw[i] = id
+	}
+	seen := make(map[uuid.UUID]bool, len(anon))
+	var retired []uuid.UUID
+	err := queryRows(ctx, tx, admitJudgesStmt, []any{raw, time.Now().UTC().Truncate(time.Microsecond)}, func(rows *sql.Rows) error {
+		var id uuid.UUID
+		var ok bool
+		if err := rows.Scan(&id, &ok); err != nil {
+			return err
+		}
+		seen[id] = true
+		if !ok {
+			retired = append(retired, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("admitting judges: %w", err)
+	}
+	var late []uuid.UUID
+	for _, id := range anon {
+		if !seen[id] {
+			late = append(late, id)
+		}
+	}
+	if len(late) > 0 {
+		judges, err := tx.User.Query().Where(user.IDIn(late...)).Order(user.ByID()).ForShare().All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("checking judges: %w", err)
+		}
+		for _, j := range judges {
+			if !j.Anonymous || j.MergedIntoID != nil {
+				retired = append(retired, j.ID)
+			}
+		}
+	}
+	slices.SortFunc(retired, compareUUID)
+	return retired, nil
+}
+
+// admitJudgesStmt locks the existing rows of the judges $1 (FOR SHARE,
+// in id order) and then creates the missing ones as anonymous judges
+// (the rows' other columns take their defaults). It returns each judge
+// it locked or created, with whether the judge may vote as an anonymous
+// judge (anonymous and not merged into an account): the rows it created
+// may. The lock's snapshot does not see the rows the INSERT creates, nor
+// does it need to.
+const admitJudgesStmt = `WITH l AS (
+		SELECT ` + user.FieldID + `, ` + user.FieldAnonymous + ` AND ` + user.FieldMergedIntoID + ` IS NULL AS ok
+		FROM ` + user.Table + ` WHERE ` + user.FieldID + ` = ANY($1) ORDER BY ` + user.FieldID + ` FOR SHARE
+	), c AS (
+		INSERT INTO ` + user.Table + ` (` + user.FieldID + `, ` + user.FieldAnonymous + `, ` + user.FieldCreatedAt + `)
+		SELECT id, true, $2 FROM unnest($1::uuid[]) AS n(id) WHERE id NOT IN (SELECT id FROM l)
+		ON CONFLICT (` + user.FieldID + `) DO NOTHING
+		RETURNING ` + user.FieldID + `
+	)
+	SELECT id, ok FROM l UNION ALL SELECT id, true FROM c`
 
 // lockPhotos locks the batch's photos (photos.Lock: in id order, so that
 // concurrent batches never deadlock) and refuses the votes their judges

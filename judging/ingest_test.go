@@ -471,3 +471,54 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(b)
 }
+
+// TestJudgeCreatedMeanwhile (PostgreSQL): an anonymous judge's row that
+// another transaction creates while a vote batch admits its judges (the
+// batch's INSERT waits for it, then finds it there and creates nothing)
+// is locked and checked all the same: the vote is stored when the row is
+// an anonymous judge's, and refused with UNAUTHENTICATED when it is an
+// account's (a retired token).
+func TestJudgeCreatedMeanwhile(t *testing.T) {
+	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
+	p := ownedPhoto(t, d)
+	s := newJudging(t, d, judging.Config{MinVotes: 10, CandidatePool: 5, TopSize: 10,
+		Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	for _, anonymous := range []bool{true, false} {
+		j := judge()
+		tx, err := d.Tx(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.User.Create().SetID(j.ID).SetAnonymous(anonymous).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := s.CastVote(ctx, j, p.ID, ageAnswer(30)); done <- err }()
+		// The batch's INSERT waits for tx's row.
+		deadline := time.Now().Add(10 * time.Second)
+		for waiting := 0; waiting == 0; {
+			if time.Now().After(deadline) {
+				t.Fatal("the vote batch never waited for the judge's row")
+			}
+			err := d.SQL.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		err = <-done
+		if anonymous && err != nil {
+			t.Fatalf("an anonymous judge's vote: %v", err)
+		}
+		if fe, ok := err.(*facestat.Error); !anonymous && (!ok || fe.Code != facestat.Unauthenticated) {
+			t.Fatalf("a retired judge's vote: %v, want UNAUTHENTICATED", err)
+		}
+	}
+	if n, _ := d.Vote.Query().Count(ctx); n != 1 {
+		t.Fatalf("%d votes stored, want 1", n)
+	}
+}

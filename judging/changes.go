@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -53,16 +54,30 @@ func (s *Service) statsChanged(ctx context.Context, ids []uuid.UUID) {
 // publish writes fresh snapshots through to the cache and hands them to
 // the observers: what statsChanged does once it has read them, and the
 // ingester's commit hook with the snapshots its batch made.
+//
+// The write-through has publishCacheBudget in all: the ingester's hook runs
+// before its batch's voters are answered, so a slow Redis (each call
+// waiting out its own timeout) must not hold a batch of hundreds of
+// photos for seconds. What is not written in time stays as it was, as
+// when Redis fails: the cache's breaker and TTL bound that.
 func (s *Service) publish(ctx context.Context, fresh []*Snapshot) {
 	if s.cache != nil {
+		wctx, cancel := context.WithTimeout(ctx, publishCacheBudget)
 		for _, snap := range fresh {
+			if wctx.Err() != nil {
+				break
+			}
 			if raw, err := json.Marshal(snap.Aggregates); err == nil {
-				s.cache.SetNewer(ctx, cache.StatsKey(snap.PhotoID), snap.Version, raw, cache.TTL)
+				s.cache.SetNewer(wctx, cache.StatsKey(snap.PhotoID), snap.Version, raw, cache.TTL)
 			}
 		}
+		cancel()
 	}
 	s.notify(ctx, fresh)
 }
+
+// publishCacheBudget bounds publish's write-through to the cache.
+const publishCacheBudget = 300 * time.Millisecond
 
 // PhotoChanged implements photos.ChangeObserver: a photo made public or
 // private goes to the observers with its new visibility (so live

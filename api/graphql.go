@@ -26,7 +26,7 @@ func (s *Server) newGraphQL(resolver *graph.Resolver) http.Handler {
 	es := graph.NewExecutableSchema(cfg)
 	srv := handler.New(es)
 	if resolver.Live != nil { // livefeed.go: before the WebSocket transport, which uses it
-		s.live = &liveFast{full: executor.New(es), bare: executor.New(es), feeds: live.NewFeeds(resolver.Live)}
+		s.live = &liveFast{full: executor.New(es), bare: executor.New(es), feeds: live.NewFeeds(resolver.Live), maxTokens: s.cfg.MaxQueryTokens}
 	}
 	srv.AddTransport(s.newWebsocketTransport()) // first: it claims Upgrade requests
 	srv.AddTransport(transport.Options{})

@@ -42,6 +42,8 @@ type liveFast struct {
 	full  *executor.Executor // as the handler's: every extension
 	bare  *executor.Executor // rendering updates: loaders only
 	feeds *live.Feeds
+	// maxTokens bounds the parse of a subscribe's text (max-query-tokens).
+	maxTokens int
 }
 
 // fanoutWriteTimeout bounds a write of an update to one socket: the feed
@@ -51,12 +53,14 @@ const fanoutWriteTimeout = 2 * time.Second
 
 // eligible reports whether the fast path serves a subscribe payload, from
 // its text alone (before anything runs, so gqlgen gets the rest
-// untouched).
-func eligible(query, operationName string) bool {
+// untouched). It runs before validation, on a stranger's text: the parse
+// is bounded by maxTokens (max-query-tokens, as gqlgen's) and the walk by
+// maxEligibleNodes.
+func eligible(query, operationName string, maxTokens int) bool {
 	if !strings.Contains(query, "photoStats") {
 		return false
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
 	if err != nil {
 		return false
 	}
@@ -73,7 +77,8 @@ func eligible(query, operationName string) bool {
 	if !ok || f.Name != "photoStats" || len(f.Directives) > 0 {
 		return false
 	}
-	return viewerFree(doc, f.SelectionSet, false, 0)
+	w := viewerWalk{doc: doc, fragments: map[fragmentAt]bool{}}
+	return w.free(f.SelectionSet, false, 0)
 }
 
 // photoFieldsShared are the fields of PhotoStats.photo an update may
@@ -81,33 +86,62 @@ func eligible(query, operationName string) bool {
 // (each member's visibility is checked on every update).
 var photoFieldsShared = map[string]bool{"id": true, "voteCount": true, "__typename": true}
 
-// viewerFree reports whether a selection under PhotoStats reads nothing
+// maxEligibleNodes bounds the selections eligible looks at: far more than
+// any real photoStats document has; past it, the document goes to gqlgen.
+const maxEligibleNodes = 1000
+
+// fragmentAt is a fragment spread in a position: inside `photo` or not.
+type fragmentAt struct {
+	name    string
+	inPhoto bool
+}
+
+// viewerWalk reports whether a selection under PhotoStats reads nothing
 // that depends on who asks: of `photo`, only photoFieldsShared. Fragments
-// are followed (to a bounded depth: the document is not validated yet).
-func viewerFree(doc *ast.QueryDocument, set ast.SelectionSet, inPhoto bool, depth int) bool {
+// are followed, each once per position (its answer is remembered, so
+// spreads that fan out cannot make the walk exponential; a cycle, which
+// validation would refuse, counts as not free), and the walk gives up
+// (not free) past maxEligibleNodes selections or a depth of 32.
+type viewerWalk struct {
+	doc       *ast.QueryDocument
+	fragments map[fragmentAt]bool
+	nodes     int
+}
+
+func (w *viewerWalk) free(set ast.SelectionSet, inPhoto bool, depth int) bool {
 	if depth > 32 {
 		return false
 	}
 	for _, sel := range set {
+		if w.nodes++; w.nodes > maxEligibleNodes {
+			return false
+		}
 		switch sel := sel.(type) {
 		case *ast.Field:
 			switch {
 			case inPhoto && !photoFieldsShared[sel.Name]:
 				return false
 			case !inPhoto && sel.Name == "photo":
-				if !viewerFree(doc, sel.SelectionSet, true, depth+1) {
+				if !w.free(sel.SelectionSet, true, depth+1) {
 					return false
 				}
-			case !viewerFree(doc, sel.SelectionSet, inPhoto, depth+1):
+			case !w.free(sel.SelectionSet, inPhoto, depth+1):
 				return false
 			}
 		case *ast.InlineFragment:
-			if !viewerFree(doc, sel.SelectionSet, inPhoto, depth+1) {
+			if !w.free(sel.SelectionSet, inPhoto, depth+1) {
 				return false
 			}
 		case *ast.FragmentSpread:
-			def := doc.Fragments.ForName(sel.Name)
-			if def == nil || !viewerFree(doc, def.SelectionSet, inPhoto, depth+1) {
+			at := fragmentAt{sel.Name, inPhoto}
+			ok, seen := w.fragments[at]
+			if !seen {
+				w.fragments[at] = false // while it is walked: a cycle is not free
+				def := w.doc.Fragments.ForName(sel.Name)
+				ok = def != nil && w.free(def.SelectionSet, inPhoto, depth+1)
+				w.fragments[at] = ok
+			}
+			if !ok {
 				return false
 			}
 		default:
@@ -145,7 +179,7 @@ func (f *follower) Current(version int64) { f.current, f.sent = version, true }
 // takes it, and reports whether it did.
 func (lf *liveFast) subscribe(c *gorillaConn, m *clientMessage) bool {
 	var params graphql.RawParams
-	if json.Unmarshal(m.payload, &params) != nil || !eligible(params.Query, params.OperationName) {
+	if json.Unmarshal(m.payload, &params) != nil || !eligible(params.Query, params.OperationName, lf.maxTokens) {
 		return false
 	}
 	connCtx := c.state.connContext()

@@ -482,6 +482,7 @@ type socketRegistry struct {
 	closing bool
 
 	pingOnce sync.Once     // the own loop's keepalive ticker (wsloop.go)
+	nextSlot atomic.Uint32 // the ping slot of the next socket
 	done     chan struct{} // closed by closeAll: the ticker stops
 }
 

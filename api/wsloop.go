@@ -26,7 +26,8 @@ import (
 // ping and a close-on-cancel waiter) made about 70 KiB per idle socket.
 // Here the handler returns once the connection is upgraded; the socket is
 // one reader goroutine, started shallow, and nothing else: the keepalive
-// pings of all sockets come from one ticker (socketRegistry.pingLoop), the
+// pings of all sockets come from one ticker (socketRegistry.pingLoop, spread
+// over the interval), the
 // end of a credential closes the socket through context.AfterFunc, and
 // operations the live fast path does not take run on gqlgen's executor
 // (the fast path's, with every extension) as gqlgen's transport ran them,
@@ -39,6 +40,7 @@ type ownLoop struct {
 	srv     *Server
 	headers http.Header
 	leave   func()             // the socket's place in ws-max-sockets-per-ip
+	slot    uint32             // of the keepalive pings (pingLoop)
 	end     context.CancelFunc // the socket closed: its contexts end (session watch, credential timer)
 
 	stopCredential func() bool // the reader's: connection_init's context.AfterFunc
@@ -85,7 +87,7 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request, state *socketS
 	base, end := context.WithCancel(context.WithoutCancel(r.Context()))
 	conn := &gorillaConn{conn: c, registry: s.sockets, state: state, proto: protoTransportWS,
 		tws: newTransportWS(), live: s.live,
-		own: &ownLoop{srv: s, headers: r.Header, leave: leave, end: end}}
+		own: &ownLoop{srv: s, headers: r.Header, leave: leave, end: end, slot: s.sockets.nextSlot.Add(1) % pingSlots}}
 	state.setConn(conn)
 	if !s.sockets.add(conn) { // shutting down
 		conn.writeClose(closeServiceRestart, "server restarting")
@@ -364,6 +366,11 @@ func (c *gorillaConn) ping(interval time.Duration) {
 	o.mu.Unlock()
 }
 
+// pingSlots spreads the keepalive pings over the interval: each socket is
+// in one of pingSlots slots, and every interval/pingSlots the sockets of
+// one slot are pinged, rather than every socket in one burst of writes.
+const pingSlots = 16
+
 // startPings starts the one ticker that pings every socket of the own
 // loop, at the first socket acknowledged.
 func (r *socketRegistry) startPings(interval time.Duration) {
@@ -372,20 +379,23 @@ func (r *socketRegistry) startPings(interval time.Duration) {
 	})
 }
 
+// pingLoop pings each socket of the own loop once per interval, one slot
+// at a time.
 func (r *socketRegistry) pingLoop(interval time.Duration) {
-	t := time.NewTicker(interval)
+	t := time.NewTicker(interval / pingSlots)
 	defer t.Stop()
 	var conns []*gorillaConn
-	for {
+	for tick := uint32(0); ; tick++ {
 		select {
 		case <-r.done:
 			return
 		case <-t.C:
 		}
+		slot := tick % pingSlots
 		r.mu.Lock()
 		conns = conns[:0]
 		for c := range r.conns {
-			if c.own != nil {
+			if c.own != nil && c.own.slot == slot {
 				conns = append(conns, c)
 			}
 		}

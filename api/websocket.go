@@ -481,9 +481,10 @@ type socketRegistry struct {
 	conns   map[*gorillaConn]struct{}
 	closing bool
 
-	pingOnce sync.Once     // the own loop's keepalive ticker (wsloop.go)
-	nextSlot atomic.Uint32 // the ping slot of the next socket
-	done     chan struct{} // closed by closeAll: the ticker stops
+	pingOnce  sync.Once                            // the own loop's keepalive ticker (wsloop.go)
+	nextSlot  atomic.Uint32                        // the ping slot of the next socket
+	pingSlots [pingSlots]map[*gorillaConn]struct{} // the own loop's sockets by ping slot
+	done      chan struct{}                        // closed by closeAll: the ticker stops
 }
 
 func newSocketRegistry() *socketRegistry {
@@ -497,6 +498,12 @@ func (r *socketRegistry) add(c *gorillaConn) bool {
 		return false
 	}
 	r.conns[c] = struct{}{}
+	if c.own != nil {
+		if r.pingSlots[c.own.slot] == nil {
+			r.pingSlots[c.own.slot] = map[*gorillaConn]struct{}{}
+		}
+		r.pingSlots[c.own.slot][c] = struct{}{}
+	}
 	return true
 }
 
@@ -504,6 +511,9 @@ func (r *socketRegistry) remove(c *gorillaConn) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.conns, c)
+	if c.own != nil {
+		delete(r.pingSlots[c.own.slot], c)
+	}
 }
 
 // Len returns how many sockets are open.

@@ -394,10 +394,8 @@ func (r *socketRegistry) pingLoop(interval time.Duration) {
 		slot := tick % pingSlots
 		r.mu.Lock()
 		conns = conns[:0]
-		for c := range r.conns {
-			if c.own != nil && c.own.slot == slot {
-				conns = append(conns, c)
-			}
+		for c := range r.pingSlots[slot] {
+			conns = append(conns, c)
 		}
 		r.mu.Unlock()
 		for _, c := range conns {

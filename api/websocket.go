@@ -332,49 +332,70 @@ func (c *gorillaConn) initTimedOut() {
 // the protocol's code (4400 for a malformed one).
 func (c *gorillaConn) NextReader() (int, io.Reader, error) {
 	for {
-		mt, r, err := c.conn.NextReader()
-		if err != nil {
-			if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
-				return mt, r, transport.ErrWebsocketClosed
-			}
-			return mt, r, err
-		}
-		b, err := io.ReadAll(r) // past the read limit: an error, and gorilla closes with 1009
+		mt, b, err := c.readWhole()
 		if err != nil {
 			return mt, nil, err
 		}
-		if err := checkMessage(b); err != nil {
-			c.writeClose(closeBadMessage, err.Error())
+		pass, err := c.process(b)
+		if err != nil {
 			return mt, nil, err
 		}
-		if c.tws == nil {
-			c.initDone.Store(true)
-			return mt, bytes.NewReader(b), nil
-		}
-		pass, reply, closing := c.tws.receive(b)
-		switch {
-		case closing != nil:
-			c.writeClose(closing.code, closing.reason)
-			return mt, nil, closing
-		case reply != nil:
-			if err := c.writeMessage(reply); err != nil {
-				return mt, nil, err
-			}
-		case pass != nil:
-			if c.tws.initialised() {
-				c.initDone.Store(true)
-			}
-			if m := c.tws.takePassed(); m != nil && c.live != nil && c.state != nil {
-				if m.typ == "complete" && c.endFast(m.internal, false) {
-					continue
-				}
-				if m.typ == "subscribe" && c.live.subscribe(c, m) {
-					continue
-				}
-			}
+		if pass != nil {
 			return mt, bytes.NewReader(pass), nil
 		}
 	}
+}
+
+// readWhole reads the next message whole; past the read limit it fails,
+// and gorilla closes with 1009.
+func (c *gorillaConn) readWhole() (int, []byte, error) {
+	mt, r, err := c.conn.NextReader()
+	if err != nil {
+		if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
+			return mt, nil, transport.ErrWebsocketClosed
+		}
+		return mt, nil, err
+	}
+	b, err := io.ReadAll(r)
+	return mt, b, err
+}
+
+// process checks a message (checkMessage, and on graphql-transport-ws the
+// shim, which answers pings, and the fast path, which takes photoStats
+// subscriptions and their completes) and returns what goes on to the
+// transport: nil when the message was consumed. An error has closed the
+// socket with the protocol's code.
+func (c *gorillaConn) process(b []byte) (pass []byte, _ error) {
+	if err := checkMessage(b); err != nil {
+		c.writeClose(closeBadMessage, err.Error())
+		return nil, err
+	}
+	if c.tws == nil {
+		c.initDone.Store(true)
+		return b, nil
+	}
+	pass, reply, closing := c.tws.receive(b)
+	switch {
+	case closing != nil:
+		c.writeClose(closing.code, closing.reason)
+		return nil, closing
+	case reply != nil:
+		return nil, c.writeMessage(reply)
+	case pass != nil:
+		if c.tws.initialised() {
+			c.initDone.Store(true)
+		}
+		if m := c.tws.takePassed(); m != nil && c.live != nil && c.state != nil {
+			if m.typ == "complete" && c.endFast(m.internal, false) {
+				return nil, nil
+			}
+			if m.typ == "subscribe" && c.live.subscribe(c, m) {
+				return nil, nil
+			}
+		}
+		return pass, nil
+	}
+	return nil, nil
 }
 
 func (c *gorillaConn) WriteJSON(v any) error {
@@ -460,8 +481,10 @@ type socketRegistry struct {
 	conns   map[*gorillaConn]struct{}
 	closing bool
 
-	pingOnce sync.Once     // the own loop's keepalive ticker (wsloop.go)
-	done     chan struct{} // closed by closeAll: the ticker stops
+	pingOnce  sync.Once                            // the own loop's keepalive ticker (wsloop.go)
+	nextSlot  atomic.Uint32                        // the ping slot of the next socket
+	pingSlots [pingSlots]map[*gorillaConn]struct{} // the own loop's sockets by ping slot
+	done      chan struct{}                        // closed by closeAll: the ticker stops
 }
 
 func newSocketRegistry() *socketRegistry {
@@ -475,6 +498,12 @@ func (r *socketRegistry) add(c *gorillaConn) bool {
 		return false
 	}
 	r.conns[c] = struct{}{}
+	if c.own != nil {
+		if r.pingSlots[c.own.slot] == nil {
+			r.pingSlots[c.own.slot] = map[*gorillaConn]struct{}{}
+		}
+		r.pingSlots[c.own.slot][c] = struct{}{}
+	}
 	return true
 }
 
@@ -482,6 +511,9 @@ func (r *socketRegistry) remove(c *gorillaConn) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.conns, c)
+	if c.own != nil {
+		delete(r.pingSlots[c.own.slot], c)
+	}
 }
 
 // Len returns how many sockets are open.

@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/panics"
 )
 
@@ -25,7 +26,8 @@ import (
 // ping and a close-on-cancel waiter) made about 70 KiB per idle socket.
 // Here the handler returns once the connection is upgraded; the socket is
 // one reader goroutine, started shallow, and nothing else: the keepalive
-// pings of all sockets come from one ticker (socketRegistry.pingLoop), the
+// pings of all sockets come from one ticker (socketRegistry.pingLoop, spread
+// over the interval), the
 // end of a credential closes the socket through context.AfterFunc, and
 // operations the live fast path does not take run on gqlgen's executor
 // (the fast path's, with every extension) as gqlgen's transport ran them,
@@ -37,8 +39,11 @@ import (
 type ownLoop struct {
 	srv     *Server
 	headers http.Header
-	leave   func() // the socket's place in ws-max-sockets-per-ip
+	leave   func()             // the socket's place in ws-max-sockets-per-ip
+	slot    uint32             // of the keepalive pings (pingLoop)
 	end     context.CancelFunc // the socket closed: its contexts end (session watch, credential timer)
+
+	stopCredential func() bool // the reader's: connection_init's context.AfterFunc
 
 	mu      sync.Mutex
 	active  map[string]context.CancelFunc // operations off the fast path, by the shim's id
@@ -76,11 +81,13 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request, state *socketS
 	}
 	// The request's context ends when this handler returns; the socket's
 	// ends when it closes (Close), which stops the session watch and the
-	// credential's timer.
+	// credential's timer. It keeps the request's values, but not the
+	// request and its ResponseWriter (see detachJar).
+	detachJar(r)
 	base, end := context.WithCancel(context.WithoutCancel(r.Context()))
 	conn := &gorillaConn{conn: c, registry: s.sockets, state: state, proto: protoTransportWS,
 		tws: newTransportWS(), live: s.live,
-		own: &ownLoop{srv: s, headers: r.Header, leave: leave, end: end}}
+		own: &ownLoop{srv: s, headers: r.Header, leave: leave, end: end, slot: s.sockets.nextSlot.Add(1) % pingSlots}}
 	state.setConn(conn)
 	if !s.sockets.add(conn) { // shutting down
 		conn.writeClose(closeServiceRestart, "server restarting")
@@ -96,64 +103,118 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request, state *socketS
 	go conn.runOwn(base)
 }
 
-// runOwn is the socket's reader: connection_init, the operations the fast
-// path does not take, their completes, and pongs (the shim and the fast
-// path see every message first, in NextReader).
+// detachJar lets the request's cookie jar (in its context, which the
+// socket keeps) go of the request and its ResponseWriter, which would keep
+// net/http's connection and its buffers (8 KiB) for as long as the socket
+// is open: it reads the request's headers still, and what it sets goes
+// nowhere, as it did on a hijacked connection.
+func detachJar(r *http.Request) {
+	if j, ok := identity.CookiesFromContext(r.Context()).(*cookieJar); ok {
+		j.w = headersOnly{http.Header{}}
+		j.r = &http.Request{Header: r.Header}
+	}
+}
+
+// headersOnly is a ResponseWriter that keeps nothing but its headers.
+type headersOnly struct{ h http.Header }
+
+func (w headersOnly) Header() http.Header         { return w.h }
+func (w headersOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (w headersOnly) WriteHeader(int)             {}
+
+// runOwn is the socket's reader. Each message is handled (handleOwn) on a
+// goroutine of its own while the reader waits, so that messages keep
+// their order: a subscribe runs the executor and the resolver, database
+// calls included, whose depth would stay in the long-lived reader's stack
+// (a goroutine keeps the stack it grew to until a collection finds it
+// mostly unused); the reader's needs no more than a blocked read.
 func (c *gorillaConn) runOwn(base context.Context) {
 	o := c.own
 	defer o.leave()
 	defer c.Close()
 	defer c.WriteClose(closeNormal, "terminated") // as gqlgen's transport: unless a close went first
-	defer panics.Recover(o.srv.log, "websocket reader", func(any) {
-		c.writeClose(closeInternal, "Internal server error")
-	})
+	defer func() {
+		if o.stopCredential != nil {
+			o.stopCredential()
+		}
+	}()
 	ctx := base
 	for {
-		_, r, err := c.NextReader()
+		_, b, err := c.readWhole()
 		if err != nil {
 			return
 		}
-		var m struct {
-			ID      string          `json:"id"`
-			Type    string          `json:"type"`
-			Payload json.RawMessage `json:"payload"`
-		}
-		if json.NewDecoder(r).Decode(&m) != nil { // the shim passes JSON objects only
-			c.WriteClose(closeProtocolError, "decoding error")
+		quit := true
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer panics.Recover(o.srv.log, "websocket message", func(any) {
+				c.writeClose(closeInternal, "Internal server error")
+			})
+			quit = !c.handleOwn(base, &ctx, b)
+		}()
+		<-done
+		if quit {
 			return
 		}
-		switch m.Type {
-		case "connection_init": // once: the shim closes with 4429 on a second
-			var ok bool
-			if ctx, ok = c.initOwn(base, m.Payload); !ok {
+	}
+}
+
+// handleOwn handles one message of the socket: after the shim and the fast
+// path (process), connection_init, the operations the fast path does not
+// take, their completes, and pongs. It reports whether the socket goes
+// on; *ctx is the socket's context, the credential's once connection_init
+// was accepted.
+func (c *gorillaConn) handleOwn(base context.Context, ctx *context.Context, b []byte) bool {
+	o := c.own
+	pass, err := c.process(b)
+	if err != nil {
+		return false
+	}
+	if pass == nil {
+		return true
+	}
+	var m struct {
+		ID      string          `json:"id"`
+		Type    string          `json:"type"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	if json.Unmarshal(pass, &m) != nil { // the shim passes JSON objects only
+		c.WriteClose(closeProtocolError, "decoding error")
+		return false
+	}
+	switch m.Type {
+	case "connection_init": // once: the shim closes with 4429 on a second
+		cctx, ok := c.initOwn(base, m.Payload)
+		if !ok {
+			return false
+		}
+		*ctx = cctx
+		// The credential's end, or its session's, closes the socket
+		// (4403: see WriteClose).
+		o.stopCredential = context.AfterFunc(cctx, func() {
+			if base.Err() != nil { // the socket closed first
 				return
 			}
-			// The credential's end, or its session's, closes the socket
-			// (4403: see WriteClose).
-			stop := context.AfterFunc(ctx, func() {
-				if base.Err() != nil { // the socket closed first
-					return
-				}
-				c.WriteClose(closeNormal, "terminated")
-				c.Close()
-			})
-			defer stop()
-		case "subscribe":
-			c.runOperation(ctx, m.ID, m.Payload)
-		case "complete":
-			o.mu.Lock()
-			cancel := o.active[m.ID]
-			o.mu.Unlock()
-			if cancel != nil {
-				cancel()
-			}
-		case "pong":
-			o.mu.Lock()
-			o.pong = true
-			c.conn.SetReadDeadline(time.Time{})
-			o.mu.Unlock()
+			c.WriteClose(closeNormal, "terminated")
+			c.Close()
+		})
+	case "subscribe":
+		c.runOperation(*ctx, m.ID, m.Payload)
+	case "complete":
+		o.mu.Lock()
+		cancel := o.active[m.ID]
+		o.mu.Unlock()
+		if cancel != nil {
+			cancel()
 		}
+	case "pong":
+		o.mu.Lock()
+		o.pong = true
+		c.conn.SetReadDeadline(time.Time{})
+		o.mu.Unlock()
 	}
+	return true
 }
 
 // initOwn authenticates the socket (wsInit) and acknowledges it, or
@@ -305,6 +366,11 @@ func (c *gorillaConn) ping(interval time.Duration) {
 	o.mu.Unlock()
 }
 
+// pingSlots spreads the keepalive pings over the interval: each socket is
+// in one of pingSlots slots, and every interval/pingSlots the sockets of
+// one slot are pinged, rather than every socket in one burst of writes.
+const pingSlots = 16
+
 // startPings starts the one ticker that pings every socket of the own
 // loop, at the first socket acknowledged.
 func (r *socketRegistry) startPings(interval time.Duration) {
@@ -313,22 +379,23 @@ func (r *socketRegistry) startPings(interval time.Duration) {
 	})
 }
 
+// pingLoop pings each socket of the own loop once per interval, one slot
+// at a time.
 func (r *socketRegistry) pingLoop(interval time.Duration) {
-	t := time.NewTicker(interval)
+	t := time.NewTicker(interval / pingSlots)
 	defer t.Stop()
 	var conns []*gorillaConn
-	for {
+	for tick := uint32(0); ; tick++ {
 		select {
 		case <-r.done:
 			return
 		case <-t.C:
 		}
+		slot := tick % pingSlots
 		r.mu.Lock()
 		conns = conns[:0]
-		for c := range r.conns {
-			if c.own != nil {
-				conns = append(conns, c)
-			}
+		for c := range r.pingSlots[slot] {
+			conns = append(conns, c)
 		}
 		r.mu.Unlock()
 		for _, c := range conns {

@@ -46,9 +46,9 @@ type liveFast struct {
 	maxTokens int
 }
 
-// fanoutWriteTimeout bounds a write of an update to one socket: the feed
-// writes to its members in turn, so a client that does not read must not
-// hold the others back for long. A socket that misses it is closed.
+// fanoutWriteTimeout bounds a write of an update, a feed's complete or a
+// keepalive ping to one socket (its outbox's writer, wsout.go): a socket
+// that misses it is closed.
 const fanoutWriteTimeout = 2 * time.Second
 
 // eligible reports whether the fast path serves a subscribe payload, from
@@ -224,8 +224,8 @@ func (lf *liveFast) subscribe(c *gorillaConn, m *clientMessage) bool {
 			pm, _ := websocket.NewPreparedMessage(websocket.TextMessage, nextFrame(client, ev.Payload))
 			return pm
 		}).(*websocket.PreparedMessage)
-		if pm != nil && c.writePrepared(pm) != nil {
-			go c.Close() // a client that does not read: Close ends its members, this one too
+		if pm != nil {
+			c.postNext(internal, pm) // never waits: the socket's writer takes it (wsout.go)
 		}
 	}
 	sub.member = lf.feeds.Join(f.photo, key, render, f.keep, send, end)
@@ -322,14 +322,6 @@ func (c *gorillaConn) sendOp(internal, typ string, payload json.RawMessage) {
 	}
 }
 
-// writePrepared writes one shared frame.
-func (c *gorillaConn) writePrepared(pm *websocket.PreparedMessage) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.conn.SetWriteDeadline(time.Now().Add(fanoutWriteTimeout))
-	return c.conn.WritePreparedMessage(pm)
-}
-
 // addFast records a fast-path subscription of the socket, unless the
 // socket has closed.
 func (c *gorillaConn) addFast(internal string, s *fastSub) bool {
@@ -358,8 +350,10 @@ func (c *gorillaConn) endFast(internal string, complete bool) bool {
 	}
 	s.member.Leave()
 	s.cancel()
-	if complete {
-		c.sendOp(internal, "complete", nil)
+	c.dropOp(internal)
+	if m := (&wireMessage{ID: internal, Type: "complete"}); complete && c.tws.send(m) {
+		b, _ := json.Marshal(m)
+		c.postComplete(internal, b) // never waits: a feed may be ending it
 	}
 	return true
 }

@@ -297,6 +297,9 @@ type gorillaConn struct {
 	fast       map[string]*fastSub // by gqlgen's operation id
 	fastClosed bool
 
+	outMu sync.Mutex
+	out   outbox // the feeds' updates and the pings (wsout.go)
+
 	initTimer *time.Timer
 	initDone  atomic.Bool // legacy: any message arrived; graphql-transport-ws: connection_init
 
@@ -460,6 +463,7 @@ func (c *gorillaConn) Close() error {
 	c.once.Do(func() {
 		c.registry.remove(c)
 		c.endAllFast()
+		c.closeOut()
 		if c.own != nil {
 			c.own.endOperations()
 		}

@@ -336,8 +336,9 @@ var pingFrame = []byte(`{"type":"ping"}`)
 
 // ping sends the socket's keepalive ping; when a pong arrived since the
 // last one, the next is due within two intervals (as gqlgen's transport).
-// A socket that does not take the ping within fanoutWriteTimeout is
-// closed.
+// The ping is written by the socket's outbox (wsout.go), so the ticker
+// never waits on a socket; one that does not take the ping within
+// fanoutWriteTimeout is closed.
 func (c *gorillaConn) ping(interval time.Duration) {
 	o := c.own
 	o.mu.Lock()
@@ -346,18 +347,7 @@ func (c *gorillaConn) ping(interval time.Duration) {
 		return
 	}
 	o.mu.Unlock()
-	c.mu.Lock()
-	if c.closeSent {
-		c.mu.Unlock()
-		return
-	}
-	c.conn.SetWriteDeadline(time.Now().Add(fanoutWriteTimeout))
-	err := c.conn.WriteMessage(websocket.TextMessage, pingFrame)
-	c.mu.Unlock()
-	if err != nil {
-		c.Close()
-		return
-	}
+	c.postPing() // never waits: the socket's writer takes it (wsout.go)
 	o.mu.Lock()
 	if o.pong {
 		c.conn.SetReadDeadline(time.Now().Add(2 * interval))

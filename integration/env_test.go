@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -74,7 +75,17 @@ func backends(t *testing.T, settings map[string]string, fn func(t *testing.T, e 
 
 func startEnv(t testing.TB, databaseURL string, settings map[string]string, opts ...app.Option) *env {
 	t.Helper()
+	return startEnvListening(t, databaseURL, settings, nil, opts...)
+}
+
+// startEnvListening is startEnv whose server accepts connections through
+// wrap(listener), when wrap is not nil.
+func startEnvListening(t testing.TB, databaseURL string, settings map[string]string, wrap func(net.Listener) net.Listener, opts ...app.Option) *env {
+	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
+	if wrap != nil {
+		ts.Listener = wrap(ts.Listener)
+	}
 	vars := map[string]string{}
 	for k, v := range testSettings {
 		vars[k] = v

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -44,6 +45,9 @@ type liveFast struct {
 	feeds *live.Feeds
 	// maxTokens bounds the parse of a subscribe's text (max-query-tokens).
 	maxTokens int
+	// afterCurrent, when set (tests), runs between reading a subscriber's
+	// current state and sending it.
+	afterCurrent atomic.Pointer[func()]
 }
 
 // fanoutWriteTimeout bounds a write of an update, a feed's complete or a
@@ -162,16 +166,23 @@ type fastSub struct {
 	member *live.Member
 }
 
-// follower is the live.Follower of one subscribe.
+// follower is the live.Follower of one subscribe: Follow joins the
+// photo's feed before the resolver reads the current state, so an update
+// committed meanwhile waits in the member (the newest only) until Start.
 type follower struct {
-	photo   uuid.UUID
+	join    func(photo uuid.UUID, keep func(*judging.Snapshot) bool) *live.Member
+	member  *live.Member
 	keep    func(*judging.Snapshot) bool
 	current int64
 	sent    bool
 }
 
 func (f *follower) Follow(photo uuid.UUID, keep func(*judging.Snapshot) bool) {
-	f.photo, f.keep = photo, keep
+	if f.member != nil { // once per subscribe
+		return
+	}
+	f.keep = keep
+	f.member = f.join(photo, keep)
 }
 func (f *follower) Current(version int64) { f.current, f.sent = version, true }
 
@@ -191,20 +202,6 @@ func (lf *liveFast) subscribe(c *gorillaConn, m *clientMessage) bool {
 	rc, errs := lf.full.CreateOperationContext(ctx, &params)
 	if errs != nil {
 		c.refuseOperation(lf.full, ctx, rc, m.internal, errs)
-		cancel()
-		return true
-	}
-	f := &follower{}
-	responses, dctx := lf.full.DispatchOperation(live.WithFollower(ctx, f), rc)
-	resp := responses(dctx)
-	if resp == nil || len(resp.Errors) > 0 || !f.sent || f.keep == nil {
-		// Refused, failed or ended at once: as gqlgen would, the
-		// response (if any), then complete.
-		if resp != nil {
-			b, _ := json.Marshal(resp)
-			c.sendOp(m.internal, "next", b)
-		}
-		c.sendOp(m.internal, "complete", nil)
 		cancel()
 		return true
 	}
@@ -228,7 +225,29 @@ func (lf *liveFast) subscribe(c *gorillaConn, m *clientMessage) bool {
 			c.postNext(internal, pm) // never waits: the socket's writer takes it (wsout.go)
 		}
 	}
-	sub.member = lf.feeds.Join(f.photo, key, render, f.keep, send, end)
+	f := &follower{join: func(photo uuid.UUID, keep func(*judging.Snapshot) bool) *live.Member {
+		return lf.feeds.Join(photo, key, render, keep, send, end)
+	}}
+	responses, dctx := lf.full.DispatchOperation(live.WithFollower(ctx, f), rc)
+	resp := responses(dctx)
+	if hook := lf.afterCurrent.Load(); hook != nil {
+		(*hook)()
+	}
+	if resp == nil || len(resp.Errors) > 0 || !f.sent || f.keep == nil {
+		// Refused, failed or ended at once: as gqlgen would, the
+		// response (if any), then complete.
+		if f.member != nil {
+			f.member.Leave()
+		}
+		if resp != nil {
+			b, _ := json.Marshal(resp)
+			c.sendOp(m.internal, "next", b)
+		}
+		c.sendOp(m.internal, "complete", nil)
+		cancel()
+		return true
+	}
+	sub.member = f.member
 	if !c.addFast(internal, sub) { // the socket closed meanwhile
 		sub.member.Leave()
 		cancel()
@@ -236,7 +255,9 @@ func (lf *liveFast) subscribe(c *gorillaConn, m *clientMessage) bool {
 	}
 	b, _ := json.Marshal(resp)
 	c.sendOp(internal, "next", b)
-	sub.member.Start(f.current)
+	if !sub.member.Start(f.current) { // the photo was hidden meanwhile
+		c.endFast(internal, true)
+	}
 	return true
 }
 

@@ -170,6 +170,14 @@ func (s *Server) CloseSockets() {
 // Sockets returns how many WebSockets are open.
 func (s *Server) Sockets() int { return s.sockets.Len() }
 
+// SetLiveCurrentHook makes fn run on the WebSocket fast path between
+// reading a new subscriber's current state and sending it (for tests).
+func (s *Server) SetLiveCurrentHook(fn func()) {
+	if s.live != nil {
+		s.live.afterCurrent.Store(&fn)
+	}
+}
+
 // LiveRenders counts the live-result updates rendered on the WebSocket fast
 // path: one per update and feed (photo and document), however many
 // subscribers share it (for tests).

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -42,16 +43,20 @@ func (r *Resolver) subscribePhoto(ctx context.Context, gid string) (<-chan *judg
 	// canView says whether the viewer may see the photo as facts describe
 	// it, asking whether the viewer voted on it when that matters, until
 	// the answer is yes (a vote is never taken back).
-	voted := false
+	// (Atomic: on the fast path the feed's goroutine checks updates while
+	// the resolver reads the current state.)
+	var voted atomic.Bool
 	votedOn := func(ctx context.Context) (bool, error) {
-		if !voted {
+		if !voted.Load() {
 			got, err := r.Judging.VotedOn(ctx, v.ID, []uuid.UUID{id})
 			if err != nil {
 				return false, err
 			}
-			voted = got[id]
+			if got[id] {
+				voted.Store(true)
+			}
 		}
-		return voted, nil
+		return voted.Load(), nil
 	}
 	canView := func(ctx context.Context, facts authz.Photo) (bool, error) {
 		a, err := authz.Decide(ctx, v, facts, votedOn)

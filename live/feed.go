@@ -114,8 +114,10 @@ func (fs *Feeds) Join(photo uuid.UUID, key string, render Render, keep func(*jud
 }
 
 // Start lets updates newer than version (the state the subscriber was
-// sent) through, beginning with one that arrived meanwhile.
-func (m *Member) Start(version int64) {
+// sent) through, beginning with one that arrived meanwhile. It reports
+// false when the member left before (Keep said no meanwhile: its end
+// found nothing to end yet, so the caller ends the subscription).
+func (m *Member) Start(version int64) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.started = true
@@ -127,6 +129,7 @@ func (m *Member) Start(version int64) {
 		m.send(ev)
 	}
 	m.missed = nil
+	return !m.left
 }
 
 // Leave removes the member; the last one out stops its feed. Idempotent.

@@ -197,7 +197,7 @@ type Feed struct {
 }
 
 func (f *Feed) run(ctx context.Context) {
-	defer panics.Recover(nil, "live feed", nil)
+	defer panics.Recover(nil, "live feed", func(any) { f.fail() })
 	var members []*Member
 	for {
 		snap := f.sub.Next(ctx)
@@ -221,6 +221,42 @@ func (f *Feed) run(ctx context.Context) {
 		}
 		clear(members)
 	}
+}
+
+// fail ends the feed after a panic of its goroutine (in a render, a
+// member's Keep or send): it stops, and its members are ended (end: their
+// subscriptions complete), rather than waiting for updates that no longer
+// come. The next subscriber of the photo starts a new feed.
+func (f *Feed) fail() {
+	fs := f.feeds
+	fs.mu.Lock()
+	if fs.feeds[f.key] == f {
+		delete(fs.feeds, f.key)
+	}
+	f.mu.Lock()
+	members := f.members
+	f.members = map[*Member]struct{}{}
+	f.mu.Unlock()
+	fs.mu.Unlock()
+	f.cancel()
+	f.sub.Close()
+	for m := range members {
+		m.mu.Lock()
+		left := m.left
+		m.left = true
+		m.missed = nil
+		m.mu.Unlock()
+		if !left {
+			endAfterPanic(m)
+		}
+	}
+}
+
+// endAfterPanic ends m, a member of a feed that failed; a panic of its end
+// does not keep the others from theirs.
+func endAfterPanic(m *Member) {
+	defer panics.Recover(nil, "live feed's end", nil)
+	m.end()
 }
 
 // Follower takes a photoStats subscription over from its resolver on the

@@ -216,3 +216,45 @@ func TestFeedMemberStartsAfterCurrent(t *testing.T) {
 	default:
 	}
 }
+
+// TestFeedPanicEndsMembers: a panic in the feed's goroutine (here a
+// member's Keep) ends every member, and the feed and its hub subscription
+// go; the next subscriber starts a new feed.
+func TestFeedPanicEndsMembers(t *testing.T) {
+	h := live.NewHub(0)
+	fs := live.NewFeeds(h)
+	photo, owner := uuid.New(), uuid.New()
+	render := func(_ context.Context, s *judging.Snapshot) ([]byte, error) { return nil, nil }
+	ended := make(chan int, 3)
+	var members []*live.Member
+	for i := range 3 {
+		keep := func(*judging.Snapshot) bool {
+			if i == 1 {
+				panic("keep")
+			}
+			return true
+		}
+		m := fs.Join(photo, "doc", render, keep, func(*live.Event) {}, func() { ended <- i })
+		m.Start(0)
+		members = append(members, m)
+	}
+	h.Deliver(snap(photo, owner, 1))
+	got := map[int]bool{}
+	for range 3 { // a failure guard only: each end comes, or the test times out
+		got[<-ended] = true
+	}
+	if len(got) != 3 {
+		t.Fatalf("ended %v, want every member", got)
+	}
+	if fs.Len() != 0 || h.Subscribers() != 0 {
+		t.Fatalf("after the panic: %d feeds, %d hub subscriptions, want none", fs.Len(), h.Subscribers())
+	}
+	for _, m := range members {
+		m.Leave() // idempotent after the end
+	}
+	m := fs.Join(photo, "doc", render, func(*judging.Snapshot) bool { return true }, func(*live.Event) {}, func() {})
+	defer m.Leave()
+	if fs.Len() != 1 || h.Subscribers() != 1 {
+		t.Fatalf("a new subscriber: %d feeds, %d hub subscriptions, want 1 and 1", fs.Len(), h.Subscribers())
+	}
+}

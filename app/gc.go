@@ -11,10 +11,11 @@ import (
 
 // SetGCPolicy sets the garbage collector's policy of the process (issue
 // 16: allocation and GC were a fifth of a cached read's CPU). GOGC is
-// gc-percent, higher than Go's 100, so the heap may grow further between
-// collections and the collector runs less often; GOMEMLIMIT is
+// gc-percent (100 by default, Go's own: 400 saved about 6 % of a cached
+// read's CPU, but 15,000 live-results sockets then held 43.7 KiB of RSS
+// each against 30.4 KiB, past the 32 KiB aim); GOMEMLIMIT is
 // memory-limit-percent of the memory the process may use (its cgroup's
-// limit, else the machine's), so that the higher GOGC never runs the
+// limit, else the machine's), so that a higher GOGC never runs the
 // process out of memory: near the limit the collector runs as often as it
 // must. An operator's GOGC or GOMEMLIMIT in the environment wins over
 // either setting (getenv reads it). It returns the memory limit set, or

@@ -369,7 +369,7 @@ var groups = []group{
 		}},
 		{"log-level", "info", "least severe log lines written: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
 		{"log-format", "json", "json (one object per line) or text", str(func(c *Config) *string { return &c.LogFormat })},
-		{"gc-percent", "400", "the garbage collector's GOGC: the heap grows this percent over the live heap between collections (Go's default is 100; -1 collects only at memory-limit-percent; 0 keeps Go's); GOGC in the environment wins", integer(func(c *Config) *int { return &c.GCPercent })},
+		{"gc-percent", "100", "the garbage collector's GOGC: the heap grows this percent over the live heap between collections (Go's default, 100: 400 saves about 6 % of a cached read's CPU but holds about 40 % more memory per live-results socket; -1 collects only at memory-limit-percent; 0 keeps Go's); GOGC in the environment wins", integer(func(c *Config) *int { return &c.GCPercent })},
 		{"memory-limit-percent", "80", "the garbage collector's GOMEMLIMIT as a percentage of the memory the process may use (its cgroup's limit, else the machine's): near it the collector runs as often as it must, whatever gc-percent; 0 sets none; GOMEMLIMIT in the environment wins", integer(func(c *Config) *int { return &c.MemoryLimitPercent })},
 		{"shutdown-timeout", "15s", "after SIGTERM and drain-delay, how long in-flight requests may finish", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 		{"drain-delay", "0s", "after SIGTERM, how long /readyz reports 503 before the listener closes (give the load balancer time to notice)", duration(func(c *Config) *time.Duration { return &c.DrainDelay })},

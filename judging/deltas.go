@@ -186,14 +186,8 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		ins.OnConflict(entsql.ConflictColumns(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID),
 			entsql.ResolveWith(addExcluded(photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq))).
 			Returning(statColumns...)
-		query, args := ins.Query()
-		err := queryRows(ctx, tx, query, args, func(rows *stdsql.Rows) error {
-			r := &ent.PhotoQuestionStat{}
-			if err := rows.Scan(&r.PhotoID, &r.QuestionID, &r.Count, &r.Sum, &r.SumSq, &r.WWeight, &r.WNeff, &r.WMean, &r.WMeanSq, &r.WAdjusted); err != nil {
-				return err
-			}
-			w.stats = append(w.stats, r)
-			return nil
+		err := upsertReturning(ctx, tx, ins, &w.stats, func(rows *stdsql.Rows, r *ent.PhotoQuestionStat) error {
+			return rows.Scan(&r.PhotoID, &r.QuestionID, &r.Count, &r.Sum, &r.SumSq, &r.WWeight, &r.WNeff, &r.WMean, &r.WMeanSq, &r.WAdjusted)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("updating statistics: %w", err)
@@ -210,14 +204,8 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		}
 		ins.OnConflict(entsql.ConflictColumns(photoanswercount.FieldPhotoID, photoanswercount.FieldQuestionID, photoanswercount.FieldValue),
 			entsql.ResolveWith(addExcluded(photoanswercount.FieldCount))).Returning(histColumns...)
-		query, args := ins.Query()
-		err := queryRows(ctx, tx, query, args, func(rows *stdsql.Rows) error {
-			r := &ent.PhotoAnswerCount{}
-			if err := rows.Scan(&r.PhotoID, &r.QuestionID, &r.Value, &r.Count); err != nil {
-				return err
-			}
-			w.hist = append(w.hist, r)
-			return nil
+		err := upsertReturning(ctx, tx, ins, &w.hist, func(rows *stdsql.Rows, r *ent.PhotoAnswerCount) error {
+			return rows.Scan(&r.PhotoID, &r.QuestionID, &r.Value, &r.Count)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("updating histograms: %w", err)
@@ -234,14 +222,8 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		}
 		ins.OnConflict(entsql.ConflictColumns(photoword.FieldPhotoID, photoword.FieldQuestionID, photoword.FieldWord),
 			entsql.ResolveWith(addExcluded(photoword.FieldCount))).Returning(wordColumns...)
-		query, args := ins.Query()
-		err := queryRows(ctx, tx, query, args, func(rows *stdsql.Rows) error {
-			r := &ent.PhotoWord{}
-			if err := rows.Scan(&r.PhotoID, &r.QuestionID, &r.Word, &r.Count); err != nil {
-				return err
-			}
-			w.words = append(w.words, r)
-			return nil
+		err := upsertReturning(ctx, tx, ins, &w.words, func(rows *stdsql.Rows, r *ent.PhotoWord) error {
+			return rows.Scan(&r.PhotoID, &r.QuestionID, &r.Word, &r.Count)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("updating words: %w", err)
@@ -328,6 +310,20 @@ func queryRows(ctx context.Context, tx *ent.Tx, query string, args []any, scan f
 		}
 	}
 	return errors.Join(rows.Err(), rows.Close())
+}
+
+// upsertReturning runs ins, an upsert with RETURNING, and appends each
+// row it returns, scanned by scan into a new T, to out.
+func upsertReturning[T any](ctx context.Context, tx *ent.Tx, ins *entsql.InsertBuilder, out *[]*T, scan func(*stdsql.Rows, *T) error) error {
+	query, args := ins.Query()
+	return queryRows(ctx, tx, query, args, func(rows *stdsql.Rows) error {
+		r := new(T)
+		if err := scan(rows, r); err != nil {
+			return err
+		}
+		*out = append(*out, r)
+		return nil
+	})
 }
 
 // addExcluded makes an upsert add the inserted values to the existing

@@ -62,23 +62,26 @@ func (e *env) photos(t *testing.T, owner string, n int) []string {
 	return ids
 }
 
-// refit runs rounds of the judge model until one changes nothing, then
-// recomputes the standings. A round recomputes rather than adds, so the
-// rounds settle: failing to within ten is a defect.
+// refit runs rounds of the judge model until one finds no new vote and
+// changes nothing, then recomputes the standings. A round recomputes
+// rather than adds, and a vote is new to one round only, so the rounds
+// settle: failing to within ten, or settling without ever weighing a
+// photo, is a defect.
 func (e *env) refit(t *testing.T) {
 	t.Helper()
-	settled := false
+	settled, weighed := false, 0
 	for range 10 {
 		rep, err := e.App.Judging.Refit(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if settled = rep.Changed == 0 && rep.Photos > 0; settled {
+		weighed += rep.Photos
+		if settled = rep.Votes == 0 && rep.Changed == 0; settled {
 			break
 		}
 	}
-	if !settled {
-		t.Error("ten rounds of the refit did not settle")
+	if !settled || weighed == 0 {
+		t.Errorf("ten rounds of the refit did not settle (settled %v, %d photos weighed)", settled, weighed)
 	}
 	if err := e.App.Judging.Standings.Refresh(t.Context()); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package judging
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -24,5 +25,31 @@ func TestCenterForRawFigure(t *testing.T) {
 	c, ok := r.centerFor(j, votes)(photo, 1)
 	if !ok || math.Abs(c-5.5) > 1e-12 {
 		t.Fatalf("center = %v, %v; want 5.5 (the mean of the other answers)", c, ok)
+	}
+}
+
+// TestRefitWaitRests: after a round, RunRefit waits out the interval, but
+// rests at least refitRest times the round's own time, also when more
+// votes wait, so that rounds take at most a tenth of the time.
+func TestRefitWaitRests(t *testing.T) {
+	const s = time.Second
+	for _, c := range []struct {
+		interval, took time.Duration
+		more           bool
+		want           time.Duration
+	}{
+		{5 * s, 100 * time.Millisecond, false, 4900 * time.Millisecond}, // a short round: the interval
+		{5 * s, 2 * s, false, 18 * s},                                   // a long round rests nine times its time
+		{5 * s, 100 * time.Millisecond, true, 900 * time.Millisecond},   // more votes wait: the rest only
+		{5 * s, 0, true, 0},
+	} {
+		if got := refitWait(c.interval, c.took, c.more); got != c.want {
+			t.Errorf("refitWait(%v, %v, %v) = %v, want %v", c.interval, c.took, c.more, got, c.want)
+		}
+		if c.took > 0 {
+			if share := float64(c.took) / float64(c.took+refitWait(c.interval, c.took, c.more)); share > 0.1+1e-9 {
+				t.Errorf("a round of %v takes %.2f of the time", c.took, share)
+			}
+		}
 	}
 }

@@ -382,3 +382,33 @@ func TestRefitSettlesAfterAFailedSettle(t *testing.T) {
 		}
 	}
 }
+
+// TestRefitTakesVotesInOnce: a round reads again the votes of the minute
+// before the previous round started (the overlap, for votes that commit
+// late), but a vote an earlier round took in is not new to it: its judge
+// and photo are not profiled and weighed again for it.
+func TestRefitTakesVotesInOnce(t *testing.T) {
+	s, _, p := newService(t, judging.Config{}, nil)
+	ctx := context.Background()
+	for age := range 3 {
+		if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(20+age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	round := func(votes, judges, photos int) {
+		t.Helper()
+		rep, err := s.Refit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Votes != votes || rep.Judges != judges || rep.Photos != photos {
+			t.Fatalf("round: %+v; want %d new votes, %d judges profiled, %d photos weighed", rep, votes, judges, photos)
+		}
+	}
+	round(3, 3, 1)
+	round(0, 0, 0) // the same three votes, read again by the overlap
+	if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(30)); err != nil {
+		t.Fatal(err)
+	}
+	round(1, 1, 1)
+}

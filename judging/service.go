@@ -81,6 +81,9 @@ type Service struct {
 	refitMu    sync.Mutex   // one round at a time in this process
 	refitSince time.Time    // where the next round reads votes from (see Refit)
 	refitAfter *refitCursor // else the last vote a round that stopped at MaxVotes read
+	// The votes rounds took in, by id, with their created_at (Unix µs),
+	// while a later round's overlap may read them again (see Refit).
+	refitSeen map[int64]int64
 	// users whose karma a round failed to settle after its commit
 	refitUnsettled []uuid.UUID
 }

@@ -243,7 +243,7 @@ func (m *Metrics) WatchRefit() {
 		m.refitRounds.WithLabelValues(r)
 	}
 	m.refitVotes = prometheus.NewCounter(prometheus.CounterOpts{Name: "facestat_refit_votes_total",
-		Help: "New votes the refit's rounds read (a vote may be read by two rounds: they overlap by a minute)."})
+		Help: "New votes the refit's rounds read (once each per process: a vote a later round's overlap reads again is not counted again)."})
 	m.refitChanged = prometheus.NewCounter(prometheus.CounterOpts{Name: "facestat_refit_photos_changed_total",
 		Help: "Photos whose weighted figures a refit round changed."})
 	m.Registry.MustRegister(m.refitRounds, m.refitVotes, m.refitChanged)

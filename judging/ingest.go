@@ -83,9 +83,16 @@ type Ingester struct {
 	queue  chan *pending
 	wg     sync.WaitGroup
 
-	busy     sync.Mutex    // guards inFlight and idle
+	busy     sync.Mutex    // guards inFlight, idle, flying and held
 	inFlight int           // vote transactions being written
 	idle     chan struct{} // closed when inFlight drops to 0
+	// With several workers, the photos of the batches being written, and
+	// the votes taken from the queue that wait for their photo's batch to
+	// end (see claim): two batches in flight never share a photo, so they
+	// never wait for each other's row locks.
+	flying map[uuid.UUID]struct{}
+	held   []*pending
+	wake   chan struct{} // a worker that left free held votes behind tells the others
 }
 
 type pending struct {
@@ -106,7 +113,8 @@ func NewIngester(client *ent.Client, dialectName string, survey *Survey, photos 
 	cfg.Workers = max(cfg.Workers, 1)
 	cfg.QueueSize = max(cfg.QueueSize, cfg.MaxBatch)
 	g := &Ingester{client: client, dialect: dialectName, survey: survey, photos: photos, cfg: cfg, log: log, hook: hook,
-		queue: make(chan *pending, cfg.QueueSize), idle: make(chan struct{})}
+		queue: make(chan *pending, cfg.QueueSize), idle: make(chan struct{}),
+		flying: map[uuid.UUID]struct{}{}, wake: make(chan struct{}, 1)}
 	close(g.idle) // nothing in flight yet
 	for range cfg.Workers {
 		g.wg.Go(g.work)
@@ -138,6 +146,10 @@ func (g *Ingester) submit(ctx context.Context, b Ballot) (*ent.Photo, *Aggregate
 		g.mu.RUnlock()
 		return nil, nil, &facestat.Error{Code: facestat.Unavailable, Message: "the server is restarting; try again", RetryAfter: 2 * time.Second}
 	}
+	if g.cfg.Workers > 1 && g.Queued() >= g.cfg.QueueSize {
+		g.mu.RUnlock()
+		return nil, nil, &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
+	}
 	select {
 	case g.queue <- p:
 		g.mu.RUnlock()
@@ -157,7 +169,12 @@ func (g *Ingester) submit(ctx context.Context, b Ballot) (*ent.Photo, *Aggregate
 }
 
 // Queued returns how many votes wait for a transaction.
-func (g *Ingester) Queued() int { return len(g.queue) }
+func (g *Ingester) Queued() int {
+	g.busy.Lock()
+	held := len(g.held)
+	g.busy.Unlock()
+	return len(g.queue) + held
+}
 
 // Close stops accepting votes, writes every vote already queued and
 // returns when the workers are done.
@@ -175,15 +192,101 @@ func (g *Ingester) Close() {
 // drained.
 func (g *Ingester) work() {
 	for {
-		first, ok := <-g.queue
+		votes, ok := g.gather()
 		if !ok {
 			return
 		}
-		g.write(g.collect(first))
+		if batch := g.claim(votes); len(batch) > 0 {
+			g.write(batch)
+			g.release(batch)
+		}
 	}
 }
 
-// collect makes the batch that starts with first. The rule, in two steps:
+// gather returns the votes of the next batch, before claim: the held
+// votes whose photos no batch is writing any more, else the votes the
+// queue brings (collect). It reports false once the queue is closed and
+// no held vote is free (a worker writing their photos takes them after).
+func (g *Ingester) gather() ([]*pending, bool) {
+	for {
+		if free := g.freeHeld(); len(free) > 0 {
+			return g.collect(free), true
+		}
+		select {
+		case p, ok := <-g.queue:
+			if !ok {
+				return nil, false
+			}
+			return g.collect([]*pending{p}), true
+		case <-g.wake:
+		}
+	}
+}
+
+// freeHeld takes from the held votes those whose photos no batch is
+// writing, up to MaxBatch.
+func (g *Ingester) freeHeld() []*pending {
+	g.busy.Lock()
+	defer g.busy.Unlock()
+	var free []*pending
+	kept := g.held[:0]
+	for _, p := range g.held {
+		if _, busy := g.flying[p.b.Photo]; busy || len(free) >= g.cfg.MaxBatch {
+			kept = append(kept, p)
+			continue
+		}
+		free = append(free, p)
+	}
+	clear(g.held[len(kept):])
+	g.held = kept
+	return free
+}
+
+// claim makes votes a batch of the photos no other batch is writing: it
+// marks them as being written, and holds back the votes on the others
+// until the batch writing them ends (release). With one worker there is
+// no other batch.
+func (g *Ingester) claim(votes []*pending) []*pending {
+	if g.cfg.Workers == 1 {
+		return votes
+	}
+	g.busy.Lock()
+	defer g.busy.Unlock()
+	batch := votes[:0:0]
+	for _, p := range votes {
+		if _, busy := g.flying[p.b.Photo]; busy {
+			g.held = append(g.held, p)
+			continue
+		}
+		batch = append(batch, p)
+	}
+	for _, p := range batch {
+		g.flying[p.b.Photo] = struct{}{}
+	}
+	return batch
+}
+
+// release ends claim's hold on the batch's photos, and tells an idle
+// worker if votes wait for them.
+func (g *Ingester) release(batch []*pending) {
+	if g.cfg.Workers == 1 {
+		return
+	}
+	g.busy.Lock()
+	for _, p := range batch {
+		delete(g.flying, p.b.Photo)
+	}
+	waiting := len(g.held) > 0
+	g.busy.Unlock()
+	if waiting {
+		select {
+		case g.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// collect makes the batch that starts with batch. The rule, in two steps:
 //
 //  1. Take every vote already queued, up to MaxBatch, without waiting.
 //     Votes queue up while transactions are being written, so the batch
@@ -197,8 +300,7 @@ func (g *Ingester) work() {
 //
 // With one worker (SQLite's default) step 2 never waits: the worker's own
 // commit is the only one, and step 1 already takes what arrived during it.
-func (g *Ingester) collect(first *pending) []*pending {
-	batch := []*pending{first}
+func (g *Ingester) collect(batch []*pending) []*pending {
 queued:
 	for len(batch) < g.cfg.MaxBatch {
 		select {

@@ -71,6 +71,7 @@ type options struct {
 	pgbench    string
 	cpuProfile string
 	perfFile   string
+	profile    string
 	bin        string
 	skipPG     bool
 	dbName     string // the benchmark's database, once created
@@ -90,6 +91,7 @@ func main() {
 	flag.StringVar(&o.pgbench, "pgbench", "", "pgbench binary (default: from PATH or /usr/lib/postgresql/*/bin)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this load generator to the file (go tool pprof)")
 	flag.StringVar(&o.perfFile, "perf", "", "record `perf record -a -g` of the whole machine during the app's window into the file")
+	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the server over the app's window to the file, through its operator-only /debug/pprof/ (go tool pprof)")
 	flag.StringVar(&o.bin, "bin", "", "a facestat binary to run instead of building ./cmd/facestat from this working tree")
 	flag.BoolVar(&o.skipPG, "skip-pgbench", false, "measure the app only")
 	flag.Parse()
@@ -176,6 +178,9 @@ func run(ctx context.Context, o options) error {
 		delete(env, k)
 	}
 	env["FACESTAT_TRUSTED_PROXIES"] = "127.0.0.1/32"
+	if o.profile != "" {
+		env["FACESTAT_OPERATOR_TOKEN"] = operatorToken
+	}
 	srv, err := benchkit.StartServer(ctx, bin, env, nil)
 	if err != nil {
 		return err
@@ -443,11 +448,24 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 			fmt.Fprintln(os.Stderr, "votes: perf:", err)
 		}
 	}
+	var profiled chan error
+	if o.profile != "" {
+		profiled = make(chan error, 1)
+		go func() {
+			profiled <- benchkit.FetchProfile(ctx, srv.URL, operatorToken, int(o.duration.Seconds()), o.profile)
+		}()
+	}
 	select {
 	case <-time.After(o.duration):
 	case <-ctx.Done():
 		finish()
 		return nil, ctx.Err()
+	}
+	if profiled != nil {
+		// The profile may outlast the window by a moment: keep the load on until it is in.
+		if err := <-profiled; err != nil {
+			fmt.Fprintln(os.Stderr, "votes: profile:", err)
+		}
 	}
 	measuring.Store(false)
 	n1, err := countVotes(ctx, pg, "votes")
@@ -500,6 +518,8 @@ func (r *appResult) print(o options) {
 	fmt.Printf("anonymous sessions:  %d started in the window (%d votes each at most), each from a synthetic address\n", r.sessions, o.perJudge)
 	fmt.Printf("acknowledged votes:  %d in the whole run; %d of them not in the table\n", r.acked, r.missing)
 	fmt.Printf("batch sizes:         %s\n", r.batches)
+	fmt.Printf("judge model refit:   %.0f rounds in the window, reading %.0f votes (%.1f per vote stored)\n",
+		r.batches.refitRounds, r.batches.refitVotes, r.batches.refitVotes/float64(max(r.votes, 1)))
 	if r.commits > 0 {
 		fmt.Printf("database commits:    %d (%.0f/s, %.1f votes per commit; includes reads' implicit commits)\n",
 			r.commits, float64(r.commits)/r.window.Seconds(), float64(r.votes)/float64(r.commits))
@@ -529,6 +549,9 @@ type histogram struct {
 	le         []float64
 	cumulative []float64
 	sum, count float64
+	// The refit's counters, read with the histogram: its rounds (all
+	// results) and the votes they read.
+	refitRounds, refitVotes float64
 }
 
 var bucketRE = regexp.MustCompile(`^facestat_vote_batch_size_(bucket\{le="([^"]+)"\}|sum|count) (\S+)$`)
@@ -546,6 +569,16 @@ func batchSizes(base string) (histogram, error) {
 		return h, err
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
+		if name, value, ok := strings.Cut(line, " "); ok && strings.HasPrefix(name, "facestat_refit_") {
+			v, _ := strconv.ParseFloat(value, 64)
+			switch {
+			case strings.HasPrefix(name, "facestat_refit_rounds_total"):
+				h.refitRounds += v
+			case name == "facestat_refit_votes_total":
+				h.refitVotes += v
+			}
+			continue
+		}
 		m := bucketRE.FindStringSubmatch(line)
 		if m == nil {
 			continue
@@ -569,7 +602,8 @@ func batchSizes(base string) (histogram, error) {
 
 // minus is h less an earlier reading of the same histogram.
 func (h histogram) minus(o histogram) histogram {
-	out := histogram{le: h.le, cumulative: slices.Clone(h.cumulative), sum: h.sum - o.sum, count: h.count - o.count}
+	out := histogram{le: h.le, cumulative: slices.Clone(h.cumulative), sum: h.sum - o.sum, count: h.count - o.count,
+		refitRounds: h.refitRounds - o.refitRounds, refitVotes: h.refitVotes - o.refitVotes}
 	for i := range out.cumulative {
 		if i < len(o.cumulative) {
 			out.cumulative[i] -= o.cumulative[i]
@@ -829,3 +863,6 @@ func (u cpuUsage) noise(labels [][2]string) float64 {
 	}
 	return (u.other(labels) + u.Steal).Seconds() / u.Wall.Seconds() / float64(u.NCPU)
 }
+
+// operatorToken opens the server's /debug/pprof/ to -profile.
+const operatorToken = "bench-votes-operator-token-0123456789abcdef"

@@ -718,7 +718,7 @@ func (g *Ingester) lockPhotos(ctx context.Context, tx *ent.Tx, batch []*pending,
 			ids = append(ids, p.b.Photo)
 		}
 	}
-	locked, err := g.photos.Lock(ctx, tx, ids)
+	locked, err := g.photos.LockForCounts(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}

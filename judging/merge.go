@@ -42,7 +42,7 @@ func (s *Service) mergeVotes(ctx context.Context, tx *ent.Tx, from, to uuid.UUID
 	// Lock every photo the judge voted on, in id order (as the ingester
 	// does), before looking for collisions: the account cannot vote on one
 	// of them meanwhile, nor can it be deleted under us.
-	locked, err := s.photos.Lock(ctx, tx, photoIDs)
+	locked, err := s.photos.LockForCounts(ctx, tx, photoIDs)
 	if err != nil {
 		return err
 	}

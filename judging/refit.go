@@ -665,7 +665,7 @@ func (r *refitRound) write(ctx context.Context, tx *ent.Tx, now time.Time) error
 		ids = append(ids, id)
 	}
 	slices.SortFunc(ids, compareUUID)
-	locked, err := r.s.photos.Lock(ctx, tx, ids)
+	locked, err := r.s.photos.LockForCounts(ctx, tx, ids)
 	if err != nil {
 		return err
 	}

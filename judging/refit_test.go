@@ -20,6 +20,7 @@ import (
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/photos"
 )
 
 // TestRefitOneInstanceAtATime: on PostgreSQL, a round that finds another
@@ -411,4 +412,45 @@ func TestRefitTakesVotesInOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	round(1, 1, 1)
+}
+
+// TestPhotoCountLocksLetReferencesIn: the lock vote batches, merges and
+// the refit take on their photos (photos.LockForCounts) does not hold up
+// rows that refer to the photos (a serving's foreign-key check takes
+// FOR KEY SHARE): under FOR UPDATE the servings' upsert, checking its
+// photos in another order, deadlocked with vote batches, and both waited
+// PostgreSQL's deadlock timeout. A deletion's lock still waits for it.
+func TestPhotoCountLocksLetReferencesIn(t *testing.T) {
+	ctx := context.Background()
+	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
+	p := ownedPhoto(t, d)
+	judge, err := d.User.Create().SetAnonymous(true).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tx, err := d.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if locked, err := store.LockForCounts(ctx, tx, []uuid.UUID{p.ID}); err != nil || locked[p.ID] == nil {
+		t.Fatalf("locking: %v, %v", locked, err)
+	}
+	// Another connection, which gives up on any lock it would wait for.
+	conn, err := d.SQL.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET lock_timeout = '200ms'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO photo_servings (judge_id, photo_id, served_at) VALUES ($1, $2, now())`,
+		judge.ID, p.ID); err != nil {
+		t.Fatalf("a serving of the locked photo waited for the lock: %v", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT id FROM photos WHERE id = $1 FOR UPDATE`, p.ID); err == nil {
+		t.Fatal("a deletion's lock (FOR UPDATE) did not wait for the counts' lock")
+	}
 }

@@ -1,8 +1,12 @@
 package moderation
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -156,9 +160,16 @@ func (s *Servings) write(ctx context.Context, batch []serving) {
 	for _, sv := range batch {
 		latest[key{sv.judge, sv.photo}] = sv.at
 	}
+	// In (photo, judge) order: the rows' foreign-key checks share-lock
+	// their photos in the order the photos' writers lock them (by id), so
+	// that two writers of servings, or one and a photo's writer, never
+	// wait for each other in a cycle.
+	keys := slices.SortedFunc(maps.Keys(latest), func(a, b key) int {
+		return cmp.Or(bytes.Compare(a.photo[:], b.photo[:]), bytes.Compare(a.judge[:], b.judge[:]))
+	})
 	creates := make([]*ent.PhotoServingCreate, 0, len(latest))
-	for k, at := range latest {
-		creates = append(creates, s.client.PhotoServing.Create().SetJudgeID(k.judge).SetPhotoID(k.photo).SetServedAt(at))
+	for _, k := range keys {
+		creates = append(creates, s.client.PhotoServing.Create().SetJudgeID(k.judge).SetPhotoID(k.photo).SetServedAt(latest[k]))
 	}
 	upsert := func(c ...*ent.PhotoServingCreate) error {
 		return s.client.PhotoServing.CreateBulk(c...).

@@ -20,12 +20,30 @@ import (
 // inside its transactions; the photo's lock is what serialises the
 // updates of its aggregates.
 
-// Lock locks the photos ids within tx, in id order, so that transactions
-// locking overlapping sets (vote batches, judge merges, in this process or
-// another instance) never deadlock, and returns the rows of those that
-// exist. On SQLite it only reads them: a write transaction there holds the
-// whole database from BEGIN.
+// Lock locks the photos ids within tx (FOR UPDATE: the transaction may
+// delete them), in id order, so that transactions locking overlapping sets
+// (vote batches, judge merges, moderation, in this process or another
+// instance) never deadlock, and returns the rows of those that exist. On
+// SQLite it only reads them: a write transaction there holds the whole
+// database from BEGIN.
 func (s *Service) Lock(ctx context.Context, tx *ent.Tx, ids []uuid.UUID) (map[uuid.UUID]*ent.Photo, error) {
+	return s.lock(ctx, tx, ids, entsql.LockUpdate)
+}
+
+// LockForCounts is Lock for a transaction that changes the photos'
+// counters, versions and figures but neither deletes them nor changes
+// their keys (vote batches, the refit, judge merges): FOR NO KEY UPDATE,
+// which serialises it with every other writer of the rows (and keeps them
+// from being deleted) but not with the foreign-key checks of rows that
+// refer to the photos (servings, votes), which take FOR KEY SHARE. Under
+// FOR UPDATE a servings upsert checking its photos in another order
+// deadlocked with vote batches, each stalled for PostgreSQL's deadlock
+// timeout (a second) before one was cancelled.
+func (s *Service) LockForCounts(ctx context.Context, tx *ent.Tx, ids []uuid.UUID) (map[uuid.UUID]*ent.Photo, error) {
+	return s.lock(ctx, tx, ids, entsql.LockNoKeyUpdate)
+}
+
+func (s *Service) lock(ctx context.Context, tx *ent.Tx, ids []uuid.UUID, strength entsql.LockStrength) (map[uuid.UUID]*ent.Photo, error) {
 	if len(ids) == 0 {
 		return map[uuid.UUID]*ent.Photo{}, nil
 	}
@@ -42,7 +60,8 @@ func (s *Service) Lock(ctx context.Context, tx *ent.Tx, ids []uuid.UUID) (map[uu
 			sel.Where(entsql.P(func(b *entsql.Builder) {
 				b.WriteString(sel.C(photo.FieldID)).WriteString(" = ANY(").Arg(raw).WriteString(")")
 			}))
-		}).ForUpdate()
+			sel.For(strength)
+		})
 	} else {
 		q = q.Where(photo.IDIn(ids...))
 	}

@@ -466,6 +466,9 @@ func summarize(t *target) {
 	fmt.Printf("server CPU per page view: %.3f ms (facestat %.3f, PostgreSQL %.3f, Redis %.3f); load generator %.3f ms apart\n",
 		float64(r.serverPerView())/1e6, float64(r.perView("facestat"))/1e6, float64(r.perView("postgres"))/1e6,
 		float64(r.perView("redis"))/1e6, float64(r.perView("load generator"))/1e6)
+	if ops, err := benchkit.OperationLatencies(t.srv.URL); err == nil {
+		fmt.Printf("GraphQL operations in the server since it started (facestat_graphql_operation_duration_seconds; bucket bounds):\n%s", ops)
+	}
 }
 
 func verdict(ok bool) string {
@@ -508,6 +511,7 @@ type load struct {
 
 	mu        sync.Mutex
 	latencies map[string][]time.Duration // by view kind, successful views
+	steps     map[string][]time.Duration // a judging view's requests, by step, answered fine
 	errors    map[string]int             // by kind of failure
 	ok        atomic.Int64
 	shed      atomic.Int64 // views that met a 503 (and nothing worse)
@@ -529,6 +533,7 @@ func newLoad(base string, conns int, addrs []string) *load {
 func (l *load) reset() {
 	l.mu.Lock()
 	l.latencies = map[string][]time.Duration{}
+	l.steps = map[string][]time.Duration{}
 	l.errors = map[string]int{}
 	l.mu.Unlock()
 	l.ok.Store(0)
@@ -635,10 +640,10 @@ type judge struct {
 	current *photo
 }
 
-const castVote = `mutation($id: ID!, $answers: [AnswerInput!]!) {
+const castVote = `mutation CastVote($id: ID!, $answers: [AnswerInput!]!) {
   castVote(input: {photoId: $id, answers: $answers}) { photo { id voteCount } next { id imageUrl thumbnailUrl } } }`
 
-const results = `query($id: ID!) { photo(id: $id) { id imageUrl voteCount stats { voteCount version
+const results = `query Results($id: ID!) { photo(id: $id) { id imageUrl voteCount stats { voteCount version
   questions { question { key } count mean median stddev interval { low high } yesShare histogram { value count } words { word count } percentile } } } }`
 
 // view runs one page view of a kind drawn from the mix.
@@ -681,7 +686,9 @@ func (l *load) view(r *mrand.Rand) {
 func (l *load) judging(r *mrand.Rand, addr string) outcome {
 	j, _ := l.judges.Get().(*judge)
 	if j == nil || j.current == nil {
-		data, out := l.call(addr, "", `mutation { startAnonymousSession { token } }`, nil)
+		t0 := time.Now()
+		data, out := l.call(addr, "", `mutation StartAnonymousSession { startAnonymousSession { token } }`, nil)
+		l.step("session", t0, out)
 		if out != "" {
 			return out
 		}
@@ -690,11 +697,16 @@ func (l *load) judging(r *mrand.Rand, addr string) outcome {
 		p := l.photos[r.IntN(len(l.photos))]
 		j = &judge{token: s.StartAnonymousSession.Token, addr: addr, current: &p}
 	}
-	if out := l.get(j.addr, j.current.ImageURL, false); out != "" {
+	t0 := time.Now()
+	out := l.get(j.addr, j.current.ImageURL, false)
+	l.step("image", t0, out)
+	if out != "" {
 		l.judges.Put(j)
 		return out
 	}
+	t0 = time.Now()
 	data, out := l.call(j.addr, j.token, castVote, map[string]any{"id": j.current.ID, "answers": benchkit.Answers(r)})
+	l.step("castVote", t0, out)
 	if out == "conflict" { // judged already (a retried view): move on
 		j.current = nil
 		l.judges.Put(j)
@@ -709,9 +721,24 @@ func (l *load) judging(r *mrand.Rand, addr string) outcome {
 	j.current = v.CastVote.Next
 	l.judges.Put(j)
 	if j.current != nil {
-		return l.get(j.addr, j.current.ThumbnailURL, false)
+		t0 = time.Now()
+		out = l.get(j.addr, j.current.ThumbnailURL, false)
+		l.step("thumbnail", t0, out)
+		return out
 	}
 	return ""
+}
+
+// step records how long a judging view's step took since t0, when it
+// went fine.
+func (l *load) step(name string, t0 time.Time, out outcome) {
+	if out != "" {
+		return
+	}
+	d := time.Since(t0)
+	l.mu.Lock()
+	l.steps[name] = append(l.steps[name], d)
+	l.mu.Unlock()
 }
 
 // replay runs n page views from clients closed-loop browsers.
@@ -788,6 +815,16 @@ func (l *load) report(phase string, d time.Duration) {
 		fmt.Printf("  %-8s %7d ok  p50 %8s  p99 %8s  max %8s\n", kind, len(ds),
 			benchkit.Quantile(ds, 0.5).Round(10*time.Microsecond), benchkit.Quantile(ds, 0.99).Round(10*time.Microsecond),
 			benchkit.Quantile(ds, 1).Round(10*time.Microsecond))
+		if kind != "judging" {
+			continue
+		}
+		for _, step := range []string{"session", "image", "castVote", "thumbnail"} {
+			ds := l.steps[step]
+			slices.Sort(ds)
+			fmt.Printf("    %-10s %7d ok  p50 %8s  p99 %8s  max %8s\n", step, len(ds),
+				benchkit.Quantile(ds, 0.5).Round(10*time.Microsecond), benchkit.Quantile(ds, 0.99).Round(10*time.Microsecond),
+				benchkit.Quantile(ds, 1).Round(10*time.Microsecond))
+		}
 	}
 	l.mu.Unlock()
 	fmt.Printf("  all      p50 %s  p99 %s\n", l.quantile(0.5).Round(10*time.Microsecond), l.quantile(0.99).Round(10*time.Microsecond))

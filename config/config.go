@@ -516,7 +516,7 @@ var groups = []group{
 		{"admit-votes", "256", "castVote requests at once, at most (the adaptive limit stays below)", integer(func(c *Config) *int { return &c.AdmitVotes })},
 		{"admit-reads", "64", "queries and other small operations at once, at most (the adaptive limit stays below)", integer(func(c *Config) *int { return &c.AdmitReads })},
 		{"admit-uploads", "8", "uploads at once (an upload takes its slot once the first 64 KiB of its body have arrived)", integer(func(c *Config) *int { return &c.AdmitUploads })},
-		{"admit-sign-ins", "8", "signIn, signUp, startAnonymousSession and refreshSession at once, at most (argon2id costs memory; the adaptive limit stays below)", integer(func(c *Config) *int { return &c.AdmitSignIns })},
+		{"admit-sign-ins", "8", "signIn, signUp and refreshSession at once, at most (argon2id costs memory; the adaptive limit stays below; startAnonymousSession counts as a read)", integer(func(c *Config) *int { return &c.AdmitSignIns })},
 		{"admit-subscriptions", "50000", "live-result subscriptions open at once", integer(func(c *Config) *int { return &c.AdmitSubscriptions })},
 		{"admit-wait", "100ms", "how long a request may wait for a free slot of its class before it is refused", duration(func(c *Config) *time.Duration { return &c.AdmitWait })},
 		{"degradation", "auto", "degradation level: auto (chosen from load), normal, stale-extras or pause-uploads; an admin's setDegradation overrides it for every instance", func(c *Config, v string) error {

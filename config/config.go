@@ -155,13 +155,14 @@ type Config struct {
 
 	// Budgets: GraphQL cost units (the price of a document) per period,
 	// charged up front and refunded down to the actual cost.
-	BudgetIP           Rate // per client IP, everyone behind it together
-	BudgetSession      Rate // per anonymous judge
-	BudgetAccount      Rate // per account
-	BudgetAPIKey       Rate // per API key (issue 15)
-	BudgetLeasePercent int  // share of a budget an instance takes from Redis at once and spends in process (0: none)
-	GCPercent          int  // GOGC of the process (0: Go's default)
-	MemoryLimitPercent int  // GOMEMLIMIT as a percentage of the cgroup's or machine's memory (0: none)
+	BudgetIP           Rate  // per client IP, everyone behind it together
+	BudgetSession      Rate  // per anonymous judge
+	BudgetAccount      Rate  // per account
+	BudgetAPIKey       Rate  // per API key (issue 15)
+	BudgetLeasePercent int   // share of a budget an instance takes from Redis at once and spends in process (0: none)
+	GCPercent          int   // GOGC of the process (0: Go's default)
+	MemoryLimitPercent int   // GOMEMLIMIT as a percentage of the cgroup's or machine's memory (0: none)
+	GCHeadroom         int64 // the least the heap grows between collections, bytes (0: gc-percent alone)
 
 	// Admission control: the most requests of each class in flight at
 	// once per instance (0: unbounded), the latency ceiling the adaptive
@@ -370,6 +371,7 @@ var groups = []group{
 		{"log-level", "info", "least severe log lines written: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
 		{"log-format", "json", "json (one object per line) or text", str(func(c *Config) *string { return &c.LogFormat })},
 		{"gc-percent", "100", "the garbage collector's GOGC: the heap grows this percent over the live heap between collections (Go's default, 100: 400 saves about 6 % of a cached read's CPU but holds about 40 % more memory per live-results socket; -1 collects only at memory-limit-percent; 0 keeps Go's); GOGC in the environment wins", integer(func(c *Config) *int { return &c.GCPercent })},
+		{"gc-headroom", "64MiB", "the least the heap may grow over the live heap between collections: while the live heap is small (votes, reads), the collector's GOGC rises above gc-percent to leave this much, so it runs less often; a large live heap (thousands of live-results sockets) keeps gc-percent; 0 turns it off; GOGC in the environment wins", int64s(func(c *Config) *int64 { return &c.GCHeadroom })},
 		{"memory-limit-percent", "80", "the garbage collector's GOMEMLIMIT as a percentage of the memory the process may use (its cgroup's limit, else the machine's): near it the collector runs as often as it must, whatever gc-percent; 0 sets none; GOMEMLIMIT in the environment wins", integer(func(c *Config) *int { return &c.MemoryLimitPercent })},
 		{"shutdown-timeout", "15s", "after SIGTERM and drain-delay, how long in-flight requests may finish", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 		{"drain-delay", "0s", "after SIGTERM, how long /readyz reports 503 before the listener closes (give the load balancer time to notice)", duration(func(c *Config) *time.Duration { return &c.DrainDelay })},
@@ -729,6 +731,7 @@ func (c *Config) Validate() error {
 	check(c.MaxAliases >= 0, "max-aliases", "must not be negative")
 	check(c.GCPercent >= -1 && c.GCPercent <= 10000, "gc-percent", "must be in -1..10000")
 	check(c.MemoryLimitPercent >= 0 && c.MemoryLimitPercent <= 100, "memory-limit-percent", "must be in 0..100")
+	check(c.GCHeadroom >= 0 && c.GCHeadroom <= 16<<30, "gc-headroom", "must be in 0..16GiB")
 	check(c.BudgetLeasePercent >= 0 && c.BudgetLeasePercent <= 10, "budget-lease-percent", "must be in 0..10")
 	check(c.NearCacheTTL >= 0 && c.NearCacheTTL <= time.Minute, "near-cache-ttl", "must be in 0..1m")
 	check(c.APQTTL >= time.Minute && c.APQTTL <= 30*24*time.Hour, "apq-ttl", "must be in 1m..720h")

@@ -154,13 +154,16 @@ func (r *readEnv) serve(req func() *http.Request) *httptest.ResponseRecorder {
 // make bench-read-cpu runs it; docs/PERFORMANCE.md has the figures.
 //
 // The process runs with the shipped GC policy, as facestat serve does
-// (app.SetGCPolicy: gc-percent, memory-limit-percent); GOGC=100 in the
-// environment measures Go's default instead.
+// (app.SetGCPolicy: gc-percent, memory-limit-percent; app.RunGCHeadroom:
+// gc-headroom); GOGC=100 in the environment measures Go's default instead.
 func BenchmarkCachedPhotoRead(b *testing.B) {
 	r := startReadEnv(b, nil)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // restored after
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	app.SetGCPolicy(r.e.App.Config, os.Getenv, slog.New(slog.DiscardHandler))
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go app.RunGCHeadroom(ctx, r.e.App.Config, os.Getenv)
 	var typenameCPU float64 // µs per { __typename }
 	for _, c := range []struct {
 		name, query string

@@ -23,6 +23,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	app.SetGCPolicy(cfg, getenv, log)
+	panics.Go(log, "gc headroom", func() { app.RunGCHeadroom(ctx, cfg, getenv) })
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -65,7 +65,7 @@ import (
 
 // RefitConfig tunes the refit.
 type RefitConfig struct {
-	MaxVotes  int // new votes a round reads at most (default 50,000)
+	MaxVotes  int // new votes a round takes in at most (default 20,000)
 	MaxPhotos int // photos a round weighs at most (default 500)
 	Model     quality.Config
 }
@@ -79,10 +79,12 @@ const (
 	// refitLockKey is the PostgreSQL advisory lock of the refit ("fsrf").
 	refitLockKey = 0x66737266
 	// A round also profiles again the judges profiled longest ago, if
-	// more than refitRestale ago: up to one per refitStaleShare new votes
-	// it may read.
-	refitRestale    = 10 * time.Minute
-	refitStaleShare = 25
+	// more than refitRestale ago: up to refitStaleMax.
+	refitRestale  = 10 * time.Minute
+	refitStaleMax = 200
+	// refitMaxRead bounds the votes a round reads, in MaxVotes: the
+	// overlap's votes an earlier round took in are read but not new.
+	refitMaxRead = 20
 	// refitRest is how many times its own time a round rests before the
 	// next (RunRefit).
 	refitRest = 9
@@ -90,7 +92,7 @@ const (
 
 func (c RefitConfig) withDefaults() RefitConfig {
 	if c.MaxVotes <= 0 {
-		c.MaxVotes = 50_000
+		c.MaxVotes = 20_000
 	}
 	if c.MaxPhotos <= 0 {
 		c.MaxPhotos = 500
@@ -105,6 +107,9 @@ type RefitReport struct {
 	Photos  int  // photos weighed
 	Changed int  // photos whose weighted figures changed
 	More    bool // the round stopped at MaxVotes: more new votes wait
+	// Again: the round changed a judge's profile or a photo's figures;
+	// the next takes its judges and photos again, new votes or not.
+	Again   bool
 	Skipped bool // another instance was running a round
 }
 
@@ -154,6 +159,16 @@ func (s *Service) Refit(ctx context.Context) (RefitReport, error) {
 	}
 	s.refitSince, s.refitAfter = next, after
 	s.tookIn(r.news, next)
+	// A round that changed a profile or a photo's figures moved the
+	// others measured against them: the next takes the same judges and
+	// photos again, as quality.FitAll alternates until nothing moves
+	// (before the ids were kept, the overlap did it by reading the same
+	// votes again for a minute).
+	s.refitAgain.judges, s.refitAgain.photos = nil, nil
+	if rep.Again = len(r.moved) > 0 || r.profileChanged; rep.Again {
+		s.refitAgain.judges = r.profiled
+		s.refitAgain.photos = slices.Collect(maps.Keys(r.fresh))
+	}
 	if len(r.moved) > 0 {
 		s.statsChanged(ctx, r.moved)
 	}
@@ -311,7 +326,9 @@ type refitRound struct {
 	judges   map[uuid.UUID]*quality.Judge                 // profiles: fresh for the judges profiled, stored for the rest
 	profiled []uuid.UUID                                  // the judges profiled, in the order the round found them
 	moved    []uuid.UUID                                  // photos moved to a new stats version
-	settle   []uuid.UUID                                  // users whose karma to settle after the commit
+	// profileChanged: some judge's profile is not what was stored
+	profileChanged bool
+	settle         []uuid.UUID // users whose karma to settle after the commit
 }
 
 // refitCursor is the last vote a round that stopped at MaxVotes read: the
@@ -338,41 +355,64 @@ func newRefitRound(s *Service, cfg RefitConfig, qs []quality.Question) *refitRou
 // the cursor when there is one (the round stopped at MaxVotes).
 func (r *refitRound) run(ctx context.Context, start time.Time) (rep RefitReport, next time.Time, after *refitCursor, err error) {
 	since := r.s.refitSince
-	q := r.read.Vote.Query().Order(vote.ByCreatedAt(), vote.ByID()).Limit(r.cfg.MaxVotes).
-		Select(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldCreatedAt)
-	switch c := r.s.refitAfter; {
-	case c != nil:
-		// Votes of one batch share a created_at: read on past the last
-		// one read by id, not by time alone, which would skip the rest.
-		q.Where(vote.Or(vote.CreatedAtGT(c.at), vote.And(vote.CreatedAt(c.at), vote.IDGT(c.id))))
-	case !since.IsZero():
-		q.Where(vote.CreatedAtGT(since.Add(-refitOverlap)))
-	}
-	news, err := q.All(ctx)
-	if err != nil {
-		return rep, since, nil, err
-	}
 	next = start
-	if len(news) == r.cfg.MaxVotes {
-		rep.More = true
-		last := news[len(news)-1]
-		after = &refitCursor{at: last.CreatedAt, id: last.ID} // the next round reads on after the last vote read
-	}
 	var judges, photos idSet
-	for _, v := range news {
-		if _, seen := r.s.refitSeen[v.ID]; seen {
-			continue // taken in by an earlier round: read again by the overlap
+	// Pages of votes in (created_at, id) order, until MaxVotes new ones
+	// (a vote the overlap reads again does not count: at 2,000 votes a
+	// second the overlap alone is 120,000 of them) or refitMaxRead read.
+	cursor := r.s.refitAfter
+	read := 0
+	for {
+		q := r.read.Vote.Query().Order(vote.ByCreatedAt(), vote.ByID()).Limit(r.cfg.MaxVotes).
+			Select(vote.FieldJudgeID, vote.FieldPhotoID, vote.FieldCreatedAt)
+		switch {
+		case cursor != nil:
+			// Votes of one batch share a created_at: read on past the
+			// last one read by id, not by time alone, which would skip
+			// the rest.
+			q.Where(vote.Or(vote.CreatedAtGT(cursor.at), vote.And(vote.CreatedAt(cursor.at), vote.IDGT(cursor.id))))
+		case !since.IsZero():
+			q.Where(vote.CreatedAtGT(since.Add(-refitOverlap)))
 		}
-		r.news = append(r.news, v)
-		judges.add(v.JudgeID)
-		photos.add(v.PhotoID)
+		page, err := q.All(ctx)
+		if err != nil {
+			return rep, since, nil, err
+		}
+		read += len(page)
+		for _, v := range page {
+			if _, seen := r.s.refitSeen[v.ID]; seen {
+				continue // taken in by an earlier round: read again by the overlap
+			}
+			r.news = append(r.news, v)
+			judges.add(v.JudgeID)
+			photos.add(v.PhotoID)
+		}
+		if len(page) < r.cfg.MaxVotes {
+			break // read up to now
+		}
+		last := page[len(page)-1]
+		cursor = &refitCursor{at: last.CreatedAt, id: last.ID}
+		if len(r.news) >= r.cfg.MaxVotes || read >= refitMaxRead*r.cfg.MaxVotes {
+			// The next round reads on after the last vote read.
+			rep.More, after = true, cursor
+			break
+		}
 	}
 	rep.Votes = len(r.news)
+	// The judges and photos of a round that changed something, again (see
+	// Refit): the model's alternation goes on across rounds until one
+	// changes nothing.
+	for _, id := range r.s.refitAgain.judges {
+		judges.add(id)
+	}
+	for _, id := range r.s.refitAgain.photos {
+		photos.add(id)
+	}
 	// The judges profiled longest ago too, so that every profile follows
 	// the figures it is measured against even when its judge stopped
 	// voting.
 	stale, err := r.read.JudgeProfile.Query().Where(judgeprofile.UpdatedAtLT(start.Add(-refitRestale))).
-		Order(judgeprofile.ByUpdatedAt()).Limit(r.cfg.MaxVotes / refitStaleShare).Select(judgeprofile.FieldJudgeID).Strings(ctx)
+		Order(judgeprofile.ByUpdatedAt()).Limit(refitStaleMax).Select(judgeprofile.FieldJudgeID).Strings(ctx)
 	if err != nil {
 		return rep, since, nil, err
 	}
@@ -422,6 +462,10 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (rep RefitReport,
 	byJudge := r.toModel(judgeVotes, func(v *ent.Vote) uuid.UUID { return v.JudgeID })
 	byPhoto := r.toModel(photoVotes, func(v *ent.Vote) uuid.UUID { return v.PhotoID })
 	r.fresh = map[uuid.UUID]map[int]*stats.Weighted{}
+	stored := make(map[uuid.UUID]*quality.Judge, len(judgeIDs))
+	for _, j := range judgeIDs {
+		stored[j] = r.judges[j]
+	}
 	model := r.cfg.Model
 	for range max(model.Sweeps, 1) {
 		for _, j := range judgeIDs {
@@ -435,6 +479,12 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (rep RefitReport,
 	}
 	rep.Judges, rep.Photos = len(judgeIDs), len(r.fresh)
 	r.profiled = judgeIDs
+	for _, j := range judgeIDs {
+		if !sameJudge(stored[j], r.judges[j]) {
+			r.profileChanged = true
+			break
+		}
+	}
 	return rep, next, after, nil
 }
 
@@ -729,6 +779,24 @@ func (r *refitRound) write(ctx context.Context, tx *ent.Tx, now time.Time) error
 	}
 	r.settle = owners.list
 	return nil
+}
+
+// sameJudge reports whether two profiles are the same (to a billionth):
+// nil is a judge never profiled.
+func sameJudge(a, b *quality.Judge) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	same := func(x, y float64) bool { return math.Abs(x-y) <= 1e-9*max(1, math.Abs(x), math.Abs(y)) }
+	if a.Votes != b.Votes || !same(a.Care, b.Care) || !same(a.Weight, b.Weight) || len(a.Offsets) != len(b.Offsets) {
+		return false
+	}
+	for q, off := range a.Offsets {
+		if o, ok := b.Offsets[q]; !ok || !same(off, o) {
+			return false
+		}
+	}
+	return true
 }
 
 // sameWeighted reports whether the stored figures are f's (to a

@@ -386,8 +386,11 @@ func TestRefitSettlesAfterAFailedSettle(t *testing.T) {
 
 // TestRefitTakesVotesInOnce: a round reads again the votes of the minute
 // before the previous round started (the overlap, for votes that commit
-// late), but a vote an earlier round took in is not new to it: its judge
-// and photo are not profiled and weighed again for it.
+// late), but a vote an earlier round took in is not new to it. The rounds
+// after the first take its judges and photos again only while a round
+// changes something; once one changes nothing, a round over the same
+// votes does nothing at all, and a new vote brings in its own judge and
+// photo.
 func TestRefitTakesVotesInOnce(t *testing.T) {
 	s, _, p := newService(t, judging.Config{}, nil)
 	ctx := context.Background()
@@ -396,22 +399,69 @@ func TestRefitTakesVotesInOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	round := func(votes, judges, photos int) {
+	refit := func() judging.RefitReport {
 		t.Helper()
 		rep, err := s.Refit(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Votes != votes || rep.Judges != judges || rep.Photos != photos {
-			t.Fatalf("round: %+v; want %d new votes, %d judges profiled, %d photos weighed", rep, votes, judges, photos)
+		return rep
+	}
+	rep := refit()
+	if rep.Votes != 3 || rep.Judges != 3 || rep.Photos != 1 || !rep.Again {
+		t.Fatalf("first round: %+v; want 3 new votes, 3 judges, 1 photo, and again (its figures changed)", rep)
+	}
+	for i := 0; rep.Again; i++ {
+		if i == 10 {
+			t.Fatalf("ten rounds did not settle: %+v", rep)
+		}
+		rep = refit()
+		if rep.Votes != 0 || (rep.Again && (rep.Judges != 3 || rep.Photos != 1)) {
+			t.Fatalf("a later round: %+v; want no new vote (the overlap's are taken in), the same 3 judges and 1 photo while it changes", rep)
 		}
 	}
-	round(3, 3, 1)
-	round(0, 0, 0) // the same three votes, read again by the overlap
+	if rep := refit(); rep != (judging.RefitReport{}) {
+		t.Fatalf("a round after the rounds settled: %+v; want nothing done", rep)
+	}
 	if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(30)); err != nil {
 		t.Fatal(err)
 	}
-	round(1, 1, 1)
+	if rep := refit(); rep.Votes != 1 || rep.Judges != 1 || rep.Photos != 1 {
+		t.Fatalf("a round after a new vote: %+v; want 1 new vote, its judge and its photo", rep)
+	}
+}
+
+// TestRefitOverlapDoesNotCountTowardsMaxVotes: the votes the overlap
+// reads again are read but do not fill a round: with MaxVotes 3 and three
+// votes taken in, a new vote is taken in by the next round, which does
+// not stop at MaxVotes.
+func TestRefitOverlapDoesNotCountTowardsMaxVotes(t *testing.T) {
+	s, _, p := newService(t, judging.Config{Refit: judging.RefitConfig{MaxVotes: 3}}, nil)
+	ctx := context.Background()
+	for age := range 3 {
+		if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(20+age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; ; i++ {
+		rep, err := s.Refit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.More && !rep.Again {
+			break
+		}
+		if i == 10 {
+			t.Fatalf("ten rounds did not settle: %+v", rep)
+		}
+	}
+	if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(30)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Refit(ctx)
+	if err != nil || rep.Votes != 1 || rep.More {
+		t.Fatalf("the round after a new vote: %+v, %v; want the new vote taken in, nothing more waiting", rep, err)
+	}
 }
 
 // TestPhotoCountLocksLetReferencesIn: the lock vote batches, merges and

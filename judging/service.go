@@ -84,6 +84,9 @@ type Service struct {
 	// The votes rounds took in, by id, with their created_at (Unix µs),
 	// while a later round's overlap may read them again (see Refit).
 	refitSeen map[int64]int64
+	// The judges profiled and photos weighed by the last round, when it
+	// changed something: the next round takes them again (see Refit).
+	refitAgain struct{ judges, photos []uuid.UUID }
 	// users whose karma a round failed to settle after its commit
 	refitUnsettled []uuid.UUID
 }

@@ -63,7 +63,9 @@ func SetJudgeQueue(ctx context.Context, tx *ent.Tx, owners, broke []uuid.UUID, f
 		Select(photo.FieldID, photo.FieldJudgeQueue).
 		Modify(func(s *entsql.Selector) {
 			if s.Dialect() == dialect.Postgres {
-				s.ForUpdate()
+				// NO KEY UPDATE: the queue is a counter, not a key (see
+				// LockForCounts); rows referring to the photos go on.
+				s.For(entsql.LockNoKeyUpdate)
 			}
 		}).Scan(ctx, &rows)
 	if err != nil {

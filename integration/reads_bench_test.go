@@ -162,8 +162,9 @@ func BenchmarkCachedPhotoRead(b *testing.B) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	app.SetGCPolicy(r.e.App.Config, os.Getenv, slog.New(slog.DiscardHandler))
 	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go app.RunGCHeadroom(ctx, r.e.App.Config, os.Getenv)
+	tuned := make(chan struct{})
+	go func() { defer close(tuned); app.RunGCHeadroom(ctx, r.e.App.Config, os.Getenv) }()
+	defer func() { stop(); <-tuned }() // before the GC settings are restored
 	var typenameCPU float64 // µs per { __typename }
 	for _, c := range []struct {
 		name, query string

@@ -102,6 +102,7 @@ type pending struct {
 	photo    *ent.Photo  // the photo as the vote left it, once stored
 	aggs     *Aggregates // and its aggregates, when the ingester made them
 	answered bool        // set by reply, on the worker's goroutine
+	wasHeld  bool        // claim held it back once (under busy)
 	result   error       // what the caller was answered
 	firstOf  *pending    // for a repeat within its batch: the first vote
 }
@@ -244,17 +245,25 @@ func (g *Ingester) freeHeld() []*pending {
 
 // claim makes votes a batch of the photos no other batch is writing: it
 // marks them as being written, and holds back the votes on the others
-// until the batch writing them ends (release). With one worker there is
-// no other batch.
+// until the batch writing them ends (release), and any vote from the
+// queue on a photo that older held votes wait for, so that votes on a
+// photo are written in the order they came (a judge's repeat is the
+// later one). With one worker there is no other batch.
 func (g *Ingester) claim(votes []*pending) []*pending {
 	if g.cfg.Workers == 1 {
 		return votes
 	}
 	g.busy.Lock()
 	defer g.busy.Unlock()
+	waiting := make(map[uuid.UUID]bool, len(g.held))
+	for _, p := range g.held {
+		waiting[p.b.Photo] = true
+	}
 	batch := votes[:0:0]
 	for _, p := range votes {
-		if _, busy := g.flying[p.b.Photo]; busy {
+		_, busy := g.flying[p.b.Photo]
+		if busy || (!p.wasHeld && waiting[p.b.Photo]) {
+			p.wasHeld = true
 			g.held = append(g.held, p)
 			continue
 		}

@@ -69,7 +69,7 @@ func OperationLatencies(base string) (string, error) {
 		at := func(q float64) string {
 			for i, c := range h.cum {
 				if c >= q*total {
-					if h.le[i] > 1e300 {
+					if h.le[i] > 1e300 && i > 0 {
 						return "> " + strconv.FormatFloat(h.le[i-1]*1000, 'f', -1, 64) + " ms"
 					}
 					return "≤ " + strconv.FormatFloat(h.le[i]*1000, 'f', -1, 64) + " ms"

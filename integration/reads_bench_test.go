@@ -165,7 +165,7 @@ func BenchmarkCachedPhotoRead(b *testing.B) {
 	tuned := make(chan struct{})
 	go func() { defer close(tuned); app.RunGCHeadroom(ctx, r.e.App.Config, os.Getenv) }()
 	defer func() { stop(); <-tuned }() // before the GC settings are restored
-	var typenameCPU float64 // µs per { __typename }
+	var typenameCPU float64            // µs per { __typename }
 	for _, c := range []struct {
 		name, query string
 		vars        map[string]any

@@ -781,13 +781,16 @@ func (r *refitRound) write(ctx context.Context, tx *ent.Tx, now time.Time) error
 	return nil
 }
 
+// same reports whether two figures agree to a billionth: what a round
+// counts as unchanged.
+func same(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(1, math.Abs(a), math.Abs(b)) }
+
 // sameJudge reports whether two profiles are the same (to a billionth):
 // nil is a judge never profiled.
 func sameJudge(a, b *quality.Judge) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	same := func(x, y float64) bool { return math.Abs(x-y) <= 1e-9*max(1, math.Abs(x), math.Abs(y)) }
 	if a.Votes != b.Votes || !same(a.Care, b.Care) || !same(a.Weight, b.Weight) || len(a.Offsets) != len(b.Offsets) {
 		return false
 	}
@@ -802,7 +805,6 @@ func sameJudge(a, b *quality.Judge) bool {
 // sameWeighted reports whether the stored figures are f's (to a
 // billionth): nothing to write.
 func sameWeighted(f *ent.PhotoQuestionStat, w *stats.Weighted) bool {
-	same := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(1, math.Abs(a), math.Abs(b)) }
 	adjSame := (f.WAdjusted == nil) == (w.Adjusted == nil) && (w.Adjusted == nil || same(*f.WAdjusted, *w.Adjusted))
 	return adjSame && same(f.WWeight, w.Weight) && same(f.WNeff, w.NEff) && same(f.WMean, w.Mean) && same(f.WMeanSq, w.MeanSq)
 }

@@ -125,9 +125,20 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 			d.Close()
 			return nil, fmt.Errorf("db: migrating SQLite: %w", err)
 		}
+		if _, err := sqlDB.ExecContext(ctx, sqliteDataUpgrade); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("db: upgrading SQLite's data: %w", err)
+		}
 	}
 	return d, nil
 }
+
+// sqliteDataUpgrade is what PostgreSQL's data migrations do, for SQLite,
+// whose schema ent creates and updates: it runs at every start, and finds
+// nothing to do after the first. YES_NO histogram rows are derived from
+// their statistics rows (migration 20261206181500).
+const sqliteDataUpgrade = `DELETE FROM photo_answer_counts
+	WHERE question_id IN (SELECT id FROM questions WHERE kind = 'YES_NO')`
 
 // Close closes the client and its pool.
 func (d *DB) Close() error {

@@ -104,22 +104,19 @@ func assertRecount(t *testing.T, e *env) {
 			k := key{v.PhotoID, a.Question}
 			s := wantStats[k]
 			s.count++
-			var x int64 = -1
 			switch {
 			case a.Number != nil:
-				x = int64(*a.Number)
-			case a.Yes != nil:
-				x = 0
-				if *a.Yes {
-					x = 1
-				}
-			case a.Word != nil:
-				wantWords[fmt.Sprint(v.PhotoID, a.Question, *a.Word)]++
-			}
-			if x >= 0 {
+				x := int64(*a.Number)
 				s.sum += x
 				s.sumSq += x * x
 				wantHist[fmt.Sprint(v.PhotoID, a.Question, x)]++
+			case a.Yes != nil: // no histogram rows: count and sum are the buckets
+				if *a.Yes {
+					s.sum++
+					s.sumSq++
+				}
+			case a.Word != nil:
+				wantWords[fmt.Sprint(v.PhotoID, a.Question, *a.Word)]++
 			}
 			wantStats[k] = s
 		}

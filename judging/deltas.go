@@ -84,9 +84,10 @@ func (d *deltas) add(s *Survey, b Ballot, sign int64) {
 				if *a.Yes {
 					v = 1
 				}
+				// No histogram row: its buckets are count - sum and sum
+				// (stats.Summarize).
 				sd.sum += sign * int64(v)
 				sd.sumSq += sign * int64(v)
-				d.hist[histKey{b.Photo, q.ID, v}] += sign
 			}
 		case question.KindWORD:
 			if a.Word != nil {

@@ -46,7 +46,8 @@ type Aggregate struct {
 	// SumSq is the sum of the squared answer values.
 	SumSq int64
 	// Histogram maps an answer value to the number of answers with that
-	// value (YES_NO: keys 0 and 1). It may be nil.
+	// value, for NUMBER and SCALE. It may be nil. A YES_NO aggregate needs
+	// none (and none is stored): its two buckets are Count - Sum and Sum.
 	Histogram map[int]int64
 	// Weighted is what the judge model (package judging/quality) made of
 	// the answers, nil until it has weighed them: then Summarize uses the
@@ -184,8 +185,9 @@ const (
 // Count) it trusts Count, Sum and SumSq for the mean, standard deviation,
 // interval and yes share, and the histogram for the median and histogram.
 // In particular: a negative Count reads as 0; a variance that would be
-// negative reads as 0; a YES_NO Sum outside [0, Count] is clamped into it,
-// and so is a mean outside the range for the interval;
+// negative reads as 0; a YES_NO Sum outside [0, Count] is clamped into it
+// (and its histogram is made of the clamped Sum), and so is a mean outside
+// the range for the interval;
 // histogram buckets with a count <= 0 are ignored, and if the histogram
 // total overflows int64 the median is left nil; a Weighted with a
 // non-finite or negative field is ignored. It never panics.
@@ -232,11 +234,11 @@ func Summarize(kind Kind, a Aggregate, r *Range) Summary {
 		sd := math.Sqrt(sampleVariance(n, a.Sum, a.SumSq))
 		s.StdDev = &sd
 	case YesNo:
-		s.Histogram = buckets(a.Histogram, func(v int) bool { return v == 0 || v == 1 })
 		if n == 0 {
 			return s
 		}
 		yes := min(max(a.Sum, 0), n)
+		s.Histogram = buckets(map[int]int64{0: n - yes, 1: yes}, nil)
 		share := meanOf(yes, n)
 		pa, pb := float64(yes), float64(n-yes)
 		if w != nil {

@@ -559,6 +559,11 @@ func TestSummarizeYesNo(t *testing.T) {
 			got := stats.Summarize(stats.YesNo, aggregateOf(tt.values...), nil)
 			checkSummary(t, got, tt.want)
 			checkInvariants(t, stats.YesNo, nil, got)
+			// As stored: no histogram rows for YES_NO, only count and sum.
+			stored := aggregateOf(tt.values...)
+			stored.Histogram = nil
+			got = stats.Summarize(stats.YesNo, stored, nil)
+			checkSummary(t, got, tt.want)
 		})
 	}
 	t.Run("a million yes of two million is 0.5 ± 0.000693", func(t *testing.T) {
@@ -647,12 +652,12 @@ func TestSummarizeInconsistentAggregates(t *testing.T) {
 			name: "YES_NO negative Sum is clamped to share 0",
 			kind: stats.YesNo,
 			agg:  stats.Aggregate{Count: 10, Sum: -1},
-			want: expect{count: 10, share: ptr(0), low: ptr(4.789043315758196e-05), high: ptr(0.21719626750921053)},
+			want: expect{count: 10, share: ptr(0), low: ptr(4.789043315758196e-05), high: ptr(0.21719626750921053), histogram: []stats.Bucket{{0, 10}}},
 		},
 		{
-			name: "YES_NO keys other than 0 and 1 are dropped",
+			name: "YES_NO histogram is Count - Sum and Sum, whatever histogram it is given",
 			kind: stats.YesNo,
-			agg:  stats.Aggregate{Count: 10, Sum: 7, SumSq: 7, Histogram: map[int]int64{0: 3, 1: 7, 2: 5, -1: 1}},
+			agg:  stats.Aggregate{Count: 10, Sum: 7, SumSq: 7, Histogram: map[int]int64{0: 1, 1: 2, 2: 5, -1: 1}},
 			want: expect{count: 10, share: ptr(0.7), low: ptr(0.39418168185132874), high: ptr(0.9073054060618468), histogram: []stats.Bucket{{0, 3}, {1, 7}}},
 		},
 	}

@@ -86,14 +86,50 @@ var words = []string{"kind", "tired", "friendly", "serious", "warm", "bored", "s
 // trustworthy and intelligent, a coin toss for happy, and a word from a
 // short list (so photos share words, as they do).
 func Answers(r *mrand.Rand) []map[string]any {
-	age := min(max(int(r.NormFloat64()*11+32), 1), 100)
-	attractive := min(max(int(r.NormFloat64()*1.8+5.5), 1), 10)
+	d := drawAnswers(r)
 	return []map[string]any{
-		{"questionKey": "age", "number": age},
-		{"questionKey": "attractive", "number": attractive},
-		{"questionKey": "trustworthy", "yes": r.Float64() < 0.7},
-		{"questionKey": "intelligent", "yes": r.Float64() < 0.65},
-		{"questionKey": "happy", "yes": r.Float64() < 0.5},
-		{"questionKey": "impression", "word": words[r.IntN(len(words))]},
+		{"questionKey": "age", "number": d.age},
+		{"questionKey": "attractive", "number": d.attractive},
+		{"questionKey": "trustworthy", "yes": d.trustworthy},
+		{"questionKey": "intelligent", "yes": d.intelligent},
+		{"questionKey": "happy", "yes": d.happy},
+		{"questionKey": "impression", "word": d.word},
+	}
+}
+
+// AppendAnswersJSON appends the JSON of Answers (the same draws from r)
+// to b, without building maps: for load generators that count their own
+// CPU per request.
+func AppendAnswersJSON(b []byte, r *mrand.Rand) []byte {
+	d := drawAnswers(r)
+	b = append(b, `[{"questionKey":"age","number":`...)
+	b = strconv.AppendInt(b, int64(d.age), 10)
+	b = append(b, `},{"questionKey":"attractive","number":`...)
+	b = strconv.AppendInt(b, int64(d.attractive), 10)
+	b = append(b, `},{"questionKey":"trustworthy","yes":`...)
+	b = strconv.AppendBool(b, d.trustworthy)
+	b = append(b, `},{"questionKey":"intelligent","yes":`...)
+	b = strconv.AppendBool(b, d.intelligent)
+	b = append(b, `},{"questionKey":"happy","yes":`...)
+	b = strconv.AppendBool(b, d.happy)
+	b = append(b, `},{"questionKey":"impression","word":`...)
+	b = strconv.AppendQuote(b, d.word) // the words are plain ASCII: a Go quote is JSON
+	return append(b, "}]"...)
+}
+
+type drawn struct {
+	age, attractive                 int
+	trustworthy, intelligent, happy bool
+	word                            string
+}
+
+func drawAnswers(r *mrand.Rand) drawn {
+	return drawn{
+		age:         min(max(int(r.NormFloat64()*11+32), 1), 100),
+		attractive:  min(max(int(r.NormFloat64()*1.8+5.5), 1), 10),
+		trustworthy: r.Float64() < 0.7,
+		intelligent: r.Float64() < 0.65,
+		happy:       r.Float64() < 0.5,
+		word:        words[r.IntN(len(words))],
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/url"
 	"strconv"
@@ -251,4 +252,27 @@ func (c *Conn) GraphQL(headers []string, body []byte) (response []byte, code, ms
 		return nil, ec, out.Errors[0].Message
 	}
 	return nil, "HTTP_" + strconv.Itoa(status), string(raw)
+}
+
+// CastVote writes the JSON bodies of one castVote document, whose
+// variables are $id and $answers, as prepared bytes. Not safe for
+// concurrent use: one per goroutine.
+type CastVote struct {
+	prefix, body []byte
+}
+
+// NewCastVote returns the writer of query's bodies.
+func NewCastVote(query string) *CastVote {
+	q, _ := json.Marshal(query)
+	return &CastVote{prefix: append(append([]byte(`{"query":`), q...), `,"variables":{"id":`...)}
+}
+
+// Body returns the body of a vote for the photo id with answers drawn from
+// r (AppendAnswersJSON), valid until the next call.
+func (c *CastVote) Body(id string, r *mrand.Rand) []byte {
+	c.body = append(c.body[:0], c.prefix...)
+	c.body = strconv.AppendQuote(c.body, id) // global ids are base64url: a Go quote is JSON
+	c.body = append(c.body, `,"answers":`...)
+	c.body = AppendAnswersJSON(c.body, r)
+	return append(c.body, "}}"...)
 }

@@ -124,3 +124,27 @@ func TestAppendAnswersJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestCastVoteBody checks that a body is the JSON of the query and its
+// variables, the same for the same draws.
+func TestCastVoteBody(t *testing.T) {
+	c := NewCastVote("mutation($id: ID!, $answers: [AnswerInput!]!) { castVote(input: {photoId: $id, answers: $answers}) { photo { id } } }")
+	for seed := range uint64(5) {
+		var got struct {
+			Query     string
+			Variables struct {
+				ID      string
+				Answers any
+			}
+		}
+		if err := json.Unmarshal(c.Body("UGhvdG86MQ", mrand.New(mrand.NewPCG(seed, 2))), &got); err != nil {
+			t.Fatal(err)
+		}
+		var want any
+		raw, _ := json.Marshal(Answers(mrand.New(mrand.NewPCG(seed, 2))))
+		json.Unmarshal(raw, &want)
+		if !strings.HasPrefix(got.Query, "mutation($id") || got.Variables.ID != "UGhvdG86MQ" || !reflect.DeepEqual(got.Variables.Answers, want) {
+			t.Fatalf("seed %d: %+v, want answers %v", seed, got, want)
+		}
+	}
+}

@@ -78,6 +78,15 @@ func castVotes(ctx context.Context, a *api, photos, judges []string, plan []plan
 	for w := range workers {
 		wg.Go(func() {
 			r := mrand.New(mrand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			// Each worker writes its votes as prepared bytes on a connection
+			// of its own (benchkit.Conn): the voters share the machine's
+			// cores with the server and the subscribers' sockets.
+			conn, err := benchkit.NewConn(a.URL, 30*time.Second)
+			if err != nil {
+				panic(err) // a.URL is the server's own http://127.0.0.1:port
+			}
+			defer conn.Close()
+			votes := benchkit.NewCastVote(castVoteQuery)
 			var (
 				acks  []ack
 				lats  []time.Duration
@@ -86,18 +95,20 @@ func castVotes(ctx context.Context, a *api, photos, judges []string, plan []plan
 			)
 			for j := range jobs {
 				t := time.Now()
-				data, code, msg := a.Call(judges[j.v.judge], castVoteQuery, map[string]any{"id": photos[j.v.photo], "answers": benchkit.Answers(r)})
+				resp, code, msg := conn.GraphQL([]string{"Authorization: Bearer " + judges[j.v.judge]}, votes.Body(photos[j.v.photo], r))
 				now := time.Now()
 				if code == "" {
 					var out struct {
-						CastVote struct {
-							Photo struct{ VoteCount int32 }
+						Data struct {
+							CastVote struct {
+								Photo struct{ VoteCount int32 }
+							}
 						}
 					}
-					if err := json.Unmarshal(data, &out); err != nil {
+					if err := json.Unmarshal(resp, &out); err != nil {
 						code, msg = "BAD_RESPONSE", err.Error()
 					} else {
-						acks = append(acks, ack{photo: j.v.photo, count: out.CastVote.Photo.VoteCount, at: now.UnixNano()})
+						acks = append(acks, ack{photo: j.v.photo, count: out.Data.CastVote.Photo.VoteCount, at: now.UnixNano()})
 						lats = append(lats, now.Sub(t))
 						continue
 					}

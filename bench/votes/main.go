@@ -306,21 +306,15 @@ func syntheticAddr(r *mrand.Rand) string {
 	return fmt.Sprintf("10.%d.%d.%d", n>>16, (n>>8)&255, n&255)
 }
 
-// voter is one client goroutine's connection and request buffers: a
-// castVote is written as prepared bytes (benchkit.Conn), so that the load
+// voter is one client goroutine's connection and castVote writer: a vote
+// is written as prepared bytes (benchkit.Conn), so that the load
 // generator's CPU per vote stays small next to the server's, which shares
 // the machine's cores with it.
 type voter struct {
 	conn    *benchkit.Conn
+	votes   *benchkit.CastVote
 	headers []string
-	body    []byte
 }
-
-// castVotePrefix is a castVote request's JSON up to the photo id.
-var castVotePrefix = func() []byte {
-	q, _ := json.Marshal(castVoteQuery)
-	return append(append([]byte(`{"query":`), q...), `,"variables":{"id":`...)
-}()
 
 // as sets the judge's token (none: "") and client address (the trusted
 // proxy's X-Forwarded-For) of the requests that follow.
@@ -334,12 +328,7 @@ func (v *voter) as(token, addr string) {
 // castVote votes for the photo id with answers drawn from r, and returns
 // an error code, "" when the vote was acknowledged (see benchkit.Conn.GraphQL).
 func (v *voter) castVote(id string, r *mrand.Rand) string {
-	v.body = append(v.body[:0], castVotePrefix...)
-	v.body = strconv.AppendQuote(v.body, id) // global ids are base64url: a Go quote is JSON
-	v.body = append(v.body, `,"answers":`...)
-	v.body = benchkit.AppendAnswersJSON(v.body, r)
-	v.body = append(v.body, "}}"...)
-	_, code, _ := v.conn.GraphQL(v.headers, v.body)
+	_, code, _ := v.conn.GraphQL(v.headers, v.votes.Body(id, r))
 	return code
 }
 
@@ -396,7 +385,7 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 				panic(err) // srv.URL is the server's own http://127.0.0.1:port
 			}
 			defer conn.Close()
-			v := &voter{conn: conn}
+			v := &voter{conn: conn, votes: benchkit.NewCastVote(castVoteQuery)}
 			var (
 				token, addr  string
 				cursor, left int

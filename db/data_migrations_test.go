@@ -3,40 +3,12 @@ package db
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"maps"
 	"testing"
 
-	"github.com/golang-migrate/migrate/v4"
-	migratepg "github.com/golang-migrate/migrate/v4/database/postgres"
-	"github.com/golang-migrate/migrate/v4/source/iofs"
-	"github.com/google/uuid"
-
-	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/question"
 )
-
-// yesNoFixture is a photo with a YES_NO question (7 yes of 10) and a
-// NUMBER question, their statistics rows and the histogram rows the vote
-// path wrote before YES_NO histograms were derived.
-type yesNoFixture struct {
-	photo         uuid.UUID
-	yesNo, number int
-}
-
-func seedYesNo(ctx context.Context, t *testing.T, c *ent.Client) yesNoFixture {
-	t.Helper()
-	owner := c.User.Create().SetHandle("owner").SaveX(ctx)
-	p := c.Photo.Create().SetOwnerID(owner.ID).SetImageKey("i").SetThumbKey("t").
-		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).SaveX(ctx)
-	yn := c.Question.Create().SetKey("kind").SetPrompt("Kind?").SetKind(question.KindYES_NO).SaveX(ctx)
-	num := c.Question.Create().SetKey("age").SetPrompt("Age?").SetKind(question.KindNUMBER).SetMin(1).SetMax(100).SaveX(ctx)
-	c.PhotoQuestionStat.Create().SetPhotoID(p.ID).SetQuestionID(yn.ID).SetCount(10).SetSum(7).SetSumSq(7).ExecX(ctx)
-	c.PhotoQuestionStat.Create().SetPhotoID(p.ID).SetQuestionID(num.ID).SetCount(2).SetSum(50).SetSumSq(1300).ExecX(ctx)
-	return yesNoFixture{photo: p.ID, yesNo: yn.ID, number: num.ID}
-}
 
 // histogramRows returns the photo_answer_counts rows as "question/value" →
 // count.
@@ -49,70 +21,19 @@ func histogramRows(ctx context.Context, t *testing.T, c *ent.Client) map[string]
 	return out
 }
 
-// TestYesNoHistogramsMigration runs migration 20261206181500 on
-// PostgreSQL: up removes the YES_NO histogram rows and keeps the others;
-// down rebuilds them from the statistics rows (count - sum and sum); up
-// again removes them again.
-func TestYesNoHistogramsMigration(t *testing.T) {
-	ctx := context.Background()
-	d, err := Open(ctx, Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 2})
-	if err != nil {
+func userVersion(ctx context.Context, t *testing.T, d *DB) int {
+	t.Helper()
+	var v int
+	if err := d.SQL.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
-	if err := d.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	f := seedYesNo(ctx, t, d.Client)
-	// As the vote path left them before: both questions' histograms.
-	d.PhotoAnswerCount.Create().SetPhotoID(f.photo).SetQuestionID(f.yesNo).SetValue(0).SetCount(3).ExecX(ctx)
-	d.PhotoAnswerCount.Create().SetPhotoID(f.photo).SetQuestionID(f.yesNo).SetValue(1).SetCount(7).ExecX(ctx)
-	d.PhotoAnswerCount.Create().SetPhotoID(f.photo).SetQuestionID(f.number).SetValue(20).SetCount(1).ExecX(ctx)
-	d.PhotoAnswerCount.Create().SetPhotoID(f.photo).SetQuestionID(f.number).SetValue(30).SetCount(1).ExecX(ctx)
-	numberRows := map[string]int64{fmt.Sprintf("%d/20", f.number): 1, fmt.Sprintf("%d/30", f.number): 1}
-	withYesNo := maps.Clone(numberRows)
-	withYesNo[fmt.Sprintf("%d/0", f.yesNo)] = 3
-	withYesNo[fmt.Sprintf("%d/1", f.yesNo)] = 7
-
-	src, err := iofs.New(pgMigrations, "migrations/postgres")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := d.SQL.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	drv, err := migratepg.WithConnection(ctx, conn, &migratepg.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := migrate.NewWithInstance("iofs", src, "postgres", drv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.Migrate(20261206110051); err != nil { // the version before
-		t.Fatal(err)
-	}
-	if got := histogramRows(ctx, t, d.Client); !maps.Equal(got, withYesNo) {
-		t.Fatalf("down: histogram rows %v, want %v (the YES_NO ones rebuilt from count and sum)", got, withYesNo)
-	}
-	if err := m.Migrate(20261206181500); err != nil {
-		t.Fatal(err)
-	}
-	if got := histogramRows(ctx, t, d.Client); !maps.Equal(got, numberRows) {
-		t.Fatalf("up: histogram rows %v, want %v (no YES_NO rows)", got, numberRows)
-	}
-	if err := m.Migrate(20261206110051); err != nil {
-		t.Fatal(err)
-	}
-	if got := histogramRows(ctx, t, d.Client); !maps.Equal(got, withYesNo) {
-		t.Fatalf("down from no rows: histogram rows %v, want %v", got, withYesNo)
-	}
+	return v
 }
 
-// TestSQLiteDataUpgrade opens an SQLite database holding YES_NO histogram
-// rows again: Open removes them and keeps the others.
+// TestSQLiteDataUpgrade opens an SQLite database that has not had the
+// data upgrades (user_version 0) and holds YES_NO histogram rows, as the
+// vote path wrote them before: Open removes them, keeps the others and
+// records the upgrade, which then never runs again.
 func TestSQLiteDataUpgrade(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -120,18 +41,43 @@ func TestSQLiteDataUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := seedYesNo(ctx, t, d.Client)
-	d.PhotoAnswerCount.Create().SetPhotoID(f.photo).SetQuestionID(f.yesNo).SetValue(1).SetCount(7).ExecX(ctx)
-	d.PhotoAnswerCount.Create().SetPhotoID(f.photo).SetQuestionID(f.number).SetValue(20).SetCount(2).ExecX(ctx)
+	if v := userVersion(ctx, t, d); v != len(sqliteDataUpgrades) {
+		t.Fatalf("a new database's user_version is %d, want %d (every upgrade done)", v, len(sqliteDataUpgrades))
+	}
+	owner := d.User.Create().SetHandle("owner").SaveX(ctx)
+	p := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("i").SetThumbKey("t").
+		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).SaveX(ctx)
+	yn := d.Question.Create().SetKey("kind").SetPrompt("Kind?").SetKind(question.KindYES_NO).SaveX(ctx)
+	num := d.Question.Create().SetKey("age").SetPrompt("Age?").SetKind(question.KindNUMBER).SetMin(1).SetMax(100).SaveX(ctx)
+	d.PhotoAnswerCount.Create().SetPhotoID(p.ID).SetQuestionID(yn.ID).SetValue(1).SetCount(7).ExecX(ctx)
+	d.PhotoAnswerCount.Create().SetPhotoID(p.ID).SetQuestionID(num.ID).SetValue(20).SetCount(2).ExecX(ctx)
+	all := histogramRows(ctx, t, d.Client)
 	d.Close()
 
-	d, err = Open(ctx, Options{DataDir: dir})
-	if err != nil {
+	reopen := func() *DB {
+		t.Helper()
+		d, err := Open(ctx, Options{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d = reopen()
+	if got := histogramRows(ctx, t, d.Client); !maps.Equal(got, all) {
+		t.Fatalf("reopened after its upgrades: rows %v, want %v untouched (upgrades run once)", got, all)
+	}
+	if _, err := d.SQL.ExecContext(ctx, "PRAGMA user_version = 0"); err != nil {
 		t.Fatal(err)
 	}
+	d.Close()
+
+	d = reopen()
 	defer d.Close()
-	want := map[string]int64{fmt.Sprintf("%d/20", f.number): 2}
+	want := map[string]int64{fmt.Sprintf("%d/20", num.ID): 2}
 	if got := histogramRows(ctx, t, d.Client); !maps.Equal(got, want) {
-		t.Fatalf("after reopening: histogram rows %v, want %v", got, want)
+		t.Fatalf("reopened before the upgrade: rows %v, want %v (no YES_NO rows)", got, want)
+	}
+	if v := userVersion(ctx, t, d); v != len(sqliteDataUpgrades) {
+		t.Fatalf("user_version %d after the upgrade, want %d", v, len(sqliteDataUpgrades))
 	}
 }

@@ -125,7 +125,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 			d.Close()
 			return nil, fmt.Errorf("db: migrating SQLite: %w", err)
 		}
-		if _, err := sqlDB.ExecContext(ctx, sqliteDataUpgrade); err != nil {
+		if err := upgradeSQLiteData(ctx, sqlDB); err != nil {
 			d.Close()
 			return nil, fmt.Errorf("db: upgrading SQLite's data: %w", err)
 		}
@@ -133,12 +133,42 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	return d, nil
 }
 
-// sqliteDataUpgrade is what PostgreSQL's data migrations do, for SQLite,
-// whose schema ent creates and updates: it runs at every start, and finds
-// nothing to do after the first. YES_NO histogram rows are derived from
-// their statistics rows (migration 20261206181500).
-const sqliteDataUpgrade = `DELETE FROM photo_answer_counts
-	WHERE question_id IN (SELECT id FROM questions WHERE kind = 'YES_NO')`
+// sqliteDataUpgrades change the data of an SQLite database whose schema
+// ent has brought up to date, each once: the database's user_version
+// counts those done. (On PostgreSQL, with instances of two releases
+// side by side during an upgrade, such a change waits for a later
+// release's migration.)
+var sqliteDataUpgrades = []string{
+	// 1: a YES_NO question's histogram is derived from its statistics
+	// row (stats.Summarize); its rows are neither written nor read.
+	`DELETE FROM photo_answer_counts WHERE question_id IN (SELECT id FROM questions WHERE kind = 'YES_NO')`,
+}
+
+// upgradeSQLiteData runs the data upgrades the database has not had, in
+// one transaction with the new user_version.
+func upgradeSQLiteData(ctx context.Context, db *sql.DB) error {
+	var done int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&done); err != nil {
+		return err
+	}
+	if done >= len(sqliteDataUpgrades) {
+		return nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, stmt := range sqliteDataUpgrades[max(done, 0):] {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(sqliteDataUpgrades))); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
 
 // Close closes the client and its pool.
 func (d *DB) Close() error {

@@ -850,6 +850,21 @@ func FuzzSummarizeArbitrary(f *testing.F) {
 		}
 		s := stats.Summarize(kind, stats.Aggregate{Count: count, Sum: sum, SumSq: sumSq, Histogram: map[int]int64{v1: c1, v2: c2}}, r)
 		checkInvariants(t, kind, r, s)
+		if kind == stats.YesNo {
+			// Its histogram is made of Count and the clamped Sum, whatever
+			// histogram it was given.
+			n := max(count, 0)
+			yes := min(max(sum, 0), n)
+			var want []stats.Bucket
+			for _, b := range []stats.Bucket{{Value: 0, Count: n - yes}, {Value: 1, Count: yes}} {
+				if b.Count > 0 {
+					want = append(want, b)
+				}
+			}
+			if !slices.Equal(s.Histogram, want) {
+				t.Fatalf("YES_NO count %d sum %d: histogram %v, want %v", count, sum, s.Histogram, want)
+			}
+		}
 	})
 }
 

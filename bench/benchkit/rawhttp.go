@@ -21,8 +21,10 @@ import (
 // in one write and its response read from a bufio.Reader, without
 // net/http's pool, per-connection goroutines or header maps. It speaks
 // just enough HTTP/1.1 for FaceStat's answers (Content-Length or chunked
-// bodies, Connection: close). Not safe for concurrent use: one per
-// goroutine.
+// bodies, Connection: close). A request that fails is not sent again (a
+// POST may have been carried out): the error is the caller's to count,
+// and the next request dials a new connection. Not safe for concurrent
+// use: one per goroutine.
 type Conn struct {
 	addr, host string
 	timeout    time.Duration
@@ -51,8 +53,7 @@ func (c *Conn) Close() {
 
 // Post sends a POST of body to path with the extra header lines (each
 // "Name: value"), and returns the response's status and body; the body is
-// valid until the next call. A request on a kept-alive connection that the
-// server had closed is sent again once on a new one.
+// valid until the next call.
 func (c *Conn) Post(path string, headers []string, body []byte) (int, []byte, error) {
 	c.req = append(c.req[:0], "POST "...)
 	c.req = append(c.req, path...)
@@ -67,11 +68,7 @@ func (c *Conn) Post(path string, headers []string, body []byte) (int, []byte, er
 	}
 	c.req = append(c.req, "\r\n"...)
 	c.req = append(c.req, body...)
-	reused := c.c != nil
 	status, err := c.roundTrip()
-	if err != nil && reused {
-		status, err = c.roundTrip()
-	}
 	if err != nil {
 		c.Close()
 		return 0, nil, err
@@ -116,7 +113,7 @@ func (c *Conn) readResponse() (int, error) {
 		return 0, errMalformed
 	}
 	status, err := strconv.Atoi(string(line[9:12]))
-	if err != nil {
+	if err != nil || status < 200 { // FaceStat sends no 1xx (100-continue is never asked for)
 		return 0, errMalformed
 	}
 	length, chunked, closing := -1, false, false
@@ -138,14 +135,16 @@ func (c *Conn) readResponse() (int, error) {
 			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
 				return 0, errMalformed
 			}
-		case asciiEqualFold(name, "Transfer-Encoding"):
-			chunked = asciiEqualFold(value, "chunked")
+		case asciiEqualFold(name, "Transfer-Encoding"): // chunked is the last coding when present
+			codings := bytes.Split(value, []byte(","))
+			chunked = asciiEqualFold(bytes.TrimSpace(codings[len(codings)-1]), "chunked")
 		case asciiEqualFold(name, "Connection"):
 			closing = asciiEqualFold(value, "close")
 		}
 	}
 	c.body = c.body[:0]
 	switch {
+	case status == 204 || status == 304: // no body, whatever the headers say
 	case chunked:
 		for {
 			line, err := c.line()
@@ -238,11 +237,14 @@ func (c *Conn) GraphQL(headers []string, body []byte) (response []byte, code, ms
 		return nil, "TRANSPORT", err.Error()
 	}
 	if status == 200 && !bytes.Contains(raw, []byte(`"errors"`)) {
-		return raw, "", ""
+		return raw, "", "" // no error can be in it: not decoded
 	}
 	var out gqlResponse
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return nil, "HTTP_" + strconv.Itoa(status), string(raw)
+	}
+	if len(out.Errors) == 0 && status == 200 {
+		return raw, "", "" // "errors" was in the data
 	}
 	if len(out.Errors) > 0 {
 		ec, _ := out.Errors[0].Extensions["code"].(string)

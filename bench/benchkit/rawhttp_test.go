@@ -16,9 +16,10 @@ import (
 )
 
 // TestConnSpeaksHTTP checks Conn against net/http's server: bodies with a
-// Content-Length and chunked ones, the request's headers and body as
-// sent, Connection: close, and a kept-alive connection the server closed
-// in between (sent again on a new one).
+// Content-Length and chunked ones, none for 204, the request's headers
+// and body as sent, Connection: close, and a kept-alive connection the
+// server closed in between (an error, not sent again; the next request
+// dials anew).
 func TestConnSpeaksHTTP(t *testing.T) {
 	var conns atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -31,6 +32,8 @@ func TestConnSpeaksHTTP(t *testing.T) {
 				fmt.Fprintf(w, "part%d;", i)
 				w.(http.Flusher).Flush()
 			}
+		case "/empty":
+			w.WriteHeader(http.StatusNoContent)
 		case "/close":
 			w.Header().Set("Connection", "close")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -68,8 +71,12 @@ func TestConnSpeaksHTTP(t *testing.T) {
 	if n := conns.Load(); n != 2 {
 		t.Errorf("%d connections after Connection: close, want 2", n)
 	}
+	check("/empty", 204, "")
 	srv.CloseClientConnections() // the server drops the kept-alive connection
 	time.Sleep(50 * time.Millisecond)
+	if _, _, err := c.Post("/echo", nil, []byte("x")); err == nil {
+		t.Fatal("a request on a connection the server closed succeeded; want its error (a POST is not sent twice)")
+	}
 	check("/echo", 200, `POST 203.0.113.7 application/json {"a":1}`)
 	if n := conns.Load(); n != 3 {
 		t.Errorf("%d connections after the server closed one, want 3", n)
@@ -84,6 +91,8 @@ func TestConnGraphQLCodes(t *testing.T) {
 		switch string(body) {
 		case "ok":
 			io.WriteString(w, `{"data":{"x":1}}`)
+		case "word":
+			io.WriteString(w, `{"data":{"x":1,"w":"errors"}}`)
 		case "busy":
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, `{"errors":[{"message":"busy","extensions":{"code":"UNAVAILABLE"}}]}`)
@@ -98,7 +107,7 @@ func TestConnGraphQLCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	for body, want := range map[string]string{"ok": "", "busy": "UNAVAILABLE", "bad": "HTTP_502"} {
+	for body, want := range map[string]string{"ok": "", "word": "", "busy": "UNAVAILABLE", "bad": "HTTP_502"} {
 		resp, code, _ := c.GraphQL(nil, []byte(body))
 		if code != want || (want == "" && !strings.Contains(string(resp), `"x":1`)) {
 			t.Errorf("%s: code %q response %q, want code %q", body, code, resp, want)

@@ -47,8 +47,10 @@ func (PhotoQuestionStat) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("photo_id", "question_id").Unique()}
 }
 
-// PhotoAnswerCount is one bar of a photo's histogram for a question: how
-// many answers had this value (yes/no as 1/0).
+// PhotoAnswerCount is one bar of a photo's histogram for a NUMBER or
+// SCALE question: how many answers had this value. A YES_NO question's
+// histogram is derived from its PhotoQuestionStat (no: count - sum, yes:
+// sum); rows of YES_NO questions written by earlier releases are not read.
 type PhotoAnswerCount struct {
 	ent.Schema
 }

@@ -394,8 +394,11 @@ func (s *Store) PresignGet(ctx context.Context, key string, expires time.Time, c
 	if ok {
 		return u, nil
 	}
-	// Signed now for the time left, in whole seconds (at least one).
-	left := max(time.Until(expires.Truncate(time.Second)).Truncate(time.Second), time.Second)
+	// Valid for whole seconds from the signature's X-Amz-Date, which is now
+	// cut to the second: counted from there, so that the URL does not
+	// expire up to a second early (should the second turn before the
+	// client signs, it lasts a second longer), and at least one.
+	left := max(expires.Truncate(time.Second).Sub(time.Now().Truncate(time.Second)), time.Second)
 	params := url.Values{}
 	params.Set("response-cache-control", cacheControl)
 	params.Set("response-expires", expires.UTC().Format(http.TimeFormat))

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -410,10 +412,25 @@ func TestPrivateObjects(t *testing.T) {
 	if res.StatusCode != http.StatusForbidden {
 		t.Errorf("private object read anonymously: %d", res.StatusCode)
 	}
-	expires := time.Now().Add(2 * time.Second).Truncate(time.Second)
+	expires := time.Now().Add(3 * time.Second).Truncate(time.Second)
 	u, err := s.PresignGet(ctx, priv, expires, "private")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Valid from its X-Amz-Date for X-Amz-Expires seconds: until expires
+	// at least (a URL cut short by the signing time's fraction of a second
+	// expired under a loaded CI machine before its first use).
+	if q, err := url.Parse(u); err != nil {
+		t.Fatal(err)
+	} else {
+		signed, err := time.Parse("20060102T150405Z", q.Query().Get("X-Amz-Date"))
+		secs, err2 := strconv.Atoi(q.Query().Get("X-Amz-Expires"))
+		if err != nil || err2 != nil {
+			t.Fatalf("presigned URL %s: %v %v", u, err, err2)
+		}
+		if until := signed.Add(time.Duration(secs) * time.Second); until.Before(expires) || until.After(expires.Add(time.Second)) {
+			t.Errorf("presigned URL valid until %s, want %s (or a second later)", until, expires.UTC())
+		}
 	}
 	if again, _ := s.PresignGet(ctx, priv, expires, "private"); again != u {
 		t.Errorf("asked again for the same expiry: %s, then %s", u, again)

@@ -394,10 +394,13 @@ func (s *Store) PresignGet(ctx context.Context, key string, expires time.Time, c
 	if ok {
 		return u, nil
 	}
-	// Valid for whole seconds from the signature's X-Amz-Date, which is now
-	// cut to the second: counted from there, so that the URL does not
-	// expire up to a second early (should the second turn before the
-	// client signs, it lasts a second longer), and at least one.
+	// Valid for whole seconds from the signature's X-Amz-Date, which is the
+	// signing time cut to the second: counted from now cut to the second,
+	// so that the URL does not expire up to a second early (it lasts as
+	// many seconds longer as turn before the client signs: usually none,
+	// more only after a slow credentials or region look-up), and at least
+	// one, which the client requires (an expiry already past then gets a
+	// URL good to the next second or so).
 	left := max(expires.Truncate(time.Second).Sub(time.Now().Truncate(time.Second)), time.Second)
 	params := url.Values{}
 	params.Set("response-cache-control", cacheControl)

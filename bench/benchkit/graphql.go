@@ -56,16 +56,22 @@ func (c *Client) Do(req *http.Request, token string) (data json.RawMessage, code
 	if err != nil {
 		return nil, "TRANSPORT", err.Error()
 	}
+	return decodeResponse(res.StatusCode, raw)
+}
+
+// decodeResponse reads a GraphQL response of HTTP status: its data, or an
+// error code as Client.Do returns it.
+func decodeResponse(status int, raw []byte) (data json.RawMessage, code, msg string) {
 	var out gqlResponse
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, "HTTP_" + strconv.Itoa(res.StatusCode), string(raw)
+		return nil, "HTTP_" + strconv.Itoa(status), string(raw)
 	}
 	if len(out.Errors) > 0 {
 		ec, _ := out.Errors[0].Extensions["code"].(string)
 		return nil, cmp.Or(ec, "NO_CODE"), out.Errors[0].Message
 	}
-	if res.StatusCode != http.StatusOK {
-		return nil, "HTTP_" + strconv.Itoa(res.StatusCode), string(raw)
+	if status != http.StatusOK {
+		return nil, "HTTP_" + strconv.Itoa(status), string(raw)
 	}
 	return out.Data, "", ""
 }

@@ -239,21 +239,10 @@ func (c *Conn) GraphQL(headers []string, body []byte) (response []byte, code, ms
 	if status == 200 && !bytes.Contains(raw, []byte(`"errors"`)) {
 		return raw, "", "" // no error can be in it: not decoded
 	}
-	var out gqlResponse
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, "HTTP_" + strconv.Itoa(status), string(raw)
+	if _, code, msg := decodeResponse(status, raw); code != "" {
+		return nil, code, msg
 	}
-	if len(out.Errors) == 0 && status == 200 {
-		return raw, "", "" // "errors" was in the data
-	}
-	if len(out.Errors) > 0 {
-		ec, _ := out.Errors[0].Extensions["code"].(string)
-		if ec == "" {
-			ec = "NO_CODE"
-		}
-		return nil, ec, out.Errors[0].Message
-	}
-	return nil, "HTTP_" + strconv.Itoa(status), string(raw)
+	return raw, "", "" // "errors" was in the data
 }
 
 // CastVote writes the JSON bodies of one castVote document, whose

@@ -2,7 +2,6 @@ package judging
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"time"
 
@@ -67,7 +66,9 @@ func (s *Service) publish(ctx context.Context, fresh []*Snapshot) {
 			if wctx.Err() != nil {
 				break
 			}
-			if raw, err := json.Marshal(snap.Aggregates); err == nil {
+			// MarshalJSON called, not json.Marshal, which would scan its
+			// output again (three times MarshalJSON's own cost).
+			if raw, err := snap.Aggregates.MarshalJSON(); err == nil {
 				s.cache.SetNewer(wctx, cache.StatsKey(snap.PhotoID), snap.Version, raw, cache.TTL)
 			}
 		}

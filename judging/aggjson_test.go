@@ -1,0 +1,192 @@
+package judging_test
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/stats"
+)
+
+// reflected is Aggregates without its MarshalJSON: what encoding/json's
+// reflection writes of the same fields, the form the cache held before
+// MarshalJSON and which instances of earlier releases still write.
+type reflected struct {
+	Version   int64                       `json:"v,omitempty"`
+	Questions map[int]*stats.Aggregate    `json:"q"`
+	Words     map[int][]judging.WordCount `json:"w,omitempty"`
+}
+
+// checkAggregatesJSON: MarshalJSON's output is valid JSON with the same
+// structure and values as reflection's (decoded generically, so that a
+// field or key written differently shows), and it reads back into
+// Aggregates as what was written; or both refuse it.
+func checkAggregatesJSON(t *testing.T, a *judging.Aggregates) {
+	t.Helper()
+	got, err := a.MarshalJSON() // as publish calls it: json.Marshal would compact it
+	var r *reflected
+	if a != nil {
+		r = &reflected{a.Version, a.Questions, a.Words}
+	}
+	want, wantErr := json.Marshal(r)
+	if (err != nil) != (wantErr != nil) {
+		t.Fatalf("MarshalJSON's error %v, reflection's %v", err, wantErr)
+	}
+	if err != nil {
+		return
+	}
+	if !json.Valid(got) {
+		t.Fatalf("not JSON: %s", got)
+	}
+	var gotAny, wantAny any
+	if err := json.Unmarshal(got, &gotAny); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(want, &wantAny); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotAny, wantAny) {
+		t.Fatalf("MarshalJSON wrote\n%s\nreflection\n%s", got, want)
+	}
+	var back, wantBack reflected
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(want, &wantBack); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, wantBack) {
+		t.Fatalf("read back as %+v, reflection's as %+v", back, wantBack)
+	}
+}
+
+func TestAggregatesJSON(t *testing.T) {
+	adj := 41.25
+	nan := math.NaN()
+	cases := map[string]*judging.Aggregates{
+		"empty":     {},
+		"nil":       nil,
+		"no words":  {Version: 3, Questions: map[int]*stats.Aggregate{}},
+		"nil parts": {Questions: map[int]*stats.Aggregate{1: nil, 2: {Count: 1}}, Words: map[int][]judging.WordCount{8: nil}},
+		"weighted": {Version: 1 << 60, Questions: map[int]*stats.Aggregate{
+			1:  {Count: 3, Sum: 90, SumSq: 2700, Histogram: map[int]int64{30: 3, 2: 0, 10: -1, -4: 5}, Weighted: &stats.Weighted{Weight: 2.5, NEff: 1e-9, Mean: 1e21, MeanSq: -0.1, Adjusted: &adj}},
+			12: {Count: math.MaxInt64, Sum: math.MinInt64, Histogram: map[int]int64{}, Weighted: &stats.Weighted{}},
+		}},
+		"words": {Questions: map[int]*stats.Aggregate{}, Words: map[int][]judging.WordCount{
+			8: {{"kind", 4}, {`"quoted" \ back`, 2}, {"<b>&amp;", 1}, {"naïve", 1}, {"tab\there", 1}, {"\xff\xfe bad", 1}, {"\u2028line", 1}, {"", 0}},
+			3: {},
+		}},
+		"NaN":      {Questions: map[int]*stats.Aggregate{1: {Weighted: &stats.Weighted{Mean: nan}}}},
+		"infinite": {Questions: map[int]*stats.Aggregate{1: {Weighted: &stats.Weighted{Adjusted: ptrTo(math.Inf(-1))}}}},
+	}
+	for name, a := range cases {
+		t.Run(name, func(t *testing.T) { checkAggregatesJSON(t, a) })
+	}
+	if _, err := cases["NaN"].MarshalJSON(); err == nil {
+		t.Error("a NaN marshalled")
+	}
+
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 500 {
+		checkAggregatesJSON(t, randomAggregates(r))
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// randomAggregates is a photo's aggregates of the shapes votes make:
+// histograms of up to 100 values, YES_NO aggregates without one, weighted
+// or not, and word lists.
+func randomAggregates(r *rand.Rand) *judging.Aggregates {
+	a := &judging.Aggregates{Version: r.Int64N(1000), Questions: map[int]*stats.Aggregate{}}
+	for q := range r.IntN(9) {
+		g := &stats.Aggregate{Count: r.Int64N(1e6), Sum: r.Int64N(1e8), SumSq: r.Int64()}
+		if r.IntN(3) > 0 {
+			g.Histogram = map[int]int64{}
+			for range r.IntN(100) {
+				g.Histogram[r.IntN(100)+1] = r.Int64N(1000)
+			}
+		}
+		if r.IntN(2) == 0 {
+			g.Weighted = &stats.Weighted{Weight: r.Float64() * 1e4, NEff: r.Float64() * 100, Mean: r.NormFloat64() * 50, MeanSq: r.ExpFloat64()}
+			if r.IntN(2) == 0 {
+				g.Weighted.Adjusted = ptrTo(r.Float64())
+			}
+		}
+		a.Questions[q*10+1] = g
+	}
+	if r.IntN(2) == 0 {
+		a.Words = map[int][]judging.WordCount{}
+		for range r.IntN(20) {
+			a.Words[80] = append(a.Words[80], judging.WordCount{Word: string(rune('a' + r.IntN(26))), Count: r.Int64N(50)})
+		}
+	}
+	return a
+}
+
+// FuzzAggregatesJSON: any word, count and figure is written as reflection
+// writes it (checkAggregatesJSON).
+func FuzzAggregatesJSON(f *testing.F) {
+	f.Add("kind", int64(3), int64(30), 0.5, int64(7))
+	f.Add("<\"\\\x00\xff>", int64(-1), int64(0), math.Inf(1), int64(0))
+	f.Fuzz(func(t *testing.T, word string, count, value int64, mean float64, version int64) {
+		a := &judging.Aggregates{Version: version, Questions: map[int]*stats.Aggregate{
+			int(value % 1000): {Count: count, Sum: value, SumSq: value * value, Histogram: map[int]int64{int(value): count},
+				Weighted: &stats.Weighted{Mean: mean, Adjusted: &mean}},
+		}, Words: map[int][]judging.WordCount{int(count % 100): {{Word: word, Count: count}}}}
+		checkAggregatesJSON(t, a)
+	})
+}
+
+// BenchmarkAggregatesJSON: a photo's aggregates of the default survey after
+// many votes (an age histogram of 60 values, a 1-10 scale, five YES_NO
+// questions, weighted, and 20 words), written by MarshalJSON, by
+// AppendJSON into a reused buffer, and by encoding/json's reflection.
+func BenchmarkAggregatesJSON(b *testing.B) {
+	a := &judging.Aggregates{Version: 812, Questions: map[int]*stats.Aggregate{}, Words: map[int][]judging.WordCount{}}
+	w := &stats.Weighted{Weight: 512.25, NEff: 498.5, Mean: 31.4159, MeanSq: 1021.75, Adjusted: ptrTo(30.875)}
+	age := map[int]int64{}
+	for v := 15; v < 75; v++ {
+		age[v] = int64(v)
+	}
+	scale := map[int]int64{}
+	for v := 1; v <= 10; v++ {
+		scale[v] = int64(v * 3)
+	}
+	a.Questions[1] = &stats.Aggregate{Count: 900, Sum: 27000, SumSq: 900000, Histogram: age, Weighted: w}
+	a.Questions[2] = &stats.Aggregate{Count: 900, Sum: 5400, SumSq: 36000, Histogram: scale, Weighted: w}
+	for q := 3; q <= 7; q++ {
+		a.Questions[q] = &stats.Aggregate{Count: 900, Sum: 600, SumSq: 600, Weighted: w}
+	}
+	a.Questions[8] = &stats.Aggregate{Count: 900}
+	for i := range judging.MaxWords {
+		a.Words[8] = append(a.Words[8], judging.WordCount{Word: "word" + string(rune('a'+i)), Count: int64(100 - i)})
+	}
+	b.Run("MarshalJSON", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := json.Marshal(a); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("AppendJSON", func(b *testing.B) {
+		buf := make([]byte, 0, 4096)
+		for b.Loop() {
+			var err error
+			if buf, err = a.AppendJSON(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("reflection", func(b *testing.B) {
+		r := reflected{a.Version, a.Questions, a.Words}
+		for b.Loop() {
+			if _, err := json.Marshal(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

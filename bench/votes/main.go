@@ -1,7 +1,7 @@
 // Command votes measures FaceStat's vote path end to end and compares it
 // with what PostgreSQL does on its own on the same machine.
 //
-//	go run ./bench/votes [-duration 10s] [-clients 64] [-photos 200]
+//	go run ./bench/votes [-duration 10s] [-clients 256] [-photos 200]
 //
 // It creates a PostgreSQL database of its own (dropped at the end), builds
 // and starts the real `facestat serve` binary on it, seeds photos with SQL,
@@ -81,7 +81,7 @@ func main() {
 	var o options
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured window of each phase (app, then pgbench)")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "load before the app's measured window (connections, caches)")
-	flag.IntVar(&o.clients, "clients", 64, "concurrent judges (goroutines), each with its own anonymous session")
+	flag.IntVar(&o.clients, "clients", 256, "concurrent judges (goroutines), each with its own anonymous session (256: enough to keep the machine busy; see docs/PERFORMANCE.md §1)")
 	flag.IntVar(&o.photos, "photos", 200, "photos to vote on")
 	flag.IntVar(&o.pool, "pool", benchkit.EnvInt("FACESTAT_DB_MAX_CONNS", 20), "the app's PostgreSQL pool size (FACESTAT_DB_MAX_CONNS)")
 	flag.IntVar(&o.pgClients, "pgbench-clients", 16, "pgbench's -c")
@@ -466,7 +466,10 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 	s0 := sessions.Load()
 	t0 := time.Now()
 	measuring.Store(true)
-	procs := startCPU(o.dbName, map[int]string{srv.Pid(): "facestat", os.Getpid(): "self"})
+	// Every 500 ms: the app's processes live through the window, and each
+	// sample reads /proc/<pid>/stat of every process (at 100 ms, a fifth
+	// of this program's own CPU).
+	procs := startCPU(o.dbName, map[int]string{srv.Pid(): "facestat", os.Getpid(): "self"}, 500*time.Millisecond)
 	var perf *exec.Cmd
 	if o.perfFile != "" {
 		if perf, err = benchkit.StartPerf(o.perfFile, int(o.duration.Seconds())); err != nil {
@@ -723,7 +726,7 @@ func measurePgbench(ctx context.Context, o options, pg *sql.DB, pgbench, dbURL, 
 	fmt.Printf("\nrunning %s %s\n", pgbench, strings.Join(args, " "))
 
 	c0 := readCounters(ctx, pg)
-	procs := startCPU(o.dbName, nil)
+	procs := startCPU(o.dbName, nil, 100*time.Millisecond) // pgbench's backends exit at its end
 	cmd := exec.CommandContext(ctx, pgbench, args...)
 	cmd.Env = env
 	var out bytes.Buffer
@@ -801,11 +804,12 @@ type cpuUsage benchkit.CPUUsage
 // by their titles (/proc/<pid>/cmdline) into the backends of the
 // benchmark's database dbName, the server's own processes (WAL writer,
 // checkpointer, ...) and the backends of other databases. It samples every
-// 100 ms so that processes that exit during the window (pgbench's backends)
-// are counted up to their last sample. Whatever else keeps the machine busy
-// is reported as other load: the noise to judge the figures by.
-func startCPU(dbName string, pids map[int]string) *benchkit.CPUSampler {
-	return benchkit.StartCPUSampler(100*time.Millisecond, func(pid, ppid int, comm string) (string, bool) {
+// interval, so that a process that exits during the window (pgbench's
+// backends) is counted up to its last sample. Whatever else keeps the
+// machine busy is reported as other load: the noise to judge the figures
+// by.
+func startCPU(dbName string, pids map[int]string, interval time.Duration) *benchkit.CPUSampler {
+	return benchkit.StartCPUSampler(interval, func(pid, ppid int, comm string) (string, bool) {
 		return classify(dbName, pids, pid, ppid, comm)
 	})
 }

@@ -1,6 +1,7 @@
 package judging_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -21,9 +22,11 @@ type reflected struct {
 }
 
 // checkAggregatesJSON: MarshalJSON's output is valid JSON with the same
-// structure and values as reflection's (decoded generically, so that a
-// field or key written differently shows), and it reads back into
-// Aggregates as what was written; or both refuse it.
+// structure, keys and values as reflection's, every number written as the
+// same text (decoded generically with json.Number, so that a field, key or
+// number written differently shows; only the order of keys may differ),
+// and it reads back into Aggregates as reflection's does; or both refuse
+// it. Strings are compared byte for byte by checkJSONString.
 func checkAggregatesJSON(t *testing.T, a *judging.Aggregates) {
 	t.Helper()
 	got, err := a.MarshalJSON() // as publish calls it: json.Marshal would compact it
@@ -41,14 +44,7 @@ func checkAggregatesJSON(t *testing.T, a *judging.Aggregates) {
 	if !json.Valid(got) {
 		t.Fatalf("not JSON: %s", got)
 	}
-	var gotAny, wantAny any
-	if err := json.Unmarshal(got, &gotAny); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(want, &wantAny); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(gotAny, wantAny) {
+	if g, w := decodeNumbers(t, got), decodeNumbers(t, want); !reflect.DeepEqual(g, w) {
 		t.Fatalf("MarshalJSON wrote\n%s\nreflection\n%s", got, want)
 	}
 	var back, wantBack reflected
@@ -60,6 +56,35 @@ func checkAggregatesJSON(t *testing.T, a *judging.Aggregates) {
 	}
 	if !reflect.DeepEqual(back, wantBack) {
 		t.Fatalf("read back as %+v, reflection's as %+v", back, wantBack)
+	}
+	if a != nil {
+		for _, words := range a.Words {
+			for _, w := range words {
+				checkJSONString(t, w.Word)
+			}
+		}
+	}
+}
+
+// decodeNumbers decodes JSON generically, numbers as their text.
+func decodeNumbers(t *testing.T, raw []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// checkJSONString: a word is written byte for byte as encoding/json
+// writes it (escapes and invalid UTF-8 alike).
+func checkJSONString(t *testing.T, s string) {
+	t.Helper()
+	want, _ := json.Marshal(s)
+	if got := judging.AppendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
+		t.Fatalf("%q written as %s, encoding/json writes %s", s, got[1:], want)
 	}
 }
 
@@ -79,6 +104,8 @@ func TestAggregatesJSON(t *testing.T) {
 			8: {{"kind", 4}, {`"quoted" \ back`, 2}, {"<b>&amp;", 1}, {"naïve", 1}, {"tab\there", 1}, {"\xff\xfe bad", 1}, {"\u2028line", 1}, {"", 0}},
 			3: {},
 		}},
+		"exponents": {Questions: map[int]*stats.Aggregate{1: {Weighted: &stats.Weighted{Weight: 1e6, NEff: 1e-5, Mean: -1e-7, MeanSq: 1e21, Adjusted: ptrTo(math.Copysign(0, -1))}},
+			2: {Weighted: &stats.Weighted{Weight: 123456789.125, NEff: 9.999999e-7, Mean: 1e20, MeanSq: 5e-324, Adjusted: ptrTo(math.MaxFloat64)}}}},
 		"NaN":      {Questions: map[int]*stats.Aggregate{1: {Weighted: &stats.Weighted{Mean: nan}}}},
 		"infinite": {Questions: map[int]*stats.Aggregate{1: {Weighted: &stats.Weighted{Adjusted: ptrTo(math.Inf(-1))}}}},
 	}
@@ -130,14 +157,16 @@ func randomAggregates(r *rand.Rand) *judging.Aggregates {
 // FuzzAggregatesJSON: any word, count and figure is written as reflection
 // writes it (checkAggregatesJSON).
 func FuzzAggregatesJSON(f *testing.F) {
-	f.Add("kind", int64(3), int64(30), 0.5, int64(7))
-	f.Add("<\"\\\x00\xff>", int64(-1), int64(0), math.Inf(1), int64(0))
-	f.Fuzz(func(t *testing.T, word string, count, value int64, mean float64, version int64) {
+	f.Add("kind", int64(3), int64(30), 0.5, 2.5, 1e-9, 1e21, int64(7))
+	f.Add("<\"\\\x00\xff>\u2028&", int64(-1), int64(0), 0.25, 0.0, -1e-7, 1e6, int64(0))
+	f.Add("x", int64(1), int64(1), math.Inf(1), 1.0, 1.0, 1.0, int64(1))
+	f.Fuzz(func(t *testing.T, word string, count, value int64, mean, weight, neff, meanSq float64, version int64) {
 		a := &judging.Aggregates{Version: version, Questions: map[int]*stats.Aggregate{
 			int(value % 1000): {Count: count, Sum: value, SumSq: value * value, Histogram: map[int]int64{int(value): count},
-				Weighted: &stats.Weighted{Mean: mean, Adjusted: &mean}},
+				Weighted: &stats.Weighted{Weight: weight, NEff: neff, Mean: mean, MeanSq: meanSq, Adjusted: &mean}},
 		}, Words: map[int][]judging.WordCount{int(count % 100): {{Word: word, Count: count}}}}
 		checkAggregatesJSON(t, a)
+		checkJSONString(t, word)
 	})
 }
 

@@ -81,7 +81,7 @@ func main() {
 	var o options
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured window of each phase (app, then pgbench)")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "load before the app's measured window (connections, caches)")
-	flag.IntVar(&o.clients, "clients", 256, "concurrent judges (goroutines), each with its own anonymous session (256: enough to keep the machine busy; see docs/PERFORMANCE.md §1)")
+	flag.IntVar(&o.clients, "clients", 256, "concurrent judges (goroutines), each with its own anonymous session (256: on a 2-core machine, 64 left it partly idle and 512 met the admission limit; see docs/PERFORMANCE.md §1)")
 	flag.IntVar(&o.photos, "photos", 200, "photos to vote on")
 	flag.IntVar(&o.pool, "pool", benchkit.EnvInt("FACESTAT_DB_MAX_CONNS", 20), "the app's PostgreSQL pool size (FACESTAT_DB_MAX_CONNS)")
 	flag.IntVar(&o.pgClients, "pgbench-clients", 16, "pgbench's -c")
@@ -466,9 +466,11 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 	s0 := sessions.Load()
 	t0 := time.Now()
 	measuring.Store(true)
-	// Every 500 ms: the app's processes live through the window, and each
-	// sample reads /proc/<pid>/stat of every process (at 100 ms, a fifth
-	// of this program's own CPU).
+	// Every 500 ms: each sample reads /proc/<pid>/stat of every process
+	// (at 100 ms, a fifth of this program's own CPU). The server, its pool's
+	// backends and this program are counted in full (a last sample at
+	// Stop); a process that exits during the window (an autovacuum worker)
+	// loses up to 500 ms of its CPU to "other processes".
 	procs := startCPU(o.dbName, map[int]string{srv.Pid(): "facestat", os.Getpid(): "self"}, 500*time.Millisecond)
 	var perf *exec.Cmd
 	if o.perfFile != "" {

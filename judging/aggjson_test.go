@@ -3,10 +3,14 @@ package judging_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/stats"
@@ -35,17 +39,8 @@ func checkAggregatesJSON(t *testing.T, a *judging.Aggregates) {
 		r = &reflected{a.Version, a.Questions, a.Words}
 	}
 	want, wantErr := json.Marshal(r)
-	if (err != nil) != (wantErr != nil) {
-		t.Fatalf("MarshalJSON's error %v, reflection's %v", err, wantErr)
-	}
-	if err != nil {
+	if !sameJSON(t, got, err, want, wantErr) {
 		return
-	}
-	if !json.Valid(got) {
-		t.Fatalf("not JSON: %s", got)
-	}
-	if g, w := decodeNumbers(t, got), decodeNumbers(t, want); !reflect.DeepEqual(g, w) {
-		t.Fatalf("MarshalJSON wrote\n%s\nreflection\n%s", got, want)
 	}
 	var back, wantBack reflected
 	if err := json.Unmarshal(got, &back); err != nil {
@@ -64,6 +59,27 @@ func checkAggregatesJSON(t *testing.T, a *judging.Aggregates) {
 			}
 		}
 	}
+}
+
+// sameJSON fails t unless MarshalJSON's got and reflection's want are
+// both refused, or both valid JSON of the same structure, keys and values,
+// numbers as the same text (only the order of keys may differ). It
+// reports whether they were written.
+func sameJSON(t *testing.T, got []byte, err error, want []byte, wantErr error) bool {
+	t.Helper()
+	if (err != nil) != (wantErr != nil) {
+		t.Fatalf("MarshalJSON's error %v, reflection's %v", err, wantErr)
+	}
+	if err != nil {
+		return false
+	}
+	if !json.Valid(got) {
+		t.Fatalf("not JSON: %s", got)
+	}
+	if g, w := decodeNumbers(t, got), decodeNumbers(t, want); !reflect.DeepEqual(g, w) {
+		t.Fatalf("MarshalJSON wrote\n%s\nreflection\n%s", got, want)
+	}
+	return true
 }
 
 // decodeNumbers decodes JSON generically, numbers as their text.
@@ -170,10 +186,70 @@ func FuzzAggregatesJSON(f *testing.F) {
 	})
 }
 
+// reflectedSnapshot is Snapshot's travelling fields without its
+// MarshalJSON, its aggregates reflected too.
+type reflectedSnapshot struct {
+	PhotoID    uuid.UUID  `json:"photo"`
+	OwnerID    uuid.UUID  `json:"owner"`
+	Public     bool       `json:"public"`
+	Active     bool       `json:"active"`
+	VoteCount  int        `json:"votes"`
+	Deleted    bool       `json:"deleted,omitempty"`
+	Version    int64      `json:"version"`
+	UpdatedAt  *time.Time `json:"updated,omitempty"`
+	Aggregates *reflected `json:"aggregates"`
+}
+
+// TestSnapshotJSON: a snapshot is written as reflection writes it (numbers
+// as the same text, keys in any order) and reads back into a Snapshot as
+// reflection's does; or both refuse it.
+func TestSnapshotJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	updated := time.Date(2026, 12, 6, 21, 30, 1, 123456789, time.FixedZone("", 3600))
+	late := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) // JSON's times end at year 9999
+	cases := map[string]*judging.Snapshot{
+		"fresh":     {PhotoID: uuid.New(), OwnerID: uuid.New(), Public: true, Active: true, VoteCount: 812, Version: 9, UpdatedAt: &updated, Aggregates: randomAggregates(r)},
+		"tombstone": {PhotoID: uuid.New(), OwnerID: uuid.New(), Deleted: true, Version: math.MaxInt64},
+		"no time":   {PhotoID: uuid.New(), VoteCount: -1, Aggregates: &judging.Aggregates{}},
+		"late":      {UpdatedAt: &late, Aggregates: &judging.Aggregates{}},
+		"NaN":       {Aggregates: &judging.Aggregates{Questions: map[int]*stats.Aggregate{1: {Weighted: &stats.Weighted{NEff: math.NaN()}}}}},
+	}
+	for range 100 {
+		u := updated.Add(time.Duration(r.Int64N(1e15)))
+		cases[fmt.Sprint("random ", len(cases))] = &judging.Snapshot{PhotoID: uuid.New(), OwnerID: uuid.New(), Public: r.IntN(2) == 0,
+			Active: r.IntN(2) == 0, VoteCount: r.IntN(1e6), Version: r.Int64(), UpdatedAt: &u, Aggregates: randomAggregates(r)}
+	}
+	for name, snap := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := snap.MarshalJSON() // as redis.Bus calls it
+			var aggs *reflected
+			if a := snap.Aggregates; a != nil {
+				aggs = &reflected{a.Version, a.Questions, a.Words}
+			}
+			want, wantErr := json.Marshal(reflectedSnapshot{snap.PhotoID, snap.OwnerID, snap.Public, snap.Active, snap.VoteCount,
+				snap.Deleted, snap.Version, snap.UpdatedAt, aggs})
+			if !sameJSON(t, got, err, want, wantErr) {
+				return
+			}
+			var back, wantBack judging.Snapshot
+			if err := json.Unmarshal(got, &back); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(want, &wantBack); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(&back, &wantBack) {
+				t.Fatalf("read back as %+v, reflection's as %+v", &back, &wantBack)
+			}
+		})
+	}
+}
+
 // BenchmarkAggregatesJSON: a photo's aggregates of the default survey after
 // many votes (an age histogram of 60 values, a 1-10 scale, five YES_NO
-// questions, weighted, and 20 words), written by MarshalJSON, by
-// AppendJSON into a reused buffer, and by encoding/json's reflection.
+// questions, weighted, and 20 words), written by json.Marshal (through
+// MarshalJSON), by AppendJSON into a reused buffer, and by encoding/json's reflection; and
+// a snapshot holding them, by its MarshalJSON and by reflection.
 func BenchmarkAggregatesJSON(b *testing.B) {
 	a := &judging.Aggregates{Version: 812, Questions: map[int]*stats.Aggregate{}, Words: map[int][]judging.WordCount{}}
 	w := &stats.Weighted{Weight: 512.25, NEff: 498.5, Mean: 31.4159, MeanSq: 1021.75, Adjusted: ptrTo(30.875)}
@@ -194,7 +270,7 @@ func BenchmarkAggregatesJSON(b *testing.B) {
 	for i := range judging.MaxWords {
 		a.Words[8] = append(a.Words[8], judging.WordCount{Word: "word" + string(rune('a'+i)), Count: int64(100 - i)})
 	}
-	b.Run("MarshalJSON", func(b *testing.B) {
+	b.Run("json.Marshal", func(b *testing.B) { // MarshalJSON, then json.Marshal scans its output
 		for b.Loop() {
 			if _, err := json.Marshal(a); err != nil {
 				b.Fatal(err)
@@ -212,6 +288,23 @@ func BenchmarkAggregatesJSON(b *testing.B) {
 	})
 	b.Run("reflection", func(b *testing.B) {
 		r := reflected{a.Version, a.Questions, a.Words}
+		for b.Loop() {
+			if _, err := json.Marshal(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	now := time.Now()
+	snap := &judging.Snapshot{PhotoID: uuid.New(), OwnerID: uuid.New(), Public: true, Active: true, VoteCount: 900, Version: 812, UpdatedAt: &now, Aggregates: a}
+	b.Run("Snapshot.MarshalJSON", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := snap.MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Snapshot reflection", func(b *testing.B) {
+		r := reflectedSnapshot{snap.PhotoID, snap.OwnerID, true, true, 900, false, 812, &now, &reflected{a.Version, a.Questions, a.Words}}
 		for b.Loop() {
 			if _, err := json.Marshal(r); err != nil {
 				b.Fatal(err)

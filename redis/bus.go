@@ -38,7 +38,7 @@ func NewBus(rdb *goredis.Client, prefix string, hub *live.Hub, resync func(conte
 func (b *Bus) Publish(ctx context.Context, snaps []*judging.Snapshot) error {
 	pipe := b.rdb.Pipeline()
 	for _, s := range snaps {
-		raw, err := json.Marshal(s)
+		raw, err := s.MarshalJSON() // json.Marshal would scan it again
 		if err != nil {
 			return err
 		}

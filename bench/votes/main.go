@@ -467,7 +467,7 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 	t0 := time.Now()
 	measuring.Store(true)
 	// Every 500 ms: each sample reads /proc/<pid>/stat of every process
-	// (at 100 ms, a fifth of this program's own CPU). The server, its pool's
+	// (at 100 ms, a quarter of this program's own CPU). The server, its pool's
 	// backends and this program are counted in full (a last sample at
 	// Stop); a process that exits during the window (an autovacuum worker)
 	// loses up to 500 ms of its CPU to "other processes".

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/question"
@@ -32,8 +35,9 @@ func userVersion(ctx context.Context, t *testing.T, d *DB) int {
 
 // TestSQLiteDataUpgrade opens an SQLite database that has not had the
 // data upgrades (user_version 0) and holds YES_NO histogram rows, as the
-// vote path wrote them before: Open removes them, keeps the others and
-// records the upgrade, which then never runs again.
+// vote path wrote them before, and photos without a vote tier or fit_due:
+// Open removes the rows, keeps the others, fills in the photos' tiers and
+// the refit's queue, and records the upgrades, which then never run again.
 func TestSQLiteDataUpgrade(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -52,6 +56,13 @@ func TestSQLiteDataUpgrade(t *testing.T) {
 	d.PhotoAnswerCount.Create().SetPhotoID(p.ID).SetQuestionID(yn.ID).SetValue(1).SetCount(7).ExecX(ctx)
 	d.PhotoAnswerCount.Create().SetPhotoID(p.ID).SetQuestionID(num.ID).SetValue(20).SetCount(2).ExecX(ctx)
 	all := histogramRows(ctx, t, d.Client)
+	// Photos as earlier releases left them: no vote tier, no fit_due, one
+	// waiting for a refit (fitted below its stats version), one not.
+	changed := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	waiting := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("i2").SetThumbKey("t2").SetWidth(1).SetHeight(1).
+		SetThumbWidth(1).SetThumbHeight(1).SetVoteCount(40).SetStatsVersion(3).SetFittedVersion(1).SetStatsUpdatedAt(changed).SaveX(ctx)
+	fitted := d.Photo.Create().SetOwnerID(owner.ID).SetImageKey("i3").SetThumbKey("t3").SetWidth(1).SetHeight(1).
+		SetThumbWidth(1).SetThumbHeight(1).SetVoteCount(5).SetStatsVersion(2).SetFittedVersion(2).SetStatsUpdatedAt(changed).SaveX(ctx)
 	d.Close()
 
 	reopen := func() *DB {
@@ -79,5 +90,15 @@ func TestSQLiteDataUpgrade(t *testing.T) {
 	}
 	if v := userVersion(ctx, t, d); v != len(sqliteDataUpgrades) {
 		t.Fatalf("user_version %d after the upgrade, want %d", v, len(sqliteDataUpgrades))
+	}
+	for _, c := range []struct {
+		id   uuid.UUID
+		tier int
+		due  *time.Time
+	}{{waiting.ID, 17, &changed}, {fitted.ID, 5, nil}, {p.ID, 0, nil}} {
+		row := d.Photo.GetX(ctx, c.id)
+		if row.VoteTier != c.tier || (row.FitDue == nil) != (c.due == nil) || (c.due != nil && !row.FitDue.Equal(*c.due)) {
+			t.Errorf("photo of %d votes: tier %d, fit_due %v after the upgrade; want %d, %v", row.VoteCount, row.VoteTier, row.FitDue, c.tier, c.due)
+		}
 	}
 }

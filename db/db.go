@@ -23,6 +23,7 @@ import (
 	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/photos"
 )
 
 //go:embed migrations/postgres/*.sql
@@ -142,6 +143,11 @@ var sqliteDataUpgrades = []string{
 	// 1: a YES_NO question's histogram is derived from its statistics
 	// row (stats.Summarize); its rows are neither written nor read.
 	`DELETE FROM photo_answer_counts WHERE question_id IN (SELECT id FROM questions WHERE kind = 'YES_NO')`,
+	// 2, 3: nextPhoto orders by each photo's vote tier, and the refit's
+	// queue is the photos with a fit_due (photos.AddVotes): both columns
+	// are new, filled in from the vote counts and versions.
+	`UPDATE photos SET vote_tier = ` + photos.VoteTierSQL("vote_count") + ` WHERE vote_count > 0`,
+	`UPDATE photos SET fit_due = COALESCE(stats_updated_at, created_at) WHERE fitted_version < stats_version`,
 }
 
 // upgradeSQLiteData runs the data upgrades the database has not had, in

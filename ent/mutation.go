@@ -4014,12 +4014,15 @@ type PhotoMutation struct {
 	created_at              *time.Time
 	vote_count              *int
 	addvote_count           *int
+	vote_tier               *int
+	addvote_tier            *int
 	stats_version           *int64
 	addstats_version        *int64
 	stats_updated_at        *time.Time
 	owner_network           *string
 	fitted_version          *int64
 	addfitted_version       *int64
+	fit_due                 *time.Time
 	judge_queue             *int
 	addjudge_queue          *int
 	consent_shows_me        *bool
@@ -4715,6 +4718,62 @@ func (m *PhotoMutation) ResetVoteCount() {
 	m.addvote_count = nil
 }
 
+// SetVoteTier sets the "vote_tier" field.
+func (m *PhotoMutation) SetVoteTier(i int) {
+	m.vote_tier = &i
+	m.addvote_tier = nil
+}
+
+// VoteTier returns the value of the "vote_tier" field in the mutation.
+func (m *PhotoMutation) VoteTier() (r int, exists bool) {
+	v := m.vote_tier
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVoteTier returns the old "vote_tier" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldVoteTier(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVoteTier is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVoteTier requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVoteTier: %w", err)
+	}
+	return oldValue.VoteTier, nil
+}
+
+// AddVoteTier adds i to the "vote_tier" field.
+func (m *PhotoMutation) AddVoteTier(i int) {
+	if m.addvote_tier != nil {
+		*m.addvote_tier += i
+	} else {
+		m.addvote_tier = &i
+	}
+}
+
+// AddedVoteTier returns the value that was added to the "vote_tier" field in this mutation.
+func (m *PhotoMutation) AddedVoteTier() (r int, exists bool) {
+	v := m.addvote_tier
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVoteTier resets all changes to the "vote_tier" field.
+func (m *PhotoMutation) ResetVoteTier() {
+	m.vote_tier = nil
+	m.addvote_tier = nil
+}
+
 // SetStatsVersion sets the "stats_version" field.
 func (m *PhotoMutation) SetStatsVersion(i int64) {
 	m.stats_version = &i
@@ -4923,6 +4982,55 @@ func (m *PhotoMutation) AddedFittedVersion() (r int64, exists bool) {
 func (m *PhotoMutation) ResetFittedVersion() {
 	m.fitted_version = nil
 	m.addfitted_version = nil
+}
+
+// SetFitDue sets the "fit_due" field.
+func (m *PhotoMutation) SetFitDue(t time.Time) {
+	m.fit_due = &t
+}
+
+// FitDue returns the value of the "fit_due" field in the mutation.
+func (m *PhotoMutation) FitDue() (r time.Time, exists bool) {
+	v := m.fit_due
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFitDue returns the old "fit_due" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldFitDue(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFitDue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFitDue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFitDue: %w", err)
+	}
+	return oldValue.FitDue, nil
+}
+
+// ClearFitDue clears the value of the "fit_due" field.
+func (m *PhotoMutation) ClearFitDue() {
+	m.fit_due = nil
+	m.clearedFields[photo.FieldFitDue] = struct{}{}
+}
+
+// FitDueCleared returns if the "fit_due" field was cleared in this mutation.
+func (m *PhotoMutation) FitDueCleared() bool {
+	_, ok := m.clearedFields[photo.FieldFitDue]
+	return ok
+}
+
+// ResetFitDue resets all changes to the "fit_due" field.
+func (m *PhotoMutation) ResetFitDue() {
+	m.fit_due = nil
+	delete(m.clearedFields, photo.FieldFitDue)
 }
 
 // SetJudgeQueue sets the "judge_queue" field.
@@ -5718,7 +5826,7 @@ func (m *PhotoMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PhotoMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 26)
 	if m.owner != nil {
 		fields = append(fields, photo.FieldOwnerID)
 	}
@@ -5755,6 +5863,9 @@ func (m *PhotoMutation) Fields() []string {
 	if m.vote_count != nil {
 		fields = append(fields, photo.FieldVoteCount)
 	}
+	if m.vote_tier != nil {
+		fields = append(fields, photo.FieldVoteTier)
+	}
 	if m.stats_version != nil {
 		fields = append(fields, photo.FieldStatsVersion)
 	}
@@ -5766,6 +5877,9 @@ func (m *PhotoMutation) Fields() []string {
 	}
 	if m.fitted_version != nil {
 		fields = append(fields, photo.FieldFittedVersion)
+	}
+	if m.fit_due != nil {
+		fields = append(fields, photo.FieldFitDue)
 	}
 	if m.judge_queue != nil {
 		fields = append(fields, photo.FieldJudgeQueue)
@@ -5823,6 +5937,8 @@ func (m *PhotoMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case photo.FieldVoteCount:
 		return m.VoteCount()
+	case photo.FieldVoteTier:
+		return m.VoteTier()
 	case photo.FieldStatsVersion:
 		return m.StatsVersion()
 	case photo.FieldStatsUpdatedAt:
@@ -5831,6 +5947,8 @@ func (m *PhotoMutation) Field(name string) (ent.Value, bool) {
 		return m.OwnerNetwork()
 	case photo.FieldFittedVersion:
 		return m.FittedVersion()
+	case photo.FieldFitDue:
+		return m.FitDue()
 	case photo.FieldJudgeQueue:
 		return m.JudgeQueue()
 	case photo.FieldConsentShowsMe:
@@ -5880,6 +5998,8 @@ func (m *PhotoMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldCreatedAt(ctx)
 	case photo.FieldVoteCount:
 		return m.OldVoteCount(ctx)
+	case photo.FieldVoteTier:
+		return m.OldVoteTier(ctx)
 	case photo.FieldStatsVersion:
 		return m.OldStatsVersion(ctx)
 	case photo.FieldStatsUpdatedAt:
@@ -5888,6 +6008,8 @@ func (m *PhotoMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldOwnerNetwork(ctx)
 	case photo.FieldFittedVersion:
 		return m.OldFittedVersion(ctx)
+	case photo.FieldFitDue:
+		return m.OldFitDue(ctx)
 	case photo.FieldJudgeQueue:
 		return m.OldJudgeQueue(ctx)
 	case photo.FieldConsentShowsMe:
@@ -5997,6 +6119,13 @@ func (m *PhotoMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetVoteCount(v)
 		return nil
+	case photo.FieldVoteTier:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVoteTier(v)
+		return nil
 	case photo.FieldStatsVersion:
 		v, ok := value.(int64)
 		if !ok {
@@ -6024,6 +6153,13 @@ func (m *PhotoMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetFittedVersion(v)
+		return nil
+	case photo.FieldFitDue:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFitDue(v)
 		return nil
 	case photo.FieldJudgeQueue:
 		v, ok := value.(int)
@@ -6107,6 +6243,9 @@ func (m *PhotoMutation) AddedFields() []string {
 	if m.addvote_count != nil {
 		fields = append(fields, photo.FieldVoteCount)
 	}
+	if m.addvote_tier != nil {
+		fields = append(fields, photo.FieldVoteTier)
+	}
 	if m.addstats_version != nil {
 		fields = append(fields, photo.FieldStatsVersion)
 	}
@@ -6139,6 +6278,8 @@ func (m *PhotoMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedThumbHeight()
 	case photo.FieldVoteCount:
 		return m.AddedVoteCount()
+	case photo.FieldVoteTier:
+		return m.AddedVoteTier()
 	case photo.FieldStatsVersion:
 		return m.AddedStatsVersion()
 	case photo.FieldFittedVersion:
@@ -6198,6 +6339,13 @@ func (m *PhotoMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddVoteCount(v)
 		return nil
+	case photo.FieldVoteTier:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVoteTier(v)
+		return nil
 	case photo.FieldStatsVersion:
 		v, ok := value.(int64)
 		if !ok {
@@ -6240,6 +6388,9 @@ func (m *PhotoMutation) ClearedFields() []string {
 	if m.FieldCleared(photo.FieldOwnerNetwork) {
 		fields = append(fields, photo.FieldOwnerNetwork)
 	}
+	if m.FieldCleared(photo.FieldFitDue) {
+		fields = append(fields, photo.FieldFitDue)
+	}
 	if m.FieldCleared(photo.FieldConsentedAt) {
 		fields = append(fields, photo.FieldConsentedAt)
 	}
@@ -6265,6 +6416,9 @@ func (m *PhotoMutation) ClearField(name string) error {
 		return nil
 	case photo.FieldOwnerNetwork:
 		m.ClearOwnerNetwork()
+		return nil
+	case photo.FieldFitDue:
+		m.ClearFitDue()
 		return nil
 	case photo.FieldConsentedAt:
 		m.ClearConsentedAt()
@@ -6316,6 +6470,9 @@ func (m *PhotoMutation) ResetField(name string) error {
 	case photo.FieldVoteCount:
 		m.ResetVoteCount()
 		return nil
+	case photo.FieldVoteTier:
+		m.ResetVoteTier()
+		return nil
 	case photo.FieldStatsVersion:
 		m.ResetStatsVersion()
 		return nil
@@ -6327,6 +6484,9 @@ func (m *PhotoMutation) ResetField(name string) error {
 		return nil
 	case photo.FieldFittedVersion:
 		m.ResetFittedVersion()
+		return nil
+	case photo.FieldFitDue:
+		m.ResetFitDue()
 		return nil
 	case photo.FieldJudgeQueue:
 		m.ResetJudgeQueue()

@@ -43,6 +43,8 @@ type Photo struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// VoteCount holds the value of the "vote_count" field.
 	VoteCount int `json:"vote_count,omitempty"`
+	// VoteTier holds the value of the "vote_tier" field.
+	VoteTier int `json:"vote_tier,omitempty"`
 	// StatsVersion holds the value of the "stats_version" field.
 	StatsVersion int64 `json:"stats_version,omitempty"`
 	// StatsUpdatedAt holds the value of the "stats_updated_at" field.
@@ -51,6 +53,8 @@ type Photo struct {
 	OwnerNetwork string `json:"owner_network,omitempty"`
 	// FittedVersion holds the value of the "fitted_version" field.
 	FittedVersion int64 `json:"fitted_version,omitempty"`
+	// FitDue holds the value of the "fit_due" field.
+	FitDue *time.Time `json:"fit_due,omitempty"`
 	// JudgeQueue holds the value of the "judge_queue" field.
 	JudgeQueue int `json:"judge_queue,omitempty"`
 	// ConsentShowsMe holds the value of the "consent_shows_me" field.
@@ -177,11 +181,11 @@ func (*Photo) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case photo.FieldIsPublic, photo.FieldConsentShowsMe, photo.FieldConsentAdult, photo.FieldConsentAcceptsJudging, photo.FieldReviewPriority:
 			values[i] = new(sql.NullBool)
-		case photo.FieldImageVersion, photo.FieldWidth, photo.FieldHeight, photo.FieldThumbWidth, photo.FieldThumbHeight, photo.FieldVoteCount, photo.FieldStatsVersion, photo.FieldFittedVersion, photo.FieldJudgeQueue, photo.FieldCountedReports:
+		case photo.FieldImageVersion, photo.FieldWidth, photo.FieldHeight, photo.FieldThumbWidth, photo.FieldThumbHeight, photo.FieldVoteCount, photo.FieldVoteTier, photo.FieldStatsVersion, photo.FieldFittedVersion, photo.FieldJudgeQueue, photo.FieldCountedReports:
 			values[i] = new(sql.NullInt64)
 		case photo.FieldImageKey, photo.FieldThumbKey, photo.FieldStatus, photo.FieldOwnerNetwork:
 			values[i] = new(sql.NullString)
-		case photo.FieldCreatedAt, photo.FieldStatsUpdatedAt, photo.FieldConsentedAt, photo.FieldReportedAt:
+		case photo.FieldCreatedAt, photo.FieldStatsUpdatedAt, photo.FieldFitDue, photo.FieldConsentedAt, photo.FieldReportedAt:
 			values[i] = new(sql.NullTime)
 		case photo.FieldID, photo.FieldOwnerID:
 			values[i] = new(uuid.UUID)
@@ -278,6 +282,12 @@ func (_m *Photo) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.VoteCount = int(value.Int64)
 			}
+		case photo.FieldVoteTier:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field vote_tier", values[i])
+			} else if value.Valid {
+				_m.VoteTier = int(value.Int64)
+			}
 		case photo.FieldStatsVersion:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field stats_version", values[i])
@@ -302,6 +312,13 @@ func (_m *Photo) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field fitted_version", values[i])
 			} else if value.Valid {
 				_m.FittedVersion = value.Int64
+			}
+		case photo.FieldFitDue:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field fit_due", values[i])
+			} else if value.Valid {
+				_m.FitDue = new(time.Time)
+				*_m.FitDue = value.Time
 			}
 		case photo.FieldJudgeQueue:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -465,6 +482,9 @@ func (_m *Photo) String() string {
 	builder.WriteString("vote_count=")
 	builder.WriteString(fmt.Sprintf("%v", _m.VoteCount))
 	builder.WriteString(", ")
+	builder.WriteString("vote_tier=")
+	builder.WriteString(fmt.Sprintf("%v", _m.VoteTier))
+	builder.WriteString(", ")
 	builder.WriteString("stats_version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.StatsVersion))
 	builder.WriteString(", ")
@@ -478,6 +498,11 @@ func (_m *Photo) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("fitted_version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.FittedVersion))
+	builder.WriteString(", ")
+	if v := _m.FitDue; v != nil {
+		builder.WriteString("fit_due=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("judge_queue=")
 	builder.WriteString(fmt.Sprintf("%v", _m.JudgeQueue))

@@ -144,6 +144,20 @@ func (_c *PhotoCreate) SetNillableVoteCount(v *int) *PhotoCreate {
 	return _c
 }
 
+// SetVoteTier sets the "vote_tier" field.
+func (_c *PhotoCreate) SetVoteTier(v int) *PhotoCreate {
+	_c.mutation.SetVoteTier(v)
+	return _c
+}
+
+// SetNillableVoteTier sets the "vote_tier" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableVoteTier(v *int) *PhotoCreate {
+	if v != nil {
+		_c.SetVoteTier(*v)
+	}
+	return _c
+}
+
 // SetStatsVersion sets the "stats_version" field.
 func (_c *PhotoCreate) SetStatsVersion(v int64) *PhotoCreate {
 	_c.mutation.SetStatsVersion(v)
@@ -196,6 +210,20 @@ func (_c *PhotoCreate) SetFittedVersion(v int64) *PhotoCreate {
 func (_c *PhotoCreate) SetNillableFittedVersion(v *int64) *PhotoCreate {
 	if v != nil {
 		_c.SetFittedVersion(*v)
+	}
+	return _c
+}
+
+// SetFitDue sets the "fit_due" field.
+func (_c *PhotoCreate) SetFitDue(v time.Time) *PhotoCreate {
+	_c.mutation.SetFitDue(v)
+	return _c
+}
+
+// SetNillableFitDue sets the "fit_due" field if the given value is not nil.
+func (_c *PhotoCreate) SetNillableFitDue(v *time.Time) *PhotoCreate {
+	if v != nil {
+		_c.SetFitDue(*v)
 	}
 	return _c
 }
@@ -491,6 +519,10 @@ func (_c *PhotoCreate) defaults() {
 		v := photo.DefaultVoteCount
 		_c.mutation.SetVoteCount(v)
 	}
+	if _, ok := _c.mutation.VoteTier(); !ok {
+		v := photo.DefaultVoteTier
+		_c.mutation.SetVoteTier(v)
+	}
 	if _, ok := _c.mutation.StatsVersion(); !ok {
 		v := photo.DefaultStatsVersion
 		_c.mutation.SetStatsVersion(v)
@@ -607,6 +639,14 @@ func (_c *PhotoCreate) check() error {
 			return &ValidationError{Name: "vote_count", err: fmt.Errorf(`ent: validator failed for field "Photo.vote_count": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.VoteTier(); !ok {
+		return &ValidationError{Name: "vote_tier", err: errors.New(`ent: missing required field "Photo.vote_tier"`)}
+	}
+	if v, ok := _c.mutation.VoteTier(); ok {
+		if err := photo.VoteTierValidator(v); err != nil {
+			return &ValidationError{Name: "vote_tier", err: fmt.Errorf(`ent: validator failed for field "Photo.vote_tier": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.StatsVersion(); !ok {
 		return &ValidationError{Name: "stats_version", err: errors.New(`ent: missing required field "Photo.stats_version"`)}
 	}
@@ -719,6 +759,10 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 		_spec.SetField(photo.FieldVoteCount, field.TypeInt, value)
 		_node.VoteCount = value
 	}
+	if value, ok := _c.mutation.VoteTier(); ok {
+		_spec.SetField(photo.FieldVoteTier, field.TypeInt, value)
+		_node.VoteTier = value
+	}
 	if value, ok := _c.mutation.StatsVersion(); ok {
 		_spec.SetField(photo.FieldStatsVersion, field.TypeInt64, value)
 		_node.StatsVersion = value
@@ -734,6 +778,10 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FittedVersion(); ok {
 		_spec.SetField(photo.FieldFittedVersion, field.TypeInt64, value)
 		_node.FittedVersion = value
+	}
+	if value, ok := _c.mutation.FitDue(); ok {
+		_spec.SetField(photo.FieldFitDue, field.TypeTime, value)
+		_node.FitDue = &value
 	}
 	if value, ok := _c.mutation.JudgeQueue(); ok {
 		_spec.SetField(photo.FieldJudgeQueue, field.TypeInt, value)
@@ -1032,6 +1080,24 @@ func (u *PhotoUpsert) AddVoteCount(v int) *PhotoUpsert {
 	return u
 }
 
+// SetVoteTier sets the "vote_tier" field.
+func (u *PhotoUpsert) SetVoteTier(v int) *PhotoUpsert {
+	u.Set(photo.FieldVoteTier, v)
+	return u
+}
+
+// UpdateVoteTier sets the "vote_tier" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateVoteTier() *PhotoUpsert {
+	u.SetExcluded(photo.FieldVoteTier)
+	return u
+}
+
+// AddVoteTier adds v to the "vote_tier" field.
+func (u *PhotoUpsert) AddVoteTier(v int) *PhotoUpsert {
+	u.Add(photo.FieldVoteTier, v)
+	return u
+}
+
 // SetStatsVersion sets the "stats_version" field.
 func (u *PhotoUpsert) SetStatsVersion(v int64) *PhotoUpsert {
 	u.Set(photo.FieldStatsVersion, v)
@@ -1083,6 +1149,24 @@ func (u *PhotoUpsert) UpdateFittedVersion() *PhotoUpsert {
 // AddFittedVersion adds v to the "fitted_version" field.
 func (u *PhotoUpsert) AddFittedVersion(v int64) *PhotoUpsert {
 	u.Add(photo.FieldFittedVersion, v)
+	return u
+}
+
+// SetFitDue sets the "fit_due" field.
+func (u *PhotoUpsert) SetFitDue(v time.Time) *PhotoUpsert {
+	u.Set(photo.FieldFitDue, v)
+	return u
+}
+
+// UpdateFitDue sets the "fit_due" field to the value that was provided on create.
+func (u *PhotoUpsert) UpdateFitDue() *PhotoUpsert {
+	u.SetExcluded(photo.FieldFitDue)
+	return u
+}
+
+// ClearFitDue clears the value of the "fit_due" field.
+func (u *PhotoUpsert) ClearFitDue() *PhotoUpsert {
+	u.SetNull(photo.FieldFitDue)
 	return u
 }
 
@@ -1373,6 +1457,27 @@ func (u *PhotoUpsertOne) UpdateVoteCount() *PhotoUpsertOne {
 	})
 }
 
+// SetVoteTier sets the "vote_tier" field.
+func (u *PhotoUpsertOne) SetVoteTier(v int) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetVoteTier(v)
+	})
+}
+
+// AddVoteTier adds v to the "vote_tier" field.
+func (u *PhotoUpsertOne) AddVoteTier(v int) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddVoteTier(v)
+	})
+}
+
+// UpdateVoteTier sets the "vote_tier" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateVoteTier() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateVoteTier()
+	})
+}
+
 // SetStatsVersion sets the "stats_version" field.
 func (u *PhotoUpsertOne) SetStatsVersion(v int64) *PhotoUpsertOne {
 	return u.Update(func(s *PhotoUpsert) {
@@ -1433,6 +1538,27 @@ func (u *PhotoUpsertOne) AddFittedVersion(v int64) *PhotoUpsertOne {
 func (u *PhotoUpsertOne) UpdateFittedVersion() *PhotoUpsertOne {
 	return u.Update(func(s *PhotoUpsert) {
 		s.UpdateFittedVersion()
+	})
+}
+
+// SetFitDue sets the "fit_due" field.
+func (u *PhotoUpsertOne) SetFitDue(v time.Time) *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetFitDue(v)
+	})
+}
+
+// UpdateFitDue sets the "fit_due" field to the value that was provided on create.
+func (u *PhotoUpsertOne) UpdateFitDue() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateFitDue()
+	})
+}
+
+// ClearFitDue clears the value of the "fit_due" field.
+func (u *PhotoUpsertOne) ClearFitDue() *PhotoUpsertOne {
+	return u.Update(func(s *PhotoUpsert) {
+		s.ClearFitDue()
 	})
 }
 
@@ -1910,6 +2036,27 @@ func (u *PhotoUpsertBulk) UpdateVoteCount() *PhotoUpsertBulk {
 	})
 }
 
+// SetVoteTier sets the "vote_tier" field.
+func (u *PhotoUpsertBulk) SetVoteTier(v int) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetVoteTier(v)
+	})
+}
+
+// AddVoteTier adds v to the "vote_tier" field.
+func (u *PhotoUpsertBulk) AddVoteTier(v int) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.AddVoteTier(v)
+	})
+}
+
+// UpdateVoteTier sets the "vote_tier" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateVoteTier() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateVoteTier()
+	})
+}
+
 // SetStatsVersion sets the "stats_version" field.
 func (u *PhotoUpsertBulk) SetStatsVersion(v int64) *PhotoUpsertBulk {
 	return u.Update(func(s *PhotoUpsert) {
@@ -1970,6 +2117,27 @@ func (u *PhotoUpsertBulk) AddFittedVersion(v int64) *PhotoUpsertBulk {
 func (u *PhotoUpsertBulk) UpdateFittedVersion() *PhotoUpsertBulk {
 	return u.Update(func(s *PhotoUpsert) {
 		s.UpdateFittedVersion()
+	})
+}
+
+// SetFitDue sets the "fit_due" field.
+func (u *PhotoUpsertBulk) SetFitDue(v time.Time) *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.SetFitDue(v)
+	})
+}
+
+// UpdateFitDue sets the "fit_due" field to the value that was provided on create.
+func (u *PhotoUpsertBulk) UpdateFitDue() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.UpdateFitDue()
+	})
+}
+
+// ClearFitDue clears the value of the "fit_due" field.
+func (u *PhotoUpsertBulk) ClearFitDue() *PhotoUpsertBulk {
+	return u.Update(func(s *PhotoUpsert) {
+		s.ClearFitDue()
 	})
 }
 

@@ -134,6 +134,27 @@ func (_u *PhotoUpdate) AddVoteCount(v int) *PhotoUpdate {
 	return _u
 }
 
+// SetVoteTier sets the "vote_tier" field.
+func (_u *PhotoUpdate) SetVoteTier(v int) *PhotoUpdate {
+	_u.mutation.ResetVoteTier()
+	_u.mutation.SetVoteTier(v)
+	return _u
+}
+
+// SetNillableVoteTier sets the "vote_tier" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableVoteTier(v *int) *PhotoUpdate {
+	if v != nil {
+		_u.SetVoteTier(*v)
+	}
+	return _u
+}
+
+// AddVoteTier adds value to the "vote_tier" field.
+func (_u *PhotoUpdate) AddVoteTier(v int) *PhotoUpdate {
+	_u.mutation.AddVoteTier(v)
+	return _u
+}
+
 // SetStatsVersion sets the "stats_version" field.
 func (_u *PhotoUpdate) SetStatsVersion(v int64) *PhotoUpdate {
 	_u.mutation.ResetStatsVersion()
@@ -193,6 +214,26 @@ func (_u *PhotoUpdate) SetNillableFittedVersion(v *int64) *PhotoUpdate {
 // AddFittedVersion adds value to the "fitted_version" field.
 func (_u *PhotoUpdate) AddFittedVersion(v int64) *PhotoUpdate {
 	_u.mutation.AddFittedVersion(v)
+	return _u
+}
+
+// SetFitDue sets the "fit_due" field.
+func (_u *PhotoUpdate) SetFitDue(v time.Time) *PhotoUpdate {
+	_u.mutation.SetFitDue(v)
+	return _u
+}
+
+// SetNillableFitDue sets the "fit_due" field if the given value is not nil.
+func (_u *PhotoUpdate) SetNillableFitDue(v *time.Time) *PhotoUpdate {
+	if v != nil {
+		_u.SetFitDue(*v)
+	}
+	return _u
+}
+
+// ClearFitDue clears the value of the "fit_due" field.
+func (_u *PhotoUpdate) ClearFitDue() *PhotoUpdate {
+	_u.mutation.ClearFitDue()
 	return _u
 }
 
@@ -640,6 +681,11 @@ func (_u *PhotoUpdate) check() error {
 			return &ValidationError{Name: "vote_count", err: fmt.Errorf(`ent: validator failed for field "Photo.vote_count": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.VoteTier(); ok {
+		if err := photo.VoteTierValidator(v); err != nil {
+			return &ValidationError{Name: "vote_tier", err: fmt.Errorf(`ent: validator failed for field "Photo.vote_tier": %w`, err)}
+		}
+	}
 	if _u.mutation.OwnerCleared() && len(_u.mutation.OwnerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Photo.owner"`)
 	}
@@ -688,6 +734,12 @@ func (_u *PhotoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedVoteCount(); ok {
 		_spec.AddField(photo.FieldVoteCount, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.VoteTier(); ok {
+		_spec.SetField(photo.FieldVoteTier, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVoteTier(); ok {
+		_spec.AddField(photo.FieldVoteTier, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.StatsVersion(); ok {
 		_spec.SetField(photo.FieldStatsVersion, field.TypeInt64, value)
 	}
@@ -708,6 +760,12 @@ func (_u *PhotoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedFittedVersion(); ok {
 		_spec.AddField(photo.FieldFittedVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FitDue(); ok {
+		_spec.SetField(photo.FieldFitDue, field.TypeTime, value)
+	}
+	if _u.mutation.FitDueCleared() {
+		_spec.ClearField(photo.FieldFitDue, field.TypeTime)
 	}
 	if value, ok := _u.mutation.JudgeQueue(); ok {
 		_spec.SetField(photo.FieldJudgeQueue, field.TypeInt, value)
@@ -1180,6 +1238,27 @@ func (_u *PhotoUpdateOne) AddVoteCount(v int) *PhotoUpdateOne {
 	return _u
 }
 
+// SetVoteTier sets the "vote_tier" field.
+func (_u *PhotoUpdateOne) SetVoteTier(v int) *PhotoUpdateOne {
+	_u.mutation.ResetVoteTier()
+	_u.mutation.SetVoteTier(v)
+	return _u
+}
+
+// SetNillableVoteTier sets the "vote_tier" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableVoteTier(v *int) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetVoteTier(*v)
+	}
+	return _u
+}
+
+// AddVoteTier adds value to the "vote_tier" field.
+func (_u *PhotoUpdateOne) AddVoteTier(v int) *PhotoUpdateOne {
+	_u.mutation.AddVoteTier(v)
+	return _u
+}
+
 // SetStatsVersion sets the "stats_version" field.
 func (_u *PhotoUpdateOne) SetStatsVersion(v int64) *PhotoUpdateOne {
 	_u.mutation.ResetStatsVersion()
@@ -1239,6 +1318,26 @@ func (_u *PhotoUpdateOne) SetNillableFittedVersion(v *int64) *PhotoUpdateOne {
 // AddFittedVersion adds value to the "fitted_version" field.
 func (_u *PhotoUpdateOne) AddFittedVersion(v int64) *PhotoUpdateOne {
 	_u.mutation.AddFittedVersion(v)
+	return _u
+}
+
+// SetFitDue sets the "fit_due" field.
+func (_u *PhotoUpdateOne) SetFitDue(v time.Time) *PhotoUpdateOne {
+	_u.mutation.SetFitDue(v)
+	return _u
+}
+
+// SetNillableFitDue sets the "fit_due" field if the given value is not nil.
+func (_u *PhotoUpdateOne) SetNillableFitDue(v *time.Time) *PhotoUpdateOne {
+	if v != nil {
+		_u.SetFitDue(*v)
+	}
+	return _u
+}
+
+// ClearFitDue clears the value of the "fit_due" field.
+func (_u *PhotoUpdateOne) ClearFitDue() *PhotoUpdateOne {
+	_u.mutation.ClearFitDue()
 	return _u
 }
 
@@ -1699,6 +1798,11 @@ func (_u *PhotoUpdateOne) check() error {
 			return &ValidationError{Name: "vote_count", err: fmt.Errorf(`ent: validator failed for field "Photo.vote_count": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.VoteTier(); ok {
+		if err := photo.VoteTierValidator(v); err != nil {
+			return &ValidationError{Name: "vote_tier", err: fmt.Errorf(`ent: validator failed for field "Photo.vote_tier": %w`, err)}
+		}
+	}
 	if _u.mutation.OwnerCleared() && len(_u.mutation.OwnerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Photo.owner"`)
 	}
@@ -1764,6 +1868,12 @@ func (_u *PhotoUpdateOne) sqlSave(ctx context.Context) (_node *Photo, err error)
 	if value, ok := _u.mutation.AddedVoteCount(); ok {
 		_spec.AddField(photo.FieldVoteCount, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.VoteTier(); ok {
+		_spec.SetField(photo.FieldVoteTier, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVoteTier(); ok {
+		_spec.AddField(photo.FieldVoteTier, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.StatsVersion(); ok {
 		_spec.SetField(photo.FieldStatsVersion, field.TypeInt64, value)
 	}
@@ -1784,6 +1894,12 @@ func (_u *PhotoUpdateOne) sqlSave(ctx context.Context) (_node *Photo, err error)
 	}
 	if value, ok := _u.mutation.AddedFittedVersion(); ok {
 		_spec.AddField(photo.FieldFittedVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FitDue(); ok {
+		_spec.SetField(photo.FieldFitDue, field.TypeTime, value)
+	}
+	if _u.mutation.FitDueCleared() {
+		_spec.ClearField(photo.FieldFitDue, field.TypeTime)
 	}
 	if value, ok := _u.mutation.JudgeQueue(); ok {
 		_spec.SetField(photo.FieldJudgeQueue, field.TypeInt, value)

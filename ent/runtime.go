@@ -165,40 +165,46 @@ func init() {
 	photo.DefaultVoteCount = photoDescVoteCount.Default.(int)
 	// photo.VoteCountValidator is a validator for the "vote_count" field. It is called by the builders before save.
 	photo.VoteCountValidator = photoDescVoteCount.Validators[0].(func(int) error)
+	// photoDescVoteTier is the schema descriptor for vote_tier field.
+	photoDescVoteTier := photoFields[13].Descriptor()
+	// photo.DefaultVoteTier holds the default value on creation for the vote_tier field.
+	photo.DefaultVoteTier = photoDescVoteTier.Default.(int)
+	// photo.VoteTierValidator is a validator for the "vote_tier" field. It is called by the builders before save.
+	photo.VoteTierValidator = photoDescVoteTier.Validators[0].(func(int) error)
 	// photoDescStatsVersion is the schema descriptor for stats_version field.
-	photoDescStatsVersion := photoFields[13].Descriptor()
+	photoDescStatsVersion := photoFields[14].Descriptor()
 	// photo.DefaultStatsVersion holds the default value on creation for the stats_version field.
 	photo.DefaultStatsVersion = photoDescStatsVersion.Default.(int64)
 	// photoDescOwnerNetwork is the schema descriptor for owner_network field.
-	photoDescOwnerNetwork := photoFields[15].Descriptor()
+	photoDescOwnerNetwork := photoFields[16].Descriptor()
 	// photo.OwnerNetworkValidator is a validator for the "owner_network" field. It is called by the builders before save.
 	photo.OwnerNetworkValidator = photoDescOwnerNetwork.Validators[0].(func(string) error)
 	// photoDescFittedVersion is the schema descriptor for fitted_version field.
-	photoDescFittedVersion := photoFields[16].Descriptor()
+	photoDescFittedVersion := photoFields[17].Descriptor()
 	// photo.DefaultFittedVersion holds the default value on creation for the fitted_version field.
 	photo.DefaultFittedVersion = photoDescFittedVersion.Default.(int64)
 	// photoDescJudgeQueue is the schema descriptor for judge_queue field.
-	photoDescJudgeQueue := photoFields[17].Descriptor()
+	photoDescJudgeQueue := photoFields[19].Descriptor()
 	// photo.DefaultJudgeQueue holds the default value on creation for the judge_queue field.
 	photo.DefaultJudgeQueue = photoDescJudgeQueue.Default.(int)
 	// photoDescConsentShowsMe is the schema descriptor for consent_shows_me field.
-	photoDescConsentShowsMe := photoFields[18].Descriptor()
+	photoDescConsentShowsMe := photoFields[20].Descriptor()
 	// photo.DefaultConsentShowsMe holds the default value on creation for the consent_shows_me field.
 	photo.DefaultConsentShowsMe = photoDescConsentShowsMe.Default.(bool)
 	// photoDescConsentAdult is the schema descriptor for consent_adult field.
-	photoDescConsentAdult := photoFields[19].Descriptor()
+	photoDescConsentAdult := photoFields[21].Descriptor()
 	// photo.DefaultConsentAdult holds the default value on creation for the consent_adult field.
 	photo.DefaultConsentAdult = photoDescConsentAdult.Default.(bool)
 	// photoDescConsentAcceptsJudging is the schema descriptor for consent_accepts_judging field.
-	photoDescConsentAcceptsJudging := photoFields[20].Descriptor()
+	photoDescConsentAcceptsJudging := photoFields[22].Descriptor()
 	// photo.DefaultConsentAcceptsJudging holds the default value on creation for the consent_accepts_judging field.
 	photo.DefaultConsentAcceptsJudging = photoDescConsentAcceptsJudging.Default.(bool)
 	// photoDescCountedReports is the schema descriptor for counted_reports field.
-	photoDescCountedReports := photoFields[23].Descriptor()
+	photoDescCountedReports := photoFields[25].Descriptor()
 	// photo.DefaultCountedReports holds the default value on creation for the counted_reports field.
 	photo.DefaultCountedReports = photoDescCountedReports.Default.(int)
 	// photoDescReviewPriority is the schema descriptor for review_priority field.
-	photoDescReviewPriority := photoFields[24].Descriptor()
+	photoDescReviewPriority := photoFields[26].Descriptor()
 	// photo.DefaultReviewPriority holds the default value on creation for the review_priority field.
 	photo.DefaultReviewPriority = photoDescReviewPriority.Default.(bool)
 	// photoDescID is the schema descriptor for id field.

@@ -537,8 +537,12 @@ func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, commi
 	for _, id := range touched {
 		row := *locked[id]
 		row.VoteCount += d.votes[id]
+		row.VoteTier = photos.VoteTier(row.VoteCount)
 		row.StatsVersion++
 		row.StatsUpdatedAt = &now
+		if row.FitDue == nil {
+			row.FitDue = &now
+		}
 		out.photos[id] = &row
 	}
 	var aggs map[uuid.UUID]*Aggregates

@@ -21,6 +21,7 @@ import (
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
+	"github.com/facestat/facestat/photos"
 )
 
 // nextPhoto at scale: 100,000 photos, about 20,000 users and 1,000,000
@@ -122,11 +123,11 @@ func loadScale(tb testing.TB) *scaleEnv {
 		scaleJudges-1, scaleHeavy-1))
 	// One photo in 200 is hidden by moderation; a third are public.
 	exec("photos", fmt.Sprintf(`INSERT INTO photos (id, owner_id, image_key, thumb_key, width, height, thumb_width, thumb_height,
-			is_public, status, created_at, vote_count, stats_version, stats_updated_at)
+			is_public, status, created_at, vote_count, vote_tier, stats_version, stats_updated_at)
 		SELECT md5('photo' || i)::uuid, md5('owner' || (i %% %d))::uuid, 'img/' || i || '.jpg', 'thumb/' || i || '.jpg',
 			1536, 2048, 300, 400, i %% 3 = 0, CASE WHEN i %% 200 = 199 THEN 'hidden' ELSE 'active' END,
-			now() - (i || ' minutes')::interval, %s, %s, now()
-		FROM generate_series(0, %d) i`, scaleOwners, scaleVotes("i"), scaleVotes("i"), scalePhotos-1))
+			now() - (i || ' minutes')::interval, %s, %s, %s, now()
+		FROM generate_series(0, %d) i`, scaleOwners, scaleVotes("i"), photos.VoteTierSQL(scaleVotes("i")), scaleVotes("i"), scalePhotos-1))
 
 	// The votes' secondary indexes are dropped during the load and built
 	// again from their own definitions afterwards (a sorted build is several

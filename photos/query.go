@@ -127,8 +127,10 @@ func CursorOf(p *ent.Photo) relay.Cursor { return relay.Cursor{Time: p.CreatedAt
 // ToJudge returns up to n of the least-judged photos judge (nil: a client
 // without a session) may judge and has neither judged nor skipped
 // (skipPhoto) yet, leaving out skip: active photos (authz.PhotoAccess's Judge), never the judge's own. They
-// come in (judge queue, vote count, id) order, an index scan: photos whose
-// owner ran out of karma (queue 1) after the others.
+// come in (judge queue, vote tier, id) order, an index scan: photos whose
+// owner ran out of karma (queue 1) after the others; by vote count below
+// 16 votes, then by doublings of it (VoteTier), oldest first within a
+// tier.
 func (s *Service) ToJudge(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) ([]*ent.Photo, error) {
 	q := s.client.Photo.Query().Where(activeOnly())
 	if judge != nil {
@@ -138,7 +140,7 @@ func (s *Service) ToJudge(ctx context.Context, judge *uuid.UUID, skip []uuid.UUI
 	if len(skip) > 0 {
 		q.Where(photo.IDNotIn(skip...))
 	}
-	list, err := q.Order(photo.ByJudgeQueue(), photo.ByVoteCount(), photo.ByID()).Limit(n).All(ctx)
+	list, err := q.Order(photo.ByJudgeQueue(), photo.ByVoteTier(), photo.ByID()).Limit(n).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("photos: to judge: %w", err)
 	}

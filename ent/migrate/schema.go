@@ -196,10 +196,12 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "hidden"}, Default: "active"},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "vote_count", Type: field.TypeInt, Default: 0},
+		{Name: "vote_tier", Type: field.TypeInt, Default: 0},
 		{Name: "stats_version", Type: field.TypeInt64, Default: 0},
 		{Name: "stats_updated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "owner_network", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "fitted_version", Type: field.TypeInt64, Default: 0},
+		{Name: "fit_due", Type: field.TypeTime, Nullable: true},
 		{Name: "judge_queue", Type: field.TypeInt, Default: 0},
 		{Name: "consent_shows_me", Type: field.TypeBool, Default: false},
 		{Name: "consent_adult", Type: field.TypeBool, Default: false},
@@ -218,7 +220,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "photos_users_photos",
-				Columns:    []*schema.Column{PhotosColumns[24]},
+				Columns:    []*schema.Column{PhotosColumns[26]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -232,25 +234,25 @@ var (
 			{
 				Name:    "photo_owner_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[24], PhotosColumns[10], PhotosColumns[0]},
+				Columns: []*schema.Column{PhotosColumns[26], PhotosColumns[10], PhotosColumns[0]},
 			},
 			{
-				Name:    "photo_status_judge_queue_vote_count_id",
+				Name:    "photo_status_judge_queue_vote_tier_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[9], PhotosColumns[16], PhotosColumns[11], PhotosColumns[0]},
+				Columns: []*schema.Column{PhotosColumns[9], PhotosColumns[18], PhotosColumns[12], PhotosColumns[0]},
 			},
 			{
-				Name:    "photo_stats_updated_at",
+				Name:    "photo_fit_due_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[13]},
+				Columns: []*schema.Column{PhotosColumns[17], PhotosColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
-					Where: "fitted_version < stats_version",
+					Where: "fit_due IS NOT NULL",
 				},
 			},
 			{
 				Name:    "photo_review_priority_status_reported_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{PhotosColumns[23], PhotosColumns[9], PhotosColumns[21], PhotosColumns[0]},
+				Columns: []*schema.Column{PhotosColumns[25], PhotosColumns[9], PhotosColumns[23], PhotosColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "reported_at IS NOT NULL",
 				},

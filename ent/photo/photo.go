@@ -40,6 +40,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldVoteCount holds the string denoting the vote_count field in the database.
 	FieldVoteCount = "vote_count"
+	// FieldVoteTier holds the string denoting the vote_tier field in the database.
+	FieldVoteTier = "vote_tier"
 	// FieldStatsVersion holds the string denoting the stats_version field in the database.
 	FieldStatsVersion = "stats_version"
 	// FieldStatsUpdatedAt holds the string denoting the stats_updated_at field in the database.
@@ -48,6 +50,8 @@ const (
 	FieldOwnerNetwork = "owner_network"
 	// FieldFittedVersion holds the string denoting the fitted_version field in the database.
 	FieldFittedVersion = "fitted_version"
+	// FieldFitDue holds the string denoting the fit_due field in the database.
+	FieldFitDue = "fit_due"
 	// FieldJudgeQueue holds the string denoting the judge_queue field in the database.
 	FieldJudgeQueue = "judge_queue"
 	// FieldConsentShowsMe holds the string denoting the consent_shows_me field in the database.
@@ -155,10 +159,12 @@ var Columns = []string{
 	FieldStatus,
 	FieldCreatedAt,
 	FieldVoteCount,
+	FieldVoteTier,
 	FieldStatsVersion,
 	FieldStatsUpdatedAt,
 	FieldOwnerNetwork,
 	FieldFittedVersion,
+	FieldFitDue,
 	FieldJudgeQueue,
 	FieldConsentShowsMe,
 	FieldConsentAdult,
@@ -202,6 +208,10 @@ var (
 	DefaultVoteCount int
 	// VoteCountValidator is a validator for the "vote_count" field. It is called by the builders before save.
 	VoteCountValidator func(int) error
+	// DefaultVoteTier holds the default value on creation for the "vote_tier" field.
+	DefaultVoteTier int
+	// VoteTierValidator is a validator for the "vote_tier" field. It is called by the builders before save.
+	VoteTierValidator func(int) error
 	// DefaultStatsVersion holds the default value on creation for the "stats_version" field.
 	DefaultStatsVersion int64
 	// OwnerNetworkValidator is a validator for the "owner_network" field. It is called by the builders before save.
@@ -318,6 +328,11 @@ func ByVoteCount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldVoteCount, opts...).ToFunc()
 }
 
+// ByVoteTier orders the results by the vote_tier field.
+func ByVoteTier(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVoteTier, opts...).ToFunc()
+}
+
 // ByStatsVersion orders the results by the stats_version field.
 func ByStatsVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatsVersion, opts...).ToFunc()
@@ -336,6 +351,11 @@ func ByOwnerNetwork(opts ...sql.OrderTermOption) OrderOption {
 // ByFittedVersion orders the results by the fitted_version field.
 func ByFittedVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFittedVersion, opts...).ToFunc()
+}
+
+// ByFitDue orders the results by the fit_due field.
+func ByFitDue(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFitDue, opts...).ToFunc()
 }
 
 // ByJudgeQueue orders the results by the judge_queue field.

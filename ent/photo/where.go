@@ -111,6 +111,11 @@ func VoteCount(v int) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldVoteCount, v))
 }
 
+// VoteTier applies equality check predicate on the "vote_tier" field. It's identical to VoteTierEQ.
+func VoteTier(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldVoteTier, v))
+}
+
 // StatsVersion applies equality check predicate on the "stats_version" field. It's identical to StatsVersionEQ.
 func StatsVersion(v int64) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldStatsVersion, v))
@@ -129,6 +134,11 @@ func OwnerNetwork(v string) predicate.Photo {
 // FittedVersion applies equality check predicate on the "fitted_version" field. It's identical to FittedVersionEQ.
 func FittedVersion(v int64) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldFittedVersion, v))
+}
+
+// FitDue applies equality check predicate on the "fit_due" field. It's identical to FitDueEQ.
+func FitDue(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldFitDue, v))
 }
 
 // JudgeQueue applies equality check predicate on the "judge_queue" field. It's identical to JudgeQueueEQ.
@@ -631,6 +641,46 @@ func VoteCountLTE(v int) predicate.Photo {
 	return predicate.Photo(sql.FieldLTE(FieldVoteCount, v))
 }
 
+// VoteTierEQ applies the EQ predicate on the "vote_tier" field.
+func VoteTierEQ(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldVoteTier, v))
+}
+
+// VoteTierNEQ applies the NEQ predicate on the "vote_tier" field.
+func VoteTierNEQ(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldVoteTier, v))
+}
+
+// VoteTierIn applies the In predicate on the "vote_tier" field.
+func VoteTierIn(vs ...int) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldVoteTier, vs...))
+}
+
+// VoteTierNotIn applies the NotIn predicate on the "vote_tier" field.
+func VoteTierNotIn(vs ...int) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldVoteTier, vs...))
+}
+
+// VoteTierGT applies the GT predicate on the "vote_tier" field.
+func VoteTierGT(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldVoteTier, v))
+}
+
+// VoteTierGTE applies the GTE predicate on the "vote_tier" field.
+func VoteTierGTE(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldVoteTier, v))
+}
+
+// VoteTierLT applies the LT predicate on the "vote_tier" field.
+func VoteTierLT(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldVoteTier, v))
+}
+
+// VoteTierLTE applies the LTE predicate on the "vote_tier" field.
+func VoteTierLTE(v int) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldVoteTier, v))
+}
+
 // StatsVersionEQ applies the EQ predicate on the "stats_version" field.
 func StatsVersionEQ(v int64) predicate.Photo {
 	return predicate.Photo(sql.FieldEQ(FieldStatsVersion, v))
@@ -834,6 +884,56 @@ func FittedVersionLT(v int64) predicate.Photo {
 // FittedVersionLTE applies the LTE predicate on the "fitted_version" field.
 func FittedVersionLTE(v int64) predicate.Photo {
 	return predicate.Photo(sql.FieldLTE(FieldFittedVersion, v))
+}
+
+// FitDueEQ applies the EQ predicate on the "fit_due" field.
+func FitDueEQ(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldEQ(FieldFitDue, v))
+}
+
+// FitDueNEQ applies the NEQ predicate on the "fit_due" field.
+func FitDueNEQ(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldNEQ(FieldFitDue, v))
+}
+
+// FitDueIn applies the In predicate on the "fit_due" field.
+func FitDueIn(vs ...time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldIn(FieldFitDue, vs...))
+}
+
+// FitDueNotIn applies the NotIn predicate on the "fit_due" field.
+func FitDueNotIn(vs ...time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldNotIn(FieldFitDue, vs...))
+}
+
+// FitDueGT applies the GT predicate on the "fit_due" field.
+func FitDueGT(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldGT(FieldFitDue, v))
+}
+
+// FitDueGTE applies the GTE predicate on the "fit_due" field.
+func FitDueGTE(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldGTE(FieldFitDue, v))
+}
+
+// FitDueLT applies the LT predicate on the "fit_due" field.
+func FitDueLT(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldLT(FieldFitDue, v))
+}
+
+// FitDueLTE applies the LTE predicate on the "fit_due" field.
+func FitDueLTE(v time.Time) predicate.Photo {
+	return predicate.Photo(sql.FieldLTE(FieldFitDue, v))
+}
+
+// FitDueIsNil applies the IsNil predicate on the "fit_due" field.
+func FitDueIsNil() predicate.Photo {
+	return predicate.Photo(sql.FieldIsNull(FieldFitDue))
+}
+
+// FitDueNotNil applies the NotNil predicate on the "fit_due" field.
+func FitDueNotNil() predicate.Photo {
+	return predicate.Photo(sql.FieldNotNull(FieldFitDue))
 }
 
 // JudgeQueueEQ applies the EQ predicate on the "judge_queue" field.

@@ -39,15 +39,24 @@ func (Photo) Fields() []ent.Field {
 		// VoteCount counts the photo's votes; StatsVersion grows with every
 		// change of its statistics (clients merge live updates by it).
 		field.Int("vote_count").Default(0).NonNegative(),
+		// VoteTier is the vote count as nextPhoto orders by it: exact
+		// below 16, then one tier per doubling (photos.VoteTier). It
+		// changes rarely, so that the vote path's UPDATE of the counters,
+		// whose columns no index holds, is a HOT update on PostgreSQL (no
+		// new index entries, no dead index rows).
+		field.Int("vote_tier").Default(0).NonNegative(),
 		field.Int64("stats_version").Default(0),
 		field.Time("stats_updated_at").Optional().Nillable(),
 		// OwnerNetwork is the uploader's network (clientaddr.Network); votes
 		// from it count nothing toward the photo's weighted figures.
 		field.String("owner_network").Optional().MaxLen(64).Immutable(),
 		// FittedVersion is the stats version the judge model last weighed
-		// the photo's votes at (judging's refit); below StatsVersion, the
-		// photo waits for its next refit.
+		// the photo's votes at (judging's refit). FitDue is when the
+		// photo's votes first changed since (nil: weighed since its last
+		// vote): set by the first vote after a refit, cleared by the refit
+		// that weighs them, so that it changes once per refit, not per vote.
 		field.Int64("fitted_version").Default(0),
+		field.Time("fit_due").Optional().Nillable(),
 		// JudgeQueue orders nextPhoto before the vote count: 0 for photos
 		// served first (under the free votes, or an owner with karma), 1 for
 		// photos whose owner has run out of karma. The refit keeps it.
@@ -91,12 +100,13 @@ func (Photo) Indexes() []ent.Index {
 		index.Fields("is_public", "status", "created_at", "id"),
 		// A user's photos, newest first.
 		index.Fields("owner_id", "created_at", "id"),
-		// nextPhoto: active photos, by karma queue, least judged first.
-		index.Fields("status", "judge_queue", "vote_count", "id"),
-		// The refit's work list: photos whose statistics changed since it
-		// last weighed them, oldest change first (a partial index: the
-		// rest of the table is not in it).
-		index.Fields("stats_updated_at").Annotations(entsql.IndexWhere("fitted_version < stats_version")),
+		// nextPhoto: active photos, by karma queue, least judged first
+		// (by vote tier, not the vote count, which every vote changes).
+		index.Fields("status", "judge_queue", "vote_tier", "id"),
+		// The refit's work list: photos whose votes changed since it last
+		// weighed them, longest waiting first (a partial index: the rest of
+		// the table is not in it).
+		index.Fields("fit_due", "id").Annotations(entsql.IndexWhere("fit_due IS NOT NULL")),
 		// The moderation queue: reported photos, priority first, then
 		// hidden ones, then oldest report first.
 		index.Fields("review_priority", "status", "reported_at", "id").Annotations(entsql.IndexWhere("reported_at IS NOT NULL")),

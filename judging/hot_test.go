@@ -1,0 +1,140 @@
+package judging_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/photos"
+)
+
+// TestVoteTier: the tier is the vote count below 16, then one per
+// doubling; VoteTierSQL computes the same on both backends.
+func TestVoteTier(t *testing.T) {
+	want := map[int]int{0: 0, 1: 1, 15: 15, 16: 16, 31: 16, 32: 17, 63: 17, 64: 18, 1000: 21, 1 << 40: 16 + 36, math.MaxInt64: 16 + 58}
+	for n, tier := range want {
+		if got := photos.VoteTier(n); got != tier {
+			t.Errorf("VoteTier(%d) = %d, want %d", n, got, tier)
+		}
+	}
+	for n := range 5000 {
+		if photos.VoteTier(n) > photos.VoteTier(n+1) {
+			t.Fatalf("VoteTier(%d) > VoteTier(%d)", n, n+1)
+		}
+	}
+	onBoth(t, func(t *testing.T, d *db.DB) {
+		for n, tier := range want {
+			var got int
+			if err := d.SQL.QueryRowContext(context.Background(), "SELECT "+photos.VoteTierSQL(fmt.Sprint(n))).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tier {
+				t.Errorf("VoteTierSQL(%d) = %d, want %d", n, got, tier)
+			}
+		}
+	})
+}
+
+// TestAddVotesIsHOT: once a photo is due for a refit, a vote batch's
+// UPDATE of its counters changes no indexed column, so PostgreSQL makes it
+// a HOT update (no new index entries); it keeps the tier and the time the
+// photo became due, and the refit's MarkFitted takes the photo off the
+// queue until its next vote. On SQLite the same columns follow.
+func TestAddVotesIsHOT(t *testing.T) {
+	onBoth(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		p := ownedPhoto(t, d)
+		// xact is what pg_stat_xact_user_tables counts of the photos'
+		// updates, and of those HOT, so far (since PostgreSQL 15 it may
+		// include earlier transactions of the connection not yet reported:
+		// what matters is the difference).
+		xact := func(tx *ent.Tx) (upd, hot int) {
+			t.Helper()
+			rows, err := tx.QueryContext(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'photos'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				if err := rows.Scan(&upd, &hot); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := rows.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return upd, hot
+		}
+		add := func(n int, at time.Time) (upd, hot int) {
+			t.Helper()
+			tx, err := d.Client.Tx(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			var upd0, hot0 int
+			if d.Dialect == "postgres" {
+				upd0, hot0 = xact(tx)
+			}
+			if err := store.AddVotes(ctx, tx, map[uuid.UUID]int{p.ID: n}, at); err != nil {
+				t.Fatal(err)
+			}
+			if d.Dialect == "postgres" {
+				upd, hot = xact(tx)
+				upd, hot = upd-upd0, hot-hot0
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			return upd, hot
+		}
+		check := func(votes, tier int, due *time.Time) *ent.Photo {
+			t.Helper()
+			row := d.Client.Photo.GetX(ctx, p.ID)
+			if row.VoteCount != votes || row.VoteTier != tier || (row.FitDue == nil) != (due == nil) || (due != nil && !row.FitDue.Equal(*due)) {
+				t.Fatalf("votes %d, tier %d, due %v; want %d, %d, %v", row.VoteCount, row.VoteTier, row.FitDue, votes, tier, due)
+			}
+			return row
+		}
+		t0 := time.Date(2026, 12, 6, 21, 0, 0, 0, time.UTC)
+		add(20, t0) // into tier 16 and onto the refit's queue: indexed columns change
+		check(20, 16, &t0)
+		if upd, hot := add(3, t0.Add(time.Second)); upd != hot || (d.Dialect == "postgres" && upd != 1) {
+			t.Errorf("%d updates, %d of them HOT; want 1 and 1", upd, hot)
+		}
+		row := check(23, 16, &t0)
+		if ids, err := store.Unfitted(ctx, 10); err != nil || len(ids) != 1 || ids[0] != p.ID {
+			t.Fatalf("Unfitted = %v, %v; want the photo", ids, err)
+		}
+
+		tx, err := d.Client.Tx(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		locked, err := store.LockForCounts(ctx, tx, []uuid.UUID{p.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.MarkFitted(ctx, tx, locked, map[uuid.UUID]int64{p.ID: row.StatsVersion}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		check(23, 16, nil)
+		if ids, err := store.Unfitted(ctx, 10); err != nil || len(ids) != 0 {
+			t.Fatalf("Unfitted = %v, %v after the refit; want none", ids, err)
+		}
+		t1 := t0.Add(time.Minute)
+		add(9, t1) // 32 votes: the next tier, and due again
+		check(32, 17, &t1)
+	})
+}

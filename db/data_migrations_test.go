@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/photos"
 )
 
 // histogramRows returns the photo_answer_counts rows as "question/value" →
@@ -77,8 +79,13 @@ func TestSQLiteDataUpgrade(t *testing.T) {
 	if got := histogramRows(ctx, t, d.Client); !maps.Equal(got, all) {
 		t.Fatalf("reopened after its upgrades: rows %v, want %v untouched (upgrades run once)", got, all)
 	}
-	if _, err := d.SQL.ExecContext(ctx, "PRAGMA user_version = 0"); err != nil {
-		t.Fatal(err)
+	// As an earlier release's schema left them (ent's migration keeps them).
+	for _, stmt := range []string{"PRAGMA user_version = 0",
+		"CREATE INDEX photo_status_judge_queue_vote_count_id ON photos (status, judge_queue, vote_count, id)",
+		"CREATE INDEX photo_stats_updated_at ON photos (stats_updated_at) WHERE fitted_version < stats_version"} {
+		if _, err := d.SQL.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
 	}
 	d.Close()
 
@@ -91,14 +98,35 @@ func TestSQLiteDataUpgrade(t *testing.T) {
 	if v := userVersion(ctx, t, d); v != len(sqliteDataUpgrades) {
 		t.Fatalf("user_version %d after the upgrade, want %d", v, len(sqliteDataUpgrades))
 	}
+	var oldIndexes int
+	if err := d.SQL.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'index'
+		AND name IN ('photo_status_judge_queue_vote_count_id', 'photo_stats_updated_at')`).Scan(&oldIndexes); err != nil {
+		t.Fatal(err)
+	}
+	if oldIndexes != 0 {
+		t.Errorf("%d of the indexes vote_tier and fit_due replace are left after the upgrade", oldIndexes)
+	}
 	for _, c := range []struct {
 		id   uuid.UUID
 		tier int
 		due  *time.Time
-	}{{waiting.ID, 17, &changed}, {fitted.ID, 5, nil}, {p.ID, 0, nil}} {
+	}{{waiting.ID, 21, &changed}, {fitted.ID, 5, nil}, {p.ID, 0, nil}} {
 		row := d.Photo.GetX(ctx, c.id)
 		if row.VoteTier != c.tier || (row.FitDue == nil) != (c.due == nil) || (c.due != nil && !row.FitDue.Equal(*c.due)) {
 			t.Errorf("photo of %d votes: tier %d, fit_due %v after the upgrade; want %d, %v", row.VoteCount, row.VoteTier, row.FitDue, c.tier, c.due)
 		}
+	}
+}
+
+// TestMigrationVoteTier: PostgreSQL's backfill of the vote tiers computes
+// them as photos.VoteTierSQL does (the migration holds its text, as it was
+// when written: a change of VoteTier needs a migration of its own).
+func TestMigrationVoteTier(t *testing.T) {
+	raw, err := pgMigrations.ReadFile("migrations/postgres/20261206214123_photos_hot_update_backfill.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `SET "vote_tier" = ` + photos.VoteTierSQL("vote_count") + ","; !strings.Contains(string(raw), want) {
+		t.Errorf("the backfill does not set vote_tier to VoteTierSQL(\"vote_count\")")
 	}
 }

@@ -16,18 +16,24 @@ import (
 	"github.com/facestat/facestat/photos"
 )
 
-// TestVoteTier: the tier is the vote count below 16, then one per
-// doubling; VoteTierSQL computes the same on both backends.
+// TestVoteTier: the tier is the vote count below 16, then four per
+// doubling, never skipping one, and counts that share a tier are less than
+// a quarter apart; VoteTierSQL computes the same on both backends.
 func TestVoteTier(t *testing.T) {
-	want := map[int]int{0: 0, 1: 1, 15: 15, 16: 16, 31: 16, 32: 17, 63: 17, 64: 18, 1000: 21, 1 << 40: 16 + 36, math.MaxInt64: 16 + 58}
+	want := map[int]int{-3: 0, 0: 0, 1: 1, 15: 15, 16: 16, 19: 16, 20: 17, 23: 17, 24: 18, 28: 19, 31: 19, 32: 20, 39: 20, 40: 21,
+		63: 23, 64: 24, 1000: 16 + 4*5 + 3, 1 << 40: 16 + 4*36, 1<<62 - 1: 16 + 4*57 + 3, 1 << 62: 16 + 4*58, math.MaxInt64: 16 + 4*58 + 3}
 	for n, tier := range want {
 		if got := photos.VoteTier(n); got != tier {
 			t.Errorf("VoteTier(%d) = %d, want %d", n, got, tier)
 		}
 	}
-	for n := range 5000 {
-		if photos.VoteTier(n) > photos.VoteTier(n+1) {
-			t.Fatalf("VoteTier(%d) > VoteTier(%d)", n, n+1)
+	for n := range 100000 {
+		if step := photos.VoteTier(n+1) - photos.VoteTier(n); step < 0 || step > 1 {
+			t.Fatalf("VoteTier(%d) = %d, VoteTier(%d) = %d: tiers go up by one at most", n, photos.VoteTier(n), n+1, photos.VoteTier(n+1))
+		}
+		// Counts that share a tier are less than a quarter of the larger apart.
+		if lo := n - n/4; n >= 16 && photos.VoteTier(lo) == photos.VoteTier(n) {
+			t.Fatalf("%d and %d votes share tier %d", lo, n, photos.VoteTier(n))
 		}
 	}
 	onBoth(t, func(t *testing.T, d *db.DB) {
@@ -105,12 +111,12 @@ func TestAddVotesIsHOT(t *testing.T) {
 			return row
 		}
 		t0 := time.Date(2026, 12, 6, 21, 0, 0, 0, time.UTC)
-		add(20, t0) // into tier 16 and onto the refit's queue: indexed columns change
-		check(20, 16, &t0)
+		add(20, t0) // into tier 17 and onto the refit's queue: indexed columns change
+		check(20, 17, &t0)
 		if upd, hot := add(3, t0.Add(time.Second)); upd != hot || (d.Dialect == "postgres" && upd != 1) {
 			t.Errorf("%d updates, %d of them HOT; want 1 and 1", upd, hot)
 		}
-		row := check(23, 16, &t0)
+		row := check(23, 17, &t0)
 		if ids, err := store.Unfitted(ctx, 10); err != nil || len(ids) != 1 || ids[0] != p.ID {
 			t.Fatalf("Unfitted = %v, %v; want the photo", ids, err)
 		}
@@ -129,12 +135,12 @@ func TestAddVotesIsHOT(t *testing.T) {
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
-		check(23, 16, nil)
+		check(23, 17, nil)
 		if ids, err := store.Unfitted(ctx, 10); err != nil || len(ids) != 0 {
 			t.Fatalf("Unfitted = %v, %v after the refit; want none", ids, err)
 		}
 		t1 := t0.Add(time.Minute)
-		add(9, t1) // 32 votes: the next tier, and due again
-		check(32, 17, &t1)
+		add(9, t1) // 32 votes: tier 20, and due again
+		check(32, 20, &t1)
 	})
 }

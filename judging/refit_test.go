@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -341,9 +342,13 @@ func TestRefitMarksFittedOnlyWhatItWeighed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.FittedVersion >= after.StatsVersion {
-		t.Fatalf("fitted version %d, stats version %d after a round that did not weigh the last vote; want it still waiting",
-			after.FittedVersion, after.StatsVersion)
+	if after.FittedVersion >= after.StatsVersion || after.FitDue == nil {
+		t.Fatalf("fitted version %d, stats version %d, fit due %v after a round that did not weigh the last vote; want it still waiting",
+			after.FittedVersion, after.StatsVersion, after.FitDue)
+	}
+	store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if due, err := store.Unfitted(ctx, 10); err != nil || !slices.Contains(due, p.ID) {
+		t.Fatalf("the refit's work list %v (%v) after that round; want the photo in it", due, err)
 	}
 }
 

@@ -129,8 +129,9 @@ func CursorOf(p *ent.Photo) relay.Cursor { return relay.Cursor{Time: p.CreatedAt
 // (skipPhoto) yet, leaving out skip: active photos (authz.PhotoAccess's Judge), never the judge's own. They
 // come in (judge queue, vote tier, id) order, an index scan: photos whose
 // owner ran out of karma (queue 1) after the others; by vote count below
-// 16 votes, then by doublings of it (VoteTier), oldest first within a
-// tier.
+// 16 votes, then by quarters of its doublings (VoteTier), and within a
+// tier in id order (ids are random, so no photo is favoured for its age
+// or owner).
 func (s *Service) ToJudge(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) ([]*ent.Photo, error) {
 	q := s.client.Photo.Query().Where(activeOnly())
 	if judge != nil {

@@ -40,10 +40,10 @@ func (Photo) Fields() []ent.Field {
 		// change of its statistics (clients merge live updates by it).
 		field.Int("vote_count").Default(0).NonNegative(),
 		// VoteTier is the vote count as nextPhoto orders by it: exact
-		// below 16, then one tier per doubling (photos.VoteTier). It
+		// below 16, then four tiers per doubling (photos.VoteTier). It
 		// changes rarely, so that the vote path's UPDATE of the counters,
-		// whose columns no index holds, is a HOT update on PostgreSQL (no
-		// new index entries, no dead index rows).
+		// whose columns no index holds, is mostly a HOT update on
+		// PostgreSQL (no new index entries, no dead index rows).
 		field.Int("vote_tier").Default(0).NonNegative(),
 		field.Int64("stats_version").Default(0),
 		field.Time("stats_updated_at").Optional().Nillable(),

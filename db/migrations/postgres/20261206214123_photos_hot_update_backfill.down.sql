@@ -1,0 +1,1 @@
+-- reverse: the backfill (nothing to undo: the columns go with the migration before)

@@ -143,17 +143,9 @@ var sqliteDataUpgrades = []string{
 	// 1: a YES_NO question's histogram is derived from its statistics
 	// row (stats.Summarize); its rows are neither written nor read.
 	`DELETE FROM photo_answer_counts WHERE question_id IN (SELECT id FROM questions WHERE kind = 'YES_NO')`,
-	// 2: nextPhoto orders by each photo's vote tier, and the refit's work
-	// list is the photos with a fit_due (photos.AddVotes): both columns
-	// are new, filled in from the vote counts and versions (as PostgreSQL's
-	// migration 20261206214123 does).
-	`UPDATE photos SET vote_tier = ` + photos.VoteTierSQL("vote_count") + `,
-		fit_due = CASE WHEN fitted_version < stats_version THEN COALESCE(stats_updated_at, created_at) END
-	WHERE vote_count > 0 OR fitted_version < stats_version`,
-	// 3, 4: the indexes those replace (ent's migration adds indexes but
-	// drops none), which every vote would otherwise still update.
-	`DROP INDEX IF EXISTS photo_status_judge_queue_vote_count_id`,
-	`DROP INDEX IF EXISTS photo_stats_updated_at`,
+	// 2-4: nextPhoto's vote tiers and the refit's work list filled in,
+	// and the indexes they replace dropped (photos.SQLiteUpgrade).
+	photos.SQLiteUpgrade[0], photos.SQLiteUpgrade[1], photos.SQLiteUpgrade[2],
 }
 
 // upgradeSQLiteData runs the data upgrades the database has not had, in

@@ -174,6 +174,20 @@ func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID
 	return nil
 }
 
+// SQLiteUpgrade brings the photos of an SQLite database of an earlier
+// release to vote_tier and fit_due (db.Open runs it once, as data
+// upgrades 2 to 4; PostgreSQL's migrations 20261206214122-25 do the
+// same): each photo's vote tier and whether the refit owes it a weighing,
+// filled in from its vote count and versions, and the indexes they
+// replace dropped (ent's migration adds indexes but drops none).
+var SQLiteUpgrade = [...]string{
+	`UPDATE ` + photo.Table + ` SET ` + photo.FieldVoteTier + ` = ` + VoteTierSQL(photo.FieldVoteCount) + `,
+		` + photo.FieldFitDue + ` = CASE WHEN fitted_version < stats_version THEN COALESCE(stats_updated_at, created_at) END
+	WHERE vote_count > 0 OR fitted_version < stats_version`,
+	`DROP INDEX IF EXISTS photo_status_judge_queue_vote_count_id`,
+	`DROP INDEX IF EXISTS photo_stats_updated_at`,
+}
+
 // addVotesPG is AddVotes' statement on PostgreSQL: $1 the photos, $2
 // what to add to their vote counts, $3 the time.
 var addVotesPG = `UPDATE ` + photo.Table + ` AS p

@@ -18,7 +18,8 @@ import (
 // on a photo the account judged already or owns, are dropped and their
 // answers taken out of the photo's figures, so the aggregates still equal
 // a recount of the votes. Once tx commits, the changed figures go where
-// every change of statistics goes (statsChanged), in the background.
+// every change of statistics goes (statsChanged), before the commit
+// returns.
 func (s *Service) Merge(ctx context.Context, tx *ent.Tx, from, to uuid.UUID) error {
 	if err := mergeSkips(ctx, tx, from, to); err != nil {
 		return err
@@ -78,8 +79,12 @@ func (s *Service) mergeVotes(ctx context.Context, tx *ent.Tx, from, to uuid.UUID
 			return err
 		}
 		changed := d.photos()
+		// On the committing goroutine, before the sign-in is answered: the
+		// account's next read must find the merged figures in the cache,
+		// not the figures from before (a few queries; signing in is rare).
 		entx.AfterCommit(tx, func() {
-			panics.Go(s.log, "statistics after a merge", func() { s.statsChanged(context.Background(), changed) })
+			defer panics.Recover(s.log, "statistics after a merge", nil)
+			s.statsChanged(context.WithoutCancel(ctx), changed)
 		})
 	}
 	return tx.Vote.Update().Where(vote.JudgeID(from)).SetJudgeID(to).Exec(ctx)

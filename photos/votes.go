@@ -125,9 +125,10 @@ func VoteTierSQL(n string) string {
 // votes away), keeps its vote tier, moves its statistics version on and
 // makes it due for a refit (FitDue, unless it is already), within tx, in
 // id order (on PostgreSQL in one statement for all the photos). No
-// indexed column changes but the tier, once per doubling, and FitDue, once
-// per refit. Once tx commits, the photos' cached rows are dropped, off the
-// committing goroutine.
+// indexed column changes but the tier (at each of a photo's first 16
+// votes, then four times per doubling) and FitDue (once per refit). Once
+// tx commits, the photos' cached rows are dropped, off the committing
+// goroutine.
 func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID]int, now time.Time) error {
 	ids := make([]uuid.UUID, 0, len(counts))
 	for id, n := range counts {

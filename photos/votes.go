@@ -100,6 +100,10 @@ func VoteTier(n int) int {
 	return exactTiers + tiersPerDoubling*(size-bits.Len(exactTiers)) + quarter
 }
 
+// VoteTierFunc is VoteTier as an SQL function on SQLite, which package
+// db registers with the driver.
+const VoteTierFunc = "vote_tier"
+
 // VoteTierSQL is VoteTier of the integer SQL expression n (evaluated
 // more than once), for PostgreSQL and SQLite alike: a CASE of the tiers'
 // lower bounds.
@@ -163,7 +167,9 @@ func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID
 		n := counts[id]
 		err := tx.Photo.Update().Where(photo.ID(id)).AddVoteCount(n).AddStatsVersion(1).SetStatsUpdatedAt(now).
 			Modify(func(u *entsql.UpdateBuilder) {
-				u.Set(photo.FieldVoteTier, entsql.Expr(VoteTierSQL(fmt.Sprintf("(%s + %d)", photo.FieldVoteCount, n))))
+				u.Set(photo.FieldVoteTier, entsql.ExprFunc(func(b *entsql.Builder) {
+					b.WriteString(VoteTierFunc + "(").Ident(photo.FieldVoteCount).WriteString(" + ").Arg(n).WriteString(")")
+				}))
 				u.Set(photo.FieldFitDue, entsql.ExprFunc(func(b *entsql.Builder) {
 					b.WriteString("COALESCE(").Ident(photo.FieldFitDue).Comma().Arg(now).WriteString(")")
 				}))
@@ -182,7 +188,7 @@ func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID
 // filled in from its vote count and versions, and the indexes they
 // replace dropped (ent's migration adds indexes but drops none).
 var SQLiteUpgrade = [...]string{
-	`UPDATE ` + photo.Table + ` SET ` + photo.FieldVoteTier + ` = ` + VoteTierSQL(photo.FieldVoteCount) + `,
+	`UPDATE ` + photo.Table + ` SET ` + photo.FieldVoteTier + ` = ` + VoteTierFunc + `(` + photo.FieldVoteCount + `),
 		` + photo.FieldFitDue + ` = CASE WHEN fitted_version < stats_version THEN COALESCE(stats_updated_at, created_at) END
 	WHERE vote_count > 0 OR fitted_version < stats_version`,
 	`DROP INDEX IF EXISTS photo_status_judge_queue_vote_count_id`,

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"slices"
 	"sync"
 	"time"
 
@@ -231,19 +229,15 @@ func (s *Service) NextPhoto(ctx context.Context, v *identity.Viewer, skip []uuid
 	if v != nil {
 		judge = &v.ID
 	}
-	candidates, err := s.photos.ToJudge(ctx, judge, skip, s.cfg.CandidatePool)
+	p, err := s.photos.PickToJudge(ctx, judge, skip, s.cfg.CandidatePool)
 	if err != nil {
 		return nil, err
 	}
-	// ToJudge's query applies authz's Judge rule; the rule itself has the
-	// last word (the query and it are tested to agree).
-	candidates = slices.DeleteFunc(candidates, func(p *ent.Photo) bool {
-		return !authz.PhotoAccess(v, photos.FactsOf(p), false).Judge
-	})
-	if len(candidates) == 0 {
+	// PickToJudge's query applies authz's Judge rule; the rule itself has
+	// the last word (the query and it are tested to agree).
+	if p == nil || !authz.PhotoAccess(v, photos.FactsOf(p), false).Judge {
 		return nil, nil
 	}
-	p := candidates[rand.IntN(len(candidates))]
 	if v != nil && s.servings != nil {
 		s.servings.Record(v.ID, p.ID) // queued, written in the background
 	}

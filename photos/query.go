@@ -124,28 +124,45 @@ func (s *Service) List(ctx context.Context, v *identity.Viewer, page relay.Page,
 // CursorOf returns the cursor of p in lists ordered by creation time.
 func CursorOf(p *ent.Photo) relay.Cursor { return relay.Cursor{Time: p.CreatedAt, ID: p.ID} }
 
-// ToJudge returns up to n of the least-judged photos judge (nil: a client
-// without a session) may judge and has neither judged nor skipped
-// (skipPhoto) yet, leaving out skip: active photos (authz.PhotoAccess's Judge), never the judge's own. They
-// come in (judge queue, vote tier, id) order, an index scan: photos whose
-// owner ran out of karma (queue 1) after the others; by vote count below
-// 16 votes, then by quarters of its doublings (VoteTier), and within a
-// tier in id order (ids are random, so no photo is favoured for its age
-// or owner).
-func (s *Service) ToJudge(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) ([]*ent.Photo, error) {
-	q := s.client.Photo.Query().Where(activeOnly())
+// PickToJudge returns one of the n least-judged photos judge (nil: a
+// client without a session) may judge and has neither judged nor skipped
+// (skipPhoto) yet, leaving out skip, picked at random; nil when there is
+// none. Active photos only (authz.PhotoAccess's Judge), never the judge's
+// own. The candidates come in (judge queue, vote tier, id) order, an
+// index scan: photos whose owner ran out of karma (queue 1) after the
+// others; by vote count below 16 votes, then by quarters of its doublings
+// (VoteTier), and within a tier in id order (ids are random, so no photo
+// is favoured for its age or owner).
+//
+// One statement, and one row read: the candidates' ids are drawn by
+// random() inside it (nextPhoto served one of twenty whole rows it read).
+func (s *Service) PickToJudge(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) (*ent.Photo, error) {
+	where := []predicate.Photo{activeOnly()}
 	if judge != nil {
-		q.Where(photo.OwnerIDNEQ(*judge), photo.Not(photo.HasVotesWith(vote.JudgeID(*judge))),
+		where = append(where, photo.OwnerIDNEQ(*judge), photo.Not(photo.HasVotesWith(vote.JudgeID(*judge))),
 			photo.Not(photo.HasSkipsWith(photoskip.JudgeID(*judge))))
 	}
 	if len(skip) > 0 {
-		q.Where(photo.IDNotIn(skip...))
+		where = append(where, photo.IDNotIn(skip...))
 	}
-	list, err := q.Order(photo.ByJudgeQueue(), photo.ByVoteTier(), photo.ByID()).Limit(n).All(ctx)
+	t := entsql.Table(photo.Table)
+	candidates := entsql.Select(t.C(photo.FieldID)).From(t).
+		OrderBy(t.C(photo.FieldJudgeQueue), t.C(photo.FieldVoteTier), t.C(photo.FieldID)).Limit(n)
+	for _, p := range where {
+		p(candidates)
+	}
+	c := candidates.As("candidates")
+	pick := entsql.Select(c.C(photo.FieldID)).From(c).OrderExpr(entsql.Expr("random()")).Limit(1)
+	list, err := s.client.Photo.Query().Where(func(sel *entsql.Selector) {
+		sel.Where(entsql.In(sel.C(photo.FieldID), pick))
+	}).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("photos: to judge: %w", err)
 	}
-	return list, nil
+	if len(list) == 0 {
+		return nil, nil
+	}
+	return list[0], nil
 }
 
 // JoinVisibility joins to sel, a query over rows whose column photoID names

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -155,6 +156,16 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	w.wroteHeader = true
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom lets io.Copy reach the connection's own ReadFrom through the
+// access log's count: net/http sends a file (an image, with its length
+// known) with sendfile, without copying it through a buffer of ours.
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.wroteHeader = true
+	n, err := io.Copy(w.ResponseWriter, r)
+	w.bytes += n
 	return n, err
 }
 

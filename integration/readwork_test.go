@@ -90,4 +90,16 @@ func TestReadWork(t *testing.T) {
 	check("an account's second photo read", stmts, trips, 0, 1)
 	stmts, trips = measure("account's cached photo read", cachedPhotoRead, map[string]any{"id": r.id})
 	check("an account's cached photo read", stmts, trips, 0, 0)
+
+	// castVote (last: its vote moves the photo's cached figures on): its
+	// rate limits, per judge then per client address, in one round trip
+	// (a script over both buckets); the vote's budget is a lease in hand.
+	// The vote batch's own writes (aggregates to the cache, the
+	// live-results bus) belong to the ingester, not the request.
+	var s struct{ StartAnonymousSession struct{ Token string } }
+	r.post(t, "", `mutation { startAnonymousSession { token } }`, nil, &s)
+	r.token = s.StartAnonymousSession.Token
+	measure("a judge's first read", cachedPhotoRead, map[string]any{"id": r.id}) // the new judge's budget lease
+	_, trips = measure("castVote", castVote, map[string]any{"id": r.id, "answers": answers(40, 7, true, "kind")})
+	check("castVote", 0, trips, 0, 1)
 }

@@ -17,7 +17,11 @@ func Check(ctx context.Context, l Limiter, rule Rule, key string) error {
 	if l == nil || rule.Disabled() {
 		return nil
 	}
-	d, err := l.Allow(ctx, rule, key)
+	return decided(l.Allow(ctx, rule, key))
+}
+
+// decided is Check's answer to a limiter's decision.
+func decided(d Decision, err error) error {
 	if err != nil {
 		return unavailable(err)
 	}

@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat"
+	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/inmem"
 	"github.com/facestat/facestat/ratelimit"
 )
@@ -158,4 +162,60 @@ func TestFallback(t *testing.T) {
 			t.Fatal("a caller giving up counted as an outage")
 		}
 	})
+}
+
+// pairFlaky is flaky that also counts pairs in one step, as Redis does.
+type pairFlaky struct {
+	*flaky
+	pairs int
+}
+
+func (p *pairFlaky) AllowPair(ctx context.Context, first ratelimit.Rule, firstKey string, second ratelimit.Rule, secondKey string) (ratelimit.Decision, error) {
+	p.pairs++
+	if err := p.fail(); err != nil {
+		return ratelimit.Decision{}, err
+	}
+	return ratelimit.AllowPair(ctx, p.l, first, firstKey, second, secondKey)
+}
+
+// TestFallbackPair: the per-judge-then-per-address pair goes to a Primary
+// that counts pairs in one call; while Primary fails, the in-process
+// Secondary counts the two rules one after the other, with the same
+// limits (both or neither: the address's refusal gives the judge's token
+// back), and the Policy answers RATE_LIMITED, never allows beyond them.
+func TestFallbackPair(t *testing.T) {
+	judge := ratelimit.Rule{Name: "vote", Limit: 2, Per: time.Hour}
+	addr := ratelimit.Rule{Name: "vote_ip", Limit: 3, Per: time.Hour}
+	primary := &pairFlaky{flaky: &flaky{l: inmem.NewLimiter(10)}}
+	f := &ratelimit.Fallback{Primary: primary, Secondary: inmem.NewLimiter(10), Retry: time.Hour}
+	p := &ratelimit.Policy{Limiter: f, Rules: ratelimit.Rules{Vote: judge, VoteIP: addr}}
+	at := func(ip string) context.Context { return clientaddr.With(context.Background(), ip) }
+	j1, j2 := uuid.New(), uuid.New()
+
+	if err := p.Vote(at("192.0.2.1"), j1); err != nil || primary.pairs != 1 || primary.count() != 1 {
+		t.Fatalf("a vote on a sound primary: %v; %d pairs in %d calls, want 1 in 1", err, primary.pairs, primary.count())
+	}
+	primary.set(true)
+	// On the secondary now, whose buckets are full: each judge has 2, the
+	// address 3.
+	for i, c := range []struct {
+		judge uuid.UUID
+		ok    bool
+	}{{j1, true}, {j1, true}, {j1, false}, {j2, true}, {j2, false}} {
+		err := p.Vote(at("192.0.2.1"), c.judge)
+		if c.ok != (err == nil) || !c.ok && facestat.ErrorCode(err) != facestat.RateLimited {
+			t.Fatalf("vote %d on the secondary: %v, want allowed %v", i, err, c.ok)
+		}
+	}
+	// The address refused j2's second vote and gave its token back: j2
+	// votes once more from another address, then no more.
+	if err := p.Vote(at("198.51.100.1"), j2); err != nil {
+		t.Fatalf("j2's token given back by the address's refusal: %v", err)
+	}
+	if err := p.Vote(at("198.51.100.2"), j2); facestat.ErrorCode(err) != facestat.RateLimited {
+		t.Fatalf("j2 beyond its 2: %v", err)
+	}
+	if !f.Degraded() || primary.pairs != 2 {
+		t.Fatalf("Degraded %v, pairs asked of the primary %d; want true, 2 (one failed)", f.Degraded(), primary.pairs)
+	}
 }

@@ -21,7 +21,10 @@ type Limiter struct {
 	prefix string
 }
 
-var _ ratelimit.Limiter = (*Limiter)(nil)
+var (
+	_ ratelimit.Limiter     = (*Limiter)(nil)
+	_ ratelimit.PairLimiter = (*Limiter)(nil)
+)
 
 // NewLimiter returns a limiter whose keys start with prefix.
 func NewLimiter(rdb *goredis.Client, prefix string) *Limiter {
@@ -61,6 +64,65 @@ else
 end
 return 1
 `)
+
+// gcraPair takes one token of KEYS[1] (emission interval ARGV[1] µs,
+// burst ARGV[2] µs), then one of KEYS[2] (ARGV[3], ARGV[4]), recording
+// them only when both are there: {1, 0, first's tokens left} when allowed,
+// {0, wait µs, tokens held, 1 or 2 (the key that refused)} when refused.
+var gcraPair = goredis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tats, lefts = {}, {}
+for i = 1, 2 do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  if new_tat - burst > now then
+    return {0, new_tat - burst - now, math.floor((burst - (tat - now)) / interval), i}
+  end
+  tats[i], lefts[i] = new_tat, math.floor((burst - (new_tat - now)) / interval)
+end
+for i = 1, 2 do
+  redis.call('SET', KEYS[i], tats[i], 'PX', math.ceil((tats[i] - now) / 1000) + 1)
+end
+return {1, 0, lefts[1]}
+`)
+
+// AllowPair implements ratelimit.PairLimiter in one round trip (the
+// script above): one event of first for firstKey and of second for
+// secondKey, both or neither. It gives up after callTimeout.
+func (l *Limiter) AllowPair(ctx context.Context, first ratelimit.Rule, firstKey string, second ratelimit.Rule, secondKey string) (ratelimit.Decision, error) {
+	if first.Disabled() || second.Disabled() {
+		return ratelimit.AllowPair(ctx, limiterOnly{l}, first, firstKey, second, secondKey)
+	}
+	for _, r := range []ratelimit.Rule{first, second} {
+		if err := r.Validate(); err != nil {
+			return ratelimit.Decision{}, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	iv1, iv2 := interval(first), interval(second)
+	res, err := gcraPair.Run(ctx, l.rdb, []string{l.key(first, firstKey), l.key(second, secondKey)},
+		iv1, iv1*int64(first.Limit), iv2, iv2*int64(second.Limit)).Int64Slice()
+	if err != nil {
+		return ratelimit.Decision{}, fmt.Errorf("redis limiter: %w", err)
+	}
+	if len(res) < 3 {
+		return ratelimit.Decision{}, fmt.Errorf("redis limiter: pair: %d values answered", len(res))
+	}
+	left := max(int(res[2]), 0)
+	if res[0] == 1 {
+		return ratelimit.Decision{Allowed: true, Remaining: left}, nil
+	}
+	return ratelimit.Decision{RetryAfter: time.Duration(res[1]) * time.Microsecond, Remaining: left}, nil
+}
+
+// limiterOnly hides AllowPair, so that ratelimit.AllowPair takes the rules
+// one after the other.
+type limiterOnly struct{ ratelimit.Limiter }
 
 // Allow implements ratelimit.Limiter: AllowN for one token.
 func (l *Limiter) Allow(ctx context.Context, rule ratelimit.Rule, key string) (ratelimit.Decision, error) {

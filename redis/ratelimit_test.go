@@ -3,12 +3,15 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/facestat/facestat/inmem"
 	"github.com/facestat/facestat/ratelimit"
 	"github.com/facestat/facestat/redis"
 	"github.com/facestat/facestat/redis/redistest"
@@ -166,4 +169,84 @@ func TestLimiterKeyLength(t *testing.T) {
 			t.Error("a client string starting with # kept as it is: it could pose as a hash")
 		}
 	}
+}
+
+// TestLimiterPair: AllowPair counts one event of two rules in one round
+// trip, both or neither, and decides as the two rules taken one after the
+// other (ratelimit.AllowPair over the in-process limiter, with its refund)
+// do, event for event, over a random sequence; the refusing rule's retry
+// time is the one answered.
+func TestLimiterPair(t *testing.T) {
+	url := redistest.Start(t)
+	rdb, err := redis.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	ctx := context.Background()
+	judge := ratelimit.Rule{Name: "vote", Limit: 3, Per: time.Hour}
+	addr := ratelimit.Rule{Name: "vote_ip", Limit: 5, Per: 2 * time.Hour}
+
+	t.Run("BothOrNeither", func(t *testing.T) {
+		l := redis.NewLimiter(rdb, "pair1:")
+		if d, err := l.AllowPair(ctx, judge, "j1", addr, "a1"); err != nil || !d.Allowed || d.Remaining != 2 {
+			t.Fatalf("first event: %+v, %v", d, err)
+		}
+		// j2 spends the address's other four tokens.
+		for range 4 {
+			if d, err := l.Allow(ctx, addr, "a1"); err != nil || !d.Allowed {
+				t.Fatalf("spending the address: %+v, %v", d, err)
+			}
+		}
+		// The address refuses: the judge's token stays (two left, not one).
+		d, err := l.AllowPair(ctx, judge, "j1", addr, "a1")
+		if err != nil || d.Allowed {
+			t.Fatalf("a spent address: %+v, %v", d, err)
+		}
+		if d.RetryAfter <= 23*time.Minute || d.RetryAfter > 24*time.Minute { // 2 h / 5
+			t.Fatalf("RetryAfter = %v, want the address's 24 min", d.RetryAfter)
+		}
+		for i := range 2 {
+			if d, err := l.Allow(ctx, judge, "j1"); err != nil || !d.Allowed {
+				t.Fatalf("the judge's token %d after the refusal: %+v, %v", i, d, err)
+			}
+		}
+		// The judge refuses: the address is not charged.
+		if d, err := l.AllowPair(ctx, judge, "j1", addr, "a2"); err != nil || d.Allowed || d.RetryAfter <= 19*time.Minute || d.RetryAfter > 20*time.Minute {
+			t.Fatalf("a spent judge: %+v, %v; want refused, the judge's 20 min", d, err)
+		}
+		if d, err := l.Allow(ctx, addr, "a2"); err != nil || !d.Allowed || d.Remaining != 4 {
+			t.Fatalf("the address after the judge's refusal: %+v, %v; want 4 left", d, err)
+		}
+	})
+
+	t.Run("AsOneAfterTheOther", func(t *testing.T) {
+		l := redis.NewLimiter(rdb, "pair2:")
+		ref := inmem.NewLimiter(1000)
+		r := rand.New(rand.NewPCG(1, 2))
+		for i := range 400 {
+			j, a := fmt.Sprint("j", r.IntN(6)), fmt.Sprint("a", r.IntN(4))
+			got, err := l.AllowPair(ctx, judge, j, addr, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := ratelimit.AllowPair(ctx, ref, judge, j, addr, a)
+			if got.Allowed != want.Allowed {
+				t.Fatalf("event %d (%s, %s): allowed %v, one rule after the other %v", i, j, a, got.Allowed, want.Allowed)
+			}
+		}
+	})
+
+	t.Run("DisabledRule", func(t *testing.T) {
+		l := redis.NewLimiter(rdb, "pair3:")
+		off := ratelimit.Rule{Name: "off"}
+		for range 3 {
+			if d, err := l.AllowPair(ctx, judge, "j", off, "a"); err != nil || !d.Allowed {
+				t.Fatalf("with the second rule off: %+v, %v", d, err)
+			}
+		}
+		if d, err := l.AllowPair(ctx, judge, "j", off, "a"); err != nil || d.Allowed {
+			t.Fatalf("the first rule still counts: %+v, %v", d, err)
+		}
+	})
 }

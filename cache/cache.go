@@ -33,14 +33,15 @@ type Store interface {
 // The key builders: every key in the cache is made by one of these (the
 // Redis adapter adds the instance's prefix), so what is cached, under
 // which name and for how long (TTLOf), is read here. A kind's entries are
-// used only by the package that owns its rows: photos (PhotoKey), judging
-// (StatsKey), identity (UserKey, SessionKey). User rows are never dropped:
-// what they hold that others read (a handle) does not change; they expire
-// with TTL.
+// used only by the package that owns its rows: photos (PhotoKey,
+// PhotoAccessKey), judging (StatsKey), identity (UserKey, SessionKey).
+// User rows are never dropped: what they hold that others read (a handle)
+// does not change; they expire with TTL.
 
 // The kinds of cached values: each key is its kind, a colon and an id.
 const (
 	photoKind   = "photo"
+	accessKind  = "access"
 	statsKind   = "stats"
 	userKind    = "user"
 	sessionKind = "session"
@@ -50,6 +51,12 @@ const (
 // PhotoKey names a photo's row. It grants: the row's visibility says who
 // may see the photo.
 func PhotoKey(id uuid.UUID) string { return photoKind + ":" + id.String() }
+
+// PhotoAccessKey names what serving a photo's images needs of its row
+// (its image keys and visibility), kept apart from the row, which every
+// vote batch drops. It grants, as the row does, and goes with the row on
+// every other change.
+func PhotoAccessKey(id uuid.UUID) string { return accessKind + ":" + id.String() }
 
 // StatsKey names a photo's aggregates (judging.Aggregates).
 func StatsKey(id uuid.UUID) string { return statsKind + ":" + id.String() }
@@ -88,7 +95,7 @@ const GrantTTL = 10 * time.Second
 // TTLOf returns the lifetime of an entry under key: GrantTTL for the kinds
 // that grant anything, TTL for the rest.
 func TTLOf(key string) time.Duration {
-	if kind, _, _ := strings.Cut(key, ":"); kind == photoKind || kind == sessionKind || kind == apiKeyKind {
+	if kind, _, _ := strings.Cut(key, ":"); kind == photoKind || kind == accessKind || kind == sessionKind || kind == apiKeyKind {
 		return GrantTTL
 	}
 	return TTL

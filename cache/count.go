@@ -15,7 +15,7 @@ const (
 // Kinds are the kinds of cached values as Counted names them (the key
 // builders' kinds). Any other key counts as "other", so the kinds stay a
 // small fixed set.
-var Kinds = []string{photoKind, statsKind, userKind, sessionKind, apiKeyKind}
+var Kinds = []string{photoKind, accessKind, statsKind, userKind, sessionKind, apiKeyKind}
 
 // OtherKind is the kind of a key with none of the known prefixes.
 const OtherKind = "other"

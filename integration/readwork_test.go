@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/app"
+	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/relay"
 )
 
@@ -102,4 +106,47 @@ func TestReadWork(t *testing.T) {
 	measure("a judge's first read", cachedPhotoRead, map[string]any{"id": r.id}) // the new judge's budget lease
 	_, trips = measure("castVote", castVote, map[string]any{"id": r.id, "answers": answers(40, 7, true, "kind")})
 	check("castVote", 0, trips, 0, 1)
+
+	// An image of a photo being judged: its keys and visibility are cached
+	// apart from its row (cache.PhotoAccessKey), so a vote on the photo,
+	// which drops the row, leaves them in the near cache: serving it costs
+	// no statement and no round trip.
+	pid := uuid.New()
+	p2, err := r.e.App.DB.Photo.Create().SetID(pid).SetOwnerID(r.ownerID).SetIsPublic(true).
+		SetImageKey("img/" + pid.String() + "/v0/" + blob.Key("", []byte("face"), ".jpg")).
+		SetThumbKey("thumb/" + pid.String() + "/v0/" + blob.Key("", []byte("thumb"), ".jpg")).
+		SetWidth(800).SetHeight(1000).SetThumbWidth(80).SetThumbHeight(100).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	image := func(what string) (int64, int) {
+		t.Helper()
+		n++
+		tag := fmt.Sprintf("work-%d", n)
+		sql.start(tag)
+		rc.start(tag)
+		req := httptest.NewRequest(http.MethodGet, "/images/"+p2.ImageKey, nil)
+		req.Header.Set("X-Request-Id", tag)
+		w := httptest.NewRecorder()
+		r.e.App.Server.ServeHTTP(w, req)
+		trips, sent := rc.count()
+		t.Logf("%s: status %d, %d statements, %d Redis round trips %v", what, w.Code, sql.n.Load(), trips, sent)
+		return sql.n.Load(), trips
+	}
+	image("an image's first request")
+	measure("reading the photo, so its row is cached", cachedPhotoRead, map[string]any{"id": relay.ID("Photo", pid)})
+	if _, ok := r.e.App.Photos.Cached(pid); !ok {
+		t.Fatal("the photo's row is not in the near cache")
+	}
+	r.post(t, r.token, castVote, map[string]any{"id": relay.ID("Photo", pid), "answers": answers(41, 6, false, "calm")}, &struct{}{})
+	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) { // the vote's drop runs after its commit
+		if _, ok := r.e.App.Photos.Cached(pid); !ok {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the vote did not drop the photo's cached row")
+		}
+	}
+	stmts, trips = image("an image after a vote on its photo")
+	check("an image after a vote on its photo", stmts, trips, 0, 0)
 }

@@ -174,9 +174,24 @@ func (s *Service) forgetTwice(ctx context.Context, id uuid.UUID) {
 	}
 }
 
-// forget drops the cached rows of photos ids (best effort: an entry whose
-// delete fails lives out its TTL).
+// forget drops the cached rows of photos ids and what serving their
+// images needs (imageAccess), best effort: an entry whose delete fails
+// lives out its TTL.
 func (s *Service) forget(ctx context.Context, ids ...uuid.UUID) {
+	if s.cfg.Cache == nil || len(ids) == 0 {
+		return
+	}
+	keys := make([]string, 0, 2*len(ids))
+	for _, id := range ids {
+		keys = append(keys, cache.PhotoKey(id), cache.PhotoAccessKey(id))
+	}
+	s.cfg.Cache.Delete(ctx, keys...)
+}
+
+// forgetCounts drops the cached rows of photos ids after a change of
+// their counts or statistics only (votes, the refit), which leaves their
+// images' keys and visibility as they were: imageAccess stays.
+func (s *Service) forgetCounts(ctx context.Context, ids ...uuid.UUID) {
 	if s.cfg.Cache == nil || len(ids) == 0 {
 		return
 	}

@@ -146,7 +146,7 @@ func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID
 	slices.SortFunc(ids, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
 	if s.cfg.Cache != nil {
 		entx.AfterCommit(tx, func() {
-			panics.Go(s.log, "dropping cached photos", func() { s.forget(context.Background(), ids...) })
+			panics.Go(s.log, "dropping cached photos", func() { s.forgetCounts(context.Background(), ids...) })
 		})
 	}
 	if s.cfg.Dialect == dialect.Postgres {
@@ -255,7 +255,7 @@ func (s *Service) MarkFitted(ctx context.Context, tx *ent.Tx, locked map[uuid.UU
 	slices.SortFunc(moved, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
 	if s.cfg.Cache != nil && len(moved) > 0 {
 		entx.AfterCommit(tx, func() {
-			panics.Go(s.log, "dropping cached photos", func() { s.forget(context.Background(), moved...) })
+			panics.Go(s.log, "dropping cached photos", func() { s.forgetCounts(context.Background(), moved...) })
 		})
 	}
 	return moved, nil

@@ -143,31 +143,67 @@ func faultSettings(r *redisServer) map[string]string {
 	return withSettings(hostileSettings, map[string]string{
 		"FACESTAT_REDIS_URL":    r.URL(),
 		"FACESTAT_RATE_SIGN_UP": "3/1h",
+		"FACESTAT_RATE_VOTE":    "3/1h", // per judge, counted with the address's rule in one step
+	})
+}
+
+// voteFixture is a judge and photos to vote on, made while Redis is up.
+type voteFixture struct {
+	judge  string
+	photos []string
+}
+
+func newVoteFixture(t *testing.T, e *env, ip string) voteFixture {
+	t.Helper()
+	f := voteFixture{judge: e.judgeFrom(t, ip)}
+	for _, owner := range []string{"votedon1", "votedon2"} { // the photo quota here is 3
+		f.photos = append(f.photos, e.photos(t, e.account(t, owner), 3)...)
+	}
+	return f
+}
+
+// votes casts the fixture's judge's votes on its photos from ip and
+// returns how many were taken (see taken).
+func (f voteFixture) votes(t *testing.T, e *env, ip string) int {
+	t.Helper()
+	return taken(t, "vote", len(f.photos), func(i int) *response {
+		return e.do(t, request{Token: f.judge, Header: from(ip), Query: `mutation($id: ID!, $a: [AnswerInput!]!) {
+			castVote(input: {photoId: $id, answers: $a}) { photo { id } } }`, Vars: map[string]any{"id": f.photos[i], "a": answers(30, 6, true, "calm")}})
 	})
 }
 
 // handles numbers the accounts signUps makes, so that each is new.
 var handles atomic.Int64
 
-// signUps sends n sign-ups from ip and returns how many succeeded; every
-// other must be refused with RATE_LIMITED, and none may take longer than
-// a few seconds (a stalled Redis must not stall the request).
+// signUps sends n sign-ups from ip and returns how many succeeded (see
+// taken).
 func signUps(t *testing.T, e *env, ip string, n int) int {
 	t.Helper()
 	re := &rateEnv{env: e}
+	return taken(t, "sign-up", n, func(int) *response {
+		return re.signUpFrom(t, ip, fmt.Sprintf("budget_%d", handles.Add(1)))
+	})
+}
+
+// taken sends n requests (send(i), each a what) and returns how many
+// succeeded; every other must be refused with RATE_LIMITED, and none may
+// take longer than a few seconds (a stalled Redis must not stall the
+// request).
+func taken(t *testing.T, what string, n int, send func(i int) *response) int {
+	t.Helper()
 	ok := 0
 	for i := range n {
 		start := time.Now()
-		resp := re.signUpFrom(t, ip, fmt.Sprintf("budget_%d", handles.Add(1)))
+		r := send(i)
 		if took := time.Since(start); took > 3*time.Second {
-			t.Errorf("sign-up %d took %v", i, took)
+			t.Errorf("%s %d took %v", what, i, took)
 		}
-		switch resp.code() {
+		switch r.code() {
 		case "":
 			ok++
 		case "RATE_LIMITED":
 		default:
-			t.Fatalf("sign-up %d: %d %+v, want success or RATE_LIMITED", i, resp.Status, resp.Errors)
+			t.Fatalf("%s %d: %d %+v, want success or RATE_LIMITED", what, i, r.Status, r.Errors)
 		}
 	}
 	return ok
@@ -200,12 +236,16 @@ func limiterMetrics(t *testing.T, e *env) (degraded, fallbacks float64) {
 func TestHostileLimitsRedisStopped(t *testing.T) {
 	r := startRedis(t)
 	e := startEnv(t, "", faultSettings(r))
+	f := newVoteFixture(t, e, nthIP(9))
 	if d, n := limiterMetrics(t, e); d != 0 || n != 0 {
 		t.Fatalf("before the outage: degraded %v, fallbacks %v", d, n)
 	}
 	r.kill()
 	if ok := signUps(t, e, nthIP(1), 10); ok > 4 || ok < 1 {
 		t.Fatalf("%d of 10 sign-ups from one address got through with Redis stopped, limit 3", ok)
+	}
+	if ok := f.votes(t, e, nthIP(9)); ok > 4 || ok < 1 {
+		t.Fatalf("%d of 6 votes of one judge got through with Redis stopped, limit 3", ok)
 	}
 	if ok := signUps(t, e, nthIP(2), 1); ok != 1 {
 		t.Fatal("an honest sign-up from another address was refused")
@@ -234,11 +274,15 @@ func TestHostileLimitsRedisStopped(t *testing.T) {
 func TestHostileLimitsRedisPaused(t *testing.T) {
 	r := startRedis(t)
 	e := startEnv(t, "", faultSettings(r))
+	f := newVoteFixture(t, e, nthIP(9))
 	// Long enough for the test; it cannot be ended early (CLIENT UNPAUSE
 	// from a new connection waits behind the pause like any command).
 	r.pause(15 * time.Second)
 	if ok := signUps(t, e, nthIP(1), 10); ok > 4 || ok < 1 {
 		t.Fatalf("%d of 10 sign-ups from one address got through with Redis paused, limit 3", ok)
+	}
+	if ok := f.votes(t, e, nthIP(9)); ok > 4 || ok < 1 {
+		t.Fatalf("%d of 6 votes of one judge got through with Redis paused, limit 3", ok)
 	}
 	if ok := signUps(t, e, nthIP(2), 1); ok != 1 {
 		t.Fatal("an honest sign-up from another address was refused")

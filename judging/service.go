@@ -233,9 +233,14 @@ func (s *Service) NextPhoto(ctx context.Context, v *identity.Viewer, skip []uuid
 	if err != nil {
 		return nil, err
 	}
+	if p == nil {
+		return nil, nil
+	}
 	// PickToJudge's query applies authz's Judge rule; the rule itself has
-	// the last word (the query and it are tested to agree).
-	if p == nil || !authz.PhotoAccess(v, photos.FactsOf(p), false).Judge {
+	// the last word (the query and it are tested to agree: a disagreement
+	// is a defect, logged).
+	if !authz.PhotoAccess(v, photos.FactsOf(p), false).Judge {
+		s.log.ErrorContext(ctx, "nextPhoto's query served a photo authz's Judge rule refuses", "photo", p.ID)
 		return nil, nil
 	}
 	if v != nil && s.servings != nil {

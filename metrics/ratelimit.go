@@ -18,7 +18,7 @@ func (m *Metrics) WatchLimiter(degraded func() bool, fallbacks func() uint64) {
 				return 0
 			}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "facestat_ratelimit_fallback_total",
-			Help: "Rate-limit and budget calls counted by this instance alone because Redis failed."},
+			Help: "Rate-limit and budget calls counted by this instance alone because Redis failed (an action's two limits, per judge or account and per client address, are one call)."},
 			func() float64 { return float64(fallbacks()) }),
 	)
 }

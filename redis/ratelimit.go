@@ -94,7 +94,9 @@ return {1, 0, lefts[1]}
 // script above): one event of first for firstKey and of second for
 // secondKey, both or neither. It gives up after callTimeout.
 func (l *Limiter) AllowPair(ctx context.Context, first ratelimit.Rule, firstKey string, second ratelimit.Rule, secondKey string) (ratelimit.Decision, error) {
-	if first.Disabled() || second.Disabled() {
+	k1, k2 := l.key(first, firstKey), l.key(second, secondKey)
+	if first.Disabled() || second.Disabled() || k1 == k2 {
+		// One bucket twice: the script would read it once for both.
 		return ratelimit.AllowPair(ctx, limiterOnly{l}, first, firstKey, second, secondKey)
 	}
 	for _, r := range []ratelimit.Rule{first, second} {
@@ -105,7 +107,7 @@ func (l *Limiter) AllowPair(ctx context.Context, first ratelimit.Rule, firstKey 
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	iv1, iv2 := interval(first), interval(second)
-	res, err := gcraPair.Run(ctx, l.rdb, []string{l.key(first, firstKey), l.key(second, secondKey)},
+	res, err := gcraPair.Run(ctx, l.rdb, []string{k1, k2},
 		iv1, iv1*int64(first.Limit), iv2, iv2*int64(second.Limit)).Int64Slice()
 	if err != nil {
 		return ratelimit.Decision{}, fmt.Errorf("redis limiter: %w", err)

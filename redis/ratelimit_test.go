@@ -237,6 +237,21 @@ func TestLimiterPair(t *testing.T) {
 		}
 	})
 
+	t.Run("OneBucketTwice", func(t *testing.T) {
+		l := redis.NewLimiter(rdb, "pair4:")
+		four := ratelimit.Rule{Name: "four", Limit: 4, Per: time.Hour}
+		allowed := 0
+		for range 4 {
+			if d, err := l.AllowPair(ctx, four, "k", four, "k"); err != nil {
+				t.Fatal(err)
+			} else if d.Allowed {
+				allowed++
+			}
+		}
+		if allowed != 2 {
+			t.Fatalf("%d pairs on one bucket of 4 allowed, want 2 (two tokens each)", allowed)
+		}
+	})
 	t.Run("DisabledRule", func(t *testing.T) {
 		l := redis.NewLimiter(rdb, "pair3:")
 		off := ratelimit.Rule{Name: "off"}

@@ -280,10 +280,10 @@ func TestCacheRequestsBounded(t *testing.T) {
 	rec := httptest.NewRecorder()
 	promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	lines := regexp.MustCompile(`(?m)^facestat_cache_requests_total\{.*$`).FindAllString(rec.Body.String(), -1)
-	if len(lines) != 18 {
-		t.Errorf("%d series, want 6 kinds × 3 results:\n%s", len(lines), strings.Join(lines, "\n"))
+	if len(lines) != 21 {
+		t.Errorf("%d series, want 7 kinds × 3 results:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
-	for _, want := range []string{`{kind="photo",result="hit"} 2`, `{kind="other",result="miss"} 1`, `{kind="user",result="error"} 0`, `{kind="photo",result="miss"} 0`} {
+	for _, want := range []string{`{kind="photo",result="hit"} 2`, `{kind="other",result="miss"} 1`, `{kind="user",result="error"} 0`, `{kind="photo",result="miss"} 0`, `{kind="access",result="hit"} 0`} {
 		if !strings.Contains(rec.Body.String(), "facestat_cache_requests_total"+want+"\n") {
 			t.Errorf("/metrics lacks facestat_cache_requests_total%s", want)
 		}

@@ -6,6 +6,9 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/stats"
 )
@@ -173,6 +176,30 @@ func sortedInts[V any](m map[int]V) []int {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// SnapshotIDs reads the photo and the owner of a snapshot's JSON as
+// MarshalJSON writes it (and reflection did before it): the first two
+// members, in that order. ok is false for any other text, which the
+// caller then decodes whole; the bus uses it to drop, undecoded, the
+// snapshots of photos nobody on the instance follows.
+func SnapshotIDs(raw string) (photo, owner uuid.UUID, ok bool) {
+	const p, o, idLen = `{"photo":"`, `","owner":"`, 36
+	rest, found := strings.CutPrefix(raw, p)
+	if !found || len(rest) < idLen {
+		return photo, owner, false
+	}
+	photo, err := uuid.Parse(rest[:idLen])
+	if err != nil {
+		return photo, owner, false
+	}
+	if rest, found = strings.CutPrefix(rest[idLen:], o); !found || len(rest) < idLen+1 || rest[idLen] != '"' {
+		return photo, owner, false
+	}
+	if owner, err = uuid.Parse(rest[:idLen]); err != nil {
+		return photo, owner, false
+	}
+	return photo, owner, true
 }
 
 // MarshalJSON writes s as encoding/json's reflection writes it (the form

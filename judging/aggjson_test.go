@@ -231,6 +231,11 @@ func TestSnapshotJSON(t *testing.T) {
 			if !sameJSON(t, got, err, want, wantErr) {
 				return
 			}
+			for _, raw := range [][]byte{got, want} { // the bus reads the ids of both
+				if p, o, ok := judging.SnapshotIDs(string(raw)); !ok || p != snap.PhotoID || o != snap.OwnerID {
+					t.Fatalf("SnapshotIDs(%.120s) = %v, %v, %v; want %v, %v", raw, p, o, ok, snap.PhotoID, snap.OwnerID)
+				}
+			}
 			var back, wantBack judging.Snapshot
 			if err := json.Unmarshal(got, &back); err != nil {
 				t.Fatal(err)
@@ -242,6 +247,25 @@ func TestSnapshotJSON(t *testing.T) {
 				t.Fatalf("read back as %+v, reflection's as %+v", &back, &wantBack)
 			}
 		})
+	}
+}
+
+// TestSnapshotIDsRefuses: any text but the two ids first, in
+// MarshalJSON's order and form, is left to the whole decoding.
+func TestSnapshotIDsRefuses(t *testing.T) {
+	p, o := uuid.New().String(), uuid.New().String()
+	for _, raw := range []string{
+		"", "{", `{"photo":"` + p, `{"photo":"` + p + `"`, `{"photo":"` + p + `","owner":"` + o,
+		`{"owner":"` + o + `","photo":"` + p + `"}`,  // another order
+		`{ "photo":"` + p + `","owner":"` + o + `"}`, // another spacing
+		`{"photo":"` + p[:35] + `x","owner":"` + o + `"}`,
+		`{"photo":"` + p + `","owner":"` + o + `x"}`,
+		(`{"photo":"` + p + `","owner":"` + o + `",`)[:len(p)+30], // cut in the owner
+		`{"photo":"urn:uuid:` + p + `","owner":"` + o + `"}`,
+	} {
+		if gp, go_, ok := judging.SnapshotIDs(raw); ok {
+			t.Errorf("SnapshotIDs(%q) = %v, %v, true; want false", raw, gp, go_)
+		}
 	}
 }
 

@@ -108,6 +108,14 @@ func (h *Hub) Subscribers() int {
 	return h.count
 }
 
+// Follows reports whether anyone here subscribes to photo or to owner's
+// photos: a snapshot of photo that nobody follows, Deliver would drop.
+func (h *Hub) Follows(photo, owner uuid.UUID) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.byPhoto[photo]) > 0 || len(h.byOwner[owner]) > 0
+}
+
 // Photos returns the photos someone here subscribes to directly.
 func (h *Hub) Photos() []uuid.UUID {
 	h.mu.Lock()

@@ -39,6 +39,25 @@ func TestHubLatestWins(t *testing.T) {
 	}
 }
 
+// TestHubFollows: a photo is followed while a subscription to it or to
+// its owner is open, and no longer once they are closed.
+func TestHubFollows(t *testing.T) {
+	h := live.NewHub(0)
+	photo, owner, other := uuid.New(), uuid.New(), uuid.New()
+	if h.Follows(photo, owner) {
+		t.Fatal("followed with no subscription")
+	}
+	byPhoto, byOwner := h.SubscribePhoto(photo), h.SubscribeOwner(owner)
+	if !h.Follows(photo, other) || !h.Follows(other, owner) || h.Follows(other, other) {
+		t.Fatal("Follows does not tell the photo's and the owner's subscriptions from none")
+	}
+	byPhoto.Close()
+	byOwner.Close()
+	if h.Follows(photo, owner) {
+		t.Fatal("still followed after the subscriptions closed")
+	}
+}
+
 func TestHubMarkSeenDropsOlder(t *testing.T) {
 	h := live.NewHub(0)
 	photo, owner := uuid.New(), uuid.New()

@@ -92,6 +92,9 @@ func (b *Bus) listen(ctx context.Context) (established bool, err error) {
 				}
 			}
 		case *goredis.Message:
+			if photo, owner, ok := judging.SnapshotIDs(m.Payload); ok && !b.hub.Follows(photo, owner) {
+				continue // nobody here follows it: Deliver would drop it, decoded
+			}
 			var snap judging.Snapshot
 			if err := json.Unmarshal([]byte(m.Payload), &snap); err != nil {
 				b.log.Warn("bad message on the stats channel", "err", err)

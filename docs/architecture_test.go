@@ -43,7 +43,9 @@ var rules = []rule{
 	{
 		name: "photo rows are cached and dropped only by photos",
 		home: []string{"photos", "cache"},
-		find: func(c *goCode) { c.selectorOn("cache", map[string]bool{"PhotoKey": true}, "names a photo's cache key") },
+		find: func(c *goCode) {
+			c.selectorOn("cache", map[string]bool{"PhotoKey": true, "PhotoAccessKey": true}, "names a photo's cache key")
+		},
 	},
 	{
 		name: "statistics are cached and dropped only by judging",
@@ -86,7 +88,7 @@ var (
 		"MapCreateBulk": true, "Update": true, "UpdateOne": true, "UpdateOneID": true, "Delete": true, "DeleteOne": true, "DeleteOneID": true}
 	photoEdges      = map[string]bool{"QueryPhotos": true, "QueryPhoto": true, "HasPhotos": true, "HasPhotosWith": true, "HasPhoto": true, "HasPhotoWith": true, "WithPhotos": true, "WithPhoto": true}
 	photoSQL        = regexp.MustCompile(`(?i)\b(from|join|update|into)\s+"?photos"?\b`)
-	cacheKeyLiteral = regexp.MustCompile(`^(photo|stats|user|session):`)
+	cacheKeyLiteral = regexp.MustCompile(`^(photo|access|stats|user|session|apikey):`)
 )
 
 type rule struct {

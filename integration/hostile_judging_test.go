@@ -12,7 +12,6 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
-	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/vote"
 	"github.com/facestat/facestat/imageproc/imagetest"
@@ -304,9 +303,7 @@ func TestHostileSkipPhoto(t *testing.T) {
 		if err := e.App.DB.Photo.UpdateOneID(mustUUID(t, hidden)).SetStatus(photo.StatusHidden).Exec(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.App.Cache.Delete(t.Context(), cache.PhotoKey(mustUUID(t, hidden))); err != nil {
-			t.Fatal(err)
-		}
+		e.dropCachedPhoto(t, mustUUID(t, hidden))
 		deleted := e.uploadOne(t, owner, 164)
 		e.gql(t, owner, `mutation($id: ID!) { deletePhoto(input: {photoId: $id}) { deletedPhotoId } }`, map[string]any{"id": deleted}, &struct{}{})
 		unknown := relay.ID("Photo", uuid.New())

@@ -18,7 +18,6 @@ import (
 
 	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/blob/s3blob/s3test"
-	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent/photo"
 )
 
@@ -277,9 +276,7 @@ func TestPrivateImagesMigration(t *testing.T) {
 		if err := e.App.DB.Client.Photo.UpdateOneID(uid).SetImageKey(legacy[0]).SetThumbKey(legacy[1]).SetIsPublic(false).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.App.Cache.Delete(ctx, cache.PhotoKey(uid)); err != nil {
-			t.Fatal(err)
-		}
+		e.dropCachedPhoto(t, uid)
 		oldURLs := []string{e.URL + "/images/" + legacy[0], e.URL + "/images/" + legacy[1]}
 		if got, _ := e.imageURLs(t, owner, id); got != oldURLs[0] {
 			t.Fatalf("before the migration the API gives %s, want %s", got, oldURLs[0])
@@ -428,9 +425,7 @@ func TestPrivateImagesInterruptedMove(t *testing.T) {
 			if err := e.App.DB.Client.Photo.UpdateOneID(uid).SetIsPublic(true).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.App.Cache.Delete(ctx, cache.PhotoKey(uid)); err != nil {
-				t.Fatal(err)
-			}
+			e.dropCachedPhoto(t, uid)
 			var img, thumb string
 			if flipBack {
 				// The owner changes their mind before any sweep ran: the

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/authz"
-	"github.com/facestat/facestat/cache"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/identity"
@@ -83,9 +82,7 @@ func TestVisibilityAgreesOnEveryPath(t *testing.T) {
 		if err := e.App.DB.Client.Photo.UpdateOneID(hidden).SetStatus(photo.StatusHidden).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.App.Cache.Delete(ctx, cache.PhotoKey(hidden)); err != nil {
-			t.Fatal(err)
-		}
+		e.dropCachedPhoto(t, hidden)
 		// As moderation does after hiding: its images move to the private
 		// prefix, and the URL the upload gave stops working.
 		if err := e.App.Photos.SyncImageKeys(ctx, hidden); err != nil {

@@ -56,8 +56,8 @@ func (s *Service) Fresh(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*en
 	return entx.ByID(rows, func(p *ent.Photo) uuid.UUID { return p.ID }), nil
 }
 
-// Load reads photos through the cache (the per-request loaders and the
-// image handler use it): those it holds, then the rest in one query,
+// Load reads photos through the cache (the per-request loaders use it;
+// the image handler reads imageAccess instead): those it holds, then the rest in one query,
 // which then fill it. Missing photos are absent. A cached row may be up to
 // a second behind a change of visibility (see changed), and its vote count
 // behind the latest votes.

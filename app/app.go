@@ -471,7 +471,7 @@ func (a *App) leasing(cfg *config.Config, limiter ratelimit.Limiter) ratelimit.L
 	if a.redis == nil || cfg.BudgetLeasePercent == 0 {
 		return limiter
 	}
-	return &ratelimit.Leasing{Limiter: limiter, Share: float64(cfg.BudgetLeasePercent) / 100}
+	return &ratelimit.Leasing{Limiter: limiter, Share: float64(cfg.BudgetLeasePercent) / 100, TTL: cfg.BudgetLeaseTTL}
 }
 
 // budgets are the cost budgets of cfg, counted by limiter.

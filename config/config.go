@@ -155,14 +155,15 @@ type Config struct {
 
 	// Budgets: GraphQL cost units (the price of a document) per period,
 	// charged up front and refunded down to the actual cost.
-	BudgetIP           Rate  // per client IP, everyone behind it together
-	BudgetSession      Rate  // per anonymous judge
-	BudgetAccount      Rate  // per account
-	BudgetAPIKey       Rate  // per API key (issue 15)
-	BudgetLeasePercent int   // share of a budget an instance takes from Redis at once and spends in process (0: none)
-	GCPercent          int   // GOGC of the process (0: Go's default)
-	MemoryLimitPercent int   // GOMEMLIMIT as a percentage of the cgroup's or machine's memory (0: none)
-	GCHeadroom         int64 // the least the heap grows between collections, bytes (0: gc-percent alone)
+	BudgetIP           Rate          // per client IP, everyone behind it together
+	BudgetSession      Rate          // per anonymous judge
+	BudgetAccount      Rate          // per account
+	BudgetAPIKey       Rate          // per API key (issue 15)
+	BudgetLeasePercent int           // share of a budget an instance takes from Redis at once and spends in process (0: none)
+	BudgetLeaseTTL     time.Duration // how long a lease may be spent from
+	GCPercent          int           // GOGC of the process (0: Go's default)
+	MemoryLimitPercent int           // GOMEMLIMIT as a percentage of the cgroup's or machine's memory (0: none)
+	GCHeadroom         int64         // the least the heap grows between collections, bytes (0: gc-percent alone)
 
 	// Admission control: the most requests of each class in flight at
 	// once per instance (0: unbounded), the latency ceiling the adaptive
@@ -512,6 +513,7 @@ var groups = []group{
 		{"budget-account", "100000/1m", "cost per account", rate(func(c *Config) *Rate { return &c.BudgetAccount })},
 		{"budget-api-key", "500000/1m", "cost per API key: a request with a valid key is charged to the key instead of its address; a key alone, instead of its owner's account too; a key with a user's token, to the key and to that user", rate(func(c *Config) *Rate { return &c.BudgetAPIKey })},
 		{"budget-lease-percent", "1", "with redis-url: the share of a budget (percent of N) an instance takes from Redis at once and spends in process for up to a second, so that most requests cost no Redis round trip for their budgets; a client may be refused at most that share per instance early, never allowed more; 0 charges Redis on every request", integer(func(c *Config) *int { return &c.BudgetLeasePercent })},
+		{"budget-lease-ttl", "1s", "with budget-lease-percent: how long an instance spends from a lease before what is left of it goes back to Redis; longer saves round trips to a client that pauses, and holds its unspent tokens away from other instances as long", duration(func(c *Config) *time.Duration { return &c.BudgetLeaseTTL })},
 	}},
 	{"Admission and degradation", "Each instance runs a limited number of requests of each class at once. The limit of votes, reads and sign-ins adapts to measured latency (a gradient limiter: it grows while latency holds at its baseline, shrinks as soon as requests queue inside the server, and, for reads and sign-ins, is cut whenever the 90th percentile of a window passes admit-latency; a vote's latency is its batch's commit, which fewer votes do not shorten, so votes follow the gradient alone), between an eighth of its admit-* bound and the bound; uploads and subscriptions have fixed bounds. A request that gets no slot within admit-wait is refused with 503 UNAVAILABLE, reason BUSY. facestat_admission_limit shows each limit.", []option{
 		{"admit-latency", "150ms", "latency ceiling of the adaptive limits of reads and sign-ins: the 90th percentile of admitted operations they keep under; 0 makes every admit-* bound (votes' too) a fixed limit", duration(func(c *Config) *time.Duration { return &c.AdmitLatency })},
@@ -733,6 +735,7 @@ func (c *Config) Validate() error {
 	check(c.MemoryLimitPercent >= 0 && c.MemoryLimitPercent <= 100, "memory-limit-percent", "must be in 0..100")
 	check(c.GCHeadroom >= 0 && c.GCHeadroom <= 16<<30, "gc-headroom", "must be in 0..16GiB")
 	check(c.BudgetLeasePercent >= 0 && c.BudgetLeasePercent <= 10, "budget-lease-percent", "must be in 0..10")
+	check(c.BudgetLeaseTTL >= 100*time.Millisecond && c.BudgetLeaseTTL <= time.Minute, "budget-lease-ttl", "must be in 100ms..1m")
 	check(c.NearCacheTTL >= 0 && c.NearCacheTTL <= time.Minute, "near-cache-ttl", "must be in 0..1m")
 	check(c.APQTTL >= time.Minute && c.APQTTL <= 30*24*time.Hour, "apq-ttl", "must be in 1m..720h")
 	check(c.MaxPageSize >= 1 && c.MaxPageSize <= 1000, "max-page-size", "must be in 1..1000")

@@ -158,6 +158,19 @@ func (r *response) ext(key string) any {
 	return r.Errors[0].Extensions[key]
 }
 
+// whileBusy sends a request (send) again, as a client would, while
+// admission refuses it UNAVAILABLE, reason BUSY (a loaded machine: CI runs
+// packages side by side), at most 50 times 100 ms apart; it returns the
+// last answer.
+func whileBusy(send func() *response) *response {
+	r := send()
+	for try := 0; r.code() == "UNAVAILABLE" && r.ext("reason") == "BUSY" && try < 50; try++ {
+		time.Sleep(100 * time.Millisecond)
+		r = send()
+	}
+	return r
+}
+
 // decode unmarshals data into v, failing the test on errors in the response.
 func (r *response) decode(t *testing.T, v any) {
 	t.Helper()

@@ -178,26 +178,26 @@ func (s *Service) forgetTwice(ctx context.Context, id uuid.UUID) {
 // images needs (imageAccess), best effort: an entry whose delete fails
 // lives out its TTL.
 func (s *Service) forget(ctx context.Context, ids ...uuid.UUID) {
-	if s.cfg.Cache == nil || len(ids) == 0 {
-		return
-	}
-	keys := make([]string, 0, 2*len(ids))
-	for _, id := range ids {
-		keys = append(keys, cache.PhotoKey(id), cache.PhotoAccessKey(id))
-	}
-	s.cfg.Cache.Delete(ctx, keys...)
+	s.drop(ctx, ids, cache.PhotoKey, cache.PhotoAccessKey)
 }
 
 // forgetCounts drops the cached rows of photos ids after a change of
 // their counts or statistics only (votes, the refit), which leaves their
 // images' keys and visibility as they were: imageAccess stays.
 func (s *Service) forgetCounts(ctx context.Context, ids ...uuid.UUID) {
+	s.drop(ctx, ids, cache.PhotoKey)
+}
+
+// drop deletes, in one call, each of ids' entries named by keyOf.
+func (s *Service) drop(ctx context.Context, ids []uuid.UUID, keyOf ...func(uuid.UUID) string) {
 	if s.cfg.Cache == nil || len(ids) == 0 {
 		return
 	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = cache.PhotoKey(id)
+	keys := make([]string, 0, len(keyOf)*len(ids))
+	for _, id := range ids {
+		for _, k := range keyOf {
+			keys = append(keys, k(id))
+		}
 	}
 	s.cfg.Cache.Delete(ctx, keys...)
 }

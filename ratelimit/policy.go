@@ -169,22 +169,12 @@ func (p *Policy) byIP(ctx context.Context, rule Rule) error {
 }
 
 // thenByIP counts one event of rule for key, then one of ipRule for the
-// client address; when the address refuses it, key's event is given back
-// (best effort: a failed refund leaves it spent). With both rules on and
-// a limiter that counts pairs (PairLimiter: Redis), in one step.
+// client address, both or neither (AllowPair: one step on a limiter that
+// counts pairs, Redis; else rule after rule, key's event given back when
+// the address refuses it).
 func (p *Policy) thenByIP(ctx context.Context, rule Rule, key string, ipRule Rule) error {
-	if p == nil {
+	if p == nil || p.Limiter == nil {
 		return nil
 	}
-	if pl, ok := p.Limiter.(PairLimiter); ok && !rule.Disabled() && !ipRule.Disabled() {
-		return decided(pl.AllowPair(ctx, rule, key, ipRule, clientaddr.Group(clientaddr.From(ctx))))
-	}
-	if err := p.check(ctx, rule, key); err != nil {
-		return err
-	}
-	err := p.byIP(ctx, ipRule)
-	if err != nil && !rule.Disabled() {
-		p.Limiter.Refund(context.WithoutCancel(ctx), rule, key, 1)
-	}
-	return err
+	return decided(AllowPair(ctx, p.Limiter, rule, key, ipRule, clientaddr.Group(clientaddr.From(ctx))))
 }

@@ -112,14 +112,7 @@ func (l *Limiter) AllowPair(ctx context.Context, first ratelimit.Rule, firstKey 
 	if err != nil {
 		return ratelimit.Decision{}, fmt.Errorf("redis limiter: %w", err)
 	}
-	if len(res) < 3 {
-		return ratelimit.Decision{}, fmt.Errorf("redis limiter: pair: %d values answered", len(res))
-	}
-	left := max(int(res[2]), 0)
-	if res[0] == 1 {
-		return ratelimit.Decision{Allowed: true, Remaining: left}, nil
-	}
-	return ratelimit.Decision{RetryAfter: time.Duration(res[1]) * time.Microsecond, Remaining: left}, nil
+	return decisionOf(res)
 }
 
 // limiterOnly hides AllowPair, so that ratelimit.AllowPair takes the rules
@@ -150,10 +143,16 @@ func (l *Limiter) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n
 	if err != nil {
 		return ratelimit.Decision{}, fmt.Errorf("redis limiter: %w", err)
 	}
-	var left int
-	if len(res) > 2 {
-		left = max(int(res[2]), 0)
+	return decisionOf(res)
+}
+
+// decisionOf reads a GCRA script's answer: {allowed (1 or 0), wait µs,
+// tokens left, ...}.
+func decisionOf(res []int64) (ratelimit.Decision, error) {
+	if len(res) < 3 {
+		return ratelimit.Decision{}, fmt.Errorf("redis limiter: %d values answered", len(res))
 	}
+	left := max(int(res[2]), 0)
 	if res[0] == 1 {
 		return ratelimit.Decision{Allowed: true, Remaining: left}, nil
 	}

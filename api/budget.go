@@ -144,15 +144,15 @@ func (b *budget) price(ctx context.Context, fc *graphql.FieldContext) int {
 		if p, ok := b.prices.Load(name); ok {
 			return p.(int)
 		}
-		p := b.priceWith(ctx, fc, nil)
+		p := b.priceWith(ctx, fc, func() map[string]any { return nil })
 		b.prices.Store(name, p)
 		return p
 	}
-	return b.priceWith(ctx, fc, fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables))
+	return b.priceWith(ctx, fc, func() map[string]any { return fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables) })
 }
 
-func (b *budget) priceWith(ctx context.Context, fc *graphql.FieldContext, args map[string]any) int {
-	if p, ok := b.es.Complexity(ctx, fc.Object, fc.Field.Name, 0, args); ok && p >= 1 {
+func (b *budget) priceWith(ctx context.Context, fc *graphql.FieldContext, args func() map[string]any) int {
+	if p, ok := complexity(ctx, b.es, fc.Object, fc.Field.Name, 0, args); ok && p >= 1 {
 		return p
 	}
 	return 1

@@ -23,8 +23,9 @@ import (
 // A price is about the size of the answer, in units of 16 bytes of JSON (a
 // number, a boolean or an enum with its key is one), plus what a field
 // costs the server beyond its answer. Every field has a price:
-// setComplexity sets those that differ from the default, and
-// TestEveryListIsPriced fails for a list without one.
+// setComplexity and argFree (fields whose price ignores their arguments)
+// set those that differ from the default, and TestEveryListIsPriced fails
+// for a list without one.
 //
 //	field                                   price                               why
 //	any other field                         1 + its selection                   gqlgen's default: one value or object
@@ -140,8 +141,6 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 	c.Query.Nodes = func(child int, ids []string) int {
 		return satAdd(priceLookup, satMul(child, min(max(len(ids), 1), graph.MaxNodes)))
 	}
-	c.Query.Node = func(child int, _ string) int { return satAdd(priceLookup, child) }
-	c.Query.Photo = func(child int, _ string) int { return satAdd(priceLookup, child) }
 
 	questions := func(child int) int { return satAdd(1, satMul(child, max(len(p.Survey()), 1))) }
 	c.Query.Questions = questions
@@ -166,7 +165,6 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 	c.Viewer.APIKeys = func(child int) int { return satAdd(priceList, satMul(child, identity.MaxLiveKeys)) }
 	c.ApiKey.Scopes = fixed(priceShort) // two enum values at most
 
-	c.Query.NextPhoto = func(child int, _ []string) int { return satAdd(priceNext, child) }
 	c.CastVotePayload.Next = plus(priceNext)
 	c.SkipPhotoPayload.Next = plus(priceNext)
 	c.ReportPhotoPayload.Next = plus(priceNext)
@@ -191,32 +189,52 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 		*f = fixed(priceToken)
 	}
 
-	m := &c.Mutation
-	m.StartAnonymousSession = func(child int, _ *model.StartAnonymousSessionInput) int { return satAdd(priceMutation, child) }
-	m.SignUp = func(child int, _ model.SignUpInput) int { return satAdd(priceHashing, child) }
-	m.SignIn = func(child int, _ model.SignInInput) int { return satAdd(priceHashing, child) }
-	m.RefreshSession = func(child int, _ model.RefreshSessionInput) int { return satAdd(priceMutation, child) }
-	m.SignOut = plus(priceMutation)
-	m.UploadPhoto = func(child int, _ model.UploadPhotoInput) int { return satAdd(priceUpload, child) }
-	m.SetPhotoVisibility = func(child int, _ model.SetPhotoVisibilityInput) int { return satAdd(priceMutation, child) }
-	m.DeletePhoto = func(child int, _ model.DeletePhotoInput) int { return satAdd(priceMutation, child) }
-	m.CastVote = func(child int, _ model.CastVoteInput) int { return satAdd(priceMutation, child) }
-	m.SkipPhoto = func(child int, _ model.SkipPhotoInput) int { return satAdd(priceMutation, child) }
-	m.SetDegradation = func(child int, _ model.SetDegradationInput) int { return satAdd(priceMutation, child) }
-	m.ReportPhoto = func(child int, _ model.ReportPhotoInput) int { return satAdd(priceMutation, child) }
-	m.ModeratePhoto = func(child int, _ model.ModeratePhotoInput) int { return satAdd(priceMutation, child) }
-	m.ConfirmPhotoConsent = func(child int, _ model.ConfirmPhotoConsentInput) int { return satAdd(priceMutation, child) }
-	m.ChangePassword = func(child int, _ model.ChangePasswordInput) int { return satAdd(priceHashing, child) }
-	m.RequestPasswordReset = func(child int, _ model.RequestPasswordResetInput) int { return satAdd(priceMutation, child) }
-	m.ResetPassword = func(child int, _ model.ResetPasswordInput) int { return satAdd(priceHashing, child) }
-	m.SignOutOtherSessions = plus(priceMutation)
-	m.ExportMyData = plus(priceMutation)
-	m.DeleteAccount = func(child int, _ model.DeleteAccountInput) int { return satAdd(priceHashing, child) }
-	m.CreateAPIKey = func(child int, _ model.CreateAPIKeyInput) int { return satAdd(priceMutation, child) }
-	m.RevokeAPIKey = func(child int, _ model.RevokeAPIKeyInput) int { return satAdd(priceMutation, child) }
 	c.CreateApiKeyPayload.Key = fixed(priceToken)
-	c.Subscription.PhotoStats = func(child int, _ string) int { return satAdd(priceSubscrip, child) }
-	c.Subscription.MyPhotoActivity = plus(priceSubscrip)
+}
+
+// argFree prices the fields whose price does not depend on their
+// arguments (every mutation and subscription, and the lookups). The pricer and the budget's meter read a field here before
+// they ask the schema's complexity functions, because gqlgen decodes a
+// field's arguments whole before it calls one, even a function that
+// ignores them: castVote's answers were decoded twice a vote for nothing.
+var argFree = map[fieldName]func(child int) int{
+	{"Query", "node"}:                     plus(priceLookup),
+	{"Query", "photo"}:                    plus(priceLookup),
+	{"Query", "nextPhoto"}:                plus(priceNext),
+	{"Subscription", "photoStats"}:        plus(priceSubscrip),
+	{"Mutation", "startAnonymousSession"}: plus(priceMutation),
+	{"Mutation", "signUp"}:                plus(priceHashing),
+	{"Mutation", "signIn"}:                plus(priceHashing),
+	{"Mutation", "refreshSession"}:        plus(priceMutation),
+	{"Mutation", "uploadPhoto"}:           plus(priceUpload),
+	{"Mutation", "setPhotoVisibility"}:    plus(priceMutation),
+	{"Mutation", "deletePhoto"}:           plus(priceMutation),
+	{"Mutation", "castVote"}:              plus(priceMutation),
+	{"Mutation", "skipPhoto"}:             plus(priceMutation),
+	{"Mutation", "setDegradation"}:        plus(priceMutation),
+	{"Mutation", "reportPhoto"}:           plus(priceMutation),
+	{"Mutation", "moderatePhoto"}:         plus(priceMutation),
+	{"Mutation", "confirmPhotoConsent"}:   plus(priceMutation),
+	{"Mutation", "changePassword"}:        plus(priceHashing),
+	{"Mutation", "requestPasswordReset"}:  plus(priceMutation),
+	{"Mutation", "resetPassword"}:         plus(priceHashing),
+	{"Mutation", "deleteAccount"}:         plus(priceHashing),
+	{"Mutation", "createApiKey"}:          plus(priceMutation),
+	{"Mutation", "revokeApiKey"}:          plus(priceMutation),
+	{"Mutation", "signOut"}:               plus(priceMutation),
+	{"Mutation", "signOutOtherSessions"}:  plus(priceMutation),
+	{"Mutation", "exportMyData"}:          plus(priceMutation),
+	{"Subscription", "myPhotoActivity"}:   plus(priceSubscrip),
+}
+
+// complexity is the price of typ.field with a selection costing child:
+// argFree's, else the schema's complexity function's with the arguments
+// args returns (called only then); false for a field neither prices.
+func complexity(ctx context.Context, es graphql.ExecutableSchema, typ, field string, child int, args func() map[string]any) (int, bool) {
+	if price, ok := argFree[fieldName{typ, field}]; ok {
+		return price(child), true
+	}
+	return es.Complexity(ctx, typ, field, child, args())
 }
 
 // units is the price of a string of up to n bytes with its key.
@@ -408,14 +426,20 @@ func (w *pricer) field(f *ast.Field) int {
 // Unlike gqlgen's calculator, a function may price a field at 0: a part of
 // an item its list already paid for (a histogram bucket's value).
 func (w *pricer) fieldPrice(f *ast.Field, child int) int {
-	args := f.ArgumentMap(w.vars)
+	var args map[string]any
+	argMap := func() map[string]any { // once, and only for a function that reads them
+		if args == nil {
+			args = f.ArgumentMap(w.vars)
+		}
+		return args
+	}
 	types := []*ast.Definition{f.ObjectDefinition}
 	if f.ObjectDefinition.Kind == ast.Interface {
 		types = w.schema.GetPossibleTypes(f.ObjectDefinition)
 	}
 	p := 0
 	for _, t := range types {
-		q, ok := w.es.Complexity(w.ctx, t.Name, f.Name, child, args)
+		q, ok := complexity(w.ctx, w.es, t.Name, f.Name, child, argMap)
 		if !ok || q < 0 {
 			q = satAdd(1, child)
 		}

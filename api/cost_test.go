@@ -169,13 +169,64 @@ func TestEveryListIsPriced(t *testing.T) {
 					args[a.Name] = sampleArg(a.Type)
 				}
 			}
-			if _, ok := es.Complexity(context.Background(), def.Name, f.Name, 1, args); !ok {
+			if _, ok := complexity(context.Background(), es, def.Name, f.Name, 1, func() map[string]any { return args }); !ok {
 				t.Errorf("%s.%s returns %s and has no price: give it one in setComplexity", def.Name, f.Name, f.Type)
 			}
 		}
 	}
 	if checked < 8 {
 		t.Fatalf("checked only %d list fields; is the walk broken?", checked)
+	}
+}
+
+// TestArgFreePrices: argFree names fields of the schema, none a list (a
+// list's price depends on its size, an argument), and a field there is
+// priced without decoding its arguments: castVote with answers gqlgen
+// cannot decode still costs a mutation (decoding them fails, and a field
+// whose complexity function fails falls back to the default, 1).
+func TestArgFreePrices(t *testing.T) {
+	es := pricedSchema(t)
+	for name := range argFree {
+		def := es.Schema().Types[name.object]
+		if def == nil || def.Fields.ForName(name.field) == nil {
+			t.Errorf("argFree prices %s.%s, which the schema does not have", name.object, name.field)
+			continue
+		}
+		if typ := def.Fields.ForName(name.field).Type; typ.Elem != nil || strings.HasSuffix(typ.Name(), "Connection") {
+			t.Errorf("argFree prices %s.%s, a list: its size is in its arguments", name.object, name.field)
+		}
+	}
+	const castVote = `mutation($answers: [AnswerInput!]!) { castVote(input: {photoId: "x", answers: $answers}) { photo { width } } }`
+	want := priceOf(t, es, castVote, "", map[string]any{"answers": []any{}})
+	if want != priceMutation+2 { // photo (1) and width (1)
+		t.Fatalf("castVote { photo { width } } costs %d, want %d", want, priceMutation+2)
+	}
+	undecodable := map[string]any{"answers": []any{map[string]any{"questionKey": []any{"not", "a", "string"}}}}
+	if got := priceOf(t, es, castVote, "", undecodable); got != want {
+		t.Errorf("castVote with answers gqlgen cannot decode costs %d, want %d: its arguments were decoded to price it", got, want)
+	}
+}
+
+// BenchmarkPriceCastVote prices the web app's vote: the arguments are
+// not decoded (argFree), so the price's allocations do not grow with the
+// answers.
+func BenchmarkPriceCastVote(b *testing.B) {
+	es := pricedSchema(b)
+	doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), `mutation($id: ID!, $answers: [AnswerInput!]!) {
+  castVote(input: {photoId: $id, answers: $answers}) { photo { id voteCount } }
+}`, nil)
+	if errs != nil {
+		b.Fatal(errs)
+	}
+	answers := []any{}
+	for q, a := range []map[string]any{{"number": 31}, {"number": 6}, {"yes": true}, {"yes": true}, {"yes": false}, {"word": "friendly"}} {
+		a["questionKey"] = fmt.Sprint("q", q)
+		answers = append(answers, a)
+	}
+	vars := map[string]any{"id": "UGhvdG86eA", "answers": answers}
+	b.ReportAllocs()
+	for b.Loop() {
+		price(context.Background(), es, doc.Operations[0], vars)
 	}
 }
 

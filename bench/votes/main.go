@@ -22,7 +22,11 @@
 // bench_votes, a copy of the votes table's shape and indexes without its
 // foreign keys, one INSERT ... ON CONFLICT DO NOTHING per transaction. The
 // ratio app/pgbench is what to compare between machines; the absolute
-// figures are the machine's. CPU per vote (FaceStat's, PostgreSQL's) comes
+// figures are the machine's. With -rounds N the two windows take turns N
+// times (the server restarted for each of its windows, pgbench's table
+// emptied for each of its), and the report ends with the median of the
+// rounds' ratios: on a shared machine the speed of the CPU and of the
+// disk's flushes drifts within minutes, and a drift then weighs on both. CPU per vote (FaceStat's, PostgreSQL's) comes
 // from /proc, the load generator's apart.
 package main
 
@@ -74,6 +78,7 @@ type options struct {
 	profile    string
 	bin        string
 	skipPG     bool
+	rounds     int
 	dbName     string // the benchmark's database, once created
 }
 
@@ -94,9 +99,10 @@ func main() {
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the server over the app's window to the file, through its operator-only /debug/pprof/ (go tool pprof)")
 	flag.StringVar(&o.bin, "bin", "", "a facestat binary to run instead of building ./cmd/facestat from this working tree")
 	flag.BoolVar(&o.skipPG, "skip-pgbench", false, "measure the app only")
+	flag.IntVar(&o.rounds, "rounds", 1, "app and pgbench windows taken in turn, each -duration (the server restarted for each app window); the ratio is the median of the rounds' ratios, so that a drift of the machine's speed or its disk's during the run weighs on both sides")
 	flag.Parse()
-	if o.clients < 1 || o.photos < 1 || o.duration < time.Second || o.pool < 1 || o.pgClients < 1 || o.perJudge < 1 {
-		fmt.Fprintln(os.Stderr, "votes: -clients, -photos, -pool, -pgbench-clients and -votes-per-judge must be positive and -duration at least 1s")
+	if o.rounds < 1 || o.clients < 1 || o.photos < 1 || o.duration < time.Second || o.pool < 1 || o.pgClients < 1 || o.perJudge < 1 {
+		fmt.Fprintln(os.Stderr, "votes: -rounds, -clients, -photos, -pool, -pgbench-clients and -votes-per-judge must be positive and -duration at least 1s")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -181,34 +187,80 @@ func run(ctx context.Context, o options) error {
 	if o.profile != "" {
 		env["FACESTAT_OPERATOR_TOKEN"] = operatorToken
 	}
-	srv, err := benchkit.StartServer(ctx, bin, env, nil)
-	if err != nil {
-		return err
+	var (
+		photoIDs []string
+		ratios   []float64
+		acked    int64 // votes acknowledged in every round so far
+	)
+	for round := 1; round <= o.rounds; round++ {
+		if o.rounds > 1 {
+			fmt.Printf("\n======== round %d of %d\n", round, o.rounds)
+		}
+		srv, err := benchkit.StartServer(ctx, bin, env, nil)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("facestat (pid %d) is running at %s\n", srv.Pid(), srv.URL)
+		if photoIDs == nil {
+			if photoIDs, err = seedPhotos(ctx, pg, o.photos); err != nil {
+				srv.Stop()
+				return err
+			}
+			fmt.Printf("seeded %d photos; %d clients vote for %s after %s of warm-up\n", len(photoIDs), o.clients, o.duration, o.warmup)
+		}
+		app, err := measureApp(ctx, o, pg, srv, photoIDs, round == 1)
+		srv.Stop() // the machine is the baseline's alone
+		if err != nil {
+			return err
+		}
+		// Every vote acknowledged (its transaction committed) is in the
+		// table; the table may hold more (calls cut short after their commit).
+		acked += app.acked
+		total, err := countVotes(ctx, pg, "votes")
+		if err != nil {
+			return err
+		}
+		app.acked, app.missing = acked, max(acked-total, 0)
+		app.print(o)
+		if app.missing > 0 {
+			return fmt.Errorf("%d acknowledged votes are not in the table", app.missing)
+		}
+		if o.skipPG {
+			continue
+		}
+		base, err := measurePgbench(ctx, o, pg, pgbench, dbURL, tmp)
+		if err != nil {
+			return err
+		}
+		base.print()
+		ratios = append(ratios, app.votesPerSec/base.tps)
+		report(o, app, base)
 	}
-	defer srv.Stop()
-	fmt.Printf("facestat (pid %d) is running at %s\n", srv.Pid(), srv.URL)
+	if len(ratios) > 1 {
+		sorted := slices.Sorted(slices.Values(ratios))
+		each := make([]string, len(ratios))
+		for i, r := range ratios {
+			each[i] = fmt.Sprintf("%.3f", r)
+		}
+		fmt.Printf("\nratio app/pgbench by round:    %s\n", strings.Join(each, ", "))
+		fmt.Printf("median ratio of %d rounds:     %.3f (min %.3f, max %.3f)\n", len(ratios), median(sorted), sorted[0], sorted[len(sorted)-1])
+	}
+	return nil
+}
 
-	photoIDs, err := seedPhotos(ctx, pg, o.photos)
-	if err != nil {
-		return err
+// median is the middle of sorted (the mean of the two middle values of an
+// even count).
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
 	}
-	fmt.Printf("seeded %d photos; %d clients vote for %s after %s of warm-up\n", len(photoIDs), o.clients, o.duration, o.warmup)
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
 
-	app, err := measureApp(ctx, o, pg, srv, photoIDs)
-	if err != nil {
-		return err
-	}
-	app.print(o)
-	srv.Stop() // the machine is the baseline's alone
-	if o.skipPG {
-		return nil
-	}
-	base, err := measurePgbench(ctx, o, pg, pgbench, dbURL, tmp)
-	if err != nil {
-		return err
-	}
-	base.print()
-
+// report prints one round's comparison and its line for
+// docs/PERFORMANCE.md.
+func report(o options, app *appResult, base *pgbenchResult) {
 	ratio := app.votesPerSec / base.tps
 	appFS, appPG := app.cpu.perEvent("facestat", app.votes), app.cpu.perEvent(pgThis, app.votes)+app.cpu.perEvent(pgServer, app.votes)
 	basePG := base.cpu.perEvent(pgThis, base.inserted) + base.cpu.perEvent(pgServer, base.inserted)
@@ -227,10 +279,6 @@ func run(ctx context.Context, o options) error {
 		app.votesPerSec, ms(app.p50), ms(app.p99), benchkit.CountsLine(app.errors), o.pgClients, base.tps, ratio,
 		us(appFS), us(appPG), us(basePG), app.batches.mean(),
 		100*app.cpu.noise(appLabels), 100*base.cpu.noise(pgbenchLabels))
-	if app.missing > 0 {
-		return fmt.Errorf("%d acknowledged votes are not in the table", app.missing)
-	}
-	return nil
 }
 
 // ---------------------------------------------------------------- database
@@ -361,12 +409,11 @@ type appResult struct {
 	errors           map[string]int
 	commits, walSync int64
 	cpu              cpuUsage
-	acked, missing   int64     // votes acknowledged in the whole run; those not in the table
+	acked, missing   int64     // votes acknowledged (this window's warm-up included; the run's, once run adds them up); those not in the table
 	batches          histogram // the server's batch sizes in the window
 }
 
-func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server, photos []string) (*appResult, error) {
-
+func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server, photos []string, first bool) (*appResult, error) {
 	var (
 		measuring atomic.Bool
 		stopping  atomic.Bool
@@ -473,13 +520,13 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 	// loses up to 500 ms of its CPU to "other processes".
 	procs := startCPU(o.dbName, map[int]string{srv.Pid(): "facestat", os.Getpid(): "self"}, 500*time.Millisecond)
 	var perf *exec.Cmd
-	if o.perfFile != "" {
+	if o.perfFile != "" && first {
 		if perf, err = benchkit.StartPerf(o.perfFile, int(o.duration.Seconds())); err != nil {
 			fmt.Fprintln(os.Stderr, "votes: perf:", err)
 		}
 	}
 	var profiled chan error
-	if o.profile != "" {
+	if o.profile != "" && first {
 		profiled = make(chan error, 1)
 		go func() {
 			profiled <- benchkit.FetchProfile(ctx, srv.URL, operatorToken, int(o.duration.Seconds()), o.profile)
@@ -513,13 +560,6 @@ func measureApp(ctx context.Context, o options, pg *sql.DB, srv *benchkit.Server
 	}
 	res := &appResult{votes: n1 - n0, sessions: s1 - s0, window: t1.Sub(t0), errors: errs, cpu: cpu,
 		commits: c1.commits - c0.commits, walSync: -1, acked: acked.Load()}
-	// Every vote acknowledged (its transaction committed) is in the table;
-	// the table may hold more (calls cut short after their commit).
-	total, err := countVotes(ctx, pg, "votes")
-	if err != nil {
-		return nil, err
-	}
-	res.missing = max(res.acked-total, 0)
 	if herr == nil && herr1 == nil {
 		res.batches = h1.minus(h0)
 	}
@@ -693,7 +733,9 @@ var (
 // copies everything but the foreign keys, which random uuids could not
 // satisfy), one autocommitted INSERT per transaction.
 func measurePgbench(ctx context.Context, o options, pg *sql.DB, pgbench, dbURL, tmp string) (*pgbenchResult, error) {
-	if _, err := pg.ExecContext(ctx, `CREATE TABLE bench_votes (LIKE votes INCLUDING ALL)`); err != nil {
+	// Empty for each round, so that every round inserts into a table of
+	// the same size.
+	if _, err := pg.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bench_votes (LIKE votes INCLUDING ALL); TRUNCATE bench_votes`); err != nil {
 		return nil, fmt.Errorf("creating bench_votes: %w", err)
 	}
 	script := filepath.Join(tmp, "insert.sql")

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -279,5 +281,34 @@ func BenchmarkNegotiate(b *testing.B) {
 	v := []string{"gzip, deflate, br, zstd"}
 	for b.Loop() {
 		negotiate(v, &all)
+	}
+}
+
+// TestBrotliWindowFitsTheBody: the window is the smallest that holds the
+// body (10 to 24), and a body at, under and over a window's size, with
+// matches as far back as it reaches, decodes to itself.
+func TestBrotliWindowFitsTheBody(t *testing.T) {
+	for n, want := range map[int]int{0: 10, 1: 10, 1024: 10, 1025: 11, 18000: 15, 65536: 16, 65537: 17, 1 << 30: 24} {
+		if got := brotliWindow(n); got != want {
+			t.Errorf("brotliWindow(%d) = %d, want %d", n, got, want)
+		}
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 1023, 1024, 1025, 65535, 65536, 65537, 300000} {
+		// Random bytes, then the same bytes again: the second half matches
+		// the first from as far back as the body allows.
+		half := make([]byte, (n+1)/2)
+		for i := range half {
+			half[i] = byte('a' + rnd.IntN(26))
+		}
+		body := append(slices.Clone(half), half...)[:n]
+		b := brotliBytes(body, DefaultBrotliQuality)
+		if got := decode(t, "br", b); !bytes.Equal(got, body) {
+			t.Fatalf("%d bytes: brotli round trip gave %d different bytes", n, len(got))
+		}
+		// Random letters take about 0.59 bytes each; the repeat, nearly none.
+		if n > 2048 && len(b) > n*45/100 {
+			t.Errorf("%d bytes repeated once compress to %d: the window missed the repeat", n, len(b))
+		}
 	}
 }

@@ -231,8 +231,8 @@ var argFree = map[fieldName]func(child int) int{
 // argFree's, else the schema's complexity function's with the arguments
 // args returns (called only then); false for a field neither prices.
 func complexity(ctx context.Context, es graphql.ExecutableSchema, typ, field string, child int, args func() map[string]any) (int, bool) {
-	if price, ok := argFree[fieldName{typ, field}]; ok {
-		return price(child), true
+	if p, ok := argFree[fieldName{typ, field}]; ok {
+		return p(child), true
 	}
 	return es.Complexity(ctx, typ, field, child, args())
 }

@@ -170,7 +170,7 @@ func TestEveryListIsPriced(t *testing.T) {
 				}
 			}
 			if _, ok := complexity(context.Background(), es, def.Name, f.Name, 1, func() map[string]any { return args }); !ok {
-				t.Errorf("%s.%s returns %s and has no price: give it one in setComplexity", def.Name, f.Name, f.Type)
+				t.Errorf("%s.%s returns %s and has no price: give it one in setComplexity (argFree takes no list)", def.Name, f.Name, f.Type)
 			}
 		}
 	}
@@ -194,6 +194,20 @@ func TestArgFreePrices(t *testing.T) {
 		}
 		if typ := def.Fields.ForName(name.field).Type; typ.Elem != nil || strings.HasSuffix(typ.Name(), "Connection") {
 			t.Errorf("argFree prices %s.%s, a list: its size is in its arguments", name.object, name.field)
+		}
+		// One price per field: a ComplexityRoot function too would be
+		// silently shadowed by argFree's.
+		args := map[string]any{}
+		for _, a := range def.Fields.ForName(name.field).Arguments {
+			switch {
+			case es.Schema().Types[a.Type.Name()].Kind == ast.InputObject && a.Type.Elem == nil:
+				args[a.Name] = map[string]any{} // decodes: required fields are the validator's
+			case a.Type.NonNull:
+				args[a.Name] = sampleArg(a.Type)
+			}
+		}
+		if _, ok := es.Complexity(context.Background(), name.object, name.field, 1, args); ok {
+			t.Errorf("%s.%s is priced in argFree and in setComplexity: keep one", name.object, name.field)
 		}
 	}
 	const castVote = `mutation($answers: [AnswerInput!]!) { castVote(input: {photoId: "x", answers: $answers}) { photo { width } } }`

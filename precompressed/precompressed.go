@@ -145,8 +145,13 @@ func gzipBytes(body []byte) []byte {
 }
 
 func brotliBytes(body []byte, quality int) []byte {
+	return brotliWith(body, quality, brotliWindow(len(body)))
+}
+
+// brotliWith is body compressed at quality with a window of lgwin bits.
+func brotliWith(body []byte, quality, lgwin int) []byte {
 	var b bytes.Buffer
-	bw := brotli.NewWriterOptions(&b, brotli.WriterOptions{Quality: quality, LGWin: brotliWindow(len(body))})
+	bw := brotli.NewWriterOptions(&b, brotli.WriterOptions{Quality: quality, LGWin: lgwin})
 	if _, err := bw.Write(body); err != nil {
 		return nil
 	}
@@ -157,14 +162,15 @@ func brotliBytes(body []byte, quality int) []byte {
 }
 
 // brotliWindow is the base-2 logarithm of the smallest brotli window that
-// holds n bytes (10 to 24). The streaming writer cannot know the body's
-// size, so it takes the default window, 4 MiB, whose match finder at
-// quality 10-11 allocates and clears about 32 MiB for any body: for the
-// front page (18 KB) nine tenths of its time and every byte of its
-// garbage. A window the size of the body finds the same matches: none can
-// reach further back than the body's start.
+// holds n bytes (10 to 22). The streaming writer cannot know the body's
+// size, so it takes the default window, 22 bits (4 MiB), whose match
+// finder at quality 10-11 allocates and clears about 32 MiB for any body:
+// for the front page (18 KB) most of its time and nearly all its garbage.
+// A window reaches back 2^bits - 16 bytes (brotli's window gap), so one
+// that reaches a body's first byte from its last finds every match the
+// default window finds. Larger bodies keep the default.
 func brotliWindow(n int) int {
-	return min(max(bits.Len(uint(max(n, 1)-1)), 10), 24)
+	return min(max(bits.Len(uint(max(n, 1)+14)), 10), 22)
 }
 
 // Body is the representation's bytes in encoding e, nil when the resource

@@ -23,10 +23,10 @@
 // foreign keys, one INSERT ... ON CONFLICT DO NOTHING per transaction. The
 // ratio app/pgbench is what to compare between machines; the absolute
 // figures are the machine's. With -rounds N the two windows take turns N
-// times (the server restarted for each of its windows, pgbench's table
-// emptied for each of its), and the report ends with the median of the
-// rounds' ratios: on a shared machine the speed of the CPU and of the
-// disk's flushes drifts within minutes, and a drift then weighs on both. CPU per vote (FaceStat's, PostgreSQL's) comes
+// times, each round in a new database (the server started on it, pgbench
+// run in it after), and the report ends with the median of the rounds'
+// ratios: on a shared machine the speed of the CPU and of the disk's
+// flushes drifts within minutes, and a drift then weighs on both. CPU per vote (FaceStat's, PostgreSQL's) comes
 // from /proc, the load generator's apart.
 package main
 
@@ -95,11 +95,11 @@ func main() {
 		"PostgreSQL server to create the benchmark database on (a database URL with rights to CREATE DATABASE)")
 	flag.StringVar(&o.pgbench, "pgbench", "", "pgbench binary (default: from PATH or /usr/lib/postgresql/*/bin)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this load generator to the file (go tool pprof)")
-	flag.StringVar(&o.perfFile, "perf", "", "record `perf record -a -g` of the whole machine during the app's window into the file")
-	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the server over the app's window to the file, through its operator-only /debug/pprof/ (go tool pprof)")
+	flag.StringVar(&o.perfFile, "perf", "", "record `perf record -a -g` of the whole machine during the (first round's) app window into the file")
+	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the server over the (first round's) app window to the file, through its operator-only /debug/pprof/ (go tool pprof)")
 	flag.StringVar(&o.bin, "bin", "", "a facestat binary to run instead of building ./cmd/facestat from this working tree")
 	flag.BoolVar(&o.skipPG, "skip-pgbench", false, "measure the app only")
-	flag.IntVar(&o.rounds, "rounds", 1, "app and pgbench windows taken in turn, each -duration (the server restarted for each app window); the ratio is the median of the rounds' ratios, so that a drift of the machine's speed or its disk's during the run weighs on both sides")
+	flag.IntVar(&o.rounds, "rounds", 1, "app and pgbench windows taken in turn, each round in a new database; the ratio is the median of the rounds' ratios, so that a drift of the machine's speed or its disk's during the run weighs on both sides")
 	flag.Parse()
 	if o.rounds < 1 || o.clients < 1 || o.photos < 1 || o.duration < time.Second || o.pool < 1 || o.pgClients < 1 || o.perJudge < 1 {
 		fmt.Fprintln(os.Stderr, "votes: -rounds, -clients, -photos, -pool, -pgbench-clients and -votes-per-judge must be positive and -duration at least 1s")
@@ -133,36 +133,8 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 
-	// A database of our own, dropped at the end whatever happens.
-	db, err := benchkit.CreateDatabase(o.serverURL, "facestat_bench_")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := db.Drop(); err != nil {
-			fmt.Fprintln(os.Stderr, "votes:", err)
-		}
-	}()
-	dbURL, dbName := db.URL, db.Name
-	o.dbName = dbName
-	pg, err := sql.Open("postgres", dbURL)
-	if err != nil {
-		return err
-	}
-	defer pg.Close()
-	var syncCommit, fsync, walSync string
-	if err := pg.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&syncCommit); err != nil {
-		return fmt.Errorf("SHOW synchronous_commit: %w", err)
-	}
-	if syncCommit != "on" {
-		return fmt.Errorf("synchronous_commit is %q on this server: the figures would not be those of durable commits; set it to on", syncCommit)
-	}
-	_ = pg.QueryRowContext(ctx, "SHOW fsync").Scan(&fsync)
-	_ = pg.QueryRowContext(ctx, "SHOW wal_sync_method").Scan(&walSync)
-
 	machine := benchkit.DescribeMachine()
 	fmt.Printf("machine: %s\n", machine)
-	fmt.Printf("database %s: synchronous_commit=%s fsync=%s wal_sync_method=%s\n", dbName, syncCommit, fsync, walSync)
 
 	// The real binary, as a separate process.
 	tmp, err := os.MkdirTemp("", "facestat-bench-")
@@ -176,7 +148,68 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	env := benchkit.ServerEnv(dbURL, filepath.Join(tmp, "data"), o.pool, o.photos+10)
+	var ratios []float64
+	for r := 1; r <= o.rounds; r++ {
+		if o.rounds > 1 {
+			fmt.Printf("\n======== round %d of %d\n", r, o.rounds)
+		}
+		app, base, err := round(ctx, o, bin, pgbench, filepath.Join(tmp, "round"+strconv.Itoa(r)), r == 1)
+		if err != nil {
+			return err
+		}
+		if base != nil {
+			ratios = append(ratios, app.votesPerSec/base.tps)
+		}
+	}
+	if len(ratios) > 1 {
+		sorted := slices.Sorted(slices.Values(ratios))
+		each := make([]string, len(ratios))
+		for i, r := range ratios {
+			each[i] = fmt.Sprintf("%.3f", r)
+		}
+		fmt.Printf("\nratio app/pgbench by round:    %s\n", strings.Join(each, ", "))
+		fmt.Printf("median ratio of %d rounds:     %.3f (min %.3f, max %.3f)\n", len(ratios), median(sorted), sorted[0], sorted[len(sorted)-1])
+		fmt.Printf("docs: median ratio of %d rounds (-duration %s each): %.3f (%s)\n", len(ratios), o.duration, median(sorted), strings.Join(each, ", "))
+	}
+	return nil
+}
+
+// round measures the app, then pgbench, in a database of its own (dropped
+// at the end whatever happens), so that every round starts from the same
+// empty tables: the votes of a round before would make the judge model's
+// refit read more, round after round. dir holds the server's data; the
+// server's profile and perf record are taken in the first round only.
+func round(ctx context.Context, o options, bin, pgbench, dir string, first bool) (*appResult, *pgbenchResult, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	db, err := benchkit.CreateDatabase(o.serverURL, "facestat_bench_")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err := db.Drop(); err != nil {
+			fmt.Fprintln(os.Stderr, "votes:", err)
+		}
+	}()
+	o.dbName = db.Name
+	pg, err := sql.Open("postgres", db.URL)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer pg.Close()
+	var syncCommit, fsync, walSync string
+	if err := pg.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&syncCommit); err != nil {
+		return nil, nil, fmt.Errorf("SHOW synchronous_commit: %w", err)
+	}
+	if syncCommit != "on" {
+		return nil, nil, fmt.Errorf("synchronous_commit is %q on this server: the figures would not be those of durable commits; set it to on", syncCommit)
+	}
+	_ = pg.QueryRowContext(ctx, "SHOW fsync").Scan(&fsync)
+	_ = pg.QueryRowContext(ctx, "SHOW wal_sync_method").Scan(&walSync)
+	fmt.Printf("database %s: synchronous_commit=%s fsync=%s wal_sync_method=%s\n", db.Name, syncCommit, fsync, walSync)
+
+	env := benchkit.ServerEnv(db.URL, filepath.Join(dir, "data"), o.pool, o.photos+10)
 	// The limits and budgets at their defaults: each judge comes from an
 	// address of its own, through the loopback proxy.
 	for _, k := range []string{"FACESTAT_RATE_ANON_SESSION", "FACESTAT_RATE_VOTE", "FACESTAT_RATE_VOTE_IP",
@@ -187,65 +220,43 @@ func run(ctx context.Context, o options) error {
 	if o.profile != "" {
 		env["FACESTAT_OPERATOR_TOKEN"] = operatorToken
 	}
-	var (
-		photoIDs []string
-		ratios   []float64
-		acked    int64 // votes acknowledged in every round so far
-	)
-	for round := 1; round <= o.rounds; round++ {
-		if o.rounds > 1 {
-			fmt.Printf("\n======== round %d of %d\n", round, o.rounds)
-		}
-		srv, err := benchkit.StartServer(ctx, bin, env, nil)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("facestat (pid %d) is running at %s\n", srv.Pid(), srv.URL)
-		if photoIDs == nil {
-			if photoIDs, err = seedPhotos(ctx, pg, o.photos); err != nil {
-				srv.Stop()
-				return err
-			}
-			fmt.Printf("seeded %d photos; %d clients vote for %s after %s of warm-up\n", len(photoIDs), o.clients, o.duration, o.warmup)
-		}
-		app, err := measureApp(ctx, o, pg, srv, photoIDs, round == 1)
-		srv.Stop() // the machine is the baseline's alone
-		if err != nil {
-			return err
-		}
-		// Every vote acknowledged (its transaction committed) is in the
-		// table; the table may hold more (calls cut short after their commit).
-		acked += app.acked
-		total, err := countVotes(ctx, pg, "votes")
-		if err != nil {
-			return err
-		}
-		app.acked, app.missing = acked, max(acked-total, 0)
-		app.print(o)
-		if app.missing > 0 {
-			return fmt.Errorf("%d acknowledged votes are not in the table", app.missing)
-		}
-		if o.skipPG {
-			continue
-		}
-		base, err := measurePgbench(ctx, o, pg, pgbench, dbURL, tmp)
-		if err != nil {
-			return err
-		}
-		base.print()
-		ratios = append(ratios, app.votesPerSec/base.tps)
-		report(o, app, base)
+	srv, err := benchkit.StartServer(ctx, bin, env, nil)
+	if err != nil {
+		return nil, nil, err
 	}
-	if len(ratios) > 1 {
-		sorted := slices.Sorted(slices.Values(ratios))
-		each := make([]string, len(ratios))
-		for i, r := range ratios {
-			each[i] = fmt.Sprintf("%.3f", r)
-		}
-		fmt.Printf("\nratio app/pgbench by round:    %s\n", strings.Join(each, ", "))
-		fmt.Printf("median ratio of %d rounds:     %.3f (min %.3f, max %.3f)\n", len(ratios), median(sorted), sorted[0], sorted[len(sorted)-1])
+	defer srv.Stop()
+	fmt.Printf("facestat (pid %d) is running at %s\n", srv.Pid(), srv.URL)
+	photoIDs, err := seedPhotos(ctx, pg, o.photos)
+	if err != nil {
+		return nil, nil, err
 	}
-	return nil
+	fmt.Printf("seeded %d photos; %d clients vote for %s after %s of warm-up\n", len(photoIDs), o.clients, o.duration, o.warmup)
+	app, err := measureApp(ctx, o, pg, srv, photoIDs, first)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv.Stop() // the machine is the baseline's alone
+	// Every vote acknowledged (its transaction committed) is in the table;
+	// the table may hold more (calls cut short after their commit).
+	total, err := countVotes(ctx, pg, "votes")
+	if err != nil {
+		return nil, nil, err
+	}
+	app.missing = max(app.acked-total, 0)
+	app.print(o)
+	if app.missing > 0 {
+		return nil, nil, fmt.Errorf("%d acknowledged votes are not in the table", app.missing)
+	}
+	if o.skipPG {
+		return app, nil, nil
+	}
+	base, err := measurePgbench(ctx, o, pg, pgbench, db.URL, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	base.print()
+	report(o, app, base)
+	return app, base, nil
 }
 
 // median is the middle of sorted (the mean of the two middle values of an
@@ -409,7 +420,7 @@ type appResult struct {
 	errors           map[string]int
 	commits, walSync int64
 	cpu              cpuUsage
-	acked, missing   int64     // votes acknowledged (this window's warm-up included; the run's, once run adds them up); those not in the table
+	acked, missing   int64     // votes acknowledged in the round (warm-up included); those not in the table
 	batches          histogram // the server's batch sizes in the window
 }
 
@@ -733,9 +744,7 @@ var (
 // copies everything but the foreign keys, which random uuids could not
 // satisfy), one autocommitted INSERT per transaction.
 func measurePgbench(ctx context.Context, o options, pg *sql.DB, pgbench, dbURL, tmp string) (*pgbenchResult, error) {
-	// Empty for each round, so that every round inserts into a table of
-	// the same size.
-	if _, err := pg.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bench_votes (LIKE votes INCLUDING ALL); TRUNCATE bench_votes`); err != nil {
+	if _, err := pg.ExecContext(ctx, `CREATE TABLE bench_votes (LIKE votes INCLUDING ALL)`); err != nil {
 		return nil, fmt.Errorf("creating bench_votes: %w", err)
 	}
 	script := filepath.Join(tmp, "insert.sql")

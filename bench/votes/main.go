@@ -1,9 +1,9 @@
 // Command votes measures FaceStat's vote path end to end and compares it
 // with what PostgreSQL does on its own on the same machine.
 //
-//	go run ./bench/votes [-duration 10s] [-clients 256] [-photos 200]
+//	go run ./bench/votes [-duration 10s] [-rounds 3] [-clients 256] [-photos 200]
 //
-// It creates a PostgreSQL database of its own (dropped at the end), builds
+// Each round creates a PostgreSQL database of its own (dropped at its end),
 // and starts the real `facestat serve` binary on it, seeds photos with SQL,
 // and runs -clients goroutines casting votes through the GraphQL castVote
 // mutation over loopback HTTP as anonymous judges, each judge voting on
@@ -99,7 +99,7 @@ func main() {
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the server over the (first round's) app window to the file, through its operator-only /debug/pprof/ (go tool pprof)")
 	flag.StringVar(&o.bin, "bin", "", "a facestat binary to run instead of building ./cmd/facestat from this working tree")
 	flag.BoolVar(&o.skipPG, "skip-pgbench", false, "measure the app only")
-	flag.IntVar(&o.rounds, "rounds", 1, "app and pgbench windows taken in turn, each round in a new database; the ratio is the median of the rounds' ratios, so that a drift of the machine's speed or its disk's during the run weighs on both sides")
+	flag.IntVar(&o.rounds, "rounds", 3, "app and pgbench windows taken in turn, each round in a new database; the ratio is the median of the rounds' ratios, so that a drift of the machine's speed or its disk's during the run weighs on both sides")
 	flag.Parse()
 	if o.rounds < 1 || o.clients < 1 || o.photos < 1 || o.duration < time.Second || o.pool < 1 || o.pgClients < 1 || o.perJudge < 1 {
 		fmt.Fprintln(os.Stderr, "votes: -rounds, -clients, -photos, -pool, -pgbench-clients and -votes-per-judge must be positive and -duration at least 1s")

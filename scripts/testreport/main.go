@@ -6,7 +6,7 @@
 // (scripts/deps), so a skip means a test did not run that should have.
 // The only skips allowed are the opt-in tests in allowedSkips.
 //
-//	go run ./scripts/testreport -- -race -count=1 -timeout 12m ./...
+//	go run ./scripts/testreport -- -race -count=1 -timeout 20m ./...
 package main
 
 import (

@@ -7,6 +7,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/facestat/facestat/clientaddr"
 	"github.com/facestat/facestat/inmem"
@@ -89,4 +91,33 @@ func TestBudgetEveryOperationCosts(t *testing.T) {
 		b.run(`{ __typename }`)
 	}
 	b.left(0, "ten operations of __typename cost nothing")
+}
+
+// TestBudgetMeterPricesArgFreeFields: the meter charges a field it
+// resolves at its own price; castVote, which has arguments, is charged a
+// mutation from argFree without its answers being decoded (answers gqlgen
+// could not decode would make its complexity function fail, and the
+// meter charge 1).
+func TestBudgetMeterPricesArgFreeFields(t *testing.T) {
+	es := pricedSchema(t)
+	b := &budget{}
+	if err := b.Validate(es); err != nil {
+		t.Fatal(err)
+	}
+	field := func(query string, vars map[string]any) (context.Context, *graphql.FieldContext) {
+		t.Helper()
+		doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, nil)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		op := doc.Operations[0]
+		f := op.SelectionSet[0].(*ast.Field)
+		ctx := graphql.WithOperationContext(context.Background(), &graphql.OperationContext{Doc: doc, Operation: op, Variables: vars})
+		return ctx, &graphql.FieldContext{Object: f.ObjectDefinition.Name, Field: graphql.CollectedField{Field: f}}
+	}
+	undecodable := map[string]any{"answers": []any{map[string]any{"questionKey": []any{"not", "a", "string"}}}}
+	ctx, fc := field(`mutation($answers: [AnswerInput!]!) { castVote(input: {photoId: "x", answers: $answers}) { photo { width } } }`, undecodable)
+	if got := b.price(ctx, fc); got != priceMutation {
+		t.Errorf("the meter charges castVote %d, want a mutation's %d", got, priceMutation)
+	}
 }

@@ -115,8 +115,7 @@ func TestBudgetMeterPricesArgFreeFields(t *testing.T) {
 		ctx := graphql.WithOperationContext(context.Background(), &graphql.OperationContext{Doc: doc, Operation: op, Variables: vars})
 		return ctx, &graphql.FieldContext{Object: f.ObjectDefinition.Name, Field: graphql.CollectedField{Field: f}}
 	}
-	undecodable := map[string]any{"answers": []any{map[string]any{"questionKey": []any{"not", "a", "string"}}}}
-	ctx, fc := field(`mutation($answers: [AnswerInput!]!) { castVote(input: {photoId: "x", answers: $answers}) { photo { width } } }`, undecodable)
+	ctx, fc := field(castVoteWidth, undecodableAnswers)
 	if got := b.price(ctx, fc); got != priceMutation {
 		t.Errorf("the meter charges castVote %d, want a mutation's %d", got, priceMutation)
 	}

@@ -193,10 +193,11 @@ func setComplexity(c *graph.ComplexityRoot, p prices) {
 }
 
 // argFree prices the fields whose price does not depend on their
-// arguments (every mutation and subscription, and the lookups). The pricer and the budget's meter read a field here before
-// they ask the schema's complexity functions, because gqlgen decodes a
-// field's arguments whole before it calls one, even a function that
-// ignores them: castVote's answers were decoded twice a vote for nothing.
+// arguments (every mutation and subscription, and the lookups). The
+// pricer and the budget's meter read a field here before they ask the
+// schema's complexity functions, because gqlgen decodes a field's
+// arguments whole before it calls one, even a function that ignores them:
+// castVote's answers were decoded twice a vote for nothing.
 var argFree = map[fieldName]func(child int) int{
 	{"Query", "node"}:                     plus(priceLookup),
 	{"Query", "photo"}:                    plus(priceLookup),

@@ -163,12 +163,7 @@ func TestEveryListIsPriced(t *testing.T) {
 				continue
 			}
 			checked++
-			args := map[string]any{}
-			for _, a := range f.Arguments {
-				if a.Type.NonNull {
-					args[a.Name] = sampleArg(a.Type)
-				}
-			}
+			args := sampleArgs(es.Schema(), f.Arguments)
 			if _, ok := complexity(context.Background(), es, def.Name, f.Name, 1, func() map[string]any { return args }); !ok {
 				t.Errorf("%s.%s returns %s and has no price: give it one in setComplexity (argFree takes no list)", def.Name, f.Name, f.Type)
 			}
@@ -197,26 +192,16 @@ func TestArgFreePrices(t *testing.T) {
 		}
 		// One price per field: a ComplexityRoot function too would be
 		// silently shadowed by argFree's.
-		args := map[string]any{}
-		for _, a := range def.Fields.ForName(name.field).Arguments {
-			switch {
-			case es.Schema().Types[a.Type.Name()].Kind == ast.InputObject && a.Type.Elem == nil:
-				args[a.Name] = map[string]any{} // decodes: required fields are the validator's
-			case a.Type.NonNull:
-				args[a.Name] = sampleArg(a.Type)
-			}
-		}
+		args := sampleArgs(es.Schema(), def.Fields.ForName(name.field).Arguments)
 		if _, ok := es.Complexity(context.Background(), name.object, name.field, 1, args); ok {
 			t.Errorf("%s.%s is priced in argFree and in setComplexity: keep one", name.object, name.field)
 		}
 	}
-	const castVote = `mutation($answers: [AnswerInput!]!) { castVote(input: {photoId: "x", answers: $answers}) { photo { width } } }`
-	want := priceOf(t, es, castVote, "", map[string]any{"answers": []any{}})
+	want := priceOf(t, es, castVoteWidth, "", map[string]any{"answers": []any{}})
 	if want != priceMutation+2 { // photo (1) and width (1)
 		t.Fatalf("castVote { photo { width } } costs %d, want %d", want, priceMutation+2)
 	}
-	undecodable := map[string]any{"answers": []any{map[string]any{"questionKey": []any{"not", "a", "string"}}}}
-	if got := priceOf(t, es, castVote, "", undecodable); got != want {
+	if got := priceOf(t, es, castVoteWidth, "", undecodableAnswers); got != want {
 		t.Errorf("castVote with answers gqlgen cannot decode costs %d, want %d: its arguments were decoded to price it", got, want)
 	}
 }
@@ -242,6 +227,29 @@ func BenchmarkPriceCastVote(b *testing.B) {
 	for b.Loop() {
 		price(context.Background(), es, doc.Operations[0], vars)
 	}
+}
+
+// castVoteWidth is a vote asking for its photo's width, and
+// undecodableAnswers its variables with answers gqlgen cannot decode: a
+// price or a charge taken from them had the arguments decoded.
+const castVoteWidth = `mutation($answers: [AnswerInput!]!) { castVote(input: {photoId: "x", answers: $answers}) { photo { width } } }`
+
+var undecodableAnswers = map[string]any{"answers": []any{map[string]any{"questionKey": []any{"not", "a", "string"}}}}
+
+// sampleArgs are arguments defs that gqlgen's argument parsing accepts: a
+// sample of each required one, and an empty object for each input object
+// (its required fields are the validator's).
+func sampleArgs(schema *ast.Schema, defs ast.ArgumentDefinitionList) map[string]any {
+	args := map[string]any{}
+	for _, a := range defs {
+		switch {
+		case schema.Types[a.Type.Name()].Kind == ast.InputObject && a.Type.Elem == nil:
+			args[a.Name] = map[string]any{}
+		case a.Type.NonNull:
+			args[a.Name] = sampleArg(a.Type)
+		}
+	}
+	return args
 }
 
 // sampleArg is a value of type typ that gqlgen's argument parsing accepts.

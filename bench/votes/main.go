@@ -26,8 +26,9 @@
 // times, each round in a new database (the server started on it, pgbench
 // run in it after), and the report ends with the median of the rounds'
 // ratios: on a shared machine the speed of the CPU and of the disk's
-// flushes drifts within minutes, and a drift then weighs on both. CPU per vote (FaceStat's, PostgreSQL's) comes
-// from /proc, the load generator's apart.
+// flushes drifts within minutes, and a drift then weighs on both. CPU per
+// vote (FaceStat's, PostgreSQL's) comes from /proc, the load generator's
+// apart.
 package main
 
 import (
@@ -79,7 +80,7 @@ type options struct {
 	bin        string
 	skipPG     bool
 	rounds     int
-	dbName     string // the benchmark's database, once created
+	dbName     string // the round's database, once created
 }
 
 func main() {

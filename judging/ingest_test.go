@@ -33,9 +33,17 @@ func (f hookFunc) PhotosChanged(ctx context.Context, fresh []*judging.Snapshot) 
 
 // newJudging returns the judging service on d, with its photo store,
 // logging to log and telling observers of changes.
+// The judging order's head is read for every pick: these tests change the
+// order (votes, karma) and ask for the next photo at once.
 func newJudging(t testing.TB, d *db.DB, cfg judging.Config, log *slog.Logger, observers ...judging.Observer) *judging.Service {
 	t.Helper()
-	store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect}, log)
+	return newJudgingOn(t, d, photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect, JudgingHeadTTL: -1}, log),
+		cfg, log, observers...)
+}
+
+// newJudgingOn is newJudging with the photo store given.
+func newJudgingOn(t testing.TB, d *db.DB, store *photos.Service, cfg judging.Config, log *slog.Logger, observers ...judging.Observer) *judging.Service {
+	t.Helper()
 	s, err := judging.NewService(context.Background(), judging.Deps{Client: d.Client, Dialect: d.Dialect, Photos: store,
 		Observers: observers, Log: log}, cfg)
 	if err != nil {

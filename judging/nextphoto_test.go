@@ -4,12 +4,15 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/photos"
 )
@@ -55,5 +58,83 @@ func TestNextPhotoDrawsFromThePool(t *testing.T) {
 			t.Fatalf("200 draws served %d distinct photos of the pool of 4: %v", len(served), served)
 		}
 		t.Logf("draws per photo of the pool: %v", served)
+	})
+}
+
+// TestNextPhotoHeadIsOnlyAnOrder: with the shipped head of the judging
+// order (read at most once a second), what changed behind the head's back
+// is still never served: a photo hidden or deleted directly in the
+// database, the judge's own vote or skip just cast, the judge's own photo.
+// A photo inserted behind its back is served once the head is read again
+// (at most a second later), and at once after JudgingOrderChanged.
+func TestNextPhotoHeadIsOnlyAnOrder(t *testing.T) {
+	onBoth(t, func(t *testing.T, d *db.DB) {
+		f := fixture{t, d}
+		ctx := context.Background()
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect}, log)
+		s := newJudgingOn(t, d, store, judging.Config{MinVotes: 10, CandidatePool: 4, TopSize: 10,
+			Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}}, log)
+		owner := f.account("owner")
+		a, b, c := f.photo(owner.ID, 0), f.photo(owner.ID, 0), f.photo(owner.ID, 0)
+		me := f.account("judge")
+		j := &identity.Viewer{ID: me.ID}
+		f.photo(me.ID, 0) // the judge's own: never served to them
+		served := func(want ...uuid.UUID) {
+			t.Helper()
+			for range 40 {
+				p, err := s.NextPhoto(ctx, j, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p == nil && len(want) == 0 {
+					continue
+				}
+				if p == nil || !slices.Contains(want, p.ID) {
+					t.Fatalf("NextPhoto served %v, want one of %v", p, want)
+				}
+			}
+		}
+		served(a.ID, b.ID, c.ID) // the head is read: a, b, c and mine
+
+		if err := d.Photo.UpdateOne(a).SetStatus(photo.StatusHidden).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Photo.DeleteOne(b).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		served(c.ID)
+		if _, err := s.CastVote(ctx, j, c.ID, ageAnswer(30)); err != nil {
+			t.Fatal(err)
+		}
+		served() // nothing left
+
+		// A photo inserted behind the head's back: served within a
+		// second or so, when the expired head has been read again.
+		e := f.photo(owner.ID, 0)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			p, err := s.NextPhoto(ctx, j, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p != nil {
+				if p.ID != e.ID {
+					t.Fatalf("NextPhoto served %s, want the new photo %s", p.ID, e.ID)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("a photo inserted 10 s ago is still not served")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err := s.SkipPhoto(ctx, j, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		served()
+		g := f.photo(owner.ID, 0)
+		store.JudgingOrderChanged()
+		served(g.ID)
 	})
 }

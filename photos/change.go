@@ -176,8 +176,9 @@ func (s *Service) forgetTwice(ctx context.Context, id uuid.UUID) {
 
 // forget drops the cached rows of photos ids and what serving their
 // images needs (imageAccess), best effort: an entry whose delete fails
-// lives out its TTL.
+// lives out its TTL. The judging order's head is read again.
 func (s *Service) forget(ctx context.Context, ids ...uuid.UUID) {
+	s.head.stale() // who may judge them may have changed
 	s.drop(ctx, ids, cache.PhotoKey, cache.PhotoAccessKey)
 }
 

@@ -63,6 +63,11 @@ type Config struct {
 	// Cache, when set, holds photo rows (Load); a photo's entry goes when
 	// it changes.
 	Cache cache.Store
+	// JudgingHeadTTL is how long the instance's head of the judging order
+	// serves nextPhoto before it is read again (judginghead.go; zero: a
+	// second); negative: read for every pick, so that a change of the
+	// order that bypasses this Service (karma, votes) shows at once.
+	JudgingHeadTTL time.Duration
 }
 
 // Service is the photo store.
@@ -73,7 +78,8 @@ type Service struct {
 	log       *slog.Logger
 	work      chan struct{}
 	observers []ChangeObserver
-	signKey   []byte // signs private images' URLs (imageKey)
+	signKey   []byte      // signs private images' URLs (imageKey)
+	head      judgingHead // its ttl is cfg.JudgingHeadTTL
 
 	// Now, when set, replaces time.Now for signed URLs' expiries (tests).
 	Now func() time.Time
@@ -84,8 +90,11 @@ func NewService(client *ent.Client, blobs blob.Store, cfg Config, log *slog.Logg
 	if cfg.SignedURLTTL <= 0 {
 		cfg.SignedURLTTL = 10 * time.Minute
 	}
+	if cfg.JudgingHeadTTL == 0 {
+		cfg.JudgingHeadTTL = time.Second
+	}
 	return &Service{client: client, blobs: blobs, cfg: cfg, log: log, work: make(chan struct{}, max(cfg.Workers, 1)),
-		signKey: imageKey(cfg.SigningKey)}
+		signKey: imageKey(cfg.SigningKey), head: judgingHead{ttl: cfg.JudgingHeadTTL}}
 }
 
 // A photo's blobs are kept under keys of its own: its image under
@@ -273,6 +282,7 @@ func (s *Service) Upload(ctx context.Context, v *identity.Viewer, file io.Reader
 		s.dropBlobs(cleanup, imageKey, thumbKey)
 		return nil, err
 	}
+	s.head.stale() // a photo to judge, when it is active
 	return p, nil
 }
 

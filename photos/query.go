@@ -134,9 +134,21 @@ func CursorOf(p *ent.Photo) relay.Cursor { return relay.Cursor{Time: p.CreatedAt
 // (VoteTier), and within a tier in id order (ids are random, so no photo
 // is favoured for its age or owner).
 //
-// One statement, and one row read: the candidates' ids are drawn by
-// random() inside it (nextPhoto served one of twenty whole rows it read).
+// Usually served from the instance's head of that order (judginghead.go):
+// two statements, the judge's judged and skipped photos and the chosen
+// row. Otherwise the walk (pickByWalk): one statement.
 func (s *Service) PickToJudge(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) (*ent.Photo, error) {
+	p, ok, err := s.pickFromHead(ctx, judge, skip, n)
+	if err != nil || ok {
+		return p, err
+	}
+	return s.pickByWalk(ctx, judge, skip, n)
+}
+
+// pickByWalk is PickToJudge in one statement, which walks the order past
+// the photos the judge judged or skipped and draws one of the first n
+// left by random(), reading one row.
+func (s *Service) pickByWalk(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) (*ent.Photo, error) {
 	where := []predicate.Photo{activeOnly()}
 	if judge != nil {
 		where = append(where, photo.OwnerIDNEQ(*judge), photo.Not(photo.HasVotesWith(vote.JudgeID(*judge))),

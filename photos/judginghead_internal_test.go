@@ -1,0 +1,207 @@
+package photos
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// scanner is a scan for judgingHead that counts its calls and, when gate
+// is set, waits for it to be closed.
+type scanner struct {
+	calls atomic.Int64
+	gate  chan struct{}
+	err   error
+}
+
+func (s *scanner) scan(ctx context.Context) (*headSnapshot, error) {
+	n := s.calls.Add(1)
+	if s.gate != nil {
+		<-s.gate
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	// Each scan's photo tells which scan it was.
+	return &headSnapshot{photos: []headPhoto{{id: uuid.UUID{byte(n)}}}, full: true, at: time.Now()}, nil
+}
+
+// servedScan returns which scan h.get served.
+func servedScan(t *testing.T, h *judgingHead, scan func(context.Context) (*headSnapshot, error)) byte {
+	t.Helper()
+	snap, err := h.get(context.Background(), scan, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap.photos[0].id[0]
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// TestJudgingHeadServesWithinItsTTL: a scan serves every pick until the
+// TTL; then picks get it while one new scan runs in the background, and
+// the new one after that.
+func TestJudgingHeadServesWithinItsTTL(t *testing.T) {
+	h := &judgingHead{ttl: time.Hour}
+	var s scanner
+	for range 5 {
+		if got := servedScan(t, h, s.scan); got != 1 {
+			t.Fatalf("served scan %d, want the first", got)
+		}
+	}
+	if n := s.calls.Load(); n != 1 {
+		t.Fatalf("%d scans for five picks within the TTL, want 1", n)
+	}
+
+	h.mu.Lock()
+	h.cur.at = time.Now().Add(-2 * time.Hour) // expired
+	h.mu.Unlock()
+	s.gate = make(chan struct{})
+	if got := servedScan(t, h, s.scan); got != 1 {
+		t.Fatalf("an expired head served scan %d while the next ran, want the first", got)
+	}
+	if got := servedScan(t, h, s.scan); got != 1 {
+		t.Fatalf("served scan %d while the next ran, want the first", got)
+	}
+	close(s.gate)
+	waitFor(t, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.flight == nil })
+	if got := servedScan(t, h, s.scan); got != 2 {
+		t.Fatalf("served scan %d after the background scan, want the second", got)
+	}
+	if n := s.calls.Load(); n != 2 {
+		t.Fatalf("%d scans, want 2: one in the background for every pick of the expired head", n)
+	}
+}
+
+// TestJudgingHeadWaitsAfterAChange: after stale, a pick never gets a
+// scan that started before the change, even one in flight at the change.
+func TestJudgingHeadWaitsAfterAChange(t *testing.T) {
+	h := &judgingHead{ttl: time.Hour}
+	s := scanner{gate: make(chan struct{})}
+	ctx := context.Background()
+	close(s.gate)
+	servedScan(t, h, s.scan)
+
+	h.stale()
+	if got := servedScan(t, h, s.scan); got != 2 {
+		t.Fatalf("after a change served scan %d, want a new one (2)", got)
+	}
+
+	// A change while a scan is in flight: that scan is not enough.
+	s.gate = make(chan struct{})
+	h.stale()
+	got := make(chan byte)
+	go func() {
+		snap, err := h.get(ctx, s.scan, quiet)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- snap.photos[0].id[0]
+	}()
+	waitFor(t, func() bool { return s.calls.Load() == 3 }) // scan 3 in flight
+	h.stale()
+	close(s.gate)
+	if g := <-got; g != 4 {
+		t.Fatalf("a change during scan 3 served scan %d, want 4", g)
+	}
+}
+
+// TestJudgingHeadNegativeTTL: with a negative TTL every pick waits for a
+// scan of its own.
+func TestJudgingHeadNegativeTTL(t *testing.T) {
+	h := &judgingHead{ttl: -1}
+	var s scanner
+	for i := range 3 {
+		if got := servedScan(t, h, s.scan); int(got) != i+1 {
+			t.Fatalf("pick %d served scan %d", i+1, got)
+		}
+	}
+}
+
+// TestJudgingHeadScanFailures: a failed scan fails the picks waiting for
+// it, and the next pick scans again; a pick that gives up waiting gets its
+// context's error, and the scan it waited for still serves the next one.
+func TestJudgingHeadScanFailures(t *testing.T) {
+	h := &judgingHead{ttl: time.Hour}
+	s := scanner{err: errors.New("database gone")}
+	ctx := context.Background()
+	if _, err := h.get(ctx, s.scan, quiet); !errors.Is(err, s.err) {
+		t.Fatalf("get = %v, want the scan's error", err)
+	}
+	s.err = nil
+	if got := servedScan(t, h, s.scan); got != 2 {
+		t.Fatalf("after a failure served scan %d, want a new one (2)", got)
+	}
+
+	h.stale()
+	s.gate = make(chan struct{})
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if _, err := h.get(short, s.scan, quiet); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("get with a short deadline = %v, want DeadlineExceeded", err)
+	}
+	close(s.gate)
+	if got := servedScan(t, h, s.scan); got != 3 {
+		t.Fatalf("served scan %d, want the one the impatient pick started (3)", got)
+	}
+
+	// A panicking scan is an error, not a crash.
+	h.stale()
+	s.gate = nil
+	if _, err := h.get(ctx, func(context.Context) (*headSnapshot, error) { panic("boom") }, quiet); err == nil {
+		t.Fatal("a panicking scan served a head")
+	}
+}
+
+// TestJudgingHeadConcurrent: picks, changes and expiries from many
+// goroutines (run with -race) share scans: never more than one in flight.
+func TestJudgingHeadConcurrent(t *testing.T) {
+	h := &judgingHead{ttl: time.Millisecond}
+	var inFlight, most atomic.Int64
+	scan := func(context.Context) (*headSnapshot, error) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		time.Sleep(100 * time.Microsecond)
+		return &headSnapshot{photos: []headPhoto{{}}, full: true, at: time.Now()}, nil
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				if (g+i)%17 == 0 {
+					h.stale()
+				}
+				if snap, err := h.get(context.Background(), scan, quiet); err != nil || len(snap.photos) != 1 {
+					t.Errorf("get = %v, %v", snap, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if m := most.Load(); m != 1 {
+		t.Fatalf("%d scans in flight at once, want 1", m)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+	}
+}

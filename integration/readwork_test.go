@@ -82,8 +82,8 @@ func TestReadWork(t *testing.T) {
 
 	// nextPhoto: two statements, the judge's judged and skipped photos and
 	// the row it draws from the instance's head of the judging order. The
-	// head is read at most once a second, for every request, as the
-	// instance's work: p was inserted behind the photo service's back, so
+	// head is read in the background every 200 ms, for every request, as
+	// the instance's work: p was inserted behind the photo service's back, so
 	// it is told, and a first request waits for the head's scan.
 	r.e.App.Photos.JudgingOrderChanged()
 	measure("nextPhoto, the head read", `{ nextPhoto { id imageUrl } }`, nil)

@@ -62,11 +62,12 @@ func TestNextPhotoDrawsFromThePool(t *testing.T) {
 }
 
 // TestNextPhotoHeadIsOnlyAnOrder: with the shipped head of the judging
-// order (read at most once a second), what changed behind the head's back
+// order (read again in the background every 200 ms), what changed behind
+// the head's back
 // is still never served: a photo hidden or deleted directly in the
 // database, the judge's own vote or skip just cast, the judge's own photo.
 // A photo inserted behind its back is served once the head is read again
-// (at most a second later), and at once after JudgingOrderChanged.
+// (a fraction of a second later), and at once after JudgingOrderChanged.
 func TestNextPhotoHeadIsOnlyAnOrder(t *testing.T) {
 	onBoth(t, func(t *testing.T, d *db.DB) {
 		f := fixture{t, d}
@@ -109,8 +110,8 @@ func TestNextPhotoHeadIsOnlyAnOrder(t *testing.T) {
 		}
 		served() // nothing left
 
-		// A photo inserted behind the head's back: served within a
-		// second or so, when the expired head has been read again.
+		// A photo inserted behind the head's back: served when the
+		// expired head has been read again.
 		e := f.photo(owner.ID, 0)
 		deadline := time.Now().Add(10 * time.Second)
 		for {

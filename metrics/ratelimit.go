@@ -22,3 +22,24 @@ func (m *Metrics) WatchLimiter(degraded func() bool, fallbacks func() uint64) {
 			func() float64 { return float64(fallbacks()) }),
 	)
 }
+
+// WatchPicks exposes how nextPhoto's picks were served:
+// facestat_next_photo_picks_total{way="head"} from the instance's head of
+// the judging order, {way="walk"} by the walk that judges the head cannot
+// serve get (photos/judginghead.go). A walk share that grows means the
+// head is too short for the judges (heavy judges, or a pool near its
+// size).
+func (m *Metrics) WatchPicks(counts func() (head, walk int64)) {
+	for _, way := range []string{"head", "walk"} {
+		m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "facestat_next_photo_picks_total",
+			Help:        "nextPhoto's picks, by the way they were served: from the instance's head of the judging order, or by the walk.",
+			ConstLabels: prometheus.Labels{"way": way}},
+			func() float64 {
+				head, walk := counts()
+				if way == "head" {
+					return float64(head)
+				}
+				return float64(walk)
+			}))
+	}
+}

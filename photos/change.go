@@ -151,6 +151,9 @@ func (s *Service) AfterDelete(ctx context.Context, gone []*ent.Photo) {
 // back just after the first delete is undone by the second.
 func (s *Service) changed(ctx context.Context, c Change) {
 	ctx = context.WithoutCancel(ctx)
+	if !c.Deleted && c.Photo.Status == photo.StatusActive {
+		s.head.stale() // it may be judgeable again (a pick checks the others)
+	}
 	s.forgetTwice(ctx, c.Photo.ID)
 	if len(s.observers) > 0 {
 		panics.Go(s.log, "telling of a photo's change", func() {
@@ -176,9 +179,8 @@ func (s *Service) forgetTwice(ctx context.Context, id uuid.UUID) {
 
 // forget drops the cached rows of photos ids and what serving their
 // images needs (imageAccess), best effort: an entry whose delete fails
-// lives out its TTL. The judging order's head is read again.
+// lives out its TTL.
 func (s *Service) forget(ctx context.Context, ids ...uuid.UUID) {
-	s.head.stale() // who may judge them may have changed
 	s.drop(ctx, ids, cache.PhotoKey, cache.PhotoAccessKey)
 }
 

@@ -27,27 +27,39 @@ import (
 // PostgreSQL's time a call, the dearest statement of a judging view.
 //
 // The order itself is the same for every judge, so each instance keeps
-// its head, the first headSize active photos in (judge queue, vote tier,
-// id) order with their owners, read by one index scan at most once a
-// second (Config.JudgingHeadTTL; votes move a photo along it by a tier
-// per quarter doubling). A pick then reads the judge's judged and skipped photos (one
-// index range scan of each, bounded by judgedLimit) and the chosen row by
-// its key: two cheap statements. The chosen row is read fresh and checked,
-// so the head's age decides only which photos are candidates, never
-// whether a hidden or deleted one is served.
+// its head: the first 8 × pool active photos (at least headMinSize) in
+// (judge queue, vote tier, id) order with their owners, read by one index
+// scan, again in the background once it is older than its TTL
+// (Config.JudgingHeadTTL: 200 ms, so that votes, which move a photo along
+// the order by a tier per vote below 16, rotate the pool about as often
+// as they did). A pick then reads the judge's votes and skips (one
+// statement over their unique indexes, at most judgedLimit rows) and the
+// drawn row by its key, checked active: two cheap statements. The head's
+// age decides only which photos are candidates, never whether a hidden or
+// deleted one is served.
 //
-// Changes made through this instance (uploads, visibility, moderation,
-// deletions) mark the head stale, and the next pick waits for a new one;
-// another instance's are seen within the TTL. A judge the head cannot
-// serve falls back to the walk: one who judged more than judgedLimit
-// photos, or who judged so much of the head that fewer than a pool's
-// worth of candidates remain in it while more photos lie beyond it.
+// A photo that may have become judgeable through this instance (an
+// upload, a restored or re-published photo) makes the next pick wait for
+// a new scan; a row that turned out gone or hidden starts one in the
+// background; another instance's changes show within the TTL. A scan that
+// fails is logged, and a head older than headMaxAge (or ten TTLs) is not
+// used: picks
+// wait for a scan (and fail with it) or walk. A judge the head cannot
+// serve gets the walk: one with more than judgedLimit votes and skips, or
+// who judged so much of the head that fewer than a pool's worth of
+// candidates remain in it while more photos lie beyond it. Such a judge is
+// remembered for a while (walkers), so that each pick does not read the
+// votes first and then walk.
 const (
+	defaultHeadTTL  = 200 * time.Millisecond
+	headMaxAge      = 10 * time.Second
 	headScanTimeout = 5 * time.Second
 	headMinSize     = 64
 	headMaxSize     = 1024
 	judgedLimit     = 1000 // votes and skips read for one pick, at most
 	pickTries       = 3    // rows read for one pick before falling back
+	walkerTTL       = time.Minute
+	walkersMax      = 10_000
 )
 
 // headPhoto is one photo of the head: enough to leave out the judge's own.
@@ -61,14 +73,20 @@ type headSnapshot struct {
 	gen    uint64    // judgingHead.gen when its scan started
 }
 
+// headScan is one scan of the head, for those waiting on it.
+type headScan struct {
+	done chan struct{} // closed when it ended; then snap or err is set
+	snap *headSnapshot
+	err  error
+}
+
 // judgingHead is an instance's cached head of the judging order.
 type judgingHead struct {
-	ttl    time.Duration // negative: a scan for every pick
+	ttl    time.Duration // negative: every pick waits for a scan of its own
 	mu     sync.Mutex
 	cur    *headSnapshot
-	gen    uint64        // moved on by every local change (stale)
-	flight chan struct{} // closed when the scan in flight ends; nil when none
-	err    error         // the last scan's error, for its waiters
+	gen    uint64    // moved on by every change a pick must see (stale)
+	flight *headScan // the scan in flight, if any
 }
 
 // stale marks the head out of date: the next pick waits for a new scan.
@@ -78,69 +96,113 @@ func (h *judgingHead) stale() {
 	h.mu.Unlock()
 }
 
+// expire lets picks go on with the head while a new scan runs in the
+// background.
+func (h *judgingHead) expire() {
+	h.mu.Lock()
+	if old := time.Now().Add(-h.ttl); h.cur != nil && h.ttl >= 0 && h.cur.at.After(old) {
+		h.cur.at = old // expired, not past headMaxAge
+	}
+	h.mu.Unlock()
+}
+
 // get returns a snapshot of the head: the current one while it is younger
-// than the TTL and no local change came after its scan; an expired one
-// while a new scan runs in the background; otherwise it waits for a scan
-// that started after the last change (at most three, if changes keep
-// coming, and then takes the latest). With a negative TTL every call waits
-// for a scan.
+// than the TTL and no change a pick must see came after its scan; one
+// older than the TTL (but not than headMaxAge) while a new scan runs in
+// the background; otherwise it waits for a scan that started after the
+// last such change (at most three, if changes keep coming, and then takes
+// the latest). With a negative TTL every call waits for a scan that
+// started after it was made.
 func (h *judgingHead) get(ctx context.Context, scan func(context.Context) (*headSnapshot, error), log *slog.Logger) (*headSnapshot, error) {
-	for i := range 3 {
+	h.mu.Lock()
+	if h.ttl < 0 {
+		h.gen++
+	}
+	h.mu.Unlock()
+	var last *headScan
+	for range 3 {
 		h.mu.Lock()
-		if cur := h.cur; cur != nil && cur.gen == h.gen && (h.ttl >= 0 || i > 0) {
+		if cur := h.cur; cur != nil && cur.gen == h.gen && time.Since(cur.at) < max(headMaxAge, 10*h.ttl) {
 			if h.ttl >= 0 && time.Since(cur.at) >= h.ttl {
 				h.startLocked(scan, log)
 			}
 			h.mu.Unlock()
 			return cur, nil
 		}
-		done := h.startLocked(scan, log)
+		last = h.startLocked(scan, log)
 		h.mu.Unlock()
 		select {
-		case <-done:
+		case <-last.done:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		h.mu.Lock()
-		err := h.err
-		h.mu.Unlock()
-		if err != nil {
-			return nil, err
+		if last.err != nil {
+			return nil, last.err
 		}
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.cur, nil
+	return last.snap, nil
 }
 
-// startLocked starts a scan unless one is in flight, and returns the
-// channel its end closes. The scan runs on its own context (bounded), so
-// that no one caller's cancellation fails the others waiting for it.
-func (h *judgingHead) startLocked(scan func(context.Context) (*headSnapshot, error), log *slog.Logger) chan struct{} {
+// startLocked starts a scan unless one is in flight, and returns it. The
+// scan runs on its own context (bounded), so that no one caller's
+// cancellation fails the others waiting for it.
+func (h *judgingHead) startLocked(scan func(context.Context) (*headSnapshot, error), log *slog.Logger) *headScan {
 	if h.flight != nil {
 		return h.flight
 	}
-	done := make(chan struct{})
-	h.flight = done
+	f := &headScan{done: make(chan struct{}), err: errors.New("photos: judging head: the scan panicked")}
+	h.flight = f
 	gen := h.gen
 	go func() {
-		defer close(done)
-		snap, err := (*headSnapshot)(nil), errors.New("photos: judging head: the scan panicked")
+		defer close(f.done)
 		func() {
 			defer panics.Recover(log, "reading the judging order's head", nil)
 			ctx, cancel := context.WithTimeout(context.Background(), headScanTimeout)
 			defer cancel()
-			snap, err = scan(ctx)
+			f.snap, f.err = scan(ctx)
 		}()
+		if f.err == nil && f.snap == nil {
+			f.err = errors.New("photos: judging head: the scan read nothing")
+		}
+		if f.err != nil {
+			log.Error("reading the judging order's head", "err", f.err)
+		}
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		h.flight, h.err = nil, err
-		if err == nil {
-			snap.gen = gen
-			h.cur = snap
+		h.flight = nil
+		if f.err == nil {
+			f.snap.gen = gen
+			h.cur = f.snap
 		}
 	}()
-	return done
+	return f
+}
+
+// walkers are the judges the head could not serve lately, who get the
+// walk at once: at most walkersMax, each for walkerTTL.
+type walkers struct {
+	mu    sync.Mutex
+	until map[uuid.UUID]time.Time
+}
+
+func (w *walkers) has(judge uuid.UUID) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t, ok := w.until[judge]
+	if ok && time.Now().After(t) {
+		delete(w.until, judge)
+		return false
+	}
+	return ok
+}
+
+func (w *walkers) add(judge uuid.UUID) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.until == nil || len(w.until) >= walkersMax {
+		w.until = make(map[uuid.UUID]time.Time) // forgetting them costs a read each
+	}
+	w.until[judge] = time.Now().Add(walkerTTL)
 }
 
 // scanHead reads the first size active photos in judging order.
@@ -167,7 +229,8 @@ func (s *Service) scanHead(size int) func(context.Context) (*headSnapshot, error
 
 // judged returns the photos judge voted on or skipped, and false when
 // there are more than judgedLimit of them (the set is then incomplete).
-// One statement.
+// One statement: a range of each of the two unique (judge, photo)
+// indexes.
 func (s *Service) judged(ctx context.Context, judge uuid.UUID) (map[uuid.UUID]bool, bool, error) {
 	var rows []struct {
 		PhotoID uuid.UUID `json:"photo_id"`
@@ -193,7 +256,8 @@ func (s *Service) judged(ctx context.Context, judge uuid.UUID) (map[uuid.UUID]bo
 // pickFromHead is PickToJudge served from the head; ok is false when the
 // head cannot decide (see judgingHead) and the walk must.
 func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) (p *ent.Photo, ok bool, err error) {
-	if n <= 0 || 8*n > headMaxSize {
+	if n <= 0 || 8*n > headMaxSize || (judge != nil && s.walkers.has(*judge)) {
+		s.picks.walk.Add(1)
 		return nil, false, nil
 	}
 	head, err := s.head.get(ctx, s.scanHead(max(8*n, headMinSize)), s.log)
@@ -203,8 +267,13 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 	var judged map[uuid.UUID]bool
 	if judge != nil {
 		var complete bool
-		if judged, complete, err = s.judged(ctx, *judge); err != nil || !complete {
+		if judged, complete, err = s.judged(ctx, *judge); err != nil {
 			return nil, false, err
+		}
+		if !complete {
+			s.walkers.add(*judge)
+			s.picks.walk.Add(1)
+			return nil, false, nil
 		}
 	}
 	candidates := make([]uuid.UUID, 0, n)
@@ -218,30 +287,42 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 		candidates = append(candidates, h.id)
 	}
 	if len(candidates) < n && !head.full {
+		if judge != nil {
+			s.walkers.add(*judge)
+		}
+		s.picks.walk.Add(1)
 		return nil, false, nil // more candidates lie past the head
 	}
 	rand.Shuffle(len(candidates), func(i, j int) { candidates[i], candidates[j] = candidates[j], candidates[i] })
 	for i, id := range candidates {
 		if i == pickTries {
-			return nil, false, nil
+			break
 		}
 		p, err := s.client.Photo.Query().Where(photo.ID(id), activeOnly()).Only(ctx)
 		if ent.IsNotFound(err) {
-			s.head.stale() // hidden or deleted since the head's scan
+			s.head.expire() // hidden or deleted since the head's scan
 			continue
 		}
 		if err != nil {
 			return nil, false, fmt.Errorf("photos: to judge: %w", err)
 		}
+		s.picks.head.Add(1)
 		return p, true, nil
 	}
 	if len(candidates) > 0 {
-		return nil, false, nil // every one was gone: let the walk answer
+		s.picks.walk.Add(1)
+		return nil, false, nil // the ones tried were gone: let the walk answer
 	}
+	s.picks.head.Add(1)
 	return nil, true, nil // nothing left to judge
 }
 
-// JudgingOrderChanged tells the Service that photos were written behind
-// its back (a row inserted or changed directly): the next pick reads the
-// judging order's head again. Its own changes do so themselves.
+// JudgingOrderChanged tells the Service that photos may have become
+// judgeable behind its back (a row inserted or changed directly): the next
+// pick reads the judging order's head again. Its own uploads and
+// restorations do so themselves.
 func (s *Service) JudgingOrderChanged() { s.head.stale() }
+
+// PickCounts returns how many picks the head served and how many the walk
+// did, since the Service started (metrics.WatchPicks).
+func (s *Service) PickCounts() (head, walk int64) { return s.picks.head.Load(), s.picks.walk.Load() }

@@ -49,7 +49,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // TTL; then picks get it while one new scan runs in the background, and
 // the new one after that.
 func TestJudgingHeadServesWithinItsTTL(t *testing.T) {
-	h := &judgingHead{ttl: time.Hour}
+	h := &judgingHead{ttl: time.Second}
 	var s scanner
 	for range 5 {
 		if got := servedScan(t, h, s.scan); got != 1 {
@@ -61,7 +61,7 @@ func TestJudgingHeadServesWithinItsTTL(t *testing.T) {
 	}
 
 	h.mu.Lock()
-	h.cur.at = time.Now().Add(-2 * time.Hour) // expired
+	h.cur.at = time.Now().Add(-2 * time.Second) // expired, younger than headMaxAge
 	h.mu.Unlock()
 	s.gate = make(chan struct{})
 	if got := servedScan(t, h, s.scan); got != 1 {
@@ -77,6 +77,25 @@ func TestJudgingHeadServesWithinItsTTL(t *testing.T) {
 	}
 	if n := s.calls.Load(); n != 2 {
 		t.Fatalf("%d scans, want 2: one in the background for every pick of the expired head", n)
+	}
+
+	// expire: served on while a scan runs in the background.
+	s.gate = make(chan struct{})
+	h.expire()
+	if got := servedScan(t, h, s.scan); got != 2 {
+		t.Fatalf("an expired head served scan %d, want the second", got)
+	}
+	close(s.gate)
+	waitFor(t, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.flight == nil })
+
+	// Past headMaxAge a head is not served: the pick waits for a scan,
+	// and fails with it.
+	h.mu.Lock()
+	h.cur.at = time.Now().Add(-2 * headMaxAge)
+	h.mu.Unlock()
+	s.gate, s.err = nil, errors.New("database gone")
+	if snap, err := h.get(context.Background(), s.scan, quiet); !errors.Is(err, s.err) {
+		t.Fatalf("a head past its maximum age: get = %v, %v; want the failed scan's error", snap, err)
 	}
 }
 

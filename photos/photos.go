@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,9 +65,10 @@ type Config struct {
 	// it changes.
 	Cache cache.Store
 	// JudgingHeadTTL is how long the instance's head of the judging order
-	// serves nextPhoto before it is read again (judginghead.go; zero: a
-	// second); negative: read for every pick, so that a change of the
-	// order that bypasses this Service (karma, votes) shows at once.
+	// serves nextPhoto before it is read again in the background
+	// (judginghead.go; zero: 200 ms); negative: every pick waits for a
+	// scan of its own, so that a change of the order that bypasses this
+	// Service (karma, votes) shows at once (tests of the order).
 	JudgingHeadTTL time.Duration
 }
 
@@ -80,6 +82,8 @@ type Service struct {
 	observers []ChangeObserver
 	signKey   []byte      // signs private images' URLs (imageKey)
 	head      judgingHead // its ttl is cfg.JudgingHeadTTL
+	walkers   walkers     // judges the head could not serve lately
+	picks     struct{ head, walk atomic.Int64 }
 
 	// Now, when set, replaces time.Now for signed URLs' expiries (tests).
 	Now func() time.Time
@@ -91,7 +95,7 @@ func NewService(client *ent.Client, blobs blob.Store, cfg Config, log *slog.Logg
 		cfg.SignedURLTTL = 10 * time.Minute
 	}
 	if cfg.JudgingHeadTTL == 0 {
-		cfg.JudgingHeadTTL = time.Second
+		cfg.JudgingHeadTTL = defaultHeadTTL
 	}
 	return &Service{client: client, blobs: blobs, cfg: cfg, log: log, work: make(chan struct{}, max(cfg.Workers, 1)),
 		signKey: imageKey(cfg.SigningKey), head: judgingHead{ttl: cfg.JudgingHeadTTL}}

@@ -1,0 +1,189 @@
+package photos_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/db/dbtest"
+	"github.com/facestat/facestat/ent"
+	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/photos"
+)
+
+// pickEnv is a migrated database with photos to judge, and the photo
+// Service on it with the shipped head of the judging order.
+type pickEnv struct {
+	t     *testing.T
+	d     *db.DB
+	s     *photos.Service
+	owner uuid.UUID
+	order []uuid.UUID // the photos in judging order (one tier: by id)
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func onBothDBs(t *testing.T, fn func(t *testing.T, d *db.DB)) {
+	for _, c := range []struct {
+		name string
+		opts func(*testing.T) db.Options
+	}{
+		{"SQLite", func(t *testing.T) db.Options { return db.Options{DataDir: t.TempDir()} }},
+		{"PostgreSQL", func(t *testing.T) db.Options {
+			return db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			d, err := db.Open(ctx, c.opts(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { d.Close() })
+			if err := d.Migrate(ctx, quiet); err != nil {
+				t.Fatal(err)
+			}
+			fn(t, d)
+		})
+	}
+}
+
+// newPickEnv makes n active photos of one owner.
+func newPickEnv(t *testing.T, d *db.DB, n int) *pickEnv {
+	ctx := context.Background()
+	owner, err := d.User.Create().SetHandle("owner").SetEmail("owner@example.com").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &pickEnv{t: t, d: d, s: photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect}, quiet), owner: owner.ID}
+	for chunk := range slices.Chunk(make([]int, n), 500) {
+		create := make([]*ent.PhotoCreate, len(chunk))
+		for i := range chunk {
+			id := uuid.New()
+			create[i] = d.Photo.Create().SetID(id).SetOwnerID(owner.ID).SetImageKey("img/" + id.String()).
+				SetThumbKey("thumb/" + id.String()).SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1)
+			e.order = append(e.order, id)
+		}
+		if err := d.Photo.CreateBulk(create...).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.SortFunc(e.order, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	return e
+}
+
+// judge returns a new account that skipped the photos given.
+func (e *pickEnv) judge(skipped ...uuid.UUID) uuid.UUID {
+	e.t.Helper()
+	ctx := context.Background()
+	id := uuid.New()
+	if _, err := e.d.User.Create().SetID(id).SetHandle("j" + id.String()[:8]).SetEmail(id.String() + "@example.com").Save(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	for chunk := range slices.Chunk(skipped, 500) {
+		create := make([]*ent.PhotoSkipCreate, len(chunk))
+		for i, p := range chunk {
+			create[i] = e.d.PhotoSkip.Create().SetJudgeID(id).SetPhotoID(p)
+		}
+		if err := e.d.PhotoSkip.CreateBulk(create...).Exec(ctx); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return id
+}
+
+// pick picks for judge from a pool of n, and reports which way: the head
+// or the walk.
+func (e *pickEnv) pick(judge uuid.UUID, n int) (*ent.Photo, string) {
+	e.t.Helper()
+	head, walk := e.s.PickCounts()
+	p, err := e.s.PickToJudge(context.Background(), &judge, nil, n)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	head2, walk2 := e.s.PickCounts()
+	dh, dw := head2-head, walk2-walk
+	switch {
+	case dh == 1 && dw == 0:
+		return p, "head"
+	case dh == 0 && dw == 1:
+		return p, "walk"
+	}
+	e.t.Fatalf("one pick counted %d head and %d walk picks", dh, dw)
+	return nil, ""
+}
+
+// TestPickHeadOrWalk: a judge is served from the head while it holds a
+// pool's worth of candidates for them, and by the walk (with the same
+// answer) when it does not, or when they skipped or judged more than
+// judgedLimit (1,000) photos; every answer is among the first pool of the photos
+// the judge has not judged, in judging order.
+func TestPickHeadOrWalk(t *testing.T) {
+	onBothDBs(t, func(t *testing.T, d *db.DB) {
+		const pool = 2 // the head: its minimum, 64 photos
+		e := newPickEnv(t, d, photos.HeadMinSize+photos.JudgedLimit+10)
+		check := func(what string, judge uuid.UUID, want []uuid.UUID, way string) {
+			t.Helper()
+			for range 10 {
+				p, got := e.pick(judge, pool)
+				if p == nil || !slices.Contains(want, p.ID) {
+					t.Fatalf("%s: picked %v, want one of %v", what, p, want)
+				}
+				if got != way {
+					t.Fatalf("%s: picked by the %s, want the %s", what, got, way)
+				}
+			}
+		}
+		o := e.order
+		check("a new judge", e.judge(), o[:pool], "head")
+		check("a judge who skipped all but two of the head", e.judge(o[:photos.HeadMinSize-pool]...), o[photos.HeadMinSize-pool:photos.HeadMinSize], "head")
+		check("a judge who skipped all but one of the head", e.judge(o[:photos.HeadMinSize-1]...), o[photos.HeadMinSize-1:photos.HeadMinSize+1], "walk")
+		beyond := o[photos.HeadMinSize:] // photos past the head
+		check("a judge who skipped as many photos past the head as judged reads", e.judge(beyond[:photos.JudgedLimit]...), o[:pool], "head")
+		heavy := e.judge(beyond[:photos.JudgedLimit+1]...)
+		check("a judge who skipped more photos than judged reads", heavy, o[:pool], "walk")
+		if !e.s.Walker(heavy) {
+			t.Fatal("the heavy judge is not remembered as one the head cannot serve")
+		}
+
+		if head, full := e.s.HeadIDs(); !slices.Equal(head, o[:photos.HeadMinSize]) || full {
+			t.Fatalf("head %v (full: %v), want the first %d photos, not full", head, full, photos.HeadMinSize)
+		}
+
+		// A photo of the head hidden behind its back is never served.
+		ctx := context.Background()
+		judge := e.judge(o[:photos.HeadMinSize-pool]...)
+		hidden := o[photos.HeadMinSize-pool]
+		if err := d.Photo.UpdateOneID(hidden).SetStatus(photo.StatusHidden).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 {
+			p, err := e.s.PickToJudge(ctx, &judge, nil, pool)
+			if err != nil || p == nil || p.ID == hidden {
+				t.Fatalf("pick %d: %v, %v (the hidden photo is %s)", i, p, err, hidden)
+			}
+		}
+	})
+}
+
+// TestPickHeadFull: when every active photo is in the head, a judge who
+// judged them all is told there is nothing left, from the head.
+func TestPickHeadFull(t *testing.T) {
+	onBothDBs(t, func(t *testing.T, d *db.DB) {
+		e := newPickEnv(t, d, 5)
+		judge := e.judge(e.order...)
+		if p, way := e.pick(judge, 20); p != nil || way != "head" {
+			t.Fatalf("a judge who judged every photo: picked %v by the %s, want nothing by the head", p, way)
+		}
+		other := e.judge(e.order[:4]...)
+		if p, way := e.pick(other, 20); p == nil || p.ID != e.order[4] || way != "head" {
+			t.Fatalf("picked %v by the %s, want %s by the head", p, way, e.order[4])
+		}
+	})
+}

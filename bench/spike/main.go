@@ -30,6 +30,9 @@
 //     a judge who has judged every photo starts a new anonymous session;
 //   - results (10%): POST the photo's statistics query, GET its image.
 //
+// -mix changes those shares (e.g. 0,100,0: judging views only), to measure
+// what each kind of view costs; the aim is stated for the default mix.
+//
 // Replay: -clients closed-loop browsers run page views back to back until
 // -views are done. Duration, throughput, latency per view and errors (any
 // status but 200/304, GraphQL errors, transport failures; a shed 503 is an
@@ -91,6 +94,7 @@ type options struct {
 	maxInFl   int
 	env       string
 	capacity  float64
+	mix       [3]int // percent of front page, judging and results views
 }
 
 func main() {
@@ -113,8 +117,14 @@ func main() {
 	flag.StringVar(&o.keepProf, "profile-out", "", "also keep the CPU profile in this file, for go tool pprof")
 	flag.IntVar(&o.rounds, "rounds", 4, "with -baseline, the builds take turns in this many rounds of the replay")
 	flag.Float64Var(&o.capacity, "capacity", 0, "skip the replay and overload at -factor times this many views/s (a capacity measured before)")
+	mix := flag.String("mix", "60,30,10", "shares of front page, judging and results views, in percent")
 	flag.StringVar(&o.env, "env", "", "extra settings for the server, e.g. FACESTAT_ADMIT_LATENCY=100ms,FACESTAT_ADMIT_VOTES=128")
 	flag.Parse()
+	var err error
+	if o.mix, err = parseMix(*mix); err != nil {
+		fmt.Fprintln(os.Stderr, "spike: -mix:", err)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o); err != nil {
@@ -205,8 +215,8 @@ func run(ctx context.Context, o options) error {
 		// The builds take turns, round by round, so that what else the
 		// machine does falls on both alike.
 		rounds := max(o.rounds, 1)
-		fmt.Printf("\n== replay: %d page views (60%% front page, 30%% judging, 10%% results) from %d closed-loop browsers, per build, in %d rounds taking turns\n",
-			o.views, o.clients, rounds)
+		fmt.Printf("\n== replay: %d page views (%d%% front page, %d%% judging, %d%% results) from %d closed-loop browsers, per build, in %d rounds taking turns\n",
+			o.views, o.mix[0], o.mix[1], o.mix[2], o.clients, rounds)
 		for round := range rounds {
 			for i := range targets {
 				t := targets[(i+round)%len(targets)]
@@ -319,6 +329,7 @@ func setUp(ctx context.Context, o options, bin, label string) (*target, error) {
 	}
 	t.closers = append(t.closers, t.srv.Stop)
 	t.l = newLoad(t.srv.URL, o.clients, addrs)
+	t.l.mix = o.mix
 	if err := t.l.loadPhotos(); err != nil {
 		t.close()
 		return nil, err
@@ -530,6 +541,7 @@ type load struct {
 	requests  atomic.Int64
 	judges    sync.Pool // *judge, idle
 	addrs     []string  // synthetic client addresses; none: no X-Forwarded-For
+	mix       [3]int    // percent of front page, judging and results views
 }
 
 func newLoad(base string, conns int, addrs []string) *load {
@@ -664,9 +676,9 @@ func (l *load) view(r *mrand.Rand) {
 	var out outcome
 	addr := l.addr(r)
 	switch x := r.IntN(100); {
-	case x < 60:
+	case x < l.mix[0]:
 		kind, out = "front", l.get(addr, l.base+"/", true)
-	case x < 90:
+	case x < l.mix[0]+l.mix[1]:
 		kind, out = "judging", l.judging(r, addr)
 	default:
 		kind = "results"
@@ -839,4 +851,25 @@ func (l *load) report(phase string, d time.Duration) {
 	}
 	l.mu.Unlock()
 	fmt.Printf("  all      p50 %s  p99 %s\n", l.quantile(0.5).Round(10*time.Microsecond), l.quantile(0.99).Round(10*time.Microsecond))
+}
+
+// parseMix reads -mix: three whole percentages that add up to 100.
+func parseMix(s string) ([3]int, error) {
+	var mix [3]int
+	parts := strings.Split(s, ",")
+	if len(parts) != 3 {
+		return mix, fmt.Errorf("%q: want three percentages, front page, judging and results", s)
+	}
+	sum := 0
+	for i, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n < 0 {
+			return mix, fmt.Errorf("%q: %q is not a percentage", s, p)
+		}
+		mix[i], sum = n, sum+n
+	}
+	if sum != 100 {
+		return mix, fmt.Errorf("%q adds up to %d, not 100", s, sum)
+	}
+	return mix, nil
 }

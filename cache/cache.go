@@ -22,12 +22,20 @@ type Store interface {
 	// a reader filling the cache from the database never overwrites what
 	// a writer put there meanwhile.
 	AddMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error
-	// SetNewer stores data for ttl unless the key holds a value whose
-	// version (the JSON field "v") is version or higher, so that writes
-	// arriving out of order never put an older state back.
-	SetNewer(ctx context.Context, key string, version int64, data []byte, ttl time.Duration) error
+	// SetNewer stores each item's data for ttl unless its key holds a
+	// value whose version (the JSON field "v") is the item's or higher,
+	// so that writes arriving out of order never put an older state back.
+	// All in one round trip.
+	SetNewer(ctx context.Context, ttl time.Duration, items ...Versioned) error
 	// Delete removes keys.
 	Delete(ctx context.Context, keys ...string) error
+}
+
+// Versioned is a value for Store.SetNewer: data under key, at version.
+type Versioned struct {
+	Key     string
+	Version int64
+	Data    []byte
 }
 
 // The key builders: every key in the cache is made by one of these (the

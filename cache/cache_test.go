@@ -60,19 +60,19 @@ func TestStores(t *testing.T) {
 				}
 			})
 			t.Run("SetNewerKeepsNewest", func(t *testing.T) {
-				s.SetNewer(ctx, "b", 5, []byte(`{"v":5}`), time.Minute)
-				s.SetNewer(ctx, "b", 4, []byte(`{"v":4}`), time.Minute) // late, older
+				s.SetNewer(ctx, time.Minute, cache.Versioned{Key: "b", Version: 5, Data: []byte(`{"v":5}`)})
+				s.SetNewer(ctx, time.Minute, cache.Versioned{Key: "b", Version: 4, Data: []byte(`{"v":4}`)}) // late, older
 				if got := get(t, s, "b"); got != `{"v":5}` {
 					t.Fatalf("an older version overwrote a newer one: %s", got)
 				}
-				s.SetNewer(ctx, "b", 6, []byte(`{"v":6}`), time.Minute)
+				s.SetNewer(ctx, time.Minute, cache.Versioned{Key: "b", Version: 6, Data: []byte(`{"v":6}`)})
 				if got := get(t, s, "b"); got != `{"v":6}` {
 					t.Fatalf("a newer version was refused: %s", got)
 				}
 			})
 			t.Run("SetNewerReplacesAFill", func(t *testing.T) {
 				s.AddMulti(ctx, map[string][]byte{"c": []byte(`{"q":1}`)}, time.Minute) // a fill: no version
-				s.SetNewer(ctx, "c", 1, []byte(`{"v":1}`), time.Minute)
+				s.SetNewer(ctx, time.Minute, cache.Versioned{Key: "c", Version: 1, Data: []byte(`{"v":1}`)})
 				if got := get(t, s, "c"); got != `{"v":1}` {
 					t.Fatalf("got %s", got)
 				}

@@ -57,14 +57,16 @@ func (c *Cache) AddMulti(_ context.Context, items map[string][]byte, ttl time.Du
 }
 
 // SetNewer implements cache.Store.
-func (c *Cache) SetNewer(_ context.Context, key string, version int64, data []byte, ttl time.Duration) error {
+func (c *Cache) SetNewer(_ context.Context, ttl time.Duration, items ...cache.Versioned) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := time.Now()
-	if e, ok := c.lru.Peek(key); ok && now.Before(e.exp) && e.version >= version {
-		return nil
+	for _, it := range items {
+		if e, ok := c.lru.Peek(it.Key); ok && now.Before(e.exp) && e.version >= it.Version {
+			continue
+		}
+		c.lru.Add(it.Key, entry{data: it.Data, exp: now.Add(ttl), version: it.Version})
 	}
-	c.lru.Add(key, entry{data: data, exp: now.Add(ttl), version: version})
 	return nil
 }
 

@@ -54,25 +54,24 @@ func (s *Service) statsChanged(ctx context.Context, ids []uuid.UUID) {
 // the observers: what statsChanged does once it has read them, and the
 // ingester's commit hook with the snapshots its batch made.
 //
-// The write-through has publishCacheBudget in all: the ingester's hook runs
-// before its batch's voters are answered, so a slow Redis (each call
-// waiting out its own timeout) must not hold a batch of hundreds of
-// photos for seconds. What is not written in time stays as it was, as
-// when Redis fails: the cache's breaker and TTL bound that.
+// The write-through is one round trip (every snapshot's script and one
+// invalidation, pipelined), with publishCacheBudget: the ingester's hook
+// runs before its batch's voters are answered, so a slow Redis must not
+// hold a batch. What is not written in time stays as it was, as when
+// Redis fails: the cache's breaker and TTL bound that.
 func (s *Service) publish(ctx context.Context, fresh []*Snapshot) {
-	if s.cache != nil {
-		wctx, cancel := context.WithTimeout(ctx, publishCacheBudget)
+	if s.cache != nil && len(fresh) > 0 {
+		items := make([]cache.Versioned, 0, len(fresh))
 		for _, snap := range fresh {
-			if wctx.Err() != nil {
-				break
-			}
 			// MarshalJSON called, not json.Marshal, which would scan its
 			// output again (about three times MarshalJSON's own cost on
 			// the default survey's aggregates: BenchmarkAggregatesJSON).
 			if raw, err := snap.Aggregates.MarshalJSON(); err == nil {
-				s.cache.SetNewer(wctx, cache.StatsKey(snap.PhotoID), snap.Version, raw, cache.TTL)
+				items = append(items, cache.Versioned{Key: cache.StatsKey(snap.PhotoID), Version: snap.Version, Data: raw})
 			}
 		}
+		wctx, cancel := context.WithTimeout(ctx, publishCacheBudget)
+		s.cache.SetNewer(wctx, cache.TTL, items...) // one round trip
 		cancel()
 	}
 	s.notify(ctx, fresh)

@@ -385,28 +385,38 @@ redis.call('SET', KEYS[2], tag .. ARGV[2], 'PX', ARGV[3])
 return 1
 `)
 
-// SetNewer implements cache.Store.
-func (c *Cache) SetNewer(ctx context.Context, key string, version int64, data []byte, ttl time.Duration) error {
+// SetNewer implements cache.Store: one round trip, the script for each
+// item (EVALSHA; EVAL again if Redis lacks it) and one invalidation of
+// them all, published after them.
+func (c *Cache) SetNewer(ctx context.Context, ttl time.Duration, items ...cache.Versioned) error {
+	if len(items) == 0 {
+		return nil
+	}
 	if !c.up() {
 		return errDown
 	}
 	call, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	keys, args := []string{c.epochKey, c.prefix + key}, []any{version, data, ttl.Milliseconds()}
-	if c.near == nil {
-		return c.failed(ctx, setNewer.Run(call, c.rdb, keys, args...).Err())
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = it.Key
 	}
-	// One round trip: the script (EVALSHA, EVAL if Redis lacks it) and the
-	// invalidation, published after it.
-	pipe := c.rdb.Pipeline()
-	set := setNewer.EvalSha(call, pipe, keys, args...)
-	c.publish(call, pipe, key)
-	_, err := pipe.Exec(call)
-	if err != nil && goredis.HasErrorPrefix(set.Err(), "NOSCRIPT") {
-		pipe = c.rdb.Pipeline()
-		setNewer.Eval(call, pipe, keys, args...)
-		c.publish(call, pipe, key)
+	send := func(eval func(context.Context, goredis.Scripter, []string, ...any) *goredis.Cmd) (noScript bool, err error) {
+		pipe := c.rdb.Pipeline()
+		sets := make([]*goredis.Cmd, len(items))
+		for i, it := range items {
+			sets[i] = eval(call, pipe, []string{c.epochKey, c.prefix + it.Key}, it.Version, it.Data, ttl.Milliseconds())
+		}
+		c.publish(call, pipe, keys...)
 		_, err = pipe.Exec(call)
+		for _, set := range sets {
+			noScript = noScript || goredis.HasErrorPrefix(set.Err(), "NOSCRIPT")
+		}
+		return noScript, err
+	}
+	noScript, err := send(setNewer.EvalSha)
+	if err != nil && noScript {
+		_, err = send(setNewer.Eval)
 	}
 	return c.failed(ctx, err)
 }

@@ -2,6 +2,8 @@ package redis_test
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -286,7 +288,7 @@ func TestNearCacheCoherent(t *testing.T) {
 
 	// b replaces the value (as the ingester does with statistics): a drops
 	// its copy and reads the new one.
-	if err := b.SetNewer(ctx, "photo:x", 1, []byte(`"new"`), time.Minute); err != nil {
+	if err := b.SetNewer(ctx, time.Minute, cache.Versioned{Key: "photo:x", Version: 1, Data: []byte(`"new"`)}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor("a to hear of the new value", func() bool { return load(a) == "new" })
@@ -309,5 +311,77 @@ func TestNearCacheCoherent(t *testing.T) {
 	load(a)
 	if a.Near().Hits() != hits+1 {
 		t.Fatalf("after the subscription came back: near hits %d→%d, want the cache emptied then used", hits, a.Near().Hits())
+	}
+}
+
+// roundTrips is a go-redis hook that counts round trips: one per command
+// sent alone, one per pipeline.
+type roundTrips struct{ n atomic.Int64 }
+
+func (h *roundTrips) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (h *roundTrips) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+}
+func (h *roundTrips) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
+}
+
+// TestSetNewerOneRoundTrip: SetNewer writes a batch's values (as the
+// ingester does with the statistics of every photo of a vote batch) in
+// one round trip, each value only if newer than the one stored, and
+// writes them again when Redis has lost its scripts (EVAL after NOSCRIPT).
+func TestSetNewerOneRoundTrip(t *testing.T) {
+	url := redistest.Start(t)
+	var trips roundTrips
+	clients := make([]*goredis.Client, 2)
+	for i := range clients {
+		rdb, err := redis.NewClient(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rdb.Close() })
+		clients[i] = rdb
+	}
+	admin := clients[1]
+	clients[0].AddHook(&trips)
+	c := redis.NewCache(clients[0], "test:", nil).WithNear(time.Minute) // its invalidations are published too
+	ctx := context.Background()
+	get := func() map[string][]byte {
+		t.Helper()
+		got, err := c.GetMulti(ctx, []string{"stats:a", "stats:b", "stats:c"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	v := func(key string, version int64) cache.Versioned {
+		return cache.Versioned{Key: key, Version: version, Data: fmt.Appendf(nil, `{"v":%d}`, version)}
+	}
+	if err := c.SetNewer(ctx, time.Minute, v("stats:b", 5)); err != nil {
+		t.Fatal(err)
+	}
+	get() // connections made (their set-up goes through the hooks too)
+	trips.n.Store(0)
+	if err := c.SetNewer(ctx, time.Minute, v("stats:a", 1), v("stats:b", 4), v("stats:c", 2)); err != nil {
+		t.Fatal(err)
+	}
+	if n := trips.n.Load(); n != 1 {
+		t.Fatalf("SetNewer of three values took %d round trips, want 1", n)
+	}
+	want := map[string]string{"stats:a": `{"v":1}`, "stats:b": `{"v":5}`, "stats:c": `{"v":2}`}
+	for k, data := range get() {
+		if string(data) != want[k] {
+			t.Errorf("%s holds %s, want %s (an older version must not overwrite a newer one)", k, data, want[k])
+		}
+	}
+
+	if err := admin.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetNewer(ctx, time.Minute, v("stats:a", 3), v("stats:c", 3)); err != nil {
+		t.Fatalf("SetNewer after SCRIPT FLUSH: %v", err)
+	}
+	if got := get(); string(got["stats:a"]) != `{"v":3}` || string(got["stats:c"]) != `{"v":3}` {
+		t.Fatalf("after SCRIPT FLUSH: %s, %s; want version 3 of both", got["stats:a"], got["stats:c"])
 	}
 }

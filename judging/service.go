@@ -215,8 +215,12 @@ func (s *Service) CastVoteFresh(ctx context.Context, v *identity.Viewer, photoID
 	// The ingester checks the photo (gone, hidden, one's own) under its lock.
 	// It answers with the photo as the vote left it: no statement after
 	// the commit.
-	return s.Ingester.submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
+	p, aggs, err := s.Ingester.submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
 		Network: clientaddr.Network(clientaddr.From(ctx))})
+	if err == nil || facestat.ErrorCode(err) == facestat.Conflict {
+		s.photos.Judged(v.ID, photoID) // for its next nextPhoto
+	}
+	return p, aggs, err
 }
 
 // NextPhoto returns a photo for v to judge, or nil when none is left:

@@ -52,6 +52,7 @@ func (s *Service) SkipPhoto(ctx context.Context, v *identity.Viewer, photoID uui
 		OnConflictColumns(photoskip.FieldJudgeID, photoskip.FieldPhotoID).DoNothing().Exec(ctx)
 	switch {
 	case err == nil, isNoRows(err): // stored, or skipped already
+		s.photos.Judged(v.ID, photoID)
 		return nil
 	case ent.IsConstraintError(err): // the photo was deleted meanwhile
 		return facestat.Errorf(facestat.NotFound, "no such photo")

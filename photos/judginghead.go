@@ -34,7 +34,8 @@ import (
 // the order by a tier per vote below 16, rotate the pool about as often
 // as they did). A pick then reads the judge's votes and skips (one
 // statement over their unique indexes, at most judgedLimit rows) and the
-// drawn row by its key, checked active: two cheap statements. The head's
+// drawn row by its key, checked active: two cheap statements; one when
+// the instance remembers what the judge judged (judgedMemo). The head's
 // age decides only which photos are candidates, never whether a hidden or
 // deleted one is served.
 //
@@ -231,7 +232,7 @@ func (s *Service) scanHead(size int) func(context.Context) (*headSnapshot, error
 // there are more than judgedLimit of them (the set is then incomplete).
 // One statement: a range of each of the two unique (judge, photo)
 // indexes.
-func (s *Service) judged(ctx context.Context, judge uuid.UUID) (map[uuid.UUID]bool, bool, error) {
+func (s *Service) judged(ctx context.Context, judge uuid.UUID) ([]uuid.UUID, bool, error) {
 	var rows []struct {
 		PhotoID uuid.UUID `json:"photo_id"`
 	}
@@ -246,9 +247,9 @@ func (s *Service) judged(ctx context.Context, judge uuid.UUID) (map[uuid.UUID]bo
 	if len(rows) > judgedLimit {
 		return nil, false, nil
 	}
-	out := make(map[uuid.UUID]bool, len(rows))
-	for _, r := range rows {
-		out[r.PhotoID] = true
+	out := make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		out[i] = r.PhotoID
 	}
 	return out, true, nil
 }
@@ -264,16 +265,20 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 	if err != nil {
 		return nil, false, err
 	}
-	var judged map[uuid.UUID]bool
+	var judged []uuid.UUID // sorted
+	memo := false          // judged is the memo's: the row read checks the judge's votes and skips
 	if judge != nil {
-		var complete bool
-		if judged, complete, err = s.judged(ctx, *judge); err != nil {
-			return nil, false, err
-		}
-		if !complete {
-			s.walkers.add(*judge)
-			s.picks.walk.Add(1)
-			return nil, false, nil
+		if judged, memo = s.memo.get(*judge); !memo {
+			var complete bool
+			if judged, complete, err = s.judged(ctx, *judge); err != nil {
+				return nil, false, err
+			}
+			if !complete {
+				s.walkers.add(*judge)
+				s.picks.walk.Add(1)
+				return nil, false, nil
+			}
+			s.memo.put(*judge, judged) // sorts it
 		}
 	}
 	candidates := make([]uuid.UUID, 0, n)
@@ -281,7 +286,7 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 		if len(candidates) == n {
 			break
 		}
-		if (judge != nil && h.owner == *judge) || judged[h.id] || slices.Contains(skip, h.id) {
+		if (judge != nil && h.owner == *judge) || holds(judged, h.id) || slices.Contains(skip, h.id) {
 			continue
 		}
 		candidates = append(candidates, h.id)
@@ -298,9 +303,17 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 		if i == pickTries {
 			break
 		}
-		p, err := s.client.Photo.Query().Where(photo.ID(id), activeOnly()).Only(ctx)
+		q := s.client.Photo.Query().Where(photo.ID(id), activeOnly())
+		if memo {
+			q.Where(notJudgedBy(*judge, id))
+		}
+		p, err := q.Only(ctx)
 		if ent.IsNotFound(err) {
-			s.head.expire() // hidden or deleted since the head's scan
+			if memo {
+				s.memo.add(*judge, id) // judged through another instance, or gone
+			} else {
+				s.head.expire() // hidden or deleted since the head's scan
+			}
 			continue
 		}
 		if err != nil {

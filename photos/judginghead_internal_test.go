@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -222,5 +223,65 @@ func waitFor(t *testing.T, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("timed out")
 		}
+	}
+}
+
+// TestJudgedMemo: the memo holds what a judge's pick read and what the
+// instance stored since, sorted; a reader's copy never changes under it;
+// a judge past memoMaxPerJudge photos is dropped (their picks read their
+// votes again), and an entry goes after memoTTL.
+func TestJudgedMemo(t *testing.T) {
+	var m judgedMemo
+	j, other := uuid.New(), uuid.New()
+	a, b, c := uuid.UUID{3}, uuid.UUID{1}, uuid.UUID{2}
+	if _, ok := m.get(j); ok {
+		t.Fatal("an empty memo holds a judge")
+	}
+	m.add(j, a) // not held: nothing to add to
+	if _, ok := m.get(j); ok {
+		t.Fatal("add made an entry for a judge whose votes were never read")
+	}
+	m.put(j, []uuid.UUID{a, b})
+	before, _ := m.get(j)
+	m.add(j, c)
+	m.add(j, c) // twice: held once
+	after, ok := m.get(j)
+	if !ok || !slices.Equal(after, []uuid.UUID{b, c, a}) {
+		t.Fatalf("held %v, want %v sorted", after, []uuid.UUID{b, c, a})
+	}
+	if !slices.Equal(before, []uuid.UUID{b, a}) {
+		t.Fatalf("a reader's copy changed under it: %v", before)
+	}
+	if !holds(after, c) || holds(after, uuid.UUID{9}) {
+		t.Fatal("holds answers wrongly")
+	}
+	if m.held != 3 {
+		t.Fatalf("held %d photos in all, want 3", m.held)
+	}
+
+	full := make([]uuid.UUID, memoMaxPerJudge)
+	for i := range full {
+		full[i] = uuid.New()
+	}
+	m.put(other, full)
+	if m.held != 3+memoMaxPerJudge {
+		t.Fatalf("held %d photos in all, want %d", m.held, 3+memoMaxPerJudge)
+	}
+	m.add(other, uuid.New())
+	if _, ok := m.get(other); ok || m.held != 3 {
+		t.Fatalf("a judge past %d photos is still held (%d in all)", memoMaxPerJudge, m.held)
+	}
+	m.put(other, make([]uuid.UUID, memoMaxPerJudge+1))
+	if _, ok := m.get(other); ok {
+		t.Fatal("put held a judge with more photos than memoMaxPerJudge")
+	}
+
+	m.mu.Lock()
+	e := m.judges[j]
+	e.until = time.Now().Add(-time.Second)
+	m.judges[j] = e
+	m.mu.Unlock()
+	if _, ok := m.get(j); ok || m.held != 0 {
+		t.Fatalf("an expired entry is still held (%d photos in all)", m.held)
 	}
 }

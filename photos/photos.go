@@ -83,6 +83,7 @@ type Service struct {
 	signKey   []byte      // signs private images' URLs (imageKey)
 	head      judgingHead // its ttl is cfg.JudgingHeadTTL
 	walkers   walkers     // judges the head could not serve lately
+	memo      judgedMemo  // what judges judged, as far as this instance knows
 	picks     struct{ head, walk atomic.Int64 }
 
 	// Now, when set, replaces time.Now for signed URLs' expiries (tests).

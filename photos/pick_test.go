@@ -187,3 +187,32 @@ func TestPickHeadFull(t *testing.T) {
 		}
 	})
 }
+
+// TestPickChecksWhatTheMemoMisses: a judge's vote or skip stored through
+// another instance (here: written directly) is not in this instance's memo
+// of what the judge judged; the pick that draws that photo finds it judged
+// in the row's own statement, never serves it, and remembers it.
+func TestPickChecksWhatTheMemoMisses(t *testing.T) {
+	onBothDBs(t, func(t *testing.T, d *db.DB) {
+		e := newPickEnv(t, d, 3)
+		judge := e.judge()
+		if p, way := e.pick(judge, 1); p == nil || p.ID != e.order[0] || way != "head" {
+			t.Fatalf("first pick: %v by the %s, want %s by the head", p, way, e.order[0])
+		}
+		// The memo holds the judge now (nothing judged); a skip elsewhere:
+		if err := d.PhotoSkip.Create().SetJudgeID(judge).SetPhotoID(e.order[0]).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if p, way := e.pick(judge, 1); p == nil || p.ID != e.order[1] || way != "walk" {
+			t.Fatalf("after a skip elsewhere: %v by the %s, want %s by the walk (the head's one candidate was judged)", p, way, e.order[1])
+		}
+		if p, way := e.pick(judge, 1); p == nil || p.ID != e.order[1] || way != "head" {
+			t.Fatalf("then: %v by the %s, want %s by the head (the memo learnt of the skip)", p, way, e.order[1])
+		}
+		// A vote or skip through this instance is told to the memo.
+		e.s.Judged(judge, e.order[1])
+		if p, way := e.pick(judge, 1); p == nil || p.ID != e.order[2] || way != "head" {
+			t.Fatalf("after Judged: %v by the %s, want %s by the head", p, way, e.order[2])
+		}
+	})
+}

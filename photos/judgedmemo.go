@@ -1,0 +1,132 @@
+package photos
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/ent/photoskip"
+	"github.com/facestat/facestat/ent/predicate"
+	"github.com/facestat/facestat/ent/vote"
+)
+
+// judgedMemo remembers, per judge, the photos this instance knows they
+// voted on or skipped (issue 16): what the judge's first pick read
+// (judged), and every vote and skip through this instance since (Judged).
+// A pick for a judge it holds reads no votes: it draws from the head
+// without the photos held, and reads the drawn row only if the judge has
+// neither voted on nor skipped it (two index probes in that statement),
+// so one statement instead of two.
+//
+// What it holds can only lag the truth: votes and skips are added, never
+// taken back (a merge moves an anonymous judge's votes to an account, an
+// erasure deletes them, and the photos held then wait out the entry's
+// minute: withheld a while, never served wrongly). A vote through another
+// instance is not held until a pick draws that photo, finds it judged
+// and adds it. At most memoMaxPerJudge photos per judge (beyond, each
+// pick reads the judge's votes) and memoMaxHeld in all (beyond, the memo
+// starts over): about 16 MB.
+type judgedMemo struct {
+	mu     sync.Mutex
+	judges map[uuid.UUID]memoEntry
+	held   int // photos held, over every judge
+}
+
+type memoEntry struct {
+	ids   []uuid.UUID // sorted; replaced, never changed in place
+	until time.Time
+}
+
+const (
+	memoTTL         = time.Minute
+	memoMaxPerJudge = 256
+	memoMaxHeld     = 1 << 20
+)
+
+func compareIDs(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) }
+
+// holds reports whether sorted ids holds id.
+func holds(ids []uuid.UUID, id uuid.UUID) bool {
+	_, ok := slices.BinarySearchFunc(ids, id, compareIDs)
+	return ok
+}
+
+// get returns the photos held for judge (sorted; not to be modified), if
+// the memo holds the judge.
+func (m *judgedMemo) get(judge uuid.UUID) ([]uuid.UUID, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.judges[judge]
+	if ok && time.Now().After(e.until) {
+		m.dropLocked(judge, e)
+		return nil, false
+	}
+	return e.ids, ok
+}
+
+// put holds ids, all the photos judge has judged (as read), sorted in
+// place.
+func (m *judgedMemo) put(judge uuid.UUID, ids []uuid.UUID) {
+	if len(ids) > memoMaxPerJudge {
+		return
+	}
+	slices.SortFunc(ids, compareIDs)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.judges[judge]; ok {
+		m.dropLocked(judge, old)
+	}
+	if m.judges == nil || m.held+len(ids) > memoMaxHeld {
+		m.judges, m.held = make(map[uuid.UUID]memoEntry), 0
+	}
+	m.judges[judge] = memoEntry{ids: ids, until: time.Now().Add(memoTTL)}
+	m.held += len(ids)
+}
+
+// add holds one more photo judge has judged, if the memo holds the judge.
+func (m *judgedMemo) add(judge, photo uuid.UUID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.judges[judge]
+	if !ok {
+		return
+	}
+	i, found := slices.BinarySearchFunc(e.ids, photo, compareIDs)
+	if found {
+		return
+	}
+	m.dropLocked(judge, e)
+	if len(e.ids) >= memoMaxPerJudge || m.held >= memoMaxHeld {
+		return // the judge's next pick reads their votes
+	}
+	e.ids = slices.Insert(slices.Clip(e.ids), i, photo) // a new array: readers keep theirs
+	m.judges[judge] = e
+	m.held += len(e.ids)
+}
+
+func (m *judgedMemo) dropLocked(judge uuid.UUID, e memoEntry) {
+	delete(m.judges, judge)
+	m.held -= len(e.ids)
+}
+
+// Judged tells the Service that judge voted on or skipped photo (judging
+// calls it once the vote or skip is stored), for its memo of what judges
+// judged.
+func (s *Service) Judged(judge, photo uuid.UUID) { s.memo.add(judge, photo) }
+
+// notJudgedBy is the photo with id if judge has neither voted on it nor
+// skipped it: two probes of the unique (judge, photo) indexes.
+func notJudgedBy(judge, id uuid.UUID) predicate.Photo {
+	return func(sel *entsql.Selector) {
+		votes, skips := entsql.Table(vote.Table), entsql.Table(photoskip.Table)
+		sel.Where(entsql.And(
+			entsql.NotExists(entsql.Select(votes.C(vote.FieldPhotoID)).From(votes).Where(entsql.And(
+				entsql.EQ(votes.C(vote.FieldJudgeID), judge), entsql.EQ(votes.C(vote.FieldPhotoID), id)))),
+			entsql.NotExists(entsql.Select(skips.C(photoskip.FieldPhotoID)).From(skips).Where(entsql.And(
+				entsql.EQ(skips.C(photoskip.FieldJudgeID), judge), entsql.EQ(skips.C(photoskip.FieldPhotoID), id)))),
+		))
+	}
+}

@@ -54,11 +54,12 @@ func (s *Service) statsChanged(ctx context.Context, ids []uuid.UUID) {
 // the observers: what statsChanged does once it has read them, and the
 // ingester's commit hook with the snapshots its batch made.
 //
-// The write-through is one round trip (every snapshot's script and one
-// invalidation, pipelined), with publishCacheBudget: the ingester's hook
-// runs before its batch's voters are answered, so a slow Redis must not
-// hold a batch. What is not written in time stays as it was, as when
-// Redis fails: the cache's breaker and TTL bound that.
+// The write-through is one round trip per 128 photos (a script that
+// writes them and publishes their invalidation), within
+// publishCacheBudget: the ingester's hook runs before its batch's voters
+// are answered, so a slow Redis must not hold a batch. What is not
+// written in time stays as it was, as when Redis fails: the cache's
+// breaker and TTL bound that.
 func (s *Service) publish(ctx context.Context, fresh []*Snapshot) {
 	if s.cache != nil && len(fresh) > 0 {
 		items := make([]cache.Versioned, 0, len(fresh))
@@ -71,7 +72,7 @@ func (s *Service) publish(ctx context.Context, fresh []*Snapshot) {
 			}
 		}
 		wctx, cancel := context.WithTimeout(ctx, publishCacheBudget)
-		s.cache.SetNewer(wctx, cache.TTL, items...) // one round trip
+		s.cache.SetNewer(wctx, cache.TTL, items...)
 		cancel()
 	}
 	s.notify(ctx, fresh)

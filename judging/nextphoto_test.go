@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/db/dbtest"
+	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
@@ -138,4 +141,60 @@ func TestNextPhotoHeadIsOnlyAnOrder(t *testing.T) {
 		store.JudgingOrderChanged()
 		served(g.ID)
 	})
+}
+
+// TestNextPhotoAfterAVoteIsOneStatement: the photo service remembers what
+// a judge judged, and the judging service tells it of every vote and skip
+// it stores, so the judge's next nextPhoto is one statement (the drawn
+// row, checked unjudged) and serves a photo they have not judged.
+func TestNextPhotoAfterAVoteIsOneStatement(t *testing.T) {
+	for _, backend := range []string{"SQLite", "PostgreSQL"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			rec := &queryRecorder{}
+			opts := db.Options{DataDir: t.TempDir()}
+			if backend == "PostgreSQL" {
+				opts = db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4}
+			}
+			opts.Driver = func(drv dialect.Driver) dialect.Driver { return recordingDriver{drv, rec} }
+			d := openMigrated(t, opts)
+			f := fixture{t, d}
+			ctx := context.Background()
+			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			// The head read once (no background rescan lands in a count).
+			store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect, JudgingHeadTTL: time.Hour}, log)
+			s := newJudgingOn(t, d, store, judging.Config{MinVotes: 10, CandidatePool: 1, TopSize: 10,
+				Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}}, log)
+			owner := f.account("owner")
+			// In judging order: a, b, c (b and c further down by tier).
+			a, b, c := f.photo(owner.ID, 0), f.photo(owner.ID, 0), f.photo(owner.ID, 0)
+			for i, p := range []*ent.Photo{b, c} {
+				if err := d.Photo.UpdateOne(p).SetVoteTier(5 + i).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			j := judge()
+			next := func(what string, want uuid.UUID, statements int) {
+				t.Helper()
+				rec.start()
+				p, err := s.NextPhoto(ctx, j, nil)
+				n := len(rec.stop())
+				if err != nil || p == nil || p.ID != want {
+					t.Fatalf("%s: NextPhoto = %v, %v; want %s", what, p, err, want)
+				}
+				if statements > 0 && n != statements {
+					t.Errorf("%s: NextPhoto sent %d statements, want %d", what, n, statements)
+				}
+			}
+			next("the first pick (the head, the judge's votes, the row)", a.ID, 0)
+			if _, err := s.CastVote(ctx, j, a.ID, ageAnswer(30)); err != nil {
+				t.Fatal(err)
+			}
+			next("after a vote", b.ID, 1)
+			if err := s.SkipPhoto(ctx, j, b.ID); err != nil {
+				t.Fatal(err)
+			}
+			next("after a skip", c.ID, 1)
+		})
+	}
 }

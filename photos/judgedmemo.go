@@ -25,14 +25,15 @@ import (
 // taken back (a merge moves an anonymous judge's votes to an account, an
 // erasure deletes them, and the photos held then wait out the entry's
 // minute: withheld a while, never served wrongly). A vote through another
-// instance is not held until a pick draws that photo, finds it judged
-// and adds it. At most memoMaxPerJudge photos per judge (beyond, each
-// pick reads the judge's votes) and memoMaxHeld in all (beyond, the memo
-// starts over): about 16 MB.
+// instance is not held: the pick that draws that photo finds it judged,
+// and reads the judge's votes again. At most memoMaxPerJudge photos per
+// judge (beyond, each pick reads the judge's votes), memoMaxJudges
+// judges and memoMaxHeld judges and photos in all (beyond, the memo
+// starts over): about 25 MB.
 type judgedMemo struct {
 	mu     sync.Mutex
 	judges map[uuid.UUID]memoEntry
-	held   int // photos held, over every judge
+	held   int // judges and photos held: each entry counts 1 + its photos
 }
 
 type memoEntry struct {
@@ -43,7 +44,8 @@ type memoEntry struct {
 const (
 	memoTTL         = time.Minute
 	memoMaxPerJudge = 256
-	memoMaxHeld     = 1 << 20
+	memoMaxHeld     = 1 << 20 // judges and photos: 16 MB of ids at most
+	memoMaxJudges   = 100_000 // about 10 MB of entries
 )
 
 func compareIDs(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) }
@@ -79,11 +81,11 @@ func (m *judgedMemo) put(judge uuid.UUID, ids []uuid.UUID) {
 	if old, ok := m.judges[judge]; ok {
 		m.dropLocked(judge, old)
 	}
-	if m.judges == nil || m.held+len(ids) > memoMaxHeld {
+	if m.judges == nil || m.held+1+len(ids) > memoMaxHeld || len(m.judges) >= memoMaxJudges {
 		m.judges, m.held = make(map[uuid.UUID]memoEntry), 0
 	}
 	m.judges[judge] = memoEntry{ids: ids, until: time.Now().Add(memoTTL)}
-	m.held += len(ids)
+	m.held += 1 + len(ids)
 }
 
 // add holds one more photo judge has judged, if the memo holds the judge.
@@ -99,17 +101,17 @@ func (m *judgedMemo) add(judge, photo uuid.UUID) {
 		return
 	}
 	m.dropLocked(judge, e)
-	if len(e.ids) >= memoMaxPerJudge || m.held >= memoMaxHeld {
+	if len(e.ids) >= memoMaxPerJudge || m.held+2+len(e.ids) > memoMaxHeld {
 		return // the judge's next pick reads their votes
 	}
 	e.ids = slices.Insert(slices.Clip(e.ids), i, photo) // a new array: readers keep theirs
 	m.judges[judge] = e
-	m.held += len(e.ids)
+	m.held += 1 + len(e.ids)
 }
 
 func (m *judgedMemo) dropLocked(judge uuid.UUID, e memoEntry) {
 	delete(m.judges, judge)
-	m.held -= len(e.ids)
+	m.held -= 1 + len(e.ids)
 }
 
 // Judged tells the Service that judge voted on or skipped photo (judging

@@ -41,8 +41,9 @@ import (
 //
 // A photo that may have become judgeable through this instance (an
 // upload, a restored or re-published photo) makes the next pick wait for
-// a new scan; a row that turned out gone or hidden starts one in the
-// background; another instance's changes show within the TTL. A scan that
+// a new scan; a row read without the memo (judgedMemo) that turned out
+// gone or hidden starts one in the background; another instance's
+// changes show within the TTL. A scan that
 // fails is logged, and a head older than headMaxAge (or ten TTLs) is not
 // used: picks
 // wait for a scan (and fail with it) or walk. A judge the head cannot
@@ -256,7 +257,13 @@ func (s *Service) judged(ctx context.Context, judge uuid.UUID) ([]uuid.UUID, boo
 
 // pickFromHead is PickToJudge served from the head; ok is false when the
 // head cannot decide (see judgingHead) and the walk must.
-func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) (p *ent.Photo, ok bool, err error) {
+//
+// A judge the memo holds costs one statement: the drawn row, read only if
+// the judge has neither voted on nor skipped it. When that row is not
+// found (the judge judged it through another instance, or it is gone),
+// the judge's votes and skips are read again, and the pick starts over
+// from them, as for a judge the memo does not hold.
+func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) (*ent.Photo, bool, error) {
 	if n <= 0 || 8*n > headMaxSize || (judge != nil && s.walkers.has(*judge)) {
 		s.picks.walk.Add(1)
 		return nil, false, nil
@@ -268,7 +275,10 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 	var judged []uuid.UUID // sorted
 	memo := false          // judged is the memo's: the row read checks the judge's votes and skips
 	if judge != nil {
-		if judged, memo = s.memo.get(*judge); !memo {
+		judged, memo = s.memo.get(*judge)
+	}
+	for {
+		if judge != nil && !memo {
 			var complete bool
 			if judged, complete, err = s.judged(ctx, *judge); err != nil {
 				return nil, false, err
@@ -280,7 +290,26 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 			}
 			s.memo.put(*judge, judged) // sorts it
 		}
+		p, missed, ok, err := s.drawFromHead(ctx, head, judge, judged, memo, skip, n)
+		if err != nil || !missed {
+			if ok {
+				s.picks.head.Add(1)
+			} else if err == nil {
+				s.picks.walk.Add(1)
+			}
+			return p, ok, err
+		}
+		memo = false // what the memo held missed a vote: read them
 	}
+}
+
+// drawFromHead draws for judge (who judged the photos judged) among the
+// first n candidates of head and reads the drawn row (pickTries at most,
+// in random order), checking the judge's vote and skip when judged is
+// the memo's; missed reports that such a check failed. ok is false when
+// the walk must answer.
+func (s *Service) drawFromHead(ctx context.Context, head *headSnapshot, judge *uuid.UUID, judged []uuid.UUID, memo bool,
+	skip []uuid.UUID, n int) (p *ent.Photo, missed, ok bool, err error) {
 	candidates := make([]uuid.UUID, 0, n)
 	for _, h := range head.photos {
 		if len(candidates) == n {
@@ -295,8 +324,7 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 		if judge != nil {
 			s.walkers.add(*judge)
 		}
-		s.picks.walk.Add(1)
-		return nil, false, nil // more candidates lie past the head
+		return nil, false, false, nil // more candidates lie past the head
 	}
 	rand.Shuffle(len(candidates), func(i, j int) { candidates[i], candidates[j] = candidates[j], candidates[i] })
 	for i, id := range candidates {
@@ -308,26 +336,21 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 			q.Where(notJudgedBy(*judge, id))
 		}
 		p, err := q.Only(ctx)
-		if ent.IsNotFound(err) {
-			if memo {
-				s.memo.add(*judge, id) // judged through another instance, or gone
-			} else {
-				s.head.expire() // hidden or deleted since the head's scan
-			}
+		switch {
+		case ent.IsNotFound(err) && memo:
+			return nil, true, false, nil
+		case ent.IsNotFound(err):
+			s.head.expire() // hidden or deleted since the head's scan
 			continue
+		case err != nil:
+			return nil, false, false, fmt.Errorf("photos: to judge: %w", err)
 		}
-		if err != nil {
-			return nil, false, fmt.Errorf("photos: to judge: %w", err)
-		}
-		s.picks.head.Add(1)
-		return p, true, nil
+		return p, false, true, nil
 	}
 	if len(candidates) > 0 {
-		s.picks.walk.Add(1)
-		return nil, false, nil // the ones tried were gone: let the walk answer
+		return nil, false, false, nil // the ones tried were gone: let the walk answer
 	}
-	s.picks.head.Add(1)
-	return nil, true, nil // nothing left to judge
+	return nil, false, true, nil // nothing left to judge
 }
 
 // JudgingOrderChanged tells the Service that photos may have become

@@ -255,8 +255,8 @@ func TestJudgedMemo(t *testing.T) {
 	if !holds(after, c) || holds(after, uuid.UUID{9}) {
 		t.Fatal("holds answers wrongly")
 	}
-	if m.held != 3 {
-		t.Fatalf("held %d photos in all, want 3", m.held)
+	if m.held != 4 {
+		t.Fatalf("held %d judges and photos in all, want 4", m.held)
 	}
 
 	full := make([]uuid.UUID, memoMaxPerJudge)
@@ -264,11 +264,11 @@ func TestJudgedMemo(t *testing.T) {
 		full[i] = uuid.New()
 	}
 	m.put(other, full)
-	if m.held != 3+memoMaxPerJudge {
-		t.Fatalf("held %d photos in all, want %d", m.held, 3+memoMaxPerJudge)
+	if m.held != 5+memoMaxPerJudge {
+		t.Fatalf("held %d judges and photos in all, want %d", m.held, 5+memoMaxPerJudge)
 	}
 	m.add(other, uuid.New())
-	if _, ok := m.get(other); ok || m.held != 3 {
+	if _, ok := m.get(other); ok || m.held != 4 {
 		t.Fatalf("a judge past %d photos is still held (%d in all)", memoMaxPerJudge, m.held)
 	}
 	m.put(other, make([]uuid.UUID, memoMaxPerJudge+1))
@@ -282,6 +282,19 @@ func TestJudgedMemo(t *testing.T) {
 	m.judges[j] = e
 	m.mu.Unlock()
 	if _, ok := m.get(j); ok || m.held != 0 {
-		t.Fatalf("an expired entry is still held (%d photos in all)", m.held)
+		t.Fatalf("an expired entry is still held (%d in all)", m.held)
+	}
+
+	// Judges who judged nothing count too: the memo starts over at
+	// memoMaxJudges of them.
+	for range memoMaxJudges {
+		m.put(uuid.New(), nil)
+	}
+	if len(m.judges) != memoMaxJudges || m.held != memoMaxJudges {
+		t.Fatalf("%d judges, %d held; want %d of each", len(m.judges), m.held, memoMaxJudges)
+	}
+	m.put(j, []uuid.UUID{a})
+	if len(m.judges) != 1 || m.held != 2 {
+		t.Fatalf("past memoMaxJudges: %d judges, %d held; want the memo started over with the one put", len(m.judges), m.held)
 	}
 }

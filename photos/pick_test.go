@@ -191,28 +191,50 @@ func TestPickHeadFull(t *testing.T) {
 // TestPickChecksWhatTheMemoMisses: a judge's vote or skip stored through
 // another instance (here: written directly) is not in this instance's memo
 // of what the judge judged; the pick that draws that photo finds it judged
-// in the row's own statement, never serves it, and remembers it.
+// in the row's own statement, never serves it, reads the judge's votes
+// again and serves another. A photo hidden meanwhile is not taken for a
+// judged one: once restored, the judge is served it.
 func TestPickChecksWhatTheMemoMisses(t *testing.T) {
 	onBothDBs(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
 		e := newPickEnv(t, d, 3)
 		judge := e.judge()
-		if p, way := e.pick(judge, 1); p == nil || p.ID != e.order[0] || way != "head" {
-			t.Fatalf("first pick: %v by the %s, want %s by the head", p, way, e.order[0])
+		want := func(what string, id uuid.UUID) {
+			t.Helper()
+			if p, way := e.pick(judge, 1); p == nil || p.ID != id || way != "head" {
+				t.Fatalf("%s: %v by the %s, want %s by the head", what, p, way, id)
+			}
 		}
+		want("first pick", e.order[0])
 		// The memo holds the judge now (nothing judged); a skip elsewhere:
-		if err := d.PhotoSkip.Create().SetJudgeID(judge).SetPhotoID(e.order[0]).Exec(context.Background()); err != nil {
+		if err := d.PhotoSkip.Create().SetJudgeID(judge).SetPhotoID(e.order[0]).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if p, way := e.pick(judge, 1); p == nil || p.ID != e.order[1] || way != "walk" {
-			t.Fatalf("after a skip elsewhere: %v by the %s, want %s by the walk (the head's one candidate was judged)", p, way, e.order[1])
+		want("after a skip elsewhere", e.order[1])
+		want("then", e.order[1])
+		// A vote or skip through this instance is told to the memo (the
+		// judging service calls Judged once it stored it).
+		if err := d.PhotoSkip.Create().SetJudgeID(judge).SetPhotoID(e.order[1]).Exec(ctx); err != nil {
+			t.Fatal(err)
 		}
-		if p, way := e.pick(judge, 1); p == nil || p.ID != e.order[1] || way != "head" {
-			t.Fatalf("then: %v by the %s, want %s by the head (the memo learnt of the skip)", p, way, e.order[1])
-		}
-		// A vote or skip through this instance is told to the memo.
 		e.s.Judged(judge, e.order[1])
-		if p, way := e.pick(judge, 1); p == nil || p.ID != e.order[2] || way != "head" {
-			t.Fatalf("after Judged: %v by the %s, want %s by the head", p, way, e.order[2])
+		want("after Judged", e.order[2])
+
+		// order[2] hidden: nothing left for the judge, from the head; once
+		// restored, served (the pick that met it hidden did not take it
+		// for judged).
+		if err := d.Photo.UpdateOneID(e.order[2]).SetStatus(photo.StatusHidden).Exec(ctx); err != nil {
+			t.Fatal(err)
 		}
+		for range 3 {
+			if p, err := e.s.PickToJudge(ctx, &judge, nil, 1); err != nil || p != nil {
+				t.Fatalf("with the last photo hidden: %v, %v; want nothing", p, err)
+			}
+		}
+		if err := d.Photo.UpdateOneID(e.order[2]).SetStatus(photo.StatusActive).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.s.JudgingOrderChanged()
+		want("after the restore", e.order[2])
 	})
 }

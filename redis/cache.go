@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -368,57 +369,75 @@ func (c *Cache) AddMulti(ctx context.Context, items map[string][]byte, ttl time.
 	return c.failed(ctx, addMulti.Run(call, c.rdb, keys, args...).Err())
 }
 
-// setNewer stores ARGV[2] under KEYS[2] for ARGV[3] ms, tagged with the
-// epoch (under KEYS[1]), unless the value there is of this epoch and has a
-// "v" of ARGV[1] or more.
+// setNewer stores, for each key KEYS[1+k] (k = 1, 2, ...), ARGV[3+2k]
+// for ARGV[1] ms, tagged with the epoch (under KEYS[1]), unless the value
+// there is of this epoch and has a "v" of ARGV[2+2k] or more; then, when
+// ARGV[2] names a channel, it publishes ARGV[3], the keys' invalidation.
+// One script, so atomic: Redis runs a command it received whole or not
+// at all, and the invalidation never misses a value the script wrote (a
+// pipeline cut short by its deadline could write values and lose the
+// PUBLISH after them).
 var setNewer = goredis.NewScript(`
 local e = redis.call('GET', KEYS[1]) or '0'
 local tag = e .. '|'
-local cur = redis.call('GET', KEYS[2])
-if cur and string.sub(cur, 1, #tag) == tag then
-  local ok, old = pcall(cjson.decode, string.sub(cur, #tag + 1))
-  if ok and type(old) == 'table' and tonumber(old['v'] or 0) >= tonumber(ARGV[1]) then
-    return 0
+for i = 2, #KEYS do
+  local v, data = ARGV[2 * i], ARGV[2 * i + 1]
+  local cur = redis.call('GET', KEYS[i])
+  local newer = true
+  if cur and string.sub(cur, 1, #tag) == tag then
+    local ok, old = pcall(cjson.decode, string.sub(cur, #tag + 1))
+    if ok and type(old) == 'table' and tonumber(old['v'] or 0) >= tonumber(v) then
+      newer = false
+    end
+  end
+  if newer then
+    redis.call('SET', KEYS[i], tag .. data, 'PX', ARGV[1])
   end
 end
-redis.call('SET', KEYS[2], tag .. ARGV[2], 'PX', ARGV[3])
+if ARGV[2] ~= '' then
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+end
 return 1
 `)
 
-// SetNewer implements cache.Store: one round trip, the script for each
-// item (EVALSHA; EVAL again if Redis lacks it) and one invalidation of
-// them all, published after them.
+// setNewerChunk bounds the values one setNewer script writes: a batch of
+// more (a refit's hundreds of photos) takes a round trip per chunk.
+const setNewerChunk = 128
+
+// SetNewer implements cache.Store: one script call (EVALSHA; EVAL if
+// Redis lacks it) per setNewerChunk items, each with the cache's call
+// timeout, writing them and publishing their invalidation, for as long as
+// ctx lasts.
 func (c *Cache) SetNewer(ctx context.Context, ttl time.Duration, items ...cache.Versioned) error {
-	if len(items) == 0 {
-		return nil
+	for chunk := range slices.Chunk(items, setNewerChunk) {
+		if err := c.setNewer(ctx, ttl, chunk); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+func (c *Cache) setNewer(ctx context.Context, ttl time.Duration, items []cache.Versioned) error {
 	if !c.up() {
 		return errDown
 	}
+	keys := make([]string, 1, len(items)+1)
+	keys[0] = c.epochKey
+	plain := make([]string, len(items))
+	args := make([]any, 3, 3+2*len(items))
+	args[0], args[1], args[2] = ttl.Milliseconds(), "", ""
+	for i, it := range items {
+		keys = append(keys, c.prefix+it.Key)
+		plain[i] = it.Key
+		args = append(args, it.Version, it.Data)
+	}
+	if c.near != nil {
+		c.near.Invalidate(plain...) // this instance's copies, now (as publish does)
+		args[1], args[2] = c.channel, strings.Join(plain, "\n")
+	}
 	call, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	keys := make([]string, len(items))
-	for i, it := range items {
-		keys[i] = it.Key
-	}
-	send := func(eval func(context.Context, goredis.Scripter, []string, ...any) *goredis.Cmd) (noScript bool, err error) {
-		pipe := c.rdb.Pipeline()
-		sets := make([]*goredis.Cmd, len(items))
-		for i, it := range items {
-			sets[i] = eval(call, pipe, []string{c.epochKey, c.prefix + it.Key}, it.Version, it.Data, ttl.Milliseconds())
-		}
-		c.publish(call, pipe, keys...)
-		_, err = pipe.Exec(call)
-		for _, set := range sets {
-			noScript = noScript || goredis.HasErrorPrefix(set.Err(), "NOSCRIPT")
-		}
-		return noScript, err
-	}
-	noScript, err := send(setNewer.EvalSha)
-	if err != nil && noScript {
-		_, err = send(setNewer.Eval)
-	}
-	return c.failed(ctx, err)
+	return c.failed(ctx, setNewer.Run(call, c.rdb, keys, args...).Err())
 }
 
 // Delete implements cache.Store. It is tried even while the cache is

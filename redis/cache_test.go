@@ -375,6 +375,22 @@ func TestSetNewerOneRoundTrip(t *testing.T) {
 		}
 	}
 
+	// A batch larger than a script's chunk: a round trip per chunk.
+	var many []cache.Versioned
+	for i := range 300 {
+		many = append(many, v(fmt.Sprintf("stats:m%d", i), 1))
+	}
+	trips.n.Store(0)
+	if err := c.SetNewer(ctx, time.Minute, many...); err != nil {
+		t.Fatal(err)
+	}
+	if n := trips.n.Load(); n != 3 {
+		t.Fatalf("SetNewer of 300 values took %d round trips, want 3 (chunks of 128)", n)
+	}
+	if got, err := c.GetMulti(ctx, []string{"stats:m0", "stats:m299"}); err != nil || len(got) != 2 {
+		t.Fatalf("the first and last of 300 values: %v, %v", got, err)
+	}
+
 	if err := admin.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}

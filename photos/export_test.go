@@ -1,6 +1,10 @@
 package photos
 
-import "github.com/google/uuid"
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
 
 // For the external tests of the judging order's head.
 const (
@@ -23,4 +27,9 @@ func (s *Service) HeadIDs() ([]uuid.UUID, bool) {
 		ids[i] = p.id
 	}
 	return ids, s.head.cur.full
+}
+
+// ReadJudged is the statement a pick reads a judge's votes and skips with.
+func (s *Service) ReadJudged(ctx context.Context, judge uuid.UUID) ([]uuid.UUID, bool, error) {
+	return s.judged(ctx, judge)
 }

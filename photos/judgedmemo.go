@@ -69,13 +69,12 @@ func (m *judgedMemo) get(judge uuid.UUID) ([]uuid.UUID, bool) {
 	return e.ids, ok
 }
 
-// put holds ids, all the photos judge has judged (as read), sorted in
-// place.
+// put holds ids, all the photos judge has judged (as read), sorted; the
+// memo keeps them, and no one may change them from then on.
 func (m *judgedMemo) put(judge uuid.UUID, ids []uuid.UUID) {
 	if len(ids) > memoMaxPerJudge {
 		return
 	}
-	slices.SortFunc(ids, compareIDs)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if old, ok := m.judges[judge]; ok {

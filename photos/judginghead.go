@@ -229,8 +229,9 @@ func (s *Service) scanHead(size int) func(context.Context) (*headSnapshot, error
 	}
 }
 
-// judged returns the photos judge voted on or skipped, and false when
-// there are more than judgedLimit of them (the set is then incomplete).
+// judged returns the photos judge voted on or skipped, sorted (holds
+// searches them), and false when there are more than judgedLimit of them
+// (the set is then incomplete).
 // One statement: a range of each of the two unique (judge, photo)
 // indexes.
 func (s *Service) judged(ctx context.Context, judge uuid.UUID) ([]uuid.UUID, bool, error) {
@@ -252,6 +253,7 @@ func (s *Service) judged(ctx context.Context, judge uuid.UUID) ([]uuid.UUID, boo
 	for i, r := range rows {
 		out[i] = r.PhotoID
 	}
+	slices.SortFunc(out, compareIDs)
 	return out, true, nil
 }
 
@@ -288,7 +290,7 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 				s.picks.walk.Add(1)
 				return nil, false, nil
 			}
-			s.memo.put(*judge, judged) // sorts it
+			s.memo.put(*judge, judged)
 		}
 		p, missed, ok, err := s.drawFromHead(ctx, head, judge, judged, memo, skip, n)
 		if err != nil || !missed {

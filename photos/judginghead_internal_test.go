@@ -241,7 +241,7 @@ func TestJudgedMemo(t *testing.T) {
 	if _, ok := m.get(j); ok {
 		t.Fatal("add made an entry for a judge whose votes were never read")
 	}
-	m.put(j, []uuid.UUID{a, b})
+	m.put(j, []uuid.UUID{b, a}) // sorted, as judged reads them
 	before, _ := m.get(j)
 	m.add(j, c)
 	m.add(j, c) // twice: held once

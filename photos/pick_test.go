@@ -13,6 +13,7 @@ import (
 	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photo"
+	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/photos"
 )
 
@@ -145,6 +146,21 @@ func TestPickHeadOrWalk(t *testing.T) {
 		check("a judge who skipped all but two of the head", e.judge(o[:photos.HeadMinSize-pool]...), o[photos.HeadMinSize-pool:photos.HeadMinSize], "head")
 		check("a judge who skipped all but one of the head", e.judge(o[:photos.HeadMinSize-1]...), o[photos.HeadMinSize-1:photos.HeadMinSize+1], "walk")
 		beyond := o[photos.HeadMinSize:] // photos past the head
+		// More than the memo holds for a judge (256), in and past the head:
+		// the pick searches what it read itself.
+		many := e.judge(append(slices.Clone(o[:photos.HeadMinSize-pool]), beyond[:300]...)...)
+		// ... and votes on the last photos, which come back before the skips.
+		ctx := context.Background()
+		for _, p := range o[len(o)-5:] {
+			if err := d.Vote.Create().SetJudgeID(many).SetPhotoID(p).SetAnswers([]schema.Answer{}).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if judged, complete, err := e.s.ReadJudged(ctx, many); err != nil || !complete || len(judged) != photos.HeadMinSize-pool+305 ||
+			!slices.IsSortedFunc(judged, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) }) {
+			t.Fatalf("the judge's votes and skips as read: %d, complete %v, %v; want %d, sorted", len(judged), complete, err, photos.HeadMinSize-pool+305)
+		}
+		check("a judge who skipped all but two of the head and 300 past it", many, o[photos.HeadMinSize-pool:photos.HeadMinSize], "head")
 		check("a judge who skipped as many photos past the head as judged reads", e.judge(beyond[:photos.JudgedLimit]...), o[:pool], "head")
 		heavy := e.judge(beyond[:photos.JudgedLimit+1]...)
 		check("a judge who skipped more photos than judged reads", heavy, o[:pool], "walk")
@@ -157,7 +173,6 @@ func TestPickHeadOrWalk(t *testing.T) {
 		}
 
 		// A photo of the head hidden behind its back is never served.
-		ctx := context.Background()
 		judge := e.judge(o[:photos.HeadMinSize-pool]...)
 		hidden := o[photos.HeadMinSize-pool]
 		if err := d.Photo.UpdateOneID(hidden).SetStatus(photo.StatusHidden).Exec(ctx); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/judging"
 )
@@ -23,7 +24,7 @@ import (
 // histograms, word lists longer than MaxWords and several photos; and each
 // voter is answered with the photo as its vote left it.
 func TestHookSnapshotsMatchTheTables(t *testing.T) {
-	onBoth(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		var (
 			s        *judging.Service

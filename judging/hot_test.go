@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/photos"
 )
@@ -36,7 +37,7 @@ func TestVoteTier(t *testing.T) {
 			t.Fatalf("%d and %d votes share tier %d", lo, n, photos.VoteTier(n))
 		}
 	}
-	onBoth(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		for n, tier := range want {
 			var got int
 			if err := d.SQL.QueryRowContext(context.Background(), "SELECT "+photos.VoteTierSQL(fmt.Sprint(n))).Scan(&got); err != nil {
@@ -55,7 +56,7 @@ func TestVoteTier(t *testing.T) {
 // photo became due, and the refit's MarkFitted takes the photo off the
 // queue until its next vote. On SQLite the same columns follow.
 func TestAddVotesIsHOT(t *testing.T) {
-	onBoth(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		p := ownedPhoto(t, d)

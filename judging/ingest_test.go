@@ -487,7 +487,7 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 // an anonymous judge's, and refused with UNAUTHENTICATED when it is an
 // account's (a retired token).
 func TestJudgeCreatedMeanwhile(t *testing.T) {
-	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
+	d := dbtest.OpenMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
 	p := ownedPhoto(t, d)
 	s := newJudging(t, d, judging.Config{MinVotes: 10, CandidatePool: 5, TopSize: 10,
 		Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}}, slog.New(slog.NewTextHandler(io.Discard, nil)))

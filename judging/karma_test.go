@@ -17,35 +17,6 @@ import (
 	"github.com/facestat/facestat/judging"
 )
 
-// onBoth runs fn on a fresh, migrated SQLite database and on a fresh,
-// migrated PostgreSQL one.
-func onBoth(t *testing.T, fn func(t *testing.T, d *db.DB)) {
-	t.Run("SQLite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, openMigrated(t, db.Options{DataDir: t.TempDir()}))
-	})
-	t.Run("PostgreSQL", func(t *testing.T) {
-		t.Parallel()
-		fn(t, openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4}))
-	})
-}
-
-// openMigrated opens the database opts names, brought to the current
-// schema, closed when the test ends.
-func openMigrated(t *testing.T, opts db.Options) *db.DB {
-	t.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 // fixture makes accounts and photos directly in the database.
 type fixture struct {
 	t *testing.T
@@ -129,7 +100,7 @@ func TestKarmaFor(t *testing.T) {
 // FreeVotes spend karma; an owner at or below zero has the photos with
 // their free votes queued last, and they come back once karma is earned.
 func TestKarmaEarnedAndSpent(t *testing.T) {
-	onBoth(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		f := fixture{t, d}
 		careful, careless, owner := f.account("careful"), f.account("careless"), f.account("owner")
 		over := f.photo(owner.ID, judging.FreeVotes+5) // spends 5
@@ -187,7 +158,7 @@ func TestKarmaEarnedAndSpent(t *testing.T) {
 // TestKarmaSettlesManyUsers: settleKarma of more users than fit in one
 // statement's chunk gets every balance and queue right.
 func TestKarmaSettlesManyUsers(t *testing.T) {
-	onBoth(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		f := fixture{t, d}
 		ctx := context.Background()
 		const n = 1200
@@ -221,7 +192,7 @@ func TestKarmaSettlesManyUsers(t *testing.T) {
 // TestNextPhotoWaitsForKarma: an owner out of karma has their photo served
 // with the others until it has FreeVotes votes, after them from then on.
 func TestNextPhotoWaitsForKarma(t *testing.T) {
-	onBoth(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		f := fixture{t, d}
 		ctx := context.Background()
 		broke, rich := f.account("broke"), f.account("rich")
@@ -283,7 +254,7 @@ func TestNextPhotoWaitsForKarma(t *testing.T) {
 // brings its earned karma and its skips; on sign-up the account takes the
 // judge's id, so its karma stays where it is.
 func TestMergeMovesKarmaAndSkips(t *testing.T) {
-	onBoth(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		f := fixture{t, d}
 		ctx := context.Background()
 		owner, account := f.account("owner"), f.account("account")

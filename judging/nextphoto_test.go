@@ -26,7 +26,7 @@ import (
 // served is one of the four least judged, and at least three of them are
 // served (a draw that always took the first, or a pool past four, fails).
 func TestNextPhotoDrawsFromThePool(t *testing.T) {
-	onBoth(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		f := fixture{t, d}
 		ctx := context.Background()
 		owner := f.account("owner")
@@ -72,7 +72,7 @@ func TestNextPhotoDrawsFromThePool(t *testing.T) {
 // A photo inserted behind its back is served once the head is read again
 // (a fraction of a second later), and at once after JudgingOrderChanged.
 func TestNextPhotoHeadIsOnlyAnOrder(t *testing.T) {
-	onBoth(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		f := fixture{t, d}
 		ctx := context.Background()
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -157,7 +157,7 @@ func TestNextPhotoAfterAVoteIsOneStatement(t *testing.T) {
 				opts = db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4}
 			}
 			opts.Driver = func(drv dialect.Driver) dialect.Driver { return recordingDriver{drv, rec} }
-			d := openMigrated(t, opts)
+			d := dbtest.OpenMigrated(t, opts)
 			f := fixture{t, d}
 			ctx := context.Background()
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -30,7 +30,7 @@ import (
 // photos whose figures changed, once per round that changed them.
 func TestRefitOneInstanceAtATime(t *testing.T) {
 	ctx := context.Background()
-	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
+	d := dbtest.OpenMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var mu sync.Mutex
 	told := map[int64]int{} // snapshots heard, by stats version
@@ -193,7 +193,7 @@ func oldVotes(t *testing.T, d *db.DB, p *ent.Photo, n int, step time.Duration) {
 // seconds on every instance), not a scan and sort of every vote.
 func TestRefitReadsVotesByIndex(t *testing.T) {
 	ctx := context.Background()
-	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 1})
+	d := dbtest.OpenMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 1})
 	conn, err := d.SQL.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +231,7 @@ func TestRefitReadsVotesByIndex(t *testing.T) {
 // the round taken A's key share and then waited for U, the two deadlocked.
 func TestRefitLocksUsersBeforeProfiles(t *testing.T) {
 	ctx := context.Background()
-	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
+	d := dbtest.OpenMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
 	s := newJudging(t, d, judging.Config{MinVotes: 2, CandidatePool: 5, TopSize: 10}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	p := ownedPhoto(t, d)
 	account, judge := uuid.UUID{0: 1}, uuid.Max
@@ -477,7 +477,7 @@ func TestRefitOverlapDoesNotCountTowardsMaxVotes(t *testing.T) {
 // PostgreSQL's deadlock timeout. A deletion's lock still waits for it.
 func TestPhotoCountLocksLetReferencesIn(t *testing.T) {
 	ctx := context.Background()
-	d := openMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
+	d := dbtest.OpenMigrated(t, db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4})
 	p := ownedPhoto(t, d)
 	judge, err := d.User.Create().SetAnonymous(true).Save(ctx)
 	if err != nil {

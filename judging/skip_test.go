@@ -11,6 +11,7 @@ import (
 
 	"github.com/facestat/facestat"
 	"github.com/facestat/facestat/db"
+	"github.com/facestat/facestat/db/dbtest"
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
@@ -19,7 +20,7 @@ import (
 // TestSkipPhoto: a skipped photo is never offered to its judge again (and
 // still is to others); skipping twice is harmless; the refusals.
 func TestSkipPhoto(t *testing.T) {
-	onBoth(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		f := fixture{t, d}
 		ctx := context.Background()
 		owner := f.account("owner")

@@ -13,7 +13,10 @@ const (
 )
 
 // Walker reports whether judge is remembered as one the head cannot serve.
-func (s *Service) Walker(judge uuid.UUID) bool { return s.walkers.has(judge) }
+func (s *Service) Walker(judge uuid.UUID) bool {
+	_, walk, _ := s.memo.get(judge)
+	return walk
+}
 
 // HeadIDs returns the ids in the current head and whether it is full.
 func (s *Service) HeadIDs() ([]uuid.UUID, bool) {

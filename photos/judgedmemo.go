@@ -29,7 +29,8 @@ import (
 // and reads the judge's votes again. At most memoMaxPerJudge photos per
 // judge (beyond, each pick reads the judge's votes), memoMaxJudges
 // judges and memoMaxHeld judges and photos in all (beyond, the memo
-// starts over): about 25 MB.
+// starts over): about 25 MB. It also remembers the judges the head cannot
+// serve (walk).
 type judgedMemo struct {
 	mu     sync.Mutex
 	judges map[uuid.UUID]memoEntry
@@ -38,6 +39,7 @@ type judgedMemo struct {
 
 type memoEntry struct {
 	ids   []uuid.UUID // sorted; replaced, never changed in place
+	walk  bool        // the head cannot serve the judge: picks walk (pickFromHead)
 	until time.Time
 }
 
@@ -57,34 +59,43 @@ func holds(ids []uuid.UUID, id uuid.UUID) bool {
 }
 
 // get returns the photos held for judge (sorted; not to be modified), if
-// the memo holds the judge.
-func (m *judgedMemo) get(judge uuid.UUID) ([]uuid.UUID, bool) {
+// the memo holds the judge's photos (ok), or whether the judge is one the
+// head cannot serve (walk).
+func (m *judgedMemo) get(judge uuid.UUID) (ids []uuid.UUID, walk, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e, ok := m.judges[judge]
-	if ok && time.Now().After(e.until) {
+	e, found := m.judges[judge]
+	if found && time.Now().After(e.until) {
 		m.dropLocked(judge, e)
-		return nil, false
+		return nil, false, false
 	}
-	return e.ids, ok
+	return e.ids, e.walk, found && !e.walk
 }
 
 // put holds ids, all the photos judge has judged (as read), sorted; the
 // memo keeps them, and no one may change them from then on.
 func (m *judgedMemo) put(judge uuid.UUID, ids []uuid.UUID) {
-	if len(ids) > memoMaxPerJudge {
-		return
+	if len(ids) <= memoMaxPerJudge {
+		m.set(judge, memoEntry{ids: ids})
 	}
+}
+
+// walk remembers judge as one the head cannot serve: their picks walk
+// until the entry expires.
+func (m *judgedMemo) walk(judge uuid.UUID) { m.set(judge, memoEntry{walk: true}) }
+
+func (m *judgedMemo) set(judge uuid.UUID, e memoEntry) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if old, ok := m.judges[judge]; ok {
 		m.dropLocked(judge, old)
 	}
-	if m.judges == nil || m.held+1+len(ids) > memoMaxHeld || len(m.judges) >= memoMaxJudges {
+	if m.judges == nil || m.held+1+len(e.ids) > memoMaxHeld || len(m.judges) >= memoMaxJudges {
 		m.judges, m.held = make(map[uuid.UUID]memoEntry), 0
 	}
-	m.judges[judge] = memoEntry{ids: ids, until: time.Now().Add(memoTTL)}
-	m.held += 1 + len(ids)
+	e.until = time.Now().Add(memoTTL)
+	m.judges[judge] = e
+	m.held += 1 + len(e.ids)
 }
 
 // add holds one more photo judge has judged, if the memo holds the judge.
@@ -92,7 +103,7 @@ func (m *judgedMemo) add(judge, photo uuid.UUID) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.judges[judge]
-	if !ok {
+	if !ok || e.walk {
 		return
 	}
 	i, found := slices.BinarySearchFunc(e.ids, photo, compareIDs)

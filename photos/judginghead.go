@@ -50,8 +50,8 @@ import (
 // serve gets the walk: one with more than judgedLimit votes and skips, or
 // who judged so much of the head that fewer than a pool's worth of
 // candidates remain in it while more photos lie beyond it. Such a judge is
-// remembered for a while (walkers), so that each pick does not read the
-// votes first and then walk.
+// remembered for a while (judgedMemo.walk), so that each pick does not
+// read the votes first and then walk.
 const (
 	defaultHeadTTL  = 200 * time.Millisecond
 	headMaxAge      = 10 * time.Second
@@ -60,8 +60,6 @@ const (
 	headMaxSize     = 1024
 	judgedLimit     = 1000 // votes and skips read for one pick, at most
 	pickTries       = 3    // rows read for one pick before falling back
-	walkerTTL       = time.Minute
-	walkersMax      = 10_000
 )
 
 // headPhoto is one photo of the head: enough to leave out the judge's own.
@@ -180,33 +178,6 @@ func (h *judgingHead) startLocked(scan func(context.Context) (*headSnapshot, err
 	return f
 }
 
-// walkers are the judges the head could not serve lately, who get the
-// walk at once: at most walkersMax, each for walkerTTL.
-type walkers struct {
-	mu    sync.Mutex
-	until map[uuid.UUID]time.Time
-}
-
-func (w *walkers) has(judge uuid.UUID) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	t, ok := w.until[judge]
-	if ok && time.Now().After(t) {
-		delete(w.until, judge)
-		return false
-	}
-	return ok
-}
-
-func (w *walkers) add(judge uuid.UUID) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.until == nil || len(w.until) >= walkersMax {
-		w.until = make(map[uuid.UUID]time.Time) // forgetting them costs a read each
-	}
-	w.until[judge] = time.Now().Add(walkerTTL)
-}
-
 // scanHead reads the first size active photos in judging order.
 func (s *Service) scanHead(size int) func(context.Context) (*headSnapshot, error) {
 	return func(ctx context.Context) (*headSnapshot, error) {
@@ -266,18 +237,18 @@ func (s *Service) judged(ctx context.Context, judge uuid.UUID) ([]uuid.UUID, boo
 // the judge's votes and skips are read again, and the pick starts over
 // from them, as for a judge the memo does not hold.
 func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uuid.UUID, n int) (*ent.Photo, bool, error) {
-	if n <= 0 || 8*n > headMaxSize || (judge != nil && s.walkers.has(*judge)) {
+	var judged []uuid.UUID // sorted
+	memo, walk := false, n <= 0 || 8*n > headMaxSize
+	if judge != nil && !walk {
+		judged, walk, memo = s.memo.get(*judge) // memo: the row read checks the judge's votes and skips
+	}
+	if walk {
 		s.picks.walk.Add(1)
 		return nil, false, nil
 	}
 	head, err := s.head.get(ctx, s.scanHead(max(8*n, headMinSize)), s.log)
 	if err != nil {
 		return nil, false, err
-	}
-	var judged []uuid.UUID // sorted
-	memo := false          // judged is the memo's: the row read checks the judge's votes and skips
-	if judge != nil {
-		judged, memo = s.memo.get(*judge)
 	}
 	for {
 		if judge != nil && !memo {
@@ -286,7 +257,7 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 				return nil, false, err
 			}
 			if !complete {
-				s.walkers.add(*judge)
+				s.memo.walk(*judge)
 				s.picks.walk.Add(1)
 				return nil, false, nil
 			}
@@ -324,7 +295,7 @@ func (s *Service) drawFromHead(ctx context.Context, head *headSnapshot, judge *u
 	}
 	if len(candidates) < n && !head.full {
 		if judge != nil {
-			s.walkers.add(*judge)
+			s.memo.walk(*judge)
 		}
 		return nil, false, false, nil // more candidates lie past the head
 	}

@@ -234,18 +234,18 @@ func TestJudgedMemo(t *testing.T) {
 	var m judgedMemo
 	j, other := uuid.New(), uuid.New()
 	a, b, c := uuid.UUID{3}, uuid.UUID{1}, uuid.UUID{2}
-	if _, ok := m.get(j); ok {
+	if _, _, ok := m.get(j); ok {
 		t.Fatal("an empty memo holds a judge")
 	}
 	m.add(j, a) // not held: nothing to add to
-	if _, ok := m.get(j); ok {
+	if _, _, ok := m.get(j); ok {
 		t.Fatal("add made an entry for a judge whose votes were never read")
 	}
 	m.put(j, []uuid.UUID{b, a}) // sorted, as judged reads them
-	before, _ := m.get(j)
+	before, _, _ := m.get(j)
 	m.add(j, c)
 	m.add(j, c) // twice: held once
-	after, ok := m.get(j)
+	after, _, ok := m.get(j)
 	if !ok || !slices.Equal(after, []uuid.UUID{b, c, a}) {
 		t.Fatalf("held %v, want %v sorted", after, []uuid.UUID{b, c, a})
 	}
@@ -268,11 +268,11 @@ func TestJudgedMemo(t *testing.T) {
 		t.Fatalf("held %d judges and photos in all, want %d", m.held, 5+memoMaxPerJudge)
 	}
 	m.add(other, uuid.New())
-	if _, ok := m.get(other); ok || m.held != 4 {
+	if _, _, ok := m.get(other); ok || m.held != 4 {
 		t.Fatalf("a judge past %d photos is still held (%d in all)", memoMaxPerJudge, m.held)
 	}
 	m.put(other, make([]uuid.UUID, memoMaxPerJudge+1))
-	if _, ok := m.get(other); ok {
+	if _, _, ok := m.get(other); ok {
 		t.Fatal("put held a judge with more photos than memoMaxPerJudge")
 	}
 
@@ -281,7 +281,7 @@ func TestJudgedMemo(t *testing.T) {
 	e.until = time.Now().Add(-time.Second)
 	m.judges[j] = e
 	m.mu.Unlock()
-	if _, ok := m.get(j); ok || m.held != 0 {
+	if _, _, ok := m.get(j); ok || m.held != 0 {
 		t.Fatalf("an expired entry is still held (%d in all)", m.held)
 	}
 

@@ -82,7 +82,6 @@ type Service struct {
 	observers []ChangeObserver
 	signKey   []byte      // signs private images' URLs (imageKey)
 	head      judgingHead // its ttl is cfg.JudgingHeadTTL
-	walkers   walkers     // judges the head could not serve lately
 	memo      judgedMemo  // what judges judged, as far as this instance knows
 	picks     struct{ head, walk atomic.Int64 }
 

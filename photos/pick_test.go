@@ -29,32 +29,6 @@ type pickEnv struct {
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func onBothDBs(t *testing.T, fn func(t *testing.T, d *db.DB)) {
-	for _, c := range []struct {
-		name string
-		opts func(*testing.T) db.Options
-	}{
-		{"SQLite", func(t *testing.T) db.Options { return db.Options{DataDir: t.TempDir()} }},
-		{"PostgreSQL", func(t *testing.T) db.Options {
-			return db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4}
-		}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			d, err := db.Open(ctx, c.opts(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { d.Close() })
-			if err := d.Migrate(ctx, quiet); err != nil {
-				t.Fatal(err)
-			}
-			fn(t, d)
-		})
-	}
-}
-
 // newPickEnv makes n active photos of one owner.
 func newPickEnv(t *testing.T, d *db.DB, n int) *pickEnv {
 	ctx := context.Background()
@@ -126,7 +100,7 @@ func (e *pickEnv) pick(judge uuid.UUID, n int) (*ent.Photo, string) {
 // judgedLimit (1,000) photos; every answer is among the first pool of the photos
 // the judge has not judged, in judging order.
 func TestPickHeadOrWalk(t *testing.T) {
-	onBothDBs(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		const pool = 2 // the head: its minimum, 64 photos
 		e := newPickEnv(t, d, photos.HeadMinSize+photos.JudgedLimit+10)
 		check := func(what string, judge uuid.UUID, want []uuid.UUID, way string) {
@@ -190,7 +164,7 @@ func TestPickHeadOrWalk(t *testing.T) {
 // TestPickHeadFull: when every active photo is in the head, a judge who
 // judged them all is told there is nothing left, from the head.
 func TestPickHeadFull(t *testing.T) {
-	onBothDBs(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		e := newPickEnv(t, d, 5)
 		judge := e.judge(e.order...)
 		if p, way := e.pick(judge, 20); p != nil || way != "head" {
@@ -210,7 +184,7 @@ func TestPickHeadFull(t *testing.T) {
 // again and serves another. A photo hidden meanwhile is not taken for a
 // judged one: once restored, the judge is served it.
 func TestPickChecksWhatTheMemoMisses(t *testing.T) {
-	onBothDBs(t, func(t *testing.T, d *db.DB) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		e := newPickEnv(t, d, 3)
 		judge := e.judge()

@@ -99,15 +99,24 @@ const flushAll = "*"
 // publish adds to pipe the invalidation of keys (unprefixed), or flushAll,
 // for every instance's near cache, and drops them from this one's now.
 func (c *Cache) publish(ctx context.Context, pipe goredis.Pipeliner, keys ...string) {
+	if msg, ok := c.invalidate(keys); ok {
+		pipe.Publish(ctx, c.channel, msg)
+	}
+}
+
+// invalidate drops keys (unprefixed), or flushAll, from this instance's
+// near cache and returns the message that drops them from every other's,
+// to be published on c.channel; false without a near cache.
+func (c *Cache) invalidate(keys []string) (string, bool) {
 	if c.near == nil {
-		return
+		return "", false
 	}
 	if len(keys) == 1 && keys[0] == flushAll {
 		c.near.Clear()
 	} else {
 		c.near.Invalidate(keys...)
 	}
-	pipe.Publish(ctx, c.channel, strings.Join(keys, "\n"))
+	return strings.Join(keys, "\n"), true
 }
 
 // nearPing is how long the invalidation subscription may stay silent
@@ -431,9 +440,8 @@ func (c *Cache) setNewer(ctx context.Context, ttl time.Duration, items []cache.V
 		plain[i] = it.Key
 		args = append(args, it.Version, it.Data)
 	}
-	if c.near != nil {
-		c.near.Invalidate(plain...) // this instance's copies, now (as publish does)
-		args[1], args[2] = c.channel, strings.Join(plain, "\n")
+	if msg, ok := c.invalidate(plain); ok {
+		args[1], args[2] = c.channel, msg
 	}
 	call, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()

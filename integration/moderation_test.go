@@ -672,6 +672,17 @@ func (d loggingDriver) Query(ctx context.Context, query string, args, v any) err
 	return d.Driver.Query(ctx, query, args, v)
 }
 
+// ExecContext and QueryContext pass raw statements (the pick's) on.
+func (d loggingDriver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	d.l.note(ctx, query)
+	return dbtest.ExecContext(ctx, d.Driver, query, args...)
+}
+
+func (d loggingDriver) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	d.l.note(ctx, query)
+	return dbtest.QueryContext(ctx, d.Driver, query, args...)
+}
+
 func (d loggingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	d.l.note(ctx, "BEGIN")
 	tx, err := d.Driver.Tx(ctx)
@@ -697,16 +708,12 @@ func (t loggingTx) Query(ctx context.Context, query string, args, v any) error {
 // ExecContext and QueryContext pass raw statements (the ingester's) on.
 func (t loggingTx) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
 	t.l.note(ctx, query)
-	return t.Tx.(interface {
-		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
-	}).ExecContext(ctx, query, args...)
+	return dbtest.ExecContext(ctx, t.Tx, query, args...)
 }
 
 func (t loggingTx) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
 	t.l.note(ctx, query)
-	return t.Tx.(interface {
-		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
-	}).QueryContext(ctx, query, args...)
+	return dbtest.QueryContext(ctx, t.Tx, query, args...)
 }
 
 // TestModerationStatements: nextPhoto sends no statement about servings

@@ -62,6 +62,16 @@ func (d countingDriver) Query(ctx context.Context, query string, args, v any) er
 	return d.Driver.Query(ctx, query, args, v)
 }
 
+func (d countingDriver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	d.c.count(ctx)
+	return dbtest.ExecContext(ctx, d.Driver, query, args...)
+}
+
+func (d countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	d.c.count(ctx)
+	return dbtest.QueryContext(ctx, d.Driver, query, args...)
+}
+
 func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	d.c.count(ctx)
 	tx, err := d.Driver.Tx(ctx)
@@ -91,16 +101,12 @@ func (t countingTx) Query(ctx context.Context, query string, args, v any) error 
 
 func (t countingTx) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
 	t.c.count(ctx)
-	return t.Tx.(interface {
-		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
-	}).ExecContext(ctx, query, args...)
+	return dbtest.ExecContext(ctx, t.Tx, query, args...)
 }
 
 func (t countingTx) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
 	t.c.count(ctx)
-	return t.Tx.(interface {
-		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
-	}).QueryContext(ctx, query, args...)
+	return dbtest.QueryContext(ctx, t.Tx, query, args...)
 }
 
 // TestStatementCount lists 1, 10 and 100 photos with their owners,

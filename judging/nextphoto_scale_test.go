@@ -349,6 +349,11 @@ func (d recordingDriver) Query(ctx context.Context, query string, args, v any) e
 	return d.Driver.Query(ctx, query, args, v)
 }
 
+func (d recordingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	d.rec.add(query, args)
+	return dbtest.QueryContext(ctx, d.Driver, query, args...)
+}
+
 // ---------------------------------------------------------------- plans
 
 type planNode map[string]any

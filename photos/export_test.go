@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+
+	"github.com/facestat/facestat/ent"
 )
 
 // For the external tests of the judging order's head.
@@ -35,4 +37,13 @@ func (s *Service) HeadIDs() ([]uuid.UUID, bool) {
 // ReadJudged is the statement a pick reads a judge's votes and skips with.
 func (s *Service) ReadJudged(ctx context.Context, judge uuid.UUID) ([]uuid.UUID, bool, error) {
 	return s.judged(ctx, judge)
+}
+
+// DrawColumns are the columns drawRow reads.
+var DrawColumns = drawColumns
+
+// DrawRow is drawFromHead's statement: the photo id if active and, with
+// judge, not judged by them.
+func (s *Service) DrawRow(ctx context.Context, id uuid.UUID, judge *uuid.UUID) (*ent.Photo, error) {
+	return s.drawRow(ctx, id, judge)
 }

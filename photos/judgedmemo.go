@@ -5,12 +5,7 @@ import (
 	"sync"
 	"time"
 
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
-
-	"github.com/facestat/facestat/ent/photoskip"
-	"github.com/facestat/facestat/ent/predicate"
-	"github.com/facestat/facestat/ent/vote"
 )
 
 // judgedMemo remembers, per judge, the photos this instance knows they
@@ -128,17 +123,3 @@ func (m *judgedMemo) dropLocked(judge uuid.UUID, e memoEntry) {
 // calls it once the vote or skip is stored), for its memo of what judges
 // judged.
 func (s *Service) Judged(judge, photo uuid.UUID) { s.memo.add(judge, photo) }
-
-// notJudgedBy is the photo with id if judge has neither voted on it nor
-// skipped it: two probes of the unique (judge, photo) indexes.
-func notJudgedBy(judge, id uuid.UUID) predicate.Photo {
-	return func(sel *entsql.Selector) {
-		votes, skips := entsql.Table(vote.Table), entsql.Table(photoskip.Table)
-		sel.Where(entsql.And(
-			entsql.NotExists(entsql.Select(votes.C(vote.FieldPhotoID)).From(votes).Where(entsql.And(
-				entsql.EQ(votes.C(vote.FieldJudgeID), judge), entsql.EQ(votes.C(vote.FieldPhotoID), id)))),
-			entsql.NotExists(entsql.Select(skips.C(photoskip.FieldPhotoID)).From(skips).Where(entsql.And(
-				entsql.EQ(skips.C(photoskip.FieldJudgeID), judge), entsql.EQ(skips.C(photoskip.FieldPhotoID), id)))),
-		))
-	}
-}

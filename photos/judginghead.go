@@ -304,19 +304,19 @@ func (s *Service) drawFromHead(ctx context.Context, head *headSnapshot, judge *u
 		if i == pickTries {
 			break
 		}
-		q := s.client.Photo.Query().Where(photo.ID(id), activeOnly())
+		var unjudgedBy *uuid.UUID
 		if memo {
-			q.Where(notJudgedBy(*judge, id))
+			unjudgedBy = judge
 		}
-		p, err := q.Only(ctx)
+		p, err := s.drawRow(ctx, id, unjudgedBy)
 		switch {
-		case ent.IsNotFound(err) && memo:
-			return nil, true, false, nil
-		case ent.IsNotFound(err):
-			s.head.expire() // hidden or deleted since the head's scan
-			continue
 		case err != nil:
 			return nil, false, false, fmt.Errorf("photos: to judge: %w", err)
+		case p == nil && memo:
+			return nil, true, false, nil
+		case p == nil:
+			s.head.expire() // hidden or deleted since the head's scan
+			continue
 		}
 		return p, false, true, nil
 	}

@@ -83,6 +83,7 @@ type Service struct {
 	signKey   []byte      // signs private images' URLs (imageKey)
 	head      judgingHead // its ttl is cfg.JudgingHeadTTL
 	memo      judgedMemo  // what judges judged, as far as this instance knows
+	draw      drawStatements
 	picks     struct{ head, walk atomic.Int64 }
 
 	// Now, when set, replaces time.Now for signed URLs' expiries (tests).
@@ -98,7 +99,8 @@ func NewService(client *ent.Client, blobs blob.Store, cfg Config, log *slog.Logg
 		cfg.JudgingHeadTTL = defaultHeadTTL
 	}
 	return &Service{client: client, blobs: blobs, cfg: cfg, log: log, work: make(chan struct{}, max(cfg.Workers, 1)),
-		signKey: imageKey(cfg.SigningKey), head: judgingHead{ttl: cfg.JudgingHeadTTL}}
+		signKey: imageKey(cfg.SigningKey), head: judgingHead{ttl: cfg.JudgingHeadTTL},
+		draw: newDrawStatements(cfg.Dialect)}
 }
 
 // A photo's blobs are kept under keys of its own: its image under

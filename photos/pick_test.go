@@ -4,8 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -225,5 +227,73 @@ func TestPickChecksWhatTheMemoMisses(t *testing.T) {
 		}
 		e.s.JudgingOrderChanged()
 		want("after the restore", e.order[2])
+	})
+}
+
+// TestDrawRowIsEnts: the pick's hand-written statement reads every column
+// ent's own read does, into the same values, on both databases; it reads
+// an active photo only, and with a judge only one they have not judged.
+func TestDrawRowIsEnts(t *testing.T) {
+	if !slices.Equal(photos.DrawColumns, photo.Columns) {
+		t.Fatalf("drawRow reads %v, ent's photo has %v", photos.DrawColumns, photo.Columns)
+	}
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		e := newPickEnv(t, d, 2)
+		at := time.Date(2026, 12, 7, 9, 30, 15, 123456000, time.UTC)
+		// A photo with every column set to a value of its own, none the
+		// zero value.
+		id := uuid.New()
+		err := d.Photo.Create().SetID(id).SetOwnerID(e.owner).SetImageKey("img/x").SetThumbKey("thumb/x").
+			SetWidth(640).SetHeight(480).SetThumbWidth(64).SetThumbHeight(48).SetOwnerNetwork("198.51.100.0/24").
+			SetImageVersion(3).SetIsPublic(true).SetVoteCount(17).SetVoteTier(2).SetStatsVersion(41).
+			SetStatsUpdatedAt(at).SetFittedVersion(39).SetFitDue(at.Add(time.Minute)).
+			SetJudgeQueue(1).SetConsentShowsMe(true).SetConsentAdult(true).SetConsentAcceptsJudging(true).
+			SetConsentedAt(at.Add(-time.Hour)).SetReportedAt(at.Add(-time.Minute)).SetCountedReports(2).
+			SetReviewPriority(true).SetCreatedAt(at.Add(-2 * time.Hour)).Exec(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range append(e.order, id) {
+			want, err := d.Photo.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.s.DrawRow(ctx, id, nil)
+			if err != nil || got == nil {
+				t.Fatalf("DrawRow(%s) = %v, %v", id, got, err)
+			}
+			wantV, gotV := reflect.ValueOf(*want), reflect.ValueOf(*got)
+			for i := range wantV.NumField() {
+				f := wantV.Type().Field(i)
+				if !f.IsExported() || f.Name == "Edges" {
+					continue
+				}
+				if w, g := wantV.Field(i).Interface(), gotV.Field(i).Interface(); !reflect.DeepEqual(w, g) {
+					t.Errorf("%s: ent reads %v, DrawRow %v", f.Name, w, g)
+				}
+			}
+		}
+
+		judge := e.judge(e.order[1])
+		if p, err := e.s.DrawRow(ctx, e.order[1], &judge); err != nil || p != nil {
+			t.Fatalf("a skipped photo for its judge: %v, %v; want none", p, err)
+		}
+		if err := d.Vote.Create().SetJudgeID(judge).SetPhotoID(e.order[0]).SetAnswers([]schema.Answer{}).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := e.s.DrawRow(ctx, e.order[0], &judge); err != nil || p != nil {
+			t.Fatalf("a voted photo for its judge: %v, %v; want none", p, err)
+		}
+		other := e.judge()
+		if p, err := e.s.DrawRow(ctx, e.order[0], &other); err != nil || p == nil {
+			t.Fatalf("for another judge: %v, %v; want the photo", p, err)
+		}
+		if err := d.Photo.UpdateOneID(e.order[0]).SetStatus(photo.StatusHidden).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := e.s.DrawRow(ctx, e.order[0], nil); err != nil || p != nil {
+			t.Fatalf("a hidden photo: %v, %v; want none", p, err)
+		}
 	})
 }

@@ -14841,8 +14841,8 @@ type VoteMutation struct {
 	op            Op
 	typ           string
 	id            *int64
-	answers       *[]schema.Answer
-	appendanswers []schema.Answer
+	answers       *schema.Answers
+	appendanswers schema.Answers
 	created_at    *time.Time
 	network       *string
 	clearedFields map[string]struct{}
@@ -15032,13 +15032,13 @@ func (m *VoteMutation) ResetPhotoID() {
 }
 
 // SetAnswers sets the "answers" field.
-func (m *VoteMutation) SetAnswers(s []schema.Answer) {
+func (m *VoteMutation) SetAnswers(s schema.Answers) {
 	m.answers = &s
 	m.appendanswers = nil
 }
 
 // Answers returns the value of the "answers" field in the mutation.
-func (m *VoteMutation) Answers() (r []schema.Answer, exists bool) {
+func (m *VoteMutation) Answers() (r schema.Answers, exists bool) {
 	v := m.answers
 	if v == nil {
 		return
@@ -15049,7 +15049,7 @@ func (m *VoteMutation) Answers() (r []schema.Answer, exists bool) {
 // OldAnswers returns the old "answers" field's value of the Vote entity.
 // If the Vote object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *VoteMutation) OldAnswers(ctx context.Context) (v []schema.Answer, err error) {
+func (m *VoteMutation) OldAnswers(ctx context.Context) (v schema.Answers, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldAnswers is only allowed on UpdateOne operations")
 	}
@@ -15064,12 +15064,12 @@ func (m *VoteMutation) OldAnswers(ctx context.Context) (v []schema.Answer, err e
 }
 
 // AppendAnswers adds s to the "answers" field.
-func (m *VoteMutation) AppendAnswers(s []schema.Answer) {
+func (m *VoteMutation) AppendAnswers(s schema.Answers) {
 	m.appendanswers = append(m.appendanswers, s...)
 }
 
 // AppendedAnswers returns the list of values that were appended to the "answers" field in this mutation.
-func (m *VoteMutation) AppendedAnswers() ([]schema.Answer, bool) {
+func (m *VoteMutation) AppendedAnswers() (schema.Answers, bool) {
 	if len(m.appendanswers) == 0 {
 		return nil, false
 	}
@@ -15332,7 +15332,7 @@ func (m *VoteMutation) SetField(name string, value ent.Value) error {
 		m.SetPhotoID(v)
 		return nil
 	case vote.FieldAnswers:
-		v, ok := value.([]schema.Answer)
+		v, ok := value.(schema.Answers)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

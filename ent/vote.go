@@ -27,7 +27,7 @@ type Vote struct {
 	// PhotoID holds the value of the "photo_id" field.
 	PhotoID uuid.UUID `json:"photo_id,omitempty"`
 	// Answers holds the value of the "answers" field.
-	Answers []schema.Answer `json:"answers,omitempty"`
+	Answers schema.Answers `json:"answers,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// Network holds the value of the "network" field.

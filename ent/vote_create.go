@@ -39,7 +39,7 @@ func (_c *VoteCreate) SetPhotoID(v uuid.UUID) *VoteCreate {
 }
 
 // SetAnswers sets the "answers" field.
-func (_c *VoteCreate) SetAnswers(v []schema.Answer) *VoteCreate {
+func (_c *VoteCreate) SetAnswers(v schema.Answers) *VoteCreate {
 	_c.mutation.SetAnswers(v)
 	return _c
 }
@@ -298,7 +298,7 @@ func (u *VoteUpsert) UpdateJudgeID() *VoteUpsert {
 }
 
 // SetAnswers sets the "answers" field.
-func (u *VoteUpsert) SetAnswers(v []schema.Answer) *VoteUpsert {
+func (u *VoteUpsert) SetAnswers(v schema.Answers) *VoteUpsert {
 	u.Set(vote.FieldAnswers, v)
 	return u
 }
@@ -381,7 +381,7 @@ func (u *VoteUpsertOne) UpdateJudgeID() *VoteUpsertOne {
 }
 
 // SetAnswers sets the "answers" field.
-func (u *VoteUpsertOne) SetAnswers(v []schema.Answer) *VoteUpsertOne {
+func (u *VoteUpsertOne) SetAnswers(v schema.Answers) *VoteUpsertOne {
 	return u.Update(func(s *VoteUpsert) {
 		s.SetAnswers(v)
 	})
@@ -632,7 +632,7 @@ func (u *VoteUpsertBulk) UpdateJudgeID() *VoteUpsertBulk {
 }
 
 // SetAnswers sets the "answers" field.
-func (u *VoteUpsertBulk) SetAnswers(v []schema.Answer) *VoteUpsertBulk {
+func (u *VoteUpsertBulk) SetAnswers(v schema.Answers) *VoteUpsertBulk {
 	return u.Update(func(s *VoteUpsert) {
 		s.SetAnswers(v)
 	})

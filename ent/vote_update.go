@@ -47,13 +47,13 @@ func (_u *VoteUpdate) SetNillableJudgeID(v *uuid.UUID) *VoteUpdate {
 }
 
 // SetAnswers sets the "answers" field.
-func (_u *VoteUpdate) SetAnswers(v []schema.Answer) *VoteUpdate {
+func (_u *VoteUpdate) SetAnswers(v schema.Answers) *VoteUpdate {
 	_u.mutation.SetAnswers(v)
 	return _u
 }
 
 // AppendAnswers appends value to the "answers" field.
-func (_u *VoteUpdate) AppendAnswers(v []schema.Answer) *VoteUpdate {
+func (_u *VoteUpdate) AppendAnswers(v schema.Answers) *VoteUpdate {
 	_u.mutation.AppendAnswers(v)
 	return _u
 }
@@ -207,13 +207,13 @@ func (_u *VoteUpdateOne) SetNillableJudgeID(v *uuid.UUID) *VoteUpdateOne {
 }
 
 // SetAnswers sets the "answers" field.
-func (_u *VoteUpdateOne) SetAnswers(v []schema.Answer) *VoteUpdateOne {
+func (_u *VoteUpdateOne) SetAnswers(v schema.Answers) *VoteUpdateOne {
 	_u.mutation.SetAnswers(v)
 	return _u
 }
 
 // AppendAnswers appends value to the "answers" field.
-func (_u *VoteUpdateOne) AppendAnswers(v []schema.Answer) *VoteUpdateOne {
+func (_u *VoteUpdateOne) AppendAnswers(v schema.Answers) *VoteUpdateOne {
 	_u.mutation.AppendAnswers(v)
 	return _u
 }

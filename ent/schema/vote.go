@@ -32,7 +32,7 @@ func (Vote) Fields() []ent.Field {
 		// account it signs in to.
 		field.UUID("judge_id", uuid.UUID{}),
 		field.UUID("photo_id", uuid.UUID{}).Immutable(),
-		field.JSON("answers", []Answer{}),
+		field.JSON("answers", Answers{}),
 		field.Time("created_at").Default(now).Immutable(),
 		// Network is the voter's network (clientaddr.Network: IPv4 /24, IPv6
 		// /48) when the vote was cast; the judge model discounts bursts of

@@ -431,7 +431,7 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (rep RefitReport,
 	judgeIDs := judges.list
 
 	// Every vote of the judges profiled, and of the photos weighed.
-	judgeVotes, err := r.votes(ctx, vote.JudgeIDIn, judgeIDs)
+	judgeVotes, err := r.votes(ctx, vote.FieldJudgeID, judgeIDs)
 	if err != nil {
 		return rep, since, nil, err
 	}
@@ -449,7 +449,7 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (rep RefitReport,
 	if err := r.loadPhotos(ctx, judgeVotes, photoIDs); err != nil {
 		return rep, since, nil, err
 	}
-	photoVotes, err := r.votes(ctx, vote.PhotoIDIn, photoIDs)
+	photoVotes, err := r.votes(ctx, vote.FieldPhotoID, photoIDs)
 	if err != nil {
 		return rep, since, nil, err
 	}
@@ -488,11 +488,11 @@ func (r *refitRound) run(ctx context.Context, start time.Time) (rep RefitReport,
 	return rep, next, after, nil
 }
 
-// votes reads every vote whose column is in ids, in chunks.
-func (r *refitRound) votes(ctx context.Context, in func(...uuid.UUID) predicate.Vote, ids []uuid.UUID) ([]*ent.Vote, error) {
+// votes reads every vote whose column is in ids, in chunks (readVotes).
+func (r *refitRound) votes(ctx context.Context, column string, ids []uuid.UUID) ([]*ent.Vote, error) {
 	var out []*ent.Vote
 	for chunk := range slices.Chunk(ids, 1000) {
-		vs, err := r.read.Vote.Query().Where(in(chunk...)).Order(vote.ByCreatedAt(), vote.ByID()).All(ctx)
+		vs, err := readVotes(ctx, r.read, r.s.dialect, column, chunk)
 		if err != nil {
 			return nil, err
 		}

@@ -319,24 +319,31 @@ func TestRefitMarksFittedOnlyWhatItWeighed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A vote lands right after the round's third read of votes (the new
-	// ones, their judges' and, last, the photos').
-	var reads int
+	// A vote lands right after the round read the photos' votes, its last
+	// read of votes: as it reads the profiles of their judges (the first
+	// read of profiles after the photos' rows and figures).
+	var figures, landed bool
 	d.Intercept(ent.InterceptFunc(func(next ent.Querier) ent.Querier {
 		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
-			v, err := next.Query(ctx, q)
-			if _, ok := q.(*ent.VoteQuery); ok {
-				if reads++; reads == 3 {
+			switch q.(type) {
+			case *ent.PhotoQuestionStatQuery:
+				figures = true
+			case *ent.JudgeProfileQuery:
+				if figures && !landed {
+					landed = true
 					if _, err := s.CastVote(ctx, judge(), p.ID, ageAnswer(40)); err != nil {
 						t.Error(err)
 					}
 				}
 			}
-			return v, err
+			return next.Query(ctx, q)
 		})
 	}))
 	if _, err := s.Refit(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if !landed {
+		t.Fatal("the round read no profiles after the photos' figures: no vote landed")
 	}
 	after, err := d.Photo.Get(ctx, p.ID)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"
@@ -129,3 +130,35 @@ func timeOrNil(t sql.NullTime) *time.Time {
 	}
 	return &t.Time
 }
+
+// lockPG is lock on PostgreSQL: one statement of one text for any number
+// of photos (id = ANY($1), the ids in binary), written by hand as
+// drawRow's is, its rows read by scanPhoto. Every vote batch runs it.
+func lockPG(ctx context.Context, tx *ent.Tx, ids []uuid.UUID, strength entsql.LockStrength) (map[uuid.UUID]*ent.Photo, error) {
+	raw := make([][16]byte, len(ids))
+	for i, id := range ids {
+		raw[i] = id
+	}
+	q := lockSelect + string(strength)
+	rows, err := tx.QueryContext(ctx, q, raw)
+	if err != nil {
+		return nil, fmt.Errorf("photos: locking: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[uuid.UUID]*ent.Photo, len(ids))
+	for rows.Next() {
+		p, err := scanPhoto(rows)
+		if err != nil {
+			return nil, fmt.Errorf("photos: locking: %w", err)
+		}
+		out[p.ID] = p
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("photos: locking: %w", err)
+	}
+	return out, nil
+}
+
+// lockSelect is lockPG's statement but for its lock's strength.
+var lockSelect = "SELECT " + strings.Join(drawColumns, ", ") + " FROM " + photo.Table +
+	" WHERE " + photo.FieldID + " = ANY($1::uuid[]) ORDER BY " + photo.FieldID + " FOR "

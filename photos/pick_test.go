@@ -230,9 +230,10 @@ func TestPickChecksWhatTheMemoMisses(t *testing.T) {
 	})
 }
 
-// TestDrawRowIsEnts: the pick's hand-written statement reads every column
-// ent's own read does, into the same values, on both databases; it reads
-// an active photo only, and with a judge only one they have not judged.
+// TestDrawRowIsEnts: the pick's hand-written statement, and the vote
+// path's lock, read every column ent's own read does, into the same
+// values, on both databases; the pick reads an active photo only, and
+// with a judge only one they have not judged.
 func TestDrawRowIsEnts(t *testing.T) {
 	if !slices.Equal(photos.DrawColumns, photo.Columns) {
 		t.Fatalf("drawRow reads %v, ent's photo has %v", photos.DrawColumns, photo.Columns)
@@ -263,16 +264,28 @@ func TestDrawRowIsEnts(t *testing.T) {
 			if err != nil || got == nil {
 				t.Fatalf("DrawRow(%s) = %v, %v", id, got, err)
 			}
-			wantV, gotV := reflect.ValueOf(*want), reflect.ValueOf(*got)
-			for i := range wantV.NumField() {
-				f := wantV.Type().Field(i)
-				if !f.IsExported() || f.Name == "Edges" {
-					continue
-				}
-				if w, g := wantV.Field(i).Interface(), gotV.Field(i).Interface(); !reflect.DeepEqual(w, g) {
-					t.Errorf("%s: ent reads %v, DrawRow %v", f.Name, w, g)
-				}
+			samePhoto(t, "DrawRow", want, got)
+		}
+		// The vote path's lock reads the same rows (by hand on PostgreSQL).
+		tx, err := d.Tx(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		ids := append(e.order, id, uuid.New())
+		locked, err := e.s.LockForCounts(ctx, tx, ids)
+		if err != nil || len(locked) != len(ids)-1 {
+			t.Fatalf("LockForCounts = %d rows, %v; want %d", len(locked), err, len(ids)-1)
+		}
+		for _, id := range ids[:len(ids)-1] {
+			want, err := tx.Photo.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
 			}
+			samePhoto(t, "LockForCounts", want, locked[id])
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
 		}
 
 		judge := e.judge(e.order[1])
@@ -296,4 +309,23 @@ func TestDrawRowIsEnts(t *testing.T) {
 			t.Fatalf("a hidden photo: %v, %v; want none", p, err)
 		}
 	})
+}
+
+// samePhoto fails t unless got, as how read it, has every column of want,
+// as ent read it.
+func samePhoto(t *testing.T, how string, want, got *ent.Photo) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("%s: no photo %s", how, want.ID)
+	}
+	wantV, gotV := reflect.ValueOf(*want), reflect.ValueOf(*got)
+	for i := range wantV.NumField() {
+		f := wantV.Type().Field(i)
+		if !f.IsExported() || f.Name == "Edges" {
+			continue
+		}
+		if w, g := wantV.Field(i).Interface(), gotV.Field(i).Interface(); !reflect.DeepEqual(w, g) {
+			t.Errorf("%s, %s: ent reads %v, %s %v", want.ID, f.Name, w, how, g)
+		}
+	}
 }

@@ -50,25 +50,10 @@ func (s *Service) lock(ctx context.Context, tx *ent.Tx, ids []uuid.UUID, strengt
 	if len(ids) == 0 {
 		return map[uuid.UUID]*ent.Photo{}, nil
 	}
-	q := tx.Photo.Query().Order(photo.ByID())
 	if s.cfg.Dialect == dialect.Postgres {
-		// [16]byte: pgx sends them in binary as they are (uuid.UUID would
-		// go through its driver.Valuer's text).
-		raw := make([][16]byte, len(ids))
-		for i, id := range ids {
-			raw[i] = id
-		}
-		// id = ANY($1): one text for any number of photos.
-		q = q.Where(func(sel *entsql.Selector) {
-			sel.Where(entsql.P(func(b *entsql.Builder) {
-				b.WriteString(sel.C(photo.FieldID)).WriteString(" = ANY(").Arg(raw).WriteString(")")
-			}))
-			sel.For(strength)
-		})
-	} else {
-		q = q.Where(photo.IDIn(ids...))
+		return lockPG(ctx, tx, ids, strength)
 	}
-	rows, err := q.All(ctx)
+	rows, err := tx.Photo.Query().Where(photo.IDIn(ids...)).Order(photo.ByID()).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("photos: locking: %w", err)
 	}

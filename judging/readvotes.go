@@ -73,7 +73,8 @@ func readVotes(ctx context.Context, client *ent.Client, dialectName, column stri
 
 // scanVote reads a row of voteColumns as ent's generated code would
 // (vote.scanValues and assignValues), the answers by their own decoder
-// (schema.Answers).
+// (schema.Answers). The vote carries no ent client: its edge queries and
+// Update would panic (the refit uses its fields only).
 func scanVote(rows *sql.Rows) (*ent.Vote, error) {
 	var (
 		v       ent.Vote

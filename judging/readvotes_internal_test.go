@@ -19,8 +19,9 @@ import (
 )
 
 // TestReadVotesIsEnts: the refit's hand-written read of votes gives what
-// ent's query gives, every column of every vote in the same order, on
-// both databases, by judge and by photo.
+// ent's query gives, every column of every vote in the same order (the
+// answers as encoding/json decodes their text), on both databases, by
+// judge and by photo.
 func TestReadVotesIsEnts(t *testing.T) {
 	if !slices.Equal(voteColumns, vote.Columns) {
 		t.Fatalf("readVotes reads %v, ent's vote has %v", voteColumns, vote.Columns)
@@ -64,6 +65,28 @@ func TestReadVotesIsEnts(t *testing.T) {
 				}
 			}
 		}
+		// The answers as encoding/json decodes the column's text (ent's
+		// read decodes them with schema.Answers too, as readVotes does).
+		raw := map[int64][]schema.Answer{}
+		rows, err := d.SQL.QueryContext(ctx, "SELECT id, answers FROM votes")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int64
+			var text []byte
+			var as []schema.Answer
+			if err := rows.Scan(&id, &text); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(text, &as); err != nil {
+				t.Fatal(err)
+			}
+			raw[id] = as
+		}
+		if err := rows.Close(); err != nil || len(raw) != 9 {
+			t.Fatalf("read the answers of %d votes, %v; want 9", len(raw), err)
+		}
 		for _, by := range []struct {
 			column string
 			ids    []uuid.UUID
@@ -85,7 +108,7 @@ func TestReadVotesIsEnts(t *testing.T) {
 			}
 			for i := range want {
 				w, g := want[i], got[i]
-				if w.ID != g.ID || w.JudgeID != g.JudgeID || w.PhotoID != g.PhotoID || !reflect.DeepEqual(w.Answers, g.Answers) ||
+				if w.ID != g.ID || w.JudgeID != g.JudgeID || w.PhotoID != g.PhotoID || !reflect.DeepEqual(schema.Answers(raw[w.ID]), g.Answers) ||
 					!w.CreatedAt.Equal(g.CreatedAt) || w.CreatedAt.Location().String() != g.CreatedAt.Location().String() || w.Network != g.Network {
 					t.Errorf("by %s, vote %d: ent reads %s, readVotes %s", by.column, i, show(w), show(g))
 				}

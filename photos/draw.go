@@ -19,7 +19,7 @@ import (
 )
 
 // drawColumns are the photo columns drawRow reads, in scanPhoto's order:
-// all of them, as ent's own queries read (TestScanPhotoIsEnts keeps this
+// all of them, as ent's own queries read (TestDrawRowIsEnts keeps this
 // list equal to photo.Columns).
 var drawColumns = []string{
 	photo.FieldID, photo.FieldOwnerID, photo.FieldImageKey, photo.FieldThumbKey, photo.FieldImageVersion,
@@ -93,7 +93,9 @@ func (d drawStatements) arg(id uuid.UUID) any {
 }
 
 // scanPhoto reads a row of drawColumns as ent's generated code would
-// (photo.scanValues and assignValues).
+// (photo.scanValues and assignValues). The photo carries no ent client:
+// its edge queries and Update would panic (its readers use its fields,
+// and tx.Photo.UpdateOne(p)).
 func scanPhoto(rows *sql.Rows) (*ent.Photo, error) {
 	var (
 		p                                                     ent.Photo
@@ -131,9 +133,10 @@ func timeOrNil(t sql.NullTime) *time.Time {
 	return &t.Time
 }
 
-// lockPG is lock on PostgreSQL: one statement of one text for any number
-// of photos (id = ANY($1), the ids in binary), written by hand as
-// drawRow's is, its rows read by scanPhoto. Every vote batch runs it.
+// lockPG is lock on PostgreSQL, for Lock and LockForCounts alike: one
+// statement of one text for any number of photos (id = ANY($1), the ids
+// in binary), written by hand as drawRow's is, its rows read by
+// scanPhoto (no ent client on them). Every vote batch runs it.
 func lockPG(ctx context.Context, tx *ent.Tx, ids []uuid.UUID, strength entsql.LockStrength) (map[uuid.UUID]*ent.Photo, error) {
 	raw := make([][16]byte, len(ids))
 	for i, id := range ids {

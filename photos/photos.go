@@ -36,7 +36,10 @@ import (
 // Config holds the limits of the upload path and what the store works with.
 type Config struct {
 	// Dialect is the database's (entgo.io/ent/dialect): PostgreSQL takes
-	// row locks and batch updates that SQLite does without.
+	// row locks and batch updates that SQLite does without. Required on
+	// PostgreSQL: the pick's and the lock's hand-written statements
+	// (draw.go) are made for it, and anything but dialect.Postgres gets
+	// SQLite's text.
 	Dialect        string
 	MaxUploadBytes int64
 	Limits         imageproc.Limits

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -242,20 +243,28 @@ func TestDrawRowIsEnts(t *testing.T) {
 		ctx := context.Background()
 		e := newPickEnv(t, d, 2)
 		at := time.Date(2026, 12, 7, 9, 30, 15, 123456000, time.UTC)
-		// A photo with every column set to a value of its own, none the
-		// zero value.
-		id := uuid.New()
-		err := d.Photo.Create().SetID(id).SetOwnerID(e.owner).SetImageKey("img/x").SetThumbKey("thumb/x").
-			SetWidth(640).SetHeight(480).SetThumbWidth(64).SetThumbHeight(48).SetOwnerNetwork("198.51.100.0/24").
-			SetImageVersion(3).SetIsPublic(true).SetVoteCount(17).SetVoteTier(2).SetStatsVersion(41).
-			SetStatsUpdatedAt(at).SetFittedVersion(39).SetFitDue(at.Add(time.Minute)).
-			SetJudgeQueue(1).SetConsentShowsMe(true).SetConsentAdult(true).SetConsentAcceptsJudging(true).
-			SetConsentedAt(at.Add(-time.Hour)).SetReportedAt(at.Add(-time.Minute)).SetCountedReports(2).
-			SetReviewPriority(true).SetCreatedAt(at.Add(-2 * time.Hour)).Exec(ctx)
-		if err != nil {
-			t.Fatal(err)
+		// Photos whose columns hold values of their own: no two columns of
+		// a type alike in all of them (the booleans: three photos, the
+		// bits of 1 to 5), none of a column's values the zero value in the
+		// first, so that a column read into another's place shows.
+		bits := func(k, photo int) bool { return k>>photo&1 == 1 }
+		var made []uuid.UUID
+		for i := range 3 {
+			id := uuid.New()
+			err := d.Photo.Create().SetID(id).SetOwnerID(e.owner).SetImageKey("img/x" + strconv.Itoa(i)).
+				SetThumbKey("thumb/x" + strconv.Itoa(i)).SetWidth(640).SetHeight(480).SetThumbWidth(64).SetThumbHeight(48).
+				SetOwnerNetwork("198.51.100.0/24").SetImageVersion(3).SetVoteCount(17).SetVoteTier(2).SetStatsVersion(41).
+				SetStatsUpdatedAt(at).SetFittedVersion(39).SetFitDue(at.Add(time.Minute)).SetJudgeQueue(1).
+				SetConsentedAt(at.Add(-time.Hour)).SetReportedAt(at.Add(-time.Minute)).SetCountedReports(5).
+				SetCreatedAt(at.Add(-2 * time.Hour)).
+				SetIsPublic(bits(1, i)).SetConsentShowsMe(bits(2, i)).SetConsentAdult(bits(3, i)).
+				SetConsentAcceptsJudging(bits(4, i)).SetReviewPriority(bits(5, i)).Exec(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			made = append(made, id)
 		}
-		for _, id := range append(e.order, id) {
+		for _, id := range append(e.order, made...) {
 			want, err := d.Photo.Get(ctx, id)
 			if err != nil {
 				t.Fatal(err)
@@ -266,26 +275,32 @@ func TestDrawRowIsEnts(t *testing.T) {
 			}
 			samePhoto(t, "DrawRow", want, got)
 		}
-		// The vote path's lock reads the same rows (by hand on PostgreSQL).
-		tx, err := d.Tx(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback()
-		ids := append(e.order, id, uuid.New())
-		locked, err := e.s.LockForCounts(ctx, tx, ids)
-		if err != nil || len(locked) != len(ids)-1 {
-			t.Fatalf("LockForCounts = %d rows, %v; want %d", len(locked), err, len(ids)-1)
-		}
-		for _, id := range ids[:len(ids)-1] {
-			want, err := tx.Photo.Get(ctx, id)
+		// The locks read the same rows (by hand on PostgreSQL).
+		for _, lock := range []struct {
+			name string
+			lock func(context.Context, *ent.Tx, []uuid.UUID) (map[uuid.UUID]*ent.Photo, error)
+		}{{"Lock", e.s.Lock}, {"LockForCounts", e.s.LockForCounts}} {
+			tx, err := d.Tx(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			samePhoto(t, "LockForCounts", want, locked[id])
-		}
-		if err := tx.Rollback(); err != nil {
-			t.Fatal(err)
+			ids := append(append(slices.Clone(e.order), made...), uuid.New())
+			locked, err := lock.lock(ctx, tx, ids)
+			if err != nil || len(locked) != len(ids)-1 {
+				tx.Rollback()
+				t.Fatalf("%s = %d rows, %v; want %d", lock.name, len(locked), err, len(ids)-1)
+			}
+			for _, id := range ids[:len(ids)-1] {
+				want, err := tx.Photo.Get(ctx, id)
+				if err != nil {
+					tx.Rollback()
+					t.Fatal(err)
+				}
+				samePhoto(t, lock.name, want, locked[id])
+			}
+			if err := tx.Rollback(); err != nil {
+				t.Fatal(err)
+			}
 		}
 
 		judge := e.judge(e.order[1])

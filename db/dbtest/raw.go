@@ -7,8 +7,8 @@ import (
 )
 
 // The raw statements of ent's sql/execquery feature (Client.QueryContext,
-// Tx.QueryContext and their Exec twins, which the ingester and the
-// judging order's pick use) go to driver or transaction methods outside
+// Tx.QueryContext and their Exec twins, which the ingester, the refit's
+// reads of votes, the judging order's pick and the photos' lock use) go to driver or transaction methods outside
 // dialect.Driver's interface. A test's wrapper of a driver or transaction
 // passes them on to the one it wraps with these.
 

@@ -13,18 +13,23 @@ import (
 // each round; decoding their JSON by reflection (encoding/json) was most
 // of what reading them cost (PERFORMANCE §1, eighth session). UnmarshalJSON
 // reads the shape the column holds by hand and leaves anything else to
-// encoding/json, so that what it decodes, and every error, is exactly
-// encoding/json's (FuzzAnswersUnmarshal).
+// encoding/json, so that what it decodes into an empty Answers, and every
+// error, is exactly encoding/json's (FuzzAnswersUnmarshal). Into one that
+// already holds answers (encoding/json decodes into the elements it finds
+// there, keeping their other fields) it leaves everything to
+// encoding/json. As any json.Unmarshaler, it does not see a Decoder's
+// DisallowUnknownFields.
 type Answers []Answer
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (a *Answers) UnmarshalJSON(data []byte) error {
-	if out, ok := parseAnswers(data); ok {
-		*a = out
-		return nil
+	if cap(*a) == 0 {
+		if out, ok := parseAnswers(data); ok {
+			*a = out
+			return nil
+		}
 	}
 	return json.Unmarshal(data, (*[]Answer)(a)) // encoding/json's own decoding
-
 }
 
 // parseAnswers reads data if it is null or an array of objects whose keys
@@ -41,7 +46,9 @@ func parseAnswers(data []byte) (out Answers, ok bool) {
 	if !p.byte('[') {
 		return nil, false
 	}
-	n := bytes.Count(data, []byte("{"))
+	// Room for the answers, as many as the objects (a vote has one per
+	// question), up to maxReserved: past it, they grow as they come.
+	n := min(bytes.Count(data, []byte("{")), maxReserved)
 	out = make(Answers, 0, n)
 	p.ints, p.bools = make([]int, 0, n), make([]bool, 0, n)
 	p.space()
@@ -67,6 +74,10 @@ func parseAnswers(data []byte) (out Answers, ok bool) {
 		}
 	}
 }
+
+// maxReserved bounds what parseAnswers reserves before it reads (a
+// string may hold any number of braces).
+const maxReserved = 64
 
 type answerParser struct {
 	data []byte

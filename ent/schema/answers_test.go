@@ -41,10 +41,25 @@ func FuzzAnswersUnmarshal(f *testing.F) {
 			t.Fatalf("%q: encoding/json: %s; Answers: %s", data, show(want), show(got))
 		}
 		// Called directly, without encoding/json's check of the input
-		// first: an error wherever encoding/json has one.
+		// first: an error wherever encoding/json has one, else its value.
 		var direct schema.Answers
-		if err := direct.UnmarshalJSON(data); (err == nil) != (wantErr == nil) {
+		err := direct.UnmarshalJSON(data)
+		if (err == nil) != (wantErr == nil) {
 			t.Fatalf("%q: encoding/json: %v; UnmarshalJSON: %v", data, wantErr, err)
+		}
+		if err == nil && !reflect.DeepEqual(schema.Answers(want), direct) {
+			t.Fatalf("%q: encoding/json: %s; UnmarshalJSON: %s", data, show(want), show(direct))
+		}
+		// Into answers already there: encoding/json decodes into the
+		// elements it finds, and so must Answers.
+		n := 5
+		wantOld := []schema.Answer{{Question: 1, Number: &n}, {Question: 2}}
+		wantErr = json.Unmarshal(data, &wantOld)
+		m := 5
+		gotOld := schema.Answers{{Question: 1, Number: &m}, {Question: 2}}
+		gotErr = json.Unmarshal(data, &gotOld)
+		if (wantErr == nil) != (gotErr == nil) || (wantErr == nil && !reflect.DeepEqual(schema.Answers(wantOld), gotOld)) {
+			t.Fatalf("%q into answers: encoding/json: %s, %v; Answers: %s, %v", data, show(wantOld), wantErr, show(gotOld), gotErr)
 		}
 	})
 }

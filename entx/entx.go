@@ -4,6 +4,7 @@ package entx
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -59,6 +60,38 @@ func ByID[T any](rows []T, id func(T) uuid.UUID) map[uuid.UUID]T {
 		out[id(r)] = r
 	}
 	return out
+}
+
+// Querier runs a raw statement (ent's sql/execquery feature): an
+// *ent.Client or an *ent.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// QueryRows runs query on q and calls scan for each row it returns; the
+// rows are closed whatever happens, and their errors returned.
+func QueryRows(ctx context.Context, q Querier, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			rows.Close()
+			return err
+		}
+	}
+	return errors.Join(rows.Err(), rows.Close())
+}
+
+// BinaryUUIDs returns ids as pgx sends them in binary, as they are
+// ([16]byte; a uuid.UUID goes through its driver.Valuer's text).
+func BinaryUUIDs(ids []uuid.UUID) [][16]byte {
+	raw := make([][16]byte, len(ids))
+	for i, id := range ids {
+		raw[i] = id
+	}
+	return raw
 }
 
 // TryAdvisoryLock takes PostgreSQL's transaction-scoped advisory lock key

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	stdsql "database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/facestat/facestat/ent/photoquestionstat"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
+	"github.com/facestat/facestat/entx"
 	"github.com/facestat/facestat/photos"
 )
 
@@ -266,7 +266,7 @@ func (d *deltas) upsertPG(ctx context.Context, tx *ent.Tx) (*written, error) {
 		wIDs[i], wQs[i], wWords[i], wCounts[i] = k.photo, int64(k.question), k.word, d.words[k]
 	}
 	args := []any{sIDs, sQs, sCounts, sSums, sSqs, hIDs, hQs, hValues, hCounts, wIDs, wQs, wWords, wCounts}
-	err := queryRows(ctx, tx, upsertPG, args, func(rows *stdsql.Rows) error {
+	err := entx.QueryRows(ctx, tx, upsertPG, args, func(rows *stdsql.Rows) error {
 		var (
 			kind, question     int
 			count              int64
@@ -298,26 +298,11 @@ func (d *deltas) upsertPG(ctx context.Context, tx *ent.Tx) (*written, error) {
 	return &w, nil
 }
 
-// queryRows runs query within tx and hands each row to scan.
-func queryRows(ctx context.Context, tx *ent.Tx, query string, args []any, scan func(*stdsql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			rows.Close()
-			return err
-		}
-	}
-	return errors.Join(rows.Err(), rows.Close())
-}
-
 // upsertReturning runs ins, an upsert with RETURNING, and appends each
 // row it returns, scanned by scan into a new T, to out.
 func upsertReturning[T any](ctx context.Context, tx *ent.Tx, ins *entsql.InsertBuilder, out *[]*T, scan func(*stdsql.Rows, *T) error) error {
 	query, args := ins.Query()
-	return queryRows(ctx, tx, query, args, func(rows *stdsql.Rows) error {
+	return entx.QueryRows(ctx, tx, query, args, func(rows *stdsql.Rows) error {
 		r := new(T)
 		if err := scan(rows, r); err != nil {
 			return err

@@ -22,6 +22,7 @@ import (
 	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/ent/vote"
+	"github.com/facestat/facestat/entx"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/panics"
 	"github.com/facestat/facestat/photos"
@@ -659,13 +660,10 @@ func admitJudgesSQL(ctx context.Context, tx *ent.Tx, anon []uuid.UUID) ([]uuid.U
 // and read by a second statement. It returns the retired judges among
 // anon (sorted).
 func admitJudgesPG(ctx context.Context, tx *ent.Tx, anon []uuid.UUID) ([]uuid.UUID, error) {
-	raw := make([][16]byte, len(anon)) // binary for pgx (see upsertPG)
-	for i, id := range anon {
-		raw[i] = id
-	}
+	raw := entx.BinaryUUIDs(anon)
 	seen := make(map[uuid.UUID]bool, len(anon))
 	var retired []uuid.UUID
-	err := queryRows(ctx, tx, admitJudgesStmt, []any{raw, time.Now().UTC().Truncate(time.Microsecond)}, func(rows *sql.Rows) error {
+	err := entx.QueryRows(ctx, tx, admitJudgesStmt, []any{raw, time.Now().UTC().Truncate(time.Microsecond)}, func(rows *sql.Rows) error {
 		var id uuid.UUID
 		var ok bool
 		if err := rows.Scan(&id, &ok); err != nil {
@@ -793,21 +791,16 @@ func (g *Ingester) insertVotes(ctx context.Context, tx *ent.Tx, batch []*pending
 			Returning(vote.FieldJudgeID, vote.FieldPhotoID)
 		query, args = ins.Query()
 	}
-	n := len(judges)
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("inserting votes: %w", err)
-	}
-	stored := make(map[[2]uuid.UUID]bool, n)
-	for rows.Next() {
+	stored := make(map[[2]uuid.UUID]bool, len(judges))
+	err := entx.QueryRows(ctx, tx, query, args, func(rows *sql.Rows) error {
 		var judge, ph uuid.UUID
 		if err := rows.Scan(&judge, &ph); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("inserting votes: %w", err)
+			return err
 		}
 		stored[[2]uuid.UUID{judge, ph}] = true
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("inserting votes: %w", err)
 	}
 	var accepted []Ballot

@@ -3,7 +3,6 @@ package judging
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/vote"
+	"github.com/facestat/facestat/entx"
 )
 
 // voteColumns are the vote columns readVotes reads, in scanVote's order:
@@ -40,11 +40,7 @@ func readVotes(ctx context.Context, client *ent.Client, dialectName, column stri
 	var q string
 	var args []any
 	if dialectName == dialect.Postgres {
-		raw := make([][16]byte, len(ids))
-		for i, id := range ids {
-			raw[i] = id
-		}
-		q, args = head+" = ANY($1::uuid[])"+order, []any{raw}
+		q, args = head+" = ANY($1::uuid[])"+order, []any{entx.BinaryUUIDs(ids)}
 	} else {
 		args = make([]any, len(ids))
 		for i, id := range ids {
@@ -52,20 +48,15 @@ func readVotes(ctx context.Context, client *ent.Client, dialectName, column stri
 		}
 		q = head + " IN (" + strings.Repeat("?, ", len(ids)-1) + "?)" + order
 	}
-	rows, err := client.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("reading votes: %w", err)
-	}
-	defer rows.Close()
 	var out []*ent.Vote
-	for rows.Next() {
+	err := entx.QueryRows(ctx, client, q, args, func(rows *sql.Rows) error {
 		v, err := scanVote(rows)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			out = append(out, v)
 		}
-		out = append(out, v)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("reading votes: %w", err)
 	}
 	return out, nil

@@ -3,7 +3,6 @@ package photos
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoskip"
 	"github.com/facestat/facestat/ent/vote"
+	"github.com/facestat/facestat/entx"
 )
 
 // drawColumns are the photo columns drawRow reads, in scanPhoto's order:
@@ -68,19 +68,12 @@ func (s *Service) drawRow(ctx context.Context, id uuid.UUID, judge *uuid.UUID) (
 	if judge != nil {
 		q, args = s.draw.unjudged, append(args, s.draw.arg(*judge))
 	}
-	rows, err := s.client.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, rows.Err()
-	}
-	p, err := scanPhoto(rows)
-	if err != nil {
-		return nil, err
-	}
-	return p, errors.Join(rows.Err(), rows.Close())
+	var p *ent.Photo // the key is unique: one row at most
+	err := entx.QueryRows(ctx, s.client, q, args, func(rows *sql.Rows) (err error) {
+		p, err = scanPhoto(rows)
+		return err
+	})
+	return p, err
 }
 
 // arg is a uuid as the dialect's driver takes it best: PostgreSQL's pgx
@@ -138,25 +131,15 @@ func timeOrNil(t sql.NullTime) *time.Time {
 // in binary), written by hand as drawRow's is, its rows read by
 // scanPhoto (no ent client on them). Every vote batch runs it.
 func lockPG(ctx context.Context, tx *ent.Tx, ids []uuid.UUID, strength entsql.LockStrength) (map[uuid.UUID]*ent.Photo, error) {
-	raw := make([][16]byte, len(ids))
-	for i, id := range ids {
-		raw[i] = id
-	}
-	q := lockSelect + string(strength)
-	rows, err := tx.QueryContext(ctx, q, raw)
-	if err != nil {
-		return nil, fmt.Errorf("photos: locking: %w", err)
-	}
-	defer rows.Close()
 	out := make(map[uuid.UUID]*ent.Photo, len(ids))
-	for rows.Next() {
+	err := entx.QueryRows(ctx, tx, lockSelect+string(strength), []any{entx.BinaryUUIDs(ids)}, func(rows *sql.Rows) error {
 		p, err := scanPhoto(rows)
-		if err != nil {
-			return nil, fmt.Errorf("photos: locking: %w", err)
+		if err == nil {
+			out[p.ID] = p
 		}
-		out[p.ID] = p
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("photos: locking: %w", err)
 	}
 	return out, nil

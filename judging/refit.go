@@ -571,6 +571,11 @@ func (r *refitRound) loadProfiles(ctx context.Context, votes []*ent.Vote, profil
 // uploaded from.
 func (r *refitRound) toModel(votes []*ent.Vote, key func(*ent.Vote) uuid.UUID) map[uuid.UUID][]quality.Vote {
 	out := map[uuid.UUID][]quality.Vote{}
+	n := 0
+	for _, v := range votes {
+		n += len(v.Answers)
+	}
+	slab := make([]quality.Answer, n) // the votes' answers, cut from one allocation
 	for _, v := range votes {
 		p := r.photos[v.PhotoID]
 		if p == nil {
@@ -578,6 +583,7 @@ func (r *refitRound) toModel(votes []*ent.Vote, key func(*ent.Vote) uuid.UUID) m
 		}
 		mv := quality.Vote{Judge: v.JudgeID, Photo: v.PhotoID, Image: p.ImageKey, At: v.CreatedAt, Network: v.Network,
 			Owner: v.JudgeID == p.OwnerID || (v.Network != "" && v.Network == p.OwnerNetwork)}
+		mv.Answers, slab = slab[:0:len(v.Answers)], slab[len(v.Answers):]
 		for _, a := range v.Answers {
 			switch {
 			case a.Number != nil:
@@ -606,7 +612,11 @@ func (r *refitRound) centerFor(j uuid.UUID, votes []quality.Vote) quality.Center
 		photo uuid.UUID
 		q     int
 	}
-	mine := map[pq]float64{}
+	n := 0
+	for _, v := range votes {
+		n += len(v.Answers)
+	}
+	mine := make(map[pq]float64, n)
 	for _, v := range votes {
 		for _, a := range v.Answers {
 			mine[pq{v.Photo, a.Question}] = a.Value

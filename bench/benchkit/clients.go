@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
@@ -79,9 +80,18 @@ func OperatorToken() string {
 
 // FetchProfile asks the server at base for a CPU profile of seconds
 // through its operator-only pprof endpoint, with token, and writes it to
-// file. A build without the endpoint answers 403 or 404: an error.
+// file; the allocations over the same seconds go to file + ".allocs"
+// (go tool pprof -sample_index=alloc_space). A build without the
+// endpoint answers 403 or 404: an error.
 func FetchProfile(ctx context.Context, base, token string, seconds int, file string) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/debug/pprof/profile?seconds="+strconv.Itoa(seconds), nil)
+	allocs := make(chan error, 1)
+	go func() { allocs <- fetchPprof(ctx, base, token, "allocs", seconds, file+".allocs") }()
+	return errors.Join(fetchPprof(ctx, base, token, "profile", seconds, file), <-allocs)
+}
+
+// fetchPprof writes /debug/pprof/<kind>?seconds= to file.
+func fetchPprof(ctx context.Context, base, token, kind string, seconds int, file string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/debug/pprof/"+kind+"?seconds="+strconv.Itoa(seconds), nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := (&http.Client{Timeout: time.Duration(seconds+30) * time.Second}).Do(req)
 	if err != nil {
@@ -89,7 +99,7 @@ func FetchProfile(ctx context.Context, base, token string, seconds int, file str
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("/debug/pprof/profile: HTTP %d (a build without the endpoint?)", res.StatusCode)
+		return fmt.Errorf("/debug/pprof/%s: HTTP %d (a build without the endpoint?)", kind, res.StatusCode)
 	}
 	f, err := os.Create(file)
 	if err != nil {

@@ -54,7 +54,7 @@ func FitAll(qs []Question, votes []Vote, cfg Config) *Fit {
 		for p, idx := range m.photoIdx {
 			pv := gather(idx)
 			ws := voteWeights(pv, lookup, cfg)
-			wg := weigh(byID, pv, ws, lookup)
+			wg := weigh(byID, pv, ws, lookup, true)
 			fit.Photos[m.photos[p]] = wg.figures
 			for k, i := range idx {
 				m.weight[i] = ws[k]

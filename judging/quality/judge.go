@@ -42,8 +42,8 @@ const (
 func ProfileJudge(qs []Question, votes []Vote, center Center, cfg Config) *Judge {
 	cfg = cfg.withDefaults()
 	byID := index(qs)
-	var own []Vote
-	photos := map[uuid.UUID]bool{}
+	own := make([]Vote, 0, len(votes))
+	photos := make(map[uuid.UUID]bool, len(votes))
 	for _, v := range votes {
 		if !v.Owner {
 			own = append(own, v)

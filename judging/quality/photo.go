@@ -36,7 +36,7 @@ import (
 // that weighs 0 is still in the raw count and histogram.
 func WeighPhoto(qs []Question, votes []Vote, judges func(uuid.UUID) *Judge, cfg Config) map[int]*stats.Weighted {
 	cfg = cfg.withDefaults()
-	return weigh(index(qs), votes, voteWeights(votes, judges, cfg), judges).figures
+	return weigh(index(qs), votes, voteWeights(votes, judges, cfg), judges, false).figures
 }
 
 // Aggregate returns the raw aggregate of one question of one photo over
@@ -110,8 +110,9 @@ type weighing struct {
 }
 
 // weigh computes the figures of one photo's votes with the given weights
-// (see WeighPhoto).
-func weigh(byID map[int]Question, votes []Vote, ws []float64, judges func(uuid.UUID) *Judge) weighing {
+// (see WeighPhoto), and the adjusted answers when adjusted is true (FitAll
+// needs them; WeighPhoto does not).
+func weigh(byID map[int]Question, votes []Vote, ws []float64, judges func(uuid.UUID) *Judge, adjusted bool) weighing {
 	type acc struct {
 		n               int
 		w, w2, wx, wx2  float64 // weighted sums
@@ -120,29 +121,52 @@ func weigh(byID map[int]Question, votes []Vote, ws []float64, judges func(uuid.U
 		offs, wts, ansV []float64
 		voteIdx, ansIdx []int
 	}
-	accs := map[int]*acc{}
-	var order []int
-	out := weighing{figures: map[int]*stats.Weighted{}, adjusted: make([][]float64, len(votes))}
+	// The answers per question, counted first, so that each question's
+	// slices are cut from slabs of the photo's answers (a photo with
+	// thousands of votes would grow them by appends a dozen times).
+	counts := map[int]int{}
 	n := 0
 	for _, v := range votes {
 		n += len(v.Answers)
+		for _, a := range v.Answers {
+			counts[a.Question]++
+		}
 	}
-	flat := make([]float64, n)
+	fslab := make([]float64, 3*n)
+	var (
+		islab []int
+		flat  []float64
+	)
+	accs := make(map[int]*acc, len(counts))
+	var order []int
+	out := weighing{figures: make(map[int]*stats.Weighted, len(counts))}
+	if adjusted {
+		islab, flat = make([]int, 2*n), make([]float64, n)
+		out.adjusted = make([][]float64, len(votes))
+	}
 	for i, v := range votes {
-		out.adjusted[i], flat = flat[:len(v.Answers):len(v.Answers)], flat[len(v.Answers):]
+		if adjusted {
+			out.adjusted[i], flat = flat[:len(v.Answers):len(v.Answers)], flat[len(v.Answers):]
+		}
 		var judge *Judge
 		if judges != nil {
 			judge = judges(v.Judge)
 		}
 		for ai, a := range v.Answers {
-			out.adjusted[i][ai] = math.NaN()
+			if adjusted {
+				out.adjusted[i][ai] = math.NaN()
+			}
 			q, ok := byID[a.Question]
 			if !ok || !answered(q, a) {
 				continue
 			}
 			ac := accs[q.ID]
 			if ac == nil {
-				ac = &acc{}
+				c := counts[q.ID]
+				ac = &acc{offs: cut(&fslab, c), wts: cut(&fslab, c), ansV: cut(&fslab, c)}
+				if adjusted {
+					ac.voteIdx, ac.ansIdx = cut(&islab, c), cut(&islab, c)
+				}
 				accs[q.ID] = ac
 				order = append(order, q.ID)
 			}
@@ -162,8 +186,10 @@ func weigh(byID map[int]Question, votes []Vote, ws []float64, judges func(uuid.U
 			ac.offs = append(ac.offs, off)
 			ac.wts = append(ac.wts, w)
 			ac.ansV = append(ac.ansV, x)
-			ac.voteIdx = append(ac.voteIdx, i)
-			ac.ansIdx = append(ac.ansIdx, ai)
+			if adjusted {
+				ac.voteIdx = append(ac.voteIdx, i)
+				ac.ansIdx = append(ac.ansIdx, ai)
+			}
 		}
 	}
 	for _, id := range order {
@@ -201,6 +227,13 @@ func weigh(byID map[int]Question, votes []Vote, ws []float64, judges func(uuid.U
 		}
 	}
 	return out
+}
+
+// cut takes an empty slice of capacity c off the front of *slab.
+func cut[T any](slab *[]T, c int) []T {
+	s := (*slab)[:0:c]
+	*slab = (*slab)[c:]
+	return s
 }
 
 // solveLogOdds returns the ℓ with Σ w σ(ℓ + b) = Σ w y over the answers

@@ -109,51 +109,42 @@ func (d *deltas) photos() []uuid.UUID {
 	return ids
 }
 
-// written is what apply's upserts returned: the new totals of every
-// aggregate row they wrote, so that the ingester knows the photos'
-// aggregates after its commit without reading them again.
+// written is what apply's upserts returned: the new totals of the word
+// rows they wrote. The statistics' and histograms' new totals are the
+// aggregates read before plus the deltas (overlay); a photo's words are
+// kept only in part (its MaxWords most given), so a word's total comes
+// from its row.
 type written struct {
-	stats []*ent.PhotoQuestionStat
-	hist  []*ent.PhotoAnswerCount
 	words []*ent.PhotoWord
 }
 
 // upsertPG is the vote path's upserts on PostgreSQL in one statement of
 // one fixed text, whatever the batch's size: one round trip for the three
 // aggregate tables (data-modifying CTEs on three tables, which do not see
-// each other's rows and need not). The rows travel as arrays, in binary
-// (uuids as [16]byte, which pgx encodes as they are, where uuid.UUID
-// would go through its driver.Valuer's text), so that the driver's
-// per-connection cache of prepared statements (pgx) reuses the text. Each
-// upsert adds to the existing row, in the arrays' (photo, question,
-// value) order; the statement returns the new totals of every row
-// written, tagged 0 (statistics), 1 (histograms) or 2 (words).
+// each other's rows and need not; PostgreSQL runs each to completion
+// whether the query reads it or not). The rows travel as arrays, in
+// binary (uuids as [16]byte, which pgx encodes as they are, where
+// uuid.UUID would go through its driver.Valuer's text), so that the
+// driver's per-connection cache of prepared statements (pgx) reuses the
+// text. Each upsert adds to the existing row, in the arrays' (photo,
+// question, value) order; the statement returns the new totals of the
+// word rows only (see written).
 var (
 	upsertPG = `WITH s AS (
 		INSERT INTO ` + photoquestionstat.Table + ` AS t (photo_id, question_id, "count", "sum", sum_sq)
 		SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
 		ON CONFLICT (photo_id, question_id) DO UPDATE SET
 		"count" = t."count" + EXCLUDED."count", "sum" = t."sum" + EXCLUDED."sum", sum_sq = t.sum_sq + EXCLUDED.sum_sq
-		RETURNING ` + strings.Join(statColumns, ", ") + `
 	), h AS (
 		INSERT INTO ` + photoanswercount.Table + ` AS t (photo_id, question_id, "value", "count")
 		SELECT * FROM unnest($6::uuid[], $7::bigint[], $8::bigint[], $9::bigint[])
 		ON CONFLICT (photo_id, question_id, "value") DO UPDATE SET "count" = t."count" + EXCLUDED."count"
-		RETURNING ` + strings.Join(histColumns, ", ") + `
-	), w AS (
-		INSERT INTO ` + photoword.Table + ` AS t (photo_id, question_id, word, "count")
-		SELECT * FROM unnest($10::uuid[], $11::bigint[], $12::text[], $13::bigint[])
-		ON CONFLICT (photo_id, question_id, word) DO UPDATE SET "count" = t."count" + EXCLUDED."count"
-		RETURNING ` + strings.Join(wordColumns, ", ") + `
 	)
-	SELECT 0, photo_id, question_id, NULL::bigint, NULL::text, "count", "sum", sum_sq, w_weight, w_neff, w_mean, w_mean_sq, w_adjusted FROM s
-	UNION ALL SELECT 1, photo_id, question_id, "value", NULL, "count", NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM h
-	UNION ALL SELECT 2, photo_id, question_id, NULL, word, "count", NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM w`
+	INSERT INTO ` + photoword.Table + ` AS t (photo_id, question_id, word, "count")
+	SELECT * FROM unnest($10::uuid[], $11::bigint[], $12::text[], $13::bigint[])
+	ON CONFLICT (photo_id, question_id, word) DO UPDATE SET "count" = t."count" + EXCLUDED."count"
+	RETURNING ` + strings.Join(wordColumns, ", ")
 
-	statColumns = []string{photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID, photoquestionstat.FieldCount,
-		photoquestionstat.FieldSum, photoquestionstat.FieldSumSq, photoquestionstat.FieldWWeight, photoquestionstat.FieldWNeff,
-		photoquestionstat.FieldWMean, photoquestionstat.FieldWMeanSq, photoquestionstat.FieldWAdjusted}
-	histColumns = []string{photoanswercount.FieldPhotoID, photoanswercount.FieldQuestionID, photoanswercount.FieldValue, photoanswercount.FieldCount}
 	wordColumns = []string{photoword.FieldPhotoID, photoword.FieldQuestionID, photoword.FieldWord, photoword.FieldCount}
 )
 
@@ -185,12 +176,9 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 			ins.Values(k.photo, k.question, sd.count, sd.sum, sd.sumSq, 0.0, 0.0, 0.0, 0.0)
 		}
 		ins.OnConflict(entsql.ConflictColumns(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID),
-			entsql.ResolveWith(addExcluded(photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq))).
-			Returning(statColumns...)
-		err := upsertReturning(ctx, tx, ins, &w.stats, func(rows *stdsql.Rows, r *ent.PhotoQuestionStat) error {
-			return rows.Scan(&r.PhotoID, &r.QuestionID, &r.Count, &r.Sum, &r.SumSq, &r.WWeight, &r.WNeff, &r.WMean, &r.WMeanSq, &r.WAdjusted)
-		})
-		if err != nil {
+			entsql.ResolveWith(addExcluded(photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq)))
+		query, args := ins.Query()
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			return nil, fmt.Errorf("updating statistics: %w", err)
 		}
 	}
@@ -204,11 +192,9 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 			ins.Values(k.photo, k.question, k.value, d.hist[k])
 		}
 		ins.OnConflict(entsql.ConflictColumns(photoanswercount.FieldPhotoID, photoanswercount.FieldQuestionID, photoanswercount.FieldValue),
-			entsql.ResolveWith(addExcluded(photoanswercount.FieldCount))).Returning(histColumns...)
-		err := upsertReturning(ctx, tx, ins, &w.hist, func(rows *stdsql.Rows, r *ent.PhotoAnswerCount) error {
-			return rows.Scan(&r.PhotoID, &r.QuestionID, &r.Value, &r.Count)
-		})
-		if err != nil {
+			entsql.ResolveWith(addExcluded(photoanswercount.FieldCount)))
+		query, args := ins.Query()
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			return nil, fmt.Errorf("updating histograms: %w", err)
 		}
 	}
@@ -267,29 +253,11 @@ func (d *deltas) upsertPG(ctx context.Context, tx *ent.Tx) (*written, error) {
 	}
 	args := []any{sIDs, sQs, sCounts, sSums, sSqs, hIDs, hQs, hValues, hCounts, wIDs, wQs, wWords, wCounts}
 	err := entx.QueryRows(ctx, tx, upsertPG, args, func(rows *stdsql.Rows) error {
-		var (
-			kind, question     int
-			count              int64
-			photo              uuid.UUID
-			value              stdsql.NullInt64
-			word               stdsql.NullString
-			sum, sumSq         stdsql.NullInt64
-			weight, neff, mean stdsql.NullFloat64
-			meanSq             stdsql.NullFloat64
-			adjusted           *float64
-		)
-		if err := rows.Scan(&kind, &photo, &question, &value, &word, &count, &sum, &sumSq, &weight, &neff, &mean, &meanSq, &adjusted); err != nil {
+		r := new(ent.PhotoWord)
+		if err := rows.Scan(&r.PhotoID, &r.QuestionID, &r.Word, &r.Count); err != nil {
 			return err
 		}
-		switch kind {
-		case 0:
-			w.stats = append(w.stats, &ent.PhotoQuestionStat{PhotoID: photo, QuestionID: question, Count: count, Sum: sum.Int64, SumSq: sumSq.Int64,
-				WWeight: weight.Float64, WNeff: neff.Float64, WMean: mean.Float64, WMeanSq: meanSq.Float64, WAdjusted: adjusted})
-		case 1:
-			w.hist = append(w.hist, &ent.PhotoAnswerCount{PhotoID: photo, QuestionID: question, Value: int(value.Int64), Count: count})
-		default:
-			w.words = append(w.words, &ent.PhotoWord{PhotoID: photo, QuestionID: question, Word: word.String, Count: count})
-		}
+		w.words = append(w.words, r)
 		return nil
 	})
 	if err != nil {

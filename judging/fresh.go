@@ -58,29 +58,31 @@ func (r *recent) put(aggs map[uuid.UUID]*Aggregates) {
 	}
 }
 
-// photoRows are the rows one photo's upserts returned.
-type photoRows struct {
-	stats []int // indexes into written's slices
-	hist  []int
-	words []int
+// photoChanges are what one batch changed of one photo's aggregates: its
+// statistics' and histograms' deltas, and the word rows its upsert
+// returned.
+type photoChanges struct {
+	stats []statKey
+	hist  []histKey
+	words []int // indexes into written's words
 }
 
-// byPhoto groups w's rows by photo.
-func (w *written) byPhoto() map[uuid.UUID]*photoRows {
-	out := map[uuid.UUID]*photoRows{}
-	get := func(id uuid.UUID) *photoRows {
+// byPhoto groups d's deltas and w's rows by photo.
+func byPhoto(d *deltas, w *written) map[uuid.UUID]*photoChanges {
+	out := map[uuid.UUID]*photoChanges{}
+	get := func(id uuid.UUID) *photoChanges {
 		p := out[id]
 		if p == nil {
-			p = &photoRows{}
+			p = &photoChanges{}
 			out[id] = p
 		}
 		return p
 	}
-	for i, r := range w.stats {
-		get(r.PhotoID).stats = append(get(r.PhotoID).stats, i)
+	for k := range d.stats {
+		get(k.photo).stats = append(get(k.photo).stats, k)
 	}
-	for i, r := range w.hist {
-		get(r.PhotoID).hist = append(get(r.PhotoID).hist, i)
+	for k := range d.hist {
+		get(k.photo).hist = append(get(k.photo).hist, k)
 	}
 	for i, r := range w.words {
 		get(r.PhotoID).words = append(get(r.PhotoID).words, i)
@@ -88,11 +90,14 @@ func (w *written) byPhoto() map[uuid.UUID]*photoRows {
 	return out
 }
 
-// overlay returns a copy of prev with the rows rows of w laid over it:
-// what loadAggregates would read after them, given that prev is what it
-// read before and that the rows' counts only grew (votes added). prev is
-// not modified.
-func overlay(prev *Aggregates, w *written, rows *photoRows) *Aggregates {
+// overlay returns a copy of prev with a batch's changes ch laid over it:
+// what loadAggregates would read after the batch, given that prev is what
+// it read before (the same stats version: nothing else changed the
+// aggregates since) and that the batch only added votes. The statistics
+// and the histograms are prev's plus the deltas d; the words are the rows
+// w returned. The weighted figures are prev's: only the refit writes
+// them, and it moves the version on. prev is not modified.
+func overlay(prev *Aggregates, d *deltas, w *written, ch *photoChanges) *Aggregates {
 	a := &Aggregates{Questions: make(map[int]*stats.Aggregate, len(prev.Questions)), Words: maps.Clone(prev.Words)}
 	if a.Words == nil {
 		a.Words = map[int][]WordCount{}
@@ -105,26 +110,27 @@ func overlay(prev *Aggregates, w *written, rows *photoRows) *Aggregates {
 		}
 		a.Questions[q] = &cp
 	}
-	if rows == nil {
+	if ch == nil {
 		return a
 	}
-	for _, i := range rows.stats {
-		r := w.stats[i]
-		agg := a.question(r.QuestionID)
-		agg.Count, agg.Sum, agg.SumSq = r.Count, r.Sum, r.SumSq
-		agg.Weighted = weightedOf(r)
+	for _, k := range ch.stats {
+		sd := d.stats[k]
+		agg := a.question(k.question)
+		agg.Count += sd.count
+		agg.Sum += sd.sum
+		agg.SumSq += sd.sumSq
 	}
-	for _, i := range rows.hist {
-		r := w.hist[i]
-		if r.Count > 0 {
-			a.question(r.QuestionID).Histogram[r.Value] = r.Count
-		} else if agg := a.Questions[r.QuestionID]; agg != nil {
-			delete(agg.Histogram, r.Value)
+	for _, k := range ch.hist {
+		agg := a.question(k.question)
+		if n := agg.Histogram[k.value] + d.hist[k]; n > 0 {
+			agg.Histogram[k.value] = n
+		} else {
+			delete(agg.Histogram, k.value)
 		}
 	}
 	blocked := wordfilter.Default()
 	changed := map[int]bool{}
-	for _, i := range rows.words {
+	for _, i := range ch.words {
 		r := w.words[i]
 		if blocked.Blocked(r.Word) {
 			continue

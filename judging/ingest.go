@@ -548,7 +548,7 @@ func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, commi
 	}
 	var aggs map[uuid.UUID]*Aggregates
 	if g.hook != nil {
-		if aggs, err = g.freshAggregates(ctx, tx, locked, touched, w); err != nil {
+		if aggs, err = g.freshAggregates(ctx, tx, locked, touched, d, w); err != nil {
 			return nil, out, err
 		}
 	}
@@ -568,15 +568,16 @@ func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, commi
 
 // freshAggregates returns the aggregates of the photos touched as tx
 // leaves them, each with its new stats version: those the ingester wrote
-// last at the version locked read, with the rows w returned laid over
-// them (no statement); the others read within tx (three statements).
-func (g *Ingester) freshAggregates(ctx context.Context, tx *ent.Tx, locked map[uuid.UUID]*ent.Photo, touched []uuid.UUID, w *written) (map[uuid.UUID]*Aggregates, error) {
+// last at the version locked read, with the deltas d and the word rows w
+// laid over them (no statement); the others read within tx (three
+// statements).
+func (g *Ingester) freshAggregates(ctx context.Context, tx *ent.Tx, locked map[uuid.UUID]*ent.Photo, touched []uuid.UUID, d *deltas, w *written) (map[uuid.UUID]*Aggregates, error) {
 	aggs := make(map[uuid.UUID]*Aggregates, len(touched))
-	rows := w.byPhoto()
+	changes := byPhoto(d, w)
 	var missing []uuid.UUID
 	for _, id := range touched {
 		if prev := g.recent.get(id, locked[id].StatsVersion); prev != nil {
-			aggs[id] = overlay(prev, w, rows[id])
+			aggs[id] = overlay(prev, d, w, changes[id])
 		} else {
 			missing = append(missing, id)
 		}

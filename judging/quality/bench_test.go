@@ -19,7 +19,7 @@ func benchCrowd(n int) ([]quality.Vote, func(uuid.UUID) *quality.Judge) {
 	for i := range votes {
 		j := id(fmt.Sprint("judge", i))
 		votes[i] = quality.Vote{Judge: j, Photo: id("a"), Image: "a", Network: fmt.Sprintf("198.51.%d.0/24", i%250),
-			At: t0.Add(time.Duration(i) * time.Minute),
+			At:      t0.Add(time.Duration(i) * time.Minute),
 			Answers: []quality.Answer{{Question: beauty, Value: float64(1 + i%10)}, {Question: yesQ.ID, Value: float64(i % 2)}}}
 		judges[j] = &quality.Judge{Votes: 30, Weight: 0.8, Care: 1, Offsets: map[int]float64{beauty: 0.5, yesQ.ID: -0.2}}
 	}

@@ -308,10 +308,12 @@ func TestCastVoteStatements(t *testing.T) {
 	// on SQLite, one on PostgreSQL (admitJudgesStmt); the photos'
 	// lock (SELECT ... FOR UPDATE); the votes' INSERT; the aggregate
 	// upserts (statistics, histograms, words: three statements on SQLite,
-	// one on PostgreSQL, where they are data-modifying CTEs of one
-	// statement) and the photos' UPDATE. COMMIT is not a statement the
-	// driver counts. The answer's photo and its statistics (the cache,
-	// written through before the answer) cost none.
+	// one on PostgreSQL: two data-modifying CTEs and the words' upsert)
+	// and the photos' UPDATE. COMMIT is not a statement the driver counts.
+	// The answer's photo and its statistics (the cache, written through
+	// before the answer) cost none: they are the aggregates the ingester
+	// wrote last plus the batch's deltas (reading them would take three
+	// statements more).
 	want := map[string]int64{"SQLite": 9, "PostgreSQL": 6}
 	const castVote = `mutation($id: ID!, $answers: [AnswerInput!]!) {
 		castVote(input: {photoId: $id, answers: $answers}) { photo { id voteCount stats { voteCount questions { count mean } } } } }`

@@ -150,8 +150,8 @@ var (
 
 // apply writes the deltas: upserts that add to the existing aggregates,
 // each in a fixed (photo, question, value) order, then each photo's vote
-// count and statistics version (photos.AddVotes). It returns the rows the
-// upserts wrote, as they are after them.
+// count and statistics version (photos.AddVotes). It returns the word
+// rows the upserts wrote, as they are after them (see written).
 func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, store *photos.Service, now time.Time) (*written, error) {
 	if dialectName == dialect.Postgres {
 		w, err := d.upsertPG(ctx, tx)
@@ -223,7 +223,7 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 }
 
 // upsertPG writes the deltas on PostgreSQL in one statement (upsertPG)
-// and returns the rows it wrote, as they are after it.
+// and returns the word rows it wrote, as they are after it.
 func (d *deltas) upsertPG(ctx context.Context, tx *ent.Tx) (*written, error) {
 	var w written
 	if len(d.stats)+len(d.hist)+len(d.words) == 0 {

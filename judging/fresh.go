@@ -17,10 +17,11 @@ const recentMax = 4096
 // recent holds the aggregates of the photos the ingester wrote last, each
 // with the stats version it belongs to. A batch that finds a photo here at
 // the version its lock read (nothing changed it since: every change of a
-// photo's aggregates moves its version on, under its lock) lays the rows
-// its upserts returned over them and has the photo's new aggregates
-// without reading them; otherwise (another instance's votes, a refit, a
-// merge, or a photo not seen yet) it reads them within its transaction.
+// photo's aggregates moves its version on, under its lock) adds its
+// deltas and the word rows its upsert returned to them (overlay) and has
+// the photo's new aggregates without reading them; otherwise (another
+// instance's votes, a refit, a merge, or a photo not seen yet) it reads
+// them within its transaction.
 type recent struct {
 	mu sync.Mutex
 	m  map[uuid.UUID]*Aggregates
@@ -121,6 +122,8 @@ func overlay(prev *Aggregates, d *deltas, w *written, ch *photoChanges) *Aggrega
 		agg.SumSq += sd.sumSq
 	}
 	for _, k := range ch.hist {
+		// The ingester only adds: n ≤ 0 would take a bar away, as
+		// loadAggregates reads only bars above 0.
 		agg := a.question(k.question)
 		if n := agg.Histogram[k.value] + d.hist[k]; n > 0 {
 			agg.Histogram[k.value] = n

@@ -19,10 +19,12 @@ import (
 )
 
 // TestHookSnapshotsMatchTheTables: the snapshots the ingester hands its
-// hook, made from what each batch's statements returned laid over what it
-// wrote before, are what reading the tables gives at that moment, through
-// histograms, word lists longer than MaxWords and several photos; and each
-// voter is answered with the photo as its vote left it.
+// hook, made from what it wrote before plus each batch's deltas and the
+// word rows its upsert returned, are what reading the tables gives at that
+// moment, through histograms, word lists longer than MaxWords, several
+// photos and weighted figures a refit wrote between two waves of votes
+// (which the later snapshots carry over); and each voter is answered with
+// the photo as its vote left it.
 func TestHookSnapshotsMatchTheTables(t *testing.T) {
 	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -31,6 +33,7 @@ func TestHookSnapshotsMatchTheTables(t *testing.T) {
 			mu       sync.Mutex
 			problems []string
 			checked  int
+			weighted int // snapshots with a question's weighted figures
 		)
 		hook := hookFunc(func(ctx context.Context, fresh []*judging.Snapshot) {
 			ids := make([]uuid.UUID, len(fresh))
@@ -52,6 +55,12 @@ func TestHookSnapshotsMatchTheTables(t *testing.T) {
 						snap.PhotoID, snap.VoteCount, snap.Version, got, read[i].VoteCount, read[i].Version, want))
 				}
 				checked++
+				for _, q := range snap.Aggregates.Questions {
+					if q.Weighted != nil {
+						weighted++
+						break
+					}
+				}
 			}
 		})
 		p := ownedPhoto(t, d)
@@ -71,6 +80,13 @@ func TestHookSnapshotsMatchTheTables(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, n)
 		for i := range n {
+			if i == n/2 {
+				// The second wave: after a refit wrote weighted figures.
+				wg.Wait()
+				if _, err := s.Refit(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
 			wg.Go(func() {
 				r := rand.New(rand.NewPCG(uint64(i), 1))
 				age, attractive, yes := 1+r.IntN(100), 1+r.IntN(10), r.IntN(2) == 0
@@ -99,9 +115,9 @@ func TestHookSnapshotsMatchTheTables(t *testing.T) {
 		for _, p := range problems {
 			t.Error(p)
 		}
-		if checked == 0 {
-			t.Fatal("the hook got no snapshot")
+		if checked == 0 || weighted == 0 {
+			t.Fatalf("the hook got %d snapshots, %d with weighted figures", checked, weighted)
 		}
-		t.Logf("%d snapshots checked", checked)
+		t.Logf("%d snapshots checked, %d with weighted figures", checked, weighted)
 	})
 }

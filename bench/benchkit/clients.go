@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
@@ -81,12 +80,16 @@ func OperatorToken() string {
 // FetchProfile asks the server at base for a CPU profile of seconds
 // through its operator-only pprof endpoint, with token, and writes it to
 // file; the allocations over the same seconds go to file + ".allocs"
-// (go tool pprof -sample_index=alloc_space). A build without the
-// endpoint answers 403 or 404: an error.
+// (go tool pprof -sample_index=alloc_space), or, if they cannot, a line
+// to stderr. A build without the endpoint answers 403 or 404: an error.
 func FetchProfile(ctx context.Context, base, token string, seconds int, file string) error {
 	allocs := make(chan error, 1)
 	go func() { allocs <- fetchPprof(ctx, base, token, "allocs", seconds, file+".allocs") }()
-	return errors.Join(fetchPprof(ctx, base, token, "profile", seconds, file), <-allocs)
+	err := fetchPprof(ctx, base, token, "profile", seconds, file)
+	if aerr := <-allocs; aerr != nil {
+		fmt.Fprintln(os.Stderr, "no allocations profile:", aerr)
+	}
+	return err
 }
 
 // fetchPprof writes /debug/pprof/<kind>?seconds= to file.

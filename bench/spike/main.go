@@ -54,9 +54,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	mrand "math/rand/v2"
 	"net/http"
@@ -114,7 +116,7 @@ func main() {
 	flag.StringVar(&o.baseline, "baseline", "", "another facestat build to replay first, the same way (no overload), for CPU per view side by side")
 	flag.IntVar(&o.addresses, "addresses", 20_000, "synthetic client addresses sent as X-Forwarded-For through a trusted proxy (0: every request from loopback, with per-address and per-judge limits and budgets off)")
 	flag.DurationVar(&o.profile, "profile", 20*time.Second, "CPU profile of the server during the replay, through its operator-only /debug/pprof/ (0: none)")
-	flag.StringVar(&o.keepProf, "profile-out", "", "also keep the CPU profile in this file, for go tool pprof")
+	flag.StringVar(&o.keepProf, "profile-out", "", "also keep the CPU profile in this file, and the allocations in the file + .allocs, for go tool pprof")
 	flag.IntVar(&o.rounds, "rounds", 4, "with -baseline, the builds take turns in this many rounds of the replay")
 	flag.Float64Var(&o.capacity, "capacity", 0, "skip the replay and overload at -factor times this many views/s (a capacity measured before)")
 	mix := flag.String("mix", "60,30,10", "shares of front page, judging and results views, in percent")
@@ -443,12 +445,15 @@ func replay(ctx context.Context, t *target, o options, n int, profile bool) {
 			fmt.Printf("no CPU profile: %v\n", err)
 		} else {
 			if o.keepProf != "" {
-				b, err := os.ReadFile(file)
-				if err == nil {
-					err = os.WriteFile(o.keepProf, b, 0o644)
-				}
-				if err != nil {
-					fmt.Printf("keeping the CPU profile: %v\n", err)
+				// The allocations' profile goes beside it, when there is one.
+				for from, to := range map[string]string{file: o.keepProf, file + ".allocs": o.keepProf + ".allocs"} {
+					b, err := os.ReadFile(from)
+					if err == nil {
+						err = os.WriteFile(to, b, 0o644)
+					}
+					if err != nil && (from == file || !errors.Is(err, fs.ErrNotExist)) {
+						fmt.Printf("keeping the profile: %v\n", err)
+					}
 				}
 			}
 			defer fmt.Printf("\nCPU profile of facestat (this build), %s of the replay's first round (through /debug/pprof/ with the operator token):\n%s",

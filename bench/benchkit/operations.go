@@ -79,6 +79,19 @@ func OperationLatencies(base string) (string, error) {
 		}
 		fmt.Fprintf(&b, "  %-28s %8.0f  p50 %-10s p99 %s\n", cmpName(name), total, at(0.5), at(0.99))
 	}
+	// The vote ingester's transactions (facestat_vote_batch_size): a
+	// vote's PostgreSQL cost falls as its batch grows.
+	var sum, count float64
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "facestat_vote_batch_size_sum "); ok {
+			sum, _ = strconv.ParseFloat(v, 64)
+		} else if v, ok := strings.CutPrefix(line, "facestat_vote_batch_size_count "); ok {
+			count, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	if count > 0 {
+		fmt.Fprintf(&b, "  vote transactions %12.0f  mean %.1f votes each\n", count, sum/count)
+	}
 	return b.String(), nil
 }
 

@@ -26,11 +26,11 @@ type Loaders struct {
 	// Stats loads photos' aggregates; Voted whether the operation's viewer
 	// has voted on photos.
 	Stats *Loader[uuid.UUID, *judging.Aggregates]
-	Voted *dataloadgen.Loader[uuid.UUID, bool]
+	Voted *Loader[uuid.UUID, bool]
 	// FreshStats loads aggregates from the database, past the cache, for
 	// the photos ReadFresh names: the one a castVote just counted, whose
 	// aggregates the ingester did not make (see Judging.CastVoteFresh).
-	FreshStats *dataloadgen.Loader[uuid.UUID, *judging.Aggregates]
+	FreshStats *Loader[uuid.UUID, *judging.Aggregates]
 
 	mu    sync.Mutex
 	fresh map[uuid.UUID]bool
@@ -73,6 +73,9 @@ type Loader[K comparable, V any] struct {
 	mu     sync.Mutex
 	primed map[K]bool // keys Prime set: the near cache is not asked
 }
+
+// noPeek is the peek of a Loader without a near cache.
+func noPeek[K comparable, V any](K) (v V, ok bool) { return v, false }
 
 func newLoader[K comparable, V any](peek func(K) (V, bool), fetch func(context.Context, []K) (map[K]V, error), opts ...dataloadgen.Option) *Loader[K, V] {
 	return &Loader[K, V]{peek: peek, make: func() *dataloadgen.Loader[K, V] { return dataloadgen.NewMappedLoader(fetch, opts...) }}
@@ -134,18 +137,18 @@ func (r *Resolver) NewLoaders(v *identity.Viewer) *Loaders {
 	wait := dataloadgen.WithWait(time.Millisecond)
 	return &Loaders{
 		Stats:      newLoader(r.Judging.CachedAggregates, r.Judging.Aggregates, wait),
-		FreshStats: dataloadgen.NewMappedLoader(r.Judging.LoadAggregates, wait),
-		Voted: dataloadgen.NewLoader(func(ctx context.Context, ids []uuid.UUID) ([]bool, []error) {
-			out := make([]bool, len(ids))
-			if v == nil {
-				return out, nil
+		FreshStats: newLoader(noPeek[uuid.UUID, *judging.Aggregates], r.Judging.LoadAggregates, wait),
+		Voted: newLoader(noPeek[uuid.UUID, bool], func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+			out := make(map[uuid.UUID]bool, len(ids)) // every id: false is an answer, not a missing key
+			var voted map[uuid.UUID]bool
+			if v != nil {
+				var err error
+				if voted, err = r.Judging.VotedOn(ctx, v.ID, ids); err != nil {
+					return nil, err
+				}
 			}
-			voted, err := r.Judging.VotedOn(ctx, v.ID, ids)
-			if err != nil {
-				return nil, []error{err}
-			}
-			for i, id := range ids {
-				out[i] = voted[id]
+			for _, id := range ids {
+				out[id] = voted[id]
 			}
 			return out, nil
 		}, wait),

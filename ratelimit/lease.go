@@ -81,17 +81,14 @@ func (l *Leasing) AllowN(ctx context.Context, rule Rule, key string, n int) (Dec
 		return d, nil
 	}
 	// Expired, or too short for n: what is left goes back with the next
-	// lease's charge (below), not in a round trip of its own.
+	// lease's charge (RenewN: one round trip on Redis, not two).
 	var back int
 	if ls := l.leases[k]; ls != nil {
 		back = ls.tokens
 		delete(l.leases, k)
 	}
 	l.mu.Unlock()
-	if back > 0 {
-		l.Limiter.Refund(context.WithoutCancel(ctx), rule, key, back) // best effort, as Charge.Settle
-	}
-	d, err := l.Limiter.AllowN(ctx, rule, key, size)
+	d, err := RenewN(ctx, l.Limiter, rule, key, back, size)
 	if err != nil {
 		return d, err
 	}

@@ -70,3 +70,42 @@ func TestLeasing(t *testing.T) {
 	}
 	t.Logf("allowed %d of 1,000 tokens, %d calls to the shared limiter", allowed, shared.calls)
 }
+
+// renewing is counting with a RenewN of its own, as the Redis limiter's
+// (one call): it refunds, then charges, on the limiter it wraps.
+type renewing struct {
+	counting
+	backs []int // each RenewN's back
+}
+
+func (r *renewing) RenewN(ctx context.Context, rule ratelimit.Rule, key string, back, n int) (ratelimit.Decision, error) {
+	r.calls++
+	r.backs = append(r.backs, back)
+	r.counting.Limiter.Refund(ctx, rule, key, back)
+	return r.counting.Limiter.AllowN(ctx, rule, key, n)
+}
+
+// TestLeaseRenewal: an expired lease's rest goes back with the next
+// lease's charge in one call of a Renewer (through Fallback too), and the
+// bucket gets it back.
+func TestLeaseRenewal(t *testing.T) {
+	ctx := context.Background()
+	rule := ratelimit.Rule{Name: "budget", Limit: 1000, Per: 1000 * time.Hour}
+	bucket := inmem.NewLimiter(100)
+	shared := &renewing{counting: counting{Limiter: bucket}}
+	l := &ratelimit.Leasing{Limiter: &ratelimit.Fallback{Primary: shared, Secondary: inmem.NewLimiter(100)}, Share: 0.1, TTL: time.Millisecond}
+	if d, err := l.AllowN(ctx, rule, "k", 30); err != nil || !d.Allowed {
+		t.Fatalf("first charge: %+v, %v", d, err)
+	}
+	time.Sleep(5 * time.Millisecond) // the lease (100, 70 left) expires
+	if d, err := l.AllowN(ctx, rule, "k", 10); err != nil || !d.Allowed {
+		t.Fatalf("second charge: %+v, %v", d, err)
+	}
+	if shared.calls != 2 || len(shared.backs) != 1 || shared.backs[0] != 70 {
+		t.Fatalf("%d calls, renewals giving back %v; want 2 calls (a lease, a renewal giving back 70)", shared.calls, shared.backs)
+	}
+	// Spent from the bucket: 30 of the first lease, and the second lease.
+	if d, _ := bucket.AllowN(ctx, rule, "k", 1); d.Remaining != 1000-30-100-1 {
+		t.Fatalf("the bucket holds %d, want %d", d.Remaining, 1000-30-100-1)
+	}
+}

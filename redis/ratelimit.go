@@ -65,6 +65,35 @@ end
 return 1
 `)
 
+// renew gives ARGV[4] tokens back as refund does, then takes ARGV[3] as
+// gcra does (ARGV[1] µs each, burst ARGV[2] µs), answering as gcra; the
+// refund stands when the charge is refused.
+var renew = goredis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local stored = tonumber(redis.call('GET', KEYS[1]))
+local tat = stored or now
+if stored and tonumber(ARGV[4]) > 0 then
+  tat = tat - tonumber(ARGV[4]) * interval
+end
+if tat < now then tat = now end
+local new_tat = tat + tonumber(ARGV[3]) * interval
+if new_tat - burst > now then
+  if stored and tonumber(ARGV[4]) > 0 then
+    if tat <= now then
+      redis.call('DEL', KEYS[1])
+    else
+      redis.call('SET', KEYS[1], tat, 'PX', math.ceil((tat - now) / 1000) + 1)
+    end
+  end
+  return {0, new_tat - burst - now, math.floor((burst - (tat - now)) / interval)}
+end
+redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
+return {1, 0, math.floor((burst - (new_tat - now)) / interval)}
+`)
+
 // gcraPair takes one token of KEYS[1] (emission interval ARGV[1] µs,
 // burst ARGV[2] µs), then one of KEYS[2] (ARGV[3], ARGV[4]), recording
 // them only when both are there: {1, 0, first's tokens left} when allowed,
@@ -127,6 +156,21 @@ func (l *Limiter) Allow(ctx context.Context, rule ratelimit.Rule, key string) (r
 // AllowN implements ratelimit.Limiter. It gives up after callTimeout; the
 // caller decides what a failing limiter means (see ratelimit.Fallback).
 func (l *Limiter) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n int) (ratelimit.Decision, error) {
+	return l.charge(ctx, rule, key, 0, n)
+}
+
+// RenewN implements ratelimit.Renewer in one round trip (the renew
+// script): back tokens given back, then n taken. It gives up after
+// callTimeout.
+func (l *Limiter) RenewN(ctx context.Context, rule ratelimit.Rule, key string, back, n int) (ratelimit.Decision, error) {
+	return l.charge(ctx, rule, key, back, n)
+}
+
+var _ ratelimit.Renewer = (*Limiter)(nil)
+
+// charge gives back tokens back (renew), when there are any, then takes
+// n (gcra).
+func (l *Limiter) charge(ctx context.Context, rule ratelimit.Rule, key string, back, n int) (ratelimit.Decision, error) {
 	if err := rule.Validate(); err != nil {
 		return ratelimit.Decision{}, err
 	}
@@ -139,7 +183,14 @@ func (l *Limiter) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	iv := interval(rule)
-	res, err := gcra.Run(ctx, l.rdb, []string{l.key(rule, key)}, iv, iv*int64(rule.Limit), n).Int64Slice()
+	keys := []string{l.key(rule, key)}
+	var res []int64
+	var err error
+	if back > 0 {
+		res, err = renew.Run(ctx, l.rdb, keys, iv, iv*int64(rule.Limit), n, back).Int64Slice()
+	} else {
+		res, err = gcra.Run(ctx, l.rdb, keys, iv, iv*int64(rule.Limit), n).Int64Slice()
+	}
 	if err != nil {
 		return ratelimit.Decision{}, fmt.Errorf("redis limiter: %w", err)
 	}

@@ -176,13 +176,19 @@ func TestLimiterKeyLength(t *testing.T) {
 // other (ratelimit.AllowPair over the in-process limiter, with its refund)
 // do, event for event, over a random sequence; the refusing rule's retry
 // time is the one answered.
-func TestLimiterPair(t *testing.T) {
-	url := redistest.Start(t)
-	rdb, err := redis.NewClient(url)
+// client is a client of a Redis of the test's own.
+func client(t *testing.T) *goredis.Client {
+	t.Helper()
+	rdb, err := redis.NewClient(redistest.Start(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+func TestLimiterPair(t *testing.T) {
+	rdb := client(t)
 	ctx := context.Background()
 	judge := ratelimit.Rule{Name: "vote", Limit: 3, Per: time.Hour}
 	addr := ratelimit.Rule{Name: "vote_ip", Limit: 5, Per: 2 * time.Hour}
@@ -262,6 +268,64 @@ func TestLimiterPair(t *testing.T) {
 		}
 		if d, err := l.AllowPair(ctx, judge, "j", off, "a"); err != nil || d.Allowed {
 			t.Fatalf("the first rule still counts: %+v, %v", d, err)
+		}
+	})
+}
+
+// TestLimiterRenew: RenewN (one script) leaves every bucket as Refund
+// then AllowN (two) would, whether the charge is allowed or refused (the
+// refund stands), on a random walk of charges, refunds and renewals
+// compared with the same walk on Redis one call after the other.
+func TestLimiterRenew(t *testing.T) {
+	rdb := client(t)
+	ctx := context.Background()
+	rule := ratelimit.Rule{Name: "budget", Limit: 100, Per: 1000 * time.Hour} // no refill within the test
+
+	t.Run("RefusedKeepsTheRefund", func(t *testing.T) {
+		l := redis.NewLimiter(rdb, "renew1:")
+		if d, err := l.AllowN(ctx, rule, "k", 100); err != nil || !d.Allowed {
+			t.Fatalf("spending the bucket: %+v, %v", d, err)
+		}
+		d, err := l.RenewN(ctx, rule, "k", 30, 40)
+		if err != nil || d.Allowed || d.Remaining != 30 {
+			t.Fatalf("renewing 40 with 30 back into an empty bucket: %+v, %v; want refused, 30 held", d, err)
+		}
+		if d, err := l.AllowN(ctx, rule, "k", 30); err != nil || !d.Allowed || d.Remaining != 0 {
+			t.Fatalf("the 30 given back: %+v, %v", d, err)
+		}
+	})
+
+	t.Run("AsRefundThenCharge", func(t *testing.T) {
+		one, two := redis.NewLimiter(rdb, "renew2:"), redis.NewLimiter(rdb, "renew3:")
+		r := rand.New(rand.NewPCG(3, 4))
+		for i := range 600 {
+			key := fmt.Sprint("k", r.IntN(3))
+			var got, want ratelimit.Decision
+			var err1, err2 error
+			switch op := r.IntN(3); op {
+			case 0:
+				n := 1 + r.IntN(30)
+				got, err1 = one.AllowN(ctx, rule, key, n)
+				want, err2 = two.AllowN(ctx, rule, key, n)
+			case 1:
+				n := 1 + r.IntN(30)
+				err1, err2 = one.Refund(ctx, rule, key, n), two.Refund(ctx, rule, key, n)
+			default:
+				back, n := r.IntN(40), 1+r.IntN(40)
+				got, err1 = one.RenewN(ctx, rule, key, back, n)
+				if back > 0 {
+					err2 = two.Refund(ctx, rule, key, back)
+				}
+				if err2 == nil {
+					want, err2 = two.AllowN(ctx, rule, key, n)
+				}
+			}
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			if got.Allowed != want.Allowed || got.Remaining != want.Remaining {
+				t.Fatalf("step %d on %s: %+v in one script, %+v one call after the other", i, key, got, want)
+			}
 		}
 	})
 }

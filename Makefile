@@ -12,7 +12,7 @@ FRONTEND_SRC   = $(shell find frontend -path frontend/node_modules -prune -o -pa
 # Tests create their own databases on this server (never the data itself).
 export FACESTAT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run build go-modules deps test test-short generate check-generate lint migration migration-hash seed clean
+.PHONY: run build go-modules deps test test-short generate check-generate lint migration seed clean
 
 ## run: start FaceStat on its embedded default (SQLite and images under ./data), building the web app (when npm is installed) and the binary first, a line per step that runs
 run:
@@ -112,10 +112,6 @@ lint:
 migration:
 	@test -n "$(NAME)" || (echo "usage: make migration NAME=what_it_does" >&2; exit 1)
 	$(GO) run ./db/diff.go $(NAME)
-
-## migration-hash: write atlas.sum again after completing a migration by hand
-migration-hash:
-	$(GO) run ./db/rehash.go
 
 ## seed: fill the embedded default with demo accounts and photos
 seed: build

@@ -24,7 +24,6 @@ import (
 	"modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/facestat/facestat/ent"
-	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/photos"
 )
 
@@ -39,24 +38,6 @@ func init() {
 			return nil, fmt.Errorf("%s(%v): not an integer", photos.VoteTierFunc, args[0])
 		}
 		return int64(photos.VoteTier(int(n))), nil
-	})
-	// The vote path's upsert of a photo's tallies adds a batch's with
-	// schema.AddTalliesFunc, a PostgreSQL function there.
-	sqlite.MustRegisterDeterministicScalarFunction(schema.AddTalliesFunc, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		var raw [2][]byte
-		for i, a := range args {
-			switch v := a.(type) {
-			case nil:
-			case string:
-				raw[i] = []byte(v)
-			case []byte:
-				raw[i] = v
-			default:
-				return nil, fmt.Errorf("%s: argument %d is %T, not JSON text", schema.AddTalliesFunc, i+1, a)
-			}
-		}
-		sum, err := schema.AddTalliesJSON(raw[0], raw[1])
-		return string(sum), err
 	})
 }
 
@@ -180,12 +161,6 @@ var sqliteDataUpgrades = []string{
 	// 2-4: nextPhoto's vote tiers and the refit's work list filled in,
 	// and the indexes they replace dropped (photos.SQLiteUpgrade).
 	photos.SQLiteUpgrade[0], photos.SQLiteUpgrade[1], photos.SQLiteUpgrade[2],
-	// 5: every photo's tallies from its statistics rows, which no longer
-	// hold them (ent.PhotoTally).
-	`INSERT INTO photo_tallies (photo_id, tallies)
-	SELECT photo_id, json_group_object(question_id, json_array("count", "sum", sum_sq))
-	FROM photo_question_stats WHERE true GROUP BY photo_id
-	ON CONFLICT (photo_id) DO NOTHING`,
 }
 
 // upgradeSQLiteData runs the data upgrades the database has not had, in

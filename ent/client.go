@@ -28,7 +28,6 @@ import (
 	"github.com/facestat/facestat/ent/photoreport"
 	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
-	"github.com/facestat/facestat/ent/phototally"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/session"
@@ -68,8 +67,6 @@ type Client struct {
 	PhotoServing *PhotoServingClient
 	// PhotoSkip is the client for interacting with the PhotoSkip builders.
 	PhotoSkip *PhotoSkipClient
-	// PhotoTally is the client for interacting with the PhotoTally builders.
-	PhotoTally *PhotoTallyClient
 	// PhotoWord is the client for interacting with the PhotoWord builders.
 	PhotoWord *PhotoWordClient
 	// Question is the client for interacting with the Question builders.
@@ -105,7 +102,6 @@ func (c *Client) init() {
 	c.PhotoReport = NewPhotoReportClient(c.config)
 	c.PhotoServing = NewPhotoServingClient(c.config)
 	c.PhotoSkip = NewPhotoSkipClient(c.config)
-	c.PhotoTally = NewPhotoTallyClient(c.config)
 	c.PhotoWord = NewPhotoWordClient(c.config)
 	c.Question = NewQuestionClient(c.config)
 	c.Session = NewSessionClient(c.config)
@@ -216,7 +212,6 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		PhotoReport:       NewPhotoReportClient(cfg),
 		PhotoServing:      NewPhotoServingClient(cfg),
 		PhotoSkip:         NewPhotoSkipClient(cfg),
-		PhotoTally:        NewPhotoTallyClient(cfg),
 		PhotoWord:         NewPhotoWordClient(cfg),
 		Question:          NewQuestionClient(cfg),
 		Session:           NewSessionClient(cfg),
@@ -254,7 +249,6 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		PhotoReport:       NewPhotoReportClient(cfg),
 		PhotoServing:      NewPhotoServingClient(cfg),
 		PhotoSkip:         NewPhotoSkipClient(cfg),
-		PhotoTally:        NewPhotoTallyClient(cfg),
 		PhotoWord:         NewPhotoWordClient(cfg),
 		Question:          NewQuestionClient(cfg),
 		Session:           NewSessionClient(cfg),
@@ -292,8 +286,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ApiKey, c.BannedEmail, c.DataExport, c.JudgeProfile, c.ModerationEntry,
 		c.PasswordReset, c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat,
-		c.PhotoReport, c.PhotoServing, c.PhotoSkip, c.PhotoTally, c.PhotoWord,
-		c.Question, c.Session, c.Setting, c.User, c.Vote,
+		c.PhotoReport, c.PhotoServing, c.PhotoSkip, c.PhotoWord, c.Question, c.Session,
+		c.Setting, c.User, c.Vote,
 	} {
 		n.Use(hooks...)
 	}
@@ -305,8 +299,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ApiKey, c.BannedEmail, c.DataExport, c.JudgeProfile, c.ModerationEntry,
 		c.PasswordReset, c.Photo, c.PhotoAnswerCount, c.PhotoQuestionStat,
-		c.PhotoReport, c.PhotoServing, c.PhotoSkip, c.PhotoTally, c.PhotoWord,
-		c.Question, c.Session, c.Setting, c.User, c.Vote,
+		c.PhotoReport, c.PhotoServing, c.PhotoSkip, c.PhotoWord, c.Question, c.Session,
+		c.Setting, c.User, c.Vote,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -339,8 +333,6 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PhotoServing.mutate(ctx, m)
 	case *PhotoSkipMutation:
 		return c.PhotoSkip.mutate(ctx, m)
-	case *PhotoTallyMutation:
-		return c.PhotoTally.mutate(ctx, m)
 	case *PhotoWordMutation:
 		return c.PhotoWord.mutate(ctx, m)
 	case *QuestionMutation:
@@ -1376,22 +1368,6 @@ func (c *PhotoClient) QueryQuestionStats(_m *Photo) *PhotoQuestionStatQuery {
 	return query
 }
 
-// QueryTally queries the tally edge of a Photo.
-func (c *PhotoClient) QueryTally(_m *Photo) *PhotoTallyQuery {
-	query := (&PhotoTallyClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(photo.Table, photo.FieldID, id),
-			sqlgraph.To(phototally.Table, phototally.FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, false, photo.TallyTable, photo.TallyColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
 // QueryAnswerCounts queries the answer_counts edge of a Photo.
 func (c *PhotoClient) QueryAnswerCounts(_m *Photo) *PhotoAnswerCountQuery {
 	query := (&PhotoAnswerCountClient{config: c.config}).Query()
@@ -2271,155 +2247,6 @@ func (c *PhotoSkipClient) mutate(ctx context.Context, m *PhotoSkipMutation) (Val
 		return (&PhotoSkipDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown PhotoSkip mutation op: %q", m.Op())
-	}
-}
-
-// PhotoTallyClient is a client for the PhotoTally schema.
-type PhotoTallyClient struct {
-	config
-}
-
-// NewPhotoTallyClient returns a client for the PhotoTally from the given config.
-func NewPhotoTallyClient(c config) *PhotoTallyClient {
-	return &PhotoTallyClient{config: c}
-}
-
-// Use adds a list of mutation hooks to the hooks stack.
-// A call to `Use(f, g, h)` equals to `phototally.Hooks(f(g(h())))`.
-func (c *PhotoTallyClient) Use(hooks ...Hook) {
-	c.hooks.PhotoTally = append(c.hooks.PhotoTally, hooks...)
-}
-
-// Intercept adds a list of query interceptors to the interceptors stack.
-// A call to `Intercept(f, g, h)` equals to `phototally.Intercept(f(g(h())))`.
-func (c *PhotoTallyClient) Intercept(interceptors ...Interceptor) {
-	c.inters.PhotoTally = append(c.inters.PhotoTally, interceptors...)
-}
-
-// Create returns a builder for creating a PhotoTally entity.
-func (c *PhotoTallyClient) Create() *PhotoTallyCreate {
-	mutation := newPhotoTallyMutation(c.config, OpCreate)
-	return &PhotoTallyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// CreateBulk returns a builder for creating a bulk of PhotoTally entities.
-func (c *PhotoTallyClient) CreateBulk(builders ...*PhotoTallyCreate) *PhotoTallyCreateBulk {
-	return &PhotoTallyCreateBulk{config: c.config, builders: builders}
-}
-
-// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
-// a builder and applies setFunc on it.
-func (c *PhotoTallyClient) MapCreateBulk(slice any, setFunc func(*PhotoTallyCreate, int)) *PhotoTallyCreateBulk {
-	rv := reflect.ValueOf(slice)
-	if rv.Kind() != reflect.Slice {
-		return &PhotoTallyCreateBulk{err: fmt.Errorf("calling to PhotoTallyClient.MapCreateBulk with wrong type %T, need slice", slice)}
-	}
-	builders := make([]*PhotoTallyCreate, rv.Len())
-	for i := 0; i < rv.Len(); i++ {
-		builders[i] = c.Create()
-		setFunc(builders[i], i)
-	}
-	return &PhotoTallyCreateBulk{config: c.config, builders: builders}
-}
-
-// Update returns an update builder for PhotoTally.
-func (c *PhotoTallyClient) Update() *PhotoTallyUpdate {
-	mutation := newPhotoTallyMutation(c.config, OpUpdate)
-	return &PhotoTallyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOne returns an update builder for the given entity.
-func (c *PhotoTallyClient) UpdateOne(_m *PhotoTally) *PhotoTallyUpdateOne {
-	mutation := newPhotoTallyMutation(c.config, OpUpdateOne, withPhotoTally(_m))
-	return &PhotoTallyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOneID returns an update builder for the given id.
-func (c *PhotoTallyClient) UpdateOneID(id int) *PhotoTallyUpdateOne {
-	mutation := newPhotoTallyMutation(c.config, OpUpdateOne, withPhotoTallyID(id))
-	return &PhotoTallyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// Delete returns a delete builder for PhotoTally.
-func (c *PhotoTallyClient) Delete() *PhotoTallyDelete {
-	mutation := newPhotoTallyMutation(c.config, OpDelete)
-	return &PhotoTallyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// DeleteOne returns a builder for deleting the given entity.
-func (c *PhotoTallyClient) DeleteOne(_m *PhotoTally) *PhotoTallyDeleteOne {
-	return c.DeleteOneID(_m.ID)
-}
-
-// DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *PhotoTallyClient) DeleteOneID(id int) *PhotoTallyDeleteOne {
-	builder := c.Delete().Where(phototally.ID(id))
-	builder.mutation.id = &id
-	builder.mutation.op = OpDeleteOne
-	return &PhotoTallyDeleteOne{builder}
-}
-
-// Query returns a query builder for PhotoTally.
-func (c *PhotoTallyClient) Query() *PhotoTallyQuery {
-	return &PhotoTallyQuery{
-		config: c.config,
-		ctx:    &QueryContext{Type: TypePhotoTally},
-		inters: c.Interceptors(),
-	}
-}
-
-// Get returns a PhotoTally entity by its id.
-func (c *PhotoTallyClient) Get(ctx context.Context, id int) (*PhotoTally, error) {
-	return c.Query().Where(phototally.ID(id)).Only(ctx)
-}
-
-// GetX is like Get, but panics if an error occurs.
-func (c *PhotoTallyClient) GetX(ctx context.Context, id int) *PhotoTally {
-	obj, err := c.Get(ctx, id)
-	if err != nil {
-		panic(err)
-	}
-	return obj
-}
-
-// QueryPhoto queries the photo edge of a PhotoTally.
-func (c *PhotoTallyClient) QueryPhoto(_m *PhotoTally) *PhotoQuery {
-	query := (&PhotoClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(phototally.Table, phototally.FieldID, id),
-			sqlgraph.To(photo.Table, photo.FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, true, phototally.PhotoTable, phototally.PhotoColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
-// Hooks returns the client hooks.
-func (c *PhotoTallyClient) Hooks() []Hook {
-	return c.hooks.PhotoTally
-}
-
-// Interceptors returns the client interceptors.
-func (c *PhotoTallyClient) Interceptors() []Interceptor {
-	return c.inters.PhotoTally
-}
-
-func (c *PhotoTallyClient) mutate(ctx context.Context, m *PhotoTallyMutation) (Value, error) {
-	switch m.Op() {
-	case OpCreate:
-		return (&PhotoTallyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdate:
-		return (&PhotoTallyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdateOne:
-		return (&PhotoTallyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpDelete, OpDeleteOne:
-		return (&PhotoTallyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
-	default:
-		return nil, fmt.Errorf("ent: unknown PhotoTally mutation op: %q", m.Op())
 	}
 }
 
@@ -3434,14 +3261,12 @@ type (
 	hooks struct {
 		ApiKey, BannedEmail, DataExport, JudgeProfile, ModerationEntry, PasswordReset,
 		Photo, PhotoAnswerCount, PhotoQuestionStat, PhotoReport, PhotoServing,
-		PhotoSkip, PhotoTally, PhotoWord, Question, Session, Setting, User,
-		Vote []ent.Hook
+		PhotoSkip, PhotoWord, Question, Session, Setting, User, Vote []ent.Hook
 	}
 	inters struct {
 		ApiKey, BannedEmail, DataExport, JudgeProfile, ModerationEntry, PasswordReset,
 		Photo, PhotoAnswerCount, PhotoQuestionStat, PhotoReport, PhotoServing,
-		PhotoSkip, PhotoTally, PhotoWord, Question, Session, Setting, User,
-		Vote []ent.Interceptor
+		PhotoSkip, PhotoWord, Question, Session, Setting, User, Vote []ent.Interceptor
 	}
 )
 

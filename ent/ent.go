@@ -24,7 +24,6 @@ import (
 	"github.com/facestat/facestat/ent/photoreport"
 	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
-	"github.com/facestat/facestat/ent/phototally"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/ent/session"
@@ -103,7 +102,6 @@ func checkColumn(t, c string) error {
 			photoreport.Table:       photoreport.ValidColumn,
 			photoserving.Table:      photoserving.ValidColumn,
 			photoskip.Table:         photoskip.ValidColumn,
-			phototally.Table:        phototally.ValidColumn,
 			photoword.Table:         photoword.ValidColumn,
 			question.Table:          question.ValidColumn,
 			session.Table:           session.ValidColumn,

@@ -23,7 +23,6 @@ import (
 	"github.com/facestat/facestat/ent/photoreport"
 	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
-	"github.com/facestat/facestat/ent/phototally"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/question"
@@ -56,7 +55,6 @@ const (
 	TypePhotoReport       = "PhotoReport"
 	TypePhotoServing      = "PhotoServing"
 	TypePhotoSkip         = "PhotoSkip"
-	TypePhotoTally        = "PhotoTally"
 	TypePhotoWord         = "PhotoWord"
 	TypeQuestion          = "Question"
 	TypeSession           = "Session"
@@ -4044,8 +4042,6 @@ type PhotoMutation struct {
 	question_stats          map[int]struct{}
 	removedquestion_stats   map[int]struct{}
 	clearedquestion_stats   bool
-	tally                   *int
-	clearedtally            bool
 	answer_counts           map[int]struct{}
 	removedanswer_counts    map[int]struct{}
 	clearedanswer_counts    bool
@@ -5526,45 +5522,6 @@ func (m *PhotoMutation) ResetQuestionStats() {
 	m.removedquestion_stats = nil
 }
 
-// SetTallyID sets the "tally" edge to the PhotoTally entity by id.
-func (m *PhotoMutation) SetTallyID(id int) {
-	m.tally = &id
-}
-
-// ClearTally clears the "tally" edge to the PhotoTally entity.
-func (m *PhotoMutation) ClearTally() {
-	m.clearedtally = true
-}
-
-// TallyCleared reports if the "tally" edge to the PhotoTally entity was cleared.
-func (m *PhotoMutation) TallyCleared() bool {
-	return m.clearedtally
-}
-
-// TallyID returns the "tally" edge ID in the mutation.
-func (m *PhotoMutation) TallyID() (id int, exists bool) {
-	if m.tally != nil {
-		return *m.tally, true
-	}
-	return
-}
-
-// TallyIDs returns the "tally" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// TallyID instead. It exists only for internal usage by the builders.
-func (m *PhotoMutation) TallyIDs() (ids []int) {
-	if id := m.tally; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetTally resets all changes to the "tally" edge.
-func (m *PhotoMutation) ResetTally() {
-	m.tally = nil
-	m.clearedtally = false
-}
-
 // AddAnswerCountIDs adds the "answer_counts" edge to the PhotoAnswerCount entity by ids.
 func (m *PhotoMutation) AddAnswerCountIDs(ids ...int) {
 	if m.answer_counts == nil {
@@ -6561,7 +6518,7 @@ func (m *PhotoMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PhotoMutation) AddedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 8)
 	if m.owner != nil {
 		edges = append(edges, photo.EdgeOwner)
 	}
@@ -6570,9 +6527,6 @@ func (m *PhotoMutation) AddedEdges() []string {
 	}
 	if m.question_stats != nil {
 		edges = append(edges, photo.EdgeQuestionStats)
-	}
-	if m.tally != nil {
-		edges = append(edges, photo.EdgeTally)
 	}
 	if m.answer_counts != nil {
 		edges = append(edges, photo.EdgeAnswerCounts)
@@ -6612,10 +6566,6 @@ func (m *PhotoMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case photo.EdgeTally:
-		if id := m.tally; id != nil {
-			return []ent.Value{*id}
-		}
 	case photo.EdgeAnswerCounts:
 		ids := make([]ent.Value, 0, len(m.answer_counts))
 		for id := range m.answer_counts {
@@ -6652,7 +6602,7 @@ func (m *PhotoMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PhotoMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 8)
 	if m.removedvotes != nil {
 		edges = append(edges, photo.EdgeVotes)
 	}
@@ -6729,7 +6679,7 @@ func (m *PhotoMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PhotoMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 8)
 	if m.clearedowner {
 		edges = append(edges, photo.EdgeOwner)
 	}
@@ -6738,9 +6688,6 @@ func (m *PhotoMutation) ClearedEdges() []string {
 	}
 	if m.clearedquestion_stats {
 		edges = append(edges, photo.EdgeQuestionStats)
-	}
-	if m.clearedtally {
-		edges = append(edges, photo.EdgeTally)
 	}
 	if m.clearedanswer_counts {
 		edges = append(edges, photo.EdgeAnswerCounts)
@@ -6770,8 +6717,6 @@ func (m *PhotoMutation) EdgeCleared(name string) bool {
 		return m.clearedvotes
 	case photo.EdgeQuestionStats:
 		return m.clearedquestion_stats
-	case photo.EdgeTally:
-		return m.clearedtally
 	case photo.EdgeAnswerCounts:
 		return m.clearedanswer_counts
 	case photo.EdgeWords:
@@ -6793,9 +6738,6 @@ func (m *PhotoMutation) ClearEdge(name string) error {
 	case photo.EdgeOwner:
 		m.ClearOwner()
 		return nil
-	case photo.EdgeTally:
-		m.ClearTally()
-		return nil
 	}
 	return fmt.Errorf("unknown Photo unique edge %s", name)
 }
@@ -6812,9 +6754,6 @@ func (m *PhotoMutation) ResetEdge(name string) error {
 		return nil
 	case photo.EdgeQuestionStats:
 		m.ResetQuestionStats()
-		return nil
-	case photo.EdgeTally:
-		m.ResetTally()
 		return nil
 	case photo.EdgeAnswerCounts:
 		m.ResetAnswerCounts()
@@ -10571,440 +10510,6 @@ func (m *PhotoSkipMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown PhotoSkip edge %s", name)
-}
-
-// PhotoTallyMutation represents an operation that mutates the PhotoTally nodes in the graph.
-type PhotoTallyMutation struct {
-	config
-	op            Op
-	typ           string
-	id            *int
-	tallies       *schema.Tallies
-	clearedFields map[string]struct{}
-	photo         *uuid.UUID
-	clearedphoto  bool
-	done          bool
-	oldValue      func(context.Context) (*PhotoTally, error)
-	predicates    []predicate.PhotoTally
-}
-
-var _ ent.Mutation = (*PhotoTallyMutation)(nil)
-
-// phototallyOption allows management of the mutation configuration using functional options.
-type phototallyOption func(*PhotoTallyMutation)
-
-// newPhotoTallyMutation creates new mutation for the PhotoTally entity.
-func newPhotoTallyMutation(c config, op Op, opts ...phototallyOption) *PhotoTallyMutation {
-	m := &PhotoTallyMutation{
-		config:        c,
-		op:            op,
-		typ:           TypePhotoTally,
-		clearedFields: make(map[string]struct{}),
-	}
-	for _, opt := range opts {
-		opt(m)
-	}
-	return m
-}
-
-// withPhotoTallyID sets the ID field of the mutation.
-func withPhotoTallyID(id int) phototallyOption {
-	return func(m *PhotoTallyMutation) {
-		var (
-			err   error
-			once  sync.Once
-			value *PhotoTally
-		)
-		m.oldValue = func(ctx context.Context) (*PhotoTally, error) {
-			once.Do(func() {
-				if m.done {
-					err = errors.New("querying old values post mutation is not allowed")
-				} else {
-					value, err = m.Client().PhotoTally.Get(ctx, id)
-				}
-			})
-			return value, err
-		}
-		m.id = &id
-	}
-}
-
-// withPhotoTally sets the old PhotoTally of the mutation.
-func withPhotoTally(node *PhotoTally) phototallyOption {
-	return func(m *PhotoTallyMutation) {
-		m.oldValue = func(context.Context) (*PhotoTally, error) {
-			return node, nil
-		}
-		m.id = &node.ID
-	}
-}
-
-// Client returns a new `ent.Client` from the mutation. If the mutation was
-// executed in a transaction (ent.Tx), a transactional client is returned.
-func (m PhotoTallyMutation) Client() *Client {
-	client := &Client{config: m.config}
-	client.init()
-	return client
-}
-
-// Tx returns an `ent.Tx` for mutations that were executed in transactions;
-// it returns an error otherwise.
-func (m PhotoTallyMutation) Tx() (*Tx, error) {
-	if _, ok := m.driver.(*txDriver); !ok {
-		return nil, errors.New("ent: mutation is not running in a transaction")
-	}
-	tx := &Tx{config: m.config}
-	tx.init()
-	return tx, nil
-}
-
-// ID returns the ID value in the mutation. Note that the ID is only available
-// if it was provided to the builder or after it was returned from the database.
-func (m *PhotoTallyMutation) ID() (id int, exists bool) {
-	if m.id == nil {
-		return
-	}
-	return *m.id, true
-}
-
-// IDs queries the database and returns the entity ids that match the mutation's predicate.
-// That means, if the mutation is applied within a transaction with an isolation level such
-// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
-// or updated by the mutation.
-func (m *PhotoTallyMutation) IDs(ctx context.Context) ([]int, error) {
-	switch {
-	case m.op.Is(OpUpdateOne | OpDeleteOne):
-		id, exists := m.ID()
-		if exists {
-			return []int{id}, nil
-		}
-		fallthrough
-	case m.op.Is(OpUpdate | OpDelete):
-		return m.Client().PhotoTally.Query().Where(m.predicates...).IDs(ctx)
-	default:
-		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
-	}
-}
-
-// SetPhotoID sets the "photo_id" field.
-func (m *PhotoTallyMutation) SetPhotoID(u uuid.UUID) {
-	m.photo = &u
-}
-
-// PhotoID returns the value of the "photo_id" field in the mutation.
-func (m *PhotoTallyMutation) PhotoID() (r uuid.UUID, exists bool) {
-	v := m.photo
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldPhotoID returns the old "photo_id" field's value of the PhotoTally entity.
-// If the PhotoTally object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *PhotoTallyMutation) OldPhotoID(ctx context.Context) (v uuid.UUID, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldPhotoID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldPhotoID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldPhotoID: %w", err)
-	}
-	return oldValue.PhotoID, nil
-}
-
-// ResetPhotoID resets all changes to the "photo_id" field.
-func (m *PhotoTallyMutation) ResetPhotoID() {
-	m.photo = nil
-}
-
-// SetTallies sets the "tallies" field.
-func (m *PhotoTallyMutation) SetTallies(s schema.Tallies) {
-	m.tallies = &s
-}
-
-// Tallies returns the value of the "tallies" field in the mutation.
-func (m *PhotoTallyMutation) Tallies() (r schema.Tallies, exists bool) {
-	v := m.tallies
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldTallies returns the old "tallies" field's value of the PhotoTally entity.
-// If the PhotoTally object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *PhotoTallyMutation) OldTallies(ctx context.Context) (v schema.Tallies, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldTallies is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldTallies requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldTallies: %w", err)
-	}
-	return oldValue.Tallies, nil
-}
-
-// ResetTallies resets all changes to the "tallies" field.
-func (m *PhotoTallyMutation) ResetTallies() {
-	m.tallies = nil
-}
-
-// ClearPhoto clears the "photo" edge to the Photo entity.
-func (m *PhotoTallyMutation) ClearPhoto() {
-	m.clearedphoto = true
-	m.clearedFields[phototally.FieldPhotoID] = struct{}{}
-}
-
-// PhotoCleared reports if the "photo" edge to the Photo entity was cleared.
-func (m *PhotoTallyMutation) PhotoCleared() bool {
-	return m.clearedphoto
-}
-
-// PhotoIDs returns the "photo" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// PhotoID instead. It exists only for internal usage by the builders.
-func (m *PhotoTallyMutation) PhotoIDs() (ids []uuid.UUID) {
-	if id := m.photo; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetPhoto resets all changes to the "photo" edge.
-func (m *PhotoTallyMutation) ResetPhoto() {
-	m.photo = nil
-	m.clearedphoto = false
-}
-
-// Where appends a list predicates to the PhotoTallyMutation builder.
-func (m *PhotoTallyMutation) Where(ps ...predicate.PhotoTally) {
-	m.predicates = append(m.predicates, ps...)
-}
-
-// WhereP appends storage-level predicates to the PhotoTallyMutation builder. Using this method,
-// users can use type-assertion to append predicates that do not depend on any generated package.
-func (m *PhotoTallyMutation) WhereP(ps ...func(*sql.Selector)) {
-	p := make([]predicate.PhotoTally, len(ps))
-	for i := range ps {
-		p[i] = ps[i]
-	}
-	m.Where(p...)
-}
-
-// Op returns the operation name.
-func (m *PhotoTallyMutation) Op() Op {
-	return m.op
-}
-
-// SetOp allows setting the mutation operation.
-func (m *PhotoTallyMutation) SetOp(op Op) {
-	m.op = op
-}
-
-// Type returns the node type of this mutation (PhotoTally).
-func (m *PhotoTallyMutation) Type() string {
-	return m.typ
-}
-
-// Fields returns all fields that were changed during this mutation. Note that in
-// order to get all numeric fields that were incremented/decremented, call
-// AddedFields().
-func (m *PhotoTallyMutation) Fields() []string {
-	fields := make([]string, 0, 2)
-	if m.photo != nil {
-		fields = append(fields, phototally.FieldPhotoID)
-	}
-	if m.tallies != nil {
-		fields = append(fields, phototally.FieldTallies)
-	}
-	return fields
-}
-
-// Field returns the value of a field with the given name. The second boolean
-// return value indicates that this field was not set, or was not defined in the
-// schema.
-func (m *PhotoTallyMutation) Field(name string) (ent.Value, bool) {
-	switch name {
-	case phototally.FieldPhotoID:
-		return m.PhotoID()
-	case phototally.FieldTallies:
-		return m.Tallies()
-	}
-	return nil, false
-}
-
-// OldField returns the old value of the field from the database. An error is
-// returned if the mutation operation is not UpdateOne, or the query to the
-// database failed.
-func (m *PhotoTallyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
-	switch name {
-	case phototally.FieldPhotoID:
-		return m.OldPhotoID(ctx)
-	case phototally.FieldTallies:
-		return m.OldTallies(ctx)
-	}
-	return nil, fmt.Errorf("unknown PhotoTally field %s", name)
-}
-
-// SetField sets the value of a field with the given name. It returns an error if
-// the field is not defined in the schema, or if the type mismatched the field
-// type.
-func (m *PhotoTallyMutation) SetField(name string, value ent.Value) error {
-	switch name {
-	case phototally.FieldPhotoID:
-		v, ok := value.(uuid.UUID)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetPhotoID(v)
-		return nil
-	case phototally.FieldTallies:
-		v, ok := value.(schema.Tallies)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetTallies(v)
-		return nil
-	}
-	return fmt.Errorf("unknown PhotoTally field %s", name)
-}
-
-// AddedFields returns all numeric fields that were incremented/decremented during
-// this mutation.
-func (m *PhotoTallyMutation) AddedFields() []string {
-	return nil
-}
-
-// AddedField returns the numeric value that was incremented/decremented on a field
-// with the given name. The second boolean return value indicates that this field
-// was not set, or was not defined in the schema.
-func (m *PhotoTallyMutation) AddedField(name string) (ent.Value, bool) {
-	return nil, false
-}
-
-// AddField adds the value to the field with the given name. It returns an error if
-// the field is not defined in the schema, or if the type mismatched the field
-// type.
-func (m *PhotoTallyMutation) AddField(name string, value ent.Value) error {
-	switch name {
-	}
-	return fmt.Errorf("unknown PhotoTally numeric field %s", name)
-}
-
-// ClearedFields returns all nullable fields that were cleared during this
-// mutation.
-func (m *PhotoTallyMutation) ClearedFields() []string {
-	return nil
-}
-
-// FieldCleared returns a boolean indicating if a field with the given name was
-// cleared in this mutation.
-func (m *PhotoTallyMutation) FieldCleared(name string) bool {
-	_, ok := m.clearedFields[name]
-	return ok
-}
-
-// ClearField clears the value of the field with the given name. It returns an
-// error if the field is not defined in the schema.
-func (m *PhotoTallyMutation) ClearField(name string) error {
-	return fmt.Errorf("unknown PhotoTally nullable field %s", name)
-}
-
-// ResetField resets all changes in the mutation for the field with the given name.
-// It returns an error if the field is not defined in the schema.
-func (m *PhotoTallyMutation) ResetField(name string) error {
-	switch name {
-	case phototally.FieldPhotoID:
-		m.ResetPhotoID()
-		return nil
-	case phototally.FieldTallies:
-		m.ResetTallies()
-		return nil
-	}
-	return fmt.Errorf("unknown PhotoTally field %s", name)
-}
-
-// AddedEdges returns all edge names that were set/added in this mutation.
-func (m *PhotoTallyMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
-	if m.photo != nil {
-		edges = append(edges, phototally.EdgePhoto)
-	}
-	return edges
-}
-
-// AddedIDs returns all IDs (to other nodes) that were added for the given edge
-// name in this mutation.
-func (m *PhotoTallyMutation) AddedIDs(name string) []ent.Value {
-	switch name {
-	case phototally.EdgePhoto:
-		if id := m.photo; id != nil {
-			return []ent.Value{*id}
-		}
-	}
-	return nil
-}
-
-// RemovedEdges returns all edge names that were removed in this mutation.
-func (m *PhotoTallyMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
-	return edges
-}
-
-// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
-// the given name in this mutation.
-func (m *PhotoTallyMutation) RemovedIDs(name string) []ent.Value {
-	return nil
-}
-
-// ClearedEdges returns all edge names that were cleared in this mutation.
-func (m *PhotoTallyMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
-	if m.clearedphoto {
-		edges = append(edges, phototally.EdgePhoto)
-	}
-	return edges
-}
-
-// EdgeCleared returns a boolean which indicates if the edge with the given name
-// was cleared in this mutation.
-func (m *PhotoTallyMutation) EdgeCleared(name string) bool {
-	switch name {
-	case phototally.EdgePhoto:
-		return m.clearedphoto
-	}
-	return false
-}
-
-// ClearEdge clears the value of the edge with the given name. It returns an error
-// if that edge is not defined in the schema.
-func (m *PhotoTallyMutation) ClearEdge(name string) error {
-	switch name {
-	case phototally.EdgePhoto:
-		m.ClearPhoto()
-		return nil
-	}
-	return fmt.Errorf("unknown PhotoTally unique edge %s", name)
-}
-
-// ResetEdge resets all changes to the edge with the given name in this mutation.
-// It returns an error if the edge is not defined in the schema.
-func (m *PhotoTallyMutation) ResetEdge(name string) error {
-	switch name {
-	case phototally.EdgePhoto:
-		m.ResetPhoto()
-		return nil
-	}
-	return fmt.Errorf("unknown PhotoTally edge %s", name)
 }
 
 // PhotoWordMutation represents an operation that mutates the PhotoWord nodes in the graph.

@@ -10,7 +10,6 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/facestat/facestat/ent/photo"
-	"github.com/facestat/facestat/ent/phototally"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/google/uuid"
 )
@@ -86,8 +85,6 @@ type PhotoEdges struct {
 	Votes []*Vote `json:"votes,omitempty"`
 	// QuestionStats holds the value of the question_stats edge.
 	QuestionStats []*PhotoQuestionStat `json:"question_stats,omitempty"`
-	// Tally holds the value of the tally edge.
-	Tally *PhotoTally `json:"tally,omitempty"`
 	// AnswerCounts holds the value of the answer_counts edge.
 	AnswerCounts []*PhotoAnswerCount `json:"answer_counts,omitempty"`
 	// Words holds the value of the words edge.
@@ -100,7 +97,7 @@ type PhotoEdges struct {
 	Servings []*PhotoServing `json:"servings,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [9]bool
+	loadedTypes [8]bool
 }
 
 // OwnerOrErr returns the Owner value or an error if the edge
@@ -132,21 +129,10 @@ func (e PhotoEdges) QuestionStatsOrErr() ([]*PhotoQuestionStat, error) {
 	return nil, &NotLoadedError{edge: "question_stats"}
 }
 
-// TallyOrErr returns the Tally value or an error if the edge
-// was not loaded in eager-loading, or loaded but was not found.
-func (e PhotoEdges) TallyOrErr() (*PhotoTally, error) {
-	if e.Tally != nil {
-		return e.Tally, nil
-	} else if e.loadedTypes[3] {
-		return nil, &NotFoundError{label: phototally.Label}
-	}
-	return nil, &NotLoadedError{edge: "tally"}
-}
-
 // AnswerCountsOrErr returns the AnswerCounts value or an error if the edge
 // was not loaded in eager-loading.
 func (e PhotoEdges) AnswerCountsOrErr() ([]*PhotoAnswerCount, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[3] {
 		return e.AnswerCounts, nil
 	}
 	return nil, &NotLoadedError{edge: "answer_counts"}
@@ -155,7 +141,7 @@ func (e PhotoEdges) AnswerCountsOrErr() ([]*PhotoAnswerCount, error) {
 // WordsOrErr returns the Words value or an error if the edge
 // was not loaded in eager-loading.
 func (e PhotoEdges) WordsOrErr() ([]*PhotoWord, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[4] {
 		return e.Words, nil
 	}
 	return nil, &NotLoadedError{edge: "words"}
@@ -164,7 +150,7 @@ func (e PhotoEdges) WordsOrErr() ([]*PhotoWord, error) {
 // SkipsOrErr returns the Skips value or an error if the edge
 // was not loaded in eager-loading.
 func (e PhotoEdges) SkipsOrErr() ([]*PhotoSkip, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[5] {
 		return e.Skips, nil
 	}
 	return nil, &NotLoadedError{edge: "skips"}
@@ -173,7 +159,7 @@ func (e PhotoEdges) SkipsOrErr() ([]*PhotoSkip, error) {
 // ReportsOrErr returns the Reports value or an error if the edge
 // was not loaded in eager-loading.
 func (e PhotoEdges) ReportsOrErr() ([]*PhotoReport, error) {
-	if e.loadedTypes[7] {
+	if e.loadedTypes[6] {
 		return e.Reports, nil
 	}
 	return nil, &NotLoadedError{edge: "reports"}
@@ -182,7 +168,7 @@ func (e PhotoEdges) ReportsOrErr() ([]*PhotoReport, error) {
 // ServingsOrErr returns the Servings value or an error if the edge
 // was not loaded in eager-loading.
 func (e PhotoEdges) ServingsOrErr() ([]*PhotoServing, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[7] {
 		return e.Servings, nil
 	}
 	return nil, &NotLoadedError{edge: "servings"}
@@ -410,11 +396,6 @@ func (_m *Photo) QueryVotes() *VoteQuery {
 // QueryQuestionStats queries the "question_stats" edge of the Photo entity.
 func (_m *Photo) QueryQuestionStats() *PhotoQuestionStatQuery {
 	return NewPhotoClient(_m.config).QueryQuestionStats(_m)
-}
-
-// QueryTally queries the "tally" edge of the Photo entity.
-func (_m *Photo) QueryTally() *PhotoTallyQuery {
-	return NewPhotoClient(_m.config).QueryTally(_m)
 }
 
 // QueryAnswerCounts queries the "answer_counts" edge of the Photo entity.

@@ -18,7 +18,6 @@ import (
 	"github.com/facestat/facestat/ent/photoreport"
 	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
-	"github.com/facestat/facestat/ent/phototally"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/ent/vote"
@@ -388,25 +387,6 @@ func (_c *PhotoCreate) AddQuestionStats(v ...*PhotoQuestionStat) *PhotoCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddQuestionStatIDs(ids...)
-}
-
-// SetTallyID sets the "tally" edge to the PhotoTally entity by ID.
-func (_c *PhotoCreate) SetTallyID(id int) *PhotoCreate {
-	_c.mutation.SetTallyID(id)
-	return _c
-}
-
-// SetNillableTallyID sets the "tally" edge to the PhotoTally entity by ID if the given value is not nil.
-func (_c *PhotoCreate) SetNillableTallyID(id *int) *PhotoCreate {
-	if id != nil {
-		_c = _c.SetTallyID(*id)
-	}
-	return _c
-}
-
-// SetTally sets the "tally" edge to the PhotoTally entity.
-func (_c *PhotoCreate) SetTally(v *PhotoTally) *PhotoCreate {
-	return _c.SetTallyID(v.ID)
 }
 
 // AddAnswerCountIDs adds the "answer_counts" edge to the PhotoAnswerCount entity by IDs.
@@ -877,22 +857,6 @@ func (_c *PhotoCreate) createSpec() (*Photo, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(photoquestionstat.FieldID, field.TypeInt),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges = append(_spec.Edges, edge)
-	}
-	if nodes := _c.mutation.TallyIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
-			Table:   photo.TallyTable,
-			Columns: []string{photo.TallyColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(phototally.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -19,7 +19,6 @@ import (
 	"github.com/facestat/facestat/ent/photoreport"
 	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
-	"github.com/facestat/facestat/ent/phototally"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/user"
@@ -37,7 +36,6 @@ type PhotoQuery struct {
 	withOwner         *UserQuery
 	withVotes         *VoteQuery
 	withQuestionStats *PhotoQuestionStatQuery
-	withTally         *PhotoTallyQuery
 	withAnswerCounts  *PhotoAnswerCountQuery
 	withWords         *PhotoWordQuery
 	withSkips         *PhotoSkipQuery
@@ -139,28 +137,6 @@ func (_q *PhotoQuery) QueryQuestionStats() *PhotoQuestionStatQuery {
 			sqlgraph.From(photo.Table, photo.FieldID, selector),
 			sqlgraph.To(photoquestionstat.Table, photoquestionstat.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, photo.QuestionStatsTable, photo.QuestionStatsColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
-}
-
-// QueryTally chains the current query on the "tally" edge.
-func (_q *PhotoQuery) QueryTally() *PhotoTallyQuery {
-	query := (&PhotoTallyClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(photo.Table, photo.FieldID, selector),
-			sqlgraph.To(phototally.Table, phototally.FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, false, photo.TallyTable, photo.TallyColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -473,7 +449,6 @@ func (_q *PhotoQuery) Clone() *PhotoQuery {
 		withOwner:         _q.withOwner.Clone(),
 		withVotes:         _q.withVotes.Clone(),
 		withQuestionStats: _q.withQuestionStats.Clone(),
-		withTally:         _q.withTally.Clone(),
 		withAnswerCounts:  _q.withAnswerCounts.Clone(),
 		withWords:         _q.withWords.Clone(),
 		withSkips:         _q.withSkips.Clone(),
@@ -516,17 +491,6 @@ func (_q *PhotoQuery) WithQuestionStats(opts ...func(*PhotoQuestionStatQuery)) *
 		opt(query)
 	}
 	_q.withQuestionStats = query
-	return _q
-}
-
-// WithTally tells the query-builder to eager-load the nodes that are connected to
-// the "tally" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *PhotoQuery) WithTally(opts ...func(*PhotoTallyQuery)) *PhotoQuery {
-	query := (&PhotoTallyClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withTally = query
 	return _q
 }
 
@@ -663,11 +627,10 @@ func (_q *PhotoQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Photo,
 	var (
 		nodes       = []*Photo{}
 		_spec       = _q.querySpec()
-		loadedTypes = [9]bool{
+		loadedTypes = [8]bool{
 			_q.withOwner != nil,
 			_q.withVotes != nil,
 			_q.withQuestionStats != nil,
-			_q.withTally != nil,
 			_q.withAnswerCounts != nil,
 			_q.withWords != nil,
 			_q.withSkips != nil,
@@ -713,12 +676,6 @@ func (_q *PhotoQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Photo,
 		if err := _q.loadQuestionStats(ctx, query, nodes,
 			func(n *Photo) { n.Edges.QuestionStats = []*PhotoQuestionStat{} },
 			func(n *Photo, e *PhotoQuestionStat) { n.Edges.QuestionStats = append(n.Edges.QuestionStats, e) }); err != nil {
-			return nil, err
-		}
-	}
-	if query := _q.withTally; query != nil {
-		if err := _q.loadTally(ctx, query, nodes, nil,
-			func(n *Photo, e *PhotoTally) { n.Edges.Tally = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -834,33 +791,6 @@ func (_q *PhotoQuery) loadQuestionStats(ctx context.Context, query *PhotoQuestio
 	}
 	query.Where(predicate.PhotoQuestionStat(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(photo.QuestionStatsColumn), fks...))
-	}))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		fk := n.PhotoID
-		node, ok := nodeids[fk]
-		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "photo_id" returned %v for node %v`, fk, n.ID)
-		}
-		assign(node, n)
-	}
-	return nil
-}
-func (_q *PhotoQuery) loadTally(ctx context.Context, query *PhotoTallyQuery, nodes []*Photo, init func(*Photo), assign func(*Photo, *PhotoTally)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[uuid.UUID]*Photo)
-	for i := range nodes {
-		fks = append(fks, nodes[i].ID)
-		nodeids[nodes[i].ID] = nodes[i]
-	}
-	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(phototally.FieldPhotoID)
-	}
-	query.Where(predicate.PhotoTally(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(photo.TallyColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

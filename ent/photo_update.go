@@ -17,7 +17,6 @@ import (
 	"github.com/facestat/facestat/ent/photoreport"
 	"github.com/facestat/facestat/ent/photoserving"
 	"github.com/facestat/facestat/ent/photoskip"
-	"github.com/facestat/facestat/ent/phototally"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/vote"
@@ -406,25 +405,6 @@ func (_u *PhotoUpdate) AddQuestionStats(v ...*PhotoQuestionStat) *PhotoUpdate {
 	return _u.AddQuestionStatIDs(ids...)
 }
 
-// SetTallyID sets the "tally" edge to the PhotoTally entity by ID.
-func (_u *PhotoUpdate) SetTallyID(id int) *PhotoUpdate {
-	_u.mutation.SetTallyID(id)
-	return _u
-}
-
-// SetNillableTallyID sets the "tally" edge to the PhotoTally entity by ID if the given value is not nil.
-func (_u *PhotoUpdate) SetNillableTallyID(id *int) *PhotoUpdate {
-	if id != nil {
-		_u = _u.SetTallyID(*id)
-	}
-	return _u
-}
-
-// SetTally sets the "tally" edge to the PhotoTally entity.
-func (_u *PhotoUpdate) SetTally(v *PhotoTally) *PhotoUpdate {
-	return _u.SetTallyID(v.ID)
-}
-
 // AddAnswerCountIDs adds the "answer_counts" edge to the PhotoAnswerCount entity by IDs.
 func (_u *PhotoUpdate) AddAnswerCountIDs(ids ...int) *PhotoUpdate {
 	_u.mutation.AddAnswerCountIDs(ids...)
@@ -545,12 +525,6 @@ func (_u *PhotoUpdate) RemoveQuestionStats(v ...*PhotoQuestionStat) *PhotoUpdate
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveQuestionStatIDs(ids...)
-}
-
-// ClearTally clears the "tally" edge to the PhotoTally entity.
-func (_u *PhotoUpdate) ClearTally() *PhotoUpdate {
-	_u.mutation.ClearTally()
-	return _u
 }
 
 // ClearAnswerCounts clears all "answer_counts" edges to the PhotoAnswerCount entity.
@@ -912,35 +886,6 @@ func (_u *PhotoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(photoquestionstat.FieldID, field.TypeInt),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.TallyCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
-			Table:   photo.TallyTable,
-			Columns: []string{photo.TallyColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(phototally.FieldID, field.TypeInt),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.TallyIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
-			Table:   photo.TallyTable,
-			Columns: []string{photo.TallyColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(phototally.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1564,25 +1509,6 @@ func (_u *PhotoUpdateOne) AddQuestionStats(v ...*PhotoQuestionStat) *PhotoUpdate
 	return _u.AddQuestionStatIDs(ids...)
 }
 
-// SetTallyID sets the "tally" edge to the PhotoTally entity by ID.
-func (_u *PhotoUpdateOne) SetTallyID(id int) *PhotoUpdateOne {
-	_u.mutation.SetTallyID(id)
-	return _u
-}
-
-// SetNillableTallyID sets the "tally" edge to the PhotoTally entity by ID if the given value is not nil.
-func (_u *PhotoUpdateOne) SetNillableTallyID(id *int) *PhotoUpdateOne {
-	if id != nil {
-		_u = _u.SetTallyID(*id)
-	}
-	return _u
-}
-
-// SetTally sets the "tally" edge to the PhotoTally entity.
-func (_u *PhotoUpdateOne) SetTally(v *PhotoTally) *PhotoUpdateOne {
-	return _u.SetTallyID(v.ID)
-}
-
 // AddAnswerCountIDs adds the "answer_counts" edge to the PhotoAnswerCount entity by IDs.
 func (_u *PhotoUpdateOne) AddAnswerCountIDs(ids ...int) *PhotoUpdateOne {
 	_u.mutation.AddAnswerCountIDs(ids...)
@@ -1703,12 +1629,6 @@ func (_u *PhotoUpdateOne) RemoveQuestionStats(v ...*PhotoQuestionStat) *PhotoUpd
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveQuestionStatIDs(ids...)
-}
-
-// ClearTally clears the "tally" edge to the PhotoTally entity.
-func (_u *PhotoUpdateOne) ClearTally() *PhotoUpdateOne {
-	_u.mutation.ClearTally()
-	return _u
 }
 
 // ClearAnswerCounts clears all "answer_counts" edges to the PhotoAnswerCount entity.
@@ -2100,35 +2020,6 @@ func (_u *PhotoUpdateOne) sqlSave(ctx context.Context) (_node *Photo, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(photoquestionstat.FieldID, field.TypeInt),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.TallyCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
-			Table:   photo.TallyTable,
-			Columns: []string{photo.TallyColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(phototally.FieldID, field.TypeInt),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.TallyIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
-			Table:   photo.TallyTable,
-			Columns: []string{photo.TallyColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(phototally.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

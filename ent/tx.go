@@ -38,8 +38,6 @@ type Tx struct {
 	PhotoServing *PhotoServingClient
 	// PhotoSkip is the client for interacting with the PhotoSkip builders.
 	PhotoSkip *PhotoSkipClient
-	// PhotoTally is the client for interacting with the PhotoTally builders.
-	PhotoTally *PhotoTallyClient
 	// PhotoWord is the client for interacting with the PhotoWord builders.
 	PhotoWord *PhotoWordClient
 	// Question is the client for interacting with the Question builders.
@@ -195,7 +193,6 @@ func (tx *Tx) init() {
 	tx.PhotoReport = NewPhotoReportClient(tx.config)
 	tx.PhotoServing = NewPhotoServingClient(tx.config)
 	tx.PhotoSkip = NewPhotoSkipClient(tx.config)
-	tx.PhotoTally = NewPhotoTallyClient(tx.config)
 	tx.PhotoWord = NewPhotoWordClient(tx.config)
 	tx.Question = NewQuestionClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)

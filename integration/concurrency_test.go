@@ -123,21 +123,19 @@ func assertRecount(t *testing.T, e *env) {
 			wantStats[k] = s
 		}
 	}
-	tallies, err := c.PhotoTally.Query().All(ctx)
+	gotStats, err := c.PhotoQuestionStat.Query().All(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, pt := range tallies {
-		for q, x := range pt.Tallies {
-			if x[0] == 0 {
-				continue
-			}
-			n++
-			got, w := agg{x[0], x[1], x[2]}, wantStats[key{pt.PhotoID, q}]
-			if got != w {
-				t.Errorf("photo %s question %d: stored %+v, recount %+v", pt.PhotoID, q, got, w)
-			}
+	for _, s := range gotStats {
+		if s.Count == 0 {
+			continue
+		}
+		n++
+		w := wantStats[key{s.PhotoID, s.QuestionID}]
+		if (agg{s.Count, s.Sum, s.SumSq}) != w {
+			t.Errorf("photo %s question %d: stored %+v, recount %+v", s.PhotoID, s.QuestionID, agg{s.Count, s.Sum, s.SumSq}, w)
 		}
 	}
 	if n != len(wantStats) {

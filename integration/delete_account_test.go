@@ -43,7 +43,6 @@ var erasureFates = []struct {
 	{"sessions", "erased", "user_id = V", 0},
 	{"photos", "erased", "owner_id = V", 0},
 	{"votes", "anonymised", "photo_id IN P", 0},
-	{"photo_tallies", "erased", "photo_id IN P", 0},
 	{"photo_question_stats", "erased", "photo_id IN P", 0},
 	{"photo_answer_counts", "erased", "photo_id IN P", 0},
 	{"photo_words", "erased", "photo_id IN P", 0},

@@ -290,7 +290,7 @@ type snapshot struct {
 func (e *env) snapshot(t *testing.T) snapshot {
 	t.Helper()
 	s := snapshot{Rows: map[string]int{}}
-	for _, table := range []string{"users", "sessions", "photos", "settings", "questions", "votes", "photo_tallies", "photo_question_stats", "photo_answer_counts", "photo_words"} {
+	for _, table := range []string{"users", "sessions", "photos", "settings", "questions", "votes", "photo_question_stats", "photo_answer_counts", "photo_words"} {
 		var n int
 		if err := e.App.DB.SQL.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 			t.Fatal(err)

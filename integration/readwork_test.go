@@ -76,10 +76,9 @@ func TestReadWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	stmts, trips := measure("uncached photo read", cachedPhotoRead, map[string]any{"id": relay.ID("Photo", p.ID)})
-	// photo: MGET, script; statistics: MGET, script (4 statements: the
-	// tallies, the weighted figures, the histograms, the words); the owner
-	// is near-cached.
-	check("an uncached photo read", stmts, trips, 5, 4)
+	// photo: MGET, script; statistics: MGET, script (3 statements: the
+	// aggregates' tables); the owner is near-cached.
+	check("an uncached photo read", stmts, trips, 4, 4)
 
 	// nextPhoto: one statement, the row it draws from the instance's head
 	// of the judging order, read only if the judge has neither voted on

@@ -21,7 +21,7 @@ import (
 // store's business (photos.AddVotes and its changes drop them).
 
 // Aggregates reads photos' aggregates through the cache (the per-request
-// loaders use it): those it holds, then the rest in four queries, which
+// loaders use it): those it holds, then the rest in three queries, which
 // then fill it. The vote path writes fresh ones through (statsChanged).
 func (s *Service) Aggregates(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Aggregates, error) {
 	return cache.Load(ctx, s.cache, ids, cache.StatsKey, s.LoadAggregates)

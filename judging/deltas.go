@@ -5,7 +5,6 @@ import (
 	"context"
 	stdsql "database/sql"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -16,10 +15,9 @@ import (
 
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photoanswercount"
-	"github.com/facestat/facestat/ent/phototally"
+	"github.com/facestat/facestat/ent/photoquestionstat"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
-	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/entx"
 	"github.com/facestat/facestat/photos"
 )
@@ -99,26 +97,6 @@ func (d *deltas) add(s *Survey, b Ballot, sign int64) {
 	}
 }
 
-// tallies returns the statistics' deltas as each photo's Tallies, in the
-// JSON text of the column, the photos in id order.
-func (d *deltas) tallies() ([]uuid.UUID, []string) {
-	byPhoto := map[uuid.UUID]schema.Tallies{}
-	for k, sd := range d.stats {
-		t := byPhoto[k.photo]
-		if t == nil {
-			t = schema.Tallies{}
-			byPhoto[k.photo] = t
-		}
-		t[k.question] = schema.Tally{sd.count, sd.sum, sd.sumSq}
-	}
-	ids := slices.SortedFunc(maps.Keys(byPhoto), compareUUID)
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = string(byPhoto[id].AppendJSON(nil))
-	}
-	return ids, out
-}
-
 // photos returns the photos the deltas touch, in id order.
 func (d *deltas) photos() []uuid.UUID {
 	ids := make([]uuid.UUID, 0, len(d.votes))
@@ -153,16 +131,17 @@ type written struct {
 // word rows only (see written).
 var (
 	upsertPG = `WITH s AS (
-		INSERT INTO ` + phototally.Table + ` AS t (photo_id, tallies)
-		SELECT p, x::jsonb FROM unnest($1::uuid[], $2::text[]) AS d(p, x)
-		ON CONFLICT (photo_id) DO UPDATE SET tallies = ` + schema.AddTalliesFunc + `(t.tallies, EXCLUDED.tallies)
+		INSERT INTO ` + photoquestionstat.Table + ` AS t (photo_id, question_id, "count", "sum", sum_sq)
+		SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
+		ON CONFLICT (photo_id, question_id) DO UPDATE SET
+		"count" = t."count" + EXCLUDED."count", "sum" = t."sum" + EXCLUDED."sum", sum_sq = t.sum_sq + EXCLUDED.sum_sq
 	), h AS (
 		INSERT INTO ` + photoanswercount.Table + ` AS t (photo_id, question_id, "value", "count")
-		SELECT * FROM unnest($3::uuid[], $4::bigint[], $5::bigint[], $6::bigint[])
+		SELECT * FROM unnest($6::uuid[], $7::bigint[], $8::bigint[], $9::bigint[])
 		ON CONFLICT (photo_id, question_id, "value") DO UPDATE SET "count" = t."count" + EXCLUDED."count"
 	)
 	INSERT INTO ` + photoword.Table + ` AS t (photo_id, question_id, word, "count")
-	SELECT * FROM unnest($7::uuid[], $8::bigint[], $9::text[], $10::bigint[])
+	SELECT * FROM unnest($10::uuid[], $11::bigint[], $12::text[], $13::bigint[])
 	ON CONFLICT (photo_id, question_id, word) DO UPDATE SET "count" = t."count" + EXCLUDED."count"
 	RETURNING ` + strings.Join(wordColumns, ", ")
 
@@ -185,18 +164,22 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 		return w, nil
 	}
 	var w written
-	if ids, tallies := d.tallies(); len(ids) > 0 {
-		ins := entsql.Dialect(dialectName).Insert(phototally.Table).Columns(phototally.FieldPhotoID, phototally.FieldTallies)
-		for i, id := range ids {
-			ins.Values(id, tallies[i])
+	if len(d.stats) > 0 {
+		keys := sortedKeys(d.stats, func(a, b statKey) int {
+			return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question))
+		})
+		ins := entsql.Dialect(dialectName).Insert(photoquestionstat.Table).Columns(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID,
+			photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq, photoquestionstat.FieldWWeight,
+			photoquestionstat.FieldWNeff, photoquestionstat.FieldWMean, photoquestionstat.FieldWMeanSq)
+		for _, k := range keys {
+			sd := d.stats[k]
+			ins.Values(k.photo, k.question, sd.count, sd.sum, sd.sumSq, 0.0, 0.0, 0.0, 0.0)
 		}
-		ins.OnConflict(entsql.ConflictColumns(phototally.FieldPhotoID), entsql.ResolveWith(func(u *entsql.UpdateSet) {
-			excluded := entsql.Dialect(u.UpdateBuilder.Dialect()).Table("excluded")
-			u.Set(phototally.FieldTallies, entsql.Expr(schema.AddTalliesFunc+"("+u.Table().C(phototally.FieldTallies)+", "+excluded.C(phototally.FieldTallies)+")"))
-		}))
+		ins.OnConflict(entsql.ConflictColumns(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID),
+			entsql.ResolveWith(addExcluded(photoquestionstat.FieldCount, photoquestionstat.FieldSum, photoquestionstat.FieldSumSq)))
 		query, args := ins.Query()
 		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-			return nil, fmt.Errorf("updating tallies: %w", err)
+			return nil, fmt.Errorf("updating statistics: %w", err)
 		}
 	}
 	if len(d.hist) > 0 {
@@ -246,7 +229,14 @@ func (d *deltas) upsertPG(ctx context.Context, tx *ent.Tx) (*written, error) {
 	if len(d.stats)+len(d.hist)+len(d.words) == 0 {
 		return &w, nil
 	}
-	sIDs, sTallies := d.tallies()
+	statKeys := sortedKeys(d.stats, func(a, b statKey) int {
+		return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question))
+	})
+	sIDs, sQs, sCounts, sSums, sSqs := make([][16]byte, len(statKeys)), make([]int64, len(statKeys)), make([]int64, len(statKeys)), make([]int64, len(statKeys)), make([]int64, len(statKeys))
+	for i, k := range statKeys {
+		sd := d.stats[k]
+		sIDs[i], sQs[i], sCounts[i], sSums[i], sSqs[i] = k.photo, int64(k.question), sd.count, sd.sum, sd.sumSq
+	}
 	histKeys := sortedKeys(d.hist, func(a, b histKey) int {
 		return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question), cmp.Compare(a.value, b.value))
 	})
@@ -261,7 +251,7 @@ func (d *deltas) upsertPG(ctx context.Context, tx *ent.Tx) (*written, error) {
 	for i, k := range wordKeys {
 		wIDs[i], wQs[i], wWords[i], wCounts[i] = k.photo, int64(k.question), k.word, d.words[k]
 	}
-	args := []any{entx.BinaryUUIDs(sIDs), sTallies, hIDs, hQs, hValues, hCounts, wIDs, wQs, wWords, wCounts}
+	args := []any{sIDs, sQs, sCounts, sSums, sSqs, hIDs, hQs, hValues, hCounts, wIDs, wQs, wWords, wCounts}
 	err := entx.QueryRows(ctx, tx, upsertPG, args, func(rows *stdsql.Rows) error {
 		r := new(ent.PhotoWord)
 		if err := rows.Scan(&r.PhotoID, &r.QuestionID, &r.Word, &r.Count); err != nil {

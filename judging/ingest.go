@@ -569,7 +569,7 @@ func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, commi
 // freshAggregates returns the aggregates of the photos touched as tx
 // leaves them, each with its new stats version: those the ingester wrote
 // last at the version locked read, with the deltas d and the word rows w
-// laid over them (no statement); the others read within tx (four
+// laid over them (no statement); the others read within tx (three
 // statements).
 func (g *Ingester) freshAggregates(ctx context.Context, tx *ent.Tx, locked map[uuid.UUID]*ent.Photo, touched []uuid.UUID, d *deltas, w *written) (map[uuid.UUID]*Aggregates, error) {
 	aggs := make(map[uuid.UUID]*Aggregates, len(touched))

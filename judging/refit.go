@@ -16,10 +16,8 @@ import (
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/judgeprofile"
 	"github.com/facestat/facestat/ent/photoquestionstat"
-	"github.com/facestat/facestat/ent/phototally"
 	"github.com/facestat/facestat/ent/predicate"
 	"github.com/facestat/facestat/ent/question"
-	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/ent/user"
 	"github.com/facestat/facestat/ent/vote"
 	"github.com/facestat/facestat/entx"
@@ -323,8 +321,7 @@ type refitRound struct {
 
 	news     []*ent.Vote                                  // the votes read that no earlier round took in
 	photos   map[uuid.UUID]*ent.Photo                     // every photo a vote read is on
-	figures  map[uuid.UUID]map[int]*ent.PhotoQuestionStat // their stored weighted figures
-	tallies  map[uuid.UUID]schema.Tallies                 // and raw ones
+	figures  map[uuid.UUID]map[int]*ent.PhotoQuestionStat // their stored aggregates
 	fresh    map[uuid.UUID]map[int]*stats.Weighted        // the round's figures of the photos weighed
 	judges   map[uuid.UUID]*quality.Judge                 // profiles: fresh for the judges profiled, stored for the rest
 	profiled []uuid.UUID                                  // the judges profiled, in the order the round found them
@@ -517,7 +514,6 @@ func (r *refitRound) loadPhotos(ctx context.Context, judgeVotes []*ent.Vote, wei
 	}
 	r.photos = map[uuid.UUID]*ent.Photo{}
 	r.figures = map[uuid.UUID]map[int]*ent.PhotoQuestionStat{}
-	r.tallies = map[uuid.UUID]schema.Tallies{}
 	for chunk := range slices.Chunk(ids.list, 1000) {
 		rows, err := r.s.photos.Fresh(ctx, chunk)
 		if err != nil {
@@ -525,13 +521,6 @@ func (r *refitRound) loadPhotos(ctx context.Context, judgeVotes []*ent.Vote, wei
 		}
 		for id, p := range rows {
 			r.photos[id] = p
-		}
-		tallies, err := r.read.PhotoTally.Query().Where(phototally.PhotoIDIn(chunk...)).All(ctx)
-		if err != nil {
-			return err
-		}
-		for _, t := range tallies {
-			r.tallies[t.PhotoID] = t.Tallies
 		}
 		figs, err := r.read.PhotoQuestionStat.Query().Where(photoquestionstat.PhotoIDIn(chunk...)).All(ctx)
 		if err != nil {
@@ -664,17 +653,15 @@ func (r *refitRound) figure(photo uuid.UUID, q int) (w *stats.Weighted, raw, ok 
 	if w := r.fresh[photo][q]; w != nil && w.Weight > 0 {
 		return w, false, true
 	}
-	t := r.tallies[photo][q]
-	if t[0] <= 0 {
+	f := r.figures[photo][q]
+	if f == nil || f.Count <= 0 {
 		return nil, false, false
 	}
-	if f := r.figures[photo][q]; f != nil {
-		if w := weightedOf(f); w != nil {
-			return w, false, w.Weight > 0
-		}
+	if w := weightedOf(f); w != nil {
+		return w, false, w.Weight > 0
 	}
-	n := float64(t[0])
-	return &stats.Weighted{Weight: n, NEff: n, Mean: float64(t[1]) / n, MeanSq: float64(t[2]) / n}, true, true
+	n := float64(f.Count)
+	return &stats.Weighted{Weight: n, NEff: n, Mean: float64(f.Sum) / n, MeanSq: float64(f.SumSq) / n}, true, true
 }
 
 func figureOf(w *stats.Weighted) float64 {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/facestat/facestat/ent/schema"
+	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/judging/quality"
 )
 
@@ -19,7 +19,7 @@ func TestCenterForRawFigure(t *testing.T) {
 	photo, j := uuid.New(), uuid.New()
 	q := quality.Question{ID: 1, Kind: quality.Numeric, Min: 1, Max: 10}
 	r := newRefitRound(nil, RefitConfig{}, []quality.Question{q})
-	r.tallies = map[uuid.UUID]schema.Tallies{photo: {1: {3, 18, 25 + 36 + 49}}}
+	r.figures = map[uuid.UUID]map[int]*ent.PhotoQuestionStat{photo: {1: {Count: 3, Sum: 18, SumSq: 25 + 36 + 49}}}
 	r.judges = map[uuid.UUID]*quality.Judge{j: {Votes: 10, Care: 1, Weight: 1, Offsets: map[int]float64{1: 2}}}
 	votes := []quality.Vote{{Judge: j, Photo: photo, Answers: []quality.Answer{{Question: 1, Value: 7}}}}
 	c, ok := r.centerFor(j, votes)(photo, 1)

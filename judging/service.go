@@ -161,7 +161,7 @@ func syncCommitMode(ctx context.Context, client *ent.Client) (string, error) {
 }
 
 // FreshSnapshots reads the current statistics of the given photos (those
-// that still exist) from the database, in the order given: five queries.
+// that still exist) from the database, in the order given: four queries.
 func (s *Service) FreshSnapshots(ctx context.Context, ids []uuid.UUID) ([]*Snapshot, error) {
 	byID, err := s.photos.Fresh(ctx, ids)
 	if err != nil {

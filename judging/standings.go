@@ -2,7 +2,6 @@ package judging
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -13,11 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"
-	"github.com/facestat/facestat/ent/photo"
 	"github.com/facestat/facestat/ent/photoquestionstat"
-	"github.com/facestat/facestat/ent/phototally"
 	"github.com/facestat/facestat/ent/question"
-	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/photos"
 	"github.com/facestat/facestat/stats"
 )
@@ -70,75 +66,35 @@ func NewStandings(client *ent.Client, survey *Survey, minVotes, topSize int) *St
 	return &Standings{client: client, survey: survey, minVotes: minVotes, topSize: topSize}
 }
 
-// Refresh recomputes the standings from the aggregates, over photos with
-// at least minVotes answers per question: the tallies (with their
-// visibility) of the photos with at least minVotes votes, then the
-// weighted figures of those with enough answers, 1,000 photos a query.
+// Refresh recomputes the standings from the aggregates: one query over the
+// photos with at least minVotes answers per question.
 func (s *Standings) Refresh(ctx context.Context) error {
-	type tallyRow struct {
-		Photo   uuid.UUID `sql:"photo_id"`
-		Tallies []byte    `sql:"tallies"`
-		Public  bool      `sql:"photo_public"` // selected by photos.JoinVisibility
-		Status  string    `sql:"photo_status"`
-	}
-	var tallies []tallyRow
-	err := s.client.PhotoTally.Query().
-		Modify(func(sel *entsql.Selector) {
-			sel.Select(sel.C(phototally.FieldPhotoID), sel.C(phototally.FieldTallies))
-			p := photos.JoinVisibility(sel, sel.C(phototally.FieldPhotoID))
-			// A question's answers are at most the photo's votes.
-			sel.Where(entsql.GTE(p.C(photo.FieldVoteCount), s.minVotes))
-		}).Scan(ctx, &tallies)
-	if err != nil {
-		return fmt.Errorf("judging: refreshing standings: %w", err)
-	}
 	type row struct {
-		Photo    uuid.UUID
-		Question int
-		Count    int64
-		Sum      int64
-		SumSq    int64
-		Weighted *stats.Weighted
-		Public   bool
-		Status   string
-	}
-	type key struct {
-		photo    uuid.UUID
-		question int
+		Photo    uuid.UUID `sql:"photo_id"`
+		Question int       `sql:"question_id"`
+		Count    int64     `sql:"count"`
+		Sum      int64     `sql:"sum"`
+		SumSq    int64     `sql:"sum_sq"`
+		WWeight  float64   `sql:"w_weight"`
+		WNeff    float64   `sql:"w_neff"`
+		WMean    float64   `sql:"w_mean"`
+		WMeanSq  float64   `sql:"w_mean_sq"`
+		WAdj     *float64  `sql:"w_adjusted"`
+		Public   bool      `sql:"photo_public"` // selected by photos.JoinVisibility
+		Status   string    `sql:"photo_status"`
 	}
 	var rows []row
-	at := map[key]int{} // index in rows
-	var ids []uuid.UUID
-	for _, t := range tallies {
-		var ts schema.Tallies
-		if err := json.Unmarshal(t.Tallies, &ts); err != nil {
-			return fmt.Errorf("judging: refreshing standings: photo %s's tallies: %w", t.Photo, err)
-		}
-		enough := false
-		for q, x := range ts {
-			if x[0] >= int64(s.minVotes) {
-				at[key{t.Photo, q}] = len(rows)
-				rows = append(rows, row{Photo: t.Photo, Question: q, Count: x[0], Sum: x[1], SumSq: x[2], Public: t.Public, Status: t.Status})
-				enough = true
-			}
-		}
-		if enough {
-			ids = append(ids, t.Photo)
-		}
-	}
-	for chunk := range slices.Chunk(ids, 1000) {
-		figures, err := s.client.PhotoQuestionStat.Query().Where(photoquestionstat.PhotoIDIn(chunk...)).
-			Select(photoquestionstat.FieldPhotoID, photoquestionstat.FieldQuestionID,
-				photoquestionstat.FieldWWeight, photoquestionstat.FieldWNeff, photoquestionstat.FieldWMean,
-				photoquestionstat.FieldWMeanSq, photoquestionstat.FieldWAdjusted).All(ctx)
-		if err != nil {
-			return fmt.Errorf("judging: refreshing standings: %w", err)
-		}
-		for _, f := range figures {
-			if i, ok := at[key{f.PhotoID, f.QuestionID}]; ok {
-				rows[i].Weighted = weightedOf(f)
-			}
-		}
+	err := s.client.PhotoQuestionStat.Query().
+		Where(photoquestionstat.CountGTE(int64(s.minVotes))).
+		Modify(func(sel *entsql.Selector) {
+			sel.Select(sel.C(photoquestionstat.FieldPhotoID), sel.C(photoquestionstat.FieldQuestionID),
+				sel.C(photoquestionstat.FieldCount), sel.C(photoquestionstat.FieldSum), sel.C(photoquestionstat.FieldSumSq),
+				sel.C(photoquestionstat.FieldWWeight), sel.C(photoquestionstat.FieldWNeff), sel.C(photoquestionstat.FieldWMean),
+				sel.C(photoquestionstat.FieldWMeanSq), sel.C(photoquestionstat.FieldWAdjusted))
+			photos.JoinVisibility(sel, sel.C(photoquestionstat.FieldPhotoID))
+		}).Scan(ctx, &rows)
+	if err != nil {
+		return fmt.Errorf("judging: refreshing standings: %w", err)
 	}
 	snap := &standingsSnapshot{at: time.Now(), questions: map[int]*questionStanding{}}
 	byQuestion := map[int][]row{}
@@ -153,7 +109,8 @@ func (s *Standings) Refresh(ctx context.Context) error {
 		st := &questionStanding{}
 		rng := stats.RangeOf(q.Min, q.Max)
 		for _, r := range rs {
-			agg := stats.Aggregate{Count: r.Count, Sum: r.Sum, SumSq: r.SumSq, Weighted: r.Weighted}
+			agg := stats.Aggregate{Count: r.Count, Sum: r.Sum, SumSq: r.SumSq}
+			agg.Weighted = weightedOf(&ent.PhotoQuestionStat{WWeight: r.WWeight, WNeff: r.WNeff, WMean: r.WMean, WMeanSq: r.WMeanSq, WAdjusted: r.WAdj})
 			rank, ok := stats.Rank(stats.Kind(q.Kind), stats.Summarize(stats.Kind(q.Kind), agg, rng), rng)
 			if !ok {
 				continue

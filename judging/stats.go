@@ -13,7 +13,6 @@ import (
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photoanswercount"
 	"github.com/facestat/facestat/ent/photoquestionstat"
-	"github.com/facestat/facestat/ent/phototally"
 	"github.com/facestat/facestat/ent/photoword"
 	"github.com/facestat/facestat/ent/question"
 	"github.com/facestat/facestat/photos"
@@ -91,7 +90,7 @@ type QuestionStats struct {
 	Stable     *bool       // nil below MinVotes
 }
 
-// LoadAggregates reads the aggregates of the given photos: four queries,
+// LoadAggregates reads the aggregates of the given photos: three queries,
 // whatever the number of photos or votes.
 func (s *Service) LoadAggregates(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Aggregates, error) {
 	return loadAggregates(ctx, s.client, ids)
@@ -112,27 +111,15 @@ func loadAggregates(ctx context.Context, client *ent.Client, ids []uuid.UUID) (m
 	for _, id := range ids {
 		get(id)
 	}
-	ts, err := client.PhotoTally.Query().Where(phototally.PhotoIDIn(ids...)).All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("judging: loading tallies: %w", err)
-	}
-	for _, r := range ts {
-		a := get(r.PhotoID)
-		for q, t := range r.Tallies {
-			agg := a.question(q)
-			agg.Count, agg.Sum, agg.SumSq = t[0], t[1], t[2]
-		}
-	}
-	// The statistics rows: the judge model's weighted figures (their
-	// count, sum and sum_sq are no longer kept: see ent.PhotoTally).
 	qs, err := client.PhotoQuestionStat.Query().Where(photoquestionstat.PhotoIDIn(ids...)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("judging: loading statistics: %w", err)
 	}
 	for _, r := range qs {
-		if w := weightedOf(r); w != nil {
-			get(r.PhotoID).question(r.QuestionID).Weighted = w
-		}
+		a := get(r.PhotoID)
+		agg := a.question(r.QuestionID)
+		agg.Count, agg.Sum, agg.SumSq = r.Count, r.Sum, r.SumSq
+		agg.Weighted = weightedOf(r)
 	}
 	hs, err := client.PhotoAnswerCount.Query().
 		Where(photoanswercount.PhotoIDIn(ids...), photoanswercount.CountGT(0)).All(ctx)

@@ -180,14 +180,12 @@ func (s *Service) pickByWalk(ctx context.Context, judge *uuid.UUID, skip []uuid.
 // JoinVisibility joins to sel, a query over rows whose column photoID names
 // a photo, that photo's row, and selects its visibility as the columns
 // "photo_public" and "photo_status"; ListedBy says what a row's values
-// mean. The standings' query ranks photos through it; the joined table
-// is returned, for conditions on its columns.
-func JoinVisibility(sel *entsql.Selector, photoID string) *entsql.SelectTable {
+// mean. The standings' query ranks photos through it.
+func JoinVisibility(sel *entsql.Selector, photoID string) {
 	p := entsql.Table(photo.Table)
 	sel.Join(p).On(photoID, p.C(photo.FieldID)).
 		AppendSelectAs(p.C(photo.FieldIsPublic), "photo_public").
 		AppendSelectAs(p.C(photo.FieldStatus), "photo_status")
-	return p
 }
 
 // ListedBy reports whether a photo with the visibility JoinVisibility

@@ -60,7 +60,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/facestat/facestat/bench/benchkit"
-	"github.com/facestat/facestat/ent/schema"
 	"github.com/facestat/facestat/relay"
 )
 
@@ -221,11 +220,11 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	var nPhotos, nOwners, nStats, nTallies int
-	if err := sqldb.QueryRowContext(ctx, rowsSQL).Scan(&nPhotos, &nOwners, &nStats, &nTallies); err != nil {
+	var nPhotos, nOwners, nStats int
+	if err := sqldb.QueryRowContext(ctx, rowsSQL).Scan(&nPhotos, &nOwners, &nStats); err != nil {
 		return err
 	}
-	fmt.Printf("%d public photos of %d owners, %d photo_tallies and %d photo_question_stats rows\n", nPhotos, nOwners, nTallies, nStats)
+	fmt.Printf("%d public photos of %d owners, %d photo_question_stats rows\n", nPhotos, nOwners, nStats)
 	addrs := clientAddrs(o.addrs)
 	fsURL, pgURL := srv.URL+"/graphql", pgl.URL
 	if err := compare(ctx, fsURL, pgURL, ids, addrs); err != nil {
@@ -411,9 +410,11 @@ func compare(ctx context.Context, fsURL, pgURL string, ids []uuid.UUID, addrs []
 		}
 		var pg struct {
 			PhotoByRowId *struct {
-				Width, Height, VoteCount string
-				UserByOwnerId            struct{ Handle string }
-				PhotoTallyByPhotoId      *struct{ Tallies json.RawMessage }
+				Width, Height, VoteCount    string
+				UserByOwnerId               struct{ Handle string }
+				PhotoQuestionStatsByPhotoId struct {
+					Nodes []struct{ Count string }
+				}
 			}
 		}
 		addr := addrs[i%len(addrs)]
@@ -433,19 +434,9 @@ func compare(ctx context.Context, fsURL, pgURL string, ids []uuid.UUID, addrs []
 		for _, q := range f.Stats.Questions {
 			fsCounts += q.Count
 		}
-		if t := p.PhotoTallyByPhotoId; t != nil {
-			raw := t.Tallies
-			var text string // a JSON scalar PostGraphile may send as a string
-			if json.Unmarshal(raw, &text) == nil {
-				raw = []byte(text)
-			}
-			var tallies schema.Tallies
-			if err := json.Unmarshal(raw, &tallies); err != nil {
-				return fmt.Errorf("photo %s: postgraphile's tallies %s: %w", id, t.Tallies, err)
-			}
-			for _, x := range tallies {
-				pgCounts += int(x[0])
-			}
+		for _, n := range p.PhotoQuestionStatsByPhotoId.Nodes {
+			c, _ := strconv.Atoi(n.Count)
+			pgCounts += c
 		}
 		if strconv.Itoa(f.Stats.VoteCount) != p.VoteCount || f.Owner.Handle != p.UserByOwnerId.Handle ||
 			strconv.Itoa(f.Width) != p.Width || strconv.Itoa(f.Height) != p.Height || fsCounts != pgCounts {

@@ -153,18 +153,6 @@ func (f PhotoSkipFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PhotoSkipMutation", m)
 }
 
-// The PhotoTallyFunc type is an adapter to allow the use of ordinary
-// function as PhotoTally mutator.
-type PhotoTallyFunc func(context.Context, *ent.PhotoTallyMutation) (ent.Value, error)
-
-// Mutate calls f(ctx, m).
-func (f PhotoTallyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-	if mv, ok := m.(*ent.PhotoTallyMutation); ok {
-		return f(ctx, mv)
-	}
-	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PhotoTallyMutation", m)
-}
-
 // The PhotoWordFunc type is an adapter to allow the use of ordinary
 // function as PhotoWord mutator.
 type PhotoWordFunc func(context.Context, *ent.PhotoWordMutation) (ent.Value, error)

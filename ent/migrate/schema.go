@@ -439,26 +439,6 @@ var (
 			},
 		},
 	}
-	// PhotoTalliesColumns holds the columns for the "photo_tallies" table.
-	PhotoTalliesColumns = []*schema.Column{
-		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "tallies", Type: field.TypeJSON},
-		{Name: "photo_id", Type: field.TypeUUID, Unique: true},
-	}
-	// PhotoTalliesTable holds the schema information for the "photo_tallies" table.
-	PhotoTalliesTable = &schema.Table{
-		Name:       "photo_tallies",
-		Columns:    PhotoTalliesColumns,
-		PrimaryKey: []*schema.Column{PhotoTalliesColumns[0]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "photo_tallies_photos_tally",
-				Columns:    []*schema.Column{PhotoTalliesColumns[2]},
-				RefColumns: []*schema.Column{PhotosColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
 	// PhotoWordsColumns holds the columns for the "photo_words" table.
 	PhotoWordsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -664,7 +644,6 @@ var (
 		PhotoReportsTable,
 		PhotoServingsTable,
 		PhotoSkipsTable,
-		PhotoTalliesTable,
 		PhotoWordsTable,
 		QuestionsTable,
 		SessionsTable,
@@ -687,7 +666,6 @@ func init() {
 	PhotoServingsTable.ForeignKeys[0].RefTable = PhotosTable
 	PhotoSkipsTable.ForeignKeys[0].RefTable = PhotosTable
 	PhotoSkipsTable.ForeignKeys[1].RefTable = UsersTable
-	PhotoTalliesTable.ForeignKeys[0].RefTable = PhotosTable
 	PhotoWordsTable.ForeignKeys[0].RefTable = PhotosTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 	VotesTable.ForeignKeys[0].RefTable = PhotosTable

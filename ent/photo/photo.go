@@ -74,8 +74,6 @@ const (
 	EdgeVotes = "votes"
 	// EdgeQuestionStats holds the string denoting the question_stats edge name in mutations.
 	EdgeQuestionStats = "question_stats"
-	// EdgeTally holds the string denoting the tally edge name in mutations.
-	EdgeTally = "tally"
 	// EdgeAnswerCounts holds the string denoting the answer_counts edge name in mutations.
 	EdgeAnswerCounts = "answer_counts"
 	// EdgeWords holds the string denoting the words edge name in mutations.
@@ -109,13 +107,6 @@ const (
 	QuestionStatsInverseTable = "photo_question_stats"
 	// QuestionStatsColumn is the table column denoting the question_stats relation/edge.
 	QuestionStatsColumn = "photo_id"
-	// TallyTable is the table that holds the tally relation/edge.
-	TallyTable = "photo_tallies"
-	// TallyInverseTable is the table name for the PhotoTally entity.
-	// It exists in this package in order to avoid circular dependency with the "phototally" package.
-	TallyInverseTable = "photo_tallies"
-	// TallyColumn is the table column denoting the tally relation/edge.
-	TallyColumn = "photo_id"
 	// AnswerCountsTable is the table that holds the answer_counts relation/edge.
 	AnswerCountsTable = "photo_answer_counts"
 	// AnswerCountsInverseTable is the table name for the PhotoAnswerCount entity.
@@ -442,13 +433,6 @@ func ByQuestionStats(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
-// ByTallyField orders the results by tally field.
-func ByTallyField(field string, opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newTallyStep(), sql.OrderByField(field, opts...))
-	}
-}
-
 // ByAnswerCountsCount orders the results by answer_counts count.
 func ByAnswerCountsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -537,13 +521,6 @@ func newQuestionStatsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(QuestionStatsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, QuestionStatsTable, QuestionStatsColumn),
-	)
-}
-func newTallyStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(TallyInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2O, false, TallyTable, TallyColumn),
 	)
 }
 func newAnswerCountsStep() *sqlgraph.Step {

@@ -1225,29 +1225,6 @@ func HasQuestionStatsWith(preds ...predicate.PhotoQuestionStat) predicate.Photo 
 	})
 }
 
-// HasTally applies the HasEdge predicate on the "tally" edge.
-func HasTally() predicate.Photo {
-	return predicate.Photo(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, false, TallyTable, TallyColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
-}
-
-// HasTallyWith applies the HasEdge predicate on the "tally" edge with a given conditions (other predicates).
-func HasTallyWith(preds ...predicate.PhotoTally) predicate.Photo {
-	return predicate.Photo(func(s *sql.Selector) {
-		step := newTallyStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
-}
-
 // HasAnswerCounts applies the HasEdge predicate on the "answer_counts" edge.
 func HasAnswerCounts() predicate.Photo {
 	return predicate.Photo(func(s *sql.Selector) {

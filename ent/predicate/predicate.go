@@ -42,9 +42,6 @@ type PhotoServing func(*sql.Selector)
 // PhotoSkip is the predicate function for photoskip builders.
 type PhotoSkip func(*sql.Selector)
 
-// PhotoTally is the predicate function for phototally builders.
-type PhotoTally func(*sql.Selector)
-
 // PhotoWord is the predicate function for photoword builders.
 type PhotoWord func(*sql.Selector)
 

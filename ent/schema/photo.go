@@ -85,7 +85,6 @@ func (Photo) Edges() []ent.Edge {
 		edge.From("owner", User.Type).Ref("photos").Field("owner_id").Unique().Required().Immutable(),
 		edge.To("votes", Vote.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("question_stats", PhotoQuestionStat.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
-		edge.To("tally", PhotoTally.Type).Unique().Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("answer_counts", PhotoAnswerCount.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("words", PhotoWord.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("skips", PhotoSkip.Type).Annotations(entsql.OnDelete(entsql.Cascade)),

@@ -8,10 +8,9 @@ import (
 	"github.com/google/uuid"
 )
 
-// PhotoQuestionStat holds the judge model's weighted figures of one
-// question's answers about one photo, written by the refit. Its count, sum
-// and sum_sq are what releases before PhotoTally kept here: no longer
-// written by this release's votes nor read (a later release drops them).
+// PhotoQuestionStat is the running aggregate of one question's answers
+// about one photo. It changes only inside the transaction that stores the
+// votes behind it, so it never disagrees with them.
 type PhotoQuestionStat struct {
 	ent.Schema
 }
@@ -48,36 +47,9 @@ func (PhotoQuestionStat) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("photo_id", "question_id").Unique()}
 }
 
-// PhotoTally holds a photo's running raw figures (count, sum, sum of
-// squares) for every question, in one row: the vote path adds a batch's
-// deltas to it (facestat_add_tallies), under the photo's lock, in the
-// transaction that stores the votes. Its PhotoQuestionStat rows hold the
-// judge model's weighted figures only; their count, sum and sum_sq are
-// what releases before the tallies wrote, no longer read (while
-// instances of such a release still run, a PostgreSQL trigger adds what
-// they write there to the tallies).
-type PhotoTally struct {
-	ent.Schema
-}
-
-// Fields of the PhotoTally.
-func (PhotoTally) Fields() []ent.Field {
-	return []ent.Field{
-		field.UUID("photo_id", uuid.UUID{}).Immutable().Unique(),
-		field.JSON("tallies", Tallies{}),
-	}
-}
-
-// Edges of the PhotoTally.
-func (PhotoTally) Edges() []ent.Edge {
-	return []ent.Edge{
-		edge.From("photo", Photo.Type).Ref("tally").Field("photo_id").Unique().Required().Immutable(),
-	}
-}
-
 // PhotoAnswerCount is one bar of a photo's histogram for a NUMBER or
 // SCALE question: how many answers had this value. A YES_NO question's
-// histogram is derived from its tally (PhotoTally; no: count - sum, yes:
+// histogram is derived from its PhotoQuestionStat (no: count - sum, yes:
 // sum); rows of YES_NO questions written by earlier releases are not read.
 type PhotoAnswerCount struct {
 	ent.Schema

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
@@ -59,7 +60,21 @@ func TestReadWork(t *testing.T) {
 
 	// Cached: photo, owner and statistics are in the near cache; the
 	// anonymous session is a signed token; the budget is a lease in hand.
-	measure("warming", cachedPhotoRead, map[string]any{"id": r.id})
+	// The warming read fills the near cache, unless an invalidation of the
+	// same shard came in meanwhile (Near.Put): the setup's own writes are
+	// heard back through Redis, later on a loaded machine. So it is read
+	// until one read is answered from the near cache, then three more must
+	// be.
+	for i := 0; ; i++ {
+		stmts, trips := measure("warming", cachedPhotoRead, map[string]any{"id": r.id})
+		if stmts == 0 && trips == 0 {
+			break
+		}
+		if i == 20 {
+			t.Fatal("20 reads of the same photo and none was answered from the near cache")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	for i := range 3 {
 		stmts, trips := measure(fmt.Sprintf("cached photo read %d", i), cachedPhotoRead, map[string]any{"id": r.id})
 		check("a cached photo read", stmts, trips, 0, 0)

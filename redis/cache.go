@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,6 +61,9 @@ type Cache struct {
 	// channel and hears through RunNear; nil when off.
 	near    *cache.Near
 	channel string
+	// sender ends this instance's invalidations ("\n@" and a random
+	// name), so that it can tell its own from the others' (listen).
+	sender string
 }
 
 var _ cache.Store = (*Cache)(nil)
@@ -71,7 +75,7 @@ func NewCache(rdb *goredis.Client, prefix string, log *slog.Logger) *Cache {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Cache{rdb: rdb, prefix: prefix + "cache:", epochKey: prefix + "cache-epoch", log: log,
-		channel: prefix + "cache-invalidations", timeout: callTimeout}
+		channel: prefix + "cache-invalidations", timeout: callTimeout, sender: "\n@" + rand.Text()}
 }
 
 // WithNear puts an in-process near cache of decoded values, whose entries
@@ -98,6 +102,8 @@ const flushAll = "*"
 
 // publish adds to pipe the invalidation of keys (unprefixed), or flushAll,
 // for every instance's near cache, and drops them from this one's now.
+// Once pipe has run, the caller drops them again (invalidate): see
+// invalidate.
 func (c *Cache) publish(ctx context.Context, pipe goredis.Pipeliner, keys ...string) {
 	if msg, ok := c.invalidate(keys); ok {
 		pipe.Publish(ctx, c.channel, msg)
@@ -107,16 +113,44 @@ func (c *Cache) publish(ctx context.Context, pipe goredis.Pipeliner, keys ...str
 // invalidate drops keys (unprefixed), or flushAll, from this instance's
 // near cache and returns the message that drops them from every other's,
 // to be published on c.channel; false without a near cache.
+//
+// The message ends with c.sender, and this instance skips it when Redis
+// sends it back: it has its own news at once, where its echo would come
+// later and drop, for nothing, what a read stored in between (Near.Put
+// skips a fill when any key of its shard was dropped meanwhile, so an echo
+// costs the fills of 63 other keys' shard too). But a reader may read the
+// old value from Redis after the drop and before the write runs, and store
+// it: so the writer calls invalidate again once its write has run, which
+// is what the echo used to do. (flushAll, rare, is sent bare: instances of
+// an earlier release know it only so.)
 func (c *Cache) invalidate(keys []string) (string, bool) {
 	if c.near == nil {
 		return "", false
 	}
 	if len(keys) == 1 && keys[0] == flushAll {
 		c.near.Clear()
-	} else {
-		c.near.Invalidate(keys...)
+		return flushAll, true
 	}
-	return strings.Join(keys, "\n"), true
+	c.near.Invalidate(keys...)
+	return strings.Join(keys, "\n") + c.sender, true
+}
+
+// heard applies an invalidation published on c.channel: flushAll, or keys
+// ending with their sender's name, which this instance skips when it is
+// its own (see invalidate).
+func (c *Cache) heard(msg string) {
+	if msg == flushAll {
+		c.near.Clear()
+		return
+	}
+	if strings.HasSuffix(msg, c.sender) {
+		return
+	}
+	for key := range strings.SplitSeq(msg, "\n") {
+		if !strings.HasPrefix(key, "@") { // a sender's name (no key starts so)
+			c.near.Invalidate(key)
+		}
+	}
 }
 
 // nearPing is how long the invalidation subscription may stay silent
@@ -181,11 +215,7 @@ func (c *Cache) listen(ctx context.Context) (established bool, err error) {
 				c.near.Enable()
 			}
 		case *goredis.Message:
-			if m.Payload == flushAll {
-				c.near.Clear()
-			} else {
-				c.near.Invalidate(strings.Split(m.Payload, "\n")...)
-			}
+			c.heard(m.Payload)
 		case *goredis.Pong:
 		default:
 			return established, errors.New("unexpected pub/sub message")
@@ -445,7 +475,9 @@ func (c *Cache) setNewer(ctx context.Context, ttl time.Duration, items []cache.V
 	}
 	call, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	return c.failed(ctx, setNewer.Run(call, c.rdb, keys, args...).Err())
+	err := setNewer.Run(call, c.rdb, keys, args...).Err()
+	c.invalidate(plain) // what a reader stored meanwhile (see invalidate)
+	return c.failed(ctx, err)
 }
 
 // Delete implements cache.Store. It is tried even while the cache is
@@ -471,6 +503,7 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 	pipe.Del(call, full...)
 	c.publish(call, pipe, keys...)
 	_, err := pipe.Exec(call)
+	c.invalidate(keys) // what a reader stored meanwhile (see invalidate)
 	if err != nil {
 		if c.near != nil {
 			c.near.Clear() // and Near is nil until the epoch moves on
@@ -510,6 +543,7 @@ func (c *Cache) bumpUntilClean() {
 		incr := pipe.Incr(ctx, c.epochKey)
 		c.publish(ctx, pipe, flushAll) // every instance's near cache holds entries of the old epoch
 		_, err := pipe.Exec(ctx)
+		c.invalidate([]string{flushAll})
 		epoch := incr.Val()
 		cancel()
 		switch {

@@ -299,6 +299,32 @@ func TestNearCacheCoherent(t *testing.T) {
 	}
 	waitFor("a to hear of the delete", func() bool { return load(a) == "from the database" })
 
+	// An instance skips its own invalidations when Redis sends them back:
+	// it dropped the keys itself, before and after its write, and the
+	// echo would only drop what a read stored since. Another instance
+	// hears them. A message published as a's own, then one of b's after
+	// it (Redis delivers a channel's messages in order): once a has heard
+	// b's, it has heard its own, and kept x.
+	nearHas := func(c *redis.Cache, key string) bool { _, ok := c.Near().Get(key); return ok }
+	waitFor("x in both near caches", func() bool { load(a); load(b); return nearHas(a, "photo:x") && nearHas(b, "photo:x") })
+	if _, err := cache.Load(ctx, a, []string{"y"}, func(k string) string { return "photo:" + k },
+		func(context.Context, []string) (map[string]string, error) { return map[string]string{"y": "y"}, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !nearHas(a, "photo:y") {
+		t.Fatal("y is not in a's near cache after a read")
+	}
+	for _, msg := range []string{"photo:x" + redis.Sender(a), "photo:y" + redis.Sender(b)} {
+		if err := admin.Publish(ctx, "test:cache-invalidations", msg).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor("b to hear a's invalidation of x", func() bool { return !nearHas(b, "photo:x") })
+	waitFor("a to hear b's invalidation of y", func() bool { return !nearHas(a, "photo:y") })
+	if !nearHas(a, "photo:x") {
+		t.Fatal("a dropped x on hearing its own invalidation back")
+	}
+
 	// The subscription drops (Redis kills the client): the near cache is
 	// off at once, and on again once the subscription is back.
 	enables := a.Near().Enables()

@@ -15,3 +15,7 @@ func Probing(c *Cache) bool { return c.probing.Load() }
 
 // Reset closes the breaker and forgets the timeouts counted.
 func Reset(c *Cache) { c.downUntil.Store(0); c.slow.Store(0) }
+
+// Sender returns how c's invalidations end (its name), so that a test can
+// publish one as if c had.
+func Sender(c *Cache) string { return c.sender }

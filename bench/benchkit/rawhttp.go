@@ -31,6 +31,7 @@ type Conn struct {
 	c          net.Conn
 	r          *bufio.Reader
 	req, body  []byte
+	retryAfter bool // the last response had a Retry-After header
 }
 
 // NewConn returns a connection to base ("http://host:port"), dialled at
@@ -55,12 +56,27 @@ func (c *Conn) Close() {
 // "Name: value"), and returns the response's status and body; the body is
 // valid until the next call.
 func (c *Conn) Post(path string, headers []string, body []byte) (int, []byte, error) {
-	c.req = append(c.req[:0], "POST "...)
+	return c.do("POST ", path, headers, body)
+}
+
+// Get sends a GET of path with the extra header lines, and returns the
+// response's status and body as Post does.
+func (c *Conn) Get(path string, headers []string) (int, []byte, error) {
+	return c.do("GET ", path, headers, nil)
+}
+
+// RetryAfter reports whether the last response had a Retry-After header.
+func (c *Conn) RetryAfter() bool { return c.retryAfter }
+
+func (c *Conn) do(method, path string, headers []string, body []byte) (int, []byte, error) {
+	c.req = append(c.req[:0], method...)
 	c.req = append(c.req, path...)
 	c.req = append(c.req, " HTTP/1.1\r\nHost: "...)
 	c.req = append(c.req, c.host...)
-	c.req = append(c.req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
-	c.req = strconv.AppendInt(c.req, int64(len(body)), 10)
+	if body != nil {
+		c.req = append(c.req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+		c.req = strconv.AppendInt(c.req, int64(len(body)), 10)
+	}
 	c.req = append(c.req, "\r\n"...)
 	for _, h := range headers {
 		c.req = append(c.req, h...)
@@ -117,6 +133,7 @@ func (c *Conn) readResponse() (int, error) {
 		return 0, errMalformed
 	}
 	length, chunked, closing := -1, false, false
+	c.retryAfter = false
 	for {
 		line, err := c.line()
 		if err != nil {
@@ -140,6 +157,8 @@ func (c *Conn) readResponse() (int, error) {
 			chunked = asciiEqualFold(bytes.TrimSpace(codings[len(codings)-1]), "chunked")
 		case asciiEqualFold(name, "Connection"):
 			closing = asciiEqualFold(value, "close")
+		case asciiEqualFold(name, "Retry-After"):
+			c.retryAfter = true
 		}
 	}
 	c.body = c.body[:0]

@@ -17,7 +17,7 @@ import (
 
 // TestConnSpeaksHTTP checks Conn against net/http's server: bodies with a
 // Content-Length and chunked ones, none for 204, the request's headers
-// and body as sent, Connection: close, and a kept-alive connection the
+// and body as sent, a GET, Retry-After noticed, Connection: close, and a kept-alive connection the
 // server closed in between (an error, not sent again; the next request
 // dials anew).
 func TestConnSpeaksHTTP(t *testing.T) {
@@ -36,6 +36,7 @@ func TestConnSpeaksHTTP(t *testing.T) {
 			w.WriteHeader(http.StatusNoContent)
 		case "/close":
 			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, "bye")
 		}
@@ -67,11 +68,20 @@ func TestConnSpeaksHTTP(t *testing.T) {
 		t.Errorf("%d connections for three requests, want 1 kept alive", n)
 	}
 	check("/close", 503, "bye")
+	if !c.RetryAfter() {
+		t.Error("RetryAfter after a response with Retry-After: false")
+	}
 	check("/echo", 200, `POST 203.0.113.7 application/json {"a":1}`)
+	if c.RetryAfter() {
+		t.Error("RetryAfter after a response without Retry-After: true")
+	}
 	if n := conns.Load(); n != 2 {
 		t.Errorf("%d connections after Connection: close, want 2", n)
 	}
 	check("/empty", 204, "")
+	if status, body, err := c.Get("/echo", []string{"X-Forwarded-For: 203.0.113.8"}); err != nil || status != 200 || string(body) != "GET 203.0.113.8  " {
+		t.Fatalf("GET /echo: %d %q %v, want 200 %q", status, body, err, "GET 203.0.113.8  ")
+	}
 	srv.CloseClientConnections() // the server drops the kept-alive connection
 	time.Sleep(50 * time.Millisecond)
 	if _, _, err := c.Post("/echo", nil, []byte("x")); err == nil {

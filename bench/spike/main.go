@@ -332,6 +332,7 @@ func setUp(ctx context.Context, o options, bin, label string) (*target, error) {
 	t.closers = append(t.closers, t.srv.Stop)
 	t.l = newLoad(t.srv.URL, o.clients, addrs)
 	t.l.mix = o.mix
+	t.closers = append(t.closers, t.l.closeIdle) // before the server stops
 	if err := t.l.loadPhotos(); err != nil {
 		t.close()
 		return nil, err
@@ -528,13 +529,18 @@ type photo struct {
 	ThumbnailURL string
 }
 
-// load is the page views' client side: one keep-alive HTTP client, the
+// load is the page views' client side: its keep-alive connections, the
 // public photos, and what was measured.
 type load struct {
 	base   string
-	hc     *http.Client
-	gql    *benchkit.Client
+	gql    *benchkit.Client // for the set-up's list of photos
 	photos []photo
+	// idle browsers: connections kept alive between views. The
+	// generator's own CPU counts against the machine the server runs on,
+	// so a view's requests are prepared bytes on a raw connection
+	// (benchkit.Conn), about a third of what net/http's client costs.
+	idleMu sync.Mutex
+	idle   []*browser
 
 	mu        sync.Mutex
 	latencies map[string][]time.Duration // by view kind, successful views
@@ -550,12 +556,65 @@ type load struct {
 }
 
 func newLoad(base string, conns int, addrs []string) *load {
-	c := benchkit.NewClient(base, conns, 30*time.Second)
-	c.HC.Transport.(*http.Transport).MaxIdleConnsPerHost = 4 * conns
-	c.HC.Transport.(*http.Transport).MaxIdleConns = 4 * conns
-	l := &load{base: base, hc: c.HC, gql: c, addrs: addrs}
+	l := &load{base: base, gql: benchkit.NewClient(base, conns, 30*time.Second), addrs: addrs}
 	l.reset()
 	return l
+}
+
+// browser is one keep-alive connection with the buffers its requests are
+// written in. Not safe for concurrent use.
+type browser struct {
+	c       *benchkit.Conn
+	vote    *benchkit.CastVote
+	body    []byte
+	headers []string
+}
+
+// take returns an idle browser, or a new one.
+func (l *load) take() *browser {
+	l.idleMu.Lock()
+	if n := len(l.idle); n > 0 {
+		b := l.idle[n-1]
+		l.idle = l.idle[:n-1]
+		l.idleMu.Unlock()
+		return b
+	}
+	l.idleMu.Unlock()
+	c, err := benchkit.NewConn(l.base, 30*time.Second)
+	if err != nil {
+		panic(err) // l.base is the server's own URL
+	}
+	return &browser{c: c, vote: benchkit.NewCastVote(castVote)}
+}
+
+// give puts b back among the idle browsers.
+func (l *load) give(b *browser) {
+	l.idleMu.Lock()
+	l.idle = append(l.idle, b)
+	l.idleMu.Unlock()
+}
+
+// closeIdle closes the idle browsers' connections.
+func (l *load) closeIdle() {
+	l.idleMu.Lock()
+	defer l.idleMu.Unlock()
+	for _, b := range l.idle {
+		b.c.Close()
+	}
+	l.idle = nil
+}
+
+// with sets b's header lines: the client's address (none for ""), a
+// bearer token (none for ""), then extra ones.
+func (b *browser) with(addr, token string, extra ...string) []string {
+	b.headers = b.headers[:0]
+	if addr != "" {
+		b.headers = append(b.headers, "X-Forwarded-For: "+addr)
+	}
+	if token != "" {
+		b.headers = append(b.headers, "Authorization: Bearer "+token)
+	}
+	return append(b.headers, extra...)
 }
 
 func (l *load) reset() {
@@ -618,39 +677,36 @@ func (l *load) addr(r *mrand.Rand) string {
 	return l.addrs[r.IntN(len(l.addrs))]
 }
 
-func (l *load) get(addr, url string, brotli bool) outcome {
+// get fetches path ("/" or an image's URL) on b; brotli asks for the
+// front page as a browser does.
+func (l *load) get(b *browser, addr, path string, brotli bool) outcome {
 	l.requests.Add(1)
 	// Image URLs name the public URL, which the server, listening on a
 	// port of its own choosing, cannot know: ask the server itself.
-	if _, path, ok := strings.Cut(url, "/images/"); ok {
-		url = l.base + "/images/" + path
+	if _, rest, ok := strings.Cut(path, "/images/"); ok {
+		path = "/images/" + rest
 	}
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	headers := b.with(addr, "")
 	if brotli {
-		req.Header.Set("Accept-Encoding", "br, gzip")
-		req.Header.Set("Accept", "text/html")
+		headers = append(headers, "Accept-Encoding: br, gzip", "Accept: text/html")
 	}
-	if addr != "" {
-		req.Header.Set("X-Forwarded-For", addr)
-	}
-	res, err := l.hc.Do(req)
-	if err != nil {
-		return "transport"
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
+	status, _, err := b.c.Get(path, headers)
 	switch {
-	case res.StatusCode == http.StatusOK || res.StatusCode == http.StatusNotModified:
+	case err != nil:
+		return "transport"
+	case status == http.StatusOK || status == http.StatusNotModified:
 		return ""
-	case res.StatusCode == http.StatusServiceUnavailable && res.Header.Get("Retry-After") != "":
+	case status == http.StatusServiceUnavailable && b.c.RetryAfter():
 		return "shed"
 	}
-	return outcome("http_" + strconv.Itoa(res.StatusCode))
+	return outcome("http_" + strconv.Itoa(status))
 }
 
-func (l *load) call(addr, token, query string, vars map[string]any) (json.RawMessage, outcome) {
+// call posts a GraphQL request body on b and returns the response,
+// {"data": ...} (valid until b's next request).
+func (l *load) call(b *browser, addr, token string, body []byte) ([]byte, outcome) {
 	l.requests.Add(1)
-	data, code, _ := l.gql.CallFrom(addr, token, query, vars)
+	data, code, _ := b.c.GraphQL(b.with(addr, token), body)
 	switch code {
 	case "":
 		return data, ""
@@ -658,6 +714,23 @@ func (l *load) call(addr, token, query string, vars map[string]any) (json.RawMes
 		return nil, "shed"
 	}
 	return nil, outcome(strings.ToLower(code))
+}
+
+// startSession and resultsQuery are the bodies of those requests: the
+// first fixed, the second a prefix to which a photo's id is added.
+var (
+	startSession = []byte(`{"query":"mutation StartAnonymousSession { startAnonymousSession { token } }"}`)
+	resultsQuery = func() []byte {
+		q, _ := json.Marshal(results)
+		return append(append([]byte(`{"query":`), q...), `,"variables":{"id":`...)
+	}()
+)
+
+// resultsBody is the results query's body for the photo id.
+func (b *browser) resultsBody(id string) []byte {
+	b.body = append(b.body[:0], resultsQuery...)
+	b.body = strconv.AppendQuote(b.body, id) // global ids are base64url: a Go quote is JSON
+	return append(b.body, "}}"...)
 }
 
 // judge is one anonymous judge: its token, its address and the photo it
@@ -674,22 +747,22 @@ const castVote = `mutation CastVote($id: ID!, $answers: [AnswerInput!]!) {
 const results = `query Results($id: ID!) { photo(id: $id) { id imageUrl voteCount stats { voteCount version
   questions { question { key } count mean median stddev interval { low high } yesShare histogram { value count } words { word count } percentile } } } }`
 
-// view runs one page view of a kind drawn from the mix.
-func (l *load) view(r *mrand.Rand) {
+// view runs one page view of a kind drawn from the mix on b.
+func (l *load) view(b *browser, r *mrand.Rand) {
 	start := time.Now()
 	var kind string
 	var out outcome
 	addr := l.addr(r)
 	switch x := r.IntN(100); {
 	case x < l.mix[0]:
-		kind, out = "front", l.get(addr, l.base+"/", true)
+		kind, out = "front", l.get(b, addr, "/", true)
 	case x < l.mix[0]+l.mix[1]:
-		kind, out = "judging", l.judging(r, addr)
+		kind, out = "judging", l.judging(b, r, addr)
 	default:
 		kind = "results"
 		p := l.photos[r.IntN(len(l.photos))]
-		if _, out = l.call(addr, "", results, map[string]any{"id": p.ID}); out == "" {
-			out = l.get(addr, p.ImageURL, false)
+		if _, out = l.call(b, addr, "", b.resultsBody(p.ID)); out == "" {
+			out = l.get(b, addr, p.ImageURL, false)
 		}
 	}
 	d := time.Since(start)
@@ -711,29 +784,31 @@ func (l *load) view(r *mrand.Rand) {
 
 // judging: the photo's image, the vote, the next photo's thumbnail.
 // A new judge judges from addr; one met again keeps its own address.
-func (l *load) judging(r *mrand.Rand, addr string) outcome {
+func (l *load) judging(b *browser, r *mrand.Rand, addr string) outcome {
 	j, _ := l.judges.Get().(*judge)
 	if j == nil || j.current == nil {
 		t0 := time.Now()
-		data, out := l.call(addr, "", `mutation StartAnonymousSession { startAnonymousSession { token } }`, nil)
+		data, out := l.call(b, addr, "", startSession)
 		l.step("session", t0, out)
 		if out != "" {
 			return out
 		}
-		var s struct{ StartAnonymousSession struct{ Token string } }
+		var s struct {
+			Data struct{ StartAnonymousSession struct{ Token string } }
+		}
 		json.Unmarshal(data, &s)
 		p := l.photos[r.IntN(len(l.photos))]
-		j = &judge{token: s.StartAnonymousSession.Token, addr: addr, current: &p}
+		j = &judge{token: s.Data.StartAnonymousSession.Token, addr: addr, current: &p}
 	}
 	t0 := time.Now()
-	out := l.get(j.addr, j.current.ImageURL, false)
+	out := l.get(b, j.addr, j.current.ImageURL, false)
 	l.step("image", t0, out)
 	if out != "" {
 		l.judges.Put(j)
 		return out
 	}
 	t0 = time.Now()
-	data, out := l.call(j.addr, j.token, castVote, map[string]any{"id": j.current.ID, "answers": benchkit.Answers(r)})
+	data, out := l.call(b, j.addr, j.token, b.vote.Body(j.current.ID, r))
 	l.step("castVote", t0, out)
 	if out == "conflict" { // judged already (a retried view): move on
 		j.current = nil
@@ -744,13 +819,15 @@ func (l *load) judging(r *mrand.Rand, addr string) outcome {
 		l.judges.Put(j)
 		return out
 	}
-	var v struct{ CastVote struct{ Next *photo } }
+	var v struct {
+		Data struct{ CastVote struct{ Next *photo } }
+	}
 	json.Unmarshal(data, &v)
-	j.current = v.CastVote.Next
+	j.current = v.Data.CastVote.Next
 	l.judges.Put(j)
 	if j.current != nil {
 		t0 = time.Now()
-		out = l.get(j.addr, j.current.ThumbnailURL, false)
+		out = l.get(b, j.addr, j.current.ThumbnailURL, false)
 		l.step("thumbnail", t0, out)
 		return out
 	}
@@ -776,9 +853,11 @@ func (l *load) replay(ctx context.Context, n, clients int) time.Duration {
 	start := time.Now()
 	for c := range clients {
 		wg.Go(func() {
+			b := l.take()
+			defer l.give(b)
 			r := mrand.New(mrand.NewPCG(uint64(c), 650))
 			for ctx.Err() == nil && next.Add(1) <= int64(n) {
-				l.view(r)
+				l.view(b, r)
 			}
 		})
 	}
@@ -811,7 +890,9 @@ func (l *load) overload(ctx context.Context, rate float64, d time.Duration, maxI
 		inFlight.Add(1)
 		wg.Go(func() {
 			defer inFlight.Add(-1)
-			l.view(mrand.New(mrand.NewPCG(uint64(i), 2008)))
+			b := l.take()
+			defer l.give(b)
+			l.view(b, mrand.New(mrand.NewPCG(uint64(i), 2008)))
 		})
 	}
 	wg.Wait()

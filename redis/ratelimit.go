@@ -31,18 +31,32 @@ func NewLimiter(rdb *goredis.Client, prefix string) *Limiter {
 	return &Limiter{rdb: rdb, prefix: prefix + "rl:"}
 }
 
-// gcra takes ARGV[3] tokens, one every ARGV[1] µs with a burst of ARGV[2]
-// µs (= limit × interval). It returns {1, 0, tokens left} when allowed (and
-// records it), {0, wait µs, tokens held} when refused (recording nothing).
+// gcra gives ARGV[4] tokens back, when set (the rest of an expired
+// lease: see Limiter.RenewN), as refund does, then takes ARGV[3], one
+// every ARGV[1] µs with a burst of ARGV[2] µs (= limit × interval). It
+// returns {1, 0, tokens left} when allowed (and records it), {0, wait µs,
+// tokens held} when refused (recording only the give-back, which stands).
 var gcra = goredis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+local back = tonumber(ARGV[4]) or 0
+local stored = tonumber(redis.call('GET', KEYS[1]))
+local tat = stored or now
+if stored and back > 0 then
+  tat = tat - back * interval
+end
 if tat < now then tat = now end
 local new_tat = tat + tonumber(ARGV[3]) * interval
 if new_tat - burst > now then
+  if stored and back > 0 then
+    if tat <= now then
+      redis.call('DEL', KEYS[1])
+    else
+      redis.call('SET', KEYS[1], tat, 'PX', math.ceil((tat - now) / 1000) + 1)
+    end
+  end
   return {0, new_tat - burst - now, math.floor((burst - (tat - now)) / interval)}
 end
 redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
@@ -63,35 +77,6 @@ else
   redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
 end
 return 1
-`)
-
-// renew gives ARGV[4] tokens back as refund does, then takes ARGV[3] as
-// gcra does (ARGV[1] µs each, burst ARGV[2] µs), answering as gcra; the
-// refund stands when the charge is refused.
-var renew = goredis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local stored = tonumber(redis.call('GET', KEYS[1]))
-local tat = stored or now
-if stored and tonumber(ARGV[4]) > 0 then
-  tat = tat - tonumber(ARGV[4]) * interval
-end
-if tat < now then tat = now end
-local new_tat = tat + tonumber(ARGV[3]) * interval
-if new_tat - burst > now then
-  if stored and tonumber(ARGV[4]) > 0 then
-    if tat <= now then
-      redis.call('DEL', KEYS[1])
-    else
-      redis.call('SET', KEYS[1], tat, 'PX', math.ceil((tat - now) / 1000) + 1)
-    end
-  end
-  return {0, new_tat - burst - now, math.floor((burst - (tat - now)) / interval)}
-end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
-return {1, 0, math.floor((burst - (new_tat - now)) / interval)}
 `)
 
 // gcraPair takes one token of KEYS[1] (emission interval ARGV[1] µs,
@@ -159,7 +144,7 @@ func (l *Limiter) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n
 	return l.charge(ctx, rule, key, 0, n)
 }
 
-// RenewN implements ratelimit.Renewer in one round trip (the renew
+// RenewN implements ratelimit.Renewer in one round trip (the gcra
 // script): back tokens given back, then n taken. It gives up after
 // callTimeout.
 func (l *Limiter) RenewN(ctx context.Context, rule ratelimit.Rule, key string, back, n int) (ratelimit.Decision, error) {
@@ -168,8 +153,8 @@ func (l *Limiter) RenewN(ctx context.Context, rule ratelimit.Rule, key string, b
 
 var _ ratelimit.Renewer = (*Limiter)(nil)
 
-// charge gives back tokens back (renew), when there are any, then takes
-// n (gcra).
+// charge gives back tokens back, when there are any, then takes n: one
+// gcra script.
 func (l *Limiter) charge(ctx context.Context, rule ratelimit.Rule, key string, back, n int) (ratelimit.Decision, error) {
 	if err := rule.Validate(); err != nil {
 		return ratelimit.Decision{}, err
@@ -184,13 +169,7 @@ func (l *Limiter) charge(ctx context.Context, rule ratelimit.Rule, key string, b
 	defer cancel()
 	iv := interval(rule)
 	keys := []string{l.key(rule, key)}
-	var res []int64
-	var err error
-	if back > 0 {
-		res, err = renew.Run(ctx, l.rdb, keys, iv, iv*int64(rule.Limit), n, back).Int64Slice()
-	} else {
-		res, err = gcra.Run(ctx, l.rdb, keys, iv, iv*int64(rule.Limit), n).Int64Slice()
-	}
+	res, err := gcra.Run(ctx, l.rdb, keys, iv, iv*int64(rule.Limit), n, back).Int64Slice()
 	if err != nil {
 		return ratelimit.Decision{}, fmt.Errorf("redis limiter: %w", err)
 	}

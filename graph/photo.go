@@ -247,3 +247,18 @@ func (r *Resolver) statsPhoto(ctx context.Context, s *judging.PhotoStats) (*ent.
 	}
 	return p, nil
 }
+
+// selects reports whether the field being resolved selects a field named
+// name (through fragments too, as @skip and @include leave them; aliases
+// do not matter); false outside an operation.
+func selects(ctx context.Context, name string) bool {
+	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+		return false
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}

@@ -51,7 +51,7 @@ func (r *apiKeyResolver) Scopes(ctx context.Context, obj *ent.ApiKey) ([]model.A
 
 // Next is the resolver for the next field.
 func (r *castVotePayloadResolver) Next(ctx context.Context, obj *model.CastVotePayload) (*ent.Photo, error) {
-	return r.Judging.NextPhoto(ctx, identity.FromContext(ctx), nil)
+	return r.Judging.ServeNext(ctx, identity.FromContext(ctx), obj.Next)
 }
 
 // ID is the resolver for the id field.
@@ -193,20 +193,22 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 	for i, a := range input.Answers {
 		answers[i] = judging.AnswerInput{QuestionKey: a.QuestionKey, Number: a.Number, Yes: a.Yes, Word: a.Word}
 	}
-	p, aggs, err := r.Judging.CastVoteFresh(ctx, identity.FromContext(ctx), id, answers)
+	c, err := r.Judging.CastVoteFresh(ctx, identity.FromContext(ctx), id, answers, selects(ctx, "next"))
 	if err != nil {
 		return nil, err
 	}
 	// The voter sees the crowd with its own vote: the aggregates the
 	// ingester made, else read past the cache.
-	if aggs != nil {
-		r.loaders(ctx).Stats.Prime(p.ID, aggs)
+	if c.Aggs != nil {
+		r.loaders(ctx).Stats.Prime(c.Photo.ID, c.Aggs)
 	} else {
-		r.loaders(ctx).ReadFresh(p.ID)
+		r.loaders(ctx).ReadFresh(c.Photo.ID)
 	}
 	r.loaders(ctx).Voted.Clear(id)
 	r.loaders(ctx).Voted.Prime(id, true)
-	return &model.CastVotePayload{Photo: p}, nil
+	// Next carries the next photo the vote's transaction drew, if it did:
+	// the next field serves it (or picks one).
+	return &model.CastVotePayload{Photo: c.Photo, Next: c.Next}, nil
 }
 
 // SkipPhoto is the resolver for the skipPhoto field.

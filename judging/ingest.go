@@ -35,6 +35,10 @@ type Ballot struct {
 	Photo     uuid.UUID
 	Answers   []schema.Answer
 	Network   string // the voter's network (clientaddr.Network); "" unknown
+	// Next are the candidates for the judge's next photo
+	// (photos.Candidates): the first still judgeable once the vote is in
+	// is read in the vote's transaction. None: no next photo is drawn.
+	Next []uuid.UUID
 }
 
 // IngestConfig tunes the group commit.
@@ -102,6 +106,7 @@ type pending struct {
 
 	photo    *ent.Photo  // the photo as the vote left it, once stored
 	aggs     *Aggregates // and its aggregates, when the ingester made them
+	next     *ent.Photo  // the judge's next photo, when drawn (Ballot.Next)
 	answered bool        // set by reply, on the worker's goroutine
 	wasHeld  bool        // claim held it back once (under busy)
 	result   error       // what the caller was answered
@@ -134,39 +139,42 @@ func NewIngester(client *ent.Client, dialectName string, survey *Survey, photos 
 // shutting down. If ctx ends first, Submit returns ctx's error and the vote
 // may still be stored.
 func (g *Ingester) Submit(ctx context.Context, b Ballot) (*ent.Photo, error) {
-	p, _, err := g.submit(ctx, b)
-	return p, err
+	p, err := g.submit(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return p.photo, nil
 }
 
-// submit is Submit, also returning the photo's aggregates as the vote
-// left them when the ingester made them (it does when it has a commit
-// hook), else nil.
-func (g *Ingester) submit(ctx context.Context, b Ballot) (*ent.Photo, *Aggregates, error) {
+// submit is Submit, answering with the vote's pending, whose photo, aggs
+// (the photo's aggregates as the vote left them, when the ingester made
+// them: it does when it has a commit hook) and next are set.
+func (g *Ingester) submit(ctx context.Context, b Ballot) (*pending, error) {
 	p := &pending{b: b, done: make(chan error, 1)}
 	g.mu.RLock()
 	if g.closed {
 		g.mu.RUnlock()
-		return nil, nil, &facestat.Error{Code: facestat.Unavailable, Message: "the server is restarting; try again", RetryAfter: 2 * time.Second}
+		return nil, &facestat.Error{Code: facestat.Unavailable, Message: "the server is restarting; try again", RetryAfter: 2 * time.Second}
 	}
 	if g.cfg.Workers > 1 && g.Queued() >= g.cfg.QueueSize {
 		g.mu.RUnlock()
-		return nil, nil, &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
+		return nil, &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
 	}
 	select {
 	case g.queue <- p:
 		g.mu.RUnlock()
 	default:
 		g.mu.RUnlock()
-		return nil, nil, &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
+		return nil, &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
 	}
 	select {
 	case err := <-p.done:
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		return p.photo, p.aggs, nil // written before done was sent
+		return p, nil // its fields written before done was sent
 	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -441,12 +449,13 @@ func (g *Ingester) write(batch []*pending) {
 	if g.cfg.Observe != nil {
 		g.cfg.Observe(len(todo), stored)
 	}
+	next := g.nextPhotos(ctx, todo, results)
 	// The fresh statistics go to the cache and the observers before anyone
 	// is answered: a voter's next read finds its vote counted.
 	g.runHook(ctx, out.fresh)
 	for i, p := range todo {
 		if results[i] == nil {
-			p.photo, p.aggs = out.photos[p.b.Photo], out.aggs[p.b.Photo]
+			p.photo, p.aggs, p.next = out.photos[p.b.Photo], out.aggs[p.b.Photo], next[i]
 		}
 		reply(p, results[i])
 	}
@@ -564,6 +573,32 @@ func (g *Ingester) commit(ctx context.Context, batch []*pending) ([]error, commi
 		}
 	}
 	return results, out, nil
+}
+
+// nextPhotos draws, once the batch has committed, for each vote stored
+// that carries candidates (Ballot.Next), its judge's next photo: the first
+// candidate still judgeable, the batch's votes counted (photos.DrawNext:
+// one statement). By ballot; nil where none was drawn, and for every vote
+// when the statement fails (logged): the next field then picks after the
+// vote, as it does without candidates. A vote is never failed for it.
+func (g *Ingester) nextPhotos(ctx context.Context, batch []*pending, results []error) []*ent.Photo {
+	picks := make([]photos.NextPick, len(batch))
+	some := false
+	for i, p := range batch {
+		if results[i] == nil && len(p.b.Next) > 0 {
+			picks[i] = photos.NextPick{Judge: p.b.Judge, Candidates: p.b.Next}
+			some = true
+		}
+	}
+	if !some {
+		return make([]*ent.Photo, len(batch))
+	}
+	next, err := g.photos.DrawNext(ctx, picks)
+	if err != nil {
+		g.log.Warn("drawing the next photos of a vote batch; their picks follow the votes", "votes", len(batch), "err", err)
+		return make([]*ent.Photo, len(batch))
+	}
+	return next
 }
 
 // freshAggregates returns the aggregates of the photos touched as tx

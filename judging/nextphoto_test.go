@@ -143,6 +143,25 @@ func TestNextPhotoHeadIsOnlyAnOrder(t *testing.T) {
 	})
 }
 
+// recordedJudging returns a migrated database on backend whose statements
+// outside transactions rec records, and a judging service on it with a
+// candidate pool of one and a head read once (no background rescan lands
+// in a count).
+func recordedJudging(t *testing.T, backend string) (*queryRecorder, *db.DB, *judging.Service) {
+	rec := &queryRecorder{}
+	opts := db.Options{DataDir: t.TempDir()}
+	if backend == "PostgreSQL" {
+		opts = db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4}
+	}
+	opts.Driver = func(drv dialect.Driver) dialect.Driver { return recordingDriver{drv, rec} }
+	d := dbtest.OpenMigrated(t, opts)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect, JudgingHeadTTL: time.Hour}, log)
+	s := newJudgingOn(t, d, store, judging.Config{MinVotes: 10, CandidatePool: 1, TopSize: 10,
+		Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}}, log)
+	return rec, d, s
+}
+
 // TestNextPhotoAfterAVoteIsOneStatement: the photo service remembers what
 // a judge judged, and the judging service tells it of every vote and skip
 // it stores, so the judge's next nextPhoto is one statement (the drawn
@@ -151,20 +170,9 @@ func TestNextPhotoAfterAVoteIsOneStatement(t *testing.T) {
 	for _, backend := range []string{"SQLite", "PostgreSQL"} {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
-			rec := &queryRecorder{}
-			opts := db.Options{DataDir: t.TempDir()}
-			if backend == "PostgreSQL" {
-				opts = db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 4}
-			}
-			opts.Driver = func(drv dialect.Driver) dialect.Driver { return recordingDriver{drv, rec} }
-			d := dbtest.OpenMigrated(t, opts)
+			rec, d, s := recordedJudging(t, backend)
 			f := fixture{t, d}
 			ctx := context.Background()
-			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			// The head read once (no background rescan lands in a count).
-			store := photos.NewService(d.Client, nil, photos.Config{Dialect: d.Dialect, JudgingHeadTTL: time.Hour}, log)
-			s := newJudgingOn(t, d, store, judging.Config{MinVotes: 10, CandidatePool: 1, TopSize: 10,
-				Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond}}, log)
 			owner := f.account("owner")
 			// In judging order: a, b, c (b and c further down by tier).
 			a, b, c := f.photo(owner.ID, 0), f.photo(owner.ID, 0), f.photo(owner.ID, 0)
@@ -195,6 +203,84 @@ func TestNextPhotoAfterAVoteIsOneStatement(t *testing.T) {
 				t.Fatal(err)
 			}
 			next("after a skip", c.ID, 1)
+		})
+	}
+}
+
+// TestCastVoteDrawsTheNextPhoto: a castVote that asks for the next photo
+// has it drawn by its batch on PostgreSQL (photos.Candidates, then
+// DrawNext once the batch has committed: one statement a batch, outside
+// the vote's transaction): serving it costs no statement, it is the one a
+// pick after the vote would serve, and never one the judge judged, even
+// through another instance (a vote the memo does not hold: the draw finds
+// it judged, and the pick after the vote serves another). On SQLite the
+// pick happens after the vote, as it did.
+func TestCastVoteDrawsTheNextPhoto(t *testing.T) {
+	for _, backend := range []string{"SQLite", "PostgreSQL"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			rec, d, s := recordedJudging(t, backend)
+			f := fixture{t, d}
+			ctx := context.Background()
+			owner := f.account("owner")
+			// In judging order: a, b, c, e.
+			ps := []*ent.Photo{f.photo(owner.ID, 0), f.photo(owner.ID, 0), f.photo(owner.ID, 0), f.photo(owner.ID, 0)}
+			for i, p := range ps {
+				if err := d.Photo.UpdateOne(p).SetVoteTier(i).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a, b, c, e := ps[0], ps[1], ps[2], ps[3]
+			j := judge()
+			if p, err := s.NextPhoto(ctx, j, nil); err != nil || p == nil || p.ID != a.ID {
+				t.Fatalf("first pick: %v, %v; want a", p, err)
+			}
+			// vote casts a vote on id asking for the next photo and serves it
+			// as castVote's next field does: the photo drawn and the one
+			// served, and the statements sent outside the vote's transaction
+			// by the vote and by the serving.
+			vote := func(id uuid.UUID) (*ent.Photo, *ent.Photo, int, int) {
+				t.Helper()
+				rec.start()
+				cast, err := s.CastVoteFresh(ctx, j, id, ageAnswer(30), true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				byVote := len(rec.stop())
+				rec.start()
+				next, err := s.ServeNext(ctx, j, cast.Next)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return cast.Next, next, byVote, len(rec.stop())
+			}
+			drawn, next, byVote, byServing := vote(a.ID)
+			if next == nil || next.ID != b.ID || next.ImageKey != b.ImageKey || next.Width != b.Width {
+				t.Fatalf("after a vote on a: next %+v, want b", next)
+			}
+			if backend == "PostgreSQL" {
+				if drawn == nil || byVote != 1 || byServing != 0 {
+					t.Errorf("after a vote on a: drawn %v; %d statements by the vote besides its transaction and %d serving it, want b drawn, 1 (its batch's draw) and none",
+						drawn, byVote, byServing)
+				}
+			} else if drawn != nil || byVote != 0 || byServing != 1 {
+				t.Errorf("after a vote on a: drawn %v; %d statements by the vote besides its transaction and %d serving it, want none drawn, none and the pick's one",
+					drawn, byVote, byServing)
+			}
+
+			// The judge votes on c through another instance: this one's memo
+			// does not hold it, so c is its candidate after a vote on b.
+			if _, err := d.Vote.Create().SetJudgeID(j.ID).SetPhotoID(c.ID).SetAnswers(nil).
+				SetCreatedAt(time.Now()).Save(ctx); err != nil {
+				t.Fatal(err)
+			}
+			drawn, next, _, _ = vote(b.ID)
+			if drawn != nil {
+				t.Errorf("after a vote on b: drew %s, which the judge judged (c)", drawn.ID)
+			}
+			if next == nil || next.ID != e.ID {
+				t.Fatalf("after a vote on b: next %v, want e (c is judged)", next)
+			}
 		})
 	}
 }

@@ -47,7 +47,7 @@ type Deps struct {
 	RateLimits *ratelimit.Policy
 	// Observers are told of every change of statistics (see Observer).
 	Observers []Observer
-	// Servings, when set, is told of every photo NextPhoto serves to a
+	// Servings, when set, is told of every photo NextPhoto (or ServeNext) serves to a
 	// session (moderation records them, so that a report can tell whether
 	// its reporter was shown the photo). It must not block.
 	Servings ServingRecorder
@@ -193,34 +193,66 @@ func (s *Service) Close() { s.Ingester.Close() }
 // hidden photo; FORBIDDEN for one's own photo; CONFLICT for a repeat;
 // UNAVAILABLE when the ingester is saturated.
 func (s *Service) CastVote(ctx context.Context, v *identity.Viewer, photoID uuid.UUID, inputs []AnswerInput) (*ent.Photo, error) {
-	p, _, err := s.CastVoteFresh(ctx, v, photoID, inputs)
-	return p, err
+	c, err := s.CastVoteFresh(ctx, v, photoID, inputs, false)
+	return c.Photo, err
+}
+
+// Cast is what a vote left.
+type Cast struct {
+	Photo *ent.Photo // the photo as the vote left it
+	// Aggs are the photo's aggregates as the vote left them (nil when the
+	// service has no cache and no observers, for which it makes none).
+	Aggs *Aggregates
+	// Next is the judge's next photo, drawn in the vote's transaction
+	// (photos.Candidates); nil when it was not (ServeNext: NextPhoto
+	// picks).
+	Next *ent.Photo
 }
 
 // CastVoteFresh is CastVote, also returning the photo's aggregates as the
-// vote left them (nil when the service has no cache and no observers, for
-// which it makes none): what the voter's answer shows, with its own vote
-// counted, read from nowhere.
-func (s *Service) CastVoteFresh(ctx context.Context, v *identity.Viewer, photoID uuid.UUID, inputs []AnswerInput) (*ent.Photo, *Aggregates, error) {
+// vote left them: what the voter's answer shows, with its own vote
+// counted, read from nowhere; and, with next, the judge's next photo when
+// the vote's transaction could draw it.
+func (s *Service) CastVoteFresh(ctx context.Context, v *identity.Viewer, photoID uuid.UUID, inputs []AnswerInput, next bool) (Cast, error) {
 	if v == nil {
-		return nil, nil, facestat.Errorf(facestat.Unauthenticated, "start a session first (startAnonymousSession needs no account)")
+		return Cast{}, facestat.Errorf(facestat.Unauthenticated, "start a session first (startAnonymousSession needs no account)")
 	}
 	if err := s.limits.Vote(ctx, v.ID); err != nil {
-		return nil, nil, err
+		return Cast{}, err
 	}
 	answers, err := s.Survey.Validate(inputs)
 	if err != nil {
-		return nil, nil, err
+		return Cast{}, err
+	}
+	b := Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
+		Network: clientaddr.Network(clientaddr.From(ctx))}
+	if next {
+		b.Next = s.photos.Candidates(v.ID, []uuid.UUID{photoID}, s.cfg.CandidatePool)
 	}
 	// The ingester checks the photo (gone, hidden, one's own) under its lock.
 	// It answers with the photo as the vote left it: no statement after
 	// the commit.
-	p, aggs, err := s.Ingester.submit(ctx, Ballot{Judge: v.ID, Anonymous: v.Anonymous, Photo: photoID, Answers: answers,
-		Network: clientaddr.Network(clientaddr.From(ctx))})
+	p, err := s.Ingester.submit(ctx, b)
 	if err == nil || facestat.ErrorCode(err) == facestat.Conflict {
 		s.photos.Judged(v.ID, photoID) // for its next nextPhoto
 	}
-	return p, aggs, err
+	if err != nil {
+		return Cast{}, err
+	}
+	return Cast{Photo: p.photo, Aggs: p.aggs, Next: p.next}, nil
+}
+
+// ServeNext is NextPhoto for v after a vote (skip: nil) that drew drawn,
+// when it did (Cast.Next): drawn, checked as NextPhoto checks its picks.
+func (s *Service) ServeNext(ctx context.Context, v *identity.Viewer, drawn *ent.Photo) (*ent.Photo, error) {
+	if drawn == nil {
+		return s.NextPhoto(ctx, v, nil)
+	}
+	p := s.served(ctx, v, drawn)
+	if p != nil {
+		s.photos.ServedDrawn()
+	}
+	return p, nil
 }
 
 // NextPhoto returns a photo for v to judge, or nil when none is left:
@@ -234,23 +266,26 @@ func (s *Service) NextPhoto(ctx context.Context, v *identity.Viewer, skip []uuid
 		judge = &v.ID
 	}
 	p, err := s.photos.PickToJudge(ctx, judge, skip, s.cfg.CandidatePool)
-	if err != nil {
+	if err != nil || p == nil {
 		return nil, err
 	}
-	if p == nil {
-		return nil, nil
-	}
-	// PickToJudge's query applies authz's Judge rule; the rule itself has
-	// the last word (the query and it are tested to agree: a disagreement
+	return s.served(ctx, v, p), nil
+}
+
+// served is p, a photo picked for v, as NextPhoto serves it: checked by
+// authz and recorded as served; nil when authz refuses it.
+func (s *Service) served(ctx context.Context, v *identity.Viewer, p *ent.Photo) *ent.Photo {
+	// The picks' queries apply authz's Judge rule; the rule itself has the
+	// last word (the queries and it are tested to agree: a disagreement
 	// is a defect, logged).
 	if !authz.PhotoAccess(v, photos.FactsOf(p), false).Judge {
 		s.log.ErrorContext(ctx, "nextPhoto's query served a photo authz's Judge rule refuses", "photo", p.ID)
-		return nil, nil
+		return nil
 	}
 	if v != nil && s.servings != nil {
 		s.servings.Record(v.ID, p.ID) // queued, written in the background
 	}
-	return p, nil
+	return p
 }
 
 // VotedOn reports which of photos judge has voted on: one query.

@@ -18,7 +18,7 @@ import (
 	"github.com/facestat/facestat/entx"
 )
 
-// drawColumns are the photo columns drawRow reads, in scanPhoto's order:
+// drawColumns are the photo columns drawRow (and DrawNext) reads, in scanPhoto's order:
 // all of them, as ent's own queries read (TestDrawRowIsEnts keeps this
 // list equal to photo.Columns).
 var drawColumns = []string{
@@ -33,7 +33,8 @@ var drawColumns = []string{
 // drawStatements are drawFromHead's statements, each one fixed text made
 // once: the drawn photo by key if it is active, and (unjudged) only if the
 // judge has neither voted on nor skipped it either. They are the dearest
-// statement of a judging view, run once a vote: written by hand, not
+// statement of a judging view, run once a pick (a castVote's pick on
+// PostgreSQL is DrawNext's, one a batch): written by hand, not
 // through ent's query builder, whose building of the text and reading of
 // the row cost more facestat CPU than the statement itself (PERFORMANCE
 // §6, eighth session). Parameters: the photo's id, then the judge's.
@@ -89,7 +90,8 @@ func (d drawStatements) arg(id uuid.UUID) any {
 // (photo.scanValues and assignValues). The photo carries no ent client:
 // its edge queries and Update would panic (its readers use its fields,
 // and tx.Photo.UpdateOne(p)).
-func scanPhoto(rows *sql.Rows) (*ent.Photo, error) {
+// Columns after them, if any, go to extra.
+func scanPhoto(rows *sql.Rows, extra ...any) (*ent.Photo, error) {
 	var (
 		p                                                     ent.Photo
 		imageKey, thumbKey, status, network                   sql.NullString
@@ -98,12 +100,12 @@ func scanPhoto(rows *sql.Rows) (*ent.Photo, error) {
 		public, showsMe, adult, accepts, priority             sql.NullBool
 		createdAt, statsAt, fitDue, consentedAt, reportedAt   sql.NullTime
 	)
-	err := rows.Scan(&p.ID, &p.OwnerID, &imageKey, &thumbKey, &imageVersion,
+	err := rows.Scan(append([]any{&p.ID, &p.OwnerID, &imageKey, &thumbKey, &imageVersion,
 		&width, &height, &thumbWidth, &thumbHeight, &public,
 		&status, &createdAt, &voteCount, &voteTier, &statsVersion,
 		&statsAt, &network, &fitted, &fitDue,
 		&queue, &showsMe, &adult, &accepts,
-		&consentedAt, &reportedAt, &cnt, &priority)
+		&consentedAt, &reportedAt, &cnt, &priority}, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("reading a photo: %w", err)
 	}

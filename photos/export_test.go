@@ -47,3 +47,9 @@ var DrawColumns = drawColumns
 func (s *Service) DrawRow(ctx context.Context, id uuid.UUID, judge *uuid.UUID) (*ent.Photo, error) {
 	return s.drawRow(ctx, id, judge)
 }
+
+// Memo reports whether the memo holds judge's judged photos.
+func (s *Service) Memo(judge uuid.UUID) bool {
+	_, _, ok := s.memo.get(judge)
+	return ok
+}

@@ -21,7 +21,8 @@ import (
 // erasure deletes them, and the photos held then wait out the entry's
 // minute: withheld a while, never served wrongly). A vote through another
 // instance is not held: the pick that draws that photo finds it judged,
-// and reads the judge's votes again. At most memoMaxPerJudge photos per
+// and reads the judge's votes again (a castVote's DrawNext that finds it
+// judged drops the judge, for their next pick to read them). At most memoMaxPerJudge photos per
 // judge (beyond, each pick reads the judge's votes), memoMaxJudges
 // judges and memoMaxHeld judges and photos in all (beyond, the memo
 // starts over): about 25 MB. It also remembers the judges the head cannot
@@ -112,6 +113,16 @@ func (m *judgedMemo) add(judge, photo uuid.UUID) {
 	e.ids = slices.Insert(slices.Clip(e.ids), i, photo) // a new array: readers keep theirs
 	m.judges[judge] = e
 	m.held += 1 + len(e.ids)
+}
+
+// forget drops what the memo holds of judge: their next pick reads their
+// votes and skips again.
+func (m *judgedMemo) forget(judge uuid.UUID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.judges[judge]; ok {
+		m.dropLocked(judge, e)
+	}
 }
 
 func (m *judgedMemo) dropLocked(judge uuid.UUID, e memoEntry) {

@@ -143,6 +143,22 @@ func (h *judgingHead) get(ctx context.Context, scan func(context.Context) (*head
 	return last.snap, nil
 }
 
+// peek returns the snapshot get would return without waiting (starting
+// a scan in the background when it is older than the TTL), or nil when
+// get would wait for a scan.
+func (h *judgingHead) peek(scan func(context.Context) (*headSnapshot, error), log *slog.Logger) *headSnapshot {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cur := h.cur
+	if h.ttl < 0 || cur == nil || cur.gen != h.gen || time.Since(cur.at) >= max(headMaxAge, 10*h.ttl) {
+		return nil
+	}
+	if time.Since(cur.at) >= h.ttl {
+		h.startLocked(scan, log)
+	}
+	return cur
+}
+
 // startLocked starts a scan unless one is in flight, and returns it. The
 // scan runs on its own context (bounded), so that no one caller's
 // cancellation fails the others waiting for it.

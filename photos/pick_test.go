@@ -344,3 +344,83 @@ func samePhoto(t *testing.T, how string, want, got *ent.Photo) {
 		}
 	}
 }
+
+// TestDrawNext: a castVote's half of a pick reads, for every pick of a
+// batch in one statement, the first of its candidates (in their order)
+// that is active and that its judge has neither voted on nor skipped,
+// whole (as ent reads it); nothing for a pick whose candidates all fail.
+// A judge whose first candidate failed is dropped from the memo (their
+// next pick reads their votes again); Candidates draws only for a judge
+// the memo holds, never the judge's own photo nor one in skip. SQLite
+// draws nothing: its picks follow the votes.
+func TestDrawNext(t *testing.T) {
+	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		e := newPickEnv(t, d, 6)
+		o := e.order
+		j1, j2, j3, j4 := e.judge(o[1]), e.judge(), e.judge(), e.judge() // j1 skipped o[1]
+		if _, err := d.Vote.Create().SetJudgeID(j2).SetPhotoID(o[0]).SetAnswers(nil).SetCreatedAt(time.Now()).Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Photo.UpdateOneID(o[3]).SetStatus(photo.StatusHidden).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range []uuid.UUID{j1, j2, j3, j4} {
+			e.pick(j, 1) // the memo holds them
+		}
+		picks := []photos.NextPick{
+			{Judge: j1, Candidates: []uuid.UUID{o[1], o[2], o[4]}}, // skipped, then free
+			{Judge: j2, Candidates: []uuid.UUID{o[0], o[3], o[5]}}, // voted, hidden, then free
+			{Judge: j3, Candidates: []uuid.UUID{o[2], o[4]}},       // the first free
+			{Judge: j4, Candidates: []uuid.UUID{o[3]}},             // hidden: none
+			{Judge: j1}, // no candidates
+		}
+		got, err := e.s.DrawNext(ctx, picks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Dialect != "postgres" {
+			if slices.ContainsFunc(got, func(p *ent.Photo) bool { return p != nil }) {
+				t.Fatalf("SQLite drew %v, want nothing", got)
+			}
+			if c := e.s.Candidates(j3, nil, 2); c != nil {
+				t.Fatalf("SQLite: candidates %v, want none", c)
+			}
+			return
+		}
+		want := []*uuid.UUID{&o[2], &o[5], &o[2], nil, nil}
+		for i, w := range want {
+			switch {
+			case w == nil && got[i] != nil:
+				t.Errorf("pick %d drew %s, want nothing", i, got[i].ID)
+			case w != nil && (got[i] == nil || got[i].ID != *w):
+				t.Errorf("pick %d drew %v, want %s", i, got[i], *w)
+			case w != nil:
+				ent, err := d.Photo.Get(ctx, *w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				samePhoto(t, "DrawNext", ent, got[i])
+			}
+		}
+		if e.s.Memo(j1) || e.s.Memo(j2) || e.s.Memo(j4) {
+			t.Error("the judges whose first candidate failed are still in the memo")
+		}
+		if !e.s.Memo(j3) {
+			t.Error("j3, whose first candidate was drawn, left the memo")
+		}
+
+		// Candidates: only for a judge the memo holds; never their own
+		// photo or one in skip; at most three, among the pool's first.
+		if c := e.s.Candidates(j1, nil, 2); c != nil {
+			t.Errorf("candidates %v for a judge the memo does not hold, want none", c)
+		}
+		c := e.s.Candidates(j3, []uuid.UUID{o[0]}, 2)
+		if len(c) != 2 || !slices.Contains(c, o[1]) || !slices.Contains(c, o[2]) {
+			t.Errorf("candidates %v for a pool of 2 past o[0], want o[1] and o[2]", c)
+		}
+		if c := e.s.Candidates(e.owner, nil, 2); c != nil {
+			t.Errorf("candidates %v for the photos' owner (the memo does not hold them), want none", c)
+		}
+	})
+}

@@ -518,6 +518,7 @@ func (a *App) Close() error {
 	a.Identity.Close() // the password-reset worker
 	a.Judging.Close()
 	a.Servings.Close()
+	a.Photos.Close() // its last cache drops, before Redis closes
 	a.coalescer.Close()
 	if a.stopNear != nil {
 		a.stopNear()

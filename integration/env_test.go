@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -102,7 +103,8 @@ func startEnvListening(t testing.TB, databaseURL string, settings map[string]str
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.NewLogger(cfg, testWriter{t}), opts...)
+	w := newTestWriter(t)
+	a, err := app.New(ctx, cfg, app.NewLogger(cfg, w), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,11 +121,34 @@ func startEnvListening(t testing.TB, databaseURL string, settings map[string]str
 	return &env{t: t, URL: ts.URL, App: a, DataDir: dataDir, Clock: c}
 }
 
-// testWriter sends the server's log lines to the test's log.
-type testWriter struct{ t testing.TB }
+// testWriter sends the server's log lines to the test's log, until the
+// test's cleanups are done: a line a goroutine of the server logs later
+// (its work outliving Close) is dropped, not sent to a finished test
+// (testing reports that as a data race).
+type testWriter struct {
+	t    testing.TB
+	mu   sync.Mutex
+	done bool
+}
 
-func (w testWriter) Write(b []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(b)))
+// newTestWriter returns a testWriter for t, closed by t's last cleanup
+// (registered first: cleanups run last-in, first-out).
+func newTestWriter(t testing.TB) *testWriter {
+	w := &testWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	return w
+}
+
+func (w *testWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimSpace(string(b)))
+	}
 	return len(b), nil
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/facestat/facestat/db"
 	"github.com/facestat/facestat/db/dbtest"
+	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/identity"
 	"github.com/facestat/facestat/judging"
 	"github.com/facestat/facestat/photos"
@@ -63,9 +64,10 @@ func scaleID(kind string, n int) uuid.UUID {
 
 // scaleEnv is a loaded database and a judging service on it.
 type scaleEnv struct {
-	svc *judging.Service
-	db  *db.DB
-	rec *queryRecorder
+	svc   *judging.Service
+	store *photos.Service
+	db    *db.DB
+	rec   *queryRecorder
 }
 
 func skipUnlessScale(tb testing.TB) {
@@ -195,7 +197,7 @@ func loadScale(tb testing.TB, headTTL time.Duration) *scaleEnv {
 		MinVotes: 10, CandidatePool: scalePool, TopSize: 10,
 		Ingest: judging.IngestConfig{MaxBatch: 10, MaxWait: time.Millisecond, QueueSize: 100, Workers: 1},
 	}, log)
-	return &scaleEnv{svc: svc, db: d, rec: rec}
+	return &scaleEnv{svc: svc, store: store, db: d, rec: rec}
 }
 
 // TestNextPhotoPlanAtScale captures the SQL NextPhoto sends for a judge who
@@ -215,6 +217,20 @@ func TestNextPhotoPlanAtScale(t *testing.T) {
 		{"fresh anonymous judge", &identity.Viewer{ID: uuid.New(), Anonymous: true}},
 		{"owner of 50 photos", &identity.Viewer{ID: scaleID("owner", 7)}},
 	}
+	// A castVote's draw (photos.DrawNext) for a batch of 50 votes, three
+	// candidates each, by regular judges, among the least-judged photos.
+	var picks []photos.NextPick
+	for i := range 50 {
+		var cands []uuid.UUID
+		for r := range 3 {
+			cands = append(cands, scaleID("photo", scaleSkewed+(i*3+r)%500))
+		}
+		picks = append(picks, photos.NextPick{Judge: scaleID("judge", i*97), Candidates: cands})
+	}
+	draw := func() (bool, error) {
+		drawn, err := e.store.DrawNext(ctx, picks)
+		return slices.ContainsFunc(drawn, func(p *ent.Photo) bool { return p != nil }), err
+	}
 	for _, c := range cases {
 		t.Run(strings.Fields(c.name)[0], func(t *testing.T) {
 			e.rec.start()
@@ -229,24 +245,43 @@ func TestNextPhotoPlanAtScale(t *testing.T) {
 			if len(queries) == 0 {
 				t.Fatal("NextPhoto sent no query")
 			}
-			for _, q := range queries {
-				plan := explain(t, e.db.SQL, q)
-				var scans []string
-				var lines []string
-				walkPlan(plan.Plan, 0, func(n planNode, depth int) {
-					lines = append(lines, strings.Repeat("  ", depth)+n.describe())
-					if n["Node Type"] == "Seq Scan" {
-						scans = append(scans, fmt.Sprint(n["Relation Name"]))
-					}
-				})
-				raw, _ := json.MarshalIndent(plan.Raw, "", "  ")
-				t.Logf("%s\nquery: %s\nargs: %v\nplan (execution %.2f ms, planning %.2f ms):\n%s\nJSON:\n%s",
-					c.name, q.query, q.args, plan.Execution, plan.Planning, strings.Join(lines, "\n"), raw)
-				if len(scans) > 0 {
-					t.Errorf("%s: sequential scan of %v in the plan of NextPhoto's query", c.name, scans)
-				}
+			checkPlans(t, e, c.name, queries)
+		})
+	}
+	t.Run("drawNext", func(t *testing.T) {
+		e.rec.start()
+		some, err := draw()
+		queries := e.rec.stop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !some || len(queries) != 1 {
+			t.Fatalf("DrawNext of 50 picks drew anything: %v, in %d statements; want some, in one", some, len(queries))
+		}
+		checkPlans(t, e, "a castVote batch's draw of the next photos (50 votes)", queries)
+	})
+}
+
+// checkPlans fails if PostgreSQL plans a sequential scan for any of
+// queries, logging each plan.
+func checkPlans(t *testing.T, e *scaleEnv, name string, queries []recordedQuery) {
+	t.Helper()
+	for _, q := range queries {
+		plan := explain(t, e.db.SQL, q)
+		var scans []string
+		var lines []string
+		walkPlan(plan.Plan, 0, func(n planNode, depth int) {
+			lines = append(lines, strings.Repeat("  ", depth)+n.describe())
+			if n["Node Type"] == "Seq Scan" {
+				scans = append(scans, fmt.Sprint(n["Relation Name"]))
 			}
 		})
+		raw, _ := json.MarshalIndent(plan.Raw, "", "  ")
+		t.Logf("%s\nquery: %s\nargs: %v\nplan (execution %.2f ms, planning %.2f ms):\n%s\nJSON:\n%s",
+			name, q.query, q.args, plan.Execution, plan.Planning, strings.Join(lines, "\n"), raw)
+		if len(scans) > 0 {
+			t.Errorf("%s: sequential scan of %v in the plan of its query", name, scans)
+		}
 	}
 }
 

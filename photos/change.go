@@ -2,6 +2,7 @@ package photos
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -165,17 +166,74 @@ func (s *Service) changed(ctx context.Context, c Change) {
 }
 
 // forgetTwice drops the photo's cached row at once and again a second
-// later (see changed).
+// later (see changed), or at Close if that comes first.
 func (s *Service) forgetTwice(ctx context.Context, id uuid.UUID) {
 	ctx = context.WithoutCancel(ctx)
 	s.forget(ctx, id)
-	if s.cfg.Cache != nil {
-		time.AfterFunc(time.Second, func() {
-			defer panics.Recover(s.log, "dropping a changed photo's row again", nil)
-			s.forget(ctx, id)
-		})
+	if s.cfg.Cache == nil {
+		return
+	}
+	again := func() {
+		defer panics.Recover(s.log, "dropping a changed photo's row again", nil)
+		s.forget(ctx, id)
+	}
+	s.again.schedule(time.Second, again)
+}
+
+// againDrops are the second drops forgetTwice scheduled and that have not
+// run yet: Close runs them at once, while the cache is there, so that no
+// drop (nor its log line) outlives the Service.
+type againDrops struct {
+	mu      sync.Mutex
+	closed  bool
+	pending map[*againDrop]struct{}
+}
+
+type againDrop struct {
+	timer *time.Timer
+	run   func()
+}
+
+// schedule runs f after d, unless close runs it first; after close, not
+// at all.
+func (a *againDrops) schedule(d time.Duration, f func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return
+	}
+	if a.pending == nil {
+		a.pending = map[*againDrop]struct{}{}
+	}
+	w := &againDrop{run: f}
+	w.timer = time.AfterFunc(d, func() {
+		a.mu.Lock()
+		_, ok := a.pending[w]
+		delete(a.pending, w)
+		a.mu.Unlock()
+		if ok {
+			w.run()
+		}
+	})
+	a.pending[w] = struct{}{}
+}
+
+// close runs the drops still pending, at once, and schedules no more.
+func (a *againDrops) close() {
+	a.mu.Lock()
+	pending := a.pending
+	a.pending, a.closed = nil, true
+	a.mu.Unlock()
+	for w := range pending {
+		w.timer.Stop()
+		w.run()
 	}
 }
+
+// Close runs at once the second drops of changed photos' rows still
+// waiting (forgetTwice), while the cache is there, and schedules no more:
+// the App calls it before closing Redis.
+func (s *Service) Close() { s.again.close() }
 
 // forget drops the cached rows of photos ids and what serving their
 // images needs (imageAccess), best effort: an entry whose delete fails

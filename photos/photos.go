@@ -88,6 +88,7 @@ type Service struct {
 	memo      judgedMemo  // what judges judged, as far as this instance knows
 	draw      drawStatements
 	picks     struct{ head, walk atomic.Int64 }
+	again     againDrops // the second drops of changed photos' rows (forgetTwice)
 
 	// Now, when set, replaces time.Now for signed URLs' expiries (tests).
 	Now func() time.Time

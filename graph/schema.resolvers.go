@@ -206,7 +206,7 @@ func (r *mutationResolver) CastVote(ctx context.Context, input model.CastVoteInp
 	}
 	r.loaders(ctx).Voted.Clear(id)
 	r.loaders(ctx).Voted.Prime(id, true)
-	// Next carries the next photo the vote's transaction drew, if it did:
+	// Next carries the next photo the vote's batch drew, if it did:
 	// the next field serves it (or picks one).
 	return &model.CastVotePayload{Photo: c.Photo, Next: c.Next}, nil
 }

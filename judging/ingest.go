@@ -36,8 +36,8 @@ type Ballot struct {
 	Answers   []schema.Answer
 	Network   string // the voter's network (clientaddr.Network); "" unknown
 	// Next are the candidates for the judge's next photo
-	// (photos.Candidates): the first still judgeable once the vote is in
-	// is read in the vote's transaction. None: no next photo is drawn.
+	// (photos.Candidates): the first still judgeable is read once the
+	// vote's batch has committed (nextPhotos). None: no next photo is drawn.
 	Next []uuid.UUID
 }
 

@@ -203,8 +203,8 @@ type Cast struct {
 	// Aggs are the photo's aggregates as the vote left them (nil when the
 	// service has no cache and no observers, for which it makes none).
 	Aggs *Aggregates
-	// Next is the judge's next photo, drawn in the vote's transaction
-	// (photos.Candidates); nil when it was not (ServeNext: NextPhoto
+	// Next is the judge's next photo, drawn by the vote's batch
+	// (photos.Candidates, DrawNext); nil when it was not (ServeNext: NextPhoto
 	// picks).
 	Next *ent.Photo
 }
@@ -212,7 +212,7 @@ type Cast struct {
 // CastVoteFresh is CastVote, also returning the photo's aggregates as the
 // vote left them: what the voter's answer shows, with its own vote
 // counted, read from nowhere; and, with next, the judge's next photo when
-// the vote's transaction could draw it.
+// the vote's batch could draw it.
 func (s *Service) CastVoteFresh(ctx context.Context, v *identity.Viewer, photoID uuid.UUID, inputs []AnswerInput, next bool) (Cast, error) {
 	if v == nil {
 		return Cast{}, facestat.Errorf(facestat.Unauthenticated, "start a session first (startAnonymousSession needs no account)")

@@ -51,15 +51,17 @@ func newDrawStatements(dialectName string) drawStatements {
 	}
 	row := "SELECT " + strings.Join(drawColumns, ", ") + " FROM " + photo.Table +
 		" WHERE " + photo.FieldID + " = " + id + " AND " + photo.FieldStatus + " = '" + photo.StatusActive.String() + "'"
+	return drawStatements{row: row, unjudged: row + unjudged(judge, id), pg: pg}
+}
+
+// unjudged is the condition that the judge (an expression) has neither
+// voted on nor skipped the photo (another): two probes of the (judge,
+// photo) unique indexes.
+func unjudged(judgeExpr, photoExpr string) string {
 	notIn := func(table, judgeCol, photoCol string) string {
-		return " AND NOT EXISTS (SELECT 1 FROM " + table + " WHERE " + judgeCol + " = " + judge + " AND " + photoCol + " = " + id + ")"
+		return " AND NOT EXISTS (SELECT 1 FROM " + table + " x WHERE x." + judgeCol + " = " + judgeExpr + " AND x." + photoCol + " = " + photoExpr + ")"
 	}
-	return drawStatements{
-		row: row,
-		unjudged: row + notIn(vote.Table, vote.FieldJudgeID, vote.FieldPhotoID) +
-			notIn(photoskip.Table, photoskip.FieldJudgeID, photoskip.FieldPhotoID),
-		pg: pg,
-	}
+	return notIn(vote.Table, vote.FieldJudgeID, vote.FieldPhotoID) + notIn(photoskip.Table, photoskip.FieldJudgeID, photoskip.FieldPhotoID)
 }
 
 // drawRow reads the photo id if it is active and, with judge, not judged

@@ -80,6 +80,28 @@ type headScan struct {
 	err  error
 }
 
+// candidates returns the pool a pick draws from, shuffled: the first n
+// photos of h that judge (nil: no one) may be served, leaving out their
+// own, those in judged (sorted) and those in skip; false when fewer than
+// n are left in h and more photos lie past it (the walk must decide).
+func (h *headSnapshot) candidates(judge *uuid.UUID, judged, skip []uuid.UUID, n int) ([]uuid.UUID, bool) {
+	out := make([]uuid.UUID, 0, n)
+	for _, p := range h.photos {
+		if len(out) == n {
+			break
+		}
+		if (judge != nil && p.owner == *judge) || holds(judged, p.id) || slices.Contains(skip, p.id) {
+			continue
+		}
+		out = append(out, p.id)
+	}
+	if len(out) < n && !h.full {
+		return nil, false
+	}
+	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out, true
+}
+
 // judgingHead is an instance's cached head of the judging order.
 type judgingHead struct {
 	ttl    time.Duration // negative: every pick waits for a scan of its own
@@ -122,10 +144,7 @@ func (h *judgingHead) get(ctx context.Context, scan func(context.Context) (*head
 	var last *headScan
 	for range 3 {
 		h.mu.Lock()
-		if cur := h.cur; cur != nil && cur.gen == h.gen && time.Since(cur.at) < max(headMaxAge, 10*h.ttl) {
-			if h.ttl >= 0 && time.Since(cur.at) >= h.ttl {
-				h.startLocked(scan, log)
-			}
+		if cur := h.usableLocked(scan, log); cur != nil {
 			h.mu.Unlock()
 			return cur, nil
 		}
@@ -143,17 +162,27 @@ func (h *judgingHead) get(ctx context.Context, scan func(context.Context) (*head
 	return last.snap, nil
 }
 
-// peek returns the snapshot get would return without waiting (starting
-// a scan in the background when it is older than the TTL), or nil when
-// get would wait for a scan.
+// peek returns the snapshot get would return without waiting, or nil
+// when get would wait for a scan.
 func (h *judgingHead) peek(scan func(context.Context) (*headSnapshot, error), log *slog.Logger) *headSnapshot {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.ttl < 0 {
+		return nil // every pick waits for a scan of its own
+	}
+	return h.usableLocked(scan, log)
+}
+
+// usableLocked returns the current snapshot if a pick may use it: no
+// change a pick must see came after its scan, and it is not past
+// headMaxAge (or ten TTLs); past the TTL, a new scan starts in the
+// background. Nil otherwise.
+func (h *judgingHead) usableLocked(scan func(context.Context) (*headSnapshot, error), log *slog.Logger) *headSnapshot {
 	cur := h.cur
-	if h.ttl < 0 || cur == nil || cur.gen != h.gen || time.Since(cur.at) >= max(headMaxAge, 10*h.ttl) {
+	if cur == nil || cur.gen != h.gen || time.Since(cur.at) >= max(headMaxAge, 10*h.ttl) {
 		return nil
 	}
-	if time.Since(cur.at) >= h.ttl {
+	if h.ttl >= 0 && time.Since(cur.at) >= h.ttl {
 		h.startLocked(scan, log)
 	}
 	return cur
@@ -299,23 +328,13 @@ func (s *Service) pickFromHead(ctx context.Context, judge *uuid.UUID, skip []uui
 // the walk must answer.
 func (s *Service) drawFromHead(ctx context.Context, head *headSnapshot, judge *uuid.UUID, judged []uuid.UUID, memo bool,
 	skip []uuid.UUID, n int) (p *ent.Photo, missed, ok bool, err error) {
-	candidates := make([]uuid.UUID, 0, n)
-	for _, h := range head.photos {
-		if len(candidates) == n {
-			break
-		}
-		if (judge != nil && h.owner == *judge) || holds(judged, h.id) || slices.Contains(skip, h.id) {
-			continue
-		}
-		candidates = append(candidates, h.id)
-	}
-	if len(candidates) < n && !head.full {
+	candidates, enough := head.candidates(judge, judged, skip, n)
+	if !enough {
 		if judge != nil {
 			s.memo.walk(*judge)
 		}
 		return nil, false, false, nil // more candidates lie past the head
 	}
-	rand.Shuffle(len(candidates), func(i, j int) { candidates[i], candidates[j] = candidates[j], candidates[i] })
 	for i, id := range candidates {
 		if i == pickTries {
 			break

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -12,8 +11,6 @@ import (
 
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/photo"
-	"github.com/facestat/facestat/ent/photoskip"
-	"github.com/facestat/facestat/ent/vote"
 	"github.com/facestat/facestat/entx"
 )
 
@@ -49,20 +46,10 @@ func (s *Service) Candidates(judge uuid.UUID, skip []uuid.UUID, n int) []uuid.UU
 	if head == nil {
 		return nil
 	}
-	candidates := make([]uuid.UUID, 0, n)
-	for _, h := range head.photos {
-		if len(candidates) == n {
-			break
-		}
-		if h.owner == judge || holds(judged, h.id) || slices.Contains(skip, h.id) {
-			continue
-		}
-		candidates = append(candidates, h.id)
-	}
-	if len(candidates) < n && !head.full {
+	candidates, enough := head.candidates(&judge, judged, skip, n)
+	if !enough {
 		return nil // more candidates lie past the head: the pick decides
 	}
-	rand.Shuffle(len(candidates), func(i, j int) { candidates[i], candidates[j] = candidates[j], candidates[i] })
 	return slices.Clip(candidates[:min(len(candidates), pickTries)])
 }
 
@@ -127,14 +114,9 @@ var drawNextPG = func() string {
 	for i, c := range drawColumns {
 		cols[i] = "ph." + c
 	}
-	notIn := func(table, judgeCol, photoCol string) string {
-		return " AND NOT EXISTS (SELECT 1 FROM " + table + " x WHERE x." + judgeCol + " = c.j AND x." + photoCol + " = c.p)"
-	}
 	return "SELECT DISTINCT ON (c.i) " + strings.Join(cols, ", ") + ", c.i, c.r" +
 		" FROM unnest($1::int4[], $2::int4[], $3::uuid[], $4::uuid[]) AS c(i, r, j, p)" +
 		" JOIN " + photo.Table + " ph ON ph." + photo.FieldID + " = c.p" +
 		" WHERE ph." + photo.FieldStatus + " = '" + photo.StatusActive.String() + "'" +
-		notIn(vote.Table, vote.FieldJudgeID, vote.FieldPhotoID) +
-		notIn(photoskip.Table, photoskip.FieldJudgeID, photoskip.FieldPhotoID) +
-		" ORDER BY c.i, c.r"
+		unjudged("c.j", "c.p") + " ORDER BY c.i, c.r"
 }()

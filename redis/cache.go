@@ -102,7 +102,7 @@ const flushAll = "*"
 
 // publish adds to pipe the invalidation of keys (unprefixed), or flushAll,
 // for every instance's near cache, and drops them from this one's now.
-// Once pipe has run, the caller drops them again (invalidate): see
+// Once pipe has run, the caller drops them again (dropNear): see
 // invalidate.
 func (c *Cache) publish(ctx context.Context, pipe goredis.Pipeliner, keys ...string) {
 	if msg, ok := c.invalidate(keys); ok {
@@ -120,19 +120,31 @@ func (c *Cache) publish(ctx context.Context, pipe goredis.Pipeliner, keys ...str
 // skips a fill when any key of its shard was dropped meanwhile, so an echo
 // costs the fills of 63 other keys' shard too). But a reader may read the
 // old value from Redis after the drop and before the write runs, and store
-// it: so the writer calls invalidate again once its write has run, which
-// is what the echo used to do. (flushAll, rare, is sent bare: instances of
-// an earlier release know it only so.)
+// it: so the writer drops the keys again (dropNear) once its write has
+// run, which is what the echo used to do. (flushAll, rare, is sent bare:
+// instances of an earlier release know it only so.)
 func (c *Cache) invalidate(keys []string) (string, bool) {
-	if c.near == nil {
+	if !c.dropNear(keys) {
 		return "", false
 	}
 	if len(keys) == 1 && keys[0] == flushAll {
-		c.near.Clear()
 		return flushAll, true
 	}
-	c.near.Invalidate(keys...)
 	return strings.Join(keys, "\n") + c.sender, true
+}
+
+// dropNear drops keys (unprefixed), or flushAll, from this instance's
+// near cache; false without one.
+func (c *Cache) dropNear(keys []string) bool {
+	if c.near == nil {
+		return false
+	}
+	if len(keys) == 1 && keys[0] == flushAll {
+		c.near.Clear()
+	} else {
+		c.near.Invalidate(keys...)
+	}
+	return true
 }
 
 // heard applies an invalidation published on c.channel: flushAll, or keys
@@ -487,7 +499,7 @@ func (c *Cache) setNewer(ctx context.Context, ttl time.Duration, items []cache.V
 	call, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	err := setNewer.Run(call, c.rdb, keys, args...).Err()
-	c.invalidate(plain) // what a reader stored meanwhile (see invalidate)
+	c.dropNear(plain) // what a reader stored meanwhile (see invalidate)
 	return c.failed(ctx, err)
 }
 
@@ -514,7 +526,7 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 	pipe.Del(call, full...)
 	c.publish(call, pipe, keys...)
 	_, err := pipe.Exec(call)
-	c.invalidate(keys) // what a reader stored meanwhile (see invalidate)
+	c.dropNear(keys) // what a reader stored meanwhile (see invalidate)
 	if err != nil {
 		if c.near != nil {
 			c.near.Clear() // and Near is nil until the epoch moves on
@@ -554,7 +566,7 @@ func (c *Cache) bumpUntilClean() {
 		incr := pipe.Incr(ctx, c.epochKey)
 		c.publish(ctx, pipe, flushAll) // every instance's near cache holds entries of the old epoch
 		_, err := pipe.Exec(ctx)
-		c.invalidate([]string{flushAll})
+		c.dropNear([]string{flushAll})
 		epoch := incr.Val()
 		cancel()
 		switch {

@@ -248,6 +248,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.Cache = store
 	limiter := a.newLimiter(cfg, log)
 	limits := rateLimits(cfg, limiter)
+	limits.Votes = a.voteLeasing(cfg, limiter)
 	a.Photos = photos.NewService(d.Client, a.Blobs, photos.Config{
 		Dialect:             d.Dialect,
 		MaxUploadBytes:      cfg.MaxUploadBytes,
@@ -473,6 +474,16 @@ func (a *App) leasing(cfg *config.Config, limiter ratelimit.Limiter) ratelimit.L
 		return limiter
 	}
 	return &ratelimit.Leasing{Limiter: limiter, Share: float64(cfg.BudgetLeasePercent) / 100, TTL: cfg.BudgetLeaseTTL}
+}
+
+// voteLeasing returns limiter counting the votes' rate limits a lease at
+// a time, when they are shared through Redis (nil: the votes are counted
+// by limiter itself).
+func (a *App) voteLeasing(cfg *config.Config, limiter ratelimit.Limiter) ratelimit.Limiter {
+	if a.redis == nil || cfg.VoteLeasePercent == 0 {
+		return nil
+	}
+	return &ratelimit.Leasing{Limiter: limiter, Share: float64(cfg.VoteLeasePercent) / 100, TTL: cfg.VoteLeaseTTL}
 }
 
 // budgets are the cost budgets of cfg, counted by limiter.

@@ -161,6 +161,8 @@ type Config struct {
 	BudgetAPIKey       Rate          // per API key (issue 15)
 	BudgetLeasePercent int           // share of a budget an instance takes from Redis at once and spends in process (0: none)
 	BudgetLeaseTTL     time.Duration // how long a lease may be spent from
+	VoteLeasePercent   int           // share of rate-vote and rate-vote-ip an instance takes from Redis at once (0: none)
+	VoteLeaseTTL       time.Duration // how long a vote lease may be spent from
 	GCPercent          int           // GOGC of the process (0: Go's default)
 	MemoryLimitPercent int           // GOMEMLIMIT as a percentage of the cgroup's or machine's memory (0: none)
 	GCHeadroom         int64         // the least the heap grows between collections, bytes (0: gc-percent alone)
@@ -501,6 +503,8 @@ var groups = []group{
 		// twice that. An address may hide a school or an office behind NAT.
 		{"rate-vote", "120/1m", "castVote and skipPhoto per judge, account or anonymous session (a quick human casts about one a second)", rate(func(c *Config) *Rate { return &c.RateVote })},
 		{"rate-vote-ip", "3000/1m", "castVote and skipPhoto per client IP, all judges together (schools and offices share one address)", rate(func(c *Config) *Rate { return &c.RateVoteIP })},
+		{"vote-lease-percent", "5", "with redis-url: the share of rate-vote and of rate-vote-ip (percent of N) an instance takes from Redis at once and counts in process, so that most votes cost no Redis round trip for their limits; a judge or address may be refused at most that share per instance early, never allowed more; 0 counts every vote in Redis", integer(func(c *Config) *int { return &c.VoteLeasePercent })},
+		{"vote-lease-ttl", "10s", "with vote-lease-percent: how long an instance counts a judge's or address's votes against a lease before what is left of it goes back to Redis (a human judge casts about one vote a second, so a lease lasts a few seconds of judging)", duration(func(c *Config) *time.Duration { return &c.VoteLeaseTTL })},
 	}},
 	{"Budgets", "Each GraphQL request is charged its price (the cost max-complexity bounds) up front in every budget that applies to it, refused with 429 THROTTLED when one is short, and refunded down to what it actually cost once it has run. Each is N/period cost units, a token bucket like the rate limits; N must be at least max-complexity, so that any document admitted can run; 0/1s turns one off. With redis-url set, all instances share them.", []option{
 		// A judge's nextPhoto and castVote cost one or two hundred units,
@@ -736,6 +740,8 @@ func (c *Config) Validate() error {
 	check(c.GCHeadroom >= 0 && c.GCHeadroom <= 16<<30, "gc-headroom", "must be in 0..16GiB")
 	check(c.BudgetLeasePercent >= 0 && c.BudgetLeasePercent <= 10, "budget-lease-percent", "must be in 0..10")
 	check(c.BudgetLeaseTTL >= 100*time.Millisecond && c.BudgetLeaseTTL <= time.Minute, "budget-lease-ttl", "must be in 100ms..1m")
+	check(c.VoteLeasePercent >= 0 && c.VoteLeasePercent <= 10, "vote-lease-percent", "must be in 0..10")
+	check(c.VoteLeaseTTL >= 100*time.Millisecond && c.VoteLeaseTTL <= time.Minute, "vote-lease-ttl", "must be in 100ms..1m")
 	check(c.NearCacheTTL >= 0 && c.NearCacheTTL <= time.Minute, "near-cache-ttl", "must be in 0..1m")
 	check(c.APQTTL >= time.Minute && c.APQTTL <= 30*24*time.Hour, "apq-ttl", "must be in 1m..720h")
 	check(c.MaxPageSize >= 1 && c.MaxPageSize <= 1000, "max-page-size", "must be in 1..1000")

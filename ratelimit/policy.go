@@ -18,7 +18,11 @@ import (
 // limits nothing.
 type Policy struct {
 	Limiter Limiter
-	Rules   Rules
+	// Votes counts Vote and Skip, the limits every castVote pays (nil:
+	// Limiter): a Leasing over Limiter, so that a judge's votes cost a
+	// round trip to Redis a lease, not each.
+	Votes Limiter
+	Rules Rules
 }
 
 // Rules are the limits of a Policy, by action.
@@ -118,7 +122,14 @@ func (p *Policy) ChangePassword(ctx context.Context, account uuid.UUID) error {
 // everyone sharing its address (a school, an office). A vote the judge's
 // own budget allows but its address refuses is given back to the judge.
 func (p *Policy) Vote(ctx context.Context, judge uuid.UUID) error {
-	return p.thenByIP(ctx, p.rules().Vote, judge.String(), p.rules().VoteIP)
+	if p == nil {
+		return nil
+	}
+	l := p.Votes
+	if l == nil {
+		l = p.Limiter
+	}
+	return pairByIP(ctx, l, p.rules().Vote, judge.String(), p.rules().VoteIP)
 }
 
 // Skip limits skipPhoto on the votes' budget (Vote's rules, per judge
@@ -173,8 +184,16 @@ func (p *Policy) byIP(ctx context.Context, rule Rule) error {
 // counts pairs, Redis; else rule after rule, key's event given back when
 // the address refuses it).
 func (p *Policy) thenByIP(ctx context.Context, rule Rule, key string, ipRule Rule) error {
-	if p == nil || p.Limiter == nil {
+	if p == nil {
 		return nil
 	}
-	return decided(AllowPair(ctx, p.Limiter, rule, key, ipRule, clientaddr.Group(clientaddr.From(ctx))))
+	return pairByIP(ctx, p.Limiter, rule, key, ipRule)
+}
+
+// pairByIP is thenByIP on the limiter l (nil limits nothing).
+func pairByIP(ctx context.Context, l Limiter, rule Rule, key string, ipRule Rule) error {
+	if l == nil {
+		return nil
+	}
+	return decided(AllowPair(ctx, l, rule, key, ipRule, clientaddr.Group(clientaddr.From(ctx))))
 }

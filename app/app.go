@@ -138,7 +138,14 @@ func OpenDB(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate b
 // S3Timeout), else the folder blobs under the data folder.
 func NewBlobStore(ctx context.Context, cfg *config.Config) (blob.Store, error) {
 	if !cfg.S3() {
-		return fsblob.New(filepath.Join(cfg.DataDir, "blobs"))
+		s, err := fsblob.New(filepath.Join(cfg.DataDir, "blobs"))
+		if err != nil {
+			return nil, err
+		}
+		// Images and thumbnails are served from memory after a stat of
+		// their file (fsblob's cache): 64 MiB holds every thumbnail and
+		// image a busy hour's judges see.
+		return s.Cached(64<<20, 1<<20), nil
 	}
 	s, err := s3blob.New(ctx, s3blob.Options{
 		Endpoint:     cfg.S3Endpoint,

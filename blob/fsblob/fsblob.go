@@ -48,7 +48,8 @@ const (
 // Store is a blob.Store backed by a local folder. It is safe for concurrent
 // use. The zero value is not usable; create one with New.
 type Store struct {
-	dir string // absolute, cleaned
+	dir   string // absolute, cleaned
+	cache *cache // small objects' bytes (Cached); nil: none
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -202,6 +203,20 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadSeekCloser, blob.I
 	if err := checkKey(key); err != nil {
 		return nil, blob.Info{}, err
 	}
+	if s.cache != nil {
+		r, info, ok, err := s.cache.open(s.path(key), func(fi fs.FileInfo) blob.Info {
+			return blob.Info{Size: fi.Size(), ContentType: ContentType(key), ModTime: fi.ModTime()}
+		})
+		switch {
+		case err != nil && notFound(err):
+			s.cache.drop(s.path(key))
+			return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, blob.ErrNotFound)
+		case err != nil:
+			return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, err)
+		case ok:
+			return r, info, nil
+		}
+	}
 	f, err := os.Open(s.path(key))
 	if err != nil {
 		if notFound(err) {
@@ -250,6 +265,9 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 			return nil // deleted concurrently
 		}
 		return fmt.Errorf("fsblob: delete %q: %w", key, err)
+	}
+	if s.cache != nil {
+		s.cache.drop(p)
 	}
 	// Remove the folders left empty, deepest first. Removal fails, and the
 	// walk stops, at the first folder still holding something (an object or

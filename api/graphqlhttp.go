@@ -164,21 +164,16 @@ func refusedStatus(resp *graphql.Response, media string) int {
 // writeGraphQL writes resp with status; data only when the operation ran
 // (a response without `data` says nothing ran).
 func writeGraphQL(w http.ResponseWriter, status int, resp *graphql.Response, ran bool) {
-	out := struct {
-		Errors     gqlerror.List   `json:"errors,omitempty"`
-		Data       json.RawMessage `json:"data,omitempty"`
-		Extensions map[string]any  `json:"extensions,omitempty"`
-	}{Errors: resp.Errors, Extensions: resp.Extensions}
+	var data json.RawMessage
 	if ran {
-		out.Data = resp.Data
-		if len(out.Data) == 0 {
-			out.Data = json.RawMessage("null")
+		data = resp.Data
+		if len(data) == 0 {
+			data = json.RawMessage("null")
 		}
 	}
-	var b bytes.Buffer
-	if err := json.NewEncoder(&b).Encode(out); err != nil {
-		b.Reset()
-		b.WriteString(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	b, err := encodeResponse(resp.Errors, data, resp.Extensions)
+	if err != nil {
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
 		status = http.StatusInternalServerError
 	}
 	if resp.Errors != nil {
@@ -187,7 +182,50 @@ func writeGraphQL(w http.ResponseWriter, status int, resp *graphql.Response, ran
 		}
 	}
 	w.WriteHeader(status)
-	w.Write(b.Bytes())
+	w.Write(b)
+}
+
+// encodeResponse is the JSON of a response, as encoding/json's encoder
+// writes it. An answer without errors whose data holds none of the
+// characters the encoder escapes (plainJSON) is put together without the
+// encoder's second pass over the data (compacting and escaping it):
+// gqlgen writes compact JSON.
+func encodeResponse(errs gqlerror.List, data json.RawMessage, ext map[string]any) ([]byte, error) {
+	if errs != nil || data == nil || !plainJSON(data) {
+		var b bytes.Buffer
+		err := json.NewEncoder(&b).Encode(struct {
+			Errors     gqlerror.List   `json:"errors,omitempty"`
+			Data       json.RawMessage `json:"data,omitempty"`
+			Extensions map[string]any  `json:"extensions,omitempty"`
+		}{errs, data, ext})
+		return b.Bytes(), err
+	}
+	b := make([]byte, 0, len(data)+64)
+	b = append(b, `{"data":`...)
+	b = append(b, data...)
+	if len(ext) > 0 {
+		e, err := json.Marshal(ext)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, `,"extensions":`...)
+		b = append(b, e...)
+	}
+	return append(b, "}\n"...), nil
+}
+
+// plainJSON reports whether data, compact JSON that gqlgen wrote, holds
+// none of the characters encoding/json escapes: '<', '>' and '&' (for
+// HTML), U+2028 and U+2029 (whose UTF-8 begins 0xE2, which other
+// characters share: those answers take the encoder's way).
+func plainJSON(data []byte) bool {
+	for _, c := range data {
+		switch c {
+		case '<', '>', '&', 0xE2:
+			return false
+		}
+	}
+	return true
 }
 
 // responseMedia chooses the response's media type from Accept: the

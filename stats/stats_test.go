@@ -874,3 +874,12 @@ func BenchmarkSummarize(b *testing.B) {
 		stats.Summarize(stats.Number, a, rangeFor(stats.Number))
 	}
 }
+
+// BenchmarkBetaQuantile: the bounds of a yes/no question's interval (both
+// tails), as a results read computes them for each such question.
+func BenchmarkBetaQuantile(b *testing.B) {
+	for b.Loop() {
+		stats.BetaQuantile(0.025, 412.5, 96.5)
+		stats.BetaQuantile(0.975, 412.5, 96.5)
+	}
+}

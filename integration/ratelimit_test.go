@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -260,6 +261,85 @@ func TestRateLimits(t *testing.T) {
 			limited(t, e.env, "a judge's first vote from the address", func() *response { return voteFrom(t, e.env, ip, c, photos[1]) })
 			allowed(t, "that judge from another address", voteFrom(t, e.env, e.fresh(), c, photos[1]))
 		})
+	})
+}
+
+// TestHostileVoteLeases: with limits large enough to be leased (each
+// instance takes a tenth of a limit from Redis at once and counts votes
+// against it in process), a judge voting as fast as it can through two
+// instances at once, and judges crowding one address through both, get
+// no more votes than the limits: a lease is taken from the shared bucket
+// before any vote is counted against it. They may be refused early, at
+// most a lease per instance.
+func TestHostileVoteLeases(t *testing.T) {
+	const limit, lease = 30, 3
+	rs := startRedis(t)
+	settings := map[string]string{
+		"FACESTAT_REDIS_URL":          rs.URL(),
+		"FACESTAT_REDIS_PREFIX":       liveRedisPrefix(),
+		"FACESTAT_TRUSTED_PROXIES":    "127.0.0.1/32",
+		"FACESTAT_RATE_VOTE":          fmt.Sprintf("%d/1h", limit),
+		"FACESTAT_RATE_VOTE_IP":       fmt.Sprintf("%d/1h", limit),
+		"FACESTAT_VOTE_LEASE_PERCENT": "10",
+		"FACESTAT_VOTE_LEASE_TTL":     "1m",
+		"FACESTAT_PHOTO_QUOTA":        "40",
+	}
+	url := dbtest.MustCreatePGDatabase(t)
+	a := &rateEnv{env: startEnv(t, url, settings)}
+	b := &rateEnv{env: startEnv(t, url, settings), n: 1000}
+	owner := a.newAccount(t, "owner")
+	var photos []string
+	for range limit + 4 {
+		photos = append(photos, a.photoOf(t, owner))
+	}
+	// race sends votes(i) for every photo at once, even ones through A and
+	// odd ones through B, and returns how many were allowed; each other
+	// must be RATE_LIMITED.
+	race := func(t *testing.T, vote func(e *env, i int) *response) int {
+		t.Helper()
+		var wg sync.WaitGroup
+		got := make([]*response, len(photos))
+		for i := range photos {
+			e := a.env
+			if i%2 == 1 {
+				e = b.env
+			}
+			wg.Go(func() { got[i] = vote(e, i) })
+		}
+		wg.Wait()
+		n := 0
+		for i, r := range got {
+			switch {
+			case r.Status == http.StatusOK && len(r.Errors) == 0:
+				n++
+			case r.code() != "RATE_LIMITED":
+				t.Fatalf("vote %d: %d %+v; want it allowed or RATE_LIMITED", i, r.Status, r.Errors)
+			}
+		}
+		return n
+	}
+	check := func(t *testing.T, what string, n int) {
+		t.Helper()
+		t.Logf("%s: %d of %d votes allowed (limit %d, leases of %d)", what, n, len(photos), limit, lease)
+		if n > limit || n < limit-2*lease {
+			t.Errorf("%s: %d votes allowed, want at most %d and at least %d (a lease per instance refused early)", what, n, limit, limit-2*lease)
+		}
+	}
+	t.Run("OneJudge", func(t *testing.T) {
+		j := a.judge(t)
+		check(t, "one judge through both instances", race(t, func(e *env, i int) *response {
+			return voteFrom(t, e, b.fresh(), j, photos[i])
+		}))
+	})
+	t.Run("OneAddress", func(t *testing.T) {
+		ip := a.fresh()
+		judges := make([]string, len(photos))
+		for i := range judges {
+			judges[i] = b.judge(t)
+		}
+		check(t, "judges on one address through both instances", race(t, func(e *env, i int) *response {
+			return voteFrom(t, e, ip, judges[i], photos[i])
+		}))
 	})
 }
 

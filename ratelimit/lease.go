@@ -19,9 +19,11 @@ import (
 // instance leased and has not spent are missing from the shared bucket
 // until its lease is given back (when it expires and the bucket is charged
 // again here) or the bucket refills, so a client may be refused at most
-// one lease per instance early. A charge a lease cannot cover whole, or
-// larger than a lease, goes to Limiter as it is; a bucket too short for a
-// whole lease is charged exactly. Remaining is approximate: what the
+// one lease per instance early (also in a burst: one request at a time
+// renews an instance's lease, the others wait and spend from it). A
+// charge a lease cannot cover whole, or larger than a lease, goes to
+// Limiter as it is; a bucket too short for a whole lease is charged
+// exactly. Remaining is approximate: what the
 // bucket held when the lease was taken and what is left of the lease.
 type Leasing struct {
 	Limiter Limiter
@@ -31,8 +33,9 @@ type Leasing struct {
 	// TTL is how long a lease may be spent from (0: 1 s).
 	TTL time.Duration
 
-	mu     sync.Mutex
-	leases map[leaseKey]*lease
+	mu       sync.Mutex
+	leases   map[leaseKey]*lease
+	renewing map[leaseKey]chan struct{} // closed when the renewal ends
 }
 
 var _ Limiter = (*Leasing)(nil)
@@ -65,21 +68,41 @@ func (l *Leasing) Allow(ctx context.Context, rule Rule, key string) (Decision, e
 	return l.AllowN(ctx, rule, key, 1)
 }
 
-// AllowN implements Limiter.
+// AllowN implements Limiter. One request at a time renews a bucket's
+// lease in an instance; the others wait for it and then spend from what
+// it brought (a burst of requests renewing at once would each take a
+// lease, and leave the bucket short while their tokens sat unspent).
 func (l *Leasing) AllowN(ctx context.Context, rule Rule, key string, n int) (Decision, error) {
 	size := l.size(rule)
 	if size < 2 || n > size || rule.Disabled() || rule.Validate() != nil || ValidN(rule, n) != nil {
 		return l.Limiter.AllowN(ctx, rule, key, n)
 	}
 	k := leaseKey{rule.Name, key}
-	now := time.Now()
-	l.mu.Lock()
-	if ls := l.leases[k]; ls != nil && now.Before(ls.expires) && ls.tokens >= n {
-		ls.tokens -= n
-		d := Decision{Allowed: true, Remaining: ls.left + ls.tokens, Local: ls.local}
+	for {
+		now := time.Now()
+		l.mu.Lock()
+		if ls := l.leases[k]; ls != nil && now.Before(ls.expires) && ls.tokens >= n {
+			ls.tokens -= n
+			d := Decision{Allowed: true, Remaining: ls.left + ls.tokens, Local: ls.local}
+			l.mu.Unlock()
+			return d, nil
+		}
+		wait := l.renewing[k]
+		if wait == nil {
+			break // l.mu held: this request renews
+		}
 		l.mu.Unlock()
-		return d, nil
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return Decision{}, ctx.Err()
+		}
 	}
+	done := make(chan struct{})
+	if l.renewing == nil {
+		l.renewing = map[leaseKey]chan struct{}{}
+	}
+	l.renewing[k] = done
 	// Expired, or too short for n: what is left goes back with the next
 	// lease's charge (RenewN: one round trip on Redis, not two).
 	var back int
@@ -89,33 +112,31 @@ func (l *Leasing) AllowN(ctx context.Context, rule Rule, key string, n int) (Dec
 	}
 	l.mu.Unlock()
 	d, err := RenewN(ctx, l.Limiter, rule, key, back, size)
-	if err != nil {
-		return d, err
-	}
-	if !d.Allowed { // short of a whole lease: charged exactly
-		return l.Limiter.AllowN(ctx, rule, key, n)
-	}
+	now := time.Now()
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.leases == nil {
-		l.leases = map[leaseKey]*lease{}
-	}
-	if len(l.leases) >= maxLeases {
-		for k, ls := range l.leases {
-			if !now.Before(ls.expires) {
-				delete(l.leases, k)
+	if err == nil && d.Allowed {
+		if l.leases == nil {
+			l.leases = map[leaseKey]*lease{}
+		}
+		if len(l.leases) >= maxLeases {
+			for k, ls := range l.leases {
+				if !now.Before(ls.expires) {
+					delete(l.leases, k)
+				}
 			}
 		}
+		l.leases[k] = &lease{tokens: size - n, left: d.Remaining, local: d.Local, expires: now.Add(l.ttl())}
 	}
-	ls := l.leases[k]
-	if ls == nil || !now.Before(ls.expires) {
-		ls = &lease{}
-		l.leases[k] = ls
+	delete(l.renewing, k)
+	l.mu.Unlock()
+	close(done)
+	switch {
+	case err != nil:
+		return d, err
+	case !d.Allowed: // short of a whole lease: charged exactly
+		return l.Limiter.AllowN(ctx, rule, key, n)
 	}
-	// Another request may have leased meanwhile: the two add up.
-	ls.tokens += size - n
-	ls.left, ls.local, ls.expires = d.Remaining, d.Local, now.Add(l.ttl())
-	return Decision{Allowed: true, Remaining: ls.left + ls.tokens, Local: ls.local}, nil
+	return Decision{Allowed: true, Remaining: d.Remaining + size - n, Local: d.Local}, nil
 }
 
 // Refund implements Limiter: into the bucket's lease while it runs, else

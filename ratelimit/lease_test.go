@@ -2,6 +2,8 @@ package ratelimit_test
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,5 +109,44 @@ func TestLeaseRenewal(t *testing.T) {
 	// Spent from the bucket: 30 of the first lease, and the second lease.
 	if d, _ := bucket.AllowN(ctx, rule, "k", 1); d.Remaining != 1000-30-100-1 {
 		t.Fatalf("the bucket holds %d, want %d", d.Remaining, 1000-30-100-1)
+	}
+}
+
+// slow is a shared limiter with a round trip's delay, so that a burst's
+// requests overlap as they do on Redis.
+type slow struct{ ratelimit.Limiter }
+
+func (s slow) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n int) (ratelimit.Decision, error) {
+	time.Sleep(2 * time.Millisecond)
+	return s.Limiter.AllowN(ctx, rule, key, n)
+}
+
+// TestLeasingBurst: a burst of requests at once on two instances, each
+// finding no lease, is refused at most a lease per instance early: one
+// request at a time renews an instance's lease, and the others spend
+// from it, instead of each taking a lease of its own and leaving the
+// bucket empty while their tokens sit unspent.
+func TestLeasingBurst(t *testing.T) {
+	ctx := context.Background()
+	const limit, size = 100, 10
+	rule := ratelimit.Rule{Name: "vote", Limit: limit, Per: time.Hour}
+	shared := slow{inmem.NewLimiter(100)}
+	instances := []*ratelimit.Leasing{{Limiter: shared, Share: 0.1, TTL: time.Hour}, {Limiter: shared, Share: 0.1, TTL: time.Hour}}
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 2 * limit {
+		wg.Go(func() {
+			d, err := instances[i%2].Allow(ctx, rule, "judge")
+			if err != nil {
+				t.Error(err)
+			}
+			if d.Allowed {
+				allowed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := allowed.Load(); n > limit || n < limit-2*size {
+		t.Fatalf("a burst of %d requests on two instances: %d allowed, want at most %d and at least %d", 2*limit, n, limit, limit-2*size)
 	}
 }

@@ -118,11 +118,12 @@ type written struct {
 	words []*ent.PhotoWord
 }
 
-// upsertPG is the vote path's upserts on PostgreSQL in one statement of
+// upsertPG is the vote path's writes on PostgreSQL in one statement of
 // one fixed text, whatever the batch's size: one round trip for the three
-// aggregate tables (data-modifying CTEs on three tables, which do not see
-// each other's rows and need not; PostgreSQL runs each to completion
-// whether the query reads it or not). The rows travel as arrays, in
+// aggregate tables and the photos' counts (photos.AddVotesSQL, whose rows
+// the batch locked before; data-modifying CTEs on four tables, which do
+// not see each other's rows and need not; PostgreSQL runs each to
+// completion whether the query reads it or not). The rows travel as arrays, in
 // binary (uuids as [16]byte, which pgx encodes as they are, where
 // uuid.UUID would go through its driver.Valuer's text), so that the
 // driver's per-connection cache of prepared statements (pgx) reuses the
@@ -130,7 +131,8 @@ type written struct {
 // question, value) order; the statement returns the new totals of the
 // word rows only (see written).
 var (
-	upsertPG = `WITH s AS (
+	upsertPG = `WITH p AS (` + photos.AddVotesSQL(14) + `
+	), s AS (
 		INSERT INTO ` + photoquestionstat.Table + ` AS t (photo_id, question_id, "count", "sum", sum_sq)
 		SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
 		ON CONFLICT (photo_id, question_id) DO UPDATE SET
@@ -149,19 +151,20 @@ var (
 )
 
 // apply writes the deltas: upserts that add to the existing aggregates,
-// each in a fixed (photo, question, value) order, then each photo's vote
-// count and statistics version (photos.AddVotes). It returns the word
-// rows the upserts wrote, as they are after them (see written).
+// each in a fixed (photo, question, value) order, and each photo's vote
+// count and statistics version (photos.AddVotes; on PostgreSQL all in
+// one statement, upsertPG). It returns the word rows the upserts wrote,
+// as they are after them (see written).
 func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, store *photos.Service, now time.Time) (*written, error) {
 	if dialectName == dialect.Postgres {
-		w, err := d.upsertPG(ctx, tx)
-		if err != nil {
-			return nil, err
+		if len(d.stats)+len(d.hist)+len(d.words) == 0 {
+			return &written{}, store.AddVotes(ctx, tx, d.votes, now)
 		}
-		if err := store.AddVotes(ctx, tx, d.votes, now); err != nil {
-			return nil, err
+		counts := store.AddVotesArgs(tx, d.votes, now)
+		if counts == nil { // no photo's count changes: the CTE updates none
+			counts = []any{[][16]byte{}, []int64{}, now}
 		}
-		return w, nil
+		return d.upsertPG(ctx, tx, counts)
 	}
 	var w written
 	if len(d.stats) > 0 {
@@ -222,13 +225,11 @@ func (d *deltas) apply(ctx context.Context, tx *ent.Tx, dialectName string, stor
 	return &w, nil
 }
 
-// upsertPG writes the deltas on PostgreSQL in one statement (upsertPG)
+// upsertPG writes the deltas and the photos' counts (counts: what
+// photos.AddVotesArgs returned) on PostgreSQL in one statement (upsertPG)
 // and returns the word rows it wrote, as they are after it.
-func (d *deltas) upsertPG(ctx context.Context, tx *ent.Tx) (*written, error) {
+func (d *deltas) upsertPG(ctx context.Context, tx *ent.Tx, counts []any) (*written, error) {
 	var w written
-	if len(d.stats)+len(d.hist)+len(d.words) == 0 {
-		return &w, nil
-	}
 	statKeys := sortedKeys(d.stats, func(a, b statKey) int {
 		return cmp.Or(compareUUID(a.photo, b.photo), cmp.Compare(a.question, b.question))
 	})
@@ -251,7 +252,7 @@ func (d *deltas) upsertPG(ctx context.Context, tx *ent.Tx) (*written, error) {
 	for i, k := range wordKeys {
 		wIDs[i], wQs[i], wWords[i], wCounts[i] = k.photo, int64(k.question), k.word, d.words[k]
 	}
-	args := []any{sIDs, sQs, sCounts, sSums, sSqs, hIDs, hQs, hValues, hCounts, wIDs, wQs, wWords, wCounts}
+	args := append([]any{sIDs, sQs, sCounts, sSums, sSqs, hIDs, hQs, hValues, hCounts, wIDs, wQs, wWords, wCounts}, counts...)
 	err := entx.QueryRows(ctx, tx, upsertPG, args, func(rows *stdsql.Rows) error {
 		r := new(ent.PhotoWord)
 		if err := rows.Scan(&r.PhotoID, &r.QuestionID, &r.Word, &r.Count); err != nil {

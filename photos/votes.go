@@ -119,34 +119,19 @@ func VoteTierSQL(n string) string {
 // tx commits, the photos' cached rows are dropped, off the committing
 // goroutine.
 func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID]int, now time.Time) error {
-	ids := make([]uuid.UUID, 0, len(counts))
-	for id, n := range counts {
-		if n != 0 {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
-	if s.cfg.Cache != nil {
-		entx.AfterCommit(tx, func() {
-			panics.Go(s.log, "dropping cached photos", func() { s.forgetCounts(context.Background(), ids...) })
-		})
-	}
 	if s.cfg.Dialect == dialect.Postgres {
 		// Every photo in one statement of one text, whatever their number:
 		// ids and counts as two arrays.
-		n, raw := make([]int64, len(ids)), make([][16]byte, len(ids))
-		for i, id := range ids {
-			n[i], raw[i] = int64(counts[id]), id
+		args := s.AddVotesArgs(tx, counts, now)
+		if args == nil {
+			return nil
 		}
-		_, err := tx.ExecContext(ctx, addVotesPG, raw, n, now)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, addVotesPG, args...); err != nil {
 			return fmt.Errorf("photos: updating vote counts: %w", err)
 		}
 		return nil
 	}
+	ids := s.countsChanged(tx, counts)
 	for _, id := range ids {
 		// Update (not UpdateOneID, which reads the row back): one statement.
 		n := counts[id]
@@ -166,6 +151,44 @@ func (s *Service) AddVotes(ctx context.Context, tx *ent.Tx, counts map[uuid.UUID
 	return nil
 }
 
+// AddVotesArgs is AddVotes on PostgreSQL for a caller that runs its
+// statement (AddVotesSQL) as part of one of its own within tx, saving a
+// round trip: it returns the statement's arguments (nil when no photo's
+// count changes) and, as AddVotes does, drops the photos' cached rows once
+// tx commits.
+func (s *Service) AddVotesArgs(tx *ent.Tx, counts map[uuid.UUID]int, now time.Time) []any {
+	ids := s.countsChanged(tx, counts)
+	if len(ids) == 0 {
+		return nil
+	}
+	n, raw := make([]int64, len(ids)), make([][16]byte, len(ids))
+	for i, id := range ids {
+		n[i], raw[i] = int64(counts[id]), id
+	}
+	return []any{raw, n, now}
+}
+
+// countsChanged returns the photos whose counts change, in id order, and has
+// their cached rows dropped once tx commits.
+func (s *Service) countsChanged(tx *ent.Tx, counts map[uuid.UUID]int) []uuid.UUID {
+	ids := make([]uuid.UUID, 0, len(counts))
+	for id, n := range counts {
+		if n != 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	if s.cfg.Cache != nil {
+		entx.AfterCommit(tx, func() {
+			panics.Go(s.log, "dropping cached photos", func() { s.forgetCounts(context.Background(), ids...) })
+		})
+	}
+	return ids
+}
+
 // SQLiteUpgrade brings the photos of an SQLite database of an earlier
 // release to vote_tier and fit_due (db.Open runs it once, as data
 // upgrades 2 to 4; PostgreSQL's migrations 20261206214122-25 do the
@@ -180,16 +203,24 @@ var SQLiteUpgrade = [...]string{
 	`DROP INDEX IF EXISTS photo_stats_updated_at`,
 }
 
-// addVotesPG is AddVotes' statement on PostgreSQL: $1 the photos, $2
-// what to add to their vote counts, $3 the time.
-var addVotesPG = `UPDATE ` + photo.Table + ` AS p
+// addVotesPG is AddVotes' statement on PostgreSQL.
+var addVotesPG = AddVotesSQL(1)
+
+// AddVotesSQL is AddVotes' statement on PostgreSQL with its parameters
+// numbered from $first: the photos, what to add to their vote counts, and
+// the time (AddVotesArgs). A caller may run it as a data-modifying CTE of
+// a statement of its own.
+func AddVotesSQL(first int) string {
+	ids, n, now := fmt.Sprintf("$%d", first), fmt.Sprintf("$%d", first+1), fmt.Sprintf("$%d", first+2)
+	return `UPDATE ` + photo.Table + ` AS p
 	SET ` + photo.FieldVoteCount + ` = p.` + photo.FieldVoteCount + ` + d.n,
 	    ` + photo.FieldVoteTier + ` = ` + VoteTierSQL("(p."+photo.FieldVoteCount+" + d.n)") + `,
 	    ` + photo.FieldStatsVersion + ` = p.` + photo.FieldStatsVersion + ` + 1,
-	    ` + photo.FieldStatsUpdatedAt + ` = $3,
-	    ` + photo.FieldFitDue + ` = COALESCE(p.` + photo.FieldFitDue + `, $3)
-	FROM unnest($1::uuid[], $2::bigint[]) AS d(id, n)
+	    ` + photo.FieldStatsUpdatedAt + ` = ` + now + `,
+	    ` + photo.FieldFitDue + ` = COALESCE(p.` + photo.FieldFitDue + `, ` + now + `)
+	FROM unnest(` + ids + `::uuid[], ` + n + `::bigint[]) AS d(id, n)
 	WHERE p.` + photo.FieldID + ` = d.id`
+}
 
 // Unfitted returns up to n photos whose votes changed since the judge
 // model last weighed them (FitDue set), longest waiting first: a partial

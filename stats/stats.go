@@ -453,48 +453,70 @@ const betaNormal = 1e4
 // BetaQuantile returns the p-quantile of the Beta(a, b) distribution for
 // 0 < p < 1 and a, b > 0: the x with I_x(a, b) = p, found by Newton's
 // method inside a bisection bracket on the regularized incomplete beta
-// function (deterministic; relative error about 1e-15), or from
-// min(a, b) >= 1e4 by the Cornish-Fisher expansion
+// function (deterministic; as close to p as bisection gets, to a few ulps
+// of I), or from min(a, b) >= 1e4 by the Cornish-Fisher expansion
 // (skewness term), whose error is below 1e-4 of a standard deviation. It
 // returns NaN for arguments outside those ranges.
 func BetaQuantile(p, a, b float64) float64 {
+	x, _ := betaQuantile(p, a, b)
+	return x
+}
+
+// betaQuantile is BetaQuantile, with the number of times its search
+// evaluated the incomplete beta function.
+func betaQuantile(p, a, b float64) (float64, int) {
 	if !(p > 0 && p < 1 && a > 0 && b > 0) || math.IsInf(a, 0) || math.IsInf(b, 0) {
-		return math.NaN()
+		return math.NaN(), 0
 	}
 	if min(a, b) >= betaNormal {
 		mean := a / (a + b)
 		sd := math.Sqrt(a*b/(a+b+1)) / (a + b)
 		skew := 2 * (b - a) * math.Sqrt(a+b+1) / ((a + b + 2) * math.Sqrt(a*b))
 		z := NormalQuantile(p)
-		return min(1, max(0, mean+sd*(z+skew*(z*z-1)/6)))
+		return min(1, max(0, mean+sd*(z+skew*(z*z-1)/6))), 0
 	}
-	// Newton's method inside a bisection bracket: I_x(a, b) rises from 0
-	// to 1, and its derivative is the density x^(a-1)·(1-x)^(b-1)/B(a, b).
-	// A step that leaves the bracket, or a density that is no number,
-	// halves the bracket instead, so the search always converges; Newton
-	// takes a few steps where bisection took about sixty, each a
-	// continued fraction.
+	// Newton's method inside a bisection bracket (Numerical Recipes'
+	// rtsafe): I_x(a, b) rises from 0 to 1, and its derivative is the
+	// density x^(a-1)·(1-x)^(b-1)/B(a, b). A step that leaves the bracket,
+	// or is not at most half the step before the last (far in a tail,
+	// where Newton crawls), or a density that is no number, halves the
+	// bracket instead, so the search always converges: in a few
+	// evaluations where Newton is at home, in at most about bisection's
+	// where it is not.
+	// It starts from the normal approximation.
 	lbeta := logBeta(a, b) // the same at every step
 	x0, x1 := 0.0, 1.0
-	x := min(max(a/(a+b), 1e-3), 1-1e-3)
-	for range 200 {
+	mean := a / (a + b)
+	x := min(max(mean+NormalQuantile(p)*math.Sqrt(a*b/(a+b+1))/(a+b), 1e-6), 1-1e-6)
+	step, before := x1-x0, x1-x0 // the last two steps
+	for evals := 1; ; evals++ {
 		f := betaInc(a, b, x, 1-x, lbeta) - p
-		if f < 0 {
+		switch {
+		case f == 0 || evals == betaMaxEvals:
+			return x, evals
+		case f < 0:
 			x0 = x
-		} else {
+		default:
 			x1 = x
 		}
 		next := x - f/math.Exp((a-1)*log(x)+(b-1)*log(1-x)-lbeta)
-		if !(next > x0 && next < x1) {
+		if next > x0 && next < x1 && math.Abs(next-x) <= before/2 {
+			if math.Abs(next-x) <= 1e-15*x {
+				return next, evals // Newton has converged
+			}
+		} else {
 			next = x0 + (x1-x0)/2
+			if next <= x0 || next >= x1 {
+				return next, evals // the bracket is down to adjacent floats
+			}
 		}
-		if next <= x0 || next >= x1 || math.Abs(next-x) <= 1e-15*x {
-			return next
-		}
-		x = next
+		step, before, x = math.Abs(next-x), step, next
 	}
-	return x
 }
+
+// betaMaxEvals bounds betaQuantile's search: bisection alone reaches the
+// smallest float from 1 in about 1,100 halvings.
+const betaMaxEvals = 2000
 
 // meanOf returns sum/n for n >= 1 with a single rounding of the fractional
 // part, so that e.g. a mean of integers is exact.

@@ -47,6 +47,10 @@ type lease struct {
 	left    int       // what the bucket held when it was taken
 	local   bool      // Decision.Local of the lease
 	expires time.Time // spent from until then
+	// short: the bucket held less than a lease when it was asked for one;
+	// until expires, requests are charged exactly, each on its own (none
+	// waits for a renewal that would be refused again).
+	short bool
 }
 
 // maxLeases bounds the leases kept: past it, expired ones are dropped.
@@ -81,7 +85,12 @@ func (l *Leasing) AllowN(ctx context.Context, rule Rule, key string, n int) (Dec
 	for {
 		now := time.Now()
 		l.mu.Lock()
-		if ls := l.leases[k]; ls != nil && now.Before(ls.expires) && ls.tokens >= n {
+		ls := l.leases[k]
+		if ls != nil && now.Before(ls.expires) && ls.short {
+			l.mu.Unlock()
+			return l.Limiter.AllowN(ctx, rule, key, n)
+		}
+		if ls != nil && now.Before(ls.expires) && ls.tokens >= n {
 			ls.tokens -= n
 			d := Decision{Allowed: true, Remaining: ls.left + ls.tokens, Local: ls.local}
 			l.mu.Unlock()
@@ -103,18 +112,27 @@ func (l *Leasing) AllowN(ctx context.Context, rule Rule, key string, n int) (Dec
 		l.renewing = map[leaseKey]chan struct{}{}
 	}
 	l.renewing[k] = done
+	// The waiters go on once the renewal has ended, however it ends (a
+	// panic in the limiter too).
+	release := sync.OnceFunc(func() {
+		l.mu.Lock()
+		delete(l.renewing, k)
+		l.mu.Unlock()
+		close(done)
+	})
+	defer release()
 	// Expired, or too short for n: what is left goes back with the next
 	// lease's charge (RenewN: one round trip on Redis, not two).
 	var back int
-	if ls := l.leases[k]; ls != nil {
+	if ls := l.leases[k]; ls != nil && !ls.short {
 		back = ls.tokens
-		delete(l.leases, k)
 	}
+	delete(l.leases, k)
 	l.mu.Unlock()
 	d, err := RenewN(ctx, l.Limiter, rule, key, back, size)
-	now := time.Now()
-	l.mu.Lock()
-	if err == nil && d.Allowed {
+	if err == nil {
+		now := time.Now()
+		l.mu.Lock()
 		if l.leases == nil {
 			l.leases = map[leaseKey]*lease{}
 		}
@@ -125,11 +143,15 @@ func (l *Leasing) AllowN(ctx context.Context, rule Rule, key string, n int) (Dec
 				}
 			}
 		}
-		l.leases[k] = &lease{tokens: size - n, left: d.Remaining, local: d.Local, expires: now.Add(l.ttl())}
+		if d.Allowed {
+			l.leases[k] = &lease{tokens: size - n, left: d.Remaining, local: d.Local, expires: now.Add(l.ttl())}
+		} else {
+			// Until the bucket holds a lease again, or the lease's time.
+			l.leases[k] = &lease{short: true, expires: now.Add(min(max(d.RetryAfter, time.Millisecond), l.ttl()))}
+		}
+		l.mu.Unlock()
 	}
-	delete(l.renewing, k)
-	l.mu.Unlock()
-	close(done)
+	release()
 	switch {
 	case err != nil:
 		return d, err
@@ -140,14 +162,14 @@ func (l *Leasing) AllowN(ctx context.Context, rule Rule, key string, n int) (Dec
 }
 
 // Refund implements Limiter: into the bucket's lease while it runs, else
-// to Limiter.
+// (also while the bucket is short of a lease) to Limiter.
 func (l *Leasing) Refund(ctx context.Context, rule Rule, key string, n int) error {
 	if n <= 0 {
 		return nil
 	}
 	if size := l.size(rule); size >= 2 && n <= size {
 		l.mu.Lock()
-		if ls := l.leases[leaseKey{rule.Name, key}]; ls != nil && time.Now().Before(ls.expires) {
+		if ls := l.leases[leaseKey{rule.Name, key}]; ls != nil && !ls.short && time.Now().Before(ls.expires) {
 			ls.tokens += n
 			l.mu.Unlock()
 			return nil

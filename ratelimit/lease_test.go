@@ -11,19 +11,27 @@ import (
 	"github.com/facestat/facestat/ratelimit"
 )
 
-// counting counts the calls a limiter gets.
+// counting counts the calls a limiter gets (safely for concurrent use);
+// its charges take delay, as a round trip to Redis does, and the next
+// panics when broken is set.
 type counting struct {
 	ratelimit.Limiter
-	calls int
+	calls  atomic.Int64
+	delay  time.Duration
+	broken atomic.Bool
 }
 
 func (c *counting) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n int) (ratelimit.Decision, error) {
-	c.calls++
+	c.calls.Add(1)
+	if c.broken.Swap(false) {
+		panic("the limiter broke")
+	}
+	time.Sleep(c.delay)
 	return c.Limiter.AllowN(ctx, rule, key, n)
 }
 
 func (c *counting) Refund(ctx context.Context, rule ratelimit.Rule, key string, n int) error {
-	c.calls++
+	c.calls.Add(1)
 	return c.Limiter.Refund(ctx, rule, key, n)
 }
 
@@ -46,8 +54,8 @@ func TestLeasing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if shared.calls != 1 {
-		t.Fatalf("20 charges and refunds made %d calls to the shared limiter, want 1 (the lease)", shared.calls)
+	if shared.calls.Load() != 1 {
+		t.Fatalf("20 charges and refunds made %d calls to the shared limiter, want 1 (the lease)", shared.calls.Load())
 	}
 
 	// Both instances spend everything: together they never get more than
@@ -70,7 +78,7 @@ func TestLeasing(t *testing.T) {
 	if allowed < 950-2*100 {
 		t.Fatalf("the instances were allowed only %d tokens of 1,000", allowed)
 	}
-	t.Logf("allowed %d of 1,000 tokens, %d calls to the shared limiter", allowed, shared.calls)
+	t.Logf("allowed %d of 1,000 tokens, %d calls to the shared limiter", allowed, shared.calls.Load())
 }
 
 // renewing is counting with a RenewN of its own, as the Redis limiter's
@@ -81,7 +89,7 @@ type renewing struct {
 }
 
 func (r *renewing) RenewN(ctx context.Context, rule ratelimit.Rule, key string, back, n int) (ratelimit.Decision, error) {
-	r.calls++
+	r.calls.Add(1)
 	r.backs = append(r.backs, back)
 	r.counting.Limiter.Refund(ctx, rule, key, back)
 	return r.counting.Limiter.AllowN(ctx, rule, key, n)
@@ -103,22 +111,13 @@ func TestLeaseRenewal(t *testing.T) {
 	if d, err := l.AllowN(ctx, rule, "k", 10); err != nil || !d.Allowed {
 		t.Fatalf("second charge: %+v, %v", d, err)
 	}
-	if shared.calls != 2 || len(shared.backs) != 1 || shared.backs[0] != 70 {
-		t.Fatalf("%d calls, renewals giving back %v; want 2 calls (a lease, a renewal giving back 70)", shared.calls, shared.backs)
+	if shared.calls.Load() != 2 || len(shared.backs) != 1 || shared.backs[0] != 70 {
+		t.Fatalf("%d calls, renewals giving back %v; want 2 calls (a lease, a renewal giving back 70)", shared.calls.Load(), shared.backs)
 	}
 	// Spent from the bucket: 30 of the first lease, and the second lease.
 	if d, _ := bucket.AllowN(ctx, rule, "k", 1); d.Remaining != 1000-30-100-1 {
 		t.Fatalf("the bucket holds %d, want %d", d.Remaining, 1000-30-100-1)
 	}
-}
-
-// slow is a shared limiter with a round trip's delay, so that a burst's
-// requests overlap as they do on Redis.
-type slow struct{ ratelimit.Limiter }
-
-func (s slow) AllowN(ctx context.Context, rule ratelimit.Rule, key string, n int) (ratelimit.Decision, error) {
-	time.Sleep(2 * time.Millisecond)
-	return s.Limiter.AllowN(ctx, rule, key, n)
 }
 
 // TestLeasingBurst: a burst of requests at once on two instances, each
@@ -130,7 +129,7 @@ func TestLeasingBurst(t *testing.T) {
 	ctx := context.Background()
 	const limit, size = 100, 10
 	rule := ratelimit.Rule{Name: "vote", Limit: limit, Per: time.Hour}
-	shared := slow{inmem.NewLimiter(100)}
+	shared := &counting{Limiter: inmem.NewLimiter(100), delay: 2 * time.Millisecond}
 	instances := []*ratelimit.Leasing{{Limiter: shared, Share: 0.1, TTL: time.Hour}, {Limiter: shared, Share: 0.1, TTL: time.Hour}}
 	var allowed atomic.Int64
 	var wg sync.WaitGroup
@@ -148,5 +147,63 @@ func TestLeasingBurst(t *testing.T) {
 	wg.Wait()
 	if n := allowed.Load(); n > limit || n < limit-2*size {
 		t.Fatalf("a burst of %d requests on two instances: %d allowed, want at most %d and at least %d", 2*limit, n, limit, limit-2*size)
+	}
+}
+
+// TestLeasingShortBucket: once a bucket is short of a whole lease, a
+// burst on it is charged exactly, each request once, side by side: none
+// waits in line to renew a lease that would be refused again (two calls
+// each, one after another).
+func TestLeasingShortBucket(t *testing.T) {
+	ctx := context.Background()
+	rule := ratelimit.Rule{Name: "vote_ip", Limit: 100, Per: time.Hour}
+	shared := &counting{Limiter: inmem.NewLimiter(100), delay: time.Millisecond}
+	l := &ratelimit.Leasing{Limiter: shared, Share: 0.1, TTL: time.Hour}
+	if d, err := shared.Limiter.AllowN(ctx, rule, "school", 95); err != nil || !d.Allowed {
+		t.Fatalf("spending the bucket: %+v %v", d, err)
+	}
+	shared.calls.Store(0)
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	const burst = 100
+	for range burst {
+		wg.Go(func() {
+			if d, err := l.Allow(ctx, rule, "school"); err != nil {
+				t.Error(err)
+			} else if d.Allowed {
+				allowed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := allowed.Load(); n != 5 {
+		t.Errorf("%d of the burst allowed, want the bucket's last 5", n)
+	}
+	// One renewal refused (a refund of nothing and a charge of a lease,
+	// or one script), then one exact charge a request.
+	if n := shared.calls.Load(); n > burst+3 {
+		t.Errorf("the burst cost the shared limiter %d calls, want at most %d: one a request", n, burst+3)
+	}
+}
+
+// TestLeasingRenewalPanics: a renewal that panics (a broken limiter) does
+// not leave the bucket's other requests waiting for it.
+func TestLeasingRenewalPanics(t *testing.T) {
+	rule := ratelimit.Rule{Name: "budget", Limit: 100, Per: time.Hour}
+	shared := &counting{Limiter: inmem.NewLimiter(100)}
+	l := &ratelimit.Leasing{Limiter: shared, Share: 0.1, TTL: time.Hour}
+	shared.broken.Store(true)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the limiter's panic did not reach the caller")
+			}
+		}()
+		l.Allow(context.Background(), rule, "k")
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if d, err := l.Allow(ctx, rule, "k"); err != nil || !d.Allowed {
+		t.Fatalf("the next request after a renewal panicked: %+v %v", d, err)
 	}
 }

@@ -188,8 +188,9 @@ func writeGraphQL(w http.ResponseWriter, status int, resp *graphql.Response, ran
 // encodeResponse is the JSON of a response, as encoding/json's encoder
 // writes it. An answer without errors whose data holds none of the
 // characters the encoder escapes (plainJSON) is put together without the
-// encoder's second pass over the data (compacting and escaping it):
-// gqlgen writes compact JSON.
+// encoder's second pass over the data (checking, compacting and escaping
+// it): gqlgen writes valid, compact JSON (it escapes control characters
+// and refuses NaN and infinities), which that pass would leave as it is.
 func encodeResponse(errs gqlerror.List, data json.RawMessage, ext map[string]any) ([]byte, error) {
 	if errs != nil || data == nil || !plainJSON(data) {
 		var b bytes.Buffer

@@ -327,8 +327,12 @@ func TestHostileVoteLeases(t *testing.T) {
 	}
 	t.Run("OneJudge", func(t *testing.T) {
 		j := a.judge(t)
+		addrs := make([]string, len(photos)) // fresh is not safe for concurrent use
+		for i := range addrs {
+			addrs[i] = b.fresh()
+		}
 		check(t, "one judge through both instances", race(t, func(e *env, i int) *response {
-			return voteFrom(t, e, b.fresh(), j, photos[i])
+			return voteFrom(t, e, addrs[i], j, photos[i])
 		}))
 	})
 	t.Run("OneAddress", func(t *testing.T) {

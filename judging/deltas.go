@@ -131,7 +131,7 @@ type written struct {
 // question, value) order; the statement returns the new totals of the
 // word rows only (see written).
 var (
-	upsertPG = `WITH p AS (` + photos.AddVotesSQL(14) + `
+	upsertPG = `WITH counts AS (` + photos.AddVotesSQL(14) + `
 	), s AS (
 		INSERT INTO ` + photoquestionstat.Table + ` AS t (photo_id, question_id, "count", "sum", sum_sq)
 		SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])

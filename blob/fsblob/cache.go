@@ -23,7 +23,10 @@ import (
 // file (device, inode, size, modification time) the bytes were read
 // from. Put never replaces an object (keys are content addresses), but
 // another process sharing the folder may delete one, or a hand rename a
-// new file over it (a new inode): the next Open sees it.
+// new file over it (a new inode): the next Open sees it. Only images are
+// kept (data exports are read once). The check is as good as stat is: on
+// a network file system whose client caches attributes (NFS's actimeo),
+// a file deleted by another machine may be served for that long.
 
 // cache is the Store's cache of small objects; nil: none.
 type cache struct {
@@ -56,7 +59,7 @@ func idOf(fi fs.FileInfo) (fileID, bool) {
 	return fileID{dev: uint64(st.Dev), ino: st.Ino, size: fi.Size(), mod: fi.ModTime()}, true // Dev is uint32 on some platforms
 }
 
-// Cached returns s keeping, in memory, the bytes of the objects up to
+// Cached returns s keeping, in memory, the bytes of the images up to
 // each bytes that it serves, total bytes at most (see cache). total <= 0
 // keeps none.
 func (s *Store) Cached(total, each int64) *Store {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/facestat/facestat/blob"
 	"github.com/facestat/facestat/blob/blobtest"
@@ -94,6 +95,17 @@ func TestCachedIsTheFileAsItIs(t *testing.T) {
 	if b, _ := read("img/a.jpg"); string(b) != "third version of a" {
 		t.Fatalf("a replaced behind the store's back: %q", b)
 	}
+	// Rewritten in place (the same inode and length, another time).
+	if err := os.WriteFile(path, []byte("fourth version of "), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	later := fi.ModTime().Add(time.Second)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := read("img/a.jpg"); string(b) != "fourth version of " {
+		t.Fatalf("a rewritten in place behind the store's back: %q", b)
+	}
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +122,14 @@ func TestCachedIsTheFileAsItIs(t *testing.T) {
 	}
 	if n, objects := fsblob.CachedBytes(s); n != 0 || objects != 0 {
 		t.Fatalf("after a's Delete the cache holds %d bytes in %d objects", n, objects)
+	}
+
+	// Not an image (a data export): opened each time, never kept.
+	if err := s.Put(ctx, "export/u/1.zip", []byte("PK-an-export"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, r := read("export/u/1.zip"); func() bool { _, isFile := r.(*os.File); return !isFile }() {
+		t.Fatal("a data export was kept in memory")
 	}
 
 	// Over the size limit: opened each time; the total stays bounded.

@@ -28,6 +28,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/facestat/facestat/blob"
@@ -203,7 +204,7 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadSeekCloser, blob.I
 	if err := checkKey(key); err != nil {
 		return nil, blob.Info{}, err
 	}
-	if s.cache != nil {
+	if s.cache != nil && strings.HasPrefix(ContentType(key), "image/") {
 		r, info, ok, err := s.cache.open(s.path(key), func(fi fs.FileInfo) blob.Info {
 			return blob.Info{Size: fi.Size(), ContentType: ContentType(key), ModTime: fi.ModTime()}
 		})

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
-
-	"github.com/facestat/facestat/blob"
 )
 
 // The small objects' cache (issue 16): a judging view serves two images,
@@ -73,49 +71,45 @@ func (s *Store) Cached(total, each int64) *Store {
 }
 
 // open is Store.Open through the cache: one stat, and the bytes from
-// memory when they are the file's; else the file is read (and kept if
-// small) or opened. ok is false when the caller should open the file
-// itself (a platform without inodes).
-func (c *cache) open(path string, info func(fs.FileInfo) blob.Info) (io.ReadSeekCloser, blob.Info, bool, error) {
+// memory when they are the file's; else the file is read, and kept. It
+// returns no reader (and no error) when the caller should open the file
+// itself: too large to keep, or a platform without inodes.
+func (c *cache) open(path string) (io.ReadSeekCloser, fs.FileInfo, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, blob.Info{}, true, err
+		return nil, nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, blob.Info{}, true, fs.ErrNotExist
+		return nil, nil, fs.ErrNotExist
 	}
 	id, ok := idOf(fi)
-	if !ok {
-		return nil, blob.Info{}, false, nil
+	if !ok || fi.Size() > c.each {
+		return nil, nil, nil
 	}
 	c.mu.Lock()
 	k, hit := c.lru.Get(path)
 	c.mu.Unlock()
 	if hit && k.id == id {
-		return readSeekNopCloser{bytes.NewReader(k.data)}, info(fi), true, nil
-	}
-	if fi.Size() > c.each {
-		return nil, blob.Info{}, false, nil
+		return readSeekNopCloser{bytes.NewReader(k.data)}, fi, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, blob.Info{}, true, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	now, err := f.Stat()
-	if err != nil {
-		return nil, blob.Info{}, true, err
+	// The file as it is now (it may have changed since the stat).
+	if fi, err = f.Stat(); err != nil {
+		return nil, nil, err
 	}
-	id, ok = idOf(now)
-	if !ok || now.Size() > c.each || !now.Mode().IsRegular() {
-		return nil, blob.Info{}, false, nil
+	if id, ok = idOf(fi); !ok || fi.Size() > c.each || !fi.Mode().IsRegular() {
+		return nil, nil, nil
 	}
-	data := make([]byte, now.Size())
+	data := make([]byte, fi.Size())
 	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, blob.Info{}, true, err
+		return nil, nil, err
 	}
 	c.put(path, &kept{data: data, id: id})
-	return readSeekNopCloser{bytes.NewReader(data)}, info(now), true, nil
+	return readSeekNopCloser{bytes.NewReader(data)}, fi, nil
 }
 
 // put keeps k under path, dropping the least recently used objects past

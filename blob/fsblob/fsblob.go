@@ -204,37 +204,39 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadSeekCloser, blob.I
 	if err := checkKey(key); err != nil {
 		return nil, blob.Info{}, err
 	}
+	p := s.path(key)
+	var r io.ReadSeekCloser
+	var fi fs.FileInfo
 	if s.cache != nil && strings.HasPrefix(ContentType(key), "image/") {
-		r, info, ok, err := s.cache.open(s.path(key), func(fi fs.FileInfo) blob.Info {
-			return blob.Info{Size: fi.Size(), ContentType: ContentType(key), ModTime: fi.ModTime()}
-		})
+		var err error
+		r, fi, err = s.cache.open(p)
 		switch {
 		case err != nil && notFound(err):
-			s.cache.drop(s.path(key))
+			s.cache.drop(p)
 			return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, blob.ErrNotFound)
 		case err != nil:
 			return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, err)
-		case ok:
-			return r, info, nil
 		}
 	}
-	f, err := os.Open(s.path(key))
-	if err != nil {
-		if notFound(err) {
+	if r == nil { // not an image, not kept (too large), or no cache
+		f, err := os.Open(p)
+		if err != nil {
+			if notFound(err) {
+				return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, blob.ErrNotFound)
+			}
+			return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, err)
+		}
+		if fi, err = f.Stat(); err != nil {
+			f.Close()
+			return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, err)
+		}
+		if !fi.Mode().IsRegular() {
+			f.Close()
 			return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, blob.ErrNotFound)
 		}
-		return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, err)
+		r = f
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, err)
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, blob.Info{}, fmt.Errorf("fsblob: open %q: %w", key, blob.ErrNotFound)
-	}
-	return f, blob.Info{Size: fi.Size(), ContentType: ContentType(key), ModTime: fi.ModTime()}, nil
+	return r, blob.Info{Size: fi.Size(), ContentType: ContentType(key), ModTime: fi.ModTime()}, nil
 }
 
 // Delete removes the object stored under key, then removes the folders

@@ -162,11 +162,39 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // ReadFrom lets io.Copy reach the connection's own ReadFrom through the
 // access log's count: net/http sends a file (an image, with its length
 // known) with sendfile, without copying it through a buffer of ours.
+// Bytes already in memory (an image from the folder store's cache, which
+// http.ServeContent hands over limited to its length) are written at
+// once instead: the connection's ReadFrom would copy them through a
+// buffer of 32 KiB made for each response, one write per 32 KiB.
 func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 	w.wroteHeader = true
-	n, err := io.Copy(w.ResponseWriter, r)
+	var n int64
+	var err error
+	if m, ok := inMemory(r); ok {
+		n, err = m.WriteTo(w.ResponseWriter)
+	} else {
+		n, err = io.Copy(w.ResponseWriter, r)
+	}
 	w.bytes += n
 	return n, err
+}
+
+// memReader is a reader of bytes in memory (bytes.Reader, strings.Reader),
+// whose WriteTo writes what is left in one Write.
+type memReader interface {
+	io.WriterTo
+	Len() int
+}
+
+// inMemory is r's reader in memory, if r is one or limits one to no less
+// than what it holds (as io.CopyN and http.ServeContent do).
+func inMemory(r io.Reader) (memReader, bool) {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		m, ok := lr.R.(memReader)
+		return m, ok && int64(m.Len()) <= lr.N
+	}
+	m, ok := r.(memReader)
+	return m, ok
 }
 
 func (w *statusWriter) status() int {

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/facestat/facestat/ratelimit"
 )
 
 // TestEncodeResponseAsTheEncoder: a response is the bytes encoding/json's
@@ -57,5 +61,37 @@ func TestEncodeResponseAsTheEncoder(t *testing.T) {
 	}
 	if fast < 100 {
 		t.Fatalf("only %d responses took the fast way: the test does not test it", fast)
+	}
+}
+
+// TestCostExtensionAsTheMap: extensions.cost, now structs, is written
+// byte for byte as the maps it replaced were (keys sorted).
+func TestCostExtensionAsTheMap(t *testing.T) {
+	for _, st := range []ratelimit.Status{
+		{},
+		{Name: "budget_api_key", Limit: 10000, Per: time.Minute, Remaining: 9996},
+		{Name: "budget_ip", Limit: 3, Per: 7 * time.Second, Remaining: 0, Local: true},
+		{Name: "budget_<&>", Limit: 1 << 40, Per: time.Hour, Remaining: -5},
+	} {
+		for _, pa := range [][2]int{{0, 0}, {4, 3}, {1 << 30, 1}} {
+			rate := 0.0
+			if st.Per > 0 {
+				rate = float64(st.Limit) / st.Per.Seconds()
+			}
+			want, err := json.Marshal(map[string]any{"cost": map[string]any{
+				"requestedQueryCost": pa[0], "actualQueryCost": pa[1], "throttleStatus": map[string]any{
+					"maximumAvailable": st.Limit, "currentlyAvailable": st.Remaining, "restoreRate": rate,
+					"policy": strings.TrimPrefix(st.Name, "budget_"), "shared": !st.Local}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.Marshal(map[string]any{"cost": costExtension(pa[0], pa[1], st)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%+v %v:\n got %s\nwant %s", st, pa, got, want)
+			}
+		}
 	}
 }

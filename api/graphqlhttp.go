@@ -108,7 +108,7 @@ func (t graphqlHTTP) params(r *http.Request) (*graphql.RawParams, string) {
 		}
 		return raw, ""
 	}
-	body, err := io.ReadAll(r.Body) // bounded by serveJSON
+	body, err := readBody(r.Body) // bounded by serveJSON
 	if err != nil {
 		return nil, "the request body could not be read"
 	}
@@ -118,7 +118,7 @@ func (t graphqlHTTP) params(r *http.Request) (*graphql.RawParams, string) {
 		Variables     map[string]any `json:"variables"`
 		Extensions    map[string]any `json:"extensions"`
 	}
-	if err := decodeObject(string(body), &p); err != nil {
+	if err := decodeJSON(bytes.NewReader(body), &p); err != nil {
 		return nil, "the request body is not a JSON object of GraphQL parameters (query, operationName, variables, extensions)"
 	}
 	if p.Query != nil {
@@ -134,7 +134,12 @@ func (t graphqlHTTP) params(r *http.Request) (*graphql.RawParams, string) {
 // decodeObject decodes one JSON value into v, numbers as json.Number, and
 // refuses anything after it.
 func decodeObject(s string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(s))
+	return decodeJSON(strings.NewReader(s), v)
+}
+
+// decodeJSON is decodeObject reading from r.
+func decodeJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return err

@@ -2,6 +2,7 @@ package judging
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -37,7 +38,7 @@ func (s *Survey) Validate(inputs []AnswerInput) ([]schema.Answer, error) {
 	out := make([]schema.Answer, len(inputs))
 	seen := make(map[int]bool, len(inputs))
 	for i, in := range inputs {
-		at := fmt.Sprintf("input.answers[%d]", i)
+		at := answerPath(i)
 		q, ok := s.ByKey(in.QuestionKey)
 		if !ok || q.Retired {
 			return nil, facestat.InputError(at+".questionKey", facestat.ReasonUnknownQuestion, "there is no question %q", truncate(in.QuestionKey, 40))
@@ -94,9 +95,11 @@ func (s *Survey) Validate(inputs []AnswerInput) ([]schema.Answer, error) {
 // in "नमस्ते") and nothing else. Marks do not count towards the length;
 // the stored form is at most 4*MaxWordLen*2 bytes.
 func NormaliseWord(w string) (string, *facestat.Error) {
-	tooLong := &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonTooLong, Message: fmt.Sprintf("one word of at most %d letters", MaxWordLen)}
+	tooLong := func() *facestat.Error {
+		return &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonTooLong, Message: fmt.Sprintf("one word of at most %d letters", MaxWordLen)}
+	}
 	if len(w) > 1024 {
-		return "", tooLong
+		return "", tooLong()
 	}
 	w = wordfilter.Fold(strings.TrimSpace(w))
 	letters := 0
@@ -113,9 +116,15 @@ func NormaliseWord(w string) (string, *facestat.Error) {
 		return "", &facestat.Error{Code: facestat.BadUserInput, Reason: facestat.ReasonInvalid, Message: "one word, letters only"}
 	}
 	if letters > MaxWordLen || len(w) > 8*MaxWordLen {
-		return "", tooLong
+		return "", tooLong()
 	}
 	return w, nil
+}
+
+// answerPath is the path of the i'th answer in an error's field,
+// "input.answers[i]".
+func answerPath(i int) string {
+	return "input.answers[" + strconv.Itoa(i) + "]"
 }
 
 func deref(p *int) int {

@@ -37,14 +37,41 @@ func TestVoteTier(t *testing.T) {
 			t.Fatalf("%d and %d votes share tier %d", lo, n, photos.VoteTier(n))
 		}
 	}
+	// Around every tier's first count, VoteTierStarts agrees with VoteTier.
+	starts := photos.VoteTierStarts()
+	probes := []int64{math.MinInt64, math.MaxInt64}
+	for tier, first := range starts {
+		if tier == 0 {
+			continue
+		}
+		if got := photos.VoteTier(int(first)); got != tier {
+			t.Errorf("VoteTierStarts()[%d] = %d, whose tier is %d", tier, first, got)
+		}
+		if got := photos.VoteTier(int(first - 1)); got != tier-1 {
+			t.Errorf("%d, one before tier %d's first count, is in tier %d", first-1, tier, got)
+		}
+		probes = append(probes, first-1, first, first+1)
+	}
+	if last := photos.VoteTier(math.MaxInt64); len(starts) != last+1 {
+		t.Errorf("%d tiers' first counts, want %d", len(starts), last+1)
+	}
+	for n := range want {
+		probes = append(probes, int64(n))
+	}
 	dbtest.OnBoth(t, func(t *testing.T, d *db.DB) {
-		for n, tier := range want {
+		// On PostgreSQL the vote path computes the tier with VoteTierSQL, on
+		// SQLite with the function VoteTierFunc.
+		tierSQL := func(n string) string { return photos.VoteTierFunc + "(" + n + ")" }
+		if d.Dialect == "postgres" {
+			tierSQL = photos.VoteTierSQL
+		}
+		for _, n := range probes {
 			var got int
-			if err := d.SQL.QueryRowContext(context.Background(), "SELECT "+photos.VoteTierSQL(fmt.Sprint(n))).Scan(&got); err != nil {
+			if err := d.SQL.QueryRowContext(context.Background(), "SELECT "+tierSQL(fmt.Sprint(n))).Scan(&got); err != nil {
 				t.Fatal(err)
 			}
-			if got != tier {
-				t.Errorf("VoteTierSQL(%d) = %d, want %d", n, got, tier)
+			if want := photos.VoteTier(int(n)); got != want {
+				t.Errorf("%s: tier of %d is %d, want %d", d.Dialect, n, got, want)
 			}
 		}
 	})

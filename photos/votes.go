@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,25 +90,44 @@ func VoteTier(n int) int {
 // db registers with the driver.
 const VoteTierFunc = "vote_tier"
 
-// VoteTierSQL is VoteTier of the integer SQL expression n (evaluated
-// more than once), for PostgreSQL and SQLite alike: a CASE of the tiers'
-// lower bounds.
+// VoteTierSQL is VoteTier of the integer SQL expression n on PostgreSQL
+// (SQLite has VoteTierFunc): width_bucket's binary search of the tiers'
+// first counts (VoteTierStarts), a constant array. It was a CASE of a
+// WHEN for each tier: 240 branches to set up for every execution of the
+// vote batch's statement and to walk for each photo it updates, about
+// 80 µs of PostgreSQL's time a batch of nine votes (pgbench).
 func VoteTierSQL(n string) string {
+	starts := VoteTierStarts()
 	var b strings.Builder
-	fmt.Fprintf(&b, "CASE WHEN (%s) < 1 THEN 0 WHEN (%s) < %d THEN (%s)", n, n, exactTiers, n)
-	tier := exactTiers
+	b.WriteString("width_bucket(" + n + ", '{")
+	for i, c := range starts[1:] {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(c, 10))
+	}
+	b.WriteString("}'::bigint[])")
+	return b.String()
+}
+
+// VoteTierStarts are the tiers' first counts, tier by tier from tier 0
+// (math.MinInt64: every count below 1 is in it): VoteTier(n) is the last
+// tier whose start is at most n.
+func VoteTierStarts() []int64 {
+	starts := []int64{math.MinInt64}
+	for t := int64(1); t < exactTiers; t++ {
+		starts = append(starts, t)
+	}
 	for size := bits.Len(exactTiers); size <= 63; size++ {
 		for quarter := range tiersPerDoubling {
-			upper := uint64(tiersPerDoubling+quarter+1) << (size - 3) // the next tier's first count
-			if upper > math.MaxInt64 {
-				fmt.Fprintf(&b, " ELSE %d END", tier)
-				return b.String()
+			first := uint64(tiersPerDoubling+quarter) << (size - 3)
+			if first > math.MaxInt64 {
+				break
 			}
-			fmt.Fprintf(&b, " WHEN (%s) < %d THEN %d", n, upper, tier)
-			tier++
+			starts = append(starts, int64(first))
 		}
 	}
-	panic("unreachable: the tiers end at the largest int64")
+	return starts
 }
 
 // AddVotes adds counts[id] to each photo's vote count (negative to take

@@ -275,7 +275,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		SignedURLTTL:  cfg.SignedURLTTL,
 	}, log)
 	a.Metrics.WatchPicks(a.Photos.PickCounts)
-	a.Servings = moderation.NewServings(d.Client, log)
+	a.Servings = moderation.NewServings(d.Client, d.Dialect, log)
 	a.Judging, err = judging.NewService(ctx, judging.Deps{
 		Client: d.Client, Dialect: d.Dialect, Photos: a.Photos, Cache: store, RateLimits: limits, Log: log,
 		Observers: []judging.Observer{a.coalescer}, // live results

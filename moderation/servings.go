@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/facestat/facestat/ent"
@@ -28,6 +29,7 @@ import (
 // are swept.
 type Servings struct {
 	client *ent.Client
+	pg     bool // PostgreSQL: a batch is one statement of one text (servingsPG)
 	log    *slog.Logger
 	queue  chan serving
 	flush  chan chan struct{}
@@ -55,9 +57,10 @@ const (
 	servingsSweepGap = time.Hour
 )
 
-// NewServings starts the writer of servings. Close stops it.
-func NewServings(client *ent.Client, log *slog.Logger) *Servings {
-	s := &Servings{client: client, log: log, queue: make(chan serving, servingsQueue),
+// NewServings starts the writer of servings into client's database, of
+// dialectName (entgo.io/ent/dialect). Close stops it.
+func NewServings(client *ent.Client, dialectName string, log *slog.Logger) *Servings {
+	s := &Servings{client: client, pg: dialectName == dialect.Postgres, log: log, queue: make(chan serving, servingsQueue),
 		flush: make(chan chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	panics.Go(log, "servings writer", s.run)
 	return s
@@ -167,6 +170,15 @@ func (s *Servings) write(ctx context.Context, batch []serving) {
 	keys := slices.SortedFunc(maps.Keys(latest), func(a, b key) int {
 		return cmp.Or(bytes.Compare(a.photo[:], b.photo[:]), bytes.Compare(a.judge[:], b.judge[:]))
 	})
+	if s.pg {
+		judges, photos, at := make([][16]byte, len(keys)), make([][16]byte, len(keys)), make([]time.Time, len(keys))
+		for i, k := range keys {
+			judges[i], photos[i], at[i] = k.judge, k.photo, latest[k]
+		}
+		if _, err := s.client.ExecContext(ctx, servingsPG, judges, photos, at); err == nil {
+			return
+		}
+	}
 	creates := make([]*ent.PhotoServingCreate, 0, len(latest))
 	for _, k := range keys {
 		creates = append(creates, s.client.PhotoServing.Create().SetJudgeID(k.judge).SetPhotoID(k.photo).SetServedAt(latest[k]))
@@ -175,8 +187,10 @@ func (s *Servings) write(ctx context.Context, batch []serving) {
 		return s.client.PhotoServing.CreateBulk(c...).
 			OnConflictColumns(photoserving.FieldJudgeID, photoserving.FieldPhotoID).UpdateServedAt().Exec(ctx)
 	}
-	if err := upsert(creates...); err == nil {
-		return
+	if !s.pg {
+		if err := upsert(creates...); err == nil {
+			return
+		}
 	}
 	for _, c := range creates {
 		if err := upsert(c); err != nil {
@@ -185,6 +199,14 @@ func (s *Servings) write(ctx context.Context, batch []serving) {
 		}
 	}
 }
+
+// servingsPG is write's statement on PostgreSQL: one text whatever the
+// batch's size (ent's bulk insert lists every row's values, a new text
+// for each size, planned every time), the rows as three arrays, in the
+// arrays' order.
+const servingsPG = `INSERT INTO ` + photoserving.Table + ` (` + photoserving.FieldJudgeID + `, ` + photoserving.FieldPhotoID + `, ` + photoserving.FieldServedAt + `)
+	SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[])
+	ON CONFLICT (` + photoserving.FieldJudgeID + `, ` + photoserving.FieldPhotoID + `) DO UPDATE SET ` + photoserving.FieldServedAt + ` = EXCLUDED.` + photoserving.FieldServedAt
 
 // sweep deletes servings older than ServingsKept.
 func (s *Servings) sweep(ctx context.Context) {

@@ -162,16 +162,19 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // ReadFrom lets io.Copy reach the connection's own ReadFrom through the
 // access log's count: net/http sends a file (an image, with its length
 // known) with sendfile, without copying it through a buffer of ours.
-// Bytes already in memory (an image from the folder store's cache, which
-// http.ServeContent hands over limited to its length) are written at
-// once instead: the connection's ReadFrom would copy them through a
-// buffer of 32 KiB made for each response, one write per 32 KiB.
+// Bytes already in memory (an image from the folder store's cache), which
+// http.ServeContent hands over limited to its length, are written at once
+// instead: the connection's ReadFrom would copy them through a buffer of
+// 32 KiB made for each response, one write per 32 KiB. (A reader in
+// memory that is not limited needs nothing of ours: io.Copy writes it
+// with its own WriteTo.)
 func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 	w.wroteHeader = true
 	var n int64
 	var err error
-	if m, ok := inMemory(r); ok {
+	if lr, m, ok := inMemory(r); ok {
 		n, err = m.WriteTo(w.ResponseWriter)
+		lr.N -= n
 	} else {
 		n, err = io.Copy(w.ResponseWriter, r)
 	}
@@ -180,21 +183,23 @@ func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 }
 
 // memReader is a reader of bytes in memory (bytes.Reader, strings.Reader),
-// whose WriteTo writes what is left in one Write.
+// whose WriteTo writes what is left in one Write and Len says how much
+// that is.
 type memReader interface {
 	io.WriterTo
 	Len() int
 }
 
-// inMemory is r's reader in memory, if r is one or limits one to no less
-// than what it holds (as io.CopyN and http.ServeContent do).
-func inMemory(r io.Reader) (memReader, bool) {
-	if lr, ok := r.(*io.LimitedReader); ok {
-		m, ok := lr.R.(memReader)
-		return m, ok && int64(m.Len()) <= lr.N
+// inMemory reports whether r limits a reader in memory to no less than
+// what it holds (as io.CopyN and http.ServeContent do for the whole of
+// it), and returns both.
+func inMemory(r io.Reader) (*io.LimitedReader, memReader, bool) {
+	lr, ok := r.(*io.LimitedReader)
+	if !ok {
+		return nil, nil, false
 	}
-	m, ok := r.(memReader)
-	return m, ok
+	m, ok := lr.R.(memReader)
+	return lr, m, ok && int64(m.Len()) <= lr.N
 }
 
 func (w *statusWriter) status() int {

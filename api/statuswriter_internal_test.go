@@ -65,6 +65,19 @@ func TestStatusWriterWritesMemoryAtOnce(t *testing.T) {
 		t.Errorf("range: access log counted %d bytes, want 90", sw.bytes)
 	}
 
+	// A range to the end is the reader's rest, in memory too.
+	rec, sw = serve("bytes=100-", bytes.NewReader(body))
+	if rec.Code != http.StatusPartialContent || !bytes.Equal(rec.Body.Bytes(), body[100:]) || rec.writes != 1 || sw.bytes != int64(len(body)-100) {
+		t.Fatalf("range to the end: status %d, %d bytes in %d writes, counted %d; want 206 and %d bytes in 1",
+			rec.Code, rec.Body.Len(), rec.writes, sw.bytes, len(body)-100)
+	}
+
+	// The limit is spent as io.Copy would spend it.
+	lr := &io.LimitedReader{R: bytes.NewReader(body[:10]), N: 25}
+	if n, err := (&statusWriter{ResponseWriter: httptest.NewRecorder()}).ReadFrom(lr); n != 10 || err != nil || lr.N != 15 {
+		t.Errorf("ReadFrom = %d, %v, the limit left %d; want 10, nil, 15", n, err, lr.N)
+	}
+
 	// A strings.Reader is in memory too; a reader that only reads is not.
 	rec, _ = serve("", strings.NewReader(string(body)))
 	if rec.writes != 1 || !bytes.Equal(rec.Body.Bytes(), body) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 
 	"github.com/facestat/facestat/ent"
 	"github.com/facestat/facestat/ent/question"
-	"github.com/facestat/facestat/photos"
 )
 
 // histogramRows returns the photo_answer_counts rows as "question/value" →
@@ -115,18 +113,5 @@ func TestSQLiteDataUpgrade(t *testing.T) {
 		if row.VoteTier != c.tier || (row.FitDue == nil) != (c.due == nil) || (c.due != nil && !row.FitDue.Equal(*c.due)) {
 			t.Errorf("photo of %d votes: tier %d, fit_due %v after the upgrade; want %d, %v", row.VoteCount, row.VoteTier, row.FitDue, c.tier, c.due)
 		}
-	}
-}
-
-// TestMigrationVoteTier: PostgreSQL's backfill of the vote tiers computes
-// them as photos.VoteTierSQL does (the migration holds its text, as it was
-// when written: a change of VoteTier needs a migration of its own).
-func TestMigrationVoteTier(t *testing.T) {
-	raw, err := pgMigrations.ReadFile("migrations/postgres/20261206214123_photos_hot_update_backfill.up.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := `SET "vote_tier" = ` + photos.VoteTierSQL("vote_count") + ","; !strings.Contains(string(raw), want) {
-		t.Errorf("the backfill does not set vote_tier to VoteTierSQL(\"vote_count\")")
 	}
 }

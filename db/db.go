@@ -29,8 +29,8 @@ import (
 
 // SQLite's connections get photos.VoteTier as the SQL function
 // photos.VoteTierFunc, which the vote path's UPDATE calls there (as a
-// CASE of its 240 tiers, each statement cost SQLite half a millisecond to
-// parse; PostgreSQL prepares its CASE once per connection).
+// CASE of its tiers' bounds, each statement cost SQLite half a millisecond
+// to parse; PostgreSQL's UPDATE uses width_bucket, photos.VoteTierSQL).
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction(photos.VoteTierFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		n, ok := args[0].(int64)

@@ -5,12 +5,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/facestat/facestat/db"
 	"github.com/facestat/facestat/db/dbtest"
+	"github.com/facestat/facestat/photos"
 )
 
 // TestMigrationsMatchSchema replays the PostgreSQL migrations on a fresh
@@ -75,5 +77,52 @@ func TestPostgresTimesInUTC(t *testing.T) {
 	}
 	if at.Location() != time.UTC || at.Hour() != 10 {
 		t.Fatalf("scanned %v (zone %v), want 10:00 UTC", at, at.Location())
+	}
+}
+
+// TestMigrationVoteTier: PostgreSQL's backfill of the vote tiers (a
+// migration, frozen as it was written: the CASE of the tiers' bounds that
+// photos.VoteTierSQL was then) computes photos.VoteTier, around every
+// tier's first count and at both ends of bigint.
+func TestMigrationVoteTier(t *testing.T) {
+	raw, err := db.PGMigrations.ReadFile("migrations/postgres/20261206214123_photos_hot_update_backfill.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const set, next = `SET "vote_tier" = `, `,
+  "fit_due"`
+	text := string(raw)
+	from, to := strings.Index(text, set), strings.Index(text, next)
+	if from < 0 || to < from {
+		t.Fatal("the backfill sets no vote_tier")
+	}
+	expr := text[from+len(set) : to]
+	probes := []int64{math.MinInt64, -1, 0, math.MaxInt64}
+	for _, first := range photos.VoteTierStarts()[1:] {
+		probes = append(probes, first-1, first, first+1)
+	}
+	d, err := db.Open(context.Background(), db.Options{DatabaseURL: dbtest.MustCreatePGDatabase(t), MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rows, err := d.SQL.QueryContext(context.Background(), `SELECT vote_count, `+expr+` FROM unnest($1::bigint[]) AS t(vote_count)`, probes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var votes, tier int64
+		if err := rows.Scan(&votes, &tier); err != nil {
+			t.Fatal(err)
+		}
+		if want := photos.VoteTier(int(votes)); tier != int64(want) {
+			t.Errorf("the backfill puts a photo of %d votes in tier %d, VoteTier in %d", votes, tier, want)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil || n != len(probes) {
+		t.Fatalf("%d of %d probes answered: %v", n, len(probes), err)
 	}
 }

@@ -33,9 +33,17 @@ test('the start page issues no GraphQL request', async ({ page }) => {
 });
 
 test('judging by keyboard: answer, Enter, the crowd glimpse, the next photo', async ({ page }) => {
+  // The operations the page sends: after the first photo, each vote's answer
+  // carries the next photo (castVote's next), so no nextPhoto query follows.
+  const operations = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/graphql' && r.method() === 'POST') operations.push(r.postDataJSON()?.operationName);
+  });
   await page.goto('/judge');
   const first = await waitForFace(page);
   await shoot(page, 'judge');
+  const nextPhotos = () => operations.filter((o) => o === 'NextPhoto').length;
+  const startedWith = nextPhotos();
 
   await page.keyboard.press('7');
   await page.keyboard.press('y');
@@ -49,6 +57,7 @@ test('judging by keyboard: answer, Enter, the crowd glimpse, the next photo', as
   const body = await res.json();
   expect(body.errors, 'castVote errors').toBeUndefined();
   expect(body.data.castVote.photo.voteCount).toBeGreaterThanOrEqual(1);
+  expect(body.data.castVote.next?.imageUrl, 'the next photo, with the vote').toBeTruthy();
 
   const glimpse = page.locator('.glimpse');
   await expect(glimpse).toBeVisible();
@@ -69,6 +78,7 @@ test('judging by keyboard: answer, Enter, the crowd glimpse, the next photo', as
   await expect(glimpse).toBeHidden({ timeout: 2000 });
   await waitForFace(page);
   expect(await page.locator(FACE).getAttribute('src')).not.toBe(second);
+  expect(nextPhotos() - startedWith, 'nextPhoto queries after two votes').toBe(0);
 });
 
 test('no serious or critical axe-core violation on / and /judge', async ({ page }) => {

@@ -55,6 +55,9 @@ export const CastVoteMutation = graphql(`
           ...GlimpseStats
         }
       }
+      next {
+        ...JudgePhoto
+      }
     }
   }
 `);
@@ -104,7 +107,9 @@ export function JudgePage() {
   const form = useRef<HTMLFormElement>(null);
   // The element focused when the step changed: see the effect below.
   const focusedBefore = useRef<Element | null>(null);
-  // The photo after the one on screen: fetched with skip [photo.id].
+  // The photo after the one just voted on: the vote's answer carries it
+  // (castVote's next, drawn by the server with the vote's own batch), and
+  // its image loads during the glimpse.
   const prefetch = useRef<{ after: string; next: Promise<JudgePhotoFragment | null> } | null>(null);
   const glimpseTimer = useRef<number | undefined>(undefined);
   // The report dialog is open: the page's keys (Y, N, S, Enter...) are the dialog's.
@@ -161,26 +166,13 @@ export function JudgePage() {
     return () => window.clearTimeout(glimpseTimer.current);
   }, [start]);
 
-  // Prefetch the next photo and its image while this one is judged.
-  useEffect(() => {
-    if (!photo) return;
-    const next = fetchNext([photo.id]).then(
-      (p) => {
-        if (p) preload(p.imageUrl);
-        return p;
-      },
-      () => null, // fetched again when needed
-    );
-    prefetch.current = { after: photo.id, next };
-  }, [photo, fetchNext]);
-
   const advance = useCallback(async () => {
     window.clearTimeout(glimpseTimer.current);
     const votedId = photo?.id;
     setPhase('starting');
     try {
       let next = prefetch.current && prefetch.current.after === votedId ? await prefetch.current.next : null;
-      // None prefetched (or it failed): ask again, the queue may have grown.
+      // None came with the vote (or none was left then): ask, the queue may have grown.
       next ??= await fetchNext([]);
       show(next);
     } catch (e) {
@@ -216,7 +208,13 @@ export function JudgePage() {
       setPhase('judging');
       return;
     }
-    // CONFLICT: already voted (a retry); FORBIDDEN: cannot vote on it. Move on either way.
+    // CONFLICT: already voted (a retry); FORBIDDEN: cannot vote on it. Move on either way
+    // (to the next photo the vote's answer carries, else one asked for then).
+    const next = r.data?.castVote.next;
+    if (!r.error && next !== undefined) {
+      if (next) preload(next.imageUrl);
+      prefetch.current = { after: photo.id, next: Promise.resolve(next) };
+    }
     setVoted(answers);
     setGlimpse(r.data?.castVote.photo.stats ?? null);
     setPhase('glimpse');

@@ -72,26 +72,8 @@ func (s *Server) serveJSON(next http.Handler, w http.ResponseWriter, r *http.Req
 			"the request body is larger than %d KiB", s.cfg.MaxBodyBytes>>10))
 		return
 	}
-	r.Body = readBytes{bytes.NewReader(body), body}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	next.ServeHTTP(w, r)
-}
-
-// readBytes is a request body serveJSON has read whole, for readBody.
-type readBytes struct {
-	*bytes.Reader
-	all []byte
-}
-
-func (readBytes) Close() error { return nil }
-
-// readBody reads body whole: the bytes serveJSON read, if no one has
-// read from them since, rather than a copy.
-func readBody(body io.Reader) ([]byte, error) {
-	if b, ok := body.(readBytes); ok && b.Len() == len(b.all) {
-		b.Seek(0, io.SeekEnd)
-		return b.all, nil
-	}
-	return io.ReadAll(body)
 }
 
 // serveUpload checks an upload before reading it, reads its head at the

@@ -108,17 +108,15 @@ func (t graphqlHTTP) params(r *http.Request) (*graphql.RawParams, string) {
 		}
 		return raw, ""
 	}
-	body, err := readBody(r.Body) // bounded by serveJSON
-	if err != nil {
-		return nil, "the request body could not be read"
-	}
 	var p struct {
 		Query         *string        `json:"query"`
 		OperationName *string        `json:"operationName"`
 		Variables     map[string]any `json:"variables"`
 		Extensions    map[string]any `json:"extensions"`
 	}
-	if err := decodeJSON(bytes.NewReader(body), &p); err != nil {
+	// The body serveJSON read and bounded, decoded where it lies (no
+	// second copy of it, nor a string of it).
+	if err := decodeJSON(r.Body, &p); err != nil {
 		return nil, "the request body is not a JSON object of GraphQL parameters (query, operationName, variables, extensions)"
 	}
 	if p.Query != nil {

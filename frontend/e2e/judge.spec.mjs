@@ -81,6 +81,42 @@ test('judging by keyboard: answer, Enter, the crowd glimpse, the next photo', as
   expect(nextPhotos() - startedWith, 'nextPhoto queries after two votes').toBe(0);
 });
 
+test('the karma after a vote: not asked for again within the refresh interval, then alone', async ({ page }) => {
+  // Karma changes as the refit weighs the judge's votes, never with the
+  // vote: the page asks for it (ViewerKarma) at most every 30 s
+  // (src/judge/karma.ts), and never for the whole viewer after a vote.
+  const operations = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/graphql' && r.method() === 'POST') operations.push(r.postDataJSON()?.operationName);
+  });
+  await page.clock.install();
+  await page.goto('/judge');
+  await waitForFace(page);
+  await page.waitForLoadState('networkidle');
+  const count = (name) => operations.filter((o) => o === name).length;
+  const viewers = count('Viewer');
+
+  for (let i = 0; i < 2; i++) {
+    await answerWithKeys(page);
+    await expect(page.locator('.glimpse')).toBeVisible();
+    await expect(page.locator('.glimpse summary')).toHaveText(/^Your karma: -?\d+$/);
+    await page.keyboard.press('Enter');
+    await waitForFace(page);
+  }
+  expect(count('CastVote'), 'votes').toBe(2);
+  expect(count('ViewerKarma'), 'karma queries after two votes within 30 s').toBe(0);
+
+  await page.clock.fastForward(31_000);
+  const karma = page.waitForResponse((r) => r.url().endsWith('/graphql') && r.request().postDataJSON()?.operationName === 'ViewerKarma');
+  await answerWithKeys(page);
+  const body = await (await karma).json();
+  expect(body.errors, 'ViewerKarma errors').toBeUndefined();
+  expect(Number.isInteger(body.data.viewer.karma), 'the karma').toBe(true);
+  await expect(page.locator('.glimpse summary')).toHaveText(`Your karma: ${body.data.viewer.karma}`);
+  expect(count('ViewerKarma'), 'karma queries after the interval').toBe(1);
+  expect(count('Viewer') - viewers, 'whole-viewer queries after the votes').toBe(0);
+});
+
 test('no serious or critical axe-core violation on / and /judge', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();

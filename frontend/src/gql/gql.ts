@@ -38,6 +38,7 @@ type Documents = {
     "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n    survey {\n      ...QuestionFields\n    }\n  }\n": typeof types.JudgePhotoFragmentDoc,
     "\n  query NextPhoto($skip: [ID!]) {\n    nextPhoto(skip: $skip) {\n      ...JudgePhoto\n    }\n  }\n": typeof types.NextPhotoDocument,
     "\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n": typeof types.CastVoteDocument,
+    "\n  query ViewerKarma {\n    viewer {\n      id\n      karma\n    }\n  }\n": typeof types.ViewerKarmaDocument,
     "\n  mutation SkipPhoto($input: SkipPhotoInput!) {\n    skipPhoto(input: $input) {\n      photoId\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n": typeof types.SkipPhotoDocument,
     "\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      mean\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n    }\n  }\n": typeof types.GlimpseStatsFragmentDoc,
     "\n  fragment ModerationQueueItemFields on ModerationQueueItem {\n    photo {\n      id\n      thumbnailUrl\n      isPublic\n    }\n    moderationState\n    reportCount\n    countedReports\n    reportedAt\n    reports {\n      id\n      reason\n      note\n      counted\n      createdAt\n      reporter {\n        id\n        handle\n      }\n    }\n  }\n": typeof types.ModerationQueueItemFieldsFragmentDoc,
@@ -87,6 +88,7 @@ const documents: Documents = {
     "\n  fragment JudgePhoto on Photo {\n    id\n    imageUrl\n    width\n    height\n    survey {\n      ...QuestionFields\n    }\n  }\n": types.JudgePhotoFragmentDoc,
     "\n  query NextPhoto($skip: [ID!]) {\n    nextPhoto(skip: $skip) {\n      ...JudgePhoto\n    }\n  }\n": types.NextPhotoDocument,
     "\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n": types.CastVoteDocument,
+    "\n  query ViewerKarma {\n    viewer {\n      id\n      karma\n    }\n  }\n": types.ViewerKarmaDocument,
     "\n  mutation SkipPhoto($input: SkipPhotoInput!) {\n    skipPhoto(input: $input) {\n      photoId\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n": types.SkipPhotoDocument,
     "\n  fragment GlimpseStats on PhotoStats {\n    id\n    version\n    voteCount\n    questions {\n      question {\n        id\n        key\n        prompt\n        kind\n      }\n      count\n      mean\n      yesShare\n      histogram {\n        value\n        count\n      }\n      words {\n        word\n        count\n      }\n    }\n  }\n": types.GlimpseStatsFragmentDoc,
     "\n  fragment ModerationQueueItemFields on ModerationQueueItem {\n    photo {\n      id\n      thumbnailUrl\n      isPublic\n    }\n    moderationState\n    reportCount\n    countedReports\n    reportedAt\n    reports {\n      id\n      reason\n      note\n      counted\n      createdAt\n      reporter {\n        id\n        handle\n      }\n    }\n  }\n": types.ModerationQueueItemFieldsFragmentDoc,
@@ -222,6 +224,10 @@ export function graphql(source: "\n  query NextPhoto($skip: [ID!]) {\n    nextPh
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CastVote($input: CastVoteInput!) {\n    castVote(input: $input) {\n      photo {\n        id\n        voteCount\n        viewerHasVoted\n        stats {\n          ...GlimpseStats\n        }\n      }\n      next {\n        ...JudgePhoto\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerKarma {\n    viewer {\n      id\n      karma\n    }\n  }\n"): (typeof documents)["\n  query ViewerKarma {\n    viewer {\n      id\n      karma\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

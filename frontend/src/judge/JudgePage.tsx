@@ -10,7 +10,8 @@ import { useClient } from 'urql';
 import { graphql } from '../gql';
 import type { GlimpseStatsFragment, JudgePhotoFragment } from '../gql/graphql';
 import { errorCode, friendlyError } from '../graphql/errors';
-import { ensureSession, ViewerQuery } from '../session';
+import { ensureSession } from '../session';
+import { karmaDue } from './karma';
 import {
   currentScale,
   currentYesNo,
@@ -58,6 +59,17 @@ export const CastVoteMutation = graphql(`
       next {
         ...JudgePhoto
       }
+    }
+  }
+`);
+
+// The judge's karma alone, asked for after a vote now and then (see karma.ts):
+// the cache merges it into the viewer the header and the glimpse show.
+export const ViewerKarmaQuery = graphql(`
+  query ViewerKarma {
+    viewer {
+      id
+      karma
     }
   }
 `);
@@ -116,6 +128,8 @@ export function JudgePage() {
   const [reporting, setReporting] = useState(false);
   // The photo on screen came after a report (a thank-you on it until the next vote or skip).
   const [reported, setReported] = useState(false);
+  // When the karma was last read: with the viewer, as the page opened.
+  const karmaRead = useRef(Date.now());
 
   const fetchNext = useCallback(
     async (skip: string[]) => {
@@ -219,8 +233,12 @@ export function JudgePage() {
     setGlimpse(r.data?.castVote.photo.stats ?? null);
     setPhase('glimpse');
     glimpseTimer.current = window.setTimeout(() => void advance(), GLIMPSE_MS);
-    // The vote changed the judge's karma, which the glimpse shows.
-    if (!r.error) void client.query(ViewerQuery, {}, { requestPolicy: 'network-only' }).toPromise();
+    // The karma the glimpse shows changes as the refit weighs the judge's
+    // votes: asked for again now and then, not after every vote (karma.ts).
+    if (!r.error && karmaDue(Date.now(), karmaRead.current)) {
+      karmaRead.current = Date.now();
+      void client.query(ViewerKarmaQuery, {}, { requestPolicy: 'network-only' }).toPromise();
+    }
   }, [photo, phase, questions, answers, client, advance]);
 
   // Skip: never offered this photo again; the server answers with the next.

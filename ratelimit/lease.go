@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -32,6 +33,8 @@ type Leasing struct {
 	Share float64
 	// TTL is how long a lease may be spent from (0: 1 s).
 	TTL time.Duration
+	// Max bounds the leases kept (0: maxLeases); see makeRoom.
+	Max int
 
 	mu       sync.Mutex
 	leases   map[leaseKey]*lease
@@ -53,7 +56,7 @@ type lease struct {
 	short bool
 }
 
-// maxLeases bounds the leases kept: past it, expired ones are dropped.
+// maxLeases is the default bound of the leases kept (Leasing.Max).
 const maxLeases = 100_000
 
 func (l *Leasing) size(rule Rule) int {
@@ -136,13 +139,7 @@ func (l *Leasing) AllowN(ctx context.Context, rule Rule, key string, n int) (Dec
 		if l.leases == nil {
 			l.leases = map[leaseKey]*lease{}
 		}
-		if len(l.leases) >= maxLeases {
-			for k, ls := range l.leases {
-				if !now.Before(ls.expires) {
-					delete(l.leases, k)
-				}
-			}
-		}
+		l.makeRoom(now)
 		if d.Allowed {
 			l.leases[k] = &lease{tokens: size - n, left: d.Remaining, local: d.Local, expires: now.Add(l.ttl())}
 		} else {
@@ -159,6 +156,32 @@ func (l *Leasing) AllowN(ctx context.Context, rule Rule, key string, n int) (Dec
 		return l.Limiter.AllowN(ctx, rule, key, n)
 	}
 	return Decision{Allowed: true, Remaining: d.Remaining + size - n, Local: d.Local}, nil
+}
+
+// makeRoom, with l.mu held, keeps the leases under Max before one more
+// is kept: at Max, the expired ones go, and then live ones (in the map's
+// order) until a sixteenth of Max is free, so that the walk over them is
+// made once in Max/16 new leases however long the TTL, not on every new
+// lease once Max are live. A live lease dropped is lost to its bucket
+// until the bucket refills, as when an instance stops: its client may be
+// refused that lease early, never allowed more.
+func (l *Leasing) makeRoom(now time.Time) {
+	limit := cmp.Or(l.Max, maxLeases)
+	if len(l.leases) < limit {
+		return
+	}
+	for k, ls := range l.leases {
+		if !now.Before(ls.expires) {
+			delete(l.leases, k)
+		}
+	}
+	keep := limit - max(limit/16, 1)
+	for k := range l.leases {
+		if len(l.leases) <= keep {
+			break
+		}
+		delete(l.leases, k)
+	}
 }
 
 // Refund implements Limiter: into the bucket's lease while it runs, else

@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -205,5 +206,70 @@ func TestLeasingRenewalPanics(t *testing.T) {
 	defer cancel()
 	if d, err := l.Allow(ctx, rule, "k"); err != nil || !d.Allowed {
 		t.Fatalf("the next request after a renewal panicked: %+v %v", d, err)
+	}
+}
+
+// TestLeasesBounded: the leases kept stay under Max when every one is
+// still live (a long TTL and many clients), the walk that makes room
+// runs once in Max/16 new leases, not on every one, and a client whose
+// lease was dropped is charged a new one, within its bucket.
+func TestLeasesBounded(t *testing.T) {
+	ctx := context.Background()
+	rule := ratelimit.Rule{Name: "budget", Limit: 1000, Per: time.Hour}
+	shared := &counting{Limiter: inmem.NewLimiter(10_000)}
+	const max = 64
+	l := &ratelimit.Leasing{Limiter: shared, Share: 0.1, TTL: time.Hour, Max: max}
+
+	full := 0 // how often a new lease found Max kept
+	for i := range 1000 {
+		before := l.Leases()
+		if d, err := l.AllowN(ctx, rule, fmt.Sprint("client", i), 1); err != nil || !d.Allowed {
+			t.Fatalf("client %d: %+v, %v", i, d, err)
+		}
+		n := l.Leases()
+		if n > max {
+			t.Fatalf("client %d: %d leases kept, Max %d", i, n, max)
+		}
+		if n < before {
+			full++
+			if want := max - max/16 + 1; n != want {
+				t.Fatalf("client %d: room made down to %d leases with the new one, want %d", i, n, want)
+			}
+		}
+	}
+	if shared.calls.Load() != 1000 {
+		t.Fatalf("1,000 clients made %d calls to the shared limiter, want 1,000 (a lease each)", shared.calls.Load())
+	}
+	// About (1000 - 64) / 4 times, not on each of the 936 leases past Max.
+	if full < 200 || full > 250 {
+		t.Fatalf("room was made %d times for 1,000 leases, want about 234", full)
+	}
+
+	// A client whose lease was dropped takes a new one with its next
+	// charge (a call); one whose lease is kept spends from it (none). A
+	// dropped lease costs its bucket that lease, no more: each bucket
+	// paid for one lease, or two.
+	calls := shared.calls.Load()
+	for i := range 1000 {
+		if d, err := l.AllowN(ctx, rule, fmt.Sprint("client", i), 1); err != nil || !d.Allowed {
+			t.Fatalf("client %d again: %+v, %v", i, d, err)
+		}
+	}
+	renewed := int(shared.calls.Load() - calls)
+	if renewed < 1000-max || renewed > 1000 {
+		t.Fatalf("the 1,000 clients' second charges made %d calls, want from %d (the dropped leases) to 1,000", renewed, 1000-max)
+	}
+	twice := 0
+	for i := range 1000 {
+		switch d, _ := shared.Limiter.AllowN(ctx, rule, fmt.Sprint("client", i), 1); d.Remaining {
+		case 1000 - 100 - 1:
+		case 1000 - 2*100 - 1:
+			twice++
+		default:
+			t.Fatalf("client %d's bucket holds %d, want %d or %d", i, d.Remaining, 1000-100-1, 1000-2*100-1)
+		}
+	}
+	if twice != renewed {
+		t.Fatalf("%d buckets paid for two leases, %d leases were renewed", twice, renewed)
 	}
 }

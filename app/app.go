@@ -300,7 +300,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}
 	// What follows a change: a photo's change goes to judging (its
 	// statistics' cache entry, and its live subscribers), which tells the
-	// live coalescer of every change of statistics (above). Each package
+	// live coalescer of every change of statistics (above), and to the
+	// front page (below). Each package
 	// says what it does with what it is told.
 	a.Photos.Observe(a.Judging)
 	a.Hub.Current = a.Judging.CurrentSnapshots
@@ -369,6 +370,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Account:     a.Account,
 	}
 	a.Front = &frontpage.Renderer{Photos: a.Photos, Identity: a.Identity, Judging: a.Judging, WebApp: frontend.Dist(), Log: log}
+	a.Photos.Observe(a.Front) // a photo it shows that goes private or away leaves it at once
 	a.Server = api.New(api.Deps{
 		FrontPage: a.Front,
 		Metrics:   a.Metrics,

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,6 +68,7 @@ type Page struct {
 
 	res         *precompressed.Resource
 	generatedAt time.Time
+	listed      map[uuid.UUID]bool // the photos the page shows
 }
 
 // CacheControl is the front page's Cache-Control. The page is rendered
@@ -109,7 +111,30 @@ type Renderer struct {
 	WebApp   fs.FS // the built app; its index.html is the shell
 	Log      *slog.Logger
 
-	page atomic.Pointer[Page]
+	page     atomic.Pointer[Page]
+	wakeOnce sync.Once
+	wake     chan struct{} // a rendering wanted now (PhotoChanged)
+}
+
+// PhotoChanged implements photos.ChangeObserver: a photo the page shows
+// that is deleted, made private or taken down leaves the page at once (Run
+// renders now) rather than at the next interval, since its thumbnail would
+// 404 and a photo no longer public must not stay listed. Other instances'
+// pages follow at their next rendering (front-page-interval), and shared
+// caches within the page's s-maxage (CacheControl).
+func (r *Renderer) PhotoChanged(ctx context.Context, c photos.Change) {
+	if p := r.page.Load(); c.Photo == nil || p == nil || !p.listed[c.Photo.ID] {
+		return
+	}
+	select {
+	case r.wakeup() <- struct{}{}:
+	default: // a rendering is wanted already
+	}
+}
+
+func (r *Renderer) wakeup() chan struct{} {
+	r.wakeOnce.Do(func() { r.wake = make(chan struct{}, 1) })
+	return r.wake
 }
 
 // Render builds the page from the database and makes it current.
@@ -167,6 +192,10 @@ func (r *Renderer) Render(ctx context.Context) error {
 	// live sockets, each rendering was an eighth of what it allocated.
 	t0 := time.Now()
 	p := newPage(body, data.GeneratedAt)
+	p.listed = make(map[uuid.UUID]bool, len(recent)+len(top))
+	for _, ph := range append(recent, top...) {
+		p.listed[ph.ID] = true
+	}
 	r.page.Store(p)
 	if r.Log != nil {
 		r.Log.Debug("front page rendered", "bytes", len(body), "gzip_bytes", len(p.res.Body(precompressed.Gzip)),
@@ -241,8 +270,9 @@ func build(shell []byte, data Data) ([]byte, error) {
 	return []byte(page), nil
 }
 
-// Run renders the page every interval until ctx ends, logging failures
-// (the previous page stays served).
+// Run renders the page every interval, and at once when a photo it shows
+// changed (PhotoChanged), until ctx ends, logging failures (the previous
+// page stays served).
 func (r *Renderer) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -254,6 +284,7 @@ func (r *Renderer) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-r.wakeup():
 		}
 	}
 }

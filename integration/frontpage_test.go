@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -133,5 +134,50 @@ func TestWebAppPrecompressed(t *testing.T) {
 		precompressedtest.CheckRepresentations(t, e.URL+p, want, precompressedtest.Options{
 			Header: map[string]string{"Cache-Control": cache, "X-Content-Type-Options": "nosniff"},
 		})
+	}
+}
+
+// TestFrontPageDropsAChangedPhoto: a photo the front page shows that is
+// made private, or deleted, leaves the page at once (the renderer is told
+// of the change and renders again), not at the next interval, which is an
+// hour here: its thumbnail would 404, and a private photo must not stay
+// listed.
+func TestFrontPageDropsAChangedPhoto(t *testing.T) {
+	e := startEnv(t, "", nil)
+	owner := e.account(t, "front_changes")
+	kept := liveUpload(t, e, owner, true)
+	private := liveUpload(t, e, owner, true)
+	deleted := liveUpload(t, e, owner, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); e.App.Front.Run(ctx, time.Hour) }()
+	defer func() { cancel(); <-done }()
+
+	listed := func(id string) bool {
+		p := e.App.Front.Current()
+		return p != nil && strings.Contains(string(p.Body), id)
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 10 s (the rendering interval is an hour)", what)
+			}
+		}
+	}
+	waitFor("the first rendering lists the three photos", func() bool { return listed(kept) && listed(private) && listed(deleted) })
+
+	e.gql(t, owner, `mutation($id: ID!) { setPhotoVisibility(input: {photoId: $id, public: false}) { photo { id } } }`, map[string]any{"id": private}, &struct{}{})
+	waitFor("the photo made private leaves the page", func() bool { return !listed(private) })
+	e.gql(t, owner, `mutation($id: ID!) { deletePhoto(input: {photoId: $id}) { deletedPhotoId } }`, map[string]any{"id": deleted}, &struct{}{})
+	waitFor("the deleted photo leaves the page", func() bool { return !listed(deleted) })
+	if !listed(kept) {
+		t.Fatal("the photo that did not change left the page")
+	}
+	res, body := get(t, e.URL+"/")
+	if res.StatusCode != http.StatusOK || strings.Contains(string(body), private) || strings.Contains(string(body), deleted) || !strings.Contains(string(body), kept) {
+		t.Fatalf("GET / after the changes: %d, lists the private %v, the deleted %v, the kept %v", res.StatusCode,
+			strings.Contains(string(body), private), strings.Contains(string(body), deleted), strings.Contains(string(body), kept))
 	}
 }

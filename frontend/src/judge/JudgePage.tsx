@@ -64,7 +64,7 @@ export const CastVoteMutation = graphql(`
 `);
 
 // The judge's karma alone, asked for after a vote now and then (see karma.ts):
-// the cache merges it into the viewer the header and the glimpse show.
+// the cache merges it into the viewer the glimpse shows.
 export const ViewerKarmaQuery = graphql(`
   query ViewerKarma {
     viewer {

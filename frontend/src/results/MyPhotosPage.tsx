@@ -38,7 +38,9 @@ export const MyPhotosQuery = graphql(`
 
 export function MyPhotosPage() {
   const { loading, needsAccount } = useAccountPage('/me');
-  const [r] = useQuery({ query: MyPhotosQuery, pause: loading || needsAccount });
+  // What the cache holds at once, then the server's: the counts (votes cast,
+  // karma, each photo's votes) change while the account judges and is judged.
+  const [r] = useQuery({ query: MyPhotosQuery, pause: loading || needsAccount, requestPolicy: 'cache-and-network' });
   const photos = r.data?.viewer?.photos.nodes ?? [];
   // Moderation state and consent, asked apart: the list shows without them.
   const ids = photos.map((p) => p.id);

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -325,25 +326,59 @@ func TestHostileVoteLeases(t *testing.T) {
 			t.Errorf("%s: %d votes allowed, want at most %d and at least %d (a lease per instance refused early)", what, n, limit, limit-2*lease)
 		}
 	}
-	t.Run("OneJudge", func(t *testing.T) {
-		j := a.judge(t)
-		addrs := make([]string, len(photos)) // fresh is not safe for concurrent use
-		for i := range addrs {
-			addrs[i] = b.fresh()
+	// The limits are shared only while Redis answers within the limiter's
+	// call timeout (150 ms); past it each instance counts alone (the
+	// fallback, TestHostileLimitsRedisStopped), which a machine busy with
+	// the rest of the suite can cause for a moment. A race during which
+	// either instance fell back says nothing about the shared limits (each
+	// instance alone allows at most the limit, which it is checked for): it
+	// is run again, with a new judge or address, once the fallback's retry
+	// time (1 s) has passed, up to three times in all.
+	fallbacks := func() float64 {
+		_, fa := limiterMetrics(t, a.env)
+		_, fb := limiterMetrics(t, b.env)
+		return fa + fb
+	}
+	shared := func(t *testing.T, what string, run func() int) {
+		t.Helper()
+		for attempt := 1; attempt <= 3; attempt++ {
+			before := fallbacks()
+			n := run()
+			if fallbacks() == before {
+				check(t, what, n)
+				return
+			}
+			t.Logf("%s, attempt %d: Redis did not answer in time and the limits fell back to each instance alone (%d votes allowed); again", what, attempt, n)
+			if n > 2*limit {
+				t.Errorf("%s: %d votes allowed with the limits counted by each instance alone, want at most %d", what, n, 2*limit)
+			}
+			time.Sleep(1500 * time.Millisecond) // past the fallback's retry: Redis is asked again
 		}
-		check(t, "one judge through both instances", race(t, func(e *env, i int) *response {
-			return voteFrom(t, e, addrs[i], j, photos[i])
-		}))
+		t.Fatalf("%s: the limits fell back to each instance alone in all three attempts", what)
+	}
+	t.Run("OneJudge", func(t *testing.T) {
+		shared(t, "one judge through both instances", func() int {
+			j := a.judge(t)
+			addrs := make([]string, len(photos)) // fresh is not safe for concurrent use
+			for i := range addrs {
+				addrs[i] = b.fresh()
+			}
+			return race(t, func(e *env, i int) *response {
+				return voteFrom(t, e, addrs[i], j, photos[i])
+			})
+		})
 	})
 	t.Run("OneAddress", func(t *testing.T) {
-		ip := a.fresh()
-		judges := make([]string, len(photos))
-		for i := range judges {
-			judges[i] = b.judge(t)
-		}
-		check(t, "judges on one address through both instances", race(t, func(e *env, i int) *response {
-			return voteFrom(t, e, ip, judges[i], photos[i])
-		}))
+		shared(t, "judges on one address through both instances", func() int {
+			ip := a.fresh()
+			judges := make([]string, len(photos))
+			for i := range judges {
+				judges[i] = b.judge(t)
+			}
+			return race(t, func(e *env, i int) *response {
+				return voteFrom(t, e, ip, judges[i], photos[i])
+			})
+		})
 	})
 }
 

@@ -164,7 +164,8 @@ func (r *Renderer) Render(ctx context.Context) error {
 			}
 		}
 	}
-	handles, err := r.handles(ctx, append(append([]*ent.Photo{}, recent...), top...))
+	shown := append(append([]*ent.Photo{}, recent...), top...)
+	handles, err := r.handles(ctx, shown)
 	if err != nil {
 		return err
 	}
@@ -192,8 +193,8 @@ func (r *Renderer) Render(ctx context.Context) error {
 	// live sockets, each rendering was an eighth of what it allocated.
 	t0 := time.Now()
 	p := newPage(body, data.GeneratedAt)
-	p.listed = make(map[uuid.UUID]bool, len(recent)+len(top))
-	for _, ph := range append(recent, top...) {
+	p.listed = make(map[uuid.UUID]bool, len(shown))
+	for _, ph := range shown {
 		p.listed[ph.ID] = true
 	}
 	r.page.Store(p)

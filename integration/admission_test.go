@@ -177,6 +177,7 @@ func TestDegradesUnderPressureAndRecovers(t *testing.T) {
 // holds whatever the load; at stale-extras the top lists stop being
 // recomputed.
 func TestOperatorForcesTheLevel(t *testing.T) {
+	t.Parallel()
 	url := dbtest.MustCreatePGDatabase(t)
 	e1 := startEnv(t, url, map[string]string{"FACESTAT_DEGRADATION": "stale-extras", "FACESTAT_STANDINGS_INTERVAL": "1s", "FACESTAT_MIN_VOTES": "1"})
 	e2 := startEnv(t, url, nil)
@@ -271,6 +272,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // app's pages and the front page from memory, the API refuses at once with
 // DATABASE_DOWN; when the database is back, everything recovers by itself.
 func TestBusyPageWithTheDatabaseStopped(t *testing.T) {
+	t.Parallel()
 	pg := dbtest.StartPrivatePG(t)
 	p := startProcess(t, map[string]string{"FACESTAT_DATABASE_URL": pg.URL, "FACESTAT_FRONT_PAGE_INTERVAL": "200ms"})
 	p.waitReady(t)

@@ -239,6 +239,7 @@ func noiseJPEG(t *testing.T, side int, seed uint64) []byte {
 // bound, in a temporary file), the link answers 409 CONFLICT, reason
 // EXPORT_TOO_LARGE, and no file is stored.
 func TestHostileExportTooLarge(t *testing.T) {
+	t.Parallel()
 	settings := map[string]string{"FACESTAT_MAX_EXPORT_BYTES": "1MiB", "FACESTAT_MAX_UPLOAD_BYTES": "8MiB", "FACESTAT_IMAGE_SIDE": "1024"}
 	backends(t, settings, func(t *testing.T, e *env) {
 		owner := e.account(t, "export_hoarder")

@@ -335,6 +335,7 @@ func TestPrivateImagesMigration(t *testing.T) {
 // a public key (the presigned URL stops working), private again moves it
 // back (the public bucket URL stops working); deleting it leaves 404s.
 func TestS3PrivateImages(t *testing.T) {
+	t.Parallel()
 	srv := s3test.StartServer(t)
 	base := "http://" + srv.Endpoint + "/facestat-images/pim"
 	settings := s3Settings(srv.Endpoint, map[string]string{"FACESTAT_S3_PREFIX": "pim", "FACESTAT_S3_CREATE_BUCKET": "true",

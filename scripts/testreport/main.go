@@ -6,17 +6,19 @@
 // (scripts/deps), so a skip means a test did not run that should have.
 // The only skips allowed are the opt-in tests in allowedSkips.
 //
-//	go run ./scripts/testreport -- -race -count=1 -timeout 20m ./...
+//	go run ./scripts/testreport -- -race -count=1 -timeout 20m ./integration ./...
 package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -97,6 +99,7 @@ func report(in io.Reader, out io.Writer, allowed map[string]string) (bool, error
 		skipped  []outcome
 		passes   int
 		pkgs     int
+		tops     []outcome // top-level tests that passed, for the slowest
 		start    = time.Now()
 	)
 	sc := bufio.NewScanner(in)
@@ -121,6 +124,9 @@ func report(in io.Reader, out io.Writer, allowed map[string]string) (bool, error
 				switch e.Action {
 				case "pass":
 					passes++
+					if !strings.Contains(e.Test, "/") {
+						tops = append(tops, outcome{pkg: e.Package, test: e.Test, elapsed: e.Elapsed})
+					}
 				case "fail":
 					failed = append(failed, o)
 				case "skip":
@@ -205,6 +211,7 @@ func report(in io.Reader, out io.Writer, allowed map[string]string) (bool, error
 		fmt.Fprintf(out, "; failed packages: %s", strings.Join(failPkgs, " "))
 	}
 	fmt.Fprintf(out, " (%s)\n", time.Since(start).Round(time.Second))
+	writeSlowest(out, tops, slowestShown)
 	if len(notAllowed) > 0 {
 		fmt.Fprintf(out, "A skipped test fails the run: install what it needs (scripts/deps) or, for an opt-in test that needs no tool, list it in scripts/testreport's allowedSkips.\n")
 	}
@@ -212,6 +219,25 @@ func report(in io.Reader, out io.Writer, allowed map[string]string) (bool, error
 		fmt.Fprintf(out, "No test ran.\n")
 	}
 	return passed, nil
+}
+
+// slowestShown is how many of the slowest tests the report lists.
+const slowestShown = 10
+
+// writeSlowest lists the n slowest of tests (top-level tests: a parent's
+// time includes its subtests'), slowest first, so that a suite that grows
+// slow shows where; a parallel test's time counts from when it resumed.
+func writeSlowest(out io.Writer, tests []outcome, n int) {
+	if len(tests) == 0 {
+		return
+	}
+	tests = slices.Clone(tests)
+	slices.SortStableFunc(tests, func(a, b outcome) int { return cmp.Compare(b.elapsed, a.elapsed) })
+	fmt.Fprintf(out, "slowest tests:")
+	for _, t := range tests[:min(n, len(tests))] {
+		fmt.Fprintf(out, " %s %s %.1fs;", path.Base(t.pkg), t.test, t.elapsed)
+	}
+	fmt.Fprintln(out)
 }
 
 // ownLines drops the lines go test frames every test with (=== RUN,

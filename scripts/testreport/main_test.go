@@ -141,3 +141,44 @@ func TestAllowedSkips(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowest checks that the report lists the slowest top-level tests,
+// slowest first, and leaves out subtests and all but the slowest few.
+func TestSlowest(t *testing.T) {
+	var b strings.Builder
+	line := func(e event) {
+		j, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	for i := range slowestShown + 2 {
+		name := "TestN" + strings.Repeat("x", i)
+		line(event{Action: "run", Package: pkg, Test: name})
+		line(event{Action: "pass", Package: pkg, Test: name, Elapsed: float64(i)})
+	}
+	line(event{Action: "run", Package: pkg, Test: "TestParent/Sub"})
+	line(event{Action: "pass", Package: pkg, Test: "TestParent/Sub", Elapsed: 99})
+	line(event{Action: "pass", Package: pkg})
+	_, out := run(t, b.String(), nil)
+	_, list, ok := strings.Cut(out, "slowest tests:")
+	if !ok {
+		t.Fatalf("no slowest tests in\n%s", out)
+	}
+	list = strings.TrimSpace(list)
+	if strings.Contains(list, "Sub") {
+		t.Errorf("a subtest among the slowest: %s", list)
+	}
+	entries := strings.Split(strings.TrimSuffix(list, ";"), ";")
+	if len(entries) != slowestShown {
+		t.Fatalf("%d listed, want %d: %s", len(entries), slowestShown, list)
+	}
+	if first := strings.TrimSpace(entries[0]); first != "p TestN"+strings.Repeat("x", slowestShown+1)+" 11.0s" {
+		t.Errorf("slowest first: got %q", first)
+	}
+	if last := strings.TrimSpace(entries[len(entries)-1]); last != "p TestNxx 2.0s" {
+		t.Errorf("the tenth slowest last: got %q", last)
+	}
+}

@@ -288,6 +288,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Ingest: judging.IngestConfig{
 			MaxBatch:  cfg.VoteBatch,
 			MaxWait:   cfg.VoteWait,
+			Overlap:   cfg.VoteOverlap,
 			QueueSize: cfg.VoteQueue,
 			Workers:   workers,
 			Observe:   a.Metrics.VoteBatch,

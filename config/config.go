@@ -130,7 +130,8 @@ type Config struct {
 	NextPhotoPool     int           // nextPhoto picks at random among this many least-judged photos
 	TopSize           int           // photos kept per top list
 	VoteBatch         int           // votes written in one transaction at most
-	VoteWait          time.Duration // how long a vote may wait for others to share its transaction, only while another is being written
+	VoteWait          time.Duration // how long a vote may wait for others to share its transaction, only while another batch is being written
+	VoteOverlap       int           // votes a batch waiting beside one being written gathers before it is written anyway
 	VoteQueue         int           // votes waiting at most before castVote answers UNAVAILABLE
 	VoteWorkers       int           // vote transactions in flight at once (0: 1 on SQLite, 2 on PostgreSQL)
 	RateUpload        Rate          // uploadPhoto per account
@@ -474,7 +475,8 @@ var groups = []group{
 		{"top-size", "1000", "photos kept per top list", integer(func(c *Config) *int { return &c.TopSize })},
 		{"next-photo-pool", "20", "nextPhoto picks at random among this many least-judged photos", integer(func(c *Config) *int { return &c.NextPhotoPool })},
 		{"vote-batch", "500", "votes written in one transaction at most", integer(func(c *Config) *int { return &c.VoteBatch })},
-		{"vote-wait", "2ms", "how long a vote may wait for others to share its transaction, only while another vote transaction is being written (an idle server writes a vote at once)", duration(func(c *Config) *time.Duration { return &c.VoteWait })},
+		{"vote-wait", "50ms", "how long a vote may wait for others to share its transaction, only while another batch of votes is being written (an idle server writes a vote at once)", duration(func(c *Config) *time.Duration { return &c.VoteWait })},
+		{"vote-overlap", "32", "votes a batch gathers before it is written beside another batch being written (at most vote-batch); with fewer it waits for that batch to end (up to vote-wait), so that a moderate load makes fewer, larger transactions", integer(func(c *Config) *int { return &c.VoteOverlap })},
 		{"vote-queue", "20000", "votes waiting at most; beyond, castVote answers UNAVAILABLE", integer(func(c *Config) *int { return &c.VoteQueue })},
 		{"vote-workers", "0", "vote transactions in flight at once", integer(func(c *Config) *int { return &c.VoteWorkers })},
 	}},
@@ -706,6 +708,7 @@ func (c *Config) Validate() error {
 	check(c.TopSize >= 1 && c.TopSize <= 100000, "top-size", "must be in 1..100000")
 	check(c.VoteBatch >= 1 && c.VoteBatch <= 5000, "vote-batch", "must be in 1..5000")
 	check(c.VoteWait >= 0 && c.VoteWait <= time.Second, "vote-wait", "must be in 0..1s")
+	check(c.VoteOverlap >= 1 && c.VoteOverlap <= 5000, "vote-overlap", "must be in 1..5000")
 	check(c.VoteQueue >= c.VoteBatch && c.VoteQueue <= 1000000, "vote-queue", "must be in vote-batch..1000000")
 	check(c.VoteWorkers >= 0 && c.VoteWorkers <= 64, "vote-workers", "must be in 0..64")
 	for _, a := range []struct {

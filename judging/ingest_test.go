@@ -338,6 +338,104 @@ func TestWaitOnlyWhileInFlight(t *testing.T) {
 	}
 }
 
+// heldFirstBatch is a commit hook that holds the first batch in flight
+// (after its commit, before its callers' answers) until release is
+// closed, and lets every later batch by.
+func heldFirstBatch(release <-chan struct{}) func(context.Context, []*judging.Snapshot) {
+	var held atomic.Bool
+	return func(context.Context, []*judging.Snapshot) {
+		if !held.Swap(true) {
+			<-release
+		}
+	}
+}
+
+// castAsync casts a vote on photo in the background; its error arrives
+// on the returned channel.
+func castAsync(s *judging.Service, photo uuid.UUID) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.CastVote(context.Background(), judge(), photo, ageAnswer(30))
+		done <- err
+	}()
+	return done
+}
+
+// TestBelowOverlapWaitsForTheBatchInFlight: beside a batch in flight
+// (held in its commit hook, after its commit: a batch is in flight until
+// its callers are answered), a batch of fewer than Overlap votes is not
+// written, however long MaxWait is; it is written, whole, once the batch
+// in flight ends.
+func TestBelowOverlapWaitsForTheBatchInFlight(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free() // a failure must not leave the first batch held: Close waits for it
+	var log batchLog
+	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 100, Overlap: 8, MaxWait: time.Minute,
+		QueueSize: 1000, Workers: 2, Observe: log.observe}}, heldFirstBatch(release))
+	other := anotherPhoto(t, d, p)
+	first := castAsync(s, p.ID)
+	waitFor(t, "the first batch", func() bool { return len(log.get()) == 1 })
+	var rest []<-chan error
+	for range 3 {
+		rest = append(rest, castAsync(s, other.ID))
+	}
+	waitFor(t, "three votes with a worker", func() bool { return s.Ingester.Queued() == 0 })
+	time.Sleep(300 * time.Millisecond)
+	if got := log.get(); !slices.Equal(got, []int{1}) {
+		t.Fatalf("batches %v while the first was in flight: want [1] (three votes wait for it)", got)
+	}
+	free()
+	for _, c := range append(rest, first) {
+		if err := <-c; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := log.get(); !slices.Equal(got, []int{1, 3}) {
+		t.Fatalf("batches %v: want [1 3]", got)
+	}
+}
+
+// TestOverlapStartsBesideTheBatchInFlight: once a waiting batch holds
+// Overlap votes it is written beside the batch in flight, without waiting
+// for it to end or for MaxWait.
+func TestOverlapStartsBesideTheBatchInFlight(t *testing.T) {
+	const overlap = 8
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free()
+	var log batchLog
+	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 100, Overlap: overlap, MaxWait: time.Minute,
+		QueueSize: 1000, Workers: 2, Observe: log.observe}}, heldFirstBatch(release))
+	other := anotherPhoto(t, d, p)
+	first := castAsync(s, p.ID)
+	waitFor(t, "the first batch", func() bool { return len(log.get()) == 1 })
+	var rest []<-chan error
+	for range overlap {
+		rest = append(rest, castAsync(s, other.ID))
+		time.Sleep(5 * time.Millisecond) // one by one: the worker waits for them
+	}
+	for i, c := range rest {
+		select {
+		case err := <-c:
+			if err != nil {
+				t.Fatalf("vote %d: %v", i, err)
+			}
+		case <-time.After(10 * time.Second): // MaxWait is a minute
+			t.Fatalf("vote %d not answered in 10 s with %d votes waiting beside the batch in flight", i, overlap)
+		}
+	}
+	if got := log.get(); !slices.Equal(got, []int{1, overlap}) {
+		t.Fatalf("batches %v: want [1 %d], the second written while the first was in flight", got, overlap)
+	}
+	free()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestHookPanicDoesNotStall: a panicking commit hook is logged; callers
 // are answered once and later votes still go through.
 func TestHookPanicDoesNotStall(t *testing.T) {
@@ -529,4 +627,25 @@ func TestJudgeCreatedMeanwhile(t *testing.T) {
 	if n, _ := d.Vote.Query().Count(ctx); n != 1 {
 		t.Fatalf("%d votes stored, want 1", n)
 	}
+}
+
+// waitFor polls cond until it holds, failing the test after ten seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s", what)
+		}
+	}
+}
+
+// anotherPhoto makes a second photo of p's owner.
+func anotherPhoto(t *testing.T, d *db.DB, p *ent.Photo) *ent.Photo {
+	t.Helper()
+	q, err := d.Photo.Create().SetOwnerID(p.OwnerID).SetImageKey("img/" + uuid.NewString() + ".jpg").SetThumbKey("thumb/" + uuid.NewString() + ".jpg").
+		SetWidth(1).SetHeight(1).SetThumbWidth(1).SetThumbHeight(1).Save(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }

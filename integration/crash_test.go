@@ -52,7 +52,6 @@ const (
 // no vote was half applied. Votes whose requests failed at a kill may or
 // may not be stored.
 func TestCrash(t *testing.T) {
-	t.Parallel()
 	testenv.SkipIfShort(t, "a build of the binary")
 	facestatBinary(t)
 	t.Run("SQLite", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -53,7 +54,7 @@ type IngestConfig struct {
 	// the batch in flight to end (see collect).
 	Overlap   int
 	QueueSize int // votes waiting at most; beyond, Submit answers UNAVAILABLE
-	Workers   int // transactions in flight at once
+	Workers   int // batches in flight at once
 	// Observe, when set, is told each committed batch's size and how many
 	// of its votes were stored (for metrics).
 	Observe func(batch, stored int)
@@ -92,9 +93,10 @@ type Ingester struct {
 	queue  chan *pending
 	wg     sync.WaitGroup
 
-	busy     sync.Mutex    // guards inFlight, idle, flying and held
-	inFlight int           // batches being written (write), for collect
-	idle     chan struct{} // closed when inFlight drops to 0
+	busy      sync.Mutex    // guards inFlight, idle, flying and held
+	inFlight  int           // batches being written (write), for collect
+	idle      chan struct{} // closed when inFlight drops to 0
+	submitted atomic.Int64  // votes ever queued (for tests: with Queued, how many a worker holds)
 	// With several workers, the photos of the batches being written, and
 	// the votes taken from the queue that wait for their photo's batch to
 	// end (see claim): two batches in flight never share a photo, so they
@@ -170,6 +172,7 @@ func (g *Ingester) submit(ctx context.Context, b Ballot) (*pending, error) {
 	select {
 	case g.queue <- p:
 		g.mu.RUnlock()
+		g.submitted.Add(1)
 	default:
 		g.mu.RUnlock()
 		return nil, &facestat.Error{Code: facestat.Unavailable, Message: "too many votes at once; try again", RetryAfter: time.Second}
@@ -216,8 +219,10 @@ func (g *Ingester) work() {
 		if batch := g.claim(votes); len(batch) > 0 {
 			g.begin()
 			g.write(batch)
-			g.end()
+			// Its photos free before a waiting worker wakes (end), so
+			// that the votes that worker holds on them are not held back.
 			g.release(batch)
+			g.end()
 		}
 	}
 }
@@ -325,8 +330,10 @@ func (g *Ingester) release(batch []*pending) {
 //     the batch holds Overlap votes, or after MaxWait. An idle database
 //     is never kept waiting. A busy one gets fewer, larger transactions:
 //     under a moderate load the batches follow one another, each taking
-//     what arrived during the last, as with one worker; only a load that
-//     fills Overlap votes during a batch is written by two at once.
+//     what arrived during the last, as with one worker; two are written
+//     at once when a load brings Overlap votes during a batch, or when a
+//     batch stays in flight past MaxWait (a slow commit or hook). MaxWait
+//     bounds each wait, not a vote's whole time in the queue.
 //     Every batch pays a fixed part (its round trips, the judges'
 //     admission, the photos' lock, the next photos' draw): when two
 //     workers took turns at any load, a replay's judging views wrote

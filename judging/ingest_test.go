@@ -311,7 +311,7 @@ func TestBurstGrowsBatches(t *testing.T) {
 // TestWaitOnlyWhileInFlight: with two workers and a MaxWait far longer
 // than the test, a burst is written in batches larger than one and no
 // vote ever waits MaxWait: a worker waits for company only while the
-// other's transaction is in flight, and stops when it ends.
+// other's batch is in flight, and stops when it ends.
 func TestWaitOnlyWhileInFlight(t *testing.T) {
 	const wait, n = time.Minute, 200
 	var log batchLog
@@ -381,15 +381,22 @@ func TestBelowOverlapWaitsForTheBatchInFlight(t *testing.T) {
 	for range 3 {
 		rest = append(rest, castAsync(s, other.ID))
 	}
-	waitFor(t, "three votes with a worker", func() bool { return s.Ingester.Queued() == 0 })
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, "three votes taken by the other worker", func() bool {
+		return judging.Submitted(s.Ingester) == 4 && s.Ingester.Queued() == 0
+	})
+	time.Sleep(300 * time.Millisecond) // it must not write them while the first batch is in flight
 	if got := log.get(); !slices.Equal(got, []int{1}) {
 		t.Fatalf("batches %v while the first was in flight: want [1] (three votes wait for it)", got)
 	}
 	free()
-	for _, c := range append(rest, first) {
-		if err := <-c; err != nil {
-			t.Fatal(err)
+	for i, c := range append(rest, first) {
+		select {
+		case err := <-c:
+			if err != nil {
+				t.Fatalf("vote %d: %v", i, err)
+			}
+		case <-time.After(10 * time.Second): // MaxWait is a minute
+			t.Fatalf("vote %d not answered in 10 s after the batch in flight ended", i)
 		}
 	}
 	if got := log.get(); !slices.Equal(got, []int{1, 3}) {
@@ -431,8 +438,13 @@ func TestOverlapStartsBesideTheBatchInFlight(t *testing.T) {
 		t.Fatalf("batches %v: want [1 %d], the second written while the first was in flight", got, overlap)
 	}
 	free()
-	if err := <-first; err != nil {
-		t.Fatal(err)
+	select {
+	case err := <-first:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first vote not answered in 10 s after its hook returned")
 	}
 }
 

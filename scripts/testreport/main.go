@@ -18,7 +18,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -235,7 +234,7 @@ func writeSlowest(out io.Writer, tests []outcome, n int) {
 	slices.SortStableFunc(tests, func(a, b outcome) int { return cmp.Compare(b.elapsed, a.elapsed) })
 	fmt.Fprintf(out, "slowest tests:")
 	for _, t := range tests[:min(n, len(tests))] {
-		fmt.Fprintf(out, " %s %s %.1fs;", path.Base(t.pkg), t.test, t.elapsed)
+		fmt.Fprintf(out, " %s %s %.1fs;", t.pkg, t.test, t.elapsed)
 	}
 	fmt.Fprintln(out)
 }

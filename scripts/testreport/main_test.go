@@ -175,10 +175,10 @@ func TestSlowest(t *testing.T) {
 	if len(entries) != slowestShown {
 		t.Fatalf("%d listed, want %d: %s", len(entries), slowestShown, list)
 	}
-	if first := strings.TrimSpace(entries[0]); first != "p TestN"+strings.Repeat("x", slowestShown+1)+" 11.0s" {
+	if first := strings.TrimSpace(entries[0]); first != pkg+" TestN"+strings.Repeat("x", slowestShown+1)+" 11.0s" {
 		t.Errorf("slowest first: got %q", first)
 	}
-	if last := strings.TrimSpace(entries[len(entries)-1]); last != "p TestNxx 2.0s" {
+	if last := strings.TrimSpace(entries[len(entries)-1]); last != pkg+" TestNxx 2.0s" {
 		t.Errorf("the tenth slowest last: got %q", last)
 	}
 }

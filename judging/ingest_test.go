@@ -338,15 +338,34 @@ func TestWaitOnlyWhileInFlight(t *testing.T) {
 	}
 }
 
-// heldFirstBatch is a commit hook that holds the first batch in flight
-// (after its commit, before its callers' answers) until release is
-// closed, and lets every later batch by.
-func heldFirstBatch(release <-chan struct{}) func(context.Context, []*judging.Snapshot) {
+// heldFirstBatch returns a commit hook that holds the first batch in
+// flight (after its commit, before its callers' answers) until free is
+// called, and lets every later batch by. Defer free too: a failure must
+// not leave the batch held, as the service's Close (a cleanup, which runs
+// after deferred calls) waits for it.
+func heldFirstBatch() (hook func(context.Context, []*judging.Snapshot), free func()) {
+	release := make(chan struct{})
+	var once sync.Once
+	free = func() { once.Do(func() { close(release) }) }
 	var held atomic.Bool
 	return func(context.Context, []*judging.Snapshot) {
 		if !held.Swap(true) {
 			<-release
 		}
+	}, free
+}
+
+// answered waits for a castAsync's answer, failing the test on an error
+// or when none comes within ten seconds (the tests' MaxWait is a minute).
+func answered(t *testing.T, c <-chan error, what string) {
+	t.Helper()
+	select {
+	case err := <-c:
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s not answered in 10 s", what)
 	}
 }
 
@@ -367,13 +386,11 @@ func castAsync(s *judging.Service, photo uuid.UUID) <-chan error {
 // written, however long MaxWait is; it is written, whole, once the batch
 // in flight ends.
 func TestBelowOverlapWaitsForTheBatchInFlight(t *testing.T) {
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	defer free() // a failure must not leave the first batch held: Close waits for it
+	hook, free := heldFirstBatch()
+	defer free()
 	var log batchLog
 	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 100, Overlap: 8, MaxWait: time.Minute,
-		QueueSize: 1000, Workers: 2, Observe: log.observe}}, heldFirstBatch(release))
+		QueueSize: 1000, Workers: 2, Observe: log.observe}}, hook)
 	other := anotherPhoto(t, d, p)
 	first := castAsync(s, p.ID)
 	waitFor(t, "the first batch", func() bool { return len(log.get()) == 1 })
@@ -390,14 +407,7 @@ func TestBelowOverlapWaitsForTheBatchInFlight(t *testing.T) {
 	}
 	free()
 	for i, c := range append(rest, first) {
-		select {
-		case err := <-c:
-			if err != nil {
-				t.Fatalf("vote %d: %v", i, err)
-			}
-		case <-time.After(10 * time.Second): // MaxWait is a minute
-			t.Fatalf("vote %d not answered in 10 s after the batch in flight ended", i)
-		}
+		answered(t, c, fmt.Sprintf("vote %d, after the batch in flight ended", i))
 	}
 	if got := log.get(); !slices.Equal(got, []int{1, 3}) {
 		t.Fatalf("batches %v: want [1 3]", got)
@@ -409,13 +419,11 @@ func TestBelowOverlapWaitsForTheBatchInFlight(t *testing.T) {
 // for it to end or for MaxWait.
 func TestOverlapStartsBesideTheBatchInFlight(t *testing.T) {
 	const overlap = 8
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
+	hook, free := heldFirstBatch()
 	defer free()
 	var log batchLog
 	s, d, p := newService(t, judging.Config{Ingest: judging.IngestConfig{MaxBatch: 100, Overlap: overlap, MaxWait: time.Minute,
-		QueueSize: 1000, Workers: 2, Observe: log.observe}}, heldFirstBatch(release))
+		QueueSize: 1000, Workers: 2, Observe: log.observe}}, hook)
 	other := anotherPhoto(t, d, p)
 	first := castAsync(s, p.ID)
 	waitFor(t, "the first batch", func() bool { return len(log.get()) == 1 })
@@ -425,27 +433,13 @@ func TestOverlapStartsBesideTheBatchInFlight(t *testing.T) {
 		time.Sleep(5 * time.Millisecond) // one by one: the worker waits for them
 	}
 	for i, c := range rest {
-		select {
-		case err := <-c:
-			if err != nil {
-				t.Fatalf("vote %d: %v", i, err)
-			}
-		case <-time.After(10 * time.Second): // MaxWait is a minute
-			t.Fatalf("vote %d not answered in 10 s with %d votes waiting beside the batch in flight", i, overlap)
-		}
+		answered(t, c, fmt.Sprintf("vote %d of %d waiting beside the batch in flight", i, overlap))
 	}
 	if got := log.get(); !slices.Equal(got, []int{1, overlap}) {
 		t.Fatalf("batches %v: want [1 %d], the second written while the first was in flight", got, overlap)
 	}
 	free()
-	select {
-	case err := <-first:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the first vote not answered in 10 s after its hook returned")
-	}
+	answered(t, first, "the first vote, after its hook returned")
 }
 
 // TestHookPanicDoesNotStall: a panicking commit hook is logged; callers
